@@ -1,0 +1,26 @@
+# Third-party libraries, all from Debian 12 packages (scripts/install-deps.sh installs them).
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json url)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
+if(SIGNX_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(SIGNX_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
+
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+# Debian's XGBoostConfig.cmake references a /usr/bin/xgboost CLI the package does not ship, so
+# import the library directly.
+find_library(XGBOOST_LIB xgboost REQUIRED)
+find_path(XGBOOST_INCLUDE xgboost/c_api.h REQUIRED)
+add_library(signx_xgboost UNKNOWN IMPORTED)
+set_target_properties(signx_xgboost PROPERTIES IMPORTED_LOCATION ${XGBOOST_LIB}
+                      INTERFACE_INCLUDE_DIRECTORIES ${XGBOOST_INCLUDE})

@@ -1,0 +1,27 @@
+# signx_add_module(<name> [DEPS <targets>...])
+#
+# Builds src/<name>/ as the static library `signx_<name>` from every .cc file in the folder and its
+# subfolders except *_test.cc. The *_test.cc files become the test program `signx_<name>_test`,
+# linked with GoogleTest/GoogleMock and registered with CTest test-by-test.
+function(signx_add_module name)
+  cmake_parse_arguments(M "" "" "DEPS;TEST_DEPS" ${ARGN})
+  file(GLOB_RECURSE _all CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  set(_srcs ${_all})
+  set(_tests ${_all})
+  list(FILTER _srcs EXCLUDE REGEX "_test\\.cc$")
+  list(FILTER _tests INCLUDE REGEX "_test\\.cc$")
+
+  add_library(signx_${name} STATIC ${_srcs})
+  target_include_directories(signx_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(signx_${name} PUBLIC ${M_DEPS} PRIVATE signx_warnings)
+
+  if(SIGNX_BUILD_TESTS AND _tests)
+    add_executable(signx_${name}_test ${_tests})
+    target_link_libraries(signx_${name}_test PRIVATE signx_${name} ${M_TEST_DEPS}
+                          GTest::gmock GTest::gtest_main signx_warnings)
+    target_compile_definitions(signx_${name}_test PRIVATE
+                               SIGNX_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+    gtest_discover_tests(signx_${name}_test DISCOVERY_MODE PRE_TEST
+                         PROPERTIES LABELS ${name} TIMEOUT 300)
+  endif()
+endfunction()

@@ -1,0 +1,23 @@
+# Compiler warnings, sanitizers and ccache for every SignX target.
+find_program(SIGNX_CCACHE ccache)
+if(SIGNX_CCACHE)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${SIGNX_CCACHE})
+endif()
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+
+add_library(signx_warnings INTERFACE)
+target_compile_options(signx_warnings INTERFACE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+if(SIGNX_WERROR)
+  target_compile_options(signx_warnings INTERFACE -Werror)
+endif()
+
+if(SIGNX_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# Debug info is cheap to keep but slow to link; release builds keep line tables only.
+set(CMAKE_CXX_FLAGS_RELWITHDEBINFO "-O2 -g1 -DNDEBUG")

@@ -1,0 +1,403 @@
+#include "config/config.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "base/strings.h"
+
+namespace signx::config {
+namespace {
+
+namespace json = boost::json;
+
+enum class Redact { kNone, kSecret, kUrlPassword };
+
+// One row of the field table: how to read a value from text and show it again.
+struct Field {
+  std::string key;
+  std::string help;
+  Redact redact;
+  std::function<std::string(Config&, std::string_view)> set;  // returns an error text or ""
+  std::function<json::value(const Config&)> get;
+};
+
+template <typename T>
+Field Make(std::string key, T Config::*section, auto member, std::string help,
+           Redact redact = Redact::kNone) {
+  using V = std::remove_cvref_t<decltype(std::declval<T&>().*member)>;
+  Field f{std::move(key), std::move(help), redact, nullptr, nullptr};
+  f.set = [section, member](Config& c, std::string_view text) -> std::string {
+    V& v = (c.*section).*member;
+    if constexpr (std::is_same_v<V, std::string>) {
+      v = std::string(text);
+    } else if constexpr (std::is_same_v<V, bool>) {
+      auto b = ParseBool(text);
+      if (!b) return fmt::format("'{}' is not a boolean (true/false)", text);
+      v = *b;
+    } else if constexpr (std::is_integral_v<V>) {
+      auto n = ParseInt(text);
+      if (!n) return fmt::format("'{}' is not an integer", text);
+      if (*n < std::numeric_limits<V>::min() || *n > std::numeric_limits<V>::max()) {
+        return fmt::format("{} is out of range", *n);
+      }
+      v = static_cast<V>(*n);
+    } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+      v.clear();
+      for (auto part : Split(text, ',')) {
+        if (!Trim(part).empty()) v.emplace_back(Trim(part));
+      }
+    } else {
+      static_assert(sizeof(V) == 0, "unsupported config field type");
+    }
+    return "";
+  };
+  f.get = [section, member](const Config& c) -> json::value {
+    const V& v = (c.*section).*member;
+    if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+      json::array a;
+      for (const auto& s : v) a.emplace_back(s);
+      return a;
+    } else {
+      return json::value(v);
+    }
+  };
+  return f;
+}
+
+const std::vector<Field>& Table() {
+  static const std::vector<Field> kTable = [] {
+    std::vector<Field> t;
+    Field data_dir{"data_dir", "where blobs, indexes and the lake live", Redact::kNone, nullptr,
+                   nullptr};
+    data_dir.set = [](Config& c, std::string_view v) {
+      c.data_dir = std::string(v);
+      return std::string();
+    };
+    data_dir.get = [](const Config& c) { return json::value(c.data_dir); };
+    t.push_back(std::move(data_dir));
+    using S = ServerConfig;
+    const auto srv = &Config::server;
+    t.push_back(Make("server.host", srv, &S::host, "address to listen on"));
+    t.push_back(Make("server.port", srv, &S::port, "TCP port; 0 picks a free port"));
+    t.push_back(Make("server.io_threads", srv, &S::io_threads,
+                     "threads running the event loop; 0 = one per core"));
+    t.push_back(Make("server.blocking_threads", srv, &S::blocking_threads,
+                     "pool for handlers that block (DB, models, files)"));
+    t.push_back(Make("server.blocking_queue", srv, &S::blocking_queue,
+                     "queued blocking tasks before answering 503"));
+    t.push_back(Make("server.max_connections", srv, &S::max_connections,
+                     "open connections before new ones get 503"));
+    t.push_back(Make("server.max_body_bytes", srv, &S::max_body_bytes,
+                     "default request body limit in bytes (413 above it)"));
+    t.push_back(Make("server.max_header_bytes", srv, &S::max_header_bytes,
+                     "request line + headers limit in bytes (431 above it)"));
+    t.push_back(Make("server.read_timeout_ms", srv, &S::read_timeout_ms,
+                     "time to receive one whole request (408 after it)"));
+    t.push_back(Make("server.write_timeout_ms", srv, &S::write_timeout_ms,
+                     "time to send one response"));
+    t.push_back(Make("server.idle_timeout_ms", srv, &S::idle_timeout_ms,
+                     "keep-alive idle time between requests"));
+    t.push_back(Make("server.request_deadline_ms", srv, &S::request_deadline_ms,
+                     "handler budget per request (504 after it)"));
+    t.push_back(Make("server.drain_timeout_ms", srv, &S::drain_timeout_ms,
+                     "on SIGTERM, time to finish in-flight requests"));
+    t.push_back(Make("server.cors_origins", srv, &S::cors_origins,
+                     "allowed browser origins, comma-separated ('*' for any); empty = no CORS"));
+    using L = LogConfig;
+    const auto log = &Config::log;
+    t.push_back(Make("log.level", log, &L::level, "trace, debug, info, warn, error, off"));
+    t.push_back(Make("log.format", log, &L::format, "json or text"));
+    t.push_back(Make("log.access_log", log, &L::access_log, "one line per HTTP request"));
+    using D = DatabaseConfig;
+    const auto db = &Config::database;
+    t.push_back(Make("database.url", db, &D::url,
+                     "sqlite:///<path> or postgres://user:pw@host:port/db", Redact::kUrlPassword));
+    t.push_back(Make("database.pool_size", db, &D::pool_size, "connections per process"));
+    t.push_back(Make("database.sqlite_synchronous", db, &D::sqlite_synchronous,
+                     "SQLite PRAGMA synchronous: off, normal, full"));
+    t.push_back(Make("database.busy_timeout_ms", db, &D::busy_timeout_ms,
+                     "SQLite busy timeout / PostgreSQL lock timeout"));
+    t.push_back(Make("redis.url", &Config::redis, &RedisConfig::url,
+                     "redis://[:password@]host:port/db; empty = in-process cache and limits",
+                     Redact::kUrlPassword));
+    return t;
+  }();
+  return kTable;
+}
+
+std::string EnvName(std::string_view key) {
+  std::string out = "SIGNX_";
+  for (char c : key) {
+    out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+const Field* FindField(std::string_view key) {
+  for (const auto& f : Table()) {
+    if (f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+// A JSON value as the text form the field parsers take.
+std::optional<std::string> JsonToText(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string:
+      return std::string(v.get_string());
+    case json::kind::bool_:
+      return v.get_bool() ? "true" : "false";
+    case json::kind::int64:
+      return std::to_string(v.get_int64());
+    case json::kind::uint64:
+      return std::to_string(v.get_uint64());
+    case json::kind::double_:
+      return json::serialize(v);
+    case json::kind::array: {
+      std::vector<std::string> parts;
+      for (const auto& e : v.get_array()) {
+        if (!e.is_string()) return std::nullopt;
+        parts.emplace_back(e.get_string());
+      }
+      return Join(parts, ",");
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+// Flattens {"server":{"port":1}} into ("server.port", value) pairs.
+void Flatten(const json::object& obj, const std::string& prefix,
+             std::vector<std::pair<std::string, const json::value*>>& out) {
+  for (const auto& [k, v] : obj) {
+    std::string key = prefix.empty() ? std::string(k) : prefix + "." + std::string(k);
+    if (v.is_object()) {
+      Flatten(v.get_object(), key, out);
+    } else {
+      out.emplace_back(std::move(key), &v);
+    }
+  }
+}
+
+std::string RedactUrlPassword(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const auto at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+json::value Shown(const Field& f, const Config& c) {
+  json::value v = f.get(c);
+  if (f.redact == Redact::kSecret && v.is_string() && !v.get_string().empty()) return "***";
+  if (f.redact == Redact::kUrlPassword && v.is_string()) {
+    return json::value(RedactUrlPassword(std::string(v.get_string())));
+  }
+  return v;
+}
+
+void Apply(Config& c, Loaded& loaded, std::vector<FieldError>& errors, std::string_view key,
+           std::string_view text, Source source, std::string_view where) {
+  const Field* f = FindField(key);
+  if (!f) {
+    errors.push_back({std::string(key), fmt::format("unknown setting (from {})", where)});
+    return;
+  }
+  if (std::string err = f->set(c, text); !err.empty()) {
+    errors.push_back({std::string(key), fmt::format("{} (from {})", err, where)});
+    return;
+  }
+  loaded.sources[f->key] = source;
+}
+
+}  // namespace
+
+std::string_view SourceName(Source s) {
+  switch (s) {
+    case Source::kDefault:
+      return "default";
+    case Source::kFile:
+      return "file";
+    case Source::kEnv:
+      return "env";
+    case Source::kFlag:
+      return "flag";
+  }
+  return "default";
+}
+
+const std::vector<FieldInfo>& Fields() {
+  static const std::vector<FieldInfo> kFields = [] {
+    std::vector<FieldInfo> out;
+    for (const auto& f : Table()) {
+      out.push_back({f.key, EnvName(f.key), f.help, f.redact != Redact::kNone});
+    }
+    return out;
+  }();
+  return kFields;
+}
+
+Result<Loaded> Load(const LoadOptions& options) {
+  Loaded loaded;
+  std::vector<FieldError> errors;
+  for (const auto& f : Table()) loaded.sources[f.key] = Source::kDefault;
+
+  if (!options.file.empty()) {
+    std::ifstream in(options.file);
+    if (!in) {
+      errors.push_back({"--config", fmt::format("cannot read file '{}'", options.file)});
+    } else {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      boost::system::error_code ec;
+      json::value doc = json::parse(ss.str(), ec);
+      if (ec || !doc.is_object()) {
+        errors.push_back({"--config", fmt::format("'{}' is not a JSON object{}", options.file,
+                                                  ec ? ": " + ec.message() : "")});
+      } else {
+        std::vector<std::pair<std::string, const json::value*>> flat;
+        Flatten(doc.get_object(), "", flat);
+        for (const auto& [key, v] : flat) {
+          auto text = JsonToText(*v);
+          if (!text) {
+            errors.push_back({key, fmt::format("unsupported JSON value (from {})", options.file)});
+            continue;
+          }
+          Apply(loaded.config, loaded, errors, key, *text, Source::kFile, options.file);
+        }
+      }
+    }
+  }
+
+  if (options.read_env) {
+    for (const auto& f : Table()) {
+      const std::string env = EnvName(f.key);
+      if (!options.env_for_test.empty()) {
+        auto it = options.env_for_test.find(env);
+        if (it != options.env_for_test.end()) {
+          Apply(loaded.config, loaded, errors, f.key, it->second, Source::kEnv, env);
+        }
+      } else if (const char* v = std::getenv(env.c_str())) {
+        Apply(loaded.config, loaded, errors, f.key, v, Source::kEnv, env);
+      }
+    }
+  }
+
+  for (const auto& [key, value] : options.flags) {
+    Apply(loaded.config, loaded, errors, key, value, Source::kFlag, "--set");
+  }
+
+  for (auto& e : Validate(loaded.config)) errors.push_back(std::move(e));
+  if (!errors.empty()) {
+    return ValidationFailed(std::move(errors),
+                            fmt::format("invalid configuration ({} problem{})", errors.size(),
+                                        errors.size() == 1 ? "" : "s"));
+  }
+  return loaded;
+}
+
+std::vector<FieldError> Validate(const Config& c) {
+  std::vector<FieldError> e;
+  const auto range = [&e](const char* key, int64_t v, int64_t lo, int64_t hi) {
+    if (v < lo || v > hi) e.push_back({key, fmt::format("must be between {} and {}, got {}", lo, hi, v)});
+  };
+  if (c.data_dir.empty()) e.push_back({"data_dir", "must not be empty"});
+  const auto& s = c.server;
+  if (s.host.empty()) e.push_back({"server.host", "must not be empty"});
+  range("server.port", s.port, 0, 65535);
+  range("server.io_threads", s.io_threads, 0, 256);
+  range("server.blocking_threads", s.blocking_threads, 1, 1024);
+  range("server.blocking_queue", s.blocking_queue, 1, 1'000'000);
+  range("server.max_connections", s.max_connections, 1, 1'000'000);
+  range("server.max_body_bytes", s.max_body_bytes, 1024, int64_t{1} << 34);
+  range("server.max_header_bytes", s.max_header_bytes, 1024, 1 << 20);
+  range("server.read_timeout_ms", s.read_timeout_ms, 10, 3'600'000);
+  range("server.write_timeout_ms", s.write_timeout_ms, 10, 3'600'000);
+  range("server.idle_timeout_ms", s.idle_timeout_ms, 10, 3'600'000);
+  range("server.request_deadline_ms", s.request_deadline_ms, 10, 3'600'000);
+  range("server.drain_timeout_ms", s.drain_timeout_ms, 0, 3'600'000);
+  for (const auto& o : s.cors_origins) {
+    if (o != "*" && o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0) {
+      e.push_back({"server.cors_origins",
+                   fmt::format("'{}' must be '*' or start with http:// or https://", o)});
+    }
+  }
+  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (std::find(kLevels.begin(), kLevels.end(), c.log.level) == kLevels.end()) {
+    e.push_back({"log.level", fmt::format("'{}' is not one of trace, debug, info, warn, error, off",
+                                          c.log.level)});
+  }
+  if (c.log.format != "json" && c.log.format != "text") {
+    e.push_back({"log.format", fmt::format("'{}' is not one of json, text", c.log.format)});
+  }
+  const auto& d = c.database;
+  if (d.url.rfind("sqlite://", 0) != 0 && d.url.rfind("postgres://", 0) != 0 &&
+      d.url.rfind("postgresql://", 0) != 0) {
+    e.push_back({"database.url", "must start with sqlite:// or postgres://"});
+  }
+  range("database.pool_size", d.pool_size, 1, 1024);
+  if (d.sqlite_synchronous != "off" && d.sqlite_synchronous != "normal" &&
+      d.sqlite_synchronous != "full") {
+    e.push_back({"database.sqlite_synchronous",
+                 fmt::format("'{}' is not one of off, normal, full", d.sqlite_synchronous)});
+  }
+  range("database.busy_timeout_ms", d.busy_timeout_ms, 0, 600'000);
+  if (!c.redis.url.empty() && c.redis.url.rfind("redis://", 0) != 0) {
+    e.push_back({"redis.url", "must be empty or start with redis://"});
+  }
+  return e;
+}
+
+std::string ToJson(const Config& c) {
+  json::object root;
+  for (const auto& f : Table()) {
+    json::object* obj = &root;
+    const auto parts = Split(f.key, '.');
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      json::value& child = (*obj)[parts[i]];
+      if (!child.is_object()) child = json::object();
+      obj = &child.get_object();
+    }
+    (*obj)[parts.back()] = Shown(f, c);
+  }
+  // Pretty print with two-space indent.
+  std::string out;
+  std::function<void(const json::value&, int)> print = [&](const json::value& v, int depth) {
+    const std::string pad(static_cast<std::size_t>(depth) * 2, ' ');
+    if (v.is_object() && !v.get_object().empty()) {
+      out += "{\n";
+      std::size_t i = 0;
+      for (const auto& [k, child] : v.get_object()) {
+        out += pad + "  " + json::serialize(json::value(k)) + ": ";
+        print(child, depth + 1);
+        out += (++i < v.get_object().size()) ? ",\n" : "\n";
+      }
+      out += pad + "}";
+    } else {
+      out += json::serialize(v);
+    }
+  };
+  print(root, 0);
+  out += "\n";
+  return out;
+}
+
+std::string ToTable(const Loaded& loaded) {
+  std::string out;
+  for (const auto& f : Table()) {
+    const auto it = loaded.sources.find(f.key);
+    out += fmt::format("{:<28} {:<40} {:<8} # {}\n", f.key, json::serialize(Shown(f, loaded.config)),
+                       SourceName(it == loaded.sources.end() ? Source::kDefault : it->second),
+                       f.help);
+  }
+  return out;
+}
+
+}  // namespace signx::config

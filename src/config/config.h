@@ -1,0 +1,99 @@
+// Typed configuration for every SignX process.
+//
+// Each field has a default that is safe for a single machine and a comment saying what it does.
+// Sources, lowest to highest precedence: defaults -> JSON file (--config) -> SIGNX_* environment
+// (SIGNX_SERVER_PORT for "server.port") -> command-line overrides (--set server.port=9000 and the
+// subcommands' own flags). Load() reports every problem of every source at once.
+// Thread-safety: Config is a plain value; share it as `shared_ptr<const Config>`.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace signx::config {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";        // address to listen on ("0.0.0.0" for all interfaces)
+  int port = 8080;                       // TCP port; 0 picks a free port (tests)
+  int io_threads = 2;                    // threads running the event loop; 0 = one per core
+  int blocking_threads = 4;              // pool for handlers that block (DB, models, files)
+  int blocking_queue = 4096;             // queued blocking tasks before answering 503
+  int max_connections = 10000;           // open connections before new ones get 503
+  int64_t max_body_bytes = 1 << 20;      // default request body limit (routes may raise it)
+  int64_t max_header_bytes = 16 << 10;   // request line + headers limit (431 above it)
+  int read_timeout_ms = 15000;           // time to receive one whole request (408 after it)
+  int write_timeout_ms = 15000;          // time to send one response before dropping the client
+  int idle_timeout_ms = 60000;           // keep-alive idle time between requests
+  int request_deadline_ms = 30000;       // handler budget per request (504 after it)
+  int drain_timeout_ms = 10000;          // on SIGTERM, time to finish in-flight requests
+  std::vector<std::string> cors_origins;  // allowed browser origins ("*" for any); empty = no CORS
+};
+
+struct LogConfig {
+  std::string level = "info";   // trace, debug, info, warn, error, off
+  std::string format = "json";  // "json" (one object per line) or "text"
+  bool access_log = true;       // one line per HTTP request
+};
+
+struct DatabaseConfig {
+  std::string url = "sqlite:///var/signx.db";  // sqlite:///<path> or postgres://user:pw@host/db
+  int pool_size = 8;                           // connections per process
+  std::string sqlite_synchronous = "normal";   // SQLite PRAGMA synchronous: off, normal, full
+  int busy_timeout_ms = 5000;                  // SQLite busy timeout / PostgreSQL lock timeout
+};
+
+struct RedisConfig {
+  std::string url;  // redis://[:password@]host:port/db; empty = in-process cache and limits
+};
+
+struct Config {
+  std::string data_dir = "var";  // where blobs, indexes and the lake live
+  ServerConfig server;
+  LogConfig log;
+  DatabaseConfig database;
+  RedisConfig redis;
+};
+
+// Where a field's effective value came from.
+enum class Source { kDefault, kFile, kEnv, kFlag };
+std::string_view SourceName(Source s);
+
+// The description of one field, for `signx config show` and docs.
+struct FieldInfo {
+  std::string key;   // "server.port"
+  std::string env;   // "SIGNX_SERVER_PORT"
+  std::string help;  // the comment from this header
+  bool secret;       // redacted when shown
+};
+const std::vector<FieldInfo>& Fields();
+
+struct LoadOptions {
+  std::string file;                                         // JSON file; empty = none
+  std::vector<std::pair<std::string, std::string>> flags;   // key=value overrides
+  bool read_env = true;
+  std::map<std::string, std::string> env_for_test;          // replaces getenv when non-empty
+};
+
+struct Loaded {
+  Config config;
+  std::map<std::string, Source> sources;  // key -> source of its value
+};
+
+// Builds the effective configuration; on failure a kValidationFailed status lists every bad field
+// (unknown keys, unparsable values, out-of-range values) with its source.
+Result<Loaded> Load(const LoadOptions& options);
+
+// Checks ranges and cross-field rules of an assembled config.
+std::vector<FieldError> Validate(const Config& config);
+
+// The effective configuration as pretty JSON (loadable again with --config); secrets are "***".
+std::string ToJson(const Config& config);
+// One line per field: key, value, source, help; secrets redacted.
+std::string ToTable(const Loaded& loaded);
+
+}  // namespace signx::config

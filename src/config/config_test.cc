@@ -1,0 +1,119 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace signx::config {
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  std::string path = ::testing::TempDir() + "/signx_config_test.json";
+  std::ofstream(path) << text;
+  return path;
+}
+
+LoadOptions NoEnv() {
+  LoadOptions o;
+  o.read_env = false;
+  return o;
+}
+
+TEST(ConfigTest, DefaultsAreValid) {
+  auto loaded = Load(NoEnv());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->config.server.port, 8080);
+  EXPECT_EQ(loaded->config.server.max_body_bytes, 1 << 20);
+  EXPECT_EQ(loaded->sources.at("server.port"), Source::kDefault);
+  EXPECT_TRUE(Validate(Config{}).empty());
+}
+
+TEST(ConfigTest, PrecedenceDefaultsFileEnvFlags) {
+  LoadOptions o;
+  o.file = WriteTemp(R"({"server": {"port": 9001, "host": "0.0.0.0", "io_threads": 3},
+                         "log": {"level": "debug"}})");
+  o.env_for_test = {{"SIGNX_SERVER_PORT", "9002"}, {"SIGNX_LOG_LEVEL", "warn"}};
+  o.flags = {{"server.port", "9003"}};
+  auto loaded = Load(o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const Config& c = loaded->config;
+  EXPECT_EQ(c.server.port, 9003);           // flag beats env and file
+  EXPECT_EQ(c.log.level, "warn");           // env beats file
+  EXPECT_EQ(c.server.host, "0.0.0.0");      // file beats default
+  EXPECT_EQ(c.server.io_threads, 3);
+  EXPECT_EQ(c.server.blocking_threads, 4);  // default
+  EXPECT_EQ(loaded->sources.at("server.port"), Source::kFlag);
+  EXPECT_EQ(loaded->sources.at("log.level"), Source::kEnv);
+  EXPECT_EQ(loaded->sources.at("server.host"), Source::kFile);
+}
+
+TEST(ConfigTest, AllErrorsReportedAtOnce) {
+  LoadOptions o;
+  o.file = WriteTemp(R"({"server": {"port": 70000, "max_body_bytes": "lots"}, "bogus": 1})");
+  o.env_for_test = {{"SIGNX_LOG_LEVEL", "loud"}};
+  o.flags = {{"database.url", "mysql://x"}, {"server.io_threads", "-1"}};
+  auto loaded = Load(o);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), ErrorCode::kValidationFailed);
+  std::map<std::string, std::string> by_field;
+  for (const auto& d : loaded.status().details()) by_field[d.field] = d.message;
+  EXPECT_EQ(by_field.size(), 6u) << loaded.status().ToString();
+  EXPECT_NE(by_field["server.port"].find("between 0 and 65535"), std::string::npos);
+  EXPECT_NE(by_field["server.max_body_bytes"].find("not an integer"), std::string::npos);
+  EXPECT_NE(by_field["bogus"].find("unknown setting"), std::string::npos);
+  EXPECT_NE(by_field["log.level"].find("'loud'"), std::string::npos);
+  EXPECT_NE(by_field["database.url"].find("sqlite://"), std::string::npos);
+  EXPECT_NE(by_field["server.io_threads"].find("between 0 and 256"), std::string::npos);
+}
+
+TEST(ConfigTest, BadFileIsReported) {
+  LoadOptions o = NoEnv();
+  o.file = WriteTemp("{not json");
+  auto loaded = Load(o);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().details().at(0).field, "--config");
+  o.file = "/nonexistent/signx.json";
+  EXPECT_FALSE(Load(o).ok());
+}
+
+TEST(ConfigTest, ListsFromCommaSeparatedTextOrJsonArray) {
+  LoadOptions o = NoEnv();
+  o.flags = {{"server.cors_origins", "https://a.example, https://b.example"}};
+  auto loaded = Load(o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->config.server.cors_origins.size(), 2u);
+  o.flags.clear();
+  o.file = WriteTemp(R"({"server": {"cors_origins": ["*"]}})");
+  loaded = Load(o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->config.server.cors_origins, std::vector<std::string>{"*"});
+}
+
+TEST(ConfigTest, ShowRedactsPasswords) {
+  Config c;
+  c.database.url = "postgres://signx:hunter2@db.internal:5432/signx";
+  c.redis.url = "redis://:s3cret@127.0.0.1:6379/0";
+  const std::string json = ToJson(c);
+  EXPECT_EQ(json.find("hunter2"), std::string::npos);
+  EXPECT_EQ(json.find("s3cret"), std::string::npos);
+  EXPECT_NE(json.find("postgres://signx:***@db.internal:5432/signx"), std::string::npos);
+  // The shown JSON loads again (round trip), apart from the redacted secrets.
+  LoadOptions o = NoEnv();
+  o.file = WriteTemp(ToJson(Config{}));
+  auto loaded = Load(o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  Loaded l;
+  l.config = c;
+  EXPECT_EQ(ToTable(l).find("hunter2"), std::string::npos);
+}
+
+TEST(ConfigTest, EveryFieldHasHelpAndEnvName) {
+  for (const auto& f : Fields()) {
+    EXPECT_FALSE(f.help.empty()) << f.key;
+    EXPECT_EQ(f.env.rfind("SIGNX_", 0), 0u) << f.key;
+  }
+}
+
+}  // namespace
+}  // namespace signx::config
