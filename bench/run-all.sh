@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every benchmark script in bench/ and prints their numbers.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+for b in "$here"/http.sh; do
+  echo "== $(basename "$b")"
+  "$b"
+done

@@ -1,0 +1,37 @@
+// App: the one composition root. It builds every long-lived object of a `signx serve` process
+// from the Config (logging, metrics, blocking pool, router with every module's routes, HTTP
+// server) and owns them for the life of the process. Nothing else constructs these.
+// Thread-safety: construct and Start() on the main thread; Shutdown() from any thread.
+#pragma once
+
+#include <memory>
+
+#include "base/status.h"
+#include "config/config.h"
+#include "http/ops.h"
+
+namespace signx::app {
+
+class App {
+ public:
+  App(config::Config config, http::BuildInfo build);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Builds the modules and starts serving. Fails if a dependency cannot be reached or the
+  // address cannot be bound.
+  Status Start();
+  uint16_t port() const;
+  // Blocks until a signal (SIGINT/SIGTERM) or Shutdown() has drained the server.
+  void Wait();
+  void Shutdown();
+
+ private:
+  struct Parts;
+  config::Config config_;
+  http::BuildInfo build_;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace signx::app

@@ -1,0 +1,33 @@
+// JSON helpers for handlers: parsing request bodies with clear 4xx errors, building error bodies in
+// the one documented shape, and small accessors for reading typed fields with field-named errors.
+//
+// Error shape (every 4xx/5xx answer):
+//   {"error": {"code": 102, "name": "validation_failed", "message": "...",
+//              "details": [{"field": "width_in", "message": "must be > 0"}], "request_id": "..."}}
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "http/request.h"
+
+namespace signx::http {
+
+// The error body for `status` (which must not be OK).
+std::string ErrorBody(const Status& status, std::string_view request_id);
+// A Response with the mapped HTTP status and the error body.
+Response ErrorResponse(const Status& status, std::string_view request_id);
+
+// Parses the request body as a JSON value. 415 if Content-Type is present and not JSON; 400 with
+// the parser's reason and byte offset if malformed; limits nesting depth.
+Result<boost::json::value> ParseJsonBody(const Request& request);
+// Like ParseJsonBody but the top level must be an object.
+Result<boost::json::object> ParseJsonObject(const Request& request);
+
+// Serialises and wraps `value` as a JSON response.
+Response JsonResponse(int status, const boost::json::value& value);
+
+}  // namespace signx::http

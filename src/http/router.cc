@@ -1,0 +1,101 @@
+#include "http/router.h"
+
+#include <algorithm>
+
+#include "base/check.h"
+#include "base/strings.h"
+
+namespace signx::http {
+namespace {
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  for (auto seg : Split(path, '/')) {
+    if (!seg.empty()) out.emplace_back(seg);
+  }
+  return out;
+}
+
+bool IsParam(const std::string& seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
+bool IsRest(const std::string& seg) { return IsParam(seg) && seg.ends_with("...}"); }
+std::string ParamName(const std::string& seg) {
+  return IsRest(seg) ? seg.substr(1, seg.size() - 5) : seg.substr(1, seg.size() - 2);
+}
+
+// Score of a match: more literal segments (earlier ones weigh more) wins. -1 = no match.
+int MatchScore(const Route& r, const std::vector<std::string>& parts,
+               std::map<std::string, std::string>* params) {
+  const auto& segs = r.segments;
+  const bool has_rest = !segs.empty() && IsRest(segs.back());
+  if (has_rest ? parts.size() < segs.size() : parts.size() != segs.size()) return -1;
+  int score = 0;
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const std::string& s = segs[i];
+    if (IsRest(s)) {
+      if (params) {
+        std::string rest;
+        for (std::size_t j = i; j < parts.size(); ++j) {
+          rest += (j > i ? "/" : "") + PercentDecode(parts[j], false).value_or(parts[j]);
+        }
+        (*params)[ParamName(s)] = rest;
+      }
+      break;
+    }
+    if (IsParam(s)) {
+      if (params) (*params)[ParamName(s)] = PercentDecode(parts[i], false).value_or(parts[i]);
+    } else if (s == parts[i]) {
+      score += 1 << std::max(0, 16 - static_cast<int>(i));
+    } else {
+      return -1;
+    }
+  }
+  return score;
+}
+
+}  // namespace
+
+void Router::Add(std::string method, std::string pattern, RouteMeta meta, Handler handler) {
+  SIGNX_CHECK(!meta.permission.empty(), "route " + method + " " + pattern +
+                                            " must declare a permission (or http::kPublic)");
+  SIGNX_CHECK(pattern.starts_with("/"), "route pattern must start with '/': " + pattern);
+  for (const auto& r : routes_) {
+    SIGNX_CHECK(!(r.method == method && r.pattern == pattern),
+                "duplicate route " + method + " " + pattern);
+  }
+  Route r{std::move(method), pattern, std::move(meta), std::move(handler), SplitPath(pattern)};
+  for (std::size_t i = 0; i < r.segments.size(); ++i) {
+    SIGNX_CHECK(!IsRest(r.segments[i]) || i + 1 == r.segments.size(),
+                "{name...} must be the last segment: " + pattern);
+  }
+  routes_.push_back(std::move(r));
+}
+
+Match Router::Find(std::string_view method, std::string_view path) const {
+  const std::vector<std::string> parts = SplitPath(path);
+  Match m;
+  int best = -1;
+  for (const auto& r : routes_) {
+    const int score = MatchScore(r, parts, nullptr);
+    if (score < 0) continue;
+    if (r.method != method) {
+      if (std::find(m.allowed_methods.begin(), m.allowed_methods.end(), r.method) ==
+          m.allowed_methods.end()) {
+        m.allowed_methods.push_back(r.method);
+      }
+      continue;
+    }
+    if (score > best) {
+      best = score;
+      m.route = &r;
+    }
+  }
+  if (m.route) {
+    MatchScore(*m.route, parts, &m.params);
+    m.allowed_methods.clear();
+  } else {
+    std::sort(m.allowed_methods.begin(), m.allowed_methods.end());
+  }
+  return m;
+}
+
+}  // namespace signx::http

@@ -1,0 +1,81 @@
+#include "http/router.h"
+
+#include <gtest/gtest.h>
+
+namespace signx::http {
+namespace {
+
+Handler Named(std::string name) {
+  return [name](Request&) { return Response::Text(200, name); };
+}
+
+RouteMeta Public() { return RouteMeta{.permission = std::string(kPublic)}; }
+
+Router MakeRouter() {
+  Router r;
+  r.Add("GET", "/v1/projects", Public(), Named("list"));
+  r.Add("POST", "/v1/projects", Public(), Named("create"));
+  r.Add("GET", "/v1/projects/{id}", Public(), Named("get"));
+  r.Add("GET", "/v1/projects/summary", Public(), Named("summary"));
+  r.Add("GET", "/v1/projects/{id}/cost-records/{record_id}", Public(), Named("record"));
+  r.Add("GET", "/static/{path...}", Public(), Named("static"));
+  return r;
+}
+
+std::string CallHandler(const Match& m) {
+  Request req;
+  return m.route ? m.route->handler(req).body : "";
+}
+
+TEST(RouterTest, LiteralAndParameterRoutes) {
+  Router r = MakeRouter();
+  EXPECT_EQ(CallHandler(r.Find("GET", "/v1/projects")), "list");
+  EXPECT_EQ(CallHandler(r.Find("POST", "/v1/projects")), "create");
+  Match m = r.Find("GET", "/v1/projects/prj_1");
+  EXPECT_EQ(CallHandler(m), "get");
+  EXPECT_EQ(m.params.at("id"), "prj_1");
+  // A literal segment beats a parameter at the same position.
+  EXPECT_EQ(CallHandler(r.Find("GET", "/v1/projects/summary")), "summary");
+  m = r.Find("GET", "/v1/projects/p%2F1/cost-records/c%201");
+  EXPECT_EQ(CallHandler(m), "record");
+  EXPECT_EQ(m.params.at("id"), "p/1");  // decoded after splitting: %2F stays inside the segment
+  EXPECT_EQ(m.params.at("record_id"), "c 1");
+}
+
+TEST(RouterTest, TrailingSlashAndRest) {
+  Router r = MakeRouter();
+  EXPECT_EQ(CallHandler(r.Find("GET", "/v1/projects/")), "list");
+  Match m = r.Find("GET", "/static/css/app.css");
+  EXPECT_EQ(CallHandler(m), "static");
+  EXPECT_EQ(m.params.at("path"), "css/app.css");
+}
+
+TEST(RouterTest, NotFoundAndMethodNotAllowed) {
+  Router r = MakeRouter();
+  Match m = r.Find("GET", "/v2/nothing");
+  EXPECT_EQ(m.route, nullptr);
+  EXPECT_TRUE(m.allowed_methods.empty());
+  m = r.Find("DELETE", "/v1/projects");
+  EXPECT_EQ(m.route, nullptr);
+  EXPECT_EQ(m.allowed_methods, (std::vector<std::string>{"GET", "POST"}));
+}
+
+TEST(RouterDeathTest, EveryRouteDeclaresAPermission) {
+  Router r;
+  EXPECT_DEATH(r.Add("GET", "/x", RouteMeta{}, Named("x")), "must declare a permission");
+  r.Add("GET", "/x", Public(), Named("x"));
+  EXPECT_DEATH(r.Add("GET", "/x", Public(), Named("x")), "duplicate route");
+}
+
+TEST(RequestTest, QueryParsing) {
+  auto q = ParseQuery("a=1&b=x%20y&c=1+2&a=3&=bad&d");
+  EXPECT_EQ(q.count("a"), 2u);
+  EXPECT_EQ(q.find("b")->second, "x y");
+  EXPECT_EQ(q.find("c")->second, "1 2");
+  EXPECT_EQ(q.find("d")->second, "");
+  EXPECT_FALSE(PercentDecode("%zz", false).has_value());
+  EXPECT_FALSE(PercentDecode("%2", false).has_value());
+}
+
+}  // namespace
+}  // namespace signx::http

@@ -1,0 +1,668 @@
+#include "http/server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <limits>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "base/id.h"
+#include "base/strings.h"
+#include "http/json.h"
+#include "logging/logging.h"
+#include "metrics/metrics.h"
+#include "runtime/blocking_pool.h"
+
+namespace signx::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// Per-connection state shared by the session coroutine and its watchdog (both on one strand).
+struct Conn {
+  explicit Conn(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  tcp::socket socket;
+  asio::steady_timer timer;
+  SteadyTime deadline = SteadyTime::max();  // when the pending socket operation times out
+  SteadyTime armed = SteadyTime::max();     // what the watchdog's timer is set to
+  bool timed_out = false;
+  bool idle = false;    // waiting for the first byte of a new request
+  bool closed = false;
+  std::string remote;
+};
+
+// Sets when the current socket operation must finish; wakes the watchdog only if it is sleeping
+// past the new deadline (most requests never touch the timer twice).
+void SetDeadline(Conn& c, std::chrono::milliseconds d) {
+  c.timed_out = false;
+  c.deadline = std::chrono::steady_clock::now() + d;
+  if (c.deadline < c.armed) c.timer.cancel();
+}
+
+asio::awaitable<void> Watchdog(std::shared_ptr<Conn> c) {
+  while (!c->closed) {
+    c->armed = c->deadline;
+    c->timer.expires_at(c->deadline);
+    co_await c->timer.async_wait(kNoThrow);
+    if (c->closed) co_return;
+    if (c->deadline <= std::chrono::steady_clock::now()) {
+      c->timed_out = true;
+      c->deadline = SteadyTime::max();
+      boost::system::error_code ignored;
+      c->socket.cancel(ignored);
+    }
+  }
+}
+
+bool IsToken(std::string_view s, std::size_t max) {
+  if (s.empty() || s.size() > max) return false;
+  for (char ch : s) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                    ch == '-' || ch == '_' || ch == '.' || ch == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsLowerHex(std::string_view s, std::size_t n) {
+  if (s.size() != n) return false;
+  bool all_zero = true;
+  for (char ch : s) {
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+    all_zero &= ch == '0';
+  }
+  return !all_zero;
+}
+
+std::string RandomHex(std::size_t bytes) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(bytes * 2, '0');
+  for (std::size_t i = 0; i < out.size(); i += 16) {
+    uint64_t v = rng();
+    for (std::size_t j = i; j < std::min(out.size(), i + 16); ++j, v >>= 4) out[j] = kHex[v & 15];
+  }
+  return out;
+}
+
+// traceparent: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>"; returns the trace id.
+std::optional<std::string> TraceIdFromTraceparent(std::string_view tp) {
+  const auto parts = Split(tp, '-');
+  if (parts.size() < 4 || parts[0].size() != 2 || parts[0] == "ff") return std::nullopt;
+  if (!IsLowerHex(parts[1], 32) || !IsLowerHex(parts[2], 16) || parts[3].size() != 2) {
+    return std::nullopt;
+  }
+  return std::string(parts[1]);
+}
+
+std::string Rfc1123Now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+// The Date header, formatted at most once per second per thread.
+const std::string& CachedDate() {
+  thread_local std::time_t last = 0;
+  thread_local std::string value;
+  const std::time_t now = std::time(nullptr);
+  if (now != last) {
+    last = now;
+    value = Rfc1123Now();
+  }
+  return value;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(const config::ServerConfig& c, const Router& r, metrics::Registry& m,
+       runtime::BlockingPool& p, bool log)
+      : cfg(c),
+        router(r),
+        pool(p),
+        access_log(log),
+        ioc(c.io_threads > 0 ? c.io_threads
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+        acceptor(ioc),
+        signals(ioc),
+        requests_total(m.AddCounter("http_requests_total", "HTTP requests answered",
+                                    {"method", "route", "status"})),
+        duration(m.AddHistogram("http_request_duration_seconds",
+                                "Time from the request's headers to its response being written",
+                                {"route"}, metrics::DefaultLatencyBuckets())),
+        in_flight(m.AddGauge("http_requests_in_flight", "Requests being handled now").WithLabels({})),
+        open_connections(
+            m.AddGauge("http_connections_open", "Open client connections").WithLabels({})),
+        rejected(m.AddCounter("http_rejected_total",
+                              "Requests or connections refused by a server limit", {"reason"})) {}
+
+  const config::ServerConfig cfg;
+  const Router& router;
+  runtime::BlockingPool& pool;
+  const bool access_log;
+  std::vector<std::shared_ptr<Middleware>> middlewares;
+
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  std::vector<std::thread> threads;
+  std::atomic<uint16_t> bound_port{0};
+
+  std::atomic<bool> draining{false};
+  std::atomic<int> connections{0};
+  std::mutex conns_mu;
+  std::unordered_set<std::shared_ptr<Conn>> conns;  // guarded by conns_mu
+
+  metrics::Family<metrics::Counter>& requests_total;
+  metrics::Family<metrics::Histogram>& duration;
+  metrics::Gauge& in_flight;
+  metrics::Gauge& open_connections;
+  metrics::Family<metrics::Counter>& rejected;
+
+  // Per-route metric handles, resolved once at Start (routes are fixed by then).
+  struct RouteMetrics {
+    metrics::Histogram* duration = nullptr;
+    std::array<std::atomic<metrics::Counter*>, 500> by_status{};  // index: status - 100
+  };
+  std::unordered_map<const Route*, std::unique_ptr<RouteMetrics>> route_metrics;
+
+  void Record(const Request& req, const Route* route, int status, double seconds) {
+    if (route) {
+      RouteMetrics& rm = *route_metrics.at(route);
+      rm.duration->Observe(seconds);
+      const int idx = std::clamp(status, 100, 599) - 100;
+      metrics::Counter* c = rm.by_status[idx].load(std::memory_order_acquire);
+      if (!c) {
+        c = &requests_total.WithLabels({route->method, route->pattern, std::to_string(status)});
+        rm.by_status[idx].store(c, std::memory_order_release);
+      }
+      c->Inc();
+    } else {
+      duration.WithLabels({"unmatched"}).Observe(seconds);
+      requests_total.WithLabels({req.method.empty() ? "UNKNOWN" : req.method, "unmatched",
+                                 std::to_string(status)})
+          .Inc();
+    }
+  }
+
+  Response RunHandler(Request& req, const Route& route) {
+    Response resp;
+    std::size_t ran = 0;
+    try {
+      bool short_circuit = false;
+      for (; ran < middlewares.size(); ++ran) {
+        if (auto r = middlewares[ran]->Before(req, route)) {
+          resp = std::move(*r);
+          short_circuit = true;
+          ++ran;
+          break;
+        }
+      }
+      if (!short_circuit) resp = route.handler(req);
+    } catch (const std::exception& e) {
+      spdlog::error("handler {} {} threw: {} (request_id={})", route.method, route.pattern,
+                    e.what(), req.request_id);
+      resp = ErrorResponse(Internal("an unexpected error occurred; see the server log"),
+                           req.request_id);
+    }
+    for (std::size_t i = ran; i-- > 0;) middlewares[i]->After(req, resp);
+    return resp;
+  }
+
+  // Runs the route's handler where it belongs and waits for it up to the request deadline.
+  asio::awaitable<Response> Dispatch(std::shared_ptr<Request> req, const Route& route) {
+    if (route.meta.execution == Execution::kInline) co_return RunHandler(*req, route);
+
+    struct Pending {
+      explicit Pending(asio::any_io_executor ex) : timer(ex) {}
+      asio::steady_timer timer;
+      std::optional<Response> result;
+      bool abandoned = false;
+    };
+    auto ex = co_await asio::this_coro::executor;
+    auto pending = std::make_shared<Pending>(ex);
+    pending->timer.expires_at(req->deadline);
+    const bool queued = pool.TrySubmit([this, req, &route, pending, ex] {
+      Response r = RunHandler(*req, route);
+      asio::post(ex, [pending, r = std::move(r)]() mutable {
+        if (pending->abandoned) return;
+        pending->result = std::move(r);
+        pending->timer.cancel();
+      });
+    });
+    if (!queued) {
+      rejected.WithLabels({"blocking_queue_full"}).Inc();
+      co_return ErrorResponse(Status(ErrorCode::kOverloaded,
+                                     "the server is at capacity; retry in a moment"),
+                              req->request_id);
+    }
+    co_await pending->timer.async_wait(kNoThrow);
+    if (pending->result) co_return std::move(*pending->result);
+    pending->abandoned = true;
+    co_return ErrorResponse(
+        Status(ErrorCode::kDeadlineExceeded,
+               fmt::format("the request did not finish within {} ms", cfg.request_deadline_ms)),
+        req->request_id);
+  }
+
+  void ApplyCors(const Request& req, Response& resp) {
+    if (cfg.cors_origins.empty()) return;
+    auto origin = req.Header("Origin");
+    if (!origin) return;
+    const bool any = std::find(cfg.cors_origins.begin(), cfg.cors_origins.end(), "*") !=
+                     cfg.cors_origins.end();
+    const bool listed = std::find(cfg.cors_origins.begin(), cfg.cors_origins.end(), *origin) !=
+                        cfg.cors_origins.end();
+    if (!any && !listed) return;
+    resp.headers.Set("Access-Control-Allow-Origin", any ? "*" : std::string(*origin));
+    if (!any) resp.headers.Add("Vary", "Origin");
+    resp.headers.Set("Access-Control-Expose-Headers",
+                     "X-Request-Id, ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, "
+                     "RateLimit-Reset");
+  }
+
+  // CORS preflight: OPTIONS with Access-Control-Request-Method.
+  std::optional<Response> Preflight(const Request& req) {
+    if (req.method != "OPTIONS" || cfg.cors_origins.empty() ||
+        !req.Header("Access-Control-Request-Method")) {
+      return std::nullopt;
+    }
+    const Match m = router.Find(std::string(*req.Header("Access-Control-Request-Method")), req.path);
+    Response resp = Response::NoContent();
+    std::vector<std::string> methods = m.allowed_methods;
+    if (m.route) methods.push_back(m.route->method);
+    methods.push_back("OPTIONS");
+    resp.headers.Set("Access-Control-Allow-Methods", Join(methods, ", "));
+    resp.headers.Set("Access-Control-Allow-Headers",
+                     "Authorization, Content-Type, X-API-Key, X-Request-Id, Idempotency-Key, "
+                     "If-Match, traceparent");
+    resp.headers.Set("Access-Control-Max-Age", "600");
+    return resp;
+  }
+
+  void AccessLog(const Request& req, const Response& resp, double seconds, std::size_t bytes_in) {
+    if (!access_log) return;
+    boost::json::object line{{"ts", FormatRfc3339(SystemClock::Get().Now())},
+                             {"level", resp.status >= 500 ? "error" : "info"},
+                             {"msg", "http_request"},
+                             {"request_id", req.request_id},
+                             {"trace_id", req.trace_id},
+                             {"span_id", req.span_id},
+                             {"remote", req.remote_addr},
+                             {"method", req.method},
+                             {"path", req.path},
+                             {"route", req.route.empty() ? "unmatched" : req.route},
+                             {"status", resp.status},
+                             {"bytes_in", bytes_in},
+                             {"bytes_out", resp.body.size()},
+                             {"duration_ms", seconds * 1000.0}};
+    logging::LogJsonLine(boost::json::serialize(line));
+  }
+
+  static bhttp::response<bhttp::string_body> ToBeast(Response&& r, const Request& req,
+                                                     unsigned version, bool keep_alive,
+                                                     bool head) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+    res.set(bhttp::field::date, CachedDate());
+    if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
+    if (!req.request_id.empty()) res.set("X-Request-Id", req.request_id);
+    for (auto& [k, v] : r.headers.all()) res.insert(k, v);
+    res.keep_alive(keep_alive);
+    const std::size_t size = r.body.size();
+    if (head) {
+      res.content_length(size);
+    } else {
+      res.body() = std::move(r.body);
+      res.prepare_payload();
+    }
+    return res;
+  }
+
+  // Writes a canned error response on a connection whose request could not be read fully.
+  asio::awaitable<void> WriteError(Conn& c, const Status& st, const std::string& request_id) {
+    Request req;
+    req.request_id = request_id;
+    Response r = ErrorResponse(st, request_id);
+    auto res = ToBeast(std::move(r), req, 11, false, false);
+    SetDeadline(c, std::chrono::milliseconds(cfg.write_timeout_ms));
+    co_await bhttp::async_write(c.socket, res, kNoThrow);
+  }
+
+  asio::awaitable<void> Session(std::shared_ptr<Conn> c) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      // Wait for the first byte of the next request under the idle (keep-alive) timeout.
+      if (buffer.size() == 0) {
+        if (draining) break;
+        c->idle = true;
+        SetDeadline(*c, std::chrono::milliseconds(cfg.idle_timeout_ms));
+        auto [ec, n] = co_await c->socket.async_read_some(buffer.prepare(4096), kNoThrow);
+        c->idle = false;
+        if (ec) break;  // closed by the client, idle timeout or shutdown
+        buffer.commit(n);
+      }
+      const auto started = std::chrono::steady_clock::now();
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
+      // The body limit depends on the route, known only after the headers: Beast would otherwise
+      // reject a large Content-Length while parsing the headers.
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+      SetDeadline(*c, std::chrono::milliseconds(cfg.read_timeout_ms));
+      {
+        auto [ec, n] = co_await bhttp::async_read_header(c->socket, buffer, parser, kNoThrow);
+        if (ec) {
+          if (c->timed_out) {
+            rejected.WithLabels({"read_timeout"}).Inc();
+            co_await WriteError(*c, Status(ErrorCode::kRequestTimeout,
+                                           fmt::format("the request headers did not arrive within {} ms",
+                                                       cfg.read_timeout_ms)),
+                                NewId("req"));
+          } else if (ec == bhttp::error::header_limit) {
+            rejected.WithLabels({"header_limit"}).Inc();
+            co_await WriteError(*c, Status(ErrorCode::kHeadersTooLarge,
+                                           fmt::format("request headers exceed {} bytes",
+                                                       cfg.max_header_bytes)),
+                                NewId("req"));
+          } else if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
+                     ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+            co_await WriteError(*c, InvalidArgument("malformed HTTP request: " + ec.message()),
+                                NewId("req"));
+          }
+          break;
+        }
+      }
+
+      auto req = std::make_shared<Request>();
+      const auto& h = parser.get();
+      req->method = std::string(h.method_string());
+      req->target = std::string(h.target());
+      const auto qpos = req->target.find('?');
+      const std::string_view raw_path = std::string_view(req->target).substr(0, qpos);
+      req->path = PercentDecode(raw_path, false).value_or(std::string(raw_path));
+      if (qpos != std::string::npos) {
+        req->query = ParseQuery(std::string_view(req->target).substr(qpos + 1));
+      }
+      for (const auto& f : h) req->headers.Add(std::string(f.name_string()), std::string(f.value()));
+      req->remote_addr = c->remote;
+      auto rid = req->Header("X-Request-Id");
+      req->request_id = rid && IsToken(*rid, 128) ? std::string(*rid) : NewId("req");
+      auto tp = req->Header("traceparent");
+      auto trace = tp ? TraceIdFromTraceparent(*tp) : std::nullopt;
+      req->trace_id = trace ? std::move(*trace) : RandomHex(16);
+      req->span_id = RandomHex(8);
+      req->deadline = started + std::chrono::milliseconds(cfg.request_deadline_ms);
+
+      const bool head = req->method == "HEAD";
+      Match match = router.Find(head ? "GET" : req->method, raw_path);
+      if (head && !match.route) match = router.Find("HEAD", raw_path);
+      const Route* route = match.route;
+      const int64_t body_limit =
+          route && route->meta.max_body_bytes ? *route->meta.max_body_bytes : cfg.max_body_bytes;
+      parser.body_limit(static_cast<std::uint64_t>(body_limit));
+
+      Response resp;
+      bool keep_alive = h.keep_alive() && !draining;
+      bool read_ok = true;
+      const auto content_length = parser.content_length();
+      if (content_length && *content_length > static_cast<std::uint64_t>(body_limit)) {
+        rejected.WithLabels({"body_limit"}).Inc();
+        resp = ErrorResponse(Status(ErrorCode::kPayloadTooLarge,
+                                    fmt::format("the request body is {} bytes; this route accepts "
+                                                "at most {} bytes",
+                                                *content_length, body_limit)),
+                             req->request_id);
+        keep_alive = false;  // the unread body makes the connection unusable
+        read_ok = false;
+      } else if (!parser.is_done()) {
+        if (auto expect = req->Header("Expect"); expect && EqualsIgnoreCase(*expect, "100-continue")) {
+          static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+          co_await asio::async_write(c->socket, asio::buffer(kContinue), kNoThrow);
+        }
+        auto [ec, n] = co_await bhttp::async_read(c->socket, buffer, parser, kNoThrow);
+        if (ec) {
+          read_ok = false;
+          keep_alive = false;
+          if (c->timed_out) {
+            rejected.WithLabels({"read_timeout"}).Inc();
+            resp = ErrorResponse(Status(ErrorCode::kRequestTimeout,
+                                        fmt::format("the request body did not arrive within {} ms",
+                                                    cfg.read_timeout_ms)),
+                                 req->request_id);
+          } else if (ec == bhttp::error::body_limit) {
+            rejected.WithLabels({"body_limit"}).Inc();
+            resp = ErrorResponse(Status(ErrorCode::kPayloadTooLarge,
+                                        fmt::format("the request body exceeds {} bytes", body_limit)),
+                                 req->request_id);
+          } else {
+            break;  // client went away mid-body
+          }
+        }
+      }
+      const std::size_t bytes_in = read_ok ? parser.get().body().size() : 0;
+      if (read_ok) {
+        req->body = std::move(parser.get().body());
+        c->deadline = SteadyTime::max();  // no socket operation while the handler runs
+        in_flight.Inc();
+        if (auto pre = Preflight(*req)) {
+          resp = std::move(*pre);
+        } else if (route) {
+          req->path_params = std::move(match.params);
+          req->route = route->pattern;
+          resp = co_await Dispatch(req, *route);
+        } else if (!match.allowed_methods.empty()) {
+          resp = ErrorResponse(Status(ErrorCode::kMethodNotAllowed,
+                                      fmt::format("{} is not allowed on {}; allowed: {}", req->method,
+                                                  req->path, Join(match.allowed_methods, ", "))),
+                               req->request_id);
+          resp.headers.Set("Allow", Join(match.allowed_methods, ", "));
+        } else {
+          resp = ErrorResponse(NotFound(fmt::format("no route for {} {}", req->method, req->path)),
+                               req->request_id);
+        }
+        in_flight.Dec();
+      }
+      ApplyCors(*req, resp);
+      if (draining) keep_alive = false;
+
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      Record(*req, route, resp.status, seconds);
+      AccessLog(*req, resp, seconds, bytes_in);
+
+      auto res = ToBeast(std::move(resp), *req, h.version(), keep_alive, head);
+      SetDeadline(*c, std::chrono::milliseconds(cfg.write_timeout_ms));
+      auto [wec, wn] = co_await bhttp::async_write(c->socket, res, kNoThrow);
+      if (wec || !keep_alive) break;
+    }
+    CloseConn(*c);
+  }
+
+  void CloseConn(Conn& c) {
+    if (c.closed) return;
+    c.closed = true;
+    boost::system::error_code ignored;
+    c.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    c.socket.close(ignored);
+    c.timer.cancel();
+  }
+
+  asio::awaitable<void> RefuseConnection(tcp::socket socket) {
+    Conn c(std::move(socket));
+    co_await WriteError(c, Status(ErrorCode::kOverloaded,
+                                  "the server has too many open connections; retry later"),
+                        NewId("req"));
+    CloseConn(c);
+  }
+
+  asio::awaitable<void> AcceptLoop() {
+    for (;;) {
+      auto strand = asio::make_strand(ioc);
+      auto [ec, socket] = co_await acceptor.async_accept(strand, kNoThrow);
+      if (ec) {
+        if (!acceptor.is_open() || draining) co_return;
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      if (connections.load() >= cfg.max_connections) {
+        rejected.WithLabels({"max_connections"}).Inc();
+        asio::co_spawn(strand, RefuseConnection(std::move(socket)), asio::detached);
+        continue;
+      }
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto c = std::make_shared<Conn>(std::move(socket));
+      auto ep = c->socket.remote_endpoint(ignored);
+      c->remote = ignored ? "" : ep.address().to_string();
+      ++connections;
+      open_connections.Inc();
+      {
+        std::lock_guard lock(conns_mu);
+        conns.insert(c);
+      }
+      asio::co_spawn(strand, Watchdog(c), asio::detached);
+      asio::co_spawn(strand, Session(c), [this, c](std::exception_ptr e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("connection from {} failed: {}", c->remote, ex.what());
+          }
+          CloseConn(*c);
+        }
+        {
+          std::lock_guard lock(conns_mu);
+          conns.erase(c);
+        }
+        open_connections.Dec();
+        --connections;
+      });
+    }
+  }
+
+  void BeginDrain() {
+    if (draining.exchange(true)) return;
+    spdlog::info("shutting down: draining {} connection(s) for up to {} ms", connections.load(),
+                 cfg.drain_timeout_ms);
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    ForEachConn([](Conn& c) {
+      if (c.idle) {
+        boost::system::error_code ig;
+        c.socket.cancel(ig);
+      }
+    });
+    asio::co_spawn(ioc, DrainThenStop(), asio::detached);
+  }
+
+  template <typename F>
+  void ForEachConn(F f) {
+    std::lock_guard lock(conns_mu);
+    for (const auto& c : conns) asio::post(c->socket.get_executor(), [c, f] { f(*c); });
+  }
+
+  asio::awaitable<void> DrainThenStop() {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.drain_timeout_ms);
+    asio::steady_timer t(ioc);
+    while (connections.load() > 0 && std::chrono::steady_clock::now() < until) {
+      t.expires_after(std::chrono::milliseconds(10));
+      co_await t.async_wait(kNoThrow);
+    }
+    if (connections.load() > 0) {
+      spdlog::warn("drain timeout: closing {} connection(s) with requests in flight",
+                   connections.load());
+      ForEachConn([this](Conn& c) { CloseConn(c); });
+      t.expires_after(std::chrono::milliseconds(50));
+      co_await t.async_wait(kNoThrow);
+    }
+    ioc.stop();
+  }
+};
+
+Server::Server(const config::ServerConfig& config, const Router& router,
+               metrics::Registry& metrics, runtime::BlockingPool& pool, bool access_log)
+    : impl_(std::make_unique<Impl>(config, router, metrics, pool, access_log)) {}
+
+Server::~Server() {
+  if (!impl_->threads.empty()) {
+    Shutdown();
+    Wait();
+  }
+}
+
+void Server::Use(std::shared_ptr<Middleware> middleware) {
+  impl_->middlewares.push_back(std::move(middleware));
+}
+
+Status Server::Start() {
+  Impl& s = *impl_;
+  for (const auto& r : s.router.routes()) {
+    auto rm = std::make_unique<Impl::RouteMetrics>();
+    rm->duration = &s.duration.WithLabels({r.pattern});
+    s.route_metrics.emplace(&r, std::move(rm));
+  }
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(s.cfg.host, ec);
+  if (ec) return InvalidArgument(fmt::format("server.host '{}' is not an IP address", s.cfg.host));
+  const tcp::endpoint ep(address, static_cast<unsigned short>(s.cfg.port));
+  s.acceptor.open(ep.protocol(), ec);
+  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(ep, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unavailable(fmt::format("cannot listen on {}:{}: {}", s.cfg.host, s.cfg.port, ec.message()));
+  }
+  s.bound_port = s.acceptor.local_endpoint().port();
+  asio::co_spawn(s.ioc, s.AcceptLoop(), asio::detached);
+  const int n = s.cfg.io_threads > 0 ? s.cfg.io_threads
+                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
+  return Status::Ok();
+}
+
+uint16_t Server::port() const { return impl_->bound_port.load(); }
+
+void Server::ShutdownOnSignals() {
+  Impl& s = *impl_;
+  s.signals.add(SIGINT);
+  s.signals.add(SIGTERM);
+  s.signals.async_wait([&s](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("received signal {}", signo);
+    s.BeginDrain();
+  });
+}
+
+void Server::Shutdown() {
+  Impl& s = *impl_;
+  asio::post(s.ioc, [&s] { s.BeginDrain(); });
+}
+
+void Server::Wait() {
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+  impl_->threads.clear();
+}
+
+}  // namespace signx::http

@@ -1,0 +1,24 @@
+// Process logging on spdlog: one line per event on stdout, either a JSON object
+// ({"ts","level","logger","msg","thread"}) or plain text, chosen by config.log.format.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "config/config.h"
+
+namespace signx::logging {
+
+// Sets the default logger's level and format. Returns InvalidArgument naming the field when the
+// level or format is unknown. Safe to call more than once (the last call wins).
+[[nodiscard]] Status InitLogging(const config::LogConfig& config);
+
+// Writes one already-formatted JSON object as its own line (the HTTP access log). Goes to the
+// same stdout as the other logs, under its own lock-protected sink, unchanged in either format.
+void LogJsonLine(std::string_view line);
+
+// JSON string escaping (RFC 8259) for log fields; exposed for tests.
+void AppendJsonEscaped(std::string& out, std::string_view s);
+
+}  // namespace signx::logging
