@@ -25,6 +25,21 @@ class Headers {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
+// Who is calling, set by the authentication middleware (identity module) before the handler runs.
+struct Principal {
+  std::string kind;        // "user" or "api_key"
+  std::string subject_id;  // usr_... or key_...
+  std::string org_id;      // the org the request acts in (tenant scope)
+  std::string role;        // super_admin, org_admin, org_member, org_viewer (api keys: "api_key")
+  std::vector<std::string> permissions;  // e.g. "leads:score"
+  bool Can(std::string_view permission) const {
+    for (const auto& p : permissions) {
+      if (p == permission || p == "*") return true;
+    }
+    return false;
+  }
+};
+
 struct Request {
   std::string method;   // "GET", "POST", ...
   std::string target;   // raw request target: "/v1/projects?limit=10"
@@ -39,6 +54,7 @@ struct Request {
   std::string span_id;     // this server's span id (16 hex)
   std::string remote_addr;
   std::chrono::steady_clock::time_point deadline;  // handlers should finish before this
+  std::optional<Principal> principal;               // set by authentication; empty = anonymous
 
   std::optional<std::string_view> Header(std::string_view name) const { return headers.Get(name); }
   // First value of a query parameter.
