@@ -24,3 +24,9 @@ find_path(XGBOOST_INCLUDE xgboost/c_api.h REQUIRED)
 add_library(signx_xgboost UNKNOWN IMPORTED)
 set_target_properties(signx_xgboost PROPERTIES IMPORTED_LOCATION ${XGBOOST_LIB}
                       INTERFACE_INCLUDE_DIRECTORIES ${XGBOOST_INCLUDE})
+# libcsv (RFC 4180 parser, Debian libcsv-dev) ships no CMake or pkg-config file.
+find_library(CSV_LIB csv REQUIRED)
+find_path(CSV_INCLUDE csv.h REQUIRED)
+add_library(signx_csv UNKNOWN IMPORTED)
+set_target_properties(signx_csv PROPERTIES IMPORTED_LOCATION ${CSV_LIB}
+                      INTERFACE_INCLUDE_DIRECTORIES ${CSV_INCLUDE})
