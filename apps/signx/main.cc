@@ -1,63 +1,28 @@
 // signx: the one SignX binary. Subcommands:
 //   serve        serve the JSON API, operational endpoints and web UI
+//   migrate      apply (up) or list (status) database schema migrations
 //   config show  print the effective configuration (secrets redacted)
 //   version      print version and build information
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
-#include <vector>
 
 #include "app/app.h"
-#include "base/strings.h"
 #include "build_info.h"
+#include "cli_common.h"
+#include "cmd_migrate.h"
 #include "config/config.h"
-#include "logging/logging.h"
 
 namespace {
-
-using signx::Result;
 
 signx::http::BuildInfo Build() {
   return {SIGNX_VERSION, SIGNX_GIT_SHA, SIGNX_COMPILER, SIGNX_BUILD_TYPE};
 }
 
-// Options every subcommand shares: where configuration comes from.
-struct ConfigFlags {
-  std::string file;
-  std::vector<std::string> sets;  // "key=value"
-  std::vector<std::pair<std::string, std::string>> extra;  // from subcommand flags
-
-  Result<signx::config::Loaded> Load() const {
-    signx::config::LoadOptions o;
-    o.file = file;
-    for (const auto& s : sets) {
-      const auto eq = s.find('=');
-      if (eq == std::string::npos) {
-        return signx::ValidationFailed({{"--set", "'" + s + "' must look like key=value"}});
-      }
-      o.flags.emplace_back(s.substr(0, eq), s.substr(eq + 1));
-    }
-    for (const auto& kv : extra) o.flags.push_back(kv);
-    return signx::config::Load(o);
-  }
-};
-
-void AddConfigFlags(CLI::App* cmd, ConfigFlags& flags) {
-  cmd->add_option("--config", flags.file, "JSON configuration file")->check(CLI::ExistingFile);
-  cmd->add_option("--set", flags.sets, "override a setting: --set server.port=9000 (repeatable)");
-}
-
-int PrintConfigError(const signx::Status& st) {
-  std::fprintf(stderr, "signx: %s\n", std::string(st.message()).c_str());
-  for (const auto& d : st.details()) {
-    std::fprintf(stderr, "  %s: %s\n", d.field.c_str(), d.message.c_str());
-  }
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  using namespace signx::cli;
   CLI::App app{"SignX — the operating system of a custom-sign manufacturer"};
   app.require_subcommand(1);
   int exit_code = 0;
@@ -79,7 +44,7 @@ int main(int argc, char** argv) {
   show->callback([&] {
     auto loaded = flags.Load();
     if (!loaded.ok()) {
-      exit_code = PrintConfigError(loaded.status());
+      exit_code = PrintError(loaded.status());
       return;
     }
     const std::string out = format == "table" ? signx::config::ToTable(*loaded)
@@ -87,28 +52,26 @@ int main(int argc, char** argv) {
     std::fputs(out.c_str(), stdout);
   });
 
+  AddMigrateCommand(app, &exit_code);
+
   auto* serve = app.add_subcommand("serve", "serve the API and operational endpoints");
   AddConfigFlags(serve, flags);
   std::string host;
   int port = -1;
+  bool migrate = false;
   serve->add_option("--host", host, "listen address (server.host)");
   serve->add_option("--port", port, "listen port (server.port)");
+  serve->add_flag("--migrate", migrate,
+                  "apply pending database migrations before serving (otherwise a database that "
+                  "is behind stops the start)");
   serve->callback([&] {
     if (!host.empty()) flags.extra.emplace_back("server.host", host);
     if (port >= 0) flags.extra.emplace_back("server.port", std::to_string(port));
-    auto loaded = flags.Load();
-    if (!loaded.ok()) {
-      exit_code = PrintConfigError(loaded.status());
-      return;
-    }
-    if (auto st = signx::logging::InitLogging(loaded->config.log); !st.ok()) {
-      exit_code = PrintConfigError(st);
-      return;
-    }
-    signx::app::App server(loaded->config, Build());
+    auto cfg = LoadConfigAndLogging(flags, &exit_code);
+    if (!cfg) return;
+    signx::app::App server(std::move(*cfg), Build(), {.migrate = migrate});
     if (auto st = server.Start(); !st.ok()) {
-      std::fprintf(stderr, "signx: %s\n", st.ToString().c_str());
-      exit_code = 1;
+      exit_code = PrintError(st);
       return;
     }
     server.Wait();

@@ -9,12 +9,15 @@
 #include "metrics/metrics.h"
 #include "metrics/process_metrics.h"
 #include "runtime/blocking_pool.h"
+#include "storage/migrations.h"
+#include "storage/store.h"
 
 namespace signx::app {
 
 // Declared in dependency order: destroyed in reverse (server first, then the pool it uses).
 struct App::Parts {
   metrics::Registry metrics;
+  std::unique_ptr<storage::Store> store;
   http::HealthChecks checks;
   http::SchemaRegistry schemas;
   http::Router router;
@@ -22,8 +25,11 @@ struct App::Parts {
   std::unique_ptr<http::Server> server;
 };
 
-App::App(config::Config config, http::BuildInfo build)
-    : config_(std::move(config)), build_(std::move(build)), parts_(std::make_unique<Parts>()) {}
+App::App(config::Config config, http::BuildInfo build, AppOptions options)
+    : config_(std::move(config)),
+      build_(std::move(build)),
+      options_(options),
+      parts_(std::make_unique<Parts>()) {}
 
 App::~App() = default;
 
@@ -33,6 +39,7 @@ Status App::Start() {
                                               .git_sha = build_.git_sha,
                                               .compiler = build_.compiler,
                                               .build_type = build_.build_type});
+  SIGNX_RETURN_IF_ERROR(OpenStore());
   http::AddOpsRoutes(p.router, p.checks, p.metrics, p.schemas, build_);
 
   const auto& s = config_.server;
@@ -43,6 +50,37 @@ Status App::Start() {
   p.server->ShutdownOnSignals();
   spdlog::info("signx {} listening on http://{}:{} ({} io threads, {} blocking threads)",
                build_.version, s.host, p.server->port(), s.io_threads, s.blocking_threads);
+  return Status::Ok();
+}
+
+Status App::OpenStore() {
+  Parts& p = *parts_;
+  SIGNX_ASSIGN_OR_RETURN(p.store, storage::Store::Open(config_.database));
+  const auto migrations = storage::MigrationsFor(p.store->dialect());
+  if (options_.migrate) {
+    SIGNX_ASSIGN_OR_RETURN(auto applied, storage::MigrateUp(*p.store, migrations));
+    for (const auto& name : applied) spdlog::info("applied migration {}", name);
+  }
+  SIGNX_RETURN_IF_ERROR(storage::CheckSchemaCurrent(*p.store, migrations));
+  spdlog::info("database: {} ({} migrations current)", storage::DialectName(p.store->dialect()),
+               migrations.size());
+
+  storage::Store* store = p.store.get();
+  p.checks.Add("database", [store] { return store->Ping(); });
+  p.checks.Add("migrations", [store, migrations] {
+    return storage::CheckSchemaCurrent(*store, migrations);
+  });
+  p.metrics.AddCollector([store](metrics::Writer& w) {
+    const auto s = store->Stats();
+    w.Header("db_pool_connections", "Database connections: pool size and in use", metrics::Type::kGauge);
+    w.Sample("db_pool_connections", {{"state", "max"}}, s.pool_size);
+    w.Sample("db_pool_connections", {{"state", "in_use"}}, s.in_use);
+    w.Header("db_transactions_total", "Database transactions run", metrics::Type::kCounter);
+    w.Sample("db_transactions_total", static_cast<double>(s.transactions));
+    w.Header("db_transaction_retries_total", "Transactions retried (busy, serialization failure)",
+             metrics::Type::kCounter);
+    w.Sample("db_transaction_retries_total", static_cast<double>(s.retries));
+  });
   return Status::Ok();
 }
 

@@ -1,6 +1,6 @@
 // App: the one composition root. It builds every long-lived object of a `signx serve` process
-// from the Config (logging, metrics, blocking pool, router with every module's routes, HTTP
-// server) and owns them for the life of the process. Nothing else constructs these.
+// from the Config (metrics, database store, blocking pool, router with every module's routes,
+// HTTP server) and owns them for the life of the process. Nothing else constructs these.
 // Thread-safety: construct and Start() on the main thread; Shutdown() from any thread.
 #pragma once
 
@@ -12,9 +12,13 @@
 
 namespace signx::app {
 
+struct AppOptions {
+  bool migrate = false;  // apply pending migrations at start instead of refusing to start
+};
+
 class App {
  public:
-  App(config::Config config, http::BuildInfo build);
+  App(config::Config config, http::BuildInfo build, AppOptions options = {});
   ~App();
   App(const App&) = delete;
   App& operator=(const App&) = delete;
@@ -28,9 +32,11 @@ class App {
   void Shutdown();
 
  private:
+  Status OpenStore();
   struct Parts;
   config::Config config_;
   http::BuildInfo build_;
+  AppOptions options_;
   std::unique_ptr<Parts> parts_;
 };
 
