@@ -19,7 +19,7 @@ build: deps
 
 run: build
 	@mkdir -p var
-	$(SIGNX) serve
+	$(SIGNX) serve --migrate
 
 test: build
 	@scripts/with-test-services.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
