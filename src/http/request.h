@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,11 +64,27 @@ struct Request {
   std::string_view PathParam(std::string_view name) const;
 };
 
+// A response body produced over time (server-sent events). The server polls it: it writes what
+// Poll returns, waits a short interval when nothing is ready, and stops when Poll returns nullopt,
+// the client goes away or the server shuts down; then it calls Close once.
+// Thread-safety: Poll and Close are called from the connection's strand only; implementations
+// are fed from other threads and must synchronise internally.
+class StreamBody {
+ public:
+  virtual ~StreamBody() = default;
+  // Bytes to send now (may be empty), or nullopt when the stream has ended.
+  virtual std::optional<std::string> Poll() = 0;
+  virtual void Close() {}
+};
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
   std::string content_type = "application/json";
+  // When set, `body` is ignored: the server sends the headers (no Content-Length, Connection:
+  // close) and then streams what `stream` produces until it ends.
+  std::shared_ptr<StreamBody> stream;
 
   static Response Json(int status, std::string body);
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

@@ -489,12 +489,55 @@ struct Server::Impl {
       Record(*req, route, resp.status, seconds);
       AccessLog(*req, resp, seconds, bytes_in);
 
+      if (resp.stream && !head) {
+        co_await WriteStream(*c, std::move(resp), *req, h.version());
+        break;
+      }
       auto res = ToBeast(std::move(resp), *req, h.version(), keep_alive, head);
       SetDeadline(*c, std::chrono::milliseconds(cfg.write_timeout_ms));
       auto [wec, wn] = co_await bhttp::async_write(c->socket, res, kNoThrow);
       if (wec || !keep_alive) break;
     }
     CloseConn(*c);
+  }
+
+  // Sends the headers of a streaming response, then what its StreamBody produces until it ends,
+  // the client goes away or the server drains. A comment line goes out every 15 s of silence so
+  // proxies keep the connection and a vanished client is noticed.
+  asio::awaitable<void> WriteStream(Conn& c, Response resp, const Request& req, unsigned version) {
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(resp.status), version};
+    res.set(bhttp::field::date, CachedDate());
+    res.set(bhttp::field::content_type, resp.content_type);
+    res.set(bhttp::field::cache_control, "no-cache");
+    if (!req.request_id.empty()) res.set("X-Request-Id", req.request_id);
+    for (auto& [k, v] : resp.headers.all()) res.insert(k, v);
+    res.keep_alive(false);
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    SetDeadline(c, std::chrono::milliseconds(cfg.write_timeout_ms));
+    auto [hec, hn] = co_await bhttp::async_write_header(c.socket, sr, kNoThrow);
+    c.deadline = SteadyTime::max();
+    const auto stream = resp.stream;
+    if (!hec) {
+      asio::steady_timer timer(c.socket.get_executor());
+      auto last_write = std::chrono::steady_clock::now();
+      while (!draining && !c.closed) {
+        std::optional<std::string> chunk = stream->Poll();
+        if (!chunk) break;
+        const auto now = std::chrono::steady_clock::now();
+        if (chunk->empty() && now - last_write > std::chrono::seconds(15)) chunk = ": ping\n\n";
+        if (!chunk->empty()) {
+          SetDeadline(c, std::chrono::milliseconds(cfg.write_timeout_ms));
+          auto [wec, wn] = co_await asio::async_write(c.socket, asio::buffer(*chunk), kNoThrow);
+          c.deadline = SteadyTime::max();
+          if (wec) break;
+          last_write = now;
+          continue;
+        }
+        timer.expires_after(std::chrono::milliseconds(100));
+        co_await timer.async_wait(kNoThrow);
+      }
+    }
+    stream->Close();
   }
 
   void CloseConn(Conn& c) {

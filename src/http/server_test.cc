@@ -342,5 +342,43 @@ TEST_F(ServerTest, OpenApiListsEveryRoute) {
   }
 }
 
+
+class CountingStream final : public StreamBody {
+ public:
+  std::optional<std::string> Poll() override {
+    if (n_ == 3) return std::nullopt;
+    if (idle_++ % 2 == 0) return std::string();  // nothing ready on every other poll
+    ++n_;
+    return "id: " + std::to_string(n_) + "\ndata: {\"n\":" + std::to_string(n_) + "}\n\n";
+  }
+  void Close() override { closed = true; }
+  std::atomic<bool> closed{false};
+
+ private:
+  int n_ = 0;
+  int idle_ = 0;
+};
+
+TEST_F(ServerTest, StreamingResponseSendsEventsThenCloses) {
+  auto stream = std::make_shared<CountingStream>();
+  router_.Add("GET", "/stream", {.summary = "test stream", .permission = std::string(kPublic)},
+              [stream](Request&) {
+                Response r;
+                r.content_type = "text/event-stream";
+                r.stream = stream;
+                return r;
+              });
+  StartServer();
+  RawClient c(port());
+  c.Send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string all = c.ReadUntilClosed();
+  EXPECT_NE(all.find("HTTP/1.1 200"), std::string::npos) << all;
+  EXPECT_NE(all.find("text/event-stream"), std::string::npos);
+  EXPECT_EQ(all.find("Content-Length"), std::string::npos);
+  EXPECT_NE(all.find("id: 1\ndata: {\"n\":1}\n\n"), std::string::npos) << all;
+  EXPECT_NE(all.find("id: 3\ndata: {\"n\":3}\n\n"), std::string::npos) << all;
+  EXPECT_TRUE(stream->closed.load());
+}
+
 }  // namespace
 }  // namespace signx::http

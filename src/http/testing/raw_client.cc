@@ -80,6 +80,14 @@ std::optional<RawResponse> RawClient::Read(int timeout_ms, bool head_request) {
   return r;
 }
 
+std::string RawClient::ReadUntilClosed(int timeout_ms) {
+  while (Fill(timeout_ms)) {
+  }
+  std::string out = std::move(buf_);
+  buf_.clear();
+  return out;
+}
+
 bool RawClient::ClosedByPeer(int timeout_ms) {
   if (fd_ < 0) return true;
   pollfd p{fd_, POLLIN, 0};

@@ -32,6 +32,8 @@ class RawClient {
   // Reads one response (Content-Length framed; `head`: the answer to a HEAD, so no body);
   // nullopt on EOF/timeout/parse failure.
   std::optional<RawResponse> Read(int timeout_ms = 10000, bool head = false);
+  // Everything the server sends until it closes the connection (or the timeout passes).
+  std::string ReadUntilClosed(int timeout_ms = 10000);
   // True if the server closed the connection (reads EOF within the timeout).
   bool ClosedByPeer(int timeout_ms = 10000);
 
