@@ -52,9 +52,11 @@ mkdir -p "$work/pg"
 [ "$(id -u)" = 0 ] && chown postgres "$work/pg"
 as_pg_user "$PG_BIN/initdb" -D "$work/pg/data" -U signx --auth=trust -E UTF8 --no-locale >"$work/initdb.log" 2>&1 \
   || { cat "$work/initdb.log"; exit 1; }
+# Tests trade durability for speed; benchmarks set SIGNX_TEST_PG_DURABLE=1 for the real settings.
+pg_speed=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+[ "${SIGNX_TEST_PG_DURABLE:-0}" = 1 ] && pg_speed=()
 as_pg_user "$PG_BIN/postgres" -D "$work/pg/data" -h 127.0.0.1 -p "$pg_port" -k "$work/pg" \
-  -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 \
-  >"$work/postgres.log" 2>&1 &
+  "${pg_speed[@]}" -c max_connections=200 >"$work/postgres.log" 2>&1 &
 launcher_pid=$!
 for _ in $(seq 100); do
   "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$pg_port" && break

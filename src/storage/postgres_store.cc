@@ -186,9 +186,25 @@ class PostgresStore final : public Store {
         retries_);
   }
 
-  Status Ping() override {
-    return WithTxn([](Txn& t) { return t.Query("SELECT 1").status(); }, {.read_only = true});
+  Result<ResultSet> Query(std::string_view sql, const Params& params) override {
+    ResultSet out;
+    SIGNX_RETURN_IF_ERROR(RunWithRetries(
+        TxnOptions{}.max_attempts,
+        [&]() -> Status {
+          SIGNX_ASSIGN_OR_RETURN(
+              auto lease, pool_.Acquire(std::chrono::milliseconds(cfg_.busy_timeout_ms)));
+          PgTxn txn(*lease);
+          auto rs = txn.Query(sql, params);
+          if (lease->broken()) lease.Discard();
+          if (!rs.ok()) return rs.status();
+          out = std::move(rs).value();
+          return Status::Ok();
+        },
+        retries_));
+    return out;
   }
+
+  Status Ping() override { return Query("SELECT 1", {}).status(); }
 
   StoreStats Stats() const override {
     return {.pool_size = pool_.max_size(),

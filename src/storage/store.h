@@ -183,8 +183,8 @@ class Store {
     return std::move(*out);
   }
 
-  // One read-only statement in its own transaction.
-  Result<ResultSet> Query(std::string_view sql, const Params& params = {});
+  // One read-only statement on its own (PostgreSQL: autocommit, one round trip).
+  virtual Result<ResultSet> Query(std::string_view sql, const Params& params = {});
 
   // Cheap liveness probe for /health/ready (SELECT 1).
   virtual Status Ping() = 0;
