@@ -13,15 +13,15 @@
 namespace signx::logging {
 namespace {
 
-// Each logger has its own stdout sink (a sink owns its formatter); spdlog's console sinks share
+// Each logger has its own stderr sink (a sink owns its formatter); spdlog's console sinks share
 // one process-wide mutex, so lines from the access log and the application never interleave.
-std::shared_ptr<spdlog::sinks::stdout_sink_mt> NewStdoutSink() {
-  return std::make_shared<spdlog::sinks::stdout_sink_mt>();
+std::shared_ptr<spdlog::sinks::stderr_sink_mt> NewStderrSink() {
+  return std::make_shared<spdlog::sinks::stderr_sink_mt>();
 }
 
 std::shared_ptr<spdlog::logger> AccessLogger() {
   static std::shared_ptr<spdlog::logger> logger = [] {
-    auto l = std::make_shared<spdlog::logger>("access", NewStdoutSink());
+    auto l = std::make_shared<spdlog::logger>("access", NewStderrSink());
     l->set_formatter(std::make_unique<spdlog::pattern_formatter>(
         "%v", spdlog::pattern_time_type::utc));
     l->set_level(spdlog::level::info);
@@ -92,7 +92,7 @@ Status InitLogging(const config::LogConfig& config) {
     return InvalidArgument(
         fmt::format("log.format: unknown format '{}' (use json or text)", config.format));
   }
-  auto logger = std::make_shared<spdlog::logger>("signx", NewStdoutSink());
+  auto logger = std::make_shared<spdlog::logger>("signx", NewStderrSink());
   if (config.format == "json") {
     logger->set_formatter(std::make_unique<JsonFormatter>());
   } else {

@@ -1,4 +1,5 @@
-// Process logging on spdlog: one line per event on stdout, either a JSON object
+// Process logging on spdlog: one line per event on stderr (stdout stays free for command
+// output), either a JSON object
 // ({"ts","level","logger","msg","thread"}) or plain text, chosen by config.log.format.
 #pragma once
 
@@ -15,7 +16,7 @@ namespace signx::logging {
 [[nodiscard]] Status InitLogging(const config::LogConfig& config);
 
 // Writes one already-formatted JSON object as its own line (the HTTP access log). Goes to the
-// same stdout as the other logs, under its own lock-protected sink, unchanged in either format.
+// same stderr as the other logs, under its own lock-protected sink, unchanged in either format.
 void LogJsonLine(std::string_view line);
 
 // JSON string escaping (RFC 8259) for log fields; exposed for tests.

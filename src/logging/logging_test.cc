@@ -30,10 +30,10 @@ TEST(InitLogging, JsonLinesAreParseableObjects) {
   c.level = "debug";
   c.format = "json";
   ASSERT_TRUE(InitLogging(c).ok());
-  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
   spdlog::info("hello \"world\"\n");
   spdlog::default_logger()->flush();
-  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string out = testing::internal::GetCapturedStderr();
   EXPECT_EQ(out.rfind("{\"ts\":\"", 0), 0u) << out;
   EXPECT_NE(out.find(R"("level":"info")"), std::string::npos) << out;
   EXPECT_NE(out.find(R"("msg":"hello \"world\"\n"})"), std::string::npos) << out;
