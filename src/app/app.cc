@@ -84,6 +84,8 @@ Status App::OpenStore() {
   return Status::Ok();
 }
 
+const http::Router& App::router() const { return parts_->router; }
+
 uint16_t App::port() const { return parts_->server ? parts_->server->port() : 0; }
 
 void App::Wait() {

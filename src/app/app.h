@@ -9,6 +9,7 @@
 #include "base/status.h"
 #include "config/config.h"
 #include "http/ops.h"
+#include "http/router.h"
 
 namespace signx::app {
 
@@ -27,6 +28,8 @@ class App {
   // address cannot be bound.
   Status Start();
   uint16_t port() const;
+  // Every route this process serves (after Start).
+  const http::Router& router() const;
   // Blocks until a signal (SIGINT/SIGTERM) or Shutdown() has drained the server.
   void Wait();
   void Shutdown();
