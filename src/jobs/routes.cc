@@ -1,0 +1,190 @@
+#include "jobs/routes.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "base/strings.h"
+#include "http/json.h"
+
+namespace signx::jobs {
+namespace {
+
+namespace json = boost::json;
+
+json::value TimeOrNull(const std::optional<Timestamp>& t) {
+  return t ? json::value(FormatRfc3339(*t)) : json::value(nullptr);
+}
+
+json::value StringOrNull(const std::optional<std::string>& s) {
+  return s ? json::value(*s) : json::value(nullptr);
+}
+
+// Jobs outside the caller's org are invisible (404, not 403, so ids do not leak).
+bool Visible(const http::Request& req, const Job& job) {
+  if (!req.principal || req.principal->role == "super_admin") return true;
+  return job.org_id && *job.org_id == req.principal->org_id;
+}
+
+constexpr std::string_view kJobSchema = R"({
+  "type": "object",
+  "required": ["id", "type", "state", "attempts", "max_attempts", "progress", "created_at"],
+  "properties": {
+    "id": {"type": "string", "description": "job_<ulid>"},
+    "type": {"type": "string"},
+    "org_id": {"type": ["string", "null"]},
+    "state": {"type": "string",
+              "enum": ["queued", "running", "succeeded", "failed", "dead", "cancelled"]},
+    "priority": {"type": "integer"},
+    "attempts": {"type": "integer", "description": "attempts started so far"},
+    "max_attempts": {"type": "integer"},
+    "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+    "cancel_requested": {"type": "boolean"},
+    "result": {"description": "the handler's JSON result once succeeded, else null"},
+    "error": {"type": ["string", "null"], "description": "the last attempt's error, if any"},
+    "run_at": {"type": "string", "format": "date-time"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "updated_at": {"type": "string", "format": "date-time"},
+    "started_at": {"type": ["string", "null"], "format": "date-time"},
+    "finished_at": {"type": ["string", "null"], "format": "date-time"}
+  }
+})";
+
+constexpr std::string_view kJobListSchema = R"({
+  "type": "object",
+  "required": ["jobs", "next_cursor"],
+  "properties": {
+    "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+    "next_cursor": {"type": ["string", "null"],
+                    "description": "pass as ?cursor= for the next page; null on the last page"}
+  }
+})";
+
+}  // namespace
+
+json::value JobToJson(const Job& job) {
+  json::object o;
+  o["id"] = job.id;
+  o["type"] = job.type;
+  o["org_id"] = StringOrNull(job.org_id);
+  o["state"] = std::string(JobStateName(job.state));
+  o["priority"] = job.priority;
+  o["attempts"] = job.attempts;
+  o["max_attempts"] = job.max_attempts;
+  o["progress"] = job.progress;
+  o["cancel_requested"] = job.cancel_requested;
+  json::value result = nullptr;
+  if (job.result_json) {
+    boost::system::error_code ec;
+    result = json::parse(*job.result_json, ec);
+    if (ec) result = nullptr;
+  }
+  o["result"] = std::move(result);
+  o["error"] = StringOrNull(job.last_error);
+  o["run_at"] = FormatRfc3339(job.run_at);
+  o["created_at"] = FormatRfc3339(job.created_at);
+  o["updated_at"] = FormatRfc3339(job.updated_at);
+  o["started_at"] = TimeOrNull(job.started_at);
+  o["finished_at"] = TimeOrNull(job.finished_at);
+  return o;
+}
+
+void AddJobRoutes(http::Router& router, http::SchemaRegistry& schemas, Queue& queue) {
+  if (!schemas.Has("Job")) schemas.Add("Job", kJobSchema);
+  if (!schemas.Has("JobList")) schemas.Add("JobList", kJobListSchema);
+
+  router.Add("GET", "/v1/jobs/{id}",
+             {.summary = "Get a background job",
+              .description = "State, attempts, progress 0-100, and the result (succeeded) or the "
+                             "last error.",
+              .tags = {"jobs"},
+              .permission = "jobs:read",
+              .response_schema = "Job",
+              .execution = http::Execution::kBlocking},
+             [&queue](http::Request& req) {
+               auto job = queue.Get(req.PathParam("id"));
+               if (job.ok() && !Visible(req, *job)) {
+                 job = NotFound(fmt::format("job {} does not exist", req.PathParam("id")));
+               }
+               if (!job.ok()) return http::ErrorResponse(job.status(), req.request_id);
+               return http::JsonResponse(200, JobToJson(*job));
+             });
+
+  router.Add(
+      "GET", "/v1/jobs",
+      {.summary = "List background jobs",
+       .description = "Newest first. Filter by state and type; page with limit and cursor.",
+       .tags = {"jobs"},
+       .permission = "jobs:read",
+       .response_schema = "JobList",
+       .query_params = {{.name = "state",
+                         .description = "queued, running, succeeded, failed, dead or cancelled"},
+                        {.name = "type", .description = "job type, e.g. estimating.retrain"},
+                        {.name = "limit", .type = "integer", .description = "1..200, default 50"},
+                        {.name = "cursor", .description = "next_cursor from the previous page"}},
+       .execution = http::Execution::kBlocking},
+      [&queue](http::Request& req) {
+        ListOptions o;
+        std::vector<FieldError> bad;
+        if (auto s = req.Query("state")) {
+          o.state = ParseJobState(*s);
+          if (!o.state) {
+            bad.push_back({"state", "must be queued, running, succeeded, failed, dead or "
+                                    "cancelled"});
+          }
+        }
+        if (auto t = req.Query("type"); t && !t->empty()) o.type = std::string(*t);
+        if (auto l = req.Query("limit")) {
+          auto n = ParseInt(*l);
+          if (!n || *n < 1 || *n > 200) {
+            bad.push_back({"limit", "must be an integer 1..200"});
+          } else {
+            o.limit = static_cast<int>(*n);
+          }
+        }
+        if (auto c = req.Query("cursor")) o.cursor = std::string(*c);
+        if (!bad.empty()) {
+          return http::ErrorResponse(Status(ErrorCode::kInvalidArgument,
+                                            "invalid query parameters", std::move(bad)),
+                                     req.request_id);
+        }
+        if (req.principal && req.principal->role != "super_admin") {
+          o.org_id = req.principal->org_id;
+        }
+        auto page = queue.List(o);
+        if (!page.ok()) return http::ErrorResponse(page.status(), req.request_id);
+        json::array jobs;
+        for (const Job& j : page->jobs) jobs.push_back(JobToJson(j));
+        json::object body;
+        body["jobs"] = std::move(jobs);
+        body["next_cursor"] = page->next_cursor.empty() ? json::value(nullptr)
+                                                        : json::value(page->next_cursor);
+        return http::JsonResponse(200, body);
+      });
+
+  router.Add("POST", "/v1/jobs/{id}/cancel",
+             {.summary = "Cancel a background job",
+              .description = "A queued job is cancelled at once; a running job is asked to stop "
+                             "(its state stays running until the handler returns). 409 when the "
+                             "job already finished.",
+              .tags = {"jobs"},
+              .permission = "jobs:manage",
+              .response_schema = "Job",
+              .execution = http::Execution::kBlocking},
+             [&queue](http::Request& req) {
+               const std::string id(req.PathParam("id"));
+               auto job = queue.Get(id);
+               if (job.ok() && !Visible(req, *job)) {
+                 job = NotFound(fmt::format("job {} does not exist", id));
+               }
+               if (!job.ok()) return http::ErrorResponse(job.status(), req.request_id);
+               if (auto st = queue.Cancel(id); !st.ok()) {
+                 return http::ErrorResponse(st.status(), req.request_id);
+               }
+               job = queue.Get(id);
+               if (!job.ok()) return http::ErrorResponse(job.status(), req.request_id);
+               return http::JsonResponse(200, JobToJson(*job));
+             });
+}
+
+}  // namespace signx::jobs
