@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "ml/metrics.h"
+
 namespace signx::ml {
 namespace {
 
@@ -67,8 +69,8 @@ Result<Calibrator> Calibrator::FitPlatt(std::span<const float> probs,
   if (!std::isfinite(a) || !std::isfinite(b)) return Internal("Platt scaling did not converge");
   Calibrator c;
   c.kind_ = Kind::kPlatt;
-  c.a_ = a;
-  c.b_ = b;
+  c.a_ = RoundSignificant(a);
+  c.b_ = RoundSignificant(b);
   return c;
 }
 
@@ -108,8 +110,10 @@ Result<Calibrator> Calibrator::FitIsotonic(std::span<const float> probs,
   Calibrator c;
   c.kind_ = Kind::kIsotonic;
   for (const auto& b : blocks) {
-    c.xs_.push_back(b.x_sum / b.weight);
-    c.ys_.push_back(b.y_sum / b.weight);
+    const double x = RoundSignificant(b.x_sum / b.weight);
+    if (!c.xs_.empty() && x <= c.xs_.back()) continue;  // rounding merged two knots
+    c.xs_.push_back(x);
+    c.ys_.push_back(RoundSignificant(b.y_sum / b.weight));
   }
   return c;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 #include <random>
 
@@ -189,6 +190,11 @@ Result<std::vector<double>> Quantiles(std::span<const float> values, std::span<c
     out.push_back(sorted[lo] + (sorted[hi] - sorted[lo]) * frac);
   }
   return out;
+}
+
+double RoundSignificant(double v, int significant) {
+  if (v == 0 || !std::isfinite(v)) return v;
+  return std::strtod(fmt::format("{:.{}g}", v, significant).c_str(), nullptr);
 }
 
 }  // namespace signx::ml

@@ -62,4 +62,8 @@ Result<Split> StratifiedSplit(std::span<const float> labels, double train_fracti
 // Each q must be in [0, 1]; values must be non-empty.
 Result<std::vector<double>> Quantiles(std::span<const float> values, std::span<const double> qs);
 
+// `v` rounded to `significant` decimal digits. Such values survive a JSON text round trip exactly
+// (they parse on the exact fast path), so stored model parameters compare equal after loading.
+double RoundSignificant(double v, int significant = 12);
+
 }  // namespace signx::ml

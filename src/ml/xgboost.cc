@@ -229,6 +229,11 @@ Result<std::map<int, double>> Booster::FeatureGain() const {
   return out;
 }
 
+Status Booster::SetParam(const std::string& name, const std::string& value) {
+  SIGNX_XGB(XGBoosterSetParam(handle_, name.c_str(), value.c_str()));
+  return Status::Ok();
+}
+
 Result<std::size_t> Booster::NumFeatures() const {
   bst_ulong n = 0;
   SIGNX_XGB(XGBoosterGetNumFeature(handle_, &n));

@@ -110,6 +110,9 @@ class Booster {
   // Total gain per feature index over all splits (features never split on are absent).
   Result<std::map<int, double>> FeatureGain() const;
 
+  // Sets a learner parameter after training/loading, e.g. {"nthread", "1"} for scoring.
+  Status SetParam(const std::string& name, const std::string& value);
+
   Result<std::size_t> NumFeatures() const;
   Result<int> BoostedRounds() const;
 

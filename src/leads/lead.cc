@@ -1,0 +1,193 @@
+#include "leads/lead.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+
+namespace signx::leads {
+namespace json = boost::json;
+
+namespace {
+
+std::string FormatLimit(double v) { return fmt::format("{:g}", v); }
+
+Status RangeError(const FieldSpec& f, double v) {
+  if (!std::isfinite(v)) return InvalidArgument("must be a finite number");
+  if (f.type == FieldType::kInteger && v != std::floor(v)) {
+    return InvalidArgument("must be an integer");
+  }
+  if (f.min && v < *f.min) return InvalidArgument("must be at least " + FormatLimit(*f.min));
+  if (f.max && v > *f.max) return InvalidArgument("must be at most " + FormatLimit(*f.max));
+  return Status::Ok();
+}
+
+Result<FieldValue> CheckedNumber(const FieldSpec& f, double v) {
+  SIGNX_RETURN_IF_ERROR(RangeError(f, v));
+  return FieldValue(v);
+}
+
+Result<FieldValue> CheckedString(const FieldSpec& f, std::string_view s) {
+  if (f.max_length && s.size() > *f.max_length) {
+    return InvalidArgument(fmt::format("must be at most {} characters", *f.max_length));
+  }
+  if (f.type == FieldType::kDate && !ParseIsoDate(s)) {
+    return InvalidArgument("must be a date YYYY-MM-DD");
+  }
+  return FieldValue(std::string(s));
+}
+
+FieldValue MissingValue(const FieldSpec& f) {
+  if (f.type == FieldType::kBoolean && f.default_bool) return FieldValue(*f.default_bool);
+  return FieldValue();
+}
+
+bool Used(const FieldSpec& f) { return f.role == FieldRole::kId || f.role == FieldRole::kFeature; }
+
+}  // namespace
+
+std::optional<int> ParseIsoDate(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  const auto y = ParseInt(s.substr(0, 4));
+  const auto m = ParseInt(s.substr(5, 2));
+  const auto d = ParseInt(s.substr(8, 2));
+  if (!y || !m || !d || *m < 1 || *m > 12 || *d < 1) return std::nullopt;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+  if (*d > kDays[*m - 1] + (*m == 2 && leap ? 1 : 0)) return std::nullopt;
+  // Howard Hinnant's days_from_civil.
+  const long long yy = *y - (*m <= 2 ? 1 : 0);
+  const long long era = (yy >= 0 ? yy : yy - 399) / 400;
+  const long long yoe = yy - era * 400;
+  const long long mp = (*m + 9) % 12;
+  const long long doy = (153 * mp + 2) / 5 + *d - 1;
+  const long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<int>(era * 146097 + doe - 719468);
+}
+
+Result<FieldValue> ParseFieldText(const Schema& schema, std::size_t field, std::string_view raw) {
+  const FieldSpec& f = schema.fields[field];
+  const std::string_view text = Trim(raw);
+  if (schema.IsMissing(field, text)) return MissingValue(f);
+  switch (f.type) {
+    case FieldType::kNumber:
+    case FieldType::kInteger: {
+      const auto v = ParseDouble(text);
+      if (!v) {
+        return InvalidArgument(f.type == FieldType::kInteger ? "must be an integer"
+                                                             : "must be a number");
+      }
+      return CheckedNumber(f, *v);
+    }
+    case FieldType::kBoolean: {
+      const auto b = ParseBool(text);
+      if (!b) return InvalidArgument("must be a boolean (true/false, yes/no, 1/0)");
+      return FieldValue(*b);
+    }
+    case FieldType::kCategory:
+    case FieldType::kText:
+    case FieldType::kDate:
+      return CheckedString(f, text);
+  }
+  return InvalidArgument("unsupported type");
+}
+
+Result<Lead> LeadFromJson(const Schema& schema, const json::object& object) {
+  Lead lead;
+  lead.values.resize(schema.fields.size());
+  std::vector<FieldError> errors;
+  for (std::size_t i = 0; i < schema.fields.size(); ++i) {
+    const FieldSpec& f = schema.fields[i];
+    if (!Used(f)) continue;
+    const json::value* v = object.if_contains(f.name);
+    Result<FieldValue> parsed = FieldValue();
+    if (v == nullptr || v->is_null()) {
+      parsed = MissingValue(f);
+    } else if (v->is_string()) {
+      parsed = ParseFieldText(schema, i, v->get_string());
+    } else if (v->is_bool()) {
+      if (f.type == FieldType::kBoolean) {
+        parsed = FieldValue(v->get_bool());
+      } else {
+        parsed = InvalidArgument(fmt::format("must be a {}, not a boolean", FieldTypeName(f.type)));
+      }
+    } else if (v->is_number()) {
+      const double d = v->to_number<double>();
+      if (f.type == FieldType::kNumber || f.type == FieldType::kInteger) {
+        parsed = CheckedNumber(f, d);
+      } else if (f.type == FieldType::kBoolean && (d == 0 || d == 1)) {
+        parsed = FieldValue(d == 1);
+      } else if (f.role == FieldRole::kId && d == std::floor(d)) {
+        parsed = CheckedString(f, fmt::format("{:.0f}", d));
+      } else if (f.type == FieldType::kBoolean) {
+        parsed = InvalidArgument("must be a boolean (true/false, yes/no, 1/0)");
+      } else {
+        parsed = InvalidArgument(fmt::format("must be a string ({})", FieldTypeName(f.type)));
+      }
+    } else {
+      parsed = InvalidArgument(fmt::format("must be a {} value, not an array or object",
+                                           FieldTypeName(f.type)));
+    }
+    if (!parsed.ok()) {
+      errors.push_back({f.name, std::string(parsed.status().message())});
+      continue;
+    }
+    if (f.required && IsMissing(*parsed)) {
+      errors.push_back({f.name, "is required"});
+      continue;
+    }
+    lead.values[i] = std::move(parsed).value();
+    if (f.role == FieldRole::kId && lead.id.empty()) {
+      if (const auto* s = std::get_if<std::string>(&lead.values[i])) lead.id = *s;
+    }
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors), "the lead is invalid");
+  return lead;
+}
+
+Result<std::vector<int>> MapColumns(const Schema& schema, const std::vector<std::string>& header) {
+  std::vector<int> out(schema.fields.size(), -1);
+  std::vector<FieldError> errors;
+  for (std::size_t i = 0; i < schema.fields.size(); ++i) {
+    const FieldSpec& f = schema.fields[i];
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      if (Trim(header[c]) == f.column) out[i] = static_cast<int>(c);
+    }
+    if (out[i] < 0 && f.role != FieldRole::kExcluded) {
+      errors.push_back({f.name, fmt::format("column '{}' is not in the CSV header", f.column)});
+    }
+  }
+  if (!errors.empty()) {
+    return ValidationFailed(std::move(errors), "the CSV does not match the schema");
+  }
+  return out;
+}
+
+Result<Lead> LeadFromCsvRow(const Schema& schema, const std::vector<int>& column_of_field,
+                            const std::vector<std::string>& row,
+                            std::vector<FieldError>* lenient) {
+  Lead lead;
+  lead.values.resize(schema.fields.size());
+  std::vector<FieldError> errors;
+  for (std::size_t i = 0; i < schema.fields.size(); ++i) {
+    const FieldSpec& f = schema.fields[i];
+    if (!Used(f) || column_of_field[i] < 0) continue;
+    auto parsed = ParseFieldText(schema, i, row[static_cast<std::size_t>(column_of_field[i])]);
+    if (!parsed.ok()) {
+      errors.push_back({f.name, std::string(parsed.status().message())});
+      continue;
+    }
+    lead.values[i] = std::move(parsed).value();
+    if (f.role == FieldRole::kId && lead.id.empty()) {
+      if (const auto* s = std::get_if<std::string>(&lead.values[i])) lead.id = *s;
+    }
+  }
+  if (!errors.empty()) {
+    if (lenient == nullptr) return ValidationFailed(std::move(errors), "the row is invalid");
+    lenient->insert(lenient->end(), errors.begin(), errors.end());
+  }
+  return lead;
+}
+
+}  // namespace signx::leads

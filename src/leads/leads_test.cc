@@ -1,0 +1,474 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "leads/bundle.h"
+#include "leads/csv.h"
+#include "leads/encoder.h"
+#include "leads/lead.h"
+#include "leads/schema.h"
+#include "leads/scorer.h"
+#include "leads/training.h"
+#include "ml/xgboost.h"
+
+namespace signx::leads {
+namespace {
+namespace json = boost::json;
+
+// ---- schema ----
+
+TEST(SchemaTest, BuiltinXEducationMatchesTheReferenceFieldNames) {
+  auto s = BuiltinSchema("x_education");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  // peers/leadscore-fastapi/features.py COLUMNS values, in order.
+  const std::vector<std::string> reference = {
+      "lead_origin", "lead_source", "do_not_email", "do_not_call", "total_visits",
+      "total_time_spent_on_website", "page_views_per_visit", "last_activity", "country",
+      "specialization", "how_did_you_hear", "current_occupation", "what_matters_most", "search",
+      "magazine", "newspaper_article", "x_education_forums", "newspaper", "digital_advertisement",
+      "through_recommendations", "receive_more_updates", "tags", "lead_quality",
+      "update_supply_chain_content", "get_updates_dm_content", "lead_profile", "city",
+      "asymmetrique_activity_index", "asymmetrique_profile_index", "asymmetrique_activity_score",
+      "asymmetrique_profile_score", "agree_to_pay_by_cheque", "free_copy_mastering_interview",
+      "last_notable_activity"};
+  std::vector<std::string> features;
+  for (const auto& f : s->fields) {
+    if (f.role == FieldRole::kFeature) features.push_back(f.name);
+  }
+  EXPECT_EQ(features, reference);
+  ASSERT_GE(s->LabelIndex(), 0);
+  EXPECT_EQ(s->fields[s->LabelIndex()].column, "Converted");
+  EXPECT_TRUE(s->fields[s->FieldIndex("tags")].leaky);
+  EXPECT_TRUE(s->fields[s->FieldIndex("lead_quality")].leaky);
+  EXPECT_FALSE(s->fields[s->FieldIndex("lead_source")].leaky);
+  const auto& spec = s->fields[s->FieldIndex("specialization")];
+  EXPECT_TRUE(s->IsMissing(s->FieldIndex("specialization"), "Select"));
+  EXPECT_TRUE(s->IsMissing(s->FieldIndex("specialization"), ""));
+  EXPECT_FALSE(spec.categories.empty());
+  // Round trip through JSON.
+  auto again = ParseSchema(SchemaToJson(*s));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->fields.size(), s->fields.size());
+  EXPECT_TRUE(BuiltinSchema("crm_sales_opportunities").ok());
+  EXPECT_EQ(BuiltinSchema("nope").status().code(), ErrorCode::kNotFound);
+}
+
+TEST(SchemaTest, ReportsEveryProblemAtOnce) {
+  auto s = ParseSchemaText(R"({"fields":[
+      {"name":"a","type":"float"},
+      {"name":"a","type":"number","role":"boss"},
+      {"name":"y","type":"integer","role":"label"}]})");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), ErrorCode::kValidationFailed);
+  std::set<std::string> fields;
+  for (const auto& d : s.status().details()) fields.insert(d.field);
+  EXPECT_TRUE(fields.contains("schema.fields[0].type"));
+  EXPECT_TRUE(fields.contains("schema.fields[1].name"));  // duplicate
+  EXPECT_TRUE(fields.contains("schema.fields[1].role"));
+  EXPECT_TRUE(fields.contains("schema.fields[2]"));  // label without positive/negative
+  EXPECT_EQ(ParseSchemaText("{").status().code(), ErrorCode::kMalformedJson);
+}
+
+TEST(SchemaTest, SnakeCase) {
+  EXPECT_EQ(ToSnakeCase("Lead Source"), "lead_source");
+  EXPECT_EQ(ToSnakeCase("TotalVisits"), "total_visits");
+  EXPECT_EQ(ToSnakeCase("How did you hear about X Education"),
+            "how_did_you_hear_about_x_education");
+  EXPECT_EQ(ToSnakeCase("close_value"), "close_value");
+  EXPECT_EQ(ToSnakeCase("  Page Views/Visit "), "page_views_visit");
+}
+
+// ---- csv ----
+
+TEST(CsvTest, ParsesQuotedFieldsAndChecksWidth) {
+  auto t = ParseCsv("\xEF\xBB\xBF" "a,b,c\n1,\"x, y\",\"multi\nline\"\n\n2,\"say \"\"hi\"\"\",\n");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->header, (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_EQ(t->rows.size(), 2u);
+  EXPECT_EQ(t->rows[0][1], "x, y");
+  EXPECT_EQ(t->rows[0][2], "multi\nline");
+  EXPECT_EQ(t->rows[1][1], "say \"hi\"");
+  EXPECT_EQ(t->rows[1][2], "");
+  EXPECT_EQ(t->ColumnIndex("c"), 2);
+  auto bad = ParseCsv("a,b\n1,2,3\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("record 2"), std::string_view::npos);
+  auto semi = ParseCsv("a;b\n1;2\n", ';');
+  ASSERT_TRUE(semi.ok());
+  EXPECT_EQ(semi->rows[0][1], "2");
+  EXPECT_EQ(DetectDelimiter("a;b;\"c,d\"\n1;2;3"), ';');
+  EXPECT_EQ(DetectDelimiter("a\tb\n"), '\t');
+  EXPECT_EQ(DetectDelimiter("single"), ',');
+  EXPECT_FALSE(ParseCsv("").ok());
+}
+
+// ---- lead validation ----
+
+json::object ExampleLead() {
+  return json::parse(R"({"lead_id": "LEAD-660728", "lead_origin": "API",
+    "lead_source": "Organic Search", "do_not_email": false, "do_not_call": false,
+    "total_visits": 5, "total_time_spent_on_website": 674, "page_views_per_visit": 2.5,
+    "last_activity": "Email Opened", "country": "India", "specialization": "Select",
+    "how_did_you_hear": "Select", "current_occupation": "Unemployed",
+    "what_matters_most": "Better Career Prospects", "search": false, "magazine": false,
+    "newspaper_article": false, "x_education_forums": false, "newspaper": false,
+    "digital_advertisement": false, "through_recommendations": false,
+    "receive_more_updates": false, "tags": "Ringing", "lead_quality": null,
+    "update_supply_chain_content": false, "get_updates_dm_content": false,
+    "lead_profile": "Select", "city": "Select", "asymmetrique_activity_index": "02.Medium",
+    "asymmetrique_profile_index": "02.Medium", "asymmetrique_activity_score": 15,
+    "asymmetrique_profile_score": 15, "agree_to_pay_by_cheque": false,
+    "free_copy_mastering_interview": false, "last_notable_activity": "Email Opened"})")
+      .as_object();
+}
+
+TEST(LeadTest, ReferenceExampleValidates) {
+  const Schema s = *BuiltinSchema("x_education");
+  auto lead = LeadFromJson(s, ExampleLead());
+  ASSERT_TRUE(lead.ok()) << lead.status().ToString();
+  EXPECT_EQ(lead->id, "LEAD-660728");
+  EXPECT_EQ(std::get<double>(lead->values[s.FieldIndex("total_visits")]), 5.0);
+  EXPECT_TRUE(IsMissing(lead->values[s.FieldIndex("specialization")]));  // "Select"
+  EXPECT_TRUE(IsMissing(lead->values[s.FieldIndex("lead_quality")]));    // null
+  EXPECT_EQ(std::get<std::string>(lead->values[s.FieldIndex("tags")]), "Ringing");
+  // Omitted booleans take the schema default (false), like the reference service.
+  json::object minimal = {{"lead_id", "x"}};
+  auto m = LeadFromJson(s, minimal);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(std::get<bool>(m->values[s.FieldIndex("do_not_email")]), false);
+}
+
+TEST(LeadTest, ValidationNamesEveryBadFieldAndItsRule) {
+  const Schema s = *BuiltinSchema("x_education");
+  json::object lead = ExampleLead();
+  lead.erase("lead_id");
+  lead["total_visits"] = -3;
+  lead["page_views_per_visit"] = "lots";
+  lead["do_not_email"] = "maybe";
+  lead["asymmetrique_activity_score"] = 101;
+  lead["country"] = 7;
+  lead["city"] = json::array{"Mumbai"};
+  lead["lead_source"] = "Carrier Pigeon";  // unknown category: not an error
+  lead["not_a_field"] = 1;                 // unknown keys are ignored
+  auto r = LeadFromJson(s, lead);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed);
+  std::map<std::string, std::string> errors;
+  for (const auto& d : r.status().details()) errors[d.field] = d.message;
+  EXPECT_EQ(errors.size(), 7u);
+  EXPECT_EQ(errors["lead_id"], "is required");
+  EXPECT_EQ(errors["total_visits"], "must be at least 0");
+  EXPECT_EQ(errors["page_views_per_visit"], "must be a number");
+  EXPECT_EQ(errors["do_not_email"], "must be a boolean (true/false, yes/no, 1/0)");
+  EXPECT_EQ(errors["asymmetrique_activity_score"], "must be at most 100");
+  EXPECT_NE(errors["country"].find("must be a string"), std::string::npos);
+  EXPECT_NE(errors["city"].find("not an array"), std::string::npos);
+  lead["lead_id"] = std::string(200, 'x');
+  lead["total_visits"] = 2.5;  // integer field
+  auto r2 = LeadFromJson(s, lead);
+  ASSERT_FALSE(r2.ok());
+  errors.clear();
+  for (const auto& d : r2.status().details()) errors[d.field] = d.message;
+  EXPECT_EQ(errors["lead_id"], "must be at most 128 characters");
+  EXPECT_EQ(errors["total_visits"], "must be an integer");
+}
+
+TEST(LeadTest, IsoDates) {
+  EXPECT_EQ(ParseIsoDate("1970-01-01"), 0);
+  EXPECT_EQ(ParseIsoDate("2017-03-01"), 17226);
+  EXPECT_EQ(ParseIsoDate("2016-02-29"), 16860);
+  EXPECT_FALSE(ParseIsoDate("2017-02-29"));
+  EXPECT_FALSE(ParseIsoDate("2017-13-01"));
+  EXPECT_FALSE(ParseIsoDate("17-03-01"));
+}
+
+// ---- synthetic export for encoder / training / scoring ----
+
+Schema TestSchema() {
+  return *ParseSchemaText(R"({"name":"test","missing":["","Select"],"fields":[
+    {"name":"lead_id","column":"Lead ID","type":"text","role":"id","required":true},
+    {"name":"source","column":"Source","type":"category","role":"feature"},
+    {"name":"visits","column":"Visits","type":"number","role":"feature","min":0},
+    {"name":"opted_in","column":"Opted In","type":"boolean","role":"feature","default":false},
+    {"name":"first_contact","column":"First Contact","type":"date","role":"feature"},
+    {"name":"quality","column":"Quality","label":"Lead quality","type":"category",
+     "role":"feature","leaky":true},
+    {"name":"notes","column":"Notes","type":"text","role":"feature"},
+    {"name":"converted","column":"Converted","type":"integer","role":"label",
+     "positive":["1"],"negative":["0"]}]})");
+}
+
+std::string SyntheticCsv(int rows, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::string csv = "Lead ID,Source,Visits,Opted In,First Contact,Quality,Notes,Converted\n";
+  const char* sources[] = {"Google", "Reference", "Direct", "Select"};
+  for (int i = 0; i < rows; ++i) {
+    const int src = static_cast<int>(u(rng) * 4);
+    const double visits = std::floor(u(rng) * 20);
+    const bool opted = u(rng) < 0.5;
+    double logit = -1.0 + (src == 1 ? 2.0 : 0) + 0.15 * visits - (opted ? 0 : 0.5);
+    const bool y = u(rng) < 1.0 / (1.0 + std::exp(-logit));
+    const bool rare = i % 97 == 0;
+    csv += fmt::format("L{},{},{},{},2017-0{}-1{},{},\"free, text\",{}\n", i,
+                       rare ? "Smoke Signal" : sources[src],
+                       i % 10 == 0 ? std::string() : fmt::format("{}", visits),
+                       opted ? "Yes" : "No", 1 + i % 9, i % 10,
+                       (y ? u(rng) < 0.9 : u(rng) < 0.1) ? "Hot" : "Cold", y ? 1 : 0);
+  }
+  csv += "L-unlabelled,Google,3,No,2017-01-01,Hot,,\n";  // label missing: skipped
+  return csv;
+}
+
+TEST(EncoderTest, OneHotOtherAndRoundTrip) {
+  const Schema s = TestSchema();
+  auto table = ParseCsv(SyntheticCsv(300, 1));
+  ASSERT_TRUE(table.ok());
+  auto cols = MapColumns(s, table->header);
+  ASSERT_TRUE(cols.ok());
+  std::vector<Lead> leads;
+  for (const auto& row : table->rows) leads.push_back(*LeadFromCsvRow(s, *cols, row));
+  auto enc = Encoder::Fit(s, leads, {.min_category_count = 5, .include_leaky = false});
+  ASSERT_TRUE(enc.ok());
+  // source: Direct, Google, Reference + (other) for the rare "Smoke Signal"; visits; opted_in;
+  // first_contact .days .month .weekday. Quality (leaky) and notes (text) are not encoded.
+  EXPECT_EQ(enc->column_names(),
+            (std::vector<std::string>{"source=Direct", "source=Google", "source=Reference",
+                                      "source=(other)", "visits", "opted_in",
+                                      "first_contact.days", "first_contact.month",
+                                      "first_contact.weekday"}));
+  std::vector<float> row(enc->width());
+  Lead lead;
+  lead.values.resize(s.fields.size());
+  lead.values[s.FieldIndex("source")] = std::string("Reference");
+  lead.values[s.FieldIndex("visits")] = 4.0;
+  lead.values[s.FieldIndex("first_contact")] = std::string("2017-03-01");  // a Wednesday
+  EXPECT_EQ(enc->Encode(lead, row), 0);
+  EXPECT_EQ(row[2], 1.0f);
+  EXPECT_EQ(row[0] + row[1] + row[3], 0.0f);
+  EXPECT_EQ(row[4], 4.0f);
+  EXPECT_TRUE(std::isnan(row[5]));  // boolean missing (no default applied to a raw Lead)
+  EXPECT_EQ(row[6], 17226.0f);
+  EXPECT_EQ(row[7], 3.0f);
+  EXPECT_EQ(row[8], 2.0f);
+  lead.values[s.FieldIndex("source")] = std::string("Telepathy");
+  std::vector<std::string> unknown;
+  EXPECT_EQ(enc->Encode(lead, row, &unknown), 1);
+  EXPECT_EQ(unknown, std::vector<std::string>{"source"});
+  EXPECT_EQ(row[3], 1.0f);  // other
+  auto back = Encoder::FromJson(enc->ToJson(), s);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->column_names(), enc->column_names());
+  std::vector<float> row2(back->width());
+  back->Encode(lead, row2);
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    EXPECT_TRUE(row[i] == row2[i] || (std::isnan(row[i]) && std::isnan(row2[i])));
+  }
+  auto with_leaky = Encoder::Fit(s, leads, {.min_category_count = 5, .include_leaky = true});
+  ASSERT_TRUE(with_leaky.ok());
+  EXPECT_EQ(with_leaky->width(), enc->width() + 2);  // quality=Cold, quality=Hot
+}
+
+TrainOptions FastOptions() {
+  TrainOptions o;
+  o.num_rounds = 200;
+  o.early_stopping_rounds = 20;
+  o.max_depth = 3;
+  o.eta = 0.1;
+  o.nthread = 1;
+  return o;
+}
+
+class TrainedModelTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto table = ParseCsv(SyntheticCsv(1500, 2));
+    ASSERT_TRUE(table.ok());
+    table_ = new CsvTable(std::move(table).value());
+    auto out = TrainLeadModel(*table_, TestSchema(), FastOptions());
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    bundle_ = new ModelBundle(std::move(out->bundle));
+  }
+  static void TearDownTestSuite() {
+    delete table_;
+    delete bundle_;
+  }
+  static CsvTable* table_;
+  static ModelBundle* bundle_;
+};
+CsvTable* TrainedModelTest::table_ = nullptr;
+ModelBundle* TrainedModelTest::bundle_ = nullptr;
+
+TEST_F(TrainedModelTest, TrainingIsReproducibleWithTheSeed) {
+  auto again = TrainLeadModel(*table_, TestSchema(), FastOptions());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->bundle.booster, bundle_->booster);
+  EXPECT_EQ(again->bundle.model_version, bundle_->model_version);
+  EXPECT_EQ(again->bundle.thresholds, bundle_->thresholds);
+  TrainOptions other = FastOptions();
+  other.seed = 43;
+  auto different = TrainLeadModel(*table_, TestSchema(), other);
+  ASSERT_TRUE(different.ok());
+  EXPECT_NE(different->bundle.booster, bundle_->booster);
+}
+
+TEST_F(TrainedModelTest, CardReportsBothVariants) {
+  const json::object& card = bundle_->card;
+  EXPECT_EQ(card.at("data").at("rows").to_number<int>(), 1501);
+  EXPECT_EQ(card.at("data").at("rows_used").to_number<int>(), 1500);
+  EXPECT_EQ(card.at("data").at("rows_skipped_unlabelled").to_number<int>(), 1);
+  EXPECT_FALSE(card.at("trained_with_leaky_fields").as_bool());
+  const auto& without = card.at("variants").at("without_leaky_fields").as_object();
+  const auto& with = card.at("variants").at("with_leaky_fields").as_object();
+  const double auc_without = without.at("test").at("auc_roc").to_number<double>();
+  const double auc_with = with.at("test").at("auc_roc").to_number<double>();
+  EXPECT_GT(auc_without, 0.6);
+  EXPECT_GT(auc_with, auc_without);  // "Quality" leaks the label
+  EXPECT_EQ(without.at("test").at("calibration_table").as_array().size(), 10u);
+  EXPECT_EQ(without.at("tiers").as_array().size(), 5u);
+  EXPECT_FALSE(without.at("top_features").as_array().empty());
+  EXPECT_EQ(card.at("model").at("model_version"), card.at("model_version"));
+  EXPECT_FALSE(CardSummary(card).empty());
+  ASSERT_EQ(bundle_->thresholds.size(), 4u);
+  EXPECT_TRUE(std::is_sorted(bundle_->thresholds.begin(), bundle_->thresholds.end()));
+}
+
+TEST_F(TrainedModelTest, BundleRoundTripsThroughAFile) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    fmt::format("signx_leads_test_{}", ::getpid()) / "model.json";
+  ASSERT_TRUE(SaveBundleFile(*bundle_, path.string()).ok());
+  auto loaded = LoadBundleFile(path.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->booster, bundle_->booster);
+  EXPECT_EQ(loaded->model_version, bundle_->model_version);
+  const std::string a = SerializeBundle(*loaded), b = SerializeBundle(*bundle_);
+  std::size_t diff = 0;
+  while (diff < a.size() && diff < b.size() && a[diff] == b[diff]) ++diff;
+  EXPECT_EQ(diff, a.size()) << "first difference: " << a.substr(diff > 60 ? diff - 60 : 0, 120)
+                            << " vs " << b.substr(diff > 60 ? diff - 60 : 0, 120);
+  std::filesystem::remove_all(path.parent_path());
+  // Tampering is detected.
+  std::string text = SerializeBundle(*bundle_);
+  const auto pos = text.find("\"min_category_count\":5");
+  ASSERT_NE(pos, std::string::npos);
+  text[pos + 21] = '6';
+  auto tampered = ParseBundle(text);
+  ASSERT_FALSE(tampered.ok());
+  EXPECT_EQ(tampered.status().code(), ErrorCode::kDataLoss);
+  EXPECT_FALSE(ParseBundle("{\"format\":\"other\"}").ok());
+}
+
+TEST_F(TrainedModelTest, ScoresMatchTheBoosterAndAreDeterministic) {
+  auto scorer = Scorer::Create(*bundle_);
+  ASSERT_TRUE(scorer.ok()) << scorer.status().ToString();
+  const Schema& s = bundle_->schema;
+  auto cols = MapColumns(s, table_->header);
+  ASSERT_TRUE(cols.ok());
+  std::vector<Lead> leads;
+  for (std::size_t i = 0; i < 50; ++i) leads.push_back(*LeadFromCsvRow(s, *cols, table_->rows[i]));
+  auto batch = scorer->Score(leads, {});
+  ASSERT_TRUE(batch.ok());
+  // Reference check: the booster's own probabilities through the bundle's calibration.
+  auto booster = ml::Booster::LoadRaw(bundle_->booster);
+  ASSERT_TRUE(booster.ok());
+  std::vector<float> x(leads.size() * bundle_->encoder.width());
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    bundle_->encoder.Encode(leads[i], std::span<float>(x.data() + i * bundle_->encoder.width(),
+                                                       bundle_->encoder.width()));
+  }
+  auto m = ml::DMatrix::FromDense(x, leads.size(), bundle_->encoder.width());
+  ASSERT_TRUE(m.ok());
+  auto p = booster->Predict(*m);
+  ASSERT_TRUE(p.ok());
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    const LeadScore& r = (*batch)[i];
+    EXPECT_DOUBLE_EQ(r.score, bundle_->calibrator.Apply((*p)[i]));
+    EXPECT_GE(r.score, 0.0);
+    EXPECT_LE(r.score, 1.0);
+    EXPECT_EQ(r.bucket, BucketFor(r.score, bundle_->thresholds));
+    EXPECT_EQ(r.tier, TierFor(r.bucket));
+    EXPECT_EQ(r.model_version, bundle_->model_version);
+    EXPECT_EQ(r.lead_id, fmt::format("L{}", i));
+    // Batch == single.
+    auto one = scorer->Score(std::span<const Lead>(&leads[i], 1), {});
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ(json::serialize(ToJson(one->front())), json::serialize(ToJson(r)));
+  }
+  // Reasons are readable and deterministic.
+  json::object lead = {{"lead_id", "X1"}, {"source", "Reference"}, {"visits", 18},
+                       {"opted_in", true}, {"first_contact", "2017-03-01"}};
+  auto a = scorer->ScoreJson(lead, {});
+  auto b = scorer->ScoreJson(lead, {});
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status().ToString();
+  EXPECT_EQ(json::serialize(ToJson(*a)), json::serialize(ToJson(*b)));
+  ASSERT_FALSE(a->reasons.empty());
+  bool saw_source = false;
+  for (const auto& r : a->reasons) {
+    if (r.field == "source") {
+      saw_source = true;
+      EXPECT_TRUE(r.text.starts_with("Source = Reference: +")) << r.text;
+    }
+  }
+  EXPECT_TRUE(saw_source);
+  auto no_reasons = scorer->ScoreJson(lead, {.explain = false});
+  ASSERT_TRUE(no_reasons.ok());
+  EXPECT_TRUE(no_reasons->reasons.empty());
+  EXPECT_EQ(no_reasons->score, a->score);
+  // Unknown categories are counted, not rejected.
+  lead["source"] = "Carrier Pigeon";
+  auto unknown = scorer->ScoreJson(lead, {});
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->unknown_categories, 1);
+  // Batch validation names the lead and the field.
+  json::array leads_json = {lead, json::object{{"visits", -1}}, 5};
+  auto bad = scorer->ScoreJsonBatch(leads_json, {});
+  ASSERT_FALSE(bad.ok());
+  std::set<std::string> fields;
+  for (const auto& d : bad.status().details()) fields.insert(d.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"leads[1].lead_id", "leads[1].visits", "leads[2]"}));
+}
+
+TEST_F(TrainedModelTest, ReasonsSumToTheMargin) {
+  auto scorer = Scorer::Create(*bundle_);
+  ASSERT_TRUE(scorer.ok());
+  json::object lead = {{"lead_id", "X2"}, {"source", "Google"}, {"visits", 3}};
+  auto r = scorer->ScoreJson(lead, {.explain = true, .max_reasons = 100});
+  ASSERT_TRUE(r.ok());
+  double sum = 0;
+  for (const auto& reason : r->reasons) sum += reason.contribution;
+  // Without calibration the probability is sigmoid(bias + sum of all contributions); reasons
+  // drop contributions under 0.005, so allow a little slack.
+  if (bundle_->calibrator.kind() == ml::Calibrator::Kind::kNone) {
+    auto booster = ml::Booster::LoadRaw(bundle_->booster);
+    ASSERT_TRUE(booster.ok());
+    const double logit = std::log(r->score / (1 - r->score));
+    EXPECT_LT(std::abs(logit - sum), 2.0);  // bias is the remainder
+  }
+}
+
+TEST(RealDataTest, TrainsOnXEducationLeadsWhenPresent) {
+  const std::string path = std::string(SIGNX_SOURCE_DIR) + "/../shared/data/leads/Leads.csv";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
+  auto text = ReadFile(path);
+  ASSERT_TRUE(text.ok());
+  auto table = ParseCsv(*text);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ(table->rows.size(), 9237u);
+  TrainOptions o;
+  o.compare_leaky = false;
+  auto out = TrainLeadModel(*table, *BuiltinSchema("x_education"), o);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const double auc =
+      out->bundle.card.at("model").at("test").at("auc_roc").to_number<double>();
+  EXPECT_GT(auc, 0.85);
+}
+
+}  // namespace
+}  // namespace signx::leads

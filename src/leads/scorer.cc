@@ -1,0 +1,161 @@
+#include "leads/scorer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace signx::leads {
+namespace json = boost::json;
+
+int BucketFor(double score, std::span<const double> thresholds) {
+  int bucket = 1;
+  for (const double t : thresholds) bucket += score >= t ? 1 : 0;
+  return std::clamp(bucket, 1, 5);
+}
+
+char TierFor(int bucket) { return "EDCBA"[std::clamp(bucket, 1, 5) - 1]; }
+
+Result<Scorer> Scorer::Create(ModelBundle bundle) {
+  if (bundle.thresholds.size() != 4) return InvalidArgument("a model bundle needs 4 thresholds");
+  SIGNX_ASSIGN_OR_RETURN(ml::Booster booster, ml::Booster::LoadRaw(bundle.booster));
+  // One thread per call: scoring requests are small and run concurrently on the caller's pool.
+  SIGNX_RETURN_IF_ERROR(booster.SetParam("nthread", "1"));
+  SIGNX_ASSIGN_OR_RETURN(const std::size_t n, booster.NumFeatures());
+  if (n != bundle.encoder.width()) {
+    return InvalidArgument(fmt::format("the booster expects {} features but the encoder makes {}",
+                                       n, bundle.encoder.width()));
+  }
+  return Scorer(std::move(bundle), std::move(booster));
+}
+
+Result<ml::DMatrix> Scorer::Matrix(std::span<const Lead> leads, std::vector<int>* unknown) const {
+  const std::size_t width = bundle_.encoder.width();
+  std::vector<float> x(leads.size() * width);
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    const int u = bundle_.encoder.Encode(leads[i], std::span<float>(x.data() + i * width, width));
+    if (unknown) unknown->push_back(u);
+  }
+  return ml::DMatrix::FromDense(x, leads.size(), width);
+}
+
+Result<std::vector<float>> Scorer::Probabilities(std::span<const Lead> leads) const {
+  if (leads.empty()) return std::vector<float>{};
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix m, Matrix(leads, nullptr));
+  SIGNX_ASSIGN_OR_RETURN(std::vector<float> p, booster_.Predict(m));
+  return bundle_.calibrator.ApplyAll(p);
+}
+
+std::string Scorer::DescribeValue(const Lead& lead, const Encoder::Source& source) const {
+  const FieldValue& v = lead.values[static_cast<std::size_t>(source.field)];
+  if (IsMissing(v)) return "(missing)";
+  if (const auto* b = std::get_if<bool>(&v)) return *b ? "Yes" : "No";
+  if (const auto* d = std::get_if<double>(&v)) return fmt::format("{:g}", *d);
+  return std::get<std::string>(v);
+}
+
+Result<std::vector<LeadScore>> Scorer::Score(std::span<const Lead> leads,
+                                             const ScoreOptions& options) const {
+  std::vector<LeadScore> out;
+  if (leads.empty()) return out;
+  std::vector<int> unknown;
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix m, Matrix(leads, &unknown));
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> probs, booster_.Predict(m));
+  std::vector<float> contribs;
+  if (options.explain && options.max_reasons > 0) {
+    SIGNX_ASSIGN_OR_RETURN(contribs, booster_.PredictContribs(m));
+  }
+  const std::size_t width = bundle_.encoder.width();
+  const auto& sources = bundle_.encoder.sources();
+  out.reserve(leads.size());
+  std::vector<double> per_source(sources.size());
+  std::vector<std::size_t> order(sources.size());
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    LeadScore s;
+    s.lead_id = leads[i].id;
+    s.score = bundle_.calibrator.Apply(probs[i]);
+    s.bucket = BucketFor(s.score, bundle_.thresholds);
+    s.tier = TierFor(s.bucket);
+    s.model_version = bundle_.model_version;
+    s.unknown_categories = unknown[i];
+    if (!contribs.empty()) {
+      std::fill(per_source.begin(), per_source.end(), 0.0);
+      const float* row = contribs.data() + i * (width + 1);
+      for (std::size_t c = 0; c < width; ++c) {
+        per_source[bundle_.encoder.SourceOfColumn(c)] += row[c];
+      }
+      for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return std::abs(per_source[a]) > std::abs(per_source[b]);
+      });
+      for (std::size_t k = 0; k < order.size() && s.reasons.size() <
+                                                      static_cast<std::size_t>(options.max_reasons);
+           ++k) {
+        const double c = per_source[order[k]];
+        if (std::abs(c) < 0.005) break;  // rounds to ±0.00: not a reason
+        const auto& src = sources[order[k]];
+        const auto& spec = bundle_.schema.fields[static_cast<std::size_t>(src.field)];
+        s.reasons.push_back({src.name,
+                             fmt::format("{} = {}: {:+.2f}", spec.label,
+                                         DescribeValue(leads[i], src), c),
+                             c});
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<LeadScore> Scorer::ScoreJson(const json::object& lead, const ScoreOptions& options) const {
+  SIGNX_ASSIGN_OR_RETURN(Lead parsed, LeadFromJson(bundle_.schema, lead));
+  SIGNX_ASSIGN_OR_RETURN(std::vector<LeadScore> scores,
+                         Score(std::span<const Lead>(&parsed, 1), options));
+  return std::move(scores.front());
+}
+
+Result<std::vector<LeadScore>> Scorer::ScoreJsonBatch(const json::array& leads,
+                                                      const ScoreOptions& options) const {
+  std::vector<Lead> parsed;
+  parsed.reserve(leads.size());
+  std::vector<FieldError> errors;
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    const std::string prefix = fmt::format("leads[{}]", i);
+    const auto* o = leads[i].if_object();
+    if (!o) {
+      errors.push_back({prefix, "must be a JSON object"});
+      continue;
+    }
+    auto lead = LeadFromJson(bundle_.schema, *o);
+    if (!lead.ok()) {
+      for (const auto& e : lead.status().details()) {
+        errors.push_back({prefix + "." + e.field, e.message});
+      }
+      continue;
+    }
+    parsed.push_back(std::move(lead).value());
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors), "some leads are invalid");
+  return Score(parsed, options);
+}
+
+json::object ToJson(const LeadScore& s) {
+  json::object o;
+  o["lead_id"] = s.lead_id;
+  o["score"] = s.score;
+  o["bucket"] = s.bucket;
+  o["tier"] = std::string(1, s.tier);
+  o["model_version"] = s.model_version;
+  json::array reasons;
+  for (const auto& r : s.reasons) {
+    json::object ro;
+    ro["field"] = r.field;
+    ro["text"] = r.text;
+    ro["contribution"] = r.contribution;
+    reasons.push_back(std::move(ro));
+  }
+  o["reasons"] = std::move(reasons);
+  o["unknown_categories"] = s.unknown_categories;
+  return o;
+}
+
+}  // namespace signx::leads

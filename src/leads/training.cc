@@ -1,0 +1,446 @@
+#include "leads/training.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "leads/encoder.h"
+#include "leads/lead.h"
+#include "leads/scorer.h"
+#include "ml/metrics.h"
+#include "ml/xgboost.h"
+
+namespace signx::leads {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::array<double, 4> kQuintiles = {0.2, 0.4, 0.6, 0.8};
+
+// Rounds every double in a card to 8 significant digits: readable, and exact after a JSON round
+// trip.
+void RoundDoubles(json::value& v) {
+  if (v.is_double()) {
+    v = ml::RoundSignificant(v.get_double(), 8);
+  } else if (v.is_array()) {
+    for (auto& e : v.get_array()) RoundDoubles(e);
+  } else if (v.is_object()) {
+    for (auto& kv : v.get_object()) RoundDoubles(kv.value());
+  }
+}
+
+struct Dataset {
+  std::vector<Lead> leads;
+  std::vector<float> labels;
+  std::size_t skipped_label = 0;
+  std::map<std::string, std::size_t> invalid_cells;  // field → count
+};
+
+struct Part {
+  std::vector<float> x;
+  std::vector<float> y;
+  std::size_t rows = 0;
+};
+
+Part Encode(const Encoder& enc, const Dataset& d, const std::vector<std::size_t>& idx) {
+  Part p;
+  p.rows = idx.size();
+  p.x.resize(idx.size() * enc.width());
+  for (std::size_t i = 0; i < idx.size(); ++i) {
+    enc.Encode(d.leads[idx[i]], std::span<float>(p.x.data() + i * enc.width(), enc.width()));
+    p.y.push_back(d.labels[idx[i]]);
+  }
+  return p;
+}
+
+Result<ml::DMatrix> Matrix(const Part& p, std::size_t width) {
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix m, ml::DMatrix::FromDense(p.x, p.rows, width));
+  SIGNX_RETURN_IF_ERROR(m.SetLabels(p.y));
+  return m;
+}
+
+json::array ToArray(std::span<const double> v) {
+  json::array a;
+  for (double x : v) a.push_back(x);
+  return a;
+}
+
+Result<json::object> Metrics(std::span<const float> p, std::span<const float> y) {
+  json::object o;
+  SIGNX_ASSIGN_OR_RETURN(const double auc, ml::AucRoc(p, y));
+  SIGNX_ASSIGN_OR_RETURN(const double aucpr, ml::AucPr(p, y));
+  SIGNX_ASSIGN_OR_RETURN(const double ll, ml::LogLoss(p, y));
+  SIGNX_ASSIGN_OR_RETURN(const double brier, ml::Brier(p, y));
+  SIGNX_ASSIGN_OR_RETURN(const auto table, ml::CalibrationTable(p, y, 10));
+  o["rows"] = p.size();
+  o["auc_roc"] = auc;
+  o["auc_pr"] = aucpr;
+  o["log_loss"] = ll;
+  o["brier"] = brier;
+  o["expected_calibration_error"] = ml::ExpectedCalibrationError(table);
+  json::array t;
+  for (const auto& b : table) {
+    json::object bo;
+    bo["lower"] = b.lower;
+    bo["upper"] = b.upper;
+    bo["count"] = b.count;
+    bo["mean_predicted"] = b.mean_predicted;
+    bo["observed_rate"] = b.observed_rate;
+    t.push_back(std::move(bo));
+  }
+  o["calibration_table"] = std::move(t);
+  return o;
+}
+
+// Log-loss of a calibration method judged by 2-fold cross-fitting on the validation rows.
+Result<double> CrossFitLogLoss(ml::Calibrator::Kind kind, std::span<const float> p,
+                               std::span<const float> y) {
+  std::vector<float> pa, ya, pb, yb;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    (i % 2 ? pb : pa).push_back(p[i]);
+    (i % 2 ? yb : ya).push_back(y[i]);
+  }
+  auto fit = [&](std::span<const float> fp, std::span<const float> fy) {
+    return kind == ml::Calibrator::Kind::kPlatt ? ml::Calibrator::FitPlatt(fp, fy)
+                                                : ml::Calibrator::FitIsotonic(fp, fy);
+  };
+  SIGNX_ASSIGN_OR_RETURN(const auto on_a, fit(pa, ya));
+  SIGNX_ASSIGN_OR_RETURN(const auto on_b, fit(pb, yb));
+  std::vector<float> out_p = on_b.ApplyAll(pa);
+  std::vector<float> out_y = ya;
+  const auto pb_cal = on_a.ApplyAll(pb);
+  out_p.insert(out_p.end(), pb_cal.begin(), pb_cal.end());
+  out_y.insert(out_y.end(), yb.begin(), yb.end());
+  // Isotonic can output exactly 0 or 1; LogLoss clips, which is the honest penalty.
+  return ml::LogLoss(out_p, out_y);
+}
+
+struct Variant {
+  ModelBundle bundle;
+  json::object summary;  // metrics for the card
+};
+
+Result<Variant> TrainVariant(const Dataset& d, const ml::Split& split, const Schema& schema,
+                             const TrainOptions& opt, bool include_leaky) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<Lead> train_leads;
+  train_leads.reserve(split.train.size());
+  for (auto i : split.train) train_leads.push_back(d.leads[i]);
+  EncoderOptions eo;
+  eo.min_category_count = opt.min_category_count;
+  eo.include_leaky = include_leaky;
+  SIGNX_ASSIGN_OR_RETURN(Encoder enc, Encoder::Fit(schema, train_leads, eo));
+  const std::size_t width = enc.width();
+  const Part train = Encode(enc, d, split.train);
+  const Part valid = Encode(enc, d, split.valid);
+  const Part test = Encode(enc, d, split.test);
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dtrain, Matrix(train, width));
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dvalid, Matrix(valid, width));
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dtest, Matrix(test, width));
+
+  ml::TrainOptions to;
+  to.params = {{"objective", "binary:logistic"},
+               {"tree_method", "hist"},
+               {"max_depth", std::to_string(opt.max_depth)},
+               {"eta", fmt::format("{}", opt.eta)},
+               {"subsample", fmt::format("{}", opt.subsample)},
+               {"colsample_bytree", fmt::format("{}", opt.colsample_bytree)},
+               {"min_child_weight", fmt::format("{}", opt.min_child_weight)}};
+  to.num_rounds = opt.num_rounds;
+  to.early_stopping_rounds = opt.early_stopping_rounds;
+  to.eval_metric = "logloss";
+  to.seed = opt.seed;
+  to.nthread = opt.nthread;
+  ml::TrainReport report;
+  SIGNX_ASSIGN_OR_RETURN(ml::Booster booster, ml::Booster::Train(dtrain, &dvalid, to, &report));
+  const double train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> p_train, booster.Predict(dtrain));
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> p_valid, booster.Predict(dvalid));
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> p_test, booster.Predict(dtest));
+
+  // Calibration check on validation.
+  SIGNX_ASSIGN_OR_RETURN(const double ll_raw, ml::LogLoss(p_valid, valid.y));
+  SIGNX_ASSIGN_OR_RETURN(const double ll_platt,
+                         CrossFitLogLoss(ml::Calibrator::Kind::kPlatt, p_valid, valid.y));
+  SIGNX_ASSIGN_OR_RETURN(const double ll_iso,
+                         CrossFitLogLoss(ml::Calibrator::Kind::kIsotonic, p_valid, valid.y));
+  ml::Calibrator cal;
+  constexpr double kMinGain = 1e-3;  // must beat the raw model by a visible margin
+  if (ll_platt < ll_raw - kMinGain && ll_platt <= ll_iso) {
+    SIGNX_ASSIGN_OR_RETURN(cal, ml::Calibrator::FitPlatt(p_valid, valid.y));
+  } else if (ll_iso < ll_raw - kMinGain) {
+    SIGNX_ASSIGN_OR_RETURN(cal, ml::Calibrator::FitIsotonic(p_valid, valid.y));
+  }
+  const std::vector<float> s_train = cal.ApplyAll(p_train);
+  const std::vector<float> s_test = cal.ApplyAll(p_test);
+
+  SIGNX_ASSIGN_OR_RETURN(std::vector<double> thresholds, ml::Quantiles(s_train, kQuintiles));
+  for (double& t : thresholds) t = ml::RoundSignificant(t);
+
+  // Card pieces.
+  json::object summary;
+  summary["trained_with_leaky_fields"] = include_leaky;
+  summary["features"] = width;
+  json::array fields_used;
+  for (const auto& s : enc.sources()) fields_used.emplace_back(s.name);
+  summary["fields"] = std::move(fields_used);
+  summary["rounds"] = report.rounds_run;
+  summary["best_round"] = report.best_round + 1;
+  summary["training_seconds"] = std::round(train_seconds * 1000) / 1000;
+  SIGNX_ASSIGN_OR_RETURN(json::object test_metrics, Metrics(s_test, test.y));
+  SIGNX_ASSIGN_OR_RETURN(const double ll_test_raw, ml::LogLoss(p_test, test.y));
+  test_metrics["log_loss_uncalibrated"] = ll_test_raw;
+  summary["test"] = std::move(test_metrics);
+  SIGNX_ASSIGN_OR_RETURN(const double auc_valid, ml::AucRoc(p_valid, valid.y));
+  json::object val;
+  val["auc_roc"] = auc_valid;
+  val["log_loss_uncalibrated"] = ll_raw;
+  val["log_loss_platt_crossfit"] = ll_platt;
+  val["log_loss_isotonic_crossfit"] = ll_iso;
+  summary["validation"] = std::move(val);
+  json::object calo = cal.ToJson();
+  summary["calibration"] = std::string(cal.kind_name());
+  summary["thresholds"] = ToArray(thresholds);
+
+  // Conversion rate per tier on the test rows.
+  std::array<std::size_t, 6> n{}, pos{};
+  for (std::size_t i = 0; i < s_test.size(); ++i) {
+    const int b = BucketFor(s_test[i], thresholds);
+    ++n[b];
+    pos[b] += test.y[i] > 0.5f;
+  }
+  json::array tiers;
+  for (int b = 5; b >= 1; --b) {
+    json::object t;
+    t["tier"] = std::string(1, TierFor(b));
+    t["bucket"] = b;
+    t["test_rows"] = n[b];
+    t["conversion_rate"] = n[b] ? static_cast<double>(pos[b]) / static_cast<double>(n[b]) : 0.0;
+    tiers.push_back(std::move(t));
+  }
+  summary["tiers"] = std::move(tiers);
+
+  // Top fields by total gain (one-hot columns summed back to their field).
+  SIGNX_ASSIGN_OR_RETURN(const auto gain, booster.FeatureGain());
+  std::vector<double> by_source(enc.sources().size());
+  double total_gain = 0;
+  for (const auto& [col, g] : gain) {
+    if (col < 0 || static_cast<std::size_t>(col) >= width) continue;
+    by_source[enc.SourceOfColumn(static_cast<std::size_t>(col))] += g;
+    total_gain += g;
+  }
+  std::vector<std::size_t> order(by_source.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return by_source[a] > by_source[b]; });
+  json::array top;
+  for (std::size_t k = 0; k < order.size() && k < 10 && by_source[order[k]] > 0; ++k) {
+    json::object t;
+    t["field"] = enc.sources()[order[k]].name;
+    t["gain_share"] = total_gain > 0 ? by_source[order[k]] / total_gain : 0.0;
+    top.push_back(std::move(t));
+  }
+  summary["top_features"] = std::move(top);
+
+  Variant v;
+  v.bundle.schema = schema;
+  v.bundle.encoder = std::move(enc);
+  v.bundle.calibrator = cal;
+  v.bundle.thresholds = thresholds;
+  SIGNX_ASSIGN_OR_RETURN(v.bundle.booster, booster.SaveRaw(ml::Booster::Format::kUbj));
+  v.bundle.model_version = ComputeModelVersion(v.bundle);
+  summary["model_version"] = v.bundle.model_version;
+  v.summary = std::move(summary);
+  return v;
+}
+
+Result<Dataset> Load(const CsvTable& data, const Schema& schema) {
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<int> cols, MapColumns(schema, data.header));
+  const int label = schema.LabelIndex();
+  const FieldSpec& lf = schema.fields[static_cast<std::size_t>(label)];
+  Dataset d;
+  std::vector<FieldError> bad;
+  for (const auto& row : data.rows) {
+    const std::string_view raw = Trim(row[static_cast<std::size_t>(cols[label])]);
+    float y;
+    if (std::find(lf.positive.begin(), lf.positive.end(), raw) != lf.positive.end()) {
+      y = 1.0f;
+    } else if (std::find(lf.negative.begin(), lf.negative.end(), raw) != lf.negative.end()) {
+      y = 0.0f;
+    } else {
+      ++d.skipped_label;
+      continue;
+    }
+    bad.clear();
+    SIGNX_ASSIGN_OR_RETURN(Lead lead, LeadFromCsvRow(schema, cols, row, &bad));
+    for (const auto& e : bad) ++d.invalid_cells[e.field];
+    d.leads.push_back(std::move(lead));
+    d.labels.push_back(y);
+  }
+  return d;
+}
+
+}  // namespace
+
+Result<TrainOutput> TrainLeadModel(const CsvTable& data, const Schema& schema,
+                                   const TrainOptions& opt) {
+  SIGNX_ASSIGN_OR_RETURN(Dataset d, Load(data, schema));
+  const auto positives = static_cast<std::size_t>(
+      std::count_if(d.labels.begin(), d.labels.end(), [](float y) { return y > 0.5f; }));
+  if (d.leads.size() < 50 || positives < 10 || d.leads.size() - positives < 10) {
+    return FailedPrecondition(fmt::format(
+        "too little labelled data to train: {} rows, {} positive (need ≥ 50 rows and ≥ 10 of "
+        "each class)",
+        d.leads.size(), positives));
+  }
+  SIGNX_ASSIGN_OR_RETURN(const ml::Split split, ml::StratifiedSplit(d.labels, opt.train_fraction,
+                                                                    opt.valid_fraction, opt.seed));
+  const bool has_leaky = std::any_of(schema.fields.begin(), schema.fields.end(),
+                                     [](const FieldSpec& f) {
+                                       return f.leaky && f.role == FieldRole::kFeature;
+                                     });
+
+  SIGNX_ASSIGN_OR_RETURN(Variant chosen, TrainVariant(d, split, schema, opt, opt.include_leaky));
+  json::object variants;
+  variants[opt.include_leaky ? "with_leaky_fields" : "without_leaky_fields"] = chosen.summary;
+  if (opt.compare_leaky && has_leaky) {
+    SIGNX_ASSIGN_OR_RETURN(Variant other,
+                           TrainVariant(d, split, schema, opt, !opt.include_leaky));
+    variants[opt.include_leaky ? "without_leaky_fields" : "with_leaky_fields"] =
+        std::move(other.summary);
+  }
+
+  json::object card;
+  card["kind"] = "signx.leads.model_card";
+  card["model_version"] = chosen.bundle.model_version;
+  card["schema"] = schema.name;
+  card["objective"] = "binary:logistic";
+  card["label"] = schema.fields[static_cast<std::size_t>(schema.LabelIndex())].name;
+  json::object data_o;
+  data_o["name"] = opt.data_name;
+  data_o["sha256"] = opt.data_sha256;
+  data_o["rows"] = data.rows.size();
+  data_o["rows_used"] = d.leads.size();
+  data_o["rows_skipped_unlabelled"] = d.skipped_label;
+  data_o["positive_rate"] = static_cast<double>(positives) / static_cast<double>(d.leads.size());
+  json::object invalid;
+  for (const auto& [f, n] : d.invalid_cells) invalid[f] = n;
+  data_o["invalid_cells_set_missing"] = std::move(invalid);
+  card["data"] = std::move(data_o);
+  json::object split_o;
+  split_o["method"] = "stratified, std::mt19937_64 Fisher-Yates per class";
+  split_o["seed"] = opt.seed;
+  split_o["train"] = split.train.size();
+  split_o["validation"] = split.valid.size();
+  split_o["test"] = split.test.size();
+  card["split"] = std::move(split_o);
+  json::array leaky;
+  for (const auto& f : schema.fields) {
+    if (f.leaky) leaky.emplace_back(f.name);
+  }
+  card["leaky_fields"] = std::move(leaky);
+  card["trained_with_leaky_fields"] = opt.include_leaky;
+  json::object params;
+  params["max_depth"] = opt.max_depth;
+  params["eta"] = opt.eta;
+  params["subsample"] = opt.subsample;
+  params["colsample_bytree"] = opt.colsample_bytree;
+  params["min_child_weight"] = opt.min_child_weight;
+  params["max_rounds"] = opt.num_rounds;
+  params["early_stopping_rounds"] = opt.early_stopping_rounds;
+  params["early_stopping_metric"] = "logloss";
+  params["tree_method"] = "hist";
+  params["min_category_count"] = opt.min_category_count;
+  params["seed"] = opt.seed;
+  card["params"] = std::move(params);
+  card["model"] = chosen.summary;
+  card["variants"] = std::move(variants);
+  json::object versions;
+  versions["xgboost"] = ml::XGBoostVersion();
+  card["library_versions"] = std::move(versions);
+  card["reasons"] = "exact TreeSHAP (XGBoost pred_contribs), log-odds, summed per field";
+  card["trained_at"] = fmt::format(
+      "{:%Y-%m-%dT%H:%M:%SZ}",
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+
+  json::value card_value = std::move(card);
+  RoundDoubles(card_value);
+  TrainOutput out;
+  out.bundle = std::move(chosen.bundle);
+  out.bundle.card = std::move(card_value.get_object());
+  return out;
+}
+
+std::string CardSummary(const json::object& card) {
+  auto num = [](const json::value* v) { return v && v->is_number() ? v->to_number<double>() : 0; };
+  std::string out;
+  const auto* data = card.if_contains("data");
+  if (data && data->is_object()) {
+    const auto& d = data->get_object();
+    out += fmt::format("data: {} rows ({} labelled, {:.1f}% positive), sha256 {}\n",
+                       num(d.if_contains("rows")), num(d.if_contains("rows_used")),
+                       100 * num(d.if_contains("positive_rate")),
+                       d.contains("sha256") ? json::value_to<std::string>(d.at("sha256")) : "");
+  }
+  const auto* variants = card.if_contains("variants");
+  if (variants && variants->is_object()) {
+    for (const auto& [name, v] : variants->get_object()) {
+      if (!v.is_object()) continue;
+      const auto& o = v.get_object();
+      const auto* test = o.if_contains("test");
+      if (!test || !test->is_object()) continue;
+      const auto& t = test->get_object();
+      out += fmt::format(
+          "{:<22} test AUC-ROC {:.4f}  AUC-PR {:.4f}  log-loss {:.4f}  Brier {:.4f}  "
+          "({} features, {} trees, calibration {}, {:.2f} s)\n",
+          std::string_view(name), num(t.if_contains("auc_roc")), num(t.if_contains("auc_pr")),
+          num(t.if_contains("log_loss")), num(t.if_contains("brier")),
+          num(o.if_contains("features")), num(o.if_contains("best_round")),
+          o.contains("calibration") ? json::value_to<std::string>(o.at("calibration")) : "none",
+          num(o.if_contains("training_seconds")));
+    }
+  }
+  const auto* model = card.if_contains("model");
+  if (model && model->is_object()) {
+    const auto* tiers = model->get_object().if_contains("tiers");
+    if (tiers && tiers->is_array()) {
+      out += "conversion by tier (test):";
+      for (const auto& t : tiers->get_array()) {
+        const auto& to = t.get_object();
+        out += fmt::format(" {} {:.1f}% (n={})", json::value_to<std::string>(to.at("tier")),
+                           100 * num(to.if_contains("conversion_rate")),
+                           num(to.if_contains("test_rows")));
+      }
+      out += "\n";
+    }
+    const auto* top = model->get_object().if_contains("top_features");
+    if (top && top->is_array()) {
+      out += "top fields by gain:";
+      for (const auto& t : top->get_array()) {
+        const auto& to = t.get_object();
+        out += fmt::format(" {} {:.0f}%", json::value_to<std::string>(to.at("field")),
+                           100 * num(to.if_contains("gain_share")));
+      }
+      out += "\n";
+    }
+  }
+  if (const auto* mv = card.if_contains("model_version"); mv && mv->is_string()) {
+    out += fmt::format("model_version: {} (trained {} leaky fields)\n",
+                       std::string_view(mv->get_string()),
+                       card.contains("trained_with_leaky_fields") &&
+                               card.at("trained_with_leaky_fields").as_bool()
+                           ? "with"
+                           : "without");
+  }
+  return out;
+}
+
+}  // namespace signx::leads

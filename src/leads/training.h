@@ -1,0 +1,59 @@
+// Trains a lead-scoring model from a CSV export and a schema:
+//   rows → typed leads (bad cells become missing and are counted; rows whose label is neither a
+//   positive nor a negative value are skipped) → seeded stratified train/validation/test split →
+//   encoder fitted on the training rows → XGBoost binary:logistic with early stopping on the
+//   validation log-loss → calibration check on validation (Platt or isotonic, each judged by
+//   2-fold cross-fitting on the validation rows, kept only if it lowers log-loss) → bucket
+//   thresholds at the quintiles of the final training scores → metrics on the test rows.
+// The model card records the data hash, rows, features, AUC-ROC, AUC-PR, log-loss, Brier, the
+// test calibration table, conversion rate per tier, top fields by gain, training time and library
+// versions — for the model with and (when compare_leaky) the model without the leaky fields.
+//
+// Deterministic for a given data, schema and options (apart from the card's timing fields).
+// Thread-safety: pure function of its inputs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "base/status.h"
+#include "leads/bundle.h"
+#include "leads/csv.h"
+#include "leads/schema.h"
+
+namespace signx::leads {
+
+struct TrainOptions {
+  std::uint64_t seed = 42;
+  bool include_leaky = false;  // train the returned model with the schema's leaky fields
+  bool compare_leaky = true;   // also train the other variant and report it in the card
+  double train_fraction = 0.7;
+  double valid_fraction = 0.15;  // the test set gets the rest
+  int min_category_count = 5;
+  // XGBoost settings.
+  int max_depth = 5;
+  double eta = 0.05;
+  double subsample = 0.9;
+  double colsample_bytree = 0.9;
+  double min_child_weight = 1.0;
+  int num_rounds = 2000;
+  int early_stopping_rounds = 50;
+  int nthread = 2;
+  // Recorded in the card.
+  std::string data_name;
+  std::string data_sha256;
+};
+
+struct TrainOutput {
+  ModelBundle bundle;  // bundle.card is the model card
+};
+
+Result<TrainOutput> TrainLeadModel(const CsvTable& data, const Schema& schema,
+                                   const TrainOptions& options);
+
+// A few human-readable lines summarising a model card (for the CLI).
+std::string CardSummary(const boost::json::object& card);
+
+}  // namespace signx::leads
