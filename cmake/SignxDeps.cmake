@@ -30,3 +30,19 @@ find_path(CSV_INCLUDE csv.h REQUIRED)
 add_library(signx_csv UNKNOWN IMPORTED)
 set_target_properties(signx_csv PROPERTIES IMPORTED_LOCATION ${CSV_LIB}
                       INTERFACE_INCLUDE_DIRECTORIES ${CSV_INCLUDE})
+# DuckDB C API (analytics lake; not packaged in Debian). scripts/install-duckdb.sh installs the pinned
+# npm tarballs, checksum-verified, as third_party/duckdb/{include/duckdb.h,lib/libduckdb.so,VERSION}.
+# Binaries built here find libduckdb.so through their build-tree RPATH; a deployed binary needs
+# libduckdb.so on its loader path (e.g. installed next to it in lib/ with RPATH $ORIGIN/../lib).
+set(SIGNX_DUCKDB_ROOT ${PROJECT_SOURCE_DIR}/third_party/duckdb CACHE PATH
+    "Folder holding include/duckdb.h and lib/libduckdb.so (from scripts/install-duckdb.sh)")
+if(NOT EXISTS ${SIGNX_DUCKDB_ROOT}/lib/libduckdb.so OR NOT EXISTS ${SIGNX_DUCKDB_ROOT}/include/duckdb.h)
+  message(FATAL_ERROR "DuckDB not found in ${SIGNX_DUCKDB_ROOT}: run scripts/install-duckdb.sh "
+                      "(needs npm and access to registry.npmjs.org; scripts/install-deps.sh runs it)")
+endif()
+add_library(signx_duckdb SHARED IMPORTED)
+set_target_properties(signx_duckdb PROPERTIES
+                      IMPORTED_LOCATION ${SIGNX_DUCKDB_ROOT}/lib/libduckdb.so
+                      IMPORTED_SONAME libduckdb.so
+                      INTERFACE_INCLUDE_DIRECTORIES ${SIGNX_DUCKDB_ROOT}/include
+                      INTERFACE_LINK_OPTIONS "LINKER:-rpath,${SIGNX_DUCKDB_ROOT}/lib")

@@ -21,7 +21,8 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+command -v npm >/dev/null || missing+=(nodejs npm)  # install-duckdb.sh needs npm
+[ ${#missing[@]} -eq 0 ] && exec "$(dirname "$0")/install-duckdb.sh"
 
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""
@@ -32,3 +33,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+"$(dirname "$0")/install-duckdb.sh"
