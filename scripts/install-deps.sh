@@ -14,7 +14,9 @@ packages=(
   libargon2-dev libsodium-dev libxgboost-dev libcsv-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev postgresql redis-server wrk
+  libkainjow-mustache-dev chromium  # web UI: HTML templates; headless browser tests
 )
+"$(dirname "$0")/install-web.sh"  # web/node_modules (htmx, puppeteer-core) from the lockfile
 
 missing=()
 for p in "${packages[@]}"; do
