@@ -499,7 +499,7 @@ Result<int> Queue::RecoverExpiredLeases() {
                "state = CASE WHEN cancel_requested THEN 'cancelled' "
                "WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, "
                "finished_at = CASE WHEN cancel_requested OR attempts >= max_attempts "
-               "THEN $1 ELSE NULL END, "
+               "THEN CAST($1 AS BIGINT) ELSE NULL END, "
                "last_error = 'lease expired: worker ' || lease_owner || "
                "' stopped renewing it (crashed or hung)', "
                "lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 "
