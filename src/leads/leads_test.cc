@@ -12,6 +12,7 @@
 #include "leads/bundle.h"
 #include "leads/csv.h"
 #include "leads/encoder.h"
+#include "leads/infer_schema.h"
 #include "leads/lead.h"
 #include "leads/schema.h"
 #include "leads/scorer.h"
@@ -468,6 +469,40 @@ TEST(RealDataTest, TrainsOnXEducationLeadsWhenPresent) {
   const double auc =
       out->bundle.card.at("model").at("test").at("auc_roc").to_number<double>();
   EXPECT_GT(auc, 0.85);
+}
+
+}  // namespace
+}  // namespace signx::leads
+
+namespace signx::leads {
+namespace {
+
+TEST(InferSchemaTest, ProposesTypesRolesAndLabel) {
+  auto t = ParseCsv(
+      "Prospect ID,Lead Source,TotalVisits,Page Views,Do Not Email,Created,Converted,Notes\n"
+      "a1,Google,3,1.5,No,2017-01-02,1,hello there\n"
+      "a2,Select,,2.0,Yes,2017-01-03,0,something else\n"
+      "a3,Reference,7,0.5,No,2017-01-04,1,more words\n"
+      "a4,Google,1,1.0,No,,0,and more\n");
+  ASSERT_TRUE(t.ok());
+  const json::object s = InferSchema(*t, ',');
+  std::map<std::string, json::object> by_name;
+  for (const auto& f : s.at("fields").as_array()) {
+    by_name[json::value_to<std::string>(f.at("name"))] = f.as_object();
+  }
+  EXPECT_EQ(by_name["prospect_id"].at("role"), "id");
+  EXPECT_EQ(by_name["lead_source"].at("type"), "category");
+  EXPECT_EQ(by_name["lead_source"].at("missing").as_array().size(), 1u);  // "Select"
+  EXPECT_EQ(by_name["total_visits"].at("type"), "integer");
+  EXPECT_EQ(by_name["page_views"].at("type"), "number");
+  EXPECT_EQ(by_name["do_not_email"].at("type"), "boolean");
+  EXPECT_EQ(by_name["created"].at("type"), "date");
+  EXPECT_EQ(by_name["converted"].at("role"), "label");
+  EXPECT_EQ(by_name["notes"].at("type"), "text");
+  EXPECT_FALSE(s.at("label_candidates").as_array().empty());
+  // The proposal is a loadable schema.
+  auto parsed = ParseSchema(s);
+  EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
 }
 
 }  // namespace

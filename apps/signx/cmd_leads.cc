@@ -1,0 +1,223 @@
+#include "cmd_leads.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "leads/bundle.h"
+#include "leads/csv.h"
+#include "leads/infer_schema.h"
+#include "leads/schema.h"
+#include "leads/scorer.h"
+#include "leads/training.h"
+
+namespace signx {
+namespace {
+
+namespace json = boost::json;
+
+[[noreturn]] void Fail(const Status& st) {
+  std::fprintf(stderr, "signx: %s\n", st.ToString().c_str());
+  for (const auto& d : st.details()) {
+    std::fprintf(stderr, "  %s: %s\n", d.field.c_str(), d.message.c_str());
+  }
+  throw CLI::RuntimeError(st.code() == ErrorCode::kValidationFailed ? 2 : 1);
+}
+
+template <typename T>
+T OrFail(Result<T> r) {
+  if (!r.ok()) Fail(r.status());
+  return std::move(r).value();
+}
+
+CLI::App* FindOrAdd(CLI::App& parent, const std::string& name, const std::string& help) {
+  for (CLI::App* sub : parent.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == name) return sub;
+  }
+  CLI::App* sub = parent.add_subcommand(name, help);
+  sub->require_subcommand(1);
+  return sub;
+}
+
+void Pretty(const json::value& v, std::string& out, int indent) {
+  const std::string pad(static_cast<std::size_t>(indent) * 2, ' ');
+  if (v.is_object() && !v.get_object().empty()) {
+    out += "{\n";
+    bool first = true;
+    for (const auto& kv : v.get_object()) {
+      if (!first) out += ",\n";
+      first = false;
+      out += pad + "  " + json::serialize(json::value(kv.key())) + ": ";
+      Pretty(kv.value(), out, indent + 1);
+    }
+    out += "\n" + pad + "}";
+  } else if (v.is_array() && !v.get_array().empty()) {
+    // Arrays of scalars stay on one line.
+    const auto& a = v.get_array();
+    const bool scalars = std::all_of(a.begin(), a.end(), [](const json::value& e) {
+      return !e.is_object() && !e.is_array();
+    });
+    if (scalars) {
+      out += json::serialize(v);
+      return;
+    }
+    out += "[\n";
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      out += pad + "  ";
+      Pretty(a[i], out, indent + 1);
+      out += i + 1 < a.size() ? ",\n" : "\n";
+    }
+    out += pad + "]";
+  } else {
+    out += json::serialize(v);
+  }
+}
+
+std::string PrettyJson(const json::value& v) {
+  std::string out;
+  Pretty(v, out, 0);
+  out += "\n";
+  return out;
+}
+
+Result<leads::Schema> ResolveSchema(const std::string& name_or_path) {
+  for (const auto& builtin : leads::BuiltinSchemaNames()) {
+    if (builtin == name_or_path) return leads::BuiltinSchema(builtin);
+  }
+  return leads::LoadSchemaFile(name_or_path);
+}
+
+struct TrainFlags {
+  std::string data;
+  std::string schema = "x_education";
+  std::string out;
+  std::uint64_t seed = 42;
+  bool with_leaky = false;
+  bool no_compare = false;
+  bool print_card = false;
+  int threads = 2;
+};
+
+void RunTrain(const TrainFlags& f) {
+  const leads::Schema schema = OrFail(ResolveSchema(f.schema));
+  const std::string text = OrFail(leads::ReadFile(f.data));
+  const leads::CsvTable table = OrFail(leads::ParseCsv(text, schema.delimiter));
+  leads::TrainOptions o;
+  o.seed = f.seed;
+  o.include_leaky = f.with_leaky;
+  o.compare_leaky = !f.no_compare;
+  o.nthread = f.threads;
+  o.data_name = f.data;
+  o.data_sha256 = leads::Sha256Hex(text);
+  leads::TrainOutput trained = OrFail(leads::TrainLeadModel(table, schema, o));
+  const std::string out = f.out.empty() ? fmt::format("var/models/{}-{}.json", schema.name,
+                                                      trained.bundle.model_version)
+                                        : f.out;
+  if (Status st = leads::SaveBundleFile(trained.bundle, out); !st.ok()) Fail(st);
+  if (f.print_card) {
+    std::fputs(PrettyJson(trained.bundle.card).c_str(), stdout);
+  } else {
+    std::fputs(leads::CardSummary(trained.bundle.card).c_str(), stdout);
+  }
+  std::printf("wrote %s\n", out.c_str());
+}
+
+void RunInferSchema(const std::string& data, const std::string& delimiter) {
+  const std::string text = OrFail(leads::ReadFile(data));
+  char delim = leads::DetectDelimiter(text);
+  if (!delimiter.empty()) delim = delimiter == "\\t" || delimiter == "tab" ? '\t' : delimiter[0];
+  const leads::CsvTable table = OrFail(leads::ParseCsv(text, delim));
+  std::fputs(PrettyJson(leads::InferSchema(table, delim)).c_str(), stdout);
+}
+
+void RunScore(const std::string& model, const std::string& input, bool no_explain,
+              int max_reasons) {
+  leads::ModelBundle bundle = OrFail(leads::LoadBundleFile(model));
+  const leads::Scorer scorer = OrFail(leads::Scorer::Create(std::move(bundle)));
+  const std::string text = OrFail(leads::ReadFile(input));
+  boost::system::error_code ec;
+  const json::value body = json::parse(text, ec);
+  if (ec) Fail(Status(ErrorCode::kMalformedJson, input + " is not valid JSON: " + ec.message()));
+  leads::ScoreOptions opt;
+  opt.explain = !no_explain;
+  opt.max_reasons = max_reasons;
+  // One lead object, an array of leads, or {"leads": [...]} (the batch request body).
+  const json::array* batch = body.if_array();
+  if (const auto* o = body.if_object(); o && o->contains("leads") && o->at("leads").is_array()) {
+    batch = &o->at("leads").get_array();
+  }
+  if (batch) {
+    const auto scores = OrFail(scorer.ScoreJsonBatch(*batch, opt));
+    json::array out;
+    for (const auto& s : scores) out.push_back(leads::ToJson(s));
+    json::object wrapped;
+    wrapped["results"] = std::move(out);
+    std::fputs(PrettyJson(wrapped).c_str(), stdout);
+    return;
+  }
+  if (!body.is_object()) Fail(InvalidArgument("the input must be a lead object or a list of leads"));
+  std::fputs(PrettyJson(leads::ToJson(OrFail(scorer.ScoreJson(body.get_object(), opt)))).c_str(),
+             stdout);
+}
+
+}  // namespace
+
+void AddLeadsCommands(CLI::App& app) {
+  auto train_flags = std::make_shared<TrainFlags>();
+  CLI::App* train = FindOrAdd(app, "train", "train models");
+  CLI::App* train_leads = train->add_subcommand(
+      "leads", "train a lead-scoring model from a CRM export (CSV) and write a model bundle");
+  train_leads->add_option("--data", train_flags->data, "CSV export with one lead per row")
+      ->required()
+      ->check(CLI::ExistingFile);
+  train_leads->add_option("--schema", train_flags->schema,
+                          "schema file, or a built-in schema: x_education (default), "
+                          "crm_sales_opportunities");
+  train_leads->add_option("--out", train_flags->out,
+                          "bundle file (default var/models/<schema>-<model_version>.json)");
+  train_leads->add_option("--seed", train_flags->seed, "seed for the split and XGBoost (42)");
+  train_leads->add_flag("--with-leaky-fields", train_flags->with_leaky,
+                        "train with the fields the schema marks leaky (e.g. tags, lead_quality)");
+  train_leads->add_flag("--no-compare", train_flags->no_compare,
+                        "skip training the other variant (with/without leaky fields) for the card");
+  train_leads->add_flag("--print-card", train_flags->print_card, "print the whole model card");
+  train_leads->add_option("--threads", train_flags->threads, "XGBoost training threads (2)")
+      ->check(CLI::Range(1, 64));
+  train_leads->callback([train_flags] { RunTrain(*train_flags); });
+
+  CLI::App* leads_cmd = FindOrAdd(app, "leads", "lead scoring tools");
+  auto infer_data = std::make_shared<std::string>();
+  auto infer_delim = std::make_shared<std::string>();
+  CLI::App* infer = leads_cmd->add_subcommand(
+      "infer-schema", "propose a lead schema (JSON on stdout) from a CSV export");
+  infer->add_option("--data", *infer_data, "CSV export")->required()->check(CLI::ExistingFile);
+  infer->add_option("--delimiter", *infer_delim, "field delimiter (detected when omitted)");
+  infer->callback([infer_data, infer_delim] { RunInferSchema(*infer_data, *infer_delim); });
+
+  struct ScoreFlags {
+    std::string model, input;
+    bool no_explain = false;
+    int max_reasons = 5;
+  };
+  auto score_flags = std::make_shared<ScoreFlags>();
+  CLI::App* score = leads_cmd->add_subcommand(
+      "score", "score leads from a JSON file (one lead, a list, or {\"leads\": [...]})");
+  score->add_option("--model", score_flags->model, "model bundle written by `signx train leads`")
+      ->required()
+      ->check(CLI::ExistingFile);
+  score->add_option("--input", score_flags->input, "JSON file with the lead(s)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  score->add_flag("--no-explain", score_flags->no_explain, "skip the reasons (SHAP)");
+  score->add_option("--max-reasons", score_flags->max_reasons, "reasons per lead (5)")
+      ->check(CLI::Range(0, 100));
+  score->callback([score_flags] {
+    RunScore(score_flags->model, score_flags->input, score_flags->no_explain,
+             score_flags->max_reasons);
+  });
+}
+
+}  // namespace signx
