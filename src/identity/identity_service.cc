@@ -1,0 +1,688 @@
+#include "identity/identity_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/id.h"
+#include "base/strings.h"
+#include "identity/api_key.h"
+#include "identity/crypto.h"
+
+namespace signx::identity {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kRefreshPrefix = "sxr_";
+constexpr std::size_t kRefreshSecretBytes = 32;
+constexpr std::size_t kMaxNameBytes = 200;
+constexpr std::size_t kMaxApiKeyBytes = 512;
+constexpr std::string_view kBadCredentials = "invalid e-mail or password";
+
+constexpr std::string_view kApiKeyCols =
+    "SELECT id, org_id, name, prefix, scopes, created_by, created_at, expires_at, last_used_at, "
+    "revoked_at FROM api_keys ";
+
+Status Unauthenticated(std::string_view message) {
+  return Status(ErrorCode::kUnauthenticated, std::string(message));
+}
+
+std::vector<std::string> SplitScopes(std::string_view text) {
+  std::vector<std::string> out;
+  for (auto part : Split(text, ' ')) {
+    if (!part.empty()) out.emplace_back(part);
+  }
+  return out;
+}
+
+ApiKeyInfo ReadApiKey(const storage::Row& r) {
+  ApiKeyInfo k;
+  k.id = r.Text(0);
+  k.org_id = r.Text(1);
+  k.name = r.Text(2);
+  k.prefix = r.Text(3);
+  k.scopes = SplitScopes(r.Text(4));
+  k.created_by = r.OptText(5);
+  k.created_at = r.Time(6);
+  k.expires_at = r.OptTime(7);
+  k.last_used_at = r.OptTime(8);
+  k.revoked_at = r.OptTime(9);
+  return k;
+}
+
+json::value OptTimeJson(const std::optional<Timestamp>& t) {
+  return t ? json::value(UnixMicros(*t)) : json::value(nullptr);
+}
+
+// The audited state of a key (no secret material).
+std::string ApiKeyDigestJson(const ApiKeyInfo& k) {
+  json::array scopes;
+  for (const auto& s : k.scopes) scopes.emplace_back(s);
+  return json::serialize(json::object{{"id", k.id},
+                                      {"org_id", k.org_id},
+                                      {"name", k.name},
+                                      {"prefix", k.prefix},
+                                      {"scopes", std::move(scopes)},
+                                      {"expires_at", OptTimeJson(k.expires_at)},
+                                      {"revoked_at", OptTimeJson(k.revoked_at)}});
+}
+
+Status ValidateName(std::string_view field, std::string_view name) {
+  if (Trim(name).empty()) return ValidationFailed({{std::string(field), "must not be empty"}});
+  if (name.size() > kMaxNameBytes) {
+    return ValidationFailed(
+        {{std::string(field), "must be at most " + std::to_string(kMaxNameBytes) + " bytes"}});
+  }
+  return Status::Ok();
+}
+
+std::chrono::seconds CeilSeconds(std::chrono::milliseconds ms) {
+  return std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(ms));
+}
+
+Timestamp FloorSeconds(Timestamp t) { return std::chrono::floor<std::chrono::seconds>(t); }
+
+// Revokes every live token of a refresh-token family.
+Status RevokeFamily(storage::Txn& txn, const std::string& family_id, Timestamp now) {
+  return txn
+      .Exec("UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+            {now, family_id})
+      .status();
+}
+
+}  // namespace
+
+Result<std::string> NormalizeEmail(std::string_view email) {
+  std::string e = ToLower(Trim(email));
+  const auto at = e.find('@');
+  const bool ok = !e.empty() && e.size() <= 254 && at != std::string::npos && at > 0 &&
+                  at + 1 < e.size() && e.find('@', at + 1) == std::string::npos &&
+                  std::none_of(e.begin(), e.end(), [](unsigned char c) {
+                    return c <= ' ' || c == 0x7f;
+                  });
+  if (!ok) return ValidationFailed({{"email", "must be an e-mail address"}});
+  return e;
+}
+
+Status IdentityService::ValidateSettings(const IdentitySettings& s) {
+  std::vector<FieldError> errors;
+  if (!s.jwt_keys.empty()) {
+    auto ring = JwtKeyRing::Create(s.jwt_keys, s.jwt_active_kid);
+    if (!ring.ok()) errors.push_back({"jwt_keys", std::string(ring.status().message())});
+  }
+  if (s.access_token_ttl.count() <= 0) errors.push_back({"access_token_ttl", "must be > 0"});
+  if (s.refresh_token_ttl.count() <= 0) errors.push_back({"refresh_token_ttl", "must be > 0"});
+  for (const auto& [name, l] : {std::pair{"login_per_account", s.login_per_account},
+                                std::pair{"login_per_ip", s.login_per_ip}}) {
+    if (!(l.rate_per_second > 0) || !(l.burst >= 1) || !std::isfinite(l.rate_per_second) ||
+        !std::isfinite(l.burst)) {
+      errors.push_back({name, "rate must be > 0 and burst >= 1"});
+    }
+  }
+  if (s.argon2.time_cost < 1 || s.argon2.parallelism < 1 ||
+      s.argon2.memory_kib < 8 * s.argon2.parallelism || s.argon2.salt_bytes < 16 ||
+      s.argon2.hash_bytes < 16) {
+    errors.push_back({"argon2", "time_cost >= 1, memory_kib >= 8 * parallelism, salt and hash "
+                                "at least 16 bytes"});
+  }
+  for (std::size_t i = 0; i < s.static_api_keys.size(); ++i) {
+    const auto& k = s.static_api_keys[i];
+    const std::string f = "static_api_keys[" + std::to_string(i) + "]";
+    if (k.key.size() < 16) errors.push_back({f + ".key", "must be at least 16 characters"});
+    if (k.org_id.empty()) errors.push_back({f + ".org_id", "is required"});
+    for (const auto& scope : k.scopes) {
+      if (!IsKnownPermission(scope)) errors.push_back({f + ".scopes", "unknown scope " + scope});
+    }
+  }
+  if (errors.empty()) return Status::Ok();
+  return ValidationFailed(std::move(errors), "invalid identity settings");
+}
+
+IdentityService::IdentityService(storage::Store& store, cache::RateLimiter& limiter,
+                                 IdentitySettings settings, const Clock& clock)
+    : store_(store),
+      limiter_(limiter),
+      settings_(std::move(settings)),
+      clock_(clock),
+      hasher_(settings_.argon2),
+      ring_(JwtKeyRing::Ephemeral()) {
+  const Status st = ValidateSettings(settings_);
+  SIGNX_CHECK(st.ok(), st.ToString());
+  if (settings_.jwt_keys.empty()) {
+    spdlog::warn(
+        "identity: no JWT keys configured; using an ephemeral key (access tokens will not "
+        "survive a restart or work across replicas)");
+  } else {
+    ring_ = JwtKeyRing::Create(settings_.jwt_keys, settings_.jwt_active_kid).value();
+  }
+  for (const auto& k : settings_.static_api_keys) static_key_hashes_.push_back(Sha256HexOf(k.key));
+}
+
+IdentityService::~IdentityService() = default;
+
+// --- Bootstrap and administration -------------------------------------------------------------
+
+Result<Org> IdentityService::CreateOrg(std::string_view name, const Actor& actor) {
+  SIGNX_RETURN_IF_ERROR(ValidateName("name", name));
+  Org org{NewId("org", clock_), std::string(Trim(name)), clock_.Now()};
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
+    SIGNX_RETURN_IF_ERROR(t.Exec("INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)",
+                                 {org.id, org.name, org.created_at})
+                              .status());
+    return AppendAudit(t,
+                       {.org_id = org.id,
+                        .actor = actor,
+                        .action = "org.create",
+                        .subject_type = "org",
+                        .subject_id = org.id,
+                        .after_json = json::serialize(json::object{{"id", org.id},
+                                                                   {"name", org.name}})},
+                       clock_)
+        .status();
+  }));
+  return org;
+}
+
+Result<User> IdentityService::CreateUser(std::string_view org_id, std::string_view email,
+                                         std::string_view password, std::string_view role,
+                                         const Actor& actor) {
+  std::vector<FieldError> errors;
+  auto norm = NormalizeEmail(email);
+  if (!norm.ok()) errors.push_back(norm.status().details().front());
+  if (!ParseRole(role)) {
+    errors.push_back({"role", "must be one of super_admin, org_admin, org_member, org_viewer"});
+  }
+  if (password.size() < kMinPasswordBytes || password.size() > kMaxPasswordBytes) {
+    errors.push_back({"password", "must be " + std::to_string(kMinPasswordBytes) + " to " +
+                                      std::to_string(kMaxPasswordBytes) + " bytes"});
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors));
+  // Hash before the transaction: argon2 is slow and must not hold a connection or a write lock.
+  SIGNX_ASSIGN_OR_RETURN(const std::string hash, hasher_.Hash(password));
+  User user{NewId("usr", clock_), *norm, clock_.Now()};
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
+    SIGNX_ASSIGN_OR_RETURN(auto org, t.QueryOne("SELECT id FROM orgs WHERE id = $1", {org_id}));
+    if (!org) return NotFound("org " + std::string(org_id) + " not found");
+    auto inserted = t.Exec(
+        "INSERT INTO users (id, email, password_hash, disabled, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $5)",
+        {user.id, user.email, hash, false, user.created_at});
+    if (inserted.status().code() == ErrorCode::kAlreadyExists) {
+      return Status(ErrorCode::kAlreadyExists, "a user with this e-mail already exists",
+                    {{"email", "already registered"}});
+    }
+    SIGNX_RETURN_IF_ERROR(inserted.status());
+    SIGNX_RETURN_IF_ERROR(
+        t.Exec("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, $3, $4)",
+               {user.id, org_id, role, user.created_at})
+            .status());
+    return AppendAudit(t,
+                       {.org_id = std::string(org_id),
+                        .actor = actor,
+                        .action = "user.create",
+                        .subject_type = "user",
+                        .subject_id = user.id,
+                        .after_json = json::serialize(
+                            json::object{{"id", user.id}, {"org_id", org_id}, {"role", role}})},
+                       clock_)
+        .status();
+  }));
+  return user;
+}
+
+Result<User> IdentityService::AddUserToOrg(const http::Principal& principal,
+                                           std::string_view org_id, std::string_view email,
+                                           std::string_view password, std::string_view role,
+                                           std::string_view request_id) {
+  const bool super = principal.role == RoleName(Role::kSuperAdmin);
+  if (!super && org_id != principal.org_id) {
+    return NotFound("org " + std::string(org_id) + " not found");
+  }
+  if (role == RoleName(Role::kSuperAdmin) && !super) {
+    return Status(ErrorCode::kPermissionDenied, "only a super_admin may grant super_admin");
+  }
+  return CreateUser(org_id, email, password, role, Actor::Of(principal, request_id));
+}
+
+// --- Sessions ---------------------------------------------------------------------------------
+
+Result<TokenPair> IdentityService::IssueTokens(storage::Txn& txn, const std::string& user_id,
+                                               const std::string& org_id, const std::string& role,
+                                               const std::string& family_id) {
+  const Timestamp now = clock_.Now();
+  TokenPair out;
+  out.refresh_token = std::string(kRefreshPrefix) + RandomHex(kRefreshSecretBytes);
+  out.refresh_expires_at = now + settings_.refresh_token_ttl;
+  SIGNX_RETURN_IF_ERROR(
+      txn.Exec("INSERT INTO refresh_tokens (id, token_sha256, family_id, user_id, org_id, "
+               "issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+               {NewId("rtk", clock_), Sha256HexOf(out.refresh_token), family_id, user_id, org_id,
+                now, out.refresh_expires_at})
+          .status());
+  AccessClaims claims;
+  claims.subject = user_id;
+  claims.org_id = org_id;
+  claims.role = role;
+  claims.token_id = RandomHex(12);
+  claims.issued_at = FloorSeconds(now);
+  claims.expires_at = claims.issued_at + settings_.access_token_ttl;
+  out.access_token = SignAccessToken(claims, ring_, settings_.jwt);
+  out.access_expires_at = claims.expires_at;
+  out.user_id = user_id;
+  out.org_id = org_id;
+  out.role = role;
+  return out;
+}
+
+Result<TokenPair> IdentityService::Login(const LoginRequest& req,
+                                         std::chrono::seconds* retry_after) {
+  {
+    std::vector<FieldError> missing;
+    if (Trim(req.email).empty()) missing.push_back({"email", "is required"});
+    if (req.password.empty()) missing.push_back({"password", "is required"});
+    if (!missing.empty()) return ValidationFailed(std::move(missing));
+  }
+  const std::string email = ToLower(Trim(req.email));
+  // Throttle before any expensive work: per IP, then per account.
+  const std::pair<std::string, cache::Limit> limits[] = {
+      {"login:ip:" + req.client_ip, settings_.login_per_ip},
+      {"login:acct:" + Sha256HexOf(email), settings_.login_per_account}};
+  for (const auto& [key, limit] : limits) {
+    SIGNX_ASSIGN_OR_RETURN(const cache::Decision d, limiter_.Allow(key, limit));
+    if (!d.allowed) {
+      const auto wait = CeilSeconds(d.retry_after);
+      if (retry_after != nullptr) *retry_after = wait;
+      return Status(ErrorCode::kRateLimited, "too many login attempts; retry after " +
+                                                 std::to_string(wait.count()) + " seconds");
+    }
+  }
+
+  struct Found {
+    std::string user_id;
+    std::string hash;
+    bool disabled = false;
+    std::vector<std::pair<std::string, std::string>> memberships;  // org, role; oldest first
+  };
+  SIGNX_ASSIGN_OR_RETURN(
+      std::optional<Found> found,
+      store_.WithTxnResult<std::optional<Found>>(
+          [&](storage::Txn& t) -> Result<std::optional<Found>> {
+            SIGNX_ASSIGN_OR_RETURN(
+                auto row, t.QueryOne("SELECT id, password_hash, disabled FROM users WHERE email = $1",
+                                     {email}));
+            if (!row) return std::optional<Found>();
+            Found f{row->Text(0), row->Text(1), row->Bool(2), {}};
+            SIGNX_ASSIGN_OR_RETURN(
+                auto rs, t.Query("SELECT org_id, role FROM memberships WHERE user_id = $1 "
+                                 "ORDER BY created_at, org_id",
+                                 {f.user_id}));
+            for (const auto& r : rs.rows) f.memberships.emplace_back(r.Text(0), r.Text(1));
+            return std::optional<Found>(std::move(f));
+          },
+          {.read_only = true}));
+  if (!found) {
+    hasher_.BurnEquivalentTime(req.password);
+    return Unauthenticated(kBadCredentials);
+  }
+  if (!hasher_.Verify(found->hash, req.password) || found->disabled) {
+    return Unauthenticated(kBadCredentials);
+  }
+  const std::pair<std::string, std::string>* chosen = nullptr;
+  for (const auto& m : found->memberships) {
+    if (!req.org_id || m.first == *req.org_id) {
+      chosen = &m;
+      break;
+    }
+  }
+  if (chosen == nullptr) {
+    return Status(ErrorCode::kPermissionDenied,
+                  req.org_id ? "you are not a member of that org" : "you are not a member of any org");
+  }
+  const std::string family = NewId("rtf", clock_);
+  return store_.WithTxnResult<TokenPair>([&](storage::Txn& t) -> Result<TokenPair> {
+    SIGNX_ASSIGN_OR_RETURN(TokenPair pair,
+                           IssueTokens(t, found->user_id, chosen->first, chosen->second, family));
+    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                      {.org_id = chosen->first,
+                                       .actor = {"user", found->user_id, req.request_id},
+                                       .action = "auth.login",
+                                       .subject_type = "session",
+                                       .subject_id = family},
+                                      clock_)
+                              .status());
+    return pair;
+  });
+}
+
+Result<TokenPair> IdentityService::Refresh(std::string_view refresh_token,
+                                           std::string_view request_id) {
+  if (refresh_token.size() != kRefreshPrefix.size() + 2 * kRefreshSecretBytes ||
+      refresh_token.substr(0, kRefreshPrefix.size()) != kRefreshPrefix) {
+    return Unauthenticated("invalid refresh token");
+  }
+  const std::string hash = Sha256HexOf(refresh_token);
+  enum class Outcome { kInvalid, kReused, kOk };
+  Outcome outcome = Outcome::kInvalid;
+  TokenPair pair;
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
+    outcome = Outcome::kInvalid;
+    const Timestamp now = clock_.Now();
+    SIGNX_ASSIGN_OR_RETURN(
+        auto row, t.QueryOne("SELECT id, family_id, user_id, org_id, expires_at, used_at, "
+                             "revoked_at FROM refresh_tokens WHERE token_sha256 = $1",
+                             {hash}));
+    if (!row) return Status::Ok();
+    const std::string id = row->Text(0);
+    const std::string family = row->Text(1);
+    const std::string user_id = row->Text(2);
+    const std::string org_id = row->Text(3);
+    if (!row->IsNull(6)) return Status::Ok();  // revoked (logout, reuse, lost membership)
+    auto reused = [&]() -> Status {
+      outcome = Outcome::kReused;
+      SIGNX_RETURN_IF_ERROR(RevokeFamily(t, family, now));
+      return AppendAudit(t,
+                         {.org_id = org_id,
+                          .actor = {"user", user_id, std::string(request_id)},
+                          .action = "auth.refresh_reuse",
+                          .subject_type = "session",
+                          .subject_id = family},
+                         clock_)
+          .status();
+    };
+    if (!row->IsNull(5)) return reused();
+    if (row->Time(4) <= now) return Status::Ok();
+    SIGNX_ASSIGN_OR_RETURN(
+        auto member,
+        t.QueryOne("SELECT m.role, u.disabled FROM memberships m JOIN users u ON u.id = m.user_id "
+                   "WHERE m.user_id = $1 AND m.org_id = $2",
+                   {user_id, org_id}));
+    if (!member || member->Bool(1)) return RevokeFamily(t, family, now);
+    SIGNX_ASSIGN_OR_RETURN(
+        const int64_t marked,
+        t.Exec("UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND "
+               "revoked_at IS NULL",
+               {now, id}));
+    if (marked != 1) return reused();  // lost a race with a concurrent refresh
+    SIGNX_ASSIGN_OR_RETURN(pair, IssueTokens(t, user_id, org_id, member->Text(0), family));
+    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                      {.org_id = org_id,
+                                       .actor = {"user", user_id, std::string(request_id)},
+                                       .action = "auth.refresh",
+                                       .subject_type = "session",
+                                       .subject_id = family},
+                                      clock_)
+                              .status());
+    outcome = Outcome::kOk;
+    return Status::Ok();
+  }));
+  switch (outcome) {
+    case Outcome::kOk:
+      return pair;
+    case Outcome::kReused:
+      spdlog::warn("identity: refresh token reuse detected; session family revoked");
+      return Unauthenticated("refresh token was already used; the session has been revoked");
+    case Outcome::kInvalid:
+      break;
+  }
+  return Unauthenticated("invalid or expired refresh token");
+}
+
+Status IdentityService::Logout(std::string_view refresh_token, std::string_view request_id) {
+  if (refresh_token.size() > 256) return Unauthenticated("invalid refresh token");
+  const std::string hash = Sha256HexOf(refresh_token);
+  bool found = false;
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
+    SIGNX_ASSIGN_OR_RETURN(
+        auto row, t.QueryOne("SELECT family_id, user_id, org_id FROM refresh_tokens "
+                             "WHERE token_sha256 = $1",
+                             {hash}));
+    found = row.has_value();
+    if (!found) return Status::Ok();
+    const std::string family = row->Text(0);
+    SIGNX_ASSIGN_OR_RETURN(
+        const int64_t n,
+        t.Exec("UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND "
+               "revoked_at IS NULL",
+               {clock_.Now(), family}));
+    if (n == 0) return Status::Ok();  // already logged out
+    return AppendAudit(t,
+                       {.org_id = row->Text(2),
+                        .actor = {"user", row->Text(1), std::string(request_id)},
+                        .action = "auth.logout",
+                        .subject_type = "session",
+                        .subject_id = family},
+                       clock_)
+        .status();
+  }));
+  if (!found) return Unauthenticated("invalid refresh token");
+  return Status::Ok();
+}
+
+// --- Authentication -----------------------------------------------------------------------------
+
+Result<http::Principal> IdentityService::AuthenticateBearer(std::string_view token) const {
+  SIGNX_ASSIGN_OR_RETURN(AccessClaims c,
+                         VerifyAccessToken(token, ring_, clock_.Now(), settings_.jwt));
+  const auto role = ParseRole(c.role);
+  if (!role) return Unauthenticated("invalid access token: unknown role");
+  return http::Principal{.kind = "user",
+                         .subject_id = std::move(c.subject),
+                         .org_id = std::move(c.org_id),
+                         .role = std::move(c.role),
+                         .permissions = PermissionsFor(*role)};
+}
+
+Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxApiKeyBytes) return Unauthenticated("invalid API key");
+  if (!static_key_hashes_.empty()) {
+    // Compare against every configured key so the time does not depend on which one matched.
+    const std::string h = Sha256HexOf(key);
+    std::optional<std::size_t> match;
+    for (std::size_t i = 0; i < static_key_hashes_.size(); ++i) {
+      if (ConstantTimeEquals(h, static_key_hashes_[i])) match = i;
+    }
+    if (match) {
+      const StaticApiKey& k = settings_.static_api_keys[*match];
+      return http::Principal{.kind = "api_key",
+                             .subject_id = "static:" + k.name,
+                             .org_id = k.org_id,
+                             .role = "api_key",
+                             .permissions = k.scopes};
+    }
+  }
+  const auto parsed = ParseApiKey(key);
+  if (!parsed) return Unauthenticated("invalid API key");
+  SIGNX_ASSIGN_OR_RETURN(
+      auto rs, store_.Query("SELECT id, org_id, secret_sha256, scopes, expires_at, last_used_at, "
+                            "revoked_at FROM api_keys WHERE prefix = $1",
+                            {parsed->prefix}));
+  if (rs.rows.empty() || !ApiKeySecretMatches(parsed->secret, rs.rows[0].Text(2))) {
+    return Unauthenticated("invalid API key");
+  }
+  const storage::Row& r = rs.rows[0];
+  const Timestamp now = clock_.Now();
+  if (!r.IsNull(6)) return Unauthenticated("API key has been revoked");
+  if (auto exp = r.OptTime(4); exp && *exp <= now) return Unauthenticated("API key has expired");
+  const std::string id = r.Text(0);
+  const auto last = r.OptTime(5);
+  if (!last || now - *last >= settings_.api_key_touch_interval) {
+    const Timestamp stale_before = now - settings_.api_key_touch_interval;
+    Status st = store_.WithTxn([&](storage::Txn& t) {
+      return t
+          .Exec("UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND "
+                "(last_used_at IS NULL OR last_used_at <= $3)",
+                {now, id, stale_before})
+          .status();
+    });
+    if (!st.ok()) spdlog::warn("identity: recording API key use failed: {}", st.ToString());
+  }
+  return http::Principal{.kind = "api_key",
+                         .subject_id = id,
+                         .org_id = r.Text(1),
+                         .role = "api_key",
+                         .permissions = SplitScopes(r.Text(3))};
+}
+
+// --- On behalf of a principal -----------------------------------------------------------------
+
+Result<MeInfo> IdentityService::Me(const http::Principal& principal) {
+  MeInfo me;
+  me.principal = principal;
+  if (principal.kind == "api_key" && principal.subject_id.rfind("static:", 0) == 0) return me;
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn(
+      [&](storage::Txn& t) -> Status {
+        if (principal.kind == "api_key") {
+          SIGNX_ASSIGN_OR_RETURN(auto row,
+                                 t.QueryOne(std::string(kApiKeyCols) +
+                                                "WHERE id = $1 AND org_id = $2",
+                                            {principal.subject_id, principal.org_id}));
+          if (!row) return Unauthenticated("the API key no longer exists");
+          me.api_key = ReadApiKey(*row);
+          return Status::Ok();
+        }
+        SIGNX_ASSIGN_OR_RETURN(
+            auto row, t.QueryOne("SELECT id, email, created_at FROM users WHERE id = $1",
+                                 {principal.subject_id}));
+        if (!row) return Unauthenticated("the user no longer exists");
+        me.user = User{row->Text(0), row->Text(1), row->Time(2)};
+        SIGNX_ASSIGN_OR_RETURN(
+            auto rs, t.Query("SELECT m.org_id, o.name, m.role FROM memberships m "
+                             "JOIN orgs o ON o.id = m.org_id WHERE m.user_id = $1 "
+                             "ORDER BY m.created_at, m.org_id",
+                             {principal.subject_id}));
+        for (const auto& r : rs.rows) me.memberships.push_back({r.Text(0), r.Text(1), r.Text(2)});
+        return Status::Ok();
+      },
+      {.read_only = true}));
+  return me;
+}
+
+Result<CreatedApiKey> IdentityService::InsertApiKey(std::string_view org_id,
+                                                    std::string_view name,
+                                                    const std::vector<std::string>& scopes,
+                                                    std::optional<Timestamp> expires_at,
+                                                    std::optional<std::string> created_by,
+                                                    const Actor& actor) {
+  std::vector<FieldError> errors;
+  if (Status st = ValidateName("name", name); !st.ok()) errors.push_back(st.details().front());
+  if (scopes.empty()) errors.push_back({"scopes", "must list at least one permission"});
+  for (const auto& s : scopes) {
+    if (!IsKnownPermission(s)) errors.push_back({"scopes", "unknown permission '" + s + "'"});
+  }
+  if (expires_at && *expires_at <= clock_.Now()) {
+    errors.push_back({"expires_at", "must be in the future"});
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors));
+
+  std::vector<std::string> sorted = scopes;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  CreatedApiKey out;
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
+    SIGNX_ASSIGN_OR_RETURN(auto org, t.QueryOne("SELECT id FROM orgs WHERE id = $1", {org_id}));
+    if (!org) return NotFound("org " + std::string(org_id) + " not found");
+    const GeneratedApiKey gen = GenerateApiKey();
+    ApiKeyInfo& k = out.info;
+    k.id = NewId("key", clock_);
+    k.org_id = std::string(org_id);
+    k.name = std::string(Trim(name));
+    k.prefix = gen.prefix;
+    k.scopes = sorted;
+    k.created_by = created_by;
+    k.created_at = clock_.Now();
+    k.expires_at = expires_at;
+    out.key = gen.key;
+    SIGNX_RETURN_IF_ERROR(
+        t.Exec("INSERT INTO api_keys (id, org_id, name, prefix, secret_sha256, scopes, "
+               "created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+               {k.id, k.org_id, k.name, k.prefix, gen.secret_sha256, Join(k.scopes, " "),
+                k.created_by, k.created_at, k.expires_at})
+            .status());
+    return AppendAudit(t,
+                       {.org_id = k.org_id,
+                        .actor = actor,
+                        .action = "api_key.create",
+                        .subject_type = "api_key",
+                        .subject_id = k.id,
+                        .after_json = ApiKeyDigestJson(k)},
+                       clock_)
+        .status();
+  }));
+  return out;
+}
+
+Result<CreatedApiKey> IdentityService::CreateApiKey(const http::Principal& principal,
+                                                    std::string_view name,
+                                                    const std::vector<std::string>& scopes,
+                                                    std::optional<Timestamp> expires_at,
+                                                    std::string_view request_id) {
+  for (const auto& s : scopes) {
+    if (IsKnownPermission(s) && !Allows(principal.permissions, s)) {
+      return Status(ErrorCode::kPermissionDenied,
+                    "you cannot grant a scope you do not hold: " + s, {{"scopes", s}});
+    }
+  }
+  return InsertApiKey(principal.org_id, name, scopes, expires_at, principal.subject_id,
+                      Actor::Of(principal, request_id));
+}
+
+Result<CreatedApiKey> IdentityService::CreateApiKeyInOrg(std::string_view org_id,
+                                                         std::string_view name,
+                                                         const std::vector<std::string>& scopes,
+                                                         std::optional<Timestamp> expires_at,
+                                                         const Actor& actor) {
+  return InsertApiKey(org_id, name, scopes, expires_at, std::nullopt, actor);
+}
+
+Result<std::vector<ApiKeyInfo>> IdentityService::ListApiKeys(const http::Principal& principal) {
+  SIGNX_ASSIGN_OR_RETURN(
+      auto rs, store_.Query(std::string(kApiKeyCols) +
+                                "WHERE org_id = $1 ORDER BY id DESC LIMIT 1000",
+                            {principal.org_id}));
+  std::vector<ApiKeyInfo> out;
+  out.reserve(rs.rows.size());
+  for (const auto& r : rs.rows) out.push_back(ReadApiKey(r));
+  return out;
+}
+
+Status IdentityService::RevokeApiKey(const http::Principal& principal, std::string_view key_id,
+                                     std::string_view request_id) {
+  return store_.WithTxn([&](storage::Txn& t) -> Status {
+    SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string(kApiKeyCols) +
+                                                    "WHERE id = $1 AND org_id = $2",
+                                                {key_id, principal.org_id}));
+    if (!row) return NotFound("API key " + std::string(key_id) + " not found");
+    ApiKeyInfo k = ReadApiKey(*row);
+    if (k.revoked_at) return Status::Ok();
+    const std::string before = ApiKeyDigestJson(k);
+    k.revoked_at = clock_.Now();
+    SIGNX_RETURN_IF_ERROR(
+        t.Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND org_id = $3",
+               {*k.revoked_at, k.id, principal.org_id})
+            .status());
+    return AppendAudit(t,
+                       {.org_id = principal.org_id,
+                        .actor = Actor::Of(principal, request_id),
+                        .action = "api_key.revoke",
+                        .subject_type = "api_key",
+                        .subject_id = k.id,
+                        .before_json = before,
+                        .after_json = ApiKeyDigestJson(k)},
+                       clock_)
+        .status();
+  });
+}
+
+Result<AuditPage> IdentityService::ListAuditLog(const http::Principal& principal, int limit,
+                                                std::string_view cursor) {
+  return store_.WithTxnResult<AuditPage>(
+      [&](storage::Txn& t) { return ListAudit(t, principal.org_id, limit, cursor); },
+      {.read_only = true});
+}
+
+}  // namespace signx::identity

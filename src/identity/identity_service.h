@@ -1,0 +1,235 @@
+// IdentityService: orgs, users and memberships, login with rotating refresh tokens, access-token
+// and API-key authentication, API key management and the audit log — the storage-backed core of
+// identity. Handlers (routes.h), the middleware (auth_middleware.h) and `signx admin` call it.
+//
+// Tenant scoping: every operation on behalf of a caller takes the http::Principal and scopes its
+// queries by principal.org_id; org ids in request bodies are never trusted. Rows of another org
+// are reported as kNotFound, exactly like rows that do not exist.
+//
+// Tokens: an access token is an HS256 JWT (jwt.h) valid for `access_token_ttl`; it carries the
+// role, so a role change takes effect at the next refresh. A refresh token is an opaque random
+// string ("sxr_<64 hex>") stored as SHA-256, valid for `refresh_token_ttl`, and single-use: each
+// refresh marks it used and returns a new one in the same family. Presenting a used (or
+// concurrently used) token again revokes the whole family and writes an `auth.refresh_reuse`
+// audit row, so a stolen token is useful at most until its first legitimate use.
+//
+// Every mutation writes its audit row in the same transaction.
+//
+// Blocking: every method except AuthenticateBearer touches the database (and Login/CreateUser run
+// argon2), so call them from the blocking pool (http::Execution::kBlocking), a job or the CLI.
+// Thread-safety: thread-safe; the Store, RateLimiter and Clock are borrowed and must outlive it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "cache/rate_limiter.h"
+#include "http/request.h"
+#include "identity/audit.h"
+#include "identity/jwt.h"
+#include "identity/password.h"
+#include "identity/roles.h"
+#include "storage/store.h"
+
+namespace signx::identity {
+
+// An API key configured outside the database (seed 004's API_KEYS; SIGNX_API_KEYS), for the
+// simple single-service setup. Compared in constant time; never expires; last use not recorded.
+struct StaticApiKey {
+  std::string name;                 // shown as the principal's subject ("static:<name>")
+  std::string key;                  // the secret as sent in X-API-Key (at least 16 bytes)
+  std::string org_id;               // tenant the key acts in
+  std::vector<std::string> scopes;  // its permissions
+};
+
+// Settings for the module (the lead will map config fields onto these; defaults are safe).
+struct IdentitySettings {
+  Argon2Params argon2;                 // password hashing cost
+  std::vector<JwtKey> jwt_keys;        // HS256 keys; empty = one ephemeral random key (dev only)
+  std::string jwt_active_kid;          // the kid that signs new tokens (required with jwt_keys)
+  JwtOptions jwt;                      // issuer, audience, clock-skew leeway
+  std::chrono::seconds access_token_ttl{15 * 60};
+  std::chrono::seconds refresh_token_ttl{30 * 24 * 3600};
+  // Login attempts per account (e-mail) and per client IP; every attempt costs one token.
+  cache::Limit login_per_account{.rate_per_second = 5.0 / 900, .burst = 5};  // 5 per 15 min
+  cache::Limit login_per_ip{.rate_per_second = 30.0 / 60, .burst = 30};      // 30 per min
+  // API key last_used_at is written at most once per this interval per key.
+  std::chrono::seconds api_key_touch_interval{60};
+  std::vector<StaticApiKey> static_api_keys;
+};
+
+struct Org {
+  std::string id;
+  std::string name;
+  Timestamp created_at;
+};
+
+struct User {
+  std::string id;
+  std::string email;
+  Timestamp created_at;
+};
+
+struct Membership {
+  std::string org_id;
+  std::string org_name;
+  std::string role;
+};
+
+struct TokenPair {
+  std::string access_token;
+  Timestamp access_expires_at;
+  std::string refresh_token;
+  Timestamp refresh_expires_at;
+  std::string user_id;
+  std::string org_id;
+  std::string role;
+};
+
+struct ApiKeyInfo {
+  std::string id;  // key_...
+  std::string org_id;
+  std::string name;
+  std::string prefix;
+  std::vector<std::string> scopes;
+  std::optional<std::string> created_by;
+  Timestamp created_at;
+  std::optional<Timestamp> expires_at;
+  std::optional<Timestamp> last_used_at;
+  std::optional<Timestamp> revoked_at;
+};
+
+struct CreatedApiKey {
+  ApiKeyInfo info;
+  std::string key;  // "sx_<prefix>_<secret>": shown once, not stored
+};
+
+// What GET /v1/me shows.
+struct MeInfo {
+  http::Principal principal;
+  std::optional<User> user;              // kind == "user"
+  std::vector<Membership> memberships;   // kind == "user"
+  std::optional<ApiKeyInfo> api_key;     // kind == "api_key" (database keys)
+};
+
+struct LoginRequest {
+  std::string email;
+  std::string password;
+  std::optional<std::string> org_id;  // which membership to act in; default the oldest
+  std::string client_ip;              // for per-IP throttling
+  std::string request_id;
+};
+
+class IdentityService {
+ public:
+  // SIGNX_CHECKs that the settings are usable (a bad JWT key ring is a configuration error the
+  // caller should have caught with ValidateSettings).
+  IdentityService(storage::Store& store, cache::RateLimiter& limiter, IdentitySettings settings,
+                  const Clock& clock = SystemClock::Get());
+  ~IdentityService();
+
+  // Every problem with `settings`, at once (kValidationFailed with field details), or OK.
+  static Status ValidateSettings(const IdentitySettings& settings);
+
+  // --- Bootstrap and administration -------------------------------------------------------
+
+  // A new org. kValidationFailed for an empty or over-long name.
+  Result<Org> CreateOrg(std::string_view name, const Actor& actor);
+
+  // A new user with a membership in `org_id` (which must exist: kNotFound). kAlreadyExists when
+  // the e-mail is taken; kValidationFailed for a bad e-mail, password or role. No principal
+  // checks: for the CLI and for AddUserToOrg after its checks.
+  Result<User> CreateUser(std::string_view org_id, std::string_view email,
+                          std::string_view password, std::string_view role, const Actor& actor);
+
+  // POST /v1/orgs/{id}/users: `principal` (with admin:users) adds a user to `org_id`, which must
+  // be the principal's own org (super_admin: any org); otherwise kNotFound. Only a super_admin may
+  // grant super_admin (kPermissionDenied).
+  Result<User> AddUserToOrg(const http::Principal& principal, std::string_view org_id,
+                            std::string_view email, std::string_view password,
+                            std::string_view role, std::string_view request_id);
+
+  // --- Sessions ------------------------------------------------------------------------------
+
+  // Checks throttles, then the password. kRateLimited (and *retry_after set) when throttled;
+  // kUnauthenticated for an unknown e-mail, wrong password or disabled user (one message for all);
+  // kPermissionDenied when `org_id` is given and the user is not a member of it.
+  Result<TokenPair> Login(const LoginRequest& request,
+                          std::chrono::seconds* retry_after = nullptr);
+
+  // Rotates a refresh token (see the header comment). kUnauthenticated when unknown, expired,
+  // revoked, reused, or the user lost the membership.
+  Result<TokenPair> Refresh(std::string_view refresh_token, std::string_view request_id);
+
+  // Revokes the refresh token's family. kUnauthenticated when the token is unknown.
+  Status Logout(std::string_view refresh_token, std::string_view request_id);
+
+  // --- Authentication (used by AuthMiddleware) ----------------------------------------------
+
+  // Verifies an access token; does not touch the database. kUnauthenticated when invalid.
+  Result<http::Principal> AuthenticateBearer(std::string_view token) const;
+
+  // Looks up an X-API-Key (static keys first, then the database) and records its use at most
+  // once per api_key_touch_interval. kUnauthenticated when unknown, revoked or expired.
+  Result<http::Principal> AuthenticateApiKey(std::string_view key);
+
+  // --- On behalf of a principal -------------------------------------------------------------
+
+  Result<MeInfo> Me(const http::Principal& principal);
+
+  // A new API key in the principal's org. Scopes must be known permissions the principal itself
+  // holds (no escalation); expires_at, when given, must be in the future.
+  Result<CreatedApiKey> CreateApiKey(const http::Principal& principal, std::string_view name,
+                                     const std::vector<std::string>& scopes,
+                                     std::optional<Timestamp> expires_at,
+                                     std::string_view request_id);
+  // The same for the CLI, in `org_id` (kNotFound if it does not exist); scopes must be known.
+  Result<CreatedApiKey> CreateApiKeyInOrg(std::string_view org_id, std::string_view name,
+                                          const std::vector<std::string>& scopes,
+                                          std::optional<Timestamp> expires_at,
+                                          const Actor& actor);
+
+  // The principal's org's keys, newest first (revoked ones included, marked).
+  Result<std::vector<ApiKeyInfo>> ListApiKeys(const http::Principal& principal);
+
+  // Revokes a key of the principal's org. kNotFound when it does not exist in that org;
+  // revoking an already revoked key is OK (no second audit row).
+  Status RevokeApiKey(const http::Principal& principal, std::string_view key_id,
+                      std::string_view request_id);
+
+  // The principal's org's audit log (see identity::ListAudit).
+  Result<AuditPage> ListAuditLog(const http::Principal& principal, int limit,
+                                 std::string_view cursor);
+
+  const IdentitySettings& settings() const { return settings_; }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  Result<TokenPair> IssueTokens(storage::Txn& txn, const std::string& user_id,
+                                const std::string& org_id, const std::string& role,
+                                const std::string& family_id);
+  Result<CreatedApiKey> InsertApiKey(std::string_view org_id, std::string_view name,
+                                     const std::vector<std::string>& scopes,
+                                     std::optional<Timestamp> expires_at,
+                                     std::optional<std::string> created_by, const Actor& actor);
+
+  storage::Store& store_;
+  cache::RateLimiter& limiter_;
+  const IdentitySettings settings_;
+  const Clock& clock_;
+  PasswordHasher hasher_;
+  JwtKeyRing ring_;
+  std::vector<std::string> static_key_hashes_;  // SHA-256 of settings_.static_api_keys[i].key
+};
+
+// Lower-cases and trims an e-mail address; kValidationFailed (field "email") unless it looks like
+// local@domain with at most 254 bytes.
+Result<std::string> NormalizeEmail(std::string_view email);
+
+}  // namespace signx::identity
