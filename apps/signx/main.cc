@@ -1,6 +1,8 @@
 // signx: the one SignX binary. Subcommands:
 //   serve        serve the JSON API, operational endpoints and web UI
 //   migrate      apply (up) or list (status) database schema migrations
+//   train leads  train a lead-scoring model bundle from a CRM export (CSV)
+//   leads        infer-schema for a new export; score leads from a JSON file with a bundle
 //   config show  print the effective configuration (secrets redacted)
 //   version      print version and build information
 #include <CLI/CLI.hpp>
@@ -10,6 +12,7 @@
 #include "app/app.h"
 #include "build_info.h"
 #include "cli_common.h"
+#include "cmd_leads.h"
 #include "cmd_migrate.h"
 #include "config/config.h"
 
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
   });
 
   AddMigrateCommand(app, &exit_code);
+  signx::AddLeadsCommands(app);
 
   auto* serve = app.add_subcommand("serve", "serve the API and operational endpoints");
   AddConfigFlags(serve, flags);
