@@ -827,7 +827,7 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
     case SignType::kChannelLetters:
       AddMaterial(c, kExtrusions, "MAT-LETTERS", "EA", letters,
                   letters * (kLetterBase + kLetterPerInch * letter_h) * matf * pl,
-                  "letter returns, backs and faces");
+                  "letter returns / backs / faces");
       break;
     case SignType::kPostAndPanel:
       AddMaterial(
