@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
 #include <algorithm>
 
 #include "base/id.h"
@@ -51,7 +52,11 @@ Event EventFromRow(const storage::Row& row) {
   e.type = row.Text(3);
   e.org_id = row.Text(4);
   e.subject_id = row.Text(5);
+  // PostgreSQL's JSONB prints its own spacing; one canonical text on every backend and path.
   e.payload_json = row.Text(6);
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(e.payload_json, ec);
+  if (!ec) e.payload_json = boost::json::serialize(v);
   e.created_at = row.Time(7);
   return e;
 }
