@@ -153,8 +153,9 @@ void Worker::Execute(Job job) {
     if (next.ok()) {
       failed_.fetch_add(1, std::memory_order_relaxed);
       outcome = *next == JobState::kQueued ? "retried" : std::string(JobStateName(*next));
-      spdlog::warn("job {} ({}) attempt {}/{} failed -> {}: {}", job.id, job.type, job.attempts,
-                   job.max_attempts, outcome, st.ToString());
+      spdlog::log(*next == JobState::kCancelled ? spdlog::level::info : spdlog::level::warn,
+                  "job {} ({}) attempt {}/{} failed -> {}: {}", job.id, job.type, job.attempts,
+                  job.max_attempts, outcome, st.ToString());
     }
   }
   if (!record.ok()) {
