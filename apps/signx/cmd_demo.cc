@@ -8,7 +8,7 @@
 
 #include "estimating/generator.h"
 
-namespace signx::cli {
+namespace signx {
 namespace {
 
 struct GenerateFlags {
@@ -93,4 +93,4 @@ void AddDemoCommands(CLI::App& app) {
   });
 }
 
-}  // namespace signx::cli
+}  // namespace signx

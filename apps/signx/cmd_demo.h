@@ -8,10 +8,10 @@
 
 #include <CLI/CLI.hpp>
 
-namespace signx::cli {
+namespace signx {
 
 // Adds the `demo` subcommand tree to `app`. Failures exit through CLI::RuntimeError (code 1 for
 // I/O errors, 2 for invalid options), which CLI11_PARSE turns into the process exit code.
 void AddDemoCommands(CLI::App& app);
 
-}  // namespace signx::cli
+}  // namespace signx
