@@ -1,0 +1,89 @@
+#include "cmd_worker.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli_common.h"
+#include "jobs/worker.h"
+#include "storage/migrations.h"
+#include "storage/store.h"
+
+namespace signx::cli {
+
+namespace {
+
+struct WorkerFlags {
+  ConfigFlags config;
+  int threads = 2;
+  std::vector<std::string> types;
+  std::string id;
+  bool migrate = false;
+};
+
+int RunWorker(const WorkerFlags& f, const RegisterJobHandlers& register_handlers) {
+  int exit_code = 0;
+  auto cfg = LoadConfigAndLogging(f.config, &exit_code);
+  if (!cfg) return exit_code;
+  // One connection per handler thread, one for heartbeats/maintenance, one spare.
+  config::DatabaseConfig db = cfg->database;
+  db.pool_size = std::max(db.pool_size, f.threads + 2);
+  auto store = storage::Store::Open(db);
+  if (!store.ok()) return PrintError(store.status());
+  const auto migrations = storage::MigrationsFor((*store)->dialect());
+  if (f.migrate) {
+    auto done = storage::MigrateUp(**store, migrations);
+    if (!done.ok()) return PrintError(done.status());
+  }
+  if (auto st = storage::CheckSchemaCurrent(**store, migrations); !st.ok()) return PrintError(st);
+
+  jobs::Queue queue(**store);
+  if (register_handlers) {
+    if (auto st = register_handlers(queue, *cfg); !st.ok()) return PrintError(st);
+  }
+  if (queue.HandlerTypes().empty()) {
+    return PrintError(FailedPrecondition("no job handlers are registered; nothing to run"));
+  }
+
+  // Worker threads inherit this mask, so only sigwait below sees SIGINT/SIGTERM.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  jobs::Worker worker(queue, {.threads = f.threads, .id = f.id, .types = f.types});
+  worker.Start();
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("signx worker: signal {} received, stopping", sig);
+  worker.Stop();
+  pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* AddWorkerCommand(CLI::App& app, int* exit_code, RegisterJobHandlers register_handlers) {
+  auto flags = std::make_shared<WorkerFlags>();
+  auto* cmd = app.add_subcommand("worker", "run background job workers (no HTTP server)");
+  AddConfigFlags(cmd, flags->config);
+  cmd->add_option("--threads", flags->threads, "handler threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--types", flags->types, "only these job types (comma-separated)")
+      ->delimiter(',');
+  cmd->add_option("--id", flags->id, "worker id used as lease owner (default host:pid:random)");
+  cmd->add_flag("--migrate", flags->migrate, "apply pending migrations before starting");
+  cmd->callback([flags, exit_code, register_handlers = std::move(register_handlers)] {
+    *exit_code = RunWorker(*flags, register_handlers);
+  });
+  return cmd;
+}
+
+}  // namespace signx::cli

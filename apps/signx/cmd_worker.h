@@ -1,0 +1,27 @@
+// `signx worker`: run job-queue workers against the configured database, without the HTTP
+// server. Start M of these next to N `signx serve` replicas on PostgreSQL to scale job throughput
+// (SQLite: run workers in-process in serve instead; a second process works but shares one writer).
+//
+//   signx worker [--config f] [--set k=v] [--threads 4] [--types a.b,c.d] [--id name] [--migrate]
+//
+// Refuses to start on a database whose schema is behind (run `signx migrate up`, or pass
+// --migrate). Stops gracefully on SIGINT/SIGTERM: no new claims, running jobs get the stop grace
+// to finish, then are released back to the queue.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "config/config.h"
+#include "jobs/queue.h"
+
+namespace signx::cli {
+
+// Registers every module's job handlers (the same function `serve` uses for its in-process
+// workers), given the loaded config and the open Store behind the queue.
+using RegisterJobHandlers = std::function<Status(jobs::Queue&, const config::Config&)>;
+
+// Adds the `worker` subcommand to `app`. `exit_code` receives the process exit code.
+CLI::App* AddWorkerCommand(CLI::App& app, int* exit_code, RegisterJobHandlers register_handlers);
+
+}  // namespace signx::cli
