@@ -7,7 +7,12 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "app/platform.h"
+#include "cli_common.h"
 #include "leads/bundle.h"
+#include "leads/service.h"
+#include "metrics/metrics.h"
+#include "ml/registry.h"
 #include "leads/csv.h"
 #include "leads/infer_schema.h"
 #include "leads/schema.h"
@@ -217,6 +222,37 @@ void AddLeadsCommands(CLI::App& app) {
   score->callback([score_flags] {
     RunScore(score_flags->model, score_flags->input, score_flags->no_explain,
              score_flags->max_reasons);
+  });
+
+  struct RegisterFlags {
+    cli::ConfigFlags config;
+    std::string model;
+    bool promote = false;
+  };
+  auto reg_flags = std::make_shared<RegisterFlags>();
+  CLI::App* reg = leads_cmd->add_subcommand(
+      "register", "store a model bundle in the model registry (staging; --promote to use it)");
+  cli::AddConfigFlags(reg, reg_flags->config);
+  reg->add_option("--model", reg_flags->model, "model bundle written by `signx train leads`")
+      ->required()
+      ->check(CLI::ExistingFile);
+  reg->add_flag("--promote", reg_flags->promote,
+                "make it the production model (running servers switch within 10 s)");
+  reg->callback([reg_flags] {
+    int exit_code = 0;
+    auto cfg = cli::LoadConfigAndLogging(reg_flags->config, &exit_code);
+    if (!cfg) throw CLI::RuntimeError(exit_code);
+    auto platform = OrFail(app::OpenPlatform(*cfg, /*migrate=*/false));
+    ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
+    metrics::Registry unused_metrics;
+    leads::LeadsService service(registry, unused_metrics);
+    const std::string bytes = OrFail(leads::ReadFile(reg_flags->model));
+    auto version = OrFail(service.RegisterBundle(bytes, "cli"));
+    std::printf("registered %s (%s)\n", version.version.c_str(), version.state.c_str());
+    if (reg_flags->promote) {
+      version = OrFail(registry.Promote(std::string(leads::kModelName), version.version));
+      std::printf("promoted %s to production\n", version.version.c_str());
+    }
   });
 }
 

@@ -2,6 +2,7 @@
 //   serve        serve the JSON API, operational endpoints and web UI
 //   migrate      apply (up) or list (status) database schema migrations
 //   train leads  train a lead-scoring model bundle from a CRM export (CSV)
+//   demo         generate a seeded synthetic cost history of sign projects
 //   leads        infer-schema for a new export; score leads from a JSON file with a bundle
 //   config show  print the effective configuration (secrets redacted)
 //   version      print version and build information
@@ -12,6 +13,7 @@
 #include "app/app.h"
 #include "build_info.h"
 #include "cli_common.h"
+#include "cmd_demo.h"
 #include "cmd_leads.h"
 #include "cmd_migrate.h"
 #include "config/config.h"
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
 
   AddMigrateCommand(app, &exit_code);
   signx::AddLeadsCommands(app);
+  signx::AddDemoCommands(app);
 
   auto* serve = app.add_subcommand("serve", "serve the API and operational endpoints");
   AddConfigFlags(serve, flags);

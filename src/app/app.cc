@@ -9,6 +9,10 @@
 #include "metrics/metrics.h"
 #include "metrics/process_metrics.h"
 #include "runtime/blocking_pool.h"
+#include "app/platform.h"
+#include "leads/routes.h"
+#include "leads/service.h"
+#include "ml/registry.h"
 #include "storage/migrations.h"
 #include "storage/store.h"
 
@@ -18,6 +22,9 @@ namespace signx::app {
 struct App::Parts {
   metrics::Registry metrics;
   std::unique_ptr<storage::Store> store;
+  std::unique_ptr<blobs::BlobStore> blobs;
+  std::unique_ptr<ml::ModelRegistry> models;
+  std::unique_ptr<leads::LeadsService> leads;
   http::HealthChecks checks;
   http::SchemaRegistry schemas;
   http::Router router;
@@ -41,6 +48,7 @@ Status App::Start() {
                                               .build_type = build_.build_type});
   SIGNX_RETURN_IF_ERROR(OpenStore());
   http::AddOpsRoutes(p.router, p.checks, p.metrics, p.schemas, build_);
+  SIGNX_RETURN_IF_ERROR(AddCapabilities());
 
   const auto& s = config_.server;
   p.pool = std::make_unique<runtime::BlockingPool>(static_cast<std::size_t>(s.blocking_threads),
@@ -55,13 +63,10 @@ Status App::Start() {
 
 Status App::OpenStore() {
   Parts& p = *parts_;
-  SIGNX_ASSIGN_OR_RETURN(p.store, storage::Store::Open(config_.database));
+  SIGNX_ASSIGN_OR_RETURN(auto platform, OpenPlatform(config_, options_.migrate));
+  p.store = std::move(platform.store);
+  p.blobs = std::move(platform.blobs);
   const auto migrations = storage::MigrationsFor(p.store->dialect());
-  if (options_.migrate) {
-    SIGNX_ASSIGN_OR_RETURN(auto applied, storage::MigrateUp(*p.store, migrations));
-    for (const auto& name : applied) spdlog::info("applied migration {}", name);
-  }
-  SIGNX_RETURN_IF_ERROR(storage::CheckSchemaCurrent(*p.store, migrations));
   spdlog::info("database: {} ({} migrations current)", storage::DialectName(p.store->dialect()),
                migrations.size());
 
@@ -81,6 +86,19 @@ Status App::OpenStore() {
              metrics::Type::kCounter);
     w.Sample("db_transaction_retries_total", static_cast<double>(s.retries));
   });
+  return Status::Ok();
+}
+
+Status App::AddCapabilities() {
+  Parts& p = *parts_;
+  p.models = std::make_unique<ml::ModelRegistry>(*p.store, *p.blobs, SystemClock::Get());
+
+  p.leads = std::make_unique<leads::LeadsService>(*p.models, p.metrics);
+  if (Status st = p.leads->Reload(); !st.ok()) {
+    spdlog::warn("{}", st.message());  // serve anyway; scoring answers 503 until a model loads
+  }
+  p.leads->StartPolling(std::chrono::seconds(10));
+  leads::AddLeadRoutes(p.router, p.schemas, *p.leads);
   return Status::Ok();
 }
 

@@ -36,6 +36,7 @@ class App {
 
  private:
   Status OpenStore();
+  Status AddCapabilities();
   struct Parts;
   config::Config config_;
   http::BuildInfo build_;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -59,8 +61,64 @@ Result<json::object> ParseJsonObject(const Request& request) {
   return std::move(v.get_object());
 }
 
+namespace {
+
+void Write(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: out += "null"; break;
+    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+    case json::kind::int64: fmt::format_to(std::back_inserter(out), "{}", v.get_int64()); break;
+    case json::kind::uint64: fmt::format_to(std::back_inserter(out), "{}", v.get_uint64()); break;
+    case json::kind::double_: {
+      const double d = v.get_double();
+      if (std::isfinite(d)) {
+        fmt::format_to(std::back_inserter(out), "{}", d);  // shortest round-trip: 0.8692437
+      } else {
+        out += "null";
+      }
+      break;
+    }
+    case json::kind::string:
+      out += json::serialize(v.get_string());
+      break;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        Write(out, e);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::string_view(kv.key()));
+        out += ':';
+        Write(out, kv.value());
+      }
+      out += '}';
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string ToJsonText(const json::value& value) {
+  std::string out;
+  out.reserve(256);
+  Write(out, value);
+  return out;
+}
+
 Response JsonResponse(int status, const json::value& value) {
-  return Response::Json(status, json::serialize(value));
+  return Response::Json(status, ToJsonText(value));
 }
 
 }  // namespace signx::http

@@ -27,7 +27,11 @@ Result<boost::json::value> ParseJsonBody(const Request& request);
 // Like ParseJsonBody but the top level must be an object.
 Result<boost::json::object> ParseJsonObject(const Request& request);
 
-// Serialises and wraps `value` as a JSON response.
+// Compact JSON text with numbers as people write them: doubles in their shortest round-trip
+// form (0.8692437410354614, 12.5, 3), not Boost.JSON's exponent form (8.69E-1); NaN/Inf → null.
+std::string ToJsonText(const boost::json::value& value);
+
+// Serialises (ToJsonText) and wraps `value` as a JSON response.
 Response JsonResponse(int status, const boost::json::value& value);
 
 }  // namespace signx::http

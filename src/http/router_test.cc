@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include "http/json.h"
+
 namespace signx::http {
 namespace {
 
@@ -75,6 +79,20 @@ TEST(RequestTest, QueryParsing) {
   EXPECT_EQ(q.find("d")->second, "");
   EXPECT_FALSE(PercentDecode("%zz", false).has_value());
   EXPECT_FALSE(PercentDecode("%2", false).has_value());
+}
+
+}  // namespace
+}  // namespace signx::http
+
+namespace signx::http {
+namespace {
+
+TEST(ToJsonText, WritesNumbersAsPeopleDo) {
+  boost::json::object o{{"a", 0.8692437410354614}, {"b", 3.0}, {"c", int64_t{-7}},
+                        {"d", "q\"\n"}, {"e", boost::json::array{1.5, nullptr, true}},
+                        {"f", std::numeric_limits<double>::quiet_NaN()}};
+  EXPECT_EQ(ToJsonText(o),
+            R"({"a":0.8692437410354614,"b":3,"c":-7,"d":"q\"\n","e":[1.5,null,true],"f":null})");
 }
 
 }  // namespace

@@ -316,7 +316,7 @@ struct Server::Impl {
                              {"bytes_in", bytes_in},
                              {"bytes_out", resp.body.size()},
                              {"duration_ms", seconds * 1000.0}};
-    logging::LogJsonLine(boost::json::serialize(line));
+    logging::LogJsonLine(ToJsonText(line));
   }
 
   static bhttp::response<bhttp::string_body> ToBeast(Response&& r, const Request& req,

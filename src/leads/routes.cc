@@ -1,0 +1,236 @@
+#include "leads/routes.h"
+
+#include <fmt/format.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+
+#include "http/json.h"
+
+namespace signx::leads {
+namespace {
+
+namespace json = boost::json;
+using http::ErrorResponse;
+using http::Request;
+using http::Response;
+
+Status NoModel() {
+  return Status(ErrorCode::kUnavailable,
+                "no lead-scoring model is in production yet: train one with `signx train leads "
+                "--data <csv>`, then upload it (POST /v1/leads/models or `signx leads register "
+                "--model <bundle> --promote`)");
+}
+
+Result<ScoreOptions> OptionsFrom(const Request& req) {
+  ScoreOptions o;
+  if (auto e = req.Query("explain")) {
+    if (*e == "false" || *e == "0") {
+      o.explain = false;
+    } else if (*e != "true" && *e != "1") {
+      return ValidationFailed({{"explain", "must be true or false"}});
+    }
+  }
+  return o;
+}
+
+json::object VersionJson(const ml::ModelVersion& v, bool with_card) {
+  json::object o{{"name", v.name},
+                 {"version", v.version},
+                 {"state", v.state},
+                 {"size_bytes", v.size_bytes},
+                 {"created_by", v.created_by},
+                 {"created_at", FormatRfc3339(v.created_at)},
+                 {"promoted_at", v.promoted_at ? json::value(FormatRfc3339(*v.promoted_at))
+                                               : json::value(nullptr)}};
+  if (with_card) {
+    boost::system::error_code ec;
+    auto card = json::parse(v.card_json, ec);
+    o["card"] = ec ? json::value(nullptr) : std::move(card);
+  }
+  return o;
+}
+
+std::string Actor(const Request& req) {
+  return req.principal ? req.principal->subject_id : std::string("anonymous");
+}
+
+}  // namespace
+
+void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsService& service) {
+  schemas.Add("LeadScore", R"({"type": "object", "required": ["lead_id", "score", "bucket",
+      "tier", "model_version"], "properties": {
+      "lead_id": {"type": "string"},
+      "score": {"type": "number", "minimum": 0, "maximum": 1},
+      "bucket": {"type": "integer", "minimum": 1, "maximum": 5},
+      "tier": {"type": "string", "enum": ["A", "B", "C", "D", "E"]},
+      "model_version": {"type": "string"},
+      "reasons": {"type": "array", "items": {"type": "object", "properties": {
+        "field": {"type": "string"}, "text": {"type": "string"},
+        "contribution": {"type": "number"}}}},
+      "unknown_categories": {"type": "integer"}}})");
+  schemas.Add("Lead", R"({"type": "object", "description": "One lead in the fields of the production model's schema (the shipped default: the X Education CRM export with snake_case names; GET /v1/leads/models/{version} shows the schema in use).",
+      "required": ["lead_id"], "additionalProperties": true})");
+  schemas.Add("LeadBatch", R"({"type": "object", "required": ["leads"], "properties": {
+      "leads": {"type": "array", "maxItems": 10000, "items": {"$ref": "#/components/schemas/Lead"}}}})");
+  schemas.Add("LeadScoreBatch", R"({"type": "object", "properties": {
+      "model_version": {"type": "string"},
+      "results": {"type": "array", "items": {"$ref": "#/components/schemas/LeadScore"}}}})");
+  schemas.Add("ModelVersion", R"({"type": "object", "properties": {
+      "name": {"type": "string"}, "version": {"type": "string"},
+      "state": {"type": "string", "enum": ["staging", "production", "archived"]},
+      "size_bytes": {"type": "integer"}, "created_by": {"type": "string"},
+      "created_at": {"type": "string", "format": "date-time"},
+      "promoted_at": {"type": ["string", "null"], "format": "date-time"},
+      "card": {"type": "object"}}})");
+  schemas.Add("ModelVersionList", R"({"type": "object", "properties": {
+      "in_use": {"type": ["string", "null"]},
+      "versions": {"type": "array", "items": {"$ref": "#/components/schemas/ModelVersion"}}}})");
+
+  const std::vector<http::ParamDoc> explain_param = {
+      {.name = "explain", .type = "boolean",
+       .description = "include reasons (per-field SHAP contributions); default true"}};
+
+  router.Add("POST", "/v1/leads/score",
+             {.summary = "Score one lead",
+              .description = "Probability of conversion, bucket 1-5, tier A-E and the fields that "
+                             "moved the score most. Same lead and model version give the same "
+                             "bytes.",
+              .tags = {"leads"},
+              .permission = "leads:score",
+              .request_schema = "Lead",
+              .response_schema = "LeadScore",
+              .query_params = explain_param},
+             [&service](Request& req) -> Response {
+               const auto started = std::chrono::steady_clock::now();
+               auto scorer = service.Current();
+               if (!scorer) return ErrorResponse(NoModel(), req.request_id);
+               auto options = OptionsFrom(req);
+               if (!options.ok()) return ErrorResponse(options.status(), req.request_id);
+               auto body = http::ParseJsonObject(req);
+               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+               auto score = scorer->ScoreJson(*body, *options);
+               if (!score.ok()) return ErrorResponse(score.status(), req.request_id);
+               service.Record({&*score, 1}, std::chrono::duration<double>(
+                                                std::chrono::steady_clock::now() - started)
+                                                .count());
+               return http::JsonResponse(200, ToJson(*score));
+             });
+
+  router.Add("POST", "/v1/leads/score/batch",
+             {.summary = "Score up to 10,000 leads in one call",
+              .description = "Every lead is validated first; errors name leads[i].field. "
+                             "Nothing is scored when any lead is invalid.",
+              .tags = {"leads"},
+              .permission = "leads:score",
+              .max_body_bytes = 32 << 20,
+              .request_schema = "LeadBatch",
+              .response_schema = "LeadScoreBatch",
+              .query_params = explain_param},
+             [&service](Request& req) -> Response {
+               const auto started = std::chrono::steady_clock::now();
+               auto scorer = service.Current();
+               if (!scorer) return ErrorResponse(NoModel(), req.request_id);
+               auto options = OptionsFrom(req);
+               if (!options.ok()) return ErrorResponse(options.status(), req.request_id);
+               auto body = http::ParseJsonObject(req);
+               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+               const json::value* leads = body->if_contains("leads");
+               if (!leads || !leads->is_array()) {
+                 return ErrorResponse(ValidationFailed({{"leads", "must be an array of leads"}}),
+                                      req.request_id);
+               }
+               const auto& arr = leads->as_array();
+               if (arr.empty() || arr.size() > static_cast<std::size_t>(kMaxBatch)) {
+                 return ErrorResponse(
+                     ValidationFailed({{"leads", fmt::format("must hold 1 to {} leads, got {}",
+                                                             kMaxBatch, arr.size())}}),
+                     req.request_id);
+               }
+               auto scores = scorer->ScoreJsonBatch(arr, *options);
+               if (!scores.ok()) return ErrorResponse(scores.status(), req.request_id);
+               service.Record(*scores, std::chrono::duration<double>(
+                                           std::chrono::steady_clock::now() - started)
+                                           .count());
+               json::array results;
+               results.reserve(scores->size());
+               for (const auto& s : *scores) results.push_back(ToJson(s));
+               return http::JsonResponse(
+                   200, json::object{{"model_version", scorer->bundle().model_version},
+                                     {"results", std::move(results)}});
+             });
+
+  router.Add("GET", "/v1/leads/models",
+             {.summary = "Lead model versions, newest first, and the one in use",
+              .tags = {"leads"},
+              .permission = "leads:read",
+              .response_schema = "ModelVersionList"},
+             [&service](Request& req) -> Response {
+               auto list = service.registry().List(std::string(kModelName));
+               if (!list.ok()) return ErrorResponse(list.status(), req.request_id);
+               json::array versions;
+               for (const auto& v : *list) versions.push_back(VersionJson(v, false));
+               auto cur = service.Current();
+               return http::JsonResponse(
+                   200, json::object{{"in_use", cur ? json::value(cur->bundle().model_version)
+                                                    : json::value(nullptr)},
+                                     {"versions", std::move(versions)}});
+             });
+
+  router.Add("GET", "/v1/leads/models/{version}",
+             {.summary = "One lead model version with its model card",
+              .tags = {"leads"},
+              .permission = "leads:read",
+              .response_schema = "ModelVersion"},
+             [&service](Request& req) -> Response {
+               auto v = service.registry().Get(std::string(kModelName),
+                                               std::string(req.PathParam("version")));
+               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
+               return http::JsonResponse(200, VersionJson(*v, true));
+             });
+
+  router.Add("POST", "/v1/leads/models",
+             {.summary = "Upload a trained model bundle (from `signx train leads`) as staging",
+              .tags = {"leads"},
+              .permission = "leads:admin",
+              .max_body_bytes = 256 << 20,
+              .response_schema = "ModelVersion",
+              .success_status = 201},
+             [&service](Request& req) -> Response {
+               auto v = service.RegisterBundle(req.body, Actor(req));
+               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
+               return http::JsonResponse(201, VersionJson(*v, false));
+             });
+
+  router.Add("POST", "/v1/leads/models/{version}/promote",
+             {.summary = "Make a version the production model (every replica switches to it)",
+              .tags = {"leads"},
+              .permission = "leads:admin",
+              .response_schema = "ModelVersion"},
+             [&service](Request& req) -> Response {
+               auto v = service.registry().Promote(std::string(kModelName),
+                                                   std::string(req.PathParam("version")));
+               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
+               if (Status st = service.Reload(); !st.ok()) {
+                 return ErrorResponse(st, req.request_id);
+               }
+               return http::JsonResponse(200, VersionJson(*v, false));
+             });
+
+  router.Add("POST", "/v1/leads/models/rollback",
+             {.summary = "Return to the previous production version",
+              .tags = {"leads"},
+              .permission = "leads:admin",
+              .response_schema = "ModelVersion"},
+             [&service](Request& req) -> Response {
+               auto v = service.registry().Rollback(std::string(kModelName));
+               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
+               if (Status st = service.Reload(); !st.ok()) {
+                 return ErrorResponse(st, req.request_id);
+               }
+               return http::JsonResponse(200, VersionJson(*v, false));
+             });
+}
+
+}  // namespace signx::leads

@@ -1,0 +1,111 @@
+#include "leads/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+
+#include "leads/bundle.h"
+
+namespace signx::leads {
+
+LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metrics)
+    : registry_(registry),
+      predictions_(metrics.AddCounter("leads_predictions_total", "Leads scored, by tier",
+                                      {"tier", "model_version"})),
+      latency_(metrics
+                   .AddHistogram("leads_model_latency_seconds",
+                                 "Time to validate, encode and score one request's leads", {},
+                                 metrics::DefaultLatencyBuckets())
+                   .WithLabels({})),
+      unknown_categories_(
+          metrics
+              .AddCounter("leads_unknown_categories_total",
+                          "Category values in scored leads that the model never saw in training")
+              .WithLabels({})),
+      reloads_(metrics.AddCounter("leads_model_reloads_total",
+                                  "Production model (re)loads, by outcome", {"outcome"})) {}
+
+LeadsService::~LeadsService() {
+  {
+    std::lock_guard lock(poll_mu_);
+    stopping_ = true;
+  }
+  poll_cv_.notify_all();
+  if (poller_.joinable()) poller_.join();
+}
+
+std::shared_ptr<const Scorer> LeadsService::Current() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+Status LeadsService::Reload() {
+  SIGNX_ASSIGN_OR_RETURN(auto prod, registry_.Production(std::string(kModelName)));
+  if (!prod) return Status::Ok();
+  if (auto cur = Current(); cur && cur->bundle().model_version == prod->version) {
+    return Status::Ok();
+  }
+  auto load = [&]() -> Result<std::shared_ptr<const Scorer>> {
+    SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry_.ReadBytes(*prod));
+    SIGNX_ASSIGN_OR_RETURN(ModelBundle bundle, ParseBundle(bytes));
+    SIGNX_ASSIGN_OR_RETURN(Scorer scorer, Scorer::Create(std::move(bundle)));
+    return std::make_shared<const Scorer>(std::move(scorer));
+  };
+  auto loaded = load();
+  if (!loaded.ok()) {
+    reloads_.WithLabels({"error"}).Inc();
+    return Status(loaded.status().code(),
+                  fmt::format("cannot load lead model {}: {}", prod->version,
+                              loaded.status().message()));
+  }
+  {
+    std::lock_guard lock(mu_);
+    current_ = std::move(loaded).value();
+  }
+  reloads_.WithLabels({"ok"}).Inc();
+  spdlog::info("lead model {} is now in use", prod->version);
+  return Status::Ok();
+}
+
+void LeadsService::StartPolling(std::chrono::milliseconds interval) {
+  poller_ = std::thread([this, interval] {
+    std::unique_lock lock(poll_mu_);
+    while (!poll_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+      lock.unlock();
+      if (Status st = Reload(); !st.ok()) spdlog::warn("lead model reload: {}", st.message());
+      lock.lock();
+    }
+  });
+}
+
+Result<ml::ModelVersion> LeadsService::RegisterBundle(std::string_view bundle_json,
+                                                      const std::string& created_by) {
+  SIGNX_ASSIGN_OR_RETURN(ModelBundle bundle, ParseBundle(bundle_json));
+  const std::string version = bundle.model_version;
+  const std::string card = boost::json::serialize(bundle.card);
+  SIGNX_RETURN_IF_ERROR(Scorer::Create(std::move(bundle)).status());
+  return registry_.Register(std::string(kModelName), version, bundle_json, card, created_by);
+}
+
+void LeadsService::Record(std::span<const LeadScore> scores, double seconds) {
+  latency_.Observe(seconds);
+  if (scores.empty()) return;
+  // One model version per request: count tiers locally, then touch each counter once.
+  int by_tier[5] = {0, 0, 0, 0, 0};
+  int unknown = 0;
+  for (const auto& s : scores) {
+    ++by_tier[std::clamp(s.tier - 'A', 0, 4)];
+    unknown += s.unknown_categories;
+  }
+  for (int t = 0; t < 5; ++t) {
+    if (by_tier[t] > 0) {
+      predictions_.WithLabels({std::string(1, static_cast<char>('A' + t)),
+                               scores.front().model_version})
+          .Inc(by_tier[t]);
+    }
+  }
+  if (unknown > 0) unknown_categories_.Inc(unknown);
+}
+
+}  // namespace signx::leads
