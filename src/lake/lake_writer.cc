@@ -1,0 +1,354 @@
+#include "lake/lake_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "base/id.h"
+
+namespace signx::lake {
+namespace fs = std::filesystem;
+namespace {
+
+Status SyncPath(const fs::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Internal("lake: cannot open " + path.string() + " to sync");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Internal("lake: fsync failed on " + path.string());
+  return Status::Ok();
+}
+
+Status AppendValue(duck::Appender& app, const Value& v) {
+  return std::visit(
+      [&app](const auto& x) -> Status {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return app.AppendNull();
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return app.Append(std::string_view(x));
+        } else {
+          return app.Append(x);
+        }
+      },
+      v);
+}
+
+}  // namespace
+
+struct LakeWriter::Dataset {
+  DatasetSchema schema;
+  int time_column = -1;       // index of schema.partition_by, or -1
+  std::vector<Pending> pending;  // guarded by mu_
+  bool table_ready = false;   // flush thread only: the temp table exists
+  metrics::Counter* rows_written = nullptr;
+  metrics::Counter* files_written = nullptr;
+  metrics::Counter* dropped_full = nullptr;
+  metrics::Counter* dropped_error = nullptr;
+  metrics::Counter* write_errors = nullptr;
+};
+
+Result<std::unique_ptr<LakeWriter>> LakeWriter::Open(LakeOptions options,
+                                                     metrics::Registry* registry,
+                                                     const Clock& clock) {
+  std::vector<FieldError> errors;
+  if (options.data_dir.empty()) errors.push_back({"data_dir", "must not be empty"});
+  if (options.queue_capacity == 0) errors.push_back({"queue_capacity", "must be at least 1"});
+  if (options.flush_rows == 0) errors.push_back({"flush_rows", "must be at least 1"});
+  if (options.flush_interval.count() <= 0) errors.push_back({"flush_interval", "must be > 0"});
+  if (options.duckdb_threads < 1) errors.push_back({"duckdb_threads", "must be at least 1"});
+  if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid lake options");
+
+  std::error_code ec;
+  fs::create_directories(LakeRoot(options.data_dir), ec);
+  if (ec) {
+    return Unavailable("lake: cannot create " + LakeRoot(options.data_dir) + ": " + ec.message());
+  }
+  SIGNX_ASSIGN_OR_RETURN(
+      duck::Database db,
+      duck::Database::Open("", {{"threads", std::to_string(options.duckdb_threads)}}));
+  SIGNX_ASSIGN_OR_RETURN(duck::Connection conn, duck::Connection::Open(db));
+  SIGNX_RETURN_IF_ERROR(conn.Execute("SET TimeZone = 'UTC'"));
+  std::unique_ptr<LakeWriter> w(
+      new LakeWriter(std::move(options), registry, clock, std::move(db), std::move(conn)));
+  w->thread_ = std::thread([raw = w.get()] { raw->Run(); });
+  return w;
+}
+
+LakeWriter::LakeWriter(LakeOptions options, metrics::Registry* registry, const Clock& clock,
+                       duck::Database db, duck::Connection conn)
+    : options_(std::move(options)),
+      registry_(registry),
+      clock_(clock),
+      db_(std::move(db)),
+      conn_(std::move(conn)) {
+  if (registry_ != nullptr) {
+    queue_gauge_ = &registry_
+                        ->AddGauge("lake_queue_rows",
+                                   "Rows accepted by the lake writer and not yet written")
+                        .WithLabels(std::vector<std::string>{});
+    rows_written_family_ = &registry_->AddCounter(
+        "lake_rows_written_total", "Rows written to lake Parquet files", {"dataset"});
+    files_written_family_ = &registry_->AddCounter(
+        "lake_files_written_total", "Parquet files written to the lake", {"dataset"});
+    dropped_family_ = &registry_->AddCounter(
+        "lake_rows_dropped_total", "Rows the lake writer dropped (queue_full or write_error)",
+        {"dataset", "reason"});
+    write_errors_family_ = &registry_->AddCounter(
+        "lake_write_errors_total", "Lake batches that failed to write", {"dataset"});
+  }
+}
+
+LakeWriter::~LakeWriter() { Shutdown(); }
+
+Status LakeWriter::Declare(DatasetSchema schema) {
+  SIGNX_RETURN_IF_ERROR(ValidateSchema(schema));
+  auto ds = std::make_unique<Dataset>();
+  for (size_t i = 0; i < schema.columns.size(); ++i) {
+    if (schema.columns[i].name == schema.partition_by) ds->time_column = static_cast<int>(i);
+  }
+  ds->schema = std::move(schema);
+  const std::string& name = ds->schema.name;
+
+  std::lock_guard lock(mu_);
+  if (auto it = datasets_.find(name); it != datasets_.end()) {
+    const DatasetSchema& old = it->second->schema;
+    const bool same = old.partition_by == ds->schema.partition_by &&
+                      old.columns.size() == ds->schema.columns.size() &&
+                      std::equal(old.columns.begin(), old.columns.end(),
+                                 ds->schema.columns.begin(), [](const Column& a, const Column& b) {
+                                   return a.name == b.name && a.type == b.type;
+                                 });
+    if (same) return Status::Ok();
+    return AlreadyExists("lake dataset '" + name + "' is already declared with another schema");
+  }
+  if (registry_ != nullptr) {
+    ds->rows_written = &rows_written_family_->WithLabels({name});
+    ds->files_written = &files_written_family_->WithLabels({name});
+    ds->dropped_full = &dropped_family_->WithLabels({name, "queue_full"});
+    ds->dropped_error = &dropped_family_->WithLabels({name, "write_error"});
+    ds->write_errors = &write_errors_family_->WithLabels({name});
+  }
+  datasets_.emplace(name, std::move(ds));
+  return Status::Ok();
+}
+
+Status LakeWriter::Append(std::string_view dataset, Row row) {
+  const Timestamp now = clock_.Now();
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = datasets_.find(dataset);
+    if (it == datasets_.end()) {
+      return NotFound("lake dataset '" + std::string(dataset) + "' is not declared");
+    }
+    if (stopping_) return FailedPrecondition("lake writer is shut down");
+    Dataset& ds = *it->second;
+    SIGNX_RETURN_IF_ERROR(ValidateRow(ds.schema, row));
+    if (queued_ >= options_.queue_capacity) {
+      ++rows_dropped_;
+      if (ds.dropped_full != nullptr) ds.dropped_full->Inc();
+      return Status(ErrorCode::kOverloaded, "lake queue full: row dropped");
+    }
+    Timestamp t = now;
+    if (ds.time_column >= 0) {
+      if (const auto* ts = std::get_if<Timestamp>(&row[static_cast<size_t>(ds.time_column)])) {
+        t = *ts;
+      }
+    }
+    ds.pending.push_back({PartitionOf(t), std::move(row)});
+    ++queued_;
+    ++accepted_seq_;
+    wake = ++pending_rows_ == options_.flush_rows;
+    if (queue_gauge_ != nullptr) queue_gauge_->Set(static_cast<double>(queued_));
+  }
+  if (wake) wake_.notify_one();
+  return Status::Ok();
+}
+
+Status LakeWriter::Flush() {
+  std::unique_lock lock(mu_);
+  const uint64_t target = accepted_seq_;
+  if (done_seq_ >= target) return Status::Ok();
+  const uint64_t errors_before = errors_;
+  flush_wanted_ = std::max(flush_wanted_, target);
+  wake_.notify_one();
+  flushed_.wait(lock, [&] { return done_seq_ >= target; });
+  return errors_ > errors_before ? last_error_ : Status::Ok();
+}
+
+void LakeWriter::Shutdown() {
+  std::lock_guard serial(shutdown_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  flushed_.notify_all();
+}
+
+Result<duck::Rows> LakeWriter::Query(const std::string& sql, size_t max_rows) const {
+  QueryOptions q;
+  q.max_rows = max_rows;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, ds] : datasets_) q.declared.push_back(ds->schema);
+  }
+  return QueryLake(options_.data_dir, sql, q);
+}
+
+LakeWriter::Stats LakeWriter::stats() const {
+  std::lock_guard lock(mu_);
+  return {accepted_seq_, rows_written_, rows_dropped_, files_written_, queued_};
+}
+
+void LakeWriter::Run() {
+  using SteadyClock = std::chrono::steady_clock;
+  std::unique_lock lock(mu_);
+  auto deadline = SteadyClock::now() + options_.flush_interval;
+  while (true) {
+    wake_.wait_until(lock, deadline, [&] {
+      return stopping_ || pending_rows_ >= options_.flush_rows || flush_wanted_ > done_seq_;
+    });
+    if (pending_rows_ == 0) {
+      done_seq_ = accepted_seq_;
+      flushed_.notify_all();
+      if (stopping_) return;
+      deadline = SteadyClock::now() + options_.flush_interval;
+      continue;
+    }
+
+    // Take everything queued; Append keeps filling fresh lists meanwhile.
+    const uint64_t batch_seq = accepted_seq_;
+    std::vector<std::pair<Dataset*, std::vector<Pending>>> batch;
+    size_t batch_rows = 0;
+    for (auto& [name, ds] : datasets_) {
+      if (ds->pending.empty()) continue;
+      batch_rows += ds->pending.size();
+      batch.emplace_back(ds.get(), std::move(ds->pending));
+      ds->pending.clear();
+    }
+    pending_rows_ = 0;
+    lock.unlock();
+
+    size_t written_total = 0, dropped_total = 0, files_total = 0;
+    uint64_t failed = 0;
+    Status first_error;
+    for (auto& [ds, rows] : batch) {
+      size_t files = 0;
+      const Status st = WriteBatch(*ds, rows, &files);
+      if (st.ok()) {
+        written_total += rows.size();
+        files_total += files;
+        if (ds->rows_written != nullptr) ds->rows_written->Inc(static_cast<double>(rows.size()));
+        if (ds->files_written != nullptr) ds->files_written->Inc(static_cast<double>(files));
+      } else {
+        // Partitions already renamed into place stay (readable); the batch's rows count as
+        // dropped so memory stays bounded — the lake is best-effort analytics, not a ledger.
+        ++failed;
+        dropped_total += rows.size();
+        if (ds->dropped_error != nullptr) ds->dropped_error->Inc(static_cast<double>(rows.size()));
+        if (ds->write_errors != nullptr) ds->write_errors->Inc();
+        spdlog::error("lake: writing {} rows of dataset {} failed: {}", rows.size(),
+                      ds->schema.name, st.ToString());
+        if (first_error.ok()) first_error = st;
+      }
+    }
+    batch.clear();  // release row memory before reporting it free
+
+    lock.lock();
+    queued_ -= batch_rows;
+    rows_written_ += written_total;
+    rows_dropped_ += dropped_total;
+    files_written_ += files_total;
+    if (failed > 0) {
+      errors_ += failed;
+      last_error_ = first_error;
+    }
+    done_seq_ = batch_seq;
+    if (queue_gauge_ != nullptr) queue_gauge_->Set(static_cast<double>(queued_));
+    flushed_.notify_all();
+    if (stopping_ && pending_rows_ == 0) {
+      done_seq_ = accepted_seq_;
+      return;
+    }
+    deadline = SteadyClock::now() + options_.flush_interval;
+  }
+}
+
+Status LakeWriter::WriteBatch(Dataset& ds, std::vector<Pending>& rows, size_t* files) {
+  *files = 0;
+  if (!ds.table_ready) {
+    std::string cols;
+    for (const auto& c : ds.schema.columns) {
+      if (!cols.empty()) cols += ", ";
+      cols += duck::QuoteIdent(c.name) + " " + std::string(SqlType(c.type));
+    }
+    SIGNX_RETURN_IF_ERROR(conn_.Execute(fmt::format("CREATE OR REPLACE TEMP TABLE {} ({})",
+                                                    duck::QuoteIdent("buf_" + ds.schema.name),
+                                                    cols)));
+    ds.table_ready = true;
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Pending& a, const Pending& b) { return a.partition < b.partition; });
+  size_t begin = 0;
+  while (begin < rows.size()) {
+    size_t end = begin + 1;
+    while (end < rows.size() && rows[end].partition == rows[begin].partition) ++end;
+    SIGNX_RETURN_IF_ERROR(WritePartition(ds, rows[begin].partition, rows, begin, end));
+    ++*files;
+    begin = end;
+  }
+  return Status::Ok();
+}
+
+Status LakeWriter::WritePartition(Dataset& ds, const Partition& part, std::vector<Pending>& rows,
+                                  size_t begin, size_t end) {
+  const std::string table = duck::QuoteIdent("buf_" + ds.schema.name);
+  SIGNX_RETURN_IF_ERROR(conn_.Execute("DELETE FROM " + table));
+  {
+    SIGNX_ASSIGN_OR_RETURN(duck::Appender app,
+                           duck::Appender::Create(conn_, "buf_" + ds.schema.name));
+    for (size_t i = begin; i < end; ++i) {
+      for (const Value& v : rows[i].row) SIGNX_RETURN_IF_ERROR(AppendValue(app, v));
+      SIGNX_RETURN_IF_ERROR(app.EndRow());
+    }
+    SIGNX_RETURN_IF_ERROR(app.Close());
+  }
+
+  const fs::path dir = fs::path(LakeRoot(options_.data_dir)) / ds.schema.name / PartitionPath(part);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Internal("lake: cannot create " + dir.string() + ": " + ec.message());
+  const std::string ulid = NewId("p", clock_).substr(2);
+  const fs::path tmp = dir / (".part-" + ulid + ".parquet.tmp");
+  const fs::path final_path = dir / ("part-" + ulid + ".parquet");
+
+  Status st = conn_.Execute(fmt::format("COPY {} TO {} (FORMAT PARQUET, COMPRESSION ZSTD)", table,
+                                        duck::QuoteString(tmp.string())));
+  if (st.ok()) st = SyncPath(tmp, false);
+  if (st.ok() && options_.on_temp_file_for_test) options_.on_temp_file_for_test(tmp.string());
+  if (st.ok()) {
+    fs::rename(tmp, final_path, ec);
+    if (ec) st = Internal("lake: cannot rename " + tmp.string() + ": " + ec.message());
+  }
+  if (!st.ok()) {
+    fs::remove(tmp, ec);
+    return st;
+  }
+  SyncPath(dir, true).IgnoreError();  // the rename is durable once the folder is synced
+  return conn_.Execute("DELETE FROM " + table);
+}
+
+}  // namespace signx::lake
