@@ -164,14 +164,14 @@ void Dispatcher::Loop() {
     }
   };
   while (true) {
-    bool poked = false, catch_up = false;
+    bool poked = false, catch_up = false, contended = false;
     std::vector<Event> inbox;
     {
       std::unique_lock lock(mu_);
+      contended = std::exchange(contended_, false);
       const auto deadline =
-          std::exchange(contended_, false)
-              ? std::min(next_poll, std::chrono::steady_clock::now() + kContendedRetry)
-              : next_poll;
+          contended ? std::min(next_poll, std::chrono::steady_clock::now() + kContendedRetry)
+                    : next_poll;
       cv_.wait_until(lock, deadline,
                      [&] { return stop_ || notified_ || catch_up_requested_ || !inbox_.empty(); });
       if (stop_) return;
@@ -183,8 +183,8 @@ void Dispatcher::Loop() {
     const auto now = std::chrono::steady_clock::now();
     const bool tick = now >= next_poll;
     if (tick) next_poll = now + options_.poll_interval;
-    const bool retry = !poked && !tick && inbox.empty() && !catch_up;  // after contention
-    if (poked || tick || retry) report(SequencePending(), "sequencing");
+    // After contention, try again whatever woke us: our own events may still be pending.
+    if (poked || tick || contended) report(SequencePending(), "sequencing");
     if (!inbox.empty()) report(DeliverInOrder(inbox), "delivery");
     if (tick || catch_up) report(CatchUp(), "catch-up");
     if (tick) UpdateLag();
