@@ -128,7 +128,8 @@ Result<duck::Rows> QueryLake(std::string_view data_dir, const std::string& sql,
   std::string ddl;
   for (const auto& name : on_disk) {
     ddl += fmt::format(
-        "CREATE VIEW {} AS SELECT * FROM read_parquet({}, hive_partitioning = true, "
+        "CREATE VIEW {} AS SELECT * EXCLUDE (year, month), year, month FROM read_parquet({}, "
+        "hive_partitioning = true, "
         "hive_types = {{'year': BIGINT, 'month': BIGINT}}, union_by_name = true);\n",
         duck::QuoteIdent(name), duck::QuoteString(ParquetGlob(root, name)));
   }
