@@ -1,6 +1,7 @@
 // signx: the one SignX binary. Subcommands:
 //   serve        serve the JSON API, operational endpoints and web UI
 //   migrate      apply (up) or list (status) database schema migrations
+//   worker       run background-job workers (no HTTP server)
 //   train leads  train a lead-scoring model bundle from a CRM export (CSV)
 //   demo         generate a seeded synthetic cost history of sign projects
 //   leads        infer-schema for a new export; score leads from a JSON file with a bundle
@@ -8,14 +9,18 @@
 //   version      print version and build information
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "app/app.h"
+#include "app/job_handlers.h"
+#include "app/platform.h"
 #include "build_info.h"
 #include "cli_common.h"
 #include "cmd_demo.h"
 #include "cmd_leads.h"
 #include "cmd_migrate.h"
+#include "cmd_worker.h"
 #include "config/config.h"
 
 namespace {
@@ -58,6 +63,15 @@ int main(int argc, char** argv) {
   });
 
   AddMigrateCommand(app, &exit_code);
+  AddWorkerCommand(app, &exit_code,
+                   [](signx::jobs::Queue& queue, const signx::config::Config& cfg) -> signx::Status {
+                     SIGNX_ASSIGN_OR_RETURN(
+                         std::shared_ptr<const signx::blobs::BlobStore> blobs,
+                         signx::blobs::BlobStore::Open(
+                             std::filesystem::path(cfg.data_dir) / "blobs",
+                             signx::app::kMaxBlobBytes));
+                     return signx::app::RegisterJobHandlers(queue, std::move(blobs));
+                   });
   signx::AddLeadsCommands(app);
   signx::AddDemoCommands(app);
 

@@ -9,7 +9,12 @@
 #include "metrics/metrics.h"
 #include "metrics/process_metrics.h"
 #include "runtime/blocking_pool.h"
+#include "app/job_handlers.h"
 #include "app/platform.h"
+#include "jobs/job_metrics.h"
+#include "jobs/queue.h"
+#include "jobs/routes.h"
+#include "jobs/worker.h"
 #include "leads/routes.h"
 #include "leads/service.h"
 #include "ml/registry.h"
@@ -22,7 +27,10 @@ namespace signx::app {
 struct App::Parts {
   metrics::Registry metrics;
   std::unique_ptr<storage::Store> store;
-  std::unique_ptr<blobs::BlobStore> blobs;
+  std::shared_ptr<blobs::BlobStore> blobs;
+  std::unique_ptr<jobs::Queue> queue;
+  std::unique_ptr<jobs::JobMetrics> job_metrics;
+  std::unique_ptr<jobs::Worker> worker;  // after queue: stopped and destroyed first
   std::unique_ptr<ml::ModelRegistry> models;
   std::unique_ptr<leads::LeadsService> leads;
   http::HealthChecks checks;
@@ -91,6 +99,18 @@ Status App::OpenStore() {
 
 Status App::AddCapabilities() {
   Parts& p = *parts_;
+  p.queue = std::make_unique<jobs::Queue>(*p.store);
+  SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.blobs));
+  p.job_metrics = std::make_unique<jobs::JobMetrics>(p.metrics, *p.queue);
+  jobs::AddJobRoutes(p.router, p.schemas, *p.queue);
+  storage::Store* store = p.store.get();
+  p.checks.Add("queue", [store] { return jobs::CheckQueue(*store); });
+  if (config_.jobs.workers > 0) {
+    p.worker = std::make_unique<jobs::Worker>(
+        *p.queue, jobs::WorkerOptions{.threads = config_.jobs.workers}, p.job_metrics.get());
+    p.worker->Start();
+  }
+
   p.models = std::make_unique<ml::ModelRegistry>(*p.store, *p.blobs, SystemClock::Get());
 
   p.leads = std::make_unique<leads::LeadsService>(*p.models, p.metrics);
@@ -109,6 +129,7 @@ uint16_t App::port() const { return parts_->server ? parts_->server->port() : 0;
 void App::Wait() {
   if (!parts_->server) return;
   parts_->server->Wait();
+  if (parts_->worker) parts_->worker->Stop();
   parts_->pool->Shutdown();
   spdlog::info("signx stopped");
 }

@@ -125,6 +125,8 @@ const std::vector<Field>& Table() {
     t.push_back(Make("redis.url", &Config::redis, &RedisConfig::url,
                      "redis://[:password@]host:port/db; empty = in-process cache and limits",
                      Redact::kUrlPassword));
+    t.push_back(Make("jobs.workers", &Config::jobs, &JobsConfig::workers,
+                     "job-worker threads inside `signx serve`; 0 = none (run `signx worker`)"));
     return t;
   }();
   return kTable;
@@ -343,6 +345,7 @@ std::vector<FieldError> Validate(const Config& c) {
     e.push_back({"database.url", "must start with sqlite:// or postgres://"});
   }
   range("database.pool_size", d.pool_size, 1, 1024);
+  range("jobs.workers", c.jobs.workers, 0, 64);
   if (d.sqlite_synchronous != "off" && d.sqlite_synchronous != "normal" &&
       d.sqlite_synchronous != "full") {
     e.push_back({"database.sqlite_synchronous",

@@ -51,12 +51,17 @@ struct RedisConfig {
   std::string url;  // redis://[:password@]host:port/db; empty = in-process cache and limits
 };
 
+struct JobsConfig {
+  int workers = 2;  // job-worker threads inside `signx serve`; 0 = none (run `signx worker`)
+};
+
 struct Config {
   std::string data_dir = "var";  // where blobs, indexes and the lake live
   ServerConfig server;
   LogConfig log;
   DatabaseConfig database;
   RedisConfig redis;
+  JobsConfig jobs;
 };
 
 // Where a field's effective value came from.

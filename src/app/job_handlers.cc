@@ -1,0 +1,29 @@
+#include "app/job_handlers.h"
+
+#include <fmt/format.h>
+
+#include "blobs/blob_registry.h"
+
+namespace signx::app {
+
+Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs) {
+  storage::Store& store = queue.store();
+  queue.RegisterHandler(
+      "blobs.gc",
+      [&store, blobs](jobs::JobContext& ctx) -> Status {
+        blobs::BlobRegistry registry(*blobs, SystemClock::Get());
+        SIGNX_ASSIGN_OR_RETURN(auto stats,
+                               registry.CollectGarbage(store, std::chrono::hours(24)));
+        ctx.SetResult(fmt::format(
+            R"({{"rows_deleted":{},"files_deleted":{},"orphan_files_deleted":{},"temp_files_deleted":{}}})",
+            stats.rows_deleted, stats.files_deleted, stats.orphan_files_deleted,
+            stats.temp_files_deleted));
+        return Status::Ok();
+      },
+      {.max_concurrency = 1});
+  SIGNX_RETURN_IF_ERROR(
+      queue.ScheduleRecurring({.name = "blobs.gc", .type = "blobs.gc", .schedule = "@hourly"}));
+  return Status::Ok();
+}
+
+}  // namespace signx::app

@@ -1,0 +1,19 @@
+// Every module's background job handlers and recurring schedules, registered in one place so
+// `signx serve` (in-process workers) and `signx worker` run exactly the same jobs.
+//
+//   blobs.gc   hourly: deletes blobs unreferenced for longer than a day (see blobs/blob_registry.h)
+#pragma once
+
+#include <memory>
+
+#include "base/status.h"
+#include "blobs/blob_store.h"
+#include "config/config.h"
+#include "jobs/queue.h"
+
+namespace signx::app {
+
+// `blobs` must outlive the queue's handlers; the worker command passes a shared_ptr it keeps.
+Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs);
+
+}  // namespace signx::app
