@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Runs the browser tests (tests/browser/ui.test.mjs: headless Debian chromium via puppeteer-core)
+# against a freshly started server, then stops that server by its PID.
+#
+#   tests/browser/run.sh --server signx --binary build/release/bin/signx
+#       `signx serve` on a free port with a temporary SQLite database (--migrate); an org, an
+#       admin and a viewer are created with `signx admin ...` first.
+#   tests/browser/run.sh --server fake --binary build/release/tests/signx_web_test_server
+#       the web shell with an in-memory identity (no database).
+#
+# Screenshots go to build/screenshots/<server>/ (override with SCREENSHOT_DIR). Exit 77 (CTest:
+# skipped) when the signx binary does not serve the web UI yet or has no `signx admin` command.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+server=signx
+binary=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --server) server="$2"; shift 2 ;;
+    --binary) binary="$2"; shift 2 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -x "$binary" ] || { echo "run.sh: --binary $binary is not an executable" >&2; exit 2; }
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+[ -x "$chromium" ] || { echo "run.sh: $chromium missing (scripts/install-deps.sh installs chromium)" >&2; exit 1; }
+[ -d "$repo/web/node_modules/puppeteer-core" ] || {
+  echo "run.sh: web/node_modules/puppeteer-core missing (run scripts/install-web.sh)" >&2; exit 1; }
+
+tmp="$(mktemp -d /tmp/signx-browser.XXXXXX)"
+pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();})')"
+base="http://127.0.0.1:$port"
+
+admin_email=admin@acme.test
+admin_password=admin-pass-123
+viewer_email=viewer@acme.test
+viewer_password=viewer-pass-123
+
+if [ "$server" = signx ]; then
+  db="sqlite:///$tmp/signx.db"
+  set_db=(--set "database.url=$db")
+  if ! "$binary" admin --help >/dev/null 2>&1; then
+    echo "run.sh: '$binary admin' is not available yet; skipping the signx browser test" >&2
+    exit 77
+  fi
+  "$binary" migrate up "${set_db[@]}" >"$tmp/migrate.log" 2>&1 || { cat "$tmp/migrate.log" >&2; exit 1; }
+  "$binary" admin create-org "${set_db[@]}" --name "Acme Signs" >"$tmp/org.out" 2>"$tmp/org.err" \
+    || { cat "$tmp/org.out" "$tmp/org.err" >&2; exit 1; }
+  org_id="$(grep -o 'org_[A-Za-z0-9]*' "$tmp/org.out" | head -1)"
+  [ -n "$org_id" ] || { echo "run.sh: no org id in: $(cat "$tmp/org.out")" >&2; exit 1; }
+  "$binary" admin create-org "${set_db[@]}" --name "Second Shop" >"$tmp/org2.out" 2>"$tmp/org2.err" \
+    || { cat "$tmp/org2.out" "$tmp/org2.err" >&2; exit 1; }
+  org2_id="$(grep -o 'org_[A-Za-z0-9]*' "$tmp/org2.out" | head -1)"
+  create_user() {  # org email password role
+    "$binary" admin create-user "${set_db[@]}" --org "$1" --email "$2" --password "$3" --role "$4" \
+      >>"$tmp/users.log" 2>&1 || { cat "$tmp/users.log" >&2; exit 1; }
+  }
+  create_user "$org_id" "$admin_email" "$admin_password" org_admin
+  create_user "$org2_id" "$admin_email" "$admin_password" org_member
+  create_user "$org_id" "$viewer_email" "$viewer_password" org_viewer
+  "$binary" serve "${set_db[@]}" --set log.access_log=false --host 127.0.0.1 --port "$port" \
+    --migrate >"$tmp/server.log" 2>&1 &
+  pid=$!
+else
+  "$binary" --port "$port" >"$tmp/server.log" 2>&1 &
+  pid=$!
+fi
+
+for _ in $(seq 1 150); do
+  curl -fsS "$base/health/live" >/dev/null 2>&1 && break
+  kill -0 "$pid" 2>/dev/null || { echo "run.sh: server exited:" >&2; cat "$tmp/server.log" >&2; exit 1; }
+  sleep 0.2
+done
+curl -fsS "$base/health/live" >/dev/null || { echo "run.sh: server did not start" >&2; cat "$tmp/server.log" >&2; exit 1; }
+
+login_status="$(curl -s -o /dev/null -w '%{http_code}' "$base/login")"
+if [ "$login_status" != 200 ]; then
+  echo "run.sh: $base/login answers $login_status: the web UI is not wired into this server; skipping" >&2
+  exit 77
+fi
+
+export BASE_URL="$base" CHROMIUM="$chromium"
+export ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password"
+export VIEWER_EMAIL="$viewer_email" VIEWER_PASSWORD="$viewer_password"
+export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$repo/build/screenshots/$server}"
+mkdir -p "$SCREENSHOT_DIR"
+status=0
+node "$here/ui.test.mjs" || status=$?
+if [ "$status" != 0 ]; then
+  echo "run.sh: browser tests failed; server log:" >&2
+  tail -50 "$tmp/server.log" >&2
+fi
+exit "$status"

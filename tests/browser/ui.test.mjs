@@ -1,0 +1,263 @@
+// Browser tests of the SignX web UI: headless Debian chromium driven by puppeteer-core.
+// Started by tests/browser/run.sh, which provides BASE_URL, CHROMIUM, ADMIN_EMAIL/PASSWORD,
+// VIEWER_EMAIL/PASSWORD and SCREENSHOT_DIR. Every page visited is saved as a screenshot for review.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(new URL('../../web/package.json', import.meta.url));
+const puppeteer = require('puppeteer-core');
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (run tests/browser/run.sh)`);
+  return v;
+};
+const BASE = env('BASE_URL');
+const SHOTS = env('SCREENSHOT_DIR');
+const ADMIN = { email: env('ADMIN_EMAIL'), password: env('ADMIN_PASSWORD') };
+const VIEWER = { email: env('VIEWER_EMAIL'), password: env('VIEWER_PASSWORD') };
+
+// Payloads that would run script if any were written unescaped into the page.
+const XSS = [
+  '<script>window.__xss=1</script>',
+  '"><img src=x onerror="window.__xss=1">',
+  "'><svg onload=window.__xss=1>",
+];
+
+let browser;
+
+before(async () => {
+  browser = await puppeteer.launch({
+    executablePath: env('CHROMIUM'),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+});
+
+// A fresh browser context (own cookies) with a page that records console errors.
+async function newPage(viewport = { width: 1366, height: 900 }) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setViewport(viewport);
+  page.errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') page.errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => page.errors.push(String(err)));
+  page.on('dialog', (dialog) => dialog.accept());
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function logIn(page, who) {
+  await page.goto(`${BASE}/login`, { waitUntil: 'networkidle0' });
+  await page.type('#email', who.email);
+  await page.type('#password', who.password);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('button[type=submit]')]);
+}
+
+async function text(page, selector) {
+  return page.$eval(selector, (el) => el.textContent.trim());
+}
+
+// Every visible form control must have a label (or be a button).
+async function unlabelledInputs(page) {
+  return page.$$eval('input, select, textarea', (els) =>
+    els
+      .filter((el) => el.type !== 'hidden' && el.type !== 'submit')
+      .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
+      .map((el) => el.outerHTML));
+}
+
+async function assertNoXss(page) {
+  assert.equal(await page.evaluate(() => window.__xss), undefined, 'an XSS payload ran');
+  const injected = await page.$$eval('main img[src="x"], main svg[onload], main script', (els) => els.length);
+  assert.equal(injected, 0, 'an XSS payload became markup');
+}
+
+test('sign-in page: labelled form, no-store, hashed immutable assets, htmx loaded under CSP', async () => {
+  const page = await newPage();
+  const res = await page.goto(`${BASE}/login`, { waitUntil: 'networkidle0' });
+  assert.equal(res.status(), 200);
+  assert.equal(res.headers()['cache-control'], 'no-store');
+  assert.deepEqual(await unlabelledInputs(page), []);
+  const css = await page.$eval('link[rel=stylesheet]', (el) => el.getAttribute('href'));
+  assert.match(css, /^\/assets\/app\.[0-9a-f]{12}\.css$/);
+  const asset = await page.evaluate(async (u) => {
+    const r = await fetch(u);
+    return { status: r.status, cache: r.headers.get('cache-control') };
+  }, css);
+  assert.deepEqual(asset, { status: 200, cache: 'public, max-age=31536000, immutable' });
+  assert.equal(await page.evaluate(() => typeof window.htmx), 'object', 'htmx did not load');
+  await shot(page, 'login');
+  assert.deepEqual(page.errors, []);
+  await page.browserContext().close();
+});
+
+test('wrong password: stays on sign-in with a message; XSS in the e-mail field is inert', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/login`, { waitUntil: 'networkidle0' });
+  for (const payload of XSS) {
+    await page.$eval('form[data-testid=login-form]', (f) => { f.noValidate = true; });
+    await page.$eval('#email', (el, v) => { el.type = 'text'; el.value = v; }, payload);
+    await page.type('#password', 'wrong-password');
+    const [res] = await Promise.all([
+      page.waitForNavigation({ waitUntil: 'networkidle0' }),
+      page.click('button[type=submit]'),
+    ]);
+    assert.equal(res.status(), 401);
+    assert.match(await text(page, '#login-error'), /do not match/);
+    assert.equal(await page.$eval('#email', (el) => el.value), payload, 'payload shown as text');
+    await assertNoXss(page);
+  }
+  await shot(page, 'login-error');
+  await page.browserContext().close();
+});
+
+test('admin signs in and sees the dashboard with edit actions', async () => {
+  const page = await newPage();
+  await logIn(page, ADMIN);
+  assert.equal(new URL(page.url()).pathname, '/');
+  assert.equal(await text(page, '[data-testid=dashboard-email]'), ADMIN.email);
+  assert.equal(await text(page, '[data-testid=dashboard-role]'), 'Admin');
+  assert.ok(await page.$('[data-testid=action-create-api-key]'), 'admin sees "Create an API key"');
+  assert.ok(await page.$('nav a[href="/admin/api-keys"]'), 'admin sees API keys in the navigation');
+  assert.ok(await page.$('#org-switch'), 'the org switcher is shown for a user in two orgs');
+  const cookies = await page.cookies();
+  const session = cookies.find((c) => c.name === 'signx_session');
+  assert.ok(session && session.httpOnly && session.sameSite === 'Lax', 'HttpOnly SameSite=Lax session cookie');
+  assert.deepEqual(await unlabelledInputs(page), []);
+  await shot(page, 'dashboard-admin');
+  await page.setViewport({ width: 768, height: 1024 });
+  await shot(page, 'dashboard-admin-tablet');
+  assert.deepEqual(page.errors, []);
+  await page.browserContext().close();
+});
+
+test('admin creates an API key (shown once, XSS in its name inert), revokes it, sees the audit log', async () => {
+  const page = await newPage();
+  await logIn(page, ADMIN);
+  await page.goto(`${BASE}/admin/api-keys`, { waitUntil: 'networkidle0' });
+  await shot(page, 'api-keys');
+  assert.deepEqual(await unlabelledInputs(page), []);
+  const name = XSS.join('');  // 99 characters, under the 100 the field allows
+  await page.type('#key-name', name);
+  await page.click('input[name=scopes][value="leads:read"]');
+  const [res] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'networkidle0' }),
+    page.click('[data-testid=create-key-form] button[type=submit]'),
+  ]);
+  assert.equal(res.status(), 201);
+  const secret = await page.$eval('[data-testid=new-key-secret]', (el) => el.value);
+  assert.match(secret, /^sx_/);
+  const names = await page.$$eval('[data-testid=key-name]', (els) => els.map((e) => e.textContent));
+  assert.ok(names.includes(name), 'the key name is shown as text');
+  await assertNoXss(page);
+  await shot(page, 'api-key-created');
+
+  // Shown once: a reload lists the key but not its secret.
+  await page.goto(`${BASE}/admin/api-keys`, { waitUntil: 'networkidle0' });
+  assert.equal(await page.$('[data-testid=new-key-secret]'), null);
+  assert.equal((await page.content()).includes(secret), false);
+
+  // Revoke through htmx (hx-post with the CSRF header; the dialog is accepted).
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'networkidle0' }),
+    page.click('form[action$="/revoke"] button'),
+  ]);
+  assert.match(await text(page, '.flash'), /revoked/);
+  await assertNoXss(page);
+  await shot(page, 'api-key-revoked');
+
+  await page.goto(`${BASE}/admin/audit`, { waitUntil: 'networkidle0' });
+  const audit = await page.content();
+  assert.ok(audit.includes('api_key.create') && audit.includes('api_key.revoke'), 'audit shows the key changes');
+  await shot(page, 'audit');
+  assert.deepEqual(page.errors, []);
+  await page.browserContext().close();
+});
+
+test('a POST without the CSRF token is refused with 403 and changes nothing', async () => {
+  const page = await newPage();
+  await logIn(page, ADMIN);
+  await page.goto(`${BASE}/admin/api-keys`, { waitUntil: 'networkidle0' });
+  const before = await page.$$eval('[data-testid=key-name]', (els) => els.length);
+  const status = await page.evaluate(async () => {
+    const r = await fetch('/admin/api-keys', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'name=csrf-less&scopes=leads%3Aread',
+    });
+    return r.status;
+  });
+  assert.equal(status, 403);
+  // The same with a real form submission whose token was removed: the 403 page is shown.
+  await page.$eval('[data-testid=create-key-form] input[name=csrf_token]', (el) => el.remove());
+  await page.type('#key-name', 'csrf-less form');
+  await page.click('input[name=scopes][value="leads:read"]');
+  const [res] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'networkidle0' }),
+    page.click('[data-testid=create-key-form] button[type=submit]'),
+  ]);
+  assert.equal(res.status(), 403);
+  assert.ok(await page.$('[data-testid=error-page]'));
+  await shot(page, 'csrf-refused');
+  await page.goto(`${BASE}/admin/api-keys`, { waitUntil: 'networkidle0' });
+  const names = await page.$$eval('[data-testid=key-name]', (els) => els.map((e) => e.textContent));
+  assert.equal(names.length, before);
+  assert.ok(!names.some((n) => n.startsWith('csrf-less')));
+  // Signing out is a POST too.
+  const logout = await page.evaluate(async () => (await fetch('/logout', { method: 'POST' })).status);
+  assert.equal(logout, 403);
+  await page.browserContext().close();
+});
+
+test('a viewer sees no edit actions, and the server refuses them anyway', async () => {
+  const page = await newPage();
+  await logIn(page, VIEWER);
+  assert.equal(await text(page, '[data-testid=dashboard-role]'), 'Viewer');
+  assert.equal(await page.$('[data-testid=action-create-api-key]'), null);
+  assert.equal(await page.$('a[href^="/admin"]'), null, 'no admin links for a viewer');
+  assert.equal(await page.$('main form[method=post]'), null, 'no edit forms on the viewer dashboard');
+  assert.ok(await page.$('[data-testid=empty-sections]'), 'the empty state explains what to do');
+  await shot(page, 'dashboard-viewer');
+  const res = await page.goto(`${BASE}/admin/api-keys`, { waitUntil: 'networkidle0' });
+  assert.equal(res.status(), 403);
+  await shot(page, 'forbidden-viewer');
+  const csrf = await page.$eval('input[name=csrf_token]', (el) => el.value);
+  const status = await page.evaluate(async (token) => {
+    const r = await fetch('/admin/api-keys', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `csrf_token=${token}&name=viewer-key&scopes=leads%3Aread`,
+    });
+    return r.status;
+  }, csrf);
+  assert.equal(status, 403, 'a viewer with a valid CSRF token is still refused');
+  await page.browserContext().close();
+});
+
+test('sign out ends the session', async () => {
+  const page = await newPage();
+  await logIn(page, ADMIN);
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'networkidle0' }),
+    page.click('form[action="/logout"] button'),
+  ]);
+  assert.equal(new URL(page.url()).pathname, '/login');
+  assert.match(await text(page, '.flash'), /signed out/);
+  await shot(page, 'signed-out');
+  const res = await page.goto(`${BASE}/`, { waitUntil: 'networkidle0' });
+  assert.equal(new URL(page.url()).pathname, '/login');
+  assert.equal(res.status(), 200);
+  await page.browserContext().close();
+});
