@@ -16,8 +16,8 @@ namespace json = boost::json;
 // committed after the other replica's read).
 constexpr std::chrono::milliseconds kContendedRetry{50};
 
-Dispatcher::Dispatcher(storage::Store& store, DispatcherOptions options,
-                       metrics::Registry* metrics, const Clock& clock)
+Dispatcher::Dispatcher(storage::Store& store, DispatcherOptions options, metrics::Registry* metrics,
+                       const Clock& clock)
     : store_(store),
       options_(std::move(options)),
       clock_(clock),
@@ -28,9 +28,9 @@ Dispatcher::Dispatcher(storage::Store& store, DispatcherOptions options,
     options_.poll_interval = std::chrono::milliseconds(1000);
   }
   if (metrics != nullptr) {
-    dispatched_ = &metrics->AddCounter("signx_events_dispatched_total",
-                                       "Outbox events dispatched by this replica (by type).",
-                                       {"type"});
+    dispatched_ =
+        &metrics->AddCounter("signx_events_dispatched_total",
+                             "Outbox events dispatched by this replica (by type).", {"type"});
     lag_ = &metrics
                 ->AddGauge("signx_events_dispatch_lag_seconds",
                            "Age of the oldest undispatched outbox event (0 when none).")
@@ -78,10 +78,13 @@ Status Dispatcher::Init() {
 
 Status Dispatcher::Start() {
   SIGNX_CHECK(!thread_.joinable(), "Dispatcher started twice");
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return FailedPrecondition("a stopped Dispatcher cannot be restarted");
+  }
   SIGNX_RETURN_IF_ERROR(Init());
   {
     std::lock_guard lock(mu_);
-    stop_ = false;
     notified_ = true;  // sequence whatever is pending right away
   }
   thread_ = std::thread([this] { Loop(); });
@@ -244,8 +247,7 @@ Result<std::vector<Event>> Dispatcher::SequenceBatch() {
               .status());
       batch.push_back(std::move(e));
     }
-    return txn
-        .Exec("UPDATE event_dispatch_state SET last_position = $1 WHERE id = 1", {last})
+    return txn.Exec("UPDATE event_dispatch_state SET last_position = $1 WHERE id = 1", {last})
         .status();
   }));
   if (contended) {

@@ -76,12 +76,12 @@ struct DispatcherOptions {
 };
 
 struct DispatcherStats {
-  int64_t sequenced = 0;         // events this replica dispatched (gave a position)
-  int64_t delivered_through = 0; // last position handed to local subscribers
-  int64_t published = 0;         // Redis messages published
+  int64_t sequenced = 0;          // events this replica dispatched (gave a position)
+  int64_t delivered_through = 0;  // last position handed to local subscribers
+  int64_t published = 0;          // Redis messages published
   int64_t publish_errors = 0;
-  int64_t redis_received = 0;    // messages from other replicas
-  int64_t db_catch_up_reads = 0; // events read back from the database for delivery
+  int64_t redis_received = 0;     // messages from other replicas
+  int64_t db_catch_up_reads = 0;  // events read back from the database for delivery
 };
 
 class Dispatcher {
@@ -89,8 +89,8 @@ class Dispatcher {
   // `metrics` may be null; otherwise registers (once per registry)
   // signx_events_dispatched_total{type}, signx_events_dispatch_lag_seconds,
   // signx_events_redis_publish_errors_total.
-  Dispatcher(storage::Store& store, DispatcherOptions options,
-             metrics::Registry* metrics = nullptr, const Clock& clock = SystemClock::Get());
+  Dispatcher(storage::Store& store, DispatcherOptions options, metrics::Registry* metrics = nullptr,
+             const Clock& clock = SystemClock::Get());
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -98,8 +98,8 @@ class Dispatcher {
   // Connects Redis (publisher and subscriber; kUnavailable when unreachable), fixes the start
   // position and starts the thread, which sequences pending events at once.
   Status Start();
-  // Stops the thread and the Redis subscriber. Idempotent. Undelivered events stay in the
-  // database.
+  // Stops the thread and the Redis subscriber. Idempotent and final (no restart). Undelivered
+  // events stay in the database.
   void Stop();
 
   // Wakes the thread for a round now. Cheap; call after committing appended events.
@@ -148,12 +148,12 @@ class Dispatcher {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;              // guarded by mu_
-  bool notified_ = false;          // guarded by mu_
-  bool catch_up_requested_ = false;// guarded by mu_
-  std::deque<Event> inbox_;        // guarded by mu_; from Redis
-  bool initialized_ = false;       // guarded by mu_
-  bool contended_ = false;         // guarded by mu_; the last round found the state row locked
+  bool stop_ = false;                // guarded by mu_
+  bool notified_ = false;            // guarded by mu_
+  bool catch_up_requested_ = false;  // guarded by mu_
+  std::deque<Event> inbox_;          // guarded by mu_; from Redis
+  bool initialized_ = false;         // guarded by mu_
+  bool contended_ = false;           // guarded by mu_; the last round found the state row locked
   std::thread thread_;
 
   // Touched only by the delivering thread (the loop, or RunOnce's caller).

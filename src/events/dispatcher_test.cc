@@ -110,13 +110,11 @@ TEST_P(DispatcherTest, DeliversInSequenceOrderAndMarksDispatched) {
       EXPECT_GT(got[i].seq, got[i - 1].seq);
     }
   }
-  EXPECT_EQ(store().Query("SELECT COUNT(*) FROM events WHERE dispatched_at IS NULL")->rows[0].Int(0),
-            0);
-  EXPECT_EQ(store()
-                .Query("SELECT COUNT(*) FROM events WHERE dispatched_by = 'rep_a'")
-                ->rows[0]
-                .Int(0),
-            250);
+  EXPECT_EQ(
+      store().Query("SELECT COUNT(*) FROM events WHERE dispatched_at IS NULL")->rows[0].Int(0), 0);
+  EXPECT_EQ(
+      store().Query("SELECT COUNT(*) FROM events WHERE dispatched_by = 'rep_a'")->rows[0].Int(0),
+      250);
   EXPECT_EQ(d.Stats().sequenced, 250);
   EXPECT_EQ(d.Stats().delivered_through, 250);
 
@@ -162,7 +160,8 @@ TEST_P(DispatcherTest, SubscriberMayUnsubscribeFromItsCallbackAndThrowingIsConta
     ++calls;
     self.Reset();
   });
-  Subscription thrower = d.Subscribe("", [](const Event&) -> void { throw std::runtime_error("x"); });
+  Subscription thrower =
+      d.Subscribe("", [](const Event&) -> void { throw std::runtime_error("x"); });
   Collector after;
   Subscription s = d.Subscribe("", after.Callback());
   Append({"a.b", "org_1", "s", "{}"});
@@ -321,10 +320,12 @@ TEST_P(DispatcherTest, RedisFanOutDeliversEachEventOncePerReplica) {
   }
   const std::string channel = "signx.events.test." + NewId("run");
   auto store_b = db_->OpenAnother();
-  Dispatcher a(store(), {.replica_id = "rep_a", .poll_interval = 1h, .redis_url = url,
-                         .redis_channel = channel});
-  Dispatcher b(*store_b, {.replica_id = "rep_b", .poll_interval = 1h, .redis_url = url,
-                          .redis_channel = channel});
+  Dispatcher a(
+      store(),
+      {.replica_id = "rep_a", .poll_interval = 1h, .redis_url = url, .redis_channel = channel});
+  Dispatcher b(
+      *store_b,
+      {.replica_id = "rep_b", .poll_interval = 1h, .redis_url = url, .redis_channel = channel});
   Collector got_a, got_b;
   Subscription sa = a.Subscribe("", got_a.Callback());
   Subscription sb = b.Subscribe("", got_b.Callback());
@@ -367,7 +368,9 @@ TEST_P(DispatcherTest, UnreachableRedisFailsStart) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, DispatcherTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::events

@@ -20,8 +20,8 @@ Status ValidateSpec(const EventSpec& spec) {
     errors.push_back({"type", "must be 1-128 characters"});
   } else {
     for (char c : spec.type) {
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                      c == '-';
+      const bool ok =
+          (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
       if (!ok) {
         errors.push_back({"type", "may contain only a-z, 0-9, '_', '.', '-'"});
         break;
@@ -75,8 +75,8 @@ Result<Event> EventFromJson(std::string_view text) {
   };
   const json::value* payload = o.if_contains("payload");
   auto position = num("position"), seq = num("seq"), created = num("created_at_us");
-  if (!str("id") || !str("type") || !str("org_id") || !str("subject_id") || !payload ||
-      !position || !seq || !created) {
+  if (!str("id") || !str("type") || !str("org_id") || !str("subject_id") || !payload || !position ||
+      !seq || !created) {
     return InvalidArgument("event: missing or mistyped field");
   }
   Event e;

@@ -21,9 +21,9 @@ namespace signx::events {
 
 // What domain code appends.
 struct EventSpec {
-  std::string type;          // "project.created": [a-z0-9_.-], 1-128 characters
-  std::string org_id;        // the tenant; every event belongs to one
-  std::string subject_id;    // the entity it is about ("prj_..."); events of one subject stay ordered
+  std::string type;        // "project.created": [a-z0-9_.-], 1-128 characters
+  std::string org_id;      // the tenant; every event belongs to one
+  std::string subject_id;  // the entity it is about ("prj_..."); events of one subject stay ordered
   std::string payload_json;  // a JSON value (usually an object); at most kMaxPayloadBytes
 };
 

@@ -73,11 +73,11 @@ class EventStream {
   const StreamOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Event> buffer_;        // guarded by mu_
-  bool overflowed_ = false;         // guarded by mu_
-  int64_t last_position_ = 0;       // guarded by mu_
-  std::function<void()> ready_;     // guarded by mu_
-  Subscription subscription_;       // set once by Dispatcher::OpenStream
+  std::deque<Event> buffer_;     // guarded by mu_
+  bool overflowed_ = false;      // guarded by mu_
+  int64_t last_position_ = 0;    // guarded by mu_
+  std::function<void()> ready_;  // guarded by mu_
+  Subscription subscription_;    // set once by Dispatcher::OpenStream
 };
 
 }  // namespace signx::events

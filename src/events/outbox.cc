@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "base/id.h"
 
@@ -64,8 +64,8 @@ Event EventFromRow(const storage::Row& row) {
 
 Result<std::vector<Event>> ReadSince(storage::Store& store, const ReadOptions& options) {
   const int limit = std::clamp(options.limit, 1, 1000);
-  std::string sql = fmt::format("SELECT {} FROM events WHERE position > $1",
-                                internal::kEventColumns);
+  std::string sql =
+      fmt::format("SELECT {} FROM events WHERE position > $1", internal::kEventColumns);
   storage::Params params{options.after_position};
   if (options.filter.org_id) {
     params.emplace_back(*options.filter.org_id);
@@ -92,8 +92,9 @@ Result<std::vector<Event>> ReadSince(storage::Store& store, const ReadOptions& o
 }
 
 Result<int64_t> LastPosition(storage::Store& store) {
-  SIGNX_ASSIGN_OR_RETURN(storage::ResultSet rs,
-                         store.Query("SELECT last_position FROM event_dispatch_state WHERE id = 1"));
+  SIGNX_ASSIGN_OR_RETURN(
+      storage::ResultSet rs,
+      store.Query("SELECT last_position FROM event_dispatch_state WHERE id = 1"));
   if (rs.rows.empty()) return Internal("event_dispatch_state has no row (migration 0004?)");
   return rs.rows[0].Int(0);
 }
@@ -101,7 +102,8 @@ Result<int64_t> LastPosition(storage::Store& store) {
 Result<std::chrono::microseconds> OldestUndispatchedAge(storage::Store& store, const Clock& clock) {
   SIGNX_ASSIGN_OR_RETURN(
       storage::ResultSet rs,
-      store.Query("SELECT created_at FROM events WHERE dispatched_at IS NULL ORDER BY seq LIMIT 1"));
+      store.Query(
+          "SELECT created_at FROM events WHERE dispatched_at IS NULL ORDER BY seq LIMIT 1"));
   if (rs.rows.empty()) return std::chrono::microseconds(0);
   return std::max(std::chrono::microseconds(0), clock.Now() - rs.rows[0].Time(0));
 }

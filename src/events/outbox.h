@@ -2,8 +2,9 @@
 // delete old dispatched events.
 //
 //   store.WithTxn([&](storage::Txn& txn) -> Status {
-//     SIGNX_RETURN_IF_ERROR(txn.Exec("UPDATE projects SET state = $1 WHERE id = $2", ...).status());
-//     return outbox.Append(txn, {"project.approved", org_id, project_id, payload}).status();
+//     SIGNX_RETURN_IF_ERROR(txn.Exec("UPDATE projects SET state = $1 WHERE id = $2",
+//     ...).status()); return outbox.Append(txn, {"project.approved", org_id, project_id,
+//     payload}).status();
 //   });
 //   outbox.Notify();  // after the commit: wakes the dispatcher now instead of at its next poll
 //

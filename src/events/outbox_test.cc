@@ -106,9 +106,8 @@ TEST_P(OutboxTest, ReadSincePagesAndFilters) {
   ASSERT_EQ(projects->size(), 6u);
   for (const Event& e : *projects) EXPECT_TRUE(e.type.starts_with("project."));
 
-  auto org_b_leads =
-      ReadSince(store(), {.filter = {.type_prefixes = {"lead.", "project.approved"},
-                                     .org_id = "org_b"}});
+  auto org_b_leads = ReadSince(
+      store(), {.filter = {.type_prefixes = {"lead.", "project.approved"}, .org_id = "org_b"}});
   ASSERT_EQ(org_b_leads->size(), 2u);
   EXPECT_EQ((*org_b_leads)[0].position, 8);  // lead.scored, s7
   EXPECT_EQ((*org_b_leads)[1].position, 9);  // project.approved, s8
@@ -146,8 +145,13 @@ TEST_P(OutboxTest, RetentionDeletesOnlyOldDispatchedEvents) {
 }
 
 TEST(EventJsonTest, RoundTrip) {
-  Event e{.position = 7, .seq = 9, .id = "evt_1", .type = "t.x", .org_id = "org_1",
-          .subject_id = "prj_1", .payload_json = R"({"a":[1,"b"]})",
+  Event e{.position = 7,
+          .seq = 9,
+          .id = "evt_1",
+          .type = "t.x",
+          .org_id = "org_1",
+          .subject_id = "prj_1",
+          .payload_json = R"({"a":[1,"b"]})",
           .created_at = FromUnixMicros(1'767'225'600'123'456)};
   const std::string j = EventToJson(e);
   EXPECT_NE(j.find(R"("payload":{"a":[1,"b"]})"), std::string::npos) << j;
@@ -172,9 +176,10 @@ TEST(EventFilterTest, PrefixesAndOrg) {
   EXPECT_TRUE((EventFilter{.type_prefixes = {"project.approved"}, .org_id = "org_1"}.Matches(e)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest,
-                         ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest, ::testing::ValuesIn(storage::testing::AllBackends()),
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::events

@@ -40,10 +40,10 @@ std::string FormatSseEvent(const Event& e);
 std::optional<int64_t> ParseLastEventId(std::optional<std::string_view> value);
 
 struct SseOptions {
-  std::size_t buffer_capacity = 1000;   // live events held for a slow client before it must resume
-  std::size_t max_backlog = 1000;       // backlog events sent by one feed before it ends
-  std::chrono::seconds heartbeat{15};   // ": ping" comment after this much silence
-  std::chrono::milliseconds retry{3000};// the client's reconnect delay ("retry:" field)
+  std::size_t buffer_capacity = 1000;  // live events held for a slow client before it must resume
+  std::size_t max_backlog = 1000;      // backlog events sent by one feed before it ends
+  std::chrono::seconds heartbeat{15};  // ": ping" comment after this much silence
+  std::chrono::milliseconds retry{3000};  // the client's reconnect delay ("retry:" field)
 };
 
 class SseFeed {

@@ -41,8 +41,8 @@ class SseTest : public ::testing::TestWithParam<Backend> {
   }
   void Dispatch() { ASSERT_TRUE(dispatcher_->RunOnce().ok()); }
   std::unique_ptr<SseFeed> Open(std::optional<int64_t> last, SseOptions options = {}) {
-    auto feed = SseFeed::Open(db_->store(), *dispatcher_, {.type_prefixes = {"project."}}, last,
-                              options);
+    auto feed =
+        SseFeed::Open(db_->store(), *dispatcher_, {.type_prefixes = {"project."}}, last, options);
     EXPECT_TRUE(feed.ok()) << feed.status().ToString();
     return feed.ok() ? std::move(*feed) : nullptr;
   }
@@ -65,8 +65,7 @@ TEST_P(SseTest, LiveOnlyWithoutLastEventId) {
   Dispatch();
   std::string text = *feed->Poll();
   EXPECT_EQ(Ids(text), (std::vector<int64_t>{4, 6}));
-  EXPECT_NE(text.find("event: project.created\ndata: {\"position\":4,"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("event: project.created\ndata: {\"position\":4,"), std::string::npos) << text;
 }
 
 TEST_P(SseTest, ResumesAfterLastEventIdWithoutGapsOrDuplicates) {
@@ -118,7 +117,9 @@ TEST(SseFormatTest, LastEventIdParsing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SseTest, ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::events

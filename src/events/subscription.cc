@@ -51,8 +51,8 @@ void Hub::Remove(uint64_t id) {
   std::shared_ptr<Entry> entry;
   {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(entries_.begin(), entries_.end(),
-                           [&](const auto& e) { return e->id == id; });
+    auto it =
+        std::find_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e->id == id; });
     if (it == entries_.end()) return;
     entry = *it;
     entries_.erase(it);

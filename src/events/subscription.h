@@ -6,9 +6,9 @@
 // outlive the Dispatcher (it then does nothing).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>

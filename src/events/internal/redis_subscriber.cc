@@ -34,8 +34,8 @@ ReplyPtr Command(redisContext* c, const std::vector<std::string_view>& args) {
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
-  return ReplyPtr(static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(args.size()),
-                                                            argv.data(), lens.data())),
+  return ReplyPtr(static_cast<redisReply*>(
+                      redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data())),
                   &freeReplyObject);
 }
 
