@@ -11,7 +11,8 @@ namespace signx::cli {
 
 void AddLakeCommands(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ConfigFlags>();
-  auto* lake = app.add_subcommand("lake", "query the analytics lake (Parquet under <data_dir>/lake)");
+  auto* lake =
+      app.add_subcommand("lake", "query the analytics lake (Parquet under <data_dir>/lake)");
   lake->require_subcommand(1);
   AddConfigFlags(lake, *flags);
   // One value per --set, so `--set k=v "<SQL>"` leaves the SQL to the positional argument.
@@ -26,8 +27,10 @@ void AddLakeCommands(CLI::App& app, int* exit_code) {
   auto* query = lake->add_subcommand(
       "query", "run DuckDB SQL; each dataset is a view named after it (with year, month columns)");
   query->fallthrough();  // --config/--set may follow the subcommand
-  query->add_option("sql", args->sql, "the SQL, e.g. \"SELECT tier, count(*) FROM lead_scores "
-                                      "GROUP BY tier\"")
+  query
+      ->add_option("sql", args->sql,
+                   "the SQL, e.g. \"SELECT tier, count(*) FROM lead_scores "
+                   "GROUP BY tier\"")
       ->required();
   query->add_option("--format", args->format, "table, json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));

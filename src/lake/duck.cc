@@ -16,34 +16,90 @@ std::string TypeName(duckdb_type type) {
   std::string name;
   {
     switch (type) {
-      case DUCKDB_TYPE_BOOLEAN: name = "BOOLEAN"; break;
-      case DUCKDB_TYPE_TINYINT: name = "TINYINT"; break;
-      case DUCKDB_TYPE_SMALLINT: name = "SMALLINT"; break;
-      case DUCKDB_TYPE_INTEGER: name = "INTEGER"; break;
-      case DUCKDB_TYPE_BIGINT: name = "BIGINT"; break;
-      case DUCKDB_TYPE_UTINYINT: name = "UTINYINT"; break;
-      case DUCKDB_TYPE_USMALLINT: name = "USMALLINT"; break;
-      case DUCKDB_TYPE_UINTEGER: name = "UINTEGER"; break;
-      case DUCKDB_TYPE_UBIGINT: name = "UBIGINT"; break;
-      case DUCKDB_TYPE_HUGEINT: name = "HUGEINT"; break;
-      case DUCKDB_TYPE_UHUGEINT: name = "UHUGEINT"; break;
-      case DUCKDB_TYPE_FLOAT: name = "FLOAT"; break;
-      case DUCKDB_TYPE_DOUBLE: name = "DOUBLE"; break;
-      case DUCKDB_TYPE_DECIMAL: name = "DECIMAL"; break;
-      case DUCKDB_TYPE_VARCHAR: name = "VARCHAR"; break;
-      case DUCKDB_TYPE_BLOB: name = "BLOB"; break;
-      case DUCKDB_TYPE_DATE: name = "DATE"; break;
-      case DUCKDB_TYPE_TIME: name = "TIME"; break;
-      case DUCKDB_TYPE_TIMESTAMP: name = "TIMESTAMP"; break;
-      case DUCKDB_TYPE_TIMESTAMP_TZ: name = "TIMESTAMP WITH TIME ZONE"; break;
-      case DUCKDB_TYPE_INTERVAL: name = "INTERVAL"; break;
-      case DUCKDB_TYPE_LIST: name = "LIST"; break;
-      case DUCKDB_TYPE_STRUCT: name = "STRUCT"; break;
-      case DUCKDB_TYPE_MAP: name = "MAP"; break;
-      case DUCKDB_TYPE_UUID: name = "UUID"; break;
-      case DUCKDB_TYPE_ENUM: name = "ENUM"; break;
-      case DUCKDB_TYPE_ARRAY: name = "ARRAY"; break;
-      default: name = "OTHER"; break;
+      case DUCKDB_TYPE_BOOLEAN:
+        name = "BOOLEAN";
+        break;
+      case DUCKDB_TYPE_TINYINT:
+        name = "TINYINT";
+        break;
+      case DUCKDB_TYPE_SMALLINT:
+        name = "SMALLINT";
+        break;
+      case DUCKDB_TYPE_INTEGER:
+        name = "INTEGER";
+        break;
+      case DUCKDB_TYPE_BIGINT:
+        name = "BIGINT";
+        break;
+      case DUCKDB_TYPE_UTINYINT:
+        name = "UTINYINT";
+        break;
+      case DUCKDB_TYPE_USMALLINT:
+        name = "USMALLINT";
+        break;
+      case DUCKDB_TYPE_UINTEGER:
+        name = "UINTEGER";
+        break;
+      case DUCKDB_TYPE_UBIGINT:
+        name = "UBIGINT";
+        break;
+      case DUCKDB_TYPE_HUGEINT:
+        name = "HUGEINT";
+        break;
+      case DUCKDB_TYPE_UHUGEINT:
+        name = "UHUGEINT";
+        break;
+      case DUCKDB_TYPE_FLOAT:
+        name = "FLOAT";
+        break;
+      case DUCKDB_TYPE_DOUBLE:
+        name = "DOUBLE";
+        break;
+      case DUCKDB_TYPE_DECIMAL:
+        name = "DECIMAL";
+        break;
+      case DUCKDB_TYPE_VARCHAR:
+        name = "VARCHAR";
+        break;
+      case DUCKDB_TYPE_BLOB:
+        name = "BLOB";
+        break;
+      case DUCKDB_TYPE_DATE:
+        name = "DATE";
+        break;
+      case DUCKDB_TYPE_TIME:
+        name = "TIME";
+        break;
+      case DUCKDB_TYPE_TIMESTAMP:
+        name = "TIMESTAMP";
+        break;
+      case DUCKDB_TYPE_TIMESTAMP_TZ:
+        name = "TIMESTAMP WITH TIME ZONE";
+        break;
+      case DUCKDB_TYPE_INTERVAL:
+        name = "INTERVAL";
+        break;
+      case DUCKDB_TYPE_LIST:
+        name = "LIST";
+        break;
+      case DUCKDB_TYPE_STRUCT:
+        name = "STRUCT";
+        break;
+      case DUCKDB_TYPE_MAP:
+        name = "MAP";
+        break;
+      case DUCKDB_TYPE_UUID:
+        name = "UUID";
+        break;
+      case DUCKDB_TYPE_ENUM:
+        name = "ENUM";
+        break;
+      case DUCKDB_TYPE_ARRAY:
+        name = "ARRAY";
+        break;
+      default:
+        name = "OTHER";
+        break;
     }
   }
   return name;
@@ -53,12 +109,24 @@ std::string TypeName(duckdb_type type) {
 // UUID, ENUM, ...) come back as NULL pointers from it and must be cast to VARCHAR inside DuckDB.
 bool AccessorRenders(duckdb_type type) {
   switch (type) {
-    case DUCKDB_TYPE_BOOLEAN: case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT:
-    case DUCKDB_TYPE_INTEGER: case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_UTINYINT:
-    case DUCKDB_TYPE_USMALLINT: case DUCKDB_TYPE_UINTEGER: case DUCKDB_TYPE_UBIGINT:
-    case DUCKDB_TYPE_HUGEINT: case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE:
-    case DUCKDB_TYPE_DECIMAL: case DUCKDB_TYPE_VARCHAR: case DUCKDB_TYPE_BLOB:
-    case DUCKDB_TYPE_DATE: case DUCKDB_TYPE_TIME: case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_BOOLEAN:
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_FLOAT:
+    case DUCKDB_TYPE_DOUBLE:
+    case DUCKDB_TYPE_DECIMAL:
+    case DUCKDB_TYPE_VARCHAR:
+    case DUCKDB_TYPE_BLOB:
+    case DUCKDB_TYPE_DATE:
+    case DUCKDB_TYPE_TIME:
+    case DUCKDB_TYPE_TIMESTAMP:
     case DUCKDB_TYPE_INTERVAL:
       return true;
     default:
@@ -74,7 +142,8 @@ struct ExtractedGuard {
 
 // Converts a materialised result to text. Uses DuckDB's value accessors, which cast every type
 // (lists, structs, timestamps, ...) the same way DuckDB's own shell prints them.
-Rows ToRows(duckdb_result* res, size_t max_rows, const std::vector<std::string>* type_names = nullptr) {
+Rows ToRows(duckdb_result* res, size_t max_rows,
+            const std::vector<std::string>* type_names = nullptr) {
   Rows out;
   const idx_t ncols = duckdb_column_count(res);
   const idx_t nrows = duckdb_row_count(res);
@@ -141,7 +210,8 @@ Result<Database> Database::Open(const std::string& path,
                                 const std::vector<std::pair<std::string, std::string>>& options) {
   duckdb_config config = nullptr;
   if (duckdb_create_config(&config) == DuckDBError) return Internal("duckdb: cannot create config");
-  std::vector<std::pair<std::string, std::string>> all = {{"autoinstall_known_extensions", "false"}};
+  std::vector<std::pair<std::string, std::string>> all = {
+      {"autoinstall_known_extensions", "false"}};
   all.insert(all.end(), options.begin(), options.end());
   for (const auto& [key, value] : all) {
     if (duckdb_set_config(config, key.c_str(), value.c_str()) == DuckDBError) {
@@ -232,11 +302,13 @@ Result<Rows> Connection::Query(const std::string& sql, size_t max_rows) {
       types.push_back(TypeName(t));
       renderable = renderable && AccessorRenders(t);
     }
-    if (renderable || n != 1 || duckdb_prepared_statement_type(raw) != DUCKDB_STATEMENT_TYPE_SELECT) {
+    if (renderable || n != 1 ||
+        duckdb_prepared_statement_type(raw) != DUCKDB_STATEMENT_TYPE_SELECT) {
       return stmt.Execute(max_rows);
     }
     std::string_view text = sql;
-    while (!text.empty() && (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
+    while (!text.empty() &&
+           (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
       text.remove_suffix(1);
     }
     ResultGuard g;
@@ -282,7 +354,9 @@ Status Prepared::BindResult(duckdb_state state, size_t index) {
   return Status::Ok();
 }
 
-Status Prepared::BindNull(size_t index) { return BindResult(duckdb_bind_null(stmt_, index), index); }
+Status Prepared::BindNull(size_t index) {
+  return BindResult(duckdb_bind_null(stmt_, index), index);
+}
 Status Prepared::Bind(size_t index, bool v) {
   return BindResult(duckdb_bind_boolean(stmt_, index, v), index);
 }

@@ -33,8 +33,8 @@ std::string QuoteString(std::string_view text);
 
 // A query result, materialised and converted to text (DuckDB's own VARCHAR cast of each value).
 struct Rows {
-  std::vector<std::string> columns;                        // column names
-  std::vector<std::string> types;                          // DuckDB type names ("BIGINT", ...)
+  std::vector<std::string> columns;                           // column names
+  std::vector<std::string> types;                             // DuckDB type names ("BIGINT", ...)
   std::vector<std::vector<std::optional<std::string>>> rows;  // nullopt = SQL NULL
   bool truncated = false;  // more rows existed than the caller's max_rows
 };
@@ -44,8 +44,9 @@ class Database {
   // Opens `path` (empty = a private in-memory database). `options` are DuckDB configuration
   // settings ("threads" = "1", ...). Extension auto-install is always off: SignX never reaches
   // the network through DuckDB.
-  static Result<Database> Open(const std::string& path,
-                               const std::vector<std::pair<std::string, std::string>>& options = {});
+  static Result<Database> Open(
+      const std::string& path,
+      const std::vector<std::pair<std::string, std::string>>& options = {});
 
   Database(Database&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
   Database& operator=(Database&& other) noexcept;

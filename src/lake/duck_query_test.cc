@@ -41,7 +41,8 @@ TEST(DuckTest, AppenderPreparedAndQueryRoundTrip) {
     ASSERT_TRUE(app->EndRow().ok());
     ASSERT_TRUE(app->Close().ok());
   }
-  auto prep = duck::Prepared::Create(*conn, "SELECT b, i, d, s, ts::VARCHAR AS ts FROM t WHERE i = $1 OR $2");
+  auto prep = duck::Prepared::Create(
+      *conn, "SELECT b, i, d, s, ts::VARCHAR AS ts FROM t WHERE i = $1 OR $2");
   ASSERT_TRUE(prep.ok()) << prep.status().ToString();
   ASSERT_TRUE(prep->Bind(1, int64_t{42}).ok());
   ASSERT_TRUE(prep->Bind(2, false).ok());
@@ -57,8 +58,8 @@ TEST(DuckTest, AppenderPreparedAndQueryRoundTrip) {
   auto all = conn->Query(
       "SELECT ts, [i, i + 1] AS l, {'k': i} AS st, 'x'::ENUM('x', 'y') AS e FROM t WHERE i = 42;");
   ASSERT_TRUE(all.ok()) << all.status().ToString();
-  EXPECT_EQ(all->types, (std::vector<std::string>{"TIMESTAMP WITH TIME ZONE", "LIST", "STRUCT",
-                                                  "ENUM"}));
+  EXPECT_EQ(all->types,
+            (std::vector<std::string>{"TIMESTAMP WITH TIME ZONE", "LIST", "STRUCT", "ENUM"}));
   EXPECT_EQ(all->rows[0], (Cells{"2026-01-01 00:00:00+00", "[42, 43]", "{'k': 42}", "x"}));
   // Several statements: all run, the last one's rows come back.
   auto multi = conn->Query("CREATE TABLE u AS SELECT 7 AS v; SELECT v * 6 AS w FROM u");
@@ -81,11 +82,10 @@ TEST(DuckTest, AppenderPreparedAndQueryRoundTrip) {
 
 TEST(SchemaTest, ValidatesNamesTypesAndPartitionColumn) {
   EXPECT_TRUE(ValidateSchema({"lead_scores", {{"ts", ColumnType::kTimestamp}}, "ts"}).ok());
-  const Status st = ValidateSchema({"Bad-Name",
-                                    {{"year", ColumnType::kInt64},
-                                     {"x", ColumnType::kString},
-                                     {"x", ColumnType::kString}},
-                                    "x"});
+  const Status st = ValidateSchema(
+      {"Bad-Name",
+       {{"year", ColumnType::kInt64}, {"x", ColumnType::kString}, {"x", ColumnType::kString}},
+       "x"});
   EXPECT_EQ(st.code(), ErrorCode::kValidationFailed);
   EXPECT_THAT(st.details(), SizeIs(4));  // name, reserved, duplicate, partition not a timestamp
   EXPECT_FALSE(ValidateSchema({"d", {}, ""}).ok());
@@ -115,10 +115,14 @@ TEST(FormatTest, Table) {
   r.rows = {{"A", "12", "żółw"}, {"B", std::nullopt, std::string(100, 'x')}};
   EXPECT_EQ(FormatTable(r),
             "tier |    n | note\n"
-            "-----+------+-" + std::string(80, '-') + "\n"
-            "A    |   12 | żółw\n"
-            "B    | NULL | " + std::string(77, 'x') + "...\n"
-            "(2 rows)\n");
+            "-----+------+-" +
+                std::string(80, '-') +
+                "\n"
+                "A    |   12 | żółw\n"
+                "B    | NULL | " +
+                std::string(77, 'x') +
+                "...\n"
+                "(2 rows)\n");
   r.rows.pop_back();
   r.truncated = true;
   EXPECT_THAT(FormatTable(r), HasSubstr("(1 row, truncated)\n"));

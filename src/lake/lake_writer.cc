@@ -1,15 +1,15 @@
 #include "lake/lake_writer.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <system_error>
 #include <utility>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "base/id.h"
 
@@ -45,9 +45,9 @@ Status AppendValue(duck::Appender& app, const Value& v) {
 
 struct LakeWriter::Dataset {
   DatasetSchema schema;
-  int time_column = -1;       // index of schema.partition_by, or -1
-  std::vector<Pending> pending;  // guarded by mu_
-  bool table_ready = false;   // flush thread only: the temp table exists
+  int time_column = -1;         // index of schema.partition_by, or -1
+  std::deque<Pending> pending;  // guarded by mu_ (a deque: Append never moves old rows)
+  bool table_ready = false;     // flush thread only: the temp table exists
   metrics::Counter* rows_written = nullptr;
   metrics::Counter* files_written = nullptr;
   metrics::Counter* dropped_full = nullptr;
@@ -90,10 +90,10 @@ LakeWriter::LakeWriter(LakeOptions options, metrics::Registry* registry, const C
       db_(std::move(db)),
       conn_(std::move(conn)) {
   if (registry_ != nullptr) {
-    queue_gauge_ = &registry_
-                        ->AddGauge("lake_queue_rows",
-                                   "Rows accepted by the lake writer and not yet written")
-                        .WithLabels(std::vector<std::string>{});
+    queue_gauge_ =
+        &registry_
+             ->AddGauge("lake_queue_rows", "Rows accepted by the lake writer and not yet written")
+             .WithLabels(std::vector<std::string>{});
     rows_written_family_ = &registry_->AddCounter(
         "lake_rows_written_total", "Rows written to lake Parquet files", {"dataset"});
     files_written_family_ = &registry_->AddCounter(
@@ -101,8 +101,8 @@ LakeWriter::LakeWriter(LakeOptions options, metrics::Registry* registry, const C
     dropped_family_ = &registry_->AddCounter(
         "lake_rows_dropped_total", "Rows the lake writer dropped (queue_full or write_error)",
         {"dataset", "reason"});
-    write_errors_family_ = &registry_->AddCounter(
-        "lake_write_errors_total", "Lake batches that failed to write", {"dataset"});
+    write_errors_family_ = &registry_->AddCounter("lake_write_errors_total",
+                                                  "Lake batches that failed to write", {"dataset"});
   }
 }
 
@@ -122,8 +122,8 @@ Status LakeWriter::Declare(DatasetSchema schema) {
     const DatasetSchema& old = it->second->schema;
     const bool same = old.partition_by == ds->schema.partition_by &&
                       old.columns.size() == ds->schema.columns.size() &&
-                      std::equal(old.columns.begin(), old.columns.end(),
-                                 ds->schema.columns.begin(), [](const Column& a, const Column& b) {
+                      std::equal(old.columns.begin(), old.columns.end(), ds->schema.columns.begin(),
+                                 [](const Column& a, const Column& b) {
                                    return a.name == b.name && a.type == b.type;
                                  });
     if (same) return Status::Ok();
@@ -231,7 +231,7 @@ void LakeWriter::Run() {
 
     // Take everything queued; Append keeps filling fresh lists meanwhile.
     const uint64_t batch_seq = accepted_seq_;
-    std::vector<std::pair<Dataset*, std::vector<Pending>>> batch;
+    std::vector<std::pair<Dataset*, std::deque<Pending>>> batch;
     size_t batch_rows = 0;
     for (auto& [name, ds] : datasets_) {
       if (ds->pending.empty()) continue;
@@ -287,7 +287,7 @@ void LakeWriter::Run() {
   }
 }
 
-Status LakeWriter::WriteBatch(Dataset& ds, std::vector<Pending>& rows, size_t* files) {
+Status LakeWriter::WriteBatch(Dataset& ds, std::deque<Pending>& rows, size_t* files) {
   *files = 0;
   if (!ds.table_ready) {
     std::string cols;
@@ -295,9 +295,8 @@ Status LakeWriter::WriteBatch(Dataset& ds, std::vector<Pending>& rows, size_t* f
       if (!cols.empty()) cols += ", ";
       cols += duck::QuoteIdent(c.name) + " " + std::string(SqlType(c.type));
     }
-    SIGNX_RETURN_IF_ERROR(conn_.Execute(fmt::format("CREATE OR REPLACE TEMP TABLE {} ({})",
-                                                    duck::QuoteIdent("buf_" + ds.schema.name),
-                                                    cols)));
+    SIGNX_RETURN_IF_ERROR(conn_.Execute(fmt::format(
+        "CREATE OR REPLACE TEMP TABLE {} ({})", duck::QuoteIdent("buf_" + ds.schema.name), cols)));
     ds.table_ready = true;
   }
   std::stable_sort(rows.begin(), rows.end(),
@@ -313,7 +312,7 @@ Status LakeWriter::WriteBatch(Dataset& ds, std::vector<Pending>& rows, size_t* f
   return Status::Ok();
 }
 
-Status LakeWriter::WritePartition(Dataset& ds, const Partition& part, std::vector<Pending>& rows,
+Status LakeWriter::WritePartition(Dataset& ds, const Partition& part, std::deque<Pending>& rows,
                                   size_t begin, size_t end) {
   const std::string table = duck::QuoteIdent("buf_" + ds.schema.name);
   SIGNX_RETURN_IF_ERROR(conn_.Execute("DELETE FROM " + table));

@@ -27,6 +27,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -47,11 +48,11 @@
 namespace signx::lake {
 
 struct LakeOptions {
-  std::string data_dir = "var";  // files go under <data_dir>/lake/
+  std::string data_dir = "var";     // files go under <data_dir>/lake/
   size_t queue_capacity = 100'000;  // rows held in memory (queued + being written) before drops
   size_t flush_rows = 50'000;       // a flush starts once this many rows are queued
   std::chrono::milliseconds flush_interval{std::chrono::seconds(60)};  // and at least this often
-  int duckdb_threads = 1;           // DuckDB threads used to encode Parquet (background work)
+  int duckdb_threads = 1;  // DuckDB threads used to encode Parquet (background work)
   // Tests only: called on the flush thread with the path of each complete temporary file, before
   // it is renamed into place.
   std::function<void(const std::string& temp_path)> on_temp_file_for_test;
@@ -90,9 +91,9 @@ class LakeWriter {
   struct Stats {
     uint64_t rows_accepted = 0;
     uint64_t rows_written = 0;
-    uint64_t rows_dropped = 0;   // queue full + write errors
+    uint64_t rows_dropped = 0;  // queue full + write errors
     uint64_t files_written = 0;
-    size_t queued = 0;           // accepted, not yet written
+    size_t queued = 0;  // accepted, not yet written
   };
   Stats stats() const;
 
@@ -110,9 +111,9 @@ class LakeWriter {
   void Run();
   // Writes one dataset's rows, one file per partition (flush thread, without mu_); *files = files
   // renamed into place.
-  Status WriteBatch(Dataset& ds, std::vector<Pending>& rows, size_t* files);
-  Status WritePartition(Dataset& ds, const Partition& part, std::vector<Pending>& rows,
-                        size_t begin, size_t end);
+  Status WriteBatch(Dataset& ds, std::deque<Pending>& rows, size_t* files);
+  Status WritePartition(Dataset& ds, const Partition& part, std::deque<Pending>& rows, size_t begin,
+                        size_t end);
 
   const LakeOptions options_;
   metrics::Registry* const registry_;
@@ -131,15 +132,15 @@ class LakeWriter {
   std::condition_variable wake_;     // flush thread waits here
   std::condition_variable flushed_;  // Flush() callers wait here
   std::map<std::string, std::unique_ptr<Dataset>, std::less<>> datasets_;  // guarded by mu_
-  size_t queued_ = 0;           // guarded by mu_: rows in pending lists + being written
-  size_t pending_rows_ = 0;     // guarded by mu_: rows in pending lists only
-  uint64_t accepted_seq_ = 0;   // guarded by mu_: rows accepted so far
-  uint64_t done_seq_ = 0;       // guarded by mu_: accepted rows written or dropped
-  uint64_t flush_wanted_ = 0;   // guarded by mu_: highest seq a Flush() waits for
-  uint64_t errors_ = 0;         // guarded by mu_: failed batches so far
-  Status last_error_;           // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
-  bool stopped_ = false;        // guarded by mu_
+  size_t queued_ = 0;          // guarded by mu_: rows in pending lists + being written
+  size_t pending_rows_ = 0;    // guarded by mu_: rows in pending lists only
+  uint64_t accepted_seq_ = 0;  // guarded by mu_: rows accepted so far
+  uint64_t done_seq_ = 0;      // guarded by mu_: accepted rows written or dropped
+  uint64_t flush_wanted_ = 0;  // guarded by mu_: highest seq a Flush() waits for
+  uint64_t errors_ = 0;        // guarded by mu_: failed batches so far
+  Status last_error_;          // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  bool stopped_ = false;       // guarded by mu_
   uint64_t rows_written_ = 0, rows_dropped_ = 0, files_written_ = 0;  // guarded by mu_
 
   std::mutex shutdown_mu_;  // serialises Shutdown()

@@ -57,8 +57,13 @@ Timestamp At(int year, int month, int day) {
 }
 
 Row ScoreRow(int i, Timestamp ts) {
-  return {std::string("req_") + std::to_string(i), ts, std::string("v1"), 0.01 * (i % 100),
-          int64_t{1 + i % 5}, std::string(1, static_cast<char>('A' + i % 5)), i % 2 == 0};
+  return {std::string("req_") + std::to_string(i),
+          ts,
+          std::string("v1"),
+          0.01 * (i % 100),
+          int64_t{1 + i % 5},
+          std::string(1, static_cast<char>('A' + i % 5)),
+          i % 2 == 0};
 }
 
 // Parquet files (final names) under `dir`, recursively.
@@ -97,14 +102,15 @@ struct Fixture {
 LakeOptions Manual(size_t capacity = 100'000) {
   LakeOptions o;
   o.queue_capacity = capacity;
-  o.flush_rows = 1'000'000;                      // never by size
-  o.flush_interval = std::chrono::hours(24);     // never by time
+  o.flush_rows = 1'000'000;                   // never by size
+  o.flush_interval = std::chrono::hours(24);  // never by time
   return o;
 }
 
 TEST(LakeWriterTest, FlushWritesOnePartitionFileAndQueryCountsRows) {
   Fixture f(Manual());
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(i, At(2026, 3, 15))).ok());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(i, At(2026, 3, 15))).ok());
   ASSERT_TRUE(f.writer->Flush().ok());
 
   const auto files = ParquetFiles(f.DatasetDir());
@@ -119,8 +125,8 @@ TEST(LakeWriterTest, FlushWritesOnePartitionFileAndQueryCountsRows) {
       "strftime(min(ts), '%Y-%m-%d') FROM lead_scores GROUP BY ALL");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_THAT(r->rows, SizeIs(1));
-  EXPECT_EQ(r->rows[0], (std::vector<std::optional<std::string>>{"2026", "3", "1", "5", "5",
-                                                                 "2026-03-15"}));
+  EXPECT_EQ(r->rows[0],
+            (std::vector<std::optional<std::string>>{"2026", "3", "1", "5", "5", "2026-03-15"}));
   const auto s = f.writer->stats();
   EXPECT_EQ(s.rows_written, 10u);
   EXPECT_EQ(s.files_written, 1u);
@@ -155,15 +161,18 @@ TEST(LakeWriterTest, RowsGoToThePartitionOfTheirTimestamp) {
 
 TEST(LakeWriterTest, TwoFlushesWriteTwoFilesAndBothAreQueried) {
   Fixture f(Manual());
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(i, At(2026, 2, 1))).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(i, At(2026, 2, 1))).ok());
   ASSERT_TRUE(f.writer->Flush().ok());
-  for (int i = 5; i < 12; ++i) ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(i, At(2026, 2, 2))).ok());
+  for (int i = 5; i < 12; ++i)
+    ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(i, At(2026, 2, 2))).ok());
   ASSERT_TRUE(f.writer->Flush().ok());
 
   EXPECT_THAT(ParquetFiles(f.DatasetDir() / "year=2026" / "month=02"), SizeIs(2));
   EXPECT_EQ(Scalar(f.writer->Query("SELECT count(*) FROM lead_scores")), "12");
   EXPECT_EQ(Scalar(f.writer->Query("SELECT count(DISTINCT filename) FROM "
-                                   "read_parquet('" + (f.DatasetDir() / "**" / "*.parquet").string() +
+                                   "read_parquet('" +
+                                   (f.DatasetDir() / "**" / "*.parquet").string() +
                                    "', filename = true)")),
             "2");
   EXPECT_EQ(f.writer->stats().files_written, 2u);
@@ -180,18 +189,21 @@ TEST(LakeWriterTest, TemporaryFileIsNeverVisibleToReaders) {
   o.on_temp_file_for_test = [&](const std::string& temp) {
     temp_paths.push_back(temp);
     // The temporary file is complete on disk but not yet renamed: a reader sees none of it.
-    auto r = QueryLake(dir.path(), "SELECT count(*) FROM lead_scores", {.declared = {ScoresSchema()}});
+    auto r =
+        QueryLake(dir.path(), "SELECT count(*) FROM lead_scores", {.declared = {ScoresSchema()}});
     seen_counts.push_back(r.ok() && !r->rows.empty() && r->rows[0][0] ? *r->rows[0][0]
-                                                                     : r.status().ToString());
+                                                                      : r.status().ToString());
     temp_matched_glob = fs::path(temp).extension() == ".parquet" || !fs::exists(temp);
   };
   metrics::Registry registry;
   auto w = LakeWriter::Open(o, &registry);
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   ASSERT_TRUE((*w)->Declare(ScoresSchema()).ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*w)->Append("lead_scores", ScoreRow(i, At(2026, 4, 1))).ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE((*w)->Append("lead_scores", ScoreRow(i, At(2026, 4, 1))).ok());
   ASSERT_TRUE((*w)->Flush().ok());
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE((*w)->Append("lead_scores", ScoreRow(i, At(2026, 4, 2))).ok());
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE((*w)->Append("lead_scores", ScoreRow(i, At(2026, 4, 2))).ok());
   ASSERT_TRUE((*w)->Flush().ok());
 
   EXPECT_EQ(seen_counts, (std::vector<std::string>{"0", "3"}));
@@ -220,7 +232,8 @@ TEST(LakeWriterTest, FullQueueDropsAndCountsWithoutBlocking) {
   LakeWriter& w = **opened;
   ASSERT_TRUE(w.Declare(ScoresSchema()).ok());
 
-  for (int i = 0; i < 60; ++i) ASSERT_TRUE(w.Append("lead_scores", ScoreRow(i, At(2026, 5, 1))).ok());
+  for (int i = 0; i < 60; ++i)
+    ASSERT_TRUE(w.Append("lead_scores", ScoreRow(i, At(2026, 5, 1))).ok());
   std::thread flusher([&] { EXPECT_TRUE(w.Flush().ok()); });
   {
     std::unique_lock lock(mu);
@@ -243,7 +256,8 @@ TEST(LakeWriterTest, FullQueueDropsAndCountsWithoutBlocking) {
   EXPECT_EQ(w.stats().queued, 100u);
   EXPECT_EQ(w.stats().rows_dropped, 60u);
   const std::string m = registry.Render();
-  EXPECT_THAT(m, HasSubstr("lake_rows_dropped_total{dataset=\"lead_scores\",reason=\"queue_full\"} 60"));
+  EXPECT_THAT(
+      m, HasSubstr("lake_rows_dropped_total{dataset=\"lead_scores\",reason=\"queue_full\"} 60"));
   EXPECT_THAT(m, HasSubstr("lake_queue_rows 100"));
 
   {
@@ -298,7 +312,8 @@ TEST(LakeWriterTest, FlushesBySizeInTheBackground) {
   LakeOptions o = Manual();
   o.flush_rows = 10;
   Fixture f(o);
-  for (int i = 0; i < 35; ++i) ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(i, At(2026, 7, 1))).ok());
+  for (int i = 0; i < 35; ++i)
+    ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(i, At(2026, 7, 1))).ok());
   ASSERT_TRUE(f.writer->Flush().ok());
   EXPECT_EQ(Scalar(f.writer->Query("SELECT count(*) FROM lead_scores")), "35");
   EXPECT_GE(f.writer->stats().files_written, 1u);
@@ -337,8 +352,9 @@ TEST(LakeWriterTest, WriteErrorIsReportedCountedAndDoesNotStopTheWriter) {
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(f.writer->stats().rows_dropped, 1u);
   EXPECT_EQ(f.writer->stats().queued, 0u);
-  EXPECT_THAT(f.registry.Render(),
-              HasSubstr("lake_rows_dropped_total{dataset=\"lead_scores\",reason=\"write_error\"} 1"));
+  EXPECT_THAT(
+      f.registry.Render(),
+      HasSubstr("lake_rows_dropped_total{dataset=\"lead_scores\",reason=\"write_error\"} 1"));
   fs::remove(f.DatasetDir());
   ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(2, At(2026, 9, 1))).ok());
   EXPECT_TRUE(f.writer->Flush().ok());

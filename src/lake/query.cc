@@ -1,12 +1,12 @@
 #include "lake/query.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <boost/json.hpp>
 #include <filesystem>
 #include <set>
 #include <system_error>
-
-#include <boost/json.hpp>
-#include <fmt/format.h>
 
 namespace signx::lake {
 namespace fs = std::filesystem;
@@ -52,9 +52,8 @@ std::string Cut(const std::string& s) {
 
 // Display width: UTF-8 code points (continuation bytes do not count).
 size_t Width(std::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 // True if `s` is exactly one JSON number (RFC 8259 grammar).
@@ -147,8 +146,7 @@ Result<duck::Rows> QueryLake(std::string_view data_dir, const std::string& sql,
   }
   // From here on the SQL may read and write only inside the lake, and may not change settings.
   ddl += "SET TimeZone = 'UTC';\n";
-  ddl += fmt::format("SET allowed_directories = [{}];\n",
-                     duck::QuoteString(root.string() + "/"));
+  ddl += fmt::format("SET allowed_directories = [{}];\n", duck::QuoteString(root.string() + "/"));
   ddl += "SET enable_external_access = false;\nSET lock_configuration = true;\n";
   if (auto st = conn.Execute(ddl); !st.ok()) return st.WithContext("lake: preparing views");
   return conn.Query(sql, options.max_rows);

@@ -4,10 +4,10 @@
 // Every dataset is a view named after it:
 //   read_parquet('<data_dir>/lake/<dataset>/**/*.parquet', hive_partitioning=true,
 //                hive_types={'year': BIGINT, 'month': BIGINT}, union_by_name=true)
-// so rows carry the partition columns `year` and `month` (integers) and files written before a column was
-// added read that column as NULL. Datasets are found on disk (every folder under lake/ whose name
-// is a valid dataset name and that holds at least one .parquet file); datasets declared by the
-// caller but still without files become empty views with their declared columns.
+// so rows carry the partition columns `year` and `month` (integers) and files written before a
+// column was added read that column as NULL. Datasets are found on disk (every folder under lake/
+// whose name is a valid dataset name and that holds at least one .parquet file); datasets declared
+// by the caller but still without files become empty views with their declared columns.
 //
 // The SQL is trusted operator input (CLI, admin tooling), never end-user input: it runs in a
 // private in-memory DuckDB whose file access is limited to the lake folder, with extension
@@ -26,9 +26,9 @@
 namespace signx::lake {
 
 struct QueryOptions {
-  size_t max_rows = 100'000;              // rows converted to text; the rest set `truncated`
-  std::vector<DatasetSchema> declared;    // datasets that get a view even without files
-  int threads = 0;                        // DuckDB worker threads; 0 = DuckDB's default (cores)
+  size_t max_rows = 100'000;            // rows converted to text; the rest set `truncated`
+  std::vector<DatasetSchema> declared;  // datasets that get a view even without files
+  int threads = 0;                      // DuckDB worker threads; 0 = DuckDB's default (cores)
 };
 
 // "<data_dir>/lake"

@@ -1,9 +1,9 @@
 #include "lake/schema.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <set>
-
-#include <fmt/format.h>
 
 namespace signx::lake {
 namespace {
@@ -22,11 +22,16 @@ bool IsIdentifier(std::string_view s, bool allow_leading_underscore) {
 
 bool Fits(ColumnType type, const Value& v) {
   switch (type) {
-    case ColumnType::kBool: return std::holds_alternative<bool>(v);
-    case ColumnType::kInt64: return std::holds_alternative<int64_t>(v);
-    case ColumnType::kDouble: return std::holds_alternative<double>(v);
-    case ColumnType::kString: return std::holds_alternative<std::string>(v);
-    case ColumnType::kTimestamp: return std::holds_alternative<Timestamp>(v);
+    case ColumnType::kBool:
+      return std::holds_alternative<bool>(v);
+    case ColumnType::kInt64:
+      return std::holds_alternative<int64_t>(v);
+    case ColumnType::kDouble:
+      return std::holds_alternative<double>(v);
+    case ColumnType::kString:
+      return std::holds_alternative<std::string>(v);
+    case ColumnType::kTimestamp:
+      return std::holds_alternative<Timestamp>(v);
   }
   return false;
 }
@@ -35,11 +40,16 @@ bool Fits(ColumnType type, const Value& v) {
 
 std::string_view SqlType(ColumnType type) {
   switch (type) {
-    case ColumnType::kBool: return "BOOLEAN";
-    case ColumnType::kInt64: return "BIGINT";
-    case ColumnType::kDouble: return "DOUBLE";
-    case ColumnType::kString: return "VARCHAR";
-    case ColumnType::kTimestamp: return "TIMESTAMPTZ";
+    case ColumnType::kBool:
+      return "BOOLEAN";
+    case ColumnType::kInt64:
+      return "BIGINT";
+    case ColumnType::kDouble:
+      return "DOUBLE";
+    case ColumnType::kString:
+      return "VARCHAR";
+    case ColumnType::kTimestamp:
+      return "TIMESTAMPTZ";
   }
   return "VARCHAR";
 }
@@ -47,8 +57,8 @@ std::string_view SqlType(ColumnType type) {
 Status ValidateSchema(const DatasetSchema& schema) {
   std::vector<FieldError> errors;
   if (!IsIdentifier(schema.name, false)) {
-    errors.push_back({"name", "'" + schema.name +
-                                  "' must match [a-z][a-z0-9_]* and be at most 63 characters"});
+    errors.push_back(
+        {"name", "'" + schema.name + "' must match [a-z][a-z0-9_]* and be at most 63 characters"});
   }
   if (schema.columns.empty()) errors.push_back({"columns", "a dataset needs at least one column"});
   std::set<std::string_view> seen;
@@ -57,8 +67,8 @@ Status ValidateSchema(const DatasetSchema& schema) {
     const Column& c = schema.columns[i];
     const std::string field = fmt::format("columns[{}].name", i);
     if (!IsIdentifier(c.name, true)) {
-      errors.push_back({field, "'" + c.name +
-                                   "' must match [a-z_][a-z0-9_]* and be at most 63 characters"});
+      errors.push_back(
+          {field, "'" + c.name + "' must match [a-z_][a-z0-9_]* and be at most 63 characters"});
     } else if (c.name == "year" || c.name == "month") {
       errors.push_back({field, "'" + c.name + "' is reserved for the partition columns"});
     }
@@ -86,8 +96,7 @@ Status ValidateRow(const DatasetSchema& schema, const Row& row) {
     if (std::holds_alternative<std::monostate>(row[i])) continue;
     if (!Fits(schema.columns[i].type, row[i])) {
       return InvalidArgument(fmt::format("lake dataset {}: column {} expects {}", schema.name,
-                                         schema.columns[i].name,
-                                         SqlType(schema.columns[i].type)));
+                                         schema.columns[i].name, SqlType(schema.columns[i].type)));
     }
   }
   return Status::Ok();

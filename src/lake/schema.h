@@ -1,10 +1,10 @@
 // Dataset schemas and rows for the analytics lake.
 //
 // A dataset is an append-only table stored as Parquet files under
-// <data_dir>/lake/<dataset>/year=YYYY/month=MM/. Its schema is a list of typed columns; a Row is one
-// Value per column, in schema order (std::monostate = NULL). A dataset may name a timestamp column
-// that decides its partition (year/month in UTC); otherwise the time of Append does.
-// Plain value types; no I/O. Thread-safety: distinct objects are independent.
+// <data_dir>/lake/<dataset>/year=YYYY/month=MM/. Its schema is a list of typed columns; a Row is
+// one Value per column, in schema order (std::monostate = NULL). A dataset may name a timestamp
+// column that decides its partition (year/month in UTC); otherwise the time of Append does. Plain
+// value types; no I/O. Thread-safety: distinct objects are independent.
 #pragma once
 
 #include <cstdint>
