@@ -131,7 +131,9 @@ test('admin signs in and sees the dashboard with edit actions', async () => {
   assert.equal(await text(page, '[data-testid=dashboard-role]'), 'Admin');
   assert.ok(await page.$('[data-testid=action-create-api-key]'), 'admin sees "Create an API key"');
   assert.ok(await page.$('nav a[href="/admin/api-keys"]'), 'admin sees API keys in the navigation');
-  assert.ok(await page.$('#org-switch'), 'the org switcher is shown for a user in two orgs');
+  if (process.env.MULTI_ORG === '1') {
+    assert.ok(await page.$('#org-switch'), 'the org switcher is shown for a user in two orgs');
+  }
   const cookies = await page.cookies();
   const session = cookies.find((c) => c.name === 'signx_session');
   assert.ok(session && session.httpOnly && session.sameSite === 'Lax', 'HttpOnly SameSite=Lax session cookie');
@@ -243,6 +245,28 @@ test('a viewer sees no edit actions, and the server refuses them anyway', async 
     return r.status;
   }, csrf);
   assert.equal(status, 403, 'a viewer with a valid CSRF token is still refused');
+  await page.browserContext().close();
+});
+
+test('a user in two orgs switches org after confirming the password', { skip: process.env.MULTI_ORG !== '1' }, async () => {
+  const page = await newPage();
+  await logIn(page, ADMIN);
+  const before = await text(page, '[data-testid=dashboard-org]');
+  const other = await page.$$eval('#org-switch option:not([selected])', (els) => els.map((e) => e.value));
+  await page.select('#org-switch', other[0]);
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'networkidle0' }),
+    page.click('.org-switcher button'),
+  ]);
+  assert.equal(await page.$eval('#email', (el) => el.readOnly), true);
+  await shot(page, 'switch-org');
+  await page.type('#password', ADMIN.password);
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: 'networkidle0' }),
+    page.click('[data-testid=login-form] button[type=submit]'),
+  ]);
+  assert.notEqual(await text(page, '[data-testid=dashboard-org]'), before);
+  assert.match(await text(page, '.flash'), /Switched/);
   await page.browserContext().close();
 });
 
