@@ -12,8 +12,8 @@
 namespace signx::web {
 
 struct Asset {
-  std::string name;          // "app.css"
-  std::string hashed_name;   // "app.3f2a9c1b7d0e.css"
+  std::string name;         // "app.css"
+  std::string hashed_name;  // "app.3f2a9c1b7d0e.css"
   std::string_view data;
   std::string content_type;  // "text/css; charset=utf-8"
 };

@@ -24,7 +24,7 @@ namespace signx::web {
 struct SessionTokens {
   std::string access_token;
   std::string refresh_token;
-  Timestamp refresh_expires_at;
+  Timestamp refresh_expires_at;  // informational; the session cookie lasts the browser session
 };
 
 struct LoginAttempt {

@@ -11,8 +11,8 @@ TEST(CsrfTest, TokenVerifiesForItsCookieAndBindingOnly) {
   EXPECT_EQ(cookie.size(), 64u);
   const std::string token = s.CsrfToken(cookie, "usr_1");
   EXPECT_TRUE(s.VerifyCsrf(cookie, "usr_1", token));
-  EXPECT_FALSE(s.VerifyCsrf(cookie, "usr_2", token));             // another user's session
-  EXPECT_FALSE(s.VerifyCsrf(cookie, "", token));                  // anonymous
+  EXPECT_FALSE(s.VerifyCsrf(cookie, "usr_2", token));                   // another user's session
+  EXPECT_FALSE(s.VerifyCsrf(cookie, "", token));                        // anonymous
   EXPECT_FALSE(s.VerifyCsrf(Signer::NewCsrfCookie(), "usr_1", token));  // another browser
   EXPECT_FALSE(s.VerifyCsrf(cookie, "usr_1", ""));
   EXPECT_FALSE(s.VerifyCsrf("", "usr_1", token));
@@ -50,7 +50,8 @@ TEST(CookiesTest, ParseAndSet) {
   EXPECT_EQ(c.count("bad"), 0u);
   EXPECT_EQ(SetCookie("n", "v", {.secure = true, .max_age_seconds = 60}),
             "n=v; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Lax");
-  EXPECT_EQ(SetCookie("n", "", {.max_age_seconds = 0}), "n=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+  EXPECT_EQ(SetCookie("n", "", {.max_age_seconds = 0}),
+            "n=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
 }
 
 }  // namespace

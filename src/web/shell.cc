@@ -41,8 +41,7 @@ bool IsCsrfCookieValue(std::string_view v) {
   return true;
 }
 
-std::string Lookup(const std::map<std::string, std::string, std::less<>>& m,
-                   std::string_view key) {
+std::string Lookup(const std::map<std::string, std::string, std::less<>>& m, std::string_view key) {
   auto it = m.find(key);
   return it == m.end() ? "" : it->second;
 }
@@ -169,12 +168,11 @@ struct Shell::Impl {
     return o;
   }
 
+  // A browser-session cookie (no Max-Age): closing the browser ends it; the refresh token's own
+  // lifetime and revocation end it on the server side.
   std::string SessionCookie(const http::Request& request, const SessionTokens& tokens) const {
-    CookieOptions o = CookieFor(request);
-    const auto left = std::chrono::duration_cast<std::chrono::seconds>(
-        tokens.refresh_expires_at - SystemClock::Get().Now());
-    o.max_age_seconds = std::max<int64_t>(0, left.count());
-    return SetCookie(kSessionCookie, tokens.access_token + "|" + tokens.refresh_token, o);
+    return SetCookie(kSessionCookie, tokens.access_token + "|" + tokens.refresh_token,
+                     CookieFor(request));
   }
 
   std::string ClearCookie(const http::Request& request, std::string_view name) const {
@@ -189,12 +187,14 @@ struct Shell::Impl {
     const std::string key = identity::Sha256HexOf(refresh);
     std::lock_guard lock(refresh_mu);
     const auto now = std::chrono::steady_clock::now();
-    if (auto it = refreshed.find(key); it != refreshed.end() && now - it->second.second < kRefreshGrace) {
+    if (auto it = refreshed.find(key);
+        it != refreshed.end() && now - it->second.second < kRefreshGrace) {
       return it->second.first;
     }
     SIGNX_ASSIGN_OR_RETURN(auto tokens, auth->Refresh(refresh, request_id));
     if (refreshed.size() >= kRefreshCacheMax) {
-      std::erase_if(refreshed, [&](const auto& e) { return now - e.second.second >= kRefreshGrace; });
+      std::erase_if(refreshed,
+                    [&](const auto& e) { return now - e.second.second >= kRefreshGrace; });
       if (refreshed.size() >= kRefreshCacheMax) refreshed.clear();
     }
     refreshed[key] = {tokens, now};
@@ -203,9 +203,9 @@ struct Shell::Impl {
 
   // The session from the cookie, refreshing an expired access token. Adds Set-Cookie headers to
   // `out` when the cookie changes (renewed or cleared).
-  std::optional<Session> ResolveSession(const http::Request& request,
-                                        const std::map<std::string, std::string, std::less<>>& cookies,
-                                        http::Headers& out) {
+  std::optional<Session> ResolveSession(
+      const http::Request& request, const std::map<std::string, std::string, std::less<>>& cookies,
+      http::Headers& out) {
     const std::string raw = Lookup(cookies, kSessionCookie);
     if (raw.empty()) return std::nullopt;
     auto tokens = ParseSessionCookie(raw);
@@ -294,9 +294,8 @@ struct Shell::Impl {
     return http::Response::Text(status, std::move(*html), "text/html; charset=utf-8");
   }
 
-  http::Response Finish(PageContext& ctx, Page page, const PageOptions& options,
-                        http::Headers out, std::optional<Flash> carried_flash,
-                        bool had_flash_cookie) {
+  http::Response Finish(PageContext& ctx, Page page, const PageOptions& options, http::Headers out,
+                        std::optional<Flash> carried_flash, bool had_flash_cookie) {
     http::Response r;
     switch (page.kind) {
       case Page::Kind::kRender: {
@@ -308,7 +307,8 @@ struct Shell::Impl {
           spdlog::error("web: {}", body.status().ToString());
           page = Page::Error(500, "Something went wrong",
                              "The page could not be shown. Try again; if it keeps happening, "
-                             "tell your administrator (request id " + ctx.request.request_id + ").");
+                             "tell your administrator (request id " +
+                                 ctx.request.request_id + ").");
           body = templates.Render(page.template_name, page.view);
           SIGNX_CHECK(body.ok(), "the error template must render");
         }
@@ -395,10 +395,10 @@ struct Shell::Impl {
     ctx.csrf_token = signer.CsrfToken(csrf_cookie, binding);
 
     if (!session && !options.public_page) {
-      std::string next = request.method == "GET" && IsSafeRedirect(request.target) &&
-                                 !IsHtmx(request)
-                             ? request.target
-                             : "/";
+      std::string next =
+          request.method == "GET" && IsSafeRedirect(request.target) && !IsHtmx(request)
+              ? request.target
+              : "/";
       std::string location = "/login";
       if (next != "/") location += "?next=" + UrlEncode(next);
       return Finish(ctx, Page::Redirect(location), options, std::move(out), std::nullopt, false);
@@ -478,10 +478,8 @@ void Shell::AddPage(std::string method, std::string pattern, PageOptions options
                        .response_content_type = "text/html",
                        .execution = http::Execution::kBlocking};
   router_->Add(std::move(method), std::move(pattern), std::move(meta),
-               [impl = impl_, options = std::move(options),
-                handler = std::move(handler)](http::Request& request) {
-                 return impl->Serve(request, options, handler);
-               });
+               [impl = impl_, options = std::move(options), handler = std::move(handler)](
+                   http::Request& request) { return impl->Serve(request, options, handler); });
 }
 
 // --- Login and logout ------------------------------------------------------------------------
@@ -540,69 +538,70 @@ Shell AddWebRoutes(http::Router& router, std::shared_ptr<AuthBackend> auth, WebS
 
 void Shell::AddSessionPages() {
   auto auth = impl_->auth;
-  AddPage(
-      "POST", "/login",
-      {.summary = "Sign in with e-mail and password", .public_page = true,
-       .max_body_bytes = 16 * 1024},
-      [auth, impl = impl_](PageContext& ctx) {
-        const std::string email(Trim(ctx.Field("email")));
-        const std::string password = ctx.Field("password");
-        const std::string org = ctx.Field("org_id");
-        const std::string next = SafeNext(ctx.Field("next"));
-        const std::string title = org.empty() ? "Sign in" : "Switch organisation";
-        if (email.empty() || password.empty()) {
-          return Page::Render(title, "login",
-                              LoginView(ctx, email, next, org,
-                                        "Enter your e-mail address and your password."),
-                              422);
-        }
-        std::chrono::seconds retry_after{0};
-        auto tokens = auth->Login({.email = email,
-                                   .password = password,
-                                   .org_id = org.empty() ? std::nullopt
-                                                         : std::optional<std::string>(org),
-                                   .client_ip = ctx.request.remote_addr,
-                                   .request_id = ctx.request.request_id},
-                                  &retry_after);
-        if (!tokens.ok()) {
-          int status = 401;
-          std::string message = "That e-mail address and password do not match an account.";
-          if (tokens.status().code() == ErrorCode::kRateLimited) {
-            status = 429;
-            const auto minutes = std::max<int64_t>(1, (retry_after.count() + 59) / 60);
-            message = "Too many sign-in attempts. Wait " + std::to_string(minutes) +
-                      (minutes == 1 ? " minute" : " minutes") + " and try again.";
-          } else if (tokens.status().code() == ErrorCode::kPermissionDenied) {
-            status = 403;
-            message = "You are not a member of that organisation.";
-          } else if (tokens.status().code() != ErrorCode::kUnauthenticated &&
-                     tokens.status().code() != ErrorCode::kValidationFailed) {
-            spdlog::error("web: login failed: {}", tokens.status().ToString());
-            status = 503;
-            message = "Signing in is not possible right now. Try again in a moment.";
-          }
-          return Page::Render(title, "login", LoginView(ctx, email, next, org, message), status);
-        }
-        // Switching orgs replaces the old session; revoke it so it cannot be used again.
-        if (auto old = SessionCookieOf(ctx.request)) {
-          auth->Logout(old->refresh, ctx.request.request_id).IgnoreError();
-        }
-        Page page = Page::Redirect(
-            next, org.empty() ? std::nullopt
-                              : std::optional<Flash>(Flash{"ok", "Switched organisation."}));
-        page.headers.Add("Set-Cookie", impl->SessionCookie(ctx.request, *tokens));
-        return page;
-      });
+  AddPage("POST", "/login",
+          {.summary = "Sign in with e-mail and password",
+           .public_page = true,
+           .max_body_bytes = 16 * 1024},
+          [auth, impl = impl_](PageContext& ctx) {
+            const std::string email(Trim(ctx.Field("email")));
+            const std::string password = ctx.Field("password");
+            const std::string org = ctx.Field("org_id");
+            const std::string next = SafeNext(ctx.Field("next"));
+            const std::string title = org.empty() ? "Sign in" : "Switch organisation";
+            if (email.empty() || password.empty()) {
+              return Page::Render(
+                  title, "login",
+                  LoginView(ctx, email, next, org, "Enter your e-mail address and your password."),
+                  422);
+            }
+            std::chrono::seconds retry_after{0};
+            auto tokens =
+                auth->Login({.email = email,
+                             .password = password,
+                             .org_id = org.empty() ? std::nullopt : std::optional<std::string>(org),
+                             .client_ip = ctx.request.remote_addr,
+                             .request_id = ctx.request.request_id},
+                            &retry_after);
+            if (!tokens.ok()) {
+              int status = 401;
+              std::string message = "That e-mail address and password do not match an account.";
+              if (tokens.status().code() == ErrorCode::kRateLimited) {
+                status = 429;
+                const auto minutes = std::max<int64_t>(1, (retry_after.count() + 59) / 60);
+                message = "Too many sign-in attempts. Wait " + std::to_string(minutes) +
+                          (minutes == 1 ? " minute" : " minutes") + " and try again.";
+              } else if (tokens.status().code() == ErrorCode::kPermissionDenied) {
+                status = 403;
+                message = "You are not a member of that organisation.";
+              } else if (tokens.status().code() != ErrorCode::kUnauthenticated &&
+                         tokens.status().code() != ErrorCode::kValidationFailed) {
+                spdlog::error("web: login failed: {}", tokens.status().ToString());
+                status = 503;
+                message = "Signing in is not possible right now. Try again in a moment.";
+              }
+              return Page::Render(title, "login", LoginView(ctx, email, next, org, message),
+                                  status);
+            }
+            // Switching orgs replaces the old session; revoke it so it cannot be used again.
+            if (auto old = SessionCookieOf(ctx.request)) {
+              auth->Logout(old->refresh, ctx.request.request_id).IgnoreError();
+            }
+            Page page = Page::Redirect(
+                next, org.empty() ? std::nullopt
+                                  : std::optional<Flash>(Flash{"ok", "Switched organisation."}));
+            page.headers.Add("Set-Cookie", impl->SessionCookie(ctx.request, *tokens));
+            return page;
+          });
 
   AddPage("POST", "/logout", {.summary = "Sign out", .public_page = true},
-                [auth, impl = impl_](PageContext& ctx) {
-                  if (auto old = SessionCookieOf(ctx.request)) {
-                    auth->Logout(old->refresh, ctx.request.request_id).IgnoreError();
-                  }
-                  Page page = Page::Redirect("/login", Flash{"info", "You have signed out."});
-                  page.headers.Add("Set-Cookie", impl->ClearCookie(ctx.request, kSessionCookie));
-                  return page;
-                });
+          [auth, impl = impl_](PageContext& ctx) {
+            if (auto old = SessionCookieOf(ctx.request)) {
+              auth->Logout(old->refresh, ctx.request.request_id).IgnoreError();
+            }
+            Page page = Page::Redirect("/login", Flash{"info", "You have signed out."});
+            page.headers.Add("Set-Cookie", impl->ClearCookie(ctx.request, kSessionCookie));
+            return page;
+          });
 }
 
 }  // namespace signx::web

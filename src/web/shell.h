@@ -9,7 +9,8 @@
 //   shell.AddSection({.label = "Leads", .href = "/leads", .permission = "leads:read"});
 //   shell.AddPage("GET", "/leads", {.summary = "Leads", .permission = "leads:read",
 //                                   .section = "/leads"},
-//                 [&](web::PageContext& ctx) { return web::Page::Render("Leads", "leads", view); });
+//                 [&](web::PageContext& ctx) { return web::Page::Render("Leads", "leads", view);
+//                 });
 //
 // and gets, for free: anonymous visitors are sent to /login (and back afterwards), a principal
 // without `permission` gets the 403 page (the navigation already hides what it cannot use), a POST
@@ -117,9 +118,9 @@ struct PageContext {
 using PageHandler = std::function<Page(PageContext&)>;
 
 struct PageOptions {
-  std::string summary;     // one line for the route registry / API reference
-  std::string permission;  // "" = any signed-in user; otherwise needed to open the page
-  std::string section;     // href of the navigation section to mark current ("" = none)
+  std::string summary;       // one line for the route registry / API reference
+  std::string permission;    // "" = any signed-in user; otherwise needed to open the page
+  std::string section;       // href of the navigation section to mark current ("" = none)
   bool public_page = false;  // no session needed (login); CSRF is still checked
   std::optional<int64_t> max_body_bytes;
 };

@@ -33,8 +33,8 @@ class Browser {
   }
   std::map<std::string, std::string>& cookies() { return cookies_; }
 
-  http::Response Call(const std::string& method, const std::string& target,
-                      const std::string& body, std::map<std::string, std::string> headers) {
+  http::Response Call(const std::string& method, const std::string& target, const std::string& body,
+                      std::map<std::string, std::string> headers) {
     http::Request req;
     req.method = method;
     req.target = target;
@@ -176,7 +176,8 @@ TEST_F(ShellTest, PostWithoutCsrfTokenIsRefused) {
   auto none = b.Post("/admin/api-keys", "name=k&scopes=leads%3Aread");
   EXPECT_EQ(none.status, 403);
   EXPECT_NE(none.body.find("error-page"), std::string::npos);
-  auto wrong = b.Post("/admin/api-keys", "csrf_token=" + std::string(64, 'a') + "&name=k&scopes=leads%3Aread");
+  auto wrong = b.Post("/admin/api-keys",
+                      "csrf_token=" + std::string(64, 'a') + "&name=k&scopes=leads%3Aread");
   EXPECT_EQ(wrong.status, 403);
   auto keys = auth_->ListApiKeys({.kind = "user", .subject_id = "usr_3", .org_id = org_});
   ASSERT_TRUE(keys.ok());
@@ -225,8 +226,9 @@ TEST_F(ShellTest, XssInKeyNameIsRenderedInert) {
   Browser b(router_);
   LogIn(b, "admin%40acme.test", "admin-pass-123");
   b.Get("/admin/api-keys");
-  auto r = b.Post("/admin/api-keys", "csrf_token=" + b.csrf() +
-                                         "&name=%3Cscript%3Ealert(1)%3C%2Fscript%3E%22%3E&scopes=leads%3Aread");
+  auto r = b.Post("/admin/api-keys",
+                  "csrf_token=" + b.csrf() +
+                      "&name=%3Cscript%3Ealert(1)%3C%2Fscript%3E%22%3E&scopes=leads%3Aread");
   ASSERT_EQ(r.status, 201);
   EXPECT_EQ(r.body.find("<script>alert(1)"), std::string::npos);
   EXPECT_NE(r.body.find("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;"), std::string::npos);
@@ -247,8 +249,9 @@ TEST_F(ShellTest, RevokeRedirectsWithAFlashShownOnce) {
   Browser b(router_);
   LogIn(b, "admin%40acme.test", "admin-pass-123");
   b.Get("/admin/api-keys");
-  ASSERT_EQ(b.Post("/admin/api-keys", "csrf_token=" + b.csrf() + "&name=k&scopes=leads%3Aread").status,
-            201);
+  ASSERT_EQ(
+      b.Post("/admin/api-keys", "csrf_token=" + b.csrf() + "&name=k&scopes=leads%3Aread").status,
+      201);
   static const std::regex re("/admin/api-keys/(key_[0-9]+)/revoke");
   std::smatch m;
   auto page = b.Get("/admin/api-keys");
@@ -266,7 +269,8 @@ TEST_F(ShellTest, RevokeRedirectsWithAFlashShownOnce) {
 TEST_F(ShellTest, ForgedFlashCookieIsIgnored) {
   Browser b(router_);
   LogIn(b, "admin%40acme.test", "admin-pass-123");
-  b.cookies()[std::string(kFlashCookie)] = Signer("other").Sign("flash", "error:Send your password");
+  b.cookies()[std::string(kFlashCookie)] =
+      Signer("other").Sign("flash", "error:Send your password");
   EXPECT_EQ(b.Get("/").body.find("Send your password"), std::string::npos);
 }
 
@@ -323,8 +327,9 @@ TEST_F(ShellTest, OpenRedirectsAreRefused) {
   EXPECT_FALSE(IsSafeRedirect(""));
   Browser b(router_);
   b.Get("/login");
-  auto r = b.Post("/login", "csrf_token=" + b.csrf() +
-                                "&email=admin%40acme.test&password=admin-pass-123&next=%2F%2Fevil.test");
+  auto r =
+      b.Post("/login", "csrf_token=" + b.csrf() +
+                           "&email=admin%40acme.test&password=admin-pass-123&next=%2F%2Fevil.test");
   EXPECT_EQ(Header(r, "Location"), "/");
 }
 
@@ -346,7 +351,8 @@ TEST_F(ShellTest, EveryWebRouteIsDeclaredAndPagesNeedASession) {
   for (const auto& route : router_.routes()) {
     EXPECT_FALSE(route.meta.permission.empty()) << route.pattern;
     EXPECT_FALSE(route.meta.summary.empty()) << route.pattern;
-    if (route.method != "GET" || route.pattern == "/login" || route.pattern.starts_with("/assets")) {
+    if (route.method != "GET" || route.pattern == "/login" ||
+        route.pattern.starts_with("/assets")) {
       continue;
     }
     Browser b(router_);

@@ -17,7 +17,8 @@ constexpr int kMaxKeyDays = 3650;
 
 Page ServiceError(const Status& status, std::string_view what, std::string_view request_id) {
   if (status.code() == ErrorCode::kNotFound) {
-    return Page::Error(404, "Not found", "That item does not exist (or is not in your organisation).");
+    return Page::Error(404, "Not found",
+                       "That item does not exist (or is not in your organisation).");
   }
   if (status.code() == ErrorCode::kPermissionDenied) {
     return Page::Error(403, "Not allowed", "Your role does not allow this.");
@@ -157,13 +158,12 @@ void AddAdminPages(Shell& shell, std::shared_ptr<AuthBackend> auth) {
                     .permission = "audit:read",
                     .description = "Every change made in your organisation: who, what, when."});
 
-  shell.AddPage("GET", "/admin/api-keys",
-                {.summary = "API keys of your organisation",
-                 .permission = "admin:api_keys",
-                 .section = "/admin/api-keys"},
-                [auth](PageContext& ctx) {
-                  return ApiKeysPage(ctx, *auth, {}, std::nullopt, 200);
-                });
+  shell.AddPage(
+      "GET", "/admin/api-keys",
+      {.summary = "API keys of your organisation",
+       .permission = "admin:api_keys",
+       .section = "/admin/api-keys"},
+      [auth](PageContext& ctx) { return ApiKeysPage(ctx, *auth, {}, std::nullopt, 200); });
 
   shell.AddPage(
       "POST", "/admin/api-keys",
@@ -185,8 +185,8 @@ void AddAdminPages(Shell& shell, std::shared_ptr<AuthBackend> auth) {
         if (!form.expires_days.empty()) {
           const auto days = ParseInt(form.expires_days);
           if (!days || *days < 1 || *days > kMaxKeyDays) {
-            form.errors["expires_days"] =
-                fmt::format("Enter a whole number of days from 1 to {}, or leave empty.", kMaxKeyDays);
+            form.errors["expires_days"] = fmt::format(
+                "Enter a whole number of days from 1 to {}, or leave empty.", kMaxKeyDays);
           } else {
             expires = SystemClock::Get().Now() + std::chrono::hours(24 * *days);
           }
@@ -217,43 +217,44 @@ void AddAdminPages(Shell& shell, std::shared_ptr<AuthBackend> auth) {
                 [auth](PageContext& ctx) {
                   const std::string id(ctx.request.PathParam("id"));
                   const Status st = auth->RevokeApiKey(ctx.who(), id, ctx.request.request_id);
-                  if (!st.ok()) return ServiceError(st, "Revoking the API key", ctx.request.request_id);
+                  if (!st.ok())
+                    return ServiceError(st, "Revoking the API key", ctx.request.request_id);
                   return Page::Redirect("/admin/api-keys", Flash{"ok", "The API key was revoked."});
                 });
 
-  shell.AddPage(
-      "GET", "/admin/audit",
-      {.summary = "Audit log of your organisation",
-       .permission = "audit:read",
-       .section = "/admin/audit"},
-      [auth](PageContext& ctx) {
-        const std::string cursor(ctx.request.Query("cursor").value_or(""));
-        auto page = auth->ListAudit(ctx.who(), kAuditPageSize, cursor);
-        if (!page.ok()) {
-          if (page.status().code() == ErrorCode::kInvalidArgument) {
-            return Page::Redirect("/admin/audit");
-          }
-          return ServiceError(page.status(), "Reading the audit log", ctx.request.request_id);
-        }
-        View v(View::type::object);
-        ViewList rows;
-        for (const auto& e : page->items) {
-          View r(View::type::object);
-          r.set("at", FormatWhen(e.at));
-          r.set("at_iso", FormatRfc3339(e.at));
-          r.set("actor", e.actor_kind + " " + e.actor_id);
-          r.set("action", e.action);
-          r.set("subject", e.subject_type + " " + e.subject_id);
-          r.set("request_id", e.request_id);
-          rows.push_back(r);
-        }
-        v.set("entries", rows);
-        v.set("has_entries", !page->items.empty());
-        v.set("next_cursor", page->next_cursor);
-        v.set("has_more", !page->next_cursor.empty());
-        v.set("paged", !cursor.empty());
-        return Page::Render("Audit log", "audit", std::move(v));
-      });
+  shell.AddPage("GET", "/admin/audit",
+                {.summary = "Audit log of your organisation",
+                 .permission = "audit:read",
+                 .section = "/admin/audit"},
+                [auth](PageContext& ctx) {
+                  const std::string cursor(ctx.request.Query("cursor").value_or(""));
+                  auto page = auth->ListAudit(ctx.who(), kAuditPageSize, cursor);
+                  if (!page.ok()) {
+                    if (page.status().code() == ErrorCode::kInvalidArgument) {
+                      return Page::Redirect("/admin/audit");
+                    }
+                    return ServiceError(page.status(), "Reading the audit log",
+                                        ctx.request.request_id);
+                  }
+                  View v(View::type::object);
+                  ViewList rows;
+                  for (const auto& e : page->items) {
+                    View r(View::type::object);
+                    r.set("at", FormatWhen(e.at));
+                    r.set("at_iso", FormatRfc3339(e.at));
+                    r.set("actor", e.actor_kind + " " + e.actor_id);
+                    r.set("action", e.action);
+                    r.set("subject", e.subject_type + " " + e.subject_id);
+                    r.set("request_id", e.request_id);
+                    rows.push_back(r);
+                  }
+                  v.set("entries", rows);
+                  v.set("has_entries", !page->items.empty());
+                  v.set("next_cursor", page->next_cursor);
+                  v.set("has_more", !page->next_cursor.empty());
+                  v.set("paged", !cursor.empty());
+                  return Page::Render("Audit log", "audit", std::move(v));
+                });
 }
 
 }  // namespace signx::web::internal

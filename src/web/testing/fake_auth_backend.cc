@@ -186,8 +186,8 @@ Status FakeAuthBackend::RevokeApiKey(const http::Principal& principal, std::stri
     if (k.org_id == principal.org_id && k.row.id == key_id) {
       if (!k.row.revoked_at) {
         k.row.revoked_at = SystemClock::Get().Now();
-        AuditLocked(principal.org_id, principal.subject_id, "api_key.revoke", "api_key",
-                    k.row.id, std::string(request_id));
+        AuditLocked(principal.org_id, principal.subject_id, "api_key.revoke", "api_key", k.row.id,
+                    std::string(request_id));
       }
       return Status::Ok();
     }

@@ -1,0 +1,134 @@
+// The web shell on the real IdentityService (SQLite): the adapter maps sessions, profiles, API keys
+// and the audit log correctly, end to end through the page handlers.
+#include "web/identity_backend.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "base/strings.h"
+#include "identity/testing/identity_fixture.h"
+#include "web/security.h"
+#include "web/shell.h"
+
+namespace signx::web {
+namespace {
+
+using identity::testing::IdentityWorld;
+using identity::testing::kTestPassword;
+
+class IdentityBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    world_ = std::make_unique<IdentityWorld>(storage::testing::Backend::kSqlite);
+    if (!world_->skip_reason().empty()) GTEST_SKIP() << world_->skip_reason();
+    a_ = world_->SeedOrg("a");
+    AddWebRoutes(router_, MakeIdentityBackend(world_->service()),
+                 {.secret = "identity-backend-test-secret-0123456789"});
+  }
+
+  http::Response Call(const std::string& method, const std::string& target,
+                      const std::string& body = "") {
+    http::Request req;
+    req.method = method;
+    req.target = target;
+    const auto q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
+    req.body = body;
+    req.request_id = "req_web";
+    req.remote_addr = "198.51.100.7";
+    std::string cookie_header;
+    for (const auto& [k, v] : cookies_) cookie_header += k + "=" + v + "; ";
+    req.headers.Set("Cookie", cookie_header);
+    auto match = router_.Find(method, req.path);
+    EXPECT_NE(match.route, nullptr) << target;
+    if (match.route == nullptr) return http::Response::Text(404, "");
+    req.path_params = match.params;
+    http::Response res = match.route->handler(req);
+    for (const auto& [k, v] : res.headers.all()) {
+      if (!EqualsIgnoreCase(k, "Set-Cookie")) continue;
+      const auto eq = v.find('=');
+      const std::string name = v.substr(0, eq);
+      if (v.find("Max-Age=0") != std::string::npos) {
+        cookies_.erase(name);
+      } else {
+        cookies_[name] = v.substr(eq + 1, v.find(';') - eq - 1);
+      }
+    }
+    if (res.content_type.starts_with("text/html")) {
+      static const std::regex re("name=\"csrf_token\" value=\"([0-9a-f]+)\"");
+      std::smatch m;
+      if (std::regex_search(res.body, m, re)) csrf_ = m[1].str();
+    }
+    return res;
+  }
+
+  std::unique_ptr<IdentityWorld> world_;
+  identity::testing::SeededOrg a_;
+  http::Router router_;
+  std::map<std::string, std::string> cookies_;
+  std::string csrf_;
+};
+
+TEST_F(IdentityBackendTest, LoginDashboardApiKeysAuditLogout) {
+  ASSERT_EQ(Call("GET", "/login").status, 200);
+  auto bad = Call("POST", "/login", "csrf_token=" + csrf_ + "&email=admin%40a.test&password=nope");
+  EXPECT_EQ(bad.status, 401);
+  auto login =
+      Call("POST", "/login",
+           "csrf_token=" + csrf_ + "&email=admin%40a.test&password=" + std::string(kTestPassword) +
+               "&next=%2F");
+  ASSERT_EQ(login.status, 303) << login.body;
+  ASSERT_TRUE(cookies_.count(std::string(kSessionCookie)));
+
+  auto dash = Call("GET", "/");
+  ASSERT_EQ(dash.status, 200);
+  EXPECT_NE(dash.body.find("admin@a.test"), std::string::npos);
+  EXPECT_NE(dash.body.find("data-testid=\"dashboard-role\">Admin"), std::string::npos);
+
+  ASSERT_EQ(Call("GET", "/admin/api-keys").status, 200);
+  auto created =
+      Call("POST", "/admin/api-keys",
+           "csrf_token=" + csrf_ + "&name=CRM+%3Cb%3E&scopes=leads%3Aread&expires_days=30");
+  ASSERT_EQ(created.status, 201) << created.body;
+  static const std::regex secret_re("value=\"(sx_[^\"]+)\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(created.body, m, secret_re));
+  auto principal = world_->service().AuthenticateApiKey(m[1].str());
+  ASSERT_TRUE(principal.ok()) << principal.status().ToString();
+  EXPECT_EQ(principal->org_id, a_.org.id);
+  EXPECT_NE(created.body.find("CRM &lt;b&gt;"), std::string::npos);
+
+  static const std::regex revoke_re("/admin/api-keys/(key_[A-Za-z0-9]+)/revoke");
+  ASSERT_TRUE(std::regex_search(created.body, m, revoke_re));
+  auto revoked = Call("POST", "/admin/api-keys/" + m[1].str() + "/revoke", "csrf_token=" + csrf_);
+  EXPECT_EQ(revoked.status, 303) << revoked.body;
+
+  auto audit = Call("GET", "/admin/audit");
+  ASSERT_EQ(audit.status, 200);
+  EXPECT_NE(audit.body.find("api_key.create"), std::string::npos);
+  EXPECT_NE(audit.body.find("api_key.revoke"), std::string::npos);
+  EXPECT_NE(audit.body.find("auth.login"), std::string::npos);
+
+  auto logout = Call("POST", "/logout", "csrf_token=" + csrf_);
+  EXPECT_EQ(logout.status, 303);
+  EXPECT_EQ(Call("GET", "/").status, 303);
+}
+
+TEST_F(IdentityBackendTest, ViewerIsRefusedAdminPages) {
+  Call("GET", "/login");
+  ASSERT_EQ(
+      Call("POST", "/login",
+           "csrf_token=" + csrf_ + "&email=viewer%40a.test&password=" + std::string(kTestPassword))
+          .status,
+      303);
+  auto dash = Call("GET", "/");
+  ASSERT_EQ(dash.status, 200);
+  EXPECT_EQ(dash.body.find("/admin/api-keys"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/admin/api-keys").status, 403);
+  EXPECT_EQ(Call("GET", "/admin/audit").status, 403);
+}
+
+}  // namespace
+}  // namespace signx::web
