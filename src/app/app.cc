@@ -9,7 +9,11 @@
 #include "metrics/metrics.h"
 #include "metrics/process_metrics.h"
 #include "runtime/blocking_pool.h"
+#include "app/event_routes.h"
 #include "app/job_handlers.h"
+#include "events/dispatcher.h"
+#include "events/outbox.h"
+#include "lake/lake_writer.h"
 #include "app/platform.h"
 #include "jobs/job_metrics.h"
 #include "jobs/queue.h"
@@ -28,6 +32,9 @@ struct App::Parts {
   metrics::Registry metrics;
   std::unique_ptr<storage::Store> store;
   std::shared_ptr<blobs::BlobStore> blobs;
+  std::unique_ptr<events::Outbox> outbox;
+  std::unique_ptr<events::Dispatcher> dispatcher;
+  std::unique_ptr<lake::LakeWriter> lake;
   std::unique_ptr<jobs::Queue> queue;
   std::unique_ptr<jobs::JobMetrics> job_metrics;
   std::unique_ptr<jobs::Worker> worker;  // after queue: stopped and destroyed first
@@ -99,6 +106,15 @@ Status App::OpenStore() {
 
 Status App::AddCapabilities() {
   Parts& p = *parts_;
+  p.outbox = std::make_unique<events::Outbox>(&p.metrics);
+  p.dispatcher = std::make_unique<events::Dispatcher>(
+      *p.store, events::DispatcherOptions{.redis_url = config_.redis.url}, &p.metrics);
+  SIGNX_RETURN_IF_ERROR(p.dispatcher->Start());
+  p.outbox->SetNotifier([d = p.dispatcher.get()] { d->Notify(); });
+  AddEventRoutes(p.router, *p.store, *p.dispatcher);
+
+  SIGNX_ASSIGN_OR_RETURN(p.lake, lake::LakeWriter::Open({.data_dir = config_.data_dir}, &p.metrics));
+
   p.queue = std::make_unique<jobs::Queue>(*p.store);
   SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.blobs));
   p.job_metrics = std::make_unique<jobs::JobMetrics>(p.metrics, *p.queue);
@@ -113,7 +129,7 @@ Status App::AddCapabilities() {
 
   p.models = std::make_unique<ml::ModelRegistry>(*p.store, *p.blobs, SystemClock::Get());
 
-  p.leads = std::make_unique<leads::LeadsService>(*p.models, p.metrics);
+  p.leads = std::make_unique<leads::LeadsService>(*p.models, p.metrics, p.lake.get());
   if (Status st = p.leads->Reload(); !st.ok()) {
     spdlog::warn("{}", st.message());  // serve anyway; scoring answers 503 until a model loads
   }
@@ -130,6 +146,9 @@ void App::Wait() {
   if (!parts_->server) return;
   parts_->server->Wait();
   if (parts_->worker) parts_->worker->Stop();
+  if (parts_->outbox) parts_->outbox->SetNotifier({});
+  if (parts_->dispatcher) parts_->dispatcher->Stop();
+  if (parts_->lake) parts_->lake->Shutdown();
   parts_->pool->Shutdown();
   spdlog::info("signx stopped");
 }

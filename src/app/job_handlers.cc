@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "blobs/blob_registry.h"
+#include "events/outbox.h"
 
 namespace signx::app {
 
@@ -23,6 +24,18 @@ Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::Blob
       {.max_concurrency = 1});
   SIGNX_RETURN_IF_ERROR(
       queue.ScheduleRecurring({.name = "blobs.gc", .type = "blobs.gc", .schedule = "@hourly"}));
+
+  queue.RegisterHandler(
+      "events.retention",
+      [&store](jobs::JobContext& ctx) -> Status {
+        SIGNX_ASSIGN_OR_RETURN(int64_t n, events::DeleteDispatchedOlderThan(
+                                              store, std::chrono::hours(24 * kEventRetentionDays)));
+        ctx.SetResult(fmt::format(R"({{"events_deleted":{}}})", n));
+        return Status::Ok();
+      },
+      {.max_concurrency = 1});
+  SIGNX_RETURN_IF_ERROR(queue.ScheduleRecurring(
+      {.name = "events.retention", .type = "events.retention", .schedule = "30 3 * * *"}));
   return Status::Ok();
 }
 

@@ -1,7 +1,9 @@
 // Every module's background job handlers and recurring schedules, registered in one place so
 // `signx serve` (in-process workers) and `signx worker` run exactly the same jobs.
 //
-//   blobs.gc   hourly: deletes blobs unreferenced for longer than a day (see blobs/blob_registry.h)
+//   blobs.gc           hourly: deletes blobs unreferenced for longer than a day
+//                      (see blobs/blob_registry.h)
+//   events.retention   daily 03:30 UTC: deletes dispatched outbox events older than 30 days
 #pragma once
 
 #include <memory>
@@ -12,6 +14,8 @@
 #include "jobs/queue.h"
 
 namespace signx::app {
+
+inline constexpr int kEventRetentionDays = 30;
 
 // `blobs` must outlive the queue's handlers; the worker command passes a shared_ptr it keeps.
 Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs);

@@ -112,6 +112,7 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
                auto score = scorer->ScoreJson(*body, *options);
                if (!score.ok()) return ErrorResponse(score.status(), req.request_id);
+               service.LogToLake(req.request_id, *body, *score);
                service.Record({&*score, 1}, std::chrono::duration<double>(
                                                 std::chrono::steady_clock::now() - started)
                                                 .count());
@@ -150,6 +151,9 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
                }
                auto scores = scorer->ScoreJsonBatch(arr, *options);
                if (!scores.ok()) return ErrorResponse(scores.status(), req.request_id);
+               for (std::size_t i = 0; i < scores->size(); ++i) {
+                 service.LogToLake(req.request_id, arr[i].as_object(), (*scores)[i]);
+               }
                service.Record(*scores, std::chrono::duration<double>(
                                            std::chrono::steady_clock::now() - started)
                                            .count());

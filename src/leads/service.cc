@@ -9,8 +9,28 @@
 
 namespace signx::leads {
 
-LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metrics)
+namespace {
+
+lake::DatasetSchema LeadScoresDataset() {
+  using lake::ColumnType;
+  return {.name = "lead_scores",
+          .columns = {{"scored_at", ColumnType::kTimestamp},
+                      {"request_id", ColumnType::kString},
+                      {"model_version", ColumnType::kString},
+                      {"lead_id", ColumnType::kString},
+                      {"score", ColumnType::kDouble},
+                      {"bucket", ColumnType::kInt64},
+                      {"tier", ColumnType::kString},
+                      {"features", ColumnType::kString}},
+          .partition_by = "scored_at"};
+}
+
+}  // namespace
+
+LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metrics,
+                           lake::LakeWriter* lake)
     : registry_(registry),
+      lake_(lake),
       predictions_(metrics.AddCounter("leads_predictions_total", "Leads scored, by tier",
                                       {"tier", "model_version"})),
       latency_(metrics
@@ -24,7 +44,24 @@ LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metri
                           "Category values in scored leads that the model never saw in training")
               .WithLabels({})),
       reloads_(metrics.AddCounter("leads_model_reloads_total",
-                                  "Production model (re)loads, by outcome", {"outcome"})) {}
+                                  "Production model (re)loads, by outcome", {"outcome"})) {
+  if (lake_) {
+    if (Status st = lake_->Declare(LeadScoresDataset()); !st.ok()) {
+      spdlog::error("lake dataset lead_scores: {}", st.message());
+      lake_ = nullptr;
+    }
+  }
+}
+
+
+void LeadsService::LogToLake(std::string_view request_id, const boost::json::object& lead,
+                             const LeadScore& score) {
+  if (!lake_) return;
+  (void)lake_->Append("lead_scores",
+                      {SystemClock::Get().Now(), std::string(request_id), score.model_version,
+                       score.lead_id, score.score, int64_t{score.bucket}, std::string(1, score.tier),
+                       boost::json::serialize(lead)});
+}
 
 LeadsService::~LeadsService() {
   {

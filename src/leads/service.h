@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "lake/lake_writer.h"
 #include "leads/scorer.h"
 #include "metrics/metrics.h"
 #include "ml/registry.h"
@@ -25,7 +26,9 @@ inline constexpr std::string_view kModelName = "leads";
 
 class LeadsService {
  public:
-  LeadsService(ml::ModelRegistry& registry, metrics::Registry& metrics);
+  // `lake` (optional) receives one `lead_scores` row per scored lead.
+  LeadsService(ml::ModelRegistry& registry, metrics::Registry& metrics,
+               lake::LakeWriter* lake = nullptr);
   ~LeadsService();
 
   // Loads the registry's production version if it differs from the one in use. OK (and no model)
@@ -45,9 +48,13 @@ class LeadsService {
 
   // Scoring metrics for one request's results, recorded by the routes.
   void Record(std::span<const LeadScore> scores, double seconds);
+  // Appends the scored leads to the lake (never blocks; drops are counted by the lake).
+  void LogToLake(std::string_view request_id, const boost::json::object& lead,
+                 const LeadScore& score);
 
  private:
   ml::ModelRegistry& registry_;
+  lake::LakeWriter* lake_;
   mutable std::mutex mu_;
   std::shared_ptr<const Scorer> current_;  // guarded by mu_
 

@@ -1,0 +1,13 @@
+// GET /v1/events/stream: server-sent events of the caller's org (events:read), filtered by type
+// prefix (?types=project.,job.) and resumable with Last-Event-ID (or ?last_event_id=).
+#pragma once
+
+#include "events/dispatcher.h"
+#include "http/router.h"
+#include "storage/store.h"
+
+namespace signx::app {
+
+void AddEventRoutes(http::Router& router, storage::Store& store, events::Dispatcher& dispatcher);
+
+}  // namespace signx::app
