@@ -40,9 +40,9 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-// A fresh browser context (own cookies) with a page that records console errors.
-async function newPage(viewport = { width: 1366, height: 900 }) {
-  const context = await browser.createBrowserContext();
+// A page that records console errors, in a fresh browser context (own cookies) or in `context`.
+async function newPage(viewport = { width: 1366, height: 900 }, context = null) {
+  context = context || (await browser.createBrowserContext());
   const page = await context.newPage();
   await page.setViewport(viewport);
   page.errors = [];
@@ -63,6 +63,21 @@ async function logIn(page, who) {
   await page.type('#email', who.email);
   await page.type('#password', who.password);
   await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('button[type=submit]')]);
+}
+
+// One signed-in browser context per user, shared by the tests (identity throttles sign-ins per
+// account, so the tests sign in once each instead of once per test).
+const sessions = new Map();
+async function signedInPage(who) {
+  if (!sessions.has(who.email)) {
+    const page = await newPage();
+    await logIn(page, who);
+    sessions.set(who.email, page.browserContext());
+    await page.close();
+  }
+  const page = await newPage(undefined, sessions.get(who.email));
+  await page.goto(`${BASE}/`, { waitUntil: 'networkidle0' });
+  return page;
 }
 
 async function text(page, selector) {
@@ -124,8 +139,7 @@ test('wrong password: stays on sign-in with a message; XSS in the e-mail field i
 });
 
 test('admin signs in and sees the dashboard with edit actions', async () => {
-  const page = await newPage();
-  await logIn(page, ADMIN);
+  const page = await signedInPage(ADMIN);
   assert.equal(new URL(page.url()).pathname, '/');
   assert.equal(await text(page, '[data-testid=dashboard-email]'), ADMIN.email);
   assert.equal(await text(page, '[data-testid=dashboard-role]'), 'Admin');
@@ -142,12 +156,11 @@ test('admin signs in and sees the dashboard with edit actions', async () => {
   await page.setViewport({ width: 768, height: 1024 });
   await shot(page, 'dashboard-admin-tablet');
   assert.deepEqual(page.errors, []);
-  await page.browserContext().close();
+  await page.close();
 });
 
 test('admin creates an API key (shown once, XSS in its name inert), revokes it, sees the audit log', async () => {
-  const page = await newPage();
-  await logIn(page, ADMIN);
+  const page = await signedInPage(ADMIN);
   await page.goto(`${BASE}/admin/api-keys`, { waitUntil: 'networkidle0' });
   await shot(page, 'api-keys');
   assert.deepEqual(await unlabelledInputs(page), []);
@@ -185,12 +198,11 @@ test('admin creates an API key (shown once, XSS in its name inert), revokes it, 
   assert.ok(audit.includes('api_key.create') && audit.includes('api_key.revoke'), 'audit shows the key changes');
   await shot(page, 'audit');
   assert.deepEqual(page.errors, []);
-  await page.browserContext().close();
+  await page.close();
 });
 
 test('a POST without the CSRF token is refused with 403 and changes nothing', async () => {
-  const page = await newPage();
-  await logIn(page, ADMIN);
+  const page = await signedInPage(ADMIN);
   await page.goto(`${BASE}/admin/api-keys`, { waitUntil: 'networkidle0' });
   const before = await page.$$eval('[data-testid=key-name]', (els) => els.length);
   const status = await page.evaluate(async () => {
@@ -220,7 +232,7 @@ test('a POST without the CSRF token is refused with 403 and changes nothing', as
   // Signing out is a POST too.
   const logout = await page.evaluate(async () => (await fetch('/logout', { method: 'POST' })).status);
   assert.equal(logout, 403);
-  await page.browserContext().close();
+  await page.close();
 });
 
 test('a viewer sees no edit actions, and the server refuses them anyway', async () => {
