@@ -42,14 +42,14 @@ Result<AuditPage> ListAudit(storage::Txn& txn, std::string_view org_id, int limi
       "before_sha256, after_sha256 FROM audit_log ";
   storage::ResultSet rs;
   if (cursor.empty()) {
-    SIGNX_ASSIGN_OR_RETURN(rs, txn.Query(std::string(kCols) +
-                                             "WHERE org_id = $1 ORDER BY id DESC LIMIT $2",
-                                         {org_id, int64_t{limit} + 1}));
+    SIGNX_ASSIGN_OR_RETURN(
+        rs, txn.Query(std::string(kCols) + "WHERE org_id = $1 ORDER BY id DESC LIMIT $2",
+                      {org_id, int64_t{limit} + 1}));
   } else {
     SIGNX_ASSIGN_OR_RETURN(
-        rs, txn.Query(std::string(kCols) +
-                          "WHERE org_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-                      {org_id, cursor, int64_t{limit} + 1}));
+        rs,
+        txn.Query(std::string(kCols) + "WHERE org_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                  {org_id, cursor, int64_t{limit} + 1}));
   }
   AuditPage page;
   for (const auto& row : rs.rows) {

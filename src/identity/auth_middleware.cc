@@ -32,9 +32,9 @@ std::optional<http::Response> AuthMiddleware::Before(http::Request& request,
     return r;
   }
   if (needed != kAnyAuthenticated && !principal->Can(needed)) {
-    return http::ErrorResponse(
-        Status(ErrorCode::kPermissionDenied, "this operation needs the permission '" + needed + "'"),
-        request.request_id);
+    return http::ErrorResponse(Status(ErrorCode::kPermissionDenied,
+                                      "this operation needs the permission '" + needed + "'"),
+                               request.request_id);
   }
   request.principal = std::move(*principal);
   return std::nullopt;

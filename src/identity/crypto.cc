@@ -45,9 +45,9 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   static const unsigned char kEmpty = 0;
   const unsigned char* k =
       key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  unsigned char* r = HMAC(EVP_sha256(), k, static_cast<int>(key.size()),
-                          reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                          md.data(), &len);
+  unsigned char* r =
+      HMAC(EVP_sha256(), k, static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), md.data(), &len);
   SIGNX_CHECK(r != nullptr && len == 32, "HMAC-SHA256 failed");
   return std::string(reinterpret_cast<const char*>(md.data()), len);
 }
@@ -77,7 +77,8 @@ std::string Base64UrlEncode(std::string_view bytes) {
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) |
-                       (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
+                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+                       static_cast<uint8_t>(bytes[i + 2]);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -89,7 +90,8 @@ std::string Base64UrlEncode(std::string_view bytes) {
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
   } else if (rest == 2) {
-    const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
+    const uint32_t v =
+        (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];

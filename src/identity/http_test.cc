@@ -42,13 +42,11 @@ class IdentityHttpTest : public ::testing::TestWithParam<Backend> {
     router_.Add("POST", "/v1/test/score",
                 {.summary = "needs leads:score", .permission = "leads:score"},
                 [](http::Request& r) {
-                  return http::Response::Json(
-                      200, R"({"org":")" + r.principal->org_id + R"("})");
+                  return http::Response::Json(200, R"({"org":")" + r.principal->org_id + R"("})");
                 });
-    router_.Add("GET", "/v1/test/public", {.summary = "public", .permission = "public"},
-                [](http::Request& r) {
-                  return http::Response::Json(200, r.principal ? "true" : "false");
-                });
+    router_.Add(
+        "GET", "/v1/test/public", {.summary = "public", .permission = "public"},
+        [](http::Request& r) { return http::Response::Json(200, r.principal ? "true" : "false"); });
     config::ServerConfig cfg;
     cfg.port = 0;
     cfg.io_threads = 2;
@@ -83,13 +81,11 @@ class IdentityHttpTest : public ::testing::TestWithParam<Backend> {
     const auto* v = o.if_contains(k);
     return v && v->is_string() ? std::string(v->get_string()) : "";
   }
-  static Headers Bearer(const std::string& token) {
-    return {{"Authorization", "Bearer " + token}};
-  }
+  static Headers Bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
   std::string LoginToken(const User& u) {
-    auto r = Call("POST", "/v1/auth/login",
-                  R"({"email":")" + u.email + R"(","password":")" + std::string(kTestPassword) +
-                      R"("})");
+    auto r = Call(
+        "POST", "/v1/auth/login",
+        R"({"email":")" + u.email + R"(","password":")" + std::string(kTestPassword) + R"("})");
     EXPECT_EQ(r.status, 200) << r.body;
     return Str(Body(r), "access_token");
   }
@@ -147,9 +143,9 @@ TEST_P(IdentityHttpTest, MissingOrInvalidCredentialsAre401) {
   EXPECT_NE(none.body.find(R"("name":"unauthenticated")"), std::string::npos) << none.body;
   EXPECT_EQ(Call("GET", "/v1/me", "", Bearer("not.a.jwt")).status, 401);
   EXPECT_EQ(Call("GET", "/v1/me", "", {{"Authorization", "Basic dXNlcjpwdw=="}}).status, 401);
-  EXPECT_EQ(Call("GET", "/v1/me", "", {{"X-API-Key", "sx_000000000000_" + std::string(64, '0')}})
-                .status,
-            401);
+  EXPECT_EQ(
+      Call("GET", "/v1/me", "", {{"X-API-Key", "sx_000000000000_" + std::string(64, '0')}}).status,
+      401);
   // A token whose signature is broken.
   std::string token = LoginToken(a_.viewer);
   token.back() = token.back() == 'A' ? 'B' : 'A';
@@ -184,8 +180,8 @@ TEST_P(IdentityHttpTest, MissingPermissionIs403) {
 
 TEST_P(IdentityHttpTest, ApiKeysEndToEndWithTenantIsolation) {
   const std::string admin_a = LoginToken(a_.admin);
-  auto created = Call("POST", "/v1/api-keys", R"({"name":"crm","scopes":["leads:score"]})",
-                      Bearer(admin_a));
+  auto created =
+      Call("POST", "/v1/api-keys", R"({"name":"crm","scopes":["leads:score"]})", Bearer(admin_a));
   ASSERT_EQ(created.status, 201) << created.body;
   const json::object key = Body(created);
   const std::string secret = Str(key, "key");
@@ -213,11 +209,11 @@ TEST_P(IdentityHttpTest, ApiKeysEndToEndWithTenantIsolation) {
   EXPECT_EQ(Call("DELETE", "/v1/api-keys/" + id, "", Bearer(admin_b)).status, 404);
   auto list_b = Call("GET", "/v1/api-keys", "", Bearer(admin_b));
   EXPECT_EQ(Body(list_b).at("items").as_array().size(), 0u);
-  EXPECT_EQ(Call("POST", "/v1/orgs/" + a_.org.id + "/users",
-                 R"({"email":"spy@b.test","password":"long enough","role":"org_admin"})",
-                 Bearer(admin_b))
-                .status,
-            404);
+  EXPECT_EQ(
+      Call("POST", "/v1/orgs/" + a_.org.id + "/users",
+           R"({"email":"spy@b.test","password":"long enough","role":"org_admin"})", Bearer(admin_b))
+          .status,
+      404);
 
   // Revoke; the key is then 401. The audit log shows who did it, with the request id.
   auto revoked = Call("DELETE", "/v1/api-keys/" + id, "",
@@ -238,9 +234,9 @@ TEST_P(IdentityHttpTest, AdminAddsUserWhoCanLogIn) {
                     R"({"email":"new@a.test","password":"long enough","role":"org_member"})",
                     Bearer(LoginToken(a_.admin)));
   ASSERT_EQ(added.status, 201) << added.body;
-  EXPECT_EQ(Call("POST", "/v1/auth/login", R"({"email":"new@a.test","password":"long enough"})")
-                .status,
-            200);
+  EXPECT_EQ(
+      Call("POST", "/v1/auth/login", R"({"email":"new@a.test","password":"long enough"})").status,
+      200);
   auto invalid = Call("POST", "/v1/orgs/" + a_.org.id + "/users", R"({"email":"x"})",
                       Bearer(LoginToken(a_.admin)));
   EXPECT_EQ(invalid.status, 422);
@@ -248,9 +244,9 @@ TEST_P(IdentityHttpTest, AdminAddsUserWhoCanLogIn) {
 
 TEST_P(IdentityHttpTest, LoginThrottleAnswers429WithRetryAfter) {
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Call("POST", "/v1/auth/login", R"({"email":"admin@b.test","password":"wrong-one"})")
-                  .status,
-              401);
+    EXPECT_EQ(
+        Call("POST", "/v1/auth/login", R"({"email":"admin@b.test","password":"wrong-one"})").status,
+        401);
   }
   auto limited =
       Call("POST", "/v1/auth/login", R"({"email":"admin@b.test","password":"wrong-one"})");
@@ -278,7 +274,9 @@ TEST_P(IdentityHttpTest, EveryRouteDeclaresAPermissionAndOnlyAuthIsPublic) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, IdentityHttpTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::identity

@@ -2,11 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <algorithm>
 #include <cmath>
 
 #include "base/id.h"
@@ -100,11 +99,10 @@ Status RevokeFamily(storage::Txn& txn, const std::string& family_id, Timestamp n
 Result<std::string> NormalizeEmail(std::string_view email) {
   std::string e = ToLower(Trim(email));
   const auto at = e.find('@');
-  const bool ok = !e.empty() && e.size() <= 254 && at != std::string::npos && at > 0 &&
-                  at + 1 < e.size() && e.find('@', at + 1) == std::string::npos &&
-                  std::none_of(e.begin(), e.end(), [](unsigned char c) {
-                    return c <= ' ' || c == 0x7f;
-                  });
+  const bool ok =
+      !e.empty() && e.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < e.size() &&
+      e.find('@', at + 1) == std::string::npos &&
+      std::none_of(e.begin(), e.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
   if (!ok) return ValidationFailed({{"email", "must be an e-mail address"}});
   return e;
 }
@@ -127,8 +125,9 @@ Status IdentityService::ValidateSettings(const IdentitySettings& s) {
   if (s.argon2.time_cost < 1 || s.argon2.parallelism < 1 ||
       s.argon2.memory_kib < 8 * s.argon2.parallelism || s.argon2.salt_bytes < 16 ||
       s.argon2.hash_bytes < 16) {
-    errors.push_back({"argon2", "time_cost >= 1, memory_kib >= 8 * parallelism, salt and hash "
-                                "at least 16 bytes"});
+    errors.push_back({"argon2",
+                      "time_cost >= 1, memory_kib >= 8 * parallelism, salt and hash "
+                      "at least 16 bytes"});
   }
   for (std::size_t i = 0; i < s.static_api_keys.size(); ++i) {
     const auto& k = s.static_api_keys[i];
@@ -174,15 +173,15 @@ Result<Org> IdentityService::CreateOrg(std::string_view name, const Actor& actor
     SIGNX_RETURN_IF_ERROR(t.Exec("INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)",
                                  {org.id, org.name, org.created_at})
                               .status());
-    return AppendAudit(t,
-                       {.org_id = org.id,
-                        .actor = actor,
-                        .action = "org.create",
-                        .subject_type = "org",
-                        .subject_id = org.id,
-                        .after_json = json::serialize(json::object{{"id", org.id},
-                                                                   {"name", org.name}})},
-                       clock_)
+    return AppendAudit(
+               t,
+               {.org_id = org.id,
+                .actor = actor,
+                .action = "org.create",
+                .subject_type = "org",
+                .subject_id = org.id,
+                .after_json = json::serialize(json::object{{"id", org.id}, {"name", org.name}})},
+               clock_)
         .status();
   }));
   return org;
@@ -218,8 +217,9 @@ Result<User> IdentityService::CreateUser(std::string_view org_id, std::string_vi
     }
     SIGNX_RETURN_IF_ERROR(inserted.status());
     SIGNX_RETURN_IF_ERROR(
-        t.Exec("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, $3, $4)",
-               {user.id, org_id, role, user.created_at})
+        t.Exec(
+             "INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, $3, $4)",
+             {user.id, org_id, role, user.created_at})
             .status());
     return AppendAudit(t,
                        {.org_id = std::string(org_id),
@@ -289,9 +289,10 @@ Result<TokenPair> IdentityService::Login(const LoginRequest& req,
   }
   const std::string email = ToLower(Trim(req.email));
   // Throttle before any expensive work: per IP, then per account.
-  const std::pair<std::string, cache::Limit> limits[] = {
-      {"login:ip:" + req.client_ip, settings_.login_per_ip},
-      {"login:acct:" + Sha256HexOf(email), settings_.login_per_account}};
+  std::vector<std::pair<std::string, cache::Limit>> limits;
+  if (!req.client_ip.empty())
+    limits.emplace_back("login:ip:" + req.client_ip, settings_.login_per_ip);
+  limits.emplace_back("login:acct:" + Sha256HexOf(email), settings_.login_per_account);
   for (const auto& [key, limit] : limits) {
     SIGNX_ASSIGN_OR_RETURN(const cache::Decision d, limiter_.Allow(key, limit));
     if (!d.allowed) {
@@ -313,8 +314,9 @@ Result<TokenPair> IdentityService::Login(const LoginRequest& req,
       store_.WithTxnResult<std::optional<Found>>(
           [&](storage::Txn& t) -> Result<std::optional<Found>> {
             SIGNX_ASSIGN_OR_RETURN(
-                auto row, t.QueryOne("SELECT id, password_hash, disabled FROM users WHERE email = $1",
-                                     {email}));
+                auto row,
+                t.QueryOne("SELECT id, password_hash, disabled FROM users WHERE email = $1",
+                           {email}));
             if (!row) return std::optional<Found>();
             Found f{row->Text(0), row->Text(1), row->Bool(2), {}};
             SIGNX_ASSIGN_OR_RETURN(
@@ -340,8 +342,8 @@ Result<TokenPair> IdentityService::Login(const LoginRequest& req,
     }
   }
   if (chosen == nullptr) {
-    return Status(ErrorCode::kPermissionDenied,
-                  req.org_id ? "you are not a member of that org" : "you are not a member of any org");
+    return Status(ErrorCode::kPermissionDenied, req.org_id ? "you are not a member of that org"
+                                                           : "you are not a member of any org");
   }
   const std::string family = NewId("rtf", clock_);
   return store_.WithTxnResult<TokenPair>([&](storage::Txn& t) -> Result<TokenPair> {
@@ -372,10 +374,10 @@ Result<TokenPair> IdentityService::Refresh(std::string_view refresh_token,
   SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
     outcome = Outcome::kInvalid;
     const Timestamp now = clock_.Now();
-    SIGNX_ASSIGN_OR_RETURN(
-        auto row, t.QueryOne("SELECT id, family_id, user_id, org_id, expires_at, used_at, "
-                             "revoked_at FROM refresh_tokens WHERE token_sha256 = $1",
-                             {hash}));
+    SIGNX_ASSIGN_OR_RETURN(auto row,
+                           t.QueryOne("SELECT id, family_id, user_id, org_id, expires_at, used_at, "
+                                      "revoked_at FROM refresh_tokens WHERE token_sha256 = $1",
+                                      {hash}));
     if (!row) return Status::Ok();
     const std::string id = row->Text(0);
     const std::string family = row->Text(1);
@@ -437,10 +439,10 @@ Status IdentityService::Logout(std::string_view refresh_token, std::string_view 
   const std::string hash = Sha256HexOf(refresh_token);
   bool found = false;
   SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
-    SIGNX_ASSIGN_OR_RETURN(
-        auto row, t.QueryOne("SELECT family_id, user_id, org_id FROM refresh_tokens "
-                             "WHERE token_sha256 = $1",
-                             {hash}));
+    SIGNX_ASSIGN_OR_RETURN(auto row,
+                           t.QueryOne("SELECT family_id, user_id, org_id FROM refresh_tokens "
+                                      "WHERE token_sha256 = $1",
+                                      {hash}));
     found = row.has_value();
     if (!found) return Status::Ok();
     const std::string family = row->Text(0);
@@ -514,9 +516,10 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
     const Timestamp stale_before = now - settings_.api_key_touch_interval;
     Status st = store_.WithTxn([&](storage::Txn& t) {
       return t
-          .Exec("UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND "
-                "(last_used_at IS NULL OR last_used_at <= $3)",
-                {now, id, stale_before})
+          .Exec(
+              "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND "
+              "(last_used_at IS NULL OR last_used_at <= $3)",
+              {now, id, stale_before})
           .status();
     });
     if (!st.ok()) spdlog::warn("identity: recording API key use failed: {}", st.ToString());
@@ -537,24 +540,23 @@ Result<MeInfo> IdentityService::Me(const http::Principal& principal) {
   SIGNX_RETURN_IF_ERROR(store_.WithTxn(
       [&](storage::Txn& t) -> Status {
         if (principal.kind == "api_key") {
-          SIGNX_ASSIGN_OR_RETURN(auto row,
-                                 t.QueryOne(std::string(kApiKeyCols) +
-                                                "WHERE id = $1 AND org_id = $2",
-                                            {principal.subject_id, principal.org_id}));
+          SIGNX_ASSIGN_OR_RETURN(
+              auto row, t.QueryOne(std::string(kApiKeyCols) + "WHERE id = $1 AND org_id = $2",
+                                   {principal.subject_id, principal.org_id}));
           if (!row) return Unauthenticated("the API key no longer exists");
           me.api_key = ReadApiKey(*row);
           return Status::Ok();
         }
-        SIGNX_ASSIGN_OR_RETURN(
-            auto row, t.QueryOne("SELECT id, email, created_at FROM users WHERE id = $1",
-                                 {principal.subject_id}));
+        SIGNX_ASSIGN_OR_RETURN(auto row,
+                               t.QueryOne("SELECT id, email, created_at FROM users WHERE id = $1",
+                                          {principal.subject_id}));
         if (!row) return Unauthenticated("the user no longer exists");
         me.user = User{row->Text(0), row->Text(1), row->Time(2)};
-        SIGNX_ASSIGN_OR_RETURN(
-            auto rs, t.Query("SELECT m.org_id, o.name, m.role FROM memberships m "
-                             "JOIN orgs o ON o.id = m.org_id WHERE m.user_id = $1 "
-                             "ORDER BY m.created_at, m.org_id",
-                             {principal.subject_id}));
+        SIGNX_ASSIGN_OR_RETURN(auto rs,
+                               t.Query("SELECT m.org_id, o.name, m.role FROM memberships m "
+                                       "JOIN orgs o ON o.id = m.org_id WHERE m.user_id = $1 "
+                                       "ORDER BY m.created_at, m.org_id",
+                                       {principal.subject_id}));
         for (const auto& r : rs.rows) me.memberships.push_back({r.Text(0), r.Text(1), r.Text(2)});
         return Status::Ok();
       },
@@ -562,8 +564,7 @@ Result<MeInfo> IdentityService::Me(const http::Principal& principal) {
   return me;
 }
 
-Result<CreatedApiKey> IdentityService::InsertApiKey(std::string_view org_id,
-                                                    std::string_view name,
+Result<CreatedApiKey> IdentityService::InsertApiKey(std::string_view org_id, std::string_view name,
                                                     const std::vector<std::string>& scopes,
                                                     std::optional<Timestamp> expires_at,
                                                     std::optional<std::string> created_by,
@@ -623,8 +624,8 @@ Result<CreatedApiKey> IdentityService::CreateApiKey(const http::Principal& princ
                                                     std::string_view request_id) {
   for (const auto& s : scopes) {
     if (IsKnownPermission(s) && !Allows(principal.permissions, s)) {
-      return Status(ErrorCode::kPermissionDenied,
-                    "you cannot grant a scope you do not hold: " + s, {{"scopes", s}});
+      return Status(ErrorCode::kPermissionDenied, "you cannot grant a scope you do not hold: " + s,
+                    {{"scopes", s}});
     }
   }
   return InsertApiKey(principal.org_id, name, scopes, expires_at, principal.subject_id,
@@ -640,10 +641,9 @@ Result<CreatedApiKey> IdentityService::CreateApiKeyInOrg(std::string_view org_id
 }
 
 Result<std::vector<ApiKeyInfo>> IdentityService::ListApiKeys(const http::Principal& principal) {
-  SIGNX_ASSIGN_OR_RETURN(
-      auto rs, store_.Query(std::string(kApiKeyCols) +
-                                "WHERE org_id = $1 ORDER BY id DESC LIMIT 1000",
-                            {principal.org_id}));
+  SIGNX_ASSIGN_OR_RETURN(auto rs, store_.Query(std::string(kApiKeyCols) +
+                                                   "WHERE org_id = $1 ORDER BY id DESC LIMIT 1000",
+                                               {principal.org_id}));
   std::vector<ApiKeyInfo> out;
   out.reserve(rs.rows.size());
   for (const auto& r : rs.rows) out.push_back(ReadApiKey(r));
@@ -653,9 +653,9 @@ Result<std::vector<ApiKeyInfo>> IdentityService::ListApiKeys(const http::Princip
 Status IdentityService::RevokeApiKey(const http::Principal& principal, std::string_view key_id,
                                      std::string_view request_id) {
   return store_.WithTxn([&](storage::Txn& t) -> Status {
-    SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string(kApiKeyCols) +
-                                                    "WHERE id = $1 AND org_id = $2",
-                                                {key_id, principal.org_id}));
+    SIGNX_ASSIGN_OR_RETURN(auto row,
+                           t.QueryOne(std::string(kApiKeyCols) + "WHERE id = $1 AND org_id = $2",
+                                      {key_id, principal.org_id}));
     if (!row) return NotFound("API key " + std::string(key_id) + " not found");
     ApiKeyInfo k = ReadApiKey(*row);
     if (k.revoked_at) return Status::Ok();

@@ -50,10 +50,10 @@ struct StaticApiKey {
 
 // Settings for the module (the lead will map config fields onto these; defaults are safe).
 struct IdentitySettings {
-  Argon2Params argon2;                 // password hashing cost
-  std::vector<JwtKey> jwt_keys;        // HS256 keys; empty = one ephemeral random key (dev only)
-  std::string jwt_active_kid;          // the kid that signs new tokens (required with jwt_keys)
-  JwtOptions jwt;                      // issuer, audience, clock-skew leeway
+  Argon2Params argon2;           // password hashing cost
+  std::vector<JwtKey> jwt_keys;  // HS256 keys; empty = one ephemeral random key (dev only)
+  std::string jwt_active_kid;    // the kid that signs new tokens (required with jwt_keys)
+  JwtOptions jwt;                // issuer, audience, clock-skew leeway
   std::chrono::seconds access_token_ttl{15 * 60};
   std::chrono::seconds refresh_token_ttl{30 * 24 * 3600};
   // Login attempts per account (e-mail) and per client IP; every attempt costs one token.
@@ -113,9 +113,9 @@ struct CreatedApiKey {
 // What GET /v1/me shows.
 struct MeInfo {
   http::Principal principal;
-  std::optional<User> user;              // kind == "user"
-  std::vector<Membership> memberships;   // kind == "user"
-  std::optional<ApiKeyInfo> api_key;     // kind == "api_key" (database keys)
+  std::optional<User> user;             // kind == "user"
+  std::vector<Membership> memberships;  // kind == "user"
+  std::optional<ApiKeyInfo> api_key;    // kind == "api_key" (database keys)
 };
 
 struct LoginRequest {
@@ -160,8 +160,7 @@ class IdentityService {
   // Checks throttles, then the password. kRateLimited (and *retry_after set) when throttled;
   // kUnauthenticated for an unknown e-mail, wrong password or disabled user (one message for all);
   // kPermissionDenied when `org_id` is given and the user is not a member of it.
-  Result<TokenPair> Login(const LoginRequest& request,
-                          std::chrono::seconds* retry_after = nullptr);
+  Result<TokenPair> Login(const LoginRequest& request, std::chrono::seconds* retry_after = nullptr);
 
   // Rotates a refresh token (see the header comment). kUnauthenticated when unknown, expired,
   // revoked, reused, or the user lost the membership.
@@ -192,8 +191,7 @@ class IdentityService {
   // The same for the CLI, in `org_id` (kNotFound if it does not exist); scopes must be known.
   Result<CreatedApiKey> CreateApiKeyInOrg(std::string_view org_id, std::string_view name,
                                           const std::vector<std::string>& scopes,
-                                          std::optional<Timestamp> expires_at,
-                                          const Actor& actor);
+                                          std::optional<Timestamp> expires_at, const Actor& actor);
 
   // The principal's org's keys, newest first (revoked ones included, marked).
   Result<std::vector<ApiKeyInfo>> ListApiKeys(const http::Principal& principal);

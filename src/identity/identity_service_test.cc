@@ -28,9 +28,12 @@ class IdentityServiceTest : public ::testing::TestWithParam<Backend> {
   http::Principal Admin(const SeededOrg& o) {
     return IdentityWorld::PrincipalOf(o.admin, o.org, Role::kOrgAdmin);
   }
-  Result<TokenPair> Login(const std::string& email, std::string password = std::string(kTestPassword),
+  Result<TokenPair> Login(const std::string& email,
+                          std::string password = std::string(kTestPassword),
                           std::string ip = "198.51.100.1") {
-    return svc().Login({.email = email, .password = std::move(password), .client_ip = ip,
+    return svc().Login({.email = email,
+                        .password = std::move(password),
+                        .client_ip = ip,
                         .request_id = "req-login"});
   }
   std::vector<AuditEntry> Audit(const SeededOrg& o) {
@@ -82,22 +85,19 @@ TEST_P(IdentityServiceTest, AccessTokenExpiresAfterItsLifetime) {
   auto t = Login("member@a.test");
   ASSERT_TRUE(t.ok());
   world_->clock().Advance(16min);
-  EXPECT_EQ(svc().AuthenticateBearer(t->access_token).status().code(),
-            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(svc().AuthenticateBearer(t->access_token).status().code(), ErrorCode::kUnauthenticated);
 }
 
 TEST_P(IdentityServiceTest, LoginIsThrottledPerAccount) {
   std::chrono::seconds retry{0};
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(Login("member@a.test", "wrong-password", "10.0.0." + std::to_string(i))
-                  .status()
-                  .code(),
-              ErrorCode::kUnauthenticated);
+    EXPECT_EQ(
+        Login("member@a.test", "wrong-password", "10.0.0." + std::to_string(i)).status().code(),
+        ErrorCode::kUnauthenticated);
   }
-  auto blocked = svc().Login({.email = "member@a.test",
-                              .password = std::string(kTestPassword),
-                              .client_ip = "10.0.0.99"},
-                             &retry);
+  auto blocked = svc().Login(
+      {.email = "member@a.test", .password = std::string(kTestPassword), .client_ip = "10.0.0.99"},
+      &retry);
   EXPECT_EQ(blocked.status().code(), ErrorCode::kRateLimited);
   EXPECT_GE(retry.count(), 1);
   // Other accounts are unaffected; the account recovers after the refill time.
@@ -114,10 +114,9 @@ TEST_P(IdentityServiceTest, LoginIsThrottledPerIp) {
     EXPECT_TRUE(Login(who, std::string(kTestPassword), "203.0.113.7").ok()) << who;
   }
   std::chrono::seconds retry{0};
-  auto blocked = svc().Login({.email = "admin@b.test",
-                              .password = std::string(kTestPassword),
-                              .client_ip = "203.0.113.7"},
-                             &retry);
+  auto blocked = svc().Login(
+      {.email = "admin@b.test", .password = std::string(kTestPassword), .client_ip = "203.0.113.7"},
+      &retry);
   EXPECT_EQ(blocked.status().code(), ErrorCode::kRateLimited);
   EXPECT_GE(retry.count(), 1);
   EXPECT_TRUE(Login("admin@b.test", std::string(kTestPassword), "203.0.113.8").ok());
@@ -206,8 +205,8 @@ TEST_P(IdentityServiceTest, RevokedAndExpiredApiKeysAreRejected) {
   EXPECT_TRUE(svc().RevokeApiKey(Admin(a_), key->info.id, "again").ok());
   EXPECT_EQ(CountActions(a_, "api_key.revoke"), 1);
 
-  auto expiring = svc().CreateApiKey(Admin(a_), "short", {"leads:score"},
-                                     world_->clock().Now() + 1h, "r");
+  auto expiring =
+      svc().CreateApiKey(Admin(a_), "short", {"leads:score"}, world_->clock().Now() + 1h, "r");
   ASSERT_TRUE(expiring.ok());
   EXPECT_TRUE(svc().AuthenticateApiKey(expiring->key).ok());
   world_->clock().Advance(1h);
@@ -238,8 +237,8 @@ TEST_P(IdentityServiceTest, ApiKeyLastUsedIsRecordedAtMostOncePerMinute) {
   auto key = svc().CreateApiKey(Admin(a_), "k", {"leads:score"}, std::nullopt, "r");
   ASSERT_TRUE(key.ok());
   auto last_used = [&] {
-    auto rs = world_->store().Query("SELECT last_used_at FROM api_keys WHERE id = $1",
-                                    {key->info.id});
+    auto rs =
+        world_->store().Query("SELECT last_used_at FROM api_keys WHERE id = $1", {key->info.id});
     return rs->rows[0].OptTime(0);
   };
   EXPECT_EQ(last_used(), std::nullopt);
@@ -285,21 +284,21 @@ TEST_P(IdentityServiceTest, TenantsCannotSeeOrChangeEachOthersRows) {
     EXPECT_NE(e.subject_id, key_a->info.id);
   }
   // Nor add users to org A.
-  EXPECT_EQ(svc()
-                .AddUserToOrg(Admin(b_), a_.org.id, "intruder@b.test", kTestPassword, "org_admin",
-                              "r")
-                .status()
-                .code(),
-            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      svc()
+          .AddUserToOrg(Admin(b_), a_.org.id, "intruder@b.test", kTestPassword, "org_admin", "r")
+          .status()
+          .code(),
+      ErrorCode::kNotFound);
   // An org admin cannot mint a super_admin.
-  EXPECT_EQ(svc()
-                .AddUserToOrg(Admin(a_), a_.org.id, "boss@a.test", kTestPassword, "super_admin",
-                              "r")
-                .status()
-                .code(),
-            ErrorCode::kPermissionDenied);
-  auto added = svc().AddUserToOrg(Admin(a_), a_.org.id, "new@a.test", kTestPassword,
-                                  "org_viewer", "r");
+  EXPECT_EQ(
+      svc()
+          .AddUserToOrg(Admin(a_), a_.org.id, "boss@a.test", kTestPassword, "super_admin", "r")
+          .status()
+          .code(),
+      ErrorCode::kPermissionDenied);
+  auto added =
+      svc().AddUserToOrg(Admin(a_), a_.org.id, "new@a.test", kTestPassword, "org_viewer", "r");
   ASSERT_TRUE(added.ok()) << added.status().ToString();
   auto t = Login("new@a.test");
   ASSERT_TRUE(t.ok());
@@ -309,17 +308,15 @@ TEST_P(IdentityServiceTest, TenantsCannotSeeOrChangeEachOthersRows) {
 
 TEST_P(IdentityServiceTest, CreateUserValidatesAndRejectsDuplicates) {
   const Actor cli = Actor::System("test");
-  EXPECT_EQ(svc().CreateUser(a_.org.id, "admin@A.test", kTestPassword, "org_member", cli)
-                .status()
-                .code(),
-            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(
+      svc().CreateUser(a_.org.id, "admin@A.test", kTestPassword, "org_member", cli).status().code(),
+      ErrorCode::kAlreadyExists);
   auto bad = svc().CreateUser(a_.org.id, "no-at-sign", "short", "boss", cli);
   EXPECT_EQ(bad.status().code(), ErrorCode::kValidationFailed);
   EXPECT_EQ(bad.status().details().size(), 3u);
-  EXPECT_EQ(svc().CreateUser("org_missing", "x@y.test", kTestPassword, "org_member", cli)
-                .status()
-                .code(),
-            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      svc().CreateUser("org_missing", "x@y.test", kTestPassword, "org_member", cli).status().code(),
+      ErrorCode::kNotFound);
   EXPECT_EQ(svc().CreateOrg("   ", cli).status().code(), ErrorCode::kValidationFailed);
 }
 
@@ -344,8 +341,10 @@ TEST_P(IdentityServiceTest, MutationsWriteAuditRowsInTheSameTransaction) {
   EXPECT_EQ(rows[5].actor_kind, "system");
 
   // A failed mutation leaves no audit row.
-  EXPECT_FALSE(svc().CreateUser(a_.org.id, "admin@a.test", kTestPassword, "org_member",
-                                Actor::System("test")).ok());
+  EXPECT_FALSE(
+      svc()
+          .CreateUser(a_.org.id, "admin@a.test", kTestPassword, "org_member", Actor::System("test"))
+          .ok());
   EXPECT_EQ(Audit(a_).size(), 6u);
 
   // Pagination walks every row exactly once.
@@ -370,11 +369,10 @@ TEST_P(IdentityServiceTest, AuditLogIsAppendOnly) {
                      return t.Exec("UPDATE audit_log SET action = 'x'").status();
                    })
                    .ok());
-  EXPECT_FALSE(world_->store()
-                   .WithTxn([](storage::Txn& t) {
-                     return t.Exec("DELETE FROM audit_log").status();
-                   })
-                   .ok());
+  EXPECT_FALSE(
+      world_->store()
+          .WithTxn([](storage::Txn& t) { return t.Exec("DELETE FROM audit_log").status(); })
+          .ok());
   EXPECT_EQ(Audit(a_).size(), 4u);
 }
 
@@ -399,7 +397,9 @@ TEST_P(IdentityServiceTest, MeDescribesUsersAndKeys) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, IdentityServiceTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::identity

@@ -68,7 +68,8 @@ Result<JwtKeyRing> JwtKeyRing::Create(std::vector<JwtKey> keys, std::string acti
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const JwtKey& k = keys[i];
     if (!ValidKid(k.kid)) {
-      return InvalidArgument("JWT key id '" + k.kid + "' must be 1-64 characters of [A-Za-z0-9._-]");
+      return InvalidArgument("JWT key id '" + k.kid +
+                             "' must be 1-64 characters of [A-Za-z0-9._-]");
     }
     if (k.secret.size() < 32) {
       return InvalidArgument("JWT key '" + k.kid + "' must have at least 32 bytes of secret");
@@ -107,9 +108,12 @@ std::string SignAccessToken(const AccessClaims& claims, const JwtKeyRing& ring,
                             const JwtOptions& options) {
   const JwtKey& key = ring.active();
   const json::object header{{"alg", "HS256"}, {"typ", "JWT"}, {"kid", key.kid}};
-  const json::object payload{{"iss", options.issuer},       {"aud", options.audience},
-                             {"sub", claims.subject},       {"org", claims.org_id},
-                             {"role", claims.role},         {"jti", claims.token_id},
+  const json::object payload{{"iss", options.issuer},
+                             {"aud", options.audience},
+                             {"sub", claims.subject},
+                             {"org", claims.org_id},
+                             {"role", claims.role},
+                             {"jti", claims.token_id},
                              {"iat", Seconds(claims.issued_at)},
                              {"exp", Seconds(claims.expires_at)}};
   std::string signing_input =

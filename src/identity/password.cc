@@ -12,9 +12,8 @@ namespace {
 
 Result<std::string> HashRaw(const Argon2Params& p, std::string_view password) {
   SIGNX_ASSIGN_OR_RETURN(const std::string salt, RandomBytes(p.salt_bytes));
-  const std::size_t len =
-      argon2_encodedlen(p.time_cost, p.memory_kib, p.parallelism, p.salt_bytes, p.hash_bytes,
-                        Argon2_id);
+  const std::size_t len = argon2_encodedlen(p.time_cost, p.memory_kib, p.parallelism, p.salt_bytes,
+                                            p.hash_bytes, Argon2_id);
   std::string encoded(len, '\0');
   const int rc = argon2id_hash_encoded(p.time_cost, p.memory_kib, p.parallelism, password.data(),
                                        password.size(), salt.data(), salt.size(), p.hash_bytes,
@@ -36,8 +35,8 @@ PasswordHasher::PasswordHasher(Argon2Params params) : params_(params) {
 
 Result<std::string> PasswordHasher::Hash(std::string_view password) const {
   if (password.size() < kMinPasswordBytes) {
-    return ValidationFailed({{"password", "must be at least " + std::to_string(kMinPasswordBytes) +
-                                              " characters"}});
+    return ValidationFailed(
+        {{"password", "must be at least " + std::to_string(kMinPasswordBytes) + " characters"}});
   }
   if (password.size() > kMaxPasswordBytes) {
     return ValidationFailed(

@@ -16,11 +16,11 @@ namespace signx::identity {
 
 // Defaults follow the OWASP password storage cheat sheet for argon2id (19 MiB, 2 passes, 1 lane).
 struct Argon2Params {
-  uint32_t time_cost = 2;         // passes over memory
+  uint32_t time_cost = 2;           // passes over memory
   uint32_t memory_kib = 19 * 1024;  // memory per hash, KiB
-  uint32_t parallelism = 1;       // lanes
-  uint32_t salt_bytes = 16;       // random salt length
-  uint32_t hash_bytes = 32;       // output length
+  uint32_t parallelism = 1;         // lanes
+  uint32_t salt_bytes = 16;         // random salt length
+  uint32_t hash_bytes = 32;         // output length
 };
 
 // Password rules checked before hashing (byte lengths of the UTF-8 text).

@@ -23,19 +23,21 @@ TEST(CryptoTest, Base64UrlRoundTripsAndIsStrict) {
     EXPECT_EQ(*d, s);
   }
   EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
-  EXPECT_FALSE(Base64UrlDecode("Zm9v=").has_value());   // padding
-  EXPECT_FALSE(Base64UrlDecode("Zm+v").has_value());    // standard alphabet
-  EXPECT_FALSE(Base64UrlDecode("Zm9 v").has_value());   // whitespace
-  EXPECT_FALSE(Base64UrlDecode("Z").has_value());       // impossible length
-  EXPECT_FALSE(Base64UrlDecode("Zh").has_value());      // non-zero trailing bits
+  EXPECT_FALSE(Base64UrlDecode("Zm9v=").has_value());  // padding
+  EXPECT_FALSE(Base64UrlDecode("Zm+v").has_value());   // standard alphabet
+  EXPECT_FALSE(Base64UrlDecode("Zm9 v").has_value());  // whitespace
+  EXPECT_FALSE(Base64UrlDecode("Z").has_value());      // impossible length
+  EXPECT_FALSE(Base64UrlDecode("Zh").has_value());     // non-zero trailing bits
 }
 
 TEST(CryptoTest, HmacMatchesRfc4231Case2) {
   EXPECT_EQ(Sha256HexOf(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   const std::string mac = HmacSha256("Jefe", "what do ya want for nothing?");
-  EXPECT_EQ(Base64UrlEncode(mac), Base64UrlEncode(std::string(
-      "\x5b\xdc\xc1\x46\xbf\x60\x75\x4e\x6a\x04\x24\x26\x08\x95\x75\xc7\x5a\x00\x3f\x08\x9d\x27\x39"
-      "\x83\x9d\xec\x58\xb9\x64\xec\x38\x43", 32)));
+  EXPECT_EQ(Base64UrlEncode(mac),
+            Base64UrlEncode(std::string("\x5b\xdc\xc1\x46\xbf\x60\x75\x4e\x6a\x04\x24\x26\x08\x95"
+                                        "\x75\xc7\x5a\x00\x3f\x08\x9d\x27\x39"
+                                        "\x83\x9d\xec\x58\xb9\x64\xec\x38\x43",
+                                        32)));
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abcd"));
@@ -72,8 +74,7 @@ TEST(PasswordTest, RejectsBadInputWithoutErrors) {
 class JwtTest : public ::testing::Test {
  protected:
   JwtTest()
-      : ring_(JwtKeyRing::Create({{"k1", std::string(32, 'a')}, {"k2", std::string(40, 'b')}},
-                                 "k2")
+      : ring_(JwtKeyRing::Create({{"k1", std::string(32, 'a')}, {"k2", std::string(40, 'b')}}, "k2")
                   .value()) {
     claims_.subject = "usr_1";
     claims_.org_id = "org_1";
@@ -86,15 +87,15 @@ class JwtTest : public ::testing::Test {
   // Builds a token from raw parts signed with `secret` (empty = no signature).
   static std::string Forge(const json::object& header, const json::object& payload,
                            const std::string& secret) {
-    std::string input = Base64UrlEncode(json::serialize(header)) + "." +
-                        Base64UrlEncode(json::serialize(payload));
+    std::string input =
+        Base64UrlEncode(json::serialize(header)) + "." + Base64UrlEncode(json::serialize(payload));
     return input + "." + (secret.empty() ? "" : Base64UrlEncode(HmacSha256(secret, input)));
   }
   json::object Payload() const {
-    const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                              now_.time_since_epoch()).count();
-    return {{"iss", "signx"}, {"aud", "signx-api"}, {"sub", "usr_1"}, {"org", "org_1"},
-            {"role", "org_admin"}, {"jti", "x"}, {"iat", now_s}, {"exp", now_s + 900}};
+    const int64_t now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
+    return {{"iss", "signx"},      {"aud", "signx-api"}, {"sub", "usr_1"}, {"org", "org_1"},
+            {"role", "org_admin"}, {"jti", "x"},         {"iat", now_s},   {"exp", now_s + 900}};
   }
   ErrorCode VerifyCode(const std::string& token) const {
     return VerifyAccessToken(token, ring_, now_).status().code();
@@ -120,12 +121,11 @@ TEST_F(JwtTest, SignsWithActiveKidAndVerifies) {
 }
 
 TEST_F(JwtTest, RotatedKeyStillVerifiesWhileInTheRing) {
-  const std::string forged = Forge({{"alg", "HS256"}, {"kid", "k1"}}, Payload(),
-                                   std::string(32, 'a'));
+  const std::string forged =
+      Forge({{"alg", "HS256"}, {"kid", "k1"}}, Payload(), std::string(32, 'a'));
   EXPECT_TRUE(VerifyAccessToken(forged, ring_, now_).ok());
   auto only_k2 = JwtKeyRing::Create({{"k2", std::string(40, 'b')}}, "k2").value();
-  EXPECT_EQ(VerifyAccessToken(forged, only_k2, now_).status().code(),
-            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(VerifyAccessToken(forged, only_k2, now_).status().code(), ErrorCode::kUnauthenticated);
 }
 
 TEST_F(JwtTest, RejectsAlgNone) {

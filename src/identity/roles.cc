@@ -11,31 +11,31 @@ constexpr std::array<Role, 4> kRoles = {Role::kSuperAdmin, Role::kOrgAdmin, Role
 
 // Sorted; IsKnownPermission binary-searches it.
 constexpr std::array<std::string_view, 17> kPermissions = {
-    "admin:api_keys",   // create, list and revoke the org's API keys
-    "admin:users",      // add users to the org and change their roles
-    "audit:read",       // read the org's audit log
-    "documents:read",   // read and search documents
-    "documents:write",  // upload and process documents
+    "admin:api_keys",     // create, list and revoke the org's API keys
+    "admin:users",        // add users to the org and change their roles
+    "audit:read",         // read the org's audit log
+    "documents:read",     // read and search documents
+    "documents:write",    // upload and process documents
     "estimates:predict",  // run cost predictions
-    "events:read",      // read the event stream and webhook deliveries
-    "jobs:read",        // see background jobs
-    "leads:admin",      // train and activate lead-scoring models
-    "leads:read",       // read scored leads
-    "leads:score",      // score leads
-    "operations:read",  // read inventory, forecasts and ingest batches
-    "operations:write",  // ingest data and change items
-    "projects:read",    // read sign projects
-    "projects:write",   // create and change sign projects
-    "quotes:write",     // price and issue quotes
-    "webhooks:admin",   // register webhook endpoints and rotate their secrets
+    "events:read",        // read the event stream and webhook deliveries
+    "jobs:read",          // see background jobs
+    "leads:admin",        // train and activate lead-scoring models
+    "leads:read",         // read scored leads
+    "leads:score",        // score leads
+    "operations:read",    // read inventory, forecasts and ingest batches
+    "operations:write",   // ingest data and change items
+    "projects:read",      // read sign projects
+    "projects:write",     // create and change sign projects
+    "quotes:write",       // price and issue quotes
+    "webhooks:admin",     // register webhook endpoints and rotate their secrets
 };
 
 // What each role holds. org_admin: everything in its org. org_member: day-to-day work.
 // org_viewer: read-only.
 constexpr std::array<std::string_view, 11> kMember = {
-    "documents:read",   "documents:write", "estimates:predict", "jobs:read",
-    "leads:read",       "leads:score",     "operations:read",   "operations:write",
-    "projects:read",    "projects:write",  "quotes:write"};
+    "documents:read", "documents:write", "estimates:predict", "jobs:read",
+    "leads:read",     "leads:score",     "operations:read",   "operations:write",
+    "projects:read",  "projects:write",  "quotes:write"};
 constexpr std::array<std::string_view, 5> kViewer = {"documents:read", "jobs:read", "leads:read",
                                                      "operations:read", "projects:read"};
 

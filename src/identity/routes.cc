@@ -93,7 +93,7 @@ json::object TokensJson(const TokenPair& t, Timestamp now) {
 }
 
 json::object ApiKeyJson(const ApiKeyInfo& k, Timestamp now) {
-  const char* status = k.revoked_at                      ? "revoked"
+  const char* status = k.revoked_at                             ? "revoked"
                        : (k.expires_at && *k.expires_at <= now) ? "expired"
                                                                 : "active";
   return {{"id", k.id},
@@ -270,10 +270,10 @@ Response Audit(IdentityService& svc, Request& r) {
   json::array items;
   for (const auto& e : page->items) items.push_back(AuditJson(e));
   return http::JsonResponse(
-      200, json::object{{"items", std::move(items)},
-                        {"next_cursor", page->next_cursor.empty()
-                                            ? json::value(nullptr)
-                                            : json::value(page->next_cursor)}});
+      200,
+      json::object{{"items", std::move(items)},
+                   {"next_cursor", page->next_cursor.empty() ? json::value(nullptr)
+                                                             : json::value(page->next_cursor)}});
 }
 
 Response AddUser(IdentityService& svc, Request& r) {

@@ -16,7 +16,8 @@ IdentityWorld::IdentityWorld(storage::testing::Backend backend, IdentitySettings
     : db_(storage::testing::MigratedDatabase(backend)) {
   if (!db_->skip_reason().empty()) return;
   limiter_ = std::make_unique<cache::MemoryRateLimiter>(clock_);
-  service_ = std::make_unique<IdentityService>(db_->store(), *limiter_, std::move(settings), clock_);
+  service_ =
+      std::make_unique<IdentityService>(db_->store(), *limiter_, std::move(settings), clock_);
 }
 
 IdentityWorld::~IdentityWorld() = default;
@@ -28,8 +29,8 @@ SeededOrg IdentityWorld::SeedOrg(const std::string& slug) {
   SIGNX_CHECK(org.ok(), org.status().ToString());
   s.org = *org;
   auto make = [&](const char* role, const char* who) {
-    auto u = service_->CreateUser(s.org.id, std::string(who) + "@" + slug + ".test",
-                                  kTestPassword, role, cli);
+    auto u = service_->CreateUser(s.org.id, std::string(who) + "@" + slug + ".test", kTestPassword,
+                                  role, cli);
     SIGNX_CHECK(u.ok(), u.status().ToString());
     return *u;
   };
