@@ -59,20 +59,20 @@ if [ "$server" = signx ]; then
     exit 77
   fi
   "$binary" migrate "${set_db[@]}" up >"$tmp/migrate.log" 2>&1 || { cat "$tmp/migrate.log" >&2; exit 1; }
-  "$binary" admin "${set_db[@]}" create-org --name "Acme Signs" >"$tmp/org.out" 2>"$tmp/org.err" \
+  "$binary" admin create-org "${set_db[@]}" --name "Acme Signs" >"$tmp/org.out" 2>"$tmp/org.err" \
     || { cat "$tmp/org.out" "$tmp/org.err" >&2; exit 1; }
   org_id="$(grep -o 'org_[A-Za-z0-9]*' "$tmp/org.out" | head -1)"
   [ -n "$org_id" ] || { echo "run.sh: no org id in: $(cat "$tmp/org.out")" >&2; exit 1; }
-  "$binary" admin "${set_db[@]}" create-org --name "Second Shop" >"$tmp/org2.out" 2>"$tmp/org2.err" \
+  "$binary" admin create-org "${set_db[@]}" --name "Second Shop" >"$tmp/org2.out" 2>"$tmp/org2.err" \
     || { cat "$tmp/org2.out" "$tmp/org2.err" >&2; exit 1; }
   org2_id="$(grep -o 'org_[A-Za-z0-9]*' "$tmp/org2.out" | head -1)"
   create_user() {  # org email password role
-    "$binary" admin "${set_db[@]}" create-user --org "$1" --email "$2" --password "$3" --role "$4" \
+    "$binary" admin create-user "${set_db[@]}" --org "$1" --email "$2" --password "$3" --role "$4" \
       >>"$tmp/users.log" 2>&1 || { cat "$tmp/users.log" >&2; exit 1; }
   }
   create_user "$org_id" "$admin_email" "$admin_password" org_admin
   # A second membership for the org switcher, if this identity version can add one from the CLI.
-  if "$binary" admin "${set_db[@]}" create-user --org "$org2_id" --email "$admin_email" \
+  if "$binary" admin create-user "${set_db[@]}" --org "$org2_id" --email "$admin_email" \
        --password "$admin_password" --role org_member >>"$tmp/users.log" 2>&1; then
     multi_org=1
   else
