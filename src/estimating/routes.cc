@@ -1,0 +1,708 @@
+#include "estimating/routes.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <functional>
+#include <set>
+
+#include "base/strings.h"
+#include "estimating/importer.h"
+#include "estimating/spec.h"
+#include "http/json.h"
+
+namespace signx::estimating {
+namespace {
+
+namespace json = boost::json;
+using http::ErrorResponse;
+using http::Request;
+using http::Response;
+
+constexpr std::string_view kIdemProjects = "projects.create";
+constexpr std::string_view kIdemCostRecords = "cost_records.create";
+
+std::string ETagOf(int64_t version) { return fmt::format("\"v{}\"", version); }
+
+std::optional<std::string> IdempotencyKey(const Request& req) {
+  auto k = req.Header("Idempotency-Key");
+  if (!k || k->empty()) return std::nullopt;
+  return std::string(k->substr(0, 200));
+}
+
+Response WithETag(Response r, int64_t version) {
+  r.headers.Set("ETag", ETagOf(version));
+  return r;
+}
+
+// Runs `fn` with a Repository scoped to the caller's org.
+template <typename T>
+Result<T> Scoped(EstimatingService& svc, const Request& req,
+                 const std::function<Result<T>(Repository&)>& fn, bool read_only = false) {
+  SIGNX_ASSIGN_OR_RETURN(Scope scope, ScopeFromPrincipal(req.principal));
+  return svc.store().WithTxnResult<T>(
+      [&](storage::Txn& txn) -> Result<T> {
+        Repository repo(txn, scope, svc.clock());
+        return fn(repo);
+      },
+      {.read_only = read_only});
+}
+
+Status BadQuery(std::vector<FieldError> bad) {
+  return Status(ErrorCode::kInvalidArgument, "invalid query parameters", std::move(bad));
+}
+
+// Driver filters from ?filter=expr (repeatable, comma-separated), ?<driver>=value and
+// ?<driver><op>value (which arrives as the parameter name "driver>" with value "140", or as a
+// bare name "wind_speed_mph>140").
+Result<std::vector<DriverFilter>> FiltersFrom(const Request& req,
+                                              const std::set<std::string>& reserved) {
+  std::vector<DriverFilter> out;
+  std::vector<FieldError> bad;
+  auto add = [&](std::string_view expr, std::string_view field) {
+    auto f = ParseDriverFilter(expr, field);
+    if (f.ok()) {
+      out.push_back(std::move(*f));
+    } else {
+      for (const auto& d : f.status().details()) bad.push_back(d);
+    }
+  };
+  for (const auto& [key, value] : req.query) {
+    if (reserved.contains(key)) continue;
+    if (key == "filter") {
+      for (auto part : Split(value, ',')) {
+        if (!Trim(part).empty()) add(Trim(part), "filter");
+      }
+    } else if (DriverKeyType(key)) {
+      add(key + "=" + value, key);
+    } else if (key.find_first_of("<>!") != std::string::npos) {
+      add(value.empty() ? key : key + "=" + value, "filter");
+    } else {
+      bad.push_back({key, "unknown query parameter"});
+    }
+  }
+  if (out.size() > 20) bad.push_back({"filter", "at most 20 filters"});
+  if (!bad.empty()) return BadQuery(std::move(bad));
+  return out;
+}
+
+json::value CursorJson(const std::string& c) {
+  return c.empty() ? json::value(nullptr) : json::value(c);
+}
+
+constexpr std::string_view kProjectSchema = R"({"type": "object", "properties": {
+  "id": {"type": "string", "description": "prj_<ulid>"}, "name": {"type": "string"},
+  "customer": {"type": ["string", "null"]}, "location": {"type": ["string", "null"]},
+  "source": {"type": "string"},
+  "status": {"type": "string", "enum": ["draft", "quoted", "approved", "in_progress", "completed", "cancelled"]},
+  "external_ref": {"type": ["string", "null"]},
+  "project_date": {"type": ["string", "null"], "format": "date"},
+  "metadata": {"type": "object"}, "version": {"type": "integer"},
+  "created_at": {"type": "string", "format": "date-time"},
+  "updated_at": {"type": "string", "format": "date-time"}}})";
+
+constexpr std::string_view kProjectInputSchema = R"({"type": "object", "additionalProperties": false,
+  "properties": {"name": {"type": "string", "maxLength": 500}, "customer": {"type": ["string", "null"]},
+  "location": {"type": ["string", "null"]},
+  "status": {"type": "string", "enum": ["draft", "quoted", "approved", "in_progress", "completed", "cancelled"]},
+  "project_date": {"type": ["string", "null"], "format": "date"}, "metadata": {"type": "object"}}})";
+
+constexpr std::string_view kTotalsSchema = R"({"type": "object", "properties": {
+  "total_cost_cents": {"type": ["integer", "null"]}, "labor_cost_cents": {"type": ["integer", "null"]},
+  "material_cost_cents": {"type": ["integer", "null"]}, "equipment_cost_cents": {"type": ["integer", "null"]},
+  "overhead_cost_cents": {"type": ["integer", "null"]}, "tax_cents": {"type": ["integer", "null"]},
+  "shipping_cents": {"type": ["integer", "null"]}, "labor_hours": {"type": ["number", "null"]}}})";
+
+constexpr std::string_view kCostLineSchema = R"({"type": "object", "description": "One KeyedIn cost-summary line (estimate vs actual by cost type and work code).",
+  "properties": {"work_order": {"type": "string"}, "cost_type": {"type": "string", "enum": ["Labor", "Material"]},
+  "date": {"type": "string", "format": "date"}, "work_dept": {"type": "string"}, "work_code": {"type": "string"},
+  "seq": {"type": "integer"}, "item": {"type": "string"}, "um": {"type": "string"},
+  "est_hrs": {"type": "number"}, "act_hrs": {"type": "number"}, "est_qty": {"type": "number"}, "act_qty": {"type": "number"},
+  "est_cost_cents": {"type": "integer"}, "act_lab_cents": {"type": "integer"}, "act_bur_cents": {"type": "integer"},
+  "act_mat_cents": {"type": "integer"}, "act_out_cents": {"type": "integer"}, "use_tax_cents": {"type": "integer"},
+  "job_cost_cents": {"type": "integer"}, "var_cost_cents": {"type": "integer", "readOnly": true},
+  "description": {"type": "string"}, "category": {"type": "string"}}})";
+
+constexpr std::string_view kCostRecordInputSchema = R"({"type": "object", "required": ["drivers"],
+  "properties": {"external_id": {"type": "string"},
+  "drivers": {"$ref": "#/components/schemas/SignSpec"},
+  "actual": {"$ref": "#/components/schemas/CostTotals"},
+  "estimate": {"$ref": "#/components/schemas/CostTotals"},
+  "quoted_price_cents": {"type": "integer"}, "contingency_bp": {"type": "integer"}, "markup_bp": {"type": "integer"},
+  "change_order": {"type": "boolean"}, "notes": {"type": "string"},
+  "project_date": {"type": "string", "format": "date"}, "cost_date": {"type": "string", "format": "date"},
+  "lines": {"type": "array", "items": {"$ref": "#/components/schemas/CostLine"}}}})";
+
+constexpr std::string_view kCostRecordSchema = R"({"type": "object", "properties": {
+  "id": {"type": "string", "description": "cr_<ulid>"}, "project_id": {"type": "string"},
+  "external_id": {"type": ["string", "null"]}, "import_id": {"type": ["string", "null"]},
+  "drivers": {"type": "object"},
+  "actual": {"$ref": "#/components/schemas/CostTotals"},
+  "estimate": {"$ref": "#/components/schemas/CostTotals"},
+  "variance_cents": {"type": ["integer", "null"], "description": "actual - estimate"},
+  "quoted_price_cents": {"type": ["integer", "null"]}, "contingency_bp": {"type": ["integer", "null"]},
+  "markup_bp": {"type": ["integer", "null"]}, "change_order": {"type": "boolean"},
+  "prediction": {"type": ["object", "null"], "description": "filled by the cost model"},
+  "notes": {"type": ["string", "null"]}, "project_date": {"type": ["string", "null"]},
+  "cost_date": {"type": ["string", "null"]},
+  "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
+  "lines": {"type": "array", "items": {"$ref": "#/components/schemas/CostLine"}}}})";
+
+constexpr std::string_view kSignSpecSchema = R"({"type": "object", "required": ["width_in", "height_in", "wind_speed_mph", "material"],
+  "description": "Seed 000 sign specification (estimating/spec.h).",
+  "properties": {"width_in": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+  "height_in": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+  "wind_speed_mph": {"type": "number", "minimum": 90, "maximum": 200},
+  "material": {"type": "string", "enum": ["aluminum", "acm", "steel", "hdpe"]},
+  "sign_type": {"type": "string"}, "mounting_type": {"type": "string"}, "foundation_type": {"type": "string"},
+  "illumination": {"type": "string"}, "faces": {"type": "integer"}, "quantity": {"type": "integer"},
+  "sign_height_ft": {"type": "number"}, "exposure_category": {"type": "string"}}, "additionalProperties": true})";
+
+constexpr std::string_view kImportSchema = R"({"type": "object", "properties": {
+  "id": {"type": "string", "description": "imp_<ulid>"}, "filename": {"type": "string"},
+  "format": {"type": "string", "enum": ["csv", "ndjson", "keyedin-csv"]},
+  "sha256": {"type": "string"}, "size_bytes": {"type": "integer"}, "partial": {"type": "boolean"},
+  "status": {"type": "string", "enum": ["completed", "rejected"]},
+  "total_rows": {"type": "integer"}, "accepted": {"type": "integer"}, "rejected": {"type": "integer"},
+  "replayed": {"type": "boolean"},
+  "report": {"type": "object", "properties": {
+    "accepted_rows": {"type": "array", "items": {"type": "object"}},
+    "rejected_rows": {"type": "array", "items": {"type": "object", "properties": {
+      "row": {"type": "integer"}, "external_id": {"type": ["string", "null"]},
+      "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}}}}}},
+  "created_at": {"type": "string", "format": "date-time"}}})";
+
+constexpr std::string_view kQuoteInputSchema = R"({"type": "object", "required": ["price_list"],
+  "description": "Give request (parts x rates) or from_prediction (a predicted cost as one fixed line).",
+  "properties": {"project_id": {"type": "string"},
+  "price_list": {"type": "object", "description": "estimating/quote.h price list: id, version, method (markup|margin), rate_pct, contingency_pct, materials, labor, machines, quantity_breaks"},
+  "request": {"type": "object", "description": "quantity, contingency_pct, parts [{kind, key, usage, waste_pct, fixed_cents, description}]"},
+  "from_prediction": {"type": "object", "properties": {"cost_cents": {"type": "integer"}, "model_version": {"type": "string"}, "description": {"type": "string"}}},
+  "quantity": {"type": "integer"}, "contingency_pct": {"type": "number"}}})";
+
+constexpr std::string_view kQuoteSchema = R"({"type": "object", "properties": {
+  "id": {"type": "string", "description": "quo_<ulid>"}, "project_id": {"type": ["string", "null"]},
+  "price_list_version": {"type": "string"}, "quote": {"type": "object", "description": "lines, cost_subtotal_cents, contingency, total_cost_cents, method, rate_bp, unit_price_cents, price_cents"},
+  "request": {"type": "object"}, "quantity": {"type": "integer"}, "total_cost_cents": {"type": "integer"},
+  "price_cents": {"type": "integer"},
+  "pdf": {"type": "object", "properties": {"status": {"type": "string", "enum": ["pending", "ready"]}, "sha256": {"type": ["string", "null"]}, "job_id": {"type": ["string", "null"]}, "url": {"type": "string"}}},
+  "version": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"}}})";
+
+const std::vector<http::ParamDoc> kPageParams = {
+    {.name = "limit", .type = "integer", .description = "1..200, default 50"},
+    {.name = "cursor", .description = "next_cursor from the previous page"}};
+
+Response CostRecordList(EstimatingService& svc, Request& req,
+                        const std::optional<std::string>& project_id) {
+  std::vector<FieldError> bad;
+  CostRecordQuery q;
+  q.project_id = project_id;
+  q.limit = ParseLimit(req.Query("limit"), bad);
+  q.cursor = ParseCursor(req.Query("cursor"), "cr", bad);
+  auto filters = FiltersFrom(req, {"limit", "cursor"});
+  if (!filters.ok()) {
+    for (const auto& d : filters.status().details()) bad.push_back(d);
+  } else {
+    q.filters = std::move(*filters);
+  }
+  if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+  auto page = Scoped<Page<StoredCostRecord>>(
+      svc, req,
+      [&](Repository& repo) -> Result<Page<StoredCostRecord>> {
+        if (project_id) SIGNX_RETURN_IF_ERROR(repo.GetProject(*project_id).status());
+        return repo.ListCostRecords(q);
+      },
+      true);
+  if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
+  json::array items;
+  for (const auto& c : page->items) items.push_back(ToJson(c, false));
+  return http::JsonResponse(200, json::object{{"cost_records", std::move(items)},
+                                              {"next_cursor", CursorJson(page->next_cursor)}});
+}
+
+}  // namespace
+
+void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
+                         EstimatingService& svc) {
+  schemas.Add("Project", kProjectSchema);
+  schemas.Add("ProjectInput", kProjectInputSchema);
+  schemas.Add("ProjectList", R"({"type": "object", "properties": {
+      "projects": {"type": "array", "items": {"$ref": "#/components/schemas/Project"}},
+      "next_cursor": {"type": ["string", "null"]}}})");
+  schemas.Add("SignSpec", kSignSpecSchema);
+  schemas.Add("CostTotals", kTotalsSchema);
+  schemas.Add("CostLine", kCostLineSchema);
+  schemas.Add("CostRecordInput", kCostRecordInputSchema);
+  schemas.Add("CostRecord", kCostRecordSchema);
+  schemas.Add("CostRecordList", R"({"type": "object", "properties": {
+      "cost_records": {"type": "array", "items": {"$ref": "#/components/schemas/CostRecord"}},
+      "next_cursor": {"type": ["string", "null"]}}})");
+  schemas.Add("CostRecordStats", R"({"type": "object", "properties": {
+      "group_by": {"type": "string"}, "groups": {"type": "array", "items": {"type": "object", "properties": {
+        "group": {"type": "string"}, "count": {"type": "integer"}, "with_actual": {"type": "integer"},
+        "mean_actual_cents": {"type": "number"}, "median_actual_cents": {"type": "number"},
+        "estimate_mape": {"type": ["number", "null"]}, "mape_count": {"type": "integer"}}}}}})");
+  schemas.Add("SpecValidation", R"({"type": "object", "properties": {
+      "valid": {"type": "boolean"}, "spec": {"$ref": "#/components/schemas/SignSpec"},
+      "area_sqft": {"type": "number"}, "requires_engineering_review": {"type": "boolean"},
+      "engineering_review": {"type": ["object", "null"], "properties": {"reason": {"type": "string"}, "route": {"type": "string"}}}}})");
+  schemas.Add("Import", kImportSchema);
+  schemas.Add("QuoteInput", kQuoteInputSchema);
+  schemas.Add("StoredQuote", kQuoteSchema);
+  schemas.Add("PdfPending", R"({"type": "object", "properties": {
+      "status": {"type": "string", "enum": ["pending"]}, "job_id": {"type": ["string", "null"]},
+      "job_url": {"type": ["string", "null"]}}})");
+
+  // ---- projects ----
+  router.Add(
+      "POST", "/v1/projects",
+      {.summary = "Create a project",
+       .description = "Idempotency-Key: a repeat returns the project the first call created.",
+       .tags = {"estimating"},
+       .permission = "projects:write",
+       .request_schema = "ProjectInput",
+       .response_schema = "Project",
+       .success_status = 201},
+      [&svc](Request& req) -> Response {
+        auto body = http::ParseJsonObject(req);
+        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+        auto fields = ParseProjectFields(*body, true);
+        if (!fields.ok()) return ErrorResponse(fields.status(), req.request_id);
+        const auto key = IdempotencyKey(req);
+        bool replayed = false;
+        auto p = Scoped<Project>(svc, req, [&](Repository& repo) -> Result<Project> {
+          replayed = false;
+          if (key) {
+            SIGNX_ASSIGN_OR_RETURN(auto earlier, repo.FindIdempotent(kIdemProjects, *key));
+            if (earlier) {
+              replayed = true;
+              return repo.GetProject(*earlier);
+            }
+          }
+          SIGNX_ASSIGN_OR_RETURN(Project created, repo.CreateProject(*fields));
+          if (key) {
+            SIGNX_RETURN_IF_ERROR(repo.RememberIdempotent(kIdemProjects, *key, created.id));
+          }
+          SIGNX_RETURN_IF_ERROR(
+              svc.outbox()
+                  .Append(repo.txn(), {.type = "project.created",
+                                       .org_id = created.org_id,
+                                       .subject_id = created.id,
+                                       .payload_json = http::ToJsonText(ToJson(created))})
+                  .status());
+          return created;
+        });
+        if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
+        if (!replayed) svc.outbox().Notify();
+        Response r = WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(*p)), p->version);
+        r.headers.Set("Location", "/v1/projects/" + p->id);
+        return r;
+      });
+
+  router.Add("GET", "/v1/projects",
+             {.summary = "List projects, newest first",
+              .tags = {"estimating"},
+              .permission = "projects:read",
+              .response_schema = "ProjectList",
+              .query_params = {{.name = "status", .description = "draft, quoted, approved, "
+                                                                 "in_progress, completed, cancelled"},
+                               kPageParams[0], kPageParams[1]}},
+             [&svc](Request& req) -> Response {
+               std::vector<FieldError> bad;
+               ProjectListOptions o;
+               o.limit = ParseLimit(req.Query("limit"), bad);
+               o.cursor = ParseCursor(req.Query("cursor"), "prj", bad);
+               if (auto s = req.Query("status")) {
+                 if (!IsProjectStatus(*s)) {
+                   bad.push_back({"status", "must be draft, quoted, approved, in_progress, "
+                                            "completed or cancelled"});
+                 } else {
+                   o.status = std::string(*s);
+                 }
+               }
+               if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+               auto page = Scoped<Page<Project>>(
+                   svc, req, [&](Repository& repo) { return repo.ListProjects(o); }, true);
+               if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
+               json::array items;
+               for (const auto& p : page->items) items.push_back(ToJson(p));
+               return http::JsonResponse(200,
+                                         json::object{{"projects", std::move(items)},
+                                                      {"next_cursor", CursorJson(page->next_cursor)}});
+             });
+
+  router.Add("GET", "/v1/projects/{id}",
+             {.summary = "Get a project (ETag = its version)",
+              .tags = {"estimating"},
+              .permission = "projects:read",
+              .response_schema = "Project"},
+             [&svc](Request& req) -> Response {
+               const std::string id(req.PathParam("id"));
+               auto p = Scoped<Project>(
+                   svc, req, [&](Repository& repo) { return repo.GetProject(id); }, true);
+               if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
+               if (auto inm = req.Header("If-None-Match"); inm && *inm == ETagOf(p->version)) {
+                 Response r;
+                 r.status = 304;
+                 r.content_type.clear();
+                 return WithETag(std::move(r), p->version);
+               }
+               return WithETag(http::JsonResponse(200, ToJson(*p)), p->version);
+             });
+
+  router.Add(
+      "PATCH", "/v1/projects/{id}",
+      {.summary = "Update a project",
+       .description = "Requires If-Match with the ETag from GET (428 without it, 412 when the "
+                      "project changed since). Fields given replace; null clears optional ones.",
+       .tags = {"estimating"},
+       .permission = "projects:write",
+       .request_schema = "ProjectInput",
+       .response_schema = "Project"},
+      [&svc](Request& req) -> Response {
+        const std::string id(req.PathParam("id"));
+        auto if_match = req.Header("If-Match");
+        if (!if_match) {
+          return ErrorResponse(Status(ErrorCode::kPreconditionRequired,
+                                      "PATCH needs If-Match: send the ETag from GET "
+                                      "/v1/projects/" + id),
+                               req.request_id);
+        }
+        std::string_view tag = Trim(*if_match);
+        if (tag.starts_with("W/")) tag.remove_prefix(2);
+        std::optional<int64_t> version;
+        if (tag.size() > 3 && tag.starts_with("\"v") && tag.ends_with("\"")) {
+          if (auto n = ParseInt(tag.substr(2, tag.size() - 3))) version = *n;
+        }
+        auto body = http::ParseJsonObject(req);
+        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+        auto fields = ParseProjectFields(*body, false);
+        if (!fields.ok()) return ErrorResponse(fields.status(), req.request_id);
+        auto p = Scoped<Project>(svc, req, [&](Repository& repo) -> Result<Project> {
+          if (!version) {
+            // Unparseable tag: a mismatch, but a missing project is still a 404.
+            SIGNX_RETURN_IF_ERROR(repo.GetProject(id).status());
+            return Status(ErrorCode::kPreconditionFailed,
+                          fmt::format("If-Match {} does not match the project's ETag", *if_match));
+          }
+          SIGNX_ASSIGN_OR_RETURN(Project updated, repo.UpdateProject(id, *version, *fields));
+          SIGNX_RETURN_IF_ERROR(
+              svc.outbox()
+                  .Append(repo.txn(), {.type = "project.updated",
+                                       .org_id = updated.org_id,
+                                       .subject_id = updated.id,
+                                       .payload_json = http::ToJsonText(ToJson(updated))})
+                  .status());
+          return updated;
+        });
+        if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
+        svc.outbox().Notify();
+        return WithETag(http::JsonResponse(200, ToJson(*p)), p->version);
+      });
+
+  // ---- cost records ----
+  router.Add(
+      "POST", "/v1/projects/{id}/cost-records",
+      {.summary = "Add a cost record (estimate and/or actual, drivers, lines) to a project",
+       .tags = {"estimating"},
+       .permission = "projects:write",
+       .max_body_bytes = 4 << 20,
+       .request_schema = "CostRecordInput",
+       .response_schema = "CostRecord",
+       .success_status = 201},
+      [&svc](Request& req) -> Response {
+        const std::string project_id(req.PathParam("id"));
+        auto body = http::ParseJsonObject(req);
+        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+        auto data = ParseCostRecordJson(*body, "", false);
+        if (!data.ok()) return ErrorResponse(data.status(), req.request_id);
+        const auto key = IdempotencyKey(req);
+        bool replayed = false;
+        auto c = Scoped<StoredCostRecord>(
+            svc, req, [&](Repository& repo) -> Result<StoredCostRecord> {
+              replayed = false;
+              if (key) {
+                SIGNX_ASSIGN_OR_RETURN(auto earlier, repo.FindIdempotent(kIdemCostRecords, *key));
+                if (earlier) {
+                  replayed = true;
+                  return repo.GetCostRecord(*earlier);
+                }
+              }
+              SIGNX_ASSIGN_OR_RETURN(auto created, repo.CreateCostRecord(project_id, *data));
+              if (key) {
+                SIGNX_RETURN_IF_ERROR(repo.RememberIdempotent(kIdemCostRecords, *key, created.id));
+              }
+              SIGNX_RETURN_IF_ERROR(
+                  svc.outbox()
+                      .Append(repo.txn(),
+                              {.type = "cost_record.created",
+                               .org_id = created.org_id,
+                               .subject_id = created.id,
+                               .payload_json = http::ToJsonText(json::object{
+                                   {"cost_record_id", created.id},
+                                   {"project_id", created.project_id},
+                                   {"total_cost_cents", created.data.actual.total_cost_cents
+                                                            ? json::value(*created.data.actual
+                                                                               .total_cost_cents)
+                                                            : json::value(nullptr)}})})
+                      .status());
+              return created;
+            });
+        if (!c.ok()) return ErrorResponse(c.status(), req.request_id);
+        if (!replayed) svc.outbox().Notify();
+        Response r = http::JsonResponse(replayed ? 200 : 201, ToJson(*c, true));
+        r.headers.Set("Location", "/v1/cost-records/" + c->id);
+        return r;
+      });
+
+  router.Add("GET", "/v1/projects/{id}/cost-records",
+             {.summary = "A project's cost records, newest first",
+              .tags = {"estimating"},
+              .permission = "projects:read",
+              .response_schema = "CostRecordList",
+              .query_params = kPageParams},
+             [&svc](Request& req) -> Response {
+               return CostRecordList(svc, req, std::string(req.PathParam("id")));
+             });
+
+  router.Add(
+      "GET", "/v1/cost-records",
+      {.summary = "Search cost records by driver values",
+       .description = "Filters: ?filter=wind_speed_mph>140&filter=foundation_type=drilled_pier "
+                      "(comma-separated or repeated), or a driver as the parameter name "
+                      "(?foundation_type=drilled_pier). Operators = != > >= < <=; text and "
+                      "boolean drivers take = and != only.",
+       .tags = {"estimating"},
+       .permission = "projects:read",
+       .response_schema = "CostRecordList",
+       .query_params = {{.name = "filter", .description = "driver expression, e.g. wind_speed_mph>140"},
+                        kPageParams[0], kPageParams[1]}},
+      [&svc](Request& req) -> Response { return CostRecordList(svc, req, std::nullopt); });
+
+  router.Add(
+      "GET", "/v1/cost-records/stats",
+      {.summary = "Cost statistics grouped by a text driver",
+       .description = "Per group: count, mean and median actual cost, and the MAPE of the shop's "
+                      "estimate against the actual. Accepts the same filters as /v1/cost-records.",
+       .tags = {"estimating"},
+       .permission = "projects:read",
+       .response_schema = "CostRecordStats",
+       .query_params = {{.name = "group_by", .description = "material, sign_type, "
+                                                           "foundation_type, ... (text drivers)",
+                         .required = true},
+                        {.name = "filter", .description = "driver expression"}}},
+      [&svc](Request& req) -> Response {
+        std::vector<FieldError> bad;
+        std::string group_by(req.Query("group_by").value_or(""));
+        if (DriverKeyType(group_by) != DriverType::kText) {
+          bad.push_back({"group_by", "must be a text driver such as material, sign_type, "
+                                     "foundation_type, mounting_type, exposure_category"});
+        }
+        auto filters = FiltersFrom(req, {"group_by"});
+        if (!filters.ok()) {
+          for (const auto& d : filters.status().details()) bad.push_back(d);
+        }
+        if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+        auto stats = Scoped<std::vector<GroupStats>>(
+            svc, req, [&](Repository& repo) { return repo.CostStats(group_by, *filters); }, true);
+        if (!stats.ok()) return ErrorResponse(stats.status(), req.request_id);
+        json::array groups;
+        for (const auto& g : *stats) {
+          groups.push_back({{"group", g.group},
+                            {"count", g.count},
+                            {"with_actual", g.with_actual},
+                            {"mean_actual_cents", g.mean_actual_cents},
+                            {"median_actual_cents", g.median_actual_cents},
+                            {"estimate_mape", g.estimate_mape ? json::value(*g.estimate_mape)
+                                                              : json::value(nullptr)},
+                            {"mape_count", g.mape_count}});
+        }
+        return http::JsonResponse(200, json::object{{"group_by", group_by},
+                                                    {"groups", std::move(groups)}});
+      });
+
+  router.Add("GET", "/v1/cost-records/{id}",
+             {.summary = "One cost record with its estimate-vs-actual lines",
+              .tags = {"estimating"},
+              .permission = "projects:read",
+              .response_schema = "CostRecord"},
+             [&svc](Request& req) -> Response {
+               const std::string id(req.PathParam("id"));
+               auto c = Scoped<StoredCostRecord>(
+                   svc, req, [&](Repository& repo) { return repo.GetCostRecord(id); }, true);
+               if (!c.ok()) return ErrorResponse(c.status(), req.request_id);
+               return http::JsonResponse(200, ToJson(*c, true));
+             });
+
+  // ---- specs ----
+  router.Add(
+      "POST", "/v1/specs/validate",
+      {.summary = "Validate a sign specification",
+       .description = "200 with the normalised spec and requires_engineering_review (area > 500 "
+                      "sq ft with wind > 150 mph is not an error), or 422 naming every failing "
+                      "field.",
+       .tags = {"estimating"},
+       .permission = "estimates:predict",
+       .request_schema = "SignSpec",
+       .response_schema = "SpecValidation",
+       .execution = http::Execution::kInline},
+      [](Request& req) -> Response {
+        auto body = http::ParseJsonObject(req);
+        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+        auto spec = ParseSignSpec(*body);
+        if (!spec.ok()) return ErrorResponse(spec.status(), req.request_id);
+        json::object out{{"valid", true},
+                         {"spec", ToDrivers(*spec)},
+                         {"area_sqft", spec->area_sqft},
+                         {"requires_engineering_review", spec->requires_engineering_review}};
+        out["engineering_review"] =
+            spec->requires_engineering_review
+                ? json::value(json::object{{"reason", spec->engineering_review_reason},
+                                           {"route", std::string(kEngineeringReviewRoute)}})
+                : json::value(nullptr);
+        return http::JsonResponse(200, out);
+      });
+
+  // ---- imports ----
+  router.Add(
+      "POST", "/v1/imports",
+      {.summary = "Import cost history (CSV, NDJSON or a KeyedIn cost-summary CSV)",
+       .description = "The body is the file. Validated row by row in one transaction: "
+                      "all-or-nothing (422 with the rejected rows) unless partial=true. "
+                      "Re-uploading the same bytes, or with the same Idempotency-Key, returns the "
+                      "earlier import (200, replayed=true).",
+       .tags = {"estimating"},
+       .permission = "projects:write",
+       .max_body_bytes = kMaxImportBytes,
+       .response_schema = "Import",
+       .success_status = 201,
+       .query_params = {{.name = "format", .description = "csv, ndjson or keyedin-csv (default: "
+                                                          "detected)"},
+                        {.name = "partial", .type = "boolean",
+                         .description = "import the valid rows even when some are rejected"},
+                        {.name = "filename", .description = "recorded with the import"}}},
+      [&svc](Request& req) -> Response {
+        auto scope = ScopeFromPrincipal(req.principal);
+        if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+        ImportOptions o;
+        std::vector<FieldError> bad;
+        if (auto f = req.Query("format")) {
+          o.format = ParseImportFormat(*f);
+          if (!o.format) bad.push_back({"format", "must be csv, ndjson or keyedin-csv"});
+        } else if (auto ct = req.Header("Content-Type")) {
+          if (ct->find("ndjson") != std::string_view::npos ||
+              ct->find("jsonl") != std::string_view::npos) {
+            o.format = ImportFormat::kNdjson;
+          }
+        }
+        if (auto p = req.Query("partial")) {
+          auto b = ParseBool(*p);
+          if (!b) {
+            bad.push_back({"partial", "must be true or false"});
+          } else {
+            o.partial = *b;
+          }
+        }
+        if (auto f = req.Query("filename"); f && !f->empty()) o.filename = std::string(*f);
+        if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+        o.idempotency_key = IdempotencyKey(req);
+        auto out = RunImport(svc.store(), &svc.outbox(), *scope, req.body, o, svc.clock());
+        if (!out.ok()) return ErrorResponse(out.status(), req.request_id);
+        if (out->record.status == "rejected") {
+          return ErrorResponse(RejectedImportStatus(out->record), req.request_id);
+        }
+        json::object body = ToJson(out->record);
+        body["replayed"] = out->replayed;
+        Response r = http::JsonResponse(out->replayed ? 200 : 201, body);
+        r.headers.Set("Location", "/v1/imports/" + out->record.id);
+        if (out->replayed) r.headers.Set("Idempotent-Replayed", "true");
+        return r;
+      });
+
+  router.Add("GET", "/v1/imports/{id}",
+             {.summary = "An import with its row report",
+              .tags = {"estimating"},
+              .permission = "projects:read",
+              .response_schema = "Import"},
+             [&svc](Request& req) -> Response {
+               const std::string id(req.PathParam("id"));
+               auto i = Scoped<ImportRecord>(
+                   svc, req, [&](Repository& repo) { return repo.GetImport(id); }, true);
+               if (!i.ok()) return ErrorResponse(i.status(), req.request_id);
+               return http::JsonResponse(200, ToJson(*i));
+             });
+
+  // ---- quotes ----
+  router.Add("POST", "/v1/quotes",
+             {.summary = "Price a quote from parts or from a predicted cost",
+              .description = "Deterministic (estimating/quote.h): markup and margin kept "
+                             "distinct, contingency as its own line, quantity breaks. The PDF is "
+                             "rendered in the background (GET /v1/quotes/{id}/pdf).",
+              .tags = {"estimating"},
+              .permission = "quotes:write",
+              .request_schema = "QuoteInput",
+              .response_schema = "StoredQuote",
+              .success_status = 201},
+             [&svc](Request& req) -> Response {
+               auto scope = ScopeFromPrincipal(req.principal);
+               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+               auto body = http::ParseJsonObject(req);
+               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+               bool replayed = false;
+               auto q = svc.CreateQuote(*scope, *body, IdempotencyKey(req), &replayed);
+               if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
+               Response r = WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(*q)),
+                                     q->version);
+               r.headers.Set("Location", "/v1/quotes/" + q->id);
+               return r;
+             });
+
+  router.Add("GET", "/v1/quotes/{id}",
+             {.summary = "Get a quote",
+              .tags = {"estimating"},
+              .permission = "projects:read",
+              .response_schema = "StoredQuote"},
+             [&svc](Request& req) -> Response {
+               const std::string id(req.PathParam("id"));
+               auto q = Scoped<StoredQuote>(
+                   svc, req, [&](Repository& repo) { return repo.GetQuote(id); }, true);
+               if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
+               return WithETag(http::JsonResponse(200, ToJson(*q)), q->version);
+             });
+
+  router.Add("GET", "/v1/quotes/{id}/pdf",
+             {.summary = "The quote as PDF (202 with the job id while it is being rendered)",
+              .tags = {"estimating"},
+              .permission = "projects:read",
+              .response_schema = "PdfPending",
+              .response_content_type = "application/pdf"},
+             [&svc](Request& req) -> Response {
+               const std::string id(req.PathParam("id"));
+               auto q = Scoped<StoredQuote>(
+                   svc, req, [&](Repository& repo) { return repo.GetQuote(id); }, true);
+               if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
+               if (!q->pdf_blob_sha256) {
+                 Response r = http::JsonResponse(
+                     202, json::object{
+                              {"status", "pending"},
+                              {"job_id", q->pdf_job_id ? json::value(*q->pdf_job_id)
+                                                       : json::value(nullptr)},
+                              {"job_url", q->pdf_job_id ? json::value("/v1/jobs/" + *q->pdf_job_id)
+                                                        : json::value(nullptr)}});
+                 r.headers.Set("Retry-After", "1");
+                 return r;
+               }
+               auto bytes = svc.blobs().Read(*q->pdf_blob_sha256);
+               if (!bytes.ok()) return ErrorResponse(bytes.status(), req.request_id);
+               Response r;
+               r.status = 200;
+               r.body = std::move(*bytes);
+               r.content_type = "application/pdf";
+               r.headers.Set("Content-Disposition",
+                             fmt::format("inline; filename=\"{}.pdf\"", q->id));
+               r.headers.Set("ETag", "\"" + *q->pdf_blob_sha256 + "\"");
+               return r;
+             });
+}
+
+}  // namespace signx::estimating

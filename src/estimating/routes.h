@@ -1,0 +1,33 @@
+// HTTP routes of estimating (all blocking, all scoped to the caller's org via Repository):
+//   POST  /v1/projects                         create (Idempotency-Key)          projects:write
+//   GET   /v1/projects?status=&limit=&cursor=  list, newest first                projects:read
+//   GET   /v1/projects/{id}                    one, with ETag                    projects:read
+//   PATCH /v1/projects/{id}                    update; If-Match required (428), 412 on mismatch
+//                                                                                projects:write
+//   POST  /v1/projects/{id}/cost-records       add a cost record                 projects:write
+//   GET   /v1/projects/{id}/cost-records       the project's records             projects:read
+//   GET   /v1/cost-records?filter=&limit=&cursor=   driver filters (driver_filter.h), also as
+//                                              `?foundation_type=drilled_pier` / `?wind_speed_mph>140`
+//                                                                                projects:read
+//   GET   /v1/cost-records/{id}                one, with its cost lines          projects:read
+//   GET   /v1/cost-records/stats?group_by=material[&filter=...]                  projects:read
+//   POST  /v1/specs/validate                   ParseSignSpec → 200 or 422        estimates:predict
+//   POST  /v1/imports?format=&partial=&filename=   CSV / NDJSON / KeyedIn body   projects:write
+//   GET   /v1/imports/{id}                     status and report                 projects:read
+//   POST  /v1/quotes                           price and store (Idempotency-Key) quotes:write
+//   GET   /v1/quotes/{id}                      the quote                         projects:read
+//   GET   /v1/quotes/{id}/pdf                  application/pdf, or 202 + job id  projects:read
+// Mutations append outbox events: project.created, project.updated, cost_record.created,
+// import.completed, quote.created.
+#pragma once
+
+#include "estimating/service.h"
+#include "http/openapi.h"
+#include "http/router.h"
+
+namespace signx::estimating {
+
+void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
+                         EstimatingService& service);
+
+}  // namespace signx::estimating

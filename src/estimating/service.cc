@@ -1,0 +1,360 @@
+#include "estimating/service.h"
+
+#include <fmt/format.h>
+#include <hpdf.h>
+
+#include <boost/json.hpp>
+#include <cstdlib>
+
+#include "base/id.h"
+#include "blobs/blob_registry.h"
+#include "estimating/quote.h"
+#include "http/json.h"
+
+namespace signx::estimating {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kIdemQuotes = "quotes.create";
+
+std::string Dollars(int64_t cents) {
+  const int64_t a = std::llabs(cents);
+  std::string whole = std::to_string(a / 100);
+  std::string grouped;
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) grouped += ',';
+    grouped += whole[i];
+  }
+  return fmt::format("{}${}.{:02d}", cents < 0 ? "-" : "", grouped, a % 100);
+}
+
+int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback = 0) {
+  const json::value* v = o.if_contains(key);
+  if (!v || !v->is_number()) return fallback;
+  return v->to_number<int64_t>();
+}
+
+std::string StrOr(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+void ErrorHandler(HPDF_STATUS, HPDF_STATUS, void*) {}
+
+// PDF text in the base-14 fonts is WinAnsi: keep printable ASCII.
+std::string Ascii(std::string_view s, std::size_t max = 70) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= max) break;
+    out += (c >= 32 && c < 127) ? c : '?';
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const json::object& body,
+                                                   const std::optional<std::string>& idem_key,
+                                                   bool* replayed) {
+  *replayed = false;
+  std::vector<FieldError> errors;
+  for (const auto& kv : body) {
+    static constexpr std::string_view kKeys[] = {"project_id", "price_list", "request",
+                                                 "from_prediction", "quantity",
+                                                 "contingency_pct"};
+    if (std::find(std::begin(kKeys), std::end(kKeys), kv.key()) == std::end(kKeys)) {
+      errors.push_back({std::string(kv.key()), "unknown field"});
+    }
+  }
+  std::optional<std::string> project_id;
+  if (const json::value* p = body.if_contains("project_id"); p && !p->is_null()) {
+    if (!p->is_string()) {
+      errors.push_back({"project_id", "must be a string"});
+    } else {
+      project_id = std::string(p->as_string());
+    }
+  }
+  std::optional<PriceList> list;
+  json::object list_json;
+  if (const json::value* pl = body.if_contains("price_list"); !pl || !pl->is_object()) {
+    errors.push_back({"price_list", "is required: an object (id, version, method, rate_pct, "
+                                    "materials, labor, machines, quantity_breaks)"});
+  } else {
+    list_json = pl->as_object();
+    auto parsed = ParsePriceList(list_json);
+    if (!parsed.ok()) {
+      for (const auto& e : parsed.status().details()) {
+        errors.push_back({"price_list." + e.field, e.message});
+      }
+    } else {
+      list = std::move(*parsed);
+    }
+  }
+  const json::value* req = body.if_contains("request");
+  const json::value* pred = body.if_contains("from_prediction");
+  json::object request_json;
+  if ((req != nullptr) == (pred != nullptr)) {
+    errors.push_back({"request", "give exactly one of request (parts) or from_prediction"});
+  } else if (req) {
+    if (!req->is_object()) {
+      errors.push_back({"request", "must be an object"});
+    } else {
+      request_json = req->as_object();
+    }
+    for (std::string_view k : {"quantity", "contingency_pct"}) {
+      if (body.contains(k)) {
+        errors.push_back({std::string(k), "goes inside request when pricing from parts"});
+      }
+    }
+  } else if (!pred->is_object()) {
+    errors.push_back({"from_prediction", "must be an object"});
+  } else {
+    const auto& p = pred->as_object();
+    const json::value* cost = p.if_contains("cost_cents");
+    if (!cost || !(cost->is_int64() || cost->is_uint64()) || cost->to_number<int64_t>() <= 0) {
+      errors.push_back({"from_prediction.cost_cents", "is required: a positive integer"});
+    } else {
+      std::string description = StrOr(p, "description");
+      if (description.empty()) {
+        const std::string mv = StrOr(p, "model_version");
+        description = mv.empty() ? "Predicted cost" : "Predicted cost (model " + mv + ")";
+      }
+      request_json["parts"] = json::array{
+          json::object{{"kind", "fixed"},
+                       {"description", description},
+                       {"fixed_cents", cost->to_number<int64_t>()}}};
+      if (const json::value* q = body.if_contains("quantity")) request_json["quantity"] = *q;
+      if (const json::value* c = body.if_contains("contingency_pct")) {
+        request_json["contingency_pct"] = *c;
+      }
+    }
+  }
+  std::optional<QuoteRequest> request;
+  if (!request_json.empty()) {
+    auto parsed = ParseQuoteRequest(request_json);
+    if (!parsed.ok()) {
+      const std::string prefix = req ? "request." : "";
+      for (const auto& e : parsed.status().details()) errors.push_back({prefix + e.field, e.message});
+    } else {
+      request = std::move(*parsed);
+    }
+  }
+  std::optional<Quote> quote;
+  if (errors.empty() && list && request) {
+    auto priced = PriceQuote(*list, *request);
+    if (!priced.ok()) {
+      for (const auto& e : priced.status().details()) errors.push_back(e);
+      if (priced.status().details().empty()) return priced.status();
+    } else {
+      quote = std::move(*priced);
+    }
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors));
+
+  bool was_replayed = false;
+  auto result = store_.WithTxnResult<StoredQuote>([&](storage::Txn& txn) -> Result<StoredQuote> {
+    was_replayed = false;
+    Repository repo(txn, scope, clock_);
+    if (idem_key) {
+      SIGNX_ASSIGN_OR_RETURN(auto earlier, repo.FindIdempotent(kIdemQuotes, *idem_key));
+      if (earlier) {
+        was_replayed = true;
+        return repo.GetQuote(*earlier);
+      }
+    }
+    StoredQuote q;
+    q.id = NewId("quo", clock_);
+    q.org_id = scope.org_id;
+    q.project_id = project_id;
+    q.price_list_version = quote->price_list_version;
+    q.price_list_json = http::ToJsonText(list_json);
+    q.request_json = http::ToJsonText(request_json);
+    q.quote_json = http::ToJsonText(ToJson(*quote));
+    q.quantity = quote->quantity;
+    q.total_cost_cents = quote->total_cost_cents;
+    q.price_cents = quote->price_cents;
+    q.created_by = scope.actor;
+    q.created_at = clock_.Now();
+    q.updated_at = q.created_at;
+    SIGNX_ASSIGN_OR_RETURN(
+        auto job, queue_.Enqueue(txn, {.type = std::string(kRenderQuotePdfJob),
+                                       .payload_json = http::ToJsonText(
+                                           json::object{{"quote_id", q.id}}),
+                                       .org_id = scope.org_id,
+                                       .max_attempts = 5,
+                                       .dedupe_key = q.id}));
+    q.pdf_job_id = job.id;
+    SIGNX_RETURN_IF_ERROR(repo.InsertQuote(q));
+    if (idem_key) SIGNX_RETURN_IF_ERROR(repo.RememberIdempotent(kIdemQuotes, *idem_key, q.id));
+    SIGNX_RETURN_IF_ERROR(
+        outbox_
+            .Append(txn, {.type = "quote.created",
+                          .org_id = scope.org_id,
+                          .subject_id = q.id,
+                          .payload_json = http::ToJsonText(json::object{
+                              {"quote_id", q.id},
+                              {"project_id", project_id ? json::value(*project_id)
+                                                        : json::value(nullptr)},
+                              {"price_list_version", q.price_list_version},
+                              {"total_cost_cents", q.total_cost_cents},
+                              {"price_cents", q.price_cents}})})
+            .status());
+    return q;
+  });
+  if (!result.ok()) return result.status();
+  if (!was_replayed) outbox_.Notify();
+  *replayed = was_replayed;
+  return result;
+}
+
+Result<std::string> RenderQuotePdf(const StoredQuote& q) {
+  boost::system::error_code ec;
+  auto parsed = json::parse(q.quote_json, ec);
+  if (ec || !parsed.is_object()) return Status(ErrorCode::kDataLoss, "stored quote is not JSON");
+  const json::object& quote = parsed.as_object();
+
+  HPDF_Doc pdf = HPDF_New(ErrorHandler, nullptr);
+  if (!pdf) return Internal("libharu: cannot create a PDF document");
+  struct Free {
+    HPDF_Doc d;
+    ~Free() { HPDF_Free(d); }
+  } free_pdf{pdf};
+  HPDF_SetCompressionMode(pdf, HPDF_COMP_ALL);
+  HPDF_SetInfoAttr(pdf, HPDF_INFO_TITLE, ("Quote " + q.id).c_str());
+  HPDF_SetInfoAttr(pdf, HPDF_INFO_CREATOR, "SignX");
+  HPDF_Font font = HPDF_GetFont(pdf, "Helvetica", nullptr);
+  HPDF_Font bold = HPDF_GetFont(pdf, "Helvetica-Bold", nullptr);
+  HPDF_Page page = nullptr;
+  float y = 0;
+  const float left = 50, right = 545;
+  auto new_page = [&] {
+    page = HPDF_AddPage(pdf);
+    HPDF_Page_SetSize(page, HPDF_PAGE_SIZE_LETTER, HPDF_PAGE_PORTRAIT);
+    y = HPDF_Page_GetHeight(page) - 60;
+  };
+  auto text = [&](float x, const std::string& s, HPDF_Font f, float size) {
+    HPDF_Page_BeginText(page);
+    HPDF_Page_SetFontAndSize(page, f, size);
+    HPDF_Page_TextOut(page, x, y, Ascii(s).c_str());
+    HPDF_Page_EndText(page);
+  };
+  auto text_right = [&](float x, const std::string& s, HPDF_Font f, float size) {
+    HPDF_Page_SetFontAndSize(page, f, size);
+    const std::string a = Ascii(s);
+    const float w = HPDF_Page_TextWidth(page, a.c_str());
+    text(x - w, a, f, size);
+  };
+  new_page();
+  text(left, "QUOTE", bold, 20);
+  text_right(right, q.id, font, 10);
+  y -= 22;
+  text(left, "Price list " + q.price_list_version, font, 10);
+  text_right(right, FormatRfc3339(q.created_at).substr(0, 10), font, 10);
+  y -= 14;
+  if (q.project_id) {
+    text(left, "Project " + *q.project_id, font, 10);
+    y -= 14;
+  }
+  y -= 16;
+  text(left, "Description", bold, 10);
+  text(330, "Unit", bold, 10);
+  text_right(right, "Cost", bold, 10);
+  y -= 16;
+  if (const json::value* lines = quote.if_contains("lines"); lines && lines->is_array()) {
+    for (const auto& lv : lines->as_array()) {
+      if (y < 90) new_page();
+      const auto& l = lv.as_object();
+      text(left, StrOr(l, "description"), font, 10);
+      text(330, StrOr(l, "unit"), font, 10);
+      text_right(right, Dollars(IntOr(l, "cost_cents")), font, 10);
+      y -= 14;
+    }
+  }
+  if (y < 160) new_page();
+  y -= 10;
+  auto total_row = [&](const std::string& label, int64_t cents, bool strong) {
+    text(330, label, strong ? bold : font, 10);
+    text_right(right, Dollars(cents), strong ? bold : font, 10);
+    y -= 14;
+  };
+  total_row("Cost subtotal", IntOr(quote, "cost_subtotal_cents"), false);
+  int64_t contingency = 0, contingency_bp = 0;
+  if (const json::value* c = quote.if_contains("contingency"); c && c->is_object()) {
+    contingency = IntOr(c->as_object(), "cost_cents");
+    contingency_bp = IntOr(c->as_object(), "rate_bp");
+  }
+  total_row(fmt::format("Contingency {}.{:02d} %", contingency_bp / 100, contingency_bp % 100),
+            contingency, false);
+  total_row("Total cost", IntOr(quote, "total_cost_cents"), false);
+  const int64_t qty = IntOr(quote, "quantity", 1);
+  total_row(fmt::format("Unit price (x{})", qty), IntOr(quote, "unit_price_cents"), false);
+  total_row("PRICE", IntOr(quote, "price_cents"), true);
+  y -= 10;
+  const int64_t rate = IntOr(quote, "rate_bp");
+  text(left,
+       fmt::format("Pricing: {} {}.{:02d} % on cost; amounts rounded half up to the cent.",
+                   StrOr(quote, "method"), rate / 100, rate % 100),
+       font, 8);
+
+  if (HPDF_SaveToStream(pdf) != HPDF_OK) return Internal("libharu: saving the PDF failed");
+  HPDF_ResetStream(pdf);
+  std::string out;
+  for (;;) {
+    HPDF_BYTE buf[8192];
+    HPDF_UINT32 n = sizeof(buf);
+    const HPDF_STATUS st = HPDF_ReadFromStream(pdf, buf, &n);
+    out.append(reinterpret_cast<const char*>(buf), n);
+    if (st == HPDF_STREAM_EOF || n == 0) break;
+    if (st != HPDF_OK) return Internal("libharu: reading the PDF stream failed");
+  }
+  return out;
+}
+
+Result<std::string> RenderAndStoreQuotePdf(storage::Store& store, const blobs::BlobStore& blobs,
+                                           const Scope& scope, std::string_view quote_id,
+                                           const Clock& clock) {
+  SIGNX_ASSIGN_OR_RETURN(
+      StoredQuote q, store.WithTxnResult<StoredQuote>(
+                         [&](storage::Txn& txn) { return Repository(txn, scope, clock).GetQuote(quote_id); },
+                         {.read_only = true}));
+  if (q.pdf_blob_sha256) return *q.pdf_blob_sha256;
+  SIGNX_ASSIGN_OR_RETURN(std::string bytes, RenderQuotePdf(q));
+  SIGNX_ASSIGN_OR_RETURN(blobs::PutResult put, blobs.Put(bytes));
+  blobs::BlobRegistry registry(blobs, clock);
+  std::string sha = put.info.sha256;
+  SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) -> Status {
+    Repository repo(txn, scope, clock);
+    SIGNX_RETURN_IF_ERROR(registry.Register(txn, put.info, "application/pdf"));
+    SIGNX_ASSIGN_OR_RETURN(bool set, repo.SetQuotePdf(quote_id, put.info.sha256));
+    if (set) return registry.AddRef(txn, put.info.sha256);
+    // Another run stored it first: keep its blob.
+    SIGNX_ASSIGN_OR_RETURN(StoredQuote now, repo.GetQuote(quote_id));
+    sha = now.pdf_blob_sha256.value_or(put.info.sha256);
+    return Status::Ok();
+  }));
+  return sha;
+}
+
+Status RegisterEstimatingJobs(jobs::Queue& queue, storage::Store& store,
+                              std::shared_ptr<const blobs::BlobStore> blobs) {
+  queue.RegisterHandler(
+      std::string(kRenderQuotePdfJob), [&store, blobs](jobs::JobContext& ctx) -> Status {
+        boost::system::error_code ec;
+        auto payload = json::parse(ctx.payload(), ec);
+        if (ec || !payload.is_object() || !payload.as_object().contains("quote_id") ||
+            !payload.as_object().at("quote_id").is_string()) {
+          return InvalidArgument("quotes.render_pdf payload needs {\"quote_id\": \"quo_...\"}");
+        }
+        if (!ctx.org_id()) return InvalidArgument("quotes.render_pdf needs the job's org_id");
+        const Scope scope{*ctx.org_id(), "job:" + ctx.id()};
+        const std::string quote_id(payload.as_object().at("quote_id").as_string());
+        SIGNX_ASSIGN_OR_RETURN(std::string sha,
+                               RenderAndStoreQuotePdf(store, *blobs, scope, quote_id));
+        ctx.SetResult(http::ToJsonText(json::object{{"quote_id", quote_id}, {"sha256", sha}}));
+        return Status::Ok();
+      });
+  return Status::Ok();
+}
+
+}  // namespace signx::estimating
