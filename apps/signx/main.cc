@@ -2,6 +2,7 @@
 //   serve        serve the JSON API, operational endpoints and web UI
 //   migrate      apply (up) or list (status) database schema migrations
 //   worker       run background-job workers (no HTTP server)
+//   admin        create orgs, users and API keys
 //   lake         query the analytics lake (lake query "<SQL>", lake datasets)
 //   train leads  train a lead-scoring model bundle from a CRM export (CSV)
 //   demo         generate a seeded synthetic cost history of sign projects
@@ -18,6 +19,7 @@
 #include "app/platform.h"
 #include "build_info.h"
 #include "cli_common.h"
+#include "cmd_admin.h"
 #include "cmd_demo.h"
 #include "cmd_lake.h"
 #include "cmd_leads.h"
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
   });
 
   AddMigrateCommand(app, &exit_code);
+  AddAdminCommands(app, &exit_code);
   AddLakeCommands(app, &exit_code);
   AddWorkerCommand(app, &exit_code,
                    [](signx::jobs::Queue& queue, const signx::config::Config& cfg) -> signx::Status {

@@ -10,6 +10,13 @@
 #include "metrics/process_metrics.h"
 #include "runtime/blocking_pool.h"
 #include "app/event_routes.h"
+#include "app/identity_settings.h"
+#include "cache/rate_limiter.h"
+#include "identity/auth_middleware.h"
+#include "identity/identity_service.h"
+#include "identity/routes.h"
+#include "web/identity_backend.h"
+#include "web/shell.h"
 #include "app/job_handlers.h"
 #include "events/dispatcher.h"
 #include "events/outbox.h"
@@ -32,6 +39,8 @@ struct App::Parts {
   metrics::Registry metrics;
   std::unique_ptr<storage::Store> store;
   std::shared_ptr<blobs::BlobStore> blobs;
+  std::unique_ptr<cache::RateLimiter> limiter;
+  std::unique_ptr<identity::IdentityService> identity;
   std::unique_ptr<events::Outbox> outbox;
   std::unique_ptr<events::Dispatcher> dispatcher;
   std::unique_ptr<lake::LakeWriter> lake;
@@ -69,6 +78,7 @@ Status App::Start() {
   p.pool = std::make_unique<runtime::BlockingPool>(static_cast<std::size_t>(s.blocking_threads),
                                                    static_cast<std::size_t>(s.blocking_queue));
   p.server = std::make_unique<http::Server>(s, p.router, p.metrics, *p.pool, config_.log.access_log);
+  p.server->Use(std::make_shared<identity::AuthMiddleware>(*p.identity));
   SIGNX_RETURN_IF_ERROR(p.server->Start());
   p.server->ShutdownOnSignals();
   spdlog::info("signx {} listening on http://{}:{} ({} io threads, {} blocking threads)",
@@ -106,6 +116,17 @@ Status App::OpenStore() {
 
 Status App::AddCapabilities() {
   Parts& p = *parts_;
+  SIGNX_ASSIGN_OR_RETURN(p.limiter, cache::OpenRateLimiter(config_.redis, SystemClock::Get()));
+  SIGNX_ASSIGN_OR_RETURN(auto id_settings, IdentitySettingsFrom(config_.auth));
+  if (id_settings.jwt_keys.empty()) {
+    spdlog::warn("auth.jwt_keys is not set: signing tokens with a random per-process key (tokens "
+                 "end with this process and are not valid on other replicas)");
+  }
+  p.identity = std::make_unique<identity::IdentityService>(*p.store, *p.limiter,
+                                                           std::move(id_settings));
+  identity::AddIdentityRoutes(p.router, p.schemas, *p.identity);
+  web::AddWebRoutes(p.router, web::MakeIdentityBackend(*p.identity),
+                    {.secret = config_.web.secret, .secure_cookies = config_.web.secure_cookies});
   p.outbox = std::make_unique<events::Outbox>(&p.metrics);
   p.dispatcher = std::make_unique<events::Dispatcher>(
       *p.store, events::DispatcherOptions{.redis_url = config_.redis.url}, &p.metrics);
@@ -113,7 +134,11 @@ Status App::AddCapabilities() {
   p.outbox->SetNotifier([d = p.dispatcher.get()] { d->Notify(); });
   AddEventRoutes(p.router, *p.store, *p.dispatcher);
 
-  SIGNX_ASSIGN_OR_RETURN(p.lake, lake::LakeWriter::Open({.data_dir = config_.data_dir}, &p.metrics));
+  // Rows hold the scored lead (~1.5 KB): 50k queued rows bound the lake to ~100 MB of memory.
+  SIGNX_ASSIGN_OR_RETURN(p.lake, lake::LakeWriter::Open({.data_dir = config_.data_dir,
+                                                         .queue_capacity = 50000,
+                                                         .flush_rows = 10000},
+                                                        &p.metrics));
 
   p.queue = std::make_unique<jobs::Queue>(*p.store);
   SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.blobs));

@@ -125,6 +125,23 @@ const std::vector<Field>& Table() {
     t.push_back(Make("redis.url", &Config::redis, &RedisConfig::url,
                      "redis://[:password@]host:port/db; empty = in-process cache and limits",
                      Redact::kUrlPassword));
+    using A = AuthConfig;
+    const auto auth = &Config::auth;
+    t.push_back(Make("auth.jwt_keys", auth, &A::jwt_keys,
+                     "HS256 keys kid=secret,...; empty = random per process (dev only)",
+                     Redact::kSecret));
+    t.push_back(Make("auth.jwt_active_kid", auth, &A::jwt_active_kid,
+                     "kid that signs new tokens; empty = the first key"));
+    t.push_back(Make("auth.access_token_ttl_s", auth, &A::access_token_ttl_s,
+                     "access-token lifetime in seconds"));
+    t.push_back(Make("auth.api_keys", auth, &A::api_keys,
+                     "static machine keys name:key:org_id:scope|scope,... (also SIGNX_API_KEYS)",
+                     Redact::kSecret));
+    t.push_back(Make("web.secret", &Config::web, &WebConfig::secret,
+                     "key for CSRF tokens and flash cookies; empty = random per process",
+                     Redact::kSecret));
+    t.push_back(Make("web.secure_cookies", &Config::web, &WebConfig::secure_cookies,
+                     "always mark cookies Secure (served over HTTPS)"));
     t.push_back(Make("jobs.workers", &Config::jobs, &JobsConfig::workers,
                      "job-worker threads inside `signx serve`; 0 = none (run `signx worker`)"));
     return t;
@@ -290,6 +307,21 @@ Result<Loaded> Load(const LoadOptions& options) {
         Apply(loaded.config, loaded, errors, f.key, v, Source::kEnv, env);
       }
     }
+    // SIGNX_API_KEYS (the name seed 004's setup uses) is an alias of SIGNX_AUTH_API_KEYS.
+    auto lookup = [&](const std::string& name) -> std::optional<std::string> {
+      if (!options.env_for_test.empty()) {
+        auto it = options.env_for_test.find(name);
+        if (it == options.env_for_test.end()) return std::nullopt;
+        return it->second;
+      }
+      const char* v = std::getenv(name.c_str());
+      return v ? std::optional<std::string>(v) : std::nullopt;
+    };
+    if (!lookup("SIGNX_AUTH_API_KEYS")) {
+      if (auto v = lookup("SIGNX_API_KEYS")) {
+        Apply(loaded.config, loaded, errors, "auth.api_keys", *v, Source::kEnv, "SIGNX_API_KEYS");
+      }
+    }
   }
 
   for (const auto& [key, value] : options.flags) {
@@ -346,6 +378,7 @@ std::vector<FieldError> Validate(const Config& c) {
   }
   range("database.pool_size", d.pool_size, 1, 1024);
   range("jobs.workers", c.jobs.workers, 0, 64);
+  range("auth.access_token_ttl_s", c.auth.access_token_ttl_s, 60, 86400);
   if (d.sqlite_synchronous != "off" && d.sqlite_synchronous != "normal" &&
       d.sqlite_synchronous != "full") {
     e.push_back({"database.sqlite_synchronous",

@@ -51,6 +51,24 @@ struct RedisConfig {
   std::string url;  // redis://[:password@]host:port/db; empty = in-process cache and limits
 };
 
+struct AuthConfig {
+  // HS256 signing keys "kid=secret,kid2=secret2" (secrets >= 32 bytes); empty = a random key per
+  // process (development only: tokens die with the process and differ between replicas).
+  std::string jwt_keys;
+  std::string jwt_active_kid;   // the kid that signs new tokens; empty = the first key
+  int access_token_ttl_s = 900;  // access-token lifetime (refresh tokens live 30 days)
+  // Machine keys without a database row (seed 004's simple setup), also read from SIGNX_API_KEYS:
+  // "name:key:org_id:scope|scope,..." (key >= 16 characters).
+  std::string api_keys;
+};
+
+struct WebConfig {
+  // Key for CSRF tokens and signed flash cookies; empty = random per process (forms break across
+  // restarts; replicas behind one load balancer need the same key).
+  std::string secret;
+  bool secure_cookies = false;  // always mark cookies Secure (set when served over HTTPS)
+};
+
 struct JobsConfig {
   int workers = 2;  // job-worker threads inside `signx serve`; 0 = none (run `signx worker`)
 };
@@ -62,6 +80,8 @@ struct Config {
   DatabaseConfig database;
   RedisConfig redis;
   JobsConfig jobs;
+  AuthConfig auth;
+  WebConfig web;
 };
 
 // Where a field's effective value came from.

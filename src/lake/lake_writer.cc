@@ -73,7 +73,10 @@ Result<std::unique_ptr<LakeWriter>> LakeWriter::Open(LakeOptions options,
   }
   SIGNX_ASSIGN_OR_RETURN(
       duck::Database db,
-      duck::Database::Open("", {{"threads", std::to_string(options.duckdb_threads)}}));
+      duck::Database::Open("", {{"threads", std::to_string(options.duckdb_threads)},
+                                // A background writer: keep its buffer pool small (DuckDB's
+                                // default is 80% of RAM, which it then keeps).
+                                {"memory_limit", std::to_string(options.duckdb_memory_mb) + "MB"}}));
   SIGNX_ASSIGN_OR_RETURN(duck::Connection conn, duck::Connection::Open(db));
   SIGNX_RETURN_IF_ERROR(conn.Execute("SET TimeZone = 'UTC'"));
   std::unique_ptr<LakeWriter> w(
