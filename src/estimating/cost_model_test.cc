@@ -1,0 +1,412 @@
+#include "estimating/cost_model.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "estimating/cost_model_drift.h"
+#include "estimating/generator.h"
+#include "estimating/predict.h"
+#include "ml/xgboost.h"
+
+namespace signx::estimating {
+namespace {
+
+namespace json = boost::json;
+
+std::vector<HistoryJob> History(int64_t n, uint64_t seed) {
+  GeneratorOptions o;
+  o.projects = n;
+  o.seed = seed;
+  std::vector<HistoryJob> jobs;
+  jobs.reserve(static_cast<std::size_t>(n));
+  for (int64_t i = 0; i < n; ++i) jobs.push_back(JobFromRecord(GenerateProject(o, i)));
+  return jobs;
+}
+
+CostTrainOptions TestOptions() {
+  CostTrainOptions o;
+  o.seed = 11;
+  o.record_timing = false;
+  return o;
+}
+
+CostRequest RequestFor(const HistoryJob& j, bool with_context = true) {
+  CostRequest r;
+  r.spec = j.spec;
+  if (with_context) {
+    r.context.region_index = j.region_index;
+    r.context.project_date = j.project_date;
+  }
+  return r;
+}
+
+class CostModelTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    jobs_ = new std::vector<HistoryJob>(History(5000, 3));
+    auto b = TrainCostModel(*jobs_, TestOptions());
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    bundle_ = new CostBundle(std::move(b).value());
+    auto p = CostPredictor::Create(*bundle_);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    predictor_ = new std::shared_ptr<const CostPredictor>(std::move(p).value());
+  }
+  static void TearDownTestSuite() {
+    delete predictor_;
+    delete bundle_;
+    delete jobs_;
+  }
+  const CostPredictor& predictor() { return **predictor_; }
+
+  static std::vector<HistoryJob>* jobs_;
+  static CostBundle* bundle_;
+  static std::shared_ptr<const CostPredictor>* predictor_;
+};
+std::vector<HistoryJob>* CostModelTest::jobs_ = nullptr;
+CostBundle* CostModelTest::bundle_ = nullptr;
+std::shared_ptr<const CostPredictor>* CostModelTest::predictor_ = nullptr;
+
+TEST_F(CostModelTest, TrainingIsReproducibleWithTheSeed) {
+  auto again = TrainCostModel(*jobs_, TestOptions());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->model_version, bundle_->model_version);
+  EXPECT_EQ(SerializeCostBundle(*again), SerializeCostBundle(*bundle_));
+  auto other = TestOptions();
+  other.seed = 12;
+  auto different = TrainCostModel(*jobs_, other);
+  ASSERT_TRUE(different.ok());
+  EXPECT_NE(different->model_version, bundle_->model_version);
+}
+
+TEST_F(CostModelTest, BundleRoundTripsAndPredictsTheSameBytes) {
+  const std::string text = SerializeCostBundle(*bundle_);
+  auto parsed = ParseCostBundle(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(SerializeCostBundle(*parsed), text);
+  auto p2 = CostPredictor::Create(std::move(parsed).value());
+  ASSERT_TRUE(p2.ok());
+  for (std::size_t i : {4900u, 4950u, 4999u}) {
+    auto a = predictor().Predict(RequestFor((*jobs_)[i]));
+    auto b = (*p2)->Predict(RequestFor((*jobs_)[i]));
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(json::serialize(ToJson(*a)), json::serialize(ToJson(*b)));
+  }
+  std::string tampered = text;
+  tampered.replace(tampered.find("\"q_lo\":"), 7, "\"q_lo\": ");
+  // Still valid JSON with the same content: only whitespace changed.
+  EXPECT_TRUE(ParseCostBundle(tampered).ok());
+  const auto pos = text.find("\"slope_per_year\":") + 17;
+  std::string changed = text.substr(0, pos) + "0.5," + text.substr(text.find(',', pos) + 1);
+  EXPECT_EQ(ParseCostBundle(changed).status().code(), ErrorCode::kDataLoss);
+}
+
+TEST_F(CostModelTest, CardHasTestMetricsAndTheShopBaseline) {
+  const auto& card = bundle_->card;
+  ASSERT_TRUE(card.contains("test"));
+  const auto& t = card.at("test").as_object();
+  for (const char* k : {"mae_usd", "mape", "rmse_usd", "r2", "interval_coverage_80"}) {
+    EXPECT_TRUE(t.contains(k)) << k;
+  }
+  EXPECT_EQ(t.at("rows").to_number<int64_t>(), 750);
+  EXPECT_GT(t.at("r2").to_number<double>(), 0.9);
+  ASSERT_TRUE(card.contains("baseline_shop_estimate"));
+  const double shop = card.at("baseline_shop_estimate").as_object().at("mape").to_number<double>();
+  EXPECT_GT(shop, 0.03);
+  EXPECT_LT(shop, 0.15);
+  EXPECT_EQ(card.at("split").as_object().at("method").as_string(),
+            "by time: ordered by project_date, then id");
+  // The test rows are the newest.
+  const auto& split = card.at("split").as_object();
+  EXPECT_LE(split.at("validation").as_object().at("to").as_string(),
+            split.at("test").as_object().at("from").as_string());
+}
+
+TEST_F(CostModelTest, ConformalIntervalCoversEightyPercentOfTheTestSplit) {
+  // Recompute the coverage through the public predictor on the newest 15 % (the test split).
+  const std::size_t n = jobs_->size();
+  const std::size_t first_test = n - (n - static_cast<std::size_t>(n * 0.70) -
+                                      static_cast<std::size_t>(n * 0.15));
+  std::size_t covered = 0, total = 0;
+  for (std::size_t i = first_test; i < n; ++i) {
+    auto p = predictor().Predict(RequestFor((*jobs_)[i]));
+    ASSERT_TRUE(p.ok());
+    const int64_t actual = (*jobs_)[i].actual.total_cost_cents;
+    covered += actual >= p->p10_cents && actual <= p->p90_cents;
+    ++total;
+  }
+  const double coverage = static_cast<double>(covered) / static_cast<double>(total);
+  std::printf("test coverage of the 80%% interval: %.3f over %zu jobs\n", coverage, total);
+  EXPECT_GE(coverage, 0.77);
+  EXPECT_LE(coverage, 0.83);
+  EXPECT_NEAR(coverage,
+              bundle_->card.at("test").as_object().at("interval_coverage_80").to_number<double>(),
+              0.005);
+}
+
+TEST_F(CostModelTest, ShapContributionsSumToPredictionMinusBase) {
+  ml::Booster booster = std::move(ml::Booster::LoadRaw(bundle_->booster)).value();
+  for (std::size_t i = 0; i < 50; ++i) {
+    const HistoryJob& j = (*jobs_)[i * 97];
+    auto p = predictor().Predict(RequestFor(j));
+    ASSERT_TRUE(p.ok());
+    std::vector<float> x(bundle_->encoder.width());
+    bundle_->encoder.Encode(j.spec, j.region_index, x);
+    auto d = ml::DMatrix::FromDense(x, 1, x.size());
+    auto contribs = booster.PredictContribs(*d);
+    ASSERT_TRUE(contribs.ok());
+    double sum = 0;
+    for (std::size_t c = 0; c + 1 < contribs->size(); ++c) sum += (*contribs)[c];
+    const double bias = contribs->back();
+    // Σ contributions (without the bias) = prediction − base value, in log cost.
+    EXPECT_NEAR(sum, p->log_prediction - p->base_log, 1e-4);
+    EXPECT_NEAR(sum + bias, p->booster_margin, 1e-4);
+    EXPECT_NEAR(p->shap_sum, p->booster_margin, 1e-4);
+    // The dollar drivers keep the sign of their log contribution.
+    for (const auto& dr : p->drivers) {
+      EXPECT_TRUE((dr.log_contribution >= 0) == (dr.contribution_cents >= 0) ||
+                  dr.contribution_cents == 0)
+          << dr.driver;
+    }
+  }
+}
+
+TEST_F(CostModelTest, DollarDriversAddUpToPredictionMinusBase) {
+  // With every driver reported, the cents add up to cost − base (up to rounding per driver).
+  const HistoryJob& j = (*jobs_)[4321];
+  auto p = predictor().Predict(RequestFor(j));
+  ASSERT_TRUE(p.ok());
+  ml::Booster booster = std::move(ml::Booster::LoadRaw(bundle_->booster)).value();
+  std::vector<float> x(bundle_->encoder.width());
+  bundle_->encoder.Encode(j.spec, j.region_index, x);
+  auto contribs = booster.PredictContribs(*ml::DMatrix::FromDense(x, 1, x.size()));
+  ASSERT_TRUE(contribs.ok());
+  const double pred = std::exp(p->log_prediction), base = std::exp(p->base_log);
+  const double lmean = (pred - base) / (p->log_prediction - p->base_log);
+  double dollars = 0;
+  for (std::size_t c = 0; c + 1 < contribs->size(); ++c) dollars += (*contribs)[c] * lmean;
+  EXPECT_NEAR(dollars, pred - base, 0.01 + 1e-4 * pred);
+}
+
+TEST_F(CostModelTest, AnomalyScoreIsHigherForAnOutOfDistributionSpec) {
+  const HistoryJob& typical = (*jobs_)[4800];
+  auto a = predictor().Predict(RequestFor(typical));
+  ASSERT_TRUE(a.ok());
+  CostRequest odd;
+  odd.spec = typical.spec;
+  odd.spec.sign_type = SignType::kPostAndPanel;
+  odd.spec.mounting_type = MountingType::kPost;
+  odd.spec.width_in = 600;
+  odd.spec.height_in = 230;
+  odd.spec.area_sqft = 600.0 * 230.0 / 144.0;
+  odd.spec.wind_speed_mph = 200;
+  odd.spec.quantity = 2000;
+  odd.spec.travel_miles = 1900;
+  auto b = predictor().Predict(odd);
+  ASSERT_TRUE(b.ok());
+  EXPECT_GT(b->anomaly_score, 3 * a->anomaly_score);
+  EXPECT_TRUE(b->anomalous);
+  EXPECT_FALSE(a->anomalous);
+  EXPECT_LT(b->confidence, a->confidence);
+  EXPECT_NEAR(a->confidence, 0.8, 1e-9);
+  // Typical specs score around 1.
+  double sum = 0;
+  for (std::size_t i = 4500; i < 4600; ++i) {
+    sum += predictor().Predict(RequestFor((*jobs_)[i]))->anomaly_score;
+  }
+  EXPECT_GT(sum / 100, 0.6);
+  EXPECT_LT(sum / 100, 1.6);
+}
+
+TEST_F(CostModelTest, SimilarProjectsAreTheNearestByConstruction) {
+  // A past job's own spec finds that job first, at distance 0.
+  const ReferenceJobs& ref = bundle_->reference;
+  for (std::size_t i : {0u, 17u, 1234u, 3000u}) {
+    const HistoryJob& j = (*jobs_)[i];
+    auto p = predictor().Predict(RequestFor(j));
+    ASSERT_TRUE(p.ok());
+    ASSERT_EQ(p->similar.size(), 5u);
+    EXPECT_EQ(p->similar[0].id, j.id);
+    EXPECT_EQ(p->similar[0].distance, 0.0);
+    EXPECT_EQ(p->similar[0].actual_cost_cents, j.actual.total_cost_cents);
+    for (std::size_t k = 1; k < 5; ++k) EXPECT_LE(p->similar[k - 1].distance, p->similar[k].distance);
+  }
+  // The index agrees with a brute-force search.
+  const std::size_t dim = bundle_->encoder.knn_dim();
+  for (std::size_t qi : {4700u, 4750u, 4800u, 4850u}) {
+    std::vector<float> q(dim);
+    bundle_->encoder.EncodeKnn((*jobs_)[qi].spec, (*jobs_)[qi].region_index, q);
+    std::vector<std::pair<double, std::size_t>> all;
+    for (std::size_t r = 0; r < ref.size(); ++r) {
+      double d2 = 0;
+      for (std::size_t c = 0; c < dim; ++c) {
+        const double e = static_cast<double>(ref.vectors[r * dim + c]) - q[c];
+        d2 += e * e;
+      }
+      all.emplace_back(d2, r);
+    }
+    std::sort(all.begin(), all.end());
+    const auto nb = predictor().index().Search(q, 5);
+    ASSERT_EQ(nb.size(), 5u);
+    for (std::size_t k = 0; k < 5; ++k) {
+      EXPECT_NEAR(nb[k].distance, std::sqrt(all[k].first), 1e-4);
+    }
+  }
+}
+
+TEST_F(CostModelTest, BreakdownAddsUpAndIntervalContainsThePoint) {
+  auto p = predictor().Predict(RequestFor((*jobs_)[4444], false));
+  ASSERT_TRUE(p.ok());
+  const auto& b = p->breakdown;
+  EXPECT_EQ(b.labor_cents + b.material_cents + b.equipment_cents + b.overhead_cents +
+                b.other_cents,
+            p->cost_cents);
+  EXPECT_GT(b.labor_cents, 0);
+  EXPECT_GT(b.material_cents, 0);
+  EXPECT_LT(p->p10_cents, p->cost_cents);
+  EXPECT_GT(p->p90_cents, p->cost_cents);
+  EXPECT_EQ(p->project_date, bundle_->price_index.as_of_date);
+  const std::string text = json::serialize(ToJson(*p));
+  EXPECT_NE(text.find("region_index not given"), std::string::npos);
+  EXPECT_EQ(text, json::serialize(ToJson(*predictor().Predict(RequestFor((*jobs_)[4444], false)))));
+}
+
+TEST(CostRequestTest, ReportsSpecAndContextErrorsAtOnce) {
+  json::object body{{"width_in", 96}, {"height_in", 48}, {"wind_speed_mph", 80},
+                    {"material", "aluminum"}, {"region_index", 5}, {"project_date", "2024-13-01"}};
+  auto r = ParseCostRequest(body);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed);
+  std::vector<std::string> fields;
+  for (const auto& d : r.status().details()) fields.push_back(d.field);
+  std::sort(fields.begin(), fields.end());
+  EXPECT_EQ(fields, (std::vector<std::string>{"project_date", "region_index", "wind_speed_mph"}));
+  body["wind_speed_mph"] = 115;
+  body["region_index"] = 1.1;
+  body["project_date"] = "2024-06-01";
+  auto ok = ParseCostRequest(body);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(*ok->context.region_index, 1.1);
+  EXPECT_EQ(SpecHash(*ok), SpecHash(*ParseCostRequest(body)));
+  body["region_index"] = 1.2;
+  EXPECT_NE(SpecHash(*ok), SpecHash(*ParseCostRequest(body)));
+}
+
+TEST(CostHistoryTest, ParsesTheGeneratorNdjson) {
+  GeneratorOptions o;
+  o.projects = 50;
+  o.seed = 5;
+  std::ostringstream out;
+  ASSERT_TRUE(WriteHistory(o, HistoryFormat::kNdjson, out).ok());
+  int64_t skipped = -1;
+  auto jobs = ParseHistoryNdjson(out.str() + "\n{\"id\":\"x\",\"drivers\":{\"width_in\":-1}}\n",
+                                 &skipped);
+  ASSERT_TRUE(jobs.ok()) << jobs.status().ToString();
+  EXPECT_EQ(jobs->size(), 50u);
+  EXPECT_EQ(skipped, 1);
+  const HistoryJob direct = JobFromRecord(GenerateProject(o, 7));
+  EXPECT_EQ((*jobs)[7].id, direct.id);
+  EXPECT_EQ((*jobs)[7].actual.total_cost_cents, direct.actual.total_cost_cents);
+  EXPECT_EQ((*jobs)[7].estimate_total_cents, direct.estimate_total_cents);
+  EXPECT_EQ(*(*jobs)[7].region_index, *direct.region_index);
+  EXPECT_EQ(json::serialize(ToDrivers((*jobs)[7].spec)), json::serialize(ToDrivers(direct.spec)));
+}
+
+// ---- Drift rule. ----
+
+std::vector<PredictionActual> Pairs(std::size_t n, double ape) {
+  std::vector<PredictionActual> v;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int64_t actual = 100'000;
+    v.push_back({actual + static_cast<int64_t>(std::llround(ape * actual)) * (i % 2 ? 1 : -1),
+                 actual});
+  }
+  return v;
+}
+
+TEST(DriftTest, TriggersExactlyAboveOnePointTwoTimesTheBaseline) {
+  const double baseline = 0.10;  // threshold 12 %
+  auto at = EvaluateDrift(Pairs(100, 0.12), baseline);
+  ASSERT_TRUE(at.ok());
+  EXPECT_TRUE(at->enough_data);
+  EXPECT_FALSE(at->drifted) << at->reason;  // equal is not above
+  auto above = EvaluateDrift(Pairs(100, 0.1201), baseline);
+  EXPECT_TRUE(above->drifted) << above->reason;
+  auto below = EvaluateDrift(Pairs(100, 0.1199), baseline);
+  EXPECT_FALSE(below->drifted);
+  EXPECT_NEAR(above->rolling_mape, 0.1201, 1e-9);
+  EXPECT_NEAR(above->threshold_mape, 0.12, 1e-12);
+}
+
+TEST(DriftTest, NeedsEnoughPairsAndOnlyLooksAtTheWindow) {
+  auto few = EvaluateDrift(Pairs(29, 0.5), 0.1);
+  ASSERT_TRUE(few.ok());
+  EXPECT_FALSE(few->enough_data);
+  EXPECT_FALSE(few->drifted);
+  EXPECT_TRUE(EvaluateDrift(Pairs(30, 0.5), 0.1)->drifted);
+  // Old bad pairs fall out of the window: 300 bad then 200 good → no drift.
+  auto v = Pairs(300, 0.5);
+  auto good = Pairs(200, 0.05);
+  v.insert(v.end(), good.begin(), good.end());
+  auto d = EvaluateDrift(v, 0.1);
+  EXPECT_EQ(d->pairs, 200u);
+  EXPECT_FALSE(d->drifted);
+  // ... and recent bad pairs count.
+  auto w = Pairs(300, 0.05);
+  auto bad = Pairs(200, 0.5);
+  w.insert(w.end(), bad.begin(), bad.end());
+  EXPECT_TRUE(EvaluateDrift(w, 0.1)->drifted);
+  // Non-positive actuals are ignored; bad options are errors.
+  EXPECT_EQ(EvaluateDrift(std::vector<PredictionActual>(50, {100, 0}), 0.1)->pairs, 0u);
+  EXPECT_FALSE(EvaluateDrift(Pairs(50, 0.1), 0).ok());
+  EXPECT_FALSE(EvaluateDrift(Pairs(50, 0.1), 0.1, {.window = 10, .min_pairs = 20}).ok());
+}
+
+TEST_F(CostModelTest, DriftBaselineComesFromTheCard) {
+  auto b = DriftBaselineFromCard(bundle_->card);
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(*b, bundle_->card.at("test").as_object().at("mape").to_number<double>());
+}
+
+// Measurement on 20,000 projects (seed 42), run by hand:
+//   signx_estimating_test --gtest_also_run_disabled_tests --gtest_filter='*Measure20k*'
+TEST(CostModelMeasure, DISABLED_Measure20k) {
+  auto jobs = History(20000, 42);
+  CostTrainOptions o;
+  o.seed = 42;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto b = TrainCostModel(jobs, o);
+  const double train_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  std::printf("%s", CostCardSummary(b->card).c_str());
+  std::printf("training wall time: %.2f s\n", train_s);
+  const auto t1 = std::chrono::steady_clock::now();
+  auto p = CostPredictor::Create(*b);
+  ASSERT_TRUE(p.ok());
+  std::printf("predictor load (parse-free, index build): %.3f s\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count());
+  std::vector<double> lat;
+  for (std::size_t i = 17000; i < 20000; i += 3) {
+    const auto s = std::chrono::steady_clock::now();
+    auto r = (*p)->Predict(RequestFor(jobs[i]));
+    const std::string text = json::serialize(ToJson(*r));
+    lat.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s)
+                      .count());
+  }
+  std::sort(lat.begin(), lat.end());
+  std::printf("predict latency (1 thread, full answer incl. SHAP + kNN + JSON): p50 %.0f us, "
+              "p99 %.0f us over %zu calls\n",
+              lat[lat.size() / 2], lat[lat.size() * 99 / 100], lat.size());
+  std::printf("bundle size: %zu bytes\n", SerializeCostBundle(*b).size());
+  std::printf("%s\n", json::serialize(b->card).c_str());
+}
+
+}  // namespace
+}  // namespace signx::estimating

@@ -1,0 +1,322 @@
+#include "estimating/predict.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "ml/metrics.h"
+
+namespace signx::estimating {
+namespace json = boost::json;
+
+namespace {
+
+double Round(double v, int decimals) {
+  const double f = std::pow(10.0, decimals);
+  return std::round(v * f) / f;
+}
+
+int64_t Cents(double usd) { return static_cast<int64_t>(std::llround(usd * 100.0)); }
+
+std::string DriverValue(const std::string& driver, const SignSpec& s,
+                        const std::optional<double>& region) {
+  auto num = [](double v) { return fmt::format("{}", ml::RoundSignificant(v, 6)); };
+  auto opt = [](const auto& v) -> std::string {
+    if (!v) return "missing";
+    return std::string(Name(*v));
+  };
+  if (driver == "width_in") return num(s.width_in);
+  if (driver == "height_in") return num(s.height_in);
+  if (driver == "sign_area_sqft" || driver == "log_area") return num(s.area_sqft);
+  if (driver == "sign_height_ft") return s.sign_height_ft ? num(*s.sign_height_ft) : "missing";
+  if (driver == "area_x_height") {
+    return s.sign_height_ft ? num(s.area_sqft * *s.sign_height_ft) : "missing";
+  }
+  if (driver == "wind_speed_mph") return num(s.wind_speed_mph);
+  if (driver == "wind_x_area") return num(s.wind_speed_mph * s.area_sqft);
+  if (driver == "pressure_x_area") return num(s.wind_speed_mph * s.wind_speed_mph * s.area_sqft / 1e4);
+  if (driver == "total_face_sqft") return num(s.area_sqft * s.faces);
+  if (driver == "faces") return std::to_string(s.faces);
+  if (driver == "quantity") return std::to_string(s.quantity);
+  if (driver == "letter_count") return s.letter_count ? std::to_string(*s.letter_count) : "missing";
+  if (driver == "soil_class") return s.soil_class ? std::to_string(*s.soil_class) : "missing";
+  if (driver == "travel_miles") return s.travel_miles ? num(*s.travel_miles) : "missing";
+  if (driver == "permit_required") return s.permit_required ? "true" : "false";
+  if (driver == "custom_engineering") return s.custom_engineering ? "true" : "false";
+  if (driver == "region_index") return region ? num(*region) : "missing";
+  if (driver == "sign_type") return opt(s.sign_type);
+  if (driver == "mounting_type") return opt(s.mounting_type);
+  if (driver == "foundation_type") return opt(s.foundation_type);
+  if (driver == "illumination") return std::string(Name(s.illumination));
+  if (driver == "material") return std::string(Name(s.material));
+  if (driver == "base_material") return opt(s.base_material);
+  if (driver == "exposure_category") return std::string(Name(s.exposure_category));
+  if (driver == "finish") return s.finish.value_or("missing");
+  if (driver == "install_method") return opt(s.install_method);
+  if (driver == "install_complexity") return opt(s.install_complexity);
+  if (driver == "site_conditions") return s.site_conditions.value_or("missing");
+  return "";
+}
+
+bool ValidDate(std::string_view d) {
+  const auto y = YearOf(d);
+  return y && *y >= 1990 && *y <= 2100;
+}
+
+}  // namespace
+
+Result<CostRequest> ParseCostRequest(const json::object& body) {
+  std::vector<FieldError> errors;
+  json::object spec_json = body;
+  CostRequest req;
+  if (const auto* r = body.if_contains("region_index")) {
+    if (!r->is_number()) {
+      errors.push_back({"region_index", "must be a number"});
+    } else {
+      const double v = r->to_number<double>();
+      if (!(v >= kMinRegionIndex && v <= kMaxRegionIndex)) {
+        errors.push_back({"region_index", fmt::format("must be between {} and {} (got {})",
+                                                      kMinRegionIndex, kMaxRegionIndex, v)});
+      } else {
+        req.context.region_index = v;
+      }
+    }
+    spec_json.erase("region_index");
+  }
+  if (const auto* d = body.if_contains("project_date")) {
+    if (!d->is_string() || !ValidDate(d->get_string())) {
+      errors.push_back({"project_date", "must be a date YYYY-MM-DD between 1990 and 2100"});
+    } else {
+      req.context.project_date = std::string(d->get_string());
+    }
+    spec_json.erase("project_date");
+  }
+  auto spec = ParseSignSpec(spec_json);
+  if (!spec.ok()) {
+    if (spec.status().code() != ErrorCode::kValidationFailed) return spec.status();
+    for (const auto& e : spec.status().details()) errors.push_back(e);
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid sign specification");
+  req.spec = std::move(spec).value();
+  return req;
+}
+
+std::string SpecHash(const CostRequest& r) {
+  json::object o;
+  o["spec"] = ToDrivers(r.spec);
+  o["region_index"] = r.context.region_index ? json::value(*r.context.region_index) : nullptr;
+  o["project_date"] = r.context.project_date ? json::value(*r.context.project_date) : nullptr;
+  return CostSha256Hex(json::serialize(o));
+}
+
+Result<std::shared_ptr<const CostPredictor>> CostPredictor::Create(CostBundle bundle) {
+  SIGNX_ASSIGN_OR_RETURN(ml::Booster booster, ml::Booster::LoadRaw(bundle.booster));
+  SIGNX_RETURN_IF_ERROR(booster.SetParam("nthread", "1"));
+  SIGNX_ASSIGN_OR_RETURN(const std::size_t nf, booster.NumFeatures());
+  if (nf != bundle.encoder.width()) {
+    return InvalidArgument(fmt::format("cost model has {} features but its encoder makes {}", nf,
+                                       bundle.encoder.width()));
+  }
+  SIGNX_ASSIGN_OR_RETURN(auto index,
+                         SimilarIndex::Build(bundle.reference.vectors, bundle.encoder.knn_dim()));
+  return std::shared_ptr<const CostPredictor>(
+      new CostPredictor(std::move(bundle), std::move(booster), std::move(index)));
+}
+
+Result<CostPrediction> CostPredictor::Predict(const CostRequest& req) const {
+  const CostBundle& b = bundle_;
+  const FeatureEncoder& enc = b.encoder;
+  const SignSpec& spec = req.spec;
+  CostPrediction p;
+  p.model_version = b.model_version;
+  p.spec_hash = SpecHash(req);
+  p.requires_engineering_review = spec.requires_engineering_review;
+  p.engineering_review_reason = spec.engineering_review_reason;
+
+  // Price level.
+  p.project_date = req.context.project_date.value_or(b.price_index.as_of_date);
+  p.price_year = *YearOf(p.project_date);
+  p.log_price_index = b.price_index.LogIndexAt(p.price_year);
+
+  // Model and SHAP.
+  std::vector<std::string> notes;
+  std::vector<float> x(enc.width());
+  enc.Encode(spec, req.context.region_index, x, &notes);
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix d, ml::DMatrix::FromDense(x, 1, enc.width()));
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> contribs, booster_.PredictContribs(d));
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> margin, booster_.PredictMargin(d));
+  p.booster_margin = margin[0];
+  double sum = 0;
+  for (float c : contribs) sum += c;
+  p.shap_sum = sum;
+  const double bias = contribs.back();
+  p.log_prediction = static_cast<double>(margin[0]) + p.log_price_index;
+  p.base_log = bias + p.log_price_index;
+  const double pred_usd = std::exp(p.log_prediction);
+  p.cost_cents = Cents(pred_usd);
+  p.p10_cents = Cents(std::exp(p.log_prediction + b.conformal_q_lo));
+  p.p90_cents = Cents(std::exp(p.log_prediction + b.conformal_q_hi));
+
+  // Drivers: SHAP summed per driver, converted with the logarithmic mean.
+  const double base_usd = std::exp(p.base_log);
+  const double dlog = p.log_prediction - p.base_log;
+  const double lmean = std::abs(dlog) > 1e-12 ? (pred_usd - base_usd) / dlog : pred_usd;
+  std::map<std::string, double> by_driver;
+  for (std::size_t c = 0; c < enc.width(); ++c) by_driver[enc.ColumnDriver(c)] += contribs[c];
+  std::vector<DriverContribution> drivers;
+  for (const auto& [name, phi] : by_driver) {
+    if (phi == 0) continue;
+    drivers.push_back({name, DriverValue(name, spec, req.context.region_index),
+                       Cents(phi * lmean), phi});
+  }
+  std::sort(drivers.begin(), drivers.end(), [](const auto& a, const auto& c) {
+    const double x1 = std::abs(a.log_contribution), x2 = std::abs(c.log_contribution);
+    return x1 != x2 ? x1 > x2 : a.driver < c.driver;
+  });
+  if (drivers.size() > static_cast<std::size_t>(kTopDrivers)) drivers.resize(kTopDrivers);
+  p.drivers = std::move(drivers);
+
+  // Similar jobs, anomaly, breakdown.
+  std::vector<float> q(enc.knn_dim());
+  enc.EncodeKnn(spec, req.context.region_index, q);
+  const std::size_t k = static_cast<std::size_t>(std::max(b.knn_k, kSimilarProjects));
+  const auto nb = index_->Search(q, k);
+  const std::size_t kk = std::min<std::size_t>(nb.size(), static_cast<std::size_t>(b.knn_k));
+  double dist = 0;
+  std::array<double, 4> share{};
+  const ReferenceJobs& ref = b.reference;
+  for (std::size_t i = 0; i < kk; ++i) {
+    dist += nb[i].distance;
+    const std::size_t r = nb[i].index;
+    const double t = static_cast<double>(ref.total_cents[r]);
+    share[0] += static_cast<double>(ref.labor_cents[r]) / t;
+    share[1] += static_cast<double>(ref.material_cents[r]) / t;
+    share[2] += static_cast<double>(ref.equipment_cents[r]) / t;
+    share[3] += static_cast<double>(ref.overhead_cents[r]) / t;
+  }
+  if (kk > 0) {
+    dist /= static_cast<double>(kk);
+    for (double& s : share) s /= static_cast<double>(kk);
+  }
+  p.knn_mean_distance = dist;
+  p.anomaly_score = dist / b.knn_typical_distance;
+  p.anomalous = p.anomaly_score > b.anomaly_threshold;
+  p.confidence = b.interval_coverage *
+                 (p.anomalous ? std::min(1.0, b.anomaly_threshold / p.anomaly_score) : 1.0);
+  PredictedBreakdown& bd = p.breakdown;
+  const double cost = static_cast<double>(p.cost_cents);
+  bd.labor_cents = std::llround(cost * share[0]);
+  bd.material_cents = std::llround(cost * share[1]);
+  bd.equipment_cents = std::llround(cost * share[2]);
+  bd.overhead_cents = std::llround(cost * share[3]);
+  bd.other_cents = p.cost_cents - bd.labor_cents - bd.material_cents - bd.equipment_cents -
+                   bd.overhead_cents;
+  if (bd.other_cents < 0) {  // rounding only: take the cents back from material
+    bd.material_cents += bd.other_cents;
+    bd.other_cents = 0;
+  }
+  for (std::size_t i = 0; i < nb.size() && i < static_cast<std::size_t>(kSimilarProjects); ++i) {
+    const std::size_t r = nb[i].index;
+    p.similar.push_back({ref.ids[r], ref.dates[r], ref.sign_types[r], ref.width_in[r],
+                         ref.height_in[r], ref.total_cents[r], nb[i].distance});
+  }
+
+  // Assumptions.
+  const int last_year = b.price_index.first_year +
+                        static_cast<int>(b.price_index.log_index.size()) - 1;
+  std::string price = fmt::format(
+      "priced at the {} cost level ({} {}) with the price index learned from the history",
+      p.price_year, req.context.project_date ? "project_date" : "model as-of date",
+      p.project_date);
+  if (p.price_year > last_year) {
+    price += fmt::format("; {} is after the last year with data ({}), extrapolated at {:.1f}%/yr",
+                         p.price_year, last_year, 100 * (std::exp(b.price_index.slope_per_year) - 1));
+  }
+  p.assumptions.push_back(std::move(price));
+  if (!req.context.region_index) {
+    p.assumptions.push_back(fmt::format(
+        "region_index not given: assumed the training median {}",
+        ml::RoundSignificant(enc.region_median(), 6)));
+  }
+  for (auto& n : notes) {
+    if (n.rfind("region_index", 0) == 0) continue;
+    p.assumptions.push_back(std::move(n));
+  }
+  p.assumptions.push_back(fmt::format(
+      "interval: split-conformal {:.0f}% interval from validation residuals; it holds on average "
+      "over jobs like the history, not for every job",
+      100 * b.interval_coverage));
+  p.assumptions.push_back(fmt::format(
+      "breakdown: mean cost shares of the {} most similar past jobs; other = tax + shipping", kk));
+  if (p.anomalous) {
+    p.assumptions.push_back(fmt::format(
+        "unusual spec: anomaly score {:.2f} is above the training p99 ({:.2f}); the model has few "
+        "comparable jobs, so confidence is reduced",
+        p.anomaly_score, b.anomaly_threshold));
+  }
+  if (p.requires_engineering_review) {
+    p.assumptions.push_back(p.engineering_review_reason);
+  }
+  return p;
+}
+
+json::object ToJson(const CostPrediction& p) {
+  json::object result;
+  result["cost_cents"] = p.cost_cents;
+  result["interval"] = json::object{{"p10_cents", p.p10_cents},
+                                    {"p90_cents", p.p90_cents},
+                                    {"coverage", 0.8},
+                                    {"method", "split_conformal"}};
+  result["breakdown"] = json::object{{"labor_cents", p.breakdown.labor_cents},
+                                     {"material_cents", p.breakdown.material_cents},
+                                     {"equipment_cents", p.breakdown.equipment_cents},
+                                     {"overhead_cents", p.breakdown.overhead_cents},
+                                     {"other_cents", p.breakdown.other_cents}};
+  json::array drivers;
+  for (const auto& d : p.drivers) {
+    drivers.push_back(json::object{{"driver", d.driver},
+                                   {"value", d.value},
+                                   {"contribution_cents", d.contribution_cents},
+                                   {"log_contribution", Round(d.log_contribution, 6)}});
+  }
+  json::array similar;
+  for (const auto& s : p.similar) {
+    similar.push_back(json::object{{"id", s.id},
+                                   {"project_date", s.project_date},
+                                   {"sign_type", s.sign_type},
+                                   {"width_in", s.width_in},
+                                   {"height_in", s.height_in},
+                                   {"actual_cost_cents", s.actual_cost_cents},
+                                   {"distance", Round(s.distance, 4)}});
+  }
+  json::array assumptions;
+  for (const auto& a : p.assumptions) assumptions.emplace_back(a);
+  json::object o;
+  o["result"] = std::move(result);
+  o["drivers"] = std::move(drivers);
+  o["confidence"] = Round(p.confidence, 3);
+  o["anomaly_score"] = Round(p.anomaly_score, 3);
+  o["similar_projects"] = std::move(similar);
+  o["assumptions"] = std::move(assumptions);
+  o["requires_engineering_review"] = p.requires_engineering_review;
+  if (p.requires_engineering_review) {
+    o["engineering_review"] = json::object{{"reason", p.engineering_review_reason},
+                                           {"route", kEngineeringReviewRoute}};
+  }
+  o["model_version"] = p.model_version;
+  o["trace"] = json::object{{"spec_hash", p.spec_hash},
+                            {"project_date", p.project_date},
+                            {"price_year", p.price_year},
+                            {"log_price_index", Round(p.log_price_index, 6)},
+                            {"log_prediction", Round(p.log_prediction, 6)},
+                            {"base_value_cents", Cents(std::exp(p.base_log))},
+                            {"anomalous", p.anomalous},
+                            {"knn_mean_distance", Round(p.knn_mean_distance, 4)},
+                            {"drivers_method", "exact TreeSHAP in log cost x logarithmic mean"},
+                            {"anomaly_method", "mean 10-NN distance / training median"}};
+  return o;
+}
+
+}  // namespace signx::estimating

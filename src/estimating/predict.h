@@ -1,0 +1,117 @@
+// CostPredictor: one sign spec → predicted cost with its 80 % conformal interval, a labor /
+// material / equipment / overhead / other breakdown, the drivers that moved the price (exact
+// TreeSHAP in log space, converted to cents), an anomaly score, the 5 most similar past jobs with
+// their actual cost, the assumptions made and a trace (see cost_model.h for the methods).
+//
+// Drivers in dollars: SHAP values φ_j are additive in log cost (Σφ_j = log(pred) − log(base)).
+// They are converted with the logarithmic mean L = (pred − base) / (log pred − log base)
+// (L = pred when pred = base), φ_j × L dollars, so the driver amounts add up to pred − base exactly
+// (before rounding each to cents) and keep their signs (the LMDI decomposition).
+//
+// Request body: the SignSpec fields (ParseSignSpec rules) plus two optional context fields that
+// are not part of the sign: "region_index" (site cost level, 0.5..2.0; the training median when
+// absent) and "project_date" (YYYY-MM-DD; the model's as-of date when absent, so the answer does
+// not depend on the wall clock). All problems are reported at once (ValidationFailed).
+//
+// Deterministic: the same spec, context and model version give the same result bit for bit.
+// Thread-safety: immutable after Create; Predict may run concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "base/status.h"
+#include "estimating/cost_model.h"
+#include "estimating/similar.h"
+#include "estimating/spec.h"
+#include "ml/xgboost.h"
+
+namespace signx::estimating {
+
+inline constexpr int kSimilarProjects = 5;
+inline constexpr int kTopDrivers = 5;
+inline constexpr double kMinRegionIndex = 0.5, kMaxRegionIndex = 2.0;
+
+struct DriverContribution {
+  std::string driver;  // "sign_area_sqft", "sign_type", ...
+  std::string value;   // the spec's value as text ("48", "pylon", "missing")
+  int64_t contribution_cents = 0;
+  double log_contribution = 0;  // SHAP value, log cost
+};
+
+struct SimilarJob {
+  std::string id;
+  std::string project_date;
+  std::string sign_type;
+  double width_in = 0, height_in = 0;
+  int64_t actual_cost_cents = 0;
+  double distance = 0;
+};
+
+struct PredictedBreakdown {
+  int64_t labor_cents = 0, material_cents = 0, equipment_cents = 0, overhead_cents = 0,
+          other_cents = 0;  // other = tax + shipping
+};
+
+struct CostPrediction {
+  int64_t cost_cents = 0;
+  int64_t p10_cents = 0, p90_cents = 0;
+  PredictedBreakdown breakdown;
+  std::vector<DriverContribution> drivers;  // top kTopDrivers by |contribution|
+  double confidence = 0;
+  double anomaly_score = 0;
+  bool anomalous = false;
+  std::vector<SimilarJob> similar;
+  std::vector<std::string> assumptions;
+  bool requires_engineering_review = false;
+  std::string engineering_review_reason;
+  std::string model_version;
+  // Trace.
+  std::string spec_hash;
+  std::string project_date;
+  int price_year = 0;
+  double log_price_index = 0;
+  double log_prediction = 0;
+  double base_log = 0;             // SHAP bias + price index
+  double shap_sum = 0;             // Σ SHAP incl. bias = booster margin
+  double booster_margin = 0;       // booster prediction, for the SHAP check
+  double knn_mean_distance = 0;
+};
+
+struct CostRequest {
+  SignSpec spec;
+  CostContext context;
+};
+
+// Validates a request body (spec + context); ValidationFailed names every bad field.
+Result<CostRequest> ParseCostRequest(const boost::json::object& body);
+
+// SHA-256 of the canonical request (ToDrivers(spec) + context): the cache key and trace id.
+std::string SpecHash(const CostRequest& request);
+
+class CostPredictor {
+ public:
+  static Result<std::shared_ptr<const CostPredictor>> Create(CostBundle bundle);
+
+  Result<CostPrediction> Predict(const CostRequest& request) const;
+
+  const CostBundle& bundle() const { return bundle_; }
+  const SimilarIndex& index() const { return *index_; }
+
+ private:
+  CostPredictor(CostBundle bundle, ml::Booster booster, std::unique_ptr<SimilarIndex> index)
+      : bundle_(std::move(bundle)), booster_(std::move(booster)), index_(std::move(index)) {}
+  CostBundle bundle_;
+  ml::Booster booster_;
+  std::unique_ptr<SimilarIndex> index_;
+};
+
+// The API answer: {result: {cost_cents, interval, breakdown}, drivers, confidence, anomaly_score,
+// similar_projects, assumptions, requires_engineering_review, model_version, trace}.
+boost::json::object ToJson(const CostPrediction& prediction);
+
+}  // namespace signx::estimating

@@ -1,0 +1,127 @@
+#include "estimating/predict_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "base/clock.h"
+#include "cache/memory_cache.h"
+#include "http/json.h"
+
+namespace signx::estimating {
+
+namespace {
+constexpr auto kCacheTtl = std::chrono::hours(24);
+}  // namespace
+
+CostService::CostService(ml::ModelRegistry& registry, metrics::Registry& metrics,
+                         cache::Cache* cache)
+    : registry_(registry),
+      owned_cache_(cache ? nullptr
+                         : std::make_unique<cache::MemoryCache>(
+                               SystemClock::Get(),
+                               cache::MemoryCacheOptions{.max_entries = 20'000,
+                                                         .max_bytes = 64 << 20})),
+      cache_(cache ? cache : owned_cache_.get()),
+      predictions_(metrics.AddCounter("estimates_predictions_total",
+                                      "Cost predictions answered, by cache outcome",
+                                      {"cache", "model_version"})),
+      latency_(metrics
+                   .AddHistogram("estimates_predict_latency_seconds",
+                                 "Time to validate and answer one cost prediction", {},
+                                 metrics::DefaultLatencyBuckets())
+                   .WithLabels({})),
+      reloads_(metrics.AddCounter("estimates_model_reloads_total",
+                                  "Production cost model (re)loads, by outcome", {"outcome"})) {}
+
+CostService::~CostService() {
+  {
+    std::lock_guard lock(poll_mu_);
+    stopping_ = true;
+  }
+  poll_cv_.notify_all();
+  if (poller_.joinable()) poller_.join();
+}
+
+std::shared_ptr<const CostPredictor> CostService::Current() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+void CostService::SetCurrent(std::shared_ptr<const CostPredictor> predictor) {
+  std::lock_guard lock(mu_);
+  current_ = std::move(predictor);
+}
+
+Status CostService::Reload() {
+  SIGNX_ASSIGN_OR_RETURN(auto prod, registry_.Production(std::string(kCostModelName)));
+  if (!prod) return Status::Ok();
+  if (auto cur = Current(); cur && cur->bundle().model_version == prod->version) {
+    return Status::Ok();
+  }
+  auto load = [&]() -> Result<std::shared_ptr<const CostPredictor>> {
+    SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry_.ReadBytes(*prod));
+    SIGNX_ASSIGN_OR_RETURN(CostBundle bundle, ParseCostBundle(bytes));
+    return CostPredictor::Create(std::move(bundle));
+  };
+  auto loaded = load();
+  if (!loaded.ok()) {
+    reloads_.WithLabels({"error"}).Inc();
+    return Status(loaded.status().code(), fmt::format("cannot load cost model {}: {}",
+                                                      prod->version, loaded.status().message()));
+  }
+  SetCurrent(std::move(loaded).value());
+  reloads_.WithLabels({"ok"}).Inc();
+  spdlog::info("cost model {} is now in use", prod->version);
+  return Status::Ok();
+}
+
+void CostService::StartPolling(std::chrono::milliseconds interval) {
+  poller_ = std::thread([this, interval] {
+    std::unique_lock lock(poll_mu_);
+    while (!poll_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+      lock.unlock();
+      if (Status st = Reload(); !st.ok()) spdlog::warn("cost model reload: {}", st.message());
+      lock.lock();
+    }
+  });
+}
+
+Result<std::string> CostService::PredictJson(const boost::json::object& body) {
+  const auto started = std::chrono::steady_clock::now();
+  auto predictor = Current();
+  if (!predictor) {
+    return Unavailable(
+        "no cost model is in production yet: train one with `signx train cost --data "
+        "<history.ndjson> --register --promote` (or upload a bundle to POST /v1/estimates/models "
+        "and promote it)");
+  }
+  SIGNX_ASSIGN_OR_RETURN(const CostRequest request, ParseCostRequest(body));
+  const std::string& version = predictor->bundle().model_version;
+  const std::string key = "estimates:predict:" + version + ":" + SpecHash(request);
+  auto observe = [&](const char* outcome) {
+    predictions_.WithLabels({outcome, version}).Inc();
+    latency_.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  };
+  if (auto hit = cache_->Get(key); hit.ok() && hit->has_value()) {
+    observe("hit");
+    return std::move(**hit);
+  }
+  SIGNX_ASSIGN_OR_RETURN(const CostPrediction p, predictor->Predict(request));
+  std::string text = http::ToJsonText(ToJson(p));
+  (void)cache_->Set(key, text, std::chrono::duration_cast<std::chrono::milliseconds>(kCacheTtl));
+  observe("miss");
+  return text;
+}
+
+Result<ml::ModelVersion> CostService::RegisterBundle(std::string_view bundle_json,
+                                                     const std::string& created_by) {
+  SIGNX_ASSIGN_OR_RETURN(CostBundle bundle, ParseCostBundle(bundle_json));
+  const std::string version = bundle.model_version;
+  const std::string card = boost::json::serialize(bundle.card);
+  SIGNX_RETURN_IF_ERROR(CostPredictor::Create(std::move(bundle)).status());
+  return registry_.Register(std::string(kCostModelName), version, bundle_json, card, created_by);
+}
+
+}  // namespace signx::estimating

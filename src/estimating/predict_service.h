@@ -1,0 +1,76 @@
+// CostService: the production cost model of this process, kept in step with the model registry
+// (model name "cost"), and the prediction entry point of the HTTP route. The model in use is an
+// immutable CostPredictor behind a shared_ptr swapped atomically, so a promotion or rollback (from
+// this or any other replica) takes effect without dropping or blocking requests.
+//
+// Answers are cached by (model version, spec hash) in a cache::Cache (an in-process MemoryCache
+// unless one is given): the answer is a pure function of both, so a cached answer is byte-identical
+// to a recomputed one and a new model version never sees old entries.
+//
+// Thread-safety: thread-safe. Current() is a mutex-guarded shared_ptr copy.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <boost/json/object.hpp>
+
+#include "cache/cache.h"
+#include "estimating/predict.h"
+#include "metrics/metrics.h"
+#include "ml/registry.h"
+
+namespace signx::estimating {
+
+class CostService {
+ public:
+  // `cache` may be null (then an in-process MemoryCache of 20,000 entries is used); it must
+  // outlive the service.
+  CostService(ml::ModelRegistry& registry, metrics::Registry& metrics,
+              cache::Cache* cache = nullptr);
+  ~CostService();
+  CostService(const CostService&) = delete;
+  CostService& operator=(const CostService&) = delete;
+
+  // Loads the registry's production "cost" version if it differs from the one in use.
+  Status Reload();
+  // Reloads every `interval` on a background thread until destruction.
+  void StartPolling(std::chrono::milliseconds interval);
+
+  // The model in use, or nullptr.
+  std::shared_ptr<const CostPredictor> Current() const;
+  // Installs a model directly (tests, single-process tools).
+  void SetCurrent(std::shared_ptr<const CostPredictor> predictor);
+
+  // Validates a request body and returns the answer as JSON text (cached). kUnavailable when no
+  // model is in production; ValidationFailed naming every bad field.
+  Result<std::string> PredictJson(const boost::json::object& body);
+
+  // Validates a bundle (parse + build a predictor) and registers it as staging.
+  Result<ml::ModelVersion> RegisterBundle(std::string_view bundle_json,
+                                          const std::string& created_by);
+
+  ml::ModelRegistry& registry() { return registry_; }
+
+ private:
+  ml::ModelRegistry& registry_;
+  std::unique_ptr<cache::Cache> owned_cache_;
+  cache::Cache* cache_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const CostPredictor> current_;  // guarded by mu_
+
+  metrics::Family<metrics::Counter>& predictions_;
+  metrics::Histogram& latency_;
+  metrics::Family<metrics::Counter>& reloads_;
+
+  std::mutex poll_mu_;
+  std::condition_variable poll_cv_;
+  bool stopping_ = false;  // guarded by poll_mu_
+  std::thread poller_;
+};
+
+}  // namespace signx::estimating

@@ -1,0 +1,64 @@
+#include "estimating/similar.h"
+
+#include <hnswlib/hnswlib.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace signx::estimating {
+
+namespace {
+constexpr std::size_t kM = 16;
+constexpr std::size_t kEfConstruction = 200;
+constexpr std::size_t kEfSearch = 128;
+constexpr std::size_t kLevelSeed = 100;
+}  // namespace
+
+SimilarIndex::~SimilarIndex() = default;
+
+Result<std::unique_ptr<SimilarIndex>> SimilarIndex::Build(std::span<const float> vectors,
+                                                          std::size_t dim) {
+  if (dim == 0 || vectors.empty() || vectors.size() % dim != 0) {
+    return InvalidArgument(fmt::format("similar index: {} values do not form rows of {}",
+                                       vectors.size(), dim));
+  }
+  std::unique_ptr<SimilarIndex> s(new SimilarIndex());
+  s->rows_ = vectors.size() / dim;
+  s->dim_ = dim;
+  s->space_ = std::make_unique<hnswlib::L2Space>(dim);
+  try {
+    s->index_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(s->space_.get(), s->rows_, kM,
+                                                                  kEfConstruction, kLevelSeed);
+    for (std::size_t i = 0; i < s->rows_; ++i) {
+      s->index_->addPoint(vectors.data() + i * dim, static_cast<hnswlib::labeltype>(i));
+    }
+    s->index_->setEf(kEfSearch);
+  } catch (const std::exception& e) {
+    return Internal(fmt::format("similar index: hnswlib: {}", e.what()));
+  }
+  return s;
+}
+
+std::vector<Neighbour> SimilarIndex::Search(std::span<const float> query, std::size_t k,
+                                            std::ptrdiff_t exclude) const {
+  std::vector<Neighbour> out;
+  if (query.size() != dim_ || k == 0) return out;
+  const std::size_t want = std::min(rows_, k + (exclude >= 0 ? 1 : 0));
+  auto heap = index_->searchKnn(query.data(), want);
+  out.reserve(heap.size());
+  while (!heap.empty()) {
+    const auto [d2, label] = heap.top();
+    heap.pop();
+    if (exclude >= 0 && label == static_cast<hnswlib::labeltype>(exclude)) continue;
+    out.push_back({static_cast<std::size_t>(label), std::sqrt(std::max(0.0f, d2))});
+  }
+  std::sort(out.begin(), out.end(), [](const Neighbour& a, const Neighbour& b) {
+    return a.distance != b.distance ? a.distance < b.distance : a.index < b.index;
+  });
+  if (out.size() > k) out.resize(k);
+  return out;
+}
+
+}  // namespace signx::estimating

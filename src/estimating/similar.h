@@ -1,0 +1,60 @@
+// SimilarIndex: nearest past jobs in the normalised spec space of the cost model, backed by an
+// hnswlib HNSW graph (L2). It replaces the seed's pgvector embedding search.
+//
+// The index is rebuilt from the bundle's stored vectors when a model is loaded (building ~17,000
+// points of ~30 dimensions takes well under a second), so the bundle holds only the vectors and
+// never hnswlib's own binary format. Construction is single-threaded with hnswlib's fixed level
+// seed, so the same vectors give the same graph and the same answers. ef_search is set far above k
+// so small indexes (the tests) are searched exactly.
+//
+// Thread-safety: immutable after Build; Search may be called concurrently (hnswlib 0.6 searchKnn
+// is const and takes its visited lists from a locked pool).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "base/status.h"
+
+namespace hnswlib {
+template <typename T>
+class HierarchicalNSW;
+class L2Space;
+}  // namespace hnswlib
+
+namespace signx::estimating {
+
+struct Neighbour {
+  std::size_t index = 0;  // row of the vectors given to Build
+  double distance = 0;    // Euclidean distance
+};
+
+class SimilarIndex {
+ public:
+  // `vectors` is row-major rows × dim. kInvalidArgument when empty or the size is not rows × dim.
+  static Result<std::unique_ptr<SimilarIndex>> Build(std::span<const float> vectors,
+                                                     std::size_t dim);
+  ~SimilarIndex();
+  SimilarIndex(const SimilarIndex&) = delete;
+  SimilarIndex& operator=(const SimilarIndex&) = delete;
+
+  // The k nearest rows to `query` (dim floats), nearest first; ties by row index. `exclude` (a
+  // row index) is skipped, for leave-one-out queries of indexed rows.
+  std::vector<Neighbour> Search(std::span<const float> query, std::size_t k,
+                                std::ptrdiff_t exclude = -1) const;
+
+  std::size_t size() const { return rows_; }
+  std::size_t dim() const { return dim_; }
+
+ private:
+  SimilarIndex() = default;
+  std::size_t rows_ = 0;
+  std::size_t dim_ = 0;
+  std::unique_ptr<hnswlib::L2Space> space_;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> index_;
+};
+
+}  // namespace signx::estimating
