@@ -1,0 +1,210 @@
+// The cost prediction routes on a real http::Server (port 0) with a real ModelRegistry (SQLite).
+#include "estimating/predict_routes.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <set>
+
+#include "base/clock.h"
+#include "blobs/blob_store.h"
+#include "estimating/cost_model.h"
+#include "estimating/generator.h"
+#include "http/server.h"
+#include "http/testing/raw_client.h"
+#include "metrics/metrics.h"
+#include "ml/registry.h"
+#include "runtime/blocking_pool.h"
+#include "storage/testing/test_stores.h"
+
+namespace signx::estimating {
+namespace {
+
+namespace json = boost::json;
+using http::testing::RawClient;
+
+std::string TrainedBundle(uint64_t seed) {
+  GeneratorOptions o;
+  o.projects = 1500;
+  o.seed = 21;
+  std::vector<HistoryJob> jobs;
+  for (int64_t i = 0; i < o.projects; ++i) jobs.push_back(JobFromRecord(GenerateProject(o, i)));
+  CostTrainOptions t;
+  t.seed = seed;
+  t.record_timing = false;
+  t.num_rounds = 200;
+  auto b = TrainCostModel(std::move(jobs), t);
+  EXPECT_TRUE(b.ok()) << b.status().ToString();
+  return SerializeCostBundle(*b);
+}
+
+class CostRoutesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    bundle_a_ = new std::string(TrainedBundle(1));
+    bundle_b_ = new std::string(TrainedBundle(2));
+  }
+  static void TearDownTestSuite() {
+    delete bundle_a_;
+    delete bundle_b_;
+  }
+
+  void SetUp() override {
+    db_ = storage::testing::MigratedDatabase(storage::testing::Backend::kSqlite);
+    if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
+    root_ = std::filesystem::temp_directory_path() /
+            ("signx_cost_routes_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(root_);
+    blobs_ = std::move(blobs::BlobStore::Open(root_, 64 << 20)).value();
+    registry_ = std::make_unique<ml::ModelRegistry>(db_->store(), *blobs_, SystemClock::Get());
+    service_ = std::make_unique<CostService>(*registry_, metrics_);
+    AddCostRoutes(router_, schemas_, *service_);
+    config::ServerConfig cfg;
+    cfg.port = 0;
+    cfg.io_threads = 2;
+    pool_ = std::make_unique<runtime::BlockingPool>(2, 64);
+    server_ = std::make_unique<http::Server>(cfg, router_, metrics_, *pool_, false);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  void TearDown() override {
+    if (server_) {
+      server_->Shutdown();
+      server_->Wait();
+    }
+    std::filesystem::remove_all(root_);
+  }
+
+  http::testing::RawResponse Call(const std::string& method, const std::string& target,
+                                  const std::string& body = "") {
+    RawClient c(server_->port());
+    auto r = c.Request(method, target, body, {{"Content-Type", "application/json"}});
+    EXPECT_TRUE(r.has_value());
+    return r.value_or(http::testing::RawResponse{});
+  }
+
+  std::string Upload(const std::string& bundle) {
+    auto r = Call("POST", "/v1/estimates/models", bundle);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return std::string(json::parse(r.body).as_object().at("version").as_string());
+  }
+
+  static std::string* bundle_a_;
+  static std::string* bundle_b_;
+  std::unique_ptr<storage::testing::TestDatabase> db_;
+  std::filesystem::path root_;
+  std::unique_ptr<blobs::BlobStore> blobs_;
+  std::unique_ptr<ml::ModelRegistry> registry_;
+  metrics::Registry metrics_;
+  std::unique_ptr<CostService> service_;
+  http::Router router_;
+  http::SchemaRegistry schemas_;
+  std::unique_ptr<runtime::BlockingPool> pool_;
+  std::unique_ptr<http::Server> server_;
+};
+std::string* CostRoutesTest::bundle_a_ = nullptr;
+std::string* CostRoutesTest::bundle_b_ = nullptr;
+
+constexpr char kSpec[] = R"({"width_in": 96, "height_in": 48, "wind_speed_mph": 115,
+    "material": "aluminum", "sign_type": "monument", "mounting_type": "ground",
+    "foundation_type": "spread_footing", "illumination": "internal_led", "faces": 2,
+    "sign_height_ft": 6, "base_material": "masonry", "region_index": 1.05})";
+
+TEST_F(CostRoutesTest, PredictAnswersDeterministicallyWithEveryPart) {
+  auto none = Call("POST", "/v1/estimates/predict", kSpec);
+  EXPECT_EQ(none.status, 503) << none.body;
+
+  const std::string v = Upload(*bundle_a_);
+  auto promoted = Call("POST", "/v1/estimates/models/" + v + "/promote");
+  ASSERT_EQ(promoted.status, 200) << promoted.body;
+
+  auto r = Call("POST", "/v1/estimates/predict", kSpec);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto o = json::parse(r.body).as_object();
+  const auto& result = o.at("result").as_object();
+  const int64_t cost = result.at("cost_cents").as_int64();
+  EXPECT_GT(cost, 0);
+  const auto& interval = result.at("interval").as_object();
+  EXPECT_LT(interval.at("p10_cents").as_int64(), cost);
+  EXPECT_GT(interval.at("p90_cents").as_int64(), cost);
+  const auto& bd = result.at("breakdown").as_object();
+  int64_t sum = 0;
+  for (const char* k :
+       {"labor_cents", "material_cents", "equipment_cents", "overhead_cents", "other_cents"}) {
+    sum += bd.at(k).as_int64();
+  }
+  EXPECT_EQ(sum, cost);
+  EXPECT_EQ(o.at("similar_projects").as_array().size(), 5u);
+  EXPECT_FALSE(o.at("drivers").as_array().empty());
+  EXPECT_EQ(o.at("model_version").as_string(), v);
+  EXPECT_FALSE(o.at("requires_engineering_review").as_bool());
+  EXPECT_TRUE(o.at("trace").as_object().contains("spec_hash"));
+
+  // Same spec + version → same bytes (cache miss and cache hit alike).
+  EXPECT_EQ(Call("POST", "/v1/estimates/predict", kSpec).body, r.body);
+  service_->SetCurrent(nullptr);
+  ASSERT_TRUE(service_->Reload().ok());  // a fresh predictor, same version
+  EXPECT_EQ(Call("POST", "/v1/estimates/predict", kSpec).body, r.body);
+}
+
+TEST_F(CostRoutesTest, InvalidSpecIs422WithFieldErrors) {
+  const std::string v = Upload(*bundle_a_);
+  ASSERT_EQ(Call("POST", "/v1/estimates/models/" + v + "/promote").status, 200);
+  auto r = Call("POST", "/v1/estimates/predict",
+                R"({"width_in": 0, "height_in": 48, "wind_speed_mph": 80, "material": "wood",
+                    "widht_in": 3, "region_index": 9})");
+  EXPECT_EQ(r.status, 422) << r.body;
+  const auto err = json::parse(r.body).as_object().at("error").as_object();
+  std::set<std::string> fields;
+  for (const auto& d : err.at("details").as_array()) {
+    fields.insert(std::string(d.as_object().at("field").as_string()));
+  }
+  for (const char* f : {"width_in", "wind_speed_mph", "material", "widht_in", "region_index"}) {
+    EXPECT_TRUE(fields.count(f)) << f << " in " << r.body;
+  }
+  EXPECT_NE(r.body.find("below Iowa IBC minimum"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/v1/estimates/predict", "{not json").status, 400);
+}
+
+TEST_F(CostRoutesTest, ReviewFlagForLargeSignsInHighWind) {
+  const std::string v = Upload(*bundle_a_);
+  ASSERT_EQ(Call("POST", "/v1/estimates/models/" + v + "/promote").status, 200);
+  auto r = Call("POST", "/v1/estimates/predict",
+                R"({"width_in": 480, "height_in": 180, "wind_speed_mph": 160,
+                    "material": "steel", "sign_type": "pylon"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto o = json::parse(r.body).as_object();
+  EXPECT_TRUE(o.at("requires_engineering_review").as_bool());
+  EXPECT_EQ(o.at("engineering_review").as_object().at("route").as_string(),
+            kEngineeringReviewRoute);
+}
+
+TEST_F(CostRoutesTest, ModelsListPromoteAndRollback) {
+  const std::string a = Upload(*bundle_a_);
+  const std::string b = Upload(*bundle_b_);
+  ASSERT_NE(a, b);
+  ASSERT_EQ(Call("POST", "/v1/estimates/models/" + a + "/promote").status, 200);
+  ASSERT_EQ(Call("POST", "/v1/estimates/models/" + b + "/promote").status, 200);
+  auto list = json::parse(Call("GET", "/v1/estimates/models").body).as_object();
+  EXPECT_EQ(list.at("in_use").as_string(), b);
+  EXPECT_EQ(list.at("versions").as_array().size(), 2u);
+  const auto pb = json::parse(Call("POST", "/v1/estimates/predict", kSpec).body).as_object();
+  EXPECT_EQ(pb.at("model_version").as_string(), b);
+
+  auto rb = Call("POST", "/v1/estimates/models/rollback");
+  ASSERT_EQ(rb.status, 200) << rb.body;
+  EXPECT_EQ(json::parse(rb.body).as_object().at("version").as_string(), a);
+  const auto pa = json::parse(Call("POST", "/v1/estimates/predict", kSpec).body).as_object();
+  EXPECT_EQ(pa.at("model_version").as_string(), a);
+
+  auto one = Call("GET", "/v1/estimates/models/" + a);
+  ASSERT_EQ(one.status, 200);
+  EXPECT_TRUE(json::parse(one.body).as_object().at("card").as_object().contains("test"));
+  EXPECT_EQ(Call("GET", "/v1/estimates/models/cost-000000000000").status, 404);
+  EXPECT_EQ(Call("POST", "/v1/estimates/models", R"({"format": "other"})").status / 100, 4);
+  EXPECT_TRUE(schemas_.Has("CostPrediction"));
+}
+
+}  // namespace
+}  // namespace signx::estimating
