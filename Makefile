@@ -19,6 +19,7 @@ build: deps
 
 run: build
 	@mkdir -p var
+	$(SIGNX) demo seed
 	$(SIGNX) serve --migrate
 
 test: build

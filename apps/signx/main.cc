@@ -5,7 +5,7 @@
 //   admin        create orgs, users and API keys
 //   lake         query the analytics lake (lake query "<SQL>", lake datasets)
 //   train leads  train a lead-scoring model bundle from a CRM export (CSV)
-//   demo         generate a seeded synthetic cost history of sign projects
+//   demo         seed (demo org, users, API key, lead model) and generate (synthetic cost history)
 //   leads        infer-schema for a new export; score leads from a JSON file with a bundle
 //   config show  print the effective configuration (secrets redacted)
 //   version      print version and build information
@@ -21,6 +21,7 @@
 #include "cli_common.h"
 #include "cmd_admin.h"
 #include "cmd_demo.h"
+#include "cmd_demo_seed.h"
 #include "cmd_lake.h"
 #include "cmd_leads.h"
 #include "cmd_migrate.h"
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
                    });
   signx::AddLeadsCommands(app);
   signx::AddDemoCommands(app);
+  AddDemoSeedCommand(app, &exit_code);
 
   auto* serve = app.add_subcommand("serve", "serve the API and operational endpoints");
   AddConfigFlags(serve, flags);

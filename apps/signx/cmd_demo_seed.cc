@@ -1,0 +1,142 @@
+#include "cmd_demo_seed.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "app/platform.h"
+#include "cache/memory_rate_limiter.h"
+#include "cli_common.h"
+#include "identity/crypto.h"
+#include "identity/identity_service.h"
+#include "leads/bundle.h"
+#include "leads/csv.h"
+#include "leads/schema.h"
+#include "leads/service.h"
+#include "leads/training.h"
+#include "metrics/metrics.h"
+#include "ml/registry.h"
+
+namespace signx::cli {
+namespace {
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+// Trains and promotes a lead model when none is in production and the data can be found.
+Status SeedLeadModel(app::Platform& platform, const std::string& leads_csv) {
+  ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
+  SIGNX_ASSIGN_OR_RETURN(auto prod, registry.Production(std::string(leads::kModelName)));
+  if (prod) {
+    std::fprintf(stderr, "lead model %s is already in production\n", prod->version.c_str());
+    return Status::Ok();
+  }
+  if (!std::filesystem::exists(leads_csv)) {
+    std::fprintf(stderr,
+                 "no lead data at %s: skipped the lead model (train one later with `signx train "
+                 "leads --data <csv>` and `signx leads register --model <bundle> --promote`)\n",
+                 leads_csv.c_str());
+    return Status::Ok();
+  }
+  std::fprintf(stderr, "training the lead model from %s ...\n", leads_csv.c_str());
+  SIGNX_ASSIGN_OR_RETURN(auto schema, leads::BuiltinSchema("x_education"));
+  SIGNX_ASSIGN_OR_RETURN(std::string text, leads::ReadFile(leads_csv));
+  SIGNX_ASSIGN_OR_RETURN(auto table, leads::ParseCsv(text, schema.delimiter));
+  SIGNX_ASSIGN_OR_RETURN(auto trained,
+                         leads::TrainLeadModel(table, schema, {.compare_leaky = false}));
+  metrics::Registry unused;
+  leads::LeadsService service(registry, unused);
+  SIGNX_ASSIGN_OR_RETURN(auto version,
+                         service.RegisterBundle(leads::SerializeBundle(trained.bundle), "demo"));
+  SIGNX_RETURN_IF_ERROR(registry.Promote(std::string(leads::kModelName), version.version).status());
+  std::fprintf(stderr, "lead model %s trained and promoted\n", version.version.c_str());
+  return Status::Ok();
+}
+
+Status Seed(const config::Config& cfg, const std::string& leads_csv) {
+  SIGNX_ASSIGN_OR_RETURN(auto platform, app::OpenPlatform(cfg, /*migrate=*/true));
+  const auto env_path = std::filesystem::path(cfg.data_dir) / "demo.env";
+  if (!std::filesystem::exists(env_path)) {
+    cache::MemoryRateLimiter limiter(SystemClock::Get());
+    identity::IdentitySettings settings;
+    SIGNX_ASSIGN_OR_RETURN(std::string key, identity::RandomBytes(32));
+    settings.jwt_keys = {{"demo", key}};
+    settings.jwt_active_kid = "demo";
+    identity::IdentityService ids(*platform.store, limiter, std::move(settings));
+    const auto actor = identity::Actor::System("demo");
+    SIGNX_ASSIGN_OR_RETURN(auto org, ids.CreateOrg("Demo Sign Co", actor));
+    SIGNX_ASSIGN_OR_RETURN(std::string r1, identity::RandomBytes(9));
+    SIGNX_ASSIGN_OR_RETURN(std::string r2, identity::RandomBytes(9));
+    const std::string admin_pw = "demo-" + Hex(r1), viewer_pw = "demo-" + Hex(r2);
+    SIGNX_RETURN_IF_ERROR(
+        ids.CreateUser(org.id, "admin@demo.signx.test", admin_pw, "org_admin", actor).status());
+    SIGNX_RETURN_IF_ERROR(
+        ids.CreateUser(org.id, "viewer@demo.signx.test", viewer_pw, "org_viewer", actor).status());
+    SIGNX_ASSIGN_OR_RETURN(
+        auto api_key,
+        ids.CreateApiKeyInOrg(org.id, "demo",
+                              {"leads:score", "leads:read", "projects:read", "projects:write",
+                               "estimates:predict", "quotes:write", "jobs:read", "events:read"},
+                              std::nullopt, actor));
+    std::ostringstream env;
+    env << "# Written by `signx demo seed`. Load with: . " << env_path.string() << "\n"
+        << "SIGNX_DEMO_ORG=" << org.id << "\n"
+        << "SIGNX_DEMO_ADMIN_EMAIL=admin@demo.signx.test\n"
+        << "SIGNX_DEMO_ADMIN_PASSWORD=" << admin_pw << "\n"
+        << "SIGNX_DEMO_VIEWER_EMAIL=viewer@demo.signx.test\n"
+        << "SIGNX_DEMO_VIEWER_PASSWORD=" << viewer_pw << "\n"
+        << "SIGNX_DEMO_API_KEY=" << api_key.key << "\n";
+    const auto tmp = env_path.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << env.str();
+      if (!out) return Internal("cannot write " + tmp);
+    }
+    ::chmod(tmp.c_str(), 0600);
+    std::filesystem::rename(tmp, env_path);
+  }
+  SIGNX_RETURN_IF_ERROR(SeedLeadModel(platform, leads_csv));
+  std::ifstream in(env_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::printf("%s", text.str().c_str());
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddDemoSeedCommand(CLI::App& app, int* exit_code) {
+  struct Flags {
+    ConfigFlags config;
+    std::string leads_csv = "../shared/data/leads/Leads.csv";
+  };
+  auto flags = std::make_shared<Flags>();
+  CLI::App* demo = nullptr;
+  for (CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == "demo") demo = sub;
+  }
+  if (!demo) demo = app.add_subcommand("demo", "demo data");
+  auto* seed = demo->add_subcommand(
+      "seed", "create a demo org, users, API key and lead model (idempotent; prints credentials)");
+  AddConfigFlags(seed, flags->config);
+  seed->add_option("--leads-data", flags->leads_csv,
+                   "X Education leads CSV for the demo lead model");
+  seed->callback([flags, exit_code] {
+    auto cfg = LoadConfigAndLogging(flags->config, exit_code);
+    if (!cfg) return;
+    if (Status st = Seed(*cfg, flags->leads_csv); !st.ok()) *exit_code = PrintError(st);
+  });
+}
+
+}  // namespace signx::cli
