@@ -36,7 +36,8 @@ http::Principal Member(std::string org) {
 std::string History(int n, HistoryFormat format, uint64_t seed = 7) {
   std::ostringstream out;
   out << CsvHeader(format);
-  for (int i = 0; i < n; ++i) WriteRecord(GenerateProject({.projects = n, .seed = seed}, i), format, out);
+  for (int i = 0; i < n; ++i)
+    WriteRecord(GenerateProject({.projects = n, .seed = seed}, i), format, out);
   return out.str();
 }
 
@@ -127,7 +128,8 @@ TEST_P(EstimatingApiTest, ProjectCrudPaginationAndETag) {
   while (!cursor.empty()) {
     page = Obj(Call("GET", "/v1/projects?limit=2&cursor=" + cursor));
     for (auto& p : page.at("projects").as_array()) seen.emplace_back(p.at("id").as_string());
-    cursor = page.at("next_cursor").is_null() ? "" : std::string(page.at("next_cursor").as_string());
+    cursor =
+        page.at("next_cursor").is_null() ? "" : std::string(page.at("next_cursor").as_string());
   }
   EXPECT_EQ(seen.size(), 6u);
   page = Obj(Call("GET", "/v1/projects?status=completed"));
@@ -142,8 +144,8 @@ TEST_P(EstimatingApiTest, ProjectCrudPaginationAndETag) {
   const std::string etag(*r.headers.Get("ETag"));
   EXPECT_EQ(etag, "\"v1\"");
   EXPECT_EQ(Call("PATCH", "/v1/projects/" + ids[0], R"({"status":"quoted"})").status, 428);
-  r = Call("PATCH", "/v1/projects/" + ids[0], R"({"status":"quoted","customer":"Acme"})",
-           "org_a", {{"If-Match", etag}});
+  r = Call("PATCH", "/v1/projects/" + ids[0], R"({"status":"quoted","customer":"Acme"})", "org_a",
+           {{"If-Match", etag}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Obj(r).at("status").as_string(), "quoted");
   EXPECT_EQ(Obj(r).at("version").as_int64(), 2);
@@ -203,9 +205,14 @@ TEST_P(EstimatingApiTest, DriverFiltersAndStats) {
                                {150, "steel", "drilled_pier", 30000, 30000},
                                {160, "steel", "drilled_pier", 50000, 40000}};
   for (const auto& x : recs) {
-    json::object body{{"drivers", {{"width_in", 96}, {"height_in", 48}, {"wind_speed_mph", x.wind},
-                                   {"material", x.material}, {"sign_type", "pylon"},
-                                   {"mounting_type", "pole"}, {"foundation_type", x.foundation}}},
+    json::object body{{"drivers",
+                       {{"width_in", 96},
+                        {"height_in", 48},
+                        {"wind_speed_mph", x.wind},
+                        {"material", x.material},
+                        {"sign_type", "pylon"},
+                        {"mounting_type", "pole"},
+                        {"foundation_type", x.foundation}}},
                       {"total_cost_cents", x.actual},
                       {"estimate", {{"total_cost_cents", x.estimate}}}};
     auto r = Call("POST", "/v1/projects/" + p + "/cost-records", json::serialize(body));
@@ -220,21 +227,24 @@ TEST_P(EstimatingApiTest, DriverFiltersAndStats) {
   EXPECT_EQ(count(""), 4);
   EXPECT_EQ(count("filter=wind_speed_mph>140"), 3);
   EXPECT_EQ(count("filter=wind_speed_mph%3E%3D150"), 2);
-  EXPECT_EQ(count("wind_speed_mph>140"), 3);        // bare expression as the parameter name
-  EXPECT_EQ(count("wind_speed_mph>=150"), 2);       // "wind_speed_mph>" = "150"
+  EXPECT_EQ(count("wind_speed_mph>140"), 3);   // bare expression as the parameter name
+  EXPECT_EQ(count("wind_speed_mph>=150"), 2);  // "wind_speed_mph>" = "150"
   EXPECT_EQ(count("foundation_type=drilled_pier"), 3);
   EXPECT_EQ(count("filter=foundation_type=drilled_pier,wind_speed_mph>140"), 2);
   EXPECT_EQ(count("filter=material!=steel"), 2);
   EXPECT_EQ(count("filter=wind_speed_mph<=115&limit=1"), 1);
   EXPECT_EQ(Obj(Call("GET", "/v1/projects/" + p + "/cost-records?filter=material=steel"))
-                .at("cost_records").as_array().size(), 2u);
+                .at("cost_records")
+                .as_array()
+                .size(),
+            2u);
 
   // Injection attempts and bad grammar: 400, never SQL.
   for (const std::string q :
        {"filter=wind_speed_mph>1;DROP TABLE projects", "filter=material='x' OR 1=1",
         "filter=material=x%27)%20OR%20(1=1", "filter=drivers)--=1", "filter=nokey>3",
-        "filter=material>steel", "filter=wind_speed_mph>abc", "filter=wind_speed_mph",
-        "bogus=1", "filter=has_lighting=maybe"}) {
+        "filter=material>steel", "filter=wind_speed_mph>abc", "filter=wind_speed_mph", "bogus=1",
+        "filter=has_lighting=maybe"}) {
     auto r = Call("GET", "/v1/cost-records?" + q);
     EXPECT_EQ(r.status, 400) << q << " " << r.body;
   }
@@ -325,8 +335,7 @@ TEST_P(EstimatingApiTest, ImportNdjsonCsvKeyedInAndReplay) {
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(Obj(r).at("format").as_string(), "keyedin-csv");
   EXPECT_EQ(Obj(r).at("accepted").as_int64(), 3);
-  const std::string kcr(
-      Obj(r).at("report").at("accepted_rows").as_array()[0].at("id").as_string());
+  const std::string kcr(Obj(r).at("report").at("accepted_rows").as_array()[0].at("id").as_string());
   rec = Obj(Call("GET", "/v1/cost-records/" + kcr, "", "org_c"));
   const auto gen = GenerateProject({.projects = 3, .seed = 99}, 0);
   EXPECT_EQ(rec.at("actual").at("total_cost_cents").as_int64(), gen.actual.total_cost_cents);
@@ -447,8 +456,8 @@ TEST_P(EstimatingApiTest, QuotesMatchQuoteHAndPdfJob) {
 }
 
 TEST_P(EstimatingApiTest, CliStyleImportThroughRunImport) {
-  auto out = RunImport(db_->store(), nullptr, {"org_cli", "cli"},
-                       History(4, HistoryFormat::kCsv), {.filename = "h.csv"});
+  auto out = RunImport(db_->store(), nullptr, {"org_cli", "cli"}, History(4, HistoryFormat::kCsv),
+                       {.filename = "h.csv"});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(out->record.accepted, 4);
   EXPECT_FALSE(out->replayed);
@@ -487,9 +496,9 @@ TEST_P(EstimatingApiTest, OverRealHttpServer) {
     r = c.Request("GET", "/v1/projects/" + id, "", {});
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 401);
-    r = c.Request("PATCH", "/v1/projects/" + id, R"({"name":"Wired"})",
-                  {{"X-Test-Org", "org_a"}, {"If-Match", "\"v1\""},
-                   {"Content-Type", "application/json"}});
+    r = c.Request(
+        "PATCH", "/v1/projects/" + id, R"({"name":"Wired"})",
+        {{"X-Test-Org", "org_a"}, {"If-Match", "\"v1\""}, {"Content-Type", "application/json"}});
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << r->body;
     r = c.Request("GET", "/v1/cost-records?wind_speed_mph%3E140", "", {{"X-Test-Org", "org_a"}});
@@ -530,7 +539,9 @@ TEST(DriverFilterTest, Grammar) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, EstimatingApiTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::estimating

@@ -52,8 +52,8 @@ constexpr std::array<KeyType, 28> kKeys = {{
 bool IsToken(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
   });
 }
 
@@ -207,8 +207,7 @@ void AppendDriverFilterSql(storage::Dialect dialect, std::string_view column,
                          b ? "true" : "false");
     } else {
       const std::string p = Bind(params, "$." + filter.key);
-      sql += fmt::format(" AND json_type({0}, {1}) {2} '{3}'", column, p, op,
-                         b ? "true" : "false");
+      sql += fmt::format(" AND json_type({0}, {1}) {2} '{3}'", column, p, op, b ? "true" : "false");
     }
   }
 }

@@ -39,7 +39,8 @@ std::optional<DriverType> DriverKeyType(std::string_view key);
 std::vector<std::string> KnownDriverKeys();
 
 // Parses one expression; `field` names the query parameter in errors.
-Result<DriverFilter> ParseDriverFilter(std::string_view expression, std::string_view field = "filter");
+Result<DriverFilter> ParseDriverFilter(std::string_view expression,
+                                       std::string_view field = "filter");
 
 // Appends " AND <condition>" on `column` (a JSON column) to `sql` and the bound values to
 // `params`, numbering placeholders after the ones already in `params`.

@@ -49,11 +49,11 @@ Result<std::vector<std::vector<std::string>>> ParseCsvRecords(std::string_view t
   const std::size_t n = csv_parse(&p, text.data(), text.size(), OnField, OnRecord, &st);
   Status err;
   if (n != text.size()) {
-    err = InvalidArgument(fmt::format("the file is not valid CSV: {} near byte {}",
-                                      csv_strerror(csv_error(&p)), n));
-  } else if (csv_fini(&p, OnField, OnRecord, &st) != 0) {
     err = InvalidArgument(
-        fmt::format("the file is not valid CSV: {}", csv_strerror(csv_error(&p))));
+        fmt::format("the file is not valid CSV: {} near byte {}", csv_strerror(csv_error(&p)), n));
+  } else if (csv_fini(&p, OnField, OnRecord, &st) != 0) {
+    err =
+        InvalidArgument(fmt::format("the file is not valid CSV: {}", csv_strerror(csv_error(&p))));
   }
   csv_free(&p);
   if (!err.ok()) return err;
@@ -91,8 +91,9 @@ void FillProject(ParsedRow& r, const json::object& o) {
   r.location = StrField(o, "location");
   r.status = StrField(o, "status");
   if (r.status && !IsProjectStatus(*r.status)) {
-    r.errors.push_back({"status", "must be draft, quoted, approved, in_progress, completed or "
-                                  "cancelled"});
+    r.errors.push_back({"status",
+                        "must be draft, quoted, approved, in_progress, completed or "
+                        "cancelled"});
   }
 }
 
@@ -143,9 +144,9 @@ std::vector<ParsedRow> ParseNdjson(std::string_view text, Status& error) {
 // CSV column → JSON value by the key's driver type; money columns as integers.
 json::value CellValue(std::string_view key, const std::string& cell) {
   static const std::set<std::string, std::less<>> kIntKeys = {
-      "total_cost_cents", "labor_cost_cents", "material_cost_cents", "equipment_cost_cents",
-      "overhead_cost_cents", "tax_cents", "shipping_cents", "quoted_price_cents",
-      "contingency_bp", "markup_bp"};
+      "total_cost_cents",    "labor_cost_cents", "material_cost_cents", "equipment_cost_cents",
+      "overhead_cost_cents", "tax_cents",        "shipping_cents",      "quoted_price_cents",
+      "contingency_bp",      "markup_bp"};
   if (kIntKeys.contains(key)) {
     if (auto n = ParseInt(cell)) return json::value(static_cast<int64_t>(*n));
     return json::value(cell);
@@ -170,12 +171,29 @@ json::value CellValue(std::string_view key, const std::string& cell) {
 
 std::vector<ParsedRow> ParseFlatCsv(const std::vector<std::vector<std::string>>& records,
                                     std::vector<std::string>& ignored) {
-  static const std::set<std::string, std::less<>> kTop = {
-      "id", "external_id", "project_id", "project_name", "customer_name", "customer", "location",
-      "status", "project_date", "cost_date", "notes", "total_cost_cents", "labor_cost_cents",
-      "material_cost_cents", "equipment_cost_cents", "overhead_cost_cents", "tax_cents",
-      "shipping_cents", "labor_hours", "quoted_price_cents", "contingency_bp", "markup_bp",
-      "change_order"};
+  static const std::set<std::string, std::less<>> kTop = {"id",
+                                                          "external_id",
+                                                          "project_id",
+                                                          "project_name",
+                                                          "customer_name",
+                                                          "customer",
+                                                          "location",
+                                                          "status",
+                                                          "project_date",
+                                                          "cost_date",
+                                                          "notes",
+                                                          "total_cost_cents",
+                                                          "labor_cost_cents",
+                                                          "material_cost_cents",
+                                                          "equipment_cost_cents",
+                                                          "overhead_cost_cents",
+                                                          "tax_cents",
+                                                          "shipping_cents",
+                                                          "labor_hours",
+                                                          "quoted_price_cents",
+                                                          "contingency_bp",
+                                                          "markup_bp",
+                                                          "change_order"};
   static const std::set<std::string, std::less<>> kSkip = {"year", "generator_version"};
   std::vector<ParsedRow> rows;
   if (records.empty()) return rows;
@@ -200,8 +218,8 @@ std::vector<ParsedRow> ParseFlatCsv(const std::vector<std::vector<std::string>>&
     r.row = static_cast<int64_t>(i);
     const auto& rec = records[i];
     if (rec.size() != header.size()) {
-      r.errors.push_back({"", fmt::format("has {} fields, the header has {}", rec.size(),
-                                          header.size())});
+      r.errors.push_back(
+          {"", fmt::format("has {} fields, the header has {}", rec.size(), header.size())});
       rows.push_back(std::move(r));
       continue;
     }
@@ -303,17 +321,14 @@ std::vector<ParsedRow> ParseKeyedIn(const std::vector<std::vector<std::string>>&
     const std::string lp = fmt::format("lines[{}].", r.data ? r.data->lines.size() : 0);
     if (rec.size() != records[0].size()) {
       r.errors.push_back({fmt::format("row {}", i), fmt::format("has {} fields, the header has {}",
-                                                                 rec.size(), records[0].size())});
+                                                                rec.size(), records[0].size())});
       continue;
     }
-    json::object line{{"work_order", cell(rec, "Work Order")},
-                      {"cost_type", cell(rec, "Cost Type")},
-                      {"work_dept", cell(rec, "Work Dept")},
-                      {"work_code", cell(rec, "Work Code")},
-                      {"item", cell(rec, "Emp/Part/Item")},
-                      {"um", cell(rec, "U/M")},
-                      {"description", cell(rec, "Description")},
-                      {"category", cell(rec, "Inv Type")}};
+    json::object line{
+        {"work_order", cell(rec, "Work Order")},   {"cost_type", cell(rec, "Cost Type")},
+        {"work_dept", cell(rec, "Work Dept")},     {"work_code", cell(rec, "Work Code")},
+        {"item", cell(rec, "Emp/Part/Item")},      {"um", cell(rec, "U/M")},
+        {"description", cell(rec, "Description")}, {"category", cell(rec, "Inv Type")}};
     if (auto d = cell(rec, "Date"); !d.empty()) line["date"] = d;
     if (auto s = ParseInt(cell(rec, "Seq"))) line["seq"] = static_cast<int64_t>(*s);
     for (auto [name, key] : {std::pair{"Est Hrs", "est_hrs"}, std::pair{"Act Hrs", "act_hrs"},
@@ -417,8 +432,7 @@ Status RejectedImportStatus(const ImportRecord& record) {
   boost::system::error_code ec;
   auto report = json::parse(record.report_json, ec);
   if (!ec && report.is_object()) {
-    if (const auto* rej = report.as_object().if_contains("rejected_rows");
-        rej && rej->is_array()) {
+    if (const auto* rej = report.as_object().if_contains("rejected_rows"); rej && rej->is_array()) {
       for (const auto& r : rej->as_array()) {
         if (details.size() >= 50) break;
         const auto& o = r.as_object();
@@ -492,8 +506,8 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
       errors[i] = r.errors;
       if (errors[i].empty() && r.external_id) {
         if (!seen.insert(*r.external_id).second) {
-          errors[i].push_back({"id", fmt::format("{} appears earlier in this file",
-                                                 *r.external_id)});
+          errors[i].push_back(
+              {"id", fmt::format("{} appears earlier in this file", *r.external_id)});
         } else {
           SIGNX_ASSIGN_OR_RETURN(bool exists, repo.CostRecordExternalIdExists(*r.external_id));
           if (exists) {
@@ -528,10 +542,10 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
       const ParsedRow& r = rows[i];
       if (!errors[i].empty()) {
         if (rejected_rows.size() < kMaxReportEntries) {
-          rejected_rows.push_back({{"row", r.row},
-                                   {"external_id", r.external_id ? json::value(*r.external_id)
-                                                                 : json::value(nullptr)},
-                                   {"errors", ErrorsJson(errors[i])}});
+          rejected_rows.push_back(
+              {{"row", r.row},
+               {"external_id", r.external_id ? json::value(*r.external_id) : json::value(nullptr)},
+               {"errors", ErrorsJson(errors[i])}});
         }
         continue;
       }
@@ -558,9 +572,8 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
         }
       } else {
         ProjectFields pf;
-        pf.name = r.project_name.empty()
-                      ? fmt::format("Imported {} row {}", rec.filename, r.row)
-                      : r.project_name;
+        pf.name = r.project_name.empty() ? fmt::format("Imported {} row {}", rec.filename, r.row)
+                                         : r.project_name;
         pf.customer = r.customer;
         pf.location = r.location;
         pf.status = r.status.value_or("completed");
@@ -570,11 +583,11 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
       SIGNX_ASSIGN_OR_RETURN(auto cr, repo.CreateCostRecord(project_id, *r.data, rec.id));
       ++accepted;
       if (accepted_rows.size() < kMaxReportEntries) {
-        accepted_rows.push_back({{"row", r.row},
-                                 {"id", cr.id},
-                                 {"project_id", project_id},
-                                 {"external_id", r.external_id ? json::value(*r.external_id)
-                                                               : json::value(nullptr)}});
+        accepted_rows.push_back(
+            {{"row", r.row},
+             {"id", cr.id},
+             {"project_id", project_id},
+             {"external_id", r.external_id ? json::value(*r.external_id) : json::value(nullptr)}});
       }
     }
     rec.accepted = accepted;
@@ -586,27 +599,25 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
                         {"accepted_rows", std::move(accepted_rows)},
                         {"rejected_rows", std::move(rejected_rows)},
                         {"truncated", accepted > static_cast<int64_t>(kMaxReportEntries) ||
-                                          rec.rejected >
-                                              static_cast<int64_t>(kMaxReportEntries)}};
+                                          rec.rejected > static_cast<int64_t>(kMaxReportEntries)}};
     json::array ignored;
     for (const auto& c : ignored_columns) ignored.push_back(json::value(c));
     report["ignored_columns"] = std::move(ignored);
     rec.report_json = http::ToJsonText(report);
     SIGNX_RETURN_IF_ERROR(repo.InsertImport(rec));
     if (outbox) {
-      SIGNX_RETURN_IF_ERROR(
-          outbox
-              ->Append(txn, {.type = "import.completed",
-                             .org_id = scope.org_id,
-                             .subject_id = rec.id,
-                             .payload_json = http::ToJsonText(json::object{
-                                 {"import_id", rec.id},
-                                 {"status", rec.status},
-                                 {"format", rec.format},
-                                 {"total_rows", rec.total_rows},
-                                 {"accepted", rec.accepted},
-                                 {"rejected", rec.rejected}})})
-              .status());
+      SIGNX_RETURN_IF_ERROR(outbox
+                                ->Append(txn, {.type = "import.completed",
+                                               .org_id = scope.org_id,
+                                               .subject_id = rec.id,
+                                               .payload_json = http::ToJsonText(
+                                                   json::object{{"import_id", rec.id},
+                                                                {"status", rec.status},
+                                                                {"format", rec.format},
+                                                                {"total_rows", rec.total_rows},
+                                                                {"accepted", rec.accepted},
+                                                                {"rejected", rec.rejected}})})
+                                .status());
     }
     return rec;
   });

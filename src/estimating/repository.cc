@@ -152,8 +152,8 @@ CostTotals ReadTotals(Reader& r) {
   t.tax_cents = r.Int("tax_cents");
   t.shipping_cents = r.Int("shipping_cents");
   t.labor_hours = r.Num("labor_hours", 0, 1e7);
-  if (t.total_cost_cents && t.labor_cost_cents && t.material_cost_cents &&
-      t.equipment_cost_cents && t.overhead_cost_cents && t.tax_cents && t.shipping_cents) {
+  if (t.total_cost_cents && t.labor_cost_cents && t.material_cost_cents && t.equipment_cost_cents &&
+      t.overhead_cost_cents && t.tax_cents && t.shipping_cents) {
     const int64_t sum = *t.labor_cost_cents + *t.material_cost_cents + *t.equipment_cost_cents +
                         *t.overhead_cost_cents + *t.tax_cents + *t.shipping_cents;
     if (sum != *t.total_cost_cents) {
@@ -178,13 +178,27 @@ json::object TotalsJson(const CostTotals& t) {
 }
 
 const std::set<std::string, std::less<>>& CostRecordKeys() {
-  static const std::set<std::string, std::less<>> keys = {
-      "id",          "external_id",     "drivers",        "actual",
-      "estimate",    "total_cost_cents", "labor_cost_cents", "material_cost_cents",
-      "equipment_cost_cents", "overhead_cost_cents", "tax_cents", "shipping_cents",
-      "labor_hours", "quoted_price_cents", "contingency_bp", "markup_bp",
-      "change_order", "notes",          "project_date",   "cost_date",
-      "lines"};
+  static const std::set<std::string, std::less<>> keys = {"id",
+                                                          "external_id",
+                                                          "drivers",
+                                                          "actual",
+                                                          "estimate",
+                                                          "total_cost_cents",
+                                                          "labor_cost_cents",
+                                                          "material_cost_cents",
+                                                          "equipment_cost_cents",
+                                                          "overhead_cost_cents",
+                                                          "tax_cents",
+                                                          "shipping_cents",
+                                                          "labor_hours",
+                                                          "quoted_price_cents",
+                                                          "contingency_bp",
+                                                          "markup_bp",
+                                                          "change_order",
+                                                          "notes",
+                                                          "project_date",
+                                                          "cost_date",
+                                                          "lines"};
   return keys;
 }
 
@@ -216,8 +230,8 @@ Result<CostLine> ParseLine(const json::object& o, const std::string& prefix,
   l.act_mat_cents = r.Int("act_mat_cents", kLo, kHi).value_or(0);
   l.act_out_cents = r.Int("act_out_cents", kLo, kHi).value_or(0);
   l.use_tax_cents = r.Int("use_tax_cents", kLo, kHi).value_or(0);
-  const int64_t job = l.act_lab_cents + l.act_bur_cents + l.act_mat_cents + l.act_out_cents +
-                      l.use_tax_cents;
+  const int64_t job =
+      l.act_lab_cents + l.act_bur_cents + l.act_mat_cents + l.act_out_cents + l.use_tax_cents;
   l.job_cost_cents = r.Int("job_cost_cents", kLo, kHi).value_or(job);
   if (l.job_cost_cents != job) {
     r.Error("job_cost_cents", fmt::format("must equal act_lab + act_bur + act_mat + act_out + "
@@ -233,19 +247,30 @@ Result<CostLine> ParseLine(const json::object& o, const std::string& prefix,
 }
 
 json::object LineJson(const CostLine& l) {
-  return {{"work_order", l.work_order},       {"cost_type", l.cost_type},
-          {"date", l.date},                   {"work_dept", l.work_dept},
-          {"work_code", l.work_code},         {"seq", l.seq},
-          {"item", l.item},                   {"um", l.um},
-          {"est_hrs", l.est_hrs},             {"act_hrs", l.act_hrs},
-          {"var_hrs", l.act_hrs - l.est_hrs}, {"est_qty", l.est_qty},
-          {"act_qty", l.act_qty},             {"var_qty", l.act_qty - l.est_qty},
-          {"est_cost_cents", l.est_cost_cents}, {"act_lab_cents", l.act_lab_cents},
-          {"act_bur_cents", l.act_bur_cents}, {"act_mat_cents", l.act_mat_cents},
-          {"act_out_cents", l.act_out_cents}, {"use_tax_cents", l.use_tax_cents},
+  return {{"work_order", l.work_order},
+          {"cost_type", l.cost_type},
+          {"date", l.date},
+          {"work_dept", l.work_dept},
+          {"work_code", l.work_code},
+          {"seq", l.seq},
+          {"item", l.item},
+          {"um", l.um},
+          {"est_hrs", l.est_hrs},
+          {"act_hrs", l.act_hrs},
+          {"var_hrs", l.act_hrs - l.est_hrs},
+          {"est_qty", l.est_qty},
+          {"act_qty", l.act_qty},
+          {"var_qty", l.act_qty - l.est_qty},
+          {"est_cost_cents", l.est_cost_cents},
+          {"act_lab_cents", l.act_lab_cents},
+          {"act_bur_cents", l.act_bur_cents},
+          {"act_mat_cents", l.act_mat_cents},
+          {"act_out_cents", l.act_out_cents},
+          {"use_tax_cents", l.use_tax_cents},
           {"job_cost_cents", l.job_cost_cents},
           {"var_cost_cents", l.job_cost_cents - l.est_cost_cents},
-          {"description", l.description},     {"category", l.category}};
+          {"description", l.description},
+          {"category", l.category}};
 }
 
 constexpr const char* kProjectColumns =
@@ -395,8 +420,8 @@ bool IsProjectStatus(std::string_view s) {
 
 Result<ProjectFields> ParseProjectFields(const json::object& body, bool create) {
   std::vector<FieldError> errors;
-  static const std::set<std::string, std::less<>> kKeys = {
-      "name", "customer", "location", "status", "project_date", "metadata"};
+  static const std::set<std::string, std::less<>> kKeys = {"name",   "customer",     "location",
+                                                           "status", "project_date", "metadata"};
   for (const auto& kv : body) {
     if (!kKeys.contains(kv.key())) {
       errors.push_back({std::string(kv.key()), "unknown field"});
@@ -473,8 +498,9 @@ Result<CostRecordData> ParseCostRecordJson(const json::object& body, std::string
   // Drivers: the sign spec, validated with the seed's rules.
   const json::value* drivers = r.Get("drivers");
   if (!drivers || !drivers->is_object()) {
-    r.Error("drivers", "is required: an object with the sign spec (width_in, height_in, "
-                       "wind_speed_mph, material, ...)");
+    r.Error("drivers",
+            "is required: an object with the sign spec (width_in, height_in, "
+            "wind_speed_mph, material, ...)");
   } else {
     auto spec = ParseSignSpec(drivers->as_object(), {.reject_unknown_fields = false});
     if (!spec.ok()) {
@@ -489,8 +515,8 @@ Result<CostRecordData> ParseCostRecordJson(const json::object& body, std::string
       for (auto& kv : ToDrivers(*spec)) d.drivers[kv.key()] = kv.value();
       for (const auto& kv : d.drivers) {
         if (kv.value().is_object() || kv.value().is_array()) {
-          errors.push_back({prefix + "drivers." + std::string(kv.key()),
-                            "must be a number, string or boolean"});
+          errors.push_back(
+              {prefix + "drivers." + std::string(kv.key()), "must be a number, string or boolean"});
         }
       }
       if (JsonText(d.drivers).size() > 8 * 1024) {
@@ -567,20 +593,19 @@ json::object ToJson(const StoredCostRecord& c, bool with_lines) {
                  {"actual", TotalsJson(d.actual)},
                  {"estimate", TotalsJson(d.estimate)}};
   o["variance_cents"] = d.actual.total_cost_cents && d.estimate.total_cost_cents
-                            ? json::value(*d.actual.total_cost_cents -
-                                          *d.estimate.total_cost_cents)
+                            ? json::value(*d.actual.total_cost_cents - *d.estimate.total_cost_cents)
                             : json::value(nullptr);
   o["quoted_price_cents"] = OrNull(d.quoted_price_cents);
   o["contingency_bp"] = OrNull(d.contingency_bp);
   o["markup_bp"] = OrNull(d.markup_bp);
   o["change_order"] = d.change_order;
   if (c.predicted_cost_cents || c.anomaly_score || c.model_version) {
-    o["prediction"] = json::object{
-        {"predicted_cost_cents", OrNull(c.predicted_cost_cents)},
-        {"confidence", OrNull(c.confidence)},
-        {"anomaly_score", OrNull(c.anomaly_score)},
-        {"model_version", OrNull(c.model_version)},
-        {"cost_drivers_importance", ParseOrNull(c.cost_drivers_importance_json)}};
+    o["prediction"] =
+        json::object{{"predicted_cost_cents", OrNull(c.predicted_cost_cents)},
+                     {"confidence", OrNull(c.confidence)},
+                     {"anomaly_score", OrNull(c.anomaly_score)},
+                     {"model_version", OrNull(c.model_version)},
+                     {"cost_drivers_importance", ParseOrNull(c.cost_drivers_importance_json)}};
   } else {
     o["prediction"] = nullptr;
   }
@@ -677,8 +702,8 @@ Result<Project> Repository::CreateProject(const ProjectFields& f, std::string_vi
       txn_.Exec("INSERT INTO projects (id, org_id, name, customer, location, source, status, "
                 "external_ref, project_date, metadata, version, created_at, updated_at) VALUES "
                 "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
-                {p.id, p.org_id, p.name, p.customer, p.location, p.source, p.status,
-                 p.external_ref, p.project_date, Json{p.metadata_json}, now})
+                {p.id, p.org_id, p.name, p.customer, p.location, p.source, p.status, p.external_ref,
+                 p.project_date, Json{p.metadata_json}, now})
           .status());
   return p;
 }
@@ -779,12 +804,36 @@ Result<StoredCostRecord> Repository::CreateCostRecord(std::string_view project_i
       "cost_date, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
       "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, "
       "$30, $30)",
-      {c.id, c.org_id, c.project_id, import_id, d.external_id, Json{JsonText(d.drivers)},
-       a.total_cost_cents, a.labor_cost_cents, a.material_cost_cents, a.equipment_cost_cents,
-       a.overhead_cost_cents, a.tax_cents, a.shipping_cents, a.labor_hours, e.total_cost_cents,
-       e.labor_cost_cents, e.material_cost_cents, e.equipment_cost_cents, e.overhead_cost_cents,
-       e.tax_cents, e.shipping_cents, e.labor_hours, d.quoted_price_cents, d.contingency_bp,
-       d.markup_bp, d.change_order, d.notes, d.project_date, d.cost_date, now});
+      {c.id,
+       c.org_id,
+       c.project_id,
+       import_id,
+       d.external_id,
+       Json{JsonText(d.drivers)},
+       a.total_cost_cents,
+       a.labor_cost_cents,
+       a.material_cost_cents,
+       a.equipment_cost_cents,
+       a.overhead_cost_cents,
+       a.tax_cents,
+       a.shipping_cents,
+       a.labor_hours,
+       e.total_cost_cents,
+       e.labor_cost_cents,
+       e.material_cost_cents,
+       e.equipment_cost_cents,
+       e.overhead_cost_cents,
+       e.tax_cents,
+       e.shipping_cents,
+       e.labor_hours,
+       d.quoted_price_cents,
+       d.contingency_bp,
+       d.markup_bp,
+       d.change_order,
+       d.notes,
+       d.project_date,
+       d.cost_date,
+       now});
   if (!st.ok()) {
     if (st.status().code() == ErrorCode::kAlreadyExists) {
       return Status(ErrorCode::kAlreadyExists,
@@ -807,12 +856,30 @@ Status Repository::InsertLines(std::string_view record_id, const std::vector<Cos
                   "act_mat_cents, act_out_cents, use_tax_cents, job_cost_cents, description, "
                   "category) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
                   "$14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
-                  {record_id, static_cast<int64_t>(i + 1), scope_.org_id, l.work_order,
-                   l.cost_type, l.date.empty() ? storage::Param() : storage::Param(l.date),
-                   l.work_dept, l.work_code, l.seq, l.item, l.um, l.est_hrs, l.act_hrs,
-                   l.est_qty, l.act_qty, l.est_cost_cents, l.act_lab_cents, l.act_bur_cents,
-                   l.act_mat_cents, l.act_out_cents, l.use_tax_cents, l.job_cost_cents,
-                   l.description, l.category})
+                  {record_id,
+                   static_cast<int64_t>(i + 1),
+                   scope_.org_id,
+                   l.work_order,
+                   l.cost_type,
+                   l.date.empty() ? storage::Param() : storage::Param(l.date),
+                   l.work_dept,
+                   l.work_code,
+                   l.seq,
+                   l.item,
+                   l.um,
+                   l.est_hrs,
+                   l.act_hrs,
+                   l.est_qty,
+                   l.act_qty,
+                   l.est_cost_cents,
+                   l.act_lab_cents,
+                   l.act_bur_cents,
+                   l.act_mat_cents,
+                   l.act_out_cents,
+                   l.use_tax_cents,
+                   l.job_cost_cents,
+                   l.description,
+                   l.category})
             .status());
   }
   return Status::Ok();
@@ -872,10 +939,9 @@ Result<StoredCostRecord> Repository::GetCostRecord(std::string_view id) {
 }
 
 Result<bool> Repository::CostRecordExternalIdExists(std::string_view external_id) {
-  SIGNX_ASSIGN_OR_RETURN(auto row,
-                         txn_.QueryOne("SELECT 1 FROM cost_records WHERE org_id = $1 AND "
-                                       "external_id = $2",
-                                       {scope_.org_id, external_id}));
+  SIGNX_ASSIGN_OR_RETURN(auto row, txn_.QueryOne("SELECT 1 FROM cost_records WHERE org_id = $1 AND "
+                                                 "external_id = $2",
+                                                 {scope_.org_id, external_id}));
   return row.has_value();
 }
 
@@ -909,9 +975,9 @@ Result<std::vector<GroupStats>> Repository::CostStats(std::string_view group_by,
   sql += " LIMIT " + NextPlaceholder(params, kMaxStatsRows + 1);
   SIGNX_ASSIGN_OR_RETURN(auto rs, txn_.Query(sql, params));
   if (static_cast<int64_t>(rs.rows.size()) > kMaxStatsRows) {
-    return Status(ErrorCode::kPayloadTooLarge,
-                  fmt::format("more than {} cost records match: narrow the filters",
-                              kMaxStatsRows));
+    return Status(
+        ErrorCode::kPayloadTooLarge,
+        fmt::format("more than {} cost records match: narrow the filters", kMaxStatsRows));
   }
   struct Acc {
     int64_t count = 0;
@@ -943,10 +1009,11 @@ Result<std::vector<GroupStats>> Repository::CostStats(std::string_view group_by,
       g.mean_actual_cents = sum / static_cast<double>(a.actual.size());
       std::sort(a.actual.begin(), a.actual.end());
       const std::size_t n = a.actual.size();
-      g.median_actual_cents = n % 2 == 1 ? static_cast<double>(a.actual[n / 2])
-                                         : (static_cast<double>(a.actual[n / 2 - 1]) +
-                                            static_cast<double>(a.actual[n / 2])) /
-                                               2.0;
+      g.median_actual_cents =
+          n % 2 == 1
+              ? static_cast<double>(a.actual[n / 2])
+              : (static_cast<double>(a.actual[n / 2 - 1]) + static_cast<double>(a.actual[n / 2])) /
+                    2.0;
     }
     if (a.ape_n > 0) g.estimate_mape = a.ape_sum / static_cast<double>(a.ape_n);
     g.mape_count = a.ape_n;
@@ -959,12 +1026,13 @@ Result<std::vector<GroupStats>> Repository::CostStats(std::string_view group_by,
 
 Status Repository::InsertImport(const ImportRecord& i) {
   return txn_
-      .Exec("INSERT INTO imports (id, org_id, filename, format, sha256, size_bytes, partial, "
-            "idempotency_key, status, total_rows, accepted, rejected, report, created_by, "
-            "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            {i.id, scope_.org_id, i.filename, i.format, i.sha256, i.size_bytes, i.partial,
-             i.idempotency_key, i.status, i.total_rows, i.accepted, i.rejected,
-             Json{i.report_json}, i.created_by, i.created_at})
+      .Exec(
+          "INSERT INTO imports (id, org_id, filename, format, sha256, size_bytes, partial, "
+          "idempotency_key, status, total_rows, accepted, rejected, report, created_by, "
+          "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+          {i.id, scope_.org_id, i.filename, i.format, i.sha256, i.size_bytes, i.partial,
+           i.idempotency_key, i.status, i.total_rows, i.accepted, i.rejected, Json{i.report_json},
+           i.created_by, i.created_at})
       .status();
 }
 
@@ -978,11 +1046,11 @@ Result<ImportRecord> Repository::GetImport(std::string_view id) {
 }
 
 Result<std::optional<ImportRecord>> Repository::FindImportByIdempotencyKey(std::string_view key) {
-  SIGNX_ASSIGN_OR_RETURN(
-      auto row, txn_.QueryOne(fmt::format("SELECT {} FROM imports WHERE org_id = $1 AND "
-                                          "idempotency_key = $2",
-                                          kImportColumns),
-                              {scope_.org_id, key}));
+  SIGNX_ASSIGN_OR_RETURN(auto row,
+                         txn_.QueryOne(fmt::format("SELECT {} FROM imports WHERE org_id = $1 AND "
+                                                   "idempotency_key = $2",
+                                                   kImportColumns),
+                                       {scope_.org_id, key}));
   if (!row) return std::optional<ImportRecord>();
   return std::optional<ImportRecord>(ImportFromRow(*row));
 }
@@ -1005,13 +1073,14 @@ Result<std::optional<ImportRecord>> Repository::FindReplayableImport(std::string
 Status Repository::InsertQuote(const StoredQuote& q) {
   if (q.project_id) SIGNX_RETURN_IF_ERROR(GetProject(*q.project_id).status());
   return txn_
-      .Exec("INSERT INTO quotes (id, org_id, project_id, price_list_version, price_list, request, "
-            "quote, quantity, total_cost_cents, price_cents, pdf_blob_sha256, pdf_job_id, "
-            "version, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-            "$8, $9, $10, NULL, $11, 1, $12, $13, $13)",
-            {q.id, scope_.org_id, q.project_id, q.price_list_version, Json{q.price_list_json},
-             Json{q.request_json}, Json{q.quote_json}, q.quantity, q.total_cost_cents,
-             q.price_cents, q.pdf_job_id, q.created_by, q.created_at})
+      .Exec(
+          "INSERT INTO quotes (id, org_id, project_id, price_list_version, price_list, request, "
+          "quote, quantity, total_cost_cents, price_cents, pdf_blob_sha256, pdf_job_id, "
+          "version, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+          "$8, $9, $10, NULL, $11, 1, $12, $13, $13)",
+          {q.id, scope_.org_id, q.project_id, q.price_list_version, Json{q.price_list_json},
+           Json{q.request_json}, Json{q.quote_json}, q.quantity, q.total_cost_cents, q.price_cents,
+           q.pdf_job_id, q.created_by, q.created_at})
       .status();
 }
 
@@ -1025,10 +1094,10 @@ Result<StoredQuote> Repository::GetQuote(std::string_view id) {
 }
 
 Result<bool> Repository::SetQuotePdf(std::string_view id, std::string_view sha256) {
-  SIGNX_ASSIGN_OR_RETURN(
-      int64_t n, txn_.Exec("UPDATE quotes SET pdf_blob_sha256 = $1, updated_at = $2 WHERE "
-                           "org_id = $3 AND id = $4 AND pdf_blob_sha256 IS NULL",
-                           {sha256, clock_.Now(), scope_.org_id, id}));
+  SIGNX_ASSIGN_OR_RETURN(int64_t n,
+                         txn_.Exec("UPDATE quotes SET pdf_blob_sha256 = $1, updated_at = $2 WHERE "
+                                   "org_id = $3 AND id = $4 AND pdf_blob_sha256 IS NULL",
+                                   {sha256, clock_.Now(), scope_.org_id, id}));
   return n == 1;
 }
 
@@ -1054,9 +1123,10 @@ Result<std::optional<std::string>> Repository::FindIdempotent(std::string_view s
 Status Repository::RememberIdempotent(std::string_view scope, std::string_view key,
                                       std::string_view resource_id) {
   return txn_
-      .Exec("INSERT INTO estimating_idempotency (org_id, scope, idempotency_key, resource_id, "
-            "created_at) VALUES ($1, $2, $3, $4, $5)",
-            {scope_.org_id, scope, key, resource_id, clock_.Now()})
+      .Exec(
+          "INSERT INTO estimating_idempotency (org_id, scope, idempotency_key, resource_id, "
+          "created_at) VALUES ($1, $2, $3, $4, $5)",
+          {scope_.org_id, scope, key, resource_id, clock_.Now()})
       .status();
 }
 

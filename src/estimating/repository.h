@@ -43,8 +43,8 @@ inline constexpr int kDefaultPageSize = 50;
 
 // ---- projects ----
 
-inline constexpr std::string_view kProjectStatuses[] = {"draft",    "quoted",      "approved",
-                                                       "in_progress", "completed", "cancelled"};
+inline constexpr std::string_view kProjectStatuses[] = {"draft",       "quoted",    "approved",
+                                                        "in_progress", "completed", "cancelled"};
 bool IsProjectStatus(std::string_view s);
 
 struct ProjectFields {
@@ -223,10 +223,9 @@ class Repository {
                                 const ProjectFields& patch);
 
   // Cost records.
-  Result<StoredCostRecord> CreateCostRecord(std::string_view project_id,
-                                            const CostRecordData& data,
-                                            const std::optional<std::string>& import_id =
-                                                std::nullopt);
+  Result<StoredCostRecord> CreateCostRecord(
+      std::string_view project_id, const CostRecordData& data,
+      const std::optional<std::string>& import_id = std::nullopt);
   Result<StoredCostRecord> GetCostRecord(std::string_view id);
   Result<bool> CostRecordExternalIdExists(std::string_view external_id);
   Result<Page<StoredCostRecord>> ListCostRecords(const CostRecordQuery& query);

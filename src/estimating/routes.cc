@@ -101,7 +101,8 @@ constexpr std::string_view kProjectSchema = R"({"type": "object", "properties": 
   "created_at": {"type": "string", "format": "date-time"},
   "updated_at": {"type": "string", "format": "date-time"}}})";
 
-constexpr std::string_view kProjectInputSchema = R"({"type": "object", "additionalProperties": false,
+constexpr std::string_view kProjectInputSchema =
+    R"({"type": "object", "additionalProperties": false,
   "properties": {"name": {"type": "string", "maxLength": 500}, "customer": {"type": ["string", "null"]},
   "location": {"type": ["string", "null"]},
   "status": {"type": "string", "enum": ["draft", "quoted", "approved", "in_progress", "completed", "cancelled"]},
@@ -113,7 +114,8 @@ constexpr std::string_view kTotalsSchema = R"({"type": "object", "properties": {
   "overhead_cost_cents": {"type": ["integer", "null"]}, "tax_cents": {"type": ["integer", "null"]},
   "shipping_cents": {"type": ["integer", "null"]}, "labor_hours": {"type": ["number", "null"]}}})";
 
-constexpr std::string_view kCostLineSchema = R"({"type": "object", "description": "One KeyedIn cost-summary line (estimate vs actual by cost type and work code).",
+constexpr std::string_view kCostLineSchema =
+    R"({"type": "object", "description": "One KeyedIn cost-summary line (estimate vs actual by cost type and work code).",
   "properties": {"work_order": {"type": "string"}, "cost_type": {"type": "string", "enum": ["Labor", "Material"]},
   "date": {"type": "string", "format": "date"}, "work_dept": {"type": "string"}, "work_code": {"type": "string"},
   "seq": {"type": "integer"}, "item": {"type": "string"}, "um": {"type": "string"},
@@ -148,7 +150,8 @@ constexpr std::string_view kCostRecordSchema = R"({"type": "object", "properties
   "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
   "lines": {"type": "array", "items": {"$ref": "#/components/schemas/CostLine"}}}})";
 
-constexpr std::string_view kSignSpecSchema = R"({"type": "object", "required": ["width_in", "height_in", "wind_speed_mph", "material"],
+constexpr std::string_view kSignSpecSchema =
+    R"({"type": "object", "required": ["width_in", "height_in", "wind_speed_mph", "material"],
   "description": "Seed 000 sign specification (estimating/spec.h).",
   "properties": {"width_in": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
   "height_in": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
@@ -304,9 +307,11 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .tags = {"estimating"},
               .permission = "projects:read",
               .response_schema = "ProjectList",
-              .query_params = {{.name = "status", .description = "draft, quoted, approved, "
-                                                                 "in_progress, completed, cancelled"},
-                               kPageParams[0], kPageParams[1]}},
+              .query_params = {{.name = "status",
+                                .description = "draft, quoted, approved, "
+                                               "in_progress, completed, cancelled"},
+                               kPageParams[0],
+                               kPageParams[1]}},
              [&svc](Request& req) -> Response {
                std::vector<FieldError> bad;
                ProjectListOptions o;
@@ -314,8 +319,9 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                o.cursor = ParseCursor(req.Query("cursor"), "prj", bad);
                if (auto s = req.Query("status")) {
                  if (!IsProjectStatus(*s)) {
-                   bad.push_back({"status", "must be draft, quoted, approved, in_progress, "
-                                            "completed or cancelled"});
+                   bad.push_back({"status",
+                                  "must be draft, quoted, approved, in_progress, "
+                                  "completed or cancelled"});
                  } else {
                    o.status = std::string(*s);
                  }
@@ -326,9 +332,9 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
                json::array items;
                for (const auto& p : page->items) items.push_back(ToJson(p));
-               return http::JsonResponse(200,
-                                         json::object{{"projects", std::move(items)},
-                                                      {"next_cursor", CursorJson(page->next_cursor)}});
+               return http::JsonResponse(
+                   200, json::object{{"projects", std::move(items)},
+                                     {"next_cursor", CursorJson(page->next_cursor)}});
              });
 
   router.Add("GET", "/v1/projects/{id}",
@@ -365,7 +371,8 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         if (!if_match) {
           return ErrorResponse(Status(ErrorCode::kPreconditionRequired,
                                       "PATCH needs If-Match: send the ETag from GET "
-                                      "/v1/projects/" + id),
+                                      "/v1/projects/" +
+                                          id),
                                req.request_id);
         }
         std::string_view tag = Trim(*if_match);
@@ -418,8 +425,8 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         if (!data.ok()) return ErrorResponse(data.status(), req.request_id);
         const auto key = IdempotencyKey(req);
         bool replayed = false;
-        auto c = Scoped<StoredCostRecord>(
-            svc, req, [&](Repository& repo) -> Result<StoredCostRecord> {
+        auto c =
+            Scoped<StoredCostRecord>(svc, req, [&](Repository& repo) -> Result<StoredCostRecord> {
               replayed = false;
               if (key) {
                 SIGNX_ASSIGN_OR_RETURN(auto earlier, repo.FindIdempotent(kIdemCostRecords, *key));
@@ -441,10 +448,10 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                                .payload_json = http::ToJsonText(json::object{
                                    {"cost_record_id", created.id},
                                    {"project_id", created.project_id},
-                                   {"total_cost_cents", created.data.actual.total_cost_cents
-                                                            ? json::value(*created.data.actual
-                                                                               .total_cost_cents)
-                                                            : json::value(nullptr)}})})
+                                   {"total_cost_cents",
+                                    created.data.actual.total_cost_cents
+                                        ? json::value(*created.data.actual.total_cost_cents)
+                                        : json::value(nullptr)}})})
                       .status());
               return created;
             });
@@ -475,8 +482,10 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .tags = {"estimating"},
        .permission = "projects:read",
        .response_schema = "CostRecordList",
-       .query_params = {{.name = "filter", .description = "driver expression, e.g. wind_speed_mph>140"},
-                        kPageParams[0], kPageParams[1]}},
+       .query_params = {{.name = "filter",
+                         .description = "driver expression, e.g. wind_speed_mph>140"},
+                        kPageParams[0],
+                        kPageParams[1]}},
       [&svc](Request& req) -> Response { return CostRecordList(svc, req, std::nullopt); });
 
   router.Add(
@@ -487,16 +496,18 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .tags = {"estimating"},
        .permission = "projects:read",
        .response_schema = "CostRecordStats",
-       .query_params = {{.name = "group_by", .description = "material, sign_type, "
-                                                           "foundation_type, ... (text drivers)",
+       .query_params = {{.name = "group_by",
+                         .description = "material, sign_type, "
+                                        "foundation_type, ... (text drivers)",
                          .required = true},
                         {.name = "filter", .description = "driver expression"}}},
       [&svc](Request& req) -> Response {
         std::vector<FieldError> bad;
         std::string group_by(req.Query("group_by").value_or(""));
         if (DriverKeyType(group_by) != DriverType::kText) {
-          bad.push_back({"group_by", "must be a text driver such as material, sign_type, "
-                                     "foundation_type, mounting_type, exposure_category"});
+          bad.push_back({"group_by",
+                         "must be a text driver such as material, sign_type, "
+                         "foundation_type, mounting_type, exposure_category"});
         }
         auto filters = FiltersFrom(req, {"group_by"});
         if (!filters.ok()) {
@@ -517,8 +528,8 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                                                               : json::value(nullptr)},
                             {"mape_count", g.mape_count}});
         }
-        return http::JsonResponse(200, json::object{{"group_by", group_by},
-                                                    {"groups", std::move(groups)}});
+        return http::JsonResponse(
+            200, json::object{{"group_by", group_by}, {"groups", std::move(groups)}});
       });
 
   router.Add("GET", "/v1/cost-records/{id}",
@@ -576,9 +587,11 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .max_body_bytes = kMaxImportBytes,
        .response_schema = "Import",
        .success_status = 201,
-       .query_params = {{.name = "format", .description = "csv, ndjson or keyedin-csv (default: "
-                                                          "detected)"},
-                        {.name = "partial", .type = "boolean",
+       .query_params = {{.name = "format",
+                         .description = "csv, ndjson or keyedin-csv (default: "
+                                        "detected)"},
+                        {.name = "partial",
+                         .type = "boolean",
                          .description = "import the valid rows even when some are rejected"},
                         {.name = "filename", .description = "recorded with the import"}}},
       [&svc](Request& req) -> Response {
@@ -651,8 +664,8 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                bool replayed = false;
                auto q = svc.CreateQuote(*scope, *body, IdempotencyKey(req), &replayed);
                if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
-               Response r = WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(*q)),
-                                     q->version);
+               Response r =
+                   WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(*q)), q->version);
                r.headers.Set("Location", "/v1/quotes/" + q->id);
                return r;
              });
@@ -670,39 +683,39 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                return WithETag(http::JsonResponse(200, ToJson(*q)), q->version);
              });
 
-  router.Add("GET", "/v1/quotes/{id}/pdf",
-             {.summary = "The quote as PDF (202 with the job id while it is being rendered)",
-              .tags = {"estimating"},
-              .permission = "projects:read",
-              .response_schema = "PdfPending",
-              .response_content_type = "application/pdf"},
-             [&svc](Request& req) -> Response {
-               const std::string id(req.PathParam("id"));
-               auto q = Scoped<StoredQuote>(
-                   svc, req, [&](Repository& repo) { return repo.GetQuote(id); }, true);
-               if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
-               if (!q->pdf_blob_sha256) {
-                 Response r = http::JsonResponse(
-                     202, json::object{
-                              {"status", "pending"},
-                              {"job_id", q->pdf_job_id ? json::value(*q->pdf_job_id)
-                                                       : json::value(nullptr)},
-                              {"job_url", q->pdf_job_id ? json::value("/v1/jobs/" + *q->pdf_job_id)
-                                                        : json::value(nullptr)}});
-                 r.headers.Set("Retry-After", "1");
-                 return r;
-               }
-               auto bytes = svc.blobs().Read(*q->pdf_blob_sha256);
-               if (!bytes.ok()) return ErrorResponse(bytes.status(), req.request_id);
-               Response r;
-               r.status = 200;
-               r.body = std::move(*bytes);
-               r.content_type = "application/pdf";
-               r.headers.Set("Content-Disposition",
-                             fmt::format("inline; filename=\"{}.pdf\"", q->id));
-               r.headers.Set("ETag", "\"" + *q->pdf_blob_sha256 + "\"");
-               return r;
-             });
+  router.Add(
+      "GET", "/v1/quotes/{id}/pdf",
+      {.summary = "The quote as PDF (202 with the job id while it is being rendered)",
+       .tags = {"estimating"},
+       .permission = "projects:read",
+       .response_schema = "PdfPending",
+       .response_content_type = "application/pdf"},
+      [&svc](Request& req) -> Response {
+        const std::string id(req.PathParam("id"));
+        auto q = Scoped<StoredQuote>(
+            svc, req, [&](Repository& repo) { return repo.GetQuote(id); }, true);
+        if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
+        if (!q->pdf_blob_sha256) {
+          Response r = http::JsonResponse(
+              202,
+              json::object{
+                  {"status", "pending"},
+                  {"job_id", q->pdf_job_id ? json::value(*q->pdf_job_id) : json::value(nullptr)},
+                  {"job_url", q->pdf_job_id ? json::value("/v1/jobs/" + *q->pdf_job_id)
+                                            : json::value(nullptr)}});
+          r.headers.Set("Retry-After", "1");
+          return r;
+        }
+        auto bytes = svc.blobs().Read(*q->pdf_blob_sha256);
+        if (!bytes.ok()) return ErrorResponse(bytes.status(), req.request_id);
+        Response r;
+        r.status = 200;
+        r.body = std::move(*bytes);
+        r.content_type = "application/pdf";
+        r.headers.Set("Content-Disposition", fmt::format("inline; filename=\"{}.pdf\"", q->id));
+        r.headers.Set("ETag", "\"" + *q->pdf_blob_sha256 + "\"");
+        return r;
+      });
 }
 
 }  // namespace signx::estimating

@@ -7,7 +7,8 @@
 //   POST  /v1/projects/{id}/cost-records       add a cost record                 projects:write
 //   GET   /v1/projects/{id}/cost-records       the project's records             projects:read
 //   GET   /v1/cost-records?filter=&limit=&cursor=   driver filters (driver_filter.h), also as
-//                                              `?foundation_type=drilled_pier` / `?wind_speed_mph>140`
+//                                              `?foundation_type=drilled_pier` /
+//                                              `?wind_speed_mph>140`
 //                                                                                projects:read
 //   GET   /v1/cost-records/{id}                one, with its cost lines          projects:read
 //   GET   /v1/cost-records/stats?group_by=material[&filter=...]                  projects:read

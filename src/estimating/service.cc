@@ -60,9 +60,8 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
   *replayed = false;
   std::vector<FieldError> errors;
   for (const auto& kv : body) {
-    static constexpr std::string_view kKeys[] = {"project_id", "price_list", "request",
-                                                 "from_prediction", "quantity",
-                                                 "contingency_pct"};
+    static constexpr std::string_view kKeys[] = {
+        "project_id", "price_list", "request", "from_prediction", "quantity", "contingency_pct"};
     if (std::find(std::begin(kKeys), std::end(kKeys), kv.key()) == std::end(kKeys)) {
       errors.push_back({std::string(kv.key()), "unknown field"});
     }
@@ -78,8 +77,9 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
   std::optional<PriceList> list;
   json::object list_json;
   if (const json::value* pl = body.if_contains("price_list"); !pl || !pl->is_object()) {
-    errors.push_back({"price_list", "is required: an object (id, version, method, rate_pct, "
-                                    "materials, labor, machines, quantity_breaks)"});
+    errors.push_back({"price_list",
+                      "is required: an object (id, version, method, rate_pct, "
+                      "materials, labor, machines, quantity_breaks)"});
   } else {
     list_json = pl->as_object();
     auto parsed = ParsePriceList(list_json);
@@ -120,10 +120,10 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
         const std::string mv = StrOr(p, "model_version");
         description = mv.empty() ? "Predicted cost" : "Predicted cost (model " + mv + ")";
       }
-      request_json["parts"] = json::array{
-          json::object{{"kind", "fixed"},
-                       {"description", description},
-                       {"fixed_cents", cost->to_number<int64_t>()}}};
+      request_json["parts"] =
+          json::array{json::object{{"kind", "fixed"},
+                                   {"description", description},
+                                   {"fixed_cents", cost->to_number<int64_t>()}}};
       if (const json::value* q = body.if_contains("quantity")) request_json["quantity"] = *q;
       if (const json::value* c = body.if_contains("contingency_pct")) {
         request_json["contingency_pct"] = *c;
@@ -135,7 +135,8 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
     auto parsed = ParseQuoteRequest(request_json);
     if (!parsed.ok()) {
       const std::string prefix = req ? "request." : "";
-      for (const auto& e : parsed.status().details()) errors.push_back({prefix + e.field, e.message});
+      for (const auto& e : parsed.status().details())
+        errors.push_back({prefix + e.field, e.message});
     } else {
       request = std::move(*parsed);
     }
@@ -178,28 +179,27 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
     q.created_at = clock_.Now();
     q.updated_at = q.created_at;
     SIGNX_ASSIGN_OR_RETURN(
-        auto job, queue_.Enqueue(txn, {.type = std::string(kRenderQuotePdfJob),
-                                       .payload_json = http::ToJsonText(
-                                           json::object{{"quote_id", q.id}}),
-                                       .org_id = scope.org_id,
-                                       .max_attempts = 5,
-                                       .dedupe_key = q.id}));
+        auto job,
+        queue_.Enqueue(txn, {.type = std::string(kRenderQuotePdfJob),
+                             .payload_json = http::ToJsonText(json::object{{"quote_id", q.id}}),
+                             .org_id = scope.org_id,
+                             .max_attempts = 5,
+                             .dedupe_key = q.id}));
     q.pdf_job_id = job.id;
     SIGNX_RETURN_IF_ERROR(repo.InsertQuote(q));
     if (idem_key) SIGNX_RETURN_IF_ERROR(repo.RememberIdempotent(kIdemQuotes, *idem_key, q.id));
-    SIGNX_RETURN_IF_ERROR(
-        outbox_
-            .Append(txn, {.type = "quote.created",
-                          .org_id = scope.org_id,
-                          .subject_id = q.id,
-                          .payload_json = http::ToJsonText(json::object{
-                              {"quote_id", q.id},
-                              {"project_id", project_id ? json::value(*project_id)
-                                                        : json::value(nullptr)},
-                              {"price_list_version", q.price_list_version},
-                              {"total_cost_cents", q.total_cost_cents},
-                              {"price_cents", q.price_cents}})})
-            .status());
+    SIGNX_RETURN_IF_ERROR(outbox_
+                              .Append(txn, {.type = "quote.created",
+                                            .org_id = scope.org_id,
+                                            .subject_id = q.id,
+                                            .payload_json = http::ToJsonText(json::object{
+                                                {"quote_id", q.id},
+                                                {"project_id", project_id ? json::value(*project_id)
+                                                                          : json::value(nullptr)},
+                                                {"price_list_version", q.price_list_version},
+                                                {"total_cost_cents", q.total_cost_cents},
+                                                {"price_cents", q.price_cents}})})
+                              .status());
     return q;
   });
   if (!result.ok()) return result.status();
@@ -315,9 +315,10 @@ Result<std::string> RenderAndStoreQuotePdf(storage::Store& store, const blobs::B
                                            const Scope& scope, std::string_view quote_id,
                                            const Clock& clock) {
   SIGNX_ASSIGN_OR_RETURN(
-      StoredQuote q, store.WithTxnResult<StoredQuote>(
-                         [&](storage::Txn& txn) { return Repository(txn, scope, clock).GetQuote(quote_id); },
-                         {.read_only = true}));
+      StoredQuote q,
+      store.WithTxnResult<StoredQuote>(
+          [&](storage::Txn& txn) { return Repository(txn, scope, clock).GetQuote(quote_id); },
+          {.read_only = true}));
   if (q.pdf_blob_sha256) return *q.pdf_blob_sha256;
   SIGNX_ASSIGN_OR_RETURN(std::string bytes, RenderQuotePdf(q));
   SIGNX_ASSIGN_OR_RETURN(blobs::PutResult put, blobs.Put(bytes));
