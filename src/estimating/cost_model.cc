@@ -1,5 +1,7 @@
 #include "estimating/cost_model.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -12,9 +14,6 @@
 #include <map>
 #include <numeric>
 #include <sstream>
-
-#include <fmt/chrono.h>
-#include <fmt/format.h>
 
 #include "base/strings.h"
 #include "estimating/similar.h"
@@ -67,9 +66,9 @@ std::optional<double> NumericValue(std::string_view name, const SignSpec& s,
 }
 
 constexpr std::string_view kNumericNames[] = {
-    "width_in",        "height_in",     "sign_area_sqft",  "log_area",         "sign_height_ft",
-    "area_x_height",   "wind_speed_mph", "wind_x_area",    "pressure_x_area",  "total_face_sqft",
-    "faces",           "quantity",      "letter_count",    "soil_class",       "travel_miles",
+    "width_in",        "height_in",          "sign_area_sqft", "log_area",        "sign_height_ft",
+    "area_x_height",   "wind_speed_mph",     "wind_x_area",    "pressure_x_area", "total_face_sqft",
+    "faces",           "quantity",           "letter_count",   "soil_class",      "travel_miles",
     "permit_required", "custom_engineering", "region_index"};
 
 std::optional<std::string> CategoryValue(std::string_view name, const SignSpec& s) {
@@ -92,8 +91,8 @@ std::optional<std::string> CategoryValue(std::string_view name, const SignSpec& 
 }
 
 constexpr std::string_view kCategoricalNames[] = {
-    "sign_type",     "mounting_type",     "foundation_type", "illumination",
-    "material",      "base_material",     "exposure_category", "finish",
+    "sign_type",      "mounting_type",      "foundation_type",   "illumination",
+    "material",       "base_material",      "exposure_category", "finish",
     "install_method", "install_complexity", "site_conditions"};
 
 // kNN space numerics (transformed) and categoricals.
@@ -117,12 +116,11 @@ std::optional<double> KnnValue(std::string_view name, const SignSpec& s,
 }
 
 constexpr std::string_view kKnnNumericNames[] = {
-    "log_area",     "log_sign_height_ft", "wind_speed_mph", "faces",       "log_quantity",
-    "log_travel_miles", "soil_class",     "region_index",   "letter_count"};
-constexpr std::string_view kKnnCategoricalNames[] = {"sign_type",         "illumination",
-                                                     "material",          "foundation_type",
-                                                     "mounting_type",     "install_complexity",
-                                                     "exposure_category"};
+    "log_area",         "log_sign_height_ft", "wind_speed_mph", "faces",       "log_quantity",
+    "log_travel_miles", "soil_class",         "region_index",   "letter_count"};
+constexpr std::string_view kKnnCategoricalNames[] = {
+    "sign_type",     "illumination",       "material",         "foundation_type",
+    "mounting_type", "install_complexity", "exposure_category"};
 const double kKnnCategoryWeight = 1.0 / std::sqrt(2.0);
 
 double Median(std::vector<double> v) {
@@ -426,8 +424,8 @@ void FeatureEncoder::Encode(const SignSpec& spec, std::optional<double> region,
       out[col++] = hit ? 1.0f : 0.0f;
     }
     if (v && !matched && notes) {
-      notes->push_back(fmt::format("{} = {} never seen in training (treated as unknown)", c.name,
-                                   *v));
+      notes->push_back(
+          fmt::format("{} = {} never seen in training (treated as unknown)", c.name, *v));
     }
   }
 }
@@ -465,8 +463,8 @@ json::object FeatureEncoder::ToJson() const {
   o["categorical"] = cats(categorical_);
   json::array kn;
   for (const auto& k : knn_numeric_) {
-    kn.push_back(json::object{
-        {"name", k.name}, {"median", k.median}, {"mean", k.mean}, {"sd", k.sd}});
+    kn.push_back(
+        json::object{{"name", k.name}, {"median", k.median}, {"mean", k.mean}, {"sd", k.sd}});
   }
   o["knn_numeric"] = std::move(kn);
   o["knn_categorical"] = cats(knn_categorical_);
@@ -594,8 +592,8 @@ Matrix Encode(const FeatureEncoder& enc, std::span<const HistoryJob> jobs) {
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     enc.Encode(jobs[i].spec, jobs[i].region_index,
                std::span<float>(m.x.data() + i * enc.width(), enc.width()));
-    m.y.push_back(static_cast<float>(
-        std::log(static_cast<double>(jobs[i].actual.total_cost_cents) / 100.0)));
+    m.y.push_back(
+        static_cast<float>(std::log(static_cast<double>(jobs[i].actual.total_cost_cents) / 100.0)));
     m.years.push_back(*YearOf(jobs[i].project_date));
   }
   return m;
@@ -646,8 +644,8 @@ Metrics Evaluate(std::span<const double> pred, std::span<const double> actual) {
 }
 
 json::object MetricsJson(const Metrics& m, std::size_t rows) {
-  return json::object{{"rows", rows},          {"mae_usd", m.mae}, {"mape", m.mape},
-                      {"rmse_usd", m.rmse},    {"r2", m.r2},       {"r2_log", m.r2_log}};
+  return json::object{{"rows", rows},       {"mae_usd", m.mae}, {"mape", m.mape},
+                      {"rmse_usd", m.rmse}, {"r2", m.r2},       {"r2_log", m.r2_log}};
 }
 
 ml::TrainOptions BoosterOptions(const CostTrainOptions& o, double base_score, double eta,
@@ -757,11 +755,10 @@ Result<CostBundle> TrainCostModel(std::vector<HistoryJob> jobs, const CostTrainO
   SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dtrain, ToDMatrix(mtrain, width, pi));
   SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dvalid, ToDMatrix(mvalid, width, pi));
   ml::TrainReport report;
-  SIGNX_ASSIGN_OR_RETURN(ml::Booster booster,
-                         ml::Booster::Train(dtrain, &dvalid,
-                                            BoosterOptions(opt, base_score, opt.eta,
-                                                           opt.num_rounds),
-                                            &report));
+  SIGNX_ASSIGN_OR_RETURN(
+      ml::Booster booster,
+      ml::Booster::Train(dtrain, &dvalid, BoosterOptions(opt, base_score, opt.eta, opt.num_rounds),
+                         &report));
   {
     SIGNX_ASSIGN_OR_RETURN(const std::vector<double> r, tv_residuals(booster));
     UpdatePriceIndex(tv_years, r, &pi);
@@ -772,8 +769,7 @@ Result<CostBundle> TrainCostModel(std::vector<HistoryJob> jobs, const CostTrainO
 
   // Conformal on validation residuals.
   SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dvalid2, ToDMatrix(mvalid, width, pi));
-  SIGNX_ASSIGN_OR_RETURN(const std::vector<double> rvalid,
-                         residuals(booster, pi, mvalid, dvalid2));
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<double> rvalid, residuals(booster, pi, mvalid, dvalid2));
   b.interval_coverage = 0.8;
   b.conformal_q_lo = R12(ConformalQuantile(rvalid, 0.1));
   b.conformal_q_hi = R12(ConformalQuantile(rvalid, 0.9));
@@ -825,8 +821,9 @@ Result<CostBundle> TrainCostModel(std::vector<HistoryJob> jobs, const CostTrainO
   std::vector<double> knn_d;
   const std::size_t step = std::max<std::size_t>(1, n_train / kAnomalyReferenceRows);
   for (std::size_t i = 0; i < n_train; i += step) {
-    const auto nb = index->Search(std::span<const float>(ref.vectors.data() + i * dim, dim),
-                                  static_cast<std::size_t>(b.knn_k), static_cast<std::ptrdiff_t>(i));
+    const auto nb =
+        index->Search(std::span<const float>(ref.vectors.data() + i * dim, dim),
+                      static_cast<std::size_t>(b.knn_k), static_cast<std::ptrdiff_t>(i));
     double s = 0;
     for (const auto& x : nb) s += x.distance;
     knn_d.push_back(nb.empty() ? 0.0 : s / static_cast<double>(nb.size()));
@@ -882,8 +879,9 @@ Result<CostBundle> TrainCostModel(std::vector<HistoryJob> jobs, const CostTrainO
                                      {"slope_per_year", pi.slope_per_year},
                                      {"as_of_date", pi.as_of_date}};
   card["anomaly"] = json::object{
-      {"method", "mean distance to the k nearest past jobs in normalised spec space / the median "
-                 "leave-one-out value over training jobs"},
+      {"method",
+       "mean distance to the k nearest past jobs in normalised spec space / the median "
+       "leave-one-out value over training jobs"},
       {"k", b.knn_k},
       {"typical_distance", b.knn_typical_distance},
       {"threshold", b.anomaly_threshold}};
@@ -919,13 +917,12 @@ Result<CostBundle> TrainCostModel(std::vector<HistoryJob> jobs, const CostTrainO
                                  {"gain_share", total_gain > 0 ? top[k].second / total_gain : 0}});
   }
   card["top_drivers"] = std::move(top_a);
-  card["library_versions"] = json::object{{"xgboost", ml::XGBoostVersion()},
-                                          {"hnswlib", "0.6"}};
+  card["library_versions"] = json::object{{"xgboost", ml::XGBoostVersion()}, {"hnswlib", "0.6"}};
   if (opt.record_timing) {
     card["training_seconds"] = std::round(train_seconds * 1000) / 1000;
-    card["trained_at"] = fmt::format(
-        "{:%Y-%m-%dT%H:%M:%SZ}",
-        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    card["trained_at"] =
+        fmt::format("{:%Y-%m-%dT%H:%M:%SZ}",
+                    std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   }
   json::value cv = std::move(card);
   RoundDoubles(cv);
@@ -987,9 +984,8 @@ json::object ModelContent(const CostBundle& b, bool with_reference_sha) {
   json::object o;
   o["encoder"] = b.encoder.ToJson();
   o["price_index"] = PriceIndexJson(b.price_index);
-  o["conformal"] = json::object{{"q_lo", b.conformal_q_lo},
-                                {"q_hi", b.conformal_q_hi},
-                                {"coverage", b.interval_coverage}};
+  o["conformal"] = json::object{
+      {"q_lo", b.conformal_q_lo}, {"q_hi", b.conformal_q_hi}, {"coverage", b.interval_coverage}};
   o["anomaly"] = json::object{{"k", b.knn_k},
                               {"typical_distance", b.knn_typical_distance},
                               {"threshold", b.anomaly_threshold}};
@@ -1023,7 +1019,8 @@ std::string SerializeCostBundle(const CostBundle& b) {
 Result<CostBundle> ParseCostBundle(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
-  if (ec) return Status(ErrorCode::kDataLoss, "cost model bundle is not valid JSON: " + ec.message());
+  if (ec)
+    return Status(ErrorCode::kDataLoss, "cost model bundle is not valid JSON: " + ec.message());
   const auto* o = v.if_object();
   if (!o) return Status(ErrorCode::kDataLoss, "cost model bundle must be a JSON object");
   const auto* format = o->if_contains("format");
@@ -1058,8 +1055,7 @@ Result<CostBundle> ParseCostBundle(std::string_view text) {
   if (!an->is_object()) return InvalidArgument("anomaly must be an object");
   SIGNX_ASSIGN_OR_RETURN(const double k, GetDouble(an->get_object(), "k"));
   b.knn_k = static_cast<int>(k);
-  SIGNX_ASSIGN_OR_RETURN(b.knn_typical_distance,
-                         GetDouble(an->get_object(), "typical_distance"));
+  SIGNX_ASSIGN_OR_RETURN(b.knn_typical_distance, GetDouble(an->get_object(), "typical_distance"));
   SIGNX_ASSIGN_OR_RETURN(b.anomaly_threshold, GetDouble(an->get_object(), "threshold"));
   if (b.knn_k < 1 || !(b.knn_typical_distance > 0)) {
     return InvalidArgument("anomaly.k must be ≥ 1 and typical_distance > 0");
@@ -1083,10 +1079,9 @@ Result<CostBundle> ParseCostBundle(std::string_view text) {
   SIGNX_ASSIGN_OR_RETURN(const std::string vbytes, ml::Base64Decode(vb64));
   r.vectors = BytesToFloats(vbytes);
   const std::size_t rows = r.ids.size();
-  for (std::size_t sz : {r.dates.size(), r.sign_types.size(), r.width_in.size(),
-                         r.height_in.size(), r.total_cents.size(), r.labor_cents.size(),
-                         r.material_cents.size(), r.equipment_cents.size(),
-                         r.overhead_cents.size(), r.other_cents.size()}) {
+  for (std::size_t sz : {r.dates.size(), r.sign_types.size(), r.width_in.size(), r.height_in.size(),
+                         r.total_cents.size(), r.labor_cents.size(), r.material_cents.size(),
+                         r.equipment_cents.size(), r.overhead_cents.size(), r.other_cents.size()}) {
     if (sz != rows) return InvalidArgument("reference columns differ in length");
   }
   if (rows == 0 || r.vectors.size() != rows * b.encoder.knn_dim()) {
@@ -1164,8 +1159,8 @@ std::string CostCardSummary(const json::object& card) {
         "test ({} rows, newest by date): MAPE {:.2f}%  MAE ${:.0f}  RMSE ${:.0f}  R² {:.4f}  "
         "80% interval coverage {:.1f}%\n",
         num(t->if_contains("rows")), 100 * num(t->if_contains("mape")),
-        num(t->if_contains("mae_usd")), num(t->if_contains("rmse_usd")),
-        num(t->if_contains("r2")), 100 * num(t->if_contains("interval_coverage_80")));
+        num(t->if_contains("mae_usd")), num(t->if_contains("rmse_usd")), num(t->if_contains("r2")),
+        100 * num(t->if_contains("interval_coverage_80")));
   }
   if (const auto* s = obj("baseline_shop_estimate")) {
     out += fmt::format("baseline (shop estimate, same rows): MAPE {:.2f}%  MAE ${:.0f}\n",

@@ -49,14 +49,13 @@
 // Thread-safety: value types and pure functions (apart from file I/O).
 #pragma once
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "base/status.h"
 #include "estimating/generator.h"

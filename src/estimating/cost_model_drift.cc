@@ -1,8 +1,8 @@
 #include "estimating/cost_model_drift.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace signx::estimating {
 
@@ -28,15 +28,16 @@ Result<DriftDecision> EvaluateDrift(std::span<const PredictionActual> pairs, dou
   d.enough_data = d.pairs >= o.min_pairs;
   d.rolling_mape = d.pairs > 0 ? ape / static_cast<double>(d.pairs) : 0.0;
   if (!d.enough_data) {
-    d.reason = fmt::format("{} recorded actuals, {} needed before judging drift", d.pairs,
-                           o.min_pairs);
+    d.reason =
+        fmt::format("{} recorded actuals, {} needed before judging drift", d.pairs, o.min_pairs);
     return d;
   }
   d.drifted = d.rolling_mape > d.threshold_mape;
-  d.reason = fmt::format("rolling MAPE {:.2f}% over the last {} jobs {} {:.2f} x baseline "
-                         "{:.2f}% = {:.2f}%",
-                         100 * d.rolling_mape, d.pairs, d.drifted ? ">" : "<=", o.factor,
-                         100 * baseline_mape, 100 * d.threshold_mape);
+  d.reason = fmt::format(
+      "rolling MAPE {:.2f}% over the last {} jobs {} {:.2f} x baseline "
+      "{:.2f}% = {:.2f}%",
+      100 * d.rolling_mape, d.pairs, d.drifted ? ">" : "<=", o.factor, 100 * baseline_mape,
+      100 * d.threshold_mape);
   return d;
 }
 

@@ -9,12 +9,11 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
-
-#include <boost/json/object.hpp>
 
 #include "base/status.h"
 
@@ -34,7 +33,7 @@ struct DriftOptions {
 struct DriftDecision {
   bool drifted = false;
   bool enough_data = false;
-  std::size_t pairs = 0;   // pairs in the window that were used
+  std::size_t pairs = 0;  // pairs in the window that were used
   double rolling_mape = 0;
   double baseline_mape = 0;
   double threshold_mape = 0;  // factor × baseline

@@ -3,12 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
-
-#include <boost/json.hpp>
 
 #include "estimating/cost_model_drift.h"
 #include "estimating/generator.h"
@@ -131,8 +130,8 @@ TEST_F(CostModelTest, CardHasTestMetricsAndTheShopBaseline) {
 TEST_F(CostModelTest, ConformalIntervalCoversEightyPercentOfTheTestSplit) {
   // Recompute the coverage through the public predictor on the newest 15 % (the test split).
   const std::size_t n = jobs_->size();
-  const std::size_t first_test = n - (n - static_cast<std::size_t>(n * 0.70) -
-                                      static_cast<std::size_t>(n * 0.15));
+  const std::size_t first_test =
+      n - (n - static_cast<std::size_t>(n * 0.70) - static_cast<std::size_t>(n * 0.15));
   std::size_t covered = 0, total = 0;
   for (std::size_t i = first_test; i < n; ++i) {
     auto p = predictor().Predict(RequestFor((*jobs_)[i]));
@@ -235,7 +234,8 @@ TEST_F(CostModelTest, SimilarProjectsAreTheNearestByConstruction) {
     EXPECT_EQ(p->similar[0].id, j.id);
     EXPECT_EQ(p->similar[0].distance, 0.0);
     EXPECT_EQ(p->similar[0].actual_cost_cents, j.actual.total_cost_cents);
-    for (std::size_t k = 1; k < 5; ++k) EXPECT_LE(p->similar[k - 1].distance, p->similar[k].distance);
+    for (std::size_t k = 1; k < 5; ++k)
+      EXPECT_LE(p->similar[k - 1].distance, p->similar[k].distance);
   }
   // The index agrees with a brute-force search.
   const std::size_t dim = bundle_->encoder.knn_dim();
@@ -264,8 +264,7 @@ TEST_F(CostModelTest, BreakdownAddsUpAndIntervalContainsThePoint) {
   auto p = predictor().Predict(RequestFor((*jobs_)[4444], false));
   ASSERT_TRUE(p.ok());
   const auto& b = p->breakdown;
-  EXPECT_EQ(b.labor_cents + b.material_cents + b.equipment_cents + b.overhead_cents +
-                b.other_cents,
+  EXPECT_EQ(b.labor_cents + b.material_cents + b.equipment_cents + b.overhead_cents + b.other_cents,
             p->cost_cents);
   EXPECT_GT(b.labor_cents, 0);
   EXPECT_GT(b.material_cents, 0);
@@ -278,7 +277,7 @@ TEST_F(CostModelTest, BreakdownAddsUpAndIntervalContainsThePoint) {
 }
 
 TEST(CostRequestTest, ReportsSpecAndContextErrorsAtOnce) {
-  json::object body{{"width_in", 96}, {"height_in", 48}, {"wind_speed_mph", 80},
+  json::object body{{"width_in", 96},         {"height_in", 48},   {"wind_speed_mph", 80},
                     {"material", "aluminum"}, {"region_index", 5}, {"project_date", "2024-13-01"}};
   auto r = ParseCostRequest(body);
   ASSERT_FALSE(r.ok());
@@ -305,8 +304,8 @@ TEST(CostHistoryTest, ParsesTheGeneratorNdjson) {
   std::ostringstream out;
   ASSERT_TRUE(WriteHistory(o, HistoryFormat::kNdjson, out).ok());
   int64_t skipped = -1;
-  auto jobs = ParseHistoryNdjson(out.str() + "\n{\"id\":\"x\",\"drivers\":{\"width_in\":-1}}\n",
-                                 &skipped);
+  auto jobs =
+      ParseHistoryNdjson(out.str() + "\n{\"id\":\"x\",\"drivers\":{\"width_in\":-1}}\n", &skipped);
   ASSERT_TRUE(jobs.ok()) << jobs.status().ToString();
   EXPECT_EQ(jobs->size(), 50u);
   EXPECT_EQ(skipped, 1);
@@ -324,8 +323,8 @@ std::vector<PredictionActual> Pairs(std::size_t n, double ape) {
   std::vector<PredictionActual> v;
   for (std::size_t i = 0; i < n; ++i) {
     const int64_t actual = 100'000;
-    v.push_back({actual + static_cast<int64_t>(std::llround(ape * actual)) * (i % 2 ? 1 : -1),
-                 actual});
+    v.push_back(
+        {actual + static_cast<int64_t>(std::llround(ape * actual)) * (i % 2 ? 1 : -1), actual});
   }
   return v;
 }
@@ -397,13 +396,14 @@ TEST(CostModelMeasure, DISABLED_Measure20k) {
     const auto s = std::chrono::steady_clock::now();
     auto r = (*p)->Predict(RequestFor(jobs[i]));
     const std::string text = json::serialize(ToJson(*r));
-    lat.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s)
-                      .count());
+    lat.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s).count());
   }
   std::sort(lat.begin(), lat.end());
-  std::printf("predict latency (1 thread, full answer incl. SHAP + kNN + JSON): p50 %.0f us, "
-              "p99 %.0f us over %zu calls\n",
-              lat[lat.size() / 2], lat[lat.size() * 99 / 100], lat.size());
+  std::printf(
+      "predict latency (1 thread, full answer incl. SHAP + kNN + JSON): p50 %.0f us, "
+      "p99 %.0f us over %zu calls\n",
+      lat[lat.size() / 2], lat[lat.size() * 99 / 100], lat.size());
   std::printf("bundle size: %zu bytes\n", SerializeCostBundle(*b).size());
   std::printf("%s\n", json::serialize(b->card).c_str());
 }

@@ -1,10 +1,10 @@
 #include "estimating/predict.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "ml/metrics.h"
 
@@ -36,7 +36,8 @@ std::string DriverValue(const std::string& driver, const SignSpec& s,
   }
   if (driver == "wind_speed_mph") return num(s.wind_speed_mph);
   if (driver == "wind_x_area") return num(s.wind_speed_mph * s.area_sqft);
-  if (driver == "pressure_x_area") return num(s.wind_speed_mph * s.wind_speed_mph * s.area_sqft / 1e4);
+  if (driver == "pressure_x_area")
+    return num(s.wind_speed_mph * s.wind_speed_mph * s.area_sqft / 1e4);
   if (driver == "total_face_sqft") return num(s.area_sqft * s.faces);
   if (driver == "faces") return std::to_string(s.faces);
   if (driver == "quantity") return std::to_string(s.quantity);
@@ -168,8 +169,8 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req) const {
   std::vector<DriverContribution> drivers;
   for (const auto& [name, phi] : by_driver) {
     if (phi == 0) continue;
-    drivers.push_back({name, DriverValue(name, spec, req.context.region_index),
-                       Cents(phi * lmean), phi});
+    drivers.push_back(
+        {name, DriverValue(name, spec, req.context.region_index), Cents(phi * lmean), phi});
   }
   std::sort(drivers.begin(), drivers.end(), [](const auto& a, const auto& c) {
     const double x1 = std::abs(a.log_contribution), x2 = std::abs(c.log_contribution);
@@ -211,8 +212,8 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req) const {
   bd.material_cents = std::llround(cost * share[1]);
   bd.equipment_cents = std::llround(cost * share[2]);
   bd.overhead_cents = std::llround(cost * share[3]);
-  bd.other_cents = p.cost_cents - bd.labor_cents - bd.material_cents - bd.equipment_cents -
-                   bd.overhead_cents;
+  bd.other_cents =
+      p.cost_cents - bd.labor_cents - bd.material_cents - bd.equipment_cents - bd.overhead_cents;
   if (bd.other_cents < 0) {  // rounding only: take the cents back from material
     bd.material_cents += bd.other_cents;
     bd.other_cents = 0;
@@ -224,21 +225,20 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req) const {
   }
 
   // Assumptions.
-  const int last_year = b.price_index.first_year +
-                        static_cast<int>(b.price_index.log_index.size()) - 1;
+  const int last_year =
+      b.price_index.first_year + static_cast<int>(b.price_index.log_index.size()) - 1;
   std::string price = fmt::format(
       "priced at the {} cost level ({} {}) with the price index learned from the history",
-      p.price_year, req.context.project_date ? "project_date" : "model as-of date",
-      p.project_date);
+      p.price_year, req.context.project_date ? "project_date" : "model as-of date", p.project_date);
   if (p.price_year > last_year) {
-    price += fmt::format("; {} is after the last year with data ({}), extrapolated at {:.1f}%/yr",
-                         p.price_year, last_year, 100 * (std::exp(b.price_index.slope_per_year) - 1));
+    price +=
+        fmt::format("; {} is after the last year with data ({}), extrapolated at {:.1f}%/yr",
+                    p.price_year, last_year, 100 * (std::exp(b.price_index.slope_per_year) - 1));
   }
   p.assumptions.push_back(std::move(price));
   if (!req.context.region_index) {
-    p.assumptions.push_back(fmt::format(
-        "region_index not given: assumed the training median {}",
-        ml::RoundSignificant(enc.region_median(), 6)));
+    p.assumptions.push_back(fmt::format("region_index not given: assumed the training median {}",
+                                        ml::RoundSignificant(enc.region_median(), 6)));
   }
   for (auto& n : notes) {
     if (n.rfind("region_index", 0) == 0) continue;
@@ -302,8 +302,8 @@ json::object ToJson(const CostPrediction& p) {
   o["assumptions"] = std::move(assumptions);
   o["requires_engineering_review"] = p.requires_engineering_review;
   if (p.requires_engineering_review) {
-    o["engineering_review"] = json::object{{"reason", p.engineering_review_reason},
-                                           {"route", kEngineeringReviewRoute}};
+    o["engineering_review"] =
+        json::object{{"reason", p.engineering_review_reason}, {"route", kEngineeringReviewRoute}};
   }
   o["model_version"] = p.model_version;
   o["trace"] = json::object{{"spec_hash", p.spec_hash},

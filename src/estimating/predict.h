@@ -17,12 +17,11 @@
 // Thread-safety: immutable after Create; Predict may run concurrently.
 #pragma once
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "base/status.h"
 #include "estimating/cost_model.h"
@@ -76,9 +75,9 @@ struct CostPrediction {
   int price_year = 0;
   double log_price_index = 0;
   double log_prediction = 0;
-  double base_log = 0;             // SHAP bias + price index
-  double shap_sum = 0;             // Σ SHAP incl. bias = booster margin
-  double booster_margin = 0;       // booster prediction, for the SHAP check
+  double base_log = 0;        // SHAP bias + price index
+  double shap_sum = 0;        // Σ SHAP incl. bias = booster margin
+  double booster_margin = 0;  // booster prediction, for the SHAP check
   double knn_mean_distance = 0;
 };
 

@@ -17,11 +17,11 @@ constexpr auto kCacheTtl = std::chrono::hours(24);
 CostService::CostService(ml::ModelRegistry& registry, metrics::Registry& metrics,
                          cache::Cache* cache)
     : registry_(registry),
-      owned_cache_(cache ? nullptr
-                         : std::make_unique<cache::MemoryCache>(
-                               SystemClock::Get(),
-                               cache::MemoryCacheOptions{.max_entries = 20'000,
-                                                         .max_bytes = 64 << 20})),
+      owned_cache_(cache
+                       ? nullptr
+                       : std::make_unique<cache::MemoryCache>(
+                             SystemClock::Get(), cache::MemoryCacheOptions{.max_entries = 20'000,
+                                                                           .max_bytes = 64 << 20})),
       cache_(cache ? cache : owned_cache_.get()),
       predictions_(metrics.AddCounter("estimates_predictions_total",
                                       "Cost predictions answered, by cache outcome",

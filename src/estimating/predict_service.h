@@ -10,14 +10,13 @@
 // Thread-safety: thread-safe. Current() is a mutex-guarded shared_ptr copy.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <boost/json/object.hpp>
 
 #include "cache/cache.h"
 #include "estimating/predict.h"

@@ -1,11 +1,10 @@
 #include "estimating/similar.h"
 
+#include <fmt/format.h>
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace signx::estimating {
 
@@ -21,8 +20,8 @@ SimilarIndex::~SimilarIndex() = default;
 Result<std::unique_ptr<SimilarIndex>> SimilarIndex::Build(std::span<const float> vectors,
                                                           std::size_t dim) {
   if (dim == 0 || vectors.empty() || vectors.size() % dim != 0) {
-    return InvalidArgument(fmt::format("similar index: {} values do not form rows of {}",
-                                       vectors.size(), dim));
+    return InvalidArgument(
+        fmt::format("similar index: {} values do not form rows of {}", vectors.size(), dim));
   }
   std::unique_ptr<SimilarIndex> s(new SimilarIndex());
   s->rows_ = vectors.size() / dim;

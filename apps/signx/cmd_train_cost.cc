@@ -1,0 +1,115 @@
+#include "cmd_train_cost.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "app/platform.h"
+#include "base/clock.h"
+#include "cli_common.h"
+#include "estimating/cost_model.h"
+#include "estimating/predict_service.h"
+#include "metrics/metrics.h"
+#include "ml/registry.h"
+
+namespace signx {
+namespace {
+
+struct TrainCostFlags {
+  cli::ConfigFlags config;
+  std::string data;
+  std::string out;
+  std::uint64_t seed = 42;
+  int threads = 2;
+  bool reg = false;
+  bool promote = false;
+  bool print_card = false;
+};
+
+CLI::App* FindOrAddTrain(CLI::App& parent) {
+  for (CLI::App* sub : parent.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == "train") return sub;
+  }
+  CLI::App* sub = parent.add_subcommand("train", "train models");
+  sub->require_subcommand(1);
+  return sub;
+}
+
+Status RunTrainCost(const TrainCostFlags& f) {
+  std::ifstream in(f.data, std::ios::binary);
+  if (!in) return NotFound(fmt::format("cannot read '{}'", f.data));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  int64_t skipped = 0;
+  SIGNX_ASSIGN_OR_RETURN(std::vector<estimating::HistoryJob> jobs,
+                         estimating::ParseHistoryNdjson(text, &skipped));
+  estimating::CostTrainOptions o;
+  o.seed = f.seed;
+  o.nthread = f.threads;
+  o.data_name = f.data;
+  o.data_sha256 = estimating::CostSha256Hex(text);
+  std::fprintf(stderr, "training on %zu jobs (%lld rows skipped)\n", jobs.size(),
+               static_cast<long long>(skipped));
+  SIGNX_ASSIGN_OR_RETURN(estimating::CostBundle bundle,
+                         estimating::TrainCostModel(std::move(jobs), o));
+  const std::string out =
+      f.out.empty() ? fmt::format("var/models/cost-{}.json", bundle.model_version.substr(5))
+                    : f.out;
+  SIGNX_RETURN_IF_ERROR(estimating::SaveCostBundleFile(bundle, out));
+  if (f.print_card) {
+    std::printf("%s\n", boost::json::serialize(bundle.card).c_str());
+  } else {
+    std::fputs(estimating::CostCardSummary(bundle.card).c_str(), stdout);
+  }
+  std::printf("wrote %s\n", out.c_str());
+  if (!f.reg && !f.promote) return Status::Ok();
+
+  int exit_code = 0;
+  auto cfg = cli::LoadConfigAndLogging(f.config, &exit_code);
+  if (!cfg) return FailedPrecondition("cannot load the configuration");
+  SIGNX_ASSIGN_OR_RETURN(app::Platform platform, app::OpenPlatform(*cfg, /*migrate=*/false));
+  ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
+  metrics::Registry unused_metrics;
+  estimating::CostService service(registry, unused_metrics);
+  SIGNX_ASSIGN_OR_RETURN(ml::ModelVersion version,
+                         service.RegisterBundle(estimating::SerializeCostBundle(bundle), "cli"));
+  std::printf("registered %s (%s)\n", version.version.c_str(), version.state.c_str());
+  if (f.promote) {
+    SIGNX_ASSIGN_OR_RETURN(
+        version, registry.Promote(std::string(estimating::kCostModelName), version.version));
+    std::printf("promoted %s to production\n", version.version.c_str());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddTrainCostCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<TrainCostFlags>();
+  CLI::App* train = FindOrAddTrain(app);
+  CLI::App* cmd = train->add_subcommand(
+      "cost", "train the cost model from a cost history (NDJSON from `signx demo generate`)");
+  cli::AddConfigFlags(cmd, flags->config);
+  cmd->add_option("--data", flags->data, "NDJSON cost history, one record per line")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--seed", flags->seed, "seed for XGBoost (42)");
+  cmd->add_option("--out", flags->out, "bundle file (default var/models/cost-<version hash>.json)");
+  cmd->add_option("--threads", flags->threads, "XGBoost training threads (2)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_flag("--register", flags->reg,
+                "store the bundle in the model registry as \"cost\" (staging)");
+  cmd->add_flag("--promote", flags->promote, "register and make it the production cost model");
+  cmd->add_flag("--print-card", flags->print_card, "print the whole model card (JSON)");
+  cmd->callback([flags, exit_code] {
+    if (Status st = RunTrainCost(*flags); !st.ok()) *exit_code = cli::PrintError(st);
+  });
+}
+
+}  // namespace signx
