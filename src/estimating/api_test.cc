@@ -513,6 +513,20 @@ TEST_P(EstimatingApiTest, OverRealHttpServer) {
   server.Wait();
 }
 
+TEST_P(EstimatingApiTest, OpenApiHasEveryRouteAndSchema) {
+  const std::string doc = http::BuildOpenApi(router_, schemas_, {.version = "test"});
+  auto v = json::parse(doc).as_object();
+  const auto& paths = v.at("paths").as_object();
+  for (const auto& route : router_.routes())
+    EXPECT_TRUE(paths.contains(route.pattern)) << route.pattern;
+  const auto& components = v.at("components").at("schemas").as_object();
+  for (std::size_t pos = 0; (pos = doc.find("#/components/schemas/", pos)) != std::string::npos;) {
+    pos += 21;
+    const std::string name = doc.substr(pos, doc.find('"', pos) - pos);
+    EXPECT_TRUE(components.contains(name)) << name;
+  }
+}
+
 TEST(DriverFilterTest, Grammar) {
   auto f = ParseDriverFilter("wind_speed_mph>=140");
   ASSERT_TRUE(f.ok());
