@@ -4,7 +4,7 @@
 //   worker       run background-job workers (no HTTP server)
 //   admin        create orgs, users and API keys
 //   lake         query the analytics lake (lake query "<SQL>", lake datasets)
-//   train leads  train a lead-scoring model bundle from a CRM export (CSV)
+//   train        leads: a lead-scoring model from a CRM export; cost: the sign cost model
 //   demo         seed (demo org, users, API key, lead model) and generate (synthetic cost history)
 //   leads        infer-schema for a new export; score leads from a JSON file with a bundle
 //   config show  print the effective configuration (secrets redacted)
@@ -25,6 +25,7 @@
 #include "cmd_lake.h"
 #include "cmd_leads.h"
 #include "cmd_migrate.h"
+#include "cmd_train_cost.h"
 #include "cmd_worker.h"
 #include "config/config.h"
 
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
                      return signx::app::RegisterJobHandlers(queue, std::move(blobs));
                    });
   signx::AddLeadsCommands(app);
+  signx::AddTrainCostCommand(app, &exit_code);
   signx::AddDemoCommands(app);
   AddDemoSeedCommand(app, &exit_code);
 

@@ -10,6 +10,7 @@
 #include "metrics/process_metrics.h"
 #include "runtime/blocking_pool.h"
 #include "app/event_routes.h"
+#include "estimating/predict_routes.h"
 #include "app/identity_settings.h"
 #include "cache/rate_limiter.h"
 #include "identity/auth_middleware.h"
@@ -49,6 +50,7 @@ struct App::Parts {
   std::unique_ptr<jobs::Worker> worker;  // after queue: stopped and destroyed first
   std::unique_ptr<ml::ModelRegistry> models;
   std::unique_ptr<leads::LeadsService> leads;
+  std::unique_ptr<estimating::CostService> cost;
   http::HealthChecks checks;
   http::SchemaRegistry schemas;
   http::Router router;
@@ -160,6 +162,11 @@ Status App::AddCapabilities() {
   }
   p.leads->StartPolling(std::chrono::seconds(10));
   leads::AddLeadRoutes(p.router, p.schemas, *p.leads);
+
+  p.cost = std::make_unique<estimating::CostService>(*p.models, p.metrics);
+  if (Status st = p.cost->Reload(); !st.ok()) spdlog::warn("{}", st.message());
+  p.cost->StartPolling(std::chrono::seconds(10));
+  estimating::AddCostRoutes(p.router, p.schemas, *p.cost);
   return Status::Ok();
 }
 

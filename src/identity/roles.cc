@@ -10,14 +10,16 @@ constexpr std::array<Role, 4> kRoles = {Role::kSuperAdmin, Role::kOrgAdmin, Role
                                         Role::kOrgViewer};
 
 // Sorted; IsKnownPermission binary-searches it.
-constexpr std::array<std::string_view, 17> kPermissions = {
+constexpr std::array<std::string_view, 19> kPermissions = {
     "admin:api_keys",     // create, list and revoke the org's API keys
     "admin:users",        // add users to the org and change their roles
     "audit:read",         // read the org's audit log
     "documents:read",     // read and search documents
     "documents:write",    // upload and process documents
+    "estimates:admin",    // train and activate cost models
     "estimates:predict",  // run cost predictions
     "events:read",        // read the event stream and webhook deliveries
+    "jobs:manage",        // cancel background jobs
     "jobs:read",          // see background jobs
     "leads:admin",        // train and activate lead-scoring models
     "leads:read",         // read scored leads
