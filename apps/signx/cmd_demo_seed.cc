@@ -11,6 +11,10 @@
 #include "app/platform.h"
 #include "cache/memory_rate_limiter.h"
 #include "cli_common.h"
+#include "estimating/cost_model.h"
+#include "estimating/generator.h"
+#include "estimating/importer.h"
+#include "estimating/predict_service.h"
 #include "identity/crypto.h"
 #include "identity/identity_service.h"
 #include "leads/bundle.h"
@@ -64,6 +68,41 @@ Status SeedLeadModel(app::Platform& platform, const std::string& leads_csv) {
   return Status::Ok();
 }
 
+// Imports a seeded synthetic cost history into the demo org and trains, registers and promotes
+// the cost model on it, unless a cost model is already in production.
+Status SeedEstimating(app::Platform& platform, const std::string& org_id) {
+  ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
+  SIGNX_ASSIGN_OR_RETURN(auto prod, registry.Production("cost"));
+  if (prod) {
+    std::fprintf(stderr, "cost model %s is already in production\n", prod->version.c_str());
+    return Status::Ok();
+  }
+  constexpr int64_t kProjects = 3000;
+  std::fprintf(stderr, "generating and importing %lld past sign jobs (seed 42) ...\n",
+               static_cast<long long>(kProjects));
+  std::ostringstream history;
+  SIGNX_RETURN_IF_ERROR(estimating::WriteHistory({.projects = kProjects, .seed = 42},
+                                                 estimating::HistoryFormat::kNdjson, history));
+  const std::string ndjson = history.str();
+  SIGNX_ASSIGN_OR_RETURN(
+      auto outcome, estimating::RunImport(*platform.store, nullptr, {.org_id = org_id, .actor = "demo"},
+                                          ndjson, {.filename = "demo-history.ndjson"}));
+  std::fprintf(stderr, "imported %lld cost records\n",
+               static_cast<long long>(outcome.record.accepted));
+  int64_t skipped = 0;
+  SIGNX_ASSIGN_OR_RETURN(auto jobs, estimating::ParseHistoryNdjson(ndjson, &skipped));
+  std::fprintf(stderr, "training the cost model ...\n");
+  SIGNX_ASSIGN_OR_RETURN(auto bundle, estimating::TrainCostModel(std::move(jobs),
+                                                                 {.data_name = "demo-history"}));
+  metrics::Registry unused;
+  estimating::CostService service(registry, unused);
+  SIGNX_ASSIGN_OR_RETURN(auto version,
+                         service.RegisterBundle(estimating::SerializeCostBundle(bundle), "demo"));
+  SIGNX_RETURN_IF_ERROR(registry.Promote("cost", version.version).status());
+  std::fprintf(stderr, "cost model %s trained and promoted\n", version.version.c_str());
+  return Status::Ok();
+}
+
 Status Seed(const config::Config& cfg, const std::string& leads_csv) {
   SIGNX_ASSIGN_OR_RETURN(auto platform, app::OpenPlatform(cfg, /*migrate=*/true));
   const auto env_path = std::filesystem::path(cfg.data_dir) / "demo.env";
@@ -108,6 +147,13 @@ Status Seed(const config::Config& cfg, const std::string& leads_csv) {
   }
   SIGNX_RETURN_IF_ERROR(SeedLeadModel(platform, leads_csv));
   std::ifstream in(env_path);
+  std::string org_id;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("SIGNX_DEMO_ORG=", 0) == 0) org_id = line.substr(15);
+  }
+  if (!org_id.empty()) SIGNX_RETURN_IF_ERROR(SeedEstimating(platform, org_id));
+  in.clear();
+  in.seekg(0);
   std::stringstream text;
   text << in.rdbuf();
   std::printf("%s", text.str().c_str());

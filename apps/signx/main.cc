@@ -3,6 +3,7 @@
 //   migrate      apply (up) or list (status) database schema migrations
 //   worker       run background-job workers (no HTTP server)
 //   admin        create orgs, users and API keys
+//   import       import cost records (CSV, NDJSON, KeyedIn cost summary) into an org
 //   lake         query the analytics lake (lake query "<SQL>", lake datasets)
 //   train        leads: a lead-scoring model from a CRM export; cost: the sign cost model
 //   demo         seed (demo org, users, API key, lead model) and generate (synthetic cost history)
@@ -22,6 +23,7 @@
 #include "cmd_admin.h"
 #include "cmd_demo.h"
 #include "cmd_demo_seed.h"
+#include "cmd_import.h"
 #include "cmd_lake.h"
 #include "cmd_leads.h"
 #include "cmd_migrate.h"
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
   AddMigrateCommand(app, &exit_code);
   AddAdminCommands(app, &exit_code);
   AddLakeCommands(app, &exit_code);
+  AddImportCommands(app, &exit_code);
   AddWorkerCommand(app, &exit_code,
                    [](signx::jobs::Queue& queue, const signx::config::Config& cfg) -> signx::Status {
                      SIGNX_ASSIGN_OR_RETURN(

@@ -11,6 +11,8 @@
 #include "runtime/blocking_pool.h"
 #include "app/event_routes.h"
 #include "estimating/predict_routes.h"
+#include "estimating/routes.h"
+#include "estimating/service.h"
 #include "app/identity_settings.h"
 #include "cache/rate_limiter.h"
 #include "identity/auth_middleware.h"
@@ -51,6 +53,7 @@ struct App::Parts {
   std::unique_ptr<ml::ModelRegistry> models;
   std::unique_ptr<leads::LeadsService> leads;
   std::unique_ptr<estimating::CostService> cost;
+  std::unique_ptr<estimating::EstimatingService> estimating;
   http::HealthChecks checks;
   http::SchemaRegistry schemas;
   http::Router router;
@@ -167,6 +170,9 @@ Status App::AddCapabilities() {
   if (Status st = p.cost->Reload(); !st.ok()) spdlog::warn("{}", st.message());
   p.cost->StartPolling(std::chrono::seconds(10));
   estimating::AddCostRoutes(p.router, p.schemas, *p.cost);
+  p.estimating =
+      std::make_unique<estimating::EstimatingService>(*p.store, *p.outbox, *p.queue, p.blobs);
+  estimating::AddEstimatingRoutes(p.router, p.schemas, *p.estimating);
   return Status::Ok();
 }
 

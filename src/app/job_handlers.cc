@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "blobs/blob_registry.h"
+#include "estimating/service.h"
 #include "events/outbox.h"
 
 namespace signx::app {
@@ -36,6 +37,8 @@ Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::Blob
       {.max_concurrency = 1});
   SIGNX_RETURN_IF_ERROR(queue.ScheduleRecurring(
       {.name = "events.retention", .type = "events.retention", .schedule = "30 3 * * *"}));
+
+  SIGNX_RETURN_IF_ERROR(estimating::RegisterEstimatingJobs(queue, store, blobs));
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 //   blobs.gc           hourly: deletes blobs unreferenced for longer than a day
 //                      (see blobs/blob_registry.h)
 //   events.retention   daily 03:30 UTC: deletes dispatched outbox events older than 30 days
+//   quotes.render_pdf  renders a quote's PDF into a blob (enqueued with the quote)
 #pragma once
 
 #include <memory>
