@@ -11,12 +11,14 @@ dur=${1:-10}; conns=${2:-64}
 signx=${SIGNX_BIN:-$root/build/release/bin/signx}
 port=${SIGNX_BENCH_PORT:-18080}; peer_port=${PEER_PORT:-18001}
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
+work=$(mktemp -d)
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+cd "$work"  # a throwaway SQLite database under $work/var
 
 echo "# bench/http.sh $(date -u +%FT%TZ) $(nproc) cores, wrk -t2 -c$conns -d${dur}s"
 header
 for access_log in false true; do
-  "$signx" serve --port "$port" --set log.access_log=$access_log --set log.level=warn \
+  "$signx" serve --migrate --port "$port" --set log.access_log=$access_log --set log.level=warn \
     2>/dev/null &
   pid=$!; pids+=("$pid")
   wait_http "http://127.0.0.1:$port/health/live"

@@ -22,6 +22,8 @@ cd "$work"
 "$signx" train leads --data "$root/../shared/data/leads/Leads.csv" --out model.json --no-compare \
   >/dev/null 2>&1
 "$signx" leads register --model model.json --promote >/dev/null 2>&1
+org=$("$signx" admin create-org --name bench 2>/dev/null)
+signx_key=$("$signx" admin create-api-key --org "$org" --name bench --scopes leads:score 2>/dev/null)
 t0=$(date +%s.%N)
 "$signx" serve --port "$port" --set log.access_log=false --set log.level=warn 2>/dev/null &
 pid=$!; pids+=("$pid")
@@ -29,7 +31,11 @@ wait_http "http://127.0.0.1:$port/health/ready"
 cold=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b-a}')
 idle=$(rss_mb "$pid")
 header
-export API_KEY=bench-key
+export API_KEY=$signx_key  # SignX authenticates every scoring request, like the reference
+code=$(curl -s -o "$work/check.json" -w '%{http_code}' -H "X-API-Key: $API_KEY" \
+  -H 'Content-Type: application/json' --data-binary @"$peer_dir/example-lead.json" \
+  "http://127.0.0.1:$port/v1/leads/score")
+[ "$code" = 200 ] || { echo "signx answered $code: $(cat "$work/check.json")" >&2; exit 1; }
 BODY=$peer_dir/example-lead.json wrk -t2 -c"$conns" -d2s -s "$peer_dir/post.lua" \
   "http://127.0.0.1:$port/v1/leads/score" >/dev/null
 BODY=$peer_dir/example-lead.json wrk_run "signx score (explain, 5 reasons)" -t2 -c"$conns" \
@@ -44,6 +50,7 @@ echo "signx cold_start_s=$cold rss_idle_mb=$idle rss_load_mb=$(rss_mb "$pid")"
 kill -TERM "$pid"; wait "$pid" || true
 
 if [ -f /opt/peer/env.sh ]; then
+  export API_KEY=bench-key
   (
     . /opt/peer/env.sh
     cd "$peer_dir"
