@@ -2,7 +2,7 @@
 # Runs every benchmark script in bench/ and prints their numbers.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-for b in "$here"/http.sh "$here"/leads.sh "$here"/storage.sh; do
+for b in "$here"/http.sh "$here"/leads.sh "$here"/storage.sh "$here"/jobs.sh; do
   echo "== $(basename "$b")"
   "$b"
 done
