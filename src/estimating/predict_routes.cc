@@ -4,6 +4,7 @@
 
 #include "base/clock.h"
 #include "http/json.h"
+#include "ml/model_routes.h"
 
 namespace signx::estimating {
 namespace {
@@ -12,27 +13,6 @@ namespace json = boost::json;
 using http::ErrorResponse;
 using http::Request;
 using http::Response;
-
-json::object VersionJson(const ml::ModelVersion& v, bool with_card) {
-  json::object o{{"name", v.name},
-                 {"version", v.version},
-                 {"state", v.state},
-                 {"size_bytes", v.size_bytes},
-                 {"created_by", v.created_by},
-                 {"created_at", FormatRfc3339(v.created_at)},
-                 {"promoted_at", v.promoted_at ? json::value(FormatRfc3339(*v.promoted_at))
-                                               : json::value(nullptr)}};
-  if (with_card) {
-    boost::system::error_code ec;
-    auto card = json::parse(v.card_json, ec);
-    o["card"] = ec ? json::value(nullptr) : std::move(card);
-  }
-  return o;
-}
-
-std::string Actor(const Request& req) {
-  return req.principal ? req.principal->subject_id : std::string("anonymous");
-}
 
 }  // namespace
 
@@ -75,17 +55,6 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
         "engineering_review": {"type": "object"},
         "model_version": {"type": "string"},
         "trace": {"type": "object"}}})");
-  schemas.Add("CostModelVersion", R"({"type": "object", "properties": {
-      "name": {"type": "string"}, "version": {"type": "string"},
-      "state": {"type": "string", "enum": ["staging", "production", "archived"]},
-      "size_bytes": {"type": "integer"}, "created_by": {"type": "string"},
-      "created_at": {"type": "string", "format": "date-time"},
-      "promoted_at": {"type": ["string", "null"], "format": "date-time"},
-      "card": {"type": "object"}}})");
-  schemas.Add("CostModelVersionList", R"({"type": "object", "properties": {
-      "in_use": {"type": ["string", "null"]},
-      "versions": {"type": "array", "items": {"$ref": "#/components/schemas/CostModelVersion"}}}})");
-
   router.Add("POST", "/v1/estimates/predict",
              {.summary = "Predict the cost of a sign from its specification",
               .description = "Cost with an 80% split-conformal interval, a labor/material/"
@@ -105,76 +74,24 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
                return Response::Json(200, std::move(text).value());
              });
 
-  router.Add("GET", "/v1/estimates/models",
-             {.summary = "Cost model versions, newest first, and the one in use",
-              .tags = {"estimates"},
-              .permission = "estimates:predict",
-              .response_schema = "CostModelVersionList"},
-             [&service](Request& req) -> Response {
-               auto list = service.registry().List(std::string(kCostModelName));
-               if (!list.ok()) return ErrorResponse(list.status(), req.request_id);
-               json::array versions;
-               for (const auto& v : *list) versions.push_back(VersionJson(v, false));
-               auto cur = service.Current();
-               return http::JsonResponse(
-                   200, json::object{{"in_use", cur ? json::value(cur->bundle().model_version)
-                                                    : json::value(nullptr)},
-                                     {"versions", std::move(versions)}});
-             });
-
-  router.Add("GET", "/v1/estimates/models/{version}",
-             {.summary = "One cost model version with its model card",
-              .tags = {"estimates"},
-              .permission = "estimates:predict",
-              .response_schema = "CostModelVersion"},
-             [&service](Request& req) -> Response {
-               auto v = service.registry().Get(std::string(kCostModelName),
-                                               std::string(req.PathParam("version")));
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               return http::JsonResponse(200, VersionJson(*v, true));
-             });
-
-  router.Add("POST", "/v1/estimates/models",
-             {.summary = "Upload a cost model bundle (from `signx train cost`) as staging",
-              .tags = {"estimates"},
-              .permission = "estimates:admin",
-              .max_body_bytes = 256 << 20,
-              .response_schema = "CostModelVersion",
-              .success_status = 201},
-             [&service](Request& req) -> Response {
-               auto v = service.RegisterBundle(req.body, Actor(req));
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               return http::JsonResponse(201, VersionJson(*v, false));
-             });
-
-  router.Add("POST", "/v1/estimates/models/{version}/promote",
-             {.summary = "Make a cost model version production (every replica switches to it)",
-              .tags = {"estimates"},
-              .permission = "estimates:admin",
-              .response_schema = "CostModelVersion"},
-             [&service](Request& req) -> Response {
-               auto v = service.registry().Promote(std::string(kCostModelName),
-                                                   std::string(req.PathParam("version")));
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               if (Status st = service.Reload(); !st.ok()) {
-                 return ErrorResponse(st, req.request_id);
-               }
-               return http::JsonResponse(200, VersionJson(*v, false));
-             });
-
-  router.Add("POST", "/v1/estimates/models/rollback",
-             {.summary = "Return to the previous production cost model",
-              .tags = {"estimates"},
-              .permission = "estimates:admin",
-              .response_schema = "CostModelVersion"},
-             [&service](Request& req) -> Response {
-               auto v = service.registry().Rollback(std::string(kCostModelName));
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               if (Status st = service.Reload(); !st.ok()) {
-                 return ErrorResponse(st, req.request_id);
-               }
-               return http::JsonResponse(200, VersionJson(*v, false));
-             });
+  ml::AddModelRoutes(
+      router, schemas, service.registry(),
+      {.prefix = "/v1/estimates/models",
+       .model_name = std::string(kCostModelName),
+       .title = "cost model",
+       .tag = "estimates",
+       .read_permission = "estimates:predict",
+       .admin_permission = "estimates:admin",
+       .train_command = "signx train cost",
+       .in_use = [&service]() -> std::optional<std::string> {
+         auto cur = service.Current();
+         if (!cur) return std::nullopt;
+         return cur->bundle().model_version;
+       },
+       .register_bundle = [&service](std::string_view bundle, const std::string& actor) {
+         return service.RegisterBundle(bundle, actor);
+       },
+       .reload = [&service] { return service.Reload(); }});
 }
 
 }  // namespace signx::estimating

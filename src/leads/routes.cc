@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "http/json.h"
+#include "ml/model_routes.h"
 
 namespace signx::leads {
 namespace {
@@ -35,27 +36,6 @@ Result<ScoreOptions> OptionsFrom(const Request& req) {
   return o;
 }
 
-json::object VersionJson(const ml::ModelVersion& v, bool with_card) {
-  json::object o{{"name", v.name},
-                 {"version", v.version},
-                 {"state", v.state},
-                 {"size_bytes", v.size_bytes},
-                 {"created_by", v.created_by},
-                 {"created_at", FormatRfc3339(v.created_at)},
-                 {"promoted_at", v.promoted_at ? json::value(FormatRfc3339(*v.promoted_at))
-                                               : json::value(nullptr)}};
-  if (with_card) {
-    boost::system::error_code ec;
-    auto card = json::parse(v.card_json, ec);
-    o["card"] = ec ? json::value(nullptr) : std::move(card);
-  }
-  return o;
-}
-
-std::string Actor(const Request& req) {
-  return req.principal ? req.principal->subject_id : std::string("anonymous");
-}
-
 }  // namespace
 
 void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsService& service) {
@@ -77,17 +57,6 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
   schemas.Add("LeadScoreBatch", R"({"type": "object", "properties": {
       "model_version": {"type": "string"},
       "results": {"type": "array", "items": {"$ref": "#/components/schemas/LeadScore"}}}})");
-  schemas.Add("ModelVersion", R"({"type": "object", "properties": {
-      "name": {"type": "string"}, "version": {"type": "string"},
-      "state": {"type": "string", "enum": ["staging", "production", "archived"]},
-      "size_bytes": {"type": "integer"}, "created_by": {"type": "string"},
-      "created_at": {"type": "string", "format": "date-time"},
-      "promoted_at": {"type": ["string", "null"], "format": "date-time"},
-      "card": {"type": "object"}}})");
-  schemas.Add("ModelVersionList", R"({"type": "object", "properties": {
-      "in_use": {"type": ["string", "null"]},
-      "versions": {"type": "array", "items": {"$ref": "#/components/schemas/ModelVersion"}}}})");
-
   const std::vector<http::ParamDoc> explain_param = {
       {.name = "explain", .type = "boolean",
        .description = "include reasons (per-field SHAP contributions); default true"}};
@@ -165,76 +134,24 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
                                      {"results", std::move(results)}});
              });
 
-  router.Add("GET", "/v1/leads/models",
-             {.summary = "Lead model versions, newest first, and the one in use",
-              .tags = {"leads"},
-              .permission = "leads:read",
-              .response_schema = "ModelVersionList"},
-             [&service](Request& req) -> Response {
-               auto list = service.registry().List(std::string(kModelName));
-               if (!list.ok()) return ErrorResponse(list.status(), req.request_id);
-               json::array versions;
-               for (const auto& v : *list) versions.push_back(VersionJson(v, false));
-               auto cur = service.Current();
-               return http::JsonResponse(
-                   200, json::object{{"in_use", cur ? json::value(cur->bundle().model_version)
-                                                    : json::value(nullptr)},
-                                     {"versions", std::move(versions)}});
-             });
-
-  router.Add("GET", "/v1/leads/models/{version}",
-             {.summary = "One lead model version with its model card",
-              .tags = {"leads"},
-              .permission = "leads:read",
-              .response_schema = "ModelVersion"},
-             [&service](Request& req) -> Response {
-               auto v = service.registry().Get(std::string(kModelName),
-                                               std::string(req.PathParam("version")));
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               return http::JsonResponse(200, VersionJson(*v, true));
-             });
-
-  router.Add("POST", "/v1/leads/models",
-             {.summary = "Upload a trained model bundle (from `signx train leads`) as staging",
-              .tags = {"leads"},
-              .permission = "leads:admin",
-              .max_body_bytes = 256 << 20,
-              .response_schema = "ModelVersion",
-              .success_status = 201},
-             [&service](Request& req) -> Response {
-               auto v = service.RegisterBundle(req.body, Actor(req));
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               return http::JsonResponse(201, VersionJson(*v, false));
-             });
-
-  router.Add("POST", "/v1/leads/models/{version}/promote",
-             {.summary = "Make a version the production model (every replica switches to it)",
-              .tags = {"leads"},
-              .permission = "leads:admin",
-              .response_schema = "ModelVersion"},
-             [&service](Request& req) -> Response {
-               auto v = service.registry().Promote(std::string(kModelName),
-                                                   std::string(req.PathParam("version")));
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               if (Status st = service.Reload(); !st.ok()) {
-                 return ErrorResponse(st, req.request_id);
-               }
-               return http::JsonResponse(200, VersionJson(*v, false));
-             });
-
-  router.Add("POST", "/v1/leads/models/rollback",
-             {.summary = "Return to the previous production version",
-              .tags = {"leads"},
-              .permission = "leads:admin",
-              .response_schema = "ModelVersion"},
-             [&service](Request& req) -> Response {
-               auto v = service.registry().Rollback(std::string(kModelName));
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               if (Status st = service.Reload(); !st.ok()) {
-                 return ErrorResponse(st, req.request_id);
-               }
-               return http::JsonResponse(200, VersionJson(*v, false));
-             });
+  ml::AddModelRoutes(
+      router, schemas, service.registry(),
+      {.prefix = "/v1/leads/models",
+       .model_name = std::string(kModelName),
+       .title = "lead model",
+       .tag = "leads",
+       .read_permission = "leads:read",
+       .admin_permission = "leads:admin",
+       .train_command = "signx train leads",
+       .in_use = [&service]() -> std::optional<std::string> {
+         auto cur = service.Current();
+         if (!cur) return std::nullopt;
+         return cur->bundle().model_version;
+       },
+       .register_bundle = [&service](std::string_view bundle, const std::string& actor) {
+         return service.RegisterBundle(bundle, actor);
+       },
+       .reload = [&service] { return service.Reload(); }});
 }
 
 }  // namespace signx::leads

@@ -1,11 +1,9 @@
 // HTTP routes of lead scoring:
 //   POST /v1/leads/score                 one lead → score, bucket, tier, reasons  (leads:score)
 //   POST /v1/leads/score/batch           {"leads": [...]} up to 10,000             (leads:score)
-//   GET  /v1/leads/models                versions with state and card              (leads:read)
-//   GET  /v1/leads/models/{version}      one version with its model card           (leads:read)
-//   POST /v1/leads/models                upload a trained bundle (staging)         (leads:admin)
-//   POST /v1/leads/models/{version}/promote                                        (leads:admin)
-//   POST /v1/leads/models/rollback       back to the previous production version   (leads:admin)
+//   /v1/leads/models...                  the model lifecycle (ml/model_routes.h):
+//                                        list and read with leads:read, upload, promote and
+//                                        rollback with leads:admin
 #pragma once
 
 #include "http/openapi.h"
