@@ -18,6 +18,7 @@
 #include "identity/auth_middleware.h"
 #include "identity/identity_service.h"
 #include "identity/routes.h"
+#include "web/capability_pages.h"
 #include "web/identity_backend.h"
 #include "web/shell.h"
 #include "app/job_handlers.h"
@@ -130,8 +131,6 @@ Status App::AddCapabilities() {
   p.identity = std::make_unique<identity::IdentityService>(*p.store, *p.limiter,
                                                            std::move(id_settings));
   identity::AddIdentityRoutes(p.router, p.schemas, *p.identity);
-  web::AddWebRoutes(p.router, web::MakeIdentityBackend(*p.identity),
-                    {.secret = config_.web.secret, .secure_cookies = config_.web.secure_cookies});
   p.outbox = std::make_unique<events::Outbox>(&p.metrics);
   p.dispatcher = std::make_unique<events::Dispatcher>(
       *p.store, events::DispatcherOptions{.redis_url = config_.redis.url}, &p.metrics);
@@ -173,6 +172,10 @@ Status App::AddCapabilities() {
   p.estimating =
       std::make_unique<estimating::EstimatingService>(*p.store, *p.outbox, *p.queue, p.blobs);
   estimating::AddEstimatingRoutes(p.router, p.schemas, *p.estimating);
+  web::Shell shell = web::AddWebRoutes(
+      p.router, web::MakeIdentityBackend(*p.identity),
+      {.secret = config_.web.secret, .secure_cookies = config_.web.secure_cookies});
+  web::AddCapabilityPages(shell, *p.leads, *p.cost, *p.estimating);
   return Status::Ok();
 }
 

@@ -4,7 +4,9 @@
 #
 #   tests/browser/run.sh --server signx --binary build/release/bin/signx
 #       `signx serve` on a free port with a temporary SQLite database (--migrate); an org, an
-#       admin and a viewer are created with `signx admin ...` first.
+#       admin and a viewer are created with `signx admin ...` first, and `signx demo seed` trains
+#       a cost model and — when ../shared/data/leads/Leads.csv (relative to the repository; override
+#       with LEADS_CSV) exists — a lead model (without it the lead-scoring step is skipped).
 #   tests/browser/run.sh --server fake --binary build/release/tests/signx_web_test_server
 #       the web shell with an in-memory identity (no database).
 #
@@ -50,15 +52,38 @@ admin_password=admin-pass-123
 viewer_email=viewer@acme.test
 viewer_password=viewer-pass-123
 multi_org=0
+capability_pages=0
+has_lead_model=0
+has_cost_model=0
+demo_admin_email=""
+demo_admin_password=""
 
 if [ "$server" = signx ]; then
   db="sqlite:///$tmp/signx.db"
-  set_db=(--set "database.url=$db")
+  set_db=(--set "database.url=$db" --set "data_dir=$tmp/data")
   if ! "$binary" admin --help 2>&1 | grep -q create-user; then
     echo "run.sh: '$binary admin' is not available yet; skipping the signx browser test" >&2
     exit 77
   fi
   "$binary" migrate "${set_db[@]}" up >"$tmp/migrate.log" 2>&1 || { cat "$tmp/migrate.log" >&2; exit 1; }
+  # A lead model (when the public X Education data is there) and a cost model trained on a
+  # synthetic history imported into the org "Demo Sign Co" (credentials in $tmp/data/demo.env).
+  leads_csv="${LEADS_CSV:-$repo/../shared/data/leads/Leads.csv}"
+  if [ -f "$leads_csv" ]; then has_lead_model=1; else
+    has_lead_model=0
+    echo "run.sh: $leads_csv missing: no lead model; the lead-scoring step is skipped" >&2
+  fi
+  if "$binary" demo seed --help >/dev/null 2>&1; then
+    "$binary" demo seed "${set_db[@]}" --leads-data "$leads_csv" >"$tmp/seed.out" 2>"$tmp/seed.err" \
+      || { cat "$tmp/seed.out" "$tmp/seed.err" >&2; exit 1; }
+    grep -q 'lead model .* trained and promoted' "$tmp/seed.err" || has_lead_model=0
+    grep -q 'cost model .* trained and promoted' "$tmp/seed.err" && has_cost_model=1
+    demo_admin_email="$(sed -n 's/^SIGNX_DEMO_ADMIN_EMAIL=//p' "$tmp/seed.out")"
+    demo_admin_password="$(sed -n 's/^SIGNX_DEMO_ADMIN_PASSWORD=//p' "$tmp/seed.out")"
+  else
+    has_lead_model=0
+    echo "run.sh: '$binary demo seed' is not available: no models" >&2
+  fi
   "$binary" admin create-org "${set_db[@]}" --name "Acme Signs" >"$tmp/org.out" 2>"$tmp/org.err" \
     || { cat "$tmp/org.out" "$tmp/org.err" >&2; exit 1; }
   org_id="$(grep -o 'org_[A-Za-z0-9]*' "$tmp/org.out" | head -1)"
@@ -79,6 +104,7 @@ if [ "$server" = signx ]; then
     echo "run.sh: could not add $admin_email to a second org; the org switcher is not tested" >&2
   fi
   create_user "$org_id" "$viewer_email" "$viewer_password" org_viewer
+  capability_pages=1
   "$binary" serve "${set_db[@]}" --set log.access_log=false --host 127.0.0.1 --port "$port" \
     --migrate >"$tmp/server.log" 2>&1 &
   pid=$!
@@ -104,6 +130,8 @@ fi
 export BASE_URL="$base" CHROMIUM="$chromium"
 export ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password"
 export VIEWER_EMAIL="$viewer_email" VIEWER_PASSWORD="$viewer_password" MULTI_ORG="$multi_org"
+export CAPABILITY_PAGES="$capability_pages" HAS_LEAD_MODEL="$has_lead_model" HAS_COST_MODEL="$has_cost_model"
+export DEMO_ADMIN_EMAIL="$demo_admin_email" DEMO_ADMIN_PASSWORD="$demo_admin_password"
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$repo/build/screenshots/$server}"
 mkdir -p "$SCREENSHOT_DIR"
 status=0

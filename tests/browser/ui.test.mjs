@@ -18,6 +18,12 @@ const BASE = env('BASE_URL');
 const SHOTS = env('SCREENSHOT_DIR');
 const ADMIN = { email: env('ADMIN_EMAIL'), password: env('ADMIN_PASSWORD') };
 const VIEWER = { email: env('VIEWER_EMAIL'), password: env('VIEWER_PASSWORD') };
+// The Leads and Estimating pages exist on the real server only (run.sh --server signx), with a
+// cost model always and a lead model when the leads data was found.
+const CAPABILITY_PAGES = process.env.CAPABILITY_PAGES === '1';
+const HAS_LEAD_MODEL = process.env.HAS_LEAD_MODEL === '1';
+const HAS_COST_MODEL = process.env.HAS_COST_MODEL === '1';
+const DEMO_ADMIN = { email: process.env.DEMO_ADMIN_EMAIL || '', password: process.env.DEMO_ADMIN_PASSWORD || '' };
 
 // Payloads that would run script if any were written unescaped into the page.
 const XSS = [
@@ -242,7 +248,13 @@ test('a viewer sees no edit actions, and the server refuses them anyway', async 
   assert.equal(await page.$('[data-testid=action-create-api-key]'), null);
   assert.equal(await page.$('a[href^="/admin"]'), null, 'no admin links for a viewer');
   assert.equal(await page.$('main form[method=post]'), null, 'no edit forms on the viewer dashboard');
-  assert.ok(await page.$('[data-testid=empty-sections]'), 'the empty state explains what to do');
+  if (CAPABILITY_PAGES) {
+    const cards = await page.$$eval('.card a', (els) => els.map((e) => e.getAttribute('href')));
+    assert.ok(cards.includes('/leads'), 'a viewer may open Leads (read only)');
+    assert.ok(!cards.includes('/estimating'), 'a viewer may not predict costs');
+  } else {
+    assert.ok(await page.$('[data-testid=empty-sections]'), 'the empty state explains what to do');
+  }
   await shot(page, 'dashboard-viewer');
   const res = await page.goto(`${BASE}/admin/api-keys`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 403);
@@ -258,6 +270,166 @@ test('a viewer sees no edit actions, and the server refuses them anyway', async 
   }, csrf);
   assert.equal(status, 403, 'a viewer with a valid CSRF token is still refused');
   await page.browserContext().close();
+});
+
+const noCapabilities = CAPABILITY_PAGES ? false : 'the Leads and Estimating pages need the signx server';
+
+// Console errors other than the 422 of a deliberately invalid form submission.
+function unexpectedErrors(page) {
+  return page.errors.filter((e) => !/status of 422/.test(e));
+}
+
+// Submits the form containing `button` and waits for the next page.
+async function submit(page, button) {
+  const [res] = await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click(button)]);
+  return res;
+}
+
+test('leads page: the empty state or the labelled scoring form; models listed', { skip: noCapabilities }, async () => {
+  const page = await signedInPage(ADMIN);
+  assert.ok(await page.$('nav a[href="/leads"]'), 'Leads in the navigation');
+  const res = await page.goto(`${BASE}/leads`, { waitUntil: 'networkidle0' });
+  assert.equal(res.status(), 200);
+  assert.deepEqual(await unlabelledInputs(page), []);
+  if (HAS_LEAD_MODEL) {
+    assert.ok(await page.$('[data-testid=lead-score-form]'), 'an admin sees the scoring form');
+  } else {
+    assert.match(await text(page, '[data-testid=empty-leads-model]'), /signx train leads/);
+  }
+  await shot(page, 'leads');
+  await page.goto(`${BASE}/leads/models`, { waitUntil: 'networkidle0' });
+  if (HAS_LEAD_MODEL) {
+    const states = await page.$$eval('[data-testid=model-state]', (els) => els.map((e) => e.textContent.trim()));
+    assert.ok(states.includes('production'), 'the production version is listed');
+    assert.ok(await page.$('details .card-summary'), 'the model card summary is shown');
+  } else {
+    assert.ok(await page.$('[data-testid=empty-models]'));
+  }
+  await shot(page, 'leads-models');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('admin scores a lead through the form and sees a tier; bad input is explained beside the field',
+  { skip: noCapabilities || (HAS_LEAD_MODEL ? false : 'no lead model (the leads CSV is missing)') }, async () => {
+    const page = await signedInPage(ADMIN);
+    await page.goto(`${BASE}/leads`, { waitUntil: 'networkidle0' });
+    // Invalid number: 422 with the message beside the field; the XSS payload in the id stays text.
+    await page.type('#lead-lead_id', XSS[1]);
+    await page.type('#lead-total_visits', 'lots');
+    let res = await submit(page, '[data-testid=score-lead]');
+    assert.equal(res.status(), 422);
+    assert.match(await text(page, '[data-testid=field-error-total_visits]'), /./);
+    assert.equal(await page.$eval('#lead-total_visits', (el) => el.getAttribute('aria-invalid')), 'true');
+    assert.equal(await page.$eval('#lead-lead_id', (el) => el.value), XSS[1]);
+    await assertNoXss(page);
+    await shot(page, 'leads-validation');
+
+    await page.$eval('#lead-total_visits', (el) => { el.value = '7'; });
+    const origin = await page.$$eval('#lead-lead_origin option', (els) => els.map((e) => e.value).filter((v) => v));
+    if (origin.length) await page.select('#lead-lead_origin', origin[0]);
+    res = await submit(page, '[data-testid=score-lead]');
+    assert.equal(res.status(), 200);
+    assert.match(await text(page, '[data-testid=lead-tier]'), /^[A-E]$/);
+    assert.match(await text(page, '[data-testid=lead-score]'), /^\d+(\.\d)? %$/);
+    assert.equal(await text(page, '[data-testid=lead-result-id]'), XSS[1]);
+    const bars = await page.$$eval('[data-testid=lead-reasons-chart] svg rect', (els) => els.length);
+    assert.ok(bars > 0, 'the reasons are drawn as bars');
+    await assertNoXss(page);
+    await shot(page, 'leads-scored');
+    assert.deepEqual(unexpectedErrors(page), []);
+    await page.close();
+  });
+
+test('admin predicts a cost and sees the interval, drivers and similar jobs', { skip: noCapabilities }, async () => {
+  const page = await signedInPage(ADMIN);
+  assert.ok(await page.$('nav a[href="/estimating"]'), 'Estimating in the navigation');
+  await page.goto(`${BASE}/estimating`, { waitUntil: 'networkidle0' });
+  assert.deepEqual(await unlabelledInputs(page), []);
+  await shot(page, 'estimating');
+  if (!HAS_COST_MODEL) {
+    assert.match(await text(page, '[data-testid=empty-cost-model]'), /signx/);
+    await page.close();
+    return;
+  }
+  // Out-of-range width and an XSS payload in a text field: messages beside both fields.
+  await page.$eval('#spec-width_in', (el) => { el.value = '9000'; });
+  await page.type('#spec-finish', XSS[0]);
+  let res = await submit(page, '[data-testid=predict-cost]');
+  assert.equal(res.status(), 422);
+  assert.match(await text(page, '[data-testid=field-error-width_in]'), /600/);
+  assert.match(await text(page, '[data-testid=field-error-finish]'), /./);
+  assert.equal(await page.$eval('#spec-finish', (el) => el.value), XSS[0]);
+  await assertNoXss(page);
+  await shot(page, 'estimating-validation');
+
+  await page.$eval('#spec-width_in', (el) => { el.value = '120'; });
+  await page.$eval('#spec-finish', (el) => { el.value = 'powder_coat'; });
+  await page.select('#spec-sign_type', 'monument');
+  res = await submit(page, '[data-testid=predict-cost]');
+  assert.equal(res.status(), 200);
+  assert.match(await text(page, '[data-testid=cost-predicted]'), /^\$[\d,]+$/);
+  assert.match(await text(page, '[data-testid=cost-interval]'), /\$[\d,]+ to \$[\d,]+/);
+  const bars = await page.$$eval('[data-testid=cost-drivers-chart] svg rect', (els) => els.length);
+  assert.ok(bars > 0, 'the drivers are drawn as bars');
+  const similar = await page.$$eval('[data-testid=similar-jobs] tbody tr', (els) => els.length);
+  assert.ok(similar > 0, 'similar past jobs are listed');
+  assert.match(await text(page, '[data-testid=cost-anomaly]'), /^\d/);
+  await shot(page, 'estimating-predicted');
+  await page.setViewport({ width: 768, height: 1024 });
+  await shot(page, 'estimating-predicted-tablet');
+  assert.deepEqual(unexpectedErrors(page), []);
+  await page.close();
+});
+
+test('projects: empty state for a new org, pagination for the demo history', { skip: noCapabilities }, async () => {
+  const page = await signedInPage(ADMIN);
+  await page.goto(`${BASE}/estimating/projects`, { waitUntil: 'networkidle0' });
+  assert.deepEqual(await unlabelledInputs(page), []);
+  assert.match(await text(page, '[data-testid=empty-projects]'), /signx import cost-records/);
+  await shot(page, 'projects-empty');
+  await page.close();
+  if (!DEMO_ADMIN.email) return;
+  const demo = await signedInPage(DEMO_ADMIN);
+  await demo.goto(`${BASE}/estimating/projects`, { waitUntil: 'networkidle0' });
+  const first = await demo.$$eval('[data-testid=project-name]', (els) => els.map((e) => e.textContent));
+  assert.equal(first.length, 25);
+  await shot(demo, 'projects');
+  await submit(demo, '[data-testid=next-page]');
+  const second = await demo.$$eval('[data-testid=project-name]', (els) => els.map((e) => e.textContent));
+  assert.equal(second.length, 25);
+  assert.ok(await demo.$('[data-testid=first-page]'));
+  assert.notDeepEqual(second, first);
+  await shot(demo, 'projects-page-2');
+  assert.deepEqual(demo.errors, []);
+  await demo.close();
+});
+
+test('a viewer sees no promote or rollback button, no scoring form, and cannot predict', { skip: noCapabilities }, async () => {
+  const page = await signedInPage(VIEWER);
+  await page.goto(`${BASE}/leads/models`, { waitUntil: 'networkidle0' });
+  assert.equal(await page.$('[data-testid=promote]'), null, 'no promote button for a viewer');
+  assert.equal(await page.$('[data-testid=rollback]'), null, 'no rollback button for a viewer');
+  assert.equal(await page.$('main form[method=post]'), null);
+  await shot(page, 'leads-models-viewer');
+  await page.goto(`${BASE}/leads`, { waitUntil: 'networkidle0' });
+  assert.equal(await page.$('[data-testid=lead-score-form]'), null);
+  await shot(page, 'leads-viewer');
+  assert.equal(await page.$('nav a[href="/estimating"]'), null);
+  const res = await page.goto(`${BASE}/estimating`, { waitUntil: 'networkidle0' });
+  assert.equal(res.status(), 403);
+  // The server refuses a promote from a viewer even with a valid CSRF token.
+  const csrf = await page.$eval('input[name=csrf_token]', (el) => el.value);
+  const status = await page.evaluate(async (token) => {
+    const r = await fetch('/leads/models/rollback', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `csrf_token=${token}`,
+    });
+    return r.status;
+  }, csrf);
+  assert.equal(status, 403);
+  await page.close();
 });
 
 test('a user in two orgs switches org after confirming the password', { skip: process.env.MULTI_ORG !== '1' }, async () => {
