@@ -14,6 +14,7 @@
 #include "estimating/routes.h"
 #include "estimating/service.h"
 #include "app/identity_settings.h"
+#include "app/rate_limits.h"
 #include "cache/rate_limiter.h"
 #include "identity/auth_middleware.h"
 #include "identity/identity_service.h"
@@ -85,6 +86,8 @@ Status App::Start() {
                                                    static_cast<std::size_t>(s.blocking_queue));
   p.server = std::make_unique<http::Server>(s, p.router, p.metrics, *p.pool, config_.log.access_log);
   p.server->Use(std::make_shared<identity::AuthMiddleware>(*p.identity));
+  SIGNX_ASSIGN_OR_RETURN(auto limits, ParseRateLimits(config_.limits.rate_limits));
+  p.server->Use(std::make_shared<RateLimitMiddleware>(*p.limiter, std::move(limits)));
   SIGNX_RETURN_IF_ERROR(p.server->Start());
   p.server->ShutdownOnSignals();
   spdlog::info("signx {} listening on http://{}:{} ({} io threads, {} blocking threads)",

@@ -142,6 +142,8 @@ const std::vector<Field>& Table() {
                      Redact::kSecret));
     t.push_back(Make("web.secure_cookies", &Config::web, &WebConfig::secure_cookies,
                      "always mark cookies Secure (served over HTTPS)"));
+    t.push_back(Make("limits.rate_limits", &Config::limits, &LimitsConfig::rate_limits,
+                     "per-principal limits by route group: group=N/s|m|h,... (empty = none)"));
     t.push_back(Make("jobs.workers", &Config::jobs, &JobsConfig::workers,
                      "job-worker threads inside `signx serve`; 0 = none (run `signx worker`)"));
     return t;

@@ -69,6 +69,12 @@ struct WebConfig {
   bool secure_cookies = false;  // always mark cookies Secure (set when served over HTTPS)
 };
 
+struct LimitsConfig {
+  // Per-principal limits by route group: "group=N/s|m|h,...". Routes name their group; seed 000
+  // asks for 100 predictions per hour per key on the expensive prediction routes.
+  std::string rate_limits = "predict=100/h";
+};
+
 struct JobsConfig {
   int workers = 2;  // job-worker threads inside `signx serve`; 0 = none (run `signx worker`)
 };
@@ -82,6 +88,7 @@ struct Config {
   JobsConfig jobs;
   AuthConfig auth;
   WebConfig web;
+  LimitsConfig limits;
 };
 
 // Where a field's effective value came from.

@@ -65,7 +65,8 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
               .tags = {"estimates"},
               .permission = "estimates:predict",
               .request_schema = "CostPredictRequest",
-              .response_schema = "CostPrediction"},
+              .response_schema = "CostPrediction",
+              .rate_limit_group = "predict"},
              [&service](Request& req) -> Response {
                auto body = http::ParseJsonObject(req);
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);

@@ -45,6 +45,8 @@ struct RouteMeta {
   int success_status = 200;
   std::vector<ParamDoc> query_params;
   Execution execution = Execution::kBlocking;
+  // Rate-limit group (config `limits.rate_limits`, e.g. "predict=100/h"); "" = not limited.
+  std::string rate_limit_group;
 };
 
 using Handler = std::function<Response(Request&)>;
