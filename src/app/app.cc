@@ -31,6 +31,7 @@
 #include "jobs/queue.h"
 #include "jobs/routes.h"
 #include "jobs/worker.h"
+#include "leads/kserve_routes.h"
 #include "leads/routes.h"
 #include "leads/service.h"
 #include "ml/registry.h"
@@ -167,6 +168,7 @@ Status App::AddCapabilities() {
   }
   p.leads->StartPolling(std::chrono::seconds(10));
   leads::AddLeadRoutes(p.router, p.schemas, *p.leads);
+  leads::AddKServeRoutes(p.router, *p.leads);
 
   p.cost = std::make_unique<estimating::CostService>(*p.models, p.metrics);
   if (Status st = p.cost->Reload(); !st.ok()) spdlog::warn("{}", st.message());

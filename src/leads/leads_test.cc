@@ -507,3 +507,115 @@ TEST(InferSchemaTest, ProposesTypesRolesAndLabel) {
 
 }  // namespace
 }  // namespace signx::leads
+
+// ---- HTTP: /v1/leads routes and the Open Inference Protocol, on a real server --------------
+
+#include "blobs/blob_store.h"
+#include "http/server.h"
+#include "http/testing/raw_client.h"
+#include "leads/kserve_routes.h"
+#include "leads/routes.h"
+#include "leads/service.h"
+#include "metrics/metrics.h"
+#include "ml/registry.h"
+#include "runtime/blocking_pool.h"
+#include "storage/testing/test_stores.h"
+
+namespace signx::leads {
+namespace {
+
+class LeadRoutesTest : public TrainedModelTest {
+ protected:
+  void SetUp() override {
+    db_ = storage::testing::MigratedDatabase(storage::testing::Backend::kSqlite);
+    root_ = std::filesystem::temp_directory_path() /
+            ("signx_leadroutes_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(root_);
+    blobs_ = std::move(blobs::BlobStore::Open(root_, 64 << 20)).value();
+    registry_ = std::make_unique<ml::ModelRegistry>(db_->store(), *blobs_, SystemClock::Get());
+    service_ = std::make_unique<LeadsService>(*registry_, metrics_);
+    AddLeadRoutes(router_, schemas_, *service_);
+    AddKServeRoutes(router_, *service_);
+    pool_ = std::make_unique<runtime::BlockingPool>(2, 64);
+    config::ServerConfig cfg;
+    cfg.port = 0;
+    server_ = std::make_unique<http::Server>(cfg, router_, metrics_, *pool_, false);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  void TearDown() override {
+    server_->Shutdown();
+    server_->Wait();
+    std::filesystem::remove_all(root_);
+  }
+  std::optional<http::testing::RawResponse> Post(const std::string& path, const std::string& body) {
+    http::testing::RawClient c(server_->port());
+    return c.Request("POST", path, body, {{"Content-Type", "application/json"}});
+  }
+
+  std::unique_ptr<storage::testing::TestDatabase> db_;
+  std::filesystem::path root_;
+  std::unique_ptr<blobs::BlobStore> blobs_;
+  std::unique_ptr<ml::ModelRegistry> registry_;
+  metrics::Registry metrics_;
+  std::unique_ptr<LeadsService> service_;
+  http::Router router_;
+  http::SchemaRegistry schemas_;
+  std::unique_ptr<runtime::BlockingPool> pool_;
+  std::unique_ptr<http::Server> server_;
+};
+
+TEST_F(LeadRoutesTest, NoModelIs503ThenUploadPromoteAndScore) {
+  const std::string lead = R"({"lead_id": "L1", "source": "Reference", "visits": 12})";
+  auto none = Post("/v1/leads/score", lead);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->status, 503);
+  EXPECT_NE(none->body.find("signx train leads"), std::string::npos);
+
+  auto up = Post("/v1/leads/models", SerializeBundle(*bundle_));
+  ASSERT_TRUE(up.has_value());
+  ASSERT_EQ(up->status, 201) << up->body;
+  auto bad_upload = Post("/v1/leads/models", R"({"not": "a bundle"})");
+  EXPECT_EQ(bad_upload->status / 100, 4) << bad_upload->body;
+  auto promoted = Post("/v1/leads/models/" + bundle_->model_version + "/promote", "");
+  ASSERT_EQ(promoted->status, 200) << promoted->body;
+
+  auto scored = Post("/v1/leads/score", lead);
+  ASSERT_EQ(scored->status, 200) << scored->body;
+  EXPECT_NE(scored->body.find(R"("lead_id":"L1")"), std::string::npos);
+  EXPECT_NE(scored->body.find(R"("reasons":[{)"), std::string::npos);
+  // Deterministic: the same lead gives the same bytes.
+  EXPECT_EQ(Post("/v1/leads/score", lead)->body, scored->body);
+  auto quiet = Post("/v1/leads/score?explain=false", lead);
+  EXPECT_NE(quiet->body.find(R"("reasons":[])"), std::string::npos);
+
+  auto invalid = Post("/v1/leads/score", R"({"lead_id": "L2", "visits": -1})");
+  EXPECT_EQ(invalid->status, 422);
+  EXPECT_NE(invalid->body.find(R"("field":"visits")"), std::string::npos);
+  auto batch = Post("/v1/leads/score/batch", R"({"leads": []})");
+  EXPECT_EQ(batch->status, 422);
+
+  // The same model through the Open Inference Protocol: columnar in, columnar out.
+  auto v2 = Post("/v2/models/leads/infer",
+                 R"({"id": "r1", "inputs": [
+                     {"name": "lead_id", "datatype": "BYTES", "shape": [2], "data": ["L1", "L3"]},
+                     {"name": "source", "datatype": "BYTES", "shape": [2],
+                      "data": ["Reference", "Google"]},
+                     {"name": "visits", "datatype": "FP64", "shape": [2], "data": [12, 1]}]})");
+  ASSERT_EQ(v2->status, 200) << v2->body;
+  EXPECT_NE(v2->body.find(R"("id":"r1")"), std::string::npos);
+  EXPECT_NE(v2->body.find(R"("name":"tier","datatype":"BYTES","shape":[2])"), std::string::npos);
+  // Row 0 scores like the /v1 answer for the same lead.
+  const auto at = scored->body.find(R"("score":)") + 8;
+  const std::string v1_score = scored->body.substr(at, scored->body.find(',', at) - at);
+  EXPECT_NE(v2->body.find(R"("name":"score","datatype":"FP64","shape":[2],"data":[)" + v1_score),
+            std::string::npos)
+      << v2->body;
+  auto ragged = Post("/v2/models/leads/infer",
+                     R"({"inputs": [{"name": "lead_id", "data": ["a", "b"]},
+                                    {"name": "visits", "data": [1]}]})");
+  EXPECT_EQ(ragged->status, 422);
+  EXPECT_NE(ragged->body.find("inputs[1].data"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace signx::leads

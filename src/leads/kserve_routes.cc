@@ -1,0 +1,173 @@
+#include "leads/kserve_routes.h"
+
+#include <fmt/format.h>
+
+#include "http/json.h"
+
+namespace signx::leads {
+namespace {
+
+namespace json = boost::json;
+using http::ErrorResponse;
+using http::Request;
+using http::Response;
+
+std::string_view DatatypeFor(FieldType t) {
+  switch (t) {
+    case FieldType::kNumber:
+    case FieldType::kInteger:
+      return "FP64";
+    case FieldType::kBoolean:
+      return "BOOL";
+    default:
+      return "BYTES";
+  }
+}
+
+Status NotLoaded() {
+  return Status(ErrorCode::kUnavailable, "model leads is not loaded (no production version yet)");
+}
+
+// Turns the v2 columnar request into lead objects, one per row.
+Result<json::array> RowsFrom(const json::object& body) {
+  const json::value* inputs = body.if_contains("inputs");
+  if (!inputs || !inputs->is_array() || inputs->as_array().empty()) {
+    return ValidationFailed({{"inputs", "must be a non-empty array of tensors"}});
+  }
+  std::vector<FieldError> errors;
+  std::size_t rows = 0;
+  bool first = true;
+  json::array out;
+  for (std::size_t i = 0; i < inputs->as_array().size(); ++i) {
+    const auto& t = inputs->as_array()[i];
+    const std::string where = fmt::format("inputs[{}]", i);
+    const json::object* tensor = t.if_object();
+    const json::value* name_value = tensor ? tensor->if_contains("name") : nullptr;
+    const json::string* name = name_value ? name_value->if_string() : nullptr;
+    const json::value* data = tensor ? tensor->if_contains("data") : nullptr;
+    if (!name || !data || !data->is_array()) {
+      errors.push_back({where, "must be an object with a string name and a data array"});
+      continue;
+    }
+    const auto& values = data->as_array();
+    if (first) {
+      rows = values.size();
+      first = false;
+      if (rows == 0 || rows > 10000) {
+        errors.push_back({where + ".data", "must hold 1 to 10000 values"});
+        break;
+      }
+      out.resize(rows, json::object());
+    } else if (values.size() != rows) {
+      errors.push_back({where + ".data", fmt::format("has {} values; every input must have {}",
+                                                     values.size(), rows)});
+      continue;
+    }
+    for (std::size_t r = 0; r < rows; ++r) out[r].as_object()[*name] = values[r];
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid inference request");
+  return out;
+}
+
+}  // namespace
+
+void AddKServeRoutes(http::Router& router, LeadsService& service) {
+  router.Add("GET", "/v2/health/live",
+             {.summary = "Open Inference Protocol: server live",
+              .tags = {"inference"},
+              .permission = std::string(http::kPublic),
+              .execution = http::Execution::kInline},
+             [](Request&) { return Response::Json(200, R"({"live":true})"); });
+  router.Add("GET", "/v2/health/ready",
+             {.summary = "Open Inference Protocol: server ready (a lead model is loaded)",
+              .tags = {"inference"},
+              .permission = std::string(http::kPublic),
+              .execution = http::Execution::kInline},
+             [&service](Request&) {
+               const bool ready = service.Current() != nullptr;
+               return Response::Json(ready ? 200 : 503,
+                                     ready ? R"({"ready":true})" : R"({"ready":false})");
+             });
+  router.Add("GET", "/v2/models/leads",
+             {.summary = "Open Inference Protocol: lead model metadata (inputs and outputs)",
+              .tags = {"inference"},
+              .permission = "leads:read",
+              .execution = http::Execution::kInline},
+             [&service](Request& req) -> Response {
+               auto scorer = service.Current();
+               if (!scorer) return ErrorResponse(NotLoaded(), req.request_id);
+               json::array inputs;
+               for (const auto& f : scorer->bundle().schema.fields) {
+                 if (f.role != FieldRole::kId && f.role != FieldRole::kFeature) continue;
+                 inputs.push_back(json::object{{"name", f.name},
+                                               {"datatype", DatatypeFor(f.type)},
+                                               {"shape", json::array{-1}}});
+               }
+               json::array outputs{
+                   json::object{{"name", "lead_id"}, {"datatype", "BYTES"}, {"shape", {-1}}},
+                   json::object{{"name", "score"}, {"datatype", "FP64"}, {"shape", {-1}}},
+                   json::object{{"name", "bucket"}, {"datatype", "INT32"}, {"shape", {-1}}},
+                   json::object{{"name", "tier"}, {"datatype", "BYTES"}, {"shape", {-1}}}};
+               return http::JsonResponse(
+                   200, json::object{{"name", "leads"},
+                                     {"versions", json::array{scorer->bundle().model_version}},
+                                     {"platform", "xgboost"},
+                                     {"inputs", std::move(inputs)},
+                                     {"outputs", std::move(outputs)}});
+             });
+  router.Add("GET", "/v2/models/leads/ready",
+             {.summary = "Open Inference Protocol: lead model ready",
+              .tags = {"inference"},
+              .permission = "leads:read",
+              .execution = http::Execution::kInline},
+             [&service](Request& req) -> Response {
+               if (!service.Current()) return ErrorResponse(NotLoaded(), req.request_id);
+               return Response::Json(200, R"({"name":"leads","ready":true})");
+             });
+  router.Add("POST", "/v2/models/leads/infer",
+             {.summary = "Open Inference Protocol: score leads given as columnar tensors",
+              .tags = {"inference"},
+              .permission = "leads:score",
+              .max_body_bytes = 32 << 20},
+             [&service](Request& req) -> Response {
+               const auto started = std::chrono::steady_clock::now();
+               auto scorer = service.Current();
+               if (!scorer) return ErrorResponse(NotLoaded(), req.request_id);
+               auto body = http::ParseJsonObject(req);
+               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+               auto rows = RowsFrom(*body);
+               if (!rows.ok()) return ErrorResponse(rows.status(), req.request_id);
+               auto scores = scorer->ScoreJsonBatch(*rows, {.explain = false});
+               if (!scores.ok()) return ErrorResponse(scores.status(), req.request_id);
+               service.Record(*scores, std::chrono::duration<double>(
+                                           std::chrono::steady_clock::now() - started)
+                                           .count());
+               json::array ids, score, bucket, tier;
+               for (std::size_t i = 0; i < scores->size(); ++i) {
+                 const auto& s = (*scores)[i];
+                 service.LogToLake(req.request_id, (*rows)[i].as_object(), s);
+                 ids.push_back(json::value(s.lead_id));
+                 score.push_back(s.score);
+                 bucket.push_back(s.bucket);
+                 tier.push_back(json::value(std::string(1, s.tier)));
+               }
+               const auto n = static_cast<int64_t>(scores->size());
+               auto tensor = [n](const char* name, const char* type, json::array data) {
+                 return json::object{{"name", name},
+                                     {"datatype", type},
+                                     {"shape", json::array{n}},
+                                     {"data", std::move(data)}};
+               };
+               json::object out{
+                   {"model_name", "leads"},
+                   {"model_version", scorer->bundle().model_version},
+                   {"outputs", json::array{tensor("lead_id", "BYTES", std::move(ids)),
+                                           tensor("score", "FP64", std::move(score)),
+                                           tensor("bucket", "INT32", std::move(bucket)),
+                                           tensor("tier", "BYTES", std::move(tier))}}};
+               if (const auto* id = body->if_contains("id")) out["id"] = *id;
+               return http::JsonResponse(200, out);
+             });
+}
+
+}  // namespace signx::leads
