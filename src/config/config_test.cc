@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -8,8 +9,11 @@
 namespace signx::config {
 namespace {
 
+// One file per test and process: CTest runs tests of this binary in parallel processes.
 std::string WriteTemp(const std::string& text) {
-  std::string path = ::testing::TempDir() + "/signx_config_test.json";
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string path = ::testing::TempDir() + "/signx_config_test_" + std::to_string(::getpid()) +
+                     "_" + info->name() + ".json";
   std::ofstream(path) << text;
   return path;
 }
