@@ -1,4 +1,5 @@
 #include "cmd_leads.h"
+#include "base/sha256.h"
 
 #include <cstdio>
 #include <memory>
@@ -116,7 +117,7 @@ void RunTrain(const TrainFlags& f) {
   o.compare_leaky = !f.no_compare;
   o.nthread = f.threads;
   o.data_name = f.data;
-  o.data_sha256 = leads::Sha256Hex(text);
+  o.data_sha256 = Sha256Hex(text);
   leads::TrainOutput trained = OrFail(leads::TrainLeadModel(table, schema, o));
   const std::string out = f.out.empty() ? fmt::format("var/models/{}-{}.json", schema.name,
                                                       trained.bundle.model_version)

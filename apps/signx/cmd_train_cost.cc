@@ -1,4 +1,5 @@
 #include "cmd_train_cost.h"
+#include "base/sha256.h"
 
 #include <fmt/format.h>
 
@@ -53,7 +54,7 @@ Status RunTrainCost(const TrainCostFlags& f) {
   o.seed = f.seed;
   o.nthread = f.threads;
   o.data_name = f.data;
-  o.data_sha256 = estimating::CostSha256Hex(text);
+  o.data_sha256 = Sha256Hex(text);
   std::fprintf(stderr, "training on %zu jobs (%lld rows skipped)\n", jobs.size(),
                static_cast<long long>(skipped));
   SIGNX_ASSIGN_OR_RETURN(estimating::CostBundle bundle,

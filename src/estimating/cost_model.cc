@@ -1,8 +1,8 @@
 #include "estimating/cost_model.h"
+#include "base/sha256.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +18,7 @@
 #include "base/strings.h"
 #include "estimating/similar.h"
 #include "ml/base64.h"
+#include "ml/booster_json.h"
 #include "ml/metrics.h"
 #include "ml/xgboost.h"
 
@@ -210,13 +211,6 @@ void RoundDoubles(json::value& v) {
 }
 
 }  // namespace
-
-std::string CostSha256Hex(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
-}
 
 std::optional<int> YearOf(std::string_view date) {
   if (date.size() != 10 || date[4] != '-' || date[7] != '-') return std::nullopt;
@@ -990,8 +984,8 @@ json::object ModelContent(const CostBundle& b, bool with_reference_sha) {
                               {"typical_distance", b.knn_typical_distance},
                               {"threshold", b.anomaly_threshold}};
   if (with_reference_sha) {
-    o["booster_sha256"] = CostSha256Hex(b.booster);
-    o["reference_sha256"] = CostSha256Hex(json::serialize(ReferenceJson(b.reference)));
+    o["booster_sha256"] = Sha256Hex(b.booster);
+    o["reference_sha256"] = Sha256Hex(json::serialize(ReferenceJson(b.reference)));
   }
   return o;
 }
@@ -999,7 +993,7 @@ json::object ModelContent(const CostBundle& b, bool with_reference_sha) {
 }  // namespace
 
 std::string ComputeCostModelVersion(const CostBundle& b) {
-  return "cost-" + CostSha256Hex(json::serialize(ModelContent(b, true))).substr(0, 12);
+  return "cost-" + Sha256Hex(json::serialize(ModelContent(b, true))).substr(0, 12);
 }
 
 std::string SerializeCostBundle(const CostBundle& b) {
@@ -1010,9 +1004,7 @@ std::string SerializeCostBundle(const CostBundle& b) {
   for (auto& kv : ModelContent(b, false)) o[kv.key()] = kv.value();
   o["reference"] = ReferenceJson(b.reference);
   o["card"] = b.card;
-  o["booster"] = json::object{{"format", "ubj"},
-                              {"sha256", CostSha256Hex(b.booster)},
-                              {"base64", ml::Base64Encode(b.booster)}};
+  o["booster"] = ml::BoosterToJson(b.booster);
   return json::serialize(o);
 }
 
@@ -1090,17 +1082,8 @@ Result<CostBundle> ParseCostBundle(std::string_view text) {
   if (const auto* card = o->if_contains("card"); card && card->is_object()) {
     b.card = card->get_object();
   }
-  const auto* booster = o->if_contains("booster");
-  const auto* bo = booster ? booster->if_object() : nullptr;
-  const auto* b64 = bo ? bo->if_contains("base64") : nullptr;
-  const auto* sha = bo ? bo->if_contains("sha256") : nullptr;
-  if (!b64 || !b64->is_string() || !sha || !sha->is_string()) {
-    return InvalidArgument("cost model bundle lacks booster.base64 / booster.sha256");
-  }
-  SIGNX_ASSIGN_OR_RETURN(b.booster, ml::Base64Decode(b64->get_string()));
-  if (CostSha256Hex(b.booster) != sha->get_string()) {
-    return Status(ErrorCode::kDataLoss, "cost model bundle booster fails its SHA-256 check");
-  }
+  SIGNX_ASSIGN_OR_RETURN(b.booster,
+                         ml::BoosterFromJson(o->if_contains("booster"), "cost model bundle"));
   b.model_version = ComputeCostModelVersion(b);
   if (const auto* mv = o->if_contains("model_version");
       !mv || !mv->is_string() || mv->get_string() != b.model_version) {

@@ -195,7 +195,5 @@ Result<CostBundle> TrainCostModel(std::vector<HistoryJob> jobs, const CostTrainO
 // A few human-readable lines from a cost model card (for the CLI).
 std::string CostCardSummary(const boost::json::object& card);
 
-// Lower-case hex SHA-256.
-std::string CostSha256Hex(std::string_view bytes);
 
 }  // namespace signx::estimating

@@ -1,4 +1,5 @@
 #include "estimating/importer.h"
+#include "base/sha256.h"
 
 #include <csv.h>
 #include <fmt/format.h>
@@ -462,7 +463,7 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
   }
   if (Trim(bytes).empty()) return InvalidArgument("the file is empty");
   const ImportFormat format = options.format.value_or(DetectImportFormat(bytes));
-  const std::string sha256 = storage::Sha256Hex(bytes);
+  const std::string sha256 = Sha256Hex(bytes);
 
   std::vector<ParsedRow> rows;
   std::vector<std::string> ignored_columns;

@@ -1,4 +1,5 @@
 #include "estimating/predict.h"
+#include "base/sha256.h"
 
 #include <fmt/format.h>
 
@@ -109,7 +110,7 @@ std::string SpecHash(const CostRequest& r) {
   o["spec"] = ToDrivers(r.spec);
   o["region_index"] = r.context.region_index ? json::value(*r.context.region_index) : nullptr;
   o["project_date"] = r.context.project_date ? json::value(*r.context.project_date) : nullptr;
-  return CostSha256Hex(json::serialize(o));
+  return Sha256Hex(json::serialize(o));
 }
 
 Result<std::shared_ptr<const CostPredictor>> CostPredictor::Create(CostBundle bundle) {

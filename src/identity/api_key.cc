@@ -1,4 +1,5 @@
 #include "identity/api_key.h"
+#include "base/sha256.h"
 
 #include "identity/crypto.h"
 
@@ -34,7 +35,7 @@ std::optional<ParsedApiKey> ParseApiKey(std::string_view key) {
   return p;
 }
 
-std::string ApiKeySecretHash(std::string_view secret) { return Sha256HexOf(secret); }
+std::string ApiKeySecretHash(std::string_view secret) { return Sha256Hex(secret); }
 
 bool ApiKeySecretMatches(std::string_view secret, std::string_view stored_sha256_hex) {
   return ConstantTimeEquals(ApiKeySecretHash(secret), stored_sha256_hex);

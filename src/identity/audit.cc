@@ -1,4 +1,5 @@
 #include "identity/audit.h"
+#include "base/sha256.h"
 
 #include "base/id.h"
 #include "identity/crypto.h"
@@ -15,8 +16,8 @@ Actor Actor::System(std::string_view component) { return {"system", std::string(
 Result<std::string> AppendAudit(storage::Txn& txn, const AuditRecord& r, const Clock& clock) {
   std::string id = NewId("aud", clock);
   std::optional<std::string> before, after;
-  if (r.before_json) before = Sha256HexOf(*r.before_json);
-  if (r.after_json) after = Sha256HexOf(*r.after_json);
+  if (r.before_json) before = Sha256Hex(*r.before_json);
+  if (r.after_json) after = Sha256Hex(*r.after_json);
   SIGNX_RETURN_IF_ERROR(
       txn.Exec("INSERT INTO audit_log (id, org_id, actor_kind, actor_id, action, subject_type, "
                "subject_id, request_id, at, before_sha256, after_sha256) "

@@ -36,8 +36,6 @@ std::string Sha256(std::string_view data) {
   return out;
 }
 
-std::string Sha256HexOf(std::string_view data) { return HexEncode(Sha256(data)); }
-
 std::string HmacSha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;

@@ -1,4 +1,5 @@
 #include "identity/identity_service.h"
+#include "base/sha256.h"
 
 #include <spdlog/spdlog.h>
 
@@ -159,7 +160,7 @@ IdentityService::IdentityService(storage::Store& store, cache::RateLimiter& limi
   } else {
     ring_ = JwtKeyRing::Create(settings_.jwt_keys, settings_.jwt_active_kid).value();
   }
-  for (const auto& k : settings_.static_api_keys) static_key_hashes_.push_back(Sha256HexOf(k.key));
+  for (const auto& k : settings_.static_api_keys) static_key_hashes_.push_back(Sha256Hex(k.key));
 }
 
 IdentityService::~IdentityService() = default;
@@ -261,7 +262,7 @@ Result<TokenPair> IdentityService::IssueTokens(storage::Txn& txn, const std::str
   SIGNX_RETURN_IF_ERROR(
       txn.Exec("INSERT INTO refresh_tokens (id, token_sha256, family_id, user_id, org_id, "
                "issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-               {NewId("rtk", clock_), Sha256HexOf(out.refresh_token), family_id, user_id, org_id,
+               {NewId("rtk", clock_), Sha256Hex(out.refresh_token), family_id, user_id, org_id,
                 now, out.refresh_expires_at})
           .status());
   AccessClaims claims;
@@ -292,7 +293,7 @@ Result<TokenPair> IdentityService::Login(const LoginRequest& req,
   std::vector<std::pair<std::string, cache::Limit>> limits;
   if (!req.client_ip.empty())
     limits.emplace_back("login:ip:" + req.client_ip, settings_.login_per_ip);
-  limits.emplace_back("login:acct:" + Sha256HexOf(email), settings_.login_per_account);
+  limits.emplace_back("login:acct:" + Sha256Hex(email), settings_.login_per_account);
   for (const auto& [key, limit] : limits) {
     SIGNX_ASSIGN_OR_RETURN(const cache::Decision d, limiter_.Allow(key, limit));
     if (!d.allowed) {
@@ -367,7 +368,7 @@ Result<TokenPair> IdentityService::Refresh(std::string_view refresh_token,
       refresh_token.substr(0, kRefreshPrefix.size()) != kRefreshPrefix) {
     return Unauthenticated("invalid refresh token");
   }
-  const std::string hash = Sha256HexOf(refresh_token);
+  const std::string hash = Sha256Hex(refresh_token);
   enum class Outcome { kInvalid, kReused, kOk };
   Outcome outcome = Outcome::kInvalid;
   TokenPair pair;
@@ -436,7 +437,7 @@ Result<TokenPair> IdentityService::Refresh(std::string_view refresh_token,
 
 Status IdentityService::Logout(std::string_view refresh_token, std::string_view request_id) {
   if (refresh_token.size() > 256) return Unauthenticated("invalid refresh token");
-  const std::string hash = Sha256HexOf(refresh_token);
+  const std::string hash = Sha256Hex(refresh_token);
   bool found = false;
   SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
     SIGNX_ASSIGN_OR_RETURN(auto row,
@@ -483,7 +484,7 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
   if (key.empty() || key.size() > kMaxApiKeyBytes) return Unauthenticated("invalid API key");
   if (!static_key_hashes_.empty()) {
     // Compare against every configured key so the time does not depend on which one matched.
-    const std::string h = Sha256HexOf(key);
+    const std::string h = Sha256Hex(key);
     std::optional<std::size_t> match;
     for (std::size_t i = 0; i < static_key_hashes_.size(); ++i) {
       if (ConstantTimeEquals(h, static_key_hashes_[i])) match = i;

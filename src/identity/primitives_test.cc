@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "identity/api_key.h"
+#include "base/sha256.h"
 #include "identity/crypto.h"
 #include "identity/jwt.h"
 #include "identity/password.h"
@@ -31,7 +32,7 @@ TEST(CryptoTest, Base64UrlRoundTripsAndIsStrict) {
 }
 
 TEST(CryptoTest, HmacMatchesRfc4231Case2) {
-  EXPECT_EQ(Sha256HexOf(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   const std::string mac = HmacSha256("Jefe", "what do ya want for nothing?");
   EXPECT_EQ(Base64UrlEncode(mac),
             Base64UrlEncode(std::string("\x5b\xdc\xc1\x46\xbf\x60\x75\x4e\x6a\x04\x24\x26\x08\x95"

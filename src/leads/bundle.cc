@@ -1,26 +1,18 @@
 #include "leads/bundle.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
 
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "leads/csv.h"
-#include "ml/base64.h"
+#include "ml/booster_json.h"
 
 namespace signx::leads {
 namespace json = boost::json;
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
-}
 
 std::string ComputeModelVersion(const ModelBundle& b) {
   json::object content;
@@ -45,11 +37,7 @@ std::string SerializeBundle(const ModelBundle& b) {
   for (double x : b.thresholds) t.push_back(x);
   o["thresholds"] = std::move(t);
   o["card"] = b.card;
-  json::object booster;
-  booster["format"] = "ubj";
-  booster["sha256"] = Sha256Hex(b.booster);
-  booster["base64"] = ml::Base64Encode(b.booster);
-  o["booster"] = std::move(booster);
+  o["booster"] = ml::BoosterToJson(b.booster);
   return json::serialize(o);
 }
 
@@ -92,17 +80,7 @@ Result<ModelBundle> ParseBundle(std::string_view text) {
   if (const auto* card = o->if_contains("card"); card && card->is_object()) {
     b.card = card->get_object();
   }
-  const auto* booster = o->if_contains("booster");
-  const auto* bo = booster ? booster->if_object() : nullptr;
-  const auto* b64 = bo ? bo->if_contains("base64") : nullptr;
-  const auto* sha = bo ? bo->if_contains("sha256") : nullptr;
-  if (!b64 || !b64->is_string() || !sha || !sha->is_string()) {
-    return InvalidArgument("model bundle lacks booster.base64 / booster.sha256");
-  }
-  SIGNX_ASSIGN_OR_RETURN(b.booster, ml::Base64Decode(b64->get_string()));
-  if (Sha256Hex(b.booster) != sha->get_string()) {
-    return Status(ErrorCode::kDataLoss, "model bundle booster fails its SHA-256 check");
-  }
+  SIGNX_ASSIGN_OR_RETURN(b.booster, ml::BoosterFromJson(o->if_contains("booster"), "model bundle"));
   b.model_version = ComputeModelVersion(b);
   if (const auto* mv = o->if_contains("model_version");
       !mv || !mv->is_string() || mv->get_string() != b.model_version) {

@@ -44,7 +44,5 @@ Result<ModelBundle> ParseBundle(std::string_view text);
 Status SaveBundleFile(const ModelBundle& bundle, const std::string& path);
 Result<ModelBundle> LoadBundleFile(const std::string& path);
 
-// Lower-case hex SHA-256.
-std::string Sha256Hex(std::string_view bytes);
 
 }  // namespace signx::leads

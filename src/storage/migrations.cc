@@ -1,13 +1,13 @@
 #include "storage/migrations.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <charconv>
 #include <map>
 
 #include "base/check.h"
+#include "base/sha256.h"
 
 namespace signx::storage {
 namespace {
@@ -45,17 +45,6 @@ Result<std::map<int, Applied>> ReadApplied(Txn& txn) {
 }
 
 }  // namespace
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  SIGNX_CHECK(EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) == 1,
-              "SHA-256 failed");
-  std::string hex;
-  hex.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) fmt::format_to(std::back_inserter(hex), "{:02x}", md[i]);
-  return hex;
-}
 
 std::vector<Migration> MigrationsFor(Dialect dialect) {
   std::vector<Migration> out;

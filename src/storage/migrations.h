@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/sha256.h"
 #include "storage/store.h"
 
 namespace signx::storage {
@@ -54,7 +55,5 @@ Result<std::vector<std::string>> MigrateUp(Store& store, const std::vector<Migra
 // OK when every migration is applied and unchanged; otherwise kFailedPrecondition telling the
 // user how many are pending and to run `signx migrate up` (or serve --migrate).
 Status CheckSchemaCurrent(Store& store, const std::vector<Migration>& migrations);
-
-std::string Sha256Hex(std::string_view data);
 
 }  // namespace signx::storage

@@ -1,4 +1,5 @@
 #include "web/shell.h"
+#include "base/sha256.h"
 
 #include <spdlog/spdlog.h>
 
@@ -184,7 +185,7 @@ struct Shell::Impl {
   // Rotates `refresh` once per grace window: concurrent requests of one browser that all carry the
   // same expired access token share one rotation instead of tripping identity's reuse detection.
   Result<SessionTokens> RefreshOnce(const std::string& refresh, std::string_view request_id) {
-    const std::string key = identity::Sha256HexOf(refresh);
+    const std::string key = Sha256Hex(refresh);
     std::lock_guard lock(refresh_mu);
     const auto now = std::chrono::steady_clock::now();
     if (auto it = refreshed.find(key);
