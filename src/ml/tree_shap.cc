@@ -1,0 +1,477 @@
+#include "ml/tree_shap.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+namespace signx::ml {
+namespace json = boost::json;
+
+namespace {
+
+Result<double> NumberOrString(const json::value* v, std::string_view what) {
+  if (v == nullptr) return InvalidArgument(fmt::format("XGBoost JSON model lacks {}", what));
+  if (v->is_number()) return v->to_number<double>();
+  if (v->is_string()) {
+    const std::string s(v->get_string());
+    char* end = nullptr;
+    const double d = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() && *end == '\0') return d;
+  }
+  return InvalidArgument(fmt::format("XGBoost JSON model: {} is not a number", what));
+}
+
+const json::array* ArrayAt(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v ? v->if_array() : nullptr;
+}
+
+double AsDouble(const json::value& v) {
+  if (v.is_bool()) return v.get_bool() ? 1.0 : 0.0;
+  return v.is_number() ? v.to_number<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
+// XGBoost 1.7's ObjFunction::ProbToMargin, in float as XGBoost computes it.
+Result<double> BaseMargin(std::string_view objective, float base_score) {
+  if (objective == "binary:logistic" || objective == "reg:logistic" ||
+      objective == "binary:logitraw") {
+    return static_cast<double>(-std::log(1.0f / base_score - 1.0f));
+  }
+  if (objective == "reg:squarederror" || objective == "reg:linear" ||
+      objective == "reg:squaredlogerror" || objective == "reg:pseudohubererror" ||
+      objective == "reg:absoluteerror") {
+    return static_cast<double>(base_score);
+  }
+  if (objective == "reg:gamma" || objective == "reg:tweedie" || objective == "count:poisson") {
+    return static_cast<double>(std::log(base_score));
+  }
+  return InvalidArgument(fmt::format("TreeSHAP: unsupported objective '{}'", objective));
+}
+
+// Lundberg et al., Algorithm 2, as in XGBoost's RegTree::TreeShap (double precision here).
+struct PathElement {
+  int feature = -1;
+  double zero_fraction = 0;
+  double one_fraction = 0;
+  double pweight = 0;
+};
+
+void ExtendPath(PathElement* path, unsigned depth, double zero_fraction, double one_fraction,
+                int feature) {
+  path[depth] = {feature, zero_fraction, one_fraction, depth == 0 ? 1.0 : 0.0};
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    path[i + 1].pweight += one_fraction * path[i].pweight * (i + 1) / (depth + 1);
+    path[i].pweight = zero_fraction * path[i].pweight * (depth - i) / (depth + 1);
+  }
+}
+
+void UnwindPath(PathElement* path, unsigned depth, unsigned index) {
+  const double one_fraction = path[index].one_fraction;
+  const double zero_fraction = path[index].zero_fraction;
+  double next_one_portion = path[depth].pweight;
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    if (one_fraction != 0) {
+      const double tmp = path[i].pweight;
+      path[i].pweight = next_one_portion * (depth + 1) / ((i + 1) * one_fraction);
+      next_one_portion = tmp - path[i].pweight * zero_fraction * (depth - i) / (depth + 1);
+    } else {
+      path[i].pweight = path[i].pweight * (depth + 1) / (zero_fraction * (depth - i));
+    }
+  }
+  for (unsigned i = index; i < depth; ++i) {
+    path[i].feature = path[i + 1].feature;
+    path[i].zero_fraction = path[i + 1].zero_fraction;
+    path[i].one_fraction = path[i + 1].one_fraction;
+  }
+}
+
+double UnwoundPathSum(const PathElement* path, unsigned depth, unsigned index) {
+  const double one_fraction = path[index].one_fraction;
+  const double zero_fraction = path[index].zero_fraction;
+  double next_one_portion = path[depth].pweight;
+  double total = 0;
+  for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+    if (one_fraction != 0) {
+      const double tmp = next_one_portion * (depth + 1) / ((i + 1) * one_fraction);
+      total += tmp;
+      next_one_portion = path[i].pweight - tmp * zero_fraction * (depth - i) / (depth + 1);
+    } else if (zero_fraction != 0) {
+      total += path[i].pweight / zero_fraction / ((depth - i) / static_cast<double>(depth + 1));
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+Result<TreeEnsemble> TreeEnsemble::FromXGBoostJson(std::string_view text) {
+  boost::system::error_code ec;
+  json::value root = json::parse(text, ec);
+  if (ec) return InvalidArgument("XGBoost JSON model does not parse: " + ec.message());
+  const auto* top = root.if_object();
+  const auto* learner_v = top ? top->if_contains("learner") : nullptr;
+  const auto* learner = learner_v ? learner_v->if_object() : nullptr;
+  if (!learner) return InvalidArgument("XGBoost JSON model lacks learner");
+  const auto* lmp_v = learner->if_contains("learner_model_param");
+  const auto* lmp = lmp_v ? lmp_v->if_object() : nullptr;
+  if (!lmp) return InvalidArgument("XGBoost JSON model lacks learner_model_param");
+  SIGNX_ASSIGN_OR_RETURN(const double base_score,
+                         NumberOrString(lmp->if_contains("base_score"), "base_score"));
+  SIGNX_ASSIGN_OR_RETURN(const double num_feature,
+                         NumberOrString(lmp->if_contains("num_feature"), "num_feature"));
+  if (const auto* nc = lmp->if_contains("num_class")) {
+    SIGNX_ASSIGN_OR_RETURN(const double n, NumberOrString(nc, "num_class"));
+    if (n > 1) return InvalidArgument("TreeSHAP: multi-class models are not supported");
+  }
+  std::string objective;
+  if (const auto* obj = learner->if_contains("objective"); obj && obj->is_object()) {
+    if (const auto* name = obj->get_object().if_contains("name"); name && name->is_string()) {
+      objective = std::string(name->get_string());
+    }
+  }
+  SIGNX_ASSIGN_OR_RETURN(const double base_margin,
+                         BaseMargin(objective, static_cast<float>(base_score)));
+  const auto* gb_v = learner->if_contains("gradient_booster");
+  const auto* gb = gb_v ? gb_v->if_object() : nullptr;
+  const auto* gb_name = gb ? gb->if_contains("name") : nullptr;
+  if (!gb_name || !gb_name->is_string() || gb_name->get_string() != "gbtree") {
+    return InvalidArgument("TreeSHAP: only gbtree boosters are supported");
+  }
+  const auto* model_v = gb->if_contains("model");
+  const auto* model = model_v ? model_v->if_object() : nullptr;
+  const auto* trees = model ? ArrayAt(*model, "trees") : nullptr;
+  if (!trees) return InvalidArgument("XGBoost JSON model lacks gradient_booster.model.trees");
+  if (const auto* info = ArrayAt(*model, "tree_info")) {
+    for (const auto& g : *info) {
+      if (AsDouble(g) != 0) return InvalidArgument("TreeSHAP: multi-output models unsupported");
+    }
+  }
+
+  TreeEnsemble e;
+  e.num_features_ = static_cast<std::size_t>(num_feature);
+  e.base_margin_ = base_margin;
+  e.tree_begin_.push_back(0);
+  e.expected_value_ = base_margin;
+  for (std::size_t t = 0; t < trees->size(); ++t) {
+    const auto* to = (*trees)[t].if_object();
+    if (!to) return InvalidArgument("XGBoost JSON model: a tree is not an object");
+    const auto* left = ArrayAt(*to, "left_children");
+    const auto* right = ArrayAt(*to, "right_children");
+    const auto* feat = ArrayAt(*to, "split_indices");
+    const auto* cond = ArrayAt(*to, "split_conditions");
+    const auto* dleft = ArrayAt(*to, "default_left");
+    const auto* hess = ArrayAt(*to, "sum_hessian");
+    const auto* stype = ArrayAt(*to, "split_type");
+    if (!left || !right || !feat || !cond || !dleft || !hess) {
+      return InvalidArgument(fmt::format("XGBoost JSON model: tree {} lacks node arrays", t));
+    }
+    const std::size_t n = left->size();
+    if (n == 0 || right->size() != n || feat->size() != n || cond->size() != n ||
+        dleft->size() != n || hess->size() != n || (stype && stype->size() != n)) {
+      return InvalidArgument(fmt::format("XGBoost JSON model: tree {} has ragged arrays", t));
+    }
+    // Depth-first pre-order copy from the root (deleted nodes are unreachable and dropped).
+    const std::uint32_t base = static_cast<std::uint32_t>(e.feature_.size());
+    struct Item {
+      std::int64_t src;
+      std::int64_t parent_dst;  // -1 for the root; else the new index whose right_ to set
+      int depth;
+    };
+    std::vector<Item> stack{{0, -1, 0}};
+    std::size_t visited = 0;
+    while (!stack.empty()) {
+      const Item it = stack.back();
+      stack.pop_back();
+      if (it.src < 0 || static_cast<std::size_t>(it.src) >= n || ++visited > n) {
+        return InvalidArgument(fmt::format("XGBoost JSON model: tree {} is malformed", t));
+      }
+      const std::size_t s = static_cast<std::size_t>(it.src);
+      const std::uint32_t dst = static_cast<std::uint32_t>(e.feature_.size());
+      if (it.parent_dst >= 0) e.right_[static_cast<std::size_t>(it.parent_dst)] = dst;
+      const auto l = static_cast<std::int64_t>(AsDouble((*left)[s]));
+      const auto r = static_cast<std::int64_t>(AsDouble((*right)[s]));
+      const bool leaf = l < 0;
+      const float c = static_cast<float>(AsDouble((*cond)[s]));
+      e.cover_.push_back(static_cast<double>(static_cast<float>(AsDouble((*hess)[s]))));
+      e.threshold_.push_back(leaf ? 0.0f : c);
+      e.value_.push_back(leaf ? static_cast<double>(c) : 0.0);
+      e.default_left_.push_back(AsDouble((*dleft)[s]) != 0 ? 1 : 0);
+      e.right_.push_back(0);
+      e.max_depth_ = std::max(e.max_depth_, it.depth);
+      if (leaf) {
+        e.feature_.push_back(-1);
+        continue;
+      }
+      if (stype && AsDouble((*stype)[s]) != 0) {
+        return InvalidArgument("TreeSHAP: categorical splits are not supported");
+      }
+      const double f = AsDouble((*feat)[s]);
+      if (!(f >= 0) || f >= num_feature) {
+        return InvalidArgument(fmt::format("XGBoost JSON model: tree {} splits on feature {}", t, f));
+      }
+      e.feature_.push_back(static_cast<std::int32_t>(f));
+      // Right pushed first so the left child is visited next (= dst + 1).
+      stack.push_back({r, dst, it.depth + 1});
+      stack.push_back({l, -1, it.depth + 1});
+    }
+    const std::uint32_t end = static_cast<std::uint32_t>(e.feature_.size());
+    e.tree_begin_.push_back(end);
+    // Cover-weighted mean leaf value, as XGBoost's FillNodeMeanValues (children after parents
+    // in pre-order, so a reverse sweep sees children first).
+    std::vector<double> mean(end - base);
+    for (std::uint32_t i = end; i-- > base;) {
+      if (e.feature_[i] < 0) {
+        mean[i - base] = e.value_[i];
+      } else {
+        const std::uint32_t li = i + 1, ri = e.right_[i];
+        mean[i - base] = (mean[li - base] * e.cover_[li] + mean[ri - base] * e.cover_[ri]) /
+                         e.cover_[i];
+      }
+    }
+    e.expected_value_ += mean[0];
+  }
+  e.BuildTables();
+  return e;
+}
+
+Result<TreeEnsemble> TreeEnsemble::FromBooster(const Booster& booster) {
+  SIGNX_ASSIGN_OR_RETURN(const std::string text, booster.SaveRaw(Booster::Format::kJson));
+  SIGNX_ASSIGN_OR_RETURN(TreeEnsemble e, FromXGBoostJson(text));
+  SIGNX_ASSIGN_OR_RETURN(const std::size_t nf, booster.NumFeatures());
+  if (nf != e.num_features_) {
+    return Internal(fmt::format("TreeSHAP: booster has {} features, its JSON {}", nf,
+                                e.num_features_));
+  }
+  // Self-check on two rows: all missing and all zero.
+  std::vector<float> rows(2 * nf, std::numeric_limits<float>::quiet_NaN());
+  std::fill(rows.begin() + static_cast<std::ptrdiff_t>(nf), rows.end(), 0.0f);
+  SIGNX_ASSIGN_OR_RETURN(DMatrix m, DMatrix::FromDense(rows, 2, nf));
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> margin, booster.PredictMargin(m));
+  for (std::size_t r = 0; r < 2; ++r) {
+    const double ours = e.PredictMargin(std::span<const float>(rows.data() + r * nf, nf));
+    if (std::abs(ours - margin[r]) > 1e-4 * std::max(1.0, std::abs(ours))) {
+      return Internal(fmt::format("TreeSHAP: compact model predicts {} where XGBoost predicts {}",
+                                  ours, margin[r]));
+    }
+  }
+  return e;
+}
+
+void TreeEnsemble::BuildTables() {
+  const std::size_t n = feature_.size();
+  node_bit_.assign(n, 0);
+  leaf_table_offset_.assign(n, 0);
+  leaf_path_offset_.assign(n, 0);
+  leaf_path_len_.assign(n, 0);
+  path_feature_.clear();
+  path_ratio_.clear();
+  table_.clear();
+  constexpr int kMax = kMaxPrecomputedDepth;
+  // w[d][s] = s!(d-s-1)!/d!
+  std::array<std::array<double, kMax + 1>, kMax + 1> w{};
+  for (int d = 1; d <= kMax; ++d) {
+    for (int s = 0; s < d; ++s) {
+      w[d][s] = std::tgamma(s + 1.0) * std::tgamma(d - s) / std::tgamma(d + 1.0);
+    }
+  }
+  struct State {
+    int d = 0;
+    std::array<std::int32_t, kMax> feat{};
+    std::array<double, kMax> z{};
+  };
+  bool ok = true;
+  std::vector<double> c;
+  for (std::size_t t = 0; t + 1 < tree_begin_.size() && ok; ++t) {
+    std::vector<std::pair<std::uint32_t, State>> stack{{tree_begin_[t], State{}}};
+    while (!stack.empty() && ok) {
+      auto [i, st] = stack.back();
+      stack.pop_back();
+      if (feature_[i] < 0) {
+        const int d = st.d;
+        leaf_path_len_[i] = static_cast<std::uint8_t>(d);
+        if (d == 0) continue;
+        leaf_path_offset_[i] = static_cast<std::uint32_t>(path_feature_.size());
+        leaf_table_offset_[i] = static_cast<std::uint32_t>(table_.size());
+        for (int k = 0; k < d; ++k) {
+          if (!(st.z[k] > 0)) {  // zero cover: the ratio form divides by z; use Algorithm 2
+            ok = false;
+            break;
+          }
+          path_feature_.push_back(st.feat[k]);
+          path_ratio_.push_back((1.0 - st.z[k]) / st.z[k]);
+        }
+        if (!ok) break;
+        const std::size_t size = std::size_t{1} << d;
+        c.assign(size, 0.0);
+        for (std::size_t s = 0; s < size; ++s) {
+          double p = w[d][std::popcount(s)];
+          for (int k = 0; k < d; ++k) {
+            if (!((s >> k) & 1U)) p *= st.z[k];
+          }
+          c[s] = p;
+        }
+        for (int k = 0; k < d; ++k) {  // subset sums: H[A] = Σ_{S⊆A} c[S]
+          for (std::size_t a = 0; a < size; ++a) {
+            if ((a >> k) & 1U) c[a] += c[a ^ (std::size_t{1} << k)];
+          }
+        }
+        for (std::size_t a = 0; a < size; ++a) table_.push_back(value_[i] * c[a]);
+        continue;
+      }
+      const std::int32_t f = feature_[i];
+      int b = 0;
+      while (b < st.d && st.feat[b] != f) ++b;
+      if (b == st.d && st.d == kMax) {
+        ok = false;
+        break;
+      }
+      node_bit_[i] = static_cast<std::uint8_t>(b);
+      const std::uint32_t children[2] = {i + 1, right_[i]};
+      for (const std::uint32_t ch : children) {
+        State s2 = st;
+        const double ratio = cover_[ch] / cover_[i];
+        if (b == st.d) {
+          s2.feat[b] = f;
+          s2.z[b] = ratio;
+          s2.d = st.d + 1;
+        } else {
+          s2.z[b] *= ratio;
+        }
+        stack.push_back({ch, s2});
+      }
+    }
+  }
+  if (!ok) {
+    node_bit_.clear();
+    leaf_table_offset_.clear();
+    leaf_path_offset_.clear();
+    leaf_path_len_.clear();
+    path_feature_.clear();
+    path_ratio_.clear();
+    table_.clear();
+  }
+}
+
+double TreeEnsemble::PredictMargin(std::span<const float> row) const {
+  double sum = base_margin_;
+  for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) {
+    std::uint32_t i = tree_begin_[t];
+    while (feature_[i] >= 0) {
+      const float x = row[static_cast<std::size_t>(feature_[i])];
+      const bool left = std::isnan(x) ? default_left_[i] != 0 : x < threshold_[i];
+      i = left ? i + 1 : right_[i];
+    }
+    sum += value_[i];
+  }
+  return sum;
+}
+
+void TreeEnsemble::Contributions(std::span<const float> row, std::span<double> out,
+                                 Algorithm algorithm) const {
+  std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(num_features_ + 1), 0.0);
+  if (algorithm == Algorithm::kPolynomial || !has_precomputed()) {
+    ContributionsPolynomial(row, out);
+  } else {
+    ContributionsPrecomputed(row, out);
+  }
+  out[num_features_] = expected_value_;
+}
+
+void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
+                                            std::span<double> out) const {
+  thread_local std::vector<std::uint32_t> mask;
+  for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) {
+    const std::uint32_t b = tree_begin_[t], e = tree_begin_[t + 1];
+    if (mask.size() < e - b) mask.resize(e - b);
+    std::uint32_t* m = mask.data() - b;  // indexed by global node id
+    m[b] = ~0U;
+    for (std::uint32_t i = b; i < e; ++i) {
+      const std::int32_t f = feature_[i];
+      if (f >= 0) {
+        const float x = row[static_cast<std::size_t>(f)];
+        const bool left = std::isnan(x) ? default_left_[i] != 0 : x < threshold_[i];
+        const std::uint32_t keep = m[i];
+        const std::uint32_t drop = keep & ~(1U << node_bit_[i]);
+        m[i + 1] = left ? keep : drop;
+        m[right_[i]] = left ? drop : keep;
+        continue;
+      }
+      const unsigned d = leaf_path_len_[i];
+      if (d == 0) continue;
+      const std::uint32_t sat = m[i] & ((1U << d) - 1U);
+      const double* table = table_.data() + leaf_table_offset_[i];
+      const std::int32_t* pf = path_feature_.data() + leaf_path_offset_[i];
+      const double* pr = path_ratio_.data() + leaf_path_offset_[i];
+      const double tsat = table[sat];
+      for (unsigned k = 0; k < d; ++k) {
+        if ((sat >> k) & 1U) {
+          out[static_cast<std::size_t>(pf[k])] += table[sat ^ (1U << k)] * pr[k];
+        } else {
+          out[static_cast<std::size_t>(pf[k])] -= tsat;
+        }
+      }
+    }
+  }
+}
+
+void TreeEnsemble::ContributionsPolynomial(std::span<const float> row,
+                                           std::span<double> out) const {
+  const unsigned maxd = static_cast<unsigned>(max_depth_) + 2;
+  thread_local std::vector<PathElement> buffer;
+  if (buffer.size() < maxd * (maxd + 1) / 2) buffer.resize(maxd * (maxd + 1) / 2);
+  // Recursion over (node, depth, parent path) exactly as XGBoost's RegTree::TreeShap.
+  struct Walker {
+    const TreeEnsemble& e;
+    std::span<const float> row;
+    std::span<double> phi;
+    void Run(std::uint32_t node, unsigned depth, PathElement* parent_path, double zero_fraction,
+             double one_fraction, int parent_feature) {
+      PathElement* path = parent_path + depth + 1;
+      std::copy(parent_path, parent_path + depth + 1, path);
+      ExtendPath(path, depth, zero_fraction, one_fraction, parent_feature);
+      const std::int32_t f = e.feature_[node];
+      if (f < 0) {
+        for (unsigned i = 1; i <= depth; ++i) {
+          const double w = UnwoundPathSum(path, depth, i);
+          const PathElement& el = path[i];
+          phi[static_cast<std::size_t>(el.feature)] +=
+              w * (el.one_fraction - el.zero_fraction) * e.value_[node];
+        }
+        return;
+      }
+      const float x = row[static_cast<std::size_t>(f)];
+      const bool left = std::isnan(x) ? e.default_left_[node] != 0 : x < e.threshold_[node];
+      const std::uint32_t hot = left ? node + 1 : e.right_[node];
+      const std::uint32_t cold = left ? e.right_[node] : node + 1;
+      const double w = e.cover_[node];
+      const double hot_zero = e.cover_[hot] / w;
+      const double cold_zero = e.cover_[cold] / w;
+      double in_zero = 1, in_one = 1;
+      unsigned index = 0;
+      for (; index <= depth; ++index) {
+        if (path[index].feature == f) break;
+      }
+      if (index != depth + 1) {
+        in_zero = path[index].zero_fraction;
+        in_one = path[index].one_fraction;
+        UnwindPath(path, depth, index);
+        depth -= 1;
+      }
+      Run(hot, depth + 1, path, hot_zero * in_zero, in_one, f);
+      Run(cold, depth + 1, path, cold_zero * in_zero, 0, f);
+    }
+  };
+  Walker walker{*this, row, out};
+  for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) {
+    walker.Run(tree_begin_[t], 0, buffer.data(), 1, 1, -1);
+  }
+}
+
+}  // namespace signx::ml

@@ -1,0 +1,99 @@
+// Exact TreeSHAP over our own compact copy of an XGBoost tree ensemble.
+//
+// TreeEnsemble parses the booster's JSON model (Booster::SaveRaw(kJson): split feature,
+// threshold, default direction for missing values, children, leaf values and cover = sum of
+// hessians per node) into flat arrays, nodes of each tree in depth-first pre-order. It computes
+// the same quantities as XGBoost 1.7 for gbtree models with one output group and numeric splits:
+//   - PredictMargin: the raw margin (base margin + sum of leaf values);
+//   - Contributions: exact SHAP values (the interventional-free "tree path dependent" TreeSHAP
+//     of Lundberg et al. that XGBoost's pred_contribs computes), one per feature plus the bias
+//     as the last element; the values sum to the margin.
+// Two exact algorithms are implemented:
+//   - kPolynomial: Lundberg's Algorithm 2 (EXTEND/UNWIND of the unique path, O(L·D²) per tree),
+//     the algorithm XGBoost itself uses;
+//   - kPrecomputed: "Fast TreeSHAP v2" (Yang 2021). For every leaf with unique path features F
+//     (cover fractions z_j, merged over repeated splits) and every subset A of F the table
+//       T_leaf[A] = v_leaf · Σ_{S⊆A} |S|!(|F|-|S|-1)!/|F|! · Π_{j∈F∖S} z_j
+//     is computed once at load. For a row, Sat ⊆ F is the set of path features whose splits the
+//     row all follows (missing values follow the default direction). Then the leaf adds
+//       φ_i += T[Sat∖{i}]·(1−z_i)/z_i   for i ∈ Sat,
+//       φ_i −= T[Sat]                   for i ∈ F∖Sat,
+//     which is the same sum as Algorithm 2, in O(L·D) per tree and row. Tables are built only when
+//     every leaf has at most kMaxPrecomputedDepth unique path features (memory 2^D per leaf);
+//     otherwise kAuto falls back to kPolynomial.
+// Both are checked against XGBoost's own pred_contribs in tree_shap_test.cc (to 1e-5).
+//
+// Thread-safety: immutable after construction; every const method may run concurrently. The
+// per-call scratch space lives on the caller's stack or in thread_local buffers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "ml/xgboost.h"
+
+namespace signx::ml {
+
+class TreeEnsemble {
+ public:
+  enum class Algorithm { kAuto, kPolynomial, kPrecomputed };
+  static constexpr int kMaxPrecomputedDepth = 10;
+
+  // Parses XGBoost 1.x JSON model text. Supports gbtree (not dart) with one output group and
+  // numeric splits; objectives whose base score maps to a margin by identity, logit or log.
+  static Result<TreeEnsemble> FromXGBoostJson(std::string_view json);
+  // SaveRaw(kJson) + FromXGBoostJson, then checks that PredictMargin agrees with the booster on
+  // an all-missing row (catches an unsupported model feature rather than answering wrongly).
+  static Result<TreeEnsemble> FromBooster(const Booster& booster);
+
+  std::size_t num_features() const { return num_features_; }
+  std::size_t num_trees() const { return tree_begin_.size() - 1; }
+  double base_margin() const { return base_margin_; }
+  // Σ over trees of the cover-weighted mean leaf value, plus the base margin: the bias column.
+  double expected_value() const { return expected_value_; }
+  bool has_precomputed() const { return !leaf_table_offset_.empty(); }
+  // Bytes held by the precomputed tables (0 when none).
+  std::size_t precomputed_bytes() const { return table_.size() * sizeof(double); }
+
+  // `row` has num_features() values, NaN = missing.
+  double PredictMargin(std::span<const float> row) const;
+  // Writes num_features() + 1 values (last = bias) into `out` (overwritten, not accumulated).
+  void Contributions(std::span<const float> row, std::span<double> out,
+                     Algorithm algorithm = Algorithm::kAuto) const;
+
+ private:
+  TreeEnsemble() = default;
+  void BuildTables();
+  void ContributionsPolynomial(std::span<const float> row, std::span<double> out) const;
+  void ContributionsPrecomputed(std::span<const float> row, std::span<double> out) const;
+
+  std::size_t num_features_ = 0;
+  double base_margin_ = 0;
+  double expected_value_ = 0;
+  int max_depth_ = 0;
+
+  // Nodes of all trees; tree t owns [tree_begin_[t], tree_begin_[t+1]). Pre-order, so the left
+  // child of an internal node i is i + 1; right_[i] is a global index; feature_[i] < 0 = leaf.
+  std::vector<std::uint32_t> tree_begin_;
+  std::vector<std::int32_t> feature_;
+  std::vector<float> threshold_;
+  std::vector<std::uint32_t> right_;
+  std::vector<std::uint8_t> default_left_;
+  std::vector<double> value_;  // leaf value (leaves only)
+  std::vector<double> cover_;  // sum of hessians
+
+  // Fast TreeSHAP v2 data (empty when not built).
+  std::vector<std::uint8_t> node_bit_;       // internal node → bit of its feature on its path
+  std::vector<std::uint32_t> leaf_table_offset_;  // node → offset into table_ (leaves only)
+  std::vector<std::uint32_t> leaf_path_offset_;   // node → offset into path_feature_/path_ratio_
+  std::vector<std::uint8_t> leaf_path_len_;       // node → |F| (leaves only)
+  std::vector<std::int32_t> path_feature_;
+  std::vector<double> path_ratio_;  // (1 − z_j) / z_j
+  std::vector<double> table_;
+};
+
+}  // namespace signx::ml
