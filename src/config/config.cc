@@ -39,6 +39,10 @@ Field Make(std::string key, T Config::*section, auto member, std::string help,
       auto b = ParseBool(text);
       if (!b) return fmt::format("'{}' is not a boolean (true/false)", text);
       v = *b;
+    } else if constexpr (std::is_floating_point_v<V>) {
+      auto d = ParseDouble(text);
+      if (!d) return fmt::format("'{}' is not a number", text);
+      v = *d;
     } else if constexpr (std::is_integral_v<V>) {
       auto n = ParseInt(text);
       if (!n) return fmt::format("'{}' is not an integer", text);
@@ -146,6 +150,32 @@ const std::vector<Field>& Table() {
                      "per-principal limits by route group: group=N/s|m|h,... (empty = none)"));
     t.push_back(Make("jobs.workers", &Config::jobs, &JobsConfig::workers,
                      "job-worker threads inside `signx serve`; 0 = none (run `signx worker`)"));
+    using LC = LeadsConfig;
+    const auto leads = &Config::leads;
+    t.push_back(Make("leads.model_mode", leads, &LC::model_mode,
+                     "local (XGBoost in process) or remote (a KServe v2 inference server)"));
+    t.push_back(Make("leads.remote_url", leads, &LC::remote_url,
+                     "remote mode: base URL of an Open Inference Protocol (KServe v2) server"));
+    t.push_back(Make("leads.remote_model", leads, &LC::remote_model,
+                     "remote mode: model name ({remote_url}/v2/models/{name}/infer)"));
+    t.push_back(Make("leads.remote_input", leads, &LC::remote_input,
+                     "remote mode: name of the FP32 input tensor of encoded rows"));
+    t.push_back(Make("leads.remote_timeout_ms", leads, &LC::remote_timeout_ms,
+                     "remote mode: deadline of one inference call"));
+    t.push_back(Make("leads.monitor_schedule", leads, &LC::monitor_schedule,
+                     "schedule of the leads.monitor job (@every 15m, @hourly, m h * * *)"));
+    t.push_back(Make("leads.monitor_window_days", leads, &LC::monitor_window_days,
+                     "leads scored in the last N days are monitored"));
+    t.push_back(Make("leads.monitor_min_labelled", leads, &LC::monitor_min_labelled,
+                     "outcomes needed before live AUC is judged against leads.min_auc"));
+    t.push_back(Make("leads.psi_warn", leads, &LC::psi_warn,
+                     "tier-distribution PSI above this is logged as a warning"));
+    t.push_back(Make("leads.psi_alert", leads, &LC::psi_alert,
+                     "PSI above this raises model.drift_detected"));
+    t.push_back(Make("leads.min_auc", leads, &LC::min_auc,
+                     "live AUC below this raises model.drift_detected"));
+    t.push_back(Make("leads.score_log_capacity", leads, &LC::score_log_capacity,
+                     "scored leads queued for the lead_scores table before drops are counted"));
     return t;
   }();
   return kTable;
@@ -387,6 +417,27 @@ std::vector<FieldError> Validate(const Config& c) {
                  fmt::format("'{}' is not one of off, normal, full", d.sqlite_synchronous)});
   }
   range("database.busy_timeout_ms", d.busy_timeout_ms, 0, 600'000);
+  const auto& l = c.leads;
+  if (l.model_mode != "local" && l.model_mode != "remote") {
+    e.push_back({"leads.model_mode", fmt::format("'{}' is not one of local, remote", l.model_mode)});
+  }
+  if (l.model_mode == "remote" && l.remote_url.rfind("http://", 0) != 0 &&
+      l.remote_url.rfind("https://", 0) != 0) {
+    e.push_back({"leads.remote_url", "must start with http:// or https:// when model_mode is remote"});
+  }
+  if (l.remote_model.empty()) e.push_back({"leads.remote_model", "must not be empty"});
+  if (l.remote_input.empty()) e.push_back({"leads.remote_input", "must not be empty"});
+  range("leads.remote_timeout_ms", l.remote_timeout_ms, 10, 600'000);
+  range("leads.monitor_window_days", l.monitor_window_days, 1, 3650);
+  range("leads.monitor_min_labelled", l.monitor_min_labelled, 1, 1'000'000);
+  range("leads.score_log_capacity", l.score_log_capacity, 100, 10'000'000);
+  if (!(l.psi_warn > 0 && l.psi_warn <= l.psi_alert && l.psi_alert <= 10)) {
+    e.push_back({"leads.psi_warn", fmt::format("need 0 < psi_warn ({}) <= psi_alert ({}) <= 10",
+                                               l.psi_warn, l.psi_alert)});
+  }
+  if (!(l.min_auc >= 0 && l.min_auc <= 1)) {
+    e.push_back({"leads.min_auc", fmt::format("must be between 0 and 1, got {}", l.min_auc)});
+  }
   if (!c.redis.url.empty() && c.redis.url.rfind("redis://", 0) != 0) {
     e.push_back({"redis.url", "must be empty or start with redis://"});
   }

@@ -79,6 +79,24 @@ struct JobsConfig {
   int workers = 2;  // job-worker threads inside `signx serve`; 0 = none (run `signx worker`)
 };
 
+// Lead scoring: where the model runs, and feedback monitoring (src/leads/monitoring.h).
+struct LeadsConfig {
+  std::string model_mode = "local";  // "local" (XGBoost in process) or "remote" (a KServe v2 server)
+  // Remote mode: base URL of an Open Inference Protocol server (Triton, KServe, another SignX);
+  // scoring calls POST {remote_url}/v2/models/{remote_model}/infer with encoded FP32 rows.
+  std::string remote_url;
+  std::string remote_model = "leads";       // model name on the remote server
+  std::string remote_input = "input-0";     // name of the FP32 input tensor
+  int remote_timeout_ms = 2000;             // per remote call (connect + send + receive)
+  std::string monitor_schedule = "@every 15m";  // leads.monitor job schedule (jobs/schedule.h)
+  int monitor_window_days = 30;             // leads scored in the last N days are monitored
+  int monitor_min_labelled = 50;            // outcomes needed before live AUC can alert
+  double psi_warn = 0.1;                    // tier-distribution PSI above this: warn
+  double psi_alert = 0.25;                  // above this: alert (model.drift_detected event)
+  double min_auc = 0.7;                     // live AUC below this: alert
+  int score_log_capacity = 100000;          // scored leads queued for lead_scores before drops
+};
+
 struct Config {
   std::string data_dir = "var";  // where blobs, indexes and the lake live
   ServerConfig server;
@@ -89,6 +107,7 @@ struct Config {
   AuthConfig auth;
   WebConfig web;
   LimitsConfig limits;
+  LeadsConfig leads;
 };
 
 // Where a field's effective value came from.

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
 #include "http/json.h"
 
 namespace signx::leads {
@@ -69,6 +73,105 @@ Result<json::array> RowsFrom(const json::object& body) {
   return out;
 }
 
+// A request with exactly one FP32 input of shape [N, width] carries rows already encoded with the
+// model's encoder (what remote-mode clients and generic v2 tooling send).
+bool IsEncoded(const json::object& body) {
+  const json::value* inputs = body.if_contains("inputs");
+  if (!inputs || !inputs->is_array() || inputs->as_array().size() != 1) return false;
+  const json::object* t = inputs->as_array()[0].if_object();
+  if (!t) return false;
+  const json::value* type = t->if_contains("datatype");
+  const json::value* shape = t->if_contains("shape");
+  return type && type->is_string() && type->get_string() == "FP32" && shape &&
+         shape->is_array() && shape->as_array().size() == 2;
+}
+
+// The encoded rows of an IsEncoded request, validated against the model's width.
+Result<std::vector<float>> EncodedRowsFrom(const json::object& body, std::size_t width,
+                                           std::size_t* rows) {
+  const json::object& t = body.at("inputs").as_array()[0].as_object();
+  const auto& shape = t.at("shape").as_array();
+  std::vector<FieldError> errors;
+  const auto dim = [](const json::value& v) -> int64_t {
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64()) return static_cast<int64_t>(std::min<uint64_t>(v.get_uint64(), 1u << 30));
+    return -1;
+  };
+  const int64_t n = dim(shape[0]), w = dim(shape[1]);
+  if (n < 1 || n > 10000) errors.push_back({"inputs[0].shape[0]", "must be 1 to 10000 rows"});
+  if (w != static_cast<int64_t>(width)) {
+    errors.push_back({"inputs[0].shape[1]",
+                      fmt::format("must be {} (the model's encoded width), got {}", width, w)});
+  }
+  const json::value* data = t.if_contains("data");
+  if (!data || !data->is_array()) errors.push_back({"inputs[0].data", "must be an array"});
+  if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid inference request");
+  const auto& values = data->as_array();
+  if (values.size() != static_cast<std::size_t>(n * w)) {
+    return ValidationFailed({{"inputs[0].data", fmt::format("has {} values; shape says {}",
+                                                            values.size(), n * w)}},
+                            "invalid inference request");
+  }
+  std::vector<float> x(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto& v = values[i];
+    if (v.is_null()) {
+      x[i] = std::numeric_limits<float>::quiet_NaN();  // JSON has no NaN: null is missing
+    } else if (v.is_number()) {
+      x[i] = static_cast<float>(v.to_number<double>());
+    } else {
+      return ValidationFailed({{fmt::format("inputs[0].data[{}]", i), "must be a number or null"}},
+                              "invalid inference request");
+    }
+  }
+  *rows = static_cast<std::size_t>(n);
+  return x;
+}
+
+Response InferEncoded(LeadsService& service, const Scorer& scorer, const json::object& body,
+                      const Request& req, std::chrono::steady_clock::time_point started) {
+  auto booster = service.CurrentBooster();
+  const ModelBundle& bundle = scorer.bundle();
+  if (!booster) return ErrorResponse(NotLoaded(), req.request_id);
+  std::size_t n = 0;
+  auto x = EncodedRowsFrom(body, bundle.encoder.width(), &n);
+  if (!x.ok()) return ErrorResponse(x.status(), req.request_id);
+  auto matrix = ml::DMatrix::FromDense(*x, n, bundle.encoder.width());
+  if (!matrix.ok()) return ErrorResponse(matrix.status(), req.request_id);
+  auto probs = booster->Predict(*matrix);
+  if (!probs.ok()) return ErrorResponse(probs.status(), req.request_id);
+  std::vector<LeadScore> scores(n);
+  json::array probability, score, bucket, tier;
+  for (std::size_t i = 0; i < n; ++i) {
+    LeadScore& s = scores[i];
+    s.score = bundle.calibrator.Apply((*probs)[i]);
+    s.bucket = BucketFor(s.score, bundle.thresholds);
+    s.tier = TierFor(s.bucket);
+    s.model_version = bundle.model_version;
+    probability.push_back(static_cast<double>((*probs)[i]));
+    score.push_back(s.score);
+    bucket.push_back(s.bucket);
+    tier.push_back(json::value(std::string(1, s.tier)));
+  }
+  service.Record(scores, std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                             .count());
+  const auto rows = static_cast<int64_t>(n);
+  auto tensor = [rows](const char* name, const char* type, json::array data) {
+    return json::object{{"name", name},
+                        {"datatype", type},
+                        {"shape", json::array{rows}},
+                        {"data", std::move(data)}};
+  };
+  json::object out{{"model_name", "leads"},
+                   {"model_version", bundle.model_version},
+                   {"outputs", json::array{tensor("probability", "FP32", std::move(probability)),
+                                           tensor("score", "FP64", std::move(score)),
+                                           tensor("bucket", "INT32", std::move(bucket)),
+                                           tensor("tier", "BYTES", std::move(tier))}}};
+  if (const auto* id = body.if_contains("id")) out["id"] = *id;
+  return http::JsonResponse(200, out);
+}
+
 }  // namespace
 
 void AddKServeRoutes(http::Router& router, LeadsService& service) {
@@ -126,6 +229,10 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
              });
   router.Add("POST", "/v2/models/leads/infer",
              {.summary = "Open Inference Protocol: score leads given as columnar tensors",
+              .description = "Either one tensor per schema field (outputs lead_id, score, bucket, "
+                             "tier) or one FP32 tensor [N, width] of rows already encoded with "
+                             "the model's encoder, null for missing (outputs probability — "
+                             "uncalibrated, as any XGBoost server — score, bucket, tier).",
               .tags = {"inference"},
               .permission = "leads:score",
               .max_body_bytes = 32 << 20},
@@ -135,9 +242,11 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
                if (!scorer) return ErrorResponse(NotLoaded(), req.request_id);
                auto body = http::ParseJsonObject(req);
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+               if (IsEncoded(*body)) return InferEncoded(service, *scorer, *body, req, started);
                auto rows = RowsFrom(*body);
                if (!rows.ok()) return ErrorResponse(rows.status(), req.request_id);
-               auto scores = scorer->ScoreJsonBatch(*rows, {.explain = false});
+               auto scores =
+                   service.ScoreJsonBatch(*scorer, *rows, {.explain = false}, req.request_id);
                if (!scores.ok()) return ErrorResponse(scores.status(), req.request_id);
                service.Record(*scores, std::chrono::duration<double>(
                                            std::chrono::steady_clock::now() - started)
@@ -145,7 +254,7 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
                json::array ids, score, bucket, tier;
                for (std::size_t i = 0; i < scores->size(); ++i) {
                  const auto& s = (*scores)[i];
-                 service.LogToLake(req.request_id, (*rows)[i].as_object(), s);
+                 service.LogToLake(req, (*rows)[i].as_object(), s);
                  ids.push_back(json::value(s.lead_id));
                  score.push_back(s.score);
                  bucket.push_back(s.bucket);

@@ -8,6 +8,10 @@
 //                                        tier (BYTES), lead_id (BYTES)               (leads:score)
 // Tensors are checked first (errors name inputs[i]); rows are the tensors' positions and are
 // validated like POST /v1/leads/score/batch (errors name leads[row].field). Reasons are not part of the v2 answer (use /v1).
+// The infer route also takes rows already encoded with the model's encoder — one FP32 tensor of
+// shape [N, width], null for a missing value — and answers probability (FP32, the booster's
+// uncalibrated output, as generic XGBoost servers give), score, bucket and tier: this is what a
+// SignX in remote model mode (remote.h) sends, so one SignX can serve another.
 #pragma once
 
 #include "http/openapi.h"

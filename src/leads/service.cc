@@ -28,9 +28,10 @@ lake::DatasetSchema LeadScoresDataset() {
 }  // namespace
 
 LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metrics,
-                           lake::LakeWriter* lake)
+                           lake::LakeWriter* lake, ServiceOptions options)
     : registry_(registry),
       lake_(lake),
+      options_(std::move(options)),
       predictions_(metrics.AddCounter("leads_predictions_total", "Leads scored, by tier",
                                       {"tier", "model_version"})),
       latency_(metrics
@@ -63,6 +64,40 @@ void LeadsService::LogToLake(std::string_view request_id, const boost::json::obj
                        boost::json::serialize(lead)});
 }
 
+void LeadsService::LogToLake(const http::Request& request, const boost::json::object& lead,
+                             const LeadScore& score) {
+  LogToLake(request.request_id, lead, score);
+  if (!options_.score_log || !request.principal || score.lead_id.empty()) return;
+  (void)options_.score_log->Add({.org_id = request.principal->org_id,
+                                 .lead_id = score.lead_id,
+                                 .model_version = score.model_version,
+                                 .score = score.score,
+                                 .bucket = score.bucket,
+                                 .tier = score.tier,
+                                 .request_id = request.request_id,
+                                 .scored_at = SystemClock::Get().Now()});
+}
+
+std::shared_ptr<const ml::Booster> LeadsService::CurrentBooster() const {
+  std::lock_guard lock(mu_);
+  return booster_;
+}
+
+Result<LeadScore> LeadsService::ScoreJson(const Scorer& scorer, const boost::json::object& lead,
+                                          const ScoreOptions& options,
+                                          std::string_view request_id) const {
+  if (options_.remote) return options_.remote->ScoreJson(scorer.bundle(), lead, request_id);
+  return scorer.ScoreJson(lead, options);
+}
+
+Result<std::vector<LeadScore>> LeadsService::ScoreJsonBatch(const Scorer& scorer,
+                                                            const boost::json::array& leads,
+                                                            const ScoreOptions& options,
+                                                            std::string_view request_id) const {
+  if (options_.remote) return options_.remote->ScoreJsonBatch(scorer.bundle(), leads, request_id);
+  return scorer.ScoreJsonBatch(leads, options);
+}
+
 LeadsService::~LeadsService() {
   {
     std::lock_guard lock(poll_mu_);
@@ -83,9 +118,15 @@ Status LeadsService::Reload() {
   if (auto cur = Current(); cur && cur->bundle().model_version == prod->version) {
     return Status::Ok();
   }
+  std::shared_ptr<const ml::Booster> booster;
   auto load = [&]() -> Result<std::shared_ptr<const Scorer>> {
     SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry_.ReadBytes(*prod));
     SIGNX_ASSIGN_OR_RETURN(ModelBundle bundle, ParseBundle(bytes));
+    // A second handle on the same trees for /v2 requests with encoded rows (the Scorer keeps its
+    // booster private).
+    SIGNX_ASSIGN_OR_RETURN(ml::Booster raw, ml::Booster::LoadRaw(bundle.booster));
+    SIGNX_RETURN_IF_ERROR(raw.SetParam("nthread", "1"));
+    booster = std::make_shared<const ml::Booster>(std::move(raw));
     SIGNX_ASSIGN_OR_RETURN(Scorer scorer, Scorer::Create(std::move(bundle)));
     return std::make_shared<const Scorer>(std::move(scorer));
   };
@@ -99,6 +140,7 @@ Status LeadsService::Reload() {
   {
     std::lock_guard lock(mu_);
     current_ = std::move(loaded).value();
+    booster_ = std::move(booster);
   }
   reloads_.WithLabels({"ok"}).Inc();
   spdlog::info("lead model {} is now in use", prod->version);

@@ -3,6 +3,12 @@
 // promotion or rollback (from this or any other replica) takes effect without dropping or
 // blocking requests: in-flight requests finish on the model they started with.
 //
+// Remote mode (ServiceOptions::remote set, config leads.model_mode=remote): the registry's bundle
+// still validates, encodes and buckets, but probabilities come from a KServe v2 server (remote.h);
+// the routes score through ScoreJson/ScoreJsonBatch here, which pick the mode.
+// Scored leads go to the lake and, with the caller's org, to the ScoreLog (`lead_scores`), which
+// POST /v1/leads/{id}/outcome needs.
+//
 // Thread-safety: thread-safe. Current() is cheap (a mutex-guarded shared_ptr copy).
 #pragma once
 
@@ -15,7 +21,10 @@
 #include <string>
 #include <thread>
 
+#include "http/request.h"
 #include "lake/lake_writer.h"
+#include "leads/remote.h"
+#include "leads/score_log.h"
 #include "leads/scorer.h"
 #include "metrics/metrics.h"
 #include "ml/registry.h"
@@ -24,11 +33,16 @@ namespace signx::leads {
 
 inline constexpr std::string_view kModelName = "leads";
 
+struct ServiceOptions {
+  ScoreLog* score_log = nullptr;                // receives scored leads with an org; may be null
+  std::shared_ptr<const RemoteModel> remote;    // set: remote model mode
+};
+
 class LeadsService {
  public:
   // `lake` (optional) receives one `lead_scores` row per scored lead.
   LeadsService(ml::ModelRegistry& registry, metrics::Registry& metrics,
-               lake::LakeWriter* lake = nullptr);
+               lake::LakeWriter* lake = nullptr, ServiceOptions options = {});
   ~LeadsService();
 
   // Loads the registry's production version if it differs from the one in use. OK (and no model)
@@ -39,6 +53,19 @@ class LeadsService {
 
   // The model in use, or nullptr.
   std::shared_ptr<const Scorer> Current() const;
+  // The booster of the model in use (for /v2 requests that send already-encoded rows), or nullptr.
+  std::shared_ptr<const ml::Booster> CurrentBooster() const;
+
+  // True in remote model mode.
+  bool remote() const { return options_.remote != nullptr; }
+  // Scores with `scorer` (from Current()) locally, or remotely with its bundle in remote mode
+  // (no reasons remotely). Same validation errors either way.
+  Result<LeadScore> ScoreJson(const Scorer& scorer, const boost::json::object& lead,
+                              const ScoreOptions& options, std::string_view request_id) const;
+  Result<std::vector<LeadScore>> ScoreJsonBatch(const Scorer& scorer,
+                                                const boost::json::array& leads,
+                                                const ScoreOptions& options,
+                                                std::string_view request_id) const;
 
   // Validates a bundle (parses it and builds a Scorer) and registers it as staging.
   Result<ml::ModelVersion> RegisterBundle(std::string_view bundle_json,
@@ -51,12 +78,17 @@ class LeadsService {
   // Appends the scored leads to the lake (never blocks; drops are counted by the lake).
   void LogToLake(std::string_view request_id, const boost::json::object& lead,
                  const LeadScore& score);
+  // Same, and queues the score for `lead_scores` under the request's org (never blocks).
+  void LogToLake(const http::Request& request, const boost::json::object& lead,
+                 const LeadScore& score);
 
  private:
   ml::ModelRegistry& registry_;
   lake::LakeWriter* lake_;
+  const ServiceOptions options_;
   mutable std::mutex mu_;
-  std::shared_ptr<const Scorer> current_;  // guarded by mu_
+  std::shared_ptr<const Scorer> current_;          // guarded by mu_
+  std::shared_ptr<const ml::Booster> booster_;     // guarded by mu_: current_'s booster
 
   metrics::Family<metrics::Counter>& predictions_;
   metrics::Histogram& latency_;
