@@ -5,6 +5,21 @@
 #include "identity/crypto.h"
 
 namespace signx::identity {
+namespace {
+
+// Audit columns plus the acting user's e-mail (or pseudonym) through a join.
+constexpr std::string_view kAuditCols =
+    "SELECT a.id, a.org_id, a.actor_kind, a.actor_id, a.action, a.subject_type, a.subject_id, "
+    "a.request_id, a.at, a.before_sha256, a.after_sha256, u.email FROM audit_log a "
+    "LEFT JOIN users u ON a.actor_kind = 'user' AND u.id = a.actor_id ";
+
+AuditEntry ReadAuditRow(const storage::Row& row) {
+  return {row.Text(0),    row.OptText(1), row.Text(2),    row.Text(3),
+          row.Text(4),    row.Text(5),    row.Text(6),    row.Text(7),
+          row.Time(8),    row.OptText(9), row.OptText(10), row.OptText(11)};
+}
+
+}  // namespace
 
 Actor Actor::Of(const http::Principal& principal, std::string_view request_id) {
   return {principal.kind == "api_key" ? "api_key" : "user", principal.subject_id,
@@ -38,19 +53,16 @@ Result<AuditPage> ListAudit(storage::Txn& txn, std::string_view org_id, int limi
   if (!cursor.empty() && !IsValidId(cursor, "aud")) {
     return Status(ErrorCode::kInvalidArgument, "cursor is not valid", {{"cursor", "not valid"}});
   }
-  constexpr std::string_view kCols =
-      "SELECT id, org_id, actor_kind, actor_id, action, subject_type, subject_id, request_id, at, "
-      "before_sha256, after_sha256 FROM audit_log ";
   storage::ResultSet rs;
   if (cursor.empty()) {
     SIGNX_ASSIGN_OR_RETURN(
-        rs, txn.Query(std::string(kCols) + "WHERE org_id = $1 ORDER BY id DESC LIMIT $2",
+        rs, txn.Query(std::string(kAuditCols) + "WHERE a.org_id = $1 ORDER BY a.id DESC LIMIT $2",
                       {org_id, int64_t{limit} + 1}));
   } else {
     SIGNX_ASSIGN_OR_RETURN(
-        rs,
-        txn.Query(std::string(kCols) + "WHERE org_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-                  {org_id, cursor, int64_t{limit} + 1}));
+        rs, txn.Query(std::string(kAuditCols) +
+                          "WHERE a.org_id = $1 AND a.id < $2 ORDER BY a.id DESC LIMIT $3",
+                      {org_id, cursor, int64_t{limit} + 1}));
   }
   AuditPage page;
   for (const auto& row : rs.rows) {
@@ -58,11 +70,21 @@ Result<AuditPage> ListAudit(storage::Txn& txn, std::string_view org_id, int limi
       page.next_cursor = page.items.back().id;
       break;
     }
-    page.items.push_back({row.Text(0), row.OptText(1), row.Text(2), row.Text(3), row.Text(4),
-                          row.Text(5), row.Text(6), row.Text(7), row.Time(8), row.OptText(9),
-                          row.OptText(10)});
+    page.items.push_back(ReadAuditRow(row));
   }
   return page;
+}
+
+Result<std::vector<AuditEntry>> ListAuditByUser(storage::Txn& txn, std::string_view user_id,
+                                                int limit) {
+  SIGNX_ASSIGN_OR_RETURN(
+      auto rs, txn.Query(std::string(kAuditCols) +
+                             "WHERE a.actor_kind = 'user' AND a.actor_id = $1 ORDER BY a.id LIMIT $2",
+                         {user_id, int64_t{limit}}));
+  std::vector<AuditEntry> out;
+  out.reserve(rs.rows.size());
+  for (const auto& row : rs.rows) out.push_back(ReadAuditRow(row));
+  return out;
 }
 
 }  // namespace signx::identity

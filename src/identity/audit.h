@@ -1,7 +1,9 @@
 // Audit log: an append-only record of every mutation (who, which org, what, to what, request id,
 // when, and SHA-256 digests of the subject before and after). Write it with AppendAudit inside the
 // same transaction as the mutation, so a change and its audit row commit or roll back together.
-// The table rejects UPDATE and DELETE (database triggers). Rows hold ids, never personal data.
+// The table rejects UPDATE and DELETE (database triggers). Rows hold ids, never personal data;
+// readers join the users table for a label, so deleting an account (which pseudonymises the users
+// row) pseudonymises the trail without touching it.
 // Thread-safety: free functions; the Txn rules of storage/store.h apply.
 #pragma once
 
@@ -54,6 +56,9 @@ struct AuditEntry {
   Timestamp at;
   std::optional<std::string> before_sha256;
   std::optional<std::string> after_sha256;
+  // For user actors: the user's e-mail, read through a join at query time (never stored in the
+  // audit row), so after account deletion it reads as the pseudonym "deleted-user-<hash>".
+  std::optional<std::string> actor_label;
 };
 
 struct AuditPage {
@@ -68,5 +73,9 @@ inline constexpr int kMaxAuditPage = 200;
 // `cursor` (a next_cursor from the previous page, or ""). kInvalidArgument for a bad limit/cursor.
 Result<AuditPage> ListAudit(storage::Txn& txn, std::string_view org_id, int limit,
                             std::string_view cursor);
+
+// The rows where user `user_id` is the actor, in every org, oldest first, at most `limit`.
+Result<std::vector<AuditEntry>> ListAuditByUser(storage::Txn& txn, std::string_view user_id,
+                                                int limit);
 
 }  // namespace signx::identity

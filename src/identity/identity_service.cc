@@ -95,7 +95,44 @@ Status RevokeFamily(storage::Txn& txn, const std::string& family_id, Timestamp n
       .status();
 }
 
+// The user's memberships with org names, oldest first.
+Result<std::vector<Membership>> ReadMemberships(storage::Txn& t, const std::string& user_id) {
+  SIGNX_ASSIGN_OR_RETURN(auto rs, t.Query("SELECT m.org_id, o.name, m.role, m.created_at "
+                                          "FROM memberships m JOIN orgs o ON o.id = m.org_id "
+                                          "WHERE m.user_id = $1 ORDER BY m.created_at, m.org_id",
+                                          {user_id}));
+  std::vector<Membership> out;
+  for (const auto& r : rs.rows) out.push_back({r.Text(0), r.Text(1), r.Text(2), r.Time(3)});
+  return out;
+}
+
+std::string MembershipJson(std::string_view user_id, std::string_view org_id,
+                           std::string_view role) {
+  return json::serialize(
+      json::object{{"user_id", user_id}, {"org_id", org_id}, {"role", role}});
+}
+
+constexpr std::string_view kLastAdmin =
+    "the org must keep at least one org_admin: make another member org_admin first";
+
+// kConflict when `user_id` is the only org_admin of `org_id` (and holds that role there).
+Status CheckNotLastAdmin(storage::Txn& t, std::string_view org_id, std::string_view user_id,
+                         std::string_view role) {
+  if (role != RoleName(Role::kOrgAdmin)) return Status::Ok();
+  SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT COUNT(*) FROM memberships WHERE org_id = $1 "
+                                              "AND role = 'org_admin' AND user_id <> $2",
+                                              {org_id, user_id}));
+  if (row && row->Int(0) > 0) return Status::Ok();
+  return Status(ErrorCode::kConflict,
+                "cannot remove the last org_admin of org " + std::string(org_id) + "; " +
+                    std::string(kLastAdmin));
+}
+
 }  // namespace
+
+std::string DeletedUserPseudonym(std::string_view user_id) {
+  return "deleted-user-" + Sha256Hex(user_id).substr(0, 16);
+}
 
 Result<std::string> NormalizeEmail(std::string_view email) {
   std::string e = ToLower(Trim(email));
@@ -234,20 +271,6 @@ Result<User> IdentityService::CreateUser(std::string_view org_id, std::string_vi
         .status();
   }));
   return user;
-}
-
-Result<User> IdentityService::AddUserToOrg(const http::Principal& principal,
-                                           std::string_view org_id, std::string_view email,
-                                           std::string_view password, std::string_view role,
-                                           std::string_view request_id) {
-  const bool super = principal.role == RoleName(Role::kSuperAdmin);
-  if (!super && org_id != principal.org_id) {
-    return NotFound("org " + std::string(org_id) + " not found");
-  }
-  if (role == RoleName(Role::kSuperAdmin) && !super) {
-    return Status(ErrorCode::kPermissionDenied, "only a super_admin may grant super_admin");
-  }
-  return CreateUser(org_id, email, password, role, Actor::Of(principal, request_id));
 }
 
 // --- Sessions ---------------------------------------------------------------------------------
@@ -548,17 +571,13 @@ Result<MeInfo> IdentityService::Me(const http::Principal& principal) {
           me.api_key = ReadApiKey(*row);
           return Status::Ok();
         }
-        SIGNX_ASSIGN_OR_RETURN(auto row,
-                               t.QueryOne("SELECT id, email, created_at FROM users WHERE id = $1",
-                                          {principal.subject_id}));
+        SIGNX_ASSIGN_OR_RETURN(
+            auto row, t.QueryOne("SELECT id, email, created_at FROM users WHERE id = $1 AND "
+                                 "deleted_at IS NULL",
+                                 {principal.subject_id}));
         if (!row) return Unauthenticated("the user no longer exists");
         me.user = User{row->Text(0), row->Text(1), row->Time(2)};
-        SIGNX_ASSIGN_OR_RETURN(auto rs,
-                               t.Query("SELECT m.org_id, o.name, m.role FROM memberships m "
-                                       "JOIN orgs o ON o.id = m.org_id WHERE m.user_id = $1 "
-                                       "ORDER BY m.created_at, m.org_id",
-                                       {principal.subject_id}));
-        for (const auto& r : rs.rows) me.memberships.push_back({r.Text(0), r.Text(1), r.Text(2)});
+        SIGNX_ASSIGN_OR_RETURN(me.memberships, ReadMemberships(t, principal.subject_id));
         return Status::Ok();
       },
       {.read_only = true}));
@@ -684,6 +703,402 @@ Result<AuditPage> IdentityService::ListAuditLog(const http::Principal& principal
   return store_.WithTxnResult<AuditPage>(
       [&](storage::Txn& t) { return ListAudit(t, principal.org_id, limit, cursor); },
       {.read_only = true});
+}
+
+
+// --- Org membership ---------------------------------------------------------------------------
+
+namespace {
+
+// Erases user `user_id`'s account inside `t` (see DeleteAccount): checks the last-admin rule for
+// every remaining membership, revokes sessions and the keys the user created, removes the
+// memberships, pseudonymises the users row and writes one "user.delete" audit row per former org
+// (org_id NULL when there was none).
+Status EraseAccount(storage::Txn& t, const std::string& user_id, const Actor& actor,
+                    const Clock& clock) {
+  const Timestamp now = clock.Now();
+  SIGNX_ASSIGN_OR_RETURN(auto ms, t.Query("SELECT org_id, role FROM memberships WHERE user_id = $1 "
+                                          "ORDER BY org_id",
+                                          {user_id}));
+  for (const auto& m : ms.rows) {
+    SIGNX_RETURN_IF_ERROR(CheckNotLastAdmin(t, m.Text(0), user_id, m.Text(1)));
+  }
+  SIGNX_RETURN_IF_ERROR(
+      t.Exec("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+             {now, user_id})
+          .status());
+  SIGNX_ASSIGN_OR_RETURN(auto keys, t.Query(std::string(kApiKeyCols) +
+                                                "WHERE created_by = $1 AND revoked_at IS NULL",
+                                            {user_id}));
+  for (const auto& r : keys.rows) {
+    ApiKeyInfo k = ReadApiKey(r);
+    const std::string before = ApiKeyDigestJson(k);
+    k.revoked_at = now;
+    SIGNX_RETURN_IF_ERROR(
+        t.Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2", {now, k.id}).status());
+    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                      {.org_id = k.org_id,
+                                       .actor = actor,
+                                       .action = "api_key.revoke",
+                                       .subject_type = "api_key",
+                                       .subject_id = k.id,
+                                       .before_json = before,
+                                       .after_json = ApiKeyDigestJson(k)},
+                                      clock)
+                              .status());
+  }
+  SIGNX_RETURN_IF_ERROR(
+      t.Exec("DELETE FROM memberships WHERE user_id = $1", {user_id}).status());
+  SIGNX_ASSIGN_OR_RETURN(
+      const int64_t n,
+      t.Exec("UPDATE users SET email = $1, password_hash = '', disabled = $2, deleted_at = $3, "
+             "updated_at = $3 WHERE id = $4 AND deleted_at IS NULL",
+             {DeletedUserPseudonym(user_id), true, now, user_id}));
+  if (n != 1) return NotFound("user " + user_id + " not found");
+  // The digest of the erased state only: the old e-mail must not be recoverable from the trail.
+  const std::string after = json::serialize(
+      json::object{{"id", user_id}, {"email", DeletedUserPseudonym(user_id)}, {"deleted", true}});
+  std::vector<std::optional<std::string>> orgs;
+  for (const auto& m : ms.rows) orgs.emplace_back(m.Text(0));
+  if (orgs.empty()) orgs.emplace_back(std::nullopt);
+  for (const auto& org : orgs) {
+    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                      {.org_id = org,
+                                       .actor = actor,
+                                       .action = "user.delete",
+                                       .subject_type = "user",
+                                       .subject_id = user_id,
+                                       .after_json = after},
+                                      clock)
+                              .status());
+  }
+  return Status::Ok();
+}
+
+OrgMember ReadMember(const storage::Row& r) {
+  return {r.Text(0), r.Text(1), r.Text(2), r.Time(3)};
+}
+
+constexpr std::string_view kMemberCols =
+    "SELECT m.user_id, u.email, m.role, m.created_at FROM memberships m "
+    "JOIN users u ON u.id = m.user_id ";
+
+}  // namespace
+
+Status IdentityService::CheckOrgAccess(const http::Principal& principal,
+                                      std::string_view org_id) const {
+  if (principal.role == RoleName(Role::kSuperAdmin) || org_id == principal.org_id) {
+    return Status::Ok();
+  }
+  return NotFound("org " + std::string(org_id) + " not found");
+}
+
+Result<AddedMember> IdentityService::AddUserToOrg(const http::Principal& principal,
+                                                  std::string_view org_id, std::string_view email,
+                                                  std::string_view password, std::string_view role,
+                                                  std::string_view request_id) {
+  SIGNX_RETURN_IF_ERROR(CheckOrgAccess(principal, org_id));
+  const bool super = principal.role == RoleName(Role::kSuperAdmin);
+  if (role == RoleName(Role::kSuperAdmin) && !super) {
+    return Status(ErrorCode::kPermissionDenied, "only a super_admin may grant super_admin");
+  }
+  std::vector<FieldError> errors;
+  auto norm = NormalizeEmail(email);
+  if (!norm.ok()) errors.push_back(norm.status().details().front());
+  if (!ParseRole(role)) {
+    errors.push_back({"role", "must be one of super_admin, org_admin, org_member, org_viewer"});
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors));
+  const Actor actor = Actor::Of(principal, request_id);
+
+  // An existing account gets a membership; no password is needed and none is changed.
+  std::optional<AddedMember> added;
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
+    added.reset();
+    SIGNX_ASSIGN_OR_RETURN(
+        auto user, t.QueryOne("SELECT id, email, created_at FROM users WHERE email = $1 AND "
+                              "deleted_at IS NULL",
+                              {*norm}));
+    if (!user) return Status::Ok();
+    SIGNX_ASSIGN_OR_RETURN(auto org, t.QueryOne("SELECT id FROM orgs WHERE id = $1", {org_id}));
+    if (!org) return NotFound("org " + std::string(org_id) + " not found");
+    AddedMember m{User{user->Text(0), user->Text(1), user->Time(2)}, std::string(org_id),
+                  std::string(role), false};
+    SIGNX_ASSIGN_OR_RETURN(auto existing,
+                           t.QueryOne("SELECT role FROM memberships WHERE user_id = $1 AND "
+                                      "org_id = $2",
+                                      {m.user.id, org_id}));
+    if (existing) {
+      return Status(ErrorCode::kAlreadyExists,
+                    "this user is already a member of the org (change the role with PATCH "
+                    "/v1/orgs/{id}/users/{user_id})",
+                    {{"email", "already a member"}});
+    }
+    SIGNX_RETURN_IF_ERROR(
+        t.Exec("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, $3, $4)",
+               {m.user.id, org_id, role, clock_.Now()})
+            .status());
+    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                      {.org_id = std::string(org_id),
+                                       .actor = actor,
+                                       .action = "membership.create",
+                                       .subject_type = "user",
+                                       .subject_id = m.user.id,
+                                       .after_json = MembershipJson(m.user.id, org_id, role)},
+                                      clock_)
+                              .status());
+    added = std::move(m);
+    return Status::Ok();
+  }, {.serializable = true}));
+  if (added) return *std::move(added);
+  if (password.empty()) {
+    return ValidationFailed({{"password", "is required for a new user (the e-mail is not "
+                                          "registered)"}});
+  }
+  SIGNX_ASSIGN_OR_RETURN(User user, CreateUser(org_id, *norm, password, role, actor));
+  return AddedMember{std::move(user), std::string(org_id), std::string(role), true};
+}
+
+Result<MemberPage> IdentityService::ListOrgMembers(const http::Principal& principal,
+                                                   std::string_view org_id, int limit,
+                                                   std::string_view cursor) {
+  SIGNX_RETURN_IF_ERROR(CheckOrgAccess(principal, org_id));
+  if (limit < 1 || limit > kMaxMemberPage) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "limit must be between 1 and " + std::to_string(kMaxMemberPage),
+                  {{"limit", "must be between 1 and " + std::to_string(kMaxMemberPage)}});
+  }
+  if (!cursor.empty() && !IsValidId(cursor, "usr")) {
+    return Status(ErrorCode::kInvalidArgument, "cursor is not valid", {{"cursor", "not valid"}});
+  }
+  return store_.WithTxnResult<MemberPage>(
+      [&](storage::Txn& t) -> Result<MemberPage> {
+        SIGNX_ASSIGN_OR_RETURN(auto org, t.QueryOne("SELECT id FROM orgs WHERE id = $1", {org_id}));
+        if (!org) return NotFound("org " + std::string(org_id) + " not found");
+        SIGNX_ASSIGN_OR_RETURN(
+            auto rs, t.Query(std::string(kMemberCols) +
+                                 "WHERE m.org_id = $1 AND m.user_id > $2 ORDER BY m.user_id "
+                                 "LIMIT $3",
+                             {org_id, cursor, int64_t{limit} + 1}));
+        MemberPage page;
+        for (const auto& r : rs.rows) {
+          if (static_cast<int>(page.items.size()) == limit) {
+            page.next_cursor = page.items.back().user_id;
+            break;
+          }
+          page.items.push_back(ReadMember(r));
+        }
+        return page;
+      },
+      {.read_only = true});
+}
+
+Result<OrgMember> IdentityService::ChangeMemberRole(const http::Principal& principal,
+                                                    std::string_view org_id,
+                                                    std::string_view user_id,
+                                                    std::string_view role,
+                                                    std::string_view request_id) {
+  SIGNX_RETURN_IF_ERROR(CheckOrgAccess(principal, org_id));
+  if (!ParseRole(role)) {
+    return ValidationFailed(
+        {{"role", "must be one of super_admin, org_admin, org_member, org_viewer"}});
+  }
+  const bool super = principal.role == RoleName(Role::kSuperAdmin);
+  if (role == RoleName(Role::kSuperAdmin) && !super) {
+    return Status(ErrorCode::kPermissionDenied, "only a super_admin may grant super_admin");
+  }
+  return store_.WithTxnResult<OrgMember>(
+      [&](storage::Txn& t) -> Result<OrgMember> {
+        SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string(kMemberCols) +
+                                                        "WHERE m.org_id = $1 AND m.user_id = $2",
+                                                    {org_id, user_id}));
+        if (!row) return NotFound("user " + std::string(user_id) + " is not a member of the org");
+        OrgMember m = ReadMember(*row);
+        if (m.role == RoleName(Role::kSuperAdmin) && !super) {
+          return Status(ErrorCode::kPermissionDenied,
+                        "only a super_admin may change a super_admin membership");
+        }
+        if (m.role == role) return m;
+        SIGNX_RETURN_IF_ERROR(CheckNotLastAdmin(t, org_id, user_id, m.role));
+        const std::string before = MembershipJson(user_id, org_id, m.role);
+        SIGNX_RETURN_IF_ERROR(
+            t.Exec("UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3",
+                   {role, org_id, user_id})
+                .status());
+        m.role = std::string(role);
+        SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                          {.org_id = std::string(org_id),
+                                           .actor = Actor::Of(principal, request_id),
+                                           .action = "membership.update",
+                                           .subject_type = "user",
+                                           .subject_id = m.user_id,
+                                           .before_json = before,
+                                           .after_json = MembershipJson(user_id, org_id, role)},
+                                          clock_)
+                                  .status());
+        return m;
+      },
+      {.serializable = true});
+}
+
+Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& principal,
+                                                         std::string_view org_id,
+                                                         std::string_view user_id,
+                                                         std::string_view request_id) {
+  SIGNX_RETURN_IF_ERROR(CheckOrgAccess(principal, org_id));
+  const bool super = principal.role == RoleName(Role::kSuperAdmin);
+  const Actor actor = Actor::Of(principal, request_id);
+  return store_.WithTxnResult<RemovedMember>(
+      [&](storage::Txn& t) -> Result<RemovedMember> {
+        const Timestamp now = clock_.Now();
+        SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT role FROM memberships WHERE "
+                                                    "org_id = $1 AND user_id = $2",
+                                                    {org_id, user_id}));
+        if (!row) return NotFound("user " + std::string(user_id) + " is not a member of the org");
+        const std::string role = row->Text(0);
+        if (role == RoleName(Role::kSuperAdmin) && !super) {
+          return Status(ErrorCode::kPermissionDenied,
+                        "only a super_admin may remove a super_admin membership");
+        }
+        SIGNX_RETURN_IF_ERROR(CheckNotLastAdmin(t, org_id, user_id, role));
+        RemovedMember out{std::string(user_id), std::string(org_id), false};
+        SIGNX_ASSIGN_OR_RETURN(auto others, t.QueryOne("SELECT COUNT(*) FROM memberships WHERE "
+                                                       "user_id = $1 AND org_id <> $2",
+                                                       {user_id, org_id}));
+        if (!others || others->Int(0) == 0) {
+          // The last membership: the account goes too, in this transaction.
+          SIGNX_RETURN_IF_ERROR(EraseAccount(t, std::string(user_id), actor, clock_));
+          out.account_deleted = true;
+          return out;
+        }
+        SIGNX_RETURN_IF_ERROR(
+            t.Exec("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND "
+                   "org_id = $3 AND revoked_at IS NULL",
+                   {now, user_id, org_id})
+                .status());
+        SIGNX_ASSIGN_OR_RETURN(
+            auto keys, t.Query(std::string(kApiKeyCols) +
+                                   "WHERE created_by = $1 AND org_id = $2 AND revoked_at IS NULL",
+                               {user_id, org_id}));
+        for (const auto& r : keys.rows) {
+          ApiKeyInfo k = ReadApiKey(r);
+          const std::string before = ApiKeyDigestJson(k);
+          k.revoked_at = now;
+          SIGNX_RETURN_IF_ERROR(
+              t.Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2", {now, k.id}).status());
+          SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                            {.org_id = k.org_id,
+                                             .actor = actor,
+                                             .action = "api_key.revoke",
+                                             .subject_type = "api_key",
+                                             .subject_id = k.id,
+                                             .before_json = before,
+                                             .after_json = ApiKeyDigestJson(k)},
+                                            clock_)
+                                    .status());
+        }
+        SIGNX_RETURN_IF_ERROR(
+            t.Exec("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2", {org_id, user_id})
+                .status());
+        SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                          {.org_id = std::string(org_id),
+                                           .actor = actor,
+                                           .action = "membership.delete",
+                                           .subject_type = "user",
+                                           .subject_id = std::string(user_id),
+                                           .before_json = MembershipJson(user_id, org_id, role)},
+                                          clock_)
+                                  .status());
+        return out;
+      },
+      {.serializable = true});
+}
+
+// --- Privacy ----------------------------------------------------------------------------------
+
+Result<PersonalData> IdentityService::ExportPersonalData(const http::Principal& principal,
+                                                         std::string_view request_id) {
+  if (principal.kind != "user") {
+    return Status(ErrorCode::kPermissionDenied,
+                  "only a signed-in user has personal data to export (not an API key)");
+  }
+  const std::string& uid = principal.subject_id;
+  return store_.WithTxnResult<PersonalData>([&](storage::Txn& t) -> Result<PersonalData> {
+    PersonalData d;
+    SIGNX_ASSIGN_OR_RETURN(
+        auto row, t.QueryOne("SELECT id, email, created_at, updated_at FROM users WHERE id = $1 "
+                             "AND deleted_at IS NULL",
+                             {uid}));
+    if (!row) return Unauthenticated("the user no longer exists");
+    d.user = User{row->Text(0), row->Text(1), row->Time(2)};
+    d.updated_at = row->Time(3);
+    SIGNX_ASSIGN_OR_RETURN(d.memberships, ReadMemberships(t, uid));
+    SIGNX_ASSIGN_OR_RETURN(auto keys, t.Query(std::string(kApiKeyCols) +
+                                                  "WHERE created_by = $1 ORDER BY id",
+                                              {uid}));
+    for (const auto& r : keys.rows) d.api_keys.push_back(ReadApiKey(r));
+    SIGNX_ASSIGN_OR_RETURN(
+        auto sessions, t.Query("SELECT id, family_id, org_id, issued_at, expires_at, used_at, "
+                               "revoked_at FROM refresh_tokens WHERE user_id = $1 ORDER BY id",
+                               {uid}));
+    for (const auto& r : sessions.rows) {
+      d.sessions.push_back({r.Text(0), r.Text(1), r.Text(2), r.Time(3), r.Time(4), r.OptTime(5),
+                            r.OptTime(6)});
+    }
+    // The export itself is audited first, so the document lists it too.
+    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                      {.org_id = principal.org_id,
+                                       .actor = Actor::Of(principal, request_id),
+                                       .action = "user.export",
+                                       .subject_type = "user",
+                                       .subject_id = uid},
+                                      clock_)
+                              .status());
+    SIGNX_ASSIGN_OR_RETURN(d.audit, ListAuditByUser(t, uid, kMaxExportAuditRows + 1));
+    if (d.audit.size() > static_cast<std::size_t>(kMaxExportAuditRows)) {
+      d.audit.resize(kMaxExportAuditRows);
+      d.audit_truncated = true;
+    }
+    d.exported_at = clock_.Now();
+    return d;
+  });
+}
+
+Status IdentityService::DeleteAccount(const http::Principal& principal, std::string_view password,
+                                      std::string_view request_id,
+                                      std::chrono::seconds* retry_after) {
+  if (principal.kind != "user") {
+    return Status(ErrorCode::kPermissionDenied,
+                  "only a signed-in user can delete their account (not an API key)");
+  }
+  if (password.empty()) {
+    return ValidationFailed({{"password", "is required (your current password)"}});
+  }
+  const std::string& uid = principal.subject_id;
+  SIGNX_ASSIGN_OR_RETURN(
+      auto rs, store_.Query("SELECT email, password_hash FROM users WHERE id = $1 AND "
+                            "deleted_at IS NULL",
+                            {uid}));
+  if (rs.rows.empty()) return Unauthenticated("the user no longer exists");
+  const storage::Row* row = &rs.rows[0];
+  // The same per-account budget as login, so a stolen access token cannot guess passwords here.
+  SIGNX_ASSIGN_OR_RETURN(const cache::Decision d,
+                         limiter_.Allow("login:acct:" + Sha256Hex(row->Text(0)),
+                                        settings_.login_per_account));
+  if (!d.allowed) {
+    const auto wait = CeilSeconds(d.retry_after);
+    if (retry_after != nullptr) *retry_after = wait;
+    return Status(ErrorCode::kRateLimited, "too many password attempts; retry after " +
+                                               std::to_string(wait.count()) + " seconds");
+  }
+  if (!hasher_.Verify(row->Text(1), password)) {
+    return ValidationFailed({{"password", "does not match your current password"}});
+  }
+  return store_.WithTxn(
+      [&](storage::Txn& t) {
+        return EraseAccount(t, uid, Actor::Of(principal, request_id), clock_);
+      },
+      {.serializable = true});
 }
 
 }  // namespace signx::identity

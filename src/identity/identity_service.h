@@ -80,7 +80,54 @@ struct Membership {
   std::string org_id;
   std::string org_name;
   std::string role;
+  Timestamp joined_at{};
 };
+
+// One member of an org (GET /v1/orgs/{id}/users).
+struct OrgMember {
+  std::string user_id;
+  std::string email;
+  std::string role;
+  Timestamp joined_at{};
+};
+
+struct MemberPage {
+  std::vector<OrgMember> items;  // ordered by user id
+  std::string next_cursor;       // "" when there are no more
+};
+
+inline constexpr int kDefaultMemberPage = 50;
+inline constexpr int kMaxMemberPage = 200;
+
+// What POST /v1/orgs/{id}/users did.
+struct AddedMember {
+  User user;
+  std::string org_id;
+  std::string role;
+  bool created = false;  // true: a new account; false: an existing user got a membership
+};
+
+// What RemoveUserFromOrg did.
+struct RemovedMember {
+  std::string user_id;
+  std::string org_id;
+  bool account_deleted = false;  // it was the user's last membership
+};
+
+// Refresh-token session metadata (never the token or its hash).
+struct SessionInfo {
+  std::string id;         // rtk_...
+  std::string family_id;  // rtf_... (one login)
+  std::string org_id;
+  Timestamp issued_at{};
+  Timestamp expires_at{};
+  std::optional<Timestamp> used_at;
+  std::optional<Timestamp> revoked_at;
+};
+
+// The pseudonym a deleted user's row carries instead of the e-mail:
+// "deleted-user-<first 16 hex digits of SHA-256(user id)>". Stable, and not an e-mail address.
+std::string DeletedUserPseudonym(std::string_view user_id);
 
 struct TokenPair {
   std::string access_token;
@@ -109,6 +156,20 @@ struct CreatedApiKey {
   ApiKeyInfo info;
   std::string key;  // "sx_<prefix>_<secret>": shown once, not stored
 };
+
+// Everything SignX stores about one user (GET /v1/me/export).
+struct PersonalData {
+  User user;
+  Timestamp updated_at{};
+  std::vector<Membership> memberships;
+  std::vector<ApiKeyInfo> api_keys;   // keys the user created, in any org (metadata only)
+  std::vector<SessionInfo> sessions;  // refresh tokens issued to the user
+  std::vector<AuditEntry> audit;      // rows where the user is the actor, oldest first
+  bool audit_truncated = false;       // more than kMaxExportAuditRows rows exist
+  Timestamp exported_at{};
+};
+
+inline constexpr int kMaxExportAuditRows = 100000;
 
 // What GET /v1/me shows.
 struct MeInfo {
@@ -148,12 +209,56 @@ class IdentityService {
   Result<User> CreateUser(std::string_view org_id, std::string_view email,
                           std::string_view password, std::string_view role, const Actor& actor);
 
-  // POST /v1/orgs/{id}/users: `principal` (with admin:users) adds a user to `org_id`, which must
-  // be the principal's own org (super_admin: any org); otherwise kNotFound. Only a super_admin may
-  // grant super_admin (kPermissionDenied).
-  Result<User> AddUserToOrg(const http::Principal& principal, std::string_view org_id,
-                            std::string_view email, std::string_view password,
-                            std::string_view role, std::string_view request_id);
+  // --- Org membership (admin:users). `org_id` must be the principal's own org (super_admin: any
+  // org); otherwise kNotFound, exactly like an org that does not exist. Only a super_admin may
+  // grant, change or remove a super_admin membership (kPermissionDenied). Every change is audited.
+
+  // OK when the principal may administer `org_id` (its own org; any org for super_admin), else
+  // kNotFound. Handlers call it before reading a body so another org's id is 404 whatever is sent.
+  Status CheckOrgAccess(const http::Principal& principal, std::string_view org_id) const;
+
+  // POST /v1/orgs/{id}/users. An e-mail that is not registered creates an account (password
+  // required, kValidationFailed otherwise); an existing user's e-mail adds a membership and the
+  // password is ignored (it is never needed nor changed). kAlreadyExists when already a member.
+  Result<AddedMember> AddUserToOrg(const http::Principal& principal, std::string_view org_id,
+                                   std::string_view email, std::string_view password,
+                                   std::string_view role, std::string_view request_id);
+
+  // GET /v1/orgs/{id}/users: members ordered by user id, `limit` (1..kMaxMemberPage) at a time
+  // after `cursor` (a previous next_cursor). kInvalidArgument for a bad limit or cursor.
+  Result<MemberPage> ListOrgMembers(const http::Principal& principal, std::string_view org_id,
+                                    int limit, std::string_view cursor);
+
+  // PATCH /v1/orgs/{id}/users/{user_id}: a new role. kNotFound when the user is not a member;
+  // kConflict when it would demote the org's last org_admin. Takes effect at the user's next
+  // token refresh (access tokens carry the role for at most access_token_ttl).
+  Result<OrgMember> ChangeMemberRole(const http::Principal& principal, std::string_view org_id,
+                                     std::string_view user_id, std::string_view role,
+                                     std::string_view request_id);
+
+  // DELETE /v1/orgs/{id}/users/{user_id}: removes the membership, revokes the user's sessions in
+  // that org and the API keys they created there; a user left with no membership is deleted as
+  // by DeleteAccount, in the same transaction. kConflict for the org's last org_admin.
+  Result<RemovedMember> RemoveUserFromOrg(const http::Principal& principal,
+                                          std::string_view org_id, std::string_view user_id,
+                                          std::string_view request_id);
+
+  // --- Privacy ---------------------------------------------------------------------------------
+
+  // GET /v1/me/export: the calling user's personal data; audited ("user.export"). Users only
+  // (an API key has no personal data: kPermissionDenied).
+  Result<PersonalData> ExportPersonalData(const http::Principal& principal,
+                                          std::string_view request_id);
+
+  // DELETE /v1/me: deletes the calling user's account after checking `password` (throttled like
+  // login; wrong password: kValidationFailed on "password"). In ONE transaction: revokes every
+  // refresh token and every API key the user created, removes all memberships, replaces the
+  // e-mail by DeletedUserPseudonym, erases the password hash, disables the row and sets
+  // deleted_at; audit rows keep the user id, which now resolves to the pseudonym. kConflict when
+  // the user is the last org_admin of an org (nothing is changed). Users only.
+  Status DeleteAccount(const http::Principal& principal, std::string_view password,
+                       std::string_view request_id,
+                       std::chrono::seconds* retry_after = nullptr);
 
   // --- Sessions ------------------------------------------------------------------------------
 

@@ -115,13 +115,44 @@ json::object AuditJson(const AuditEntry& e) {
   };
   return {{"id", e.id},
           {"org_id", opt(e.org_id)},
-          {"actor", json::object{{"kind", e.actor_kind}, {"id", e.actor_id}}},
+          {"actor", json::object{{"kind", e.actor_kind},
+                                 {"id", e.actor_id},
+                                 {"label", opt(e.actor_label)}}},
           {"action", e.action},
           {"subject", json::object{{"type", e.subject_type}, {"id", e.subject_id}}},
           {"request_id", e.request_id},
           {"at", FormatRfc3339(e.at)},
           {"before_sha256", opt(e.before_sha256)},
           {"after_sha256", opt(e.after_sha256)}};
+}
+
+json::object MembershipJson(const Membership& m) {
+  return {{"org_id", m.org_id},
+          {"org_name", m.org_name},
+          {"role", m.role},
+          {"joined_at", FormatRfc3339(m.joined_at)}};
+}
+
+json::object MemberJson(const OrgMember& m, std::string_view org_id) {
+  return {{"user_id", m.user_id},
+          {"email", m.email},
+          {"org_id", org_id},
+          {"role", m.role},
+          {"joined_at", FormatRfc3339(m.joined_at)}};
+}
+
+// Optional ?limit= in 1..max (default `def`); nullopt and *error set when invalid.
+std::optional<int> PageLimit(const Request& r, int def, int max, Status* error) {
+  auto text = r.Query("limit");
+  if (!text) return def;
+  auto n = ParseInt(*text);
+  if (!n || *n < 1 || *n > max) {
+    *error = Status(ErrorCode::kInvalidArgument,
+                    "limit must be an integer from 1 to " + std::to_string(max),
+                    {{"limit", "must be 1.." + std::to_string(max)}});
+    return std::nullopt;
+  }
+  return static_cast<int>(*n);
 }
 
 Response Login(IdentityService& svc, Request& r) {
@@ -195,7 +226,7 @@ Response Me(IdentityService& svc, Request& r) {
     out["created_at"] = FormatRfc3339(me->user->created_at);
     json::array ms;
     for (const auto& m : me->memberships) {
-      ms.push_back(json::object{{"org_id", m.org_id}, {"org_name", m.org_name}, {"role", m.role}});
+      ms.push_back(MembershipJson(m));
     }
     out["memberships"] = std::move(ms);
   }
@@ -279,21 +310,128 @@ Response Audit(IdentityService& svc, Request& r) {
 Response AddUser(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
+  const std::string org_id(r.PathParam("id"));
+  // Tenant scope before the body: another org's id is 404 whatever was sent.
+  if (Status st = svc.CheckOrgAccess(*p, org_id); !st.ok()) return Fail(st, r);
   auto body = http::ParseJsonObject(r);
   if (!body.ok()) return Fail(body.status(), r);
   Fields f(*body);
   const std::string email = f.Required("email");
-  const std::string password = f.Required("password");
+  const std::string password = f.Optional("password").value_or("");
   const std::string role = f.Required("role");
   if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  auto added = svc.AddUserToOrg(*p, org_id, email, password, role, r.request_id);
+  if (!added.ok()) return Fail(added.status(), r);
+  Response resp = http::JsonResponse(201, json::object{{"id", added->user.id},
+                                                       {"email", added->user.email},
+                                                       {"org_id", added->org_id},
+                                                       {"role", added->role},
+                                                       {"created", added->created},
+                                                       {"created_at", FormatRfc3339(
+                                                                          added->user.created_at)}});
+  resp.headers.Set("Location", "/v1/orgs/" + org_id + "/users/" + added->user.id);
+  return resp;
+}
+
+Response ListMembers(IdentityService& svc, Request& r) {
+  const http::Principal* p = PrincipalOf(r);
+  if (p == nullptr) return NoPrincipal(r);
   const std::string org_id(r.PathParam("id"));
-  auto user = svc.AddUserToOrg(*p, org_id, email, password, role, r.request_id);
-  if (!user.ok()) return Fail(user.status(), r);
-  return http::JsonResponse(201, json::object{{"id", user->id},
-                                              {"email", user->email},
-                                              {"org_id", org_id},
-                                              {"role", role},
-                                              {"created_at", FormatRfc3339(user->created_at)}});
+  Status error;
+  auto limit = PageLimit(r, kDefaultMemberPage, kMaxMemberPage, &error);
+  if (!limit) return Fail(error, r);
+  auto page = svc.ListOrgMembers(*p, org_id, *limit, r.Query("cursor").value_or(""));
+  if (!page.ok()) return Fail(page.status(), r);
+  json::array items;
+  for (const auto& m : page->items) items.push_back(MemberJson(m, org_id));
+  return http::JsonResponse(
+      200,
+      json::object{{"items", std::move(items)},
+                   {"next_cursor", page->next_cursor.empty() ? json::value(nullptr)
+                                                             : json::value(page->next_cursor)}});
+}
+
+Response ChangeRole(IdentityService& svc, Request& r) {
+  const http::Principal* p = PrincipalOf(r);
+  if (p == nullptr) return NoPrincipal(r);
+  const std::string org_id(r.PathParam("id"));
+  if (Status st = svc.CheckOrgAccess(*p, org_id); !st.ok()) return Fail(st, r);
+  auto body = http::ParseJsonObject(r);
+  if (!body.ok()) return Fail(body.status(), r);
+  Fields f(*body);
+  const std::string role = f.Required("role");
+  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  auto m = svc.ChangeMemberRole(*p, org_id, r.PathParam("user_id"), role, r.request_id);
+  if (!m.ok()) return Fail(m.status(), r);
+  return http::JsonResponse(200, MemberJson(*m, org_id));
+}
+
+Response RemoveMember(IdentityService& svc, Request& r) {
+  const http::Principal* p = PrincipalOf(r);
+  if (p == nullptr) return NoPrincipal(r);
+  const std::string org_id(r.PathParam("id"));
+  auto removed = svc.RemoveUserFromOrg(*p, org_id, r.PathParam("user_id"), r.request_id);
+  if (!removed.ok()) return Fail(removed.status(), r);
+  return http::JsonResponse(200, json::object{{"user_id", removed->user_id},
+                                              {"org_id", removed->org_id},
+                                              {"account_deleted", removed->account_deleted}});
+}
+
+Response Export(IdentityService& svc, Request& r) {
+  const http::Principal* p = PrincipalOf(r);
+  if (p == nullptr) return NoPrincipal(r);
+  auto data = svc.ExportPersonalData(*p, r.request_id);
+  if (!data.ok()) return Fail(data.status(), r);
+  const Timestamp now = svc.clock().Now();
+  json::array memberships, keys, sessions, audit;
+  for (const auto& m : data->memberships) memberships.push_back(MembershipJson(m));
+  for (const auto& k : data->api_keys) keys.push_back(ApiKeyJson(k, now));
+  for (const auto& t : data->sessions) {
+    sessions.push_back(json::object{{"id", t.id},
+                                    {"family_id", t.family_id},
+                                    {"org_id", t.org_id},
+                                    {"issued_at", FormatRfc3339(t.issued_at)},
+                                    {"expires_at", FormatRfc3339(t.expires_at)},
+                                    {"used_at", Time(t.used_at)},
+                                    {"revoked_at", Time(t.revoked_at)}});
+  }
+  for (const auto& e : data->audit) audit.push_back(AuditJson(e));
+  json::object doc{
+      {"format", "signx.personal-data-export.v1"},
+      {"exported_at", FormatRfc3339(data->exported_at)},
+      {"user", json::object{{"id", data->user.id},
+                            {"email", data->user.email},
+                            {"created_at", FormatRfc3339(data->user.created_at)},
+                            {"updated_at", FormatRfc3339(data->updated_at)}}},
+      {"memberships", std::move(memberships)},
+      {"api_keys", std::move(keys)},
+      {"sessions", std::move(sessions)},
+      {"audit", std::move(audit)},
+      {"audit_truncated", data->audit_truncated}};
+  Response resp = http::JsonResponse(200, doc);
+  resp.headers.Set("Content-Disposition",
+                   "attachment; filename=\"signx-export-" + data->user.id + ".json\"");
+  resp.headers.Set("Cache-Control", "no-store");
+  return resp;
+}
+
+Response DeleteMe(IdentityService& svc, Request& r) {
+  const http::Principal* p = PrincipalOf(r);
+  if (p == nullptr) return NoPrincipal(r);
+  auto body = http::ParseJsonObject(r);
+  if (!body.ok()) return Fail(body.status(), r);
+  Fields f(*body);
+  const std::string password = f.Required("password");
+  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  std::chrono::seconds retry_after{0};
+  if (Status st = svc.DeleteAccount(*p, password, r.request_id, &retry_after); !st.ok()) {
+    Response resp = Fail(st, r);
+    if (st.code() == ErrorCode::kRateLimited) {
+      resp.headers.Set("Retry-After", std::to_string(retry_after.count()));
+    }
+    return resp;
+  }
+  return Response::NoContent();
 }
 
 void AddSchemas(http::SchemaRegistry& s) {
@@ -338,19 +476,57 @@ void AddSchemas(http::SchemaRegistry& s) {
   s.Add("AuditPage", R"({"type": "object", "properties": {
     "items": {"type": "array", "items": {"type": "object", "properties": {
       "id": {"type": "string"}, "org_id": {"type": ["string", "null"]},
-      "actor": {"type": "object", "properties": {"kind": {"type": "string"}, "id": {"type": "string"}}},
+      "actor": {"type": "object", "properties": {"kind": {"type": "string"}, "id": {"type": "string"},
+        "label": {"type": ["string", "null"], "description": "user actors: the e-mail, or deleted-user-<hash> after account deletion"}}},
       "action": {"type": "string"},
       "subject": {"type": "object", "properties": {"type": {"type": "string"}, "id": {"type": "string"}}},
       "request_id": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
       "before_sha256": {"type": ["string", "null"]}, "after_sha256": {"type": ["string", "null"]}}}},
     "next_cursor": {"type": ["string", "null"]}}})");
-  s.Add("UserCreateRequest", R"({"type": "object", "required": ["email", "password", "role"],
+  s.Add("UserCreateRequest", R"J({"type": "object", "required": ["email", "role"],
     "properties": {"email": {"type": "string", "format": "email"},
-    "password": {"type": "string", "minLength": 8},
-    "role": {"type": "string", "enum": ["super_admin", "org_admin", "org_member", "org_viewer"]}}})");
-  s.Add("UserCreated", R"({"type": "object", "properties": {
+    "password": {"type": "string", "minLength": 8,
+      "description": "required only when the e-mail is not registered yet (a new account); an existing user is added to the org without it"},
+    "role": {"type": "string", "enum": ["super_admin", "org_admin", "org_member", "org_viewer"]}}})J");
+  s.Add("UserCreated", R"J({"type": "object", "properties": {
     "id": {"type": "string"}, "email": {"type": "string"}, "org_id": {"type": "string"},
-    "role": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}})");
+    "role": {"type": "string"},
+    "created": {"type": "boolean", "description": "true: a new account; false: an existing user was added"},
+    "created_at": {"type": "string", "format": "date-time"}}})J");
+  s.Add("OrgMember", R"J({"type": "object", "properties": {
+    "user_id": {"type": "string"}, "email": {"type": "string"}, "org_id": {"type": "string"},
+    "role": {"type": "string", "enum": ["super_admin", "org_admin", "org_member", "org_viewer"]},
+    "joined_at": {"type": "string", "format": "date-time"}}})J");
+  s.Add("OrgMemberPage", R"J({"type": "object", "properties": {
+    "items": {"type": "array", "items": {"$ref": "#/components/schemas/OrgMember"}},
+    "next_cursor": {"type": ["string", "null"]}}})J");
+  s.Add("MemberRoleRequest", R"J({"type": "object", "required": ["role"], "properties": {
+    "role": {"type": "string", "enum": ["super_admin", "org_admin", "org_member", "org_viewer"]}}})J");
+  s.Add("MemberRemoved", R"J({"type": "object", "properties": {
+    "user_id": {"type": "string"}, "org_id": {"type": "string"},
+    "account_deleted": {"type": "boolean", "description": "it was the user's last membership, so the account was deleted"}}})J");
+  s.Add("AccountDeleteRequest", R"J({"type": "object", "required": ["password"], "properties": {
+    "password": {"type": "string", "description": "the current password (a stolen token alone cannot delete an account)"}}})J");
+  s.Add("PersonalDataExport", R"J({"type": "object", "properties": {
+    "format": {"type": "string", "enum": ["signx.personal-data-export.v1"]},
+    "exported_at": {"type": "string", "format": "date-time"},
+    "user": {"type": "object", "properties": {"id": {"type": "string"}, "email": {"type": "string"},
+      "created_at": {"type": "string", "format": "date-time"},
+      "updated_at": {"type": "string", "format": "date-time"}}},
+    "memberships": {"type": "array", "items": {"type": "object", "properties": {
+      "org_id": {"type": "string"}, "org_name": {"type": "string"}, "role": {"type": "string"},
+      "joined_at": {"type": "string", "format": "date-time"}}}},
+    "api_keys": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"},
+      "description": "keys the user created (metadata only, never secrets)"},
+    "sessions": {"type": "array", "items": {"type": "object", "properties": {
+      "id": {"type": "string"}, "family_id": {"type": "string"}, "org_id": {"type": "string"},
+      "issued_at": {"type": "string", "format": "date-time"},
+      "expires_at": {"type": "string", "format": "date-time"},
+      "used_at": {"type": ["string", "null"], "format": "date-time"},
+      "revoked_at": {"type": ["string", "null"], "format": "date-time"}}}},
+    "audit": {"type": "array", "description": "audit rows where the user is the actor, oldest first",
+      "items": {"type": "object"}},
+    "audit_truncated": {"type": "boolean"}}})J");
 }
 
 }  // namespace
@@ -437,6 +613,55 @@ void AddIdentityRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .response_schema = "UserCreated",
               .success_status = 201},
              bind(AddUser));
+  router.Add("GET", "/v1/orgs/{id}/users",
+             {.summary = "List the org's members",
+              .tags = {"users"},
+              .permission = "admin:users",
+              .response_schema = "OrgMemberPage",
+              .query_params = {{.name = "limit",
+                                .type = "integer",
+                                .description = "page size, 1-200 (default 50)"},
+                               {.name = "cursor", .description = "next_cursor of the last page"}}},
+             bind(ListMembers));
+  router.Add("PATCH", "/v1/orgs/{id}/users/{user_id}",
+             {.summary = "Change a member's role",
+              .description = "409 when it would demote the org's last org_admin. Takes effect at "
+                             "the member's next token refresh.",
+              .tags = {"users"},
+              .permission = "admin:users",
+              .max_body_bytes = kSmallBody,
+              .request_schema = "MemberRoleRequest",
+              .response_schema = "OrgMember"},
+             bind(ChangeRole));
+  router.Add("DELETE", "/v1/orgs/{id}/users/{user_id}",
+             {.summary = "Remove a member from the org",
+              .description = "Revokes the member's sessions in the org and the API keys they "
+                             "created there. A user left without any membership is deleted "
+                             "(personal data erased, audit trail pseudonymised). 409 for the "
+                             "org's last org_admin.",
+              .tags = {"users"},
+              .permission = "admin:users",
+              .response_schema = "MemberRemoved"},
+             bind(RemoveMember));
+  router.Add("GET", "/v1/me/export",
+             {.summary = "Export all of your personal data (JSON attachment)",
+              .description = "Profile, memberships, API keys you created (metadata), sessions "
+                             "(metadata) and the audit rows you caused. Users only; audited.",
+              .tags = {"privacy"},
+              .permission = std::string(kAnyAuthenticated),
+              .response_schema = "PersonalDataExport"},
+             bind(Export));
+  router.Add("DELETE", "/v1/me",
+             {.summary = "Delete your account",
+              .description = "Requires the current password. Revokes sessions and your API keys, "
+                             "removes memberships, erases e-mail and password hash; the audit "
+                             "trail keeps a pseudonym. 409 if you are an org's last org_admin.",
+              .tags = {"privacy"},
+              .permission = std::string(kAnyAuthenticated),
+              .max_body_bytes = kSmallBody,
+              .request_schema = "AccountDeleteRequest",
+              .success_status = 204},
+             bind(DeleteMe));
 }
 
 }  // namespace signx::identity

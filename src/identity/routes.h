@@ -10,8 +10,18 @@
 //   GET    /v1/api-keys         admin:api_keys   the org's keys (no secrets)
 //   DELETE /v1/api-keys/{id}    admin:api_keys   revoke → 204; 404 for another org's key
 //   GET    /v1/audit            audit:read       ?limit=&cursor= → {items, next_cursor}
-//   POST   /v1/orgs/{id}/users  admin:users      {email, password, role} → 201; {id} must be the
-//                                                caller's org (404 otherwise)
+//   POST   /v1/orgs/{id}/users  admin:users      {email, password?, role} → 201; a new e-mail
+//                                                creates an account (password required), an
+//                                                existing user gets a membership (no password)
+//   GET    /v1/orgs/{id}/users  admin:users      ?limit=&cursor= → {items, next_cursor}
+//   PATCH  /v1/orgs/{id}/users/{user_id}  admin:users  {role} → the member; 409 for the last
+//                                                org_admin
+//   DELETE /v1/orgs/{id}/users/{user_id}  admin:users  → {account_deleted}; the last membership
+//                                                deletes the account; 409 for the last org_admin
+//   GET    /v1/me/export        authenticated    the user's personal data as a JSON attachment
+//   DELETE /v1/me               authenticated    {password} → 204, the account is deleted
+//
+// On /v1/orgs/{id}/... the {id} must be the caller's org (super_admin: any org), 404 otherwise.
 //
 // Authentication and permission checks happen in AuthMiddleware, which must be installed on the
 // server; handlers read the org from request.principal only.

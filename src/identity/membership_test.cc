@@ -1,0 +1,295 @@
+// Multi-org membership and privacy on SQLite and PostgreSQL: adding an existing user to a second
+// org, login per org, member list and role changes, the last-admin rule, personal-data export and
+// account deletion (one transaction; personal data erased; audit trail pseudonymised).
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "base/sha256.h"
+#include "identity/identity_service.h"
+#include "identity/testing/identity_fixture.h"
+
+namespace signx::identity {
+namespace {
+
+using storage::testing::Backend;
+using testing::IdentityWorld;
+using testing::kTestPassword;
+using testing::SeededOrg;
+
+class MembershipTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    world_ = std::make_unique<IdentityWorld>(GetParam());
+    if (!world_->skip_reason().empty()) GTEST_SKIP() << world_->skip_reason();
+    a_ = world_->SeedOrg("a");
+    b_ = world_->SeedOrg("b");
+  }
+  IdentityService& svc() { return world_->service(); }
+  static http::Principal Admin(const SeededOrg& o) {
+    return IdentityWorld::PrincipalOf(o.admin, o.org, Role::kOrgAdmin);
+  }
+  static http::Principal Member(const SeededOrg& o) {
+    return IdentityWorld::PrincipalOf(o.member, o.org, Role::kOrgMember);
+  }
+  Result<TokenPair> Login(const std::string& email, std::optional<std::string> org = {}) {
+    return svc().Login({.email = email,
+                        .password = std::string(kTestPassword),
+                        .org_id = std::move(org),
+                        .client_ip = "198.51.100.7",
+                        .request_id = "req"});
+  }
+  int64_t Count(const std::string& sql, const storage::Params& params) {
+    auto rs = world_->store().Query(sql, params);
+    EXPECT_TRUE(rs.ok()) << rs.status().ToString();
+    return rs.ok() && !rs->rows.empty() ? rs->rows[0].Int(0) : -1;
+  }
+  std::vector<AuditEntry> Audit(const SeededOrg& o) {
+    auto page = svc().ListAuditLog(Admin(o), kMaxAuditPage, "");
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() ? page->items : std::vector<AuditEntry>{};
+  }
+
+  std::unique_ptr<IdentityWorld> world_;
+  SeededOrg a_, b_;
+};
+
+TEST_P(MembershipTest, ExistingUserJoinsASecondOrgWithoutAPassword) {
+  auto added = svc().AddUserToOrg(Admin(b_), b_.org.id, "Member@A.test", "", "org_viewer", "r1");
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_FALSE(added->created);
+  EXPECT_EQ(added->user.id, a_.member.id);
+  EXPECT_EQ(added->role, "org_viewer");
+
+  // Already a member: 409, nothing changes.
+  auto again = svc().AddUserToOrg(Admin(b_), b_.org.id, "member@a.test", "", "org_member", "r2");
+  EXPECT_EQ(again.status().code(), ErrorCode::kAlreadyExists);
+
+  // A new e-mail without a password is a validation error naming the field.
+  auto nopw = svc().AddUserToOrg(Admin(b_), b_.org.id, "new@b.test", "", "org_member", "r3");
+  ASSERT_EQ(nopw.status().code(), ErrorCode::kValidationFailed);
+  EXPECT_EQ(nopw.status().details().front().field, "password");
+  auto created = svc().AddUserToOrg(Admin(b_), b_.org.id, "new@b.test", std::string(kTestPassword),
+                                    "org_member", "r4");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_TRUE(created->created);
+
+  // Another org's admin cannot add to b: 404 like a missing org.
+  EXPECT_EQ(svc().AddUserToOrg(Admin(a_), b_.org.id, "viewer@a.test", "", "org_member", "r5")
+                .status()
+                .code(),
+            ErrorCode::kNotFound);
+
+  // Login: the oldest membership by default, the other with org_id; each token is per org.
+  auto first = Login("member@a.test");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->org_id, a_.org.id);
+  EXPECT_EQ(first->role, "org_member");
+  auto second = Login("member@a.test", b_.org.id);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->org_id, b_.org.id);
+  EXPECT_EQ(second->role, "org_viewer");
+  auto p = svc().AuthenticateBearer(second->access_token);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->org_id, b_.org.id);
+  EXPECT_FALSE(p->Can("projects:write"));
+
+  auto me = svc().Me(*p);
+  ASSERT_TRUE(me.ok());
+  ASSERT_EQ(me->memberships.size(), 2u);
+  EXPECT_EQ(me->memberships[0].org_id, a_.org.id);
+  EXPECT_EQ(me->memberships[1].org_id, b_.org.id);
+  EXPECT_EQ(me->memberships[1].org_name, "Org b");
+
+  bool audited = false;
+  for (const auto& e : Audit(b_)) {
+    audited |= e.action == "membership.create" && e.subject_id == a_.member.id &&
+               e.actor_id == b_.admin.id && e.actor_label == "admin@b.test";
+  }
+  EXPECT_TRUE(audited);
+}
+
+TEST_P(MembershipTest, ListsMembersInPagesScopedToTheOrg) {
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = svc().ListOrgMembers(Admin(a_), a_.org.id, 2, cursor);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const auto& m : page->items) seen.insert(m.email);
+    cursor = page->next_cursor;
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(seen, (std::set<std::string>{"admin@a.test", "member@a.test", "viewer@a.test"}));
+  EXPECT_EQ(svc().ListOrgMembers(Admin(a_), b_.org.id, 10, "").status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(svc().ListOrgMembers(Admin(a_), a_.org.id, 0, "").status().code(),
+            ErrorCode::kInvalidArgument);
+}
+
+TEST_P(MembershipTest, RoleChangesKeepTheLastAdmin) {
+  auto demote = svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.admin.id, "org_member", "r");
+  ASSERT_EQ(demote.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(demote.status().message().find("last org_admin"), std::string::npos);
+
+  auto promote = svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_admin", "r");
+  ASSERT_TRUE(promote.ok()) << promote.status().ToString();
+  EXPECT_EQ(promote->role, "org_admin");
+  // Now there are two: demoting the first is fine; the refresh picks up the new role.
+  ASSERT_TRUE(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.admin.id, "org_viewer", "r").ok());
+  EXPECT_EQ(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_viewer", "r")
+                .status()
+                .code(),
+            ErrorCode::kConflict);
+
+  EXPECT_EQ(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.viewer.id, "super_admin", "r")
+                .status()
+                .code(),
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.viewer.id, "boss", "r")
+                .status()
+                .code(),
+            ErrorCode::kValidationFailed);
+  EXPECT_EQ(svc().ChangeMemberRole(Admin(a_), a_.org.id, b_.viewer.id, "org_member", "r")
+                .status()
+                .code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(svc().ChangeMemberRole(Admin(b_), a_.org.id, a_.viewer.id, "org_member", "r")
+                .status()
+                .code(),
+            ErrorCode::kNotFound);
+}
+
+TEST_P(MembershipTest, RemovingTheLastMembershipDeletesTheAccount) {
+  // Viewer of a joins b too; removing it from a keeps the account.
+  ASSERT_TRUE(svc().AddUserToOrg(Admin(b_), b_.org.id, "viewer@a.test", "", "org_viewer", "r").ok());
+  auto session = Login("viewer@a.test");
+  ASSERT_TRUE(session.ok());
+  auto removed = svc().RemoveUserFromOrg(Admin(a_), a_.org.id, a_.viewer.id, "r");
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_FALSE(removed->account_deleted);
+  // The session in a is revoked; login now lands in b.
+  EXPECT_FALSE(svc().Refresh(session->refresh_token, "r").ok());
+  auto relog = Login("viewer@a.test");
+  ASSERT_TRUE(relog.ok());
+  EXPECT_EQ(relog->org_id, b_.org.id);
+
+  // Removing it from b (its last org) deletes the account.
+  auto gone = svc().RemoveUserFromOrg(Admin(b_), b_.org.id, a_.viewer.id, "r");
+  ASSERT_TRUE(gone.ok()) << gone.status().ToString();
+  EXPECT_TRUE(gone->account_deleted);
+  EXPECT_EQ(Login("viewer@a.test").status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM users WHERE id = $1 AND email = $2 AND deleted_at IS NOT "
+                  "NULL AND password_hash = ''",
+                  {a_.viewer.id, DeletedUserPseudonym(a_.viewer.id)}),
+            1);
+
+  // Last admin: 409 and nothing changes; another org's admin: 404.
+  auto last = svc().RemoveUserFromOrg(Admin(a_), a_.org.id, a_.admin.id, "r");
+  ASSERT_EQ(last.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(last.status().message().find("last org_admin"), std::string::npos);
+  EXPECT_EQ(svc().RemoveUserFromOrg(Admin(b_), a_.org.id, a_.member.id, "r").status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM memberships WHERE org_id = $1", {a_.org.id}), 2);
+}
+
+TEST_P(MembershipTest, ExportHoldsEveryKindOfPersonalDataAndNoSecrets) {
+  ASSERT_TRUE(svc().AddUserToOrg(Admin(b_), b_.org.id, "admin@a.test", "", "org_member", "r").ok());
+  auto tokens = Login("admin@a.test");
+  ASSERT_TRUE(tokens.ok());
+  auto key = svc().CreateApiKey(Admin(a_), "ci", {"leads:score"}, std::nullopt, "r-key");
+  ASSERT_TRUE(key.ok());
+
+  auto data = svc().ExportPersonalData(Admin(a_), "req-export");
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_EQ(data->user.id, a_.admin.id);
+  EXPECT_EQ(data->user.email, "admin@a.test");
+  ASSERT_EQ(data->memberships.size(), 2u);
+  EXPECT_EQ(data->memberships[1].org_name, "Org b");
+  ASSERT_EQ(data->api_keys.size(), 1u);
+  EXPECT_EQ(data->api_keys[0].id, key->info.id);
+  ASSERT_EQ(data->sessions.size(), 1u);
+  EXPECT_EQ(data->sessions[0].org_id, a_.org.id);
+  std::set<std::string> actions;
+  for (const auto& e : data->audit) {
+    EXPECT_EQ(e.actor_id, a_.admin.id);
+    actions.insert(e.action);
+  }
+  EXPECT_TRUE(actions.count("auth.login"));
+  EXPECT_TRUE(actions.count("api_key.create"));
+  EXPECT_TRUE(actions.count("membership.create") == 0);  // done by b's admin, not by this user
+  EXPECT_TRUE(actions.count("user.export"));              // the export is audited
+
+  // API keys have no personal data.
+  auto k = svc().AuthenticateApiKey(key->key);
+  ASSERT_TRUE(k.ok());
+  EXPECT_EQ(svc().ExportPersonalData(*k, "r").status().code(), ErrorCode::kPermissionDenied);
+}
+
+TEST_P(MembershipTest, DeletingAnAccountErasesItInOneTransaction) {
+  auto tokens = Login("member@a.test");
+  ASSERT_TRUE(tokens.ok());
+  // The member creates nothing itself; give it a key as its creator via a second org admin role.
+  ASSERT_TRUE(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_admin", "r").ok());
+  const http::Principal me = IdentityWorld::PrincipalOf(a_.member, a_.org, Role::kOrgAdmin);
+  auto key = svc().CreateApiKey(me, "mine", {"leads:score"}, std::nullopt, "r");
+  ASSERT_TRUE(key.ok());
+
+  // Wrong or missing password: nothing happens.
+  auto wrong = svc().DeleteAccount(me, "not my password", "r");
+  ASSERT_EQ(wrong.code(), ErrorCode::kValidationFailed);
+  EXPECT_EQ(wrong.details().front().field, "password");
+  EXPECT_EQ(svc().DeleteAccount(me, "", "r").code(), ErrorCode::kValidationFailed);
+
+  // The admin of a is not the last admin now, so the account goes.
+  ASSERT_TRUE(svc().DeleteAccount(me, kTestPassword, "req-del").ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM memberships WHERE user_id = $1", {a_.member.id}), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL",
+                  {a_.member.id}),
+            0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM users WHERE email = 'member@a.test'", {}), 0);
+  EXPECT_EQ(svc().AuthenticateApiKey(key->key).status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_FALSE(svc().Refresh(tokens->refresh_token, "r").ok());
+  EXPECT_EQ(Login("member@a.test").status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(svc().Me(me).status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(svc().ExportPersonalData(me, "r").status().code(), ErrorCode::kUnauthenticated);
+
+  // The audit trail is intact and names the user by the pseudonym only.
+  const std::string pseudonym = DeletedUserPseudonym(a_.member.id);
+  EXPECT_EQ(pseudonym, "deleted-user-" + Sha256Hex(a_.member.id).substr(0, 16));
+  int by_user = 0;
+  bool deleted_row = false;
+  for (const auto& e : Audit(a_)) {
+    if (e.actor_kind == "user" && e.actor_id == a_.member.id) {
+      ++by_user;
+      EXPECT_EQ(e.actor_label, pseudonym);
+    }
+    deleted_row |= e.action == "user.delete" && e.subject_id == a_.member.id;
+  }
+  EXPECT_GE(by_user, 3);  // login, api_key.create, user.delete
+  EXPECT_TRUE(deleted_row);
+  // The e-mail is free again for a new account.
+  EXPECT_TRUE(svc().AddUserToOrg(Admin(a_), a_.org.id, "member@a.test", std::string(kTestPassword),
+                                 "org_member", "r")
+                  .ok());
+}
+
+TEST_P(MembershipTest, TheLastAdminCannotDeleteTheAccount) {
+  const http::Principal me = Admin(a_);
+  auto st = svc().DeleteAccount(me, kTestPassword, "r");
+  ASSERT_EQ(st.code(), ErrorCode::kConflict);
+  EXPECT_NE(st.message().find("last org_admin"), std::string::npos);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM users WHERE id = $1 AND deleted_at IS NULL", {a_.admin.id}),
+            1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM memberships WHERE user_id = $1", {a_.admin.id}), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MembershipTest,
+                         ::testing::ValuesIn(storage::testing::AllBackends()),
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
+
+}  // namespace
+}  // namespace signx::identity
