@@ -1,4 +1,5 @@
 #include "estimating/importer.h"
+#include "estimating/learning.h"
 #include "base/sha256.h"
 
 #include <csv.h>
@@ -538,7 +539,7 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
 
     json::array accepted_rows, rejected_rows;
     std::map<std::string, std::string> projects;  // external ref → project id
-    int64_t accepted = 0;
+    int64_t accepted = 0, with_actual = 0;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const ParsedRow& r = rows[i];
       if (!errors[i].empty()) {
@@ -583,6 +584,7 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
       }
       SIGNX_ASSIGN_OR_RETURN(auto cr, repo.CreateCostRecord(project_id, *r.data, rec.id));
       ++accepted;
+      if (cr.data.actual.total_cost_cents.value_or(0) > 0) ++with_actual;
       if (accepted_rows.size() < kMaxReportEntries) {
         accepted_rows.push_back(
             {{"row", r.row},
@@ -606,6 +608,10 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
     report["ignored_columns"] = std::move(ignored);
     rec.report_json = http::ToJsonText(report);
     SIGNX_RETURN_IF_ERROR(repo.InsertImport(rec));
+    if (options.drift_queue && with_actual > 0) {
+      SIGNX_RETURN_IF_ERROR(
+          EnqueueDriftEvaluation(*options.drift_queue, txn, scope.org_id, clock).status());
+    }
     if (outbox) {
       SIGNX_RETURN_IF_ERROR(outbox
                                 ->Append(txn, {.type = "import.completed",

@@ -35,6 +35,7 @@
 #include "base/status.h"
 #include "estimating/repository.h"
 #include "events/outbox.h"
+#include "jobs/queue.h"
 #include "storage/store.h"
 
 namespace signx::estimating {
@@ -54,6 +55,9 @@ struct ImportOptions {
   std::optional<ImportFormat> format;  // nullopt = DetectImportFormat
   bool partial = false;
   std::optional<std::string> idempotency_key;
+  // When set, an import that wrote records with actual costs enqueues the learning loop's
+  // estimating.evaluate_drift (learning.h) in the import's transaction.
+  jobs::Queue* drift_queue = nullptr;
 };
 
 struct ImportOutcome {

@@ -373,7 +373,7 @@ ImportRecord ImportFromRow(const Row& r) {
 constexpr const char* kQuoteColumns =
     "id, org_id, project_id, price_list_version, price_list, request, quote, quantity, "
     "total_cost_cents, price_cents, pdf_blob_sha256, pdf_job_id, version, created_by, "
-    "created_at, updated_at";
+    "created_at, updated_at, price_list_id";
 
 StoredQuote QuoteFromRow(const Row& r) {
   StoredQuote q;
@@ -393,6 +393,7 @@ StoredQuote QuoteFromRow(const Row& r) {
   q.created_by = r.OptText(13);
   q.created_at = r.Time(14);
   q.updated_at = r.Time(15);
+  q.price_list_id = r.OptText(16);
   return q;
 }
 
@@ -643,6 +644,7 @@ json::object ToJson(const StoredQuote& q) {
   json::object o{{"id", q.id},
                  {"project_id", OrNull(q.project_id)},
                  {"price_list_version", q.price_list_version},
+                 {"price_list_id", OrNull(q.price_list_id)},
                  {"quote", std::move(quote)},
                  {"request", ParseOrNull(q.request_json)},
                  {"quantity", q.quantity},
@@ -1076,11 +1078,11 @@ Status Repository::InsertQuote(const StoredQuote& q) {
       .Exec(
           "INSERT INTO quotes (id, org_id, project_id, price_list_version, price_list, request, "
           "quote, quantity, total_cost_cents, price_cents, pdf_blob_sha256, pdf_job_id, "
-          "version, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-          "$8, $9, $10, NULL, $11, 1, $12, $13, $13)",
+          "version, created_by, created_at, updated_at, price_list_id) VALUES ($1, $2, $3, $4, "
+          "$5, $6, $7, $8, $9, $10, NULL, $11, 1, $12, $13, $13, $14)",
           {q.id, scope_.org_id, q.project_id, q.price_list_version, Json{q.price_list_json},
            Json{q.request_json}, Json{q.quote_json}, q.quantity, q.total_cost_cents, q.price_cents,
-           q.pdf_job_id, q.created_by, q.created_at})
+           q.pdf_job_id, q.created_by, q.created_at, q.price_list_id})
       .status();
 }
 

@@ -183,6 +183,7 @@ struct StoredQuote {
   std::string org_id;
   std::optional<std::string> project_id;
   std::string price_list_version;
+  std::optional<std::string> price_list_id;  // the stored version used (price_lists.id), if any
   std::string price_list_json;
   std::string request_json;
   std::string quote_json;

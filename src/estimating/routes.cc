@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "estimating/importer.h"
+#include "estimating/learning.h"
 #include "estimating/spec.h"
 #include "http/json.h"
 
@@ -175,17 +176,18 @@ constexpr std::string_view kImportSchema = R"({"type": "object", "properties": {
       "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}}}}}},
   "created_at": {"type": "string", "format": "date-time"}}})";
 
-constexpr std::string_view kQuoteInputSchema = R"({"type": "object", "required": ["price_list"],
+constexpr std::string_view kQuoteInputSchema = R"({"type": "object",
   "description": "Give request (parts x rates) or from_prediction (a predicted cost as one fixed line).",
   "properties": {"project_id": {"type": "string"},
-  "price_list": {"type": "object", "description": "estimating/quote.h price list: id, version, method (markup|margin), rate_pct, contingency_pct, materials, labor, machines, quantity_breaks"},
+  "price_list": {"type": "object", "description": "inline estimating/quote.h price list: id, version, method (markup|margin), rate_pct, contingency_pct, materials, labor, machines, quantity_breaks"},
+  "price_list_id": {"type": "string", "description": "a stored version (POST /v1/price-lists); without it and without price_list the org's active version prices the quote"},
   "request": {"type": "object", "description": "quantity, contingency_pct, parts [{kind, key, usage, waste_pct, fixed_cents, description}]"},
   "from_prediction": {"type": "object", "properties": {"cost_cents": {"type": "integer"}, "model_version": {"type": "string"}, "description": {"type": "string"}}},
   "quantity": {"type": "integer"}, "contingency_pct": {"type": "number"}}})";
 
 constexpr std::string_view kQuoteSchema = R"({"type": "object", "properties": {
   "id": {"type": "string", "description": "quo_<ulid>"}, "project_id": {"type": ["string", "null"]},
-  "price_list_version": {"type": "string"}, "quote": {"type": "object", "description": "lines, cost_subtotal_cents, contingency, total_cost_cents, method, rate_bp, unit_price_cents, price_cents"},
+  "price_list_version": {"type": "string"}, "price_list_id": {"type": ["string", "null"]}, "quote": {"type": "object", "description": "lines, cost_subtotal_cents, contingency, total_cost_cents, method, rate_bp, unit_price_cents, price_cents"},
   "request": {"type": "object"}, "quantity": {"type": "integer"}, "total_cost_cents": {"type": "integer"},
   "price_cents": {"type": "integer"},
   "pdf": {"type": "object", "properties": {"status": {"type": "string", "enum": ["pending", "ready"]}, "sha256": {"type": ["string", "null"]}, "job_id": {"type": ["string", "null"]}, "url": {"type": "string"}}},
@@ -436,6 +438,12 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                 }
               }
               SIGNX_ASSIGN_OR_RETURN(auto created, repo.CreateCostRecord(project_id, *data));
+              if (created.data.actual.total_cost_cents.value_or(0) > 0) {
+                // The learning loop: compare predictions with this actual (learning.h).
+                SIGNX_RETURN_IF_ERROR(
+                    EnqueueDriftEvaluation(svc.queue(), repo.txn(), created.org_id, svc.clock())
+                        .status());
+              }
               if (key) {
                 SIGNX_RETURN_IF_ERROR(repo.RememberIdempotent(kIdemCostRecords, *key, created.id));
               }
@@ -598,6 +606,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         auto scope = ScopeFromPrincipal(req.principal);
         if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
         ImportOptions o;
+        o.drift_queue = &svc.queue();
         std::vector<FieldError> bad;
         if (auto f = req.Query("format")) {
           o.format = ParseImportFormat(*f);
@@ -716,6 +725,8 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         r.headers.Set("ETag", "\"" + *q->pdf_blob_sha256 + "\"");
         return r;
       });
+
+  AddLearningAndPriceListRoutes(router, schemas, svc);
 }
 
 }  // namespace signx::estimating

@@ -18,6 +18,8 @@
 //   POST  /v1/quotes                           price and store (Idempotency-Key) quotes:write
 //   GET   /v1/quotes/{id}                      the quote                         projects:read
 //   GET   /v1/quotes/{id}/pdf                  application/pdf, or 202 + job id  projects:read
+// A cost record or import with actual costs enqueues estimating.evaluate_drift (learning.h) in
+// the same transaction.
 // Mutations append outbox events: project.created, project.updated, cost_record.created,
 // import.completed, quote.created.
 #pragma once
@@ -30,5 +32,15 @@ namespace signx::estimating {
 
 void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                          EstimatingService& service);
+
+// Mounted by AddEstimatingRoutes (learning_routes.cc):
+//   GET  /v1/estimates/model-evaluations       drift checks and retrain comparisons  projects:read
+//   POST /v1/price-lists                       new version of a named list (422 per
+//                                              field; audited)                        quotes:write
+//   GET  /v1/price-lists?name=&limit=&cursor=  versions, newest first                projects:read
+//   GET  /v1/price-lists/{id}                  one version                           projects:read
+//   POST /v1/price-lists/{id}/activate         the org's active list (audited)       quotes:write
+void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& schemas,
+                                   EstimatingService& service);
 
 }  // namespace signx::estimating

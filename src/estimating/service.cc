@@ -8,6 +8,8 @@
 
 #include "base/id.h"
 #include "blobs/blob_registry.h"
+#include "estimating/learning.h"
+#include "estimating/price_lists.h"
 #include "estimating/quote.h"
 #include "http/json.h"
 
@@ -61,7 +63,8 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
   std::vector<FieldError> errors;
   for (const auto& kv : body) {
     static constexpr std::string_view kKeys[] = {
-        "project_id", "price_list", "request", "from_prediction", "quantity", "contingency_pct"};
+        "project_id", "price_list",      "price_list_id",
+        "request",    "from_prediction", "quantity",      "contingency_pct"};
     if (std::find(std::begin(kKeys), std::end(kKeys), kv.key()) == std::end(kKeys)) {
       errors.push_back({std::string(kv.key()), "unknown field"});
     }
@@ -76,9 +79,50 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
   }
   std::optional<PriceList> list;
   json::object list_json;
-  if (const json::value* pl = body.if_contains("price_list"); !pl || !pl->is_object()) {
+  std::optional<std::string> price_list_id;
+  const json::value* pl = body.if_contains("price_list");
+  const json::value* pl_id = body.if_contains("price_list_id");
+  if (pl_id && !pl_id->is_null() && pl) {
+    errors.push_back({"price_list_id", "give price_list_id or an inline price_list, not both"});
+  } else if (!pl) {
+    // A stored version: the one named, else the org's active one.
+    if (pl_id && !pl_id->is_null() && !pl_id->is_string()) {
+      errors.push_back({"price_list_id", "must be a string (pl_...)"});
+    } else {
+      const std::optional<std::string> wanted =
+          pl_id && pl_id->is_string() ? std::optional<std::string>(pl_id->get_string())
+                                      : std::nullopt;
+      auto stored = store_.WithTxnResult<std::optional<StoredPriceList>>(
+          [&](storage::Txn& txn) -> Result<std::optional<StoredPriceList>> {
+            if (!wanted) return ActivePriceList(txn, scope);
+            auto got = GetPriceList(txn, scope, *wanted);
+            if (!got.ok() && got.status().code() == ErrorCode::kNotFound) {
+              return std::optional<StoredPriceList>();
+            }
+            if (!got.ok()) return got.status();
+            return std::optional<StoredPriceList>(std::move(*got));
+          },
+          {.read_only = true});
+      if (!stored.ok()) return stored.status();
+      if (!*stored) {
+        errors.push_back(
+            {"price_list_id",
+             wanted ? "no price list with this id in your organization"
+                    : "no active price list: create one with POST /v1/price-lists (activate: "
+                      "true) or give price_list_id or an inline price_list"});
+      } else {
+        auto parsed = ParseStoredPriceList(**stored);
+        if (!parsed.ok()) return parsed.status();
+        list = std::move(*parsed);
+        price_list_id = (*stored)->id;
+        boost::system::error_code ec;
+        json::value v = json::parse((*stored)->body_json, ec);
+        if (!ec && v.is_object()) list_json = std::move(v.as_object());
+      }
+    }
+  } else if (!pl->is_object()) {
     errors.push_back({"price_list",
-                      "is required: an object (id, version, method, rate_pct, "
+                      "must be an object (id, version, method, rate_pct, "
                       "materials, labor, machines, quantity_breaks)"});
   } else {
     list_json = pl->as_object();
@@ -169,6 +213,7 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
     q.org_id = scope.org_id;
     q.project_id = project_id;
     q.price_list_version = quote->price_list_version;
+    q.price_list_id = price_list_id;
     q.price_list_json = http::ToJsonText(list_json);
     q.request_json = http::ToJsonText(request_json);
     q.quote_json = http::ToJsonText(ToJson(*quote));
@@ -197,6 +242,9 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
                                                 {"project_id", project_id ? json::value(*project_id)
                                                                           : json::value(nullptr)},
                                                 {"price_list_version", q.price_list_version},
+                                                {"price_list_id", price_list_id
+                                                                      ? json::value(*price_list_id)
+                                                                      : json::value(nullptr)},
                                                 {"total_cost_cents", q.total_cost_cents},
                                                 {"price_cents", q.price_cents}})})
                               .status());
@@ -355,7 +403,7 @@ Status RegisterEstimatingJobs(jobs::Queue& queue, storage::Store& store,
         ctx.SetResult(http::ToJsonText(json::object{{"quote_id", quote_id}, {"sha256", sha}}));
         return Status::Ok();
       });
-  return Status::Ok();
+  return RegisterLearningJobs(queue, MakeLearningLoop(queue, std::move(blobs)));
 }
 
 }  // namespace signx::estimating

@@ -1,7 +1,9 @@
 // EstimatingService: the collaborators the estimating routes, the import CLI and the quote-PDF job
 // share (store, outbox, job queue, blob store, clock), plus the quote workflow:
 //
-//   CreateQuote   prices a request (quote.h) against the price list in the body, stores the quote
+//   CreateQuote   prices a request (quote.h) against a price list — the inline one in the body,
+//                 the stored version named by price_list_id, else the org's active version
+//                 (price_lists.h) — stores the quote
 //                 with the price-list snapshot, appends `quote.created` and enqueues
 //                 `quotes.render_pdf` (dedupe key = quote id) in the same transaction.
 //   RenderQuotePdf (job)  renders the PDF (libharu), stores it as a blob, registers it and adds a
@@ -68,7 +70,9 @@ Result<std::string> RenderAndStoreQuotePdf(storage::Store& store, const blobs::B
                                            const Scope& scope, std::string_view quote_id,
                                            const Clock& clock = SystemClock::Get());
 
-// Registers the `quotes.render_pdf` handler (payload {"quote_id"}; the job's org_id scopes it).
+// Registers the `quotes.render_pdf` handler (payload {"quote_id"}; the job's org_id scopes it)
+// and the learning loop's jobs (learning.h: estimating.evaluate_drift with its daily schedule,
+// estimating.retrain).
 Status RegisterEstimatingJobs(jobs::Queue& queue, storage::Store& store,
                               std::shared_ptr<const blobs::BlobStore> blobs);
 

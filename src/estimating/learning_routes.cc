@@ -1,0 +1,223 @@
+// Routes of the learning loop (model evaluations) and of the versioned price lists; declared in
+// routes.h and mounted by AddEstimatingRoutes.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "estimating/learning.h"
+#include "estimating/price_lists.h"
+#include "estimating/routes.h"
+#include "http/json.h"
+#include "identity/audit.h"
+
+namespace signx::estimating {
+namespace {
+
+namespace json = boost::json;
+using http::ErrorResponse;
+using http::Request;
+using http::Response;
+
+constexpr std::string_view kEvaluationSchema = R"js({"type": "object", "properties": {
+  "id": {"type": "string", "description": "mev_<ulid>"}, "model": {"type": "string"},
+  "kind": {"type": "string", "enum": ["drift", "retrain"]},
+  "model_version": {"type": "string", "description": "the production version evaluated"},
+  "pairs": {"type": "integer"}, "window": {"type": "integer"},
+  "mape": {"type": ["number", "null"], "description": "drift: rolling MAPE; retrain: production MAPE on the held-out window (fractions)"},
+  "baseline_mape": {"type": ["number", "null"]}, "threshold_mape": {"type": ["number", "null"]},
+  "drifted": {"type": "boolean"}, "enough_data": {"type": "boolean"},
+  "candidate_version": {"type": ["string", "null"]}, "candidate_mape": {"type": ["number", "null"]},
+  "promoted": {"type": "boolean"}, "detail": {"type": "object"},
+  "job_id": {"type": ["string", "null"]}, "created_at": {"type": "string", "format": "date-time"}}})js";
+
+constexpr std::string_view kPriceListSchema = R"({"type": "object", "properties": {
+  "id": {"type": "string", "description": "pl_<ulid>, one per version"}, "name": {"type": "string"},
+  "version": {"type": "integer"}, "version_ref": {"type": "string", "description": "name@version, cited by quotes"},
+  "active": {"type": "boolean"},
+  "price_list": {"type": "object", "description": "estimating/quote.h price list: id, version, method, rate_pct, contingency_pct, materials, labor, machines, quantity_breaks"},
+  "created_by": {"type": ["string", "null"]}, "created_at": {"type": "string", "format": "date-time"},
+  "activated_at": {"type": ["string", "null"], "format": "date-time"}}})";
+
+constexpr std::string_view kPriceListInputSchema = R"({"type": "object", "required": ["name", "method", "rate_pct"],
+  "properties": {"name": {"type": "string", "pattern": "^[a-z0-9_-]{1,100}$"},
+  "activate": {"type": "boolean"}, "method": {"type": "string", "enum": ["markup", "margin"]},
+  "rate_pct": {"type": "number"}, "contingency_pct": {"type": "number"},
+  "materials": {"type": "object", "additionalProperties": {"type": "object", "properties": {"name": {"type": "string"}, "unit": {"type": "string"}, "cost_cents_per_unit": {"type": "integer"}, "waste_pct": {"type": "number"}}}},
+  "labor": {"type": "object", "additionalProperties": {"type": "object", "properties": {"name": {"type": "string"}, "cost_cents_per_hour": {"type": "integer"}}}},
+  "machines": {"type": "object", "additionalProperties": {"type": "object", "properties": {"name": {"type": "string"}, "cost_cents_per_hour": {"type": "integer"}, "setup_cents": {"type": "integer"}}}},
+  "quantity_breaks": {"type": "array", "items": {"type": "object", "properties": {"min_quantity": {"type": "integer"}, "rate_pct": {"type": "number"}}}}}})";
+
+const std::vector<http::ParamDoc> kPageParams = {
+    {.name = "limit", .type = "integer", .description = "1..200, default 50"},
+    {.name = "cursor", .description = "next_cursor from the previous page"}};
+
+json::value CursorJson(const std::string& c) {
+  return c.empty() ? json::value(nullptr) : json::value(c);
+}
+
+Status BadQuery(std::vector<FieldError> bad) {
+  return Status(ErrorCode::kInvalidArgument, "invalid query parameters", std::move(bad));
+}
+
+Status Audit(storage::Txn& txn, const Request& req, const Scope& scope, std::string action,
+             const StoredPriceList& p, const Clock& clock) {
+  return identity::AppendAudit(txn,
+                               {.org_id = scope.org_id,
+                                .actor = identity::Actor::Of(*req.principal, req.request_id),
+                                .action = std::move(action),
+                                .subject_type = "price_list",
+                                .subject_id = p.id,
+                                .after_json = http::ToJsonText(ToJson(p))},
+                               clock)
+      .status();
+}
+
+}  // namespace
+
+void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& schemas,
+                                   EstimatingService& svc) {
+  schemas.Add("ModelEvaluation", kEvaluationSchema);
+  schemas.Add("ModelEvaluationList", R"({"type": "object", "properties": {
+      "evaluations": {"type": "array", "items": {"$ref": "#/components/schemas/ModelEvaluation"}},
+      "next_cursor": {"type": ["string", "null"]}}})");
+  schemas.Add("PriceList", kPriceListSchema);
+  schemas.Add("PriceListInput", kPriceListInputSchema);
+  schemas.Add("PriceListList", R"({"type": "object", "properties": {
+      "price_lists": {"type": "array", "items": {"$ref": "#/components/schemas/PriceList"}},
+      "next_cursor": {"type": ["string", "null"]}}})");
+
+  // projects:read, not estimates:admin: an evaluation is derived only from the org's own cost
+  // records (prediction vs actual), which projects:read already exposes in full through
+  // GET /v1/cost-records; estimators and viewers who rely on predictions should see drift.
+  router.Add("GET", "/v1/estimates/model-evaluations",
+             {.summary = "Cost-model evaluations of your org: drift checks and retrain comparisons",
+              .description = "Newest first. kind=drift: rolling MAPE of the production model on "
+                             "recorded actuals vs 1.2 x the model card's baseline; kind=retrain: "
+                             "candidate vs production on the latest held-out window.",
+              .tags = {"estimating"},
+              .permission = "projects:read",
+              .response_schema = "ModelEvaluationList",
+              .query_params = kPageParams},
+             [&svc](Request& req) -> Response {
+               auto scope = ScopeFromPrincipal(req.principal);
+               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+               std::vector<FieldError> bad;
+               const int limit = ParseLimit(req.Query("limit"), bad);
+               const std::string cursor = ParseCursor(req.Query("cursor"), "mev", bad);
+               if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+               auto page = ListModelEvaluations(svc.store(), *scope, limit, cursor);
+               if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
+               json::array items;
+               for (const auto& e : page->items) items.push_back(ToJson(e));
+               return http::JsonResponse(200, json::object{{"evaluations", std::move(items)},
+                                                           {"next_cursor",
+                                                            CursorJson(page->next_cursor)}});
+             });
+
+  router.Add("POST", "/v1/price-lists",
+             {.summary = "Create a new version of a price list",
+              .description = "Versions are immutable: each POST with a name makes version n+1 of "
+                             "it. \"activate\": true also makes it the org's active list.",
+              .tags = {"estimating"},
+              .permission = "quotes:write",
+              .request_schema = "PriceListInput",
+              .response_schema = "PriceList",
+              .success_status = 201},
+             [&svc](Request& req) -> Response {
+               auto scope = ScopeFromPrincipal(req.principal);
+               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+               auto body = http::ParseJsonObject(req);
+               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+               auto p = svc.store().WithTxnResult<StoredPriceList>(
+                   [&](storage::Txn& txn) -> Result<StoredPriceList> {
+                     SIGNX_ASSIGN_OR_RETURN(StoredPriceList created,
+                                            CreatePriceList(txn, *scope, *body, svc.clock()));
+                     SIGNX_RETURN_IF_ERROR(
+                         Audit(txn, req, *scope, "price_list.create", created, svc.clock()));
+                     if (created.active) {
+                       SIGNX_RETURN_IF_ERROR(
+                           Audit(txn, req, *scope, "price_list.activate", created, svc.clock()));
+                     }
+                     return created;
+                   });
+               if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
+               Response r = http::JsonResponse(201, ToJson(*p));
+               r.headers.Set("Location", "/v1/price-lists/" + p->id);
+               return r;
+             });
+
+  router.Add("GET", "/v1/price-lists",
+             {.summary = "Price list versions, newest first",
+              .tags = {"estimating"},
+              .permission = "projects:read",
+              .response_schema = "PriceListList",
+              .query_params = {{.name = "name", .description = "only versions of this list"},
+                               {.name = "limit", .type = "integer",
+                                .description = "1..200, default 50"},
+                               {.name = "cursor",
+                                .description = "next_cursor from the previous page"}}},
+             [&svc](Request& req) -> Response {
+               auto scope = ScopeFromPrincipal(req.principal);
+               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+               std::vector<FieldError> bad;
+               const int limit = ParseLimit(req.Query("limit"), bad);
+               const std::string cursor = ParseCursor(req.Query("cursor"), "pl", bad);
+               if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+               std::optional<std::string> name;
+               if (auto n = req.Query("name")) name = std::string(*n);
+               auto page = svc.store().WithTxnResult<Page<StoredPriceList>>(
+                   [&](storage::Txn& txn) {
+                     return ListPriceLists(txn, *scope, name, limit, cursor);
+                   },
+                   {.read_only = true});
+               if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
+               json::array items;
+               for (const auto& p : page->items) items.push_back(ToJson(p));
+               return http::JsonResponse(200, json::object{{"price_lists", std::move(items)},
+                                                           {"next_cursor",
+                                                            CursorJson(page->next_cursor)}});
+             });
+
+  router.Add("GET", "/v1/price-lists/{id}",
+             {.summary = "One price list version",
+              .tags = {"estimating"},
+              .permission = "projects:read",
+              .response_schema = "PriceList"},
+             [&svc](Request& req) -> Response {
+               auto scope = ScopeFromPrincipal(req.principal);
+               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+               const std::string id(req.PathParam("id"));
+               auto p = svc.store().WithTxnResult<StoredPriceList>(
+                   [&](storage::Txn& txn) { return GetPriceList(txn, *scope, id); },
+                   {.read_only = true});
+               if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
+               return http::JsonResponse(200, ToJson(*p));
+             });
+
+  router.Add("POST", "/v1/price-lists/{id}/activate",
+             {.summary = "Make this version the org's active price list",
+              .description = "Quotes without price_list_id or an inline price_list use it.",
+              .tags = {"estimating"},
+              .permission = "quotes:write",
+              .response_schema = "PriceList"},
+             [&svc](Request& req) -> Response {
+               auto scope = ScopeFromPrincipal(req.principal);
+               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+               const std::string id(req.PathParam("id"));
+               auto p = svc.store().WithTxnResult<StoredPriceList>(
+                   [&](storage::Txn& txn) -> Result<StoredPriceList> {
+                     SIGNX_ASSIGN_OR_RETURN(StoredPriceList before, GetPriceList(txn, *scope, id));
+                     SIGNX_ASSIGN_OR_RETURN(StoredPriceList p,
+                                            ActivatePriceList(txn, *scope, id, svc.clock()));
+                     if (!before.active) {
+                       SIGNX_RETURN_IF_ERROR(
+                           Audit(txn, req, *scope, "price_list.activate", p, svc.clock()));
+                     }
+                     return p;
+                   });
+               if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
+               return http::JsonResponse(200, ToJson(*p));
+             });
+}
+
+}  // namespace signx::estimating
