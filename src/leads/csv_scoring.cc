@@ -1,0 +1,425 @@
+#include "leads/csv_scoring.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <utility>
+
+#include "base/strings.h"
+#include "blobs/blob_registry.h"
+#include "leads/bundle.h"
+#include "leads/csv.h"
+#include "leads/lead.h"
+#include "leads/service.h"
+#include "ml/registry.h"
+
+namespace signx::leads {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kChunkRows = 500;
+constexpr std::string_view kCsvContentType = "text/csv; charset=utf-8";
+
+bool UsedForScoring(const FieldSpec& f) {
+  return f.role == FieldRole::kId || f.role == FieldRole::kFeature;
+}
+
+std::string ColumnOf(const FieldSpec& f) { return f.column.empty() ? f.name : f.column; }
+
+// Column of each schema field in `header` (by CSV column name, else by field name), or -1.
+std::vector<int> ColumnsOf(const Schema& schema, const std::vector<std::string>& header) {
+  std::vector<int> out(schema.fields.size(), -1);
+  for (std::size_t i = 0; i < schema.fields.size(); ++i) {
+    const FieldSpec& f = schema.fields[i];
+    const std::string column = ColumnOf(f);
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      const std::string_view h = Trim(header[c]);
+      if (h == column || h == f.name) {
+        out[i] = static_cast<int>(c);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+void AddProblem(std::vector<CsvProblem>& problems, std::size_t max, CsvProblem p) {
+  if (problems.size() < max) problems.push_back(std::move(p));
+}
+
+// A cell a spreadsheet would evaluate as a formula gets a leading apostrophe.
+std::string SafeCell(std::string_view cell) {
+  if (cell.empty()) return std::string(cell);
+  const char c = cell[0];
+  bool formula = c == '=' || c == '+' || c == '@' || c == '\t' || c == '\r';
+  if (c == '-') {
+    formula = cell.size() == 1 ? false
+                               : !(std::isdigit(static_cast<unsigned char>(cell[1])) ||
+                                   cell[1] == '.');
+  }
+  return formula ? "'" + std::string(cell) : std::string(cell);
+}
+
+void AppendCsvCell(std::string& out, std::string_view raw) {
+  const std::string cell = SafeCell(raw);
+  const bool quote = cell.find_first_of(",\"\r\n;\t|") != std::string::npos;
+  if (!quote) {
+    out += cell;
+    return;
+  }
+  out.push_back('"');
+  for (char ch : cell) {
+    if (ch == '"') out.push_back('"');
+    out.push_back(ch);
+  }
+  out.push_back('"');
+}
+
+void AppendCsvRow(std::string& out, const std::vector<std::string>& cells) {
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendCsvCell(out, cells[i]);
+  }
+  out += "\r\n";
+}
+
+std::string_view StripBom(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  return text;
+}
+
+json::array ProblemsJson(const std::vector<CsvProblem>& problems) {
+  json::array out;
+  for (const auto& p : problems) {
+    out.push_back(json::object{
+        {"row", p.row}, {"field", p.field}, {"message", p.message}});
+  }
+  return out;
+}
+
+const json::value* Find(const json::object& o, std::string_view key) { return o.if_contains(key); }
+
+std::string StringAt(const json::object& o, std::string_view key) {
+  const json::value* v = Find(o, key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+int64_t IntAt(const json::object& o, std::string_view key) {
+  const json::value* v = Find(o, key);
+  if (!v) return 0;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->get_uint64());
+  return 0;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+CsvCheck CheckLeadCsv(const Schema& schema, std::string_view text, const CsvUploadLimits& limits) {
+  CsvCheck check;
+  auto fail = [&](std::string field, std::string message) {
+    check.problems.push_back({0, std::move(field), std::move(message)});
+    return check;
+  };
+  if (static_cast<int64_t>(text.size()) > limits.max_bytes) {
+    return fail("", fmt::format("the file is {} bytes; the limit is {} bytes ({} MB)",
+                                text.size(), limits.max_bytes, limits.max_bytes / (1024 * 1024)));
+  }
+  if (Trim(text).empty()) return fail("", "the file is empty");
+  if (!IsValidUtf8(text)) {
+    return fail("", "the file is not UTF-8 text (save it as “CSV UTF-8” and upload it again)");
+  }
+  text = StripBom(text);
+  check.delimiter = DetectDelimiter(text);
+  auto table = ParseCsv(text, check.delimiter, limits.max_rows + 1);
+  if (!table.ok()) {
+    // ParseCsv names the 1-based record (the header is record 1): report the data row.
+    return fail("", std::string(table.status().message()));
+  }
+  const std::vector<int> columns = ColumnsOf(schema, table->header);
+  int features_present = 0;
+  std::vector<std::string> missing_required;
+  for (std::size_t i = 0; i < schema.fields.size(); ++i) {
+    const FieldSpec& f = schema.fields[i];
+    if (!UsedForScoring(f)) continue;
+    if (columns[i] >= 0) {
+      features_present += f.role == FieldRole::kFeature ? 1 : 0;
+      continue;
+    }
+    if (f.required) {
+      check.problems.push_back(
+          {0, f.name, fmt::format("the header row has no “{}” column (required)", ColumnOf(f))});
+    } else if (f.role == FieldRole::kFeature && !f.leaky) {
+      check.missing_columns.push_back(ColumnOf(f));
+    }
+  }
+  if (features_present == 0) {
+    check.problems.push_back(
+        {0, "", fmt::format("the header row matches none of the columns of schema {} (is the "
+                            "first row the header?)",
+                            schema.name)});
+  }
+  for (std::size_t c = 0; c < table->header.size(); ++c) {
+    if (std::find(columns.begin(), columns.end(), static_cast<int>(c)) == columns.end()) {
+      check.ignored_columns.emplace_back(Trim(table->header[c]));
+    }
+  }
+  check.rows = table->rows.size();
+  if (check.rows == 0) check.problems.push_back({0, "", "the file has a header row but no leads"});
+  if (check.rows > limits.max_rows) {
+    check.problems.push_back(
+        {0, "", fmt::format("the file has more than {} rows; split it", limits.max_rows)});
+  }
+  return check;
+}
+
+Result<std::string> ScoreLeadCsv(const Scorer& scorer, std::string_view text,
+                                 CsvScoreSummary* summary, const std::function<bool(int)>& progress,
+                                 const CsvUploadLimits& limits) {
+  const Schema& schema = scorer.bundle().schema;
+  text = StripBom(text);
+  SIGNX_ASSIGN_OR_RETURN(CsvTable table, ParseCsv(text, DetectDelimiter(text)));
+  const std::vector<int> columns = ColumnsOf(schema, table.header);
+  CsvScoreSummary s;
+  s.model_version = scorer.bundle().model_version;
+  s.rows = static_cast<int64_t>(table.rows.size());
+
+  std::string out;
+  out.reserve(text.size() + table.rows.size() * 24);
+  {
+    std::vector<std::string> header = table.header;
+    for (const char* extra : {"score", "tier", "bucket", "error"}) header.emplace_back(extra);
+    AppendCsvRow(out, header);
+  }
+
+  const std::size_t n = table.rows.size();
+  for (std::size_t start = 0; start < n; start += kChunkRows) {
+    const std::size_t end = std::min(n, start + kChunkRows);
+    std::vector<Lead> leads;
+    std::vector<std::size_t> lead_row;        // row index of each lead
+    std::vector<std::string> errors(end - start);
+    for (std::size_t r = start; r < end; ++r) {
+      const auto& row = table.rows[r];
+      auto lead = LeadFromCsvRow(schema, columns, row);
+      std::vector<FieldError> bad;
+      if (!lead.ok()) bad = lead.status().details();
+      if (bad.empty() && !lead.ok()) bad.push_back({"", std::string(lead.status().message())});
+      // Required fields must have a value, as in the API.
+      for (std::size_t i = 0; i < schema.fields.size(); ++i) {
+        const FieldSpec& f = schema.fields[i];
+        if (!UsedForScoring(f) || !f.required || columns[i] < 0) continue;
+        if (schema.IsMissing(i, Trim(row[static_cast<std::size_t>(columns[i])]))) {
+          bad.push_back({f.name, "is required"});
+        }
+      }
+      if (!bad.empty()) {
+        std::string message;
+        for (const auto& e : bad) {
+          if (!message.empty()) message += "; ";
+          message += e.field.empty() ? e.message : e.field + ": " + e.message;
+          AddProblem(s.problems, limits.max_problems, {r + 1, e.field, e.message});
+        }
+        errors[r - start] = std::move(message);
+        ++s.invalid;
+        continue;
+      }
+      leads.push_back(std::move(lead).value());
+      lead_row.push_back(r);
+    }
+    std::vector<LeadScore> scores;
+    if (!leads.empty()) {
+      SIGNX_ASSIGN_OR_RETURN(scores, scorer.Score(leads, {.explain = false, .max_reasons = 0}));
+    }
+    std::size_t next = 0;
+    for (std::size_t r = start; r < end; ++r) {
+      std::vector<std::string> cells = table.rows[r];
+      if (next < lead_row.size() && lead_row[next] == r) {
+        const LeadScore& sc = scores[next++];
+        cells.push_back(fmt::format("{:.4f}", sc.score));
+        cells.emplace_back(1, sc.tier);
+        cells.push_back(std::to_string(sc.bucket));
+        cells.emplace_back();
+        ++s.scored;
+        ++s.tiers[static_cast<std::size_t>(std::clamp(sc.tier - 'A', 0, 4))];
+      } else {
+        cells.insert(cells.end(), {"", "", "", errors[r - start]});
+      }
+      AppendCsvRow(out, cells);
+    }
+    if (progress) {
+      const int percent = static_cast<int>(end * 100 / std::max<std::size_t>(n, 1));
+      if (!progress(std::min(percent, 99))) {
+        return Status(ErrorCode::kCancelled, "scoring the CSV was cancelled");
+      }
+    }
+  }
+  if (summary) *summary = std::move(s);
+  return out;
+}
+
+std::string CsvJobPayloadJson(const CsvJobPayload& p) {
+  return json::serialize(json::object{{"input_sha256", p.input_sha256},
+                                      {"filename", p.filename},
+                                      {"model_version", p.model_version},
+                                      {"uploaded_by", p.uploaded_by}});
+}
+
+Result<CsvJobPayload> ParseCsvJobPayload(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return InvalidArgument("leads.score_csv payload: not a JSON object");
+  const auto& o = v.get_object();
+  CsvJobPayload p{StringAt(o, "input_sha256"), StringAt(o, "filename"),
+                  StringAt(o, "model_version"), StringAt(o, "uploaded_by")};
+  if (p.input_sha256.empty() || p.model_version.empty()) {
+    return InvalidArgument("leads.score_csv payload: input_sha256 and model_version are required");
+  }
+  return p;
+}
+
+std::string CsvJobResultJson(const CsvJobResult& r) {
+  const auto& s = r.summary;
+  json::object tiers;
+  for (std::size_t t = 0; t < 5; ++t) tiers[std::string(1, static_cast<char>('A' + t))] = s.tiers[t];
+  return json::serialize(json::object{{"output_sha256", r.output_sha256},
+                                      {"output_bytes", r.output_bytes},
+                                      {"filename", r.filename},
+                                      {"model_version", s.model_version},
+                                      {"rows", s.rows},
+                                      {"scored", s.scored},
+                                      {"invalid", s.invalid},
+                                      {"tiers", std::move(tiers)},
+                                      {"problems", ProblemsJson(s.problems)}});
+}
+
+Result<CsvJobResult> ParseCsvJobResult(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return InvalidArgument("leads.score_csv result: not a JSON object");
+  const auto& o = v.get_object();
+  CsvJobResult r;
+  r.output_sha256 = StringAt(o, "output_sha256");
+  r.output_bytes = IntAt(o, "output_bytes");
+  r.filename = StringAt(o, "filename");
+  r.summary.model_version = StringAt(o, "model_version");
+  r.summary.rows = IntAt(o, "rows");
+  r.summary.scored = IntAt(o, "scored");
+  r.summary.invalid = IntAt(o, "invalid");
+  if (const auto* t = Find(o, "tiers"); t && t->is_object()) {
+    for (std::size_t i = 0; i < 5; ++i) {
+      r.summary.tiers[i] = IntAt(t->get_object(), std::string(1, static_cast<char>('A' + i)));
+    }
+  }
+  if (const auto* p = Find(o, "problems"); p && p->is_array()) {
+    for (const auto& e : p->get_array()) {
+      if (!e.is_object()) continue;
+      r.summary.problems.push_back({static_cast<std::size_t>(IntAt(e.get_object(), "row")),
+                                    StringAt(e.get_object(), "field"),
+                                    StringAt(e.get_object(), "message")});
+    }
+  }
+  if (r.output_sha256.empty()) return InvalidArgument("leads.score_csv result: no output_sha256");
+  return r;
+}
+
+std::string ScoredFileName(std::string_view uploaded) {
+  std::string base(uploaded);
+  if (auto slash = base.find_last_of("/\\"); slash != std::string::npos) base.erase(0, slash + 1);
+  if (base.size() > 4) {
+    std::string ext = base.substr(base.size() - 4);
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (ext == ".csv") base.resize(base.size() - 4);
+  }
+  std::string safe;
+  for (unsigned char c : base) {
+    safe.push_back(std::isalnum(c) || c == '-' || c == '_' || c == '.' ? static_cast<char>(c) : '_');
+  }
+  if (safe.size() > 80) safe.resize(80);
+  if (safe.empty() || safe.find_first_not_of("._") == std::string::npos) safe = "leads";
+  return safe + "-scored.csv";
+}
+
+Result<std::shared_ptr<const Scorer>> ScorerCache::Get(const std::string& version) {
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [v, s] : loaded_) {
+      if (v == version) return s;
+    }
+  }
+  ml::ModelRegistry registry(store_, blobs_, SystemClock::Get());
+  SIGNX_ASSIGN_OR_RETURN(ml::ModelVersion mv, registry.Get(std::string(kModelName), version));
+  SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry.ReadBytes(mv));
+  SIGNX_ASSIGN_OR_RETURN(ModelBundle bundle, ParseBundle(bytes));
+  SIGNX_ASSIGN_OR_RETURN(Scorer scorer, Scorer::Create(std::move(bundle)));
+  auto shared = std::make_shared<const Scorer>(std::move(scorer));
+  std::lock_guard lock(mu_);
+  loaded_.emplace_back(version, shared);
+  if (loaded_.size() > 2) loaded_.erase(loaded_.begin());
+  return shared;
+}
+
+Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore& blobs,
+                                   ScorerCache& scorers, std::string_view payload_json,
+                                   const std::function<bool(int)>& progress) {
+  SIGNX_ASSIGN_OR_RETURN(CsvJobPayload payload, ParseCsvJobPayload(payload_json));
+  SIGNX_ASSIGN_OR_RETURN(std::string input, blobs.Read(payload.input_sha256));
+  SIGNX_ASSIGN_OR_RETURN(std::shared_ptr<const Scorer> scorer, scorers.Get(payload.model_version));
+  CsvJobResult result;
+  SIGNX_ASSIGN_OR_RETURN(std::string output,
+                         ScoreLeadCsv(*scorer, input, &result.summary, progress));
+  SIGNX_ASSIGN_OR_RETURN(blobs::PutResult put, blobs.Put(output));
+  // Registered without a reference: uploads and results are kept for the blobs.gc grace period
+  // (24 h) after the job, then collected. A re-run stores the same bytes (same hash).
+  blobs::BlobRegistry registry(blobs, SystemClock::Get());
+  SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) {
+    return registry.Register(txn, put.info, kCsvContentType);
+  }));
+  result.output_sha256 = put.info.sha256;
+  result.output_bytes = put.info.size_bytes;
+  result.filename = ScoredFileName(payload.filename);
+  if (progress) (void)progress(100);
+  return result;
+}
+
+}  // namespace signx::leads
