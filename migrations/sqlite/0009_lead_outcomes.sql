@@ -13,7 +13,7 @@ CREATE TABLE lead_scores (
   scored_at BIGINT NOT NULL,          -- microseconds since the epoch, UTC
   PRIMARY KEY (org_id, lead_id)
 );
-CREATE INDEX lead_scores_by_version ON lead_scores (model_version, scored_at);
+CREATE INDEX lead_scores_by_time ON lead_scores (scored_at);
 
 -- lead_outcomes: the real result of a scored lead, one row per lead (re-posting updates it).
 CREATE TABLE lead_outcomes (
@@ -29,9 +29,11 @@ CREATE TABLE lead_outcomes (
   FOREIGN KEY (org_id, lead_id) REFERENCES lead_scores (org_id, lead_id)
 );
 
--- lead_monitoring: one row per run of the leads.monitor job and model version.
+-- lead_monitoring: one row per run of the leads.monitor job, org and model version; org_id '*'
+-- is the aggregate over every org (what /metrics exports).
 CREATE TABLE lead_monitoring (
   id TEXT PRIMARY KEY,                -- lmr_<ulid>
+  org_id TEXT NOT NULL,
   model_version TEXT NOT NULL,
   computed_at BIGINT NOT NULL,
   window_start BIGINT NOT NULL,
@@ -44,4 +46,4 @@ CREATE TABLE lead_monitoring (
   status TEXT NOT NULL CHECK (status IN ('ok', 'warn', 'alert', 'insufficient_data')),
   report TEXT NOT NULL                  -- distributions, calibration table, thresholds
 );
-CREATE INDEX lead_monitoring_by_version ON lead_monitoring (model_version, computed_at);
+CREATE INDEX lead_monitoring_by_org ON lead_monitoring (org_id, model_version, computed_at);

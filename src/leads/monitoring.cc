@@ -1,0 +1,447 @@
+#include "leads/monitoring.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "base/id.h"
+#include "http/json.h"
+#include "leads/service.h"
+
+namespace signx::leads {
+namespace {
+
+namespace json = boost::json;
+using http::ErrorResponse;
+using http::Request;
+using http::Response;
+
+constexpr int64_t kMaxLabelledRows = 2'000'000;
+
+json::value Opt(const std::optional<double>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+std::optional<double> OptNumber(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->to_number<double>();
+}
+
+}  // namespace
+
+Result<double> PopulationStabilityIndex(std::span<const double> expected,
+                                        std::span<const double> actual) {
+  if (expected.empty() || expected.size() != actual.size()) {
+    return InvalidArgument("PSI needs two distributions of the same non-zero size");
+  }
+  const double se = std::accumulate(expected.begin(), expected.end(), 0.0);
+  const double sa = std::accumulate(actual.begin(), actual.end(), 0.0);
+  if (!(se > 0) || !(sa > 0)) return InvalidArgument("PSI needs non-empty distributions");
+  double psi = 0;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    if (expected[i] < 0 || actual[i] < 0) return InvalidArgument("PSI shares must be >= 0");
+    const double e = std::max(expected[i] / se, kPsiFloor);
+    const double a = std::max(actual[i] / sa, kPsiFloor);
+    psi += (a - e) * std::log(a / e);
+  }
+  return psi;
+}
+
+std::array<double, 5> TrainingBucketShares(const json::object& card, bool* from_card) {
+  std::array<double, 5> shares{0.2, 0.2, 0.2, 0.2, 0.2};
+  if (from_card) *from_card = false;
+  const json::value* model = card.if_contains("model");
+  const json::value* arr =
+      model && model->is_object() ? model->as_object().if_contains("training_bucket_shares")
+                                  : nullptr;
+  if (!arr || !arr->is_array() || arr->as_array().size() != 5) return shares;
+  std::array<double, 5> out{};
+  double sum = 0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    const auto& v = arr->as_array()[i];
+    if (!v.is_number() || v.to_number<double>() < 0) return shares;
+    out[i] = v.to_number<double>();
+    sum += out[i];
+  }
+  if (!(sum > 0)) return shares;
+  for (double& v : out) v /= sum;
+  if (from_card) *from_card = true;
+  return out;
+}
+
+MonitorSettings SettingsFrom(const config::LeadsConfig& c) {
+  return {.window = std::chrono::hours(24 * c.monitor_window_days),
+          .psi_warn = c.psi_warn,
+          .psi_alert = c.psi_alert,
+          .min_auc = c.min_auc,
+          .min_labelled = c.monitor_min_labelled};
+}
+
+Result<MonitorReport> Evaluate(std::span<const MonitoredLead> leads,
+                               const std::array<double, 5>& expected_shares,
+                               const MonitorSettings& settings) {
+  MonitorReport r;
+  r.expected_shares = expected_shares;
+  r.scored = static_cast<int64_t>(leads.size());
+  std::array<double, 5> score_sum{};
+  std::vector<float> probs, labels;
+  for (const auto& l : leads) {
+    const std::size_t b = static_cast<std::size_t>(std::clamp(l.bucket, 1, 5) - 1);
+    ++r.bucket_counts[b];
+    score_sum[b] += l.score;
+    if (l.converted) {
+      probs.push_back(static_cast<float>(l.score));
+      labels.push_back(*l.converted ? 1.0f : 0.0f);
+      ++r.labelled_by_bucket[b];
+      r.converted_by_bucket[b] += *l.converted ? 1 : 0;
+    }
+  }
+  r.labelled = static_cast<int64_t>(probs.size());
+  for (std::size_t b = 0; b < 5; ++b) {
+    r.bucket_mean_score[b] = r.bucket_counts[b] ? score_sum[b] / r.bucket_counts[b] : 0.0;
+  }
+  if (r.scored > 0) {
+    std::array<double, 5> actual{};
+    for (std::size_t b = 0; b < 5; ++b) actual[b] = static_cast<double>(r.bucket_counts[b]);
+    SIGNX_ASSIGN_OR_RETURN(double psi, PopulationStabilityIndex(expected_shares, actual));
+    r.psi = psi;
+  }
+  if (!probs.empty()) {
+    SIGNX_ASSIGN_OR_RETURN(double brier, ml::Brier(probs, labels));
+    r.brier = brier;
+    SIGNX_ASSIGN_OR_RETURN(r.calibration, ml::CalibrationTable(probs, labels, 10));
+    const bool both = std::any_of(labels.begin(), labels.end(), [](float y) { return y > 0.5f; }) &&
+                      std::any_of(labels.begin(), labels.end(), [](float y) { return y < 0.5f; });
+    if (both) {
+      SIGNX_ASSIGN_OR_RETURN(double auc, ml::AucRoc(probs, labels));
+      r.auc = auc;
+    }
+  }
+  const bool psi_counts = r.psi && r.scored >= kMinScoredForPsi;
+  if (psi_counts && *r.psi > settings.psi_alert) {
+    r.findings.push_back(fmt::format("PSI {:.3f} > psi_alert {}", *r.psi, settings.psi_alert));
+  }
+  if (r.auc && r.labelled >= settings.min_labelled && *r.auc < settings.min_auc) {
+    r.findings.push_back(fmt::format("live AUC {:.3f} < min_auc {} on {} outcomes", *r.auc,
+                                     settings.min_auc, r.labelled));
+  }
+  if (!r.findings.empty()) {
+    r.status = "alert";
+  } else if (psi_counts && *r.psi > settings.psi_warn) {
+    r.status = "warn";
+    r.findings.push_back(fmt::format("PSI {:.3f} > psi_warn {}", *r.psi, settings.psi_warn));
+  } else if (r.scored < kMinScoredForPsi) {
+    r.status = "insufficient_data";
+  } else {
+    r.status = "ok";
+  }
+  return r;
+}
+
+json::object ToJson(const MonitorReport& r) {
+  json::array tiers;
+  const double total = static_cast<double>(std::max<int64_t>(r.scored, 1));
+  for (int b = 5; b >= 1; --b) {
+    const std::size_t i = static_cast<std::size_t>(b - 1);
+    json::object t{{"tier", std::string(1, TierFor(b))},
+                   {"bucket", b},
+                   {"scored", r.bucket_counts[i]},
+                   {"share", r.scored ? r.bucket_counts[i] / total : 0.0},
+                   {"training_share", r.expected_shares[i]},
+                   {"mean_score", r.bucket_mean_score[i]},
+                   {"labelled", r.labelled_by_bucket[i]},
+                   {"conversion_rate",
+                    r.labelled_by_bucket[i]
+                        ? json::value(static_cast<double>(r.converted_by_bucket[i]) /
+                                      static_cast<double>(r.labelled_by_bucket[i]))
+                        : json::value(nullptr)}};
+    tiers.push_back(std::move(t));
+  }
+  json::array cal;
+  for (const auto& bin : r.calibration) {
+    cal.push_back(json::object{{"lower", bin.lower},
+                               {"upper", bin.upper},
+                               {"count", bin.count},
+                               {"mean_predicted", bin.mean_predicted},
+                               {"observed_rate", bin.observed_rate}});
+  }
+  json::array findings;
+  for (const auto& f : r.findings) findings.emplace_back(f);
+  return json::object{{"org_id", r.org_id},
+                      {"model_version", r.model_version},
+                      {"computed_at", FormatRfc3339(r.computed_at)},
+                      {"window_start", FormatRfc3339(r.window_start)},
+                      {"window_end", FormatRfc3339(r.window_end)},
+                      {"scored", r.scored},
+                      {"labelled", r.labelled},
+                      {"psi", Opt(r.psi)},
+                      {"auc", Opt(r.auc)},
+                      {"brier", Opt(r.brier)},
+                      {"status", r.status},
+                      {"findings", std::move(findings)},
+                      {"training_shares_from", r.expected_from_card ? "model_card" : "quintiles"},
+                      {"tiers", std::move(tiers)},
+                      {"calibration", std::move(cal)}};
+}
+
+LeadMonitor::LeadMonitor(storage::Store& store, ml::ModelRegistry& registry,
+                         events::Outbox* outbox, metrics::Registry* metrics,
+                         MonitorSettings settings, const Clock& clock)
+    : store_(store), registry_(registry), outbox_(outbox), settings_(settings), clock_(clock) {
+  if (metrics) {
+    psi_ = &metrics->AddGauge("leads_psi",
+                              "Population stability index of the live tier distribution vs "
+                              "training (leads.monitor, all orgs)",
+                              {"model_version"});
+    auc_ = &metrics->AddGauge("leads_live_auc",
+                              "AUC-ROC of live scores against recorded outcomes (leads.monitor)",
+                              {"model_version"});
+    brier_ = &metrics->AddGauge("leads_live_brier",
+                                "Brier score of live scores against recorded outcomes",
+                                {"model_version"});
+    labelled_ = &metrics->AddGauge("leads_outcomes_labelled",
+                                   "Scored leads in the monitoring window with a recorded outcome",
+                                   {"model_version"});
+  }
+}
+
+void LeadMonitor::SetGauges(const MonitorReport& r) {
+  if (!psi_) return;
+  if (r.psi) psi_->WithLabels({r.model_version}).Set(*r.psi);
+  if (r.auc) auc_->WithLabels({r.model_version}).Set(*r.auc);
+  if (r.brier) brier_->WithLabels({r.model_version}).Set(*r.brier);
+  labelled_->WithLabels({r.model_version}).Set(static_cast<double>(r.labelled));
+}
+
+Result<std::vector<MonitorReport>> LeadMonitor::Run() {
+  const Timestamp end = clock_.Now();
+  const Timestamp start = end - std::chrono::duration_cast<std::chrono::microseconds>(
+                                    settings_.window);
+  // Every scored lead of the window: (org, version) → leads. Rows are small (a score and a flag).
+  using Key = std::pair<std::string, std::string>;
+  std::map<Key, std::vector<MonitoredLead>> groups;
+  SIGNX_ASSIGN_OR_RETURN(
+      auto rs, store_.Query("SELECT s.org_id, s.model_version, s.score, s.bucket, o.converted "
+                            "FROM lead_scores s LEFT JOIN lead_outcomes o "
+                            "ON o.org_id = s.org_id AND o.lead_id = s.lead_id "
+                            "WHERE s.scored_at >= $1 AND s.scored_at < $2 "
+                            "ORDER BY s.org_id, s.model_version LIMIT $3",
+                            {start, end, kMaxLabelledRows}));
+  for (const auto& row : rs.rows) {
+    MonitoredLead l{.score = row.Double(2), .bucket = static_cast<int>(row.Int(3))};
+    if (!row.IsNull(4)) l.converted = row.Bool(4);
+    groups[{row.Text(0), row.Text(1)}].push_back(l);
+    groups[{std::string(kAllOrgs), row.Text(1)}].push_back(l);
+  }
+  std::map<std::string, std::pair<std::array<double, 5>, bool>> expected;
+  std::vector<MonitorReport> reports;
+  for (const auto& [key, leads] : groups) {
+    const auto& [org, version] = key;
+    auto it = expected.find(version);
+    if (it == expected.end()) {
+      bool from_card = false;
+      std::array<double, 5> shares{0.2, 0.2, 0.2, 0.2, 0.2};
+      auto mv = registry_.Get(std::string(kModelName), version);
+      if (mv.ok()) {
+        boost::system::error_code ec;
+        json::value card = json::parse(mv->card_json, ec);
+        if (!ec && card.is_object()) shares = TrainingBucketShares(card.as_object(), &from_card);
+      }
+      it = expected.emplace(version, std::make_pair(shares, from_card)).first;
+    }
+    SIGNX_ASSIGN_OR_RETURN(MonitorReport r, Evaluate(leads, it->second.first, settings_));
+    r.org_id = org;
+    r.model_version = version;
+    r.expected_from_card = it->second.second;
+    r.computed_at = end;
+    r.window_start = start;
+    r.window_end = end;
+    reports.push_back(std::move(r));
+  }
+  for (const auto& r : reports) {
+    bool raised = false;
+    SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& txn) -> Status {
+      raised = false;
+      SIGNX_ASSIGN_OR_RETURN(
+          auto prev, txn.QueryOne("SELECT status FROM lead_monitoring WHERE org_id = $1 AND "
+                                  "model_version = $2 ORDER BY computed_at DESC LIMIT 1",
+                                  {r.org_id, r.model_version}));
+      const std::string report_json = json::serialize(ToJson(r));
+      SIGNX_RETURN_IF_ERROR(
+          txn.Exec("INSERT INTO lead_monitoring (id, org_id, model_version, computed_at, "
+                   "window_start, window_end, scored, labelled, auc, brier, psi, status, report) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                   {NewId("lmr", clock_), r.org_id, r.model_version, r.computed_at,
+                    r.window_start, r.window_end, r.scored, r.labelled, r.auc, r.brier, r.psi,
+                    r.status, storage::Json{report_json}})
+              .status());
+      const bool was_alert = prev && prev->Text(0) == "alert";
+      if (r.status == "alert" && !was_alert && r.org_id != kAllOrgs && outbox_) {
+        json::object payload = ToJson(r);
+        payload.erase("tiers");
+        payload.erase("calibration");
+        SIGNX_RETURN_IF_ERROR(outbox_
+                                  ->Append(txn, {.type = std::string(kDriftEvent),
+                                                 .org_id = r.org_id,
+                                                 .subject_id = r.model_version,
+                                                 .payload_json = json::serialize(payload)})
+                                  .status());
+        raised = true;
+      }
+      return Status::Ok();
+    }));
+    if (raised && outbox_) outbox_->Notify();
+    if (r.status == "alert" || r.status == "warn") {
+      std::string why;
+      for (const auto& f : r.findings) why += (why.empty() ? "" : "; ") + f;
+      spdlog::warn("lead model {} drift {} (org {}): {}", r.model_version, r.status, r.org_id, why);
+    }
+    if (r.org_id == kAllOrgs) SetGauges(r);
+  }
+  return reports;
+}
+
+Result<std::vector<json::object>> LeadMonitor::List(const std::string& org_id,
+                                                    std::optional<std::string> model_version,
+                                                    int limit) {
+  storage::Params params{org_id};
+  std::string sql = "SELECT report FROM lead_monitoring WHERE org_id = $1";
+  if (model_version) {
+    sql += " AND model_version = $2";
+    params.emplace_back(*model_version);
+  }
+  sql += fmt::format(" ORDER BY computed_at DESC, id DESC LIMIT {}", limit);
+  SIGNX_ASSIGN_OR_RETURN(auto rs, store_.Query(sql, params));
+  std::vector<json::object> out;
+  for (const auto& row : rs.rows) {
+    boost::system::error_code ec;
+    json::value v = json::parse(row.Text(0), ec);
+    if (ec || !v.is_object()) return Status(ErrorCode::kDataLoss, "a stored report is not JSON");
+    out.push_back(std::move(v.as_object()));
+  }
+  return out;
+}
+
+Status LeadMonitor::RefreshGauges() {
+  SIGNX_ASSIGN_OR_RETURN(
+      auto rs, store_.Query("SELECT m.report FROM lead_monitoring m WHERE m.org_id = $1 AND "
+                            "m.computed_at = (SELECT MAX(x.computed_at) FROM lead_monitoring x "
+                            "WHERE x.org_id = m.org_id AND x.model_version = m.model_version)",
+                            {std::string(kAllOrgs)}));
+  for (const auto& row : rs.rows) {
+    boost::system::error_code ec;
+    json::value v = json::parse(row.Text(0), ec);
+    if (ec || !v.is_object()) continue;
+    const auto& o = v.as_object();
+    MonitorReport r;
+    r.model_version = std::string(o.at("model_version").as_string());
+    r.psi = OptNumber(o, "psi");
+    r.auc = OptNumber(o, "auc");
+    r.brier = OptNumber(o, "brier");
+    r.labelled = static_cast<int64_t>(OptNumber(o, "labelled").value_or(0));
+    SetGauges(r);
+  }
+  return Status::Ok();
+}
+
+Status RegisterMonitorJob(jobs::Queue& queue, LeadMonitor& monitor, const std::string& schedule) {
+  queue.RegisterHandler(
+      std::string(kMonitorJob),
+      [&monitor](jobs::JobContext& ctx) -> Status {
+        SIGNX_ASSIGN_OR_RETURN(auto reports, monitor.Run());
+        json::array summary;
+        for (const auto& r : reports) {
+          if (r.org_id != kAllOrgs) continue;
+          summary.push_back(json::object{{"model_version", r.model_version},
+                                         {"scored", r.scored},
+                                         {"labelled", r.labelled},
+                                         {"psi", Opt(r.psi)},
+                                         {"auc", Opt(r.auc)},
+                                         {"status", r.status}});
+        }
+        ctx.SetResult(json::serialize(json::object{{"reports", reports.size()},
+                                                   {"models", std::move(summary)}}));
+        return Status::Ok();
+      },
+      {.max_concurrency = 1});
+  return queue.ScheduleRecurring({.name = std::string(kMonitorJob),
+                                  .type = std::string(kMonitorJob),
+                                  .schedule = schedule});
+}
+
+void AddMonitoringRoutes(http::Router& router, http::SchemaRegistry& schemas,
+                         LeadMonitor& monitor) {
+  schemas.Add("LeadMonitoringReport", R"({"type": "object", "properties": {
+      "org_id": {"type": "string"}, "model_version": {"type": "string"},
+      "computed_at": {"type": "string", "format": "date-time"},
+      "window_start": {"type": "string", "format": "date-time"},
+      "window_end": {"type": "string", "format": "date-time"},
+      "scored": {"type": "integer"}, "labelled": {"type": "integer"},
+      "psi": {"type": ["number", "null"], "description": "tier distribution vs training"},
+      "auc": {"type": ["number", "null"]}, "brier": {"type": ["number", "null"]},
+      "status": {"type": "string", "enum": ["ok", "warn", "alert", "insufficient_data"]},
+      "findings": {"type": "array", "items": {"type": "string"}},
+      "training_shares_from": {"type": "string", "enum": ["model_card", "quintiles"]},
+      "tiers": {"type": "array", "items": {"type": "object", "properties": {
+        "tier": {"type": "string"}, "bucket": {"type": "integer"}, "scored": {"type": "integer"},
+        "share": {"type": "number"}, "training_share": {"type": "number"},
+        "mean_score": {"type": "number"}, "labelled": {"type": "integer"},
+        "conversion_rate": {"type": ["number", "null"]}}}},
+      "calibration": {"type": "array", "items": {"type": "object", "properties": {
+        "lower": {"type": "number"}, "upper": {"type": "number"}, "count": {"type": "integer"},
+        "mean_predicted": {"type": "number"}, "observed_rate": {"type": "number"}}}}}})");
+  schemas.Add("LeadMonitoringList", R"({"type": "object", "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/LeadMonitoringReport"}},
+      "thresholds": {"type": "object"}}})");
+  router.Add("GET", "/v1/leads/monitoring",
+             {.summary = "Live monitoring of the lead models for your organisation",
+              .description = "Results of the leads.monitor job, newest first: tier distribution "
+                             "and its PSI against training, live AUC, Brier and calibration on "
+                             "the leads with a recorded outcome.",
+              .tags = {"leads"},
+              .permission = "leads:read",
+              .response_schema = "LeadMonitoringList",
+              .query_params = {{.name = "model_version", .description = "only this version"},
+                               {.name = "limit", .type = "integer",
+                                .description = "1-200, default 20"}}},
+             [&monitor](Request& req) -> Response {
+               if (!req.principal) {
+                 return ErrorResponse(
+                     Status(ErrorCode::kUnauthenticated, "authentication required"),
+                     req.request_id);
+               }
+               int limit = 20;
+               if (auto l = req.Query("limit")) {
+                 char* end = nullptr;
+                 const std::string text(*l);
+                 const long v = std::strtol(text.c_str(), &end, 10);
+                 if (text.empty() || *end != '\0' || v < 1 || v > 200) {
+                   return ErrorResponse(ValidationFailed({{"limit", "must be an integer 1-200"}}),
+                                        req.request_id);
+                 }
+                 limit = static_cast<int>(v);
+               }
+               std::optional<std::string> version;
+               if (auto v = req.Query("model_version")) version = std::string(*v);
+               auto items = monitor.List(req.principal->org_id, version, limit);
+               if (!items.ok()) return ErrorResponse(items.status(), req.request_id);
+               json::array arr;
+               for (auto& o : *items) arr.push_back(std::move(o));
+               const auto& s = monitor.settings();
+               return http::JsonResponse(
+                   200, json::object{{"items", std::move(arr)},
+                                     {"thresholds", json::object{{"psi_warn", s.psi_warn},
+                                                                 {"psi_alert", s.psi_alert},
+                                                                 {"min_auc", s.min_auc},
+                                                                 {"min_labelled",
+                                                                  s.min_labelled}}}});
+             });
+}
+
+}  // namespace signx::leads

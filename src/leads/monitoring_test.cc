@@ -1,0 +1,310 @@
+// Monitoring math on hand-computed cases, and the leads.monitor pass on SQLite and PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include <boost/json.hpp>
+
+#include "blobs/blob_store.h"
+#include "events/outbox.h"
+#include "http/openapi.h"
+#include "http/router.h"
+#include "jobs/queue.h"
+#include "jobs/worker.h"
+#include "leads/monitoring.h"
+#include "leads/outcome.h"
+#include "leads/score_log.h"
+#include "storage/testing/test_stores.h"
+
+namespace signx::leads {
+namespace {
+
+namespace json = boost::json;
+using storage::testing::Backend;
+
+TEST(PsiTest, HandComputedCases) {
+  const std::vector<double> uniform{0.2, 0.2, 0.2, 0.2, 0.2};
+  // Identical distributions (counts are normalised): 0.
+  EXPECT_NEAR(*PopulationStabilityIndex(uniform, std::vector<double>{7, 7, 7, 7, 7}), 0.0, 1e-12);
+  // Shares .1 .2 .3 .2 .2 vs .2 each: (.1-.2)ln(.5) + (.3-.2)ln(1.5) = 0.0693147 + 0.0405465.
+  EXPECT_NEAR(*PopulationStabilityIndex(uniform, std::vector<double>{10, 20, 30, 20, 20}),
+              0.1098612, 1e-6);
+  // An empty bucket is floored at 1e-4: (1e-4 - .5)ln(1e-4/.5) + (1 - .5)ln(1/.5).
+  const double floored = (1e-4 - 0.5) * std::log(1e-4 / 0.5) + 0.5 * std::log(2.0);
+  EXPECT_NEAR(*PopulationStabilityIndex(std::vector<double>{0.5, 0.5},
+                                        std::vector<double>{0, 10}),
+              floored, 1e-9);
+  // Symmetric in the sense of the formula: swapping gives the same value for two buckets.
+  EXPECT_NEAR(*PopulationStabilityIndex(std::vector<double>{0.3, 0.7},
+                                        std::vector<double>{0.6, 0.4}),
+              *PopulationStabilityIndex(std::vector<double>{0.6, 0.4},
+                                        std::vector<double>{0.3, 0.7}),
+              1e-12);
+  EXPECT_FALSE(PopulationStabilityIndex(uniform, std::vector<double>{1, 2}).ok());
+  EXPECT_FALSE(PopulationStabilityIndex(uniform, std::vector<double>{0, 0, 0, 0, 0}).ok());
+}
+
+TEST(PsiTest, TrainingSharesFromTheCardOrQuintiles) {
+  bool from_card = true;
+  auto shares = TrainingBucketShares(json::object{}, &from_card);
+  EXPECT_FALSE(from_card);
+  for (double s : shares) EXPECT_DOUBLE_EQ(s, 0.2);
+  auto card = json::parse(R"({"model": {"training_bucket_shares": [1, 1, 1, 1, 4]}})");
+  shares = TrainingBucketShares(card.as_object(), &from_card);
+  EXPECT_TRUE(from_card);
+  EXPECT_DOUBLE_EQ(shares[4], 0.5);
+  EXPECT_DOUBLE_EQ(shares[0], 0.125);
+  auto bad = json::parse(R"({"model": {"training_bucket_shares": [1, 1, "x", 1, 4]}})");
+  shares = TrainingBucketShares(bad.as_object(), &from_card);
+  EXPECT_FALSE(from_card);
+}
+
+std::vector<MonitoredLead> Leads(std::initializer_list<std::tuple<double, int, int>> rows) {
+  // (score, bucket, outcome: -1 none, 0 lost, 1 converted)
+  std::vector<MonitoredLead> out;
+  for (const auto& [s, b, y] : rows) {
+    MonitoredLead l{.score = s, .bucket = b};
+    if (y >= 0) l.converted = y == 1;
+    out.push_back(l);
+  }
+  return out;
+}
+
+TEST(EvaluateTest, AucBrierCalibrationAndTiersOnAHandComputedCase) {
+  // Labelled: scores .1 (lost) .4 (lost) .35 (won) .8 (won): of the 4 (won, lost) pairs, 3 are
+  // ordered right → AUC 0.75. Brier = (.01 + .16 + .4225 + .04) / 4 = 0.158125.
+  const auto leads = Leads({{0.1, 1, 0}, {0.4, 3, 0}, {0.35, 2, 1}, {0.8, 5, 1}, {0.5, 4, -1}});
+  const std::array<double, 5> uniform{0.2, 0.2, 0.2, 0.2, 0.2};
+  auto r = Evaluate(leads, uniform, {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->scored, 5);
+  EXPECT_EQ(r->labelled, 4);
+  ASSERT_TRUE(r->auc.has_value());
+  EXPECT_NEAR(*r->auc, 0.75, 1e-9);
+  ASSERT_TRUE(r->brier.has_value());
+  EXPECT_NEAR(*r->brier, 0.158125, 1e-6);
+  ASSERT_TRUE(r->psi.has_value());
+  EXPECT_NEAR(*r->psi, 0.0, 1e-12);  // one lead per bucket: exactly the training shares
+  EXPECT_EQ(r->status, "insufficient_data");  // fewer than kMinScoredForPsi leads
+  ASSERT_EQ(r->calibration.size(), 10u);
+  EXPECT_EQ(r->calibration[8].count, 1u);  // 0.8
+  EXPECT_DOUBLE_EQ(r->calibration[8].observed_rate, 1.0);
+  EXPECT_EQ(r->converted_by_bucket[4], 1);
+  EXPECT_EQ(r->labelled_by_bucket[3], 0);  // bucket 4 has no outcome
+  const auto j = ToJson(*r);
+  EXPECT_EQ(j.at("tiers").as_array()[0].at("tier").as_string(), "A");
+  EXPECT_TRUE(j.at("tiers").as_array()[1].at("conversion_rate").is_null());  // B: no outcomes
+}
+
+TEST(EvaluateTest, StatusFollowsTheThresholds) {
+  const std::array<double, 5> uniform{0.2, 0.2, 0.2, 0.2, 0.2};
+  MonitorSettings s{.psi_warn = 0.1, .psi_alert = 0.25, .min_auc = 0.7, .min_labelled = 4};
+  std::vector<MonitoredLead> same;
+  for (int i = 0; i < 100; ++i) same.push_back({.score = 0.1 + 0.002 * i, .bucket = 1 + i % 5});
+  EXPECT_EQ(Evaluate(same, uniform, s)->status, "ok");
+  // 10/20/30/20/20 per 100: PSI 0.1099 → warn.
+  std::vector<MonitoredLead> warn;
+  const int per[5] = {10, 20, 30, 20, 20};
+  for (int b = 0; b < 5; ++b) {
+    for (int i = 0; i < per[b]; ++i) warn.push_back({.score = 0.5, .bucket = b + 1});
+  }
+  auto w = Evaluate(warn, uniform, s);
+  EXPECT_EQ(w->status, "warn");
+  EXPECT_NEAR(*w->psi, 0.1098612, 1e-6);
+  // Everything in tier A: PSI far above 0.25 → alert.
+  std::vector<MonitoredLead> skew(100, MonitoredLead{.score = 0.9, .bucket = 5});
+  auto a = Evaluate(skew, uniform, s);
+  EXPECT_EQ(a->status, "alert");
+  EXPECT_NE(a->findings.at(0).find("psi_alert"), std::string::npos);
+  // Stable tiers but the scores rank the outcomes backwards: AUC 0 < 0.7 with 4 outcomes → alert.
+  auto backwards = same;
+  backwards[0].converted = true;   // lowest score converted
+  backwards[1].converted = true;
+  backwards[98].converted = false;  // highest scores lost
+  backwards[99].converted = false;
+  auto b = Evaluate(backwards, uniform, s);
+  EXPECT_NEAR(*b->auc, 0.0, 1e-12);
+  EXPECT_EQ(b->status, "alert");
+  s.min_labelled = 5;  // too few outcomes to judge the AUC
+  EXPECT_EQ(Evaluate(backwards, uniform, s)->status, "ok");
+}
+
+http::Principal Reader(const std::string& org) {
+  return {.kind = "user", .subject_id = "usr_" + org, .org_id = org, .role = "org_member",
+          .permissions = {"leads:read", "leads:score"}};
+}
+
+class MonitorTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db_ = storage::testing::MigratedDatabase(GetParam());
+    if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
+    root_ = std::filesystem::temp_directory_path() /
+            ("signx-leadmon-" + std::to_string(::getpid()) + "-" +
+             std::to_string(reinterpret_cast<uintptr_t>(this)));
+    blobs_ = std::move(blobs::BlobStore::Open(root_, 1 << 20)).value();
+    registry_ = std::make_unique<ml::ModelRegistry>(db_->store(), *blobs_, clock_);
+    monitor_ = std::make_unique<LeadMonitor>(
+        db_->store(), *registry_, &outbox_, &metrics_,
+        MonitorSettings{.window = std::chrono::hours(24), .min_labelled = 4}, clock_);
+    AddMonitoringRoutes(router_, schemas_, *monitor_);
+    AddOutcomeRoutes(router_, schemas_, db_->store(), clock_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!root_.empty()) std::filesystem::remove_all(root_, ec);
+  }
+  http::Response Call(const std::string& method, const std::string& target,
+                      const std::string& org, const std::string& body = "") {
+    http::Request req;
+    req.method = method;
+    req.target = target;
+    const auto q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
+    req.body = body;
+    req.request_id = "req-m";
+    req.principal = Reader(org);
+    http::Match m = router_.Find(method, req.path);
+    SIGNX_CHECK(m.route != nullptr, "no route for " + target);
+    req.path_params = m.params;
+    return m.route->handler(req);
+  }
+  // `n` leads of org/version, bucket by `bucket_of(i)`, scored an hour ago.
+  void Score(const std::string& org, const std::string& version, int n,
+             const std::function<int(int)>& bucket_of, const std::string& prefix) {
+    ScoreLog log(db_->store(), nullptr);
+    for (int i = 0; i < n; ++i) {
+      const int b = bucket_of(i);
+      ASSERT_TRUE(log.Add({.org_id = org,
+                           .lead_id = prefix + std::to_string(i),
+                           .model_version = version,
+                           .score = 0.1 * b + 0.0001 * i,
+                           .bucket = b,
+                           .tier = "EDCBA"[b - 1],
+                           .scored_at = clock_.Now() - std::chrono::hours(1)}));
+    }
+    ASSERT_TRUE(log.Flush().ok());
+  }
+  int64_t Events() {
+    auto rs = db_->store().Query("SELECT COUNT(*) FROM events WHERE type = 'model.drift_detected'");
+    SIGNX_CHECK(rs.ok(), rs.status().ToString());
+    return rs->rows.at(0).Int(0);
+  }
+
+  std::unique_ptr<storage::testing::TestDatabase> db_;
+  FakeClock clock_;
+  std::filesystem::path root_;
+  std::unique_ptr<blobs::BlobStore> blobs_;
+  std::unique_ptr<ml::ModelRegistry> registry_;
+  events::Outbox outbox_;
+  metrics::Registry metrics_;
+  std::unique_ptr<LeadMonitor> monitor_;
+  http::Router router_;
+  http::SchemaRegistry schemas_;
+};
+
+TEST_P(MonitorTest, RunStoresReportsPerOrgRaisesDriftOnceAndExportsGauges) {
+  // org_a: healthy spread over the tiers, with outcomes ranking perfectly; org_b: all tier A.
+  Score("org_a", "leads-v1", 100, [](int i) { return 1 + i % 5; }, "A");
+  Score("org_b", "leads-v1", 60, [](int) { return 5; }, "B");
+  // Outcomes for org_a: leads in bucket 5 converted, bucket 1 did not.
+  for (int i = 0; i < 10; ++i) {
+    const int lead = i * 5 + (i % 2 == 0 ? 4 : 0);  // alternately a bucket-5 and a bucket-1 lead
+    auto r = Call("POST", "/v1/leads/A" + std::to_string(lead) + "/outcome", "org_a",
+                  i % 2 == 0 ? R"({"converted": true})" : R"({"converted": false})");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  // A lead scored outside the window is ignored.
+  {
+    ScoreLog log(db_->store(), nullptr);
+    ASSERT_TRUE(log.Add({.org_id = "org_a", .lead_id = "old", .model_version = "leads-v1",
+                         .score = 0.5, .bucket = 3, .tier = 'C',
+                         .scored_at = clock_.Now() - std::chrono::hours(48)}));
+    ASSERT_TRUE(log.Flush().ok());
+  }
+
+  auto reports = monitor_->Run();
+  ASSERT_TRUE(reports.ok()) << reports.status().ToString();
+  ASSERT_EQ(reports->size(), 3u);  // org "*", org_a, org_b for leads-v1
+  std::map<std::string, MonitorReport> by_org;
+  for (const auto& r : *reports) by_org[r.org_id] = r;
+  EXPECT_EQ(by_org.at("org_a").scored, 100);
+  EXPECT_EQ(by_org.at("org_a").labelled, 10);
+  EXPECT_NEAR(*by_org.at("org_a").auc, 1.0, 1e-12);
+  EXPECT_NEAR(*by_org.at("org_a").psi, 0.0, 1e-12);
+  EXPECT_EQ(by_org.at("org_a").status, "ok");
+  EXPECT_EQ(by_org.at("org_b").status, "alert");
+  EXPECT_EQ(by_org.at("*").scored, 160);
+  EXPECT_EQ(Events(), 1);  // org_b's transition into alert
+
+  // Gauges carry the all-org numbers.
+  const std::string exposition = metrics_.Render();
+  EXPECT_NE(exposition.find(R"(leads_live_auc{model_version="leads-v1"} 1)"), std::string::npos)
+      << exposition;
+  EXPECT_NE(exposition.find(R"(leads_psi{model_version="leads-v1"})"), std::string::npos);
+  EXPECT_NE(exposition.find(R"(leads_outcomes_labelled{model_version="leads-v1"} 10)"),
+            std::string::npos);
+
+  // Still drifting on the next run: no second event.
+  clock_.Advance(std::chrono::minutes(15));
+  ASSERT_TRUE(monitor_->Run().ok());
+  EXPECT_EQ(Events(), 1);
+
+  // The route shows the caller's org only, newest first.
+  auto a = Call("GET", "/v1/leads/monitoring", "org_a");
+  ASSERT_EQ(a.status, 200) << a.body;
+  auto items = json::parse(a.body).at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  for (const auto& it : items) EXPECT_EQ(it.at("org_id").as_string(), "org_a");
+  EXPECT_EQ(items[0].at("scored").as_int64(), 100);
+  EXPECT_EQ(items[0].at("training_shares_from").as_string(), "quintiles");
+  auto b = Call("GET", "/v1/leads/monitoring?limit=1&model_version=leads-v1", "org_b");
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(json::parse(b.body).at("items").as_array().size(), 1u);
+  EXPECT_EQ(json::parse(b.body).at("items").as_array()[0].at("status").as_string(), "alert");
+  EXPECT_EQ(Call("GET", "/v1/leads/monitoring?limit=0", "org_b").status, 422);
+  EXPECT_EQ(json::parse(Call("GET", "/v1/leads/monitoring", "org_c").body)
+                .at("items").as_array().size(), 0u);
+
+  // Another process's registry picks the gauges up from the table.
+  metrics::Registry fresh;
+  LeadMonitor replica(db_->store(), *registry_, nullptr, &fresh, {}, clock_);
+  ASSERT_TRUE(replica.RefreshGauges().ok());
+  EXPECT_NE(fresh.Render().find(R"(leads_live_auc{model_version="leads-v1"} 1)"),
+            std::string::npos);
+}
+
+TEST_P(MonitorTest, RecurringJobIsRegisteredAndRuns) {
+  Score("org_a", "leads-v2", 60, [](int) { return 3; }, "J");
+  jobs::Queue queue(db_->store());
+  ASSERT_TRUE(RegisterMonitorJob(queue, *monitor_, "@every 15m").ok());
+  auto rs = db_->store().Query("SELECT type FROM recurring_jobs WHERE name = 'leads.monitor'");
+  ASSERT_TRUE(rs.ok()) << rs.status().ToString();
+  ASSERT_EQ(rs->rows.size(), 1u);
+  EXPECT_EQ(rs->rows[0].Text(0), "leads.monitor");
+  auto enq = queue.Enqueue({.type = std::string(kMonitorJob)});
+  ASSERT_TRUE(enq.ok()) << enq.status().ToString();
+  jobs::Worker worker(queue, {.threads = 1, .run_maintenance = false});
+  auto ran = worker.RunOnce();
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  EXPECT_TRUE(*ran);
+  auto job = queue.Get(enq->id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->state, jobs::JobState::kSucceeded) << job->last_error.value_or("");
+  ASSERT_TRUE(job->result_json.has_value());
+  const auto result = json::parse(*job->result_json);  // PostgreSQL re-formats JSONB
+  EXPECT_EQ(result.at("models").as_array().at(0).at("status").as_string(), "alert")
+      << *job->result_json;
+  EXPECT_EQ(Events(), 1);  // all of org_a's leads in tier C
+
+  jobs::Queue other(db_->store());
+  EXPECT_FALSE(RegisterMonitorJob(other, *monitor_, "every now and then").ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, MonitorTest,
+                         ::testing::ValuesIn(storage::testing::AllBackends()),
+                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+
+}  // namespace
+}  // namespace signx::leads
