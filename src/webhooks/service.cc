@@ -134,8 +134,9 @@ WebhookService::WebhookService(storage::Store& store, jobs::Queue& queue, Webhoo
 }
 
 Result<EndpointWithSecret> WebhookService::CreateEndpoint(const http::Principal& p,
-                                                          const EndpointInput& in,
+                                                          EndpointInput in,
                                                           std::string_view request_id) {
+  if (in.url) in.url = NormalizeUrl(*in.url);
   std::vector<FieldError> errors;
   ValidateEndpointInput(in, /*creating=*/true, errors);
   if (!errors.empty()) return ValidationFailed(std::move(errors));
@@ -198,8 +199,9 @@ Result<Endpoint> WebhookService::GetEndpoint(const http::Principal& p, std::stri
 }
 
 Result<Endpoint> WebhookService::UpdateEndpoint(const http::Principal& p, std::string_view id,
-                                                const EndpointInput& patch,
+                                                EndpointInput patch,
                                                 std::string_view request_id) {
+  if (patch.url) patch.url = NormalizeUrl(*patch.url);
   std::vector<FieldError> errors;
   ValidateEndpointInput(patch, /*creating=*/false, errors);
   if (!errors.empty()) return ValidationFailed(std::move(errors));

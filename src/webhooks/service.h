@@ -55,7 +55,7 @@ class WebhookService {
 
   // kValidationFailed with field details (url, event_types, description).
   Result<EndpointWithSecret> CreateEndpoint(const http::Principal& principal,
-                                            const EndpointInput& input,
+                                            EndpointInput input,
                                             std::string_view request_id);
   // `limit` 1..kMaxPage; `cursor` the previous page's next_cursor. kInvalidArgument otherwise.
   Result<EndpointPage> ListEndpoints(const http::Principal& principal, int limit,
@@ -63,7 +63,7 @@ class WebhookService {
   Result<Endpoint> GetEndpoint(const http::Principal& principal, std::string_view id);
   // Changes the given fields. kValidationFailed; kNotFound.
   Result<Endpoint> UpdateEndpoint(const http::Principal& principal, std::string_view id,
-                                  const EndpointInput& patch, std::string_view request_id);
+                                  EndpointInput patch, std::string_view request_id);
   // Deletes the endpoint and its delivery log; queued deliveries to it end when they run.
   Status DeleteEndpoint(const http::Principal& principal, std::string_view id,
                         std::string_view request_id);

@@ -47,12 +47,22 @@ std::string UrlProblem(std::string_view url) {
   if (authority.find('@') != std::string_view::npos) {
     return "must not contain credentials (user@host)";
   }
-  auto parsed = http::ParseHttpUrl(url);
+  auto parsed = http::ParseHttpUrl(NormalizeUrl(url));
   if (!parsed.ok() || parsed->host.empty()) return "must be an http:// or https:// URL with a host";
   return "";
 }
 
 }  // namespace
+
+std::string NormalizeUrl(std::string_view url) {
+  std::string out(url);
+  const auto colon = out.find("://");
+  if (colon != std::string::npos && colon <= 5) {
+    const std::string scheme = ToLower(out.substr(0, colon));
+    if (scheme == "http" || scheme == "https") out.replace(0, colon, scheme);
+  }
+  return out;
+}
 
 bool IsValidEventTypePattern(std::string_view pattern) {
   if (pattern == "*") return true;

@@ -121,6 +121,10 @@ bool MatchesEventType(const std::vector<std::string>& patterns, std::string_view
 void ValidateEndpointInput(const EndpointInput& input, bool creating,
                            std::vector<FieldError>& errors);
 
+// `url` with an http/https scheme written in lower case ("HTTPS://x" -> "https://x"); other
+// URLs unchanged. The service stores endpoint URLs normalized.
+std::string NormalizeUrl(std::string_view url);
+
 // A new secret: "whsec_" + 43 base64url characters (32 random bytes).
 std::string NewSecret();
 
