@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 
@@ -287,6 +288,52 @@ TrainOptions FastOptions() {
   return o;
 }
 
+// Every reason's contribution equals XGBoost's own pred_contribs summed over the field's
+// columns (to 1e-5), for `rows` leads of `table` (missing values included).
+void ExpectReasonsMatchXGBoost(const ModelBundle& bundle, const CsvTable& table,
+                               std::size_t rows) {
+  auto scorer = Scorer::Create(bundle);
+  ASSERT_TRUE(scorer.ok()) << scorer.status().ToString();
+  auto booster = ml::Booster::LoadRaw(bundle.booster);
+  ASSERT_TRUE(booster.ok());
+  auto cols = MapColumns(bundle.schema, table.header);
+  ASSERT_TRUE(cols.ok()) << cols.status().ToString();
+  std::vector<Lead> leads;
+  std::vector<FieldError> lenient;
+  for (std::size_t i = 0; i < table.rows.size() && leads.size() < rows; ++i) {
+    auto lead = LeadFromCsvRow(bundle.schema, *cols, table.rows[i], &lenient);
+    ASSERT_TRUE(lead.ok());
+    leads.push_back(std::move(lead).value());
+  }
+  const Encoder& enc = bundle.encoder;
+  const std::size_t width = enc.width();
+  std::vector<float> x(leads.size() * width);
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    enc.Encode(leads[i], std::span<float>(x.data() + i * width, width));
+  }
+  auto m = ml::DMatrix::FromDense(x, leads.size(), width);
+  ASSERT_TRUE(m.ok());
+  auto contribs = booster->PredictContribs(*m);
+  ASSERT_TRUE(contribs.ok());
+  auto scores = scorer->Score(leads, {.explain = true, .max_reasons = 1000});
+  ASSERT_TRUE(scores.ok());
+  double worst = 0;
+  std::size_t checked = 0;
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    std::map<std::string, double> by_field;
+    for (std::size_t c = 0; c < width; ++c) {
+      by_field[enc.sources()[enc.SourceOfColumn(c)].name] += (*contribs)[i * (width + 1) + c];
+    }
+    for (const auto& r : (*scores)[i].reasons) {
+      worst = std::max(worst, std::abs(r.contribution - by_field.at(r.field)));
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, leads.size());
+  EXPECT_LE(worst, 1e-5) << "over " << checked << " reasons";
+  std::printf("reasons vs XGBoost pred_contribs: %zu reasons, max |diff| %.3g\n", checked, worst);
+}
+
 class TrainedModelTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -454,6 +501,10 @@ TEST_F(TrainedModelTest, ReasonsSumToTheMargin) {
   }
 }
 
+TEST_F(TrainedModelTest, ReasonsAreXGBoostContributionsPerField) {
+  ExpectReasonsMatchXGBoost(*bundle_, *table_, 1000);
+}
+
 TEST(RealDataTest, TrainsOnXEducationLeadsWhenPresent) {
   const std::string path = std::string(SIGNX_SOURCE_DIR) + "/../shared/data/leads/Leads.csv";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
@@ -469,6 +520,7 @@ TEST(RealDataTest, TrainsOnXEducationLeadsWhenPresent) {
   const double auc =
       out->bundle.card.at("model").at("test").at("auc_roc").to_number<double>();
   EXPECT_GT(auc, 0.85);
+  ExpectReasonsMatchXGBoost(out->bundle, *table, 2000);
 }
 
 }  // namespace

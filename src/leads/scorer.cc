@@ -26,22 +26,25 @@ Result<Scorer> Scorer::Create(ModelBundle bundle) {
     return InvalidArgument(fmt::format("the booster expects {} features but the encoder makes {}",
                                        n, bundle.encoder.width()));
   }
-  return Scorer(std::move(bundle), std::move(booster));
+  SIGNX_ASSIGN_OR_RETURN(ml::TreeEnsemble trees, ml::TreeEnsemble::FromBooster(booster));
+  return Scorer(std::move(bundle), std::move(booster), std::move(trees));
 }
 
-Result<ml::DMatrix> Scorer::Matrix(std::span<const Lead> leads, std::vector<int>* unknown) const {
+std::vector<float> Scorer::Encode(std::span<const Lead> leads, std::vector<int>* unknown) const {
   const std::size_t width = bundle_.encoder.width();
   std::vector<float> x(leads.size() * width);
   for (std::size_t i = 0; i < leads.size(); ++i) {
     const int u = bundle_.encoder.Encode(leads[i], std::span<float>(x.data() + i * width, width));
     if (unknown) unknown->push_back(u);
   }
-  return ml::DMatrix::FromDense(x, leads.size(), width);
+  return x;
 }
 
 Result<std::vector<float>> Scorer::Probabilities(std::span<const Lead> leads) const {
   if (leads.empty()) return std::vector<float>{};
-  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix m, Matrix(leads, nullptr));
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix m,
+                         ml::DMatrix::FromDense(Encode(leads, nullptr), leads.size(),
+                                                bundle_.encoder.width()));
   SIGNX_ASSIGN_OR_RETURN(std::vector<float> p, booster_.Predict(m));
   return bundle_.calibrator.ApplyAll(p);
 }
@@ -59,13 +62,12 @@ Result<std::vector<LeadScore>> Scorer::Score(std::span<const Lead> leads,
   std::vector<LeadScore> out;
   if (leads.empty()) return out;
   std::vector<int> unknown;
-  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix m, Matrix(leads, &unknown));
-  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> probs, booster_.Predict(m));
-  std::vector<float> contribs;
-  if (options.explain && options.max_reasons > 0) {
-    SIGNX_ASSIGN_OR_RETURN(contribs, booster_.PredictContribs(m));
-  }
   const std::size_t width = bundle_.encoder.width();
+  const std::vector<float> x = Encode(leads, &unknown);
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix m, ml::DMatrix::FromDense(x, leads.size(), width));
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> probs, booster_.Predict(m));
+  const bool explain = options.explain && options.max_reasons > 0;
+  std::vector<double> contribs(explain ? width + 1 : 0);
   const auto& sources = bundle_.encoder.sources();
   out.reserve(leads.size());
   std::vector<double> per_source(sources.size());
@@ -78,11 +80,11 @@ Result<std::vector<LeadScore>> Scorer::Score(std::span<const Lead> leads,
     s.tier = TierFor(s.bucket);
     s.model_version = bundle_.model_version;
     s.unknown_categories = unknown[i];
-    if (!contribs.empty()) {
+    if (explain) {
       std::fill(per_source.begin(), per_source.end(), 0.0);
-      const float* row = contribs.data() + i * (width + 1);
+      trees_.Contributions(std::span<const float>(x.data() + i * width, width), contribs);
       for (std::size_t c = 0; c < width; ++c) {
-        per_source[bundle_.encoder.SourceOfColumn(c)] += row[c];
+        per_source[bundle_.encoder.SourceOfColumn(c)] += contribs[c];
       }
       for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
       std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {

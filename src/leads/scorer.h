@@ -1,11 +1,12 @@
 // Scores leads with a ModelBundle: probability 0–1 (calibrated when the bundle says so),
 // bucket 1–5 from the bundle's thresholds, tier A (bucket 5) … E (bucket 1), and reasons — the
-// largest exact TreeSHAP contributions (XGBoost pred_contribs, log-odds units) summed per source
-// field and rendered as "Lead Source = Reference: +0.84".
+// largest exact TreeSHAP contributions (log-odds units; ml::TreeEnsemble, the same values as
+// XGBoost's pred_contribs to float precision, checked in the tests) summed per source field and
+// rendered as "Lead Source = Reference: +0.84".
 //
 // Deterministic: the same lead and bundle give the same result, bit for bit.
 // Thread-safety: a Scorer is immutable after Create; Score* may run concurrently (XGBoost 1.7
-// prediction is thread-safe). Share one as std::shared_ptr<const Scorer> and swap atomically.
+// prediction and ml::TreeEnsemble are thread-safe). Share one as std::shared_ptr<const Scorer> and swap atomically.
 #pragma once
 
 #include <memory>
@@ -18,6 +19,7 @@
 #include "base/status.h"
 #include "leads/bundle.h"
 #include "leads/lead.h"
+#include "ml/tree_shap.h"
 #include "ml/xgboost.h"
 
 namespace signx::leads {
@@ -65,13 +67,14 @@ class Scorer {
   const ModelBundle& bundle() const { return bundle_; }
 
  private:
-  Scorer(ModelBundle bundle, ml::Booster booster)
-      : bundle_(std::move(bundle)), booster_(std::move(booster)) {}
-  Result<ml::DMatrix> Matrix(std::span<const Lead> leads, std::vector<int>* unknown) const;
+  Scorer(ModelBundle bundle, ml::Booster booster, ml::TreeEnsemble trees)
+      : bundle_(std::move(bundle)), booster_(std::move(booster)), trees_(std::move(trees)) {}
+  std::vector<float> Encode(std::span<const Lead> leads, std::vector<int>* unknown) const;
   std::string DescribeValue(const Lead& lead, const Encoder::Source& source) const;
 
   ModelBundle bundle_;
   ml::Booster booster_;
+  ml::TreeEnsemble trees_;  // the booster's trees, for exact TreeSHAP reasons
 };
 
 boost::json::object ToJson(const LeadScore& score);
