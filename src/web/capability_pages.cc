@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <random>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,7 @@
 #include "leads/schema.h"
 #include "leads/training.h"
 #include "web/internal/pages.h"
+#include "web/internal/work_pages.h"
 
 namespace signx::web {
 
@@ -531,6 +533,24 @@ Page PredictCost(PageContext& ctx, estimating::CostService& cost) {
   View v = EstimatingView(ctx, true, true, {});
   v.set("has_result", true);
   v.set("result", CostResultView(*prediction));
+  // "Create quote" from this prediction (the quote pages are in internal/work_pages.cc).
+  v.set("can_quote", ctx.Can("quotes:write"));
+  v.set("quote_cost_cents", std::to_string(prediction->cost_cents));
+  v.set("quote_model_version", prediction->model_version);
+  {
+    std::string description = Humanize(Trim(ctx.Field("sign_type")));
+    if (description.empty()) description = "Sign";
+    description += fmt::format(" sign, {} × {} in", std::string(Trim(ctx.Field("width_in"))),
+                               std::string(Trim(ctx.Field("height_in"))));
+    v.set("quote_description", Shorten(description, 120));
+  }
+  {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::random_device rd;
+    std::string key;
+    for (int i = 0; i < 32; ++i) key.push_back(kHex[rd() & 15]);
+    v.set("quote_form_key", key);
+  }
   return Page::Render("Estimating", "estimating_index", std::move(v));
 }
 
@@ -765,7 +785,8 @@ View CostResultView(const estimating::CostPrediction& p) {
 }
 
 void AddCapabilityPages(Shell& shell, leads::LeadsService& leads, estimating::CostService& cost,
-                        estimating::EstimatingService& estimating) {
+                        estimating::EstimatingService& estimating,
+                        events::Dispatcher* dispatcher) {
   shell.AddSection({.label = "Leads",
                     .href = "/leads",
                     .permission = "leads:read",
@@ -830,6 +851,10 @@ void AddCapabilityPages(Shell& shell, leads::LeadsService& leads, estimating::Co
       "GET", "/estimating/projects",
       {.summary = "Projects", .permission = "projects:read", .section = "/estimating/projects"},
       [&estimating](PageContext& ctx) { return ProjectsPage(ctx, estimating); });
+  internal::AddLeadCsvPages(shell, leads, estimating);
+  internal::AddQuotePages(shell, estimating);
+  internal::AddImportPages(shell, estimating);
+  internal::AddActivityPages(shell, estimating.store(), dispatcher);
 }
 
 }  // namespace signx::web

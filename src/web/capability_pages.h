@@ -9,6 +9,7 @@
 //   GET  /estimating                         the sign spec form (estimates:predict) POST
 //   /estimating                         predict the cost of one sign         (estimates:predict)
 //   GET  /estimating/projects                projects, newest first, paginated    (projects:read)
+// plus the CSV scoring, quote and activity pages of internal/work_pages.h.
 //
 // Charts are server-rendered SVG: the geometry is computed here (BarChartView) and the markup is
 // written by the templates with `{{…}}`, so labels taken from user input are always escaped.
@@ -23,14 +24,18 @@
 #include "estimating/predict.h"
 #include "estimating/predict_service.h"
 #include "estimating/service.h"
+#include "events/dispatcher.h"
 #include "leads/scorer.h"
 #include "leads/service.h"
 #include "web/shell.h"
 
 namespace signx::web {
 
+// `dispatcher` (optional) feeds the live activity page (/activity/stream); without it the page
+// shows recent events only.
 void AddCapabilityPages(Shell& shell, leads::LeadsService& leads, estimating::CostService& cost,
-                        estimating::EstimatingService& estimating);
+                        estimating::EstimatingService& estimating,
+                        events::Dispatcher* dispatcher = nullptr);
 
 // One bar of a horizontal bar chart; negative values grow to the left of the zero line.
 struct ChartBar {

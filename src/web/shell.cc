@@ -135,6 +135,13 @@ std::string PageContext::Field(std::string_view name) const {
   return it == form.end() ? "" : it->second;
 }
 
+const FormPart* PageContext::File(std::string_view name) const {
+  for (const auto& f : files) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
 std::vector<std::string> PageContext::Fields(std::string_view name) const {
   std::vector<std::string> out;
   auto [lo, hi] = form.equal_range(std::string(name));
@@ -237,6 +244,7 @@ struct Shell::Impl {
     v.set("csrf_token", ctx.csrf_token);
     v.set("css_url", AssetUrl("app.css"));
     v.set("htmx_url", AssetUrl("htmx.min.js"));
+    v.set("app_js_url", AssetUrl("app.js"));
     const bool signed_in = ctx.principal.has_value();
     v.set("signed_in", signed_in);
     if (signed_in) {
@@ -381,7 +389,22 @@ struct Shell::Impl {
     }
 
     if (IsUnsafe(request.method)) {
-      ctx.form = http::ParseQuery(request.body);
+      if (auto boundary = MultipartBoundary(request.Header("Content-Type").value_or(""))) {
+        auto parts = ParseMultipart(request.body, *boundary);
+        if (parts.ok()) {
+          for (auto& part : *parts) {
+            if (part.filename) {
+              ctx.files.push_back(std::move(part));
+            } else {
+              ctx.form.emplace(part.name, std::move(part.data));
+            }
+          }
+        } else {
+          ctx.body_error = std::string(parts.status().message());
+        }
+      } else {
+        ctx.form = http::ParseQuery(request.body);
+      }
       std::string token = ctx.Field(kCsrfField);
       if (token.empty()) token = std::string(request.Header(kCsrfHeader).value_or(""));
       if (!had_csrf_cookie || !signer.VerifyCsrf(csrf_cookie, binding, token)) {

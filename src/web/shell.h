@@ -39,6 +39,7 @@
 #include "http/request.h"
 #include "http/router.h"
 #include "web/auth_backend.h"
+#include "web/multipart.h"
 #include "web/templates.h"
 
 namespace signx::web {
@@ -99,8 +100,14 @@ struct PageContext {
   // The signed-in principal (always set for pages that are not public) and their profile.
   std::optional<http::Principal> principal;
   Profile profile;
-  // Decoded form fields of an application/x-www-form-urlencoded body (unsafe methods).
+  // Decoded form fields of an application/x-www-form-urlencoded or multipart/form-data body
+  // (unsafe methods); the files of a multipart body are in `files`.
   std::multimap<std::string, std::string> form;
+  std::vector<FormPart> files;
+  // The file part named `name`, or nullptr.
+  const FormPart* File(std::string_view name) const;
+  // Set when a multipart body could not be parsed (the handler decides how to answer).
+  std::optional<std::string> body_error;
   // The CSRF token every form on the page must send as `csrf_token` (the layout puts it into the
   // views of rendered pages automatically).
   std::string csrf_token;

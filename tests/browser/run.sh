@@ -57,6 +57,7 @@ has_lead_model=0
 has_cost_model=0
 demo_admin_email=""
 demo_admin_password=""
+import_csv=""
 
 if [ "$server" = signx ]; then
   db="sqlite:///$tmp/signx.db"
@@ -105,6 +106,13 @@ if [ "$server" = signx ]; then
   fi
   create_user "$org_id" "$viewer_email" "$viewer_password" org_viewer
   capability_pages=1
+  # A small synthetic cost history for the import page.
+  if "$binary" demo generate --projects 12 --seed 11 --format csv --out "$tmp/history.csv" \
+       >"$tmp/generate.log" 2>&1; then
+    import_csv="$tmp/history.csv"
+  else
+    echo "run.sh: 'signx demo generate' failed; the import step is skipped: $(cat "$tmp/generate.log")" >&2
+  fi
   "$binary" serve "${set_db[@]}" --set log.access_log=false --host 127.0.0.1 --port "$port" \
     --migrate >"$tmp/server.log" 2>&1 &
   pid=$!
@@ -132,6 +140,7 @@ export ADMIN_EMAIL="$admin_email" ADMIN_PASSWORD="$admin_password"
 export VIEWER_EMAIL="$viewer_email" VIEWER_PASSWORD="$viewer_password" MULTI_ORG="$multi_org"
 export CAPABILITY_PAGES="$capability_pages" HAS_LEAD_MODEL="$has_lead_model" HAS_COST_MODEL="$has_cost_model"
 export DEMO_ADMIN_EMAIL="$demo_admin_email" DEMO_ADMIN_PASSWORD="$demo_admin_password"
+export IMPORT_CSV="$import_csv"
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$repo/build/screenshots/$server}"
 mkdir -p "$SCREENSHOT_DIR"
 status=0

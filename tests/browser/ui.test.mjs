@@ -4,6 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const require = createRequire(new URL('../../web/package.json', import.meta.url));
@@ -64,11 +66,15 @@ async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+// The dashboard of a user with events:read keeps a server-sent events connection open (live
+// activity), so the network never goes idle there: pages that land on it wait for `load`.
+const DASHBOARD_WAIT = 'load';
+
 async function logIn(page, who) {
   await page.goto(`${BASE}/login`, { waitUntil: 'networkidle0' });
   await page.type('#email', who.email);
   await page.type('#password', who.password);
-  await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForNavigation({ waitUntil: DASHBOARD_WAIT }), page.click('button[type=submit]')]);
 }
 
 // One signed-in browser context per user, shared by the tests (identity throttles sign-ins per
@@ -82,7 +88,7 @@ async function signedInPage(who) {
     await page.close();
   }
   const page = await newPage(undefined, sessions.get(who.email));
-  await page.goto(`${BASE}/`, { waitUntil: 'networkidle0' });
+  await page.goto(`${BASE}/`, { waitUntil: DASHBOARD_WAIT });
   return page;
 }
 
@@ -432,6 +438,216 @@ test('a viewer sees no promote or rollback button, no scoring form, and cannot p
   await page.close();
 });
 
+// ---- long-running work: CSV scoring, quotes with PDF, live activity ----
+
+const CSV_HEADER = 'Prospect ID,Lead Origin,Lead Source,TotalVisits,Total Time Spent on Website,Page Views Per Visit,Notes';
+
+function writeTemp(name, content) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signx-ui-'));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+async function uploadCsv(page, file) {
+  const input = await page.$('#csv-file');
+  await input.uploadFile(file);
+  return submit(page, '[data-testid=csv-upload]');
+}
+
+test('admin uploads a CSV of leads, sees progress, the tier chart, and downloads the scored file',
+  { skip: noCapabilities || (HAS_LEAD_MODEL ? false : 'no lead model (the leads CSV is missing)') }, async () => {
+    const page = await signedInPage(ADMIN);
+    await page.goto(`${BASE}/leads/csv`, { waitUntil: 'networkidle0' });
+    assert.deepEqual(await unlabelledInputs(page), []);
+    await shot(page, 'leads-csv');
+
+    // A file whose header does not match the schema: refused before queueing, with the reason.
+    let res = await uploadCsv(page, writeTemp('wrong.csv', 'Name,Colour\nAda,red\n'));
+    assert.equal(res.status(), 422);
+    assert.match(await text(page, '[data-testid=csv-problems]'), /Prospect ID/);
+    await shot(page, 'leads-csv-rejected');
+    // Not UTF-8 (Latin-1 bytes): refused too.
+    res = await uploadCsv(page, writeTemp('latin1.csv', Buffer.from(`${CSV_HEADER}\nL1,API,Caf\xe9,1,2,3,x\n`, 'latin1')));
+    assert.equal(res.status(), 422);
+    assert.match(await text(page, '[data-testid=csv-problems]'), /UTF-8/);
+
+    // 120 leads, one with an invalid visit count and one whose id and notes are XSS payloads.
+    const rows = [CSV_HEADER];
+    const sources = ['Google', 'Direct Traffic', 'Olark Chat', 'Reference', 'Organic Search'];
+    for (let i = 0; i < 120; i++) {
+      rows.push(`L${i},Landing Page Submission,${sources[i % 5]},${i % 15},${(i * 37) % 1500},${(i % 7) + 0.5},ok`);
+    }
+    rows.push(`"${XSS[1].replace(/"/g, '""')}",API,Google,3,120,1.5,"${XSS[0]}"`);
+    rows.push('L-bad,API,Google,lots,10,1,bad visits');
+    res = await uploadCsv(page, writeTemp('my leads.csv', rows.join('\n') + '\n'));
+    assert.equal(res.status(), 200);
+    assert.match(new URL(page.url()).pathname, /^\/leads\/csv\/job_/);
+    assert.match(await text(page, '.flash'), /122 rows queued/);
+    await shot(page, 'leads-csv-progress');
+    // htmx polls the status until the download link appears.
+    await page.waitForSelector('[data-testid=csv-download]', { timeout: 120000 });
+    assert.equal(await text(page, '[data-testid=csv-rows]'), '122');
+    assert.equal(await text(page, '[data-testid=csv-scored]'), '121');
+    assert.equal(await text(page, '[data-testid=csv-invalid]'), '1');
+    assert.match(await text(page, '[data-testid=csv-row-problems]'), /Row 122 · total_visits/);
+    const bars = await page.$$eval('[data-testid=csv-tier-chart] svg rect', (els) => els.length);
+    assert.equal(bars, 5, 'one bar per tier');
+    await assertNoXss(page);
+    await shot(page, 'leads-csv-done');
+
+    const href = await page.$eval('[data-testid=csv-download]', (el) => el.getAttribute('href'));
+    const download = await page.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition'), body: await r.text() };
+    }, href);
+    assert.equal(download.status, 200);
+    assert.match(download.type, /^text\/csv/);
+    assert.match(download.disposition, /attachment; filename="my_leads-scored\.csv"/);
+    const lines = download.body.trim().split(/\r?\n/);
+    assert.equal(lines[0], `${CSV_HEADER},score,tier,bucket,error`);
+    assert.equal(lines.length, 123);
+    assert.match(lines[1], /^L0,.*,0\.\d{4},[A-E],[1-5],$/);
+    assert.match(lines[122], /^L-bad,.*,,,,.*total_visits/);
+
+    // The list shows the file; a viewer sees it but cannot upload.
+    await page.goto(`${BASE}/leads/csv`, { waitUntil: 'networkidle0' });
+    assert.match(await text(page, '[data-testid=csv-jobs]'), /my leads\.csv/);
+    const viewer = await signedInPage(VIEWER);
+    await viewer.goto(`${BASE}/leads/csv`, { waitUntil: 'networkidle0' });
+    assert.equal(await viewer.$('[data-testid=csv-upload-form]'), null, 'no upload form for a viewer');
+    assert.ok(await viewer.$('[data-testid=csv-read-only]'));
+    const jobUrl = await page.$eval('[data-testid=csv-jobs] a', (el) => el.getAttribute('href'));
+    const viewerRes = await viewer.goto(`${BASE}${jobUrl}`, { waitUntil: 'networkidle0' });
+    assert.equal(viewerRes.status(), 200, 'a viewer of the same org can open the result');
+    const csrf = await viewer.$eval('input[name=csrf_token]', (el) => el.value);
+    const status = await viewer.evaluate(async (token) => {
+      const form = new FormData();
+      form.append('csrf_token', token);
+      form.append('file', new Blob(['Prospect ID\nL1\n'], { type: 'text/csv' }), 'x.csv');
+      return (await fetch('/leads/csv', { method: 'POST', body: form })).status;
+    }, csrf);
+    assert.equal(status, 403, 'the server refuses an upload from a viewer');
+    await shot(viewer, 'leads-csv-viewer');
+    await viewer.close();
+    assert.deepEqual(unexpectedErrors(page).filter((e) => !/status of 415/.test(e)), []);
+    await page.close();
+  });
+
+test('a CSV upload without the CSRF token is refused', { skip: noCapabilities }, async () => {
+  const page = await signedInPage(ADMIN);
+  await page.goto(`${BASE}/leads/csv`, { waitUntil: 'networkidle0' });
+  const status = await page.evaluate(async () => {
+    const form = new FormData();
+    form.append('file', new Blob(['Prospect ID\nL1\n'], { type: 'text/csv' }), 'x.csv');
+    return (await fetch('/leads/csv', { method: 'POST', body: form, headers: { 'X-CSRF-Token': '' } })).status;
+  });
+  assert.equal(status, 403);
+  await page.close();
+});
+
+test('admin creates a quote from a prediction, watches the PDF render, opens it; the dashboard shows it live',
+  { skip: noCapabilities || (HAS_COST_MODEL ? false : 'no cost model') }, async () => {
+    // The dashboard, open in another tab, receives the quote.created event over SSE.
+    const dashboard = await signedInPage(ADMIN);
+    await dashboard.waitForSelector('[data-testid=activity-status]', { timeout: 15000 });
+    await dashboard.waitForFunction(
+      () => /Live/.test(document.querySelector('[data-testid=activity-status]').textContent), { timeout: 15000 });
+    const before = await dashboard.$$eval('[data-testid=activity-item]', (els) => els.length);
+    await shot(dashboard, 'dashboard-activity');
+
+    const page = await signedInPage(ADMIN);
+    await page.goto(`${BASE}/estimating`, { waitUntil: 'networkidle0' });
+    await page.$eval('#spec-width_in', (el) => { el.value = '96'; });
+    await page.select('#spec-sign_type', 'monument');
+    let res = await submit(page, '[data-testid=predict-cost]');
+    assert.equal(res.status(), 200);
+    assert.ok(await page.$('[data-testid=quote-form]'), 'a member or admin may create a quote');
+    assert.deepEqual(await unlabelledInputs(page), []);
+    await page.$eval('#quote-description', (el, v) => { el.value = v; }, XSS[2]);
+    await page.$eval('#quote-rate', (el) => { el.value = '40'; });
+    await page.$eval('#quote-quantity', (el) => { el.value = '2'; });
+    res = await submit(page, '[data-testid=create-quote]');
+    assert.equal(res.status(), 200);
+    assert.match(new URL(page.url()).pathname, /^\/estimating\/quotes\/quo_/);
+    assert.match(await text(page, '[data-testid=quote-lines]'), /svg onload/);  // shown as text
+    assert.match(await text(page, '[data-testid=quote-price]'), /^\$[\d,]+$/);
+    await assertNoXss(page);
+    await shot(page, 'quote');
+    await page.waitForSelector('[data-testid=quote-pdf-link]', { timeout: 120000 });
+    await shot(page, 'quote-pdf-ready');
+    const href = await page.$eval('[data-testid=quote-pdf-link]', (el) => el.getAttribute('href'));
+    const pdf = await page.evaluate(async (u) => {
+      const r = await fetch(u);
+      const bytes = new Uint8Array(await r.arrayBuffer());
+      return { status: r.status, type: r.headers.get('content-type'), head: String.fromCharCode(...bytes.slice(0, 5)) };
+    }, href);
+    assert.deepEqual(pdf, { status: 200, type: 'application/pdf', head: '%PDF-' });
+
+    await dashboard.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=activity-item]').length > n, { timeout: 30000 }, before);
+    assert.match(await text(dashboard, '[data-testid=activity-list]'), /Quote created/);
+    await shot(dashboard, 'dashboard-activity-live');
+    assert.deepEqual(unexpectedErrors(page), []);
+    await dashboard.close();
+    await page.close();
+  });
+
+test('admin imports a cost history: the accept/reject report, then the import history',
+  { skip: noCapabilities || (process.env.IMPORT_CSV ? false : 'signx demo generate gave no file') }, async () => {
+    const page = await signedInPage(ADMIN);
+    await page.goto(`${BASE}/estimating/imports`, { waitUntil: 'networkidle0' });
+    assert.deepEqual(await unlabelledInputs(page), []);
+    assert.ok(await page.$('[data-testid=empty-imports]'), 'an empty state before the first import');
+    await shot(page, 'imports-empty');
+    // The generated history with its last row repeated (a duplicate record id), valid rows only.
+    const csv = fs.readFileSync(process.env.IMPORT_CSV, 'utf8').trimEnd().split('\n');
+    const total = csv.length;  // header + rows, + the duplicate = rows + 1 data rows
+    csv.push(csv[csv.length - 1]);
+    const input = await page.$('#import-file');
+    await input.uploadFile(writeTemp('history <b>x</b>.csv', csv.join('\n') + '\n'));
+    await page.select('#import-partial', 'yes');
+    const res = await submit(page, '[data-testid=import-upload]');
+    assert.equal(res.status(), 200);
+    assert.match(new URL(page.url()).pathname, /^\/estimating\/imports\/imp_/);
+    assert.equal(await text(page, '[data-testid=import-total]'), String(total));
+    assert.equal(await text(page, '[data-testid=import-rejected]'), '1');
+    assert.equal(await text(page, '[data-testid=import-accepted]'), String(total - 1));
+    const rejected = await page.$$eval('[data-testid=import-rejected-rows] tbody tr', (els) => els.length);
+    assert.equal(rejected, 1);
+    await assertNoXss(page);
+    await shot(page, 'import-report');
+    await page.goto(`${BASE}/estimating/imports`, { waitUntil: 'networkidle0' });
+    assert.match(await text(page, '[data-testid=import-history]'), /history <b>x<\/b>\.csv/);
+    await shot(page, 'imports-history');
+    // A viewer sees the history but no upload form.
+    const viewer = await signedInPage(VIEWER);
+    await viewer.goto(`${BASE}/estimating/imports`, { waitUntil: 'networkidle0' });
+    assert.equal(await viewer.$('[data-testid=import-form]'), null);
+    assert.ok(await viewer.$('[data-testid=import-history]'));
+    await viewer.close();
+    assert.deepEqual(unexpectedErrors(page), []);
+    await page.close();
+  });
+
+test('a viewer gets no quote form and cannot open the activity feed', { skip: noCapabilities }, async () => {
+  const page = await signedInPage(VIEWER);
+  assert.equal(await page.$('[data-testid=dashboard-activity]'), null);
+  const res = await page.goto(`${BASE}/activity`, { waitUntil: 'networkidle0' });
+  assert.equal(res.status(), 403);
+  const csrf = await page.$eval('input[name=csrf_token]', (el) => el.value);
+  const status = await page.evaluate(async (token) => {
+    const r = await fetch('/estimating/quotes', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `csrf_token=${token}&cost_cents=100000&quantity=1&rate_pct=10&contingency_pct=0`,
+    });
+    return r.status;
+  }, csrf);
+  assert.equal(status, 403);
+  await page.close();
+});
+
 test('a user in two orgs switches org after confirming the password', { skip: process.env.MULTI_ORG !== '1' }, async () => {
   const page = await newPage();
   await logIn(page, ADMIN);
@@ -446,7 +662,7 @@ test('a user in two orgs switches org after confirming the password', { skip: pr
   await shot(page, 'switch-org');
   await page.type('#password', ADMIN.password);
   await Promise.all([
-    page.waitForNavigation({ waitUntil: 'networkidle0' }),
+    page.waitForNavigation({ waitUntil: DASHBOARD_WAIT }),
     page.click('[data-testid=login-form] button[type=submit]'),
   ]);
   assert.notEqual(await text(page, '[data-testid=dashboard-org]'), before);

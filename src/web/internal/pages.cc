@@ -142,6 +142,10 @@ void AddDashboardPage(Shell& shell) {
                   v.set("has_sections", !cards.empty());
                   v.set("sections", cards);
                   v.set("can_create_api_key", ctx.Can("admin:api_keys"));
+                  // The live activity panel, when the activity page is installed (work_pages).
+                  bool activity = false;
+                  for (const auto& s : sections) activity = activity || s.href == "/activity";
+                  v.set("show_activity", activity && ctx.Can("events:read"));
                   v.set("read_only", !ctx.Can("admin:api_keys") && !ctx.Can("projects:write") &&
                                          !ctx.Can("leads:score"));
                   return Page::Render("Dashboard", "dashboard", std::move(v));
