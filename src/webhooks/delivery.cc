@@ -39,17 +39,16 @@ Deliverer::Deliverer(storage::Store& store, WebhookSettings settings, const Cloc
 Status Deliverer::Attempt(std::string_view delivery_id, int attempt, int max_attempts,
                           std::string_view job_id) {
   SIGNX_ASSIGN_OR_RETURN(
-      auto row,
-      store_.WithTxnResult<std::optional<storage::Row>>(
-          [&](storage::Txn& txn) {
-            return txn.QueryOne(
-                "SELECT d.org_id, d.state, d.event_type, d.body, e.id, e.url, e.active, "
-                "e.secret, e.previous_secret, e.previous_secret_expires_at "
-                "FROM webhook_deliveries d LEFT JOIN webhook_endpoints e "
-                "ON e.id = d.endpoint_id AND e.org_id = d.org_id WHERE d.id = $1",
-                {delivery_id});
-          },
-          {.read_only = true}));
+      auto row, store_.WithTxnResult<std::optional<storage::Row>>(
+                    [&](storage::Txn& txn) {
+                      return txn.QueryOne(
+                          "SELECT d.org_id, d.state, d.event_type, d.body, e.id, e.url, e.active, "
+                          "e.secret, e.previous_secret, e.previous_secret_expires_at "
+                          "FROM webhook_deliveries d LEFT JOIN webhook_endpoints e "
+                          "ON e.id = d.endpoint_id AND e.org_id = d.org_id WHERE d.id = $1",
+                          {delivery_id});
+                    },
+                    {.read_only = true}));
   if (!row) return NotFound(fmt::format("webhook delivery {} does not exist", delivery_id));
   Target t;
   t.org_id = row->Text(0);
@@ -71,9 +70,10 @@ Status Deliverer::Attempt(std::string_view delivery_id, int attempt, int max_att
     const std::string why = t.endpoint_id ? "the webhook is disabled" : "the webhook was deleted";
     SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& txn) -> Status {
       return txn
-          .Exec("UPDATE webhook_deliveries SET state = 'dead', last_error = $1, updated_at = $2, "
-                "completed_at = $2 WHERE id = $3 AND state IN ('pending', 'failed')",
-                {why, now, delivery_id})
+          .Exec(
+              "UPDATE webhook_deliveries SET state = 'dead', last_error = $1, updated_at = $2, "
+              "completed_at = $2 WHERE id = $3 AND state IN ('pending', 'failed')",
+              {why, now, delivery_id})
           .status();
     }));
     return NotFound(fmt::format("webhook delivery {}: {}", delivery_id, why));
@@ -126,13 +126,13 @@ Status Deliverer::Attempt(std::string_view delivery_id, int attempt, int max_att
                       terminal ? storage::Param(at) : storage::Param(), delivery_id}));
     if (!updated) return Status::Ok();  // finished meanwhile by another run
     return txn
-        .Exec("INSERT INTO webhook_attempts (id, delivery_id, org_id, attempt, job_id, "
-              "started_at, duration_ms, status_code, error, response_excerpt) "
-              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-              {NewId("wha", clock_), delivery_id, t.org_id, updated->Int(0), job_id, now,
-               out.duration_ms,
-               out.status_code ? storage::Param(*out.status_code) : storage::Param(), out.error,
-               out.excerpt})
+        .Exec(
+            "INSERT INTO webhook_attempts (id, delivery_id, org_id, attempt, job_id, "
+            "started_at, duration_ms, status_code, error, response_excerpt) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            {NewId("wha", clock_), delivery_id, t.org_id, updated->Int(0), job_id, now,
+             out.duration_ms, out.status_code ? storage::Param(*out.status_code) : storage::Param(),
+             out.error, out.excerpt})
         .status();
   }));
   if (success) return Status::Ok();
@@ -142,20 +142,26 @@ Status Deliverer::Attempt(std::string_view delivery_id, int attempt, int max_att
 
 void RegisterWebhookJobs(jobs::Queue& queue, storage::Store& store, WebhookSettings settings,
                          const Clock& clock) {
+  const int max_concurrency = settings.max_concurrency;
   auto deliverer = std::make_shared<Deliverer>(store, std::move(settings), clock);
-  queue.RegisterHandler(std::string(kDeliverJobType), [deliverer](jobs::JobContext& ctx) -> Status {
-    boost::system::error_code ec;
-    json::value payload = json::parse(ctx.payload(), ec);
-    const json::string* id = nullptr;
-    if (!ec && payload.is_object()) {
-      if (const auto* v = payload.get_object().if_contains("delivery_id"); v && v->is_string()) {
-        id = &v->get_string();
-      }
-    }
-    if (id == nullptr) return InvalidArgument("webhooks.deliver: payload needs a delivery_id");
-    return deliverer->Attempt(std::string_view(id->data(), id->size()), ctx.attempt(),
-                              ctx.job().max_attempts, ctx.id());
-  });
+  queue.RegisterHandler(std::string(kDeliverJobType),
+                        [deliverer](jobs::JobContext& ctx) -> Status {
+                          boost::system::error_code ec;
+                          json::value payload = json::parse(ctx.payload(), ec);
+                          const json::string* id = nullptr;
+                          if (!ec && payload.is_object()) {
+                            if (const auto* v = payload.get_object().if_contains("delivery_id");
+                                v && v->is_string()) {
+                              id = &v->get_string();
+                            }
+                          }
+                          if (id == nullptr)
+                            return InvalidArgument("webhooks.deliver: payload needs a delivery_id");
+                          return deliverer->Attempt(std::string_view(id->data(), id->size()),
+                                                    ctx.attempt(), ctx.job().max_attempts,
+                                                    ctx.id());
+                        },
+                        {.max_concurrency = max_concurrency});
 }
 
 }  // namespace signx::webhooks

@@ -2,6 +2,8 @@
 // webhooks.deliver job → a real receiver on 127.0.0.1 that fails first; signatures checked by an
 // independent verifier (OpenSSL HMAC() directly, header parsed here); retries through the job
 // queue's backoff on a FakeClock; dead letters; redelivery; rotation grace; tenant isolation.
+#include "webhooks/delivery.h"
+
 #include <gtest/gtest.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -16,7 +18,6 @@
 #include "events/outbox.h"
 #include "identity/testing/identity_fixture.h"
 #include "jobs/worker.h"
-#include "webhooks/delivery.h"
 #include "webhooks/service.h"
 #include "webhooks/testing/receiver.h"
 
@@ -28,8 +29,8 @@ using identity::Role;
 using identity::testing::IdentityWorld;
 using identity::testing::SeededOrg;
 using storage::testing::Backend;
-using testing::Receiver;
 using testing::ReceivedRequest;
+using testing::Receiver;
 
 // The receiver side of docs/security.md: parse X-Signature, recompute, compare in constant time,
 // check the replay window. Returns how many v1 values verified with `secret`.
@@ -91,11 +92,11 @@ class WebhookDeliveryTest : public ::testing::TestWithParam<Backend> {
     queue_ = std::make_unique<jobs::Queue>(world_->store(), world_->clock(),
                                            jobs::QueueOptions{.seed = 7});
     settings.timeout = std::chrono::milliseconds(5000);
-    service_ = std::make_unique<WebhookService>(world_->store(), *queue_, settings,
-                                                world_->clock());
+    service_ =
+        std::make_unique<WebhookService>(world_->store(), *queue_, settings, world_->clock());
     RegisterWebhookJobs(*queue_, world_->store(), settings, world_->clock());
-    worker_ = std::make_unique<jobs::Worker>(*queue_,
-                                             jobs::WorkerOptions{.run_maintenance = false});
+    worker_ =
+        std::make_unique<jobs::Worker>(*queue_, jobs::WorkerOptions{.run_maintenance = false});
   }
 
   // Runs every due job; returns how many ran.
@@ -362,9 +363,8 @@ TEST_P(WebhookDeliveryTest, AnotherOrgSeesNothing) {
   auto still = service_->GetEndpoint(admin_a_, id);
   ASSERT_TRUE(still.ok());
   EXPECT_TRUE(still->active);
-  auto audit = world_->store().WithTxnResult<identity::AuditPage>([&](storage::Txn& txn) {
-    return identity::ListAudit(txn, a_.org.id, 50, "");
-  });
+  auto audit = world_->store().WithTxnResult<identity::AuditPage>(
+      [&](storage::Txn& txn) { return identity::ListAudit(txn, a_.org.id, 50, ""); });
   ASSERT_TRUE(audit.ok());
   bool created = false;
   for (const auto& e : audit->items) created |= e.action == "webhook.create" && e.subject_id == id;
@@ -389,8 +389,7 @@ TEST_P(WebhookDeliveryTest, PagesAreNewestFirstWithCursors) {
   ASSERT_EQ(p3->items.size(), 1u);
   EXPECT_EQ(p3->items[0].id, ids[0]);
   EXPECT_TRUE(p3->next_cursor.empty());
-  EXPECT_EQ(service_->ListEndpoints(admin_a_, 0, "").status().code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(service_->ListEndpoints(admin_a_, 0, "").status().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(service_->ListEndpoints(admin_a_, 10, "bogus").status().code(),
             ErrorCode::kInvalidArgument);
 }
@@ -402,8 +401,7 @@ TEST_P(WebhookDeliveryTest, DispatchedOutboxEventsBecomeDeliveries) {
   events::Subscription sub = service_->Subscribe(dispatcher);
   ASSERT_TRUE(world_->store()
                   .WithTxn([&](storage::Txn& txn) {
-                    return outbox
-                        .Append(txn, {"project.created", a_.org.id, "prj_9", R"({"k":1})"})
+                    return outbox.Append(txn, {"project.created", a_.org.id, "prj_9", R"({"k":1})"})
                         .status();
                   })
                   .ok());
@@ -418,7 +416,9 @@ TEST_P(WebhookDeliveryTest, DispatchedOutboxEventsBecomeDeliveries) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, WebhookDeliveryTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::webhooks

@@ -42,8 +42,8 @@ class WebhookHttpTest : public ::testing::TestWithParam<Backend> {
     service_ = std::make_unique<WebhookService>(world_->store(), *queue_, WebhookSettings{},
                                                 world_->clock());
     RegisterWebhookJobs(*queue_, world_->store(), {}, world_->clock());
-    worker_ = std::make_unique<jobs::Worker>(*queue_,
-                                             jobs::WorkerOptions{.run_maintenance = false});
+    worker_ =
+        std::make_unique<jobs::Worker>(*queue_, jobs::WorkerOptions{.run_maintenance = false});
 
     identity::AddIdentityRoutes(router_, schemas_, world_->service());
     AddWebhookRoutes(router_, schemas_, *service_);
@@ -79,9 +79,9 @@ class WebhookHttpTest : public ::testing::TestWithParam<Backend> {
     return r.value_or(RawResponse{});
   }
   std::string Login(const std::string& email) {
-    auto r = Call("POST", "/v1/auth/login", "",
-                  R"({"email":")" + email + R"(","password":")" + std::string(kTestPassword) +
-                      R"("})");
+    auto r =
+        Call("POST", "/v1/auth/login", "",
+             R"({"email":")" + email + R"(","password":")" + std::string(kTestPassword) + R"("})");
     EXPECT_EQ(r.status, 200) << r.body;
     return Body(r).at("access_token").as_string().c_str();
   }
@@ -121,9 +121,9 @@ class WebhookHttpTest : public ::testing::TestWithParam<Backend> {
 };
 
 TEST_P(WebhookHttpTest, CreateShowsTheSecretOnceThenCrudAndRotate) {
-  auto created = Call("POST", "/v1/webhooks", admin_a_,
-                      R"({"url":")" + receiver_.url() +
-                          R"(","event_types":["project.*"],"description":"ERP"})");
+  auto created = Call(
+      "POST", "/v1/webhooks", admin_a_,
+      R"({"url":")" + receiver_.url() + R"(","event_types":["project.*"],"description":"ERP"})");
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.Header("cache-control"), "no-store");
   const json::object ep = Body(created);
@@ -142,25 +142,25 @@ TEST_P(WebhookHttpTest, CreateShowsTheSecretOnceThenCrudAndRotate) {
   EXPECT_EQ(Body(list).at("items").as_array().size(), 1u);
   EXPECT_EQ(list.body.find(secret), std::string::npos);
 
-  auto patched = Call("PATCH", "/v1/webhooks/" + id, admin_a_,
-                      R"({"event_types":["*"],"active":false})");
+  auto patched =
+      Call("PATCH", "/v1/webhooks/" + id, admin_a_, R"({"event_types":["*"],"active":false})");
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(Body(patched).at("active").as_bool(), false);
   EXPECT_EQ(Body(patched).at("event_types").as_array().at(0).as_string(), "*");
   EXPECT_EQ(Body(patched).at("description").as_string(), "ERP");
 
-  auto rotated = Call("POST", "/v1/webhooks/" + id + "/rotate-secret", admin_a_,
-                      R"({"grace_seconds":600})");
+  auto rotated =
+      Call("POST", "/v1/webhooks/" + id + "/rotate-secret", admin_a_, R"({"grace_seconds":600})");
   ASSERT_EQ(rotated.status, 200) << rotated.body;
   const std::string secret2(Body(rotated).at("secret").as_string());
   EXPECT_NE(secret2, secret);
   EXPECT_FALSE(Body(rotated).at("previous_secret_expires_at").is_null());
   auto rotated_default = Call("POST", "/v1/webhooks/" + id + "/rotate-secret", admin_a_);
   EXPECT_EQ(rotated_default.status, 200) << rotated_default.body;
-  EXPECT_EQ(Call("POST", "/v1/webhooks/" + id + "/rotate-secret", admin_a_,
-                 R"({"grace_seconds":-1})")
-                .status,
-            422);
+  EXPECT_EQ(
+      Call("POST", "/v1/webhooks/" + id + "/rotate-secret", admin_a_, R"({"grace_seconds":-1})")
+          .status,
+      422);
 
   EXPECT_EQ(Call("DELETE", "/v1/webhooks/" + id, admin_a_).status, 204);
   EXPECT_EQ(Call("GET", "/v1/webhooks/" + id, admin_a_).status, 404);
@@ -201,9 +201,10 @@ TEST_P(WebhookHttpTest, PermissionsAndTenantIsolation) {
 
   // No credentials: 401. A viewer lacks webhooks:admin: 403.
   EXPECT_EQ(Call("GET", "/v1/webhooks", "").status, 401);
-  EXPECT_EQ(Call("POST", "/v1/webhooks", viewer_a_, R"({"url":"https://e.com/","event_types":["*"]})")
-                .status,
-            403);
+  EXPECT_EQ(
+      Call("POST", "/v1/webhooks", viewer_a_, R"({"url":"https://e.com/","event_types":["*"]})")
+          .status,
+      403);
   // Org B's admin: every id of org A is 404, and B's list is empty.
   const std::string b = admin_b_;
   EXPECT_EQ(Call("GET", "/v1/webhooks/" + id, b).status, 404);
@@ -291,7 +292,9 @@ TEST_P(WebhookHttpTest, OpenApiDocumentsEveryWebhookRoute) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, WebhookHttpTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::webhooks

@@ -28,8 +28,7 @@ Response NoPrincipal(const Request& r) {
 
 // Reads an endpoint body, collecting every problem (wrong types and unknown fields).
 Result<EndpointInput> ReadEndpointInput(const json::object& o) {
-  static const std::set<std::string_view> kKnown = {"url", "event_types", "description",
-                                                    "active"};
+  static const std::set<std::string_view> kKnown = {"url", "event_types", "description", "active"};
   EndpointInput in;
   std::vector<FieldError> errors;
   for (const auto& kv : o) {
@@ -90,7 +89,9 @@ Result<int> PageLimit(const Request& r) {
   return static_cast<int>(*n);
 }
 
-json::value Cursor(const std::string& c) { return c.empty() ? json::value(nullptr) : json::value(c); }
+json::value Cursor(const std::string& c) {
+  return c.empty() ? json::value(nullptr) : json::value(c);
+}
 
 Response WithSecret(int status, const EndpointWithSecret& e) {
   json::object out = EndpointJson(e.endpoint);
@@ -360,9 +361,9 @@ void AddWebhookRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .success_status = 202},
              bind(Test));
   std::vector<http::ParamDoc> delivery_params = PageParams();
-  delivery_params.push_back(
-      {.name = "state", .description = "only deliveries in this state: pending, failed, "
-                                       "succeeded or dead"});
+  delivery_params.push_back({.name = "state",
+                             .description = "only deliveries in this state: pending, failed, "
+                                            "succeeded or dead"});
   router.Add("GET", "/v1/webhooks/{id}/deliveries",
              {.summary = "The endpoint's delivery log, newest first, with every attempt",
               .tags = {"webhooks"},

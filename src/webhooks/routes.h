@@ -31,7 +31,6 @@
 
 namespace signx::webhooks {
 
-void AddWebhookRoutes(http::Router& router, http::SchemaRegistry& schemas,
-                      WebhookService& service);
+void AddWebhookRoutes(http::Router& router, http::SchemaRegistry& schemas, WebhookService& service);
 
 }  // namespace signx::webhooks

@@ -78,8 +78,8 @@ Delivery DeliveryFromRow(const storage::Row& r) {
 
 Attempt AttemptFromRow(const storage::Row& r) {
   // Columns: attempt, started_at, duration_ms, status_code, error, response_excerpt.
-  return {static_cast<int>(r.Int(0)), r.Time(1),     r.Int(2),
-          OptInt32(r, 3),             r.OptText(4), r.OptText(5)};
+  return {
+      static_cast<int>(r.Int(0)), r.Time(1), r.Int(2), OptInt32(r, 3), r.OptText(4), r.OptText(5)};
 }
 
 Status CheckPage(int limit, std::string_view cursor, std::string_view prefix) {
@@ -159,8 +159,8 @@ Result<EndpointWithSecret> WebhookService::CreateEndpoint(const http::Principal&
                  {e.id, e.org_id, e.url, Join(e.event_types, " "), e.description, e.active,
                   out.secret, e.created_by, e.created_at})
             .status());
-    return Audit(txn, p, request_id, "webhook.create", "webhook", e.id, std::nullopt,
-                 AuditJson(e), clock_);
+    return Audit(txn, p, request_id, "webhook.create", "webhook", e.id, std::nullopt, AuditJson(e),
+                 clock_);
   }));
   return out;
 }
@@ -199,8 +199,7 @@ Result<Endpoint> WebhookService::GetEndpoint(const http::Principal& p, std::stri
 }
 
 Result<Endpoint> WebhookService::UpdateEndpoint(const http::Principal& p, std::string_view id,
-                                                EndpointInput patch,
-                                                std::string_view request_id) {
+                                                EndpointInput patch, std::string_view request_id) {
   if (patch.url) patch.url = NormalizeUrl(*patch.url);
   std::vector<FieldError> errors;
   ValidateEndpointInput(patch, /*creating=*/false, errors);
@@ -219,8 +218,8 @@ Result<Endpoint> WebhookService::UpdateEndpoint(const http::Principal& p, std::s
                  {e.url, Join(e.event_types, " "), e.description, e.active, e.updated_at, e.id,
                   p.org_id})
             .status());
-    SIGNX_RETURN_IF_ERROR(Audit(txn, p, request_id, "webhook.update", "webhook", e.id, before,
-                                AuditJson(e), clock_));
+    SIGNX_RETURN_IF_ERROR(
+        Audit(txn, p, request_id, "webhook.update", "webhook", e.id, before, AuditJson(e), clock_));
     return e;
   });
 }
@@ -241,8 +240,8 @@ Status WebhookService::DeleteEndpoint(const http::Principal& p, std::string_view
     SIGNX_RETURN_IF_ERROR(
         txn.Exec("DELETE FROM webhook_endpoints WHERE id = $1 AND org_id = $2", {e.id, p.org_id})
             .status());
-    return Audit(txn, p, request_id, "webhook.delete", "webhook", e.id, AuditJson(e),
-                 std::nullopt, clock_);
+    return Audit(txn, p, request_id, "webhook.delete", "webhook", e.id, AuditJson(e), std::nullopt,
+                 clock_);
   });
 }
 
@@ -373,11 +372,11 @@ Result<Delivery> WebhookService::LoadDelivery(storage::Txn& txn, std::string_vie
                              {delivery_id, org_id}));
   if (!row) return NotFound(fmt::format("webhook delivery {} does not exist", delivery_id));
   Delivery d = DeliveryFromRow(*row);
-  SIGNX_ASSIGN_OR_RETURN(
-      auto rs, txn.Query("SELECT attempt, started_at, duration_ms, status_code, error, "
-                         "response_excerpt FROM webhook_attempts WHERE delivery_id = $1 "
-                         "ORDER BY attempt",
-                         {d.id}));
+  SIGNX_ASSIGN_OR_RETURN(auto rs,
+                         txn.Query("SELECT attempt, started_at, duration_ms, status_code, error, "
+                                   "response_excerpt FROM webhook_attempts WHERE delivery_id = $1 "
+                                   "ORDER BY attempt",
+                                   {d.id}));
   for (const auto& r : rs.rows) d.attempts.push_back(AttemptFromRow(r));
   return d;
 }
@@ -437,7 +436,8 @@ Result<DeliveryPage> WebhookService::ListDeliveries(const http::Principal& p,
                 auto attempts,
                 txn.Query("SELECT attempt, started_at, duration_ms, status_code, error, "
                           "response_excerpt, delivery_id FROM webhook_attempts WHERE "
-                          "delivery_id IN (" + in + ") ORDER BY delivery_id, attempt",
+                          "delivery_id IN (" +
+                              in + ") ORDER BY delivery_id, attempt",
                           ids));
             std::map<std::string, std::vector<Attempt>> by_delivery;
             for (const auto& r : attempts.rows) {
@@ -453,11 +453,10 @@ Result<DeliveryPage> WebhookService::ListDeliveries(const http::Principal& p,
 
 Result<Delivery> WebhookService::GetDelivery(const http::Principal& p,
                                              std::string_view delivery_id) {
-  SIGNX_ASSIGN_OR_RETURN(Delivery d, store_.WithTxnResult<Delivery>(
-                                         [&](storage::Txn& txn) {
-                                           return LoadDelivery(txn, p.org_id, delivery_id);
-                                         },
-                                         {.read_only = true}));
+  SIGNX_ASSIGN_OR_RETURN(
+      Delivery d, store_.WithTxnResult<Delivery>(
+                      [&](storage::Txn& txn) { return LoadDelivery(txn, p.org_id, delivery_id); },
+                      {.read_only = true}));
   FillNextAttempt(d);
   return d;
 }
@@ -477,14 +476,12 @@ Result<Delivery> WebhookService::Redeliver(const http::Principal& p, std::string
           return FailedPrecondition(fmt::format("webhook {} is disabled; enable it first", e.id));
         }
         SIGNX_ASSIGN_OR_RETURN(auto id, InsertDelivery(txn, e, row->Text(1), row->Text(2),
-                                                       row->Text(3), "",
-                                                       std::string(delivery_id)));
+                                                       row->Text(3), "", std::string(delivery_id)));
         SIGNX_CHECK(id.has_value(), "a fresh delivery id collided");
-        SIGNX_RETURN_IF_ERROR(Audit(txn, p, request_id, "webhook_delivery.redeliver",
-                                    "webhook_delivery", *id, std::nullopt,
-                                    http::ToJsonText(json::object{{"redelivery_of", delivery_id},
-                                                                  {"webhook_id", e.id}}),
-                                    clock_));
+        SIGNX_RETURN_IF_ERROR(Audit(
+            txn, p, request_id, "webhook_delivery.redeliver", "webhook_delivery", *id, std::nullopt,
+            http::ToJsonText(json::object{{"redelivery_of", delivery_id}, {"webhook_id", e.id}}),
+            clock_));
         return LoadDelivery(txn, p.org_id, *id);
       }));
   FillNextAttempt(d);
@@ -506,16 +503,13 @@ Result<Delivery> WebhookService::SendTest(const http::Principal& p, std::string_
         event.subject_id = e.id;
         event.created_at = clock_.Now();
         event.payload_json = http::ToJsonText(
-            json::object{{"webhook_id", e.id},
-                         {"message", "This is a test delivery from SignX."}});
+            json::object{{"webhook_id", e.id}, {"message", "This is a test delivery from SignX."}});
         SIGNX_ASSIGN_OR_RETURN(auto id, InsertDelivery(txn, e, event.id, event.type,
                                                        WebhookBody(event), "", std::nullopt));
         SIGNX_CHECK(id.has_value(), "a fresh delivery id collided");
-        SIGNX_RETURN_IF_ERROR(Audit(txn, p, request_id, "webhook.test", "webhook", e.id,
-                                    std::nullopt,
-                                    http::ToJsonText(json::object{{"delivery_id", *id},
-                                                                  {"event_id", event.id}}),
-                                    clock_));
+        SIGNX_RETURN_IF_ERROR(Audit(
+            txn, p, request_id, "webhook.test", "webhook", e.id, std::nullopt,
+            http::ToJsonText(json::object{{"delivery_id", *id}, {"event_id", event.id}}), clock_));
         return LoadDelivery(txn, p.org_id, *id);
       }));
   FillNextAttempt(d);

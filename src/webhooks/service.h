@@ -54,8 +54,7 @@ class WebhookService {
   // --- Endpoints (webhooks:admin) -------------------------------------------------------------
 
   // kValidationFailed with field details (url, event_types, description).
-  Result<EndpointWithSecret> CreateEndpoint(const http::Principal& principal,
-                                            EndpointInput input,
+  Result<EndpointWithSecret> CreateEndpoint(const http::Principal& principal, EndpointInput input,
                                             std::string_view request_id);
   // `limit` 1..kMaxPage; `cursor` the previous page's next_cursor. kInvalidArgument otherwise.
   Result<EndpointPage> ListEndpoints(const http::Principal& principal, int limit,

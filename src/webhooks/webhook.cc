@@ -28,7 +28,8 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 
 std::string UrlProblem(std::string_view url) {
   if (url.empty()) return "is required";
-  if (url.size() > kMaxUrlBytes) return "must be at most " + std::to_string(kMaxUrlBytes) + " bytes";
+  if (url.size() > kMaxUrlBytes)
+    return "must be at most " + std::to_string(kMaxUrlBytes) + " bytes";
   for (unsigned char c : url) {
     if (c <= 0x20 || c == 0x7f) return "must not contain spaces or control characters";
   }

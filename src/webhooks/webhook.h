@@ -41,9 +41,13 @@ struct WebhookSettings {
   int max_attempts = 16;
   // Default grace period of the previous secret after a rotation.
   std::chrono::seconds rotation_grace{24 * 3600};
+  // webhooks.deliver jobs running at once across all workers; 0 = unlimited. Set it so slow or
+  // dead endpoints (each attempt may hold a worker thread for `timeout`) cannot starve other jobs.
+  int max_concurrency = 0;
   // Bytes of the response body kept in the delivery log.
   std::size_t response_excerpt_bytes = 1024;
-  // The outbound client (TLS verification, CA bundle, response cap, User-Agent).
+  // The outbound client (TLS verification, CA bundle, response cap, User-Agent). A response
+  // larger than max_response_bytes counts as a failed attempt.
   http::ClientOptions client{.max_response_bytes = 256 * 1024, .user_agent = "signx-webhooks"};
 };
 

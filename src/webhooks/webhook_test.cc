@@ -112,8 +112,8 @@ std::vector<FieldError> Validate(const EndpointInput& in, bool creating = true) 
 }
 
 TEST(ValidationTest, CreateNeedsUrlAndEventTypes) {
-  EXPECT_EQ(Validate({}), (std::vector<FieldError>{{"url", "is required"},
-                                                   {"event_types", "is required"}}));
+  EXPECT_EQ(Validate({}),
+            (std::vector<FieldError>{{"url", "is required"}, {"event_types", "is required"}}));
   EXPECT_TRUE(Validate({}, /*creating=*/false).empty());
   EXPECT_TRUE(Validate({.url = "https://example.com/hooks?x=1", .event_types = {{"*"}}}).empty());
   EXPECT_TRUE(Validate({.url = "http://127.0.0.1:8080/h", .event_types = {{"a.b"}}}).empty());
@@ -127,7 +127,8 @@ TEST(ValidationTest, UrlRules) {
   EXPECT_EQ(url_error("ftp://example.com/x"), "url: must be an http:// or https:// URL");
   EXPECT_EQ(url_error("file:///etc/passwd"), "url: must be an http:// or https:// URL");
   EXPECT_EQ(url_error("example.com/hook"), "url: must be an http:// or https:// URL");
-  EXPECT_EQ(url_error("https://exa mple.com/"), "url: must not contain spaces or control characters");
+  EXPECT_EQ(url_error("https://exa mple.com/"),
+            "url: must not contain spaces or control characters");
   EXPECT_EQ(url_error("https://user:pw@example.com/"),
             "url: must not contain credentials (user@host)");
   EXPECT_EQ(url_error("https://example.com/#frag"), "url: must not contain a fragment (#)");
@@ -140,14 +141,15 @@ TEST(ValidationTest, UrlRules) {
 }
 
 TEST(ValidationTest, EventTypeRulesNameTheEntry) {
-  auto errors = Validate({.url = "https://e.com/", .event_types = {{"ok.type", "Bad Type", "ok.type"}}});
+  auto errors =
+      Validate({.url = "https://e.com/", .event_types = {{"ok.type", "Bad Type", "ok.type"}}});
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].field, "event_types[1]");
   EXPECT_NE(errors[0].message.find("an event type of a-z 0-9"), std::string::npos);
   EXPECT_EQ(errors[1], (FieldError{"event_types[2]", "is listed twice"}));
-  EXPECT_EQ(Validate({.url = "https://e.com/", .event_types = std::vector<std::string>{}}),
-            (std::vector<FieldError>{
-                {"event_types", "must list at least one event type (or \"*\")"}}));
+  EXPECT_EQ(
+      Validate({.url = "https://e.com/", .event_types = std::vector<std::string>{}}),
+      (std::vector<FieldError>{{"event_types", "must list at least one event type (or \"*\")"}}));
   std::vector<std::string> many;
   for (int i = 0; i < 65; ++i) many.push_back("t" + std::to_string(i));
   EXPECT_EQ(Validate({.url = "https://e.com/", .event_types = many})[0],
@@ -160,7 +162,9 @@ TEST(ExcerptTest, TruncatesOnCharacterBoundariesAndReplacesInvalidBytes) {
   EXPECT_EQ(SafeExcerpt("hello", 3), "hel");
   EXPECT_EQ(SafeExcerpt("h\xC3\xA9llo", 2), "h");  // é does not fit whole
   EXPECT_EQ(SafeExcerpt("h\xC3\xA9llo", 3), "h\xC3\xA9");
-  EXPECT_EQ(SafeExcerpt(std::string("a\0b", 3), 10), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(SafeExcerpt(std::string("a\0b", 3), 10),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(SafeExcerpt("\xFF\xC3", 10), "\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(SafeExcerpt("\xED\xA0\x80", 10), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
 }

@@ -11,7 +11,8 @@ Receiver::Receiver() {
                .execution = http::Execution::kInline},
               [this](http::Request& r) {
                 ReceivedRequest got;
-                for (const auto& [name, value] : r.headers.all()) got.headers[ToLower(name)] = value;
+                for (const auto& [name, value] : r.headers.all())
+                  got.headers[ToLower(name)] = value;
                 got.body = r.body;
                 int status = 200;
                 {
@@ -22,8 +23,8 @@ Receiver::Receiver() {
                     script_.pop_front();
                   }
                 }
-                return http::Response::Json(status, R"({"received":true,"status":)" +
-                                                        std::to_string(status) + "}");
+                return http::Response::Json(
+                    status, R"({"received":true,"status":)" + std::to_string(status) + "}");
               });
   config::ServerConfig cfg;
   cfg.port = 0;
