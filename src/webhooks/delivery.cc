@@ -4,8 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "base/id.h"
+#include "events/outbox.h"
+#include "webhooks/service.h"
 
 namespace signx::webhooks {
 namespace json = boost::json;
@@ -140,8 +143,47 @@ Status Deliverer::Attempt(std::string_view delivery_id, int attempt, int max_att
                                  max_attempts, *out.error));
 }
 
-void RegisterWebhookJobs(jobs::Queue& queue, storage::Store& store, WebhookSettings settings,
-                         const Clock& clock) {
+namespace {
+
+// The through_position of the last succeeded catch-up job, if any.
+Result<std::optional<int64_t>> LastCatchUpPosition(jobs::Queue& queue) {
+  SIGNX_ASSIGN_OR_RETURN(auto page, queue.List({.state = jobs::JobState::kSucceeded,
+                                                .type = std::string(kCatchUpJobType),
+                                                .limit = 1}));
+  if (page.jobs.empty() || !page.jobs[0].result_json) return std::optional<int64_t>();
+  boost::system::error_code ec;
+  json::value v = json::parse(*page.jobs[0].result_json, ec);
+  if (ec || !v.is_object()) return std::optional<int64_t>();
+  const json::value* p = v.get_object().if_contains("through_position");
+  if (p == nullptr || !p->is_int64()) return std::optional<int64_t>();
+  return std::optional<int64_t>(p->get_int64());
+}
+
+}  // namespace
+
+Status RegisterWebhookJobs(jobs::Queue& queue, storage::Store& store, WebhookSettings settings,
+                           const Clock& clock) {
+  auto service = std::make_shared<WebhookService>(store, queue, settings, clock);
+  queue.RegisterHandler(std::string(kCatchUpJobType),
+                        [service, &queue, &store](jobs::JobContext& ctx) -> Status {
+                          SIGNX_ASSIGN_OR_RETURN(auto last, LastCatchUpPosition(queue));
+                          int64_t from = 0;
+                          if (last) {
+                            from = *last;
+                          } else {
+                            SIGNX_ASSIGN_OR_RETURN(from, events::LastPosition(store));
+                          }
+                          SIGNX_ASSIGN_OR_RETURN(int64_t through, service->CatchUp(from, 5000));
+                          ctx.SetResult(json::serialize(json::object{
+                              {"from_position", from}, {"through_position", through}}));
+                          return Status::Ok();
+                        },
+                        {.max_concurrency = 1});
+  SIGNX_RETURN_IF_ERROR(queue.ScheduleRecurring({.name = std::string(kCatchUpJobType),
+                                                 .type = std::string(kCatchUpJobType),
+                                                 .schedule = "@every 1m",
+                                                 .max_attempts = 1}));
+
   const int max_concurrency = settings.max_concurrency;
   auto deliverer = std::make_shared<Deliverer>(store, std::move(settings), clock);
   queue.RegisterHandler(std::string(kDeliverJobType),
@@ -162,6 +204,7 @@ void RegisterWebhookJobs(jobs::Queue& queue, storage::Store& store, WebhookSetti
                                                     ctx.id());
                         },
                         {.max_concurrency = max_concurrency});
+  return Status::Ok();
 }
 
 }  // namespace signx::webhooks

@@ -46,9 +46,16 @@ class Deliverer {
   http::HttpClient client_;
 };
 
-// Registers the `webhooks.deliver` handler on `queue` (call once, before workers start; the
-// lead calls it from src/app/job_handlers.cc). The handler owns its Deliverer.
-void RegisterWebhookJobs(jobs::Queue& queue, storage::Store& store, WebhookSettings settings = {},
-                         const Clock& clock = SystemClock::Get());
+inline constexpr std::string_view kCatchUpJobType = "webhooks.catch_up";
+
+// Registers on `queue` (once, before workers start; called from src/app/job_handlers.cc):
+//   * `webhooks.deliver`: one attempt of one delivery (above). The handler owns its Deliverer.
+//   * `webhooks.catch_up`, recurring every minute (one at a time): creates the deliveries of
+//     dispatched events the live subscription missed (a replica stopped between dispatch and
+//     enqueue, a database error in the callback). Its cursor is the `through_position` in the
+//     result of the last succeeded catch_up job; the first run starts at the current last
+//     position. At most 5000 events per run.
+Status RegisterWebhookJobs(jobs::Queue& queue, storage::Store& store, WebhookSettings settings = {},
+                           const Clock& clock = SystemClock::Get());
 
 }  // namespace signx::webhooks

@@ -41,7 +41,7 @@ class WebhookHttpTest : public ::testing::TestWithParam<Backend> {
     queue_ = std::make_unique<jobs::Queue>(world_->store(), world_->clock());
     service_ = std::make_unique<WebhookService>(world_->store(), *queue_, WebhookSettings{},
                                                 world_->clock());
-    RegisterWebhookJobs(*queue_, world_->store(), {}, world_->clock());
+    ASSERT_TRUE(RegisterWebhookJobs(*queue_, world_->store(), {}, world_->clock()).ok());
     worker_ =
         std::make_unique<jobs::Worker>(*queue_, jobs::WorkerOptions{.run_maintenance = false});
 

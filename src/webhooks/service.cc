@@ -8,6 +8,7 @@
 
 #include "base/id.h"
 #include "base/strings.h"
+#include "events/outbox.h"
 #include "http/json.h"
 #include "identity/audit.h"
 #include "webhooks/views.h"
@@ -328,29 +329,63 @@ std::string WebhookService::WebhookBody(const events::Event& e) {
                                        {"data", std::move(data)}});
 }
 
-Result<int> WebhookService::EnqueueForEvent(const events::Event& event) {
-  // A read first: most events have no subscribed endpoint, and then no write transaction is due.
+Result<std::vector<Endpoint>> WebhookService::SubscribedEndpoints(const std::string& org_id) {
   SIGNX_ASSIGN_OR_RETURN(
       auto rs, store_.Query(fmt::format("SELECT {} FROM webhook_endpoints WHERE org_id = $1 "
                                         "AND active = $2 ORDER BY id",
                                         kEndpointCols),
-                            {event.org_id, true}));
-  std::vector<Endpoint> targets;
-  for (const auto& row : rs.rows) {
-    Endpoint e = EndpointFromRow(row);
-    if (MatchesEventType(e.event_types, event.type)) targets.push_back(std::move(e));
+                            {org_id, true}));
+  std::vector<Endpoint> out;
+  for (const auto& row : rs.rows) out.push_back(EndpointFromRow(row));
+  return out;
+}
+
+Result<int> WebhookService::EnqueueFor(const events::Event& event,
+                                       const std::vector<Endpoint>& endpoints) {
+  std::vector<const Endpoint*> targets;
+  for (const auto& e : endpoints) {
+    if (MatchesEventType(e.event_types, event.type)) targets.push_back(&e);
   }
   if (targets.empty()) return 0;
   const std::string body = WebhookBody(event);
   return store_.WithTxnResult<int>([&](storage::Txn& txn) -> Result<int> {
     int created = 0;
-    for (const auto& e : targets) {
-      SIGNX_ASSIGN_OR_RETURN(auto id, InsertDelivery(txn, e, event.id, event.type, body,
-                                                     e.id + ":" + event.id, std::nullopt));
+    for (const Endpoint* e : targets) {
+      SIGNX_ASSIGN_OR_RETURN(auto id, InsertDelivery(txn, *e, event.id, event.type, body,
+                                                     e->id + ":" + event.id, std::nullopt));
       if (id) ++created;
     }
     return created;
   });
+}
+
+Result<int> WebhookService::EnqueueForEvent(const events::Event& event) {
+  // A read first: most events have no subscribed endpoint, and then no write transaction is due.
+  SIGNX_ASSIGN_OR_RETURN(auto endpoints, SubscribedEndpoints(event.org_id));
+  return EnqueueFor(event, endpoints);
+}
+
+Result<int64_t> WebhookService::CatchUp(int64_t after_position, int max_events) {
+  std::map<std::string, std::vector<Endpoint>> by_org;  // one endpoint query per org per call
+  int64_t through = after_position;
+  int handled = 0;
+  while (handled < max_events) {
+    const int page = std::min(500, max_events - handled);
+    SIGNX_ASSIGN_OR_RETURN(auto batch,
+                           events::ReadSince(store_, {.after_position = through, .limit = page}));
+    for (const auto& event : batch) {
+      auto it = by_org.find(event.org_id);
+      if (it == by_org.end()) {
+        SIGNX_ASSIGN_OR_RETURN(auto endpoints, SubscribedEndpoints(event.org_id));
+        it = by_org.emplace(event.org_id, std::move(endpoints)).first;
+      }
+      SIGNX_RETURN_IF_ERROR(EnqueueFor(event, it->second).status());
+      through = event.position;
+    }
+    handled += static_cast<int>(batch.size());
+    if (static_cast<int>(batch.size()) < page) break;
+  }
+  return through;
 }
 
 events::Subscription WebhookService::Subscribe(events::Dispatcher& dispatcher) {

@@ -94,9 +94,14 @@ class WebhookService {
   // Creates the deliveries for one dispatched event (see the header comment); returns how many
   // this call created (0 when another replica already did, or nobody subscribes).
   Result<int> EnqueueForEvent(const events::Event& event);
-  // Subscribes EnqueueForEvent to every event of `dispatcher`; failures are logged (the event is
-  // then not delivered to webhooks). Keep the handle alive as long as the service.
+  // Subscribes EnqueueForEvent to every event of `dispatcher`; failures are logged (the
+  // `webhooks.catch_up` job then picks the event up). Keep the handle alive as long as the
+  // service.
   events::Subscription Subscribe(events::Dispatcher& dispatcher);
+  // Runs EnqueueForEvent for dispatched events after `after_position`, at most `max_events` of
+  // them, and returns the last position handled (`after_position` when there were none). Safe to
+  // overlap with the live subscription: the dedupe keys make it idempotent.
+  Result<int64_t> CatchUp(int64_t after_position, int max_events);
 
   // The JSON body sent for an event:
   // {"id","type","org_id","subject_id","created_at","data":<payload>}.
@@ -113,6 +118,8 @@ class WebhookService {
                                                     std::string_view body,
                                                     std::string_view dedupe_key,
                                                     std::optional<std::string> redelivery_of);
+  Result<std::vector<Endpoint>> SubscribedEndpoints(const std::string& org_id);
+  Result<int> EnqueueFor(const events::Event& event, const std::vector<Endpoint>& endpoints);
   Result<Delivery> LoadDelivery(storage::Txn& txn, std::string_view org_id,
                                 std::string_view delivery_id);
   void FillNextAttempt(Delivery& d);
