@@ -91,7 +91,7 @@ class WebhookDeliveryTest : public ::testing::TestWithParam<Backend> {
     service_.reset();
     queue_ = std::make_unique<jobs::Queue>(world_->store(), world_->clock(),
                                            jobs::QueueOptions{.seed = 7});
-    settings.timeout = std::chrono::milliseconds(5000);
+    if (settings.timeout == WebhookSettings{}.timeout) settings.timeout = std::chrono::seconds(5);
     service_ =
         std::make_unique<WebhookService>(world_->store(), *queue_, settings, world_->clock());
     ASSERT_TRUE(RegisterWebhookJobs(*queue_, world_->store(), settings, world_->clock()).ok());
@@ -276,6 +276,22 @@ TEST_P(WebhookDeliveryTest, RefusedConnectionIsAFailedAttemptWithoutStatus) {
   EXPECT_FALSE(log[0].attempts[0].status_code.has_value());
   ASSERT_TRUE(log[0].attempts[0].error.has_value());
   EXPECT_FALSE(log[0].attempts[0].error->empty());
+}
+
+TEST_P(WebhookDeliveryTest, TimeoutIsAFailedAttemptRetriedLater) {
+  Build({.timeout = std::chrono::milliseconds(200), .max_attempts = 3});
+  const EndpointWithSecret ep = Create(admin_a_, {"*"}, receiver_.slow_url());
+  ASSERT_EQ(service_->EnqueueForEvent(MakeEvent(a_.org.id, "a.b")).value_or(-1), 1);
+  EXPECT_EQ(RunDue(), 1);
+  auto log = Deliveries(ep.endpoint.id);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].state, "failed");  // retried with backoff, not dead
+  ASSERT_EQ(log[0].attempts.size(), 1u);
+  EXPECT_FALSE(log[0].attempts[0].status_code.has_value());
+  ASSERT_TRUE(log[0].attempts[0].error.has_value());
+  EXPECT_NE(log[0].attempts[0].error->find("deadline_exceeded"), std::string::npos)
+      << *log[0].attempts[0].error;
+  EXPECT_EQ(queue_->Get(*log[0].job_id)->state, jobs::JobState::kQueued);
 }
 
 TEST_P(WebhookDeliveryTest, RotationSignsWithBothSecretsDuringTheGraceOnly) {

@@ -1,5 +1,8 @@
 #include "webhooks/testing/receiver.h"
 
+#include <chrono>
+#include <thread>
+
 #include "base/strings.h"
 
 namespace signx::webhooks::testing {
@@ -26,6 +29,12 @@ Receiver::Receiver() {
                 return http::Response::Json(
                     status, R"({"received":true,"status":)" + std::to_string(status) + "}");
               });
+  router_.Add("POST", "/slow",
+              {.summary = "slow test receiver", .permission = std::string(http::kPublic)},
+              [](http::Request&) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+                return http::Response::Json(200, "{}");
+              });
   config::ServerConfig cfg;
   cfg.port = 0;
   cfg.io_threads = 1;
@@ -49,6 +58,10 @@ void Receiver::Script(std::vector<int> statuses) {
 std::vector<ReceivedRequest> Receiver::requests() const {
   std::lock_guard lock(mu_);
   return received_;
+}
+
+std::string Receiver::slow_url() const {
+  return "http://127.0.0.1:" + std::to_string(server_->port()) + "/slow";
 }
 
 std::string Receiver::url() const {

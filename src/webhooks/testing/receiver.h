@@ -1,6 +1,7 @@
-// A local webhook receiver for tests: an http::Server on 127.0.0.1 (ephemeral port) with one
-// public route, POST /hook, that records every request and answers with scripted statuses (then
-// 200). Thread-safety: all methods are thread-safe.
+// A local webhook receiver for tests: an http::Server on 127.0.0.1 (ephemeral port) with a public
+// route, POST /hook, that records every request and answers with scripted statuses (then 200),
+// and POST /slow, which answers 200 only after 1.5 s (for client timeouts well below that).
+// Thread-safety: all methods are thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +32,8 @@ class Receiver {
   // Answers the next requests with these statuses, in order; afterwards 200.
   void Script(std::vector<int> statuses);
   std::vector<ReceivedRequest> requests() const;
-  std::string url() const;  // http://127.0.0.1:<port>/hook
+  std::string url() const;       // http://127.0.0.1:<port>/hook
+  std::string slow_url() const;  // http://127.0.0.1:<port>/slow
   bool started() const { return started_; }
 
  private:
