@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
@@ -174,6 +176,39 @@ TEST_F(CostModelTest, ShapContributionsSumToPredictionMinusBase) {
           << dr.driver;
     }
   }
+}
+
+TEST_F(CostModelTest, DriversAreXGBoostContributionsPerDriver) {
+  // The predictor's exact TreeSHAP (ml/tree_shap.h) against XGBoost's own pred_contribs, summed
+  // per driver, over 400 jobs (specs with missing optional fields included).
+  ml::Booster booster = std::move(ml::Booster::LoadRaw(bundle_->booster)).value();
+  const FeatureEncoder& enc = bundle_->encoder;
+  double worst = 0, worst_margin = 0;
+  std::size_t checked = 0;
+  for (std::size_t i = 0; i < 400; ++i) {
+    const HistoryJob& j = (*jobs_)[(i * 37) % jobs_->size()];
+    auto p = predictor().Predict(RequestFor(j));
+    ASSERT_TRUE(p.ok());
+    std::vector<float> x(enc.width());
+    enc.Encode(j.spec, j.region_index, x);
+    auto d = ml::DMatrix::FromDense(x, 1, x.size());
+    auto contribs = booster.PredictContribs(*d);
+    auto margin = booster.PredictMargin(*d);
+    ASSERT_TRUE(contribs.ok() && margin.ok());
+    std::map<std::string, double> by_driver;
+    for (std::size_t c = 0; c < enc.width(); ++c) by_driver[enc.ColumnDriver(c)] += (*contribs)[c];
+    for (const auto& dr : p->drivers) {
+      worst = std::max(worst, std::abs(dr.log_contribution - by_driver.at(dr.driver)));
+      ++checked;
+    }
+    worst_margin = std::max(worst_margin, std::abs(p->booster_margin - (*margin)[0]));
+    EXPECT_NEAR(p->base_log - p->log_price_index, contribs->back(), 1e-5);
+  }
+  EXPECT_GT(checked, 400u);
+  EXPECT_LE(worst, 1e-5);
+  EXPECT_LE(worst_margin, 1e-5);
+  std::printf("drivers vs XGBoost pred_contribs: %zu drivers, max |diff| %.3g; margin %.3g\n",
+              checked, worst, worst_margin);
 }
 
 TEST_F(CostModelTest, DollarDriversAddUpToPredictionMinusBase) {
