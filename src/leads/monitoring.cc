@@ -11,6 +11,7 @@
 
 #include "base/id.h"
 #include "http/json.h"
+#include "jobs/schedule.h"
 #include "leads/service.h"
 
 namespace signx::leads {
@@ -190,10 +191,13 @@ json::object ToJson(const MonitorReport& r) {
                       {"calibration", std::move(cal)}};
 }
 
-LeadMonitor::LeadMonitor(storage::Store& store, ml::ModelRegistry& registry,
-                         events::Outbox* outbox, metrics::Registry* metrics,
-                         MonitorSettings settings, const Clock& clock)
-    : store_(store), registry_(registry), outbox_(outbox), settings_(settings), clock_(clock) {
+LeadMonitor::LeadMonitor(storage::Store& store, events::Outbox* outbox,
+                         metrics::Registry* metrics, MonitorSettings settings, const Clock& clock)
+    : store_(store),
+      owned_outbox_(outbox ? nullptr : std::make_unique<events::Outbox>(nullptr, clock)),
+      outbox_(outbox ? outbox : owned_outbox_.get()),
+      settings_(settings),
+      clock_(clock) {
   if (metrics) {
     psi_ = &metrics->AddGauge("leads_psi",
                               "Population stability index of the live tier distribution vs "
@@ -209,6 +213,29 @@ LeadMonitor::LeadMonitor(storage::Store& store, ml::ModelRegistry& registry,
                                    "Scored leads in the monitoring window with a recorded outcome",
                                    {"model_version"});
   }
+}
+
+LeadMonitor::~LeadMonitor() {
+  {
+    std::lock_guard lock(refresh_mu_);
+    stopping_ = true;
+  }
+  refresh_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+void LeadMonitor::StartGaugeRefresh(std::chrono::milliseconds interval) {
+  if (refresher_.joinable()) return;
+  refresher_ = std::thread([this, interval] {
+    std::unique_lock lock(refresh_mu_);
+    do {
+      lock.unlock();
+      if (Status st = RefreshGauges(); !st.ok()) {
+        spdlog::warn("lead monitoring gauges: {}", st.message());
+      }
+      lock.lock();
+    } while (!refresh_cv_.wait_for(lock, interval, [this] { return stopping_; }));
+  });
 }
 
 void LeadMonitor::SetGauges(const MonitorReport& r) {
@@ -247,10 +274,13 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
     if (it == expected.end()) {
       bool from_card = false;
       std::array<double, 5> shares{0.2, 0.2, 0.2, 0.2, 0.2};
-      auto mv = registry_.Get(std::string(kModelName), version);
-      if (mv.ok()) {
+      SIGNX_ASSIGN_OR_RETURN(
+          auto cards, store_.Query("SELECT card FROM model_versions WHERE name = $1 AND "
+                                   "version = $2",
+                                   {std::string(kModelName), version}));
+      if (!cards.rows.empty()) {
         boost::system::error_code ec;
-        json::value card = json::parse(mv->card_json, ec);
+        json::value card = json::parse(cards.rows[0].Text(0), ec);
         if (!ec && card.is_object()) shares = TrainingBucketShares(card.as_object(), &from_card);
       }
       it = expected.emplace(version, std::make_pair(shares, from_card)).first;
@@ -282,7 +312,7 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
                     r.status, storage::Json{report_json}})
               .status());
       const bool was_alert = prev && prev->Text(0) == "alert";
-      if (r.status == "alert" && !was_alert && r.org_id != kAllOrgs && outbox_) {
+      if (r.status == "alert" && !was_alert && r.org_id != kAllOrgs) {
         json::object payload = ToJson(r);
         payload.erase("tiers");
         payload.erase("calibration");
@@ -296,7 +326,7 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
       }
       return Status::Ok();
     }));
-    if (raised && outbox_) outbox_->Notify();
+    if (raised) outbox_->Notify();
     if (r.status == "alert" || r.status == "warn") {
       std::string why;
       for (const auto& f : r.findings) why += (why.empty() ? "" : "; ") + f;
@@ -350,29 +380,46 @@ Status LeadMonitor::RefreshGauges() {
   return Status::Ok();
 }
 
+namespace {
+
+// The handler body: one pass, and a short summary of the all-org results as the job result.
+Status RunMonitorJob(LeadMonitor& monitor, jobs::JobContext& ctx) {
+  SIGNX_ASSIGN_OR_RETURN(auto reports, monitor.Run());
+  json::array summary;
+  for (const auto& r : reports) {
+    if (r.org_id != kAllOrgs) continue;
+    summary.push_back(json::object{{"model_version", r.model_version},
+                                   {"scored", r.scored},
+                                   {"labelled", r.labelled},
+                                   {"psi", Opt(r.psi)},
+                                   {"auc", Opt(r.auc)},
+                                   {"status", r.status}});
+  }
+  ctx.SetResult(json::serialize(
+      json::object{{"reports", reports.size()}, {"models", std::move(summary)}}));
+  return Status::Ok();
+}
+
+Status Register(jobs::Queue& queue, jobs::Handler handler, const std::string& schedule) {
+  // Check the schedule first: a bad one must not leave a handler without its schedule.
+  SIGNX_RETURN_IF_ERROR(jobs::Schedule::Parse(schedule).status());
+  queue.RegisterHandler(std::string(kMonitorJob), std::move(handler), {.max_concurrency = 1});
+  return queue.ScheduleRecurring(
+      {.name = std::string(kMonitorJob), .type = std::string(kMonitorJob), .schedule = schedule});
+}
+
+}  // namespace
+
 Status RegisterMonitorJob(jobs::Queue& queue, LeadMonitor& monitor, const std::string& schedule) {
-  queue.RegisterHandler(
-      std::string(kMonitorJob),
-      [&monitor](jobs::JobContext& ctx) -> Status {
-        SIGNX_ASSIGN_OR_RETURN(auto reports, monitor.Run());
-        json::array summary;
-        for (const auto& r : reports) {
-          if (r.org_id != kAllOrgs) continue;
-          summary.push_back(json::object{{"model_version", r.model_version},
-                                         {"scored", r.scored},
-                                         {"labelled", r.labelled},
-                                         {"psi", Opt(r.psi)},
-                                         {"auc", Opt(r.auc)},
-                                         {"status", r.status}});
-        }
-        ctx.SetResult(json::serialize(json::object{{"reports", reports.size()},
-                                                   {"models", std::move(summary)}}));
-        return Status::Ok();
-      },
-      {.max_concurrency = 1});
-  return queue.ScheduleRecurring({.name = std::string(kMonitorJob),
-                                  .type = std::string(kMonitorJob),
-                                  .schedule = schedule});
+  return Register(
+      queue, [&monitor](jobs::JobContext& ctx) { return RunMonitorJob(monitor, ctx); }, schedule);
+}
+
+Status RegisterMonitorJob(jobs::Queue& queue, std::shared_ptr<LeadMonitor> monitor,
+                          const std::string& schedule) {
+  SIGNX_CHECK(monitor != nullptr, "RegisterMonitorJob needs a monitor");
+  return Register(
+      queue, [monitor](jobs::JobContext& ctx) { return RunMonitorJob(*monitor, ctx); }, schedule);
 }
 
 void AddMonitoringRoutes(http::Router& router, http::SchemaRegistry& schemas,

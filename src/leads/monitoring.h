@@ -23,15 +23,22 @@
 //
 //   GET /v1/leads/monitoring   the caller's org's results, newest first (leads:read)
 //
+// Gauges on every replica: the job runs on one worker, so serving replicas call
+// StartGaugeRefresh to copy the latest stored all-org results into their own gauges.
+//
 // Thread-safety: LeadMonitor is thread-safe (state is in the database; gauges are atomics). Run it
 // from one job at a time (the handler is registered with max_concurrency 1).
 #pragma once
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -45,7 +52,6 @@
 #include "jobs/queue.h"
 #include "metrics/metrics.h"
 #include "ml/metrics.h"
-#include "ml/registry.h"
 #include "storage/store.h"
 
 namespace signx::leads {
@@ -109,10 +115,14 @@ boost::json::object ToJson(const MonitorReport& report);
 
 class LeadMonitor {
  public:
-  // `outbox` and `metrics` may be null (no events / no gauges).
-  LeadMonitor(storage::Store& store, ml::ModelRegistry& registry, events::Outbox* outbox,
-              metrics::Registry* metrics, MonitorSettings settings,
-              const Clock& clock = SystemClock::Get());
+  // `metrics` may be null (no gauges). `outbox` may be null: the monitor then appends events
+  // through an Outbox of its own (the dispatcher of any serving replica picks them up).
+  // Training distributions are read from the model cards in `model_versions`.
+  LeadMonitor(storage::Store& store, events::Outbox* outbox, metrics::Registry* metrics,
+              MonitorSettings settings, const Clock& clock = SystemClock::Get());
+  ~LeadMonitor();
+  LeadMonitor(const LeadMonitor&) = delete;
+  LeadMonitor& operator=(const LeadMonitor&) = delete;
 
   // One monitoring pass over the window ending now; stores and returns every report.
   Result<std::vector<MonitorReport>> Run();
@@ -125,6 +135,8 @@ class LeadMonitor {
   // Sets the gauges from the latest stored all-org reports (e.g. at start, or on a replica that
   // does not run the job).
   Status RefreshGauges();
+  // Calls RefreshGauges every `interval` on a background thread until destruction.
+  void StartGaugeRefresh(std::chrono::milliseconds interval);
 
   const MonitorSettings& settings() const { return settings_; }
 
@@ -132,7 +144,7 @@ class LeadMonitor {
   void SetGauges(const MonitorReport& report);
 
   storage::Store& store_;
-  ml::ModelRegistry& registry_;
+  std::unique_ptr<events::Outbox> owned_outbox_;
   events::Outbox* outbox_;
   const MonitorSettings settings_;
   const Clock& clock_;
@@ -140,11 +152,18 @@ class LeadMonitor {
   metrics::Family<metrics::Gauge>* auc_ = nullptr;
   metrics::Family<metrics::Gauge>* brier_ = nullptr;
   metrics::Family<metrics::Gauge>* labelled_ = nullptr;
+
+  std::mutex refresh_mu_;
+  std::condition_variable refresh_cv_;
+  bool stopping_ = false;  // guarded by refresh_mu_
+  std::thread refresher_;
 };
 
 // Registers the leads.monitor handler and its recurring schedule. `monitor` must outlive the
-// queue's workers.
+// queue's workers; the shared_ptr form keeps it alive in the handler (for `signx worker`).
 Status RegisterMonitorJob(jobs::Queue& queue, LeadMonitor& monitor,
+                          const std::string& schedule = "@every 15m");
+Status RegisterMonitorJob(jobs::Queue& queue, std::shared_ptr<LeadMonitor> monitor,
                           const std::string& schedule = "@every 15m");
 
 void AddMonitoringRoutes(http::Router& router, http::SchemaRegistry& schemas,

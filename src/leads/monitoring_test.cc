@@ -14,6 +14,7 @@
 #include "leads/monitoring.h"
 #include "leads/outcome.h"
 #include "leads/score_log.h"
+#include "ml/registry.h"
 #include "storage/testing/test_stores.h"
 
 namespace signx::leads {
@@ -145,7 +146,7 @@ class MonitorTest : public ::testing::TestWithParam<Backend> {
     blobs_ = std::move(blobs::BlobStore::Open(root_, 1 << 20)).value();
     registry_ = std::make_unique<ml::ModelRegistry>(db_->store(), *blobs_, clock_);
     monitor_ = std::make_unique<LeadMonitor>(
-        db_->store(), *registry_, &outbox_, &metrics_,
+        db_->store(), &outbox_, &metrics_,
         MonitorSettings{.window = std::chrono::hours(24), .min_labelled = 4}, clock_);
     AddMonitoringRoutes(router_, schemas_, *monitor_);
     AddOutcomeRoutes(router_, schemas_, db_->store(), clock_);
@@ -269,16 +270,38 @@ TEST_P(MonitorTest, RunStoresReportsPerOrgRaisesDriftOnceAndExportsGauges) {
 
   // Another process's registry picks the gauges up from the table.
   metrics::Registry fresh;
-  LeadMonitor replica(db_->store(), *registry_, nullptr, &fresh, {}, clock_);
+  LeadMonitor replica(db_->store(), nullptr, &fresh, {}, clock_);
   ASSERT_TRUE(replica.RefreshGauges().ok());
   EXPECT_NE(fresh.Render().find(R"(leads_live_auc{model_version="leads-v1"} 1)"),
             std::string::npos);
 }
 
+TEST_P(MonitorTest, PsiIsAgainstTheTrainingSharesOfTheModelCard) {
+  // The card says training put half the leads in bucket 5 and 1/8 in each other bucket; live
+  // leads with the same spread have PSI 0, while quintile shares would have drifted.
+  ASSERT_TRUE(registry_
+                  ->Register("leads", "leads-v3", "bundle bytes",
+                             R"({"model": {"training_bucket_shares": [1, 1, 1, 1, 4]}})", "test")
+                  .ok());
+  Score("org_a", "leads-v3", 80, [](int i) { return i % 8 < 4 ? 5 : 1 + i % 8 - 4; }, "C");
+  auto reports = monitor_->Run();
+  ASSERT_TRUE(reports.ok()) << reports.status().ToString();
+  ASSERT_EQ(reports->size(), 2u);
+  for (const auto& r : *reports) {
+    EXPECT_TRUE(r.expected_from_card);
+    EXPECT_NEAR(*r.psi, 0.0, 1e-12);
+    EXPECT_EQ(r.status, "ok");
+  }
+}
+
 TEST_P(MonitorTest, RecurringJobIsRegisteredAndRuns) {
   Score("org_a", "leads-v2", 60, [](int) { return 3; }, "J");
+  // The `signx worker` shape: the handler owns its monitor, which appends through its own outbox.
   jobs::Queue queue(db_->store());
-  ASSERT_TRUE(RegisterMonitorJob(queue, *monitor_, "@every 15m").ok());
+  auto owned = std::make_shared<LeadMonitor>(db_->store(), nullptr, nullptr,
+                                             MonitorSettings{.window = std::chrono::hours(24)},
+                                             clock_);
+  ASSERT_TRUE(RegisterMonitorJob(queue, owned, "@every 15m").ok());
   auto rs = db_->store().Query("SELECT type FROM recurring_jobs WHERE name = 'leads.monitor'");
   ASSERT_TRUE(rs.ok()) << rs.status().ToString();
   ASSERT_EQ(rs->rows.size(), 1u);
@@ -300,6 +323,7 @@ TEST_P(MonitorTest, RecurringJobIsRegisteredAndRuns) {
 
   jobs::Queue other(db_->store());
   EXPECT_FALSE(RegisterMonitorJob(other, *monitor_, "every now and then").ok());
+  EXPECT_FALSE(other.FindHandler(kMonitorJob).has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MonitorTest,
