@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <set>
 
 #include "base/strings.h"
 #include "http/json.h"
@@ -270,6 +271,97 @@ TEST_P(IdentityHttpTest, EveryRouteDeclaresAPermissionAndOnlyAuthIsPublic) {
   }
   const std::string doc = http::BuildOpenApi(router_, schemas_, {.version = "test"});
   EXPECT_NE(doc.find("/v1/api-keys/{id}"), std::string::npos);
+}
+
+TEST_P(IdentityHttpTest, ExportThenDeleteMyAccount) {
+  const std::string token = LoginToken(a_.member);
+  auto exported = Call("GET", "/v1/me/export", "", Bearer(token));
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  EXPECT_EQ(exported.Header("content-disposition"),
+            "attachment; filename=\"signx-export-" + a_.member.id + ".json\"");
+  EXPECT_EQ(exported.Header("cache-control"), "no-store");
+  const json::object doc = Body(exported);
+  EXPECT_EQ(Str(doc.at("user").as_object(), "email"), "member@a.test");
+  ASSERT_EQ(doc.at("memberships").as_array().size(), 1u);
+  EXPECT_EQ(Str(doc.at("memberships").as_array()[0].as_object(), "org_name"), "Org a");
+  EXPECT_EQ(doc.at("sessions").as_array().size(), 1u);
+  std::set<std::string> actions;
+  for (const auto& e : doc.at("audit").as_array()) actions.insert(Str(e.as_object(), "action"));
+  EXPECT_TRUE(actions.contains("auth.login"));
+  EXPECT_TRUE(actions.contains("user.export"));
+  for (const char* secret : {"password_hash", "$argon2", "secret_sha256", "token_sha256", "sxr_"}) {
+    EXPECT_EQ(exported.body.find(secret), std::string::npos) << secret;
+  }
+
+  // The current password is required: a token alone cannot delete the account.
+  auto no_pw = Call("DELETE", "/v1/me", "{}", Bearer(token));
+  ASSERT_EQ(no_pw.status, 422) << no_pw.body;
+  EXPECT_NE(no_pw.body.find(R"("field":"password")"), std::string::npos) << no_pw.body;
+  EXPECT_EQ(Call("DELETE", "/v1/me", R"({"password":"wrong password"})", Bearer(token)).status, 422);
+  auto del = Call("DELETE", "/v1/me", R"({"password":")" + std::string(kTestPassword) + R"("})",
+                  Bearer(token));
+  ASSERT_EQ(del.status, 204) << del.body;
+  EXPECT_EQ(Call("GET", "/v1/me", "", Bearer(token)).status, 401);
+  EXPECT_EQ(Call("GET", "/v1/me/export", "", Bearer(token)).status, 401);
+
+  // The org's audit log shows the deleted user's rows under the pseudonym only.
+  auto audit = Call("GET", "/v1/audit?limit=200", "", Bearer(LoginToken(a_.admin)));
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  EXPECT_EQ(audit.body.find("member@a.test"), std::string::npos);
+  EXPECT_NE(audit.body.find(DeletedUserPseudonym(a_.member.id)), std::string::npos);
+  EXPECT_NE(audit.body.find(R"("action":"user.delete")"), std::string::npos);
+}
+
+TEST_P(IdentityHttpTest, MembersOfSeveralOrgs) {
+  const std::string admin_b = LoginToken(b_.admin);
+  const std::string users_b = "/v1/orgs/" + b_.org.id + "/users";
+  auto added = Call("POST", users_b, R"({"email":"member@a.test","role":"org_viewer"})",
+                    Bearer(admin_b));
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_FALSE(Body(added).at("created").as_bool());
+  EXPECT_EQ(Str(Body(added), "id"), a_.member.id);
+  EXPECT_EQ(added.Header("location"), users_b + "/" + a_.member.id);
+
+  auto list = Call("GET", users_b + "?limit=10", "", Bearer(admin_b));
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(Body(list).at("items").as_array().size(), 4u);
+  EXPECT_TRUE(Body(list).at("next_cursor").is_null());
+
+  auto patched = Call("PATCH", users_b + "/" + a_.member.id, R"({"role":"org_member"})",
+                      Bearer(admin_b));
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(Str(Body(patched), "role"), "org_member");
+  auto last = Call("PATCH", users_b + "/" + b_.admin.id, R"({"role":"org_viewer"})",
+                   Bearer(admin_b));
+  EXPECT_EQ(last.status, 409) << last.body;
+  EXPECT_NE(last.body.find("last org_admin"), std::string::npos) << last.body;
+  EXPECT_EQ(Call("PATCH", users_b + "/" + a_.member.id, R"({"role":"chief"})", Bearer(admin_b))
+                .status,
+            422);
+
+  // Log in to the second org by org_id; /v1/me lists both memberships.
+  auto login = Call("POST", "/v1/auth/login",
+                    R"({"email":"member@a.test","password":")" + std::string(kTestPassword) +
+                        R"(","org_id":")" + b_.org.id + R"("})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  EXPECT_EQ(Str(Body(login), "org_id"), b_.org.id);
+  EXPECT_EQ(Str(Body(login), "role"), "org_member");
+  auto me = Call("GET", "/v1/me", "", Bearer(Str(Body(login), "access_token")));
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(Str(Body(me), "org_id"), b_.org.id);
+  EXPECT_EQ(Body(me).at("memberships").as_array().size(), 2u);
+
+  // Another org's admin: 404 on every member route, whatever the body.
+  const std::string admin_a = LoginToken(a_.admin);
+  EXPECT_EQ(Call("GET", users_b, "", Bearer(admin_a)).status, 404);
+  EXPECT_EQ(Call("POST", users_b, "{}", Bearer(admin_a)).status, 404);
+  EXPECT_EQ(Call("PATCH", users_b + "/" + b_.viewer.id, "{}", Bearer(admin_a)).status, 404);
+  EXPECT_EQ(Call("DELETE", users_b + "/" + b_.viewer.id, "", Bearer(admin_a)).status, 404);
+
+  auto removed = Call("DELETE", users_b + "/" + a_.member.id, "", Bearer(admin_b));
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_FALSE(Body(removed).at("account_deleted").as_bool());
+  EXPECT_EQ(Call("DELETE", users_b + "/" + a_.member.id, "", Bearer(admin_b)).status, 404);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IdentityHttpTest,
