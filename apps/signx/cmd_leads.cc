@@ -1,9 +1,12 @@
 #include "cmd_leads.h"
 #include "base/sha256.h"
 
+#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -105,7 +108,30 @@ struct TrainFlags {
   bool no_compare = false;
   bool print_card = false;
   int threads = 2;
+  std::string test_ids;
 };
+
+// One lead id per line (blank lines and surrounding spaces ignored).
+std::vector<std::string> ReadIdList(const std::string& path) {
+  const std::string text = OrFail(leads::ReadFile(path));
+  std::vector<std::string> ids;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) {
+      line.remove_suffix(1);
+    }
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) {
+      line.remove_prefix(1);
+    }
+    if (!line.empty()) ids.emplace_back(line);
+    start = end + 1;
+  }
+  if (ids.empty()) Fail(InvalidArgument(path + " lists no test ids"));
+  return ids;
+}
 
 void RunTrain(const TrainFlags& f) {
   const leads::Schema schema = OrFail(ResolveSchema(f.schema));
@@ -118,6 +144,10 @@ void RunTrain(const TrainFlags& f) {
   o.nthread = f.threads;
   o.data_name = f.data;
   o.data_sha256 = Sha256Hex(text);
+  if (!f.test_ids.empty()) {
+    o.test_ids = ReadIdList(f.test_ids);
+    o.test_ids_name = f.test_ids;
+  }
   leads::TrainOutput trained = OrFail(leads::TrainLeadModel(table, schema, o));
   const std::string out = f.out.empty() ? fmt::format("var/models/{}-{}.json", schema.name,
                                                       trained.bundle.model_version)
@@ -192,6 +222,10 @@ void AddLeadsCommands(CLI::App& app) {
   train_leads->add_flag("--print-card", train_flags->print_card, "print the whole model card");
   train_leads->add_option("--threads", train_flags->threads, "XGBoost training threads (2)")
       ->check(CLI::Range(1, 64));
+  train_leads->add_option("--test-ids", train_flags->test_ids,
+                          "file of lead ids (one per line) that form the test set instead of the "
+                          "seeded split, e.g. bench/reference-split/leads-test-ids.txt")
+      ->check(CLI::ExistingFile);
   train_leads->callback([train_flags] { RunTrain(*train_flags); });
 
   CLI::App* leads_cmd = FindOrAdd(app, "leads", "lead scoring tools");

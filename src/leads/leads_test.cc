@@ -284,6 +284,8 @@ TrainOptions FastOptions() {
   o.early_stopping_rounds = 20;
   o.max_depth = 3;
   o.eta = 0.1;
+  o.grid_max_depth = {2, 3};
+  o.grid_eta = {0.1, 0.3};
   o.nthread = 1;
   return o;
 }
@@ -499,6 +501,56 @@ TEST_F(TrainedModelTest, ReasonsSumToTheMargin) {
     const double logit = std::log(r->score / (1 - r->score));
     EXPECT_LT(std::abs(logit - sum), 2.0);  // bias is the remainder
   }
+}
+
+TEST_F(TrainedModelTest, CardRecordsTheGridAndKeepsTheSmallestGoodModel) {
+  const auto& model = bundle_->card.at("model").as_object();
+  const auto& grid = model.at("model_selection").at("grid").as_array();
+  ASSERT_EQ(grid.size(), 4u);  // depth {2,3} × eta {0.1,0.3}
+  double best = 0;
+  for (const auto& g : grid) best = std::max(best, g.at("validation_auc_roc").to_number<double>());
+  int chosen = 0;
+  for (const auto& g : grid) {
+    if (!g.at("chosen").as_bool()) continue;
+    ++chosen;
+    EXPECT_GE(g.at("validation_auc_roc").to_number<double>(), best - 0.001 - 1e-9);
+    EXPECT_EQ(g.at("nodes"), model.at("tree_nodes"));
+    EXPECT_EQ(g.at("max_depth"), model.at("max_depth"));
+    // No other good-enough candidate is smaller.
+    for (const auto& h : grid) {
+      if (h.at("validation_auc_roc").to_number<double>() >= best - 0.001) {
+        EXPECT_LE(g.at("nodes").to_number<double>(), h.at("nodes").to_number<double>());
+      }
+    }
+  }
+  EXPECT_EQ(chosen, 1);
+}
+
+TEST_F(TrainedModelTest, TestIdsFixTheTestRows) {
+  // Every third lead id is the test set; validation comes from the rest, seeded.
+  TrainOptions o = FastOptions();
+  o.compare_leaky = false;
+  std::set<std::string> ids;
+  for (int i = 0; i < 1500; i += 3) o.test_ids.push_back(fmt::format("L{}", i));
+  o.test_ids_name = "every third";
+  auto a = TrainLeadModel(*table_, TestSchema(), o);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  const auto& split = a->bundle.card.at("split").as_object();
+  EXPECT_EQ(split.at("test").to_number<int>(), 500);
+  EXPECT_EQ(split.at("train").to_number<int>() + split.at("validation").to_number<int>(), 1000);
+  EXPECT_NEAR(split.at("validation").to_number<double>(), 1000 * 0.15 / 0.85, 2);
+  EXPECT_NE(split.at("method").as_string().find("every third"), std::string::npos);
+  EXPECT_EQ(a->bundle.card.at("model").at("test").at("rows").to_number<int>(), 500);
+  auto b = TrainLeadModel(*table_, TestSchema(), o);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(a->bundle.booster, b->bundle.booster);  // reproducible with the seed
+  // Unknown and repeated ids are errors.
+  o.test_ids.push_back("nope");
+  EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(),
+            ErrorCode::kInvalidArgument);
+  o.test_ids.back() = "L0";
+  EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(),
+            ErrorCode::kInvalidArgument);
 }
 
 TEST_F(TrainedModelTest, ReasonsAreXGBoostContributionsPerField) {

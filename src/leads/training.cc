@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <unordered_map>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "leads/lead.h"
 #include "leads/scorer.h"
 #include "ml/metrics.h"
+#include "ml/tree_shap.h"
 #include "ml/xgboost.h"
 
 namespace signx::leads {
@@ -144,21 +146,74 @@ Result<Variant> TrainVariant(const Dataset& d, const ml::Split& split, const Sch
   SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dvalid, Matrix(valid, width));
   SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dtest, Matrix(test, width));
 
-  ml::TrainOptions to;
-  to.params = {{"objective", "binary:logistic"},
-               {"tree_method", "hist"},
-               {"max_depth", std::to_string(opt.max_depth)},
-               {"eta", fmt::format("{}", opt.eta)},
-               {"subsample", fmt::format("{}", opt.subsample)},
-               {"colsample_bytree", fmt::format("{}", opt.colsample_bytree)},
-               {"min_child_weight", fmt::format("{}", opt.min_child_weight)}};
-  to.num_rounds = opt.num_rounds;
-  to.early_stopping_rounds = opt.early_stopping_rounds;
-  to.eval_metric = "logloss";
-  to.seed = opt.seed;
-  to.nthread = opt.nthread;
-  ml::TrainReport report;
-  SIGNX_ASSIGN_OR_RETURN(ml::Booster booster, ml::Booster::Train(dtrain, &dvalid, to, &report));
+  // Compact model chosen by validation.
+  struct Candidate {
+    int max_depth;
+    double eta;
+    ml::TrainReport report;
+    std::size_t nodes = 0;
+    double auc_valid = 0;
+    double logloss_valid = 0;
+  };
+  std::vector<std::pair<int, double>> grid;
+  if (opt.grid_max_depth.empty() || opt.grid_eta.empty()) {
+    grid.emplace_back(opt.max_depth, opt.eta);
+  } else {
+    for (const int depth : opt.grid_max_depth) {
+      for (const double eta : opt.grid_eta) grid.emplace_back(depth, eta);
+    }
+  }
+  std::vector<Candidate> candidates;
+  std::vector<ml::Booster> boosters;
+  for (const auto& [depth, eta] : grid) {
+    ml::TrainOptions to;
+    to.params = {{"objective", "binary:logistic"},
+                 {"tree_method", "hist"},
+                 {"max_depth", std::to_string(depth)},
+                 {"eta", fmt::format("{}", eta)},
+                 {"subsample", fmt::format("{}", opt.subsample)},
+                 {"colsample_bytree", fmt::format("{}", opt.colsample_bytree)},
+                 {"min_child_weight", fmt::format("{}", opt.min_child_weight)}};
+    to.num_rounds = opt.num_rounds;
+    to.early_stopping_rounds = opt.early_stopping_rounds;
+    to.eval_metric = "logloss";
+    to.seed = opt.seed;
+    to.nthread = opt.nthread;
+    Candidate c{depth, eta, {}, 0, 0, 0};
+    SIGNX_ASSIGN_OR_RETURN(ml::Booster b, ml::Booster::Train(dtrain, &dvalid, to, &c.report));
+    SIGNX_ASSIGN_OR_RETURN(const std::vector<float> pv, b.Predict(dvalid));
+    SIGNX_ASSIGN_OR_RETURN(c.auc_valid, ml::AucRoc(pv, valid.y));
+    SIGNX_ASSIGN_OR_RETURN(c.logloss_valid, ml::LogLoss(pv, valid.y));
+    SIGNX_ASSIGN_OR_RETURN(const ml::TreeEnsemble trees, ml::TreeEnsemble::FromBooster(b));
+    c.nodes = trees.num_nodes();
+    candidates.push_back(std::move(c));
+    boosters.push_back(std::move(b));
+  }
+  double best_auc = 0;
+  for (const auto& c : candidates) best_auc = std::max(best_auc, c.auc_valid);
+  std::size_t pick = 0;
+  bool picked = false;
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    const auto& c = candidates[k];
+    if (c.auc_valid < best_auc - opt.grid_auc_tolerance) continue;
+    if (!picked || c.nodes < candidates[pick].nodes) pick = k;
+    picked = true;
+  }
+  ml::Booster booster = std::move(boosters[pick]);
+  const ml::TrainReport report = candidates[pick].report;
+  json::array grid_card;
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    const auto& c = candidates[k];
+    json::object g;
+    g["max_depth"] = c.max_depth;
+    g["eta"] = c.eta;
+    g["trees"] = c.report.best_round + 1;
+    g["nodes"] = c.nodes;
+    g["validation_auc_roc"] = c.auc_valid;
+    g["validation_log_loss"] = c.logloss_valid;
+    g["chosen"] = k == pick;
+    grid_card.push_back(std::move(g));
+  }
   const double train_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -194,6 +249,15 @@ Result<Variant> TrainVariant(const Dataset& d, const ml::Split& split, const Sch
   summary["fields"] = std::move(fields_used);
   summary["rounds"] = report.rounds_run;
   summary["best_round"] = report.best_round + 1;
+  summary["max_depth"] = candidates[pick].max_depth;
+  summary["eta"] = candidates[pick].eta;
+  summary["tree_nodes"] = candidates[pick].nodes;
+  json::object selection;
+  selection["rule"] = fmt::format(
+      "smallest model (fewest tree nodes) with validation AUC within {} of the best",
+      opt.grid_auc_tolerance);
+  selection["grid"] = std::move(grid_card);
+  summary["model_selection"] = std::move(selection);
   summary["training_seconds"] = std::round(train_seconds * 1000) / 1000;
   SIGNX_ASSIGN_OR_RETURN(json::object test_metrics, Metrics(s_test, test.y));
   SIGNX_ASSIGN_OR_RETURN(const double ll_test_raw, ml::LogLoss(p_test, test.y));
@@ -288,6 +352,53 @@ Result<Dataset> Load(const CsvTable& data, const Schema& schema) {
   return d;
 }
 
+// Test = the rows listed by id; validation stratified and seeded from the rest.
+Result<ml::Split> SplitByTestIds(const Dataset& d, const TrainOptions& opt) {
+  std::unordered_map<std::string_view, int> wanted;  // id → times found
+  for (const auto& id : opt.test_ids) {
+    if (!wanted.emplace(id, 0).second) {
+      return InvalidArgument(fmt::format("test id '{}' is listed twice", id));
+    }
+  }
+  ml::Split split;
+  std::vector<std::size_t> rest;
+  std::vector<float> rest_labels;
+  for (std::size_t i = 0; i < d.leads.size(); ++i) {
+    auto it = wanted.find(d.leads[i].id);
+    if (it != wanted.end()) {
+      ++it->second;
+      split.test.push_back(i);
+    } else {
+      rest.push_back(i);
+      rest_labels.push_back(d.labels[i]);
+    }
+  }
+  std::size_t unknown = 0, repeated = 0;
+  std::string example;
+  for (const auto& [id, n] : wanted) {
+    if (n == 0 && unknown++ == 0) example = std::string(id);
+    if (n > 1) ++repeated;
+  }
+  if (unknown > 0) {
+    return InvalidArgument(fmt::format(
+        "{} of {} test ids are not labelled rows of the data (e.g. '{}')", unknown,
+        wanted.size(), example));
+  }
+  if (repeated > 0) {
+    return InvalidArgument(fmt::format("{} test ids match more than one row", repeated));
+  }
+  const double kept = opt.train_fraction + opt.valid_fraction;
+  if (!(kept > 0)) return InvalidArgument("train_fraction + valid_fraction must be positive");
+  SIGNX_ASSIGN_OR_RETURN(const ml::Split inner,
+                         ml::StratifiedSplit(rest_labels, 1.0 - opt.valid_fraction / kept,
+                                             opt.valid_fraction / kept, opt.seed));
+  for (auto i : inner.train) split.train.push_back(rest[i]);
+  for (auto i : inner.test) split.train.push_back(rest[i]);  // rounding remainder, if any
+  for (auto i : inner.valid) split.valid.push_back(rest[i]);
+  std::sort(split.train.begin(), split.train.end());
+  return split;
+}
+
 }  // namespace
 
 Result<TrainOutput> TrainLeadModel(const CsvTable& data, const Schema& schema,
@@ -301,8 +412,13 @@ Result<TrainOutput> TrainLeadModel(const CsvTable& data, const Schema& schema,
         "each class)",
         d.leads.size(), positives));
   }
-  SIGNX_ASSIGN_OR_RETURN(const ml::Split split, ml::StratifiedSplit(d.labels, opt.train_fraction,
-                                                                    opt.valid_fraction, opt.seed));
+  ml::Split split;
+  if (opt.test_ids.empty()) {
+    SIGNX_ASSIGN_OR_RETURN(split, ml::StratifiedSplit(d.labels, opt.train_fraction,
+                                                      opt.valid_fraction, opt.seed));
+  } else {
+    SIGNX_ASSIGN_OR_RETURN(split, SplitByTestIds(d, opt));
+  }
   const bool has_leaky = std::any_of(schema.fields.begin(), schema.fields.end(),
                                      [](const FieldSpec& f) {
                                        return f.leaky && f.role == FieldRole::kFeature;
@@ -336,7 +452,13 @@ Result<TrainOutput> TrainLeadModel(const CsvTable& data, const Schema& schema,
   data_o["invalid_cells_set_missing"] = std::move(invalid);
   card["data"] = std::move(data_o);
   json::object split_o;
-  split_o["method"] = "stratified, std::mt19937_64 Fisher-Yates per class";
+  split_o["method"] =
+      opt.test_ids.empty()
+          ? std::string("stratified, std::mt19937_64 Fisher-Yates per class")
+          : fmt::format("test = the {} rows listed in {}; validation stratified from the rest "
+                        "(std::mt19937_64 Fisher-Yates per class)",
+                        opt.test_ids.size(),
+                        opt.test_ids_name.empty() ? "the test id list" : opt.test_ids_name);
   split_o["seed"] = opt.seed;
   split_o["train"] = split.train.size();
   split_o["validation"] = split.valid.size();
@@ -349,8 +471,13 @@ Result<TrainOutput> TrainLeadModel(const CsvTable& data, const Schema& schema,
   card["leaky_fields"] = std::move(leaky);
   card["trained_with_leaky_fields"] = opt.include_leaky;
   json::object params;
-  params["max_depth"] = opt.max_depth;
-  params["eta"] = opt.eta;
+  json::array grid_depth, grid_eta;
+  for (int v : opt.grid_max_depth) grid_depth.push_back(v);
+  for (double v : opt.grid_eta) grid_eta.push_back(v);
+  const bool use_grid = !opt.grid_max_depth.empty() && !opt.grid_eta.empty();
+  params["max_depth"] = use_grid ? json::value(std::move(grid_depth)) : json::value(opt.max_depth);
+  params["eta"] = use_grid ? json::value(std::move(grid_eta)) : json::value(opt.eta);
+  params["selection_auc_tolerance"] = opt.grid_auc_tolerance;
   params["subsample"] = opt.subsample;
   params["colsample_bytree"] = opt.colsample_bytree;
   params["min_child_weight"] = opt.min_child_weight;
@@ -366,7 +493,9 @@ Result<TrainOutput> TrainLeadModel(const CsvTable& data, const Schema& schema,
   json::object versions;
   versions["xgboost"] = ml::XGBoostVersion();
   card["library_versions"] = std::move(versions);
-  card["reasons"] = "exact TreeSHAP (XGBoost pred_contribs), log-odds, summed per field";
+  card["reasons"] =
+      "exact TreeSHAP (ml::TreeEnsemble, equal to XGBoost pred_contribs to float precision), "
+      "log-odds, summed per field";
   card["trained_at"] = fmt::format(
       "{:%Y-%m-%dT%H:%M:%SZ}",
       std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));

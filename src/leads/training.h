@@ -2,7 +2,9 @@
 //   rows → typed leads (bad cells become missing and are counted; rows whose label is neither a
 //   positive nor a negative value are skipped) → seeded stratified train/validation/test split →
 //   encoder fitted on the training rows → XGBoost binary:logistic with early stopping on the
-//   validation log-loss → calibration check on validation (Platt or isotonic, each judged by
+//   validation log-loss, for every (max_depth, eta) of a small grid; the model kept is the
+//   smallest (fewest tree nodes, so the cheapest exact TreeSHAP) whose validation AUC is within
+//   grid_auc_tolerance of the best (the grid is recorded in the card) → calibration check on validation (Platt or isotonic, each judged by
 //   2-fold cross-fitting on the validation rows, kept only if it lowers log-loss) → bucket
 //   thresholds at the quintiles of the final training scores → metrics on the test rows.
 // The model card records the data hash, rows, features, AUC-ROC, AUC-PR, log-loss, Brier, the
@@ -15,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -32,9 +35,18 @@ struct TrainOptions {
   double train_fraction = 0.7;
   double valid_fraction = 0.15;  // the test set gets the rest
   int min_category_count = 5;
-  // XGBoost settings.
+  // Rows whose lead id is listed form the test set instead of the seeded split (every id must
+  // exist, once); validation is then carved from the other rows, stratified and seeded, with
+  // valid_fraction / (train_fraction + valid_fraction) of them. test_ids_name names the list in
+  // the card.
+  std::vector<std::string> test_ids;
+  std::string test_ids_name;
+  // XGBoost settings. With an empty grid only max_depth/eta are trained.
   int max_depth = 5;
   double eta = 0.05;
+  std::vector<int> grid_max_depth = {3, 4, 5, 6};
+  std::vector<double> grid_eta = {0.05, 0.1};
+  double grid_auc_tolerance = 0.001;
   double subsample = 0.9;
   double colsample_bytree = 0.9;
   double min_child_weight = 1.0;

@@ -52,6 +52,7 @@ class TreeEnsemble {
 
   std::size_t num_features() const { return num_features_; }
   std::size_t num_trees() const { return tree_begin_.size() - 1; }
+  std::size_t num_nodes() const { return feature_.size(); }
   double base_margin() const { return base_margin_; }
   // Σ over trees of the cover-weighted mean leaf value, plus the base margin: the bias column.
   double expected_value() const { return expected_value_; }
