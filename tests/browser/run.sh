@@ -7,6 +7,7 @@
 #       admin and a viewer are created with `signx admin ...` first, and `signx demo seed` trains
 #       a cost model and — when ../shared/data/leads/Leads.csv (relative to the repository; override
 #       with LEADS_CSV) exists — a lead model (without it the lead-scoring step is skipped).
+#       LEAD_MODEL=<bundle> registers and promotes that bundle instead of training a lead model.
 #   tests/browser/run.sh --server fake --binary build/release/tests/signx_web_test_server
 #       the web shell with an in-memory identity (no database).
 #
@@ -74,10 +75,20 @@ if [ "$server" = signx ]; then
     has_lead_model=0
     echo "run.sh: $leads_csv missing: no lead model; the lead-scoring step is skipped" >&2
   fi
+  # LEAD_MODEL=<bundle from `signx train leads`> registers that model instead of training one in
+  # the seed (faster; the same model for every run).
+  seed_leads=(--leads-data "$leads_csv")
+  if [ -n "${LEAD_MODEL:-}" ]; then seed_leads=(--leads-data "$tmp/no-leads.csv"); fi
   if "$binary" demo seed --help >/dev/null 2>&1; then
-    "$binary" demo seed "${set_db[@]}" --leads-data "$leads_csv" >"$tmp/seed.out" 2>"$tmp/seed.err" \
+    "$binary" demo seed "${set_db[@]}" "${seed_leads[@]}" >"$tmp/seed.out" 2>"$tmp/seed.err" \
       || { cat "$tmp/seed.out" "$tmp/seed.err" >&2; exit 1; }
-    grep -q 'lead model .* trained and promoted' "$tmp/seed.err" || has_lead_model=0
+    if [ -n "${LEAD_MODEL:-}" ]; then
+      "$binary" leads register "${set_db[@]}" --model "$LEAD_MODEL" --promote >"$tmp/register.log" 2>&1 \
+        || { cat "$tmp/register.log" >&2; exit 1; }
+      has_lead_model=1
+    else
+      grep -q 'lead model .* trained and promoted' "$tmp/seed.err" || has_lead_model=0
+    fi
     grep -q 'cost model .* trained and promoted' "$tmp/seed.err" && has_cost_model=1
     demo_admin_email="$(sed -n 's/^SIGNX_DEMO_ADMIN_EMAIL=//p' "$tmp/seed.out")"
     demo_admin_password="$(sed -n 's/^SIGNX_DEMO_ADMIN_PASSWORD=//p' "$tmp/seed.out")"

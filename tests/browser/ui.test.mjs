@@ -605,7 +605,7 @@ test('admin imports a cost history: the accept/reject report, then the import hi
     const total = csv.length;  // header + rows, + the duplicate = rows + 1 data rows
     csv.push(csv[csv.length - 1]);
     const input = await page.$('#import-file');
-    await input.uploadFile(writeTemp('history <b>x</b>.csv', csv.join('\n') + '\n'));
+    await input.uploadFile(writeTemp('history <b>x<i>.csv', csv.join('\n') + '\n'));
     await page.select('#import-partial', 'yes');
     const res = await submit(page, '[data-testid=import-upload]');
     assert.equal(res.status(), 200);
@@ -618,7 +618,7 @@ test('admin imports a cost history: the accept/reject report, then the import hi
     await assertNoXss(page);
     await shot(page, 'import-report');
     await page.goto(`${BASE}/estimating/imports`, { waitUntil: 'networkidle0' });
-    assert.match(await text(page, '[data-testid=import-history]'), /history <b>x<\/b>\.csv/);
+    assert.match(await text(page, '[data-testid=import-history]'), /history <b>x<i>\.csv/);
     await shot(page, 'imports-history');
     // A viewer sees the history but no upload form.
     const viewer = await signedInPage(VIEWER);

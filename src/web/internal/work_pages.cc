@@ -287,11 +287,15 @@ Page CsvDownload(PageContext& ctx, estimating::EstimatingService& estimating) {
     return Failure(bytes.status(), "Reading the scored file", ctx.request.request_id);
   }
   http::Response r = http::Response::Text(200, std::move(*bytes), "text/csv; charset=utf-8");
-  r.headers.Set("Content-Disposition",
-                "attachment; filename=\"" + leads::ScoredFileName(result->filename.empty()
-                                                                       ? "leads.csv"
-                                                                       : result->filename) +
-                    "\"");
+  // The job stored a sanitised name (leads::ScoredFileName); check it again before it goes into
+  // a header.
+  std::string name = result->filename;
+  if (name.empty() || name.size() > 120 ||
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+          std::string::npos) {
+    name = "leads-scored.csv";
+  }
+  r.headers.Set("Content-Disposition", "attachment; filename=\"" + name + "\"");
   return Page::Raw(std::move(r));
 }
 

@@ -1,0 +1,236 @@
+#include "web/webhook_pages.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "base/strings.h"
+#include "web/internal/pages.h"
+
+namespace signx::web {
+
+namespace {
+
+constexpr int kEndpointsPerPage = 50;
+constexpr int kDeliveriesPerPage = 25;
+
+Page Failure(const Status& status, std::string_view what, std::string_view request_id) {
+  if (status.code() == ErrorCode::kNotFound) {
+    return Page::Error(404, "Not found",
+                       "That webhook does not exist (or is not in your organisation).");
+  }
+  if (status.code() == ErrorCode::kPermissionDenied) {
+    return Page::Error(403, "Not allowed", "Your role does not allow this.");
+  }
+  spdlog::error("web: {}: {}", what, status.ToString());
+  return Page::Error(500, "Something went wrong",
+                     fmt::format("{} failed. Try again; if it keeps happening, tell your "
+                                 "administrator (request id {}).",
+                                 what, request_id));
+}
+
+// "quote.created, project.*" / one per line → patterns.
+std::vector<std::string> ParseTypes(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    std::string t(Trim(cur));
+    if (!t.empty()) out.push_back(std::move(t));
+    cur.clear();
+  };
+  for (char c : text) {
+    if (c == ',' || c == '\n' || c == '\r' || c == ' ') {
+      flush();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  flush();
+  return out;
+}
+
+View EndpointView(const webhooks::Endpoint& e) {
+  View o(View::type::object);
+  o.set("id", e.id);
+  o.set("url", e.url);
+  std::string types;
+  for (const auto& t : e.event_types) types += (types.empty() ? "" : ", ") + t;
+  o.set("event_types", types);
+  o.set("description", e.description);
+  o.set("active", e.active);
+  o.set("created_at", internal::FormatWhen(e.created_at));
+  return o;
+}
+
+View IndexView(PageContext& ctx, webhooks::WebhookService& svc, Status* error) {
+  View v(View::type::object);
+  auto page = svc.ListEndpoints(ctx.who(), kEndpointsPerPage, "");
+  ViewList list;
+  if (page.ok()) {
+    for (const auto& e : page->items) list.push_back(EndpointView(e));
+  } else {
+    *error = page.status();
+  }
+  v.set("endpoints", list);
+  v.set("has_endpoints", !list.empty());
+  v.set("form_url", ctx.Field("url"));
+  v.set("form_event_types", ctx.Field("event_types").empty() ? std::string("*")
+                                                               : ctx.Field("event_types"));
+  v.set("form_description", ctx.Field("description"));
+  return v;
+}
+
+Page IndexPage(PageContext& ctx, webhooks::WebhookService& svc) {
+  Status error = Status::Ok();
+  View v = IndexView(ctx, svc, &error);
+  if (!error.ok()) return Failure(error, "Listing webhooks", ctx.request.request_id);
+  return Page::Render("Webhooks", "admin_webhooks", std::move(v));
+}
+
+Page CreatePage(PageContext& ctx, webhooks::WebhookService& svc) {
+  webhooks::EndpointInput input;
+  input.url = std::string(Trim(ctx.Field("url")));
+  input.event_types = ParseTypes(ctx.Field("event_types"));
+  input.description = std::string(Trim(ctx.Field("description")));
+  auto created = svc.CreateEndpoint(ctx.who(), input, ctx.request.request_id);
+  if (!created.ok()) {
+    if (created.status().code() != ErrorCode::kValidationFailed) {
+      return Failure(created.status(), "Creating the webhook", ctx.request.request_id);
+    }
+    Status error = Status::Ok();
+    View v = IndexView(ctx, svc, &error);
+    std::map<std::string, std::string> errors;
+    for (const auto& d : created.status().details()) {
+      std::string field = d.field.substr(0, d.field.find_first_of(".["));
+      errors.try_emplace(field, d.message);
+    }
+    for (const auto& [field, message] : errors) v.set("error_" + field, message);
+    v.set("has_errors", true);
+    return Page::Render("Webhooks", "admin_webhooks", std::move(v), 422);
+  }
+  // The secret is rendered into this response only (never into a redirect or flash cookie).
+  Status error = Status::Ok();
+  View v = IndexView(ctx, svc, &error);
+  v.set("form_url", "");
+  v.set("form_event_types", "*");
+  v.set("form_description", "");
+  View c = EndpointView(created->endpoint);
+  c.set("secret", created->secret);
+  v.set("created", c);
+  v.set("has_created", true);
+  return Page::Render("Webhooks", "admin_webhooks", std::move(v), 201);
+}
+
+Page EndpointPage(PageContext& ctx, webhooks::WebhookService& svc) {
+  const std::string id(ctx.request.PathParam("id"));
+  auto endpoint = svc.GetEndpoint(ctx.who(), id);
+  if (!endpoint.ok()) return Failure(endpoint.status(), "Loading the webhook", ctx.request.request_id);
+  std::string cursor(ctx.request.Query("cursor").value_or(""));
+  auto deliveries = svc.ListDeliveries(ctx.who(), id, kDeliveriesPerPage, cursor);
+  if (!deliveries.ok()) {
+    if (deliveries.status().code() == ErrorCode::kInvalidArgument) {
+      return Page::Error(400, "Bad link", "That page link is not valid. Open the webhook again.");
+    }
+    return Failure(deliveries.status(), "Loading deliveries", ctx.request.request_id);
+  }
+  View v(View::type::object);
+  v.set("endpoint", EndpointView(*endpoint));
+  ViewList list;
+  for (const auto& d : deliveries->items) {
+    View o(View::type::object);
+    o.set("id", d.id);
+    o.set("event_type", d.event_type);
+    o.set("event_id", d.event_id);
+    o.set("state", d.state);
+    o.set("succeeded", d.state == "succeeded");
+    o.set("attempts", fmt::format("{} of {}", d.attempt_count, d.max_attempts));
+    o.set("status_code", d.last_status_code ? std::to_string(*d.last_status_code) : "—");
+    o.set("error", d.last_error.value_or(""));
+    o.set("created_at", internal::FormatWhen(d.created_at));
+    o.set("redelivery", d.redelivery_of.has_value());
+    ViewList attempts;
+    for (const auto& a : d.attempts) {
+      View at(View::type::object);
+      at.set("attempt", std::to_string(a.attempt));
+      at.set("started_at", internal::FormatWhen(a.started_at));
+      at.set("duration", fmt::format("{} ms", a.duration_ms));
+      at.set("status_code", a.status_code ? std::to_string(*a.status_code) : "—");
+      at.set("error", a.error.value_or(""));
+      at.set("response", a.response_excerpt.value_or(""));
+      attempts.push_back(at);
+    }
+    o.set("attempt_log", attempts);
+    o.set("has_attempts", !attempts.empty());
+    list.push_back(o);
+  }
+  v.set("deliveries", list);
+  v.set("has_deliveries", !list.empty());
+  v.set("has_next", !deliveries->next_cursor.empty());
+  v.set("next_url", "/admin/webhooks/" + id + "?cursor=" + deliveries->next_cursor);
+  v.set("is_later_page", !cursor.empty());
+  return Page::Render("Webhook", "admin_webhook", std::move(v));
+}
+
+Page AfterSend(const Result<webhooks::Delivery>& sent, std::string_view endpoint_id,
+               std::string_view what, std::string_view request_id) {
+  const std::string back = "/admin/webhooks/" + std::string(endpoint_id);
+  if (!sent.ok()) {
+    if (sent.status().code() == ErrorCode::kFailedPrecondition) {
+      return Page::Redirect(back, Flash{"error", fmt::format("Could not {}: {}", what,
+                                                             sent.status().message())});
+    }
+    return Failure(sent.status(), "Sending", request_id);
+  }
+  return Page::Redirect(back, Flash{"ok", fmt::format("Queued delivery {}.", sent->id)});
+}
+
+}  // namespace
+
+void AddWebhookPages(Shell& shell, webhooks::WebhookService& svc) {
+  shell.AddSection({.label = "Webhooks",
+                    .href = "/admin/webhooks",
+                    .permission = "webhooks:admin",
+                    .description = "Send your organisation's events to other systems."});
+  shell.AddPage("GET", "/admin/webhooks",
+                {.summary = "Webhook endpoints", .permission = "webhooks:admin",
+                 .section = "/admin/webhooks"},
+                [&svc](PageContext& ctx) { return IndexPage(ctx, svc); });
+  shell.AddPage("POST", "/admin/webhooks",
+                {.summary = "Create a webhook endpoint (the secret is shown once)",
+                 .permission = "webhooks:admin",
+                 .section = "/admin/webhooks",
+                 .max_body_bytes = 16 * 1024},
+                [&svc](PageContext& ctx) { return CreatePage(ctx, svc); });
+  shell.AddPage("GET", "/admin/webhooks/{id}",
+                {.summary = "A webhook endpoint and its delivery log",
+                 .permission = "webhooks:admin",
+                 .section = "/admin/webhooks"},
+                [&svc](PageContext& ctx) { return EndpointPage(ctx, svc); });
+  shell.AddPage("POST", "/admin/webhooks/{id}/test",
+                {.summary = "Send a test event to a webhook endpoint",
+                 .permission = "webhooks:admin",
+                 .section = "/admin/webhooks"},
+                [&svc](PageContext& ctx) {
+                  const std::string id(ctx.request.PathParam("id"));
+                  return AfterSend(svc.SendTest(ctx.who(), id, ctx.request.request_id), id,
+                                   "send a test", ctx.request.request_id);
+                });
+  shell.AddPage("POST", "/admin/webhooks/deliveries/{id}/redeliver",
+                {.summary = "Send a webhook delivery again",
+                 .permission = "webhooks:admin",
+                 .section = "/admin/webhooks"},
+                [&svc](PageContext& ctx) {
+                  auto original = svc.GetDelivery(ctx.who(), ctx.request.PathParam("id"));
+                  if (!original.ok()) {
+                    return Failure(original.status(), "Loading the delivery",
+                                   ctx.request.request_id);
+                  }
+                  return AfterSend(
+                      svc.Redeliver(ctx.who(), original->id, ctx.request.request_id),
+                      original->endpoint_id, "redeliver", ctx.request.request_id);
+                });
+}
+
+}  // namespace signx::web

@@ -1,0 +1,164 @@
+// Admin → Webhooks on the real IdentityService and WebhookService (SQLite): create shows the
+// secret once, validation errors sit beside the fields, the delivery log lists a test delivery,
+// redeliver queues a new one, a viewer is refused, and another org's endpoint is not found.
+#include "web/webhook_pages.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "base/strings.h"
+#include "identity/testing/identity_fixture.h"
+#include "jobs/queue.h"
+#include "web/identity_backend.h"
+
+namespace signx::web {
+namespace {
+
+using identity::testing::IdentityWorld;
+using identity::testing::kTestPassword;
+
+class WebhookPagesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    world_ = std::make_unique<IdentityWorld>(storage::testing::Backend::kSqlite);
+    if (!world_->skip_reason().empty()) GTEST_SKIP() << world_->skip_reason();
+    a_ = world_->SeedOrg("a");
+    b_ = world_->SeedOrg("b");
+    queue_ = std::make_unique<jobs::Queue>(world_->store());
+    service_ = std::make_unique<webhooks::WebhookService>(world_->store(), *queue_);
+    Shell shell = AddWebRoutes(router_, MakeIdentityBackend(world_->service()),
+                               {.secret = "webhook-pages-test-secret-0123456789"});
+    AddWebhookPages(shell, *service_);
+  }
+
+  http::Response Call(const std::string& method, const std::string& target,
+                      const std::string& body = "") {
+    http::Request req;
+    req.method = method;
+    req.target = target;
+    const auto q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
+    req.body = body;
+    req.request_id = "req_web";
+    req.remote_addr = "198.51.100.7";
+    std::string cookie_header;
+    for (const auto& [k, v] : cookies_) cookie_header += k + "=" + v + "; ";
+    req.headers.Set("Cookie", cookie_header);
+    if (method == "POST") req.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+    auto match = router_.Find(method, req.path);
+    EXPECT_NE(match.route, nullptr) << target;
+    if (match.route == nullptr) return http::Response::Text(404, "");
+    req.path_params = match.params;
+    http::Response res = match.route->handler(req);
+    for (const auto& [k, v] : res.headers.all()) {
+      if (!EqualsIgnoreCase(k, "Set-Cookie")) continue;
+      const auto eq = v.find('=');
+      const std::string name = v.substr(0, eq);
+      if (v.find("Max-Age=0") != std::string::npos) {
+        cookies_.erase(name);
+      } else {
+        cookies_[name] = v.substr(eq + 1, v.find(';') - eq - 1);
+      }
+    }
+    if (res.content_type.starts_with("text/html")) {
+      static const std::regex re("name=\"csrf_token\" value=\"([0-9a-f]+)\"");
+      std::smatch m;
+      if (std::regex_search(res.body, m, re)) csrf_ = m[1].str();
+    }
+    return res;
+  }
+
+  void LogIn(const std::string& email) {
+    cookies_.clear();
+    ASSERT_EQ(Call("GET", "/login").status, 200);
+    auto login = Call("POST", "/login",
+                      "csrf_token=" + csrf_ + "&email=" + email +
+                          "&password=" + std::string(kTestPassword) + "&next=%2F");
+    ASSERT_EQ(login.status, 303) << login.body;
+    ASSERT_EQ(Call("GET", "/").status, 200);
+  }
+
+  std::unique_ptr<IdentityWorld> world_;
+  identity::testing::SeededOrg a_, b_;
+  std::unique_ptr<jobs::Queue> queue_;
+  std::unique_ptr<webhooks::WebhookService> service_;
+  http::Router router_;
+  std::map<std::string, std::string> cookies_;
+  std::string csrf_;
+};
+
+TEST_F(WebhookPagesTest, CreateShowsSecretOnceThenDeliveryLogAndRedeliver) {
+  LogIn(a_.admin.email);
+  auto index = Call("GET", "/admin/webhooks");
+  ASSERT_EQ(index.status, 200);
+  EXPECT_NE(index.body.find("data-testid=\"empty-webhooks\""), std::string::npos);
+
+  // Invalid URL and pattern: 422 with messages beside the fields; the input is kept, escaped.
+  auto bad = Call("POST", "/admin/webhooks",
+                  "csrf_token=" + csrf_ + "&url=ftp%3A%2F%2Fx%3Cb%3E&event_types=BAD+TYPE%21");
+  ASSERT_EQ(bad.status, 422) << bad.body;
+  EXPECT_NE(bad.body.find("data-testid=\"field-error-url\""), std::string::npos);
+  EXPECT_NE(bad.body.find("data-testid=\"field-error-event_types\""), std::string::npos);
+  EXPECT_NE(bad.body.find("ftp://x&lt;b&gt;"), std::string::npos);
+  EXPECT_EQ(bad.body.find("ftp://x<b>"), std::string::npos);
+
+  auto created = Call("POST", "/admin/webhooks",
+                      "csrf_token=" + csrf_ +
+                          "&url=https%3A%2F%2Fhooks.example.com%2Fsignx&event_types=quote.*%2C+"
+                          "import.completed&description=CRM+%3Cscript%3E");
+  ASSERT_EQ(created.status, 201) << created.body;
+  static const std::regex secret_re("value=\"(whsec_[A-Za-z0-9_-]+)\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(created.body, m, secret_re));
+  EXPECT_NE(created.body.find("CRM &lt;script&gt;"), std::string::npos);
+  static const std::regex id_re("/admin/webhooks/(whk_[A-Za-z0-9]+)");
+  ASSERT_TRUE(std::regex_search(created.body, m, id_re));
+  const std::string id = m[1].str();
+  auto stored = service_->GetEndpoint(world_->PrincipalOf(a_.admin, a_.org, identity::Role::kOrgAdmin), id);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->event_types, (std::vector<std::string>{"quote.*", "import.completed"}));
+
+  // The list no longer shows the secret.
+  auto listed = Call("GET", "/admin/webhooks");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.find("whsec_"), std::string::npos);
+  EXPECT_NE(listed.body.find("https://hooks.example.com/signx"), std::string::npos);
+
+  auto detail = Call("GET", "/admin/webhooks/" + id);
+  ASSERT_EQ(detail.status, 200);
+  EXPECT_NE(detail.body.find("data-testid=\"empty-deliveries\""), std::string::npos);
+  auto test = Call("POST", "/admin/webhooks/" + id + "/test", "csrf_token=" + csrf_);
+  ASSERT_EQ(test.status, 303) << test.body;
+  detail = Call("GET", "/admin/webhooks/" + id);
+  ASSERT_EQ(detail.status, 200);
+  EXPECT_NE(detail.body.find("webhook.test"), std::string::npos);
+  static const std::regex redeliver_re("/admin/webhooks/deliveries/(whd_[A-Za-z0-9]+)/redeliver");
+  ASSERT_TRUE(std::regex_search(detail.body, m, redeliver_re));
+  auto again = Call("POST", "/admin/webhooks/deliveries/" + m[1].str() + "/redeliver",
+                    "csrf_token=" + csrf_);
+  ASSERT_EQ(again.status, 303) << again.body;
+  detail = Call("GET", "/admin/webhooks/" + id);
+  EXPECT_NE(detail.body.find("(redelivery)"), std::string::npos);
+  // Two delivery jobs were queued for the worker.
+  jobs::ListOptions jobs_of_type;
+  jobs_of_type.type = std::string(webhooks::kDeliverJobType);
+  auto jobs = queue_->List(jobs_of_type);
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(jobs->jobs.size(), 2u);
+
+  // Without the CSRF token nothing is created.
+  auto no_csrf = Call("POST", "/admin/webhooks", "url=https%3A%2F%2Fx.example&event_types=*");
+  EXPECT_EQ(no_csrf.status, 403);
+
+  // Another org's admin cannot see it; a viewer cannot open the page.
+  LogIn(b_.admin.email);
+  EXPECT_EQ(Call("GET", "/admin/webhooks/" + id).status, 404);
+  LogIn(a_.viewer.email);
+  EXPECT_EQ(Call("GET", "/admin/webhooks").status, 403);
+  EXPECT_EQ(Call("POST", "/admin/webhooks/" + id + "/test", "csrf_token=" + csrf_).status, 403);
+}
+
+}  // namespace
+}  // namespace signx::web
