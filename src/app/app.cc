@@ -35,6 +35,8 @@
 #include "leads/routes.h"
 #include "leads/service.h"
 #include "ml/registry.h"
+#include "webhooks/routes.h"
+#include "webhooks/service.h"
 #include "storage/migrations.h"
 #include "storage/store.h"
 
@@ -53,6 +55,8 @@ struct App::Parts {
   std::unique_ptr<jobs::Queue> queue;
   std::unique_ptr<jobs::JobMetrics> job_metrics;
   std::unique_ptr<jobs::Worker> worker;  // after queue: stopped and destroyed first
+  std::unique_ptr<webhooks::WebhookService> webhooks;
+  events::Subscription webhook_events;  // after `webhooks`: unsubscribed before it is destroyed
   std::unique_ptr<ml::ModelRegistry> models;
   std::unique_ptr<leads::LeadsService> leads;
   std::unique_ptr<estimating::CostService> cost;
@@ -138,9 +142,6 @@ Status App::AddCapabilities() {
   p.outbox = std::make_unique<events::Outbox>(&p.metrics);
   p.dispatcher = std::make_unique<events::Dispatcher>(
       *p.store, events::DispatcherOptions{.redis_url = config_.redis.url}, &p.metrics);
-  SIGNX_RETURN_IF_ERROR(p.dispatcher->Start());
-  p.outbox->SetNotifier([d = p.dispatcher.get()] { d->Notify(); });
-  AddEventRoutes(p.router, *p.store, *p.dispatcher);
 
   // Rows hold the scored lead (~1.5 KB): 50k queued rows bound the lake to ~100 MB of memory.
   SIGNX_ASSIGN_OR_RETURN(p.lake, lake::LakeWriter::Open({.data_dir = config_.data_dir,
@@ -150,6 +151,13 @@ Status App::AddCapabilities() {
 
   p.queue = std::make_unique<jobs::Queue>(*p.store);
   SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.blobs));
+  // Webhooks subscribe before the dispatcher starts, so no event is left to the catch-up job.
+  p.webhooks = std::make_unique<webhooks::WebhookService>(*p.store, *p.queue);
+  p.webhook_events = p.webhooks->Subscribe(*p.dispatcher);
+  webhooks::AddWebhookRoutes(p.router, p.schemas, *p.webhooks);
+  SIGNX_RETURN_IF_ERROR(p.dispatcher->Start());
+  p.outbox->SetNotifier([d = p.dispatcher.get()] { d->Notify(); });
+  AddEventRoutes(p.router, *p.store, *p.dispatcher);
   p.job_metrics = std::make_unique<jobs::JobMetrics>(p.metrics, *p.queue);
   jobs::AddJobRoutes(p.router, p.schemas, *p.queue);
   storage::Store* store = p.store.get();
@@ -180,7 +188,7 @@ Status App::AddCapabilities() {
   web::Shell shell = web::AddWebRoutes(
       p.router, web::MakeIdentityBackend(*p.identity),
       {.secret = config_.web.secret, .secure_cookies = config_.web.secure_cookies});
-  web::AddCapabilityPages(shell, *p.leads, *p.cost, *p.estimating);
+  web::AddCapabilityPages(shell, *p.leads, *p.cost, *p.estimating, p.dispatcher.get());
   return Status::Ok();
 }
 

@@ -5,6 +5,8 @@
 #include "blobs/blob_registry.h"
 #include "estimating/service.h"
 #include "events/outbox.h"
+#include "webhooks/delivery.h"
+#include "leads/csv_scoring.h"
 
 namespace signx::app {
 
@@ -39,6 +41,8 @@ Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::Blob
       {.name = "events.retention", .type = "events.retention", .schedule = "30 3 * * *"}));
 
   SIGNX_RETURN_IF_ERROR(estimating::RegisterEstimatingJobs(queue, store, blobs));
+  SIGNX_RETURN_IF_ERROR(webhooks::RegisterWebhookJobs(queue, store));
+  SIGNX_RETURN_IF_ERROR(leads::RegisterLeadCsvJobs(queue, blobs));
   return Status::Ok();
 }
 
