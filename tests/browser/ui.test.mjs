@@ -495,6 +495,9 @@ test('admin uploads a CSV of leads, sees progress, the tier chart, and downloads
     assert.equal(bars, 5, 'one bar per tier');
     await assertNoXss(page);
     await shot(page, 'leads-csv-done');
+    await page.setViewport({ width: 768, height: 1024 });
+    await shot(page, 'leads-csv-done-tablet');
+    await page.setViewport({ width: 1366, height: 900 });
 
     const href = await page.$eval('[data-testid=csv-download]', (el) => el.getAttribute('href'));
     const download = await page.evaluate(async (u) => {
@@ -646,6 +649,41 @@ test('a viewer gets no quote form and cannot open the activity feed', { skip: no
   }, csrf);
   assert.equal(status, 403);
   await page.close();
+});
+
+test('admin adds a webhook (secret shown once), sends a test and sees the delivery log', { skip: noCapabilities }, async (t) => {
+  const page = await signedInPage(ADMIN);
+  const res = await page.goto(`${BASE}/admin/webhooks`, { waitUntil: 'networkidle0' });
+  if (res.status() === 404) {
+    t.skip('the webhook pages are not wired into this server (web::AddWebhookPages)');
+    await page.close();
+    return;
+  }
+  assert.equal(res.status(), 200);
+  assert.deepEqual(await unlabelledInputs(page), []);
+  assert.ok(await page.$('[data-testid=empty-webhooks]'));
+  await shot(page, 'webhooks-empty');
+  await page.$eval('#webhook-url', (el) => { el.value = 'http://127.0.0.1:9/hook'; });
+  await page.$eval('#webhook-types', (el) => { el.value = 'quote.*, webhook.test'; });
+  await page.type('#webhook-description', XSS[0]);
+  const created = await submit(page, '[data-testid=create-webhook]');
+  assert.equal(created.status(), 201);
+  assert.match(await page.$eval('[data-testid=webhook-secret]', (el) => el.value), /^whsec_/);
+  await assertNoXss(page);
+  await shot(page, 'webhook-created');
+  await page.goto(`${BASE}/admin/webhooks`, { waitUntil: 'networkidle0' });
+  assert.equal(await page.$('[data-testid=webhook-secret]'), null, 'the secret is shown once');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('[data-testid=webhook-endpoints] a')]);
+  await submit(page, '[data-testid=webhook-send-test]');
+  assert.match(await text(page, '[data-testid=webhook-deliveries]'), /webhook\.test/);
+  await shot(page, 'webhook-deliveries');
+  assert.deepEqual(unexpectedErrors(page), []);
+  await page.close();
+  const viewer = await signedInPage(VIEWER);
+  assert.equal(await viewer.$('nav a[href="/admin/webhooks"]'), null);
+  const denied = await viewer.goto(`${BASE}/admin/webhooks`, { waitUntil: 'networkidle0' });
+  assert.equal(denied.status(), 403);
+  await viewer.close();
 });
 
 test('a user in two orgs switches org after confirming the password', { skip: process.env.MULTI_ORG !== '1' }, async () => {
