@@ -176,6 +176,22 @@ const std::vector<Field>& Table() {
                      "live AUC below this raises model.drift_detected"));
     t.push_back(Make("leads.score_log_capacity", leads, &LC::score_log_capacity,
                      "scored leads queued for the lead_scores table before drops are counted"));
+    using CC = ConnectorsConfig;
+    const auto conn = &Config::connectors;
+    t.push_back(Make("connectors.keyedin.base_url", conn, &CC::keyedin_base_url,
+                     "KeyedIn-style ERP base URL (http(s)://...); empty = connector off",
+                     Redact::kUrlPassword));
+    t.push_back(Make("connectors.keyedin.api_token", conn, &CC::keyedin_api_token,
+                     "KeyedIn API token, sent as Authorization: Bearer <token>",
+                     Redact::kSecret));
+    t.push_back(Make("connectors.keyedin.org_id", conn, &CC::keyedin_org_id,
+                     "the SignX org that imported KeyedIn orders belong to"));
+    t.push_back(Make("connectors.keyedin.sync_schedule", conn, &CC::keyedin_sync_schedule,
+                     "schedule of the connectors.keyedin.sync job (@every 15m, @hourly, ...)"));
+    t.push_back(Make("connectors.keyedin.timeout_ms", conn, &CC::keyedin_timeout_ms,
+                     "deadline of one KeyedIn HTTP call"));
+    t.push_back(Make("connectors.keyedin.page_size", conn, &CC::keyedin_page_size,
+                     "orders asked for per page when syncing"));
     return t;
   }();
   return kTable;
@@ -438,6 +454,21 @@ std::vector<FieldError> Validate(const Config& c) {
   if (!(l.min_auc >= 0 && l.min_auc <= 1)) {
     e.push_back({"leads.min_auc", fmt::format("must be between 0 and 1, got {}", l.min_auc)});
   }
+  const auto& k = c.connectors;
+  if (!k.keyedin_base_url.empty()) {
+    if (k.keyedin_base_url.rfind("http://", 0) != 0 &&
+        k.keyedin_base_url.rfind("https://", 0) != 0) {
+      e.push_back({"connectors.keyedin.base_url", "must start with http:// or https://"});
+    }
+    if (k.keyedin_org_id.empty()) {
+      e.push_back({"connectors.keyedin.org_id", "is required when the KeyedIn connector is on"});
+    }
+    if (k.keyedin_api_token.empty()) {
+      e.push_back({"connectors.keyedin.api_token", "is required when the KeyedIn connector is on"});
+    }
+  }
+  range("connectors.keyedin.timeout_ms", k.keyedin_timeout_ms, 100, 600'000);
+  range("connectors.keyedin.page_size", k.keyedin_page_size, 1, 1000);
   if (!c.redis.url.empty() && c.redis.url.rfind("redis://", 0) != 0) {
     e.push_back({"redis.url", "must be empty or start with redis://"});
   }

@@ -97,6 +97,19 @@ struct LeadsConfig {
   int score_log_capacity = 100000;          // scored leads queued for lead_scores before drops
 };
 
+// Connectors to other systems (src/estimating/connector.h, docs/connectors.md). Keys are
+// "connectors.keyedin.<name>" (env SIGNX_CONNECTORS_KEYEDIN_<NAME>).
+struct ConnectorsConfig {
+  // KeyedIn-style ERP: orders pulled as projects + cost records, estimates pushed back. Off while
+  // the base URL is empty.
+  std::string keyedin_base_url;                     // http(s)://host[:port][/prefix]
+  std::string keyedin_api_token;                    // sent as "Authorization: Bearer <token>"
+  std::string keyedin_org_id;                       // the SignX org the orders belong to
+  std::string keyedin_sync_schedule = "@every 15m";  // connectors.keyedin.sync job schedule
+  int keyedin_timeout_ms = 10000;                   // per HTTP call (connect + send + receive)
+  int keyedin_page_size = 100;                      // orders per page of GET /api/v1/orders
+};
+
 struct Config {
   std::string data_dir = "var";  // where blobs, indexes and the lake live
   ServerConfig server;
@@ -108,6 +121,7 @@ struct Config {
   WebConfig web;
   LimitsConfig limits;
   LeadsConfig leads;
+  ConnectorsConfig connectors;
 };
 
 // Where a field's effective value came from.

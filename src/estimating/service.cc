@@ -8,6 +8,7 @@
 
 #include "base/id.h"
 #include "blobs/blob_registry.h"
+#include "estimating/connector.h"
 #include "estimating/learning.h"
 #include "estimating/price_lists.h"
 #include "estimating/quote.h"
@@ -233,6 +234,8 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
     q.pdf_job_id = job.id;
     SIGNX_RETURN_IF_ERROR(repo.InsertQuote(q));
     if (idem_key) SIGNX_RETURN_IF_ERROR(repo.RememberIdempotent(kIdemQuotes, *idem_key, q.id));
+    // A quote for an order imported from the ERP goes back to it (connector.h).
+    SIGNX_RETURN_IF_ERROR(OnQuoteCreated(txn, queue_, outbox_, scope, q, clock_).status());
     SIGNX_RETURN_IF_ERROR(outbox_
                               .Append(txn, {.type = "quote.created",
                                             .org_id = scope.org_id,
