@@ -326,6 +326,25 @@ TEST_P(MonitorTest, RecurringJobIsRegisteredAndRuns) {
   EXPECT_FALSE(other.FindHandler(kMonitorJob).has_value());
 }
 
+TEST_P(MonitorTest, OpenApiDocumentsTheRoutesAndEverySchemaResolves) {
+  const std::string doc = http::BuildOpenApi(router_, schemas_, {.version = "test"});
+  auto v = json::parse(doc).as_object();
+  const auto& paths = v.at("paths").as_object();
+  ASSERT_EQ(router_.routes().size(), 3u);  // monitoring, outcome POST and GET
+  for (const auto& route : router_.routes()) {
+    EXPECT_TRUE(paths.contains(route.pattern)) << route.pattern;
+    EXPECT_FALSE(route.meta.permission.empty()) << route.pattern;
+  }
+  const auto& components = v.at("components").at("schemas").as_object();
+  for (std::size_t pos = 0; (pos = doc.find("#/components/schemas/", pos)) != std::string::npos;) {
+    pos += 21;
+    const std::string name = doc.substr(pos, doc.find('"', pos) - pos);
+    EXPECT_TRUE(components.contains(name)) << name;
+  }
+  EXPECT_TRUE(components.contains("LeadOutcomeInput"));
+  EXPECT_TRUE(components.contains("LeadMonitoringReport"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MonitorTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
                          [](const auto& info) { return storage::testing::BackendName(info.param); });
