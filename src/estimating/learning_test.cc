@@ -44,7 +44,7 @@ class LearningTest : public ::testing::TestWithParam<Backend> {
     queue_ = std::make_unique<jobs::Queue>(db_->store(), clock_);
     registry_ = std::make_unique<ml::ModelRegistry>(db_->store(), *blobs_, clock_);
     LearningOptions o;
-    o.train.num_rounds = 120;
+    o.train.num_rounds = 40;
     loop_ = std::make_shared<LearningLoop>(db_->store(), *registry_, outbox_, *queue_, o, clock_);
   }
   void TearDown() override {
