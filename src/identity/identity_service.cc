@@ -793,32 +793,17 @@ Status IdentityService::CheckOrgAccess(const http::Principal& principal,
   return NotFound("org " + std::string(org_id) + " not found");
 }
 
-Result<AddedMember> IdentityService::AddUserToOrg(const http::Principal& principal,
-                                                  std::string_view org_id, std::string_view email,
-                                                  std::string_view password, std::string_view role,
-                                                  std::string_view request_id) {
-  SIGNX_RETURN_IF_ERROR(CheckOrgAccess(principal, org_id));
-  const bool super = principal.role == RoleName(Role::kSuperAdmin);
-  if (role == RoleName(Role::kSuperAdmin) && !super) {
-    return Status(ErrorCode::kPermissionDenied, "only a super_admin may grant super_admin");
-  }
-  std::vector<FieldError> errors;
-  auto norm = NormalizeEmail(email);
-  if (!norm.ok()) errors.push_back(norm.status().details().front());
-  if (!ParseRole(role)) {
-    errors.push_back({"role", "must be one of super_admin, org_admin, org_member, org_viewer"});
-  }
-  if (!errors.empty()) return ValidationFailed(std::move(errors));
-  const Actor actor = Actor::Of(principal, request_id);
-
-  // An existing account gets a membership; no password is needed and none is changed.
+Result<std::optional<AddedMember>> IdentityService::AddExistingMember(std::string_view org_id,
+                                                                     const std::string& email,
+                                                                     std::string_view role,
+                                                                     const Actor& actor) {
   std::optional<AddedMember> added;
   SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
     added.reset();
     SIGNX_ASSIGN_OR_RETURN(
         auto user, t.QueryOne("SELECT id, email, created_at FROM users WHERE email = $1 AND "
                               "deleted_at IS NULL",
-                              {*norm}));
+                              {email}));
     if (!user) return Status::Ok();
     SIGNX_ASSIGN_OR_RETURN(auto org, t.QueryOne("SELECT id FROM orgs WHERE id = $1", {org_id}));
     if (!org) return NotFound("org " + std::string(org_id) + " not found");
@@ -850,6 +835,44 @@ Result<AddedMember> IdentityService::AddUserToOrg(const http::Principal& princip
     added = std::move(m);
     return Status::Ok();
   }, {.serializable = true}));
+  return added;
+}
+
+Result<AddedMember> IdentityService::AddMembership(std::string_view org_id, std::string_view email,
+                                                   std::string_view role, const Actor& actor) {
+  std::vector<FieldError> errors;
+  auto norm = NormalizeEmail(email);
+  if (!norm.ok()) errors.push_back(norm.status().details().front());
+  if (!ParseRole(role)) {
+    errors.push_back({"role", "must be one of super_admin, org_admin, org_member, org_viewer"});
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors));
+  SIGNX_ASSIGN_OR_RETURN(std::optional<AddedMember> added,
+                         AddExistingMember(org_id, *norm, role, actor));
+  if (!added) return NotFound("no user with e-mail " + *norm + " (create it with create-user)");
+  return *std::move(added);
+}
+
+Result<AddedMember> IdentityService::AddUserToOrg(const http::Principal& principal,
+                                                  std::string_view org_id, std::string_view email,
+                                                  std::string_view password, std::string_view role,
+                                                  std::string_view request_id) {
+  SIGNX_RETURN_IF_ERROR(CheckOrgAccess(principal, org_id));
+  const bool super = principal.role == RoleName(Role::kSuperAdmin);
+  if (role == RoleName(Role::kSuperAdmin) && !super) {
+    return Status(ErrorCode::kPermissionDenied, "only a super_admin may grant super_admin");
+  }
+  std::vector<FieldError> errors;
+  auto norm = NormalizeEmail(email);
+  if (!norm.ok()) errors.push_back(norm.status().details().front());
+  if (!ParseRole(role)) {
+    errors.push_back({"role", "must be one of super_admin, org_admin, org_member, org_viewer"});
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors));
+  const Actor actor = Actor::Of(principal, request_id);
+  // An existing account gets a membership; no password is needed and none is changed.
+  SIGNX_ASSIGN_OR_RETURN(std::optional<AddedMember> added,
+                         AddExistingMember(org_id, *norm, role, actor));
   if (added) return *std::move(added);
   if (password.empty()) {
     return ValidationFailed({{"password", "is required for a new user (the e-mail is not "

@@ -209,6 +209,12 @@ class IdentityService {
   Result<User> CreateUser(std::string_view org_id, std::string_view email,
                           std::string_view password, std::string_view role, const Actor& actor);
 
+  // Adds an EXISTING user (by e-mail) to `org_id` with `role`: for the CLI, no principal checks.
+  // kNotFound when the e-mail is not registered or the org does not exist; kAlreadyExists when
+  // already a member. Audited as "membership.create".
+  Result<AddedMember> AddMembership(std::string_view org_id, std::string_view email,
+                                    std::string_view role, const Actor& actor);
+
   // --- Org membership (admin:users). `org_id` must be the principal's own org (super_admin: any
   // org); otherwise kNotFound, exactly like an org that does not exist. Only a super_admin may
   // grant, change or remove a super_admin membership (kPermissionDenied). Every change is audited.
@@ -317,6 +323,11 @@ class IdentityService {
   Result<TokenPair> IssueTokens(storage::Txn& txn, const std::string& user_id,
                                 const std::string& org_id, const std::string& role,
                                 const std::string& family_id);
+  // The existing-user half of AddUserToOrg/AddMembership (email normalised): nullopt when no
+  // live user has that e-mail.
+  Result<std::optional<AddedMember>> AddExistingMember(std::string_view org_id,
+                                                       const std::string& email,
+                                                       std::string_view role, const Actor& actor);
   Result<CreatedApiKey> InsertApiKey(std::string_view org_id, std::string_view name,
                                      const std::vector<std::string>& scopes,
                                      std::optional<Timestamp> expires_at,

@@ -109,6 +109,23 @@ TEST_P(MembershipTest, ExistingUserJoinsASecondOrgWithoutAPassword) {
   EXPECT_TRUE(audited);
 }
 
+TEST_P(MembershipTest, CliAddsAnExistingUserOnly) {
+  const Actor cli = Actor::System("cli");
+  auto added = svc().AddMembership(b_.org.id, "viewer@a.test", "org_member", cli);
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_EQ(added->user.id, a_.viewer.id);
+  EXPECT_FALSE(added->created);
+  EXPECT_EQ(svc().AddMembership(b_.org.id, "viewer@a.test", "org_member", cli).status().code(),
+            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(svc().AddMembership(b_.org.id, "nobody@a.test", "org_member", cli).status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(svc().AddMembership("org_missing", "viewer@a.test", "org_member", cli).status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(svc().AddMembership(b_.org.id, "member@a.test", "boss", cli).status().code(),
+            ErrorCode::kValidationFailed);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM memberships WHERE user_id = $1", {a_.viewer.id}), 2);
+}
+
 TEST_P(MembershipTest, ListsMembersInPagesScopedToTheOrg) {
   std::set<std::string> seen;
   std::string cursor;
