@@ -132,6 +132,34 @@ void AddAdminCommands(CLI::App& app, int* exit_code) {
     });
   }
 
+  // add-member: an existing user joins another org (same login, one membership per org)
+  {
+    struct Args {
+      std::string org, email, role = "org_member";
+    };
+    auto flags = std::make_shared<AdminFlags>();
+    auto args = std::make_shared<Args>();
+    auto* cmd = admin->add_subcommand("add-member", "add an existing user to another org");
+    AddCommonFlags(cmd, *flags);
+    cmd->add_option("--org", args->org, "org id (org_...)")->required();
+    cmd->add_option("--email", args->email, "the existing user's login e-mail")->required();
+    cmd->add_option("--role", args->role, "super_admin, org_admin, org_member or org_viewer")
+        ->check(CLI::IsMember({"super_admin", "org_admin", "org_member", "org_viewer"}))
+        ->capture_default_str();
+    cmd->callback([flags, args, exit_code, actor] {
+      auto ctx = Open(*flags, exit_code);
+      if (!ctx) return;
+      auto m = ctx->service->AddMembership(args->org, args->email, args->role, actor);
+      if (!m.ok()) {
+        *exit_code = PrintError(m.status());
+        return;
+      }
+      std::printf("%s\n", m->user.id.c_str());
+      std::fprintf(stderr, "added %s as %s to %s\n", m->user.email.c_str(), args->role.c_str(),
+                   args->org.c_str());
+    });
+  }
+
   // create-api-key
   {
     struct Args {
