@@ -162,6 +162,9 @@ const std::vector<Field>& Table() {
                      "remote mode: name of the FP32 input tensor of encoded rows"));
     t.push_back(Make("leads.remote_timeout_ms", leads, &LC::remote_timeout_ms,
                      "remote mode: deadline of one inference call"));
+    t.push_back(Make("leads.remote_api_key", leads, &LC::remote_api_key,
+                     "remote mode: X-API-Key sent to the inference server; empty = none",
+                     Redact::kSecret));
     t.push_back(Make("leads.monitor_schedule", leads, &LC::monitor_schedule,
                      "schedule of the leads.monitor job (@every 15m, @hourly, m h * * *)"));
     t.push_back(Make("leads.monitor_window_days", leads, &LC::monitor_window_days,

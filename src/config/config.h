@@ -88,6 +88,8 @@ struct LeadsConfig {
   std::string remote_model = "leads";       // model name on the remote server
   std::string remote_input = "input-0";     // name of the FP32 input tensor
   int remote_timeout_ms = 2000;             // per remote call (connect + send + receive)
+  // Remote mode: sent as X-API-Key (another SignX needs a key with leads:score); empty = none.
+  std::string remote_api_key;
   std::string monitor_schedule = "@every 15m";  // leads.monitor job schedule (jobs/schedule.h)
   int monitor_window_days = 30;             // leads scored in the last N days are monitored
   int monitor_min_labelled = 50;            // outcomes needed before live AUC can alert
