@@ -8,6 +8,8 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <map>
+#include <tuple>
 #include <sstream>
 
 #include "estimating/generator.h"
@@ -52,19 +54,27 @@ class LearningTest : public ::testing::TestWithParam<Backend> {
     if (!blob_dir_.empty()) std::filesystem::remove_all(blob_dir_, ec);
   }
 
-  // Trains on `ndjson` and registers + promotes the result; `baseline` overrides the card's drift
-  // baseline when set.
+  // Trains on n generated jobs, registers and promotes the model; `baseline` overrides the drift
+  // baseline of the registered card when set.
   std::string TrainAndPromote(int n, uint64_t seed, int num_rounds,
                               std::optional<double> baseline = std::nullopt) {
-    std::vector<HistoryJob> jobs;
-    for (int i = 0; i < n; ++i) {
-      jobs.push_back(JobFromRecord(GenerateProject({.projects = n, .seed = seed, .first_year = 2021, .last_year = 2025}, i)));
+    // Trained once per process and shape (training is the slow part of these tests).
+    static std::map<std::tuple<int, uint64_t, int>, CostBundle> cache;
+    auto it = cache.find({n, seed, num_rounds});
+    if (it == cache.end()) {
+      std::vector<HistoryJob> jobs;
+      for (int i = 0; i < n; ++i) {
+        jobs.push_back(JobFromRecord(GenerateProject(
+            {.projects = n, .seed = seed, .first_year = 2021, .last_year = 2025}, i)));
+      }
+      CostTrainOptions t;
+      t.record_timing = false;
+      t.num_rounds = num_rounds;
+      auto trained = TrainCostModel(std::move(jobs), t);
+      SIGNX_CHECK(trained.ok(), std::string(trained.status().message()));
+      it = cache.emplace(std::make_tuple(n, seed, num_rounds), std::move(*trained)).first;
     }
-    CostTrainOptions t;
-    t.record_timing = false;
-    t.num_rounds = num_rounds;
-    auto bundle = TrainCostModel(std::move(jobs), t);
-    SIGNX_CHECK(bundle.ok(), std::string(bundle.status().message()));
+    const CostBundle* bundle = &it->second;
     json::object card = bundle->card;
     if (baseline) card["drift_baseline_mape"] = *baseline;
     auto v = registry_->Register("cost", bundle->model_version, SerializeCostBundle(*bundle),
