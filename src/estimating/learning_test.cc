@@ -234,7 +234,7 @@ TEST_P(LearningTest, NoProductionModelNothingToEvaluate) {
 TEST_P(LearningTest, WorseCandidateStaysStaging) {
   const std::string history = HistoryNdjson(300, 11);
   Import("org_r", history);
-  const std::string good = TrainAndPromote(300, 11, 300);
+  const std::string good = TrainAndPromote(300, 11, 60);
   // A deliberately weak candidate: one boosting round.
   LearningOptions weak;
   weak.train.num_rounds = 1;
