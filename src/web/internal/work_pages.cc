@@ -595,6 +595,7 @@ Page UploadImport(PageContext& ctx, estimating::EstimatingService& estimating) {
   estimating::ImportOptions options;
   options.filename = file->filename->substr(0, 200);
   options.partial = ctx.Field("partial") == "yes";
+  options.drift_queue = &estimating.queue();  // as POST /v1/imports: actuals feed the learning loop
   auto outcome = estimating::RunImport(estimating.store(), &estimating.outbox(), *scope,
                                        file->data, options, estimating.clock());
   if (!outcome.ok()) {
