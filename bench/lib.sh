@@ -14,6 +14,7 @@ wrk_run() {
   sock=$(echo "$out" | awk '/Socket errors/ {print $0}')
   printf '%-44s %10s %9s %9s %7s %s\n' "$label" "$rps" "$p50" "$p99" "${errs:-0}" "${sock:+($sock)}"
   LAST_RPS=$rps
+  LAST_P99=$p99
 }
 
 # rss_mb <pid> [more pids]: resident memory of the processes and their children, in MB.

@@ -101,8 +101,9 @@ struct Fixture {
 };
 
 const Fixture& F() {
-  static const Fixture f;
-  return f;
+  // Never destroyed: XGBoost's own statics may be gone by the time ours would be.
+  static const Fixture* f = new Fixture;
+  return *f;
 }
 
 void BM_XGBoostContribsOneRow(benchmark::State& state) {

@@ -183,7 +183,9 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req) const {
   // Exact TreeSHAP (same values as XGBoost's pred_contribs to float precision).
   std::vector<double> contribs(enc.width() + 1);
   trees->Contributions(x, contribs);
-  p.booster_margin = trees->PredictMargin(x);
+  p.booster_margin = trees->predict_matches_booster()
+                         ? static_cast<double>(trees->MarginAsXGBoost(x))
+                         : trees->PredictMargin(x);
   double sum = 0;
   for (double c : contribs) sum += c;
   p.shap_sum = sum;

@@ -36,6 +36,15 @@ Result<ScoreOptions> OptionsFrom(const Request& req) {
   return o;
 }
 
+// Server-Timing header with the handler's time so far (parse, validate, score, serialize), in ms.
+Response WithServerTiming(Response r, std::chrono::steady_clock::time_point started) {
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+          .count();
+  r.headers.Set("Server-Timing", fmt::format("score;dur={:.3f}", ms));
+  return r;
+}
+
 }  // namespace
 
 void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsService& service) {
@@ -64,8 +73,8 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
   router.Add("POST", "/v1/leads/score",
              {.summary = "Score one lead",
               .description = "Probability of conversion, bucket 1-5, tier A-E and the fields that "
-                             "moved the score most. Same lead and model version give the same "
-                             "bytes.",
+                             "moved the score most (exact TreeSHAP values in log-odds, summed per "
+                             "field). Same lead and model version give the same bytes.",
               .tags = {"leads"},
               .permission = "leads:score",
               .request_schema = "Lead",
@@ -85,13 +94,14 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
                service.Record({&*score, 1}, std::chrono::duration<double>(
                                                 std::chrono::steady_clock::now() - started)
                                                 .count());
-               return http::JsonResponse(200, ToJson(*score));
+               return WithServerTiming(http::JsonResponse(200, ToJson(*score)), started);
              });
 
   router.Add("POST", "/v1/leads/score/batch",
              {.summary = "Score up to 10,000 leads in one call",
               .description = "Every lead is validated first; errors name leads[i].field. "
-                             "Nothing is scored when any lead is invalid.",
+                             "Nothing is scored when any lead is invalid. The Server-Timing "
+                             "header gives the server time (score;dur=<ms>).",
               .tags = {"leads"},
               .permission = "leads:score",
               .max_body_bytes = 32 << 20,
@@ -129,9 +139,11 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
                json::array results;
                results.reserve(scores->size());
                for (const auto& s : *scores) results.push_back(ToJson(s));
-               return http::JsonResponse(
-                   200, json::object{{"model_version", scorer->bundle().model_version},
-                                     {"results", std::move(results)}});
+               return WithServerTiming(
+                   http::JsonResponse(
+                       200, json::object{{"model_version", scorer->bundle().model_version},
+                                         {"results", std::move(results)}}),
+                   started);
              });
 
   ml::AddModelRoutes(

@@ -45,7 +45,7 @@ struct TrainOptions {
   int max_depth = 5;
   double eta = 0.05;
   std::vector<int> grid_max_depth = {3, 4, 5, 6};
-  std::vector<double> grid_eta = {0.05, 0.1};
+  std::vector<double> grid_eta = {0.1, 0.2};
   double grid_auc_tolerance = 0.001;
   double subsample = 0.9;
   double colsample_bytree = 0.9;

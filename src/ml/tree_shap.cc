@@ -138,6 +138,11 @@ Result<TreeEnsemble> TreeEnsemble::FromXGBoostJson(std::string_view text) {
   }
   SIGNX_ASSIGN_OR_RETURN(const double base_margin,
                          BaseMargin(objective, static_cast<float>(base_score)));
+  Link link = Link::kIdentity;
+  if (objective == "binary:logistic" || objective == "reg:logistic") link = Link::kLogistic;
+  if (objective == "reg:gamma" || objective == "reg:tweedie" || objective == "count:poisson") {
+    link = Link::kLog;
+  }
   const auto* gb_v = learner->if_contains("gradient_booster");
   const auto* gb = gb_v ? gb_v->if_object() : nullptr;
   const auto* gb_name = gb ? gb->if_contains("name") : nullptr;
@@ -157,6 +162,7 @@ Result<TreeEnsemble> TreeEnsemble::FromXGBoostJson(std::string_view text) {
   TreeEnsemble e;
   e.num_features_ = static_cast<std::size_t>(num_feature);
   e.base_margin_ = base_margin;
+  e.link_ = link;
   e.tree_begin_.push_back(0);
   e.expected_value_ = base_margin;
   for (std::size_t t = 0; t < trees->size(); ++t) {
@@ -252,13 +258,25 @@ Result<TreeEnsemble> TreeEnsemble::FromBooster(const Booster& booster) {
   // Self-check on two rows: all missing and all zero.
   std::vector<float> rows(2 * nf, std::numeric_limits<float>::quiet_NaN());
   std::fill(rows.begin() + static_cast<std::ptrdiff_t>(nf), rows.end(), 0.0f);
-  SIGNX_ASSIGN_OR_RETURN(DMatrix m, DMatrix::FromDense(rows, 2, nf));
+  // Plus rows that take each tree's first split both ways: one with every feature at +inf,
+  // one at −inf.
+  rows.resize(4 * nf);
+  std::fill(rows.begin() + static_cast<std::ptrdiff_t>(2 * nf),
+            rows.begin() + static_cast<std::ptrdiff_t>(3 * nf), 1e30f);
+  std::fill(rows.begin() + static_cast<std::ptrdiff_t>(3 * nf), rows.end(), -1e30f);
+  SIGNX_ASSIGN_OR_RETURN(DMatrix m, DMatrix::FromDense(rows, 4, nf));
   SIGNX_ASSIGN_OR_RETURN(const std::vector<float> margin, booster.PredictMargin(m));
-  for (std::size_t r = 0; r < 2; ++r) {
-    const double ours = e.PredictMargin(std::span<const float>(rows.data() + r * nf, nf));
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> pred, booster.Predict(m));
+  e.predict_matches_booster_ = true;
+  for (std::size_t r = 0; r < 4; ++r) {
+    const std::span<const float> row(rows.data() + r * nf, nf);
+    const double ours = e.PredictMargin(row);
     if (std::abs(ours - margin[r]) > 1e-4 * std::max(1.0, std::abs(ours))) {
       return Internal(fmt::format("TreeSHAP: compact model predicts {} where XGBoost predicts {}",
                                   ours, margin[r]));
+    }
+    if (e.Predict(row) != pred[r] || e.MarginAsXGBoost(row) != margin[r]) {
+      e.predict_matches_booster_ = false;
     }
   }
   return e;
@@ -369,6 +387,33 @@ double TreeEnsemble::PredictMargin(std::span<const float> row) const {
       i = left ? i + 1 : right_[i];
     }
     sum += value_[i];
+  }
+  return sum;
+}
+
+float TreeEnsemble::MarginAsXGBoost(std::span<const float> row) const {
+  float sum = static_cast<float>(base_margin_);
+  for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) {
+    std::uint32_t i = tree_begin_[t];
+    while (feature_[i] >= 0) {
+      const float x = row[static_cast<std::size_t>(feature_[i])];
+      const bool left = std::isnan(x) ? default_left_[i] != 0 : x < threshold_[i];
+      i = left ? i + 1 : right_[i];
+    }
+    sum += static_cast<float>(value_[i]);
+  }
+  return sum;
+}
+
+float TreeEnsemble::Predict(std::span<const float> row) const {
+  const float sum = MarginAsXGBoost(row);
+  switch (link_) {
+    case Link::kLogistic:
+      return 1.0f / (1.0f + std::exp(-sum));
+    case Link::kLog:
+      return std::exp(sum);
+    case Link::kIdentity:
+      break;
   }
   return sum;
 }

@@ -62,6 +62,16 @@ class TreeEnsemble {
 
   // `row` has num_features() values, NaN = missing.
   double PredictMargin(std::span<const float> row) const;
+  // XGBoost's own prediction bit for bit: the margin accumulated in float from the base margin
+  // in tree order, then the objective's transform in float (sigmoid for logistic objectives,
+  // exp for log links, identity otherwise) — what Booster::Predict returns for the row. Much
+  // cheaper for one row than a DMatrix round trip. FromBooster checks the equality on sample
+  // rows; predict_matches_booster() says whether it held.
+  float Predict(std::span<const float> row) const;
+  // The float margin before the transform (XGBoost's PredictMargin for the row, bit for bit
+  // when predict_matches_booster()).
+  float MarginAsXGBoost(std::span<const float> row) const;
+  bool predict_matches_booster() const { return predict_matches_booster_; }
   // Writes num_features() + 1 values (last = bias) into `out` (overwritten, not accumulated).
   void Contributions(std::span<const float> row, std::span<double> out,
                      Algorithm algorithm = Algorithm::kAuto) const;
@@ -75,6 +85,8 @@ class TreeEnsemble {
   std::size_t num_features_ = 0;
   double base_margin_ = 0;
   double expected_value_ = 0;
+  enum class Link { kIdentity, kLogistic, kLog } link_ = Link::kIdentity;
+  bool predict_matches_booster_ = false;
   int max_depth_ = 0;
 
   // Nodes of all trees; tree t owns [tree_begin_[t], tree_begin_[t+1]). Pre-order, so the left

@@ -64,14 +64,18 @@ void ExpectMatchesXGBoost(const Booster& booster, const Data& test, bool expect_
   auto m = DMatrix::FromDense(test.x, test.rows, test.cols);
   ASSERT_TRUE(m.ok());
   auto margin = booster.PredictMargin(*m);
+  auto pred = booster.Predict(*m);
   auto contribs = booster.PredictContribs(*m);
-  ASSERT_TRUE(margin.ok() && contribs.ok());
+  ASSERT_TRUE(margin.ok() && pred.ok() && contribs.ok());
+  EXPECT_TRUE(e->predict_matches_booster());
   ASSERT_EQ(contribs->size(), test.rows * (test.cols + 1));
   std::vector<double> poly(test.cols + 1), fast(test.cols + 1);
   double worst_poly = 0, worst_fast = 0, worst_margin = 0;
   for (std::size_t r = 0; r < test.rows; ++r) {
     const std::span<const float> row(test.x.data() + r * test.cols, test.cols);
     worst_margin = std::max(worst_margin, std::abs(e->PredictMargin(row) - (*margin)[r]));
+    EXPECT_EQ(e->Predict(row), (*pred)[r]);  // bit for bit
+    EXPECT_EQ(e->MarginAsXGBoost(row), (*margin)[r]);
     e->Contributions(row, poly, TreeEnsemble::Algorithm::kPolynomial);
     e->Contributions(row, fast, TreeEnsemble::Algorithm::kPrecomputed);
     double sum = 0;
