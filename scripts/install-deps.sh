@@ -13,7 +13,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev libsqlite3-dev libpq-dev libhiredis-dev
   libargon2-dev libsodium-dev libxgboost-dev libcsv-dev libhnswlib-dev libeigen3-dev libhpdf-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev postgresql redis-server wrk
+  libgtest-dev libgmock-dev libbenchmark-dev postgresql redis-server wrk prometheus python3-yaml
   libkainjow-mustache-dev chromium  # web UI: HTML templates; headless browser tests
 )
 "$(dirname "$0")/install-web.sh"  # web/node_modules (htmx, puppeteer-core) from the lockfile

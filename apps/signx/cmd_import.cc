@@ -14,6 +14,7 @@
 #include "cli_common.h"
 #include "estimating/importer.h"
 #include "events/outbox.h"
+#include "jobs/queue.h"
 #include "http/json.h"
 
 namespace signx::cli {
@@ -60,6 +61,10 @@ int RunImportCostRecords(const ImportFlags& f) {
   }
   // The import.completed event goes to the outbox; a running server's dispatcher delivers it.
   events::Outbox outbox;
+  // Actual costs start the learning loop's drift evaluation, run by the server's or a
+  // `signx worker`'s job workers.
+  jobs::Queue queue(store);
+  options.drift_queue = &queue;
   auto out = estimating::RunImport(store, &outbox, {f.org, "cli"}, bytes, options);
   if (!out.ok()) return PrintError(out.status());
   boost::json::object report = estimating::ToJson(out->record);

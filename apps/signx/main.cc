@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
                          signx::blobs::BlobStore::Open(
                              std::filesystem::path(cfg.data_dir) / "blobs",
                              signx::app::kMaxBlobBytes));
-                     return signx::app::RegisterJobHandlers(queue, std::move(blobs));
+                     return signx::app::RegisterJobHandlers(queue, std::move(blobs), cfg);
                    });
   signx::AddLeadsCommands(app);
   signx::AddTrainCostCommand(app, &exit_code);

@@ -31,7 +31,11 @@
 #include "jobs/queue.h"
 #include "jobs/routes.h"
 #include "jobs/worker.h"
+#include "http/client.h"
 #include "leads/kserve_routes.h"
+#include "leads/monitoring.h"
+#include "leads/outcome.h"
+#include "leads/score_log.h"
 #include "leads/routes.h"
 #include "leads/service.h"
 #include "ml/registry.h"
@@ -58,6 +62,9 @@ struct App::Parts {
   std::unique_ptr<webhooks::WebhookService> webhooks;
   events::Subscription webhook_events;  // after `webhooks`: unsubscribed before it is destroyed
   std::unique_ptr<ml::ModelRegistry> models;
+  std::unique_ptr<http::HttpClient> http_client;  // outbound calls (remote lead model)
+  std::unique_ptr<leads::ScoreLog> lead_score_log;
+  std::unique_ptr<leads::LeadMonitor> lead_monitor;
   std::unique_ptr<leads::LeadsService> leads;
   std::unique_ptr<estimating::CostService> cost;
   std::unique_ptr<estimating::EstimatingService> estimating;
@@ -150,7 +157,7 @@ Status App::AddCapabilities() {
                                                         &p.metrics));
 
   p.queue = std::make_unique<jobs::Queue>(*p.store);
-  SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.blobs));
+  SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.blobs, config_));
   // Webhooks subscribe before the dispatcher starts, so no event is left to the catch-up job.
   p.webhooks = std::make_unique<webhooks::WebhookService>(*p.store, *p.queue);
   p.webhook_events = p.webhooks->Subscribe(*p.dispatcher);
@@ -170,13 +177,36 @@ Status App::AddCapabilities() {
 
   p.models = std::make_unique<ml::ModelRegistry>(*p.store, *p.blobs, SystemClock::Get());
 
-  p.leads = std::make_unique<leads::LeadsService>(*p.models, p.metrics, p.lake.get());
+  p.lead_score_log = std::make_unique<leads::ScoreLog>(
+      *p.store, &p.metrics,
+      leads::ScoreLogOptions{.capacity = static_cast<std::size_t>(config_.leads.score_log_capacity)});
+  leads::ServiceOptions lead_options{.score_log = p.lead_score_log.get()};
+  if (config_.leads.model_mode == "remote") {
+    p.http_client = std::make_unique<http::HttpClient>();
+    leads::RemoteOptions remote{.base_url = config_.leads.remote_url,
+                                .model = config_.leads.remote_model,
+                                .input_name = config_.leads.remote_input,
+                                .timeout = std::chrono::milliseconds(config_.leads.remote_timeout_ms)};
+    if (!config_.leads.remote_api_key.empty()) {
+      remote.headers.emplace_back("X-API-Key", config_.leads.remote_api_key);
+    }
+    lead_options.remote =
+        std::make_shared<const leads::RemoteModel>(*p.http_client, std::move(remote));
+    spdlog::info("leads: remote model mode, booster served by {}", config_.leads.remote_url);
+  }
+  p.leads = std::make_unique<leads::LeadsService>(*p.models, p.metrics, p.lake.get(),
+                                                  std::move(lead_options));
   if (Status st = p.leads->Reload(); !st.ok()) {
     spdlog::warn("{}", st.message());  // serve anyway; scoring answers 503 until a model loads
   }
   p.leads->StartPolling(std::chrono::seconds(10));
   leads::AddLeadRoutes(p.router, p.schemas, *p.leads);
   leads::AddKServeRoutes(p.router, *p.leads);
+  leads::AddOutcomeRoutes(p.router, p.schemas, *p.store);
+  p.lead_monitor = std::make_unique<leads::LeadMonitor>(*p.store, p.outbox.get(), &p.metrics,
+                                                        leads::SettingsFrom(config_.leads));
+  p.lead_monitor->StartGaugeRefresh(std::chrono::seconds(30));
+  leads::AddMonitoringRoutes(p.router, p.schemas, *p.lead_monitor);
 
   p.cost = std::make_unique<estimating::CostService>(*p.models, p.metrics);
   if (Status st = p.cost->Reload(); !st.ok()) spdlog::warn("{}", st.message());
@@ -203,6 +233,7 @@ void App::Wait() {
   if (parts_->outbox) parts_->outbox->SetNotifier({});
   if (parts_->dispatcher) parts_->dispatcher->Stop();
   if (parts_->lake) parts_->lake->Shutdown();
+  if (parts_->lead_score_log) parts_->lead_score_log->Shutdown();
   parts_->pool->Shutdown();
   spdlog::info("signx stopped");
 }

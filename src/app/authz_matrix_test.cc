@@ -72,12 +72,6 @@ struct Case {
   std::string known_500;
 };
 
-// Uploading a bundle that does not parse answers 500 data_loss (the loaders' kDataLoss is meant
-// for stored data); it should be a 422.
-constexpr std::string_view kBundle500 =
-    "invalid model upload answers 500 data_loss instead of 422 (leads/bundle.cc, "
-    "estimating/cost_model.cc)";
-
 const std::string kRecordBody =
     R"({"drivers":{"width_in":96,"height_in":48,"wind_speed_mph":115,"material":"aluminum"},)"
     R"("total_cost_cents":1000})";
@@ -228,8 +222,7 @@ const std::map<std::string, Case>& Cases() {
        {.path = "/v1/estimates/models",
         .scope = Scope::kGlobal,
         .body = "not a bundle",
-        .content_type = "application/octet-stream",
-        .known_500 = std::string(kBundle500)}},
+        .content_type = "application/octet-stream"}},
       {"POST /v1/estimates/models/{version}/promote",
        {.path = "/v1/estimates/models/v-missing/promote", .scope = Scope::kGlobal}},
       {"POST /v1/estimates/models/rollback",
@@ -241,8 +234,7 @@ const std::map<std::string, Case>& Cases() {
        {.path = "/v1/leads/models",
         .scope = Scope::kGlobal,
         .body = "not a bundle",
-        .content_type = "application/octet-stream",
-        .known_500 = std::string(kBundle500)}},
+        .content_type = "application/octet-stream"}},
       {"POST /v1/leads/models/{version}/promote",
        {.path = "/v1/leads/models/v-missing/promote", .scope = Scope::kGlobal}},
       {"POST /v1/leads/models/rollback",
@@ -253,6 +245,7 @@ const std::map<std::string, Case>& Cases() {
        {.path = "/v1/leads/score/batch", .body = "{\"leads\":[" + kLeadBody + "]}"}},
       {"POST /v1/leads/{lead_id}/outcome",
        {.path = "/v1/leads/matrix-lead-1/outcome", .body = R"({"outcome":"won"})"}},
+      {"GET /v1/leads/monitoring", {.path = "/v1/leads/monitoring"}},
       {"GET /v1/leads/{lead_id}/outcome",
        {.path = "/v1/leads/matrix-lead-1/outcome", .own_read_ok = false}},
       // KServe v2 (Open Inference Protocol)

@@ -3,14 +3,18 @@
 #include <fmt/format.h>
 
 #include "blobs/blob_registry.h"
+#include "estimating/connector.h"
 #include "estimating/service.h"
+#include "http/client.h"
 #include "events/outbox.h"
 #include "webhooks/delivery.h"
 #include "leads/csv_scoring.h"
+#include "leads/monitoring.h"
 
 namespace signx::app {
 
-Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs) {
+Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs,
+                           const config::Config& config) {
   storage::Store& store = queue.store();
   queue.RegisterHandler(
       "blobs.gc",
@@ -42,6 +46,14 @@ Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::Blob
 
   SIGNX_RETURN_IF_ERROR(estimating::RegisterEstimatingJobs(queue, store, blobs));
   SIGNX_RETURN_IF_ERROR(webhooks::RegisterWebhookJobs(queue, store));
+  SIGNX_RETURN_IF_ERROR(estimating::RegisterKeyedInJobs(
+      queue, config.connectors, std::make_shared<const http::HttpClient>()));
+  // The monitor appends its drift events through its own outbox (null here): the dispatcher's
+  // poll delivers them.
+  auto lead_monitor = std::make_shared<leads::LeadMonitor>(store, nullptr, nullptr,
+                                                           leads::SettingsFrom(config.leads));
+  SIGNX_RETURN_IF_ERROR(
+      leads::RegisterMonitorJob(queue, std::move(lead_monitor), config.leads.monitor_schedule));
   SIGNX_RETURN_IF_ERROR(leads::RegisterLeadCsvJobs(queue, blobs));
   return Status::Ok();
 }

@@ -5,6 +5,13 @@
 //                      (see blobs/blob_registry.h)
 //   events.retention   daily 03:30 UTC: deletes dispatched outbox events older than 30 days
 //   quotes.render_pdf  renders a quote's PDF into a blob (enqueued with the quote)
+//   leads.score_csv    scores an uploaded CSV of leads into a result CSV blob, with progress
+//   leads.monitor      every leads.monitor_schedule: live AUC/Brier, calibration, tier PSI vs
+//                      training per model version; model.drift_detected on crossing the alert
+//   webhooks.deliver   one signed delivery attempt of an event to an endpoint (retried)
+//   webhooks.catch_up  every minute: deliveries for events the live subscription missed
+//   estimating.*       evaluate_drift / retrain (learning loop), see estimating/learning.h
+//   connectors.keyedin.sync / push_estimate   when connectors.keyedin.base_url is set
 #pragma once
 
 #include <memory>
@@ -19,6 +26,7 @@ namespace signx::app {
 inline constexpr int kEventRetentionDays = 30;
 
 // `blobs` must outlive the queue's handlers; the worker command passes a shared_ptr it keeps.
-Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs);
+Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs,
+                           const config::Config& config);
 
 }  // namespace signx::app

@@ -93,6 +93,13 @@ void AddModelRoutes(http::Router& router, http::SchemaRegistry& schemas, ModelRe
               .success_status = 201},
              [spec](Request& req) -> Response {
                auto v = spec->register_bundle(req.body, Actor(req));
+               if (!v.ok() && v.status().code() == ErrorCode::kDataLoss) {
+                 // The parsers call a bundle that fails its integrity checks "data loss", which
+                 // is right for a stored one; an uploaded one is the client's bad input.
+                 return ErrorResponse(ValidationFailed({{"body", std::string(v.status().message())}},
+                                                       "the uploaded bundle is not valid"),
+                                      req.request_id);
+               }
                if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
                return http::JsonResponse(201, VersionJson(*v, false));
              });
