@@ -557,6 +557,16 @@ void UpdatePriceIndex(const std::vector<int>& years, const std::vector<double>& 
   }
   const double denom = sw * sxx - sx * sx;
   pi->slope_per_year = std::abs(denom) > 1e-9 ? R12((sw * sxy - sx * sy) / denom) : 0.0;
+  if (sw == 0) {
+    // No year has enough rows for a level of its own (a small history spread over many years):
+    // one pooled level for the whole span, no trend.
+    double total = 0, n = 0;
+    for (std::size_t k = 0; k < sum.size(); ++k) {
+      total += sum[k];
+      n += cnt[k];
+    }
+    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = base[i] + total / n;
+  }
   // Interpolate interior gaps linearly.
   for (std::size_t i = 0; i < idx.size(); ++i) {
     if (!std::isnan(idx[i])) continue;
