@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,8 @@
 #include "leads/schema.h"
 #include "leads/scorer.h"
 #include "leads/training.h"
+#include "ml/metrics.h"
+#include "ml/tree_shap.h"
 #include "ml/xgboost.h"
 
 namespace signx::leads {
@@ -514,7 +517,8 @@ TEST_F(TrainedModelTest, CardRecordsTheGridAndKeepsTheSmallestGoodModel) {
     if (!g.at("chosen").as_bool()) continue;
     ++chosen;
     EXPECT_GE(g.at("validation_auc_roc").to_number<double>(), best - 0.001 - 1e-9);
-    EXPECT_EQ(g.at("nodes"), model.at("tree_nodes"));
+    EXPECT_EQ(g.at("nodes"), model.at("refit").at("selected_model_nodes"));
+    EXPECT_EQ(g.at("trees"), model.at("refit").at("early_stopped_rounds"));
     EXPECT_EQ(g.at("max_depth"), model.at("max_depth"));
     // No other good-enough candidate is smaller.
     for (const auto& h : grid) {
@@ -551,6 +555,86 @@ TEST_F(TrainedModelTest, TestIdsFixTheTestRows) {
   o.test_ids.back() = "L0";
   EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(),
             ErrorCode::kInvalidArgument);
+}
+
+TEST_F(TrainedModelTest, RefitsTheChosenModelOnTrainPlusValidation) {
+  TrainOptions o = FastOptions();
+  o.compare_leaky = false;
+  for (int i = 0; i < 1500; i += 3) o.test_ids.push_back(fmt::format("L{}", i));
+  auto refit = TrainLeadModel(*table_, TestSchema(), o);
+  ASSERT_TRUE(refit.ok()) << refit.status().ToString();
+  const json::object& card = refit->bundle.card;
+  const int train = card.at("split").at("train").to_number<int>();
+  const int valid = card.at("split").at("validation").to_number<int>();
+  const auto& r = card.at("model").at("refit").as_object();
+  EXPECT_EQ(card.at("refit"), card.at("model").at("refit"));
+  EXPECT_TRUE(r.at("refitted").as_bool());
+  EXPECT_EQ(r.at("rows").to_number<int>(), train + valid);
+  EXPECT_EQ(r.at("rounds"), r.at("early_stopped_rounds"));  // unscaled by default
+  // The refit model trains on the validation rows, so it is not calibrated on them.
+  EXPECT_EQ(card.at("model").at("calibration"), "none");
+  EXPECT_TRUE(r.at("validation_calibration").is_string());
+  int chosen_trees = 0;
+  for (const auto& g : card.at("model").at("model_selection").at("grid").as_array()) {
+    if (g.at("chosen").as_bool()) chosen_trees = g.at("trees").to_number<int>();
+  }
+  EXPECT_EQ(r.at("rounds").to_number<int>(), chosen_trees);
+  // The served booster has exactly that many trees.
+  auto booster = ml::Booster::LoadRaw(refit->bundle.booster);
+  ASSERT_TRUE(booster.ok());
+  auto trees = ml::TreeEnsemble::FromBooster(*booster);
+  ASSERT_TRUE(trees.ok());
+  EXPECT_EQ(trees->num_nodes(), card.at("model").at("tree_nodes").to_number<std::size_t>());
+
+  // Thresholds are the quintiles of the final model's scores on its training rows (all rows
+  // but the test ids), not on the test rows.
+  std::set<std::string> test_ids(o.test_ids.begin(), o.test_ids.end());
+  auto cols = MapColumns(refit->bundle.schema, table_->header);
+  ASSERT_TRUE(cols.ok());
+  std::vector<Lead> fit_leads;
+  std::vector<FieldError> lenient;
+  for (const auto& row : table_->rows) {
+    if (row.back().empty()) continue;  // the unlabelled row is not used
+    auto lead = LeadFromCsvRow(refit->bundle.schema, *cols, row, &lenient);
+    ASSERT_TRUE(lead.ok());
+    if (!test_ids.contains(lead->id)) fit_leads.push_back(std::move(lead).value());
+  }
+  ASSERT_EQ(fit_leads.size(), static_cast<std::size_t>(train + valid));
+  auto scorer = Scorer::Create(refit->bundle);
+  ASSERT_TRUE(scorer.ok());
+  auto probs = scorer->Probabilities(fit_leads);
+  ASSERT_TRUE(probs.ok());
+  const std::array<double, 4> q = {0.2, 0.4, 0.6, 0.8};
+  auto expected = ml::Quantiles(*probs, q);
+  ASSERT_TRUE(expected.ok());
+  ASSERT_EQ(refit->bundle.thresholds.size(), 4u);
+  for (std::size_t k = 0; k < 4; ++k) {
+    EXPECT_NEAR(refit->bundle.thresholds[k], (*expected)[k], 1e-6) << k;
+  }
+
+  // Without refit the model trained on the train rows only is kept; it differs.
+  TrainOptions no = o;
+  no.refit = false;
+  auto kept = TrainLeadModel(*table_, TestSchema(), no);
+  ASSERT_TRUE(kept.ok());
+  const auto& kr = kept->bundle.card.at("model").at("refit").as_object();
+  EXPECT_FALSE(kr.at("refitted").as_bool());
+  EXPECT_EQ(kr.at("rows").to_number<int>(), train);
+  EXPECT_NE(kept->bundle.booster, refit->bundle.booster);
+  // Same selection either way (refit happens after it), and the pre-refit test metrics of the
+  // refit card are the kept model's test metrics.
+  EXPECT_EQ(kr.at("early_stopped_rounds"), r.at("early_stopped_rounds"));
+  EXPECT_NEAR(r.at("test_before_refit").at("auc_roc").to_number<double>(),
+              kept->bundle.card.at("model").at("test").at("auc_roc").to_number<double>(), 1e-7);
+
+  // Scaled rounds: early-stopped trees × (train + validation) / train.
+  TrainOptions scaled = o;
+  scaled.refit_scale_rounds = true;
+  auto sc = TrainLeadModel(*table_, TestSchema(), scaled);
+  ASSERT_TRUE(sc.ok());
+  const auto& sr = sc->bundle.card.at("model").at("refit").as_object();
+  EXPECT_EQ(sr.at("rounds").to_number<long>(),
+            std::lround(chosen_trees * static_cast<double>(train + valid) / train));
 }
 
 TEST_F(TrainedModelTest, ReasonsAreXGBoostContributionsPerField) {
