@@ -190,4 +190,28 @@ Result<Lead> LeadFromCsvRow(const Schema& schema, const std::vector<int>& column
   return lead;
 }
 
+Result<std::vector<Lead>> LeadsFromJson(const Schema& schema, const boost::json::array& leads) {
+  std::vector<Lead> parsed;
+  parsed.reserve(leads.size());
+  std::vector<FieldError> errors;
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    const std::string prefix = fmt::format("leads[{}]", i);
+    const auto* o = leads[i].if_object();
+    if (!o) {
+      errors.push_back({prefix, "must be a JSON object"});
+      continue;
+    }
+    auto lead = LeadFromJson(schema, *o);
+    if (!lead.ok()) {
+      for (const auto& e : lead.status().details()) {
+        errors.push_back({prefix + "." + e.field, e.message});
+      }
+      continue;
+    }
+    parsed.push_back(std::move(lead).value());
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors), "some leads are invalid");
+  return parsed;
+}
+
 }  // namespace signx::leads

@@ -36,6 +36,8 @@ Result<FieldValue> ParseFieldText(const Schema& schema, std::size_t field, std::
 
 // Validates and converts a JSON object keyed by field names.
 Result<Lead> LeadFromJson(const Schema& schema, const boost::json::object& object);
+// A batch: every lead validated, all problems reported at once as leads[i].<field>.
+Result<std::vector<Lead>> LeadsFromJson(const Schema& schema, const boost::json::array& leads);
 
 // Maps schema fields to CSV columns by header: column_of_field[i] is the CSV column of field i or
 // -1. ValidationFailed listing every id/feature/label column the header lacks.

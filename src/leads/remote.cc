@@ -168,26 +168,7 @@ Result<LeadScore> RemoteModel::ScoreJson(const ModelBundle& bundle, const json::
 Result<std::vector<LeadScore>> RemoteModel::ScoreJsonBatch(const ModelBundle& bundle,
                                                            const json::array& leads,
                                                            std::string_view request_id) const {
-  std::vector<Lead> parsed;
-  parsed.reserve(leads.size());
-  std::vector<FieldError> errors;
-  for (std::size_t i = 0; i < leads.size(); ++i) {
-    const std::string prefix = fmt::format("leads[{}]", i);
-    const auto* o = leads[i].if_object();
-    if (!o) {
-      errors.push_back({prefix, "must be a JSON object"});
-      continue;
-    }
-    auto lead = LeadFromJson(bundle.schema, *o);
-    if (!lead.ok()) {
-      for (const auto& e : lead.status().details()) {
-        errors.push_back({prefix + "." + e.field, e.message});
-      }
-      continue;
-    }
-    parsed.push_back(std::move(lead).value());
-  }
-  if (!errors.empty()) return ValidationFailed(std::move(errors), "some leads are invalid");
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<Lead> parsed, LeadsFromJson(bundle.schema, leads));
   return Score(bundle, parsed, request_id);
 }
 

@@ -58,7 +58,8 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
       "reasons": {"type": "array", "items": {"type": "object", "properties": {
         "field": {"type": "string"}, "text": {"type": "string"},
         "contribution": {"type": "number"}}}},
-      "unknown_categories": {"type": "integer"}}})");
+      "unknown_categories": {"type": "integer"},
+      "reasons_available": {"type": "boolean", "description": "present and false in the remote model mode (leads.model_mode=remote): the booster runs on another server, so no reasons"}}})");
   schemas.Add("Lead", R"({"type": "object", "description": "One lead in the fields of the production model's schema (the shipped default: the X Education CRM export with snake_case names; GET /v1/leads/models/{version} shows the schema in use).",
       "required": ["lead_id"], "additionalProperties": true})");
   schemas.Add("LeadBatch", R"({"type": "object", "required": ["leads"], "properties": {
@@ -88,13 +89,15 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
                if (!options.ok()) return ErrorResponse(options.status(), req.request_id);
                auto body = http::ParseJsonObject(req);
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-               auto score = scorer->ScoreJson(*body, *options);
+               auto score = service.ScoreJson(*scorer, *body, *options, req.request_id);
                if (!score.ok()) return ErrorResponse(score.status(), req.request_id);
-               service.LogToLake(req.request_id, *body, *score);
+               service.LogToLake(req, *body, *score);
                service.Record({&*score, 1}, std::chrono::duration<double>(
                                                 std::chrono::steady_clock::now() - started)
                                                 .count());
-               return WithServerTiming(http::JsonResponse(200, ToJson(*score)), started);
+               json::object out = ToJson(*score);
+               if (service.remote()) out["reasons_available"] = false;
+               return WithServerTiming(http::JsonResponse(200, std::move(out)), started);
              });
 
   router.Add("POST", "/v1/leads/score/batch",
@@ -128,17 +131,21 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
                                                              kMaxBatch, arr.size())}}),
                      req.request_id);
                }
-               auto scores = scorer->ScoreJsonBatch(arr, *options);
+               auto scores = service.ScoreJsonBatch(*scorer, arr, *options, req.request_id);
                if (!scores.ok()) return ErrorResponse(scores.status(), req.request_id);
                for (std::size_t i = 0; i < scores->size(); ++i) {
-                 service.LogToLake(req.request_id, arr[i].as_object(), (*scores)[i]);
+                 service.LogToLake(req, arr[i].as_object(), (*scores)[i]);
                }
                service.Record(*scores, std::chrono::duration<double>(
                                            std::chrono::steady_clock::now() - started)
                                            .count());
                json::array results;
                results.reserve(scores->size());
-               for (const auto& s : *scores) results.push_back(ToJson(s));
+               for (const auto& s : *scores) {
+                 json::object o = ToJson(s);
+                 if (service.remote()) o["reasons_available"] = false;
+                 results.push_back(std::move(o));
+               }
                return WithServerTiming(
                    http::JsonResponse(
                        200, json::object{{"model_version", scorer->bundle().model_version},

@@ -129,26 +129,7 @@ Result<LeadScore> Scorer::ScoreJson(const json::object& lead, const ScoreOptions
 
 Result<std::vector<LeadScore>> Scorer::ScoreJsonBatch(const json::array& leads,
                                                       const ScoreOptions& options) const {
-  std::vector<Lead> parsed;
-  parsed.reserve(leads.size());
-  std::vector<FieldError> errors;
-  for (std::size_t i = 0; i < leads.size(); ++i) {
-    const std::string prefix = fmt::format("leads[{}]", i);
-    const auto* o = leads[i].if_object();
-    if (!o) {
-      errors.push_back({prefix, "must be a JSON object"});
-      continue;
-    }
-    auto lead = LeadFromJson(bundle_.schema, *o);
-    if (!lead.ok()) {
-      for (const auto& e : lead.status().details()) {
-        errors.push_back({prefix + "." + e.field, e.message});
-      }
-      continue;
-    }
-    parsed.push_back(std::move(lead).value());
-  }
-  if (!errors.empty()) return ValidationFailed(std::move(errors), "some leads are invalid");
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<Lead> parsed, LeadsFromJson(bundle_.schema, leads));
   return Score(parsed, options);
 }
 
