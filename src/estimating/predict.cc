@@ -5,9 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <map>
-#include <mutex>
 
 #include "ml/metrics.h"
 #include "ml/tree_shap.h"
@@ -63,33 +61,6 @@ std::string DriverValue(const std::string& driver, const SignSpec& s,
   if (driver == "install_complexity") return opt(s.install_complexity);
   if (driver == "site_conditions") return s.site_conditions.value_or("missing");
   return "";
-}
-
-// The compact trees for exact TreeSHAP (ml/tree_shap.h), built once per model version: the
-// version hashes the whole bundle including the booster, so equal versions mean equal trees.
-// Keeps the last few versions (a hot swap builds the new one while the old one still serves).
-Result<std::shared_ptr<const ml::TreeEnsemble>> TreesFor(const std::string& model_version,
-                                                         const ml::Booster& booster) {
-  static std::mutex mu;
-  static std::deque<std::pair<std::string, std::shared_ptr<const ml::TreeEnsemble>>> cache;
-  thread_local std::pair<std::string, std::shared_ptr<const ml::TreeEnsemble>> last;
-  if (last.second && last.first == model_version) return last.second;
-  {
-    std::lock_guard lock(mu);
-    for (const auto& [v, t] : cache) {
-      if (v == model_version) {
-        last = {v, t};
-        return t;
-      }
-    }
-  }
-  SIGNX_ASSIGN_OR_RETURN(ml::TreeEnsemble trees, ml::TreeEnsemble::FromBooster(booster));
-  auto shared = std::make_shared<const ml::TreeEnsemble>(std::move(trees));
-  std::lock_guard lock(mu);
-  cache.emplace_back(model_version, shared);
-  if (cache.size() > 4) cache.pop_front();
-  last = {model_version, shared};
-  return shared;
 }
 
 bool ValidDate(std::string_view d) {
@@ -153,11 +124,10 @@ Result<std::shared_ptr<const CostPredictor>> CostPredictor::Create(CostBundle bu
   }
   SIGNX_ASSIGN_OR_RETURN(auto index,
                          SimilarIndex::Build(bundle.reference.vectors, bundle.encoder.knn_dim()));
-  // Builds (and checks against the booster) the compact trees now rather than on the first
-  // request.
-  SIGNX_RETURN_IF_ERROR(TreesFor(bundle.model_version, booster).status());
-  return std::shared_ptr<const CostPredictor>(
-      new CostPredictor(std::move(bundle), std::move(booster), std::move(index)));
+  // The compact trees for exact TreeSHAP (ml/tree_shap.h), checked against the booster.
+  SIGNX_ASSIGN_OR_RETURN(ml::TreeEnsemble trees, ml::TreeEnsemble::FromBooster(booster));
+  return std::shared_ptr<const CostPredictor>(new CostPredictor(
+      std::move(bundle), std::move(booster), std::move(trees), std::move(index)));
 }
 
 Result<CostPrediction> CostPredictor::Predict(const CostRequest& req) const {
@@ -179,7 +149,7 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req) const {
   std::vector<std::string> notes;
   std::vector<float> x(enc.width());
   enc.Encode(spec, req.context.region_index, x, &notes);
-  SIGNX_ASSIGN_OR_RETURN(const auto trees, TreesFor(b.model_version, booster_));
+  const ml::TreeEnsemble* trees = &trees_;
   // Exact TreeSHAP (same values as XGBoost's pred_contribs to float precision).
   std::vector<double> contribs(enc.width() + 1);
   trees->Contributions(x, contribs);

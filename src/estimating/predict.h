@@ -27,6 +27,7 @@
 #include "estimating/cost_model.h"
 #include "estimating/similar.h"
 #include "estimating/spec.h"
+#include "ml/tree_shap.h"
 #include "ml/xgboost.h"
 
 namespace signx::estimating {
@@ -102,10 +103,15 @@ class CostPredictor {
   const SimilarIndex& index() const { return *index_; }
 
  private:
-  CostPredictor(CostBundle bundle, ml::Booster booster, std::unique_ptr<SimilarIndex> index)
-      : bundle_(std::move(bundle)), booster_(std::move(booster)), index_(std::move(index)) {}
+  CostPredictor(CostBundle bundle, ml::Booster booster, ml::TreeEnsemble trees,
+                std::unique_ptr<SimilarIndex> index)
+      : bundle_(std::move(bundle)),
+        booster_(std::move(booster)),
+        trees_(std::move(trees)),
+        index_(std::move(index)) {}
   CostBundle bundle_;
   ml::Booster booster_;
+  ml::TreeEnsemble trees_;  // the booster's trees, for exact TreeSHAP and single-row prediction
   std::unique_ptr<SimilarIndex> index_;
 };
 
