@@ -22,6 +22,7 @@
 #include "web/capability_pages.h"
 #include "web/identity_backend.h"
 #include "web/shell.h"
+#include "web/webhook_pages.h"
 #include "app/job_handlers.h"
 #include "events/dispatcher.h"
 #include "events/outbox.h"
@@ -219,6 +220,7 @@ Status App::AddCapabilities() {
       p.router, web::MakeIdentityBackend(*p.identity),
       {.secret = config_.web.secret, .secure_cookies = config_.web.secure_cookies});
   web::AddCapabilityPages(shell, *p.leads, *p.cost, *p.estimating, p.dispatcher.get());
+  web::AddWebhookPages(shell, *p.webhooks);
   return Status::Ok();
 }
 

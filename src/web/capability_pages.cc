@@ -101,21 +101,6 @@ ViewList OtherErrors(const std::map<std::string, std::string>& errors,
   return out;
 }
 
-Page ServiceError(const Status& status, std::string_view what, std::string_view request_id) {
-  if (status.code() == ErrorCode::kNotFound) {
-    return Page::Error(404, "Not found",
-                       "That item does not exist (or is not in your organisation).");
-  }
-  if (status.code() == ErrorCode::kPermissionDenied) {
-    return Page::Error(403, "Not allowed", "Your role does not allow this.");
-  }
-  spdlog::error("web: {}: {}", what, status.ToString());
-  return Page::Error(500, "Something went wrong",
-                     fmt::format("{} failed. Try again; if it keeps happening, tell your "
-                                 "administrator (request id {}).",
-                                 what, request_id));
-}
-
 // ---- leads -------------------------------------------------------------------------------
 
 // The form shows the lead's id and the features a salesperson knows before first contact: leaky
@@ -223,7 +208,7 @@ Page ScoreLead(PageContext& ctx, leads::LeadsService& leads) {
       return Page::Render("Leads", "leads_index",
                           LeadsIndexView(ctx, scorer, ErrorsByField(score.status())), 422);
     }
-    return ServiceError(score.status(), "Scoring the lead", ctx.request.request_id);
+    return internal::ServiceErrorPage(score.status(), "Scoring the lead", ctx.request.request_id);
   }
   View v = LeadsIndexView(ctx, scorer, {});
   v.set("has_result", true);
@@ -241,7 +226,7 @@ std::string CardSummaryOf(const std::string& card_json) {
 Page LeadModelsPage(PageContext& ctx, leads::LeadsService& leads) {
   auto versions = leads.registry().List(std::string(kLeadModel));
   if (!versions.ok()) {
-    return ServiceError(versions.status(), "Listing the lead models", ctx.request.request_id);
+    return internal::ServiceErrorPage(versions.status(), "Listing the lead models", ctx.request.request_id);
   }
   auto scorer = leads.Current();
   const std::string in_use = scorer ? scorer->bundle().model_version : "";
@@ -286,7 +271,7 @@ Page ModelChangeResult(const Result<ml::ModelVersion>& changed, leads::LeadsServ
           "/leads/models",
           Flash{"error", fmt::format("Could not {}: {}", verb, changed.status().message())});
     }
-    return ServiceError(changed.status(), "Changing the production lead model", request_id);
+    return internal::ServiceErrorPage(changed.status(), "Changing the production lead model", request_id);
   }
   if (Status st = leads.Reload(); !st.ok()) {
     spdlog::warn("web: reloading the lead model: {}", st.ToString());
@@ -528,7 +513,7 @@ Page PredictCost(PageContext& ctx, estimating::CostService& cost) {
       return Page::Render("Estimating", "estimating_index",
                           EstimatingView(ctx, true, true, ErrorsByField(prediction.status())), 422);
     }
-    return ServiceError(prediction.status(), "Predicting the cost", ctx.request.request_id);
+    return internal::ServiceErrorPage(prediction.status(), "Predicting the cost", ctx.request.request_id);
   }
   View v = EstimatingView(ctx, true, true, {});
   v.set("has_result", true);
@@ -573,14 +558,14 @@ Page ProjectsPage(PageContext& ctx, estimating::EstimatingService& svc) {
                        "That page link is not valid. Open the project list from the navigation.");
   }
   auto scope = estimating::ScopeFromPrincipal(ctx.principal);
-  if (!scope.ok()) return ServiceError(scope.status(), "Listing projects", ctx.request.request_id);
+  if (!scope.ok()) return internal::ServiceErrorPage(scope.status(), "Listing projects", ctx.request.request_id);
   auto page = svc.store().WithTxnResult<estimating::Page<estimating::Project>>(
       [&](storage::Txn& txn) -> Result<estimating::Page<estimating::Project>> {
         estimating::Repository repo(txn, *scope, svc.clock());
         return repo.ListProjects(options);
       },
       {.read_only = true});
-  if (!page.ok()) return ServiceError(page.status(), "Listing projects", ctx.request.request_id);
+  if (!page.ok()) return internal::ServiceErrorPage(page.status(), "Listing projects", ctx.request.request_id);
 
   View v(View::type::object);
   ViewList rows;

@@ -16,19 +16,9 @@ namespace {
 constexpr int kEndpointsPerPage = 50;
 constexpr int kDeliveriesPerPage = 25;
 
-Page Failure(const Status& status, std::string_view what, std::string_view request_id) {
-  if (status.code() == ErrorCode::kNotFound) {
-    return Page::Error(404, "Not found",
-                       "That webhook does not exist (or is not in your organisation).");
-  }
-  if (status.code() == ErrorCode::kPermissionDenied) {
-    return Page::Error(403, "Not allowed", "Your role does not allow this.");
-  }
-  spdlog::error("web: {}: {}", what, status.ToString());
-  return Page::Error(500, "Something went wrong",
-                     fmt::format("{} failed. Try again; if it keeps happening, tell your "
-                                 "administrator (request id {}).",
-                                 what, request_id));
+Page WebhookFailure(const Status& status, std::string_view what, std::string_view request_id) {
+  return internal::ServiceErrorPage(
+      status, what, request_id, "That webhook does not exist (or is not in your organisation).");
 }
 
 // "quote.created, project.*" / one per line → patterns.
@@ -85,7 +75,7 @@ View IndexView(PageContext& ctx, webhooks::WebhookService& svc, Status* error) {
 Page IndexPage(PageContext& ctx, webhooks::WebhookService& svc) {
   Status error = Status::Ok();
   View v = IndexView(ctx, svc, &error);
-  if (!error.ok()) return Failure(error, "Listing webhooks", ctx.request.request_id);
+  if (!error.ok()) return WebhookFailure(error, "Listing webhooks", ctx.request.request_id);
   return Page::Render("Webhooks", "admin_webhooks", std::move(v));
 }
 
@@ -97,7 +87,7 @@ Page CreatePage(PageContext& ctx, webhooks::WebhookService& svc) {
   auto created = svc.CreateEndpoint(ctx.who(), input, ctx.request.request_id);
   if (!created.ok()) {
     if (created.status().code() != ErrorCode::kValidationFailed) {
-      return Failure(created.status(), "Creating the webhook", ctx.request.request_id);
+      return WebhookFailure(created.status(), "Creating the webhook", ctx.request.request_id);
     }
     Status error = Status::Ok();
     View v = IndexView(ctx, svc, &error);
@@ -126,14 +116,14 @@ Page CreatePage(PageContext& ctx, webhooks::WebhookService& svc) {
 Page EndpointPage(PageContext& ctx, webhooks::WebhookService& svc) {
   const std::string id(ctx.request.PathParam("id"));
   auto endpoint = svc.GetEndpoint(ctx.who(), id);
-  if (!endpoint.ok()) return Failure(endpoint.status(), "Loading the webhook", ctx.request.request_id);
+  if (!endpoint.ok()) return WebhookFailure(endpoint.status(), "Loading the webhook", ctx.request.request_id);
   std::string cursor(ctx.request.Query("cursor").value_or(""));
   auto deliveries = svc.ListDeliveries(ctx.who(), id, kDeliveriesPerPage, cursor);
   if (!deliveries.ok()) {
     if (deliveries.status().code() == ErrorCode::kInvalidArgument) {
       return Page::Error(400, "Bad link", "That page link is not valid. Open the webhook again.");
     }
-    return Failure(deliveries.status(), "Loading deliveries", ctx.request.request_id);
+    return WebhookFailure(deliveries.status(), "Loading deliveries", ctx.request.request_id);
   }
   View v(View::type::object);
   v.set("endpoint", EndpointView(*endpoint));
@@ -181,7 +171,7 @@ Page AfterSend(const Result<webhooks::Delivery>& sent, std::string_view endpoint
       return Page::Redirect(back, Flash{"error", fmt::format("Could not {}: {}", what,
                                                              sent.status().message())});
     }
-    return Failure(sent.status(), "Sending", request_id);
+    return WebhookFailure(sent.status(), "Sending", request_id);
   }
   return Page::Redirect(back, Flash{"ok", fmt::format("Queued delivery {}.", sent->id)});
 }
@@ -224,7 +214,7 @@ void AddWebhookPages(Shell& shell, webhooks::WebhookService& svc) {
                 [&svc](PageContext& ctx) {
                   auto original = svc.GetDelivery(ctx.who(), ctx.request.PathParam("id"));
                   if (!original.ok()) {
-                    return Failure(original.status(), "Loading the delivery",
+                    return WebhookFailure(original.status(), "Loading the delivery",
                                    ctx.request.request_id);
                   }
                   return AfterSend(

@@ -261,4 +261,17 @@ void AddAdminPages(Shell& shell, std::shared_ptr<AuthBackend> auth) {
                 });
 }
 
+Page ServiceErrorPage(const Status& status, std::string_view what, std::string_view request_id,
+                      std::string_view not_found) {
+  if (status.code() == ErrorCode::kNotFound) return Page::Error(404, "Not found", std::string(not_found));
+  if (status.code() == ErrorCode::kPermissionDenied) {
+    return Page::Error(403, "Not allowed", "Your role does not allow this.");
+  }
+  spdlog::error("web: {}: {}", what, status.ToString());
+  return Page::Error(500, "Something went wrong",
+                     fmt::format("{} failed. Try again; if it keeps happening, tell your "
+                                 "administrator (request id {}).",
+                                 what, request_id));
+}
+
 }  // namespace signx::web::internal

@@ -29,21 +29,6 @@ constexpr int64_t kMaxCsvUploadBytes = 10 * 1024 * 1024;
 constexpr int kRecentJobs = 10;
 constexpr int kRecentEvents = 15;
 
-Page Failure(const Status& status, std::string_view what, std::string_view request_id) {
-  if (status.code() == ErrorCode::kNotFound) {
-    return Page::Error(404, "Not found",
-                       "That item does not exist (or is not in your organisation).");
-  }
-  if (status.code() == ErrorCode::kPermissionDenied) {
-    return Page::Error(403, "Not allowed", "Your role does not allow this.");
-  }
-  spdlog::error("web: {}: {}", what, status.ToString());
-  return Page::Error(500, "Something went wrong",
-                     fmt::format("{} failed. Try again; if it keeps happening, tell your "
-                                 "administrator (request id {}).",
-                                 what, request_id));
-}
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -196,7 +181,7 @@ Page UploadCsv(PageContext& ctx, leads::LeadsService& leads,
   }
   const auto& blobs = estimating.blobs();
   auto put = blobs.Put(file->data);
-  if (!put.ok()) return Failure(put.status(), "Storing the upload", ctx.request.request_id);
+  if (!put.ok()) return ServiceErrorPage(put.status(), "Storing the upload", ctx.request.request_id);
   const leads::CsvJobPayload payload{put->info.sha256, *file->filename,
                                      scorer->bundle().model_version, ctx.who().subject_id};
   blobs::BlobRegistry registry(blobs, SystemClock::Get());
@@ -222,7 +207,7 @@ Page UploadCsv(PageContext& ctx, leads::LeadsService& leads,
                 .status());
         return queued.id;
       });
-  if (!job_id.ok()) return Failure(job_id.status(), "Queueing the CSV", ctx.request.request_id);
+  if (!job_id.ok()) return ServiceErrorPage(job_id.status(), "Queueing the CSV", ctx.request.request_id);
   std::string note = fmt::format("{} rows queued for scoring.", check.rows);
   if (!check.missing_columns.empty()) {
     note += fmt::format(" {} optional column(s) missing, scored as not given.",
@@ -237,7 +222,7 @@ Page UploadCsv(PageContext& ctx, leads::LeadsService& leads,
 
 Page CsvJobPage(PageContext& ctx, estimating::EstimatingService& estimating) {
   auto job = OwnJob(estimating.queue(), ctx, ctx.request.PathParam("job"), leads::kScoreCsvJob);
-  if (!job.ok()) return Failure(job.status(), "Loading the CSV job", ctx.request.request_id);
+  if (!job.ok()) return ServiceErrorPage(job.status(), "Loading the CSV job", ctx.request.request_id);
   View v(View::type::object);
   v.set("id", job->id);
   SetJobState(v, *job);
@@ -270,21 +255,21 @@ Page CsvJobPage(PageContext& ctx, estimating::EstimatingService& estimating) {
 
 Page CsvDownload(PageContext& ctx, estimating::EstimatingService& estimating) {
   auto job = OwnJob(estimating.queue(), ctx, ctx.request.PathParam("job"), leads::kScoreCsvJob);
-  if (!job.ok()) return Failure(job.status(), "Loading the CSV job", ctx.request.request_id);
+  if (!job.ok()) return ServiceErrorPage(job.status(), "Loading the CSV job", ctx.request.request_id);
   if (job->state != jobs::JobState::kSucceeded || !job->result_json) {
     return Page::Error(409, "Not ready yet",
                        "The file is still being scored. Wait for the download link on the "
                        "job's page.");
   }
   auto result = leads::ParseCsvJobResult(*job->result_json);
-  if (!result.ok()) return Failure(result.status(), "Reading the job result", ctx.request.request_id);
+  if (!result.ok()) return ServiceErrorPage(result.status(), "Reading the job result", ctx.request.request_id);
   auto bytes = estimating.blobs().Read(result->output_sha256);
   if (!bytes.ok()) {
     if (bytes.status().code() == ErrorCode::kNotFound) {
       return Page::Error(410, "File expired",
                          "Scored files are kept for a day. Upload the CSV again to score it.");
     }
-    return Failure(bytes.status(), "Reading the scored file", ctx.request.request_id);
+    return ServiceErrorPage(bytes.status(), "Reading the scored file", ctx.request.request_id);
   }
   http::Response r = http::Response::Text(200, std::move(*bytes), "text/csv; charset=utf-8");
   // The job stored a sanitised name (leads::ScoredFileName); check it again before it goes into
@@ -347,7 +332,7 @@ Page CreateQuote(PageContext& ctx, estimating::EstimatingService& estimating) {
   if (!contingency) errors.push_back({"contingency_pct", "must be 0 to 100 (two decimals at most)"});
   if (!errors.empty()) return QuoteFormError(std::move(errors));
   auto scope = estimating::ScopeFromPrincipal(ctx.principal);
-  if (!scope.ok()) return Failure(scope.status(), "Creating the quote", ctx.request.request_id);
+  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Creating the quote", ctx.request.request_id);
   std::string description(Trim(ctx.Field("description")));
   if (description.size() > 200) description.resize(200);
   json::object from{{"cost_cents", *cost}};
@@ -382,7 +367,7 @@ Page CreateQuote(PageContext& ctx, estimating::EstimatingService& estimating) {
     if (quote.status().code() == ErrorCode::kValidationFailed) {
       return QuoteFormError(quote.status().details());
     }
-    return Failure(quote.status(), "Creating the quote", ctx.request.request_id);
+    return ServiceErrorPage(quote.status(), "Creating the quote", ctx.request.request_id);
   }
   return Page::Redirect("/estimating/quotes/" + quote->id,
                         Flash{"ok", replayed ? "This quote was already created."
@@ -419,7 +404,7 @@ std::string Bp(int64_t bp) { return fmt::format("{:.2f} %", static_cast<double>(
 
 Page QuotePage(PageContext& ctx, estimating::EstimatingService& estimating) {
   auto quote = LoadQuote(ctx, estimating);
-  if (!quote.ok()) return Failure(quote.status(), "Loading the quote", ctx.request.request_id);
+  if (!quote.ok()) return ServiceErrorPage(quote.status(), "Loading the quote", ctx.request.request_id);
   View v(View::type::object);
   v.set("id", quote->id);
   v.set("created_at", FormatWhen(quote->created_at));
@@ -470,14 +455,14 @@ Page QuotePage(PageContext& ctx, estimating::EstimatingService& estimating) {
 
 Page QuotePdf(PageContext& ctx, estimating::EstimatingService& estimating) {
   auto quote = LoadQuote(ctx, estimating);
-  if (!quote.ok()) return Failure(quote.status(), "Loading the quote", ctx.request.request_id);
+  if (!quote.ok()) return ServiceErrorPage(quote.status(), "Loading the quote", ctx.request.request_id);
   if (!quote->pdf_blob_sha256) {
     return Page::Error(409, "Not ready yet",
                        "The PDF is still being rendered. The link appears on the quote page "
                        "when it is ready.");
   }
   auto bytes = estimating.blobs().Read(*quote->pdf_blob_sha256);
-  if (!bytes.ok()) return Failure(bytes.status(), "Reading the PDF", ctx.request.request_id);
+  if (!bytes.ok()) return ServiceErrorPage(bytes.status(), "Reading the PDF", ctx.request.request_id);
   http::Response r = http::Response::Text(200, std::move(*bytes), "application/pdf");
   r.headers.Set("Content-Disposition", "inline; filename=\"" + quote->id + ".pdf\"");
   return Page::Raw(std::move(r));
@@ -591,7 +576,7 @@ Page UploadImport(PageContext& ctx, estimating::EstimatingService& estimating) {
     return reject("The file is not UTF-8 text; save it as “CSV UTF-8” and upload it again.", 422);
   }
   auto scope = estimating::ScopeFromPrincipal(ctx.principal);
-  if (!scope.ok()) return Failure(scope.status(), "Importing", ctx.request.request_id);
+  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Importing", ctx.request.request_id);
   estimating::ImportOptions options;
   options.filename = file->filename->substr(0, 200);
   options.partial = ctx.Field("partial") == "yes";
@@ -604,7 +589,7 @@ Page UploadImport(PageContext& ctx, estimating::EstimatingService& estimating) {
         outcome.status().code() == ErrorCode::kPayloadTooLarge) {
       return reject(std::string(outcome.status().message()), 422);
     }
-    return Failure(outcome.status(), "Importing", ctx.request.request_id);
+    return ServiceErrorPage(outcome.status(), "Importing", ctx.request.request_id);
   }
   const auto& rec = outcome->record;
   std::string note;
@@ -622,7 +607,7 @@ Page UploadImport(PageContext& ctx, estimating::EstimatingService& estimating) {
 
 Page ImportPage(PageContext& ctx, estimating::EstimatingService& estimating) {
   auto scope = estimating::ScopeFromPrincipal(ctx.principal);
-  if (!scope.ok()) return Failure(scope.status(), "Loading the import", ctx.request.request_id);
+  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Loading the import", ctx.request.request_id);
   const std::string id(ctx.request.PathParam("id"));
   auto rec = estimating.store().WithTxnResult<estimating::ImportRecord>(
       [&](storage::Txn& txn) -> Result<estimating::ImportRecord> {
@@ -630,7 +615,7 @@ Page ImportPage(PageContext& ctx, estimating::EstimatingService& estimating) {
         return repo.GetImport(id);
       },
       {.read_only = true});
-  if (!rec.ok()) return Failure(rec.status(), "Loading the import", ctx.request.request_id);
+  if (!rec.ok()) return ServiceErrorPage(rec.status(), "Loading the import", ctx.request.request_id);
   View v(View::type::object);
   v.set("id", rec->id);
   v.set("filename", rec->filename);
@@ -723,13 +708,13 @@ Page ActivityPage(PageContext& ctx, storage::Store& store, bool live) {
   events::EventFilter filter;
   if (ctx.who().role != "super_admin") filter.org_id = ctx.who().org_id;
   auto last = events::LastPosition(store);
-  if (!last.ok()) return Failure(last.status(), "Reading recent activity", ctx.request.request_id);
+  if (!last.ok()) return ServiceErrorPage(last.status(), "Reading recent activity", ctx.request.request_id);
   // The newest events of this org among the last 1000 positions.
   std::vector<events::Event> recent;
   int64_t after = std::max<int64_t>(0, *last - 1000);
   while (true) {
     auto batch = events::ReadSince(store, {.after_position = after, .filter = filter, .limit = 1000});
-    if (!batch.ok()) return Failure(batch.status(), "Reading recent activity", ctx.request.request_id);
+    if (!batch.ok()) return ServiceErrorPage(batch.status(), "Reading recent activity", ctx.request.request_id);
     for (auto& e : *batch) recent.push_back(std::move(e));
     if (recent.size() > static_cast<std::size_t>(kRecentEvents)) {
       recent.erase(recent.begin(), recent.end() - kRecentEvents);
@@ -848,7 +833,7 @@ void AddActivityPages(Shell& shell, storage::Store& store, events::Dispatcher* d
         auto header = ctx.request.Header("Last-Event-ID");
         auto last = events::ParseLastEventId(header ? header : ctx.request.Query("last_event_id"));
         auto feed = events::SseFeed::Open(store, *dispatcher, std::move(filter), last);
-        if (!feed.ok()) return Failure(feed.status(), "Opening the live feed", ctx.request.request_id);
+        if (!feed.ok()) return ServiceErrorPage(feed.status(), "Opening the live feed", ctx.request.request_id);
         http::Response r;
         r.status = 200;
         r.content_type = "text/event-stream";
