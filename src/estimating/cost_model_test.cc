@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 
 #include "estimating/cost_model_drift.h"
@@ -127,6 +128,62 @@ TEST_F(CostModelTest, CardHasTestMetricsAndTheShopBaseline) {
   const auto& split = card.at("split").as_object();
   EXPECT_LE(split.at("validation").as_object().at("to").as_string(),
             split.at("test").as_object().at("from").as_string());
+}
+
+TEST_F(CostModelTest, CardRecordsTheGridAndKeepsTheSmallestModelWithinTolerance) {
+  const auto& card = bundle_->card;
+  ASSERT_TRUE(card.contains("model_selection"));
+  const auto& sel = card.at("model_selection").as_object();
+  const auto& grid = sel.at("grid").as_array();
+  const CostTrainOptions o = TestOptions();
+  ASSERT_EQ(grid.size(), o.grid_max_depth.size() * o.grid_eta.size());
+  double best = 1e9;
+  for (const auto& g : grid) {
+    best = std::min(best, g.as_object().at("validation_mape").to_number<double>());
+  }
+  EXPECT_NEAR(sel.at("best_validation_mape").to_number<double>(), best, 1e-9);
+  int chosen = 0;
+  int64_t chosen_nodes = 0;
+  int64_t min_nodes_within = std::numeric_limits<int64_t>::max();
+  int64_t max_nodes = 0;
+  for (const auto& gv : grid) {
+    const auto& g = gv.as_object();
+    const int64_t nodes = g.at("nodes").to_number<int64_t>();
+    EXPECT_GE(g.at("trees").to_number<int64_t>(), 1);
+    EXPECT_GT(nodes, 0);
+    max_nodes = std::max(max_nodes, nodes);
+    const double mape = g.at("validation_mape").to_number<double>();
+    if (mape <= best * (1 + o.grid_mape_tolerance) + 1e-12) {
+      min_nodes_within = std::min(min_nodes_within, nodes);
+    }
+    if (g.at("chosen").as_bool()) {
+      ++chosen;
+      chosen_nodes = nodes;
+      EXPECT_LE(mape, best * (1 + o.grid_mape_tolerance) + 1e-12);
+      EXPECT_EQ(card.at("params").as_object().at("max_depth").to_number<int64_t>(),
+                g.at("max_depth").to_number<int64_t>());
+      EXPECT_EQ(card.at("best_round").to_number<int64_t>(), g.at("trees").to_number<int64_t>());
+    }
+  }
+  EXPECT_EQ(chosen, 1);
+  EXPECT_EQ(chosen_nodes, min_nodes_within);
+  EXPECT_EQ(card.at("tree_nodes").to_number<int64_t>(), chosen_nodes);
+  std::printf("chosen model: %lld nodes (largest in the grid: %lld)\n",
+              static_cast<long long>(chosen_nodes), static_cast<long long>(max_nodes));
+}
+
+TEST(CostModelGrid, EmptyGridTrainsTheSingleConfiguredModel) {
+  CostTrainOptions o = TestOptions();
+  o.grid_max_depth.clear();
+  o.max_depth = 3;
+  o.eta = 0.3;
+  o.num_rounds = 30;
+  auto b = TrainCostModel(History(600, 5), o);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  const auto& sel = b->card.at("model_selection").as_object();
+  ASSERT_EQ(sel.at("grid").as_array().size(), 1u);
+  EXPECT_EQ(sel.at("chosen_max_depth").to_number<int64_t>(), 3);
+  EXPECT_TRUE(sel.at("grid").as_array()[0].as_object().at("chosen").as_bool());
 }
 
 TEST_F(CostModelTest, ConformalIntervalCoversEightyPercentOfTheTestSplit) {
