@@ -44,9 +44,9 @@ std::string SerializeBundle(const ModelBundle& b) {
 Result<ModelBundle> ParseBundle(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
-  if (ec) return InvalidArgument("model bundle is not valid JSON: " + ec.message());
+  if (ec) return Status(ErrorCode::kDataLoss, "model bundle is not valid JSON: " + ec.message());
   const auto* o = v.if_object();
-  if (!o) return InvalidArgument("model bundle must be a JSON object");
+  if (!o) return Status(ErrorCode::kDataLoss, "model bundle must be a JSON object");
   const auto* format = o->if_contains("format");
   if (!format || !format->is_string() || format->get_string() != "signx.leads.model") {
     return InvalidArgument("not a SignX leads model bundle (format != signx.leads.model)");
