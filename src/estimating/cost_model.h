@@ -197,7 +197,7 @@ struct CostTrainOptions {
   double min_child_weight = 3.0;
   int num_rounds = 1500;
   int early_stopping_rounds = 40;
-  int nthread = 2;
+  int nthread = 1;
   bool record_timing = true;  // training time and date in the card (off → byte-identical bundle)
   std::string data_name, data_sha256;
 };

@@ -64,7 +64,7 @@ struct TrainOptions {
   // reference split over 5 seeds the scaled refit was no better and ~20% larger).
   bool refit = true;
   bool refit_scale_rounds = false;
-  int nthread = 2;
+  int nthread = 1;
   // Recorded in the card.
   std::string data_name;
   std::string data_sha256;

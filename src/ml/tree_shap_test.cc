@@ -50,7 +50,7 @@ Booster Train(const Data& d, const std::string& objective, int depth, int rounds
               {"subsample", "0.9"}, {"colsample_bytree", "0.9"}, {"tree_method", "hist"}};
   if (objective == "binary:logistic") o.params["base_score"] = "0.3";
   o.num_rounds = rounds;
-  o.nthread = 2;
+  o.nthread = 1;
   auto b = Booster::Train(*m, nullptr, o);
   EXPECT_TRUE(b.ok()) << b.status().ToString();
   return std::move(b).value();
