@@ -497,6 +497,53 @@ TEST(CostModelMeasure, DISABLED_Measure20k) {
       "p99 %.0f us over %zu calls\n",
       lat[lat.size() / 2], lat[lat.size() * 99 / 100], lat.size());
   std::printf("bundle size: %zu bytes\n", SerializeCostBundle(*b).size());
+
+  // Recall@10 of the HNSW search (what the anomaly score and similar projects use) against a
+  // brute-force search, and its time per query, by ef.
+  const ReferenceJobs& ref = b->reference;
+  const std::size_t dim = b->encoder.knn_dim();
+  std::vector<std::vector<float>> queries;
+  std::vector<std::vector<std::size_t>> truth;
+  for (std::size_t i = 17000; i < 20000; i += 3) {
+    std::vector<float> q(dim);
+    b->encoder.EncodeKnn(jobs[i].spec, jobs[i].region_index, q);
+    std::vector<std::pair<float, std::size_t>> all;
+    all.reserve(ref.size());
+    for (std::size_t r = 0; r < ref.size(); ++r) {
+      float d2 = 0;
+      for (std::size_t c = 0; c < dim; ++c) {
+        const float e = ref.vectors[r * dim + c] - q[c];
+        d2 += e * e;
+      }
+      all.emplace_back(d2, r);
+    }
+    std::partial_sort(all.begin(), all.begin() + 10, all.end());
+    std::vector<std::size_t> top;
+    for (std::size_t k = 0; k < 10; ++k) top.push_back(all[k].second);
+    truth.push_back(std::move(top));
+    queries.push_back(std::move(q));
+  }
+  for (std::size_t ef : {16u, 24u, 32u, 48u, 64u, 128u}) {
+    auto index = SimilarIndex::Build(ref.vectors, dim, ef);
+    ASSERT_TRUE(index.ok());
+    std::size_t found = 0;
+    double dist_gap = 0;
+    const auto s = std::chrono::steady_clock::now();
+    for (std::size_t qi = 0; qi < queries.size(); ++qi) {
+      const auto nb = (*index)->Search(queries[qi], 10);
+      for (const auto& n : nb) {
+        found += std::count(truth[qi].begin(), truth[qi].end(), n.index) > 0 ? 1 : 0;
+      }
+      double mean = 0;
+      for (const auto& n : nb) mean += n.distance;
+      dist_gap += mean / 10;
+    }
+    const double us = std::chrono::duration<double, std::micro>(
+                          std::chrono::steady_clock::now() - s).count() / queries.size();
+    std::printf("ef %3zu: recall@10 %.4f, mean 10-NN distance %.5f, %.1f us/query\n", ef,
+                static_cast<double>(found) / (10.0 * queries.size()), dist_gap / queries.size(),
+                us);
+  }
   std::printf("%s\n", json::serialize(b->card).c_str());
 }
 

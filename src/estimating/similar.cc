@@ -11,14 +11,14 @@ namespace signx::estimating {
 namespace {
 constexpr std::size_t kM = 16;
 constexpr std::size_t kEfConstruction = 200;
-constexpr std::size_t kEfSearch = 128;
 constexpr std::size_t kLevelSeed = 100;
 }  // namespace
 
 SimilarIndex::~SimilarIndex() = default;
 
 Result<std::unique_ptr<SimilarIndex>> SimilarIndex::Build(std::span<const float> vectors,
-                                                          std::size_t dim) {
+                                                          std::size_t dim,
+                                                          std::size_t ef_search) {
   if (dim == 0 || vectors.empty() || vectors.size() % dim != 0) {
     return InvalidArgument(
         fmt::format("similar index: {} values do not form rows of {}", vectors.size(), dim));
@@ -33,7 +33,7 @@ Result<std::unique_ptr<SimilarIndex>> SimilarIndex::Build(std::span<const float>
     for (std::size_t i = 0; i < s->rows_; ++i) {
       s->index_->addPoint(vectors.data() + i * dim, static_cast<hnswlib::labeltype>(i));
     }
-    s->index_->setEf(kEfSearch);
+    s->index_->setEf(ef_search);
   } catch (const std::exception& e) {
     return Internal(fmt::format("similar index: hnswlib: {}", e.what()));
   }

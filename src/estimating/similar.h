@@ -4,8 +4,9 @@
 // The index is rebuilt from the bundle's stored vectors when a model is loaded (building ~17,000
 // points of ~30 dimensions takes well under a second), so the bundle holds only the vectors and
 // never hnswlib's own binary format. Construction is single-threaded with hnswlib's fixed level
-// seed, so the same vectors give the same graph and the same answers. ef_search is set far above k
-// so small indexes (the tests) are searched exactly.
+// seed, so the same vectors give the same graph and the same answers. ef_search 64: on the 20,000-job
+// bench history (DISABLED_Measure20k) recall@10 against brute force is 1.0000 over 1,000 queries at
+// 24 us per query (ef 128: 1.0000 at 43 us; ef 48: 0.9997; ef 32: 0.9962).
 //
 // Thread-safety: immutable after Build; Search may be called concurrently (hnswlib 0.6 searchKnn
 // is const and takes its visited lists from a locked pool).
@@ -34,9 +35,13 @@ struct Neighbour {
 
 class SimilarIndex {
  public:
+  // Search breadth of the HNSW graph (hnswlib's `ef`); searches use max(ef, k).
+  static constexpr std::size_t kDefaultEfSearch = 64;
+
   // `vectors` is row-major rows × dim. kInvalidArgument when empty or the size is not rows × dim.
   static Result<std::unique_ptr<SimilarIndex>> Build(std::span<const float> vectors,
-                                                     std::size_t dim);
+                                                     std::size_t dim,
+                                                     std::size_t ef_search = kDefaultEfSearch);
   ~SimilarIndex();
   SimilarIndex(const SimilarIndex&) = delete;
   SimilarIndex& operator=(const SimilarIndex&) = delete;
