@@ -25,6 +25,7 @@ Result<identity::IdentitySettings> IdentitySettingsFrom(const config::AuthConfig
     s.jwt_active_kid = auth.jwt_active_kid.empty() ? s.jwt_keys.front().kid : auth.jwt_active_kid;
   }
   s.access_token_ttl = std::chrono::seconds(auth.access_token_ttl_s);
+  s.api_key_cache_ttl = std::chrono::milliseconds(auth.api_key_cache_ms);
   i = 0;
   for (auto entry : Split(auth.api_keys, ',')) {
     entry = Trim(entry);

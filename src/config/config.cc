@@ -138,6 +138,9 @@ const std::vector<Field>& Table() {
                      "kid that signs new tokens; empty = the first key"));
     t.push_back(Make("auth.access_token_ttl_s", auth, &A::access_token_ttl_s,
                      "access-token lifetime in seconds"));
+    t.push_back(Make("auth.api_key_cache_ms", auth, &A::api_key_cache_ms,
+                     "how long a replica reuses an API-key lookup (revocation elsewhere takes "
+                     "effect within this time; 0 = every request)"));
     t.push_back(Make("auth.api_keys", auth, &A::api_keys,
                      "static machine keys name:key:org_id:scope|scope,... (also SIGNX_API_KEYS)",
                      Redact::kSecret));
@@ -430,6 +433,7 @@ std::vector<FieldError> Validate(const Config& c) {
   range("database.pool_size", d.pool_size, 1, 1024);
   range("jobs.workers", c.jobs.workers, 0, 64);
   range("auth.access_token_ttl_s", c.auth.access_token_ttl_s, 60, 86400);
+  range("auth.api_key_cache_ms", c.auth.api_key_cache_ms, 0, 60'000);
   if (d.sqlite_synchronous != "off" && d.sqlite_synchronous != "normal" &&
       d.sqlite_synchronous != "full") {
     e.push_back({"database.sqlite_synchronous",

@@ -57,6 +57,9 @@ struct AuthConfig {
   std::string jwt_keys;
   std::string jwt_active_kid;   // the kid that signs new tokens; empty = the first key
   int access_token_ttl_s = 900;  // access-token lifetime (refresh tokens live 30 days)
+  // How long a process reuses an API-key lookup; a key revoked through another replica stops
+  // working there within this time (0 = look up on every request).
+  int api_key_cache_ms = 2000;
   // Machine keys without a database row (seed 004's simple setup), also read from SIGNX_API_KEYS:
   // "name:key:org_id:scope|scope,..." (key >= 16 characters).
   std::string api_keys;

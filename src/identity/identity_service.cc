@@ -22,6 +22,7 @@ constexpr std::string_view kRefreshPrefix = "sxr_";
 constexpr std::size_t kRefreshSecretBytes = 32;
 constexpr std::size_t kMaxNameBytes = 200;
 constexpr std::size_t kMaxApiKeyBytes = 512;
+constexpr std::size_t kMaxCachedApiKeys = 4096;
 constexpr std::string_view kBadCredentials = "invalid e-mail or password";
 
 constexpr std::string_view kApiKeyCols =
@@ -523,36 +524,71 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
   }
   const auto parsed = ParseApiKey(key);
   if (!parsed) return Unauthenticated("invalid API key");
-  SIGNX_ASSIGN_OR_RETURN(
-      auto rs, store_.Query("SELECT id, org_id, secret_sha256, scopes, expires_at, last_used_at, "
-                            "revoked_at FROM api_keys WHERE prefix = $1",
-                            {parsed->prefix}));
-  if (rs.rows.empty() || !ApiKeySecretMatches(parsed->secret, rs.rows[0].Text(2))) {
+  const Timestamp now = clock_.Now();
+  std::optional<CachedApiKey> k;
+  if (settings_.api_key_cache_ttl.count() > 0) {
+    std::lock_guard lock(api_key_cache_mu_);
+    auto it = api_key_cache_.find(parsed->prefix);
+    if (it != api_key_cache_.end()) {
+      if (now - it->second.fetched_at < settings_.api_key_cache_ttl && now >= it->second.fetched_at) {
+        k = it->second;
+      } else {
+        api_key_cache_.erase(it);
+      }
+    }
+  }
+  if (!k) {
+    SIGNX_ASSIGN_OR_RETURN(
+        auto rs, store_.Query("SELECT id, org_id, secret_sha256, scopes, expires_at, last_used_at, "
+                              "revoked_at FROM api_keys WHERE prefix = $1",
+                              {parsed->prefix}));
+    if (rs.rows.empty()) return Unauthenticated("invalid API key");
+    const storage::Row& r = rs.rows[0];
+    k = CachedApiKey{.id = r.Text(0),
+                     .org_id = r.Text(1),
+                     .secret_sha256 = r.Text(2),
+                     .scopes = SplitScopes(r.Text(3)),
+                     .expires_at = r.OptTime(4),
+                     .last_used_at = r.OptTime(5),
+                     .revoked = !r.IsNull(6),
+                     .fetched_at = now};
+    if (settings_.api_key_cache_ttl.count() > 0) {
+      std::lock_guard lock(api_key_cache_mu_);
+      if (api_key_cache_.size() >= kMaxCachedApiKeys) api_key_cache_.clear();
+      api_key_cache_[parsed->prefix] = *k;
+    }
+  }
+  if (!ApiKeySecretMatches(parsed->secret, k->secret_sha256)) {
     return Unauthenticated("invalid API key");
   }
-  const storage::Row& r = rs.rows[0];
-  const Timestamp now = clock_.Now();
-  if (!r.IsNull(6)) return Unauthenticated("API key has been revoked");
-  if (auto exp = r.OptTime(4); exp && *exp <= now) return Unauthenticated("API key has expired");
-  const std::string id = r.Text(0);
-  const auto last = r.OptTime(5);
-  if (!last || now - *last >= settings_.api_key_touch_interval) {
+  if (k->revoked) return Unauthenticated("API key has been revoked");
+  if (k->expires_at && *k->expires_at <= now) return Unauthenticated("API key has expired");
+  if (!k->last_used_at || now - *k->last_used_at >= settings_.api_key_touch_interval) {
     const Timestamp stale_before = now - settings_.api_key_touch_interval;
     Status st = store_.WithTxn([&](storage::Txn& t) {
       return t
           .Exec(
               "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND "
               "(last_used_at IS NULL OR last_used_at <= $3)",
-              {now, id, stale_before})
+              {now, k->id, stale_before})
           .status();
     });
     if (!st.ok()) spdlog::warn("identity: recording API key use failed: {}", st.ToString());
+    std::lock_guard lock(api_key_cache_mu_);
+    if (auto it = api_key_cache_.find(parsed->prefix); it != api_key_cache_.end()) {
+      it->second.last_used_at = now;
+    }
   }
   return http::Principal{.kind = "api_key",
-                         .subject_id = id,
-                         .org_id = r.Text(1),
+                         .subject_id = k->id,
+                         .org_id = k->org_id,
                          .role = "api_key",
-                         .permissions = SplitScopes(r.Text(3))};
+                         .permissions = std::move(k->scopes)};
+}
+
+void IdentityService::ForgetCachedApiKeys() {
+  std::lock_guard lock(api_key_cache_mu_);
+  api_key_cache_.clear();
 }
 
 // --- On behalf of a principal -----------------------------------------------------------------
@@ -672,7 +708,7 @@ Result<std::vector<ApiKeyInfo>> IdentityService::ListApiKeys(const http::Princip
 
 Status IdentityService::RevokeApiKey(const http::Principal& principal, std::string_view key_id,
                                      std::string_view request_id) {
-  return store_.WithTxn([&](storage::Txn& t) -> Status {
+  Status st = store_.WithTxn([&](storage::Txn& t) -> Status {
     SIGNX_ASSIGN_OR_RETURN(auto row,
                            t.QueryOne(std::string(kApiKeyCols) + "WHERE id = $1 AND org_id = $2",
                                       {key_id, principal.org_id}));
@@ -696,6 +732,8 @@ Status IdentityService::RevokeApiKey(const http::Principal& principal, std::stri
                        clock_)
         .status();
   });
+  ForgetCachedApiKeys();
+  return st;
 }
 
 Result<AuditPage> IdentityService::ListAuditLog(const http::Principal& principal, int limit,
@@ -971,7 +1009,7 @@ Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& 
   SIGNX_RETURN_IF_ERROR(CheckOrgAccess(principal, org_id));
   const bool super = principal.role == RoleName(Role::kSuperAdmin);
   const Actor actor = Actor::Of(principal, request_id);
-  return store_.WithTxnResult<RemovedMember>(
+  auto removed = store_.WithTxnResult<RemovedMember>(
       [&](storage::Txn& t) -> Result<RemovedMember> {
         const Timestamp now = clock_.Now();
         SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT role FROM memberships WHERE "
@@ -1035,6 +1073,8 @@ Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& 
         return out;
       },
       {.serializable = true});
+  ForgetCachedApiKeys();  // keys the user created in the org were revoked
+  return removed;
 }
 
 // --- Privacy ----------------------------------------------------------------------------------
@@ -1117,11 +1157,13 @@ Status IdentityService::DeleteAccount(const http::Principal& principal, std::str
   if (!hasher_.Verify(row->Text(1), password)) {
     return ValidationFailed({{"password", "does not match your current password"}});
   }
-  return store_.WithTxn(
+  Status st = store_.WithTxn(
       [&](storage::Txn& t) {
         return EraseAccount(t, uid, Actor::Of(principal, request_id), clock_);
       },
       {.serializable = true});
+  ForgetCachedApiKeys();  // the user's keys were revoked
+  return st;
 }
 
 }  // namespace signx::identity

@@ -22,9 +22,11 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/clock.h"
@@ -61,6 +63,10 @@ struct IdentitySettings {
   cache::Limit login_per_ip{.rate_per_second = 30.0 / 60, .burst = 30};      // 30 per min
   // API key last_used_at is written at most once per this interval per key.
   std::chrono::seconds api_key_touch_interval{60};
+  // How long this process reuses a database API-key lookup (keyed by the key's prefix; the secret
+  // is still checked on every request). Revocation through this process takes effect at once;
+  // through another replica within this time. 0 = look the key up on every request.
+  std::chrono::milliseconds api_key_cache_ttl{2000};
   std::vector<StaticApiKey> static_api_keys;
 };
 
@@ -285,8 +291,9 @@ class IdentityService {
   // Verifies an access token; does not touch the database. kUnauthenticated when invalid.
   Result<http::Principal> AuthenticateBearer(std::string_view token) const;
 
-  // Looks up an X-API-Key (static keys first, then the database) and records its use at most
-  // once per api_key_touch_interval. kUnauthenticated when unknown, revoked or expired.
+  // Looks up an X-API-Key (static keys first, then the database, through a cache kept for
+  // api_key_cache_ttl) and records its use at most once per api_key_touch_interval.
+  // kUnauthenticated when unknown, revoked or expired.
   Result<http::Principal> AuthenticateApiKey(std::string_view key);
 
   // --- On behalf of a principal -------------------------------------------------------------
@@ -340,6 +347,19 @@ class IdentityService {
   PasswordHasher hasher_;
   JwtKeyRing ring_;
   std::vector<std::string> static_key_hashes_;  // SHA-256 of settings_.static_api_keys[i].key
+
+  // Database API keys looked up recently, by prefix (see api_key_cache_ttl). Emptied whenever
+  // this process revokes a key.
+  struct CachedApiKey {
+    std::string id, org_id, secret_sha256;
+    std::vector<std::string> scopes;
+    std::optional<Timestamp> expires_at, last_used_at;
+    bool revoked = false;
+    Timestamp fetched_at;
+  };
+  void ForgetCachedApiKeys();
+  std::mutex api_key_cache_mu_;
+  std::unordered_map<std::string, CachedApiKey> api_key_cache_;
 };
 
 // Lower-cases and trims an e-mail address; kValidationFailed (field "email") unless it looks like

@@ -221,6 +221,39 @@ TEST_P(IdentityServiceTest, RevokedAndExpiredApiKeysAreRejected) {
             ErrorCode::kValidationFailed);
 }
 
+TEST_P(IdentityServiceTest, ApiKeyLookupsAreCachedBrieflyAndRevocationHereIsImmediate) {
+  auto key = svc().CreateApiKey(Admin(a_), "k", {"leads:score"}, std::nullopt, "r");
+  ASSERT_TRUE(key.ok());
+  ASSERT_TRUE(svc().AuthenticateApiKey(key->key).ok());  // now cached
+  // A wrong secret with the same prefix is refused from the cache too.
+  std::string wrong = key->key;
+  wrong.back() = wrong.back() == 'a' ? 'b' : 'a';
+  EXPECT_EQ(svc().AuthenticateApiKey(wrong).status().code(), ErrorCode::kUnauthenticated);
+  // Revoked through this process: refused at once.
+  ASSERT_TRUE(svc().RevokeApiKey(Admin(a_), key->info.id, "req-revoke").ok());
+  EXPECT_EQ(svc().AuthenticateApiKey(key->key).status().code(), ErrorCode::kUnauthenticated);
+
+  // Revoked by another replica (straight in the database): accepted until the cached lookup is
+  // older than api_key_cache_ttl, then refused.
+  auto other = svc().CreateApiKey(Admin(a_), "k2", {"leads:score"}, std::nullopt, "r");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(svc().AuthenticateApiKey(other->key).ok());
+  ASSERT_TRUE(world_->store()
+                  .WithTxn([&](storage::Txn& t) {
+                    return t
+                        .Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2",
+                              {world_->clock().Now(), other->info.id})
+                        .status();
+                  })
+                  .ok());
+  world_->clock().Advance(1s);
+  EXPECT_TRUE(svc().AuthenticateApiKey(other->key).ok());
+  world_->clock().Advance(1s);
+  auto refused = svc().AuthenticateApiKey(other->key);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("revoked"), std::string_view::npos);
+}
+
 TEST_P(IdentityServiceTest, ApiKeyScopesCannotEscalate) {
   const auto member = IdentityWorld::PrincipalOf(a_.member, a_.org, Role::kOrgMember);
   EXPECT_EQ(svc().CreateApiKey(member, "k", {"admin:users"}, std::nullopt, "r").status().code(),
