@@ -151,11 +151,15 @@ Status App::AddCapabilities() {
   p.dispatcher = std::make_unique<events::Dispatcher>(
       *p.store, events::DispatcherOptions{.redis_url = config_.redis.url}, &p.metrics);
 
-  // Rows hold the scored lead (~1.5 KB): 50k queued rows bound the lake to ~100 MB of memory.
-  SIGNX_ASSIGN_OR_RETURN(p.lake, lake::LakeWriter::Open({.data_dir = config_.data_dir,
-                                                         .queue_capacity = 50000,
-                                                         .flush_rows = 10000},
-                                                        &p.metrics));
+  // Rows hold the scored lead (~1.5 KB): 20k queued rows bound the queue to ~30 MB; DuckDB's
+  // buffer pool is capped too (lake.*; measured in bench/RESULTS.md, 2026-11-25 evening).
+  SIGNX_ASSIGN_OR_RETURN(
+      p.lake, lake::LakeWriter::Open(
+                  {.data_dir = config_.data_dir,
+                   .queue_capacity = static_cast<size_t>(config_.lake.queue_rows),
+                   .flush_rows = static_cast<size_t>(config_.lake.flush_rows),
+                   .duckdb_memory_mb = config_.lake.duckdb_memory_mb},
+                  &p.metrics));
 
   p.queue = std::make_unique<jobs::Queue>(*p.store);
   SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.blobs, config_));

@@ -182,6 +182,14 @@ const std::vector<Field>& Table() {
                      "live AUC below this raises model.drift_detected"));
     t.push_back(Make("leads.score_log_capacity", leads, &LC::score_log_capacity,
                      "scored leads queued for the lead_scores table before drops are counted"));
+    using LK = LakeConfig;
+    const auto lake = &Config::lake;
+    t.push_back(Make("lake.queue_rows", lake, &LK::queue_rows,
+                     "lake rows held in memory before new rows are dropped (and counted)"));
+    t.push_back(Make("lake.flush_rows", lake, &LK::flush_rows,
+                     "a lake flush starts once this many rows are queued (or every minute)"));
+    t.push_back(Make("lake.duckdb_memory_mb", lake, &LK::duckdb_memory_mb,
+                     "DuckDB buffer-pool limit of the lake writer, in MB"));
     using CC = ConnectorsConfig;
     const auto conn = &Config::connectors;
     t.push_back(Make("connectors.keyedin.base_url", conn, &CC::keyedin_base_url,
@@ -454,6 +462,9 @@ std::vector<FieldError> Validate(const Config& c) {
   range("leads.monitor_window_days", l.monitor_window_days, 1, 3650);
   range("leads.monitor_min_labelled", l.monitor_min_labelled, 1, 1'000'000);
   range("leads.score_log_capacity", l.score_log_capacity, 100, 10'000'000);
+  range("lake.queue_rows", c.lake.queue_rows, 100, 10'000'000);
+  range("lake.flush_rows", c.lake.flush_rows, 1, 10'000'000);
+  range("lake.duckdb_memory_mb", c.lake.duckdb_memory_mb, 8, 65'536);
   if (!(l.psi_warn > 0 && l.psi_warn <= l.psi_alert && l.psi_alert <= 10)) {
     e.push_back({"leads.psi_warn", fmt::format("need 0 < psi_warn ({}) <= psi_alert ({}) <= 10",
                                                l.psi_warn, l.psi_alert)});

@@ -102,6 +102,13 @@ struct LeadsConfig {
   int score_log_capacity = 100000;          // scored leads queued for lead_scores before drops
 };
 
+// The analytics lake writer (src/lake/lake_writer.h): scored leads appended as Parquet.
+struct LakeConfig {
+  int queue_rows = 20000;      // rows held in memory (queued + being written) before drops
+  int flush_rows = 4000;       // a flush starts once this many rows are queued (or every minute)
+  int duckdb_memory_mb = 32;   // DuckDB buffer-pool limit of the writer
+};
+
 // Connectors to other systems (src/estimating/connector.h, docs/connectors.md). Keys are
 // "connectors.keyedin.<name>" (env SIGNX_CONNECTORS_KEYEDIN_<NAME>).
 struct ConnectorsConfig {
@@ -126,6 +133,7 @@ struct Config {
   WebConfig web;
   LimitsConfig limits;
   LeadsConfig leads;
+  LakeConfig lake;
   ConnectorsConfig connectors;
 };
 
