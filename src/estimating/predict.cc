@@ -131,12 +131,16 @@ Result<std::shared_ptr<const CostPredictor>> CostPredictor::Create(CostBundle bu
 }
 
 Result<CostPrediction> CostPredictor::Predict(const CostRequest& req) const {
+  return Predict(req, SpecHash(req));
+}
+
+Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::string spec_hash) const {
   const CostBundle& b = bundle_;
   const FeatureEncoder& enc = b.encoder;
   const SignSpec& spec = req.spec;
   CostPrediction p;
   p.model_version = b.model_version;
-  p.spec_hash = SpecHash(req);
+  p.spec_hash = std::move(spec_hash);
   p.requires_engineering_review = spec.requires_engineering_review;
   p.engineering_review_reason = spec.engineering_review_reason;
 

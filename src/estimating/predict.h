@@ -98,6 +98,8 @@ class CostPredictor {
   static Result<std::shared_ptr<const CostPredictor>> Create(CostBundle bundle);
 
   Result<CostPrediction> Predict(const CostRequest& request) const;
+  // The same, for a caller that already has SpecHash(request) (the answer cache's key).
+  Result<CostPrediction> Predict(const CostRequest& request, std::string spec_hash) const;
 
   const CostBundle& bundle() const { return bundle_; }
   const SimilarIndex& index() const { return *index_; }

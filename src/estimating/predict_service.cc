@@ -98,7 +98,8 @@ Result<std::string> CostService::PredictJson(const boost::json::object& body) {
   }
   SIGNX_ASSIGN_OR_RETURN(const CostRequest request, ParseCostRequest(body));
   const std::string& version = predictor->bundle().model_version;
-  const std::string key = "estimates:predict:" + version + ":" + SpecHash(request);
+  std::string spec_hash = SpecHash(request);
+  const std::string key = "estimates:predict:" + version + ":" + spec_hash;
   auto observe = [&](const char* outcome) {
     predictions_.WithLabels({outcome, version}).Inc();
     latency_.Observe(
@@ -108,7 +109,7 @@ Result<std::string> CostService::PredictJson(const boost::json::object& body) {
     observe("hit");
     return std::move(**hit);
   }
-  SIGNX_ASSIGN_OR_RETURN(const CostPrediction p, predictor->Predict(request));
+  SIGNX_ASSIGN_OR_RETURN(const CostPrediction p, predictor->Predict(request, std::move(spec_hash)));
   std::string text = http::ToJsonText(ToJson(p));
   (void)cache_->Set(key, text, std::chrono::duration_cast<std::chrono::milliseconds>(kCacheTtl));
   observe("miss");
