@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-
+#include <algorithm>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
 
 #include "base/strings.h"
 
@@ -39,7 +39,8 @@ Result<json::value> ParseJsonBody(const Request& request) {
     }
   }
   if (Trim(request.body).empty()) {
-    return Status(ErrorCode::kMalformedJson, "the request body is empty; a JSON document is required");
+    return Status(ErrorCode::kMalformedJson,
+                  "the request body is empty; a JSON document is required");
   }
   json::parse_options opt;
   opt.max_depth = 64;
@@ -63,12 +64,36 @@ Result<json::object> ParseJsonObject(const Request& request) {
 
 namespace {
 
+// Appends `s` as a JSON string. Text with nothing to escape (the usual case: keys, ids, words) is
+// copied as is; anything else goes through Boost.JSON's serializer, so the bytes are the same as
+// json::serialize's either way.
+void AppendString(std::string& out, std::string_view s) {
+  const bool plain = std::none_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += json::serialize(json::string_view(s.data(), s.size()));
+  }
+}
+
 void Write(std::string& out, const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: out += "null"; break;
-    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case json::kind::int64: fmt::format_to(std::back_inserter(out), "{}", v.get_int64()); break;
-    case json::kind::uint64: fmt::format_to(std::back_inserter(out), "{}", v.get_uint64()); break;
+    case json::kind::null:
+      out += "null";
+      break;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::int64:
+      fmt::format_to(std::back_inserter(out), "{}", v.get_int64());
+      break;
+    case json::kind::uint64:
+      fmt::format_to(std::back_inserter(out), "{}", v.get_uint64());
+      break;
     case json::kind::double_: {
       const double d = v.get_double();
       if (std::isfinite(d)) {
@@ -79,7 +104,7 @@ void Write(std::string& out, const json::value& v) {
       break;
     }
     case json::kind::string:
-      out += json::serialize(v.get_string());
+      AppendString(out, v.get_string());
       break;
     case json::kind::array: {
       out += '[';
@@ -98,7 +123,7 @@ void Write(std::string& out, const json::value& v) {
       for (const auto& kv : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        out += json::serialize(json::string_view(kv.key()));
+        AppendString(out, kv.key());
         out += ':';
         Write(out, kv.value());
       }

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "http/json.h"
 
@@ -88,11 +91,23 @@ namespace signx::http {
 namespace {
 
 TEST(ToJsonText, WritesNumbersAsPeopleDo) {
-  boost::json::object o{{"a", 0.8692437410354614}, {"b", 3.0}, {"c", int64_t{-7}},
-                        {"d", "q\"\n"}, {"e", boost::json::array{1.5, nullptr, true}},
+  boost::json::object o{{"a", 0.8692437410354614},
+                        {"b", 3.0},
+                        {"c", int64_t{-7}},
+                        {"d", "q\"\n"},
+                        {"e", boost::json::array{1.5, nullptr, true}},
                         {"f", std::numeric_limits<double>::quiet_NaN()}};
   EXPECT_EQ(ToJsonText(o),
             R"({"a":0.8692437410354614,"b":3,"c":-7,"d":"q\"\n","e":[1.5,null,true],"f":null})");
+}
+
+TEST(ToJsonText, StringsAndKeysAreEscapedExactlyLikeBoostJson) {
+  for (const std::string& s : std::vector<std::string>{
+           "plain", "", "caf\xc3\xa9 \xe2\x82\xac", "a/b", "tab\there", "q\"", "back\\slash",
+           std::string("nul\0byte", 8), "\x01\x1f", "<script>"}) {
+    const boost::json::object o{{s, s}};
+    EXPECT_EQ(ToJsonText(o), boost::json::serialize(o)) << s;
+  }
 }
 
 }  // namespace
