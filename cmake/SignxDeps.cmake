@@ -17,6 +17,8 @@ endif()
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)
+# The server's allocator (docs/adr/0009-jemalloc.md): linked into the signx executable only.
+pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 # Debian's XGBoostConfig.cmake references a /usr/bin/xgboost CLI the package does not ship, so
 # import the library directly.
 find_library(XGBOOST_LIB xgboost REQUIRED)

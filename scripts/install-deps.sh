@@ -12,6 +12,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev libsqlite3-dev libpq-dev libhiredis-dev
   libargon2-dev libsodium-dev libxgboost-dev libcsv-dev libhnswlib-dev libeigen3-dev libhpdf-dev
+  libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev postgresql redis-server wrk prometheus python3-yaml
   libkainjow-mustache-dev chromium  # web UI: HTML templates; headless browser tests
