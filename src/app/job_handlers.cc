@@ -44,6 +44,19 @@ Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::Blob
   SIGNX_RETURN_IF_ERROR(queue.ScheduleRecurring(
       {.name = "events.retention", .type = "events.retention", .schedule = "30 3 * * *"}));
 
+  queue.RegisterHandler(
+      "jobs.retention",
+      [&queue, days = config.jobs.retention_days](jobs::JobContext& ctx) -> Status {
+        SIGNX_ASSIGN_OR_RETURN(
+            const int64_t n,
+            queue.DeleteFinishedBefore(SystemClock::Get().Now() - std::chrono::hours(24 * days)));
+        ctx.SetResult(fmt::format(R"({{"jobs_deleted":{},"retention_days":{}}})", n, days));
+        return Status::Ok();
+      },
+      {.max_concurrency = 1});
+  SIGNX_RETURN_IF_ERROR(queue.ScheduleRecurring(
+      {.name = "jobs.retention", .type = "jobs.retention", .schedule = "45 3 * * *"}));
+
   SIGNX_RETURN_IF_ERROR(estimating::RegisterEstimatingJobs(queue, store, blobs));
   SIGNX_RETURN_IF_ERROR(webhooks::RegisterWebhookJobs(queue, store));
   SIGNX_RETURN_IF_ERROR(estimating::RegisterKeyedInJobs(

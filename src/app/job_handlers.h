@@ -4,6 +4,7 @@
 //   blobs.gc           hourly: deletes blobs unreferenced for longer than a day
 //                      (see blobs/blob_registry.h)
 //   events.retention   daily 03:30 UTC: deletes dispatched outbox events older than 30 days
+//   jobs.retention     daily 03:45 UTC: deletes finished jobs older than jobs.retention_days
 //   quotes.render_pdf  renders a quote's PDF into a blob (enqueued with the quote)
 //   leads.score_csv    scores an uploaded CSV of leads into a result CSV blob, with progress
 //   leads.monitor      every leads.monitor_schedule: live AUC/Brier, calibration, tier PSI vs

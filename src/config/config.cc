@@ -153,6 +153,9 @@ const std::vector<Field>& Table() {
                      "per-principal limits by route group: group=N/s|m|h,... (empty = none)"));
     t.push_back(Make("jobs.workers", &Config::jobs, &JobsConfig::workers,
                      "job-worker threads inside `signx serve`; 0 = none (run `signx worker`)"));
+    t.push_back(Make("jobs.retention_days", &Config::jobs, &JobsConfig::retention_days,
+                     "finished jobs (succeeded, failed, dead, cancelled) older than this many days "
+                     "are deleted by the daily jobs.retention job"));
     using LC = LeadsConfig;
     const auto leads = &Config::leads;
     t.push_back(Make("leads.model_mode", leads, &LC::model_mode,
@@ -440,6 +443,7 @@ std::vector<FieldError> Validate(const Config& c) {
   }
   range("database.pool_size", d.pool_size, 1, 1024);
   range("jobs.workers", c.jobs.workers, 0, 64);
+  range("jobs.retention_days", c.jobs.retention_days, 1, 3650);
   range("auth.access_token_ttl_s", c.auth.access_token_ttl_s, 60, 86400);
   range("auth.api_key_cache_ms", c.auth.api_key_cache_ms, 0, 60'000);
   if (d.sqlite_synchronous != "off" && d.sqlite_synchronous != "normal" &&

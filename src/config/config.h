@@ -80,6 +80,7 @@ struct LimitsConfig {
 
 struct JobsConfig {
   int workers = 2;  // job-worker threads inside `signx serve`; 0 = none (run `signx worker`)
+  int retention_days = 30;  // finished jobs older than this are deleted daily (jobs.retention)
 };
 
 // Lead scoring: where the model runs, and feedback monitoring (src/leads/monitoring.h).

@@ -33,7 +33,9 @@ struct JobSpec {
   int priority = 0;                       // higher runs first
   int max_attempts = 5;                   // attempts before the job is dead-lettered (>= 1)
   std::optional<Timestamp> run_at;        // not before this instant; default now
-  std::optional<std::string> dedupe_key;  // idempotency key, unique per type (forever)
+  // Idempotency key, unique per type while the job row exists (finished jobs are deleted after
+  // jobs.retention_days: Queue::DeleteFinishedBefore).
+  std::optional<std::string> dedupe_key;
 };
 
 // One row of the jobs table.

@@ -509,6 +509,23 @@ Result<int> Queue::RecoverExpiredLeases() {
   });
 }
 
+Result<int64_t> Queue::DeleteFinishedBefore(Timestamp cutoff, int batch) {
+  if (batch < 1) return InvalidArgument("retention batch must be at least 1");
+  int64_t total = 0;
+  while (true) {
+    SIGNX_ASSIGN_OR_RETURN(
+        const int64_t n,
+        store_.WithTxnResult<int64_t>([&](Txn& t) {
+          return t.Exec(
+              "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('succeeded', "
+              "'failed', 'dead', 'cancelled') AND finished_at < $1 ORDER BY finished_at LIMIT $2)",
+              {cutoff, int64_t{batch}});
+        }));
+    total += n;
+    if (n < batch) return total;
+  }
+}
+
 Status Queue::ScheduleRecurring(const RecurringSpec& spec) {
   std::vector<FieldError> bad;
   if (spec.name.empty() || spec.name.size() > 200) bad.push_back({"name", "must be 1-200 characters"});

@@ -175,6 +175,10 @@ class Queue {
   Status Release(const Job& claimed);
   // Recovers running jobs whose lease expired; returns how many.
   Result<int> RecoverExpiredLeases();
+  // Retention: deletes jobs in a terminal state (succeeded, failed, dead, cancelled) that finished
+  // before `cutoff`, `batch` rows per transaction; returns how many. Queued and running jobs are
+  // never touched. A deleted job's dedupe key no longer blocks a new job with the same key.
+  Result<int64_t> DeleteFinishedBefore(Timestamp cutoff, int batch = 1000);
 
   // Recurring jobs. Upserts by name; a changed schedule recomputes next_run_at.
   Status ScheduleRecurring(const RecurringSpec& spec);

@@ -166,6 +166,35 @@ TEST_P(QueueTest, ClaimAndComplete) {
   EXPECT_EQ(queue_->Complete(job, std::nullopt).code(), ErrorCode::kFailedPrecondition);
 }
 
+TEST_P(QueueTest, RetentionDeletesOnlyOldFinishedJobs) {
+  const std::string old_done = Enqueue({.type = "test.noop", .dedupe_key = "k1"});
+  ASSERT_TRUE(queue_->Complete(MustClaim("w1"), std::nullopt).ok());
+  const std::string old_cancelled = Enqueue({.type = "test.other"});
+  ASSERT_TRUE(queue_->Cancel(old_cancelled).ok());
+  const std::string old_running = Enqueue({.type = "test.limited"});
+  const Job running = MustClaim("w1");
+  ASSERT_EQ(running.id, old_running);
+  clock_.Advance(48h);
+  const std::string old_queued = Enqueue({.type = "test.noop", .run_at = clock_.Now() + 24h});
+  const std::string recent_done = Enqueue({.type = "test.other"});
+  ASSERT_TRUE(queue_->Complete(MustClaim("w2"), std::nullopt).ok());
+
+  auto n = queue_->DeleteFinishedBefore(clock_.Now() - 24h, /*batch=*/1);  // several batches
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 2);
+  EXPECT_EQ(queue_->Get(old_done).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(queue_->Get(old_cancelled).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(queue_->Get(old_running)->state, JobState::kRunning);
+  EXPECT_EQ(queue_->Get(old_queued)->state, JobState::kQueued);
+  EXPECT_EQ(queue_->Get(recent_done)->state, JobState::kSucceeded);
+  // The deleted job's dedupe key is free again.
+  auto again = queue_->Enqueue({.type = "test.noop", .dedupe_key = "k1"});
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->id, old_done);
+  EXPECT_EQ(queue_->DeleteFinishedBefore(clock_.Now(), 0).status().code(),
+            ErrorCode::kInvalidArgument);
+}
+
 TEST_P(QueueTest, ClaimsOnlyRegisteredOrRequestedTypes) {
   Enqueue({.type = "unknown.type"});
   EXPECT_TRUE(NothingToClaim());
