@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
 
 #include "storage/testing/test_stores.h"
 
@@ -17,9 +19,11 @@ class BlobRegistryTest : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     db_ = storage::testing::MigratedDatabase(GetParam());
     if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
+    // Parameterised test names hold a '/' ("Name/Sqlite"): one flat directory per test.
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '_');
     root_ = std::filesystem::temp_directory_path() /
-            ("signx_blobreg_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+            ("signx_blobreg_" + std::to_string(::getpid()) + "_" + name);
     std::filesystem::remove_all(root_);
     store_ = std::move(BlobStore::Open(root_, 1 << 20)).value();
     clock_.Set(SystemClock::Get().Now());

@@ -5,9 +5,23 @@
 
 #include <cstdio>
 #include <fstream>
+#include <string>
+#include <vector>
 
 namespace signx::config {
 namespace {
+
+// Files WriteTemp made, removed when the test program exits.
+struct TempFiles {
+  std::vector<std::string> paths;
+  ~TempFiles() {
+    for (const auto& p : paths) std::remove(p.c_str());
+  }
+};
+TempFiles& Temps() {
+  static TempFiles files;
+  return files;
+}
 
 // One file per test and process: CTest runs tests of this binary in parallel processes.
 std::string WriteTemp(const std::string& text) {
@@ -15,6 +29,7 @@ std::string WriteTemp(const std::string& text) {
   std::string path = ::testing::TempDir() + "/signx_config_test_" + std::to_string(::getpid()) +
                      "_" + info->name() + ".json";
   std::ofstream(path) << text;
+  Temps().paths.push_back(path);
   return path;
 }
 

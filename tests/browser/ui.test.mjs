@@ -44,8 +44,11 @@ before(async () => {
   });
 });
 
+const tempDirs = [];  // made by writeTemp, removed when the suite ends
+
 after(async () => {
   if (browser) await browser.close();
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 // A page that records console errors, in a fresh browser context (own cookies) or in `context`.
@@ -444,6 +447,7 @@ const CSV_HEADER = 'Prospect ID,Lead Origin,Lead Source,TotalVisits,Total Time S
 
 function writeTemp(name, content) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signx-ui-'));
+  tempDirs.push(dir);
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   return file;
