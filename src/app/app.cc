@@ -207,7 +207,8 @@ Status App::AddCapabilities() {
   p.leads->StartPolling(std::chrono::seconds(10));
   leads::AddLeadRoutes(p.router, p.schemas, *p.leads);
   leads::AddKServeRoutes(p.router, *p.leads);
-  leads::AddOutcomeRoutes(p.router, p.schemas, *p.store);
+  leads::AddOutcomeRoutes(p.router, p.schemas, *p.store, SystemClock::Get(),
+                          p.lead_score_log.get());
   p.lead_monitor = std::make_unique<leads::LeadMonitor>(*p.store, p.outbox.get(), &p.metrics,
                                                         leads::SettingsFrom(config_.leads));
   p.lead_monitor->StartGaugeRefresh(std::chrono::seconds(30));

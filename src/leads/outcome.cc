@@ -159,7 +159,7 @@ json::object ToJson(const LeadOutcome& o) {
 }
 
 void AddOutcomeRoutes(http::Router& router, http::SchemaRegistry& schemas, storage::Store& store,
-                      const Clock& clock) {
+                      const Clock& clock, ScoreLog* score_log) {
   schemas.Add("LeadOutcomeInput", R"({"type": "object", "required": ["converted"],
       "additionalProperties": false, "properties": {
       "converted": {"type": "boolean", "description": "true when the lead became a customer"},
@@ -185,17 +185,20 @@ void AddOutcomeRoutes(http::Router& router, http::SchemaRegistry& schemas, stora
               .permission = "leads:score",
               .request_schema = "LeadOutcomeInput",
               .response_schema = "LeadOutcome"},
-             [&store, &clock](Request& req) -> Response {
+             [&store, &clock, score_log](Request& req) -> Response {
                auto org = OrgOf(req);
                if (!org.ok()) return ErrorResponse(org.status(), req.request_id);
                auto body = http::ParseJsonObject(req);
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
                auto input = ParseOutcome(*body);
                if (!input.ok()) return ErrorResponse(input.status(), req.request_id);
-               auto out = RecordOutcome(store, *org, std::string(req.PathParam("lead_id")),
-                                        *input,
-                                        identity::Actor::Of(*req.principal, req.request_id),
-                                        clock);
+               const std::string lead_id(req.PathParam("lead_id"));
+               const auto actor = identity::Actor::Of(*req.principal, req.request_id);
+               auto out = RecordOutcome(store, *org, lead_id, *input, actor, clock);
+               if (!out.ok() && out.status().code() == ErrorCode::kNotFound && score_log) {
+                 (void)score_log->Flush();  // the score may still be queued
+                 out = RecordOutcome(store, *org, lead_id, *input, actor, clock);
+               }
                if (!out.ok()) return ErrorResponse(out.status(), req.request_id);
                json::object o = ToJson(*out);
                o["created"] = out->created;

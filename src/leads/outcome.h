@@ -22,6 +22,7 @@
 #include "http/openapi.h"
 #include "http/router.h"
 #include "identity/audit.h"
+#include "leads/score_log.h"
 #include "storage/store.h"
 
 namespace signx::leads {
@@ -65,7 +66,10 @@ Result<LeadOutcome> GetOutcome(storage::Txn& txn, const std::string& org_id,
 
 boost::json::object ToJson(const LeadOutcome& outcome);
 
+// `score_log` (may be null): this process's writer of lead_scores. When a lead is not found, its
+// queued scores are written first and the lookup is retried once, so an outcome posted right
+// after the score (before the writer's next batch) is accepted on the replica that scored it.
 void AddOutcomeRoutes(http::Router& router, http::SchemaRegistry& schemas, storage::Store& store,
-                      const Clock& clock = SystemClock::Get());
+                      const Clock& clock = SystemClock::Get(), ScoreLog* score_log = nullptr);
 
 }  // namespace signx::leads

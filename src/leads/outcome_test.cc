@@ -162,6 +162,29 @@ TEST_P(OutcomeTest, RecordsIdempotentlyPerLeadScopedByOrgAndAudited) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'lead_outcome.record'"), 2);
 }
 
+TEST_P(OutcomeTest, OutcomeRightAfterTheScoreWaitsForTheQueuedScore) {
+  // The writer would only write in an hour: the route flushes it when the lead is not found.
+  ScoreLog log(db_->store(), nullptr,
+               {.capacity = 100, .batch_rows = 100, .flush_interval = std::chrono::hours(1)});
+  http::Router router;
+  http::SchemaRegistry schemas;
+  AddOutcomeRoutes(router, schemas, db_->store(), clock_, &log);
+  ASSERT_TRUE(log.Add(Entry("org_a", "L7", 0.7, 4, clock_.Now())));
+  http::Request req;
+  req.method = "POST";
+  req.target = req.path = "/v1/leads/L7/outcome";
+  req.body = R"({"converted": true})";
+  req.request_id = "req-7";
+  req.principal = Member("org_a");
+  http::Match m = router.Find("POST", req.path);
+  ASSERT_NE(m.route, nullptr);
+  req.path_params = m.params;
+  const http::Response r = m.route->handler(req);
+  EXPECT_EQ(r.status, 200) << r.body;
+  // Without the writer (SetUp's routes) the same call for a lead never scored stays 404.
+  EXPECT_EQ(Call("POST", "/v1/leads/L8/outcome", R"({"converted": true})", "org_a").status, 404);
+}
+
 TEST_P(OutcomeTest, ValidationNamesEveryFieldAndRule) {
   auto r = Call("POST", "/v1/leads/L1/outcome",
                 R"({"converted": "yes", "occurred_at": "yesterday", "note": 5, "extra": 1})",
