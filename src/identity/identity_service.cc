@@ -191,11 +191,8 @@ IdentityService::IdentityService(storage::Store& store, cache::RateLimiter& limi
       ring_(JwtKeyRing::Ephemeral()) {
   const Status st = ValidateSettings(settings_);
   SIGNX_CHECK(st.ok(), st.ToString());
-  if (settings_.jwt_keys.empty()) {
-    spdlog::warn(
-        "identity: no JWT keys configured; using an ephemeral key (access tokens will not "
-        "survive a restart or work across replicas)");
-  } else {
+  // Without keys the ring stays ephemeral (the App warns, naming auth.jwt_keys).
+  if (!settings_.jwt_keys.empty()) {
     ring_ = JwtKeyRing::Create(settings_.jwt_keys, settings_.jwt_active_kid).value();
   }
   for (const auto& k : settings_.static_api_keys) static_key_hashes_.push_back(Sha256Hex(k.key));
