@@ -745,26 +745,19 @@ Result<AuditPage> IdentityService::ListAuditLog(const http::Principal& principal
 
 namespace {
 
-// Erases user `user_id`'s account inside `t` (see DeleteAccount): checks the last-admin rule for
-// every remaining membership, revokes sessions and the keys the user created, removes the
-// memberships, pseudonymises the users row and writes one "user.delete" audit row per former org
-// (org_id NULL when there was none).
-Status EraseAccount(storage::Txn& t, const std::string& user_id, const Actor& actor,
-                    const Clock& clock) {
+// Revokes the unrevoked API keys `user_id` created (in `org_id` only, when given), one
+// "api_key.revoke" audit row each.
+Status RevokeKeysCreatedBy(storage::Txn& t, const std::string& user_id,
+                           const std::optional<std::string>& org_id, const Actor& actor,
+                           const Clock& clock) {
   const Timestamp now = clock.Now();
-  SIGNX_ASSIGN_OR_RETURN(auto ms, t.Query("SELECT org_id, role FROM memberships WHERE user_id = $1 "
-                                          "ORDER BY org_id",
-                                          {user_id}));
-  for (const auto& m : ms.rows) {
-    SIGNX_RETURN_IF_ERROR(CheckNotLastAdmin(t, m.Text(0), user_id, m.Text(1)));
+  storage::Params params{user_id};
+  std::string where = "WHERE created_by = $1 AND revoked_at IS NULL";
+  if (org_id) {
+    where += " AND org_id = $2";
+    params.push_back(*org_id);
   }
-  SIGNX_RETURN_IF_ERROR(
-      t.Exec("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-             {now, user_id})
-          .status());
-  SIGNX_ASSIGN_OR_RETURN(auto keys, t.Query(std::string(kApiKeyCols) +
-                                                "WHERE created_by = $1 AND revoked_at IS NULL",
-                                            {user_id}));
+  SIGNX_ASSIGN_OR_RETURN(auto keys, t.Query(std::string(kApiKeyCols) + where, params));
   for (const auto& r : keys.rows) {
     ApiKeyInfo k = ReadApiKey(r);
     const std::string before = ApiKeyDigestJson(k);
@@ -782,6 +775,27 @@ Status EraseAccount(storage::Txn& t, const std::string& user_id, const Actor& ac
                                       clock)
                               .status());
   }
+  return Status::Ok();
+}
+
+// Erases user `user_id`'s account inside `t` (see DeleteAccount): checks the last-admin rule for
+// every remaining membership, revokes sessions and the keys the user created, removes the
+// memberships, pseudonymises the users row and writes one "user.delete" audit row per former org
+// (org_id NULL when there was none).
+Status EraseAccount(storage::Txn& t, const std::string& user_id, const Actor& actor,
+                    const Clock& clock) {
+  const Timestamp now = clock.Now();
+  SIGNX_ASSIGN_OR_RETURN(auto ms, t.Query("SELECT org_id, role FROM memberships WHERE user_id = $1 "
+                                          "ORDER BY org_id",
+                                          {user_id}));
+  for (const auto& m : ms.rows) {
+    SIGNX_RETURN_IF_ERROR(CheckNotLastAdmin(t, m.Text(0), user_id, m.Text(1)));
+  }
+  SIGNX_RETURN_IF_ERROR(
+      t.Exec("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+             {now, user_id})
+          .status());
+  SIGNX_RETURN_IF_ERROR(RevokeKeysCreatedBy(t, user_id, std::nullopt, actor, clock));
   SIGNX_RETURN_IF_ERROR(
       t.Exec("DELETE FROM memberships WHERE user_id = $1", {user_id}).status());
   SIGNX_ASSIGN_OR_RETURN(
@@ -1034,27 +1048,8 @@ Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& 
                    "org_id = $3 AND revoked_at IS NULL",
                    {now, user_id, org_id})
                 .status());
-        SIGNX_ASSIGN_OR_RETURN(
-            auto keys, t.Query(std::string(kApiKeyCols) +
-                                   "WHERE created_by = $1 AND org_id = $2 AND revoked_at IS NULL",
-                               {user_id, org_id}));
-        for (const auto& r : keys.rows) {
-          ApiKeyInfo k = ReadApiKey(r);
-          const std::string before = ApiKeyDigestJson(k);
-          k.revoked_at = now;
-          SIGNX_RETURN_IF_ERROR(
-              t.Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2", {now, k.id}).status());
-          SIGNX_RETURN_IF_ERROR(AppendAudit(t,
-                                            {.org_id = k.org_id,
-                                             .actor = actor,
-                                             .action = "api_key.revoke",
-                                             .subject_type = "api_key",
-                                             .subject_id = k.id,
-                                             .before_json = before,
-                                             .after_json = ApiKeyDigestJson(k)},
-                                            clock_)
-                                    .status());
-        }
+        SIGNX_RETURN_IF_ERROR(
+            RevokeKeysCreatedBy(t, std::string(user_id), std::string(org_id), actor, clock_));
         SIGNX_RETURN_IF_ERROR(
             t.Exec("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2", {org_id, user_id})
                 .status());
