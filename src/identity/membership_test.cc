@@ -211,6 +211,31 @@ TEST_P(MembershipTest, RemovingTheLastMembershipDeletesTheAccount) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM memberships WHERE org_id = $1", {a_.org.id}), 2);
 }
 
+TEST_P(MembershipTest, RemovalRevokesOnlyTheKeysTheUserCreatedInThatOrg) {
+  // The member is an admin of a and of b, with a key in each (both in use, so cached).
+  ASSERT_TRUE(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_admin", "r").ok());
+  ASSERT_TRUE(svc().AddUserToOrg(Admin(b_), b_.org.id, "member@a.test", "", "org_admin", "r").ok());
+  auto in_a = svc().CreateApiKey(IdentityWorld::PrincipalOf(a_.member, a_.org, Role::kOrgAdmin),
+                                 "a-key", {"leads:score"}, std::nullopt, "r");
+  auto in_b = svc().CreateApiKey(IdentityWorld::PrincipalOf(a_.member, b_.org, Role::kOrgAdmin),
+                                 "b-key", {"leads:score"}, std::nullopt, "r");
+  ASSERT_TRUE(in_a.ok() && in_b.ok());
+  ASSERT_TRUE(svc().AuthenticateApiKey(in_a->key).ok());
+  ASSERT_TRUE(svc().AuthenticateApiKey(in_b->key).ok());
+
+  ASSERT_TRUE(svc().RemoveUserFromOrg(Admin(a_), a_.org.id, a_.member.id, "req-rm").ok());
+  EXPECT_EQ(svc().AuthenticateApiKey(in_a->key).status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_TRUE(svc().AuthenticateApiKey(in_b->key).ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'api_key.revoke' AND "
+                  "subject_id = $1 AND org_id = $2 AND request_id = 'req-rm'",
+                  {in_a->info.id, a_.org.id}),
+            1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'api_key.revoke' AND "
+                  "subject_id = $1",
+                  {in_b->info.id}),
+            0);
+}
+
 TEST_P(MembershipTest, ExportHoldsEveryKindOfPersonalDataAndNoSecrets) {
   ASSERT_TRUE(svc().AddUserToOrg(Admin(b_), b_.org.id, "admin@a.test", "", "org_member", "r").ok());
   auto tokens = Login("admin@a.test");
