@@ -34,14 +34,7 @@ CostService::CostService(ml::ModelRegistry& registry, metrics::Registry& metrics
       reloads_(metrics.AddCounter("estimates_model_reloads_total",
                                   "Production cost model (re)loads, by outcome", {"outcome"})) {}
 
-CostService::~CostService() {
-  {
-    std::lock_guard lock(poll_mu_);
-    stopping_ = true;
-  }
-  poll_cv_.notify_all();
-  if (poller_.joinable()) poller_.join();
-}
+CostService::~CostService() { poller_.Stop(); }
 
 std::shared_ptr<const CostPredictor> CostService::Current() const {
   std::lock_guard lock(mu_);
@@ -77,13 +70,8 @@ Status CostService::Reload() {
 }
 
 void CostService::StartPolling(std::chrono::milliseconds interval) {
-  poller_ = std::thread([this, interval] {
-    std::unique_lock lock(poll_mu_);
-    while (!poll_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
-      lock.unlock();
-      if (Status st = Reload(); !st.ok()) spdlog::warn("cost model reload: {}", st.message());
-      lock.lock();
-    }
+  poller_.Start(interval, [this] {
+    if (Status st = Reload(); !st.ok()) spdlog::warn("cost model reload: {}", st.message());
   });
 }
 

@@ -12,16 +12,15 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "cache/cache.h"
 #include "estimating/predict.h"
 #include "metrics/metrics.h"
 #include "ml/registry.h"
+#include "runtime/periodic_task.h"
 
 namespace signx::estimating {
 
@@ -66,10 +65,7 @@ class CostService {
   metrics::Histogram& latency_;
   metrics::Family<metrics::Counter>& reloads_;
 
-  std::mutex poll_mu_;
-  std::condition_variable poll_cv_;
-  bool stopping_ = false;  // guarded by poll_mu_
-  std::thread poller_;
+  runtime::PeriodicTask poller_;  // declared last: stopped first on destruction
 };
 
 }  // namespace signx::estimating

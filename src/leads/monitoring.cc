@@ -215,27 +215,17 @@ LeadMonitor::LeadMonitor(storage::Store& store, events::Outbox* outbox,
   }
 }
 
-LeadMonitor::~LeadMonitor() {
-  {
-    std::lock_guard lock(refresh_mu_);
-    stopping_ = true;
-  }
-  refresh_cv_.notify_all();
-  if (refresher_.joinable()) refresher_.join();
-}
+LeadMonitor::~LeadMonitor() { refresher_.Stop(); }
 
 void LeadMonitor::StartGaugeRefresh(std::chrono::milliseconds interval) {
-  if (refresher_.joinable()) return;
-  refresher_ = std::thread([this, interval] {
-    std::unique_lock lock(refresh_mu_);
-    do {
-      lock.unlock();
-      if (Status st = RefreshGauges(); !st.ok()) {
-        spdlog::warn("lead monitoring gauges: {}", st.message());
-      }
-      lock.lock();
-    } while (!refresh_cv_.wait_for(lock, interval, [this] { return stopping_; }));
-  });
+  refresher_.Start(
+      interval,
+      [this] {
+        if (Status st = RefreshGauges(); !st.ok()) {
+          spdlog::warn("lead monitoring gauges: {}", st.message());
+        }
+      },
+      runtime::PeriodicTask::FirstRun::kAtOnce);
 }
 
 void LeadMonitor::SetGauges(const MonitorReport& r) {

@@ -32,13 +32,11 @@
 
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -52,6 +50,7 @@
 #include "jobs/queue.h"
 #include "metrics/metrics.h"
 #include "ml/metrics.h"
+#include "runtime/periodic_task.h"
 #include "storage/store.h"
 
 namespace signx::leads {
@@ -153,10 +152,7 @@ class LeadMonitor {
   metrics::Family<metrics::Gauge>* brier_ = nullptr;
   metrics::Family<metrics::Gauge>* labelled_ = nullptr;
 
-  std::mutex refresh_mu_;
-  std::condition_variable refresh_cv_;
-  bool stopping_ = false;  // guarded by refresh_mu_
-  std::thread refresher_;
+  runtime::PeriodicTask refresher_;
 };
 
 // Registers the leads.monitor handler and its recurring schedule. `monitor` must outlive the

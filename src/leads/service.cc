@@ -98,14 +98,7 @@ Result<std::vector<LeadScore>> LeadsService::ScoreJsonBatch(const Scorer& scorer
   return scorer.ScoreJsonBatch(leads, options);
 }
 
-LeadsService::~LeadsService() {
-  {
-    std::lock_guard lock(poll_mu_);
-    stopping_ = true;
-  }
-  poll_cv_.notify_all();
-  if (poller_.joinable()) poller_.join();
-}
+LeadsService::~LeadsService() { poller_.Stop(); }
 
 std::shared_ptr<const Scorer> LeadsService::Current() const {
   std::lock_guard lock(mu_);
@@ -148,13 +141,8 @@ Status LeadsService::Reload() {
 }
 
 void LeadsService::StartPolling(std::chrono::milliseconds interval) {
-  poller_ = std::thread([this, interval] {
-    std::unique_lock lock(poll_mu_);
-    while (!poll_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
-      lock.unlock();
-      if (Status st = Reload(); !st.ok()) spdlog::warn("lead model reload: {}", st.message());
-      lock.lock();
-    }
+  poller_.Start(interval, [this] {
+    if (Status st = Reload(); !st.ok()) spdlog::warn("lead model reload: {}", st.message());
   });
 }
 

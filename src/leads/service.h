@@ -14,12 +14,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
-#include <thread>
 
 #include "http/request.h"
 #include "lake/lake_writer.h"
@@ -28,6 +26,7 @@
 #include "leads/scorer.h"
 #include "metrics/metrics.h"
 #include "ml/registry.h"
+#include "runtime/periodic_task.h"
 
 namespace signx::leads {
 
@@ -95,10 +94,7 @@ class LeadsService {
   metrics::Counter& unknown_categories_;
   metrics::Family<metrics::Counter>& reloads_;
 
-  std::mutex poll_mu_;
-  std::condition_variable poll_cv_;
-  bool stopping_ = false;  // guarded by poll_mu_
-  std::thread poller_;
+  runtime::PeriodicTask poller_;  // declared last: stopped first on destruction
 };
 
 }  // namespace signx::leads
