@@ -377,30 +377,27 @@ void TreeEnsemble::BuildTables() {
   }
 }
 
+std::uint32_t TreeEnsemble::LeafOf(std::size_t t, std::span<const float> row) const {
+  std::uint32_t i = tree_begin_[t];
+  while (feature_[i] >= 0) {
+    const float x = row[static_cast<std::size_t>(feature_[i])];
+    const bool left = std::isnan(x) ? default_left_[i] != 0 : x < threshold_[i];
+    i = left ? i + 1 : right_[i];
+  }
+  return i;
+}
+
 double TreeEnsemble::PredictMargin(std::span<const float> row) const {
   double sum = base_margin_;
-  for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) {
-    std::uint32_t i = tree_begin_[t];
-    while (feature_[i] >= 0) {
-      const float x = row[static_cast<std::size_t>(feature_[i])];
-      const bool left = std::isnan(x) ? default_left_[i] != 0 : x < threshold_[i];
-      i = left ? i + 1 : right_[i];
-    }
-    sum += value_[i];
-  }
+  for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) sum += value_[LeafOf(t, row)];
   return sum;
 }
 
 float TreeEnsemble::MarginAsXGBoost(std::span<const float> row) const {
+  // Float accumulation in tree order, as XGBoost's predictor does.
   float sum = static_cast<float>(base_margin_);
   for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) {
-    std::uint32_t i = tree_begin_[t];
-    while (feature_[i] >= 0) {
-      const float x = row[static_cast<std::size_t>(feature_[i])];
-      const bool left = std::isnan(x) ? default_left_[i] != 0 : x < threshold_[i];
-      i = left ? i + 1 : right_[i];
-    }
-    sum += static_cast<float>(value_[i]);
+    sum += static_cast<float>(value_[LeafOf(t, row)]);
   }
   return sum;
 }

@@ -79,6 +79,8 @@ class TreeEnsemble {
  private:
   TreeEnsemble() = default;
   void BuildTables();
+  // The leaf `row` reaches in tree `t` (missing values follow the default direction).
+  std::uint32_t LeafOf(std::size_t t, std::span<const float> row) const;
   void ContributionsPolynomial(std::span<const float> row, std::span<double> out) const;
   void ContributionsPrecomputed(std::span<const float> row, std::span<double> out) const;
 
