@@ -13,9 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 dur=${1:-15}; conns=${2:-64}
-build=${SIGNX_BUILD_DIR:-$root/build/release}
-cmake --build "$build" --target signx >/dev/null
-signx=$build/bin/signx
+build_signx
 port=${SIGNX_BENCH_PORT:-18090}
 work=$(mktemp -d)
 pids=()

@@ -15,9 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 dur=${1:-15}; conns=${2:-64}
-build=${SIGNX_BUILD_DIR:-$root/build/release}
-cmake --build "$build" --target signx >/dev/null
-signx=$build/bin/signx
+build_signx
 peer_dir="$root/../shared/peers/leadscore-fastapi"
 port=${SIGNX_BENCH_PORT:-18080}; peer_port=${PEER_PORT:-18001}
 work=$(mktemp -d)

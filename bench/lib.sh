@@ -34,3 +34,11 @@ wait_http() {  # wait_http <url> [tries]
 }
 
 header() { printf '%-44s %10s %9s %9s %7s\n' test req/s p50 p99 non2xx; }
+
+# build_signx: builds the `signx` target in $SIGNX_BUILD_DIR (default build/release, configured
+# Release/RelWithDebInfo) and sets $signx to the binary.
+build_signx() {
+  local build=${SIGNX_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/release}
+  cmake --build "$build" --target signx >/dev/null
+  signx=$build/bin/signx
+}
