@@ -20,6 +20,7 @@
 #include "ml/base64.h"
 #include "ml/booster_json.h"
 #include "ml/metrics.h"
+#include "ml/model_selection.h"
 #include "ml/tree_shap.h"
 #include "ml/xgboost.h"
 
@@ -773,14 +774,8 @@ Result<CostBundle> TrainCostModel(std::vector<HistoryJob> jobs, const CostTrainO
     std::size_t nodes = 0;
     double mape_valid = 0;
   };
-  std::vector<std::pair<int, double>> grid;
-  if (opt.grid_max_depth.empty() || opt.grid_eta.empty()) {
-    grid.emplace_back(opt.max_depth, opt.eta);
-  } else {
-    for (const int depth : opt.grid_max_depth) {
-      for (const double eta : opt.grid_eta) grid.emplace_back(depth, eta);
-    }
-  }
+  const std::vector<ml::GridPoint> grid =
+      ml::HyperparameterGrid(opt.grid_max_depth, opt.grid_eta, {opt.max_depth, opt.eta});
   std::vector<double> valid_actual(mvalid.rows);
   for (std::size_t i = 0; i < mvalid.rows; ++i) {
     valid_actual[i] = static_cast<double>(valid[i].actual.total_cost_cents) / 100.0;
@@ -807,14 +802,14 @@ Result<CostBundle> TrainCostModel(std::vector<HistoryJob> jobs, const CostTrainO
     boosters.push_back(std::move(cb));
   }
   double best_mape = std::numeric_limits<double>::infinity();
-  for (const auto& c : candidates) best_mape = std::min(best_mape, c.mape_valid);
-  std::size_t pick = 0;
-  bool picked = false;
-  for (std::size_t k = 0; k < candidates.size(); ++k) {
-    if (candidates[k].mape_valid > best_mape * (1.0 + opt.grid_mape_tolerance)) continue;
-    if (!picked || candidates[k].nodes < candidates[pick].nodes) pick = k;
-    picked = true;
+  std::vector<std::size_t> nodes;
+  for (const auto& c : candidates) {
+    best_mape = std::min(best_mape, c.mape_valid);
+    nodes.push_back(c.nodes);
   }
+  const std::size_t pick = ml::FewestNodesAmong(nodes, [&](std::size_t k) {
+    return candidates[k].mape_valid <= best_mape * (1.0 + opt.grid_mape_tolerance);
+  });
   ml::Booster booster = std::move(boosters[pick]);
   boosters.clear();
   const ml::TrainReport report = candidates[pick].report;

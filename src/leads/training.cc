@@ -16,6 +16,7 @@
 #include "leads/lead.h"
 #include "leads/scorer.h"
 #include "ml/metrics.h"
+#include "ml/model_selection.h"
 #include "ml/tree_shap.h"
 #include "ml/xgboost.h"
 
@@ -156,14 +157,8 @@ Result<Variant> TrainVariant(const Dataset& d, const ml::Split& split, const Sch
     double auc_valid = 0;
     double logloss_valid = 0;
   };
-  std::vector<std::pair<int, double>> grid;
-  if (opt.grid_max_depth.empty() || opt.grid_eta.empty()) {
-    grid.emplace_back(opt.max_depth, opt.eta);
-  } else {
-    for (const int depth : opt.grid_max_depth) {
-      for (const double eta : opt.grid_eta) grid.emplace_back(depth, eta);
-    }
-  }
+  const std::vector<ml::GridPoint> grid =
+      ml::HyperparameterGrid(opt.grid_max_depth, opt.grid_eta, {opt.max_depth, opt.eta});
   auto booster_options = [&](int depth, double eta) {
     ml::TrainOptions to;
     to.params = {{"objective", "binary:logistic"},
@@ -195,15 +190,14 @@ Result<Variant> TrainVariant(const Dataset& d, const ml::Split& split, const Sch
     boosters.push_back(std::move(b));
   }
   double best_auc = 0;
-  for (const auto& c : candidates) best_auc = std::max(best_auc, c.auc_valid);
-  std::size_t pick = 0;
-  bool picked = false;
-  for (std::size_t k = 0; k < candidates.size(); ++k) {
-    const auto& c = candidates[k];
-    if (c.auc_valid < best_auc - opt.grid_auc_tolerance) continue;
-    if (!picked || c.nodes < candidates[pick].nodes) pick = k;
-    picked = true;
+  std::vector<std::size_t> nodes;
+  for (const auto& c : candidates) {
+    best_auc = std::max(best_auc, c.auc_valid);
+    nodes.push_back(c.nodes);
   }
+  const std::size_t pick = ml::FewestNodesAmong(nodes, [&](std::size_t k) {
+    return candidates[k].auc_valid >= best_auc - opt.grid_auc_tolerance;
+  });
   ml::Booster selected = std::move(boosters[pick]);
   boosters.clear();
   const ml::TrainReport report = candidates[pick].report;
