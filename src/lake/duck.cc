@@ -381,65 +381,60 @@ Result<Rows> Prepared::Execute(size_t max_rows) {
   return ToRows(&g.res, max_rows);
 }
 
-// ---- Appender
+// ---- ScanFunction
 
-Result<Appender> Appender::Create(Connection& conn, const std::string& table) {
-  duckdb_appender app = nullptr;
-  if (duckdb_appender_create(conn.get(), nullptr, table.c_str(), &app) == DuckDBError) {
-    std::string msg = "duckdb: cannot create appender for " + table;
-    if (app != nullptr) {
-      duckdb_error_data err = duckdb_appender_error_data(app);
-      if (err != nullptr) {
-        msg += std::string(": ") + duckdb_error_data_message(err);
-        duckdb_destroy_error_data(&err);
-      }
-      duckdb_appender_destroy(&app);
-    }
-    return Internal(std::move(msg));
+namespace {
+
+ScanFunction* ScanOf(void* extra) { return static_cast<ScanFunction*>(extra); }
+
+void ScanBind(duckdb_bind_info info) {
+  ScanSource* source = ScanOf(duckdb_bind_get_extra_info(info))->source();
+  if (source == nullptr) {
+    duckdb_bind_set_error(info, "no rows are installed for this scan");
+    return;
   }
-  return Appender(app);
-}
-
-Appender& Appender::operator=(Appender&& other) noexcept {
-  if (this != &other) {
-    if (app_ != nullptr) duckdb_appender_destroy(&app_);
-    app_ = std::exchange(other.app_, nullptr);
+  for (const ScanSource::ColumnSpec& c : source->Columns()) {
+    duckdb_logical_type type = duckdb_create_logical_type(c.type);
+    duckdb_bind_add_result_column(info, c.name.c_str(), type);
+    duckdb_destroy_logical_type(&type);
   }
-  return *this;
 }
 
-Appender::~Appender() {
-  if (app_ != nullptr) duckdb_appender_destroy(&app_);
-}
+void ScanInit(duckdb_init_info info) { duckdb_init_set_max_threads(info, 1); }
 
-Status Appender::Check(duckdb_state state, std::string_view what) {
-  if (state != DuckDBError) return Status::Ok();
-  std::string msg = "duckdb appender: " + std::string(what);
-  duckdb_error_data err = duckdb_appender_error_data(app_);
-  if (err != nullptr) {
-    msg += std::string(": ") + duckdb_error_data_message(err);
-    duckdb_destroy_error_data(&err);
+void ScanRows(duckdb_function_info info, duckdb_data_chunk out) {
+  ScanSource* source = ScanOf(duckdb_function_get_extra_info(info))->source();
+  if (source == nullptr) {
+    duckdb_function_set_error(info, "the rows of this scan were removed while it ran");
+    return;
   }
-  return Internal(std::move(msg));
+  duckdb_data_chunk_set_size(out, source->Fill(out));
 }
 
-Status Appender::AppendNull() { return Check(duckdb_append_null(app_), "append null"); }
-Status Appender::Append(bool v) { return Check(duckdb_append_bool(app_, v), "append bool"); }
-Status Appender::Append(int64_t v) { return Check(duckdb_append_int64(app_, v), "append int64"); }
-Status Appender::Append(double v) { return Check(duckdb_append_double(app_, v), "append double"); }
-Status Appender::Append(std::string_view v) {
-  return Check(duckdb_append_varchar_length(app_, v.data(), v.size()), "append varchar");
-}
-Status Appender::Append(Timestamp v) {
-  return Check(duckdb_append_timestamp(app_, duckdb_timestamp{UnixMicros(v)}), "append timestamp");
-}
-Status Appender::EndRow() { return Check(duckdb_appender_end_row(app_), "end row"); }
+}  // namespace
 
-Status Appender::Close() {
-  if (app_ == nullptr) return Status::Ok();
-  Status st = Check(duckdb_appender_close(app_), "close");
-  duckdb_appender_destroy(&app_);
-  return st;
+Result<std::unique_ptr<ScanFunction>> ScanFunction::Register(Connection& conn,
+                                                             const std::string& name) {
+  std::unique_ptr<ScanFunction> fn(new ScanFunction());
+  duckdb_table_function tf = duckdb_create_table_function();
+  duckdb_table_function_set_name(tf, name.c_str());
+  duckdb_table_function_set_extra_info(tf, fn.get(), nullptr);
+  duckdb_table_function_set_bind(tf, ScanBind);
+  duckdb_table_function_set_init(tf, ScanInit);
+  duckdb_table_function_set_function(tf, ScanRows);
+  const duckdb_state state = duckdb_register_table_function(conn.get(), tf);
+  duckdb_destroy_table_function(&tf);
+  if (state == DuckDBError) return Internal("duckdb: cannot register table function " + name);
+  return fn;
+}
+
+void SetNull(duckdb_vector vector, size_t row) {
+  duckdb_vector_ensure_validity_writable(vector);
+  duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vector), row);
+}
+
+void SetString(duckdb_vector vector, size_t row, std::string_view value) {
+  duckdb_vector_assign_string_element_len(vector, row, value.data(), value.size());
 }
 
 }  // namespace signx::lake::duck

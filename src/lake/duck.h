@@ -1,10 +1,11 @@
 // RAII wrappers over the DuckDB C API (duckdb.h, DuckDB 1.4): a Database owns a duckdb_database, a
-// Connection a duckdb_connection, a Prepared a duckdb_prepared_statement, an Appender a
-// duckdb_appender, and Rows is a fully materialised query result converted to strings. Failures
+// Connection a duckdb_connection, a Prepared a duckdb_prepared_statement, a ScanFunction the
+// state of a table function fed from C++, and Rows is a fully materialised query result converted
+// to strings. Failures
 // come back as Status values carrying DuckDB's message; nothing throws.
 //
 // Ownership: each wrapper is move-only and releases its handle in the destructor. A Connection
-// must not outlive its Database, a Prepared or an Appender not its Connection.
+// must not outlive its Database, a Prepared not its Connection.
 // Thread-safety (DuckDB's rules): a Database may be shared by many threads, each using its own
 // Connection; one Connection (and whatever was created from it) is used by one thread at a time.
 #pragma once
@@ -12,6 +13,7 @@
 #include <duckdb.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,32 +116,45 @@ class Prepared {
   duckdb_prepared_statement stmt_ = nullptr;
 };
 
-// Appends rows into one table, bypassing SQL parsing. Values of a row are given in column order,
-// then EndRow(). Close() flushes and reports the first error; the destructor closes silently.
-class Appender {
+// Rows produced by C++ code, read by SQL as a table function: `SELECT * FROM <name>()`. The lake
+// writer uses it to COPY its queued rows straight into Parquet, without an intermediate table.
+class ScanSource {
  public:
-  static Result<Appender> Create(Connection& conn, const std::string& table);
+  struct ColumnSpec {
+    std::string name;
+    duckdb_type type = DUCKDB_TYPE_VARCHAR;  // BOOLEAN, BIGINT, DOUBLE, VARCHAR or TIMESTAMP_TZ
+  };
+  virtual ~ScanSource() = default;
+  virtual std::vector<ColumnSpec> Columns() const = 0;
+  // Writes the next rows (at most duckdb_vector_size()) into `out`, whose vector i holds
+  // Columns()[i]; returns how many were written, 0 once the source is exhausted.
+  virtual size_t Fill(duckdb_data_chunk out) = 0;
+};
 
-  Appender(Appender&& other) noexcept : app_(std::exchange(other.app_, nullptr)) {}
-  Appender& operator=(Appender&& other) noexcept;
-  Appender(const Appender&) = delete;
-  Appender& operator=(const Appender&) = delete;
-  ~Appender();
+// A table function registered on one connection; it reads whichever ScanSource is installed when
+// the SQL runs (none: the statement fails). Scans run on one DuckDB thread, in the caller's thread
+// when the database has threads=1. Same threading rule as its Connection; must outlive the
+// statements that scan it.
+class ScanFunction {
+ public:
+  static Result<std::unique_ptr<ScanFunction>> Register(Connection& conn, const std::string& name);
+  ScanFunction(const ScanFunction&) = delete;
+  ScanFunction& operator=(const ScanFunction&) = delete;
 
-  Status AppendNull();
-  Status Append(bool v);
-  Status Append(int64_t v);
-  Status Append(double v);
-  Status Append(std::string_view v);
-  Status Append(Timestamp v);
-  Status EndRow();
-  // Flushes every appended row into the table and releases the appender.
-  Status Close();
+  void set_source(ScanSource* source) { source_ = source; }
+  ScanSource* source() const { return source_; }
 
  private:
-  explicit Appender(duckdb_appender app) : app_(app) {}
-  Status Check(duckdb_state state, std::string_view what);
-  duckdb_appender app_ = nullptr;
+  ScanFunction() = default;
+  ScanSource* source_ = nullptr;
 };
+
+// Writers for ScanSource::Fill: a value at `row` of a chunk's vector.
+void SetNull(duckdb_vector vector, size_t row);
+void SetString(duckdb_vector vector, size_t row, std::string_view value);
+template <typename T>  // bool, int64_t, double; Timestamp as int64_t Unix microseconds
+void SetValue(duckdb_vector vector, size_t row, T value) {
+  static_cast<T*>(duckdb_vector_get_data(vector))[row] = value;
+}
 
 }  // namespace signx::lake::duck

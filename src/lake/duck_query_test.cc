@@ -19,7 +19,7 @@ TEST(DuckTest, QuotingDoublesQuotes) {
   EXPECT_EQ(duck::QuoteString("it's"), "'it''s'");
 }
 
-TEST(DuckTest, AppenderPreparedAndQueryRoundTrip) {
+TEST(DuckTest, PreparedAndQueryRoundTrip) {
   auto db = duck::Database::Open("");
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   auto conn = duck::Connection::Open(*db);
@@ -28,19 +28,9 @@ TEST(DuckTest, AppenderPreparedAndQueryRoundTrip) {
                             "CREATE TABLE t (b BOOLEAN, i BIGINT, d DOUBLE, s VARCHAR, "
                             "ts TIMESTAMPTZ)")
                   .ok());
-  {
-    auto app = duck::Appender::Create(*conn, "t");
-    ASSERT_TRUE(app.ok()) << app.status().ToString();
-    ASSERT_TRUE(app->Append(true).ok());
-    ASSERT_TRUE(app->Append(int64_t{42}).ok());
-    ASSERT_TRUE(app->Append(2.5).ok());
-    ASSERT_TRUE(app->Append(std::string_view("h\"i'")).ok());
-    ASSERT_TRUE(app->Append(FromUnixMicros(1'767'225'600'000'000)).ok());
-    ASSERT_TRUE(app->EndRow().ok());
-    for (int k = 0; k < 5; ++k) ASSERT_TRUE(app->AppendNull().ok());
-    ASSERT_TRUE(app->EndRow().ok());
-    ASSERT_TRUE(app->Close().ok());
-  }
+  ASSERT_TRUE(conn->Execute("INSERT INTO t VALUES (true, 42, 2.5, 'h\"i''', "
+                            "'2026-01-01 00:00:00+00'), (NULL, NULL, NULL, NULL, NULL)")
+                  .ok());
   auto prep = duck::Prepared::Create(
       *conn, "SELECT b, i, d, s, ts::VARCHAR AS ts FROM t WHERE i = $1 OR $2");
   ASSERT_TRUE(prep.ok()) << prep.status().ToString();
@@ -77,8 +67,57 @@ TEST(DuckTest, AppenderPreparedAndQueryRoundTrip) {
 
   EXPECT_EQ(conn->Query("SELECT nope FROM t").status().code(), ErrorCode::kInvalidArgument);
   EXPECT_FALSE(duck::Prepared::Create(*conn, "SELEC").ok());
-  EXPECT_FALSE(duck::Appender::Create(*conn, "missing").ok());
 }
+
+// Three columns of 3,000 generated rows (more than one DuckDB vector), every fifth string NULL.
+class CountingSource final : public duck::ScanSource {
+ public:
+  std::vector<ColumnSpec> Columns() const override {
+    return {{"n", DUCKDB_TYPE_BIGINT}, {"s", DUCKDB_TYPE_VARCHAR}, {"ts", DUCKDB_TYPE_TIMESTAMP_TZ}};
+  }
+  size_t Fill(duckdb_data_chunk out) override {
+    const size_t n = std::min<size_t>(duckdb_vector_size(), 3000 - next_);
+    for (size_t r = 0; r < n; ++r) {
+      const int64_t v = static_cast<int64_t>(next_ + r);
+      duck::SetValue(duckdb_data_chunk_get_vector(out, 0), r, v);
+      if (v % 5 == 0) {
+        duck::SetNull(duckdb_data_chunk_get_vector(out, 1), r);
+      } else {
+        duck::SetString(duckdb_data_chunk_get_vector(out, 1), r, "row " + std::to_string(v));
+      }
+      duck::SetValue(duckdb_data_chunk_get_vector(out, 2), r, int64_t{1'767'225'600'000'000} + v);
+    }
+    next_ += n;
+    return n;
+  }
+  size_t next_ = 0;
+};
+
+TEST(DuckTest, ScanFunctionFeedsRowsFromCxx) {
+  auto db = duck::Database::Open("");
+  ASSERT_TRUE(db.ok());
+  auto conn = duck::Connection::Open(*db);
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE(conn->Execute("SET TimeZone = 'UTC'").ok());
+  auto scan = duck::ScanFunction::Register(*conn, "cxx_rows");
+  ASSERT_TRUE(scan.ok()) << scan.status().ToString();
+  // Without a source installed the statement fails cleanly.
+  EXPECT_EQ(conn->Query("SELECT * FROM cxx_rows()").status().code(), ErrorCode::kInvalidArgument);
+
+  CountingSource source;
+  (*scan)->set_source(&source);
+  auto rows = conn->Query(
+      "SELECT count(*), sum(n), count(s), max(s), min(ts)::VARCHAR, max(ts) - min(ts) "
+      "FROM cxx_rows()");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->rows[0], (Cells{"3000", "4498500", "2400", "row 999", "2026-01-01 00:00:00+00",
+                                  "00:00:00.002999"}));
+  // A second scan reads the source where it stands (exhausted): sources are single-use.
+  auto again = conn->Query("SELECT count(*) FROM cxx_rows()");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->rows[0], (Cells{"0"}));
+}
+
 
 TEST(SchemaTest, ValidatesNamesTypesAndPartitionColumn) {
   EXPECT_TRUE(ValidateSchema({"lead_scores", {{"ts", ColumnType::kTimestamp}}, "ts"}).ok());

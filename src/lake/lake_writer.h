@@ -6,9 +6,9 @@
 // being written), the row is dropped and counted in lake_rows_dropped_total{dataset,
 // reason="queue_full"} — the caller is never blocked. A background thread flushes every
 // `flush_rows` queued rows, every `flush_interval`, on Flush() and on Shutdown(): for each dataset
-// and year/month partition it appends the rows into a temporary in-memory DuckDB table and runs
-// COPY ... TO (FORMAT PARQUET, COMPRESSION ZSTD) into a hidden temporary file in the partition
-// folder, fsyncs it and renames it to
+// and year/month partition it runs COPY ... TO (FORMAT PARQUET, COMPRESSION ZSTD), reading the
+// queued rows in place through a DuckDB table function (duck::ScanFunction), into a hidden
+// temporary file in the partition folder, fsyncs it and renames it to
 //   <data_dir>/lake/<dataset>/year=YYYY/month=MM/part-<ulid>.parquet
 // so readers (the `**/*.parquet` glob) never see a partial file. Several processes may write the
 // same lake: file names are ULIDs. A batch that fails to write is dropped and counted
@@ -102,13 +102,15 @@ class LakeWriter {
 
  private:
   struct Dataset;
+  class PartitionRows;
+  static constexpr const char* kScanFunction = "signx_lake_rows";
   struct Pending {
     Partition partition;
     Row row;
   };
 
   LakeWriter(LakeOptions options, metrics::Registry* registry, const Clock& clock,
-             duck::Database db, duck::Connection conn);
+             duck::Database db, duck::Connection conn, std::unique_ptr<duck::ScanFunction> scan);
   void Run();
   // Writes one dataset's rows, one file per partition (flush thread, without mu_); *files = files
   // renamed into place.
@@ -128,6 +130,7 @@ class LakeWriter {
   // Used by the flush thread only.
   duck::Database db_;
   duck::Connection conn_;
+  std::unique_ptr<duck::ScanFunction> scan_;  // reads the partition being written
 
   mutable std::mutex mu_;
   std::condition_variable wake_;     // flush thread waits here

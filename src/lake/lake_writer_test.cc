@@ -137,6 +137,43 @@ TEST(LakeWriterTest, FlushWritesOnePartitionFileAndQueryCountsRows) {
   EXPECT_THAT(m, HasSubstr("lake_queue_rows 0"));
 }
 
+TEST(LakeWriterTest, EveryTypeAndNullRoundTripAcrossSeveralVectors) {
+  // 5,000 rows: more than two DuckDB vectors (2,048 rows each) in one file; every column but the
+  // partition timestamp is NULL in some rows.
+  Fixture f(Manual());
+  int64_t score_cents = 0, bucket_sum = 0;
+  for (int i = 0; i < 5000; ++i) {
+    Row row = ScoreRow(i, At(2026, 4, 1) + std::chrono::microseconds(i));
+    if (i % 7 == 0) row[0] = std::monostate{};
+    if (i % 11 == 0) row[3] = std::monostate{};
+    if (i % 13 == 0) row[4] = std::monostate{};
+    if (i % 17 == 0) row[6] = std::monostate{};
+    if (i % 11 != 0) score_cents += i % 100;
+    if (i % 13 != 0) bucket_sum += std::get<int64_t>(row[4]);
+    ASSERT_TRUE(f.writer->Append("lead_scores", std::move(row)).ok());
+  }
+  ASSERT_TRUE(f.writer->Flush().ok());
+  ASSERT_THAT(ParquetFiles(f.DatasetDir()), SizeIs(1));
+  auto r = f.writer->Query(
+      "SELECT count(*), count(request_id), count(score), round(sum(score) * 100)::BIGINT, "
+      "count(bucket), "
+      "sum(bucket), count(explained), count(*) FILTER (WHERE explained), "
+      "max(ts) - min(ts), max(request_id) FROM lead_scores");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  int explained = 0, explained_non_null = 0;
+  for (int i = 0; i < 5000; ++i) {
+    if (i % 17 == 0) continue;
+    ++explained_non_null;
+    if (i % 2 == 0) ++explained;
+  }
+  EXPECT_EQ(r->rows[0], (std::vector<std::optional<std::string>>{
+                            "5000", std::to_string(5000 - 715), std::to_string(5000 - 455),
+                            std::to_string(score_cents),
+                            std::to_string(5000 - 385), std::to_string(bucket_sum),
+                            std::to_string(explained_non_null), std::to_string(explained),
+                            "00:00:00.004999", "req_999"}));
+}
+
 TEST(LakeWriterTest, RowsGoToThePartitionOfTheirTimestamp) {
   Fixture f(Manual());
   ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(1, At(2025, 12, 31))).ok());
