@@ -73,7 +73,8 @@ TEST(DuckTest, PreparedAndQueryRoundTrip) {
 class CountingSource final : public duck::ScanSource {
  public:
   std::vector<ColumnSpec> Columns() const override {
-    return {{"n", DUCKDB_TYPE_BIGINT}, {"s", DUCKDB_TYPE_VARCHAR}, {"ts", DUCKDB_TYPE_TIMESTAMP_TZ}};
+    return {
+        {"n", DUCKDB_TYPE_BIGINT}, {"s", DUCKDB_TYPE_VARCHAR}, {"ts", DUCKDB_TYPE_TIMESTAMP_TZ}};
   }
   size_t Fill(duckdb_data_chunk out) override {
     const size_t n = std::min<size_t>(duckdb_vector_size(), 3000 - next_);
@@ -117,7 +118,6 @@ TEST(DuckTest, ScanFunctionFeedsRowsFromCxx) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->rows[0], (Cells{"0"}));
 }
-
 
 TEST(SchemaTest, ValidatesNamesTypesAndPartitionColumn) {
   EXPECT_TRUE(ValidateSchema({"lead_scores", {{"ts", ColumnType::kTimestamp}}, "ts"}).ok());

@@ -1,8 +1,8 @@
 #include "lake/lake_writer.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <fmt/format.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -119,10 +119,11 @@ Result<std::unique_ptr<LakeWriter>> LakeWriter::Open(LakeOptions options,
   }
   SIGNX_ASSIGN_OR_RETURN(
       duck::Database db,
-      duck::Database::Open("", {{"threads", std::to_string(options.duckdb_threads)},
-                                // A background writer: keep its buffer pool small (DuckDB's
-                                // default is 80% of RAM, which it then keeps).
-                                {"memory_limit", std::to_string(options.duckdb_memory_mb) + "MB"}}));
+      duck::Database::Open("",
+                           {{"threads", std::to_string(options.duckdb_threads)},
+                            // A background writer: keep its buffer pool small (DuckDB's
+                            // default is 80% of RAM, which it then keeps).
+                            {"memory_limit", std::to_string(options.duckdb_memory_mb) + "MB"}}));
   SIGNX_ASSIGN_OR_RETURN(duck::Connection conn, duck::Connection::Open(db));
   SIGNX_RETURN_IF_ERROR(conn.Execute("SET TimeZone = 'UTC'"));
   SIGNX_ASSIGN_OR_RETURN(std::unique_ptr<duck::ScanFunction> scan,
@@ -369,9 +370,10 @@ Status LakeWriter::WritePartition(Dataset& ds, const Partition& part, std::deque
   // COPY reads the rows straight from memory through the scan function (no intermediate table).
   PartitionRows source(ds.schema, rows, begin, end);
   scan_->set_source(&source);
-  Status st = conn_.Execute(fmt::format("COPY (SELECT * FROM {}()) TO {} (FORMAT PARQUET, "
-                                        "COMPRESSION ZSTD)",
-                                        kScanFunction, duck::QuoteString(tmp.string())));
+  Status st =
+      conn_.Execute(fmt::format("COPY (SELECT * FROM {}()) TO {} (FORMAT PARQUET, "
+                                "COMPRESSION ZSTD)",
+                                kScanFunction, duck::QuoteString(tmp.string())));
   scan_->set_source(nullptr);
   if (st.ok()) st = SyncPath(tmp, false);
   if (st.ok() && options_.on_temp_file_for_test) options_.on_temp_file_for_test(tmp.string());

@@ -52,7 +52,7 @@ struct LakeOptions {
   size_t queue_capacity = 100'000;  // rows held in memory (queued + being written) before drops
   size_t flush_rows = 50'000;       // a flush starts once this many rows are queued
   std::chrono::milliseconds flush_interval{std::chrono::seconds(60)};  // and at least this often
-  int duckdb_threads = 1;  // DuckDB threads used to encode Parquet (background work)
+  int duckdb_threads = 1;      // DuckDB threads used to encode Parquet (background work)
   int duckdb_memory_mb = 128;  // DuckDB buffer-pool limit of the writer
   // Tests only: called on the flush thread with the path of each complete temporary file, before
   // it is renamed into place.

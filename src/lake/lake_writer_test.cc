@@ -168,10 +168,9 @@ TEST(LakeWriterTest, EveryTypeAndNullRoundTripAcrossSeveralVectors) {
   }
   EXPECT_EQ(r->rows[0], (std::vector<std::optional<std::string>>{
                             "5000", std::to_string(5000 - 715), std::to_string(5000 - 455),
-                            std::to_string(score_cents),
-                            std::to_string(5000 - 385), std::to_string(bucket_sum),
-                            std::to_string(explained_non_null), std::to_string(explained),
-                            "00:00:00.004999", "req_999"}));
+                            std::to_string(score_cents), std::to_string(5000 - 385),
+                            std::to_string(bucket_sum), std::to_string(explained_non_null),
+                            std::to_string(explained), "00:00:00.004999", "req_999"}));
 }
 
 TEST(LakeWriterTest, RowsGoToThePartitionOfTheirTimestamp) {
