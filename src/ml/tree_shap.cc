@@ -1,15 +1,15 @@
 #include "ml/tree_shap.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <string>
-
-#include <boost/json.hpp>
-#include <fmt/format.h>
 
 namespace signx::ml {
 namespace json = boost::json;
@@ -220,7 +220,8 @@ Result<TreeEnsemble> TreeEnsemble::FromXGBoostJson(std::string_view text) {
       }
       const double f = AsDouble((*feat)[s]);
       if (!(f >= 0) || f >= num_feature) {
-        return InvalidArgument(fmt::format("XGBoost JSON model: tree {} splits on feature {}", t, f));
+        return InvalidArgument(
+            fmt::format("XGBoost JSON model: tree {} splits on feature {}", t, f));
       }
       e.feature_.push_back(static_cast<std::int32_t>(f));
       // Right pushed first so the left child is visited next (= dst + 1).
@@ -237,8 +238,8 @@ Result<TreeEnsemble> TreeEnsemble::FromXGBoostJson(std::string_view text) {
         mean[i - base] = e.value_[i];
       } else {
         const std::uint32_t li = i + 1, ri = e.right_[i];
-        mean[i - base] = (mean[li - base] * e.cover_[li] + mean[ri - base] * e.cover_[ri]) /
-                         e.cover_[i];
+        mean[i - base] =
+            (mean[li - base] * e.cover_[li] + mean[ri - base] * e.cover_[ri]) / e.cover_[i];
       }
     }
     e.expected_value_ += mean[0];
@@ -252,8 +253,8 @@ Result<TreeEnsemble> TreeEnsemble::FromBooster(const Booster& booster) {
   SIGNX_ASSIGN_OR_RETURN(TreeEnsemble e, FromXGBoostJson(text));
   SIGNX_ASSIGN_OR_RETURN(const std::size_t nf, booster.NumFeatures());
   if (nf != e.num_features_) {
-    return Internal(fmt::format("TreeSHAP: booster has {} features, its JSON {}", nf,
-                                e.num_features_));
+    return Internal(
+        fmt::format("TreeSHAP: booster has {} features, its JSON {}", nf, e.num_features_));
   }
   // Self-check on two rows: all missing and all zero.
   std::vector<float> rows(2 * nf, std::numeric_limits<float>::quiet_NaN());
@@ -428,7 +429,15 @@ void TreeEnsemble::Contributions(std::span<const float> row, std::span<double> o
 
 void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
                                             std::span<double> out) const {
+  // Leaves add into kLanes separate accumulators in turn: consecutive leaves mostly update the
+  // same features (every leaf of a tree shares its root's), and one accumulator would make each
+  // of those read-modify-writes wait for the previous one.
+  constexpr std::size_t kLanes = 4;
   thread_local std::vector<std::uint32_t> mask;
+  thread_local std::vector<double> lanes;
+  const std::size_t nf = num_features_;
+  lanes.assign(kLanes * nf, 0.0);
+  std::size_t leaf_count = 0;
   for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) {
     const std::uint32_t b = tree_begin_[t], e = tree_begin_[t + 1];
     if (mask.size() < e - b) mask.resize(e - b);
@@ -447,6 +456,7 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
       }
       const unsigned d = leaf_path_len_[i];
       if (d == 0) continue;
+      double* acc = lanes.data() + (leaf_count++ % kLanes) * nf;
       const std::uint32_t sat = m[i] & ((1U << d) - 1U);
       const double* table = table_.data() + leaf_table_offset_[i];
       const std::int32_t* pf = path_feature_.data() + leaf_path_offset_[i];
@@ -454,12 +464,15 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
       const double tsat = table[sat];
       for (unsigned k = 0; k < d; ++k) {
         if ((sat >> k) & 1U) {
-          out[static_cast<std::size_t>(pf[k])] += table[sat ^ (1U << k)] * pr[k];
+          acc[static_cast<std::size_t>(pf[k])] += table[sat ^ (1U << k)] * pr[k];
         } else {
-          out[static_cast<std::size_t>(pf[k])] -= tsat;
+          acc[static_cast<std::size_t>(pf[k])] -= tsat;
         }
       }
     }
+  }
+  for (std::size_t j = 0; j < nf; ++j) {
+    out[j] += (lanes[j] + lanes[nf + j]) + (lanes[2 * nf + j] + lanes[3 * nf + j]);
   }
 }
 
