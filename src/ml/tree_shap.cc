@@ -452,6 +452,26 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
         const std::uint32_t drop = keep & ~(1U << node_bit_[i]);
         m[i + 1] = left ? keep : drop;
         m[right_[i]] = left ? drop : keep;
+        if (feature_[i + 1] >= 0 || feature_[i + 2] >= 0) continue;
+        // Two sibling leaves (pre-order: i + 1 and i + 2) share their path features, so one
+        // read-modify-write per feature adds both leaves' terms; their masks differ only in
+        // this split's bit.
+        const unsigned d = leaf_path_len_[i + 1];
+        double* acc = lanes.data() + (leaf_count++ % kLanes) * nf;
+        const std::uint32_t low = (1U << d) - 1U;
+        const std::uint32_t sat_l = m[i + 1] & low, sat_r = m[i + 2] & low;
+        const double* tl = table_.data() + leaf_table_offset_[i + 1];
+        const double* tr = table_.data() + leaf_table_offset_[i + 2];
+        const double* rl = path_ratio_.data() + leaf_path_offset_[i + 1];
+        const double* rr = path_ratio_.data() + leaf_path_offset_[i + 2];
+        const std::int32_t* pf = path_feature_.data() + leaf_path_offset_[i + 1];
+        const double tl_sat = tl[sat_l], tr_sat = tr[sat_r];
+        for (unsigned k = 0; k < d; ++k) {
+          const double from_l = (sat_l >> k) & 1U ? tl[sat_l ^ (1U << k)] * rl[k] : -tl_sat;
+          const double from_r = (sat_r >> k) & 1U ? tr[sat_r ^ (1U << k)] * rr[k] : -tr_sat;
+          acc[static_cast<std::size_t>(pf[k])] += from_l + from_r;
+        }
+        i += 2;
         continue;
       }
       const unsigned d = leaf_path_len_[i];
