@@ -44,7 +44,8 @@ Result<json::value> ParseJsonBody(const Request& request) {
   }
   json::parse_options opt;
   opt.max_depth = 64;
-  json::parser parser({}, opt);
+  unsigned char scratch[4096];  // the parser's working stack: no allocation for usual bodies
+  json::parser parser({}, opt, scratch);
   boost::system::error_code ec;
   const std::size_t n = parser.write(request.body.data(), request.body.size(), ec);
   if (ec) {
