@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <pthread.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -50,7 +51,7 @@ class LakeWriter::PartitionRows final : public duck::ScanSource {
  public:
   PartitionRows(const DatasetSchema& schema, const std::deque<Pending>& rows, size_t begin,
                 size_t end)
-      : schema_(schema), rows_(rows), next_(begin), end_(end) {}
+      : schema_(schema), rows_(rows), begin_(begin), next_(begin), end_(end) {}
 
   std::vector<ColumnSpec> Columns() const override {
     std::vector<ColumnSpec> out;
@@ -59,7 +60,12 @@ class LakeWriter::PartitionRows final : public duck::ScanSource {
   }
 
   size_t Fill(duckdb_data_chunk out) override {
-    const size_t n = std::min<size_t>(duckdb_vector_size(), end_ - next_);
+    // Background work: hand DuckDB small slices and give the core back to request threads between
+    // them, so a flush does not hold a scoring thread off a core for its whole length. Measured on
+    // the lead-scoring load (2 cores, 64 connections): p99 5.2 -> 4.8 ms (means of 6 and 8 runs),
+    // throughput and writer CPU (~2 us per row) unchanged, no row dropped.
+    if (next_ != begin_) sched_yield();
+    const size_t n = std::min<size_t>({kRowsPerFill, duckdb_vector_size(), end_ - next_});
     for (size_t col = 0; col < schema_.columns.size(); ++col) {
       duckdb_vector vec = duckdb_data_chunk_get_vector(out, col);
       for (size_t r = 0; r < n; ++r) {
@@ -87,6 +93,8 @@ class LakeWriter::PartitionRows final : public duck::ScanSource {
  private:
   const DatasetSchema& schema_;
   const std::deque<Pending>& rows_;
+  static constexpr size_t kRowsPerFill = 256;
+  const size_t begin_;
   size_t next_, end_;
 };
 
