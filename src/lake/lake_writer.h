@@ -23,6 +23,7 @@
 // databases; the Registry and Clock must outlive it. The destructor calls Shutdown().
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -131,6 +132,7 @@ class LakeWriter {
   duck::Database db_;
   duck::Connection conn_;
   std::unique_ptr<duck::ScanFunction> scan_;  // reads the partition being written
+  std::atomic<size_t> backlog_{0};            // queued_, readable without mu_ by the flush
 
   mutable std::mutex mu_;
   std::condition_variable wake_;     // flush thread waits here
