@@ -7,8 +7,9 @@
 // reason="queue_full"} — the caller is never blocked. A background thread flushes every
 // `flush_rows` queued rows, every `flush_interval`, on Flush() and on Shutdown(): for each dataset
 // and year/month partition it runs COPY ... TO (FORMAT PARQUET, COMPRESSION ZSTD), reading the
-// queued rows in place through a DuckDB table function (duck::ScanFunction), into a hidden
-// temporary file in the partition folder, fsyncs it and renames it to
+// queued rows in place through a DuckDB table function (duck::ScanFunction) 256 rows at a time
+// (yielding the core between slices while its backlog is under a quarter of the queue), into a
+// hidden temporary file in the partition folder, fsyncs it and renames it to
 //   <data_dir>/lake/<dataset>/year=YYYY/month=MM/part-<ulid>.parquet
 // so readers (the `**/*.parquet` glob) never see a partial file. Several processes may write the
 // same lake: file names are ULIDs. A batch that fails to write is dropped and counted
