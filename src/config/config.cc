@@ -102,8 +102,8 @@ const std::vector<Field>& Table() {
                      "request line + headers limit in bytes (431 above it)"));
     t.push_back(Make("server.read_timeout_ms", srv, &S::read_timeout_ms,
                      "time to receive one whole request (408 after it)"));
-    t.push_back(Make("server.write_timeout_ms", srv, &S::write_timeout_ms,
-                     "time to send one response"));
+    t.push_back(
+        Make("server.write_timeout_ms", srv, &S::write_timeout_ms, "time to send one response"));
     t.push_back(Make("server.idle_timeout_ms", srv, &S::idle_timeout_ms,
                      "keep-alive idle time between requests"));
     t.push_back(Make("server.request_deadline_ms", srv, &S::request_deadline_ms,
@@ -139,8 +139,9 @@ const std::vector<Field>& Table() {
     t.push_back(Make("auth.access_token_ttl_s", auth, &A::access_token_ttl_s,
                      "access-token lifetime in seconds"));
     t.push_back(Make("auth.api_key_cache_ms", auth, &A::api_key_cache_ms,
-                     "how long a replica reuses an API-key lookup (revocation elsewhere takes "
-                     "effect within this time; 0 = every request)"));
+                     "how long a replica reuses an API-key lookup or an access token's membership "
+                     "(revocations and role changes elsewhere apply within this time; 0 = every "
+                     "request)"));
     t.push_back(Make("auth.api_keys", auth, &A::api_keys,
                      "static machine keys name:key:org_id:scope|scope,... (also SIGNX_API_KEYS)",
                      Redact::kSecret));
@@ -199,8 +200,7 @@ const std::vector<Field>& Table() {
                      "KeyedIn-style ERP base URL (http(s)://...); empty = connector off",
                      Redact::kUrlPassword));
     t.push_back(Make("connectors.keyedin.api_token", conn, &CC::keyedin_api_token,
-                     "KeyedIn API token, sent as Authorization: Bearer <token>",
-                     Redact::kSecret));
+                     "KeyedIn API token, sent as Authorization: Bearer <token>", Redact::kSecret));
     t.push_back(Make("connectors.keyedin.org_id", conn, &CC::keyedin_org_id,
                      "the SignX org that imported KeyedIn orders belong to"));
     t.push_back(Make("connectors.keyedin.sync_schedule", conn, &CC::keyedin_sync_schedule,
@@ -405,7 +405,8 @@ Result<Loaded> Load(const LoadOptions& options) {
 std::vector<FieldError> Validate(const Config& c) {
   std::vector<FieldError> e;
   const auto range = [&e](const char* key, int64_t v, int64_t lo, int64_t hi) {
-    if (v < lo || v > hi) e.push_back({key, fmt::format("must be between {} and {}, got {}", lo, hi, v)});
+    if (v < lo || v > hi)
+      e.push_back({key, fmt::format("must be between {} and {}, got {}", lo, hi, v)});
   };
   if (c.data_dir.empty()) e.push_back({"data_dir", "must not be empty"});
   const auto& s = c.server;
@@ -428,7 +429,8 @@ std::vector<FieldError> Validate(const Config& c) {
                    fmt::format("'{}' must be '*' or start with http:// or https://", o)});
     }
   }
-  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  static const std::vector<std::string> kLevels = {"trace", "debug", "info",
+                                                   "warn",  "error", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), c.log.level) == kLevels.end()) {
     e.push_back({"log.level", fmt::format("'{}' is not one of trace, debug, info, warn, error, off",
                                           c.log.level)});
@@ -454,11 +456,13 @@ std::vector<FieldError> Validate(const Config& c) {
   range("database.busy_timeout_ms", d.busy_timeout_ms, 0, 600'000);
   const auto& l = c.leads;
   if (l.model_mode != "local" && l.model_mode != "remote") {
-    e.push_back({"leads.model_mode", fmt::format("'{}' is not one of local, remote", l.model_mode)});
+    e.push_back(
+        {"leads.model_mode", fmt::format("'{}' is not one of local, remote", l.model_mode)});
   }
   if (l.model_mode == "remote" && l.remote_url.rfind("http://", 0) != 0 &&
       l.remote_url.rfind("https://", 0) != 0) {
-    e.push_back({"leads.remote_url", "must start with http:// or https:// when model_mode is remote"});
+    e.push_back(
+        {"leads.remote_url", "must start with http:// or https:// when model_mode is remote"});
   }
   if (l.remote_model.empty()) e.push_back({"leads.remote_model", "must not be empty"});
   if (l.remote_input.empty()) e.push_back({"leads.remote_input", "must not be empty"});
@@ -535,9 +539,9 @@ std::string ToTable(const Loaded& loaded) {
   std::string out;
   for (const auto& f : Table()) {
     const auto it = loaded.sources.find(f.key);
-    out += fmt::format("{:<28} {:<40} {:<8} # {}\n", f.key, json::serialize(Shown(f, loaded.config)),
-                       SourceName(it == loaded.sources.end() ? Source::kDefault : it->second),
-                       f.help);
+    out +=
+        fmt::format("{:<28} {:<40} {:<8} # {}\n", f.key, json::serialize(Shown(f, loaded.config)),
+                    SourceName(it == loaded.sources.end() ? Source::kDefault : it->second), f.help);
   }
   return out;
 }

@@ -1,5 +1,4 @@
 #include "identity/identity_service.h"
-#include "base/sha256.h"
 
 #include <spdlog/spdlog.h>
 
@@ -10,6 +9,7 @@
 #include <cmath>
 
 #include "base/id.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "identity/api_key.h"
 #include "identity/crypto.h"
@@ -109,8 +109,7 @@ Result<std::vector<Membership>> ReadMemberships(storage::Txn& t, const std::stri
 
 std::string MembershipJson(std::string_view user_id, std::string_view org_id,
                            std::string_view role) {
-  return json::serialize(
-      json::object{{"user_id", user_id}, {"org_id", org_id}, {"role", role}});
+  return json::serialize(json::object{{"user_id", user_id}, {"org_id", org_id}, {"role", role}});
 }
 
 constexpr std::string_view kLastAdmin =
@@ -124,9 +123,8 @@ Status CheckNotLastAdmin(storage::Txn& t, std::string_view org_id, std::string_v
                                               "AND role = 'org_admin' AND user_id <> $2",
                                               {org_id, user_id}));
   if (row && row->Int(0) > 0) return Status::Ok();
-  return Status(ErrorCode::kConflict,
-                "cannot remove the last org_admin of org " + std::string(org_id) + "; " +
-                    std::string(kLastAdmin));
+  return Status(ErrorCode::kConflict, "cannot remove the last org_admin of org " +
+                                          std::string(org_id) + "; " + std::string(kLastAdmin));
 }
 
 }  // namespace
@@ -283,8 +281,8 @@ Result<TokenPair> IdentityService::IssueTokens(storage::Txn& txn, const std::str
   SIGNX_RETURN_IF_ERROR(
       txn.Exec("INSERT INTO refresh_tokens (id, token_sha256, family_id, user_id, org_id, "
                "issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-               {NewId("rtk", clock_), Sha256Hex(out.refresh_token), family_id, user_id, org_id,
-                now, out.refresh_expires_at})
+               {NewId("rtk", clock_), Sha256Hex(out.refresh_token), family_id, user_id, org_id, now,
+                out.refresh_expires_at})
           .status());
   AccessClaims claims;
   claims.subject = user_id;
@@ -489,15 +487,49 @@ Status IdentityService::Logout(std::string_view refresh_token, std::string_view 
 
 // --- Authentication -----------------------------------------------------------------------------
 
-Result<http::Principal> IdentityService::AuthenticateBearer(std::string_view token) const {
+Result<http::Principal> IdentityService::AuthenticateBearer(std::string_view token) {
   SIGNX_ASSIGN_OR_RETURN(AccessClaims c,
                          VerifyAccessToken(token, ring_, clock_.Now(), settings_.jwt));
-  const auto role = ParseRole(c.role);
+  // The token is genuine; is its user still a member of its org, and in which role? The answer is
+  // cached like API keys, so a deleted, disabled or removed account (or a changed role) takes
+  // effect within api_key_cache_ttl rather than at the token's expiry.
+  const Timestamp now = clock_.Now();
+  const std::string key = c.subject + "|" + c.org_id;
+  std::optional<std::string> role_name;  // current role; empty optional = not a member
+  bool cached = false;
+  if (settings_.api_key_cache_ttl.count() > 0) {
+    std::lock_guard lock(credential_cache_mu_);
+    if (auto it = membership_cache_.find(key); it != membership_cache_.end()) {
+      if (now - it->second.fetched_at < settings_.api_key_cache_ttl &&
+          now >= it->second.fetched_at) {
+        role_name = it->second.role;
+        cached = true;
+      } else {
+        membership_cache_.erase(it);
+      }
+    }
+  }
+  if (!cached) {
+    SIGNX_ASSIGN_OR_RETURN(
+        auto rs, store_.Query("SELECT m.role, u.disabled FROM memberships m JOIN users u ON "
+                              "u.id = m.user_id WHERE m.user_id = $1 AND m.org_id = $2",
+                              {c.subject, c.org_id}));
+    if (!rs.rows.empty() && !rs.rows[0].Bool(1)) role_name = rs.rows[0].Text(0);
+    if (settings_.api_key_cache_ttl.count() > 0) {
+      std::lock_guard lock(credential_cache_mu_);
+      if (membership_cache_.size() >= kMaxCachedApiKeys) membership_cache_.clear();
+      membership_cache_[key] = CachedMembership{.role = role_name, .fetched_at = now};
+    }
+  }
+  if (!role_name) {
+    return Unauthenticated("access token of an account that is no longer active in this org");
+  }
+  const auto role = ParseRole(*role_name);
   if (!role) return Unauthenticated("invalid access token: unknown role");
   return http::Principal{.kind = "user",
                          .subject_id = std::move(c.subject),
                          .org_id = std::move(c.org_id),
-                         .role = std::move(c.role),
+                         .role = std::move(*role_name),
                          .permissions = PermissionsFor(*role)};
 }
 
@@ -524,10 +556,11 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
   const Timestamp now = clock_.Now();
   std::optional<CachedApiKey> k;
   if (settings_.api_key_cache_ttl.count() > 0) {
-    std::lock_guard lock(api_key_cache_mu_);
+    std::lock_guard lock(credential_cache_mu_);
     auto it = api_key_cache_.find(parsed->prefix);
     if (it != api_key_cache_.end()) {
-      if (now - it->second.fetched_at < settings_.api_key_cache_ttl && now >= it->second.fetched_at) {
+      if (now - it->second.fetched_at < settings_.api_key_cache_ttl &&
+          now >= it->second.fetched_at) {
         k = it->second;
       } else {
         api_key_cache_.erase(it);
@@ -550,7 +583,7 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
                      .revoked = !r.IsNull(6),
                      .fetched_at = now};
     if (settings_.api_key_cache_ttl.count() > 0) {
-      std::lock_guard lock(api_key_cache_mu_);
+      std::lock_guard lock(credential_cache_mu_);
       if (api_key_cache_.size() >= kMaxCachedApiKeys) api_key_cache_.clear();
       api_key_cache_[parsed->prefix] = *k;
     }
@@ -571,7 +604,7 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
           .status();
     });
     if (!st.ok()) spdlog::warn("identity: recording API key use failed: {}", st.ToString());
-    std::lock_guard lock(api_key_cache_mu_);
+    std::lock_guard lock(credential_cache_mu_);
     if (auto it = api_key_cache_.find(parsed->prefix); it != api_key_cache_.end()) {
       it->second.last_used_at = now;
     }
@@ -583,9 +616,10 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
                          .permissions = std::move(k->scopes)};
 }
 
-void IdentityService::ForgetCachedApiKeys() {
-  std::lock_guard lock(api_key_cache_mu_);
+void IdentityService::ForgetCachedCredentials() {
+  std::lock_guard lock(credential_cache_mu_);
   api_key_cache_.clear();
+  membership_cache_.clear();
 }
 
 // --- On behalf of a principal -----------------------------------------------------------------
@@ -729,7 +763,7 @@ Status IdentityService::RevokeApiKey(const http::Principal& principal, std::stri
                        clock_)
         .status();
   });
-  ForgetCachedApiKeys();
+  ForgetCachedCredentials();
   return st;
 }
 
@@ -739,7 +773,6 @@ Result<AuditPage> IdentityService::ListAuditLog(const http::Principal& principal
       [&](storage::Txn& t) { return ListAudit(t, principal.org_id, limit, cursor); },
       {.read_only = true});
 }
-
 
 // --- Org membership ---------------------------------------------------------------------------
 
@@ -796,8 +829,7 @@ Status EraseAccount(storage::Txn& t, const std::string& user_id, const Actor& ac
              {now, user_id})
           .status());
   SIGNX_RETURN_IF_ERROR(RevokeKeysCreatedBy(t, user_id, std::nullopt, actor, clock));
-  SIGNX_RETURN_IF_ERROR(
-      t.Exec("DELETE FROM memberships WHERE user_id = $1", {user_id}).status());
+  SIGNX_RETURN_IF_ERROR(t.Exec("DELETE FROM memberships WHERE user_id = $1", {user_id}).status());
   SIGNX_ASSIGN_OR_RETURN(
       const int64_t n,
       t.Exec("UPDATE users SET email = $1, password_hash = '', disabled = $2, deleted_at = $3, "
@@ -824,9 +856,7 @@ Status EraseAccount(storage::Txn& t, const std::string& user_id, const Actor& ac
   return Status::Ok();
 }
 
-OrgMember ReadMember(const storage::Row& r) {
-  return {r.Text(0), r.Text(1), r.Text(2), r.Time(3)};
-}
+OrgMember ReadMember(const storage::Row& r) { return {r.Text(0), r.Text(1), r.Text(2), r.Time(3)}; }
 
 constexpr std::string_view kMemberCols =
     "SELECT m.user_id, u.email, m.role, m.created_at FROM memberships m "
@@ -835,7 +865,7 @@ constexpr std::string_view kMemberCols =
 }  // namespace
 
 Status IdentityService::CheckOrgAccess(const http::Principal& principal,
-                                      std::string_view org_id) const {
+                                       std::string_view org_id) const {
   if (principal.role == RoleName(Role::kSuperAdmin) || org_id == principal.org_id) {
     return Status::Ok();
   }
@@ -843,47 +873,49 @@ Status IdentityService::CheckOrgAccess(const http::Principal& principal,
 }
 
 Result<std::optional<AddedMember>> IdentityService::AddExistingMember(std::string_view org_id,
-                                                                     const std::string& email,
-                                                                     std::string_view role,
-                                                                     const Actor& actor) {
+                                                                      const std::string& email,
+                                                                      std::string_view role,
+                                                                      const Actor& actor) {
   std::optional<AddedMember> added;
-  SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& t) -> Status {
-    added.reset();
-    SIGNX_ASSIGN_OR_RETURN(
-        auto user, t.QueryOne("SELECT id, email, created_at FROM users WHERE email = $1 AND "
-                              "deleted_at IS NULL",
-                              {email}));
-    if (!user) return Status::Ok();
-    SIGNX_ASSIGN_OR_RETURN(auto org, t.QueryOne("SELECT id FROM orgs WHERE id = $1", {org_id}));
-    if (!org) return NotFound("org " + std::string(org_id) + " not found");
-    AddedMember m{User{user->Text(0), user->Text(1), user->Time(2)}, std::string(org_id),
-                  std::string(role), false};
-    SIGNX_ASSIGN_OR_RETURN(auto existing,
-                           t.QueryOne("SELECT role FROM memberships WHERE user_id = $1 AND "
-                                      "org_id = $2",
-                                      {m.user.id, org_id}));
-    if (existing) {
-      return Status(ErrorCode::kAlreadyExists,
-                    "this user is already a member of the org (change the role with PATCH "
-                    "/v1/orgs/{id}/users/{user_id})",
-                    {{"email", "already a member"}});
-    }
-    SIGNX_RETURN_IF_ERROR(
-        t.Exec("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, $3, $4)",
-               {m.user.id, org_id, role, clock_.Now()})
-            .status());
-    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
-                                      {.org_id = std::string(org_id),
-                                       .actor = actor,
-                                       .action = "membership.create",
-                                       .subject_type = "user",
-                                       .subject_id = m.user.id,
-                                       .after_json = MembershipJson(m.user.id, org_id, role)},
-                                      clock_)
-                              .status());
-    added = std::move(m);
-    return Status::Ok();
-  }, {.serializable = true}));
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn(
+      [&](storage::Txn& t) -> Status {
+        added.reset();
+        SIGNX_ASSIGN_OR_RETURN(
+            auto user, t.QueryOne("SELECT id, email, created_at FROM users WHERE email = $1 AND "
+                                  "deleted_at IS NULL",
+                                  {email}));
+        if (!user) return Status::Ok();
+        SIGNX_ASSIGN_OR_RETURN(auto org, t.QueryOne("SELECT id FROM orgs WHERE id = $1", {org_id}));
+        if (!org) return NotFound("org " + std::string(org_id) + " not found");
+        AddedMember m{User{user->Text(0), user->Text(1), user->Time(2)}, std::string(org_id),
+                      std::string(role), false};
+        SIGNX_ASSIGN_OR_RETURN(auto existing,
+                               t.QueryOne("SELECT role FROM memberships WHERE user_id = $1 AND "
+                                          "org_id = $2",
+                                          {m.user.id, org_id}));
+        if (existing) {
+          return Status(ErrorCode::kAlreadyExists,
+                        "this user is already a member of the org (change the role with PATCH "
+                        "/v1/orgs/{id}/users/{user_id})",
+                        {{"email", "already a member"}});
+        }
+        SIGNX_RETURN_IF_ERROR(t.Exec("INSERT INTO memberships (user_id, org_id, role, created_at) "
+                                     "VALUES ($1, $2, $3, $4)",
+                                     {m.user.id, org_id, role, clock_.Now()})
+                                  .status());
+        SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                          {.org_id = std::string(org_id),
+                                           .actor = actor,
+                                           .action = "membership.create",
+                                           .subject_type = "user",
+                                           .subject_id = m.user.id,
+                                           .after_json = MembershipJson(m.user.id, org_id, role)},
+                                          clock_)
+                                  .status());
+        added = std::move(m);
+        return Status::Ok();
+      },
+      {.serializable = true}));
   return added;
 }
 
@@ -924,8 +956,9 @@ Result<AddedMember> IdentityService::AddUserToOrg(const http::Principal& princip
                          AddExistingMember(org_id, *norm, role, actor));
   if (added) return *std::move(added);
   if (password.empty()) {
-    return ValidationFailed({{"password", "is required for a new user (the e-mail is not "
-                                          "registered)"}});
+    return ValidationFailed({{"password",
+                              "is required for a new user (the e-mail is not "
+                              "registered)"}});
   }
   SIGNX_ASSIGN_OR_RETURN(User user, CreateUser(org_id, *norm, password, role, actor));
   return AddedMember{std::move(user), std::string(org_id), std::string(role), true};
@@ -967,8 +1000,7 @@ Result<MemberPage> IdentityService::ListOrgMembers(const http::Principal& princi
 
 Result<OrgMember> IdentityService::ChangeMemberRole(const http::Principal& principal,
                                                     std::string_view org_id,
-                                                    std::string_view user_id,
-                                                    std::string_view role,
+                                                    std::string_view user_id, std::string_view role,
                                                     std::string_view request_id) {
   SIGNX_RETURN_IF_ERROR(CheckOrgAccess(principal, org_id));
   if (!ParseRole(role)) {
@@ -979,7 +1011,7 @@ Result<OrgMember> IdentityService::ChangeMemberRole(const http::Principal& princ
   if (role == RoleName(Role::kSuperAdmin) && !super) {
     return Status(ErrorCode::kPermissionDenied, "only a super_admin may grant super_admin");
   }
-  return store_.WithTxnResult<OrgMember>(
+  auto changed = store_.WithTxnResult<OrgMember>(
       [&](storage::Txn& t) -> Result<OrgMember> {
         SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne(std::string(kMemberCols) +
                                                         "WHERE m.org_id = $1 AND m.user_id = $2",
@@ -1011,6 +1043,8 @@ Result<OrgMember> IdentityService::ChangeMemberRole(const http::Principal& princ
         return m;
       },
       {.serializable = true});
+  ForgetCachedCredentials();  // access tokens carry the new role's permissions at once here
+  return changed;
 }
 
 Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& principal,
@@ -1065,7 +1099,7 @@ Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& 
         return out;
       },
       {.serializable = true});
-  ForgetCachedApiKeys();  // keys the user created in the org were revoked
+  ForgetCachedCredentials();  // keys the user created in the org were revoked; tokens too
   return removed;
 }
 
@@ -1088,17 +1122,16 @@ Result<PersonalData> IdentityService::ExportPersonalData(const http::Principal& 
     d.user = User{row->Text(0), row->Text(1), row->Time(2)};
     d.updated_at = row->Time(3);
     SIGNX_ASSIGN_OR_RETURN(d.memberships, ReadMemberships(t, uid));
-    SIGNX_ASSIGN_OR_RETURN(auto keys, t.Query(std::string(kApiKeyCols) +
-                                                  "WHERE created_by = $1 ORDER BY id",
-                                              {uid}));
-    for (const auto& r : keys.rows) d.api_keys.push_back(ReadApiKey(r));
     SIGNX_ASSIGN_OR_RETURN(
-        auto sessions, t.Query("SELECT id, family_id, org_id, issued_at, expires_at, used_at, "
-                               "revoked_at FROM refresh_tokens WHERE user_id = $1 ORDER BY id",
-                               {uid}));
+        auto keys, t.Query(std::string(kApiKeyCols) + "WHERE created_by = $1 ORDER BY id", {uid}));
+    for (const auto& r : keys.rows) d.api_keys.push_back(ReadApiKey(r));
+    SIGNX_ASSIGN_OR_RETURN(auto sessions,
+                           t.Query("SELECT id, family_id, org_id, issued_at, expires_at, used_at, "
+                                   "revoked_at FROM refresh_tokens WHERE user_id = $1 ORDER BY id",
+                                   {uid}));
     for (const auto& r : sessions.rows) {
-      d.sessions.push_back({r.Text(0), r.Text(1), r.Text(2), r.Time(3), r.Time(4), r.OptTime(5),
-                            r.OptTime(6)});
+      d.sessions.push_back(
+          {r.Text(0), r.Text(1), r.Text(2), r.Time(3), r.Time(4), r.OptTime(5), r.OptTime(6)});
     }
     // The export itself is audited first, so the document lists it too.
     SIGNX_RETURN_IF_ERROR(AppendAudit(t,
@@ -1130,16 +1163,16 @@ Status IdentityService::DeleteAccount(const http::Principal& principal, std::str
     return ValidationFailed({{"password", "is required (your current password)"}});
   }
   const std::string& uid = principal.subject_id;
-  SIGNX_ASSIGN_OR_RETURN(
-      auto rs, store_.Query("SELECT email, password_hash FROM users WHERE id = $1 AND "
-                            "deleted_at IS NULL",
-                            {uid}));
+  SIGNX_ASSIGN_OR_RETURN(auto rs,
+                         store_.Query("SELECT email, password_hash FROM users WHERE id = $1 AND "
+                                      "deleted_at IS NULL",
+                                      {uid}));
   if (rs.rows.empty()) return Unauthenticated("the user no longer exists");
   const storage::Row* row = &rs.rows[0];
   // The same per-account budget as login, so a stolen access token cannot guess passwords here.
-  SIGNX_ASSIGN_OR_RETURN(const cache::Decision d,
-                         limiter_.Allow("login:acct:" + Sha256Hex(row->Text(0)),
-                                        settings_.login_per_account));
+  SIGNX_ASSIGN_OR_RETURN(
+      const cache::Decision d,
+      limiter_.Allow("login:acct:" + Sha256Hex(row->Text(0)), settings_.login_per_account));
   if (!d.allowed) {
     const auto wait = CeilSeconds(d.retry_after);
     if (retry_after != nullptr) *retry_after = wait;
@@ -1154,7 +1187,7 @@ Status IdentityService::DeleteAccount(const http::Principal& principal, std::str
         return EraseAccount(t, uid, Actor::Of(principal, request_id), clock_);
       },
       {.serializable = true});
-  ForgetCachedApiKeys();  // the user's keys were revoked
+  ForgetCachedCredentials();  // the user's keys were revoked and their tokens are void
   return st;
 }
 

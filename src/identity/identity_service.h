@@ -15,8 +15,10 @@
 //
 // Every mutation writes its audit row in the same transaction.
 //
-// Blocking: every method except AuthenticateBearer touches the database (and Login/CreateUser run
-// argon2), so call them from the blocking pool (http::Execution::kBlocking), a job or the CLI.
+// Blocking: every method touches the database (and Login/CreateUser run argon2), so call them from
+// the blocking pool (http::Execution::kBlocking), a job or the CLI — except AuthenticateBearer and
+// AuthenticateApiKey, which answer from a short-lived cache and read one row on a miss (the auth
+// middleware runs them on the event loop for inline routes).
 // Thread-safety: thread-safe; the Store, RateLimiter and Clock are borrowed and must outlive it.
 #pragma once
 
@@ -251,9 +253,8 @@ class IdentityService {
   // DELETE /v1/orgs/{id}/users/{user_id}: removes the membership, revokes the user's sessions in
   // that org and the API keys they created there; a user left with no membership is deleted as
   // by DeleteAccount, in the same transaction. kConflict for the org's last org_admin.
-  Result<RemovedMember> RemoveUserFromOrg(const http::Principal& principal,
-                                          std::string_view org_id, std::string_view user_id,
-                                          std::string_view request_id);
+  Result<RemovedMember> RemoveUserFromOrg(const http::Principal& principal, std::string_view org_id,
+                                          std::string_view user_id, std::string_view request_id);
 
   // --- Privacy ---------------------------------------------------------------------------------
 
@@ -269,8 +270,7 @@ class IdentityService {
   // deleted_at; audit rows keep the user id, which now resolves to the pseudonym. kConflict when
   // the user is the last org_admin of an org (nothing is changed). Users only.
   Status DeleteAccount(const http::Principal& principal, std::string_view password,
-                       std::string_view request_id,
-                       std::chrono::seconds* retry_after = nullptr);
+                       std::string_view request_id, std::chrono::seconds* retry_after = nullptr);
 
   // --- Sessions ------------------------------------------------------------------------------
 
@@ -288,8 +288,12 @@ class IdentityService {
 
   // --- Authentication (used by AuthMiddleware) ----------------------------------------------
 
-  // Verifies an access token; does not touch the database. kUnauthenticated when invalid.
-  Result<http::Principal> AuthenticateBearer(std::string_view token) const;
+  // Verifies an access token, then that its user is still an active member of the token's org,
+  // through a cache kept for api_key_cache_ttl (the database only on a miss): deleting, disabling
+  // or removing an account, or changing its role, applies within that time on every replica and
+  // at once on the one that made the change. Permissions follow the current role.
+  // kUnauthenticated when the token is invalid or its user no longer an active member.
+  Result<http::Principal> AuthenticateBearer(std::string_view token);
 
   // Looks up an X-API-Key (static keys first, then the database, through a cache kept for
   // api_key_cache_ttl) and records its use at most once per api_key_touch_interval.
@@ -348,8 +352,9 @@ class IdentityService {
   JwtKeyRing ring_;
   std::vector<std::string> static_key_hashes_;  // SHA-256 of settings_.static_api_keys[i].key
 
-  // Database API keys looked up recently, by prefix (see api_key_cache_ttl). Emptied whenever
-  // this process revokes a key.
+  // Database API keys looked up recently, by prefix, and the memberships behind recent access
+  // tokens, by "user|org" (see api_key_cache_ttl). Both emptied whenever this process revokes a
+  // key, changes a role or removes or deletes an account.
   struct CachedApiKey {
     std::string id, org_id, secret_sha256;
     std::vector<std::string> scopes;
@@ -357,9 +362,14 @@ class IdentityService {
     bool revoked = false;
     Timestamp fetched_at;
   };
-  void ForgetCachedApiKeys();
-  std::mutex api_key_cache_mu_;
+  struct CachedMembership {
+    std::optional<std::string> role;  // empty: not an active member
+    Timestamp fetched_at;
+  };
+  void ForgetCachedCredentials();
+  std::mutex credential_cache_mu_;
   std::unordered_map<std::string, CachedApiKey> api_key_cache_;
+  std::unordered_map<std::string, CachedMembership> membership_cache_;
 };
 
 // Lower-cases and trims an e-mail address; kValidationFailed (field "email") unless it looks like

@@ -254,6 +254,53 @@ TEST_P(IdentityServiceTest, ApiKeyLookupsAreCachedBrieflyAndRevocationHereIsImme
   EXPECT_NE(refused.status().message().find("revoked"), std::string_view::npos);
 }
 
+TEST_P(IdentityServiceTest, AccessTokensFollowTheMembershipNotJustTheirSignature) {
+  auto t = Login("member@a.test");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto p = svc().AuthenticateBearer(t->access_token);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->role, "org_member");
+
+  // A role changed through this process applies at once, with the new role's permissions.
+  ASSERT_TRUE(
+      svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_viewer", "req-role").ok());
+  p = svc().AuthenticateBearer(t->access_token);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->role, "org_viewer");
+  EXPECT_EQ(p->permissions, PermissionsFor(Role::kOrgViewer));
+
+  // Removed by another replica (straight in the database): the token still works until the
+  // cached membership is older than api_key_cache_ttl (2 s), then it is refused.
+  ASSERT_TRUE(world_->store()
+                  .WithTxn([&](storage::Txn& tx) {
+                    return tx
+                        .Exec("DELETE FROM memberships WHERE user_id = $1 AND org_id = $2",
+                              {a_.member.id, a_.org.id})
+                        .status();
+                  })
+                  .ok());
+  world_->clock().Advance(1s);
+  EXPECT_TRUE(svc().AuthenticateBearer(t->access_token).ok());
+  world_->clock().Advance(1s);
+  auto refused = svc().AuthenticateBearer(t->access_token);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("no longer active"), std::string_view::npos);
+
+  // Deleting one's own account voids its tokens at once.
+  auto admin = Login("admin@b.test");
+  ASSERT_TRUE(admin.ok());
+  auto viewer = Login("viewer@b.test");
+  ASSERT_TRUE(viewer.ok());
+  ASSERT_TRUE(svc().AuthenticateBearer(viewer->access_token).ok());  // cached
+  ASSERT_TRUE(svc()
+                  .DeleteAccount(IdentityWorld::PrincipalOf(b_.viewer, b_.org, Role::kOrgViewer),
+                                 kTestPassword, "req-delete")
+                  .ok());
+  EXPECT_EQ(svc().AuthenticateBearer(viewer->access_token).status().code(),
+            ErrorCode::kUnauthenticated);
+  EXPECT_TRUE(svc().AuthenticateBearer(admin->access_token).ok());
+}
+
 TEST_P(IdentityServiceTest, ApiKeyScopesCannotEscalate) {
   const auto member = IdentityWorld::PrincipalOf(a_.member, a_.org, Role::kOrgMember);
   EXPECT_EQ(svc().CreateApiKey(member, "k", {"admin:users"}, std::nullopt, "r").status().code(),
