@@ -22,7 +22,7 @@ constexpr std::string_view kRefreshPrefix = "sxr_";
 constexpr std::size_t kRefreshSecretBytes = 32;
 constexpr std::size_t kMaxNameBytes = 200;
 constexpr std::size_t kMaxApiKeyBytes = 512;
-constexpr std::size_t kMaxCachedApiKeys = 4096;
+constexpr std::size_t kMaxCachedEntries = 4096;  // per credential cache
 constexpr std::string_view kBadCredentials = "invalid e-mail or password";
 
 constexpr std::string_view kApiKeyCols =
@@ -186,7 +186,9 @@ IdentityService::IdentityService(storage::Store& store, cache::RateLimiter& limi
       settings_(std::move(settings)),
       clock_(clock),
       hasher_(settings_.argon2),
-      ring_(JwtKeyRing::Ephemeral()) {
+      ring_(JwtKeyRing::Ephemeral()),
+      api_key_cache_(settings_.api_key_cache_ttl, kMaxCachedEntries),
+      membership_cache_(settings_.api_key_cache_ttl, kMaxCachedEntries) {
   const Status st = ValidateSettings(settings_);
   SIGNX_CHECK(st.ok(), st.ToString());
   // Without keys the ring stays ephemeral (the App warns, naming auth.jwt_keys).
@@ -495,32 +497,17 @@ Result<http::Principal> IdentityService::AuthenticateBearer(std::string_view tok
   // effect within api_key_cache_ttl rather than at the token's expiry.
   const Timestamp now = clock_.Now();
   const std::string key = c.subject + "|" + c.org_id;
-  std::optional<std::string> role_name;  // current role; empty optional = not a member
-  bool cached = false;
-  if (settings_.api_key_cache_ttl.count() > 0) {
-    std::lock_guard lock(credential_cache_mu_);
-    if (auto it = membership_cache_.find(key); it != membership_cache_.end()) {
-      if (now - it->second.fetched_at < settings_.api_key_cache_ttl &&
-          now >= it->second.fetched_at) {
-        role_name = it->second.role;
-        cached = true;
-      } else {
-        membership_cache_.erase(it);
-      }
-    }
-  }
-  if (!cached) {
+  std::optional<CachedMembership> member = membership_cache_.Get(key, now);
+  if (!member) {
     SIGNX_ASSIGN_OR_RETURN(
         auto rs, store_.Query("SELECT m.role, u.disabled FROM memberships m JOIN users u ON "
                               "u.id = m.user_id WHERE m.user_id = $1 AND m.org_id = $2",
                               {c.subject, c.org_id}));
-    if (!rs.rows.empty() && !rs.rows[0].Bool(1)) role_name = rs.rows[0].Text(0);
-    if (settings_.api_key_cache_ttl.count() > 0) {
-      std::lock_guard lock(credential_cache_mu_);
-      if (membership_cache_.size() >= kMaxCachedApiKeys) membership_cache_.clear();
-      membership_cache_[key] = CachedMembership{.role = role_name, .fetched_at = now};
-    }
+    member.emplace();
+    if (!rs.rows.empty() && !rs.rows[0].Bool(1)) member->role = rs.rows[0].Text(0);
+    membership_cache_.Put(key, *member, now);
   }
+  std::optional<std::string>& role_name = member->role;
   if (!role_name) {
     return Unauthenticated("access token of an account that is no longer active in this org");
   }
@@ -554,19 +541,7 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
   const auto parsed = ParseApiKey(key);
   if (!parsed) return Unauthenticated("invalid API key");
   const Timestamp now = clock_.Now();
-  std::optional<CachedApiKey> k;
-  if (settings_.api_key_cache_ttl.count() > 0) {
-    std::lock_guard lock(credential_cache_mu_);
-    auto it = api_key_cache_.find(parsed->prefix);
-    if (it != api_key_cache_.end()) {
-      if (now - it->second.fetched_at < settings_.api_key_cache_ttl &&
-          now >= it->second.fetched_at) {
-        k = it->second;
-      } else {
-        api_key_cache_.erase(it);
-      }
-    }
-  }
+  std::optional<CachedApiKey> k = api_key_cache_.Get(parsed->prefix, now);
   if (!k) {
     SIGNX_ASSIGN_OR_RETURN(
         auto rs, store_.Query("SELECT id, org_id, secret_sha256, scopes, expires_at, last_used_at, "
@@ -580,13 +555,8 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
                      .scopes = SplitScopes(r.Text(3)),
                      .expires_at = r.OptTime(4),
                      .last_used_at = r.OptTime(5),
-                     .revoked = !r.IsNull(6),
-                     .fetched_at = now};
-    if (settings_.api_key_cache_ttl.count() > 0) {
-      std::lock_guard lock(credential_cache_mu_);
-      if (api_key_cache_.size() >= kMaxCachedApiKeys) api_key_cache_.clear();
-      api_key_cache_[parsed->prefix] = *k;
-    }
+                     .revoked = !r.IsNull(6)};
+    api_key_cache_.Put(parsed->prefix, *k, now);
   }
   if (!ApiKeySecretMatches(parsed->secret, k->secret_sha256)) {
     return Unauthenticated("invalid API key");
@@ -604,10 +574,8 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
           .status();
     });
     if (!st.ok()) spdlog::warn("identity: recording API key use failed: {}", st.ToString());
-    std::lock_guard lock(credential_cache_mu_);
-    if (auto it = api_key_cache_.find(parsed->prefix); it != api_key_cache_.end()) {
-      it->second.last_used_at = now;
-    }
+    api_key_cache_.Update(parsed->prefix,
+                          [now](CachedApiKey& cached) { cached.last_used_at = now; });
   }
   return http::Principal{.kind = "api_key",
                          .subject_id = k->id,
@@ -617,9 +585,8 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
 }
 
 void IdentityService::ForgetCachedCredentials() {
-  std::lock_guard lock(credential_cache_mu_);
-  api_key_cache_.clear();
-  membership_cache_.clear();
+  api_key_cache_.Clear();
+  membership_cache_.Clear();
 }
 
 // --- On behalf of a principal -----------------------------------------------------------------

@@ -33,6 +33,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "base/ttl_cache.h"
 #include "cache/rate_limiter.h"
 #include "http/request.h"
 #include "identity/audit.h"
@@ -360,16 +361,13 @@ class IdentityService {
     std::vector<std::string> scopes;
     std::optional<Timestamp> expires_at, last_used_at;
     bool revoked = false;
-    Timestamp fetched_at;
   };
   struct CachedMembership {
     std::optional<std::string> role;  // empty: not an active member
-    Timestamp fetched_at;
   };
   void ForgetCachedCredentials();
-  std::mutex credential_cache_mu_;
-  std::unordered_map<std::string, CachedApiKey> api_key_cache_;
-  std::unordered_map<std::string, CachedMembership> membership_cache_;
+  TtlCache<CachedApiKey> api_key_cache_;
+  TtlCache<CachedMembership> membership_cache_;
 };
 
 // Lower-cases and trims an e-mail address; kValidationFailed (field "email") unless it looks like
