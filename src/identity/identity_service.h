@@ -17,8 +17,9 @@
 //
 // Blocking: every method touches the database (and Login/CreateUser run argon2), so call them from
 // the blocking pool (http::Execution::kBlocking), a job or the CLI — except AuthenticateBearer and
-// AuthenticateApiKey, which answer from a short-lived cache and read one row on a miss (the auth
-// middleware runs them on the event loop for inline routes).
+// AuthenticateApiKey, which answer from a short-lived cache and read one row on a miss, plus, for
+// an API key, one small UPDATE per api_key_touch_interval (the auth middleware runs them on the
+// event loop for inline routes, so those are brief database waits there).
 // Thread-safety: thread-safe; the Store, RateLimiter and Clock are borrowed and must outlive it.
 #pragma once
 
