@@ -1,6 +1,8 @@
 #include "cmd_leads.h"
-#include "base/sha256.h"
 
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
 #include <cctype>
 #include <cstdio>
 #include <memory>
@@ -8,20 +10,18 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/json.hpp>
-#include <fmt/format.h>
-
 #include "app/platform.h"
+#include "base/sha256.h"
 #include "cli_common.h"
 #include "leads/bundle.h"
-#include "leads/service.h"
-#include "metrics/metrics.h"
-#include "ml/registry.h"
 #include "leads/csv.h"
 #include "leads/infer_schema.h"
 #include "leads/schema.h"
 #include "leads/scorer.h"
+#include "leads/service.h"
 #include "leads/training.h"
+#include "metrics/metrics.h"
+#include "ml/registry.h"
 
 namespace signx {
 namespace {
@@ -66,9 +66,8 @@ void Pretty(const json::value& v, std::string& out, int indent) {
   } else if (v.is_array() && !v.get_array().empty()) {
     // Arrays of scalars stay on one line.
     const auto& a = v.get_array();
-    const bool scalars = std::all_of(a.begin(), a.end(), [](const json::value& e) {
-      return !e.is_object() && !e.is_array();
-    });
+    const bool scalars = std::all_of(
+        a.begin(), a.end(), [](const json::value& e) { return !e.is_object() && !e.is_array(); });
     if (scalars) {
       out += json::serialize(v);
       return;
@@ -169,6 +168,13 @@ void RunInferSchema(const std::string& data, const std::string& delimiter) {
   std::fputs(PrettyJson(leads::InferSchema(table, delim)).c_str(), stdout);
 }
 
+// The API's JSON for one score, as a value to pretty-print.
+json::value ScoreValue(const leads::LeadScore& score) {
+  std::string text;
+  leads::AppendScoreJson(text, score);
+  return json::parse(text);
+}
+
 void RunScore(const std::string& model, const std::string& input, bool no_explain,
               int max_reasons) {
   leads::ModelBundle bundle = OrFail(leads::LoadBundleFile(model));
@@ -188,14 +194,15 @@ void RunScore(const std::string& model, const std::string& input, bool no_explai
   if (batch) {
     const auto scores = OrFail(scorer.ScoreJsonBatch(*batch, opt));
     json::array out;
-    for (const auto& s : scores) out.push_back(leads::ToJson(s));
+    for (const auto& s : scores) out.push_back(ScoreValue(s));
     json::object wrapped;
     wrapped["results"] = std::move(out);
     std::fputs(PrettyJson(wrapped).c_str(), stdout);
     return;
   }
-  if (!body.is_object()) Fail(InvalidArgument("the input must be a lead object or a list of leads"));
-  std::fputs(PrettyJson(leads::ToJson(OrFail(scorer.ScoreJson(body.get_object(), opt)))).c_str(),
+  if (!body.is_object())
+    Fail(InvalidArgument("the input must be a lead object or a list of leads"));
+  std::fputs(PrettyJson(ScoreValue(OrFail(scorer.ScoreJson(body.get_object(), opt)))).c_str(),
              stdout);
 }
 
@@ -222,9 +229,10 @@ void AddLeadsCommands(CLI::App& app) {
   train_leads->add_flag("--print-card", train_flags->print_card, "print the whole model card");
   train_leads->add_option("--threads", train_flags->threads, "XGBoost training threads (2)")
       ->check(CLI::Range(1, 64));
-  train_leads->add_option("--test-ids", train_flags->test_ids,
-                          "file of lead ids (one per line) that form the test set instead of the "
-                          "seeded split, e.g. bench/reference-split/leads-test-ids.txt")
+  train_leads
+      ->add_option("--test-ids", train_flags->test_ids,
+                   "file of lead ids (one per line) that form the test set instead of the "
+                   "seeded split, e.g. bench/reference-split/leads-test-ids.txt")
       ->check(CLI::ExistingFile);
   train_leads->callback([train_flags] { RunTrain(*train_flags); });
 

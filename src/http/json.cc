@@ -63,12 +63,9 @@ Result<json::object> ParseJsonObject(const Request& request) {
   return std::move(v.get_object());
 }
 
-namespace {
-
-// Appends `s` as a JSON string. Text with nothing to escape (the usual case: keys, ids, words) is
-// copied as is; anything else goes through Boost.JSON's serializer, so the bytes are the same as
-// json::serialize's either way.
-void AppendString(std::string& out, std::string_view s) {
+// Text with nothing to escape (the usual case: keys, ids, words) is copied as is; anything else
+// goes through Boost.JSON's serializer, so the bytes are the same as json::serialize's either way.
+void AppendJsonString(std::string& out, std::string_view s) {
   const bool plain = std::none_of(s.begin(), s.end(), [](char c) {
     return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
   });
@@ -80,6 +77,16 @@ void AppendString(std::string& out, std::string_view s) {
     out += json::serialize(json::string_view(s.data(), s.size()));
   }
 }
+
+void AppendJsonNumber(std::string& out, double d) {
+  if (std::isfinite(d)) {
+    fmt::format_to(std::back_inserter(out), "{}", d);  // shortest round-trip: 0.8692437
+  } else {
+    out += "null";
+  }
+}
+
+namespace {
 
 void Write(std::string& out, const json::value& v) {
   switch (v.kind()) {
@@ -95,17 +102,11 @@ void Write(std::string& out, const json::value& v) {
     case json::kind::uint64:
       fmt::format_to(std::back_inserter(out), "{}", v.get_uint64());
       break;
-    case json::kind::double_: {
-      const double d = v.get_double();
-      if (std::isfinite(d)) {
-        fmt::format_to(std::back_inserter(out), "{}", d);  // shortest round-trip: 0.8692437
-      } else {
-        out += "null";
-      }
+    case json::kind::double_:
+      AppendJsonNumber(out, v.get_double());
       break;
-    }
     case json::kind::string:
-      AppendString(out, v.get_string());
+      AppendJsonString(out, v.get_string());
       break;
     case json::kind::array: {
       out += '[';
@@ -124,7 +125,7 @@ void Write(std::string& out, const json::value& v) {
       for (const auto& kv : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        AppendString(out, kv.key());
+        AppendJsonString(out, kv.key());
         out += ':';
         Write(out, kv.value());
       }

@@ -39,8 +39,7 @@ Result<ScoreOptions> OptionsFrom(const Request& req) {
 // Server-Timing header with the handler's time so far (parse, validate, score, serialize), in ms.
 Response WithServerTiming(Response r, std::chrono::steady_clock::time_point started) {
   const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-          .count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   r.headers.Set("Server-Timing", fmt::format("score;dur={:.3f}", ms));
   return r;
 }
@@ -60,7 +59,9 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
         "contribution": {"type": "number"}}}},
       "unknown_categories": {"type": "integer"},
       "reasons_available": {"type": "boolean", "description": "present and false in the remote model mode (leads.model_mode=remote): the booster runs on another server, so no reasons"}}})");
-  schemas.Add("Lead", R"({"type": "object", "description": "One lead in the fields of the production model's schema (the shipped default: the X Education CRM export with snake_case names; GET /v1/leads/models/{version} shows the schema in use).",
+  schemas.Add(
+      "Lead",
+      R"({"type": "object", "description": "One lead in the fields of the production model's schema (the shipped default: the X Education CRM export with snake_case names; GET /v1/leads/models/{version} shows the schema in use).",
       "required": ["lead_id"], "additionalProperties": true})");
   schemas.Add("LeadBatch", R"({"type": "object", "required": ["leads"], "properties": {
       "leads": {"type": "array", "maxItems": 10000, "items": {"$ref": "#/components/schemas/Lead"}}}})");
@@ -68,115 +69,116 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
       "model_version": {"type": "string"},
       "results": {"type": "array", "items": {"$ref": "#/components/schemas/LeadScore"}}}})");
   const std::vector<http::ParamDoc> explain_param = {
-      {.name = "explain", .type = "boolean",
+      {.name = "explain",
+       .type = "boolean",
        .description = "include reasons (per-field SHAP contributions); default true"}};
 
-  router.Add("POST", "/v1/leads/score",
-             {.summary = "Score one lead",
-              .description = "Probability of conversion, bucket 1-5, tier A-E and the fields that "
-                             "moved the score most (exact TreeSHAP values in log-odds, summed per "
-                             "field). Same lead and model version give the same bytes.",
-              .tags = {"leads"},
-              .permission = "leads:score",
-              .request_schema = "Lead",
-              .response_schema = "LeadScore",
-              .query_params = explain_param,
-              // ~25 µs of CPU with reasons and no I/O of its own (the lake and the score log are
-              // queues; the API-key lookup is cached): on the event loop, which saves two thread
-              // hand-offs per request. A remote model is an HTTP call: remote mode scores on the
-              // blocking pool.
-              .execution = service.remote() ? http::Execution::kBlocking
-                                            : http::Execution::kInline},
-             [&service](Request& req) -> Response {
-               const auto started = std::chrono::steady_clock::now();
-               auto scorer = service.Current();
-               if (!scorer) return ErrorResponse(NoModel(), req.request_id);
-               auto options = OptionsFrom(req);
-               if (!options.ok()) return ErrorResponse(options.status(), req.request_id);
-               auto body = http::ParseJsonObject(req);
-               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-               auto score = service.ScoreJson(*scorer, *body, *options, req.request_id);
-               if (!score.ok()) return ErrorResponse(score.status(), req.request_id);
-               service.LogToLake(req, *body, *score);
-               service.Record({&*score, 1}, std::chrono::duration<double>(
-                                                std::chrono::steady_clock::now() - started)
-                                                .count());
-               json::object out = ToJson(*score);
-               if (service.remote()) out["reasons_available"] = false;
-               return WithServerTiming(http::JsonResponse(200, std::move(out)), started);
-             });
+  router.Add(
+      "POST", "/v1/leads/score",
+      {.summary = "Score one lead",
+       .description = "Probability of conversion, bucket 1-5, tier A-E and the fields that "
+                      "moved the score most (exact TreeSHAP values in log-odds, summed per "
+                      "field). Same lead and model version give the same bytes.",
+       .tags = {"leads"},
+       .permission = "leads:score",
+       .request_schema = "Lead",
+       .response_schema = "LeadScore",
+       .query_params = explain_param,
+       // ~25 µs of CPU with reasons and no I/O of its own (the lake and the score log are
+       // queues; the API-key lookup is cached): on the event loop, which saves two thread
+       // hand-offs per request. A remote model is an HTTP call: remote mode scores on the
+       // blocking pool.
+       .execution = service.remote() ? http::Execution::kBlocking : http::Execution::kInline},
+      [&service](Request& req) -> Response {
+        const auto started = std::chrono::steady_clock::now();
+        auto scorer = service.Current();
+        if (!scorer) return ErrorResponse(NoModel(), req.request_id);
+        auto options = OptionsFrom(req);
+        if (!options.ok()) return ErrorResponse(options.status(), req.request_id);
+        auto body = http::ParseJsonObject(req);
+        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+        auto score = service.ScoreJson(*scorer, *body, *options, req.request_id);
+        if (!score.ok()) return ErrorResponse(score.status(), req.request_id);
+        service.LogToLake(req, *body, *score);
+        service.Record(
+            {&*score, 1},
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        std::string out;
+        out.reserve(1024);
+        AppendScoreJson(out, *score, service.remote());
+        return WithServerTiming(http::Response::Json(200, std::move(out)), started);
+      });
 
-  router.Add("POST", "/v1/leads/score/batch",
-             {.summary = "Score up to 10,000 leads in one call",
-              .description = "Every lead is validated first; errors name leads[i].field. "
-                             "Nothing is scored when any lead is invalid. The Server-Timing "
-                             "header gives the server time (score;dur=<ms>).",
-              .tags = {"leads"},
-              .permission = "leads:score",
-              .max_body_bytes = 32 << 20,
-              .request_schema = "LeadBatch",
-              .response_schema = "LeadScoreBatch",
-              .query_params = explain_param},
-             [&service](Request& req) -> Response {
-               const auto started = std::chrono::steady_clock::now();
-               auto scorer = service.Current();
-               if (!scorer) return ErrorResponse(NoModel(), req.request_id);
-               auto options = OptionsFrom(req);
-               if (!options.ok()) return ErrorResponse(options.status(), req.request_id);
-               auto body = http::ParseJsonObject(req);
-               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-               const json::value* leads = body->if_contains("leads");
-               if (!leads || !leads->is_array()) {
-                 return ErrorResponse(ValidationFailed({{"leads", "must be an array of leads"}}),
-                                      req.request_id);
-               }
-               const auto& arr = leads->as_array();
-               if (arr.empty() || arr.size() > static_cast<std::size_t>(kMaxBatch)) {
-                 return ErrorResponse(
-                     ValidationFailed({{"leads", fmt::format("must hold 1 to {} leads, got {}",
-                                                             kMaxBatch, arr.size())}}),
-                     req.request_id);
-               }
-               auto scores = service.ScoreJsonBatch(*scorer, arr, *options, req.request_id);
-               if (!scores.ok()) return ErrorResponse(scores.status(), req.request_id);
-               for (std::size_t i = 0; i < scores->size(); ++i) {
-                 service.LogToLake(req, arr[i].as_object(), (*scores)[i]);
-               }
-               service.Record(*scores, std::chrono::duration<double>(
-                                           std::chrono::steady_clock::now() - started)
-                                           .count());
-               json::array results;
-               results.reserve(scores->size());
-               for (const auto& s : *scores) {
-                 json::object o = ToJson(s);
-                 if (service.remote()) o["reasons_available"] = false;
-                 results.push_back(std::move(o));
-               }
-               return WithServerTiming(
-                   http::JsonResponse(
-                       200, json::object{{"model_version", scorer->bundle().model_version},
-                                         {"results", std::move(results)}}),
-                   started);
-             });
+  router.Add(
+      "POST", "/v1/leads/score/batch",
+      {.summary = "Score up to 10,000 leads in one call",
+       .description = "Every lead is validated first; errors name leads[i].field. "
+                      "Nothing is scored when any lead is invalid. The Server-Timing "
+                      "header gives the server time (score;dur=<ms>).",
+       .tags = {"leads"},
+       .permission = "leads:score",
+       .max_body_bytes = 32 << 20,
+       .request_schema = "LeadBatch",
+       .response_schema = "LeadScoreBatch",
+       .query_params = explain_param},
+      [&service](Request& req) -> Response {
+        const auto started = std::chrono::steady_clock::now();
+        auto scorer = service.Current();
+        if (!scorer) return ErrorResponse(NoModel(), req.request_id);
+        auto options = OptionsFrom(req);
+        if (!options.ok()) return ErrorResponse(options.status(), req.request_id);
+        auto body = http::ParseJsonObject(req);
+        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+        const json::value* leads = body->if_contains("leads");
+        if (!leads || !leads->is_array()) {
+          return ErrorResponse(ValidationFailed({{"leads", "must be an array of leads"}}),
+                               req.request_id);
+        }
+        const auto& arr = leads->as_array();
+        if (arr.empty() || arr.size() > static_cast<std::size_t>(kMaxBatch)) {
+          return ErrorResponse(
+              ValidationFailed({{"leads", fmt::format("must hold 1 to {} leads, got {}", kMaxBatch,
+                                                      arr.size())}}),
+              req.request_id);
+        }
+        auto scores = service.ScoreJsonBatch(*scorer, arr, *options, req.request_id);
+        if (!scores.ok()) return ErrorResponse(scores.status(), req.request_id);
+        for (std::size_t i = 0; i < scores->size(); ++i) {
+          service.LogToLake(req, arr[i].as_object(), (*scores)[i]);
+        }
+        service.Record(
+            *scores,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        std::string out = "{\"model_version\":";
+        out.reserve(scores->size() * (options->explain ? 800 : 160) + 64);
+        http::AppendJsonString(out, scorer->bundle().model_version);
+        out += ",\"results\":[";
+        for (std::size_t i = 0; i < scores->size(); ++i) {
+          if (i > 0) out += ',';
+          AppendScoreJson(out, (*scores)[i], service.remote());
+        }
+        out += "]}";
+        return WithServerTiming(http::Response::Json(200, std::move(out)), started);
+      });
 
-  ml::AddModelRoutes(
-      router, schemas, service.registry(),
-      {.prefix = "/v1/leads/models",
-       .model_name = std::string(kModelName),
-       .title = "lead model",
-       .tag = "leads",
-       .read_permission = "leads:read",
-       .admin_permission = "leads:admin",
-       .train_command = "signx train leads",
-       .in_use = [&service]() -> std::optional<std::string> {
-         auto cur = service.Current();
-         if (!cur) return std::nullopt;
-         return cur->bundle().model_version;
-       },
-       .register_bundle = [&service](std::string_view bundle, const std::string& actor) {
-         return service.RegisterBundle(bundle, actor);
-       },
-       .reload = [&service] { return service.Reload(); }});
+  ml::AddModelRoutes(router, schemas, service.registry(),
+                     {.prefix = "/v1/leads/models",
+                      .model_name = std::string(kModelName),
+                      .title = "lead model",
+                      .tag = "leads",
+                      .read_permission = "leads:read",
+                      .admin_permission = "leads:admin",
+                      .train_command = "signx train leads",
+                      .in_use = [&service]() -> std::optional<std::string> {
+                        auto cur = service.Current();
+                        if (!cur) return std::nullopt;
+                        return cur->bundle().model_version;
+                      },
+                      .register_bundle =
+                          [&service](std::string_view bundle, const std::string& actor) {
+                            return service.RegisterBundle(bundle, actor);
+                          },
+                      .reload = [&service] { return service.Reload(); }});
 }
 
 }  // namespace signx::leads

@@ -1,9 +1,11 @@
 #include "leads/scorer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
-#include <fmt/format.h>
+#include "http/json.h"
 
 namespace signx::leads {
 namespace json = boost::json;
@@ -42,9 +44,8 @@ std::vector<float> Scorer::Encode(std::span<const Lead> leads, std::vector<int>*
 
 Result<std::vector<float>> Scorer::Probabilities(std::span<const Lead> leads) const {
   if (leads.empty()) return std::vector<float>{};
-  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix m,
-                         ml::DMatrix::FromDense(Encode(leads, nullptr), leads.size(),
-                                                bundle_.encoder.width()));
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix m, ml::DMatrix::FromDense(Encode(leads, nullptr), leads.size(),
+                                                               bundle_.encoder.width()));
   SIGNX_ASSIGN_OR_RETURN(std::vector<float> p, booster_.Predict(m));
   return bundle_.calibrator.ApplyAll(p);
 }
@@ -102,17 +103,16 @@ Result<std::vector<LeadScore>> Scorer::Score(std::span<const Lead> leads,
       std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         return std::abs(per_source[a]) > std::abs(per_source[b]);
       });
-      for (std::size_t k = 0; k < order.size() && s.reasons.size() <
-                                                      static_cast<std::size_t>(options.max_reasons);
+      for (std::size_t k = 0;
+           k < order.size() && s.reasons.size() < static_cast<std::size_t>(options.max_reasons);
            ++k) {
         const double c = per_source[order[k]];
         if (std::abs(c) < 0.005) break;  // rounds to ±0.00: not a reason
         const auto& src = sources[order[k]];
         const auto& spec = bundle_.schema.fields[static_cast<std::size_t>(src.field)];
-        s.reasons.push_back({src.name,
-                             fmt::format("{} = {}: {:+.2f}", spec.label,
-                                         DescribeValue(leads[i], src), c),
-                             c});
+        s.reasons.push_back(
+            {src.name, fmt::format("{} = {}: {:+.2f}", spec.label, DescribeValue(leads[i], src), c),
+             c});
       }
     }
     out.push_back(std::move(s));
@@ -133,24 +133,28 @@ Result<std::vector<LeadScore>> Scorer::ScoreJsonBatch(const json::array& leads,
   return Score(parsed, options);
 }
 
-json::object ToJson(const LeadScore& s) {
-  json::object o;
-  o["lead_id"] = s.lead_id;
-  o["score"] = s.score;
-  o["bucket"] = s.bucket;
-  o["tier"] = std::string(1, s.tier);
-  o["model_version"] = s.model_version;
-  json::array reasons;
-  for (const auto& r : s.reasons) {
-    json::object ro;
-    ro["field"] = r.field;
-    ro["text"] = r.text;
-    ro["contribution"] = r.contribution;
-    reasons.push_back(std::move(ro));
+void AppendScoreJson(std::string& out, const LeadScore& s, bool remote) {
+  out += "{\"lead_id\":";
+  http::AppendJsonString(out, s.lead_id);
+  out += ",\"score\":";
+  http::AppendJsonNumber(out, s.score);
+  fmt::format_to(std::back_inserter(out),
+                 ",\"bucket\":{},\"tier\":\"{}\",\"model_version\":", s.bucket, s.tier);
+  http::AppendJsonString(out, s.model_version);
+  out += ",\"reasons\":[";
+  for (std::size_t i = 0; i < s.reasons.size(); ++i) {
+    const Reason& r = s.reasons[i];
+    out += i == 0 ? "{\"field\":" : ",{\"field\":";
+    http::AppendJsonString(out, r.field);
+    out += ",\"text\":";
+    http::AppendJsonString(out, r.text);
+    out += ",\"contribution\":";
+    http::AppendJsonNumber(out, r.contribution);
+    out += '}';
   }
-  o["reasons"] = std::move(reasons);
-  o["unknown_categories"] = s.unknown_categories;
-  return o;
+  fmt::format_to(std::back_inserter(out), "],\"unknown_categories\":{}", s.unknown_categories);
+  if (remote) out += ",\"reasons_available\":false";
+  out += '}';
 }
 
 }  // namespace signx::leads

@@ -6,15 +6,15 @@
 //
 // Deterministic: the same lead and bundle give the same result, bit for bit.
 // Thread-safety: a Scorer is immutable after Create; Score* may run concurrently (XGBoost 1.7
-// prediction and ml::TreeEnsemble are thread-safe). Share one as std::shared_ptr<const Scorer> and swap atomically.
+// prediction and ml::TreeEnsemble are thread-safe). Share one as std::shared_ptr<const Scorer> and
+// swap atomically.
 #pragma once
 
+#include <boost/json.hpp>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "base/status.h"
 #include "leads/bundle.h"
@@ -25,9 +25,9 @@
 namespace signx::leads {
 
 struct Reason {
-  std::string field;         // schema field name
-  std::string text;          // "Lead Source = Reference: +0.84"
-  double contribution = 0;   // log-odds contribution of the field
+  std::string field;        // schema field name
+  std::string text;         // "Lead Source = Reference: +0.84"
+  double contribution = 0;  // log-odds contribution of the field
 };
 
 struct LeadScore {
@@ -77,6 +77,9 @@ class Scorer {
   ml::TreeEnsemble trees_;  // the booster's trees, for exact TreeSHAP reasons
 };
 
-boost::json::object ToJson(const LeadScore& score);
+// Appends the score as a JSON object — {lead_id, score, bucket, tier, model_version, reasons[
+// {field, text, contribution}], unknown_categories}, plus "reasons_available": false when
+// `remote` (a remote model gives no reasons) — written straight to text (http::AppendJson*).
+void AppendScoreJson(std::string& out, const LeadScore& score, bool remote = false);
 
 }  // namespace signx::leads
