@@ -13,6 +13,7 @@
 #include "app/platform.h"
 #include "base/sha256.h"
 #include "cli_common.h"
+#include "http/json.h"
 #include "leads/bundle.h"
 #include "leads/csv.h"
 #include "leads/infer_schema.h"
@@ -69,7 +70,7 @@ void Pretty(const json::value& v, std::string& out, int indent) {
     const bool scalars = std::all_of(
         a.begin(), a.end(), [](const json::value& e) { return !e.is_object() && !e.is_array(); });
     if (scalars) {
-      out += json::serialize(v);
+      out += http::ToJsonText(v);
       return;
     }
     out += "[\n";
@@ -80,10 +81,11 @@ void Pretty(const json::value& v, std::string& out, int indent) {
     }
     out += pad + "]";
   } else {
-    out += json::serialize(v);
+    out += http::ToJsonText(v);
   }
 }
 
+// Indented JSON for people; numbers as people write them (0.473, not Boost.JSON's 4.73E-1).
 std::string PrettyJson(const json::value& v) {
   std::string out;
   Pretty(v, out, 0);
