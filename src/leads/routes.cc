@@ -36,6 +36,20 @@ Result<ScoreOptions> OptionsFrom(const Request& req) {
   return o;
 }
 
+// What both scoring routes read first: the production scorer, ?explain and the JSON body.
+struct ScoreInput {
+  std::shared_ptr<const Scorer> scorer;
+  ScoreOptions options;
+  json::object body;
+};
+Result<ScoreInput> ReadScoreInput(LeadsService& service, const Request& req) {
+  ScoreInput in{.scorer = service.Current()};
+  if (!in.scorer) return NoModel();
+  SIGNX_ASSIGN_OR_RETURN(in.options, OptionsFrom(req));
+  SIGNX_ASSIGN_OR_RETURN(in.body, http::ParseJsonObject(req));
+  return in;
+}
+
 // Server-Timing header with the handler's time so far (parse, validate, score, serialize), in ms.
 Response WithServerTiming(Response r, std::chrono::steady_clock::time_point started) {
   const double ms =
@@ -91,15 +105,11 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
        .execution = service.remote() ? http::Execution::kBlocking : http::Execution::kInline},
       [&service](Request& req) -> Response {
         const auto started = std::chrono::steady_clock::now();
-        auto scorer = service.Current();
-        if (!scorer) return ErrorResponse(NoModel(), req.request_id);
-        auto options = OptionsFrom(req);
-        if (!options.ok()) return ErrorResponse(options.status(), req.request_id);
-        auto body = http::ParseJsonObject(req);
-        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-        auto score = service.ScoreJson(*scorer, *body, *options, req.request_id);
+        auto in = ReadScoreInput(service, req);
+        if (!in.ok()) return ErrorResponse(in.status(), req.request_id);
+        auto score = service.ScoreJson(*in->scorer, in->body, in->options, req.request_id);
         if (!score.ok()) return ErrorResponse(score.status(), req.request_id);
-        service.LogToLake(req, *body, *score);
+        service.LogToLake(req, in->body, *score);
         service.Record(
             {&*score, 1},
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -123,13 +133,9 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
        .query_params = explain_param},
       [&service](Request& req) -> Response {
         const auto started = std::chrono::steady_clock::now();
-        auto scorer = service.Current();
-        if (!scorer) return ErrorResponse(NoModel(), req.request_id);
-        auto options = OptionsFrom(req);
-        if (!options.ok()) return ErrorResponse(options.status(), req.request_id);
-        auto body = http::ParseJsonObject(req);
-        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-        const json::value* leads = body->if_contains("leads");
+        auto in = ReadScoreInput(service, req);
+        if (!in.ok()) return ErrorResponse(in.status(), req.request_id);
+        const json::value* leads = in->body.if_contains("leads");
         if (!leads || !leads->is_array()) {
           return ErrorResponse(ValidationFailed({{"leads", "must be an array of leads"}}),
                                req.request_id);
@@ -141,7 +147,7 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
                                                       arr.size())}}),
               req.request_id);
         }
-        auto scores = service.ScoreJsonBatch(*scorer, arr, *options, req.request_id);
+        auto scores = service.ScoreJsonBatch(*in->scorer, arr, in->options, req.request_id);
         if (!scores.ok()) return ErrorResponse(scores.status(), req.request_id);
         for (std::size_t i = 0; i < scores->size(); ++i) {
           service.LogToLake(req, arr[i].as_object(), (*scores)[i]);
@@ -150,8 +156,8 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
             *scores,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         std::string out = "{\"model_version\":";
-        out.reserve(scores->size() * (options->explain ? 800 : 160) + 64);
-        http::AppendJsonString(out, scorer->bundle().model_version);
+        out.reserve(scores->size() * (in->options.explain ? 800 : 160) + 64);
+        http::AppendJsonString(out, in->scorer->bundle().model_version);
         out += ",\"results\":[";
         for (std::size_t i = 0; i < scores->size(); ++i) {
           if (i > 0) out += ',';
