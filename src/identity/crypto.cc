@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <array>
 #include <climits>
@@ -27,13 +26,6 @@ std::string RandomHex(std::size_t n) {
   auto bytes = RandomBytes(n);
   SIGNX_CHECK(bytes.ok(), "RAND_bytes failed");
   return HexEncode(*bytes);
-}
-
-std::string Sha256(std::string_view data) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
-  return out;
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {

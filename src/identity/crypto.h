@@ -17,9 +17,6 @@ Result<std::string> RandomBytes(std::size_t n);
 // CSPRNG is not a recoverable condition for a server that mints credentials).
 std::string RandomHex(std::size_t n);
 
-// Raw 32-byte SHA-256 digest (its hex form: base/sha256.h Sha256Hex).
-std::string Sha256(std::string_view data);
-
 // Raw 32-byte HMAC-SHA256(key, data).
 std::string HmacSha256(std::string_view key, std::string_view data);
 
