@@ -427,6 +427,22 @@ void TreeEnsemble::Contributions(std::span<const float> row, std::span<double> o
   out[num_features_] = expected_value_;
 }
 
+namespace {
+
+// One leaf's Fast TreeSHAP terms (see tree_shap.h): for its k-th path feature, T[Sat∖{k}]·r_k when
+// the row follows that feature's splits (bit k of Sat), −T[Sat] otherwise.
+struct LeafTerms {
+  const double* table;
+  const double* ratio;
+  std::uint32_t sat;
+  double t_sat;
+  double Term(unsigned k) const {
+    return (sat >> k) & 1U ? table[sat ^ (1U << k)] * ratio[k] : -t_sat;
+  }
+};
+
+}  // namespace
+
 void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
                                             std::span<double> out) const {
   // Leaves add into kLanes separate accumulators in turn: consecutive leaves mostly update the
@@ -443,6 +459,11 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
     if (mask.size() < e - b) mask.resize(e - b);
     std::uint32_t* m = mask.data() - b;  // indexed by global node id
     m[b] = ~0U;
+    auto leaf = [&](std::uint32_t node) {
+      const std::uint32_t sat = m[node] & ((1U << leaf_path_len_[node]) - 1U);
+      const double* table = table_.data() + leaf_table_offset_[node];
+      return LeafTerms{table, path_ratio_.data() + leaf_path_offset_[node], sat, table[sat]};
+    };
     for (std::uint32_t i = b; i < e; ++i) {
       const std::int32_t f = feature_[i];
       if (f >= 0) {
@@ -458,18 +479,10 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
         // this split's bit.
         const unsigned d = leaf_path_len_[i + 1];
         double* acc = lanes.data() + (leaf_count++ % kLanes) * nf;
-        const std::uint32_t low = (1U << d) - 1U;
-        const std::uint32_t sat_l = m[i + 1] & low, sat_r = m[i + 2] & low;
-        const double* tl = table_.data() + leaf_table_offset_[i + 1];
-        const double* tr = table_.data() + leaf_table_offset_[i + 2];
-        const double* rl = path_ratio_.data() + leaf_path_offset_[i + 1];
-        const double* rr = path_ratio_.data() + leaf_path_offset_[i + 2];
+        const LeafTerms left_leaf = leaf(i + 1), right_leaf = leaf(i + 2);
         const std::int32_t* pf = path_feature_.data() + leaf_path_offset_[i + 1];
-        const double tl_sat = tl[sat_l], tr_sat = tr[sat_r];
         for (unsigned k = 0; k < d; ++k) {
-          const double from_l = (sat_l >> k) & 1U ? tl[sat_l ^ (1U << k)] * rl[k] : -tl_sat;
-          const double from_r = (sat_r >> k) & 1U ? tr[sat_r ^ (1U << k)] * rr[k] : -tr_sat;
-          acc[static_cast<std::size_t>(pf[k])] += from_l + from_r;
+          acc[static_cast<std::size_t>(pf[k])] += left_leaf.Term(k) + right_leaf.Term(k);
         }
         i += 2;
         continue;
@@ -477,18 +490,9 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
       const unsigned d = leaf_path_len_[i];
       if (d == 0) continue;
       double* acc = lanes.data() + (leaf_count++ % kLanes) * nf;
-      const std::uint32_t sat = m[i] & ((1U << d) - 1U);
-      const double* table = table_.data() + leaf_table_offset_[i];
+      const LeafTerms one = leaf(i);
       const std::int32_t* pf = path_feature_.data() + leaf_path_offset_[i];
-      const double* pr = path_ratio_.data() + leaf_path_offset_[i];
-      const double tsat = table[sat];
-      for (unsigned k = 0; k < d; ++k) {
-        if ((sat >> k) & 1U) {
-          acc[static_cast<std::size_t>(pf[k])] += table[sat ^ (1U << k)] * pr[k];
-        } else {
-          acc[static_cast<std::size_t>(pf[k])] -= tsat;
-        }
-      }
+      for (unsigned k = 0; k < d; ++k) acc[static_cast<std::size_t>(pf[k])] += one.Term(k);
     }
   }
   for (std::size_t j = 0; j < nf; ++j) {
