@@ -238,7 +238,6 @@ Status LakeWriter::Append(std::string_view dataset, Row row) {
     }
     ds.pending.push_back({PartitionOf(t), std::move(row)});
     ++queued_;
-    backlog_.store(queued_, std::memory_order_relaxed);
     ++accepted_seq_;
     wake = ++pending_rows_ == options_.flush_rows;
     if (queue_gauge_ != nullptr) queue_gauge_->Set(static_cast<double>(queued_));
@@ -344,7 +343,6 @@ void LakeWriter::Run() {
 
     lock.lock();
     queued_ -= batch_rows;
-    backlog_.store(queued_, std::memory_order_relaxed);
     rows_written_ += written_total;
     rows_dropped_ += dropped_total;
     files_written_ += files_total;
@@ -389,7 +387,7 @@ Status LakeWriter::WritePartition(Dataset& ds, const Partition& part, std::deque
   const fs::path final_path = dir / ("part-" + ulid + ".parquet");
 
   // COPY reads the rows straight from memory through the scan function (no intermediate table).
-  PartitionRows source(ds.schema, rows, begin, end, backlog_, options_.queue_capacity / 4);
+  PartitionRows source(ds.schema, rows, begin, end, queued_, options_.queue_capacity / 4);
   scan_->set_source(&source);
   Status st =
       conn_.Execute(fmt::format("COPY (SELECT * FROM {}()) TO {} (FORMAT PARQUET, "

@@ -133,13 +133,14 @@ class LakeWriter {
   duck::Database db_;
   duck::Connection conn_;
   std::unique_ptr<duck::ScanFunction> scan_;  // reads the partition being written
-  std::atomic<size_t> backlog_{0};            // queued_, readable without mu_ by the flush
 
   mutable std::mutex mu_;
   std::condition_variable wake_;     // flush thread waits here
   std::condition_variable flushed_;  // Flush() callers wait here
   std::map<std::string, std::unique_ptr<Dataset>, std::less<>> datasets_;  // guarded by mu_
-  size_t queued_ = 0;          // guarded by mu_: rows in pending lists + being written
+  // Rows in pending lists + being written: changed under mu_; atomic because a flush reads it
+  // without mu_ to decide whether to yield between slices.
+  std::atomic<size_t> queued_{0};
   size_t pending_rows_ = 0;    // guarded by mu_: rows in pending lists only
   uint64_t accepted_seq_ = 0;  // guarded by mu_: rows accepted so far
   uint64_t done_seq_ = 0;      // guarded by mu_: accepted rows written or dropped
