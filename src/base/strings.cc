@@ -88,4 +88,33 @@ std::string HexEncode(std::string_view bytes) {
   return out;
 }
 
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    out += '\\';
+    const char named = c == '"' || c == '\\' ? static_cast<char>(c)
+                       : c == '\b'           ? 'b'
+                       : c == '\f'           ? 'f'
+                       : c == '\n'           ? 'n'
+                       : c == '\r'           ? 'r'
+                       : c == '\t'           ? 't'
+                                             : '\0';
+    if (named != '\0') {
+      out += named;
+    } else {
+      out += "u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
 }  // namespace signx

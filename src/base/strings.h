@@ -23,4 +23,10 @@ std::optional<bool> ParseBool(std::string_view s);
 // Lower-case hex of bytes.
 std::string HexEncode(std::string_view bytes);
 
+// Appends s as a quoted JSON string (RFC 8259): '"' and '\\' escaped, \b \f \n \r \t by name,
+// other bytes below 0x20 as \u00xx; every other byte (UTF-8 included) is copied. The bytes are
+// exactly Boost.JSON's serializer's (tested in http/router_test.cc), so the API, the logs and the
+// generated files all write strings one way.
+void AppendJsonString(std::string& out, std::string_view s);
+
 }  // namespace signx

@@ -8,6 +8,7 @@
 #include <numbers>
 #include <random>
 
+#include "base/strings.h"
 #include "estimating/quote.h"
 
 namespace signx::estimating {
@@ -1009,19 +1010,10 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
 namespace {
 
 void JsonString(fmt::memory_buffer& b, std::string_view s) {
-  b.push_back('"');
-  for (char ch : s) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (ch == '"' || ch == '\\') {
-      b.push_back('\\');
-      b.push_back(ch);
-    } else if (u < 0x20) {
-      fmt::format_to(std::back_inserter(b), "\\u{:04x}", u);
-    } else {
-      b.push_back(ch);
-    }
-  }
-  b.push_back('"');
+  thread_local std::string quoted;
+  quoted.clear();
+  AppendJsonString(quoted, s);
+  b.append(quoted);
 }
 
 // Appends `"key":` with a leading comma unless first.

@@ -63,21 +63,6 @@ Result<json::object> ParseJsonObject(const Request& request) {
   return std::move(v.get_object());
 }
 
-// Text with nothing to escape (the usual case: keys, ids, words) is copied as is; anything else
-// goes through Boost.JSON's serializer, so the bytes are the same as json::serialize's either way.
-void AppendJsonString(std::string& out, std::string_view s) {
-  const bool plain = std::none_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-  });
-  if (plain) {
-    out += '"';
-    out += s;
-    out += '"';
-  } else {
-    out += json::serialize(json::string_view(s.data(), s.size()));
-  }
-}
-
 void AppendJsonNumber(std::string& out, double d) {
   if (std::isfinite(d)) {
     fmt::format_to(std::back_inserter(out), "{}", d);  // shortest round-trip: 0.8692437

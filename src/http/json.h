@@ -31,10 +31,9 @@ Result<boost::json::object> ParseJsonObject(const Request& request);
 // form (0.8692437410354614, 12.5, 3), not Boost.JSON's exponent form (8.69E-1); NaN/Inf → null.
 std::string ToJsonText(const boost::json::value& value);
 
-// The pieces ToJsonText writes with, for handlers that write a fixed shape straight to text (no
-// DOM): a string (escaped exactly as Boost.JSON does) and a number (shortest round-trip form;
-// NaN/Inf → null). Same bytes as ToJsonText of the equivalent value.
-void AppendJsonString(std::string& out, std::string_view s);
+// With AppendJsonString (base/strings.h), the pieces ToJsonText writes with, for handlers that
+// write a fixed shape straight to text (no DOM): a number in its shortest round-trip form (NaN/Inf
+// → null). Same bytes as ToJsonText of the equivalent value.
 void AppendJsonNumber(std::string& out, double d);
 
 // Serialises (ToJsonText) and wraps `value` as a JSON response.

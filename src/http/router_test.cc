@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strings.h"
 #include "http/json.h"
 
 namespace signx::http {
@@ -108,6 +109,18 @@ TEST(ToJsonText, StringsAndKeysAreEscapedExactlyLikeBoostJson) {
     const boost::json::object o{{s, s}};
     EXPECT_EQ(ToJsonText(o), boost::json::serialize(o)) << s;
   }
+}
+
+TEST(AppendJsonString, EveryByteIsWrittenAsBoostJsonWritesIt) {
+  for (int c = 0; c < 256; ++c) {
+    const std::string s = "a" + std::string(1, static_cast<char>(c)) + "b";
+    std::string out = "x";
+    AppendJsonString(out, s);
+    EXPECT_EQ(out, "x" + boost::json::serialize(boost::json::string_view(s))) << c;
+  }
+  std::string out;
+  AppendJsonString(out, "");
+  EXPECT_EQ(out, R"("")");
 }
 
 }  // namespace

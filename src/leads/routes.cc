@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 
+#include "base/strings.h"
 #include "http/json.h"
 #include "ml/model_routes.h"
 
@@ -157,7 +158,7 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         std::string out = "{\"model_version\":";
         out.reserve(scores->size() * (in->options.explain ? 800 : 160) + 64);
-        http::AppendJsonString(out, in->scorer->bundle().model_version);
+        AppendJsonString(out, in->scorer->bundle().model_version);
         out += ",\"results\":[";
         for (std::size_t i = 0; i < scores->size(); ++i) {
           if (i > 0) out += ',';

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/strings.h"
 #include "http/json.h"
 
 namespace signx::leads {
@@ -135,19 +136,19 @@ Result<std::vector<LeadScore>> Scorer::ScoreJsonBatch(const json::array& leads,
 
 void AppendScoreJson(std::string& out, const LeadScore& s, bool remote) {
   out += "{\"lead_id\":";
-  http::AppendJsonString(out, s.lead_id);
+  AppendJsonString(out, s.lead_id);
   out += ",\"score\":";
   http::AppendJsonNumber(out, s.score);
   fmt::format_to(std::back_inserter(out),
                  ",\"bucket\":{},\"tier\":\"{}\",\"model_version\":", s.bucket, s.tier);
-  http::AppendJsonString(out, s.model_version);
+  AppendJsonString(out, s.model_version);
   out += ",\"reasons\":[";
   for (std::size_t i = 0; i < s.reasons.size(); ++i) {
     const Reason& r = s.reasons[i];
     out += i == 0 ? "{\"field\":" : ",{\"field\":";
-    http::AppendJsonString(out, r.field);
+    AppendJsonString(out, r.field);
     out += ",\"text\":";
-    http::AppendJsonString(out, r.text);
+    AppendJsonString(out, r.text);
     out += ",\"contribution\":";
     http::AppendJsonNumber(out, r.contribution);
     out += '}';

@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 
+#include "base/strings.h"
+
 namespace signx::logging {
 namespace {
 
@@ -47,13 +49,13 @@ class JsonFormatter final : public spdlog::formatter {
                    tm, micros.count());
     const auto lvl = spdlog::level::to_string_view(msg.level);
     line.append(lvl.data(), lvl.size());
-    line += R"(","logger":")";
-    AppendJsonEscaped(line, std::string_view(msg.logger_name.data(), msg.logger_name.size()));
-    line += R"(","thread":)";
+    line += R"(","logger":)";
+    AppendJsonString(line, std::string_view(msg.logger_name.data(), msg.logger_name.size()));
+    line += R"(,"thread":)";
     line += std::to_string(msg.thread_id);
-    line += R"(,"msg":")";
-    AppendJsonEscaped(line, std::string_view(msg.payload.data(), msg.payload.size()));
-    line += "\"}\n";
+    line += R"(,"msg":)";
+    AppendJsonString(line, std::string_view(msg.payload.data(), msg.payload.size()));
+    line += "}\n";
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
@@ -62,24 +64,6 @@ class JsonFormatter final : public spdlog::formatter {
 };
 
 }  // namespace
-
-void AppendJsonEscaped(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-}
 
 Status InitLogging(const config::LogConfig& config) {
   const auto level = spdlog::level::from_str(config.level);

@@ -19,7 +19,4 @@ namespace signx::logging {
 // same stderr as the other logs, under its own lock-protected sink, unchanged in either format.
 void LogJsonLine(std::string_view line);
 
-// JSON string escaping (RFC 8259) for log fields; exposed for tests.
-void AppendJsonEscaped(std::string& out, std::string_view s);
-
 }  // namespace signx::logging

@@ -6,12 +6,6 @@
 namespace signx::logging {
 namespace {
 
-TEST(AppendJsonEscaped, EscapesQuotesBackslashesAndControls) {
-  std::string out;
-  AppendJsonEscaped(out, "a\"b\\c\nd\te\x01");
-  EXPECT_EQ(out, "a\\\"b\\\\c\\nd\\te\\u0001");
-}
-
 TEST(InitLogging, RejectsUnknownLevelAndFormatNamingTheField) {
   config::LogConfig c;
   c.level = "loud";
