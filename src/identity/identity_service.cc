@@ -196,9 +196,19 @@ IdentityService::IdentityService(storage::Store& store, cache::RateLimiter& limi
     ring_ = JwtKeyRing::Create(settings_.jwt_keys, settings_.jwt_active_kid).value();
   }
   for (const auto& k : settings_.static_api_keys) static_key_hashes_.push_back(Sha256Hex(k.key));
+  key_use_writer_.Start(settings_.api_key_use_write_interval, [this] {
+    if (Status st = RecordApiKeyUses(); !st.ok()) {
+      spdlog::warn("identity: recording API key use failed (retried): {}", st.ToString());
+    }
+  });
 }
 
-IdentityService::~IdentityService() = default;
+IdentityService::~IdentityService() {
+  key_use_writer_.Stop();
+  if (Status st = RecordApiKeyUses(); !st.ok()) {
+    spdlog::warn("identity: recording API key use at shutdown failed: {}", st.ToString());
+  }
+}
 
 // --- Bootstrap and administration -------------------------------------------------------------
 
@@ -564,16 +574,10 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
   if (k->revoked) return Unauthenticated("API key has been revoked");
   if (k->expires_at && *k->expires_at <= now) return Unauthenticated("API key has expired");
   if (!k->last_used_at || now - *k->last_used_at >= settings_.api_key_touch_interval) {
-    const Timestamp stale_before = now - settings_.api_key_touch_interval;
-    Status st = store_.WithTxn([&](storage::Txn& t) {
-      return t
-          .Exec(
-              "UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND "
-              "(last_used_at IS NULL OR last_used_at <= $3)",
-              {now, k->id, stale_before})
-          .status();
-    });
-    if (!st.ok()) spdlog::warn("identity: recording API key use failed: {}", st.ToString());
+    {
+      std::lock_guard lock(key_uses_mu_);
+      key_uses_[k->id] = now;
+    }
     api_key_cache_.Update(parsed->prefix,
                           [now](CachedApiKey& cached) { cached.last_used_at = now; });
   }
@@ -582,6 +586,34 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
                          .org_id = k->org_id,
                          .role = "api_key",
                          .permissions = std::move(k->scopes)};
+}
+
+Status IdentityService::RecordApiKeyUses() {
+  std::unordered_map<std::string, Timestamp> uses;
+  {
+    std::lock_guard lock(key_uses_mu_);
+    uses.swap(key_uses_);
+  }
+  if (uses.empty()) return Status::Ok();
+  Status st = store_.WithTxn([&](storage::Txn& t) -> Status {
+    for (const auto& [id, at] : uses) {
+      // Another replica may have written a use of this key within the interval: keep one write
+      // per interval per key, and never move last_used_at backwards.
+      SIGNX_RETURN_IF_ERROR(t.Exec("UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND "
+                                   "(last_used_at IS NULL OR last_used_at <= $3)",
+                                   {at, id, at - settings_.api_key_touch_interval})
+                                .status());
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) {
+    std::lock_guard lock(key_uses_mu_);
+    for (const auto& [id, at] : uses) {
+      auto [it, added] = key_uses_.emplace(id, at);
+      if (!added && it->second < at) it->second = at;
+    }
+  }
+  return st;
 }
 
 void IdentityService::ForgetCachedCredentials() {

@@ -17,9 +17,11 @@
 //
 // Blocking: every method touches the database (and Login/CreateUser run argon2), so call them from
 // the blocking pool (http::Execution::kBlocking), a job or the CLI — except AuthenticateBearer and
-// AuthenticateApiKey, which answer from a short-lived cache and read one row on a miss, plus, for
-// an API key, one small UPDATE per api_key_touch_interval (the auth middleware runs them on the
-// event loop for inline routes, so those are brief database waits there).
+// AuthenticateApiKey, which answer from a short-lived cache and read one row on a miss (the auth
+// middleware runs them on the event loop for inline routes, so a miss is a brief database read
+// there). They never write: an API key's last use is noted in memory and written by a background
+// thread (RecordApiKeyUses).
+// Background: one thread, writing noted API-key uses every api_key_use_write_interval.
 // Thread-safety: thread-safe; the Store, RateLimiter and Clock are borrowed and must outlive it.
 #pragma once
 
@@ -41,6 +43,7 @@
 #include "identity/jwt.h"
 #include "identity/password.h"
 #include "identity/roles.h"
+#include "runtime/periodic_task.h"
 #include "storage/store.h"
 
 namespace signx::identity {
@@ -65,8 +68,10 @@ struct IdentitySettings {
   // Login attempts per account (e-mail) and per client IP; every attempt costs one token.
   cache::Limit login_per_account{.rate_per_second = 5.0 / 900, .burst = 5};  // 5 per 15 min
   cache::Limit login_per_ip{.rate_per_second = 30.0 / 60, .burst = 30};      // 30 per min
-  // API key last_used_at is written at most once per this interval per key.
+  // API key last_used_at is written at most once per this interval per key...
   std::chrono::seconds api_key_touch_interval{60};
+  // ...by a background thread that writes the uses noted since its last run this often.
+  std::chrono::milliseconds api_key_use_write_interval{5000};
   // How long this process reuses a database API-key lookup (keyed by the key's prefix; the secret
   // is still checked on every request). Revocation through this process takes effect at once;
   // through another replica within this time. 0 = look the key up on every request.
@@ -298,9 +303,14 @@ class IdentityService {
   Result<http::Principal> AuthenticateBearer(std::string_view token);
 
   // Looks up an X-API-Key (static keys first, then the database, through a cache kept for
-  // api_key_cache_ttl) and records its use at most once per api_key_touch_interval.
+  // api_key_cache_ttl) and notes its use at most once per api_key_touch_interval.
   // kUnauthenticated when unknown, revoked or expired.
   Result<http::Principal> AuthenticateApiKey(std::string_view key);
+
+  // Writes the API-key uses noted since the last call (api_keys.last_used_at) in one transaction;
+  // on failure they stay noted for the next call. The background thread calls it every
+  // api_key_use_write_interval, and the destructor once more.
+  Status RecordApiKeyUses();
 
   // --- On behalf of a principal -------------------------------------------------------------
 
@@ -369,6 +379,10 @@ class IdentityService {
   void ForgetCachedCredentials();
   TtlCache<CachedApiKey> api_key_cache_;
   TtlCache<CachedMembership> membership_cache_;
+
+  std::mutex key_uses_mu_;
+  std::unordered_map<std::string, Timestamp> key_uses_;  // key id → last use not yet written
+  runtime::PeriodicTask key_use_writer_;                 // last member: stops first
 };
 
 // Lower-cases and trims an e-mail address; kValidationFailed (field "email") unless it looks like

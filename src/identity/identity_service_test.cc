@@ -314,6 +314,9 @@ TEST_P(IdentityServiceTest, ApiKeyScopesCannotEscalate) {
 }
 
 TEST_P(IdentityServiceTest, ApiKeyLastUsedIsRecordedAtMostOncePerMinute) {
+  IdentitySettings s = testing::FastSettings();
+  s.api_key_use_write_interval = std::chrono::hours(1);  // only the explicit writes below
+  Start(s);
   auto key = svc().CreateApiKey(Admin(a_), "k", {"leads:score"}, std::nullopt, "r");
   ASSERT_TRUE(key.ok());
   auto last_used = [&] {
@@ -323,15 +326,34 @@ TEST_P(IdentityServiceTest, ApiKeyLastUsedIsRecordedAtMostOncePerMinute) {
   };
   EXPECT_EQ(last_used(), std::nullopt);
   ASSERT_TRUE(svc().AuthenticateApiKey(key->key).ok());
+  EXPECT_EQ(last_used(), std::nullopt) << "authentication itself never writes";
+  ASSERT_TRUE(svc().RecordApiKeyUses().ok());
   const auto first = last_used();
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(*first, world_->clock().Now());
   world_->clock().Advance(30s);
   ASSERT_TRUE(svc().AuthenticateApiKey(key->key).ok());
+  ASSERT_TRUE(svc().RecordApiKeyUses().ok());
   EXPECT_EQ(last_used(), first);
   world_->clock().Advance(31s);
   ASSERT_TRUE(svc().AuthenticateApiKey(key->key).ok());
+  ASSERT_TRUE(svc().RecordApiKeyUses().ok());
   EXPECT_EQ(last_used(), world_->clock().Now());
+}
+
+TEST_P(IdentityServiceTest, ApiKeyUseNotedJustBeforeShutdownIsWritten) {
+  auto key = svc().CreateApiKey(Admin(a_), "k", {"leads:score"}, std::nullopt, "r");
+  ASSERT_TRUE(key.ok());
+  {
+    IdentitySettings s = testing::FastSettings();
+    s.api_key_use_write_interval = std::chrono::hours(1);
+    cache::MemoryRateLimiter limiter(world_->clock());
+    IdentityService replica(world_->store(), limiter, s, world_->clock());
+    ASSERT_TRUE(replica.AuthenticateApiKey(key->key).ok());
+  }
+  auto rs = world_->store().Query("SELECT last_used_at FROM api_keys WHERE id = $1", {key->info.id});
+  ASSERT_TRUE(rs.ok());
+  EXPECT_EQ(rs->rows[0].OptTime(0), world_->clock().Now());
 }
 
 TEST_P(IdentityServiceTest, StaticApiKeysFromSettings) {
