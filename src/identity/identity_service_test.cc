@@ -351,7 +351,8 @@ TEST_P(IdentityServiceTest, ApiKeyUseNotedJustBeforeShutdownIsWritten) {
     IdentityService replica(world_->store(), limiter, s, world_->clock());
     ASSERT_TRUE(replica.AuthenticateApiKey(key->key).ok());
   }
-  auto rs = world_->store().Query("SELECT last_used_at FROM api_keys WHERE id = $1", {key->info.id});
+  auto rs =
+      world_->store().Query("SELECT last_used_at FROM api_keys WHERE id = $1", {key->info.id});
   ASSERT_TRUE(rs.ok());
   EXPECT_EQ(rs->rows[0].OptTime(0), world_->clock().Now());
 }
