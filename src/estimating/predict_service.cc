@@ -31,49 +31,26 @@ CostService::CostService(ml::ModelRegistry& registry, metrics::Registry& metrics
                                  "Time to validate and answer one cost prediction", {},
                                  metrics::DefaultLatencyBuckets())
                    .WithLabels({})),
-      reloads_(metrics.AddCounter("estimates_model_reloads_total",
-                                  "Production cost model (re)loads, by outcome", {"outcome"})) {}
+      live_(registry, std::string(kCostModelName), "cost model",
+            metrics.AddCounter("estimates_model_reloads_total",
+                               "Production cost model (re)loads, by outcome", {"outcome"}),
+            [](const std::string& bytes) -> Result<std::shared_ptr<const CostPredictor>> {
+              SIGNX_ASSIGN_OR_RETURN(CostBundle bundle, ParseCostBundle(bytes));
+              return CostPredictor::Create(std::move(bundle));
+            }) {}
 
-CostService::~CostService() { poller_.Stop(); }
+CostService::~CostService() = default;
 
-std::shared_ptr<const CostPredictor> CostService::Current() const {
-  std::lock_guard lock(mu_);
-  return current_;
-}
+std::shared_ptr<const CostPredictor> CostService::Current() const { return live_.Current(); }
 
 void CostService::SetCurrent(std::shared_ptr<const CostPredictor> predictor) {
-  std::lock_guard lock(mu_);
-  current_ = std::move(predictor);
+  std::string version = predictor ? predictor->bundle().model_version : "";
+  live_.Set(std::move(predictor), std::move(version));
 }
 
-Status CostService::Reload() {
-  SIGNX_ASSIGN_OR_RETURN(auto prod, registry_.Production(std::string(kCostModelName)));
-  if (!prod) return Status::Ok();
-  if (auto cur = Current(); cur && cur->bundle().model_version == prod->version) {
-    return Status::Ok();
-  }
-  auto load = [&]() -> Result<std::shared_ptr<const CostPredictor>> {
-    SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry_.ReadBytes(*prod));
-    SIGNX_ASSIGN_OR_RETURN(CostBundle bundle, ParseCostBundle(bytes));
-    return CostPredictor::Create(std::move(bundle));
-  };
-  auto loaded = load();
-  if (!loaded.ok()) {
-    reloads_.WithLabels({"error"}).Inc();
-    return Status(loaded.status().code(), fmt::format("cannot load cost model {}: {}",
-                                                      prod->version, loaded.status().message()));
-  }
-  SetCurrent(std::move(loaded).value());
-  reloads_.WithLabels({"ok"}).Inc();
-  spdlog::info("cost model {} is now in use", prod->version);
-  return Status::Ok();
-}
+Status CostService::Reload() { return live_.Reload(); }
 
-void CostService::StartPolling(std::chrono::milliseconds interval) {
-  poller_.Start(interval, [this] {
-    if (Status st = Reload(); !st.ok()) spdlog::warn("cost model reload: {}", st.message());
-  });
-}
+void CostService::StartPolling(std::chrono::milliseconds interval) { live_.StartPolling(interval); }
 
 Result<std::string> CostService::PredictJson(const boost::json::object& body) {
   const auto started = std::chrono::steady_clock::now();

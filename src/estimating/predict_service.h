@@ -1,7 +1,6 @@
 // CostService: the production cost model of this process, kept in step with the model registry
-// (model name "cost"), and the prediction entry point of the HTTP route. The model in use is an
-// immutable CostPredictor behind a shared_ptr swapped atomically, so a promotion or rollback (from
-// this or any other replica) takes effect without dropping or blocking requests.
+// (model name "cost") by an ml::LiveModel, and the prediction entry point of the HTTP route; a
+// promotion or rollback takes effect without dropping or blocking requests.
 //
 // Answers are cached by (model version, spec hash) in a cache::Cache (an in-process MemoryCache
 // unless one is given): the answer is a pure function of both, so a cached answer is byte-identical
@@ -13,14 +12,13 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "cache/cache.h"
 #include "estimating/predict.h"
 #include "metrics/metrics.h"
+#include "ml/live_model.h"
 #include "ml/registry.h"
-#include "runtime/periodic_task.h"
 
 namespace signx::estimating {
 
@@ -58,14 +56,11 @@ class CostService {
   ml::ModelRegistry& registry_;
   std::unique_ptr<cache::Cache> owned_cache_;
   cache::Cache* cache_;
-  mutable std::mutex mu_;
-  std::shared_ptr<const CostPredictor> current_;  // guarded by mu_
 
   metrics::Family<metrics::Counter>& predictions_;
   metrics::Histogram& latency_;
-  metrics::Family<metrics::Counter>& reloads_;
 
-  runtime::PeriodicTask poller_;  // declared last: stopped first on destruction
+  ml::LiveModel<CostPredictor> live_;  // declared last: stops polling first on destruction
 };
 
 }  // namespace signx::estimating

@@ -44,8 +44,17 @@ LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metri
               .AddCounter("leads_unknown_categories_total",
                           "Category values in scored leads that the model never saw in training")
               .WithLabels({})),
-      reloads_(metrics.AddCounter("leads_model_reloads_total",
-                                  "Production model (re)loads, by outcome", {"outcome"})) {
+      live_(registry, std::string(kModelName), "lead model",
+            metrics.AddCounter("leads_model_reloads_total",
+                               "Production model (re)loads, by outcome", {"outcome"}),
+            [](const std::string& bytes) -> Result<std::shared_ptr<const LoadedModel>> {
+              SIGNX_ASSIGN_OR_RETURN(ModelBundle bundle, ParseBundle(bytes));
+              SIGNX_ASSIGN_OR_RETURN(ml::Booster booster, ml::Booster::LoadRaw(bundle.booster));
+              SIGNX_RETURN_IF_ERROR(booster.SetParam("nthread", "1"));
+              SIGNX_ASSIGN_OR_RETURN(Scorer scorer, Scorer::Create(std::move(bundle)));
+              return std::make_shared<const LoadedModel>(
+                  LoadedModel{std::move(scorer), std::move(booster)});
+            }) {
   if (lake_) {
     if (Status st = lake_->Declare(LeadScoresDataset()); !st.ok()) {
       spdlog::error("lake dataset lead_scores: {}", st.message());
@@ -54,14 +63,13 @@ LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metri
   }
 }
 
-
 void LeadsService::LogToLake(std::string_view request_id, const boost::json::object& lead,
                              const LeadScore& score) {
   if (!lake_) return;
-  (void)lake_->Append("lead_scores",
-                      {SystemClock::Get().Now(), std::string(request_id), score.model_version,
-                       score.lead_id, score.score, int64_t{score.bucket}, std::string(1, score.tier),
-                       boost::json::serialize(lead)});
+  (void)lake_->Append(
+      "lead_scores", {SystemClock::Get().Now(), std::string(request_id), score.model_version,
+                      score.lead_id, score.score, int64_t{score.bucket}, std::string(1, score.tier),
+                      boost::json::serialize(lead)});
 }
 
 void LeadsService::LogToLake(const http::Request& request, const boost::json::object& lead,
@@ -79,8 +87,8 @@ void LeadsService::LogToLake(const http::Request& request, const boost::json::ob
 }
 
 std::shared_ptr<const ml::Booster> LeadsService::CurrentBooster() const {
-  std::lock_guard lock(mu_);
-  return booster_;
+  auto m = live_.Current();
+  return m ? std::shared_ptr<const ml::Booster>(m, &m->booster) : nullptr;
 }
 
 Result<LeadScore> LeadsService::ScoreJson(const Scorer& scorer, const boost::json::object& lead,
@@ -98,52 +106,17 @@ Result<std::vector<LeadScore>> LeadsService::ScoreJsonBatch(const Scorer& scorer
   return scorer.ScoreJsonBatch(leads, options);
 }
 
-LeadsService::~LeadsService() { poller_.Stop(); }
+LeadsService::~LeadsService() = default;
 
 std::shared_ptr<const Scorer> LeadsService::Current() const {
-  std::lock_guard lock(mu_);
-  return current_;
+  auto m = live_.Current();
+  return m ? std::shared_ptr<const Scorer>(m, &m->scorer) : nullptr;
 }
 
-Status LeadsService::Reload() {
-  SIGNX_ASSIGN_OR_RETURN(auto prod, registry_.Production(std::string(kModelName)));
-  if (!prod) return Status::Ok();
-  if (auto cur = Current(); cur && cur->bundle().model_version == prod->version) {
-    return Status::Ok();
-  }
-  std::shared_ptr<const ml::Booster> booster;
-  auto load = [&]() -> Result<std::shared_ptr<const Scorer>> {
-    SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry_.ReadBytes(*prod));
-    SIGNX_ASSIGN_OR_RETURN(ModelBundle bundle, ParseBundle(bytes));
-    // A second handle on the same trees for /v2 requests with encoded rows (the Scorer keeps its
-    // booster private).
-    SIGNX_ASSIGN_OR_RETURN(ml::Booster raw, ml::Booster::LoadRaw(bundle.booster));
-    SIGNX_RETURN_IF_ERROR(raw.SetParam("nthread", "1"));
-    booster = std::make_shared<const ml::Booster>(std::move(raw));
-    SIGNX_ASSIGN_OR_RETURN(Scorer scorer, Scorer::Create(std::move(bundle)));
-    return std::make_shared<const Scorer>(std::move(scorer));
-  };
-  auto loaded = load();
-  if (!loaded.ok()) {
-    reloads_.WithLabels({"error"}).Inc();
-    return Status(loaded.status().code(),
-                  fmt::format("cannot load lead model {}: {}", prod->version,
-                              loaded.status().message()));
-  }
-  {
-    std::lock_guard lock(mu_);
-    current_ = std::move(loaded).value();
-    booster_ = std::move(booster);
-  }
-  reloads_.WithLabels({"ok"}).Inc();
-  spdlog::info("lead model {} is now in use", prod->version);
-  return Status::Ok();
-}
+Status LeadsService::Reload() { return live_.Reload(); }
 
 void LeadsService::StartPolling(std::chrono::milliseconds interval) {
-  poller_.Start(interval, [this] {
-    if (Status st = Reload(); !st.ok()) spdlog::warn("lead model reload: {}", st.message());
-  });
+  live_.StartPolling(interval);
 }
 
 Result<ml::ModelVersion> LeadsService::RegisterBundle(std::string_view bundle_json,
@@ -167,8 +140,8 @@ void LeadsService::Record(std::span<const LeadScore> scores, double seconds) {
   }
   for (int t = 0; t < 5; ++t) {
     if (by_tier[t] > 0) {
-      predictions_.WithLabels({std::string(1, static_cast<char>('A' + t)),
-                               scores.front().model_version})
+      predictions_
+          .WithLabels({std::string(1, static_cast<char>('A' + t)), scores.front().model_version})
           .Inc(by_tier[t]);
     }
   }

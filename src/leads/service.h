@@ -1,7 +1,6 @@
 // LeadsService: the production lead-scoring model of this process, kept in step with the model
-// registry. The model in use is an immutable Scorer behind a shared_ptr swapped atomically, so a
-// promotion or rollback (from this or any other replica) takes effect without dropping or
-// blocking requests: in-flight requests finish on the model they started with.
+// registry by an ml::LiveModel (a promotion or rollback takes effect without dropping or blocking
+// requests: in-flight requests finish on the model they started with).
 //
 // Remote mode (ServiceOptions::remote set, config leads.model_mode=remote): the registry's bundle
 // still validates, encodes and buckets, but probabilities come from a KServe v2 server (remote.h);
@@ -12,10 +11,8 @@
 // Thread-safety: thread-safe. Current() is cheap (a mutex-guarded shared_ptr copy).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 
@@ -25,16 +22,16 @@
 #include "leads/score_log.h"
 #include "leads/scorer.h"
 #include "metrics/metrics.h"
+#include "ml/live_model.h"
 #include "ml/registry.h"
-#include "runtime/periodic_task.h"
 
 namespace signx::leads {
 
 inline constexpr std::string_view kModelName = "leads";
 
 struct ServiceOptions {
-  ScoreLog* score_log = nullptr;                // receives scored leads with an org; may be null
-  std::shared_ptr<const RemoteModel> remote;    // set: remote model mode
+  ScoreLog* score_log = nullptr;              // receives scored leads with an org; may be null
+  std::shared_ptr<const RemoteModel> remote;  // set: remote model mode
 };
 
 class LeadsService {
@@ -82,19 +79,22 @@ class LeadsService {
                  const LeadScore& score);
 
  private:
+  // The Scorer, and a second handle on the same trees for /v2 requests with encoded rows (the
+  // Scorer keeps its booster private).
+  struct LoadedModel {
+    Scorer scorer;
+    ml::Booster booster;
+  };
+
   ml::ModelRegistry& registry_;
   lake::LakeWriter* lake_;
   const ServiceOptions options_;
-  mutable std::mutex mu_;
-  std::shared_ptr<const Scorer> current_;          // guarded by mu_
-  std::shared_ptr<const ml::Booster> booster_;     // guarded by mu_: current_'s booster
 
   metrics::Family<metrics::Counter>& predictions_;
   metrics::Histogram& latency_;
   metrics::Counter& unknown_categories_;
-  metrics::Family<metrics::Counter>& reloads_;
 
-  runtime::PeriodicTask poller_;  // declared last: stopped first on destruction
+  ml::LiveModel<LoadedModel> live_;  // declared last: stops polling first on destruction
 };
 
 }  // namespace signx::leads
