@@ -39,6 +39,7 @@
 #include "leads/score_log.h"
 #include "leads/routes.h"
 #include "leads/service.h"
+#include "leads/worklist.h"
 #include "ml/registry.h"
 #include "webhooks/routes.h"
 #include "webhooks/service.h"
@@ -209,6 +210,7 @@ Status App::AddCapabilities() {
   leads::AddKServeRoutes(p.router, *p.leads);
   leads::AddOutcomeRoutes(p.router, p.schemas, *p.store, SystemClock::Get(),
                           p.lead_score_log.get());
+  leads::AddWorklistRoutes(p.router, p.schemas, *p.store);
   p.lead_monitor = std::make_unique<leads::LeadMonitor>(*p.store, p.outbox.get(), &p.metrics,
                                                         leads::SettingsFrom(config_.leads));
   p.lead_monitor->StartGaugeRefresh(std::chrono::seconds(30));

@@ -246,6 +246,7 @@ const std::map<std::string, Case>& Cases() {
       {"POST /v1/leads/{lead_id}/outcome",
        {.path = "/v1/leads/matrix-lead-1/outcome", .body = R"({"outcome":"won"})"}},
       {"GET /v1/leads/monitoring", {.path = "/v1/leads/monitoring"}},
+      {"GET /v1/leads", {.path = "/v1/leads?outcome=any&limit=200"}},
       {"GET /v1/leads/{lead_id}/outcome",
        {.path = "/v1/leads/matrix-lead-1/outcome", .own_read_ok = false}},
       // KServe v2 (Open Inference Protocol)

@@ -84,6 +84,10 @@ TEST(StringsTest, Parsing) {
   EXPECT_EQ(Trim("  a b \n"), "a b");
   EXPECT_EQ(Split("a,,b", ',').size(), 3u);
   EXPECT_EQ(HexEncode("\x01\xff"), "01ff");
+  EXPECT_EQ(HexDecode("01fF"), std::string("\x01\xff"));
+  EXPECT_EQ(HexDecode(""), std::string());
+  EXPECT_FALSE(HexDecode("0").has_value());
+  EXPECT_FALSE(HexDecode("0g").has_value());
 }
 
 }  // namespace

@@ -20,8 +20,9 @@ std::optional<double> ParseDouble(std::string_view s);
 // "true/false/1/0/yes/no/on/off" (case-insensitive).
 std::optional<bool> ParseBool(std::string_view s);
 
-// Lower-case hex of bytes.
+// Lower-case hex of bytes, and back (either case); nullopt for odd length or a non-hex digit.
 std::string HexEncode(std::string_view bytes);
+std::optional<std::string> HexDecode(std::string_view hex);
 
 // Appends s as a quoted JSON string (RFC 8259): '"' and '\\' escaped, \b \f \n \r \t by name,
 // other bytes below 0x20 as \u00xx; every other byte (UTF-8 included) is copied. The bytes are

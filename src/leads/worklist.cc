@@ -1,0 +1,195 @@
+#include "leads/worklist.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "base/strings.h"
+#include "http/json.h"
+
+namespace signx::leads {
+namespace {
+
+namespace json = boost::json;
+using http::ErrorResponse;
+using http::Request;
+using http::Response;
+
+// A cursor is the hex of "<score>|<lead id>" of the last row of a page: opaque to clients, safe in
+// a query string, and exact (the score in its shortest round-trip form).
+std::string MakeCursor(const WorklistItem& last) {
+  return HexEncode(fmt::format("{}|{}", last.score, last.lead_id));
+}
+
+std::optional<std::pair<double, std::string>> ReadCursor(std::string_view text) {
+  const auto raw = HexDecode(text);
+  if (!raw) return std::nullopt;
+  const auto bar = raw->find('|');
+  if (bar == std::string::npos || bar + 1 == raw->size()) return std::nullopt;
+  const auto score = ParseDouble(std::string_view(*raw).substr(0, bar));
+  if (!score) return std::nullopt;
+  return std::pair{*score, raw->substr(bar + 1)};
+}
+
+}  // namespace
+
+Result<WorklistQuery> ParseWorklistQuery(const Request& req) {
+  WorklistQuery q;
+  std::vector<FieldError> bad;
+  if (auto tiers = req.Query("tier"); tiers && !tiers->empty()) {
+    for (std::string_view t : Split(*tiers, ',')) {
+      t = Trim(t);
+      if (t.size() != 1 || t[0] < 'A' || t[0] > 'E') {
+        bad.push_back({"tier", "must be one or more of A, B, C, D, E, comma-separated"});
+        break;
+      }
+      q.tiers.push_back(t[0]);
+    }
+  }
+  if (auto outcome = req.Query("outcome"); outcome && !outcome->empty()) {
+    if (*outcome != "any" && *outcome != "none" && *outcome != "converted" && *outcome != "lost") {
+      bad.push_back({"outcome", "must be any, none (not recorded yet), converted or lost"});
+    } else {
+      q.outcome = std::string(*outcome);
+    }
+  }
+  if (auto since = req.Query("scored_since"); since && !since->empty()) {
+    if (auto t = ParseRfc3339(*since); t.ok()) {
+      q.scored_since = *t;
+    } else {
+      bad.push_back({"scored_since", "must be an RFC 3339 timestamp (2026-11-25T10:00:00Z)"});
+    }
+  }
+  if (auto limit = req.Query("limit"); limit && !limit->empty()) {
+    const auto n = ParseInt(*limit);
+    if (!n || *n < 1 || *n > kMaxWorklistPage) {
+      bad.push_back({"limit", fmt::format("must be an integer from 1 to {}", kMaxWorklistPage)});
+    } else {
+      q.limit = static_cast<int>(*n);
+    }
+  }
+  if (auto cursor = req.Query("cursor"); cursor && !cursor->empty()) {
+    q.after = ReadCursor(*cursor);
+    if (!q.after) bad.push_back({"cursor", "is not a next_cursor returned by this list"});
+  }
+  if (!bad.empty()) return ValidationFailed(std::move(bad), "invalid worklist query");
+  return q;
+}
+
+Result<WorklistPage> ListWorklist(storage::Store& store, const std::string& org_id,
+                                  const WorklistQuery& q) {
+  std::string sql =
+      "SELECT s.lead_id, s.score, s.bucket, s.tier, s.model_version, s.scored_at, o.converted, "
+      "o.occurred_at FROM lead_scores s LEFT JOIN lead_outcomes o "
+      "ON o.org_id = s.org_id AND o.lead_id = s.lead_id WHERE s.org_id = $1";
+  std::vector<storage::Param> params{org_id};
+  auto next = [&params](storage::Param p) {
+    params.push_back(std::move(p));
+    return fmt::format("${}", params.size());
+  };
+  if (!q.tiers.empty()) {
+    std::vector<std::string> placeholders;
+    for (char t : q.tiers) placeholders.push_back(next(std::string(1, t)));
+    sql += fmt::format(" AND s.tier IN ({})", Join(placeholders, ", "));
+  }
+  if (q.outcome == "none") sql += " AND o.lead_id IS NULL";
+  if (q.outcome == "converted") sql += " AND o.converted = " + next(true);
+  if (q.outcome == "lost") sql += " AND o.converted = " + next(false);
+  if (q.scored_since) sql += " AND s.scored_at >= " + next(*q.scored_since);
+  if (q.after) {
+    const std::string score = next(q.after->first);
+    const std::string lead = next(q.after->second);
+    sql += fmt::format(" AND (s.score < {0} OR (s.score = {0} AND s.lead_id > {1}))", score, lead);
+  }
+  sql += " ORDER BY s.score DESC, s.lead_id ASC LIMIT " + next(int64_t{q.limit} + 1);
+
+  WorklistPage page;
+  SIGNX_RETURN_IF_ERROR(store.WithTxn(
+      [&](storage::Txn& txn) -> Status {
+        SIGNX_ASSIGN_OR_RETURN(auto rs, txn.Query(sql, params));
+        for (const storage::Row& r : rs.rows) {
+          WorklistItem it;
+          it.lead_id = r.Text(0);
+          it.score = r.Double(1);
+          it.bucket = static_cast<int>(r.Int(2));
+          it.tier = r.Text(3);
+          it.model_version = r.Text(4);
+          it.scored_at = r.Time(5);
+          if (!r.IsNull(6)) it.converted = r.Bool(6);
+          it.outcome_at = r.OptTime(7);
+          page.items.push_back(std::move(it));
+        }
+        return Status::Ok();
+      },
+      {.read_only = true}));
+  if (page.items.size() > static_cast<std::size_t>(q.limit)) {
+    page.items.pop_back();
+    page.next_cursor = MakeCursor(page.items.back());
+  }
+  return page;
+}
+
+void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, storage::Store& store) {
+  schemas.Add("LeadWorklistPage", R"({"type": "object", "properties": {
+      "items": {"type": "array", "items": {"type": "object", "properties": {
+        "lead_id": {"type": "string"}, "score": {"type": "number"},
+        "bucket": {"type": "integer", "minimum": 1, "maximum": 5},
+        "tier": {"type": "string", "enum": ["A", "B", "C", "D", "E"]},
+        "model_version": {"type": "string", "description": "model of the lead's latest score"},
+        "scored_at": {"type": "string", "format": "date-time"},
+        "outcome": {"type": ["object", "null"], "description": "null until one is recorded",
+          "properties": {"converted": {"type": "boolean"},
+                         "occurred_at": {"type": "string", "format": "date-time"}}}}}},
+      "next_cursor": {"type": ["string", "null"], "description": "null on the last page"}}})");
+  router.Add(
+      "GET", "/v1/leads",
+      {.summary = "The sales worklist: scored leads, best first",
+       .description = "Each lead once, with its latest score and its outcome if recorded; "
+                      "ordered by score (highest first), then lead id. `outcome=none` lists the "
+                      "leads nobody has closed yet.",
+       .tags = {"leads"},
+       .permission = "leads:read",
+       .response_schema = "LeadWorklistPage",
+       .query_params = {{.name = "tier", .description = "one or more of A-E, comma-separated"},
+                        {.name = "outcome", .description = "any (default), none, converted, lost"},
+                        {.name = "scored_since", .description = "RFC 3339; scored at or after"},
+                        {.name = "limit",
+                         .type = "integer",
+                         .description = "page size, 1-200 (default 50)"},
+                        {.name = "cursor", .description = "next_cursor of the last page"}}},
+      [&store](Request& req) -> Response {
+        if (!req.principal || req.principal->org_id.empty()) {
+          return ErrorResponse(
+              Status(ErrorCode::kPermissionDenied, "the credentials do not act in an organisation"),
+              req.request_id);
+        }
+        auto q = ParseWorklistQuery(req);
+        if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
+        auto page = ListWorklist(store, req.principal->org_id, *q);
+        if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
+        json::array items;
+        for (const WorklistItem& it : page->items) {
+          json::value outcome = nullptr;
+          if (it.converted) {
+            outcome = json::object{
+                {"converted", *it.converted},
+                {"occurred_at", it.outcome_at ? json::value(FormatRfc3339(*it.outcome_at))
+                                              : json::value(nullptr)}};
+          }
+          items.push_back(json::object{{"lead_id", it.lead_id},
+                                       {"score", it.score},
+                                       {"bucket", it.bucket},
+                                       {"tier", it.tier},
+                                       {"model_version", it.model_version},
+                                       {"scored_at", FormatRfc3339(it.scored_at)},
+                                       {"outcome", std::move(outcome)}});
+        }
+        return http::JsonResponse(
+            200, json::object{
+                     {"items", std::move(items)},
+                     {"next_cursor", page->next_cursor.empty() ? json::value(nullptr)
+                                                               : json::value(page->next_cursor)}});
+      });
+}
+
+}  // namespace signx::leads

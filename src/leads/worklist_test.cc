@@ -1,0 +1,151 @@
+// GET /v1/leads (the sales worklist) on SQLite and PostgreSQL.
+#include "leads/worklist.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <set>
+
+#include "leads/outcome.h"
+#include "leads/score_log.h"
+#include "storage/testing/test_stores.h"
+
+namespace signx::leads {
+namespace {
+
+namespace json = boost::json;
+using storage::testing::Backend;
+
+class WorklistTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db_ = storage::testing::MigratedDatabase(GetParam());
+    if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
+    AddWorklistRoutes(router_, schemas_, db_->store());
+    // org_a: L00..L11 with scores 0.95, 0.90, ... (tier by bucket); L03 and L04 tie at 0.80.
+    metrics::Registry metrics;
+    ScoreLog log(db_->store(), &metrics, {.capacity = 1000});
+    for (int i = 0; i < 12; ++i) {
+      const double score = (i == 4 ? 80 : 95 - 5 * i) / 100.0;
+      const int bucket = 5 - std::min(4, i / 3);
+      ASSERT_TRUE(log.Add({.org_id = "org_a",
+                           .lead_id = fmt::format("L{:02d}", i),
+                           .model_version = "leads-v1",
+                           .score = score,
+                           .bucket = bucket,
+                           .tier = "EDCBA"[bucket - 1],
+                           .request_id = "req",
+                           .scored_at = clock_.Now() + std::chrono::minutes(i)}));
+    }
+    ASSERT_TRUE(log.Add({.org_id = "org_b",
+                         .lead_id = "B1",
+                         .model_version = "leads-v1",
+                         .score = 0.99,
+                         .bucket = 5,
+                         .tier = 'A',
+                         .request_id = "req",
+                         .scored_at = clock_.Now()}));
+    ASSERT_TRUE(log.Flush().ok());
+    const identity::Actor actor{.kind = "user", .id = "usr_1", .request_id = "req"};
+    ASSERT_TRUE(
+        RecordOutcome(db_->store(), "org_a", "L00", {.converted = true}, actor, clock_).ok());
+    ASSERT_TRUE(
+        RecordOutcome(db_->store(), "org_a", "L02", {.converted = false}, actor, clock_).ok());
+  }
+
+  http::Response Get(const std::string& query, const std::string& org = "org_a") {
+    http::Request req;
+    req.method = "GET";
+    req.path = "/v1/leads";
+    req.target = req.path + (query.empty() ? "" : "?" + query);
+    req.query = http::ParseQuery(query);
+    req.request_id = "req-1";
+    req.principal = http::Principal{.kind = "user",
+                                    .subject_id = "usr_1",
+                                    .org_id = org,
+                                    .role = "org_member",
+                                    .permissions = {"leads:read"}};
+    http::Match m = router_.Find("GET", req.path);
+    SIGNX_CHECK(m.route != nullptr, "no route");
+    return m.route->handler(req);
+  }
+  static std::vector<std::string> Ids(const http::Response& r) {
+    std::vector<std::string> ids;
+    const json::value v = json::parse(r.body);
+    for (const auto& it : v.at("items").as_array()) {
+      ids.emplace_back(it.at("lead_id").as_string());
+    }
+    return ids;
+  }
+
+  std::unique_ptr<storage::testing::TestDatabase> db_;
+  FakeClock clock_;
+  http::Router router_;
+  http::SchemaRegistry schemas_;
+};
+
+TEST_P(WorklistTest, BestFirstWithOutcomesAndOnlyTheCallersOrg) {
+  const http::Response r = Get("limit=5");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Ids(r), (std::vector<std::string>{"L00", "L01", "L02", "L03", "L04"}));
+  const json::value v = json::parse(r.body);
+  const json::object& first = v.at("items").at(0).as_object();
+  EXPECT_EQ(first.at("score").as_double(), 0.95);
+  EXPECT_EQ(first.at("tier"), "A");
+  EXPECT_EQ(first.at("model_version"), "leads-v1");
+  EXPECT_EQ(first.at("outcome").at("converted"), true);
+  EXPECT_TRUE(v.at("items").at(1).at("outcome").is_null());
+  EXPECT_FALSE(v.at("next_cursor").is_null());
+  EXPECT_EQ(Ids(Get("", "org_b")), (std::vector<std::string>{"B1"}));
+}
+
+TEST_P(WorklistTest, CursorPagesThroughEveryLeadOnceIncludingTies) {
+  std::vector<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    const http::Response r = Get("limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    for (auto& id : Ids(r)) seen.push_back(id);
+    const json::value next = json::parse(r.body).at("next_cursor");
+    cursor = next.is_null() ? "" : std::string(next.as_string());
+    ASSERT_LT(++pages, 10);
+  } while (!cursor.empty());
+  EXPECT_EQ(pages, 6);
+  ASSERT_EQ(seen.size(), 12u);
+  EXPECT_EQ(seen[3], "L03");  // the 0.80 tie: lead id order
+  EXPECT_EQ(seen[4], "L04");
+  EXPECT_EQ(seen.back(), "L11");
+}
+
+TEST_P(WorklistTest, FiltersByTierOutcomeAndTime) {
+  EXPECT_EQ(Ids(Get("tier=A")), (std::vector<std::string>{"L00", "L01", "L02"}));
+  EXPECT_EQ(Ids(Get("tier=A,B&outcome=none")),
+            (std::vector<std::string>{"L01", "L03", "L04", "L05"}));
+  EXPECT_EQ(Ids(Get("outcome=converted")), (std::vector<std::string>{"L00"}));
+  EXPECT_EQ(Ids(Get("outcome=lost")), (std::vector<std::string>{"L02"}));
+  const std::string since = FormatRfc3339(clock_.Now() + std::chrono::minutes(10));
+  EXPECT_EQ(Ids(Get("scored_since=" + since)), (std::vector<std::string>{"L10", "L11"}));
+}
+
+TEST_P(WorklistTest, BadParametersAreNamed) {
+  const http::Response r = Get("tier=F&outcome=maybe&limit=0&cursor=zz&scored_since=yesterday");
+  EXPECT_EQ(r.status, 422);
+  std::set<std::string> fields;
+  const json::value v = json::parse(r.body);
+  for (const auto& d : v.at("error").at("details").as_array()) {
+    fields.insert(std::string(d.at("field").as_string()));
+  }
+  EXPECT_EQ(fields, (std::set<std::string>{"tier", "outcome", "limit", "cursor", "scored_since"}));
+  EXPECT_EQ(Get("limit=201").status, 422);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, WorklistTest,
+                         ::testing::ValuesIn(storage::testing::AllBackends()),
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
+
+}  // namespace
+}  // namespace signx::leads
