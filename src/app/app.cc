@@ -226,7 +226,7 @@ Status App::AddCapabilities() {
   web::Shell shell = web::AddWebRoutes(
       p.router, web::MakeIdentityBackend(*p.identity),
       {.secret = config_.web.secret, .secure_cookies = config_.web.secure_cookies});
-  web::AddCapabilityPages(shell, *p.leads, *p.cost, *p.estimating, p.dispatcher.get());
+  web::AddCapabilityPages(shell, *p.store, *p.leads, *p.cost, *p.estimating, p.dispatcher.get());
   web::AddWebhookPages(shell, *p.webhooks);
   return Status::Ok();
 }

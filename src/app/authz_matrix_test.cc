@@ -289,6 +289,7 @@ const std::map<std::string, Case>& Cases() {
       {"POST /leads", {.path = "/leads", .scope = Scope::kGlobal, .body = "x=1",
                        .content_type = kForm}},
       {"GET /leads/models", {.path = "/leads/models", .scope = Scope::kGlobal}},
+      {"GET /leads/worklist", {.path = "/leads/worklist?outcome=any"}},
       {"POST /leads/models/{version}/promote",
        {.path = "/leads/models/v-missing/promote", .scope = Scope::kGlobal, .body = "x=1",
         .content_type = kForm}},

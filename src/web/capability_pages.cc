@@ -226,7 +226,8 @@ std::string CardSummaryOf(const std::string& card_json) {
 Page LeadModelsPage(PageContext& ctx, leads::LeadsService& leads) {
   auto versions = leads.registry().List(std::string(kLeadModel));
   if (!versions.ok()) {
-    return internal::ServiceErrorPage(versions.status(), "Listing the lead models", ctx.request.request_id);
+    return internal::ServiceErrorPage(versions.status(), "Listing the lead models",
+                                      ctx.request.request_id);
   }
   auto scorer = leads.Current();
   const std::string in_use = scorer ? scorer->bundle().model_version : "";
@@ -271,7 +272,8 @@ Page ModelChangeResult(const Result<ml::ModelVersion>& changed, leads::LeadsServ
           "/leads/models",
           Flash{"error", fmt::format("Could not {}: {}", verb, changed.status().message())});
     }
-    return internal::ServiceErrorPage(changed.status(), "Changing the production lead model", request_id);
+    return internal::ServiceErrorPage(changed.status(), "Changing the production lead model",
+                                      request_id);
   }
   if (Status st = leads.Reload(); !st.ok()) {
     spdlog::warn("web: reloading the lead model: {}", st.ToString());
@@ -513,7 +515,8 @@ Page PredictCost(PageContext& ctx, estimating::CostService& cost) {
       return Page::Render("Estimating", "estimating_index",
                           EstimatingView(ctx, true, true, ErrorsByField(prediction.status())), 422);
     }
-    return internal::ServiceErrorPage(prediction.status(), "Predicting the cost", ctx.request.request_id);
+    return internal::ServiceErrorPage(prediction.status(), "Predicting the cost",
+                                      ctx.request.request_id);
   }
   View v = EstimatingView(ctx, true, true, {});
   v.set("has_result", true);
@@ -539,6 +542,25 @@ Page PredictCost(PageContext& ctx, estimating::CostService& cost) {
   return Page::Render("Estimating", "estimating_index", std::move(v));
 }
 
+Page WorklistPage(PageContext& ctx, storage::Store& store) {
+  auto query = leads::ParseWorklistQuery(ctx.request);
+  if (!query.ok()) {
+    return Page::Error(400, "Bad link",
+                       "That page link is not valid. Open the worklist from the Leads page.");
+  }
+  // The page lists the leads still to be worked unless asked otherwise (the API's default is any).
+  if (!ctx.request.Query("outcome")) query->outcome = "none";
+  if (ctx.principal && !ctx.principal->org_id.empty()) {
+    auto page = leads::ListWorklist(store, ctx.principal->org_id, *query);
+    if (!page.ok()) {
+      return internal::ServiceErrorPage(page.status(), "Listing scored leads",
+                                        ctx.request.request_id);
+    }
+    return Page::Render("Lead worklist", "leads_worklist", LeadWorklistView(*query, *page));
+  }
+  return Page::Render("Lead worklist", "leads_worklist", LeadWorklistView(*query, {}));
+}
+
 Page ProjectsPage(PageContext& ctx, estimating::EstimatingService& svc) {
   std::vector<FieldError> bad;
   estimating::ProjectListOptions options;
@@ -558,14 +580,16 @@ Page ProjectsPage(PageContext& ctx, estimating::EstimatingService& svc) {
                        "That page link is not valid. Open the project list from the navigation.");
   }
   auto scope = estimating::ScopeFromPrincipal(ctx.principal);
-  if (!scope.ok()) return internal::ServiceErrorPage(scope.status(), "Listing projects", ctx.request.request_id);
+  if (!scope.ok())
+    return internal::ServiceErrorPage(scope.status(), "Listing projects", ctx.request.request_id);
   auto page = svc.store().WithTxnResult<estimating::Page<estimating::Project>>(
       [&](storage::Txn& txn) -> Result<estimating::Page<estimating::Project>> {
         estimating::Repository repo(txn, *scope, svc.clock());
         return repo.ListProjects(options);
       },
       {.read_only = true});
-  if (!page.ok()) return internal::ServiceErrorPage(page.status(), "Listing projects", ctx.request.request_id);
+  if (!page.ok())
+    return internal::ServiceErrorPage(page.status(), "Listing projects", ctx.request.request_id);
 
   View v(View::type::object);
   ViewList rows;
@@ -717,6 +741,68 @@ View LeadResultView(const leads::LeadScore& score) {
   return v;
 }
 
+View LeadWorklistView(const leads::WorklistQuery& query, const leads::WorklistPage& page) {
+  const std::string tier(query.tiers.begin(), query.tiers.end());  // "AB"
+  std::string tier_param;
+  for (char t : query.tiers) tier_param += (tier_param.empty() ? "" : ",") + std::string(1, t);
+  View v(View::type::object);
+  ViewList rows;
+  for (const auto& it : page.items) {
+    View o(View::type::object);
+    o.set("lead_id", it.lead_id);
+    o.set("tier", it.tier);
+    o.set("tier_class",
+          it.tier.empty()
+              ? std::string("e")
+              : std::string(
+                    1, static_cast<char>(std::tolower(static_cast<unsigned char>(it.tier[0])))));
+    o.set("score_percent", Num(it.score * 100, 1));
+    o.set("scored_at", internal::FormatWhen(it.scored_at));
+    o.set("scored_at_iso", FormatRfc3339(it.scored_at));
+    o.set("outcome", !it.converted ? "open" : *it.converted ? "converted" : "lost");
+    o.set("model_version", it.model_version);
+    rows.push_back(o);
+  }
+  v.set("leads", rows);
+  v.set("has_leads", !page.items.empty());
+  ViewList tiers;
+  for (const auto& [value, text] :
+       std::vector<std::pair<std::string, std::string>>{{"", "All tiers"},
+                                                        {"A", "A"},
+                                                        {"A,B", "A and B"},
+                                                        {"A,B,C", "A to C"},
+                                                        {"D,E", "D and E"}}) {
+    View o(View::type::object);
+    o.set("value", value);
+    o.set("text", text);
+    o.set("selected", value == tier_param);
+    tiers.push_back(o);
+  }
+  v.set("tiers", tiers);
+  ViewList outcomes;
+  for (const auto& [value, text] :
+       std::vector<std::pair<std::string, std::string>>{{"none", "Open (no outcome yet)"},
+                                                        {"converted", "Converted"},
+                                                        {"lost", "Lost"},
+                                                        {"any", "Any"}}) {
+    View o(View::type::object);
+    o.set("value", value);
+    o.set("text", text);
+    o.set("selected", value == query.outcome);
+    outcomes.push_back(o);
+  }
+  v.set("outcomes", outcomes);
+  v.set("filtered", !tier.empty() || query.outcome != "any" || query.scored_since.has_value());
+  const std::string filters = "outcome=" + UrlEncode(query.outcome) +
+                              (tier.empty() ? "" : "&tier=" + UrlEncode(tier_param));
+  v.set("first_url", "/leads/worklist?" + filters);
+  v.set("next_url", "/leads/worklist?" + filters + "&cursor=" + UrlEncode(page.next_cursor));
+  v.set("has_next", !page.next_cursor.empty());
+  v.set("is_later_page", query.after.has_value());
+  v.set("has_pager", !page.next_cursor.empty() || query.after.has_value());
+  return v;
+}
+
 View CostResultView(const estimating::CostPrediction& p) {
   View v(View::type::object);
   v.set("cost", FormatDollars(p.cost_cents));
@@ -769,8 +855,8 @@ View CostResultView(const estimating::CostPrediction& p) {
   return v;
 }
 
-void AddCapabilityPages(Shell& shell, leads::LeadsService& leads, estimating::CostService& cost,
-                        estimating::EstimatingService& estimating,
+void AddCapabilityPages(Shell& shell, storage::Store& store, leads::LeadsService& leads,
+                        estimating::CostService& cost, estimating::EstimatingService& estimating,
                         events::Dispatcher* dispatcher) {
   shell.AddSection({.label = "Leads",
                     .href = "/leads",
@@ -796,6 +882,10 @@ void AddCapabilityPages(Shell& shell, leads::LeadsService& leads, estimating::Co
                  .section = "/leads",
                  .max_body_bytes = 64 * 1024},
                 [&leads](PageContext& ctx) { return ScoreLead(ctx, leads); });
+  shell.AddPage(
+      "GET", "/leads/worklist",
+      {.summary = "Scored leads, best first", .permission = "leads:read", .section = "/leads"},
+      [&store](PageContext& ctx) { return WorklistPage(ctx, store); });
   shell.AddPage("GET", "/leads/models",
                 {.summary = "Lead model versions", .permission = "leads:read", .section = "/leads"},
                 [&leads](PageContext& ctx) { return LeadModelsPage(ctx, leads); });

@@ -6,6 +6,7 @@
 //   GET  /leads/models                       versions with their model cards      (leads:read)
 //   POST /leads/models/{version}/promote     make a version production            (leads:admin)
 //   POST /leads/models/rollback              back to the previous production one  (leads:admin)
+//   GET  /leads/worklist                     scored leads best first, by outcome   (leads:read)
 //   GET  /estimating                         the sign spec form (estimates:predict) POST
 //   /estimating                         predict the cost of one sign         (estimates:predict)
 //   GET  /estimating/projects                projects, newest first, paginated    (projects:read)
@@ -27,14 +28,16 @@
 #include "events/dispatcher.h"
 #include "leads/scorer.h"
 #include "leads/service.h"
+#include "leads/worklist.h"
+#include "storage/store.h"
 #include "web/shell.h"
 
 namespace signx::web {
 
 // `dispatcher` (optional) feeds the live activity page (/activity/stream); without it the page
 // shows recent events only.
-void AddCapabilityPages(Shell& shell, leads::LeadsService& leads, estimating::CostService& cost,
-                        estimating::EstimatingService& estimating,
+void AddCapabilityPages(Shell& shell, storage::Store& store, leads::LeadsService& leads,
+                        estimating::CostService& cost, estimating::EstimatingService& estimating,
                         events::Dispatcher* dispatcher = nullptr);
 
 // One bar of a horizontal bar chart; negative values grow to the left of the zero line.
@@ -51,6 +54,8 @@ View BarChartView(const std::vector<ChartBar>& bars);
 
 // Views of the results, exposed for tests.
 View LeadResultView(const leads::LeadScore& score);
+// The worklist page: `query` as the filters show it, the page's leads and the pager links.
+View LeadWorklistView(const leads::WorklistQuery& query, const leads::WorklistPage& page);
 View CostResultView(const estimating::CostPrediction& prediction);
 
 // "$12,345" (cents rounded to whole dollars), "-$1,200".

@@ -99,7 +99,8 @@ TEST(FormatDollarsTest, RoundsAndGroups) {
 TEST(CapabilityTemplatesTest, AllLoadAndRenderEmpty) {
   Templates t;
   for (const char* name :
-       {"leads_index", "leads_models", "estimating_index", "estimating_projects"}) {
+       {"leads_index", "leads_models", "leads_worklist", "estimating_index",
+        "estimating_projects"}) {
     ASSERT_TRUE(t.Has(name)) << name;
     auto html = t.Render(name, View(View::type::object));
     ASSERT_TRUE(html.ok()) << name;
@@ -271,6 +272,32 @@ TEST(CapabilityTemplatesTest, ProjectsPageEscapesProjectFieldsAndLinks) {
   ExpectInert(*html);
   EXPECT_EQ(html->find("\"><script>"), std::string::npos);
   EXPECT_NE(html->find("data-testid=\"next-page\""), std::string::npos);
+}
+
+TEST(CapabilityTemplatesTest, WorklistShowsLeadsEscapedFiltersSelectedAndTheNextPage) {
+  leads::WorklistQuery q;
+  q.tiers = {'A', 'B'};
+  q.outcome = "none";
+  leads::WorklistPage page;
+  page.items.push_back({.lead_id = kXss, .score = 0.873, .bucket = 5, .tier = "A",
+                        .model_version = "leads-v1"});
+  page.items.push_back({.lead_id = "L-2", .score = 0.5, .bucket = 3, .tier = "C",
+                        .model_version = "leads-v1", .converted = false});
+  page.next_cursor = "30a7c";
+  Templates t;
+  auto html = t.Render("leads_worklist", LeadWorklistView(q, page));
+  ASSERT_TRUE(html.ok());
+  ExpectInert(*html);
+  EXPECT_EQ(Count(*html, "data-testid=\"worklist-lead\""), 2);
+  EXPECT_NE(html->find("87.3 %"), std::string::npos);
+  EXPECT_NE(html->find(">lost<"), std::string::npos);
+  EXPECT_NE(html->find(">open<"), std::string::npos);
+  EXPECT_NE(html->find("<option value=\"A,B\" selected>"), std::string::npos);
+  EXPECT_NE(html->find("<option value=\"none\" selected>"), std::string::npos);
+  EXPECT_NE(html->find("href=\"/leads/worklist?outcome=none&amp;tier=A%2CB&amp;cursor=30a7c\""),
+            std::string::npos)
+      << *html;
+  EXPECT_EQ(html->find("data-testid=\"first-page\""), std::string::npos);
 }
 
 }  // namespace
