@@ -12,6 +12,7 @@
 #include "leads/bundle.h"
 #include "leads/csv.h"
 #include "leads/lead.h"
+#include "leads/score_log.h"
 #include "leads/service.h"
 #include "ml/registry.h"
 
@@ -57,9 +58,9 @@ std::string SafeCell(std::string_view cell) {
   const char c = cell[0];
   bool formula = c == '=' || c == '+' || c == '@' || c == '\t' || c == '\r';
   if (c == '-') {
-    formula = cell.size() == 1 ? false
-                               : !(std::isdigit(static_cast<unsigned char>(cell[1])) ||
-                                   cell[1] == '.');
+    formula = cell.size() == 1
+                  ? false
+                  : !(std::isdigit(static_cast<unsigned char>(cell[1])) || cell[1] == '.');
   }
   return formula ? "'" + std::string(cell) : std::string(cell);
 }
@@ -95,8 +96,7 @@ std::string_view StripBom(std::string_view text) {
 json::array ProblemsJson(const std::vector<CsvProblem>& problems) {
   json::array out;
   for (const auto& p : problems) {
-    out.push_back(json::object{
-        {"row", p.row}, {"field", p.field}, {"message", p.message}});
+    out.push_back(json::object{{"row", p.row}, {"field", p.field}, {"message", p.message}});
   }
   return out;
 }
@@ -163,8 +163,8 @@ CsvCheck CheckLeadCsv(const Schema& schema, std::string_view text, const CsvUplo
     return check;
   };
   if (static_cast<int64_t>(text.size()) > limits.max_bytes) {
-    return fail("", fmt::format("the file is {} bytes; the limit is {} bytes ({} MB)",
-                                text.size(), limits.max_bytes, limits.max_bytes / (1024 * 1024)));
+    return fail("", fmt::format("the file is {} bytes; the limit is {} bytes ({} MB)", text.size(),
+                                limits.max_bytes, limits.max_bytes / (1024 * 1024)));
   }
   if (Trim(text).empty()) return fail("", "the file is empty");
   if (!IsValidUtf8(text)) {
@@ -196,9 +196,10 @@ CsvCheck CheckLeadCsv(const Schema& schema, std::string_view text, const CsvUplo
   }
   if (features_present == 0) {
     check.problems.push_back(
-        {0, "", fmt::format("the header row matches none of the columns of schema {} (is the "
-                            "first row the header?)",
-                            schema.name)});
+        {0, "",
+         fmt::format("the header row matches none of the columns of schema {} (is the "
+                     "first row the header?)",
+                     schema.name)});
   }
   for (std::size_t c = 0; c < table->header.size(); ++c) {
     if (std::find(columns.begin(), columns.end(), static_cast<int>(c)) == columns.end()) {
@@ -216,7 +217,8 @@ CsvCheck CheckLeadCsv(const Schema& schema, std::string_view text, const CsvUplo
 
 Result<std::string> ScoreLeadCsv(const Scorer& scorer, std::string_view text,
                                  CsvScoreSummary* summary, const std::function<bool(int)>& progress,
-                                 const CsvUploadLimits& limits) {
+                                 const CsvUploadLimits& limits,
+                                 std::vector<LeadScore>* scores_out) {
   const Schema& schema = scorer.bundle().schema;
   text = StripBom(text);
   SIGNX_ASSIGN_OR_RETURN(CsvTable table, ParseCsv(text, DetectDelimiter(text)));
@@ -237,7 +239,7 @@ Result<std::string> ScoreLeadCsv(const Scorer& scorer, std::string_view text,
   for (std::size_t start = 0; start < n; start += kChunkRows) {
     const std::size_t end = std::min(n, start + kChunkRows);
     std::vector<Lead> leads;
-    std::vector<std::size_t> lead_row;        // row index of each lead
+    std::vector<std::size_t> lead_row;  // row index of each lead
     std::vector<std::string> errors(end - start);
     for (std::size_t r = start; r < end; ++r) {
       const auto& row = table.rows[r];
@@ -282,6 +284,7 @@ Result<std::string> ScoreLeadCsv(const Scorer& scorer, std::string_view text,
         cells.emplace_back();
         ++s.scored;
         ++s.tiers[static_cast<std::size_t>(std::clamp(sc.tier - 'A', 0, 4))];
+        if (scores_out) scores_out->push_back(sc);
       } else {
         cells.insert(cells.end(), {"", "", "", errors[r - start]});
       }
@@ -321,7 +324,8 @@ Result<CsvJobPayload> ParseCsvJobPayload(std::string_view text) {
 std::string CsvJobResultJson(const CsvJobResult& r) {
   const auto& s = r.summary;
   json::object tiers;
-  for (std::size_t t = 0; t < 5; ++t) tiers[std::string(1, static_cast<char>('A' + t))] = s.tiers[t];
+  for (std::size_t t = 0; t < 5; ++t)
+    tiers[std::string(1, static_cast<char>('A' + t))] = s.tiers[t];
   return json::serialize(json::object{{"output_sha256", r.output_sha256},
                                       {"output_bytes", r.output_bytes},
                                       {"filename", r.filename},
@@ -368,12 +372,14 @@ std::string ScoredFileName(std::string_view uploaded) {
   if (auto slash = base.find_last_of("/\\"); slash != std::string::npos) base.erase(0, slash + 1);
   if (base.size() > 4) {
     std::string ext = base.substr(base.size() - 4);
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (ext == ".csv") base.resize(base.size() - 4);
   }
   std::string safe;
   for (unsigned char c : base) {
-    safe.push_back(std::isalnum(c) || c == '-' || c == '_' || c == '.' ? static_cast<char>(c) : '_');
+    safe.push_back(std::isalnum(c) || c == '-' || c == '_' || c == '.' ? static_cast<char>(c)
+                                                                       : '_');
   }
   if (safe.size() > 80) safe.resize(80);
   if (safe.empty() || safe.find_first_not_of("._") == std::string::npos) safe = "leads";
@@ -401,19 +407,37 @@ Result<std::shared_ptr<const Scorer>> ScorerCache::Get(const std::string& versio
 
 Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore& blobs,
                                    ScorerCache& scorers, std::string_view payload_json,
-                                   const std::function<bool(int)>& progress) {
+                                   const std::function<bool(int)>& progress,
+                                   const CsvJobOrigin& origin) {
   SIGNX_ASSIGN_OR_RETURN(CsvJobPayload payload, ParseCsvJobPayload(payload_json));
   SIGNX_ASSIGN_OR_RETURN(std::string input, blobs.Read(payload.input_sha256));
   SIGNX_ASSIGN_OR_RETURN(std::shared_ptr<const Scorer> scorer, scorers.Get(payload.model_version));
   CsvJobResult result;
+  std::vector<LeadScore> scores;
   SIGNX_ASSIGN_OR_RETURN(std::string output,
-                         ScoreLeadCsv(*scorer, input, &result.summary, progress));
+                         ScoreLeadCsv(*scorer, input, &result.summary, progress, {}, &scores));
+  std::vector<ScoreLogEntry> scored;
+  if (origin.org_id && !origin.org_id->empty()) {
+    const Timestamp now = SystemClock::Get().Now();
+    for (const LeadScore& sc : scores) {
+      if (sc.lead_id.empty()) continue;
+      scored.push_back({.org_id = *origin.org_id,
+                        .lead_id = sc.lead_id,
+                        .model_version = sc.model_version,
+                        .score = sc.score,
+                        .bucket = sc.bucket,
+                        .tier = sc.tier,
+                        .request_id = origin.job_id,
+                        .scored_at = now});
+    }
+  }
   SIGNX_ASSIGN_OR_RETURN(blobs::PutResult put, blobs.Put(output));
   // Registered without a reference: uploads and results are kept for the blobs.gc grace period
   // (24 h) after the job, then collected. A re-run stores the same bytes (same hash).
   blobs::BlobRegistry registry(blobs, SystemClock::Get());
-  SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) {
-    return registry.Register(txn, put.info, kCsvContentType);
+  SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) -> Status {
+    SIGNX_RETURN_IF_ERROR(registry.Register(txn, put.info, kCsvContentType));
+    return WriteLeadScores(txn, scored);
   }));
   result.output_sha256 = put.info.sha256;
   result.output_bytes = put.info.size_bytes;

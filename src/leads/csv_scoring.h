@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,8 +59,8 @@ struct CsvProblem {
 // The result of checking an upload before it is queued.
 struct CsvCheck {
   bool ok() const { return problems.empty(); }
-  std::vector<CsvProblem> problems;          // empty = accepted
-  std::size_t rows = 0;                      // data rows
+  std::vector<CsvProblem> problems;  // empty = accepted
+  std::size_t rows = 0;              // data rows
   char delimiter = ',';
   std::vector<std::string> ignored_columns;  // header names the schema does not have
   std::vector<std::string> missing_columns;  // optional feature columns: scored as "not given"
@@ -79,19 +80,21 @@ struct CsvScoreSummary {
   std::string model_version;
   int64_t rows = 0;
   int64_t scored = 0;
-  int64_t invalid = 0;                 // rows kept with an error and no score
-  std::array<int64_t, 5> tiers{};      // A..E counts of scored rows
-  std::vector<CsvProblem> problems;    // the first max_problems row problems
+  int64_t invalid = 0;               // rows kept with an error and no score
+  std::array<int64_t, 5> tiers{};    // A..E counts of scored rows
+  std::vector<CsvProblem> problems;  // the first max_problems row problems
 };
 
 // Scores every row of `text` (already checked) with `scorer` and returns the result CSV: the
 // input columns, then score (0-1, 4 decimals), tier, bucket and error. Cells that a spreadsheet
 // would run as a formula (leading = + @ or - not starting a number) are prefixed with '.
 // `progress(percent)` is called between chunks; returning false stops with kCancelled.
+// `scores` (optional) receives the score of every scored row, in row order.
 Result<std::string> ScoreLeadCsv(const Scorer& scorer, std::string_view text,
                                  CsvScoreSummary* summary,
                                  const std::function<bool(int)>& progress = {},
-                                 const CsvUploadLimits& limits = {});
+                                 const CsvUploadLimits& limits = {},
+                                 std::vector<LeadScore>* scores = nullptr);
 
 // The job's payload.
 struct CsvJobPayload {
@@ -107,7 +110,7 @@ Result<CsvJobPayload> ParseCsvJobPayload(std::string_view json);
 struct CsvJobResult {
   std::string output_sha256;  // the result CSV (a registered blob)
   int64_t output_bytes = 0;
-  std::string filename;       // suggested download name ("leads-scored.csv")
+  std::string filename;  // suggested download name ("leads-scored.csv")
   CsvScoreSummary summary;
 };
 std::string CsvJobResultJson(const CsvJobResult& result);
@@ -119,7 +122,8 @@ std::string ScoredFileName(std::string_view uploaded);
 // Loads a lead model version from the registry (cached: the last few versions stay loaded).
 class ScorerCache {
  public:
-  ScorerCache(storage::Store& store, const blobs::BlobStore& blobs) : store_(store), blobs_(blobs) {}
+  ScorerCache(storage::Store& store, const blobs::BlobStore& blobs)
+      : store_(store), blobs_(blobs) {}
   Result<std::shared_ptr<const Scorer>> Get(const std::string& version);
 
  private:
@@ -129,35 +133,44 @@ class ScorerCache {
   std::vector<std::pair<std::string, std::shared_ptr<const Scorer>>> loaded_;  // guarded by mu_
 };
 
+// Who a `leads.score_csv` job runs for: its org (the rows' scores are recorded there) and id.
+struct CsvJobOrigin {
+  std::optional<std::string> org_id;
+  std::string job_id;
+};
+
 // The body of one `leads.score_csv` job: reads the input blob, scores it with the payload's model,
-// stores the output blob (Register + AddRef once per job: the job id is the reference's owner,
-// recorded in the result), and returns the result.
+// stores the output blob (registered, without a reference), and returns the result. With an org,
+// every scored row that has a lead id is recorded in lead_scores (request_id = the job id) in the
+// same transaction, so the leads appear in the worklist and can be given outcomes.
 Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore& blobs,
                                    ScorerCache& scorers, std::string_view payload_json,
-                                   const std::function<bool(int)>& progress);
+                                   const std::function<bool(int)>& progress,
+                                   const CsvJobOrigin& origin = {});
 
 // Registers the `leads.score_csv` handler (at most 2 at once across workers).
 inline Status RegisterLeadCsvJobs(jobs::Queue& queue,
                                   std::shared_ptr<const blobs::BlobStore> blobs) {
   storage::Store& store = queue.store();
   auto scorers = std::make_shared<ScorerCache>(store, *blobs);
-  queue.RegisterHandler(
-      std::string(kScoreCsvJob),
-      [&store, blobs, scorers](jobs::JobContext& ctx) -> Status {
-        int last = -1;
-        auto progress = [&ctx, &last](int percent) {
-          if (percent != last) {
-            last = percent;
-            if (!ctx.SetProgress(percent).ok()) return false;
-          }
-          return !ctx.cancelled();
-        };
-        SIGNX_ASSIGN_OR_RETURN(CsvJobResult result,
-                               RunLeadCsvJob(store, *blobs, *scorers, ctx.payload(), progress));
-        ctx.SetResult(CsvJobResultJson(result));
-        return Status::Ok();
-      },
-      {.max_concurrency = 2});
+  queue.RegisterHandler(std::string(kScoreCsvJob),
+                        [&store, blobs, scorers](jobs::JobContext& ctx) -> Status {
+                          int last = -1;
+                          auto progress = [&ctx, &last](int percent) {
+                            if (percent != last) {
+                              last = percent;
+                              if (!ctx.SetProgress(percent).ok()) return false;
+                            }
+                            return !ctx.cancelled();
+                          };
+                          SIGNX_ASSIGN_OR_RETURN(
+                              CsvJobResult result,
+                              RunLeadCsvJob(store, *blobs, *scorers, ctx.payload(), progress,
+                                            {.org_id = ctx.org_id(), .job_id = ctx.id()}));
+                          ctx.SetResult(CsvJobResultJson(result));
+                          return Status::Ok();
+                        },
+                        {.max_concurrency = 2});
   return Status::Ok();
 }
 

@@ -40,8 +40,8 @@ std::string TrainingCsv(int rows) {
     const bool opted = u(rng) < 0.5;
     const double logit = -1.5 + (src == 1 ? 2.5 : 0) + 0.2 * visits - (opted ? 0 : 0.5);
     const bool y = u(rng) < 1.0 / (1.0 + std::exp(-logit));
-    csv += fmt::format("L{},{},{},{},{}\n", i, sources[src], visits, opted ? "Yes" : "No",
-                       y ? 1 : 0);
+    csv +=
+        fmt::format("L{},{},{},{},{}\n", i, sources[src], visits, opted ? "Yes" : "No", y ? 1 : 0);
   }
   return csv;
 }
@@ -78,11 +78,11 @@ Scorer* CsvScoringTest::scorer_ = nullptr;
 TEST(CsvUtf8Test, AcceptsValidRejectsMalformed) {
   EXPECT_TRUE(IsValidUtf8("plain, ascii\n"));
   EXPECT_TRUE(IsValidUtf8("Zürich — 東京 😀"));
-  EXPECT_FALSE(IsValidUtf8("caf\xE9"));              // Latin-1 é
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));             // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));         // UTF-16 surrogate
-  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));     // above U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));             // truncated
+  EXPECT_FALSE(IsValidUtf8("caf\xE9"));           // Latin-1 é
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // UTF-16 surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
 }
 
 TEST(CsvCheckTest, AcceptsAMatchingFileAndListsIgnoredAndMissingColumns) {
@@ -160,8 +160,7 @@ TEST_F(CsvScoringTest, ScoresEveryRowKeepsInvalidOnesWithTheirErrors) {
   auto table = ParseCsv(*out);
   ASSERT_TRUE(table.ok()) << table.status().ToString();
   EXPECT_EQ(table->header, (std::vector<std::string>{"Lead ID", "Source", "Visits", "Opted In",
-                                                      "Notes", "score", "tier", "bucket",
-                                                      "error"}));
+                                                     "Notes", "score", "tier", "bucket", "error"}));
   ASSERT_EQ(table->rows.size(), 5u);
   const auto& first = table->rows[0];
   EXPECT_EQ(first[4], "keep me");
@@ -175,8 +174,8 @@ TEST_F(CsvScoringTest, ScoresEveryRowKeepsInvalidOnesWithTheirErrors) {
   EXPECT_NE(table->rows[1][8].find("visits"), std::string::npos);
   // Same lead scored alone gives the same probability.
   auto alone = scorer_->ScoreJson(
-      boost::json::object{{"lead_id", "L1"}, {"source", "Reference"}, {"visits", "15"},
-                          {"opted_in", "Yes"}},
+      boost::json::object{
+          {"lead_id", "L1"}, {"source", "Reference"}, {"visits", "15"}, {"opted_in", "Yes"}},
       {.explain = false});
   ASSERT_TRUE(alone.ok()) << alone.status().ToString();
   EXPECT_EQ(first[5], fmt::format("{:.4f}", alone->score));
@@ -280,6 +279,24 @@ TEST_P(CsvJobStoreTest, RunsFromBlobToBlobWithTheNamedModel) {
   auto again = RunLeadCsvJob(db->store(), **blobs, cache, payload, {});
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->output_sha256, result->output_sha256);
+  auto count_scores = [&] {
+    auto rs = db->store().Query("SELECT COUNT(*) FROM lead_scores");
+    return rs.ok() ? rs->rows[0].Int(0) : -1;
+  };
+  EXPECT_EQ(count_scores(), 0) << "without an org nothing is recorded";
+
+  // Run for an org: the scored row with a lead id is recorded there (the invalid one is not).
+  auto for_org = RunLeadCsvJob(db->store(), **blobs, cache, payload, {},
+                               {.org_id = "org_a", .job_id = "job_csv_1"});
+  ASSERT_TRUE(for_org.ok()) << for_org.status().ToString();
+  auto rs =
+      db->store().Query("SELECT org_id, lead_id, request_id, model_version, tier FROM lead_scores");
+  ASSERT_TRUE(rs.ok());
+  ASSERT_EQ(rs->rows.size(), 1u);
+  EXPECT_EQ(rs->rows[0].Text(0), "org_a");
+  EXPECT_EQ(rs->rows[0].Text(1), "L1");
+  EXPECT_EQ(rs->rows[0].Text(2), "job_csv_1");
+  EXPECT_EQ(rs->rows[0].Text(3), bundle_->model_version);
 
   // An unknown model version or a missing input fails without output.
   EXPECT_EQ(RunLeadCsvJob(db->store(), **blobs, cache,
@@ -287,17 +304,19 @@ TEST_P(CsvJobStoreTest, RunsFromBlobToBlobWithTheNamedModel) {
                 .status()
                 .code(),
             ErrorCode::kNotFound);
-  EXPECT_FALSE(RunLeadCsvJob(db->store(), **blobs, cache,
-                             CsvJobPayloadJson({std::string(64, 'c'), "in.csv",
-                                                bundle_->model_version, ""}),
-                             {})
-                   .ok());
+  EXPECT_FALSE(
+      RunLeadCsvJob(db->store(), **blobs, cache,
+                    CsvJobPayloadJson({std::string(64, 'c'), "in.csv", bundle_->model_version, ""}),
+                    {})
+          .ok());
   std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CsvJobStoreTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::leads

@@ -118,47 +118,50 @@ void ScoreLog::Run() {
 }
 
 Status ScoreLog::Write(std::vector<ScoreLogEntry>& batch) {
-  // The last score of a lead in this batch wins (one statement cannot update a row twice).
+  return store_.WithTxn([&](storage::Txn& txn) { return WriteLeadScores(txn, batch); });
+}
+
+Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries) {
+  // The last score of a lead wins (one statement cannot update a row twice).
   std::unordered_map<std::string, std::size_t> last;
-  last.reserve(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    last[batch[i].org_id + '\n' + batch[i].lead_id] = i;
+  last.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].org_id.empty() || entries[i].lead_id.empty()) continue;
+    last[entries[i].org_id + '\n' + entries[i].lead_id] = i;
   }
   std::vector<std::size_t> keep;
   keep.reserve(last.size());
   for (const auto& [key, i] : last) keep.push_back(i);
   std::sort(keep.begin(), keep.end());
-  return store_.WithTxn([&](storage::Txn& txn) -> Status {
-    for (std::size_t start = 0; start < keep.size(); start += kRowsPerStatement) {
-      const std::size_t end = std::min(keep.size(), start + kRowsPerStatement);
-      std::string sql =
-          "INSERT INTO lead_scores (org_id, lead_id, model_version, score, bucket, tier, "
-          "request_id, scored_at) VALUES ";
-      storage::Params params;
-      params.reserve((end - start) * kColumns);
-      for (std::size_t k = start; k < end; ++k) {
-        const auto& e = batch[keep[k]];
-        const std::size_t p = params.size();
-        if (k > start) sql += ", ";
-        sql += fmt::format("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4,
-                           p + 5, p + 6, p + 7, p + 8);
-        params.emplace_back(e.org_id);
-        params.emplace_back(e.lead_id);
-        params.emplace_back(e.model_version);
-        params.emplace_back(e.score);
-        params.emplace_back(e.bucket);
-        params.emplace_back(std::string(1, e.tier));
-        params.emplace_back(e.request_id);
-        params.emplace_back(e.scored_at);
-      }
-      sql +=
-          " ON CONFLICT (org_id, lead_id) DO UPDATE SET model_version = excluded.model_version, "
-          "score = excluded.score, bucket = excluded.bucket, tier = excluded.tier, "
-          "request_id = excluded.request_id, scored_at = excluded.scored_at";
-      SIGNX_RETURN_IF_ERROR(txn.Exec(sql, params).status());
+  for (std::size_t start = 0; start < keep.size(); start += kRowsPerStatement) {
+    const std::size_t end = std::min(keep.size(), start + kRowsPerStatement);
+    std::string sql =
+        "INSERT INTO lead_scores (org_id, lead_id, model_version, score, bucket, tier, "
+        "request_id, scored_at) VALUES ";
+    storage::Params params;
+    params.reserve((end - start) * kColumns);
+    for (std::size_t k = start; k < end; ++k) {
+      const auto& e = entries[keep[k]];
+      const std::size_t p = params.size();
+      if (k > start) sql += ", ";
+      sql += fmt::format("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4,
+                         p + 5, p + 6, p + 7, p + 8);
+      params.emplace_back(e.org_id);
+      params.emplace_back(e.lead_id);
+      params.emplace_back(e.model_version);
+      params.emplace_back(e.score);
+      params.emplace_back(e.bucket);
+      params.emplace_back(std::string(1, e.tier));
+      params.emplace_back(e.request_id);
+      params.emplace_back(e.scored_at);
     }
-    return Status::Ok();
-  });
+    sql +=
+        " ON CONFLICT (org_id, lead_id) DO UPDATE SET model_version = excluded.model_version, "
+        "score = excluded.score, bucket = excluded.bucket, tier = excluded.tier, "
+        "request_id = excluded.request_id, scored_at = excluded.scored_at";
+    SIGNX_RETURN_IF_ERROR(txn.Exec(sql, params).status());
+  }
+  return Status::Ok();
 }
 
 }  // namespace signx::leads

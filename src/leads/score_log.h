@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +50,10 @@ struct ScoreLogOptions {
   std::size_t batch_rows = 2'000;  // a write starts once this many are queued
   std::chrono::milliseconds flush_interval{1000};  // and at least this often
 };
+
+// Upserts `entries` into lead_scores inside `txn` (the last entry of a lead wins; entries without
+// an org or a lead id are skipped). ScoreLog's writer and the CSV scoring job both write with it.
+Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries);
 
 class ScoreLog {
  public:
@@ -88,8 +93,8 @@ class ScoreLog {
   metrics::Gauge* queue_gauge_ = nullptr;
 
   mutable std::mutex mu_;
-  std::condition_variable wake_;     // the writer waits here
-  std::condition_variable flushed_;  // Flush() callers wait here
+  std::condition_variable wake_;        // the writer waits here
+  std::condition_variable flushed_;     // Flush() callers wait here
   std::vector<ScoreLogEntry> pending_;  // guarded by mu_
   std::size_t in_flight_ = 0;           // guarded by mu_: entries being written
   uint64_t accepted_seq_ = 0;           // guarded by mu_
@@ -97,7 +102,7 @@ class ScoreLog {
   uint64_t flush_wanted_ = 0;           // guarded by mu_
   Status last_error_;                   // guarded by mu_: of the latest batch
   uint64_t written_rows_ = 0, dropped_rows_ = 0;  // guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
+  bool stopping_ = false;                         // guarded by mu_
   std::mutex shutdown_mu_;
   std::thread thread_;
 };
