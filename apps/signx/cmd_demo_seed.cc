@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/platform.h"
+#include "base/strings.h"
 #include "cache/memory_rate_limiter.h"
 #include "cli_common.h"
 #include "estimating/cost_model.h"
@@ -19,7 +20,9 @@
 #include "identity/identity_service.h"
 #include "leads/bundle.h"
 #include "leads/csv.h"
+#include "leads/csv_scoring.h"
 #include "leads/schema.h"
+#include "leads/score_log.h"
 #include "leads/service.h"
 #include "leads/training.h"
 #include "metrics/metrics.h"
@@ -27,16 +30,6 @@
 
 namespace signx::cli {
 namespace {
-
-std::string Hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
 
 // Trains and promotes a lead model when none is in production and the data can be found.
 Status SeedLeadModel(app::Platform& platform, const std::string& leads_csv) {
@@ -68,6 +61,57 @@ Status SeedLeadModel(app::Platform& platform, const std::string& leads_csv) {
   return Status::Ok();
 }
 
+// Scores the last kDemoLeads leads of the data set for the demo org with the production model, so
+// the worklist has leads to work (once: skipped when the org has scored leads already).
+Status SeedLeadScores(app::Platform& platform, const std::string& org_id,
+                      const std::string& leads_csv) {
+  constexpr std::size_t kDemoLeads = 300;
+  SIGNX_ASSIGN_OR_RETURN(
+      auto existing,
+      platform.store->Query("SELECT COUNT(*) FROM lead_scores WHERE org_id = $1", {org_id}));
+  if (existing.rows.at(0).Int(0) > 0 || !std::filesystem::exists(leads_csv)) return Status::Ok();
+  ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
+  SIGNX_ASSIGN_OR_RETURN(auto prod, registry.Production(std::string(leads::kModelName)));
+  if (!prod) return Status::Ok();
+  SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry.ReadBytes(*prod));
+  SIGNX_ASSIGN_OR_RETURN(leads::ModelBundle bundle, leads::ParseBundle(bytes));
+  SIGNX_ASSIGN_OR_RETURN(leads::Scorer scorer, leads::Scorer::Create(std::move(bundle)));
+  SIGNX_ASSIGN_OR_RETURN(std::string text, leads::ReadFile(leads_csv));
+  // The header line and the last kDemoLeads data lines (the file has no quoted line breaks).
+  std::vector<std::string_view> lines;
+  for (std::string_view rest = text; !rest.empty();) {
+    const auto nl = rest.find('\n');
+    lines.push_back(rest.substr(0, nl));
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  if (lines.size() < 2) return Status::Ok();
+  std::string sample(lines.front());
+  sample += '\n';
+  for (std::size_t i = lines.size() > kDemoLeads + 1 ? lines.size() - kDemoLeads : 1;
+       i < lines.size(); ++i) {
+    sample.append(lines[i]);
+    sample += '\n';
+  }
+  std::vector<leads::LeadScore> scores;
+  SIGNX_RETURN_IF_ERROR(leads::ScoreLeadCsv(scorer, sample, nullptr, {}, {}, &scores).status());
+  std::vector<leads::ScoreLogEntry> entries;
+  const Timestamp now = SystemClock::Get().Now();
+  for (const auto& sc : scores) {
+    entries.push_back({.org_id = org_id,
+                       .lead_id = sc.lead_id,
+                       .model_version = sc.model_version,
+                       .score = sc.score,
+                       .bucket = sc.bucket,
+                       .tier = sc.tier,
+                       .request_id = "demo-seed",
+                       .scored_at = now});
+  }
+  SIGNX_RETURN_IF_ERROR(platform.store->WithTxn(
+      [&](storage::Txn& txn) { return leads::WriteLeadScores(txn, entries); }));
+  std::fprintf(stderr, "scored %zu demo leads for the worklist\n", entries.size());
+  return Status::Ok();
+}
+
 // Imports a seeded synthetic cost history into the demo org and trains, registers and promotes
 // the cost model on it, unless a cost model is already in production.
 Status SeedEstimating(app::Platform& platform, const std::string& org_id) {
@@ -85,15 +129,16 @@ Status SeedEstimating(app::Platform& platform, const std::string& org_id) {
                                                  estimating::HistoryFormat::kNdjson, history));
   const std::string ndjson = history.str();
   SIGNX_ASSIGN_OR_RETURN(
-      auto outcome, estimating::RunImport(*platform.store, nullptr, {.org_id = org_id, .actor = "demo"},
-                                          ndjson, {.filename = "demo-history.ndjson"}));
+      auto outcome,
+      estimating::RunImport(*platform.store, nullptr, {.org_id = org_id, .actor = "demo"}, ndjson,
+                            {.filename = "demo-history.ndjson"}));
   std::fprintf(stderr, "imported %lld cost records\n",
                static_cast<long long>(outcome.record.accepted));
   int64_t skipped = 0;
   SIGNX_ASSIGN_OR_RETURN(auto jobs, estimating::ParseHistoryNdjson(ndjson, &skipped));
   std::fprintf(stderr, "training the cost model ...\n");
-  SIGNX_ASSIGN_OR_RETURN(auto bundle, estimating::TrainCostModel(std::move(jobs),
-                                                                 {.data_name = "demo-history"}));
+  SIGNX_ASSIGN_OR_RETURN(
+      auto bundle, estimating::TrainCostModel(std::move(jobs), {.data_name = "demo-history"}));
   metrics::Registry unused;
   estimating::CostService service(registry, unused);
   SIGNX_ASSIGN_OR_RETURN(auto version,
@@ -117,7 +162,7 @@ Status Seed(const config::Config& cfg, const std::string& leads_csv) {
     SIGNX_ASSIGN_OR_RETURN(auto org, ids.CreateOrg("Demo Sign Co", actor));
     SIGNX_ASSIGN_OR_RETURN(std::string r1, identity::RandomBytes(9));
     SIGNX_ASSIGN_OR_RETURN(std::string r2, identity::RandomBytes(9));
-    const std::string admin_pw = "demo-" + Hex(r1), viewer_pw = "demo-" + Hex(r2);
+    const std::string admin_pw = "demo-" + HexEncode(r1), viewer_pw = "demo-" + HexEncode(r2);
     SIGNX_RETURN_IF_ERROR(
         ids.CreateUser(org.id, "admin@demo.signx.test", admin_pw, "org_admin", actor).status());
     SIGNX_RETURN_IF_ERROR(
@@ -151,7 +196,10 @@ Status Seed(const config::Config& cfg, const std::string& leads_csv) {
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("SIGNX_DEMO_ORG=", 0) == 0) org_id = line.substr(15);
   }
-  if (!org_id.empty()) SIGNX_RETURN_IF_ERROR(SeedEstimating(platform, org_id));
+  if (!org_id.empty()) {
+    SIGNX_RETURN_IF_ERROR(SeedLeadScores(platform, org_id, leads_csv));
+    SIGNX_RETURN_IF_ERROR(SeedEstimating(platform, org_id));
+  }
   in.clear();
   in.seekg(0);
   std::stringstream text;
