@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
       exit_code = PrintError(loaded.status());
       return;
     }
-    const std::string out = format == "table" ? signx::config::ToTable(*loaded)
-                                              : signx::config::ToJson(loaded->config);
+    const std::string out =
+        format == "table" ? signx::config::ToTable(*loaded) : signx::config::ToJson(loaded->config);
     std::fputs(out.c_str(), stdout);
   });
 
@@ -74,15 +74,17 @@ int main(int argc, char** argv) {
   AddAdminCommands(app, &exit_code);
   AddLakeCommands(app, &exit_code);
   AddImportCommands(app, &exit_code);
-  AddWorkerCommand(app, &exit_code,
-                   [](signx::jobs::Queue& queue, const signx::config::Config& cfg) -> signx::Status {
-                     SIGNX_ASSIGN_OR_RETURN(
-                         std::shared_ptr<const signx::blobs::BlobStore> blobs,
-                         signx::blobs::BlobStore::Open(
-                             std::filesystem::path(cfg.data_dir) / "blobs",
-                             signx::app::kMaxBlobBytes));
-                     return signx::app::RegisterJobHandlers(queue, std::move(blobs), cfg);
-                   });
+  AddWorkerCommand(
+      app, &exit_code,
+      [](signx::jobs::Queue& queue, const signx::config::Config& cfg) -> signx::Status {
+        SIGNX_ASSIGN_OR_RETURN(
+            std::shared_ptr<const signx::blobs::BlobStore> blobs,
+            signx::blobs::BlobStore::Open(std::filesystem::path(cfg.data_dir) / "blobs",
+                                          signx::app::kMaxBlobBytes));
+        // The worker appends CSV-scored leads to the lake as `serve` does.
+        SIGNX_ASSIGN_OR_RETURN(auto lake, signx::app::OpenLakeWriter(cfg, nullptr));
+        return signx::app::RegisterJobHandlers(queue, std::move(blobs), std::move(lake), cfg);
+      });
   signx::AddLeadsCommands(app);
   signx::AddTrainCostCommand(app, &exit_code);
   signx::AddDemoCommands(app);

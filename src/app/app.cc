@@ -2,49 +2,49 @@
 
 #include <spdlog/spdlog.h>
 
-#include "http/openapi.h"
-#include "http/router.h"
-#include "http/server.h"
-#include "logging/logging.h"
-#include "metrics/metrics.h"
-#include "metrics/process_metrics.h"
-#include "runtime/blocking_pool.h"
 #include "app/event_routes.h"
+#include "app/identity_settings.h"
+#include "app/job_handlers.h"
+#include "app/platform.h"
+#include "app/rate_limits.h"
+#include "cache/rate_limiter.h"
 #include "estimating/predict_routes.h"
 #include "estimating/routes.h"
 #include "estimating/service.h"
-#include "app/identity_settings.h"
-#include "app/rate_limits.h"
-#include "cache/rate_limiter.h"
+#include "events/dispatcher.h"
+#include "events/outbox.h"
+#include "http/client.h"
+#include "http/openapi.h"
+#include "http/router.h"
+#include "http/server.h"
 #include "identity/auth_middleware.h"
 #include "identity/identity_service.h"
 #include "identity/routes.h"
-#include "web/capability_pages.h"
-#include "web/identity_backend.h"
-#include "web/shell.h"
-#include "web/webhook_pages.h"
-#include "app/job_handlers.h"
-#include "events/dispatcher.h"
-#include "events/outbox.h"
-#include "lake/lake_writer.h"
-#include "app/platform.h"
 #include "jobs/job_metrics.h"
 #include "jobs/queue.h"
 #include "jobs/routes.h"
 #include "jobs/worker.h"
-#include "http/client.h"
+#include "lake/lake_writer.h"
 #include "leads/kserve_routes.h"
 #include "leads/monitoring.h"
 #include "leads/outcome.h"
-#include "leads/score_log.h"
 #include "leads/routes.h"
+#include "leads/score_log.h"
 #include "leads/service.h"
 #include "leads/worklist.h"
+#include "logging/logging.h"
+#include "metrics/metrics.h"
+#include "metrics/process_metrics.h"
 #include "ml/registry.h"
-#include "webhooks/routes.h"
-#include "webhooks/service.h"
+#include "runtime/blocking_pool.h"
 #include "storage/migrations.h"
 #include "storage/store.h"
+#include "web/capability_pages.h"
+#include "web/identity_backend.h"
+#include "web/shell.h"
+#include "web/webhook_pages.h"
+#include "webhooks/routes.h"
+#include "webhooks/service.h"
 
 namespace signx::app {
 
@@ -57,7 +57,7 @@ struct App::Parts {
   std::unique_ptr<identity::IdentityService> identity;
   std::unique_ptr<events::Outbox> outbox;
   std::unique_ptr<events::Dispatcher> dispatcher;
-  std::unique_ptr<lake::LakeWriter> lake;
+  std::shared_ptr<lake::LakeWriter> lake;  // shared with the CSV scoring job
   std::unique_ptr<jobs::Queue> queue;
   std::unique_ptr<jobs::JobMetrics> job_metrics;
   std::unique_ptr<jobs::Worker> worker;  // after queue: stopped and destroyed first
@@ -98,7 +98,8 @@ Status App::Start() {
   const auto& s = config_.server;
   p.pool = std::make_unique<runtime::BlockingPool>(static_cast<std::size_t>(s.blocking_threads),
                                                    static_cast<std::size_t>(s.blocking_queue));
-  p.server = std::make_unique<http::Server>(s, p.router, p.metrics, *p.pool, config_.log.access_log);
+  p.server =
+      std::make_unique<http::Server>(s, p.router, p.metrics, *p.pool, config_.log.access_log);
   p.server->Use(std::make_shared<identity::AuthMiddleware>(*p.identity));
   SIGNX_ASSIGN_OR_RETURN(auto limits, ParseRateLimits(config_.limits.rate_limits));
   p.server->Use(std::make_shared<RateLimitMiddleware>(*p.limiter, std::move(limits)));
@@ -120,12 +121,12 @@ Status App::OpenStore() {
 
   storage::Store* store = p.store.get();
   p.checks.Add("database", [store] { return store->Ping(); });
-  p.checks.Add("migrations", [store, migrations] {
-    return storage::CheckSchemaCurrent(*store, migrations);
-  });
+  p.checks.Add("migrations",
+               [store, migrations] { return storage::CheckSchemaCurrent(*store, migrations); });
   p.metrics.AddCollector([store](metrics::Writer& w) {
     const auto s = store->Stats();
-    w.Header("db_pool_connections", "Database connections: pool size and in use", metrics::Type::kGauge);
+    w.Header("db_pool_connections", "Database connections: pool size and in use",
+             metrics::Type::kGauge);
     w.Sample("db_pool_connections", {{"state", "max"}}, s.pool_size);
     w.Sample("db_pool_connections", {{"state", "in_use"}}, s.in_use);
     w.Header("db_transactions_total", "Database transactions run", metrics::Type::kCounter);
@@ -142,28 +143,21 @@ Status App::AddCapabilities() {
   SIGNX_ASSIGN_OR_RETURN(p.limiter, cache::OpenRateLimiter(config_.redis, SystemClock::Get()));
   SIGNX_ASSIGN_OR_RETURN(auto id_settings, IdentitySettingsFrom(config_.auth));
   if (id_settings.jwt_keys.empty()) {
-    spdlog::warn("auth.jwt_keys is not set: signing tokens with a random per-process key (tokens "
-                 "end with this process and are not valid on other replicas)");
+    spdlog::warn(
+        "auth.jwt_keys is not set: signing tokens with a random per-process key (tokens "
+        "end with this process and are not valid on other replicas)");
   }
-  p.identity = std::make_unique<identity::IdentityService>(*p.store, *p.limiter,
-                                                           std::move(id_settings));
+  p.identity =
+      std::make_unique<identity::IdentityService>(*p.store, *p.limiter, std::move(id_settings));
   identity::AddIdentityRoutes(p.router, p.schemas, *p.identity);
   p.outbox = std::make_unique<events::Outbox>(&p.metrics);
   p.dispatcher = std::make_unique<events::Dispatcher>(
       *p.store, events::DispatcherOptions{.redis_url = config_.redis.url}, &p.metrics);
 
-  // Rows hold the scored lead (~1.5 KB): 20k queued rows bound the queue to ~30 MB; DuckDB's
-  // buffer pool is capped too (lake.*; measured in bench/RESULTS.md, 2026-11-25 evening).
-  SIGNX_ASSIGN_OR_RETURN(
-      p.lake, lake::LakeWriter::Open(
-                  {.data_dir = config_.data_dir,
-                   .queue_capacity = static_cast<size_t>(config_.lake.queue_rows),
-                   .flush_rows = static_cast<size_t>(config_.lake.flush_rows),
-                   .duckdb_memory_mb = config_.lake.duckdb_memory_mb},
-                  &p.metrics));
+  SIGNX_ASSIGN_OR_RETURN(p.lake, OpenLakeWriter(config_, &p.metrics));
 
   p.queue = std::make_unique<jobs::Queue>(*p.store);
-  SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.blobs, config_));
+  SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.blobs, p.lake, config_));
   // Webhooks subscribe before the dispatcher starts, so no event is left to the catch-up job.
   p.webhooks = std::make_unique<webhooks::WebhookService>(*p.store, *p.queue);
   p.webhook_events = p.webhooks->Subscribe(*p.dispatcher);
@@ -185,14 +179,16 @@ Status App::AddCapabilities() {
 
   p.lead_score_log = std::make_unique<leads::ScoreLog>(
       *p.store, &p.metrics,
-      leads::ScoreLogOptions{.capacity = static_cast<std::size_t>(config_.leads.score_log_capacity)});
+      leads::ScoreLogOptions{.capacity =
+                                 static_cast<std::size_t>(config_.leads.score_log_capacity)});
   leads::ServiceOptions lead_options{.score_log = p.lead_score_log.get()};
   if (config_.leads.model_mode == "remote") {
     p.http_client = std::make_unique<http::HttpClient>();
-    leads::RemoteOptions remote{.base_url = config_.leads.remote_url,
-                                .model = config_.leads.remote_model,
-                                .input_name = config_.leads.remote_input,
-                                .timeout = std::chrono::milliseconds(config_.leads.remote_timeout_ms)};
+    leads::RemoteOptions remote{
+        .base_url = config_.leads.remote_url,
+        .model = config_.leads.remote_model,
+        .input_name = config_.leads.remote_input,
+        .timeout = std::chrono::milliseconds(config_.leads.remote_timeout_ms)};
     if (!config_.leads.remote_api_key.empty()) {
       remote.headers.emplace_back("X-API-Key", config_.leads.remote_api_key);
     }

@@ -21,13 +21,20 @@
 #include "blobs/blob_store.h"
 #include "config/config.h"
 #include "jobs/queue.h"
+#include "lake/lake_writer.h"
+#include "metrics/metrics.h"
 
 namespace signx::app {
 
 inline constexpr int kEventRetentionDays = 30;
 
-// `blobs` must outlive the queue's handlers; the worker command passes a shared_ptr it keeps.
+// The handlers keep `blobs` and `lake` (may be null: scored CSV rows then go to no lake) alive.
 Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs,
-                           const config::Config& config);
+                           std::shared_ptr<lake::LakeWriter> lake, const config::Config& config);
+
+// The lake writer of this process, configured from lake.* (bounded queue, flush size, DuckDB
+// memory; measured in bench/RESULTS.md, 2026-11-25 evening). `metrics` may be null.
+Result<std::shared_ptr<lake::LakeWriter>> OpenLakeWriter(const config::Config& config,
+                                                         metrics::Registry* metrics);
 
 }  // namespace signx::app

@@ -215,10 +215,10 @@ CsvCheck CheckLeadCsv(const Schema& schema, std::string_view text, const CsvUplo
   return check;
 }
 
-Result<std::string> ScoreLeadCsv(const Scorer& scorer, std::string_view text,
-                                 CsvScoreSummary* summary, const std::function<bool(int)>& progress,
-                                 const CsvUploadLimits& limits,
-                                 std::vector<LeadScore>* scores_out) {
+Result<std::string> ScoreLeadCsv(
+    const Scorer& scorer, std::string_view text, CsvScoreSummary* summary,
+    const std::function<bool(int)>& progress, const CsvUploadLimits& limits,
+    const std::function<void(const Lead&, const LeadScore&)>& on_scored) {
   const Schema& schema = scorer.bundle().schema;
   text = StripBom(text);
   SIGNX_ASSIGN_OR_RETURN(CsvTable table, ParseCsv(text, DetectDelimiter(text)));
@@ -284,7 +284,7 @@ Result<std::string> ScoreLeadCsv(const Scorer& scorer, std::string_view text,
         cells.emplace_back();
         ++s.scored;
         ++s.tiers[static_cast<std::size_t>(std::clamp(sc.tier - 'A', 0, 4))];
-        if (scores_out) scores_out->push_back(sc);
+        if (on_scored) on_scored(leads[next - 1], sc);
       } else {
         cells.insert(cells.end(), {"", "", "", errors[r - start]});
       }
@@ -408,29 +408,33 @@ Result<std::shared_ptr<const Scorer>> ScorerCache::Get(const std::string& versio
 Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore& blobs,
                                    ScorerCache& scorers, std::string_view payload_json,
                                    const std::function<bool(int)>& progress,
-                                   const CsvJobOrigin& origin) {
+                                   const CsvJobTargets& targets) {
   SIGNX_ASSIGN_OR_RETURN(CsvJobPayload payload, ParseCsvJobPayload(payload_json));
   SIGNX_ASSIGN_OR_RETURN(std::string input, blobs.Read(payload.input_sha256));
   SIGNX_ASSIGN_OR_RETURN(std::shared_ptr<const Scorer> scorer, scorers.Get(payload.model_version));
   CsvJobResult result;
-  std::vector<LeadScore> scores;
-  SIGNX_ASSIGN_OR_RETURN(std::string output,
-                         ScoreLeadCsv(*scorer, input, &result.summary, progress, {}, &scores));
   std::vector<ScoreLogEntry> scored;
-  if (origin.org_id && !origin.org_id->empty()) {
-    const Timestamp now = SystemClock::Get().Now();
-    for (const LeadScore& sc : scores) {
-      if (sc.lead_id.empty()) continue;
-      scored.push_back({.org_id = *origin.org_id,
+  const Timestamp now = SystemClock::Get().Now();
+  const Schema& schema = scorer->bundle().schema;
+  auto on_scored = [&](const Lead& lead, const LeadScore& sc) {
+    if (targets.lake) {
+      (void)targets.lake->Append(
+          "lead_scores", LeadScoreLakeRow(now, targets.job_id, sc,
+                                          boost::json::serialize(LeadToJson(schema, lead))));
+    }
+    if (targets.org_id && !targets.org_id->empty() && !sc.lead_id.empty()) {
+      scored.push_back({.org_id = *targets.org_id,
                         .lead_id = sc.lead_id,
                         .model_version = sc.model_version,
                         .score = sc.score,
                         .bucket = sc.bucket,
                         .tier = sc.tier,
-                        .request_id = origin.job_id,
+                        .request_id = targets.job_id,
                         .scored_at = now});
     }
-  }
+  };
+  SIGNX_ASSIGN_OR_RETURN(std::string output,
+                         ScoreLeadCsv(*scorer, input, &result.summary, progress, {}, on_scored));
   SIGNX_ASSIGN_OR_RETURN(blobs::PutResult put, blobs.Put(output));
   // Registered without a reference: uploads and results are kept for the blobs.gc grace period
   // (24 h) after the job, then collected. A re-run stores the same bytes (same hash).

@@ -34,6 +34,9 @@
 #include "base/status.h"
 #include "blobs/blob_store.h"
 #include "jobs/queue.h"
+#include "lake/lake_writer.h"
+#include "leads/lake_rows.h"
+#include "leads/lead.h"
 #include "leads/schema.h"
 #include "leads/scorer.h"
 #include "storage/store.h"
@@ -89,12 +92,11 @@ struct CsvScoreSummary {
 // input columns, then score (0-1, 4 decimals), tier, bucket and error. Cells that a spreadsheet
 // would run as a formula (leading = + @ or - not starting a number) are prefixed with '.
 // `progress(percent)` is called between chunks; returning false stops with kCancelled.
-// `scores` (optional) receives the score of every scored row, in row order.
-Result<std::string> ScoreLeadCsv(const Scorer& scorer, std::string_view text,
-                                 CsvScoreSummary* summary,
-                                 const std::function<bool(int)>& progress = {},
-                                 const CsvUploadLimits& limits = {},
-                                 std::vector<LeadScore>* scores = nullptr);
+// `on_scored` (optional) is called with every scored row's lead and score, in row order.
+Result<std::string> ScoreLeadCsv(
+    const Scorer& scorer, std::string_view text, CsvScoreSummary* summary,
+    const std::function<bool(int)>& progress = {}, const CsvUploadLimits& limits = {},
+    const std::function<void(const Lead&, const LeadScore&)>& on_scored = {});
 
 // The job's payload.
 struct CsvJobPayload {
@@ -133,44 +135,50 @@ class ScorerCache {
   std::vector<std::pair<std::string, std::shared_ptr<const Scorer>>> loaded_;  // guarded by mu_
 };
 
-// Who a `leads.score_csv` job runs for: its org (the rows' scores are recorded there) and id.
-struct CsvJobOrigin {
-  std::optional<std::string> org_id;
-  std::string job_id;
+// Where a `leads.score_csv` job's scores go besides its result file.
+struct CsvJobTargets {
+  std::optional<std::string> org_id;  // lead_scores rows are written for this org
+  std::string job_id;                 // their request_id, and the lake rows'
+  lake::LakeWriter* lake = nullptr;   // with "lead_scores" declared (LeadScoresDataset)
 };
 
 // The body of one `leads.score_csv` job: reads the input blob, scores it with the payload's model,
 // stores the output blob (registered, without a reference), and returns the result. With an org,
 // every scored row that has a lead id is recorded in lead_scores (request_id = the job id) in the
-// same transaction, so the leads appear in the worklist and can be given outcomes.
+// same transaction, so the leads appear in the worklist and can be given outcomes; with a lake,
+// every scored row is appended to it, as the scoring API does (drops are counted by the lake; a
+// retried job appends its rows again).
 Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore& blobs,
                                    ScorerCache& scorers, std::string_view payload_json,
                                    const std::function<bool(int)>& progress,
-                                   const CsvJobOrigin& origin = {});
+                                   const CsvJobTargets& targets = {});
 
-// Registers the `leads.score_csv` handler (at most 2 at once across workers).
-inline Status RegisterLeadCsvJobs(jobs::Queue& queue,
-                                  std::shared_ptr<const blobs::BlobStore> blobs) {
+// Registers the `leads.score_csv` handler (at most 2 at once across workers). `lake` (may be
+// null) receives the scored rows; the handler keeps it alive.
+inline Status RegisterLeadCsvJobs(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs,
+                                  std::shared_ptr<lake::LakeWriter> lake) {
   storage::Store& store = queue.store();
   auto scorers = std::make_shared<ScorerCache>(store, *blobs);
-  queue.RegisterHandler(std::string(kScoreCsvJob),
-                        [&store, blobs, scorers](jobs::JobContext& ctx) -> Status {
-                          int last = -1;
-                          auto progress = [&ctx, &last](int percent) {
-                            if (percent != last) {
-                              last = percent;
-                              if (!ctx.SetProgress(percent).ok()) return false;
-                            }
-                            return !ctx.cancelled();
-                          };
-                          SIGNX_ASSIGN_OR_RETURN(
-                              CsvJobResult result,
-                              RunLeadCsvJob(store, *blobs, *scorers, ctx.payload(), progress,
-                                            {.org_id = ctx.org_id(), .job_id = ctx.id()}));
-                          ctx.SetResult(CsvJobResultJson(result));
-                          return Status::Ok();
-                        },
-                        {.max_concurrency = 2});
+  if (lake) SIGNX_RETURN_IF_ERROR(lake->Declare(LeadScoresDataset()));
+  queue.RegisterHandler(
+      std::string(kScoreCsvJob),
+      [&store, blobs, scorers, lake](jobs::JobContext& ctx) -> Status {
+        int last = -1;
+        auto progress = [&ctx, &last](int percent) {
+          if (percent != last) {
+            last = percent;
+            if (!ctx.SetProgress(percent).ok()) return false;
+          }
+          return !ctx.cancelled();
+        };
+        SIGNX_ASSIGN_OR_RETURN(
+            CsvJobResult result,
+            RunLeadCsvJob(store, *blobs, *scorers, ctx.payload(), progress,
+                          {.org_id = ctx.org_id(), .job_id = ctx.id(), .lake = lake.get()}));
+        ctx.SetResult(CsvJobResultJson(result));
+        return Status::Ok();
+      },
+      {.max_concurrency = 2});
   return Status::Ok();
 }
 

@@ -286,8 +286,11 @@ TEST_P(CsvJobStoreTest, RunsFromBlobToBlobWithTheNamedModel) {
   EXPECT_EQ(count_scores(), 0) << "without an org nothing is recorded";
 
   // Run for an org: the scored row with a lead id is recorded there (the invalid one is not).
+  auto lake = lake::LakeWriter::Open({.data_dir = (dir / "var").string()});
+  ASSERT_TRUE(lake.ok()) << lake.status().ToString();
+  ASSERT_TRUE((*lake)->Declare(LeadScoresDataset()).ok());
   auto for_org = RunLeadCsvJob(db->store(), **blobs, cache, payload, {},
-                               {.org_id = "org_a", .job_id = "job_csv_1"});
+                               {.org_id = "org_a", .job_id = "job_csv_1", .lake = lake->get()});
   ASSERT_TRUE(for_org.ok()) << for_org.status().ToString();
   auto rs =
       db->store().Query("SELECT org_id, lead_id, request_id, model_version, tier FROM lead_scores");
@@ -297,6 +300,15 @@ TEST_P(CsvJobStoreTest, RunsFromBlobToBlobWithTheNamedModel) {
   EXPECT_EQ(rs->rows[0].Text(1), "L1");
   EXPECT_EQ(rs->rows[0].Text(2), "job_csv_1");
   EXPECT_EQ(rs->rows[0].Text(3), bundle_->model_version);
+  // And the scored row is in the lake, with the lead's features.
+  ASSERT_TRUE((*lake)->Flush().ok());
+  auto in_lake = (*lake)->Query(
+      "SELECT request_id, lead_id, json_extract_string(features, '$.source') FROM lead_scores");
+  ASSERT_TRUE(in_lake.ok()) << in_lake.status().ToString();
+  ASSERT_EQ(in_lake->rows.size(), 1u);
+  EXPECT_EQ(in_lake->rows[0][0], "job_csv_1");
+  EXPECT_EQ(in_lake->rows[0][1], "L1");
+  EXPECT_EQ(in_lake->rows[0][2], "Reference");
 
   // An unknown model version or a missing input fails without output.
   EXPECT_EQ(RunLeadCsvJob(db->store(), **blobs, cache,

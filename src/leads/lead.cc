@@ -1,8 +1,8 @@
 #include "leads/lead.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "base/strings.h"
 
@@ -93,6 +93,19 @@ Result<FieldValue> ParseFieldText(const Schema& schema, std::size_t field, std::
   return InvalidArgument("unsupported type");
 }
 
+json::object LeadToJson(const Schema& schema, const Lead& lead) {
+  json::object out;
+  for (std::size_t i = 0; i < schema.fields.size() && i < lead.values.size(); ++i) {
+    std::visit(
+        [&](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (!std::is_same_v<T, std::monostate>) out[schema.fields[i].name] = v;
+        },
+        lead.values[i]);
+  }
+  return out;
+}
+
 Result<Lead> LeadFromJson(const Schema& schema, const json::object& object) {
   Lead lead;
   lead.values.resize(schema.fields.size());
@@ -126,8 +139,8 @@ Result<Lead> LeadFromJson(const Schema& schema, const json::object& object) {
         parsed = InvalidArgument(fmt::format("must be a string ({})", FieldTypeName(f.type)));
       }
     } else {
-      parsed = InvalidArgument(fmt::format("must be a {} value, not an array or object",
-                                           FieldTypeName(f.type)));
+      parsed = InvalidArgument(
+          fmt::format("must be a {} value, not an array or object", FieldTypeName(f.type)));
     }
     if (!parsed.ok()) {
       errors.push_back({f.name, std::string(parsed.status().message())});
@@ -165,8 +178,7 @@ Result<std::vector<int>> MapColumns(const Schema& schema, const std::vector<std:
 }
 
 Result<Lead> LeadFromCsvRow(const Schema& schema, const std::vector<int>& column_of_field,
-                            const std::vector<std::string>& row,
-                            std::vector<FieldError>* lenient) {
+                            const std::vector<std::string>& row, std::vector<FieldError>* lenient) {
   Lead lead;
   lead.values.resize(schema.fields.size());
   std::vector<FieldError> errors;

@@ -7,13 +7,12 @@
 // are ignored. Pure functions; thread-safe.
 #pragma once
 
+#include <boost/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "base/status.h"
 #include "leads/schema.h"
@@ -36,6 +35,9 @@ Result<FieldValue> ParseFieldText(const Schema& schema, std::size_t field, std::
 
 // Validates and converts a JSON object keyed by field names.
 Result<Lead> LeadFromJson(const Schema& schema, const boost::json::object& object);
+// The lead's given values by field name (missing ones left out): what LeadFromJson reads back
+// into the same lead. The lake stores it as a scored lead's features.
+boost::json::object LeadToJson(const Schema& schema, const Lead& lead);
 // A batch: every lead validated, all problems reported at once as leads[i].<field>.
 Result<std::vector<Lead>> LeadsFromJson(const Schema& schema, const boost::json::array& leads);
 

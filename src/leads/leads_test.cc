@@ -206,6 +206,19 @@ TEST(LeadTest, ReferenceExampleValidates) {
   EXPECT_EQ(std::get<bool>(m->values[s.FieldIndex("do_not_email")]), false);
 }
 
+TEST(LeadTest, LeadToJsonIsReadBackAsTheSameLead) {
+  const Schema s = *BuiltinSchema("x_education");
+  auto lead = LeadFromJson(s, ExampleLead());
+  ASSERT_TRUE(lead.ok());
+  const json::object written = LeadToJson(s, *lead);
+  EXPECT_FALSE(written.contains("specialization")) << "missing values are left out";
+  EXPECT_EQ(written.at("tags"), "Ringing");
+  auto again = LeadFromJson(s, written);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->id, lead->id);
+  EXPECT_EQ(again->values, lead->values);
+}
+
 TEST(LeadTest, ValidationNamesEveryBadFieldAndItsRule) {
   const Schema s = *BuiltinSchema("x_education");
   json::object lead = ExampleLead();

@@ -6,26 +6,9 @@
 #include <boost/json/serialize.hpp>
 
 #include "leads/bundle.h"
+#include "leads/lake_rows.h"
 
 namespace signx::leads {
-
-namespace {
-
-lake::DatasetSchema LeadScoresDataset() {
-  using lake::ColumnType;
-  return {.name = "lead_scores",
-          .columns = {{"scored_at", ColumnType::kTimestamp},
-                      {"request_id", ColumnType::kString},
-                      {"model_version", ColumnType::kString},
-                      {"lead_id", ColumnType::kString},
-                      {"score", ColumnType::kDouble},
-                      {"bucket", ColumnType::kInt64},
-                      {"tier", ColumnType::kString},
-                      {"features", ColumnType::kString}},
-          .partition_by = "scored_at"};
-}
-
-}  // namespace
 
 LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metrics,
                            lake::LakeWriter* lake, ServiceOptions options)
@@ -66,10 +49,8 @@ LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metri
 void LeadsService::LogToLake(std::string_view request_id, const boost::json::object& lead,
                              const LeadScore& score) {
   if (!lake_) return;
-  (void)lake_->Append(
-      "lead_scores", {SystemClock::Get().Now(), std::string(request_id), score.model_version,
-                      score.lead_id, score.score, int64_t{score.bucket}, std::string(1, score.tier),
-                      boost::json::serialize(lead)});
+  (void)lake_->Append("lead_scores", LeadScoreLakeRow(SystemClock::Get().Now(), request_id, score,
+                                                      boost::json::serialize(lead)));
 }
 
 void LeadsService::LogToLake(const http::Request& request, const boost::json::object& lead,
