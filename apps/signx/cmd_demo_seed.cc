@@ -94,18 +94,12 @@ Status SeedLeadScores(app::Platform& platform, const std::string& org_id,
   }
   std::vector<leads::ScoreLogEntry> entries;
   const Timestamp now = SystemClock::Get().Now();
-  SIGNX_RETURN_IF_ERROR(leads::ScoreLeadCsv(scorer, sample, nullptr, {}, {},
-                                            [&](const leads::Lead&, const leads::LeadScore& sc) {
-                                              entries.push_back({.org_id = org_id,
-                                                                 .lead_id = sc.lead_id,
-                                                                 .model_version = sc.model_version,
-                                                                 .score = sc.score,
-                                                                 .bucket = sc.bucket,
-                                                                 .tier = sc.tier,
-                                                                 .request_id = "demo-seed",
-                                                                 .scored_at = now});
-                                            })
-                            .status());
+  SIGNX_RETURN_IF_ERROR(
+      leads::ScoreLeadCsv(scorer, sample, nullptr, {}, {},
+                          [&](const leads::Lead&, const leads::LeadScore& sc) {
+                            entries.push_back(leads::ScoreLogEntryOf(org_id, sc, "demo-seed", now));
+                          })
+          .status());
   SIGNX_RETURN_IF_ERROR(platform.store->WithTxn(
       [&](storage::Txn& txn) { return leads::WriteLeadScores(txn, entries); }));
   std::fprintf(stderr, "scored %zu demo leads for the worklist\n", entries.size());

@@ -423,14 +423,7 @@ Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore
                                           boost::json::serialize(LeadToJson(schema, lead))));
     }
     if (targets.org_id && !targets.org_id->empty() && !sc.lead_id.empty()) {
-      scored.push_back({.org_id = *targets.org_id,
-                        .lead_id = sc.lead_id,
-                        .model_version = sc.model_version,
-                        .score = sc.score,
-                        .bucket = sc.bucket,
-                        .tier = sc.tier,
-                        .request_id = targets.job_id,
-                        .scored_at = now});
+      scored.push_back(ScoreLogEntryOf(*targets.org_id, sc, targets.job_id, now));
     }
   };
   SIGNX_ASSIGN_OR_RETURN(std::string output,

@@ -121,6 +121,18 @@ Status ScoreLog::Write(std::vector<ScoreLogEntry>& batch) {
   return store_.WithTxn([&](storage::Txn& txn) { return WriteLeadScores(txn, batch); });
 }
 
+ScoreLogEntry ScoreLogEntryOf(std::string org_id, const LeadScore& score, std::string request_id,
+                              Timestamp at) {
+  return {.org_id = std::move(org_id),
+          .lead_id = score.lead_id,
+          .model_version = score.model_version,
+          .score = score.score,
+          .bucket = score.bucket,
+          .tier = score.tier,
+          .request_id = std::move(request_id),
+          .scored_at = at};
+}
+
 Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries) {
   // The last score of a lead wins (one statement cannot update a row twice).
   std::unordered_map<std::string, std::size_t> last;

@@ -29,6 +29,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "leads/scorer.h"
 #include "metrics/metrics.h"
 #include "storage/store.h"
 
@@ -44,6 +45,10 @@ struct ScoreLogEntry {
   std::string request_id;
   Timestamp scored_at{};
 };
+
+// The entry of `score` for `org_id`, scored at `at` by `request_id` (an HTTP request or a job).
+ScoreLogEntry ScoreLogEntryOf(std::string org_id, const LeadScore& score, std::string request_id,
+                              Timestamp at);
 
 struct ScoreLogOptions {
   std::size_t capacity = 100'000;  // entries queued (and being written) before drops

@@ -57,14 +57,8 @@ void LeadsService::LogToLake(const http::Request& request, const boost::json::ob
                              const LeadScore& score) {
   LogToLake(request.request_id, lead, score);
   if (!options_.score_log || !request.principal || score.lead_id.empty()) return;
-  (void)options_.score_log->Add({.org_id = request.principal->org_id,
-                                 .lead_id = score.lead_id,
-                                 .model_version = score.model_version,
-                                 .score = score.score,
-                                 .bucket = score.bucket,
-                                 .tier = score.tier,
-                                 .request_id = request.request_id,
-                                 .scored_at = SystemClock::Get().Now()});
+  (void)options_.score_log->Add(ScoreLogEntryOf(request.principal->org_id, score,
+                                                request.request_id, SystemClock::Get().Now()));
 }
 
 std::shared_ptr<const ml::Booster> LeadsService::CurrentBooster() const {
