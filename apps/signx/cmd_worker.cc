@@ -42,6 +42,14 @@ int RunWorker(const WorkerFlags& f, const RegisterJobHandlers& register_handlers
   }
   if (auto st = storage::CheckSchemaCurrent(**store, migrations); !st.ok()) return PrintError(st);
 
+  // Every thread started from here on (the handlers' own, such as the lake writer, and the
+  // worker threads) inherits this mask, so only sigwait below sees SIGINT/SIGTERM.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   jobs::Queue queue(**store);
   if (register_handlers) {
     if (auto st = register_handlers(queue, *cfg); !st.ok()) return PrintError(st);
@@ -49,13 +57,6 @@ int RunWorker(const WorkerFlags& f, const RegisterJobHandlers& register_handlers
   if (queue.HandlerTypes().empty()) {
     return PrintError(FailedPrecondition("no job handlers are registered; nothing to run"));
   }
-
-  // Worker threads inherit this mask, so only sigwait below sees SIGINT/SIGTERM.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   jobs::Worker worker(queue, {.threads = f.threads, .id = f.id, .types = f.types});
   worker.Start();

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <span>
 #include <utility>
 
 #include "base/strings.h"
 #include "blobs/blob_registry.h"
+#include "http/json.h"
 #include "leads/bundle.h"
 #include "leads/csv.h"
 #include "leads/lead.h"
@@ -405,6 +407,11 @@ Result<std::shared_ptr<const Scorer>> ScorerCache::Get(const std::string& versio
   return shared;
 }
 
+namespace {
+constexpr std::size_t kLakeSlice = 2000;        // lake rows appended between two Flushes
+constexpr std::size_t kScoreRowsPerTxn = 2000;  // lead_scores rows per transaction
+}  // namespace
+
 Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore& blobs,
                                    ScorerCache& scorers, std::string_view payload_json,
                                    const std::function<bool(int)>& progress,
@@ -416,11 +423,19 @@ Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore
   std::vector<ScoreLogEntry> scored;
   const Timestamp now = SystemClock::Get().Now();
   const Schema& schema = scorer->bundle().schema;
+  std::size_t appended = 0;  // lake rows since the last Flush
   auto on_scored = [&](const Lead& lead, const LeadScore& sc) {
     if (targets.lake) {
+      // A file may hold far more rows than the lake's queue: wait for the writer every
+      // kLakeSlice rows, so the job neither drops its own rows nor crowds out the API's.
+      if (appended == kLakeSlice) {
+        (void)targets.lake->Flush();
+        appended = 0;
+      }
       (void)targets.lake->Append(
-          "lead_scores", LeadScoreLakeRow(now, targets.job_id, sc,
-                                          boost::json::serialize(LeadToJson(schema, lead))));
+          "lead_scores",
+          LeadScoreLakeRow(now, targets.job_id, sc, http::ToJsonText(LeadToJson(schema, lead))));
+      ++appended;
     }
     if (targets.org_id && !targets.org_id->empty() && !sc.lead_id.empty()) {
       scored.push_back(ScoreLogEntryOf(*targets.org_id, sc, targets.job_id, now));
@@ -432,10 +447,17 @@ Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore
   // Registered without a reference: uploads and results are kept for the blobs.gc grace period
   // (24 h) after the job, then collected. A re-run stores the same bytes (same hash).
   blobs::BlobRegistry registry(blobs, SystemClock::Get());
-  SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) -> Status {
-    SIGNX_RETURN_IF_ERROR(registry.Register(txn, put.info, kCsvContentType));
-    return WriteLeadScores(txn, scored);
-  }));
+  SIGNX_RETURN_IF_ERROR(store.WithTxn(
+      [&](storage::Txn& txn) { return registry.Register(txn, put.info, kCsvContentType); }));
+  // The scores in transactions of kScoreRowsPerTxn rows, so a 100,000-row file does not hold the
+  // database's write lock for long; the upsert is idempotent, and the job ends (and its result
+  // is visible) only once every chunk is written — a failure retries the job.
+  for (std::size_t start = 0; start < scored.size(); start += kScoreRowsPerTxn) {
+    const std::size_t n = std::min(kScoreRowsPerTxn, scored.size() - start);
+    SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) {
+      return WriteLeadScores(txn, std::span<const ScoreLogEntry>(scored).subspan(start, n));
+    }));
+  }
   result.output_sha256 = put.info.sha256;
   result.output_bytes = put.info.size_bytes;
   result.filename = ScoredFileName(payload.filename);

@@ -144,10 +144,12 @@ struct CsvJobTargets {
 
 // The body of one `leads.score_csv` job: reads the input blob, scores it with the payload's model,
 // stores the output blob (registered, without a reference), and returns the result. With an org,
-// every scored row that has a lead id is recorded in lead_scores (request_id = the job id) in the
-// same transaction, so the leads appear in the worklist and can be given outcomes; with a lake,
-// every scored row is appended to it, as the scoring API does (drops are counted by the lake; a
-// retried job appends its rows again).
+// every scored row that has a lead id is recorded in lead_scores (request_id = the job id; in
+// transactions of 2,000 rows, idempotent), so the leads appear in the worklist and can be given
+// outcomes. With a lake, every scored row is appended to it as it is scored, like the scoring
+// API's (the job waits for the writer every 2,000 rows): rows of a job that fails or is cancelled
+// midway stay there (they were scored), and a retried job appends its rows again — request_id
+// tells the runs' rows apart from other scores, the job's state tells whether it finished.
 Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore& blobs,
                                    ScorerCache& scorers, std::string_view payload_json,
                                    const std::function<bool(int)>& progress,

@@ -170,7 +170,8 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
     sql +=
         " ON CONFLICT (org_id, lead_id) DO UPDATE SET model_version = excluded.model_version, "
         "score = excluded.score, bucket = excluded.bucket, tier = excluded.tier, "
-        "request_id = excluded.request_id, scored_at = excluded.scored_at";
+        "request_id = excluded.request_id, scored_at = excluded.scored_at "
+        "WHERE lead_scores.scored_at <= excluded.scored_at";
     SIGNX_RETURN_IF_ERROR(txn.Exec(sql, params).status());
   }
   return Status::Ok();

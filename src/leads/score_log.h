@@ -56,8 +56,9 @@ struct ScoreLogOptions {
   std::chrono::milliseconds flush_interval{1000};  // and at least this often
 };
 
-// Upserts `entries` into lead_scores inside `txn` (the last entry of a lead wins; entries without
-// an org or a lead id are skipped). ScoreLog's writer and the CSV scoring job both write with it.
+// Upserts `entries` into lead_scores inside `txn`: the last entry of a lead wins, and a stored
+// score newer than an entry (scored_at) is kept; entries without an org or a lead id are skipped.
+// ScoreLog's writer and the CSV scoring job both write with it.
 Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries);
 
 class ScoreLog {

@@ -37,13 +37,18 @@ Result<WorklistQuery> ParseWorklistQuery(const Request& req) {
   WorklistQuery q;
   std::vector<FieldError> bad;
   if (auto tiers = req.Query("tier"); tiers && !tiers->empty()) {
+    bool wanted[5] = {false, false, false, false, false};
     for (std::string_view t : Split(*tiers, ',')) {
       t = Trim(t);
       if (t.size() != 1 || t[0] < 'A' || t[0] > 'E') {
         bad.push_back({"tier", "must be one or more of A, B, C, D, E, comma-separated"});
         break;
       }
-      q.tiers.push_back(t[0]);
+      wanted[t[0] - 'A'] = true;
+    }
+    // Each tier once, in order: at most 31 distinct statements whatever the query says.
+    for (int i = 0; i < 5; ++i) {
+      if (wanted[i]) q.tiers.push_back(static_cast<char>('A' + i));
     }
   }
   if (auto outcome = req.Query("outcome"); outcome && !outcome->empty()) {

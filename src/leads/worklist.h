@@ -6,7 +6,8 @@
 //
 // Each lead appears once, with its latest score (the `lead_scores` row ScoreLog keeps). Ordered by
 // score, highest first, then lead id; pages are keyset-paginated (`next_cursor`, null on the last
-// page), so leads scored while someone pages through never shift a page. Filters: `tier` (one or
+// page): new leads scored while someone pages through do not shift the pages, but a lead scored
+// again meanwhile may be seen twice or not at all (its position moved). Filters: `tier` (one or
 // more of A–E, comma-separated), `outcome` (none = not yet recorded, converted, lost, any — the
 // default), `scored_since` (RFC 3339). Bad parameters: 422 naming each one.
 //

@@ -129,6 +129,30 @@ TEST_P(WorklistTest, FiltersByTierOutcomeAndTime) {
   EXPECT_EQ(Ids(Get("scored_since=" + since)), (std::vector<std::string>{"L10", "L11"}));
 }
 
+TEST_P(WorklistTest, RepeatedTiersCountOnce) {
+  EXPECT_EQ(Ids(Get("tier=B,A,A,B")), Ids(Get("tier=A,B")));
+}
+
+TEST_P(WorklistTest, AnOlderScoreNeverReplacesANewerOne) {
+  // L00 was scored at t0 (0.95); a CSV job that started before that writes 0.10 for it.
+  const ScoreLogEntry stale{.org_id = "org_a",
+                            .lead_id = "L00",
+                            .model_version = "leads-v0",
+                            .score = 0.10,
+                            .bucket = 1,
+                            .tier = 'E',
+                            .request_id = "job_old",
+                            .scored_at = clock_.Now() - std::chrono::hours(1)};
+  ASSERT_TRUE(db_->store()
+                  .WithTxn([&](storage::Txn& txn) {
+                    return WriteLeadScores(txn, std::span<const ScoreLogEntry>(&stale, 1));
+                  })
+                  .ok());
+  const json::value v = json::parse(Get("limit=1").body);
+  EXPECT_EQ(v.at("items").at(0).at("lead_id"), "L00");
+  EXPECT_EQ(v.at("items").at(0).at("score").as_double(), 0.95);
+}
+
 TEST_P(WorklistTest, BadParametersAreNamed) {
   const http::Response r = Get("tier=F&outcome=maybe&limit=0&cursor=zz&scored_since=yesterday");
   EXPECT_EQ(r.status, 422);

@@ -66,6 +66,9 @@ class LiveModel {
   // Loads the registry's production version if it differs from the one in use. OK (and no
   // change) when nothing is in production.
   Status Reload() {
+    // One reload at a time: a slow load must not install a version that a later reload (after a
+    // rollback, say) has already found is no longer production.
+    std::lock_guard reloading(reload_mu_);
     SIGNX_ASSIGN_OR_RETURN(std::optional<ModelVersion> prod, registry_.Production(name_));
     if (!prod || version() == prod->version) return Status::Ok();
     auto load = [&]() -> Result<std::shared_ptr<const T>> {
@@ -97,6 +100,7 @@ class LiveModel {
   const std::string what_;
   metrics::Family<metrics::Counter>& reloads_;
   const Loader load_;
+  std::mutex reload_mu_;  // held for a whole Reload
   mutable std::mutex mu_;
   std::shared_ptr<const T> current_;  // guarded by mu_
   std::string version_;               // guarded by mu_: current_'s registry version

@@ -550,15 +550,23 @@ Page WorklistPage(PageContext& ctx, storage::Store& store) {
   }
   // The page lists the leads still to be worked unless asked otherwise (the API's default is any).
   if (!ctx.request.Query("outcome")) query->outcome = "none";
+  leads::WorklistPage page;
+  bool any_scored = false;
   if (ctx.principal && !ctx.principal->org_id.empty()) {
-    auto page = leads::ListWorklist(store, ctx.principal->org_id, *query);
-    if (!page.ok()) {
-      return internal::ServiceErrorPage(page.status(), "Listing scored leads",
+    auto listed = leads::ListWorklist(store, ctx.principal->org_id, *query);
+    if (!listed.ok()) {
+      return internal::ServiceErrorPage(listed.status(), "Listing scored leads",
                                         ctx.request.request_id);
     }
-    return Page::Render("Lead worklist", "leads_worklist", LeadWorklistView(*query, *page));
+    page = std::move(listed).value();
+    any_scored = !page.items.empty();
+    if (!any_scored) {  // empty because of the filters, or nothing scored yet?
+      auto any = leads::ListWorklist(store, ctx.principal->org_id, {.limit = 1});
+      any_scored = any.ok() && !any->items.empty();
+    }
   }
-  return Page::Render("Lead worklist", "leads_worklist", LeadWorklistView(*query, {}));
+  return Page::Render("Lead worklist", "leads_worklist",
+                      LeadWorklistView(*query, page, any_scored));
 }
 
 Page ProjectsPage(PageContext& ctx, estimating::EstimatingService& svc) {
@@ -741,7 +749,8 @@ View LeadResultView(const leads::LeadScore& score) {
   return v;
 }
 
-View LeadWorklistView(const leads::WorklistQuery& query, const leads::WorklistPage& page) {
+View LeadWorklistView(const leads::WorklistQuery& query, const leads::WorklistPage& page,
+                      bool any_scored) {
   const std::string tier(query.tiers.begin(), query.tiers.end());  // "AB"
   std::string tier_param;
   for (char t : query.tiers) tier_param += (tier_param.empty() ? "" : ",") + std::string(1, t);
@@ -792,9 +801,13 @@ View LeadWorklistView(const leads::WorklistQuery& query, const leads::WorklistPa
     outcomes.push_back(o);
   }
   v.set("outcomes", outcomes);
-  v.set("filtered", !tier.empty() || query.outcome != "any" || query.scored_since.has_value());
-  const std::string filters = "outcome=" + UrlEncode(query.outcome) +
-                              (tier.empty() ? "" : "&tier=" + UrlEncode(tier_param));
+  v.set("filtered", any_scored);
+  std::string filters = "outcome=" + UrlEncode(query.outcome);
+  if (!tier.empty()) filters += "&tier=" + UrlEncode(tier_param);
+  if (query.scored_since)
+    filters += "&scored_since=" + UrlEncode(FormatRfc3339(*query.scored_since));
+  if (query.limit != leads::kDefaultWorklistPage)
+    filters += "&limit=" + std::to_string(query.limit);
   v.set("first_url", "/leads/worklist?" + filters);
   v.set("next_url", "/leads/worklist?" + filters + "&cursor=" + UrlEncode(page.next_cursor));
   v.set("has_next", !page.next_cursor.empty());

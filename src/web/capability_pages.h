@@ -54,8 +54,10 @@ View BarChartView(const std::vector<ChartBar>& bars);
 
 // Views of the results, exposed for tests.
 View LeadResultView(const leads::LeadScore& score);
-// The worklist page: `query` as the filters show it, the page's leads and the pager links.
-View LeadWorklistView(const leads::WorklistQuery& query, const leads::WorklistPage& page);
+// The worklist page: `query` as the filters show it, the page's leads and the pager links;
+// `any_scored`: the org has scored leads (an empty page then says the filters hide them).
+View LeadWorklistView(const leads::WorklistQuery& query, const leads::WorklistPage& page,
+                      bool any_scored);
 View CostResultView(const estimating::CostPrediction& prediction);
 
 // "$12,345" (cents rounded to whole dollars), "-$1,200".

@@ -98,9 +98,8 @@ TEST(FormatDollarsTest, RoundsAndGroups) {
 
 TEST(CapabilityTemplatesTest, AllLoadAndRenderEmpty) {
   Templates t;
-  for (const char* name :
-       {"leads_index", "leads_models", "leads_worklist", "estimating_index",
-        "estimating_projects"}) {
+  for (const char* name : {"leads_index", "leads_models", "leads_worklist", "estimating_index",
+                           "estimating_projects"}) {
     ASSERT_TRUE(t.Has(name)) << name;
     auto html = t.Render(name, View(View::type::object));
     ASSERT_TRUE(html.ok()) << name;
@@ -279,13 +278,17 @@ TEST(CapabilityTemplatesTest, WorklistShowsLeadsEscapedFiltersSelectedAndTheNext
   q.tiers = {'A', 'B'};
   q.outcome = "none";
   leads::WorklistPage page;
-  page.items.push_back({.lead_id = kXss, .score = 0.873, .bucket = 5, .tier = "A",
-                        .model_version = "leads-v1"});
-  page.items.push_back({.lead_id = "L-2", .score = 0.5, .bucket = 3, .tier = "C",
-                        .model_version = "leads-v1", .converted = false});
+  page.items.push_back(
+      {.lead_id = kXss, .score = 0.873, .bucket = 5, .tier = "A", .model_version = "leads-v1"});
+  page.items.push_back({.lead_id = "L-2",
+                        .score = 0.5,
+                        .bucket = 3,
+                        .tier = "C",
+                        .model_version = "leads-v1",
+                        .converted = false});
   page.next_cursor = "30a7c";
   Templates t;
-  auto html = t.Render("leads_worklist", LeadWorklistView(q, page));
+  auto html = t.Render("leads_worklist", LeadWorklistView(q, page, true));
   ASSERT_TRUE(html.ok());
   ExpectInert(*html);
   EXPECT_EQ(Count(*html, "data-testid=\"worklist-lead\""), 2);
@@ -298,6 +301,18 @@ TEST(CapabilityTemplatesTest, WorklistShowsLeadsEscapedFiltersSelectedAndTheNext
             std::string::npos)
       << *html;
   EXPECT_EQ(html->find("data-testid=\"first-page\""), std::string::npos);
+}
+
+TEST(CapabilityTemplatesTest, EmptyWorklistSaysWhetherFiltersHideLeadsOrNoneWasScored) {
+  leads::WorklistQuery q;
+  q.outcome = "none";
+  Templates t;
+  auto none_yet = t.Render("leads_worklist", LeadWorklistView(q, {}, false));
+  ASSERT_TRUE(none_yet.ok());
+  EXPECT_NE(none_yet->find("No lead has been scored"), std::string::npos);
+  auto hidden = t.Render("leads_worklist", LeadWorklistView(q, {}, true));
+  ASSERT_TRUE(hidden.ok());
+  EXPECT_NE(hidden->find("No scored lead matches these filters"), std::string::npos);
 }
 
 }  // namespace
