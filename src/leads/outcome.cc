@@ -16,14 +16,6 @@ using http::Response;
 
 constexpr std::size_t kMaxLeadId = 200;
 
-Result<std::string> OrgOf(const Request& req) {
-  if (!req.principal) return Status(ErrorCode::kUnauthenticated, "authentication required");
-  if (req.principal->org_id.empty()) {
-    return Status(ErrorCode::kPermissionDenied, "the credentials do not act in an organisation");
-  }
-  return req.principal->org_id;
-}
-
 Status CheckLeadId(const std::string& lead_id) {
   if (lead_id.empty() || lead_id.size() > kMaxLeadId) {
     return ValidationFailed({{"lead_id", fmt::format("must be 1 to {} characters", kMaxLeadId)}});
@@ -34,6 +26,14 @@ Status CheckLeadId(const std::string& lead_id) {
 std::string Canonical(const LeadOutcome& o) { return json::serialize(ToJson(o)); }
 
 }  // namespace
+
+Result<std::string> OrgOf(const Request& req) {
+  if (!req.principal) return Status(ErrorCode::kUnauthenticated, "authentication required");
+  if (req.principal->org_id.empty()) {
+    return Status(ErrorCode::kPermissionDenied, "the credentials do not act in an organisation");
+  }
+  return req.principal->org_id;
+}
 
 Result<OutcomeInput> ParseOutcome(const json::object& body) {
   OutcomeInput in;
@@ -130,14 +130,14 @@ Result<LeadOutcome> RecordOutcome(storage::Store& store, const std::string& org_
             .status());
     SIGNX_ASSIGN_OR_RETURN(LeadOutcome after, GetOutcome(txn, org_id, lead_id));
     after.created = !before.has_value();
-    identity::AuditRecord audit{.org_id = org_id,
-                                .actor = actor,
-                                .action = "lead_outcome.record",
-                                .subject_type = "lead_outcome",
-                                .subject_id = lead_id,
-                                .before_json = before ? std::optional(Canonical(*before))
-                                                      : std::nullopt,
-                                .after_json = Canonical(after)};
+    identity::AuditRecord audit{
+        .org_id = org_id,
+        .actor = actor,
+        .action = "lead_outcome.record",
+        .subject_type = "lead_outcome",
+        .subject_id = lead_id,
+        .before_json = before ? std::optional(Canonical(*before)) : std::nullopt,
+        .after_json = Canonical(after)};
     SIGNX_RETURN_IF_ERROR(identity::AppendAudit(txn, audit, clock).status());
     return after;
   });

@@ -12,10 +12,9 @@
 // Thread-safety: free functions; the Store rules of storage/store.h apply.
 #pragma once
 
+#include <boost/json.hpp>
 #include <optional>
 #include <string>
-
-#include <boost/json.hpp>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -50,6 +49,10 @@ struct LeadOutcome {
   std::string tier;
   bool created = true;  // false when an existing outcome was replaced
 };
+
+// The org a request acts in: kUnauthenticated without credentials, kPermissionDenied when they
+// are not bound to an org. The tenant scope of the outcome and worklist routes.
+Result<std::string> OrgOf(const http::Request& req);
 
 // Validates a request body: 422 naming each bad field.
 Result<OutcomeInput> ParseOutcome(const boost::json::object& body);

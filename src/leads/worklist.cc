@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "http/json.h"
+#include "leads/outcome.h"
 
 namespace signx::leads {
 namespace {
@@ -163,14 +164,11 @@ void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, stor
                          .description = "page size, 1-200 (default 50)"},
                         {.name = "cursor", .description = "next_cursor of the last page"}}},
       [&store](Request& req) -> Response {
-        if (!req.principal || req.principal->org_id.empty()) {
-          return ErrorResponse(
-              Status(ErrorCode::kPermissionDenied, "the credentials do not act in an organisation"),
-              req.request_id);
-        }
+        auto org = OrgOf(req);
+        if (!org.ok()) return ErrorResponse(org.status(), req.request_id);
         auto q = ParseWorklistQuery(req);
         if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
-        auto page = ListWorklist(store, req.principal->org_id, *q);
+        auto page = ListWorklist(store, *org, *q);
         if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
         json::array items;
         for (const WorklistItem& it : page->items) {

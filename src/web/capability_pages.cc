@@ -751,8 +751,7 @@ View LeadResultView(const leads::LeadScore& score) {
 
 View LeadWorklistView(const leads::WorklistQuery& query, const leads::WorklistPage& page,
                       bool any_scored) {
-  const std::string tier(query.tiers.begin(), query.tiers.end());  // "AB"
-  std::string tier_param;
+  std::string tier_param;  // "A,B"
   for (char t : query.tiers) tier_param += (tier_param.empty() ? "" : ",") + std::string(1, t);
   View v(View::type::object);
   ViewList rows;
@@ -803,7 +802,7 @@ View LeadWorklistView(const leads::WorklistQuery& query, const leads::WorklistPa
   v.set("outcomes", outcomes);
   v.set("filtered", any_scored);
   std::string filters = "outcome=" + UrlEncode(query.outcome);
-  if (!tier.empty()) filters += "&tier=" + UrlEncode(tier_param);
+  if (!tier_param.empty()) filters += "&tier=" + UrlEncode(tier_param);
   if (query.scored_since)
     filters += "&scored_since=" + UrlEncode(FormatRfc3339(*query.scored_since));
   if (query.limit != leads::kDefaultWorklistPage)
