@@ -40,3 +40,32 @@ function(signx_add_module name)
                          PROPERTIES LABELS ${name} TIMEOUT 300)
   endif()
 endfunction()
+
+# signx_embed_files(<name> FUNCTION <Fn> NAMESPACE <ns> FILES <files>...)
+#
+# Compiles <files> into signx_<name> (see cmake/EmbedFiles.cmake): defines
+# `const std::vector<signx::web::EmbeddedFile>& <ns>::<Fn>()`, which the module declares in its own
+# header. The binary then needs no files beside it.
+function(signx_embed_files name)
+  cmake_parse_arguments(E "" "FUNCTION;NAMESPACE" "FILES" ${ARGN})
+  set(_out ${CMAKE_CURRENT_BINARY_DIR}/embedded_${E_FUNCTION}.cc)
+  string(REPLACE ";" "," _list "${E_FILES}")
+  add_custom_command(
+    OUTPUT ${_out}
+    COMMAND ${CMAKE_COMMAND} -DFILES=${_list} -DOUT=${_out} -DFUNCTION=${E_FUNCTION}
+            -DNAMESPACE=${E_NAMESPACE} -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    DEPENDS ${E_FILES} ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    COMMENT "Embedding ${E_NAMESPACE}::${E_FUNCTION}")
+  target_sources(signx_${name} PRIVATE ${_out})
+endfunction()
+
+# signx_module_templates(<name>)
+#
+# A capability's web templates: every src/<name>/templates/*.mustache, compiled into signx_<name>
+# as `signx::<name>::EmbeddedTemplates()` (declare it in the module's pages header and add the
+# files to the shell with web::Shell::AddTemplates in the module's AddPages).
+function(signx_module_templates name)
+  file(GLOB _templates CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/templates/*.mustache)
+  list(SORT _templates)
+  signx_embed_files(${name} FUNCTION EmbeddedTemplates NAMESPACE signx::${name} FILES ${_templates})
+endfunction()

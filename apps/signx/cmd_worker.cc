@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app/capabilities.h"
 #include "cli_common.h"
 #include "jobs/worker.h"
 #include "storage/migrations.h"
@@ -26,7 +27,7 @@ struct WorkerFlags {
   bool migrate = false;
 };
 
-int RunWorker(const WorkerFlags& f, const RegisterJobHandlers& register_handlers) {
+int RunWorker(const WorkerFlags& f) {
   int exit_code = 0;
   auto cfg = LoadConfigAndLogging(f.config, &exit_code);
   if (!cfg) return exit_code;
@@ -51,9 +52,9 @@ int RunWorker(const WorkerFlags& f, const RegisterJobHandlers& register_handlers
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   jobs::Queue queue(**store);
-  if (register_handlers) {
-    if (auto st = register_handlers(queue, *cfg); !st.ok()) return PrintError(st);
-  }
+  // The same platform and capability jobs as `signx serve` (app/capabilities.h).
+  auto handlers = app::WorkerJobs::Open(queue, *cfg);
+  if (!handlers.ok()) return PrintError(handlers.status());
   if (queue.HandlerTypes().empty()) {
     return PrintError(FailedPrecondition("no job handlers are registered; nothing to run"));
   }
@@ -70,7 +71,7 @@ int RunWorker(const WorkerFlags& f, const RegisterJobHandlers& register_handlers
 
 }  // namespace
 
-CLI::App* AddWorkerCommand(CLI::App& app, int* exit_code, RegisterJobHandlers register_handlers) {
+CLI::App* AddWorkerCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<WorkerFlags>();
   auto* cmd = app.add_subcommand("worker", "run background job workers (no HTTP server)");
   AddConfigFlags(cmd, flags->config);
@@ -81,8 +82,8 @@ CLI::App* AddWorkerCommand(CLI::App& app, int* exit_code, RegisterJobHandlers re
       ->delimiter(',');
   cmd->add_option("--id", flags->id, "worker id used as lease owner (default host:pid:random)");
   cmd->add_flag("--migrate", flags->migrate, "apply pending migrations before starting");
-  cmd->callback([flags, exit_code, register_handlers = std::move(register_handlers)] {
-    *exit_code = RunWorker(*flags, register_handlers);
+  cmd->callback([flags, exit_code] {
+    *exit_code = RunWorker(*flags);
   });
   return cmd;
 }

@@ -10,18 +10,13 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <functional>
 
 #include "config/config.h"
 #include "jobs/queue.h"
 
 namespace signx::cli {
 
-// Registers every module's job handlers (the same function `serve` uses for its in-process
-// workers), given the loaded config and the open Store behind the queue.
-using RegisterJobHandlers = std::function<Status(jobs::Queue&, const config::Config&)>;
-
 // Adds the `worker` subcommand to `app`. `exit_code` receives the process exit code.
-CLI::App* AddWorkerCommand(CLI::App& app, int* exit_code, RegisterJobHandlers register_handlers);
+CLI::App* AddWorkerCommand(CLI::App& app, int* exit_code);
 
 }  // namespace signx::cli

@@ -12,12 +12,9 @@
 //   version      print version and build information
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <filesystem>
 #include <string>
 
 #include "app/app.h"
-#include "app/job_handlers.h"
-#include "app/platform.h"
 #include "build_info.h"
 #include "cli_common.h"
 #include "cmd_admin.h"
@@ -74,17 +71,7 @@ int main(int argc, char** argv) {
   AddAdminCommands(app, &exit_code);
   AddLakeCommands(app, &exit_code);
   AddImportCommands(app, &exit_code);
-  AddWorkerCommand(
-      app, &exit_code,
-      [](signx::jobs::Queue& queue, const signx::config::Config& cfg) -> signx::Status {
-        SIGNX_ASSIGN_OR_RETURN(
-            std::shared_ptr<const signx::blobs::BlobStore> blobs,
-            signx::blobs::BlobStore::Open(std::filesystem::path(cfg.data_dir) / "blobs",
-                                          signx::app::kMaxBlobBytes));
-        // The worker appends CSV-scored leads to the lake as `serve` does.
-        SIGNX_ASSIGN_OR_RETURN(auto lake, signx::app::OpenLakeWriter(cfg, nullptr));
-        return signx::app::RegisterJobHandlers(queue, std::move(blobs), std::move(lake), cfg);
-      });
+  AddWorkerCommand(app, &exit_code);
   signx::AddLeadsCommands(app);
   signx::AddTrainCostCommand(app, &exit_code);
   signx::AddDemoCommands(app);

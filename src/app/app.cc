@@ -2,18 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/activity_pages.h"
+#include "app/capabilities.h"
 #include "app/event_routes.h"
 #include "app/identity_settings.h"
 #include "app/job_handlers.h"
 #include "app/platform.h"
 #include "app/rate_limits.h"
 #include "cache/rate_limiter.h"
-#include "estimating/predict_routes.h"
-#include "estimating/routes.h"
-#include "estimating/service.h"
 #include "events/dispatcher.h"
 #include "events/outbox.h"
-#include "http/client.h"
 #include "http/openapi.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -25,13 +23,6 @@
 #include "jobs/routes.h"
 #include "jobs/worker.h"
 #include "lake/lake_writer.h"
-#include "leads/kserve_routes.h"
-#include "leads/monitoring.h"
-#include "leads/outcome.h"
-#include "leads/routes.h"
-#include "leads/score_log.h"
-#include "leads/service.h"
-#include "leads/worklist.h"
 #include "logging/logging.h"
 #include "metrics/metrics.h"
 #include "metrics/process_metrics.h"
@@ -39,10 +30,9 @@
 #include "runtime/blocking_pool.h"
 #include "storage/migrations.h"
 #include "storage/store.h"
-#include "web/capability_pages.h"
 #include "web/identity_backend.h"
 #include "web/shell.h"
-#include "web/webhook_pages.h"
+#include "webhooks/pages/webhook_pages.h"
 #include "webhooks/routes.h"
 #include "webhooks/service.h"
 
@@ -64,12 +54,7 @@ struct App::Parts {
   std::unique_ptr<webhooks::WebhookService> webhooks;
   events::Subscription webhook_events;  // after `webhooks`: unsubscribed before it is destroyed
   std::unique_ptr<ml::ModelRegistry> models;
-  std::unique_ptr<http::HttpClient> http_client;  // outbound calls (remote lead model)
-  std::unique_ptr<leads::ScoreLog> lead_score_log;
-  std::unique_ptr<leads::LeadMonitor> lead_monitor;
-  std::unique_ptr<leads::LeadsService> leads;
-  std::unique_ptr<estimating::CostService> cost;
-  std::unique_ptr<estimating::EstimatingService> estimating;
+  Capabilities capabilities;  // leads, estimating, … (app/capabilities.h)
   http::HealthChecks checks;
   http::SchemaRegistry schemas;
   http::Router router;
@@ -157,7 +142,16 @@ Status App::AddCapabilities() {
   SIGNX_ASSIGN_OR_RETURN(p.lake, OpenLakeWriter(config_, &p.metrics));
 
   p.queue = std::make_unique<jobs::Queue>(*p.store);
-  SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.blobs, p.lake, config_));
+  p.models = std::make_unique<ml::ModelRegistry>(*p.store, *p.blobs, SystemClock::Get());
+  p.capabilities = OpenCapabilities({.config = config_,
+                                     .store = *p.store,
+                                     .blobs = p.blobs,
+                                     .queue = *p.queue,
+                                     .models = *p.models,
+                                     .outbox = p.outbox.get(),
+                                     .metrics = &p.metrics,
+                                     .lake = p.lake});
+  SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.capabilities, p.blobs, config_));
   // Webhooks subscribe before the dispatcher starts, so no event is left to the catch-up job.
   p.webhooks = std::make_unique<webhooks::WebhookService>(*p.store, *p.queue);
   p.webhook_events = p.webhooks->Subscribe(*p.dispatcher);
@@ -175,55 +169,16 @@ Status App::AddCapabilities() {
     p.worker->Start();
   }
 
-  p.models = std::make_unique<ml::ModelRegistry>(*p.store, *p.blobs, SystemClock::Get());
-
-  p.lead_score_log = std::make_unique<leads::ScoreLog>(
-      *p.store, &p.metrics,
-      leads::ScoreLogOptions{.capacity =
-                                 static_cast<std::size_t>(config_.leads.score_log_capacity)});
-  leads::ServiceOptions lead_options{.score_log = p.lead_score_log.get()};
-  if (config_.leads.model_mode == "remote") {
-    p.http_client = std::make_unique<http::HttpClient>();
-    leads::RemoteOptions remote{
-        .base_url = config_.leads.remote_url,
-        .model = config_.leads.remote_model,
-        .input_name = config_.leads.remote_input,
-        .timeout = std::chrono::milliseconds(config_.leads.remote_timeout_ms)};
-    if (!config_.leads.remote_api_key.empty()) {
-      remote.headers.emplace_back("X-API-Key", config_.leads.remote_api_key);
-    }
-    lead_options.remote =
-        std::make_shared<const leads::RemoteModel>(*p.http_client, std::move(remote));
-    spdlog::info("leads: remote model mode, booster served by {}", config_.leads.remote_url);
+  for (auto& c : p.capabilities) {
+    SIGNX_RETURN_IF_ERROR(c->Start());
+    c->AddRoutes(p.router, p.schemas);
   }
-  p.leads = std::make_unique<leads::LeadsService>(*p.models, p.metrics, p.lake.get(),
-                                                  std::move(lead_options));
-  if (Status st = p.leads->Reload(); !st.ok()) {
-    spdlog::warn("{}", st.message());  // serve anyway; scoring answers 503 until a model loads
-  }
-  p.leads->StartPolling(std::chrono::seconds(10));
-  leads::AddLeadRoutes(p.router, p.schemas, *p.leads);
-  leads::AddKServeRoutes(p.router, *p.leads);
-  leads::AddOutcomeRoutes(p.router, p.schemas, *p.store, SystemClock::Get(),
-                          p.lead_score_log.get());
-  leads::AddWorklistRoutes(p.router, p.schemas, *p.store);
-  p.lead_monitor = std::make_unique<leads::LeadMonitor>(*p.store, p.outbox.get(), &p.metrics,
-                                                        leads::SettingsFrom(config_.leads));
-  p.lead_monitor->StartGaugeRefresh(std::chrono::seconds(30));
-  leads::AddMonitoringRoutes(p.router, p.schemas, *p.lead_monitor);
-
-  p.cost = std::make_unique<estimating::CostService>(*p.models, p.metrics);
-  if (Status st = p.cost->Reload(); !st.ok()) spdlog::warn("{}", st.message());
-  p.cost->StartPolling(std::chrono::seconds(10));
-  estimating::AddCostRoutes(p.router, p.schemas, *p.cost);
-  p.estimating =
-      std::make_unique<estimating::EstimatingService>(*p.store, *p.outbox, *p.queue, p.blobs);
-  estimating::AddEstimatingRoutes(p.router, p.schemas, *p.estimating);
   web::Shell shell = web::AddWebRoutes(
       p.router, web::MakeIdentityBackend(*p.identity),
       {.secret = config_.web.secret, .secure_cookies = config_.web.secure_cookies});
-  web::AddCapabilityPages(shell, *p.store, *p.leads, *p.cost, *p.estimating, p.dispatcher.get());
-  web::AddWebhookPages(shell, *p.webhooks);
+  for (auto& c : p.capabilities) c->AddPages(shell);
+  AddActivityPages(shell, *p.store, p.dispatcher.get());
+  webhooks::AddWebhookPages(shell, *p.webhooks);
   return Status::Ok();
 }
 
@@ -238,7 +193,7 @@ void App::Wait() {
   if (parts_->outbox) parts_->outbox->SetNotifier({});
   if (parts_->dispatcher) parts_->dispatcher->Stop();
   if (parts_->lake) parts_->lake->Shutdown();
-  if (parts_->lead_score_log) parts_->lead_score_log->Shutdown();
+  for (auto& c : parts_->capabilities) c->Stop();
   parts_->pool->Shutdown();
   spdlog::info("signx stopped");
 }

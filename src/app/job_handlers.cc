@@ -3,31 +3,14 @@
 #include <fmt/format.h>
 
 #include "blobs/blob_registry.h"
-#include "estimating/connector.h"
-#include "estimating/service.h"
 #include "events/outbox.h"
-#include "http/client.h"
-#include "leads/csv_scoring.h"
-#include "leads/monitoring.h"
 #include "webhooks/delivery.h"
 
 namespace signx::app {
 
-Result<std::shared_ptr<lake::LakeWriter>> OpenLakeWriter(const config::Config& config,
-                                                         metrics::Registry* metrics) {
-  // Rows hold the scored lead (~1.5 KB): 20k queued rows bound the queue to ~30 MB.
-  SIGNX_ASSIGN_OR_RETURN(
-      std::unique_ptr<lake::LakeWriter> w,
-      lake::LakeWriter::Open({.data_dir = config.data_dir,
-                              .queue_capacity = static_cast<size_t>(config.lake.queue_rows),
-                              .flush_rows = static_cast<size_t>(config.lake.flush_rows),
-                              .duckdb_memory_mb = config.lake.duckdb_memory_mb},
-                             metrics));
-  return std::shared_ptr<lake::LakeWriter>(std::move(w));
-}
-
-Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs,
-                           std::shared_ptr<lake::LakeWriter> lake, const config::Config& config) {
+Status RegisterJobHandlers(jobs::Queue& queue, const Capabilities& capabilities,
+                           std::shared_ptr<const blobs::BlobStore> blobs,
+                           const config::Config& config) {
   storage::Store& store = queue.store();
   queue.RegisterHandler(
       "blobs.gc",
@@ -69,17 +52,8 @@ Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::Blob
   SIGNX_RETURN_IF_ERROR(queue.ScheduleRecurring(
       {.name = "jobs.retention", .type = "jobs.retention", .schedule = "45 3 * * *"}));
 
-  SIGNX_RETURN_IF_ERROR(estimating::RegisterEstimatingJobs(queue, store, blobs));
   SIGNX_RETURN_IF_ERROR(webhooks::RegisterWebhookJobs(queue, store));
-  SIGNX_RETURN_IF_ERROR(estimating::RegisterKeyedInJobs(
-      queue, config.connectors, std::make_shared<const http::HttpClient>()));
-  // The monitor appends its drift events through its own outbox (null here): the dispatcher's
-  // poll delivers them.
-  auto lead_monitor = std::make_shared<leads::LeadMonitor>(store, nullptr, nullptr,
-                                                           leads::SettingsFrom(config.leads));
-  SIGNX_RETURN_IF_ERROR(
-      leads::RegisterMonitorJob(queue, std::move(lead_monitor), config.leads.monitor_schedule));
-  SIGNX_RETURN_IF_ERROR(leads::RegisterLeadCsvJobs(queue, blobs, std::move(lake)));
+  for (const auto& c : capabilities) SIGNX_RETURN_IF_ERROR(c->RegisterJobs(queue));
   return Status::Ok();
 }
 

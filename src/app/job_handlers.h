@@ -17,6 +17,7 @@
 
 #include <memory>
 
+#include "app/capabilities.h"
 #include "base/status.h"
 #include "blobs/blob_store.h"
 #include "config/config.h"
@@ -28,13 +29,10 @@ namespace signx::app {
 
 inline constexpr int kEventRetentionDays = 30;
 
-// The handlers keep `blobs` and `lake` (may be null: scored CSV rows then go to no lake) alive.
-Status RegisterJobHandlers(jobs::Queue& queue, std::shared_ptr<const blobs::BlobStore> blobs,
-                           std::shared_ptr<lake::LakeWriter> lake, const config::Config& config);
-
-// The lake writer of this process, configured from lake.* (bounded queue, flush size, DuckDB
-// memory; measured in bench/RESULTS.md, 2026-11-25 evening). `metrics` may be null.
-Result<std::shared_ptr<lake::LakeWriter>> OpenLakeWriter(const config::Config& config,
-                                                         metrics::Registry* metrics);
+// Registers the platform's jobs (blobs.gc, events.retention, jobs.retention, webhooks.*) and every
+// capability's (Capability::RegisterJobs). The handlers keep `blobs` alive.
+Status RegisterJobHandlers(jobs::Queue& queue, const Capabilities& capabilities,
+                           std::shared_ptr<const blobs::BlobStore> blobs,
+                           const config::Config& config);
 
 }  // namespace signx::app

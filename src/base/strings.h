@@ -21,6 +21,10 @@ std::optional<double> ParseDouble(std::string_view s);
 std::optional<bool> ParseBool(std::string_view s);
 
 // Lower-case hex of bytes, and back (either case); nullopt for odd length or a non-hex digit.
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
 std::string HexEncode(std::string_view bytes);
 std::optional<std::string> HexDecode(std::string_view hex);
 

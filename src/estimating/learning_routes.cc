@@ -99,7 +99,7 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
               .response_schema = "ModelEvaluationList",
               .query_params = kPageParams},
              [&svc](Request& req) -> Response {
-               auto scope = ScopeFromPrincipal(req.principal);
+               auto scope = identity::OrgScope(req.principal);
                if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
                std::vector<FieldError> bad;
                const int limit = ParseLimit(req.Query("limit"), bad);
@@ -124,7 +124,7 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
               .response_schema = "PriceList",
               .success_status = 201},
              [&svc](Request& req) -> Response {
-               auto scope = ScopeFromPrincipal(req.principal);
+               auto scope = identity::OrgScope(req.principal);
                if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
                auto body = http::ParseJsonObject(req);
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
@@ -157,7 +157,7 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
                                {.name = "cursor",
                                 .description = "next_cursor from the previous page"}}},
              [&svc](Request& req) -> Response {
-               auto scope = ScopeFromPrincipal(req.principal);
+               auto scope = identity::OrgScope(req.principal);
                if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
                std::vector<FieldError> bad;
                const int limit = ParseLimit(req.Query("limit"), bad);
@@ -184,7 +184,7 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
               .permission = "projects:read",
               .response_schema = "PriceList"},
              [&svc](Request& req) -> Response {
-               auto scope = ScopeFromPrincipal(req.principal);
+               auto scope = identity::OrgScope(req.principal);
                if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
                const std::string id(req.PathParam("id"));
                auto p = svc.store().WithTxnResult<StoredPriceList>(
@@ -201,7 +201,7 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
               .permission = "quotes:write",
               .response_schema = "PriceList"},
              [&svc](Request& req) -> Response {
-               auto scope = ScopeFromPrincipal(req.principal);
+               auto scope = identity::OrgScope(req.principal);
                if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
                const std::string id(req.PathParam("id"));
                auto p = svc.store().WithTxnResult<StoredPriceList>(

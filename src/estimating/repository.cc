@@ -404,16 +404,6 @@ std::string NextPlaceholder(Params& params, storage::Param p) {
 
 }  // namespace
 
-Result<Scope> ScopeFromPrincipal(const std::optional<http::Principal>& principal) {
-  if (!principal) {
-    return Status(ErrorCode::kUnauthenticated, "authentication required");
-  }
-  if (principal->org_id.empty()) {
-    return Status(ErrorCode::kPermissionDenied, "the credentials are not bound to an org");
-  }
-  return Scope{principal->org_id, principal->subject_id};
-}
-
 bool IsProjectStatus(std::string_view s) {
   return std::find(std::begin(kProjectStatuses), std::end(kProjectStatuses), s) !=
          std::end(kProjectStatuses);
@@ -1045,6 +1035,24 @@ Result<ImportRecord> Repository::GetImport(std::string_view id) {
                               {scope_.org_id, id}));
   if (!row) return NotFound(fmt::format("import {} does not exist", id));
   return ImportFromRow(*row);
+}
+
+Result<Page<ImportRecord>> Repository::ListImports(std::string_view cursor, int limit) {
+  // Ids are ULIDs: id order is creation order, and the id is the cursor.
+  SIGNX_ASSIGN_OR_RETURN(
+      auto rows, txn_.Query(fmt::format("SELECT {} FROM imports WHERE org_id = $1 AND "
+                                        "($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3",
+                                        kImportColumns),
+                            {scope_.org_id, cursor, int64_t{limit} + 1}));
+  Page<ImportRecord> page;
+  for (const auto& row : rows.rows) {
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_cursor = page.items.back().id;
+      break;
+    }
+    page.items.push_back(ImportFromRow(row));
+  }
+  return page;
 }
 
 Result<std::optional<ImportRecord>> Repository::FindImportByIdempotencyKey(std::string_view key) {

@@ -1,7 +1,7 @@
 // Repository: the estimating tables (migration 0006) behind one tenant-scoped API.
 //
 // A Repository is made for one transaction and one Scope (the caller's org, taken from the
-// request's Principal by ScopeFromPrincipal). Every statement filters by scope.org_id, so a row of
+// request's Principal by identity::OrgScope). Every statement filters by scope.org_id, so a row of
 // another org is indistinguishable from a missing one (kNotFound → 404). This class is the one
 // place where tenant scoping happens; routes, imports and jobs all go through it.
 //
@@ -25,18 +25,14 @@
 #include "estimating/driver_filter.h"
 #include "estimating/generator.h"
 #include "http/request.h"
+#include "identity/scope.h"
 #include "storage/store.h"
 
 namespace signx::estimating {
 
 // Who acts, and in which org.
-struct Scope {
-  std::string org_id;
-  std::string actor;  // principal subject id, "cli" or a job id; for created_by columns
-};
-
-// kUnauthenticated without a principal; kPermissionDenied when the principal has no org.
-Result<Scope> ScopeFromPrincipal(const std::optional<http::Principal>& principal);
+// The org every statement is scoped to, and the actor for created_by columns.
+using Scope = identity::TenantScope;
 
 inline constexpr int kMaxPageSize = 200;
 inline constexpr int kDefaultPageSize = 50;
@@ -237,6 +233,8 @@ class Repository {
   // Imports.
   Status InsertImport(const ImportRecord& record);
   Result<ImportRecord> GetImport(std::string_view id);
+  // Newest first; `cursor` is the last id of the previous page ("" = first page).
+  Result<Page<ImportRecord>> ListImports(std::string_view cursor, int limit);
   Result<std::optional<ImportRecord>> FindImportByIdempotencyKey(std::string_view key);
   // The earlier import of the same bytes that a re-upload should return: a completed one, or a
   // rejected one made in the same mode (partial or not).

@@ -40,7 +40,7 @@ Response WithETag(Response r, int64_t version) {
 template <typename T>
 Result<T> Scoped(EstimatingService& svc, const Request& req,
                  const std::function<Result<T>(Repository&)>& fn, bool read_only = false) {
-  SIGNX_ASSIGN_OR_RETURN(Scope scope, ScopeFromPrincipal(req.principal));
+  SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
   return svc.store().WithTxnResult<T>(
       [&](storage::Txn& txn) -> Result<T> {
         Repository repo(txn, scope, svc.clock());
@@ -603,7 +603,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                          .description = "import the valid rows even when some are rejected"},
                         {.name = "filename", .description = "recorded with the import"}}},
       [&svc](Request& req) -> Response {
-        auto scope = ScopeFromPrincipal(req.principal);
+        auto scope = identity::OrgScope(req.principal);
         if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
         ImportOptions o;
         o.drift_queue = &svc.queue();
@@ -666,7 +666,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .response_schema = "StoredQuote",
               .success_status = 201},
              [&svc](Request& req) -> Response {
-               auto scope = ScopeFromPrincipal(req.principal);
+               auto scope = identity::OrgScope(req.principal);
                if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
                auto body = http::ParseJsonObject(req);
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);

@@ -409,4 +409,23 @@ Status RegisterEstimatingJobs(jobs::Queue& queue, storage::Store& store,
   return RegisterLearningJobs(queue, MakeLearningLoop(queue, std::move(blobs)));
 }
 
+Result<Page<Project>> EstimatingService::ListProjects(const Scope& scope,
+                                                     const ProjectListOptions& options) {
+  return Read<Page<Project>>(scope, [&](Repository& repo) { return repo.ListProjects(options); });
+}
+
+Result<StoredQuote> EstimatingService::GetQuote(const Scope& scope, std::string_view id) {
+  return Read<StoredQuote>(scope, [&](Repository& repo) { return repo.GetQuote(id); });
+}
+
+Result<ImportRecord> EstimatingService::GetImport(const Scope& scope, std::string_view id) {
+  return Read<ImportRecord>(scope, [&](Repository& repo) { return repo.GetImport(id); });
+}
+
+Result<Page<ImportRecord>> EstimatingService::ListImports(const Scope& scope,
+                                                          std::string_view cursor, int limit) {
+  return Read<Page<ImportRecord>>(scope,
+                                  [&](Repository& repo) { return repo.ListImports(cursor, limit); });
+}
+
 }  // namespace signx::estimating

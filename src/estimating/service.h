@@ -52,7 +52,23 @@ class EstimatingService {
                                   const std::optional<std::string>& idempotency_key,
                                   bool* replayed);
 
+  // Reads for the pages and routes, each in one read-only transaction scoped to `scope`.
+  Result<Page<Project>> ListProjects(const Scope& scope, const ProjectListOptions& options);
+  Result<StoredQuote> GetQuote(const Scope& scope, std::string_view id);
+  Result<ImportRecord> GetImport(const Scope& scope, std::string_view id);
+  Result<Page<ImportRecord>> ListImports(const Scope& scope, std::string_view cursor, int limit);
+
  private:
+  template <typename T, typename F>
+  Result<T> Read(const Scope& scope, F&& read) {
+    return store_.WithTxnResult<T>(
+        [&](storage::Txn& txn) -> Result<T> {
+          Repository repo(txn, scope, clock_);
+          return read(repo);
+        },
+        {.read_only = true});
+  }
+
   storage::Store& store_;
   events::Outbox& outbox_;
   jobs::Queue& queue_;

@@ -14,6 +14,7 @@
 #include "identity/crypto.h"
 #include "web/assets.h"
 #include "web/internal/pages.h"
+#include "web/views.h"
 #include "web/security.h"
 
 namespace signx::web {
@@ -250,7 +251,7 @@ struct Shell::Impl {
     if (signed_in) {
       const auto& p = *ctx.principal;
       v.set("user_email", ctx.profile.email.empty() ? p.subject_id : ctx.profile.email);
-      v.set("role_label", internal::RoleLabel(p.role));
+      v.set("role_label", RoleLabel(p.role));
       std::string org_name = p.org_id;
       ViewList orgs;
       for (const auto& m : ctx.profile.memberships) {

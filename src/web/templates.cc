@@ -13,8 +13,10 @@ constexpr std::string_view kSuffix = ".mustache";
 
 }  // namespace
 
-Templates::Templates() {
-  for (const auto& f : EmbeddedTemplates()) {
+Templates::Templates() { AddEmbedded(EmbeddedTemplates()); }
+
+void Templates::AddEmbedded(const std::vector<EmbeddedFile>& files) {
+  for (const auto& f : files) {
     std::string name = f.name;
     if (name.ends_with(kSuffix)) name.resize(name.size() - kSuffix.size());
     const Status st = Add(name, std::string(f.data));

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "web/embedded.h"
 
 namespace signx::web {
 
@@ -32,6 +33,9 @@ class Templates {
 
   // Registers (or replaces) template `name`. kInvalidArgument when `text` does not parse.
   Status Add(std::string name, std::string text);
+  // Registers every file of `files` under its name without ".mustache" (a module's embedded
+  // templates); a file that does not parse is a programming error (SIGNX_CHECK).
+  void AddEmbedded(const std::vector<EmbeddedFile>& files);
   bool Has(std::string_view name) const;
 
   // Renders template `name` with `view`. kNotFound for an unknown template; kInternal when the

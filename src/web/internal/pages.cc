@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "web/views.h"
 
 namespace signx::web::internal {
 
@@ -14,22 +15,6 @@ namespace {
 constexpr int kAuditPageSize = 50;
 constexpr std::size_t kMaxKeyNameBytes = 100;
 constexpr int kMaxKeyDays = 3650;
-
-Page ServiceError(const Status& status, std::string_view what, std::string_view request_id) {
-  if (status.code() == ErrorCode::kNotFound) {
-    return Page::Error(404, "Not found",
-                       "That item does not exist (or is not in your organisation).");
-  }
-  if (status.code() == ErrorCode::kPermissionDenied) {
-    return Page::Error(403, "Not allowed", "Your role does not allow this.");
-  }
-  spdlog::error("web: {}: {}", what, status.ToString());
-  return Page::Error(HttpStatus(status.code()) >= 500 ? HttpStatus(status.code()) : 500,
-                     "Something went wrong",
-                     fmt::format("{} failed. Try again; if it keeps happening, tell your "
-                                 "administrator (request id {}).",
-                                 what, request_id));
-}
 
 View ApiKeyView(const ApiKeyRow& k, bool can_revoke, Timestamp now) {
   View v(View::type::object);
@@ -65,7 +50,7 @@ struct KeyForm {
 Page ApiKeysPage(PageContext& ctx, AuthBackend& auth, const KeyForm& form,
                  const std::optional<NewApiKey>& created, int status) {
   auto keys = auth.ListApiKeys(ctx.who());
-  if (!keys.ok()) return ServiceError(keys.status(), "Listing API keys", ctx.request.request_id);
+  if (!keys.ok()) return ServiceErrorPage(keys.status(), "Listing API keys", ctx.request.request_id);
   const Timestamp now = SystemClock::Get().Now();
   const bool can_edit = ctx.Can("admin:api_keys");
   View v(View::type::object);
@@ -100,22 +85,6 @@ Page ApiKeysPage(PageContext& ctx, AuthBackend& auth, const KeyForm& form,
 }
 
 }  // namespace
-
-std::string RoleLabel(std::string_view role) {
-  if (role == "super_admin") return "Super admin";
-  if (role == "org_admin") return "Admin";
-  if (role == "org_member") return "Member";
-  if (role == "org_viewer") return "Viewer";
-  if (role == "api_key") return "API key";
-  return std::string(role);
-}
-
-std::string FormatWhen(Timestamp t) {
-  std::string s = FormatRfc3339(t);  // 2026-11-24T10:15:30.123Z
-  if (s.size() < 16) return s;
-  s[10] = ' ';
-  return s.substr(0, 16) + " UTC";
-}
 
 void AddDashboardPage(Shell& shell) {
   shell.AddPage("GET", "/", {.summary = "Dashboard", .section = "/"},
@@ -208,7 +177,7 @@ void AddAdminPages(Shell& shell, std::shared_ptr<AuthBackend> auth) {
             }
             return ApiKeysPage(ctx, *auth, form, std::nullopt, 422);
           }
-          return ServiceError(created.status(), "Creating the API key", ctx.request.request_id);
+          return ServiceErrorPage(created.status(), "Creating the API key", ctx.request.request_id);
         }
         return ApiKeysPage(ctx, *auth, {}, *created, 201);
       });
@@ -222,7 +191,7 @@ void AddAdminPages(Shell& shell, std::shared_ptr<AuthBackend> auth) {
                   const std::string id(ctx.request.PathParam("id"));
                   const Status st = auth->RevokeApiKey(ctx.who(), id, ctx.request.request_id);
                   if (!st.ok())
-                    return ServiceError(st, "Revoking the API key", ctx.request.request_id);
+                    return ServiceErrorPage(st, "Revoking the API key", ctx.request.request_id);
                   return Page::Redirect("/admin/api-keys", Flash{"ok", "The API key was revoked."});
                 });
 
@@ -237,7 +206,7 @@ void AddAdminPages(Shell& shell, std::shared_ptr<AuthBackend> auth) {
                     if (page.status().code() == ErrorCode::kInvalidArgument) {
                       return Page::Redirect("/admin/audit");
                     }
-                    return ServiceError(page.status(), "Reading the audit log",
+                    return ServiceErrorPage(page.status(), "Reading the audit log",
                                         ctx.request.request_id);
                   }
                   View v(View::type::object);
@@ -259,19 +228,6 @@ void AddAdminPages(Shell& shell, std::shared_ptr<AuthBackend> auth) {
                   v.set("paged", !cursor.empty());
                   return Page::Render("Audit log", "audit", std::move(v));
                 });
-}
-
-Page ServiceErrorPage(const Status& status, std::string_view what, std::string_view request_id,
-                      std::string_view not_found) {
-  if (status.code() == ErrorCode::kNotFound) return Page::Error(404, "Not found", std::string(not_found));
-  if (status.code() == ErrorCode::kPermissionDenied) {
-    return Page::Error(403, "Not allowed", "Your role does not allow this.");
-  }
-  spdlog::error("web: {}: {}", what, status.ToString());
-  return Page::Error(500, "Something went wrong",
-                     fmt::format("{} failed. Try again; if it keeps happening, tell your "
-                                 "administrator (request id {}).",
-                                 what, request_id));
 }
 
 }  // namespace signx::web::internal

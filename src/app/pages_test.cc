@@ -1,17 +1,37 @@
-// The Leads and Estimating pages' templates: user-provided values are escaped everywhere they
-// appear (form values, validation messages, reasons, chart labels, tables), and the SVG bar chart
-// geometry.
-#include "web/capability_pages.h"
-
+// The capability pages' templates, rendered as the running app loads them (the shell's plus each
+// module's embedded templates): user-provided values are escaped everywhere they appear (form
+// values, validation messages, reasons, chart labels, tables, file names, CSV problems, quote
+// descriptions, event subjects, webhook URLs), empty states say what to do, and polling stops
+// once work is done.
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <string>
 
+#include "app/activity_pages.h"
+#include "estimating/pages/estimating_pages.h"
+#include "leads/pages/lead_pages.h"
 #include "web/templates.h"
+#include "web/views.h"
+#include "webhooks/pages/webhook_pages.h"
 
 namespace signx::web {
 namespace {
+
+using estimating::CostResultView;
+using leads::LeadResultView;
+using leads::LeadWorklistView;
+using leads::TierChartView;
+
+// Every template the app registers (the shell's, then each module's).
+Templates AllTemplates() {
+  Templates t;
+  t.AddEmbedded(leads::EmbeddedTemplates());
+  t.AddEmbedded(estimating::EmbeddedTemplates());
+  t.AddEmbedded(webhooks::EmbeddedTemplates());
+  t.AddEmbedded(app::EmbeddedTemplates());
+  return t;
+}
 
 constexpr char kXss[] = "<script>window.__xss=1</script>\"><img src=x onerror=alert(1)>'";
 
@@ -35,69 +55,8 @@ std::string Attr(const View& row, const std::string& key) {
   return v && v->is_string() ? v->string_value() : "";
 }
 
-TEST(BarChartTest, MixedSignsShareAZeroLineInTheMiddle) {
-  View chart = BarChartView({{"Lead source = Reference", 2.0, "+2.00"},
-                             {"Total visits = 1", -1.0, "-1.00"},
-                             {"Country = India", 0.5, "+0.50"}});
-  const std::string zero = Attr(chart, "zero_x");
-  EXPECT_EQ(zero, "485.0");
-  const auto& rows = chart.get("rows")->list_value();
-  ASSERT_EQ(rows.size(), 3u);
-  // The largest |value| fills half the plot (175 px); the others are proportional.
-  EXPECT_EQ(Attr(rows[0], "bar_x"), "485.0");
-  EXPECT_EQ(Attr(rows[0], "bar_width"), "175.0");
-  EXPECT_EQ(Attr(rows[1], "bar_x"), "397.5");  // ends at the zero line
-  EXPECT_EQ(Attr(rows[1], "bar_width"), "87.5");
-  EXPECT_EQ(Attr(rows[2], "bar_width"), "43.8");
-  EXPECT_TRUE(rows[0].get("positive")->is_true());
-  EXPECT_TRUE(rows[1].get("positive")->is_false());
-  EXPECT_EQ(Attr(rows[1], "value_anchor"), "end");
-  EXPECT_EQ(Attr(rows[1], "value_x"), "391.5");
-  // Rows stack downwards.
-  EXPECT_EQ(Attr(rows[0], "y"), "8.0");
-  EXPECT_EQ(Attr(rows[1], "y"), "40.0");
-  EXPECT_EQ(Attr(chart, "height"), "112");
-  EXPECT_EQ(Attr(chart, "summary"),
-            "Lead source = Reference: +2.00; Total visits = 1: -1.00; Country = India: +0.50");
-}
-
-TEST(BarChartTest, AllPositiveStartsAtTheLeftAndLongLabelsAreShortened) {
-  const std::string long_label(80, 'x');
-  View chart = BarChartView({{long_label, 10, "$10"}, {"b", 0, "$0"}});
-  EXPECT_EQ(Attr(chart, "zero_x"), "310.0");
-  const auto& rows = chart.get("rows")->list_value();
-  EXPECT_EQ(Attr(rows[0], "bar_width"), "350.0");
-  EXPECT_EQ(Attr(rows[1], "bar_width"), "1.0");  // a zero bar stays visible as a hairline
-  EXPECT_EQ(Attr(rows[0], "label"), std::string(40, 'x') + "…");
-  EXPECT_EQ(Attr(rows[0], "full_label"), long_label);
-}
-
-TEST(BarChartTest, ALongNegativeBarHasItsValueRightOfTheZeroLine) {
-  View chart = BarChartView({{"up", 1, "+1"}, {"down", -1, "-1"}});
-  const auto& rows = chart.get("rows")->list_value();
-  EXPECT_EQ(Attr(rows[1], "bar_x"), "310.0");
-  EXPECT_EQ(Attr(rows[1], "value_x"), "491.0");
-  EXPECT_EQ(Attr(rows[1], "value_anchor"), "start");
-}
-
-TEST(BarChartTest, EmptyAndNonFiniteValues) {
-  View empty = BarChartView({});
-  EXPECT_TRUE(empty.get("has_rows")->is_false());
-  View odd = BarChartView({{"nan", std::nan(""), "?"}});
-  EXPECT_EQ(Attr(odd.get("rows")->list_value()[0], "bar_width"), "1.0");
-}
-
-TEST(FormatDollarsTest, RoundsAndGroups) {
-  EXPECT_EQ(FormatDollars(0), "$0");
-  EXPECT_EQ(FormatDollars(149), "$1");
-  EXPECT_EQ(FormatDollars(150), "$2");
-  EXPECT_EQ(FormatDollars(1234567890), "$12,345,679");
-  EXPECT_EQ(FormatDollars(-120000), "-$1,200");
-  EXPECT_EQ(FormatDollars(-10), "$0");
-}
-
 TEST(CapabilityTemplatesTest, AllLoadAndRenderEmpty) {
-  Templates t;
+  Templates t = AllTemplates();
   for (const char* name : {"leads_index", "leads_models", "leads_worklist", "estimating_index",
                            "estimating_projects"}) {
     ASSERT_TRUE(t.Has(name)) << name;
@@ -164,7 +123,7 @@ TEST(CapabilityTemplatesTest, LeadsPageEscapesFormValuesErrorsAndReasons) {
   v.set("result", LeadResultView(score));
   v.set("csrf_token", "abc");
 
-  Templates t;
+  Templates t = AllTemplates();
   auto html = t.Render("leads_index", v);
   ASSERT_TRUE(html.ok()) << html.status().ToString();
   ExpectInert(*html);
@@ -185,7 +144,7 @@ TEST(CapabilityTemplatesTest, LeadsPageHidesTheFormWithoutScorePermission) {
   View v(View::type::object);
   v.set("has_model", true);
   v.set("can_score", false);
-  Templates t;
+  Templates t = AllTemplates();
   auto html = t.Render("leads_index", v);
   ASSERT_TRUE(html.ok());
   EXPECT_EQ(html->find("lead-score-form"), std::string::npos);
@@ -205,7 +164,7 @@ TEST(CapabilityTemplatesTest, ModelsPageEscapesAndShowsPromoteOnlyWhenAllowed) {
     View v(View::type::object);
     v.set("has_versions", true);
     v.set("versions", list);
-    Templates t;
+    Templates t = AllTemplates();
     return *t.Render("leads_models", v);
   };
   const std::string admin = render(true);
@@ -238,7 +197,7 @@ TEST(CapabilityTemplatesTest, EstimatingPageEscapesSpecValuesAndResult) {
   v.set("has_result", true);
   v.set("result", CostResultView(p));
 
-  Templates t;
+  Templates t = AllTemplates();
   auto html = t.Render("estimating_index", v);
   ASSERT_TRUE(html.ok()) << html.status().ToString();
   ExpectInert(*html);
@@ -265,7 +224,7 @@ TEST(CapabilityTemplatesTest, ProjectsPageEscapesProjectFieldsAndLinks) {
   v.set("has_pager", true);
   v.set("has_next", true);
   v.set("next_url", "/estimating/projects?cursor=prj_1\"><script>");
-  Templates t;
+  Templates t = AllTemplates();
   auto html = t.Render("estimating_projects", v);
   ASSERT_TRUE(html.ok());
   ExpectInert(*html);
@@ -287,7 +246,7 @@ TEST(CapabilityTemplatesTest, WorklistShowsLeadsEscapedFiltersSelectedAndTheNext
                         .model_version = "leads-v1",
                         .converted = false});
   page.next_cursor = "30a7c";
-  Templates t;
+  Templates t = AllTemplates();
   auto html = t.Render("leads_worklist", LeadWorklistView(q, page, true));
   ASSERT_TRUE(html.ok());
   ExpectInert(*html);
@@ -306,13 +265,218 @@ TEST(CapabilityTemplatesTest, WorklistShowsLeadsEscapedFiltersSelectedAndTheNext
 TEST(CapabilityTemplatesTest, EmptyWorklistSaysWhetherFiltersHideLeadsOrNoneWasScored) {
   leads::WorklistQuery q;
   q.outcome = "none";
-  Templates t;
+  Templates t = AllTemplates();
   auto none_yet = t.Render("leads_worklist", LeadWorklistView(q, {}, false));
   ASSERT_TRUE(none_yet.ok());
   EXPECT_NE(none_yet->find("No lead has been scored"), std::string::npos);
   auto hidden = t.Render("leads_worklist", LeadWorklistView(q, {}, true));
   ASSERT_TRUE(hidden.ok());
   EXPECT_NE(hidden->find("No scored lead matches these filters"), std::string::npos);
+}
+
+TEST(TierChartTest, OneBarPerTierWithCountAndShare) {
+  View chart = TierChartView({2, 6, 0, 1, 1});
+  const auto& rows = chart.get("rows")->list_value();
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(Attr(rows[0], "label"), "Tier A");
+  EXPECT_EQ(Attr(rows[0], "value_text"), "2 (20 %)");
+  EXPECT_EQ(Attr(rows[1], "value_text"), "6 (60 %)");
+  EXPECT_EQ(Attr(rows[1], "bar_width"), "350.0");  // the largest fills the plot
+  EXPECT_EQ(Attr(rows[2], "bar_width"), "1.0");
+  EXPECT_EQ(Attr(chart, "summary"),
+            "Tier A: 2 (20 %); Tier B: 6 (60 %); Tier C: 0 (0 %); Tier D: 1 (10 %); Tier E: 1 (10 %)");
+  View none = TierChartView({0, 0, 0, 0, 0});
+  EXPECT_EQ(Attr(none.get("rows")->list_value()[0], "value_text"), "0 (0 %)");
+}
+
+View Problem(const std::string& where, const std::string& field, const std::string& message) {
+  View p(View::type::object);
+  p.set("where", where);
+  p.set("field", field);
+  p.set("has_field", !field.empty());
+  p.set("message", message);
+  return p;
+}
+
+TEST(WorkTemplatesTest, AllLoadAndEmptyStatesSayWhatToDo) {
+  Templates t = AllTemplates();
+  for (const char* name : {"leads_csv", "leads_csv_job", "estimating_quote", "activity"}) {
+    ASSERT_TRUE(t.Has(name)) << name;
+    ASSERT_TRUE(t.Render(name, View(View::type::object)).ok()) << name;
+  }
+  const std::string csv = *t.Render("leads_csv", View(View::type::object));
+  EXPECT_NE(csv.find("signx train leads"), std::string::npos);
+  EXPECT_NE(csv.find("No files scored yet"), std::string::npos);
+  EXPECT_NE(t.Render("activity", View(View::type::object))->find("Nothing has happened yet"),
+            std::string::npos);
+}
+
+TEST(WorkTemplatesTest, CsvPagesEscapeFileNamesAndProblems) {
+  Templates t = AllTemplates();
+  View v(View::type::object);
+  v.set("has_model", true);
+  v.set("can_score", true);
+  v.set("has_problems", true);
+  ViewList problems;
+  problems.push_back(Problem("Row 3", kXss, kXss));
+  v.set("problems", problems);
+  ViewList jobs;
+  View job(View::type::object);
+  job.set("id", "job_1");
+  job.set("filename", kXss);
+  jobs.push_back(job);
+  v.set("jobs", jobs);
+  v.set("has_jobs", true);
+  v.set("required_columns", ViewList{View(std::string(kXss))});
+  auto html = t.Render("leads_csv", v);
+  ASSERT_TRUE(html.ok());
+  ExpectInert(*html);
+  EXPECT_NE(html->find("enctype=\"multipart/form-data\""), std::string::npos);
+  EXPECT_NE(html->find("name=\"csrf_token\""), std::string::npos);
+
+  View j(View::type::object);
+  j.set("id", "job_1");
+  j.set("filename", kXss);
+  j.set("model_version", kXss);
+  j.set("working", true);
+  j.set("progress", "40");
+  auto running = t.Render("leads_csv_job", j);
+  ASSERT_TRUE(running.ok());
+  ExpectInert(*running);
+  EXPECT_NE(running->find("hx-trigger=\"every 1s\""), std::string::npos);
+  EXPECT_NE(running->find("value=\"40\""), std::string::npos);
+  EXPECT_EQ(running->find("csv-download"), std::string::npos);
+
+  j.set("working", false);
+  j.set("done", true);
+  j.set("has_result", true);
+  j.set("download_url", "/leads/csv/job_1/download");
+  j.set("download_name", kXss);
+  j.set("has_scored", true);
+  j.set("chart", TierChartView({1, 0, 0, 0, 0}));
+  j.set("has_problems", true);
+  j.set("problems", problems);
+  auto done = t.Render("leads_csv_job", j);
+  ASSERT_TRUE(done.ok());
+  ExpectInert(*done);
+  EXPECT_EQ(done->find("hx-trigger"), std::string::npos);  // polling stops
+  EXPECT_NE(done->find("data-testid=\"csv-download\""), std::string::npos);
+  EXPECT_NE(done->find("data-testid=\"csv-tier-chart\""), std::string::npos);
+}
+
+TEST(WorkTemplatesTest, QuoteAndActivityEscape) {
+  Templates t = AllTemplates();
+  View q(View::type::object);
+  q.set("id", "quo_1");
+  q.set("price_list_version", kXss);
+  ViewList lines;
+  View line(View::type::object);
+  line.set("kind", "Fixed");
+  line.set("description", kXss);
+  line.set("cost", "$100");
+  lines.push_back(line);
+  q.set("lines", lines);
+  q.set("pdf_working", true);
+  q.set("self_url", "/estimating/quotes/quo_1");
+  auto pending = t.Render("estimating_quote", q);
+  ASSERT_TRUE(pending.ok());
+  ExpectInert(*pending);
+  EXPECT_NE(pending->find("hx-trigger=\"every 1s\""), std::string::npos);
+  EXPECT_EQ(pending->find("quote-pdf-link"), std::string::npos);
+  q.set("pdf_working", false);
+  q.set("pdf_ready", true);
+  q.set("pdf_url", "/estimating/quotes/quo_1/pdf");
+  auto ready = t.Render("estimating_quote", q);
+  ASSERT_TRUE(ready.ok());
+  EXPECT_NE(ready->find("data-testid=\"quote-pdf-link\""), std::string::npos);
+  EXPECT_EQ(ready->find("hx-trigger"), std::string::npos);
+
+  View a(View::type::object);
+  ViewList events;
+  View e(View::type::object);
+  e.set("title", kXss);
+  e.set("subject", kXss);
+  e.set("when", "2026-11-25 10:00 UTC");
+  events.push_back(e);
+  a.set("events", events);
+  a.set("has_events", true);
+  a.set("live", true);
+  a.set("stream_url", "/activity/stream?last_event_id=7");
+  auto activity = t.Render("activity", a);
+  ASSERT_TRUE(activity.ok());
+  ExpectInert(*activity);
+  EXPECT_NE(activity->find("data-live-url=\"/activity/stream?last_event_id=7\""),
+            std::string::npos);
+}
+
+TEST(WorkTemplatesTest, EstimatingResultOffersAQuoteOnlyWhenAllowed) {
+  Templates t = AllTemplates();
+  View v(View::type::object);
+  v.set("has_model", true);
+  v.set("has_result", true);
+  View result(View::type::object);
+  result.set("cost", "$1,000");
+  v.set("result", result);
+  v.set("quote_description", kXss);
+  v.set("can_quote", false);
+  auto viewer = t.Render("estimating_index", v);
+  ASSERT_TRUE(viewer.ok());
+  EXPECT_EQ(viewer->find("quote-form"), std::string::npos);
+  v.set("can_quote", true);
+  auto member = t.Render("estimating_index", v);
+  ASSERT_TRUE(member.ok());
+  EXPECT_NE(member->find("data-testid=\"quote-form\""), std::string::npos);
+  ExpectInert(*member);
+}
+
+
+TEST(WorkTemplatesTest, WebhookPagesEscapeAndShowTheSecretOnce) {
+  Templates t = AllTemplates();
+  ASSERT_TRUE(t.Has("admin_webhooks"));
+  ASSERT_TRUE(t.Has("admin_webhook"));
+  auto empty = t.Render("admin_webhooks", View(View::type::object));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_NE(empty->find("No webhooks yet"), std::string::npos);
+  EXPECT_EQ(empty->find("webhook-secret"), std::string::npos);
+
+  View v(View::type::object);
+  View e(View::type::object);
+  e.set("id", "whk_1");
+  e.set("url", kXss);
+  e.set("event_types", kXss);
+  e.set("description", kXss);
+  e.set("active", true);
+  v.set("endpoints", ViewList{e});
+  v.set("has_endpoints", true);
+  v.set("form_url", kXss);
+  v.set("error_url", kXss);
+  v.set("has_errors", true);
+  View created = e;
+  created.set("secret", "whsec_abc");
+  v.set("created", created);
+  v.set("has_created", true);
+  auto html = t.Render("admin_webhooks", v);
+  ASSERT_TRUE(html.ok());
+  ExpectInert(*html);
+  EXPECT_NE(html->find("value=\"whsec_abc\""), std::string::npos);
+  EXPECT_NE(html->find("aria-describedby=\"webhook-url-error\""), std::string::npos);
+
+  View d(View::type::object);
+  d.set("endpoint", e);
+  View delivery(View::type::object);
+  delivery.set("id", "whd_1");
+  delivery.set("event_type", kXss);
+  View attempt(View::type::object);
+  attempt.set("error", kXss);
+  attempt.set("response", kXss);
+  delivery.set("attempt_log", ViewList{attempt});
+  delivery.set("has_attempts", true);
+  d.set("deliveries", ViewList{delivery});
+  d.set("has_deliveries", true);
+  auto detail = t.Render("admin_webhook", d);
+  ASSERT_TRUE(detail.ok());
+  ExpectInert(*detail);
+  EXPECT_NE(detail->find("/admin/webhooks/deliveries/whd_1/redeliver"), std::string::npos);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "web/webhook_pages.h"
+#include "webhooks/pages/webhook_pages.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -7,9 +7,17 @@
 #include <map>
 
 #include "base/strings.h"
-#include "web/internal/pages.h"
+#include "web/views.h"
 
-namespace signx::web {
+namespace signx::webhooks {
+
+using web::Flash;
+using web::FormatWhen;
+using web::Page;
+using web::PageContext;
+using web::ServiceErrorPage;
+using web::View;
+using web::ViewList;
 
 namespace {
 
@@ -17,7 +25,7 @@ constexpr int kEndpointsPerPage = 50;
 constexpr int kDeliveriesPerPage = 25;
 
 Page WebhookFailure(const Status& status, std::string_view what, std::string_view request_id) {
-  return internal::ServiceErrorPage(
+  return ServiceErrorPage(
       status, what, request_id, "That webhook does not exist (or is not in your organisation).");
 }
 
@@ -41,7 +49,7 @@ std::vector<std::string> ParseTypes(std::string_view text) {
   return out;
 }
 
-View EndpointView(const webhooks::Endpoint& e) {
+View EndpointView(const Endpoint& e) {
   View o(View::type::object);
   o.set("id", e.id);
   o.set("url", e.url);
@@ -50,11 +58,11 @@ View EndpointView(const webhooks::Endpoint& e) {
   o.set("event_types", types);
   o.set("description", e.description);
   o.set("active", e.active);
-  o.set("created_at", internal::FormatWhen(e.created_at));
+  o.set("created_at", FormatWhen(e.created_at));
   return o;
 }
 
-View IndexView(PageContext& ctx, webhooks::WebhookService& svc, Status* error) {
+View IndexView(PageContext& ctx, WebhookService& svc, Status* error) {
   View v(View::type::object);
   auto page = svc.ListEndpoints(ctx.who(), kEndpointsPerPage, "");
   ViewList list;
@@ -72,15 +80,15 @@ View IndexView(PageContext& ctx, webhooks::WebhookService& svc, Status* error) {
   return v;
 }
 
-Page IndexPage(PageContext& ctx, webhooks::WebhookService& svc) {
+Page IndexPage(PageContext& ctx, WebhookService& svc) {
   Status error = Status::Ok();
   View v = IndexView(ctx, svc, &error);
   if (!error.ok()) return WebhookFailure(error, "Listing webhooks", ctx.request.request_id);
   return Page::Render("Webhooks", "admin_webhooks", std::move(v));
 }
 
-Page CreatePage(PageContext& ctx, webhooks::WebhookService& svc) {
-  webhooks::EndpointInput input;
+Page CreatePage(PageContext& ctx, WebhookService& svc) {
+  EndpointInput input;
   input.url = std::string(Trim(ctx.Field("url")));
   input.event_types = ParseTypes(ctx.Field("event_types"));
   input.description = std::string(Trim(ctx.Field("description")));
@@ -113,7 +121,7 @@ Page CreatePage(PageContext& ctx, webhooks::WebhookService& svc) {
   return Page::Render("Webhooks", "admin_webhooks", std::move(v), 201);
 }
 
-Page EndpointPage(PageContext& ctx, webhooks::WebhookService& svc) {
+Page EndpointDetailPage(PageContext& ctx, WebhookService& svc) {
   const std::string id(ctx.request.PathParam("id"));
   auto endpoint = svc.GetEndpoint(ctx.who(), id);
   if (!endpoint.ok()) return WebhookFailure(endpoint.status(), "Loading the webhook", ctx.request.request_id);
@@ -138,13 +146,13 @@ Page EndpointPage(PageContext& ctx, webhooks::WebhookService& svc) {
     o.set("attempts", fmt::format("{} of {}", d.attempt_count, d.max_attempts));
     o.set("status_code", d.last_status_code ? std::to_string(*d.last_status_code) : "—");
     o.set("error", d.last_error.value_or(""));
-    o.set("created_at", internal::FormatWhen(d.created_at));
+    o.set("created_at", FormatWhen(d.created_at));
     o.set("redelivery", d.redelivery_of.has_value());
     ViewList attempts;
     for (const auto& a : d.attempts) {
       View at(View::type::object);
       at.set("attempt", std::to_string(a.attempt));
-      at.set("started_at", internal::FormatWhen(a.started_at));
+      at.set("started_at", FormatWhen(a.started_at));
       at.set("duration", fmt::format("{} ms", a.duration_ms));
       at.set("status_code", a.status_code ? std::to_string(*a.status_code) : "—");
       at.set("error", a.error.value_or(""));
@@ -163,7 +171,7 @@ Page EndpointPage(PageContext& ctx, webhooks::WebhookService& svc) {
   return Page::Render("Webhook", "admin_webhook", std::move(v));
 }
 
-Page AfterSend(const Result<webhooks::Delivery>& sent, std::string_view endpoint_id,
+Page AfterSend(const Result<Delivery>& sent, std::string_view endpoint_id,
                std::string_view what, std::string_view request_id) {
   const std::string back = "/admin/webhooks/" + std::string(endpoint_id);
   if (!sent.ok()) {
@@ -178,7 +186,8 @@ Page AfterSend(const Result<webhooks::Delivery>& sent, std::string_view endpoint
 
 }  // namespace
 
-void AddWebhookPages(Shell& shell, webhooks::WebhookService& svc) {
+void AddWebhookPages(web::Shell& shell, WebhookService& svc) {
+  shell.templates().AddEmbedded(EmbeddedTemplates());
   shell.AddSection({.label = "Webhooks",
                     .href = "/admin/webhooks",
                     .permission = "webhooks:admin",
@@ -197,7 +206,7 @@ void AddWebhookPages(Shell& shell, webhooks::WebhookService& svc) {
                 {.summary = "A webhook endpoint and its delivery log",
                  .permission = "webhooks:admin",
                  .section = "/admin/webhooks"},
-                [&svc](PageContext& ctx) { return EndpointPage(ctx, svc); });
+                [&svc](PageContext& ctx) { return EndpointDetailPage(ctx, svc); });
   shell.AddPage("POST", "/admin/webhooks/{id}/test",
                 {.summary = "Send a test event to a webhook endpoint",
                  .permission = "webhooks:admin",
@@ -223,4 +232,4 @@ void AddWebhookPages(Shell& shell, webhooks::WebhookService& svc) {
                 });
 }
 
-}  // namespace signx::web
+}  // namespace signx::webhooks

@@ -1,7 +1,7 @@
 // Admin → Webhooks on the real IdentityService and WebhookService (SQLite): create shows the
 // secret once, validation errors sit beside the fields, the delivery log lists a test delivery,
 // redeliver queues a new one, a viewer is refused, and another org's endpoint is not found.
-#include "web/webhook_pages.h"
+#include "webhooks/pages/webhook_pages.h"
 
 #include <gtest/gtest.h>
 
@@ -16,6 +16,7 @@ namespace signx::web {
 namespace {
 
 using identity::testing::IdentityWorld;
+using webhooks::AddWebhookPages;
 using identity::testing::kTestPassword;
 
 class WebhookPagesTest : public ::testing::Test {

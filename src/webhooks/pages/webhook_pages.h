@@ -12,11 +12,18 @@
 // Thread-safety: register during start-up; the service must outlive the router.
 #pragma once
 
+#include <vector>
+
+#include "web/embedded.h"
 #include "web/shell.h"
 #include "webhooks/service.h"
 
-namespace signx::web {
+namespace signx::webhooks {
 
-void AddWebhookPages(Shell& shell, webhooks::WebhookService& webhooks);
+// The module's templates (src/webhooks/templates/*.mustache).
+const std::vector<web::EmbeddedFile>& EmbeddedTemplates();
 
-}  // namespace signx::web
+// Registers the templates and the pages.
+void AddWebhookPages(web::Shell& shell, WebhookService& webhooks);
+
+}  // namespace signx::webhooks

@@ -1,0 +1,56 @@
+#include "app/capabilities.h"
+
+#include <filesystem>
+
+#include "app/job_handlers.h"
+#include "app/platform.h"
+#include "estimating/module.h"
+#include "leads/module.h"
+
+namespace signx::app {
+
+Capabilities OpenCapabilities(const capability::Deps& deps) {
+  Capabilities out;
+  out.push_back(leads::OpenLeadsModule(deps));
+  out.push_back(estimating::OpenEstimatingModule(deps));
+  return out;
+}
+
+Result<std::shared_ptr<lake::LakeWriter>> OpenLakeWriter(const config::Config& config,
+                                                         metrics::Registry* metrics) {
+  // Rows hold the scored lead (~1.5 KB): 20k queued rows bound the queue to ~30 MB.
+  SIGNX_ASSIGN_OR_RETURN(
+      std::unique_ptr<lake::LakeWriter> w,
+      lake::LakeWriter::Open({.data_dir = config.data_dir,
+                              .queue_capacity = static_cast<size_t>(config.lake.queue_rows),
+                              .flush_rows = static_cast<size_t>(config.lake.flush_rows),
+                              .duckdb_memory_mb = config.lake.duckdb_memory_mb},
+                             metrics));
+  return std::shared_ptr<lake::LakeWriter>(std::move(w));
+}
+
+Result<std::unique_ptr<WorkerJobs>> WorkerJobs::Open(jobs::Queue& queue,
+                                                     const config::Config& config) {
+  std::unique_ptr<WorkerJobs> w(new WorkerJobs());
+  SIGNX_ASSIGN_OR_RETURN(
+      w->blobs_, blobs::BlobStore::Open(std::filesystem::path(config.data_dir) / "blobs",
+                                       kMaxBlobBytes));
+  // The worker appends CSV-scored leads to the lake as `serve` does.
+  SIGNX_ASSIGN_OR_RETURN(w->lake_, OpenLakeWriter(config, nullptr));
+  w->models_ = std::make_unique<ml::ModelRegistry>(queue.store(), *w->blobs_, SystemClock::Get());
+  w->capabilities_ = OpenCapabilities({.config = config,
+                                       .store = queue.store(),
+                                       .blobs = w->blobs_,
+                                       .queue = queue,
+                                       .models = *w->models_,
+                                       .lake = w->lake_});
+  SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(queue, w->capabilities_, w->blobs_, config));
+  return w;
+}
+
+WorkerJobs::~WorkerJobs() {
+  for (auto& c : capabilities_) c->Stop();
+  if (lake_) lake_->Shutdown();
+}
+
+}  // namespace signx::app

@@ -1,0 +1,1 @@
+#include "capability/capability.h"
