@@ -3,6 +3,7 @@
 #include "base/strings.h"
 #include "events/sse.h"
 #include "http/json.h"
+#include "identity/scope.h"
 
 namespace signx::app {
 namespace {
@@ -42,9 +43,7 @@ void AddEventRoutes(http::Router& router, storage::Store& store, events::Dispatc
           }
         }
         // Tenant scope: a principal sees its own org only (super_admin sees all).
-        if (req.principal && req.principal->role != "super_admin") {
-          filter.org_id = req.principal->org_id;
-        }
+        if (req.principal) filter.org_id = identity::OrgFilter(*req.principal);
         auto header = req.Header("Last-Event-ID");
         auto raw = header ? header : req.Query("last_event_id");
         auto last = events::ParseLastEventId(raw);

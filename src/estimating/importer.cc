@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "http/json.h"
 #include "storage/migrations.h"
+#include "project/status.h"
 
 namespace signx::estimating {
 namespace {
@@ -92,10 +93,8 @@ void FillProject(ParsedRow& r, const json::object& o) {
   if (!r.customer) r.customer = StrField(o, "customer");
   r.location = StrField(o, "location");
   r.status = StrField(o, "status");
-  if (r.status && !IsProjectStatus(*r.status)) {
-    r.errors.push_back({"status",
-                        "must be draft, quoted, approved, in_progress, completed or "
-                        "cancelled"});
+  if (r.status && !project::IsStatus(*r.status)) {
+    r.errors.push_back({"status", project::StatusRule()});
   }
 }
 

@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "estimating/spec.h"
 #include "http/json.h"
+#include "project/status.h"
 
 namespace signx::estimating {
 namespace {
@@ -404,11 +405,6 @@ std::string NextPlaceholder(Params& params, storage::Param p) {
 
 }  // namespace
 
-bool IsProjectStatus(std::string_view s) {
-  return std::find(std::begin(kProjectStatuses), std::end(kProjectStatuses), s) !=
-         std::end(kProjectStatuses);
-}
-
 Result<ProjectFields> ParseProjectFields(const json::object& body, bool create) {
   std::vector<FieldError> errors;
   static const std::set<std::string, std::less<>> kKeys = {"name",   "customer",     "location",
@@ -429,8 +425,8 @@ Result<ProjectFields> ParseProjectFields(const json::object& body, bool create) 
   f.customer = r.Str("customer");
   f.location = r.Str("location");
   f.status = r.Str("status", 32);
-  if (f.status && !IsProjectStatus(*f.status)) {
-    r.Error("status", "must be draft, quoted, approved, in_progress, completed or cancelled");
+  if (f.status && !project::IsStatus(*f.status)) {
+    r.Error("status", project::StatusRule());
   }
   if (!create && body.contains("status") && body.at("status").is_null()) {
     r.Error("status", "cannot be cleared");

@@ -39,9 +39,7 @@ inline constexpr int kDefaultPageSize = 50;
 
 // ---- projects ----
 
-inline constexpr std::string_view kProjectStatuses[] = {"draft",       "quoted",    "approved",
-                                                        "in_progress", "completed", "cancelled"};
-bool IsProjectStatus(std::string_view s);
+// Project statuses: project/status.h.
 
 struct ProjectFields {
   std::optional<std::string> name;

@@ -11,6 +11,7 @@
 #include "estimating/learning.h"
 #include "estimating/spec.h"
 #include "http/json.h"
+#include "project/status.h"
 
 namespace signx::estimating {
 namespace {
@@ -91,23 +92,29 @@ json::value CursorJson(const std::string& c) {
   return c.empty() ? json::value(nullptr) : json::value(c);
 }
 
-constexpr std::string_view kProjectSchema = R"({"type": "object", "properties": {
+// The project schemas, with the status list of project/status.h.
+const std::string& ProjectSchema() {
+  static const std::string schema = R"({"type": "object", "properties": {
   "id": {"type": "string", "description": "prj_<ulid>"}, "name": {"type": "string"},
   "customer": {"type": ["string", "null"]}, "location": {"type": ["string", "null"]},
   "source": {"type": "string"},
-  "status": {"type": "string", "enum": ["draft", "quoted", "approved", "in_progress", "completed", "cancelled"]},
+  "status": )" + project::StatusSchema() + R"(,
   "external_ref": {"type": ["string", "null"]},
   "project_date": {"type": ["string", "null"], "format": "date"},
   "metadata": {"type": "object"}, "version": {"type": "integer"},
   "created_at": {"type": "string", "format": "date-time"},
   "updated_at": {"type": "string", "format": "date-time"}}})";
+  return schema;
+}
 
-constexpr std::string_view kProjectInputSchema =
-    R"({"type": "object", "additionalProperties": false,
+const std::string& ProjectInputSchema() {
+  static const std::string schema = R"({"type": "object", "additionalProperties": false,
   "properties": {"name": {"type": "string", "maxLength": 500}, "customer": {"type": ["string", "null"]},
   "location": {"type": ["string", "null"]},
-  "status": {"type": "string", "enum": ["draft", "quoted", "approved", "in_progress", "completed", "cancelled"]},
+  "status": )" + project::StatusSchema() + R"(,
   "project_date": {"type": ["string", "null"], "format": "date"}, "metadata": {"type": "object"}}})";
+  return schema;
+}
 
 constexpr std::string_view kTotalsSchema = R"({"type": "object", "properties": {
   "total_cost_cents": {"type": ["integer", "null"]}, "labor_cost_cents": {"type": ["integer", "null"]},
@@ -229,8 +236,8 @@ Response CostRecordList(EstimatingService& svc, Request& req,
 
 void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                          EstimatingService& svc) {
-  schemas.Add("Project", kProjectSchema);
-  schemas.Add("ProjectInput", kProjectInputSchema);
+  schemas.Add("Project", ProjectSchema());
+  schemas.Add("ProjectInput", ProjectInputSchema());
   schemas.Add("ProjectList", R"({"type": "object", "properties": {
       "projects": {"type": "array", "items": {"$ref": "#/components/schemas/Project"}},
       "next_cursor": {"type": ["string", "null"]}}})");
@@ -310,8 +317,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .permission = "projects:read",
               .response_schema = "ProjectList",
               .query_params = {{.name = "status",
-                                .description = "draft, quoted, approved, "
-                                               "in_progress, completed, cancelled"},
+                                .description = project::StatusList()},
                                kPageParams[0],
                                kPageParams[1]}},
              [&svc](Request& req) -> Response {
@@ -320,10 +326,8 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                o.limit = ParseLimit(req.Query("limit"), bad);
                o.cursor = ParseCursor(req.Query("cursor"), "prj", bad);
                if (auto s = req.Query("status")) {
-                 if (!IsProjectStatus(*s)) {
-                   bad.push_back({"status",
-                                  "must be draft, quoted, approved, in_progress, "
-                                  "completed or cancelled"});
+                 if (!project::IsStatus(*s)) {
+                   bad.push_back({"status", project::StatusRule()});
                  } else {
                    o.status = std::string(*s);
                  }

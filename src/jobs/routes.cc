@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "http/json.h"
+#include "identity/scope.h"
 
 namespace signx::jobs {
 namespace {
@@ -22,8 +23,8 @@ json::value StringOrNull(const std::optional<std::string>& s) {
 
 // Jobs outside the caller's org are invisible (404, not 403, so ids do not leak).
 bool Visible(const http::Request& req, const Job& job) {
-  if (!req.principal || req.principal->role == "super_admin") return true;
-  return job.org_id && *job.org_id == req.principal->org_id;
+  if (!req.principal || identity::IsPlatformAdmin(*req.principal)) return true;
+  return job.org_id && identity::MaySeeOrg(*req.principal, *job.org_id);
 }
 
 constexpr std::string_view kJobSchema = R"({
@@ -148,9 +149,7 @@ void AddJobRoutes(http::Router& router, http::SchemaRegistry& schemas, Queue& qu
                                             "invalid query parameters", std::move(bad)),
                                      req.request_id);
         }
-        if (req.principal && req.principal->role != "super_admin") {
-          o.org_id = req.principal->org_id;
-        }
+        if (req.principal) o.org_id = identity::OrgFilter(*req.principal);
         auto page = queue.List(o);
         if (!page.ok()) return http::ErrorResponse(page.status(), req.request_id);
         json::array jobs;

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "http/json.h"
+#include "identity/scope.h"
 
 namespace signx::leads {
 namespace {
@@ -28,11 +29,8 @@ std::string Canonical(const LeadOutcome& o) { return json::serialize(ToJson(o));
 }  // namespace
 
 Result<std::string> OrgOf(const Request& req) {
-  if (!req.principal) return Status(ErrorCode::kUnauthenticated, "authentication required");
-  if (req.principal->org_id.empty()) {
-    return Status(ErrorCode::kPermissionDenied, "the credentials do not act in an organisation");
-  }
-  return req.principal->org_id;
+  SIGNX_ASSIGN_OR_RETURN(identity::TenantScope scope, identity::OrgScope(req.principal));
+  return std::move(scope.org_id);
 }
 
 Result<OutcomeInput> ParseOutcome(const json::object& body) {

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "base/strings.h"
+#include "identity/roles.h"
 
 namespace signx::web {
 
@@ -38,10 +39,12 @@ std::string FormatWhen(Timestamp t) {
 }
 
 std::string RoleLabel(std::string_view role) {
-  if (role == "super_admin") return "Super admin";
-  if (role == "org_admin") return "Admin";
-  if (role == "org_member") return "Member";
-  if (role == "org_viewer") return "Viewer";
+  using identity::Role;
+  using identity::RoleName;
+  if (role == RoleName(Role::kSuperAdmin)) return "Super admin";
+  if (role == RoleName(Role::kOrgAdmin)) return "Admin";
+  if (role == RoleName(Role::kOrgMember)) return "Member";
+  if (role == RoleName(Role::kOrgViewer)) return "Viewer";
   if (role == "api_key") return "API key";
   return std::string(role);
 }

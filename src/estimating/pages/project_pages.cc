@@ -10,6 +10,7 @@
 #include "estimating/pages/estimating_pages.h"
 #include "estimating/pages/json_fields.h"
 #include "identity/scope.h"
+#include "project/status.h"
 #include "web/views.h"
 
 namespace signx::estimating {
@@ -37,7 +38,7 @@ web::Page ProjectsPage(PageContext& ctx, EstimatingService& svc) {
   options.cursor = ParseCursor(ctx.request.Query("cursor"), "prj", bad);
   std::string status;
   if (auto s = ctx.request.Query("status"); s && !s->empty()) {
-    if (IsProjectStatus(*s)) {
+    if (project::IsStatus(*s)) {
       status = std::string(*s);
       options.status = status;
     } else {
@@ -82,7 +83,7 @@ web::Page ProjectsPage(PageContext& ctx, EstimatingService& svc) {
     all.set("selected", status.empty());
     statuses.push_back(all);
   }
-  for (std::string_view s : kProjectStatuses) {
+  for (std::string_view s : project::Statuses()) {
     View o(View::type::object);
     o.set("value", std::string(s));
     o.set("text", Humanize(s));
