@@ -120,23 +120,23 @@ TEST_P(EstimatingApiTest, ProjectCrudPaginationAndETag) {
   auto r = Call("GET", "/v1/projects?limit=2");
   ASSERT_EQ(r.status, 200) << r.body;
   auto page = Obj(r);
-  ASSERT_EQ(page.at("projects").as_array().size(), 2u);
-  EXPECT_EQ(page.at("projects").as_array()[0].at("name").as_string(), "Done");
+  ASSERT_EQ(page.at("items").as_array().size(), 2u);
+  EXPECT_EQ(page.at("items").as_array()[0].at("name").as_string(), "Done");
   std::vector<std::string> seen;
   std::string cursor(page.at("next_cursor").as_string());
-  for (auto& p : page.at("projects").as_array()) seen.emplace_back(p.at("id").as_string());
+  for (auto& p : page.at("items").as_array()) seen.emplace_back(p.at("id").as_string());
   while (!cursor.empty()) {
     page = Obj(Call("GET", "/v1/projects?limit=2&cursor=" + cursor));
-    for (auto& p : page.at("projects").as_array()) seen.emplace_back(p.at("id").as_string());
+    for (auto& p : page.at("items").as_array()) seen.emplace_back(p.at("id").as_string());
     cursor =
         page.at("next_cursor").is_null() ? "" : std::string(page.at("next_cursor").as_string());
   }
   EXPECT_EQ(seen.size(), 6u);
   page = Obj(Call("GET", "/v1/projects?status=completed"));
-  EXPECT_EQ(page.at("projects").as_array().size(), 1u);
-  EXPECT_EQ(Call("GET", "/v1/projects?limit=0").status, 400);
-  EXPECT_EQ(Call("GET", "/v1/projects?cursor=bogus").status, 400);
-  EXPECT_EQ(Call("GET", "/v1/projects?status=nope").status, 400);
+  EXPECT_EQ(page.at("items").as_array().size(), 1u);
+  EXPECT_EQ(Call("GET", "/v1/projects?limit=0").status, 422);
+  EXPECT_EQ(Call("GET", "/v1/projects?cursor=bogus").status, 422);
+  EXPECT_EQ(Call("GET", "/v1/projects?status=nope").status, 422);
 
   // GET with ETag, PATCH with If-Match.
   r = Call("GET", "/v1/projects/" + ids[0]);
@@ -179,7 +179,7 @@ TEST_P(EstimatingApiTest, TenantIsolation) {
   EXPECT_EQ(Call("PATCH", "/v1/projects/" + a, R"({"name":"x"})", "org_b", {{"If-Match", "\"v1\""}})
                 .status,
             404);
-  EXPECT_EQ(Obj(Call("GET", "/v1/projects", "", "org_b")).at("projects").as_array().size(), 0u);
+  EXPECT_EQ(Obj(Call("GET", "/v1/projects", "", "org_b")).at("items").as_array().size(), 0u);
   const std::string rec = R"({"drivers":{"width_in":96,"height_in":48,"wind_speed_mph":115,
       "material":"aluminum"},"total_cost_cents":1000})";
   EXPECT_EQ(Call("POST", "/v1/projects/" + a + "/cost-records", rec, "org_b").status, 404);
@@ -187,7 +187,7 @@ TEST_P(EstimatingApiTest, TenantIsolation) {
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string cr(Obj(r).at("id").as_string());
   EXPECT_EQ(Call("GET", "/v1/cost-records/" + cr, "", "org_b").status, 404);
-  EXPECT_EQ(Obj(Call("GET", "/v1/cost-records", "", "org_b")).at("cost_records").as_array().size(),
+  EXPECT_EQ(Obj(Call("GET", "/v1/cost-records", "", "org_b")).at("items").as_array().size(),
             0u);
   EXPECT_EQ(Call("GET", "/v1/projects/" + a + "/cost-records", "", "org_b").status, 404);
 }
@@ -222,7 +222,7 @@ TEST_P(EstimatingApiTest, DriverFiltersAndStats) {
     auto r = Call("GET", "/v1/cost-records?" + q);
     EXPECT_EQ(r.status, 200) << q << " " << r.body;
     if (r.status != 200) return -1;
-    return static_cast<int>(Obj(r).at("cost_records").as_array().size());
+    return static_cast<int>(Obj(r).at("items").as_array().size());
   };
   EXPECT_EQ(count(""), 4);
   EXPECT_EQ(count("filter=wind_speed_mph>140"), 3);
@@ -234,7 +234,7 @@ TEST_P(EstimatingApiTest, DriverFiltersAndStats) {
   EXPECT_EQ(count("filter=material!=steel"), 2);
   EXPECT_EQ(count("filter=wind_speed_mph<=115&limit=1"), 1);
   EXPECT_EQ(Obj(Call("GET", "/v1/projects/" + p + "/cost-records?filter=material=steel"))
-                .at("cost_records")
+                .at("items")
                 .as_array()
                 .size(),
             2u);
@@ -246,7 +246,7 @@ TEST_P(EstimatingApiTest, DriverFiltersAndStats) {
         "filter=material>steel", "filter=wind_speed_mph>abc", "filter=wind_speed_mph", "bogus=1",
         "filter=has_lighting=maybe"}) {
     auto r = Call("GET", "/v1/cost-records?" + q);
-    EXPECT_EQ(r.status, 400) << q << " " << r.body;
+    EXPECT_EQ(r.status, 422) << q << " " << r.body;
   }
   EXPECT_EQ(count(""), 4);  // the table is still there
 
@@ -267,8 +267,8 @@ TEST_P(EstimatingApiTest, DriverFiltersAndStats) {
   r = Call("GET", "/v1/cost-records/stats?group_by=material&filter=foundation_type=drilled_pier");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(Obj(r).at("groups").as_array()[0].at("count").as_int64(), 1);
-  EXPECT_EQ(Call("GET", "/v1/cost-records/stats?group_by=wind_speed_mph").status, 400);
-  EXPECT_EQ(Call("GET", "/v1/cost-records/stats").status, 400);
+  EXPECT_EQ(Call("GET", "/v1/cost-records/stats?group_by=wind_speed_mph").status, 422);
+  EXPECT_EQ(Call("GET", "/v1/cost-records/stats").status, 422);
 }
 
 TEST_P(EstimatingApiTest, SpecValidate) {
@@ -363,8 +363,8 @@ TEST_P(EstimatingApiTest, ImportAllOrNothingVsPartialAndIdempotencyKey) {
   for (auto& d : err.at("details").as_array()) fields.emplace(d.at("field").as_string());
   EXPECT_TRUE(fields.contains("rows[2].drivers.wind_speed_mph")) << r.body;
   EXPECT_TRUE(fields.contains("rows[4]")) << r.body;
-  EXPECT_EQ(Obj(Call("GET", "/v1/cost-records")).at("cost_records").as_array().size(), 0u);
-  EXPECT_EQ(Obj(Call("GET", "/v1/projects")).at("projects").as_array().size(), 0u);
+  EXPECT_EQ(Obj(Call("GET", "/v1/cost-records")).at("items").as_array().size(), 0u);
+  EXPECT_EQ(Obj(Call("GET", "/v1/projects")).at("items").as_array().size(), 0u);
 
   // Partial: the 3 valid rows go in, the report names the 2 others.
   r = Call("POST", "/v1/imports?partial=true", bad, "org_a", {{"Idempotency-Key", "up-1"}});
@@ -376,17 +376,17 @@ TEST_P(EstimatingApiTest, ImportAllOrNothingVsPartialAndIdempotencyKey) {
   ASSERT_EQ(rejected.size(), 2u);
   EXPECT_EQ(rejected[0].at("row").as_int64(), 2);
   EXPECT_EQ(rejected[1].at("row").as_int64(), 4);
-  EXPECT_EQ(Obj(Call("GET", "/v1/cost-records")).at("cost_records").as_array().size(), 3u);
+  EXPECT_EQ(Obj(Call("GET", "/v1/cost-records")).at("items").as_array().size(), 3u);
 
   // Same Idempotency-Key, even with other bytes → the earlier import.
   r = Call("POST", "/v1/imports?partial=true", nd, "org_a", {{"Idempotency-Key", "up-1"}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Obj(r).at("id"), imp.at("id"));
-  EXPECT_EQ(Obj(Call("GET", "/v1/cost-records")).at("cost_records").as_array().size(), 3u);
+  EXPECT_EQ(Obj(Call("GET", "/v1/cost-records")).at("items").as_array().size(), 3u);
 
   // Garbage files.
   EXPECT_EQ(Call("POST", "/v1/imports", "").status, 400);
-  EXPECT_EQ(Call("POST", "/v1/imports?format=xml", nd).status, 400);
+  EXPECT_EQ(Call("POST", "/v1/imports?format=xml", nd).status, 422);
 }
 
 TEST_P(EstimatingApiTest, QuotesMatchQuoteHAndPdfJob) {

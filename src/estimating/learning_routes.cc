@@ -8,6 +8,7 @@
 #include "estimating/price_lists.h"
 #include "estimating/routes.h"
 #include "http/json.h"
+#include "http/pagination.h"
 #include "identity/audit.h"
 
 namespace signx::estimating {
@@ -47,17 +48,9 @@ constexpr std::string_view kPriceListInputSchema = R"({"type": "object", "requir
   "machines": {"type": "object", "additionalProperties": {"type": "object", "properties": {"name": {"type": "string"}, "cost_cents_per_hour": {"type": "integer"}, "setup_cents": {"type": "integer"}}}},
   "quantity_breaks": {"type": "array", "items": {"type": "object", "properties": {"min_quantity": {"type": "integer"}, "rate_pct": {"type": "number"}}}}}})";
 
-const std::vector<http::ParamDoc> kPageParams = {
-    {.name = "limit", .type = "integer", .description = "1..200, default 50"},
-    {.name = "cursor", .description = "next_cursor from the previous page"}};
+const std::vector<http::ParamDoc> kPageParams = http::PageParams();
 
-json::value CursorJson(const std::string& c) {
-  return c.empty() ? json::value(nullptr) : json::value(c);
-}
 
-Status BadQuery(std::vector<FieldError> bad) {
-  return Status(ErrorCode::kInvalidArgument, "invalid query parameters", std::move(bad));
-}
 
 Status Audit(storage::Txn& txn, const Request& req, const Scope& scope, std::string action,
              const StoredPriceList& p, const Clock& clock) {
@@ -77,14 +70,10 @@ Status Audit(storage::Txn& txn, const Request& req, const Scope& scope, std::str
 void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& schemas,
                                    EstimatingService& svc) {
   schemas.Add("ModelEvaluation", kEvaluationSchema);
-  schemas.Add("ModelEvaluationList", R"({"type": "object", "properties": {
-      "evaluations": {"type": "array", "items": {"$ref": "#/components/schemas/ModelEvaluation"}},
-      "next_cursor": {"type": ["string", "null"]}}})");
+  schemas.Add("ModelEvaluationList", http::ListSchema("ModelEvaluation"));
   schemas.Add("PriceList", kPriceListSchema);
   schemas.Add("PriceListInput", kPriceListInputSchema);
-  schemas.Add("PriceListList", R"({"type": "object", "properties": {
-      "price_lists": {"type": "array", "items": {"$ref": "#/components/schemas/PriceList"}},
-      "next_cursor": {"type": ["string", "null"]}}})");
+  schemas.Add("PriceListList", http::ListSchema("PriceList"));
 
   // projects:read, not estimates:admin: an evaluation is derived only from the org's own cost
   // records (prediction vs actual), which projects:read already exposes in full through
@@ -102,16 +91,16 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
                auto scope = identity::OrgScope(req.principal);
                if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
                std::vector<FieldError> bad;
-               const int limit = ParseLimit(req.Query("limit"), bad);
-               const std::string cursor = ParseCursor(req.Query("cursor"), "mev", bad);
-               if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+               const http::PageQuery pq =
+                   http::ReadPageQuery(req, bad, {}, http::IdCursor("mev"));
+               const int limit = pq.limit;
+               const std::string& cursor = pq.cursor;
+               if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
                auto page = ListModelEvaluations(svc.store(), *scope, limit, cursor);
                if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
                json::array items;
                for (const auto& e : page->items) items.push_back(ToJson(e));
-               return http::JsonResponse(200, json::object{{"evaluations", std::move(items)},
-                                                           {"next_cursor",
-                                                            CursorJson(page->next_cursor)}});
+               return http::ListResponse(std::move(items), page->next_cursor);
              });
 
   router.Add("POST", "/v1/price-lists",
@@ -152,17 +141,17 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
               .permission = "projects:read",
               .response_schema = "PriceListList",
               .query_params = {{.name = "name", .description = "only versions of this list"},
-                               {.name = "limit", .type = "integer",
-                                .description = "1..200, default 50"},
-                               {.name = "cursor",
-                                .description = "next_cursor from the previous page"}}},
+                               kPageParams[0],
+                               kPageParams[1]}},
              [&svc](Request& req) -> Response {
                auto scope = identity::OrgScope(req.principal);
                if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
                std::vector<FieldError> bad;
-               const int limit = ParseLimit(req.Query("limit"), bad);
-               const std::string cursor = ParseCursor(req.Query("cursor"), "pl", bad);
-               if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+               const http::PageQuery pq =
+                   http::ReadPageQuery(req, bad, {}, http::IdCursor("pl"));
+               const int limit = pq.limit;
+               const std::string& cursor = pq.cursor;
+               if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
                std::optional<std::string> name;
                if (auto n = req.Query("name")) name = std::string(*n);
                auto page = svc.store().WithTxnResult<Page<StoredPriceList>>(
@@ -173,9 +162,7 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
                if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
                json::array items;
                for (const auto& p : page->items) items.push_back(ToJson(p));
-               return http::JsonResponse(200, json::object{{"price_lists", std::move(items)},
-                                                           {"next_cursor",
-                                                            CursorJson(page->next_cursor)}});
+               return http::ListResponse(std::move(items), page->next_cursor);
              });
 
   router.Add("GET", "/v1/price-lists/{id}",

@@ -118,9 +118,9 @@ TEST_P(PriceListTest, VersionsActivationQuotesAndIsolation) {
   auto act2 = Call("POST", "/v1/price-lists/" + id2 + "/activate");
   ASSERT_EQ(act2.status, 200) << act2.body;
   auto list = Obj(Call("GET", "/v1/price-lists?name=standard"));
-  ASSERT_EQ(list.at("price_lists").as_array().size(), 2u);
+  ASSERT_EQ(list.at("items").as_array().size(), 2u);
   int active = 0;
-  for (const auto& p : list.at("price_lists").as_array()) {
+  for (const auto& p : list.at("items").as_array()) {
     if (p.at("active").as_bool()) {
       ++active;
       EXPECT_EQ(p.at("id").as_string(), id2);
@@ -148,7 +148,7 @@ TEST_P(PriceListTest, VersionsActivationQuotesAndIsolation) {
 
   // Another org sees none of it and cannot price with it.
   EXPECT_EQ(Call("GET", "/v1/price-lists/" + id1, "", "org_b").status, 404);
-  EXPECT_TRUE(Obj(Call("GET", "/v1/price-lists", "", "org_b")).at("price_lists").as_array().empty());
+  EXPECT_TRUE(Obj(Call("GET", "/v1/price-lists", "", "org_b")).at("items").as_array().empty());
   EXPECT_EQ(Call("POST", "/v1/price-lists/" + id1 + "/activate", "", "org_b").status, 404);
   auto foreign = Call("POST", "/v1/quotes", json::serialize(named), "org_b");
   ASSERT_EQ(foreign.status, 422) << foreign.body;

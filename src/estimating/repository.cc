@@ -647,26 +647,6 @@ json::object ToJson(const StoredQuote& q) {
   return o;
 }
 
-int ParseLimit(const std::optional<std::string_view>& text, std::vector<FieldError>& bad) {
-  if (!text) return kDefaultPageSize;
-  auto n = ParseInt(*text);
-  if (!n || *n < 1 || *n > kMaxPageSize) {
-    bad.push_back({"limit", fmt::format("must be an integer 1..{}", kMaxPageSize)});
-    return kDefaultPageSize;
-  }
-  return static_cast<int>(*n);
-}
-
-std::string ParseCursor(const std::optional<std::string_view>& text, std::string_view prefix,
-                        std::vector<FieldError>& bad) {
-  if (!text || text->empty()) return "";
-  if (!IsValidId(*text, prefix)) {
-    bad.push_back({"cursor", "is not a cursor returned by this list"});
-    return "";
-  }
-  return std::string(*text);
-}
-
 // ---- Repository: projects ----
 
 Result<Project> Repository::CreateProject(const ProjectFields& f, std::string_view source,

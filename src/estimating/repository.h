@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/page.h"
 #include "base/status.h"
 #include "estimating/driver_filter.h"
 #include "estimating/generator.h"
@@ -193,11 +194,6 @@ struct StoredQuote {
 };
 boost::json::object ToJson(const StoredQuote& q);
 
-template <typename T>
-struct Page {
-  std::vector<T> items;
-  std::string next_cursor;  // "" on the last page
-};
 
 class Repository {
  public:
@@ -260,10 +256,5 @@ class Repository {
   const Clock& clock_;
 };
 
-// `limit` query parameter in 1..kMaxPageSize and a cursor with the given id prefix; adds
-// FieldErrors to `bad`.
-int ParseLimit(const std::optional<std::string_view>& text, std::vector<FieldError>& bad);
-std::string ParseCursor(const std::optional<std::string_view>& text, std::string_view prefix,
-                        std::vector<FieldError>& bad);
 
 }  // namespace signx::estimating

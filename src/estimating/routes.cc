@@ -11,6 +11,7 @@
 #include "estimating/learning.h"
 #include "estimating/spec.h"
 #include "http/json.h"
+#include "http/pagination.h"
 #include "project/status.h"
 
 namespace signx::estimating {
@@ -50,9 +51,6 @@ Result<T> Scoped(EstimatingService& svc, const Request& req,
       {.read_only = read_only});
 }
 
-Status BadQuery(std::vector<FieldError> bad) {
-  return Status(ErrorCode::kInvalidArgument, "invalid query parameters", std::move(bad));
-}
 
 // Driver filters from ?filter=expr (repeatable, comma-separated), ?<driver>=value and
 // ?<driver><op>value (which arrives as the parameter name "driver>" with value "140", or as a
@@ -84,13 +82,10 @@ Result<std::vector<DriverFilter>> FiltersFrom(const Request& req,
     }
   }
   if (out.size() > 20) bad.push_back({"filter", "at most 20 filters"});
-  if (!bad.empty()) return BadQuery(std::move(bad));
+  if (!bad.empty()) return http::BadQuery(std::move(bad));
   return out;
 }
 
-json::value CursorJson(const std::string& c) {
-  return c.empty() ? json::value(nullptr) : json::value(c);
-}
 
 // The project schemas, with the status list of project/status.h.
 const std::string& ProjectSchema() {
@@ -200,24 +195,23 @@ constexpr std::string_view kQuoteSchema = R"({"type": "object", "properties": {
   "pdf": {"type": "object", "properties": {"status": {"type": "string", "enum": ["pending", "ready"]}, "sha256": {"type": ["string", "null"]}, "job_id": {"type": ["string", "null"]}, "url": {"type": "string"}}},
   "version": {"type": "integer"}, "created_at": {"type": "string", "format": "date-time"}}})";
 
-const std::vector<http::ParamDoc> kPageParams = {
-    {.name = "limit", .type = "integer", .description = "1..200, default 50"},
-    {.name = "cursor", .description = "next_cursor from the previous page"}};
+const std::vector<http::ParamDoc> kPageParams = http::PageParams();
 
 Response CostRecordList(EstimatingService& svc, Request& req,
                         const std::optional<std::string>& project_id) {
   std::vector<FieldError> bad;
   CostRecordQuery q;
   q.project_id = project_id;
-  q.limit = ParseLimit(req.Query("limit"), bad);
-  q.cursor = ParseCursor(req.Query("cursor"), "cr", bad);
+  const http::PageQuery pq = http::ReadPageQuery(req, bad, {}, http::IdCursor("cr"));
+  q.limit = pq.limit;
+  q.cursor = pq.cursor;
   auto filters = FiltersFrom(req, {"limit", "cursor"});
   if (!filters.ok()) {
     for (const auto& d : filters.status().details()) bad.push_back(d);
   } else {
     q.filters = std::move(*filters);
   }
-  if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+  if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
   auto page = Scoped<Page<StoredCostRecord>>(
       svc, req,
       [&](Repository& repo) -> Result<Page<StoredCostRecord>> {
@@ -228,8 +222,7 @@ Response CostRecordList(EstimatingService& svc, Request& req,
   if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
   json::array items;
   for (const auto& c : page->items) items.push_back(ToJson(c, false));
-  return http::JsonResponse(200, json::object{{"cost_records", std::move(items)},
-                                              {"next_cursor", CursorJson(page->next_cursor)}});
+  return http::ListResponse(std::move(items), page->next_cursor);
 }
 
 }  // namespace
@@ -238,17 +231,13 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                          EstimatingService& svc) {
   schemas.Add("Project", ProjectSchema());
   schemas.Add("ProjectInput", ProjectInputSchema());
-  schemas.Add("ProjectList", R"({"type": "object", "properties": {
-      "projects": {"type": "array", "items": {"$ref": "#/components/schemas/Project"}},
-      "next_cursor": {"type": ["string", "null"]}}})");
+  schemas.Add("ProjectList", http::ListSchema("Project"));
   schemas.Add("SignSpec", kSignSpecSchema);
   schemas.Add("CostTotals", kTotalsSchema);
   schemas.Add("CostLine", kCostLineSchema);
   schemas.Add("CostRecordInput", kCostRecordInputSchema);
   schemas.Add("CostRecord", kCostRecordSchema);
-  schemas.Add("CostRecordList", R"({"type": "object", "properties": {
-      "cost_records": {"type": "array", "items": {"$ref": "#/components/schemas/CostRecord"}},
-      "next_cursor": {"type": ["string", "null"]}}})");
+  schemas.Add("CostRecordList", http::ListSchema("CostRecord"));
   schemas.Add("CostRecordStats", R"({"type": "object", "properties": {
       "group_by": {"type": "string"}, "groups": {"type": "array", "items": {"type": "object", "properties": {
         "group": {"type": "string"}, "count": {"type": "integer"}, "with_actual": {"type": "integer"},
@@ -323,8 +312,10 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
              [&svc](Request& req) -> Response {
                std::vector<FieldError> bad;
                ProjectListOptions o;
-               o.limit = ParseLimit(req.Query("limit"), bad);
-               o.cursor = ParseCursor(req.Query("cursor"), "prj", bad);
+               const http::PageQuery pq =
+                   http::ReadPageQuery(req, bad, {}, http::IdCursor("prj"));
+               o.limit = pq.limit;
+               o.cursor = pq.cursor;
                if (auto s = req.Query("status")) {
                  if (!project::IsStatus(*s)) {
                    bad.push_back({"status", project::StatusRule()});
@@ -332,15 +323,13 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                    o.status = std::string(*s);
                  }
                }
-               if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+               if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
                auto page = Scoped<Page<Project>>(
                    svc, req, [&](Repository& repo) { return repo.ListProjects(o); }, true);
                if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
                json::array items;
                for (const auto& p : page->items) items.push_back(ToJson(p));
-               return http::JsonResponse(
-                   200, json::object{{"projects", std::move(items)},
-                                     {"next_cursor", CursorJson(page->next_cursor)}});
+               return http::ListResponse(std::move(items), page->next_cursor);
              });
 
   router.Add("GET", "/v1/projects/{id}",
@@ -525,7 +514,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         if (!filters.ok()) {
           for (const auto& d : filters.status().details()) bad.push_back(d);
         }
-        if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+        if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
         auto stats = Scoped<std::vector<GroupStats>>(
             svc, req, [&](Repository& repo) { return repo.CostStats(group_by, *filters); }, true);
         if (!stats.ok()) return ErrorResponse(stats.status(), req.request_id);
@@ -630,7 +619,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
           }
         }
         if (auto f = req.Query("filename"); f && !f->empty()) o.filename = std::string(*f);
-        if (!bad.empty()) return ErrorResponse(BadQuery(std::move(bad)), req.request_id);
+        if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
         o.idempotency_key = IdempotencyKey(req);
         auto out = RunImport(svc.store(), &svc.outbox(), *scope, req.body, o, svc.clock());
         if (!out.ok()) return ErrorResponse(out.status(), req.request_id);

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "http/json.h"
+#include "http/pagination.h"
 #include "identity/scope.h"
 
 namespace signx::jobs {
@@ -51,16 +52,6 @@ constexpr std::string_view kJobSchema = R"({
   }
 })";
 
-constexpr std::string_view kJobListSchema = R"({
-  "type": "object",
-  "required": ["jobs", "next_cursor"],
-  "properties": {
-    "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
-    "next_cursor": {"type": ["string", "null"],
-                    "description": "pass as ?cursor= for the next page; null on the last page"}
-  }
-})";
-
 }  // namespace
 
 json::value JobToJson(const Job& job) {
@@ -92,7 +83,7 @@ json::value JobToJson(const Job& job) {
 
 void AddJobRoutes(http::Router& router, http::SchemaRegistry& schemas, Queue& queue) {
   if (!schemas.Has("Job")) schemas.Add("Job", kJobSchema);
-  if (!schemas.Has("JobList")) schemas.Add("JobList", kJobListSchema);
+  if (!schemas.Has("JobList")) schemas.Add("JobList", http::ListSchema("Job"));
 
   router.Add("GET", "/v1/jobs/{id}",
              {.summary = "Get a background job",
@@ -121,8 +112,8 @@ void AddJobRoutes(http::Router& router, http::SchemaRegistry& schemas, Queue& qu
        .query_params = {{.name = "state",
                          .description = "queued, running, succeeded, failed, dead or cancelled"},
                         {.name = "type", .description = "job type, e.g. estimating.retrain"},
-                        {.name = "limit", .type = "integer", .description = "1..200, default 50"},
-                        {.name = "cursor", .description = "next_cursor from the previous page"}},
+                        http::PageParams()[0],
+                        http::PageParams()[1]},
        .execution = http::Execution::kBlocking},
       [&queue](http::Request& req) {
         ListOptions o;
@@ -135,30 +126,17 @@ void AddJobRoutes(http::Router& router, http::SchemaRegistry& schemas, Queue& qu
           }
         }
         if (auto t = req.Query("type"); t && !t->empty()) o.type = std::string(*t);
-        if (auto l = req.Query("limit")) {
-          auto n = ParseInt(*l);
-          if (!n || *n < 1 || *n > 200) {
-            bad.push_back({"limit", "must be an integer 1..200"});
-          } else {
-            o.limit = static_cast<int>(*n);
-          }
-        }
-        if (auto c = req.Query("cursor")) o.cursor = std::string(*c);
-        if (!bad.empty()) {
-          return http::ErrorResponse(Status(ErrorCode::kInvalidArgument,
-                                            "invalid query parameters", std::move(bad)),
-                                     req.request_id);
-        }
+        const http::PageQuery page_query =
+            http::ReadPageQuery(req, bad, {}, http::IdCursor("job"));
+        o.limit = page_query.limit;
+        o.cursor = page_query.cursor;
+        if (!bad.empty()) return http::ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
         if (req.principal) o.org_id = identity::OrgFilter(*req.principal);
         auto page = queue.List(o);
         if (!page.ok()) return http::ErrorResponse(page.status(), req.request_id);
         json::array jobs;
         for (const Job& j : page->jobs) jobs.push_back(JobToJson(j));
-        json::object body;
-        body["jobs"] = std::move(jobs);
-        body["next_cursor"] = page->next_cursor.empty() ? json::value(nullptr)
-                                                        : json::value(page->next_cursor);
-        return http::JsonResponse(200, body);
+        return http::ListResponse(std::move(jobs), page->next_cursor);
       });
 
   router.Add("POST", "/v1/jobs/{id}/cancel",

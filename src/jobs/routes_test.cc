@@ -87,21 +87,21 @@ TEST_P(JobRoutesTest, ListJobsPaginatesAndValidates) {
   auto r = Call("GET", "/v1/jobs?type=a.b&state=queued&limit=3");
   ASSERT_EQ(r.status, 200) << r.body;
   auto body = json::parse(r.body).as_object();
-  EXPECT_EQ(body.at("jobs").as_array().size(), 3u);
+  EXPECT_EQ(body.at("items").as_array().size(), 3u);
   const std::string cursor(body.at("next_cursor").as_string());
   body = json::parse(Call("GET", "/v1/jobs?type=a.b&limit=3&cursor=" + cursor).body).as_object();
-  EXPECT_EQ(body.at("jobs").as_array().size(), 2u);
+  EXPECT_EQ(body.at("items").as_array().size(), 2u);
   EXPECT_TRUE(body.at("next_cursor").is_null());
 
   http::Principal member{.org_id = "org_a", .role = "org_member"};
   body = json::parse(Call("GET", "/v1/jobs", member).body).as_object();
-  EXPECT_EQ(body.at("jobs").as_array().size(), 5u);  // the system job is not visible
+  EXPECT_EQ(body.at("items").as_array().size(), 5u);  // the system job is not visible
 
   r = Call("GET", "/v1/jobs?state=exploded&limit=0");
-  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.status, 422);
   auto err = json::parse(r.body).as_object().at("error").as_object();
   EXPECT_EQ(err.at("details").as_array().size(), 2u);
-  EXPECT_EQ(Call("GET", "/v1/jobs?cursor=bogus").status, 400);
+  EXPECT_EQ(Call("GET", "/v1/jobs?cursor=bogus").status, 422);
 }
 
 TEST_P(JobRoutesTest, CancelAndSchemas) {

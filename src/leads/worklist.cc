@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "http/json.h"
+#include "http/pagination.h"
 #include "leads/outcome.h"
 
 namespace signx::leads {
@@ -66,18 +67,11 @@ Result<WorklistQuery> ParseWorklistQuery(const Request& req) {
       bad.push_back({"scored_since", "must be an RFC 3339 timestamp (2026-11-25T10:00:00Z)"});
     }
   }
-  if (auto limit = req.Query("limit"); limit && !limit->empty()) {
-    const auto n = ParseInt(*limit);
-    if (!n || *n < 1 || *n > kMaxWorklistPage) {
-      bad.push_back({"limit", fmt::format("must be an integer from 1 to {}", kMaxWorklistPage)});
-    } else {
-      q.limit = static_cast<int>(*n);
-    }
-  }
-  if (auto cursor = req.Query("cursor"); cursor && !cursor->empty()) {
-    q.after = ReadCursor(*cursor);
-    if (!q.after) bad.push_back({"cursor", "is not a next_cursor returned by this list"});
-  }
+  const http::PageQuery page = http::ReadPageQuery(
+      req, bad, {.default_limit = kDefaultWorklistPage, .max_limit = kMaxWorklistPage},
+      [](std::string_view c) { return ReadCursor(c).has_value(); });
+  q.limit = page.limit;
+  if (!page.cursor.empty()) q.after = ReadCursor(page.cursor);
   if (!bad.empty()) return ValidationFailed(std::move(bad), "invalid worklist query");
   return q;
 }
@@ -147,6 +141,8 @@ void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, stor
           "properties": {"converted": {"type": "boolean"},
                          "occurred_at": {"type": "string", "format": "date-time"}}}}}},
       "next_cursor": {"type": ["string", "null"], "description": "null on the last page"}}})");
+  static const std::vector<http::ParamDoc> kPageParams = http::PageParams(
+      {.default_limit = kDefaultWorklistPage, .max_limit = kMaxWorklistPage});
   router.Add(
       "GET", "/v1/leads",
       {.summary = "The sales worklist: scored leads, best first",
@@ -159,10 +155,8 @@ void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, stor
        .query_params = {{.name = "tier", .description = "one or more of A-E, comma-separated"},
                         {.name = "outcome", .description = "any (default), none, converted, lost"},
                         {.name = "scored_since", .description = "RFC 3339; scored at or after"},
-                        {.name = "limit",
-                         .type = "integer",
-                         .description = "page size, 1-200 (default 50)"},
-                        {.name = "cursor", .description = "next_cursor of the last page"}}},
+                        kPageParams[0],
+                        kPageParams[1]}},
       [&store](Request& req) -> Response {
         auto org = OrgOf(req);
         if (!org.ok()) return ErrorResponse(org.status(), req.request_id);
@@ -187,11 +181,7 @@ void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, stor
                                        {"scored_at", FormatRfc3339(it.scored_at)},
                                        {"outcome", std::move(outcome)}});
         }
-        return http::JsonResponse(
-            200, json::object{
-                     {"items", std::move(items)},
-                     {"next_cursor", page->next_cursor.empty() ? json::value(nullptr)
-                                                               : json::value(page->next_cursor)}});
+        return http::ListResponse(std::move(items), page->next_cursor);
       });
 }
 

@@ -9,6 +9,7 @@
 #include "estimating/importer.h"
 #include "estimating/pages/estimating_pages.h"
 #include "estimating/pages/json_fields.h"
+#include "http/pagination.h"
 #include "identity/scope.h"
 #include "project/status.h"
 #include "web/views.h"
@@ -35,7 +36,7 @@ web::Page ProjectsPage(PageContext& ctx, EstimatingService& svc) {
   std::vector<FieldError> bad;
   ProjectListOptions options;
   options.limit = kProjectPageSize;
-  options.cursor = ParseCursor(ctx.request.Query("cursor"), "prj", bad);
+  options.cursor = http::ReadPageQuery(ctx.request, bad, {}, http::IdCursor("prj")).cursor;
   std::string status;
   if (auto s = ctx.request.Query("status"); s && !s->empty()) {
     if (project::IsStatus(*s)) {
