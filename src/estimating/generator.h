@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "estimating/spec.h"
+#include "sign/spec.h"
 
 namespace signx::estimating {
 
@@ -90,7 +90,7 @@ struct CostRecord {
   std::string project_date;  // YYYY-MM-DD (order date)
   std::string cost_date;     // YYYY-MM-DD (job closed)
   int year = 0;
-  SignSpec spec;              // the drivers; always passes ParseSignSpec
+  sign::SignSpec spec;        // the drivers; always passes ParseSignSpec
   double region_index = 1.0;  // labor/material cost level of the site, 0.85..1.25
   CostBreakdown estimate;     // the shop's own estimate (the baseline a model must beat)
   CostBreakdown actual;       // job cost

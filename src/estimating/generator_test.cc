@@ -104,7 +104,7 @@ TEST(GeneratorTest, DriversAreValidSignSpecs) {
   while (std::getline(in, line)) {
     auto v = boost::json::parse(line);
     const auto& drivers = v.at("drivers").as_object();
-    auto spec = ParseSignSpec(drivers, {.reject_unknown_fields = false});
+    auto spec = sign::ParseSignSpec(drivers, {.reject_unknown_fields = false});
     ASSERT_TRUE(spec.ok()) << spec.status().ToString() << "\n" << line.substr(0, 2000);
     EXPECT_EQ(Name(*spec->sign_type), drivers.at("sign_type").as_string());
     EXPECT_EQ(v.at("total_cost_cents").as_int64() > 0, true);
