@@ -10,6 +10,7 @@
 
 #include "base/strings.h"
 #include "estimating/quote.h"
+#include "sign/engineering.h"
 
 namespace signx::estimating {
 namespace {
@@ -324,8 +325,24 @@ std::array<Estimator, kEstimators> Estimators(uint64_t seed) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Simplified engineering (sign-domain.md §2; a calibration aid, not the studio module).
+// Simplified engineering: sign/engineering.h (sign-domain.md §2) with this generator's design
+// assumptions. A calibration aid for synthetic quantities, not studio's calculation.
 // ---------------------------------------------------------------------------------------------
+
+// *assumption*: a mid-table ASCE 7-16 Fig. 29.3-1 Case A force coefficient for every pylon.
+constexpr double kPylonCf = 1.8;
+// *assumption*: two poles once the face is wider than 12 ft.
+constexpr double kTwoPoleWidthFt = 12.0;
+// *assumption*: round HSS poles with D/t = 30, at least 4.5 in across, of A500 Gr C (Fy 46 ksi,
+// sign-domain.md §2.7), sized by legacy ASD S_req = M / (0.66 Fy).
+constexpr double kPoleDOverT = 30.0;
+constexpr double kMinPoleDiameterIn = 4.5;
+// *assumption*: pier diameter b = max(2 ft, D + 12 in) (at least the IBC 1807.3.3 rule of a hole
+// 4 in larger than the post) and depth clamped to 3..30 ft; the §1806.3.4 pole increase (2x the
+// Table 1806.2 lateral bearing) is taken for every sign.
+constexpr double kMinPierDiameterFt = 2.0;
+constexpr double kPierOverPoleIn = 12.0;
+constexpr double kMinPierDepthFt = 3.0, kMaxPierDepthFt = 30.0;
 
 struct Structure {
   int poles = 0;
@@ -334,45 +351,32 @@ struct Structure {
   double concrete_cy = 0;
 };
 
-// ASCE 7-16 Eq. 26.10-1 with Kzt = Ke = 1, Kd = 0.85 (Table 26.6-1, signs); Kz from Table 26.10-1
-// note 1 with alpha / zg of Table 26.11-1 (B 7.0/1200, C 9.5/900, D 11.5/700), z >= 15 ft.
-double VelocityPressurePsf(double v_mph, double h_ft, sign::Exposure e) {
-  const double alpha = e == sign::Exposure::kB ? 7.0 : e == sign::Exposure::kC ? 9.5 : 11.5;
-  const double zg = e == sign::Exposure::kB ? 1200.0 : e == sign::Exposure::kC ? 900.0 : 700.0;
-  const double kz = 2.01 * std::pow(std::max(h_ft, 15.0) / zg, 2.0 / alpha);
-  return 0.00256 * kz * 0.85 * v_mph * v_mph;
-}
-
-// Pole and pier for a pole sign. F = qh G Cf As (Eq. 29.3-1), G = 0.85, Cf = 1.8 (*assumption*: a
-// mid-table Fig. 29.3-1 value); ASD F = 0.6 F (§2.4); M = F (h - s/2). Pole: legacy ASD S_req =
-// M / (0.66 Fy), Fy = 46 ksi (§2.7), round HSS with D/t = 30 (*assumption*) -> S = pi D^3 / 120,
-// weight 3.40 lb/ft per in^2. Pier: IBC 1807.3.2.1 Eq. 18-1, b = max(2 ft, D + 12 in)
-// (*assumption*, >= the 1807.3.3 4-in rule), S1 = LBP min(d,12)/3 x 2 (§1806.3.4 poles),
-// LBP = 200/150/100 psf/ft for soil classes 3/4/5 (Table 1806.2), fixed-point iteration (§2.8).
+// Pole and pier for a pole sign: qh at the top of the sign (ASCE 7-16 Eq. 26.10-1, Kz by formula,
+// Kzt = Ke = 1, Kd = 0.85), F = qh G Cf As (Eq. 29.3-1, G = 0.85) shared by the poles, ASD
+// 0.6 F (§2.4; applied to qh, F being linear in it) at arm h - s/2; one pole per share of F; pier
+// depth by IBC 1807.3.2.1 Eq. 18-1 solved by fixed-point iteration (§2.8).
 Structure PoleAndPier(double v, double top_ft, double face_w_ft, double face_h_ft, double area_sqft,
                       sign::Exposure e, int soil_class) {
   Structure s;
-  s.poles = face_w_ft > 12.0 ? 2 : 1;  // *assumption*: two poles above 12 ft wide
-  const double q = VelocityPressurePsf(v, top_ft, e);
-  const double f_asd = 0.6 * q * 0.85 * 1.8 * area_sqft / s.poles;  // lb per pole
-  const double arm_ft = top_ft - face_h_ft / 2.0;
-  const double m_kip_in = f_asd * arm_ft * 12.0 / 1000.0;
-  const double s_req = m_kip_in / (0.66 * 46.0);
-  const double d_in = std::max(4.5, std::cbrt(120.0 * s_req / std::numbers::pi));
-  const double lb_per_ft = 3.40 * std::numbers::pi * d_in * d_in / 30.0;
-  const double lbp = soil_class <= 3 ? 200.0 : soil_class == 4 ? 150.0 : 100.0;
-  const double b = std::max(2.0, (d_in + 12.0) / 12.0);
-  double d = 1.0;
-  for (int i = 0; i < 200; ++i) {
-    const double s1 = lbp * std::min(d, 12.0) / 3.0 * 2.0;
-    const double a = 2.34 * f_asd / (s1 * b);
-    const double d_new = 0.5 * a * (1.0 + std::sqrt(1.0 + 4.36 * arm_ft / a));
-    const double next = (d + d_new) / 2.0;
-    const bool done = std::abs(next - d) < 0.005;
-    d = next;
-    if (done) break;
-  }
-  s.pier_depth_ft = std::clamp(d, 3.0, 30.0);
+  s.poles = face_w_ft > kTwoPoleWidthFt ? 2 : 1;
+  const double q = sign::Asce716SignVelocityPressurePsf(v, top_ft, e);
+  const double f_asd = sign::SignWindForceLb(sign::kAsdWindLoadFactor * q,
+                                             sign::kAsce716GustEffectRigid, kPylonCf, area_sqft) /
+                       s.poles;  // lb per pole
+  const double arm_ft = sign::CaseAResultantHeightFt(top_ft, face_h_ft);
+  const double m_kip_in = sign::MomentAtGradeKipIn(f_asd, arm_ft);
+  const double s_req = sign::LegacyAsdRequiredSectionModulusIn3(m_kip_in, sign::kA500GrCRoundFyKsi);
+  const double d_in =
+      std::max(kMinPoleDiameterIn, sign::ThinWallRoundHssDiameterIn(s_req, kPoleDOverT));
+  const double lb_per_ft = sign::ThinWallRoundHssWeightLbPerFt(d_in, kPoleDOverT);
+  const double b = std::max(kMinPierDiameterFt, (d_in + kPierOverPoleIn) / 12.0);
+  const sign::EmbedmentSolution pier = sign::SolveNonconstrainedEmbedment(
+      {.p_lb = f_asd,
+       .h_ft = arm_ft,
+       .b_ft = b,
+       .lateral_bearing_psf_per_ft = sign::Ibc1806LateralBearingPsfPerFt(soil_class),
+       .pole_increase = sign::kIbc1806PoleIncrease});
+  s.pier_depth_ft = std::clamp(pier.depth_ft, kMinPierDepthFt, kMaxPierDepthFt);
   s.pole_weight_lb = s.poles * lb_per_ft * (top_ft + s.pier_depth_ft);
   s.concrete_cy = s.poles * std::numbers::pi * b * b / 4.0 * s.pier_depth_ft / 27.0;
   return s;
@@ -767,7 +771,8 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   } else if (type == sign::SignType::kMonument &&
              *s.foundation_type == sign::FoundationType::kSpreadFooting) {
     // *assumption*: strip footing (W + 1 ft) x 2.5 ft, 2 ft deep + 0.02 ft per psf of qz.
-    const double q = VelocityPressurePsf(s.wind_speed_mph, *s.sign_height_ft, s.exposure_category);
+    const double q = sign::Asce716SignVelocityPressurePsf(s.wind_speed_mph, *s.sign_height_ft,
+                                                          s.exposure_category);
     foundation_cy = (face_w_ft + 1.0) * 2.5 * (2.0 + 0.02 * q) / 27.0 * qf;
   }
 
