@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <numbers>
 
 #include "base/check.h"
@@ -29,6 +30,35 @@ double Asce716KzFormula(double z_ft, Exposure exposure) {
   const TerrainExposureConstants t = Asce716TerrainExposure(exposure);
   const double z = std::min(std::max(z_ft, kAsce716KzMinHeightFt), t.zg_ft);
   return kAsce716KzCoefficient * std::pow(z / t.zg_ft, 2.0 / t.alpha);
+}
+
+std::optional<double> Asce716KzTable(double z_ft, Exposure exposure) {
+  // ASCE 7-16 Table 26.10-1 (sign-domain.md §2.2, checked cell by cell): z, then B, C, D.
+  struct Row {
+    double z_ft, b, c, d;
+  };
+  static constexpr Row kRows[] = {
+      {15, 0.57, 0.85, 1.03},  {20, 0.62, 0.90, 1.08},  {25, 0.66, 0.94, 1.12},
+      {30, 0.70, 0.98, 1.16},  {40, 0.76, 1.04, 1.22},  {50, 0.81, 1.09, 1.27},
+      {60, 0.85, 1.13, 1.31},  {70, 0.89, 1.17, 1.34},  {80, 0.93, 1.21, 1.38},
+      {90, 0.96, 1.24, 1.40},  {100, 0.99, 1.26, 1.43}, {120, 1.04, 1.31, 1.48},
+      {140, 1.09, 1.36, 1.52}, {160, 1.13, 1.39, 1.55}, {180, 1.17, 1.43, 1.58},
+      {200, 1.20, 1.46, 1.61}, {250, 1.28, 1.53, 1.68}, {300, 1.35, 1.59, 1.73},
+      {350, 1.41, 1.64, 1.78}, {400, 1.47, 1.69, 1.82}, {450, 1.52, 1.73, 1.86},
+      {500, 1.56, 1.77, 1.89},
+  };
+  const auto kz = [exposure](const Row& r) {
+    return exposure == Exposure::kB ? r.b : exposure == Exposure::kC ? r.c : r.d;
+  };
+  if (z_ft <= kRows[0].z_ft) return kz(kRows[0]);
+  for (size_t i = 1; i < std::size(kRows); ++i) {
+    const Row& hi = kRows[i];
+    if (z_ft <= hi.z_ft) {
+      const Row& lo = kRows[i - 1];
+      return kz(lo) + (kz(hi) - kz(lo)) * (z_ft - lo.z_ft) / (hi.z_ft - lo.z_ft);
+    }
+  }
+  return std::nullopt;
 }
 
 double Asce716Kzt(double k1, double k2, double k3) {
@@ -146,6 +176,15 @@ EmbedmentSolution SolveNonconstrainedEmbedment(const NonconstrainedEmbedment& in
   }
   out.depth_ft = d;
   return out;
+}
+
+double Ibc1807ConstrainedDepthFt(double mg_lb_ft, double b_ft, double lateral_bearing_psf_per_ft,
+                                 double pole_increase) {
+  const double per_ft = lateral_bearing_psf_per_ft * pole_increase;  // S3 / d
+  const double d = std::cbrt(kIbcEq18_3Coefficient * mg_lb_ft / (per_ft * b_ft));
+  if (d <= kIbc1807LateralPressureDepthCapFt) return d;
+  return std::sqrt(kIbcEq18_3Coefficient * mg_lb_ft /
+                   (per_ft * kIbc1807LateralPressureDepthCapFt * b_ft));
 }
 
 }  // namespace signx::sign

@@ -23,6 +23,8 @@
 // Thread-safety: pure functions over values; no state, safe to call from any thread.
 #pragma once
 
+#include <optional>
+
 #include "sign/spec.h"
 
 namespace signx::sign {
@@ -42,10 +44,9 @@ inline constexpr double kAsce716VelocityPressureCoefficient = 0.00256;
 inline constexpr double kAsce716KdSolidSign = 0.85;
 // ASCE 7-16 Fig. 26.8-1: Kzt = 1.0 where the site has no hill, ridge or escarpment.
 inline constexpr double kAsce716KztFlat = 1.0;
-// ASCE 7-16 §26.9: Ke = 1.0 is always permitted (Table 26.9-1 note 2).
+// ASCE 7-16 §26.9 / Table 26.9-1: Ke = 1.0 is permitted at every elevation.
 inline constexpr double kAsce716KeSeaLevel = 1.0;
-// ASCE 7-16 Table 26.9-1 note 2: Ke = exp(-0.0000362 zg), zg = ground elevation above sea level
-// in ft.
+// ASCE 7-16 Table 26.9-1: Ke = exp(-0.0000362 zg), zg = ground elevation above sea level in ft.
 inline constexpr double kAsce716KeDecayPerFt = 0.0000362;
 // ASCE 7-16 Table 26.10-1 note 1: Kz = 2.01 (z/zg)^(2/alpha) for 15 ft <= z <= zg ...
 inline constexpr double kAsce716KzCoefficient = 2.01;
@@ -66,10 +67,15 @@ TerrainExposureConstants Asce716TerrainExposure(Exposure exposure);
 // callers quoting table values pass them to VelocityPressurePsf directly.
 double Asce716KzFormula(double z_ft, Exposure exposure);
 
+// Kz of the printed ASCE 7-16 Table 26.10-1 at z_ft, linearly interpolated between its rows (as
+// the table's note permits); the 0-15 ft row below 15 ft. nullopt above 500 ft, the table's last
+// row (no sign reaches it; SignSpec caps the top at 100 ft).
+std::optional<double> Asce716KzTable(double z_ft, Exposure exposure);
+
 // ASCE 7-16 Eq. 26.8-1 topographic factor Kzt = (1 + K1 K2 K3)^2 (multipliers of Fig. 26.8-1).
 double Asce716Kzt(double k1, double k2, double k3);
 
-// ASCE 7-16 Table 26.9-1 note 2 ground elevation factor Ke = exp(-0.0000362 zg) for a site
+// ASCE 7-16 Table 26.9-1 ground elevation factor Ke = exp(-0.0000362 zg) for a site
 // `ground_elevation_ft` above sea level (Ke = 1 is always permitted).
 double Asce716KeForGroundElevation(double ground_elevation_ft);
 
@@ -122,8 +128,8 @@ inline constexpr double kAisc9AsdCompactFbOverFy = 0.66;
 inline constexpr double kAisc360OmegaB = 1.67;
 // AISC 360-16 §B4.2: design wall thickness of ERW HSS = 0.93 x nominal thickness.
 inline constexpr double kAisc360ErwDesignThicknessFactor = 0.93;
-// AISC Manual (Table 1-13/1-14 footnotes): steel weight in lb/ft per in^2 of cross-section
-// (490 pcf / 144 in^2/ft^2, rounded as the Manual does).
+// AISC Manual convention for tabulated weights: 3.40 lb/ft per in^2 of cross-section (steel at
+// 490 pcf / 144 in^2/ft^2 = 3.403, rounded).
 inline constexpr double kSteelLbPerFtPerIn2 = 3.40;
 
 // Legacy ASD (AISC 9th ed. F1-1, fb = M/S <= 0.66 Fy) required elastic section modulus in in^3:
@@ -218,5 +224,13 @@ struct EmbedmentSolution {
 // that quotes d to 0.01 ft passes a tighter one.
 EmbedmentSolution SolveNonconstrainedEmbedment(const NonconstrainedEmbedment& in,
                                                const FixedPointOptions& options = {});
+
+// IBC 2018/2021 Eq. 18-3 (§1807.3.2.2, constrained at grade by a rigid floor or pavement) depth
+// d in ft for the moment at grade `mg_lb_ft` (ASD): d^2 = 4.25 Mg / (S3 b) with S3 the Table
+// 1806.2 value at the full depth d (capped at 12 ft) times `pole_increase`. Solved in closed
+// form: d^3 = 4.25 Mg / (LBP k b) while d <= 12 ft, else d^2 = 4.25 Mg / (12 LBP k b).
+inline constexpr double kIbcEq18_3Coefficient = 4.25;
+double Ibc1807ConstrainedDepthFt(double mg_lb_ft, double b_ft, double lateral_bearing_psf_per_ft,
+                                 double pole_increase);
 
 }  // namespace signx::sign

@@ -48,6 +48,29 @@ TEST(Asce716Test, KzFormulaIsWithinHundredthOfTable26_10_1) {
   }
 }
 
+// The printed table, interpolated: rows exactly (1e-9), C at 35 ft = 1.01 (sign-domain.md §2.9
+// scalar oracle, W2's Kh), the 0-15 ft row below 15 ft, nothing above 500 ft.
+TEST(Asce716Test, KzTableIsTable26_10_1Interpolated) {
+  EXPECT_NEAR(*Asce716KzTable(15.0, Exposure::kB), 0.57, 1e-9);
+  EXPECT_NEAR(*Asce716KzTable(0.0, Exposure::kB), 0.57, 1e-9);
+  EXPECT_NEAR(*Asce716KzTable(5.0, Exposure::kD), 1.03, 1e-9);
+  EXPECT_NEAR(*Asce716KzTable(20.0, Exposure::kC), 0.90, 1e-9);
+  EXPECT_NEAR(*Asce716KzTable(60.0, Exposure::kC), 1.13, 1e-9);
+  EXPECT_NEAR(*Asce716KzTable(80.0, Exposure::kD), 1.38, 1e-9);
+  EXPECT_NEAR(*Asce716KzTable(500.0, Exposure::kD), 1.89, 1e-9);
+  EXPECT_NEAR(*Asce716KzTable(35.0, Exposure::kC), 1.01, 1e-9);
+  EXPECT_NEAR(*Asce716KzTable(12.0, Exposure::kC), 0.85, 1e-9);
+  EXPECT_NEAR(*Asce716KzTable(110.0, Exposure::kB), (0.99 + 1.04) / 2.0, 1e-9);
+  EXPECT_FALSE(Asce716KzTable(500.5, Exposure::kC).has_value());
+  // Every row is within 0.01 of the formula (sign-domain.md §2.2).
+  for (double z : {15.0,  20.0,  25.0,  30.0,  40.0,  50.0,  60.0,  70.0,  80.0,  90.0,  100.0,
+                   120.0, 140.0, 160.0, 180.0, 200.0, 250.0, 300.0, 350.0, 400.0, 450.0, 500.0}) {
+    for (Exposure e : {Exposure::kB, Exposure::kC, Exposure::kD}) {
+      EXPECT_NEAR(*Asce716KzTable(z, e), Asce716KzFormula(z, e), 0.01) << z << " " << Name(e);
+    }
+  }
+}
+
 TEST(Asce716Test, KzBelowFifteenFeetUsesFifteenAndStopsAtZg) {
   for (Exposure e : {Exposure::kB, Exposure::kC, Exposure::kD}) {
     EXPECT_EQ(Asce716KzFormula(0.0, e), Asce716KzFormula(15.0, e));
@@ -96,7 +119,7 @@ TEST(WorkedExamplesTest, W1MedeekSignCalculator) {
 // W2 (ASCE 7-05 freestanding wall & sign sheet): Kh = 1.01, V = 90 -> qh = 17.80 psf;
 // Cf = 1.8482, As = 8 x 100 -> F = 22.37 kips; M at base = F (35 - 8/2) = 693.6 kip-ft.
 TEST(WorkedExamplesTest, W2FreestandingWallSheet) {
-  const double qh = VelocityPressurePsf(90.0, {.kz = 1.01});
+  const double qh = VelocityPressurePsf(90.0, {.kz = *Asce716KzTable(35.0, Exposure::kC)});
   EXPECT_NEAR(qh, 17.80, kHalf2);
   const double f = SignWindForceLb(qh, kAsce716GustEffectRigid, 1.8482, 800.0);
   EXPECT_NEAR(f / 1000.0, 22.37, kHalf2);
@@ -278,6 +301,31 @@ TEST(WorkedExamplesTest, F1F2F3F7NonconstrainedEmbedment) {
     EXPECT_LT(coarse.iterations, tight.iterations) << c.name;
     EXPECT_NEAR(coarse.depth_ft, tight.depth_ft, 0.02) << c.name;
   }
+}
+
+// F4 (hand-worked note, constrained Eq. 18-3, Mg = 5,297 lb-ft, class 4, b = 1 ft): d = 5.31 /
+// 4.22 ft for k_pole 1 / 2 (d^3 = 150.09 / 75.04); F7 constrained (Mg = 19,401, b = 2 ft): 6.50.
+TEST(WorkedExamplesTest, F4F7ConstrainedEmbedment) {
+  const double lbp = Ibc1806LateralBearingPsfPerFt(4);
+  const double f4 = Ibc1807ConstrainedDepthFt(5297.0, 1.0, lbp, kIbc1806NoPoleIncrease);
+  EXPECT_NEAR(f4, 5.31, kHalf2);
+  // 4.25 x 5,297 / 150 = 150.082; the note's 150.09 carries an unrounded Mg, hence 0.01.
+  EXPECT_NEAR(f4 * f4 * f4, 150.09, 0.01);
+  const double f4_pole = Ibc1807ConstrainedDepthFt(5297.0, 1.0, lbp, kIbc1806PoleIncrease);
+  EXPECT_NEAR(f4_pole, 4.22, kHalf2);
+  EXPECT_NEAR(f4_pole * f4_pole * f4_pole, 75.04, kHalf2);
+  EXPECT_NEAR(Ibc1807ConstrainedDepthFt(19401.0, 2.0, lbp, kIbc1806NoPoleIncrease), 6.50, kHalf2);
+}
+
+TEST(Ibc1807Test, ConstrainedDepthCapsTheSoilPressureAtTwelveFeet) {
+  // Mg for which d is exactly 12 ft: 4.25 Mg = 150 x 12 x 12^2 x b.
+  const double mg_12 = 150.0 * 12.0 * 144.0 / 4.25;
+  EXPECT_NEAR(Ibc1807ConstrainedDepthFt(mg_12, 1.0, 150.0, 1.0), 12.0, 1e-9);
+  // Deeper: S3 stays at its 12 ft value, d^2 = 4.25 Mg / (S3(12) b).
+  const double d = Ibc1807ConstrainedDepthFt(4.0 * mg_12, 1.0, 150.0, 1.0);
+  EXPECT_GT(d, 12.0);
+  EXPECT_NEAR(d * d, 4.25 * 4.0 * mg_12 / (150.0 * 12.0), 1e-6);
+  EXPECT_NEAR(d, 24.0, 1e-9);
 }
 
 TEST(Ibc1807Test, ReportsAnIterationLimitThatRanOut) {
