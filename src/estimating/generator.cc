@@ -682,8 +682,8 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   s.exposure_category = rng.Choose(std::array<std::pair<sign::Exposure, double>, 3>{
       {{sign::Exposure::kB, 0.35},
        {sign::Exposure::kC, 0.55},
-       {sign::Exposure::kD, 0.10}}});                                        // *assumption*
-  s.soil_class = 3 + static_cast<int>(rng.Below(3));                         // §3.3: class 3-5
+       {sign::Exposure::kD, 0.10}}});                 // *assumption*
+  s.soil_class = 3 + static_cast<int>(rng.Below(3));  // §3.3: class 3-5
   s.install_complexity = rng.Choose(
       std::array<std::pair<sign::Complexity, double>, 3>{{{sign::Complexity::kLow, 0.3},
                                                           {sign::Complexity::kMedium, 0.5},

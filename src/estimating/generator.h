@@ -3,8 +3,9 @@
 // Per project: draw a spec (sign type mix, face area, height, wind, exposure, soil, foundation,
 // illumination, install method, region, year) -> run a simplified engineering pass through
 // sign/engineering.h (ASCE 7-16 velocity pressure, ASD moment, legacy-ASD pole size, IBC 1807.3
-// Eq. 18-1 pier depth) with the generator's own documented assumptions -> price quantities into an ESTIMATE by KeyedIn work code (§1.4) -> draw noisy ACTUALS per line
-// (estimator bias, install under-estimation, material scatter, change orders, overtime).
+// Eq. 18-1 pier depth) with the generator's own documented assumptions -> price quantities into
+// an ESTIMATE by KeyedIn work code (§1.4) -> draw noisy ACTUALS per line (estimator bias, install
+// under-estimation, material scatter, change orders, overtime).
 // Every constant in generator.cc carries its source row from sign-domain.md §3.1/§3.2 or is marked
 // "assumption". Money is integer cents; hours have two decimals as in KeyedIn exports.
 //
