@@ -276,7 +276,7 @@ TEST_P(EstimatingApiTest, SpecValidate) {
                 R"({"width_in":400,"height_in":200,"wind_speed_mph":160,"material":"steel"})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(Obj(r).at("requires_engineering_review").as_bool());
-  EXPECT_EQ(Obj(r).at("engineering_review").at("route").as_string(), kEngineeringReviewRoute);
+  EXPECT_EQ(Obj(r).at("engineering_review").at("route").as_string(), sign::kEngineeringReviewRoute);
   r = Call("POST", "/v1/specs/validate",
            R"({"width_in":0,"height_in":48,"wind_speed_mph":80,"material":"wood"})");
   ASSERT_EQ(r.status, 422);

@@ -6,8 +6,8 @@
 
 #include "base/strings.h"
 #include "estimating/learning.h"
-#include "estimating/spec.h"
 #include "http/json.h"
+#include "sign/spec.h"
 
 namespace signx::estimating {
 namespace {
@@ -130,7 +130,7 @@ Result<ExternalOrder> ParseKeyedInOrder(const json::object& o, const std::string
     if (!s->is_object()) {
       errors.push_back({prefix + "sign", "must be an object (the sign spec)"});
     } else {
-      auto spec = ParseSignSpec(s->get_object(), {.reject_unknown_fields = false});
+      auto spec = sign::ParseSignSpec(s->get_object(), {.reject_unknown_fields = false});
       if (!spec.ok()) {
         for (const auto& e : spec.status().details()) {
           errors.push_back({prefix + "sign." + e.field, e.message});
@@ -140,7 +140,7 @@ Result<ExternalOrder> ParseKeyedInOrder(const json::object& o, const std::string
         }
       } else {
         order.sign = s->get_object();
-        for (auto& kv : ToDrivers(*spec)) order.sign[kv.key()] = kv.value();
+        for (auto& kv : sign::ToDrivers(*spec)) order.sign[kv.key()] = kv.value();
       }
     }
   }

@@ -42,7 +42,7 @@ std::optional<double> OptI(const std::optional<int>& v) {
 }
 
 // Numeric model features: name → value (nullopt = missing).
-std::optional<double> NumericValue(std::string_view name, const SignSpec& s,
+std::optional<double> NumericValue(std::string_view name, const sign::SignSpec& s,
                                    std::optional<double> region) {
   const double area = s.area_sqft;
   if (name == "width_in") return s.width_in;
@@ -74,7 +74,7 @@ constexpr std::string_view kNumericNames[] = {
     "faces",           "quantity",           "letter_count",   "soil_class",      "travel_miles",
     "permit_required", "custom_engineering", "region_index"};
 
-std::optional<std::string> CategoryValue(std::string_view name, const SignSpec& s) {
+std::optional<std::string> CategoryValue(std::string_view name, const sign::SignSpec& s) {
   auto opt = [](const auto& v) -> std::optional<std::string> {
     if (!v) return std::nullopt;
     return std::string(Name(*v));
@@ -99,7 +99,7 @@ constexpr std::string_view kCategoricalNames[] = {
     "install_method", "install_complexity", "site_conditions"};
 
 // kNN space numerics (transformed) and categoricals.
-std::optional<double> KnnValue(std::string_view name, const SignSpec& s,
+std::optional<double> KnnValue(std::string_view name, const sign::SignSpec& s,
                                std::optional<double> region) {
   if (name == "log_area") return std::log(std::max(s.area_sqft, 1e-3));
   if (name == "log_sign_height_ft") {
@@ -275,7 +275,7 @@ Result<std::vector<HistoryJob>> ParseHistoryNdjson(std::string_view text, int64_
       ++bad;
       continue;
     }
-    auto spec = ParseSignSpec(drivers->get_object(), {.reject_unknown_fields = false});
+    auto spec = sign::ParseSignSpec(drivers->get_object(), {.reject_unknown_fields = false});
     if (!spec.ok()) {
       ++bad;
       continue;
@@ -393,7 +393,7 @@ double FeatureEncoder::region_median() const {
   return 1.0;
 }
 
-void FeatureEncoder::Encode(const SignSpec& spec, std::optional<double> region,
+void FeatureEncoder::Encode(const sign::SignSpec& spec, std::optional<double> region,
                             std::span<float> out, std::vector<std::string>* notes) const {
   std::size_t col = 0;
   for (const auto& f : numeric_) {
@@ -426,7 +426,7 @@ void FeatureEncoder::Encode(const SignSpec& spec, std::optional<double> region,
   }
 }
 
-void FeatureEncoder::EncodeKnn(const SignSpec& spec, std::optional<double> region,
+void FeatureEncoder::EncodeKnn(const sign::SignSpec& spec, std::optional<double> region,
                                std::span<float> out) const {
   std::size_t col = 0;
   for (const auto& k : knn_numeric_) {

@@ -59,7 +59,7 @@
 
 #include "base/status.h"
 #include "estimating/generator.h"
-#include "estimating/spec.h"
+#include "sign/spec.h"
 
 namespace signx::estimating {
 
@@ -69,7 +69,7 @@ inline constexpr std::string_view kCostModelName = "cost";
 struct HistoryJob {
   std::string id;
   std::string project_date;  // YYYY-MM-DD
-  SignSpec spec;
+  sign::SignSpec spec;
   std::optional<double> region_index;
   CostBreakdown actual;
   int64_t estimate_total_cents = 0;  // the shop's own estimate; 0 when unknown
@@ -114,10 +114,10 @@ class FeatureEncoder {
   const std::string& ColumnDriver(std::size_t col) const { return column_driver_[col]; }
 
   // Model features; `notes` (optional) receives one line per imputed value or unknown category.
-  void Encode(const SignSpec& spec, std::optional<double> region_index, std::span<float> out,
+  void Encode(const sign::SignSpec& spec, std::optional<double> region_index, std::span<float> out,
               std::vector<std::string>* notes = nullptr) const;
   // Normalised spec vector for kNN.
-  void EncodeKnn(const SignSpec& spec, std::optional<double> region_index,
+  void EncodeKnn(const sign::SignSpec& spec, std::optional<double> region_index,
                  std::span<float> out) const;
 
   double region_median() const;

@@ -291,8 +291,8 @@ TEST_F(CostModelTest, AnomalyScoreIsHigherForAnOutOfDistributionSpec) {
   ASSERT_TRUE(a.ok());
   CostRequest odd;
   odd.spec = typical.spec;
-  odd.spec.sign_type = SignType::kPostAndPanel;
-  odd.spec.mounting_type = MountingType::kPost;
+  odd.spec.sign_type = sign::SignType::kPostAndPanel;
+  odd.spec.mounting_type = sign::MountingType::kPost;
   odd.spec.width_in = 600;
   odd.spec.height_in = 230;
   odd.spec.area_sqft = 600.0 * 230.0 / 144.0;
@@ -406,7 +406,8 @@ TEST(CostHistoryTest, ParsesTheGeneratorNdjson) {
   EXPECT_EQ((*jobs)[7].actual.total_cost_cents, direct.actual.total_cost_cents);
   EXPECT_EQ((*jobs)[7].estimate_total_cents, direct.estimate_total_cents);
   EXPECT_EQ(*(*jobs)[7].region_index, *direct.region_index);
-  EXPECT_EQ(json::serialize(ToDrivers((*jobs)[7].spec)), json::serialize(ToDrivers(direct.spec)));
+  EXPECT_EQ(json::serialize(sign::ToDrivers((*jobs)[7].spec)),
+            json::serialize(sign::ToDrivers(direct.spec)));
 }
 
 // ---- Drift rule. ----

@@ -10,6 +10,7 @@
 
 #include "base/strings.h"
 #include "estimating/quote.h"
+#include "sign/engineering.h"
 
 namespace signx::estimating {
 namespace {
@@ -126,11 +127,12 @@ double CpiFactor(int year) {
 
 // Sign type mix: *assumption* (no public mix found; monuments and wall signs dominate small-shop
 // work, pylons are the big-ticket minority).
-constexpr std::array<std::pair<SignType, double>, 5> kTypeMix = {{{SignType::kPylon, 0.18},
-                                                                  {SignType::kMonument, 0.24},
-                                                                  {SignType::kChannelLetters, 0.24},
-                                                                  {SignType::kWallCabinet, 0.22},
-                                                                  {SignType::kPostAndPanel, 0.12}}};
+constexpr std::array<std::pair<sign::SignType, double>, 5> kTypeMix = {
+    {{sign::SignType::kPylon, 0.18},
+     {sign::SignType::kMonument, 0.24},
+     {sign::SignType::kChannelLetters, 0.24},
+     {sign::SignType::kWallCabinet, 0.22},
+     {sign::SignType::kPostAndPanel, 0.12}}};
 
 // Labor. §3.2: direct wage lines $16.5-25/h, mostly $19.5-21; §3.3: direct wage $19-25/h.
 constexpr double kWageMin2024 = 19.0, kWageMax2024 = 25.0;
@@ -154,32 +156,32 @@ struct HoursModel {
 // channel letters: 10 x 24 in letters (30 sq ft), lit -> 4 + 1.4 * 15.2 * 1.35 = 33 h, which with
 // ~$900 materials reproduces the shopVOX demo cost of ~$2,500 (§3.1). pylon: cabinet rate plus
 // *assumption* 20 h for structure fabrication.
-HoursModel FabHours(SignType t) {
+HoursModel FabHours(sign::SignType t) {
   switch (t) {
-    case SignType::kPylon:
+    case sign::SignType::kPylon:
       return {20.0, 0.706};
-    case SignType::kMonument:
+    case sign::SignType::kMonument:
       return {12.0, 0.90};
-    case SignType::kChannelLetters:
+    case sign::SignType::kChannelLetters:
       return {4.0, 1.40};
-    case SignType::kWallCabinet:
+    case sign::SignType::kWallCabinet:
       return {6.0, 0.706};
-    case SignType::kPostAndPanel:
+    case sign::SignType::kPostAndPanel:
       return {3.0, 0.35};
   }
   return {6.0, 0.706};
 }
 // *assumption*: lit signs need more fabrication (wiring is separate work codes, these are the
 // cabinet/return changes); halo letters are reverse channels with standoffs.
-double IllumFactor(Illumination i) {
+double IllumFactor(sign::Illumination i) {
   switch (i) {
-    case Illumination::kNone:
+    case sign::Illumination::kNone:
       return 1.0;
-    case Illumination::kExternal:
+    case sign::Illumination::kExternal:
       return 1.10;
-    case Illumination::kInternalLed:
+    case sign::Illumination::kInternalLed:
       return 1.35;
-    case Illumination::kHalo:
+    case sign::Illumination::kHalo:
       return 1.50;
   }
   return 1.0;
@@ -261,15 +263,15 @@ constexpr double kBaggedPerPostMin = 30.0, kBaggedPerPostMax = 60.0;
 // *assumption* +25 % cabinet material from 115 to 180 mph, linear.
 double HighWindFactor(double v) { return 1.0 + 0.25 * std::max(0.0, (v - 115.0) / 65.0); }
 // Material choice factor on face/cabinet cost: *assumption*.
-double MaterialFactor(Material m) {
+double MaterialFactor(sign::Material m) {
   switch (m) {
-    case Material::kAluminum:
+    case sign::Material::kAluminum:
       return 1.0;
-    case Material::kAcm:
+    case sign::Material::kAcm:
       return 0.85;
-    case Material::kSteel:
+    case sign::Material::kSteel:
       return 1.10;
-    case Material::kHdpe:
+    case sign::Material::kHdpe:
       return 0.80;
   }
   return 1.0;
@@ -323,8 +325,24 @@ std::array<Estimator, kEstimators> Estimators(uint64_t seed) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Simplified engineering (sign-domain.md §2; a calibration aid, not the studio module).
+// Simplified engineering: sign/engineering.h (sign-domain.md §2) with this generator's design
+// assumptions. A calibration aid for synthetic quantities, not studio's calculation.
 // ---------------------------------------------------------------------------------------------
+
+// *assumption*: a mid-table ASCE 7-16 Fig. 29.3-1 Case A force coefficient for every pylon.
+constexpr double kPylonCf = 1.8;
+// *assumption*: two poles once the face is wider than 12 ft.
+constexpr double kTwoPoleWidthFt = 12.0;
+// *assumption*: round HSS poles with D/t = 30, at least 4.5 in across, of A500 Gr C (Fy 46 ksi,
+// sign-domain.md §2.7), sized by legacy ASD S_req = M / (0.66 Fy).
+constexpr double kPoleDOverT = 30.0;
+constexpr double kMinPoleDiameterIn = 4.5;
+// *assumption*: pier diameter b = max(2 ft, D + 12 in) (at least the IBC 1807.3.3 rule of a hole
+// 4 in larger than the post) and depth clamped to 3..30 ft; the §1806.3.4 pole increase (2x the
+// Table 1806.2 lateral bearing) is taken for every sign.
+constexpr double kMinPierDiameterFt = 2.0;
+constexpr double kPierOverPoleIn = 12.0;
+constexpr double kMinPierDepthFt = 3.0, kMaxPierDepthFt = 30.0;
 
 struct Structure {
   int poles = 0;
@@ -333,45 +351,32 @@ struct Structure {
   double concrete_cy = 0;
 };
 
-// ASCE 7-16 Eq. 26.10-1 with Kzt = Ke = 1, Kd = 0.85 (Table 26.6-1, signs); Kz from Table 26.10-1
-// note 1 with alpha / zg of Table 26.11-1 (B 7.0/1200, C 9.5/900, D 11.5/700), z >= 15 ft.
-double VelocityPressurePsf(double v_mph, double h_ft, Exposure e) {
-  const double alpha = e == Exposure::kB ? 7.0 : e == Exposure::kC ? 9.5 : 11.5;
-  const double zg = e == Exposure::kB ? 1200.0 : e == Exposure::kC ? 900.0 : 700.0;
-  const double kz = 2.01 * std::pow(std::max(h_ft, 15.0) / zg, 2.0 / alpha);
-  return 0.00256 * kz * 0.85 * v_mph * v_mph;
-}
-
-// Pole and pier for a pole sign. F = qh G Cf As (Eq. 29.3-1), G = 0.85, Cf = 1.8 (*assumption*: a
-// mid-table Fig. 29.3-1 value); ASD F = 0.6 F (§2.4); M = F (h - s/2). Pole: legacy ASD S_req =
-// M / (0.66 Fy), Fy = 46 ksi (§2.7), round HSS with D/t = 30 (*assumption*) -> S = pi D^3 / 120,
-// weight 3.40 lb/ft per in^2. Pier: IBC 1807.3.2.1 Eq. 18-1, b = max(2 ft, D + 12 in)
-// (*assumption*, >= the 1807.3.3 4-in rule), S1 = LBP min(d,12)/3 x 2 (§1806.3.4 poles),
-// LBP = 200/150/100 psf/ft for soil classes 3/4/5 (Table 1806.2), fixed-point iteration (§2.8).
+// Pole and pier for a pole sign: qh at the top of the sign (ASCE 7-16 Eq. 26.10-1, Kz by formula,
+// Kzt = Ke = 1, Kd = 0.85), F = qh G Cf As (Eq. 29.3-1, G = 0.85) shared by the poles, ASD
+// 0.6 F (§2.4; applied to qh, F being linear in it) at arm h - s/2; one pole per share of F; pier
+// depth by IBC 1807.3.2.1 Eq. 18-1 solved by fixed-point iteration (§2.8).
 Structure PoleAndPier(double v, double top_ft, double face_w_ft, double face_h_ft, double area_sqft,
-                      Exposure e, int soil_class) {
+                      sign::Exposure e, int soil_class) {
   Structure s;
-  s.poles = face_w_ft > 12.0 ? 2 : 1;  // *assumption*: two poles above 12 ft wide
-  const double q = VelocityPressurePsf(v, top_ft, e);
-  const double f_asd = 0.6 * q * 0.85 * 1.8 * area_sqft / s.poles;  // lb per pole
-  const double arm_ft = top_ft - face_h_ft / 2.0;
-  const double m_kip_in = f_asd * arm_ft * 12.0 / 1000.0;
-  const double s_req = m_kip_in / (0.66 * 46.0);
-  const double d_in = std::max(4.5, std::cbrt(120.0 * s_req / std::numbers::pi));
-  const double lb_per_ft = 3.40 * std::numbers::pi * d_in * d_in / 30.0;
-  const double lbp = soil_class <= 3 ? 200.0 : soil_class == 4 ? 150.0 : 100.0;
-  const double b = std::max(2.0, (d_in + 12.0) / 12.0);
-  double d = 1.0;
-  for (int i = 0; i < 200; ++i) {
-    const double s1 = lbp * std::min(d, 12.0) / 3.0 * 2.0;
-    const double a = 2.34 * f_asd / (s1 * b);
-    const double d_new = 0.5 * a * (1.0 + std::sqrt(1.0 + 4.36 * arm_ft / a));
-    const double next = (d + d_new) / 2.0;
-    const bool done = std::abs(next - d) < 0.005;
-    d = next;
-    if (done) break;
-  }
-  s.pier_depth_ft = std::clamp(d, 3.0, 30.0);
+  s.poles = face_w_ft > kTwoPoleWidthFt ? 2 : 1;
+  const double q = sign::Asce716SignVelocityPressurePsf(v, top_ft, e);
+  const double f_asd = sign::SignWindForceLb(sign::kAsdWindLoadFactor * q,
+                                             sign::kAsce716GustEffectRigid, kPylonCf, area_sqft) /
+                       s.poles;  // lb per pole
+  const double arm_ft = sign::CaseAResultantHeightFt(top_ft, face_h_ft);
+  const double m_kip_in = sign::MomentAtGradeKipIn(f_asd, arm_ft);
+  const double s_req = sign::LegacyAsdRequiredSectionModulusIn3(m_kip_in, sign::kA500GrCRoundFyKsi);
+  const double d_in =
+      std::max(kMinPoleDiameterIn, sign::ThinWallRoundHssDiameterIn(s_req, kPoleDOverT));
+  const double lb_per_ft = sign::ThinWallRoundHssWeightLbPerFt(d_in, kPoleDOverT);
+  const double b = std::max(kMinPierDiameterFt, (d_in + kPierOverPoleIn) / 12.0);
+  const sign::EmbedmentSolution pier = sign::SolveNonconstrainedEmbedment(
+      {.p_lb = f_asd,
+       .h_ft = arm_ft,
+       .b_ft = b,
+       .lateral_bearing_psf_per_ft = sign::Ibc1806LateralBearingPsfPerFt(soil_class),
+       .pole_increase = sign::kIbc1806PoleIncrease});
+  s.pier_depth_ft = std::clamp(pier.depth_ft, kMinPierDepthFt, kMaxPierDepthFt);
   s.pole_weight_lb = s.poles * lb_per_ft * (top_ft + s.pier_depth_ft);
   s.concrete_cy = s.poles * std::numbers::pi * b * b / 4.0 * s.pier_depth_ft / 27.0;
   return s;
@@ -569,47 +574,49 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   rec.location = fmt::format("Site {:05d}", rng.Below(100000));
 
   // ---- Spec. ----
-  SignSpec& s = rec.spec;
-  const SignType type = rng.Choose(kTypeMix);
+  sign::SignSpec& s = rec.spec;
+  const sign::SignType type = rng.Choose(kTypeMix);
   s.sign_type = type;
   double area = 0, aspect = 1, top_ft = 0;
   int letters = 0;
   double letter_h = 0;
   switch (type) {
-    case SignType::kPylon:
+    case sign::SignType::kPylon:
       area = rng.LogUniform(20, 200);        // §3.1 signknights: 20-200 sq ft per side
       aspect = rng.Uniform(0.6, 3.0);        // *assumption*
       s.faces = rng.Bernoulli(0.8) ? 2 : 1;  // *assumption*
       top_ft = rng.Uniform(15, 60);          // §3.1 signknights: 10-60 ft; §3.3 15-60
-      s.mounting_type = MountingType::kPole;
-      s.foundation_type =
-          rng.Bernoulli(0.7) ? FoundationType::kDrilledPier : FoundationType::kSpreadFooting;
-      s.illumination = rng.Choose(
-          std::array<std::pair<Illumination, double>, 3>{{{Illumination::kInternalLed, 0.85},
-                                                          {Illumination::kExternal, 0.05},
-                                                          {Illumination::kNone, 0.10}}});
-      s.material = rng.Bernoulli(0.75) ? Material::kAluminum : Material::kSteel;
+      s.mounting_type = sign::MountingType::kPole;
+      s.foundation_type = rng.Bernoulli(0.7) ? sign::FoundationType::kDrilledPier
+                                             : sign::FoundationType::kSpreadFooting;
+      s.illumination = rng.Choose(std::array<std::pair<sign::Illumination, double>, 3>{
+          {{sign::Illumination::kInternalLed, 0.85},
+           {sign::Illumination::kExternal, 0.05},
+           {sign::Illumination::kNone, 0.10}}});
+      s.material = rng.Bernoulli(0.75) ? sign::Material::kAluminum : sign::Material::kSteel;
       break;
-    case SignType::kMonument:
+    case sign::SignType::kMonument:
       area = rng.Uniform(16, 64);      // §3.3: monument 16-64 sq ft
       aspect = rng.Uniform(1.5, 4.0);  // *assumption*
       s.faces = rng.Bernoulli(0.7) ? 2 : 1;
       top_ft = rng.Uniform(4, 10);  // §3.3: monument 4-10 ft
-      s.mounting_type = MountingType::kGround;
-      s.foundation_type =
-          rng.Bernoulli(0.7) ? FoundationType::kSpreadFooting : FoundationType::kDirectEmbed;
-      s.illumination = rng.Choose(
-          std::array<std::pair<Illumination, double>, 3>{{{Illumination::kNone, 0.4},
-                                                          {Illumination::kExternal, 0.2},
-                                                          {Illumination::kInternalLed, 0.4}}});
-      s.material = rng.Choose(std::array<std::pair<Material, double>, 3>{
-          {{Material::kAluminum, 0.35}, {Material::kAcm, 0.45}, {Material::kHdpe, 0.20}}});
-      s.base_material = rng.Choose(
-          std::array<std::pair<BaseMaterial, double>, 3>{{{BaseMaterial::kHduFoam, 0.4},
-                                                          {BaseMaterial::kMasonry, 0.4},
-                                                          {BaseMaterial::kAluminum, 0.2}}});
+      s.mounting_type = sign::MountingType::kGround;
+      s.foundation_type = rng.Bernoulli(0.7) ? sign::FoundationType::kSpreadFooting
+                                             : sign::FoundationType::kDirectEmbed;
+      s.illumination = rng.Choose(std::array<std::pair<sign::Illumination, double>, 3>{
+          {{sign::Illumination::kNone, 0.4},
+           {sign::Illumination::kExternal, 0.2},
+           {sign::Illumination::kInternalLed, 0.4}}});
+      s.material = rng.Choose(
+          std::array<std::pair<sign::Material, double>, 3>{{{sign::Material::kAluminum, 0.35},
+                                                            {sign::Material::kAcm, 0.45},
+                                                            {sign::Material::kHdpe, 0.20}}});
+      s.base_material = rng.Choose(std::array<std::pair<sign::BaseMaterial, double>, 3>{
+          {{sign::BaseMaterial::kHduFoam, 0.4},
+           {sign::BaseMaterial::kMasonry, 0.4},
+           {sign::BaseMaterial::kAluminum, 0.2}}});
       break;
-    case SignType::kChannelLetters: {
+    case sign::SignType::kChannelLetters: {
       letter_h = std::floor(rng.Uniform(12, 48));  // §3.3: letters 12-48 in
       // Letter box 0.75 h wide, 0.15 h spacing (*assumption*); the set must fit in 600 in.
       const int max_letters = static_cast<int>((600.0 / letter_h + 0.15) / 0.9);
@@ -617,38 +624,42 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
       s.letter_count = letters;
       s.faces = 1;
       top_ft = rng.Uniform(10, 30);  // *assumption*: storefront / fascia heights
-      s.mounting_type = MountingType::kWall;
-      s.foundation_type = FoundationType::kWallMount;
-      s.illumination = rng.Choose(
-          std::array<std::pair<Illumination, double>, 3>{{{Illumination::kInternalLed, 0.60},
-                                                          {Illumination::kHalo, 0.25},
-                                                          {Illumination::kNone, 0.15}}});
-      s.material = rng.Bernoulli(0.9) ? Material::kAluminum : Material::kAcm;
+      s.mounting_type = sign::MountingType::kWall;
+      s.foundation_type = sign::FoundationType::kWallMount;
+      s.illumination = rng.Choose(std::array<std::pair<sign::Illumination, double>, 3>{
+          {{sign::Illumination::kInternalLed, 0.60},
+           {sign::Illumination::kHalo, 0.25},
+           {sign::Illumination::kNone, 0.15}}});
+      s.material = rng.Bernoulli(0.9) ? sign::Material::kAluminum : sign::Material::kAcm;
       break;
     }
-    case SignType::kWallCabinet:
+    case sign::SignType::kWallCabinet:
       area = rng.LogUniform(20, 150);         // §3.3: cabinet 20-150 sq ft
       aspect = rng.Uniform(1.5, 6.0);         // *assumption* (221-0200 is 20 ft x 5.4 ft = 3.75)
       s.faces = rng.Bernoulli(0.15) ? 2 : 1;  // *assumption*: projecting cabinets are two-faced
       top_ft = rng.Uniform(10, 30);
-      s.mounting_type = MountingType::kWall;
-      s.foundation_type = FoundationType::kWallMount;
-      s.illumination = rng.Bernoulli(0.8) ? Illumination::kInternalLed : Illumination::kNone;
-      s.material = rng.Bernoulli(0.85) ? Material::kAluminum : Material::kAcm;
+      s.mounting_type = sign::MountingType::kWall;
+      s.foundation_type = sign::FoundationType::kWallMount;
+      s.illumination =
+          rng.Bernoulli(0.8) ? sign::Illumination::kInternalLed : sign::Illumination::kNone;
+      s.material = rng.Bernoulli(0.85) ? sign::Material::kAluminum : sign::Material::kAcm;
       break;
-    case SignType::kPostAndPanel:
+    case sign::SignType::kPostAndPanel:
       area = rng.Uniform(6, 48);  // *assumption* around the 4 x 8 of §3.1 SignCraft
       aspect = rng.Uniform(1.0, 2.5);
       s.faces = rng.Bernoulli(0.5) ? 2 : 1;
-      s.mounting_type = MountingType::kPost;
-      s.foundation_type = FoundationType::kDirectEmbed;
-      s.illumination = rng.Bernoulli(0.9) ? Illumination::kNone : Illumination::kExternal;
-      s.material = rng.Choose(std::array<std::pair<Material, double>, 3>{
-          {{Material::kAcm, 0.5}, {Material::kHdpe, 0.3}, {Material::kAluminum, 0.2}}});
+      s.mounting_type = sign::MountingType::kPost;
+      s.foundation_type = sign::FoundationType::kDirectEmbed;
+      s.illumination =
+          rng.Bernoulli(0.9) ? sign::Illumination::kNone : sign::Illumination::kExternal;
+      s.material = rng.Choose(
+          std::array<std::pair<sign::Material, double>, 3>{{{sign::Material::kAcm, 0.5},
+                                                            {sign::Material::kHdpe, 0.3},
+                                                            {sign::Material::kAluminum, 0.2}}});
       s.quantity = rng.Bernoulli(0.25) ? 1 + static_cast<int>(rng.Below(5)) : 1;
       break;
   }
-  if (type == SignType::kChannelLetters) {
+  if (type == sign::SignType::kChannelLetters) {
     s.width_in = Round1(letters * 0.75 * letter_h + (letters - 1) * 0.15 * letter_h);
     s.height_in = letter_h;
   } else {
@@ -657,20 +668,26 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   }
   s.area_sqft = s.width_in * s.height_in / 144.0;
   const double face_w_ft = s.width_in / 12.0, face_h_ft = s.height_in / 12.0;
-  if (type == SignType::kPylon) top_ft = std::max(top_ft, face_h_ft + 8.0);     // clearance below
-  if (type == SignType::kMonument) top_ft = std::max(top_ft, face_h_ft + 1.0);  // base below
-  if (type == SignType::kPostAndPanel) top_ft = face_h_ft + rng.Uniform(2, 4);  // *assumption*
+  if (type == sign::SignType::kPylon)
+    top_ft = std::max(top_ft, face_h_ft + 8.0);  // clearance below
+  if (type == sign::SignType::kMonument) top_ft = std::max(top_ft, face_h_ft + 1.0);  // base below
+  if (type == sign::SignType::kPostAndPanel)
+    top_ft = face_h_ft + rng.Uniform(2, 4);  // *assumption*
   top_ft = std::max(top_ft, face_h_ft);
   s.sign_height_ft = std::floor(top_ft * 2.0 + 0.5) / 2.0;
   if (*s.sign_height_ft < face_h_ft) *s.sign_height_ft += 0.5;
   // Wind: §3.3 V 95-180 mph; shape *assumption*: most inland sites 105-120 (ASCE 7-16 RC II).
   s.wind_speed_mph = std::floor(
       (rng.Bernoulli(0.75) ? rng.Triangular(95, 115, 130) : rng.Uniform(130, 180)) + 0.5);
-  s.exposure_category = rng.Choose(std::array<std::pair<Exposure, double>, 3>{
-      {{Exposure::kB, 0.35}, {Exposure::kC, 0.55}, {Exposure::kD, 0.10}}});  // *assumption*
-  s.soil_class = 3 + static_cast<int>(rng.Below(3));                         // §3.3: class 3-5
-  s.install_complexity = rng.Choose(std::array<std::pair<Complexity, double>, 3>{
-      {{Complexity::kLow, 0.3}, {Complexity::kMedium, 0.5}, {Complexity::kHigh, 0.2}}});
+  s.exposure_category = rng.Choose(std::array<std::pair<sign::Exposure, double>, 3>{
+      {{sign::Exposure::kB, 0.35},
+       {sign::Exposure::kC, 0.55},
+       {sign::Exposure::kD, 0.10}}});                 // *assumption*
+  s.soil_class = 3 + static_cast<int>(rng.Below(3));  // §3.3: class 3-5
+  s.install_complexity = rng.Choose(
+      std::array<std::pair<sign::Complexity, double>, 3>{{{sign::Complexity::kLow, 0.3},
+                                                          {sign::Complexity::kMedium, 0.5},
+                                                          {sign::Complexity::kHigh, 0.2}}});
   s.site_conditions =
       rng.Choose(std::array<std::pair<std::string_view, double>, 3>{
                      {{"flat_terrain", 0.7}, {"sloped", 0.15}, {"urban_restricted", 0.15}}})
@@ -679,17 +696,18 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
                             {{"paint", 0.55}, {"powder_coat", 0.35}, {"anodized", 0.10}}})
                  .data();
   s.travel_miles = Round1(std::clamp(rng.LogNormal(std::log(20.0), 0.8), 2.0, 250.0));
-  s.permit_required = rng.Bernoulli(*s.mounting_type == MountingType::kWall ? 0.90 : 0.97);
-  const double p_eng = (type == SignType::kPylon      ? 0.6
-                        : type == SignType::kMonument ? 0.15
-                                                      : 0.05) +
+  s.permit_required = rng.Bernoulli(*s.mounting_type == sign::MountingType::kWall ? 0.90 : 0.97);
+  const double p_eng = (type == sign::SignType::kPylon      ? 0.6
+                        : type == sign::SignType::kMonument ? 0.15
+                                                            : 0.05) +
                        (s.wind_speed_mph > 140 ? 0.3 : 0.0);  // *assumption*
   s.custom_engineering = rng.Bernoulli(std::min(1.0, p_eng));
-  s.install_method = type == SignType::kPylon
-                         ? (top_ft > 25 ? InstallMethod::kCrane : InstallMethod::kBucketTruck)
-                     : (type == SignType::kChannelLetters || type == SignType::kWallCabinet)
-                         ? InstallMethod::kBucketTruck
-                         : InstallMethod::kHandSet;
+  s.install_method =
+      type == sign::SignType::kPylon
+          ? (top_ft > 25 ? sign::InstallMethod::kCrane : sign::InstallMethod::kBucketTruck)
+      : (type == sign::SignType::kChannelLetters || type == sign::SignType::kWallCabinet)
+          ? sign::InstallMethod::kBucketTruck
+          : sign::InstallMethod::kHandSet;
   rec.project_name = fmt::format("{} {:.0f}x{:.0f} in", Name(type), s.width_in, s.height_in);
 
   // ---- Estimate quantities. ----
@@ -709,9 +727,9 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   const double fab_hours =
       (hm.h0 + hm.h1 * std::pow(a, 0.8) * IllumFactor(s.illumination) * FacesFactor(s.faces)) * qf *
       (s.custom_engineering ? 1.15 : 1.0);  // *assumption* 15 %
-  const bool lit = s.illumination != Illumination::kNone;
-  const bool led =
-      s.illumination == Illumination::kInternalLed || s.illumination == Illumination::kHalo;
+  const bool lit = s.illumination != sign::Illumination::kNone;
+  const bool led = s.illumination == sign::Illumination::kInternalLed ||
+                   s.illumination == sign::Illumination::kHalo;
 
   // Design & permit drawings: §3.1 SignCraft 2024 monument "design/permit 3.5 h".
   AddLabor(c, kDesign, rng.Uniform(1.5, 4.0) + (s.custom_engineering ? 2.0 : 0.0), c.labor_factor,
@@ -719,14 +737,14 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   // Fabrication split by the §3.2 work-code means.
   std::vector<const WorkCode*> codes = {&kLayout,      &kFaces,    &kMiscFab,
                                         &kPrimeFinish, &kVinylCut, &kVinylApply};
-  if (type != SignType::kPostAndPanel) codes.push_back(&kCrating);
-  if (type == SignType::kPylon || type == SignType::kWallCabinet ||
-      type == SignType::kChannelLetters ||
-      (type == SignType::kMonument && s.material == Material::kAluminum)) {
+  if (type != sign::SignType::kPostAndPanel) codes.push_back(&kCrating);
+  if (type == sign::SignType::kPylon || type == sign::SignType::kWallCabinet ||
+      type == sign::SignType::kChannelLetters ||
+      (type == sign::SignType::kMonument && s.material == sign::Material::kAluminum)) {
     codes.push_back(&kExtrusions);
   }
-  if (type != SignType::kChannelLetters) codes.push_back(&kStructural);
-  if (s.material != Material::kHdpe) codes.push_back(&kCleanEtch);
+  if (type != sign::SignType::kChannelLetters) codes.push_back(&kStructural);
+  if (s.material != sign::Material::kHdpe) codes.push_back(&kCleanEtch);
   if (lit) {
     codes.push_back(&kBallast);
     codes.push_back(&kElectrical);
@@ -734,7 +752,7 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   std::sort(codes.begin(), codes.end(),
             [](const WorkCode* x, const WorkCode* y) { return x->code < y->code; });
   auto weight = [&](const WorkCode* wc) {
-    return wc == &kStructural && type == SignType::kPylon ? 3.0 * wc->weight : wc->weight;
+    return wc == &kStructural && type == sign::SignType::kPylon ? 3.0 * wc->weight : wc->weight;
   };
   double wsum = 0;
   for (const auto* wc : codes) wsum += weight(wc);
@@ -744,40 +762,42 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   // Structure and foundation.
   Structure st;
   double foundation_cy = 0;
-  if (type == SignType::kPylon) {
+  if (type == sign::SignType::kPylon) {
     st = PoleAndPier(s.wind_speed_mph, *s.sign_height_ft, face_w_ft, face_h_ft, a,
                      s.exposure_category, *s.soil_class);
     // *assumption*: a spread footing trades depth for plan area, ~1.8x the concrete.
-    foundation_cy =
-        st.concrete_cy * (*s.foundation_type == FoundationType::kSpreadFooting ? 1.8 : 1.0) * qf;
-  } else if (type == SignType::kMonument && *s.foundation_type == FoundationType::kSpreadFooting) {
+    foundation_cy = st.concrete_cy *
+                    (*s.foundation_type == sign::FoundationType::kSpreadFooting ? 1.8 : 1.0) * qf;
+  } else if (type == sign::SignType::kMonument &&
+             *s.foundation_type == sign::FoundationType::kSpreadFooting) {
     // *assumption*: strip footing (W + 1 ft) x 2.5 ft, 2 ft deep + 0.02 ft per psf of qz.
-    const double q = VelocityPressurePsf(s.wind_speed_mph, *s.sign_height_ft, s.exposure_category);
+    const double q = sign::Asce716SignVelocityPressurePsf(s.wind_speed_mph, *s.sign_height_ft,
+                                                          s.exposure_category);
     foundation_cy = (face_w_ft + 1.0) * 2.5 * (2.0 + 0.02 * q) / 27.0 * qf;
   }
 
   // Install, travel, excavation (crew hours).
-  const double cx = *s.install_complexity == Complexity::kLow    ? 0.85
-                    : *s.install_complexity == Complexity::kHigh ? 1.30
-                                                                 : 1.0;  // *assumption*
+  const double cx = *s.install_complexity == sign::Complexity::kLow    ? 0.85
+                    : *s.install_complexity == sign::Complexity::kHigh ? 1.30
+                                                                       : 1.0;  // *assumption*
   const double site = *s.site_conditions == "flat_terrain" ? 1.0
                       : *s.site_conditions == "sloped"     ? 1.15
                                                            : 1.20;  // *assumption*
   double install = 0;
   switch (type) {
-    case SignType::kPylon:
+    case sign::SignType::kPylon:
       install = kCrew * (4.0 + 0.2 * *s.sign_height_ft);  // *assumption*
       break;
-    case SignType::kMonument:
+    case sign::SignType::kMonument:
       install = kCrew * 2.5;  // §3.1 SignCraft 2024 monument: install + travel 6 h
       break;
-    case SignType::kChannelLetters:
+    case sign::SignType::kChannelLetters:
       install = kCrew * (1.5 + 0.25 * letters);  // *assumption*
       break;
-    case SignType::kWallCabinet:
+    case sign::SignType::kWallCabinet:
       install = kCrew * (2.0 + 0.02 * total_face);  // *assumption*
       break;
-    case SignType::kPostAndPanel:
+    case sign::SignType::kPostAndPanel:
       install = 0.5 + 0.5;  // §3.1 SignCraft installation: install 0.5 h + load 0.5 h
       break;
   }
@@ -785,11 +805,11 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   AddLabor(c, kInstall, install, c.install_factor, false);
   AddLabor(c, kTravel, kCrew * 2.0 * *s.travel_miles / kTravelMph, c.install_factor, false);
   double dig = 0;
-  if (type == SignType::kPylon) {
+  if (type == sign::SignType::kPylon) {
     dig = st.poles * (1.5 + 1.0 * st.pier_depth_ft) * qf;  // *assumption*
   } else if (foundation_cy > 0) {
     dig = (2.0 + 2.0 * foundation_cy);  // *assumption*
-  } else if (*s.foundation_type == FoundationType::kDirectEmbed) {
+  } else if (*s.foundation_type == sign::FoundationType::kDirectEmbed) {
     dig = 1.25 * qf;  // §3.1 SignCraft installation: dig 1.25 h
   }
   if (dig > 0) AddLabor(c, kExcavation, dig * site, c.install_factor, false);
@@ -798,23 +818,23 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   const double pl = price_level;
   const double matf = MaterialFactor(s.material) * HighWindFactor(s.wind_speed_mph);
   switch (type) {
-    case SignType::kPylon:
-    case SignType::kWallCabinet:
+    case sign::SignType::kPylon:
+    case sign::SignType::kWallCabinet:
       AddMaterial(
           c, kFaces, "MAT-CABINET", "SQFT", total_face * s.quantity,
           total_face * s.quantity * rng.Uniform(kCabinetPerSqftMin, kCabinetPerSqftMax) * matf * pl,
           "cabinet extrusions and faces");
       break;
-    case SignType::kMonument: {
+    case sign::SignType::kMonument: {
       AddMaterial(
           c, kFaces, "MAT-FACE", "SQFT", total_face,
           total_face * rng.Uniform(kMonumentFacePerSqftMin, kMonumentFacePerSqftMax) * matf * pl,
           "monument faces");
       const double scale = std::sqrt(a / 32.0);
-      if (*s.base_material == BaseMaterial::kHduFoam) {
+      if (*s.base_material == sign::BaseMaterial::kHduFoam) {
         AddMaterial(c, kStructural, "MAT-HDU-BASE", "EA", 1,
                     rng.Uniform(kHduBaseMin, kHduBaseMax) * scale * pl, "prefab HDU monument base");
-      } else if (*s.base_material == BaseMaterial::kAluminum) {
+      } else if (*s.base_material == sign::BaseMaterial::kAluminum) {
         AddMaterial(c, kStructural, "MAT-AL-BASE", "EA", 1,
                     rng.Uniform(kAluminumBaseMin, kAluminumBaseMax) * scale * pl,
                     "fabricated aluminum base");
@@ -825,12 +845,12 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
       }
       break;
     }
-    case SignType::kChannelLetters:
+    case sign::SignType::kChannelLetters:
       AddMaterial(c, kExtrusions, "MAT-LETTERS", "EA", letters,
                   letters * (kLetterBase + kLetterPerInch * letter_h) * matf * pl,
                   "letter returns / backs / faces");
       break;
-    case SignType::kPostAndPanel:
+    case sign::SignType::kPostAndPanel:
       AddMaterial(
           c, kFaces, "MAT-PANEL", "SQFT", total_face * s.quantity,
           total_face * s.quantity * rng.Uniform(kPanelPerSqftMin, kPanelPerSqftMax) * matf * pl,
@@ -845,11 +865,11 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
   AddMaterial(c, kPrimeFinish, "MAT-PAINT", "SQFT", total_face * s.quantity,
               total_face * s.quantity * rng.Uniform(kPaintPerSqftMin, kPaintPerSqftMax) * pl,
               "paint and sundries");
-  if (type != SignType::kPostAndPanel) {
+  if (type != sign::SignType::kPostAndPanel) {
     AddMaterial(c, kCrating, "MAT-CRATE", "EA", s.quantity,
                 s.quantity * rng.Uniform(kCratingMin, kCratingMax) * pl, "crating lumber and OSB");
   }
-  if (led && type == SignType::kChannelLetters) {
+  if (led && type == sign::SignType::kChannelLetters) {
     // *assumption*: $1/in of letter height per letter in LED modules, one supply per 8 letters.
     AddMaterial(c, kElectrical, "MAT-LED", "EA", letters,
                 letters * letter_h * rng.Uniform(0.8, 1.2) * pl, "LED modules");
@@ -861,7 +881,7 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
                 bars * rng.Uniform(kLedBarMin, kLedBarMax) * pl, "LED bars");
     AddMaterial(c, kBallast, "MAT-PSU", "EA", std::ceil(bars / 6.0),
                 std::ceil(bars / 6.0) * rng.Uniform(kPsuMin, kPsuMax) * pl, "power supplies");
-  } else if (s.illumination == Illumination::kExternal) {
+  } else if (s.illumination == sign::Illumination::kExternal) {
     const double floods = 2.0 * s.faces * s.quantity;
     AddMaterial(c, kElectrical, "MAT-FLOOD", "EA", floods,
                 floods * rng.Uniform(kFloodMin, kFloodMax) * pl, "external floodlights");
@@ -875,13 +895,13 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
     AddMaterial(c, kExcavation, "MAT-CONCRETE", "CY", foundation_cy,
                 foundation_cy * rng.Uniform(kConcretePerCyMin, kConcretePerCyMax) * pl,
                 "foundation concrete");
-  } else if (*s.foundation_type == FoundationType::kDirectEmbed) {
+  } else if (*s.foundation_type == sign::FoundationType::kDirectEmbed) {
     const double posts = 2.0 * s.quantity;
     AddMaterial(c, kExcavation, "MAT-BAGCRETE", "EA", posts,
                 posts * rng.Uniform(kBaggedPerPostMin, kBaggedPerPostMax) * pl, "bagged concrete");
-  } else if (*s.foundation_type == FoundationType::kWallMount) {
+  } else if (*s.foundation_type == sign::FoundationType::kWallMount) {
     // *assumption*: anchors and brackets, heavier in high wind.
-    const double sets = type == SignType::kChannelLetters ? std::ceil(letters / 4.0) : 1.0;
+    const double sets = type == sign::SignType::kChannelLetters ? std::ceil(letters / 4.0) : 1.0;
     AddMaterial(c, kInstall, "MAT-ANCHOR", "EA", sets,
                 sets * rng.Uniform(20, 60) * std::pow(s.wind_speed_mph / 115.0, 2) * pl,
                 "wall anchors and brackets");
@@ -899,24 +919,24 @@ CostRecord GenerateProject(const GeneratorOptions& o, int64_t index) {
                "outside");
   }
   if (s.custom_engineering) {
-    const double fee = type == SignType::kPylon ? rng.LogUniform(500, kEngineeringMax)
-                                                : rng.LogUniform(kEngineeringMin, 1500);
+    const double fee = type == sign::SignType::kPylon ? rng.LogUniform(500, kEngineeringMax)
+                                                      : rng.LogUniform(kEngineeringMin, 1500);
     AddOutside(c, kDesign, "OUT-ENGINEERING", "JOB", 1, fee * CpiFactor(rec.year),
                rng.LogNormal(0.0, 0.1),  // *assumption*: scope creep / re-review
                "engineering / plan review", "outside");
   }
-  if (*s.install_method == InstallMethod::kCrane) {
+  if (*s.install_method == sign::InstallMethod::kCrane) {
     const double h = std::max(4.0, 2.0 + 0.1 * *s.sign_height_ft) * qf;
     AddOutside(c, kInstall, "EQ-CRANE", "HR", h,
                h * rng.Uniform(kCranePerHourMin, kCranePerHourMax) * pl,
                rng.LogNormal(kEquipMu, kEquipSigma), "crane", "equipment");
-  } else if (*s.install_method == InstallMethod::kBucketTruck) {
+  } else if (*s.install_method == sign::InstallMethod::kBucketTruck) {
     const double h = std::max(2.0, install / kCrew);
     AddOutside(c, kInstall, "EQ-BUCKET", "HR", h,
                h * rng.Uniform(kBucketPerHourMin, kBucketPerHourMax) * pl,
                rng.LogNormal(kEquipMu, kEquipSigma), "bucket truck", "equipment");
   }
-  if (*s.foundation_type == FoundationType::kDrilledPier) {
+  if (*s.foundation_type == sign::FoundationType::kDrilledPier) {
     const double days = (st.poles > 1 && st.pier_depth_ft > 10) ? 2.0 : 1.0;
     AddOutside(c, kExcavation, "EQ-AUGER", "DAY", days,
                days * rng.Uniform(kAugerDayMin, kAugerDayMax) * pl,
@@ -1060,7 +1080,7 @@ void Breakdown(fmt::memory_buffer& b, const CostBreakdown& x) {
 }
 
 void Drivers(fmt::memory_buffer& b, const CostRecord& r) {
-  const SignSpec& s = r.spec;
+  const sign::SignSpec& s = r.spec;
   JsonObj o(b);
   if (s.sign_type) o.Str("sign_type", Name(*s.sign_type));
   o.Fixed("width_in", s.width_in, 1);
@@ -1073,7 +1093,7 @@ void Drivers(fmt::memory_buffer& b, const CostRecord& r) {
   if (s.base_material) o.Str("base_material", Name(*s.base_material));
   if (s.finish) o.Str("finish", *s.finish);
   o.Str("illumination", Name(s.illumination));
-  o.Bool("has_lighting", s.illumination != Illumination::kNone);
+  o.Bool("has_lighting", s.illumination != sign::Illumination::kNone);
   o.Int("faces", s.faces);
   o.Bool("is_double_faced", s.faces == 2);
   o.Int("quantity", s.quantity);
@@ -1184,7 +1204,7 @@ std::string CsvHeader(HistoryFormat format) {
 
 void WriteRecord(const CostRecord& r, HistoryFormat format, std::ostream& out) {
   fmt::memory_buffer b;
-  const SignSpec& s = r.spec;
+  const sign::SignSpec& s = r.spec;
   switch (format) {
     case HistoryFormat::kNdjson: {
       JsonObj o(b);
@@ -1236,7 +1256,7 @@ void WriteRecord(const CostRecord& r, HistoryFormat format, std::ostream& out) {
                      s.sign_height_ft ? fmt::format("{:.1f}", *s.sign_height_ft) : "",
                      s.wind_speed_mph, Name(s.exposure_category), Name(s.material),
                      Opt(s.base_material), Opt(s.finish), Name(s.illumination),
-                     s.illumination != Illumination::kNone);
+                     s.illumination != sign::Illumination::kNone);
       fmt::format_to(std::back_inserter(b), "{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3f},",
                      s.faces, s.faces == 2, s.quantity, Opt(s.letter_count), Opt(s.mounting_type),
                      Opt(s.foundation_type), Opt(s.install_method), Opt(s.install_complexity),

@@ -1,10 +1,11 @@
 // Seeded synthetic cost history for demos, tests and benchmarks (sign-domain.md §3.3).
 //
 // Per project: draw a spec (sign type mix, face area, height, wind, exposure, soil, foundation,
-// illumination, install method, region, year) -> run a simplified, documented engineering pass
-// (ASCE 7-16 velocity pressure, ASD moment, legacy-ASD pole size, IBC 1807.3 Eq. 18-1 pier depth)
-// -> price quantities into an ESTIMATE by KeyedIn work code (§1.4) -> draw noisy ACTUALS per line
-// (estimator bias, install under-estimation, material scatter, change orders, overtime).
+// illumination, install method, region, year) -> run a simplified engineering pass through
+// sign/engineering.h (ASCE 7-16 velocity pressure, ASD moment, legacy-ASD pole size, IBC 1807.3
+// Eq. 18-1 pier depth) with the generator's own documented assumptions -> price quantities into
+// an ESTIMATE by KeyedIn work code (§1.4) -> draw noisy ACTUALS per line (estimator bias, install
+// under-estimation, material scatter, change orders, overtime).
 // Every constant in generator.cc carries its source row from sign-domain.md §3.1/§3.2 or is marked
 // "assumption". Money is integer cents; hours have two decimals as in KeyedIn exports.
 //
@@ -26,7 +27,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "estimating/spec.h"
+#include "sign/spec.h"
 
 namespace signx::estimating {
 
@@ -90,7 +91,7 @@ struct CostRecord {
   std::string project_date;  // YYYY-MM-DD (order date)
   std::string cost_date;     // YYYY-MM-DD (job closed)
   int year = 0;
-  SignSpec spec;              // the drivers; always passes ParseSignSpec
+  sign::SignSpec spec;        // the drivers; always passes ParseSignSpec
   double region_index = 1.0;  // labor/material cost level of the site, 0.85..1.25
   CostBreakdown estimate;     // the shop's own estimate (the baseline a model must beat)
   CostBreakdown actual;       // job cost

@@ -54,6 +54,39 @@ TEST(GeneratorTest, PinnedFirstRecord) {
   EXPECT_GT(r.actual.total_cost_cents, 0);
 }
 
+// The pylon structure (sign/engineering.h: qh, F, pole size, IBC 1807.3.2.1 pier depth) as it
+// was when the engineering lived inline in generator.cc: steel weight, pier depth and concrete of
+// three pylons (one and two poles). A change here means the shared engineering or the
+// generator's assumptions moved: bump kGeneratorVersion if that is meant.
+TEST(GeneratorTest, PinnedPylonStructure) {
+  GeneratorOptions o;
+  o.projects = 5000;
+  o.seed = 42;
+  struct Pylon {
+    int64_t index;
+    double steel_lb, concrete_cy;
+    std::string description;
+  };
+  const Pylon pylons[] = {{4, 1873.54, 2.11, "1 round HSS pole(s); 10.1 ft pier"},
+                          {13, 1309.31, 0.85, "1 round HSS pole(s); 7.3 ft pier"},
+                          {42, 4022.09, 2.63, "2 round HSS pole(s); 11.3 ft pier"}};
+  for (const Pylon& p : pylons) {
+    const CostRecord r = GenerateProject(o, p.index);
+    ASSERT_EQ(r.spec.sign_type, sign::SignType::kPylon) << p.index;
+    const CostLine* steel = nullptr;
+    const CostLine* concrete = nullptr;
+    for (const CostLine& l : r.lines) {
+      if (l.item == "MAT-HSS") steel = &l;
+      if (l.item == "MAT-CONCRETE") concrete = &l;
+    }
+    ASSERT_NE(steel, nullptr) << p.index;
+    ASSERT_NE(concrete, nullptr) << p.index;
+    EXPECT_EQ(steel->est_qty, p.steel_lb) << p.index;
+    EXPECT_EQ(steel->description, p.description) << p.index;
+    EXPECT_EQ(concrete->est_qty, p.concrete_cy) << p.index;
+  }
+}
+
 TEST(GeneratorTest, TotalsEqualTheSumOfLines) {
   GeneratorOptions o;
   o.projects = 2000;
@@ -104,7 +137,7 @@ TEST(GeneratorTest, DriversAreValidSignSpecs) {
   while (std::getline(in, line)) {
     auto v = boost::json::parse(line);
     const auto& drivers = v.at("drivers").as_object();
-    auto spec = ParseSignSpec(drivers, {.reject_unknown_fields = false});
+    auto spec = sign::ParseSignSpec(drivers, {.reject_unknown_fields = false});
     ASSERT_TRUE(spec.ok()) << spec.status().ToString() << "\n" << line.substr(0, 2000);
     EXPECT_EQ(Name(*spec->sign_type), drivers.at("sign_type").as_string());
     EXPECT_EQ(v.at("total_cost_cents").as_int64() > 0, true);

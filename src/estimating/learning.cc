@@ -68,7 +68,7 @@ std::optional<CostRequest> RequestFromDrivers(const std::string& drivers_text,
   boost::system::error_code ec;
   json::value v = json::parse(drivers_text, ec);
   if (ec || !v.is_object()) return std::nullopt;
-  auto spec = ParseSignSpec(v.as_object(), {.reject_unknown_fields = false});
+  auto spec = sign::ParseSignSpec(v.as_object(), {.reject_unknown_fields = false});
   if (!spec.ok()) return std::nullopt;
   CostRequest req;
   req.spec = std::move(spec).value();

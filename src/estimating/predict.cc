@@ -22,7 +22,7 @@ double Round(double v, int decimals) {
 
 int64_t Cents(double usd) { return static_cast<int64_t>(std::llround(usd * 100.0)); }
 
-std::string DriverValue(const std::string& driver, const SignSpec& s,
+std::string DriverValue(const std::string& driver, const sign::SignSpec& s,
                         const std::optional<double>& region) {
   auto num = [](double v) { return fmt::format("{}", ml::RoundSignificant(v, 6)); };
   auto opt = [](const auto& v) -> std::string {
@@ -96,7 +96,7 @@ Result<CostRequest> ParseCostRequest(const json::object& body) {
     }
     spec_json.erase("project_date");
   }
-  auto spec = ParseSignSpec(spec_json);
+  auto spec = sign::ParseSignSpec(spec_json);
   if (!spec.ok()) {
     if (spec.status().code() != ErrorCode::kValidationFailed) return spec.status();
     for (const auto& e : spec.status().details()) errors.push_back(e);
@@ -108,7 +108,7 @@ Result<CostRequest> ParseCostRequest(const json::object& body) {
 
 std::string SpecHash(const CostRequest& r) {
   json::object o;
-  o["spec"] = ToDrivers(r.spec);
+  o["spec"] = sign::ToDrivers(r.spec);
   o["region_index"] = r.context.region_index ? json::value(*r.context.region_index) : nullptr;
   o["project_date"] = r.context.project_date ? json::value(*r.context.project_date) : nullptr;
   return Sha256Hex(json::serialize(o));
@@ -137,7 +137,7 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req) const {
 Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::string spec_hash) const {
   const CostBundle& b = bundle_;
   const FeatureEncoder& enc = b.encoder;
-  const SignSpec& spec = req.spec;
+  const sign::SignSpec& spec = req.spec;
   CostPrediction p;
   p.model_version = b.model_version;
   p.spec_hash = std::move(spec_hash);
@@ -313,8 +313,8 @@ json::object ToJson(const CostPrediction& p) {
   o["assumptions"] = std::move(assumptions);
   o["requires_engineering_review"] = p.requires_engineering_review;
   if (p.requires_engineering_review) {
-    o["engineering_review"] =
-        json::object{{"reason", p.engineering_review_reason}, {"route", kEngineeringReviewRoute}};
+    o["engineering_review"] = json::object{{"reason", p.engineering_review_reason},
+                                           {"route", sign::kEngineeringReviewRoute}};
   }
   o["model_version"] = p.model_version;
   o["trace"] = json::object{{"spec_hash", p.spec_hash},

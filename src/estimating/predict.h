@@ -26,9 +26,9 @@
 #include "base/status.h"
 #include "estimating/cost_model.h"
 #include "estimating/similar.h"
-#include "estimating/spec.h"
 #include "ml/tree_shap.h"
 #include "ml/xgboost.h"
+#include "sign/spec.h"
 
 namespace signx::estimating {
 
@@ -83,7 +83,7 @@ struct CostPrediction {
 };
 
 struct CostRequest {
-  SignSpec spec;
+  sign::SignSpec spec;
   CostContext context;
 };
 

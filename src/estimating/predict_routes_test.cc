@@ -177,7 +177,7 @@ TEST_F(CostRoutesTest, ReviewFlagForLargeSignsInHighWind) {
   const auto o = json::parse(r.body).as_object();
   EXPECT_TRUE(o.at("requires_engineering_review").as_bool());
   EXPECT_EQ(o.at("engineering_review").as_object().at("route").as_string(),
-            kEngineeringReviewRoute);
+            sign::kEngineeringReviewRoute);
 }
 
 TEST_F(CostRoutesTest, ModelsListPromoteAndRollback) {

@@ -10,9 +10,9 @@
 
 #include "base/id.h"
 #include "base/strings.h"
-#include "estimating/spec.h"
 #include "http/json.h"
 #include "project/status.h"
+#include "sign/spec.h"
 
 namespace signx::estimating {
 namespace {
@@ -489,7 +489,7 @@ Result<CostRecordData> ParseCostRecordJson(const json::object& body, std::string
             "is required: an object with the sign spec (width_in, height_in, "
             "wind_speed_mph, material, ...)");
   } else {
-    auto spec = ParseSignSpec(drivers->as_object(), {.reject_unknown_fields = false});
+    auto spec = sign::ParseSignSpec(drivers->as_object(), {.reject_unknown_fields = false});
     if (!spec.ok()) {
       for (const auto& e : spec.status().details()) {
         errors.push_back({prefix + "drivers." + e.field, e.message});
@@ -499,7 +499,7 @@ Result<CostRecordData> ParseCostRecordJson(const json::object& body, std::string
       }
     } else {
       d.drivers = drivers->as_object();
-      for (auto& kv : ToDrivers(*spec)) d.drivers[kv.key()] = kv.value();
+      for (auto& kv : sign::ToDrivers(*spec)) d.drivers[kv.key()] = kv.value();
       for (const auto& kv : d.drivers) {
         if (kv.value().is_object() || kv.value().is_array()) {
           errors.push_back(

@@ -9,10 +9,10 @@
 #include "base/strings.h"
 #include "estimating/importer.h"
 #include "estimating/learning.h"
-#include "estimating/spec.h"
 #include "http/json.h"
 #include "http/pagination.h"
 #include "project/status.h"
+#include "sign/spec.h"
 
 namespace signx::estimating {
 namespace {
@@ -155,7 +155,7 @@ constexpr std::string_view kCostRecordSchema = R"({"type": "object", "properties
 
 constexpr std::string_view kSignSpecSchema =
     R"({"type": "object", "required": ["width_in", "height_in", "wind_speed_mph", "material"],
-  "description": "Seed 000 sign specification (estimating/spec.h).",
+  "description": "Seed 000 sign specification (sign/spec.h).",
   "properties": {"width_in": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
   "height_in": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
   "wind_speed_mph": {"type": "number", "minimum": 90, "maximum": 200},
@@ -561,16 +561,16 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
       [](Request& req) -> Response {
         auto body = http::ParseJsonObject(req);
         if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-        auto spec = ParseSignSpec(*body);
+        auto spec = sign::ParseSignSpec(*body);
         if (!spec.ok()) return ErrorResponse(spec.status(), req.request_id);
         json::object out{{"valid", true},
-                         {"spec", ToDrivers(*spec)},
+                         {"spec", sign::ToDrivers(*spec)},
                          {"area_sqft", spec->area_sqft},
                          {"requires_engineering_review", spec->requires_engineering_review}};
         out["engineering_review"] =
             spec->requires_engineering_review
                 ? json::value(json::object{{"reason", spec->engineering_review_reason},
-                                           {"route", std::string(kEngineeringReviewRoute)}})
+                                           {"route", std::string(sign::kEngineeringReviewRoute)}})
                 : json::value(nullptr);
         return http::JsonResponse(200, out);
       });

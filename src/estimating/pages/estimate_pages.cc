@@ -8,7 +8,7 @@
 
 #include "base/strings.h"
 #include "estimating/pages/estimating_pages.h"
-#include "estimating/spec.h"
+#include "sign/spec.h"
 #include "web/views.h"
 
 namespace signx::estimating {
@@ -56,33 +56,28 @@ std::vector<std::string> Names(const E (&values)[N]) {
 
 const std::vector<SpecField>& SpecFields() {
   static const std::vector<SpecField> fields = [] {
-    const SignType sign_types[] = {
-        SignType::kPylon, SignType::kMonument,
-        SignType::kChannelLetters, SignType::kWallCabinet,
-        SignType::kPostAndPanel};
-    const Material materials[] = {
-        Material::kAluminum, Material::kAcm, Material::kSteel,
-        Material::kHdpe};
-    const MountingType mountings[] = {
-        MountingType::kPole, MountingType::kGround,
-        MountingType::kWall, MountingType::kPost};
-    const FoundationType foundations[] = {
-        FoundationType::kDrilledPier, FoundationType::kDirectEmbed,
-        FoundationType::kSpreadFooting, FoundationType::kWallMount};
-    const Illumination lights[] = {
-        Illumination::kNone, Illumination::kInternalLed,
-        Illumination::kHalo, Illumination::kExternal};
-    const Exposure exposures[] = {Exposure::kB, Exposure::kC,
-                                              Exposure::kD};
-    const BaseMaterial bases[] = {
-        BaseMaterial::kNone, BaseMaterial::kMasonry,
-        BaseMaterial::kHduFoam, BaseMaterial::kAluminum};
-    const InstallMethod installs[] = {InstallMethod::kHandSet,
-                                                  InstallMethod::kBucketTruck,
-                                                  InstallMethod::kCrane};
-    const Complexity complexities[] = {Complexity::kLow,
-                                                   Complexity::kMedium,
-                                                   Complexity::kHigh};
+    const sign::SignType sign_types[] = {
+        sign::SignType::kPylon, sign::SignType::kMonument, sign::SignType::kChannelLetters,
+        sign::SignType::kWallCabinet, sign::SignType::kPostAndPanel};
+    const sign::Material materials[] = {sign::Material::kAluminum, sign::Material::kAcm,
+                                        sign::Material::kSteel, sign::Material::kHdpe};
+    const sign::MountingType mountings[] = {sign::MountingType::kPole, sign::MountingType::kGround,
+                                            sign::MountingType::kWall, sign::MountingType::kPost};
+    const sign::FoundationType foundations[] = {
+        sign::FoundationType::kDrilledPier, sign::FoundationType::kDirectEmbed,
+        sign::FoundationType::kSpreadFooting, sign::FoundationType::kWallMount};
+    const sign::Illumination lights[] = {sign::Illumination::kNone,
+                                         sign::Illumination::kInternalLed,
+                                         sign::Illumination::kHalo, sign::Illumination::kExternal};
+    const sign::Exposure exposures[] = {sign::Exposure::kB, sign::Exposure::kC, sign::Exposure::kD};
+    const sign::BaseMaterial bases[] = {sign::BaseMaterial::kNone, sign::BaseMaterial::kMasonry,
+                                        sign::BaseMaterial::kHduFoam,
+                                        sign::BaseMaterial::kAluminum};
+    const sign::InstallMethod installs[] = {sign::InstallMethod::kHandSet,
+                                            sign::InstallMethod::kBucketTruck,
+                                            sign::InstallMethod::kCrane};
+    const sign::Complexity complexities[] = {sign::Complexity::kLow, sign::Complexity::kMedium,
+                                             sign::Complexity::kHigh};
     return std::vector<SpecField>{
         {"sign_type", "Sign type", SpecKind::kChoice, Names(sign_types), false, "monument", ""},
         {"width_in", "Face width (in)", SpecKind::kNumber, {}, true, "96", "Over 0, at most 600"},

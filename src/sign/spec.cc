@@ -1,4 +1,4 @@
-#include "estimating/spec.h"
+#include "sign/spec.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace signx::estimating {
+namespace signx::sign {
 namespace {
 
 constexpr std::pair<std::string_view, Material> kMaterials[] = {{"aluminum", Material::kAluminum},
@@ -423,4 +423,4 @@ boost::json::object ToDrivers(const SignSpec& s) {
   return o;
 }
 
-}  // namespace signx::estimating
+}  // namespace signx::sign

@@ -1,5 +1,7 @@
-// SignSpec: the validated description of one sign job that every estimating step consumes
-// (prediction features, quote pricing, synthetic history drivers).
+// SignSpec: the validated description of one sign job, part of the pure `sign` module (no I/O).
+// Every capability that reasons about a sign consumes it: estimating (prediction features, quote
+// pricing, synthetic history drivers) and studio (engineering inputs); sign/engineering.h holds
+// the structural calculations over it.
 //
 // ParseSignSpec applies the validation rules of seed 000 (SignX-Intel, "Fail Fast, Fail Loud" and
 // "Input Validation"): 0 < width_in, height_in <= 600; 90 <= wind_speed_mph <= 200 with the
@@ -21,7 +23,7 @@
 
 #include "base/status.h"
 
-namespace signx::estimating {
+namespace signx::sign {
 
 // Seed 000 `material: Literal["aluminum", "acm", "steel", "hdpe"]` — the primary face/cabinet or
 // panel material. (Monument bases are described separately by BaseMaterial.)
@@ -124,4 +126,4 @@ std::string_view Name(Exposure v);
 std::string_view Name(InstallMethod v);
 std::string_view Name(Complexity v);
 
-}  // namespace signx::estimating
+}  // namespace signx::sign

@@ -1,4 +1,4 @@
-#include "estimating/spec.h"
+#include "sign/spec.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace signx::estimating {
+namespace signx::sign {
 namespace {
 
 using ::testing::ElementsAreArray;
@@ -293,4 +293,4 @@ TEST(SpecTest, DriversRoundTrip) {
 }
 
 }  // namespace
-}  // namespace signx::estimating
+}  // namespace signx::sign
