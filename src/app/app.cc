@@ -11,6 +11,7 @@
 #include "app/rate_limits.h"
 #include "cache/rate_limiter.h"
 #include "events/dispatcher.h"
+#include "events/event_types.h"
 #include "events/outbox.h"
 #include "http/openapi.h"
 #include "http/router.h"
@@ -77,6 +78,9 @@ Status App::Start() {
                                               .compiler = build_.compiler,
                                               .build_type = build_.build_type});
   SIGNX_RETURN_IF_ERROR(OpenStore());
+  for (const events::EventType& t : events::EventTypes()) {
+    p.schemas.AddEvent(std::string(t.name), std::string(t.summary), t.payload_schema);
+  }
   http::AddOpsRoutes(p.router, p.checks, p.metrics, p.schemas, build_);
   SIGNX_RETURN_IF_ERROR(AddCapabilities());
 

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "estimating/learning.h"
+#include "events/event_types.h"
 #include "http/json.h"
 #include "sign/spec.h"
 
@@ -300,7 +301,7 @@ Result<SyncOutcome> SyncOrdersInto(storage::Store& store, events::Outbox& outbox
         with_actual = with_actual || *d.actual.total_cost_cents > 0;
       }
       SIGNX_RETURN_IF_ERROR(outbox
-                                .Append(txn, {.type = "order.imported",
+                                .Append(txn, {.type = std::string(events::kOrderImported),
                                               .org_id = scope.org_id,
                                               .subject_id = project.id,
                                               .payload_json = http::ToJsonText(json::object{
@@ -430,7 +431,7 @@ Result<bool> OnQuoteCreated(storage::Txn& txn, jobs::Queue& queue, events::Outbo
                           .max_attempts = 8,
                           .dedupe_key = quote.id}));
   SIGNX_RETURN_IF_ERROR(outbox
-                            .Append(txn, {.type = "estimate.created",
+                            .Append(txn, {.type = std::string(events::kEstimateCreated),
                                           .org_id = scope.org_id,
                                           .subject_id = quote.id,
                                           .payload_json = http::ToJsonText(json::object{

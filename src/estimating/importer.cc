@@ -11,6 +11,7 @@
 
 #include "base/id.h"
 #include "base/strings.h"
+#include "events/event_types.h"
 #include "http/json.h"
 #include "storage/migrations.h"
 #include "project/status.h"
@@ -613,7 +614,7 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
     }
     if (outbox) {
       SIGNX_RETURN_IF_ERROR(outbox
-                                ->Append(txn, {.type = "import.completed",
+                                ->Append(txn, {.type = std::string(events::kImportCompleted),
                                                .org_id = scope.org_id,
                                                .subject_id = rec.id,
                                                .payload_json = http::ToJsonText(

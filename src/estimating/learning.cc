@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "base/id.h"
+#include "events/event_types.h"
 #include "http/json.h"
 
 namespace signx::estimating {
@@ -290,7 +291,7 @@ Result<std::optional<ModelEvaluation>> LearningLoop::EvaluateDrift(const Scope& 
       if (job.created) {
         SIGNX_RETURN_IF_ERROR(
             outbox_
-                .Append(txn, {.type = "model.drift_detected",
+                .Append(txn, {.type = std::string(events::kModelDriftDetected),
                               .org_id = scope.org_id,
                               .subject_id = prod->version,
                               .payload_json = http::ToJsonText(json::object{
@@ -446,14 +447,14 @@ Result<ModelEvaluation> LearningLoop::Retrain(const Scope& scope, std::string_vi
                          {"promoted", promote},
                          {"evaluation_id", e.id}};
     SIGNX_RETURN_IF_ERROR(outbox_
-                              .Append(txn, {.type = "model.retrained",
+                              .Append(txn, {.type = std::string(events::kModelRetrained),
                                             .org_id = scope.org_id,
                                             .subject_id = candidate_version,
                                             .payload_json = http::ToJsonText(payload)})
                               .status());
     if (promote) {
       SIGNX_RETURN_IF_ERROR(outbox_
-                                .Append(txn, {.type = "model.promoted",
+                                .Append(txn, {.type = std::string(events::kModelPromoted),
                                               .org_id = scope.org_id,
                                               .subject_id = candidate_version,
                                               .payload_json = http::ToJsonText(payload)})

@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "estimating/importer.h"
 #include "estimating/learning.h"
+#include "events/event_types.h"
 #include "http/json.h"
 #include "http/pagination.h"
 #include "project/status.h"
@@ -286,7 +287,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
           }
           SIGNX_RETURN_IF_ERROR(
               svc.outbox()
-                  .Append(repo.txn(), {.type = "project.created",
+                  .Append(repo.txn(), {.type = std::string(events::kProjectCreated),
                                        .org_id = created.org_id,
                                        .subject_id = created.id,
                                        .payload_json = http::ToJsonText(ToJson(created))})
@@ -390,7 +391,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
           SIGNX_ASSIGN_OR_RETURN(Project updated, repo.UpdateProject(id, *version, *fields));
           SIGNX_RETURN_IF_ERROR(
               svc.outbox()
-                  .Append(repo.txn(), {.type = "project.updated",
+                  .Append(repo.txn(), {.type = std::string(events::kProjectUpdated),
                                        .org_id = updated.org_id,
                                        .subject_id = updated.id,
                                        .payload_json = http::ToJsonText(ToJson(updated))})
@@ -443,7 +444,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
               SIGNX_RETURN_IF_ERROR(
                   svc.outbox()
                       .Append(repo.txn(),
-                              {.type = "cost_record.created",
+                              {.type = std::string(events::kCostRecordCreated),
                                .org_id = created.org_id,
                                .subject_id = created.id,
                                .payload_json = http::ToJsonText(json::object{

@@ -12,6 +12,7 @@
 #include "estimating/learning.h"
 #include "estimating/price_lists.h"
 #include "estimating/quote.h"
+#include "events/event_types.h"
 #include "http/json.h"
 
 namespace signx::estimating {
@@ -237,7 +238,7 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
     // A quote for an order imported from the ERP goes back to it (connector.h).
     SIGNX_RETURN_IF_ERROR(OnQuoteCreated(txn, queue_, outbox_, scope, q, clock_).status());
     SIGNX_RETURN_IF_ERROR(outbox_
-                              .Append(txn, {.type = "quote.created",
+                              .Append(txn, {.type = std::string(events::kQuoteCreated),
                                             .org_id = scope.org_id,
                                             .subject_id = q.id,
                                             .payload_json = http::ToJsonText(json::object{

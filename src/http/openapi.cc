@@ -37,6 +37,15 @@ void SchemaRegistry::Add(std::string name, std::string_view json_schema) {
 
 bool SchemaRegistry::Has(std::string_view name) const { return schemas_.contains(name); }
 
+void SchemaRegistry::AddEvent(std::string type, std::string summary,
+                              std::string_view payload_schema) {
+  boost::system::error_code ec;
+  json::parse(payload_schema, ec);
+  SIGNX_CHECK(!ec, "event " + type + ": payload schema is not valid JSON");
+  SIGNX_CHECK(!events_.contains(type), "event " + type + " registered twice");
+  events_.emplace(std::move(type), EventDoc{std::move(summary), std::string(payload_schema)});
+}
+
 namespace {
 
 json::object Ref(std::string_view schema) {
@@ -121,6 +130,32 @@ std::string BuildOpenApi(const Router& router, const SchemaRegistry& schemas, co
   json::object components_schemas;
   for (const auto& [name, text] : schemas.all()) components_schemas[name] = json::parse(text);
 
+  // Event deliveries (webhooks; the same envelope on /v1/events/stream).
+  json::object webhooks;
+  for (const auto& [type, doc] : schemas.events()) {
+    json::object envelope{
+        {"type", "object"},
+        {"required", json::array{"id", "type", "org_id", "subject_id", "payload", "created_at"}},
+        {"properties",
+         json::object{{"id", json::object{{"type", "string"}, {"description", "evt_<ulid>"}}},
+                      {"type", json::object{{"const", type}}},
+                      {"org_id", json::object{{"type", "string"}}},
+                      {"subject_id", json::object{{"type", "string"}}},
+                      {"payload", json::parse(doc.payload_schema)},
+                      {"created_at", json::object{{"type", "string"}, {"format", "date-time"}}}}}};
+    webhooks[type] = json::object{
+        {"post",
+         json::object{{"summary", doc.summary},
+                      {"operationId", "event_" + type},
+                      {"requestBody",
+                       json::object{{"content",
+                                     json::object{{"application/json",
+                                                   json::object{{"schema", std::move(envelope)}}}}}}},
+                      {"responses",
+                       json::object{{"2XX", json::object{{"description",
+                                                          "received (any 2xx ends the retries)"}}}}}}}};
+  }
+
   json::array error_codes;
   for (const auto& e : AllErrorCodes()) {
     if (e.code == ErrorCode::kOk) continue;
@@ -136,6 +171,7 @@ std::string BuildOpenApi(const Router& router, const SchemaRegistry& schemas, co
                             {"version", info.version},
                             {"description", info.description}}},
       {"paths", std::move(paths)},
+      {"webhooks", std::move(webhooks)},
       {"components",
        json::object{{"schemas", std::move(components_schemas)},
                     {"securitySchemes",

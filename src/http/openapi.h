@@ -21,8 +21,19 @@ class SchemaRegistry {
   bool Has(std::string_view name) const;
   const std::map<std::string, std::string, std::less<>>& all() const { return schemas_; }
 
+  // An event type subscribers can receive (webhooks, SSE): published in the document's OpenAPI
+  // 3.1 `webhooks` section with `payload_schema` as the envelope's `payload`. The composition
+  // root registers events/event_types.h. A duplicate or invalid JSON is a programming error.
+  struct EventDoc {
+    std::string summary;
+    std::string payload_schema;
+  };
+  void AddEvent(std::string type, std::string summary, std::string_view payload_schema);
+  const std::map<std::string, EventDoc, std::less<>>& events() const { return events_; }
+
  private:
   std::map<std::string, std::string, std::less<>> schemas_;
+  std::map<std::string, EventDoc, std::less<>> events_;
 };
 
 struct ApiInfo {

@@ -44,6 +44,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "config/config.h"
+#include "events/event_types.h"
 #include "events/outbox.h"
 #include "http/openapi.h"
 #include "http/router.h"
@@ -56,7 +57,7 @@
 namespace signx::leads {
 
 inline constexpr std::string_view kMonitorJob = "leads.monitor";
-inline constexpr std::string_view kDriftEvent = "model.drift_detected";
+inline constexpr std::string_view kDriftEvent = events::kModelDriftDetected;
 inline constexpr std::string_view kAllOrgs = "*";
 inline constexpr int64_t kMinScoredForPsi = 50;
 inline constexpr double kPsiFloor = 1e-4;

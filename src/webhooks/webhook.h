@@ -18,12 +18,13 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "events/event_types.h"
 #include "http/client.h"
 
 namespace signx::webhooks {
 
 inline constexpr std::string_view kDeliverJobType = "webhooks.deliver";
-inline constexpr std::string_view kTestEventType = "webhook.test";
+inline constexpr std::string_view kTestEventType = events::kWebhookTest;
 inline constexpr std::string_view kSecretPrefix = "whsec_";
 inline constexpr std::size_t kMaxUrlBytes = 2048;
 inline constexpr std::size_t kMaxEventTypes = 64;
