@@ -55,8 +55,8 @@ struct Reader::State {
     const Limits& limits = st->options.limits;
     const std::size_t record = st->records + 1;
     if (st->current.empty() && st->records >= limits.max_records) {
-      return st->Fail(InvalidArgument(
-          fmt::format("CSV record {} exceeds the limit of {} records", record, limits.max_records)));
+      return st->Fail(InvalidArgument(fmt::format("CSV record {} exceeds the limit of {} records",
+                                                  record, limits.max_records)));
     }
     if (st->current.size() >= limits.max_fields) {
       return st->Fail(InvalidArgument(fmt::format(
@@ -69,9 +69,9 @@ struct Reader::State {
                       record, limits.max_field_bytes)));
     }
     if (st->current_bytes + len > limits.max_record_bytes) {
-      return st->Fail(InvalidArgument(fmt::format(
-          "CSV record {} exceeds the limit of {} bytes per record", record,
-          limits.max_record_bytes)));
+      return st->Fail(
+          InvalidArgument(fmt::format("CSV record {} exceeds the limit of {} bytes per record",
+                                      record, limits.max_record_bytes)));
     }
     st->current.emplace_back(s ? static_cast<const char*>(s) : "", len);
     st->current_bytes += len;
@@ -154,7 +154,6 @@ struct Reader::State {
   }
 };
 
-
 char DetectDelimiter(std::string_view text) {
   constexpr std::array<char, 4> kCandidates = {',', ';', '\t', '|'};
   std::array<int, 4> counts{};
@@ -183,8 +182,7 @@ Reader::Reader(std::string_view text, const ReaderOptions& options)
   state_->text = StripBom(text);
 }
 
-Reader::Reader(std::istream& in, const ReaderOptions& options)
-    : state_(std::make_unique<State>()) {
+Reader::Reader(std::istream& in, const ReaderOptions& options) : state_(std::make_unique<State>()) {
   state_->Init(options);
   state_->in = &in;
 }

@@ -28,10 +28,10 @@ namespace signx::csv {
 
 // Safe defaults for untrusted input; callers with other needs set their own.
 struct Limits {
-  std::size_t max_fields = 512;                 // fields per record
-  std::size_t max_field_bytes = 64 * 1024;      // bytes of one field (after unquoting)
-  std::size_t max_record_bytes = 1024 * 1024;   // bytes of one record's fields together
-  std::size_t max_records = 1'000'000;          // records, the header included
+  std::size_t max_fields = 512;                // fields per record
+  std::size_t max_field_bytes = 64 * 1024;     // bytes of one field (after unquoting)
+  std::size_t max_record_bytes = 1024 * 1024;  // bytes of one record's fields together
+  std::size_t max_records = 1'000'000;         // records, the header included
 };
 
 struct ReaderOptions {

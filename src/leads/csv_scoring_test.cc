@@ -9,8 +9,8 @@
 #include <random>
 
 #include "blobs/blob_registry.h"
+#include "csv/reader.h"
 #include "leads/bundle.h"
-#include "leads/csv.h"
 #include "leads/service.h"
 #include "leads/training.h"
 #include "ml/registry.h"
@@ -49,7 +49,7 @@ std::string TrainingCsv(int rows) {
 class CsvScoringTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto table = ParseCsv(TrainingCsv(800));
+    auto table = csv::ReadTable(TrainingCsv(800));
     ASSERT_TRUE(table.ok());
     TrainOptions o;
     o.num_rounds = 60;
@@ -157,7 +157,7 @@ TEST_F(CsvScoringTest, ScoresEveryRowKeepsInvalidOnesWithTheirErrors) {
   EXPECT_EQ(summary.problems[2].row, 4u);
   EXPECT_EQ(summary.problems[2].field, "opted_in");
 
-  auto table = ParseCsv(*out);
+  auto table = csv::ReadTable(*out);
   ASSERT_TRUE(table.ok()) << table.status().ToString();
   EXPECT_EQ(table->header, (std::vector<std::string>{"Lead ID", "Source", "Visits", "Opted In",
                                                      "Notes", "score", "tier", "bucket", "error"}));
