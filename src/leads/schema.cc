@@ -1,9 +1,9 @@
 #include "leads/schema.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <set>
+
+#include <fmt/format.h>
 
 #include "base/strings.h"
 #include "csv/reader.h"

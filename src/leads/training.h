@@ -22,10 +22,11 @@
 // Thread-safety: pure function of its inputs.
 #pragma once
 
-#include <boost/json.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include <boost/json.hpp>
 
 #include "base/status.h"
 #include "csv/reader.h"
