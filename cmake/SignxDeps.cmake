@@ -29,8 +29,8 @@ set_target_properties(signx_xgboost PROPERTIES IMPORTED_LOCATION ${XGBOOST_LIB}
 # libcsv (RFC 4180 parser, Debian libcsv-dev) ships no CMake or pkg-config file.
 find_library(CSV_LIB csv REQUIRED)
 find_path(CSV_INCLUDE csv.h REQUIRED)
-add_library(signx_csv UNKNOWN IMPORTED)
-set_target_properties(signx_csv PROPERTIES IMPORTED_LOCATION ${CSV_LIB}
+add_library(signx_libcsv UNKNOWN IMPORTED)
+set_target_properties(signx_libcsv PROPERTIES IMPORTED_LOCATION ${CSV_LIB}
                       INTERFACE_INCLUDE_DIRECTORIES ${CSV_INCLUDE})
 # DuckDB C API (analytics lake; not packaged in Debian). scripts/install-duckdb.sh installs the pinned
 # npm tarballs, checksum-verified, as third_party/duckdb/{include/duckdb.h,lib/libduckdb.so,VERSION}.

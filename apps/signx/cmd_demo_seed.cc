@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "cache/memory_rate_limiter.h"
 #include "cli_common.h"
+#include "csv/reader.h"
 #include "estimating/cost_model.h"
 #include "estimating/generator.h"
 #include "estimating/importer.h"
@@ -19,7 +20,6 @@
 #include "identity/crypto.h"
 #include "identity/identity_service.h"
 #include "leads/bundle.h"
-#include "leads/csv.h"
 #include "leads/csv_scoring.h"
 #include "leads/schema.h"
 #include "leads/score_log.h"
@@ -48,8 +48,8 @@ Status SeedLeadModel(app::Platform& platform, const std::string& leads_csv) {
   }
   std::fprintf(stderr, "training the lead model from %s ...\n", leads_csv.c_str());
   SIGNX_ASSIGN_OR_RETURN(auto schema, leads::BuiltinSchema("x_education"));
-  SIGNX_ASSIGN_OR_RETURN(std::string text, leads::ReadFile(leads_csv));
-  SIGNX_ASSIGN_OR_RETURN(auto table, leads::ParseCsv(text, schema.delimiter));
+  SIGNX_ASSIGN_OR_RETURN(std::string text, csv::ReadFile(leads_csv));
+  SIGNX_ASSIGN_OR_RETURN(auto table, csv::ReadTable(text, {.delimiter = schema.delimiter}));
   SIGNX_ASSIGN_OR_RETURN(auto trained,
                          leads::TrainLeadModel(table, schema, {.compare_leaky = false}));
   metrics::Registry unused;
@@ -76,7 +76,7 @@ Status SeedLeadScores(app::Platform& platform, const std::string& org_id,
   SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry.ReadBytes(*prod));
   SIGNX_ASSIGN_OR_RETURN(leads::ModelBundle bundle, leads::ParseBundle(bytes));
   SIGNX_ASSIGN_OR_RETURN(leads::Scorer scorer, leads::Scorer::Create(std::move(bundle)));
-  SIGNX_ASSIGN_OR_RETURN(std::string text, leads::ReadFile(leads_csv));
+  SIGNX_ASSIGN_OR_RETURN(std::string text, csv::ReadFile(leads_csv));
   // The header line and the last kDemoLeads data lines (the file has no quoted line breaks).
   std::vector<std::string_view> lines;
   for (std::string_view rest = text; !rest.empty();) {

@@ -13,9 +13,9 @@
 #include "app/platform.h"
 #include "base/sha256.h"
 #include "cli_common.h"
+#include "csv/reader.h"
 #include "http/json.h"
 #include "leads/bundle.h"
-#include "leads/csv.h"
 #include "leads/infer_schema.h"
 #include "leads/schema.h"
 #include "leads/scorer.h"
@@ -114,7 +114,7 @@ struct TrainFlags {
 
 // One lead id per line (blank lines and surrounding spaces ignored).
 std::vector<std::string> ReadIdList(const std::string& path) {
-  const std::string text = OrFail(leads::ReadFile(path));
+  const std::string text = OrFail(csv::ReadFile(path));
   std::vector<std::string> ids;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -136,8 +136,8 @@ std::vector<std::string> ReadIdList(const std::string& path) {
 
 void RunTrain(const TrainFlags& f) {
   const leads::Schema schema = OrFail(ResolveSchema(f.schema));
-  const std::string text = OrFail(leads::ReadFile(f.data));
-  const leads::CsvTable table = OrFail(leads::ParseCsv(text, schema.delimiter));
+  const std::string text = OrFail(csv::ReadFile(f.data));
+  const csv::Table table = OrFail(csv::ReadTable(text, {.delimiter = schema.delimiter}));
   leads::TrainOptions o;
   o.seed = f.seed;
   o.include_leaky = f.with_leaky;
@@ -163,10 +163,10 @@ void RunTrain(const TrainFlags& f) {
 }
 
 void RunInferSchema(const std::string& data, const std::string& delimiter) {
-  const std::string text = OrFail(leads::ReadFile(data));
-  char delim = leads::DetectDelimiter(text);
+  const std::string text = OrFail(csv::ReadFile(data));
+  char delim = csv::DetectDelimiter(text);
   if (!delimiter.empty()) delim = delimiter == "\\t" || delimiter == "tab" ? '\t' : delimiter[0];
-  const leads::CsvTable table = OrFail(leads::ParseCsv(text, delim));
+  const csv::Table table = OrFail(csv::ReadTable(text, {.delimiter = delim}));
   std::fputs(PrettyJson(leads::InferSchema(table, delim)).c_str(), stdout);
 }
 
@@ -181,7 +181,7 @@ void RunScore(const std::string& model, const std::string& input, bool no_explai
               int max_reasons) {
   leads::ModelBundle bundle = OrFail(leads::LoadBundleFile(model));
   const leads::Scorer scorer = OrFail(leads::Scorer::Create(std::move(bundle)));
-  const std::string text = OrFail(leads::ReadFile(input));
+  const std::string text = OrFail(csv::ReadFile(input));
   boost::system::error_code ec;
   const json::value body = json::parse(text, ec);
   if (ec) Fail(Status(ErrorCode::kMalformedJson, input + " is not valid JSON: " + ec.message()));
@@ -291,7 +291,7 @@ void AddLeadsCommands(CLI::App& app) {
     ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
     metrics::Registry unused_metrics;
     leads::LeadsService service(registry, unused_metrics);
-    const std::string bytes = OrFail(leads::ReadFile(reg_flags->model));
+    const std::string bytes = OrFail(csv::ReadFile(reg_flags->model));
     auto version = OrFail(service.RegisterBundle(bytes, "cli"));
     std::printf("registered %s (%s)\n", version.version.c_str(), version.state.c_str());
     if (reg_flags->promote) {

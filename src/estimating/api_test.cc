@@ -463,6 +463,16 @@ TEST_P(EstimatingApiTest, CliStyleImportThroughRunImport) {
   EXPECT_FALSE(out->replayed);
 }
 
+// Issue 19: 4 MiB of commas used to become one record of 4 Mi strings (~60x the upload in
+// memory) before being refused; the CSV reader's field limit now stops it in the first chunk.
+TEST_P(EstimatingApiTest, ImportOfFourMebibytesOfCommasIsRejectedByTheFieldLimit) {
+  auto out = RunImport(db_->store(), nullptr, {"org_cli", "cli"}, std::string(4 << 20, ','),
+                       {.filename = "commas.csv", .format = ImportFormat::kCsv});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(out.status().message(), "CSV record 1 exceeds the limit of 512 fields per record");
+}
+
 // Routes on a real server; a tiny middleware turns X-Test-Org into a Principal.
 class TestAuth : public http::Middleware {
  public:

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "base/strings.h"
+#include "csv/writer.h"
 #include "estimating/quote.h"
 #include "sign/engineering.h"
 
@@ -1143,16 +1144,6 @@ void Line(fmt::memory_buffer& b, const CostLine& l) {
   o.End();
 }
 
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  return out + "\"";
-}
-
 std::string Dollars(int64_t cents) {
   const int64_t a = cents < 0 ? -cents : cents;
   return fmt::format("{}{}.{:02d}", cents < 0 ? "-" : "", a / 100, a % 100);
@@ -1162,7 +1153,7 @@ template <typename T>
 std::string Opt(const std::optional<T>& v) {
   if (!v) return "";
   if constexpr (std::is_same_v<T, std::string>) {
-    return CsvField(*v);
+    return csv::Field(*v);
   } else if constexpr (std::is_enum_v<T>) {
     return std::string(Name(*v));
   } else {
@@ -1249,8 +1240,8 @@ void WriteRecord(const CostRecord& r, HistoryFormat format, std::ostream& out) {
       const auto& e = r.estimate;
       const auto& a = r.actual;
       fmt::format_to(std::back_inserter(b), "{},{},{},{},{},{},{},{},{},", r.id, r.project_id,
-                     CsvField(r.project_name), CsvField(r.customer_name), CsvField(r.location),
-                     r.project_date, r.cost_date, r.year, r.estimator_id);
+                     csv::Field(r.project_name), csv::Field(r.customer_name),
+                     csv::Field(r.location), r.project_date, r.cost_date, r.year, r.estimator_id);
       fmt::format_to(std::back_inserter(b), "{},{:.1f},{:.1f},{:.2f},{},{:.0f},{},{},{},{},{},{},",
                      Opt(s.sign_type), s.width_in, s.height_in, s.area_sqft,
                      s.sign_height_ft ? fmt::format("{:.1f}", *s.sign_height_ft) : "",
@@ -1278,13 +1269,13 @@ void WriteRecord(const CostRecord& r, HistoryFormat format, std::ostream& out) {
         fmt::format_to(std::back_inserter(b),
                        "{},{},{},{},{},{},{},{},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},",
                        l.work_order, l.cost_type, l.date, l.work_dept, l.work_code, l.seq,
-                       CsvField(l.item), l.um, l.est_hrs, l.act_hrs, l.var_hrs, l.est_qty,
+                       csv::Field(l.item), l.um, l.est_hrs, l.act_hrs, l.var_hrs, l.est_qty,
                        l.act_qty, l.var_qty);
         fmt::format_to(std::back_inserter(b), "{},{},{},{},{},{},{},,{},,{},{},{}\r\n",
                        Dollars(l.est_cost_cents), Dollars(l.act_lab_cents),
                        Dollars(l.act_bur_cents), Dollars(l.act_mat_cents), Dollars(l.act_out_cents),
                        Dollars(l.use_tax_cents), Dollars(l.job_cost_cents),
-                       Dollars(l.var_cost_cents), CsvField(l.description), l.category, r.id);
+                       Dollars(l.var_cost_cents), csv::Field(l.description), l.category, r.id);
       }
       break;
   }

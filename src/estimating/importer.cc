@@ -1,8 +1,5 @@
 #include "estimating/importer.h"
-#include "estimating/learning.h"
-#include "base/sha256.h"
 
-#include <csv.h>
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
@@ -10,61 +7,43 @@
 #include <set>
 
 #include "base/id.h"
+#include "base/sha256.h"
 #include "base/strings.h"
+#include "csv/reader.h"
+#include "estimating/learning.h"
 #include "events/event_types.h"
 #include "http/json.h"
-#include "storage/migrations.h"
 #include "project/status.h"
+#include "storage/migrations.h"
 
 namespace signx::estimating {
 namespace {
 
 namespace json = boost::json;
 
-// ---- CSV (libcsv, RFC 4180) ----
+// ---- CSV (csv::Reader: libcsv, RFC 4180, one record at a time) ----
 
-struct CsvState {
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::string> current;
-  bool too_many = false;
-};
-
-void OnField(void* s, std::size_t len, void* data) {
-  auto* st = static_cast<CsvState*>(data);
-  st->current.emplace_back(s ? static_cast<const char*>(s) : "", s ? len : 0);
+// Lenient as the import always was (a stray quote is kept, ragged rows are reported per row);
+// the record count is left to NextDataRow, which names the import's row limit.
+csv::ReaderOptions ImportCsvOptions() {
+  return {.strict = false,
+          .equal_width = false,
+          .limits = {.max_records = static_cast<std::size_t>(kMaxImportRows) + 2}};
 }
 
-void OnRecord(int, void* data) {
-  auto* st = static_cast<CsvState*>(data);
-  if (static_cast<int64_t>(st->records.size()) > kMaxImportRows) {
-    st->too_many = true;
-    st->current.clear();
-    return;
+// Data row i (1-based) into `*rec`: `first` (already read) for i = 1, then the next record of
+// `reader`. False at the end; InvalidArgument past kMaxImportRows rows.
+Result<bool> NextDataRow(csv::Reader& reader, std::vector<std::string>& first, std::size_t i,
+                         std::vector<std::string>* rec) {
+  if (i == 1) {
+    *rec = std::move(first);
+    return true;
   }
-  st->records.push_back(std::move(st->current));
-  st->current.clear();
-}
-
-Result<std::vector<std::vector<std::string>>> ParseCsvRecords(std::string_view text) {
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  csv_parser p;
-  if (csv_init(&p, 0) != 0) return Internal("csv_init failed");
-  CsvState st;
-  const std::size_t n = csv_parse(&p, text.data(), text.size(), OnField, OnRecord, &st);
-  Status err;
-  if (n != text.size()) {
-    err = InvalidArgument(
-        fmt::format("the file is not valid CSV: {} near byte {}", csv_strerror(csv_error(&p)), n));
-  } else if (csv_fini(&p, OnField, OnRecord, &st) != 0) {
-    err =
-        InvalidArgument(fmt::format("the file is not valid CSV: {}", csv_strerror(csv_error(&p))));
-  }
-  csv_free(&p);
-  if (!err.ok()) return err;
-  if (st.too_many) {
+  SIGNX_ASSIGN_OR_RETURN(const bool more, reader.Next(rec));
+  if (more && static_cast<int64_t>(i) > kMaxImportRows) {
     return InvalidArgument(fmt::format("the file has more than {} rows", kMaxImportRows));
   }
-  return std::move(st.records);
+  return more;
 }
 
 // ---- rows ----
@@ -171,8 +150,9 @@ json::value CellValue(std::string_view key, const std::string& cell) {
   return json::value(cell);
 }
 
-std::vector<ParsedRow> ParseFlatCsv(const std::vector<std::vector<std::string>>& records,
-                                    std::vector<std::string>& ignored) {
+Result<std::vector<ParsedRow>> ParseFlatCsv(const std::vector<std::string>& header,
+                                            std::vector<std::string>& first, csv::Reader& reader,
+                                            std::vector<std::string>& ignored) {
   static const std::set<std::string, std::less<>> kTop = {"id",
                                                           "external_id",
                                                           "project_id",
@@ -198,8 +178,6 @@ std::vector<ParsedRow> ParseFlatCsv(const std::vector<std::vector<std::string>>&
                                                           "change_order"};
   static const std::set<std::string, std::less<>> kSkip = {"year", "generator_version"};
   std::vector<ParsedRow> rows;
-  if (records.empty()) return rows;
-  const auto& header = records[0];
   enum class Dest { kTop, kEstimate, kDriver, kSkip };
   std::vector<std::pair<Dest, std::string>> cols;
   for (const auto& raw : header) {
@@ -215,10 +193,12 @@ std::vector<ParsedRow> ParseFlatCsv(const std::vector<std::vector<std::string>>&
       cols.emplace_back(Dest::kSkip, h);
     }
   }
-  for (std::size_t i = 1; i < records.size(); ++i) {
+  std::vector<std::string> rec;
+  for (std::size_t i = 1;; ++i) {
+    SIGNX_ASSIGN_OR_RETURN(const bool more, NextDataRow(reader, first, i, &rec));
+    if (!more) break;
     ParsedRow r;
     r.row = static_cast<int64_t>(i);
-    const auto& rec = records[i];
     if (rec.size() != header.size()) {
       r.errors.push_back(
           {"", fmt::format("has {} fields, the header has {}", rec.size(), header.size())});
@@ -280,17 +260,15 @@ std::optional<int64_t> Money(std::string_view s) {
   return neg ? -cents : cents;
 }
 
-std::vector<ParsedRow> ParseKeyedIn(const std::vector<std::vector<std::string>>& records,
-                                    Status& error) {
+Result<std::vector<ParsedRow>> ParseKeyedIn(const std::vector<std::string>& header,
+                                            std::vector<std::string>& first, csv::Reader& reader) {
   std::vector<ParsedRow> rows;
-  if (records.empty()) return rows;
   std::map<std::string, int, std::less<>> col;
-  for (std::size_t c = 0; c < records[0].size(); ++c) col[std::string(Trim(records[0][c]))] = c;
+  for (std::size_t c = 0; c < header.size(); ++c) col[std::string(Trim(header[c]))] = c;
   for (const char* required : {"Work Order", "Cost Type", "Est Cost", "Job Cost"}) {
     if (!col.contains(required)) {
-      error = InvalidArgument(
+      return InvalidArgument(
           fmt::format("not a KeyedIn cost summary: the header has no \"{}\" column", required));
-      return {};
     }
   }
   auto cell = [&](const std::vector<std::string>& rec, std::string_view name) -> std::string {
@@ -300,8 +278,10 @@ std::vector<ParsedRow> ParseKeyedIn(const std::vector<std::vector<std::string>>&
   };
   // One record per Record Id (else Work Order), in first-seen order.
   std::map<std::string, std::size_t> index;
-  for (std::size_t i = 1; i < records.size(); ++i) {
-    const auto& rec = records[i];
+  std::vector<std::string> rec;
+  for (std::size_t i = 1;; ++i) {
+    SIGNX_ASSIGN_OR_RETURN(const bool more, NextDataRow(reader, first, i, &rec));
+    if (!more) break;
     std::string key = cell(rec, "Record Id");
     if (key.empty()) key = cell(rec, "Work Order");
     auto [it, inserted] = index.emplace(key, rows.size());
@@ -321,9 +301,9 @@ std::vector<ParsedRow> ParseKeyedIn(const std::vector<std::vector<std::string>>&
     }
     ParsedRow& r = rows[it->second];
     const std::string lp = fmt::format("lines[{}].", r.data ? r.data->lines.size() : 0);
-    if (rec.size() != records[0].size()) {
+    if (rec.size() != header.size()) {
       r.errors.push_back({fmt::format("row {}", i), fmt::format("has {} fields, the header has {}",
-                                                                rec.size(), records[0].size())});
+                                                                rec.size(), header.size())});
       continue;
     }
     json::object line{
@@ -472,10 +452,16 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
   if (format == ImportFormat::kNdjson) {
     rows = ParseNdjson(bytes, parse_error);
   } else {
-    SIGNX_ASSIGN_OR_RETURN(auto records, ParseCsvRecords(bytes));
-    if (records.size() < 2) return InvalidArgument("the CSV file has a header but no rows");
-    rows = format == ImportFormat::kCsv ? ParseFlatCsv(records, ignored_columns)
-                                        : ParseKeyedIn(records, parse_error);
+    // Streamed: the records become rows as they are read, never a table of the whole file.
+    csv::Reader reader(bytes, ImportCsvOptions());
+    std::vector<std::string> header, first;
+    SIGNX_ASSIGN_OR_RETURN(const bool has_header, reader.Next(&header));
+    SIGNX_ASSIGN_OR_RETURN(const bool has_rows,
+                           has_header ? reader.Next(&first) : Result<bool>(false));
+    if (!has_rows) return InvalidArgument("the CSV file has a header but no rows");
+    SIGNX_ASSIGN_OR_RETURN(rows, format == ImportFormat::kCsv
+                                     ? ParseFlatCsv(header, first, reader, ignored_columns)
+                                     : ParseKeyedIn(header, first, reader));
   }
   SIGNX_RETURN_IF_ERROR(parse_error);
   if (rows.empty()) return InvalidArgument("the file has no rows");

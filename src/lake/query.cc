@@ -8,6 +8,8 @@
 #include <set>
 #include <system_error>
 
+#include "csv/writer.h"
+
 namespace signx::lake {
 namespace fs = std::filesystem;
 namespace {
@@ -80,17 +82,6 @@ bool IsJsonNumber(std::string_view s) {
     if (!digits()) return false;
   }
   return i == s.size();
-}
-
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
 }
 
 }  // namespace
@@ -223,13 +214,13 @@ std::string FormatCsv(const duck::Rows& rows) {
   std::string out;
   for (size_t c = 0; c < rows.columns.size(); ++c) {
     if (c > 0) out += ',';
-    out += CsvField(rows.columns[c]);
+    csv::AppendField(out, rows.columns[c]);
   }
   out += "\r\n";
   for (const auto& r : rows.rows) {
     for (size_t c = 0; c < r.size(); ++c) {
       if (c > 0) out += ',';
-      if (r[c]) out += CsvField(*r[c]);
+      if (r[c]) csv::AppendField(out, *r[c]);
     }
     out += "\r\n";
   }

@@ -8,7 +8,7 @@
 
 #include "base/sha256.h"
 #include "base/strings.h"
-#include "leads/csv.h"
+#include "csv/reader.h"
 #include "ml/booster_json.h"
 
 namespace signx::leads {
@@ -111,7 +111,7 @@ Status SaveBundleFile(const ModelBundle& bundle, const std::string& path) {
 }
 
 Result<ModelBundle> LoadBundleFile(const std::string& path) {
-  SIGNX_ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
+  SIGNX_ASSIGN_OR_RETURN(const std::string text, csv::ReadFile(path));
   auto b = ParseBundle(text);
   if (!b.ok()) return b.status().WithContext(path);
   return b;

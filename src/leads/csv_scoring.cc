@@ -10,9 +10,10 @@
 
 #include "base/strings.h"
 #include "blobs/blob_registry.h"
+#include "csv/reader.h"
+#include "csv/writer.h"
 #include "http/json.h"
 #include "leads/bundle.h"
-#include "leads/csv.h"
 #include "leads/lead.h"
 #include "leads/score_log.h"
 #include "leads/service.h"
@@ -67,32 +68,16 @@ std::string SafeCell(std::string_view cell) {
   return formula ? "'" + std::string(cell) : std::string(cell);
 }
 
-void AppendCsvCell(std::string& out, std::string_view raw) {
-  const std::string cell = SafeCell(raw);
-  const bool quote = cell.find_first_of(",\"\r\n;\t|") != std::string::npos;
-  if (!quote) {
-    out += cell;
-    return;
-  }
-  out.push_back('"');
-  for (char ch : cell) {
-    if (ch == '"') out.push_back('"');
-    out.push_back(ch);
-  }
-  out.push_back('"');
-}
+// The result file: RFC 4180, CRLF; also quoted on ; tab and | so that a reader guessing the
+// delimiter cannot split a cell.
+constexpr csv::WriterOptions kOutputCsv{.also_quote = ";\t|"};
 
 void AppendCsvRow(std::string& out, const std::vector<std::string>& cells) {
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    AppendCsvCell(out, cells[i]);
+    if (i > 0) out.push_back(kOutputCsv.delimiter);
+    csv::AppendField(out, SafeCell(cells[i]), kOutputCsv);
   }
-  out += "\r\n";
-}
-
-std::string_view StripBom(std::string_view text) {
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  return text;
+  out += kOutputCsv.line_end;
 }
 
 json::array ProblemsJson(const std::vector<CsvProblem>& problems) {
@@ -172,14 +157,27 @@ CsvCheck CheckLeadCsv(const Schema& schema, std::string_view text, const CsvUplo
   if (!IsValidUtf8(text)) {
     return fail("", "the file is not UTF-8 text (save it as “CSV UTF-8” and upload it again)");
   }
-  text = StripBom(text);
-  check.delimiter = DetectDelimiter(text);
-  auto table = ParseCsv(text, check.delimiter, limits.max_rows + 1);
-  if (!table.ok()) {
-    // ParseCsv names the 1-based record (the header is record 1): report the data row.
-    return fail("", std::string(table.status().message()));
+  text = csv::StripBom(text);
+  check.delimiter = csv::DetectDelimiter(text);
+  // One pass that keeps only the header: syntax, field counts and limits are checked on every
+  // record up to max_rows + 1 data rows (enough to know the file is too long).
+  csv::Reader reader(
+      text, {.delimiter = check.delimiter, .limits = {.max_records = limits.max_rows + 2}});
+  std::vector<std::string> header;
+  {
+    // The reader names the 1-based record (the header is record 1).
+    auto has_header = reader.Next(&header);
+    if (!has_header.ok()) return fail("", std::string(has_header.status().message()));
+    if (!*has_header) return fail("", "CSV input is empty");
+    std::vector<std::string> row;
+    while (check.rows <= limits.max_rows) {
+      auto more = reader.Next(&row);
+      if (!more.ok()) return fail("", std::string(more.status().message()));
+      if (!*more) break;
+      ++check.rows;
+    }
   }
-  const std::vector<int> columns = ColumnsOf(schema, table->header);
+  const std::vector<int> columns = ColumnsOf(schema, header);
   int features_present = 0;
   std::vector<std::string> missing_required;
   for (std::size_t i = 0; i < schema.fields.size(); ++i) {
@@ -203,12 +201,11 @@ CsvCheck CheckLeadCsv(const Schema& schema, std::string_view text, const CsvUplo
                      "first row the header?)",
                      schema.name)});
   }
-  for (std::size_t c = 0; c < table->header.size(); ++c) {
+  for (std::size_t c = 0; c < header.size(); ++c) {
     if (std::find(columns.begin(), columns.end(), static_cast<int>(c)) == columns.end()) {
-      check.ignored_columns.emplace_back(Trim(table->header[c]));
+      check.ignored_columns.emplace_back(Trim(header[c]));
     }
   }
-  check.rows = table->rows.size();
   if (check.rows == 0) check.problems.push_back({0, "", "the file has a header row but no leads"});
   if (check.rows > limits.max_rows) {
     check.problems.push_back(
@@ -222,29 +219,49 @@ Result<std::string> ScoreLeadCsv(
     const std::function<bool(int)>& progress, const CsvUploadLimits& limits,
     const std::function<void(const Lead&, const LeadScore&)>& on_scored) {
   const Schema& schema = scorer.bundle().schema;
-  text = StripBom(text);
-  SIGNX_ASSIGN_OR_RETURN(CsvTable table, ParseCsv(text, DetectDelimiter(text)));
-  const std::vector<int> columns = ColumnsOf(schema, table.header);
+  text = csv::StripBom(text);
+  const csv::ReaderOptions read_options{.delimiter = csv::DetectDelimiter(text)};
+  // First pass, keeping nothing: a malformed file fails before any row is scored (nothing
+  // reaches on_scored), and the row count makes progress a share of the rows.
+  std::size_t n = 0;
+  std::vector<std::string> header;
+  {
+    csv::Reader counter(text, read_options);
+    SIGNX_ASSIGN_OR_RETURN(const bool has_header, counter.Next(&header));
+    if (!has_header) return InvalidArgument("CSV input is empty");
+    std::vector<std::string> row;
+    while (true) {
+      SIGNX_ASSIGN_OR_RETURN(const bool more, counter.Next(&row));
+      if (!more) break;
+      ++n;
+    }
+  }
+  // Second pass: kChunkRows rows in memory at a time.
+  csv::Reader reader(text, read_options);
+  SIGNX_RETURN_IF_ERROR(reader.Next(&header).status());
+  const std::vector<int> columns = ColumnsOf(schema, header);
   CsvScoreSummary s;
   s.model_version = scorer.bundle().model_version;
-  s.rows = static_cast<int64_t>(table.rows.size());
+  s.rows = static_cast<int64_t>(n);
 
   std::string out;
-  out.reserve(text.size() + table.rows.size() * 24);
-  {
-    std::vector<std::string> header = table.header;
-    for (const char* extra : {"score", "tier", "bucket", "error"}) header.emplace_back(extra);
-    AppendCsvRow(out, header);
-  }
+  out.reserve(text.size() + n * 24);
+  for (const char* extra : {"score", "tier", "bucket", "error"}) header.emplace_back(extra);
+  AppendCsvRow(out, header);
 
-  const std::size_t n = table.rows.size();
+  std::vector<std::vector<std::string>> chunk;
   for (std::size_t start = 0; start < n; start += kChunkRows) {
     const std::size_t end = std::min(n, start + kChunkRows);
+    chunk.resize(end - start);
+    for (auto& row : chunk) {
+      SIGNX_ASSIGN_OR_RETURN(const bool more, reader.Next(&row));
+      if (!more) return Internal("the CSV input changed between two passes");
+    }
     std::vector<Lead> leads;
     std::vector<std::size_t> lead_row;  // row index of each lead
     std::vector<std::string> errors(end - start);
     for (std::size_t r = start; r < end; ++r) {
-      const auto& row = table.rows[r];
+      const auto& row = chunk[r - start];
       auto lead = LeadFromCsvRow(schema, columns, row);
       std::vector<FieldError> bad;
       if (!lead.ok()) bad = lead.status().details();
@@ -277,7 +294,7 @@ Result<std::string> ScoreLeadCsv(
     }
     std::size_t next = 0;
     for (std::size_t r = start; r < end; ++r) {
-      std::vector<std::string> cells = table.rows[r];
+      std::vector<std::string>& cells = chunk[r - start];
       if (next < lead_row.size() && lead_row[next] == r) {
         const LeadScore& sc = scores[next++];
         cells.push_back(fmt::format("{:.4f}", sc.score));

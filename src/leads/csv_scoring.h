@@ -75,7 +75,8 @@ bool IsValidUtf8(std::string_view text);
 // Checks an upload against `schema`: size, UTF-8, CSV syntax (consistent field counts), the header
 // (every required id/feature column present, by CSV column name or field name; at least one
 // feature column), at least one and at most max_rows data rows. Cell values are not validated
-// here: bad cells are reported per row in the result file.
+// here: bad cells are reported per row in the result file. One streaming pass that keeps only the
+// header; csv::Limits' defaults apply (at most 512 fields per record, 64 KiB per field).
 CsvCheck CheckLeadCsv(const Schema& schema, std::string_view text,
                       const CsvUploadLimits& limits = {});
 
@@ -93,6 +94,8 @@ struct CsvScoreSummary {
 // would run as a formula (leading = + @ or - not starting a number) are prefixed with '.
 // `progress(percent)` is called between chunks; returning false stops with kCancelled.
 // `on_scored` (optional) is called with every scored row's lead and score, in row order.
+// Memory: `text` is read twice (a counting pass, so that a malformed file fails before any row is
+// scored, then the scoring pass) with 500 rows held at a time, plus the result.
 Result<std::string> ScoreLeadCsv(
     const Scorer& scorer, std::string_view text, CsvScoreSummary* summary,
     const std::function<bool(int)>& progress = {}, const CsvUploadLimits& limits = {},

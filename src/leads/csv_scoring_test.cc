@@ -9,8 +9,8 @@
 #include <random>
 
 #include "blobs/blob_registry.h"
+#include "csv/reader.h"
 #include "leads/bundle.h"
-#include "leads/csv.h"
 #include "leads/service.h"
 #include "leads/training.h"
 #include "ml/registry.h"
@@ -49,7 +49,7 @@ std::string TrainingCsv(int rows) {
 class CsvScoringTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto table = ParseCsv(TrainingCsv(800));
+    auto table = csv::ReadTable(TrainingCsv(800));
     ASSERT_TRUE(table.ok());
     TrainOptions o;
     o.num_rounds = 60;
@@ -124,6 +124,21 @@ TEST(CsvCheckTest, RejectsWithProblemsNamingTheFieldAndRule) {
   EXPECT_NE(many.problems[0].message.find("more than 2 rows"), std::string::npos);
 }
 
+// Issue 19: 4 MiB of commas (one header of 4 Mi fields) is stopped by the reader's field limit
+// with a message naming the record and the limit, instead of becoming 4 Mi strings.
+TEST(CsvCheckTest, FourMebibytesOfCommasAreRejectedByTheFieldLimit) {
+  const Schema s = CsvSchema();
+  auto check = CheckLeadCsv(s, std::string(4 << 20, ','));
+  ASSERT_EQ(check.problems.size(), 1u);
+  EXPECT_EQ(check.problems[0].row, 0u);
+  EXPECT_EQ(check.problems[0].message, "CSV record 1 exceeds the limit of 512 fields per record");
+  auto long_cell =
+      CheckLeadCsv(s, "Lead ID,Source\nL1,Google\nL2," + std::string(70 * 1024, 'x') + "\n");
+  ASSERT_EQ(long_cell.problems.size(), 1u);
+  EXPECT_EQ(long_cell.problems[0].message,
+            "CSV record 3 has a field longer than the limit of 65536 bytes per field");
+}
+
 TEST_F(CsvScoringTest, ScoresEveryRowKeepsInvalidOnesWithTheirErrors) {
   const std::string csv =
       "Lead ID,Source,Visits,Opted In,Notes\n"
@@ -157,7 +172,7 @@ TEST_F(CsvScoringTest, ScoresEveryRowKeepsInvalidOnesWithTheirErrors) {
   EXPECT_EQ(summary.problems[2].row, 4u);
   EXPECT_EQ(summary.problems[2].field, "opted_in");
 
-  auto table = ParseCsv(*out);
+  auto table = csv::ReadTable(*out);
   ASSERT_TRUE(table.ok()) << table.status().ToString();
   EXPECT_EQ(table->header, (std::vector<std::string>{"Lead ID", "Source", "Visits", "Opted In",
                                                      "Notes", "score", "tier", "bucket", "error"}));
@@ -192,6 +207,27 @@ TEST_F(CsvScoringTest, CancelStopsScoring) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), ErrorCode::kCancelled);
   EXPECT_EQ(calls, 2);
+}
+
+// The scoring pass streams the file, but a malformed row anywhere still fails the whole file
+// before any row is scored or reported.
+TEST_F(CsvScoringTest, AMalformedRowLateInTheFileFailsBeforeAnyRowIsScored) {
+  std::string csv = "Lead ID,Visits\n";
+  for (int i = 0; i < 1200; ++i) csv += fmt::format("L{},{}\n", i, i % 7);
+  csv += "L1200,3,extra\n";
+  int scored = 0;
+  int progress_calls = 0;
+  auto out = ScoreLeadCsv(
+      *scorer_, csv, nullptr,
+      [&](int) {
+        ++progress_calls;
+        return true;
+      },
+      {}, [&](const Lead&, const LeadScore&) { ++scored; });
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), "CSV record 1202 has 3 fields, the header has 2");
+  EXPECT_EQ(scored, 0);
+  EXPECT_EQ(progress_calls, 0);
 }
 
 TEST(CsvJobJsonTest, PayloadAndResultRoundTrip) {

@@ -39,7 +39,7 @@ bool NegativeWord(std::string_view v) {
 
 }  // namespace
 
-json::object InferSchema(const CsvTable& table, char delimiter, const InferOptions& options) {
+json::object InferSchema(const csv::Table& table, char delimiter, const InferOptions& options) {
   json::object out;
   out["name"] = "inferred";
   out["description"] = fmt::format("Proposed from a CSV with {} rows and {} columns; review "

@@ -8,7 +8,7 @@
 
 #include <boost/json.hpp>
 
-#include "leads/csv.h"
+#include "csv/reader.h"
 
 namespace signx::leads {
 
@@ -18,7 +18,7 @@ struct InferOptions {
 
 // {"name", "delimiter", "missing", "fields": [...], "label_candidates": [{"field", "values",
 //  "reason"}], "notes": [...]}
-boost::json::object InferSchema(const CsvTable& table, char delimiter,
+boost::json::object InferSchema(const csv::Table& table, char delimiter,
                                 const InferOptions& options = {});
 
 }  // namespace signx::leads

@@ -10,8 +10,8 @@
 #include <random>
 #include <set>
 
+#include "csv/reader.h"
 #include "leads/bundle.h"
-#include "leads/csv.h"
 #include "leads/encoder.h"
 #include "leads/infer_schema.h"
 #include "leads/lead.h"
@@ -147,7 +147,7 @@ TEST(SchemaTest, SnakeCase) {
 // ---- csv ----
 
 TEST(CsvTest, ParsesQuotedFieldsAndChecksWidth) {
-  auto t = ParseCsv(
+  auto t = csv::ReadTable(
       "\xEF\xBB\xBF"
       "a,b,c\n1,\"x, y\",\"multi\nline\"\n\n2,\"say \"\"hi\"\"\",\n");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
@@ -158,16 +158,16 @@ TEST(CsvTest, ParsesQuotedFieldsAndChecksWidth) {
   EXPECT_EQ(t->rows[1][1], "say \"hi\"");
   EXPECT_EQ(t->rows[1][2], "");
   EXPECT_EQ(t->ColumnIndex("c"), 2);
-  auto bad = ParseCsv("a,b\n1,2,3\n");
+  auto bad = csv::ReadTable("a,b\n1,2,3\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("record 2"), std::string_view::npos);
-  auto semi = ParseCsv("a;b\n1;2\n", ';');
+  auto semi = csv::ReadTable("a;b\n1;2\n", {.delimiter = ';'});
   ASSERT_TRUE(semi.ok());
   EXPECT_EQ(semi->rows[0][1], "2");
-  EXPECT_EQ(DetectDelimiter("a;b;\"c,d\"\n1;2;3"), ';');
-  EXPECT_EQ(DetectDelimiter("a\tb\n"), '\t');
-  EXPECT_EQ(DetectDelimiter("single"), ',');
-  EXPECT_FALSE(ParseCsv("").ok());
+  EXPECT_EQ(csv::DetectDelimiter("a;b;\"c,d\"\n1;2;3"), ';');
+  EXPECT_EQ(csv::DetectDelimiter("a\tb\n"), '\t');
+  EXPECT_EQ(csv::DetectDelimiter("single"), ',');
+  EXPECT_FALSE(csv::ReadTable("").ok());
 }
 
 // ---- lead validation ----
@@ -302,7 +302,7 @@ std::string SyntheticCsv(int rows, std::uint64_t seed) {
 
 TEST(EncoderTest, OneHotOtherAndRoundTrip) {
   const Schema s = TestSchema();
-  auto table = ParseCsv(SyntheticCsv(300, 1));
+  auto table = csv::ReadTable(SyntheticCsv(300, 1));
   ASSERT_TRUE(table.ok());
   auto cols = MapColumns(s, table->header);
   ASSERT_TRUE(cols.ok());
@@ -362,7 +362,8 @@ TrainOptions FastOptions() {
 
 // Every reason's contribution equals XGBoost's own pred_contribs summed over the field's
 // columns (to 1e-5), for `rows` leads of `table` (missing values included).
-void ExpectReasonsMatchXGBoost(const ModelBundle& bundle, const CsvTable& table, std::size_t rows) {
+void ExpectReasonsMatchXGBoost(const ModelBundle& bundle, const csv::Table& table,
+                               std::size_t rows) {
   auto scorer = Scorer::Create(bundle);
   ASSERT_TRUE(scorer.ok()) << scorer.status().ToString();
   auto booster = ml::Booster::LoadRaw(bundle.booster);
@@ -408,9 +409,9 @@ void ExpectReasonsMatchXGBoost(const ModelBundle& bundle, const CsvTable& table,
 class TrainedModelTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto table = ParseCsv(SyntheticCsv(1500, 2));
+    auto table = csv::ReadTable(SyntheticCsv(1500, 2));
     ASSERT_TRUE(table.ok());
-    table_ = new CsvTable(std::move(table).value());
+    table_ = new csv::Table(std::move(table).value());
     auto out = TrainLeadModel(*table_, TestSchema(), FastOptions());
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     bundle_ = new ModelBundle(std::move(out->bundle));
@@ -419,10 +420,10 @@ class TrainedModelTest : public ::testing::Test {
     delete table_;
     delete bundle_;
   }
-  static CsvTable* table_;
+  static csv::Table* table_;
   static ModelBundle* bundle_;
 };
-CsvTable* TrainedModelTest::table_ = nullptr;
+csv::Table* TrainedModelTest::table_ = nullptr;
 ModelBundle* TrainedModelTest::bundle_ = nullptr;
 
 TEST_F(TrainedModelTest, TrainingIsReproducibleWithTheSeed) {
@@ -711,9 +712,9 @@ TEST_F(TrainedModelTest, ReasonsAreXGBoostContributionsPerField) {
 TEST(RealDataTest, TrainsOnXEducationLeadsWhenPresent) {
   const std::string path = std::string(SIGNX_SOURCE_DIR) + "/../shared/data/leads/Leads.csv";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
-  auto text = ReadFile(path);
+  auto text = csv::ReadFile(path);
   ASSERT_TRUE(text.ok());
-  auto table = ParseCsv(*text);
+  auto table = csv::ReadTable(*text);
   ASSERT_TRUE(table.ok()) << table.status().ToString();
   EXPECT_EQ(table->rows.size(), 9237u);
   TrainOptions o;
@@ -732,7 +733,7 @@ namespace signx::leads {
 namespace {
 
 TEST(InferSchemaTest, ProposesTypesRolesAndLabel) {
-  auto t = ParseCsv(
+  auto t = csv::ReadTable(
       "Prospect ID,Lead Source,TotalVisits,Page Views,Do Not Email,Created,Converted,Notes\n"
       "a1,Google,3,1.5,No,2017-01-02,1,hello there\n"
       "a2,Select,,2.0,Yes,2017-01-03,0,something else\n"

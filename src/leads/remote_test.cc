@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 
 #include "blobs/blob_store.h"
+#include "csv/reader.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "http/testing/raw_client.h"
-#include "leads/csv.h"
 #include "leads/kserve_routes.h"
 #include "leads/remote.h"
 #include "leads/schema.h"
@@ -58,7 +58,7 @@ std::string Csv(int rows, uint64_t seed) {
 }
 
 ModelBundle Train(uint64_t seed) {
-  auto table = ParseCsv(Csv(1200, seed));
+  auto table = csv::ReadTable(Csv(1200, seed));
   SIGNX_CHECK(table.ok(), table.status().ToString());
   TrainOptions o;
   o.num_rounds = 120;

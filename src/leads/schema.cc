@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
-#include "leads/csv.h"
+#include "csv/reader.h"
 
 namespace signx::leads {
 namespace internal {
@@ -243,7 +243,7 @@ Result<Schema> ParseSchemaText(std::string_view text) {
 }
 
 Result<Schema> LoadSchemaFile(const std::string& path) {
-  SIGNX_ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
+  SIGNX_ASSIGN_OR_RETURN(const std::string text, csv::ReadFile(path));
   auto s = ParseSchemaText(text);
   if (!s.ok()) return s.status().WithContext(path);
   return s;

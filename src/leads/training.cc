@@ -412,7 +412,7 @@ Result<Variant> TrainVariant(const Dataset& d, const ml::Split& split, const Sch
   return v;
 }
 
-Result<Dataset> Load(const CsvTable& data, const Schema& schema) {
+Result<Dataset> Load(const csv::Table& data, const Schema& schema) {
   SIGNX_ASSIGN_OR_RETURN(const std::vector<int> cols, MapColumns(schema, data.header));
   const int label = schema.LabelIndex();
   const FieldSpec& lf = schema.fields[static_cast<std::size_t>(label)];
@@ -487,7 +487,7 @@ Result<ml::Split> SplitByTestIds(const Dataset& d, const TrainOptions& opt) {
 
 }  // namespace
 
-Result<TrainOutput> TrainLeadModel(const CsvTable& data, const Schema& schema,
+Result<TrainOutput> TrainLeadModel(const csv::Table& data, const Schema& schema,
                                    const TrainOptions& opt) {
   SIGNX_ASSIGN_OR_RETURN(Dataset d, Load(data, schema));
   const auto positives = static_cast<std::size_t>(

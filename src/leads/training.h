@@ -29,8 +29,8 @@
 #include <boost/json.hpp>
 
 #include "base/status.h"
+#include "csv/reader.h"
 #include "leads/bundle.h"
-#include "leads/csv.h"
 #include "leads/schema.h"
 
 namespace signx::leads {
@@ -74,7 +74,7 @@ struct TrainOutput {
   ModelBundle bundle;  // bundle.card is the model card
 };
 
-Result<TrainOutput> TrainLeadModel(const CsvTable& data, const Schema& schema,
+Result<TrainOutput> TrainLeadModel(const csv::Table& data, const Schema& schema,
                                    const TrainOptions& options);
 
 // A few human-readable lines summarising a model card (for the CLI).
