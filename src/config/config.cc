@@ -1,8 +1,7 @@
 #include "config/config.h"
 
-#include <fmt/format.h>
-
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <sys/socket.h>
 
 #include <boost/json.hpp>

@@ -51,8 +51,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"::ffff:7f00:1", false}, Case{"64:ff9b::127.0.0.1", false},
         // Link-local and cloud metadata.
         Case{"169.254.169.254", false}, Case{"2852039166", false},
-        Case{"::ffff:169.254.169.254", false}, Case{"fe80::1", false},
-        Case{"fd00:ec2::254", false},
+        Case{"::ffff:169.254.169.254", false}, Case{"fe80::1", false}, Case{"fd00:ec2::254", false},
         // Private: RFC 1918, CGNAT, ULA.
         Case{"10.0.0.1", false}, Case{"10.255.255.255", false}, Case{"172.16.0.1", false},
         Case{"172.31.255.255", false}, Case{"192.168.1.1", false}, Case{"100.64.0.1", false},
@@ -71,9 +70,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"8.8.8.8", true}, Case{"1.1.1.1", true}, Case{"93.184.215.14", true},
         Case{"172.15.255.255", true}, Case{"172.32.0.1", true}, Case{"100.63.255.255", true},
         Case{"100.128.0.1", true}, Case{"169.253.255.255", true}, Case{"11.0.0.1", true},
-        Case{"223.255.255.254", true}, Case{"::ffff:8.8.8.8", true},
-        Case{"64:ff9b::8.8.8.8", true}, Case{"2606:4700:4700::1111", true},
-        Case{"2a00:1450:4001::1", true}, Case{"2001:4860:4860::8888", true}));
+        Case{"223.255.255.254", true}, Case{"::ffff:8.8.8.8", true}, Case{"64:ff9b::8.8.8.8", true},
+        Case{"2606:4700:4700::1111", true}, Case{"2a00:1450:4001::1", true},
+        Case{"2001:4860:4860::8888", true}));
 
 sockaddr_storage Addr(const std::string& host) {
   bool ok = false;

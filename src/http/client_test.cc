@@ -161,8 +161,8 @@ TEST_F(ClientTest, EnforcedPolicyRefusesLoopbackInEverySpelling) {
                                  "0177.0.0.1", "[::ffff:127.0.0.1]"}) {
     auto r = strict.Send({.method = "POST", .url = UrlOn(host, "/hook"), .body = "{}"});
     ASSERT_FALSE(r.ok()) << host;
-    EXPECT_EQ(r.status().code(), ErrorCode::kPermissionDenied) << host << ": "
-                                                               << r.status().ToString();
+    EXPECT_EQ(r.status().code(), ErrorCode::kPermissionDenied)
+        << host << ": " << r.status().ToString();
     EXPECT_NE(r.status().message().find("not a public address"), std::string_view::npos);
   }
   EXPECT_EQ(hits_.load(), 0);

@@ -191,23 +191,23 @@ namespace {
 // the new job's id, or nullopt when the delivery no longer belongs to this job (finished, or
 // deferred already by an earlier run of it).
 Result<std::optional<std::string>> Defer(jobs::Queue& queue, storage::Store& store,
-                                         const jobs::JobContext& ctx,
-                                         std::string_view delivery_id, int attempts_before,
-                                         Timestamp run_at, const Clock& clock) {
+                                         const jobs::JobContext& ctx, std::string_view delivery_id,
+                                         int attempts_before, Timestamp run_at,
+                                         const Clock& clock) {
   const int used = ctx.attempt() - 1;  // this run is not an attempt
   const std::string stale = "the delivery is not this job's any more";
   auto moved = store.WithTxnResult<std::string>([&](storage::Txn& txn) -> Result<std::string> {
     SIGNX_ASSIGN_OR_RETURN(
         auto job,
-        queue.Enqueue(txn, {.type = std::string(kDeliverJobType),
-                            .payload_json = json::serialize(
-                                json::object{{"delivery_id", delivery_id},
-                                             {"attempts_before", attempts_before + used}}),
-                            .org_id = ctx.org_id(),
-                            .priority = ctx.job().priority,
-                            .max_attempts = std::max(1, ctx.job().max_attempts - used),
-                            .run_at = run_at,
-                            .dedupe_key = fmt::format("whd:{}:after:{}", delivery_id, ctx.id())}));
+        queue.Enqueue(
+            txn, {.type = std::string(kDeliverJobType),
+                  .payload_json = json::serialize(json::object{
+                      {"delivery_id", delivery_id}, {"attempts_before", attempts_before + used}}),
+                  .org_id = ctx.org_id(),
+                  .priority = ctx.job().priority,
+                  .max_attempts = std::max(1, ctx.job().max_attempts - used),
+                  .run_at = run_at,
+                  .dedupe_key = fmt::format("whd:{}:after:{}", delivery_id, ctx.id())}));
     SIGNX_ASSIGN_OR_RETURN(
         int64_t n, txn.Exec("UPDATE webhook_deliveries SET job_id = $1, updated_at = $2 "
                             "WHERE id = $3 AND job_id = $4 AND state IN ('pending', 'failed')",
@@ -287,9 +287,8 @@ Status RegisterWebhookJobs(jobs::Queue& queue, storage::Store& store, WebhookSet
         const int before = static_cast<int>(attempts_before);
         const std::string org = ctx.org_id().value_or("");
         if (!slots->TryAcquire(org)) {
-          SIGNX_ASSIGN_OR_RETURN(
-              auto to, Defer(queue, store, ctx, id, before,
-                             slots->NextDeferral(org, clock.Now()), clock));
+          SIGNX_ASSIGN_OR_RETURN(auto to, Defer(queue, store, ctx, id, before,
+                                                slots->NextDeferral(org, clock.Now()), clock));
           ctx.SetResult(json::serialize(
               json::object{{"deferred_to", to ? json::value(*to) : json::value(nullptr)}}));
           return Status::Ok();

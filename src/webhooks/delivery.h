@@ -15,13 +15,13 @@
 // status, no body, nothing sent) when any resolved address is loopback, private, link-local,
 // reserved, ... and not in the operator's allow-list, and the connection goes to exactly the
 // addresses checked (no second lookup, so a DNS answer that changes between check and connect
-// cannot slip through). Refused attempts are retried like other failures: DNS may change back. A 2xx answer succeeds the delivery. Anything else (another
-// status, a timeout, a refused connection) returns kUnavailable so the job queue retries it with
-// its exponential backoff; the attempt that uses the last of the job's max_attempts marks the
-// delivery dead (and the queue dead-letters the job). A deleted or disabled endpoint ends the
-// delivery (dead) with a permanent error, so the queue does not retry. A delivery already
-// succeeded or dead (a job re-run after a crash), or one whose current job is another job (see
-// deferral below), is left alone.
+// cannot slip through). Refused attempts are retried like other failures: DNS may change back. A
+// 2xx answer succeeds the delivery. Anything else (another status, a timeout, a refused connection)
+// returns kUnavailable so the job queue retries it with its exponential backoff; the attempt that
+// uses the last of the job's max_attempts marks the delivery dead (and the queue dead-letters the
+// job). A deleted or disabled endpoint ends the delivery (dead) with a permanent error, so the
+// queue does not retry. A delivery already succeeded or dead (a job re-run after a crash), or one
+// whose current job is another job (see deferral below), is left alone.
 //
 // Fairness between orgs: every delivery is one job and the queue claims the oldest due job first,
 // so without more, one org with a burst of events or with slow or hanging endpoints (each attempt

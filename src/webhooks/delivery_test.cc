@@ -499,14 +499,28 @@ TEST_P(WebhookDeliveryTest, ResponseExcerptOnlyWhenTheOperatorTurnsItOn) {
 // spelling the resolver accepts is a 422 on `url` unless the operator's allow-list covers it.
 TEST_P(WebhookDeliveryTest, CreateRefusesBlockedLiteralHostsUnlessAllowListed) {
   Build({}, /*allow_loopback=*/false);
-  for (const std::string url :
-       {"http://127.0.0.1/", "http://127.0.0.1:8080/hook", "http://localhost/x",
-        "http://LOCALHOST./x", "http://api.localhost/x", "http://2130706433/",
-        "http://0x7f000001/", "http://127.1/", "http://0177.0.0.1/", "http://[::1]:81/",
-        "http://[::ffff:127.0.0.1]/", "http://169.254.169.254/latest/meta-data/",
-        "http://0.0.0.0/", "http://10.0.0.5/", "https://192.168.1.10/", "http://100.64.1.1/",
-        "http://[fd00::1]/", "http://[fe80::1]/", "http://224.0.0.1/", "http://255.255.255.255/",
-        "http://198.51.100.7/", "http://[2001:db8::1]/"}) {
+  for (const std::string url : {"http://127.0.0.1/",
+                                "http://127.0.0.1:8080/hook",
+                                "http://localhost/x",
+                                "http://LOCALHOST./x",
+                                "http://api.localhost/x",
+                                "http://2130706433/",
+                                "http://0x7f000001/",
+                                "http://127.1/",
+                                "http://0177.0.0.1/",
+                                "http://[::1]:81/",
+                                "http://[::ffff:127.0.0.1]/",
+                                "http://169.254.169.254/latest/meta-data/",
+                                "http://0.0.0.0/",
+                                "http://10.0.0.5/",
+                                "https://192.168.1.10/",
+                                "http://100.64.1.1/",
+                                "http://[fd00::1]/",
+                                "http://[fe80::1]/",
+                                "http://224.0.0.1/",
+                                "http://255.255.255.255/",
+                                "http://198.51.100.7/",
+                                "http://[2001:db8::1]/"}) {
     auto created = service_->CreateEndpoint(admin_a_, {.url = url, .event_types = {{"*"}}}, "r");
     ASSERT_FALSE(created.ok()) << url;
     EXPECT_EQ(created.status().code(), ErrorCode::kValidationFailed) << url;
@@ -515,8 +529,8 @@ TEST_P(WebhookDeliveryTest, CreateRefusesBlockedLiteralHostsUnlessAllowListed) {
     EXPECT_NE(created.status().details()[0].message.find("must not point to"), std::string::npos)
         << url << ": " << created.status().details()[0].message;
   }
-  auto ftp = service_->CreateEndpoint(admin_a_, {.url = "ftp://8.8.8.8/", .event_types = {{"*"}}},
-                                      "r");
+  auto ftp =
+      service_->CreateEndpoint(admin_a_, {.url = "ftp://8.8.8.8/", .event_types = {{"*"}}}, "r");
   ASSERT_EQ(ftp.status().code(), ErrorCode::kValidationFailed);
   EXPECT_EQ(ftp.status().details().at(0).field, "url");
   // Public literals and names are fine (names are checked when delivering).
@@ -530,7 +544,8 @@ TEST_P(WebhookDeliveryTest, CreateRefusesBlockedLiteralHostsUnlessAllowListed) {
   auto patched =
       service_->UpdateEndpoint(admin_a_, named->endpoint.id, {.url = "http://0x7f000001:80/"}, "r");
   EXPECT_EQ(patched.status().code(), ErrorCode::kValidationFailed);
-  EXPECT_EQ(service_->GetEndpoint(admin_a_, named->endpoint.id)->url, "https://hooks.example.com/h");
+  EXPECT_EQ(service_->GetEndpoint(admin_a_, named->endpoint.id)->url,
+            "https://hooks.example.com/h");
   EXPECT_TRUE(queue_->List({}).value().jobs.empty());
 
   // The operator's allow-list re-admits exactly its ranges.
@@ -589,8 +604,8 @@ TEST_P(WebhookDeliveryTest, EndpointsPerOrgAreCapped) {
   Build({.max_endpoints_per_org = 2});
   const std::string first = Create(admin_a_, {"*"}).endpoint.id;
   Create(admin_a_, {"*"});
-  auto third = service_->CreateEndpoint(admin_a_, {.url = receiver_.url(), .event_types = {{"*"}}},
-                                        "r");
+  auto third =
+      service_->CreateEndpoint(admin_a_, {.url = receiver_.url(), .event_types = {{"*"}}}, "r");
   ASSERT_FALSE(third.ok());
   EXPECT_EQ(third.status().code(), ErrorCode::kConflict);
   EXPECT_NE(third.status().message().find("already has 2 webhook endpoints"), std::string::npos)

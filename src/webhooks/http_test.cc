@@ -42,8 +42,8 @@ class WebhookHttpTest : public ::testing::TestWithParam<Backend> {
     // The receiver runs on loopback: allowed the way an operator would.
     WebhookSettings settings;
     settings.client.address_policy.allow = *http::ParseCidrList("127.0.0.0/8");
-    service_ = std::make_unique<WebhookService>(world_->store(), *queue_, settings,
-                                                world_->clock());
+    service_ =
+        std::make_unique<WebhookService>(world_->store(), *queue_, settings, world_->clock());
     ASSERT_TRUE(RegisterWebhookJobs(*queue_, world_->store(), settings, world_->clock()).ok());
     worker_ =
         std::make_unique<jobs::Worker>(*queue_, jobs::WorkerOptions{.run_maintenance = false});
@@ -196,11 +196,11 @@ TEST_P(WebhookHttpTest, ValidationNamesEveryBadField) {
 // SSRF: a URL whose literal host is a refused address is a 422 naming `url` (the fixture allows
 // 127.0.0.0/8 only, as an operator running a receiver on the same host would).
 TEST_P(WebhookHttpTest, InternalAddressesAre422OnTheUrlField) {
-  for (const std::string url : {"http://169.254.169.254/latest/meta-data/", "http://0x0a000001/",
-                                "http://[::1]:8080/", "http://localhost/", "http://192.168.0.1/",
-                                "gopher://127.0.0.1/"}) {
-    auto r = Call("POST", "/v1/webhooks", admin_a_,
-                  R"({"url":")" + url + R"(","event_types":["*"]})");
+  for (const std::string url :
+       {"http://169.254.169.254/latest/meta-data/", "http://0x0a000001/", "http://[::1]:8080/",
+        "http://localhost/", "http://192.168.0.1/", "gopher://127.0.0.1/"}) {
+    auto r =
+        Call("POST", "/v1/webhooks", admin_a_, R"({"url":")" + url + R"(","event_types":["*"]})");
     ASSERT_EQ(r.status, 422) << url << ": " << r.body;
     EXPECT_EQ(DetailFields(r), (std::vector<std::string>{"url"})) << r.body;
   }

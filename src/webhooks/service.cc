@@ -157,10 +157,11 @@ Result<EndpointWithSecret> WebhookService::CreateEndpoint(const http::Principal&
         auto count,
         txn.QueryOne("SELECT COUNT(*) FROM webhook_endpoints WHERE org_id = $1", {e.org_id}));
     if (count && count->Int(0) >= settings_.max_endpoints_per_org) {
-      return Status(ErrorCode::kConflict,
-                    fmt::format("this org already has {} webhook endpoints, the most it may have "
-                                "(webhooks.max_endpoints_per_org); delete one before adding another",
-                                count->Int(0)));
+      return Status(
+          ErrorCode::kConflict,
+          fmt::format("this org already has {} webhook endpoints, the most it may have "
+                      "(webhooks.max_endpoints_per_org); delete one before adding another",
+                      count->Int(0)));
     }
     SIGNX_RETURN_IF_ERROR(
         txn.Exec("INSERT INTO webhook_endpoints (id, org_id, url, event_types, description, "

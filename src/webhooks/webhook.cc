@@ -1,7 +1,6 @@
 #include "webhooks/webhook.h"
 
 #include <fmt/format.h>
-
 #include <netdb.h>
 #include <sys/socket.h>
 

@@ -155,8 +155,7 @@ TEST(ValidationTest, LiteralHostsThePolicyRefuses) {
   }
   EXPECT_EQ(url_error("https://8.8.8.8/", strict), "");
   EXPECT_EQ(url_error("https://hooks.example.com/", strict), "");
-  const http::AddressPolicy loopback{.enforce = true,
-                                     .allow = *http::ParseCidrList("127.0.0.0/8")};
+  const http::AddressPolicy loopback{.enforce = true, .allow = *http::ParseCidrList("127.0.0.0/8")};
   EXPECT_EQ(url_error("http://127.0.0.1:8080/", loopback), "");
   EXPECT_EQ(url_error("http://localhost:8080/", loopback), "url");  // ::1 is not allowed
   const auto errors = Validate({.url = "http://127.1/", .event_types = {{"*"}}}, true, strict);

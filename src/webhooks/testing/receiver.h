@@ -52,7 +52,7 @@ class Receiver {
   std::deque<int> script_;                 // guarded by mu_
   std::vector<ReceivedRequest> received_;  // guarded by mu_
   mutable std::condition_variable cv_;
-  int held_ = 0;          // guarded by mu_
+  int held_ = 0;           // guarded by mu_
   bool released_ = false;  // guarded by mu_
   http::Router router_;
   metrics::Registry metrics_;
