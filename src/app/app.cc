@@ -157,7 +157,8 @@ Status App::AddCapabilities() {
                                      .lake = p.lake});
   SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.capabilities, p.blobs, config_));
   // Webhooks subscribe before the dispatcher starts, so no event is left to the catch-up job.
-  p.webhooks = std::make_unique<webhooks::WebhookService>(*p.store, *p.queue);
+  SIGNX_ASSIGN_OR_RETURN(auto webhook_settings, webhooks::SettingsFrom(config_.webhooks));
+  p.webhooks = std::make_unique<webhooks::WebhookService>(*p.store, *p.queue, webhook_settings);
   p.webhook_events = p.webhooks->Subscribe(*p.dispatcher);
   webhooks::AddWebhookRoutes(p.router, p.schemas, *p.webhooks);
   SIGNX_RETURN_IF_ERROR(p.dispatcher->Start());

@@ -52,7 +52,8 @@ Status RegisterJobHandlers(jobs::Queue& queue, const Capabilities& capabilities,
   SIGNX_RETURN_IF_ERROR(queue.ScheduleRecurring(
       {.name = "jobs.retention", .type = "jobs.retention", .schedule = "45 3 * * *"}));
 
-  SIGNX_RETURN_IF_ERROR(webhooks::RegisterWebhookJobs(queue, store));
+  SIGNX_ASSIGN_OR_RETURN(auto webhook_settings, webhooks::SettingsFrom(config.webhooks));
+  SIGNX_RETURN_IF_ERROR(webhooks::RegisterWebhookJobs(queue, store, std::move(webhook_settings)));
   for (const auto& c : capabilities) SIGNX_RETURN_IF_ERROR(c->RegisterJobs(queue));
   return Status::Ok();
 }

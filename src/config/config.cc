@@ -1,6 +1,8 @@
 #include "config/config.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <sys/socket.h>
 
 #include <boost/json.hpp>
 #include <cstdlib>
@@ -209,9 +211,40 @@ const std::vector<Field>& Table() {
                      "deadline of one KeyedIn HTTP call"));
     t.push_back(Make("connectors.keyedin.page_size", conn, &CC::keyedin_page_size,
                      "orders asked for per page when syncing"));
+    using W = WebhooksConfig;
+    const auto wh = &Config::webhooks;
+    t.push_back(Make("webhooks.allow_private_cidrs", wh, &W::allow_private_cidrs,
+                     "non-public CIDRs webhooks may reach, comma-separated (127.0.0.0/8,...); "
+                     "empty = public addresses only"));
+    t.push_back(Make("webhooks.response_excerpt_bytes", wh, &W::response_excerpt_bytes,
+                     "bytes of the endpoint's response body kept in the delivery log; 0 = none"));
+    t.push_back(Make("webhooks.max_endpoints_per_org", wh, &W::max_endpoints_per_org,
+                     "webhook endpoints one org may register"));
+    t.push_back(Make("webhooks.max_in_flight_per_org", wh, &W::max_in_flight_per_org,
+                     "deliveries of one org a worker process runs at once (more are deferred)"));
     return t;
   }();
   return kTable;
+}
+
+// "a.b.c.d[/0..32]" or an IPv6 address with an optional /0..128 (the same rule as
+// http::ParseCidr, which config cannot depend on).
+bool IsCidr(std::string_view text) {
+  const std::size_t slash = text.find('/');
+  const std::string host(text.substr(0, slash));
+  unsigned char buf[16];
+  int max_len = 0;
+  if (inet_pton(AF_INET, host.c_str(), buf) == 1) {
+    max_len = 32;
+  } else if (inet_pton(AF_INET6, host.c_str(), buf) == 1) {
+    max_len = 128;
+  } else {
+    return false;
+  }
+  if (slash == std::string_view::npos) return true;
+  const std::string_view len = text.substr(slash + 1);
+  auto n = ParseInt(len);
+  return !len.empty() && n && *n >= 0 && *n <= max_len;
 }
 
 std::string EnvName(std::string_view key) {
@@ -495,6 +528,15 @@ std::vector<FieldError> Validate(const Config& c) {
   }
   range("connectors.keyedin.timeout_ms", k.keyedin_timeout_ms, 100, 600'000);
   range("connectors.keyedin.page_size", k.keyedin_page_size, 1, 1000);
+  for (const auto& cidr : c.webhooks.allow_private_cidrs) {
+    if (!IsCidr(cidr)) {
+      e.push_back({"webhooks.allow_private_cidrs",
+                   fmt::format("'{}' is not an IP address or CIDR (a.b.c.d/n, x:y::/n)", cidr)});
+    }
+  }
+  range("webhooks.response_excerpt_bytes", c.webhooks.response_excerpt_bytes, 0, 1024);
+  range("webhooks.max_endpoints_per_org", c.webhooks.max_endpoints_per_org, 1, 10'000);
+  range("webhooks.max_in_flight_per_org", c.webhooks.max_in_flight_per_org, 1, 1000);
   if (!c.redis.url.empty() && c.redis.url.rfind("redis://", 0) != 0) {
     e.push_back({"redis.url", "must be empty or start with redis://"});
   }

@@ -123,6 +123,22 @@ struct ConnectorsConfig {
   int keyedin_page_size = 100;                      // orders per page of GET /api/v1/orders
 };
 
+// Outgoing webhooks (src/webhooks, docs/security.md "SSRF"). Endpoint URLs come from org admins,
+// so deliveries only go to public addresses unless listed here.
+struct WebhooksConfig {
+  // Non-public ranges webhooks may still reach: comma-separated CIDRs or addresses
+  // ("127.0.0.0/8,10.20.0.0/16,fd00::/8"). Empty = public addresses only (loopback, private,
+  // link-local, CGNAT, ULA, multicast, reserved and documentation ranges are refused).
+  std::vector<std::string> allow_private_cidrs;
+  // Bytes of the endpoint's response body kept in the delivery log (0..1024); 0 = none (status and
+  // timing only).
+  int response_excerpt_bytes = 0;
+  int max_endpoints_per_org = 25;  // webhook endpoints one org may register (1..10000)
+  // Deliveries of one org a worker process runs at once (1..1000); more are deferred so one org's
+  // slow or failing endpoints cannot hold every worker thread.
+  int max_in_flight_per_org = 1;
+};
+
 struct Config {
   std::string data_dir = "var";  // where blobs, indexes and the lake live
   ServerConfig server;
@@ -136,6 +152,7 @@ struct Config {
   LeadsConfig leads;
   LakeConfig lake;
   ConnectorsConfig connectors;
+  WebhooksConfig webhooks;
 };
 
 // Where a field's effective value came from.

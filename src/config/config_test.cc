@@ -109,6 +109,37 @@ TEST(ConfigTest, ListsFromCommaSeparatedTextOrJsonArray) {
   EXPECT_EQ(loaded->config.server.cors_origins, std::vector<std::string>{"*"});
 }
 
+TEST(ConfigTest, WebhookSettingsFromEnvAndTheirChecks) {
+  EXPECT_TRUE(Config{}.webhooks.allow_private_cidrs.empty());  // public addresses only by default
+  EXPECT_EQ(Config{}.webhooks.response_excerpt_bytes, 0);
+  EXPECT_EQ(Config{}.webhooks.max_endpoints_per_org, 25);
+  LoadOptions o;
+  o.env_for_test = {{"SIGNX_WEBHOOKS_ALLOW_PRIVATE_CIDRS", "127.0.0.0/8, ::1,10.1.0.0/16"},
+                    {"SIGNX_WEBHOOKS_RESPONSE_EXCERPT_BYTES", "256"}};
+  auto loaded = Load(o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->config.webhooks.allow_private_cidrs,
+            (std::vector<std::string>{"127.0.0.0/8", "::1", "10.1.0.0/16"}));
+  EXPECT_EQ(loaded->config.webhooks.response_excerpt_bytes, 256);
+
+  o.env_for_test = {{"SIGNX_WEBHOOKS_ALLOW_PRIVATE_CIDRS", "127.1,10.0.0.0/33,localhost"},
+                    {"SIGNX_WEBHOOKS_RESPONSE_EXCERPT_BYTES", "5000"},
+                    {"SIGNX_WEBHOOKS_MAX_ENDPOINTS_PER_ORG", "0"}};
+  loaded = Load(o);
+  ASSERT_FALSE(loaded.ok());
+  int cidr_errors = 0;
+  std::map<std::string, std::string> by_field;
+  for (const auto& d : loaded.status().details()) {
+    cidr_errors += d.field == "webhooks.allow_private_cidrs";
+    by_field[d.field] = d.message;
+  }
+  EXPECT_EQ(cidr_errors, 3) << loaded.status().ToString();
+  EXPECT_NE(by_field["webhooks.response_excerpt_bytes"].find("between 0 and 1024"),
+            std::string::npos);
+  EXPECT_NE(by_field["webhooks.max_endpoints_per_org"].find("between 1 and 10000"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, ShowRedactsPasswords) {
   Config c;
   c.database.url = "postgres://signx:hunter2@db.internal:5432/signx";

@@ -41,6 +41,7 @@ struct Outcome {
   std::string failed_step;  // "" when it succeeded
   beast::error_code ec;
   ClientResponse response;
+  std::optional<tcp::endpoint> refused;  // an address the policy refused
 };
 
 using Parser = bhttp::response_parser<bhttp::string_body>;
@@ -195,6 +196,21 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request) const {
       out.ec = rec;
       co_return;
     }
+    if (opt.address_policy.enforce) {
+      for (const auto& entry : endpoints) {
+        if (!opt.address_policy.Allows(entry.endpoint().data())) {
+          out.refused = entry.endpoint();
+          co_return;
+        }
+      }
+    }
+    // Connect to the checked addresses only (`endpoints` is the one resolution), then check the
+    // peer once more.
+    auto peer_refused = [&](const tcp::endpoint& ep) {
+      if (!opt.address_policy.enforce || opt.address_policy.Allows(ep.data())) return false;
+      out.refused = ep;
+      return true;
+    };
     if (!url.tls) {
       beast::tcp_stream stream(ioc);
       stream.expires_at(deadline);
@@ -204,6 +220,7 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request) const {
         out.ec = cec;
         co_return;
       }
+      if (peer_refused(ep)) co_return;
       stream.expires_at(deadline);
       co_await WriteAndRead(stream, req, parser, out);
       beast::error_code ignored;
@@ -220,6 +237,7 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request) const {
         out.ec = cec;
         co_return;
       }
+      if (peer_refused(ep)) co_return;
       beast::get_lowest_layer(stream).expires_at(deadline);
       auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, kTuple);
       if (hec) {
@@ -247,6 +265,13 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request) const {
     ioc.stop();
     out.failed_step = out.failed_step.empty() ? "resolving the host" : out.failed_step;
     out.ec = beast::error::timeout;
+  }
+  if (out.refused) {
+    return Status(ErrorCode::kPermissionDenied,
+                  "refused to connect to " + url.host + ": it resolves to " +
+                      FormatAddress(out.refused->data()) +
+                      ", which is not a public address (loopback, private, link-local or "
+                      "reserved) and is not in the allow-list");
   }
   if (out.ec) return ToStatus(out, url);
   return std::move(out.response);

@@ -1,7 +1,14 @@
 // HttpClient: a small blocking HTTP/1.1 client for outbound calls (webhook deliveries, remote
 // model servers, ERP connectors). http:// and https:// (OpenSSL, peer verification against the
 // system CA store unless disabled), one connection per request, a deadline for the whole exchange,
-// a cap on the response size. Beast/Asio stay inside client.cc.
+// a cap on the response size. Beast/Asio stay inside client.cc. Redirects are never followed (a
+// 3xx is returned like any other status).
+//
+// Address policy (ClientOptions::address_policy, http/address_policy.h): when enforced, the host
+// is resolved once, every resolved address is checked, and the connection goes to exactly those
+// checked addresses (the resolver result itself; no second lookup, so DNS rebinding between the
+// check and the connect is impossible); the connected peer is checked again. A host with any
+// address the policy refuses is refused as a whole (kPermissionDenied) before any byte is sent.
 //
 // Errors: a bad URL → kInvalidArgument; DNS/connect/TLS/read failures → kUnavailable; the deadline
 // → kDeadlineExceeded; a response larger than max_response_bytes → kPayloadTooLarge. Any HTTP
@@ -19,6 +26,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "http/address_policy.h"
 
 namespace signx::http {
 
@@ -43,6 +51,9 @@ struct ClientOptions {
   bool verify_tls = true;    // verify the server certificate and host name for https
   std::string ca_file;       // extra CA bundle (PEM); empty: the system default paths
   std::string user_agent = "signx";
+  // Which resolved addresses may be connected to (off by default: operator-configured URLs).
+  // Turn it on for user-supplied URLs (webhooks).
+  AddressPolicy address_policy;
 };
 
 // The parts of an http(s) URL.

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,17 @@ class ClientTest : public ::testing::Test {
                 });
     router_.Add("GET", "/big", {.summary = "100 KB", .permission = std::string(kPublic)},
                 [](Request&) { return Response::Text(200, std::string(100'000, 'x')); });
+    router_.Add("POST", "/hook", {.summary = "counts calls", .permission = std::string(kPublic)},
+                [this](Request&) {
+                  hits_.fetch_add(1);
+                  return Response::Text(200, "internal secret");
+                });
+    router_.Add("GET", "/redirect", {.summary = "302", .permission = std::string(kPublic)},
+                [](Request&) {
+                  Response resp = Response::Text(302, "");
+                  resp.headers.Set("Location", "/big");
+                  return resp;
+                });
     router_.Add("GET", "/target", {.summary = "the request target", .permission = std::string(kPublic)},
                 [](Request& r) { return Response::Text(200, std::string(r.Query("q").value_or("-"))); });
     config::ServerConfig cfg;
@@ -46,6 +58,11 @@ class ClientTest : public ::testing::Test {
     return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
   }
 
+  std::string UrlOn(const std::string& host, const std::string& path) const {
+    return "http://" + host + ":" + std::to_string(server_->port()) + path;
+  }
+
+  std::atomic<int> hits_{0};
   Router router_;
   metrics::Registry metrics_;
   std::unique_ptr<runtime::BlockingPool> pool_;
@@ -134,6 +151,37 @@ TEST_F(ClientTest, TlsToAPlainHttpServerFailsAsUnavailable) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable) << r.status().ToString();
   EXPECT_NE(r.status().message().find("TLS handshake"), std::string_view::npos);
+}
+
+// SSRF: with the policy enforced, every spelling of loopback is refused before a byte is sent
+// (the server counts nothing), and the allow-list re-admits it.
+TEST_F(ClientTest, EnforcedPolicyRefusesLoopbackInEverySpelling) {
+  HttpClient strict(ClientOptions{.address_policy = {.enforce = true}});
+  for (const std::string host : {"127.0.0.1", "localhost", "2130706433", "0x7f000001", "127.1",
+                                 "0177.0.0.1", "[::ffff:127.0.0.1]"}) {
+    auto r = strict.Send({.method = "POST", .url = UrlOn(host, "/hook"), .body = "{}"});
+    ASSERT_FALSE(r.ok()) << host;
+    EXPECT_EQ(r.status().code(), ErrorCode::kPermissionDenied)
+        << host << ": " << r.status().ToString();
+    EXPECT_NE(r.status().message().find("not a public address"), std::string_view::npos);
+  }
+  EXPECT_EQ(hits_.load(), 0);
+
+  auto loopback = ParseCidrList("127.0.0.0/8");
+  ASSERT_TRUE(loopback.ok());
+  HttpClient allowed(ClientOptions{.address_policy = {.enforce = true, .allow = *loopback}});
+  auto r = allowed.Send({.method = "POST", .url = UrlOn("2130706433", "/hook"), .body = "{}"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(hits_.load(), 1);
+}
+
+TEST_F(ClientTest, RedirectsAreNotFollowed) {
+  auto r = client_.Send({.url = Url("/redirect")});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 302);
+  EXPECT_EQ(r->Header("location"), "/big");
+  EXPECT_TRUE(r->body.empty());
 }
 
 TEST(HttpClient, ConnectionRefusedIsUnavailable) {

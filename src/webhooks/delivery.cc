@@ -46,7 +46,7 @@ Status Deliverer::Attempt(std::string_view delivery_id, int attempt, int max_att
                     [&](storage::Txn& txn) {
                       return txn.QueryOne(
                           "SELECT d.org_id, d.state, d.event_type, d.body, e.id, e.url, e.active, "
-                          "e.secret, e.previous_secret, e.previous_secret_expires_at "
+                          "e.secret, e.previous_secret, e.previous_secret_expires_at, d.job_id "
                           "FROM webhook_deliveries d LEFT JOIN webhook_endpoints e "
                           "ON e.id = d.endpoint_id AND e.org_id = d.org_id WHERE d.id = $1",
                           {delivery_id});
@@ -67,6 +67,9 @@ Status Deliverer::Attempt(std::string_view delivery_id, int attempt, int max_att
     t.previous_expires_at = row->OptTime(9);
   }
   if (t.state == "succeeded" || t.state == "dead") return Status::Ok();  // a re-run: done already
+  if (const auto owner = row->OptText(10); owner && *owner != job_id) {
+    return Status::Ok();  // a stale run: the delivery was deferred to job `owner`
+  }
 
   const Timestamp now = clock_.Now();
   if (!t.endpoint_id || !t.active) {
@@ -107,7 +110,9 @@ Status Deliverer::Attempt(std::string_view delivery_id, int attempt, int max_att
     out.error = SafeExcerpt(response.status().ToString(), 1000);
   } else {
     out.status_code = response->status;
-    out.excerpt = SafeExcerpt(response->body, settings_.response_excerpt_bytes);
+    if (settings_.response_excerpt_bytes > 0) {
+      out.excerpt = SafeExcerpt(response->body, settings_.response_excerpt_bytes);
+    }
     if (response->status < 200 || response->status > 299) {
       out.error = fmt::format("the endpoint answered HTTP {}", response->status);
     }
@@ -143,7 +148,80 @@ Status Deliverer::Attempt(std::string_view delivery_id, int attempt, int max_att
                                  max_attempts, *out.error));
 }
 
+OrgSlots::OrgSlots(int per_org) : per_org_(per_org) {
+  SIGNX_CHECK(per_org >= 1, "webhooks: max_in_flight_per_org must be >= 1");
+}
+
+bool OrgSlots::TryAcquire(const std::string& org) {
+  std::lock_guard lock(mu_);
+  Org& o = orgs_[org];
+  if (o.in_flight >= per_org_) return false;
+  ++o.in_flight;
+  return true;
+}
+
+void OrgSlots::Release(const std::string& org, std::chrono::milliseconds took) {
+  std::lock_guard lock(mu_);
+  auto it = orgs_.find(org);
+  if (it == orgs_.end() || it->second.in_flight == 0) return;
+  Org& o = it->second;
+  --o.in_flight;
+  const auto sample = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::max(took, std::chrono::milliseconds(0)));
+  o.average = (o.average * 4 + sample) / 5;  // exponential moving average, weight 1/5
+}
+
+Timestamp OrgSlots::NextDeferral(const std::string& org, Timestamp now) {
+  std::lock_guard lock(mu_);
+  Org& o = orgs_[org];
+  const auto step = std::max<std::chrono::microseconds>(kMinStep, o.average / per_org_);
+  o.next_deferral = std::max(o.next_deferral, now) + step;
+  return o.next_deferral;
+}
+
+int OrgSlots::InFlight(const std::string& org) const {
+  std::lock_guard lock(mu_);
+  auto it = orgs_.find(org);
+  return it == orgs_.end() ? 0 : it->second.in_flight;
+}
+
 namespace {
+
+// Hands delivery `delivery_id` over to a new job at `run_at` (header comment: deferral). Returns
+// the new job's id, or nullopt when the delivery no longer belongs to this job (finished, or
+// deferred already by an earlier run of it).
+Result<std::optional<std::string>> Defer(jobs::Queue& queue, storage::Store& store,
+                                         const jobs::JobContext& ctx, std::string_view delivery_id,
+                                         int attempts_before, Timestamp run_at,
+                                         const Clock& clock) {
+  const int used = ctx.attempt() - 1;  // this run is not an attempt
+  const std::string stale = "the delivery is not this job's any more";
+  auto moved = store.WithTxnResult<std::string>([&](storage::Txn& txn) -> Result<std::string> {
+    SIGNX_ASSIGN_OR_RETURN(
+        auto job,
+        queue.Enqueue(
+            txn, {.type = std::string(kDeliverJobType),
+                  .payload_json = json::serialize(json::object{
+                      {"delivery_id", delivery_id}, {"attempts_before", attempts_before + used}}),
+                  .org_id = ctx.org_id(),
+                  .priority = ctx.job().priority,
+                  .max_attempts = std::max(1, ctx.job().max_attempts - used),
+                  .run_at = run_at,
+                  .dedupe_key = fmt::format("whd:{}:after:{}", delivery_id, ctx.id())}));
+    SIGNX_ASSIGN_OR_RETURN(
+        int64_t n, txn.Exec("UPDATE webhook_deliveries SET job_id = $1, updated_at = $2 "
+                            "WHERE id = $3 AND job_id = $4 AND state IN ('pending', 'failed')",
+                            {job.id, clock.Now(), delivery_id, ctx.id()}));
+    if (n == 0) return Status(ErrorCode::kAborted, stale);  // rolls the new job back
+    return job.id;
+  });
+  if (!moved.ok() && moved.status().code() == ErrorCode::kAborted &&
+      moved.status().message() == stale) {
+    return std::optional<std::string>();
+  }
+  SIGNX_RETURN_IF_ERROR(moved.status());
+  return std::optional<std::string>(std::move(*moved));
+}
 
 // The through_position of the last succeeded catch-up job, if any.
 Result<std::optional<int64_t>> LastCatchUpPosition(jobs::Queue& queue) {
@@ -185,25 +263,50 @@ Status RegisterWebhookJobs(jobs::Queue& queue, storage::Store& store, WebhookSet
                                                  .max_attempts = 1}));
 
   const int max_concurrency = settings.max_concurrency;
+  auto slots = std::make_shared<OrgSlots>(settings.max_in_flight_per_org);
   auto deliverer = std::make_shared<Deliverer>(store, std::move(settings), clock);
-  queue.RegisterHandler(std::string(kDeliverJobType),
-                        [deliverer](jobs::JobContext& ctx) -> Status {
-                          boost::system::error_code ec;
-                          json::value payload = json::parse(ctx.payload(), ec);
-                          const json::string* id = nullptr;
-                          if (!ec && payload.is_object()) {
-                            if (const auto* v = payload.get_object().if_contains("delivery_id");
-                                v && v->is_string()) {
-                              id = &v->get_string();
-                            }
-                          }
-                          if (id == nullptr)
-                            return InvalidArgument("webhooks.deliver: payload needs a delivery_id");
-                          return deliverer->Attempt(std::string_view(id->data(), id->size()),
-                                                    ctx.attempt(), ctx.job().max_attempts,
-                                                    ctx.id());
-                        },
-                        {.max_concurrency = max_concurrency});
+  queue.RegisterHandler(
+      std::string(kDeliverJobType),
+      [deliverer, slots, &queue, &store, &clock](jobs::JobContext& ctx) -> Status {
+        boost::system::error_code ec;
+        json::value payload = json::parse(ctx.payload(), ec);
+        std::string id;
+        int64_t attempts_before = 0;
+        if (!ec && payload.is_object()) {
+          const json::object& o = payload.get_object();
+          if (const auto* v = o.if_contains("delivery_id"); v && v->is_string()) {
+            id = std::string(v->get_string());
+          }
+          if (const auto* v = o.if_contains("attempts_before"); v && v->is_int64()) {
+            attempts_before = v->get_int64();
+          }
+        }
+        if (id.empty() || attempts_before < 0 || attempts_before > 1'000'000) {
+          return InvalidArgument("webhooks.deliver: payload needs a delivery_id");
+        }
+        const int before = static_cast<int>(attempts_before);
+        const std::string org = ctx.org_id().value_or("");
+        if (!slots->TryAcquire(org)) {
+          SIGNX_ASSIGN_OR_RETURN(auto to, Defer(queue, store, ctx, id, before,
+                                                slots->NextDeferral(org, clock.Now()), clock));
+          ctx.SetResult(json::serialize(
+              json::object{{"deferred_to", to ? json::value(*to) : json::value(nullptr)}}));
+          return Status::Ok();
+        }
+        struct Held {  // gives the slot back however the attempt ends
+          OrgSlots& slots;
+          const std::string& org;
+          const Clock& clock;
+          const std::chrono::steady_clock::time_point started;
+          ~Held() {
+            slots.Release(org, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   clock.Monotonic() - started));
+          }
+        } held{*slots, org, clock, clock.Monotonic()};
+        return deliverer->Attempt(id, before + ctx.attempt(), before + ctx.job().max_attempts,
+                                  ctx.id());
+      },
+      {.max_concurrency = max_concurrency});
   return Status::Ok();
 }
 

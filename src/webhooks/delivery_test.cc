@@ -11,6 +11,7 @@
 
 #include <boost/json/parse.hpp>
 #include <cstdio>
+#include <thread>
 
 #include "base/id.h"
 #include "base/strings.h"
@@ -86,7 +87,12 @@ class WebhookDeliveryTest : public ::testing::TestWithParam<Backend> {
     Build({});
   }
 
-  void Build(WebhookSettings settings) {
+  // The receivers run on loopback, so the tests allow it the way an operator would
+  // (webhooks.allow_private_cidrs); the SSRF tests build without it.
+  static std::vector<http::Cidr> Loopback() { return *http::ParseCidrList("127.0.0.0/8,::1"); }
+
+  void Build(WebhookSettings settings, bool allow_loopback = true) {
+    if (allow_loopback) settings.client.address_policy.allow = Loopback();
     worker_.reset();
     service_.reset();
     queue_ = std::make_unique<jobs::Queue>(world_->store(), world_->clock(),
@@ -194,7 +200,9 @@ TEST_P(WebhookDeliveryTest, FailsTwiceWith500ThenSucceedsAndLogsEveryAttempt) {
   EXPECT_EQ(Codes(d), (std::vector<std::optional<int>>{500, 500, 200}));
   EXPECT_EQ(d.attempts[0].error, "the endpoint answered HTTP 500");
   EXPECT_FALSE(d.attempts[2].error.has_value());
-  EXPECT_EQ(d.response_excerpt, R"({"received":true,"status":200})");
+  // Status and timing only: no response body in the log unless the operator turns it on.
+  EXPECT_FALSE(d.response_excerpt.has_value());
+  for (const auto& a : d.attempts) EXPECT_FALSE(a.response_excerpt.has_value());
   EXPECT_TRUE(d.completed_at.has_value());
   EXPECT_FALSE(d.next_attempt_at.has_value());
   ASSERT_TRUE(d.job_id.has_value());
@@ -472,6 +480,236 @@ TEST_P(WebhookDeliveryTest, CatchUpJobDeliversEventsTheSubscriptionMissed) {
   EXPECT_EQ(RunDue(), 1);  // only the first event, which the catch-up skipped
   EXPECT_EQ(Deliveries(ep.endpoint.id).size(), 3u);
   EXPECT_EQ(receiver_.requests().size(), 3u);
+}
+
+TEST_P(WebhookDeliveryTest, ResponseExcerptOnlyWhenTheOperatorTurnsItOn) {
+  Build({.response_excerpt_bytes = 10});
+  const EndpointWithSecret ep = Create(admin_a_, {"*"});
+  ASSERT_TRUE(service_->SendTest(admin_a_, ep.endpoint.id, "r").ok());
+  EXPECT_EQ(RunDue(), 1);
+  auto log = Deliveries(ep.endpoint.id);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].response_excerpt, R"({"received)");
+  ASSERT_EQ(log[0].attempts.size(), 1u);
+  EXPECT_EQ(log[0].attempts[0].response_excerpt, R"({"received)");
+  EXPECT_GE(log[0].attempts[0].duration_ms, 0);
+}
+
+// SSRF at creation: a URL whose literal host is loopback, private, link-local, ... in any
+// spelling the resolver accepts is a 422 on `url` unless the operator's allow-list covers it.
+TEST_P(WebhookDeliveryTest, CreateRefusesBlockedLiteralHostsUnlessAllowListed) {
+  Build({}, /*allow_loopback=*/false);
+  for (const std::string url : {"http://127.0.0.1/",
+                                "http://127.0.0.1:8080/hook",
+                                "http://localhost/x",
+                                "http://LOCALHOST./x",
+                                "http://api.localhost/x",
+                                "http://2130706433/",
+                                "http://0x7f000001/",
+                                "http://127.1/",
+                                "http://0177.0.0.1/",
+                                "http://[::1]:81/",
+                                "http://[::ffff:127.0.0.1]/",
+                                "http://169.254.169.254/latest/meta-data/",
+                                "http://0.0.0.0/",
+                                "http://10.0.0.5/",
+                                "https://192.168.1.10/",
+                                "http://100.64.1.1/",
+                                "http://[fd00::1]/",
+                                "http://[fe80::1]/",
+                                "http://224.0.0.1/",
+                                "http://255.255.255.255/",
+                                "http://198.51.100.7/",
+                                "http://[2001:db8::1]/"}) {
+    auto created = service_->CreateEndpoint(admin_a_, {.url = url, .event_types = {{"*"}}}, "r");
+    ASSERT_FALSE(created.ok()) << url;
+    EXPECT_EQ(created.status().code(), ErrorCode::kValidationFailed) << url;
+    ASSERT_EQ(created.status().details().size(), 1u) << url;
+    EXPECT_EQ(created.status().details()[0].field, "url");
+    EXPECT_NE(created.status().details()[0].message.find("must not point to"), std::string::npos)
+        << url << ": " << created.status().details()[0].message;
+  }
+  auto ftp =
+      service_->CreateEndpoint(admin_a_, {.url = "ftp://8.8.8.8/", .event_types = {{"*"}}}, "r");
+  ASSERT_EQ(ftp.status().code(), ErrorCode::kValidationFailed);
+  EXPECT_EQ(ftp.status().details().at(0).field, "url");
+  // Public literals and names are fine (names are checked when delivering).
+  EXPECT_TRUE(
+      service_->CreateEndpoint(admin_a_, {.url = "https://8.8.8.8/h", .event_types = {{"*"}}}, "r")
+          .ok());
+  auto named = service_->CreateEndpoint(
+      admin_a_, {.url = "https://hooks.example.com/h", .event_types = {{"*"}}}, "r");
+  ASSERT_TRUE(named.ok());
+  // PATCH checks the new url the same way.
+  auto patched =
+      service_->UpdateEndpoint(admin_a_, named->endpoint.id, {.url = "http://0x7f000001:80/"}, "r");
+  EXPECT_EQ(patched.status().code(), ErrorCode::kValidationFailed);
+  EXPECT_EQ(service_->GetEndpoint(admin_a_, named->endpoint.id)->url,
+            "https://hooks.example.com/h");
+  EXPECT_TRUE(queue_->List({}).value().jobs.empty());
+
+  // The operator's allow-list re-admits exactly its ranges.
+  WebhookSettings allowed;
+  allowed.client.address_policy.allow = *http::ParseCidrList("10.0.0.0/8");
+  Build(allowed, /*allow_loopback=*/false);
+  EXPECT_TRUE(
+      service_->CreateEndpoint(admin_a_, {.url = "http://10.0.0.5/", .event_types = {{"*"}}}, "r")
+          .ok());
+  EXPECT_FALSE(
+      service_->CreateEndpoint(admin_a_, {.url = "http://127.0.0.1/", .event_types = {{"*"}}}, "r")
+          .ok());
+}
+
+// SSRF at delivery: the check runs again on what the host resolves to now. Endpoints created while
+// loopback was allowed (or whose name later resolves to loopback) are refused: a failed attempt
+// naming the address, no status, no body in the log, nothing received.
+TEST_P(WebhookDeliveryTest, DeliveryToANameResolvingToLoopbackIsRefusedAndLoggedWithoutBody) {
+  const std::string port = receiver_.url().substr(receiver_.url().rfind(':') + 1);
+  const std::string by_name = "http://localhost:" + port;  // resolves to 127.0.0.1 / ::1
+  const std::string odd = "http://2130706433:" + port.substr(0, port.find('/')) + "/hook";
+  const EndpointWithSecret named = Create(admin_a_, {"*"}, by_name);
+  const EndpointWithSecret numeric = Create(admin_a_, {"*"}, odd);
+  ASSERT_FALSE(named.endpoint.id.empty());
+  ASSERT_FALSE(numeric.endpoint.id.empty());
+
+  Build({.max_attempts = 2}, /*allow_loopback=*/false);  // the operator drops the allow-list
+  ASSERT_EQ(service_->EnqueueForEvent(MakeEvent(a_.org.id, "a.b")).value_or(-1), 2);
+  EXPECT_EQ(RunDue(), 2);
+  for (const auto* ep : {&named, &numeric}) {
+    auto log = Deliveries(ep->endpoint.id);
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0].state, "failed");  // retried later: DNS may change
+    ASSERT_EQ(log[0].attempts.size(), 1u);
+    const Attempt& a = log[0].attempts[0];
+    EXPECT_FALSE(a.status_code.has_value());
+    EXPECT_FALSE(a.response_excerpt.has_value());
+    EXPECT_FALSE(log[0].response_excerpt.has_value());
+    ASSERT_TRUE(a.error.has_value());
+    EXPECT_NE(a.error->find("not a public address"), std::string::npos) << *a.error;
+    EXPECT_TRUE(a.error->find("127.0.0.1") != std::string::npos ||
+                a.error->find("::1") != std::string::npos)
+        << *a.error;
+  }
+  EXPECT_TRUE(receiver_.requests().empty());
+
+  // With the allow-list back, the allow-listed loopback receiver gets the retries.
+  Build({.max_attempts = 2});
+  SkipBackoff();
+  EXPECT_EQ(RunDue(), 2);
+  EXPECT_EQ(receiver_.requests().size(), 2u);
+  EXPECT_EQ(Deliveries(numeric.endpoint.id).at(0).state, "succeeded");
+}
+
+TEST_P(WebhookDeliveryTest, EndpointsPerOrgAreCapped) {
+  Build({.max_endpoints_per_org = 2});
+  const std::string first = Create(admin_a_, {"*"}).endpoint.id;
+  Create(admin_a_, {"*"});
+  auto third =
+      service_->CreateEndpoint(admin_a_, {.url = receiver_.url(), .event_types = {{"*"}}}, "r");
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(third.status().message().find("already has 2 webhook endpoints"), std::string::npos)
+      << third.status().ToString();
+  EXPECT_EQ(service_->ListEndpoints(admin_a_, 50, "")->items.size(), 2u);
+  // Per org: org B is not affected; deleting one makes room again.
+  EXPECT_TRUE(
+      service_->CreateEndpoint(admin_b_, {.url = receiver_.url(), .event_types = {{"*"}}}, "r")
+          .ok());
+  ASSERT_TRUE(service_->DeleteEndpoint(admin_a_, first, "r").ok());
+  EXPECT_TRUE(
+      service_->CreateEndpoint(admin_a_, {.url = receiver_.url(), .event_types = {{"*"}}}, "r")
+          .ok());
+}
+
+// Fairness: while org A's slow endpoint holds A's only in-flight slot, the next worker thread
+// does not wait on A: A's next delivery is deferred (no attempt used) and org B's is sent.
+TEST_P(WebhookDeliveryTest, OneOrgsSlowEndpointDoesNotHoldTheOtherWorkers) {
+  Build({.max_in_flight_per_org = 1});
+  const EndpointWithSecret slow = Create(admin_a_, {"*"}, receiver_.held_url());
+  const EndpointWithSecret fast = Create(admin_b_, {"*"});
+  ASSERT_EQ(service_->EnqueueForEvent(MakeEvent(a_.org.id, "a.one")).value_or(-1), 1);
+  world_->clock().Advance(std::chrono::milliseconds(5));
+  ASSERT_EQ(service_->EnqueueForEvent(MakeEvent(a_.org.id, "a.two")).value_or(-1), 1);
+  world_->clock().Advance(std::chrono::milliseconds(5));
+  ASSERT_EQ(service_->EnqueueForEvent(MakeEvent(b_.org.id, "b.one")).value_or(-1), 1);
+
+  // Worker 1 takes A's first delivery (the oldest job) and waits on the held receiver.
+  jobs::Worker other(*queue_, jobs::WorkerOptions{.run_maintenance = false});
+  std::thread t([&] { EXPECT_TRUE(other.RunOnce().value_or(false)); });
+  ASSERT_TRUE(receiver_.WaitHeld(1));
+  // Worker 2: A's second delivery is deferred at once, then B's is delivered, both while A's
+  // first is still in flight.
+  EXPECT_EQ(worker_->RunOnce().value_or(false), true);
+  EXPECT_EQ(worker_->RunOnce().value_or(false), true);
+  EXPECT_EQ(receiver_.held(), 1);
+  const auto b_log = service_->ListDeliveries(admin_b_, fast.endpoint.id, 10, "");
+  ASSERT_TRUE(b_log.ok());
+  ASSERT_EQ(b_log->items.size(), 1u);
+  EXPECT_EQ(b_log->items[0].state, "succeeded");
+  EXPECT_EQ(worker_->RunOnce().value_or(true), false);  // A's deferred delivery is not due yet
+  receiver_.ReleaseHeld();
+  t.join();
+
+  auto a_log = Deliveries(slow.endpoint.id);  // newest first
+  ASSERT_EQ(a_log.size(), 2u);
+  EXPECT_EQ(a_log[1].state, "succeeded");
+  const Delivery deferred = a_log[0];
+  EXPECT_EQ(deferred.state, "pending");
+  EXPECT_EQ(deferred.attempt_count, 0);  // the deferral used no attempt
+  ASSERT_TRUE(deferred.next_attempt_at.has_value());
+  EXPECT_GT(*deferred.next_attempt_at, world_->clock().Now());
+  // The first job ended succeeded, pointing at the follow-up that now owns the delivery.
+  auto jobs_of_a = queue_->List({.type = std::string(kDeliverJobType), .org_id = a_.org.id});
+  ASSERT_TRUE(jobs_of_a.ok());
+  ASSERT_EQ(jobs_of_a->jobs.size(), 3u);
+  int deferrals = 0;
+  for (const auto& j : jobs_of_a->jobs) {
+    if (j.result_json && j.result_json->find("deferred_to") != std::string::npos) {
+      ++deferrals;
+      EXPECT_NE(j.result_json->find(*deferred.job_id), std::string::npos) << *j.result_json;
+      EXPECT_EQ(j.state, jobs::JobState::kSucceeded);
+    }
+  }
+  EXPECT_EQ(deferrals, 1);
+  auto follow_up = queue_->Get(*deferred.job_id);
+  ASSERT_TRUE(follow_up.ok());
+  EXPECT_EQ(follow_up->max_attempts, deferred.max_attempts);  // the whole budget is left
+
+  world_->clock().Advance(std::chrono::seconds(2));
+  EXPECT_EQ(RunDue(), 1);
+  auto done = service_->GetDelivery(admin_a_, deferred.id);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, "succeeded");
+  ASSERT_EQ(done->attempts.size(), 1u);
+  EXPECT_EQ(done->attempts[0].attempt, 1);
+}
+
+TEST(OrgSlotsTest, CapsEachOrgAndPacesDeferrals) {
+  OrgSlots slots(2);
+  EXPECT_TRUE(slots.TryAcquire("org_a"));
+  EXPECT_TRUE(slots.TryAcquire("org_a"));
+  EXPECT_FALSE(slots.TryAcquire("org_a"));
+  EXPECT_TRUE(slots.TryAcquire("org_b"));  // another org is unaffected
+  EXPECT_EQ(slots.InFlight("org_a"), 2);
+  slots.Release("org_a", std::chrono::milliseconds(3000));
+  EXPECT_EQ(slots.InFlight("org_a"), 1);
+  EXPECT_TRUE(slots.TryAcquire("org_a"));
+
+  // Consecutive deferrals are spaced by average duration / slots, at least kMinStep.
+  const Timestamp now{std::chrono::seconds(1000)};
+  const Timestamp d1 = slots.NextDeferral("org_a", now);
+  const Timestamp d2 = slots.NextDeferral("org_a", now);
+  EXPECT_GT(d1, now);
+  EXPECT_GT(d2, d1);
+  EXPECT_GE(d2 - d1, std::chrono::microseconds(OrgSlots::kMinStep));
+  // average = (4 * 1 s + 3 s) / 5 = 1.4 s over 2 slots: 700 ms per step.
+  EXPECT_EQ(d2 - d1, std::chrono::milliseconds(700));
+  // Another org's deferrals start from now.
+  EXPECT_EQ(slots.NextDeferral("org_b", now) - now,
+            std::chrono::microseconds(OrgSlots::kInitialAverage) / 2);
+  // Long after, the next deferral is paced from the new now.
+  const Timestamp later = now + std::chrono::hours(1);
+  EXPECT_EQ(slots.NextDeferral("org_a", later) - later, std::chrono::milliseconds(700));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WebhookDeliveryTest,

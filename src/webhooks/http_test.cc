@@ -39,9 +39,12 @@ class WebhookHttpTest : public ::testing::TestWithParam<Backend> {
     a_ = world_->SeedOrg("a");
     b_ = world_->SeedOrg("b");
     queue_ = std::make_unique<jobs::Queue>(world_->store(), world_->clock());
-    service_ = std::make_unique<WebhookService>(world_->store(), *queue_, WebhookSettings{},
-                                                world_->clock());
-    ASSERT_TRUE(RegisterWebhookJobs(*queue_, world_->store(), {}, world_->clock()).ok());
+    // The receiver runs on loopback: allowed the way an operator would.
+    WebhookSettings settings;
+    settings.client.address_policy.allow = *http::ParseCidrList("127.0.0.0/8");
+    service_ =
+        std::make_unique<WebhookService>(world_->store(), *queue_, settings, world_->clock());
+    ASSERT_TRUE(RegisterWebhookJobs(*queue_, world_->store(), settings, world_->clock()).ok());
     worker_ =
         std::make_unique<jobs::Worker>(*queue_, jobs::WorkerOptions{.run_maintenance = false});
 
@@ -188,6 +191,38 @@ TEST_P(WebhookHttpTest, ValidationNamesEveryBadField) {
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(DetailFields(r), (std::vector<std::string>{"event_types"}));
   EXPECT_EQ(Call("GET", "/v1/webhooks?limit=0", admin_a_).status, 400);
+}
+
+// SSRF: a URL whose literal host is a refused address is a 422 naming `url` (the fixture allows
+// 127.0.0.0/8 only, as an operator running a receiver on the same host would).
+TEST_P(WebhookHttpTest, InternalAddressesAre422OnTheUrlField) {
+  for (const std::string url :
+       {"http://169.254.169.254/latest/meta-data/", "http://0x0a000001/", "http://[::1]:8080/",
+        "http://localhost/", "http://192.168.0.1/", "gopher://127.0.0.1/"}) {
+    auto r =
+        Call("POST", "/v1/webhooks", admin_a_, R"({"url":")" + url + R"(","event_types":["*"]})");
+    ASSERT_EQ(r.status, 422) << url << ": " << r.body;
+    EXPECT_EQ(DetailFields(r), (std::vector<std::string>{"url"})) << r.body;
+  }
+  auto ok = Call("POST", "/v1/webhooks", admin_a_,
+                 R"({"url":")" + receiver_.url() + R"(","event_types":["*"]})");
+  EXPECT_EQ(ok.status, 201) << ok.body;
+  const std::string id = Body(ok).at("id").as_string().c_str();
+  auto patched = Call("PATCH", "/v1/webhooks/" + id, admin_a_,
+                      R"({"url":"http://2852039166/latest/meta-data/"})");  // 169.254.169.254
+  EXPECT_EQ(patched.status, 422) << patched.body;
+  EXPECT_EQ(DetailFields(patched), (std::vector<std::string>{"url"}));
+}
+
+TEST_P(WebhookHttpTest, TheEndpointCapPerOrgIsA409) {
+  const std::string body = R"({"url":")" + receiver_.url() + R"(","event_types":["*"]})";
+  for (int i = 0; i < WebhookSettings{}.max_endpoints_per_org; ++i) {
+    ASSERT_EQ(Call("POST", "/v1/webhooks", admin_a_, body).status, 201) << i;
+  }
+  auto over = Call("POST", "/v1/webhooks", admin_a_, body);
+  EXPECT_EQ(over.status, 409) << over.body;
+  EXPECT_NE(over.body.find("already has 25 webhook endpoints"), std::string::npos) << over.body;
+  EXPECT_EQ(Call("POST", "/v1/webhooks", admin_b_, body).status, 201);  // per org
 }
 
 TEST_P(WebhookHttpTest, PermissionsAndTenantIsolation) {

@@ -139,7 +139,7 @@ Result<EndpointWithSecret> WebhookService::CreateEndpoint(const http::Principal&
                                                           std::string_view request_id) {
   if (in.url) in.url = NormalizeUrl(*in.url);
   std::vector<FieldError> errors;
-  ValidateEndpointInput(in, /*creating=*/true, errors);
+  ValidateEndpointInput(in, /*creating=*/true, settings_.client.address_policy, errors);
   if (!errors.empty()) return ValidationFailed(std::move(errors));
   EndpointWithSecret out;
   Endpoint& e = out.endpoint;
@@ -153,6 +153,16 @@ Result<EndpointWithSecret> WebhookService::CreateEndpoint(const http::Principal&
   e.created_at = e.updated_at = clock_.Now();
   out.secret = NewSecret();
   SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& txn) -> Status {
+    SIGNX_ASSIGN_OR_RETURN(
+        auto count,
+        txn.QueryOne("SELECT COUNT(*) FROM webhook_endpoints WHERE org_id = $1", {e.org_id}));
+    if (count && count->Int(0) >= settings_.max_endpoints_per_org) {
+      return Status(
+          ErrorCode::kConflict,
+          fmt::format("this org already has {} webhook endpoints, the most it may have "
+                      "(webhooks.max_endpoints_per_org); delete one before adding another",
+                      count->Int(0)));
+    }
     SIGNX_RETURN_IF_ERROR(
         txn.Exec("INSERT INTO webhook_endpoints (id, org_id, url, event_types, description, "
                  "active, secret, created_by, created_at, updated_at) "
@@ -203,7 +213,7 @@ Result<Endpoint> WebhookService::UpdateEndpoint(const http::Principal& p, std::s
                                                 EndpointInput patch, std::string_view request_id) {
   if (patch.url) patch.url = NormalizeUrl(*patch.url);
   std::vector<FieldError> errors;
-  ValidateEndpointInput(patch, /*creating=*/false, errors);
+  ValidateEndpointInput(patch, /*creating=*/false, settings_.client.address_policy, errors);
   if (!errors.empty()) return ValidationFailed(std::move(errors));
   return store_.WithTxnResult<Endpoint>([&](storage::Txn& txn) -> Result<Endpoint> {
     SIGNX_ASSIGN_OR_RETURN(Endpoint e, LoadEndpoint(txn, p.org_id, id));

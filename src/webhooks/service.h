@@ -53,7 +53,10 @@ class WebhookService {
 
   // --- Endpoints (webhooks:admin) -------------------------------------------------------------
 
-  // kValidationFailed with field details (url, event_types, description).
+  // kValidationFailed with field details (url, event_types, description; a url whose literal host
+  // is an address settings.client.address_policy refuses is one); kConflict when the org already
+  // has settings.max_endpoints_per_org endpoints (counted in the insert's transaction; on
+  // PostgreSQL concurrent creates of one org may each see the count before the other's insert).
   Result<EndpointWithSecret> CreateEndpoint(const http::Principal& principal, EndpointInput input,
                                             std::string_view request_id);
   // `limit` 1..kMaxPage; `cursor` the previous page's next_cursor. kInvalidArgument otherwise.

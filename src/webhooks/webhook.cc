@@ -1,7 +1,10 @@
 #include "webhooks/webhook.h"
 
 #include <fmt/format.h>
+#include <netdb.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <set>
 
 #include "base/strings.h"
@@ -26,7 +29,34 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
 }
 
-std::string UrlProblem(std::string_view url) {
+// Why `host` (from a parsed URL) is refused by `policy` as a literal address, or "".
+std::string HostProblem(std::string host, const http::AddressPolicy& policy) {
+  if (!policy.enforce) return "";
+  host = ToLower(host);
+  if (!host.empty() && host.back() == '.') host.pop_back();
+  std::vector<std::string> literals{host};
+  if (host == "localhost" || host.ends_with(".localhost")) literals = {"127.0.0.1", "::1"};
+  for (const auto& literal : literals) {
+    addrinfo hints{};
+    hints.ai_flags = AI_NUMERICHOST;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (getaddrinfo(literal.c_str(), nullptr, &hints, &res) != 0) continue;  // a name
+    std::string refused;
+    for (const addrinfo* a = res; a != nullptr && refused.empty(); a = a->ai_next) {
+      if (!policy.Allows(a->ai_addr)) refused = http::FormatAddress(a->ai_addr);
+    }
+    freeaddrinfo(res);
+    if (!refused.empty()) {
+      return "must not point to a loopback, private, link-local or reserved address (" + refused +
+             "); webhooks go to public addresses only unless the operator allows the range "
+             "(webhooks.allow_private_cidrs)";
+    }
+  }
+  return "";
+}
+
+std::string UrlProblem(std::string_view url, const http::AddressPolicy& policy) {
   if (url.empty()) return "is required";
   if (url.size() > kMaxUrlBytes)
     return "must be at most " + std::to_string(kMaxUrlBytes) + " bytes";
@@ -50,7 +80,7 @@ std::string UrlProblem(std::string_view url) {
   }
   auto parsed = http::ParseHttpUrl(NormalizeUrl(url));
   if (!parsed.ok() || parsed->host.empty()) return "must be an http:// or https:// URL with a host";
-  return "";
+  return HostProblem(parsed->host, policy);
 }
 
 }  // namespace
@@ -85,10 +115,20 @@ bool MatchesEventType(const std::vector<std::string>& patterns, std::string_view
   return false;
 }
 
+Result<WebhookSettings> SettingsFrom(const config::WebhooksConfig& config) {
+  WebhookSettings s;
+  SIGNX_ASSIGN_OR_RETURN(s.client.address_policy.allow,
+                         http::ParseCidrList(config.allow_private_cidrs));
+  s.response_excerpt_bytes = static_cast<std::size_t>(std::max(0, config.response_excerpt_bytes));
+  s.max_endpoints_per_org = config.max_endpoints_per_org;
+  s.max_in_flight_per_org = config.max_in_flight_per_org;
+  return s;
+}
+
 void ValidateEndpointInput(const EndpointInput& in, bool creating,
-                           std::vector<FieldError>& errors) {
+                           const http::AddressPolicy& policy, std::vector<FieldError>& errors) {
   if (in.url) {
-    if (std::string problem = UrlProblem(*in.url); !problem.empty()) {
+    if (std::string problem = UrlProblem(*in.url, policy); !problem.empty()) {
       errors.push_back({"url", problem});
     }
   } else if (creating) {

@@ -18,7 +18,9 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "config/config.h"
 #include "events/event_types.h"
+#include "http/address_policy.h"
 #include "http/client.h"
 
 namespace signx::webhooks {
@@ -33,7 +35,7 @@ inline constexpr int kDefaultPage = 50;
 inline constexpr int kMaxPage = 200;
 inline constexpr std::chrono::seconds kMaxGrace{7 * 24 * 3600};
 
-// Module settings (the lead maps config onto these; defaults are safe).
+// Module settings (SettingsFrom maps config onto these; defaults are safe).
 struct WebhookSettings {
   // Whole exchange per attempt (connect + send + receive).
   std::chrono::milliseconds timeout{10000};
@@ -45,12 +47,27 @@ struct WebhookSettings {
   // webhooks.deliver jobs running at once across all workers; 0 = unlimited. Set it so slow or
   // dead endpoints (each attempt may hold a worker thread for `timeout`) cannot starve other jobs.
   int max_concurrency = 0;
-  // Bytes of the response body kept in the delivery log.
-  std::size_t response_excerpt_bytes = 1024;
-  // The outbound client (TLS verification, CA bundle, response cap, User-Agent). A response
-  // larger than max_response_bytes counts as a failed attempt.
-  http::ClientOptions client{.max_response_bytes = 256 * 1024, .user_agent = "signx-webhooks"};
+  // Deliveries of one org running at once in one worker process (>= 1); see delivery.h
+  // ("Fairness between orgs").
+  int max_in_flight_per_org = 1;
+  // Endpoints one org may register; creating one more is kConflict (409).
+  int max_endpoints_per_org = 25;
+  // Bytes of the response body kept in the delivery log; 0 (the default) keeps none: the log
+  // shows the status code and timing only, so a webhook cannot be used to read an internal
+  // service's answer.
+  std::size_t response_excerpt_bytes = 0;
+  // The outbound client (TLS verification, CA bundle, response cap, User-Agent) and its address
+  // policy: only public addresses, plus client.address_policy.allow (the operator's
+  // webhooks.allow_private_cidrs). A response larger than max_response_bytes counts as a failed
+  // attempt.
+  http::ClientOptions client{.max_response_bytes = 256 * 1024,
+                             .user_agent = "signx-webhooks",
+                             .address_policy = {.enforce = true}};
 };
+
+// The settings of config.webhooks (the other fields keep their defaults). kInvalidArgument for a
+// bad allow_private_cidrs entry (config::Validate reports those at start already).
+Result<WebhookSettings> SettingsFrom(const config::WebhooksConfig& config);
 
 struct Endpoint {
   std::string id;  // whk_...
@@ -120,11 +137,14 @@ bool IsValidEventTypePattern(std::string_view pattern);
 bool MatchesEventType(const std::vector<std::string>& patterns, std::string_view type);
 
 // Field errors for an endpoint: url (http:// or https:// with a host, at most kMaxUrlBytes, no
-// whitespace, userinfo or fragment), event_types (1..kMaxEventTypes valid patterns, no
-// duplicates), description (at most kMaxDescriptionBytes). With `creating`, url and event_types
-// are required. Appends to `errors`.
+// whitespace, userinfo or fragment, and a host that is not a literal address `policy` refuses —
+// any spelling getaddrinfo accepts as numeric, such as 2130706433 or 0x7f000001 — nor
+// "localhost"/"*.localhost"), event_types (1..kMaxEventTypes valid patterns, no duplicates),
+// description (at most kMaxDescriptionBytes). With `creating`, url and event_types are required.
+// Host names are not resolved here (the delivery checks what they resolve to on every attempt).
+// Appends to `errors`.
 void ValidateEndpointInput(const EndpointInput& input, bool creating,
-                           std::vector<FieldError>& errors);
+                           const http::AddressPolicy& policy, std::vector<FieldError>& errors);
 
 // `url` with an http/https scheme written in lower case ("HTTPS://x" -> "https://x"); other
 // URLs unchanged. The service stores endpoint URLs normalized.

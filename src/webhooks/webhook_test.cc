@@ -105,9 +105,10 @@ TEST(EventTypeTest, PatternsAndMatching) {
   EXPECT_FALSE(MatchesEventType({}, "lead.scored"));
 }
 
-std::vector<FieldError> Validate(const EndpointInput& in, bool creating = true) {
+std::vector<FieldError> Validate(const EndpointInput& in, bool creating = true,
+                                 const http::AddressPolicy& policy = {}) {
   std::vector<FieldError> errors;
-  ValidateEndpointInput(in, creating, errors);
+  ValidateEndpointInput(in, creating, policy, errors);
   return errors;
 }
 
@@ -138,6 +139,56 @@ TEST(ValidationTest, UrlRules) {
   EXPECT_EQ(url_error("HTTPS://Example.com/ok"), "");
   EXPECT_EQ(NormalizeUrl("HTTPS://Example.com/ok"), "https://Example.com/ok");
   EXPECT_EQ(NormalizeUrl("ftp://x/"), "ftp://x/");
+}
+
+TEST(ValidationTest, LiteralHostsThePolicyRefuses) {
+  const http::AddressPolicy strict{.enforce = true};
+  auto url_error = [&](std::string url, const http::AddressPolicy& policy) {
+    auto errors = Validate({.url = std::move(url), .event_types = {{"*"}}}, true, policy);
+    return errors.empty() ? std::string() : errors[0].field;
+  };
+  for (const char* url : {"http://127.0.0.1/", "http://2130706433/", "http://0x7f000001/",
+                          "http://127.1/", "http://0177.0.0.1/", "http://localhost:9/",
+                          "http://[::1]/", "http://169.254.169.254/", "http://10.1.2.3/"}) {
+    EXPECT_EQ(url_error(url, strict), "url") << url;
+    EXPECT_EQ(url_error(url, {}), "") << url;  // the policy decides, not the URL syntax
+  }
+  EXPECT_EQ(url_error("https://8.8.8.8/", strict), "");
+  EXPECT_EQ(url_error("https://hooks.example.com/", strict), "");
+  const http::AddressPolicy loopback{.enforce = true, .allow = *http::ParseCidrList("127.0.0.0/8")};
+  EXPECT_EQ(url_error("http://127.0.0.1:8080/", loopback), "");
+  EXPECT_EQ(url_error("http://localhost:8080/", loopback), "url");  // ::1 is not allowed
+  const auto errors = Validate({.url = "http://127.1/", .event_types = {{"*"}}}, true, strict);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].message,
+            "must not point to a loopback, private, link-local or reserved address (127.0.0.1); "
+            "webhooks go to public addresses only unless the operator allows the range "
+            "(webhooks.allow_private_cidrs)");
+}
+
+TEST(SettingsTest, FromConfig) {
+  config::WebhooksConfig c;
+  c.allow_private_cidrs = {"127.0.0.0/8", "fd00::/8"};
+  c.response_excerpt_bytes = 200;
+  c.max_endpoints_per_org = 3;
+  c.max_in_flight_per_org = 4;
+  auto s = SettingsFrom(c);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_TRUE(s->client.address_policy.enforce);
+  EXPECT_EQ(s->client.address_policy.allow.size(), 2u);
+  EXPECT_EQ(s->response_excerpt_bytes, 200u);
+  EXPECT_EQ(s->max_endpoints_per_org, 3);
+  EXPECT_EQ(s->max_in_flight_per_org, 4);
+  // The defaults: public addresses only, no response body kept.
+  auto d = SettingsFrom({});
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->client.address_policy.enforce);
+  EXPECT_TRUE(d->client.address_policy.allow.empty());
+  EXPECT_EQ(d->response_excerpt_bytes, 0u);
+  EXPECT_EQ(WebhookSettings{}.response_excerpt_bytes, 0u);
+  EXPECT_TRUE(WebhookSettings{}.client.address_policy.enforce);
+  c.allow_private_cidrs = {"nope"};
+  EXPECT_EQ(SettingsFrom(c).status().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(ValidationTest, EventTypeRulesNameTheEntry) {

@@ -35,6 +35,16 @@ Receiver::Receiver() {
                 std::this_thread::sleep_for(std::chrono::milliseconds(1500));
                 return http::Response::Json(200, "{}");
               });
+  router_.Add("POST", "/held",
+              {.summary = "held test receiver", .permission = std::string(http::kPublic)},
+              [this](http::Request&) {
+                std::unique_lock lock(mu_);
+                ++held_;
+                cv_.notify_all();
+                cv_.wait_for(lock, std::chrono::seconds(4), [this] { return released_; });
+                --held_;
+                return http::Response::Json(200, R"({"held":true})");
+              });
   config::ServerConfig cfg;
   cfg.port = 0;
   cfg.io_threads = 1;
@@ -44,6 +54,7 @@ Receiver::Receiver() {
 }
 
 Receiver::~Receiver() {
+  ReleaseHeld();
   if (server_) {
     server_->Shutdown();
     server_->Wait();
@@ -58,6 +69,26 @@ void Receiver::Script(std::vector<int> statuses) {
 std::vector<ReceivedRequest> Receiver::requests() const {
   std::lock_guard lock(mu_);
   return received_;
+}
+
+int Receiver::held() const {
+  std::lock_guard lock(mu_);
+  return held_;
+}
+
+bool Receiver::WaitHeld(int n) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return held_ >= n; });
+}
+
+void Receiver::ReleaseHeld() {
+  std::lock_guard lock(mu_);
+  released_ = true;
+  cv_.notify_all();
+}
+
+std::string Receiver::held_url() const {
+  return "http://127.0.0.1:" + std::to_string(server_->port()) + "/held";
 }
 
 std::string Receiver::slow_url() const {
