@@ -23,16 +23,16 @@ bool IsToken(std::string_view s, std::size_t max) {
   return true;
 }
 
-// Exactly `n` lowercase hex digits, not all '0'.
+// Exactly `n` lowercase hex digits.
 bool IsLowerHex(std::string_view s, std::size_t n) {
   if (s.size() != n) return false;
-  bool all_zero = true;
   for (char ch : s) {
     if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
-    all_zero &= ch == '0';
   }
-  return !all_zero;
+  return true;
 }
+
+bool IsAllZeros(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
 
 std::string RandomHex(std::size_t bytes) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -51,8 +51,10 @@ std::string_view RawPath(std::string_view target) { return target.substr(0, targ
 
 std::optional<std::string> TraceIdFromTraceparent(std::string_view tp) {
   const auto parts = Split(tp, '-');
-  if (parts.size() < 4 || parts[0].size() != 2 || parts[0] == "ff") return std::nullopt;
-  if (!IsLowerHex(parts[1], 32) || !IsLowerHex(parts[2], 16) || parts[3].size() != 2) {
+  if (parts.size() < 4 || !IsLowerHex(parts[0], 2) || parts[0] == "ff") return std::nullopt;
+  if (parts[0] == "00" && parts.size() != 4) return std::nullopt;
+  if (!IsLowerHex(parts[1], 32) || IsAllZeros(parts[1]) || !IsLowerHex(parts[2], 16) ||
+      IsAllZeros(parts[2]) || !IsLowerHex(parts[3], 2)) {
     return std::nullopt;
   }
   return std::string(parts[1]);
@@ -73,8 +75,14 @@ Request BuildRequest(RequestHead head, std::chrono::steady_clock::time_point sta
   req.remote_addr = std::move(head.remote_addr);
   auto rid = req.Header("X-Request-Id");
   req.request_id = rid && IsToken(*rid, kMaxRequestIdLength) ? std::string(*rid) : NewId("req");
-  auto tp = req.Header("traceparent");
-  auto trace = tp ? TraceIdFromTraceparent(*tp) : std::nullopt;
+  std::optional<std::string> trace;
+  int traceparents = 0;
+  for (const auto& [name, value] : req.headers.all()) {
+    if (EqualsIgnoreCase(name, "traceparent") && ++traceparents == 1) {
+      trace = TraceIdFromTraceparent(value);
+    }
+  }
+  if (traceparents > 1) trace.reset();  // W3C: more than one traceparent restarts the trace
   req.trace_id = trace ? std::move(*trace) : RandomHex(16);
   req.span_id = RandomHex(8);
   req.deadline = started + request_deadline;

@@ -42,8 +42,8 @@ struct RequestHead {
 //  - query: ParseQuery of what follows the first '?' (empty without one);
 //  - request_id: the first X-Request-Id when it is 1..kMaxRequestIdLength characters of
 //    [A-Za-z0-9-_.:] (safe to echo and log), else a new "req_" id;
-//  - trace_id: TraceIdFromTraceparent of the first traceparent header, else 32 random lowercase
-//    hex;
+//  - trace_id: TraceIdFromTraceparent of the traceparent header, else (none, more than one or
+//    invalid) 32 random lowercase hex;
 //  - span_id: 16 random lowercase hex (this server's span);
 //  - deadline: started + request_deadline.
 // body, path_params, route and principal are left empty (filled after routing and reading).
@@ -56,9 +56,9 @@ std::string_view RawPath(std::string_view target);
 // The trace id of a W3C Trace Context traceparent header
 // ("<version>-<32 hex trace id>-<16 hex parent id>-<2 hex flags>", e.g.
 // "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), or nullopt when the header is not
-// valid: the version is two characters other than "ff"; the trace id and parent id are lowercase
-// hex of their exact length and not all zeros; the flags are two characters; fields after the
-// fourth are ignored.
+// valid: the version is two lowercase hex digits other than "ff"; version "00" has exactly these
+// four fields, a later version may append more ("-..."); the trace id and parent id are lowercase
+// hex of their exact length and not all zeros; the flags are two lowercase hex digits.
 std::optional<std::string> TraceIdFromTraceparent(std::string_view traceparent);
 
 // The route for `method` on `raw_path` (percent-encoded, as Router::Find takes it). HEAD is served

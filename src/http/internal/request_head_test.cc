@@ -122,6 +122,12 @@ TEST(BuildRequestTest, TraceIdComesFromAValidTraceparentElseIsRandom) {
       Build({{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}});
   EXPECT_TRUE(IsLowerHexOfSize(bad.trace_id, 32)) << bad.trace_id;
   EXPECT_NE(bad.trace_id, std::string(32, '0'));
+  // Two traceparent headers: W3C says to restart the trace, not to pick one.
+  const Request two =
+      Build({{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+             {"Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+  EXPECT_TRUE(IsLowerHexOfSize(two.trace_id, 32)) << two.trace_id;
+  EXPECT_NE(two.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
   const Request none = Build({});
   EXPECT_TRUE(IsLowerHexOfSize(none.trace_id, 32)) << none.trace_id;
   EXPECT_TRUE(IsLowerHexOfSize(none.span_id, 16)) << none.span_id;
@@ -133,7 +139,9 @@ TEST(TraceIdFromTraceparentTest, AcceptsValidHeaders) {
             "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(TraceIdFromTraceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"),
             "4bf92f3577b34da6a3ce929d0e0e4736");
-  // A later version may append fields.
+  // A later version is read as far as version 00 goes, and may append fields.
+  EXPECT_EQ(TraceIdFromTraceparent("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(TraceIdFromTraceparent("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what"),
             "4bf92f3577b34da6a3ce929d0e0e4736");
 }
@@ -154,6 +162,15 @@ TEST(TraceIdFromTraceparentTest, RejectsInvalidHeaders) {
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b-01",    // short parent id
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",    // short flags
       "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01",   // wrong separator
+      ".0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   // version not hex
+      "0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   // version not hex
+      "0A-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   // version uppercase
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-.0",   // flags not hex
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0z",   // flags not hex
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0A",   // flags uppercase
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-will-be-like",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-",  // version 00 has 4 fields
+      "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.what-the-future-will-be-like",
   };
   for (const auto& tp : invalid) EXPECT_FALSE(TraceIdFromTraceparent(tp).has_value()) << tp;
 }
