@@ -4,20 +4,20 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <limits>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <limits>
 #include <mutex>
-#include <random>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "base/id.h"
 #include "base/strings.h"
+#include "http/internal/request_head.h"
 #include "http/json.h"
 #include "logging/logging.h"
 #include "metrics/metrics.h"
@@ -70,45 +70,11 @@ asio::awaitable<void> Watchdog(std::shared_ptr<Conn> c) {
   }
 }
 
-bool IsToken(std::string_view s, std::size_t max) {
-  if (s.empty() || s.size() > max) return false;
-  for (char ch : s) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                    ch == '-' || ch == '_' || ch == '.' || ch == ':';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool IsLowerHex(std::string_view s, std::size_t n) {
-  if (s.size() != n) return false;
-  bool all_zero = true;
-  for (char ch : s) {
-    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
-    all_zero &= ch == '0';
-  }
-  return !all_zero;
-}
-
-std::string RandomHex(std::size_t bytes) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(bytes * 2, '0');
-  for (std::size_t i = 0; i < out.size(); i += 16) {
-    uint64_t v = rng();
-    for (std::size_t j = i; j < std::min(out.size(), i + 16); ++j, v >>= 4) out[j] = kHex[v & 15];
-  }
-  return out;
-}
-
-// traceparent: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>"; returns the trace id.
-std::optional<std::string> TraceIdFromTraceparent(std::string_view tp) {
-  const auto parts = Split(tp, '-');
-  if (parts.size() < 4 || parts[0].size() != 2 || parts[0] == "ff") return std::nullopt;
-  if (!IsLowerHex(parts[1], 32) || !IsLowerHex(parts[2], 16) || parts[3].size() != 2) {
-    return std::nullopt;
-  }
-  return std::string(parts[1]);
+// The request head Beast parsed, in the plain types internal::BuildRequest takes.
+internal::RequestHead PlainHead(const bhttp::request_header<>& h, const std::string& remote) {
+  internal::RequestHead head{std::string(h.method_string()), std::string(h.target()), {}, remote};
+  for (const auto& f : h) head.headers.emplace_back(f.name_string(), f.value());
+  return head;
 }
 
 std::string Rfc1123Now() {
@@ -392,45 +358,24 @@ struct Server::Impl {
         }
       }
 
-      auto req = std::make_shared<Request>();
       const auto& h = parser.get();
-      req->method = std::string(h.method_string());
-      req->target = std::string(h.target());
-      const auto qpos = req->target.find('?');
-      const std::string_view raw_path = std::string_view(req->target).substr(0, qpos);
-      req->path = PercentDecode(raw_path, false).value_or(std::string(raw_path));
-      if (qpos != std::string::npos) {
-        req->query = ParseQuery(std::string_view(req->target).substr(qpos + 1));
-      }
-      for (const auto& f : h) req->headers.Add(std::string(f.name_string()), std::string(f.value()));
-      req->remote_addr = c->remote;
-      auto rid = req->Header("X-Request-Id");
-      req->request_id = rid && IsToken(*rid, 128) ? std::string(*rid) : NewId("req");
-      auto tp = req->Header("traceparent");
-      auto trace = tp ? TraceIdFromTraceparent(*tp) : std::nullopt;
-      req->trace_id = trace ? std::move(*trace) : RandomHex(16);
-      req->span_id = RandomHex(8);
-      req->deadline = started + std::chrono::milliseconds(cfg.request_deadline_ms);
-
+      auto req = std::make_shared<Request>(internal::BuildRequest(
+          PlainHead(h, c->remote), started, std::chrono::milliseconds(cfg.request_deadline_ms)));
       const bool head = req->method == "HEAD";
-      Match match = router.Find(head ? "GET" : req->method, raw_path);
-      if (head && !match.route) match = router.Find("HEAD", raw_path);
+      Match match = internal::FindRoute(router, req->method, internal::RawPath(req->target));
       const Route* route = match.route;
-      const int64_t body_limit =
-          route && route->meta.max_body_bytes ? *route->meta.max_body_bytes : cfg.max_body_bytes;
+      const int64_t body_limit = internal::BodyLimit(route, cfg.max_body_bytes);
       parser.body_limit(static_cast<std::uint64_t>(body_limit));
 
       Response resp;
       bool keep_alive = h.keep_alive() && !draining;
       bool read_ok = true;
-      const auto content_length = parser.content_length();
-      if (content_length && *content_length > static_cast<std::uint64_t>(body_limit)) {
+      const auto content_length = parser.content_length();  // boost::optional
+      const auto declared =
+          content_length ? std::optional<std::uint64_t>(*content_length) : std::nullopt;
+      if (auto too_large = internal::DeclaredBodyTooLarge(declared, body_limit, req->request_id)) {
         rejected.WithLabels({"body_limit"}).Inc();
-        resp = ErrorResponse(Status(ErrorCode::kPayloadTooLarge,
-                                    fmt::format("the request body is {} bytes; this route accepts "
-                                                "at most {} bytes",
-                                                *content_length, body_limit)),
-                             req->request_id);
+        resp = std::move(*too_large);
         keep_alive = false;  // the unread body makes the connection unusable
         read_ok = false;
       } else if (!parser.is_done()) {
@@ -450,9 +395,7 @@ struct Server::Impl {
                                  req->request_id);
           } else if (ec == bhttp::error::body_limit) {
             rejected.WithLabels({"body_limit"}).Inc();
-            resp = ErrorResponse(Status(ErrorCode::kPayloadTooLarge,
-                                        fmt::format("the request body exceeds {} bytes", body_limit)),
-                                 req->request_id);
+            resp = internal::BodyTooLarge(body_limit, req->request_id);
           } else {
             break;  // client went away mid-body
           }
@@ -469,15 +412,8 @@ struct Server::Impl {
           req->path_params = std::move(match.params);
           req->route = route->pattern;
           resp = co_await Dispatch(req, *route);
-        } else if (!match.allowed_methods.empty()) {
-          resp = ErrorResponse(Status(ErrorCode::kMethodNotAllowed,
-                                      fmt::format("{} is not allowed on {}; allowed: {}", req->method,
-                                                  req->path, Join(match.allowed_methods, ", "))),
-                               req->request_id);
-          resp.headers.Set("Allow", Join(match.allowed_methods, ", "));
         } else {
-          resp = ErrorResponse(NotFound(fmt::format("no route for {} {}", req->method, req->path)),
-                               req->request_id);
+          resp = internal::NoRouteResponse(*req, match.allowed_methods);
         }
         in_flight.Dec();
       }
