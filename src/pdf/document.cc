@@ -159,6 +159,21 @@ struct Document::Impl {
     Show(x, y, encoded, f, size, color);
   }
 
+  // Places wrapped lines at the cursor, each on a new page when it does not fit (a line taller
+  // than the content height is drawn at the top of a page anyway).
+  void Flow(const std::vector<std::string>& lines, const TextStyle& style) {
+    const double lead = Leading(style);
+    const double drop = BaselineDrop(style.size, lead);
+    for (const std::string& line : lines) {
+      if (cursor - lead < bottom() - kEpsilon && !at_top) AddPage();
+      if (!ok()) return;
+      ShowAligned(left(), content_width(), cursor - drop, line, style.font, style.size, style.align,
+                  style.color);
+      cursor -= lead;
+      at_top = false;
+    }
+  }
+
   // Greedy word wrap of WinAnsi text to `max_width` points: breaks at spaces and '\n'; a word
   // wider than a line is cut at the last byte that fits (at least one per line). A blank input
   // line stays as an empty line.
@@ -385,35 +400,25 @@ void Document::Spacer(double points) {
 void Document::Heading(std::string_view text, int level) {
   Impl& d = *impl_;
   if (!d.ok()) return;
-  TextStyle style{.font = Font::kBold, .size = level <= 1 ? 16.0 : level == 2 ? 13.0 : 11.0};
-  const double lead = d.Leading(style);
+  const TextStyle style{.font = Font::kBold, .size = level <= 1 ? 16.0 : level == 2 ? 13.0 : 11.0};
   const auto lines = d.Wrap(ToWinAnsi(text), style.font, style.size, d.content_width());
   const double before = d.at_top ? 0 : 0.8 * style.size;
-  const double keep_with_next = 3 * kLeadingFactor * 10;  // three lines of body text
-  const double need = before + static_cast<double>(lines.size()) * lead + keep_with_next;
+  const double keep_with_next = 3 * kLeadingFactor * 10;  // three lines of 10 pt body text
+  const double need =
+      before + static_cast<double>(lines.size()) * d.Leading(style) + keep_with_next;
   if (!d.at_top && d.cursor - need < d.bottom() - kEpsilon) {
     d.AddPage();
   } else {
     d.cursor -= before;
   }
-  Paragraph(text, style);
-  d.cursor += 0.5 * style.size - 0.4 * style.size;  // a heading's space below is 0.4 × size
+  d.Flow(lines, style);
+  d.cursor -= 0.4 * style.size;
 }
 
 void Document::Paragraph(std::string_view text, const TextStyle& style) {
   Impl& d = *impl_;
   if (!d.ok() || !d.ValidText(style)) return;
-  const double lead = d.Leading(style);
-  const double drop = BaselineDrop(style.size, lead);
-  for (const std::string& line :
-       d.Wrap(ToWinAnsi(text), style.font, style.size, d.content_width())) {
-    if (d.cursor - lead < d.bottom() - kEpsilon && !d.at_top) d.AddPage();
-    if (!d.ok()) return;
-    d.ShowAligned(d.left(), d.content_width(), d.cursor - drop, line, style.font, style.size,
-                  style.align, style.color);
-    d.cursor -= lead;
-    d.at_top = false;
-  }
+  d.Flow(d.Wrap(ToWinAnsi(text), style.font, style.size, d.content_width()), style);
   d.cursor -= 0.5 * style.size;
 }
 

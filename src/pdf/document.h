@@ -27,16 +27,17 @@
 // DocumentOptions::max_pages — is kept, every later call is a no-op, and status() and Save()
 // return it.
 //
-// Determinism: the bytes depend only on the options and the calls. libharu writes no /ID (this
-// module never encrypts) and no dates of its own; CreationDate is written only when
-// DocumentOptions::creation_time is set, from that value. Same calls → byte-identical PDF.
+// Determinism: the bytes depend only on the options, the calls and the libharu version (it writes
+// its name and version as /Producer). libharu writes no /ID (this module never encrypts) and no
+// dates of its own; CreationDate is written only when DocumentOptions::creation_time is set, from
+// that value. Same calls → byte-identical PDF, in one process or across runs.
 //
 // Thread-safety: a Document is used by one thread at a time (it is not synchronised); distinct
 // Documents share nothing (libharu keeps all its state per document) and may be built on
 // different threads at once. Frame and the value types are immutable values.
 // Ownership: a Document owns its libharu document, pages and fonts, and frees them when it is
-// destroyed; it is movable, not copyable. Save() returns an independent copy of the bytes and
-// may be called more than once.
+// destroyed; it is movable, not copyable (a moved-from Document may only be destroyed or assigned
+// to). Save() returns an independent copy of the bytes and may be called more than once.
 #pragma once
 
 #include <memory>

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "pdf/encoding.h"
@@ -224,6 +225,19 @@ TEST(PdfDocument, SameCallsGiveByteIdenticalBytes) {
   auto title = testing::InfoKey(a, "Title");
   ASSERT_TRUE(title.ok());
   EXPECT_EQ(*title, "Sample");
+}
+
+TEST(PdfDocument, DocumentsOnDifferentThreadsAreIndependent) {
+  const std::string expected = RenderSample();
+  std::vector<std::string> out(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    threads.emplace_back([&out, i] {
+      for (int k = 0; k < 5; ++k) out[i] = RenderSample();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const std::string& bytes : out) EXPECT_EQ(bytes, expected);
 }
 
 TEST(PdfDocument, NonLatinTextRendersAsReplacementsWithoutFailing) {
