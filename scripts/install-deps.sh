@@ -16,6 +16,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev postgresql redis-server wrk prometheus python3-yaml
   libkainjow-mustache-dev chromium  # web UI: HTML templates; headless browser tests
+  libpoppler-cpp-dev  # tests read rendered PDFs back (src/pdf/testing)
 )
 "$(dirname "$0")/install-web.sh"  # web/node_modules (htmx, puppeteer-core) from the lockfile
 

@@ -1,7 +1,6 @@
 #include "estimating/service.h"
 
 #include <fmt/format.h>
-#include <hpdf.h>
 
 #include <boost/json.hpp>
 #include <cstdlib>
@@ -14,6 +13,7 @@
 #include "estimating/quote.h"
 #include "events/event_types.h"
 #include "http/json.h"
+#include "pdf/document.h"
 
 namespace signx::estimating {
 namespace {
@@ -42,18 +42,6 @@ int64_t IntOr(const json::object& o, std::string_view key, int64_t fallback = 0)
 std::string StrOr(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-void ErrorHandler(HPDF_STATUS, HPDF_STATUS, void*) {}
-
-// PDF text in the base-14 fonts is WinAnsi: keep printable ASCII.
-std::string Ascii(std::string_view s, std::size_t max = 70) {
-  std::string out;
-  for (char c : s) {
-    if (out.size() >= max) break;
-    out += (c >= 32 && c < 127) ? c : '?';
-  }
-  return out;
 }
 
 }  // namespace
@@ -265,102 +253,65 @@ Result<std::string> RenderQuotePdf(const StoredQuote& q) {
   auto parsed = json::parse(q.quote_json, ec);
   if (ec || !parsed.is_object()) return Status(ErrorCode::kDataLoss, "stored quote is not JSON");
   const json::object& quote = parsed.as_object();
+  using pdf::Align;
+  using pdf::Font;
 
-  HPDF_Doc pdf = HPDF_New(ErrorHandler, nullptr);
-  if (!pdf) return Internal("libharu: cannot create a PDF document");
-  struct Free {
-    HPDF_Doc d;
-    ~Free() { HPDF_Free(d); }
-  } free_pdf{pdf};
-  HPDF_SetCompressionMode(pdf, HPDF_COMP_ALL);
-  HPDF_SetInfoAttr(pdf, HPDF_INFO_TITLE, ("Quote " + q.id).c_str());
-  HPDF_SetInfoAttr(pdf, HPDF_INFO_CREATOR, "SignX");
-  HPDF_Font font = HPDF_GetFont(pdf, "Helvetica", nullptr);
-  HPDF_Font bold = HPDF_GetFont(pdf, "Helvetica-Bold", nullptr);
-  HPDF_Page page = nullptr;
-  float y = 0;
-  const float left = 50, right = 545;
-  auto new_page = [&] {
-    page = HPDF_AddPage(pdf);
-    HPDF_Page_SetSize(page, HPDF_PAGE_SIZE_LETTER, HPDF_PAGE_PORTRAIT);
-    y = HPDF_Page_GetHeight(page) - 60;
-  };
-  auto text = [&](float x, const std::string& s, HPDF_Font f, float size) {
-    HPDF_Page_BeginText(page);
-    HPDF_Page_SetFontAndSize(page, f, size);
-    HPDF_Page_TextOut(page, x, y, Ascii(s).c_str());
-    HPDF_Page_EndText(page);
-  };
-  auto text_right = [&](float x, const std::string& s, HPDF_Font f, float size) {
-    HPDF_Page_SetFontAndSize(page, f, size);
-    const std::string a = Ascii(s);
-    const float w = HPDF_Page_TextWidth(page, a.c_str());
-    text(x - w, a, f, size);
-  };
-  new_page();
-  text(left, "QUOTE", bold, 20);
-  text_right(right, q.id, font, 10);
-  y -= 22;
-  text(left, "Price list " + q.price_list_version, font, 10);
-  text_right(right, FormatRfc3339(q.created_at).substr(0, 10), font, 10);
-  y -= 14;
-  if (q.project_id) {
-    text(left, "Project " + *q.project_id, font, 10);
-    y -= 14;
-  }
-  y -= 16;
-  text(left, "Description", bold, 10);
-  text(330, "Unit", bold, 10);
-  text_right(right, "Cost", bold, 10);
-  y -= 16;
-  if (const json::value* lines = quote.if_contains("lines"); lines && lines->is_array()) {
-    for (const auto& lv : lines->as_array()) {
-      if (y < 90) new_page();
-      const auto& l = lv.as_object();
-      text(left, StrOr(l, "description"), font, 10);
-      text(330, StrOr(l, "unit"), font, 10);
-      text_right(right, Dollars(IntOr(l, "cost_cents")), font, 10);
-      y -= 14;
+  // Letter; the text spans x 50-545 pt as before, lines break at 72 pt from the bottom.
+  SIGNX_ASSIGN_OR_RETURN(
+      pdf::Document doc,
+      pdf::Document::Create({.margins = {.top = 42, .right = 67, .bottom = 72, .left = 50},
+                             .title = "Quote " + q.id,
+                             .creation_time = q.created_at}));
+  const pdf::Box head = doc.ReserveBox(28);
+  doc.TextAt({head.x, head.y + 8}, "QUOTE", {.font = Font::kBold, .size = 20});
+  doc.TextAt({head.x + head.width, head.y + 8}, q.id, {.align = Align::kRight});
+  const pdf::Column meta_columns[] = {{}, {.width = 120, .align = Align::kRight}};
+  std::vector<pdf::TableRow> meta{
+      {.cells = {"Price list " + q.price_list_version, FormatRfc3339(q.created_at).substr(0, 10)}}};
+  if (q.project_id) meta.push_back({.cells = {"Project " + *q.project_id}});
+  doc.Table(meta_columns, meta, {.padding = 1});
+  doc.Spacer(12);
+
+  const pdf::Column line_columns[] = {{.header = "Description", .width = 280},
+                                      {.header = "Unit", .width = 100},
+                                      {.header = "Cost", .align = Align::kRight}};
+  std::vector<pdf::TableRow> lines;
+  if (const json::value* lv = quote.if_contains("lines"); lv && lv->is_array()) {
+    for (const auto& v : lv->as_array()) {
+      if (!v.is_object()) continue;
+      const auto& l = v.as_object();
+      lines.push_back(
+          {.cells = {StrOr(l, "description"), StrOr(l, "unit"), Dollars(IntOr(l, "cost_cents"))}});
     }
   }
-  if (y < 160) new_page();
-  y -= 10;
-  auto total_row = [&](const std::string& label, int64_t cents, bool strong) {
-    text(330, label, strong ? bold : font, 10);
-    text_right(right, Dollars(cents), strong ? bold : font, 10);
-    y -= 14;
-  };
-  total_row("Cost subtotal", IntOr(quote, "cost_subtotal_cents"), false);
+  doc.Table(line_columns, lines);
+
   int64_t contingency = 0, contingency_bp = 0;
   if (const json::value* c = quote.if_contains("contingency"); c && c->is_object()) {
     contingency = IntOr(c->as_object(), "cost_cents");
     contingency_bp = IntOr(c->as_object(), "rate_bp");
   }
-  total_row(fmt::format("Contingency {}.{:02d} %", contingency_bp / 100, contingency_bp % 100),
-            contingency, false);
-  total_row("Total cost", IntOr(quote, "total_cost_cents"), false);
   const int64_t qty = IntOr(quote, "quantity", 1);
-  total_row(fmt::format("Unit price (x{})", qty), IntOr(quote, "unit_price_cents"), false);
-  total_row("PRICE", IntOr(quote, "price_cents"), true);
-  y -= 10;
+  const pdf::TableRow totals[] = {
+      {.cells = {"", "Cost subtotal", Dollars(IntOr(quote, "cost_subtotal_cents"))}},
+      {.cells = {"",
+                 fmt::format("Contingency {}.{:02d} %", contingency_bp / 100, contingency_bp % 100),
+                 Dollars(contingency)}},
+      {.cells = {"", "Total cost", Dollars(IntOr(quote, "total_cost_cents"))}},
+      {.cells = {"", fmt::format("Unit price (x{})", qty),
+                 Dollars(IntOr(quote, "unit_price_cents"))}},
+      {.cells = {"", "PRICE", Dollars(IntOr(quote, "price_cents"))}, .font = Font::kBold}};
+  // The totals (five rows of 10 pt text, 1 pt padding) and the note stay together on one page.
+  constexpr double kTotalsHeight = 5 * (12.5 + 2) + 5 + 8 * 1.25;
+  if (doc.cursor_y() - kTotalsHeight < doc.content_box().y) doc.NewPage();
+  const pdf::Column total_columns[] = {{.width = 280}, {.width = 130}, {.align = Align::kRight}};
+  doc.Table(total_columns, totals, {.padding = 1});
+  doc.Spacer(5);
   const int64_t rate = IntOr(quote, "rate_bp");
-  text(left,
-       fmt::format("Pricing: {} {}.{:02d} % on cost; amounts rounded half up to the cent.",
-                   StrOr(quote, "method"), rate / 100, rate % 100),
-       font, 8);
-
-  if (HPDF_SaveToStream(pdf) != HPDF_OK) return Internal("libharu: saving the PDF failed");
-  HPDF_ResetStream(pdf);
-  std::string out;
-  for (;;) {
-    HPDF_BYTE buf[8192];
-    HPDF_UINT32 n = sizeof(buf);
-    const HPDF_STATUS st = HPDF_ReadFromStream(pdf, buf, &n);
-    out.append(reinterpret_cast<const char*>(buf), n);
-    if (st == HPDF_STREAM_EOF || n == 0) break;
-    if (st != HPDF_OK) return Internal("libharu: reading the PDF stream failed");
-  }
-  return out;
+  doc.Paragraph(fmt::format("Pricing: {} {}.{:02d} % on cost; amounts rounded half up to the cent.",
+                            StrOr(quote, "method"), rate / 100, rate % 100),
+                {.size = 8});
+  return doc.Save();
 }
 
 Result<std::string> RenderAndStoreQuotePdf(storage::Store& store, const blobs::BlobStore& blobs,
