@@ -4,6 +4,7 @@
 
 #include "blobs/blob_registry.h"
 #include "events/outbox.h"
+#include "storage/idempotency.h"
 #include "webhooks/delivery.h"
 
 namespace signx::app {
@@ -42,10 +43,16 @@ Status RegisterJobHandlers(jobs::Queue& queue, const Capabilities& capabilities,
   queue.RegisterHandler(
       "jobs.retention",
       [&queue, days = config.jobs.retention_days](jobs::JobContext& ctx) -> Status {
+        const Timestamp now = SystemClock::Get().Now();
+        SIGNX_ASSIGN_OR_RETURN(const int64_t n,
+                               queue.DeleteFinishedBefore(now - std::chrono::hours(24 * days)));
         SIGNX_ASSIGN_OR_RETURN(
-            const int64_t n,
-            queue.DeleteFinishedBefore(SystemClock::Get().Now() - std::chrono::hours(24 * days)));
-        ctx.SetResult(fmt::format(R"({{"jobs_deleted":{},"retention_days":{}}})", n, days));
+            const int64_t keys,
+            storage::DeleteIdempotencyKeysBefore(queue.store(),
+                                                 now - storage::kIdempotencyRetention));
+        ctx.SetResult(fmt::format(
+            R"({{"jobs_deleted":{},"retention_days":{},"idempotency_keys_deleted":{}}})", n,
+            days, keys));
         return Status::Ok();
       },
       {.max_concurrency = 1});

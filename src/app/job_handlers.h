@@ -4,15 +4,16 @@
 //   blobs.gc           hourly: deletes blobs unreferenced for longer than a day
 //                      (see blobs/blob_registry.h)
 //   events.retention   daily 03:30 UTC: deletes dispatched outbox events older than 30 days
-//   jobs.retention     daily 03:45 UTC: deletes finished jobs older than jobs.retention_days
-//   quotes.render_pdf  renders a quote's PDF into a blob (enqueued with the quote)
+//   jobs.retention     daily 03:45 UTC: deletes finished jobs older than jobs.retention_days and
+//                      idempotency keys older than 30 days (storage/idempotency.h)
+//   estimating.render_quote_pdf  renders a quote's PDF into a blob (enqueued with the quote)
 //   leads.score_csv    scores an uploaded CSV of leads into a result CSV blob, with progress
 //   leads.monitor      every leads.monitor_schedule: live AUC/Brier, calibration, tier PSI vs
 //                      training per model version; model.drift_detected on crossing the alert
 //   webhooks.deliver   one signed delivery attempt of an event to an endpoint (retried)
 //   webhooks.catch_up  every minute: deliveries for events the live subscription missed
 //   estimating.*       evaluate_drift / retrain (learning loop), see estimating/learning.h
-//   connectors.keyedin.sync / push_estimate   when connectors.keyedin.base_url is set
+//   estimating.keyedin_sync / push_estimate   when connectors.keyedin.base_url is set
 #pragma once
 
 #include <memory>

@@ -206,7 +206,7 @@ const std::vector<Field>& Table() {
     t.push_back(Make("connectors.keyedin.org_id", conn, &CC::keyedin_org_id,
                      "the SignX org that imported KeyedIn orders belong to"));
     t.push_back(Make("connectors.keyedin.sync_schedule", conn, &CC::keyedin_sync_schedule,
-                     "schedule of the connectors.keyedin.sync job (@every 15m, @hourly, ...)"));
+                     "schedule of the estimating.keyedin_sync job (@every 15m, @hourly, ...)"));
     t.push_back(Make("connectors.keyedin.timeout_ms", conn, &CC::keyedin_timeout_ms,
                      "deadline of one KeyedIn HTTP call"));
     t.push_back(Make("connectors.keyedin.page_size", conn, &CC::keyedin_page_size,

@@ -118,7 +118,7 @@ struct ConnectorsConfig {
   std::string keyedin_base_url;                     // http(s)://host[:port][/prefix]
   std::string keyedin_api_token;                    // sent as "Authorization: Bearer <token>"
   std::string keyedin_org_id;                       // the SignX org the orders belong to
-  std::string keyedin_sync_schedule = "@every 15m";  // connectors.keyedin.sync job schedule
+  std::string keyedin_sync_schedule = "@every 15m";  // estimating.keyedin_sync job schedule
   int keyedin_timeout_ms = 10000;                   // per HTTP call (connect + send + receive)
   int keyedin_page_size = 100;                      // orders per page of GET /api/v1/orders
 };

@@ -467,7 +467,7 @@ Status RegisterKeyedInJobs(jobs::Queue& queue, const config::ConnectorsConfig& c
   queue.RegisterHandler(
       std::string(kKeyedInSyncJob),
       [rt, &queue](jobs::JobContext& ctx) -> Status {
-        if (!ctx.org_id()) return InvalidArgument("connectors.keyedin.sync needs the job's org_id");
+        if (!ctx.org_id()) return InvalidArgument("estimating.keyedin_sync needs the job's org_id");
         const Scope scope{*ctx.org_id(), "job:" + ctx.id()};
         SIGNX_ASSIGN_OR_RETURN(SyncOutcome o, SyncOrdersInto(queue.store(), rt->outbox, &queue,
                                                              rt->connector, scope));
@@ -484,7 +484,7 @@ Status RegisterKeyedInJobs(jobs::Queue& queue, const config::ConnectorsConfig& c
         auto payload = json::parse(ctx.payload(), ec);
         if (ec || !payload.is_object() || !payload.as_object().contains("quote_id") ||
             !payload.as_object().at("quote_id").is_string()) {
-          return InvalidArgument("connectors.keyedin.push_estimate payload needs {\"quote_id\"}");
+          return InvalidArgument("estimating.keyedin_push_estimate payload needs {\"quote_id\"}");
         }
         if (!ctx.org_id()) return InvalidArgument("push_estimate needs the job's org_id");
         const Scope scope{*ctx.org_id(), "job:" + ctx.id()};

@@ -31,7 +31,7 @@
 // updated_at seen is stored (connector_state) and is the next `since`.
 //
 // Push: a quote created for a project imported from KeyedIn enqueues
-// connectors.keyedin.push_estimate and appends `estimate.created` in the quote's transaction
+// estimating.keyedin_push_estimate and appends `estimate.created` in the quote's transaction
 // (service.cc); the job POSTs the estimate once (connector_pushes remembers it).
 //
 // Thread-safety: KeyedInConnector is thread-safe (HttpClient is); the functions block.
@@ -58,8 +58,8 @@
 namespace signx::estimating {
 
 inline constexpr std::string_view kKeyedInConnector = "keyedin";
-inline constexpr std::string_view kKeyedInSyncJob = "connectors.keyedin.sync";
-inline constexpr std::string_view kKeyedInPushJob = "connectors.keyedin.push_estimate";
+inline constexpr std::string_view kKeyedInSyncJob = "estimating.keyedin_sync";
+inline constexpr std::string_view kKeyedInPushJob = "estimating.keyedin_push_estimate";
 inline constexpr std::string_view kKeyedInRefPrefix = "keyedin:";
 
 // One order of the source system.
@@ -136,13 +136,13 @@ Result<std::string> PushQuoteEstimate(storage::Store& store, Connector& connecto
                                       const Clock& clock = SystemClock::Get());
 
 // In the quote's transaction (service.cc): when `project_id` names a project imported from
-// KeyedIn, enqueues connectors.keyedin.push_estimate (dedupe = quote id) and appends
+// KeyedIn, enqueues estimating.keyedin_push_estimate (dedupe = quote id) and appends
 // `estimate.created`. Returns whether it did.
 Result<bool> OnQuoteCreated(storage::Txn& txn, jobs::Queue& queue, events::Outbox& outbox,
                             const Scope& scope, const StoredQuote& quote, const Clock& clock);
 
-// Registers connectors.keyedin.sync (recurring on config.keyedin_sync_schedule, for
-// config.keyedin_org_id) and connectors.keyedin.push_estimate — only when keyedin_base_url is
+// Registers estimating.keyedin_sync (recurring on config.keyedin_sync_schedule, for
+// config.keyedin_org_id) and estimating.keyedin_push_estimate — only when keyedin_base_url is
 // set; otherwise registers nothing and removes a stale schedule. `client` is kept alive by the
 // handlers, which append events through their own Outbox (the dispatcher polls).
 Status RegisterKeyedInJobs(jobs::Queue& queue, const config::ConnectorsConfig& config,

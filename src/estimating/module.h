@@ -4,8 +4,8 @@
 // quotes and their PDFs, the learning loop and the KeyedIn connector, with their API routes and
 // web pages.
 //
-//   jobs    quotes.render_pdf, estimating.evaluate_drift / estimating.retrain (learning.h),
-//           connectors.keyedin.* when connectors.keyedin.base_url is set
+//   jobs    estimating.render_quote_pdf, estimating.evaluate_drift / estimating.retrain (learning.h),
+//           estimating.keyedin_* when connectors.keyedin.base_url is set
 //
 // Thread-safety: see capability/capability.h.
 #pragma once

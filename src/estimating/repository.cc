@@ -13,6 +13,7 @@
 #include "http/json.h"
 #include "project/status.h"
 #include "sign/spec.h"
+#include "storage/idempotency.h"
 
 namespace signx::estimating {
 namespace {
@@ -1098,22 +1099,12 @@ Status Repository::SetQuotePdfJob(std::string_view id, std::string_view job_id) 
 
 Result<std::optional<std::string>> Repository::FindIdempotent(std::string_view scope,
                                                               std::string_view key) {
-  SIGNX_ASSIGN_OR_RETURN(
-      auto row, txn_.QueryOne("SELECT resource_id FROM estimating_idempotency WHERE org_id = $1 "
-                              "AND scope = $2 AND idempotency_key = $3",
-                              {scope_.org_id, scope, key}));
-  if (!row) return std::optional<std::string>();
-  return std::optional<std::string>(row->Text(0));
+  return storage::FindIdempotent(txn_, scope_.org_id, scope, key);
 }
 
 Status Repository::RememberIdempotent(std::string_view scope, std::string_view key,
                                       std::string_view resource_id) {
-  return txn_
-      .Exec(
-          "INSERT INTO estimating_idempotency (org_id, scope, idempotency_key, resource_id, "
-          "created_at) VALUES ($1, $2, $3, $4, $5)",
-          {scope_.org_id, scope, key, resource_id, clock_.Now()})
-      .status();
+  return storage::RememberIdempotent(txn_, scope_.org_id, scope, key, resource_id, clock_.Now());
 }
 
 }  // namespace signx::estimating

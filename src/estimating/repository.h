@@ -241,8 +241,8 @@ class Repository {
   Result<bool> SetQuotePdf(std::string_view id, std::string_view sha256);
   Status SetQuotePdfJob(std::string_view id, std::string_view job_id);
 
-  // Idempotency-Key bookkeeping for create endpoints: the resource id an earlier request with the
-  // same key created, and recording one.
+  // Idempotency-Key bookkeeping (storage/idempotency.h) in this org: the resource id an earlier
+  // request with the same key created, and recording one.
   Result<std::optional<std::string>> FindIdempotent(std::string_view scope, std::string_view key);
   Status RememberIdempotent(std::string_view scope, std::string_view key,
                             std::string_view resource_id);

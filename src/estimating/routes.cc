@@ -10,6 +10,7 @@
 #include "estimating/importer.h"
 #include "estimating/learning.h"
 #include "events/event_types.h"
+#include "http/idempotency_key.h"
 #include "http/json.h"
 #include "http/pagination.h"
 #include "project/status.h"
@@ -28,11 +29,6 @@ constexpr std::string_view kIdemCostRecords = "cost_records.create";
 
 std::string ETagOf(int64_t version) { return fmt::format("\"v{}\"", version); }
 
-std::optional<std::string> IdempotencyKey(const Request& req) {
-  auto k = req.Header("Idempotency-Key");
-  if (!k || k->empty()) return std::nullopt;
-  return std::string(k->substr(0, 200));
-}
 
 Response WithETag(Response r, int64_t version) {
   r.headers.Set("ETag", ETagOf(version));
@@ -270,7 +266,9 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
         auto fields = ParseProjectFields(*body, true);
         if (!fields.ok()) return ErrorResponse(fields.status(), req.request_id);
-        const auto key = IdempotencyKey(req);
+        const auto key_or = http::IdempotencyKeyOf(req);
+        if (!key_or.ok()) return ErrorResponse(key_or.status(), req.request_id);
+        const std::optional<std::string>& key = *key_or;
         bool replayed = false;
         auto p = Scoped<Project>(svc, req, [&](Repository& repo) -> Result<Project> {
           replayed = false;
@@ -419,7 +417,9 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
         auto data = ParseCostRecordJson(*body, "", false);
         if (!data.ok()) return ErrorResponse(data.status(), req.request_id);
-        const auto key = IdempotencyKey(req);
+        const auto key_or = http::IdempotencyKeyOf(req);
+        if (!key_or.ok()) return ErrorResponse(key_or.status(), req.request_id);
+        const std::optional<std::string>& key = *key_or;
         bool replayed = false;
         auto c =
             Scoped<StoredCostRecord>(svc, req, [&](Repository& repo) -> Result<StoredCostRecord> {
@@ -621,7 +621,9 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         }
         if (auto f = req.Query("filename"); f && !f->empty()) o.filename = std::string(*f);
         if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
-        o.idempotency_key = IdempotencyKey(req);
+        auto key = http::IdempotencyKeyOf(req);
+        if (!key.ok()) return ErrorResponse(key.status(), req.request_id);
+        o.idempotency_key = *key;
         auto out = RunImport(svc.store(), &svc.outbox(), *scope, req.body, o, svc.clock());
         if (!out.ok()) return ErrorResponse(out.status(), req.request_id);
         if (out->record.status == "rejected") {
@@ -665,7 +667,9 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                auto body = http::ParseJsonObject(req);
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
                bool replayed = false;
-               auto q = svc.CreateQuote(*scope, *body, IdempotencyKey(req), &replayed);
+               auto key = http::IdempotencyKeyOf(req);
+               if (!key.ok()) return ErrorResponse(key.status(), req.request_id);
+               auto q = svc.CreateQuote(*scope, *body, *key, &replayed);
                if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
                Response r =
                    WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(*q)), q->version);

@@ -348,9 +348,9 @@ Status RegisterEstimatingJobs(jobs::Queue& queue, storage::Store& store,
         auto payload = json::parse(ctx.payload(), ec);
         if (ec || !payload.is_object() || !payload.as_object().contains("quote_id") ||
             !payload.as_object().at("quote_id").is_string()) {
-          return InvalidArgument("quotes.render_pdf payload needs {\"quote_id\": \"quo_...\"}");
+          return InvalidArgument("estimating.render_quote_pdf payload needs {\"quote_id\": \"quo_...\"}");
         }
-        if (!ctx.org_id()) return InvalidArgument("quotes.render_pdf needs the job's org_id");
+        if (!ctx.org_id()) return InvalidArgument("estimating.render_quote_pdf needs the job's org_id");
         const Scope scope{*ctx.org_id(), "job:" + ctx.id()};
         const std::string quote_id(payload.as_object().at("quote_id").as_string());
         SIGNX_ASSIGN_OR_RETURN(std::string sha,

@@ -5,7 +5,7 @@
 //                 the stored version named by price_list_id, else the org's active version
 //                 (price_lists.h) — stores the quote
 //                 with the price-list snapshot, appends `quote.created` and enqueues
-//                 `quotes.render_pdf` (dedupe key = quote id) in the same transaction.
+//                 `estimating.render_quote_pdf` (dedupe key = quote id) in the same transaction.
 //   RenderQuotePdf (job)  renders the PDF (libharu), stores it as a blob, registers it and adds a
 //                 reference, and records the sha256 on the quote — once: a re-run finds it set.
 //
@@ -28,7 +28,7 @@
 
 namespace signx::estimating {
 
-inline constexpr std::string_view kRenderQuotePdfJob = "quotes.render_pdf";
+inline constexpr std::string_view kRenderQuotePdfJob = "estimating.render_quote_pdf";
 
 class EstimatingService {
  public:
@@ -80,13 +80,13 @@ class EstimatingService {
 // Deterministic apart from nothing: no timestamps are embedded beyond the quote's own.
 Result<std::string> RenderQuotePdf(const StoredQuote& quote);
 
-// The body of the quotes.render_pdf job for one quote: renders, stores the blob, registers and
+// The body of the estimating.render_quote_pdf job for one quote: renders, stores the blob, registers and
 // references it, and sets quotes.pdf_blob_sha256. Idempotent. Returns the sha256.
 Result<std::string> RenderAndStoreQuotePdf(storage::Store& store, const blobs::BlobStore& blobs,
                                            const Scope& scope, std::string_view quote_id,
                                            const Clock& clock = SystemClock::Get());
 
-// Registers the `quotes.render_pdf` handler (payload {"quote_id"}; the job's org_id scopes it)
+// Registers the `estimating.render_quote_pdf` handler (payload {"quote_id"}; the job's org_id scopes it)
 // and the learning loop's jobs (learning.h: estimating.evaluate_drift with its daily schedule,
 // estimating.retrain).
 Status RegisterEstimatingJobs(jobs::Queue& queue, storage::Store& store,
