@@ -177,7 +177,10 @@ void AddModelRoutes(http::Router& router, http::SchemaRegistry& schemas, ModelRe
 
   router.Add("POST", p + "/rollback",
              {.summary = fmt::format("Return to the previous production {}", spec->title),
-              .description = "Within the owner only (`owner`: the caller's org by default).",
+              .description = "Within the owner only (`owner`: the caller's org by default). An "
+                             "org with no earlier version of its own goes back to the platform "
+                             "default: the answer is its former production version, now "
+                             "archived. 409 when there is nothing to roll back.",
               .tags = {spec->tag},
               .permission = spec->admin_permission,
               .response_schema = "ModelVersion",

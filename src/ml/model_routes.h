@@ -3,7 +3,8 @@
 //   GET  <prefix>/{version}            one version with its model card               (read)
 //   POST <prefix>                      upload a trained bundle as staging (201)      (admin)
 //   POST <prefix>/{version}/promote    make it production; every replica switches    (admin)
-//   POST <prefix>/rollback             back to the previous production version       (admin)
+//   POST <prefix>/rollback             back to the previous production version (an org
+//                                      without one: back to the platform default)    (admin)
 // Leads mount them at /v1/leads/models, the cost model at /v1/estimates/models.
 //
 // Tenancy (registry.h, docs/adr/0006-tenant-models.md): every route acts on ONE owner's versions,

@@ -159,8 +159,15 @@ TEST_P(ModelRoutesTest, AnOrgAdminManagesItsOwnOrgOnly) {
   EXPECT_EQ(live_->For("org_a").version, "a1");
   EXPECT_EQ(live_->For("org_c").version, "p1");
   EXPECT_EQ((*registry_->Production(Owner::Platform(), "leads"))->version, "p1");
-  // A rollback in B with no earlier version: B has nothing to roll back to (A's history is not
-  // B's).
+  // A rollback in B with no earlier version of its own takes B back to the platform default
+  // (A's history is not B's); A is untouched.
+  auto back = Call(admin_b_, "POST", "/v1/test/models/rollback");
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(Obj(back).at("version").as_string(), "b1");
+  EXPECT_EQ(Obj(back).at("state").as_string(), "archived");
+  EXPECT_EQ(live_->For("org_b").version, "p1");
+  EXPECT_TRUE(live_->For("org_b").platform);
+  EXPECT_EQ(live_->For("org_a").version, "a1");
   EXPECT_EQ(Call(admin_b_, "POST", "/v1/test/models/rollback").status, 409);
   // Uploading the same bytes as A's version makes B's own row.
   ASSERT_EQ(Call(admin_b_, "POST", "/v1/test/models", "a1").status, 201);

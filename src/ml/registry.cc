@@ -119,17 +119,32 @@ Result<ModelVersion> ModelRegistry::Promote(const Owner& owner, const std::strin
 
 Result<ModelVersion> ModelRegistry::Rollback(const Owner& owner, const std::string& name) {
   return store_.WithTxnResult<ModelVersion>([&](storage::Txn& txn) -> Result<ModelVersion> {
+    auto nothing = [&] {
+      return Status(
+          ErrorCode::kFailedPrecondition,
+          fmt::format("model {} has no earlier production version to roll back to", name));
+    };
+    SIGNX_ASSIGN_OR_RETURN(auto cur, txn.QueryOne(fmt::format("SELECT {} FROM model_versions "
+                                                              "WHERE org_id = $1 AND name = $2 "
+                                                              "AND state = 'production'",
+                                                              kColumns),
+                                                  {owner.org_id(), name}));
+    if (!cur) return nothing();
     SIGNX_ASSIGN_OR_RETURN(
         auto prev, txn.QueryOne("SELECT version FROM model_versions WHERE org_id = $1 AND name = "
                                 "$2 AND state = 'archived' AND promoted_at IS NOT NULL ORDER BY "
                                 "promoted_at DESC LIMIT 1",
                                 {owner.org_id(), name}));
-    if (!prev) {
-      return Status(
-          ErrorCode::kFailedPrecondition,
-          fmt::format("model {} has no earlier production version to roll back to", name));
-    }
-    return MakeProduction(txn, owner, name, prev->Text(0), clock_.Now());
+    if (prev) return MakeProduction(txn, owner, name, prev->Text(0), clock_.Now());
+    if (owner.is_platform()) return nothing();
+    // An org's first own version: rolling it back returns the org to the platform default.
+    SIGNX_RETURN_IF_ERROR(txn.Exec("UPDATE model_versions SET state = 'archived' WHERE org_id = "
+                                   "$1 AND name = $2 AND state = 'production'",
+                                   {owner.org_id(), name})
+                              .status());
+    ModelVersion v = FromRow(*cur);
+    v.state = "archived";
+    return v;
   });
 }
 

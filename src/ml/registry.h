@@ -85,8 +85,10 @@ class ModelRegistry {
   Result<ModelVersion> Promote(const Owner& owner, const std::string& name,
                                const std::string& version);
 
-  // Re-promotes the owner's version that was production before the current one;
-  // kFailedPrecondition when there is none.
+  // Re-promotes the owner's version that was production before the current one. An org with no
+  // earlier version of its own goes back to the platform default: its production version is
+  // archived and returned (state "archived"). kFailedPrecondition when there is nothing to roll
+  // back (no production version; the platform without an earlier one).
   Result<ModelVersion> Rollback(const Owner& owner, const std::string& name);
 
   // kNotFound for a version the owner does not have.

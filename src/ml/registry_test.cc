@@ -130,6 +130,14 @@ TEST_P(RegistryTest, OwnersHaveSeparateLifecycles) {
   EXPECT_EQ(registry_->Get(a, "leads", "a1")->state, "production");
   EXPECT_EQ(registry_->Get(a, "leads", "a2")->state, "archived");
   EXPECT_EQ((*registry_->Effective("org_b", "leads"))->org_id, "org_b");
+
+  // B's rollback of its only version returns B to the platform default.
+  auto b_back = registry_->Rollback(b, "leads");
+  ASSERT_TRUE(b_back.ok()) << b_back.status().message();
+  EXPECT_EQ(b_back->state, "archived");
+  EXPECT_FALSE(registry_->Production(b, "leads")->has_value());
+  EXPECT_EQ((*registry_->Effective("org_b", "leads"))->version, "p1");
+  EXPECT_EQ((*registry_->Effective("org_a", "leads"))->version, "a1");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RegistryTest,
