@@ -6,7 +6,10 @@
 
 #include <filesystem>
 #include <map>
+#include <tuple>
+#include <vector>
 
+#include "storage/migrations.h"
 #include "storage/testing/test_stores.h"
 
 namespace signx::ml {
@@ -138,6 +141,58 @@ TEST_P(RegistryTest, OwnersHaveSeparateLifecycles) {
   EXPECT_FALSE(registry_->Production(b, "leads")->has_value());
   EXPECT_EQ((*registry_->Effective("org_b", "leads"))->version, "p1");
   EXPECT_EQ((*registry_->Effective("org_a", "leads"))->version, "a1");
+}
+
+// Migration 0014 on a database that has versions: they become the platform's, except a version
+// the automatic cost retrain trained on one org's records, which goes back to that org.
+TEST_P(RegistryTest, Migration0014MovesVersionsToTheirOwners) {
+  storage::testing::TestDatabase db(GetParam());
+  if (!db.skip_reason().empty()) GTEST_SKIP() << db.skip_reason();
+  const auto all = storage::MigrationsFor(db.store().dialect());
+  std::vector<storage::Migration> before;
+  for (const auto& m : all) {
+    if (m.version < 14) before.push_back(m);
+  }
+  ASSERT_TRUE(storage::MigrateUp(db.store(), before).ok());
+  const std::string sha(64, 'a');
+  ASSERT_TRUE(db.store()
+                  .WithTxn([&](storage::Txn& txn) -> Status {
+                    SIGNX_RETURN_IF_ERROR(
+                        txn.Exec("INSERT INTO blobs (sha256, size_bytes, content_type, ref_count, "
+                                 "created_at) VALUES ($1, 1, 'application/json', 3, 0)",
+                                 {sha})
+                            .status());
+                    SIGNX_RETURN_IF_ERROR(
+                        txn.Exec("INSERT INTO jobs (id, type, payload, state, max_attempts, "
+                                 "run_at, created_at, updated_at, org_id) VALUES ('job_1', "
+                                 "'estimating.retrain', '{}', 'succeeded', 3, 0, 0, 0, 'org_a')")
+                            .status());
+                    for (const auto& [version, state, by] :
+                         std::vector<std::tuple<std::string, std::string, std::string>>{
+                             {"cost-1", "archived", "cli"},
+                             {"cost-2", "production", "job:job_1"},
+                             {"cost-3", "staging", "job:job_gone"}}) {
+                      SIGNX_RETURN_IF_ERROR(
+                          txn.Exec("INSERT INTO model_versions (name, version, state, "
+                                   "blob_sha256, size_bytes, card, created_by, created_at) "
+                                   "VALUES ('cost', $1, $2, $3, 1, $4, $5, 0)",
+                                   {version, state, sha, storage::Json{"{}"}, by})
+                              .status());
+                    }
+                    return Status::Ok();
+                  })
+                  .ok());
+  auto applied = storage::MigrateUp(db.store(), all);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ModelRegistry registry(db.store(), *blobs_, clock_);
+  EXPECT_EQ(registry.Get(Owner::Platform(), "cost", "cost-1")->state, "archived");
+  EXPECT_EQ(registry.Get(Owner::Org("org_a"), "cost", "cost-2")->state, "production");
+  EXPECT_EQ(registry.Get(Owner::Platform(), "cost", "cost-3")->state, "staging");
+  EXPECT_EQ(registry.Get(Owner::Platform(), "cost", "cost-2").status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_FALSE(registry.Production(Owner::Platform(), "cost")->has_value());
+  EXPECT_EQ((*registry.Effective("org_a", "cost"))->version, "cost-2");
+  EXPECT_FALSE(registry.Effective("org_b", "cost")->has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RegistryTest,
