@@ -26,7 +26,7 @@
 //        and, when promoted, `model.promoted`; the job result holds the same comparison.
 //   Rollback: POST /v1/estimates/models/rollback (ml/model_routes.h).
 //
-// Tenancy (docs/adr/0006-tenant-models.md): a retrain learns from one org's records and its
+// Tenancy (docs/adr/0008-tenant-models.md): a retrain learns from one org's records and its
 // candidate is that org's version — promoted, it prices that org only; the platform default and
 // the other orgs never change, and the candidate's reference jobs (the org's own records) appear
 // only in that org's similar_projects. The evaluations are per org as well.

@@ -5,9 +5,13 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
+#include "base/check.h"
 #include "base/clock.h"
 #include "blobs/blob_store.h"
 #include "estimating/cost_model.h"
@@ -279,6 +283,46 @@ TEST_F(CostRoutesTest, ModelsListPromoteAndRollback) {
   EXPECT_EQ(Call("GET", "/v1/estimates/models/cost-000000000000").status, 404);
   EXPECT_EQ(Call("POST", "/v1/estimates/models", R"({"format": "other"})").status / 100, 4);
   EXPECT_TRUE(schemas_.Has("CostPrediction"));
+}
+
+// Not a test: memory of one loaded cost model of a 20,000-job history (what the per-org cap of
+// ml::LiveModel bounds), and the time to load one from its bundle text.
+//   signx_estimating_test --gtest_also_run_disabled_tests --gtest_filter='*MeasureModelMemory*'
+TEST(CostModelMemory, DISABLED_MeasureModelMemory) {
+  auto rss_mb = [] {
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1e6;
+  };
+  const std::string text = [] {  // the training data and bundle are freed before measuring
+    GeneratorOptions o;
+    o.projects = 20000;
+    o.seed = 42;
+    std::vector<HistoryJob> jobs;
+    for (int64_t i = 0; i < o.projects; ++i) jobs.push_back(JobFromRecord(GenerateProject(o, i)));
+    CostTrainOptions t;
+    t.seed = 42;
+    t.record_timing = false;
+    auto b = TrainCostModel(std::move(jobs), t);
+    SIGNX_CHECK(b.ok(), b.status().ToString());
+    return SerializeCostBundle(*b);
+  }();
+  std::vector<std::shared_ptr<const CostPredictor>> loaded;
+  const double before = rss_mb();
+  const auto t0 = std::chrono::steady_clock::now();
+  constexpr int kModels = 8;
+  for (int i = 0; i < kModels; ++i) {
+    auto bundle = ParseCostBundle(text);
+    ASSERT_TRUE(bundle.ok());
+    auto p = CostPredictor::Create(std::move(bundle).value());
+    ASSERT_TRUE(p.ok());
+    loaded.push_back(*p);
+  }
+  const double load_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / kModels;
+  std::printf("bundle %.1f MB; per loaded cost model: %.1f MB RSS, load (parse + build) %.2f s\n",
+              static_cast<double>(text.size()) / 1e6, (rss_mb() - before) / kModels, load_s);
 }
 
 }  // namespace

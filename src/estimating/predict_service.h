@@ -1,5 +1,5 @@
 // CostService: the production cost models of this process — the platform default and each org's
-// own (ml/registry.h: tenancy; docs/adr/0006-tenant-models.md) — kept in step with the model
+// own (ml/registry.h: tenancy; docs/adr/0008-tenant-models.md) — kept in step with the model
 // registry (model name "cost") by an ml::LiveModel, and the prediction entry point of the HTTP
 // route; a promotion or rollback takes effect without dropping or blocking requests.
 //

@@ -1,5 +1,5 @@
 // LeadsService: the production lead-scoring models of this process — the platform default and each
-// org's own (ml/registry.h: tenancy; docs/adr/0006-tenant-models.md) — kept in step with the model
+// org's own (ml/registry.h: tenancy; docs/adr/0008-tenant-models.md) — kept in step with the model
 // registry by an ml::LiveModel (a promotion or rollback takes effect without dropping or blocking
 // requests: in-flight requests finish on the model they started with). A lead of an org is scored
 // by the org's own production model when it has one, else by the platform default.

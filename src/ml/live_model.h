@@ -1,6 +1,6 @@
 // LiveModel<T>: the production versions of one registered model, kept loaded in this process and
 // in step with the model registry — the platform default and, per org, the org's own production
-// version (registry.h: tenancy; docs/adr/0006-tenant-models.md).
+// version (registry.h: tenancy; docs/adr/0008-tenant-models.md).
 //
 // For(org) answers which model serves an org: the org's production version when it has one, else
 // the platform default. It takes a shared lock and copies a shared_ptr — no database query per
@@ -47,10 +47,11 @@
 
 namespace signx::ml {
 
-// How many org-owned models of one kind a process keeps loaded by default. A cost model of the
-// 20,000-job bench history is ~10 MB in memory (booster, reference columns, HNSW graph) and a lead
-// model ~1 MB, so 64 bounds the org models of both kinds to well under 1 GB however many orgs
-// (1,000 or more) have their own; an org beyond the cap reloads its model on next use.
+// How many org-owned models of one kind a process keeps loaded by default. A cost model of a
+// 20,000-job history takes 15.4 MB of RSS once loaded (measured: predict_routes_test.cc
+// DISABLED_MeasureModelMemory; a lead model is far smaller), so 64 bounds the org cost models to
+// ~1 GB per replica however many orgs (1,000 or more) have their own; an org beyond the cap
+// reloads its model on its next use (~3 s for such a cost model on a busy 2-core machine).
 inline constexpr std::size_t kDefaultMaxOrgModels = 64;
 
 struct LiveModelOptions {

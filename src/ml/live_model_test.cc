@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <thread>
+#include <vector>
 
 #include "storage/testing/test_stores.h"
 
@@ -192,6 +196,65 @@ INSTANTIATE_TEST_SUITE_P(Backends, LiveModelTest,
                          [](const auto& info) {
                            return storage::testing::BackendName(info.param);
                          });
+
+// Not a test: the cost of For() on the scoring hot path, single-threaded and with 2 threads, next
+// to what the former LiveModel::Current() did (a std::mutex and a shared_ptr copy).
+//   signx_ml_test --gtest_also_run_disabled_tests --gtest_filter='*MeasureFor*'
+TEST(LiveModelMeasure, DISABLED_MeasureFor) {
+  auto db = storage::testing::MigratedDatabase(Backend::kSqlite);
+  auto root =
+      std::filesystem::temp_directory_path() / ("signx_live_measure_" + std::to_string(::getpid()));
+  auto blobs = std::move(blobs::BlobStore::Open(root, 64 << 20)).value();
+  FakeClock clock;
+  ModelRegistry registry(db->store(), *blobs, clock);
+  metrics::Registry metrics;
+  auto& reloads = metrics.AddCounter("m_reloads_total", "r", {"outcome"});
+  LiveModel<std::string> live(
+      registry, "leads", "m", reloads,
+      [](const std::string& b) -> Result<std::shared_ptr<const std::string>> {
+        return std::make_shared<const std::string>(b);
+      });
+  auto promote = [&](const Owner& o, const std::string& v) {
+    clock.Advance(std::chrono::seconds(1));
+    ASSERT_TRUE(registry.Register(o, "leads", v, v, "{}", "m").ok());
+    ASSERT_TRUE(registry.Promote(o, "leads", v).ok());
+  };
+  promote(Owner::Platform(), "p1");
+  for (int i = 0; i < 1000; ++i)
+    promote(Owner::Org("org_" + std::to_string(i)), "v" + std::to_string(i));
+  ASSERT_TRUE(live.Reload().ok());
+  for (int i = 0; i < 64; ++i) (void)live.For("org_" + std::to_string(i));
+  constexpr int kCalls = 2'000'000;
+  auto run = [&](const std::function<void()>& call, int threads) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::thread> ts;
+    for (int t = 0; t < threads; ++t) {
+      ts.emplace_back([&] {
+        for (int i = 0; i < kCalls; ++i) call();
+      });
+    }
+    for (auto& t : ts) t.join();
+    return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() /
+           kCalls;
+  };
+  std::mutex mu;
+  auto shared = std::make_shared<const std::string>("x");
+  for (int threads : {1, 2}) {
+    const double old_ns = run(
+        [&] {
+          std::lock_guard lock(mu);
+          auto copy = shared;
+        },
+        threads);
+    const double platform_ns = run([&] { auto r = live.For("org_none"); }, threads);
+    const double own_ns = run([&] { auto r = live.For("org_7"); }, threads);
+    std::printf(
+        "%d thread(s): former Current() %.0f ns/call; For(org without a model) %.0f ns; "
+        "For(org with a loaded model, 1,000 orgs with models) %.0f ns\n",
+        threads, old_ns, platform_ns, own_ns);
+  }
+  std::filesystem::remove_all(root);
+}
 
 }  // namespace
 }  // namespace signx::ml

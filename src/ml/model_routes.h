@@ -7,7 +7,7 @@
 //                                      without one: back to the platform default)    (admin)
 // Leads mount them at /v1/leads/models, the cost model at /v1/estimates/models.
 //
-// Tenancy (registry.h, docs/adr/0006-tenant-models.md): every route acts on ONE owner's versions,
+// Tenancy (registry.h, docs/adr/0008-tenant-models.md): every route acts on ONE owner's versions,
 // chosen by the optional `owner` query parameter:
 //   absent, or the caller's org id    the caller's org (its own versions, its own production one)
 //   "platform"                        the platform default — super_admin only

@@ -1,7 +1,7 @@
 // ModelRegistry: versions of trained models stored as blobs with their model cards, and the
 // lifecycle staging → production → archived. Shared by every model kind ("leads", "cost", ...).
 //
-// Tenancy (ADR 0006, docs/adr/0006-tenant-models.md): every version has an owner, an org or the
+// Tenancy (ADR 0008, docs/adr/0008-tenant-models.md): every version has an owner, an org or the
 // platform (stored as org_id '' in model_versions). Each owner has its own lifecycle per model
 // name: at most one production version per (owner, name), and Promote, Rollback, Get and List see
 // only the owner's versions — a version id of another owner is kNotFound, exactly like one that
