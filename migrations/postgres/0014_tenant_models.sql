@@ -1,4 +1,4 @@
--- Tenant-aware model registry (docs/adr/0006-tenant-models.md): every model version has an owner,
+-- Tenant-aware model registry (docs/adr/0008-tenant-models.md): every model version has an owner,
 -- an org (org_id = the org's id) or the platform (org_id = ''), and each owner has its own
 -- lifecycle per model name: at most one production version per (owner, name). Scoring for an org
 -- uses the org's production version, else the platform's. The versions that existed before this
