@@ -3,8 +3,8 @@
 #include <boost/json/parse.hpp>
 
 #include "base/clock.h"
-#include "estimating/repository.h"
 #include "http/json.h"
+#include "identity/scope.h"
 #include "ml/model_routes.h"
 
 namespace signx::estimating {
@@ -74,7 +74,7 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
               .response_schema = "CostPrediction",
               .rate_limit_group = "predict"},
              [&service](Request& req) -> Response {
-               auto scope = ScopeFromPrincipal(req.principal);
+               auto scope = identity::OrgScope(req.principal);
                if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
                auto body = http::ParseJsonObject(req);
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
