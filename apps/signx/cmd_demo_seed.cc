@@ -34,7 +34,9 @@ namespace {
 // Trains and promotes a lead model when none is in production and the data can be found.
 Status SeedLeadModel(app::Platform& platform, const std::string& leads_csv) {
   ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
-  SIGNX_ASSIGN_OR_RETURN(auto prod, registry.Production(std::string(leads::kModelName)));
+  // The public x_education data set: the platform default, for every org.
+  SIGNX_ASSIGN_OR_RETURN(
+      auto prod, registry.Production(ml::Owner::Platform(), std::string(leads::kModelName)));
   if (prod) {
     std::fprintf(stderr, "lead model %s is already in production\n", prod->version.c_str());
     return Status::Ok();
@@ -55,8 +57,11 @@ Status SeedLeadModel(app::Platform& platform, const std::string& leads_csv) {
   metrics::Registry unused;
   leads::LeadsService service(registry, unused);
   SIGNX_ASSIGN_OR_RETURN(auto version,
-                         service.RegisterBundle(leads::SerializeBundle(trained.bundle), "demo"));
-  SIGNX_RETURN_IF_ERROR(registry.Promote(std::string(leads::kModelName), version.version).status());
+                         service.RegisterBundle(ml::Owner::Platform(),
+                                                leads::SerializeBundle(trained.bundle), "demo"));
+  SIGNX_RETURN_IF_ERROR(
+      registry.Promote(ml::Owner::Platform(), std::string(leads::kModelName), version.version)
+          .status());
   std::fprintf(stderr, "lead model %s trained and promoted\n", version.version.c_str());
   return Status::Ok();
 }
@@ -71,7 +76,7 @@ Status SeedLeadScores(app::Platform& platform, const std::string& org_id,
       platform.store->Query("SELECT COUNT(*) FROM lead_scores WHERE org_id = $1", {org_id}));
   if (existing.rows.at(0).Int(0) > 0 || !std::filesystem::exists(leads_csv)) return Status::Ok();
   ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
-  SIGNX_ASSIGN_OR_RETURN(auto prod, registry.Production(std::string(leads::kModelName)));
+  SIGNX_ASSIGN_OR_RETURN(auto prod, registry.Effective(org_id, std::string(leads::kModelName)));
   if (!prod) return Status::Ok();
   SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry.ReadBytes(*prod));
   SIGNX_ASSIGN_OR_RETURN(leads::ModelBundle bundle, leads::ParseBundle(bytes));
@@ -107,10 +112,14 @@ Status SeedLeadScores(app::Platform& platform, const std::string& org_id,
 }
 
 // Imports a seeded synthetic cost history into the demo org and trains, registers and promotes
-// the cost model on it, unless a cost model is already in production.
+// the cost model on it, unless the demo org has a cost model already. The model is promoted twice:
+// as the demo org's own (its reference jobs are the org's imported records, so its
+// similar_projects show them) and as the platform default (synthetic public data, so every other
+// org can price before it has a model of its own; answers of the platform default never list
+// similar jobs).
 Status SeedEstimating(app::Platform& platform, const std::string& org_id) {
   ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
-  SIGNX_ASSIGN_OR_RETURN(auto prod, registry.Production("cost"));
+  SIGNX_ASSIGN_OR_RETURN(auto prod, registry.Production(ml::Owner::Org(org_id), "cost"));
   if (prod) {
     std::fprintf(stderr, "cost model %s is already in production\n", prod->version.c_str());
     return Status::Ok();
@@ -135,9 +144,17 @@ Status SeedEstimating(app::Platform& platform, const std::string& org_id) {
       auto bundle, estimating::TrainCostModel(std::move(jobs), {.data_name = "demo-history"}));
   metrics::Registry unused;
   estimating::CostService service(registry, unused);
+  const std::string bundle_text = estimating::SerializeCostBundle(bundle);
   SIGNX_ASSIGN_OR_RETURN(auto version,
-                         service.RegisterBundle(estimating::SerializeCostBundle(bundle), "demo"));
-  SIGNX_RETURN_IF_ERROR(registry.Promote("cost", version.version).status());
+                         service.RegisterBundle(ml::Owner::Org(org_id), bundle_text, "demo"));
+  SIGNX_RETURN_IF_ERROR(registry.Promote(ml::Owner::Org(org_id), "cost", version.version).status());
+  SIGNX_ASSIGN_OR_RETURN(auto platform_prod, registry.Production(ml::Owner::Platform(), "cost"));
+  if (!platform_prod) {
+    SIGNX_RETURN_IF_ERROR(
+        service.RegisterBundle(ml::Owner::Platform(), bundle_text, "demo").status());
+    SIGNX_RETURN_IF_ERROR(
+        registry.Promote(ml::Owner::Platform(), "cost", version.version).status());
+  }
   std::fprintf(stderr, "cost model %s trained and promoted\n", version.version.c_str());
   return Status::Ok();
 }

@@ -273,6 +273,7 @@ void AddLeadsCommands(CLI::App& app) {
     cli::ConfigFlags config;
     std::string model;
     bool promote = false;
+    std::string org;  // owner; "" = the platform default
   };
   auto reg_flags = std::make_shared<RegisterFlags>();
   CLI::App* reg = leads_cmd->add_subcommand(
@@ -283,6 +284,9 @@ void AddLeadsCommands(CLI::App& app) {
       ->check(CLI::ExistingFile);
   reg->add_flag("--promote", reg_flags->promote,
                 "make it the production model (running servers switch within 10 s)");
+  reg->add_option("--org", reg_flags->org,
+                  "register/promote as this org's own lead model (default: the platform default, "
+                  "used by every org without a model of its own)");
   reg->callback([reg_flags] {
     int exit_code = 0;
     auto cfg = cli::LoadConfigAndLogging(reg_flags->config, &exit_code);
@@ -292,11 +296,15 @@ void AddLeadsCommands(CLI::App& app) {
     metrics::Registry unused_metrics;
     leads::LeadsService service(registry, unused_metrics);
     const std::string bytes = OrFail(csv::ReadFile(reg_flags->model));
-    auto version = OrFail(service.RegisterBundle(bytes, "cli"));
-    std::printf("registered %s (%s)\n", version.version.c_str(), version.state.c_str());
+    const ml::Owner owner =
+        reg_flags->org.empty() ? ml::Owner::Platform() : ml::Owner::Org(reg_flags->org);
+    auto version = OrFail(service.RegisterBundle(owner, bytes, "cli"));
+    std::printf("registered %s for %s (%s)\n", version.version.c_str(), owner.Label().c_str(),
+                version.state.c_str());
     if (reg_flags->promote) {
-      version = OrFail(registry.Promote(std::string(leads::kModelName), version.version));
-      std::printf("promoted %s to production\n", version.version.c_str());
+      version = OrFail(registry.Promote(owner, std::string(leads::kModelName), version.version));
+      std::printf("promoted %s to production for %s\n", version.version.c_str(),
+                  owner.Label().c_str());
     }
   });
 }

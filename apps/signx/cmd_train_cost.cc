@@ -30,6 +30,7 @@ struct TrainCostFlags {
   bool reg = false;
   bool promote = false;
   bool print_card = false;
+  std::string org;  // owner of the registered version; "" = the platform default
 };
 
 CLI::App* FindOrAddTrain(CLI::App& parent) {
@@ -78,13 +79,17 @@ Status RunTrainCost(const TrainCostFlags& f) {
   ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
   metrics::Registry unused_metrics;
   estimating::CostService service(registry, unused_metrics);
-  SIGNX_ASSIGN_OR_RETURN(ml::ModelVersion version,
-                         service.RegisterBundle(estimating::SerializeCostBundle(bundle), "cli"));
-  std::printf("registered %s (%s)\n", version.version.c_str(), version.state.c_str());
+  const ml::Owner owner = f.org.empty() ? ml::Owner::Platform() : ml::Owner::Org(f.org);
+  SIGNX_ASSIGN_OR_RETURN(
+      ml::ModelVersion version,
+      service.RegisterBundle(owner, estimating::SerializeCostBundle(bundle), "cli"));
+  std::printf("registered %s for %s (%s)\n", version.version.c_str(), owner.Label().c_str(),
+              version.state.c_str());
   if (f.promote) {
     SIGNX_ASSIGN_OR_RETURN(
-        version, registry.Promote(std::string(estimating::kCostModelName), version.version));
-    std::printf("promoted %s to production\n", version.version.c_str());
+        version, registry.Promote(owner, std::string(estimating::kCostModelName), version.version));
+    std::printf("promoted %s to production for %s\n", version.version.c_str(),
+                owner.Label().c_str());
   }
   return Status::Ok();
 }
@@ -107,6 +112,10 @@ void AddTrainCostCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--register", flags->reg,
                 "store the bundle in the model registry as \"cost\" (staging)");
   cmd->add_flag("--promote", flags->promote, "register and make it the production cost model");
+  cmd->add_option("--org", flags->org,
+                  "register/promote as this org's own cost model (default: the platform default, "
+                  "which prices every org without a model of its own; train it only on data "
+                  "every org may see, e.g. `signx demo generate`)");
   cmd->add_flag("--print-card", flags->print_card, "print the whole model card (JSON)");
   cmd->callback([flags, exit_code] {
     if (Status st = RunTrainCost(*flags); !st.ok()) *exit_code = cli::PrintError(st);

@@ -174,7 +174,8 @@ Result<std::shared_ptr<const CostPredictor>> LearningLoop::LoadPredictor(
 
 Result<std::optional<ModelEvaluation>> LearningLoop::EvaluateDrift(const Scope& scope,
                                                                    std::string_view job_id) {
-  SIGNX_ASSIGN_OR_RETURN(auto prod, registry_.Production(std::string(kCostModelName)));
+  // The model that prices this org: its own production version, else the platform default.
+  SIGNX_ASSIGN_OR_RETURN(auto prod, registry_.Effective(scope.org_id, std::string(kCostModelName)));
   if (!prod) return std::optional<ModelEvaluation>();
   SIGNX_ASSIGN_OR_RETURN(json::object card, ParseCard(prod->card_json));
   const std::optional<double> baseline = DriftBaselineFromCard(card);
@@ -247,7 +248,8 @@ Result<std::optional<ModelEvaluation>> LearningLoop::EvaluateDrift(const Scope& 
                       {"predictions_stored", static_cast<int64_t>(to_store.size())},
                       {"min_pairs", static_cast<int64_t>(options_.drift.min_pairs)},
                       {"factor", options_.drift.factor},
-                      {"model_registered_at", FormatRfc3339(prod->created_at)}};
+                      {"model_registered_at", FormatRfc3339(prod->created_at)},
+                      {"model_owner", prod->owner().Label()}};
   if (!baseline || !(*baseline > 0)) {
     detail["reason"] = "the model card has no drift baseline (drift_baseline_mape or test.mape)";
   } else {
@@ -381,21 +383,27 @@ Result<ModelEvaluation> LearningLoop::Retrain(const Scope& scope, std::string_vi
   const std::string card_text = http::ToJsonText(bundle.card);
   const std::string candidate_version = bundle.model_version;
   SIGNX_ASSIGN_OR_RETURN(auto candidate, CostPredictor::Create(std::move(bundle)));
+  // Trained on this org's records only, so it is this org's version: registered, compared and
+  // promoted within the org; the platform default and every other org are untouched.
+  const ml::Owner owner = ml::Owner::Org(scope.org_id);
   SIGNX_ASSIGN_OR_RETURN(
       ml::ModelVersion staged,
-      registry_.Register(std::string(kCostModelName), candidate_version, bundle_text, card_text,
-                         job_id.empty() ? "learning" : "job:" + std::string(job_id)));
+      registry_.Register(owner, std::string(kCostModelName), candidate_version, bundle_text,
+                         card_text, job_id.empty() ? "learning" : "job:" + std::string(job_id)));
 
   SIGNX_ASSIGN_OR_RETURN(std::optional<double> candidate_mape, MapeOn(*candidate, window));
-  SIGNX_ASSIGN_OR_RETURN(auto prod, registry_.Production(std::string(kCostModelName)));
+  // Compared with the model that prices the org now: its own, else the platform default.
+  SIGNX_ASSIGN_OR_RETURN(auto prod, registry_.Effective(scope.org_id, std::string(kCostModelName)));
+  const bool same_as_production =
+      prod && prod->owner() == owner && prod->version == candidate_version;
   std::optional<double> production_mape;
-  if (prod && prod->version != candidate_version) {
+  if (prod && !same_as_production) {
     SIGNX_ASSIGN_OR_RETURN(auto production, LoadPredictor(*prod));
     SIGNX_ASSIGN_OR_RETURN(production_mape, MapeOn(*production, window));
   }
   bool promote = false;
   std::string reason;
-  if (prod && prod->version == candidate_version) {
+  if (same_as_production) {
     reason = "the candidate is the production version already (same data, same model)";
   } else if (!prod) {
     promote = true;
@@ -411,7 +419,7 @@ Result<ModelEvaluation> LearningLoop::Retrain(const Scope& scope, std::string_vi
   }
   if (promote) {
     SIGNX_RETURN_IF_ERROR(
-        registry_.Promote(std::string(kCostModelName), candidate_version).status());
+        registry_.Promote(owner, std::string(kCostModelName), candidate_version).status());
   }
 
   ModelEvaluation e;
@@ -435,17 +443,22 @@ Result<ModelEvaluation> LearningLoop::Retrain(const Scope& scope, std::string_vi
       {"trained_on", static_cast<int64_t>(history.size())},
       {"holdout_from", window.front().project_date},
       {"holdout_to", window.back().project_date},
-      {"candidate_state", promote ? "production" : staged.state}});
+      {"candidate_state", promote ? "production" : staged.state},
+      {"candidate_owner", owner.Label()},
+      {"production_owner", prod ? json::value(prod->owner().Label()) : json::value(nullptr)}});
   SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& txn) -> Status {
     SIGNX_RETURN_IF_ERROR(InsertEvaluation(txn, e));
-    json::object payload{{"model", std::string(kCostModelName)},
-                         {"candidate_version", candidate_version},
-                         {"candidate_mape", OrNull(candidate_mape)},
-                         {"production_version", prod ? json::value(prod->version) : nullptr},
-                         {"production_mape", OrNull(production_mape)},
-                         {"holdout", static_cast<int64_t>(holdout)},
-                         {"promoted", promote},
-                         {"evaluation_id", e.id}};
+    json::object payload{
+        {"model", std::string(kCostModelName)},
+        {"candidate_version", candidate_version},
+        {"candidate_mape", OrNull(candidate_mape)},
+        {"production_version", prod ? json::value(prod->version) : nullptr},
+        {"production_owner", prod ? json::value(prod->owner().Label()) : json::value(nullptr)},
+        {"owner", owner.Label()},
+        {"production_mape", OrNull(production_mape)},
+        {"holdout", static_cast<int64_t>(holdout)},
+        {"promoted", promote},
+        {"evaluation_id", e.id}};
     SIGNX_RETURN_IF_ERROR(outbox_
                               .Append(txn, {.type = std::string(events::kModelRetrained),
                                             .org_id = scope.org_id,

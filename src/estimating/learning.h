@@ -3,7 +3,8 @@
 //   actual cost recorded ──(same txn)──► estimating.evaluate_drift (deduped per org and 10-minute
 //   bucket, runs at the bucket's end; also a daily recurring run that fans out to every org with
 //   actuals)
-//     1. the production "cost" version V from the model registry;
+//     1. the "cost" version V that prices the org: the org's own production version, else the
+//        platform default (ml/registry.h Effective);
 //     2. the org's most recent cost records with an actual total that were created AFTER V was
 //        registered (so V never saw them in training), newest `drift.window`; each record's
 //        prediction by V is the stored one (cost_records.predicted_cost_cents with model_version
@@ -17,16 +18,18 @@
 //     1. the org's history (records with drivers that pass the spec rules and a positive actual),
 //        ordered by project date; the newest `holdout_fraction` is the held-out window;
 //     2. trains a candidate on the rest with TrainCostModel (the library function behind
-//        `signx train cost`), registers it as staging;
-//     3. MAPE of the candidate and of the production model on the held-out window; promotes the
-//        candidate only when its MAPE is strictly lower (or when no model is in production);
+//        `signx train cost`), registers it as the ORG's staging version;
+//     3. MAPE of the candidate and of the model pricing the org (its own, else the platform
+//        default) on the held-out window; promotes the candidate within the org only when its
+//        MAPE is strictly lower (or when nothing prices the org);
 //     4. records the comparison (model_evaluations, kind 'retrain'), appends `model.retrained`
 //        and, when promoted, `model.promoted`; the job result holds the same comparison.
 //   Rollback: POST /v1/estimates/models/rollback (ml/model_routes.h).
 //
-// Caveat: the model registry holds one "cost" model for the whole deployment (it has no org
-// column), so a retrain triggered by one org's actuals, when promoted, serves every org. The
-// evaluations themselves are per org.
+// Tenancy (docs/adr/0008-tenant-models.md): a retrain learns from one org's records and its
+// candidate is that org's version — promoted, it prices that org only; the platform default and
+// the other orgs never change, and the candidate's reference jobs (the org's own records) appear
+// only in that org's similar_projects. The evaluations are per org as well.
 //
 // Thread-safety: LearningLoop is thread-safe (state lives in the database; the loaded predictor
 // cache is mutex-guarded). Every call blocks: use from jobs or the CLI.

@@ -22,7 +22,7 @@ using http::Response;
 constexpr std::string_view kEvaluationSchema = R"js({"type": "object", "properties": {
   "id": {"type": "string", "description": "mev_<ulid>"}, "model": {"type": "string"},
   "kind": {"type": "string", "enum": ["drift", "retrain"]},
-  "model_version": {"type": "string", "description": "the production version evaluated"},
+  "model_version": {"type": "string", "description": "the version evaluated: the org's production cost model, else the platform default (detail.model_owner / production_owner)"},
   "pairs": {"type": "integer"}, "window": {"type": "integer"},
   "mape": {"type": ["number", "null"], "description": "drift: rolling MAPE; retrain: production MAPE on the held-out window (fractions)"},
   "baseline_mape": {"type": ["number", "null"]}, "threshold_mape": {"type": ["number", "null"]},
@@ -80,9 +80,12 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
   // GET /v1/cost-records; estimators and viewers who rely on predictions should see drift.
   router.Add("GET", "/v1/estimates/model-evaluations",
              {.summary = "Cost-model evaluations of your org: drift checks and retrain comparisons",
-              .description = "Newest first. kind=drift: rolling MAPE of the production model on "
+              .description = "Newest first. kind=drift: rolling MAPE of the model pricing the "
+                             "org (its own production cost model, else the platform default) on "
                              "recorded actuals vs 1.2 x the model card's baseline; kind=retrain: "
-                             "candidate vs production on the latest held-out window.",
+                             "a candidate trained on the org's records vs that model on the "
+                             "latest held-out window (promoted within the org only; "
+                             "detail.candidate_owner / production_owner).",
               .tags = {"estimating"},
               .permission = "projects:read",
               .response_schema = "ModelEvaluationList",
@@ -95,7 +98,8 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
                    http::ReadPageQuery(req, bad, {}, http::IdCursor("mev"));
                const int limit = pq.limit;
                const std::string& cursor = pq.cursor;
-               if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
+               if (!bad.empty())
+                 return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
                auto page = ListModelEvaluations(svc.store(), *scope, limit, cursor);
                if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
                json::array items;

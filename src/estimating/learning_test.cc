@@ -9,11 +9,13 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <map>
-#include <tuple>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include "estimating/generator.h"
 #include "estimating/importer.h"
+#include "estimating/predict_service.h"
 #include "http/json.h"
 #include "jobs/worker.h"
 #include "storage/testing/test_stores.h"
@@ -27,7 +29,9 @@ using storage::testing::Backend;
 std::string HistoryNdjson(int n, uint64_t seed) {
   std::ostringstream out;
   for (int i = 0; i < n; ++i) {
-    WriteRecord(GenerateProject({.projects = n, .seed = seed, .first_year = 2021, .last_year = 2025}, i), HistoryFormat::kNdjson, out);
+    WriteRecord(
+        GenerateProject({.projects = n, .seed = seed, .first_year = 2021, .last_year = 2025}, i),
+        HistoryFormat::kNdjson, out);
   }
   return out.str();
 }
@@ -54,8 +58,8 @@ class LearningTest : public ::testing::TestWithParam<Backend> {
     if (!blob_dir_.empty()) std::filesystem::remove_all(blob_dir_, ec);
   }
 
-  // Trains on n generated jobs, registers and promotes the model; `baseline` overrides the drift
-  // baseline of the registered card when set.
+  // Trains on n generated jobs, registers and promotes the model as the platform default;
+  // `baseline` overrides the drift baseline of the registered card when set.
   std::string TrainAndPromote(int n, uint64_t seed, int num_rounds,
                               std::optional<double> baseline = std::nullopt) {
     // Trained once per process and shape (training is the slow part of these tests).
@@ -77,10 +81,11 @@ class LearningTest : public ::testing::TestWithParam<Backend> {
     const CostBundle* bundle = &it->second;
     json::object card = bundle->card;
     if (baseline) card["drift_baseline_mape"] = *baseline;
-    auto v = registry_->Register("cost", bundle->model_version, SerializeCostBundle(*bundle),
-                                 http::ToJsonText(card), "test");
+    auto v = registry_->Register(ml::Owner::Platform(), "cost", bundle->model_version,
+                                 SerializeCostBundle(*bundle), http::ToJsonText(card), "test");
     SIGNX_CHECK(v.ok(), std::string(v.status().message()));
-    SIGNX_CHECK(registry_->Promote("cost", bundle->model_version).ok(), "promote");
+    SIGNX_CHECK(registry_->Promote(ml::Owner::Platform(), "cost", bundle->model_version).ok(),
+                "promote");
     return bundle->model_version;
   }
 
@@ -246,10 +251,10 @@ TEST_P(LearningTest, WorseCandidateStaysStaging) {
   ASSERT_TRUE(e->candidate_mape && e->mape);
   EXPECT_GT(*e->candidate_mape, *e->mape);
   EXPECT_EQ(e->model_version, good);
-  auto prod = registry_->Production("cost");
+  auto prod = registry_->Effective("org_r", "cost");
   ASSERT_TRUE(prod.ok() && *prod);
   EXPECT_EQ((*prod)->version, good);
-  auto cand = registry_->Get("cost", *e->candidate_version);
+  auto cand = registry_->Get(ml::Owner::Org("org_r"), "cost", *e->candidate_version);
   ASSERT_TRUE(cand.ok());
   EXPECT_EQ(cand->state, "staging");
   EXPECT_EQ(Events("model.retrained", "org_r"), 1);
@@ -266,19 +271,93 @@ TEST_P(LearningTest, BetterCandidateIsPromotedAndRollbackRestores) {
   EXPECT_TRUE(e->promoted);
   ASSERT_TRUE(e->candidate_mape && e->mape);
   EXPECT_LT(*e->candidate_mape, *e->mape);
-  auto prod = registry_->Production("cost");
+  auto prod = registry_->Effective("org_r", "cost");
   ASSERT_TRUE(prod.ok() && *prod);
   EXPECT_EQ((*prod)->version, *e->candidate_version);
+  EXPECT_EQ((*prod)->org_id, "org_r") << "promoted within the org";
+  EXPECT_EQ((*registry_->Production(ml::Owner::Platform(), "cost"))->version, weak)
+      << "the platform default is untouched";
   EXPECT_EQ(Events("model.retrained", "org_r"), 1);
   EXPECT_EQ(Events("model.promoted", "org_r"), 1);
-  // Rollback (what POST /v1/estimates/models/rollback calls) brings the previous one back.
-  auto back = registry_->Rollback("cost");
+  // Rollback (what POST /v1/estimates/models/rollback calls for the org) takes the org back to
+  // the model before: here the platform default.
+  auto back = registry_->Rollback(ml::Owner::Org("org_r"), "cost");
   ASSERT_TRUE(back.ok()) << back.status().message();
-  EXPECT_EQ(back->version, weak);
+  EXPECT_EQ(back->version, *e->candidate_version);
+  EXPECT_EQ(back->state, "archived");
+  EXPECT_EQ((*registry_->Effective("org_r", "cost"))->version, weak);
   // The other org's evaluations list does not show this comparison.
   auto other = ListModelEvaluations(db_->store(), ScopeOf("org_other"), 50, "");
   ASSERT_TRUE(other.ok());
   EXPECT_TRUE(other->items.empty());
+}
+
+// Issue 19 item 1: a retrain learns from one org's records and lands in that org only — the
+// platform default and another org's prices do not move — and similar_projects of an org never
+// contain another org's jobs.
+TEST_P(LearningTest, RetrainFromOneOrgLandsInThatOrgOnly) {
+  Import("org_a", HistoryNdjson(300, 11));
+  Import("org_b", HistoryNdjson(300, 12));
+  const std::string platform = TrainAndPromote(300, 11, 1);
+  metrics::Registry metrics;
+  CostService service(*registry_, metrics);
+  ASSERT_TRUE(service.Reload().ok());
+  const json::object spec = json::parse(R"({"width_in": 96, "height_in": 48,
+      "wind_speed_mph": 115, "material": "aluminum", "sign_type": "monument",
+      "region_index": 1.05})")
+                                .as_object();
+  auto b_before = service.PredictJson("org_b", spec);
+  ASSERT_TRUE(b_before.ok()) << b_before.status().message();
+  // The platform default's reference jobs are nobody's to see.
+  EXPECT_TRUE(json::parse(*b_before).at("similar_projects").as_array().empty()) << *b_before;
+
+  auto e = loop_->Retrain(ScopeOf("org_a"), "job_a");
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  ASSERT_TRUE(e->promoted);
+  ASSERT_TRUE(service.Reload().ok());  // the poll of a serving replica
+  EXPECT_EQ((*registry_->Production(ml::Owner::Platform(), "cost"))->version, platform);
+  EXPECT_FALSE(registry_->Production(ml::Owner::Org("org_b"), "cost")->has_value());
+  EXPECT_EQ(registry_->List(ml::Owner::Platform(), "cost")->size(), 1u);
+  auto a = service.PredictJson("org_a", spec);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(json::parse(*a).at("model_version").as_string(), *e->candidate_version);
+  auto b_after = service.PredictJson("org_b", spec);
+  ASSERT_TRUE(b_after.ok());
+  EXPECT_EQ(*b_after, *b_before) << "org_a's retrain changed org_b's price";
+
+  // Each org's similar jobs are its own cost records, never the other's.
+  auto ids_of = [&](const std::string& org) {
+    std::set<std::string> ids;
+    auto rs = db_->store().Query("SELECT id FROM cost_records WHERE org_id = $1", {org});
+    for (const auto& r : rs->rows) ids.insert(r.Text(0));
+    return ids;
+  };
+  const std::set<std::string> a_ids = ids_of("org_a"), b_ids = ids_of("org_b");
+  auto similar = [](const std::string& answer) {
+    std::vector<std::string> out;
+    const json::value v = json::parse(answer);
+    for (const auto& s : v.at("similar_projects").as_array()) {
+      out.emplace_back(s.at("id").as_string());
+    }
+    return out;
+  };
+  ASSERT_EQ(similar(*a).size(), 5u);
+  for (const auto& id : similar(*a)) EXPECT_TRUE(a_ids.contains(id)) << id;
+  EXPECT_TRUE(similar(*b_after).empty());
+  auto eb = loop_->Retrain(ScopeOf("org_b"), "job_b");
+  ASSERT_TRUE(eb.ok()) << eb.status().message();
+  ASSERT_TRUE(eb->promoted);
+  ASSERT_TRUE(service.Reload().ok());
+  auto b_own = service.PredictJson("org_b", spec);
+  ASSERT_TRUE(b_own.ok());
+  ASSERT_EQ(similar(*b_own).size(), 5u);
+  for (const auto& id : similar(*b_own)) {
+    EXPECT_TRUE(b_ids.contains(id)) << id;
+    EXPECT_FALSE(a_ids.contains(id)) << "org_b was shown org_a's job " << id;
+  }
+  // And A's answer is still A's model.
+  EXPECT_EQ(json::parse(*service.PredictJson("org_a", spec)).at("model_version").as_string(),
+            *e->candidate_version);
 }
 
 TEST_P(LearningTest, JobsRunThroughTheQueue) {
@@ -287,18 +366,17 @@ TEST_P(LearningTest, JobsRunThroughTheQueue) {
   clock_.Advance(std::chrono::hours(1));
   RecordsWithPredictions("org_q", 30, 20'000, v);  // 100 % error → drift
   // Recording actuals enqueues one evaluation per org and 10-minute bucket.
-  ASSERT_TRUE(db_->store()
-                  .WithTxn([&](storage::Txn& txn) -> Status {
-                    SIGNX_ASSIGN_OR_RETURN(auto a, EnqueueDriftEvaluation(*queue_, txn, "org_q",
-                                                                          clock_));
-                    SIGNX_ASSIGN_OR_RETURN(auto b, EnqueueDriftEvaluation(*queue_, txn, "org_q",
-                                                                          clock_));
-                    EXPECT_TRUE(a.created);
-                    EXPECT_FALSE(b.created);
-                    EXPECT_EQ(a.id, b.id);
-                    return Status::Ok();
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      db_->store()
+          .WithTxn([&](storage::Txn& txn) -> Status {
+            SIGNX_ASSIGN_OR_RETURN(auto a, EnqueueDriftEvaluation(*queue_, txn, "org_q", clock_));
+            SIGNX_ASSIGN_OR_RETURN(auto b, EnqueueDriftEvaluation(*queue_, txn, "org_q", clock_));
+            EXPECT_TRUE(a.created);
+            EXPECT_FALSE(b.created);
+            EXPECT_EQ(a.id, b.id);
+            return Status::Ok();
+          })
+          .ok());
   jobs::Worker worker(*queue_, {.threads = 1, .run_maintenance = false});
   auto ran = worker.RunOnce();
   ASSERT_TRUE(ran.ok());
@@ -342,7 +420,9 @@ TEST_P(LearningTest, ImportWithActualsEnqueuesEvaluation) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, LearningTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::estimating

@@ -4,6 +4,7 @@
 
 #include "base/clock.h"
 #include "http/json.h"
+#include "identity/scope.h"
 #include "ml/model_routes.h"
 
 namespace signx::estimating {
@@ -45,7 +46,9 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
           "contribution_cents": {"type": "integer"}, "log_contribution": {"type": "number"}}}},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         "anomaly_score": {"type": "number", "minimum": 0},
-        "similar_projects": {"type": "array", "maxItems": 5, "items": {"type": "object",
+        "similar_projects": {"type": "array", "maxItems": 5,
+          "description": "past jobs of the caller's org only (from its own cost model); empty when the org is priced by the platform default",
+          "items": {"type": "object",
           "properties": {"id": {"type": "string"}, "project_date": {"type": "string"},
             "sign_type": {"type": "string"}, "width_in": {"type": "number"},
             "height_in": {"type": "number"}, "actual_cost_cents": {"type": "integer"},
@@ -60,17 +63,22 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
               .description = "Cost with an 80% split-conformal interval, a labor/material/"
                              "equipment/overhead breakdown, the drivers (SHAP, in cents), an "
                              "anomaly score, the 5 most similar past jobs with their actual cost, "
-                             "assumptions and a trace. Same spec and model version give the same "
-                             "bytes. 422 names every invalid field.",
+                             "assumptions and a trace. The caller's org is priced by its own "
+                             "production cost model, else by the platform default; similar past "
+                             "jobs come only from the org's own model (its own records), so an "
+                             "answer of the platform default has none. Same spec and model "
+                             "version give the same bytes. 422 names every invalid field.",
               .tags = {"estimates"},
               .permission = "estimates:predict",
               .request_schema = "CostPredictRequest",
               .response_schema = "CostPrediction",
               .rate_limit_group = "predict"},
              [&service](Request& req) -> Response {
+               auto scope = identity::OrgScope(req.principal);
+               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
                auto body = http::ParseJsonObject(req);
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-               auto text = service.PredictJson(*body);
+               auto text = service.PredictJson(scope->org_id, *body);
                if (!text.ok()) return ErrorResponse(text.status(), req.request_id);
                return Response::Json(200, std::move(text).value());
              });
@@ -84,15 +92,16 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
        .read_permission = "estimates:predict",
        .admin_permission = "estimates:admin",
        .train_command = "signx train cost",
-       .in_use = [&service]() -> std::optional<std::string> {
-         auto cur = service.Current();
-         if (!cur) return std::nullopt;
-         return cur->bundle().model_version;
+       .in_use = [&service](const ml::Owner& owner) -> std::optional<ml::ModelInUse> {
+         auto cur = service.For(owner.org_id());
+         if (!cur.model) return std::nullopt;
+         return ml::ModelInUse{cur.version, cur.platform && !owner.is_platform()};
        },
-       .register_bundle = [&service](std::string_view bundle, const std::string& actor) {
-         return service.RegisterBundle(bundle, actor);
-       },
-       .reload = [&service] { return service.Reload(); }});
+       .register_bundle =
+           [&service](const ml::Owner& owner, std::string_view bundle, const std::string& actor) {
+             return service.RegisterBundle(owner, bundle, actor);
+           },
+       .reload = [&service](const ml::Owner& owner) { return service.Reload(owner); }});
 }
 
 }  // namespace signx::estimating

@@ -11,6 +11,9 @@
 //   POST /v1/estimates/models/rollback            back to the previous production version
 //                                                                          (estimates:admin)
 // "estimates:admin" must be in identity's permission list (org_admin) for the last three.
+// The model routes act on the caller's org's versions (`?owner=platform` for the platform default:
+// super_admin only; ml/model_routes.h); predict uses the org's production model, else the
+// platform default (predict_service.h: similar_projects only from the org's own model).
 #pragma once
 
 #include "estimating/predict_service.h"

@@ -405,21 +405,37 @@ std::string ScoredFileName(std::string_view uploaded) {
   return safe + "-scored.csv";
 }
 
-Result<std::shared_ptr<const Scorer>> ScorerCache::Get(const std::string& version) {
+Result<std::shared_ptr<const Scorer>> ScorerCache::Get(const std::string& org_id,
+                                                       const std::string& version) {
+  // Keyed by org too: a version another org's job loaded is not this org's to use.
+  const std::string key = org_id + "\n" + version;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [v, s] : loaded_) {
-      if (v == version) return s;
+    for (const auto& [k, s] : loaded_) {
+      if (k == key) return s;
     }
   }
+  // The org's own version of that id, else the platform's: never another org's.
   ml::ModelRegistry registry(store_, blobs_, SystemClock::Get());
-  SIGNX_ASSIGN_OR_RETURN(ml::ModelVersion mv, registry.Get(std::string(kModelName), version));
-  SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry.ReadBytes(mv));
+  std::optional<ml::ModelVersion> mv;
+  if (!org_id.empty()) {
+    auto own = registry.Get(ml::Owner::Org(org_id), std::string(kModelName), version);
+    if (own.ok()) {
+      mv = std::move(own).value();
+    } else if (own.status().code() != ErrorCode::kNotFound) {
+      return own.status();
+    }
+  }
+  if (!mv) {
+    SIGNX_ASSIGN_OR_RETURN(mv,
+                           registry.Get(ml::Owner::Platform(), std::string(kModelName), version));
+  }
+  SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry.ReadBytes(*mv));
   SIGNX_ASSIGN_OR_RETURN(ModelBundle bundle, ParseBundle(bytes));
   SIGNX_ASSIGN_OR_RETURN(Scorer scorer, Scorer::Create(std::move(bundle)));
   auto shared = std::make_shared<const Scorer>(std::move(scorer));
   std::lock_guard lock(mu_);
-  loaded_.emplace_back(version, shared);
+  loaded_.emplace_back(key, shared);
   if (loaded_.size() > 2) loaded_.erase(loaded_.begin());
   return shared;
 }
@@ -435,7 +451,8 @@ Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore
                                    const CsvJobTargets& targets) {
   SIGNX_ASSIGN_OR_RETURN(CsvJobPayload payload, ParseCsvJobPayload(payload_json));
   SIGNX_ASSIGN_OR_RETURN(std::string input, blobs.Read(payload.input_sha256));
-  SIGNX_ASSIGN_OR_RETURN(std::shared_ptr<const Scorer> scorer, scorers.Get(payload.model_version));
+  SIGNX_ASSIGN_OR_RETURN(std::shared_ptr<const Scorer> scorer,
+                         scorers.Get(targets.org_id.value_or(""), payload.model_version));
   CsvJobResult result;
   std::vector<ScoreLogEntry> scored;
   const Timestamp now = SystemClock::Get().Now();

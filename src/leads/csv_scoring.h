@@ -124,12 +124,13 @@ Result<CsvJobResult> ParseCsvJobResult(std::string_view json);
 // "leads.csv" → "leads-scored.csv"; anything unsafe in a Content-Disposition is replaced.
 std::string ScoredFileName(std::string_view uploaded);
 
-// Loads a lead model version from the registry (cached: the last few versions stay loaded).
+// Loads a lead model version from the registry (cached: the last few versions stay loaded): the
+// org's own version of that id, else the platform's — never another org's.
 class ScorerCache {
  public:
   ScorerCache(storage::Store& store, const blobs::BlobStore& blobs)
       : store_(store), blobs_(blobs) {}
-  Result<std::shared_ptr<const Scorer>> Get(const std::string& version);
+  Result<std::shared_ptr<const Scorer>> Get(const std::string& org_id, const std::string& version);
 
  private:
   storage::Store& store_;

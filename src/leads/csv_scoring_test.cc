@@ -280,7 +280,7 @@ TEST_P(CsvJobStoreTest, RunsFromBlobToBlobWithTheNamedModel) {
   ASSERT_TRUE(blobs.ok());
   ml::ModelRegistry registry(db->store(), **blobs, SystemClock::Get());
   ASSERT_TRUE(registry
-                  .Register(std::string(kModelName), bundle_->model_version,
+                  .Register(ml::Owner::Platform(), std::string(kModelName), bundle_->model_version,
                             SerializeBundle(*bundle_), "{}", "test")
                   .ok());
   const std::string csv = "Lead ID,Source,Visits\nL1,Reference,12\nL2,Google,x\n";

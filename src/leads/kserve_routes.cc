@@ -128,9 +128,13 @@ Result<std::vector<float>> EncodedRowsFrom(const json::object& body, std::size_t
   return x;
 }
 
+// The caller's org ("" without a principal: the platform default): its own lead model scores its
+// requests, else the platform default.
+std::string ModelOrgOf(const Request& req) { return req.principal ? req.principal->org_id : ""; }
+
 Response InferEncoded(LeadsService& service, const Scorer& scorer, const json::object& body,
                       const Request& req, std::chrono::steady_clock::time_point started) {
-  auto booster = service.CurrentBooster();
+  auto booster = service.CurrentBooster(ModelOrgOf(req));
   const ModelBundle& bundle = scorer.bundle();
   if (!booster) return ErrorResponse(NotLoaded(), req.request_id);
   std::size_t n = 0;
@@ -187,7 +191,7 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
               .permission = std::string(http::kPublic),
               .execution = http::Execution::kInline},
              [&service](Request&) {
-               const bool ready = service.Current() != nullptr;
+               const bool ready = service.Current("") != nullptr;  // the platform default
                return Response::Json(ready ? 200 : 503,
                                      ready ? R"({"ready":true})" : R"({"ready":false})");
              });
@@ -197,7 +201,7 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
               .permission = "leads:read",
               .execution = http::Execution::kInline},
              [&service](Request& req) -> Response {
-               auto scorer = service.Current();
+               auto scorer = service.Current(ModelOrgOf(req));
                if (!scorer) return ErrorResponse(NotLoaded(), req.request_id);
                json::array inputs;
                for (const auto& f : scorer->bundle().schema.fields) {
@@ -224,7 +228,9 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
               .permission = "leads:read",
               .execution = http::Execution::kInline},
              [&service](Request& req) -> Response {
-               if (!service.Current()) return ErrorResponse(NotLoaded(), req.request_id);
+               if (!service.Current(ModelOrgOf(req))) {
+                 return ErrorResponse(NotLoaded(), req.request_id);
+               }
                return Response::Json(200, R"({"name":"leads","ready":true})");
              });
   router.Add("POST", "/v2/models/leads/infer",
@@ -238,7 +244,7 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
               .max_body_bytes = 32 << 20},
              [&service](Request& req) -> Response {
                const auto started = std::chrono::steady_clock::now();
-               auto scorer = service.Current();
+               auto scorer = service.Current(ModelOrgOf(req));
                if (!scorer) return ErrorResponse(NotLoaded(), req.request_id);
                auto body = http::ParseJsonObject(req);
                if (!body.ok()) return ErrorResponse(body.status(), req.request_id);

@@ -779,6 +779,23 @@ TEST(InferSchemaTest, ProposesTypesRolesAndLabel) {
 namespace signx::leads {
 namespace {
 
+// X-Test-Org and X-Test-Role make the request's Principal (the real server's auth middleware
+// does this from a JWT or an API key).
+class TestAuth : public http::Middleware {
+ public:
+  std::optional<http::Response> Before(http::Request& req, const http::Route&) override {
+    auto org = req.Header("X-Test-Org");
+    if (!org) return std::nullopt;
+    const std::string role(req.Header("X-Test-Role").value_or("org_admin"));
+    req.principal = http::Principal{.kind = "user",
+                                    .subject_id = "usr_" + std::string(*org),
+                                    .org_id = std::string(*org),
+                                    .role = role,
+                                    .permissions = {"*"}};
+    return std::nullopt;
+  }
+};
+
 class LeadRoutesTest : public TrainedModelTest {
  protected:
   void SetUp() override {
@@ -795,6 +812,7 @@ class LeadRoutesTest : public TrainedModelTest {
     config::ServerConfig cfg;
     cfg.port = 0;
     server_ = std::make_unique<http::Server>(cfg, router_, metrics_, *pool_, false);
+    server_->Use(std::make_shared<TestAuth>());
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override {
@@ -802,9 +820,19 @@ class LeadRoutesTest : public TrainedModelTest {
     server_->Wait();
     std::filesystem::remove_all(root_);
   }
-  std::optional<http::testing::RawResponse> Post(const std::string& path, const std::string& body) {
+  // As an org_admin of `org` (role `role`).
+  std::optional<http::testing::RawResponse> Post(const std::string& path, const std::string& body,
+                                                 const std::string& org = "org_a",
+                                                 const std::string& role = "org_admin") {
     http::testing::RawClient c(server_->port());
-    return c.Request("POST", path, body, {{"Content-Type", "application/json"}});
+    return c.Request(
+        "POST", path, body,
+        {{"Content-Type", "application/json"}, {"X-Test-Org", org}, {"X-Test-Role", role}});
+  }
+  std::optional<http::testing::RawResponse> Get(const std::string& path,
+                                                const std::string& org = "org_a") {
+    http::testing::RawClient c(server_->port());
+    return c.Request("GET", path, "", {{"X-Test-Org", org}, {"X-Test-Role", "org_admin"}});
   }
 
   std::unique_ptr<storage::testing::TestDatabase> db_;
@@ -870,6 +898,64 @@ TEST_F(LeadRoutesTest, NoModelIs503ThenUploadPromoteAndScore) {
                                     {"name": "visits", "data": [1]}]})");
   EXPECT_EQ(ragged->status, 422);
   EXPECT_NE(ragged->body.find("inputs[1].data"), std::string::npos);
+}
+
+// Issue 19 item 1: an org's lead model scores that org's leads only; other orgs keep the platform
+// default, and cannot see, promote or roll back the org's versions.
+TEST_F(LeadRoutesTest, AnOrgsPromotionDoesNotChangeAnotherOrgsScores) {
+  const std::string lead = R"({"lead_id": "L1", "source": "Reference", "visits": 12})";
+  TrainOptions other_options = FastOptions();
+  other_options.seed = 43;
+  auto other = TrainLeadModel(*table_, TestSchema(), other_options);
+  ASSERT_TRUE(other.ok());
+  ASSERT_NE(other->bundle.model_version, bundle_->model_version);
+
+  // The platform default, by a super_admin.
+  ASSERT_EQ(
+      Post("/v1/leads/models?owner=platform", SerializeBundle(*bundle_), "org_root", "super_admin")
+          ->status,
+      201);
+  ASSERT_EQ(Post("/v1/leads/models/" + bundle_->model_version + "/promote?owner=platform", "",
+                 "org_root", "super_admin")
+                ->status,
+            200);
+  auto b_before = Post("/v1/leads/score", lead, "org_b");
+  ASSERT_EQ(b_before->status, 200) << b_before->body;
+  EXPECT_NE(b_before->body.find(bundle_->model_version), std::string::npos);
+
+  // Org A uploads and promotes its own model.
+  ASSERT_EQ(Post("/v1/leads/models", SerializeBundle(other->bundle), "org_a")->status, 201);
+  auto promoted = Post("/v1/leads/models/" + other->bundle.model_version + "/promote", "", "org_a");
+  ASSERT_EQ(promoted->status, 200) << promoted->body;
+  auto a = Post("/v1/leads/score", lead, "org_a");
+  ASSERT_EQ(a->status, 200);
+  EXPECT_NE(a->body.find(other->bundle.model_version), std::string::npos) << a->body;
+  auto b_after = Post("/v1/leads/score", lead, "org_b");
+  EXPECT_EQ(b_after->body, b_before->body) << "A's promotion changed B's scores";
+
+  // B cannot list, read, promote or roll back A's version (404, not 403), nor the platform's.
+  auto list_b = Get("/v1/leads/models", "org_b");
+  ASSERT_EQ(list_b->status, 200);
+  EXPECT_EQ(list_b->body.find(other->bundle.model_version), std::string::npos) << list_b->body;
+  EXPECT_EQ(Get("/v1/leads/models/" + other->bundle.model_version, "org_b")->status, 404);
+  EXPECT_EQ(
+      Post("/v1/leads/models/" + other->bundle.model_version + "/promote", "", "org_b")->status,
+      404);
+  EXPECT_EQ(Post("/v1/leads/models/rollback?owner=org_a", "", "org_b")->status, 404);
+  EXPECT_EQ(Get("/v1/leads/models?owner=platform", "org_a")->status, 404);
+  EXPECT_EQ(
+      Post("/v1/leads/models/" + bundle_->model_version + "/promote?owner=platform", "", "org_a")
+          ->status,
+      404);
+  // The Open Inference Protocol route scores with the caller's org's model too.
+  auto v2 = Post("/v2/models/leads/infer",
+                 R"({"inputs": [{"name": "lead_id", "datatype": "BYTES", "shape": [1],
+                     "data": ["L1"]}, {"name": "source", "datatype": "BYTES", "shape": [1],
+                     "data": ["Reference"]}, {"name": "visits", "datatype": "FP64", "shape": [1],
+                     "data": [12]}]})",
+                 "org_b");
+  ASSERT_EQ(v2->status, 200) << v2->body;
+  EXPECT_EQ(v2->body.find(other->bundle.model_version), std::string::npos) << v2->body;
 }
 
 }  // namespace

@@ -260,20 +260,28 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
   std::vector<MonitorReport> reports;
   for (const auto& [key, leads] : groups) {
     const auto& [org, version] = key;
-    auto it = expected.find(version);
+    // The card of the version the org was scored with: the org's own, else the platform's, never
+    // another org's (an all-orgs group reads any owner's: same id, same content-derived card).
+    const std::string card_owner = org == kAllOrgs ? std::string("*") : org;
+    auto it = expected.find(card_owner + "\n" + version);
     if (it == expected.end()) {
       bool from_card = false;
       std::array<double, 5> shares{0.2, 0.2, 0.2, 0.2, 0.2};
       SIGNX_ASSIGN_OR_RETURN(
-          auto cards, store_.Query("SELECT card FROM model_versions WHERE name = $1 AND "
-                                   "version = $2",
-                                   {std::string(kModelName), version}));
+          auto cards,
+          org == kAllOrgs
+              ? store_.Query("SELECT card FROM model_versions WHERE name = $1 AND version = $2 "
+                             "ORDER BY org_id LIMIT 1",
+                             {std::string(kModelName), version})
+              : store_.Query("SELECT card FROM model_versions WHERE name = $1 AND version = $2 "
+                             "AND org_id IN ($3, '') ORDER BY org_id DESC LIMIT 1",
+                             {std::string(kModelName), version, org}));
       if (!cards.rows.empty()) {
         boost::system::error_code ec;
         json::value card = json::parse(cards.rows[0].Text(0), ec);
         if (!ec && card.is_object()) shares = TrainingBucketShares(card.as_object(), &from_card);
       }
-      it = expected.emplace(version, std::make_pair(shares, from_card)).first;
+      it = expected.emplace(card_owner + "\n" + version, std::make_pair(shares, from_card)).first;
     }
     SIGNX_ASSIGN_OR_RETURN(MonitorReport r, Evaluate(leads, it->second.first, settings_));
     r.org_id = org;

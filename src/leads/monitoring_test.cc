@@ -280,7 +280,7 @@ TEST_P(MonitorTest, PsiIsAgainstTheTrainingSharesOfTheModelCard) {
   // The card says training put half the leads in bucket 5 and 1/8 in each other bucket; live
   // leads with the same spread have PSI 0, while quintile shares would have drifted.
   ASSERT_TRUE(registry_
-                  ->Register("leads", "leads-v3", "bundle bytes",
+                  ->Register(ml::Owner::Platform(), "leads", "leads-v3", "bundle bytes",
                              R"({"model": {"training_bucket_shares": [1, 1, 1, 1, 4]}})", "test")
                   .ok());
   Score("org_a", "leads-v3", 80, [](int i) { return i % 8 < 4 ? 5 : 1 + i % 8 - 4; }, "C");

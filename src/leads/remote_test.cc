@@ -102,9 +102,12 @@ class RemoteModeTest : public ::testing::Test {
     blobs_ = std::move(blobs::BlobStore::Open(root_, 64 << 20)).value();
     registry_ = std::make_unique<ml::ModelRegistry>(db_->store(), *blobs_, SystemClock::Get());
     server_service_ = std::make_unique<LeadsService>(*registry_, server_metrics_);
-    auto reg = server_service_->RegisterBundle(SerializeBundle(*bundle_), "test");
+    auto reg =
+        server_service_->RegisterBundle(ml::Owner::Platform(), SerializeBundle(*bundle_), "test");
     ASSERT_TRUE(reg.ok()) << reg.status().ToString();
-    ASSERT_TRUE(registry_->Promote(std::string(kModelName), bundle_->model_version).ok());
+    ASSERT_TRUE(
+        registry_->Promote(ml::Owner::Platform(), std::string(kModelName), bundle_->model_version)
+            .ok());
     ASSERT_TRUE(server_service_->Reload().ok());
     AddKServeRoutes(server_router_, *server_service_);
     pool_ = std::make_unique<runtime::BlockingPool>(2, 64);
@@ -154,14 +157,14 @@ TEST_F(RemoteModeTest, SameScoresAsLocalMode) {
   auto remote = RemoteService(metrics, BaseUrl() + "/");
   ASSERT_TRUE(remote->remote());
   ASSERT_FALSE(server_service_->remote());
-  auto scorer = server_service_->Current();
+  auto scorer = server_service_->Current("");
   ASSERT_NE(scorer, nullptr);
   const json::array leads = Leads();
 
   auto local = server_service_->ScoreJsonBatch(*scorer, leads, {.explain = true}, "req-local");
   ASSERT_TRUE(local.ok()) << local.status().ToString();
   auto remote_scores =
-      remote->ScoreJsonBatch(*remote->Current(), leads, {.explain = true}, "req-remote");
+      remote->ScoreJsonBatch(*remote->Current(""), leads, {.explain = true}, "req-remote");
   ASSERT_TRUE(remote_scores.ok()) << remote_scores.status().ToString();
   ASSERT_EQ(remote_scores->size(), local->size());
   std::set<char> tiers;
@@ -181,7 +184,7 @@ TEST_F(RemoteModeTest, SameScoresAsLocalMode) {
   EXPECT_GT((*local)[3].unknown_categories, 0);  // "Carrier Pigeon"
 
   // Single lead, and the remote server counted the predictions it made.
-  auto one = remote->ScoreJson(*remote->Current(), leads[5].as_object(), {}, "req-one");
+  auto one = remote->ScoreJson(*remote->Current(""), leads[5].as_object(), {}, "req-one");
   ASSERT_TRUE(one.ok()) << one.status().ToString();
   EXPECT_EQ(one->score, (*local)[5].score);
   EXPECT_NE(server_metrics_.Render().find("leads_predictions_total"), std::string::npos);
@@ -189,7 +192,7 @@ TEST_F(RemoteModeTest, SameScoresAsLocalMode) {
   // Validation happens locally, with the same field errors as local mode.
   json::array bad{json::object{{"lead_id", "X"}, {"visits", -3}}};
   auto local_err = server_service_->ScoreJsonBatch(*scorer, bad, {}, "r");
-  auto remote_err = remote->ScoreJsonBatch(*remote->Current(), bad, {}, "r");
+  auto remote_err = remote->ScoreJsonBatch(*remote->Current(""), bad, {}, "r");
   ASSERT_FALSE(remote_err.ok());
   EXPECT_EQ(remote_err.status().code(), ErrorCode::kValidationFailed);
   ASSERT_EQ(remote_err.status().details().size(), local_err.status().details().size());
@@ -258,7 +261,7 @@ TEST_F(RemoteModeTest, RemoteFailuresAreErrorsNotScores) {
   metrics::Registry m1, m2, m3;
   // Nothing listens there.
   auto down = RemoteService(m1, "http://127.0.0.1:1");
-  auto r = down->ScoreJsonBatch(*down->Current(), Leads(), {}, "r");
+  auto r = down->ScoreJsonBatch(*down->Current(""), Leads(), {}, "r");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
   EXPECT_NE(r.status().message().find("127.0.0.1:1"), std::string::npos);
@@ -268,7 +271,7 @@ TEST_F(RemoteModeTest, RemoteFailuresAreErrorsNotScores) {
   auto svc = std::make_unique<LeadsService>(*registry_, m2, nullptr,
                                             ServiceOptions{.remote = wrong_model});
   ASSERT_TRUE(svc->Reload().ok());
-  r = svc->ScoreJsonBatch(*svc->Current(), Leads(), {}, "r");
+  r = svc->ScoreJsonBatch(*svc->Current(""), Leads(), {}, "r");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("HTTP 404"), std::string::npos) << r.status().message();
 
@@ -278,13 +281,14 @@ TEST_F(RemoteModeTest, RemoteFailuresAreErrorsNotScores) {
   auto db2 = storage::testing::MigratedDatabase(storage::testing::Backend::kSqlite);
   ml::ModelRegistry registry2(db2->store(), *blobs_, SystemClock::Get());
   LeadsService registrar(registry2, m3);
-  ASSERT_TRUE(registrar.RegisterBundle(SerializeBundle(other), "test").ok());
-  ASSERT_TRUE(registry2.Promote(std::string(kModelName), other.model_version).ok());
+  ASSERT_TRUE(registrar.RegisterBundle(ml::Owner::Platform(), SerializeBundle(other), "test").ok());
+  ASSERT_TRUE(
+      registry2.Promote(ml::Owner::Platform(), std::string(kModelName), other.model_version).ok());
   auto remote = std::make_shared<const RemoteModel>(*client_, RemoteOptions{.base_url = BaseUrl()});
   metrics::Registry m4;
   LeadsService mismatched(registry2, m4, nullptr, ServiceOptions{.remote = remote});
   ASSERT_TRUE(mismatched.Reload().ok());
-  r = mismatched.ScoreJsonBatch(*mismatched.Current(), Leads(), {}, "r");
+  r = mismatched.ScoreJsonBatch(*mismatched.Current(""), Leads(), {}, "r");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("serves " + bundle_->model_version), std::string::npos)
       << r.status().message();

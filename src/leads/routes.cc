@@ -44,7 +44,8 @@ struct ScoreInput {
   json::object body;
 };
 Result<ScoreInput> ReadScoreInput(LeadsService& service, const Request& req) {
-  ScoreInput in{.scorer = service.Current()};
+  // The caller's org's own lead model, else the platform default.
+  ScoreInput in{.scorer = service.Current(req.principal ? req.principal->org_id : "")};
   if (!in.scorer) return NoModel();
   SIGNX_ASSIGN_OR_RETURN(in.options, OptionsFrom(req));
   SIGNX_ASSIGN_OR_RETURN(in.body, http::ParseJsonObject(req));
@@ -168,24 +169,25 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
         return WithServerTiming(http::Response::Json(200, std::move(out)), started);
       });
 
-  ml::AddModelRoutes(router, schemas, service.registry(),
-                     {.prefix = "/v1/leads/models",
-                      .model_name = std::string(kModelName),
-                      .title = "lead model",
-                      .tag = "leads",
-                      .read_permission = "leads:read",
-                      .admin_permission = "leads:admin",
-                      .train_command = "signx train leads",
-                      .in_use = [&service]() -> std::optional<std::string> {
-                        auto cur = service.Current();
-                        if (!cur) return std::nullopt;
-                        return cur->bundle().model_version;
-                      },
-                      .register_bundle =
-                          [&service](std::string_view bundle, const std::string& actor) {
-                            return service.RegisterBundle(bundle, actor);
-                          },
-                      .reload = [&service] { return service.Reload(); }});
+  ml::AddModelRoutes(
+      router, schemas, service.registry(),
+      {.prefix = "/v1/leads/models",
+       .model_name = std::string(kModelName),
+       .title = "lead model",
+       .tag = "leads",
+       .read_permission = "leads:read",
+       .admin_permission = "leads:admin",
+       .train_command = "signx train leads",
+       .in_use = [&service](const ml::Owner& owner) -> std::optional<ml::ModelInUse> {
+         auto cur = service.InUseFor(owner.org_id());
+         if (!cur) return std::nullopt;
+         return ml::ModelInUse{cur->version, cur->platform_default && !owner.is_platform()};
+       },
+       .register_bundle =
+           [&service](const ml::Owner& owner, std::string_view bundle, const std::string& actor) {
+             return service.RegisterBundle(owner, bundle, actor);
+           },
+       .reload = [&service](const ml::Owner& owner) { return service.Reload(owner); }});
 }
 
 }  // namespace signx::leads

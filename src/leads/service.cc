@@ -27,17 +27,19 @@ LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metri
               .AddCounter("leads_unknown_categories_total",
                           "Category values in scored leads that the model never saw in training")
               .WithLabels({})),
-      live_(registry, std::string(kModelName), "lead model",
-            metrics.AddCounter("leads_model_reloads_total",
-                               "Production model (re)loads, by outcome", {"outcome"}),
-            [](const std::string& bytes) -> Result<std::shared_ptr<const LoadedModel>> {
-              SIGNX_ASSIGN_OR_RETURN(ModelBundle bundle, ParseBundle(bytes));
-              SIGNX_ASSIGN_OR_RETURN(ml::Booster booster, ml::Booster::LoadRaw(bundle.booster));
-              SIGNX_RETURN_IF_ERROR(booster.SetParam("nthread", "1"));
-              SIGNX_ASSIGN_OR_RETURN(Scorer scorer, Scorer::Create(std::move(bundle)));
-              return std::make_shared<const LoadedModel>(
-                  LoadedModel{std::move(scorer), std::move(booster)});
-            }) {
+      live_(
+          registry, std::string(kModelName), "lead model",
+          metrics.AddCounter("leads_model_reloads_total", "Production model (re)loads, by outcome",
+                             {"outcome"}),
+          [](const std::string& bytes) -> Result<std::shared_ptr<const LoadedModel>> {
+            SIGNX_ASSIGN_OR_RETURN(ModelBundle bundle, ParseBundle(bytes));
+            SIGNX_ASSIGN_OR_RETURN(ml::Booster booster, ml::Booster::LoadRaw(bundle.booster));
+            SIGNX_RETURN_IF_ERROR(booster.SetParam("nthread", "1"));
+            SIGNX_ASSIGN_OR_RETURN(Scorer scorer, Scorer::Create(std::move(bundle)));
+            return std::make_shared<const LoadedModel>(
+                LoadedModel{std::move(scorer), std::move(booster)});
+          },
+          options_.models) {
   if (lake_) {
     if (Status st = lake_->Declare(LeadScoresDataset()); !st.ok()) {
       spdlog::error("lake dataset lead_scores: {}", st.message());
@@ -61,8 +63,8 @@ void LeadsService::LogToLake(const http::Request& request, const boost::json::ob
                                                 request.request_id, SystemClock::Get().Now()));
 }
 
-std::shared_ptr<const ml::Booster> LeadsService::CurrentBooster() const {
-  auto m = live_.Current();
+std::shared_ptr<const ml::Booster> LeadsService::CurrentBooster(std::string_view org_id) {
+  auto m = live_.For(org_id).model;
   return m ? std::shared_ptr<const ml::Booster>(m, &m->booster) : nullptr;
 }
 
@@ -83,24 +85,33 @@ Result<std::vector<LeadScore>> LeadsService::ScoreJsonBatch(const Scorer& scorer
 
 LeadsService::~LeadsService() = default;
 
-std::shared_ptr<const Scorer> LeadsService::Current() const {
-  auto m = live_.Current();
+std::shared_ptr<const Scorer> LeadsService::Current(std::string_view org_id) {
+  auto m = live_.For(org_id).model;
   return m ? std::shared_ptr<const Scorer>(m, &m->scorer) : nullptr;
 }
 
+std::optional<LeadsService::InUse> LeadsService::InUseFor(std::string_view org_id) {
+  auto r = live_.For(org_id);
+  if (!r.model) return std::nullopt;
+  return InUse{r.version, r.platform};
+}
+
 Status LeadsService::Reload() { return live_.Reload(); }
+
+Status LeadsService::Reload(const ml::Owner& owner) { return live_.ReloadOwner(owner); }
 
 void LeadsService::StartPolling(std::chrono::milliseconds interval) {
   live_.StartPolling(interval);
 }
 
-Result<ml::ModelVersion> LeadsService::RegisterBundle(std::string_view bundle_json,
+Result<ml::ModelVersion> LeadsService::RegisterBundle(const ml::Owner& owner,
+                                                      std::string_view bundle_json,
                                                       const std::string& created_by) {
   SIGNX_ASSIGN_OR_RETURN(ModelBundle bundle, ParseBundle(bundle_json));
   const std::string version = bundle.model_version;
   const std::string card = boost::json::serialize(bundle.card);
   SIGNX_RETURN_IF_ERROR(Scorer::Create(std::move(bundle)).status());
-  return registry_.Register(std::string(kModelName), version, bundle_json, card, created_by);
+  return registry_.Register(owner, std::string(kModelName), version, bundle_json, card, created_by);
 }
 
 void LeadsService::Record(std::span<const LeadScore> scores, double seconds) {

@@ -1,6 +1,8 @@
-// LeadsService: the production lead-scoring model of this process, kept in step with the model
+// LeadsService: the production lead-scoring models of this process — the platform default and each
+// org's own (ml/registry.h: tenancy; docs/adr/0008-tenant-models.md) — kept in step with the model
 // registry by an ml::LiveModel (a promotion or rollback takes effect without dropping or blocking
-// requests: in-flight requests finish on the model they started with).
+// requests: in-flight requests finish on the model they started with). A lead of an org is scored
+// by the org's own production model when it has one, else by the platform default.
 //
 // Remote mode (ServiceOptions::remote set, config leads.model_mode=remote): the registry's bundle
 // still validates, encodes and buckets, but probabilities come from a KServe v2 server (remote.h);
@@ -8,13 +10,16 @@
 // Scored leads go to the lake and, with the caller's org, to the ScoreLog (`lead_scores`), which
 // POST /v1/leads/{id}/outcome needs.
 //
-// Thread-safety: thread-safe. Current() is cheap (a mutex-guarded shared_ptr copy).
+// Thread-safety: thread-safe. Current(org) is cheap (a shared-lock shared_ptr copy; an org's own
+// model is read from the registry once, on its first use).
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "http/request.h"
 #include "lake/lake_writer.h"
@@ -32,6 +37,7 @@ inline constexpr std::string_view kModelName = "leads";
 struct ServiceOptions {
   ScoreLog* score_log = nullptr;              // receives scored leads with an org; may be null
   std::shared_ptr<const RemoteModel> remote;  // set: remote model mode
+  ml::LiveModelOptions models;                // how many org-owned lead models stay loaded
 };
 
 class LeadsService {
@@ -41,20 +47,29 @@ class LeadsService {
                lake::LakeWriter* lake = nullptr, ServiceOptions options = {});
   ~LeadsService();
 
-  // Loads the registry's production version if it differs from the one in use. OK (and no model)
-  // when nothing is in production.
+  // Loads the registry's production versions (the platform's, and the loaded orgs') if they differ
+  // from the ones in use. OK (and no model) when nothing is in production.
   Status Reload();
+  // After a promotion or rollback of `owner`'s lead model in this process.
+  Status Reload(const ml::Owner& owner);
   // Reloads every `interval` on a background thread until destruction.
   void StartPolling(std::chrono::milliseconds interval);
 
-  // The model in use, or nullptr.
-  std::shared_ptr<const Scorer> Current() const;
-  // The booster of the model in use (for /v2 requests that send already-encoded rows), or nullptr.
-  std::shared_ptr<const ml::Booster> CurrentBooster() const;
+  // The model scoring `org_id`'s leads (its own, else the platform default; "" = the platform
+  // default), or nullptr.
+  std::shared_ptr<const Scorer> Current(std::string_view org_id);
+  // The booster of Current(org_id) (for /v2 requests that send already-encoded rows), or nullptr.
+  std::shared_ptr<const ml::Booster> CurrentBooster(std::string_view org_id);
+  // Current(org_id)'s version and whether it is the platform default; nullopt when none.
+  struct InUse {
+    std::string version;
+    bool platform_default = true;
+  };
+  std::optional<InUse> InUseFor(std::string_view org_id);
 
   // True in remote model mode.
   bool remote() const { return options_.remote != nullptr; }
-  // Scores with `scorer` (from Current()) locally, or remotely with its bundle in remote mode
+  // Scores with `scorer` (from Current(org)) locally, or remotely with its bundle in remote mode
   // (no reasons remotely). Same validation errors either way.
   Result<LeadScore> ScoreJson(const Scorer& scorer, const boost::json::object& lead,
                               const ScoreOptions& options, std::string_view request_id) const;
@@ -63,8 +78,9 @@ class LeadsService {
                                                 const ScoreOptions& options,
                                                 std::string_view request_id) const;
 
-  // Validates a bundle (parses it and builds a Scorer) and registers it as staging.
-  Result<ml::ModelVersion> RegisterBundle(std::string_view bundle_json,
+  // Validates a bundle (parses it and builds a Scorer) and registers it as `owner`'s staging
+  // version.
+  Result<ml::ModelVersion> RegisterBundle(const ml::Owner& owner, std::string_view bundle_json,
                                           const std::string& created_by);
 
   ml::ModelRegistry& registry() { return registry_; }

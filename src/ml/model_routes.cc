@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 #include <memory>
+#include <vector>
 
 #include "http/json.h"
 
@@ -16,7 +17,8 @@ using http::Request;
 using http::Response;
 
 json::object VersionJson(const ModelVersion& v, bool with_card) {
-  json::object o{{"name", v.name},
+  json::object o{{"owner", v.owner().Label()},
+                 {"name", v.name},
                  {"version", v.version},
                  {"state", v.state},
                  {"size_bytes", v.size_bytes},
@@ -36,12 +38,34 @@ std::string Actor(const Request& req) {
   return req.principal ? req.principal->subject_id : std::string("anonymous");
 }
 
+const std::vector<http::ParamDoc> kOwnerParam = {
+    {.name = "owner",
+     .description = "whose versions: absent or the caller's org id = the caller's org; "
+                    "\"platform\" = the platform default (super_admin only); another org id = "
+                    "that org (super_admin only). Anything else is 404."}};
+
 }  // namespace
+
+Result<Owner> RequestedOwner(const http::Request& req) {
+  if (!req.principal) return Status(ErrorCode::kUnauthenticated, "authentication required");
+  const http::Principal& p = *req.principal;
+  const bool super_admin = p.role == "super_admin";
+  const std::string wanted(req.Query("owner").value_or(""));
+  if (wanted.empty() || wanted == p.org_id) {
+    if (!p.org_id.empty()) return Owner::Org(p.org_id);
+    if (super_admin && wanted.empty()) return Owner::Platform();
+  } else if (super_admin) {
+    return wanted == "platform" ? Owner::Platform() : Owner::Org(wanted);
+  }
+  // The same answer as an owner that does not exist: no hint that it does.
+  return NotFound(fmt::format("no models for owner {}", wanted.empty() ? "(none)" : wanted));
+}
 
 void AddModelRoutes(http::Router& router, http::SchemaRegistry& schemas, ModelRegistry& registry,
                     ModelRoutesSpec spec_in) {
   if (!schemas.Has("ModelVersion")) {
     schemas.Add("ModelVersion", R"({"type": "object", "properties": {
+        "owner": {"type": "string", "description": "the owning org id, or \"platform\""},
         "name": {"type": "string"}, "version": {"type": "string"},
         "state": {"type": "string", "enum": ["staging", "production", "archived"]},
         "size_bytes": {"type": "integer"}, "created_by": {"type": "string"},
@@ -49,36 +73,55 @@ void AddModelRoutes(http::Router& router, http::SchemaRegistry& schemas, ModelRe
         "promoted_at": {"type": ["string", "null"], "format": "date-time"},
         "card": {"type": "object"}}})");
     schemas.Add("ModelVersionList", R"({"type": "object", "properties": {
-        "in_use": {"type": ["string", "null"]},
+        "owner": {"type": "string", "description": "whose versions: an org id or \"platform\""},
+        "in_use": {"type": ["string", "null"], "description": "the version serving the owner"},
+        "in_use_owner": {"type": ["string", "null"],
+                         "description": "the owner of in_use: the owner itself or \"platform\""},
         "versions": {"type": "array", "items": {"$ref": "#/components/schemas/ModelVersion"}}}})");
   }
   auto spec = std::make_shared<const ModelRoutesSpec>(std::move(spec_in));
   const std::string& p = spec->prefix;
 
-  router.Add("GET", p,
-             {.summary = fmt::format("Versions of the {}, newest first, and the one in use",
-                                     spec->title),
-              .tags = {spec->tag},
-              .permission = spec->read_permission,
-              .response_schema = "ModelVersionList"},
-             [&registry, spec](Request& req) -> Response {
-               auto list = registry.List(spec->model_name);
-               if (!list.ok()) return ErrorResponse(list.status(), req.request_id);
-               json::array versions;
-               for (const auto& v : *list) versions.push_back(VersionJson(v, false));
-               auto cur = spec->in_use();
-               return http::JsonResponse(
-                   200, json::object{{"in_use", cur ? json::value(*cur) : json::value(nullptr)},
-                                     {"versions", std::move(versions)}});
-             });
+  router.Add(
+      "GET", p,
+      {.summary = fmt::format("Versions of the {}, newest first, and the one in use", spec->title),
+       .description = "The versions of one owner (`owner`: the caller's org by default). "
+                      "in_use is the version serving that owner: its own production "
+                      "version, else the platform default (in_use_owner \"platform\").",
+       .tags = {spec->tag},
+       .permission = spec->read_permission,
+       .response_schema = "ModelVersionList",
+       .query_params = kOwnerParam},
+      [&registry, spec](Request& req) -> Response {
+        auto owner = RequestedOwner(req);
+        if (!owner.ok()) return ErrorResponse(owner.status(), req.request_id);
+        auto list = registry.List(*owner, spec->model_name);
+        if (!list.ok()) return ErrorResponse(list.status(), req.request_id);
+        json::array versions;
+        for (const auto& v : *list) versions.push_back(VersionJson(v, false));
+        auto cur = spec->in_use(*owner);
+        json::value in_use_owner = nullptr;
+        if (cur) in_use_owner = cur->platform_default ? "platform" : owner->Label();
+        return http::JsonResponse(
+            200, json::object{{"owner", owner->Label()},
+                              {"in_use", cur ? json::value(cur->version) : json::value(nullptr)},
+                              {"in_use_owner", std::move(in_use_owner)},
+                              {"versions", std::move(versions)}});
+      });
 
   router.Add("GET", p + "/{version}",
              {.summary = fmt::format("One {} version with its model card", spec->title),
+              .description = "404 for a version the owner does not have (another org's or the "
+                             "platform's included).",
               .tags = {spec->tag},
               .permission = spec->read_permission,
-              .response_schema = "ModelVersion"},
+              .response_schema = "ModelVersion",
+              .query_params = kOwnerParam},
              [&registry, spec](Request& req) -> Response {
-               auto v = registry.Get(spec->model_name, std::string(req.PathParam("version")));
+               auto owner = RequestedOwner(req);
+               if (!owner.ok()) return ErrorResponse(owner.status(), req.request_id);
+               auto v =
+                   registry.Get(*owner, spec->model_name, std::string(req.PathParam("version")));
                if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
                return http::JsonResponse(200, VersionJson(*v, true));
              });
@@ -86,46 +129,70 @@ void AddModelRoutes(http::Router& router, http::SchemaRegistry& schemas, ModelRe
   router.Add("POST", p,
              {.summary = fmt::format("Upload a trained {} bundle (from `{}`) as staging",
                                      spec->title, spec->train_command),
+              .description = "Registered as the owner's version (`owner`: the caller's org by "
+                             "default; the platform default only for a super_admin).",
               .tags = {spec->tag},
               .permission = spec->admin_permission,
               .max_body_bytes = 256 << 20,
               .response_schema = "ModelVersion",
-              .success_status = 201},
+              .success_status = 201,
+              .query_params = kOwnerParam},
              [spec](Request& req) -> Response {
-               auto v = spec->register_bundle(req.body, Actor(req));
+               auto owner = RequestedOwner(req);
+               if (!owner.ok()) return ErrorResponse(owner.status(), req.request_id);
+               auto v = spec->register_bundle(*owner, req.body, Actor(req));
                if (!v.ok() && v.status().code() == ErrorCode::kDataLoss) {
                  // The parsers call a bundle that fails its integrity checks "data loss", which
                  // is right for a stored one; an uploaded one is the client's bad input.
-                 return ErrorResponse(ValidationFailed({{"body", std::string(v.status().message())}},
-                                                       "the uploaded bundle is not valid"),
-                                      req.request_id);
+                 return ErrorResponse(
+                     ValidationFailed({{"body", std::string(v.status().message())}},
+                                      "the uploaded bundle is not valid"),
+                     req.request_id);
                }
                if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
                return http::JsonResponse(201, VersionJson(*v, false));
              });
 
-  router.Add("POST", p + "/{version}/promote",
-             {.summary = fmt::format("Make a {} version production (every replica switches to it)",
-                                     spec->title),
-              .tags = {spec->tag},
-              .permission = spec->admin_permission,
-              .response_schema = "ModelVersion"},
-             [&registry, spec](Request& req) -> Response {
-               auto v = registry.Promote(spec->model_name, std::string(req.PathParam("version")));
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               if (Status st = spec->reload(); !st.ok()) return ErrorResponse(st, req.request_id);
-               return http::JsonResponse(200, VersionJson(*v, false));
-             });
+  router.Add(
+      "POST", p + "/{version}/promote",
+      {.summary =
+           fmt::format("Make a {} version production (every replica switches to it)", spec->title),
+       .description = "Within the owner only (`owner`: the caller's org by default): other "
+                      "orgs keep their own production version or the platform default. "
+                      "404 for a version the owner does not have.",
+       .tags = {spec->tag},
+       .permission = spec->admin_permission,
+       .response_schema = "ModelVersion",
+       .query_params = kOwnerParam},
+      [&registry, spec](Request& req) -> Response {
+        auto owner = RequestedOwner(req);
+        if (!owner.ok()) return ErrorResponse(owner.status(), req.request_id);
+        auto v = registry.Promote(*owner, spec->model_name, std::string(req.PathParam("version")));
+        if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
+        if (Status st = spec->reload(*owner); !st.ok()) {
+          return ErrorResponse(st, req.request_id);
+        }
+        return http::JsonResponse(200, VersionJson(*v, false));
+      });
 
   router.Add("POST", p + "/rollback",
              {.summary = fmt::format("Return to the previous production {}", spec->title),
+              .description = "Within the owner only (`owner`: the caller's org by default). An "
+                             "org with no earlier version of its own goes back to the platform "
+                             "default: the answer is its former production version, now "
+                             "archived. 409 when there is nothing to roll back.",
               .tags = {spec->tag},
               .permission = spec->admin_permission,
-              .response_schema = "ModelVersion"},
+              .response_schema = "ModelVersion",
+              .query_params = kOwnerParam},
              [&registry, spec](Request& req) -> Response {
-               auto v = registry.Rollback(spec->model_name);
+               auto owner = RequestedOwner(req);
+               if (!owner.ok()) return ErrorResponse(owner.status(), req.request_id);
+               auto v = registry.Rollback(*owner, spec->model_name);
                if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               if (Status st = spec->reload(); !st.ok()) return ErrorResponse(st, req.request_id);
+               if (Status st = spec->reload(*owner); !st.ok()) {
+                 return ErrorResponse(st, req.request_id);
+               }
                return http::JsonResponse(200, VersionJson(*v, false));
              });
 }

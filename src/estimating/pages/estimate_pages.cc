@@ -239,7 +239,8 @@ View EstimatingView(const PageContext& ctx, bool has_model, bool submitted,
 }
 
 web::Page PredictCost(PageContext& ctx, CostService& cost) {
-  auto predictor = cost.Current();
+  const std::string org = ctx.principal ? ctx.principal->org_id : "";
+  auto predictor = cost.Current(org);
   if (!predictor) {
     return web::Page::Render("Estimating", "estimating_index", EstimatingView(ctx, false, true, {}),
                         503);
@@ -249,7 +250,7 @@ web::Page PredictCost(PageContext& ctx, CostService& cost) {
     return web::Page::Render("Estimating", "estimating_index",
                         EstimatingView(ctx, true, true, ErrorsByField(request.status())), 422);
   }
-  auto prediction = predictor->Predict(*request);
+  auto prediction = cost.Predict(org, *request);  // the org's model; tenant rules applied
   if (!prediction.ok()) {
     if (prediction.status().code() == ErrorCode::kValidationFailed) {
       return web::Page::Render("Estimating", "estimating_index",
@@ -335,14 +336,17 @@ void AddEstimatePages(web::Shell& shell, CostService& cost) {
                     .href = "/estimating",
                     .permission = "estimates:predict",
                     .description = "Predict the cost of a sign from its spec"});
-  shell.AddPage("GET", "/estimating",
-                {.summary = "Cost prediction form",
-                 .permission = "estimates:predict",
-                 .section = "/estimating"},
-                [&cost](PageContext& ctx) {
-                  return web::Page::Render("Estimating", "estimating_index",
-                                      EstimatingView(ctx, cost.Current() != nullptr, false, {}));
-                });
+  shell.AddPage(
+      "GET", "/estimating",
+      {.summary = "Cost prediction form",
+       .permission = "estimates:predict",
+       .section = "/estimating"},
+      [&cost](PageContext& ctx) {
+        return web::Page::Render(
+            "Estimating", "estimating_index",
+            EstimatingView(ctx, cost.Current(ctx.principal ? ctx.principal->org_id : "") != nullptr,
+                           false, {}));
+      });
   shell.AddPage("POST", "/estimating",
                 {.summary = "Predict the cost of one sign from the form",
                  .permission = "estimates:predict",

@@ -55,7 +55,7 @@ ViewList ProblemsView(const std::vector<leads::CsvProblem>& problems) {
 
 View CsvIndexView(PageContext& ctx, LeadsService& leads, CsvJobs& csv_jobs) {
   View v(View::type::object);
-  auto scorer = leads.Current();
+  auto scorer = leads.Current(ctx.principal ? ctx.principal->org_id : "");
   v.set("has_model", scorer != nullptr);
   v.set("can_score", ctx.Can("leads:score"));
   v.set("max_mb", std::to_string(kMaxCsvUploadBytes / (1024 * 1024)));
@@ -99,7 +99,7 @@ View CsvIndexView(PageContext& ctx, LeadsService& leads, CsvJobs& csv_jobs) {
 }
 
 Page UploadCsv(PageContext& ctx, LeadsService& leads, CsvJobs& csv_jobs) {
-  auto scorer = leads.Current();
+  auto scorer = leads.Current(ctx.principal ? ctx.principal->org_id : "");
   auto reject = [&](std::vector<CsvProblem> problems, int status) {
     View v = CsvIndexView(ctx, leads, csv_jobs);
     v.set("has_problems", true);

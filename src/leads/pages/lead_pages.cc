@@ -38,6 +38,13 @@ namespace {
 
 constexpr std::string_view kLeadModel = kModelName;
 
+// The signed-in org's own lead models (the platform default is managed through the API by a
+// super_admin). A principal without an org gets an owner id no org has, so it sees nothing.
+ml::Owner ModelOwnerOf(const PageContext& ctx) {
+  const std::string org = ctx.principal ? ctx.principal->org_id : "";
+  return ml::Owner::Org(org.empty() ? "(no org)" : org);
+}
+
 // The form shows the lead's id and the features a salesperson knows before first contact: leaky
 // fields (written after contact) and the label are left out.
 bool OnLeadForm(const FieldSpec& f) {
@@ -125,7 +132,7 @@ View LeadsIndexView(const PageContext& ctx, const std::shared_ptr<const Scorer>&
 }
 
 Page ScoreLead(PageContext& ctx, LeadsService& leads) {
-  auto scorer = leads.Current();
+  auto scorer = leads.Current(ctx.principal ? ctx.principal->org_id : "");
   if (!scorer) {
     return Page::Render("Leads", "leads_index", LeadsIndexView(ctx, nullptr, {}), 503);
   }
@@ -159,12 +166,13 @@ std::string CardSummaryOf(const std::string& card_json) {
 }
 
 Page LeadModelsPage(PageContext& ctx, LeadsService& leads) {
-  auto versions = leads.registry().List(std::string(kLeadModel));
+  // The org's own versions only (the platform default's are managed through the API).
+  auto versions = leads.registry().List(ModelOwnerOf(ctx), std::string(kLeadModel));
   if (!versions.ok()) {
     return ServiceErrorPage(versions.status(), "Listing the lead models",
                                       ctx.request.request_id);
   }
-  auto scorer = leads.Current();
+  auto scorer = leads.Current(ctx.principal ? ctx.principal->org_id : "");
   const std::string in_use = scorer ? scorer->bundle().model_version : "";
   const bool can_admin = ctx.Can("leads:admin");
   View v(View::type::object);
@@ -198,7 +206,7 @@ Page LeadModelsPage(PageContext& ctx, LeadsService& leads) {
 }
 
 Page ModelChangeResult(const Result<ml::ModelVersion>& changed, LeadsService& leads,
-                       std::string_view verb, std::string_view request_id) {
+                       const ml::Owner& owner, std::string_view verb, std::string_view request_id) {
   if (!changed.ok()) {
     const auto code = changed.status().code();
     if (code == ErrorCode::kNotFound || code == ErrorCode::kFailedPrecondition ||
@@ -210,7 +218,7 @@ Page ModelChangeResult(const Result<ml::ModelVersion>& changed, LeadsService& le
     return ServiceErrorPage(changed.status(), "Changing the production lead model",
                                       request_id);
   }
-  if (Status st = leads.Reload(); !st.ok()) {
+  if (Status st = leads.Reload(owner); !st.ok()) {
     spdlog::warn("web: reloading the lead model: {}", st.ToString());
     return Page::Redirect(
         "/leads/models",
@@ -349,7 +357,9 @@ void AddLeadPages(web::Shell& shell, LeadsService& leads, storage::Store& store)
   shell.AddPage(
       "GET", "/leads", {.summary = "Lead scoring", .permission = "leads:read", .section = "/leads"},
       [&leads](PageContext& ctx) {
-        return Page::Render("Leads", "leads_index", LeadsIndexView(ctx, leads.Current(), {}));
+        return Page::Render(
+            "Leads", "leads_index",
+            LeadsIndexView(ctx, leads.Current(ctx.principal ? ctx.principal->org_id : ""), {}));
       });
   shell.AddPage("POST", "/leads",
                 {.summary = "Score one lead from the form",
@@ -370,19 +380,21 @@ void AddLeadPages(web::Shell& shell, LeadsService& leads, storage::Store& store)
                  .section = "/leads"},
                 [&leads](PageContext& ctx) {
                   const std::string version(ctx.request.PathParam("version"));
+                  const ml::Owner owner = ModelOwnerOf(ctx);
                   return ModelChangeResult(
-                      leads.registry().Promote(std::string(kLeadModel), version), leads,
-                      "promote " + Shorten(version, 64), ctx.request.request_id);
+                      leads.registry().Promote(owner, std::string(kLeadModel), version), leads,
+                      owner, "promote " + Shorten(version, 64), ctx.request.request_id);
                 });
   shell.AddPage("POST", "/leads/models/rollback",
                 {.summary = "Return to the previous production lead model",
                  .permission = "leads:admin",
                  .section = "/leads"},
                 [&leads](PageContext& ctx) {
-                  return ModelChangeResult(leads.registry().Rollback(std::string(kLeadModel)),
-                                           leads, "roll back", ctx.request.request_id);
+                  const ml::Owner owner = ModelOwnerOf(ctx);
+                  return ModelChangeResult(
+                      leads.registry().Rollback(owner, std::string(kLeadModel)), leads, owner,
+                      "roll back", ctx.request.request_id);
                 });
-
 }
 
 }  // namespace signx::leads
