@@ -69,9 +69,6 @@ struct CsvCheck {
   std::vector<std::string> missing_columns;  // optional feature columns: scored as "not given"
 };
 
-// True when `text` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
-bool IsValidUtf8(std::string_view text);
-
 // Checks an upload against `schema`: size, UTF-8, CSV syntax (consistent field counts), the header
 // (every required id/feature column present, by CSV column name or field name; at least one
 // feature column), at least one and at most max_rows data rows. Cell values are not validated
