@@ -77,6 +77,8 @@ struct IdentitySettings {
   // through another replica within this time. 0 = look the key up on every request.
   std::chrono::milliseconds api_key_cache_ttl{2000};
   std::vector<StaticApiKey> static_api_keys;
+  // How long an invitation to an org can be accepted.
+  std::chrono::seconds invitation_ttl{7 * 24 * 3600};
 };
 
 struct Org {
@@ -120,6 +122,30 @@ struct AddedMember {
   std::string org_id;
   std::string role;
   bool created = false;  // true: a new account; false: an existing user got a membership
+};
+
+// An invitation to join an org (POST /v1/orgs/{id}/users). The same whether or not the e-mail
+// belongs to an account, so an inviter learns nothing about other orgs' people.
+struct Invitation {
+  std::string id;  // inv_...
+  std::string org_id;
+  std::string email;
+  std::string role;
+  Timestamp created_at{};
+  Timestamp expires_at{};
+};
+
+struct CreatedInvitation {
+  Invitation invitation;
+  std::string token;  // "sxi_<64 hex>": shown once, to be sent to the invitee; only SHA-256 stored
+};
+
+// What accepting an invitation did.
+struct AcceptedInvitation {
+  std::string user_id;
+  std::string org_id;
+  std::string role;
+  bool account_created = false;  // RegisterWithInvitation made a new account
 };
 
 // What RemoveUserFromOrg did.
@@ -220,7 +246,7 @@ class IdentityService {
 
   // A new user with a membership in `org_id` (which must exist: kNotFound). kAlreadyExists when
   // the e-mail is taken; kValidationFailed for a bad e-mail, password or role. No principal
-  // checks: for the CLI and for AddUserToOrg after its checks.
+  // checks: for the CLI (operators).
   Result<User> CreateUser(std::string_view org_id, std::string_view email,
                           std::string_view password, std::string_view role, const Actor& actor);
 
@@ -238,12 +264,31 @@ class IdentityService {
   // kNotFound. Handlers call it before reading a body so another org's id is 404 whatever is sent.
   Status CheckOrgAccess(const http::Principal& principal, std::string_view org_id) const;
 
-  // POST /v1/orgs/{id}/users. An e-mail that is not registered creates an account (password
-  // required, kValidationFailed otherwise); an existing user's e-mail adds a membership and the
-  // password is ignored (it is never needed nor changed). kAlreadyExists when already a member.
-  Result<AddedMember> AddUserToOrg(const http::Principal& principal, std::string_view org_id,
-                                   std::string_view email, std::string_view password,
-                                   std::string_view role, std::string_view request_id);
+  // POST /v1/orgs/{id}/users: invites `email` to `org_id` with `role`. Nobody is added yet and no
+  // password is set: the invitee accepts with the returned token (AcceptInvitation when they have
+  // an account, RegisterWithInvitation when they do not), so an org admin can never attach
+  // someone else's account to its org, nor choose the password of an account another org may
+  // later invite. The answer does not depend on whether the e-mail is registered. A new invitation
+  // for the same org and e-mail replaces a pending one. kAlreadyExists when the e-mail is already
+  // a member of the org (the admin can list its members anyway).
+  Result<CreatedInvitation> InviteToOrg(const http::Principal& principal, std::string_view org_id,
+                                        std::string_view email, std::string_view role,
+                                        std::string_view request_id);
+
+  // POST /v1/invitations/accept: the signed-in user (a user principal, whose e-mail must be the
+  // invited one) joins the invitation's org. kNotFound for an unknown, used, revoked or expired
+  // token; kPermissionDenied for an API key or another e-mail's invitation; kAlreadyExists when
+  // already a member.
+  Result<AcceptedInvitation> AcceptInvitation(const http::Principal& principal,
+                                              std::string_view token, std::string_view request_id);
+
+  // POST /v1/auth/register (public): creates the account of an invited e-mail that has
+  // none, with the invitee's own password, and the membership. kNotFound as above; kConflict when
+  // the e-mail already has an account (sign in and use AcceptInvitation); kValidationFailed for a
+  // bad password.
+  Result<AcceptedInvitation> RegisterWithInvitation(std::string_view token,
+                                                    std::string_view password,
+                                                    std::string_view request_id);
 
   // GET /v1/orgs/{id}/users: members ordered by user id, `limit` (1..kMaxMemberPage) at a time
   // after `cursor` (a previous next_cursor). kInvalidArgument for a bad limit or cursor.
@@ -346,8 +391,7 @@ class IdentityService {
   Result<TokenPair> IssueTokens(storage::Txn& txn, const std::string& user_id,
                                 const std::string& org_id, const std::string& role,
                                 const std::string& family_id);
-  // The existing-user half of AddUserToOrg/AddMembership (email normalised): nullopt when no
-  // live user has that e-mail.
+  // AddMembership for a normalised e-mail: nullopt when no live user has that e-mail.
   Result<std::optional<AddedMember>> AddExistingMember(std::string_view org_id,
                                                        const std::string& email,
                                                        std::string_view role, const Actor& actor);

@@ -386,23 +386,17 @@ TEST_P(IdentityServiceTest, TenantsCannotSeeOrChangeEachOthersRows) {
     EXPECT_EQ(e.org_id, b_.org.id);
     EXPECT_NE(e.subject_id, key_a->info.id);
   }
-  // Nor add users to org A.
+  // Nor invite users to org A.
   EXPECT_EQ(
-      svc()
-          .AddUserToOrg(Admin(b_), a_.org.id, "intruder@b.test", kTestPassword, "org_admin", "r")
-          .status()
-          .code(),
+      svc().InviteToOrg(Admin(b_), a_.org.id, "intruder@b.test", "org_admin", "r").status().code(),
       ErrorCode::kNotFound);
   // An org admin cannot mint a super_admin.
   EXPECT_EQ(
-      svc()
-          .AddUserToOrg(Admin(a_), a_.org.id, "boss@a.test", kTestPassword, "super_admin", "r")
-          .status()
-          .code(),
+      svc().InviteToOrg(Admin(a_), a_.org.id, "boss@a.test", "super_admin", "r").status().code(),
       ErrorCode::kPermissionDenied);
-  auto added =
-      svc().AddUserToOrg(Admin(a_), a_.org.id, "new@a.test", kTestPassword, "org_viewer", "r");
-  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  auto invited = svc().InviteToOrg(Admin(a_), a_.org.id, "new@a.test", "org_viewer", "r");
+  ASSERT_TRUE(invited.ok()) << invited.status().ToString();
+  ASSERT_TRUE(svc().RegisterWithInvitation(invited->token, kTestPassword, "r").ok());
   auto t = Login("new@a.test");
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->org_id, a_.org.id);
