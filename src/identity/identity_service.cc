@@ -127,6 +127,66 @@ Status CheckNotLastAdmin(storage::Txn& t, std::string_view org_id, std::string_v
                                           std::string(org_id) + "; " + std::string(kLastAdmin));
 }
 
+// How many keys may stand between a database key and the person (or CLI) behind it.
+constexpr int kMaxKeyChain = 16;
+
+// Brings every unrevoked API key `creator` created (in `org_id` only, when given), and the keys
+// those keys created in turn, down to `allowed`; nullopt revokes them all. A key left without a
+// scope is revoked. One audit row per changed key ("api_key.update" or "api_key.revoke").
+Status CascadeKeys(storage::Txn& t, const std::string& creator,
+                   const std::optional<std::string>& org_id,
+                   const std::optional<std::vector<std::string>>& allowed, const Actor& actor,
+                   const Clock& clock, int depth = 0) {
+  if (depth > kMaxKeyChain) return Status::Ok();  // deeper keys never authenticate (ChainScopes)
+  const Timestamp now = clock.Now();
+  storage::Params params{creator};
+  std::string where = "WHERE created_by = $1 AND revoked_at IS NULL";
+  if (org_id) {
+    where += " AND org_id = $2";
+    params.push_back(*org_id);
+  }
+  SIGNX_ASSIGN_OR_RETURN(auto keys, t.Query(std::string(kApiKeyCols) + where, params));
+  for (const auto& r : keys.rows) {
+    ApiKeyInfo k = ReadApiKey(r);
+    const std::string before = ApiKeyDigestJson(k);
+    std::vector<std::string> kept;
+    if (allowed) {
+      for (const auto& s : k.scopes) {
+        if (Allows(*allowed, s)) kept.push_back(s);
+      }
+    }
+    std::optional<std::vector<std::string>> passed_on = kept;
+    std::string action;
+    if (kept.empty()) {
+      k.revoked_at = now;
+      passed_on.reset();
+      action = "api_key.revoke";
+      SIGNX_RETURN_IF_ERROR(
+          t.Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2", {now, k.id}).status());
+    } else if (kept != k.scopes) {
+      k.scopes = kept;
+      action = "api_key.update";
+      SIGNX_RETURN_IF_ERROR(
+          t.Exec("UPDATE api_keys SET scopes = $1 WHERE id = $2", {Join(k.scopes, " "), k.id})
+              .status());
+    }
+    if (!action.empty()) {
+      SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                        {.org_id = k.org_id,
+                                         .actor = actor,
+                                         .action = action,
+                                         .subject_type = "api_key",
+                                         .subject_id = k.id,
+                                         .before_json = before,
+                                         .after_json = ApiKeyDigestJson(k)},
+                                        clock)
+                                .status());
+    }
+    SIGNX_RETURN_IF_ERROR(CascadeKeys(t, k.id, std::nullopt, passed_on, actor, clock, depth + 1));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string DeletedUserPseudonym(std::string_view user_id) {
@@ -555,7 +615,7 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
   if (!k) {
     SIGNX_ASSIGN_OR_RETURN(
         auto rs, store_.Query("SELECT id, org_id, secret_sha256, scopes, expires_at, last_used_at, "
-                              "revoked_at FROM api_keys WHERE prefix = $1",
+                              "revoked_at, created_by FROM api_keys WHERE prefix = $1",
                               {parsed->prefix}));
     if (rs.rows.empty()) return Unauthenticated("invalid API key");
     const storage::Row& r = rs.rows[0];
@@ -566,12 +626,22 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
                      .expires_at = r.OptTime(4),
                      .last_used_at = r.OptTime(5),
                      .revoked = !r.IsNull(6)};
+    // The key acts with the lesser of its scopes and its creators' current authority.
+    SIGNX_ASSIGN_OR_RETURN(auto effective, ChainScopes(k->org_id, k->scopes, r.OptText(7)));
+    if (effective) {
+      k->scopes = *std::move(effective);
+    } else {
+      k->orphaned = true;
+    }
     api_key_cache_.Put(parsed->prefix, *k, now);
   }
   if (!ApiKeySecretMatches(parsed->secret, k->secret_sha256)) {
     return Unauthenticated("invalid API key");
   }
   if (k->revoked) return Unauthenticated("API key has been revoked");
+  if (k->orphaned) {
+    return Unauthenticated("API key has been revoked: its creator no longer has access");
+  }
   if (k->expires_at && *k->expires_at <= now) return Unauthenticated("API key has expired");
   if (!k->last_used_at || now - *k->last_used_at >= settings_.api_key_touch_interval) {
     {
@@ -614,6 +684,49 @@ Status IdentityService::RecordApiKeyUses() {
     }
   }
   return st;
+}
+
+Result<std::optional<std::vector<std::string>>> IdentityService::ChainScopes(
+    const std::string& org_id, std::vector<std::string> scopes,
+    std::optional<std::string> created_by) {
+  using Out = std::optional<std::vector<std::string>>;
+  const Timestamp now = clock_.Now();
+  for (int depth = 0; created_by && depth < kMaxKeyChain; ++depth) {
+    const std::string by = *std::move(created_by);
+    created_by.reset();
+    std::vector<std::string> granted;
+    if (by.starts_with("static:")) {
+      const StaticApiKey* found = nullptr;
+      for (const auto& sk : settings_.static_api_keys) {
+        if ("static:" + sk.name == by) found = &sk;
+      }
+      if (found == nullptr || found->org_id != org_id) return Out();
+      granted = found->scopes;
+    } else if (by.starts_with("key_")) {
+      SIGNX_ASSIGN_OR_RETURN(auto rs, store_.Query("SELECT org_id, scopes, created_by, "
+                                                   "revoked_at, expires_at FROM api_keys "
+                                                   "WHERE id = $1",
+                                                   {by}));
+      if (rs.rows.empty()) return Out();
+      const storage::Row& r = rs.rows[0];
+      if (r.Text(0) != org_id || !r.IsNull(3)) return Out();
+      if (auto exp = r.OptTime(4); exp && *exp <= now) return Out();
+      granted = SplitScopes(r.Text(1));
+      created_by = r.OptText(2);
+    } else {
+      SIGNX_ASSIGN_OR_RETURN(
+          auto rs, store_.Query("SELECT m.role, u.disabled FROM memberships m JOIN users u ON "
+                                "u.id = m.user_id WHERE m.user_id = $1 AND m.org_id = $2",
+                                {by, org_id}));
+      if (rs.rows.empty() || rs.rows[0].Bool(1)) return Out();
+      const auto role = ParseRole(rs.rows[0].Text(0));
+      if (!role) return Out();
+      granted = PermissionsFor(*role);
+    }
+    std::erase_if(scopes, [&](const std::string& s) { return !Allows(granted, s); });
+  }
+  if (created_by) return Out();  // a longer chain than any key needs
+  return Out(std::move(scopes));
 }
 
 void IdentityService::ForgetCachedCredentials() {
@@ -751,16 +864,19 @@ Status IdentityService::RevokeApiKey(const http::Principal& principal, std::stri
         t.Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND org_id = $3",
                {*k.revoked_at, k.id, principal.org_id})
             .status());
-    return AppendAudit(t,
-                       {.org_id = principal.org_id,
-                        .actor = Actor::Of(principal, request_id),
-                        .action = "api_key.revoke",
-                        .subject_type = "api_key",
-                        .subject_id = k.id,
-                        .before_json = before,
-                        .after_json = ApiKeyDigestJson(k)},
-                       clock_)
-        .status();
+    const Actor actor = Actor::Of(principal, request_id);
+    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                      {.org_id = principal.org_id,
+                                       .actor = actor,
+                                       .action = "api_key.revoke",
+                                       .subject_type = "api_key",
+                                       .subject_id = k.id,
+                                       .before_json = before,
+                                       .after_json = ApiKeyDigestJson(k)},
+                                      clock_)
+                              .status());
+    // Keys this key created (and theirs) lose their authority with it.
+    return CascadeKeys(t, k.id, std::nullopt, std::nullopt, actor, clock_);
   });
   ForgetCachedCredentials();
   return st;
@@ -776,39 +892,6 @@ Result<AuditPage> IdentityService::ListAuditLog(const http::Principal& principal
 // --- Org membership ---------------------------------------------------------------------------
 
 namespace {
-
-// Revokes the unrevoked API keys `user_id` created (in `org_id` only, when given), one
-// "api_key.revoke" audit row each.
-Status RevokeKeysCreatedBy(storage::Txn& t, const std::string& user_id,
-                           const std::optional<std::string>& org_id, const Actor& actor,
-                           const Clock& clock) {
-  const Timestamp now = clock.Now();
-  storage::Params params{user_id};
-  std::string where = "WHERE created_by = $1 AND revoked_at IS NULL";
-  if (org_id) {
-    where += " AND org_id = $2";
-    params.push_back(*org_id);
-  }
-  SIGNX_ASSIGN_OR_RETURN(auto keys, t.Query(std::string(kApiKeyCols) + where, params));
-  for (const auto& r : keys.rows) {
-    ApiKeyInfo k = ReadApiKey(r);
-    const std::string before = ApiKeyDigestJson(k);
-    k.revoked_at = now;
-    SIGNX_RETURN_IF_ERROR(
-        t.Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2", {now, k.id}).status());
-    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
-                                      {.org_id = k.org_id,
-                                       .actor = actor,
-                                       .action = "api_key.revoke",
-                                       .subject_type = "api_key",
-                                       .subject_id = k.id,
-                                       .before_json = before,
-                                       .after_json = ApiKeyDigestJson(k)},
-                                      clock)
-                              .status());
-  }
-  return Status::Ok();
-}
 
 // Erases user `user_id`'s account inside `t` (see DeleteAccount): checks the last-admin rule for
 // every remaining membership, revokes sessions and the keys the user created, removes the
@@ -827,7 +910,7 @@ Status EraseAccount(storage::Txn& t, const std::string& user_id, const Actor& ac
       t.Exec("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
              {now, user_id})
           .status());
-  SIGNX_RETURN_IF_ERROR(RevokeKeysCreatedBy(t, user_id, std::nullopt, actor, clock));
+  SIGNX_RETURN_IF_ERROR(CascadeKeys(t, user_id, std::nullopt, std::nullopt, actor, clock));
   SIGNX_RETURN_IF_ERROR(t.Exec("DELETE FROM memberships WHERE user_id = $1", {user_id}).status());
   SIGNX_ASSIGN_OR_RETURN(
       const int64_t n,
@@ -1220,6 +1303,10 @@ Result<OrgMember> IdentityService::ChangeMemberRole(const http::Principal& princ
                    {role, org_id, user_id})
                 .status());
         m.role = std::string(role);
+        // The member's keys, and the keys those created, keep only what the new role allows.
+        SIGNX_RETURN_IF_ERROR(CascadeKeys(t, std::string(user_id), std::string(org_id),
+                                          PermissionsFor(*ParseRole(role)),
+                                          Actor::Of(principal, request_id), clock_));
         SIGNX_RETURN_IF_ERROR(AppendAudit(t,
                                           {.org_id = std::string(org_id),
                                            .actor = Actor::Of(principal, request_id),
@@ -1273,7 +1360,7 @@ Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& 
                    {now, user_id, org_id})
                 .status());
         SIGNX_RETURN_IF_ERROR(
-            RevokeKeysCreatedBy(t, std::string(user_id), std::string(org_id), actor, clock_));
+            CascadeKeys(t, std::string(user_id), std::string(org_id), std::nullopt, actor, clock_));
         SIGNX_RETURN_IF_ERROR(
             t.Exec("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2", {org_id, user_id})
                 .status());

@@ -296,14 +296,16 @@ class IdentityService {
                                     int limit, std::string_view cursor);
 
   // PATCH /v1/orgs/{id}/users/{user_id}: a new role. kNotFound when the user is not a member;
-  // kConflict when it would demote the org's last org_admin. Takes effect at the user's next
-  // token refresh (access tokens carry the role for at most access_token_ttl).
+  // kConflict when it would demote the org's last org_admin. Access tokens follow the new role
+  // (see AuthenticateBearer); the API keys the member created, and the keys those created, are
+  // narrowed to the new role's permissions (revoked when nothing is left), audited per key.
   Result<OrgMember> ChangeMemberRole(const http::Principal& principal, std::string_view org_id,
                                      std::string_view user_id, std::string_view role,
                                      std::string_view request_id);
 
   // DELETE /v1/orgs/{id}/users/{user_id}: removes the membership, revokes the user's sessions in
-  // that org and the API keys they created there; a user left with no membership is deleted as
+  // that org and the API keys they created there (and the keys those keys created, down the
+  // chain; RevokeApiKey cascades the same way); a user left with no membership is deleted as
   // by DeleteAccount, in the same transaction. kConflict for the org's last org_admin.
   Result<RemovedMember> RemoveUserFromOrg(const http::Principal& principal, std::string_view org_id,
                                           std::string_view user_id, std::string_view request_id);
@@ -348,8 +350,10 @@ class IdentityService {
   Result<http::Principal> AuthenticateBearer(std::string_view token);
 
   // Looks up an X-API-Key (static keys first, then the database, through a cache kept for
-  // api_key_cache_ttl) and notes its use at most once per api_key_touch_interval.
-  // kUnauthenticated when unknown, revoked or expired.
+  // api_key_cache_ttl) and notes its use at most once per api_key_touch_interval. A database key
+  // acts with the lesser of its scopes and the current authority of its creator — the member's
+  // role, or, for a key created by a key, that key's (recursively): see ChainScopes.
+  // kUnauthenticated when unknown, revoked or expired, or when a creator up the chain lost access.
   Result<http::Principal> AuthenticateApiKey(std::string_view key);
 
   // Writes the API-key uses noted since the last call (api_keys.last_used_at) in one transaction;
@@ -413,13 +417,21 @@ class IdentityService {
   // key, changes a role or removes or deletes an account.
   struct CachedApiKey {
     std::string id, org_id, secret_sha256;
-    std::vector<std::string> scopes;
+    std::vector<std::string> scopes;  // effective: narrowed by the creators (ChainScopes)
     std::optional<Timestamp> expires_at, last_used_at;
     bool revoked = false;
+    bool orphaned = false;  // a creator up the chain lost its access
   };
   struct CachedMembership {
     std::optional<std::string> role;  // empty: not an active member
   };
+  // `scopes` narrowed by the current authority of everyone up the chain that created the key
+  // (`created_by`: a user's role in `org_id`, a key's scopes and its own creator, a static key's
+  // scopes; NULL = the CLI, no limit). nullopt when a creator no longer has access (not a member,
+  // disabled, revoked or expired key, unknown static key) or the chain is too long.
+  Result<std::optional<std::vector<std::string>>> ChainScopes(
+      const std::string& org_id, std::vector<std::string> scopes,
+      std::optional<std::string> created_by);
   void ForgetCachedCredentials();
   TtlCache<CachedApiKey> api_key_cache_;
   TtlCache<CachedMembership> membership_cache_;

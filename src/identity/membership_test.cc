@@ -302,6 +302,101 @@ TEST_P(MembershipTest, RemovalRevokesOnlyTheKeysTheUserCreatedInThatOrg) {
             0);
 }
 
+// Issue 19: keys minted by keys outlived their creator, and a demoted admin's keys kept admin
+// scopes. Keys act with the lesser of their scopes and their creators' current authority.
+TEST_P(MembershipTest, ApiKeysFollowTheirCreatorsAuthorityDownTheChain) {
+  ASSERT_TRUE(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_admin", "r").ok());
+  const std::vector<std::string> scopes = {"admin:api_keys", "leads:score"};
+  auto k1 = svc().CreateApiKey(IdentityWorld::PrincipalOf(a_.member, a_.org, Role::kOrgAdmin), "k1",
+                               scopes, std::nullopt, "r");
+  ASSERT_TRUE(k1.ok()) << k1.status().ToString();
+  auto p1 = svc().AuthenticateApiKey(k1->key);
+  ASSERT_TRUE(p1.ok());
+  auto k2 = svc().CreateApiKey(*p1, "k2", scopes, std::nullopt, "r");  // a key made by a key
+  ASSERT_TRUE(k2.ok()) << k2.status().ToString();
+  auto p2 = svc().AuthenticateApiKey(k2->key);
+  ASSERT_TRUE(p2.ok());
+  auto k3 = svc().CreateApiKey(*p2, "k3", scopes, std::nullopt, "r");
+  ASSERT_TRUE(k3.ok()) << k3.status().ToString();
+  ASSERT_TRUE(svc().AuthenticateApiKey(k3->key)->Can("admin:api_keys"));
+
+  // Demoted: every key down the chain loses admin:api_keys at once (and in the database).
+  ASSERT_TRUE(
+      svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_member", "req-demote").ok());
+  for (const auto* k : {&*k1, &*k2, &*k3}) {
+    auto p = svc().AuthenticateApiKey(k->key);
+    ASSERT_TRUE(p.ok()) << k->info.name << ": " << p.status().ToString();
+    EXPECT_FALSE(p->Can("admin:api_keys")) << k->info.name;
+    EXPECT_TRUE(p->Can("leads:score")) << k->info.name;
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM api_keys WHERE id = $1 AND scopes = 'leads:score'",
+                    {k->info.id}),
+              1)
+        << k->info.name;
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'api_key.update' AND "
+                  "request_id = 'req-demote'",
+                  {}),
+            3);
+
+  // A role changed by another replica (straight in the database) applies once the cached lookup
+  // expires, without any write to the keys.
+  ASSERT_TRUE(world_->store()
+                  .WithTxn([&](storage::Txn& t) {
+                    return t
+                        .Exec(
+                            "UPDATE memberships SET role = 'org_viewer' WHERE user_id = $1 AND "
+                            "org_id = $2",
+                            {a_.member.id, a_.org.id})
+                        .status();
+                  })
+                  .ok());
+  world_->clock().Advance(svc().settings().api_key_cache_ttl + std::chrono::milliseconds(1));
+  auto narrowed = svc().AuthenticateApiKey(k3->key);
+  ASSERT_TRUE(narrowed.ok());
+  EXPECT_FALSE(narrowed->Can("leads:score"));  // viewers cannot score
+
+  // Removed: the whole chain is revoked, not just the keys the member made directly.
+  ASSERT_TRUE(svc().RemoveUserFromOrg(Admin(a_), a_.org.id, a_.member.id, "req-rm").ok());
+  for (const auto* k : {&*k1, &*k2, &*k3}) {
+    EXPECT_EQ(svc().AuthenticateApiKey(k->key).status().code(), ErrorCode::kUnauthenticated)
+        << k->info.name;
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM api_keys WHERE id = $1 AND revoked_at IS NOT NULL",
+                    {k->info.id}),
+              1)
+        << k->info.name;
+  }
+}
+
+TEST_P(MembershipTest, RevokingAKeyRevokesTheKeysItCreated) {
+  auto k1 =
+      svc().CreateApiKey(Admin(a_), "k1", {"admin:api_keys", "leads:score"}, std::nullopt, "r");
+  ASSERT_TRUE(k1.ok());
+  auto k2 = svc().CreateApiKey(*svc().AuthenticateApiKey(k1->key), "k2", {"leads:score"},
+                               std::nullopt, "r");
+  ASSERT_TRUE(k2.ok()) << k2.status().ToString();
+  ASSERT_TRUE(svc().AuthenticateApiKey(k2->key).ok());
+  ASSERT_TRUE(svc().RevokeApiKey(Admin(a_), k1->info.id, "r").ok());
+  EXPECT_EQ(svc().AuthenticateApiKey(k2->key).status().code(), ErrorCode::kUnauthenticated);
+
+  // A child whose parent was revoked without the cascade (an older row) is refused at auth time.
+  auto k3 =
+      svc().CreateApiKey(Admin(a_), "k3", {"admin:api_keys", "leads:score"}, std::nullopt, "r");
+  ASSERT_TRUE(k3.ok());
+  auto k4 = svc().CreateApiKey(*svc().AuthenticateApiKey(k3->key), "k4", {"leads:score"},
+                               std::nullopt, "r");
+  ASSERT_TRUE(k4.ok());
+  ASSERT_TRUE(world_->store()
+                  .WithTxn([&](storage::Txn& t) {
+                    return t
+                        .Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2",
+                              {world_->clock().Now(), k3->info.id})
+                        .status();
+                  })
+                  .ok());
+  world_->clock().Advance(svc().settings().api_key_cache_ttl + std::chrono::milliseconds(1));
+  EXPECT_EQ(svc().AuthenticateApiKey(k4->key).status().code(), ErrorCode::kUnauthenticated);
+}
+
 TEST_P(MembershipTest, ExportHoldsEveryKindOfPersonalDataAndNoSecrets) {
   ASSERT_TRUE(Join(b_, a_.admin, "org_member").ok());
   auto tokens = Login("admin@a.test");
