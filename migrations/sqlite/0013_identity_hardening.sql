@@ -16,3 +16,14 @@ CREATE TABLE invitations (
   revoked_at BIGINT
 );
 CREATE INDEX invitations_org_email ON invitations (org_id, email);
+
+-- Failed logins per (account, client address): key_sha256 is SHA-256 of "<e-mail>|<client>".
+-- After a few failures each further one doubles the wait (locked_until) for that client only; a
+-- success deletes the row, rows idle for a day are deleted.
+CREATE TABLE login_failures (
+  key_sha256 TEXT PRIMARY KEY CHECK (length(key_sha256) = 64),
+  failures BIGINT NOT NULL,
+  locked_until BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX login_failures_updated ON login_failures (updated_at);

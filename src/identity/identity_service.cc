@@ -212,12 +212,16 @@ Status IdentityService::ValidateSettings(const IdentitySettings& s) {
   }
   if (s.access_token_ttl.count() <= 0) errors.push_back({"access_token_ttl", "must be > 0"});
   if (s.refresh_token_ttl.count() <= 0) errors.push_back({"refresh_token_ttl", "must be > 0"});
-  for (const auto& [name, l] : {std::pair{"login_per_account", s.login_per_account},
+  for (const auto& [name, l] : {std::pair{"password_confirm_per_user", s.password_confirm_per_user},
                                 std::pair{"login_per_ip", s.login_per_ip}}) {
     if (!(l.rate_per_second > 0) || !(l.burst >= 1) || !std::isfinite(l.rate_per_second) ||
         !std::isfinite(l.burst)) {
       errors.push_back({name, "rate must be > 0 and burst >= 1"});
     }
+  }
+  if (s.login_free_failures < 0) errors.push_back({"login_free_failures", "must be >= 0"});
+  if (s.login_backoff_base.count() < 1 || s.login_backoff_max < s.login_backoff_base) {
+    errors.push_back({"login_backoff", "base must be >= 1 s and max >= base"});
   }
   if (s.argon2.time_cost < 1 || s.argon2.parallelism < 1 ||
       s.argon2.memory_kib < 8 * s.argon2.parallelism || s.argon2.salt_bytes < 16 ||
@@ -380,20 +384,41 @@ Result<TokenPair> IdentityService::Login(const LoginRequest& req,
     if (!missing.empty()) return ValidationFailed(std::move(missing));
   }
   const std::string email = ToLower(Trim(req.email));
-  // Throttle before any expensive work: per IP, then per account.
-  std::vector<std::pair<std::string, cache::Limit>> limits;
-  if (!req.client_ip.empty())
-    limits.emplace_back("login:ip:" + req.client_ip, settings_.login_per_ip);
-  limits.emplace_back("login:acct:" + Sha256Hex(email), settings_.login_per_account);
-  for (const auto& [key, limit] : limits) {
-    SIGNX_ASSIGN_OR_RETURN(const cache::Decision d, limiter_.Allow(key, limit));
-    if (!d.allowed) {
-      const auto wait = CeilSeconds(d.retry_after);
-      if (retry_after != nullptr) *retry_after = wait;
-      return Status(ErrorCode::kRateLimited, "too many login attempts; retry after " +
-                                                 std::to_string(wait.count()) + " seconds");
+  // Throttle before any expensive work: per client, then per (account, client).
+  const std::string client =
+      ClientAddress(req.client_ip, req.forwarded_for, settings_.trusted_proxies);
+  auto throttled = [&](std::chrono::seconds wait) {
+    if (retry_after != nullptr) *retry_after = wait;
+    return Status(ErrorCode::kRateLimited, "too many login attempts; retry after " +
+                                               std::to_string(wait.count()) + " seconds");
+  };
+  if (!client.empty()) {
+    SIGNX_ASSIGN_OR_RETURN(const cache::Decision d,
+                           limiter_.Allow("login:ip:" + client, settings_.login_per_ip));
+    if (!d.allowed) return throttled(CeilSeconds(d.retry_after));
+  }
+  const std::string backoff_key = Sha256Hex(email + "|" + client);
+  bool had_failures = false;
+  {
+    SIGNX_ASSIGN_OR_RETURN(auto rs, store_.Query("SELECT locked_until FROM login_failures WHERE "
+                                                 "key_sha256 = $1",
+                                                 {backoff_key}));
+    if (!rs.rows.empty()) {
+      had_failures = true;
+      const Timestamp until = rs.rows[0].Time(0);
+      const Timestamp now = clock_.Now();
+      if (until > now) {
+        return throttled(std::max(std::chrono::seconds(1),
+                                  std::chrono::ceil<std::chrono::seconds>(until - now)));
+      }
     }
   }
+  auto failed = [&]() -> Status {
+    if (Status st = RecordLoginFailure(backoff_key); !st.ok()) {
+      spdlog::warn("identity: recording a failed login failed: {}", st.ToString());
+    }
+    return Unauthenticated(kBadCredentials);
+  };
 
   struct Found {
     std::string user_id;
@@ -421,10 +446,16 @@ Result<TokenPair> IdentityService::Login(const LoginRequest& req,
           {.read_only = true}));
   if (!found) {
     hasher_.BurnEquivalentTime(req.password);
-    return Unauthenticated(kBadCredentials);
+    return failed();
   }
-  if (!hasher_.Verify(found->hash, req.password) || found->disabled) {
-    return Unauthenticated(kBadCredentials);
+  if (!hasher_.Verify(found->hash, req.password) || found->disabled) return failed();
+  if (had_failures) {
+    if (Status st = store_.WithTxn([&](storage::Txn& t) {
+          return t.Exec("DELETE FROM login_failures WHERE key_sha256 = $1", {backoff_key}).status();
+        });
+        !st.ok()) {
+      spdlog::warn("identity: clearing failed logins failed: {}", st.ToString());
+    }
   }
   const std::pair<std::string, std::string>* chosen = nullptr;
   for (const auto& m : found->memberships) {
@@ -450,6 +481,31 @@ Result<TokenPair> IdentityService::Login(const LoginRequest& req,
                                       clock_)
                               .status());
     return pair;
+  });
+}
+
+Status IdentityService::RecordLoginFailure(const std::string& key) {
+  return store_.WithTxn([&](storage::Txn& t) -> Status {
+    const Timestamp now = clock_.Now();
+    SIGNX_ASSIGN_OR_RETURN(
+        auto row, t.QueryOne("SELECT failures FROM login_failures WHERE key_sha256 = $1", {key}));
+    const int64_t failures = (row ? row->Int(0) : 0) + 1;
+    std::chrono::seconds wait{0};
+    if (failures > settings_.login_free_failures) {
+      const int64_t doublings = std::min<int64_t>(failures - settings_.login_free_failures - 1, 30);
+      wait = std::min(settings_.login_backoff_max,
+                      settings_.login_backoff_base * (int64_t{1} << doublings));
+    }
+    SIGNX_RETURN_IF_ERROR(
+        t.Exec("INSERT INTO login_failures (key_sha256, failures, locked_until, updated_at) "
+               "VALUES ($1, $2, $3, $4) ON CONFLICT (key_sha256) DO UPDATE SET failures = $2, "
+               "locked_until = $3, updated_at = $4",
+               {key, failures, now + wait, now})
+            .status());
+    // Forget clients that stopped trying a day ago, so the table stays small.
+    return t
+        .Exec("DELETE FROM login_failures WHERE updated_at < $1", {now - std::chrono::hours(24)})
+        .status();
   });
 }
 
@@ -1449,7 +1505,7 @@ Status IdentityService::DeleteAccount(const http::Principal& principal, std::str
   // The same per-account budget as login, so a stolen access token cannot guess passwords here.
   SIGNX_ASSIGN_OR_RETURN(
       const cache::Decision d,
-      limiter_.Allow("login:acct:" + Sha256Hex(row->Text(0)), settings_.login_per_account));
+      limiter_.Allow("password:user:" + uid, settings_.password_confirm_per_user));
   if (!d.allowed) {
     const auto wait = CeilSeconds(d.retry_after);
     if (retry_after != nullptr) *retry_after = wait;

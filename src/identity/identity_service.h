@@ -40,6 +40,7 @@
 #include "cache/rate_limiter.h"
 #include "http/request.h"
 #include "identity/audit.h"
+#include "identity/client_address.h"
 #include "identity/jwt.h"
 #include "identity/password.h"
 #include "identity/roles.h"
@@ -65,9 +66,19 @@ struct IdentitySettings {
   JwtOptions jwt;                // issuer, audience, clock-skew leeway
   std::chrono::seconds access_token_ttl{15 * 60};
   std::chrono::seconds refresh_token_ttl{30 * 24 * 3600};
-  // Login attempts per account (e-mail) and per client IP; every attempt costs one token.
-  cache::Limit login_per_account{.rate_per_second = 5.0 / 900, .burst = 5};  // 5 per 15 min
-  cache::Limit login_per_ip{.rate_per_second = 30.0 / 60, .burst = 30};      // 30 per min
+  // Login attempts per client address (every attempt costs one token): 30 per minute.
+  cache::Limit login_per_ip{.rate_per_second = 30.0 / 60, .burst = 30};
+  // Wrong passwords per (account, client address) before waits start; then each further failure
+  // waits login_backoff_base * 2^(n-1), at most login_backoff_max; a success clears it. Nobody
+  // can lock an account for its owner: the wait applies to the failing client only.
+  int login_free_failures = 3;
+  std::chrono::seconds login_backoff_base{1};
+  std::chrono::seconds login_backoff_max{15 * 60};
+  // Proxies whose X-Forwarded-For is believed (see client_address.h); empty = none, the TCP peer
+  // is the client.
+  std::vector<IpNetwork> trusted_proxies;
+  // Password confirmations of a signed-in user (DELETE /v1/me): 5 per 15 min per user.
+  cache::Limit password_confirm_per_user{.rate_per_second = 5.0 / 900, .burst = 5};
   // API key last_used_at is written at most once per this interval per key...
   std::chrono::seconds api_key_touch_interval{60};
   // ...by a background thread that writes the uses noted since its last run this often.
@@ -224,7 +235,9 @@ struct LoginRequest {
   std::string email;
   std::string password;
   std::optional<std::string> org_id;  // which membership to act in; default the oldest
-  std::string client_ip;              // for per-IP throttling
+  std::string client_ip;              // the TCP peer address
+  std::string forwarded_for;          // X-Forwarded-For as received ("" if none); believed only
+                                      // from settings.trusted_proxies (client_address.h)
   std::string request_id;
 };
 
@@ -328,7 +341,11 @@ class IdentityService {
 
   // --- Sessions ------------------------------------------------------------------------------
 
-  // Checks throttles, then the password. kRateLimited (and *retry_after set) when throttled;
+  // Checks throttles, then the password. The client is ClientAddress(client_ip, forwarded_for,
+  // trusted_proxies); throttles: login_per_ip per client, and an exponential backoff per
+  // (account, client) after login_free_failures wrong passwords (unknown e-mails count alike, so
+  // the answers do not tell registered e-mails apart). kRateLimited (and *retry_after set) when
+  // throttled;
   // kUnauthenticated for an unknown e-mail, wrong password or disabled user (one message for all);
   // kPermissionDenied when `org_id` is given and the user is not a member of it.
   Result<TokenPair> Login(const LoginRequest& request, std::chrono::seconds* retry_after = nullptr);
@@ -399,6 +416,8 @@ class IdentityService {
   Result<std::optional<AddedMember>> AddExistingMember(std::string_view org_id,
                                                        const std::string& email,
                                                        std::string_view role, const Actor& actor);
+  // Counts a failed login for a (account, client) backoff key and sets its next allowed time.
+  Status RecordLoginFailure(const std::string& key);
   Result<CreatedApiKey> InsertApiKey(std::string_view org_id, std::string_view name,
                                      const std::vector<std::string>& scopes,
                                      std::optional<Timestamp> expires_at,

@@ -164,6 +164,7 @@ Response Login(IdentityService& svc, Request& r) {
   req.org_id = f.Optional("org_id");
   if (Status st = f.status(); !st.ok()) return Fail(st, r);
   req.client_ip = r.remote_addr;
+  req.forwarded_for = r.Header("X-Forwarded-For").value_or("");
   req.request_id = r.request_id;
   std::chrono::seconds retry_after{0};
   auto tokens = svc.Login(req, &retry_after);

@@ -585,6 +585,8 @@ void Shell::AddSessionPages() {
                              .password = password,
                              .org_id = org.empty() ? std::nullopt : std::optional<std::string>(org),
                              .client_ip = ctx.request.remote_addr,
+                             .forwarded_for = std::string(
+                                 ctx.request.Header("X-Forwarded-For").value_or("")),
                              .request_id = ctx.request.request_id},
                             &retry_after);
             if (!tokens.ok()) {
