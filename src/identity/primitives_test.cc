@@ -177,6 +177,35 @@ TEST_F(JwtTest, RejectsExpiredAndFutureTokens) {
             ErrorCode::kUnauthenticated);
 }
 
+// Issue 19: `exp + leeway` was signed overflow, and `nbf` was documented but not checked.
+TEST_F(JwtTest, TimeClaimsAreCheckedWithoutOverflow) {
+  const std::string secret(40, 'b');
+  const json::object header{{"alg", "HS256"}, {"kid", "k2"}};
+  json::object far = Payload();
+  far["exp"] = INT64_MAX - 10;
+  auto refused = VerifyAccessToken(Forge(header, far, secret), ring_, now_);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("out of range"), std::string_view::npos)
+      << refused.status().message();
+  // A huge leeway saturates instead of wrapping: a valid token still verifies.
+  const JwtOptions lenient{.leeway = std::chrono::seconds(INT64_MAX)};
+  EXPECT_TRUE(VerifyAccessToken(SignAccessToken(claims_, ring_), ring_, now_, lenient).ok());
+
+  const int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
+  json::object later = Payload();
+  later["nbf"] = now_s + 120;
+  auto early = VerifyAccessToken(Forge(header, later, secret), ring_, now_);
+  EXPECT_EQ(early.status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_NE(early.status().message().find("nbf"), std::string_view::npos);
+  EXPECT_TRUE(
+      VerifyAccessToken(Forge(header, later, secret), ring_, now_ + std::chrono::minutes(2)).ok());
+  later["nbf"] = now_s + 10;  // within the leeway
+  EXPECT_TRUE(VerifyAccessToken(Forge(header, later, secret), ring_, now_).ok());
+  later["nbf"] = "soon";
+  EXPECT_EQ(VerifyCode(Forge(header, later, secret)), ErrorCode::kUnauthenticated);
+}
+
 TEST_F(JwtTest, RejectsTamperedTokens) {
   const std::string token = SignAccessToken(claims_, ring_);
   const std::size_t d1 = token.find('.');
