@@ -967,6 +967,20 @@ Status EraseAccount(storage::Txn& t, const std::string& user_id, const Actor& ac
              {now, user_id})
           .status());
   SIGNX_RETURN_IF_ERROR(CascadeKeys(t, user_id, std::nullopt, std::nullopt, actor, clock));
+  // Invitations name the e-mail: pending ones end, and none keeps the address.
+  SIGNX_ASSIGN_OR_RETURN(
+      auto email,
+      t.QueryOne("SELECT email FROM users WHERE id = $1 AND deleted_at IS NULL", {user_id}));
+  if (email) {
+    SIGNX_RETURN_IF_ERROR(t.Exec("UPDATE invitations SET revoked_at = $1 WHERE email = $2 AND "
+                                 "accepted_at IS NULL AND revoked_at IS NULL",
+                                 {now, email->Text(0)})
+                              .status());
+    SIGNX_RETURN_IF_ERROR(
+        t.Exec("UPDATE invitations SET email = $1 WHERE email = $2 OR accepted_by = $3",
+               {DeletedUserPseudonym(user_id), email->Text(0), user_id})
+            .status());
+  }
   SIGNX_RETURN_IF_ERROR(t.Exec("DELETE FROM memberships WHERE user_id = $1", {user_id}).status());
   SIGNX_ASSIGN_OR_RETURN(
       const int64_t n,

@@ -438,6 +438,14 @@ TEST_P(MembershipTest, DeletingAnAccountErasesItInOneTransaction) {
   const http::Principal me = IdentityWorld::PrincipalOf(a_.member, a_.org, Role::kOrgAdmin);
   auto key = svc().CreateApiKey(me, "mine", {"leads:score"}, std::nullopt, "r");
   ASSERT_TRUE(key.ok());
+  // An invitation it accepted and one still pending both hold the e-mail.
+  ASSERT_TRUE(Join(b_, a_.member, "org_viewer").ok());
+  auto org_c = svc().CreateOrg("Org c", Actor::System("test"));
+  ASSERT_TRUE(org_c.ok());
+  ASSERT_TRUE(svc()
+                  .InviteToOrg(IdentityWorld::PrincipalOf(b_.admin, b_.org, Role::kSuperAdmin),
+                               org_c->id, "member@a.test", "org_member", "r")
+                  .ok());
 
   // Wrong or missing password: nothing happens.
   auto wrong = svc().DeleteAccount(me, "not my password", "r");
@@ -452,6 +460,11 @@ TEST_P(MembershipTest, DeletingAnAccountErasesItInOneTransaction) {
                   {a_.member.id}),
             0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM users WHERE email = 'member@a.test'", {}), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM invitations WHERE email = 'member@a.test'", {}), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM invitations WHERE accepted_at IS NULL AND revoked_at IS "
+                  "NULL",
+                  {}),
+            0);
   EXPECT_EQ(svc().AuthenticateApiKey(key->key).status().code(), ErrorCode::kUnauthenticated);
   EXPECT_FALSE(svc().Refresh(tokens->refresh_token, "r").ok());
   EXPECT_EQ(Login("member@a.test").status().code(), ErrorCode::kUnauthenticated);
