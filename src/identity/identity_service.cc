@@ -1189,9 +1189,12 @@ Result<CreatedInvitation> IdentityService::InviteToOrg(const http::Principal& pr
                    {now, org_id, *norm})
                 .status());
         Invitation& inv = out.invitation;
-        inv = Invitation{
-            NewId("inv", clock_),          std::string(org_id), *norm, std::string(role), now,
-            now + settings_.invitation_ttl};
+        inv = Invitation{.id = NewId("inv", clock_),
+                         .org_id = std::string(org_id),
+                         .email = *norm,
+                         .role = std::string(role),
+                         .created_at = now,
+                         .expires_at = now + settings_.invitation_ttl};
         out.token = std::string(kInvitationPrefix) + RandomHex(kInvitationSecretBytes);
         SIGNX_RETURN_IF_ERROR(
             t.Exec("INSERT INTO invitations (id, org_id, email, role, token_sha256, invited_by, "
@@ -1479,6 +1482,15 @@ Result<PersonalData> IdentityService::ExportPersonalData(const http::Principal& 
     for (const auto& r : sessions.rows) {
       d.sessions.push_back(
           {r.Text(0), r.Text(1), r.Text(2), r.Time(3), r.Time(4), r.OptTime(5), r.OptTime(6)});
+    }
+    SIGNX_ASSIGN_OR_RETURN(
+        auto invs, t.Query("SELECT id, org_id, email, role, created_at, expires_at, accepted_at, "
+                           "revoked_at FROM invitations WHERE email = $1 OR accepted_by = $2 "
+                           "ORDER BY id LIMIT 10000",
+                           {d.user.email, uid}));
+    for (const auto& r : invs.rows) {
+      d.invitations.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Time(4), r.Time(5),
+                               r.OptTime(6), r.OptTime(7)});
     }
     // The export itself is audited first, so the document lists it too.
     SIGNX_RETURN_IF_ERROR(AppendAudit(t,

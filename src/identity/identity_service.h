@@ -144,6 +144,8 @@ struct Invitation {
   std::string role;
   Timestamp created_at{};
   Timestamp expires_at{};
+  std::optional<Timestamp> accepted_at;
+  std::optional<Timestamp> revoked_at;
 };
 
 struct CreatedInvitation {
@@ -214,10 +216,11 @@ struct PersonalData {
   User user;
   Timestamp updated_at{};
   std::vector<Membership> memberships;
-  std::vector<ApiKeyInfo> api_keys;   // keys the user created, in any org (metadata only)
-  std::vector<SessionInfo> sessions;  // refresh tokens issued to the user
-  std::vector<AuditEntry> audit;      // rows where the user is the actor, oldest first
-  bool audit_truncated = false;       // more than kMaxExportAuditRows rows exist
+  std::vector<ApiKeyInfo> api_keys;     // keys the user created, in any org (metadata only)
+  std::vector<SessionInfo> sessions;    // refresh tokens issued to the user
+  std::vector<Invitation> invitations;  // to the user's e-mail or accepted by them (no tokens)
+  std::vector<AuditEntry> audit;        // rows where the user is the actor, oldest first
+  bool audit_truncated = false;         // more than kMaxExportAuditRows rows exist
   Timestamp exported_at{};
 };
 

@@ -414,6 +414,9 @@ TEST_P(MembershipTest, ExportHoldsEveryKindOfPersonalDataAndNoSecrets) {
   EXPECT_EQ(data->api_keys[0].id, key->info.id);
   ASSERT_EQ(data->sessions.size(), 1u);
   EXPECT_EQ(data->sessions[0].org_id, a_.org.id);
+  ASSERT_EQ(data->invitations.size(), 1u);  // the one it accepted to join b
+  EXPECT_EQ(data->invitations[0].org_id, b_.org.id);
+  EXPECT_TRUE(data->invitations[0].accepted_at.has_value());
   std::set<std::string> actions;
   for (const auto& e : data->audit) {
     EXPECT_EQ(e.actor_id, a_.admin.id);

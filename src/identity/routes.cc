@@ -420,7 +420,7 @@ Response Export(IdentityService& svc, Request& r) {
   auto data = svc.ExportPersonalData(*p, r.request_id);
   if (!data.ok()) return Fail(data.status(), r);
   const Timestamp now = svc.clock().Now();
-  json::array memberships, keys, sessions, audit;
+  json::array memberships, keys, sessions, invitations, audit;
   for (const auto& m : data->memberships) memberships.push_back(MembershipJson(m));
   for (const auto& k : data->api_keys) keys.push_back(ApiKeyJson(k, now));
   for (const auto& t : data->sessions) {
@@ -432,6 +432,16 @@ Response Export(IdentityService& svc, Request& r) {
                                     {"used_at", Time(t.used_at)},
                                     {"revoked_at", Time(t.revoked_at)}});
   }
+  for (const auto& i : data->invitations) {
+    invitations.push_back(json::object{{"id", i.id},
+                                       {"org_id", i.org_id},
+                                       {"email", i.email},
+                                       {"role", i.role},
+                                       {"created_at", FormatRfc3339(i.created_at)},
+                                       {"expires_at", FormatRfc3339(i.expires_at)},
+                                       {"accepted_at", Time(i.accepted_at)},
+                                       {"revoked_at", Time(i.revoked_at)}});
+  }
   for (const auto& e : data->audit) audit.push_back(AuditJson(e));
   json::object doc{{"format", "signx.personal-data-export.v1"},
                    {"exported_at", FormatRfc3339(data->exported_at)},
@@ -442,6 +452,7 @@ Response Export(IdentityService& svc, Request& r) {
                    {"memberships", std::move(memberships)},
                    {"api_keys", std::move(keys)},
                    {"sessions", std::move(sessions)},
+                   {"invitations", std::move(invitations)},
                    {"audit", std::move(audit)},
                    {"audit_truncated", data->audit_truncated}};
   Response resp = http::JsonResponse(200, doc);
@@ -566,6 +577,13 @@ void AddSchemas(http::SchemaRegistry& s) {
       "issued_at": {"type": "string", "format": "date-time"},
       "expires_at": {"type": "string", "format": "date-time"},
       "used_at": {"type": ["string", "null"], "format": "date-time"},
+      "revoked_at": {"type": ["string", "null"], "format": "date-time"}}}},
+    "invitations": {"type": "array", "description": "invitations to the user's e-mail or accepted by them (never the token)",
+      "items": {"type": "object", "properties": {
+      "id": {"type": "string"}, "org_id": {"type": "string"}, "email": {"type": "string"},
+      "role": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+      "expires_at": {"type": "string", "format": "date-time"},
+      "accepted_at": {"type": ["string", "null"], "format": "date-time"},
       "revoked_at": {"type": ["string", "null"], "format": "date-time"}}}},
     "audit": {"type": "array", "description": "audit rows where the user is the actor, oldest first",
       "items": {"type": "object"}},
