@@ -96,6 +96,14 @@ if "Deployment" in k8s:
         need(h["spec"]["scaleTargetRef"]["name"] == dep["metadata"]["name"], "k8s: HPA targets it")
         need(h["spec"]["minReplicas"] >= 2, "k8s: HPA keeps two replicas")
 
+for cm in k8s.get("ConfigMap", []):
+    data = cm.get("data", {})
+    # The cluster is served over HTTPS at the ingress: cookies must be Secure, and login
+    # throttling must see clients, not the ingress (issue 19).
+    need(str(data.get("SIGNX_WEB_SECURE_COOKIES", "")).lower() == "true",
+         "k8s: ConfigMap sets SIGNX_WEB_SECURE_COOKIES=true")
+    need(bool(data.get("SIGNX_AUTH_TRUSTED_PROXIES")), "k8s: ConfigMap sets SIGNX_AUTH_TRUSTED_PROXIES")
+
 dockerfile = open(os.path.join(here, "Dockerfile")).read()
 need(len(re.findall(r"^FROM ", dockerfile, re.M)) >= 2, "Dockerfile: multi-stage")
 need(re.search(r"^FROM debian:12", dockerfile, re.M) is not None, "Dockerfile: debian:12")

@@ -26,6 +26,11 @@ Result<identity::IdentitySettings> IdentitySettingsFrom(const config::AuthConfig
   }
   s.access_token_ttl = std::chrono::seconds(auth.access_token_ttl_s);
   s.api_key_cache_ttl = std::chrono::milliseconds(auth.api_key_cache_ms);
+  if (auto proxies = identity::ParseNetworks(auth.trusted_proxies); proxies.ok()) {
+    s.trusted_proxies = *std::move(proxies);
+  } else {
+    errors.push_back({"auth.trusted_proxies", std::string(proxies.status().message())});
+  }
   i = 0;
   for (auto entry : Split(auth.api_keys, ',')) {
     entry = Trim(entry);
@@ -33,8 +38,8 @@ Result<identity::IdentitySettings> IdentitySettingsFrom(const config::AuthConfig
     if (entry.empty()) continue;
     const auto parts = Split(entry, ':');
     if (parts.size() != 4 || parts[0].empty() || parts[1].empty() || parts[2].empty()) {
-      errors.push_back({"auth.api_keys",
-                        fmt::format("entry {} must look like name:key:org_id:scope|scope", i)});
+      errors.push_back(
+          {"auth.api_keys", fmt::format("entry {} must look like name:key:org_id:scope|scope", i)});
       continue;
     }
     identity::StaticApiKey key{.name = std::string(parts[0]),

@@ -144,6 +144,9 @@ const std::vector<Field>& Table() {
                      "how long a replica reuses an API-key lookup or an access token's membership "
                      "(revocations and role changes elsewhere apply within this time; 0 = every "
                      "request)"));
+    t.push_back(Make("auth.trusted_proxies", auth, &A::trusted_proxies,
+                     "proxies (IPs/CIDRs, comma-separated) whose X-Forwarded-For is believed for "
+                     "login throttling; empty = the TCP peer is the client"));
     t.push_back(Make("auth.api_keys", auth, &A::api_keys,
                      "static machine keys name:key:org_id:scope|scope,... (also SIGNX_API_KEYS)",
                      Redact::kSecret));

@@ -63,6 +63,10 @@ struct AuthConfig {
   // Machine keys without a database row (seed 004's simple setup), also read from SIGNX_API_KEYS:
   // "name:key:org_id:scope|scope,..." (key >= 16 characters).
   std::string api_keys;
+  // Reverse proxies whose X-Forwarded-For is believed for login throttling, as IPs or CIDRs
+  // ("10.0.0.0/8,fd00::/8"); the client is the right-most address not in this list. Empty = the
+  // TCP peer is the client (set it when SignX runs behind an ingress or load balancer).
+  std::string trusted_proxies;
 };
 
 struct WebConfig {

@@ -33,7 +33,7 @@ class IdentityHttpTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     IdentitySettings s = testing::FastSettings();
-    s.login_per_account = {.rate_per_second = 1.0 / 600, .burst = 3};
+    s.login_free_failures = 2;
     world_ = std::make_unique<IdentityWorld>(GetParam(), s);
     if (!world_->skip_reason().empty()) GTEST_SKIP() << world_->skip_reason();
     a_ = world_->SeedOrg("a");
@@ -230,16 +230,53 @@ TEST_P(IdentityHttpTest, ApiKeysEndToEndWithTenantIsolation) {
   EXPECT_EQ(Str(first.at("actor").as_object(), "id"), a_.admin.id);
 }
 
-TEST_P(IdentityHttpTest, AdminAddsUserWhoCanLogIn) {
-  auto added = Call("POST", "/v1/orgs/" + a_.org.id + "/users",
-                    R"({"email":"new@a.test","password":"long enough","role":"org_member"})",
-                    Bearer(LoginToken(a_.admin)));
-  ASSERT_EQ(added.status, 201) << added.body;
+TEST_P(IdentityHttpTest, AdminInvitesAndTheInviteeJoins) {
+  const std::string admin_a = LoginToken(a_.admin);
+  // A new e-mail and a registered one (of org b) get the same answer: no account lookup leaks.
+  auto fresh = Call("POST", "/v1/orgs/" + a_.org.id + "/users",
+                    R"({"email":"new@a.test","role":"org_member"})", Bearer(admin_a));
+  auto known = Call("POST", "/v1/orgs/" + a_.org.id + "/users",
+                    R"({"email":"member@b.test","role":"org_member"})", Bearer(admin_a));
+  ASSERT_EQ(fresh.status, 201) << fresh.body;
+  ASSERT_EQ(known.status, 201) << known.body;
+  std::set<std::string> fresh_keys, known_keys;
+  for (const auto& kv : Body(fresh)) fresh_keys.insert(std::string(kv.key()));
+  for (const auto& kv : Body(known)) known_keys.insert(std::string(kv.key()));
+  EXPECT_EQ(fresh_keys, known_keys);
+  EXPECT_EQ(fresh_keys.count("created"), 0u);
+  EXPECT_EQ(Str(Body(known), "status"), "pending");
+
+  // The new person chooses their password; the admin never knew one.
+  const std::string fresh_token = Str(Body(fresh), "token");
+  auto registered = Call("POST", "/v1/auth/register",
+                         R"({"token":")" + fresh_token + R"(","password":"my own secret"})");
+  ASSERT_EQ(registered.status, 201) << registered.body;
   EXPECT_EQ(
-      Call("POST", "/v1/auth/login", R"({"email":"new@a.test","password":"long enough"})").status,
+      Call("POST", "/v1/auth/login", R"({"email":"new@a.test","password":"my own secret"})").status,
       200);
-  auto invalid = Call("POST", "/v1/orgs/" + a_.org.id + "/users", R"({"email":"x"})",
-                      Bearer(LoginToken(a_.admin)));
+  // The existing account joins only when its owner, signed in, accepts.
+  const std::string known_token = Str(Body(known), "token");
+  EXPECT_EQ(Call("POST", "/v1/auth/register",
+                 R"({"token":")" + known_token + R"(","password":"attacker pw 1"})")
+                .status,
+            409);
+  const std::string body = R"({"token":")" + known_token + R"("})";
+  EXPECT_EQ(Call("POST", "/v1/invitations/accept", body).status, 401);
+  EXPECT_EQ(Call("POST", "/v1/invitations/accept", body, Bearer(LoginToken(b_.admin))).status, 403);
+  auto accepted = Call("POST", "/v1/invitations/accept", body, Bearer(LoginToken(b_.member)));
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(Str(Body(accepted), "org_id"), a_.org.id);
+  EXPECT_EQ(Call("POST", "/v1/invitations/accept", body, Bearer(LoginToken(b_.member))).status,
+            404);
+
+  // An admin cannot choose a password any more; bad input is 422.
+  EXPECT_EQ(
+      Call("POST", "/v1/orgs/" + a_.org.id + "/users",
+           R"({"email":"x@a.test","password":"long enough","role":"org_member"})", Bearer(admin_a))
+          .status,
+      422);
+  auto invalid =
+      Call("POST", "/v1/orgs/" + a_.org.id + "/users", R"({"email":"x"})", Bearer(admin_a));
   EXPECT_EQ(invalid.status, 422);
 }
 
@@ -256,6 +293,13 @@ TEST_P(IdentityHttpTest, LoginThrottleAnswers429WithRetryAfter) {
   ASSERT_TRUE(retry.has_value()) << limited.Header("retry-after");
   EXPECT_GE(*retry, 1);
   EXPECT_NE(limited.body.find(R"("name":"rate_limited")"), std::string::npos) << limited.body;
+  // Only that client waits: the owner, elsewhere, signs in (X-Forwarded-For is not believed from
+  // an untrusted peer, so the loopback client is the one waiting).
+  EXPECT_EQ(Call("POST", "/v1/auth/login",
+                 R"({"email":"admin@b.test","password":"correct horse battery"})",
+                 {{"X-Forwarded-For", "198.51.100.50"}})
+                .status,
+            429);
 }
 
 TEST_P(IdentityHttpTest, EveryRouteDeclaresAPermissionAndOnlyAuthIsPublic) {
@@ -297,7 +341,8 @@ TEST_P(IdentityHttpTest, ExportThenDeleteMyAccount) {
   auto no_pw = Call("DELETE", "/v1/me", "{}", Bearer(token));
   ASSERT_EQ(no_pw.status, 422) << no_pw.body;
   EXPECT_NE(no_pw.body.find(R"("field":"password")"), std::string::npos) << no_pw.body;
-  EXPECT_EQ(Call("DELETE", "/v1/me", R"({"password":"wrong password"})", Bearer(token)).status, 422);
+  EXPECT_EQ(Call("DELETE", "/v1/me", R"({"password":"wrong password"})", Bearer(token)).status,
+            422);
   auto del = Call("DELETE", "/v1/me", R"({"password":")" + std::string(kTestPassword) + R"("})",
                   Bearer(token));
   ASSERT_EQ(del.status, 204) << del.body;
@@ -315,29 +360,32 @@ TEST_P(IdentityHttpTest, ExportThenDeleteMyAccount) {
 TEST_P(IdentityHttpTest, MembersOfSeveralOrgs) {
   const std::string admin_b = LoginToken(b_.admin);
   const std::string users_b = "/v1/orgs/" + b_.org.id + "/users";
-  auto added = Call("POST", users_b, R"({"email":"member@a.test","role":"org_viewer"})",
-                    Bearer(admin_b));
-  ASSERT_EQ(added.status, 201) << added.body;
-  EXPECT_FALSE(Body(added).at("created").as_bool());
-  EXPECT_EQ(Str(Body(added), "id"), a_.member.id);
-  EXPECT_EQ(added.Header("location"), users_b + "/" + a_.member.id);
+  auto invited =
+      Call("POST", users_b, R"({"email":"member@a.test","role":"org_viewer"})", Bearer(admin_b));
+  ASSERT_EQ(invited.status, 201) << invited.body;
+  auto added =
+      Call("POST", "/v1/invitations/accept",
+           R"({"token":")" + Str(Body(invited), "token") + R"("})", Bearer(LoginToken(a_.member)));
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_FALSE(Body(added).at("account_created").as_bool());
+  EXPECT_EQ(Str(Body(added), "user_id"), a_.member.id);
 
   auto list = Call("GET", users_b + "?limit=10", "", Bearer(admin_b));
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_EQ(Body(list).at("items").as_array().size(), 4u);
   EXPECT_TRUE(Body(list).at("next_cursor").is_null());
 
-  auto patched = Call("PATCH", users_b + "/" + a_.member.id, R"({"role":"org_member"})",
-                      Bearer(admin_b));
+  auto patched =
+      Call("PATCH", users_b + "/" + a_.member.id, R"({"role":"org_member"})", Bearer(admin_b));
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(Str(Body(patched), "role"), "org_member");
-  auto last = Call("PATCH", users_b + "/" + b_.admin.id, R"({"role":"org_viewer"})",
-                   Bearer(admin_b));
+  auto last =
+      Call("PATCH", users_b + "/" + b_.admin.id, R"({"role":"org_viewer"})", Bearer(admin_b));
   EXPECT_EQ(last.status, 409) << last.body;
   EXPECT_NE(last.body.find("last org_admin"), std::string::npos) << last.body;
-  EXPECT_EQ(Call("PATCH", users_b + "/" + a_.member.id, R"({"role":"chief"})", Bearer(admin_b))
-                .status,
-            422);
+  EXPECT_EQ(
+      Call("PATCH", users_b + "/" + a_.member.id, R"({"role":"chief"})", Bearer(admin_b)).status,
+      422);
 
   // Log in to the second org by org_id; /v1/me lists both memberships.
   auto login = Call("POST", "/v1/auth/login",

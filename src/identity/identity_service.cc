@@ -127,6 +127,66 @@ Status CheckNotLastAdmin(storage::Txn& t, std::string_view org_id, std::string_v
                                           std::string(org_id) + "; " + std::string(kLastAdmin));
 }
 
+// How many keys may stand between a database key and the person (or CLI) behind it.
+constexpr int kMaxKeyChain = 16;
+
+// Brings every unrevoked API key `creator` created (in `org_id` only, when given), and the keys
+// those keys created in turn, down to `allowed`; nullopt revokes them all. A key left without a
+// scope is revoked. One audit row per changed key ("api_key.update" or "api_key.revoke").
+Status CascadeKeys(storage::Txn& t, const std::string& creator,
+                   const std::optional<std::string>& org_id,
+                   const std::optional<std::vector<std::string>>& allowed, const Actor& actor,
+                   const Clock& clock, int depth = 0) {
+  if (depth > kMaxKeyChain) return Status::Ok();  // deeper keys never authenticate (ChainScopes)
+  const Timestamp now = clock.Now();
+  storage::Params params{creator};
+  std::string where = "WHERE created_by = $1 AND revoked_at IS NULL";
+  if (org_id) {
+    where += " AND org_id = $2";
+    params.push_back(*org_id);
+  }
+  SIGNX_ASSIGN_OR_RETURN(auto keys, t.Query(std::string(kApiKeyCols) + where, params));
+  for (const auto& r : keys.rows) {
+    ApiKeyInfo k = ReadApiKey(r);
+    const std::string before = ApiKeyDigestJson(k);
+    std::vector<std::string> kept;
+    if (allowed) {
+      for (const auto& s : k.scopes) {
+        if (Allows(*allowed, s)) kept.push_back(s);
+      }
+    }
+    std::optional<std::vector<std::string>> passed_on = kept;
+    std::string action;
+    if (kept.empty()) {
+      k.revoked_at = now;
+      passed_on.reset();
+      action = "api_key.revoke";
+      SIGNX_RETURN_IF_ERROR(
+          t.Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2", {now, k.id}).status());
+    } else if (kept != k.scopes) {
+      k.scopes = kept;
+      action = "api_key.update";
+      SIGNX_RETURN_IF_ERROR(
+          t.Exec("UPDATE api_keys SET scopes = $1 WHERE id = $2", {Join(k.scopes, " "), k.id})
+              .status());
+    }
+    if (!action.empty()) {
+      SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                        {.org_id = k.org_id,
+                                         .actor = actor,
+                                         .action = action,
+                                         .subject_type = "api_key",
+                                         .subject_id = k.id,
+                                         .before_json = before,
+                                         .after_json = ApiKeyDigestJson(k)},
+                                        clock)
+                                .status());
+    }
+    SIGNX_RETURN_IF_ERROR(CascadeKeys(t, k.id, std::nullopt, passed_on, actor, clock, depth + 1));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string DeletedUserPseudonym(std::string_view user_id) {
@@ -152,12 +212,16 @@ Status IdentityService::ValidateSettings(const IdentitySettings& s) {
   }
   if (s.access_token_ttl.count() <= 0) errors.push_back({"access_token_ttl", "must be > 0"});
   if (s.refresh_token_ttl.count() <= 0) errors.push_back({"refresh_token_ttl", "must be > 0"});
-  for (const auto& [name, l] : {std::pair{"login_per_account", s.login_per_account},
+  for (const auto& [name, l] : {std::pair{"password_confirm_per_user", s.password_confirm_per_user},
                                 std::pair{"login_per_ip", s.login_per_ip}}) {
     if (!(l.rate_per_second > 0) || !(l.burst >= 1) || !std::isfinite(l.rate_per_second) ||
         !std::isfinite(l.burst)) {
       errors.push_back({name, "rate must be > 0 and burst >= 1"});
     }
+  }
+  if (s.login_free_failures < 0) errors.push_back({"login_free_failures", "must be >= 0"});
+  if (s.login_backoff_base.count() < 1 || s.login_backoff_max < s.login_backoff_base) {
+    errors.push_back({"login_backoff", "base must be >= 1 s and max >= base"});
   }
   if (s.argon2.time_cost < 1 || s.argon2.parallelism < 1 ||
       s.argon2.memory_kib < 8 * s.argon2.parallelism || s.argon2.salt_bytes < 16 ||
@@ -320,20 +384,41 @@ Result<TokenPair> IdentityService::Login(const LoginRequest& req,
     if (!missing.empty()) return ValidationFailed(std::move(missing));
   }
   const std::string email = ToLower(Trim(req.email));
-  // Throttle before any expensive work: per IP, then per account.
-  std::vector<std::pair<std::string, cache::Limit>> limits;
-  if (!req.client_ip.empty())
-    limits.emplace_back("login:ip:" + req.client_ip, settings_.login_per_ip);
-  limits.emplace_back("login:acct:" + Sha256Hex(email), settings_.login_per_account);
-  for (const auto& [key, limit] : limits) {
-    SIGNX_ASSIGN_OR_RETURN(const cache::Decision d, limiter_.Allow(key, limit));
-    if (!d.allowed) {
-      const auto wait = CeilSeconds(d.retry_after);
-      if (retry_after != nullptr) *retry_after = wait;
-      return Status(ErrorCode::kRateLimited, "too many login attempts; retry after " +
-                                                 std::to_string(wait.count()) + " seconds");
+  // Throttle before any expensive work: per client, then per (account, client).
+  const std::string client =
+      ClientAddress(req.client_ip, req.forwarded_for, settings_.trusted_proxies);
+  auto throttled = [&](std::chrono::seconds wait) {
+    if (retry_after != nullptr) *retry_after = wait;
+    return Status(ErrorCode::kRateLimited, "too many login attempts; retry after " +
+                                               std::to_string(wait.count()) + " seconds");
+  };
+  if (!client.empty()) {
+    SIGNX_ASSIGN_OR_RETURN(const cache::Decision d,
+                           limiter_.Allow("login:ip:" + client, settings_.login_per_ip));
+    if (!d.allowed) return throttled(CeilSeconds(d.retry_after));
+  }
+  const std::string backoff_key = Sha256Hex(email + "|" + client);
+  bool had_failures = false;
+  {
+    SIGNX_ASSIGN_OR_RETURN(auto rs, store_.Query("SELECT locked_until FROM login_failures WHERE "
+                                                 "key_sha256 = $1",
+                                                 {backoff_key}));
+    if (!rs.rows.empty()) {
+      had_failures = true;
+      const Timestamp until = rs.rows[0].Time(0);
+      const Timestamp now = clock_.Now();
+      if (until > now) {
+        return throttled(std::max(std::chrono::seconds(1),
+                                  std::chrono::ceil<std::chrono::seconds>(until - now)));
+      }
     }
   }
+  auto failed = [&]() -> Status {
+    if (Status st = RecordLoginFailure(backoff_key); !st.ok()) {
+      spdlog::warn("identity: recording a failed login failed: {}", st.ToString());
+    }
+    return Unauthenticated(kBadCredentials);
+  };
 
   struct Found {
     std::string user_id;
@@ -361,10 +446,16 @@ Result<TokenPair> IdentityService::Login(const LoginRequest& req,
           {.read_only = true}));
   if (!found) {
     hasher_.BurnEquivalentTime(req.password);
-    return Unauthenticated(kBadCredentials);
+    return failed();
   }
-  if (!hasher_.Verify(found->hash, req.password) || found->disabled) {
-    return Unauthenticated(kBadCredentials);
+  if (!hasher_.Verify(found->hash, req.password) || found->disabled) return failed();
+  if (had_failures) {
+    if (Status st = store_.WithTxn([&](storage::Txn& t) {
+          return t.Exec("DELETE FROM login_failures WHERE key_sha256 = $1", {backoff_key}).status();
+        });
+        !st.ok()) {
+      spdlog::warn("identity: clearing failed logins failed: {}", st.ToString());
+    }
   }
   const std::pair<std::string, std::string>* chosen = nullptr;
   for (const auto& m : found->memberships) {
@@ -390,6 +481,31 @@ Result<TokenPair> IdentityService::Login(const LoginRequest& req,
                                       clock_)
                               .status());
     return pair;
+  });
+}
+
+Status IdentityService::RecordLoginFailure(const std::string& key) {
+  return store_.WithTxn([&](storage::Txn& t) -> Status {
+    const Timestamp now = clock_.Now();
+    SIGNX_ASSIGN_OR_RETURN(
+        auto row, t.QueryOne("SELECT failures FROM login_failures WHERE key_sha256 = $1", {key}));
+    const int64_t failures = (row ? row->Int(0) : 0) + 1;
+    std::chrono::seconds wait{0};
+    if (failures > settings_.login_free_failures) {
+      const int64_t doublings = std::min<int64_t>(failures - settings_.login_free_failures - 1, 30);
+      wait = std::min(settings_.login_backoff_max,
+                      settings_.login_backoff_base * (int64_t{1} << doublings));
+    }
+    SIGNX_RETURN_IF_ERROR(
+        t.Exec("INSERT INTO login_failures (key_sha256, failures, locked_until, updated_at) "
+               "VALUES ($1, $2, $3, $4) ON CONFLICT (key_sha256) DO UPDATE SET failures = $2, "
+               "locked_until = $3, updated_at = $4",
+               {key, failures, now + wait, now})
+            .status());
+    // Forget clients that stopped trying a day ago, so the table stays small.
+    return t
+        .Exec("DELETE FROM login_failures WHERE updated_at < $1", {now - std::chrono::hours(24)})
+        .status();
   });
 }
 
@@ -555,7 +671,7 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
   if (!k) {
     SIGNX_ASSIGN_OR_RETURN(
         auto rs, store_.Query("SELECT id, org_id, secret_sha256, scopes, expires_at, last_used_at, "
-                              "revoked_at FROM api_keys WHERE prefix = $1",
+                              "revoked_at, created_by FROM api_keys WHERE prefix = $1",
                               {parsed->prefix}));
     if (rs.rows.empty()) return Unauthenticated("invalid API key");
     const storage::Row& r = rs.rows[0];
@@ -566,12 +682,22 @@ Result<http::Principal> IdentityService::AuthenticateApiKey(std::string_view key
                      .expires_at = r.OptTime(4),
                      .last_used_at = r.OptTime(5),
                      .revoked = !r.IsNull(6)};
+    // The key acts with the lesser of its scopes and its creators' current authority.
+    SIGNX_ASSIGN_OR_RETURN(auto effective, ChainScopes(k->org_id, k->scopes, r.OptText(7)));
+    if (effective) {
+      k->scopes = *std::move(effective);
+    } else {
+      k->orphaned = true;
+    }
     api_key_cache_.Put(parsed->prefix, *k, now);
   }
   if (!ApiKeySecretMatches(parsed->secret, k->secret_sha256)) {
     return Unauthenticated("invalid API key");
   }
   if (k->revoked) return Unauthenticated("API key has been revoked");
+  if (k->orphaned) {
+    return Unauthenticated("API key has been revoked: its creator no longer has access");
+  }
   if (k->expires_at && *k->expires_at <= now) return Unauthenticated("API key has expired");
   if (!k->last_used_at || now - *k->last_used_at >= settings_.api_key_touch_interval) {
     {
@@ -614,6 +740,49 @@ Status IdentityService::RecordApiKeyUses() {
     }
   }
   return st;
+}
+
+Result<std::optional<std::vector<std::string>>> IdentityService::ChainScopes(
+    const std::string& org_id, std::vector<std::string> scopes,
+    std::optional<std::string> created_by) {
+  using Out = std::optional<std::vector<std::string>>;
+  const Timestamp now = clock_.Now();
+  for (int depth = 0; created_by && depth < kMaxKeyChain; ++depth) {
+    const std::string by = *std::move(created_by);
+    created_by.reset();
+    std::vector<std::string> granted;
+    if (by.starts_with("static:")) {
+      const StaticApiKey* found = nullptr;
+      for (const auto& sk : settings_.static_api_keys) {
+        if ("static:" + sk.name == by) found = &sk;
+      }
+      if (found == nullptr || found->org_id != org_id) return Out();
+      granted = found->scopes;
+    } else if (by.starts_with("key_")) {
+      SIGNX_ASSIGN_OR_RETURN(auto rs, store_.Query("SELECT org_id, scopes, created_by, "
+                                                   "revoked_at, expires_at FROM api_keys "
+                                                   "WHERE id = $1",
+                                                   {by}));
+      if (rs.rows.empty()) return Out();
+      const storage::Row& r = rs.rows[0];
+      if (r.Text(0) != org_id || !r.IsNull(3)) return Out();
+      if (auto exp = r.OptTime(4); exp && *exp <= now) return Out();
+      granted = SplitScopes(r.Text(1));
+      created_by = r.OptText(2);
+    } else {
+      SIGNX_ASSIGN_OR_RETURN(
+          auto rs, store_.Query("SELECT m.role, u.disabled FROM memberships m JOIN users u ON "
+                                "u.id = m.user_id WHERE m.user_id = $1 AND m.org_id = $2",
+                                {by, org_id}));
+      if (rs.rows.empty() || rs.rows[0].Bool(1)) return Out();
+      const auto role = ParseRole(rs.rows[0].Text(0));
+      if (!role) return Out();
+      granted = PermissionsFor(*role);
+    }
+    std::erase_if(scopes, [&](const std::string& s) { return !Allows(granted, s); });
+  }
+  if (created_by) return Out();  // a longer chain than any key needs
+  return Out(std::move(scopes));
 }
 
 void IdentityService::ForgetCachedCredentials() {
@@ -751,16 +920,19 @@ Status IdentityService::RevokeApiKey(const http::Principal& principal, std::stri
         t.Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND org_id = $3",
                {*k.revoked_at, k.id, principal.org_id})
             .status());
-    return AppendAudit(t,
-                       {.org_id = principal.org_id,
-                        .actor = Actor::Of(principal, request_id),
-                        .action = "api_key.revoke",
-                        .subject_type = "api_key",
-                        .subject_id = k.id,
-                        .before_json = before,
-                        .after_json = ApiKeyDigestJson(k)},
-                       clock_)
-        .status();
+    const Actor actor = Actor::Of(principal, request_id);
+    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                      {.org_id = principal.org_id,
+                                       .actor = actor,
+                                       .action = "api_key.revoke",
+                                       .subject_type = "api_key",
+                                       .subject_id = k.id,
+                                       .before_json = before,
+                                       .after_json = ApiKeyDigestJson(k)},
+                                      clock_)
+                              .status());
+    // Keys this key created (and theirs) lose their authority with it.
+    return CascadeKeys(t, k.id, std::nullopt, std::nullopt, actor, clock_);
   });
   ForgetCachedCredentials();
   return st;
@@ -776,39 +948,6 @@ Result<AuditPage> IdentityService::ListAuditLog(const http::Principal& principal
 // --- Org membership ---------------------------------------------------------------------------
 
 namespace {
-
-// Revokes the unrevoked API keys `user_id` created (in `org_id` only, when given), one
-// "api_key.revoke" audit row each.
-Status RevokeKeysCreatedBy(storage::Txn& t, const std::string& user_id,
-                           const std::optional<std::string>& org_id, const Actor& actor,
-                           const Clock& clock) {
-  const Timestamp now = clock.Now();
-  storage::Params params{user_id};
-  std::string where = "WHERE created_by = $1 AND revoked_at IS NULL";
-  if (org_id) {
-    where += " AND org_id = $2";
-    params.push_back(*org_id);
-  }
-  SIGNX_ASSIGN_OR_RETURN(auto keys, t.Query(std::string(kApiKeyCols) + where, params));
-  for (const auto& r : keys.rows) {
-    ApiKeyInfo k = ReadApiKey(r);
-    const std::string before = ApiKeyDigestJson(k);
-    k.revoked_at = now;
-    SIGNX_RETURN_IF_ERROR(
-        t.Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2", {now, k.id}).status());
-    SIGNX_RETURN_IF_ERROR(AppendAudit(t,
-                                      {.org_id = k.org_id,
-                                       .actor = actor,
-                                       .action = "api_key.revoke",
-                                       .subject_type = "api_key",
-                                       .subject_id = k.id,
-                                       .before_json = before,
-                                       .after_json = ApiKeyDigestJson(k)},
-                                      clock)
-                              .status());
-  }
-  return Status::Ok();
-}
 
 // Erases user `user_id`'s account inside `t` (see DeleteAccount): checks the last-admin rule for
 // every remaining membership, revokes sessions and the keys the user created, removes the
@@ -827,7 +966,21 @@ Status EraseAccount(storage::Txn& t, const std::string& user_id, const Actor& ac
       t.Exec("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
              {now, user_id})
           .status());
-  SIGNX_RETURN_IF_ERROR(RevokeKeysCreatedBy(t, user_id, std::nullopt, actor, clock));
+  SIGNX_RETURN_IF_ERROR(CascadeKeys(t, user_id, std::nullopt, std::nullopt, actor, clock));
+  // Invitations name the e-mail: pending ones end, and none keeps the address.
+  SIGNX_ASSIGN_OR_RETURN(
+      auto email,
+      t.QueryOne("SELECT email FROM users WHERE id = $1 AND deleted_at IS NULL", {user_id}));
+  if (email) {
+    SIGNX_RETURN_IF_ERROR(t.Exec("UPDATE invitations SET revoked_at = $1 WHERE email = $2 AND "
+                                 "accepted_at IS NULL AND revoked_at IS NULL",
+                                 {now, email->Text(0)})
+                              .status());
+    SIGNX_RETURN_IF_ERROR(
+        t.Exec("UPDATE invitations SET email = $1 WHERE email = $2 OR accepted_by = $3",
+               {DeletedUserPseudonym(user_id), email->Text(0), user_id})
+            .status());
+  }
   SIGNX_RETURN_IF_ERROR(t.Exec("DELETE FROM memberships WHERE user_id = $1", {user_id}).status());
   SIGNX_ASSIGN_OR_RETURN(
       const int64_t n,
@@ -933,10 +1086,72 @@ Result<AddedMember> IdentityService::AddMembership(std::string_view org_id, std:
   return *std::move(added);
 }
 
-Result<AddedMember> IdentityService::AddUserToOrg(const http::Principal& principal,
-                                                  std::string_view org_id, std::string_view email,
-                                                  std::string_view password, std::string_view role,
-                                                  std::string_view request_id) {
+namespace {
+
+constexpr std::string_view kInvitationPrefix = "sxi_";
+constexpr std::size_t kInvitationSecretBytes = 32;
+constexpr std::string_view kNoInvitation = "invitation not found, already used or expired";
+
+bool IsInvitationToken(std::string_view token) {
+  return token.size() == kInvitationPrefix.size() + 2 * kInvitationSecretBytes &&
+         token.substr(0, kInvitationPrefix.size()) == kInvitationPrefix;
+}
+
+struct PendingInvitation {
+  std::string id, org_id, email, role;
+};
+
+// The pending (not accepted, not revoked, not expired) invitation with this token, or nullopt.
+Result<std::optional<PendingInvitation>> FindPendingInvitation(storage::Txn& t,
+                                                               std::string_view token,
+                                                               Timestamp now) {
+  SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT id, org_id, email, role FROM invitations "
+                                              "WHERE token_sha256 = $1 AND accepted_at IS NULL "
+                                              "AND revoked_at IS NULL AND expires_at > $2",
+                                              {Sha256Hex(token), now}));
+  if (!row) return std::optional<PendingInvitation>();
+  return std::optional<PendingInvitation>(
+      PendingInvitation{row->Text(0), row->Text(1), row->Text(2), row->Text(3)});
+}
+
+// Marks `inv` accepted by `user_id` and audits it, with the membership it created.
+Status CompleteInvitation(storage::Txn& t, const PendingInvitation& inv, const std::string& user_id,
+                          const Actor& actor, const Clock& clock) {
+  const Timestamp now = clock.Now();
+  SIGNX_RETURN_IF_ERROR(t.Exec("UPDATE invitations SET accepted_at = $1, accepted_by = $2 "
+                               "WHERE id = $3",
+                               {now, user_id, inv.id})
+                            .status());
+  SIGNX_RETURN_IF_ERROR(
+      t.Exec("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ($1, $2, $3, $4)",
+             {user_id, inv.org_id, inv.role, now})
+          .status());
+  SIGNX_RETURN_IF_ERROR(AppendAudit(t,
+                                    {.org_id = inv.org_id,
+                                     .actor = actor,
+                                     .action = "invitation.accept",
+                                     .subject_type = "invitation",
+                                     .subject_id = inv.id},
+                                    clock)
+                            .status());
+  return AppendAudit(t,
+                     {.org_id = inv.org_id,
+                      .actor = actor,
+                      .action = "membership.create",
+                      .subject_type = "user",
+                      .subject_id = user_id,
+                      .after_json = MembershipJson(user_id, inv.org_id, inv.role)},
+                     clock)
+      .status();
+}
+
+}  // namespace
+
+Result<CreatedInvitation> IdentityService::InviteToOrg(const http::Principal& principal,
+                                                       std::string_view org_id,
+                                                       std::string_view email,
+                                                       std::string_view role,
+                                                       std::string_view request_id) {
   SIGNX_RETURN_IF_ERROR(CheckOrgAccess(principal, org_id));
   const bool super = principal.role == RoleName(Role::kSuperAdmin);
   if (role == RoleName(Role::kSuperAdmin) && !super) {
@@ -950,17 +1165,149 @@ Result<AddedMember> IdentityService::AddUserToOrg(const http::Principal& princip
   }
   if (!errors.empty()) return ValidationFailed(std::move(errors));
   const Actor actor = Actor::Of(principal, request_id);
-  // An existing account gets a membership; no password is needed and none is changed.
-  SIGNX_ASSIGN_OR_RETURN(std::optional<AddedMember> added,
-                         AddExistingMember(org_id, *norm, role, actor));
-  if (added) return *std::move(added);
-  if (password.empty()) {
-    return ValidationFailed({{"password",
-                              "is required for a new user (the e-mail is not "
-                              "registered)"}});
+  CreatedInvitation out;
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn(
+      [&](storage::Txn& t) -> Status {
+        const Timestamp now = clock_.Now();
+        SIGNX_ASSIGN_OR_RETURN(auto org, t.QueryOne("SELECT id FROM orgs WHERE id = $1", {org_id}));
+        if (!org) return NotFound("org " + std::string(org_id) + " not found");
+        // Members are listed to the admin anyway, so saying so reveals nothing new.
+        SIGNX_ASSIGN_OR_RETURN(
+            auto member,
+            t.QueryOne("SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id "
+                       "WHERE m.org_id = $1 AND u.email = $2",
+                       {org_id, *norm}));
+        if (member) {
+          return Status(ErrorCode::kAlreadyExists,
+                        "this e-mail is already a member of the org (change the role with PATCH "
+                        "/v1/orgs/{id}/users/{user_id})",
+                        {{"email", "already a member"}});
+        }
+        SIGNX_RETURN_IF_ERROR(
+            t.Exec("UPDATE invitations SET revoked_at = $1 WHERE org_id = $2 AND email = $3 AND "
+                   "accepted_at IS NULL AND revoked_at IS NULL",
+                   {now, org_id, *norm})
+                .status());
+        Invitation& inv = out.invitation;
+        inv = Invitation{.id = NewId("inv", clock_),
+                         .org_id = std::string(org_id),
+                         .email = *norm,
+                         .role = std::string(role),
+                         .created_at = now,
+                         .expires_at = now + settings_.invitation_ttl};
+        out.token = std::string(kInvitationPrefix) + RandomHex(kInvitationSecretBytes);
+        SIGNX_RETURN_IF_ERROR(
+            t.Exec("INSERT INTO invitations (id, org_id, email, role, token_sha256, invited_by, "
+                   "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                   {inv.id, inv.org_id, inv.email, inv.role, Sha256Hex(out.token),
+                    principal.subject_id, inv.created_at, inv.expires_at})
+                .status());
+        return AppendAudit(t,
+                           {.org_id = inv.org_id,
+                            .actor = actor,
+                            .action = "invitation.create",
+                            .subject_type = "invitation",
+                            .subject_id = inv.id,
+                            .after_json = json::serialize(json::object{
+                                {"id", inv.id}, {"org_id", inv.org_id}, {"role", inv.role}})},
+                           clock_)
+            .status();
+      },
+      {.serializable = true}));
+  return out;
+}
+
+Result<AcceptedInvitation> IdentityService::AcceptInvitation(const http::Principal& principal,
+                                                             std::string_view token,
+                                                             std::string_view request_id) {
+  if (principal.kind != "user") {
+    return Status(ErrorCode::kPermissionDenied,
+                  "an invitation is accepted by the invited person, signed in (not an API key)");
   }
-  SIGNX_ASSIGN_OR_RETURN(User user, CreateUser(org_id, *norm, password, role, actor));
-  return AddedMember{std::move(user), std::string(org_id), std::string(role), true};
+  if (!IsInvitationToken(token)) return NotFound(std::string(kNoInvitation));
+  AcceptedInvitation out;
+  auto st = store_.WithTxn(
+      [&](storage::Txn& t) -> Status {
+        SIGNX_ASSIGN_OR_RETURN(auto inv, FindPendingInvitation(t, token, clock_.Now()));
+        if (!inv) return NotFound(std::string(kNoInvitation));
+        SIGNX_ASSIGN_OR_RETURN(auto user,
+                               t.QueryOne("SELECT email, disabled FROM users WHERE id = $1 AND "
+                                          "deleted_at IS NULL",
+                                          {principal.subject_id}));
+        if (!user || user->Bool(1)) return Unauthenticated("the user no longer exists");
+        if (user->Text(0) != inv->email) {
+          return Status(ErrorCode::kPermissionDenied,
+                        "this invitation is for another e-mail address: sign in as the invited "
+                        "person to accept it");
+        }
+        out = AcceptedInvitation{principal.subject_id, inv->org_id, inv->role, false};
+        SIGNX_ASSIGN_OR_RETURN(auto existing,
+                               t.QueryOne("SELECT role FROM memberships WHERE user_id = $1 AND "
+                                          "org_id = $2",
+                                          {principal.subject_id, inv->org_id}));
+        if (existing) {
+          return Status(ErrorCode::kAlreadyExists, "you are already a member of this org");
+        }
+        return CompleteInvitation(t, *inv, principal.subject_id, Actor::Of(principal, request_id),
+                                  clock_);
+      },
+      {.serializable = true});
+  SIGNX_RETURN_IF_ERROR(st);
+  ForgetCachedCredentials();
+  return out;
+}
+
+Result<AcceptedInvitation> IdentityService::RegisterWithInvitation(std::string_view token,
+                                                                   std::string_view password,
+                                                                   std::string_view request_id) {
+  if (!IsInvitationToken(token)) return NotFound(std::string(kNoInvitation));
+  if (password.size() < kMinPasswordBytes || password.size() > kMaxPasswordBytes) {
+    return ValidationFailed({{"password", "must be " + std::to_string(kMinPasswordBytes) + " to " +
+                                              std::to_string(kMaxPasswordBytes) + " bytes"}});
+  }
+  // A cheap check before argon2, so unknown tokens cost nothing; repeated in the transaction.
+  SIGNX_ASSIGN_OR_RETURN(
+      auto pre, store_.WithTxnResult<std::optional<PendingInvitation>>(
+                    [&](storage::Txn& t) { return FindPendingInvitation(t, token, clock_.Now()); },
+                    {.read_only = true}));
+  if (!pre) return NotFound(std::string(kNoInvitation));
+  SIGNX_ASSIGN_OR_RETURN(const std::string hash, hasher_.Hash(password));
+  AcceptedInvitation out;
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn(
+      [&](storage::Txn& t) -> Status {
+        const Timestamp now = clock_.Now();
+        SIGNX_ASSIGN_OR_RETURN(auto inv, FindPendingInvitation(t, token, now));
+        if (!inv) return NotFound(std::string(kNoInvitation));
+        SIGNX_ASSIGN_OR_RETURN(auto existing,
+                               t.QueryOne("SELECT id FROM users WHERE email = $1", {inv->email}));
+        if (existing) {
+          return Status(ErrorCode::kConflict,
+                        "an account with this e-mail already exists: sign in and accept the "
+                        "invitation (POST /v1/invitations/accept)");
+        }
+        const std::string user_id = NewId("usr", clock_);
+        SIGNX_RETURN_IF_ERROR(
+            t.Exec("INSERT INTO users (id, email, password_hash, disabled, created_at, updated_at) "
+                   "VALUES ($1, $2, $3, $4, $5, $5)",
+                   {user_id, inv->email, hash, false, now})
+                .status());
+        const Actor actor{"user", user_id, std::string(request_id)};
+        SIGNX_RETURN_IF_ERROR(
+            AppendAudit(t,
+                        {.org_id = inv->org_id,
+                         .actor = actor,
+                         .action = "user.create",
+                         .subject_type = "user",
+                         .subject_id = user_id,
+                         .after_json = json::serialize(json::object{
+                             {"id", user_id}, {"org_id", inv->org_id}, {"role", inv->role}})},
+                        clock_)
+                .status());
+        out = AcceptedInvitation{user_id, inv->org_id, inv->role, true};
+        return CompleteInvitation(t, *inv, user_id, actor, clock_);
+      },
+      {.serializable = true}));
+  return out;
 }
 
 Result<MemberPage> IdentityService::ListOrgMembers(const http::Principal& principal,
@@ -1029,6 +1376,10 @@ Result<OrgMember> IdentityService::ChangeMemberRole(const http::Principal& princ
                    {role, org_id, user_id})
                 .status());
         m.role = std::string(role);
+        // The member's keys, and the keys those created, keep only what the new role allows.
+        SIGNX_RETURN_IF_ERROR(CascadeKeys(t, std::string(user_id), std::string(org_id),
+                                          PermissionsFor(*ParseRole(role)),
+                                          Actor::Of(principal, request_id), clock_));
         SIGNX_RETURN_IF_ERROR(AppendAudit(t,
                                           {.org_id = std::string(org_id),
                                            .actor = Actor::Of(principal, request_id),
@@ -1082,7 +1433,7 @@ Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& 
                    {now, user_id, org_id})
                 .status());
         SIGNX_RETURN_IF_ERROR(
-            RevokeKeysCreatedBy(t, std::string(user_id), std::string(org_id), actor, clock_));
+            CascadeKeys(t, std::string(user_id), std::string(org_id), std::nullopt, actor, clock_));
         SIGNX_RETURN_IF_ERROR(
             t.Exec("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2", {org_id, user_id})
                 .status());
@@ -1132,6 +1483,15 @@ Result<PersonalData> IdentityService::ExportPersonalData(const http::Principal& 
       d.sessions.push_back(
           {r.Text(0), r.Text(1), r.Text(2), r.Time(3), r.Time(4), r.OptTime(5), r.OptTime(6)});
     }
+    SIGNX_ASSIGN_OR_RETURN(
+        auto invs, t.Query("SELECT id, org_id, email, role, created_at, expires_at, accepted_at, "
+                           "revoked_at FROM invitations WHERE email = $1 OR accepted_by = $2 "
+                           "ORDER BY id LIMIT 10000",
+                           {d.user.email, uid}));
+    for (const auto& r : invs.rows) {
+      d.invitations.push_back({r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Time(4), r.Time(5),
+                               r.OptTime(6), r.OptTime(7)});
+    }
     // The export itself is audited first, so the document lists it too.
     SIGNX_RETURN_IF_ERROR(AppendAudit(t,
                                       {.org_id = principal.org_id,
@@ -1171,7 +1531,7 @@ Status IdentityService::DeleteAccount(const http::Principal& principal, std::str
   // The same per-account budget as login, so a stolen access token cannot guess passwords here.
   SIGNX_ASSIGN_OR_RETURN(
       const cache::Decision d,
-      limiter_.Allow("login:acct:" + Sha256Hex(row->Text(0)), settings_.login_per_account));
+      limiter_.Allow("password:user:" + uid, settings_.password_confirm_per_user));
   if (!d.allowed) {
     const auto wait = CeilSeconds(d.retry_after);
     if (retry_after != nullptr) *retry_after = wait;

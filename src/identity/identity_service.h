@@ -40,6 +40,7 @@
 #include "cache/rate_limiter.h"
 #include "http/request.h"
 #include "identity/audit.h"
+#include "identity/client_address.h"
 #include "identity/jwt.h"
 #include "identity/password.h"
 #include "identity/roles.h"
@@ -65,9 +66,19 @@ struct IdentitySettings {
   JwtOptions jwt;                // issuer, audience, clock-skew leeway
   std::chrono::seconds access_token_ttl{15 * 60};
   std::chrono::seconds refresh_token_ttl{30 * 24 * 3600};
-  // Login attempts per account (e-mail) and per client IP; every attempt costs one token.
-  cache::Limit login_per_account{.rate_per_second = 5.0 / 900, .burst = 5};  // 5 per 15 min
-  cache::Limit login_per_ip{.rate_per_second = 30.0 / 60, .burst = 30};      // 30 per min
+  // Login attempts per client address (every attempt costs one token): 30 per minute.
+  cache::Limit login_per_ip{.rate_per_second = 30.0 / 60, .burst = 30};
+  // Wrong passwords per (account, client address) before waits start; then each further failure
+  // waits login_backoff_base * 2^(n-1), at most login_backoff_max; a success clears it. Nobody
+  // can lock an account for its owner: the wait applies to the failing client only.
+  int login_free_failures = 3;
+  std::chrono::seconds login_backoff_base{1};
+  std::chrono::seconds login_backoff_max{15 * 60};
+  // Proxies whose X-Forwarded-For is believed (see client_address.h); empty = none, the TCP peer
+  // is the client.
+  std::vector<IpNetwork> trusted_proxies;
+  // Password confirmations of a signed-in user (DELETE /v1/me): 5 per 15 min per user.
+  cache::Limit password_confirm_per_user{.rate_per_second = 5.0 / 900, .burst = 5};
   // API key last_used_at is written at most once per this interval per key...
   std::chrono::seconds api_key_touch_interval{60};
   // ...by a background thread that writes the uses noted since its last run this often.
@@ -77,6 +88,8 @@ struct IdentitySettings {
   // through another replica within this time. 0 = look the key up on every request.
   std::chrono::milliseconds api_key_cache_ttl{2000};
   std::vector<StaticApiKey> static_api_keys;
+  // How long an invitation to an org can be accepted.
+  std::chrono::seconds invitation_ttl{7 * 24 * 3600};
 };
 
 struct Org {
@@ -120,6 +133,32 @@ struct AddedMember {
   std::string org_id;
   std::string role;
   bool created = false;  // true: a new account; false: an existing user got a membership
+};
+
+// An invitation to join an org (POST /v1/orgs/{id}/users). The same whether or not the e-mail
+// belongs to an account, so an inviter learns nothing about other orgs' people.
+struct Invitation {
+  std::string id;  // inv_...
+  std::string org_id;
+  std::string email;
+  std::string role;
+  Timestamp created_at{};
+  Timestamp expires_at{};
+  std::optional<Timestamp> accepted_at;
+  std::optional<Timestamp> revoked_at;
+};
+
+struct CreatedInvitation {
+  Invitation invitation;
+  std::string token;  // "sxi_<64 hex>": shown once, to be sent to the invitee; only SHA-256 stored
+};
+
+// What accepting an invitation did.
+struct AcceptedInvitation {
+  std::string user_id;
+  std::string org_id;
+  std::string role;
+  bool account_created = false;  // RegisterWithInvitation made a new account
 };
 
 // What RemoveUserFromOrg did.
@@ -177,10 +216,11 @@ struct PersonalData {
   User user;
   Timestamp updated_at{};
   std::vector<Membership> memberships;
-  std::vector<ApiKeyInfo> api_keys;   // keys the user created, in any org (metadata only)
-  std::vector<SessionInfo> sessions;  // refresh tokens issued to the user
-  std::vector<AuditEntry> audit;      // rows where the user is the actor, oldest first
-  bool audit_truncated = false;       // more than kMaxExportAuditRows rows exist
+  std::vector<ApiKeyInfo> api_keys;     // keys the user created, in any org (metadata only)
+  std::vector<SessionInfo> sessions;    // refresh tokens issued to the user
+  std::vector<Invitation> invitations;  // to the user's e-mail or accepted by them (no tokens)
+  std::vector<AuditEntry> audit;        // rows where the user is the actor, oldest first
+  bool audit_truncated = false;         // more than kMaxExportAuditRows rows exist
   Timestamp exported_at{};
 };
 
@@ -198,7 +238,9 @@ struct LoginRequest {
   std::string email;
   std::string password;
   std::optional<std::string> org_id;  // which membership to act in; default the oldest
-  std::string client_ip;              // for per-IP throttling
+  std::string client_ip;              // the TCP peer address
+  std::string forwarded_for;          // X-Forwarded-For as received ("" if none); believed only
+                                      // from settings.trusted_proxies (client_address.h)
   std::string request_id;
 };
 
@@ -220,7 +262,7 @@ class IdentityService {
 
   // A new user with a membership in `org_id` (which must exist: kNotFound). kAlreadyExists when
   // the e-mail is taken; kValidationFailed for a bad e-mail, password or role. No principal
-  // checks: for the CLI and for AddUserToOrg after its checks.
+  // checks: for the CLI (operators).
   Result<User> CreateUser(std::string_view org_id, std::string_view email,
                           std::string_view password, std::string_view role, const Actor& actor);
 
@@ -238,12 +280,31 @@ class IdentityService {
   // kNotFound. Handlers call it before reading a body so another org's id is 404 whatever is sent.
   Status CheckOrgAccess(const http::Principal& principal, std::string_view org_id) const;
 
-  // POST /v1/orgs/{id}/users. An e-mail that is not registered creates an account (password
-  // required, kValidationFailed otherwise); an existing user's e-mail adds a membership and the
-  // password is ignored (it is never needed nor changed). kAlreadyExists when already a member.
-  Result<AddedMember> AddUserToOrg(const http::Principal& principal, std::string_view org_id,
-                                   std::string_view email, std::string_view password,
-                                   std::string_view role, std::string_view request_id);
+  // POST /v1/orgs/{id}/users: invites `email` to `org_id` with `role`. Nobody is added yet and no
+  // password is set: the invitee accepts with the returned token (AcceptInvitation when they have
+  // an account, RegisterWithInvitation when they do not), so an org admin can never attach
+  // someone else's account to its org, nor choose the password of an account another org may
+  // later invite. The answer does not depend on whether the e-mail is registered. A new invitation
+  // for the same org and e-mail replaces a pending one. kAlreadyExists when the e-mail is already
+  // a member of the org (the admin can list its members anyway).
+  Result<CreatedInvitation> InviteToOrg(const http::Principal& principal, std::string_view org_id,
+                                        std::string_view email, std::string_view role,
+                                        std::string_view request_id);
+
+  // POST /v1/invitations/accept: the signed-in user (a user principal, whose e-mail must be the
+  // invited one) joins the invitation's org. kNotFound for an unknown, used, revoked or expired
+  // token; kPermissionDenied for an API key or another e-mail's invitation; kAlreadyExists when
+  // already a member.
+  Result<AcceptedInvitation> AcceptInvitation(const http::Principal& principal,
+                                              std::string_view token, std::string_view request_id);
+
+  // POST /v1/auth/register (public): creates the account of an invited e-mail that has
+  // none, with the invitee's own password, and the membership. kNotFound as above; kConflict when
+  // the e-mail already has an account (sign in and use AcceptInvitation); kValidationFailed for a
+  // bad password.
+  Result<AcceptedInvitation> RegisterWithInvitation(std::string_view token,
+                                                    std::string_view password,
+                                                    std::string_view request_id);
 
   // GET /v1/orgs/{id}/users: members ordered by user id, `limit` (1..kMaxMemberPage) at a time
   // after `cursor` (a previous next_cursor). kInvalidArgument for a bad limit or cursor.
@@ -251,14 +312,16 @@ class IdentityService {
                                     int limit, std::string_view cursor);
 
   // PATCH /v1/orgs/{id}/users/{user_id}: a new role. kNotFound when the user is not a member;
-  // kConflict when it would demote the org's last org_admin. Takes effect at the user's next
-  // token refresh (access tokens carry the role for at most access_token_ttl).
+  // kConflict when it would demote the org's last org_admin. Access tokens follow the new role
+  // (see AuthenticateBearer); the API keys the member created, and the keys those created, are
+  // narrowed to the new role's permissions (revoked when nothing is left), audited per key.
   Result<OrgMember> ChangeMemberRole(const http::Principal& principal, std::string_view org_id,
                                      std::string_view user_id, std::string_view role,
                                      std::string_view request_id);
 
   // DELETE /v1/orgs/{id}/users/{user_id}: removes the membership, revokes the user's sessions in
-  // that org and the API keys they created there; a user left with no membership is deleted as
+  // that org and the API keys they created there (and the keys those keys created, down the
+  // chain; RevokeApiKey cascades the same way); a user left with no membership is deleted as
   // by DeleteAccount, in the same transaction. kConflict for the org's last org_admin.
   Result<RemovedMember> RemoveUserFromOrg(const http::Principal& principal, std::string_view org_id,
                                           std::string_view user_id, std::string_view request_id);
@@ -281,7 +344,11 @@ class IdentityService {
 
   // --- Sessions ------------------------------------------------------------------------------
 
-  // Checks throttles, then the password. kRateLimited (and *retry_after set) when throttled;
+  // Checks throttles, then the password. The client is ClientAddress(client_ip, forwarded_for,
+  // trusted_proxies); throttles: login_per_ip per client, and an exponential backoff per
+  // (account, client) after login_free_failures wrong passwords (unknown e-mails count alike, so
+  // the answers do not tell registered e-mails apart). kRateLimited (and *retry_after set) when
+  // throttled;
   // kUnauthenticated for an unknown e-mail, wrong password or disabled user (one message for all);
   // kPermissionDenied when `org_id` is given and the user is not a member of it.
   Result<TokenPair> Login(const LoginRequest& request, std::chrono::seconds* retry_after = nullptr);
@@ -303,8 +370,10 @@ class IdentityService {
   Result<http::Principal> AuthenticateBearer(std::string_view token);
 
   // Looks up an X-API-Key (static keys first, then the database, through a cache kept for
-  // api_key_cache_ttl) and notes its use at most once per api_key_touch_interval.
-  // kUnauthenticated when unknown, revoked or expired.
+  // api_key_cache_ttl) and notes its use at most once per api_key_touch_interval. A database key
+  // acts with the lesser of its scopes and the current authority of its creator — the member's
+  // role, or, for a key created by a key, that key's (recursively): see ChainScopes.
+  // kUnauthenticated when unknown, revoked or expired, or when a creator up the chain lost access.
   Result<http::Principal> AuthenticateApiKey(std::string_view key);
 
   // Writes the API-key uses noted since the last call (api_keys.last_used_at) in one transaction;
@@ -346,11 +415,12 @@ class IdentityService {
   Result<TokenPair> IssueTokens(storage::Txn& txn, const std::string& user_id,
                                 const std::string& org_id, const std::string& role,
                                 const std::string& family_id);
-  // The existing-user half of AddUserToOrg/AddMembership (email normalised): nullopt when no
-  // live user has that e-mail.
+  // AddMembership for a normalised e-mail: nullopt when no live user has that e-mail.
   Result<std::optional<AddedMember>> AddExistingMember(std::string_view org_id,
                                                        const std::string& email,
                                                        std::string_view role, const Actor& actor);
+  // Counts a failed login for a (account, client) backoff key and sets its next allowed time.
+  Status RecordLoginFailure(const std::string& key);
   Result<CreatedApiKey> InsertApiKey(std::string_view org_id, std::string_view name,
                                      const std::vector<std::string>& scopes,
                                      std::optional<Timestamp> expires_at,
@@ -369,13 +439,21 @@ class IdentityService {
   // key, changes a role or removes or deletes an account.
   struct CachedApiKey {
     std::string id, org_id, secret_sha256;
-    std::vector<std::string> scopes;
+    std::vector<std::string> scopes;  // effective: narrowed by the creators (ChainScopes)
     std::optional<Timestamp> expires_at, last_used_at;
     bool revoked = false;
+    bool orphaned = false;  // a creator up the chain lost its access
   };
   struct CachedMembership {
     std::optional<std::string> role;  // empty: not an active member
   };
+  // `scopes` narrowed by the current authority of everyone up the chain that created the key
+  // (`created_by`: a user's role in `org_id`, a key's scopes and its own creator, a static key's
+  // scopes; NULL = the CLI, no limit). nullopt when a creator no longer has access (not a member,
+  // disabled, revoked or expired key, unknown static key) or the chain is too long.
+  Result<std::optional<std::vector<std::string>>> ChainScopes(
+      const std::string& org_id, std::vector<std::string> scopes,
+      std::optional<std::string> created_by);
   void ForgetCachedCredentials();
   TtlCache<CachedApiKey> api_key_cache_;
   TtlCache<CachedMembership> membership_cache_;

@@ -55,6 +55,18 @@ std::optional<int64_t> IntClaim(const json::object& o, std::string_view name) {
   return std::nullopt;
 }
 
+// 9999-12-31T23:59:59Z: later (or negative) times are refused, so no claim can overflow a
+// Timestamp or the leeway arithmetic.
+constexpr int64_t kMaxClaimSeconds = 253'402'300'799;
+
+bool InClaimRange(int64_t t) { return t >= 0 && t <= kMaxClaimSeconds; }
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return out;
+}
+
 int64_t Seconds(Timestamp t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
@@ -162,10 +174,14 @@ Result<AccessClaims> VerifyAccessToken(std::string_view token, const JwtKeyRing&
   const auto exp = IntClaim(*payload, "exp");
   const auto iat = IntClaim(*payload, "iat");
   if (!exp || !iat) return Unauth("missing exp or iat");
+  if (!InClaimRange(*exp) || !InClaimRange(*iat)) return Unauth("exp or iat out of range");
+  const auto nbf = IntClaim(*payload, "nbf");
+  if (payload->contains("nbf") && (!nbf || !InClaimRange(*nbf))) return Unauth("malformed nbf");
   const int64_t now_s = Seconds(now);
   const int64_t leeway = options.leeway.count();
-  if (now_s >= *exp + leeway) return Unauth("expired");
-  if (*iat > now_s + leeway) return Unauth("issued in the future");
+  if (now_s >= SaturatingAdd(*exp, leeway)) return Unauth("expired");
+  if (*iat > SaturatingAdd(now_s, leeway)) return Unauth("issued in the future");
+  if (nbf && *nbf > SaturatingAdd(now_s, leeway)) return Unauth("not yet valid (nbf)");
 
   AccessClaims c;
   auto sub = StringClaim(*payload, "sub");

@@ -7,8 +7,9 @@
 // Verification is strict, in this order: exactly three base64url parts; a JSON header whose `alg`
 // is exactly "HS256" (so "none", "HS512", "RS256", ... are rejected before any key is used) and
 // whose `kid` names a key in the ring; an HMAC-SHA256 signature compared in constant time; then the
-// claims: `iss` and `aud` match, `exp` is in the future and `iat` not in the future (both within
-// the leeway), and `sub`, `org`, `role`, `jti` are present strings. Every failure is
+// claims: `iss` and `aud` match, `exp` is in the future, `iat` and (when present) `nbf` not in the
+// future (all within the leeway, compared without overflow; times before 1970 or after 9999 are
+// refused), and `sub`, `org`, `role`, `jti` are present strings. Every failure is
 // kUnauthenticated with a short reason that reveals nothing secret.
 // Thread-safety: JwtKeyRing is immutable after Create; the functions are pure.
 #pragma once
@@ -50,7 +51,7 @@ class JwtKeyRing {
 struct JwtOptions {
   std::string issuer = "signx";
   std::string audience = "signx-api";
-  std::chrono::seconds leeway{30};  // allowed clock skew for exp and iat
+  std::chrono::seconds leeway{30};  // allowed clock skew for exp, iat and nbf
 };
 
 // The claims of an access token.

@@ -44,6 +44,14 @@ class MembershipTest : public ::testing::TestWithParam<Backend> {
     EXPECT_TRUE(rs.ok()) << rs.status().ToString();
     return rs.ok() && !rs->rows.empty() ? rs->rows[0].Int(0) : -1;
   }
+  // `user` joins `to` with `role` the only way there is: invited by `to`'s admin, accepted by the
+  // user signed in.
+  Result<AcceptedInvitation> Join(const SeededOrg& to, const User& user, std::string_view role) {
+    SIGNX_ASSIGN_OR_RETURN(auto inv,
+                           svc().InviteToOrg(Admin(to), to.org.id, user.email, role, "r"));
+    return svc().AcceptInvitation(IdentityWorld::PrincipalOf(user, a_.org, Role::kOrgViewer),
+                                  inv.token, "r-accept");
+  }
   std::vector<AuditEntry> Audit(const SeededOrg& o) {
     auto page = svc().ListAuditLog(Admin(o), kMaxAuditPage, "");
     EXPECT_TRUE(page.ok()) << page.status().ToString();
@@ -54,31 +62,44 @@ class MembershipTest : public ::testing::TestWithParam<Backend> {
   SeededOrg a_, b_;
 };
 
-TEST_P(MembershipTest, ExistingUserJoinsASecondOrgWithoutAPassword) {
-  auto added = svc().AddUserToOrg(Admin(b_), b_.org.id, "Member@A.test", "", "org_viewer", "r1");
-  ASSERT_TRUE(added.ok()) << added.status().ToString();
-  EXPECT_FALSE(added->created);
-  EXPECT_EQ(added->user.id, a_.member.id);
-  EXPECT_EQ(added->role, "org_viewer");
+TEST_P(MembershipTest, ExistingUserJoinsASecondOrgOnlyByAcceptingAnInvitation) {
+  auto inv = svc().InviteToOrg(Admin(b_), b_.org.id, "Member@A.test", "org_viewer", "r1");
+  ASSERT_TRUE(inv.ok()) << inv.status().ToString();
+  EXPECT_EQ(inv->invitation.email, "member@a.test");
+  EXPECT_TRUE(inv->token.starts_with("sxi_"));
+  // Nothing is attached until the person accepts; the token is stored hashed only.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM memberships WHERE user_id = $1", {a_.member.id}), 1);
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM invitations WHERE token_sha256 = $1", {Sha256Hex(inv->token)}),
+      1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM invitations WHERE token_sha256 = $1", {inv->token}), 0);
+  const http::Principal member = Member(a_);
+  // An API key, or another person, cannot accept it.
+  http::Principal key = member;
+  key.kind = "api_key";
+  EXPECT_EQ(svc().AcceptInvitation(key, inv->token, "r").status().code(),
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(svc().AcceptInvitation(Admin(a_), inv->token, "r").status().code(),
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(svc().AcceptInvitation(member, "sxi_" + std::string(64, '0'), "r").status().code(),
+            ErrorCode::kNotFound);
+  auto accepted = svc().AcceptInvitation(member, inv->token, "r2");
+  ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+  EXPECT_EQ(accepted->org_id, b_.org.id);
+  EXPECT_EQ(accepted->role, "org_viewer");
+  EXPECT_FALSE(accepted->account_created);
+  // Used up.
+  EXPECT_EQ(svc().AcceptInvitation(member, inv->token, "r").status().code(), ErrorCode::kNotFound);
 
   // Already a member: 409, nothing changes.
-  auto again = svc().AddUserToOrg(Admin(b_), b_.org.id, "member@a.test", "", "org_member", "r2");
-  EXPECT_EQ(again.status().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(
+      svc().InviteToOrg(Admin(b_), b_.org.id, "member@a.test", "org_member", "r").status().code(),
+      ErrorCode::kAlreadyExists);
 
-  // A new e-mail without a password is a validation error naming the field.
-  auto nopw = svc().AddUserToOrg(Admin(b_), b_.org.id, "new@b.test", "", "org_member", "r3");
-  ASSERT_EQ(nopw.status().code(), ErrorCode::kValidationFailed);
-  EXPECT_EQ(nopw.status().details().front().field, "password");
-  auto created = svc().AddUserToOrg(Admin(b_), b_.org.id, "new@b.test", std::string(kTestPassword),
-                                    "org_member", "r4");
-  ASSERT_TRUE(created.ok()) << created.status().ToString();
-  EXPECT_TRUE(created->created);
-
-  // Another org's admin cannot add to b: 404 like a missing org.
-  EXPECT_EQ(svc().AddUserToOrg(Admin(a_), b_.org.id, "viewer@a.test", "", "org_member", "r5")
-                .status()
-                .code(),
-            ErrorCode::kNotFound);
+  // Another org's admin cannot invite to b: 404 like a missing org.
+  EXPECT_EQ(
+      svc().InviteToOrg(Admin(a_), b_.org.id, "viewer@a.test", "org_member", "r5").status().code(),
+      ErrorCode::kNotFound);
 
   // Login: the oldest membership by default, the other with org_id; each token is per org.
   auto first = Login("member@a.test");
@@ -104,7 +125,7 @@ TEST_P(MembershipTest, ExistingUserJoinsASecondOrgWithoutAPassword) {
   bool audited = false;
   for (const auto& e : Audit(b_)) {
     audited |= e.action == "membership.create" && e.subject_id == a_.member.id &&
-               e.actor_id == b_.admin.id && e.actor_label == "admin@b.test";
+               e.actor_id == a_.member.id && e.request_id == "r2";
   }
   EXPECT_TRUE(audited);
 }
@@ -124,6 +145,55 @@ TEST_P(MembershipTest, CliAddsAnExistingUserOnly) {
   EXPECT_EQ(svc().AddMembership(b_.org.id, "member@a.test", "boss", cli).status().code(),
             ErrorCode::kValidationFailed);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM memberships WHERE user_id = $1", {a_.viewer.id}), 2);
+}
+
+// The takeover of issue 19: org a's admin registers a victim's e-mail with a password it knows;
+// later org b "adds" that e-mail. The membership must not land in the account a's admin controls.
+TEST_P(MembershipTest, AnAccountPlantedByOneOrgIsNotAttachedByAnotherOrgsInvitation) {
+  auto planted = svc().InviteToOrg(Admin(a_), a_.org.id, "victim@x.test", "org_viewer", "r");
+  ASSERT_TRUE(planted.ok()) << planted.status().ToString();
+  // a's admin holds the token, so it can choose the password: it now controls victim@x.test.
+  auto account = svc().RegisterWithInvitation(planted->token, "attacker knows this", "r");
+  ASSERT_TRUE(account.ok()) << account.status().ToString();
+  EXPECT_TRUE(account->account_created);
+
+  // Org b invites the real person. Same answer as for an unknown e-mail; nothing attached.
+  auto unknown = svc().InviteToOrg(Admin(b_), b_.org.id, "stranger@x.test", "org_admin", "r");
+  auto invited = svc().InviteToOrg(Admin(b_), b_.org.id, "victim@x.test", "org_admin", "r");
+  ASSERT_TRUE(unknown.ok() && invited.ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND org_id = $2",
+                  {account->user_id, b_.org.id}),
+            0);
+  auto attacker = svc().Login({.email = "victim@x.test",
+                               .password = "attacker knows this",
+                               .org_id = b_.org.id,
+                               .client_ip = "203.0.113.9",
+                               .request_id = "r"});
+  EXPECT_EQ(attacker.status().code(), ErrorCode::kPermissionDenied);
+  // Without b's token (sent to the real mailbox) the planted account cannot join b; with it, a
+  // registration cannot replace the existing account either.
+  EXPECT_EQ(svc().RegisterWithInvitation(invited->token, "another password", "r").status().code(),
+            ErrorCode::kConflict);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM memberships WHERE org_id = $1", {b_.org.id}), 3);
+}
+
+TEST_P(MembershipTest, InvitationsExpireAndANewOneReplacesThePendingOne) {
+  auto first = svc().InviteToOrg(Admin(b_), b_.org.id, "viewer@a.test", "org_member", "r");
+  auto second = svc().InviteToOrg(Admin(b_), b_.org.id, "viewer@a.test", "org_viewer", "r");
+  ASSERT_TRUE(first.ok() && second.ok());
+  const http::Principal viewer = IdentityWorld::PrincipalOf(a_.viewer, a_.org, Role::kOrgViewer);
+  EXPECT_EQ(svc().AcceptInvitation(viewer, first->token, "r").status().code(),
+            ErrorCode::kNotFound);
+  world_->clock().Advance(svc().settings().invitation_ttl + std::chrono::seconds(1));
+  EXPECT_EQ(svc().AcceptInvitation(viewer, second->token, "r").status().code(),
+            ErrorCode::kNotFound);
+  auto fresh = svc().InviteToOrg(Admin(b_), b_.org.id, "new@b.test", "org_member", "r");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(svc().RegisterWithInvitation(fresh->token, "short", "r").status().code(),
+            ErrorCode::kValidationFailed);
+  world_->clock().Advance(svc().settings().invitation_ttl + std::chrono::seconds(1));
+  EXPECT_EQ(svc().RegisterWithInvitation(fresh->token, "long enough pw", "r").status().code(),
+            ErrorCode::kNotFound);
 }
 
 TEST_P(MembershipTest, ListsMembersInPagesScopedToTheOrg) {
@@ -155,32 +225,28 @@ TEST_P(MembershipTest, RoleChangesKeepTheLastAdmin) {
   EXPECT_EQ(promote->role, "org_admin");
   // Now there are two: demoting the first is fine; the refresh picks up the new role.
   ASSERT_TRUE(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.admin.id, "org_viewer", "r").ok());
-  EXPECT_EQ(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_viewer", "r")
-                .status()
-                .code(),
-            ErrorCode::kConflict);
+  EXPECT_EQ(
+      svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_viewer", "r").status().code(),
+      ErrorCode::kConflict);
 
-  EXPECT_EQ(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.viewer.id, "super_admin", "r")
+  EXPECT_EQ(svc()
+                .ChangeMemberRole(Admin(a_), a_.org.id, a_.viewer.id, "super_admin", "r")
                 .status()
                 .code(),
             ErrorCode::kPermissionDenied);
-  EXPECT_EQ(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.viewer.id, "boss", "r")
-                .status()
-                .code(),
+  EXPECT_EQ(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.viewer.id, "boss", "r").status().code(),
             ErrorCode::kValidationFailed);
-  EXPECT_EQ(svc().ChangeMemberRole(Admin(a_), a_.org.id, b_.viewer.id, "org_member", "r")
-                .status()
-                .code(),
-            ErrorCode::kNotFound);
-  EXPECT_EQ(svc().ChangeMemberRole(Admin(b_), a_.org.id, a_.viewer.id, "org_member", "r")
-                .status()
-                .code(),
-            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      svc().ChangeMemberRole(Admin(a_), a_.org.id, b_.viewer.id, "org_member", "r").status().code(),
+      ErrorCode::kNotFound);
+  EXPECT_EQ(
+      svc().ChangeMemberRole(Admin(b_), a_.org.id, a_.viewer.id, "org_member", "r").status().code(),
+      ErrorCode::kNotFound);
 }
 
 TEST_P(MembershipTest, RemovingTheLastMembershipDeletesTheAccount) {
   // Viewer of a joins b too; removing it from a keeps the account.
-  ASSERT_TRUE(svc().AddUserToOrg(Admin(b_), b_.org.id, "viewer@a.test", "", "org_viewer", "r").ok());
+  ASSERT_TRUE(Join(b_, a_.viewer, "org_viewer").ok());
   auto session = Login("viewer@a.test");
   ASSERT_TRUE(session.ok());
   auto removed = svc().RemoveUserFromOrg(Admin(a_), a_.org.id, a_.viewer.id, "r");
@@ -214,7 +280,7 @@ TEST_P(MembershipTest, RemovingTheLastMembershipDeletesTheAccount) {
 TEST_P(MembershipTest, RemovalRevokesOnlyTheKeysTheUserCreatedInThatOrg) {
   // The member is an admin of a and of b, with a key in each (both in use, so cached).
   ASSERT_TRUE(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_admin", "r").ok());
-  ASSERT_TRUE(svc().AddUserToOrg(Admin(b_), b_.org.id, "member@a.test", "", "org_admin", "r").ok());
+  ASSERT_TRUE(Join(b_, a_.member, "org_admin").ok());
   auto in_a = svc().CreateApiKey(IdentityWorld::PrincipalOf(a_.member, a_.org, Role::kOrgAdmin),
                                  "a-key", {"leads:score"}, std::nullopt, "r");
   auto in_b = svc().CreateApiKey(IdentityWorld::PrincipalOf(a_.member, b_.org, Role::kOrgAdmin),
@@ -236,8 +302,103 @@ TEST_P(MembershipTest, RemovalRevokesOnlyTheKeysTheUserCreatedInThatOrg) {
             0);
 }
 
+// Issue 19: keys minted by keys outlived their creator, and a demoted admin's keys kept admin
+// scopes. Keys act with the lesser of their scopes and their creators' current authority.
+TEST_P(MembershipTest, ApiKeysFollowTheirCreatorsAuthorityDownTheChain) {
+  ASSERT_TRUE(svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_admin", "r").ok());
+  const std::vector<std::string> scopes = {"admin:api_keys", "leads:score"};
+  auto k1 = svc().CreateApiKey(IdentityWorld::PrincipalOf(a_.member, a_.org, Role::kOrgAdmin), "k1",
+                               scopes, std::nullopt, "r");
+  ASSERT_TRUE(k1.ok()) << k1.status().ToString();
+  auto p1 = svc().AuthenticateApiKey(k1->key);
+  ASSERT_TRUE(p1.ok());
+  auto k2 = svc().CreateApiKey(*p1, "k2", scopes, std::nullopt, "r");  // a key made by a key
+  ASSERT_TRUE(k2.ok()) << k2.status().ToString();
+  auto p2 = svc().AuthenticateApiKey(k2->key);
+  ASSERT_TRUE(p2.ok());
+  auto k3 = svc().CreateApiKey(*p2, "k3", scopes, std::nullopt, "r");
+  ASSERT_TRUE(k3.ok()) << k3.status().ToString();
+  ASSERT_TRUE(svc().AuthenticateApiKey(k3->key)->Can("admin:api_keys"));
+
+  // Demoted: every key down the chain loses admin:api_keys at once (and in the database).
+  ASSERT_TRUE(
+      svc().ChangeMemberRole(Admin(a_), a_.org.id, a_.member.id, "org_member", "req-demote").ok());
+  for (const auto* k : {&*k1, &*k2, &*k3}) {
+    auto p = svc().AuthenticateApiKey(k->key);
+    ASSERT_TRUE(p.ok()) << k->info.name << ": " << p.status().ToString();
+    EXPECT_FALSE(p->Can("admin:api_keys")) << k->info.name;
+    EXPECT_TRUE(p->Can("leads:score")) << k->info.name;
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM api_keys WHERE id = $1 AND scopes = 'leads:score'",
+                    {k->info.id}),
+              1)
+        << k->info.name;
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'api_key.update' AND "
+                  "request_id = 'req-demote'",
+                  {}),
+            3);
+
+  // A role changed by another replica (straight in the database) applies once the cached lookup
+  // expires, without any write to the keys.
+  ASSERT_TRUE(world_->store()
+                  .WithTxn([&](storage::Txn& t) {
+                    return t
+                        .Exec(
+                            "UPDATE memberships SET role = 'org_viewer' WHERE user_id = $1 AND "
+                            "org_id = $2",
+                            {a_.member.id, a_.org.id})
+                        .status();
+                  })
+                  .ok());
+  world_->clock().Advance(svc().settings().api_key_cache_ttl + std::chrono::milliseconds(1));
+  auto narrowed = svc().AuthenticateApiKey(k3->key);
+  ASSERT_TRUE(narrowed.ok());
+  EXPECT_FALSE(narrowed->Can("leads:score"));  // viewers cannot score
+
+  // Removed: the whole chain is revoked, not just the keys the member made directly.
+  ASSERT_TRUE(svc().RemoveUserFromOrg(Admin(a_), a_.org.id, a_.member.id, "req-rm").ok());
+  for (const auto* k : {&*k1, &*k2, &*k3}) {
+    EXPECT_EQ(svc().AuthenticateApiKey(k->key).status().code(), ErrorCode::kUnauthenticated)
+        << k->info.name;
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM api_keys WHERE id = $1 AND revoked_at IS NOT NULL",
+                    {k->info.id}),
+              1)
+        << k->info.name;
+  }
+}
+
+TEST_P(MembershipTest, RevokingAKeyRevokesTheKeysItCreated) {
+  auto k1 =
+      svc().CreateApiKey(Admin(a_), "k1", {"admin:api_keys", "leads:score"}, std::nullopt, "r");
+  ASSERT_TRUE(k1.ok());
+  auto k2 = svc().CreateApiKey(*svc().AuthenticateApiKey(k1->key), "k2", {"leads:score"},
+                               std::nullopt, "r");
+  ASSERT_TRUE(k2.ok()) << k2.status().ToString();
+  ASSERT_TRUE(svc().AuthenticateApiKey(k2->key).ok());
+  ASSERT_TRUE(svc().RevokeApiKey(Admin(a_), k1->info.id, "r").ok());
+  EXPECT_EQ(svc().AuthenticateApiKey(k2->key).status().code(), ErrorCode::kUnauthenticated);
+
+  // A child whose parent was revoked without the cascade (an older row) is refused at auth time.
+  auto k3 =
+      svc().CreateApiKey(Admin(a_), "k3", {"admin:api_keys", "leads:score"}, std::nullopt, "r");
+  ASSERT_TRUE(k3.ok());
+  auto k4 = svc().CreateApiKey(*svc().AuthenticateApiKey(k3->key), "k4", {"leads:score"},
+                               std::nullopt, "r");
+  ASSERT_TRUE(k4.ok());
+  ASSERT_TRUE(world_->store()
+                  .WithTxn([&](storage::Txn& t) {
+                    return t
+                        .Exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2",
+                              {world_->clock().Now(), k3->info.id})
+                        .status();
+                  })
+                  .ok());
+  world_->clock().Advance(svc().settings().api_key_cache_ttl + std::chrono::milliseconds(1));
+  EXPECT_EQ(svc().AuthenticateApiKey(k4->key).status().code(), ErrorCode::kUnauthenticated);
+}
+
 TEST_P(MembershipTest, ExportHoldsEveryKindOfPersonalDataAndNoSecrets) {
-  ASSERT_TRUE(svc().AddUserToOrg(Admin(b_), b_.org.id, "admin@a.test", "", "org_member", "r").ok());
+  ASSERT_TRUE(Join(b_, a_.admin, "org_member").ok());
   auto tokens = Login("admin@a.test");
   ASSERT_TRUE(tokens.ok());
   auto key = svc().CreateApiKey(Admin(a_), "ci", {"leads:score"}, std::nullopt, "r-key");
@@ -253,6 +414,9 @@ TEST_P(MembershipTest, ExportHoldsEveryKindOfPersonalDataAndNoSecrets) {
   EXPECT_EQ(data->api_keys[0].id, key->info.id);
   ASSERT_EQ(data->sessions.size(), 1u);
   EXPECT_EQ(data->sessions[0].org_id, a_.org.id);
+  ASSERT_EQ(data->invitations.size(), 1u);  // the one it accepted to join b
+  EXPECT_EQ(data->invitations[0].org_id, b_.org.id);
+  EXPECT_TRUE(data->invitations[0].accepted_at.has_value());
   std::set<std::string> actions;
   for (const auto& e : data->audit) {
     EXPECT_EQ(e.actor_id, a_.admin.id);
@@ -260,8 +424,8 @@ TEST_P(MembershipTest, ExportHoldsEveryKindOfPersonalDataAndNoSecrets) {
   }
   EXPECT_TRUE(actions.count("auth.login"));
   EXPECT_TRUE(actions.count("api_key.create"));
-  EXPECT_TRUE(actions.count("membership.create") == 0);  // done by b's admin, not by this user
-  EXPECT_TRUE(actions.count("user.export"));              // the export is audited
+  EXPECT_TRUE(actions.count("invitation.accept"));  // the user joined b by accepting
+  EXPECT_TRUE(actions.count("user.export"));        // the export is audited
 
   // API keys have no personal data.
   auto k = svc().AuthenticateApiKey(key->key);
@@ -277,6 +441,14 @@ TEST_P(MembershipTest, DeletingAnAccountErasesItInOneTransaction) {
   const http::Principal me = IdentityWorld::PrincipalOf(a_.member, a_.org, Role::kOrgAdmin);
   auto key = svc().CreateApiKey(me, "mine", {"leads:score"}, std::nullopt, "r");
   ASSERT_TRUE(key.ok());
+  // An invitation it accepted and one still pending both hold the e-mail.
+  ASSERT_TRUE(Join(b_, a_.member, "org_viewer").ok());
+  auto org_c = svc().CreateOrg("Org c", Actor::System("test"));
+  ASSERT_TRUE(org_c.ok());
+  ASSERT_TRUE(svc()
+                  .InviteToOrg(IdentityWorld::PrincipalOf(b_.admin, b_.org, Role::kSuperAdmin),
+                               org_c->id, "member@a.test", "org_member", "r")
+                  .ok());
 
   // Wrong or missing password: nothing happens.
   auto wrong = svc().DeleteAccount(me, "not my password", "r");
@@ -291,6 +463,11 @@ TEST_P(MembershipTest, DeletingAnAccountErasesItInOneTransaction) {
                   {a_.member.id}),
             0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM users WHERE email = 'member@a.test'", {}), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM invitations WHERE email = 'member@a.test'", {}), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM invitations WHERE accepted_at IS NULL AND revoked_at IS "
+                  "NULL",
+                  {}),
+            0);
   EXPECT_EQ(svc().AuthenticateApiKey(key->key).status().code(), ErrorCode::kUnauthenticated);
   EXPECT_FALSE(svc().Refresh(tokens->refresh_token, "r").ok());
   EXPECT_EQ(Login("member@a.test").status().code(), ErrorCode::kUnauthenticated);
@@ -312,9 +489,9 @@ TEST_P(MembershipTest, DeletingAnAccountErasesItInOneTransaction) {
   EXPECT_GE(by_user, 3);  // login, api_key.create, user.delete
   EXPECT_TRUE(deleted_row);
   // The e-mail is free again for a new account.
-  EXPECT_TRUE(svc().AddUserToOrg(Admin(a_), a_.org.id, "member@a.test", std::string(kTestPassword),
-                                 "org_member", "r")
-                  .ok());
+  auto again = svc().InviteToOrg(Admin(a_), a_.org.id, "member@a.test", "org_member", "r");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(svc().RegisterWithInvitation(again->token, kTestPassword, "r").ok());
 }
 
 TEST_P(MembershipTest, TheLastAdminCannotDeleteTheAccount) {

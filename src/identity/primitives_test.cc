@@ -5,8 +5,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "identity/api_key.h"
 #include "base/sha256.h"
+#include "identity/api_key.h"
+#include "identity/client_address.h"
 #include "identity/crypto.h"
 #include "identity/jwt.h"
 #include "identity/password.h"
@@ -176,6 +177,35 @@ TEST_F(JwtTest, RejectsExpiredAndFutureTokens) {
             ErrorCode::kUnauthenticated);
 }
 
+// Issue 19: `exp + leeway` was signed overflow, and `nbf` was documented but not checked.
+TEST_F(JwtTest, TimeClaimsAreCheckedWithoutOverflow) {
+  const std::string secret(40, 'b');
+  const json::object header{{"alg", "HS256"}, {"kid", "k2"}};
+  json::object far = Payload();
+  far["exp"] = INT64_MAX - 10;
+  auto refused = VerifyAccessToken(Forge(header, far, secret), ring_, now_);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("out of range"), std::string_view::npos)
+      << refused.status().message();
+  // A huge leeway saturates instead of wrapping: a valid token still verifies.
+  const JwtOptions lenient{.leeway = std::chrono::seconds(INT64_MAX)};
+  EXPECT_TRUE(VerifyAccessToken(SignAccessToken(claims_, ring_), ring_, now_, lenient).ok());
+
+  const int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
+  json::object later = Payload();
+  later["nbf"] = now_s + 120;
+  auto early = VerifyAccessToken(Forge(header, later, secret), ring_, now_);
+  EXPECT_EQ(early.status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_NE(early.status().message().find("nbf"), std::string_view::npos);
+  EXPECT_TRUE(
+      VerifyAccessToken(Forge(header, later, secret), ring_, now_ + std::chrono::minutes(2)).ok());
+  later["nbf"] = now_s + 10;  // within the leeway
+  EXPECT_TRUE(VerifyAccessToken(Forge(header, later, secret), ring_, now_).ok());
+  later["nbf"] = "soon";
+  EXPECT_EQ(VerifyCode(Forge(header, later, secret)), ErrorCode::kUnauthenticated);
+}
+
 TEST_F(JwtTest, RejectsTamperedTokens) {
   const std::string token = SignAccessToken(claims_, ring_);
   const std::size_t d1 = token.find('.');
@@ -266,6 +296,29 @@ TEST(RolesTest, RolesNestFromViewerToSuperAdmin) {
   EXPECT_TRUE(Allows(admin, "admin:users"));
   EXPECT_TRUE(Allows(admin, "leads:admin"));
   EXPECT_FALSE(Allows(admin, "anything:new"));
+}
+
+TEST(ClientAddressTest, BelievesForwardedForOnlyFromTrustedProxies) {
+  const auto trusted = ParseNetworks("10.0.0.0/8, 192.168.1.1, fd00::/8");
+  ASSERT_TRUE(trusted.ok()) << trusted.status().ToString();
+  EXPECT_TRUE(InNetworks(*trusted, "10.200.0.1"));
+  EXPECT_TRUE(InNetworks(*trusted, "::ffff:10.0.0.1"));
+  EXPECT_TRUE(InNetworks(*trusted, "fd12::1"));
+  EXPECT_FALSE(InNetworks(*trusted, "192.168.1.2"));
+  EXPECT_FALSE(InNetworks(*trusted, "not an ip"));
+  EXPECT_FALSE(ParseNetworks("10.0.0.0/33").ok());
+  EXPECT_FALSE(ParseNetworks("example.com").ok());
+  // No trusted proxies, or an untrusted peer: the peer.
+  EXPECT_EQ(ClientAddress("203.0.113.1", "198.51.100.1", {}), "203.0.113.1");
+  EXPECT_EQ(ClientAddress("203.0.113.1", "198.51.100.1", *trusted), "203.0.113.1");
+  // The right-most untrusted address; what the client wrote to its left is ignored.
+  EXPECT_EQ(ClientAddress("10.0.0.2", "1.2.3.4, 198.51.100.1, 10.0.0.3", *trusted), "198.51.100.1");
+  EXPECT_EQ(ClientAddress("10.0.0.2", "198.51.100.1:4711", *trusted), "198.51.100.1");
+  EXPECT_EQ(ClientAddress("10.0.0.2", "[2001:db8::1]", *trusted), "2001:db8::1");
+  // Every hop trusted: the left-most; garbage stops at the last trusted hop.
+  EXPECT_EQ(ClientAddress("10.0.0.2", "10.0.0.7, 10.0.0.3", *trusted), "10.0.0.7");
+  EXPECT_EQ(ClientAddress("10.0.0.2", "junk, 10.0.0.3", *trusted), "10.0.0.3");
+  EXPECT_EQ(ClientAddress("10.0.0.2", "", *trusted), "10.0.0.2");
 }
 
 }  // namespace

@@ -115,9 +115,8 @@ json::object AuditJson(const AuditEntry& e) {
   };
   return {{"id", e.id},
           {"org_id", opt(e.org_id)},
-          {"actor", json::object{{"kind", e.actor_kind},
-                                 {"id", e.actor_id},
-                                 {"label", opt(e.actor_label)}}},
+          {"actor",
+           json::object{{"kind", e.actor_kind}, {"id", e.actor_id}, {"label", opt(e.actor_label)}}},
           {"action", e.action},
           {"subject", json::object{{"type", e.subject_type}, {"id", e.subject_id}}},
           {"request_id", e.request_id},
@@ -165,6 +164,7 @@ Response Login(IdentityService& svc, Request& r) {
   req.org_id = f.Optional("org_id");
   if (Status st = f.status(); !st.ok()) return Fail(st, r);
   req.client_ip = r.remote_addr;
+  req.forwarded_for = r.Header("X-Forwarded-For").value_or("");
   req.request_id = r.request_id;
   std::chrono::seconds retry_after{0};
   auto tokens = svc.Login(req, &retry_after);
@@ -307,7 +307,7 @@ Response Audit(IdentityService& svc, Request& r) {
                                                              : json::value(page->next_cursor)}});
 }
 
-Response AddUser(IdentityService& svc, Request& r) {
+Response InviteUser(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   const std::string org_id(r.PathParam("id"));
@@ -317,20 +317,57 @@ Response AddUser(IdentityService& svc, Request& r) {
   if (!body.ok()) return Fail(body.status(), r);
   Fields f(*body);
   const std::string email = f.Required("email");
-  const std::string password = f.Optional("password").value_or("");
   const std::string role = f.Required("role");
+  if (body->contains("password")) {
+    f.Add({"password", "an admin does not set passwords: the invitee chooses one on accepting"});
+  }
   if (Status st = f.status(); !st.ok()) return Fail(st, r);
-  auto added = svc.AddUserToOrg(*p, org_id, email, password, role, r.request_id);
-  if (!added.ok()) return Fail(added.status(), r);
-  Response resp = http::JsonResponse(201, json::object{{"id", added->user.id},
-                                                       {"email", added->user.email},
-                                                       {"org_id", added->org_id},
-                                                       {"role", added->role},
-                                                       {"created", added->created},
-                                                       {"created_at", FormatRfc3339(
-                                                                          added->user.created_at)}});
-  resp.headers.Set("Location", "/v1/orgs/" + org_id + "/users/" + added->user.id);
+  auto created = svc.InviteToOrg(*p, org_id, email, role, r.request_id);
+  if (!created.ok()) return Fail(created.status(), r);
+  const Invitation& inv = created->invitation;
+  Response resp =
+      http::JsonResponse(201, json::object{{"id", inv.id},
+                                           {"org_id", inv.org_id},
+                                           {"email", inv.email},
+                                           {"role", inv.role},
+                                           {"status", "pending"},
+                                           {"created_at", FormatRfc3339(inv.created_at)},
+                                           {"expires_at", FormatRfc3339(inv.expires_at)},
+                                           {"token", created->token}});
+  resp.headers.Set("Cache-Control", "no-store");
   return resp;
+}
+
+json::object AcceptedJson(const AcceptedInvitation& a) {
+  return {{"user_id", a.user_id},
+          {"org_id", a.org_id},
+          {"role", a.role},
+          {"account_created", a.account_created}};
+}
+
+Response AcceptInvitation(IdentityService& svc, Request& r) {
+  const http::Principal* p = PrincipalOf(r);
+  if (p == nullptr) return NoPrincipal(r);
+  auto body = http::ParseJsonObject(r);
+  if (!body.ok()) return Fail(body.status(), r);
+  Fields f(*body);
+  const std::string token = f.Required("token");
+  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  auto accepted = svc.AcceptInvitation(*p, token, r.request_id);
+  if (!accepted.ok()) return Fail(accepted.status(), r);
+  return http::JsonResponse(200, AcceptedJson(*accepted));
+}
+
+Response RegisterWithInvitation(IdentityService& svc, Request& r) {
+  auto body = http::ParseJsonObject(r);
+  if (!body.ok()) return Fail(body.status(), r);
+  Fields f(*body);
+  const std::string token = f.Required("token");
+  const std::string password = f.Required("password");
+  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  auto accepted = svc.RegisterWithInvitation(token, password, r.request_id);
+  if (!accepted.ok()) return Fail(accepted.status(), r);
+  return http::JsonResponse(201, AcceptedJson(*accepted));
 }
 
 Response ListMembers(IdentityService& svc, Request& r) {
@@ -383,7 +420,7 @@ Response Export(IdentityService& svc, Request& r) {
   auto data = svc.ExportPersonalData(*p, r.request_id);
   if (!data.ok()) return Fail(data.status(), r);
   const Timestamp now = svc.clock().Now();
-  json::array memberships, keys, sessions, audit;
+  json::array memberships, keys, sessions, invitations, audit;
   for (const auto& m : data->memberships) memberships.push_back(MembershipJson(m));
   for (const auto& k : data->api_keys) keys.push_back(ApiKeyJson(k, now));
   for (const auto& t : data->sessions) {
@@ -395,19 +432,29 @@ Response Export(IdentityService& svc, Request& r) {
                                     {"used_at", Time(t.used_at)},
                                     {"revoked_at", Time(t.revoked_at)}});
   }
+  for (const auto& i : data->invitations) {
+    invitations.push_back(json::object{{"id", i.id},
+                                       {"org_id", i.org_id},
+                                       {"email", i.email},
+                                       {"role", i.role},
+                                       {"created_at", FormatRfc3339(i.created_at)},
+                                       {"expires_at", FormatRfc3339(i.expires_at)},
+                                       {"accepted_at", Time(i.accepted_at)},
+                                       {"revoked_at", Time(i.revoked_at)}});
+  }
   for (const auto& e : data->audit) audit.push_back(AuditJson(e));
-  json::object doc{
-      {"format", "signx.personal-data-export.v1"},
-      {"exported_at", FormatRfc3339(data->exported_at)},
-      {"user", json::object{{"id", data->user.id},
-                            {"email", data->user.email},
-                            {"created_at", FormatRfc3339(data->user.created_at)},
-                            {"updated_at", FormatRfc3339(data->updated_at)}}},
-      {"memberships", std::move(memberships)},
-      {"api_keys", std::move(keys)},
-      {"sessions", std::move(sessions)},
-      {"audit", std::move(audit)},
-      {"audit_truncated", data->audit_truncated}};
+  json::object doc{{"format", "signx.personal-data-export.v1"},
+                   {"exported_at", FormatRfc3339(data->exported_at)},
+                   {"user", json::object{{"id", data->user.id},
+                                         {"email", data->user.email},
+                                         {"created_at", FormatRfc3339(data->user.created_at)},
+                                         {"updated_at", FormatRfc3339(data->updated_at)}}},
+                   {"memberships", std::move(memberships)},
+                   {"api_keys", std::move(keys)},
+                   {"sessions", std::move(sessions)},
+                   {"invitations", std::move(invitations)},
+                   {"audit", std::move(audit)},
+                   {"audit_truncated", data->audit_truncated}};
   Response resp = http::JsonResponse(200, doc);
   resp.headers.Set("Content-Disposition",
                    "attachment; filename=\"signx-export-" + data->user.id + ".json\"");
@@ -483,16 +530,23 @@ void AddSchemas(http::SchemaRegistry& s) {
       "request_id": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
       "before_sha256": {"type": ["string", "null"]}, "after_sha256": {"type": ["string", "null"]}}}},
     "next_cursor": {"type": ["string", "null"]}}})");
-  s.Add("UserCreateRequest", R"J({"type": "object", "required": ["email", "role"],
+  s.Add("InvitationRequest", R"J({"type": "object", "required": ["email", "role"],
     "properties": {"email": {"type": "string", "format": "email"},
-    "password": {"type": "string", "minLength": 8,
-      "description": "required only when the e-mail is not registered yet (a new account); an existing user is added to the org without it"},
     "role": {"type": "string", "enum": ["super_admin", "org_admin", "org_member", "org_viewer"]}}})J");
-  s.Add("UserCreated", R"J({"type": "object", "properties": {
-    "id": {"type": "string"}, "email": {"type": "string"}, "org_id": {"type": "string"},
-    "role": {"type": "string"},
-    "created": {"type": "boolean", "description": "true: a new account; false: an existing user was added"},
-    "created_at": {"type": "string", "format": "date-time"}}})J");
+  s.Add("Invitation", R"J({"type": "object", "properties": {
+    "id": {"type": "string"}, "org_id": {"type": "string"}, "email": {"type": "string"},
+    "role": {"type": "string"}, "status": {"type": "string", "enum": ["pending"]},
+    "created_at": {"type": "string", "format": "date-time"},
+    "expires_at": {"type": "string", "format": "date-time"},
+    "token": {"type": "string", "description": "sxi_...; shown once: send it to the invitee, who accepts with it"}}})J");
+  s.Add("InvitationAcceptRequest", R"J({"type": "object", "required": ["token"],
+    "properties": {"token": {"type": "string"}}})J");
+  s.Add("InvitationRegisterRequest", R"J({"type": "object", "required": ["token", "password"],
+    "properties": {"token": {"type": "string"},
+    "password": {"type": "string", "minLength": 8, "description": "the new account's password, chosen by the invitee"}}})J");
+  s.Add("InvitationAccepted", R"J({"type": "object", "properties": {
+    "user_id": {"type": "string"}, "org_id": {"type": "string"}, "role": {"type": "string"},
+    "account_created": {"type": "boolean"}}})J");
   s.Add("OrgMember", R"J({"type": "object", "properties": {
     "user_id": {"type": "string"}, "email": {"type": "string"}, "org_id": {"type": "string"},
     "role": {"type": "string", "enum": ["super_admin", "org_admin", "org_member", "org_viewer"]},
@@ -523,6 +577,13 @@ void AddSchemas(http::SchemaRegistry& s) {
       "issued_at": {"type": "string", "format": "date-time"},
       "expires_at": {"type": "string", "format": "date-time"},
       "used_at": {"type": ["string", "null"], "format": "date-time"},
+      "revoked_at": {"type": ["string", "null"], "format": "date-time"}}}},
+    "invitations": {"type": "array", "description": "invitations to the user's e-mail or accepted by them (never the token)",
+      "items": {"type": "object", "properties": {
+      "id": {"type": "string"}, "org_id": {"type": "string"}, "email": {"type": "string"},
+      "role": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+      "expires_at": {"type": "string", "format": "date-time"},
+      "accepted_at": {"type": ["string", "null"], "format": "date-time"},
       "revoked_at": {"type": ["string", "null"], "format": "date-time"}}}},
     "audit": {"type": "array", "description": "audit rows where the user is the actor, oldest first",
       "items": {"type": "object"}},
@@ -605,14 +666,39 @@ void AddIdentityRoutes(http::Router& router, http::SchemaRegistry& schemas,
                                {.name = "cursor", .description = "next_cursor of the last page"}}},
              bind(Audit));
   router.Add("POST", "/v1/orgs/{id}/users",
-             {.summary = "Add a user to the org with a role",
+             {.summary = "Invite a person to the org with a role",
+              .description = "Nobody is added until the invitee accepts with the returned token "
+                             "(shown once; send it to them). The answer is the same whether or "
+                             "not the e-mail has an account. 409 if already a member.",
               .tags = {"users"},
               .permission = "admin:users",
               .max_body_bytes = kSmallBody,
-              .request_schema = "UserCreateRequest",
-              .response_schema = "UserCreated",
+              .request_schema = "InvitationRequest",
+              .response_schema = "Invitation",
               .success_status = 201},
-             bind(AddUser));
+             bind(InviteUser));
+  router.Add("POST", "/v1/invitations/accept",
+             {.summary = "Accept an invitation as the signed-in invitee",
+              .description = "The caller's e-mail must be the invited one (403 otherwise); 404 "
+                             "for an unknown, used or expired token.",
+              .tags = {"users"},
+              .permission = std::string(kAnyAuthenticated),
+              .max_body_bytes = kSmallBody,
+              .request_schema = "InvitationAcceptRequest",
+              .response_schema = "InvitationAccepted"},
+             bind(AcceptInvitation));
+  router.Add("POST", "/v1/auth/register",
+             {.summary = "Accept an invitation by creating your account",
+              .description = "For an invited e-mail without an account: the invitee chooses the "
+                             "password. 409 when the e-mail has an account (sign in and use "
+                             "/v1/invitations/accept).",
+              .tags = {"users"},
+              .permission = kPublic,
+              .max_body_bytes = kSmallBody,
+              .request_schema = "InvitationRegisterRequest",
+              .response_schema = "InvitationAccepted",
+              .success_status = 201},
+             bind(RegisterWithInvitation));
   router.Add("GET", "/v1/orgs/{id}/users",
              {.summary = "List the org's members",
               .tags = {"users"},

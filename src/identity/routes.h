@@ -10,9 +10,11 @@
 //   GET    /v1/api-keys         admin:api_keys   the org's keys (no secrets)
 //   DELETE /v1/api-keys/{id}    admin:api_keys   revoke → 204; 404 for another org's key
 //   GET    /v1/audit            audit:read       ?limit=&cursor= → {items, next_cursor}
-//   POST   /v1/orgs/{id}/users  admin:users      {email, password?, role} → 201; a new e-mail
-//                                                creates an account (password required), an
-//                                                existing user gets a membership (no password)
+//   POST   /v1/orgs/{id}/users  admin:users      {email, role} → 201 invitation with a one-time
+//                                                token (same answer for known and unknown e-mails)
+//   POST   /v1/invitations/accept  authenticated {token} → the invited, signed-in user joins
+//   POST   /v1/auth/register    public           {token, password} → account + membership for
+//                                                an invited e-mail without an account
 //   GET    /v1/orgs/{id}/users  admin:users      ?limit=&cursor= → {items, next_cursor}
 //   PATCH  /v1/orgs/{id}/users/{user_id}  admin:users  {role} → the member; 409 for the last
 //                                                org_admin

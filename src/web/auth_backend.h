@@ -31,7 +31,8 @@ struct LoginAttempt {
   std::string email;
   std::string password;
   std::optional<std::string> org_id;  // the membership to act in; nullopt = the default one
-  std::string client_ip;
+  std::string client_ip;              // the TCP peer
+  std::string forwarded_for;  // X-Forwarded-For as received (identity decides whether to trust it)
   std::string request_id;
 };
 

@@ -34,6 +34,7 @@ class IdentityBackend final : public AuthBackend {
                                                        .password = attempt.password,
                                                        .org_id = attempt.org_id,
                                                        .client_ip = attempt.client_ip,
+                                                       .forwarded_for = attempt.forwarded_for,
                                                        .request_id = attempt.request_id},
                                                       retry_after));
     return ToSession(pair);

@@ -116,6 +116,37 @@ TEST_F(IdentityBackendTest, LoginDashboardApiKeysAuditLogout) {
   EXPECT_EQ(Call("GET", "/").status, 303);
 }
 
+// Issue 19: within the 30 s grace a replayed pre-rotation cookie was handed the new token pair.
+TEST_F(IdentityBackendTest, AReplayedPreRotationCookieNeverGetsTheNewPair) {
+  Call("GET", "/login");
+  ASSERT_EQ(
+      Call("POST", "/login",
+           "csrf_token=" + csrf_ + "&email=member%40a.test&password=" + std::string(kTestPassword))
+          .status,
+      303);
+  const std::string old_cookie = cookies_[std::string(kSessionCookie)];
+  world_->clock().Advance(std::chrono::minutes(16));  // the access token has expired
+  ASSERT_EQ(Call("GET", "/").status, 200);            // the browser's request rotates
+  const std::string rotated = cookies_[std::string(kSessionCookie)];
+  ASSERT_NE(rotated, old_cookie);
+
+  // The same old cookie again, at once (a concurrent tab, or a thief): served, never given the
+  // new tokens.
+  cookies_[std::string(kSessionCookie)] = old_cookie;
+  auto replay = Call("GET", "/");
+  EXPECT_EQ(replay.status, 200);
+  for (const auto& [k, v] : replay.headers.all()) {
+    if (EqualsIgnoreCase(k, "Set-Cookie")) {
+      EXPECT_FALSE(v.starts_with(std::string(kSessionCookie) + "=")) << v;
+    }
+  }
+  EXPECT_EQ(cookies_[std::string(kSessionCookie)], old_cookie);
+  EXPECT_EQ(rotated.find(old_cookie.substr(old_cookie.find('|'))), std::string::npos);
+  // The rotated session keeps working.
+  cookies_[std::string(kSessionCookie)] = rotated;
+  EXPECT_EQ(Call("GET", "/").status, 200);
+}
+
 TEST_F(IdentityBackendTest, ViewerIsRefusedAdminPages) {
   Call("GET", "/login");
   ASSERT_EQ(

@@ -192,12 +192,18 @@ struct Shell::Impl {
 
   // Rotates `refresh` once per grace window: concurrent requests of one browser that all carry the
   // same expired access token share one rotation instead of tripping identity's reuse detection.
-  Result<SessionTokens> RefreshOnce(const std::string& refresh, std::string_view request_id) {
+  // Only the request that rotated gets the new pair (`*shared` false); the others in the window
+  // are served with it but never given it (`*shared` true: no Set-Cookie), so a replayed
+  // pre-rotation cookie cannot obtain a fresh session. After the window a replay is reuse.
+  Result<SessionTokens> RefreshOnce(const std::string& refresh, std::string_view request_id,
+                                    bool* shared) {
     const std::string key = Sha256Hex(refresh);
     std::lock_guard lock(refresh_mu);
     const auto now = std::chrono::steady_clock::now();
+    *shared = false;
     if (auto it = refreshed.find(key);
         it != refreshed.end() && now - it->second.second < kRefreshGrace) {
+      *shared = true;
       return it->second.first;
     }
     SIGNX_ASSIGN_OR_RETURN(auto tokens, auth->Refresh(refresh, request_id));
@@ -225,9 +231,11 @@ struct Shell::Impl {
     if (auto p = auth->Authenticate(tokens->access); p.ok()) {
       return Session{std::move(*p), std::move(*tokens)};
     }
-    auto renewed = RefreshOnce(tokens->refresh, request.request_id);
+    bool shared = false;
+    auto renewed = RefreshOnce(tokens->refresh, request.request_id, &shared);
     if (renewed.ok()) {
       if (auto p = auth->Authenticate(renewed->access_token); p.ok()) {
+        if (shared) return Session{std::move(*p), std::move(*tokens)};
         out.Add("Set-Cookie", SessionCookie(request, *renewed));
         return Session{std::move(*p), {renewed->access_token, renewed->refresh_token}};
       }
@@ -585,6 +593,8 @@ void Shell::AddSessionPages() {
                              .password = password,
                              .org_id = org.empty() ? std::nullopt : std::optional<std::string>(org),
                              .client_ip = ctx.request.remote_addr,
+                             .forwarded_for = std::string(
+                                 ctx.request.Header("X-Forwarded-For").value_or("")),
                              .request_id = ctx.request.request_id},
                             &retry_after);
             if (!tokens.ok()) {
