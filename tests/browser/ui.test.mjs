@@ -381,14 +381,29 @@ test('admin predicts a cost and sees the interval, drivers and similar jobs', { 
   assert.match(await text(page, '[data-testid=cost-interval]'), /\$[\d,]+ to \$[\d,]+/);
   const bars = await page.$$eval('[data-testid=cost-drivers-chart] svg rect', (els) => els.length);
   assert.ok(bars > 0, 'the drivers are drawn as bars');
+  // This org has no cost model of its own: it is priced by the platform default, and another
+  // org's past jobs are never shown to it (the assumptions say why the list is empty).
   const similar = await page.$$eval('[data-testid=similar-jobs] tbody tr', (els) => els.length);
-  assert.ok(similar > 0, 'similar past jobs are listed');
+  assert.equal(similar, 0, 'no other org\'s past jobs are listed');
+  assert.match(await text(page, '[data-testid=cost-assumptions]'), /platform default/);
   assert.match(await text(page, '[data-testid=cost-anomaly]'), /^\d/);
   await shot(page, 'estimating-predicted');
   await page.setViewport({ width: 768, height: 1024 });
   await shot(page, 'estimating-predicted-tablet');
   assert.deepEqual(unexpectedErrors(page), []);
   await page.close();
+  // The demo org has its own cost model, trained on its own history: its similar past jobs show.
+  if (!DEMO_ADMIN.email) return;
+  const demo = await signedInPage(DEMO_ADMIN);
+  await demo.goto(`${BASE}/estimating`, { waitUntil: 'networkidle0' });
+  await demo.$eval('#spec-width_in', (el) => { el.value = '120'; });
+  await demo.select('#spec-sign_type', 'monument');
+  res = await submit(demo, '[data-testid=predict-cost]');
+  assert.equal(res.status(), 200);
+  const own = await demo.$$eval('[data-testid=similar-jobs] tbody tr', (els) => els.length);
+  assert.ok(own > 0, 'the demo org sees similar past jobs of its own');
+  await shot(demo, 'estimating-predicted-demo');
+  await demo.close();
 });
 
 test('projects: empty state for a new org, pagination for the demo history', { skip: noCapabilities }, async () => {

@@ -202,6 +202,25 @@ Page LeadModelsPage(PageContext& ctx, LeadsService& leads) {
   v.set("versions", list);
   v.set("has_versions", !versions->empty());
   v.set("can_rollback", can_admin && has_production && archived > 0);
+  // Without a production version of its own, the org's leads are scored with the platform
+  // default (managed by the platform's administrators): show which one.
+  if (!has_production) {
+    auto platform = leads.registry().Production(ml::Owner::Platform(), std::string(kLeadModel));
+    if (platform.ok() && platform->has_value()) {
+      const ml::ModelVersion& m = **platform;
+      View o(View::type::object);
+      o.set("version", m.version);
+      o.set("state", m.state);
+      o.set("in_use", m.version == in_use);
+      if (m.promoted_at) o.set("promoted_at", FormatWhen(*m.promoted_at));
+      const std::string summary = CardSummaryOf(m.card_json);
+      if (!summary.empty()) o.set("card_summary", summary);
+      v.set("platform_default", o);
+      v.set("has_platform_default", true);
+    } else if (!platform.ok()) {
+      spdlog::warn("web: reading the platform lead model: {}", platform.status().ToString());
+    }
+  }
   return Page::Render("Lead models", "leads_models", std::move(v));
 }
 
