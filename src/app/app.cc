@@ -45,6 +45,7 @@ struct App::Parts {
   std::unique_ptr<storage::Store> store;
   std::shared_ptr<blobs::BlobStore> blobs;
   std::unique_ptr<cache::RateLimiter> limiter;
+  std::shared_ptr<RateLimitMiddleware> rate_limits;  // API routes and the pages that share them
   std::unique_ptr<identity::IdentityService> identity;
   std::unique_ptr<events::Outbox> outbox;
   std::unique_ptr<events::Dispatcher> dispatcher;
@@ -90,8 +91,7 @@ Status App::Start() {
   p.server =
       std::make_unique<http::Server>(s, p.router, p.metrics, *p.pool, config_.log.access_log);
   p.server->Use(std::make_shared<identity::AuthMiddleware>(*p.identity));
-  SIGNX_ASSIGN_OR_RETURN(auto limits, ParseRateLimits(config_.limits.rate_limits));
-  p.server->Use(std::make_shared<RateLimitMiddleware>(*p.limiter, std::move(limits)));
+  p.server->Use(p.rate_limits);
   SIGNX_RETURN_IF_ERROR(p.server->Start());
   p.server->ShutdownOnSignals();
   spdlog::info("signx {} listening on http://{}:{} ({} io threads, {} blocking threads)",
@@ -130,6 +130,8 @@ Status App::OpenStore() {
 Status App::AddCapabilities() {
   Parts& p = *parts_;
   SIGNX_ASSIGN_OR_RETURN(p.limiter, cache::OpenRateLimiter(config_.redis, SystemClock::Get()));
+  SIGNX_ASSIGN_OR_RETURN(auto limits, ParseRateLimits(config_.limits.rate_limits));
+  p.rate_limits = std::make_shared<RateLimitMiddleware>(*p.limiter, std::move(limits));
   SIGNX_ASSIGN_OR_RETURN(auto id_settings, IdentitySettingsFrom(config_.auth));
   if (id_settings.jwt_keys.empty()) {
     spdlog::warn(
@@ -178,9 +180,17 @@ Status App::AddCapabilities() {
     SIGNX_RETURN_IF_ERROR(c->Start());
     c->AddRoutes(p.router, p.schemas);
   }
-  web::Shell shell = web::AddWebRoutes(
-      p.router, web::MakeIdentityBackend(*p.identity),
-      {.secret = config_.web.secret, .secure_cookies = config_.web.secure_cookies});
+  web::WebSettings web_settings{.secret = config_.web.secret,
+                                .secure_cookies = config_.web.secure_cookies};
+  web_settings.rate_limit = [limits = p.rate_limits](const http::Principal& who,
+                                                     std::string_view group)
+      -> std::optional<web::WebSettings::RateLimitRefusal> {
+    auto refusal = limits->Check(who, group);
+    if (!refusal) return std::nullopt;
+    return web::WebSettings::RateLimitRefusal{refusal->message, refusal->retry_after_s};
+  };
+  web::Shell shell = web::AddWebRoutes(p.router, web::MakeIdentityBackend(*p.identity),
+                                       std::move(web_settings));
   for (auto& c : p.capabilities) c->AddPages(shell);
   AddActivityPages(shell, *p.store, p.dispatcher.get());
   webhooks::AddWebhookPages(shell, *p.webhooks);

@@ -45,32 +45,58 @@ Result<std::map<std::string, GroupLimit>> ParseRateLimits(std::string_view text)
   return out;
 }
 
+namespace {
+
+std::string Seconds(std::chrono::milliseconds ms) {
+  return std::to_string(static_cast<int64_t>(std::ceil(ms.count() / 1000.0)));
+}
+
+cache::Limit LimitOf(const GroupLimit& g) {
+  return {.rate_per_second = static_cast<double>(g.count) / g.period_s,
+          .burst = static_cast<double>(g.count)};
+}
+
+}  // namespace
+
+std::optional<RateLimitMiddleware::Refusal> RateLimitMiddleware::Check(
+    const http::Principal& principal, std::string_view group) {
+  t_headers.reset();
+  auto it = limits_.find(std::string(group));
+  if (it == limits_.end()) return std::nullopt;
+  const GroupLimit& g = it->second;
+  auto d = limiter_.Allow(
+      fmt::format("route:{}:{}:{}", it->first, principal.kind, principal.subject_id), LimitOf(g));
+  if (!d.ok()) return std::nullopt;  // the limiter's backend is down: serve rather than refuse
+  t_headers = Headers{std::to_string(g.count),
+                      std::to_string(static_cast<int64_t>(std::floor(d->remaining))),
+                      Seconds(d->reset_after)};
+  if (!d->allowed) {
+    return Refusal{fmt::format("rate limit for '{}' is {} requests per {} s per principal; retry "
+                               "in {} s",
+                               it->first, g.count, g.period_s, Seconds(d->retry_after)),
+                   Seconds(d->retry_after)};
+  }
+  auto org_it = limits_.find(std::string(group) + "@org");
+  if (org_it == limits_.end() || principal.org_id.empty()) return std::nullopt;
+  const GroupLimit& o = org_it->second;
+  auto od = limiter_.Allow(fmt::format("route:{}:org:{}", it->first, principal.org_id),
+                           LimitOf(o));
+  if (!od.ok() || od->allowed) return std::nullopt;
+  return Refusal{fmt::format("rate limit for '{}' is {} requests per {} s for the whole "
+                             "organisation; retry in {} s",
+                             it->first, o.count, o.period_s, Seconds(od->retry_after)),
+                 Seconds(od->retry_after)};
+}
+
 std::optional<http::Response> RateLimitMiddleware::Before(http::Request& request,
                                                           const http::Route& route) {
   t_headers.reset();
   if (route.meta.rate_limit_group.empty() || !request.principal) return std::nullopt;
-  auto it = limits_.find(route.meta.rate_limit_group);
-  if (it == limits_.end()) return std::nullopt;
-  const GroupLimit& g = it->second;
-  const cache::Limit limit{.rate_per_second = static_cast<double>(g.count) / g.period_s,
-                           .burst = static_cast<double>(g.count)};
-  const std::string key = fmt::format("route:{}:{}:{}", it->first, request.principal->kind,
-                                      request.principal->subject_id);
-  auto d = limiter_.Allow(key, limit);
-  if (!d.ok()) return std::nullopt;  // the limiter's backend is down: serve rather than refuse
-  auto secs = [](std::chrono::milliseconds ms) {
-    return std::to_string(static_cast<int64_t>(std::ceil(ms.count() / 1000.0)));
-  };
-  t_headers = Headers{std::to_string(g.count),
-                      std::to_string(static_cast<int64_t>(std::floor(d->remaining))),
-                      secs(d->reset_after)};
-  if (d->allowed) return std::nullopt;
-  auto resp = http::ErrorResponse(
-      Status(ErrorCode::kRateLimited,
-             fmt::format("rate limit for '{}' is {} requests per {} s per principal; retry in {} s",
-                         it->first, g.count, g.period_s, secs(d->retry_after))),
-      request.request_id);
-  resp.headers.Set("Retry-After", secs(d->retry_after));
+  auto refusal = Check(*request.principal, route.meta.rate_limit_group);
+  if (!refusal) return std::nullopt;
+  auto resp =
+      http::ErrorResponse(Status(ErrorCode::kRateLimited, refusal->message), request.request_id);
+  resp.headers.Set("Retry-After", refusal->retry_after_s);
   return resp;
 }
 

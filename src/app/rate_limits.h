@@ -1,6 +1,9 @@
-// Per-principal rate limits by route group (config `limits.rate_limits`, "predict=100/h,..."),
+// Rate limits by route group (config `limits.rate_limits`, "predict=100/h,predict@org=1000/h"),
 // enforced by a middleware that runs after authentication: each principal (API key or user) has
-// one token bucket per group, shared by every replica when Redis is configured. Over the limit →
+// one token bucket per group, and `<group>@org` adds one bucket per org shared by all its
+// principals, so minting new API keys does not buy more work; shared by every replica when Redis
+// is configured. Web pages that start the same work (the cost form) check the same buckets
+// through Check (web::WebSettings::rate_limit). Over the limit →
 // 429 in the error shape with Retry-After; every limited response carries RateLimit-Limit,
 // RateLimit-Remaining and RateLimit-Reset (IETF draft-ietf-httpapi-ratelimit-headers).
 #pragma once
@@ -28,6 +31,13 @@ class RateLimitMiddleware final : public http::Middleware {
   RateLimitMiddleware(cache::RateLimiter& limiter, std::map<std::string, GroupLimit> limits)
       : limiter_(limiter), limits_(std::move(limits)) {}
   std::optional<http::Response> Before(http::Request& request, const http::Route& route) override;
+  // The refusal for one more request of `group` by `principal` (its own bucket, then its org's),
+  // or nullopt when allowed or the group is not limited. Takes a token from each bucket.
+  struct Refusal {
+    std::string message;
+    std::string retry_after_s;
+  };
+  std::optional<Refusal> Check(const http::Principal& principal, std::string_view group);
   void After(const http::Request& request, http::Response& response) override;
 
  private:

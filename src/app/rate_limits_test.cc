@@ -53,5 +53,26 @@ TEST(RateLimitMiddleware, LimitsEachPrincipalPerGroupWithHeaders) {
   EXPECT_FALSE(mw.Before(a, limited).has_value());
 }
 
+// Issue 19: every new API key got a fresh bucket. `group@org` is one bucket for all of an org's
+// principals, so minting keys buys no more work; another org is not affected.
+TEST(RateLimitMiddleware, AnOrgBucketIsSharedByAllItsPrincipals) {
+  FakeClock clock;
+  cache::MemoryRateLimiter limiter(clock);
+  RateLimitMiddleware mw(limiter, {{"predict", {.count = 2, .period_s = 3600}},
+                                   {"predict@org", {.count = 3, .period_s = 3600}}});
+  auto key = [](std::string id, std::string org) {
+    return http::Principal{.kind = "api_key", .subject_id = std::move(id), .org_id = std::move(org)};
+  };
+  EXPECT_FALSE(mw.Check(key("k1", "org_a"), "predict").has_value());
+  EXPECT_FALSE(mw.Check(key("k2", "org_a"), "predict").has_value());
+  EXPECT_FALSE(mw.Check(key("k3", "org_a"), "predict").has_value());
+  auto refused = mw.Check(key("k4", "org_a"), "predict");  // a fresh key, the org's 4th request
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_NE(refused->message.find("whole organisation"), std::string::npos);
+  EXPECT_FALSE(refused->retry_after_s.empty());
+  EXPECT_FALSE(mw.Check(key("k5", "org_b"), "predict").has_value());
+  EXPECT_FALSE(mw.Check(key("k1", "org_a"), "other").has_value());  // not a limited group
+}
+
 }  // namespace
 }  // namespace signx::app

@@ -156,7 +156,8 @@ const std::vector<Field>& Table() {
     t.push_back(Make("web.secure_cookies", &Config::web, &WebConfig::secure_cookies,
                      "always mark cookies Secure (served over HTTPS)"));
     t.push_back(Make("limits.rate_limits", &Config::limits, &LimitsConfig::rate_limits,
-                     "per-principal limits by route group: group=N/s|m|h,... (empty = none)"));
+                     "limits by route group: group=N/s|m|h per principal, group@org=N/s|m|h per org, "
+                     "comma-separated (empty = none)"));
     t.push_back(Make("jobs.workers", &Config::jobs, &JobsConfig::workers,
                      "job-worker threads inside `signx serve`; 0 = none (run `signx worker`)"));
     t.push_back(Make("jobs.retention_days", &Config::jobs, &JobsConfig::retention_days,

@@ -79,7 +79,7 @@ struct WebConfig {
 struct LimitsConfig {
   // Per-principal limits by route group: "group=N/s|m|h,...". Routes name their group; seed 000
   // asks for 100 predictions per hour per key on the expensive prediction routes.
-  std::string rate_limits = "predict=100/h";
+  std::string rate_limits = "predict=100/h,predict@org=1000/h";
 };
 
 struct JobsConfig {

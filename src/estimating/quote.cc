@@ -13,6 +13,15 @@ constexpr int64_t kBp = 10'000;                   // basis points per 1
 constexpr int64_t kMilli = 1'000;                 // thousandths per unit
 constexpr int32_t kMaxMarkupBp = 100'000;         // 1000 % — beyond that it is a typo
 constexpr int64_t kMaxCents = 1'000'000'000'000;  // $10 billion: overflow guard for inputs
+// The largest amount a quote may carry anywhere (a line, a total, the price): $1 trillion. Every
+// amount is computed in 128 bits and checked against it before it becomes an int64, so no input
+// can wrap a total around (a price below cost).
+constexpr Int128 kMaxQuoteCents = Int128{100'000'000'000'000};
+
+// num / den rounded half up, in 128 bits (num >= 0, den > 0).
+Int128 RoundDiv(Int128 num, Int128 den) { return (2 * num + den) / (2 * den); }
+
+std::string TooLarge() { return "makes the quote larger than $1,000,000,000,000"; }
 
 int32_t RoundedBp(Int128 num, Int128 den) {
   if (den == 0) return 0;
@@ -83,9 +92,11 @@ Result<Quote> PriceQuote(const PriceList& list, const QuoteRequest& request) {
   q.contingency_bp = contingency_bp;
   const Int128 qty = std::max<int64_t>(request.quantity, 1);
 
+  Int128 subtotal = 0;
   for (size_t i = 0; i < request.parts.size(); ++i) {
     const Part& p = request.parts[i];
     const std::string field = fmt::format("parts[{}]", i);
+    Int128 line_cost = 0;
     QuoteLine line;
     line.kind = p.kind;
     line.key = p.key;
@@ -113,7 +124,7 @@ Result<Quote> PriceQuote(const PriceList& list, const QuoteRequest& request) {
         line.rate_cents = m.cost_cents_per_unit;
         line.usage_milli = static_cast<int64_t>(p.usage_milli * qty);
         // usage(milli) × (1 + waste)(bp) × rate(cents) / (1000 × 10000)
-        line.cost_cents = DivRoundHalfUp(
+        line_cost = RoundDiv(
             Int128(p.usage_milli) * qty * (kBp + line.waste_bp) * m.cost_cents_per_unit,
             Int128(kMilli) * kBp);
         break;
@@ -129,8 +140,7 @@ Result<Quote> PriceQuote(const PriceList& list, const QuoteRequest& request) {
         line.unit = "h";
         line.rate_cents = it->second.cost_cents_per_hour;
         line.usage_milli = static_cast<int64_t>(p.usage_milli * qty);
-        line.cost_cents =
-            DivRoundHalfUp(Int128(p.usage_milli) * qty * line.rate_cents, Int128(kMilli));
+        line_cost = RoundDiv(Int128(p.usage_milli) * qty * line.rate_cents, Int128(kMilli));
         break;
       }
       case PartKind::kMachine: {
@@ -145,9 +155,8 @@ Result<Quote> PriceQuote(const PriceList& list, const QuoteRequest& request) {
         line.rate_cents = it->second.cost_cents_per_hour;
         line.setup_cents = it->second.setup_cents;
         line.usage_milli = static_cast<int64_t>(p.usage_milli * qty);
-        line.cost_cents =
-            DivRoundHalfUp(Int128(p.usage_milli) * qty * line.rate_cents, Int128(kMilli)) +
-            line.setup_cents;
+        line_cost = RoundDiv(Int128(p.usage_milli) * qty * line.rate_cents, Int128(kMilli)) +
+                    line.setup_cents;
         break;
       }
       case PartKind::kFixed:
@@ -161,17 +170,26 @@ Result<Quote> PriceQuote(const PriceList& list, const QuoteRequest& request) {
         }
         line.unit = "job";
         line.usage_milli = kMilli;
-        line.cost_cents = p.fixed_cents;
+        line_cost = p.fixed_cents;
         break;
     }
-    q.cost_subtotal_cents += line.cost_cents;
+    subtotal += line_cost;
+    if (line_cost > kMaxQuoteCents || subtotal > kMaxQuoteCents) {
+      errors.push_back({field, TooLarge()});
+      continue;
+    }
+    line.cost_cents = static_cast<int64_t>(line_cost);
+    q.cost_subtotal_cents = static_cast<int64_t>(subtotal);
     q.lines.push_back(std::move(line));
   }
   if (request.parts.empty()) errors.push_back({"parts", "must list at least one part"});
   if (!errors.empty()) return ValidationFailed(std::move(errors));
 
-  q.contingency_cents = DivRoundHalfUp(Int128(q.cost_subtotal_cents) * contingency_bp, kBp);
-  q.total_cost_cents = q.cost_subtotal_cents + q.contingency_cents;
+  const Int128 contingency = RoundDiv(Int128(q.cost_subtotal_cents) * contingency_bp, kBp);
+  const Int128 total = Int128(q.cost_subtotal_cents) + contingency;
+  if (total > kMaxQuoteCents) return ValidationFailed({{"contingency_pct", TooLarge()}});
+  q.contingency_cents = static_cast<int64_t>(contingency);
+  q.total_cost_cents = static_cast<int64_t>(total);
   // Exact job price as a fraction num/den, then the unit price rounded half up to the cent.
   Int128 num = 0, den = 1;
   if (q.method == PricingMethod::kMarkup) {
@@ -181,8 +199,13 @@ Result<Quote> PriceQuote(const PriceList& list, const QuoteRequest& request) {
     num = Int128(q.total_cost_cents) * kBp;  // cost / (1 − margin)
     den = kBp - rate_bp;
   }
-  q.unit_price_cents = DivRoundHalfUp(num, den * qty);
-  q.price_cents = q.unit_price_cents * q.quantity;
+  const Int128 unit_price = RoundDiv(num, den * qty);
+  const Int128 price = unit_price * q.quantity;
+  if (price > kMaxQuoteCents) {
+    return ValidationFailed({{"price_list.rate_pct", TooLarge()}});
+  }
+  q.unit_price_cents = static_cast<int64_t>(unit_price);
+  q.price_cents = static_cast<int64_t>(price);
   const Int128 profit = Int128(q.price_cents) - q.total_cost_cents;
   q.effective_markup_bp = RoundedBp(profit * kBp, q.total_cost_cents);
   q.effective_margin_bp = RoundedBp(profit * kBp, q.price_cents);

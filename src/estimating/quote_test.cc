@@ -10,6 +10,8 @@ namespace {
 
 using ::testing::ElementsAreArray;
 
+constexpr int64_t kMaxFixed = 1'000'000'000'000;  // the largest fixed line (quote.cc kMaxCents)
+
 Part Fixed(int64_t cents, std::string description = "basis") {
   Part p;
   p.kind = PartKind::kFixed;
@@ -57,6 +59,32 @@ TEST(QuoteTest, ShopVoxCostPlusHundredAtFiftyPercentIsOneFifty) {
   EXPECT_EQ(q->price_cents, 15000);
   EXPECT_EQ(q->effective_markup_bp, 5000);
   EXPECT_EQ(q->effective_margin_bp, 3333);
+}
+
+// Issue 19: huge usage × rate × quantity once wrapped int64 around (a 1000 % markup priced below
+// cost). Every amount is checked in 128 bits: a 422 naming the part or the rate, never a wrap.
+TEST(QuoteTest, AmountsThatWouldOverflowAreRefusedNotWrapped) {
+  PriceList list = List(PricingMethod::kMarkup, 100'000);  // 1000 % markup
+  QuoteRequest big;
+  big.quantity = 100'000;
+  Part lab;
+  lab.kind = PartKind::kLabor;
+  lab.key = "fab";
+  lab.usage_milli = kMaxFixed;  // 1e9 hours per sign: the largest usage a part may have
+  big.parts = {lab};
+  auto q = PriceQuote(list, big);
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.status().code(), ErrorCode::kValidationFailed);
+  EXPECT_EQ(q.status().details()[0].field, "parts[0]");
+  // Each line fits, the price after a 1000 % markup does not.
+  QuoteRequest many{std::vector<Part>(50, Fixed(kMaxFixed)), 1, std::nullopt};  // $500 billion
+  auto priced = PriceQuote(list, many);
+  ASSERT_FALSE(priced.ok());
+  EXPECT_EQ(priced.status().details()[0].field, "price_list.rate_pct");
+  // Within the bounds every price is at least the cost.
+  auto ok = PriceQuote(list, {{Fixed(kMaxFixed)}, 1, std::nullopt});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_GE(ok->price_cents, ok->total_cost_cents);
 }
 
 TEST(QuoteTest, CoreBridgeMarginHundredAtFiftyPercentIsTwoHundred) {

@@ -30,6 +30,47 @@ Response ErrorResponse(const Status& status, std::string_view request_id) {
   return Response::Json(HttpStatus(status.code()), ErrorBody(status, request_id));
 }
 
+namespace {
+
+// The JSON path ("lead.notes", "items[3]") of the first string or key holding a NUL character,
+// or nullopt. NUL can only arrive escaped (\u0000: raw control characters are not JSON), and no
+// text column accepts it (PostgreSQL refuses it), so it is refused at the boundary.
+std::optional<std::string> NulPath(const json::value& v, const std::string& at) {
+  auto has_nul = [](std::string_view s) { return s.find('\0') != std::string_view::npos; };
+  if (v.is_string()) {
+    if (has_nul(v.get_string())) return at.empty() ? std::string("(body)") : at;
+  } else if (v.is_array()) {
+    const auto& a = v.get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (auto p = NulPath(a[i], fmt::format("{}[{}]", at, i))) return p;
+    }
+  } else if (v.is_object()) {
+    for (const auto& [key, value] : v.get_object()) {
+      std::string path = at.empty() ? std::string(key) : at + "." + std::string(key);
+      if (has_nul(key)) {
+        for (auto pos = path.find('\0'); pos != std::string::npos; pos = path.find('\0', pos)) {
+          path.replace(pos, 1, "\\u0000");
+        }
+        return path;
+      }
+      if (auto p = NulPath(value, path)) return p;
+    }
+  }
+  return std::nullopt;
+}
+
+// True when `body` may hold an escaped NUL (a \u0000 escape): only then
+// is the parsed document walked, so ordinary bodies pay nothing.
+bool MayHoldNul(std::string_view body) {
+  for (std::size_t i = body.find("u0000"); i != std::string_view::npos;
+       i = body.find("u0000", i + 1)) {
+    if (i > 0 && body[i - 1] == '\\') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<json::value> ParseJsonBody(const Request& request) {
   if (auto ct = request.Header("Content-Type")) {
     const std::string lower = ToLower(*ct);
@@ -52,7 +93,13 @@ Result<json::value> ParseJsonBody(const Request& request) {
     return Status(ErrorCode::kMalformedJson,
                   fmt::format("request body is not valid JSON at byte {}: {}", n, ec.message()));
   }
-  return parser.release();
+  json::value v = parser.release();
+  if (MayHoldNul(request.body)) {
+    if (auto path = NulPath(v, "")) {
+      return ValidationFailed({{*path, "must not contain NUL characters (\\u0000)"}});
+    }
+  }
+  return v;
 }
 
 Result<json::object> ParseJsonObject(const Request& request) {

@@ -452,6 +452,14 @@ struct Shell::Impl {
                                 "your organisation if you need access."),
                     options, std::move(out), carried, !flash_raw.empty());
     }
+    if (!options.rate_limit_group.empty() && settings.rate_limit && ctx.principal) {
+      if (auto refusal = settings.rate_limit(*ctx.principal, options.rate_limit_group)) {
+        Page limited = Page::Error(429, "Too many requests", refusal->message);
+        limited.headers.Set("Retry-After", refusal->retry_after_s);
+        return Finish(ctx, std::move(limited), options, std::move(out), carried,
+                      !flash_raw.empty());
+      }
+    }
     Page page = handler(ctx);
     return Finish(ctx, std::move(page), options, std::move(out), carried, !flash_raw.empty());
   }

@@ -52,6 +52,14 @@ struct WebSettings {
   // requests that arrived over TLS at the proxy (X-Forwarded-Proto: https).
   bool secure_cookies = false;
   std::string product_name = "SignX";
+  // Checks one more request of a rate-limit group for a principal (PageOptions::rate_limit_group):
+  // the refusal's message and Retry-After seconds, or nullopt when allowed. Unset = no limits.
+  struct RateLimitRefusal {
+    std::string message;
+    std::string retry_after_s;
+  };
+  std::function<std::optional<RateLimitRefusal>(const http::Principal&, std::string_view group)>
+      rate_limit;
 };
 
 // A navigation entry (and a card on the dashboard), shown to principals holding `permission`.
@@ -130,6 +138,9 @@ struct PageOptions {
   std::string section;       // href of the navigation section to mark current ("" = none)
   bool public_page = false;  // no session needed (login); CSRF is still checked
   std::optional<int64_t> max_body_bytes;
+  // The API's rate-limit group of the work this page starts ("predict"): the page shares the
+  // principal's and the org's buckets with the API routes of that group (WebSettings::rate_limit).
+  std::string rate_limit_group;
 };
 
 class Shell {

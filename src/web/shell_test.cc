@@ -362,3 +362,48 @@ TEST_F(ShellTest, EveryWebRouteIsDeclaredAndPagesNeedASession) {
 
 }  // namespace
 }  // namespace signx::web
+
+namespace signx::web {
+namespace {
+
+// Issue 19: the web cost form started the same work as the rate-limited API route without any
+// limit. A page with a rate_limit_group asks WebSettings::rate_limit before its handler runs.
+TEST(ShellRateLimitTest, APageOfALimitedGroupIsRefusedWith429BeforeItsHandlerRuns) {
+  auto auth = std::make_shared<testing::FakeAuthBackend>();
+  const std::string org = auth->AddOrg("Acme Signs");
+  auth->AddUser("admin@acme.test", "admin-pass-123", org, "org_admin");
+  int allowed = 1, handled = 0;
+  std::vector<std::string> asked;
+  WebSettings settings{.secret = "test-secret-0123456789abcdef0123456789"};
+  settings.rate_limit = [&](const http::Principal& who, std::string_view group)
+      -> std::optional<WebSettings::RateLimitRefusal> {
+    asked.push_back(who.org_id + ":" + std::string(group));
+    if (allowed-- > 0) return std::nullopt;
+    return WebSettings::RateLimitRefusal{"rate limit for 'predict' is 1 per hour", "42"};
+  };
+  http::Router router;
+  Shell shell = AddWebRoutes(router, auth, std::move(settings));
+  shell.AddPage("POST", "/work", {.summary = "work", .rate_limit_group = "predict"},
+                [&](PageContext&) {
+                  ++handled;
+                  return Page::Redirect("/");
+                });
+  Browser b(router);
+  ASSERT_EQ(b.Get("/login").status, 200);
+  ASSERT_EQ(b.Post("/login", "csrf_token=" + b.csrf() +
+                                 "&email=admin%40acme.test&password=admin-pass-123&next=%2F")
+                .status,
+            303);
+  b.Get("/");
+  const std::string token = b.csrf();
+  EXPECT_EQ(b.Post("/work", "csrf_token=" + token).status, 303);
+  auto refused = b.Post("/work", "csrf_token=" + token);
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(Header(refused, "Retry-After"), "42");
+  EXPECT_NE(refused.body.find("1 per hour"), std::string::npos);
+  EXPECT_EQ(handled, 1);
+  EXPECT_EQ(asked, (std::vector<std::string>{org + ":predict", org + ":predict"}));
+}
+
+}  // namespace
+}  // namespace signx::web

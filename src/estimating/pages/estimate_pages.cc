@@ -351,7 +351,8 @@ void AddEstimatePages(web::Shell& shell, CostService& cost) {
                 {.summary = "Predict the cost of one sign from the form",
                  .permission = "estimates:predict",
                  .section = "/estimating",
-                 .max_body_bytes = 64 * 1024},
+                 .max_body_bytes = 64 * 1024,
+                 .rate_limit_group = "predict"},  // the same work as POST /v1/estimates/predict
                 [&cost](PageContext& ctx) { return PredictCost(ctx, cost); });
 }
 
