@@ -6,13 +6,15 @@
 // Eq. 18-1 pier depth) with the generator's own documented assumptions -> price quantities into
 // an ESTIMATE by KeyedIn work code (§1.4) -> draw noisy ACTUALS per line (estimator bias, install
 // under-estimation, material scatter, change orders, overtime).
-// Every constant in generator.cc carries its source row from sign-domain.md §3.1/§3.2 or is marked
-// "assumption". Money is integer cents; hours have two decimals as in KeyedIn exports.
+// Every constant (internal/generator_tables.h, internal/generator_structure.cc) carries its source
+// row from sign-domain.md §3.1/§3.2 or is marked "assumption". Money is integer cents; hours have
+// two decimals as in KeyedIn exports.
 //
 // Determinism: each project draws from its own std::mt19937_64 (fully specified by the standard)
-// seeded from (seed, index); all distributions are written here (no std::*_distribution, whose
-// output is implementation-defined). Same options -> byte-identical output on a given platform;
-// libm's log/exp/cos feed the samplers, so a different libm could in rare cases move a cent.
+// seeded from (seed, index); all distributions are written in internal/generator_rng.h (no
+// std::*_distribution, whose output is implementation-defined). Same options -> byte-identical
+// output on a given platform; libm's log/exp/cos feed the samplers, so a different libm could in
+// rare cases move a cent.
 // Project dates increase with the index (stratified over [first_year, last_year]) so a split by
 // time is a split by id.
 //
