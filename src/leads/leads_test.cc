@@ -1,3 +1,7 @@
+// The leads capability end to end (schema, encoder, training, scoring with reasons, the scoring
+// and KServe routes, model registry round trips, per-org models). Longer than ~700 lines because
+// the cases share one trained fixture model that is expensive to build; splitting would train it
+// once per test binary.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,3 +1,6 @@
+// Longer than ~700 lines on purpose: this is the one file that talks to libharu (error handler,
+// fonts, pages, the text flow, tables and drawing share the same handle and cursor state);
+// splitting it would spread that state across files. Pure helpers are in encoding.cc.
 #include "pdf/document.h"
 
 #include <fmt/format.h>

@@ -2,6 +2,7 @@
 // webhooks.deliver job → a real receiver on 127.0.0.1 that fails first; signatures checked by an
 // independent verifier (OpenSSL HMAC() directly, header parsed here); retries through the job
 // queue's backoff on a FakeClock; dead letters; redelivery; rotation grace; tenant isolation.
+// Longer than ~700 lines: one fixture (store, queue, receiver) shared by every delivery case.
 #include "webhooks/delivery.h"
 
 #include <gtest/gtest.h>

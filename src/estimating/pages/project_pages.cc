@@ -22,7 +22,6 @@ using web::FormatWhen;
 using web::FormPart;
 using web::Humanize;
 using web::PageContext;
-using web::ParseNumber;
 using web::ServiceErrorPage;
 using web::UrlEncode;
 using web::View;

@@ -16,22 +16,13 @@
 namespace signx::estimating {
 
 namespace json = boost::json;
-using web::BarChartView;
-using web::ChartBar;
-using web::ErrorsByField;
 using web::Flash;
-using web::FormatDecimal;
 using web::FormatDollars;
 using web::FormatWhen;
-using web::FormPart;
 using web::Humanize;
-using web::OtherErrors;
 using web::PageContext;
-using web::ParseNumber;
 using web::ServiceErrorPage;
 using web::SetJobStateView;
-using web::Shorten;
-using web::UrlEncode;
 using web::View;
 using web::ViewList;
 
