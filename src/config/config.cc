@@ -98,6 +98,9 @@ const std::vector<Field>& Table() {
                      "queued blocking tasks before answering 503"));
     t.push_back(Make("server.max_connections", srv, &S::max_connections,
                      "open connections before new ones get 503"));
+    t.push_back(Make("server.max_connections_per_ip", srv, &S::max_connections_per_ip,
+                     "open connections from one peer address before its new ones are refused "
+                     "(0 = no cap; raise behind a load balancer)"));
     t.push_back(Make("server.max_body_bytes", srv, &S::max_body_bytes,
                      "default request body limit in bytes (413 above it)"));
     t.push_back(Make("server.max_header_bytes", srv, &S::max_header_bytes,
@@ -453,6 +456,7 @@ std::vector<FieldError> Validate(const Config& c) {
   range("server.blocking_threads", s.blocking_threads, 1, 1024);
   range("server.blocking_queue", s.blocking_queue, 1, 1'000'000);
   range("server.max_connections", s.max_connections, 1, 1'000'000);
+  range("server.max_connections_per_ip", s.max_connections_per_ip, 0, 1'000'000);
   range("server.max_body_bytes", s.max_body_bytes, 1024, int64_t{1} << 34);
   range("server.max_header_bytes", s.max_header_bytes, 1024, 1 << 20);
   range("server.read_timeout_ms", s.read_timeout_ms, 10, 3'600'000);

@@ -24,6 +24,9 @@ struct ServerConfig {
   int blocking_threads = 4;              // pool for handlers that block (DB, models, files)
   int blocking_queue = 4096;             // queued blocking tasks before answering 503
   int max_connections = 10000;           // open connections before new ones get 503
+  // Open connections from one peer address before its new ones are refused (0 = no cap). Behind
+  // a load balancer every connection comes from the balancer's address: raise it or set 0 there.
+  int max_connections_per_ip = 256;
   int64_t max_body_bytes = 1 << 20;      // default request body limit (routes may raise it)
   int64_t max_header_bytes = 16 << 10;   // request line + headers limit (431 above it)
   int read_timeout_ms = 15000;           // time to receive one whole request (408 after it)

@@ -138,6 +138,7 @@ struct Server::Impl {
   std::atomic<int> connections{0};
   std::mutex conns_mu;
   std::unordered_set<std::shared_ptr<Conn>> conns;  // guarded by conns_mu
+  std::unordered_map<std::string, int> conns_per_ip;  // guarded by conns_mu
 
   metrics::Family<metrics::Counter>& requests_total;
   metrics::Family<metrics::Histogram>& duration;
@@ -499,7 +500,12 @@ struct Server::Impl {
       auto [ec, socket] = co_await acceptor.async_accept(strand, kNoThrow);
       if (ec) {
         if (!acceptor.is_open() || draining) co_return;
-        spdlog::warn("accept failed: {}", ec.message());
+        // Out of file descriptors or memory: accepting again at once would spin. Wait, so
+        // closing connections free descriptors, and log once per pause.
+        rejected.WithLabels({"accept_error"}).Inc();
+        spdlog::warn("accept failed: {}; pausing accepts for 100 ms", ec.message());
+        asio::steady_timer pause(ioc, std::chrono::milliseconds(100));
+        co_await pause.async_wait(kNoThrow);
         continue;
       }
       if (connections.load() >= cfg.max_connections) {
@@ -509,9 +515,20 @@ struct Server::Impl {
       }
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
+      auto ep = socket.remote_endpoint(ignored);
+      std::string remote = ignored ? "" : ep.address().to_string();
+      {
+        std::lock_guard lock(conns_mu);
+        int& from_ip = conns_per_ip[remote];
+        if (cfg.max_connections_per_ip > 0 && from_ip >= cfg.max_connections_per_ip) {
+          rejected.WithLabels({"max_connections_per_ip"}).Inc();
+          asio::co_spawn(strand, RefuseConnection(std::move(socket)), asio::detached);
+          continue;
+        }
+        ++from_ip;
+      }
       auto c = std::make_shared<Conn>(std::move(socket));
-      auto ep = c->socket.remote_endpoint(ignored);
-      c->remote = ignored ? "" : ep.address().to_string();
+      c->remote = std::move(remote);
       ++connections;
       open_connections.Inc();
       {
@@ -531,6 +548,10 @@ struct Server::Impl {
         {
           std::lock_guard lock(conns_mu);
           conns.erase(c);
+          if (auto it = conns_per_ip.find(c->remote);
+              it != conns_per_ip.end() && --it->second <= 0) {
+            conns_per_ip.erase(it);
+          }
         }
         open_connections.Dec();
         --connections;
