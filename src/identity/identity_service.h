@@ -23,6 +23,10 @@
 // thread (RecordApiKeyUses).
 // Background: one thread, writing noted API-key uses every api_key_use_write_interval.
 // Thread-safety: thread-safe; the Store, RateLimiter and Clock are borrowed and must outlive it.
+//
+// Defined in identity_service.cc (settings, orgs, users, sessions, bearer auth),
+// identity_api_keys.cc, identity_members.cc and identity_privacy.cc; shared helpers in
+// internal/service_helpers.h.
 #pragma once
 
 #include <chrono>
