@@ -176,7 +176,7 @@ TEST_P(IdentityHttpTest, MissingPermissionIs403) {
   ASSERT_EQ(audit.status, 200) << audit.body;
   EXPECT_EQ(Body(audit).at("items").as_array().size(), 2u);
   EXPECT_TRUE(Body(audit).at("next_cursor").is_string());
-  EXPECT_EQ(Call("GET", "/v1/audit?limit=0", "", Bearer(admin)).status, 400);
+  EXPECT_EQ(Call("GET", "/v1/audit?limit=0", "", Bearer(admin)).status, 422);
 }
 
 TEST_P(IdentityHttpTest, ApiKeysEndToEndWithTenantIsolation) {

@@ -7,6 +7,7 @@
 
 #include "base/strings.h"
 #include "http/json.h"
+#include "http/pagination.h"
 #include "identity/internal/routes_common.h"
 
 namespace signx::identity::internal {
@@ -93,18 +94,16 @@ Response ListMembers(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   const std::string org_id(r.PathParam("id"));
-  Status error;
-  auto limit = PageLimit(r, kDefaultMemberPage, kMaxMemberPage, &error);
-  if (!limit) return Fail(error, r);
-  auto page = svc.ListOrgMembers(*p, org_id, *limit, r.Query("cursor").value_or(""));
+  std::vector<FieldError> bad;
+  const http::PageQuery q = http::ReadPageQuery(
+      r, bad, {.default_limit = kDefaultMemberPage, .max_limit = kMaxMemberPage},
+      http::IdCursor("usr"));
+  if (!bad.empty()) return Fail(http::BadQuery(std::move(bad)), r);
+  auto page = svc.ListOrgMembers(*p, org_id, q.limit, q.cursor);
   if (!page.ok()) return Fail(page.status(), r);
   json::array items;
   for (const auto& m : page->items) items.push_back(MemberJson(m, org_id));
-  return http::JsonResponse(
-      200,
-      json::object{{"items", std::move(items)},
-                   {"next_cursor", page->next_cursor.empty() ? json::value(nullptr)
-                                                             : json::value(page->next_cursor)}});
+  return http::ListResponse(std::move(items), page->next_cursor);
 }
 
 Response ChangeRole(IdentityService& svc, Request& r) {

@@ -58,19 +58,6 @@ json::object AuditJson(const AuditEntry& e) {
           {"after_sha256", opt(e.after_sha256)}};
 }
 
-std::optional<int> PageLimit(const Request& r, int def, int max, Status* error) {
-  auto text = r.Query("limit");
-  if (!text) return def;
-  auto n = ParseInt(*text);
-  if (!n || *n < 1 || *n > max) {
-    *error = Status(ErrorCode::kInvalidArgument,
-                    "limit must be an integer from 1 to " + std::to_string(max),
-                    {{"limit", "must be 1.." + std::to_string(max)}});
-    return std::nullopt;
-  }
-  return static_cast<int>(*n);
-}
-
 const http::Principal* PrincipalOf(const Request& r) {
   return r.principal ? &*r.principal : nullptr;
 }

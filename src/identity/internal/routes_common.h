@@ -1,5 +1,5 @@
 // Helpers shared by the identity routes' files, and the handlers that routes.cc registers
-// (AddIdentityRoutes): JSON shapes of keys and audit rows, request field reads, ?limit= parsing and
+// (AddIdentityRoutes): JSON shapes of keys and audit rows, request field reads, and
 // the principal of a request. See routes.h for the routes themselves.
 //
 // Internal to the identity module. Thread-safety: free functions without shared state.
@@ -79,9 +79,6 @@ json::value Time(const std::optional<Timestamp>& t);
 json::array Strings(const std::vector<std::string>& v);
 json::object ApiKeyJson(const ApiKeyInfo& k, Timestamp now);
 json::object AuditJson(const AuditEntry& e);
-
-// Optional ?limit= in 1..max (default `def`); nullopt and *error set when invalid.
-std::optional<int> PageLimit(const http::Request& r, int def, int max, Status* error);
 
 // The middleware guarantees a principal on non-public routes; answer 401 if it is not installed.
 const http::Principal* PrincipalOf(const http::Request& r);
