@@ -525,7 +525,7 @@ TEST(CostModelMeasure, DISABLED_Measure20k) {
     queries.push_back(std::move(q));
   }
   for (std::size_t ef : {16u, 24u, 32u, 48u, 64u, 128u}) {
-    auto index = SimilarIndex::Build(ref.vectors, dim, ef);
+    auto index = ml::VectorIndex::Build(ref.vectors, dim, ef);
     ASSERT_TRUE(index.ok());
     std::size_t found = 0;
     double dist_gap = 0;

@@ -16,7 +16,7 @@
 #include "estimating/cost_model.h"
 #include "estimating/internal/cost_json.h"
 #include "estimating/internal/price_index_fit.h"
-#include "estimating/similar.h"
+#include "ml/vector_index.h"
 #include "ml/metrics.h"
 #include "ml/model_selection.h"
 #include "ml/tree_shap.h"
@@ -388,7 +388,7 @@ void FillReference(std::span<const HistoryJob> jobs, CostBundle* b) {
 Status CalibrateAnomaly(std::size_t n_train, CostBundle* b) {
   const std::size_t dim = b->encoder.knn_dim();
   const ReferenceJobs& ref = b->reference;
-  SIGNX_ASSIGN_OR_RETURN(auto index, SimilarIndex::Build(ref.vectors, dim));
+  SIGNX_ASSIGN_OR_RETURN(auto index, ml::VectorIndex::Build(ref.vectors, dim));
   std::vector<double> knn_d;
   const std::size_t step = std::max<std::size_t>(1, n_train / kAnomalyReferenceRows);
   for (std::size_t i = 0; i < n_train; i += step) {

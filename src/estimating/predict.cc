@@ -123,7 +123,7 @@ Result<std::shared_ptr<const CostPredictor>> CostPredictor::Create(CostBundle bu
                                        bundle.encoder.width()));
   }
   SIGNX_ASSIGN_OR_RETURN(auto index,
-                         SimilarIndex::Build(bundle.reference.vectors, bundle.encoder.knn_dim()));
+                         ml::VectorIndex::Build(bundle.reference.vectors, bundle.encoder.knn_dim()));
   // The compact trees for exact TreeSHAP (ml/tree_shap.h), checked against the booster.
   SIGNX_ASSIGN_OR_RETURN(ml::TreeEnsemble trees, ml::TreeEnsemble::FromBooster(booster));
   return std::shared_ptr<const CostPredictor>(new CostPredictor(

@@ -25,7 +25,7 @@
 
 #include "base/status.h"
 #include "estimating/cost_model.h"
-#include "estimating/similar.h"
+#include "ml/vector_index.h"
 #include "ml/tree_shap.h"
 #include "ml/xgboost.h"
 #include "sign/spec.h"
@@ -102,11 +102,11 @@ class CostPredictor {
   Result<CostPrediction> Predict(const CostRequest& request, std::string spec_hash) const;
 
   const CostBundle& bundle() const { return bundle_; }
-  const SimilarIndex& index() const { return *index_; }
+  const ml::VectorIndex& index() const { return *index_; }
 
  private:
   CostPredictor(CostBundle bundle, ml::Booster booster, ml::TreeEnsemble trees,
-                std::unique_ptr<SimilarIndex> index)
+                std::unique_ptr<ml::VectorIndex> index)
       : bundle_(std::move(bundle)),
         booster_(std::move(booster)),
         trees_(std::move(trees)),
@@ -114,7 +114,7 @@ class CostPredictor {
   CostBundle bundle_;
   ml::Booster booster_;
   ml::TreeEnsemble trees_;  // the booster's trees, for exact TreeSHAP and single-row prediction
-  std::unique_ptr<SimilarIndex> index_;
+  std::unique_ptr<ml::VectorIndex> index_;
 };
 
 // The API answer: {result: {cost_cents, interval, breakdown}, drivers, confidence, anomaly_score,

@@ -1,4 +1,4 @@
-#include "estimating/similar.h"
+#include "ml/vector_index.h"
 
 #include <fmt/format.h>
 #include <hnswlib/hnswlib.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace signx::estimating {
+namespace signx::ml {
 
 namespace {
 constexpr std::size_t kM = 16;
@@ -14,16 +14,16 @@ constexpr std::size_t kEfConstruction = 200;
 constexpr std::size_t kLevelSeed = 100;
 }  // namespace
 
-SimilarIndex::~SimilarIndex() = default;
+VectorIndex::~VectorIndex() = default;
 
-Result<std::unique_ptr<SimilarIndex>> SimilarIndex::Build(std::span<const float> vectors,
+Result<std::unique_ptr<VectorIndex>> VectorIndex::Build(std::span<const float> vectors,
                                                           std::size_t dim,
                                                           std::size_t ef_search) {
   if (dim == 0 || vectors.empty() || vectors.size() % dim != 0) {
     return InvalidArgument(
         fmt::format("similar index: {} values do not form rows of {}", vectors.size(), dim));
   }
-  std::unique_ptr<SimilarIndex> s(new SimilarIndex());
+  std::unique_ptr<VectorIndex> s(new VectorIndex());
   s->rows_ = vectors.size() / dim;
   s->dim_ = dim;
   s->space_ = std::make_unique<hnswlib::L2Space>(dim);
@@ -40,7 +40,7 @@ Result<std::unique_ptr<SimilarIndex>> SimilarIndex::Build(std::span<const float>
   return s;
 }
 
-std::vector<Neighbour> SimilarIndex::Search(std::span<const float> query, std::size_t k,
+std::vector<Neighbour> VectorIndex::Search(std::span<const float> query, std::size_t k,
                                             std::ptrdiff_t exclude) const {
   std::vector<Neighbour> out;
   if (query.size() != dim_ || k == 0) return out;
@@ -60,4 +60,4 @@ std::vector<Neighbour> SimilarIndex::Search(std::span<const float> query, std::s
   return out;
 }
 
-}  // namespace signx::estimating
+}  // namespace signx::ml

@@ -1,0 +1,37 @@
+#include "ml/vector_index.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace signx::ml {
+namespace {
+
+TEST(VectorIndexTest, FindsTheNearestRowsInOrderAndCanExcludeOne) {
+  // Five points on a line: 0, 1, 2, 10, 11 (dim 2, y = 0).
+  const std::vector<float> v = {0, 0, 1, 0, 2, 0, 10, 0, 11, 0};
+  auto index = VectorIndex::Build(v, 2);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  EXPECT_EQ((*index)->size(), 5u);
+  const float q[] = {1.2f, 0};
+  auto n = (*index)->Search(q, 3);
+  ASSERT_EQ(n.size(), 3u);
+  EXPECT_EQ(n[0].index, 1u);
+  EXPECT_NEAR(n[0].distance, 0.2, 1e-5);
+  EXPECT_EQ(n[1].index, 2u);
+  EXPECT_EQ(n[2].index, 0u);
+  // Leave-one-out: an indexed row's own neighbours without itself.
+  const float self[] = {10, 0};
+  auto loo = (*index)->Search(self, 1, /*exclude=*/3);
+  ASSERT_EQ(loo.size(), 1u);
+  EXPECT_EQ(loo[0].index, 4u);
+}
+
+TEST(VectorIndexTest, RefusesEmptyOrRaggedInput) {
+  EXPECT_FALSE(VectorIndex::Build({}, 3).ok());
+  const std::vector<float> ragged = {1, 2, 3, 4, 5};
+  EXPECT_FALSE(VectorIndex::Build(ragged, 2).ok());
+}
+
+}  // namespace
+}  // namespace signx::ml
