@@ -26,7 +26,8 @@ function(signx_add_module name)
 
   if(SIGNX_BUILD_TESTS AND _testing)
     add_library(signx_${name}_testing STATIC ${_testing})
-    target_link_libraries(signx_${name}_testing PUBLIC signx_${name} PRIVATE signx_warnings)
+    target_link_libraries(signx_${name}_testing PUBLIC signx_${name} GTest::gtest
+                          PRIVATE signx_warnings)
     list(APPEND M_TEST_DEPS signx_${name}_testing)
   endif()
 

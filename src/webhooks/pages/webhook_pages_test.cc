@@ -11,6 +11,7 @@
 #include "identity/testing/identity_fixture.h"
 #include "jobs/queue.h"
 #include "web/identity_backend.h"
+#include "web/testing/page_checks.h"
 
 namespace signx::web {
 namespace {
@@ -163,3 +164,71 @@ TEST_F(WebhookPagesTest, CreateShowsSecretOnceThenDeliveryLogAndRedeliver) {
 
 }  // namespace
 }  // namespace signx::web
+
+namespace signx::webhooks {
+namespace {
+
+using web::testing::ExpectInert;
+using web::testing::kXss;
+
+web::Templates WebhookTemplates() {
+  web::Templates t;
+  t.AddEmbedded(EmbeddedTemplates());
+  return t;
+}
+
+using web::View;
+using web::ViewList;
+using web::Templates;
+
+TEST(WorkTemplatesTest, WebhookPagesEscapeAndShowTheSecretOnce) {
+  Templates t = WebhookTemplates();
+  ASSERT_TRUE(t.Has("admin_webhooks"));
+  ASSERT_TRUE(t.Has("admin_webhook"));
+  auto empty = t.Render("admin_webhooks", View(View::type::object));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_NE(empty->find("No webhooks yet"), std::string::npos);
+  EXPECT_EQ(empty->find("webhook-secret"), std::string::npos);
+
+  View v(View::type::object);
+  View e(View::type::object);
+  e.set("id", "whk_1");
+  e.set("url", kXss);
+  e.set("event_types", kXss);
+  e.set("description", kXss);
+  e.set("active", true);
+  v.set("endpoints", ViewList{e});
+  v.set("has_endpoints", true);
+  v.set("form_url", kXss);
+  v.set("error_url", kXss);
+  v.set("has_errors", true);
+  View created = e;
+  created.set("secret", "whsec_abc");
+  v.set("created", created);
+  v.set("has_created", true);
+  auto html = t.Render("admin_webhooks", v);
+  ASSERT_TRUE(html.ok());
+  ExpectInert(*html);
+  EXPECT_NE(html->find("value=\"whsec_abc\""), std::string::npos);
+  EXPECT_NE(html->find("aria-describedby=\"webhook-url-error\""), std::string::npos);
+
+  View d(View::type::object);
+  d.set("endpoint", e);
+  View delivery(View::type::object);
+  delivery.set("id", "whd_1");
+  delivery.set("event_type", kXss);
+  View attempt(View::type::object);
+  attempt.set("error", kXss);
+  attempt.set("response", kXss);
+  delivery.set("attempt_log", ViewList{attempt});
+  delivery.set("has_attempts", true);
+  d.set("deliveries", ViewList{delivery});
+  d.set("has_deliveries", true);
+  auto detail = t.Render("admin_webhook", d);
+  ASSERT_TRUE(detail.ok());
+  ExpectInert(*detail);
+  EXPECT_NE(detail->find("/admin/webhooks/deliveries/whd_1/redeliver"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace signx::webhooks
