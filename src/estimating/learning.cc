@@ -498,13 +498,9 @@ Result<Page<ModelEvaluation>> ListModelEvaluations(storage::Store& store_, const
                              {scope.org_id, std::string(cursor), static_cast<int64_t>(limit + 1)});
           },
           {.read_only = true}));
-  Page<ModelEvaluation> page;
-  for (const auto& r : rows.rows) page.items.push_back(EvalFromRow(r));
-  if (page.items.size() > static_cast<std::size_t>(limit)) {
-    page.items.resize(static_cast<std::size_t>(limit));
-    page.next_cursor = page.items.back().id;
-  }
-  return page;
+  std::vector<ModelEvaluation> items;
+  for (const auto& r : rows.rows) items.push_back(EvalFromRow(r));
+  return TrimPage(std::move(items), limit, [](const ModelEvaluation& x) { return x.id; });
 }
 
 Result<std::vector<std::string>> LearningLoop::OrgsWithActuals() {

@@ -158,13 +158,9 @@ Result<Page<StoredPriceList>> ListPriceLists(storage::Txn& txn, const Scope& sco
   params.emplace_back(static_cast<int64_t>(limit + 1));
   sql += fmt::format(" ORDER BY id DESC LIMIT ${}", params.size());
   SIGNX_ASSIGN_OR_RETURN(storage::ResultSet rs, txn.Query(sql, params));
-  Page<StoredPriceList> page;
-  for (const auto& r : rs.rows) page.items.push_back(FromRow(r));
-  if (page.items.size() > static_cast<std::size_t>(limit)) {
-    page.items.resize(static_cast<std::size_t>(limit));
-    page.next_cursor = page.items.back().id;
-  }
-  return page;
+  std::vector<StoredPriceList> items;
+  for (const auto& r : rs.rows) items.push_back(FromRow(r));
+  return TrimPage(std::move(items), limit, [](const StoredPriceList& x) { return x.id; });
 }
 
 Result<StoredPriceList> ActivatePriceList(storage::Txn& txn, const Scope& scope,

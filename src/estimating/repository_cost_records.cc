@@ -252,13 +252,9 @@ Result<Page<StoredCostRecord>> Repository::ListCostRecords(const CostRecordQuery
   if (!q.cursor.empty()) sql += " AND id < " + NextPlaceholder(params, q.cursor);
   sql += " ORDER BY id DESC LIMIT " + NextPlaceholder(params, int64_t{q.limit + 1});
   SIGNX_ASSIGN_OR_RETURN(auto rs, txn_.Query(sql, params));
-  Page<StoredCostRecord> page;
-  for (const auto& r : rs.rows) page.items.push_back(CostFromRow(r));
-  if (page.items.size() > static_cast<std::size_t>(q.limit)) {
-    page.items.resize(q.limit);
-    page.next_cursor = page.items.back().id;
-  }
-  return page;
+  std::vector<StoredCostRecord> items;
+  for (const auto& r : rs.rows) items.push_back(CostFromRow(r));
+  return TrimPage(std::move(items), q.limit, [](const StoredCostRecord& x) { return x.id; });
 }
 
 Result<std::vector<GroupStats>> Repository::CostStats(std::string_view group_by,

@@ -63,15 +63,9 @@ Result<Page<ImportRecord>> Repository::ListImports(std::string_view cursor, int 
                                                 "($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3",
                                                 kImportColumns),
                                     {scope_.org_id, cursor, int64_t{limit} + 1}));
-  Page<ImportRecord> page;
-  for (const auto& row : rows.rows) {
-    if (static_cast<int>(page.items.size()) == limit) {
-      page.next_cursor = page.items.back().id;
-      break;
-    }
-    page.items.push_back(ImportFromRow(row));
-  }
-  return page;
+  std::vector<ImportRecord> records;
+  for (const auto& row : rows.rows) records.push_back(ImportFromRow(row));
+  return TrimPage(std::move(records), limit, [](const ImportRecord& r) { return r.id; });
 }
 
 Result<std::optional<ImportRecord>> Repository::FindImportByIdempotencyKey(std::string_view key) {

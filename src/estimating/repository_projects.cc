@@ -92,13 +92,9 @@ Result<Page<Project>> Repository::ListProjects(const ProjectListOptions& o) {
   if (!o.cursor.empty()) sql += " AND id < " + NextPlaceholder(params, o.cursor);
   sql += " ORDER BY id DESC LIMIT " + NextPlaceholder(params, int64_t{o.limit + 1});
   SIGNX_ASSIGN_OR_RETURN(auto rs, txn_.Query(sql, params));
-  Page<Project> page;
-  for (const auto& r : rs.rows) page.items.push_back(ProjectFromRow(r));
-  if (page.items.size() > static_cast<std::size_t>(o.limit)) {
-    page.items.resize(o.limit);
-    page.next_cursor = page.items.back().id;
-  }
-  return page;
+  std::vector<Project> rows;
+  for (const auto& r : rs.rows) rows.push_back(ProjectFromRow(r));
+  return TrimPage(std::move(rows), o.limit, [](const Project& p) { return p.id; });
 }
 
 Result<Project> Repository::UpdateProject(std::string_view id, int64_t expected_version,
