@@ -14,7 +14,7 @@ packages=(
   libargon2-dev libsodium-dev libxgboost-dev libcsv-dev libhnswlib-dev libeigen3-dev libhpdf-dev
   libjemalloc-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev postgresql redis-server wrk prometheus python3-yaml
+  libgtest-dev libgmock-dev libbenchmark-dev postgresql redis-server wrk prometheus python3 python3-yaml
   libkainjow-mustache-dev chromium  # web UI: HTML templates; headless browser tests
   libpoppler-cpp-dev  # tests read rendered PDFs back (src/pdf/testing)
 )

@@ -921,6 +921,10 @@ def main():
     except SystemExit as e:
         results["fail"].append(f"setup: {e}")
         print(f"FAIL setup: {e}", flush=True)
+    except Exception as e:  # a bug in the suite or an answer it cannot read: still a failure
+        import traceback
+        traceback.print_exc()
+        results["fail"].append(f"suite error: {e!r}")
     finally:
         alive = suite.server is not None and suite.server.poll() is None
         suite.stop()
