@@ -15,7 +15,9 @@ LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metri
     : registry_(registry),
       lake_(lake),
       options_(std::move(options)),
-      predictions_(metrics.AddCounter("leads_predictions_total", "Leads scored, by tier",
+      predictions_(metrics.AddCounter("leads_predictions_total",
+                                      "Leads scored, by tier and model (the platform default's "
+                                      "version, or org_model for an org's own)",
                                       {"tier", "model_version"})),
       latency_(metrics
                    .AddHistogram("leads_model_latency_seconds",
@@ -124,10 +126,15 @@ void LeadsService::Record(std::span<const LeadScore> scores, double seconds) {
     ++by_tier[std::clamp(s.tier - 'A', 0, 4)];
     unknown += s.unknown_categories;
   }
+  // /metrics is public: the platform default is counted by its version, an org's own model only
+  // as "org_model", so no one learns another org's model version or volume from the label.
+  const std::string& version = scores.front().model_version;
+  auto platform = Current("");
+  const std::string model_label =
+      platform && platform->bundle().model_version == version ? version : std::string(kOrgModel);
   for (int t = 0; t < 5; ++t) {
     if (by_tier[t] > 0) {
-      predictions_
-          .WithLabels({std::string(1, static_cast<char>('A' + t)), scores.front().model_version})
+      predictions_.WithLabels({std::string(1, static_cast<char>('A' + t)), model_label})
           .Inc(by_tier[t]);
     }
   }

@@ -33,6 +33,8 @@
 namespace signx::leads {
 
 inline constexpr std::string_view kModelName = "leads";
+// The model_version label of leads_predictions_total for an org's own model (never its version).
+inline constexpr std::string_view kOrgModel = "org_model";
 
 struct ServiceOptions {
   ScoreLog* score_log = nullptr;              // receives scored leads with an org; may be null

@@ -100,11 +100,7 @@ KNOWN_BAD_LIMIT = {
 }
 
 # page -> reason: a page or operational endpoint known to show org A's data to org B.
-KNOWN_PAGE_LEAKS = {
-    "/metrics": "/metrics is public (http::kPublic) and labels leads_predictions_total with the "
-                "model_version of every org's own lead model, so anyone who can reach it sees "
-                "org A's private model version id and how many leads it scored per tier",
-}
+KNOWN_PAGE_LEAKS = {}
 
 JSON_BODIES = {
     "POST /v1/orgs/{id}/users": {"email": "probe@b.security.test", "role": "org_viewer"},
