@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/strings.h"
+#include "http/handler.h"
 #include "http/json.h"
 #include "webhooks/views.h"
 
@@ -17,13 +18,10 @@ using http::Response;
 
 constexpr int64_t kSmallBody = 64 * 1024;
 
-Response Fail(const Status& st, const Request& r) { return http::ErrorResponse(st, r.request_id); }
-
-const http::Principal* PrincipalOf(const Request& r) {
-  return r.principal ? &*r.principal : nullptr;
-}
-Response NoPrincipal(const Request& r) {
-  return Fail(Status(ErrorCode::kUnauthenticated, "authentication required"), r);
+// The caller; kUnauthenticated when the request carries none.
+Result<const http::Principal*> PrincipalOf(const Request& r) {
+  if (!r.principal) return Status(ErrorCode::kUnauthenticated, "authentication required");
+  return &*r.principal;
 }
 
 // Reads an endpoint body, collecting every problem (wrong types and unknown fields).
@@ -101,76 +99,58 @@ Response WithSecret(int status, const EndpointWithSecret& e) {
   return resp;
 }
 
-Response Create(WebhookService& svc, Request& r) {
-  const http::Principal* p = PrincipalOf(r);
-  if (p == nullptr) return NoPrincipal(r);
-  auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
-  auto in = ReadEndpointInput(*body);
-  if (!in.ok()) return Fail(in.status(), r);
-  auto created = svc.CreateEndpoint(*p, *in, r.request_id);
-  if (!created.ok()) return Fail(created.status(), r);
-  Response resp = WithSecret(201, *created);
-  resp.headers.Set("Location", "/v1/webhooks/" + created->endpoint.id);
+Result<Response> Create(WebhookService& svc, Request& r) {
+  SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
+  SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(r));
+  SIGNX_ASSIGN_OR_RETURN(auto in, ReadEndpointInput(body));
+  SIGNX_ASSIGN_OR_RETURN(auto created, svc.CreateEndpoint(*p, in, r.request_id));
+  Response resp = WithSecret(201, created);
+  resp.headers.Set("Location", "/v1/webhooks/" + created.endpoint.id);
   return resp;
 }
 
-Response List(WebhookService& svc, Request& r) {
-  const http::Principal* p = PrincipalOf(r);
-  if (p == nullptr) return NoPrincipal(r);
-  auto limit = PageLimit(r);
-  if (!limit.ok()) return Fail(limit.status(), r);
-  auto page = svc.ListEndpoints(*p, *limit, r.Query("cursor").value_or(""));
-  if (!page.ok()) return Fail(page.status(), r);
+Result<Response> List(WebhookService& svc, Request& r) {
+  SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
+  SIGNX_ASSIGN_OR_RETURN(auto limit, PageLimit(r));
+  SIGNX_ASSIGN_OR_RETURN(auto page, svc.ListEndpoints(*p, limit, r.Query("cursor").value_or("")));
   json::array items;
-  for (const auto& e : page->items) items.push_back(EndpointJson(e));
+  for (const auto& e : page.items) items.push_back(EndpointJson(e));
   return http::JsonResponse(
-      200, json::object{{"items", std::move(items)}, {"next_cursor", Cursor(page->next_cursor)}});
+      200, json::object{{"items", std::move(items)}, {"next_cursor", Cursor(page.next_cursor)}});
 }
 
-Response Get(WebhookService& svc, Request& r) {
-  const http::Principal* p = PrincipalOf(r);
-  if (p == nullptr) return NoPrincipal(r);
-  auto e = svc.GetEndpoint(*p, r.PathParam("id"));
-  if (!e.ok()) return Fail(e.status(), r);
-  return http::JsonResponse(200, EndpointJson(*e));
+Result<Response> Get(WebhookService& svc, Request& r) {
+  SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
+  SIGNX_ASSIGN_OR_RETURN(auto e, svc.GetEndpoint(*p, r.PathParam("id")));
+  return http::JsonResponse(200, EndpointJson(e));
 }
 
-Response Update(WebhookService& svc, Request& r) {
-  const http::Principal* p = PrincipalOf(r);
-  if (p == nullptr) return NoPrincipal(r);
-  auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
-  auto in = ReadEndpointInput(*body);
-  if (!in.ok()) return Fail(in.status(), r);
-  auto e = svc.UpdateEndpoint(*p, r.PathParam("id"), *in, r.request_id);
-  if (!e.ok()) return Fail(e.status(), r);
-  return http::JsonResponse(200, EndpointJson(*e));
+Result<Response> Update(WebhookService& svc, Request& r) {
+  SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
+  SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(r));
+  SIGNX_ASSIGN_OR_RETURN(auto in, ReadEndpointInput(body));
+  SIGNX_ASSIGN_OR_RETURN(auto e, svc.UpdateEndpoint(*p, r.PathParam("id"), in, r.request_id));
+  return http::JsonResponse(200, EndpointJson(e));
 }
 
-Response Delete(WebhookService& svc, Request& r) {
-  const http::Principal* p = PrincipalOf(r);
-  if (p == nullptr) return NoPrincipal(r);
-  if (Status st = svc.DeleteEndpoint(*p, r.PathParam("id"), r.request_id); !st.ok()) {
-    return Fail(st, r);
-  }
+Result<Response> Delete(WebhookService& svc, Request& r) {
+  SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
+  SIGNX_RETURN_IF_ERROR(svc.DeleteEndpoint(*p, r.PathParam("id"), r.request_id));
   return Response::NoContent();
 }
 
-Response Rotate(WebhookService& svc, Request& r) {
-  const http::Principal* p = PrincipalOf(r);
-  if (p == nullptr) return NoPrincipal(r);
+Result<Response> Rotate(WebhookService& svc, Request& r) {
+  SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
   std::optional<std::chrono::seconds> grace;
   if (!Trim(r.body).empty()) {
-    auto body = http::ParseJsonObject(r);
-    if (!body.ok()) return Fail(body.status(), r);
+    SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(r));
     std::vector<FieldError> errors;
-    for (const auto& kv : *body) {
+    for (const auto& kv : body) {
       if (kv.key() != "grace_seconds") {
         errors.push_back({std::string(kv.key()), "is not a known field"});
       }
     }
-    if (const json::value* v = body->if_contains("grace_seconds"); v && !v->is_null()) {
+    if (const json::value* v = body.if_contains("grace_seconds"); v && !v->is_null()) {
       if (v->is_int64() || v->is_uint64()) {
         const auto n = v->to_number<int64_t>();
         if (n < 0 || n > kMaxGrace.count()) {
@@ -183,51 +163,42 @@ Response Rotate(WebhookService& svc, Request& r) {
         errors.push_back({"grace_seconds", "must be an integer number of seconds"});
       }
     }
-    if (!errors.empty()) return Fail(ValidationFailed(std::move(errors)), r);
+    if (!errors.empty()) return ValidationFailed(std::move(errors));
   }
-  auto rotated = svc.RotateSecret(*p, r.PathParam("id"), grace, r.request_id);
-  if (!rotated.ok()) return Fail(rotated.status(), r);
-  return WithSecret(200, *rotated);
+  SIGNX_ASSIGN_OR_RETURN(auto rotated,
+                         svc.RotateSecret(*p, r.PathParam("id"), grace, r.request_id));
+  return WithSecret(200, rotated);
 }
 
-Response Test(WebhookService& svc, Request& r) {
-  const http::Principal* p = PrincipalOf(r);
-  if (p == nullptr) return NoPrincipal(r);
-  auto d = svc.SendTest(*p, r.PathParam("id"), r.request_id);
-  if (!d.ok()) return Fail(d.status(), r);
-  return http::JsonResponse(202, DeliveryJson(*d));
+Result<Response> Test(WebhookService& svc, Request& r) {
+  SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
+  SIGNX_ASSIGN_OR_RETURN(auto d, svc.SendTest(*p, r.PathParam("id"), r.request_id));
+  return http::JsonResponse(202, DeliveryJson(d));
 }
 
-Response Deliveries(WebhookService& svc, Request& r) {
-  const http::Principal* p = PrincipalOf(r);
-  if (p == nullptr) return NoPrincipal(r);
-  auto limit = PageLimit(r);
-  if (!limit.ok()) return Fail(limit.status(), r);
+Result<Response> Deliveries(WebhookService& svc, Request& r) {
+  SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
+  SIGNX_ASSIGN_OR_RETURN(auto limit, PageLimit(r));
   std::optional<std::string> state;
   if (auto s = r.Query("state")) state = std::string(*s);
-  auto page =
-      svc.ListDeliveries(*p, r.PathParam("id"), *limit, r.Query("cursor").value_or(""), state);
-  if (!page.ok()) return Fail(page.status(), r);
+  SIGNX_ASSIGN_OR_RETURN(auto page, svc.ListDeliveries(*p, r.PathParam("id"), limit,
+                                                       r.Query("cursor").value_or(""), state));
   json::array items;
-  for (const auto& d : page->items) items.push_back(DeliveryJson(d));
+  for (const auto& d : page.items) items.push_back(DeliveryJson(d));
   return http::JsonResponse(
-      200, json::object{{"items", std::move(items)}, {"next_cursor", Cursor(page->next_cursor)}});
+      200, json::object{{"items", std::move(items)}, {"next_cursor", Cursor(page.next_cursor)}});
 }
 
-Response GetDelivery(WebhookService& svc, Request& r) {
-  const http::Principal* p = PrincipalOf(r);
-  if (p == nullptr) return NoPrincipal(r);
-  auto d = svc.GetDelivery(*p, r.PathParam("id"));
-  if (!d.ok()) return Fail(d.status(), r);
-  return http::JsonResponse(200, DeliveryJson(*d));
+Result<Response> GetDelivery(WebhookService& svc, Request& r) {
+  SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
+  SIGNX_ASSIGN_OR_RETURN(auto d, svc.GetDelivery(*p, r.PathParam("id")));
+  return http::JsonResponse(200, DeliveryJson(d));
 }
 
-Response Redeliver(WebhookService& svc, Request& r) {
-  const http::Principal* p = PrincipalOf(r);
-  if (p == nullptr) return NoPrincipal(r);
-  auto d = svc.Redeliver(*p, r.PathParam("id"), r.request_id);
-  if (!d.ok()) return Fail(d.status(), r);
-  return http::JsonResponse(202, DeliveryJson(*d));
+Result<Response> Redeliver(WebhookService& svc, Request& r) {
+  SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
+  SIGNX_ASSIGN_OR_RETURN(auto d, svc.Redeliver(*p, r.PathParam("id"), r.request_id));
+  return http::JsonResponse(202, DeliveryJson(d));
 }
 
 void AddSchemas(http::SchemaRegistry& s) {
@@ -299,8 +270,8 @@ void AddWebhookRoutes(http::Router& router, http::SchemaRegistry& schemas,
                       WebhookService& service) {
   AddSchemas(schemas);
   WebhookService* svc = &service;
-  auto bind = [svc](Response (*fn)(WebhookService&, Request&)) {
-    return [svc, fn](Request& r) { return fn(*svc, r); };
+  auto bind = [svc](Result<Response> (*fn)(WebhookService&, Request&)) {
+    return http::Handle([svc, fn](Request& r) { return fn(*svc, r); });
   };
   const std::string kAdmin = "webhooks:admin";
   const std::string kRead = "events:read";
