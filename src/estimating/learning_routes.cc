@@ -7,6 +7,7 @@
 #include "estimating/learning.h"
 #include "estimating/price_lists.h"
 #include "estimating/routes.h"
+#include "http/handler.h"
 #include "http/json.h"
 #include "http/pagination.h"
 #include "identity/audit.h"
@@ -15,7 +16,6 @@ namespace signx::estimating {
 namespace {
 
 namespace json = boost::json;
-using http::ErrorResponse;
 using http::Request;
 using http::Response;
 
@@ -90,22 +90,20 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
               .permission = "projects:read",
               .response_schema = "ModelEvaluationList",
               .query_params = kPageParams},
-             [&svc](Request& req) -> Response {
-               auto scope = identity::OrgScope(req.principal);
-               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
                std::vector<FieldError> bad;
                const http::PageQuery pq =
                    http::ReadPageQuery(req, bad, {}, http::IdCursor("mev"));
                const int limit = pq.limit;
                const std::string& cursor = pq.cursor;
-               if (!bad.empty())
-                 return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
-               auto page = ListModelEvaluations(svc.store(), *scope, limit, cursor);
-               if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
+               if (!bad.empty()) return http::BadQuery(std::move(bad));
+               SIGNX_ASSIGN_OR_RETURN(auto page,
+                                      ListModelEvaluations(svc.store(), scope, limit, cursor));
                json::array items;
-               for (const auto& e : page->items) items.push_back(ToJson(e));
-               return http::ListResponse(std::move(items), page->next_cursor);
-             });
+               for (const auto& e : page.items) items.push_back(ToJson(e));
+               return http::ListResponse(std::move(items), page.next_cursor);
+             }));
 
   router.Add("POST", "/v1/price-lists",
              {.summary = "Create a new version of a price list",
@@ -116,74 +114,68 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
               .request_schema = "PriceListInput",
               .response_schema = "PriceList",
               .success_status = 201},
-             [&svc](Request& req) -> Response {
-               auto scope = identity::OrgScope(req.principal);
-               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
-               auto body = http::ParseJsonObject(req);
-               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
+               SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
                auto p = svc.store().WithTxnResult<StoredPriceList>(
                    [&](storage::Txn& txn) -> Result<StoredPriceList> {
                      SIGNX_ASSIGN_OR_RETURN(StoredPriceList created,
-                                            CreatePriceList(txn, *scope, *body, svc.clock()));
+                                            CreatePriceList(txn, scope, body, svc.clock()));
                      SIGNX_RETURN_IF_ERROR(
-                         Audit(txn, req, *scope, "price_list.create", created, svc.clock()));
+                         Audit(txn, req, scope, "price_list.create", created, svc.clock()));
                      if (created.active) {
                        SIGNX_RETURN_IF_ERROR(
-                           Audit(txn, req, *scope, "price_list.activate", created, svc.clock()));
+                           Audit(txn, req, scope, "price_list.activate", created, svc.clock()));
                      }
                      return created;
                    });
-               if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
+               if (!p.ok()) return p.status();
                Response r = http::JsonResponse(201, ToJson(*p));
                r.headers.Set("Location", "/v1/price-lists/" + p->id);
                return r;
-             });
+             }));
 
-  router.Add("GET", "/v1/price-lists",
-             {.summary = "Price list versions, newest first",
-              .tags = {"estimating"},
-              .permission = "projects:read",
-              .response_schema = "PriceListList",
-              .query_params = {{.name = "name", .description = "only versions of this list"},
-                               kPageParams[0],
-                               kPageParams[1]}},
-             [&svc](Request& req) -> Response {
-               auto scope = identity::OrgScope(req.principal);
-               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
-               std::vector<FieldError> bad;
-               const http::PageQuery pq =
-                   http::ReadPageQuery(req, bad, {}, http::IdCursor("pl"));
-               const int limit = pq.limit;
-               const std::string& cursor = pq.cursor;
-               if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
-               std::optional<std::string> name;
-               if (auto n = req.Query("name")) name = std::string(*n);
-               auto page = svc.store().WithTxnResult<Page<StoredPriceList>>(
-                   [&](storage::Txn& txn) {
-                     return ListPriceLists(txn, *scope, name, limit, cursor);
-                   },
-                   {.read_only = true});
-               if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
-               json::array items;
-               for (const auto& p : page->items) items.push_back(ToJson(p));
-               return http::ListResponse(std::move(items), page->next_cursor);
-             });
+  router.Add(
+      "GET", "/v1/price-lists",
+      {.summary = "Price list versions, newest first",
+       .tags = {"estimating"},
+       .permission = "projects:read",
+       .response_schema = "PriceListList",
+       .query_params = {{.name = "name", .description = "only versions of this list"},
+                        kPageParams[0],
+                        kPageParams[1]}},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
+        std::vector<FieldError> bad;
+        const http::PageQuery pq = http::ReadPageQuery(req, bad, {}, http::IdCursor("pl"));
+        const int limit = pq.limit;
+        const std::string& cursor = pq.cursor;
+        if (!bad.empty()) return http::BadQuery(std::move(bad));
+        std::optional<std::string> name;
+        if (auto n = req.Query("name")) name = std::string(*n);
+        auto page = svc.store().WithTxnResult<Page<StoredPriceList>>(
+            [&](storage::Txn& txn) { return ListPriceLists(txn, scope, name, limit, cursor); },
+            {.read_only = true});
+        if (!page.ok()) return page.status();
+        json::array items;
+        for (const auto& p : page->items) items.push_back(ToJson(p));
+        return http::ListResponse(std::move(items), page->next_cursor);
+      }));
 
   router.Add("GET", "/v1/price-lists/{id}",
              {.summary = "One price list version",
               .tags = {"estimating"},
               .permission = "projects:read",
               .response_schema = "PriceList"},
-             [&svc](Request& req) -> Response {
-               auto scope = identity::OrgScope(req.principal);
-               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
                const std::string id(req.PathParam("id"));
-               auto p = svc.store().WithTxnResult<StoredPriceList>(
-                   [&](storage::Txn& txn) { return GetPriceList(txn, *scope, id); },
-                   {.read_only = true});
-               if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
-               return http::JsonResponse(200, ToJson(*p));
-             });
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto p, svc.store().WithTxnResult<StoredPriceList>(
+                               [&](storage::Txn& txn) { return GetPriceList(txn, scope, id); },
+                               {.read_only = true}));
+               return http::JsonResponse(200, ToJson(p));
+             }));
 
   router.Add("POST", "/v1/price-lists/{id}/activate",
              {.summary = "Make this version the org's active price list",
@@ -191,24 +183,23 @@ void AddLearningAndPriceListRoutes(http::Router& router, http::SchemaRegistry& s
               .tags = {"estimating"},
               .permission = "quotes:write",
               .response_schema = "PriceList"},
-             [&svc](Request& req) -> Response {
-               auto scope = identity::OrgScope(req.principal);
-               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
                const std::string id(req.PathParam("id"));
                auto p = svc.store().WithTxnResult<StoredPriceList>(
                    [&](storage::Txn& txn) -> Result<StoredPriceList> {
-                     SIGNX_ASSIGN_OR_RETURN(StoredPriceList before, GetPriceList(txn, *scope, id));
+                     SIGNX_ASSIGN_OR_RETURN(StoredPriceList before, GetPriceList(txn, scope, id));
                      SIGNX_ASSIGN_OR_RETURN(StoredPriceList p,
-                                            ActivatePriceList(txn, *scope, id, svc.clock()));
+                                            ActivatePriceList(txn, scope, id, svc.clock()));
                      if (!before.active) {
                        SIGNX_RETURN_IF_ERROR(
-                           Audit(txn, req, *scope, "price_list.activate", p, svc.clock()));
+                           Audit(txn, req, scope, "price_list.activate", p, svc.clock()));
                      }
                      return p;
                    });
-               if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
+               if (!p.ok()) return p.status();
                return http::JsonResponse(200, ToJson(*p));
-             });
+             }));
 }
 
 }  // namespace signx::estimating

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "base/clock.h"
+#include "http/handler.h"
 #include "http/json.h"
 #include "identity/scope.h"
 #include "ml/model_routes.h"
@@ -11,7 +12,6 @@ namespace signx::estimating {
 namespace {
 
 namespace json = boost::json;
-using http::ErrorResponse;
 using http::Request;
 using http::Response;
 
@@ -73,15 +73,12 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
               .request_schema = "CostPredictRequest",
               .response_schema = "CostPrediction",
               .rate_limit_group = "predict"},
-             [&service](Request& req) -> Response {
-               auto scope = identity::OrgScope(req.principal);
-               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
-               auto body = http::ParseJsonObject(req);
-               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-               auto text = service.PredictJson(scope->org_id, *body);
-               if (!text.ok()) return ErrorResponse(text.status(), req.request_id);
-               return Response::Json(200, std::move(text).value());
-             });
+             http::Handle([&service](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
+               SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+               SIGNX_ASSIGN_OR_RETURN(auto text, service.PredictJson(scope.org_id, body));
+               return Response::Json(200, std::move(text));
+             }));
 
   ml::AddModelRoutes(
       router, schemas, service.registry(),

@@ -10,6 +10,7 @@
 #include "estimating/importer.h"
 #include "estimating/learning.h"
 #include "events/event_types.h"
+#include "http/handler.h"
 #include "http/idempotency_key.h"
 #include "http/json.h"
 #include "http/pagination.h"
@@ -20,7 +21,6 @@ namespace signx::estimating {
 namespace {
 
 namespace json = boost::json;
-using http::ErrorResponse;
 using http::Request;
 using http::Response;
 
@@ -194,8 +194,8 @@ constexpr std::string_view kQuoteSchema = R"({"type": "object", "properties": {
 
 const std::vector<http::ParamDoc> kPageParams = http::PageParams();
 
-Response CostRecordList(EstimatingService& svc, Request& req,
-                        const std::optional<std::string>& project_id) {
+Result<Response> CostRecordList(EstimatingService& svc, Request& req,
+                                const std::optional<std::string>& project_id) {
   std::vector<FieldError> bad;
   CostRecordQuery q;
   q.project_id = project_id;
@@ -208,7 +208,7 @@ Response CostRecordList(EstimatingService& svc, Request& req,
   } else {
     q.filters = std::move(*filters);
   }
-  if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
+  if (!bad.empty()) return http::BadQuery(std::move(bad));
   auto page = Scoped<Page<StoredCostRecord>>(
       svc, req,
       [&](Repository& repo) -> Result<Page<StoredCostRecord>> {
@@ -216,7 +216,7 @@ Response CostRecordList(EstimatingService& svc, Request& req,
         return repo.ListCostRecords(q);
       },
       true);
-  if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
+  if (!page.ok()) return page.status();
   json::array items;
   for (const auto& c : page->items) items.push_back(ToJson(c, false));
   return http::ListResponse(std::move(items), page->next_cursor);
@@ -261,14 +261,11 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .request_schema = "ProjectInput",
        .response_schema = "Project",
        .success_status = 201},
-      [&svc](Request& req) -> Response {
-        auto body = http::ParseJsonObject(req);
-        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-        auto fields = ParseProjectFields(*body, true);
-        if (!fields.ok()) return ErrorResponse(fields.status(), req.request_id);
-        const auto key_or = http::IdempotencyKeyOf(req);
-        if (!key_or.ok()) return ErrorResponse(key_or.status(), req.request_id);
-        const std::optional<std::string>& key = *key_or;
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+        SIGNX_ASSIGN_OR_RETURN(auto fields, ParseProjectFields(body, true));
+        SIGNX_ASSIGN_OR_RETURN(auto key_or, http::IdempotencyKeyOf(req));
+        const std::optional<std::string>& key = key_or;
         bool replayed = false;
         auto p = Scoped<Project>(svc, req, [&](Repository& repo) -> Result<Project> {
           replayed = false;
@@ -279,7 +276,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
               return repo.GetProject(*earlier);
             }
           }
-          SIGNX_ASSIGN_OR_RETURN(Project created, repo.CreateProject(*fields));
+          SIGNX_ASSIGN_OR_RETURN(Project created, repo.CreateProject(fields));
           if (key) {
             SIGNX_RETURN_IF_ERROR(repo.RememberIdempotent(kIdemProjects, *key, created.id));
           }
@@ -292,23 +289,22 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                   .status());
           return created;
         });
-        if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
+        if (!p.ok()) return p.status();
         if (!replayed) svc.outbox().Notify();
         Response r = WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(*p)), p->version);
         r.headers.Set("Location", "/v1/projects/" + p->id);
         return r;
-      });
+      }));
 
   router.Add("GET", "/v1/projects",
              {.summary = "List projects, newest first",
               .tags = {"estimating"},
               .permission = "projects:read",
               .response_schema = "ProjectList",
-              .query_params = {{.name = "status",
-                                .description = project::StatusList()},
+              .query_params = {{.name = "status", .description = project::StatusList()},
                                kPageParams[0],
                                kPageParams[1]}},
-             [&svc](Request& req) -> Response {
+             http::Handle([&svc](Request& req) -> Result<Response> {
                std::vector<FieldError> bad;
                ProjectListOptions o;
                const http::PageQuery pq =
@@ -322,33 +318,35 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                    o.status = std::string(*s);
                  }
                }
-               if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
-               auto page = Scoped<Page<Project>>(
-                   svc, req, [&](Repository& repo) { return repo.ListProjects(o); }, true);
-               if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
+               if (!bad.empty()) return http::BadQuery(std::move(bad));
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto page,
+                   Scoped<Page<Project>>(
+                       svc, req, [&](Repository& repo) { return repo.ListProjects(o); }, true));
                json::array items;
-               for (const auto& p : page->items) items.push_back(ToJson(p));
-               return http::ListResponse(std::move(items), page->next_cursor);
-             });
+               for (const auto& p : page.items) items.push_back(ToJson(p));
+               return http::ListResponse(std::move(items), page.next_cursor);
+             }));
 
   router.Add("GET", "/v1/projects/{id}",
              {.summary = "Get a project (ETag = its version)",
               .tags = {"estimating"},
               .permission = "projects:read",
               .response_schema = "Project"},
-             [&svc](Request& req) -> Response {
+             http::Handle([&svc](Request& req) -> Result<Response> {
                const std::string id(req.PathParam("id"));
-               auto p = Scoped<Project>(
-                   svc, req, [&](Repository& repo) { return repo.GetProject(id); }, true);
-               if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
-               if (auto inm = req.Header("If-None-Match"); inm && *inm == ETagOf(p->version)) {
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto p,
+                   Scoped<Project>(
+                       svc, req, [&](Repository& repo) { return repo.GetProject(id); }, true));
+               if (auto inm = req.Header("If-None-Match"); inm && *inm == ETagOf(p.version)) {
                  Response r;
                  r.status = 304;
                  r.content_type.clear();
-                 return WithETag(std::move(r), p->version);
+                 return WithETag(std::move(r), p.version);
                }
-               return WithETag(http::JsonResponse(200, ToJson(*p)), p->version);
-             });
+               return WithETag(http::JsonResponse(200, ToJson(p)), p.version);
+             }));
 
   router.Add(
       "PATCH", "/v1/projects/{id}",
@@ -359,15 +357,14 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .permission = "projects:write",
        .request_schema = "ProjectInput",
        .response_schema = "Project"},
-      [&svc](Request& req) -> Response {
+      http::Handle([&svc](Request& req) -> Result<Response> {
         const std::string id(req.PathParam("id"));
         auto if_match = req.Header("If-Match");
         if (!if_match) {
-          return ErrorResponse(Status(ErrorCode::kPreconditionRequired,
-                                      "PATCH needs If-Match: send the ETag from GET "
-                                      "/v1/projects/" +
-                                          id),
-                               req.request_id);
+          return Status(ErrorCode::kPreconditionRequired,
+                        "PATCH needs If-Match: send the ETag from GET "
+                        "/v1/projects/" +
+                            id);
         }
         std::string_view tag = Trim(*if_match);
         if (tag.starts_with("W/")) tag.remove_prefix(2);
@@ -375,10 +372,8 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         if (tag.size() > 3 && tag.starts_with("\"v") && tag.ends_with("\"")) {
           if (auto n = ParseInt(tag.substr(2, tag.size() - 3))) version = *n;
         }
-        auto body = http::ParseJsonObject(req);
-        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-        auto fields = ParseProjectFields(*body, false);
-        if (!fields.ok()) return ErrorResponse(fields.status(), req.request_id);
+        SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+        SIGNX_ASSIGN_OR_RETURN(auto fields, ParseProjectFields(body, false));
         auto p = Scoped<Project>(svc, req, [&](Repository& repo) -> Result<Project> {
           if (!version) {
             // Unparseable tag: a mismatch, but a missing project is still a 404.
@@ -386,7 +381,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
             return Status(ErrorCode::kPreconditionFailed,
                           fmt::format("If-Match {} does not match the project's ETag", *if_match));
           }
-          SIGNX_ASSIGN_OR_RETURN(Project updated, repo.UpdateProject(id, *version, *fields));
+          SIGNX_ASSIGN_OR_RETURN(Project updated, repo.UpdateProject(id, *version, fields));
           SIGNX_RETURN_IF_ERROR(
               svc.outbox()
                   .Append(repo.txn(), {.type = std::string(events::kProjectUpdated),
@@ -396,10 +391,10 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                   .status());
           return updated;
         });
-        if (!p.ok()) return ErrorResponse(p.status(), req.request_id);
+        if (!p.ok()) return p.status();
         svc.outbox().Notify();
         return WithETag(http::JsonResponse(200, ToJson(*p)), p->version);
-      });
+      }));
 
   // ---- cost records ----
   router.Add(
@@ -411,15 +406,12 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .request_schema = "CostRecordInput",
        .response_schema = "CostRecord",
        .success_status = 201},
-      [&svc](Request& req) -> Response {
+      http::Handle([&svc](Request& req) -> Result<Response> {
         const std::string project_id(req.PathParam("id"));
-        auto body = http::ParseJsonObject(req);
-        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-        auto data = ParseCostRecordJson(*body, "", false);
-        if (!data.ok()) return ErrorResponse(data.status(), req.request_id);
-        const auto key_or = http::IdempotencyKeyOf(req);
-        if (!key_or.ok()) return ErrorResponse(key_or.status(), req.request_id);
-        const std::optional<std::string>& key = *key_or;
+        SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+        SIGNX_ASSIGN_OR_RETURN(auto data, ParseCostRecordJson(body, "", false));
+        SIGNX_ASSIGN_OR_RETURN(auto key_or, http::IdempotencyKeyOf(req));
+        const std::optional<std::string>& key = key_or;
         bool replayed = false;
         auto c =
             Scoped<StoredCostRecord>(svc, req, [&](Repository& repo) -> Result<StoredCostRecord> {
@@ -431,7 +423,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                   return repo.GetCostRecord(*earlier);
                 }
               }
-              SIGNX_ASSIGN_OR_RETURN(auto created, repo.CreateCostRecord(project_id, *data));
+              SIGNX_ASSIGN_OR_RETURN(auto created, repo.CreateCostRecord(project_id, data));
               if (created.data.actual.total_cost_cents.value_or(0) > 0) {
                 // The learning loop: compare predictions with this actual (learning.h).
                 SIGNX_RETURN_IF_ERROR(
@@ -457,12 +449,12 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                       .status());
               return created;
             });
-        if (!c.ok()) return ErrorResponse(c.status(), req.request_id);
+        if (!c.ok()) return c.status();
         if (!replayed) svc.outbox().Notify();
         Response r = http::JsonResponse(replayed ? 200 : 201, ToJson(*c, true));
         r.headers.Set("Location", "/v1/cost-records/" + c->id);
         return r;
-      });
+      }));
 
   router.Add("GET", "/v1/projects/{id}/cost-records",
              {.summary = "A project's cost records, newest first",
@@ -470,9 +462,9 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .permission = "projects:read",
               .response_schema = "CostRecordList",
               .query_params = kPageParams},
-             [&svc](Request& req) -> Response {
+             http::Handle([&svc](Request& req) -> Result<Response> {
                return CostRecordList(svc, req, std::string(req.PathParam("id")));
-             });
+             }));
 
   router.Add(
       "GET", "/v1/cost-records",
@@ -488,7 +480,9 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                          .description = "driver expression, e.g. wind_speed_mph>140"},
                         kPageParams[0],
                         kPageParams[1]}},
-      [&svc](Request& req) -> Response { return CostRecordList(svc, req, std::nullopt); });
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        return CostRecordList(svc, req, std::nullopt);
+      }));
 
   router.Add(
       "GET", "/v1/cost-records/stats",
@@ -503,7 +497,7 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                                         "foundation_type, ... (text drivers)",
                          .required = true},
                         {.name = "filter", .description = "driver expression"}}},
-      [&svc](Request& req) -> Response {
+      http::Handle([&svc](Request& req) -> Result<Response> {
         std::vector<FieldError> bad;
         std::string group_by(req.Query("group_by").value_or(""));
         if (DriverKeyType(group_by) != DriverType::kText) {
@@ -515,12 +509,14 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         if (!filters.ok()) {
           for (const auto& d : filters.status().details()) bad.push_back(d);
         }
-        if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
-        auto stats = Scoped<std::vector<GroupStats>>(
-            svc, req, [&](Repository& repo) { return repo.CostStats(group_by, *filters); }, true);
-        if (!stats.ok()) return ErrorResponse(stats.status(), req.request_id);
+        if (!bad.empty()) return http::BadQuery(std::move(bad));
+        SIGNX_ASSIGN_OR_RETURN(
+            auto stats,
+            Scoped<std::vector<GroupStats>>(
+                svc, req, [&](Repository& repo) { return repo.CostStats(group_by, *filters); },
+                true));
         json::array groups;
-        for (const auto& g : *stats) {
+        for (const auto& g : stats) {
           groups.push_back({{"group", g.group},
                             {"count", g.count},
                             {"with_actual", g.with_actual},
@@ -532,20 +528,21 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
         }
         return http::JsonResponse(
             200, json::object{{"group_by", group_by}, {"groups", std::move(groups)}});
-      });
+      }));
 
   router.Add("GET", "/v1/cost-records/{id}",
              {.summary = "One cost record with its estimate-vs-actual lines",
               .tags = {"estimating"},
               .permission = "projects:read",
               .response_schema = "CostRecord"},
-             [&svc](Request& req) -> Response {
+             http::Handle([&svc](Request& req) -> Result<Response> {
                const std::string id(req.PathParam("id"));
-               auto c = Scoped<StoredCostRecord>(
-                   svc, req, [&](Repository& repo) { return repo.GetCostRecord(id); }, true);
-               if (!c.ok()) return ErrorResponse(c.status(), req.request_id);
-               return http::JsonResponse(200, ToJson(*c, true));
-             });
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto c,
+                   Scoped<StoredCostRecord>(
+                       svc, req, [&](Repository& repo) { return repo.GetCostRecord(id); }, true));
+               return http::JsonResponse(200, ToJson(c, true));
+             }));
 
   // ---- specs ----
   router.Add(
@@ -559,22 +556,20 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .request_schema = "SignSpec",
        .response_schema = "SpecValidation",
        .execution = http::Execution::kInline},
-      [](Request& req) -> Response {
-        auto body = http::ParseJsonObject(req);
-        if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-        auto spec = sign::ParseSignSpec(*body);
-        if (!spec.ok()) return ErrorResponse(spec.status(), req.request_id);
+      http::Handle([](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+        SIGNX_ASSIGN_OR_RETURN(auto spec, sign::ParseSignSpec(body));
         json::object out{{"valid", true},
-                         {"spec", sign::ToDrivers(*spec)},
-                         {"area_sqft", spec->area_sqft},
-                         {"requires_engineering_review", spec->requires_engineering_review}};
+                         {"spec", sign::ToDrivers(spec)},
+                         {"area_sqft", spec.area_sqft},
+                         {"requires_engineering_review", spec.requires_engineering_review}};
         out["engineering_review"] =
-            spec->requires_engineering_review
-                ? json::value(json::object{{"reason", spec->engineering_review_reason},
+            spec.requires_engineering_review
+                ? json::value(json::object{{"reason", spec.engineering_review_reason},
                                            {"route", std::string(sign::kEngineeringReviewRoute)}})
                 : json::value(nullptr);
         return http::JsonResponse(200, out);
-      });
+      }));
 
   // ---- imports ----
   router.Add(
@@ -596,9 +591,8 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                          .type = "boolean",
                          .description = "import the valid rows even when some are rejected"},
                         {.name = "filename", .description = "recorded with the import"}}},
-      [&svc](Request& req) -> Response {
-        auto scope = identity::OrgScope(req.principal);
-        if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
         ImportOptions o;
         o.drift_queue = &svc.queue();
         std::vector<FieldError> bad;
@@ -620,35 +614,35 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
           }
         }
         if (auto f = req.Query("filename"); f && !f->empty()) o.filename = std::string(*f);
-        if (!bad.empty()) return ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
-        auto key = http::IdempotencyKeyOf(req);
-        if (!key.ok()) return ErrorResponse(key.status(), req.request_id);
-        o.idempotency_key = *key;
-        auto out = RunImport(svc.store(), &svc.outbox(), *scope, req.body, o, svc.clock());
-        if (!out.ok()) return ErrorResponse(out.status(), req.request_id);
-        if (out->record.status == "rejected") {
-          return ErrorResponse(RejectedImportStatus(out->record), req.request_id);
+        if (!bad.empty()) return http::BadQuery(std::move(bad));
+        SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
+        o.idempotency_key = key;
+        SIGNX_ASSIGN_OR_RETURN(
+            auto out, RunImport(svc.store(), &svc.outbox(), scope, req.body, o, svc.clock()));
+        if (out.record.status == "rejected") {
+          return RejectedImportStatus(out.record);
         }
-        json::object body = ToJson(out->record);
-        body["replayed"] = out->replayed;
-        Response r = http::JsonResponse(out->replayed ? 200 : 201, body);
-        r.headers.Set("Location", "/v1/imports/" + out->record.id);
-        if (out->replayed) r.headers.Set("Idempotent-Replayed", "true");
+        json::object body = ToJson(out.record);
+        body["replayed"] = out.replayed;
+        Response r = http::JsonResponse(out.replayed ? 200 : 201, body);
+        r.headers.Set("Location", "/v1/imports/" + out.record.id);
+        if (out.replayed) r.headers.Set("Idempotent-Replayed", "true");
         return r;
-      });
+      }));
 
   router.Add("GET", "/v1/imports/{id}",
              {.summary = "An import with its row report",
               .tags = {"estimating"},
               .permission = "projects:read",
               .response_schema = "Import"},
-             [&svc](Request& req) -> Response {
+             http::Handle([&svc](Request& req) -> Result<Response> {
                const std::string id(req.PathParam("id"));
-               auto i = Scoped<ImportRecord>(
-                   svc, req, [&](Repository& repo) { return repo.GetImport(id); }, true);
-               if (!i.ok()) return ErrorResponse(i.status(), req.request_id);
-               return http::JsonResponse(200, ToJson(*i));
-             });
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto i,
+                   Scoped<ImportRecord>(
+                       svc, req, [&](Repository& repo) { return repo.GetImport(id); }, true));
+               return http::JsonResponse(200, ToJson(i));
+             }));
 
   // ---- quotes ----
   router.Add("POST", "/v1/quotes",
@@ -661,34 +655,31 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .request_schema = "QuoteInput",
               .response_schema = "StoredQuote",
               .success_status = 201},
-             [&svc](Request& req) -> Response {
-               auto scope = identity::OrgScope(req.principal);
-               if (!scope.ok()) return ErrorResponse(scope.status(), req.request_id);
-               auto body = http::ParseJsonObject(req);
-               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
+               SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
                bool replayed = false;
-               auto key = http::IdempotencyKeyOf(req);
-               if (!key.ok()) return ErrorResponse(key.status(), req.request_id);
-               auto q = svc.CreateQuote(*scope, *body, *key, &replayed);
-               if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
+               SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
+               SIGNX_ASSIGN_OR_RETURN(auto q, svc.CreateQuote(scope, body, key, &replayed));
                Response r =
-                   WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(*q)), q->version);
-               r.headers.Set("Location", "/v1/quotes/" + q->id);
+                   WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(q)), q.version);
+               r.headers.Set("Location", "/v1/quotes/" + q.id);
                return r;
-             });
+             }));
 
   router.Add("GET", "/v1/quotes/{id}",
              {.summary = "Get a quote",
               .tags = {"estimating"},
               .permission = "projects:read",
               .response_schema = "StoredQuote"},
-             [&svc](Request& req) -> Response {
+             http::Handle([&svc](Request& req) -> Result<Response> {
                const std::string id(req.PathParam("id"));
-               auto q = Scoped<StoredQuote>(
-                   svc, req, [&](Repository& repo) { return repo.GetQuote(id); }, true);
-               if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
-               return WithETag(http::JsonResponse(200, ToJson(*q)), q->version);
-             });
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto q,
+                   Scoped<StoredQuote>(
+                       svc, req, [&](Repository& repo) { return repo.GetQuote(id); }, true));
+               return WithETag(http::JsonResponse(200, ToJson(q)), q.version);
+             }));
 
   router.Add(
       "GET", "/v1/quotes/{id}/pdf",
@@ -697,32 +688,30 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .permission = "projects:read",
        .response_schema = "PdfPending",
        .response_content_type = "application/pdf"},
-      [&svc](Request& req) -> Response {
+      http::Handle([&svc](Request& req) -> Result<Response> {
         const std::string id(req.PathParam("id"));
-        auto q = Scoped<StoredQuote>(
-            svc, req, [&](Repository& repo) { return repo.GetQuote(id); }, true);
-        if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
-        if (!q->pdf_blob_sha256) {
+        SIGNX_ASSIGN_OR_RETURN(
+            auto q, Scoped<StoredQuote>(
+                        svc, req, [&](Repository& repo) { return repo.GetQuote(id); }, true));
+        if (!q.pdf_blob_sha256) {
           Response r = http::JsonResponse(
-              202,
-              json::object{
-                  {"status", "pending"},
-                  {"job_id", q->pdf_job_id ? json::value(*q->pdf_job_id) : json::value(nullptr)},
-                  {"job_url", q->pdf_job_id ? json::value("/v1/jobs/" + *q->pdf_job_id)
-                                            : json::value(nullptr)}});
+              202, json::object{
+                       {"status", "pending"},
+                       {"job_id", q.pdf_job_id ? json::value(*q.pdf_job_id) : json::value(nullptr)},
+                       {"job_url", q.pdf_job_id ? json::value("/v1/jobs/" + *q.pdf_job_id)
+                                                : json::value(nullptr)}});
           r.headers.Set("Retry-After", "1");
           return r;
         }
-        auto bytes = svc.blobs().Read(*q->pdf_blob_sha256);
-        if (!bytes.ok()) return ErrorResponse(bytes.status(), req.request_id);
+        SIGNX_ASSIGN_OR_RETURN(auto bytes, svc.blobs().Read(*q.pdf_blob_sha256));
         Response r;
         r.status = 200;
-        r.body = std::move(*bytes);
+        r.body = std::move(bytes);
         r.content_type = "application/pdf";
-        r.headers.Set("Content-Disposition", fmt::format("inline; filename=\"{}.pdf\"", q->id));
-        r.headers.Set("ETag", "\"" + *q->pdf_blob_sha256 + "\"");
+        r.headers.Set("Content-Disposition", fmt::format("inline; filename=\"{}.pdf\"", q.id));
+        r.headers.Set("ETag", "\"" + *q.pdf_blob_sha256 + "\"");
         return r;
-      });
+      }));
 
   AddLearningAndPriceListRoutes(router, schemas, svc);
 }
