@@ -6,13 +6,13 @@
 #include <chrono>
 #include <limits>
 
+#include "http/handler.h"
 #include "http/json.h"
 
 namespace signx::leads {
 namespace {
 
 namespace json = boost::json;
-using http::ErrorResponse;
 using http::Request;
 using http::Response;
 
@@ -132,27 +132,24 @@ Result<std::vector<float>> EncodedRowsFrom(const json::object& body, std::size_t
 // requests, else the platform default.
 std::string ModelOrgOf(const Request& req) { return req.principal ? req.principal->org_id : ""; }
 
-Response InferEncoded(LeadsService& service, const Scorer& scorer, const json::object& body,
-                      const Request& req, std::chrono::steady_clock::time_point started) {
+Result<Response> InferEncoded(LeadsService& service, const Scorer& scorer, const json::object& body,
+                              const Request& req, std::chrono::steady_clock::time_point started) {
   auto booster = service.CurrentBooster(ModelOrgOf(req));
   const ModelBundle& bundle = scorer.bundle();
-  if (!booster) return ErrorResponse(NotLoaded(), req.request_id);
+  if (!booster) return NotLoaded();
   std::size_t n = 0;
-  auto x = EncodedRowsFrom(body, bundle.encoder.width(), &n);
-  if (!x.ok()) return ErrorResponse(x.status(), req.request_id);
-  auto matrix = ml::DMatrix::FromDense(*x, n, bundle.encoder.width());
-  if (!matrix.ok()) return ErrorResponse(matrix.status(), req.request_id);
-  auto probs = booster->Predict(*matrix);
-  if (!probs.ok()) return ErrorResponse(probs.status(), req.request_id);
+  SIGNX_ASSIGN_OR_RETURN(auto x, EncodedRowsFrom(body, bundle.encoder.width(), &n));
+  SIGNX_ASSIGN_OR_RETURN(auto matrix, ml::DMatrix::FromDense(x, n, bundle.encoder.width()));
+  SIGNX_ASSIGN_OR_RETURN(auto probs, booster->Predict(matrix));
   std::vector<LeadScore> scores(n);
   json::array probability, score, bucket, tier;
   for (std::size_t i = 0; i < n; ++i) {
     LeadScore& s = scores[i];
-    s.score = bundle.calibrator.Apply((*probs)[i]);
+    s.score = bundle.calibrator.Apply(probs[i]);
     s.bucket = BucketFor(s.score, bundle.thresholds);
     s.tier = TierFor(s.bucket);
     s.model_version = bundle.model_version;
-    probability.push_back(static_cast<double>((*probs)[i]));
+    probability.push_back(static_cast<double>(probs[i]));
     score.push_back(s.score);
     bucket.push_back(s.bucket);
     tier.push_back(json::value(std::string(1, s.tier)));
@@ -200,9 +197,9 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
               .tags = {"inference"},
               .permission = "leads:read",
               .execution = http::Execution::kInline},
-             [&service](Request& req) -> Response {
+             http::Handle([&service](Request& req) -> Result<Response> {
                auto scorer = service.Current(ModelOrgOf(req));
-               if (!scorer) return ErrorResponse(NotLoaded(), req.request_id);
+               if (!scorer) return NotLoaded();
                json::array inputs;
                for (const auto& f : scorer->bundle().schema.fields) {
                  if (f.role != FieldRole::kId && f.role != FieldRole::kFeature) continue;
@@ -221,18 +218,18 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
                                      {"platform", "xgboost"},
                                      {"inputs", std::move(inputs)},
                                      {"outputs", std::move(outputs)}});
-             });
+             }));
   router.Add("GET", "/v2/models/leads/ready",
              {.summary = "Open Inference Protocol: lead model ready",
               .tags = {"inference"},
               .permission = "leads:read",
               .execution = http::Execution::kInline},
-             [&service](Request& req) -> Response {
+             http::Handle([&service](Request& req) -> Result<Response> {
                if (!service.Current(ModelOrgOf(req))) {
-                 return ErrorResponse(NotLoaded(), req.request_id);
+                 return NotLoaded();
                }
                return Response::Json(200, R"({"name":"leads","ready":true})");
-             });
+             }));
   router.Add("POST", "/v2/models/leads/infer",
              {.summary = "Open Inference Protocol: score leads given as columnar tensors",
               .description = "Either one tensor per schema field (outputs lead_id, score, bucket, "
@@ -242,31 +239,29 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
               .tags = {"inference"},
               .permission = "leads:score",
               .max_body_bytes = 32 << 20},
-             [&service](Request& req) -> Response {
+             http::Handle([&service](Request& req) -> Result<Response> {
                const auto started = std::chrono::steady_clock::now();
                auto scorer = service.Current(ModelOrgOf(req));
-               if (!scorer) return ErrorResponse(NotLoaded(), req.request_id);
-               auto body = http::ParseJsonObject(req);
-               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-               if (IsEncoded(*body)) return InferEncoded(service, *scorer, *body, req, started);
-               auto rows = RowsFrom(*body);
-               if (!rows.ok()) return ErrorResponse(rows.status(), req.request_id);
-               auto scores =
-                   service.ScoreJsonBatch(*scorer, *rows, {.explain = false}, req.request_id);
-               if (!scores.ok()) return ErrorResponse(scores.status(), req.request_id);
-               service.Record(*scores, std::chrono::duration<double>(
-                                           std::chrono::steady_clock::now() - started)
-                                           .count());
+               if (!scorer) return NotLoaded();
+               SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+               if (IsEncoded(body)) return InferEncoded(service, *scorer, body, req, started);
+               SIGNX_ASSIGN_OR_RETURN(auto rows, RowsFrom(body));
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto scores,
+                   service.ScoreJsonBatch(*scorer, rows, {.explain = false}, req.request_id));
+               service.Record(
+                   scores, std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                               .count());
                json::array ids, score, bucket, tier;
-               for (std::size_t i = 0; i < scores->size(); ++i) {
-                 const auto& s = (*scores)[i];
-                 service.LogToLake(req, (*rows)[i].as_object(), s);
+               for (std::size_t i = 0; i < scores.size(); ++i) {
+                 const auto& s = scores[i];
+                 service.LogToLake(req, rows[i].as_object(), s);
                  ids.push_back(json::value(s.lead_id));
                  score.push_back(s.score);
                  bucket.push_back(s.bucket);
                  tier.push_back(json::value(std::string(1, s.tier)));
                }
-               const auto n = static_cast<int64_t>(scores->size());
+               const auto n = static_cast<int64_t>(scores.size());
                auto tensor = [n](const char* name, const char* type, json::array data) {
                  return json::object{{"name", name},
                                      {"datatype", type},
@@ -280,9 +275,9 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
                                            tensor("score", "FP64", std::move(score)),
                                            tensor("bucket", "INT32", std::move(bucket)),
                                            tensor("tier", "BYTES", std::move(tier))}}};
-               if (const auto* id = body->if_contains("id")) out["id"] = *id;
+               if (const auto* id = body.if_contains("id")) out["id"] = *id;
                return http::JsonResponse(200, out);
-             });
+             }));
 }
 
 }  // namespace signx::leads

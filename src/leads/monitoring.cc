@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/id.h"
+#include "http/handler.h"
 #include "http/json.h"
 #include "jobs/schedule.h"
 #include "leads/service.h"
@@ -18,7 +19,6 @@ namespace signx::leads {
 namespace {
 
 namespace json = boost::json;
-using http::ErrorResponse;
 using http::Request;
 using http::Response;
 
@@ -453,13 +453,12 @@ void AddMonitoringRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .permission = "leads:read",
               .response_schema = "LeadMonitoringList",
               .query_params = {{.name = "model_version", .description = "only this version"},
-                               {.name = "limit", .type = "integer",
+                               {.name = "limit",
+                                .type = "integer",
                                 .description = "1-200, default 20"}}},
-             [&monitor](Request& req) -> Response {
+             http::Handle([&monitor](Request& req) -> Result<Response> {
                if (!req.principal) {
-                 return ErrorResponse(
-                     Status(ErrorCode::kUnauthenticated, "authentication required"),
-                     req.request_id);
+                 return Status(ErrorCode::kUnauthenticated, "authentication required");
                }
                int limit = 20;
                if (auto l = req.Query("limit")) {
@@ -467,17 +466,16 @@ void AddMonitoringRoutes(http::Router& router, http::SchemaRegistry& schemas,
                  const std::string text(*l);
                  const long v = std::strtol(text.c_str(), &end, 10);
                  if (text.empty() || *end != '\0' || v < 1 || v > 200) {
-                   return ErrorResponse(ValidationFailed({{"limit", "must be an integer 1-200"}}),
-                                        req.request_id);
+                   return ValidationFailed({{"limit", "must be an integer 1-200"}});
                  }
                  limit = static_cast<int>(v);
                }
                std::optional<std::string> version;
                if (auto v = req.Query("model_version")) version = std::string(*v);
-               auto items = monitor.List(req.principal->org_id, version, limit);
-               if (!items.ok()) return ErrorResponse(items.status(), req.request_id);
+               SIGNX_ASSIGN_OR_RETURN(auto items,
+                                      monitor.List(req.principal->org_id, version, limit));
                json::array arr;
-               for (auto& o : *items) arr.push_back(std::move(o));
+               for (auto& o : items) arr.push_back(std::move(o));
                const auto& s = monitor.settings();
                return http::JsonResponse(
                    200, json::object{{"items", std::move(arr)},
@@ -486,7 +484,7 @@ void AddMonitoringRoutes(http::Router& router, http::SchemaRegistry& schemas,
                                                                  {"min_auc", s.min_auc},
                                                                  {"min_labelled",
                                                                   s.min_labelled}}}});
-             });
+             }));
 }
 
 }  // namespace signx::leads

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "http/handler.h"
 #include "http/json.h"
 #include "identity/scope.h"
 
@@ -11,7 +12,6 @@ namespace signx::leads {
 namespace {
 
 namespace json = boost::json;
-using http::ErrorResponse;
 using http::Request;
 using http::Response;
 
@@ -183,43 +183,37 @@ void AddOutcomeRoutes(http::Router& router, http::SchemaRegistry& schemas, stora
               .permission = "leads:score",
               .request_schema = "LeadOutcomeInput",
               .response_schema = "LeadOutcome"},
-             [&store, &clock, score_log](Request& req) -> Response {
-               auto org = OrgOf(req);
-               if (!org.ok()) return ErrorResponse(org.status(), req.request_id);
-               auto body = http::ParseJsonObject(req);
-               if (!body.ok()) return ErrorResponse(body.status(), req.request_id);
-               auto input = ParseOutcome(*body);
-               if (!input.ok()) return ErrorResponse(input.status(), req.request_id);
+             http::Handle([&store, &clock, score_log](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto org, OrgOf(req));
+               SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+               SIGNX_ASSIGN_OR_RETURN(auto input, ParseOutcome(body));
                const std::string lead_id(req.PathParam("lead_id"));
                const auto actor = identity::Actor::Of(*req.principal, req.request_id);
-               auto out = RecordOutcome(store, *org, lead_id, *input, actor, clock);
+               auto out = RecordOutcome(store, org, lead_id, input, actor, clock);
                if (!out.ok() && out.status().code() == ErrorCode::kNotFound && score_log) {
                  (void)score_log->Flush();  // the score may still be queued
-                 out = RecordOutcome(store, *org, lead_id, *input, actor, clock);
+                 out = RecordOutcome(store, org, lead_id, input, actor, clock);
                }
-               if (!out.ok()) return ErrorResponse(out.status(), req.request_id);
+               if (!out.ok()) return out.status();
                json::object o = ToJson(*out);
                o["created"] = out->created;
                return http::JsonResponse(200, o);
-             });
+             }));
   router.Add("GET", "/v1/leads/{lead_id}/outcome",
              {.summary = "The recorded outcome of a lead",
               .tags = {"leads"},
               .permission = "leads:read",
               .response_schema = "LeadOutcome"},
-             [&store](Request& req) -> Response {
-               auto org = OrgOf(req);
-               if (!org.ok()) return ErrorResponse(org.status(), req.request_id);
+             http::Handle([&store](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto org, OrgOf(req));
                const std::string lead_id(req.PathParam("lead_id"));
-               if (Status st = CheckLeadId(lead_id); !st.ok()) {
-                 return ErrorResponse(st, req.request_id);
-               }
-               auto out = store.WithTxnResult<LeadOutcome>(
-                   [&](storage::Txn& txn) { return GetOutcome(txn, *org, lead_id); },
-                   {.read_only = true});
-               if (!out.ok()) return ErrorResponse(out.status(), req.request_id);
-               return http::JsonResponse(200, ToJson(*out));
-             });
+               SIGNX_RETURN_IF_ERROR(CheckLeadId(lead_id));
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto out, store.WithTxnResult<LeadOutcome>(
+                                 [&](storage::Txn& txn) { return GetOutcome(txn, org, lead_id); },
+                                 {.read_only = true}));
+               return http::JsonResponse(200, ToJson(out));
+             }));
 }
 
 }  // namespace signx::leads

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "base/strings.h"
+#include "http/handler.h"
 #include "http/json.h"
 #include "ml/model_routes.h"
 
@@ -14,7 +15,6 @@ namespace signx::leads {
 namespace {
 
 namespace json = boost::json;
-using http::ErrorResponse;
 using http::Request;
 using http::Response;
 
@@ -105,21 +105,20 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
        // hand-offs per request. A remote model is an HTTP call: remote mode scores on the
        // blocking pool.
        .execution = service.remote() ? http::Execution::kBlocking : http::Execution::kInline},
-      [&service](Request& req) -> Response {
+      http::Handle([&service](Request& req) -> Result<Response> {
         const auto started = std::chrono::steady_clock::now();
-        auto in = ReadScoreInput(service, req);
-        if (!in.ok()) return ErrorResponse(in.status(), req.request_id);
-        auto score = service.ScoreJson(*in->scorer, in->body, in->options, req.request_id);
-        if (!score.ok()) return ErrorResponse(score.status(), req.request_id);
-        service.LogToLake(req, in->body, *score);
+        SIGNX_ASSIGN_OR_RETURN(auto in, ReadScoreInput(service, req));
+        SIGNX_ASSIGN_OR_RETURN(auto score,
+                               service.ScoreJson(*in.scorer, in.body, in.options, req.request_id));
+        service.LogToLake(req, in.body, score);
         service.Record(
-            {&*score, 1},
+            {&score, 1},
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         std::string out;
         out.reserve(1024);
-        AppendScoreJson(out, *score, service.remote());
+        AppendScoreJson(out, score, service.remote());
         return WithServerTiming(http::Response::Json(200, std::move(out)), started);
-      });
+      }));
 
   router.Add(
       "POST", "/v1/leads/score/batch",
@@ -133,41 +132,37 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
        .request_schema = "LeadBatch",
        .response_schema = "LeadScoreBatch",
        .query_params = explain_param},
-      [&service](Request& req) -> Response {
+      http::Handle([&service](Request& req) -> Result<Response> {
         const auto started = std::chrono::steady_clock::now();
-        auto in = ReadScoreInput(service, req);
-        if (!in.ok()) return ErrorResponse(in.status(), req.request_id);
-        const json::value* leads = in->body.if_contains("leads");
+        SIGNX_ASSIGN_OR_RETURN(auto in, ReadScoreInput(service, req));
+        const json::value* leads = in.body.if_contains("leads");
         if (!leads || !leads->is_array()) {
-          return ErrorResponse(ValidationFailed({{"leads", "must be an array of leads"}}),
-                               req.request_id);
+          return ValidationFailed({{"leads", "must be an array of leads"}});
         }
         const auto& arr = leads->as_array();
         if (arr.empty() || arr.size() > static_cast<std::size_t>(kMaxBatch)) {
-          return ErrorResponse(
-              ValidationFailed({{"leads", fmt::format("must hold 1 to {} leads, got {}", kMaxBatch,
-                                                      arr.size())}}),
-              req.request_id);
+          return ValidationFailed(
+              {{"leads", fmt::format("must hold 1 to {} leads, got {}", kMaxBatch, arr.size())}});
         }
-        auto scores = service.ScoreJsonBatch(*in->scorer, arr, in->options, req.request_id);
-        if (!scores.ok()) return ErrorResponse(scores.status(), req.request_id);
-        for (std::size_t i = 0; i < scores->size(); ++i) {
-          service.LogToLake(req, arr[i].as_object(), (*scores)[i]);
+        SIGNX_ASSIGN_OR_RETURN(auto scores,
+                               service.ScoreJsonBatch(*in.scorer, arr, in.options, req.request_id));
+        for (std::size_t i = 0; i < scores.size(); ++i) {
+          service.LogToLake(req, arr[i].as_object(), scores[i]);
         }
         service.Record(
-            *scores,
+            scores,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         std::string out = "{\"model_version\":";
-        out.reserve(scores->size() * (in->options.explain ? 800 : 160) + 64);
-        AppendJsonString(out, in->scorer->bundle().model_version);
+        out.reserve(scores.size() * (in.options.explain ? 800 : 160) + 64);
+        AppendJsonString(out, in.scorer->bundle().model_version);
         out += ",\"results\":[";
-        for (std::size_t i = 0; i < scores->size(); ++i) {
+        for (std::size_t i = 0; i < scores.size(); ++i) {
           if (i > 0) out += ',';
-          AppendScoreJson(out, (*scores)[i], service.remote());
+          AppendScoreJson(out, scores[i], service.remote());
         }
         out += "]}";
         return WithServerTiming(http::Response::Json(200, std::move(out)), started);
-      });
+      }));
 
   ml::AddModelRoutes(
       router, schemas, service.registry(),

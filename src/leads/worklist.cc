@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "base/strings.h"
+#include "http/handler.h"
 #include "http/json.h"
 #include "http/pagination.h"
 #include "leads/outcome.h"
@@ -13,7 +14,6 @@ namespace signx::leads {
 namespace {
 
 namespace json = boost::json;
-using http::ErrorResponse;
 using http::Request;
 using http::Response;
 
@@ -157,15 +157,12 @@ void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, stor
                         {.name = "scored_since", .description = "RFC 3339; scored at or after"},
                         kPageParams[0],
                         kPageParams[1]}},
-      [&store](Request& req) -> Response {
-        auto org = OrgOf(req);
-        if (!org.ok()) return ErrorResponse(org.status(), req.request_id);
-        auto q = ParseWorklistQuery(req);
-        if (!q.ok()) return ErrorResponse(q.status(), req.request_id);
-        auto page = ListWorklist(store, *org, *q);
-        if (!page.ok()) return ErrorResponse(page.status(), req.request_id);
+      http::Handle([&store](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(auto org, OrgOf(req));
+        SIGNX_ASSIGN_OR_RETURN(auto q, ParseWorklistQuery(req));
+        SIGNX_ASSIGN_OR_RETURN(auto page, ListWorklist(store, org, q));
         json::array items;
-        for (const WorklistItem& it : page->items) {
+        for (const WorklistItem& it : page.items) {
           json::value outcome = nullptr;
           if (it.converted) {
             outcome = json::object{
@@ -181,8 +178,8 @@ void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, stor
                                        {"scored_at", FormatRfc3339(it.scored_at)},
                                        {"outcome", std::move(outcome)}});
         }
-        return http::ListResponse(std::move(items), page->next_cursor);
-      });
+        return http::ListResponse(std::move(items), page.next_cursor);
+      }));
 }
 
 }  // namespace signx::leads
