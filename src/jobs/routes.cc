@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "base/strings.h"
+#include "http/handler.h"
 #include "http/json.h"
 #include "http/pagination.h"
 #include "identity/scope.h"
@@ -93,14 +94,14 @@ void AddJobRoutes(http::Router& router, http::SchemaRegistry& schemas, Queue& qu
               .permission = "jobs:read",
               .response_schema = "Job",
               .execution = http::Execution::kBlocking},
-             [&queue](http::Request& req) {
+             http::Handle([&queue](http::Request& req) -> Result<http::Response> {
                auto job = queue.Get(req.PathParam("id"));
                if (job.ok() && !Visible(req, *job)) {
                  job = NotFound(fmt::format("job {} does not exist", req.PathParam("id")));
                }
-               if (!job.ok()) return http::ErrorResponse(job.status(), req.request_id);
+               if (!job.ok()) return job.status();
                return http::JsonResponse(200, JobToJson(*job));
-             });
+             }));
 
   router.Add(
       "GET", "/v1/jobs",
@@ -115,7 +116,7 @@ void AddJobRoutes(http::Router& router, http::SchemaRegistry& schemas, Queue& qu
                         http::PageParams()[0],
                         http::PageParams()[1]},
        .execution = http::Execution::kBlocking},
-      [&queue](http::Request& req) {
+      http::Handle([&queue](http::Request& req) -> Result<http::Response> {
         ListOptions o;
         std::vector<FieldError> bad;
         if (auto s = req.Query("state")) {
@@ -130,14 +131,13 @@ void AddJobRoutes(http::Router& router, http::SchemaRegistry& schemas, Queue& qu
             http::ReadPageQuery(req, bad, {}, http::IdCursor("job"));
         o.limit = page_query.limit;
         o.cursor = page_query.cursor;
-        if (!bad.empty()) return http::ErrorResponse(http::BadQuery(std::move(bad)), req.request_id);
+        if (!bad.empty()) return http::BadQuery(std::move(bad));
         if (req.principal) o.org_id = identity::OrgFilter(*req.principal);
-        auto page = queue.List(o);
-        if (!page.ok()) return http::ErrorResponse(page.status(), req.request_id);
+        SIGNX_ASSIGN_OR_RETURN(auto page, queue.List(o));
         json::array jobs;
-        for (const Job& j : page->jobs) jobs.push_back(JobToJson(j));
-        return http::ListResponse(std::move(jobs), page->next_cursor);
-      });
+        for (const Job& j : page.jobs) jobs.push_back(JobToJson(j));
+        return http::ListResponse(std::move(jobs), page.next_cursor);
+      }));
 
   router.Add("POST", "/v1/jobs/{id}/cancel",
              {.summary = "Cancel a background job",
@@ -148,20 +148,20 @@ void AddJobRoutes(http::Router& router, http::SchemaRegistry& schemas, Queue& qu
               .permission = "jobs:manage",
               .response_schema = "Job",
               .execution = http::Execution::kBlocking},
-             [&queue](http::Request& req) {
+             http::Handle([&queue](http::Request& req) -> Result<http::Response> {
                const std::string id(req.PathParam("id"));
                auto job = queue.Get(id);
                if (job.ok() && !Visible(req, *job)) {
                  job = NotFound(fmt::format("job {} does not exist", id));
                }
-               if (!job.ok()) return http::ErrorResponse(job.status(), req.request_id);
+               if (!job.ok()) return job.status();
                if (auto st = queue.Cancel(id); !st.ok()) {
-                 return http::ErrorResponse(st.status(), req.request_id);
+                 return st.status();
                }
                job = queue.Get(id);
-               if (!job.ok()) return http::ErrorResponse(job.status(), req.request_id);
+               if (!job.ok()) return job.status();
                return http::JsonResponse(200, JobToJson(*job));
-             });
+             }));
 }
 
 }  // namespace signx::jobs

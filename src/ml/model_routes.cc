@@ -6,13 +6,13 @@
 #include <memory>
 #include <vector>
 
+#include "http/handler.h"
 #include "http/json.h"
 
 namespace signx::ml {
 namespace {
 
 namespace json = boost::json;
-using http::ErrorResponse;
 using http::Request;
 using http::Response;
 
@@ -92,22 +92,20 @@ void AddModelRoutes(http::Router& router, http::SchemaRegistry& schemas, ModelRe
        .permission = spec->read_permission,
        .response_schema = "ModelVersionList",
        .query_params = kOwnerParam},
-      [&registry, spec](Request& req) -> Response {
-        auto owner = RequestedOwner(req);
-        if (!owner.ok()) return ErrorResponse(owner.status(), req.request_id);
-        auto list = registry.List(*owner, spec->model_name);
-        if (!list.ok()) return ErrorResponse(list.status(), req.request_id);
+      http::Handle([&registry, spec](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(auto owner, RequestedOwner(req));
+        SIGNX_ASSIGN_OR_RETURN(auto list, registry.List(owner, spec->model_name));
         json::array versions;
-        for (const auto& v : *list) versions.push_back(VersionJson(v, false));
-        auto cur = spec->in_use(*owner);
+        for (const auto& v : list) versions.push_back(VersionJson(v, false));
+        auto cur = spec->in_use(owner);
         json::value in_use_owner = nullptr;
-        if (cur) in_use_owner = cur->platform_default ? "platform" : owner->Label();
+        if (cur) in_use_owner = cur->platform_default ? "platform" : owner.Label();
         return http::JsonResponse(
-            200, json::object{{"owner", owner->Label()},
+            200, json::object{{"owner", owner.Label()},
                               {"in_use", cur ? json::value(cur->version) : json::value(nullptr)},
                               {"in_use_owner", std::move(in_use_owner)},
                               {"versions", std::move(versions)}});
-      });
+      }));
 
   router.Add("GET", p + "/{version}",
              {.summary = fmt::format("One {} version with its model card", spec->title),
@@ -117,14 +115,12 @@ void AddModelRoutes(http::Router& router, http::SchemaRegistry& schemas, ModelRe
               .permission = spec->read_permission,
               .response_schema = "ModelVersion",
               .query_params = kOwnerParam},
-             [&registry, spec](Request& req) -> Response {
-               auto owner = RequestedOwner(req);
-               if (!owner.ok()) return ErrorResponse(owner.status(), req.request_id);
-               auto v =
-                   registry.Get(*owner, spec->model_name, std::string(req.PathParam("version")));
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               return http::JsonResponse(200, VersionJson(*v, true));
-             });
+             http::Handle([&registry, spec](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto owner, RequestedOwner(req));
+               SIGNX_ASSIGN_OR_RETURN(auto v, registry.Get(owner, spec->model_name,
+                                                           std::string(req.PathParam("version"))));
+               return http::JsonResponse(200, VersionJson(v, true));
+             }));
 
   router.Add("POST", p,
              {.summary = fmt::format("Upload a trained {} bundle (from `{}`) as staging",
@@ -137,21 +133,18 @@ void AddModelRoutes(http::Router& router, http::SchemaRegistry& schemas, ModelRe
               .response_schema = "ModelVersion",
               .success_status = 201,
               .query_params = kOwnerParam},
-             [spec](Request& req) -> Response {
-               auto owner = RequestedOwner(req);
-               if (!owner.ok()) return ErrorResponse(owner.status(), req.request_id);
-               auto v = spec->register_bundle(*owner, req.body, Actor(req));
+             http::Handle([spec](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto owner, RequestedOwner(req));
+               auto v = spec->register_bundle(owner, req.body, Actor(req));
                if (!v.ok() && v.status().code() == ErrorCode::kDataLoss) {
                  // The parsers call a bundle that fails its integrity checks "data loss", which
                  // is right for a stored one; an uploaded one is the client's bad input.
-                 return ErrorResponse(
-                     ValidationFailed({{"body", std::string(v.status().message())}},
-                                      "the uploaded bundle is not valid"),
-                     req.request_id);
+                 return ValidationFailed({{"body", std::string(v.status().message())}},
+                                         "the uploaded bundle is not valid");
                }
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
+               if (!v.ok()) return v.status();
                return http::JsonResponse(201, VersionJson(*v, false));
-             });
+             }));
 
   router.Add(
       "POST", p + "/{version}/promote",
@@ -164,16 +157,13 @@ void AddModelRoutes(http::Router& router, http::SchemaRegistry& schemas, ModelRe
        .permission = spec->admin_permission,
        .response_schema = "ModelVersion",
        .query_params = kOwnerParam},
-      [&registry, spec](Request& req) -> Response {
-        auto owner = RequestedOwner(req);
-        if (!owner.ok()) return ErrorResponse(owner.status(), req.request_id);
-        auto v = registry.Promote(*owner, spec->model_name, std::string(req.PathParam("version")));
-        if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-        if (Status st = spec->reload(*owner); !st.ok()) {
-          return ErrorResponse(st, req.request_id);
-        }
-        return http::JsonResponse(200, VersionJson(*v, false));
-      });
+      http::Handle([&registry, spec](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(auto owner, RequestedOwner(req));
+        SIGNX_ASSIGN_OR_RETURN(auto v, registry.Promote(owner, spec->model_name,
+                                                        std::string(req.PathParam("version"))));
+        SIGNX_RETURN_IF_ERROR(spec->reload(owner));
+        return http::JsonResponse(200, VersionJson(v, false));
+      }));
 
   router.Add("POST", p + "/rollback",
              {.summary = fmt::format("Return to the previous production {}", spec->title),
@@ -185,16 +175,12 @@ void AddModelRoutes(http::Router& router, http::SchemaRegistry& schemas, ModelRe
               .permission = spec->admin_permission,
               .response_schema = "ModelVersion",
               .query_params = kOwnerParam},
-             [&registry, spec](Request& req) -> Response {
-               auto owner = RequestedOwner(req);
-               if (!owner.ok()) return ErrorResponse(owner.status(), req.request_id);
-               auto v = registry.Rollback(*owner, spec->model_name);
-               if (!v.ok()) return ErrorResponse(v.status(), req.request_id);
-               if (Status st = spec->reload(*owner); !st.ok()) {
-                 return ErrorResponse(st, req.request_id);
-               }
-               return http::JsonResponse(200, VersionJson(*v, false));
-             });
+             http::Handle([&registry, spec](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto owner, RequestedOwner(req));
+               SIGNX_ASSIGN_OR_RETURN(auto v, registry.Rollback(owner, spec->model_name));
+               SIGNX_RETURN_IF_ERROR(spec->reload(owner));
+               return http::JsonResponse(200, VersionJson(v, false));
+             }));
 }
 
 }  // namespace signx::ml
