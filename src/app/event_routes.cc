@@ -2,6 +2,7 @@
 
 #include "base/strings.h"
 #include "events/sse.h"
+#include "http/handler.h"
 #include "http/json.h"
 #include "identity/scope.h"
 
@@ -35,7 +36,7 @@ void AddEventRoutes(http::Router& router, storage::Store& store, events::Dispatc
                         {.name = "last_event_id",
                          .type = "integer",
                          .description = "resume after this position (same as Last-Event-ID)"}}},
-      [&store, &dispatcher](http::Request& req) -> http::Response {
+      http::Handle([&store, &dispatcher](http::Request& req) -> Result<http::Response> {
         events::EventFilter filter;
         if (auto types = req.Query("types")) {
           for (auto t : Split(*types, ',')) {
@@ -48,17 +49,15 @@ void AddEventRoutes(http::Router& router, storage::Store& store, events::Dispatc
         auto raw = header ? header : req.Query("last_event_id");
         auto last = events::ParseLastEventId(raw);
         if (raw && !Trim(*raw).empty() && !last) {
-          return http::ErrorResponse(
-              ValidationFailed({{"last_event_id", "must be a non-negative integer"}}),
-              req.request_id);
+          return ValidationFailed({{"last_event_id", "must be a non-negative integer"}});
         }
-        auto feed = events::SseFeed::Open(store, dispatcher, std::move(filter), last);
-        if (!feed.ok()) return http::ErrorResponse(feed.status(), req.request_id);
+        SIGNX_ASSIGN_OR_RETURN(auto feed,
+                               events::SseFeed::Open(store, dispatcher, std::move(filter), last));
         http::Response r;
         r.content_type = "text/event-stream";
-        r.stream = std::make_shared<SseBody>(std::move(feed).value());
+        r.stream = std::make_shared<SseBody>(std::move(feed));
         return r;
-      });
+      }));
 }
 
 }  // namespace signx::app

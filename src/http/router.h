@@ -49,6 +49,8 @@ struct RouteMeta {
   std::string rate_limit_group;
 };
 
+// A route handler. JSON handlers are usually written as Result<Response>(Request&) and wrapped
+// with http::Handle (http/handler.h), which maps an error to the error response in one place.
 using Handler = std::function<Response(Request&)>;
 
 struct Route {
