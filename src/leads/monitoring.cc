@@ -12,6 +12,7 @@
 #include "base/id.h"
 #include "http/handler.h"
 #include "http/json.h"
+#include "http/pagination.h"
 #include "jobs/schedule.h"
 #include "leads/service.h"
 
@@ -453,23 +454,15 @@ void AddMonitoringRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .permission = "leads:read",
               .response_schema = "LeadMonitoringList",
               .query_params = {{.name = "model_version", .description = "only this version"},
-                               {.name = "limit",
-                                .type = "integer",
-                                .description = "1-200, default 20"}}},
+                               http::PageParams({.default_limit = 20, .max_limit = 200})[0]}},
              http::Handle([&monitor](Request& req) -> Result<Response> {
                if (!req.principal) {
                  return Status(ErrorCode::kUnauthenticated, "authentication required");
                }
-               int limit = 20;
-               if (auto l = req.Query("limit")) {
-                 char* end = nullptr;
-                 const std::string text(*l);
-                 const long v = std::strtol(text.c_str(), &end, 10);
-                 if (text.empty() || *end != '\0' || v < 1 || v > 200) {
-                   return ValidationFailed({{"limit", "must be an integer 1-200"}});
-                 }
-                 limit = static_cast<int>(v);
-               }
+               std::vector<FieldError> bad;
+               const int limit =
+                   http::ReadPageQuery(req, bad, {.default_limit = 20, .max_limit = 200}).limit;
+               if (!bad.empty()) return http::BadQuery(std::move(bad));
                std::optional<std::string> version;
                if (auto v = req.Query("model_version")) version = std::string(*v);
                SIGNX_ASSIGN_OR_RETURN(auto items,

@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "http/handler.h"
 #include "http/json.h"
+#include "http/pagination.h"
 #include "webhooks/views.h"
 
 namespace signx::webhooks {
@@ -74,21 +75,14 @@ Result<EndpointInput> ReadEndpointInput(const json::object& o) {
   return in;
 }
 
-// Parses ?limit= (default kDefaultPage); kInvalidArgument naming the field.
-Result<int> PageLimit(const Request& r) {
-  auto text = r.Query("limit");
-  if (!text) return kDefaultPage;
-  auto n = ParseInt(*text);
-  if (!n || *n < 1 || *n > kMaxPage) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "limit must be an integer from 1 to " + std::to_string(kMaxPage),
-                  {{"limit", "must be 1.." + std::to_string(kMaxPage)}});
-  }
-  return static_cast<int>(*n);
-}
-
-json::value Cursor(const std::string& c) {
-  return c.empty() ? json::value(nullptr) : json::value(c);
+// ?limit= and ?cursor= of the two lists (the shared pagination: a bad value is a 422).
+Result<http::PageQuery> ReadPage(const Request& r, std::string_view id_prefix) {
+  std::vector<FieldError> bad;
+  http::PageQuery q = http::ReadPageQuery(
+      r, bad, {.default_limit = kDefaultPage, .max_limit = kMaxPage},
+      http::IdCursor(std::string(id_prefix)));
+  if (!bad.empty()) return http::BadQuery(std::move(bad));
+  return q;
 }
 
 Response WithSecret(int status, const EndpointWithSecret& e) {
@@ -111,12 +105,11 @@ Result<Response> Create(WebhookService& svc, Request& r) {
 
 Result<Response> List(WebhookService& svc, Request& r) {
   SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
-  SIGNX_ASSIGN_OR_RETURN(auto limit, PageLimit(r));
-  SIGNX_ASSIGN_OR_RETURN(auto page, svc.ListEndpoints(*p, limit, r.Query("cursor").value_or("")));
+  SIGNX_ASSIGN_OR_RETURN(const http::PageQuery q, ReadPage(r, "whk"));
+  SIGNX_ASSIGN_OR_RETURN(auto page, svc.ListEndpoints(*p, q.limit, q.cursor));
   json::array items;
   for (const auto& e : page.items) items.push_back(EndpointJson(e));
-  return http::JsonResponse(
-      200, json::object{{"items", std::move(items)}, {"next_cursor", Cursor(page.next_cursor)}});
+  return http::ListResponse(std::move(items), page.next_cursor);
 }
 
 Result<Response> Get(WebhookService& svc, Request& r) {
@@ -178,15 +171,14 @@ Result<Response> Test(WebhookService& svc, Request& r) {
 
 Result<Response> Deliveries(WebhookService& svc, Request& r) {
   SIGNX_ASSIGN_OR_RETURN(const http::Principal* p, PrincipalOf(r));
-  SIGNX_ASSIGN_OR_RETURN(auto limit, PageLimit(r));
+  SIGNX_ASSIGN_OR_RETURN(const http::PageQuery q, ReadPage(r, "whd"));
   std::optional<std::string> state;
   if (auto s = r.Query("state")) state = std::string(*s);
-  SIGNX_ASSIGN_OR_RETURN(auto page, svc.ListDeliveries(*p, r.PathParam("id"), limit,
-                                                       r.Query("cursor").value_or(""), state));
+  SIGNX_ASSIGN_OR_RETURN(auto page,
+                         svc.ListDeliveries(*p, r.PathParam("id"), q.limit, q.cursor, state));
   json::array items;
   for (const auto& d : page.items) items.push_back(DeliveryJson(d));
-  return http::JsonResponse(
-      200, json::object{{"items", std::move(items)}, {"next_cursor", Cursor(page.next_cursor)}});
+  return http::ListResponse(std::move(items), page.next_cursor);
 }
 
 Result<Response> GetDelivery(WebhookService& svc, Request& r) {
@@ -260,8 +252,7 @@ void AddSchemas(http::SchemaRegistry& s) {
 }
 
 std::vector<http::ParamDoc> PageParams() {
-  return {{.name = "limit", .type = "integer", .description = "page size, 1-200 (default 50)"},
-          {.name = "cursor", .description = "next_cursor of the previous page"}};
+  return http::PageParams({.default_limit = kDefaultPage, .max_limit = kMaxPage});
 }
 
 }  // namespace

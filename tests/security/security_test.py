@@ -89,15 +89,7 @@ EXTRA_ALLOWED = {
 
 # Known holes (expected failures): the check stays, marked, until the product is fixed.
 # path -> (the bad limits concerned, or None for all; reason)
-KNOWN_BAD_LIMIT = {
-    "/v1/webhooks": (None, "the webhooks lists still parse `limit` themselves (PageLimit in "
-                           "src/webhooks/routes.cc): 400 invalid_argument, not the shared "
-                           "pagination's 422"),
-    "/v1/webhooks/{id}/deliveries": (None, "as /v1/webhooks (src/webhooks/routes.cc)"),
-    "/v1/leads/monitoring": ({"10%00"}, "src/leads/monitoring.cc parses `limit` with strtol on "
-                                        "c_str(), which stops at the NUL, so `10\\0` is read "
-                                        "as 10 (200) instead of a 422"),
-}
+KNOWN_BAD_LIMIT = {}
 
 # page -> reason: a page or operational endpoint known to show org A's data to org B.
 KNOWN_PAGE_LEAKS = {}
