@@ -1,6 +1,7 @@
 #include "identity/routes.h"
 
 #include "base/strings.h"
+#include "http/handler.h"
 #include "http/json.h"
 #include "identity/internal/routes_common.h"
 
@@ -144,8 +145,9 @@ void AddIdentityRoutes(http::Router& router, http::SchemaRegistry& schemas,
                        IdentityService& service) {
   AddSchemas(schemas);
   IdentityService* svc = &service;
-  auto bind = [svc](Response (*fn)(IdentityService&, Request&)) {
-    return [svc, fn](Request& r) { return fn(*svc, r); };
+  // Handlers return Result<Response>; http::Handle maps an error to the error shape once.
+  auto bind = [svc](Result<Response> (*fn)(IdentityService&, Request&)) {
+    return http::Handle([svc, fn](Request& r) -> Result<Response> { return fn(*svc, r); });
   };
   const std::string kPublic(http::kPublic);
   router.Add("POST", "/v1/auth/login",

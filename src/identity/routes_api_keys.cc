@@ -13,11 +13,11 @@ namespace signx::identity::internal {
 using http::Request;
 using http::Response;
 
-Response CreateKey(IdentityService& svc, Request& r) {
+Result<Response> CreateKey(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
+  if (!body.ok()) return body.status();
   Fields f(*body);
   const std::string name = f.Required("name");
   const std::vector<std::string> scopes = f.StringList("scopes");
@@ -30,9 +30,9 @@ Response CreateKey(IdentityService& svc, Request& r) {
       f.Add({"expires_at", "must be an RFC 3339 timestamp"});
     }
   }
-  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  if (Status st = f.status(); !st.ok()) return st;
   auto created = svc.CreateApiKey(*p, name, scopes, expires_at, r.request_id);
-  if (!created.ok()) return Fail(created.status(), r);
+  if (!created.ok()) return created.status();
   json::object out = ApiKeyJson(created->info, svc.clock().Now());
   out["key"] = created->key;
   Response resp = http::JsonResponse(201, out);
@@ -41,22 +41,22 @@ Response CreateKey(IdentityService& svc, Request& r) {
   return resp;
 }
 
-Response ListKeys(IdentityService& svc, Request& r) {
+Result<Response> ListKeys(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   auto keys = svc.ListApiKeys(*p);
-  if (!keys.ok()) return Fail(keys.status(), r);
+  if (!keys.ok()) return keys.status();
   json::array items;
   const Timestamp now = svc.clock().Now();
   for (const auto& k : *keys) items.push_back(ApiKeyJson(k, now));
   return http::JsonResponse(200, json::object{{"items", std::move(items)}});
 }
 
-Response RevokeKey(IdentityService& svc, Request& r) {
+Result<Response> RevokeKey(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   if (Status st = svc.RevokeApiKey(*p, r.PathParam("id"), r.request_id); !st.ok()) {
-    return Fail(st, r);
+    return st;
   }
   return Response::NoContent();
 }

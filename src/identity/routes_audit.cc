@@ -12,15 +12,15 @@ namespace signx::identity::internal {
 using http::Request;
 using http::Response;
 
-Response Audit(IdentityService& svc, Request& r) {
+Result<Response> Audit(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   std::vector<FieldError> bad;
   const http::PageQuery q = http::ReadPageQuery(
       r, bad, {.default_limit = kDefaultAuditPage, .max_limit = kMaxAuditPage});
-  if (!bad.empty()) return Fail(http::BadQuery(std::move(bad)), r);
+  if (!bad.empty()) return http::BadQuery(std::move(bad));
   auto page = svc.ListAuditLog(*p, q.limit, q.cursor);
-  if (!page.ok()) return Fail(page.status(), r);
+  if (!page.ok()) return page.status();
   json::array items;
   for (const auto& e : page->items) items.push_back(AuditJson(e));
   return http::ListResponse(std::move(items), page->next_cursor);

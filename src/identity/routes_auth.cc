@@ -31,22 +31,22 @@ json::object TokensJson(const TokenPair& t, Timestamp now) {
 
 }  // namespace
 
-Response Login(IdentityService& svc, Request& r) {
+Result<Response> Login(IdentityService& svc, Request& r) {
   auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
+  if (!body.ok()) return body.status();
   Fields f(*body);
   LoginRequest req;
   req.email = f.Required("email");
   req.password = f.Required("password");
   req.org_id = f.Optional("org_id");
-  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  if (Status st = f.status(); !st.ok()) return st;
   req.client_ip = r.remote_addr;
   req.forwarded_for = r.Header("X-Forwarded-For").value_or("");
   req.request_id = r.request_id;
   std::chrono::seconds retry_after{0};
   auto tokens = svc.Login(req, &retry_after);
   if (!tokens.ok()) {
-    Response resp = Fail(tokens.status(), r);
+    Response resp = http::ErrorResponse(tokens.status(), r.request_id);  // plus Retry-After
     if (tokens.status().code() == ErrorCode::kRateLimited) {
       resp.headers.Set("Retry-After", std::to_string(retry_after.count()));
     }
@@ -57,26 +57,26 @@ Response Login(IdentityService& svc, Request& r) {
   return resp;
 }
 
-Response Refresh(IdentityService& svc, Request& r) {
+Result<Response> Refresh(IdentityService& svc, Request& r) {
   auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
+  if (!body.ok()) return body.status();
   Fields f(*body);
   const std::string token = f.Required("refresh_token");
-  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  if (Status st = f.status(); !st.ok()) return st;
   auto tokens = svc.Refresh(token, r.request_id);
-  if (!tokens.ok()) return Fail(tokens.status(), r);
+  if (!tokens.ok()) return tokens.status();
   Response resp = http::JsonResponse(200, TokensJson(*tokens, svc.clock().Now()));
   resp.headers.Set("Cache-Control", "no-store");
   return resp;
 }
 
-Response Logout(IdentityService& svc, Request& r) {
+Result<Response> Logout(IdentityService& svc, Request& r) {
   auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
+  if (!body.ok()) return body.status();
   Fields f(*body);
   const std::string token = f.Required("refresh_token");
-  if (Status st = f.status(); !st.ok()) return Fail(st, r);
-  if (Status st = svc.Logout(token, r.request_id); !st.ok()) return Fail(st, r);
+  if (Status st = f.status(); !st.ok()) return st;
+  if (Status st = svc.Logout(token, r.request_id); !st.ok()) return st;
   return Response::NoContent();
 }
 

@@ -24,11 +24,11 @@ json::object MembershipJson(const Membership& m) {
 
 }  // namespace
 
-Response Me(IdentityService& svc, Request& r) {
+Result<Response> Me(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   auto me = svc.Me(*p);
-  if (!me.ok()) return Fail(me.status(), r);
+  if (!me.ok()) return me.status();
   json::object out{{"kind", p->kind},
                    {"id", p->subject_id},
                    {"org_id", p->org_id},
@@ -47,11 +47,11 @@ Response Me(IdentityService& svc, Request& r) {
   return http::JsonResponse(200, out);
 }
 
-Response Export(IdentityService& svc, Request& r) {
+Result<Response> Export(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   auto data = svc.ExportPersonalData(*p, r.request_id);
-  if (!data.ok()) return Fail(data.status(), r);
+  if (!data.ok()) return data.status();
   const Timestamp now = svc.clock().Now();
   json::array memberships, keys, sessions, invitations, audit;
   for (const auto& m : data->memberships) memberships.push_back(MembershipJson(m));
@@ -95,17 +95,17 @@ Response Export(IdentityService& svc, Request& r) {
   return resp;
 }
 
-Response DeleteMe(IdentityService& svc, Request& r) {
+Result<Response> DeleteMe(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
+  if (!body.ok()) return body.status();
   Fields f(*body);
   const std::string password = f.Required("password");
-  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  if (Status st = f.status(); !st.ok()) return st;
   std::chrono::seconds retry_after{0};
   if (Status st = svc.DeleteAccount(*p, password, r.request_id, &retry_after); !st.ok()) {
-    Response resp = Fail(st, r);
+    Response resp = http::ErrorResponse(st, r.request_id);  // plus Retry-After
     if (st.code() == ErrorCode::kRateLimited) {
       resp.headers.Set("Retry-After", std::to_string(retry_after.count()));
     }

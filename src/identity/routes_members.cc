@@ -34,23 +34,23 @@ json::object AcceptedJson(const AcceptedInvitation& a) {
 
 }  // namespace
 
-Response InviteUser(IdentityService& svc, Request& r) {
+Result<Response> InviteUser(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   const std::string org_id(r.PathParam("id"));
   // Tenant scope before the body: another org's id is 404 whatever was sent.
-  if (Status st = svc.CheckOrgAccess(*p, org_id); !st.ok()) return Fail(st, r);
+  if (Status st = svc.CheckOrgAccess(*p, org_id); !st.ok()) return st;
   auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
+  if (!body.ok()) return body.status();
   Fields f(*body);
   const std::string email = f.Required("email");
   const std::string role = f.Required("role");
   if (body->contains("password")) {
     f.Add({"password", "an admin does not set passwords: the invitee chooses one on accepting"});
   }
-  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  if (Status st = f.status(); !st.ok()) return st;
   auto created = svc.InviteToOrg(*p, org_id, email, role, r.request_id);
-  if (!created.ok()) return Fail(created.status(), r);
+  if (!created.ok()) return created.status();
   const Invitation& inv = created->invitation;
   Response resp =
       http::JsonResponse(201, json::object{{"id", inv.id},
@@ -65,32 +65,32 @@ Response InviteUser(IdentityService& svc, Request& r) {
   return resp;
 }
 
-Response AcceptInvitation(IdentityService& svc, Request& r) {
+Result<Response> AcceptInvitation(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
+  if (!body.ok()) return body.status();
   Fields f(*body);
   const std::string token = f.Required("token");
-  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  if (Status st = f.status(); !st.ok()) return st;
   auto accepted = svc.AcceptInvitation(*p, token, r.request_id);
-  if (!accepted.ok()) return Fail(accepted.status(), r);
+  if (!accepted.ok()) return accepted.status();
   return http::JsonResponse(200, AcceptedJson(*accepted));
 }
 
-Response RegisterWithInvitation(IdentityService& svc, Request& r) {
+Result<Response> RegisterWithInvitation(IdentityService& svc, Request& r) {
   auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
+  if (!body.ok()) return body.status();
   Fields f(*body);
   const std::string token = f.Required("token");
   const std::string password = f.Required("password");
-  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  if (Status st = f.status(); !st.ok()) return st;
   auto accepted = svc.RegisterWithInvitation(token, password, r.request_id);
-  if (!accepted.ok()) return Fail(accepted.status(), r);
+  if (!accepted.ok()) return accepted.status();
   return http::JsonResponse(201, AcceptedJson(*accepted));
 }
 
-Response ListMembers(IdentityService& svc, Request& r) {
+Result<Response> ListMembers(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   const std::string org_id(r.PathParam("id"));
@@ -98,35 +98,35 @@ Response ListMembers(IdentityService& svc, Request& r) {
   const http::PageQuery q = http::ReadPageQuery(
       r, bad, {.default_limit = kDefaultMemberPage, .max_limit = kMaxMemberPage},
       http::IdCursor("usr"));
-  if (!bad.empty()) return Fail(http::BadQuery(std::move(bad)), r);
+  if (!bad.empty()) return http::BadQuery(std::move(bad));
   auto page = svc.ListOrgMembers(*p, org_id, q.limit, q.cursor);
-  if (!page.ok()) return Fail(page.status(), r);
+  if (!page.ok()) return page.status();
   json::array items;
   for (const auto& m : page->items) items.push_back(MemberJson(m, org_id));
   return http::ListResponse(std::move(items), page->next_cursor);
 }
 
-Response ChangeRole(IdentityService& svc, Request& r) {
+Result<Response> ChangeRole(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   const std::string org_id(r.PathParam("id"));
-  if (Status st = svc.CheckOrgAccess(*p, org_id); !st.ok()) return Fail(st, r);
+  if (Status st = svc.CheckOrgAccess(*p, org_id); !st.ok()) return st;
   auto body = http::ParseJsonObject(r);
-  if (!body.ok()) return Fail(body.status(), r);
+  if (!body.ok()) return body.status();
   Fields f(*body);
   const std::string role = f.Required("role");
-  if (Status st = f.status(); !st.ok()) return Fail(st, r);
+  if (Status st = f.status(); !st.ok()) return st;
   auto m = svc.ChangeMemberRole(*p, org_id, r.PathParam("user_id"), role, r.request_id);
-  if (!m.ok()) return Fail(m.status(), r);
+  if (!m.ok()) return m.status();
   return http::JsonResponse(200, MemberJson(*m, org_id));
 }
 
-Response RemoveMember(IdentityService& svc, Request& r) {
+Result<Response> RemoveMember(IdentityService& svc, Request& r) {
   const http::Principal* p = PrincipalOf(r);
   if (p == nullptr) return NoPrincipal(r);
   const std::string org_id(r.PathParam("id"));
   auto removed = svc.RemoveUserFromOrg(*p, org_id, r.PathParam("user_id"), r.request_id);
-  if (!removed.ok()) return Fail(removed.status(), r);
+  if (!removed.ok()) return removed.status();
   return http::JsonResponse(200, json::object{{"user_id", removed->user_id},
                                               {"org_id", removed->org_id},
                                               {"account_deleted", removed->account_deleted}});

@@ -13,7 +13,6 @@ namespace signx::identity::internal {
 using http::Request;
 using http::Response;
 
-Response Fail(const Status& st, const Request& r) { return http::ErrorResponse(st, r.request_id); }
 
 json::value Time(const std::optional<Timestamp>& t) {
   return t ? json::value(FormatRfc3339(*t)) : json::value(nullptr);
@@ -61,8 +60,8 @@ json::object AuditJson(const AuditEntry& e) {
 const http::Principal* PrincipalOf(const Request& r) {
   return r.principal ? &*r.principal : nullptr;
 }
-Response NoPrincipal(const Request& r) {
-  return Fail(Status(ErrorCode::kUnauthenticated, "authentication required"), r);
+Status NoPrincipal(const Request&) {
+  return Status(ErrorCode::kUnauthenticated, "authentication required");
 }
 
 }  // namespace signx::identity::internal

@@ -21,8 +21,6 @@
 namespace signx::identity::internal {
 namespace json = boost::json;
 
-http::Response Fail(const Status& st, const http::Request& r);
-
 // Reads string fields from a JSON object, collecting every problem.
 class Fields {
  public:
@@ -82,33 +80,34 @@ json::object AuditJson(const AuditEntry& e);
 
 // The middleware guarantees a principal on non-public routes; answer 401 if it is not installed.
 const http::Principal* PrincipalOf(const http::Request& r);
-http::Response NoPrincipal(const http::Request& r);
+// kUnauthenticated: a non-public route reached without a principal.
+Status NoPrincipal(const http::Request& r);
 
 // routes_auth.cc: POST /v1/auth/login, /v1/auth/refresh, /v1/auth/logout
-http::Response Login(IdentityService& svc, http::Request& r);
-http::Response Refresh(IdentityService& svc, http::Request& r);
-http::Response Logout(IdentityService& svc, http::Request& r);
+Result<http::Response> Login(IdentityService& svc, http::Request& r);
+Result<http::Response> Refresh(IdentityService& svc, http::Request& r);
+Result<http::Response> Logout(IdentityService& svc, http::Request& r);
 
 // routes_me.cc: GET /v1/me, GET /v1/me/export, DELETE /v1/me
-http::Response Me(IdentityService& svc, http::Request& r);
-http::Response Export(IdentityService& svc, http::Request& r);
-http::Response DeleteMe(IdentityService& svc, http::Request& r);
+Result<http::Response> Me(IdentityService& svc, http::Request& r);
+Result<http::Response> Export(IdentityService& svc, http::Request& r);
+Result<http::Response> DeleteMe(IdentityService& svc, http::Request& r);
 
 // routes_api_keys.cc: POST /v1/api-keys, GET /v1/api-keys, DELETE /v1/api-keys/{id}
-http::Response CreateKey(IdentityService& svc, http::Request& r);
-http::Response ListKeys(IdentityService& svc, http::Request& r);
-http::Response RevokeKey(IdentityService& svc, http::Request& r);
+Result<http::Response> CreateKey(IdentityService& svc, http::Request& r);
+Result<http::Response> ListKeys(IdentityService& svc, http::Request& r);
+Result<http::Response> RevokeKey(IdentityService& svc, http::Request& r);
 
 // routes_audit.cc: GET /v1/audit
-http::Response Audit(IdentityService& svc, http::Request& r);
+Result<http::Response> Audit(IdentityService& svc, http::Request& r);
 
 // routes_members.cc: POST|GET /v1/orgs/{id}/users, PATCH|DELETE /v1/orgs/{id}/users/{user_id}, POST
 // /v1/invitations/accept, POST /v1/auth/register
-http::Response InviteUser(IdentityService& svc, http::Request& r);
-http::Response AcceptInvitation(IdentityService& svc, http::Request& r);
-http::Response RegisterWithInvitation(IdentityService& svc, http::Request& r);
-http::Response ListMembers(IdentityService& svc, http::Request& r);
-http::Response ChangeRole(IdentityService& svc, http::Request& r);
-http::Response RemoveMember(IdentityService& svc, http::Request& r);
+Result<http::Response> InviteUser(IdentityService& svc, http::Request& r);
+Result<http::Response> AcceptInvitation(IdentityService& svc, http::Request& r);
+Result<http::Response> RegisterWithInvitation(IdentityService& svc, http::Request& r);
+Result<http::Response> ListMembers(IdentityService& svc, http::Request& r);
+Result<http::Response> ChangeRole(IdentityService& svc, http::Request& r);
+Result<http::Response> RemoveMember(IdentityService& svc, http::Request& r);
 
 }  // namespace signx::identity::internal
