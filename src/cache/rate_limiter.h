@@ -8,12 +8,15 @@
 // remember which Limit filled it.
 //
 // Backends: MemoryRateLimiter (memory_rate_limiter.h) for one process, RedisRateLimiter
-// (redis_rate_limiter.h) when replicas must share the budget. OpenRateLimiter picks one.
+// (redis_rate_limiter.h) when replicas must share the budget, FallbackRateLimiter
+// (fallback_rate_limiter.h) to keep limits per replica while Redis is down. OpenRateLimiter picks.
 // Thread-safety: every implementation is thread-safe. Ownership: see each backend.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +29,14 @@ namespace signx::cache {
 struct Limit {
   double rate_per_second;  // refill rate, > 0
   double burst;            // bucket capacity (the RateLimit-Limit value), > 0
+};
+
+// The state of a shared backend that falls back to a local limiter (FallbackRateLimiter).
+struct BackendState {
+  std::string name;             // "redis"
+  bool degraded = false;        // checks currently run on the in-process fallback
+  uint64_t fallback_total = 0;  // checks answered by the fallback since start
+  std::string last_error;       // the backend's last error (internal: log it, never serve it)
 };
 
 struct Decision {
@@ -44,14 +55,19 @@ class RateLimiter {
   // burst (such a request could never be allowed). kUnavailable when the backend is unreachable.
   Result<Decision> Allow(std::string_view key, const Limit& limit, double cost = 1);
 
+  // The shared backend's state; nullopt for a purely local limiter.
+  virtual std::optional<BackendState> backend_state() const { return std::nullopt; }
+  // Checks that the shared backend answers (kUnavailable otherwise); OK for a local limiter.
+  virtual Status Probe() { return Status::Ok(); }
+
  protected:
   // Backend part of Allow; arguments are already validated.
   virtual Result<Decision> AllowValidated(std::string_view key, const Limit& limit,
                                           double cost) = 0;
 };
 
-// A RedisRateLimiter when `redis.url` is set (kInvalidArgument for a bad URL, kUnavailable when
-// unreachable), else a MemoryRateLimiter on `clock`, which must outlive it. Redis keys are
+// A RedisRateLimiter wrapped in a FallbackRateLimiter (fallback_rate_limiter.h) when `redis.url`
+// is set (kInvalidArgument for a bad URL, kUnavailable when unreachable at start), else a MemoryRateLimiter on `clock`, which must outlive it. Redis keys are
 // prefixed with `key_prefix`.
 Result<std::unique_ptr<RateLimiter>> OpenRateLimiter(const config::RedisConfig& redis,
                                                      const Clock& clock,

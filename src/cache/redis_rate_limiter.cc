@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "cache/fallback_rate_limiter.h"
 #include "cache/memory_rate_limiter.h"
 
 namespace signx::cache {
@@ -118,8 +119,9 @@ Result<std::unique_ptr<RateLimiter>> OpenRateLimiter(const config::RedisConfig& 
   if (redis.url.empty()) return std::unique_ptr<RateLimiter>(new MemoryRateLimiter(clock));
   SIGNX_ASSIGN_OR_RETURN(RedisOptions options, ParseRedisUrl(redis.url));
   SIGNX_ASSIGN_OR_RETURN(std::shared_ptr<RedisClient> client, RedisClient::Open(options));
+  auto primary = std::make_unique<RedisRateLimiter>(client, std::move(key_prefix));
   return std::unique_ptr<RateLimiter>(
-      new RedisRateLimiter(std::move(client), std::move(key_prefix)));
+      new FallbackRateLimiter(std::move(primary), std::move(client), clock));
 }
 
 }  // namespace signx::cache

@@ -161,6 +161,10 @@ const std::vector<Field>& Table() {
     t.push_back(Make("limits.rate_limits", &Config::limits, &LimitsConfig::rate_limits,
                      "limits by route group: group=N/s|m|h per principal, group@org=N/s|m|h per org, "
                      "comma-separated (empty = none)"));
+    t.push_back(Make("limits.sse_streams_per_principal", &Config::limits,
+                     &LimitsConfig::sse_streams_per_principal,
+                     "concurrent event streams (SSE) one principal may hold open per replica; "
+                     "0 = unlimited"));
     t.push_back(Make("jobs.workers", &Config::jobs, &JobsConfig::workers,
                      "job-worker threads inside `signx serve`; 0 = none (run `signx worker`)"));
     t.push_back(Make("jobs.retention_days", &Config::jobs, &JobsConfig::retention_days,
@@ -464,6 +468,7 @@ std::vector<FieldError> Validate(const Config& c) {
   range("server.idle_timeout_ms", s.idle_timeout_ms, 10, 3'600'000);
   range("server.request_deadline_ms", s.request_deadline_ms, 10, 3'600'000);
   range("server.drain_timeout_ms", s.drain_timeout_ms, 0, 3'600'000);
+  range("limits.sse_streams_per_principal", c.limits.sse_streams_per_principal, 0, 100'000);
   for (const auto& o : s.cors_origins) {
     if (o != "*" && o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0) {
       e.push_back({"server.cors_origins",

@@ -83,6 +83,9 @@ struct LimitsConfig {
   // Per-principal limits by route group: "group=N/s|m|h,...". Routes name their group; seed 000
   // asks for 100 predictions per hour per key on the expensive prediction routes.
   std::string rate_limits = "predict=100/h,predict@org=1000/h";
+  // Concurrent server-sent-event streams (/v1/events/stream, /activity/stream) one principal may
+  // hold open on one replica; one more is refused with 429. 0 = unlimited.
+  int sse_streams_per_principal = 5;
 };
 
 struct JobsConfig {
