@@ -40,9 +40,10 @@ void FallbackRateLimiter::MarkFailed(const Status& error) {
 void FallbackRateLimiter::MarkHealthy() {
   if (!degraded_.load()) return;
   if (degraded_.exchange(false)) {
-    spdlog::info("{} recovered: rate limits are shared by every replica again ({} checks ran on "
-                 "the in-process fallback so far)",
-                 options_.backend_name, fallbacks_.load());
+    spdlog::info(
+        "{} recovered: rate limits are shared by every replica again ({} checks ran on "
+        "the in-process fallback so far)",
+        options_.backend_name, fallbacks_.load());
   }
 }
 

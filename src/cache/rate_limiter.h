@@ -67,8 +67,8 @@ class RateLimiter {
 };
 
 // A RedisRateLimiter wrapped in a FallbackRateLimiter (fallback_rate_limiter.h) when `redis.url`
-// is set (kInvalidArgument for a bad URL, kUnavailable when unreachable at start), else a MemoryRateLimiter on `clock`, which must outlive it. Redis keys are
-// prefixed with `key_prefix`.
+// is set (kInvalidArgument for a bad URL, kUnavailable when unreachable at start), else a
+// MemoryRateLimiter on `clock`, which must outlive it. Redis keys are prefixed with `key_prefix`.
 Result<std::unique_ptr<RateLimiter>> OpenRateLimiter(const config::RedisConfig& redis,
                                                      const Clock& clock,
                                                      std::string key_prefix = "signx:rl:");

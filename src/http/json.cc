@@ -1,6 +1,7 @@
 #include "http/json.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/json/parser.hpp>
@@ -13,14 +14,69 @@ namespace signx::http {
 
 namespace json = boost::json;
 
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsHostChar(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' ||
+         c == ']' || c == '_';
+}
+
+// "host:port" / "[::1]:6379" / "10.0.0.5:5432": a host character, ':', then 2 to 5 digits that
+// are not followed by another digit or ':' (so "12:30:00" clock times do not count).
+bool HasHostPort(std::string_view s) {
+  for (std::size_t i = 1; i + 2 < s.size(); ++i) {
+    if (s[i] != ':' || !IsHostChar(s[i - 1])) continue;
+    std::size_t j = i + 1;
+    while (j < s.size() && IsDigit(s[j])) ++j;
+    const std::size_t digits = j - i - 1;
+    if (digits >= 2 && digits <= 5 && (j == s.size() || (s[j] != ':' && !IsDigit(s[j])))) {
+      // "12:30" alone (a time) has digits before the colon too; a host has a letter, a dot or ']'.
+      std::size_t k = i;
+      bool host_like = false;
+      while (k > 0 && IsHostChar(s[k - 1])) {
+        if (!IsDigit(s[k - 1])) host_like = true;
+        --k;
+      }
+      if (host_like) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// A URL, a host:port, or the name of a backing service whose errors carry addresses and internals.
+bool RevealsInternals(std::string_view message) {
+  if (message.find("://") != std::string_view::npos || HasHostPort(message)) return true;
+  const std::string lower = ToLower(message);
+  for (std::string_view word : {"redis", "postgres", "libpq", "sqlite", "duckdb", "hiredis",
+                                "connection refused", "cannot connect"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string PublicErrorMessage(const Status& status, std::string_view request_id) {
+  if (HttpStatus(status.code()) < 500 || !RevealsInternals(status.message())) {
+    return std::string(status.message());
+  }
+  spdlog::warn("request {}: {} (detail withheld from the response)", request_id, status.ToString());
+  return status.code() == ErrorCode::kUnavailable ? "a dependency is unavailable; retry later"
+                                                  : std::string(Info(status.code()).description);
+}
+
 std::string ErrorBody(const Status& status, std::string_view request_id) {
   json::array details;
-  for (const auto& d : status.details()) {
-    details.push_back(json::object{{"field", d.field}, {"message", d.message}});
+  const std::string message = PublicErrorMessage(status, request_id);
+  if (message == status.message()) {
+    for (const auto& d : status.details()) {
+      details.push_back(json::object{{"field", d.field}, {"message", d.message}});
+    }
   }
   json::object err{{"code", static_cast<int>(status.code())},
                    {"name", Name(status.code())},
-                   {"message", status.message()},
+                   {"message", message},
                    {"details", std::move(details)},
                    {"request_id", request_id}};
   return json::serialize(json::object{{"error", std::move(err)}});

@@ -16,7 +16,16 @@
 
 namespace signx::http {
 
-// The error body for `status` (which must not be OK).
+// The message of `status` as shown to callers. A 5xx error whose message may reveal internal
+// infrastructure (a URL, a host:port, a backing service such as Redis or PostgreSQL named in its
+// error) is logged server-side with `request_id` and answered generically instead ("a dependency
+// is unavailable; retry later" for kUnavailable, the code's description otherwise). 4xx messages
+// are the caller's own business and pass through.
+std::string PublicErrorMessage(const Status& status, std::string_view request_id);
+// True when `message` may reveal internal infrastructure (the test PublicErrorMessage applies).
+bool RevealsInternals(std::string_view message);
+// The error body for `status` (which must not be OK); the message is PublicErrorMessage and the
+// details are dropped along with a withheld message.
 std::string ErrorBody(const Status& status, std::string_view request_id);
 // A Response with the mapped HTTP status and the error body.
 Response ErrorResponse(const Status& status, std::string_view request_id);

@@ -41,3 +41,45 @@ TEST(JsonBodyTest, AnEscapedNulIsA422NamingTheField) {
 
 }  // namespace
 }  // namespace signx::http
+
+namespace signx::http {
+namespace {
+
+// Issue 19 item 10: a Redis outage answered 503 with "cannot connect to redis at 10.1.2.3:6379"
+// to unauthenticated callers. Dependency errors are answered generically; the detail is logged.
+TEST(ErrorBodyTest, DependencyErrorsNeverShowInternalAddresses) {
+  const std::vector<Status> leaky = {
+      Unavailable("cannot connect to redis at 10.1.2.3:6379: Connection refused"),
+      Unavailable("redis EVALSHA failed: Connection reset by peer"),
+      Unavailable("cannot connect to PostgreSQL: connection to server at \"db.internal\" "
+                  "(10.0.0.7), port 5432 failed"),
+      Unavailable("KeyedIn GET https://erp.internal/api/jobs: timeout"),
+      Internal("upstream [fd00::5]:8080 answered garbage"),
+  };
+  for (const Status& st : leaky) {
+    const std::string body = ErrorBody(st, "req_1");
+    EXPECT_EQ(body.find("10.1.2.3"), std::string::npos) << body;
+    EXPECT_EQ(body.find("6379"), std::string::npos) << body;
+    EXPECT_EQ(body.find("5432"), std::string::npos) << body;
+    EXPECT_EQ(body.find("://"), std::string::npos) << body;
+    EXPECT_EQ(body.find("fd00"), std::string::npos) << body;
+    EXPECT_EQ(body.find("redis"), std::string::npos) << body;
+    EXPECT_NE(body.find("req_1"), std::string::npos) << body;  // the id to find the log line
+    const auto v = boost::json::parse(body);
+    EXPECT_EQ(v.at("error").at("code").as_int64(), static_cast<int>(st.code()));
+  }
+  EXPECT_NE(ErrorBody(leaky[0], "r").find("a dependency is unavailable"), std::string::npos);
+}
+
+TEST(ErrorBodyTest, OrdinaryMessagesPassThrough) {
+  // An actionable 503 without internals, and a 4xx echoing the caller's own input, are kept.
+  const Status no_model = Unavailable("no cost model is in production yet: train one");
+  EXPECT_NE(ErrorBody(no_model, "r").find("no cost model"), std::string::npos);
+  const Status bad_url = ValidationFailed({{"url", "http://10.0.0.1:80/hook is private"}});
+  EXPECT_NE(ErrorBody(bad_url, "r").find("10.0.0.1:80"), std::string::npos);
+  EXPECT_EQ(PublicErrorMessage(Internal("job ran at 12:30:00 and failed"), "r"),
+            "job ran at 12:30:00 and failed");
+}
+
+}  // namespace
+}  // namespace signx::http

@@ -14,40 +14,62 @@ namespace signx::http {
 namespace json = boost::json;
 
 void HealthChecks::Add(std::string name, std::function<Status()> check) {
-  checks_.emplace_back(std::move(name), std::move(check));
+  checks_.push_back({std::move(name), std::move(check), false, {}});
+}
+
+void HealthChecks::AddDegradable(std::string name, std::function<Status()> check,
+                                 std::string impact) {
+  checks_.push_back({std::move(name), std::move(check), true, std::move(impact)});
 }
 
 std::vector<HealthChecks::Outcome> HealthChecks::RunAll() const {
   std::vector<Outcome> out;
-  for (const auto& [name, check] : checks_) {
+  for (const auto& c : checks_) {
     const auto t0 = std::chrono::steady_clock::now();
     Status st;
     try {
-      st = check();
+      st = c.check();
     } catch (const std::exception& e) {
       st = Internal(e.what());
     }
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    out.push_back({name, std::move(st), ms});
+    out.push_back({c.name, std::move(st), ms, c.degradable, c.degradable ? c.impact : ""});
   }
   return out;
 }
 
 namespace {
 
-json::object ChecksJson(const std::vector<HealthChecks::Outcome>& outcomes, bool* all_ok) {
+// The checks object; sets *all_ok (every required check passed) and *degraded (a degradable one
+// failed).
+json::object ChecksJson(const std::vector<HealthChecks::Outcome>& outcomes, bool* all_ok,
+                        bool* degraded) {
   json::object checks;
   *all_ok = true;
+  *degraded = false;
   for (const auto& o : outcomes) {
-    json::object c{{"status", o.status.ok() ? "ok" : "fail"}, {"duration_ms", o.duration_ms}};
+    const char* state = o.status.ok() ? "ok" : o.degradable ? "degraded" : "fail";
+    json::object c{{"status", state}, {"duration_ms", o.duration_ms}};
     if (!o.status.ok()) {
-      c["error"] = o.status.ToString();
-      *all_ok = false;
+      // Public endpoints: an error naming internal addresses is replaced (it is in the log).
+      c["error"] = RevealsInternals(o.status.message())
+                       ? std::string(Name(o.status.code())) + ": details in the server log"
+                       : o.status.ToString();
+      if (o.degradable) {
+        c["impact"] = o.impact;
+        *degraded = true;
+      } else {
+        *all_ok = false;
+      }
     }
     checks[o.name] = std::move(c);
   }
   return checks;
+}
+
+const char* OverallStatus(bool ok, bool degraded) {
+  return !ok ? "fail" : degraded ? "degraded" : "ok";
 }
 
 }  // namespace
@@ -55,32 +77,32 @@ json::object ChecksJson(const std::vector<HealthChecks::Outcome>& outcomes, bool
 void AddOpsRoutes(Router& router, const HealthChecks& checks, metrics::Registry& metrics,
                   SchemaRegistry& schemas, const BuildInfo& build) {
   schemas.Add("Health", R"({"type": "object", "required": ["status"], "properties": {
-      "status": {"type": "string", "enum": ["ok", "fail"]},
+      "status": {"type": "string", "enum": ["ok", "degraded", "fail"]},
       "version": {"type": "string"},
       "uptime_seconds": {"type": "number"},
       "checks": {"type": "object", "additionalProperties": {"type": "object", "properties": {
         "status": {"type": "string"}, "duration_ms": {"type": "number"},
-        "error": {"type": "string"}}}}}})");
+        "error": {"type": "string"}, "impact": {"type": "string"}}}}}})");
   schemas.Add("Version", R"({"type": "object", "properties": {
       "version": {"type": "string"}, "git_sha": {"type": "string"},
       "compiler": {"type": "string"}, "build_type": {"type": "string"}}})");
 
   const auto started = std::chrono::steady_clock::now();
-  router.Add("GET", "/health",
-             {.summary = "Service health with every readiness check",
-              .tags = {"ops"},
-              .permission = std::string(kPublic),
-              .response_schema = "Health"},
-             [&checks, started, version = build.version](Request&) {
-               bool ok = true;
-               json::object body{{"checks", ChecksJson(checks.RunAll(), &ok)}};
-               body["status"] = ok ? "ok" : "fail";
-               body["version"] = version;
-               body["uptime_seconds"] = std::chrono::duration<double>(
-                                            std::chrono::steady_clock::now() - started)
-                                            .count();
-               return JsonResponse(ok ? 200 : 503, body);
-             });
+  router.Add(
+      "GET", "/health",
+      {.summary = "Service health with every readiness check",
+       .tags = {"ops"},
+       .permission = std::string(kPublic),
+       .response_schema = "Health"},
+      [&checks, started, version = build.version](Request&) {
+        bool ok = true, degraded = false;
+        json::object body{{"checks", ChecksJson(checks.RunAll(), &ok, &degraded)}};
+        body["status"] = OverallStatus(ok, degraded);
+        body["version"] = version;
+        body["uptime_seconds"] =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return JsonResponse(ok ? 200 : 503, body);
+      });
   router.Add("GET", "/health/live",
              {.summary = "Liveness: the process answers",
               .tags = {"ops"},
@@ -89,14 +111,15 @@ void AddOpsRoutes(Router& router, const HealthChecks& checks, metrics::Registry&
               .execution = Execution::kInline},
              [](Request&) { return Response::Json(200, R"({"status":"ok"})"); });
   router.Add("GET", "/health/ready",
-             {.summary = "Readiness: every dependency check passes (503 otherwise)",
+             {.summary = "Readiness: every required dependency check passes (503 otherwise); "
+                         "a degradable one (Redis) that fails only makes the status degraded",
               .tags = {"ops"},
               .permission = std::string(kPublic),
               .response_schema = "Health"},
              [&checks](Request&) {
-               bool ok = true;
-               json::object body{{"checks", ChecksJson(checks.RunAll(), &ok)}};
-               body["status"] = ok ? "ok" : "fail";
+               bool ok = true, degraded = false;
+               json::object body{{"checks", ChecksJson(checks.RunAll(), &ok, &degraded)}};
+               body["status"] = OverallStatus(ok, degraded);
                return JsonResponse(ok ? 200 : 503, body);
              });
   router.Add("GET", "/metrics",
@@ -106,7 +129,8 @@ void AddOpsRoutes(Router& router, const HealthChecks& checks, metrics::Registry&
               .response_content_type = "text/plain; version=0.0.4",
               .execution = Execution::kInline},
              [&metrics](Request&) {
-               return Response::Text(200, metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
+               return Response::Text(200, metrics.Render(),
+                                     "text/plain; version=0.0.4; charset=utf-8");
              });
   const std::string version_body = json::serialize(json::object{{"version", build.version},
                                                                 {"git_sha", build.git_sha},

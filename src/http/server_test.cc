@@ -275,6 +275,38 @@ TEST_F(ServerTest, HealthEndpoints) {
   EXPECT_EQ(r->Header("content-length"), "15");
 }
 
+// Issue 19 item 10(e): Redis down must not take replicas out of rotation, and the public health
+// body must not show its address.
+TEST_F(ServerTest, ADegradableCheckFailingKeepsReadinessWithADegradedDetail) {
+  std::atomic<bool> redis_up{false};
+  checks_.Add("database", [] { return Status::Ok(); });
+  checks_.AddDegradable(
+      "redis",
+      [&redis_up] {
+        return redis_up ? Status::Ok()
+                        : Unavailable("cannot connect to redis at 10.9.8.7:6379: refused");
+      },
+      "rate limits hold per replica");
+  StartServer();
+  RawClient c(port());
+  for (const char* path : {"/health/ready", "/health"}) {
+    auto r = c.Request("GET", path);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 200) << path << " " << r->body;
+    const auto body = boost::json::parse(r->body).as_object();
+    EXPECT_EQ(body.at("status"), "degraded") << r->body;
+    const auto& redis = body.at("checks").at("redis").as_object();
+    EXPECT_EQ(redis.at("status"), "degraded");
+    EXPECT_EQ(redis.at("impact"), "rate limits hold per replica");
+    EXPECT_EQ(r->body.find("10.9.8.7"), std::string::npos) << r->body;
+    EXPECT_EQ(body.at("checks").at("database").at("status"), "ok");
+  }
+  redis_up = true;
+  auto r = c.Request("GET", "/health/ready");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find(R"("status":"ok")"), std::string::npos) << r->body;
+}
+
 TEST_F(ServerTest, CorsPreflightAndHeaders) {
   config::ServerConfig cfg;
   cfg.cors_origins = {"https://app.example"};

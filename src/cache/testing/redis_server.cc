@@ -60,9 +60,7 @@ bool RedisServer::Available() {
   return url != nullptr && *url != '\0' && OnPath("redis-server");
 }
 
-std::string RedisServer::url() const {
-  return "redis://127.0.0.1:" + std::to_string(port_) + "/0";
-}
+std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
 
 Status RedisServer::Start() {
   if (pid_ > 0) return Status::Ok();

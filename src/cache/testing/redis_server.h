@@ -9,8 +9,9 @@
 // Thread-safety: not thread-safe; one test drives it. Ownership: the destructor stops the child.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 
 #include "base/status.h"
 
