@@ -93,7 +93,8 @@ Page ActivityPage(PageContext& ctx, storage::Store& store, bool live) {
 
 }  // namespace
 
-void AddActivityPages(web::Shell& shell, storage::Store& store, events::Dispatcher* dispatcher) {
+void AddActivityPages(web::Shell& shell, storage::Store& store, events::Dispatcher* dispatcher,
+                      events::SseStreamLimits* streams) {
   shell.templates().AddEmbedded(EmbeddedTemplates());
   shell.AddSection({.label = "Activity",
                     .href = "/activity",
@@ -110,12 +111,17 @@ void AddActivityPages(web::Shell& shell, storage::Store& store, events::Dispatch
       {.summary = "The organisation's events as server-sent events (session cookie)",
        .permission = "events:read",
        .section = "/activity"},
-      [&store, dispatcher](PageContext& ctx) {
+      [&store, dispatcher, streams](PageContext& ctx) {
         events::EventFilter filter;
         filter.org_id = identity::OrgFilter(ctx.who());
         auto header = ctx.request.Header("Last-Event-ID");
         auto last = events::ParseLastEventId(header ? header : ctx.request.Query("last_event_id"));
-        auto feed = events::SseFeed::Open(store, *dispatcher, std::move(filter), last);
+        events::SseOptions options{.limits = streams,
+                                   .owner = ctx.who().kind + ":" + ctx.who().subject_id};
+        auto feed = events::SseFeed::Open(store, *dispatcher, std::move(filter), last, options);
+        if (!feed.ok() && feed.status().code() == ErrorCode::kRateLimited) {
+          return Page::Error(429, "Too many live feeds", std::string(feed.status().message()));
+        }
         if (!feed.ok()) return ServiceErrorPage(feed.status(), "Opening the live feed", ctx.request.request_id);
         http::Response r;
         r.status = 200;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "events/dispatcher.h"
+#include "events/sse.h"
 #include "storage/store.h"
 #include "web/embedded.h"
 #include "web/shell.h"
@@ -20,7 +21,9 @@ namespace signx::app {
 const std::vector<web::EmbeddedFile>& EmbeddedTemplates();
 
 // Registers the templates and the pages. `dispatcher` may be null: the page then shows recent
-// events without the live stream.
-void AddActivityPages(web::Shell& shell, storage::Store& store, events::Dispatcher* dispatcher);
+// events without the live stream. `streams` (may be null) caps the open streams per principal,
+// shared with the API's /v1/events/stream.
+void AddActivityPages(web::Shell& shell, storage::Store& store, events::Dispatcher* dispatcher,
+                      events::SseStreamLimits* streams = nullptr);
 
 }  // namespace signx::app

@@ -13,6 +13,7 @@
 #include "events/dispatcher.h"
 #include "events/event_types.h"
 #include "events/outbox.h"
+#include "events/sse.h"
 #include "http/openapi.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -38,6 +39,30 @@
 #include "webhooks/service.h"
 
 namespace signx::app {
+namespace {
+
+// With Redis configured: the redis_degraded gauge, the rate_limiter_fallback_total counter and a
+// degradable readiness check (Redis down keeps replicas in rotation; see docs/operations.md).
+void AddRedisHealth(cache::RateLimiter* limiter, metrics::Registry& metrics,
+                    http::HealthChecks& checks) {
+  if (!limiter->backend_state()) return;
+  metrics.AddCollector([limiter](metrics::Writer& w) {
+    const auto s = limiter->backend_state();
+    w.Header("redis_degraded", "1 while Redis fails and rate limits run on the in-process fallback",
+             metrics::Type::kGauge);
+    w.Sample("redis_degraded", s->degraded ? 1 : 0);
+    w.Header("rate_limiter_fallback_total",
+             "Rate-limit checks answered by the in-process fallback because Redis failed",
+             metrics::Type::kCounter);
+    w.Sample("rate_limiter_fallback_total", static_cast<double>(s->fallback_total));
+  });
+  checks.AddDegradable(
+      "redis", [limiter] { return limiter->Probe(); },
+      "rate limits hold per replica (in-process fallback) and events reach other replicas by "
+      "polling (about 1 s) until Redis answers again");
+}
+
+}  // namespace
 
 // Declared in dependency order: destroyed in reverse (server first, then the pool it uses).
 struct App::Parts {
@@ -45,7 +70,8 @@ struct App::Parts {
   std::unique_ptr<storage::Store> store;
   std::shared_ptr<blobs::BlobStore> blobs;
   std::unique_ptr<cache::RateLimiter> limiter;
-  std::shared_ptr<RateLimitMiddleware> rate_limits;  // API routes and the pages that share them
+  std::unique_ptr<events::SseStreamLimits> sse_streams;  // outlives the server's open streams
+  std::shared_ptr<RateLimitMiddleware> rate_limits;      // API routes and the pages that share them
   std::unique_ptr<identity::IdentityService> identity;
   std::unique_ptr<events::Outbox> outbox;
   std::unique_ptr<events::Dispatcher> dispatcher;
@@ -130,6 +156,7 @@ Status App::OpenStore() {
 Status App::AddCapabilities() {
   Parts& p = *parts_;
   SIGNX_ASSIGN_OR_RETURN(p.limiter, cache::OpenRateLimiter(config_.redis, SystemClock::Get()));
+  AddRedisHealth(p.limiter.get(), p.metrics, p.checks);
   SIGNX_ASSIGN_OR_RETURN(auto limits, ParseRateLimits(config_.limits.rate_limits));
   p.rate_limits = std::make_shared<RateLimitMiddleware>(*p.limiter, std::move(limits));
   SIGNX_ASSIGN_OR_RETURN(auto id_settings, IdentitySettingsFrom(config_.auth));
@@ -165,7 +192,14 @@ Status App::AddCapabilities() {
   webhooks::AddWebhookRoutes(p.router, p.schemas, *p.webhooks);
   SIGNX_RETURN_IF_ERROR(p.dispatcher->Start());
   p.outbox->SetNotifier([d = p.dispatcher.get()] { d->Notify(); });
-  AddEventRoutes(p.router, *p.store, *p.dispatcher);
+  p.sse_streams =
+      std::make_unique<events::SseStreamLimits>(config_.limits.sse_streams_per_principal);
+  p.metrics.AddCollector([streams = p.sse_streams.get()](metrics::Writer& w) {
+    w.Header("sse_streams_open", "Server-sent event streams open on this replica",
+             metrics::Type::kGauge);
+    w.Sample("sse_streams_open", static_cast<double>(streams->total()));
+  });
+  AddEventRoutes(p.router, *p.store, *p.dispatcher, p.sse_streams.get());
   p.job_metrics = std::make_unique<jobs::JobMetrics>(p.metrics, *p.queue);
   jobs::AddJobRoutes(p.router, p.schemas, *p.queue);
   storage::Store* store = p.store.get();
@@ -182,17 +216,18 @@ Status App::AddCapabilities() {
   }
   web::WebSettings web_settings{.secret = config_.web.secret,
                                 .secure_cookies = config_.web.secure_cookies};
-  web_settings.rate_limit = [limits = p.rate_limits](const http::Principal& who,
-                                                     std::string_view group)
-      -> std::optional<web::WebSettings::RateLimitRefusal> {
+  web_settings.rate_limit =
+      [limits = p.rate_limits](
+          const http::Principal& who,
+          std::string_view group) -> std::optional<web::WebSettings::RateLimitRefusal> {
     auto refusal = limits->Check(who, group);
     if (!refusal) return std::nullopt;
     return web::WebSettings::RateLimitRefusal{refusal->message, refusal->retry_after_s};
   };
-  web::Shell shell = web::AddWebRoutes(p.router, web::MakeIdentityBackend(*p.identity),
-                                       std::move(web_settings));
+  web::Shell shell =
+      web::AddWebRoutes(p.router, web::MakeIdentityBackend(*p.identity), std::move(web_settings));
   for (auto& c : p.capabilities) c->AddPages(shell);
-  AddActivityPages(shell, *p.store, p.dispatcher.get());
+  AddActivityPages(shell, *p.store, p.dispatcher.get(), p.sse_streams.get());
   webhooks::AddWebhookPages(shell, *p.webhooks);
   return Status::Ok();
 }

@@ -20,7 +20,8 @@ class SseBody final : public http::StreamBody {
 
 }  // namespace
 
-void AddEventRoutes(http::Router& router, storage::Store& store, events::Dispatcher& dispatcher) {
+void AddEventRoutes(http::Router& router, storage::Store& store, events::Dispatcher& dispatcher,
+                    events::SseStreamLimits* streams) {
   router.Add(
       "GET", "/v1/events/stream",
       {.summary = "Live domain events as server-sent events (text/event-stream)",
@@ -36,7 +37,7 @@ void AddEventRoutes(http::Router& router, storage::Store& store, events::Dispatc
                         {.name = "last_event_id",
                          .type = "integer",
                          .description = "resume after this position (same as Last-Event-ID)"}}},
-      http::Handle([&store, &dispatcher](http::Request& req) -> Result<http::Response> {
+      http::Handle([&store, &dispatcher, streams](http::Request& req) -> Result<http::Response> {
         events::EventFilter filter;
         if (auto types = req.Query("types")) {
           for (auto t : Split(*types, ',')) {
@@ -51,8 +52,10 @@ void AddEventRoutes(http::Router& router, storage::Store& store, events::Dispatc
         if (raw && !Trim(*raw).empty() && !last) {
           return ValidationFailed({{"last_event_id", "must be a non-negative integer"}});
         }
-        SIGNX_ASSIGN_OR_RETURN(auto feed,
-                               events::SseFeed::Open(store, dispatcher, std::move(filter), last));
+        events::SseOptions options{.limits = req.principal ? streams : nullptr};
+        if (req.principal) options.owner = req.principal->kind + ":" + req.principal->subject_id;
+        SIGNX_ASSIGN_OR_RETURN(
+            auto feed, events::SseFeed::Open(store, dispatcher, std::move(filter), last, options));
         http::Response r;
         r.content_type = "text/event-stream";
         r.stream = std::make_shared<SseBody>(std::move(feed));

@@ -3,11 +3,14 @@
 #pragma once
 
 #include "events/dispatcher.h"
+#include "events/sse.h"
 #include "http/router.h"
 #include "storage/store.h"
 
 namespace signx::app {
 
-void AddEventRoutes(http::Router& router, storage::Store& store, events::Dispatcher& dispatcher);
+// `streams` (may be null; must outlive the server) caps the open streams per principal (429).
+void AddEventRoutes(http::Router& router, storage::Store& store, events::Dispatcher& dispatcher,
+                    events::SseStreamLimits* streams = nullptr);
 
 }  // namespace signx::app

@@ -21,16 +21,62 @@ std::optional<int64_t> ParseLastEventId(std::optional<std::string_view> value) {
   return v;
 }
 
+SseStreamLimits::Slot::~Slot() {
+  if (limits_ != nullptr) limits_->Release(owner_);
+}
+
+Result<SseStreamLimits::Slot> SseStreamLimits::Acquire(std::string owner) {
+  std::lock_guard lock(mu_);
+  int& n = open_[owner];
+  if (per_principal_ > 0 && n >= per_principal_) {
+    if (n == 0) open_.erase(owner);
+    return Status(ErrorCode::kRateLimited,
+                  fmt::format("too many open event streams: {} per user or API key; close one "
+                              "(another tab or client) before opening another",
+                              per_principal_));
+  }
+  ++n;
+  ++total_;
+  return Slot(this, std::move(owner));
+}
+
+void SseStreamLimits::Release(const std::string& owner) {
+  std::lock_guard lock(mu_);
+  auto it = open_.find(owner);
+  if (it == open_.end()) return;
+  if (--it->second <= 0) open_.erase(it);
+  --total_;
+}
+
+int SseStreamLimits::open(std::string_view owner) const {
+  std::lock_guard lock(mu_);
+  auto it = open_.find(owner);
+  return it == open_.end() ? 0 : it->second;
+}
+
+int64_t SseStreamLimits::total() const {
+  std::lock_guard lock(mu_);
+  return total_;
+}
+
 Result<std::unique_ptr<SseFeed>> SseFeed::Open(storage::Store& store, Dispatcher& dispatcher,
                                                EventFilter filter,
                                                std::optional<int64_t> last_event_id,
                                                SseOptions options) {
+  std::optional<SseStreamLimits::Slot> slot;
+  if (options.limits != nullptr) {
+    SIGNX_ASSIGN_OR_RETURN(SseStreamLimits::Slot held, options.limits->Acquire(options.owner));
+    slot.emplace(std::move(held));
+  }
   // The stream first: whatever is delivered from now on is buffered; whatever was delivered
   // before is committed and therefore in the backlog query below.
   std::unique_ptr<EventStream> stream =
       dispatcher.OpenStream({.filter = filter, .capacity = options.buffer_capacity});
-  std::unique_ptr<SseFeed> feed(new SseFeed(std::move(stream), options));
-  feed->pending_ = fmt::format("retry: {}\n\n", options.retry.count());
+  const std::string retry = fmt::format("retry: {}\n\n", options.retry.count());
+  const std::size_t max_backlog = options.max_backlog;
+  std::unique_ptr<SseFeed> feed(
+      new SseFeed(std::move(stream), std::move(options), std::move(slot)));
+  feed->pending_ = retry;
   if (!last_event_id) {
     SIGNX_ASSIGN_OR_RETURN(int64_t last, LastPosition(store));
     feed->stream_->AdvanceTo(last);
@@ -40,7 +86,7 @@ Result<std::unique_ptr<SseFeed>> SseFeed::Open(storage::Store& store, Dispatcher
   std::size_t sent = 0;
   const int page_size = 200;
   while (true) {
-    const std::size_t room = options.max_backlog - sent;
+    const std::size_t room = max_backlog - sent;
     if (room == 0) {
       feed->ending_ = true;  // more backlog than one feed sends: resume from `after`
       break;

@@ -116,6 +116,32 @@ TEST(SseFormatTest, LastEventIdParsing) {
   EXPECT_EQ(ParseLastEventId("evt_01"), std::nullopt);
 }
 
+// Issue 19 item 8: one principal cannot hold unbounded streams; the cap frees as feeds close.
+TEST_P(SseTest, StreamsPerPrincipalAreCappedAndCounted) {
+  SseStreamLimits limits(2);
+  const SseOptions alice{.limits = &limits, .owner = "user:usr_alice"};
+  auto a1 = Open(std::nullopt, alice);
+  auto a2 = Open(std::nullopt, alice);
+  ASSERT_NE(a1, nullptr);
+  ASSERT_NE(a2, nullptr);
+  auto third = SseFeed::Open(db_->store(), *dispatcher_, {}, std::nullopt, alice);
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), ErrorCode::kRateLimited);
+  EXPECT_NE(third.status().message().find("2 per user or API key"), std::string::npos);
+  // Another principal is not affected.
+  auto b1 = Open(std::nullopt, {.limits = &limits, .owner = "api_key:key_bob"});
+  ASSERT_NE(b1, nullptr);
+  EXPECT_EQ(limits.open("user:usr_alice"), 2);
+  EXPECT_EQ(limits.total(), 3);
+  a1.reset();  // a closed stream frees its slot
+  EXPECT_EQ(limits.open("user:usr_alice"), 1);
+  EXPECT_NE(Open(std::nullopt, alice), nullptr);  // opened and closed again at once
+  EXPECT_EQ(limits.total(), 2);
+  b1.reset();
+  a2.reset();
+  EXPECT_EQ(limits.total(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SseTest, ::testing::ValuesIn(storage::testing::AllBackends()),
                          [](const auto& info) {
                            return storage::testing::BackendName(info.param);
