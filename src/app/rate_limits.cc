@@ -66,7 +66,9 @@ std::optional<RateLimitMiddleware::Refusal> RateLimitMiddleware::Check(
   const GroupLimit& g = it->second;
   auto d = limiter_.Allow(
       fmt::format("route:{}:{}:{}", it->first, principal.kind, principal.subject_id), LimitOf(g));
-  if (!d.ok()) return std::nullopt;  // the limiter's backend is down: serve rather than refuse
+  // Not a backend outage: with Redis configured the limiter falls back to in-process buckets
+  // (cache/fallback_rate_limiter.h), so an error here is a misconfigured limit; serve.
+  if (!d.ok()) return std::nullopt;
   t_headers = Headers{std::to_string(g.count),
                       std::to_string(static_cast<int64_t>(std::floor(d->remaining))),
                       Seconds(d->reset_after)};

@@ -2,8 +2,9 @@
 // enforced by a middleware that runs after authentication: each principal (API key or user) has
 // one token bucket per group, and `<group>@org` adds one bucket per org shared by all its
 // principals, so minting new API keys does not buy more work; shared by every replica when Redis
-// is configured. Web pages that start the same work (the cost form) check the same buckets
-// through Check (web::WebSettings::rate_limit). Over the limit →
+// is configured, and held per replica while Redis is down (the in-process fallback). Web pages
+// that start the same work (the cost form) check the same buckets through Check
+// (web::WebSettings::rate_limit). Over the limit →
 // 429 in the error shape with Retry-After; every limited response carries RateLimit-Limit,
 // RateLimit-Remaining and RateLimit-Reset (IETF draft-ietf-httpapi-ratelimit-headers).
 #pragma once
