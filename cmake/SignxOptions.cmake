@@ -30,8 +30,10 @@ if(SIGNX_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "SIGNX_FUZZ needs clang (cmake --preset fuzz)")
   endif()
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
-                      -fno-sanitize-recover=undefined)
+  # -fno-sanitize=function: clang 14 cannot compile UBSan's function check in the coroutines of
+  # the http module ("Cannot represent a difference across sections", llvm/llvm-project#49689).
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize=function
+                      -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
