@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cctype>
 #include <chrono>
@@ -152,16 +151,16 @@ int FuzzJsonBody(const uint8_t* data, std::size_t size) {
   request.body = std::string(AsText(data, size));
   Result<boost::json::object> parsed = http::ParseJsonObject(request);
   if (parsed.ok()) {
-    // What was accepted is written back as JSON that parses to an object of the same keys.
-    // (Values are not compared: Boost.JSON's default number parsing may differ from the
-    // shortest round-trip text in the last bit of a double.)
-    for (const std::string& text :
-         {boost::json::serialize(*parsed), http::ToJsonText(boost::json::value(*parsed))}) {
-      boost::system::error_code ec;
-      boost::json::value again = boost::json::parse(text, ec);
-      Check(!ec && again.is_object() && again.get_object().size() == parsed->size(),
-            "accepted JSON is written back as JSON");
-    }
+    // What was accepted is written back by ToJsonText as JSON that parses to an object of the same
+    // keys. (Values are not compared: Boost.JSON's default number parsing may differ from the
+    // shortest round-trip text in the last bit of a double. boost::json::serialize is not used:
+    // it writes a number that overflowed to infinity, e.g. 1e999, as `Infinity`, which is not
+    // JSON; ToJsonText writes null.)
+    boost::system::error_code ec;
+    boost::json::value again =
+        boost::json::parse(http::ToJsonText(boost::json::value(*parsed)), ec);
+    Check(!ec && again.is_object() && again.get_object().size() == parsed->size(),
+          "accepted JSON is written back as JSON");
   }
   return 0;
 }
