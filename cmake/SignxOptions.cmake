@@ -24,5 +24,18 @@ if(SIGNX_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# libFuzzer (fuzz/CMakeLists.txt): every target gets coverage instrumentation and ASan+UBSan; only
+# the fuzz programs link the fuzzer runtime (-fsanitize=fuzzer).
+if(SIGNX_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SIGNX_FUZZ needs clang (cmake --preset fuzz)")
+  endif()
+  # -fno-sanitize=function: clang 14 cannot compile UBSan's function check in the coroutines of
+  # the http module ("Cannot represent a difference across sections", llvm/llvm-project#49689).
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize=function
+                      -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # Debug info is cheap to keep but slow to link; release builds keep line tables only.
 set(CMAKE_CXX_FLAGS_RELWITHDEBINFO "-O2 -g1 -DNDEBUG")

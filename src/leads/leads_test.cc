@@ -139,6 +139,24 @@ TEST(SchemaTest, ReportsEveryProblemAtOnce) {
   EXPECT_EQ(ParseSchemaText("{").status().code(), ErrorCode::kMalformedJson);
 }
 
+// Found by fuzz/lead_schema (fuzz/regressions/lead_schema/max_length_overflow): a max_length
+// beyond size_t was cast anyway (undefined behaviour).
+TEST(SchemaTest, RejectsAMaxLengthTooLargeForSizeT) {
+  for (const char* ml : {"1e20", "88888888888888888888", "1e300"}) {
+    auto s = ParseSchemaText(std::string(R"({"fields":[{"name":"id","type":"text","role":"id",)") +
+                             R"("max_length":)" + ml + R"(},{"name":"y","type":"boolean",)" +
+                             R"("role":"label","positive":["1"],"negative":["0"]}]})");
+    ASSERT_FALSE(s.ok()) << ml;
+    ASSERT_EQ(s.status().details().size(), 1u) << ml;
+    EXPECT_EQ(s.status().details()[0].field, "schema.fields[0].max_length");
+    EXPECT_EQ(s.status().details()[0].message, "is too large");
+  }
+  EXPECT_TRUE(ParseSchemaText(R"({"fields":[{"name":"id","type":"text","role":"id",)"
+                              R"("max_length":9007199254740992},{"name":"y","type":"boolean",)"
+                              R"("role":"label","positive":["1"],"negative":["0"]}]})")
+                  .ok());
+}
+
 TEST(SchemaTest, SnakeCase) {
   EXPECT_EQ(ToSnakeCase("Lead Source"), "lead_source");
   EXPECT_EQ(ToSnakeCase("TotalVisits"), "total_visits");

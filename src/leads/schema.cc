@@ -18,6 +18,9 @@ namespace json = boost::json;
 
 namespace {
 
+// The largest accepted max_length (2^53: every integer up to it is exact as a double).
+constexpr double kMaxTextLength = 9007199254740992.0;
+
 std::optional<FieldType> ParseType(std::string_view s) {
   if (s == "number") return FieldType::kNumber;
   if (s == "integer") return FieldType::kInteger;
@@ -213,7 +216,9 @@ Result<Schema> ParseSchema(const json::value& value) {
       }
     }
     if (auto ml = Number(*o, "max_length", path, errors)) {
+      // Above kMaxTextLength the cast to size_t could overflow (undefined); no cell is that long.
       if (*ml < 1) errors.push_back({path + ".max_length", "must be at least 1"});
+      else if (!(*ml <= kMaxTextLength)) errors.push_back({path + ".max_length", "is too large"});
       else f.max_length = static_cast<std::size_t>(*ml);
     }
     f.positive = Strings(*o, "positive", path, errors);
