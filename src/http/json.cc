@@ -88,17 +88,27 @@ Response ErrorResponse(const Status& status, std::string_view request_id) {
 
 namespace {
 
-// The JSON path ("lead.notes", "items[3]") of the first string or key holding a NUL character,
-// or nullopt. NUL can only arrive escaped (\u0000: raw control characters are not JSON), and no
-// text column accepts it (PostgreSQL refuses it), so it is refused at the boundary.
-std::optional<std::string> NulPath(const json::value& v, const std::string& at) {
+// A value no column or computation should receive: a string or key holding NUL (it can only arrive
+// escaped, \u0000 — raw control characters are not JSON — and PostgreSQL refuses it in text), or a
+// number that overflowed to ±infinity (1e999: serialize would write "Infinity", not JSON).
+struct BadValue {
+  std::string path;  // "lead.notes", "items[3]"
+  std::string message;
+};
+
+std::optional<BadValue> FindBadValue(const json::value& v, const std::string& at) {
   auto has_nul = [](std::string_view s) { return s.find('\0') != std::string_view::npos; };
+  const std::string here = at.empty() ? std::string("(body)") : at;
   if (v.is_string()) {
-    if (has_nul(v.get_string())) return at.empty() ? std::string("(body)") : at;
+    if (has_nul(v.get_string())) {
+      return BadValue{here, "must not contain NUL characters (\\u0000)"};
+    }
+  } else if (v.is_double()) {
+    if (!std::isfinite(v.get_double())) return BadValue{here, "is too large a number"};
   } else if (v.is_array()) {
     const auto& a = v.get_array();
     for (std::size_t i = 0; i < a.size(); ++i) {
-      if (auto p = NulPath(a[i], fmt::format("{}[{}]", at, i))) return p;
+      if (auto b = FindBadValue(a[i], fmt::format("{}[{}]", at, i))) return b;
     }
   } else if (v.is_object()) {
     for (const auto& [key, value] : v.get_object()) {
@@ -107,20 +117,27 @@ std::optional<std::string> NulPath(const json::value& v, const std::string& at) 
         for (auto pos = path.find('\0'); pos != std::string::npos; pos = path.find('\0', pos)) {
           path.replace(pos, 1, "\\u0000");
         }
-        return path;
+        return BadValue{path, "must not contain NUL characters (\\u0000)"};
       }
-      if (auto p = NulPath(value, path)) return p;
+      if (auto b = FindBadValue(value, path)) return b;
     }
   }
   return std::nullopt;
 }
 
-// True when `body` may hold an escaped NUL (a \u0000 escape): only then
-// is the parsed document walked, so ordinary bodies pay nothing.
-bool MayHoldNul(std::string_view body) {
-  for (std::size_t i = body.find("u0000"); i != std::string_view::npos;
-       i = body.find("u0000", i + 1)) {
-    if (i > 0 && body[i - 1] == '\\') return true;
+// True when `body` may hold such a value: an escaped NUL (\u0000), a number with an exponent, or
+// a run of 300+ digits. Only then is the parsed document walked, so ordinary bodies pay nothing.
+bool MayHoldBadValue(std::string_view body) {
+  std::size_t digits = 0;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c >= '0' && c <= '9') {
+      if (++digits >= 300) return true;
+      continue;
+    }
+    if ((c == 'e' || c == 'E') && digits > 0) return true;
+    if (c == 'u' && i > 0 && body[i - 1] == '\\' && body.substr(i, 5) == "u0000") return true;
+    digits = 0;
   }
   return false;
 }
@@ -150,10 +167,8 @@ Result<json::value> ParseJsonBody(const Request& request) {
                   fmt::format("request body is not valid JSON at byte {}: {}", n, ec.message()));
   }
   json::value v = parser.release();
-  if (MayHoldNul(request.body)) {
-    if (auto path = NulPath(v, "")) {
-      return ValidationFailed({{*path, "must not contain NUL characters (\\u0000)"}});
-    }
+  if (MayHoldBadValue(request.body)) {
+    if (auto bad = FindBadValue(v, "")) return ValidationFailed({{bad->path, bad->message}});
   }
   return v;
 }

@@ -39,6 +39,19 @@ TEST(JsonBodyTest, AnEscapedNulIsA422NamingTheField) {
   EXPECT_EQ(text->at("a").as_string(), "\\u0000");
 }
 
+// 1e999 parses to infinity, which serialize writes as "Infinity" (not JSON): refused at the
+// boundary; ordinary exponents pass.
+TEST(JsonBodyTest, ANumberThatOverflowsIsA422NamingTheField) {
+  auto r = ParseJsonObject(WithBody(R"({"spec": {"width_in": 9e999}})"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed);
+  EXPECT_EQ(r.status().details()[0].field, "spec.width_in");
+  EXPECT_FALSE(ParseJsonObject(WithBody("{\"a\": 1" + std::string(400, '0') + "}")).ok());
+  auto ok = ParseJsonObject(WithBody(R"({"a": 1.5e3, "b": -2E-4})"));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->at("a").as_double(), 1500.0);
+}
+
 }  // namespace
 }  // namespace signx::http
 
