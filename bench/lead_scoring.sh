@@ -17,6 +17,9 @@ cd "$work"
   >train.log 2>&1 || { cat train.log >&2; exit 1; }
 echo "# bench/lead_scoring.sh $(date -u +%FT%TZ) $(nproc) cores"
 grep -E "test AUC" train.log || true
+# The peer keeps its bodies in bench/ (example-batch-100.json now only names that file).
+batch=$root/../shared/peers/leadscore-fastapi/bench/batch-100.json
+[ -f "$batch" ] || batch=$root/../shared/peers/leadscore-fastapi/example-batch-100.json
 SIGNX_BENCH_LEADS_MODEL=$work/model.json \
-SIGNX_BENCH_LEADS_BATCH=$root/../shared/peers/leadscore-fastapi/example-batch-100.json \
+SIGNX_BENCH_LEADS_BATCH=$batch \
   "$build/bench/signx_lead_scoring_bench" --benchmark_min_time="${1:-1}" 2>&1 | grep -v '^\*\*\*'
