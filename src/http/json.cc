@@ -88,58 +88,61 @@ Response ErrorResponse(const Status& status, std::string_view request_id) {
 
 namespace {
 
-// A value no column or computation should receive: a string or key holding NUL (it can only arrive
-// escaped, \u0000 — raw control characters are not JSON — and PostgreSQL refuses it in text), or a
-// number that overflowed to ±infinity (1e999: serialize would write "Infinity", not JSON).
+// A value no column or computation should receive: a string or key holding NUL (PostgreSQL
+// refuses it in text), or a number that overflowed to ±infinity (1e999: serialize would write
+// "Infinity", not JSON).
 struct BadValue {
-  std::string path;  // "lead.notes", "items[3]"
+  std::string path;  // "lead.notes", "items[3]"; "" = the body itself
   std::string message;
 };
 
-std::optional<BadValue> FindBadValue(const json::value& v, const std::string& at) {
-  auto has_nul = [](std::string_view s) { return s.find('\0') != std::string_view::npos; };
-  const std::string here = at.empty() ? std::string("(body)") : at;
-  if (v.is_string()) {
-    if (has_nul(v.get_string())) {
-      return BadValue{here, "must not contain NUL characters (\\u0000)"};
-    }
-  } else if (v.is_double()) {
-    if (!std::isfinite(v.get_double())) return BadValue{here, "is too large a number"};
-  } else if (v.is_array()) {
-    const auto& a = v.get_array();
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (auto b = FindBadValue(a[i], fmt::format("{}[{}]", at, i))) return b;
-    }
-  } else if (v.is_object()) {
-    for (const auto& [key, value] : v.get_object()) {
-      std::string path = at.empty() ? std::string(key) : at + "." + std::string(key);
-      if (has_nul(key)) {
-        for (auto pos = path.find('\0'); pos != std::string::npos; pos = path.find('\0', pos)) {
-          path.replace(pos, 1, "\\u0000");
-        }
-        return BadValue{path, "must not contain NUL characters (\\u0000)"};
-      }
-      if (auto b = FindBadValue(value, path)) return b;
-    }
-  }
-  return std::nullopt;
-}
+constexpr std::string_view kNulMessage = "must not contain NUL characters (\\u0000)";
 
-// True when `body` may hold such a value: an escaped NUL (\u0000), a number with an exponent, or
-// a run of 300+ digits. Only then is the parsed document walked, so ordinary bodies pay nothing.
-bool MayHoldBadValue(std::string_view body) {
-  std::size_t digits = 0;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    const char c = body[i];
-    if (c >= '0' && c <= '9') {
-      if (++digits >= 300) return true;
-      continue;
+bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+// The first bad value under `v`, its path relative to `v`. One walk over the parsed document
+// (~0.3 ms for 1,000 leads, against ~2.5 ms to parse them); a path is built only on the way back
+// from a bad value, so a good body allocates nothing. `check_nul` is false when the body has no
+// \u0000 escape, so strings are not searched then.
+std::optional<BadValue> FindBadValue(const json::value& v, bool check_nul) {
+  switch (v.kind()) {
+    case json::kind::string:
+      if (check_nul && HasNul(v.get_string())) return BadValue{"", std::string(kNulMessage)};
+      return std::nullopt;
+    case json::kind::double_:
+      if (!std::isfinite(v.get_double())) return BadValue{"", "is too large a number"};
+      return std::nullopt;
+    case json::kind::array: {
+      const auto& a = v.get_array();
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        if (auto b = FindBadValue(a[i], check_nul)) {
+          b->path = fmt::format("[{}]", i) + (b->path.empty() || b->path[0] == '[' ? "" : ".") +
+                    b->path;
+          return b;
+        }
+      }
+      return std::nullopt;
     }
-    if ((c == 'e' || c == 'E') && digits > 0) return true;
-    if (c == 'u' && i > 0 && body[i - 1] == '\\' && body.substr(i, 5) == "u0000") return true;
-    digits = 0;
+    case json::kind::object:
+      for (const auto& [key, value] : v.get_object()) {
+        std::optional<BadValue> b;
+        if (check_nul && HasNul(key)) {
+          b = BadValue{"", std::string(kNulMessage)};
+        } else {
+          b = FindBadValue(value, check_nul);
+        }
+        if (!b) continue;
+        std::string name(key);
+        for (auto pos = name.find('\0'); pos != std::string::npos; pos = name.find('\0', pos)) {
+          name.replace(pos, 1, "\\u0000");  // shown escaped
+        }
+        b->path = name + (b->path.empty() || b->path[0] == '[' ? "" : ".") + b->path;
+        return b;
+      }
+      return std::nullopt;
+    default:
+      return std::nullopt;
   }
-  return false;
 }
 
 }  // namespace
@@ -167,8 +170,11 @@ Result<json::value> ParseJsonBody(const Request& request) {
                   fmt::format("request body is not valid JSON at byte {}: {}", n, ec.message()));
   }
   json::value v = parser.release();
-  if (MayHoldBadValue(request.body)) {
-    if (auto bad = FindBadValue(v, "")) return ValidationFailed({{bad->path, bad->message}});
+  // NUL can only arrive escaped (raw control characters are not JSON), so strings are searched
+  // only when the body has the escape.
+  const bool check_nul = std::string_view(request.body).find("\\u0000") != std::string_view::npos;
+  if (auto bad = FindBadValue(v, check_nul)) {
+    return ValidationFailed({{bad->path.empty() ? "(body)" : bad->path, bad->message}});
   }
   return v;
 }
