@@ -18,8 +18,11 @@ constexpr int64_t kMaxCents = 1'000'000'000'000;  // $10 billion: overflow guard
 // can wrap a total around (a price below cost).
 constexpr Int128 kMaxQuoteCents = Int128{100'000'000'000'000};
 
-// num / den rounded half up, in 128 bits (num >= 0, den > 0).
-Int128 RoundDiv(Int128 num, Int128 den) { return (2 * num + den) / (2 * den); }
+// num / den rounded half up, in 128 bits (num >= 0, den > 0); DivRoundHalfUp narrows it.
+Int128 RoundDiv(Int128 num, Int128 den) {
+  SIGNX_DCHECK(num >= 0 && den > 0, "RoundDiv needs num >= 0, den > 0");
+  return (2 * num + den) / (2 * den);
+}
 
 std::string TooLarge() { return "makes the quote larger than $1,000,000,000,000"; }
 
@@ -32,10 +35,7 @@ int32_t RoundedBp(Int128 num, Int128 den) {
 
 }  // namespace
 
-int64_t DivRoundHalfUp(Int128 num, Int128 den) {
-  SIGNX_DCHECK(num >= 0 && den > 0, "DivRoundHalfUp needs num >= 0, den > 0");
-  return static_cast<int64_t>((2 * num + den) / (2 * den));
-}
+int64_t DivRoundHalfUp(Int128 num, Int128 den) { return static_cast<int64_t>(RoundDiv(num, den)); }
 
 std::string_view Name(PricingMethod v) { return v == PricingMethod::kMarkup ? "markup" : "margin"; }
 std::string_view Name(PartKind v) {

@@ -433,7 +433,7 @@ struct Shell::Impl {
               ? request.target
               : "/";
       std::string location = "/login";
-      if (next != "/") location += "?next=" + UrlEncode(next);
+      if (next != "/") location += "?next=" + UrlEncode(next, "/");
       return Finish(ctx, Page::Redirect(location), options, std::move(out), std::nullopt, false);
     }
     if (session) {
@@ -462,21 +462,6 @@ struct Shell::Impl {
     }
     Page page = handler(ctx);
     return Finish(ctx, std::move(page), options, std::move(out), carried, !flash_raw.empty());
-  }
-
-  static std::string UrlEncode(std::string_view s) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-        out.push_back(static_cast<char>(c));
-      } else {
-        out.push_back('%');
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 15]);
-      }
-    }
-    return out;
   }
 
   std::shared_ptr<AuthBackend> auth;

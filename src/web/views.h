@@ -34,8 +34,9 @@ std::string RoleLabel(std::string_view role);
 std::string Shorten(std::string_view text, std::size_t max);
 // "channel_letters" → "Channel letters".
 std::string Humanize(std::string_view token);
-// Percent-encodes everything but RFC 3986 unreserved characters (for query parameters).
-std::string UrlEncode(std::string_view s);
+// Percent-encodes everything but RFC 3986 unreserved characters and those in `keep` (for query
+// parameters; a local path as a parameter value keeps "/").
+std::string UrlEncode(std::string_view s, std::string_view keep = "");
 // A strict, finite decimal number (the whole text), or nullopt.
 std::optional<double> ParseNumber(std::string_view text);
 // A fresh random key for a form's Idempotency-Key (32 hex characters).

@@ -20,12 +20,6 @@ using web::testing::ExpectInert;
 using web::testing::FieldView;
 using web::testing::kXss;
 
-Templates EstimatingTemplates() {
-  Templates t;
-  t.AddEmbedded(EmbeddedTemplates());
-  return t;
-}
-
 TEST(CapabilityTemplatesTest, EstimatingPageEscapesSpecValuesAndResult) {
   CostPrediction p;
   p.cost_cents = 1234500;
@@ -50,7 +44,7 @@ TEST(CapabilityTemplatesTest, EstimatingPageEscapesSpecValuesAndResult) {
   v.set("has_result", true);
   v.set("result", CostResultView(p));
 
-  Templates t = EstimatingTemplates();
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   auto html = t.Render("estimating_index", v);
   ASSERT_TRUE(html.ok()) << html.status().ToString();
   ExpectInert(*html);
@@ -77,7 +71,7 @@ TEST(CapabilityTemplatesTest, ProjectsPageEscapesProjectFieldsAndLinks) {
   v.set("has_pager", true);
   v.set("has_next", true);
   v.set("next_url", "/estimating/projects?cursor=prj_1\"><script>");
-  Templates t = EstimatingTemplates();
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   auto html = t.Render("estimating_projects", v);
   ASSERT_TRUE(html.ok());
   ExpectInert(*html);
@@ -86,7 +80,7 @@ TEST(CapabilityTemplatesTest, ProjectsPageEscapesProjectFieldsAndLinks) {
 }
 
 TEST(WorkTemplatesTest, EstimatingResultOffersAQuoteOnlyWhenAllowed) {
-  Templates t = EstimatingTemplates();
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   View v(View::type::object);
   v.set("has_model", true);
   v.set("has_result", true);

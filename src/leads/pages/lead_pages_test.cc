@@ -21,13 +21,6 @@ using web::testing::ExpectInert;
 using web::testing::FieldView;
 using web::testing::kXss;
 
-// The shell's templates and this module's, as the app loads them.
-Templates LeadTemplates() {
-  Templates t;
-  t.AddEmbedded(EmbeddedTemplates());
-  return t;
-}
-
 TEST(CapabilityTemplatesTest, LeadsPageEscapesFormValuesErrorsAndReasons) {
   LeadScore score;
   score.lead_id = kXss;
@@ -57,7 +50,7 @@ TEST(CapabilityTemplatesTest, LeadsPageEscapesFormValuesErrorsAndReasons) {
   v.set("result", LeadResultView(score));
   v.set("csrf_token", "abc");
 
-  Templates t = LeadTemplates();
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   auto html = t.Render("leads_index", v);
   ASSERT_TRUE(html.ok()) << html.status().ToString();
   ExpectInert(*html);
@@ -78,7 +71,7 @@ TEST(CapabilityTemplatesTest, LeadsPageHidesTheFormWithoutScorePermission) {
   View v(View::type::object);
   v.set("has_model", true);
   v.set("can_score", false);
-  Templates t = LeadTemplates();
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   auto html = t.Render("leads_index", v);
   ASSERT_TRUE(html.ok());
   EXPECT_EQ(html->find("lead-score-form"), std::string::npos);
@@ -98,7 +91,7 @@ TEST(CapabilityTemplatesTest, ModelsPageEscapesAndShowsPromoteOnlyWhenAllowed) {
     View v(View::type::object);
     v.set("has_versions", true);
     v.set("versions", list);
-    Templates t = LeadTemplates();
+    Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
     return *t.Render("leads_models", v);
   };
   const std::string admin = render(true);
@@ -121,7 +114,7 @@ TEST(CapabilityTemplatesTest, WorklistShowsLeadsEscapedFiltersSelectedAndTheNext
                         .model_version = "leads-v1",
                         .converted = false});
   page.next_cursor = "30a7c";
-  Templates t = LeadTemplates();
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   auto html = t.Render("leads_worklist", LeadWorklistView(q, page, true));
   ASSERT_TRUE(html.ok());
   ExpectInert(*html);
@@ -140,7 +133,7 @@ TEST(CapabilityTemplatesTest, WorklistShowsLeadsEscapedFiltersSelectedAndTheNext
 TEST(CapabilityTemplatesTest, EmptyWorklistSaysWhetherFiltersHideLeadsOrNoneWasScored) {
   WorklistQuery q;
   q.outcome = "none";
-  Templates t = LeadTemplates();
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   auto none_yet = t.Render("leads_worklist", LeadWorklistView(q, {}, false));
   ASSERT_TRUE(none_yet.ok());
   EXPECT_NE(none_yet->find("No lead has been scored"), std::string::npos);
@@ -174,7 +167,7 @@ View Problem(const std::string& where, const std::string& field, const std::stri
 }
 
 TEST(WorkTemplatesTest, CsvPagesEscapeFileNamesAndProblems) {
-  Templates t = LeadTemplates();
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   View v(View::type::object);
   v.set("has_model", true);
   v.set("can_score", true);

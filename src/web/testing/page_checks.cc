@@ -10,6 +10,12 @@ void ExpectInert(const std::string& html) {
   EXPECT_NE(html.find("&lt;script&gt;window.__xss=1&lt;/script&gt;"), std::string::npos);
 }
 
+Templates WithModuleTemplates(const std::vector<EmbeddedFile>& files) {
+  Templates t;
+  t.AddEmbedded(files);
+  return t;
+}
+
 int Count(const std::string& text, const std::string& needle) {
   int n = 0;
   for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "web/templates.h"
 
@@ -13,6 +14,9 @@ inline constexpr char kXss[] = "<script>window.__xss=1</script>\"><img src=x one
 
 // No markup from kXss survived in `html`: neither tag opens, and the text is there escaped.
 void ExpectInert(const std::string& html);
+
+// The shell's templates plus a module's (`files`: its EmbeddedTemplates()), as the app loads them.
+Templates WithModuleTemplates(const std::vector<EmbeddedFile>& files);
 
 // How often `needle` occurs in `text`.
 int Count(const std::string& text, const std::string& needle);

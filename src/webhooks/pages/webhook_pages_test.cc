@@ -171,18 +171,12 @@ namespace {
 using web::testing::ExpectInert;
 using web::testing::kXss;
 
-web::Templates WebhookTemplates() {
-  web::Templates t;
-  t.AddEmbedded(EmbeddedTemplates());
-  return t;
-}
-
 using web::View;
 using web::ViewList;
 using web::Templates;
 
 TEST(WorkTemplatesTest, WebhookPagesEscapeAndShowTheSecretOnce) {
-  Templates t = WebhookTemplates();
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   ASSERT_TRUE(t.Has("admin_webhooks"));
   ASSERT_TRUE(t.Has("admin_webhook"));
   auto empty = t.Render("admin_webhooks", View(View::type::object));
