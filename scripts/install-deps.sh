@@ -16,7 +16,11 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev postgresql redis-server wrk prometheus python3 python3-yaml
   libkainjow-mustache-dev chromium  # web UI: HTML templates; headless browser tests
-  libpoppler-cpp-dev  # tests read rendered PDFs back (src/pdf/testing)
+  libpoppler-cpp-dev  # PDF text: documents' extraction; tests read rendered PDFs back
+  libxapian-dev  # full-text search (studio projects, documents)
+  libtesseract-dev libleptonica-dev tesseract-ocr-eng  # OCR of scanned documents
+  libzip-dev libpugixml-dev  # DOCX extraction
+  libcurl4-openssl-dev  # SMTP (studio reports, notifications)
 )
 "$(dirname "$0")/install-web.sh"  # web/node_modules (htmx, puppeteer-core) from the lockfile
 
