@@ -48,3 +48,11 @@ set_target_properties(signx_duckdb PROPERTIES
                       IMPORTED_SONAME libduckdb.so
                       INTERFACE_INCLUDE_DIRECTORIES ${SIGNX_DUCKDB_ROOT}/include
                       INTERFACE_LINK_OPTIONS "LINKER:-rpath,${SIGNX_DUCKDB_ROOT}/lib")
+# Studio, documents and notifications (scripts/install-deps.sh): PDF text, full-text search, OCR,
+# DOCX (zip + XML) and SMTP.
+pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET poppler-cpp)  # PDF text; PDF tests
+pkg_check_modules(XAPIAN REQUIRED IMPORTED_TARGET xapian-core)
+pkg_check_modules(TESSERACT REQUIRED IMPORTED_TARGET tesseract lept)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+pkg_check_modules(PUGIXML REQUIRED IMPORTED_TARGET pugixml)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
