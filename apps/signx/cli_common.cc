@@ -47,4 +47,13 @@ std::optional<config::Config> LoadConfigAndLogging(const ConfigFlags& flags, int
   return std::move(loaded->config);
 }
 
+CLI::App* FindOrAddGroup(CLI::App& parent, const std::string& name, const std::string& help) {
+  for (CLI::App* sub : parent.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == name) return sub;
+  }
+  CLI::App* sub = parent.add_subcommand(name, help);
+  sub->require_subcommand(1);
+  return sub;
+}
+
 }  // namespace signx::cli

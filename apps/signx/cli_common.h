@@ -32,4 +32,8 @@ int PrintError(const Status& st);
 // returns nullopt.
 std::optional<config::Config> LoadConfigAndLogging(const ConfigFlags& flags, int* exit_code);
 
+// The subcommand `name` of `parent`, added (requiring one subcommand of its own) if it is not
+// there yet: command groups several files add to (`train`, `leads`, `bench`).
+CLI::App* FindOrAddGroup(CLI::App& parent, const std::string& name, const std::string& help);
+
 }  // namespace signx::cli

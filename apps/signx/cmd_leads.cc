@@ -43,15 +43,6 @@ T OrFail(Result<T> r) {
   return std::move(r).value();
 }
 
-CLI::App* FindOrAdd(CLI::App& parent, const std::string& name, const std::string& help) {
-  for (CLI::App* sub : parent.get_subcommands([](CLI::App*) { return true; })) {
-    if (sub->get_name() == name) return sub;
-  }
-  CLI::App* sub = parent.add_subcommand(name, help);
-  sub->require_subcommand(1);
-  return sub;
-}
-
 void Pretty(const json::value& v, std::string& out, int indent) {
   const std::string pad(static_cast<std::size_t>(indent) * 2, ' ');
   if (v.is_object() && !v.get_object().empty()) {
@@ -212,7 +203,7 @@ void RunScore(const std::string& model, const std::string& input, bool no_explai
 
 void AddLeadsCommands(CLI::App& app) {
   auto train_flags = std::make_shared<TrainFlags>();
-  CLI::App* train = FindOrAdd(app, "train", "train models");
+  CLI::App* train = cli::FindOrAddGroup(app, "train", "train models");
   CLI::App* train_leads = train->add_subcommand(
       "leads", "train a lead-scoring model from a CRM export (CSV) and write a model bundle");
   train_leads->add_option("--data", train_flags->data, "CSV export with one lead per row")
@@ -238,7 +229,7 @@ void AddLeadsCommands(CLI::App& app) {
       ->check(CLI::ExistingFile);
   train_leads->callback([train_flags] { RunTrain(*train_flags); });
 
-  CLI::App* leads_cmd = FindOrAdd(app, "leads", "lead scoring tools");
+  CLI::App* leads_cmd = cli::FindOrAddGroup(app, "leads", "lead scoring tools");
   auto infer_data = std::make_shared<std::string>();
   auto infer_delim = std::make_shared<std::string>();
   CLI::App* infer = leads_cmd->add_subcommand(

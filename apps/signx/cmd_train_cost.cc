@@ -33,15 +33,6 @@ struct TrainCostFlags {
   std::string org;  // owner of the registered version; "" = the platform default
 };
 
-CLI::App* FindOrAddTrain(CLI::App& parent) {
-  for (CLI::App* sub : parent.get_subcommands([](CLI::App*) { return true; })) {
-    if (sub->get_name() == "train") return sub;
-  }
-  CLI::App* sub = parent.add_subcommand("train", "train models");
-  sub->require_subcommand(1);
-  return sub;
-}
-
 Status RunTrainCost(const TrainCostFlags& f) {
   std::ifstream in(f.data, std::ios::binary);
   if (!in) return NotFound(fmt::format("cannot read '{}'", f.data));
@@ -98,7 +89,7 @@ Status RunTrainCost(const TrainCostFlags& f) {
 
 void AddTrainCostCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<TrainCostFlags>();
-  CLI::App* train = FindOrAddTrain(app);
+  CLI::App* train = cli::FindOrAddGroup(app, "train", "train models");
   CLI::App* cmd = train->add_subcommand(
       "cost", "train the cost model from a cost history (NDJSON from `signx demo generate`)");
   cli::AddConfigFlags(cmd, flags->config);
