@@ -161,6 +161,22 @@ class JobsCrashTest : public ::testing::TestWithParam<Backend> {
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     ASSERT_TRUE(ready) << "the child made no progress";
+    WaitForChildSessionsToSettle();
+  }
+
+  // PostgreSQL finishes a COMMIT the killed child had already sent, possibly after the kill has
+  // returned here: wait until no other session is running a statement or holds an open
+  // transaction, so the checks below see every write that will ever commit. (A SQLite write is
+  // done by the process itself, so nothing commits after a kill -9.)
+  void WaitForChildSessionsToSettle() {
+    if (GetParam() != Backend::kPostgres) return;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (Count("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction', "
+                 "'idle in transaction (aborted)')") > 0) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the killed child's sessions linger";
+      std::this_thread::sleep_for(10ms);
+    }
   }
 
   storage::Store& store() { return db_->store(); }
