@@ -103,6 +103,9 @@ const std::vector<Field>& Table() {
                      "(0 = no cap; raise behind a load balancer)"));
     t.push_back(Make("server.max_body_bytes", srv, &S::max_body_bytes,
                      "default request body limit in bytes (413 above it)"));
+    t.push_back(Make("server.body_memory_budget_bytes", srv, &S::body_memory_budget_bytes,
+                     "memory the bodies of requests in flight may use together (JSON charged "
+                     "13x, others 2x); over it a request gets 503 with Retry-After"));
     t.push_back(Make("server.max_header_bytes", srv, &S::max_header_bytes,
                      "request line + headers limit in bytes (431 above it)"));
     t.push_back(Make("server.read_timeout_ms", srv, &S::read_timeout_ms,
@@ -463,6 +466,8 @@ std::vector<FieldError> Validate(const Config& c) {
   range("server.max_connections_per_ip", s.max_connections_per_ip, 0, 1'000'000);
   range("server.max_body_bytes", s.max_body_bytes, 1024, int64_t{1} << 34);
   range("server.max_header_bytes", s.max_header_bytes, 1024, 1 << 20);
+  range("server.body_memory_budget_bytes", s.body_memory_budget_bytes, int64_t{1} << 20,
+        int64_t{1} << 40);
   range("server.read_timeout_ms", s.read_timeout_ms, 10, 3'600'000);
   range("server.write_timeout_ms", s.write_timeout_ms, 10, 3'600'000);
   range("server.idle_timeout_ms", s.idle_timeout_ms, 10, 3'600'000);

@@ -29,6 +29,11 @@ struct ServerConfig {
   int max_connections_per_ip = 256;
   int64_t max_body_bytes = 1 << 20;      // default request body limit (routes may raise it)
   int64_t max_header_bytes = 16 << 10;   // request line + headers limit (431 above it)
+  // Memory the bodies of requests in flight may use together (a JSON body is charged 13x its size
+  // for its parsed form, others 2x); a request that does not fit waits for none: it gets 503 with
+  // Retry-After. 1 GiB admits e.g. 80 concurrent 1 MiB JSON bodies or one 16 MiB lead batch
+  // beside 2 more.
+  int64_t body_memory_budget_bytes = int64_t{1} << 30;
   int read_timeout_ms = 15000;           // time to receive one whole request (408 after it)
   int write_timeout_ms = 15000;          // time to send one response before dropping the client
   int idle_timeout_ms = 60000;           // keep-alive idle time between requests

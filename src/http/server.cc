@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -98,6 +99,30 @@ const std::string& CachedDate() {
   return value;
 }
 
+// One request's charge against server.body_memory_budget_bytes, returned when the request is done.
+class BodyMemory {
+ public:
+  explicit BodyMemory(std::atomic<int64_t>& in_use) : in_use_(in_use) {}
+  BodyMemory(const BodyMemory&) = delete;
+  BodyMemory& operator=(const BodyMemory&) = delete;
+  ~BodyMemory() {
+    if (charged_ > 0) in_use_.fetch_sub(charged_);
+  }
+  // Charges `bytes` unless that would take the total past `budget`.
+  bool TryCharge(int64_t bytes, int64_t budget) {
+    int64_t cur = in_use_.load();
+    do {
+      if (cur + bytes > budget) return false;
+    } while (!in_use_.compare_exchange_weak(cur, cur + bytes));
+    charged_ = bytes;
+    return true;
+  }
+
+ private:
+  std::atomic<int64_t>& in_use_;
+  int64_t charged_ = 0;
+};
+
 }  // namespace
 
 struct Server::Impl {
@@ -136,6 +161,13 @@ struct Server::Impl {
 
   std::atomic<bool> draining{false};
   std::atomic<int> connections{0};
+  std::atomic<int64_t> body_memory_in_use{0};  // charged by requests in flight (BodyMemoryCharge)
+  // Handlers running on the blocking pool. Their completion posts into `ioc` and releases a timer
+  // bound to it, so Wait() lets them finish before the io_context can be destroyed (a handler
+  // still running past its deadline at shutdown would otherwise touch freed memory).
+  std::mutex pool_tasks_mu;
+  std::condition_variable pool_tasks_done;
+  int pool_tasks = 0;  // guarded by pool_tasks_mu
   std::mutex conns_mu;
   std::unordered_set<std::shared_ptr<Conn>> conns;  // guarded by conns_mu
   std::unordered_map<std::string, int> conns_per_ip;  // guarded by conns_mu
@@ -209,15 +241,23 @@ struct Server::Impl {
     auto ex = co_await asio::this_coro::executor;
     auto pending = std::make_shared<Pending>(ex);
     pending->timer.expires_at(req->deadline);
-    const bool queued = pool.TrySubmit([this, req, &route, pending, ex] {
+    {
+      std::lock_guard lock(pool_tasks_mu);
+      ++pool_tasks;
+    }
+    const bool queued = pool.TrySubmit([this, req, &route, pending, ex]() mutable {
       Response r = RunHandler(*req, route);
       asio::post(ex, [pending, r = std::move(r)]() mutable {
         if (pending->abandoned) return;
         pending->result = std::move(r);
         pending->timer.cancel();
       });
+      pending.reset();
+      ex = {};
+      PoolTaskDone();
     });
     if (!queued) {
+      PoolTaskDone();
       rejected.WithLabels({"blocking_queue_full"}).Inc();
       co_return ErrorResponse(Status(ErrorCode::kOverloaded,
                                      "the server is at capacity; retry in a moment"),
@@ -230,6 +270,11 @@ struct Server::Impl {
         Status(ErrorCode::kDeadlineExceeded,
                fmt::format("the request did not finish within {} ms", cfg.request_deadline_ms)),
         req->request_id);
+  }
+
+  void PoolTaskDone() {
+    std::lock_guard lock(pool_tasks_mu);
+    if (--pool_tasks == 0) pool_tasks_done.notify_all();
   }
 
   void ApplyCors(const Request& req, Response& resp) {
@@ -374,9 +419,27 @@ struct Server::Impl {
       const auto content_length = parser.content_length();  // boost::optional
       const auto declared =
           content_length ? std::optional<std::uint64_t>(*content_length) : std::nullopt;
+      const bool has_body = (declared && *declared > 0) || parser.chunked();
+      const bool json_body = req->Header("Content-Type").has_value() &&
+                             req->Header("Content-Type")->find("json") != std::string_view::npos;
+      BodyMemory body_memory(body_memory_in_use);
       if (auto too_large = internal::DeclaredBodyTooLarge(declared, body_limit, req->request_id)) {
         rejected.WithLabels({"body_limit"}).Inc();
         resp = std::move(*too_large);
+        keep_alive = false;  // the unread body makes the connection unusable
+        read_ok = false;
+      } else if (has_body &&
+                 !body_memory.TryCharge(
+                     internal::BodyMemoryCharge(declared ? static_cast<int64_t>(*declared)
+                                                         : body_limit,
+                                                json_body, cfg.body_memory_budget_bytes),
+                     cfg.body_memory_budget_bytes)) {
+        rejected.WithLabels({"body_memory_budget"}).Inc();
+        resp = ErrorResponse(Status(ErrorCode::kOverloaded,
+                                    "the server is handling its budget of request bodies; retry "
+                                    "in a moment"),
+                             req->request_id);
+        resp.headers.Set("Retry-After", "1");
         keep_alive = false;  // the unread body makes the connection unusable
         read_ok = false;
       } else if (!parser.is_done()) {
@@ -663,6 +726,8 @@ void Server::Wait() {
     if (t.joinable()) t.join();
   }
   impl_->threads.clear();
+  std::unique_lock lock(impl_->pool_tasks_mu);
+  impl_->pool_tasks_done.wait(lock, [this] { return impl_->pool_tasks == 0; });
 }
 
 }  // namespace signx::http

@@ -64,7 +64,8 @@ class Server {
   void ShutdownOnSignals();
   // Starts a graceful shutdown; returns at once. Idempotent.
   void Shutdown();
-  // Blocks until the server has fully stopped (after Shutdown or a signal).
+  // Blocks until the server has fully stopped (after Shutdown or a signal), including handlers
+  // still running on the blocking pool past their deadline.
   void Wait();
 
  private:

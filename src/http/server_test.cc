@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -40,6 +41,12 @@ class ServerTest : public ::testing::Test {
                   entered_.set_value();
                   release_.get_future().wait();
                   return Response::Text(200, "done");
+                });
+    router_.Add("POST", "/hold", {.summary = "holds its body", .permission = std::string(kPublic)},
+                [this](Request& r) {
+                  entered_.set_value();
+                  release_.get_future().wait();
+                  return Response::Text(200, std::to_string(r.body.size()));
                 });
     router_.Add("GET", "/slow", {.summary = "sleeps", .permission = std::string(kPublic)},
                 [](Request&) {
@@ -341,6 +348,36 @@ TEST_F(ServerTest, GracefulShutdownFinishesTheInFlightRequest) {
   EXPECT_EQ(r->Header("connection"), "close");
   server_->Wait();
   server_.reset();
+}
+
+TEST_F(ServerTest, BodiesBeyondTheMemoryBudgetGet503WithRetryAfter) {
+  config::ServerConfig cfg;
+  cfg.body_memory_budget_bytes = 1 << 20;
+  StartServer(cfg);
+  const std::string held(40'000, ' ');  // JSON: charged 13 x 40 kB = 520 kB
+  RawClient holder(port());
+  holder.Send(fmt::format("POST /hold HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Content-Length: {}\r\n\r\n{}",
+                          held.size(), held));
+  entered_.get_future().wait();  // its charge is held while the handler runs
+
+  RawClient c(port());
+  const std::string json = "{" + std::string(50'000, ' ') + "}";  // 650 kB more: over 1 MiB
+  auto r = c.Request("POST", "/json", json, {{"Content-Type", "application/json"}});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->Header("retry-after"), "1");
+  EXPECT_NE(r->body.find("budget"), std::string::npos);
+  RawClient other(port());  // a plain body of the same size is charged 2x: it fits
+  EXPECT_EQ(other.Request("POST", "/small", std::string(50'000, 'a'))->status, 200);
+
+  release_.set_value();
+  auto done = holder.Read();
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->body, "40000");
+  RawClient again(port());  // the holder's charge was returned
+  EXPECT_EQ(again.Request("POST", "/json", json, {{"Content-Type", "application/json"}})->status,
+            200);
 }
 
 TEST_F(ServerTest, MaxConnectionsAnswers503) {

@@ -238,7 +238,7 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
                              "uncalibrated, as any XGBoost server — score, bucket, tier).",
               .tags = {"inference"},
               .permission = "leads:score",
-              .max_body_bytes = 32 << 20},
+              .max_body_bytes = 16 << 20},
              http::Handle([&service](Request& req) -> Result<Response> {
                const auto started = std::chrono::steady_clock::now();
                auto scorer = service.Current(ModelOrgOf(req));

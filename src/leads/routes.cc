@@ -128,7 +128,7 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
                       "header gives the server time (score;dur=<ms>).",
        .tags = {"leads"},
        .permission = "leads:score",
-       .max_body_bytes = 32 << 20,
+       .max_body_bytes = 16 << 20,
        .request_schema = "LeadBatch",
        .response_schema = "LeadScoreBatch",
        .query_params = explain_param},

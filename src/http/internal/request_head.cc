@@ -110,6 +110,13 @@ std::optional<Response> DeclaredBodyTooLarge(std::optional<std::uint64_t> conten
                        request_id);
 }
 
+int64_t BodyMemoryCharge(int64_t body_bytes, bool json, int64_t budget) {
+  if (body_bytes <= 0) return 0;
+  const int64_t factor = json ? kJsonBodyMemoryFactor : kOtherBodyMemoryFactor;
+  if (body_bytes > budget / factor) return budget;
+  return body_bytes * factor;
+}
+
 Response BodyTooLarge(int64_t limit, std::string_view request_id) {
   return ErrorResponse(
       Status(ErrorCode::kPayloadTooLarge, fmt::format("the request body exceeds {} bytes", limit)),

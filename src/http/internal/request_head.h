@@ -80,6 +80,17 @@ std::optional<Response> DeclaredBodyTooLarge(std::optional<std::uint64_t> conten
 // The 413 answer when a body without a Content-Length outgrew `limit` while being read.
 Response BodyTooLarge(int64_t limit, std::string_view request_id);
 
+// What a request's body may cost in memory while it is handled, charged against
+// server.body_memory_budget_bytes before the body is read. `body_bytes` is the declared
+// Content-Length, or the route's limit for a body without one. A JSON body is parsed into a DOM of
+// up to 12x its size (Boost.JSON, measured: 16-byte values in arrays of one-character numbers; a
+// lead batch is 2.3x), so it is charged 13x (body + DOM); any other body 2x (body + one decoded
+// copy: a CSV or multipart upload). Capped at `budget` so the largest request a route allows is
+// admitted when nothing else is in flight.
+int64_t BodyMemoryCharge(int64_t body_bytes, bool json, int64_t budget);
+inline constexpr int64_t kJsonBodyMemoryFactor = 13;
+inline constexpr int64_t kOtherBodyMemoryFactor = 2;
+
 // The answer for a request no route takes: 405 with an Allow header listing `allowed_methods`
 // (", "-separated, in the given order) when the path exists for other methods, else 404. Both in
 // the error shape, naming the request's method and decoded path, with its request id.

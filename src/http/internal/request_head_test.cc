@@ -221,6 +221,14 @@ TEST_F(FindRouteTest, HeadFallsBackToGetThenToAHeadRoute) {
   EXPECT_EQ(m.allowed_methods, std::vector<std::string>{"HEAD"});
 }
 
+TEST(BodyMemoryChargeTest, JsonIsChargedForItsDomOthersForOneCopyCappedAtTheBudget) {
+  EXPECT_EQ(BodyMemoryCharge(1000, /*json=*/true, 1 << 20), 13'000);
+  EXPECT_EQ(BodyMemoryCharge(1000, /*json=*/false, 1 << 20), 2'000);
+  EXPECT_EQ(BodyMemoryCharge(0, /*json=*/true, 1 << 20), 0);
+  EXPECT_EQ(BodyMemoryCharge(1 << 20, /*json=*/true, 1 << 20), 1 << 20);  // never above the budget
+  EXPECT_EQ(BodyMemoryCharge(int64_t{1} << 40, /*json=*/false, 1 << 20), 1 << 20);  // no overflow
+}
+
 TEST_F(FindRouteTest, BodyLimitIsTheRoutesOrTheDefault) {
   EXPECT_EQ(BodyLimit(FindRoute(router_, "POST", "/upload").route, 1024), 1 << 20);
   EXPECT_EQ(BodyLimit(FindRoute(router_, "PUT", "/items/1").route, 1024), 1024);
