@@ -59,18 +59,23 @@ json::object PriceIndexJson(const PriceIndex& pi) {
 }
 
 json::object ReferenceJson(const ReferenceJobs& r) {
-  return json::object{{"ids", StringArray(r.ids)},
-                      {"dates", StringArray(r.dates)},
-                      {"sign_types", StringArray(r.sign_types)},
-                      {"width_in", DoubleArray(r.width_in)},
-                      {"height_in", DoubleArray(r.height_in)},
-                      {"total_cents", IntArray<int64_t>(r.total_cents)},
-                      {"labor_cents", IntArray<int64_t>(r.labor_cents)},
-                      {"material_cents", IntArray<int64_t>(r.material_cents)},
-                      {"equipment_cents", IntArray<int64_t>(r.equipment_cents)},
-                      {"overhead_cents", IntArray<int64_t>(r.overhead_cents)},
-                      {"other_cents", IntArray<int64_t>(r.other_cents)},
-                      {"vectors_base64", ml::Base64Encode(FloatsToBytes(r.vectors))}};
+  json::object o{{"ids", StringArray(r.ids)},
+                 {"dates", StringArray(r.dates)},
+                 {"sign_types", StringArray(r.sign_types)},
+                 {"width_in", DoubleArray(r.width_in)},
+                 {"height_in", DoubleArray(r.height_in)},
+                 {"total_cents", IntArray<int64_t>(r.total_cents)},
+                 {"labor_cents", IntArray<int64_t>(r.labor_cents)},
+                 {"material_cents", IntArray<int64_t>(r.material_cents)},
+                 {"equipment_cents", IntArray<int64_t>(r.equipment_cents)},
+                 {"overhead_cents", IntArray<int64_t>(r.overhead_cents)},
+                 {"other_cents", IntArray<int64_t>(r.other_cents)},
+                 {"vectors_base64", ml::Base64Encode(FloatsToBytes(r.vectors))}};
+  if (!r.mounting_types.empty()) {  // absent in bundles trained before they were kept
+    o["mounting_types"] = StringArray(r.mounting_types);
+    o["foundation_types"] = StringArray(r.foundation_types);
+  }
+  return o;
 }
 
 json::object ModelContent(const CostBundle& b, bool with_reference_sha) {
@@ -158,6 +163,14 @@ Result<CostBundle> ParseCostBundle(std::string_view text) {
   SIGNX_ASSIGN_OR_RETURN(r.ids, GetStrings(ro, "ids"));
   SIGNX_ASSIGN_OR_RETURN(r.dates, GetStrings(ro, "dates"));
   SIGNX_ASSIGN_OR_RETURN(r.sign_types, GetStrings(ro, "sign_types"));
+  // Optional: bundles trained before similar jobs matched mounting and foundation lack them.
+  if (ro.contains("mounting_types") || ro.contains("foundation_types")) {
+    SIGNX_ASSIGN_OR_RETURN(r.mounting_types, GetStrings(ro, "mounting_types"));
+    SIGNX_ASSIGN_OR_RETURN(r.foundation_types, GetStrings(ro, "foundation_types"));
+    if (r.mounting_types.size() != r.ids.size() || r.foundation_types.size() != r.ids.size()) {
+      return InvalidArgument("reference columns differ in length");
+    }
+  }
   SIGNX_ASSIGN_OR_RETURN(r.width_in, GetDoubles(ro, "width_in"));
   SIGNX_ASSIGN_OR_RETURN(r.height_in, GetDoubles(ro, "height_in"));
   SIGNX_ASSIGN_OR_RETURN(r.total_cents, GetInts(ro, "total_cents"));

@@ -36,9 +36,12 @@
 // 2,000 training jobs: ≈ 1 is typical; above the training p99 ratio (anomaly_threshold) the spec
 // is unusual and the confidence is reduced.
 //
-// Similar jobs and breakdown: the same space, indexed with hnswlib (similar.h); the 5 nearest
-// past jobs with their actual cost; the labor/material/equipment/overhead/other split of the
-// prediction is the mean cost share of the 10 nearest.
+// Similar jobs and breakdown: the same space, indexed with hnswlib (ml/vector_index.h). The
+// labor/material/equipment/overhead/other split of the prediction is the mean cost share of the
+// 10 nearest. The 5 similar past jobs (with their actual cost) are what an estimator would compare
+// with: jobs of the same sign type first (one index per sign type), among those the ones with the
+// same mounting and foundation, then the nearest in size, wind and the rest; other types only
+// when the history has fewer than 5 of the type.
 //
 // Bundle file (UTF-8 JSON): {"format": "signx.cost.model", "format_version": 1,
 //   "model_version": "cost-<12 hex>", "encoder", "price_index", "conformal", "anomaly",
@@ -146,6 +149,9 @@ struct PriceIndex {
 
 struct ReferenceJobs {
   std::vector<std::string> ids, dates, sign_types;
+  // Mounting and foundation type names ("" unknown); empty vectors in bundles made before they
+  // were stored (similar jobs then match on the sign type alone).
+  std::vector<std::string> mounting_types, foundation_types;
   std::vector<double> width_in, height_in;
   std::vector<int64_t> total_cents, labor_cents, material_cents, equipment_cents, overhead_cents,
       other_cents;

@@ -2,14 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include "estimating/cost_model_drift.h"
@@ -326,8 +325,9 @@ TEST_F(CostModelTest, SimilarProjectsAreTheNearestByConstruction) {
     EXPECT_EQ(p->similar[0].id, j.id);
     EXPECT_EQ(p->similar[0].distance, 0.0);
     EXPECT_EQ(p->similar[0].actual_cost_cents, j.actual.total_cost_cents);
-    for (std::size_t k = 1; k < 5; ++k)
-      EXPECT_LE(p->similar[k - 1].distance, p->similar[k].distance);
+    for (const SimilarJob& s : p->similar) {
+      EXPECT_EQ(s.sign_type, ref.sign_types[i]) << "the history has many of every type";
+    }
   }
   // The index agrees with a brute-force search.
   const std::size_t dim = bundle_->encoder.knn_dim();
@@ -349,6 +349,44 @@ TEST_F(CostModelTest, SimilarProjectsAreTheNearestByConstruction) {
     for (std::size_t k = 0; k < 5; ++k) {
       EXPECT_NEAR(nb[k].distance, std::sqrt(all[k].first), 1e-4);
     }
+  }
+}
+
+TEST_F(CostModelTest, SimilarProjectsAreOfTheSameSignTypeThenMountingAndFoundation) {
+  // The case a user met: a 96 x 48 in pylon at 115 mph was shown four wall cabinets and a
+  // monument (nearest in size and wind). An estimator compares a pylon with pylons.
+  auto spec = sign::ParseSignSpec(json::parse(R"({"sign_type": "pylon", "width_in": 96,
+      "height_in": 48, "wind_speed_mph": 115, "mounting_type": "pole", "material": "aluminum",
+      "foundation_type": "direct_embed"})")
+                                      .as_object());
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  CostRequest req;
+  req.spec = *spec;
+  auto p = predictor().Predict(req);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->similar.size(), 5u);
+  const ReferenceJobs& ref = bundle_->reference;
+  std::map<std::string, std::size_t> row_of;
+  for (std::size_t r = 0; r < ref.size(); ++r) row_of[ref.ids[r]] = r;
+  int last_matches = 2;
+  for (const SimilarJob& s : p->similar) {
+    EXPECT_EQ(s.sign_type, "pylon");
+    const std::size_t r = row_of.at(s.id);
+    const int matches =
+        (ref.mounting_types[r] == "pole") + (ref.foundation_types[r] == "direct_embed");
+    EXPECT_LE(matches, last_matches) << "mounting and foundation matches come first";
+    last_matches = matches;
+  }
+  // Without a sign type the nearest jobs of any type are shown.
+  auto untyped = sign::ParseSignSpec(
+      json::parse(
+          R"({"width_in": 96, "height_in": 48, "wind_speed_mph": 115, "material": "aluminum"})")
+          .as_object());
+  if (untyped.ok()) {
+    req.spec = *untyped;
+    auto q = predictor().Predict(req);
+    ASSERT_TRUE(q.ok());
+    EXPECT_EQ(q->similar.size(), 5u);
   }
 }
 
@@ -539,8 +577,9 @@ TEST(CostModelMeasure, DISABLED_Measure20k) {
       for (const auto& n : nb) mean += n.distance;
       dist_gap += mean / 10;
     }
-    const double us = std::chrono::duration<double, std::micro>(
-                          std::chrono::steady_clock::now() - s).count() / queries.size();
+    const double us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s).count() /
+        queries.size();
     std::printf("ef %3zu: recall@10 %.4f, mean 10-NN distance %.5f, %.1f us/query\n", ef,
                 static_cast<double>(found) / (10.0 * queries.size()), dist_gap / queries.size(),
                 us);

@@ -365,6 +365,10 @@ void FillReference(std::span<const HistoryJob> jobs, CostBundle* b) {
     ref.ids.push_back(j.id);
     ref.dates.push_back(j.project_date);
     ref.sign_types.push_back(j.spec.sign_type ? std::string(Name(*j.spec.sign_type)) : "");
+    ref.mounting_types.push_back(j.spec.mounting_type ? std::string(Name(*j.spec.mounting_type))
+                                                      : "");
+    ref.foundation_types.push_back(
+        j.spec.foundation_type ? std::string(Name(*j.spec.foundation_type)) : "");
     ref.width_in.push_back(j.spec.width_in);
     ref.height_in.push_back(j.spec.height_in);
     ref.total_cents.push_back(j.actual.total_cost_cents);

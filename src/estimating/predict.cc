@@ -1,5 +1,4 @@
 #include "estimating/predict.h"
-#include "base/sha256.h"
 
 #include <fmt/format.h>
 
@@ -7,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "base/sha256.h"
 #include "ml/metrics.h"
 #include "ml/tree_shap.h"
 
@@ -122,12 +122,74 @@ Result<std::shared_ptr<const CostPredictor>> CostPredictor::Create(CostBundle bu
     return InvalidArgument(fmt::format("cost model has {} features but its encoder makes {}", nf,
                                        bundle.encoder.width()));
   }
-  SIGNX_ASSIGN_OR_RETURN(auto index,
-                         ml::VectorIndex::Build(bundle.reference.vectors, bundle.encoder.knn_dim()));
+  const std::size_t dim = bundle.encoder.knn_dim();
+  SIGNX_ASSIGN_OR_RETURN(auto index, ml::VectorIndex::Build(bundle.reference.vectors, dim));
+  std::map<std::string, TypeIndex, std::less<>> by_type;
+  const ReferenceJobs& ref = bundle.reference;
+  for (std::size_t r = 0; r < ref.size(); ++r) {
+    if (!ref.sign_types[r].empty()) by_type[ref.sign_types[r]].rows.push_back(r);
+  }
+  for (auto& [type, part] : by_type) {
+    std::vector<float> vectors;
+    vectors.reserve(part.rows.size() * dim);
+    for (std::size_t r : part.rows) {
+      vectors.insert(vectors.end(), ref.vectors.begin() + static_cast<std::ptrdiff_t>(r * dim),
+                     ref.vectors.begin() + static_cast<std::ptrdiff_t>((r + 1) * dim));
+    }
+    SIGNX_ASSIGN_OR_RETURN(part.index, ml::VectorIndex::Build(vectors, dim));
+  }
   // The compact trees for exact TreeSHAP (ml/tree_shap.h), checked against the booster.
   SIGNX_ASSIGN_OR_RETURN(ml::TreeEnsemble trees, ml::TreeEnsemble::FromBooster(booster));
-  return std::shared_ptr<const CostPredictor>(new CostPredictor(
-      std::move(bundle), std::move(booster), std::move(trees), std::move(index)));
+  return std::shared_ptr<const CostPredictor>(
+      new CostPredictor(std::move(bundle), std::move(booster), std::move(trees), std::move(index),
+                        std::move(by_type)));
+}
+
+std::vector<SimilarJob> CostPredictor::SimilarJobs(
+    const sign::SignSpec& spec, std::span<const float> query,
+    const std::vector<ml::Neighbour>& nearest) const {
+  const ReferenceJobs& ref = bundle_.reference;
+  const std::size_t want = static_cast<std::size_t>(kSimilarProjects);
+  struct Candidate {
+    std::size_t row;
+    double distance;
+    int matches;  // of mounting and foundation type
+  };
+  std::vector<Candidate> same_type;
+  const auto part = spec.sign_type ? by_type_.find(Name(*spec.sign_type)) : by_type_.end();
+  if (part != by_type_.end()) {
+    const std::string_view mounting = spec.mounting_type ? Name(*spec.mounting_type) : "";
+    const std::string_view foundation = spec.foundation_type ? Name(*spec.foundation_type) : "";
+    const bool has_columns = !ref.mounting_types.empty();
+    // Enough candidates that the mounting/foundation matches among the type are found.
+    for (const auto& nb : part->second.index->Search(query, 8 * want)) {
+      const std::size_t row = part->second.rows[nb.index];
+      int matches = 0;
+      if (has_columns) {
+        matches += !mounting.empty() && ref.mounting_types[row] == mounting;
+        matches += !foundation.empty() && ref.foundation_types[row] == foundation;
+      }
+      same_type.push_back({row, nb.distance, matches});
+    }
+    std::stable_sort(same_type.begin(), same_type.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.matches > b.matches; });
+  }
+  std::vector<SimilarJob> out;
+  auto add = [&](std::size_t r, double distance) {
+    out.push_back({ref.ids[r], ref.dates[r], ref.sign_types[r], ref.width_in[r], ref.height_in[r],
+                   ref.total_cents[r], distance});
+  };
+  for (const Candidate& c : same_type) {
+    if (out.size() == want) return out;
+    add(c.row, c.distance);
+  }
+  // Fewer than `want` of the type (or no type): the nearest of the others.
+  for (const auto& nb : nearest) {
+    if (out.size() == want) break;
+    if (part != by_type_.end() && ref.sign_types[nb.index] == part->first) continue;
+    add(nb.index, nb.distance);
+  }
+  return out;
 }
 
 Result<CostPrediction> CostPredictor::Predict(const CostRequest& req) const {
@@ -229,11 +291,7 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::strin
     bd.material_cents += bd.other_cents;
     bd.other_cents = 0;
   }
-  for (std::size_t i = 0; i < nb.size() && i < static_cast<std::size_t>(kSimilarProjects); ++i) {
-    const std::size_t r = nb[i].index;
-    p.similar.push_back({ref.ids[r], ref.dates[r], ref.sign_types[r], ref.width_in[r],
-                         ref.height_in[r], ref.total_cents[r], nb[i].distance});
-  }
+  p.similar = SimilarJobs(spec, q, nb);
 
   // Assumptions.
   const int last_year =

@@ -19,14 +19,15 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "estimating/cost_model.h"
-#include "ml/vector_index.h"
 #include "ml/tree_shap.h"
+#include "ml/vector_index.h"
 #include "ml/xgboost.h"
 #include "sign/spec.h"
 
@@ -105,16 +106,29 @@ class CostPredictor {
   const ml::VectorIndex& index() const { return *index_; }
 
  private:
+  // The reference jobs of one sign type and their own index (similar jobs search it first).
+  struct TypeIndex {
+    std::vector<std::size_t> rows;  // rows of bundle.reference, in order
+    std::unique_ptr<ml::VectorIndex> index;
+  };
+
   CostPredictor(CostBundle bundle, ml::Booster booster, ml::TreeEnsemble trees,
-                std::unique_ptr<ml::VectorIndex> index)
+                std::unique_ptr<ml::VectorIndex> index,
+                std::map<std::string, TypeIndex, std::less<>> by_type)
       : bundle_(std::move(bundle)),
         booster_(std::move(booster)),
         trees_(std::move(trees)),
-        index_(std::move(index)) {}
+        index_(std::move(index)),
+        by_type_(std::move(by_type)) {}
+  // The kSimilarProjects past jobs an estimator would compare `spec` with (cost_model.h).
+  std::vector<SimilarJob> SimilarJobs(const sign::SignSpec& spec, std::span<const float> query,
+                                      const std::vector<ml::Neighbour>& nearest) const;
+
   CostBundle bundle_;
   ml::Booster booster_;
   ml::TreeEnsemble trees_;  // the booster's trees, for exact TreeSHAP and single-row prediction
   std::unique_ptr<ml::VectorIndex> index_;
+  std::map<std::string, TypeIndex, std::less<>> by_type_;  // by sign type name
 };
 
 // The API answer: {result: {cost_cents, interval, breakdown}, drivers, confidence, anomaly_score,
