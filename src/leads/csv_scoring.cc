@@ -28,10 +28,6 @@ namespace {
 constexpr std::size_t kChunkRows = 500;
 constexpr std::string_view kCsvContentType = "text/csv; charset=utf-8";
 
-bool UsedForScoring(const FieldSpec& f) {
-  return f.role == FieldRole::kId || f.role == FieldRole::kFeature;
-}
-
 std::string ColumnOf(const FieldSpec& f) { return f.column.empty() ? f.name : f.column; }
 
 // Column of each schema field in `header` (by CSV column name, else by field name), or -1.
@@ -144,7 +140,7 @@ CsvCheck CheckLeadCsv(const Schema& schema, std::string_view text, const CsvUplo
   std::vector<std::string> missing_required;
   for (std::size_t i = 0; i < schema.fields.size(); ++i) {
     const FieldSpec& f = schema.fields[i];
-    if (!UsedForScoring(f)) continue;
+    if (!ReadWhenScoring(f)) continue;
     if (columns[i] >= 0) {
       features_present += f.role == FieldRole::kFeature ? 1 : 0;
       continue;
@@ -231,7 +227,7 @@ Result<std::string> ScoreLeadCsv(
       // Required fields must have a value, as in the API.
       for (std::size_t i = 0; i < schema.fields.size(); ++i) {
         const FieldSpec& f = schema.fields[i];
-        if (!UsedForScoring(f) || !f.required || columns[i] < 0) continue;
+        if (!ReadWhenScoring(f) || !f.required || columns[i] < 0) continue;
         if (schema.IsMissing(i, Trim(row[static_cast<std::size_t>(columns[i])]))) {
           bad.push_back({f.name, "is required"});
         }
@@ -421,6 +417,7 @@ Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore
   const Schema& schema = scorer->bundle().schema;
   std::size_t appended = 0;  // lake rows since the last Flush
   auto on_scored = [&](const Lead& lead, const LeadScore& sc) {
+    const json::object lead_json = LeadToJson(schema, lead);
     if (targets.lake) {
       // A file may hold far more rows than the lake's queue: wait for the writer every
       // kLakeSlice rows, so the job neither drops its own rows nor crowds out the API's.
@@ -429,12 +426,12 @@ Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore
         appended = 0;
       }
       (void)targets.lake->Append(
-          "lead_scores",
-          LeadScoreLakeRow(now, targets.job_id, sc, http::ToJsonText(LeadToJson(schema, lead))));
+          "lead_scores", LeadScoreLakeRow(now, targets.job_id, sc, http::ToJsonText(lead_json)));
       ++appended;
     }
     if (targets.org_id && !targets.org_id->empty() && !sc.lead_id.empty()) {
-      scored.push_back(ScoreLogEntryOf(*targets.org_id, sc, targets.job_id, now));
+      scored.push_back(ScoreLogEntryOf(*targets.org_id, sc, targets.job_id, now,
+                                       DisplayValues(schema, lead_json)));
     }
   };
   SIGNX_ASSIGN_OR_RETURN(std::string output,

@@ -255,7 +255,7 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
                json::array ids, score, bucket, tier;
                for (std::size_t i = 0; i < scores.size(); ++i) {
                  const auto& s = scores[i];
-                 service.LogToLake(req, rows[i].as_object(), s);
+                 service.LogToLake(req, scorer->bundle().schema, rows[i].as_object(), s);
                  ids.push_back(json::value(s.lead_id));
                  score.push_back(s.score);
                  bucket.push_back(s.bucket);

@@ -43,8 +43,6 @@ FieldValue MissingValue(const FieldSpec& f) {
   return FieldValue();
 }
 
-bool Used(const FieldSpec& f) { return f.role == FieldRole::kId || f.role == FieldRole::kFeature; }
-
 }  // namespace
 
 std::optional<int> ParseIsoDate(std::string_view s) {
@@ -106,13 +104,30 @@ json::object LeadToJson(const Schema& schema, const Lead& lead) {
   return out;
 }
 
+json::object DisplayValues(const Schema& schema, const json::object& lead) {
+  json::object out;
+  for (const FieldSpec& f : schema.fields) {
+    if (!f.display) continue;
+    const json::value* v = lead.if_contains(f.name);
+    if (v == nullptr || v->is_null() || v->is_object() || v->is_array()) continue;
+    std::string text = v->is_string() ? std::string(v->get_string()) : json::serialize(*v);
+    if (text.size() > kMaxDisplayChars) {
+      std::size_t cut = kMaxDisplayChars;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+      text.resize(cut);
+    }
+    if (!text.empty()) out[f.name] = std::move(text);
+  }
+  return out;
+}
+
 Result<Lead> LeadFromJson(const Schema& schema, const json::object& object) {
   Lead lead;
   lead.values.resize(schema.fields.size());
   std::vector<FieldError> errors;
   for (std::size_t i = 0; i < schema.fields.size(); ++i) {
     const FieldSpec& f = schema.fields[i];
-    if (!Used(f)) continue;
+    if (!ReadWhenScoring(f)) continue;
     const json::value* v = object.if_contains(f.name);
     Result<FieldValue> parsed = FieldValue();
     if (v == nullptr || v->is_null()) {
@@ -184,7 +199,7 @@ Result<Lead> LeadFromCsvRow(const Schema& schema, const std::vector<int>& column
   std::vector<FieldError> errors;
   for (std::size_t i = 0; i < schema.fields.size(); ++i) {
     const FieldSpec& f = schema.fields[i];
-    if (!Used(f) || column_of_field[i] < 0) continue;
+    if (!ReadWhenScoring(f) || column_of_field[i] < 0) continue;
     auto parsed = ParseFieldText(schema, i, row[static_cast<std::size_t>(column_of_field[i])]);
     if (!parsed.ok()) {
       errors.push_back({f.name, std::string(parsed.status().message())});

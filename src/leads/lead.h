@@ -38,6 +38,12 @@ Result<Lead> LeadFromJson(const Schema& schema, const boost::json::object& objec
 // The lead's given values by field name (missing ones left out): what LeadFromJson reads back
 // into the same lead. The lake stores it as a scored lead's features.
 boost::json::object LeadToJson(const Schema& schema, const Lead& lead);
+// The display fields' values of a lead object (JSON keyed by field name), as text of at most
+// kMaxDisplayChars bytes each (cut at a UTF-8 boundary), missing ones left out: what the worklist
+// and the lead page show. Empty when the schema has no display field.
+inline constexpr std::size_t kMaxDisplayChars = 200;
+boost::json::object DisplayValues(const Schema& schema, const boost::json::object& lead);
+
 // A batch: every lead validated, all problems reported at once as leads[i].<field>.
 Result<std::vector<Lead>> LeadsFromJson(const Schema& schema, const boost::json::array& leads);
 

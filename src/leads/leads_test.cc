@@ -139,6 +139,38 @@ TEST(SchemaTest, ReportsEveryProblemAtOnce) {
   EXPECT_EQ(ParseSchemaText("{").status().code(), ErrorCode::kMalformedJson);
 }
 
+TEST(SchemaTest, DisplayFieldsAreShownNeverModelInputs) {
+  auto s = ParseSchemaText(R"({"fields":[
+      {"name":"id","type":"text","role":"id"},
+      {"name":"contact","type":"text","role":"excluded","display":true},
+      {"name":"source","type":"category","role":"feature","display":true},
+      {"name":"visits","type":"integer","role":"feature"},
+      {"name":"y","type":"boolean","role":"label","positive":["1"],"negative":["0"]}]})");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_TRUE(ReadWhenScoring(s->fields[1]));  // read and shown, though excluded from the model
+  EXPECT_EQ(s->fields[1].role, FieldRole::kExcluded);
+  EXPECT_FALSE(ReadWhenScoring(s->fields[4]));
+  auto lead = LeadFromJson(*s, json::parse(R"({"id":"L1","contact":"Ada Lovelace","source":"Web",
+      "visits":3})")
+                                   .as_object());
+  ASSERT_TRUE(lead.ok());
+  const json::object shown = DisplayValues(*s, json::parse(R"({"id":"L1","contact":"Ada Lovelace",
+      "source":"Web","visits":3})")
+                                                   .as_object());
+  EXPECT_EQ(json::serialize(shown), R"({"contact":"Ada Lovelace","source":"Web"})");
+  // Long values are cut at a UTF-8 boundary.
+  const std::string long_name = std::string(kMaxDisplayChars - 1, 'a') + "é";
+  const json::object cut = DisplayValues(*s, json::object{{"contact", long_name}});
+  EXPECT_EQ(cut.at("contact").as_string().size(), kMaxDisplayChars - 1);
+  // The label cannot be shown (it is the outcome, not known when the lead is scored).
+  auto bad = ParseSchemaText(R"({"fields":[{"name":"y","type":"boolean","role":"label",
+      "display":true,"positive":["1"],"negative":["0"]}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().details()[0].field, "schema.fields[0].display");
+  // Round trip.
+  EXPECT_EQ(SchemaToJson(*s).at("fields").at(1).at("display"), true);
+}
+
 // Found by fuzz/lead_schema (fuzz/regressions/lead_schema/max_length_overflow): a max_length
 // beyond size_t was cast anyway (undefined behaviour).
 TEST(SchemaTest, RejectsAMaxLengthTooLargeForSizeT) {

@@ -110,7 +110,7 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
         SIGNX_ASSIGN_OR_RETURN(auto in, ReadScoreInput(service, req));
         SIGNX_ASSIGN_OR_RETURN(auto score,
                                service.ScoreJson(*in.scorer, in.body, in.options, req.request_id));
-        service.LogToLake(req, in.body, score);
+        service.LogToLake(req, in.scorer->bundle().schema, in.body, score);
         service.Record(
             {&score, 1},
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -147,7 +147,7 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
         SIGNX_ASSIGN_OR_RETURN(auto scores,
                                service.ScoreJsonBatch(*in.scorer, arr, in.options, req.request_id));
         for (std::size_t i = 0; i < scores.size(); ++i) {
-          service.LogToLake(req, arr[i].as_object(), scores[i]);
+          service.LogToLake(req, in.scorer->bundle().schema, arr[i].as_object(), scores[i]);
         }
         service.Record(
             scores,

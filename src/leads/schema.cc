@@ -1,9 +1,9 @@
 #include "leads/schema.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "base/strings.h"
 #include "csv/reader.h"
@@ -186,7 +186,8 @@ Result<Schema> ParseSchema(const json::value& value) {
       f.type = *t;
     } else {
       errors.push_back({path + ".type", fmt::format("'{}' is not one of number, integer, "
-                                                    "category, boolean, text, date", type)});
+                                                    "category, boolean, text, date",
+                                                    type)});
     }
     const std::string role = o->contains("role") ? String(*o, "role", path, errors) : "feature";
     if (auto r = ParseRole(role)) {
@@ -201,12 +202,22 @@ Result<Schema> ParseSchema(const json::value& value) {
     f.max = Number(*o, "max", path, errors);
     if (f.min && f.max && *f.min > *f.max) errors.push_back({path + ".min", "is above max"});
     if (const auto* v = o->if_contains("leaky")) {
-      if (!v->is_bool()) errors.push_back({path + ".leaky", "must be true or false"});
-      else f.leaky = v->get_bool();
+      if (!v->is_bool())
+        errors.push_back({path + ".leaky", "must be true or false"});
+      else
+        f.leaky = v->get_bool();
+    }
+    if (const auto* v = o->if_contains("display")) {
+      if (!v->is_bool())
+        errors.push_back({path + ".display", "must be true or false"});
+      else
+        f.display = v->get_bool();
     }
     if (const auto* v = o->if_contains("required")) {
-      if (!v->is_bool()) errors.push_back({path + ".required", "must be true or false"});
-      else f.required = v->get_bool();
+      if (!v->is_bool())
+        errors.push_back({path + ".required", "must be true or false"});
+      else
+        f.required = v->get_bool();
     }
     if (const auto* v = o->if_contains("default")) {
       if (f.type != FieldType::kBoolean || !v->is_bool()) {
@@ -217,15 +228,19 @@ Result<Schema> ParseSchema(const json::value& value) {
     }
     if (auto ml = Number(*o, "max_length", path, errors)) {
       // Above kMaxTextLength the cast to size_t could overflow (undefined); no cell is that long.
-      if (*ml < 1) errors.push_back({path + ".max_length", "must be at least 1"});
-      else if (!(*ml <= kMaxTextLength)) errors.push_back({path + ".max_length", "is too large"});
-      else f.max_length = static_cast<std::size_t>(*ml);
+      if (*ml < 1)
+        errors.push_back({path + ".max_length", "must be at least 1"});
+      else if (!(*ml <= kMaxTextLength))
+        errors.push_back({path + ".max_length", "is too large"});
+      else
+        f.max_length = static_cast<std::size_t>(*ml);
     }
     f.positive = Strings(*o, "positive", path, errors);
     f.negative = Strings(*o, "negative", path, errors);
     f.description = String(*o, "description", path, errors);
     if (f.role == FieldRole::kLabel) {
       ++labels;
+      if (f.display) errors.push_back({path + ".display", "the label cannot be a display field"});
       if (f.positive.empty() || f.negative.empty()) {
         errors.push_back({path, "the label needs non-empty 'positive' and 'negative' value lists"});
       }
@@ -233,8 +248,8 @@ Result<Schema> ParseSchema(const json::value& value) {
     s.fields.push_back(std::move(f));
   }
   if (labels != 1) {
-    errors.push_back({"schema.fields", fmt::format("needs exactly one label field, found {}",
-                                                   labels)});
+    errors.push_back(
+        {"schema.fields", fmt::format("needs exactly one label field, found {}", labels)});
   }
   if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid lead schema");
   return s;
@@ -273,6 +288,7 @@ json::object SchemaToJson(const Schema& s) {
     if (f.max) fo["max"] = *f.max;
     if (!f.missing.empty()) fo["missing"] = ToArray(f.missing);
     if (f.leaky) fo["leaky"] = true;
+    if (f.display) fo["display"] = true;
     if (f.required) fo["required"] = true;
     if (f.max_length) fo["max_length"] = *f.max_length;
     if (f.default_bool) fo["default"] = *f.default_bool;
@@ -290,8 +306,8 @@ Result<Schema> BuiltinSchema(std::string_view name) {
   if (name == "crm_sales_opportunities") {
     return ParseSchemaText(internal::kCrmSalesOpportunitiesSchemaJson);
   }
-  return NotFound(fmt::format("no built-in schema '{}' (have: {})", name,
-                              Join(BuiltinSchemaNames(), ", ")));
+  return NotFound(
+      fmt::format("no built-in schema '{}' (have: {})", name, Join(BuiltinSchemaNames(), ", ")));
 }
 
 std::vector<std::string> BuiltinSchemaNames() { return {"x_education", "crm_sales_opportunities"}; }
@@ -306,8 +322,8 @@ std::string ToSnakeCase(std::string_view text) {
     if (is_upper(c) || is_lower(c) || is_digit(c)) {
       // A word boundary inside CamelCase: "TotalVisits" -> "total_visits".
       if (is_upper(c) && i > 0 && !out.empty() && out.back() != '_' &&
-          (is_lower(text[i - 1]) || (i + 1 < text.size() && is_lower(text[i + 1]) &&
-                                     is_upper(text[i - 1])))) {
+          (is_lower(text[i - 1]) ||
+           (i + 1 < text.size() && is_lower(text[i + 1]) && is_upper(text[i - 1])))) {
         out += '_';
       }
       out += is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;

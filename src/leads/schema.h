@@ -6,22 +6,23 @@
 //   {"name": "...", "description": "...", "delimiter": ",", "missing": ["", "NA"],
 //    "fields": [{"name": "lead_source", "column": "Lead Source", "label": "Lead source",
 //                "type": "category", "role": "feature", "categories": ["Google", ...],
-//                "missing": ["Select"], "leaky": false, "min": 0, "max": 10,
+//                "missing": ["Select"], "leaky": false, "display": false, "min": 0, "max": 10,
 //                "required": false, "max_length": 128, "default": false,
 //                "positive": ["Won"], "negative": ["Lost"], "description": "..."}]}
 // type: number | integer | category | boolean | text | date (YYYY-MM-DD);
 // role: id | feature | label | excluded. Exactly one label field; "positive"/"negative" list its
-// values (rows with any other label value are not used for training).
+// values (rows with any other label value are not used for training). "display": true shows the
+// field's value to salespeople (worklist, lead page) — a contact name or e-mail is an excluded
+// field with display true, so it is read and shown but never a model input; not for the label.
 //
 // Thread-safety: a Schema is an immutable value once parsed.
 #pragma once
 
+#include <boost/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "base/status.h"
 
@@ -42,8 +43,9 @@ struct FieldSpec {
   std::vector<std::string> categories;  // known categories (others are accepted and counted)
   std::optional<double> min;            // inclusive range for number/integer
   std::optional<double> max;
-  std::vector<std::string> missing;     // markers meaning "not given", added to the schema's
+  std::vector<std::string> missing;  // markers meaning "not given", added to the schema's
   bool leaky = false;     // written after contact: excluded from training unless asked for
+  bool display = false;   // shown in the worklist and on the lead page (never makes a feature)
   bool required = false;  // an API request must give a non-missing value
   std::optional<std::size_t> max_length;  // for text/id/category strings
   std::optional<bool> default_bool;       // boolean value used when the field is missing
@@ -66,6 +68,12 @@ struct Schema {
   // Whether `text` (already trimmed) is a missing marker for field `i`.
   bool IsMissing(std::size_t i, std::string_view text) const;
 };
+
+// Whether a lead's value of `f` is read when it is scored: its id, its features and the fields
+// shown to salespeople.
+inline bool ReadWhenScoring(const FieldSpec& f) {
+  return f.role == FieldRole::kId || f.role == FieldRole::kFeature || f.display;
+}
 
 // Parses and checks a schema; every problem is reported at once as ValidationFailed details.
 Result<Schema> ParseSchema(const boost::json::value& json);

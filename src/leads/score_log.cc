@@ -4,13 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <unordered_map>
 
 namespace signx::leads {
 namespace {
 
-constexpr std::size_t kRowsPerStatement = 500;  // 8 parameters a row: well under both limits
-constexpr int kColumns = 8;
+constexpr std::size_t kRowsPerStatement = 500;  // 10 parameters a row: well under both limits
+constexpr int kColumns = 10;
 
 }  // namespace
 
@@ -118,11 +119,38 @@ void ScoreLog::Run() {
 }
 
 Status ScoreLog::Write(std::vector<ScoreLogEntry>& batch) {
-  return store_.WithTxn([&](storage::Txn& txn) { return WriteLeadScores(txn, batch); });
+  Status st = store_.WithTxn([&](storage::Txn& txn) { return WriteLeadScores(txn, batch); });
+  Timestamp newest{};
+  for (const ScoreLogEntry& e : batch) newest = std::max(newest, e.scored_at);
+  PruneHistory(newest);
+  return st;
+}
+
+void ScoreLog::PruneHistory(Timestamp newest) {
+  const auto now = std::chrono::steady_clock::now();
+  if (last_prune_ != std::chrono::steady_clock::time_point{} &&
+      now - last_prune_ < std::chrono::hours(1)) {
+    return;
+  }
+  last_prune_ = now;
+  const Timestamp cutoff = newest - options_.history_retention;
+  Status st = store_.WithTxn([&](storage::Txn& txn) {
+    return txn.Exec("DELETE FROM lead_score_history WHERE scored_at < $1", {cutoff}).status();
+  });
+  if (!st.ok()) spdlog::warn("lead_score_history: pruning failed: {}", st.message());
 }
 
 ScoreLogEntry ScoreLogEntryOf(std::string org_id, const LeadScore& score, std::string request_id,
-                              Timestamp at) {
+                              Timestamp at, const boost::json::object& display) {
+  std::string reasons;
+  if (!score.reasons.empty()) {
+    boost::json::array a;
+    for (const Reason& r : score.reasons) {
+      a.push_back(boost::json::object{
+          {"field", r.field}, {"text", r.text}, {"contribution", r.contribution}});
+    }
+    reasons = boost::json::serialize(a);
+  }
   return {.org_id = std::move(org_id),
           .lead_id = score.lead_id,
           .model_version = score.model_version,
@@ -130,7 +158,9 @@ ScoreLogEntry ScoreLogEntryOf(std::string org_id, const LeadScore& score, std::s
           .bucket = score.bucket,
           .tier = score.tier,
           .request_id = std::move(request_id),
-          .scored_at = at};
+          .scored_at = at,
+          .display_json = display.empty() ? std::string() : boost::json::serialize(display),
+          .reasons_json = std::move(reasons)};
 }
 
 Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries) {
@@ -149,15 +179,15 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
     const std::size_t end = std::min(keep.size(), start + kRowsPerStatement);
     std::string sql =
         "INSERT INTO lead_scores (org_id, lead_id, model_version, score, bucket, tier, "
-        "request_id, scored_at) VALUES ";
+        "request_id, scored_at, display_json, reasons_json) VALUES ";
     storage::Params params;
     params.reserve((end - start) * kColumns);
     for (std::size_t k = start; k < end; ++k) {
       const auto& e = entries[keep[k]];
       const std::size_t p = params.size();
       if (k > start) sql += ", ";
-      sql += fmt::format("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4,
-                         p + 5, p + 6, p + 7, p + 8);
+      sql += fmt::format("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3,
+                         p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10);
       params.emplace_back(e.org_id);
       params.emplace_back(e.lead_id);
       params.emplace_back(e.model_version);
@@ -166,12 +196,48 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
       params.emplace_back(std::string(1, e.tier));
       params.emplace_back(e.request_id);
       params.emplace_back(e.scored_at);
+      params.emplace_back(e.display_json.empty() ? storage::Param()
+                                                 : storage::Param(e.display_json));
+      params.emplace_back(e.reasons_json.empty() ? storage::Param()
+                                                 : storage::Param(e.reasons_json));
     }
     sql +=
         " ON CONFLICT (org_id, lead_id) DO UPDATE SET model_version = excluded.model_version, "
         "score = excluded.score, bucket = excluded.bucket, tier = excluded.tier, "
-        "request_id = excluded.request_id, scored_at = excluded.scored_at "
-        "WHERE lead_scores.scored_at <= excluded.scored_at";
+        "request_id = excluded.request_id, scored_at = excluded.scored_at, "
+        "display_json = excluded.display_json, reasons_json = excluded.reasons_json "
+        "WHERE lead_scores.scored_at <= excluded.scored_at AND NOT EXISTS (SELECT 1 FROM "
+        "lead_outcomes o WHERE o.org_id = lead_scores.org_id AND o.lead_id = lead_scores.lead_id)";
+    SIGNX_RETURN_IF_ERROR(txn.Exec(sql, params).status());
+  }
+  // Every score, for the lead page's history.
+  constexpr std::size_t kHistoryColumns = 7;
+  std::vector<std::size_t> rows;
+  rows.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!entries[i].org_id.empty() && !entries[i].lead_id.empty()) rows.push_back(i);
+  }
+  for (std::size_t start = 0; start < rows.size(); start += kRowsPerStatement) {
+    const std::size_t end = std::min(rows.size(), start + kRowsPerStatement);
+    std::string sql =
+        "INSERT INTO lead_score_history (org_id, lead_id, scored_at, model_version, score, tier, "
+        "request_id) VALUES ";
+    storage::Params params;
+    params.reserve((end - start) * kHistoryColumns);
+    for (std::size_t k = start; k < end; ++k) {
+      const auto& e = entries[rows[k]];
+      const std::size_t p = params.size();
+      if (k > start) sql += ", ";
+      sql += fmt::format("(${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5,
+                         p + 6, p + 7);
+      params.emplace_back(e.org_id);
+      params.emplace_back(e.lead_id);
+      params.emplace_back(e.scored_at);
+      params.emplace_back(e.model_version);
+      params.emplace_back(e.score);
+      params.emplace_back(std::string(1, e.tier));
+      params.emplace_back(e.request_id);
+    }
     SIGNX_RETURN_IF_ERROR(txn.Exec(sql, params).status());
   }
   return Status::Ok();

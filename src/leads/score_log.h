@@ -44,20 +44,28 @@ struct ScoreLogEntry {
   char tier = 'E';
   std::string request_id;
   Timestamp scored_at{};
+  std::string display_json;  // the lead's DisplayValues as JSON text; "" when none
+  std::string reasons_json;  // the score's reasons as a JSON array; "" when not explained
 };
 
-// The entry of `score` for `org_id`, scored at `at` by `request_id` (an HTTP request or a job).
+// The entry of `score` for `org_id`, scored at `at` by `request_id` (an HTTP request or a job);
+// `display` is DisplayValues(schema, lead).
 ScoreLogEntry ScoreLogEntryOf(std::string org_id, const LeadScore& score, std::string request_id,
-                              Timestamp at);
+                              Timestamp at, const boost::json::object& display = {});
 
 struct ScoreLogOptions {
   std::size_t capacity = 100'000;  // entries queued (and being written) before drops
   std::size_t batch_rows = 2'000;  // a write starts once this many are queued
   std::chrono::milliseconds flush_interval{1000};  // and at least this often
+  // lead_score_history rows this much older than the newest score are deleted (checked at most
+  // once an hour by the writer).
+  std::chrono::hours history_retention{24 * 180};
 };
 
-// Upserts `entries` into lead_scores inside `txn`: the last entry of a lead wins, and a stored
-// score newer than an entry (scored_at) is kept; entries without an org or a lead id are skipped.
+// Upserts `entries` into lead_scores inside `txn`: the last entry of a lead wins, a stored score
+// newer than an entry (scored_at) is kept, and so is the score of a lead whose outcome is recorded
+// (monitoring judges the score the lead had when it converted or was lost); entries without an
+// org or a lead id are skipped. Every entry is also appended to lead_score_history.
 // ScoreLog's writer and the CSV scoring job both write with it.
 Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries);
 
@@ -90,6 +98,9 @@ class ScoreLog {
  private:
   void Run();
   Status Write(std::vector<ScoreLogEntry>& batch);
+  // Deletes lead_score_history rows scored more than options_.history_retention before `newest`
+  // (the latest score written: the log's own notion of now), at most once an hour.
+  void PruneHistory(Timestamp newest);
 
   storage::Store& store_;
   const ScoreLogOptions options_;
@@ -107,8 +118,9 @@ class ScoreLog {
   uint64_t done_seq_ = 0;               // guarded by mu_: accepted entries written or dropped
   uint64_t flush_wanted_ = 0;           // guarded by mu_
   Status last_error_;                   // guarded by mu_: of the latest batch
-  uint64_t written_rows_ = 0, dropped_rows_ = 0;  // guarded by mu_
-  bool stopping_ = false;                         // guarded by mu_
+  uint64_t written_rows_ = 0, dropped_rows_ = 0;        // guarded by mu_
+  bool stopping_ = false;                               // guarded by mu_
+  std::chrono::steady_clock::time_point last_prune_{};  // writer thread only
   std::mutex shutdown_mu_;
   std::thread thread_;
 };

@@ -7,6 +7,7 @@
 
 #include "leads/bundle.h"
 #include "leads/lake_rows.h"
+#include "leads/lead.h"
 
 namespace signx::leads {
 
@@ -57,12 +58,13 @@ void LeadsService::LogToLake(std::string_view request_id, const boost::json::obj
                                                       boost::json::serialize(lead)));
 }
 
-void LeadsService::LogToLake(const http::Request& request, const boost::json::object& lead,
-                             const LeadScore& score) {
+void LeadsService::LogToLake(const http::Request& request, const Schema& schema,
+                             const boost::json::object& lead, const LeadScore& score) {
   LogToLake(request.request_id, lead, score);
   if (!options_.score_log || !request.principal || score.lead_id.empty()) return;
   (void)options_.score_log->Add(ScoreLogEntryOf(request.principal->org_id, score,
-                                                request.request_id, SystemClock::Get().Now()));
+                                                request.request_id, SystemClock::Get().Now(),
+                                                DisplayValues(schema, lead)));
 }
 
 std::shared_ptr<const ml::Booster> LeadsService::CurrentBooster(std::string_view org_id) {

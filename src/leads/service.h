@@ -92,9 +92,10 @@ class LeadsService {
   // Appends the scored leads to the lake (never blocks; drops are counted by the lake).
   void LogToLake(std::string_view request_id, const boost::json::object& lead,
                  const LeadScore& score);
-  // Same, and queues the score for `lead_scores` under the request's org (never blocks).
-  void LogToLake(const http::Request& request, const boost::json::object& lead,
-                 const LeadScore& score);
+  // Same, and queues the score (with the lead's display fields under `schema`) for
+  // `lead_scores` under the request's org (never blocks).
+  void LogToLake(const http::Request& request, const Schema& schema,
+                 const boost::json::object& lead, const LeadScore& score);
 
  private:
   // The Scorer, and a second handle on the same trees for /v2 requests with encoded rows (the

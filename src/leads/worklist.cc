@@ -76,12 +76,86 @@ Result<WorklistQuery> ParseWorklistQuery(const Request& req) {
   return q;
 }
 
+namespace {
+
+constexpr std::string_view kLeadColumns =
+    "SELECT s.lead_id, s.score, s.bucket, s.tier, s.model_version, s.scored_at, o.converted, "
+    "o.occurred_at, s.display_json, s.reasons_json FROM lead_scores s LEFT JOIN lead_outcomes o "
+    "ON o.org_id = s.org_id AND o.lead_id = s.lead_id";
+
+// Stored JSON text of `kind` (an object or an array), or the empty value when NULL or unreadable.
+json::value StoredJson(const storage::Row& r, int column, json::kind kind) {
+  if (!r.IsNull(column)) {
+    boost::system::error_code ec;
+    json::value v = json::parse(r.Text(column), ec);
+    if (!ec && v.kind() == kind) return v;
+  }
+  return kind == json::kind::object ? json::value(json::object()) : json::value(json::array());
+}
+
+WorklistItem ItemOf(const storage::Row& r) {
+  WorklistItem it;
+  it.lead_id = r.Text(0);
+  it.score = r.Double(1);
+  it.bucket = static_cast<int>(r.Int(2));
+  it.tier = r.Text(3);
+  it.model_version = r.Text(4);
+  it.scored_at = r.Time(5);
+  if (!r.IsNull(6)) it.converted = r.Bool(6);
+  it.outcome_at = r.OptTime(7);
+  it.display = StoredJson(r, 8, json::kind::object).as_object();
+  it.reasons = StoredJson(r, 9, json::kind::array).as_array();
+  return it;
+}
+
+}  // namespace
+
+Result<LeadDetail> GetLead(storage::Store& store, const std::string& org_id,
+                           const std::string& lead_id) {
+  LeadDetail d;
+  SIGNX_RETURN_IF_ERROR(store.WithTxn(
+      [&](storage::Txn& txn) -> Status {
+        SIGNX_ASSIGN_OR_RETURN(auto rs, txn.Query(std::string(kLeadColumns) +
+                                                      " WHERE s.org_id = $1 AND s.lead_id = $2",
+                                                  {org_id, lead_id}));
+        if (rs.rows.empty()) return NotFound(fmt::format("lead '{}' was never scored", lead_id));
+        d.lead = ItemOf(rs.rows[0]);
+        SIGNX_ASSIGN_OR_RETURN(auto hs,
+                               txn.Query("SELECT scored_at, model_version, score, tier FROM "
+                                         "lead_score_history WHERE org_id = $1 AND lead_id = $2 "
+                                         "ORDER BY scored_at DESC LIMIT $3",
+                                         {org_id, lead_id, int64_t{kLeadHistory}}));
+        for (const storage::Row& r : hs.rows) {
+          d.history.push_back({r.Time(0), r.Text(1), r.Double(2), r.Text(3)});
+        }
+        return Status::Ok();
+      },
+      {.read_only = true}));
+  return d;
+}
+
+json::object ToJson(const WorklistItem& it) {
+  json::value outcome = nullptr;
+  if (it.converted) {
+    outcome =
+        json::object{{"converted", *it.converted},
+                     {"occurred_at", it.outcome_at ? json::value(FormatRfc3339(*it.outcome_at))
+                                                   : json::value(nullptr)}};
+  }
+  return json::object{{"lead_id", it.lead_id},
+                      {"score", it.score},
+                      {"bucket", it.bucket},
+                      {"tier", it.tier},
+                      {"model_version", it.model_version},
+                      {"scored_at", FormatRfc3339(it.scored_at)},
+                      {"display", it.display},
+                      {"reasons", it.reasons},
+                      {"outcome", std::move(outcome)}};
+}
+
 Result<WorklistPage> ListWorklist(storage::Store& store, const std::string& org_id,
                                   const WorklistQuery& q) {
-  std::string sql =
-      "SELECT s.lead_id, s.score, s.bucket, s.tier, s.model_version, s.scored_at, o.converted, "
-      "o.occurred_at FROM lead_scores s LEFT JOIN lead_outcomes o "
-      "ON o.org_id = s.org_id AND o.lead_id = s.lead_id WHERE s.org_id = $1";
+  std::string sql = std::string(kLeadColumns) + " WHERE s.org_id = $1";
   std::vector<storage::Param> params{org_id};
   auto next = [&params](storage::Param p) {
     params.push_back(std::move(p));
@@ -107,18 +181,7 @@ Result<WorklistPage> ListWorklist(storage::Store& store, const std::string& org_
   SIGNX_RETURN_IF_ERROR(store.WithTxn(
       [&](storage::Txn& txn) -> Status {
         SIGNX_ASSIGN_OR_RETURN(auto rs, txn.Query(sql, params));
-        for (const storage::Row& r : rs.rows) {
-          WorklistItem it;
-          it.lead_id = r.Text(0);
-          it.score = r.Double(1);
-          it.bucket = static_cast<int>(r.Int(2));
-          it.tier = r.Text(3);
-          it.model_version = r.Text(4);
-          it.scored_at = r.Time(5);
-          if (!r.IsNull(6)) it.converted = r.Bool(6);
-          it.outcome_at = r.OptTime(7);
-          page.items.push_back(std::move(it));
-        }
+        for (const storage::Row& r : rs.rows) page.items.push_back(ItemOf(r));
         return Status::Ok();
       },
       {.read_only = true}));
@@ -137,12 +200,24 @@ void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, stor
         "tier": {"type": "string", "enum": ["A", "B", "C", "D", "E"]},
         "model_version": {"type": "string", "description": "model of the lead's latest score"},
         "scored_at": {"type": "string", "format": "date-time"},
+        "display": {"type": "object", "description": "the schema's display fields as text: name, company, owner, ...",
+          "additionalProperties": {"type": "string"}},
+        "reasons": {"type": "array", "description": "what moved the latest score most; empty when it was not explained",
+          "items": {"type": "object", "properties": {"field": {"type": "string"}, "text": {"type": "string"},
+            "contribution": {"type": "number", "description": "log-odds"}}}},
         "outcome": {"type": ["object", "null"], "description": "null until one is recorded",
           "properties": {"converted": {"type": "boolean"},
                          "occurred_at": {"type": "string", "format": "date-time"}}}}}},
       "next_cursor": {"type": ["string", "null"], "description": "null on the last page"}}})");
-  static const std::vector<http::ParamDoc> kPageParams = http::PageParams(
-      {.default_limit = kDefaultWorklistPage, .max_limit = kMaxWorklistPage});
+  schemas.Add("LeadDetail",
+              R"({"type": "object", "description": "a worklist item with its score history",
+      "properties": {"lead_id": {"type": "string"}, "score": {"type": "number"}, "tier": {"type": "string"},
+        "display": {"type": "object"}, "reasons": {"type": "array"}, "outcome": {"type": ["object", "null"]},
+        "history": {"type": "array", "items": {"type": "object", "properties": {
+          "scored_at": {"type": "string", "format": "date-time"}, "model_version": {"type": "string"},
+          "score": {"type": "number"}, "tier": {"type": "string"}}}}}})");
+  static const std::vector<http::ParamDoc> kPageParams =
+      http::PageParams({.default_limit = kDefaultWorklistPage, .max_limit = kMaxWorklistPage});
   router.Add(
       "GET", "/v1/leads",
       {.summary = "The sales worklist: scored leads, best first",
@@ -162,24 +237,32 @@ void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, stor
         SIGNX_ASSIGN_OR_RETURN(auto q, ParseWorklistQuery(req));
         SIGNX_ASSIGN_OR_RETURN(auto page, ListWorklist(store, org, q));
         json::array items;
-        for (const WorklistItem& it : page.items) {
-          json::value outcome = nullptr;
-          if (it.converted) {
-            outcome = json::object{
-                {"converted", *it.converted},
-                {"occurred_at", it.outcome_at ? json::value(FormatRfc3339(*it.outcome_at))
-                                              : json::value(nullptr)}};
-          }
-          items.push_back(json::object{{"lead_id", it.lead_id},
-                                       {"score", it.score},
-                                       {"bucket", it.bucket},
-                                       {"tier", it.tier},
-                                       {"model_version", it.model_version},
-                                       {"scored_at", FormatRfc3339(it.scored_at)},
-                                       {"outcome", std::move(outcome)}});
-        }
+        for (const WorklistItem& it : page.items) items.push_back(ToJson(it));
         return http::ListResponse(std::move(items), page.next_cursor);
       }));
+
+  router.Add("GET", "/v1/leads/{lead_id}",
+             {.summary = "One scored lead: latest score, display fields, reasons, outcome, history",
+              .description = "404 when the caller's org never scored the lead. `history` lists the "
+                             "lead's last 50 scores, newest first (kept leads.score_history_days).",
+              .tags = {"leads"},
+              .permission = "leads:read",
+              .response_schema = "LeadDetail"},
+             http::Handle([&store](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto org, OrgOf(req));
+               SIGNX_ASSIGN_OR_RETURN(auto d,
+                                      GetLead(store, org, std::string(req.PathParam("lead_id"))));
+               json::object o = ToJson(d.lead);
+               json::array history;
+               for (const LeadHistoryPoint& h : d.history) {
+                 history.push_back(json::object{{"scored_at", FormatRfc3339(h.scored_at)},
+                                                {"model_version", h.model_version},
+                                                {"score", h.score},
+                                                {"tier", h.tier}});
+               }
+               o["history"] = std::move(history);
+               return http::Response::Json(200, json::serialize(o));
+             }));
 }
 
 }  // namespace signx::leads

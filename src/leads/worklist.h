@@ -3,6 +3,8 @@
 //
 //   GET /v1/leads?tier=A,B&outcome=none&scored_since=2026-11-01T00:00:00Z&limit=50&cursor=…
 //       permission leads:read
+//   GET /v1/leads/{lead_id}   one lead: its latest score, display fields, reasons, outcome and
+//       score history (newest first, the last kLeadHistory scores)   permission leads:read
 //
 // Each lead appears once, with its latest score (the `lead_scores` row ScoreLog keeps). Ordered by
 // score, highest first, then lead id; pages are keyset-paginated (`next_cursor`, null on the last
@@ -14,6 +16,7 @@
 // Thread-safety: free functions; the Store rules of storage/store.h apply.
 #pragma once
 
+#include <boost/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +50,22 @@ struct WorklistItem {
   Timestamp scored_at{};
   std::optional<bool> converted;  // the recorded outcome, if any
   std::optional<Timestamp> outcome_at;
+  boost::json::object display;  // the schema's display fields (name, company, …) of the lead
+  boost::json::array reasons;   // of the latest score: [{field, text, contribution}]
+};
+
+inline constexpr int kLeadHistory = 50;
+
+struct LeadHistoryPoint {
+  Timestamp scored_at{};
+  std::string model_version;
+  double score = 0;
+  std::string tier;
+};
+
+struct LeadDetail {
+  WorklistItem lead;
+  std::vector<LeadHistoryPoint> history;  // newest first
 };
 
 struct WorklistPage {
@@ -59,6 +78,13 @@ Result<WorklistQuery> ParseWorklistQuery(const http::Request& req);
 
 Result<WorklistPage> ListWorklist(storage::Store& store, const std::string& org_id,
                                   const WorklistQuery& query);
+
+// One lead of `org_id`; kNotFound when the org never scored it (another org's lead looks the
+// same).
+Result<LeadDetail> GetLead(storage::Store& store, const std::string& org_id,
+                           const std::string& lead_id);
+
+boost::json::object ToJson(const WorklistItem& item);
 
 void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, storage::Store& store);
 

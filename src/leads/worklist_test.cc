@@ -153,6 +153,62 @@ TEST_P(WorklistTest, AnOlderScoreNeverReplacesANewerOne) {
   EXPECT_EQ(v.at("items").at(0).at("score").as_double(), 0.95);
 }
 
+TEST_P(WorklistTest, ALeadShowsWhoItIsItsReasonsAndItsScoreHistory) {
+  LeadScore score{.lead_id = "L05",
+                  .score = 0.42,
+                  .bucket = 3,
+                  .tier = 'C',
+                  .model_version = "leads-v2",
+                  .reasons = {{.field = "lead_source",
+                               .text = "Lead source = Reference: +0.84",
+                               .contribution = 0.84}}};
+  json::object display{{"name", "Ada Lovelace"}, {"company", "Acme Signs"}};
+  const ScoreLogEntry again =
+      ScoreLogEntryOf("org_a", score, "req-2", clock_.Now() + std::chrono::hours(1), display);
+  ASSERT_TRUE(db_->store()
+                  .WithTxn([&](storage::Txn& txn) {
+                    return WriteLeadScores(txn, std::span<const ScoreLogEntry>(&again, 1));
+                  })
+                  .ok());
+  const json::value listed = json::parse(Get("outcome=none&tier=C").body);
+  bool found = false;
+  for (const auto& it : listed.at("items").as_array()) {
+    if (it.at("lead_id") != "L05") continue;
+    found = true;
+    EXPECT_EQ(it.at("display").at("company"), "Acme Signs");
+    EXPECT_EQ(it.at("reasons").at(0).at("text"), "Lead source = Reference: +0.84");
+  }
+  EXPECT_TRUE(found);
+
+  auto d = GetLead(db_->store(), "org_a", "L05");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->lead.display.at("name"), "Ada Lovelace");
+  ASSERT_EQ(d->history.size(), 2u);  // newest first
+  EXPECT_EQ(d->history[0].model_version, "leads-v2");
+  EXPECT_EQ(d->history[1].model_version, "leads-v1");
+  // Another org's lead is not found, as an unknown one.
+  EXPECT_EQ(GetLead(db_->store(), "org_b", "L05").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(WorklistTest, AScoreAfterTheOutcomeGoesToTheHistoryOnly) {
+  // L00 converted at 0.95; a re-score must not change the score monitoring judges.
+  LeadScore score{
+      .lead_id = "L00", .score = 0.10, .bucket = 1, .tier = 'E', .model_version = "leads-v2"};
+  const ScoreLogEntry later =
+      ScoreLogEntryOf("org_a", score, "req-3", clock_.Now() + std::chrono::hours(2));
+  ASSERT_TRUE(db_->store()
+                  .WithTxn([&](storage::Txn& txn) {
+                    return WriteLeadScores(txn, std::span<const ScoreLogEntry>(&later, 1));
+                  })
+                  .ok());
+  auto d = GetLead(db_->store(), "org_a", "L00");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->lead.score, 0.95);
+  EXPECT_EQ(d->lead.model_version, "leads-v1");
+  ASSERT_EQ(d->history.size(), 2u);
+  EXPECT_EQ(d->history[0].score, 0.10);
+}
+
 TEST_P(WorklistTest, BadParametersAreNamed) {
   const http::Response r = Get("tier=F&outcome=maybe&limit=0&cursor=zz&scored_since=yesterday");
   EXPECT_EQ(r.status, 422);

@@ -1,3 +1,5 @@
+#include "leads/pages/lead_pages.h"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -10,7 +12,8 @@
 #include <vector>
 
 #include "base/strings.h"
-#include "leads/pages/lead_pages.h"
+#include "identity/audit.h"
+#include "leads/outcome.h"
 #include "leads/schema.h"
 #include "leads/training.h"
 #include "web/views.h"
@@ -67,8 +70,7 @@ View LeadFieldsView(const Schema& schema, const PageContext& ctx,
     o.set("required", f.required);
     o.set("description", f.description);
     o.set("value", value);
-    const bool is_select =
-        f.type == FieldType::kCategory || f.type == FieldType::kBoolean;
+    const bool is_select = f.type == FieldType::kCategory || f.type == FieldType::kBoolean;
     o.set("is_select", is_select);
     if (f.type == FieldType::kNumber || f.type == FieldType::kInteger) {
       o.set("inputmode", f.type == FieldType::kInteger ? "numeric" : "decimal");
@@ -169,8 +171,7 @@ Page LeadModelsPage(PageContext& ctx, LeadsService& leads) {
   // The org's own versions only (the platform default's are managed through the API).
   auto versions = leads.registry().List(ModelOwnerOf(ctx), std::string(kLeadModel));
   if (!versions.ok()) {
-    return ServiceErrorPage(versions.status(), "Listing the lead models",
-                                      ctx.request.request_id);
+    return ServiceErrorPage(versions.status(), "Listing the lead models", ctx.request.request_id);
   }
   auto scorer = leads.Current(ctx.principal ? ctx.principal->org_id : "");
   const std::string in_use = scorer ? scorer->bundle().model_version : "";
@@ -234,8 +235,7 @@ Page ModelChangeResult(const Result<ml::ModelVersion>& changed, LeadsService& le
           "/leads/models",
           Flash{"error", fmt::format("Could not {}: {}", verb, changed.status().message())});
     }
-    return ServiceErrorPage(changed.status(), "Changing the production lead model",
-                                      request_id);
+    return ServiceErrorPage(changed.status(), "Changing the production lead model", request_id);
   }
   if (Status st = leads.Reload(owner); !st.ok()) {
     spdlog::warn("web: reloading the lead model: {}", st.ToString());
@@ -263,8 +263,7 @@ Page WorklistPageOf(PageContext& ctx, storage::Store& store) {
   if (ctx.principal && !ctx.principal->org_id.empty()) {
     auto listed = ListWorklist(store, ctx.principal->org_id, *query);
     if (!listed.ok()) {
-      return ServiceErrorPage(listed.status(), "Listing scored leads",
-                                        ctx.request.request_id);
+      return ServiceErrorPage(listed.status(), "Listing scored leads", ctx.request.request_id);
     }
     page = std::move(listed).value();
     any_scored = !page.items.empty();
@@ -277,7 +276,111 @@ Page WorklistPageOf(PageContext& ctx, storage::Store& store) {
                       LeadWorklistView(*query, page, any_scored));
 }
 
+// "Ada Lovelace · Acme Corp · Web form": the lead's display values in schema order, or "".
+std::string DisplaySummary(const json::object& display) {
+  std::string out;
+  for (const auto& [key, value] : display) {
+    if (!value.is_string() || value.get_string().empty()) continue;
+    if (!out.empty()) out += " · ";
+    out += value.get_string();
+  }
+  return out;
+}
+
+std::string OutcomeText(const WorklistItem& it) {
+  return !it.converted ? "open" : *it.converted ? "converted" : "lost";
+}
+
+Page LeadPageOf(PageContext& ctx, storage::Store& store) {
+  const std::string lead_id(ctx.request.PathParam("lead_id"));
+  auto detail = GetLead(store, ctx.who().org_id, lead_id);
+  if (!detail.ok()) {
+    if (detail.status().code() == ErrorCode::kNotFound) {
+      return Page::Error(404, "Lead not found",
+                         "Your organisation has not scored this lead. Open it from the worklist.");
+    }
+    return ServiceErrorPage(detail.status(), "Reading the lead", ctx.request.request_id);
+  }
+  return Page::Render(detail->lead.lead_id, "leads_lead",
+                      LeadView(*detail, ctx.Can("leads:score")));
+}
+
+Page RecordOutcomePage(PageContext& ctx, storage::Store& store) {
+  const std::string lead_id(ctx.request.PathParam("lead_id"));
+  const std::string converted = ctx.Field("converted");
+  if (converted != "true" && converted != "false") {
+    return Page::Error(400, "Bad form", "Choose converted or lost.");
+  }
+  OutcomeInput input{.converted = converted == "true"};
+  const auto actor = identity::Actor::Of(ctx.who(), ctx.request.request_id);
+  auto recorded = RecordOutcome(store, ctx.who().org_id, lead_id, input, actor, SystemClock::Get());
+  if (!recorded.ok()) {
+    if (recorded.status().code() == ErrorCode::kNotFound) {
+      return Page::Error(404, "Lead not found", "Your organisation has not scored this lead.");
+    }
+    return ServiceErrorPage(recorded.status(), "Recording the outcome", ctx.request.request_id);
+  }
+  return Page::Redirect(
+      "/leads/worklist/" + UrlEncode(lead_id),
+      Flash{.kind = "ok",
+            .message = fmt::format("Recorded: {}.", input.converted ? "converted" : "lost")});
+}
+
 }  // namespace
+
+View LeadView(const LeadDetail& detail, bool can_record) {
+  const WorklistItem& it = detail.lead;
+  View v(View::type::object);
+  v.set("lead_id", it.lead_id);
+  v.set("lead_id_url", UrlEncode(it.lead_id));
+  v.set("summary", DisplaySummary(it.display));
+  ViewList fields;
+  for (const auto& [key, value] : it.display) {
+    if (!value.is_string()) continue;
+    View f(View::type::object);
+    f.set("name", Humanize(std::string(key)));
+    f.set("value", std::string(value.get_string()));
+    fields.push_back(f);
+  }
+  v.set("fields", fields);
+  v.set("has_fields", !fields.empty());
+  v.set("tier", it.tier);
+  v.set("tier_class",
+        std::string(1, it.tier.empty() ? 'e'
+                                       : static_cast<char>(std::tolower(
+                                             static_cast<unsigned char>(it.tier[0])))));
+  v.set("score_percent", FormatDecimal(it.score * 100, 1));
+  v.set("scored_at", FormatWhen(it.scored_at));
+  v.set("model_version", it.model_version);
+  v.set("outcome", OutcomeText(it));
+  v.set("open", !it.converted.has_value());
+  if (it.outcome_at) v.set("outcome_at", FormatWhen(*it.outcome_at));
+  ViewList reasons;
+  for (const auto& r : it.reasons) {
+    if (!r.is_object() || !r.as_object().if_contains("text")) continue;
+    const auto* text = r.as_object().if_contains("text");
+    if (!text->is_string()) continue;
+    View o(View::type::object);
+    o.set("text", std::string(text->get_string()));
+    reasons.push_back(o);
+  }
+  v.set("reasons", reasons);
+  v.set("has_reasons", !reasons.empty());
+  ViewList history;
+  for (const LeadHistoryPoint& h : detail.history) {
+    View o(View::type::object);
+    o.set("scored_at", FormatWhen(h.scored_at));
+    o.set("scored_at_iso", FormatRfc3339(h.scored_at));
+    o.set("score_percent", FormatDecimal(h.score * 100, 1));
+    o.set("tier", h.tier);
+    o.set("model_version", h.model_version);
+    history.push_back(o);
+  }
+  v.set("history", history);
+  v.set("has_history", !history.empty());
+  v.set("can_record", can_record);
+  return v;
+}
 
 View LeadResultView(const LeadScore& score) {
   View v(View::type::object);
@@ -302,8 +405,7 @@ View LeadResultView(const LeadScore& score) {
   return v;
 }
 
-View LeadWorklistView(const WorklistQuery& query, const WorklistPage& page,
-                      bool any_scored) {
+View LeadWorklistView(const WorklistQuery& query, const WorklistPage& page, bool any_scored) {
   std::string tier_param;  // "A,B"
   for (char t : query.tiers) tier_param += (tier_param.empty() ? "" : ",") + std::string(1, t);
   View v(View::type::object);
@@ -311,6 +413,13 @@ View LeadWorklistView(const WorklistQuery& query, const WorklistPage& page,
   for (const auto& it : page.items) {
     View o(View::type::object);
     o.set("lead_id", it.lead_id);
+    o.set("lead_url", "/leads/worklist/" + UrlEncode(it.lead_id));
+    o.set("summary", DisplaySummary(it.display));
+    if (!it.reasons.empty() && it.reasons[0].is_object()) {
+      if (const auto* t = it.reasons[0].as_object().if_contains("text"); t && t->is_string()) {
+        o.set("top_reason", std::string(t->get_string()));
+      }
+    }
     o.set("tier", it.tier);
     o.set("tier_class",
           it.tier.empty()
@@ -320,7 +429,7 @@ View LeadWorklistView(const WorklistQuery& query, const WorklistPage& page,
     o.set("score_percent", FormatDecimal(it.score * 100, 1));
     o.set("scored_at", FormatWhen(it.scored_at));
     o.set("scored_at_iso", FormatRfc3339(it.scored_at));
-    o.set("outcome", !it.converted ? "open" : *it.converted ? "converted" : "lost");
+    o.set("outcome", OutcomeText(it));
     o.set("model_version", it.model_version);
     rows.push_back(o);
   }
@@ -358,8 +467,7 @@ View LeadWorklistView(const WorklistQuery& query, const WorklistPage& page,
   if (!tier_param.empty()) filters += "&tier=" + UrlEncode(tier_param);
   if (query.scored_since)
     filters += "&scored_since=" + UrlEncode(FormatRfc3339(*query.scored_since));
-  if (query.limit != kDefaultWorklistPage)
-    filters += "&limit=" + std::to_string(query.limit);
+  if (query.limit != kDefaultWorklistPage) filters += "&limit=" + std::to_string(query.limit);
   v.set("first_url", "/leads/worklist?" + filters);
   v.set("next_url", "/leads/worklist?" + filters + "&cursor=" + UrlEncode(page.next_cursor));
   v.set("has_next", !page.next_cursor.empty());
@@ -390,6 +498,17 @@ void AddLeadPages(web::Shell& shell, LeadsService& leads, storage::Store& store)
       "GET", "/leads/worklist",
       {.summary = "Scored leads, best first", .permission = "leads:read", .section = "/leads"},
       [&store](PageContext& ctx) { return WorklistPageOf(ctx, store); });
+  shell.AddPage("GET", "/leads/worklist/{lead_id}",
+                {.summary = "One lead: who, score history, reasons, outcome",
+                 .permission = "leads:read",
+                 .section = "/leads"},
+                [&store](PageContext& ctx) { return LeadPageOf(ctx, store); });
+  shell.AddPage("POST", "/leads/worklist/{lead_id}/outcome",
+                {.summary = "Record that a lead converted or was lost",
+                 .permission = "leads:score",
+                 .section = "/leads",
+                 .max_body_bytes = 4 * 1024},
+                [&store](PageContext& ctx) { return RecordOutcomePage(ctx, store); });
   shell.AddPage("GET", "/leads/models",
                 {.summary = "Lead model versions", .permission = "leads:read", .section = "/leads"},
                 [&leads](PageContext& ctx) { return LeadModelsPage(ctx, leads); });

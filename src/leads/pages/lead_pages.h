@@ -42,6 +42,8 @@ void AddLeadCsvPages(web::Shell& shell, LeadsService& leads, CsvJobs& csv_jobs);
 web::View LeadResultView(const LeadScore& score);
 // The worklist page: `query` as the filters show it, the page's leads and the pager links;
 // `any_scored`: the org has scored leads (an empty page then says the filters hide them).
+// One lead's page: display fields, score, reasons, history; the outcome buttons with can_record.
+web::View LeadView(const LeadDetail& detail, bool can_record);
 web::View LeadWorklistView(const WorklistQuery& query, const WorklistPage& page, bool any_scored);
 // The tier distribution (A..E counts) as a bar chart view (see web::BarChartView).
 web::View TierChartView(const std::array<int64_t, 5>& tiers);

@@ -1,11 +1,13 @@
 // The Leads pages' templates and views: user-provided values are escaped everywhere they appear
 // (form values, validation messages, reasons, chart labels, file names, CSV problems), the
 // worklist's filters and pager, the tier chart.
+#include "leads/pages/lead_pages.h"
+
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <string>
 
-#include "leads/pages/lead_pages.h"
 #include "web/templates.h"
 #include "web/testing/page_checks.h"
 
@@ -130,6 +132,29 @@ TEST(CapabilityTemplatesTest, WorklistShowsLeadsEscapedFiltersSelectedAndTheNext
   EXPECT_EQ(html->find("data-testid=\"first-page\""), std::string::npos);
 }
 
+TEST(CapabilityTemplatesTest, LeadPageShowsWhoItIsEscapedWithReasonsHistoryAndOutcomeButtons) {
+  LeadDetail d;
+  d.lead = {.lead_id = kXss, .score = 0.42, .bucket = 3, .tier = "C", .model_version = "leads-v2"};
+  d.lead.display = boost::json::object{{"contact", kXss}, {"company", "Acme Signs"}};
+  d.lead.reasons = boost::json::array{boost::json::object{{"field", "source"}, {"text", kXss}}};
+  d.history.push_back({.model_version = "leads-v2", .score = 0.42, .tier = "C"});
+  d.history.push_back({.model_version = "leads-v1", .score = 0.61, .tier = "B"});
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  auto html = t.Render("leads_lead", LeadView(d, /*can_record=*/true));
+  ASSERT_TRUE(html.ok());
+  ExpectInert(*html);
+  EXPECT_NE(html->find("Acme Signs"), std::string::npos);
+  EXPECT_EQ(Count(*html, "<li>"), 1);                  // the reason
+  EXPECT_NE(html->find("61.0 %"), std::string::npos);  // the older score in the history
+  EXPECT_NE(html->find("data-testid=\"mark-converted\""), std::string::npos);
+  EXPECT_NE(html->find("data-testid=\"mark-lost\""), std::string::npos);
+  // The form posts to the lead's URL with its id encoded.
+  EXPECT_NE(html->find("action=\"/leads/worklist/%3C"), std::string::npos) << *html;
+  auto read_only = t.Render("leads_lead", LeadView(d, /*can_record=*/false));
+  ASSERT_TRUE(read_only.ok());
+  EXPECT_EQ(read_only->find("data-testid=\"outcome-form\""), std::string::npos);
+}
+
 TEST(CapabilityTemplatesTest, EmptyWorklistSaysWhetherFiltersHideLeadsOrNoneWasScored) {
   WorklistQuery q;
   q.outcome = "none";
@@ -151,8 +176,9 @@ TEST(TierChartTest, OneBarPerTierWithCountAndShare) {
   EXPECT_EQ(Attr(rows[1], "value_text"), "6 (60 %)");
   EXPECT_EQ(Attr(rows[1], "bar_width"), "350.0");  // the largest fills the plot
   EXPECT_EQ(Attr(rows[2], "bar_width"), "1.0");
-  EXPECT_EQ(Attr(chart, "summary"),
-            "Tier A: 2 (20 %); Tier B: 6 (60 %); Tier C: 0 (0 %); Tier D: 1 (10 %); Tier E: 1 (10 %)");
+  EXPECT_EQ(
+      Attr(chart, "summary"),
+      "Tier A: 2 (20 %); Tier B: 6 (60 %); Tier C: 0 (0 %); Tier D: 1 (10 %); Tier E: 1 (10 %)");
   View none = TierChartView({0, 0, 0, 0, 0});
   EXPECT_EQ(Attr(none.get("rows")->list_value()[0], "value_text"), "0 (0 %)");
 }
