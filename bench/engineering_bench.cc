@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "http/json.h"
+#include "engineering/engineering.h"
 #include "sign/foundation.h"
 #include "sign/structure.h"
 #include "sign/support.h"
@@ -86,8 +86,7 @@ void BM_SignWindAnswerJson(benchmark::State& state) {
   for (auto _ : state) {
     const auto body = boost::json::parse(bodies[i++ & 63]).as_object();
     auto in = signx::sign::ParseSignWindInput(body);
-    std::string text =
-        signx::http::ToJsonText(signx::sign::ToJson(signx::sign::SignWindCalculation(*in)));
+    auto text = signx::engineering::AnswerText(signx::sign::SignWindCalculation(*in));
     benchmark::DoNotOptimize(text);
   }
   state.SetItemsProcessed(state.iterations());

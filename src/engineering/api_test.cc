@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <cmath>
+#include <limits>
 
 #include "config/config.h"
 #include "engineering/engineering.h"
@@ -15,6 +16,7 @@
 #include "metrics/metrics.h"
 #include "runtime/blocking_pool.h"
 #include "sign/code_edition.h"
+#include "sign/wind.h"
 
 namespace signx::engineering {
 namespace {
@@ -175,9 +177,20 @@ TEST_F(EngineeringApiTest, SignWind422NamesFieldAndLimit) {
   EXPECT_NE(e["height"].find("unknown field"), std::string::npos);
   e = Invalid("/v1/engineering/sign-wind", "{}");
   for (const char* f : {"code", "wind_speed_mph", "exposure", "sign_width_ft", "sign_height_ft",
-                        "top_height_ft", "soil_class", "footing_diameter_ft"}) {
+                        "top_height_ft"}) {
     EXPECT_TRUE(e.contains(f)) << f;
   }
+  // The foundation's pair: one without the other is refused, neither is a wind-only answer.
+  e = Invalid("/v1/engineering/sign-wind",
+              R"({"code": "ASCE7-16", "wind_speed_mph": 115, "exposure": "C", "sign_width_ft": 8,
+                  "sign_height_ft": 6, "top_height_ft": 20, "soil_class": 4})");
+  EXPECT_NE(e["footing_diameter_ft"].find("required"), std::string::npos);
+  const json::object wind_only =
+      Ok("/v1/engineering/sign-wind",
+         R"({"code": "ASCE7-16", "wind_speed_mph": 115, "exposure": "C", "sign_width_ft": 8,
+             "sign_height_ft": 6, "top_height_ft": 20})");
+  EXPECT_TRUE(wind_only.at("result").at("embedment_ft").is_null());
+  EXPECT_NEAR(N(wind_only.at("result").at("moment_asd_lbft")), 19401, 0.5);
   EXPECT_EQ(Post("/v1/engineering/sign-wind", "[1]").status, 400);
   EXPECT_EQ(Post("/v1/engineering/sign-wind", "{not json").status, 400);
 }
@@ -261,6 +274,24 @@ TEST_F(EngineeringApiTest, PermissionAndSchemas) {
     EXPECT_TRUE(schemas_.Has(r.meta.response_schema)) << r.pattern;
   }
   EXPECT_EQ(router_.routes().size(), 3u);
+}
+
+TEST(AnswerTextTest, SameBytesAsTheDomSerialisationAndRefusesNonFinite) {
+  auto in = sign::ParseSignWindInput(json::parse(kW4).as_object());
+  ASSERT_TRUE(in.ok());
+  for (double width : {8.0, 24.0, 100.0}) {  // without and with Case C
+    in->sign_width_ft = width;
+    const sign::Calculation c = sign::SignWindCalculation(*in);
+    auto text = AnswerText(c);
+    ASSERT_TRUE(text.ok());
+    EXPECT_EQ(*text, http::ToJsonText(sign::ToJson(c)));
+  }
+  sign::Calculation bad = sign::SignWindCalculation(*in);
+  bad.trace[3].value = std::nan("");
+  EXPECT_EQ(AnswerText(bad).status().code(), ErrorCode::kInternal);
+  bad = sign::SignWindCalculation(*in);
+  bad.result["kz"] = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(AnswerText(bad).status().code(), ErrorCode::kInternal);
 }
 
 TEST(CheckStructureTest, StudioGetsPassFailAndTheCalculation) {

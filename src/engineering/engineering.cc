@@ -1,9 +1,11 @@
 #include "engineering/engineering.h"
 
 #include <chrono>
+#include <cmath>
 
 #include "base/clock.h"
 #include "base/sha256.h"
+#include "base/strings.h"
 #include "http/json.h"
 #include "sign/code_edition.h"
 #include "sign/structure.h"
@@ -17,15 +19,49 @@ namespace json = boost::json;
 // Answers never go stale within a constants version (it is part of the key): a long TTL.
 constexpr std::chrono::hours kAnswerTtl{24 * 365};
 
-Result<std::string> Answer(const sign::Calculation& calc) {
-  const json::value doc = sign::ToJson(calc);
-  if (!sign::AllFinite(doc)) {
-    return Internal("engineering: the calculation produced a non-finite number");
-  }
-  return http::ToJsonText(doc);
-}
-
 }  // namespace
+
+Result<std::string> AnswerText(const sign::Calculation& calc) {
+  // The bytes of http::ToJsonText(sign::ToJson(calc)), written without building the trace's DOM
+  // (the trace is most of the answer).
+  bool finite = std::isfinite(calc.confidence) && sign::AllFinite(calc.result);
+  std::string out;
+  out.reserve(1024 + 160 * calc.trace.size());
+  out += "{\"kind\":";
+  AppendJsonString(out, calc.kind);
+  out += calc.pass ? ",\"pass\":true,\"result\":" : ",\"pass\":false,\"result\":";
+  out += http::ToJsonText(calc.result);
+  out += ",\"assumptions\":[";
+  for (size_t i = 0; i < calc.assumptions.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(out, calc.assumptions[i]);
+  }
+  out += "],\"confidence\":";
+  http::AppendJsonNumber(out, calc.confidence);
+  out += ",\"trace\":[";
+  for (size_t i = 0; i < calc.trace.size(); ++i) {
+    const sign::TraceEntry& t = calc.trace[i];
+    finite = finite && std::isfinite(t.value);
+    out += i > 0 ? ",{\"symbol\":" : "{\"symbol\":";
+    AppendJsonString(out, t.symbol);
+    out += ",\"description\":";
+    AppendJsonString(out, t.description);
+    out += ",\"value\":";
+    http::AppendJsonNumber(out, t.value);
+    out += ",\"unit\":";
+    AppendJsonString(out, t.unit);
+    out += ",\"clause\":";
+    AppendJsonString(out, t.clause);
+    out += '}';
+  }
+  out += "],\"code\":";
+  out += http::ToJsonText(calc.code);
+  out += ",\"constants_version\":";
+  AppendJsonString(out, calc.constants_version);
+  out += '}';
+  if (!finite) return Internal("engineering: the calculation produced a non-finite number");
+  return out;
+}
 
 Result<sign::Calculation> CheckStructure(const json::object& payload) {
   SIGNX_ASSIGN_OR_RETURN(sign::Calculation calc, sign::CheckStructure(payload));
@@ -54,7 +90,7 @@ Result<std::string> EngineeringService::Cached(std::string_view kind,
     return std::move(**hit);
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
-  SIGNX_ASSIGN_OR_RETURN(std::string text, Answer(compute()));
+  SIGNX_ASSIGN_OR_RETURN(std::string text, AnswerText(compute()));
   cache_->Set(key, text, kAnswerTtl).IgnoreError();  // a full cache only costs a recompute
   return text;
 }

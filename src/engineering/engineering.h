@@ -30,6 +30,10 @@ namespace signx::engineering {
 // calculation; calc.pass is the structure's verdict, ToJson(calc) its JSON.
 Result<sign::Calculation> CheckStructure(const boost::json::object& payload);
 
+// The answer's JSON text: the same bytes as http::ToJsonText(sign::ToJson(calc)), or kInternal
+// when any number in it is NaN or infinite.
+Result<std::string> AnswerText(const sign::Calculation& calc);
+
 struct EngineeringOptions {
   std::size_t cache_entries = 10'000;
   std::size_t cache_bytes = 64 << 20;

@@ -28,7 +28,10 @@ constexpr std::string_view kCalculationSchema = R"json({"type": "object",
 
 constexpr std::string_view kSignWindRequest = R"json({"type": "object",
     "required": ["code", "wind_speed_mph", "exposure", "sign_width_ft", "sign_height_ft",
-                 "top_height_ft", "soil_class", "footing_diameter_ft"],
+                 "top_height_ft"],
+    "dependentRequired": {"soil_class": ["footing_diameter_ft"],
+                          "footing_diameter_ft": ["soil_class"]},
+    "description": "soil_class and footing_diameter_ft come together; without them embedment_ft and foundation are null.",
     "additionalProperties": false,
     "properties": {
       "code": {"type": "string", "enum": ["ASCE7-16", "ASCE7-22"]},

@@ -365,6 +365,27 @@ TEST(WindInputTest, EveryFieldNamesItsLimit) {
   EXPECT_TRUE(Has(errs, "exposure", "required"));
 }
 
+TEST(WindInputTest, FoundationFieldsComeTogetherOrNotAtAll) {
+  json::object o = ValidWind();
+  o.erase("footing_diameter_ft");
+  EXPECT_TRUE(Has(Errors(o), "footing_diameter_ft", "required"));
+  o.erase("soil_class");
+  auto r = ParseSignWindInput(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->with_foundation);
+  const Calculation c = SignWindCalculation(*r);
+  EXPECT_TRUE(c.result.at("embedment_ft").is_null());
+  EXPECT_TRUE(c.result.at("foundation").is_null());
+  EXPECT_NEAR(R(c, "force_asd_lb"), 1141.3, kHalf1);  // the wind is still computed
+  EXPECT_EQ(FindTrace(c, "d"), nullptr);
+  // A structure always has a foundation.
+  json::object payload;
+  payload["wind"] = o;
+  auto s = CheckStructure(payload);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(Has(s.status().details(), "wind.soil_class", "required"));
+}
+
 // ---- Steel (sign-domain.md §2.10 S1, §2.7 AISC oracles) -------------------------------------
 
 // S1: the W4 pole, M_asd = 232.8 kip-in, HSS6.625x0.280 Fy 46: A 5.21, I 26.4, S 7.97, Z 10.55,

@@ -276,6 +276,10 @@ Result<Calculation> CheckStructure(const json::object& payload) {
     f.RejectUnknown();
     for (auto& fe : f.errors()) errors.push_back(std::move(fe));
   }
+  if (w.ok() && !w->with_foundation) {
+    errors.push_back({"wind.soil_class", "is required (a structure has a foundation)"});
+    errors.push_back({"wind.footing_diameter_ft", "is required (a structure has a foundation)"});
+  }
   if (w.ok() && pole_height && *pole_height < w->top_height_ft - w->sign_height_ft / 2.0) {
     errors.push_back({"pole.pole_height_ft",
                       fmt::format("must be >= the height of the wind resultant ({} ft)",

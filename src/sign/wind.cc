@@ -172,7 +172,9 @@ Computed Compute(const SignWindInput& in, Calculation* calc) {
                          .shape = FootingShape::kRound,
                          .footing_size_ft = in.footing_diameter_ft,
                          .isolated_pole = in.isolated_pole};
-  if (calc != nullptr) {
+  if (!in.with_foundation) {
+    r.n.embedment_ft = 0;
+  } else if (calc != nullptr) {
     r.n.embedment_ft = TraceNonconstrainedEmbedment(e, *calc);
   } else {
     r.n.embedment_ft = NonconstrainedDepthFt(
@@ -199,8 +201,14 @@ Result<SignWindInput> ParseSignWindInput(const json::object& o) {
   auto ke = f.Number("ke", 0.5, 1.0, false);
   auto g = f.Number("gust_factor", 0.5, 1.5, false);
   auto km = f.Enum("kz_method", {"table", "formula"}, false);
-  auto soil = f.Integer("soil_class", 1, 5, true);
-  auto fd = f.Number("footing_diameter_ft", kFootingMinFt, kFootingMaxFt, true, "ft");
+  // The foundation's pair: both or neither (then no embedment is computed).
+  const auto given = [&o](std::string_view k) {
+    const json::value* v = o.if_contains(k);
+    return v != nullptr && !v->is_null();
+  };
+  const bool with_foundation = given("soil_class") || given("footing_diameter_ft");
+  auto soil = f.Integer("soil_class", 1, 5, with_foundation);
+  auto fd = f.Number("footing_diameter_ft", kFootingMinFt, kFootingMaxFt, with_foundation, "ft");
   auto iso = f.Bool("isolated_pole");
   f.RejectUnknown();
   if (b && *b <= 0) f.Add("sign_width_ft", "must be > 0 ft");
@@ -223,8 +231,9 @@ Result<SignWindInput> ParseSignWindInput(const json::object& o) {
   in.ke = ke.value_or(1.0);
   in.gust_factor = g.value_or(0.85);
   in.kz_method = km.value_or("table") == "formula" ? KzMethod::kFormula : KzMethod::kTable;
-  in.soil_class = *soil;
-  in.footing_diameter_ft = *fd;
+  in.with_foundation = with_foundation;
+  in.soil_class = soil.value_or(0);
+  in.footing_diameter_ft = fd.value_or(0.0);
   in.isolated_pole = iso.value_or(false);
   return in;
 }
@@ -242,8 +251,10 @@ json::object ToJson(const SignWindInput& in) {
   o["ke"] = in.ke;
   o["gust_factor"] = in.gust_factor;
   o["kz_method"] = in.kz_method == KzMethod::kTable ? "table" : "formula";
-  o["soil_class"] = in.soil_class;
-  o["footing_diameter_ft"] = in.footing_diameter_ft;
+  if (in.with_foundation) {
+    o["soil_class"] = in.soil_class;
+    o["footing_diameter_ft"] = in.footing_diameter_ft;
+  }
   o["isolated_pole"] = in.isolated_pole;
   return o;
 }
@@ -309,18 +320,23 @@ Calculation SignWindCalculation(const SignWindInput& in) {
   gov["moment_asd_lbft"] = r.governing_moment_asd;
   gov["torsion_asd_lbft"] = r.governing_torsion_asd;
   o["governing"] = std::move(gov);
-  json::object fnd;
-  const SoilClassValues soil = Ibc1806SoilClass(in.soil_class);
-  fnd["type"] = "nonconstrained";
-  fnd["soil_class"] = in.soil_class;
-  fnd["lateral_bearing_psf_per_ft"] = soil.lateral_bearing_psf_per_ft;
-  fnd["isolated_pole"] = in.isolated_pole;
-  fnd["footing_diameter_ft"] = in.footing_diameter_ft;
-  fnd["lateral_force_asd_lb"] = r.governing_force_asd;
-  fnd["load_height_ft"] = r.arm;
-  fnd["embedment_ft"] = r.n.embedment_ft;
-  o["foundation"] = std::move(fnd);
-  o["embedment_ft"] = r.n.embedment_ft;
+  if (in.with_foundation) {
+    json::object fnd;
+    const SoilClassValues soil = Ibc1806SoilClass(in.soil_class);
+    fnd["type"] = "nonconstrained";
+    fnd["soil_class"] = in.soil_class;
+    fnd["lateral_bearing_psf_per_ft"] = soil.lateral_bearing_psf_per_ft;
+    fnd["isolated_pole"] = in.isolated_pole;
+    fnd["footing_diameter_ft"] = in.footing_diameter_ft;
+    fnd["lateral_force_asd_lb"] = r.governing_force_asd;
+    fnd["load_height_ft"] = r.arm;
+    fnd["embedment_ft"] = r.n.embedment_ft;
+    o["foundation"] = std::move(fnd);
+    o["embedment_ft"] = r.n.embedment_ft;
+  } else {
+    o["foundation"] = nullptr;
+    o["embedment_ft"] = nullptr;
+  }
 
   auto& a = calc.assumptions;
   a.push_back("Solid freestanding sign: openings < 30 % of the gross area, no opening or "
@@ -337,13 +353,18 @@ Calculation SignWindCalculation(const SignWindInput& in) {
   }
   a.push_back("One support on the sign's vertical centre line: torsion about it; wind on the "
               "exposed pole itself not included");
-  a.push_back(
-      "Foundation: nonconstrained embedded pole (no rigid floor or pavement at grade), IBC "
-      "Eq. 18-1 for the governing case's ASD force at the resultant's height, round footing");
-  a.push_back(in.isolated_pole
-                  ? "IBC 1806.3.4 applied: lateral bearing doubled (isolated pole not adversely "
-                    "affected by 1/2 in motion at grade)"
-                  : "IBC 1806.3.4 pole increase not applied");
+  if (in.with_foundation) {
+    a.push_back(
+        "Foundation: nonconstrained embedded pole (no rigid floor or pavement at grade), IBC "
+        "Eq. 18-1 for the governing case's ASD force at the resultant's height, round footing");
+    a.push_back(in.isolated_pole
+                    ? "IBC 1806.3.4 applied: lateral bearing doubled (isolated pole not adversely "
+                      "affected by 1/2 in motion at grade)"
+                    : "IBC 1806.3.4 pole increase not applied");
+  } else {
+    a.push_back("No foundation computed: soil_class and footing_diameter_ft not given "
+                "(embedment_ft is null)");
+  }
   if (c22) {
     a.push_back("ASCE 7-22: Kz cells of the verified ledger (Exposure B held at 0.70 below "
                 "30 ft); Kd applied once in the force (Eq. 29.3-1); qh_psf reported with Kd "

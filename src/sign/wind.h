@@ -12,7 +12,9 @@
 //
 // ParseSignWindInput validates the API's JSON (POST /v1/engineering/sign-wind): every problem at
 // once as ValidationFailed with each field and its limit; unknown fields are refused (a typo must
-// not silently fall back to a default factor).
+// not silently fall back to a default factor). soil_class and footing_diameter_ft are required
+// together: with neither, the wind is computed and the embedment is not (null, and an
+// assumption says why).
 //
 // Thread-safety: pure functions over values.
 #pragma once
@@ -48,6 +50,9 @@ struct SignWindInput {
   double ke = 1.0;
   double gust_factor = 0.85;
   KzMethod kz_method = KzMethod::kTable;
+  // The foundation: soil_class and footing_diameter_ft come together or not at all; without them
+  // (with_foundation false) the answer's embedment_ft and foundation are null.
+  bool with_foundation = true;
   int soil_class = 4;
   double footing_diameter_ft = 0;
   bool isolated_pole = false;
@@ -57,7 +62,8 @@ Result<SignWindInput> ParseSignWindInput(const boost::json::object& json);
 // The normalised input (defaults filled in) in a fixed key order: the cache key's input part.
 boost::json::object ToJson(const SignWindInput& in);
 
-// The headline numbers without the trace (the benchmark's and the generator-style fast path).
+// The headline numbers without the trace (the benchmark's and the generator-style fast path);
+// embedment_ft is 0 without a foundation.
 struct SignWindNumbers {
   double kz = 0, qh_psf = 0, cf = 0, force_lb = 0, force_asd_lb = 0, moment_asd_lbft = 0,
          torsion_asd_lbft = 0, embedment_ft = 0;
