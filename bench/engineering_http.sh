@@ -3,7 +3,7 @@
 # 127.0.0.1 (throwaway SQLite database, an org and an API key with estimates:predict), then
 # wrk -t2 -c64 with (1) a different random sign per request (the answer cache almost never hits:
 # validation + traced wind/Case C/embedment calculation + JSON every time) and (2) the W4 pylon
-# every time (cached answer). Target (issue 16): p99 <= 5 ms at 64 connections. Prints req/s,
+# every time (cached answer), and GET /v1/version as the machine's floor. Target (issue 16): p99 <= 5 ms at 64 connections. Prints req/s,
 # p50, p99 and non-2xx, and the server's RSS. Stops the server it started (by PID).
 # Usage: bench/engineering_http.sh [duration_s=10] [connections=64]
 #   SIGNX_BUILD_DIR (default build/release) is configured Release/RelWithDebInfo and built here.
@@ -38,5 +38,7 @@ wrk_run "sign-wind, random sign per request" -t2 -c"$conns" -d"${dur}s" \
   -s "$here/engineering_wind.lua" "$url"
 SAME_SIGN=1 wrk_run "sign-wind, one sign (cached answer)" -t2 -c"$conns" -d"${dur}s" \
   -s "$here/engineering_wind.lua" "$url"
+# The server's floor on this machine right now (same server, same load): a tiny JSON route.
+wrk_run "baseline GET /v1/version" -t2 -c"$conns" -d"${dur}s" "http://127.0.0.1:$port/v1/version"
 echo "signx rss_load_mb=$(rss_mb "$pid")"
 kill -TERM "$pid"; wait "$pid" || true

@@ -19,6 +19,20 @@ namespace json = boost::json;
 // Answers never go stale within a constants version (it is part of the key): a long TTL.
 constexpr std::chrono::hours kAnswerTtl{24 * 365};
 
+// AppendJsonString's bytes, copying a string that needs no escaping in one piece (trace texts
+// are plain ASCII; the per-character path was the largest cost of an answer).
+void AppendString(std::string& out, std::string_view s) {
+  for (const char c : s) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+      AppendJsonString(out, s);
+      return;
+    }
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
 }  // namespace
 
 Result<std::string> AnswerText(const sign::Calculation& calc) {
@@ -28,13 +42,13 @@ Result<std::string> AnswerText(const sign::Calculation& calc) {
   std::string out;
   out.reserve(1024 + 160 * calc.trace.size());
   out += "{\"kind\":";
-  AppendJsonString(out, calc.kind);
+  AppendString(out, calc.kind);
   out += calc.pass ? ",\"pass\":true,\"result\":" : ",\"pass\":false,\"result\":";
   out += http::ToJsonText(calc.result);
   out += ",\"assumptions\":[";
   for (size_t i = 0; i < calc.assumptions.size(); ++i) {
     if (i > 0) out += ',';
-    AppendJsonString(out, calc.assumptions[i]);
+    AppendString(out, calc.assumptions[i]);
   }
   out += "],\"confidence\":";
   http::AppendJsonNumber(out, calc.confidence);
@@ -43,21 +57,21 @@ Result<std::string> AnswerText(const sign::Calculation& calc) {
     const sign::TraceEntry& t = calc.trace[i];
     finite = finite && std::isfinite(t.value);
     out += i > 0 ? ",{\"symbol\":" : "{\"symbol\":";
-    AppendJsonString(out, t.symbol);
+    AppendString(out, t.symbol);
     out += ",\"description\":";
-    AppendJsonString(out, t.description);
+    AppendString(out, t.description);
     out += ",\"value\":";
     http::AppendJsonNumber(out, t.value);
     out += ",\"unit\":";
-    AppendJsonString(out, t.unit);
+    AppendString(out, t.unit);
     out += ",\"clause\":";
-    AppendJsonString(out, t.clause);
+    AppendString(out, t.clause);
     out += '}';
   }
   out += "],\"code\":";
   out += http::ToJsonText(calc.code);
   out += ",\"constants_version\":";
-  AppendJsonString(out, calc.constants_version);
+  AppendString(out, calc.constants_version);
   out += '}';
   if (!finite) return Internal("engineering: the calculation produced a non-finite number");
   return out;
