@@ -89,7 +89,7 @@ Computed Compute(const SignWindInput& in, Calculation* calc) {
            "ASCE 7-22 Eq. 29.3-1 (Kd in the force)");
   } else {
     qh = t("qh", "velocity pressure at h 0.00256 Kz Kzt Kd Ke V^2",
-           kAsce716VelocityPressureCoefficient * kz * kzt * kd * ke * v * v, "psf",
+           VelocityPressurePsf(v, {.kz = kz, .kzt = kzt, .kd = kd, .ke = ke}), "psf",
            "ASCE 7-16 Eq. 26.10-1");
   }
   const double g = t("G", "gust-effect factor", in.gust_factor, "", "§26.11.1 (rigid: 0.85)");
@@ -98,14 +98,17 @@ Computed Compute(const SignWindInput& in, Calculation* calc) {
   r.clearance = t("s/h", "clearance ratio", s / h, "", "Fig. 29.3-1");
   const double cf = t("Cf", "force coefficient, Cases A and B (bilinear interpolation)",
                       CfCaseAB(r.aspect, r.clearance), "", fig);
-  const double f = t("F", "design wind force, Case A qh G Cf As", qh * g * cf * r.area, "lb",
+  const double f = t("F", "design wind force, Case A qh G Cf As",
+                     SignWindForceLb(qh, g, cf, r.area), "lb",
                      eq);
   const double f_asd = t("F_asd", "ASD wind force 0.6 F", kAsdWindLoadFactor * f, "lb",
                          "ASCE 7 §2.4.1 (D + 0.6W)");
   const bool on_ground = s >= h;
   r.arm = t("y_F", on_ground ? "height of the resultant: s/2 + 0.05 s (s/h = 1)"
                              : "height of the resultant: h - s/2 (geometric centre)",
-            on_ground ? h - s / 2.0 + kOnGroundRaise * s : h - s / 2.0, "ft",
+            on_ground ? CaseAResultantHeightFt(h, s) + kOnGroundRaise * s
+                      : CaseAResultantHeightFt(h, s),
+            "ft",
             "Fig. 29.3-1 (resultant location)");
   const double m_asd =
       t("M_asd", "overturning moment at grade F_asd y_F", f_asd * r.arm, "lb-ft", "statics");
