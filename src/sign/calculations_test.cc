@@ -251,6 +251,17 @@ TEST(WindWorkedExamplesTest, W6WideSignCaseC) {
   EXPECT_NEAR(Num(cc.at("force_lb")), 5389.2, kHalf1);
   EXPECT_NEAR(Num(cc.at("resultant_from_windward_edge_ft")), 9.5, kHalf1);
   EXPECT_NEAR(Num(cc.at("eccentricity_ft")), 2.5, kHalf1);
+  // Case C's total (5,389.2 lb) beats Case A's (5,089.8): the foundation takes its ASD force at
+  // the resultant's height (h - s/2 = 9 ft), and the torsion is the larger of B and C.
+  EXPECT_EQ(c.result.at("governing").at("case").as_string(), "C");
+  const double p = Num(c.result.at("governing").at("force_asd_lb"));
+  EXPECT_NEAR(p, 0.6 * 5389.2, 0.03);
+  EXPECT_EQ(Num(c.result.at("foundation").at("lateral_force_asd_lb")), p);
+  EXPECT_EQ(R(c, "embedment_ft"), NonconstrainedDepthFt(p, 9.0, 2.0, 150.0, 1.0));
+  EXPECT_GT(R(c, "embedment_ft"),
+            NonconstrainedDepthFt(R(c, "force_asd_lb"), 9.0, 2.0, 150.0, 1.0));
+  EXPECT_EQ(Num(c.result.at("governing").at("torsion_asd_lbft")),
+            std::max(R(c, "torsion_asd_lbft"), Num(cc.at("torsion_asd_lbft"))));
 }
 
 // Scalar oracle: qz(V 115, C, z 15, Kd 0.85) = 24.461 psf.
