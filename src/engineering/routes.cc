@@ -90,6 +90,20 @@ constexpr std::string_view kFoundationRequest = R"json({"type": "object",
       "concrete_pcf": {"type": "number", "minimum": 100, "maximum": 160, "default": 150},
       "min_safety_factor": {"type": "number", "minimum": 1, "maximum": 3, "default": 1.5}}})json";
 
+constexpr std::string_view kSignWindCalculation = R"json({"allOf": [
+    {"$ref": "#/components/schemas/EngineeringCalculation"},
+    {"type": "object", "properties": {"result": {"type": "object",
+      "required": ["kz", "qh_psf", "cf", "force_lb", "force_asd_lb", "moment_asd_lbft",
+                   "torsion_asd_lbft", "embedment_ft", "case_c", "governing", "foundation"],
+      "properties": {
+        "kz": {"type": "number"}, "qh_psf": {"type": "number", "description": "with Kd (applied once)"},
+        "cf": {"type": "number"}, "force_lb": {"type": "number", "description": "Case A, strength level"},
+        "force_asd_lb": {"type": "number"}, "moment_asd_lbft": {"type": "number"},
+        "torsion_asd_lbft": {"type": "number", "description": "Case B, F_asd 0.2 B"},
+        "embedment_ft": {"type": ["number", "null"], "description": "IBC Eq. 18-1 for the governing case; null without soil_class and footing_diameter_ft"},
+        "case_c": {"type": ["object", "null"], "description": "when B/s >= 2"},
+        "governing": {"type": "object"}, "foundation": {"type": ["object", "null"]}}}}}]})json";
+
 template <typename Method>
 http::Handler Calc(EngineeringService& service, Method method) {
   return http::Handle([&service, method](Request& req) -> Result<Response> {
@@ -107,14 +121,16 @@ void AddEngineeringRoutes(http::Router& router, http::SchemaRegistry& schemas,
   schemas.Add("SignWindRequest", kSignWindRequest);
   schemas.Add("SupportRequest", kSupportRequest);
   schemas.Add("FoundationRequest", kFoundationRequest);
-  const auto meta = [](std::string summary, std::string description, std::string request) {
+  schemas.Add("SignWindCalculation", kSignWindCalculation);
+  const auto meta = [](std::string summary, std::string description, std::string request,
+                       std::string response = "EngineeringCalculation") {
     return http::RouteMeta{.summary = std::move(summary),
                            .description = std::move(description),
                            .tags = {"engineering"},
                            .permission = std::string(kEngineeringPermission),
                            .max_body_bytes = 16 * 1024,
                            .request_schema = std::move(request),
-                           .response_schema = "EngineeringCalculation",
+                           .response_schema = std::move(response),
                            .execution = http::Execution::kInline,
                            .rate_limit_group = "engineering"};
   };
@@ -128,7 +144,7 @@ void AddEngineeringRoutes(http::Router& router, http::SchemaRegistry& schemas,
                   "moment_asd_lbft, torsion_asd_lbft, embedment_ft; trace lists every "
                   "intermediate value with its clause. Same input and constants_version, same "
                   "bytes. 422 names every bad field and its limit.",
-                  "SignWindRequest"),
+                  "SignWindRequest", "SignWindCalculation"),
              Calc(service, &EngineeringService::SignWind));
   router.Add("POST", "/v1/engineering/support",
              meta("Check a sign pole or choose the lightest passing section",
