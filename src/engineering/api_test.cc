@@ -37,8 +37,7 @@ class TestAuth : public http::Middleware {
                                     .role = "org_member",
                                     .permissions = {std::string(*perms)}};
     if (!req.principal->Can(route.meta.permission)) {
-      return http::ErrorResponse(Status(ErrorCode::kPermissionDenied, "forbidden"),
-                                 req.request_id);
+      return http::ErrorResponse(Status(ErrorCode::kPermissionDenied, "forbidden"), req.request_id);
     }
     return std::nullopt;
   }
@@ -176,8 +175,8 @@ TEST_F(EngineeringApiTest, SignWind422NamesFieldAndLimit) {
   e = Invalid("/v1/engineering/sign-wind", body("height", "6"));
   EXPECT_NE(e["height"].find("unknown field"), std::string::npos);
   e = Invalid("/v1/engineering/sign-wind", "{}");
-  for (const char* f : {"code", "wind_speed_mph", "exposure", "sign_width_ft", "sign_height_ft",
-                        "top_height_ft"}) {
+  for (const char* f :
+       {"code", "wind_speed_mph", "exposure", "sign_width_ft", "sign_height_ft", "top_height_ft"}) {
     EXPECT_TRUE(e.contains(f)) << f;
   }
   // The foundation's pair: one without the other is refused, neither is a wind-only answer.

@@ -91,8 +91,8 @@ EngineeringService::EngineeringService(EngineeringOptions options)
                                                         .max_bytes = options.cache_bytes})) {}
 
 template <typename Compute>
-Result<std::string> EngineeringService::Cached(std::string_view kind,
-                                               const json::object& canonical, Compute compute) {
+Result<std::string> EngineeringService::Cached(std::string_view kind, const json::object& canonical,
+                                               Compute compute) {
   std::string key_text(kind);
   key_text += '\n';
   key_text += http::ToJsonText(canonical);

@@ -53,7 +53,8 @@ TEST(CfTableTest, InterpolationReadsEveryCellExactly) {
   ASSERT_EQ(cols.size(), 12u);
   for (int r = 0; r < kCfRows; ++r) {
     for (int c = 0; c < kCfCols; ++c) {
-      EXPECT_EQ(CfCaseAB(cols[c], rows[r]), CfCell(r, c)) << "s/h " << rows[r] << " B/s " << cols[c];
+      EXPECT_EQ(CfCaseAB(cols[c], rows[r]), CfCell(r, c))
+          << "s/h " << rows[r] << " B/s " << cols[c];
     }
   }
 }
@@ -146,7 +147,8 @@ TEST(KzTest, TablesInterpolateWithTheirMinimumHeights) {
 // W1 (Medeek, ASCE 7-10 = 7-16 formulas): V 155, D, h 20, Kz by formula 1.083, qz 56.62; As 7.48
 // (a square B = s = sqrt(7.48)), Cf 1.80 -> F 648 lb, F_asd 389 lb; no Case C.
 TEST(WindWorkedExamplesTest, W1) {
-  SignWindInput in = Wind(WindCode::kAsce716, 155, Exposure::kD, std::sqrt(7.48), std::sqrt(7.48), 20);
+  SignWindInput in =
+      Wind(WindCode::kAsce716, 155, Exposure::kD, std::sqrt(7.48), std::sqrt(7.48), 20);
   in.kz_method = KzMethod::kFormula;
   const Calculation c = SignWindCalculation(in);
   EXPECT_NEAR(R(c, "kz"), 1.083, kHalf3);
@@ -174,7 +176,8 @@ TEST(WindWorkedExamplesTest, W2) {
 // W3 (ASCE 7-22 ledger): V 100, C, h = s = B = 30 -> Kz 0.98, qh 21.32, Cf 1.45, F 23,651 lb
 // (tolerance 5 lb).
 TEST(WindWorkedExamplesTest, W3Asce722) {
-  const Calculation c = SignWindCalculation(Wind(WindCode::kAsce722, 100, Exposure::kC, 30, 30, 30));
+  const Calculation c =
+      SignWindCalculation(Wind(WindCode::kAsce722, 100, Exposure::kC, 30, 30, 30));
   EXPECT_EQ(R(c, "kz"), 0.98);
   EXPECT_NEAR(R(c, "qh_psf"), 21.32, kHalf2);
   EXPECT_EQ(R(c, "cf"), 1.45);
@@ -534,10 +537,10 @@ TEST(FoundationWorkedExamplesTest, F1F2F3Nonconstrained) {
   struct Case {
     double p, h, k, d;
   };
-  for (const Case& c : {Case{680, 7.79, 1, 8.08}, Case{680, 7.79, 2, 6.15}, Case{200, 4.54, 1, 4.45},
-                        Case{200, 4.54, 2, 3.39}, Case{496.1, 7.489, 1, 7.07},
-                        Case{496.1, 7.489, 2, 5.40}, Case{1208.8, 16.44, 1, 9.15},
-                        Case{1208.8, 16.44, 2, 7.07}}) {
+  for (const Case& c :
+       {Case{680, 7.79, 1, 8.08}, Case{680, 7.79, 2, 6.15}, Case{200, 4.54, 1, 4.45},
+        Case{200, 4.54, 2, 3.39}, Case{496.1, 7.489, 1, 7.07}, Case{496.1, 7.489, 2, 5.40},
+        Case{1208.8, 16.44, 1, 9.15}, Case{1208.8, 16.44, 2, 7.07}}) {
     FoundationRequest r;
     r.embedment = {.p_asd_lb = c.p,
                    .h_ft = c.h,
@@ -596,7 +599,8 @@ TEST(FoundationWorkedExamplesTest, F5F6CheckMode) {
 
 TEST(FoundationTest, SquareFootingUsesItsDiagonal) {
   FoundationRequest round;
-  round.embedment = {.p_asd_lb = 1000, .h_ft = 10, .soil_class = 4, .footing_size_ft = 2 * std::sqrt(2.0)};
+  round.embedment = {
+      .p_asd_lb = 1000, .h_ft = 10, .soil_class = 4, .footing_size_ft = 2 * std::sqrt(2.0)};
   FoundationRequest square = round;
   square.embedment.shape = FootingShape::kSquare;
   square.embedment.footing_size_ft = 2.0;

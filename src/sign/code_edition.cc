@@ -54,8 +54,8 @@ constexpr double kCf[kCfRows][kCfCols] = {
 // 2-3, 3-4, 4-5, 5-10, >10. Columns 2..10 give one "3s to 10s" value (repeated for 3-4, 4-5,
 // 5-10) and nothing beyond 10s; "missing" marks a region the column does not list.
 constexpr double kMissing = -1.0;
-constexpr std::array<double, 8> kRegionEdges = {0, 1, 2, 3, 4, 5, 10,
-                                                std::numeric_limits<double>::infinity()};
+constexpr std::array<double, 8> kRegionEdges = {0, 1, 2,  3,
+                                                4, 5, 10, std::numeric_limits<double>::infinity()};
 struct CaseCColumn {
   double aspect;
   std::array<double, 7> cf;

@@ -72,8 +72,9 @@ double TraceNonconstrainedEmbedment(const EmbedmentInput& in, Calculation& calc)
   calc.Trace("P", "ASD lateral force", in.p_asd_lb, "lb", "ASCE 7-16 §2.4.1 (0.6W)");
   calc.Trace("h", "height of P above grade", in.h_ft, "ft", "IBC 1807.3.2.1");
   const double b = EffectiveB(in, calc);
-  const double lbp = calc.Trace("LBP", "allowable lateral bearing per ft of depth (soil class " +
-                                           std::to_string(in.soil_class) + ")",
+  const double lbp = calc.Trace("LBP",
+                                "allowable lateral bearing per ft of depth (soil class " +
+                                    std::to_string(in.soil_class) + ")",
                                 soil.lateral_bearing_psf_per_ft, "psf/ft", "IBC Table 1806.2");
   const double k = calc.Trace("k_pole", "isolated-pole increase of the lateral bearing",
                               PoleFactor(in.isolated_pole), "", "IBC 1806.3.4");
@@ -85,8 +86,8 @@ double TraceNonconstrainedEmbedment(const EmbedmentInput& in, Calculation& calc)
   calc.Trace("d", "required embedment depth, nonconstrained (S1 and d solved together)", d, "ft",
              "IBC Eq. 18-1, §1807.3.2.1");
   if (in.provided_depth_ft) {
-    const double dp = calc.Trace("d_prov", "provided embedment depth", *in.provided_depth_ft, "ft",
-                                 "input");
+    const double dp =
+        calc.Trace("d_prov", "provided embedment depth", *in.provided_depth_ft, "ft", "input");
     const double s1p = calc.Trace("S1_prov", "S1 at the provided depth", Ibc1807S1Psf(lbp, dp, k),
                                   "psf", "IBC 1807.3.2.1 (check mode)");
     const double dreq = calc.Trace("d_req,prov", "Eq. 18-1 depth with S1 at the provided depth",
@@ -104,8 +105,9 @@ double TraceConstrainedEmbedment(const EmbedmentInput& in, Calculation& calc) {
   const double mg =
       calc.Trace("Mg", "moment at grade P h", in.p_asd_lb * in.h_ft, "lb-ft", "IBC Eq. 18-3");
   const double b = EffectiveB(in, calc);
-  const double lbp = calc.Trace("LBP", "allowable lateral bearing per ft of depth (soil class " +
-                                           std::to_string(in.soil_class) + ")",
+  const double lbp = calc.Trace("LBP",
+                                "allowable lateral bearing per ft of depth (soil class " +
+                                    std::to_string(in.soil_class) + ")",
                                 soil.lateral_bearing_psf_per_ft, "psf/ft", "IBC Table 1806.2");
   const double k = calc.Trace("k_pole", "isolated-pole increase of the lateral bearing",
                               PoleFactor(in.isolated_pole), "", "IBC 1806.3.4");
@@ -116,8 +118,8 @@ double TraceConstrainedEmbedment(const EmbedmentInput& in, Calculation& calc) {
   calc.Trace("d", "required embedment depth, constrained at grade", d, "ft",
              "IBC Eq. 18-3, §1807.3.2.2");
   if (in.provided_depth_ft) {
-    const double dp = calc.Trace("d_prov", "provided embedment depth", *in.provided_depth_ft, "ft",
-                                 "input");
+    const double dp =
+        calc.Trace("d_prov", "provided embedment depth", *in.provided_depth_ft, "ft", "input");
     if (d > dp) calc.pass = false;
   }
   return d;
@@ -129,16 +131,15 @@ void SpreadFootingCheck(const SpreadFootingInput& in, Calculation& calc) {
   const double h = calc.Trace("h", "height of P above grade", in.h_ft, "ft", "input");
   const double l = calc.Trace("L", "footing length along the wind", in.length_ft, "ft", "input");
   const double w = calc.Trace("W", "footing width across the wind", in.width_ft, "ft", "input");
-  const double t = calc.Trace("T", "footing thickness (top at grade)", in.thickness_ft, "ft",
-                              "input");
-  const double wf = calc.Trace("W_ftg", "footing weight L W T gamma_c",
-                               l * w * t * in.concrete_pcf, "lb", "concrete unit weight");
+  const double t =
+      calc.Trace("T", "footing thickness (top at grade)", in.thickness_ft, "ft", "input");
+  const double wf = calc.Trace("W_ftg", "footing weight L W T gamma_c", l * w * t * in.concrete_pcf,
+                               "lb", "concrete unit weight");
   const double dl = calc.Trace("D", "dead load on the footing", in.dead_load_lb, "lb", "input");
   const double n = calc.Trace("N", "total vertical load W_ftg + D", wf + dl, "lb", "statics");
   const double mo = calc.Trace("M_ot", "overturning moment about the toe P (h + T)", p * (h + t),
                                "lb-ft", "statics");
-  const double mr =
-      calc.Trace("M_r", "resisting moment N L / 2", n * l / 2.0, "lb-ft", "statics");
+  const double mr = calc.Trace("M_r", "resisting moment N L / 2", n * l / 2.0, "lb-ft", "statics");
   const double fs_ot = calc.Trace("FS_ot", "overturning safety factor M_r / M_ot", mr / mo, "",
                                   "IBC 1807.2.3 (FS >= 1.5)");
   double resist;
@@ -153,10 +154,10 @@ void SpreadFootingCheck(const SpreadFootingInput& in, Calculation& calc) {
   const double fs_sl =
       calc.Trace("FS_sl", "sliding safety factor R_s / P", resist / p, "", "IBC 1807.2.3");
   const double m_base = mo;  // about the footing's centre line at its base: same lever arm
-  const double e = calc.Trace("e", "eccentricity of N at the base M / N", m_base / n, "ft",
-                              "statics");
-  const double qa = calc.Trace("q_a", "allowable vertical foundation pressure",
-                               soil.vertical_psf, "psf", "IBC Table 1806.2");
+  const double e =
+      calc.Trace("e", "eccentricity of N at the base M / N", m_base / n, "ft", "statics");
+  const double qa = calc.Trace("q_a", "allowable vertical foundation pressure", soil.vertical_psf,
+                               "psf", "IBC Table 1806.2");
   bool bearing_ok;
   json::value qmax_json = nullptr;
   if (e <= l / 6.0) {

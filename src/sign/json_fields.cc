@@ -1,9 +1,9 @@
 #include "sign/json_fields.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace signx::sign {
 
@@ -49,8 +49,8 @@ std::optional<double> JsonFields::Number(std::string_view name, double min, doub
   }
   const std::string u = unit.empty() ? "" : " " + std::string(unit);
   if (!std::isfinite(d) || d < min || d > max) {
-    Add(Field(name), "must be between " + Num(min) + " and " + Num(max) + u + " (got " + Num(d) +
-                         ")");
+    Add(Field(name),
+        "must be between " + Num(min) + " and " + Num(max) + u + " (got " + Num(d) + ")");
     return std::nullopt;
   }
   return d;
@@ -71,8 +71,8 @@ std::optional<int> JsonFields::Integer(std::string_view name, int min, int max, 
              std::abs(v->get_double()) < 1e6) {
     i = static_cast<int64_t>(v->get_double());
   } else {
-    Add(Field(name), "must be an integer between " + std::to_string(min) + " and " +
-                         std::to_string(max));
+    Add(Field(name),
+        "must be an integer between " + std::to_string(min) + " and " + std::to_string(max));
     return std::nullopt;
   }
   if (i < min || i > max) {

@@ -1,9 +1,9 @@
 #include "sign/structure.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "sign/code_edition.h"
 #include "sign/json_fields.h"
@@ -198,11 +198,12 @@ Calculation FoundationCalculation(const FoundationRequest& r) {
     o["type"] = "spread_footing";
     SpreadFootingCheck(r.footing, calc);
     o["pass"] = calc.pass;
-    calc.assumptions.push_back("Spread footing with its top at grade, wind along its length; "
-                               "overturning about the toe and sliding with the full dead load "
-                               "resisting (FS >= " +
-                               fmt::format("{}", r.footing.min_safety_factor) +
-                               "); bearing against the Table 1806.2 presumptive value");
+    calc.assumptions.push_back(
+        "Spread footing with its top at grade, wind along its length; "
+        "overturning about the toe and sliding with the full dead load "
+        "resisting (FS >= " +
+        fmt::format("{}", r.footing.min_safety_factor) +
+        "); bearing against the Table 1806.2 presumptive value");
     calc.assumptions.push_back("Passive soil pressure on the footing's sides neglected");
     return calc;
   }
@@ -226,8 +227,9 @@ Calculation FoundationCalculation(const FoundationRequest& r) {
                                  ? "IBC 1806.3.4 applied: lateral bearing doubled for an "
                                    "isolated pole (1/2 in motion at grade acceptable)"
                                  : "IBC 1806.3.4 pole increase not applied");
-  calc.assumptions.push_back("Presumptive soil values of IBC Table 1806.2 (no geotechnical "
-                             "report); no one-third increase (plain ASCE 7 0.6W)");
+  calc.assumptions.push_back(
+      "Presumptive soil values of IBC Table 1806.2 (no geotechnical "
+      "report); no one-third increase (plain ASCE 7 0.6W)");
   if (e.shape == FootingShape::kSquare) {
     calc.assumptions.push_back("Square footing: b is its diagonal (IBC 1807.3.2.1)");
   }
@@ -281,9 +283,9 @@ Result<Calculation> CheckStructure(const json::object& payload) {
     errors.push_back({"wind.footing_diameter_ft", "is required (a structure has a foundation)"});
   }
   if (w.ok() && pole_height && *pole_height < w->top_height_ft - w->sign_height_ft / 2.0) {
-    errors.push_back({"pole.pole_height_ft",
-                      fmt::format("must be >= the height of the wind resultant ({} ft)",
-                                  w->top_height_ft - w->sign_height_ft / 2.0)});
+    errors.push_back(
+        {"pole.pole_height_ft", fmt::format("must be >= the height of the wind resultant ({} ft)",
+                                            w->top_height_ft - w->sign_height_ft / 2.0)});
   }
   if (!errors.empty()) return ValidationFailed(std::move(errors));
 

@@ -34,8 +34,8 @@ Calculation SupportCheck(const SupportInput& in);
 enum class FoundationCheck { kNonconstrained, kConstrained, kSpreadFooting };
 struct FoundationRequest {
   FoundationCheck type = FoundationCheck::kNonconstrained;
-  EmbedmentInput embedment;       // nonconstrained, constrained
-  SpreadFootingInput footing;     // spread_footing
+  EmbedmentInput embedment;    // nonconstrained, constrained
+  SpreadFootingInput footing;  // spread_footing
 };
 Result<FoundationRequest> ParseFoundationInput(const boost::json::object& json);
 boost::json::object ToJson(const FoundationRequest& in);

@@ -1,11 +1,11 @@
 #include "sign/support.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <numbers>
-
-#include <fmt/format.h>
 
 #include "sign/engineering.h"
 
@@ -259,19 +259,20 @@ SectionCheck CheckSection(const SectionDef& sec, const SupportInput& in) {
   } else {
     if (lam >= 0.45 * e / fy) c.applicable = false;  // F8 / G5 / H3 limit
     c.mn_kip_in = Aisc360RoundHssNominalFlexureKipIn(RoundHssSection(d, t), fy, e);
-    c.flexure_class = lam <= 0.07 * e / fy ? "compact" : lam <= 0.31 * e / fy ? "noncompact"
-                                                                               : "slender";
+    c.flexure_class = lam <= 0.07 * e / fy   ? "compact"
+                      : lam <= 0.31 * e / fy ? "noncompact"
+                                             : "slender";
     // G5-2a/b: Lv = distance from maximum to zero shear (the load point).
     const double lv = std::max(a_in, d);
-    const double fcr_v = std::min(
-        std::max(1.60 * e / (std::sqrt(lv / d) * std::pow(lam, 1.25)), 0.78 * e / std::pow(lam, 1.5)),
-        0.6 * fy);
+    const double fcr_v = std::min(std::max(1.60 * e / (std::sqrt(lv / d) * std::pow(lam, 1.25)),
+                                           0.78 * e / std::pow(lam, 1.5)),
+                                  0.6 * fy);
     c.vn_kip = fcr_v * p.area_in2 / 2.0;  // G5-1
     // H3-2a/b with L the member length.
     const double lt = std::max(l_in, d);
-    const double fcr_t = std::min(
-        std::max(1.23 * e / (std::sqrt(lt / d) * std::pow(lam, 1.25)), 0.60 * e / std::pow(lam, 1.5)),
-        0.6 * fy);
+    const double fcr_t = std::min(std::max(1.23 * e / (std::sqrt(lt / d) * std::pow(lam, 1.25)),
+                                           0.60 * e / std::pow(lam, 1.5)),
+                                  0.6 * fy);
     c.tn_kip_in = fcr_t * p.c_in3;  // H3-1
   }
 
@@ -303,8 +304,8 @@ SectionCheck CheckSection(const SectionDef& sec, const SupportInput& in) {
   const double p_serv = 0.6 * in.wind_force_lb / 1000.0;
   c.deflection_in = p_serv * a_in * a_in * (3.0 * l_in - a_in) / (6.0 * e * p.i_in4);
   c.deflection_limit_in = l_in / in.deflection_limit_ratio;
-  c.pass = c.applicable && c.interaction <= 1.0 && c.shear_ratio <= 1.0 &&
-           c.torsion_ratio <= 1.0 && c.deflection_in <= c.deflection_limit_in;
+  c.pass = c.applicable && c.interaction <= 1.0 && c.shear_ratio <= 1.0 && c.torsion_ratio <= 1.0 &&
+           c.deflection_in <= c.deflection_limit_in;
   return c;
 }
 
@@ -344,8 +345,8 @@ Calculation SupportCalculation(const SupportInput& in) {
   calc.Trace("e_t", "eccentricity of the wind resultant from the pole axis", in.eccentricity_ft,
              "ft", "ASCE 7 Fig. 29.3-1 Case B/C");
   calc.Trace("L", "pole length (cantilever)", in.pole_height_ft, "ft", "input");
-  calc.Trace("gamma_W", asd ? "ASD load factor on W" : "LRFD load factor on W", asd ? 0.6 : 1.0,
-             "", asd ? "ASCE 7-16 §2.4.1 (D + 0.6W)" : "ASCE 7-16 §2.3.1 (1.2D + 1.0W)");
+  calc.Trace("gamma_W", asd ? "ASD load factor on W" : "LRFD load factor on W", asd ? 0.6 : 1.0, "",
+             asd ? "ASCE 7-16 §2.4.1 (D + 0.6W)" : "ASCE 7-16 §2.3.1 (1.2D + 1.0W)");
   calc.assumptions.push_back(
       "Single cantilever pole fixed at its base (grade); axial dead load neglected in the "
       "interaction (Pr = 0), which is small for sign poles");
@@ -375,8 +376,7 @@ Calculation SupportCalculation(const SupportInput& in) {
   }
   const SectionCheck& c = *chosen;
   const SectionDef& s = *c.section;
-  const std::string fc = std::string("AISC 360-16 ") +
-                         (s.shape == SS::kSquareHss ? "§F7" : "§F8");
+  const std::string fc = std::string("AISC 360-16 ") + (s.shape == SS::kSquareHss ? "§F7" : "§F8");
   calc.Trace("D", s.shape == SS::kSquareHss ? "outside width B" : "outside diameter D", s.size_in,
              "in", "section table");
   calc.Trace("t", "design wall thickness 0.93 t_nom", c.props.t_in, "in", "AISC 360-16 §B4.2");
@@ -393,8 +393,8 @@ Calculation SupportCalculation(const SupportInput& in) {
   calc.Trace("Vn", "nominal shear strength", c.vn_kip, "kip",
              s.shape == SS::kSquareHss ? "AISC 360-16 §G4" : "AISC 360-16 §G5");
   calc.Trace("Tn", "nominal torsional strength", c.tn_kip_in, "kip-in", "AISC 360-16 §H3.1");
-  const char* av = asd ? "AISC 360-16 §F1/G1/H3.1 (Omega = 1.67)"
-                       : "AISC 360-16 §F1/G1/H3.1 (phi = 0.90)";
+  const char* av =
+      asd ? "AISC 360-16 §F1/G1/H3.1 (Omega = 1.67)" : "AISC 360-16 §F1/G1/H3.1 (phi = 0.90)";
   calc.Trace("Mc", "available flexural strength", c.mc_kip_in, "kip-in", av);
   calc.Trace("Vc", "available shear strength", c.vc_kip, "kip", av);
   calc.Trace("Tc", "available torsional strength", c.tc_kip_in, "kip-in", av);
@@ -406,9 +406,9 @@ Calculation SupportCalculation(const SupportInput& in) {
   calc.Trace("Tr/Tc", "torsion ratio", c.torsion_ratio, "", "AISC 360-16 §H3.1");
   calc.Trace("IR", "combined flexure, shear and torsion", c.interaction, "",
              c.tr_kip_in <= 0.2 * c.tc_kip_in ? "AISC 360-16 §H3.2 (Tr <= 0.2 Tc: Eq. H1-1b)"
-                                               : "AISC 360-16 Eq. H3-6");
-  calc.Trace("delta", "tip deflection under 0.6 W: P a^2 (3L - a) / (6 E I)", c.deflection_in,
-             "in", "cantilever statics (E = 29,000 ksi)");
+                                              : "AISC 360-16 Eq. H3-6");
+  calc.Trace("delta", "tip deflection under 0.6 W: P a^2 (3L - a) / (6 E I)", c.deflection_in, "in",
+             "cantilever statics (E = 29,000 ksi)");
   calc.Trace("delta_allow", "deflection limit L / ratio", c.deflection_limit_in, "in",
              "serviceability (input ratio)");
   calc.pass = c.pass;
@@ -428,8 +428,9 @@ Calculation SupportCalculation(const SupportInput& in) {
   r["deflection_limit_in"] = c.deflection_limit_in;
   r["pass"] = c.pass;
   if (!c.applicable) {
-    calc.assumptions.push_back("The section is outside the slenderness limits of the AISC 360-16 "
-                               "provisions used (F7 compact webs, F8 D/t < 0.45 E/Fy)");
+    calc.assumptions.push_back(
+        "The section is outside the slenderness limits of the AISC 360-16 "
+        "provisions used (F7 compact webs, F8 D/t < 0.45 E/Fy)");
   }
   return calc;
 }

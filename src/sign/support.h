@@ -35,13 +35,13 @@ std::span<const SectionDef> SectionTable();
 const SectionDef* FindSection(std::string_view name);
 
 struct SectionProperties {
-  double t_in = 0;        // design wall thickness 0.93 t_nom
-  double area_in2 = 0;    // A
-  double i_in4 = 0;       // I
-  double s_in3 = 0;       // S
-  double z_in3 = 0;       // Z
-  double c_in3 = 0;       // torsional constant C (AISC 360-16 H3.1)
-  double weight_plf = 0;  // nominal
+  double t_in = 0;         // design wall thickness 0.93 t_nom
+  double area_in2 = 0;     // A
+  double i_in4 = 0;        // I
+  double s_in3 = 0;        // S
+  double z_in3 = 0;        // Z
+  double c_in3 = 0;        // torsional constant C (AISC 360-16 H3.1)
+  double weight_plf = 0;   // nominal
   double slenderness = 0;  // D/t (round) or b/t with b = B - 3t (square)
 };
 SectionProperties Properties(const SectionDef& section);
@@ -55,10 +55,10 @@ std::string_view Name(DesignMethod method);  // "ASD", "LRFD"
 
 struct SupportInput {
   DesignMethod method = DesignMethod::kAsd;
-  double wind_force_lb = 0;     // strength-level wind force W on the sign (ASCE 7 F)
-  double load_height_ft = 0;    // height of its resultant above grade (the pole's fixed base)
-  double eccentricity_ft = 0;   // horizontal eccentricity of W from the pole axis (torsion)
-  double pole_height_ft = 0;    // cantilever length L, >= load_height_ft
+  double wind_force_lb = 0;           // strength-level wind force W on the sign (ASCE 7 F)
+  double load_height_ft = 0;          // height of its resultant above grade (the pole's fixed base)
+  double eccentricity_ft = 0;         // horizontal eccentricity of W from the pole axis (torsion)
+  double pole_height_ft = 0;          // cantilever length L, >= load_height_ft
   std::optional<SectionShape> shape;  // nullopt: every shape
   std::optional<double> fy_ksi;       // nullopt: DefaultFyKsi(shape)
   double deflection_limit_ratio = 60.0;  // delta <= L / ratio under 0.6 W
@@ -70,11 +70,11 @@ struct SectionCheck {
   const SectionDef* section = nullptr;
   SectionProperties props;
   double fy_ksi = 0;
-  bool applicable = true;  // within the limits of the AISC provisions used
-  std::string flexure_class;  // "compact", "noncompact", "slender"
-  double mn_kip_in = 0, vn_kip = 0, tn_kip_in = 0;      // nominal strengths
-  double mc_kip_in = 0, vc_kip = 0, tc_kip_in = 0;      // available (Mn/Omega or phi Mn)
-  double mr_kip_in = 0, vr_kip = 0, tr_kip_in = 0;      // required
+  bool applicable = true;                           // within the limits of the AISC provisions used
+  std::string flexure_class;                        // "compact", "noncompact", "slender"
+  double mn_kip_in = 0, vn_kip = 0, tn_kip_in = 0;  // nominal strengths
+  double mc_kip_in = 0, vc_kip = 0, tc_kip_in = 0;  // available (Mn/Omega or phi Mn)
+  double mr_kip_in = 0, vr_kip = 0, tr_kip_in = 0;  // required
   double flexure_ratio = 0, shear_ratio = 0, torsion_ratio = 0, interaction = 0;
   double deflection_in = 0, deflection_limit_in = 0;
   bool pass = false;

@@ -1,9 +1,9 @@
 #include "sign/wind.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "sign/engineering.h"
 #include "sign/foundation.h"
@@ -14,8 +14,8 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr double kCaseBEccentricity = 0.2;   // Fig. 29.3-1 Case B: 0.2 B from the centre
-constexpr double kOnGroundRaise = 0.05;      // Fig. 29.3-1: s/h = 1 -> 0.05 s above the centre
+constexpr double kCaseBEccentricity = 0.2;  // Fig. 29.3-1 Case B: 0.2 B from the centre
+constexpr double kOnGroundRaise = 0.05;     // Fig. 29.3-1: s/h = 1 -> 0.05 s above the centre
 
 // Records a trace entry when `calc` is set; returns the value either way (the fast path passes
 // null and pays for no strings).
@@ -64,10 +64,10 @@ Computed Compute(const SignWindInput& in, Calculation* calc) {
                      c22 ? "ASCE 7-22 §26.5" : "ASCE 7-16 §26.5");
   const double h = t("h", "height to the top of the sign", in.top_height_ft, "ft",
                      c22 ? "ASCE 7-22 §29.3.1" : "ASCE 7-16 §29.3.1");
-  const double s = t("s", "vertical dimension of the sign", in.sign_height_ft, "ft",
-                     "Fig. 29.3-1 notation");
-  const double b = t("B", "horizontal dimension of the sign", in.sign_width_ft, "ft",
-                     "Fig. 29.3-1 notation");
+  const double s =
+      t("s", "vertical dimension of the sign", in.sign_height_ft, "ft", "Fig. 29.3-1 notation");
+  const double b =
+      t("B", "horizontal dimension of the sign", in.sign_width_ft, "ft", "Fig. 29.3-1 notation");
   double kz;
   if (in.kz_method == KzMethod::kTable) {
     kz = t("Kz", "velocity pressure exposure coefficient at h (table, linear interpolation)",
@@ -98,23 +98,22 @@ Computed Compute(const SignWindInput& in, Calculation* calc) {
   r.clearance = t("s/h", "clearance ratio", s / h, "", "Fig. 29.3-1");
   const double cf = t("Cf", "force coefficient, Cases A and B (bilinear interpolation)",
                       CfCaseAB(r.aspect, r.clearance), "", fig);
-  const double f = t("F", "design wind force, Case A qh G Cf As",
-                     SignWindForceLb(qh, g, cf, r.area), "lb",
-                     eq);
-  const double f_asd = t("F_asd", "ASD wind force 0.6 F", kAsdWindLoadFactor * f, "lb",
-                         "ASCE 7 §2.4.1 (D + 0.6W)");
+  const double f =
+      t("F", "design wind force, Case A qh G Cf As", SignWindForceLb(qh, g, cf, r.area), "lb", eq);
+  const double f_asd =
+      t("F_asd", "ASD wind force 0.6 F", kAsdWindLoadFactor * f, "lb", "ASCE 7 §2.4.1 (D + 0.6W)");
   const bool on_ground = s >= h;
-  r.arm = t("y_F", on_ground ? "height of the resultant: s/2 + 0.05 s (s/h = 1)"
-                             : "height of the resultant: h - s/2 (geometric centre)",
-            on_ground ? CaseAResultantHeightFt(h, s) + kOnGroundRaise * s
-                      : CaseAResultantHeightFt(h, s),
-            "ft",
-            "Fig. 29.3-1 (resultant location)");
+  r.arm = t(
+      "y_F",
+      on_ground ? "height of the resultant: s/2 + 0.05 s (s/h = 1)"
+                : "height of the resultant: h - s/2 (geometric centre)",
+      on_ground ? CaseAResultantHeightFt(h, s) + kOnGroundRaise * s : CaseAResultantHeightFt(h, s),
+      "ft", "Fig. 29.3-1 (resultant location)");
   const double m_asd =
       t("M_asd", "overturning moment at grade F_asd y_F", f_asd * r.arm, "lb-ft", "statics");
   r.e_b = t("e_B", "Case B eccentricity 0.2 B", kCaseBEccentricity * b, "ft", "Fig. 29.3-1 Case B");
-  const double t_asd =
-      t("T_asd", "torsion at grade, Case B F_asd e_B", f_asd * r.e_b, "lb-ft", "Fig. 29.3-1 Case B");
+  const double t_asd = t("T_asd", "torsion at grade, Case B F_asd e_B", f_asd * r.e_b, "lb-ft",
+                         "Fig. 29.3-1 Case B");
 
   r.n.kz = kz;
   r.n.qh_psf = qh;
@@ -132,27 +131,28 @@ Computed Compute(const SignWindInput& in, Calculation* calc) {
     CaseC& c = r.c;
     c.required = true;
     c.regions = CaseCRegions(b, s);
-    c.factor = t("k_C", "Case C reduction for s/h > 0.8: 1.8 - s/h", CaseCClearanceFactor(r.clearance),
-                 "", "Fig. 29.3-1 note 3");
+    c.factor = t("k_C", "Case C reduction for s/h > 0.8: 1.8 - s/h",
+                 CaseCClearanceFactor(r.clearance), "", "Fig. 29.3-1 note 3");
     double moment_about_edge = 0;
     for (size_t i = 0; i < c.regions.size(); ++i) {
       const CaseCRegion& reg = c.regions[i];
       const std::string tag =
           calc != nullptr ? fmt::format("{}-{} ft", reg.from_ft, reg.to_ft) : std::string();
-      const double cfi = t(calc ? "Cf_C" : "", calc ? "Case C force coefficient, region " + tag : "",
-                           reg.cf * c.factor, "", fig_c);
-      const double fi = t(calc ? "F_C" : "", calc ? "Case C force qh G Cf_C s w, region " + tag : "",
-                          qh * g * cfi * s * (reg.to_ft - reg.from_ft), "lb",
-                          eq);
+      const double cfi =
+          t(calc ? "Cf_C" : "", calc ? "Case C force coefficient, region " + tag : "",
+            reg.cf * c.factor, "", fig_c);
+      const double fi =
+          t(calc ? "F_C" : "", calc ? "Case C force qh G Cf_C s w, region " + tag : "",
+            qh * g * cfi * s * (reg.to_ft - reg.from_ft), "lb", eq);
       c.forces_lb.push_back(fi);
       c.force_lb += fi;
       moment_about_edge += fi * (reg.from_ft + reg.to_ft) / 2.0;
     }
     t("F_C", "Case C total force", c.force_lb, "lb", "sum of the regions");
-    c.centroid_ft = t("x_C", "Case C resultant from the windward edge", moment_about_edge / c.force_lb,
-                      "ft", "statics");
-    c.eccentricity_ft = t("e_C", "Case C eccentricity B/2 - x_C", b / 2.0 - c.centroid_ft, "ft",
-                          "statics");
+    c.centroid_ft = t("x_C", "Case C resultant from the windward edge",
+                      moment_about_edge / c.force_lb, "ft", "statics");
+    c.eccentricity_ft =
+        t("e_C", "Case C eccentricity B/2 - x_C", b / 2.0 - c.centroid_ft, "ft", "statics");
     c.torsion_lbft = c.force_lb * c.eccentricity_ft;
     const double fc_asd = t("F_C,asd", "Case C ASD force 0.6 F_C", kAsdWindLoadFactor * c.force_lb,
                             "lb", "ASCE 7 §2.4.1");
@@ -180,10 +180,10 @@ Computed Compute(const SignWindInput& in, Calculation* calc) {
   } else if (calc != nullptr) {
     r.n.embedment_ft = TraceNonconstrainedEmbedment(e, *calc);
   } else {
-    r.n.embedment_ft = NonconstrainedDepthFt(
-        e.p_asd_lb, e.h_ft, e.footing_size_ft,
-        Ibc1806SoilClass(in.soil_class).lateral_bearing_psf_per_ft,
-        in.isolated_pole ? kIbc1806PoleIncrease : kIbc1806NoPoleIncrease);
+    r.n.embedment_ft =
+        NonconstrainedDepthFt(e.p_asd_lb, e.h_ft, e.footing_size_ft,
+                              Ibc1806SoilClass(in.soil_class).lateral_bearing_psf_per_ft,
+                              in.isolated_pole ? kIbc1806PoleIncrease : kIbc1806NoPoleIncrease);
   }
   return r;
 }
@@ -342,10 +342,12 @@ Calculation SignWindCalculation(const SignWindInput& in) {
   }
 
   auto& a = calc.assumptions;
-  a.push_back("Solid freestanding sign: openings < 30 % of the gross area, no opening or "
-              "return-corner reduction applied (Fig. 29.3-1)");
-  a.push_back("V is the strength-level basic wind speed of the Risk Category map; forces are "
-              "strength level, ASD = 0.6 W (ASCE 7 §2.4.1) for the foundation");
+  a.push_back(
+      "Solid freestanding sign: openings < 30 % of the gross area, no opening or "
+      "return-corner reduction applied (Fig. 29.3-1)");
+  a.push_back(
+      "V is the strength-level basic wind speed of the Risk Category map; forces are "
+      "strength level, ASD = 0.6 W (ASCE 7 §2.4.1) for the foundation");
   a.push_back(in.kz_method == KzMethod::kTable
                   ? "Kz from Table 26.10-1 at the top of the sign, linearly interpolated, 15 ft "
                     "minimum"
@@ -354,8 +356,9 @@ Calculation SignWindCalculation(const SignWindInput& in) {
   if (in.gust_factor == 0.85) {
     a.push_back("Rigid structure: G = 0.85 (fundamental frequency >= 1 Hz not checked)");
   }
-  a.push_back("One support on the sign's vertical centre line: torsion about it; wind on the "
-              "exposed pole itself not included");
+  a.push_back(
+      "One support on the sign's vertical centre line: torsion about it; wind on the "
+      "exposed pole itself not included");
   if (in.with_foundation) {
     a.push_back(
         "Foundation: nonconstrained embedded pole (no rigid floor or pavement at grade), IBC "
@@ -365,20 +368,23 @@ Calculation SignWindCalculation(const SignWindInput& in) {
                       "affected by 1/2 in motion at grade)"
                     : "IBC 1806.3.4 pole increase not applied");
   } else {
-    a.push_back("No foundation computed: soil_class and footing_diameter_ft not given "
-                "(embedment_ft is null)");
+    a.push_back(
+        "No foundation computed: soil_class and footing_diameter_ft not given "
+        "(embedment_ft is null)");
   }
   if (c22) {
-    a.push_back("ASCE 7-22: Kz cells of the verified ledger (Exposure B held at 0.70 below "
-                "30 ft); Kd applied once in the force (Eq. 29.3-1); qh_psf reported with Kd "
-                "for comparison with 7-16");
+    a.push_back(
+        "ASCE 7-22: Kz cells of the verified ledger (Exposure B held at 0.70 below "
+        "30 ft); Kd applied once in the force (Eq. 29.3-1); qh_psf reported with Kd "
+        "for comparison with 7-16");
   }
   if (r.clearance >= 1.0) {
     a.push_back("s/h = 1 (sign on the ground): resultant 0.05 s above the geometric centre");
   }
   if (r.c.required && r.aspect > 10.0 && r.aspect < 13.0) {
-    a.push_back("Case C for 10 < B/s < 13: the B/s = 10 value of region 3s-10s stands for "
-                "3s-4s, 4s-5s and 5s-10s, interpolated to the B/s = 13 column");
+    a.push_back(
+        "Case C for 10 < B/s < 13: the B/s = 10 value of region 3s-10s stands for "
+        "3s-4s, 4s-5s and 5s-10s, interpolated to the B/s = 13 column");
   }
   double conf = 0.95;
   if (c22) conf -= 0.1;
