@@ -651,6 +651,9 @@ TEST(CheckStructureTest, W4PylonPassesAndFailsOnTheShallowFooting) {
   EXPECT_NEAR(R(*ok, "embedment_ft"), 9.03, kHalf2);
   EXPECT_EQ(ok->result.at("support").at("section").as_string(), "HSS6.625x0.280");
   EXPECT_NEAR(Num(ok->result.at("support").at("flexure_ratio")), 0.80, kHalf2);
+  // One symbol, one meaning across the wind, pole and foundation traces (no Case C here).
+  std::set<std::string> symbols;
+  for (const auto& t : ok->trace) EXPECT_TRUE(symbols.insert(t.symbol).second) << t.symbol;
   payload["footing"].as_object()["provided_depth_ft"] = 8.0;
   auto shallow = CheckStructure(payload);
   ASSERT_TRUE(shallow.ok());

@@ -70,7 +70,8 @@ double NonconstrainedDepthFt(double p_lb, double h_ft, double b_ft, double lbp, 
 double TraceNonconstrainedEmbedment(const EmbedmentInput& in, Calculation& calc) {
   const SoilClassValues soil = Ibc1806SoilClass(in.soil_class);
   calc.Trace("P", "ASD lateral force", in.p_asd_lb, "lb", "ASCE 7-16 §2.4.1 (0.6W)");
-  calc.Trace("h", "height of P above grade", in.h_ft, "ft", "IBC 1807.3.2.1");
+  calc.Trace("h_P", "height of P above grade (h of IBC Eq. 18-1/18-2)", in.h_ft, "ft",
+             "IBC 1807.3.2.1");
   const double b = EffectiveB(in, calc);
   const double lbp = calc.Trace("LBP",
                                 "allowable lateral bearing per ft of depth (soil class " +
@@ -101,7 +102,8 @@ double TraceNonconstrainedEmbedment(const EmbedmentInput& in, Calculation& calc)
 double TraceConstrainedEmbedment(const EmbedmentInput& in, Calculation& calc) {
   const SoilClassValues soil = Ibc1806SoilClass(in.soil_class);
   calc.Trace("P", "ASD lateral force", in.p_asd_lb, "lb", "ASCE 7-16 §2.4.1 (0.6W)");
-  calc.Trace("h", "height of P above grade", in.h_ft, "ft", "IBC 1807.3.2.2");
+  calc.Trace("h_P", "height of P above grade (h of IBC Eq. 18-1/18-2)", in.h_ft, "ft",
+             "IBC 1807.3.2.2");
   const double mg =
       calc.Trace("Mg", "moment at grade P h", in.p_asd_lb * in.h_ft, "lb-ft", "IBC Eq. 18-3");
   const double b = EffectiveB(in, calc);
@@ -128,7 +130,7 @@ double TraceConstrainedEmbedment(const EmbedmentInput& in, Calculation& calc) {
 void SpreadFootingCheck(const SpreadFootingInput& in, Calculation& calc) {
   const SoilClassValues soil = Ibc1806SoilClass(in.soil_class);
   const double p = calc.Trace("P", "ASD lateral force", in.p_asd_lb, "lb", "ASCE 7-16 §2.4.1");
-  const double h = calc.Trace("h", "height of P above grade", in.h_ft, "ft", "input");
+  const double h = calc.Trace("h_P", "height of P above grade", in.h_ft, "ft", "input");
   const double l = calc.Trace("L", "footing length along the wind", in.length_ft, "ft", "input");
   const double w = calc.Trace("W", "footing width across the wind", in.width_ft, "ft", "input");
   const double t =

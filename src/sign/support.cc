@@ -380,7 +380,7 @@ Calculation SupportCalculation(const SupportInput& in) {
   calc.Trace("D", s.shape == SS::kSquareHss ? "outside width B" : "outside diameter D", s.size_in,
              "in", "section table");
   calc.Trace("t", "design wall thickness 0.93 t_nom", c.props.t_in, "in", "AISC 360-16 §B4.2");
-  calc.Trace("A", "cross-section area", c.props.area_in2, "in^2", "geometry");
+  calc.Trace("Ag", "gross cross-section area", c.props.area_in2, "in^2", "geometry");
   calc.Trace("I", "moment of inertia", c.props.i_in4, "in^4", "geometry");
   calc.Trace("S", "elastic section modulus", c.props.s_in3, "in^3", "geometry");
   calc.Trace("Z", "plastic section modulus", c.props.z_in3, "in^3", "geometry");
