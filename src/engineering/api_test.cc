@@ -275,6 +275,24 @@ TEST_F(EngineeringApiTest, PermissionAndSchemas) {
   EXPECT_EQ(router_.routes().size(), 3u);
 }
 
+TEST(EngineeringServiceTest, TheAnswerCacheIsBoundedLeastRecentlyUsed) {
+  EngineeringService service({.cache_entries = 2});
+  auto body = [](int v) {
+    json::object o = json::parse(kW4).as_object();
+    o["wind_speed_mph"] = v;
+    return o;
+  };
+  for (int v : {100, 110, 120}) ASSERT_TRUE(service.SignWind(body(v)).ok());
+  EXPECT_EQ(service.misses(), 3u);
+  ASSERT_TRUE(service.SignWind(body(120)).ok());  // still held
+  EXPECT_EQ(service.hits(), 1u);
+  ASSERT_TRUE(service.SignWind(body(100)).ok());  // evicted by the third
+  EXPECT_EQ(service.misses(), 4u);
+  // A refused input is never cached.
+  EXPECT_FALSE(service.SignWind(body(40)).ok());
+  EXPECT_EQ(service.misses(), 4u);
+}
+
 TEST(AnswerTextTest, SameBytesAsTheDomSerialisationAndRefusesNonFinite) {
   auto in = sign::ParseSignWindInput(json::parse(kW4).as_object());
   ASSERT_TRUE(in.ok());
