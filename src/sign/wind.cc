@@ -148,7 +148,7 @@ Computed Compute(const SignWindInput& in, Calculation* calc) {
       c.force_lb += fi;
       moment_about_edge += fi * (reg.from_ft + reg.to_ft) / 2.0;
     }
-    t("F_C", "Case C total force", c.force_lb, "lb", "sum of the regions");
+    t("F_C,sum", "Case C total force", c.force_lb, "lb", "sum of the regions");
     c.centroid_ft = t("x_C", "Case C resultant from the windward edge",
                       moment_about_edge / c.force_lb, "ft", "statics");
     c.eccentricity_ft =
