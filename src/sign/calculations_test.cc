@@ -8,6 +8,7 @@
 #include <set>
 
 #include "sign/code_edition.h"
+#include "sign/engineering.h"
 #include "sign/foundation.h"
 #include "sign/structure.h"
 #include "sign/support.h"
@@ -552,6 +553,19 @@ TEST(FoundationWorkedExamplesTest, F1F2F3Nonconstrained) {
     EXPECT_NEAR(R(calc, "embedment_ft"), c.d, kHalf2) << c.p << " " << c.k;
     EXPECT_TRUE(calc.pass);
   }
+}
+
+TEST(FoundationTest, DeepRootsUseTheTwelveFootPressure) {
+  // Beyond 12 ft, S1 = LBP x 12 / 3 x k: the root is Eq. 18-1 at that S1, however deep.
+  for (double p : {5e3, 5e4, 1e7}) {
+    const double d = NonconstrainedDepthFt(p, 40.0, 0.5, 100.0, 1.0);
+    ASSERT_GT(d, 12.0) << p;
+    EXPECT_NEAR(d, Ibc1807NonconstrainedDepthFt(p, 40.0, 100.0 * 12.0 / 3.0, 0.5), 1e-9 * d);
+  }
+  // Just below 12 ft the bisection's root satisfies Eq. 18-1 at its own S1.
+  const double d = NonconstrainedDepthFt(1000.0, 20.0, 1.5, 150.0, 1.0);
+  ASSERT_LT(d, 12.0);
+  EXPECT_NEAR(d, Ibc1807NonconstrainedDepthFt(1000.0, 20.0, 150.0 * d / 3.0, 1.5), 1e-7);
 }
 
 // F4: constrained Eq. 18-3, Mg 5,297 lb-ft (P h), class 4, b 1 -> 5.31 / 4.22; F7 constrained

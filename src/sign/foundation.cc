@@ -13,7 +13,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr int kBisectionSteps = 200;
-constexpr double kDepthUpperFt = 1000.0;
 
 double PoleFactor(bool isolated) {
   return isolated ? kIbc1806PoleIncrease : kIbc1806NoPoleIncrease;
@@ -52,9 +51,15 @@ SoilClassValues Ibc1806SoilClass(int soil_class) {
 }
 
 double NonconstrainedDepthFt(double p_lb, double h_ft, double b_ft, double lbp, double k) {
-  // g(d) = d - Eq18_1(S1(d)) is increasing: S1 grows with d (to 12 ft), so Eq. 18-1 shrinks.
+  // From 12 ft down S1 no longer grows (d is capped at 12 ft for the lateral pressure), so a
+  // root at or beyond 12 ft is Eq. 18-1 with S1(12 ft) itself.
+  const double cap = kIbc1807LateralPressureDepthCapFt;
+  const double d_cap = Ibc1807NonconstrainedDepthFt(p_lb, h_ft, Ibc1807S1Psf(lbp, cap, k), b_ft);
+  if (d_cap >= cap) return d_cap;
+  // Below 12 ft, g(d) = d - Eq18_1(S1(d)) is increasing (S1 grows with d, Eq. 18-1 shrinks),
+  // negative near 0 and positive at 12 ft: bisection, a fixed number of halvings.
   double lo = 0.0;
-  double hi = kDepthUpperFt;
+  double hi = cap;
   for (int i = 0; i < kBisectionSteps && hi - lo > 1e-9; ++i) {
     const double mid = 0.5 * (lo + hi);
     const double s1 = Ibc1807S1Psf(lbp, mid, k);

@@ -2,9 +2,10 @@
 // spread footing's overturning, sliding and bearing check, over the presumptive values of Table
 // 1806.2. Loads are ASD (IBC 1806/1807 soil values are allowable): the caller passes 0.6 W.
 //
-// The nonconstrained depth (Eq. 18-1, S1 at d/3 depending on d itself) is found by bisection on
-// g(d) = d - Eq18_1(S1(d)), which is increasing in d, to 1e-9 ft in a fixed number of steps, so
-// the same inputs give the same bits; sign/engineering.h keeps the damped fixed-point iteration
+// The nonconstrained depth (Eq. 18-1, S1 at d/3 depending on d itself) is Eq. 18-1 with S1 at
+// 12 ft when that depth is 12 ft or more, else found by bisection on g(d) = d - Eq18_1(S1(d)),
+// which is increasing in d, to 1e-9 ft in a fixed number of steps, so the same inputs give the
+// same bits; sign/engineering.h keeps the damped fixed-point iteration
 // the estimating generator uses (both converge to the same root, sign-domain.md §2.8).
 //
 // Thread-safety: pure functions.
