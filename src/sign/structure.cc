@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "sign/code_edition.h"
+#include "sign/engineering.h"
 #include "sign/json_fields.h"
 #include "sign/wind.h"
 
@@ -232,6 +233,12 @@ Calculation FoundationCalculation(const FoundationRequest& r) {
       "report); no one-third increase (plain ASCE 7 0.6W)");
   if (e.shape == FootingShape::kSquare) {
     calc.assumptions.push_back("Square footing: b is its diagonal (IBC 1807.3.2.1)");
+  }
+  if (d > kIbc1807LateralPressureDepthCapFt) {
+    calc.assumptions.push_back(
+        "The depth exceeds 12 ft: the lateral pressure is held at its 12 ft value (IBC "
+        "1807.3.2.1); a pier this deep deserves a geotechnical design");
+    calc.confidence -= 0.2;
   }
   o["soil_class"] = e.soil_class;
   o["soil"] = soil.description;

@@ -389,7 +389,13 @@ Calculation SignWindCalculation(const SignWindInput& in) {
   double conf = 0.95;
   if (c22) conf -= 0.1;
   if (r.c.required && r.aspect > 10.0 && r.aspect < 13.0) conf -= 0.05;
-  if (in.top_height_ft > 60.0) conf -= 0.1;  // tall pylons may be flexible (Gf, §26.11.5)
+  if (in.top_height_ft > 60.0) conf -= 0.1;
+  if (in.with_foundation && r.n.embedment_ft > kIbc1807LateralPressureDepthCapFt) {
+    a.push_back(
+        "The embedment exceeds 12 ft: the lateral pressure is held at its 12 ft value "
+        "(IBC 1807.3.2.1); a pier this deep deserves a geotechnical design");
+    conf -= 0.2;
+  }  // tall pylons may be flexible (Gf, §26.11.5)
   if (in.kz_method == KzMethod::kFormula) conf -= 0.05;
   calc.confidence = std::max(0.0, conf);
   calc.pass = true;
