@@ -271,6 +271,9 @@ Calculation SignWindCalculation(const SignWindInput& in) {
   calc.code["wind"] = PrintedName(in.code);
   calc.code["building"] = kIbcEditions;
   calc.code["steel"] = kAiscEdition;
+  calc.trace.reserve(64);
+  calc.result.reserve(32);
+  calc.assumptions.reserve(12);
   const Computed r = Compute(in, &calc);
   const bool c22 = in.code == WindCode::kAsce722;
 
