@@ -4,6 +4,7 @@
 
 #include "app/job_handlers.h"
 #include "app/platform.h"
+#include "engineering/module.h"
 #include "estimating/module.h"
 #include "leads/module.h"
 
@@ -13,6 +14,7 @@ Capabilities OpenCapabilities(const capability::Deps& deps) {
   Capabilities out;
   out.push_back(leads::OpenLeadsModule(deps));
   out.push_back(estimating::OpenEstimatingModule(deps));
+  out.push_back(engineering::OpenEngineeringModule(deps));
   return out;
 }
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <numbers>
 
 #include "base/check.h"
+#include "sign/code_edition.h"
 
 // The products below keep the factor order of the formulas as printed (and of the estimating
 // generator's original inline code): floating-point multiplication is not associative, and the
@@ -13,52 +13,18 @@
 
 namespace signx::sign {
 
+// The ASCE 7-16 constants and Table 26.10-1 live once, as data, in sign/code_edition.h.
 TerrainExposureConstants Asce716TerrainExposure(Exposure exposure) {
-  switch (exposure) {
-    case Exposure::kB:
-      return {7.0, 1200.0};
-    case Exposure::kC:
-      return {9.5, 900.0};
-    case Exposure::kD:
-      return {11.5, 700.0};
-  }
-  SIGNX_CHECK(false, "unknown exposure category");
-  return {};
+  const KzFormulaConstants k = KzConstants(WindCode::kAsce716, exposure);
+  return {k.alpha, k.zg_ft};
 }
 
 double Asce716KzFormula(double z_ft, Exposure exposure) {
-  const TerrainExposureConstants t = Asce716TerrainExposure(exposure);
-  const double z = std::min(std::max(z_ft, kAsce716KzMinHeightFt), t.zg_ft);
-  return kAsce716KzCoefficient * std::pow(z / t.zg_ft, 2.0 / t.alpha);
+  return KzFromFormula(WindCode::kAsce716, exposure, z_ft);
 }
 
 std::optional<double> Asce716KzTable(double z_ft, Exposure exposure) {
-  // ASCE 7-16 Table 26.10-1 (sign-domain.md §2.2, checked cell by cell): z, then B, C, D.
-  struct Row {
-    double z_ft, b, c, d;
-  };
-  static constexpr Row kRows[] = {
-      {15, 0.57, 0.85, 1.03},  {20, 0.62, 0.90, 1.08},  {25, 0.66, 0.94, 1.12},
-      {30, 0.70, 0.98, 1.16},  {40, 0.76, 1.04, 1.22},  {50, 0.81, 1.09, 1.27},
-      {60, 0.85, 1.13, 1.31},  {70, 0.89, 1.17, 1.34},  {80, 0.93, 1.21, 1.38},
-      {90, 0.96, 1.24, 1.40},  {100, 0.99, 1.26, 1.43}, {120, 1.04, 1.31, 1.48},
-      {140, 1.09, 1.36, 1.52}, {160, 1.13, 1.39, 1.55}, {180, 1.17, 1.43, 1.58},
-      {200, 1.20, 1.46, 1.61}, {250, 1.28, 1.53, 1.68}, {300, 1.35, 1.59, 1.73},
-      {350, 1.41, 1.64, 1.78}, {400, 1.47, 1.69, 1.82}, {450, 1.52, 1.73, 1.86},
-      {500, 1.56, 1.77, 1.89},
-  };
-  const auto kz = [exposure](const Row& r) {
-    return exposure == Exposure::kB ? r.b : exposure == Exposure::kC ? r.c : r.d;
-  };
-  if (z_ft <= kRows[0].z_ft) return kz(kRows[0]);
-  for (size_t i = 1; i < std::size(kRows); ++i) {
-    const Row& hi = kRows[i];
-    if (z_ft <= hi.z_ft) {
-      const Row& lo = kRows[i - 1];
-      return kz(lo) + (kz(hi) - kz(lo)) * (z_ft - lo.z_ft) / (hi.z_ft - lo.z_ft);
-    }
-  }
-  return std::nullopt;
+  return KzFromTable(WindCode::kAsce716, exposure, z_ft);
 }
 
 double Asce716Kzt(double k1, double k2, double k3) {
