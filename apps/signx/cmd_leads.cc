@@ -153,12 +153,18 @@ void RunTrain(const TrainFlags& f) {
   std::printf("wrote %s\n", out.c_str());
 }
 
-void RunInferSchema(const std::string& data, const std::string& delimiter) {
+void RunInferSchema(const std::string& data, const std::string& delimiter,
+                    const leads::InferOptions& options) {
   const std::string text = OrFail(csv::ReadFile(data));
   char delim = csv::DetectDelimiter(text);
   if (!delimiter.empty()) delim = delimiter == "\\t" || delimiter == "tab" ? '\t' : delimiter[0];
   const csv::Table table = OrFail(csv::ReadTable(text, {.delimiter = delim}));
-  std::fputs(PrettyJson(leads::InferSchema(table, delim)).c_str(), stdout);
+  const json::object schema = OrFail(leads::InferSchema(table, delim, options));
+  std::fputs(PrettyJson(schema).c_str(), stdout);
+  // The notes (leaks, identifiers, constant columns) on stderr too, so they are read.
+  for (const auto& n : schema.at("notes").as_array()) {
+    std::fprintf(stderr, "note: %s\n", std::string(n.as_string()).c_str());
+  }
 }
 
 // The API's JSON for one score, as a value to pretty-print.
@@ -232,11 +238,20 @@ void AddLeadsCommands(CLI::App& app) {
   CLI::App* leads_cmd = cli::FindOrAddGroup(app, "leads", "lead scoring tools");
   auto infer_data = std::make_shared<std::string>();
   auto infer_delim = std::make_shared<std::string>();
+  auto infer_options = std::make_shared<leads::InferOptions>();
   CLI::App* infer = leads_cmd->add_subcommand(
       "infer-schema", "propose a lead schema (JSON on stdout) from a CSV export");
   infer->add_option("--data", *infer_data, "CSV export")->required()->check(CLI::ExistingFile);
   infer->add_option("--delimiter", *infer_delim, "field delimiter (detected when omitted)");
-  infer->callback([infer_data, infer_delim] { RunInferSchema(*infer_data, *infer_delim); });
+  infer->add_option("--label", infer_options->label,
+                    "the outcome column (field name or CSV header); fields that look filled in "
+                    "after the outcome are then marked leaky");
+  infer->add_option("--positive", infer_options->positive,
+                    "the label's values meaning converted (repeat for several); the rest are "
+                    "negative");
+  infer->callback([infer_data, infer_delim, infer_options] {
+    RunInferSchema(*infer_data, *infer_delim, *infer_options);
+  });
 
   struct ScoreFlags {
     std::string model, input;

@@ -1,10 +1,10 @@
 #include "leads/infer_schema.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "base/strings.h"
 #include "leads/lead.h"
@@ -16,8 +16,8 @@ namespace json = boost::json;
 namespace {
 
 const std::vector<std::string> kMissing = {"", "NA", "N/A", "null", "NULL", "None", "nan"};
-const std::vector<std::string> kLabelWords = {"converted", "won", "label", "target", "outcome",
-                                              "status", "stage", "result", "closed", "churn"};
+const std::vector<std::string> kLabelWords = {"converted", "won",   "label",  "target", "outcome",
+                                              "status",    "stage", "result", "closed", "churn"};
 
 bool IsGenericMissing(std::string_view v) {
   return std::find(kMissing.begin(), kMissing.end(), v) != kMissing.end();
@@ -37,14 +37,136 @@ bool NegativeWord(std::string_view v) {
   return l == "0" || l == "no" || l == "false" || l == "lost" || l == "n";
 }
 
+// Fewer labelled rows of a class than this and single-field AUCs are noise.
+constexpr std::size_t kMinLeakCheckClassRows = 20;
+
+// Names of fields written when a deal closes.
+const std::vector<std::string> kCloseWords = {"close",   "closed", "won",   "lost",
+                                              "outcome", "result", "stage", "status"};
+
+bool CloseLikeName(std::string_view snake) {
+  return std::any_of(kCloseWords.begin(), kCloseWords.end(),
+                     [&](const std::string& w) { return snake.find(w) != std::string::npos; });
+}
+
+// Area under the ROC curve of `scores` for the 0/1 `labels` (Mann-Whitney, ties counted half);
+// 0.5 when one class is absent.
+double Auc(const std::vector<double>& scores, const std::vector<int>& labels) {
+  std::vector<std::size_t> order(scores.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+  double pos = 0, neg = 0, rank_sum = 0;
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j < order.size() && scores[order[j]] == scores[order[i]]) ++j;
+    const double mid_rank = (static_cast<double>(i) + static_cast<double>(j) + 1) / 2;  // 1-based
+    for (std::size_t k = i; k < j; ++k) {
+      if (labels[order[k]] == 1) {
+        rank_sum += mid_rank;
+        ++pos;
+      } else {
+        ++neg;
+      }
+    }
+    i = j;
+  }
+  if (pos == 0 || neg == 0) return 0.5;
+  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
+}
+
+// How well column `c` alone tells the label apart, out of sample, as max(AUC, 1 - AUC). `rows`
+// are the labelled rows (label 0/1 in `y`). Numbers rank by value (missing lowest); anything else
+// by its conversion rate learnt on the even rows (smoothed; unseen and missing values share one
+// rate), scored on the odd rows.
+double SingleFieldAuc(const csv::Table& table, std::size_t c, bool numeric,
+                      const std::vector<std::size_t>& rows, const std::vector<int>& y) {
+  std::vector<double> scores;
+  std::vector<int> labels;
+  if (numeric) {
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      const auto d = ParseDouble(Trim(table.rows[rows[k]][c]));
+      scores.push_back(d ? *d : -1e300);
+      labels.push_back(y[k]);
+    }
+  } else {
+    std::map<std::string, std::pair<double, double>> seen;  // value -> (positives, rows)
+    double all_pos = 0, all_n = 0;
+    for (std::size_t k = 0; k < rows.size(); k += 2) {
+      auto& [p, n] = seen[std::string(Trim(table.rows[rows[k]][c]))];
+      p += y[k];
+      n += 1;
+      all_pos += y[k];
+      all_n += 1;
+    }
+    const double prior = all_n > 0 ? all_pos / all_n : 0.5;
+    for (std::size_t k = 1; k < rows.size(); k += 2) {
+      const auto it = seen.find(std::string(Trim(table.rows[rows[k]][c])));
+      const double rate =
+          it == seen.end() ? prior : (it->second.first + 2 * prior) / (it->second.second + 2);
+      scores.push_back(rate);
+      labels.push_back(y[k]);
+    }
+  }
+  const double auc = Auc(scores, labels);
+  return std::max(auc, 1 - auc);
+}
+
+// Marks the features that look written after the outcome (see the header) and says why.
+void LeakCheck(const csv::Table& table, std::size_t label, json::array& fields,
+               json::array& notes) {
+  const auto& lf = fields[label].as_object();
+  std::set<std::string> positive, negative;
+  for (const auto& v : lf.at("positive").as_array()) positive.insert(std::string(v.as_string()));
+  for (const auto& v : lf.at("negative").as_array()) negative.insert(std::string(v.as_string()));
+  std::vector<std::size_t> rows;
+  std::vector<int> y;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const std::string v(Trim(table.rows[r][label]));
+    if (positive.contains(v) || negative.contains(v)) {
+      rows.push_back(r);
+      y.push_back(positive.contains(v) ? 1 : 0);
+    }
+  }
+  const auto positives = static_cast<std::size_t>(std::count(y.begin(), y.end(), 1));
+  if (positives < kMinLeakCheckClassRows || rows.size() - positives < kMinLeakCheckClassRows) {
+    notes.emplace_back(fmt::format(
+        "leak check skipped: it needs at least {} labelled rows of each class ({} positive, {} "
+        "negative here)",
+        kMinLeakCheckClassRows, positives, rows.size() - positives));
+    return;
+  }
+  for (std::size_t c = 0; c < fields.size(); ++c) {
+    auto& f = fields[c].as_object();
+    if (c == label || f.at("role") != "feature") continue;
+    const std::string name(f.at("name").as_string());
+    const bool numeric = f.at("type") == "number" || f.at("type") == "integer";
+    const double auc = SingleFieldAuc(table, c, numeric, rows, y);
+    if (auc >= kLeakAuc) {
+      f["leaky"] = true;
+      notes.emplace_back(fmt::format(
+          "{}: alone it separates the label with AUC {:.3f} (out of sample) — probably filled in "
+          "after the outcome was known; marked leaky (not trained on unless asked for)",
+          name, auc));
+    } else if (CloseLikeName(name)) {
+      f["leaky"] = true;
+      notes.emplace_back(fmt::format(
+          "{}: the name says it is written when the deal closes (AUC alone {:.3f}); marked leaky",
+          name, auc));
+    }
+  }
+}
+
 }  // namespace
 
-json::object InferSchema(const csv::Table& table, char delimiter, const InferOptions& options) {
+Result<json::object> InferSchema(const csv::Table& table, char delimiter,
+                                 const InferOptions& options) {
   json::object out;
   out["name"] = "inferred";
-  out["description"] = fmt::format("Proposed from a CSV with {} rows and {} columns; review "
-                                   "types, roles and the label before training.",
-                                   table.rows.size(), table.header.size());
+  out["description"] = fmt::format(
+      "Proposed from a CSV with {} rows and {} columns; review "
+      "types, roles and the label before training.",
+      table.rows.size(), table.header.size());
   out["delimiter"] = std::string(1, delimiter);
   json::array missing;
   for (const auto& m : kMissing) missing.emplace_back(m);
@@ -117,8 +239,8 @@ json::object InferSchema(const csv::Table& table, char delimiter, const InferOpt
       role = "id";
       if (name.find("id") == std::string::npos && name.find("number") == std::string::npos) {
         role = "excluded";
-        notes.emplace_back(fmt::format("{}: every value is distinct; treated as an identifier",
-                                       name));
+        notes.emplace_back(
+            fmt::format("{}: every value is distinct; treated as an identifier", name));
       }
     } else if (type == "text") {
       role = "excluded";
@@ -141,9 +263,9 @@ json::object InferSchema(const csv::Table& table, char delimiter, const InferOpt
       f["missing"] = std::move(m);
     }
     const std::size_t missing_count = table.rows.size() - present;
-    f["missing_rate"] =
-        table.rows.empty() ? 0.0
-                           : static_cast<double>(missing_count) / static_cast<double>(table.rows.size());
+    f["missing_rate"] = table.rows.empty() ? 0.0
+                                           : static_cast<double>(missing_count) /
+                                                 static_cast<double>(table.rows.size());
 
     // Label candidates: binary columns, or small categoricals with a win/loss-like pair.
     if (role == "feature" && counts.size() >= 2 && counts.size() <= 6) {
@@ -169,8 +291,8 @@ json::object InferSchema(const csv::Table& table, char delimiter, const InferOpt
         cand["positive"] = p;
         cand["negative"] = q;
         const int score = (LabelLikeName(name) ? 2 : 0) + (counts.size() == 2 ? 1 : 0);
-        cand["reason"] = LabelLikeName(name) ? "outcome-like values and name"
-                                             : "outcome-like values";
+        cand["reason"] =
+            LabelLikeName(name) ? "outcome-like values and name" : "outcome-like values";
         candidates.push_back(std::move(cand));
         if (LabelLikeName(name) && score > best_label_score) {
           best_label_score = score;
@@ -182,6 +304,50 @@ json::object InferSchema(const csv::Table& table, char delimiter, const InferOpt
     }
     fields.push_back(std::move(f));
   }
+  if (!options.label.empty()) {  // the caller's choice
+    label_field = -1;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      const auto& o = fields[i].as_object();
+      if (o.at("name").as_string() == options.label ||
+          o.at("column").as_string() == options.label) {
+        label_field = static_cast<int>(i);
+      }
+    }
+    if (label_field < 0) {
+      return InvalidArgument(fmt::format("--label '{}': no such column", options.label));
+    }
+    if (options.positive.empty()) {
+      return InvalidArgument("--label needs --positive: the label's values meaning converted");
+    }
+    const std::size_t c = static_cast<std::size_t>(label_field);
+    std::set<std::string> values;
+    for (const auto& row : table.rows) {
+      const std::string v(Trim(row[c]));
+      if (!IsGenericMissing(v)) values.insert(v);
+    }
+    json::array p, q;
+    for (const auto& v : options.positive) {
+      if (!values.contains(v)) {
+        return InvalidArgument(
+            fmt::format("--positive '{}': no row of '{}' has that value", v, options.label));
+      }
+      p.emplace_back(v);
+    }
+    for (const auto& v : values) {
+      if (std::find(options.positive.begin(), options.positive.end(), v) ==
+          options.positive.end()) {
+        q.emplace_back(v);
+      }
+    }
+    if (q.empty()) {
+      return InvalidArgument(
+          fmt::format("--label '{}': every value is positive; nothing to learn", options.label));
+    }
+    auto& lf = fields[c].as_object();
+    lf["type"] = "category";
+    lf["positive"] = std::move(p);
+    lf["negative"] = std::move(q);
+  }
   if (label_field >= 0) {
     auto& lf = fields[static_cast<std::size_t>(label_field)].as_object();
     lf["role"] = "label";
@@ -192,9 +358,11 @@ json::object InferSchema(const csv::Table& table, char delimiter, const InferOpt
         o.erase("negative");
       }
     }
+    LeakCheck(table, static_cast<std::size_t>(label_field), fields, notes);
   } else {
-    notes.emplace_back("no label chosen: set role \"label\" with \"positive\"/\"negative\" values "
-                       "on one field");
+    notes.emplace_back(
+        "no label chosen: set role \"label\" with \"positive\"/\"negative\" values "
+        "on one field, or run again with --label FIELD --positive VALUE");
   }
   out["fields"] = std::move(fields);
   out["label_candidates"] = std::move(candidates);
