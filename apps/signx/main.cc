@@ -17,6 +17,7 @@
 #include "app/app.h"
 #include "build_info.h"
 #include "cli_common.h"
+#include "cmd_bench_retrieval.h"
 #include "cmd_admin.h"
 #include "cmd_demo.h"
 #include "cmd_demo_seed.h"
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   signx::AddTrainCostCommand(app, &exit_code);
   signx::AddDemoCommands(app);
   AddDemoSeedCommand(app, &exit_code);
+  signx::AddBenchRetrievalCommand(app, &exit_code);
 
   auto* serve = app.add_subcommand("serve", "serve the API and operational endpoints");
   AddConfigFlags(serve, flags);

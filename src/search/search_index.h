@@ -1,0 +1,189 @@
+// SearchIndex: SignX's full-text search — one Xapian database per org under
+// <data_dir>/search/<index>/<org>/ (isolation by construction: a search opens only its org's
+// database), documents with weighted fields, boolean filter terms, a date range over a value slot,
+// English stemming, BM25 and a hybrid mode (BM25 fused with pseudo-relevance-feedback query
+// expansion, see docs/search.md), highlighted snippets, add/replace/delete by id and rebuild from
+// a caller-supplied stream. Documents (issue 18) and studio (issue 16) index through this one path;
+// `signx bench retrieval` measures it.
+//
+// Layout: <org>/XAPIANDB is a Xapian stub file naming the live generation directory
+// (<org>/g<N>/, a glass database). Rebuild writes a new generation and switches the stub
+// atomically (rename), so readers see the old index or the new one, never a half-built one.
+//
+// Health: a missing or unreadable index is reported, not hidden: Search and Check return
+// kNotFound (no index for the org yet) or kDataLoss (corrupt or unreadable); NeedsRebuild(status)
+// tells the caller to answer from the database instead and schedule Rebuild.
+//
+// Thread-safety: all methods may be called concurrently. Writes to one org are serialised by a
+// per-org mutex (and across processes by Xapian's write lock; a write that finds it held retries
+// for up to ~2 s, then returns kUnavailable). Searches use pooled read handles that reopen to the
+// latest commit, so a search sees every write committed before it started.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace signx::search {
+
+// One searchable text field. `weight` (1..20) multiplies the field's term frequencies (a
+// BM25F-style field weight: a title with weight 2 counts each of its words twice). The text is
+// stored for snippets.
+struct Field {
+  std::string name;  // [a-z0-9_]{1,32}
+  std::string text;
+  int weight = 1;
+};
+
+struct Document {
+  std::string id;  // caller's id (e.g. "chk_…"); 1..200 bytes; replaces any document with that id
+  std::vector<Field> fields;
+  // Boolean filter terms: key [a-z0-9_]{1,32} → value (1..200 bytes), e.g. {"type","contract"},
+  // {"project","prj_1"}, {"owner","usr_9"}. A key may repeat with several values.
+  std::vector<std::pair<std::string, std::string>> filters;
+  std::optional<std::int64_t> date;  // unix seconds, for Query::date_from/date_to
+};
+
+enum class Mode {
+  kBm25,    // BM25 alone
+  kHybrid,  // BM25 fused with the feedback-expanded query (the default)
+};
+
+struct Query {
+  std::string text;
+  // key → accepted values: a document matches when, for every key, it has one of the values.
+  std::map<std::string, std::vector<std::string>> filters;
+  std::optional<std::int64_t> date_from;  // inclusive, unix seconds; documents without a date
+  std::optional<std::int64_t> date_to;    // never match a date range
+  std::size_t offset = 0;
+  std::size_t limit = 10;  // 1..1000
+  Mode mode = Mode::kHybrid;
+  // Snippets of this field (or the first field when the document lacks it); 0 chars = none.
+  std::string snippet_field = "body";
+  std::size_t snippet_chars = 200;
+};
+
+struct Hit {
+  std::string id;
+  double score = 0;      // BM25 score (kBm25) or fused score (kHybrid); higher is better
+  std::string snippet;   // HTML-escaped text with matches in <mark>…</mark>
+};
+
+struct SearchResult {
+  std::vector<Hit> hits;
+  std::uint64_t estimated_total = 0;  // BM25 matches (Xapian's estimate)
+};
+
+// Retrieval parameters. The defaults are tuned on BEIR SciFact's TRAIN queries only
+// (docs/search.md has the grid and the numbers).
+struct RetrievalParams {
+  double k1 = 0.9;
+  double b = 0.4;
+  // Pseudo-relevance feedback: the top `fb_docs` BM25 hits give `fb_terms` expansion terms
+  // (Xapian's Bo1 expansion weights), added to the query with total weight `fb_weight` relative to
+  // the original query's 1.
+  std::size_t fb_docs = 10;
+  std::size_t fb_terms = 20;
+  double fb_weight = 0.5;
+  // Reciprocal-rank fusion of the BM25 run and the expanded run: score = Σ w/(rrf_k + rank).
+  double rrf_k = 60;
+  double bm25_run_weight = 1.0;
+  double prf_run_weight = 1.0;
+  // Proximity: adjacent query-term pairs found within `prox_window` positions add their terms'
+  // weight again, scaled by `prox_weight` (a sequential-dependence-style signal; 0 = off).
+  double prox_weight = 0;
+  std::size_t prox_window = 8;
+  // 0: fuse the BM25 and the expanded run by RRF; 1: use the expanded run alone.
+  int fusion = 0;
+  // Both runs are cut at max(depth, offset + limit) before fusion.
+  std::size_t depth = 1000;
+};
+
+struct IndexOptions {
+  std::string data_dir;  // indexes live in <data_dir>/search/<name>/<org>/
+  std::string name;      // [a-z0-9_]{1,32}, e.g. "documents", "projects"
+  RetrievalParams params;
+};
+
+enum class IndexState { kOk, kMissing, kCorrupt };
+
+struct Health {
+  IndexState state = IndexState::kOk;
+  std::string detail;             // why, for kMissing / kCorrupt
+  std::uint64_t doc_count = 0;    // for kOk
+};
+
+// True for the statuses a caller answers by falling back to its database and scheduling
+// Rebuild: kNotFound (no index yet / removed) and kDataLoss (corrupt).
+bool NeedsRebuild(const Status& status);
+
+// The analysed terms of `text` (lower-cased, English stop words dropped, Porter2-stemmed, with
+// Xapian's "Z" prefix): exactly what the index holds for a field and what a query looks up.
+std::vector<std::string> AnalyzeTerms(std::string_view text);
+
+class SearchIndex {
+ public:
+  // Validates the options and creates <data_dir>/search/<name>/. Opens no org yet.
+  static Result<std::unique_ptr<SearchIndex>> Open(IndexOptions options);
+  ~SearchIndex();
+  SearchIndex(const SearchIndex&) = delete;
+  SearchIndex& operator=(const SearchIndex&) = delete;
+
+  // Creates an empty index for `org` when it has none (a new org); a no-op otherwise.
+  Status Create(std::string_view org);
+  // Adds or replaces (by id) `docs` in `org`'s index in one commit. kNotFound when the org has
+  // no index (never created, or removed: the caller rebuilds, so a lost index is never silently
+  // replaced by a partial one), kDataLoss when it is corrupt, kInvalidArgument naming the first
+  // bad document.
+  Status Upsert(std::string_view org, std::span<const Document> docs);
+  // Removes the documents with these ids (unknown ids are ignored) in one commit; kNotFound /
+  // kDataLoss as Upsert.
+  Status Delete(std::string_view org, std::span<const std::string> ids);
+  // Removes the org's whole index (its directory).
+  Status DropOrg(std::string_view org);
+
+  // Replaces (or creates) the org's index with the documents `next` yields (nullopt ends the stream; an error
+  // aborts the rebuild and leaves the old index as it was). The new index becomes visible at once
+  // when complete. Returns the number of documents indexed.
+  using DocumentStream = std::function<Result<std::optional<Document>>()>;
+  Result<std::uint64_t> Rebuild(std::string_view org, const DocumentStream& next);
+
+  // Runs `query` against `org`'s index only.
+  Result<SearchResult> Search(std::string_view org, const Query& query) const;
+
+  // Cheap check (opens the database and reads its statistics).
+  Health Check(std::string_view org) const;
+  // Full consistency check of every table (reads the whole index; for admin tools and tests).
+  Health Verify(std::string_view org) const;
+
+  const IndexOptions& options() const { return options_; }
+  // Replaces the retrieval parameters for later searches (benchmarks' parameter sweeps); not
+  // safe concurrently with Search.
+  void set_params(const RetrievalParams& p) { options_.params = p; }
+
+  // <data_dir>/search/<name>/<org>
+  std::string OrgPath(std::string_view org) const;
+
+ private:
+  struct Shard;
+  explicit SearchIndex(IndexOptions options);
+  Result<Shard*> GetShard(std::string_view org) const;
+
+  IndexOptions options_;
+  std::string root_;
+  mutable std::mutex shards_mu_;
+  mutable std::map<std::string, std::unique_ptr<Shard>, std::less<>> shards_;
+};
+
+}  // namespace signx::search
