@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,6 +17,7 @@
 #include "base/strings.h"
 #include "cli_common.h"
 #include "search/eval.h"
+#include "search/reranker.h"
 #include "search/search_index.h"
 
 namespace signx {
@@ -27,6 +31,12 @@ struct BenchRetrievalFlags {
   std::vector<std::string> params;  // "key=v1,v2"
   bool bm25_only = false;
   bool per_query = false;
+  bool no_reranker = false;
+  std::string reranker_train;  // BEIR folder whose qrels/train.tsv trains the re-ranker
+  std::string save_reranker;
+  int rounds = 300;
+  int max_depth = 4;
+  double eta = 0.05;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -39,9 +49,8 @@ Status SetParam(search::RetrievalParams& p, std::string_view key, double v) {
   else if (key == "fb_weight") p.fb_weight = v;
   else if (key == "rrf_k") p.rrf_k = v;
   else if (key == "bm25_run_weight") p.bm25_run_weight = v;
-  else if (key == "prf_run_weight") p.prf_run_weight = v;
-  else if (key == "prox_weight") p.prox_weight = v;
-  else if (key == "prox_window") p.prox_window = static_cast<std::size_t>(v);
+  else if (key == "second_run_weight") p.second_run_weight = v;
+  else if (key == "rerank_depth") p.rerank_depth = static_cast<std::size_t>(v);
   else if (key == "fusion") p.fusion = static_cast<int>(v);
   else if (key == "depth") p.depth = static_cast<std::size_t>(v);
   else return InvalidArgument(fmt::format("--param: unknown key '{}'", key));
@@ -87,12 +96,61 @@ Result<Scores> Evaluate(const search::SearchIndex& index, const search::BeirSet&
   return s;
 }
 
+// Indexes a BEIR corpus into `org` through SearchIndex::Rebuild (the same document shape and
+// Upsert/Rebuild path uploaded documents use: fields "title" and "body").
+Result<std::uint64_t> IndexCorpus(search::SearchIndex& index, const std::string& org,
+                                  const std::vector<search::BeirDoc>& corpus, int title_weight) {
+  return index.Rebuild(org, [&, i = std::size_t{0}]() mutable
+                       -> Result<std::optional<search::Document>> {
+    if (i >= corpus.size()) return std::optional<search::Document>();
+    const search::BeirDoc& d = corpus[i++];
+    search::Document doc;
+    doc.id = d.id;
+    doc.fields = {{"title", d.title, title_weight}, {"body", d.text, 1}};
+    return std::optional<search::Document>(std::move(doc));
+  });
+}
+
+// In tuning mode (evaluating on the train split) one query in five is held out of re-ranker
+// training and evaluated; the rest train it.
+bool HeldOut(const std::string& qid) { return std::hash<std::string>{}(qid) % 5 == 0; }
+
+Result<std::shared_ptr<const search::Reranker>> TrainReranker(
+    const search::SearchIndex& index, const std::string& org, const search::Qrels& qrels,
+    const std::map<std::string, std::string>& queries, std::size_t depth, bool skip_held_out,
+    const search::RerankTrainOptions& options, std::size_t* trained_queries) {
+  std::vector<search::RerankGroup> groups;
+  for (const auto& [qid, judged] : qrels) {
+    if (skip_held_out && HeldOut(qid)) continue;
+    auto q = queries.find(qid);
+    if (q == queries.end()) continue;
+    SIGNX_ASSIGN_OR_RETURN(search::Candidates c, index.RerankCandidates(org, q->second, depth));
+    search::RerankGroup g;
+    g.features = std::move(c.features);
+    for (const std::string& id : c.ids) {
+      auto it = judged.find(id);
+      g.labels.push_back(it != judged.end() && it->second > 0 ? static_cast<float>(it->second)
+                                                               : 0.0f);
+    }
+    groups.push_back(std::move(g));
+  }
+  *trained_queries = groups.size();
+  return search::Reranker::Train(groups, options);
+}
+
 Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
   SIGNX_ASSIGN_OR_RETURN(search::BeirSet set, search::ReadBeir(f.beir, f.split));
+  namespace fs = std::filesystem;
+  const std::string train_dir = f.reranker_train.empty() ? f.beir : f.reranker_train;
+  const bool tuning = f.split == "train" && train_dir == f.beir;
+  if (tuning) {
+    for (auto it = set.qrels.begin(); it != set.qrels.end();) {
+      it = HeldOut(it->first) ? std::next(it) : set.qrels.erase(it);
+    }
+  }
   std::size_t evaluated = 0;
   for (const auto& [qid, judged] : set.qrels) evaluated += set.queries.count(qid);
 
-  namespace fs = std::filesystem;
   std::string data_dir = f.data_dir;
   bool remove_after = false;
   if (data_dir.empty()) {
@@ -107,24 +165,55 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
   SIGNX_ASSIGN_OR_RETURN(std::unique_ptr<search::SearchIndex> index,
                          search::SearchIndex::Open(options));
   const auto t0 = Clock::now();
-  SIGNX_ASSIGN_OR_RETURN(
-      std::uint64_t indexed,
-      index->Rebuild("beir", [&, i = std::size_t{0}]() mutable
-                     -> Result<std::optional<search::Document>> {
-        if (i >= set.corpus.size()) return std::optional<search::Document>();
-        const search::BeirDoc& d = set.corpus[i++];
-        search::Document doc;
-        doc.id = d.id;
-        doc.fields = {{"title", d.title, f.title_weight}, {"body", d.text, 1}};
-        return std::optional<search::Document>(std::move(doc));
-      }));
+  SIGNX_ASSIGN_OR_RETURN(std::uint64_t indexed,
+                         IndexCorpus(*index, "beir", set.corpus, f.title_weight));
   const double index_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::printf("BEIR %s, split %s: %llu documents indexed in %.1f s, %zu queries evaluated\n",
+  std::printf("BEIR %s, split %s: %llu documents indexed in %.1f s, %zu queries evaluated%s\n",
               f.beir.c_str(), f.split.c_str(), static_cast<unsigned long long>(indexed), index_s,
-              evaluated);
+              evaluated, tuning ? " (the held-out fifth of train)" : "");
+
+  // The re-ranker, trained on the train split's judgments (never on the split evaluated).
+  std::shared_ptr<const search::Reranker> reranker;
+  if (!f.no_reranker) {
+    auto train_qrels = search::ReadQrels(train_dir + "/qrels/train.tsv");
+    if (!train_qrels.ok()) {
+      std::printf("no %s/qrels/train.tsv: the hybrid uses pseudo-relevance feedback instead of "
+                  "the learned re-ranker\n", train_dir.c_str());
+    } else {
+      std::string train_org = "beir";
+      std::map<std::string, std::string> train_queries = set.queries;
+      if (train_dir != f.beir) {
+        SIGNX_ASSIGN_OR_RETURN(search::BeirSet other, search::ReadBeir(train_dir, "train"));
+        SIGNX_RETURN_IF_ERROR(
+            IndexCorpus(*index, "rerank_train", other.corpus, f.title_weight).status());
+        train_org = "rerank_train";
+        train_queries = std::move(other.queries);
+      }
+      search::RerankTrainOptions ro;
+      ro.rounds = f.rounds;
+      ro.max_depth = f.max_depth;
+      ro.eta = f.eta;
+      std::size_t trained = 0;
+      const auto t1 = Clock::now();
+      SIGNX_ASSIGN_OR_RETURN(reranker,
+                             TrainReranker(*index, train_org, *train_qrels, train_queries,
+                                           options.params.rerank_depth, tuning, ro, &trained));
+      std::printf("re-ranker trained on %zu queries of %s/qrels/train.tsv in %.1f s\n", trained,
+                  train_dir.c_str(),
+                  std::chrono::duration<double>(Clock::now() - t1).count());
+      if (!f.save_reranker.empty()) {
+        SIGNX_ASSIGN_OR_RETURN(std::string bytes, reranker->Save());
+        std::ofstream out(f.save_reranker, std::ios::binary | std::ios::trunc);
+        out << bytes;
+        if (!out) return Internal(fmt::format("cannot write '{}'", f.save_reranker));
+      }
+    }
+  }
 
   // The parameter grid: the defaults, overridden by every combination of --param values.
-  std::vector<search::RetrievalParams> grid{options.params};
+  search::RetrievalParams defaults = options.params;
+  defaults.reranker = reranker;
+  std::vector<search::RetrievalParams> grid{defaults};
   for (const std::string& spec : f.params) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos) return InvalidArgument("--param wants key=v1,v2,...");
@@ -142,23 +231,30 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
     grid = std::move(next);
   }
 
-  std::printf("%-8s %-62s %8s %10s %9s\n", "method", "parameters", "nDCG@10", "Recall@100",
+  std::printf("%-8s %-56s %8s %10s %9s\n", "method", "parameters", "nDCG@10", "Recall@100",
               "ms/query");
+  std::string last_bm25;
   for (const search::RetrievalParams& p : grid) {
     index->set_params(p);
     const std::string bm25_desc = fmt::format("k1={} b={} title_weight={}", p.k1, p.b,
                                               f.title_weight);
-    SIGNX_ASSIGN_OR_RETURN(Scores bm25, Evaluate(*index, set, search::Mode::kBm25, f.per_query));
-    std::printf("%-8s %-62s %8.4f %10.4f %9.2f\n", "bm25", bm25_desc.c_str(), bm25.ndcg10,
-                bm25.recall100, bm25.ms_per_query);
+    if (bm25_desc != last_bm25) {
+      SIGNX_ASSIGN_OR_RETURN(Scores bm25,
+                             Evaluate(*index, set, search::Mode::kBm25, f.per_query));
+      std::printf("%-8s %-56s %8.4f %10.4f %9.2f\n", "bm25", bm25_desc.c_str(), bm25.ndcg10,
+                  bm25.recall100, bm25.ms_per_query);
+      last_bm25 = bm25_desc;
+    }
     if (f.bm25_only) continue;
     const std::string desc =
-        fmt::format("fb={}/{}/{} rrf_k={} w={}/{} prox={}/{} fu={}", p.fb_docs,
-                    p.fb_terms, p.fb_weight, p.rrf_k, p.bm25_run_weight, p.prf_run_weight,
-                    p.prox_weight, p.prox_window, p.fusion);
+        p.reranker ? fmt::format("rerank@{} rrf_k={} w={}/{} fusion={}", p.rerank_depth,
+                                 p.rrf_k, p.bm25_run_weight, p.second_run_weight, p.fusion)
+                   : fmt::format("prf fb={}/{}/{} rrf_k={} w={}/{} fusion={}", p.fb_docs,
+                                 p.fb_terms, p.fb_weight, p.rrf_k, p.bm25_run_weight,
+                                 p.second_run_weight, p.fusion);
     SIGNX_ASSIGN_OR_RETURN(Scores hybrid,
                            Evaluate(*index, set, search::Mode::kHybrid, f.per_query));
-    std::printf("%-8s %-62s %8.4f %10.4f %9.2f\n", "hybrid", desc.c_str(), hybrid.ndcg10,
+    std::printf("%-8s %-56s %8.4f %10.4f %9.2f\n", "hybrid", desc.c_str(), hybrid.ndcg10,
                 hybrid.recall100, hybrid.ms_per_query);
     std::fflush(stdout);
   }
@@ -184,8 +280,17 @@ void AddBenchRetrievalCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--title-weight", flags->title_weight, "weight of the title field (1..20)");
   cmd->add_option("--param", flags->params,
                   "key=v1,v2,... sweeps a retrieval parameter (k1, b, fb_docs, fb_terms, "
-                  "fb_weight, rrf_k, bm25_run_weight, prf_run_weight, depth); repeatable");
+                  "fb_weight, rrf_k, bm25_run_weight, second_run_weight, rerank_depth, fusion, depth); "
+                  "repeatable");
   cmd->add_flag("--bm25-only", flags->bm25_only, "skip the hybrid runs");
+  cmd->add_flag("--no-reranker", flags->no_reranker,
+                "hybrid = BM25 fused with pseudo-relevance feedback (no learned re-ranker)");
+  cmd->add_option("--reranker-train", flags->reranker_train,
+                  "BEIR folder whose qrels/train.tsv trains the re-ranker (default: --beir)");
+  cmd->add_option("--save-reranker", flags->save_reranker, "write the trained re-ranker here");
+  cmd->add_option("--rounds", flags->rounds, "re-ranker boosting rounds");
+  cmd->add_option("--max-depth", flags->max_depth, "re-ranker tree depth");
+  cmd->add_option("--eta", flags->eta, "re-ranker learning rate");
   cmd->add_flag("--per-query", flags->per_query, "print each query's nDCG@10");
   cmd->callback([flags, exit_code] {
     if (Status st = RunBenchRetrieval(*flags); !st.ok()) *exit_code = cli::PrintError(st);

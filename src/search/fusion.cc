@@ -6,7 +6,7 @@
 
 namespace signx::search {
 
-std::vector<Fused> ReciprocalRankFusion(std::span<const Run> runs, double k) {
+std::vector<Fused> ReciprocalRankFusion(std::span<const RankedRun> runs, double k) {
   struct Acc {
     double score = 0;
     std::size_t first_run = std::numeric_limits<std::size_t>::max();
@@ -14,7 +14,7 @@ std::vector<Fused> ReciprocalRankFusion(std::span<const Run> runs, double k) {
   };
   std::unordered_map<std::string, Acc> acc;
   for (std::size_t r = 0; r < runs.size(); ++r) {
-    const Run& run = runs[r];
+    const RankedRun& run = runs[r];
     for (std::size_t i = 0; i < run.ids.size(); ++i) {
       Acc& a = acc[run.ids[i]];
       a.score += run.weight / (k + static_cast<double>(i + 1));

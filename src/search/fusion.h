@@ -10,7 +10,7 @@
 namespace signx::search {
 
 // One ranked run: ids best first.
-struct Run {
+struct RankedRun {
   std::vector<std::string> ids;
   double weight = 1.0;
 };
@@ -23,6 +23,6 @@ struct Fused {
 // Reciprocal-rank fusion (Cormack et al., SIGIR 2009): score(d) = Σ_runs weight / (k + rank),
 // rank counted from 1; a run that lacks d adds nothing. Best first; ties by the better rank in
 // the earliest run, then by id, so the order is deterministic.
-std::vector<Fused> ReciprocalRankFusion(std::span<const Run> runs, double k = 60);
+std::vector<Fused> ReciprocalRankFusion(std::span<const RankedRun> runs, double k = 60);
 
 }  // namespace signx::search

@@ -4,6 +4,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -13,9 +14,11 @@
 #include <sstream>
 #include <system_error>
 #include <thread>
+#include <unordered_set>
 
 #include "base/strings.h"
 #include "search/fusion.h"
+#include "search/reranker.h"
 
 namespace signx::search {
 namespace fs = std::filesystem;
@@ -41,9 +44,11 @@ const Xapian::SimpleStopper& Stopper() {
   return *s;
 }
 
+// Per thread: a Xapian::Stem keeps per-call state and a non-atomic reference count, so threads
+// must not share one.
 const Xapian::Stem& Stemmer() {
-  static const Xapian::Stem* s = new Xapian::Stem("english");
-  return *s;
+  thread_local const Xapian::Stem stem("english");
+  return stem;
 }
 
 Xapian::TermGenerator MakeTermGenerator() {
@@ -68,6 +73,9 @@ bool IsOrg(std::string_view s) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
   });
 }
+
+// "XWtitle:" — with STEM_ALL_Z a field word becomes "ZXWtitle:<stem>".
+std::string FieldPrefix(std::string_view field) { return fmt::format("XW{}:", field); }
 
 std::string FilterTerm(std::string_view key, std::string_view value) {
   return fmt::format("{}{}:{}", kFilterPrefix, key, value);
@@ -149,6 +157,11 @@ Xapian::Document BuildDocument(const Document& d) {
     tg.index_text(f.text, static_cast<Xapian::termcount>(f.weight));
     tg.increase_termpos(100);  // no phrase matches across fields
   }
+  // Fields other than the body are also indexed under their own prefix (no positions), for the
+  // re-ranker's per-field features.
+  for (const Field& f : d.fields) {
+    if (f.name != "body") tg.index_text_without_positions(f.text, 1, FieldPrefix(f.name));
+  }
   xd.add_boolean_term(kIdPrefix + d.id);
   for (const auto& [k, v] : d.filters) xd.add_boolean_term(FilterTerm(k, v));
   if (d.date) xd.add_value(kDateSlot, Xapian::sortable_serialise(static_cast<double>(*d.date)));
@@ -160,7 +173,7 @@ Status FromXapian(const Xapian::Error& e, std::string_view what) {
   const std::string msg = fmt::format("{}: {}: {}", what, e.get_type(), e.get_msg());
   const std::string_view type = e.get_type();
   if (type == "DatabaseNotFoundError") return NotFound(msg);
-  if (type == "DatabaseLockError") return Unavailable(msg);
+  if (type == "DatabaseLockError" || type == "DatabaseModifiedError") return Unavailable(msg);
   if (type == "DatabaseCorruptError" || type == "DatabaseOpeningError" ||
       type == "DatabaseVersionError" || type == "DatabaseError" ||
       type == "SerialisationError") {
@@ -225,7 +238,7 @@ Xapian::WritableDatabase OpenWritable(const std::string& path, int flags) {
 class TermPrefixDecider final : public Xapian::ExpandDecider {
  public:
   bool operator()(const std::string& term) const override {
-    return term.size() > 2 && term[0] == 'Z';
+    return term.size() > 2 && term[0] == 'Z' && term[1] != 'X';
   }
 };
 
@@ -239,22 +252,6 @@ Xapian::Query TextQuery(std::string_view text) {
     terms.emplace_back(*t, t.get_wdf());
   }
   return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
-}
-
-// The query's analysed terms in text order (stop words dropped), for proximity pairs.
-std::vector<std::string> QueryTermSequence(std::string_view text) {
-  Xapian::Document scratch;
-  Xapian::TermGenerator tg = MakeTermGenerator();
-  tg.set_document(scratch);
-  tg.index_text(std::string(text));
-  std::vector<std::pair<Xapian::termpos, std::string>> at;
-  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
-    for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) at.emplace_back(*p, *t);
-  }
-  std::sort(at.begin(), at.end());
-  std::vector<std::string> out;
-  for (auto& [pos, term] : at) out.push_back(std::move(term));
-  return out;
 }
 
 std::optional<Xapian::Query> FilterQuery(const Query& q) {
@@ -308,6 +305,162 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
+
+// The analysed query: unique terms with their query frequency and the text-order sequence.
+struct QueryTerms {
+  std::vector<std::string> terms;  // sorted, unique
+  std::vector<Xapian::termcount> wqf;
+  std::vector<std::string> sequence;
+};
+
+QueryTerms AnalyzeQuery(std::string_view text) {
+  QueryTerms q;
+  Xapian::Document scratch;
+  Xapian::TermGenerator tg = MakeTermGenerator();
+  tg.set_document(scratch);
+  tg.index_text(std::string(text));
+  std::vector<std::pair<Xapian::termpos, std::string>> at;
+  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
+    q.terms.push_back(*t);
+    q.wqf.push_back(t.get_wdf());
+    for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) at.emplace_back(*p, *t);
+  }
+  std::sort(at.begin(), at.end());
+  for (auto& [pos, term] : at) q.sequence.push_back(std::move(term));
+  return q;
+}
+
+// The re-ranker's features (reranker.h, RerankFeatureNames) of the first `n` hits of `mset`,
+// row-major, read from the index: per-term frequencies from each document's term list, positions
+// from its position lists.
+std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerms& q,
+                                     const Xapian::MSet& mset, std::size_t n,
+                                     const std::vector<std::string>& named_fields) {
+  const std::size_t nt = q.terms.size();
+  const double docs = std::max<double>(1, db.get_doccount());
+  std::vector<double> idf(nt);
+  double idf_sum = 0, idf_max = 0;
+  for (std::size_t i = 0; i < nt; ++i) {
+    const double df = std::max<double>(1, db.get_termfreq(q.terms[i]));
+    idf[i] = std::log(1 + docs / df);
+    idf_sum += idf[i];
+    idf_max = std::max(idf_max, idf[i]);
+  }
+  if (idf_sum <= 0) idf_sum = 1;
+  if (idf_max <= 0) idf_max = 1;
+  // Field-prefixed forms of the query terms ("ZXWtitle:<stem>"), sorted with the plain ones so a
+  // single pass of skip_to over the sorted term list finds all.
+  struct Want {
+    std::string term;
+    std::size_t qi;
+    bool named;
+  };
+  std::vector<Want> wants;
+  for (std::size_t i = 0; i < nt; ++i) {
+    wants.push_back({q.terms[i], i, false});
+    const std::string& t = q.terms[i];
+    if (t.size() > 1 && t[0] == 'Z') {
+      for (const std::string& f : named_fields) wants.push_back({"Z" + FieldPrefix(f) + t.substr(1), i, true});
+    }
+  }
+  std::sort(wants.begin(), wants.end(), [](const Want& a, const Want& b) { return a.term < b.term; });
+
+  const double avg_len = std::max(1.0, db.get_avlength());
+  double top = 0, mean = 0, sq = 0;
+  std::size_t m = 0;
+  for (auto it = mset.begin(); it != mset.end() && m < n; ++it, ++m) {
+    const double w = it.get_weight();
+    if (m == 0) top = w;
+    mean += w;
+    sq += w * w;
+  }
+  if (m == 0) return {};
+  mean /= static_cast<double>(m);
+  const double sd = std::sqrt(std::max(1e-12, sq / static_cast<double>(m) - mean * mean));
+
+  std::vector<float> out;
+  out.reserve(m * kNumRerankFeatures);
+  std::vector<Xapian::termcount> tf(nt), tf_named(nt);
+  std::size_t rank = 0;
+  for (auto it = mset.begin(); it != mset.end() && rank < m; ++it, ++rank) {
+    const Xapian::docid did = *it;
+    std::fill(tf.begin(), tf.end(), 0);
+    std::fill(tf_named.begin(), tf_named.end(), 0);
+    Xapian::TermIterator tl = db.termlist_begin(did);
+    for (const Want& w : wants) {
+      tl.skip_to(w.term);
+      if (tl == db.termlist_end(did)) break;
+      if (*tl == w.term) (w.named ? tf_named : tf)[w.qi] += tl.get_wdf();
+    }
+    double cov = 0, cov_named = 0, cov_lead = 0, tfidf = 0, tfidf_named = 0, max_idf = 0;
+    std::size_t matched = 0;
+    Xapian::termpos first_pos = std::numeric_limits<Xapian::termpos>::max();
+    std::map<std::string_view, std::vector<Xapian::termpos>> positions;
+    for (std::size_t i = 0; i < nt; ++i) {
+      if (tf[i] > 0) {
+        cov += idf[i];
+        ++matched;
+        max_idf = std::max(max_idf, idf[i]);
+        tfidf += idf[i] * tf[i] / (tf[i] + 1.2);
+        std::vector<Xapian::termpos>& pos = positions[q.terms[i]];
+        for (auto p = db.positionlist_begin(did, q.terms[i]); p != db.positionlist_end(did, q.terms[i]); ++p) {
+          pos.push_back(*p);
+        }
+        if (!pos.empty()) {
+          first_pos = std::min(first_pos, pos.front());
+          if (pos.front() <= 50) cov_lead += idf[i];
+        }
+      }
+      if (tf_named[i] > 0) {
+        cov_named += idf[i];
+        tfidf_named += idf[i] * tf_named[i] / (tf_named[i] + 1.2);
+      }
+    }
+    // Proximity of adjacent query-term pairs.
+    std::size_t pairs = 0, ordered = 0, near = 0;
+    for (std::size_t i = 0; i + 1 < q.sequence.size(); ++i) {
+      if (q.sequence[i] == q.sequence[i + 1]) continue;
+      ++pairs;
+      auto a = positions.find(q.sequence[i]);
+      auto b = positions.find(q.sequence[i + 1]);
+      if (a == positions.end() || b == positions.end()) continue;
+      bool is_ordered = false, is_near = false;
+      for (Xapian::termpos pa : a->second) {
+        auto lo = std::lower_bound(b->second.begin(), b->second.end(), pa > 10 ? pa - 10 : 0);
+        for (auto pb = lo; pb != b->second.end() && *pb <= pa + 10; ++pb) {
+          is_near = true;
+          if (*pb > pa && *pb <= pa + 3) is_ordered = true;
+        }
+        if (is_ordered) break;
+      }
+      ordered += is_ordered;
+      near += is_near;
+    }
+    const double w = it.get_weight();
+    const double len = db.get_doclength(did);
+    const float row[kNumRerankFeatures] = {
+        static_cast<float>(top > 0 ? w / top : 0),
+        static_cast<float>(w),
+        static_cast<float>(std::log1p(static_cast<double>(rank))),
+        static_cast<float>(cov / idf_sum),
+        static_cast<float>(cov_named / idf_sum),
+        static_cast<float>(cov_lead / idf_sum),
+        static_cast<float>(nt ? static_cast<double>(matched) / static_cast<double>(nt) : 0),
+        static_cast<float>(tfidf / idf_sum),
+        static_cast<float>(tfidf_named / idf_sum),
+        static_cast<float>(std::log1p(len / avg_len)),
+        static_cast<float>(pairs ? static_cast<double>(ordered) / static_cast<double>(pairs) : 0),
+        static_cast<float>(pairs ? static_cast<double>(near) / static_cast<double>(pairs) : 0),
+        static_cast<float>(std::log1p(static_cast<double>(nt))),
+        static_cast<float>(max_idf / idf_max),
+        static_cast<float>((w - mean) / sd),
+        static_cast<float>(first_pos == std::numeric_limits<Xapian::termpos>::max()
+                               ? 10.0
+                               : std::log1p(static_cast<double>(first_pos)))};
+    out.insert(out.end(), row, row + kNumRerankFeatures);
+  }
+  return out;
+}
 }  // namespace
 
 bool NeedsRebuild(const Status& status) {
@@ -537,148 +690,187 @@ Result<std::uint64_t> SearchIndex::Rebuild(std::string_view org, const DocumentS
   return count;
 }
 
-Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& query) const {
-  SIGNX_RETURN_IF_ERROR(CheckQuery(query));
-  SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
-  const RetrievalParams& p = options_.params;
+namespace {
 
+// Runs `fn` with a pooled read handle on the org's live generation, reopened to the latest
+// commit; retries when a concurrent commit invalidates the handle mid-read.
+template <typename T, typename Fn>
+Result<T> WithReader(SearchIndex::Shard& shard, Fn&& fn) {
   for (int attempt = 0;; ++attempt) {
-    // Acquire a read handle on the live generation.
-    SIGNX_ASSIGN_OR_RETURN(std::string gen, ReadStub(shard->path));
+    SIGNX_ASSIGN_OR_RETURN(std::string gen, ReadStub(shard.path));
     std::unique_ptr<Xapian::Database> handle;
     {
-      std::lock_guard lock(shard->pool_mu);
-      if (shard->generation != gen) {
-        shard->idle.clear();
-        shard->generation = gen;
+      std::lock_guard lock(shard.pool_mu);
+      if (shard.generation != gen) {
+        shard.idle.clear();
+        shard.generation = gen;
       }
-      if (!shard->idle.empty()) {
-        handle = std::move(shard->idle.back());
-        shard->idle.pop_back();
+      if (!shard.idle.empty()) {
+        handle = std::move(shard.idle.back());
+        shard.idle.pop_back();
       }
     }
     try {
       if (handle) {
         handle->reopen();
       } else {
-        handle = std::make_unique<Xapian::Database>((fs::path(shard->path) / gen).string(),
+        handle = std::make_unique<Xapian::Database>((fs::path(shard.path) / gen).string(),
                                                      Xapian::DB_BACKEND_GLASS);
       }
+    } catch (const Xapian::DatabaseModifiedError& e) {
+      // A commit landed while opening: open afresh.
+      if (attempt >= 4) return FromXapian(e, "search: opening " + shard.path);
+      continue;
     } catch (const Xapian::Error& e) {
-      return FromXapian(e, "search: opening " + shard->path);
+      return FromXapian(e, "search: opening " + shard.path);
     }
-    Reader reader(shard->pool_mu, shard->generation, shard->idle, gen, std::move(handle));
-    Xapian::Database& db = reader.db();
+    Reader reader(shard.pool_mu, shard.generation, shard.idle, gen, std::move(handle));
     try {
-      SearchResult result;
-      const std::size_t want = query.offset + query.limit;
-      const std::size_t depth = std::max(p.depth, want);
-      const Xapian::BM25Weight weight(p.k1, 0, 1, p.b, 0.5);
+      return fn(reader.db());
+    } catch (const Xapian::DatabaseModifiedError& e) {
+      reader.Discard();
+      if (attempt >= 4) return FromXapian(e, "search: reading " + shard.path);
+    } catch (const Xapian::Error& e) {
+      reader.Discard();
+      return FromXapian(e, "search: reading " + shard.path);
+    }
+  }
+}
 
-      Xapian::Query base = Trim(query.text).empty() ? Xapian::Query::MatchAll
-                                                    : TextQuery(query.text);
-      const std::optional<Xapian::Query> filter = FilterQuery(query);
-      auto filtered = [&](const Xapian::Query& q) {
-        return filter ? Xapian::Query(Xapian::Query::OP_FILTER, q, *filter) : q;
-      };
+}  // namespace
 
-      Xapian::Enquire bm25(db);
-      bm25.set_weighting_scheme(weight);
-      bm25.set_query(filtered(base));
-      const bool hybrid = query.mode == Mode::kHybrid && !base.empty() &&
-                          !Trim(query.text).empty() && p.fb_docs > 0 && p.fb_terms > 0;
-      Xapian::MSet first = bm25.get_mset(0, static_cast<Xapian::doccount>(hybrid ? depth : want));
-      result.estimated_total = first.get_matches_estimated();
+Result<Candidates> SearchIndex::RerankCandidates(std::string_view org, std::string_view text,
+                                                 std::size_t depth) const {
+  if (depth < 1 || depth > kMaxLimit) return InvalidArgument("depth must be 1..1000");
+  SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
+  const RetrievalParams p = options_.params;
+  return WithReader<Candidates>(*shard, [&](Xapian::Database& db) -> Result<Candidates> {
+    Candidates c;
+    const Xapian::Query base = TextQuery(text);
+    if (base.empty()) return c;
+    Xapian::Enquire bm25(db);
+    bm25.set_weighting_scheme(Xapian::BM25Weight(p.k1, 0, 1, p.b, 0.5));
+    bm25.set_query(base);
+    const Xapian::MSet mset = bm25.get_mset(0, static_cast<Xapian::doccount>(depth));
+    c.features = CandidateFeatures(db, AnalyzeQuery(text), mset, depth, p.named_fields);
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      c.ids.emplace_back(DecodeData(it.get_document().get_data()).id);
+    }
+    return c;
+  });
+}
 
-      std::vector<std::pair<Xapian::docid, double>> ranked;  // best first
-      if (!hybrid || first.empty()) {
-        for (auto it = first.begin(); it != first.end(); ++it) ranked.emplace_back(*it, it.get_weight());
+Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& query) const {
+  SIGNX_RETURN_IF_ERROR(CheckQuery(query));
+  SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
+  const RetrievalParams& p = options_.params;
+  return WithReader<SearchResult>(*shard, [&](Xapian::Database& db) -> Result<SearchResult> {
+    SearchResult result;
+    const std::size_t want = query.offset + query.limit;
+    const std::size_t depth = std::max(p.depth, want);
+    const Xapian::BM25Weight weight(p.k1, 0, 1, p.b, 0.5);
+    const bool has_text = !Trim(query.text).empty();
+
+    const Xapian::Query base = has_text ? TextQuery(query.text) : Xapian::Query::MatchAll;
+    const std::optional<Xapian::Query> filter = FilterQuery(query);
+    auto filtered = [&](const Xapian::Query& q) {
+      return filter ? Xapian::Query(Xapian::Query::OP_FILTER, q, *filter) : q;
+    };
+
+    Xapian::Enquire bm25(db);
+    bm25.set_weighting_scheme(weight);
+    bm25.set_query(filtered(base));
+    const bool hybrid = query.mode == Mode::kHybrid && has_text && !base.empty() &&
+                        (p.reranker || (p.fb_docs > 0 && p.fb_terms > 0));
+    const Xapian::MSet first =
+        bm25.get_mset(0, static_cast<Xapian::doccount>(hybrid ? depth : want));
+    result.estimated_total = first.get_matches_estimated();
+
+    std::vector<std::pair<Xapian::docid, double>> ranked;  // best first
+    RankedRun runs[2];
+    runs[0].weight = p.bm25_run_weight;
+    runs[1].weight = p.second_run_weight;
+    for (auto it = first.begin(); it != first.end(); ++it) runs[0].ids.push_back(std::to_string(*it));
+    if (!hybrid || first.empty()) {
+      for (auto it = first.begin(); it != first.end(); ++it) ranked.emplace_back(*it, it.get_weight());
+    } else if (p.reranker) {
+      // Learned re-ranking of the top rerank_depth BM25 candidates.
+      const std::size_t n = std::min<std::size_t>(p.rerank_depth, first.size());
+      const std::vector<float> features =
+          CandidateFeatures(db, AnalyzeQuery(query.text), first, n, p.named_fields);
+      SIGNX_ASSIGN_OR_RETURN(std::vector<float> scores, p.reranker->Score(features));
+      std::vector<std::size_t> order(scores.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+      for (std::size_t i : order) runs[1].ids.push_back(runs[0].ids[i]);
+    } else {
+      // Pseudo-relevance feedback: expansion terms from the top BM25 hits.
+      Xapian::RSet rset;
+      std::size_t n = 0;
+      for (auto it = first.begin(); it != first.end() && n < p.fb_docs; ++it, ++n) rset.add_document(*it);
+      bm25.set_expansion_scheme("bo1");
+      const TermPrefixDecider decider;
+      const Xapian::ESet eset =
+          bm25.get_eset(static_cast<Xapian::termcount>(p.fb_terms), rset, &decider);
+      double max_w = 0;
+      for (auto it = eset.begin(); it != eset.end(); ++it) max_w = std::max(max_w, it.get_weight());
+      std::vector<Xapian::Query> expansion;
+      for (auto it = eset.begin(); it != eset.end() && max_w > 0; ++it) {
+        expansion.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(*it),
+                               p.fb_weight * it.get_weight() / max_w);
+      }
+      const Xapian::Query expanded(
+          Xapian::Query::OP_OR, base,
+          Xapian::Query(Xapian::Query::OP_OR, expansion.begin(), expansion.end()));
+      Xapian::Enquire prf(db);
+      prf.set_weighting_scheme(weight);
+      prf.set_query(filtered(expanded));
+      const Xapian::MSet second = prf.get_mset(0, static_cast<Xapian::doccount>(depth));
+      for (auto it = second.begin(); it != second.end(); ++it) runs[1].ids.push_back(std::to_string(*it));
+    }
+    if (hybrid && !first.empty()) {
+      if (p.fusion == 1) {
+        // The second run first, then the BM25 hits it did not rank.
+        std::unordered_set<std::string> seen(runs[1].ids.begin(), runs[1].ids.end());
+        double score = static_cast<double>(runs[1].ids.size() + runs[0].ids.size());
+        for (const std::string& id : runs[1].ids) ranked.emplace_back(std::stoul(id), score--);
+        for (const std::string& id : runs[0].ids) {
+          if (!seen.count(id)) ranked.emplace_back(std::stoul(id), score--);
+        }
       } else {
-        // Pseudo-relevance feedback: expansion terms from the top BM25 hits.
-        Xapian::RSet rset;
-        std::size_t n = 0;
-        for (auto it = first.begin(); it != first.end() && n < p.fb_docs; ++it, ++n) rset.add_document(*it);
-        bm25.set_expansion_scheme("bo1");
-        const TermPrefixDecider decider;
-        const Xapian::ESet eset =
-            bm25.get_eset(static_cast<Xapian::termcount>(p.fb_terms), rset, &decider);
-        double max_w = 0;
-        for (auto it = eset.begin(); it != eset.end(); ++it) max_w = std::max(max_w, it.get_weight());
-        std::vector<Xapian::Query> expansion;
-        for (auto it = eset.begin(); it != eset.end(); ++it) {
-          if (max_w <= 0) break;
-          expansion.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(*it),
-                                 p.fb_weight * it.get_weight() / max_w);
-        }
-        Xapian::Query expanded(Xapian::Query::OP_OR, base,
-                               Xapian::Query(Xapian::Query::OP_OR, expansion.begin(),
-                                             expansion.end()));
-        if (p.prox_weight > 0) {
-          const std::vector<std::string> seq = QueryTermSequence(query.text);
-          std::vector<Xapian::Query> pairs;
-          for (std::size_t i = 0; i + 1 < seq.size(); ++i) {
-            if (seq[i] == seq[i + 1]) continue;
-            Xapian::Query pair[2] = {Xapian::Query(seq[i]), Xapian::Query(seq[i + 1])};
-            pairs.emplace_back(Xapian::Query::OP_NEAR, pair, pair + 2,
-                               static_cast<Xapian::termcount>(p.prox_window));
-          }
-          if (!pairs.empty()) {
-            expanded = Xapian::Query(
-                Xapian::Query::OP_OR, expanded,
-                Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                              Xapian::Query(Xapian::Query::OP_OR, pairs.begin(), pairs.end()),
-                              p.prox_weight));
-          }
-        }
-        Xapian::Enquire prf(db);
-        prf.set_weighting_scheme(weight);
-        prf.set_query(filtered(expanded));
-        Xapian::MSet second = prf.get_mset(0, static_cast<Xapian::doccount>(depth));
-        Run runs[2];
-        runs[0].weight = p.bm25_run_weight;
-        runs[1].weight = p.prf_run_weight;
-        for (auto it = first.begin(); it != first.end(); ++it) runs[0].ids.push_back(std::to_string(*it));
-        for (auto it = second.begin(); it != second.end(); ++it) runs[1].ids.push_back(std::to_string(*it));
-        if (p.fusion == 1) runs[0].ids.clear();
         for (const Fused& f : ReciprocalRankFusion(runs, p.rrf_k)) {
           ranked.emplace_back(static_cast<Xapian::docid>(std::stoul(f.id)), f.score);
         }
       }
-
-      for (std::size_t i = query.offset; i < ranked.size() && i < want; ++i) {
-        const Xapian::Document doc = db.get_document(ranked[i].first);
-        const std::string data = doc.get_data();
-        const StoredDoc stored = DecodeData(data);
-        Hit hit;
-        hit.id = std::string(stored.id);
-        hit.score = ranked[i].second;
-        if (query.snippet_chars > 0 && !stored.fields.empty()) {
-          std::string_view text = stored.fields.front().second;
-          for (const auto& [name, t] : stored.fields) {
-            if (name == query.snippet_field) {
-              text = t;
-              break;
-            }
-          }
-          // snippet() HTML-escapes the text itself; MatchAll queries highlight nothing.
-          hit.snippet = Trim(query.text).empty()
-                            ? HtmlEscape(text.substr(0, query.snippet_chars))
-                            : first.snippet(std::string(text), query.snippet_chars, Stemmer(),
-                                            Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                                                Xapian::MSet::SNIPPET_EXHAUSTIVE,
-                                            "<mark>", "</mark>", "…");
-        }
-        result.hits.push_back(std::move(hit));
-      }
-      return result;
-    } catch (const Xapian::DatabaseModifiedError& e) {
-      reader.Discard();
-      if (attempt >= 2) return FromXapian(e, "search: reading " + shard->path);
-    } catch (const Xapian::Error& e) {
-      reader.Discard();
-      return FromXapian(e, "search: reading " + shard->path);
     }
-  }
+
+    for (std::size_t i = query.offset; i < ranked.size() && i < want; ++i) {
+      const Xapian::Document doc = db.get_document(ranked[i].first);
+      const std::string data = doc.get_data();
+      const StoredDoc stored = DecodeData(data);
+      Hit hit;
+      hit.id = std::string(stored.id);
+      hit.score = ranked[i].second;
+      if (query.snippet_chars > 0 && !stored.fields.empty()) {
+        std::string_view text = stored.fields.front().second;
+        for (const auto& [name, t] : stored.fields) {
+          if (name == query.snippet_field) {
+            text = t;
+            break;
+          }
+        }
+        // snippet() HTML-escapes the text itself; a filter-only query highlights nothing.
+        hit.snippet = has_text ? first.snippet(std::string(text), query.snippet_chars, Stemmer(),
+                                               Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+                                                   Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                                               "<mark>", "</mark>", "…")
+                               : HtmlEscape(text.substr(0, query.snippet_chars));
+      }
+      result.hits.push_back(std::move(hit));
+    }
+    return result;
+  });
 }
 
 Health SearchIndex::Check(std::string_view org) const {

@@ -37,6 +37,8 @@
 
 namespace signx::search {
 
+class Reranker;
+
 // One searchable text field. `weight` (1..20) multiplies the field's term frequencies (a
 // BM25F-style field weight: a title with weight 2 counts each of its words twice). The text is
 // stored for snippets.
@@ -80,6 +82,11 @@ struct Hit {
   std::string snippet;   // HTML-escaped text with matches in <mark>…</mark>
 };
 
+struct Candidates {
+  std::vector<std::string> ids;  // best BM25 first
+  std::vector<float> features;   // ids.size() × kNumRerankFeatures
+};
+
 struct SearchResult {
   std::vector<Hit> hits;
   std::uint64_t estimated_total = 0;  // BM25 matches (Xapian's estimate)
@@ -90,24 +97,29 @@ struct SearchResult {
 struct RetrievalParams {
   double k1 = 0.9;
   double b = 0.4;
-  // Pseudo-relevance feedback: the top `fb_docs` BM25 hits give `fb_terms` expansion terms
-  // (Xapian's Bo1 expansion weights), added to the query with total weight `fb_weight` relative to
-  // the original query's 1.
-  std::size_t fb_docs = 10;
+  // Pseudo-relevance feedback, the second run when there is no re-ranker: the top `fb_docs` BM25
+  // hits give `fb_terms` expansion terms (Xapian's Bo1 expansion weights), added to the query
+  // with weight `fb_weight` for the best term relative to the original terms' 1. Off (0) by
+  // default: it lowered nDCG@10 on SciFact's train queries (docs/search.md), so without a
+  // re-ranker kHybrid is BM25.
+  std::size_t fb_docs = 0;
   std::size_t fb_terms = 20;
   double fb_weight = 0.5;
-  // Reciprocal-rank fusion of the BM25 run and the expanded run: score = Σ w/(rrf_k + rank).
+  // The learned re-ranker (reranker.h): when set, the hybrid's second run is the top
+  // `rerank_depth` BM25 candidates re-ordered by it (instead of the feedback-expanded query).
+  std::shared_ptr<const Reranker> reranker;
+  std::size_t rerank_depth = 100;
+  // Fields other than "body" whose words the re-ranker's per-field features look at.
+  std::vector<std::string> named_fields = {"title"};
+  // Reciprocal-rank fusion of the BM25 run and the second run: score = Σ w/(rrf_k + rank).
   double rrf_k = 60;
   double bm25_run_weight = 1.0;
-  double prf_run_weight = 1.0;
-  // Proximity: adjacent query-term pairs found within `prox_window` positions add their terms'
-  // weight again, scaled by `prox_weight` (a sequential-dependence-style signal; 0 = off).
-  double prox_weight = 0;
-  std::size_t prox_window = 8;
-  // 0: fuse the BM25 and the expanded run by RRF; 1: use the expanded run alone.
-  int fusion = 0;
+  double second_run_weight = 1.0;
+  // 0: fuse the BM25 run and the second run by RRF; 1: the second run alone (then the BM25
+  // hits it lacks).
+  int fusion = 1;
   // Both runs are cut at max(depth, offset + limit) before fusion.
-  std::size_t depth = 1000;
+  std::size_t depth = 100;
 };
 
 struct IndexOptions {
@@ -162,6 +174,11 @@ class SearchIndex {
   // Runs `query` against `org`'s index only.
   Result<SearchResult> Search(std::string_view org, const Query& query) const;
 
+  // For training a re-ranker: the top `depth` BM25 candidates of `text` (ids and their
+  // kNumRerankFeatures features, row-major), unfiltered.
+  Result<Candidates> RerankCandidates(std::string_view org, std::string_view text,
+                                      std::size_t depth) const;
+
   // Cheap check (opens the database and reads its statistics).
   Health Check(std::string_view org) const;
   // Full consistency check of every table (reads the whole index; for admin tools and tests).
@@ -175,8 +192,9 @@ class SearchIndex {
   // <data_dir>/search/<name>/<org>
   std::string OrgPath(std::string_view org) const;
 
+  struct Shard;  // internal: one org's write lock and read-handle pool
+
  private:
-  struct Shard;
   explicit SearchIndex(IndexOptions options);
   Result<Shard*> GetShard(std::string_view org) const;
 

@@ -1,0 +1,64 @@
+// Reranker: a learned re-ranker over lexical features (gradient-boosted trees, XGBoost
+// rank:ndcg) that re-scores the top BM25 candidates of a query. The features are generic — BM25
+// score and rank statistics, IDF-weighted query coverage per field, saturated TF-IDF per field,
+// term proximity, document length, match position — so a model is trained from any set of judged
+// queries (qrels) and carries no corpus-specific terms. SearchIndex computes the features
+// (SearchIndex::Candidates) and, in Mode::kHybrid, fuses the model's ranking with BM25's.
+//
+// Thread-safety: immutable after Train/Load; Score may be called concurrently.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace signx::ml {
+class Booster;
+}
+
+namespace signx::search {
+
+inline constexpr std::size_t kNumRerankFeatures = 16;
+// Names of the features, in column order (docs/search.md explains each).
+const std::vector<std::string>& RerankFeatureNames();
+
+// One query's candidates: features row-major (rows × kNumRerankFeatures) and, for training,
+// a relevance label per row.
+struct RerankGroup {
+  std::vector<float> features;
+  std::vector<float> labels;
+};
+
+struct RerankTrainOptions {
+  int rounds = 300;
+  int max_depth = 4;
+  double eta = 0.05;
+  std::uint64_t seed = 42;
+  int nthread = 1;
+};
+
+class Reranker {
+ public:
+  // kInvalidArgument when no group has both a relevant and a non-relevant candidate.
+  static Result<std::shared_ptr<const Reranker>> Train(std::span<const RerankGroup> groups,
+                                                       const RerankTrainOptions& options = {});
+  // The bytes Save wrote.
+  static Result<std::shared_ptr<const Reranker>> Load(std::string_view bytes);
+  Result<std::string> Save() const;
+
+  // One score per row of `features` (rows × kNumRerankFeatures); higher is more relevant.
+  Result<std::vector<float>> Score(std::span<const float> features) const;
+
+  ~Reranker();
+
+ private:
+  explicit Reranker(std::unique_ptr<ml::Booster> booster);
+  std::unique_ptr<ml::Booster> booster_;
+};
+
+}  // namespace signx::search
