@@ -862,8 +862,7 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
         }
         // snippet() HTML-escapes the text itself; a filter-only query highlights nothing.
         hit.snippet = has_text ? first.snippet(std::string(text), query.snippet_chars, Stemmer(),
-                                               Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                                                   Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                                               Xapian::MSet::SNIPPET_EXHAUSTIVE,
                                                "<mark>", "</mark>", "…")
                                : HtmlEscape(text.substr(0, query.snippet_chars));
       }

@@ -108,7 +108,7 @@ struct RetrievalParams {
   // The learned re-ranker (reranker.h): when set, the hybrid's second run is the top
   // `rerank_depth` BM25 candidates re-ordered by it (instead of the feedback-expanded query).
   std::shared_ptr<const Reranker> reranker;
-  std::size_t rerank_depth = 100;
+  std::size_t rerank_depth = 50;
   // Fields other than "body" whose words the re-ranker's per-field features look at.
   std::vector<std::string> named_fields = {"title"};
   // Reciprocal-rank fusion of the BM25 run and the second run: score = Σ w/(rrf_k + rank).
