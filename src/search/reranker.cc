@@ -13,7 +13,8 @@ const std::vector<std::string>& RerankFeatureNames() {
       "bm25_over_max",     "bm25",              "log_rank",          "idf_coverage",
       "idf_coverage_first", "idf_coverage_rest", "term_coverage",     "tfidf_first",
       "tfidf_rest",        "log_length",        "ordered_bigrams",   "near_pairs",
-      "log_query_terms",   "max_idf_matched",   "bm25_zscore",       "first_match_pos"};
+      "log_query_terms",   "max_idf_matched",   "bm25_zscore",       "first_match_pos",
+      "feedback_coverage", "feedback_tfidf"};
   return names;
 }
 

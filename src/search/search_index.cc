@@ -330,12 +330,34 @@ QueryTerms AnalyzeQuery(std::string_view text) {
   return q;
 }
 
+// Feedback terms for the re-ranker's expansion features: Bo1-weighted terms of the top BM25
+// hits, query terms excluded.
+constexpr std::size_t kFeedbackDocs = 5;
+constexpr Xapian::termcount kFeedbackTerms = 30;
+
+std::vector<std::pair<std::string, double>> FeedbackTerms(Xapian::Enquire& enquire,
+                                                          const Xapian::MSet& mset) {
+  Xapian::RSet rset;
+  std::size_t n = 0;
+  for (auto it = mset.begin(); it != mset.end() && n < kFeedbackDocs; ++it, ++n) {
+    rset.add_document(*it);
+  }
+  std::vector<std::pair<std::string, double>> out;
+  if (rset.empty()) return out;
+  enquire.set_expansion_scheme("bo1");
+  const TermPrefixDecider decider;
+  const Xapian::ESet eset = enquire.get_eset(kFeedbackTerms, rset, &decider);
+  for (auto it = eset.begin(); it != eset.end(); ++it) out.emplace_back(*it, it.get_weight());
+  return out;
+}
+
 // The re-ranker's features (reranker.h, RerankFeatureNames) of the first `n` hits of `mset`,
 // row-major, read from the index: per-term frequencies from each document's term list, positions
 // from its position lists.
 std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerms& q,
                                      const Xapian::MSet& mset, std::size_t n,
-                                     const std::vector<std::string>& named_fields) {
+                                     const std::vector<std::string>& named_fields,
+                                     const std::vector<std::pair<std::string, double>>& expansion) {
   const std::size_t nt = q.terms.size();
   const double docs = std::max<double>(1, db.get_doccount());
   std::vector<double> idf(nt);
@@ -353,17 +375,26 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
   struct Want {
     std::string term;
     std::size_t qi;
-    bool named;
+    int kind;  // 0 query term, 1 query term in a named field, 2 expansion term
   };
   std::vector<Want> wants;
   for (std::size_t i = 0; i < nt; ++i) {
-    wants.push_back({q.terms[i], i, false});
+    wants.push_back({q.terms[i], i, 0});
     const std::string& t = q.terms[i];
     if (t.size() > 1 && t[0] == 'Z') {
-      for (const std::string& f : named_fields) wants.push_back({"Z" + FieldPrefix(f) + t.substr(1), i, true});
+      for (const std::string& f : named_fields) wants.push_back({"Z" + FieldPrefix(f) + t.substr(1), i, 1});
     }
   }
-  std::sort(wants.begin(), wants.end(), [](const Want& a, const Want& b) { return a.term < b.term; });
+  double expansion_sum = 0;
+  for (std::size_t i = 0; i < expansion.size(); ++i) {
+    wants.push_back({expansion[i].first, i, 2});
+    expansion_sum += expansion[i].second;
+  }
+  if (expansion_sum <= 0) expansion_sum = 1;
+  std::vector<Xapian::termcount> tf_exp(expansion.size());
+  std::sort(wants.begin(), wants.end(), [](const Want& a, const Want& b) {
+    return a.term != b.term ? a.term < b.term : a.kind < b.kind;
+  });
 
   const double avg_len = std::max(1.0, db.get_avlength());
   double top = 0, mean = 0, sq = 0;
@@ -386,11 +417,12 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
     const Xapian::docid did = *it;
     std::fill(tf.begin(), tf.end(), 0);
     std::fill(tf_named.begin(), tf_named.end(), 0);
+    std::fill(tf_exp.begin(), tf_exp.end(), 0);
     Xapian::TermIterator tl = db.termlist_begin(did);
     for (const Want& w : wants) {
       tl.skip_to(w.term);
       if (tl == db.termlist_end(did)) break;
-      if (*tl == w.term) (w.named ? tf_named : tf)[w.qi] += tl.get_wdf();
+      if (*tl == w.term) (w.kind == 0 ? tf : w.kind == 1 ? tf_named : tf_exp)[w.qi] += tl.get_wdf();
     }
     double cov = 0, cov_named = 0, cov_lead = 0, tfidf = 0, tfidf_named = 0, max_idf = 0;
     std::size_t matched = 0;
@@ -415,6 +447,12 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
         cov_named += idf[i];
         tfidf_named += idf[i] * tf_named[i] / (tf_named[i] + 1.2);
       }
+    }
+    double exp_cov = 0, exp_tfsat = 0;
+    for (std::size_t i = 0; i < expansion.size(); ++i) {
+      if (tf_exp[i] == 0) continue;
+      exp_cov += expansion[i].second;
+      exp_tfsat += expansion[i].second * tf_exp[i] / (tf_exp[i] + 1.2);
     }
     // Proximity of adjacent query-term pairs.
     std::size_t pairs = 0, ordered = 0, near = 0;
@@ -456,7 +494,9 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
         static_cast<float>((w - mean) / sd),
         static_cast<float>(first_pos == std::numeric_limits<Xapian::termpos>::max()
                                ? 10.0
-                               : std::log1p(static_cast<double>(first_pos)))};
+                               : std::log1p(static_cast<double>(first_pos))),
+        static_cast<float>(exp_cov / expansion_sum),
+        static_cast<float>(exp_tfsat / expansion_sum)};
     out.insert(out.end(), row, row + kNumRerankFeatures);
   }
   return out;
@@ -752,7 +792,8 @@ Result<Candidates> SearchIndex::RerankCandidates(std::string_view org, std::stri
     bm25.set_weighting_scheme(Xapian::BM25Weight(p.k1, 0, 1, p.b, 0.5));
     bm25.set_query(base);
     const Xapian::MSet mset = bm25.get_mset(0, static_cast<Xapian::doccount>(depth));
-    c.features = CandidateFeatures(db, AnalyzeQuery(text), mset, depth, p.named_fields);
+    c.features = CandidateFeatures(db, AnalyzeQuery(text), mset, depth, p.named_fields,
+                                   FeedbackTerms(bm25, mset));
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       c.ids.emplace_back(DecodeData(it.get_document().get_data()).id);
     }
@@ -782,8 +823,10 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
     bm25.set_query(filtered(base));
     const bool hybrid = query.mode == Mode::kHybrid && has_text && !base.empty() &&
                         (p.reranker || (p.fb_docs > 0 && p.fb_terms > 0));
-    const Xapian::MSet first =
-        bm25.get_mset(0, static_cast<Xapian::doccount>(hybrid ? depth : want));
+    // The re-ranker needs its candidates only; feedback fusion needs the whole BM25 run.
+    const std::size_t first_size =
+        !hybrid ? want : p.reranker ? std::max(p.rerank_depth, want) : depth;
+    const Xapian::MSet first = bm25.get_mset(0, static_cast<Xapian::doccount>(first_size));
     result.estimated_total = first.get_matches_estimated();
 
     std::vector<std::pair<Xapian::docid, double>> ranked;  // best first
@@ -797,7 +840,8 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
       // Learned re-ranking of the top rerank_depth BM25 candidates.
       const std::size_t n = std::min<std::size_t>(p.rerank_depth, first.size());
       const std::vector<float> features =
-          CandidateFeatures(db, AnalyzeQuery(query.text), first, n, p.named_fields);
+          CandidateFeatures(db, AnalyzeQuery(query.text), first, n, p.named_fields,
+                            FeedbackTerms(bm25, first));
       SIGNX_ASSIGN_OR_RETURN(std::vector<float> scores, p.reranker->Score(features));
       std::vector<std::size_t> order(scores.size());
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
