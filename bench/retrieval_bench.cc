@@ -11,6 +11,8 @@
 // `signx bench retrieval --save-reranker`, when given), and BM25 with a type filter.
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -47,6 +49,14 @@ std::vector<std::string> Words(const std::string& s) {
   std::string w;
   while (in >> w) out.push_back(std::move(w));
   return out;
+}
+
+// CPU seconds (user + system) this process has used.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -152,12 +162,14 @@ int Run(const Args& a) {
                         search::Mode::kHybrid, false},
                        {"bm25 + type filter", search::Mode::kBm25, true}};
   std::printf("%zu threads, %zu queries per mix, top 10 with snippets\n", a.threads, a.queries);
-  std::printf("%-32s %8s %8s %8s %8s %8s\n", "mix", "p50 ms", "p95 ms", "p99 ms", "max ms", "qps");
+  std::printf("%-32s %8s %8s %8s %8s %8s %10s\n", "mix", "p50 ms", "p95 ms", "p99 ms", "max ms",
+              "qps", "cpu ms/q");
   for (const Mix& mix : mixes) {
     std::atomic<std::size_t> issued = 0;
     std::atomic<int> errors = 0;
     std::vector<std::vector<double>> lat(a.threads);
     const auto start = Clock::now();
+    const double cpu0 = CpuSeconds();
     std::vector<std::thread> pool;
     for (std::size_t t = 0; t < a.threads; ++t) {
       pool.emplace_back([&, t] {
@@ -177,9 +189,10 @@ int Run(const Args& a) {
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     std::vector<double> all;
     for (const auto& l : lat) all.insert(all.end(), l.begin(), l.end());
-    std::printf("%-32s %8.2f %8.2f %8.2f %8.2f %8.0f%s\n", mix.name, Percentile(all, 0.50),
-                Percentile(all, 0.95), Percentile(all, 0.99), Percentile(all, 1.0),
-                static_cast<double>(all.size()) / secs,
+    const double cpu_ms = (CpuSeconds() - cpu0) * 1000 / static_cast<double>(all.size());
+    std::printf("%-32s %8.2f %8.2f %8.2f %8.2f %8.0f %10.2f%s\n", mix.name,
+                Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99),
+                Percentile(all, 1.0), static_cast<double>(all.size()) / secs, cpu_ms,
                 errors ? fmt::format("  ({} errors)", errors.load()).c_str() : "");
     std::fflush(stdout);
   }

@@ -34,8 +34,9 @@ struct BenchRetrievalFlags {
   bool no_reranker = false;
   std::string reranker_train;  // BEIR folder whose qrels/train.tsv trains the re-ranker
   std::string save_reranker;
+  std::size_t rerank_depth = 0;  // 0: the library default
   int rounds = 300;
-  int max_depth = 4;
+  int max_depth = 6;
   double eta = 0.05;
 };
 
@@ -162,6 +163,7 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
   search::IndexOptions options;
   options.data_dir = data_dir;
   options.name = "beir";
+  if (f.rerank_depth > 0) options.params.rerank_depth = f.rerank_depth;
   SIGNX_ASSIGN_OR_RETURN(std::unique_ptr<search::SearchIndex> index,
                          search::SearchIndex::Open(options));
   const auto t0 = Clock::now();
@@ -288,6 +290,8 @@ void AddBenchRetrievalCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--reranker-train", flags->reranker_train,
                   "BEIR folder whose qrels/train.tsv trains the re-ranker (default: --beir)");
   cmd->add_option("--save-reranker", flags->save_reranker, "write the trained re-ranker here");
+  cmd->add_option("--rerank-depth", flags->rerank_depth,
+                  "BM25 candidates the re-ranker trains on and re-orders (default 50)");
   cmd->add_option("--rounds", flags->rounds, "re-ranker boosting rounds");
   cmd->add_option("--max-depth", flags->max_depth, "re-ranker tree depth");
   cmd->add_option("--eta", flags->eta, "re-ranker learning rate");

@@ -36,7 +36,7 @@ struct RerankGroup {
 
 struct RerankTrainOptions {
   int rounds = 300;
-  int max_depth = 4;
+  int max_depth = 6;
   double eta = 0.05;
   std::uint64_t seed = 42;
   int nthread = 1;

@@ -101,6 +101,8 @@ TEST_F(SearchIndexTest, FieldWeightRanksTitleMatchesFirst) {
 
 TEST_F(SearchIndexTest, ReplaceAndDeleteById) {
   Seed("org_a");
+  // A pooled read handle exists before the writes; it must reopen to see them.
+  EXPECT_EQ(Ids("org_a", "monument"), std::vector<std::string>{"d2"});
   const Document replaced = Doc("d2", "Permit", "Now about a zeppelin.");
   ASSERT_TRUE(index_->Upsert("org_a", std::span(&replaced, 1)).ok());
   EXPECT_TRUE(Ids("org_a", "monument").empty());
