@@ -10,7 +10,6 @@
 // threads at once, each query top 10 with snippets: BM25, hybrid (with the re-ranker saved by
 // `signx bench retrieval --save-reranker`, when given), and BM25 with a type filter.
 #include <fmt/format.h>
-
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -82,13 +81,13 @@ int Run(const Args& a) {
   const std::size_t stride = std::max<std::size_t>(1, total_words / a.chunks);
   std::vector<search::Document> chunks;
   chunks.reserve(a.chunks);
-  const char* types[] = {"contract", "proposal", "rfp", "change_order", "permit",
-                         "invoice",  "meeting_notes", "email", "drawing", "other"};
+  const char* types[] = {"contract", "proposal",      "rfp",   "change_order", "permit",
+                         "invoice",  "meeting_notes", "email", "drawing",      "other"};
   for (std::size_t pass = 0; chunks.size() < a.chunks; ++pass) {
     for (std::size_t d = 0; d < docs.size() && chunks.size() < a.chunks; ++d) {
       const auto& w = docs[d];
-      for (std::size_t start = (pass * stride) % (stride * 4); start < w.size() && chunks.size() < a.chunks;
-           start += stride * 4) {
+      for (std::size_t start = (pass * stride) % (stride * 4);
+           start < w.size() && chunks.size() < a.chunks; start += stride * 4) {
         std::string text;
         for (std::size_t i = start; i < std::min(w.size(), start + kWindow); ++i) {
           text += w[i];
@@ -120,13 +119,13 @@ int Run(const Args& a) {
   std::size_t next = 0;
   // An index of the same size left in --data-dir by an earlier run is reused.
   const search::Health health = (*index)->Check("org_bench");
-  const bool reuse =
-      health.state == search::IndexState::kOk && health.doc_count == chunks.size();
+  const bool reuse = health.state == search::IndexState::kOk && health.doc_count == chunks.size();
   Result<std::uint64_t> indexed = health.doc_count;
-  if (!reuse) indexed = (*index)->Rebuild("org_bench", [&]() -> Result<std::optional<search::Document>> {
-    if (next == chunks.size()) return std::optional<search::Document>();
-    return std::optional<search::Document>(std::move(chunks[next++]));
-  });
+  if (!reuse)
+    indexed = (*index)->Rebuild("org_bench", [&]() -> Result<std::optional<search::Document>> {
+      if (next == chunks.size()) return std::optional<search::Document>();
+      return std::optional<search::Document>(std::move(chunks[next++]));
+    });
   if (!indexed.ok()) {
     std::fprintf(stderr, "%s\n", indexed.status().ToString().c_str());
     return 1;
@@ -190,9 +189,9 @@ int Run(const Args& a) {
     std::vector<double> all;
     for (const auto& l : lat) all.insert(all.end(), l.begin(), l.end());
     const double cpu_ms = (CpuSeconds() - cpu0) * 1000 / static_cast<double>(all.size());
-    std::printf("%-32s %8.2f %8.2f %8.2f %8.2f %8.0f %10.2f%s\n", mix.name,
-                Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99),
-                Percentile(all, 1.0), static_cast<double>(all.size()) / secs, cpu_ms,
+    std::printf("%-32s %8.2f %8.2f %8.2f %8.2f %8.0f %10.2f%s\n", mix.name, Percentile(all, 0.50),
+                Percentile(all, 0.95), Percentile(all, 0.99), Percentile(all, 1.0),
+                static_cast<double>(all.size()) / secs, cpu_ms,
                 errors ? fmt::format("  ({} errors)", errors.load()).c_str() : "");
     std::fflush(stdout);
   }
@@ -207,20 +206,27 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const std::string v = argv[i + 1];
-    if (k == "--beir") a.beir = v;
-    else if (k == "--chunks") a.chunks = std::stoul(v);
-    else if (k == "--threads") a.threads = std::stoul(v);
-    else if (k == "--queries") a.queries = std::stoul(v);
-    else if (k == "--reranker") a.reranker = v;
-    else if (k == "--data-dir") a.data_dir = v;
+    if (k == "--beir")
+      a.beir = v;
+    else if (k == "--chunks")
+      a.chunks = std::stoul(v);
+    else if (k == "--threads")
+      a.threads = std::stoul(v);
+    else if (k == "--queries")
+      a.queries = std::stoul(v);
+    else if (k == "--reranker")
+      a.reranker = v;
+    else if (k == "--data-dir")
+      a.data_dir = v;
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       return 2;
     }
   }
   if (a.beir.empty() || a.chunks == 0 || a.threads == 0) {
-    std::fprintf(stderr, "usage: signx_retrieval_bench --beir DIR [--chunks N] [--threads N] "
-                         "[--queries N] [--reranker FILE] [--data-dir DIR]\n");
+    std::fprintf(stderr,
+                 "usage: signx_retrieval_bench --beir DIR [--chunks N] [--threads N] "
+                 "[--queries N] [--reranker FILE] [--data-dir DIR]\n");
     return 2;
   }
   return Run(a);

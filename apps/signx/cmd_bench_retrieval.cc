@@ -43,18 +43,30 @@ struct BenchRetrievalFlags {
 using Clock = std::chrono::steady_clock;
 
 Status SetParam(search::RetrievalParams& p, std::string_view key, double v) {
-  if (key == "k1") p.k1 = v;
-  else if (key == "b") p.b = v;
-  else if (key == "fb_docs") p.fb_docs = static_cast<std::size_t>(v);
-  else if (key == "fb_terms") p.fb_terms = static_cast<std::size_t>(v);
-  else if (key == "fb_weight") p.fb_weight = v;
-  else if (key == "rrf_k") p.rrf_k = v;
-  else if (key == "bm25_run_weight") p.bm25_run_weight = v;
-  else if (key == "second_run_weight") p.second_run_weight = v;
-  else if (key == "rerank_depth") p.rerank_depth = static_cast<std::size_t>(v);
-  else if (key == "fusion") p.fusion = static_cast<int>(v);
-  else if (key == "depth") p.depth = static_cast<std::size_t>(v);
-  else return InvalidArgument(fmt::format("--param: unknown key '{}'", key));
+  if (key == "k1")
+    p.k1 = v;
+  else if (key == "b")
+    p.b = v;
+  else if (key == "fb_docs")
+    p.fb_docs = static_cast<std::size_t>(v);
+  else if (key == "fb_terms")
+    p.fb_terms = static_cast<std::size_t>(v);
+  else if (key == "fb_weight")
+    p.fb_weight = v;
+  else if (key == "rrf_k")
+    p.rrf_k = v;
+  else if (key == "bm25_run_weight")
+    p.bm25_run_weight = v;
+  else if (key == "second_run_weight")
+    p.second_run_weight = v;
+  else if (key == "rerank_depth")
+    p.rerank_depth = static_cast<std::size_t>(v);
+  else if (key == "fusion")
+    p.fusion = static_cast<int>(v);
+  else if (key == "depth")
+    p.depth = static_cast<std::size_t>(v);
+  else
+    return InvalidArgument(fmt::format("--param: unknown key '{}'", key));
   return Status::Ok();
 }
 
@@ -88,8 +100,7 @@ Result<Scores> Evaluate(const search::SearchIndex& index, const search::BeirSet&
     if (per_query) std::printf("q %s %.4f\n", qid.c_str(), ndcg);
     ++n;
   }
-  const double ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (n == 0) return InvalidArgument("no query of the split has judgments and text");
   s.ndcg10 /= static_cast<double>(n);
   s.recall100 /= static_cast<double>(n);
@@ -101,15 +112,15 @@ Result<Scores> Evaluate(const search::SearchIndex& index, const search::BeirSet&
 // Upsert/Rebuild path uploaded documents use: fields "title" and "body").
 Result<std::uint64_t> IndexCorpus(search::SearchIndex& index, const std::string& org,
                                   const std::vector<search::BeirDoc>& corpus, int title_weight) {
-  return index.Rebuild(org, [&, i = std::size_t{0}]() mutable
-                       -> Result<std::optional<search::Document>> {
-    if (i >= corpus.size()) return std::optional<search::Document>();
-    const search::BeirDoc& d = corpus[i++];
-    search::Document doc;
-    doc.id = d.id;
-    doc.fields = {{"title", d.title, title_weight}, {"body", d.text, 1}};
-    return std::optional<search::Document>(std::move(doc));
-  });
+  return index.Rebuild(
+      org, [&, i = std::size_t{0}]() mutable -> Result<std::optional<search::Document>> {
+        if (i >= corpus.size()) return std::optional<search::Document>();
+        const search::BeirDoc& d = corpus[i++];
+        search::Document doc;
+        doc.id = d.id;
+        doc.fields = {{"title", d.title, title_weight}, {"body", d.text, 1}};
+        return std::optional<search::Document>(std::move(doc));
+      });
 }
 
 // In tuning mode (evaluating on the train split) one query in five is held out of re-ranker
@@ -131,7 +142,7 @@ Result<std::shared_ptr<const search::Reranker>> TrainReranker(
     for (const std::string& id : c.ids) {
       auto it = judged.find(id);
       g.labels.push_back(it != judged.end() && it->second > 0 ? static_cast<float>(it->second)
-                                                               : 0.0f);
+                                                              : 0.0f);
     }
     groups.push_back(std::move(g));
   }
@@ -179,8 +190,10 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
   if (!f.no_reranker) {
     auto train_qrels = search::ReadQrels(train_dir + "/qrels/train.tsv");
     if (!train_qrels.ok()) {
-      std::printf("no %s/qrels/train.tsv: the hybrid uses pseudo-relevance feedback instead of "
-                  "the learned re-ranker\n", train_dir.c_str());
+      std::printf(
+          "no %s/qrels/train.tsv: the hybrid uses pseudo-relevance feedback instead of "
+          "the learned re-ranker\n",
+          train_dir.c_str());
     } else {
       std::string train_org = "beir";
       std::map<std::string, std::string> train_queries = set.queries;
@@ -201,8 +214,7 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
                              TrainReranker(*index, train_org, *train_qrels, train_queries,
                                            options.params.rerank_depth, tuning, ro, &trained));
       std::printf("re-ranker trained on %zu queries of %s/qrels/train.tsv in %.1f s\n", trained,
-                  train_dir.c_str(),
-                  std::chrono::duration<double>(Clock::now() - t1).count());
+                  train_dir.c_str(), std::chrono::duration<double>(Clock::now() - t1).count());
       if (!f.save_reranker.empty()) {
         SIGNX_ASSIGN_OR_RETURN(std::string bytes, reranker->Save());
         std::ofstream out(f.save_reranker, std::ios::binary | std::ios::trunc);
@@ -238,22 +250,21 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
   std::string last_bm25;
   for (const search::RetrievalParams& p : grid) {
     index->set_params(p);
-    const std::string bm25_desc = fmt::format("k1={} b={} title_weight={}", p.k1, p.b,
-                                              f.title_weight);
+    const std::string bm25_desc =
+        fmt::format("k1={} b={} title_weight={}", p.k1, p.b, f.title_weight);
     if (bm25_desc != last_bm25) {
-      SIGNX_ASSIGN_OR_RETURN(Scores bm25,
-                             Evaluate(*index, set, search::Mode::kBm25, f.per_query));
+      SIGNX_ASSIGN_OR_RETURN(Scores bm25, Evaluate(*index, set, search::Mode::kBm25, f.per_query));
       std::printf("%-8s %-56s %8.4f %10.4f %9.2f\n", "bm25", bm25_desc.c_str(), bm25.ndcg10,
                   bm25.recall100, bm25.ms_per_query);
       last_bm25 = bm25_desc;
     }
     if (f.bm25_only) continue;
     const std::string desc =
-        p.reranker ? fmt::format("rerank@{} rrf_k={} w={}/{} fusion={}", p.rerank_depth,
-                                 p.rrf_k, p.bm25_run_weight, p.second_run_weight, p.fusion)
-                   : fmt::format("prf fb={}/{}/{} rrf_k={} w={}/{} fusion={}", p.fb_docs,
-                                 p.fb_terms, p.fb_weight, p.rrf_k, p.bm25_run_weight,
-                                 p.second_run_weight, p.fusion);
+        p.reranker
+            ? fmt::format("rerank@{} rrf_k={} w={}/{} fusion={}", p.rerank_depth, p.rrf_k,
+                          p.bm25_run_weight, p.second_run_weight, p.fusion)
+            : fmt::format("prf fb={}/{}/{} rrf_k={} w={}/{} fusion={}", p.fb_docs, p.fb_terms,
+                          p.fb_weight, p.rrf_k, p.bm25_run_weight, p.second_run_weight, p.fusion);
     SIGNX_ASSIGN_OR_RETURN(Scores hybrid,
                            Evaluate(*index, set, search::Mode::kHybrid, f.per_query));
     std::printf("%-8s %-56s %8.4f %10.4f %9.2f\n", "hybrid", desc.c_str(), hybrid.ndcg10,
@@ -280,10 +291,11 @@ void AddBenchRetrievalCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--data-dir", flags->data_dir,
                   "where the index is built (default: a temporary directory, removed after)");
   cmd->add_option("--title-weight", flags->title_weight, "weight of the title field (1..20)");
-  cmd->add_option("--param", flags->params,
-                  "key=v1,v2,... sweeps a retrieval parameter (k1, b, fb_docs, fb_terms, "
-                  "fb_weight, rrf_k, bm25_run_weight, second_run_weight, rerank_depth, fusion, depth); "
-                  "repeatable");
+  cmd->add_option(
+      "--param", flags->params,
+      "key=v1,v2,... sweeps a retrieval parameter (k1, b, fb_docs, fb_terms, "
+      "fb_weight, rrf_k, bm25_run_weight, second_run_weight, rerank_depth, fusion, depth); "
+      "repeatable");
   cmd->add_flag("--bm25-only", flags->bm25_only, "skip the hybrid runs");
   cmd->add_flag("--no-reranker", flags->no_reranker,
                 "hybrid = BM25 fused with pseudo-relevance feedback (no learned re-ranker)");

@@ -42,9 +42,12 @@ TEST(BeirTest, ReadsTheLayoutWithHeaderAndCrlf) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir / "qrels");
   std::ofstream(dir / "corpus.jsonl")
-      << R"({"_id": "d1", "title": "T", "text": "x", "metadata": {}})" << "\n"
-      << R"({"_id": 2, "title": "", "text": "y"})" << "\n";
-  std::ofstream(dir / "queries.jsonl") << R"({"_id": "q1", "text": "what"})" << "\n";
+      << R"({"_id": "d1", "title": "T", "text": "x", "metadata": {}})"
+      << "\n"
+      << R"({"_id": 2, "title": "", "text": "y"})"
+      << "\n";
+  std::ofstream(dir / "queries.jsonl") << R"({"_id": "q1", "text": "what"})"
+                                       << "\n";
   std::ofstream(dir / "qrels" / "test.tsv") << "query-id\tcorpus-id\tscore\r\nq1\td1\t1\r\n";
   auto set = ReadBeir(dir.string(), "test");
   ASSERT_TRUE(set.ok()) << set.status().ToString();

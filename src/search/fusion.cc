@@ -29,7 +29,8 @@ std::vector<Fused> ReciprocalRankFusion(std::span<const RankedRun> runs, double 
   for (const auto& [id, a] : acc) order.emplace_back(&id, &a);
   std::sort(order.begin(), order.end(), [](const auto& x, const auto& y) {
     if (x.second->score != y.second->score) return x.second->score > y.second->score;
-    if (x.second->first_run != y.second->first_run) return x.second->first_run < y.second->first_run;
+    if (x.second->first_run != y.second->first_run)
+      return x.second->first_run < y.second->first_run;
     if (x.second->first_rank != y.second->first_rank) {
       return x.second->first_rank < y.second->first_rank;
     }

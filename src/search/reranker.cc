@@ -9,12 +9,15 @@
 namespace signx::search {
 
 const std::vector<std::string>& RerankFeatureNames() {
-  static const std::vector<std::string> names = {
-      "bm25_over_max",     "bm25",              "log_rank",          "idf_coverage",
-      "idf_coverage_first", "idf_coverage_rest", "term_coverage",     "tfidf_first",
-      "tfidf_rest",        "log_length",        "ordered_bigrams",   "near_pairs",
-      "log_query_terms",   "max_idf_matched",   "bm25_zscore",       "first_match_pos",
-      "feedback_coverage", "feedback_tfidf"};
+  static const std::vector<std::string> names = {"bm25_over_max",      "bm25",
+                                                 "log_rank",           "idf_coverage",
+                                                 "idf_coverage_first", "idf_coverage_rest",
+                                                 "term_coverage",      "tfidf_first",
+                                                 "tfidf_rest",         "log_length",
+                                                 "ordered_bigrams",    "near_pairs",
+                                                 "log_query_terms",    "max_idf_matched",
+                                                 "bm25_zscore",        "first_match_pos",
+                                                 "feedback_coverage",  "feedback_tfidf"};
   return names;
 }
 
@@ -81,8 +84,8 @@ Result<std::vector<float>> Reranker::Score(std::span<const float> features) cons
     return InvalidArgument("reranker: feature matrix has the wrong width");
   }
   SIGNX_ASSIGN_OR_RETURN(
-      ml::DMatrix m, ml::DMatrix::FromDense(features, features.size() / kNumRerankFeatures,
-                                            kNumRerankFeatures));
+      ml::DMatrix m,
+      ml::DMatrix::FromDense(features, features.size() / kNumRerankFeatures, kNumRerankFeatures));
   return booster_->PredictMargin(m);
 }
 

@@ -4,9 +4,9 @@
 #include <xapian.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -33,10 +33,9 @@ constexpr std::size_t kMaxLimit = 1000;
 // Lucene's English stop words (EnglishAnalyzer.ENGLISH_STOP_WORDS_SET): the set BM25 baselines
 // (Anserini) use.
 constexpr const char* kStopWords[] = {
-    "a",    "an",   "and",   "are",  "as",    "at",   "be",    "but",  "by",
-    "for",  "if",   "in",    "into", "is",    "it",   "no",    "not",  "of",
-    "on",   "or",   "such",  "that", "the",   "their", "then", "there", "these",
-    "they", "this", "to",    "was",  "will",  "with"};
+    "a",   "an",    "and",  "are",   "as",    "at",   "be",   "but", "by",  "for",  "if",
+    "in",  "into",  "is",   "it",    "no",    "not",  "of",   "on",  "or",  "such", "that",
+    "the", "their", "then", "there", "these", "they", "this", "to",  "was", "will", "with"};
 
 const Xapian::SimpleStopper& Stopper() {
   static const Xapian::SimpleStopper* s =
@@ -130,8 +129,8 @@ Status CheckDocument(const Document& d, std::size_t i) {
   }
   for (const Field& f : d.fields) {
     if (!IsName(f.name, 32)) {
-      return InvalidArgument(fmt::format("{}.fields: name '{}' must match [a-z0-9_]{{1,32}}",
-                                         where, f.name));
+      return InvalidArgument(
+          fmt::format("{}.fields: name '{}' must match [a-z0-9_]{{1,32}}", where, f.name));
     }
     if (f.weight < 1 || f.weight > 20) {
       return InvalidArgument(fmt::format("{}.fields.{}.weight must be 1..20", where, f.name));
@@ -175,8 +174,7 @@ Status FromXapian(const Xapian::Error& e, std::string_view what) {
   if (type == "DatabaseNotFoundError") return NotFound(msg);
   if (type == "DatabaseLockError" || type == "DatabaseModifiedError") return Unavailable(msg);
   if (type == "DatabaseCorruptError" || type == "DatabaseOpeningError" ||
-      type == "DatabaseVersionError" || type == "DatabaseError" ||
-      type == "SerialisationError") {
+      type == "DatabaseVersionError" || type == "DatabaseError" || type == "SerialisationError") {
     return Status(ErrorCode::kDataLoss, msg);
   }
   return Internal(msg);
@@ -262,10 +260,10 @@ std::optional<Xapian::Query> FilterQuery(const Query& q) {
     parts.emplace_back(Xapian::Query::OP_OR, any.begin(), any.end());
   }
   if (q.date_from || q.date_to) {
-    const double lo = q.date_from ? static_cast<double>(*q.date_from)
-                                  : -std::numeric_limits<double>::max();
-    const double hi = q.date_to ? static_cast<double>(*q.date_to)
-                                : std::numeric_limits<double>::max();
+    const double lo =
+        q.date_from ? static_cast<double>(*q.date_from) : -std::numeric_limits<double>::max();
+    const double hi =
+        q.date_to ? static_cast<double>(*q.date_to) : std::numeric_limits<double>::max();
     parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, kDateSlot, Xapian::sortable_serialise(lo),
                        Xapian::sortable_serialise(hi));
   }
@@ -295,16 +293,24 @@ std::string HtmlEscape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
-
 
 // The analysed query: unique terms with their query frequency and the text-order sequence.
 struct QueryTerms {
@@ -382,7 +388,8 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
     wants.push_back({q.terms[i], i, 0});
     const std::string& t = q.terms[i];
     if (t.size() > 1 && t[0] == 'Z') {
-      for (const std::string& f : named_fields) wants.push_back({"Z" + FieldPrefix(f) + t.substr(1), i, 1});
+      for (const std::string& f : named_fields)
+        wants.push_back({"Z" + FieldPrefix(f) + t.substr(1), i, 1});
     }
   }
   double expansion_sum = 0;
@@ -435,7 +442,8 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
         max_idf = std::max(max_idf, idf[i]);
         tfidf += idf[i] * tf[i] / (tf[i] + 1.2);
         std::vector<Xapian::termpos>& pos = positions[q.terms[i]];
-        for (auto p = db.positionlist_begin(did, q.terms[i]); p != db.positionlist_end(did, q.terms[i]); ++p) {
+        for (auto p = db.positionlist_begin(did, q.terms[i]);
+             p != db.positionlist_end(did, q.terms[i]); ++p) {
           pos.push_back(*p);
         }
         if (!pos.empty()) {
@@ -622,8 +630,7 @@ template <typename Fn>
 Status WithWriter(const std::string& path, Fn&& fn) {
   SIGNX_ASSIGN_OR_RETURN(std::string gen, ReadStub(path));
   try {
-    Xapian::WritableDatabase db =
-        OpenWritable((fs::path(path) / gen).string(), Xapian::DB_OPEN);
+    Xapian::WritableDatabase db = OpenWritable((fs::path(path) / gen).string(), Xapian::DB_OPEN);
     fn(db);
     db.commit();
     db.close();
@@ -755,7 +762,7 @@ Result<T> WithReader(SearchIndex::Shard& shard, Fn&& fn) {
         handle->reopen();
       } else {
         handle = std::make_unique<Xapian::Database>((fs::path(shard.path) / gen).string(),
-                                                     Xapian::DB_BACKEND_GLASS);
+                                                    Xapian::DB_BACKEND_GLASS);
       }
     } catch (const Xapian::DatabaseModifiedError& e) {
       // A commit landed while opening: open afresh.
@@ -824,8 +831,9 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
     const bool hybrid = query.mode == Mode::kHybrid && has_text && !base.empty() &&
                         (p.reranker || (p.fb_docs > 0 && p.fb_terms > 0));
     // The re-ranker needs its candidates only; feedback fusion needs the whole BM25 run.
-    const std::size_t first_size =
-        !hybrid ? want : p.reranker ? std::max(p.rerank_depth, want) : depth;
+    const std::size_t first_size = !hybrid      ? want
+                                   : p.reranker ? std::max(p.rerank_depth, want)
+                                                : depth;
     const Xapian::MSet first = bm25.get_mset(0, static_cast<Xapian::doccount>(first_size));
     result.estimated_total = first.get_matches_estimated();
 
@@ -833,15 +841,16 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
     RankedRun runs[2];
     runs[0].weight = p.bm25_run_weight;
     runs[1].weight = p.second_run_weight;
-    for (auto it = first.begin(); it != first.end(); ++it) runs[0].ids.push_back(std::to_string(*it));
+    for (auto it = first.begin(); it != first.end(); ++it)
+      runs[0].ids.push_back(std::to_string(*it));
     if (!hybrid || first.empty()) {
-      for (auto it = first.begin(); it != first.end(); ++it) ranked.emplace_back(*it, it.get_weight());
+      for (auto it = first.begin(); it != first.end(); ++it)
+        ranked.emplace_back(*it, it.get_weight());
     } else if (p.reranker) {
       // Learned re-ranking of the top rerank_depth BM25 candidates.
       const std::size_t n = std::min<std::size_t>(p.rerank_depth, first.size());
-      const std::vector<float> features =
-          CandidateFeatures(db, AnalyzeQuery(query.text), first, n, p.named_fields,
-                            FeedbackTerms(bm25, first));
+      const std::vector<float> features = CandidateFeatures(
+          db, AnalyzeQuery(query.text), first, n, p.named_fields, FeedbackTerms(bm25, first));
       SIGNX_ASSIGN_OR_RETURN(std::vector<float> scores, p.reranker->Score(features));
       std::vector<std::size_t> order(scores.size());
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -852,7 +861,8 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
       // Pseudo-relevance feedback: expansion terms from the top BM25 hits.
       Xapian::RSet rset;
       std::size_t n = 0;
-      for (auto it = first.begin(); it != first.end() && n < p.fb_docs; ++it, ++n) rset.add_document(*it);
+      for (auto it = first.begin(); it != first.end() && n < p.fb_docs; ++it, ++n)
+        rset.add_document(*it);
       bm25.set_expansion_scheme("bo1");
       const TermPrefixDecider decider;
       const Xapian::ESet eset =
@@ -871,7 +881,8 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
       prf.set_weighting_scheme(weight);
       prf.set_query(filtered(expanded));
       const Xapian::MSet second = prf.get_mset(0, static_cast<Xapian::doccount>(depth));
-      for (auto it = second.begin(); it != second.end(); ++it) runs[1].ids.push_back(std::to_string(*it));
+      for (auto it = second.begin(); it != second.end(); ++it)
+        runs[1].ids.push_back(std::to_string(*it));
     }
     if (hybrid && !first.empty()) {
       if (p.fusion == 1) {
@@ -905,10 +916,10 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
           }
         }
         // snippet() HTML-escapes the text itself; a filter-only query highlights nothing.
-        hit.snippet = has_text ? first.snippet(std::string(text), query.snippet_chars, Stemmer(),
-                                               Xapian::MSet::SNIPPET_EXHAUSTIVE,
-                                               "<mark>", "</mark>", "…")
-                               : HtmlEscape(text.substr(0, query.snippet_chars));
+        hit.snippet =
+            has_text ? first.snippet(std::string(text), query.snippet_chars, Stemmer(),
+                                     Xapian::MSet::SNIPPET_EXHAUSTIVE, "<mark>", "</mark>", "…")
+                     : HtmlEscape(text.substr(0, query.snippet_chars));
       }
       result.hits.push_back(std::move(hit));
     }
@@ -922,8 +933,8 @@ Health SearchIndex::Check(std::string_view org) const {
   if (!shard.ok()) return {IndexState::kCorrupt, std::string(shard.status().message()), 0};
   auto gen = ReadStub((*shard)->path);
   if (!gen.ok()) {
-    h.state = gen.status().code() == ErrorCode::kNotFound ? IndexState::kMissing
-                                                          : IndexState::kCorrupt;
+    h.state =
+        gen.status().code() == ErrorCode::kNotFound ? IndexState::kMissing : IndexState::kCorrupt;
     h.detail = std::string(gen.status().message());
     return h;
   }
@@ -955,8 +966,8 @@ Health SearchIndex::Verify(std::string_view org) const {
   if (!gen.ok()) return {IndexState::kCorrupt, std::string(gen.status().message()), 0};
   try {
     std::ostringstream sink;
-    const std::size_t errors = Xapian::Database::check(
-        (fs::path((*shard)->path) / *gen).string(), Xapian::DBCHECK_SHORT_TREE, &sink);
+    const std::size_t errors = Xapian::Database::check((fs::path((*shard)->path) / *gen).string(),
+                                                       Xapian::DBCHECK_SHORT_TREE, &sink);
     if (errors > 0) {
       h.state = IndexState::kCorrupt;
       h.detail = fmt::format("{} consistency errors", errors);

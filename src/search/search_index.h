@@ -78,8 +78,8 @@ struct Query {
 
 struct Hit {
   std::string id;
-  double score = 0;      // BM25 score (kBm25) or fused score (kHybrid); higher is better
-  std::string snippet;   // HTML-escaped text with matches in <mark>…</mark>
+  double score = 0;     // BM25 score (kBm25) or fused score (kHybrid); higher is better
+  std::string snippet;  // HTML-escaped text with matches in <mark>…</mark>
 };
 
 struct Candidates {
@@ -132,8 +132,8 @@ enum class IndexState { kOk, kMissing, kCorrupt };
 
 struct Health {
   IndexState state = IndexState::kOk;
-  std::string detail;             // why, for kMissing / kCorrupt
-  std::uint64_t doc_count = 0;    // for kOk
+  std::string detail;           // why, for kMissing / kCorrupt
+  std::uint64_t doc_count = 0;  // for kOk
 };
 
 // True for the statuses a caller answers by falling back to its database and scheduling
@@ -165,9 +165,9 @@ class SearchIndex {
   // Removes the org's whole index (its directory).
   Status DropOrg(std::string_view org);
 
-  // Replaces (or creates) the org's index with the documents `next` yields (nullopt ends the stream; an error
-  // aborts the rebuild and leaves the old index as it was). The new index becomes visible at once
-  // when complete. Returns the number of documents indexed.
+  // Replaces (or creates) the org's index with the documents `next` yields (nullopt ends the
+  // stream; an error aborts the rebuild and leaves the old index as it was). The new index becomes
+  // visible at once when complete. Returns the number of documents indexed.
   using DocumentStream = std::function<Result<std::optional<Document>>()>;
   Result<std::uint64_t> Rebuild(std::string_view org, const DocumentStream& next);
 

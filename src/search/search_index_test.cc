@@ -256,11 +256,14 @@ TEST_F(SearchIndexTest, RebuildSwitchesReadersToTheNewGeneration) {
   Seed("org_a");
   EXPECT_EQ(Ids("org_a", "permit").size(), 1u);
   bool done = false;
-  ASSERT_TRUE(index_->Rebuild("org_a", [&]() -> Result<std::optional<Document>> {
-                if (done) return std::optional<Document>();
-                done = true;
-                return std::optional<Document>(Doc("z1", "Zeppelin", "airship sign"));
-              }).ok());
+  ASSERT_TRUE(index_
+                  ->Rebuild("org_a",
+                            [&]() -> Result<std::optional<Document>> {
+                              if (done) return std::optional<Document>();
+                              done = true;
+                              return std::optional<Document>(Doc("z1", "Zeppelin", "airship sign"));
+                            })
+                  .ok());
   EXPECT_TRUE(Ids("org_a", "permit").empty());
   EXPECT_EQ(Ids("org_a", "zeppelin"), std::vector<std::string>{"z1"});
   // Writes go to the new generation.
@@ -302,7 +305,8 @@ TEST_F(SearchIndexTest, ConcurrentWriterAndReaders) {
     });
   }
   for (int i = 0; i < 50; ++i) {
-    const Document d = Doc("d" + std::to_string(i), "Sign", "pylon sign number " + std::to_string(i));
+    const Document d =
+        Doc("d" + std::to_string(i), "Sign", "pylon sign number " + std::to_string(i));
     ASSERT_TRUE(index_->Upsert("org_a", std::span(&d, 1)).ok());
   }
   stop = true;
@@ -319,8 +323,8 @@ TEST_F(SearchIndexTest, HybridUsesATrainedReranker) {
   // Relevant documents carry the query words in the title; decoys repeat them in long bodies.
   std::vector<Document> docs;
   std::vector<std::pair<std::string, std::string>> queries;
-  const char* topics[] = {"anchor", "banner", "cabinet", "channel", "footing", "neon",
-                          "pylon",  "raceway", "vinyl",  "awning",  "kiosk",  "mural"};
+  const char* topics[] = {"anchor", "banner",  "cabinet", "channel", "footing", "neon",
+                          "pylon",  "raceway", "vinyl",   "awning",  "kiosk",   "mural"};
   for (int i = 0; i < 12; ++i) {
     const std::string t = topics[i];
     docs.push_back(Doc("rel_" + t, t + " letters", "about " + t + " letters in short"));
