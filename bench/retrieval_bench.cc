@@ -27,6 +27,7 @@
 #include "search/eval.h"
 #include "search/reranker.h"
 #include "search/search_index.h"
+#include "search/semantic.h"
 
 namespace {
 
@@ -134,6 +135,13 @@ int Run(const Args& a) {
               static_cast<unsigned long long>(*indexed),
               std::chrono::duration<double>(Clock::now() - t0).count(), dir.c_str());
 
+  const auto ts = Clock::now();
+  if (Status st = (*index)->BuildSemantic("org_bench", search::SemanticOptions{}); !st.ok()) {
+    std::fprintf(stderr, "%s\n", st.ToString().c_str());
+    return 1;
+  }
+  std::printf("semantic model (LSA) built in %.1f s\n",
+              std::chrono::duration<double>(Clock::now() - ts).count());
   search::RetrievalParams params = (*index)->options().params;
   if (!a.reranker.empty()) {
     std::ifstream in(a.reranker, std::ios::binary);

@@ -19,6 +19,7 @@
 #include "search/eval.h"
 #include "search/reranker.h"
 #include "search/search_index.h"
+#include "search/semantic.h"
 
 namespace signx {
 namespace {
@@ -32,6 +33,7 @@ struct BenchRetrievalFlags {
   bool bm25_only = false;
   bool per_query = false;
   bool no_reranker = false;
+  bool no_semantic = false;
   std::string reranker_train;  // BEIR folder whose qrels/train.tsv trains the re-ranker
   std::string save_reranker;
   std::size_t rerank_depth = 0;  // 0: the library default
@@ -181,6 +183,12 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
   SIGNX_ASSIGN_OR_RETURN(std::uint64_t indexed,
                          IndexCorpus(*index, "beir", set.corpus, f.title_weight));
   const double index_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!f.no_semantic) {
+    const auto ts = Clock::now();
+    SIGNX_RETURN_IF_ERROR(index->BuildSemantic("beir", search::SemanticOptions{}));
+    std::printf("semantic model (LSA) built in %.1f s\n",
+                std::chrono::duration<double>(Clock::now() - ts).count());
+  }
   std::printf("BEIR %s, split %s: %llu documents indexed in %.1f s, %zu queries evaluated%s\n",
               f.beir.c_str(), f.split.c_str(), static_cast<unsigned long long>(indexed), index_s,
               evaluated, tuning ? " (the held-out fifth of train)" : "");
@@ -202,6 +210,9 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
         SIGNX_RETURN_IF_ERROR(
             IndexCorpus(*index, "rerank_train", other.corpus, f.title_weight).status());
         train_org = "rerank_train";
+        if (!f.no_semantic) {
+          SIGNX_RETURN_IF_ERROR(index->BuildSemantic(train_org, search::SemanticOptions{}));
+        }
         train_queries = std::move(other.queries);
       }
       search::RerankTrainOptions ro;
@@ -299,6 +310,8 @@ void AddBenchRetrievalCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--bm25-only", flags->bm25_only, "skip the hybrid runs");
   cmd->add_flag("--no-reranker", flags->no_reranker,
                 "hybrid = BM25 fused with pseudo-relevance feedback (no learned re-ranker)");
+  cmd->add_flag("--no-semantic", flags->no_semantic,
+                "skip the LSA term vectors (the re-ranker's semantic features are then 0)");
   cmd->add_option("--reranker-train", flags->reranker_train,
                   "BEIR folder whose qrels/train.tsv trains the re-ranker (default: --beir)");
   cmd->add_option("--save-reranker", flags->save_reranker, "write the trained re-ranker here");

@@ -17,7 +17,8 @@ const std::vector<std::string>& RerankFeatureNames() {
                                                  "ordered_bigrams",    "near_pairs",
                                                  "log_query_terms",    "max_idf_matched",
                                                  "bm25_zscore",        "first_match_pos",
-                                                 "feedback_coverage",  "feedback_tfidf"};
+                                                 "feedback_coverage",  "feedback_tfidf",
+                                                 "semantic_cosine",    "soft_match"};
   return names;
 }
 

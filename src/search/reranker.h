@@ -23,7 +23,7 @@ class Booster;
 
 namespace signx::search {
 
-inline constexpr std::size_t kNumRerankFeatures = 18;
+inline constexpr std::size_t kNumRerankFeatures = 20;
 // Names of the features, in column order (docs/search.md explains each).
 const std::vector<std::string>& RerankFeatureNames();
 

@@ -19,6 +19,7 @@
 #include "base/strings.h"
 #include "search/fusion.h"
 #include "search/reranker.h"
+#include "search/semantic.h"
 
 namespace signx::search {
 namespace fs = std::filesystem;
@@ -363,7 +364,8 @@ std::vector<std::pair<std::string, double>> FeedbackTerms(Xapian::Enquire& enqui
 std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerms& q,
                                      const Xapian::MSet& mset, std::size_t n,
                                      const std::vector<std::string>& named_fields,
-                                     const std::vector<std::pair<std::string, double>>& expansion) {
+                                     const std::vector<std::pair<std::string, double>>& expansion,
+                                     const SemanticModel* sem) {
   const std::size_t nt = q.terms.size();
   const double docs = std::max<double>(1, db.get_doccount());
   std::vector<double> idf(nt);
@@ -376,6 +378,19 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
   }
   if (idf_sum <= 0) idf_sum = 1;
   if (idf_max <= 0) idf_max = 1;
+  // The query's projection and vocabulary ids for the semantic features.
+  std::vector<int> q_sem(nt, -1);
+  Eigen::VectorXf q_vec;
+  if (sem != nullptr) {
+    q_vec = Eigen::VectorXf::Zero(sem->dim());
+    for (std::size_t i = 0; i < nt; ++i) {
+      q_sem[i] = sem->Find(q.terms[i]);
+      if (q_sem[i] >= 0)
+        sem->Accumulate(q_sem[i], static_cast<float>(q.wqf[i]) * sem->idf(q_sem[i]), q_vec);
+    }
+    const float norm = q_vec.norm();
+    if (norm > 0) q_vec /= norm;
+  }
   // Field-prefixed forms of the query terms ("ZXWtitle:<stem>"), sorted with the plain ones so a
   // single pass of skip_to over the sorted term list finds all.
   struct Want {
@@ -482,6 +497,30 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
       ordered += is_ordered;
       near += is_near;
     }
+    // Semantic features: cosine of the projections; soft match of the missing query words.
+    double sem_cos = 0, soft = cov;
+    if (sem != nullptr) {
+      Eigen::VectorXf d_vec = Eigen::VectorXf::Zero(sem->dim());
+      std::vector<int> d_terms;
+      for (auto t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
+        const std::string term = *t;
+        if (term.size() < 2 || term[0] != 'Z' || term[1] == 'X') continue;
+        const int id = sem->Find(term);
+        if (id < 0) continue;
+        d_terms.push_back(id);
+        sem->Accumulate(
+            id, (1.0f + std::log(static_cast<float>(std::max(1u, t.get_wdf())))) * sem->idf(id),
+            d_vec);
+      }
+      const float norm = d_vec.norm();
+      if (norm > 0 && q_vec.size() > 0) sem_cos = q_vec.dot(d_vec) / norm;
+      for (std::size_t i = 0; i < nt; ++i) {
+        if (tf[i] > 0 || q_sem[i] < 0) continue;
+        float best = 0;
+        for (int d : d_terms) best = std::max(best, sem->TermCosine(q_sem[i], d));
+        soft += idf[i] * best;
+      }
+    }
     const double w = it.get_weight();
     const double len = db.get_doclength(did);
     const float row[kNumRerankFeatures] = {
@@ -504,7 +543,9 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
                                ? 10.0
                                : std::log1p(static_cast<double>(first_pos))),
         static_cast<float>(exp_cov / expansion_sum),
-        static_cast<float>(exp_tfsat / expansion_sum)};
+        static_cast<float>(exp_tfsat / expansion_sum),
+        static_cast<float>(sem_cos),
+        static_cast<float>(soft / idf_sum)};
     out.insert(out.end(), row, row + kNumRerankFeatures);
   }
   return out;
@@ -532,6 +573,9 @@ struct SearchIndex::Shard {
   std::mutex pool_mu;
   std::string generation;  // of the pooled handles
   std::vector<std::unique_ptr<Xapian::Database>> idle;
+  // BuildSemantic's model and the generation it was built from (guarded by pool_mu).
+  std::shared_ptr<const SemanticModel> semantic;
+  std::string semantic_generation;
 };
 
 namespace {
@@ -786,6 +830,42 @@ Result<T> WithReader(SearchIndex::Shard& shard, Fn&& fn) {
 
 }  // namespace
 
+namespace {
+
+// The org's semantic model if it was built from the live generation.
+std::shared_ptr<const SemanticModel> Semantic(SearchIndex::Shard& shard) {
+  std::lock_guard lock(shard.pool_mu);
+  if (shard.semantic && shard.semantic_generation == shard.generation) return shard.semantic;
+  return nullptr;
+}
+
+}  // namespace
+
+Status SearchIndex::BuildSemantic(std::string_view org, const SemanticOptions& options) {
+  SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
+  SIGNX_ASSIGN_OR_RETURN(std::string gen, ReadStub(shard->path));
+  auto model = WithReader<std::shared_ptr<const SemanticModel>>(
+      *shard, [&](Xapian::Database& db) -> Result<std::shared_ptr<const SemanticModel>> {
+        std::vector<std::vector<std::pair<std::string, unsigned>>> docs;
+        std::unordered_map<std::string, unsigned> df;
+        for (auto d = db.postlist_begin(""); d != db.postlist_end(""); ++d) {
+          auto& terms = docs.emplace_back();
+          for (auto t = db.termlist_begin(*d); t != db.termlist_end(*d); ++t) {
+            std::string term = *t;
+            if (term.size() < 2 || term[0] != 'Z' || term[1] == 'X') continue;
+            ++df[term];
+            terms.emplace_back(std::move(term), t.get_wdf());
+          }
+        }
+        return SemanticModel::Build(docs, df, options);
+      });
+  SIGNX_RETURN_IF_ERROR(model.status());
+  std::lock_guard lock(shard->pool_mu);
+  shard->semantic = *model;
+  shard->semantic_generation = gen;
+  return Status::Ok();
+}
+
 Result<Candidates> SearchIndex::RerankCandidates(std::string_view org, std::string_view text,
                                                  std::size_t depth) const {
   if (depth < 1 || depth > kMaxLimit) return InvalidArgument("depth must be 1..1000");
@@ -800,7 +880,7 @@ Result<Candidates> SearchIndex::RerankCandidates(std::string_view org, std::stri
     bm25.set_query(base);
     const Xapian::MSet mset = bm25.get_mset(0, static_cast<Xapian::doccount>(depth));
     c.features = CandidateFeatures(db, AnalyzeQuery(text), mset, depth, p.named_fields,
-                                   FeedbackTerms(bm25, mset));
+                                   FeedbackTerms(bm25, mset), Semantic(*shard).get());
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       c.ids.emplace_back(DecodeData(it.get_document().get_data()).id);
     }
@@ -849,8 +929,9 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
     } else if (p.reranker) {
       // Learned re-ranking of the top rerank_depth BM25 candidates.
       const std::size_t n = std::min<std::size_t>(p.rerank_depth, first.size());
-      const std::vector<float> features = CandidateFeatures(
-          db, AnalyzeQuery(query.text), first, n, p.named_fields, FeedbackTerms(bm25, first));
+      const std::vector<float> features =
+          CandidateFeatures(db, AnalyzeQuery(query.text), first, n, p.named_fields,
+                            FeedbackTerms(bm25, first), Semantic(*shard).get());
       SIGNX_ASSIGN_OR_RETURN(std::vector<float> scores, p.reranker->Score(features));
       std::vector<std::size_t> order(scores.size());
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;

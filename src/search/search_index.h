@@ -38,6 +38,7 @@
 namespace signx::search {
 
 class Reranker;
+struct SemanticOptions;
 
 // One searchable text field. `weight` (1..20) multiplies the field's term frequencies (a
 // BM25F-style field weight: a title with weight 2 counts each of its words twice). The text is
@@ -173,6 +174,11 @@ class SearchIndex {
 
   // Runs `query` against `org`'s index only.
   Result<SearchResult> Search(std::string_view org, const Query& query) const;
+
+  // Builds the org's corpus-trained term vectors (semantic.h: LSA over the index) that the
+  // re-ranker's two semantic features use; kept in memory for the live generation (a Rebuild
+  // drops it; call again). Seconds for 100,000 chunks. Without it those features are 0.
+  Status BuildSemantic(std::string_view org, const SemanticOptions& options);
 
   // For training a re-ranker: the top `depth` BM25 candidates of `text` (ids and their
   // kNumRerankFeatures features, row-major), unfiltered.
