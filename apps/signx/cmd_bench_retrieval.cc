@@ -11,6 +11,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct BenchRetrievalFlags {
   bool no_semantic = false;
   std::string reranker_train;  // BEIR folder whose qrels/train.tsv trains the re-ranker
   std::string save_reranker;
+  std::string reranker_file;     // a model saved by --save-reranker
   std::size_t rerank_depth = 0;  // 0: the library default
   int rounds = 300;
   int max_depth = 6;
@@ -195,12 +197,19 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
 
   // The re-ranker, trained on the train split's judgments (never on the split evaluated).
   std::shared_ptr<const search::Reranker> reranker;
-  if (!f.no_reranker) {
+  if (!f.reranker_file.empty()) {
+    std::ifstream in(f.reranker_file, std::ios::binary);
+    if (!in) return NotFound(fmt::format("cannot read '{}'", f.reranker_file));
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    SIGNX_ASSIGN_OR_RETURN(reranker, search::Reranker::Load(bytes.str()));
+    std::printf("re-ranker loaded from %s\n", f.reranker_file.c_str());
+  } else if (!f.no_reranker) {
     auto train_qrels = search::ReadQrels(train_dir + "/qrels/train.tsv");
     if (!train_qrels.ok()) {
       std::printf(
-          "no %s/qrels/train.tsv: the hybrid uses pseudo-relevance feedback instead of "
-          "the learned re-ranker\n",
+          "no %s/qrels/train.tsv to train the re-ranker on (see --reranker-train, "
+          "--reranker): the hybrid is BM25 alone\n",
           train_dir.c_str());
     } else {
       std::string train_org = "beir";
@@ -314,6 +323,8 @@ void AddBenchRetrievalCommand(CLI::App& app, int* exit_code) {
                 "skip the LSA term vectors (the re-ranker's semantic features are then 0)");
   cmd->add_option("--reranker-train", flags->reranker_train,
                   "BEIR folder whose qrels/train.tsv trains the re-ranker (default: --beir)");
+  cmd->add_option("--reranker", flags->reranker_file,
+                  "use this saved re-ranker instead of training one");
   cmd->add_option("--save-reranker", flags->save_reranker, "write the trained re-ranker here");
   cmd->add_option("--rerank-depth", flags->rerank_depth,
                   "BM25 candidates the re-ranker trains on and re-orders (default 50)");
