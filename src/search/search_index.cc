@@ -440,11 +440,26 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
     std::fill(tf.begin(), tf.end(), 0);
     std::fill(tf_named.begin(), tf_named.end(), 0);
     std::fill(tf_exp.begin(), tf_exp.end(), 0);
-    Xapian::TermIterator tl = db.termlist_begin(did);
-    for (const Want& w : wants) {
-      tl.skip_to(w.term);
-      if (tl == db.termlist_end(did)) break;
-      if (*tl == w.term) (w.kind == 0 ? tf : w.kind == 1 ? tf_named : tf_exp)[w.qi] += tl.get_wdf();
+    // One pass over the document's sorted term list: the wanted terms by merge, and the
+    // vocabulary terms for the semantic features.
+    Eigen::VectorXf d_vec;
+    std::vector<int> d_terms;
+    if (sem != nullptr) d_vec = Eigen::VectorXf::Zero(sem->dim());
+    std::size_t wi = 0;
+    for (auto t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
+      const std::string term = *t;
+      const Xapian::termcount wdf = t.get_wdf();
+      while (wi < wants.size() && wants[wi].term < term) ++wi;
+      for (std::size_t j = wi; j < wants.size() && wants[j].term == term; ++j) {
+        const Want& w = wants[j];
+        (w.kind == 0 ? tf : w.kind == 1 ? tf_named : tf_exp)[w.qi] += wdf;
+      }
+      if (sem == nullptr || term.size() < 2 || term[0] != 'Z' || term[1] == 'X') continue;
+      const int id = sem->Find(term);
+      if (id < 0) continue;
+      d_terms.push_back(id);
+      sem->Accumulate(id, (1.0f + std::log(static_cast<float>(std::max(1u, wdf)))) * sem->idf(id),
+                      d_vec);
     }
     double cov = 0, cov_named = 0, cov_lead = 0, tfidf = 0, tfidf_named = 0, max_idf = 0;
     std::size_t matched = 0;
@@ -500,18 +515,6 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
     // Semantic features: cosine of the projections; soft match of the missing query words.
     double sem_cos = 0, soft = cov;
     if (sem != nullptr) {
-      Eigen::VectorXf d_vec = Eigen::VectorXf::Zero(sem->dim());
-      std::vector<int> d_terms;
-      for (auto t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
-        const std::string term = *t;
-        if (term.size() < 2 || term[0] != 'Z' || term[1] == 'X') continue;
-        const int id = sem->Find(term);
-        if (id < 0) continue;
-        d_terms.push_back(id);
-        sem->Accumulate(
-            id, (1.0f + std::log(static_cast<float>(std::max(1u, t.get_wdf())))) * sem->idf(id),
-            d_vec);
-      }
       const float norm = d_vec.norm();
       if (norm > 0 && q_vec.size() > 0) sem_cos = q_vec.dot(d_vec) / norm;
       for (std::size_t i = 0; i < nt; ++i) {
