@@ -142,7 +142,7 @@ int Run(const Args& a) {
   }
   std::printf("semantic model (LSA) built in %.1f s\n",
               std::chrono::duration<double>(Clock::now() - ts).count());
-  search::RetrievalParams params = (*index)->options().params;
+  search::RetrievalParams params = *(*index)->params();
   if (!a.reranker.empty()) {
     std::ifstream in(a.reranker, std::ios::binary);
     std::stringstream ss;

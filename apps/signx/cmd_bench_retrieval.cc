@@ -185,15 +185,15 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
   SIGNX_ASSIGN_OR_RETURN(std::uint64_t indexed,
                          IndexCorpus(*index, "beir", set.corpus, f.title_weight));
   const double index_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::printf("BEIR %s, split %s: %llu documents indexed in %.1f s, %zu queries evaluated%s\n",
+              f.beir.c_str(), f.split.c_str(), static_cast<unsigned long long>(indexed), index_s,
+              evaluated, tuning ? " (the held-out fifth of train)" : "");
   if (!f.no_semantic) {
     const auto ts = Clock::now();
     SIGNX_RETURN_IF_ERROR(index->BuildSemantic("beir", search::SemanticOptions{}));
     std::printf("semantic model (LSA) built in %.1f s\n",
                 std::chrono::duration<double>(Clock::now() - ts).count());
   }
-  std::printf("BEIR %s, split %s: %llu documents indexed in %.1f s, %zu queries evaluated%s\n",
-              f.beir.c_str(), f.split.c_str(), static_cast<unsigned long long>(indexed), index_s,
-              evaluated, tuning ? " (the held-out fifth of train)" : "");
 
   // The re-ranker, trained on the train split's judgments (never on the split evaluated).
   std::shared_ptr<const search::Reranker> reranker;

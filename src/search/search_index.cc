@@ -612,11 +612,24 @@ class Reader {
 
 }  // namespace
 
-SearchIndex::SearchIndex(IndexOptions options) : options_(std::move(options)) {
+SearchIndex::SearchIndex(IndexOptions options)
+    : options_(std::move(options)),
+      params_(std::make_shared<const RetrievalParams>(options_.params)) {
   root_ = (fs::path(options_.data_dir) / "search" / options_.name).string();
 }
 
 SearchIndex::~SearchIndex() = default;
+
+std::shared_ptr<const RetrievalParams> SearchIndex::params() const {
+  std::lock_guard lock(params_mu_);
+  return params_;
+}
+
+void SearchIndex::set_params(RetrievalParams p) {
+  auto next = std::make_shared<const RetrievalParams>(std::move(p));
+  std::lock_guard lock(params_mu_);
+  params_ = std::move(next);
+}
 
 Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(IndexOptions options) {
   if (options.data_dir.empty()) return InvalidArgument("search: data_dir is empty");
@@ -873,7 +886,8 @@ Result<Candidates> SearchIndex::RerankCandidates(std::string_view org, std::stri
                                                  std::size_t depth) const {
   if (depth < 1 || depth > kMaxLimit) return InvalidArgument("depth must be 1..1000");
   SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
-  const RetrievalParams p = options_.params;
+  const std::shared_ptr<const RetrievalParams> params_now = params();
+  const RetrievalParams& p = *params_now;
   return WithReader<Candidates>(*shard, [&](Xapian::Database& db) -> Result<Candidates> {
     Candidates c;
     const Xapian::Query base = TextQuery(text);
@@ -894,7 +908,8 @@ Result<Candidates> SearchIndex::RerankCandidates(std::string_view org, std::stri
 Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& query) const {
   SIGNX_RETURN_IF_ERROR(CheckQuery(query));
   SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
-  const RetrievalParams& p = options_.params;
+  const std::shared_ptr<const RetrievalParams> params_now = params();
+  const RetrievalParams& p = *params_now;
   return WithReader<SearchResult>(*shard, [&](Xapian::Database& db) -> Result<SearchResult> {
     SearchResult result;
     const std::size_t want = query.offset + query.limit;

@@ -190,10 +190,13 @@ class SearchIndex {
   // Full consistency check of every table (reads the whole index; for admin tools and tests).
   Health Verify(std::string_view org) const;
 
+  // data_dir and name as opened (options().params is the initial parameter set; see params()).
   const IndexOptions& options() const { return options_; }
-  // Replaces the retrieval parameters for later searches (benchmarks' parameter sweeps); not
-  // safe concurrently with Search.
-  void set_params(const RetrievalParams& p) { options_.params = p; }
+  // The retrieval parameters searches use now.
+  std::shared_ptr<const RetrievalParams> params() const;
+  // Replaces them for searches that start afterwards (e.g. a newly trained re-ranker, or a
+  // benchmark's parameter sweep); safe while other threads search.
+  void set_params(RetrievalParams p);
 
   // <data_dir>/search/<name>/<org>
   std::string OrgPath(std::string_view org) const;
@@ -206,6 +209,8 @@ class SearchIndex {
 
   IndexOptions options_;
   std::string root_;
+  mutable std::mutex params_mu_;
+  std::shared_ptr<const RetrievalParams> params_;
   mutable std::mutex shards_mu_;
   mutable std::map<std::string, std::unique_ptr<Shard>, std::less<>> shards_;
 };

@@ -308,6 +308,9 @@ TEST_F(SearchIndexTest, ConcurrentWriterAndReaders) {
     const Document d =
         Doc("d" + std::to_string(i), "Sign", "pylon sign number " + std::to_string(i));
     ASSERT_TRUE(index_->Upsert("org_a", std::span(&d, 1)).ok());
+    RetrievalParams p = *index_->params();  // parameters swapped while searches run
+    p.k1 = i % 2 ? 1.2 : 0.9;
+    index_->set_params(p);
   }
   stop = true;
   for (auto& t : readers) t.join();
@@ -356,7 +359,7 @@ TEST_F(SearchIndexTest, HybridUsesATrainedReranker) {
   ASSERT_TRUE(s1.ok() && s2.ok());
   EXPECT_EQ(*s1, *s2);
 
-  RetrievalParams p = index_->options().params;
+  RetrievalParams p = *index_->params();
   p.reranker = *loaded;
   index_->set_params(p);
   Query q;
