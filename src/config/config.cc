@@ -236,6 +236,28 @@ const std::vector<Field>& Table() {
                      "webhook endpoints one org may register"));
     t.push_back(Make("webhooks.max_in_flight_per_org", wh, &W::max_in_flight_per_org,
                      "deliveries of one org a worker process runs at once (more are deferred)"));
+    using SM = SmtpConfig;
+    const auto smtp = &Config::smtp;
+    t.push_back(
+        Make("smtp.url", smtp, &SM::url,
+             "SMTP server: smtp://host[:port] (STARTTLS when offered) or smtps://host[:port]; "
+             "empty = e-mail off",
+             Redact::kUrlPassword));
+    t.push_back(Make("smtp.username", smtp, &SM::username, "SMTP AUTH user; empty = no AUTH"));
+    t.push_back(Make("smtp.password", smtp, &SM::password, "SMTP AUTH password", Redact::kSecret));
+    t.push_back(Make("smtp.from", smtp, &SM::from,
+                     "sender address (\"Name <addr@host>\" or addr@host); required with smtp.url"));
+    t.push_back(Make("smtp.connect_timeout_ms", smtp, &SM::connect_timeout_ms,
+                     "deadline of the SMTP connect and TLS handshake"));
+    t.push_back(Make("smtp.timeout_ms", smtp, &SM::timeout_ms,
+                     "deadline of the whole SMTP exchange of one message"));
+    t.push_back(Make("smtp.verify_tls", smtp, &SM::verify_tls,
+                     "verify the SMTP server certificate and host name"));
+    t.push_back(Make("smtp.allow_private_cidrs", smtp, &SM::allow_private_cidrs,
+                     "non-public CIDRs the SMTP host may resolve to, comma-separated "
+                     "(127.0.0.0/8,...); empty = public addresses only"));
+    t.push_back(Make("smtp.max_message_bytes", smtp, &SM::max_message_bytes,
+                     "largest encoded message (attachments included) sent"));
     return t;
   }();
   return kTable;
@@ -555,6 +577,30 @@ std::vector<FieldError> Validate(const Config& c) {
   range("webhooks.response_excerpt_bytes", c.webhooks.response_excerpt_bytes, 0, 1024);
   range("webhooks.max_endpoints_per_org", c.webhooks.max_endpoints_per_org, 1, 10'000);
   range("webhooks.max_in_flight_per_org", c.webhooks.max_in_flight_per_org, 1, 1000);
+  const auto& sm = c.smtp;
+  if (!sm.url.empty()) {
+    if (sm.url.rfind("smtp://", 0) != 0 && sm.url.rfind("smtps://", 0) != 0) {
+      e.push_back({"smtp.url", "must be empty or start with smtp:// or smtps://"});
+    } else if (sm.url.find_first_of(" \t\r\n") != std::string::npos) {
+      e.push_back({"smtp.url", "must not contain whitespace"});
+    }
+    if (sm.from.empty()) e.push_back({"smtp.from", "is required when smtp.url is set"});
+  }
+  if (sm.from.find_first_of("\r\n") != std::string::npos) {
+    e.push_back({"smtp.from", "must be one line"});
+  }
+  if (!sm.password.empty() && sm.username.empty()) {
+    e.push_back({"smtp.username", "is required when smtp.password is set"});
+  }
+  range("smtp.connect_timeout_ms", sm.connect_timeout_ms, 100, 600'000);
+  range("smtp.timeout_ms", sm.timeout_ms, 100, 3'600'000);
+  range("smtp.max_message_bytes", sm.max_message_bytes, 1024, 512 * 1024 * 1024);
+  for (const auto& cidr : sm.allow_private_cidrs) {
+    if (!IsCidr(cidr)) {
+      e.push_back({"smtp.allow_private_cidrs",
+                   fmt::format("'{}' is not an IP address or CIDR (a.b.c.d/n, x:y::/n)", cidr)});
+    }
+  }
   if (!c.redis.url.empty() && c.redis.url.rfind("redis://", 0) != 0) {
     e.push_back({"redis.url", "must be empty or start with redis://"});
   }

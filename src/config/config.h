@@ -154,6 +154,26 @@ struct WebhooksConfig {
   int max_in_flight_per_org = 1;
 };
 
+// Outgoing e-mail (src/mail, docs/notifications.md "SMTP"). Used by notifications, studio
+// (projects.email.send) and documents. Off while `url` is empty.
+struct SmtpConfig {
+  // smtp://host[:port] (STARTTLS is used when the server offers it) or smtps://host[:port]
+  // (implicit TLS); empty = e-mail off.
+  std::string url;
+  std::string username;  // AUTH user; empty = no authentication
+  std::string password;  // AUTH password
+  // Envelope and header sender ("SignX <no-reply@example.com>" or a bare address); required
+  // when url is set.
+  std::string from;
+  int connect_timeout_ms = 10000;  // TCP + TLS handshake
+  int timeout_ms = 60000;          // the whole SMTP exchange of one message
+  bool verify_tls = true;          // verify the server certificate and host name (smtps/STARTTLS)
+  // Non-public ranges the SMTP host may resolve to (the webhook address policy: public addresses
+  // only unless listed), e.g. "127.0.0.0/8" for a relay on the same host.
+  std::vector<std::string> allow_private_cidrs;
+  int max_message_bytes = 25 * 1024 * 1024;  // the encoded message, attachments included
+};
+
 struct Config {
   std::string data_dir = "var";  // where blobs, indexes and the lake live
   ServerConfig server;
@@ -168,6 +188,7 @@ struct Config {
   LakeConfig lake;
   ConnectorsConfig connectors;
   WebhooksConfig webhooks;
+  SmtpConfig smtp;
 };
 
 // Where a field's effective value came from.

@@ -140,6 +140,39 @@ TEST(ConfigTest, WebhookSettingsFromEnvAndTheirChecks) {
             std::string::npos);
 }
 
+TEST(ConfigTest, SmtpSettingsAndTheirChecks) {
+  EXPECT_TRUE(Config{}.smtp.url.empty());  // e-mail off by default
+  LoadOptions o;
+  o.env_for_test = {{"SIGNX_SMTP_URL", "smtp://127.0.0.1:2525"},
+                    {"SIGNX_SMTP_FROM", "SignX <no-reply@example.com>"},
+                    {"SIGNX_SMTP_ALLOW_PRIVATE_CIDRS", "127.0.0.0/8"}};
+  auto loaded = Load(o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->config.smtp.url, "smtp://127.0.0.1:2525");
+  EXPECT_EQ(loaded->config.smtp.allow_private_cidrs, (std::vector<std::string>{"127.0.0.0/8"}));
+
+  o.env_for_test = {{"SIGNX_SMTP_URL", "http://mail.example.com"},
+                    {"SIGNX_SMTP_PASSWORD", "pw"},
+                    {"SIGNX_SMTP_TIMEOUT_MS", "5"},
+                    {"SIGNX_SMTP_ALLOW_PRIVATE_CIDRS", "localhost"}};
+  loaded = Load(o);
+  ASSERT_FALSE(loaded.ok());
+  std::map<std::string, std::string> by_field;
+  for (const auto& d : loaded.status().details()) by_field[d.field] = d.message;
+  EXPECT_NE(by_field["smtp.url"].find("smtp://"), std::string::npos);
+  EXPECT_NE(by_field["smtp.from"].find("required"), std::string::npos);
+  EXPECT_NE(by_field["smtp.username"].find("required"), std::string::npos);
+  EXPECT_NE(by_field["smtp.timeout_ms"].find("between"), std::string::npos);
+  EXPECT_NE(by_field["smtp.allow_private_cidrs"].find("localhost"), std::string::npos);
+
+  Config c;
+  c.smtp.url = "smtps://mailer:m41lpw@smtp.example.com:465";
+  c.smtp.password = "t0psecret";
+  const std::string json = ToJson(c);
+  EXPECT_EQ(json.find("m41lpw"), std::string::npos);
+  EXPECT_EQ(json.find("t0psecret"), std::string::npos);
+}
+
 TEST(ConfigTest, ShowRedactsPasswords) {
   Config c;
   c.database.url = "postgres://signx:hunter2@db.internal:5432/signx";
