@@ -182,6 +182,7 @@ Status App::AddCapabilities() {
                                      .queue = *p.queue,
                                      .models = *p.models,
                                      .outbox = p.outbox.get(),
+                                     .dispatcher = p.dispatcher.get(),
                                      .metrics = &p.metrics,
                                      .lake = p.lake});
   SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.capabilities, p.blobs, config_));

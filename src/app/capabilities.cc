@@ -7,6 +7,7 @@
 #include "engineering/module.h"
 #include "estimating/module.h"
 #include "leads/module.h"
+#include "notifications/module.h"
 
 namespace signx::app {
 
@@ -15,6 +16,7 @@ Capabilities OpenCapabilities(const capability::Deps& deps) {
   out.push_back(leads::OpenLeadsModule(deps));
   out.push_back(estimating::OpenEstimatingModule(deps));
   out.push_back(engineering::OpenEngineeringModule(deps));
+  out.push_back(notifications::OpenNotificationsModule(deps));
   return out;
 }
 

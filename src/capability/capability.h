@@ -64,6 +64,7 @@ struct Deps {
   jobs::Queue& queue;
   ml::ModelRegistry& models;
   events::Outbox* outbox = nullptr;          // null in `signx worker`
+  events::Dispatcher* dispatcher = nullptr;  // null in `signx worker` (notifications subscribe)
   metrics::Registry* metrics = nullptr;      // null in `signx worker`
   std::shared_ptr<lake::LakeWriter> lake;    // null when the lake is off
 };
