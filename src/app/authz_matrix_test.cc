@@ -22,6 +22,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "app/app.h"
 #include "base/strings.h"
@@ -56,7 +57,8 @@ enum class Scope {
 
 // One route's request. In `path` and `body`, {project}, {cost_record}, {quote}, {import}, {job},
 // {price_list}, {webhook}, {victim_webhook}, {delivery}, {org}, {api_key}, {victim_user},
-// {subject_user} are replaced by org A's resources (created in Seed()).
+// {subject_user}, {notification}, {notification_template}, {victim_notification_template},
+// {notification_delivery} are replaced by org A's resources (created in Seed()).
 struct Case {
   std::string path;
   Scope scope = Scope::kTenant;
@@ -238,6 +240,53 @@ const std::map<std::string, Case>& Cases() {
        {.path = "/v1/webhook-deliveries/{delivery}", .scope = Scope::kOrgResource}},
       {"POST /v1/webhook-deliveries/{id}/redeliver",
        {.path = "/v1/webhook-deliveries/{delivery}/redeliver", .scope = Scope::kOrgResource}},
+      // notifications (inbox and preferences are the caller's own; users only)
+      {"GET /v1/notifications",
+       {.path = "/v1/notifications", .scope = Scope::kSelf, .users_only = true}},
+      {"GET /v1/notifications/unread-count",
+       {.path = "/v1/notifications/unread-count", .scope = Scope::kSelf, .users_only = true}},
+      {"POST /v1/notifications/read-all",
+       {.path = "/v1/notifications/read-all", .scope = Scope::kSelf, .users_only = true}},
+      {"GET /v1/notifications/stream",
+       {.path = "/v1/notifications/stream", .scope = Scope::kSelf, .stream = true,
+        .users_only = true}},
+      {"GET /v1/notifications/preferences",
+       {.path = "/v1/notifications/preferences", .scope = Scope::kSelf, .users_only = true}},
+      {"PUT /v1/notifications/preferences",
+       {.path = "/v1/notifications/preferences", .scope = Scope::kSelf,
+        .body = R"({"rules":[{"event_type":"quote.*","channels":["in_app"]}]})",
+        .users_only = true}},
+      {"GET /v1/notifications/{id}",
+       {.path = "/v1/notifications/{notification}", .scope = Scope::kOrgResource,
+        .users_only = true, .own_read_ok = false}},  // only its user reads it
+      {"POST /v1/notifications/{id}/read",
+       {.path = "/v1/notifications/{notification}/read", .scope = Scope::kOrgResource,
+        .body = R"({"read":true})", .users_only = true}},
+      {"POST /v1/notifications/templates",
+       {.path = "/v1/notifications/templates",
+        .body = R"({"event_type":"lead.*","channel":"in_app","subject":"s","body_text":"b"})"}},
+      {"GET /v1/notifications/templates", {.path = "/v1/notifications/templates"}},
+      {"POST /v1/notifications/templates/preview",
+       {.path = "/v1/notifications/templates/preview", .scope = Scope::kOrgResource,
+        .body = R"({"template_id":"{notification_template}","data":{"name":"x"}})"}},
+      {"GET /v1/notifications/templates/{id}",
+       {.path = "/v1/notifications/templates/{notification_template}",
+        .scope = Scope::kOrgResource}},
+      {"PUT /v1/notifications/templates/{id}",
+       {.path = "/v1/notifications/templates/{notification_template}",
+        .scope = Scope::kOrgResource,
+        .body = R"({"event_type":"project.*","channel":"email","subject":"s","body_text":"b"})"}},
+      {"DELETE /v1/notifications/templates/{id}",
+       {.path = "/v1/notifications/templates/{victim_notification_template}",
+        .scope = Scope::kOrgResource}},
+      {"GET /v1/notifications/deliveries", {.path = "/v1/notifications/deliveries"}},
+      {"GET /v1/notifications/deliveries/{id}",
+       {.path = "/v1/notifications/deliveries/{notification_delivery}",
+        .scope = Scope::kOrgResource}},
+      {"GET /v1/notifications/dead-letters", {.path = "/v1/notifications/dead-letters"}},
+      {"POST /v1/notifications/dead-letters/{id}/retry",
+       {.path = "/v1/notifications/dead-letters/{notification_delivery}/retry",
+        .scope = Scope::kOrgResource}},
       // models (system-wide, not tenant data); a version that does not exist keeps them harmless
       {"GET /v1/estimates/models", {.path = "/v1/estimates/models", .scope = Scope::kGlobal}},
       {"GET /v1/estimates/models/{version}",
@@ -310,6 +359,15 @@ const std::map<std::string, Case>& Cases() {
       {"POST /admin/webhooks/deliveries/{id}/redeliver",
        {.path = "/admin/webhooks/deliveries/{delivery}/redeliver", .scope = Scope::kGlobal,
         .body = "x=1", .content_type = kForm}},
+      {"GET /notifications", {.path = "/notifications", .scope = Scope::kGlobal}},
+      {"POST /notifications/read-all", {.path = "/notifications/read-all", .scope = Scope::kGlobal,
+                                        .body = "x=1", .content_type = kForm}},
+      {"POST /notifications/{id}/read",
+       {.path = "/notifications/{notification}/read", .scope = Scope::kGlobal, .body = "x=1",
+        .content_type = kForm}},
+      {"GET /notifications/settings", {.path = "/notifications/settings", .scope = Scope::kGlobal}},
+      {"POST /notifications/settings", {.path = "/notifications/settings", .scope = Scope::kGlobal,
+                                        .body = "x=1", .content_type = kForm}},
       {"GET /leads", {.path = "/leads", .scope = Scope::kGlobal}},
       {"POST /leads", {.path = "/leads", .scope = Scope::kGlobal, .body = "x=1",
                        .content_type = kForm}},
@@ -525,6 +583,43 @@ class AuthzMatrixTest : public ::testing::TestWithParam<Backend> {
         auto test = Call("POST", "/v1/webhooks/" + vars_["webhook"] + "/test", "", admin);
         ASSERT_EQ(test.status, 202) << test.body;
         vars_["delivery"] = Field(test, "id");
+      }
+    }
+    if (Serves("PUT /v1/notifications/preferences")) {
+      // org A's admin is notified of projects (in-app and email; SMTP is off and no worker runs,
+      // so the email delivery stays pending).
+      auto prefs = Call("PUT", "/v1/notifications/preferences",
+                        R"({"email":"org_admin@a.matrix.test","rules":[{"event_type":"project.*",)"
+                        R"("channels":["in_app","email"]}]})",
+                        admin);
+      ASSERT_EQ(prefs.status, 200) << prefs.body;
+      for (const auto& [name, type] : {std::pair{"notification_template", "project.*"},
+                                       std::pair{"victim_notification_template", "quote.*"}}) {
+        auto t = Call("POST", "/v1/notifications/templates",
+                      std::string(R"({"event_type":")") + type +
+                          R"(","channel":"email","subject":"S {{data.name}}","body_text":"B"})",
+                      admin);
+        ASSERT_EQ(t.status, 201) << t.body;
+        vars_[name] = Field(t, "id");
+      }
+      ASSERT_EQ(Call("POST", "/v1/projects", R"({"name":"Matrix notified"})", admin).status, 201);
+      // The dispatcher sequences the event and the fan-out writes the notification.
+      for (int i = 0; i < 200 && (vars_["notification"].empty() ||
+                                  vars_["notification_delivery"].empty());
+           ++i) {
+        for (const auto& [var, list] : {std::pair{"notification", "/v1/notifications"},
+                                        std::pair{"notification_delivery",
+                                                  "/v1/notifications/deliveries"}}) {
+          auto r = Call("GET", list, "", admin);
+          auto v = json::parse(r.body);
+          const auto* items = v.is_object() ? v.as_object().if_contains("items") : nullptr;
+          if (items && items->is_array() && !items->as_array().empty()) {
+            vars_[var] = std::string(items->as_array()[0].as_object().at("id").as_string());
+          }
+        }
+        if (vars_["notification"].empty() || vars_["notification_delivery"].empty()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
       }
     }
     auto key = seeder_->CreateApiKeyInOrg(org_ids_["A"], "victim key", {"projects:read"},
