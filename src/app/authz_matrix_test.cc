@@ -365,6 +365,8 @@ const std::map<std::string, Case>& Cases() {
       {"POST /notifications/{id}/read",
        {.path = "/notifications/{notification}/read", .scope = Scope::kGlobal, .body = "x=1",
         .content_type = kForm}},
+      {"GET /notifications/stream",
+       {.path = "/notifications/stream", .scope = Scope::kGlobal, .stream = true}},
       {"GET /notifications/settings", {.path = "/notifications/settings", .scope = Scope::kGlobal}},
       {"POST /notifications/settings", {.path = "/notifications/settings", .scope = Scope::kGlobal,
                                         .body = "x=1", .content_type = kForm}},

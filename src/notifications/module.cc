@@ -45,7 +45,7 @@ class NotificationsModule final : public capability::Capability {
 
   void AddPages(web::Shell& shell) override {
     shell.templates().AddEmbedded(EmbeddedTemplates());
-    AddNotificationPages(shell, *service_);
+    AddNotificationPages(shell, *service_, deps_.dispatcher, streams_.get());
   }
 
   void Stop() override { subscription_.Reset(); }

@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <set>
@@ -270,12 +271,15 @@ Result<Response> RetryDlv(NotificationService& svc, Request& r) {
   return http::JsonResponse(202, DeliveryJson(d));
 }
 
-// The caller's notification.created events as SSE; the list route is the backlog.
+// The user's notifications.notification_created events as SSE; the list route is the backlog.
 class InboxStream final : public http::StreamBody {
  public:
   InboxStream(std::unique_ptr<events::EventStream> stream, std::string user_id,
-              std::optional<events::SseStreamLimits::Slot> slot)
-      : slot_(std::move(slot)), stream_(std::move(stream)), user_id_(std::move(user_id)) {}
+              StreamFormat format, std::optional<events::SseStreamLimits::Slot> slot)
+      : slot_(std::move(slot)),
+        stream_(std::move(stream)),
+        user_id_(std::move(user_id)),
+        format_(format) {}
 
   std::optional<std::string> Poll() override {
     if (ended_) return std::nullopt;
@@ -286,7 +290,20 @@ class InboxStream final : public http::StreamBody {
     }
     events::StreamBatch batch = stream_->Poll();
     for (const auto& e : batch.events) {
-      if (e.subject_id == user_id_) out += events::FormatSseEvent(e);
+      if (e.subject_id != user_id_) continue;
+      if (format_ == StreamFormat::kEvent) {
+        out += events::FormatSseEvent(e);
+        continue;
+      }
+      std::error_code ec;
+      json::value payload = json::parse(e.payload_json, ec);
+      const json::value* title =
+          !ec && payload.is_object() ? payload.as_object().if_contains("title") : nullptr;
+      json::object data{{"type", "New notification"},
+                        {"subject_id", title && title->is_string() ? title->get_string()
+                                                                   : json::string(e.type)},
+                        {"created_at", FormatRfc3339(e.created_at)}};
+      out += "id: " + std::to_string(e.position) + "\ndata: " + json::serialize(data) + "\n\n";
     }
     if (batch.overflowed) ended_ = true;  // the client reconnects and reloads the list
     const auto now = std::chrono::steady_clock::now();
@@ -299,6 +316,7 @@ class InboxStream final : public http::StreamBody {
   std::optional<events::SseStreamLimits::Slot> slot_;
   std::unique_ptr<events::EventStream> stream_;
   std::string user_id_;
+  StreamFormat format_;
   bool first_ = true;
   bool ended_ = false;
   std::chrono::steady_clock::time_point last_write_ = std::chrono::steady_clock::now();
@@ -368,6 +386,23 @@ void AddSchemas(http::SchemaRegistry& s) {
 }
 
 }  // namespace
+
+Result<std::shared_ptr<http::StreamBody>> OpenInboxStream(events::Dispatcher& dispatcher,
+                                                          events::SseStreamLimits* streams,
+                                                          const std::string& org_id,
+                                                          const std::string& user_id,
+                                                          StreamFormat format) {
+  std::optional<events::SseStreamLimits::Slot> slot;
+  if (streams != nullptr) {
+    SIGNX_ASSIGN_OR_RETURN(auto s, streams->Acquire("user:" + user_id));
+    slot.emplace(std::move(s));
+  }
+  events::EventFilter filter{.type_prefixes = {std::string(events::kNotificationCreated)},
+                             .org_id = org_id};
+  auto stream = dispatcher.OpenStream({.filter = std::move(filter)});
+  return std::shared_ptr<http::StreamBody>(
+      std::make_shared<InboxStream>(std::move(stream), user_id, format, std::move(slot)));
+}
 
 json::object NotificationJson(const Notification& n) {
   return json::object{{"id", n.id},
@@ -562,19 +597,12 @@ void AddNotificationRoutes(http::Router& router, http::SchemaRegistry& schemas,
           if (p->kind != "user") {
             return Status(ErrorCode::kPermissionDenied, "API keys have no inbox");
           }
-          std::optional<events::SseStreamLimits::Slot> slot;
-          if (streams != nullptr) {
-            SIGNX_ASSIGN_OR_RETURN(auto s, streams->Acquire("user:" + p->subject_id));
-            slot.emplace(std::move(s));
-          }
-          events::EventFilter filter{
-              .type_prefixes = {std::string(events::kNotificationCreated)},
-              .org_id = scope.org_id};
-          auto stream = dispatcher->OpenStream({.filter = std::move(filter)});
           http::Response resp;
           resp.content_type = "text/event-stream";
-          resp.stream =
-              std::make_shared<InboxStream>(std::move(stream), p->subject_id, std::move(slot));
+          resp.headers.Set("Cache-Control", "no-store");
+          SIGNX_ASSIGN_OR_RETURN(resp.stream,
+                                 OpenInboxStream(*dispatcher, streams, scope.org_id,
+                                                 p->subject_id, StreamFormat::kEvent));
           return resp;
         }));
   }

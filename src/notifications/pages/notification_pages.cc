@@ -5,6 +5,8 @@
 #include <map>
 
 #include "base/strings.h"
+#include "identity/scope.h"
+#include "notifications/routes.h"
 #include "web/views.h"
 
 namespace signx::notifications {
@@ -38,7 +40,7 @@ std::optional<int> ParseHhmm(std::string_view text) {
   return static_cast<int>(*h * 60 + *m);
 }
 
-Page InboxPage(PageContext& ctx, NotificationService& svc) {
+Page InboxPage(PageContext& ctx, NotificationService& svc, bool live) {
   const bool unread = ctx.request.Query("unread").value_or("") == "1";
   const std::string cursor(ctx.request.Query("cursor").value_or(""));
   auto page = svc.Inbox(ctx.who(), unread, kPerPage, cursor);
@@ -67,6 +69,7 @@ Page InboxPage(PageContext& ctx, NotificationService& svc) {
   v.set("unread_only", unread);
   v.set("unread_count", std::to_string(count.value_or(0)));
   v.set("has_unread", count.value_or(0) > 0);
+  v.set("live", live && cursor.empty());
   v.set("has_next", !page->next_cursor.empty());
   v.set("next_url", fmt::format("/notifications?{}cursor={}", unread ? "unread=1&" : "",
                                 page->next_cursor));
@@ -201,14 +204,44 @@ Result<std::vector<Rule>> ParseRulesText(std::string_view text) {
   return rules;
 }
 
-void AddNotificationPages(web::Shell& shell, NotificationService& svc) {
+void AddNotificationPages(web::Shell& shell, NotificationService& svc,
+                          events::Dispatcher* dispatcher, events::SseStreamLimits* streams) {
   shell.AddSection({.label = "Notifications",
                     .href = "/notifications",
                     .permission = "",
                     .description = "Your inbox, and which events reach you by email or webhook."});
   shell.AddPage("GET", "/notifications",
                 {.summary = "The caller's notification inbox", .section = "/notifications"},
-                [&svc](PageContext& ctx) { return InboxPage(ctx, svc); });
+                [&svc, live = dispatcher != nullptr](PageContext& ctx) {
+                  return InboxPage(ctx, svc, live);
+                });
+  if (dispatcher != nullptr) {
+    shell.AddPage(
+        "GET", "/notifications/stream",
+        {.summary = "The caller's new notifications as server-sent events (session cookie)",
+         .section = "/notifications"},
+        [dispatcher, streams](PageContext& ctx) {
+          auto scope = identity::OrgScope(ctx.who());
+          if (!scope.ok() || ctx.who().kind != "user") {
+            return Page::Error(403, "No inbox", "Notifications belong to signed-in users.");
+          }
+          auto body = OpenInboxStream(*dispatcher, streams, scope->org_id, ctx.who().subject_id,
+                                      StreamFormat::kPage);
+          if (!body.ok() && body.status().code() == ErrorCode::kRateLimited) {
+            return Page::Error(429, "Too many live feeds", std::string(body.status().message()));
+          }
+          if (!body.ok()) {
+            return ServiceErrorPage(body.status(), "Opening the live feed", ctx.request.request_id,
+                                    "");
+          }
+          http::Response r;
+          r.status = 200;
+          r.content_type = "text/event-stream";
+          r.headers.Set("Cache-Control", "no-store");
+          r.stream = std::move(body).value();
+          return Page::Raw(std::move(r));
+        });
+  }
   shell.AddPage("POST", "/notifications/read-all",
                 {.summary = "Mark every notification read", .section = "/notifications"},
                 [&svc](PageContext& ctx) {

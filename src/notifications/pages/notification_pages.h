@@ -1,6 +1,8 @@
 // The notification pages of the web UI (registered by NotificationsModule::AddPages):
 //
-//   GET  /notifications                 the caller's inbox, newest first (?unread=1, ?cursor=)
+//   GET  /notifications                 the caller's inbox, newest first (?unread=1, ?cursor=);
+//                                       new notifications appear live (app.js live list)
+//   GET  /notifications/stream          the live feed of that list (session cookie; SSE)
 //   POST /notifications/{id}/read       mark one read (unread with read=0), back to the inbox
 //   POST /notifications/read-all        mark every notification read
 //   GET  /notifications/settings        the caller's preferences form
@@ -14,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "events/dispatcher.h"
+#include "events/sse.h"
 #include "notifications/service.h"
 #include "web/embedded.h"
 #include "web/shell.h"
@@ -23,7 +27,10 @@ namespace signx::notifications {
 // src/notifications/templates/*.mustache, compiled in by signx_module_templates.
 const std::vector<web::EmbeddedFile>& EmbeddedTemplates();
 
-void AddNotificationPages(web::Shell& shell, NotificationService& service);
+// `dispatcher` and `streams` may be null (no live updates: the stream page is not added).
+void AddNotificationPages(web::Shell& shell, NotificationService& service,
+                          events::Dispatcher* dispatcher = nullptr,
+                          events::SseStreamLimits* streams = nullptr);
 
 // "project.*: email, in_app" lines ⇄ rules (exposed for tests). Bad lines become field errors
 // naming the line ("rules" field).

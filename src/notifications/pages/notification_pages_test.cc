@@ -35,7 +35,9 @@ class NotificationPagesTest : public ::testing::Test {
     web::Shell shell = web::AddWebRoutes(router_, web::MakeIdentityBackend(world_->service()),
                                          {.secret = "notification-pages-test-secret-0123456789"});
     shell.templates().AddEmbedded(EmbeddedTemplates());
-    AddNotificationPages(shell, *service_);
+    dispatcher_ = std::make_unique<events::Dispatcher>(world_->store(), events::DispatcherOptions{},
+                                                       nullptr, world_->clock());
+    AddNotificationPages(shell, *service_, dispatcher_.get(), nullptr);
   }
 
   http::Response Call(const std::string& method, const std::string& target,
@@ -102,6 +104,7 @@ class NotificationPagesTest : public ::testing::Test {
   std::unique_ptr<jobs::Queue> queue_;
   std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<NotificationService> service_;
+  std::unique_ptr<events::Dispatcher> dispatcher_;
   http::Router router_;
   std::map<std::string, std::string> cookies_;
   std::string csrf_;
@@ -173,6 +176,37 @@ TEST_F(NotificationPagesTest, SettingsSaveWithErrorsThenInboxMarksRead) {
             404);
   auto other = Call("GET", "/notifications");
   EXPECT_NE(other.body.find("data-testid=\"empty-inbox\""), std::string::npos);
+}
+
+TEST_F(NotificationPagesTest, InboxIsLiveForItsUserOnly) {
+  ASSERT_TRUE(service_
+                  ->PutPreferences(IdentityWorld::PrincipalOf(a_.member, a_.org,
+                                                              identity::Role::kOrgMember),
+                                   {.prefs = {.rules = {{"*", {Channel::kInApp}}}}})
+                  .ok());
+  ASSERT_TRUE(service_
+                  ->PutPreferences(IdentityWorld::PrincipalOf(a_.admin, a_.org,
+                                                              identity::Role::kOrgAdmin),
+                                   {.prefs = {.rules = {{"*", {Channel::kInApp}}}}})
+                  .ok());
+  LogIn(a_.member.email);
+  auto page = Call("GET", "/notifications");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("data-live-url=\"/notifications/stream\""), std::string::npos);
+  ASSERT_TRUE(dispatcher_->RunOnce().ok());
+  auto live = Call("GET", "/notifications/stream");
+  ASSERT_EQ(live.status, 200) << live.body;
+  ASSERT_NE(live.stream, nullptr);
+  EXPECT_EQ(live.content_type, "text/event-stream");
+  Notify(a_.org.id, "quote.created", "Lobby <b>letters</b>");
+  ASSERT_TRUE(dispatcher_->RunOnce().ok());
+  std::string got;
+  for (int i = 0; i < 3; ++i) got += live.stream->Poll().value_or("");
+  // One unnamed message (app.js's live list), for the member only (the admin got one too).
+  EXPECT_EQ(web::testing::Count(got, "data: "), 1) << got;
+  EXPECT_EQ(got.find("event: "), std::string::npos) << got;
+  EXPECT_NE(got.find("\"type\":\"New notification\""), std::string::npos) << got;
+  EXPECT_NE(got.find("quote.created"), std::string::npos) << got;
 }
 
 TEST(NotificationTemplatesTest, InboxAndSettingsEscape) {
