@@ -27,15 +27,15 @@ class NotificationsModule final : public capability::Capability {
       own_outbox_ = std::make_unique<events::Outbox>();
       outbox = own_outbox_.get();
     }
-    service_ = std::make_unique<NotificationService>(deps_.store, queue, *outbox,
-                                                     std::move(settings));
+    service_ =
+        std::make_unique<NotificationService>(deps_.store, queue, *outbox, std::move(settings));
     return RegisterNotificationJobs(queue, *service_);
   }
 
   Status Start() override {
     if (deps_.dispatcher != nullptr) subscription_ = service_->Subscribe(*deps_.dispatcher);
-    streams_ = std::make_unique<events::SseStreamLimits>(
-        deps_.config.limits.sse_streams_per_principal);
+    streams_ =
+        std::make_unique<events::SseStreamLimits>(deps_.config.limits.sse_streams_per_principal);
     return Status::Ok();
   }
 

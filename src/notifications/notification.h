@@ -48,12 +48,12 @@ struct Rule {
 struct Preferences {
   std::string org_id;
   std::string user_id;
-  std::string email;                // where email goes; "" = no email
-  std::string time_zone = "UTC";    // IANA name
+  std::string email;                   // where email goes; "" = no email
+  std::string time_zone = "UTC";       // IANA name
   std::optional<int> quiet_start_min;  // minutes after local midnight; both set or neither
   std::optional<int> quiet_end_min;
-  bool digest = false;  // email collected into one daily message
-  int digest_hour = 8;  // local hour of the digest (0..23)
+  bool digest = false;         // email collected into one daily message
+  int digest_hour = 8;         // local hour of the digest (0..23)
   std::string webhook_url;     // "" = no webhook channel
   std::string webhook_secret;  // "whsec_..."; made when a URL is first set; shown to its owner
   std::vector<Rule> rules;

@@ -32,7 +32,8 @@ TEST(TimeZoneTest, OffsetsFollowTheTzDatabaseAcrossDst) {
   for (const char* bad : {"", "../etc/passwd", "/etc/passwd", "Mars/Olympus", "a b"}) {
     EXPECT_FALSE(LoadTimeZone(bad).ok()) << bad;
   }
-  EXPECT_FALSE(TimeZone::FromTzif("x", "not a tzif file at all, sorry.........................").ok());
+  EXPECT_FALSE(
+      TimeZone::FromTzif("x", "not a tzif file at all, sorry.........................").ok());
 }
 
 TEST(QuietHoursTest, WindowsWrapMidnightAndEndInLocalTime) {
@@ -95,10 +96,9 @@ TEST(PreferencesTest, FirstMatchingRuleDecidesAndValidationNamesFields) {
   p.quiet_start_min = 1500;
   p.digest_hour = 24;
   p.rules.push_back({"Bad Type", {Channel::kEmail, Channel::kEmail}});
-  EXPECT_EQ(fields(p),
-            (std::vector<std::string>{"rules[3].event_type", "rules[3].channels", "email",
-                                      "time_zone", "quiet_end_min", "quiet_start_min",
-                                      "digest_hour", "webhook_url"}));
+  EXPECT_EQ(fields(p), (std::vector<std::string>{"rules[3].event_type", "rules[3].channels",
+                                                 "email", "time_zone", "quiet_end_min",
+                                                 "quiet_start_min", "digest_hour", "webhook_url"}));
 }
 
 TEST(TemplateTest, MostSpecificWinsAndRenderingEscapesOnlyHtml) {
@@ -118,11 +118,13 @@ TEST(TemplateTest, MostSpecificWinsAndRenderingEscapesOnlyHtml) {
              .subject = "{{data.name}} {{data.note}}",
              .body_text = "{{data.name}} {{#data.items}}[{{sku}}]{{/data.items}} {{user.id}}",
              .body_html = "<p>{{data.name}}</p>"};
-  events::Event e{.id = "evt_1",
-                  .type = "quote.created",
-                  .org_id = "org_1",
-                  .subject_id = "q_1",
-                  .payload_json = R"({"name":"<b>A&B</b>","items":[{"sku":"x1"},{"sku":"x2"}],"note":"a\r\nBcc: x@evil.test"})"};
+  events::Event e{
+      .id = "evt_1",
+      .type = "quote.created",
+      .org_id = "org_1",
+      .subject_id = "q_1",
+      .payload_json =
+          R"({"name":"<b>A&B</b>","items":[{"sku":"x1"},{"sku":"x2"}],"note":"a\r\nBcc: x@evil.test"})"};
   auto r = Render(t, e, "usr_1", "ntf_1");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->subject, "<b>A&B</b> a  Bcc: x@evil.test");  // one line: no header injection
@@ -133,7 +135,8 @@ TEST(TemplateTest, MostSpecificWinsAndRenderingEscapesOnlyHtml) {
 }
 
 TEST(SettingsTextTest, RulesRoundTripAndBadLinesAreNamed) {
-  auto rules = ParseRulesText("project.*: email, in_app\n\n# comment\nquote.created: none\n*: inbox\n");
+  auto rules =
+      ParseRulesText("project.*: email, in_app\n\n# comment\nquote.created: none\n*: inbox\n");
   ASSERT_TRUE(rules.ok()) << rules.status().ToString();
   ASSERT_EQ(rules->size(), 3u);
   EXPECT_TRUE((*rules)[1].channels.empty());

@@ -274,8 +274,8 @@ Result<Response> RetryDlv(NotificationService& svc, Request& r) {
 // The user's notifications.notification_created events as SSE; the list route is the backlog.
 class InboxStream final : public http::StreamBody {
  public:
-  InboxStream(std::unique_ptr<events::EventStream> stream, std::string user_id,
-              StreamFormat format, std::optional<events::SseStreamLimits::Slot> slot)
+  InboxStream(std::unique_ptr<events::EventStream> stream, std::string user_id, StreamFormat format,
+              std::optional<events::SseStreamLimits::Slot> slot)
       : slot_(std::move(slot)),
         stream_(std::move(stream)),
         user_id_(std::move(user_id)),
@@ -299,10 +299,10 @@ class InboxStream final : public http::StreamBody {
       json::value payload = json::parse(e.payload_json, ec);
       const json::value* title =
           !ec && payload.is_object() ? payload.as_object().if_contains("title") : nullptr;
-      json::object data{{"type", "New notification"},
-                        {"subject_id", title && title->is_string() ? title->get_string()
-                                                                   : json::string(e.type)},
-                        {"created_at", FormatRfc3339(e.created_at)}};
+      json::object data{
+          {"type", "New notification"},
+          {"subject_id", title && title->is_string() ? title->get_string() : json::string(e.type)},
+          {"created_at", FormatRfc3339(e.created_at)}};
       out += "id: " + std::to_string(e.position) + "\ndata: " + json::serialize(data) + "\n\n";
     }
     if (batch.overflowed) ended_ = true;  // the client reconnects and reloads the list
@@ -424,21 +424,21 @@ json::object PreferencesJson(const Preferences& p, bool with_secret) {
     for (Channel c : r.channels) channels.emplace_back(ChannelName(c));
     rules.push_back(json::object{{"event_type", r.event_type}, {"channels", std::move(channels)}});
   }
-  json::object o{{"user_id", p.user_id},
-                 {"email", p.email},
-                 {"time_zone", p.time_zone},
-                 {"quiet_start_min", p.quiet_start_min ? json::value(*p.quiet_start_min)
-                                                       : json::value(nullptr)},
-                 {"quiet_end_min",
-                  p.quiet_end_min ? json::value(*p.quiet_end_min) : json::value(nullptr)},
-                 {"digest", p.digest},
-                 {"digest_hour", p.digest_hour},
-                 {"webhook_url", p.webhook_url},
-                 {"webhook_secret_set", !p.webhook_secret.empty()},
-                 {"rules", std::move(rules)},
-                 {"last_digest_at", OptTime(p.last_digest_at)},
-                 {"updated_at", p.updated_at == Timestamp{} ? json::value(nullptr)
-                                                            : json::value(FormatRfc3339(p.updated_at))}};
+  json::object o{
+      {"user_id", p.user_id},
+      {"email", p.email},
+      {"time_zone", p.time_zone},
+      {"quiet_start_min",
+       p.quiet_start_min ? json::value(*p.quiet_start_min) : json::value(nullptr)},
+      {"quiet_end_min", p.quiet_end_min ? json::value(*p.quiet_end_min) : json::value(nullptr)},
+      {"digest", p.digest},
+      {"digest_hour", p.digest_hour},
+      {"webhook_url", p.webhook_url},
+      {"webhook_secret_set", !p.webhook_secret.empty()},
+      {"rules", std::move(rules)},
+      {"last_digest_at", OptTime(p.last_digest_at)},
+      {"updated_at", p.updated_at == Timestamp{} ? json::value(nullptr)
+                                                 : json::value(FormatRfc3339(p.updated_at))}};
   if (with_secret) o["webhook_secret"] = p.webhook_secret;
   return o;
 }
@@ -600,9 +600,8 @@ void AddNotificationRoutes(http::Router& router, http::SchemaRegistry& schemas,
           http::Response resp;
           resp.content_type = "text/event-stream";
           resp.headers.Set("Cache-Control", "no-store");
-          SIGNX_ASSIGN_OR_RETURN(resp.stream,
-                                 OpenInboxStream(*dispatcher, streams, scope.org_id,
-                                                 p->subject_id, StreamFormat::kEvent));
+          SIGNX_ASSIGN_OR_RETURN(resp.stream, OpenInboxStream(*dispatcher, streams, scope.org_id,
+                                                              p->subject_id, StreamFormat::kEvent));
           return resp;
         }));
   }
@@ -667,8 +666,8 @@ void AddNotificationRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .success_status = 204},
              bind(DeleteTpl));
   std::vector<http::ParamDoc> dlv_params = PageParams();
-  dlv_params.push_back({.name = "state",
-                        .description = "pending, digest, digested, succeeded or dead"});
+  dlv_params.push_back(
+      {.name = "state", .description = "pending, digest, digested, succeeded or dead"});
   router.Add("GET", "/v1/notifications/deliveries",
              {.summary = "The org's email and webhook deliveries, newest first",
               .tags = tags,
@@ -682,15 +681,14 @@ void AddNotificationRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .permission = kRead,
               .response_schema = "NotificationDelivery"},
              bind(GetDlv));
-  router.Add("GET", "/v1/notifications/dead-letters",
-             {.summary = "Deliveries that ran out of attempts or failed permanently",
-              .tags = tags,
-              .permission = kRead,
-              .response_schema = "NotificationDeliveryList",
-              .query_params = PageParams()},
-             bind(+[](NotificationService& s, Request& r) {
-               return ListDlv(s, r, std::string("dead"));
-             }));
+  router.Add(
+      "GET", "/v1/notifications/dead-letters",
+      {.summary = "Deliveries that ran out of attempts or failed permanently",
+       .tags = tags,
+       .permission = kRead,
+       .response_schema = "NotificationDeliveryList",
+       .query_params = PageParams()},
+      bind(+[](NotificationService& s, Request& r) { return ListDlv(s, r, std::string("dead")); }));
   router.Add("POST", "/v1/notifications/dead-letters/{id}/retry",
              {.summary = "Send a dead letter again with a fresh attempt budget",
               .tags = tags,

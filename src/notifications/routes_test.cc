@@ -148,10 +148,10 @@ TEST_F(NotificationRoutesTest, PreferencesInboxAndTemplatesOverJson) {
 }
 
 TEST_F(NotificationRoutesTest, InboxStreamCarriesTheCallersNotificationsOnly) {
-  ASSERT_TRUE(service_->PutPreferences(member_, {.prefs = {.rules = {{"*", {Channel::kInApp}}}}})
-                  .ok());
-  ASSERT_TRUE(service_->PutPreferences(admin_, {.prefs = {.rules = {{"*", {Channel::kInApp}}}}})
-                  .ok());
+  ASSERT_TRUE(
+      service_->PutPreferences(member_, {.prefs = {.rules = {{"*", {Channel::kInApp}}}}}).ok());
+  ASSERT_TRUE(
+      service_->PutPreferences(admin_, {.prefs = {.rules = {{"*", {Channel::kInApp}}}}}).ok());
   ASSERT_TRUE(dispatcher_->RunOnce().ok());  // fixes the live start position
   auto resp = Call(member_, "GET", "/v1/notifications/stream");
   ASSERT_EQ(resp.status, 200) << resp.body;
@@ -171,8 +171,11 @@ TEST_F(NotificationRoutesTest, InboxStreamCarriesTheCallersNotificationsOnly) {
                  "/v1/notifications/stream")
                 .status,
             200);
-  http::Principal key{.kind = "api_key", .subject_id = "key_1", .org_id = a_.org.id,
-                      .role = "api_key", .permissions = {"*"}};
+  http::Principal key{.kind = "api_key",
+                      .subject_id = "key_1",
+                      .org_id = a_.org.id,
+                      .role = "api_key",
+                      .permissions = {"*"}};
   EXPECT_EQ(Call(key, "GET", "/v1/notifications/stream").status, 403);
 }
 

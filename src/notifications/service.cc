@@ -54,12 +54,11 @@ std::string WebhookBody(const Notification& n, const events::Event& e, const Ren
                     {"title", r.subject},
                     {"text", r.text},
                     {"created_at", FormatRfc3339(n.created_at)},
-                    {"event",
-                     json::object{{"id", e.id},
-                                  {"type", e.type},
-                                  {"subject_id", e.subject_id},
-                                  {"created_at", FormatRfc3339(e.created_at)},
-                                  {"data", std::move(data)}}}};
+                    {"event", json::object{{"id", e.id},
+                                           {"type", e.type},
+                                           {"subject_id", e.subject_id},
+                                           {"created_at", FormatRfc3339(e.created_at)},
+                                           {"data", std::move(data)}}}};
   return json::serialize(body);
 }
 
@@ -92,13 +91,12 @@ Result<std::string> NotificationService::EnqueueDelivery(Txn& txn, const std::st
                                                          std::optional<Timestamp> run_at,
                                                          std::string_view key) {
   json::object payload{{"delivery_id", delivery_id}};
-  SIGNX_ASSIGN_OR_RETURN(auto job,
-                         queue_.Enqueue(txn, {.type = std::string(kDeliverJob),
-                                              .payload_json = json::serialize(payload),
-                                              .org_id = org_id,
-                                              .max_attempts = settings_.max_attempts,
-                                              .run_at = run_at,
-                                              .dedupe_key = std::string(key)}));
+  SIGNX_ASSIGN_OR_RETURN(auto job, queue_.Enqueue(txn, {.type = std::string(kDeliverJob),
+                                                        .payload_json = json::serialize(payload),
+                                                        .org_id = org_id,
+                                                        .max_attempts = settings_.max_attempts,
+                                                        .run_at = run_at,
+                                                        .dedupe_key = std::string(key)}));
   SIGNX_RETURN_IF_ERROR(store::SetDeliveryJob(txn, delivery_id, job.id));
   return job.id;
 }
@@ -145,8 +143,8 @@ Result<int> NotificationService::FanOut(const events::Event& event) {
       n.subject_id = event.subject_id;
       n.in_app = has(Channel::kInApp);
       n.created_at = now;
-      auto in_app = Render(PickTemplate(templates, event.type, Channel::kInApp), event, p.user_id,
-                           n.id);
+      auto in_app =
+          Render(PickTemplate(templates, event.type, Channel::kInApp), event, p.user_id, n.id);
       if (!in_app.ok()) in_app = Render(DefaultTemplate(Channel::kInApp), event, p.user_id, n.id);
       SIGNX_RETURN_IF_ERROR(in_app.status());
       n.title = in_app->subject;
@@ -200,7 +198,8 @@ Result<int> NotificationService::FanOut(const events::Event& event) {
         d.state = parked ? "digest" : "pending";
         if (!parked) d.deliver_after = hold;
         SIGNX_RETURN_IF_ERROR(store::InsertDelivery(txn, d));
-        if (!parked) SIGNX_RETURN_IF_ERROR(EnqueueDelivery(txn, d.org_id, d.id, hold, d.id).status());
+        if (!parked)
+          SIGNX_RETURN_IF_ERROR(EnqueueDelivery(txn, d.org_id, d.id, hold, d.id).status());
       }
     }
     return Status::Ok();
@@ -258,9 +257,7 @@ Result<Page<Notification>> NotificationService::Inbox(const http::Principal& p, 
                                                       int limit, std::string_view cursor) {
   SIGNX_ASSIGN_OR_RETURN(auto u, UserOf(p));
   return store_.WithTxnResult<Page<Notification>>(
-      [&](Txn& txn) {
-        return store::Inbox(txn, u.org_id, u.user_id, unread_only, limit, cursor);
-      },
+      [&](Txn& txn) { return store::Inbox(txn, u.org_id, u.user_id, unread_only, limit, cursor); },
       {.read_only = true});
 }
 
@@ -366,7 +363,7 @@ Result<Template> NotificationService::CreateTemplate(const http::Principal& p, T
 }
 
 Result<Page<Template>> NotificationService::ListTemplates(const http::Principal& p, int limit,
-                                                         std::string_view cursor) {
+                                                          std::string_view cursor) {
   SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(p));
   return store_.WithTxnResult<Page<Template>>(
       [&](Txn& txn) { return store::ListTemplates(txn, scope.org_id, limit, cursor); },
@@ -479,10 +476,9 @@ Result<Delivery> NotificationService::RetryDead(const http::Principal& p, std::s
     }
     const Timestamp now = clock_.Now();
     SIGNX_RETURN_IF_ERROR(store::Reopen(txn, d->id, d->attempts + settings_.max_attempts, now));
-    SIGNX_RETURN_IF_ERROR(
-        EnqueueDelivery(txn, d->org_id, d->id, std::nullopt,
-                        fmt::format("{}:retry:{}", d->id, d->attempts))
-            .status());
+    SIGNX_RETURN_IF_ERROR(EnqueueDelivery(txn, d->org_id, d->id, std::nullopt,
+                                          fmt::format("{}:retry:{}", d->id, d->attempts))
+                              .status());
     SIGNX_ASSIGN_OR_RETURN(auto after, store::GetDelivery(txn, d->id));
     return *after;
   });
@@ -607,7 +603,8 @@ Result<int> NotificationService::RunDigests() {
       d.max_attempts = settings_.max_attempts;
       d.created_at = d.updated_at = now;
       SIGNX_RETURN_IF_ERROR(store::InsertDelivery(txn, d));
-      for (const auto& it : items) SIGNX_RETURN_IF_ERROR(store::MarkDigested(txn, it.id, d.id, now));
+      for (const auto& it : items)
+        SIGNX_RETURN_IF_ERROR(store::MarkDigested(txn, it.id, d.id, now));
       SIGNX_RETURN_IF_ERROR(EnqueueDelivery(txn, d.org_id, d.id, std::nullopt, d.id).status());
       ++queued;
       return Status::Ok();
@@ -621,8 +618,8 @@ Status RegisterNotificationJobs(jobs::Queue& queue, NotificationService& service
   queue.RegisterHandler(std::string(kDeliverJob), [svc](jobs::JobContext& ctx) -> Status {
     std::error_code ec;
     json::value v = json::parse(ctx.payload(), ec);
-    const json::value* field = (!ec && v.is_object()) ? v.as_object().if_contains("delivery_id")
-                                                      : nullptr;
+    const json::value* field =
+        (!ec && v.is_object()) ? v.as_object().if_contains("delivery_id") : nullptr;
     const json::string* id = field ? field->if_string() : nullptr;
     if (id == nullptr) return InvalidArgument("payload needs delivery_id");
     return svc->Deliver(std::string(*id), ctx.attempt(), ctx.job().max_attempts, ctx.id());

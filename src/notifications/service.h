@@ -158,8 +158,8 @@ class NotificationService {
   // Renders `t` (a stored one when t.id is set, else the given text) for a sample event of
   // `event_type` with `payload_json`. kValidationFailed for a template that does not compile or
   // a payload that is not a JSON object.
-  Result<Rendered> Preview(const http::Principal& p, const Template& t,
-                           std::string_view event_type, std::string_view payload_json);
+  Result<Rendered> Preview(const http::Principal& p, const Template& t, std::string_view event_type,
+                           std::string_view payload_json);
 
   // --- Deliveries and dead letters (the caller's org) -------------------------------------------
   // Newest first; `state` filters (dead = the dead letters).

@@ -79,8 +79,8 @@ class NotificationServiceTest : public ::testing::TestWithParam<Backend> {
                                                      world_->clock());
     ASSERT_TRUE(RegisterNotificationJobs(*queue_, *service_).ok());
     worker_ = std::make_unique<jobs::Worker>(
-        *queue_, jobs::WorkerOptions{.types = {std::string(kDeliverJob)},
-                                     .run_maintenance = false});
+        *queue_,
+        jobs::WorkerOptions{.types = {std::string(kDeliverJob)}, .run_maintenance = false});
   }
 
   int RunDue() {
@@ -131,8 +131,8 @@ class NotificationServiceTest : public ::testing::TestWithParam<Backend> {
     EXPECT_TRUE(world_->store()
                     .WithTxn([&](storage::Txn& txn) -> Status {
                       SIGNX_ASSIGN_OR_RETURN(
-                          auto row, txn.QueryOne("SELECT COUNT(*) FROM events WHERE type = $1",
-                                                 {type}));
+                          auto row,
+                          txn.QueryOne("SELECT COUNT(*) FROM events WHERE type = $1", {type}));
                       n = row->Int(0);
                       return Status::Ok();
                     })
@@ -164,9 +164,9 @@ TEST_P(NotificationServiceTest, PreferencesDecideWhoIsNotifiedAndFanOutIsIdempot
   EXPECT_EQ(service_->FanOut(updated).value_or(-1), 0);  // replicas / catch-up: no duplicate
   EXPECT_EQ(service_->FanOut(MakeEvent(a_.org.id, "project.created")).value_or(-1), 0);  // muted
   EXPECT_EQ(service_->FanOut(MakeEvent(a_.org.id, "quote.created")).value_or(-1), 2);
-  EXPECT_EQ(service_->FanOut(MakeEvent(a_.org.id, "notifications.notification_created"))
-                .value_or(-1),
-            0);  // never loops
+  EXPECT_EQ(
+      service_->FanOut(MakeEvent(a_.org.id, "notifications.notification_created")).value_or(-1),
+      0);                                                                            // never loops
   EXPECT_EQ(service_->FanOut(MakeEvent(a_.org.id, "lead.scored")).value_or(-1), 1);  // "*"
 
   auto inbox = service_->Inbox(member_a_, false, 50, "");
@@ -213,8 +213,9 @@ TEST_P(NotificationServiceTest, EmailIsRetriedThroughTheQueueThenArrivesRendered
                  .body_html = "<p>{{data.name}} &rarr; <b>{{data.status}}</b></p>"});
   ASSERT_TRUE(tpl.ok()) << tpl.status().ToString();
   sink_.Refuse(2, 451, mail::testing::Stage::kData);
-  ASSERT_EQ(service_->FanOut(MakeEvent(a_.org.id, "project.updated",
-                                       R"({"name":"Main <St> pylon","status":"approved"})"))
+  ASSERT_EQ(service_
+                ->FanOut(MakeEvent(a_.org.id, "project.updated",
+                                   R"({"name":"Main <St> pylon","status":"approved"})"))
                 .value_or(-1),
             1);
   EXPECT_EQ(RunDue(), 1);
@@ -415,10 +416,11 @@ TEST_P(NotificationServiceTest, TemplatesCrudPreviewAndValidation) {
                                                .subject = "Quote {{data.quote_id}}",
                                                .body_text = "{{data.price_cents}} cents"});
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(service_->CreateTemplate(admin_a_, {.event_type = "quote.created",
-                                                .channel = Channel::kInApp,
-                                                .subject = "x",
-                                                .body_text = "y"})
+  EXPECT_EQ(service_
+                ->CreateTemplate(admin_a_, {.event_type = "quote.created",
+                                            .channel = Channel::kInApp,
+                                            .subject = "x",
+                                            .body_text = "y"})
                 .status()
                 .code(),
             ErrorCode::kAlreadyExists);
@@ -440,10 +442,11 @@ TEST_P(NotificationServiceTest, TemplatesCrudPreviewAndValidation) {
 
   // The org's template is what users see.
   Put(member_a_, Prefs({{"quote.*", {Channel::kInApp}}}));
-  ASSERT_EQ(service_->FanOut(MakeEvent(a_.org.id, "quote.created",
-                                       R"({"quote_id":"q_9","price_cents":99})"))
-                .value_or(-1),
-            1);
+  ASSERT_EQ(
+      service_
+          ->FanOut(MakeEvent(a_.org.id, "quote.created", R"({"quote_id":"q_9","price_cents":99})"))
+          .value_or(-1),
+      1);
   auto inbox = service_->Inbox(member_a_, false, 10, "");
   ASSERT_TRUE(inbox.ok());
   ASSERT_EQ(inbox->items.size(), 1u);
@@ -483,8 +486,11 @@ TEST_P(NotificationServiceTest, TenantsAndUsersAreIsolated) {
   EXPECT_TRUE(service_->GetPreferences(viewer_a_)->rules.empty());
   EXPECT_EQ(service_->GetPreferences(member_a_)->email, "member@a.test");
   // API keys have no inbox.
-  http::Principal key{.kind = "api_key", .subject_id = "key_1", .org_id = a_.org.id,
-                      .role = "api_key", .permissions = {"*"}};
+  http::Principal key{.kind = "api_key",
+                      .subject_id = "key_1",
+                      .org_id = a_.org.id,
+                      .role = "api_key",
+                      .permissions = {"*"}};
   EXPECT_EQ(service_->Inbox(key, false, 10, "").status().code(), ErrorCode::kPermissionDenied);
   EXPECT_EQ(service_->GetPreferences(key).status().code(), ErrorCode::kPermissionDenied);
 }

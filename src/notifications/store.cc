@@ -196,9 +196,10 @@ Status UpsertPreferences(Txn& txn, const Preferences& p) {
 
 Status SetLastDigest(Txn& txn, std::string_view org_id, std::string_view user_id, Timestamp at) {
   return txn
-      .Exec("UPDATE notification_preferences SET last_digest_at = $1 WHERE org_id = $2 AND "
-            "user_id = $3",
-            {at, org_id, user_id})
+      .Exec(
+          "UPDATE notification_preferences SET last_digest_at = $1 WHERE org_id = $2 AND "
+          "user_id = $3",
+          {at, org_id, user_id})
       .status();
 }
 
@@ -245,16 +246,16 @@ Result<std::optional<Template>> GetTemplate(Txn& txn, std::string_view org_id,
 
 Status UpdateTemplate(Txn& txn, const Template& t) {
   return txn
-      .Exec("UPDATE notification_templates SET event_type = $1, channel = $2, subject = $3, "
-            "body_text = $4, body_html = $5, updated_at = $6 WHERE org_id = $7 AND id = $8",
-            {t.event_type, ChannelName(t.channel), t.subject, t.body_text, t.body_html,
-             t.updated_at, t.org_id, t.id})
+      .Exec(
+          "UPDATE notification_templates SET event_type = $1, channel = $2, subject = $3, "
+          "body_text = $4, body_html = $5, updated_at = $6 WHERE org_id = $7 AND id = $8",
+          {t.event_type, ChannelName(t.channel), t.subject, t.body_text, t.body_html, t.updated_at,
+           t.org_id, t.id})
       .status();
 }
 
 Result<int64_t> DeleteTemplate(Txn& txn, std::string_view org_id, std::string_view id) {
-  return txn.Exec("DELETE FROM notification_templates WHERE org_id = $1 AND id = $2",
-                  {org_id, id});
+  return txn.Exec("DELETE FROM notification_templates WHERE org_id = $1 AND id = $2", {org_id, id});
 }
 
 Result<bool> InsertNotification(Txn& txn, const Notification& n) {
@@ -282,8 +283,7 @@ Result<Page<Notification>> Inbox(Txn& txn, std::string_view org_id, std::string_
 }
 
 Result<std::optional<Notification>> GetNotification(Txn& txn, std::string_view org_id,
-                                                    std::string_view user_id,
-                                                    std::string_view id) {
+                                                    std::string_view user_id, std::string_view id) {
   SIGNX_ASSIGN_OR_RETURN(
       auto row, txn.QueryOne(fmt::format("SELECT {} FROM notifications WHERE org_id = $1 AND "
                                          "user_id = $2 AND id = $3",
@@ -318,10 +318,17 @@ Status InsertDelivery(Txn& txn, const Delivery& d) {
       .Exec(fmt::format("INSERT INTO notification_deliveries ({}) VALUES ($1, $2, $3, $4, $5, $6, "
                         "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
                         kDeliveryCols),
-            {d.id, d.org_id, d.user_id, d.notification_id, d.event_type, ChannelName(d.channel),
-             d.kind, d.state, d.target, d.subject, d.body_text, d.body_html, d.digest_id, d.job_id,
-             d.attempts, d.max_attempts, d.last_error, d.deliver_after, d.created_at,
-             d.updated_at, d.completed_at})
+            {d.id,          d.org_id,
+             d.user_id,     d.notification_id,
+             d.event_type,  ChannelName(d.channel),
+             d.kind,        d.state,
+             d.target,      d.subject,
+             d.body_text,   d.body_html,
+             d.digest_id,   d.job_id,
+             d.attempts,    d.max_attempts,
+             d.last_error,  d.deliver_after,
+             d.created_at,  d.updated_at,
+             d.completed_at})
       .status();
 }
 
@@ -332,9 +339,9 @@ Status SetDeliveryJob(Txn& txn, std::string_view id, std::string_view job_id) {
 
 Result<std::optional<Delivery>> GetDelivery(Txn& txn, std::string_view id) {
   SIGNX_ASSIGN_OR_RETURN(
-      auto row, txn.QueryOne(
-                    fmt::format("SELECT {} FROM notification_deliveries WHERE id = $1", kDeliveryCols),
-                    {id}));
+      auto row, txn.QueryOne(fmt::format("SELECT {} FROM notification_deliveries WHERE id = $1",
+                                         kDeliveryCols),
+                             {id}));
   if (!row) return std::optional<Delivery>();
   return std::optional<Delivery>(DeliveryFrom(*row));
 }
@@ -367,17 +374,19 @@ Result<Page<Delivery>> ListDeliveries(Txn& txn, std::string_view org_id,
 Status RecordAttempt(Txn& txn, std::string_view id, std::string_view state,
                      std::optional<std::string> error, Timestamp now, bool completed) {
   return txn
-      .Exec("UPDATE notification_deliveries SET state = $1, attempts = attempts + 1, last_error "
-            "= $2, updated_at = $3, completed_at = $4 WHERE id = $5",
-            {state, error, now, completed ? std::optional<Timestamp>(now) : std::nullopt, id})
+      .Exec(
+          "UPDATE notification_deliveries SET state = $1, attempts = attempts + 1, last_error "
+          "= $2, updated_at = $3, completed_at = $4 WHERE id = $5",
+          {state, error, now, completed ? std::optional<Timestamp>(now) : std::nullopt, id})
       .status();
 }
 
 Status Reopen(Txn& txn, std::string_view id, int max_attempts, Timestamp now) {
   return txn
-      .Exec("UPDATE notification_deliveries SET state = 'pending', max_attempts = $1, "
-            "completed_at = NULL, deliver_after = NULL, updated_at = $2 WHERE id = $3",
-            {max_attempts, now, id})
+      .Exec(
+          "UPDATE notification_deliveries SET state = 'pending', max_attempts = $1, "
+          "completed_at = NULL, deliver_after = NULL, updated_at = $2 WHERE id = $3",
+          {max_attempts, now, id})
       .status();
 }
 
@@ -393,9 +402,10 @@ Result<std::vector<Delivery>> ParkedForDigest(Txn& txn, std::string_view org_id,
 
 Status MarkDigested(Txn& txn, std::string_view id, std::string_view digest_id, Timestamp now) {
   return txn
-      .Exec("UPDATE notification_deliveries SET state = 'digested', digest_id = $1, updated_at = "
-            "$2, completed_at = $2 WHERE id = $3",
-            {digest_id, now, id})
+      .Exec(
+          "UPDATE notification_deliveries SET state = 'digested', digest_id = $1, updated_at = "
+          "$2, completed_at = $2 WHERE id = $3",
+          {digest_id, now, id})
       .status();
 }
 
@@ -408,9 +418,10 @@ Result<std::optional<int64_t>> GetCursor(Txn& txn, std::string_view name) {
 
 Status SetCursor(Txn& txn, std::string_view name, int64_t position) {
   return txn
-      .Exec("INSERT INTO notification_cursor (name, position) VALUES ($1, $2) ON CONFLICT (name) "
-            "DO UPDATE SET position = excluded.position",
-            {name, position})
+      .Exec(
+          "INSERT INTO notification_cursor (name, position) VALUES ($1, $2) ON CONFLICT (name) "
+          "DO UPDATE SET position = excluded.position",
+          {name, position})
       .status();
 }
 

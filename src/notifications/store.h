@@ -32,8 +32,7 @@ Status InsertTemplate(Txn& txn, const Template& t);
 Result<Page<Template>> ListTemplates(Txn& txn, std::string_view org_id, int limit,
                                      std::string_view cursor);
 Result<std::vector<Template>> OrgTemplates(Txn& txn, std::string_view org_id);
-Result<std::optional<Template>> GetTemplate(Txn& txn, std::string_view org_id,
-                                            std::string_view id);
+Result<std::optional<Template>> GetTemplate(Txn& txn, std::string_view org_id, std::string_view id);
 Status UpdateTemplate(Txn& txn, const Template& t);
 Result<int64_t> DeleteTemplate(Txn& txn, std::string_view org_id, std::string_view id);
 
@@ -42,8 +41,7 @@ Result<bool> InsertNotification(Txn& txn, const Notification& n);
 Result<Page<Notification>> Inbox(Txn& txn, std::string_view org_id, std::string_view user_id,
                                  bool unread_only, int limit, std::string_view cursor);
 Result<std::optional<Notification>> GetNotification(Txn& txn, std::string_view org_id,
-                                                    std::string_view user_id,
-                                                    std::string_view id);
+                                                    std::string_view user_id, std::string_view id);
 Status SetRead(Txn& txn, std::string_view id, std::optional<Timestamp> read_at);
 Result<int64_t> MarkAllRead(Txn& txn, std::string_view org_id, std::string_view user_id,
                             Timestamp at);

@@ -15,7 +15,8 @@ using std::chrono::seconds;
 
 int64_t Be(std::string_view b, std::size_t at, int n) {
   int64_t v = 0;
-  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<uint8_t>(b[at + static_cast<std::size_t>(i)]);
+  for (int i = 0; i < n; ++i)
+    v = (v << 8) | static_cast<uint8_t>(b[at + static_cast<std::size_t>(i)]);
   if (n == 4) v = static_cast<int32_t>(static_cast<uint32_t>(v));
   return v;
 }
@@ -41,8 +42,8 @@ Result<TimeZone> TimeZone::FromTzif(std::string name, std::string_view b) {
   counts(0, c);
   if (version >= '2') {
     // Skip the v1 block: isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt.
-    const std::size_t v1 = static_cast<std::size_t>(c[3] * 4 + c[3] + c[4] * 6 + c[5] + c[2] * 8 +
-                                                    c[1] + c[0]);
+    const std::size_t v1 =
+        static_cast<std::size_t>(c[3] * 4 + c[3] + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0]);
     at = 44 + v1;
     if (b.size() < at + 44 || b.substr(at, 4) != "TZif") return bad();
     counts(at, c);
@@ -50,7 +51,8 @@ Result<TimeZone> TimeZone::FromTzif(std::string name, std::string_view b) {
   }
   const int64_t timecnt = c[3], typecnt = c[4];
   std::size_t p = at + 44;
-  const std::size_t need = p + static_cast<std::size_t>(timecnt * time_bytes + timecnt + typecnt * 6);
+  const std::size_t need =
+      p + static_cast<std::size_t>(timecnt * time_bytes + timecnt + typecnt * 6);
   if (typecnt < 1 || timecnt < 0 || b.size() < need) return bad();
   TimeZone z;
   z.name_ = std::move(name);
@@ -96,8 +98,8 @@ bool IsValidZoneName(std::string_view name) {
     return false;
   }
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '+' || c == '-' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '+' || c == '-' || c == '/';
   });
 }
 
@@ -105,8 +107,9 @@ Result<std::shared_ptr<const TimeZone>> LoadTimeZone(std::string_view name, std:
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<const TimeZone>, std::less<>> cache;
   if (!IsValidZoneName(name)) {
-    return ValidationFailed({{"time_zone", "must be an IANA time zone name such as "
-                                           "America/Chicago or UTC"}});
+    return ValidationFailed({{"time_zone",
+                              "must be an IANA time zone name such as "
+                              "America/Chicago or UTC"}});
   }
   const std::string key = std::string(dir) + "/" + std::string(name);
   {

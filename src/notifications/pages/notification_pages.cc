@@ -71,8 +71,8 @@ Page InboxPage(PageContext& ctx, NotificationService& svc, bool live) {
   v.set("has_unread", count.value_or(0) > 0);
   v.set("live", live && cursor.empty());
   v.set("has_next", !page->next_cursor.empty());
-  v.set("next_url", fmt::format("/notifications?{}cursor={}", unread ? "unread=1&" : "",
-                                page->next_cursor));
+  v.set("next_url",
+        fmt::format("/notifications?{}cursor={}", unread ? "unread=1&" : "", page->next_cursor));
   return Page::Render("Notifications", "notifications_inbox", std::move(v));
 }
 
@@ -99,8 +99,7 @@ Page SettingsPage(PageContext& ctx, NotificationService& svc) {
     }
     return ServiceErrorPage(prefs.status(), "Loading settings", ctx.request.request_id, "");
   }
-  return Page::Render("Notification settings", "notifications_settings",
-                      SettingsView(ctx, *prefs));
+  return Page::Render("Notification settings", "notifications_settings", SettingsView(ctx, *prefs));
 }
 
 Page SaveSettingsPage(PageContext& ctx, NotificationService& svc) {
@@ -192,8 +191,8 @@ Result<std::vector<Rule>> ParseRulesText(std::string_view text) {
       if (c.empty() || c == "none") continue;
       auto ch = ParseChannel(c == "in-app" || c == "inbox" ? "in_app" : c);
       if (!ch) {
-        errors.push_back({"rules", fmt::format("line {}: '{}' is not email, webhook or in_app",
-                                               line_no, c)});
+        errors.push_back(
+            {"rules", fmt::format("line {}: '{}' is not email, webhook or in_app", line_no, c)});
         continue;
       }
       r.channels.push_back(*ch);
@@ -210,11 +209,10 @@ void AddNotificationPages(web::Shell& shell, NotificationService& svc,
                     .href = "/notifications",
                     .permission = "",
                     .description = "Your inbox, and which events reach you by email or webhook."});
-  shell.AddPage("GET", "/notifications",
-                {.summary = "The caller's notification inbox", .section = "/notifications"},
-                [&svc, live = dispatcher != nullptr](PageContext& ctx) {
-                  return InboxPage(ctx, svc, live);
-                });
+  shell.AddPage(
+      "GET", "/notifications",
+      {.summary = "The caller's notification inbox", .section = "/notifications"},
+      [&svc, live = dispatcher != nullptr](PageContext& ctx) { return InboxPage(ctx, svc, live); });
   if (dispatcher != nullptr) {
     shell.AddPage(
         "GET", "/notifications/stream",
@@ -242,17 +240,16 @@ void AddNotificationPages(web::Shell& shell, NotificationService& svc,
           return Page::Raw(std::move(r));
         });
   }
-  shell.AddPage("POST", "/notifications/read-all",
-                {.summary = "Mark every notification read", .section = "/notifications"},
-                [&svc](PageContext& ctx) {
-                  auto n = svc.MarkAllRead(ctx.who());
-                  if (!n.ok()) {
-                    return ServiceErrorPage(n.status(), "Marking read", ctx.request.request_id,
-                                            "");
-                  }
-                  return Page::Redirect("/notifications",
-                                        Flash{"ok", fmt::format("Marked {} read.", *n)});
-                });
+  shell.AddPage(
+      "POST", "/notifications/read-all",
+      {.summary = "Mark every notification read", .section = "/notifications"},
+      [&svc](PageContext& ctx) {
+        auto n = svc.MarkAllRead(ctx.who());
+        if (!n.ok()) {
+          return ServiceErrorPage(n.status(), "Marking read", ctx.request.request_id, "");
+        }
+        return Page::Redirect("/notifications", Flash{"ok", fmt::format("Marked {} read.", *n)});
+      });
   shell.AddPage("POST", "/notifications/{id}/read",
                 {.summary = "Mark one notification read or unread", .section = "/notifications"},
                 [&svc](PageContext& ctx) {

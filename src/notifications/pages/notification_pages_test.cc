@@ -117,9 +117,9 @@ TEST_F(NotificationPagesTest, SettingsSaveWithErrorsThenInboxMarksRead) {
   EXPECT_NE(settings.body.find("data-testid=\"settings-form\""), std::string::npos);
 
   // Bad rule line, unknown zone and a bad address: 422, errors beside the fields, input kept.
-  auto bad = Call("POST", "/notifications/settings",
-                  "csrf_token=" + csrf_ +
-                      "&rules=project.*+email&email=not-an-address&time_zone=Mars%2FBase");
+  auto bad = Call(
+      "POST", "/notifications/settings",
+      "csrf_token=" + csrf_ + "&rules=project.*+email&email=not-an-address&time_zone=Mars%2FBase");
   ASSERT_EQ(bad.status, 422) << bad.body;
   EXPECT_NE(bad.body.find("data-testid=\"field-error-rules\""), std::string::npos);
   EXPECT_NE(bad.body.find("project.* email"), std::string::npos);
@@ -163,32 +163,32 @@ TEST_F(NotificationPagesTest, SettingsSaveWithErrorsThenInboxMarksRead) {
   ASSERT_TRUE(std::regex_search(inbox.body, m, id_re));
   const std::string id = m[1].str();
   EXPECT_EQ(Call("POST", "/notifications/" + id + "/read", "read=1").status, 403);  // no CSRF
-  ASSERT_EQ(Call("POST", "/notifications/" + id + "/read", "csrf_token=" + csrf_ + "&read=1")
-                .status,
-            303);
+  ASSERT_EQ(
+      Call("POST", "/notifications/" + id + "/read", "csrf_token=" + csrf_ + "&read=1").status,
+      303);
   inbox = Call("GET", "/notifications?unread=1");
   EXPECT_NE(inbox.body.find("data-testid=\"empty-inbox\""), std::string::npos);
 
   // Another user cannot mark it.
   LogIn(b_.member.email);
-  EXPECT_EQ(Call("POST", "/notifications/" + id + "/read", "csrf_token=" + csrf_ + "&read=0")
-                .status,
-            404);
+  EXPECT_EQ(
+      Call("POST", "/notifications/" + id + "/read", "csrf_token=" + csrf_ + "&read=0").status,
+      404);
   auto other = Call("GET", "/notifications");
   EXPECT_NE(other.body.find("data-testid=\"empty-inbox\""), std::string::npos);
 }
 
 TEST_F(NotificationPagesTest, InboxIsLiveForItsUserOnly) {
   ASSERT_TRUE(service_
-                  ->PutPreferences(IdentityWorld::PrincipalOf(a_.member, a_.org,
-                                                              identity::Role::kOrgMember),
-                                   {.prefs = {.rules = {{"*", {Channel::kInApp}}}}})
+                  ->PutPreferences(
+                      IdentityWorld::PrincipalOf(a_.member, a_.org, identity::Role::kOrgMember),
+                      {.prefs = {.rules = {{"*", {Channel::kInApp}}}}})
                   .ok());
-  ASSERT_TRUE(service_
-                  ->PutPreferences(IdentityWorld::PrincipalOf(a_.admin, a_.org,
-                                                              identity::Role::kOrgAdmin),
-                                   {.prefs = {.rules = {{"*", {Channel::kInApp}}}}})
-                  .ok());
+  ASSERT_TRUE(
+      service_
+          ->PutPreferences(IdentityWorld::PrincipalOf(a_.admin, a_.org, identity::Role::kOrgAdmin),
+                           {.prefs = {.rules = {{"*", {Channel::kInApp}}}}})
+          .ok());
   LogIn(a_.member.email);
   auto page = Call("GET", "/notifications");
   ASSERT_EQ(page.status, 200);
