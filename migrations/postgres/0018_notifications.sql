@@ -93,6 +93,19 @@ CREATE INDEX notification_deliveries_org ON notification_deliveries (org_id, id)
 CREATE INDEX notification_deliveries_state ON notification_deliveries (org_id, state, id);
 CREATE INDEX notification_deliveries_user ON notification_deliveries (org_id, user_id, state);
 
+-- Every attempt of every delivery (the delivery log): when, how long, and the error if any.
+CREATE TABLE notification_attempts (
+  id TEXT PRIMARY KEY,                 -- nta_<ulid>
+  org_id TEXT NOT NULL,
+  delivery_id TEXT NOT NULL REFERENCES notification_deliveries (id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,            -- 1-based, across retries of a dead letter
+  job_id TEXT,
+  started_at BIGINT NOT NULL,
+  duration_ms BIGINT NOT NULL,
+  error TEXT                           -- NULL when the attempt succeeded
+);
+CREATE INDEX notification_attempts_delivery ON notification_attempts (delivery_id, attempt);
+
 -- The fan-out cursor of the notifications.fanout catch-up job: the last event position handled.
 CREATE TABLE notification_cursor (
   name TEXT PRIMARY KEY,

@@ -381,7 +381,11 @@ void AddSchemas(http::SchemaRegistry& s) {
     "last_error": {"type": ["string", "null"]}, "job_id": {"type": ["string", "null"]},
     "digest_id": {"type": ["string", "null"]}, "deliver_after": {"type": ["string", "null"]},
     "created_at": {"type": "string"}, "updated_at": {"type": "string"},
-    "completed_at": {"type": ["string", "null"]}}})j");
+    "completed_at": {"type": ["string", "null"]},
+    "attempt_log": {"type": "array", "description": "every attempt, oldest first (GET one)",
+      "items": {"type": "object", "properties": {"attempt": {"type": "integer"},
+        "job_id": {"type": ["string", "null"]}, "started_at": {"type": "string"},
+        "duration_ms": {"type": "integer"}, "error": {"type": ["string", "null"]}}}}}})j");
   s.Add("NotificationDeliveryList", http::ListSchema("NotificationDelivery"));
 }
 
@@ -456,25 +460,34 @@ json::object TemplateJson(const Template& t) {
 }
 
 json::object DeliveryJson(const Delivery& d) {
-  return json::object{
-      {"id", d.id},
-      {"user_id", d.user_id},
-      {"notification_id", d.notification_id ? json::value(*d.notification_id) : nullptr},
-      {"event_type", d.event_type},
-      {"channel", ChannelName(d.channel)},
-      {"kind", d.kind},
-      {"state", d.state},
-      {"target", d.target},
-      {"subject", d.subject},
-      {"attempts", d.attempts},
-      {"max_attempts", d.max_attempts},
-      {"last_error", d.last_error ? json::value(*d.last_error) : nullptr},
-      {"job_id", d.job_id ? json::value(*d.job_id) : nullptr},
-      {"digest_id", d.digest_id ? json::value(*d.digest_id) : nullptr},
-      {"deliver_after", OptTime(d.deliver_after)},
-      {"created_at", FormatRfc3339(d.created_at)},
-      {"updated_at", FormatRfc3339(d.updated_at)},
-      {"completed_at", OptTime(d.completed_at)}};
+  json::array attempts;
+  for (const auto& a : d.attempt_log) {
+    attempts.push_back(json::object{{"attempt", a.attempt},
+                                    {"job_id", a.job_id ? json::value(*a.job_id) : nullptr},
+                                    {"started_at", FormatRfc3339(a.started_at)},
+                                    {"duration_ms", a.duration_ms},
+                                    {"error", a.error ? json::value(*a.error) : nullptr}});
+  }
+  json::object o{{"id", d.id},
+                 {"user_id", d.user_id},
+                 {"notification_id", d.notification_id ? json::value(*d.notification_id) : nullptr},
+                 {"event_type", d.event_type},
+                 {"channel", ChannelName(d.channel)},
+                 {"kind", d.kind},
+                 {"state", d.state},
+                 {"target", d.target},
+                 {"subject", d.subject},
+                 {"attempts", d.attempts},
+                 {"max_attempts", d.max_attempts},
+                 {"last_error", d.last_error ? json::value(*d.last_error) : nullptr},
+                 {"job_id", d.job_id ? json::value(*d.job_id) : nullptr},
+                 {"digest_id", d.digest_id ? json::value(*d.digest_id) : nullptr},
+                 {"deliver_after", OptTime(d.deliver_after)},
+                 {"created_at", FormatRfc3339(d.created_at)},
+                 {"updated_at", FormatRfc3339(d.updated_at)},
+                 {"completed_at", OptTime(d.completed_at)}};
+  o["attempt_log"] = std::move(attempts);
+  return o;
 }
 
 Result<PreferencesInput> ReadPreferences(const json::object& o) {

@@ -460,6 +460,7 @@ Result<Delivery> NotificationService::GetDelivery(const http::Principal& p, std:
       [&](Txn& txn) -> Result<Delivery> {
         SIGNX_ASSIGN_OR_RETURN(auto d, store::GetOrgDelivery(txn, scope.org_id, id));
         if (!d) return NotFound(fmt::format("notification delivery {} does not exist", id));
+        SIGNX_ASSIGN_OR_RETURN(d->attempt_log, store::Attempts(txn, d->id));
         return *d;
       },
       {.read_only = true});
@@ -480,6 +481,7 @@ Result<Delivery> NotificationService::RetryDead(const http::Principal& p, std::s
                                           fmt::format("{}:retry:{}", d->id, d->attempts))
                               .status());
     SIGNX_ASSIGN_OR_RETURN(auto after, store::GetDelivery(txn, d->id));
+    SIGNX_ASSIGN_OR_RETURN(after->attempt_log, store::Attempts(txn, d->id));
     return *after;
   });
 }
@@ -536,10 +538,19 @@ Status NotificationService::Deliver(std::string_view id, int attempt, int max_at
       {.read_only = true}));
   // Gone, finished, parked, or a stale job after a retry: nothing to do.
   if (!d || d->state != "pending" || (d->job_id && *d->job_id != job_id)) return Status::Ok();
+  const Timestamp started = clock_.Now();
+  const auto t0 = std::chrono::steady_clock::now();
   Status sent = d->channel == Channel::kEmail ? SendEmail(*d) : SendWebhook(*d);
   const Timestamp now = clock_.Now();
+  Attempt log{.attempt = d->attempts + 1,
+              .job_id = std::string(job_id),
+              .started_at = started,
+              .duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - t0)
+                                 .count()};
   if (sent.ok()) {
-    return store_.WithTxn([&](Txn& txn) {
+    return store_.WithTxn([&](Txn& txn) -> Status {
+      SIGNX_RETURN_IF_ERROR(store::InsertAttempt(txn, *d, log));
       return store::RecordAttempt(txn, d->id, "succeeded", std::nullopt, now, true);
     });
   }
@@ -548,9 +559,10 @@ Status NotificationService::Deliver(std::string_view id, int attempt, int max_at
     sent = Status(ErrorCode::kInvalidArgument, std::string(sent.message()));
   }
   const bool dead = jobs::Queue::IsPermanent(sent) || attempt >= max_attempts;
-  SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](Txn& txn) {
-    return store::RecordAttempt(txn, d->id, dead ? "dead" : "pending",
-                                Truncate(sent.ToString(), 1000), now, dead);
+  log.error = Truncate(sent.ToString(), 1000);
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](Txn& txn) -> Status {
+    SIGNX_RETURN_IF_ERROR(store::InsertAttempt(txn, *d, log));
+    return store::RecordAttempt(txn, d->id, dead ? "dead" : "pending", log.error, now, dead);
   }));
   spdlog::warn("notifications: delivery {} ({} to {}) attempt {}/{} failed{}: {}", d->id,
                ChannelName(d->channel), d->target, attempt, max_attempts,

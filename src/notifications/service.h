@@ -84,6 +84,15 @@ struct Notification {
   Timestamp created_at{};
 };
 
+// One attempt of a delivery (the delivery log).
+struct Attempt {
+  int attempt = 0;  // 1-based, counted across retries of a dead letter
+  std::optional<std::string> job_id;
+  Timestamp started_at{};
+  int64_t duration_ms = 0;
+  std::optional<std::string> error;  // unset when it succeeded
+};
+
 struct Delivery {
   std::string id;  // ntd_...
   std::string org_id;
@@ -106,6 +115,7 @@ struct Delivery {
   Timestamp created_at{};
   Timestamp updated_at{};
   std::optional<Timestamp> completed_at;
+  std::vector<Attempt> attempt_log;  // oldest first; filled by GetDelivery and RetryDead
 };
 
 // What PUT /v1/notifications/preferences takes (everything but the secret and bookkeeping).

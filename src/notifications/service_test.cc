@@ -236,6 +236,14 @@ TEST_P(NotificationServiceTest, EmailIsRetriedThroughTheQueueThenArrivesRendered
   EXPECT_EQ(d[0].attempts, 3);
   ASSERT_TRUE(d[0].job_id.has_value());
   EXPECT_EQ(queue_->Get(*d[0].job_id)->state, jobs::JobState::kSucceeded);
+  auto one = service_->GetDelivery(admin_a_, d[0].id);
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->attempt_log.size(), 3u);  // the delivery log
+  EXPECT_NE(one->attempt_log[0].error.value_or("").find("451"), std::string::npos);
+  EXPECT_NE(one->attempt_log[1].error.value_or("").find("451"), std::string::npos);
+  EXPECT_FALSE(one->attempt_log[2].error.has_value());
+  EXPECT_EQ(one->attempt_log[2].attempt, 3);
+  EXPECT_EQ(one->attempt_log[2].job_id, d[0].job_id);
 
   ASSERT_TRUE(sink_.WaitFor(1));
   const auto got = sink_.messages();
@@ -278,6 +286,8 @@ TEST_P(NotificationServiceTest, DeadLettersAfterTheBudgetAndRetryWithAFreshOne) 
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->state, "succeeded");
   EXPECT_EQ(after->attempts, 3);
+  ASSERT_EQ(after->attempt_log.size(), 3u);  // two failures, then the retried success
+  EXPECT_EQ(after->attempt_log[2].job_id, retried->job_id);
   EXPECT_TRUE(Deliveries(admin_a_, "dead").empty());
   EXPECT_TRUE(sink_.WaitFor(1));
 

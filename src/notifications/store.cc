@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "base/id.h"
+
 namespace signx::notifications::store {
 namespace {
 
@@ -379,6 +381,31 @@ Status RecordAttempt(Txn& txn, std::string_view id, std::string_view state,
           "= $2, updated_at = $3, completed_at = $4 WHERE id = $5",
           {state, error, now, completed ? std::optional<Timestamp>(now) : std::nullopt, id})
       .status();
+}
+
+Status InsertAttempt(Txn& txn, const Delivery& d, const Attempt& a) {
+  return txn
+      .Exec(
+          "INSERT INTO notification_attempts (id, org_id, delivery_id, attempt, job_id, "
+          "started_at, duration_ms, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+          {NewId("nta"), d.org_id, d.id, a.attempt, a.job_id, a.started_at, a.duration_ms, a.error})
+      .status();
+}
+
+Result<std::vector<Attempt>> Attempts(Txn& txn, std::string_view delivery_id) {
+  return Rows<Attempt>(
+      txn,
+      "SELECT attempt, job_id, started_at, duration_ms, error FROM "
+      "notification_attempts WHERE delivery_id = $1 ORDER BY attempt, id LIMIT 500",
+      {delivery_id}, [](const Row& r) {
+        Attempt a;
+        a.attempt = static_cast<int>(r.Int(0));
+        a.job_id = r.OptText(1);
+        a.started_at = r.Time(2);
+        a.duration_ms = r.Int(3);
+        a.error = r.OptText(4);
+        return a;
+      });
 }
 
 Status Reopen(Txn& txn, std::string_view id, int max_attempts, Timestamp now) {

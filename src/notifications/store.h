@@ -59,6 +59,8 @@ Result<Page<Delivery>> ListDeliveries(Txn& txn, std::string_view org_id,
 // Records one attempt's outcome.
 Status RecordAttempt(Txn& txn, std::string_view id, std::string_view state,
                      std::optional<std::string> error, Timestamp now, bool completed);
+Status InsertAttempt(Txn& txn, const Delivery& d, const Attempt& a);
+Result<std::vector<Attempt>> Attempts(Txn& txn, std::string_view delivery_id);
 // Back to pending with `max_attempts` more attempts (RetryDead).
 Status Reopen(Txn& txn, std::string_view id, int max_attempts, Timestamp now);
 // The user's email deliveries parked for the digest, oldest first (at most `limit`).
