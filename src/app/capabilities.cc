@@ -4,6 +4,7 @@
 
 #include "app/job_handlers.h"
 #include "app/platform.h"
+#include "documents/module.h"
 #include "engineering/module.h"
 #include "estimating/module.h"
 #include "leads/module.h"
@@ -17,6 +18,7 @@ Capabilities OpenCapabilities(const capability::Deps& deps) {
   out.push_back(estimating::OpenEstimatingModule(deps));
   out.push_back(engineering::OpenEngineeringModule(deps));
   out.push_back(notifications::OpenNotificationsModule(deps));
+  out.push_back(documents::OpenDocumentsModule(deps));
   return out;
 }
 

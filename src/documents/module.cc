@@ -1,0 +1,59 @@
+#include "documents/module.h"
+
+#include "documents/pages/documents_pages.h"
+#include "documents/routes.h"
+#include "documents/service.h"
+#include "events/outbox.h"
+#include "jobs/queue.h"
+#include "web/shell.h"
+
+namespace signx::documents {
+namespace {
+
+class DocumentsModule final : public capability::Capability {
+ public:
+  explicit DocumentsModule(const capability::Deps& deps) : deps_(deps) {
+    // `signx worker` has no outbox of its own: events appended there are inserted in the job's
+    // transaction all the same and dispatched by the server's poller.
+    events::Outbox* outbox = deps_.outbox;
+    if (outbox == nullptr) {
+      own_outbox_ = std::make_unique<events::Outbox>();
+      outbox = own_outbox_.get();
+    }
+    service_ = std::make_unique<DocumentService>(deps_.store, *outbox, deps_.queue, deps_.blobs,
+                                                 deps_.models);
+  }
+
+  std::string_view name() const override { return "documents"; }
+
+  Status RegisterJobs(jobs::Queue& queue) override {
+    RegisterDocumentJobs(queue, *service_);
+    return Status::Ok();
+  }
+
+  Status Start() override { return Status::Ok(); }
+
+  void AddRoutes(http::Router& router, http::SchemaRegistry& schemas) override {
+    AddDocumentRoutes(router, schemas, *service_);
+  }
+
+  void AddPages(web::Shell& shell) override {
+    shell.templates().AddEmbedded(EmbeddedTemplates());
+    AddDocumentPages(shell, *service_);
+  }
+
+  void Stop() override {}
+
+ private:
+  const capability::Deps deps_;
+  std::unique_ptr<events::Outbox> own_outbox_;
+  std::unique_ptr<DocumentService> service_;
+};
+
+}  // namespace
+
+std::unique_ptr<capability::Capability> OpenDocumentsModule(const capability::Deps& deps) {
+  return std::make_unique<DocumentsModule>(deps);
+}
+
+}  // namespace signx::documents

@@ -1,0 +1,411 @@
+#include "documents/pages/documents_pages.h"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "base/strings.h"
+#include "documents/classifier.h"
+#include "identity/scope.h"
+#include "web/views.h"
+
+namespace signx::documents {
+
+namespace json = boost::json;
+using web::Flash;
+using web::PageContext;
+using web::View;
+using web::ViewList;
+
+namespace {
+
+std::string Str(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+int64_t Int(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_int64() ? v->as_int64() : 0;
+}
+
+const json::array& Arr(const json::object& o, std::string_view key) {
+  static const json::array kEmpty;
+  const json::value* v = o.if_contains(key);
+  return v && v->is_array() ? v->as_array() : kEmpty;
+}
+
+bool Terminal(std::string_view status) { return status == "ready" || status == "failed"; }
+
+int StatusProgress(std::string_view status) {
+  if (status == "queued") return 5;
+  if (status == "extracting") return 35;
+  if (status == "analysing") return 75;
+  return 100;
+}
+
+ViewList DocTypeOptions(std::string_view selected, bool any) {
+  ViewList out;
+  if (any) {
+    View o(View::type::object);
+    o.set("value", "");
+    o.set("label", "Any type");
+    o.set("selected", selected.empty());
+    out.push_back(o);
+  }
+  for (std::string_view t : kDocTypes) {
+    View o(View::type::object);
+    o.set("value", std::string(t));
+    o.set("label", web::Humanize(t));
+    o.set("selected", t == selected);
+    out.push_back(o);
+  }
+  return out;
+}
+
+std::string SizeText(int64_t bytes) {
+  if (bytes >= (1 << 20)) return web::FormatDecimal(static_cast<double>(bytes) / (1 << 20), 1) + " MB";
+  if (bytes >= 1024) return web::FormatDecimal(static_cast<double>(bytes) / 1024, 1) + " KB";
+  return std::to_string(bytes) + " B";
+}
+
+View DocumentRow(const Document& d) {
+  View r(View::type::object);
+  r.set("id", d.id);
+  r.set("url", "/documents/" + d.id);
+  r.set("filename", d.filename);
+  r.set("status", d.status);
+  r.set("status_label", web::Humanize(d.status));
+  r.set("failed", d.status == "failed");
+  r.set("doc_type", d.doc_type ? web::Humanize(*d.doc_type) : std::string("—"));
+  r.set("pages", d.page_count ? std::to_string(*d.page_count) : std::string("—"));
+  r.set("size", SizeText(d.size_bytes));
+  r.set("project_id", d.project_id.value_or(""));
+  r.set("has_project", d.project_id.has_value());
+  r.set("created_at", web::FormatWhen(d.created_at));
+  return r;
+}
+
+}  // namespace
+
+View DocumentListView(const Page<Document>& page, const ListOptions& filters, bool can_upload) {
+  View v(View::type::object);
+  ViewList rows;
+  bool processing = false;
+  for (const auto& d : page.items) {
+    rows.push_back(DocumentRow(d));
+    processing |= !Terminal(d.status);
+  }
+  v.set("documents", rows);
+  v.set("has_documents", !page.items.empty());
+  v.set("processing", processing);
+  v.set("can_upload", can_upload);
+  v.set("max_mb", std::to_string(kMaxUploadBytes >> 20));
+  v.set("project_id", filters.project_id.value_or(""));
+  v.set("has_project", filters.project_id.has_value());
+  v.set("type_options", DocTypeOptions(filters.doc_type.value_or(""), true));
+  ViewList statuses;
+  {
+    View any(View::type::object);
+    any.set("value", "");
+    any.set("label", "Any status");
+    any.set("selected", !filters.status);
+    statuses.push_back(any);
+  }
+  for (std::string_view s : kStatuses) {
+    View o(View::type::object);
+    o.set("value", std::string(s));
+    o.set("label", web::Humanize(s));
+    o.set("selected", filters.status && *filters.status == s);
+    statuses.push_back(o);
+  }
+  v.set("status_options", statuses);
+  std::string query;
+  if (filters.status) query += "&status=" + web::UrlEncode(*filters.status);
+  if (filters.doc_type) query += "&doc_type=" + web::UrlEncode(*filters.doc_type);
+  if (filters.project_id) query += "&project_id=" + web::UrlEncode(*filters.project_id);
+  v.set("has_next", !page.next_cursor.empty());
+  v.set("next_url", "/documents?cursor=" + web::UrlEncode(page.next_cursor) + query);
+  v.set("self_url", "/documents?" + (query.empty() ? std::string() : query.substr(1)));
+  return v;
+}
+
+View DocumentView(const Document& d, const StoredAnalysis* analysis, const DocumentText* text,
+                  std::string_view summary_tab, bool can_write) {
+  View v(View::type::object);
+  v.set("id", d.id);
+  v.set("filename", d.filename);
+  v.set("media_type", d.media_type);
+  v.set("size", SizeText(d.size_bytes));
+  v.set("status", d.status);
+  v.set("status_label", web::Humanize(d.status));
+  v.set("progress", std::to_string(StatusProgress(d.status)));
+  v.set("working", !Terminal(d.status));
+  v.set("ready", d.status == "ready");
+  v.set("failed", d.status == "failed");
+  v.set("failure_reason", d.failure_reason.value_or(""));
+  v.set("self_url", "/documents/" + d.id);
+  v.set("created_at", web::FormatWhen(d.created_at));
+  v.set("has_project", d.project_id.has_value());
+  v.set("project_id", d.project_id.value_or(""));
+  v.set("project_url", "/documents?project_id=" + web::UrlEncode(d.project_id.value_or("")));
+  v.set("doc_type", d.doc_type ? web::Humanize(*d.doc_type) : std::string("—"));
+  v.set("doc_type_by_user", d.doc_type_source && *d.doc_type_source == "user");
+  v.set("confidence", d.doc_type_confidence
+                          ? web::FormatDecimal(*d.doc_type_confidence * 100, 0) + " %"
+                          : std::string());
+  v.set("has_confidence", d.doc_type_confidence.has_value());
+  v.set("language", d.language.value_or("—"));
+  v.set("pages", d.page_count ? std::to_string(*d.page_count) : std::string("—"));
+  v.set("ocr_pages", d.ocr_pages ? std::to_string(*d.ocr_pages) : std::string("0"));
+  v.set("document_date", d.document_date.value_or("—"));
+  v.set("can_write", can_write);
+  v.set("type_options", DocTypeOptions(d.doc_type.value_or(""), false));
+  v.set("has_analysis", analysis != nullptr);
+  if (analysis) {
+    boost::system::error_code ec;
+    json::value parsed = json::parse(analysis->analysis_json, ec);
+    const json::object a = !ec && parsed.is_object() ? parsed.as_object() : json::object{};
+    // Summary tabs.
+    const std::string tab = summary_tab == "medium" || summary_tab == "detailed"
+                                ? std::string(summary_tab)
+                                : std::string("short");
+    ViewList tabs;
+    for (std::string_view t : {"short", "medium", "detailed"}) {
+      View x(View::type::object);
+      x.set("name", std::string(t));
+      x.set("label", web::Humanize(t));
+      x.set("url", "/documents/" + d.id + "?summary=" + std::string(t) + "#summary");
+      x.set("current", t == tab);
+      tabs.push_back(x);
+    }
+    v.set("summary_tabs", tabs);
+    v.set("summary_tab", tab);
+    ViewList summary;
+    if (const json::value* s = a.if_contains("summaries"); s && s->is_object()) {
+      if (const json::value* one = s->as_object().if_contains(tab); one && one->is_object()) {
+        for (const auto& x : Arr(one->as_object(), "sentences")) {
+          if (!x.is_object()) continue;
+          View line(View::type::object);
+          line.set("text", Str(x.as_object(), "text"));
+          line.set("page", std::to_string(Int(x.as_object(), "page")));
+          summary.push_back(line);
+        }
+      }
+    }
+    v.set("summary", summary);
+    v.set("has_summary", !summary.empty());
+    ViewList actions;
+    int i = 0;
+    for (const auto& x : Arr(a, "action_items")) {
+      if (!x.is_object()) continue;
+      const auto& o = x.as_object();
+      View item(View::type::object);
+      item.set("index", std::to_string(i++));
+      item.set("text", Str(o, "text"));
+      item.set("owner", Str(o, "owner"));
+      item.set("has_owner", !Str(o, "owner").empty());
+      item.set("due", Str(o, "due"));
+      item.set("has_due", !Str(o, "due").empty());
+      item.set("due_text", Str(o, "due_text"));
+      item.set("page", std::to_string(Int(o, "page")));
+      actions.push_back(item);
+    }
+    v.set("action_items", actions);
+    v.set("has_action_items", !actions.empty());
+    ViewList decisions;
+    for (const auto& x : Arr(a, "decisions")) {
+      if (!x.is_object()) continue;
+      View item(View::type::object);
+      item.set("text", Str(x.as_object(), "text"));
+      item.set("page", std::to_string(Int(x.as_object(), "page")));
+      decisions.push_back(item);
+    }
+    v.set("decisions", decisions);
+    v.set("has_decisions", !decisions.empty());
+    ViewList risks;
+    for (const auto& x : Arr(a, "risks")) {
+      if (!x.is_object()) continue;
+      View item(View::type::object);
+      item.set("text", Str(x.as_object(), "text"));
+      item.set("severity", Str(x.as_object(), "severity"));
+      item.set("page", std::to_string(Int(x.as_object(), "page")));
+      risks.push_back(item);
+    }
+    v.set("risks", risks);
+    v.set("has_risks", !risks.empty());
+    ViewList entities;
+    for (const auto& x : Arr(a, "entities")) {
+      if (!x.is_object()) continue;
+      View item(View::type::object);
+      item.set("kind", web::Humanize(Str(x.as_object(), "kind")));
+      item.set("text", Str(x.as_object(), "text"));
+      item.set("count", std::to_string(Int(x.as_object(), "count")));
+      item.set("page", std::to_string(Int(x.as_object(), "page")));
+      entities.push_back(item);
+    }
+    v.set("entities", entities);
+    v.set("has_entities", !entities.empty());
+  }
+  ViewList pages;
+  if (text) {
+    for (const auto& p : text->pages) {
+      View page(View::type::object);
+      page.set("page", std::to_string(p.page));
+      page.set("text", p.text);
+      page.set("ocr", p.ocr);
+      pages.push_back(page);
+    }
+  }
+  v.set("text_pages", pages);
+  v.set("has_text", !pages.empty());
+  return v;
+}
+
+namespace {
+
+web::Page ListPage(PageContext& ctx, DocumentService& svc) {
+  auto scope = identity::OrgScope(ctx.principal);
+  if (!scope.ok()) return web::ServiceErrorPage(scope.status(), "Listing documents", ctx.request.request_id);
+  ListOptions o;
+  o.limit = 50;
+  if (auto s = ctx.request.Query("status"); s && !s->empty()) {
+    if (std::find(std::begin(kStatuses), std::end(kStatuses), *s) != std::end(kStatuses)) {
+      o.status = std::string(*s);
+    }
+  }
+  if (auto t = ctx.request.Query("doc_type"); t && IsDocType(*t)) o.doc_type = std::string(*t);
+  if (auto p = ctx.request.Query("project_id"); p && !p->empty() && p->size() <= 64) {
+    o.project_id = std::string(*p);
+  }
+  if (auto c = ctx.request.Query("cursor"); c && c->size() <= 64) o.cursor = std::string(*c);
+  auto page = svc.List(*scope, o);
+  if (!page.ok()) return web::ServiceErrorPage(page.status(), "Listing documents", ctx.request.request_id);
+  View v = DocumentListView(*page, o, ctx.Can("documents:write"));
+  return web::Page::Render(o.project_id ? "Project documents" : "Documents", "documents_list",
+                           std::move(v));
+}
+
+web::Page Upload(PageContext& ctx, DocumentService& svc) {
+  auto scope = identity::OrgScope(ctx.principal);
+  if (!scope.ok()) return web::ServiceErrorPage(scope.status(), "Uploading", ctx.request.request_id);
+  if (ctx.body_error) {
+    return web::Page::Redirect("/documents", Flash{"error", "The upload could not be read: " + *ctx.body_error});
+  }
+  const web::FormPart* file = ctx.File("file");
+  if (!file || !file->filename || file->filename->empty()) {
+    return web::Page::Redirect("/documents", Flash{"error", "Choose a file to upload."});
+  }
+  UploadInput in;
+  in.bytes = file->data;
+  in.filename = *file->filename;
+  in.content_type = file->content_type;
+  if (auto p = std::string(Trim(ctx.Field("project_id"))); !p.empty()) in.project_id = p;
+  auto out = svc.Upload(*scope, in);
+  const std::string back = in.project_id ? "/documents?project_id=" + web::UrlEncode(*in.project_id)
+                                         : std::string("/documents");
+  if (!out.ok()) {
+    const Status& st = out.status();
+    if (st.code() == ErrorCode::kUnsupportedMediaType || st.code() == ErrorCode::kPayloadTooLarge) {
+      return web::Page::Redirect(back, Flash{"error", std::string(st.message())});
+    }
+    if (st.code() == ErrorCode::kValidationFailed) {
+      std::string m = "The document was not uploaded:";
+      for (const auto& e : st.details()) m += " " + e.field + " " + e.message + ";";
+      return web::Page::Redirect(back, Flash{"error", m});
+    }
+    return web::ServiceErrorPage(st, "Uploading the document", ctx.request.request_id);
+  }
+  return web::Page::Redirect(
+      "/documents/" + out->document.id,
+      Flash{out->duplicate ? "info" : "ok",
+            out->duplicate ? "This file was uploaded before; here is the existing document."
+                           : "Uploaded. The document is being processed."});
+}
+
+web::Page DocumentPage(PageContext& ctx, DocumentService& svc) {
+  auto scope = identity::OrgScope(ctx.principal);
+  if (!scope.ok()) return web::ServiceErrorPage(scope.status(), "Loading the document", ctx.request.request_id);
+  const std::string id(ctx.request.PathParam("id"));
+  auto doc = svc.Get(*scope, id);
+  if (!doc.ok()) return web::ServiceErrorPage(doc.status(), "Loading the document", ctx.request.request_id);
+  std::optional<StoredAnalysis> analysis;
+  std::optional<DocumentText> text;
+  if (doc->status == "ready") {
+    auto a = svc.Analysis(*scope, id);
+    if (a.ok()) analysis = std::move(*a);
+    auto t = svc.Text(*scope, id);
+    if (t.ok()) text = std::move(*t);
+  }
+  View v = DocumentView(*doc, analysis ? &*analysis : nullptr, text ? &*text : nullptr,
+                        ctx.request.Query("summary").value_or("short"),
+                        ctx.Can("documents:write"));
+  return web::Page::Render(doc->filename, "documents_document", std::move(v));
+}
+
+web::Page FeedbackPost(PageContext& ctx, DocumentService& svc) {
+  auto scope = identity::OrgScope(ctx.principal);
+  if (!scope.ok()) return web::ServiceErrorPage(scope.status(), "Saving feedback", ctx.request.request_id);
+  const std::string id(ctx.request.PathParam("id"));
+  json::object body{{"target", ctx.Field("target")}};
+  if (auto idx = ParseInt(ctx.Field("item_index"))) body["item_index"] = *idx;
+  if (const std::string r = ctx.Field("rating"); !r.empty()) body["rating"] = r;
+  if (const std::string t = ctx.Field("doc_type"); !t.empty()) {
+    body["correction"] = json::object{{"doc_type", t}};
+  } else if (const std::string done = ctx.Field("done"); !done.empty()) {
+    body["correction"] = json::object{{"done", done == "yes"}};
+  }
+  auto f = svc.AddFeedback(*scope, id, body);
+  if (!f.ok()) {
+    if (f.status().code() == ErrorCode::kValidationFailed) {
+      std::string m = "Feedback not saved:";
+      for (const auto& e : f.status().details()) m += " " + e.field + " " + e.message + ";";
+      return web::Page::Redirect("/documents/" + id, Flash{"error", m});
+    }
+    return web::ServiceErrorPage(f.status(), "Saving feedback", ctx.request.request_id);
+  }
+  return web::Page::Redirect("/documents/" + id, Flash{"ok", "Thanks — your feedback was saved."});
+}
+
+web::Page DeletePost(PageContext& ctx, DocumentService& svc) {
+  auto scope = identity::OrgScope(ctx.principal);
+  if (!scope.ok()) return web::ServiceErrorPage(scope.status(), "Deleting", ctx.request.request_id);
+  Status st = svc.Delete(*scope, ctx.request.PathParam("id"));
+  if (!st.ok()) return web::ServiceErrorPage(st, "Deleting the document", ctx.request.request_id);
+  return web::Page::Redirect("/documents", Flash{"ok", "The document was deleted."});
+}
+
+}  // namespace
+
+void AddDocumentPages(web::Shell& shell, DocumentService& svc) {
+  shell.AddSection({.label = "Documents",
+                    .href = "/documents",
+                    .permission = "documents:read",
+                    .description = "Upload project documents; get type, summaries, tasks and risks"});
+  shell.AddPage("GET", "/documents",
+                {.summary = "Documents", .permission = "documents:read", .section = "/documents"},
+                [&svc](PageContext& ctx) { return ListPage(ctx, svc); });
+  shell.AddPage("POST", "/documents",
+                {.summary = "Upload a document",
+                 .permission = "documents:write",
+                 .section = "/documents",
+                 .max_body_bytes = kMaxUploadBytes + 64 * 1024},
+                [&svc](PageContext& ctx) { return Upload(ctx, svc); });
+  shell.AddPage("GET", "/documents/{id}",
+                {.summary = "A document", .permission = "documents:read", .section = "/documents"},
+                [&svc](PageContext& ctx) { return DocumentPage(ctx, svc); });
+  shell.AddPage("POST", "/documents/{id}/feedback",
+                {.summary = "Feedback on a document's outputs",
+                 .permission = "documents:write",
+                 .section = "/documents",
+                 .max_body_bytes = 16 * 1024},
+                [&svc](PageContext& ctx) { return FeedbackPost(ctx, svc); });
+  shell.AddPage("POST", "/documents/{id}/delete",
+                {.summary = "Delete a document",
+                 .permission = "documents:write",
+                 .section = "/documents",
+                 .max_body_bytes = 4 * 1024},
+                [&svc](PageContext& ctx) { return DeletePost(ctx, svc); });
+}
+
+}  // namespace signx::documents

@@ -1,0 +1,35 @@
+// The Documents pages of the web UI (registered by DocumentsModule::AddPages):
+//
+//   GET  /documents                  the org's documents (filters: status, type, project;
+//                                    paginated) and the upload form            (documents:read)
+//   POST /documents                  upload a file (multipart)                 (documents:write)
+//   GET  /documents/{id}             status with live progress (htmx polling every second while
+//                                    processing), type, summary tabs, action-item checklist with
+//                                    owner and due date, decisions, risks, entities, the text
+//                                                                              (documents:read)
+//   POST /documents/{id}/feedback    thumbs / type correction                  (documents:write)
+//   POST /documents/{id}/delete      delete the document                       (documents:write)
+//
+// A project's document list is /documents?project_id=<id>.
+// Pages call DocumentService, never SQL. Thread-safety: register during start-up; handlers are
+// thread-safe.
+#pragma once
+
+#include <vector>
+
+#include "documents/service.h"
+#include "web/embedded.h"
+#include "web/shell.h"
+
+namespace signx::documents {
+
+const std::vector<web::EmbeddedFile>& EmbeddedTemplates();
+
+void AddDocumentPages(web::Shell& shell, DocumentService& service);
+
+// Views, exposed for the template tests.
+web::View DocumentListView(const Page<Document>& page, const ListOptions& filters, bool can_upload);
+web::View DocumentView(const Document& doc, const StoredAnalysis* analysis,
+                       const DocumentText* text, std::string_view summary_tab, bool can_write);
+
+}  // namespace signx::documents

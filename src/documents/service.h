@@ -1,0 +1,134 @@
+// DocumentService: the documents use cases, each a tenant-scoped transaction with its outbox
+// event and job.
+//
+//   Upload     checks size (413) and sniffed type (415, sniff.h), streams the bytes into the
+//              blob store, then in one transaction: a document of the same org with the same
+//              SHA-256 is returned as a duplicate (nothing new stored); else the blob is
+//              registered and referenced, the row inserted (status queued), `documents.process`
+//              enqueued and documents.document_status_changed appended.
+//   Process    (the job) queued → extracting → analysing → ready, one event per transition.
+//              Extraction failures that are the file's fault (encrypted, corrupt, zip bomb)
+//              end in `failed` with the reason and nothing stored; pages, chunks and analysis
+//              are written in the same transaction that sets `ready`, so a document is never
+//              half-indexed.
+//   Feedback   stored for every output; a classification correction sets the type (source
+//              user) and enqueues `documents.retrain` for the org.
+//   Delete     removes pages, chunks, analysis, feedback and the row, releases the blob (the
+//              blob GC deletes the file once nothing references it) and appends
+//              documents.document_deleted — one transaction.
+//   Train      trains the type classifier (classifier.h) on the synthetic seed corpus plus the
+//              owner's corrections, registers it in the model registry with its model card and
+//              (optionally) promotes it.
+//
+// Thread-safety: thread-safe; state lives in the database and the blob store. Blocking calls.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/page.h"
+#include "base/status.h"
+#include "blobs/blob_store.h"
+#include "documents/classifier.h"
+#include "documents/document.h"
+#include "documents/extract.h"
+#include "events/outbox.h"
+#include "identity/scope.h"
+#include "jobs/queue.h"
+#include "ml/registry.h"
+#include "storage/store.h"
+
+namespace signx::documents {
+
+using Scope = identity::TenantScope;
+
+struct ServiceOptions {
+  int64_t max_upload_bytes = kMaxUploadBytes;
+  ExtractLimits extract;
+  int seed_per_type = 40;  // synthetic seed documents per type for the classifier
+};
+
+struct UploadInput {
+  std::string_view bytes;
+  std::string filename;
+  std::string content_type;  // as the client declared it ("" = none)
+  std::optional<std::string> project_id;
+};
+
+struct UploadResult {
+  Document document;
+  bool duplicate = false;
+};
+
+struct DocumentText {
+  std::vector<PageRow> pages;
+  std::vector<ChunkRow> chunks;
+};
+
+struct TrainReport {
+  ml::ModelVersion version;
+  int seed_examples = 0;
+  int corrections = 0;
+  std::optional<double> cv_accuracy;
+  bool promoted = false;
+};
+
+class DocumentService {
+ public:
+  DocumentService(storage::Store& store, events::Outbox& outbox, jobs::Queue& queue,
+                  std::shared_ptr<const blobs::BlobStore> blobs, ml::ModelRegistry& models,
+                  ServiceOptions options = {}, const Clock& clock = SystemClock::Get());
+
+  Result<UploadResult> Upload(const Scope& scope, const UploadInput& input);
+  Result<Page<Document>> List(const Scope& scope, const ListOptions& options);
+  Result<Document> Get(const Scope& scope, std::string_view id);
+  Result<DocumentText> Text(const Scope& scope, std::string_view id);
+  // kFailedPrecondition while the document is not ready.
+  Result<StoredAnalysis> Analysis(const Scope& scope, std::string_view id);
+  Result<std::vector<Feedback>> ListFeedback(const Scope& scope, std::string_view id);
+  // Body: {"target", "item_index"?, "rating"?: "up"|"down", "correction"?: {...}}; 422 naming
+  // the field. A classification correction is {"doc_type": "<type>"}.
+  Result<Feedback> AddFeedback(const Scope& scope, std::string_view id,
+                               const boost::json::object& body);
+  Status Delete(const Scope& scope, std::string_view id);
+
+  // The documents.process job body.
+  Status Process(const Scope& scope, std::string_view id, int attempt, int max_attempts);
+
+  Result<TrainReport> Train(const ml::Owner& owner, const std::string& created_by, bool promote);
+  // The classifier that types an org's documents: its production model, else the platform's,
+  // else the built-in one trained on the seed corpus. Also returns its version.
+  Result<std::pair<std::shared_ptr<const Classifier>, std::string>> ClassifierFor(
+      const std::string& org_id);
+
+  storage::Store& store() { return store_; }
+  const Clock& clock() const { return clock_; }
+  const ServiceOptions& options() const { return options_; }
+
+ private:
+  Status SetStatus(const Scope& scope, const Document& doc, std::string_view status,
+                   std::optional<std::string> reason);
+
+  storage::Store& store_;
+  events::Outbox& outbox_;
+  jobs::Queue& queue_;
+  std::shared_ptr<const blobs::BlobStore> blobs_;
+  ml::ModelRegistry& models_;
+  const ServiceOptions options_;
+  const Clock& clock_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const Classifier>> classifiers_;  // by version
+  std::shared_ptr<const Classifier> builtin_;
+};
+
+// Registers documents.process (payload {"document_id"}) and documents.retrain (payload {}; the
+// job's org). `service` must outlive the queue's workers.
+void RegisterDocumentJobs(jobs::Queue& queue, DocumentService& service);
+
+}  // namespace signx::documents
