@@ -406,6 +406,35 @@ const std::map<std::string, Case>& Cases() {
       {"GET /estimating/quotes/{id}", {.path = "/estimating/quotes/{quote}", .scope = Scope::kGlobal}},
       {"GET /estimating/quotes/{id}/pdf",
        {.path = "/estimating/quotes/{quote}/pdf", .scope = Scope::kGlobal}},
+      // documents (issue 18); jobs do not run here, so the document stays queued: its text and
+      // analysis answer 409 even in the own org
+      {"POST /v1/documents",
+       {.path = "/v1/documents?filename=matrix.txt", .body = "Matrix upload.",
+        .content_type = "text/plain"}},
+      {"GET /v1/documents", {.path = "/v1/documents?limit=200"}},
+      {"GET /v1/documents/{id}", {.path = "/v1/documents/{document}", .scope = Scope::kOrgResource}},
+      {"GET /v1/documents/{id}/text",
+       {.path = "/v1/documents/{document}/text", .scope = Scope::kOrgResource, .own_read_ok = false}},
+      {"GET /v1/documents/{id}/analysis",
+       {.path = "/v1/documents/{document}/analysis", .scope = Scope::kOrgResource,
+        .own_read_ok = false}},
+      {"GET /v1/documents/{id}/feedback",
+       {.path = "/v1/documents/{document}/feedback", .scope = Scope::kOrgResource}},
+      {"POST /v1/documents/{id}/feedback",
+       {.path = "/v1/documents/{document}/feedback", .scope = Scope::kOrgResource,
+        .body = R"({"target":"summary.short","rating":"up"})"}},
+      {"DELETE /v1/documents/{id}",
+       {.path = "/v1/documents/{victim_document}", .scope = Scope::kOrgResource}},
+      {"GET /documents", {.path = "/documents", .scope = Scope::kGlobal}},
+      {"POST /documents", {.path = "/documents", .scope = Scope::kGlobal, .body = "x=1",
+                           .content_type = kForm}},
+      {"GET /documents/{id}", {.path = "/documents/{document}", .scope = Scope::kGlobal}},
+      {"POST /documents/{id}/feedback",
+       {.path = "/documents/{document}/feedback", .scope = Scope::kGlobal,
+        .body = "target=summary.short&rating=up", .content_type = kForm}},
+      {"POST /documents/{id}/delete",
+       {.path = "/documents/{victim_document}/delete", .scope = Scope::kGlobal, .body = "x=1",
+        .content_type = kForm}},
   };
   return *cases;
 }
@@ -575,6 +604,12 @@ class AuthzMatrixTest : public ::testing::TestWithParam<Backend> {
     auto price_list = Call("POST", "/v1/price-lists", kPriceListBody, admin);
     ASSERT_EQ(price_list.status, 201) << price_list.body;
     vars_["price_list"] = Field(price_list, "id");
+    for (const char* name : {"document", "victim_document"}) {
+      auto doc = Call("POST", std::string("/v1/documents?filename=") + name + ".txt",
+                      std::string("Seed document ") + name + " of org A.", admin, "text/plain");
+      ASSERT_EQ(doc.status, 202) << doc.body;
+      vars_[name] = Field(doc, "id");
+    }
     if (Serves("POST /v1/webhooks")) {
       for (const char* name : {"webhook", "victim_webhook"}) {
         auto hook = Call("POST", "/v1/webhooks", kWebhookBody, admin);

@@ -207,11 +207,11 @@ const EntityRx& Rx() {
         R"((?:^|\n|\b)(?:From|To|Attn|Attention|Contact|Prepared by|Submitted by|Signed|Approved by|Reviewed by|Cc|Project Manager|PM|Estimator|Owner|Assigned to|Chair|Minutes by)\s*:?\s+([A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?))",
         f);
     r.owner_lead = std::regex(
-        R"(^[\s\-*\d.)]*(?:action\s*(?:item)?\s*[:\-]\s*)?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?:\s(?:and|&)\s[A-Z][a-z]+)?)\s+(?:will|to|shall|must|should|needs to|need to|is to|are to|has to|have to|is responsible|are responsible|agreed to|owns|takes|can|please)\b)",
+        R"(^[\s\-*\d.)]*(?:[Aa]ction\s*(?:[Ii]tem)?\s*[:\-]\s*)?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?:\s(?:and|&)\s[A-Z][a-z]+)?)\s+(?:will|to|shall|must|should|needs to|need to|is to|are to|has to|have to|is responsible|are responsible|agreed to|owns|takes|can|please)\b)",
         f);
     r.owner_tag = std::regex(
-        R"((?:assigned to|owner\s*:|responsible\s*:|responsible party\s*:|action\s*:|@)\s*([A-Z][a-z]+(?:\s[A-Z][a-z]+)?))",
-        fi);
+        R"((?:[Aa]ssigned to|[Oo]wner\s*:|[Rr]esponsible(?: party)?\s*:|@)\s*([A-Z][a-z]+(?:\s[A-Z][a-z]+)?))",
+        f);
     r.owner_vocative = std::regex(R"(^[\s\-*]*([A-Z][a-z]+),\s+(?:please|can you|could you|would you|will you|pls)\b)", f);
     r.owner_role = std::regex(
         R"(^[\s\-*\d.)]*(?:the\s+)?(contractor|subcontractor|owner|client|customer|vendor|supplier|architect|engineer|installer|tenant|landlord|fabricator|estimator|project manager|city|county)\s+(?:shall|will|must|to|is to|should|needs to|is responsible)\b)",
@@ -431,7 +431,7 @@ double ActionScore(std::string_view sentence) {
       break;
     }
   }
-  if (ActionOwner(sentence)) score += 1.0;
+  if (ActionOwner(sentence)) score += 2.0;  // "Dana to ...", "assigned to Dana"
   // Against: thanks, informational "you can", conditionals, past tense, spam, very short text.
   if (HasPhrase(lower, "thank") || HasPhrase(lower, "thanks")) score -= 1.5;
   if (HasPhrase(lower, "if you") || HasPhrase(lower, "in case you")) score -= 1.0;
@@ -614,7 +614,9 @@ Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date) {
     }
     for (auto it = std::sregex_iterator(t.begin(), t.end(), rx.company);
          it != std::sregex_iterator(); ++it) {
-      AddEntity(entities, "company", it->str(), "", b.page);
+      std::string name = it->str();
+      while (!name.empty() && name.back() == '.') name.pop_back();
+      AddEntity(entities, "company", it->str(), name, b.page);
     }
     for (const std::regex* re : {&rx.person_title, &rx.person_label}) {
       for (auto it = std::sregex_iterator(t.begin(), t.end(), *re); it != std::sregex_iterator();

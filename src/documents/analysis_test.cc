@@ -1,0 +1,225 @@
+// Dates, PII, the offline analysis and the classifier.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "documents/analysis.h"
+#include "documents/classifier.h"
+#include "documents/dates.h"
+#include "documents/pii.h"
+
+namespace signx::documents {
+namespace {
+
+Day D(int y, int m, int d) {
+  return Day{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(m)),
+             std::chrono::day(static_cast<unsigned>(d))};
+}
+
+std::string Resolve(std::string_view text, Day anchor = D(2026, 12, 7)) {  // a Monday
+  auto found = FindDates(text, anchor);
+  if (found.size() != 1) return "found " + std::to_string(found.size());
+  return FormatDay(found[0].date);
+}
+
+TEST(DatesTest, RelativeDatesResolveAgainstTheAnchor) {
+  EXPECT_EQ(Resolve("send it tomorrow"), "2026-12-08");
+  EXPECT_EQ(Resolve("done by EOD"), "2026-12-07");
+  EXPECT_EQ(Resolve("by Friday please"), "2026-12-11");
+  EXPECT_EQ(Resolve("call me on Monday"), "2026-12-14");  // strictly after the anchor
+  EXPECT_EQ(Resolve("next Monday"), "2026-12-14");
+  EXPECT_EQ(Resolve("next Wednesday"), "2026-12-16");
+  EXPECT_EQ(Resolve("in 3 days"), "2026-12-10");
+  EXPECT_EQ(Resolve("within five business days"), "2026-12-14");
+  EXPECT_EQ(Resolve("in two weeks"), "2026-12-21");
+  EXPECT_EQ(Resolve("by the end of the month"), "2026-12-31");
+  EXPECT_EQ(Resolve("end of week"), "2026-12-11");
+  EXPECT_EQ(Resolve("next week"), "2026-12-14");
+  EXPECT_EQ(Resolve("next month"), "2027-01-01");
+  EXPECT_EQ(Resolve("by Friday", D(2026, 12, 11)), "2026-12-18");  // a Friday: the next one
+}
+
+TEST(DatesTest, AbsoluteDates) {
+  EXPECT_EQ(Resolve("on December 15, 2026"), "2026-12-15");
+  EXPECT_EQ(Resolve("due 12/15/2026"), "2026-12-15");
+  EXPECT_EQ(Resolve("due 12/15/26"), "2026-12-15");
+  EXPECT_EQ(Resolve("starts 2027-02-01"), "2027-02-01");
+  EXPECT_EQ(Resolve("the 15th of March 2027"), "2027-03-15");
+  EXPECT_EQ(Resolve("Dec 20"), "2026-12-20");
+  EXPECT_EQ(Resolve("Jan 5"), "2027-01-05");  // no year and long past: next year
+  EXPECT_EQ(Resolve("13/45/2026"), "found 0");
+  EXPECT_EQ(Resolve("we may proceed"), "found 0");  // "may" is not a month here
+}
+
+TEST(DatesTest, DocumentDatePrefersALabelledDate) {
+  EXPECT_EQ(FormatDay(*DocumentDate("Invoice 12/01/2026 ref\nDate: March 3, 2026\nTotal")),
+            "2026-03-03");
+  EXPECT_EQ(FormatDay(*DocumentDate("Minutes of 2026-11-30 meeting")), "2026-11-30");
+  EXPECT_FALSE(DocumentDate("no dates here, only tomorrow"));
+}
+
+TEST(PiiTest, LuhnCheck) {
+  EXPECT_TRUE(LuhnValid("4111 1111 1111 1111"));
+  EXPECT_TRUE(LuhnValid("5500-0000-0000-0004"));
+  EXPECT_FALSE(LuhnValid("4111 1111 1111 1112"));
+  EXPECT_FALSE(LuhnValid("4111x1111"));
+}
+
+TEST(PiiTest, RedactsEmailPhoneSsnCardAndAddress) {
+  const std::string text =
+      "Contact dana.lee@harbor-health.com or 555-123-4567 / (555) 987-6543. SSN 123-45-6789. "
+      "Card 4111 1111 1111 1111 expires soon; order 4111 1111 1111 1112 is not a card. Ship to "
+      "1200 Main Street, Springfield, IL 62701 today.";
+  const Redacted r = Redact(text);
+  EXPECT_EQ(r.text,
+            "Contact [EMAIL] or [PHONE] / [PHONE]. SSN [SSN]. Card [CARD] expires soon; order 4111 "
+            "1111 1111 1112 is not a card. Ship to [ADDRESS] today.");
+  std::vector<std::string> kinds;
+  for (const auto& s : r.spans) kinds.push_back(s.kind);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"email", "phone", "phone", "ssn", "card", "address"}));
+  EXPECT_EQ(text.substr(r.spans[0].start, r.spans[0].end - r.spans[0].start),
+            "dana.lee@harbor-health.com");
+  EXPECT_EQ(Redact("SSN 000-12-3456 and 666-12-3456 are not valid").text,
+            "SSN 000-12-3456 and 666-12-3456 are not valid");
+  EXPECT_EQ(Redact("nothing personal here").text, "nothing personal here");
+}
+
+TEST(SentenceTest, SplitsOnSentenceEndsNotAbbreviations) {
+  auto s = SplitSentences("Mr. Smith met Dr. Jones at 3.30 p.m. today. They signed! Did it work? "
+                          "Yes, e.g. by J. Doe.\nNext line");
+  ASSERT_EQ(s.size(), 5u) << s.size();
+  EXPECT_EQ(s[0], "Mr. Smith met Dr. Jones at 3.30 p.m. today.");
+  EXPECT_EQ(s[1], "They signed!");
+  EXPECT_EQ(s[3], "Yes, e.g. by J. Doe.");
+  EXPECT_EQ(s[4], "Next line");
+}
+
+TEST(ActionTest, ScoresRequestsAndAssignmentsNotStatements) {
+  for (std::string_view yes :
+       {"Please send the revised drawings by Friday.", "Can you call the city about the permit?",
+        "Dana to order the LED modules.", "Marco will confirm the crane booking tomorrow.",
+        "Review the attached proof and let me know.", "Action: Sam to update the schedule."}) {
+    EXPECT_GE(ActionScore(yes), kActionThreshold) << yes;
+  }
+  for (std::string_view no :
+       {"Thanks for attending the meeting.", "The sign was installed last week.",
+        "Fabrication is two weeks behind.", "Click here to win a free cruise!"}) {
+    EXPECT_LT(ActionScore(no), kActionThreshold) << no;
+  }
+  EXPECT_EQ(ActionOwner("Dana to order the LED modules."), "Dana");
+  EXPECT_EQ(ActionOwner("Action: assigned to Priya Shah"), "Priya Shah");
+  EXPECT_EQ(ActionOwner("Marco, please call the site."), "Marco");
+  EXPECT_EQ(ActionOwner("The contractor shall provide shop drawings."), "Contractor");
+  EXPECT_EQ(ActionOwner("Update the schedule (TB)."), "TB");
+  EXPECT_FALSE(ActionOwner("Please send the drawings."));
+  EXPECT_FALSE(ActionOwner("We will send the drawings."));
+  EXPECT_TRUE(BaselineActionRule("Can you send it?"));
+  EXPECT_TRUE(BaselineActionRule("Send it now."));
+  EXPECT_FALSE(BaselineActionRule("It was sent."));
+}
+
+Extracted Doc(const std::string& text) {
+  Extracted e;
+  e.page_count = 1;
+  AppendTextBlocks(text, 1, false, e.blocks);
+  return e;
+}
+
+TEST(AnalysisTest, MeetingNotesGiveActionsDecisionsRisksEntities) {
+  const Extracted e = Doc(
+      "Project Meeting Minutes\n\nDate: December 7, 2026\n\n"
+      "The team reviewed the pylon sign schedule for Harbor Health Partners LLC. Fabrication is "
+      "two weeks behind because the LED modules are on backorder.\n\n"
+      "It was agreed to proceed with the revised footing design.\n\n"
+      "Dana to send the revised shop drawings by Friday.\n\n"
+      "Marco will confirm the crane booking with the city tomorrow.\n\n"
+      "Please submit the permit application within 5 business days.\n\n"
+      "The budget is $45,250.00 and the deposit of $10,000 was received.\n\n"
+      "There is a safety concern about the overhead power lines near the install site at 1200 "
+      "Main Street, Springfield, IL 62701.\n\nThanks for attending.");
+  const Analysis a = Analyse(e, PageTexts(e), D(2027, 1, 1));
+  EXPECT_EQ(a.document_date, "2026-12-07");
+  EXPECT_TRUE(a.document_date_from_text);
+  EXPECT_EQ(a.language, "en");
+  ASSERT_EQ(a.action_items.size(), 3u);
+  EXPECT_EQ(a.action_items[0].owner, "Dana");
+  EXPECT_EQ(a.action_items[0].due, "2026-12-11");
+  EXPECT_EQ(a.action_items[0].due_text, "by Friday");
+  EXPECT_EQ(a.action_items[1].owner, "Marco");
+  EXPECT_EQ(a.action_items[1].due, "2026-12-08");
+  EXPECT_FALSE(a.action_items[2].owner);
+  EXPECT_EQ(a.action_items[2].due, "2026-12-14");
+  ASSERT_EQ(a.decisions.size(), 1u);
+  EXPECT_NE(a.decisions[0].text.find("agreed"), std::string::npos);
+  ASSERT_EQ(a.risks.size(), 2u);
+  EXPECT_EQ(a.risks[0].severity, "medium");  // backorder
+  EXPECT_EQ(a.risks[1].severity, "high");    // safety
+  auto has = [&](std::string_view kind, std::string_view value) {
+    return std::any_of(a.entities.begin(), a.entities.end(), [&](const Entity& x) {
+      return x.kind == kind && x.value == value;
+    });
+  };
+  EXPECT_TRUE(has("amount", "4525000"));
+  EXPECT_TRUE(has("amount", "1000000"));
+  EXPECT_TRUE(has("company", "Harbor Health Partners LLC"));
+  EXPECT_TRUE(has("person", "Dana"));
+  EXPECT_TRUE(has("date", "2026-12-07"));
+  EXPECT_TRUE(has("address", "1200 Main Street, Springfield, IL 62701"));
+  EXPECT_LE(a.summaries.short_.size(), 3u);
+  EXPECT_GE(a.summaries.medium.size(), a.summaries.short_.size());
+}
+
+TEST(SummaryTest, PicksCentralSentencesInOrderWithoutRepeats) {
+  std::vector<Sentence> s;
+  auto add = [&](std::string t) {
+    Sentence x;
+    x.text = std::move(t);
+    s.push_back(x);
+  };
+  add("The monument sign for the bank needs a new concrete footing design.");
+  add("The monument sign for the bank needs a new concrete footing design.");
+  add("Lunch was served at noon in the break room today.");
+  add("The footing design for the monument sign depends on the soil report.");
+  add("The bank approved the monument sign colors and the footing budget.");
+  const auto picked = ExtractiveSummary(s, 2);
+  ASSERT_EQ(picked.size(), 2u);
+  EXPECT_LT(picked[0], picked[1]);
+  EXPECT_FALSE(picked[0] == 0 && picked[1] == 1);  // the duplicate is redundant
+  EXPECT_EQ(std::count(picked.begin(), picked.end(), 2), 0);  // off-topic sentence
+  EXPECT_TRUE(ExtractiveSummary({}, 3).empty());
+}
+
+TEST(ClassifierTest, TrainsPredictsAndRoundTrips) {
+  auto model = Classifier::Train(SeedCorpus(30, 1));
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const auto held_out = SeedCorpus(10, 99);
+  int right = 0;
+  for (const auto& x : held_out) right += model->Predict(x.text).label == x.label;
+  EXPECT_GE(right, static_cast<int>(held_out.size() * 9 / 10)) << right << "/" << held_out.size();
+
+  EXPECT_EQ(model->Predict("INVOICE\nInvoice Number: 4471\nBill To: Acme\nSubtotal $100\nTotal "
+                           "Due: $108. Payment terms Net 30.")
+                .label,
+            "invoice");
+  EXPECT_EQ(model->Predict("From: Tom <tom@example.com>\nTo: Kim\nSubject: sign install\n\nHi Kim, "
+                           "could you confirm the date? Thanks, Tom")
+                .label,
+            "email");
+
+  auto loaded = Classifier::Deserialize(model->Serialize());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  for (const auto& x : held_out) {
+    const auto a = model->Predict(x.text), b = loaded->Predict(x.text);
+    EXPECT_EQ(a.label, b.label);
+    EXPECT_NEAR(a.confidence, b.confidence, 1e-9);
+  }
+  EXPECT_FALSE(Classifier::Train({{"x", "contract"}}).ok());
+  EXPECT_FALSE(Classifier::Train({{"x", "contract"}, {"y", "poem"}}).ok());
+  EXPECT_FALSE(Classifier::Deserialize("{}").ok());
+  auto cv = CrossValidatedAccuracy(SeedCorpus(10, 3), 5, 1);
+  ASSERT_TRUE(cv);
+  EXPECT_GT(*cv, 0.8);
+}
+
+}  // namespace
+}  // namespace signx::documents
