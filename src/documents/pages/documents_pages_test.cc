@@ -1,0 +1,125 @@
+// The Documents pages' templates and views: the list (filters, upload form, live refresh while
+// processing) and the document page (progress while processing; summary tabs, action-item
+// checklist with owner and due date, risks, entities and text when ready), escaped, with edit
+// actions only for writers.
+#include "documents/pages/documents_pages.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "documents/analysis.h"
+#include "web/templates.h"
+#include "web/testing/page_checks.h"
+
+namespace signx::documents {
+namespace {
+
+namespace json = boost::json;
+using web::testing::Count;
+using web::testing::ExpectInert;
+using web::testing::kXss;
+
+Document Doc(std::string status) {
+  Document d;
+  d.id = "doc_01";
+  d.org_id = "org_a";
+  d.filename = kXss;
+  d.media_type = "application/pdf";
+  d.size_bytes = 2048;
+  d.sha256 = std::string(64, 'a');
+  d.status = std::move(status);
+  return d;
+}
+
+TEST(DocumentsPagesTest, ListShowsRowsFiltersUploadAndRefreshesWhileProcessing) {
+  Page<Document> page;
+  page.items = {Doc("analysing"), Doc("ready")};
+  page.items[1].id = "doc_02";
+  page.items[1].doc_type = "invoice";
+  page.items[1].project_id = "prj_9";
+  page.next_cursor = "doc_02";
+  auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  auto html = t.Render("documents_list", DocumentListView(page, {.status = "ready"}, true));
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  ExpectInert(*html);
+  EXPECT_EQ(Count(*html, "data-testid=\"document-row\""), 2);
+  EXPECT_NE(html->find("data-testid=\"upload-form\""), std::string::npos);
+  EXPECT_NE(html->find("enctype=\"multipart/form-data\""), std::string::npos);
+  EXPECT_NE(html->find("hx-trigger=\"every 2s\""), std::string::npos);  // one is processing
+  EXPECT_NE(html->find("<option value=\"ready\" selected>"), std::string::npos);
+  EXPECT_NE(html->find("/documents?cursor=doc_02&amp;status=ready"), std::string::npos);
+  EXPECT_NE(html->find(">Invoice<"), std::string::npos);
+  EXPECT_NE(html->find("/documents?project_id=prj_9"), std::string::npos);
+
+  page.items.erase(page.items.begin());
+  auto reader = t.Render("documents_list", DocumentListView(page, {}, false));
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(reader->find("upload-form"), std::string::npos);
+  EXPECT_EQ(reader->find("hx-trigger"), std::string::npos);  // nothing left to wait for
+}
+
+TEST(DocumentsPagesTest, ProcessingDocumentShowsProgressAndPolls) {
+  auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  auto html = t.Render("documents_document", DocumentView(Doc("extracting"), nullptr, nullptr, "", true));
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  ExpectInert(*html);
+  EXPECT_NE(html->find("data-testid=\"document-progress\""), std::string::npos);
+  EXPECT_NE(html->find("hx-get=\"/documents/doc_01\""), std::string::npos);
+  EXPECT_NE(html->find("hx-select=\"#document-main\""), std::string::npos);
+  EXPECT_EQ(html->find("data-testid=\"summary\""), std::string::npos);
+
+  Document failed = Doc("failed");
+  failed.failure_reason = std::string("the PDF is encrypted ") + kXss;
+  auto f = t.Render("documents_document", DocumentView(failed, nullptr, nullptr, "", true));
+  ASSERT_TRUE(f.ok());
+  ExpectInert(*f);
+  EXPECT_NE(f->find("data-testid=\"failure-reason\""), std::string::npos);
+  EXPECT_EQ(f->find("hx-trigger"), std::string::npos);
+}
+
+TEST(DocumentsPagesTest, ReadyDocumentShowsSummaryTabsChecklistRisksEntitiesAndText) {
+  Extracted e;
+  e.page_count = 1;
+  AppendTextBlocks(
+      "Date: December 7, 2026\n\nThe team reviewed the pylon sign for the bank.\n\nDana to send "
+      "the drawings by Friday.\n\nThere is a safety concern about the power lines.\n\nThe budget "
+      "is $4,500.\n\n" + std::string(kXss),
+      1, false, e.blocks);
+  const Analysis a = Analyse(e, PageTexts(e), Day{std::chrono::year(2026), std::chrono::December,
+                                                  std::chrono::day(1)});
+  StoredAnalysis stored{json::serialize(ToJson(a)), R"({"label": "meeting_notes"})", {}};
+  DocumentText text;
+  text.pages = {{1, PageTexts(e).pages[0], false}};
+  Document d = Doc("ready");
+  d.doc_type = "meeting_notes";
+  d.doc_type_confidence = 0.91;
+  auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  auto html = t.Render("documents_document", DocumentView(d, &stored, &text, "medium", true));
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  ExpectInert(*html);
+  EXPECT_EQ(html->find("hx-trigger"), std::string::npos);
+  EXPECT_NE(html->find("data-testid=\"summary-medium\""), std::string::npos);
+  EXPECT_NE(html->find("aria-current=\"page\" class=\"tab-current\" data-testid=\"summary-tab-medium\""),
+            std::string::npos);
+  EXPECT_EQ(Count(*html, "data-testid=\"action-item\""), 1);
+  EXPECT_NE(html->find("data-testid=\"action-owner\">Dana<"), std::string::npos);
+  EXPECT_NE(html->find("datetime=\"2026-12-11\""), std::string::npos);
+  EXPECT_NE(html->find("data-testid=\"risk\"><span class=\"badge badge-high\">"), std::string::npos);
+  EXPECT_NE(html->find("$4,500"), std::string::npos);
+  EXPECT_NE(html->find(">Meeting notes"), std::string::npos);
+  EXPECT_NE(html->find("(91 %)"), std::string::npos);
+  EXPECT_NE(html->find("data-testid=\"type-form\""), std::string::npos);
+  EXPECT_NE(html->find("data-testid=\"delete-form\""), std::string::npos);
+  EXPECT_NE(html->find("data-testid=\"text\""), std::string::npos);
+
+  auto reader = t.Render("documents_document", DocumentView(d, &stored, &text, "short", false));
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(reader->find("type-form"), std::string::npos);
+  EXPECT_EQ(reader->find("delete-form"), std::string::npos);
+  EXPECT_EQ(reader->find("/feedback"), std::string::npos);
+  EXPECT_NE(reader->find("data-testid=\"summary-short\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace signx::documents
