@@ -21,6 +21,7 @@
 #include "cmd_admin.h"
 #include "cmd_demo.h"
 #include "cmd_demo_seed.h"
+#include "cmd_documents.h"
 #include "cmd_import.h"
 #include "cmd_lake.h"
 #include "cmd_leads.h"
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
   AddWorkerCommand(app, &exit_code);
   signx::AddLeadsCommands(app);
   signx::AddTrainCostCommand(app, &exit_code);
+  signx::AddDocumentsCommands(app, &exit_code);
   signx::AddDemoCommands(app);
   AddDemoSeedCommand(app, &exit_code);
   signx::AddBenchRetrievalCommand(app, &exit_code);

@@ -319,6 +319,9 @@ std::vector<int> ExtractiveSummary(const std::vector<Sentence>& sentences, int n
   if (cand.empty()) {
     for (int i = 0; i < total; ++i) cand.push_back(i);
   }
+  // MEAD's centroid score: the sum of the centroid weights of a sentence's distinct terms (the
+  // centroid is the mean TF-IDF vector of the candidates), scaled to [0, 1]. Unlike a cosine it
+  // does not favour short sentences that repeat one frequent word.
   std::vector<SparseVec> vec(static_cast<std::size_t>(total));
   SparseVec centroid;
   for (int i : cand) {
@@ -326,16 +329,23 @@ std::vector<int> ExtractiveSummary(const std::vector<Sentence>& sentences, int n
     for (const auto& t : terms[static_cast<std::size_t>(i)]) v[t] += 1;
     for (auto& [t, x] : v) {
       x = (1 + std::log(x)) * std::log(1.0 + static_cast<double>(total) / df[t]);
+      centroid[t] += x / static_cast<double>(cand.size());
     }
-    Normalise(v);
-    for (const auto& [t, x] : v) centroid[t] += x;
   }
-  Normalise(centroid);
+  std::vector<double> central(static_cast<std::size_t>(total), 0.0);
+  double max_central = 0;
+  for (int i : cand) {
+    double c = 0;
+    for (const auto& [t, x] : vec[static_cast<std::size_t>(i)]) c += centroid[t];
+    central[static_cast<std::size_t>(i)] = c;
+    max_central = std::max(max_central, c);
+    Normalise(vec[static_cast<std::size_t>(i)]);  // cosines for the redundancy check
+  }
   std::vector<std::pair<double, int>> scored;
   for (std::size_t k = 0; k < cand.size(); ++k) {
     const int i = cand[k];
     const Sentence& s = sentences[static_cast<std::size_t>(i)];
-    const double centrality = Dot(vec[static_cast<std::size_t>(i)], centroid);
+    const double centrality = max_central > 0 ? central[static_cast<std::size_t>(i)] / max_central : 0;
     const double pos = 1.0 - static_cast<double>(k) / static_cast<double>(cand.size());
     const double position = 0.6 * pos * pos + (s.first_in_section ? 0.4 : 0.0);
     scored.push_back({(1 - options.position_weight) * centrality + options.position_weight * position, i});
@@ -380,9 +390,9 @@ double ActionScore(std::string_view sentence) {
   double score = 0;
   // The first word after bullets and fillers.
   std::size_t first = 0;
-  static const std::unordered_set<std::string> kFillers = {"and", "also", "then", "so", "ok",
-                                                           "okay", "now", "just", "action",
-                                                           "todo", "item", "next", "step"};
+  static const std::unordered_set<std::string> kFillers = {
+      "and", "also", "then", "so", "ok", "okay", "now", "just", "action", "todo", "item", "next",
+      "step", "please", "pls", "kindly", "but", "however", "again", "still"};
   while (first < w.size() && kFillers.contains(w[first])) ++first;
   if (first < w.size() && ImperativeVerbs().contains(w[first])) score += 2.0;
   // "Dana, please ..." / "Dana, send ..."
@@ -391,15 +401,35 @@ double ActionScore(std::string_view sentence) {
     score += 1.5;
   }
   if (HasPhrase(lower, "please") || HasPhrase(lower, "pls") || HasPhrase(lower, "kindly")) score += 2.0;
-  for (std::string_view p : {"can you", "could you", "would you", "will you", "would you mind",
-                             "can u", "i need you", "we need you", "let me know", "let us know",
-                             "make sure", "don't forget", "do not forget", "remember to",
-                             "be sure to", "i'd like you", "i would like you", "you need to",
-                             "you should", "you must", "you have to", "you will need"}) {
+  // A modal just before "you": "can you", "could you please", "if you could", "would you mind".
+  static const std::unordered_set<std::string> kModals = {"can", "could", "would", "will",
+                                                          "might", "may", "shall", "should"};
+  bool modal_you = false;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (w[i] != "you") continue;
+    if ((i >= 1 && kModals.contains(w[i - 1])) || (i + 1 < w.size() && kModals.contains(w[i + 1])) ||
+        (i >= 2 && kModals.contains(w[i - 2]))) {
+      modal_you = true;
+    }
+  }
+  if (modal_you) score += 2.0;
+  for (std::string_view p : {"i need you", "we need you", "need you to", "let me know",
+                             "let us know", "make sure", "don't forget", "do not forget",
+                             "remember to", "be sure to", "i'd like you", "i would like you",
+                             "i want you", "you need to", "you have to", "you will need",
+                             "you want to", "feel free", "would be great", "would appreciate",
+                             "grateful if", "your feedback", "your input", "your thoughts",
+                             "your help", "your approval", "your comments", "get back to me",
+                             "give me a call", "call me", "email me", "e-mail me", "send me"}) {
     if (HasPhrase(lower, p)) {
       score += 2.0;
       break;
     }
+  }
+  // A question asks the reader for something; more so when it addresses them.
+  if (lower.find('?') != std::string::npos) {
+    score += 1.0;
+    if (HasPhrase(lower, "you") || HasPhrase(lower, "your")) score += 1.0;
   }
   for (std::string_view p : {"need to", "needs to", "must", "have to", "has to", "required to",
                              "is to", "are to", "shall", "should", "is responsible for",
@@ -425,26 +455,18 @@ double ActionScore(std::string_view sentence) {
       break;
     }
   }
-  for (std::string_view p : {"i will", "we will", "i'll", "we'll", "i can", "we can"}) {
+  for (std::string_view p : {"i will", "we will", "i'll", "we'll"}) {
     if (HasPhrase(lower, p)) {
       score += 0.5;
       break;
     }
   }
   if (ActionOwner(sentence)) score += 2.0;  // "Dana to ...", "assigned to Dana"
-  // Against: thanks, informational "you can", conditionals, past tense, spam, very short text.
+  // Against: thanks, reports of the past, very short text.
   if (HasPhrase(lower, "thank") || HasPhrase(lower, "thanks")) score -= 1.5;
-  if (HasPhrase(lower, "if you") || HasPhrase(lower, "in case you")) score -= 1.0;
-  for (std::string_view p : {"was", "were", "had", "did"}) {
-    if (first < w.size() && w[first] != "did" && HasPhrase(lower, p)) {
-      score -= 0.5;
-      break;
-    }
-  }
-  for (std::string_view p : {"free", "win", "click", "unsubscribe", "offer", "$$", "guaranteed",
-                             "credit", "loan", "viagra", "casino"}) {
+  for (std::string_view p : {"was", "were", "had"}) {
     if (HasPhrase(lower, p)) {
-      score -= 1.5;
+      score -= 0.5;
       break;
     }
   }

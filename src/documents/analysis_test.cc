@@ -223,3 +223,28 @@ TEST(ClassifierTest, TrainsPredictsAndRoundTrips) {
 
 }  // namespace
 }  // namespace signx::documents
+
+#include "documents/eval.h"
+
+namespace signx::documents {
+namespace {
+
+TEST(EvalTest, RougeAndQueryRanking) {
+  const Rouge same = RougeF1("the cat sat on the mat", "the cat sat on the mat");
+  EXPECT_DOUBLE_EQ(same.r1, 1.0);
+  EXPECT_DOUBLE_EQ(same.r2, 1.0);
+  EXPECT_DOUBLE_EQ(same.rl, 1.0);
+  const Rouge half = RougeF1("the cat", "the cat sat on the mat");
+  EXPECT_NEAR(half.r1, 2 * (1.0 * 2 / 6) / (1.0 + 2.0 / 6), 1e-9);
+  EXPECT_NEAR(half.r2, 2 * (1.0 * 1 / 5) / (1.0 + 1.0 / 5), 1e-9);
+  EXPECT_DOUBLE_EQ(RougeF1("", "x").r1, 0.0);
+  const auto ranked = RankForQuery({"We talked about lunch.", "The remote control buttons are too small.",
+                                    "Marketing wants a yellow remote control.", "Okay."},
+                                   "What did the group discuss about the remote control buttons?", 2);
+  ASSERT_EQ(ranked.size(), 2u);
+  EXPECT_EQ(ranked[0], 1);
+  EXPECT_EQ(ranked[1], 2);
+}
+
+}  // namespace
+}  // namespace signx::documents
