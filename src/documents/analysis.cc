@@ -204,7 +204,7 @@ const EntityRx& Rx() {
         f);
     r.person_title = std::regex(R"(\b(?:Mr|Mrs|Ms|Dr|Prof)\.?\s([A-Z][a-z]+(?:\s[A-Z][a-z]+)?))", f);
     r.person_label = std::regex(
-        R"((?:^|\n|\b)(?:From|To|Attn|Attention|Contact|Prepared by|Submitted by|Signed|Approved by|Reviewed by|Cc|Project Manager|PM|Estimator|Owner|Assigned to|Chair|Minutes by)\s*:?\s+([A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?))",
+        R"((?:^|\n)(?:From|To|Attn|Attention|Contact|Prepared by|Submitted by|Signed|Approved by|Reviewed by|Cc|Project Manager|PM|Estimator|Owner|Assigned to|Chair|Minutes by)\s*:?\s+([A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?))",
         f);
     r.owner_lead = std::regex(
         R"(^[\s\-*\d.)]*(?:[Aa]ction\s*(?:[Ii]tem)?\s*[:\-]\s*)?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?:\s(?:and|&)\s[A-Z][a-z]+)?)\s+(?:will|to|shall|must|should|needs to|need to|is to|are to|has to|have to|is responsible|are responsible|agreed to|owns|takes|can|please)\b)",

@@ -115,6 +115,7 @@ std::string CollapseSpaces(std::string_view s) {
 void AppendTextBlocks(std::string_view text, int page, bool markdown, std::vector<Block>& out) {
   std::string para;
   int para_lines = 0;
+  std::size_t prev_len = 0;  // length of the previous line of the open paragraph
   bool in_code = false;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -181,6 +182,15 @@ void AppendTextBlocks(std::string_view text, int page, bool markdown, std::vecto
       if (end == text.size()) break;
       continue;
     }
+    // A short line without closing punctuation followed by a capitalised line is a line of a
+    // form or an address ("Date: 2026-11-30", "Bill To: Metro"), not a wrapped sentence.
+    if (!in_code && !para.empty() && prev_len > 0 && prev_len < 50 &&
+        std::isupper(static_cast<unsigned char>(line[0])) &&
+        std::string_view(".,;:-!?").find(para.back()) == std::string_view::npos) {
+      Flush(para, page, out);
+      para_lines = 0;
+    }
+    prev_len = line.size();
     std::string_view body = line;
     if (markdown) {
       while (StartsWith(body, "> ")) body.remove_prefix(2);

@@ -195,6 +195,21 @@ TEST(ExtractTest, MarkdownAndTextParagraphsHeadingsAndFormFeeds) {
   EXPECT_EQ(txt.blocks[1].page, 2);
 }
 
+TEST(ExtractTest, FormLinesStaySeparateWrappedSentencesJoin) {
+  auto e = ExtractPlainText(
+      "Invoice Number: INV-4471\nBill To: Metro Retail Group\nTotal Due: $9,000.00\n\nThe "
+      "contractor shall fabricate and install the sign at the\nlocation shown on the drawings. "
+      "Payment is due\nwithin thirty days.\n",
+      false);
+  std::vector<std::string> texts;
+  for (const auto& b : e.blocks) texts.push_back(b.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{
+                       "Invoice Number: INV-4471", "Bill To: Metro Retail Group",
+                       "Total Due: $9,000.00",
+                       "The contractor shall fabricate and install the sign at the location shown "
+                       "on the drawings. Payment is due within thirty days."}));
+}
+
 TEST(ChunkTest, ChunksStayInsideOnePageAndOneHeadingAndPointIntoThePage) {
   Extracted e;
   e.page_count = 2;
