@@ -11,6 +11,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -255,9 +256,9 @@ Result<std::string> OcrPix(PIX* pix, const ExtractLimits& limits) {
   PIX* gray = pixConvertTo8(pix, 0);
   if (!gray) return Bad("the image could not be converted for OCR");
   const int w = pixGetWidth(gray), h = pixGetHeight(gray);
-  if (static_cast<int64_t>(w) * h > int64_t{120} << 20) {
+  if (static_cast<int64_t>(w) * h > limits.max_image_pixels) {
     pixDestroy(&gray);
-    return Bad("the image is too large to OCR (over 120 megapixels)");
+    return Bad("the image is too large to OCR");
   }
   tesseract::TessBaseAPI api;
   const std::string dir = TessdataDir(limits);
@@ -317,11 +318,19 @@ Result<Extracted> ExtractPdf(std::string_view bytes, const ExtractLimits& limits
       if (!poppler::page_renderer::can_render()) {
         return Status(ErrorCode::kInternal, "poppler was built without a renderer: no OCR");
       }
-      poppler::image img = renderer.render_page(page.get(), limits.ocr_dpi, limits.ocr_dpi);
+      // Lower the resolution for huge pages so the raster stays within max_image_pixels.
+      const poppler::rectf box = page->page_rect();
+      double dpi = limits.ocr_dpi;
+      const double px = box.width() / 72.0 * dpi * box.height() / 72.0 * dpi;
+      if (px > static_cast<double>(limits.max_image_pixels)) {
+        dpi *= std::sqrt(static_cast<double>(limits.max_image_pixels) / px);
+      }
+      if (dpi < 50) return Bad("page " + std::to_string(i + 1) + " is too large to OCR");
+      poppler::image img = renderer.render_page(page.get(), dpi, dpi);
       if (!img.is_valid()) return Bad("page " + std::to_string(i + 1) + " could not be rendered");
       SIGNX_ASSIGN_OR_RETURN(
           text, OcrGray(reinterpret_cast<const unsigned char*>(img.const_data()), img.width(),
-                        img.height(), img.bytes_per_row(), limits.ocr_dpi, limits));
+                        img.height(), img.bytes_per_row(), static_cast<int>(dpi), limits));
       e.ocr_pages.push_back(i + 1);
     }
     AppendTextBlocks(text, i + 1, false, e.blocks);
@@ -701,6 +710,16 @@ Result<Extracted> ExtractImage(std::string_view bytes, const ExtractLimits& limi
   setMsgSeverity(L_SEVERITY_NONE);
   if (tiff) {
     for (int page = 0; page < limits.max_pages; ++page) {
+      if (page == 0) {
+        l_int32 hf = 0, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
+        if (pixReadHeaderMem(data, bytes.size(), &hf, &w, &h, &bps, &spp, &cmap) != 0) {
+          return Bad("the TIFF is corrupt and could not be decoded");
+        }
+        if (w <= 0 || h <= 0 || static_cast<int64_t>(w) * h > limits.max_image_pixels) {
+          return Bad("the TIFF page is too large to decode (refused as a possible "
+                     "decompression bomb)");
+        }
+      }
       PIX* pix = pixReadMemTiff(data, bytes.size(), page);
       if (!pix) {
         if (page == 0) return Bad("the TIFF is corrupt and could not be decoded");
@@ -719,6 +738,17 @@ Result<Extracted> ExtractImage(std::string_view bytes, const ExtractLimits& limi
       e.page_count = page + 1;
     }
     return e;
+  }
+  // Check the dimensions in the header before decoding: a small file can claim a huge raster
+  // (a decompression bomb).
+  l_int32 hformat = 0, w = 0, h = 0, bps = 0, spp = 0, cmap = 0;
+  if (pixReadHeaderMem(data, bytes.size(), &hformat, &w, &h, &bps, &spp, &cmap) != 0) {
+    return Bad("the image is corrupt and could not be decoded");
+  }
+  if (w <= 0 || h <= 0 || static_cast<int64_t>(w) * h > limits.max_image_pixels) {
+    return Bad("the image is " + std::to_string(w) + " x " + std::to_string(h) +
+               " pixels; at most " + std::to_string(limits.max_image_pixels / 1000000) +
+               " megapixels are decoded (refused as a possible decompression bomb)");
   }
   PIX* pix = pixReadMem(data, bytes.size());
   if (!pix) return Bad("the image is corrupt and could not be decoded");

@@ -47,6 +47,8 @@ struct ExtractLimits {
   int64_t max_xml_bytes = int64_t{64} << 20;            // word/document.xml
   int max_ocr_pages = 200;
   int ocr_dpi = 300;
+  // Largest raster decoded or rendered for OCR (a PNG can claim 100k x 100k pixels in a few KB).
+  int64_t max_image_pixels = 80'000'000;
   // tesseract's tessdata folder; "" = $TESSDATA_PREFIX, else the Debian path.
   std::string tessdata;
 };

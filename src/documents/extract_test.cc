@@ -114,6 +114,22 @@ TEST(ExtractTest, ScannedPdfPageAndImageAreReadWithOcr) {
   EXPECT_EQ(broken.status().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST(ExtractTest, ImagesLargerThanTheLimitAreRefusedBeforeDecoding) {
+  const std::string png = fx::Png(fx::RenderText("x", 40));
+  auto small_limit = ExtractImage(png, {.max_image_pixels = 1000});
+  ASSERT_FALSE(small_limit.ok());
+  EXPECT_NE(small_limit.status().message().find("decompression bomb"), std::string_view::npos)
+      << small_limit.status().message();
+  // A PNG header claiming 100000 x 100000 pixels (the CRC and data do not matter: nothing past
+  // the header is read).
+  std::string bomb = png.substr(0, 16);
+  for (int i = 0; i < 2; ++i) bomb += std::string("\x00\x01\x86\xA0", 4);
+  bomb += png.substr(24);
+  auto big = ExtractImage(bomb, {});
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().code(), ErrorCode::kInvalidArgument);
+}
+
 TEST(ExtractTest, DocxParagraphsHeadingsTablesAndPageBreaks) {
   const std::string docx = fx::Docx(
       fx::Para("Sign Agreement", "Title") + fx::Para("Scope", "Heading1") +
