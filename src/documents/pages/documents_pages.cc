@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <map>
 
 #include "base/strings.h"
 #include "documents/classifier.h"
@@ -131,7 +132,20 @@ View DocumentListView(const Page<Document>& page, const ListOptions& filters, bo
 }
 
 View DocumentView(const Document& d, const StoredAnalysis* analysis, const DocumentText* text,
-                  std::string_view summary_tab, bool can_write) {
+                  std::string_view summary_tab, bool can_write,
+                  const std::vector<Feedback>& feedback) {
+  // Checklist state: the latest {"done": bool} correction per action item (feedback is in id
+  // order, i.e. oldest first).
+  std::map<int64_t, bool> done;
+  for (const auto& f : feedback) {
+    if (f.target != "action_items" || !f.item_index || !f.correction_json) continue;
+    boost::system::error_code ec;
+    json::value c = json::parse(*f.correction_json, ec);
+    if (ec || !c.is_object()) continue;
+    if (const json::value* x = c.as_object().if_contains("done"); x && x->is_bool()) {
+      done[*f.item_index] = x->as_bool();
+    }
+  }
   View v(View::type::object);
   v.set("id", d.id);
   v.set("filename", d.filename);
@@ -201,6 +215,7 @@ View DocumentView(const Document& d, const StoredAnalysis* analysis, const Docum
       if (!x.is_object()) continue;
       const auto& o = x.as_object();
       View item(View::type::object);
+      item.set("done", done.contains(i) && done.at(i));
       item.set("index", std::to_string(i++));
       item.set("text", Str(o, "text"));
       item.set("owner", Str(o, "owner"));
@@ -337,9 +352,14 @@ web::Page DocumentPage(PageContext& ctx, DocumentService& svc) {
     auto t = svc.Text(*scope, id);
     if (t.ok()) text = std::move(*t);
   }
+  std::vector<Feedback> feedback;
+  if (analysis) {
+    auto f = svc.ListFeedback(*scope, id);
+    if (f.ok()) feedback = std::move(*f);
+  }
   View v = DocumentView(*doc, analysis ? &*analysis : nullptr, text ? &*text : nullptr,
                         ctx.request.Query("summary").value_or("short"),
-                        ctx.Can("documents:write"));
+                        ctx.Can("documents:write"), feedback);
   return web::Page::Render(doc->filename, "documents_document", std::move(v));
 }
 

@@ -29,7 +29,10 @@ void AddDocumentPages(web::Shell& shell, DocumentService& service);
 
 // Views, exposed for the template tests.
 web::View DocumentListView(const Page<Document>& page, const ListOptions& filters, bool can_upload);
+// `feedback` (may be empty): the latest action_items feedback with {"done": true|false} marks an
+// item of the checklist done or open again.
 web::View DocumentView(const Document& doc, const StoredAnalysis* analysis,
-                       const DocumentText* text, std::string_view summary_tab, bool can_write);
+                       const DocumentText* text, std::string_view summary_tab, bool can_write,
+                       const std::vector<Feedback>& feedback = {});
 
 }  // namespace signx::documents

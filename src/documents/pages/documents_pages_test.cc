@@ -95,7 +95,10 @@ TEST(DocumentsPagesTest, ReadyDocumentShowsSummaryTabsChecklistRisksEntitiesAndT
   d.doc_type = "meeting_notes";
   d.doc_type_confidence = 0.91;
   auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
-  auto html = t.Render("documents_document", DocumentView(d, &stored, &text, "medium", true));
+  std::vector<Feedback> feedback = {
+      {"dfb_1", "doc_01", "action_items", 0, std::nullopt, R"({"done": true})", "usr", {}},
+      {"dfb_2", "doc_01", "summary.short", std::nullopt, 1, std::nullopt, "usr", {}}};
+  auto html = t.Render("documents_document", DocumentView(d, &stored, &text, "medium", true, feedback));
   ASSERT_TRUE(html.ok()) << html.status().ToString();
   ExpectInert(*html);
   EXPECT_EQ(html->find("hx-trigger"), std::string::npos);
@@ -104,6 +107,8 @@ TEST(DocumentsPagesTest, ReadyDocumentShowsSummaryTabsChecklistRisksEntitiesAndT
             std::string::npos);
   EXPECT_EQ(Count(*html, "data-testid=\"action-item\""), 1);
   EXPECT_NE(html->find("data-testid=\"action-owner\">Dana<"), std::string::npos);
+  EXPECT_NE(html->find("disabled checked>"), std::string::npos);  // marked done
+  EXPECT_NE(html->find("name=\"done\" value=\"no\""), std::string::npos);
   EXPECT_NE(html->find("datetime=\"2026-12-11\""), std::string::npos);
   EXPECT_NE(html->find("data-testid=\"risk\"><span class=\"badge badge-high\">"), std::string::npos);
   EXPECT_NE(html->find("$4,500"), std::string::npos);
@@ -119,6 +124,7 @@ TEST(DocumentsPagesTest, ReadyDocumentShowsSummaryTabsChecklistRisksEntitiesAndT
   EXPECT_EQ(reader->find("delete-form"), std::string::npos);
   EXPECT_EQ(reader->find("/feedback"), std::string::npos);
   EXPECT_NE(reader->find("data-testid=\"summary-short\""), std::string::npos);
+  EXPECT_EQ(reader->find("checked"), std::string::npos);  // no feedback given: open
 }
 
 }  // namespace
