@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/strings.h"
 #include "cli_common.h"
+#include "documents/action_model.h"
 #include "documents/analysis.h"
 #include "documents/classifier.h"
 #include "documents/eval.h"
@@ -37,8 +38,11 @@ using namespace signx::documents;
 struct TrainFlags {
   cli::ConfigFlags config;
   std::string org;
+  std::string email_intent;
   bool no_promote = false;
 };
+
+Result<std::vector<ActionModel::Labeled>> ReadIntentTrain(const std::filesystem::path& dir);
 
 Status RunTrain(const TrainFlags& f) {
   int exit_code = 0;
@@ -58,6 +62,19 @@ Status RunTrain(const TrainFlags& f) {
               r.cv_accuracy ? fmt::format("{:.3f}", *r.cv_accuracy).c_str() : "n/a",
               r.promoted ? "promoted to production:" : "registered (staging):",
               r.version.version.c_str());
+  if (!f.email_intent.empty()) {
+    SIGNX_ASSIGN_OR_RETURN(auto data, ReadIntentTrain(f.email_intent));
+    SIGNX_ASSIGN_OR_RETURN(
+        ml::ModelVersion v,
+        service.TrainActionModel(
+            owner, data,
+            fmt::format("email-intent train.tsv ({} sentences; ParakweetLabs EmailIntentDataSet, "
+                        "Apache-2.0); the test split is never read",
+                        data.size()),
+            "cli", !f.no_promote));
+    std::printf("action-item model %s for %s (%s)\n", v.version.c_str(), owner.Label().c_str(),
+                v.state.c_str());
+  }
   return Status::Ok();
 }
 
@@ -97,6 +114,13 @@ Result<std::vector<Labeled>> ReadIntent(const std::filesystem::path& p) {
   return out;
 }
 
+Result<std::vector<ActionModel::Labeled>> ReadIntentTrain(const std::filesystem::path& dir) {
+  SIGNX_ASSIGN_OR_RETURN(auto rows, ReadIntent(dir / "train.tsv"));
+  std::vector<ActionModel::Labeled> out;
+  for (auto& r : rows) out.push_back({std::move(r.text), r.yes});
+  return out;
+}
+
 struct Prf {
   double p = 0, r = 0, f = 0;
 };
@@ -132,6 +156,10 @@ Status BenchActionItems(const std::filesystem::path& dir) {
   const Prf base = Score(test, [](const std::string& x) { return BaselineActionRule(x); });
   const Prf fixed = Score(test, [](const std::string& x) { return ActionScore(x) >= kActionThreshold; });
   const Prf tuned = Score(test, [&](const std::string& x) { return ActionScore(x) >= best_t; });
+  std::vector<ActionModel::Labeled> train_set;
+  for (const auto& x : train) train_set.push_back({x.text, x.yes});
+  SIGNX_ASSIGN_OR_RETURN(ActionModel model, ActionModel::Train(train_set));
+  const Prf learned = Score(test, [&](const std::string& x) { return model.IsAction(x); });
   std::printf("action items — email-intent test (%zu sentences, %d Yes), F1 on Yes\n", test.size(),
               static_cast<int>(std::count_if(test.begin(), test.end(), [](auto& x) { return x.yes; })));
   std::printf("  %-44s P %.3f  R %.3f  F1 %.3f\n", "baseline: modal+you or imperative start", base.p,
@@ -142,6 +170,9 @@ Status BenchActionItems(const std::filesystem::path& dir) {
   std::printf("  %-44s P %.3f  R %.3f  F1 %.3f   (train F1 %.3f)\n",
               fmt::format("ActionScore >= {:.2f} (tuned on train.tsv)", best_t).c_str(), tuned.p,
               tuned.r, tuned.f, best_f);
+  std::printf("  %-44s P %.3f  R %.3f  F1 %.3f   (5-fold CV F1 on train %.3f)\n",
+              fmt::format("learned LR, p >= {:.3f} (CV on train.tsv)", model.threshold()).c_str(),
+              learned.p, learned.r, learned.f, model.cv_f1());
   return Status::Ok();
 }
 
@@ -395,6 +426,10 @@ void AddDocumentsCommands(CLI::App& app, int* exit_code) {
                 "train this org's own model with its corrections (default: the platform model, "
                 "seed corpus only — it never learns from an org's documents)");
   t->add_flag("--no-promote", train_flags->no_promote, "register as staging only");
+  t->add_option("--email-intent", train_flags->email_intent,
+                "also train the learned action-item detector on DIR/train.tsv (the email-intent "
+                "data set; its test split is never read)")
+      ->check(CLI::ExistingDirectory);
   t->callback([train_flags, exit_code] {
     if (Status st = RunTrain(*train_flags); !st.ok()) *exit_code = cli::PrintError(st);
   });

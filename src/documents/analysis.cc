@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "base/strings.h"
+#include "documents/action_model.h"
 #include "documents/chunk.h"
 #include "documents/pii.h"
 
@@ -548,7 +549,8 @@ void AddEntity(std::map<std::pair<std::string, std::string>, Entity>& m, std::st
 
 }  // namespace
 
-Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date) {
+Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date,
+                 const ActionModel* action_model) {
   Analysis a;
   std::string head;
   for (const auto& p : pages.pages) {
@@ -575,8 +577,11 @@ Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date) {
   for (const Sentence& s : sentences) {
     const std::string lower = ToLower(s.text);
     if (!s.in_table) {
-      const double score = ActionScore(s.text);
-      if (score >= kActionThreshold && a.action_items.size() < 500) {
+      const double score =
+          action_model ? action_model->Probability(s.text) : ActionScore(s.text);
+      const bool is_action =
+          action_model ? score >= action_model->threshold() : score >= kActionThreshold;
+      if (is_action && a.action_items.size() < 500) {
         ActionItem item{.text = s.text, .owner = ActionOwner(s.text), .page = s.page, .score = score};
         for (const DateMention& d : FindDates(s.text, anchor)) {
           item.due = FormatDay(d.date);

@@ -113,8 +113,11 @@ struct Analysis {
   int sentence_count = 0;
 };
 
-// `fallback_date` is used when the text names no date of its own.
-Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date);
+class ActionModel;
+// `fallback_date` is used when the text names no date of its own. With `action_model` (learned,
+// action_model.h) a sentence is an action item when the model says so; without it, the rules.
+Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date,
+                 const ActionModel* action_model = nullptr);
 
 boost::json::object ToJson(const Analysis& a);
 

@@ -248,3 +248,37 @@ TEST(EvalTest, RougeAndQueryRanking) {
 
 }  // namespace
 }  // namespace signx::documents
+
+#include "documents/action_model.h"
+
+namespace signx::documents {
+namespace {
+
+std::vector<ActionModel::Labeled> FruitData() {
+  std::vector<ActionModel::Labeled> data;
+  for (int i = 0; i < 40; ++i) {
+    data.push_back({"The banana shipment is item " + std::to_string(i) + ".", true});
+    data.push_back({"The apple shipment is item " + std::to_string(i) + ".", false});
+  }
+  return data;
+}
+
+TEST(ActionModelTest, LearnsFromLabelsPicksAThresholdAndRoundTrips) {
+  auto model = ActionModel::Train(FruitData());
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_TRUE(model->IsAction("The banana shipment is item 99."));
+  EXPECT_FALSE(model->IsAction("The apple shipment is item 98."));
+  EXPECT_GT(model->threshold(), 0.0);
+  EXPECT_LT(model->threshold(), 1.0);
+  EXPECT_GT(model->cv_f1(), 0.9);
+  auto loaded = ActionModel::Deserialize(model->Serialize());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_DOUBLE_EQ(loaded->threshold(), model->threshold());
+  EXPECT_NEAR(loaded->Probability("The banana shipment is item 7."),
+              model->Probability("The banana shipment is item 7."), 1e-6);
+  EXPECT_FALSE(ActionModel::Train({{"a", true}, {"b", true}}).ok());
+  EXPECT_FALSE(ActionModel::Deserialize(R"({"kind": "x"})").ok());
+}
+
+}  // namespace
+}  // namespace signx::documents

@@ -326,6 +326,29 @@ TEST_P(DocumentsApiTest, FeedbackCorrectsTheTypeAndRetrainsTheOrgModel) {
             404);
 }
 
+TEST_P(DocumentsApiTest, ARegisteredActionModelDecidesTheActionItemsOfItsOrg) {
+  std::vector<ActionModel::Labeled> data;
+  for (int i = 0; i < 40; ++i) {
+    data.push_back({"The banana shipment is item " + std::to_string(i) + ".", true});
+    data.push_back({"The apple shipment is item " + std::to_string(i) + ".", false});
+  }
+  auto v = service_->TrainActionModel(ml::Owner::Org("org_a"), data, "test sentences", "test", true);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  const std::string text = "The banana shipment is item 99.\n\nThe apple shipment is item 98.\n";
+  const std::string a = Upload(text, "fruit.txt");
+  const std::string b = Upload(text, "fruit.txt", "org_b");
+  ASSERT_EQ(RunJobs(), 2);
+  auto ours = Obj(Call("GET", "/v1/documents/" + a + "/analysis"));
+  EXPECT_EQ(ours.at("action_model").as_string(), v->version);
+  const auto& items = ours.at("action_items").as_array();
+  ASSERT_EQ(items.size(), 1u) << json::serialize(items);
+  EXPECT_EQ(items[0].at("text").as_string(), "The banana shipment is item 99.");
+  // org_b has no model of its own and the platform none: the rules find no request here.
+  auto theirs = Obj(Call("GET", "/v1/documents/" + b + "/analysis", "", "org_b"));
+  EXPECT_EQ(theirs.at("action_model").as_string(), "rules");
+  EXPECT_EQ(theirs.at("action_items").as_array().size(), 0u);
+}
+
 TEST_P(DocumentsApiTest, DeleteRemovesEverythingAndReleasesTheBlob) {
   const std::string id = Upload(std::string(kMinutes), "minutes.txt");
   ASSERT_EQ(RunJobs(), 1);

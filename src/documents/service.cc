@@ -476,7 +476,9 @@ Status DocumentService::Process(const Scope& scope, std::string_view id, int att
   const std::vector<Chunk> chunks = MakeChunks(*extracted, pages);
   const auto upload_day =
       Day(std::chrono::floor<std::chrono::days>(doc.created_at));
-  const struct Analysis analysis = Analyse(*extracted, pages, upload_day);
+  auto action_model = ActionModelFor(scope.org_id);
+  if (!action_model.ok()) return give_up(action_model.status());
+  struct Analysis analysis = Analyse(*extracted, pages, upload_day, action_model->first.get());
   auto classifier = ClassifierFor(scope.org_id);
   if (!classifier.ok()) return give_up(classifier.status());
   const Classifier::Prediction prediction =
@@ -490,7 +492,9 @@ Status DocumentService::Process(const Scope& scope, std::string_view id, int att
                    {"confidence", std::round(prediction.confidence * 1e4) / 1e4},
                    {"scores", scores},
                    {"model_version", classifier->second}});
-  const std::string analysis_json = http::ToJsonText(ToJson(analysis));
+  json::object analysis_obj = ToJson(analysis);
+  analysis_obj["action_model"] = action_model->second;
+  const std::string analysis_json = http::ToJsonText(analysis_obj);
 
   SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& txn) -> Status {
     SIGNX_ASSIGN_OR_RETURN(Document d, LoadDocument(txn, scope, doc.id, true));
@@ -642,6 +646,50 @@ Result<TrainReport> DocumentService::Train(const ml::Owner& owner, const std::st
     report.promoted = true;
   }
   return report;
+}
+
+Result<std::pair<std::shared_ptr<const ActionModel>, std::string>> DocumentService::ActionModelFor(
+    const std::string& org_id) {
+  SIGNX_ASSIGN_OR_RETURN(auto version, models_.Effective(org_id, std::string(kActionModelName)));
+  if (!version) return std::make_pair(std::shared_ptr<const ActionModel>(), std::string("rules"));
+  std::lock_guard lock(mu_);
+  const std::string key = version->org_id + "/" + version->version;
+  if (auto it = action_models_.find(key); it != action_models_.end()) {
+    return std::make_pair(it->second, version->version);
+  }
+  SIGNX_ASSIGN_OR_RETURN(std::string bytes, models_.ReadBytes(*version));
+  SIGNX_ASSIGN_OR_RETURN(ActionModel m, ActionModel::Deserialize(bytes));
+  auto shared = std::make_shared<const ActionModel>(std::move(m));
+  action_models_[key] = shared;
+  return std::make_pair(shared, version->version);
+}
+
+Result<ml::ModelVersion> DocumentService::TrainActionModel(
+    const ml::Owner& owner, const std::vector<ActionModel::Labeled>& data,
+    const std::string& source, const std::string& created_by, bool promote) {
+  SIGNX_ASSIGN_OR_RETURN(ActionModel model, ActionModel::Train(data));
+  const std::string bytes = model.Serialize();
+  const std::string version = "lr-" + Sha256Hex(bytes).substr(0, 12);
+  const auto yes = std::count_if(data.begin(), data.end(), [](const auto& x) { return x.yes; });
+  const json::object card{
+      {"name", std::string(kActionModelName)},
+      {"kind", "logistic regression (SGD) over hashed word unigrams, bigrams, the first word, "
+               "'?' and the rule score"},
+      {"training_data", json::object{{"source", source},
+                                     {"sentences", static_cast<int64_t>(data.size())},
+                                     {"yes", static_cast<int64_t>(yes)}}},
+      {"threshold", model.threshold()},
+      {"evaluation", json::object{{"cv_f1_5fold", model.cv_f1()},
+                                  {"note", "5-fold cross-validation on the training sentences; "
+                                           "the threshold is the best F1 there"}}},
+      {"trained_at", FormatRfc3339(clock_.Now())}};
+  SIGNX_ASSIGN_OR_RETURN(ml::ModelVersion v,
+                         models_.Register(owner, std::string(kActionModelName), version, bytes,
+                                          http::ToJsonText(card), created_by));
+  if (promote) {
+    SIGNX_ASSIGN_OR_RETURN(v, models_.Promote(owner, std::string(kActionModelName), version));
+  }
+  return v;
 }
 
 void RegisterDocumentJobs(jobs::Queue& queue, DocumentService& service) {

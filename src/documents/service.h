@@ -35,6 +35,7 @@
 #include "base/page.h"
 #include "base/status.h"
 #include "blobs/blob_store.h"
+#include "documents/action_model.h"
 #include "documents/classifier.h"
 #include "documents/document.h"
 #include "documents/extract.h"
@@ -102,6 +103,16 @@ class DocumentService {
   Status Process(const Scope& scope, std::string_view id, int attempt, int max_attempts);
 
   Result<TrainReport> Train(const ml::Owner& owner, const std::string& created_by, bool promote);
+  // Trains the learned action-item detector on labelled sentences (`source` names them for the
+  // model card), registers it as "documents-action-items" and optionally promotes it.
+  Result<ml::ModelVersion> TrainActionModel(const ml::Owner& owner,
+                                            const std::vector<ActionModel::Labeled>& data,
+                                            const std::string& source,
+                                            const std::string& created_by, bool promote);
+  // The org's (else the platform's) production action model and its version; a null model when
+  // none is registered (the rules are used then).
+  Result<std::pair<std::shared_ptr<const ActionModel>, std::string>> ActionModelFor(
+      const std::string& org_id);
   // The classifier that types an org's documents: its production model, else the platform's,
   // else the built-in one trained on the seed corpus. Also returns its version.
   Result<std::pair<std::shared_ptr<const Classifier>, std::string>> ClassifierFor(
@@ -124,6 +135,7 @@ class DocumentService {
   const Clock& clock_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Classifier>> classifiers_;  // by version
+  std::map<std::string, std::shared_ptr<const ActionModel>> action_models_;  // by version
   std::shared_ptr<const Classifier> builtin_;
 };
 
