@@ -134,6 +134,29 @@ Result<ActionModel> ActionModel::Train(const std::vector<Labeled>& data, const O
   return model;
 }
 
+Result<ActionModel> ActionModel::FineTune(const ActionModel& base, const std::vector<Labeled>& data,
+                                          int epochs, int weight, double learning_rate) {
+  if (data.empty()) return InvalidArgument("fine-tuning needs at least one labelled sentence");
+  ActionModel m = base;
+  const int buckets = m.options_.buckets;
+  const std::size_t score_w = static_cast<std::size_t>(buckets);
+  std::vector<Features> feats;
+  for (const auto& x : data) feats.push_back(Extract(x.text, buckets));
+  for (int e = 0; e < epochs; ++e) {
+    for (int r = 0; r < weight; ++r) {
+      for (std::size_t i = 0; i < data.size(); ++i) {
+        const Features& f = feats[i];
+        double z = m.bias_ + m.w_[score_w] * f.score;
+        for (uint32_t k : f.idx) z += m.w_[k];
+        const double g = Sigmoid(z) - (data[i].yes ? 1.0 : 0.0);
+        m.w_[score_w] -= static_cast<float>(learning_rate * g * f.score);
+        for (uint32_t k : f.idx) m.w_[k] -= static_cast<float>(learning_rate * g);
+      }
+    }
+  }
+  return m;
+}
+
 double ActionModel::Probability(std::string_view sentence) const {
   const Features f = Extract(sentence, options_.buckets);
   double z = bias_ + w_[static_cast<std::size_t>(options_.buckets)] * f.score;

@@ -45,6 +45,11 @@ class ActionModel {
   double threshold() const { return threshold_; }
   double cv_f1() const { return cv_f1_; }
 
+  // `base` adjusted toward `data` (user feedback): a few SGD epochs from its weights, each example
+  // seen `weight` times; the threshold stays the base's. kInvalidArgument without data.
+  static Result<ActionModel> FineTune(const ActionModel& base, const std::vector<Labeled>& data,
+                                      int epochs = 5, int weight = 5, double learning_rate = 0.1);
+
   std::string Serialize() const;
   static Result<ActionModel> Deserialize(std::string_view json);
 

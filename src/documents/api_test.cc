@@ -302,8 +302,9 @@ TEST_P(DocumentsApiTest, FeedbackCorrectsTheTypeAndRetrainsTheOrgModel) {
   EXPECT_EQ(Str(doc, "doc_type_source"), "user");
   EXPECT_EQ(Obj(Call("GET", "/v1/documents/" + id + "/feedback")).at("items").as_array().size(), 2u);
 
-  // documents.retrain trains org_a's classifier with the correction and makes it production.
-  EXPECT_EQ(RunJobs(), 1);
+  // documents.retrain trains org_a's classifier with the correction and makes it production (and
+  // a second documents.retrain for the action-item thumbs finds no platform model to tune).
+  EXPECT_EQ(RunJobs(), 2);
   auto prod = models_->Production(ml::Owner::Org("org_a"), std::string(kClassifierModel));
   ASSERT_TRUE(prod.ok() && prod->has_value());
   const json::object card = json::parse((*prod)->card_json).as_object();
@@ -347,6 +348,37 @@ TEST_P(DocumentsApiTest, ARegisteredActionModelDecidesTheActionItemsOfItsOrg) {
   auto theirs = Obj(Call("GET", "/v1/documents/" + b + "/analysis", "", "org_b"));
   EXPECT_EQ(theirs.at("action_model").as_string(), "rules");
   EXPECT_EQ(theirs.at("action_items").as_array().size(), 0u);
+}
+
+TEST_P(DocumentsApiTest, ActionItemThumbsFineTuneTheOrgsActionModel) {
+  std::vector<ActionModel::Labeled> data;
+  for (int i = 0; i < 40; ++i) {
+    data.push_back({"The banana shipment is item " + std::to_string(i) + ".", true});
+    data.push_back({"The apple shipment is item " + std::to_string(i) + ".", false});
+  }
+  ASSERT_TRUE(
+      service_->TrainActionModel(ml::Owner::Platform(), data, "test sentences", "test", true).ok());
+  const std::string id = Upload("The banana shipment is item 99.\n", "fruit.txt");
+  ASSERT_EQ(RunJobs(), 1);
+  auto analysis = Obj(Call("GET", "/v1/documents/" + id + "/analysis"));
+  ASSERT_EQ(analysis.at("action_items").as_array().size(), 1u);
+  const std::string sentence = "The banana shipment is item 99.";
+  const double before = service_->ActionModelFor("org_a")->first->Probability(sentence);
+  // "That is not an action item."
+  ASSERT_EQ(Call("POST", "/v1/documents/" + id + "/feedback",
+                 R"({"target": "action_items", "item_index": 0, "rating": "down"})")
+                .status,
+            201);
+  EXPECT_EQ(RunJobs(), 1);
+  auto org_model = models_->Production(ml::Owner::Org("org_a"), std::string(kActionModelName));
+  ASSERT_TRUE(org_model.ok() && org_model->has_value());
+  auto tuned = service_->ActionModelFor("org_a");
+  ASSERT_TRUE(tuned.ok());
+  EXPECT_EQ(tuned->second, (*org_model)->version);
+  EXPECT_LT(tuned->first->Probability(sentence), before);
+  EXPECT_FALSE(tuned->first->IsAction(sentence));
+  // org_b still gets the platform model.
+  EXPECT_NE(service_->ActionModelFor("org_b")->second, (*org_model)->version);
 }
 
 TEST_P(DocumentsApiTest, DeleteRemovesEverythingAndReleasesTheBlob) {

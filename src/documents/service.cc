@@ -388,8 +388,89 @@ Result<Feedback> DocumentService::AddFeedback(const Scope& scope, std::string_vi
                                                .dedupe_key = "retrain:" + f.id})
                                 .status());
     }
+    const bool action_feedback =
+        f.target == "action_items" && f.item_index &&
+        (f.rating || (f.correction_json && f.correction_json->find("\"done\"") != std::string::npos));
+    if (action_feedback) {
+      SIGNX_RETURN_IF_ERROR(
+          queue_
+              .Enqueue(txn, {.type = std::string(kRetrainJob),
+                             .payload_json = R"({"what": "action_items"})",
+                             .org_id = scope.org_id,
+                             .max_attempts = 3,
+                             .dedupe_key = "retrain-actions:" + f.id})
+              .status());
+    }
     return f;
   });
+}
+
+Result<std::optional<ml::ModelVersion>> DocumentService::RetrainActionModel(
+    const std::string& org_id, const std::string& created_by) {
+  SIGNX_ASSIGN_OR_RETURN(auto base_version,
+                         models_.Production(ml::Owner::Platform(), std::string(kActionModelName)));
+  if (!base_version) return std::optional<ml::ModelVersion>();
+  SIGNX_ASSIGN_OR_RETURN(std::string base_bytes, models_.ReadBytes(*base_version));
+  SIGNX_ASSIGN_OR_RETURN(ActionModel base, ActionModel::Deserialize(base_bytes));
+  SIGNX_ASSIGN_OR_RETURN(
+      auto rs, store_.Query("SELECT f.document_id, f.item_index, f.rating, f.correction, "
+                            "a.analysis FROM document_feedback f JOIN document_analyses a ON "
+                            "a.document_id = f.document_id WHERE f.org_id = $1 AND f.target = "
+                            "'action_items' AND f.item_index IS NOT NULL ORDER BY f.id",
+                            {org_id}));
+  // The latest label per (document, item).
+  std::map<std::pair<std::string, int64_t>, ActionModel::Labeled> latest;
+  std::map<std::string, json::value> analyses;
+  for (const auto& r : rs.rows) {
+    const std::string doc = r.Text(0);
+    const int64_t index = r.Int(1);
+    std::optional<bool> yes;
+    if (auto rating = r.OptInt(2)) yes = *rating > 0;
+    if (auto c = r.OptText(3)) {
+      boost::system::error_code ec;
+      json::value v = json::parse(*c, ec);
+      if (!ec && v.is_object() && v.as_object().contains("done")) yes = true;
+    }
+    if (!yes) continue;
+    if (!analyses.contains(doc)) {
+      boost::system::error_code ec;
+      analyses[doc] = json::parse(r.Text(4), ec);
+    }
+    const json::value& a = analyses[doc];
+    const json::value* items = a.is_object() ? a.as_object().if_contains("action_items") : nullptr;
+    if (!items || !items->is_array() || index >= static_cast<int64_t>(items->as_array().size())) {
+      continue;
+    }
+    const json::value& item = items->as_array()[static_cast<std::size_t>(index)];
+    if (!item.is_object() || !item.as_object().contains("text")) continue;
+    latest[{doc, index}] = {std::string(item.as_object().at("text").as_string()), *yes};
+  }
+  if (latest.empty()) return std::optional<ml::ModelVersion>();
+  std::vector<ActionModel::Labeled> data;
+  int yes = 0;
+  for (auto& [key, x] : latest) {
+    yes += x.yes;
+    data.push_back(std::move(x));
+  }
+  SIGNX_ASSIGN_OR_RETURN(ActionModel tuned, ActionModel::FineTune(base, data));
+  const std::string bytes = tuned.Serialize();
+  const std::string version = "lr-" + Sha256Hex(bytes).substr(0, 12);
+  const json::object card{
+      {"name", std::string(kActionModelName)},
+      {"kind", "the platform action-item model fine-tuned on this org's feedback"},
+      {"base_version", base_version->version},
+      {"training_data", json::object{{"source", "action-item feedback of this org's users "
+                                                "(thumbs up / done = yes, thumbs down = no)"},
+                                     {"sentences", static_cast<int64_t>(data.size())},
+                                     {"yes", yes}}},
+      {"threshold", tuned.threshold()},
+      {"trained_at", FormatRfc3339(clock_.Now())}};
+  const ml::Owner owner = ml::Owner::Org(org_id);
+  SIGNX_ASSIGN_OR_RETURN(ml::ModelVersion v,
+                         models_.Register(owner, std::string(kActionModelName), version, bytes,
+                                          http::ToJsonText(card), created_by));
+  SIGNX_ASSIGN_OR_RETURN(v, models_.Promote(owner, std::string(kActionModelName), version));
+  return std::optional<ml::ModelVersion>(std::move(v));
 }
 
 Status DocumentService::Delete(const Scope& scope, std::string_view id) {
@@ -718,6 +799,18 @@ void RegisterDocumentJobs(jobs::Queue& queue, DocumentService& service) {
       {.max_concurrency = 2});
   queue.RegisterHandler(std::string(kRetrainJob), [&service](jobs::JobContext& ctx) -> Status {
     if (!ctx.org_id()) return InvalidArgument("documents.retrain needs the job's org_id");
+    boost::system::error_code ec;
+    const json::value payload = json::parse(ctx.payload(), ec);
+    if (!ec && payload.is_object() && payload.as_object().contains("what") &&
+        payload.as_object().at("what") == "action_items") {
+      SIGNX_ASSIGN_OR_RETURN(auto v, service.RetrainActionModel(*ctx.org_id(), "job:" + ctx.id()));
+      ctx.SetResult(http::ToJsonText(json::object{
+          {"model", std::string(kActionModelName)},
+          {"version", v ? json::value(v->version) : json::value(nullptr)},
+          {"note", v ? "fine-tuned on the org's action-item feedback"
+                     : "no platform action model to fine-tune, or no usable feedback"}}));
+      return Status::Ok();
+    }
     SIGNX_ASSIGN_OR_RETURN(TrainReport r, service.Train(ml::Owner::Org(*ctx.org_id()),
                                                         "job:" + ctx.id(), true));
     ctx.SetResult(http::ToJsonText(json::object{{"version", r.version.version},

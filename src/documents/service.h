@@ -109,6 +109,11 @@ class DocumentService {
                                             const std::vector<ActionModel::Labeled>& data,
                                             const std::string& source,
                                             const std::string& created_by, bool promote);
+  // The org's action model fine-tuned on its action-item feedback (thumbs up / "done" = an action
+  // item, thumbs down = not one), starting from the platform's production model; registered for
+  // the org and promoted. nullopt when there is no platform model or no such feedback.
+  Result<std::optional<ml::ModelVersion>> RetrainActionModel(const std::string& org_id,
+                                                             const std::string& created_by);
   // The org's (else the platform's) production action model and its version; a null model when
   // none is registered (the rules are used then).
   Result<std::pair<std::shared_ptr<const ActionModel>, std::string>> ActionModelFor(
