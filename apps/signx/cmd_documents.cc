@@ -1,6 +1,10 @@
 #include "cmd_documents.h"
 
 #include <fmt/format.h>
+#include <poppler/cpp/poppler-document.h>
+#include <poppler/cpp/poppler-image.h>
+#include <poppler/cpp/poppler-page-renderer.h>
+#include <poppler/cpp/poppler-page.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -27,11 +31,6 @@
 #include "jobs/queue.h"
 #include "ml/registry.h"
 #include "pdf/document.h"
-
-#include <poppler/cpp/poppler-document.h>
-#include <poppler/cpp/poppler-image.h>
-#include <poppler/cpp/poppler-page-renderer.h>
-#include <poppler/cpp/poppler-page.h>
 
 namespace signx {
 namespace {
@@ -62,12 +61,12 @@ Status RunTrain(const TrainFlags& f) {
   DocumentService service(*platform.store, outbox, queue, blobs, registry);
   const ml::Owner owner = f.org.empty() ? ml::Owner::Platform() : ml::Owner::Org(f.org);
   SIGNX_ASSIGN_OR_RETURN(TrainReport r, service.Train(owner, "cli", !f.no_promote));
-  std::printf("trained %s for %s: %d synthetic seed documents + %d corrections; 5-fold CV "
-              "accuracy on that mix %s (synthetic: optimistic)\n%s %s\n",
-              r.version.version.c_str(), owner.Label().c_str(), r.seed_examples, r.corrections,
-              r.cv_accuracy ? fmt::format("{:.3f}", *r.cv_accuracy).c_str() : "n/a",
-              r.promoted ? "promoted to production:" : "registered (staging):",
-              r.version.version.c_str());
+  std::printf(
+      "trained %s for %s: %d synthetic seed documents + %d corrections; 5-fold CV "
+      "accuracy on that mix %s (synthetic: optimistic)\n%s %s\n",
+      r.version.version.c_str(), owner.Label().c_str(), r.seed_examples, r.corrections,
+      r.cv_accuracy ? fmt::format("{:.3f}", *r.cv_accuracy).c_str() : "n/a",
+      r.promoted ? "promoted to production:" : "registered (staging):", r.version.version.c_str());
   if (!f.email_intent.empty()) {
     SIGNX_ASSIGN_OR_RETURN(auto data, ReadIntentTrain(f.email_intent));
     SIGNX_ASSIGN_OR_RETURN(
@@ -161,16 +160,18 @@ Status BenchActionItems(const std::filesystem::path& dir) {
     }
   }
   const Prf base = Score(test, [](const std::string& x) { return BaselineActionRule(x); });
-  const Prf fixed = Score(test, [](const std::string& x) { return ActionScore(x) >= kActionThreshold; });
+  const Prf fixed =
+      Score(test, [](const std::string& x) { return ActionScore(x) >= kActionThreshold; });
   const Prf tuned = Score(test, [&](const std::string& x) { return ActionScore(x) >= best_t; });
   std::vector<ActionModel::Labeled> train_set;
   for (const auto& x : train) train_set.push_back({x.text, x.yes});
   SIGNX_ASSIGN_OR_RETURN(ActionModel model, ActionModel::Train(train_set));
   const Prf learned = Score(test, [&](const std::string& x) { return model.IsAction(x); });
-  std::printf("action items — email-intent test (%zu sentences, %d Yes), F1 on Yes\n", test.size(),
-              static_cast<int>(std::count_if(test.begin(), test.end(), [](auto& x) { return x.yes; })));
-  std::printf("  %-44s P %.3f  R %.3f  F1 %.3f\n", "baseline: modal+you or imperative start", base.p,
-              base.r, base.f);
+  std::printf(
+      "action items — email-intent test (%zu sentences, %d Yes), F1 on Yes\n", test.size(),
+      static_cast<int>(std::count_if(test.begin(), test.end(), [](auto& x) { return x.yes; })));
+  std::printf("  %-44s P %.3f  R %.3f  F1 %.3f\n", "baseline: modal+you or imperative start",
+              base.p, base.r, base.f);
   std::printf("  %-44s P %.3f  R %.3f  F1 %.3f\n",
               fmt::format("ActionScore >= {:.2f} (product default)", kActionThreshold).c_str(),
               fixed.p, fixed.r, fixed.f);
@@ -184,7 +185,7 @@ Status BenchActionItems(const std::filesystem::path& dir) {
 }
 
 struct Meeting {
-  std::vector<std::string> turns;  // "content" of each turn
+  std::vector<std::string> turns;                            // "content" of each turn
   std::vector<std::pair<std::string, std::string>> general;  // query, answer
   struct Specific {
     std::string query, answer;
@@ -218,7 +219,8 @@ Result<std::vector<Meeting>> ReadQmsum(const std::filesystem::path& p) {
       m.turns.emplace_back(t.at("content").as_string());
     }
     for (const auto& q : o.at("general_query_list").as_array()) {
-      m.general.push_back({std::string(q.at("query").as_string()), std::string(q.at("answer").as_string())});
+      m.general.push_back(
+          {std::string(q.at("query").as_string()), std::string(q.at("answer").as_string())});
     }
     for (const auto& q : o.at("specific_query_list").as_array()) {
       m.specific.push_back({std::string(q.at("query").as_string()),
@@ -317,7 +319,8 @@ Status BenchQmsum(const std::filesystem::path& file, const BenchFlags& f) {
       std::iota(rnd.begin(), rnd.end(), 0);
       std::shuffle(rnd.begin(), rnd.end(), rng);
       rnd.resize(static_cast<std::size_t>(kk));
-      auto measure = [&](const std::vector<int>& picked, double& hit, double& rec, RougeSum& rouge) {
+      auto measure = [&](const std::vector<int>& picked, double& hit, double& rec,
+                         RougeSum& rouge) {
         int got = 0;
         for (int t : picked) got += relevant[static_cast<std::size_t>(t)];
         hit += got > 0;
@@ -339,9 +342,10 @@ Status BenchQmsum(const std::filesystem::path& file, const BenchFlags& f) {
   std::printf("  %-36s %s\n", fmt::format("random-{} (seeded)", f.summary_k).c_str(),
               g_rand.Text().c_str());
   const double n = specific > 0 ? specific : 1;
-  std::printf("specific queries (%d): top-%d turns; hit = a relevant turn among them; recall = "
-              "relevant turns found / min(relevant, %d); ROUGE of the first %d words\n",
-              specific, f.span_k, f.span_k, f.words);
+  std::printf(
+      "specific queries (%d): top-%d turns; hit = a relevant turn among them; recall = "
+      "relevant turns found / min(relevant, %d); ROUGE of the first %d words\n",
+      specific, f.span_k, f.span_k, f.words);
   std::printf("  %-36s hit %.3f  recall %.3f  %s\n", "query ranking (TF-IDF)", hit_sys / n,
               rec_sys / n, s_sys.Text().c_str());
   std::printf("  %-36s hit %.3f  recall %.3f  %s\n", "LEAD turns", hit_lead / n, rec_lead / n,
@@ -354,7 +358,8 @@ Status BenchQmsum(const std::filesystem::path& file, const BenchFlags& f) {
 // A text PDF of `pages` pages of business prose (the synthetic seed corpus).
 Result<std::string> BenchPdf(int pages, uint64_t seed) {
   const auto corpus = SeedCorpus(std::max(1, pages / 10 + 1), seed);
-  SIGNX_ASSIGN_OR_RETURN(pdf::Document doc, pdf::Document::Create({.title = "bench", .max_pages = pages + 10}));
+  SIGNX_ASSIGN_OR_RETURN(pdf::Document doc,
+                         pdf::Document::Create({.title = "bench", .max_pages = pages + 10}));
   for (int p = 0; p < pages; ++p) {
     if (p > 0) doc.NewPage();
     const std::string& text = corpus[static_cast<std::size_t>(p) % corpus.size()].text;
@@ -366,8 +371,8 @@ Result<std::string> BenchPdf(int pages, uint64_t seed) {
 }
 
 Status BenchIngest(const BenchFlags& f) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   fmt::format("signx-bench-documents-{}", ::getpid());
+  const auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("signx-bench-documents-{}", ::getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   config::Config cfg;
@@ -383,8 +388,8 @@ Status BenchIngest(const BenchFlags& f) {
   std::vector<std::string> ids;
   for (int t = 0; t < f.threads; ++t) {
     SIGNX_ASSIGN_OR_RETURN(std::string pdf, BenchPdf(per, 100 + static_cast<uint64_t>(t)));
-    SIGNX_ASSIGN_OR_RETURN(UploadResult up,
-                           service.Upload({"org_bench", "bench"}, {.bytes = pdf, .filename = "b.pdf"}));
+    SIGNX_ASSIGN_OR_RETURN(UploadResult up, service.Upload({"org_bench", "bench"},
+                                                           {.bytes = pdf, .filename = "b.pdf"}));
     ids.push_back(up.document.id);
   }
   // Warm the built-in classifier outside the timing.
@@ -393,10 +398,13 @@ Status BenchIngest(const BenchFlags& f) {
   std::vector<Status> results(ids.size());
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = service.Process({"org_bench", "bench"}, ids[i], 1, 1); });
+    threads.emplace_back([&, i] {
+      results[i] = service.Process({"org_bench", "bench"}, ids[i], 1, 1);
+    });
   }
   for (auto& t : threads) t.join();
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const auto& st : results) SIGNX_RETURN_IF_ERROR(st);
   int64_t pages = 0;
   for (const auto& id : ids) {
@@ -404,9 +412,10 @@ Status BenchIngest(const BenchFlags& f) {
     if (d.status != "ready") return Internal("bench document ended " + d.status);
     pages += d.page_count.value_or(0);
   }
-  std::printf("ingest — text PDFs, %d documents processed in parallel (extract, chunk, analyse, "
-              "classify, store; SQLite)\n  %lld pages in %.2f s = %.0f pages/hour\n",
-              f.threads, static_cast<long long>(pages), secs, pages / secs * 3600.0);
+  std::printf(
+      "ingest — text PDFs, %d documents processed in parallel (extract, chunk, analyse, "
+      "classify, store; SQLite)\n  %lld pages in %.2f s = %.0f pages/hour\n",
+      f.threads, static_cast<long long>(pages), secs, pages / secs * 3600.0);
   std::filesystem::remove_all(dir);
   return Status::Ok();
 }
@@ -432,10 +441,12 @@ Status BenchOcr(const BenchFlags& f) {
                                    img.width(), img.height(), img.bytes_per_row(), 300, {}));
     chars += text.size();
   }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("OCR — %d rendered pages at 300 dpi, one thread: %.2f s/page = %.0f pages/hour per "
-              "core (%zu characters read)\n",
-              doc->pages(), secs / doc->pages(), doc->pages() / secs * 3600.0, chars);
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "OCR — %d rendered pages at 300 dpi, one thread: %.2f s/page = %.0f pages/hour per "
+      "core (%zu characters read)\n",
+      doc->pages(), secs / doc->pages(), doc->pages() / secs * 3600.0, chars);
   return Status::Ok();
 }
 
@@ -473,15 +484,18 @@ void AddDocumentsCommands(CLI::App& app, int* exit_code) {
   auto bench_flags = std::make_shared<BenchFlags>();
   CLI::App* bench = cli::FindOrAddGroup(app, "bench", "benchmarks");
   CLI::App* b = bench->add_subcommand(
-      "documents", "action-item F1 (email-intent), summary ROUGE and span recall (qmsum-test), "
-                   "ingest pages/hour");
+      "documents",
+      "action-item F1 (email-intent), summary ROUGE and span recall (qmsum-test), "
+      "ingest pages/hour");
   b->add_option("--data", bench_flags->data, "the shared data folder (../shared/data)");
   b->add_option("--ingest-pages", bench_flags->ingest_pages,
                 "text PDF pages to ingest for the throughput figure (0 = skip)");
-  b->add_option("--ocr-pages", bench_flags->ocr_pages, "pages to OCR for the OCR figure (3; 0 = skip)");
+  b->add_option("--ocr-pages", bench_flags->ocr_pages,
+                "pages to OCR for the OCR figure (3; 0 = skip)");
   b->add_option("--threads", bench_flags->threads, "documents processed in parallel (2)")
       ->check(CLI::Range(1, 16));
-  b->add_option("--summary-sentences", bench_flags->summary_k, "sentences per general summary (10)");
+  b->add_option("--summary-sentences", bench_flags->summary_k,
+                "sentences per general summary (10)");
   b->add_option("--span-turns", bench_flags->span_k, "turns picked per specific query (10)");
   b->callback([bench_flags, exit_code] {
     if (Status st = RunBench(*bench_flags); !st.ok()) *exit_code = cli::PrintError(st);

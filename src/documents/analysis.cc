@@ -27,24 +27,26 @@ bool IsAlpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; 
 
 const std::unordered_set<std::string>& Abbreviations() {
   static const std::unordered_set<std::string> k = {
-      "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "co", "corp", "st", "no", "vs", "etc",
-      "e.g", "i.e", "jr", "sr", "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-      "sep", "sept", "oct", "nov", "dec", "ave", "blvd", "rd", "fig", "ref", "est", "dept",
-      "min", "max", "qty", "sq", "ft", "in", "a.m", "p.m", "u.s", "llc"};
+      "mr",   "mrs", "ms",   "dr",  "prof", "inc",    "ltd", "co",   "corp", "st",  "no",  "vs",
+      "etc",  "e.g", "i.e",  "jr",  "sr",   "approx", "jan", "feb",  "mar",  "apr", "jun", "jul",
+      "aug",  "sep", "sept", "oct", "nov",  "dec",    "ave", "blvd", "rd",   "fig", "ref", "est",
+      "dept", "min", "max",  "qty", "sq",   "ft",     "in",  "a.m",  "p.m",  "u.s", "llc"};
   return k;
 }
 
 const std::unordered_set<std::string>& StopWords() {
   static const std::unordered_set<std::string> k = {
-      "the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "had", "her", "was",
-      "one", "our", "out", "has", "him", "his", "how", "its", "may", "new", "now", "own", "say",
-      "she", "too", "use", "this", "that", "with", "have", "from", "they", "will", "would",
-      "there", "their", "what", "about", "which", "when", "make", "like", "than", "then", "them",
-      "these", "some", "could", "into", "other", "were", "been", "also", "more", "very", "just",
-      "should", "shall", "must", "each", "such", "only", "over", "your", "yours", "we", "i",
-      "okay", "yeah", "um", "uh", "so", "well", "think", "know", "mean", "going", "gonna",
-      "really", "right", "thing", "things", "get", "got", "here", "where", "who", "why", "does",
-      "did", "doing", "because", "being", "those", "while", "upon", "shall", "per"};
+      "the",   "and",    "for",   "are",   "but",     "not",   "you",   "all",   "any",   "can",
+      "had",   "her",    "was",   "one",   "our",     "out",   "has",   "him",   "his",   "how",
+      "its",   "may",    "new",   "now",   "own",     "say",   "she",   "too",   "use",   "this",
+      "that",  "with",   "have",  "from",  "they",    "will",  "would", "there", "their", "what",
+      "about", "which",  "when",  "make",  "like",    "than",  "then",  "them",  "these", "some",
+      "could", "into",   "other", "were",  "been",    "also",  "more",  "very",  "just",  "should",
+      "shall", "must",   "each",  "such",  "only",    "over",  "your",  "yours", "we",    "i",
+      "okay",  "yeah",   "um",    "uh",    "so",      "well",  "think", "know",  "mean",  "going",
+      "gonna", "really", "right", "thing", "things",  "get",   "got",   "here",  "where", "who",
+      "why",   "does",   "did",   "doing", "because", "being", "those", "while", "upon",  "shall",
+      "per"};
   return k;
 }
 
@@ -126,33 +128,39 @@ void Normalise(SparseVec& v) {
 
 const std::unordered_set<std::string>& ImperativeVerbs() {
   static const std::unordered_set<std::string> k = {
-      "send", "submit", "provide", "review", "confirm", "schedule", "call", "email", "prepare",
-      "update", "complete", "finalize", "finalise", "check", "ensure", "install", "order",
-      "approve", "sign", "return", "deliver", "contact", "arrange", "coordinate", "follow",
-      "fix", "verify", "let", "make", "get", "set", "book", "forward", "share", "upload",
-      "attach", "print", "fill", "reply", "respond", "call", "ask", "tell", "remind", "note",
-      "give", "bring", "pick", "take", "find", "look", "read", "write", "draft", "create",
-      "add", "remove", "change", "revise", "resubmit", "obtain", "request", "notify", "inform",
-      "meet", "join", "come", "stop", "start", "keep", "move", "clean", "pay", "invoice",
-      "estimate", "measure", "survey", "inspect", "test", "ship", "deliver", "mail", "fax",
-      "advise", "discuss", "plan", "organize", "organise", "determine", "identify", "investigate",
-      "research", "compile", "collect", "gather", "distribute", "circulate", "route", "file",
-      "register", "renew", "cancel", "reschedule", "confirm", "accept", "decline", "sort",
-      "handle", "process", "assign", "talk", "visit", "see", "try", "run", "put", "include",
-      "do", "don't", "be", "think", "consider", "use", "give", "leave", "hold", "pull", "push",
-      "explain", "clarify", "specify", "indicate", "list", "document", "record", "track",
-      "submit", "resolve", "escalate", "mark", "call", "phone", "ring", "text", "remember"};
+      "send",     "submit",   "provide",    "review",   "confirm",    "schedule",  "call",
+      "email",    "prepare",  "update",     "complete", "finalize",   "finalise",  "check",
+      "ensure",   "install",  "order",      "approve",  "sign",       "return",    "deliver",
+      "contact",  "arrange",  "coordinate", "follow",   "fix",        "verify",    "let",
+      "make",     "get",      "set",        "book",     "forward",    "share",     "upload",
+      "attach",   "print",    "fill",       "reply",    "respond",    "call",      "ask",
+      "tell",     "remind",   "note",       "give",     "bring",      "pick",      "take",
+      "find",     "look",     "read",       "write",    "draft",      "create",    "add",
+      "remove",   "change",   "revise",     "resubmit", "obtain",     "request",   "notify",
+      "inform",   "meet",     "join",       "come",     "stop",       "start",     "keep",
+      "move",     "clean",    "pay",        "invoice",  "estimate",   "measure",   "survey",
+      "inspect",  "test",     "ship",       "deliver",  "mail",       "fax",       "advise",
+      "discuss",  "plan",     "organize",   "organise", "determine",  "identify",  "investigate",
+      "research", "compile",  "collect",    "gather",   "distribute", "circulate", "route",
+      "file",     "register", "renew",      "cancel",   "reschedule", "confirm",   "accept",
+      "decline",  "sort",     "handle",     "process",  "assign",     "talk",      "visit",
+      "see",      "try",      "run",        "put",      "include",    "do",        "don't",
+      "be",       "think",    "consider",   "use",      "give",       "leave",     "hold",
+      "pull",     "push",     "explain",    "clarify",  "specify",    "indicate",  "list",
+      "document", "record",   "track",      "submit",   "resolve",    "escalate",  "mark",
+      "call",     "phone",    "ring",       "text",     "remember"};
   return k;
 }
 
 const std::unordered_set<std::string>& FunctionWords() {
   static const std::unordered_set<std::string> k = {
-      "The", "We", "I", "You", "This", "That", "It", "They", "He", "She", "Please", "All",
-      "Each", "Our", "Your", "These", "Those", "There", "Here", "If", "When", "Then", "And",
-      "But", "Also", "Someone", "Somebody", "Everyone", "Nobody", "Who", "What", "Thanks",
-      "Thank", "Hi", "Hello", "Dear", "Note", "Action", "Owner", "Next", "To", "In", "On", "At",
-      "For", "By", "Let", "Can", "Could", "Would", "Will", "Should", "Do", "Does", "Did",
-      "Send", "Make", "Review", "Call", "Any", "One", "Both", "Everybody"};
+      "The",      "We",     "I",     "You",    "This",   "That",  "It",     "They",    "He",
+      "She",      "Please", "All",   "Each",   "Our",    "Your",  "These",  "Those",   "There",
+      "Here",     "If",     "When",  "Then",   "And",    "But",   "Also",   "Someone", "Somebody",
+      "Everyone", "Nobody", "Who",   "What",   "Thanks", "Thank", "Hi",     "Hello",   "Dear",
+      "Note",     "Action", "Owner", "Next",   "To",     "In",    "On",     "At",      "For",
+      "By",       "Let",    "Can",   "Could",  "Would",  "Will",  "Should", "Do",      "Does",
+      "Did",      "Send",   "Make",  "Review", "Call",   "Any",   "One",    "Both",    "Everybody"};
   return k;
 }
 
@@ -203,7 +211,8 @@ const EntityRx& Rx() {
     r.company = std::regex(
         R"(\b((?:[A-Z][A-Za-z&'\-]+\s){0,3}[A-Z][A-Za-z&'\-]+),?\s(Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Co|Company|GmbH|Group|Partners|Associates|Holdings|Industries|Signs|Sign Co|Construction|Builders|Contractors|Electric|Engineering|Architects)\b\.?)",
         f);
-    r.person_title = std::regex(R"(\b(?:Mr|Mrs|Ms|Dr|Prof)\.?\s([A-Z][a-z]+(?:\s[A-Z][a-z]+)?))", f);
+    r.person_title =
+        std::regex(R"(\b(?:Mr|Mrs|Ms|Dr|Prof)\.?\s([A-Z][a-z]+(?:\s[A-Z][a-z]+)?))", f);
     r.person_label = std::regex(
         R"((?:^|\n)(?:From|To|Attn|Attention|Contact|Prepared by|Submitted by|Signed|Approved by|Reviewed by|Cc|Project Manager|PM|Estimator|Owner|Assigned to|Chair|Minutes by)\s*:?\s+([A-Z][a-z]+(?:\s[A-Z]\.)?\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?))",
         f);
@@ -213,7 +222,8 @@ const EntityRx& Rx() {
     r.owner_tag = std::regex(
         R"((?:[Aa]ssigned to|[Oo]wner\s*:|[Rr]esponsible(?: party)?\s*:|@)\s*([A-Z][a-z]+(?:\s[A-Z][a-z]+)?))",
         f);
-    r.owner_vocative = std::regex(R"(^[\s\-*]*([A-Z][a-z]+),\s+(?:please|can you|could you|would you|will you|pls)\b)", f);
+    r.owner_vocative = std::regex(
+        R"(^[\s\-*]*([A-Z][a-z]+),\s+(?:please|can you|could you|would you|will you|pls)\b)", f);
     r.owner_role = std::regex(
         R"(^[\s\-*\d.)]*(?:the\s+)?(contractor|subcontractor|owner|client|customer|vendor|supplier|architect|engineer|installer|tenant|landlord|fabricator|estimator|project manager|city|county)\s+(?:shall|will|must|to|is to|should|needs to|is responsible)\b)",
         fi);
@@ -346,10 +356,12 @@ std::vector<int> ExtractiveSummary(const std::vector<Sentence>& sentences, int n
   for (std::size_t k = 0; k < cand.size(); ++k) {
     const int i = cand[k];
     const Sentence& s = sentences[static_cast<std::size_t>(i)];
-    const double centrality = max_central > 0 ? central[static_cast<std::size_t>(i)] / max_central : 0;
+    const double centrality =
+        max_central > 0 ? central[static_cast<std::size_t>(i)] / max_central : 0;
     const double pos = 1.0 - static_cast<double>(k) / static_cast<double>(cand.size());
     const double position = 0.6 * pos * pos + (s.first_in_section ? 0.4 : 0.0);
-    scored.push_back({(1 - options.position_weight) * centrality + options.position_weight * position, i});
+    scored.push_back(
+        {(1 - options.position_weight) * centrality + options.position_weight * position, i});
   }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -392,8 +404,8 @@ double ActionScore(std::string_view sentence) {
   // The first word after bullets and fillers.
   std::size_t first = 0;
   static const std::unordered_set<std::string> kFillers = {
-      "and", "also", "then", "so", "ok", "okay", "now", "just", "action", "todo", "item", "next",
-      "step", "please", "pls", "kindly", "but", "however", "again", "still"};
+      "and",  "also", "then", "so",     "ok",  "okay",   "now", "just",    "action", "todo",
+      "item", "next", "step", "please", "pls", "kindly", "but", "however", "again",  "still"};
   while (first < w.size() && kFillers.contains(w[first])) ++first;
   if (first < w.size() && ImperativeVerbs().contains(w[first])) score += 2.0;
   // "Dana, please ..." / "Dana, send ..."
@@ -401,27 +413,29 @@ double ActionScore(std::string_view sentence) {
       sentence.find(',') < 20 && ImperativeVerbs().contains(w[first + 1])) {
     score += 1.5;
   }
-  if (HasPhrase(lower, "please") || HasPhrase(lower, "pls") || HasPhrase(lower, "kindly")) score += 2.0;
+  if (HasPhrase(lower, "please") || HasPhrase(lower, "pls") || HasPhrase(lower, "kindly"))
+    score += 2.0;
   // A modal just before "you": "can you", "could you please", "if you could", "would you mind".
-  static const std::unordered_set<std::string> kModals = {"can", "could", "would", "will",
-                                                          "might", "may", "shall", "should"};
+  static const std::unordered_set<std::string> kModals = {"can",   "could", "would", "will",
+                                                          "might", "may",   "shall", "should"};
   bool modal_you = false;
   for (std::size_t i = 0; i < w.size(); ++i) {
     if (w[i] != "you") continue;
-    if ((i >= 1 && kModals.contains(w[i - 1])) || (i + 1 < w.size() && kModals.contains(w[i + 1])) ||
+    if ((i >= 1 && kModals.contains(w[i - 1])) ||
+        (i + 1 < w.size() && kModals.contains(w[i + 1])) ||
         (i >= 2 && kModals.contains(w[i - 2]))) {
       modal_you = true;
     }
   }
   if (modal_you) score += 2.0;
-  for (std::string_view p : {"i need you", "we need you", "need you to", "let me know",
-                             "let us know", "make sure", "don't forget", "do not forget",
-                             "remember to", "be sure to", "i'd like you", "i would like you",
-                             "i want you", "you need to", "you have to", "you will need",
-                             "you want to", "feel free", "would be great", "would appreciate",
-                             "grateful if", "your feedback", "your input", "your thoughts",
-                             "your help", "your approval", "your comments", "get back to me",
-                             "give me a call", "call me", "email me", "e-mail me", "send me"}) {
+  for (std::string_view p :
+       {"i need you",    "we need you",      "need you to",    "let me know",    "let us know",
+        "make sure",     "don't forget",     "do not forget",  "remember to",    "be sure to",
+        "i'd like you",  "i would like you", "i want you",     "you need to",    "you have to",
+        "you will need", "you want to",      "feel free",      "would be great", "would appreciate",
+        "grateful if",   "your feedback",    "your input",     "your thoughts",  "your help",
+        "your approval", "your comments",    "get back to me", "give me a call", "call me",
+        "email me",      "e-mail me",        "send me"}) {
     if (HasPhrase(lower, p)) {
       score += 2.0;
       break;
@@ -432,25 +446,25 @@ double ActionScore(std::string_view sentence) {
     score += 1.0;
     if (HasPhrase(lower, "you") || HasPhrase(lower, "your")) score += 1.0;
   }
-  for (std::string_view p : {"need to", "needs to", "must", "have to", "has to", "required to",
-                             "is to", "are to", "shall", "should", "is responsible for",
-                             "are responsible for"}) {
+  for (std::string_view p :
+       {"need to", "needs to", "must", "have to", "has to", "required to", "is to", "are to",
+        "shall", "should", "is responsible for", "are responsible for"}) {
     if (HasPhrase(lower, p)) {
       score += 1.0;
       break;
     }
   }
-  for (std::string_view p : {"action item", "action:", "todo", "to do:", "to-do", "follow up",
-                             "follow-up", "next step", "deadline", "asap", "as soon as possible",
-                             "no later than", "due by", "due on"}) {
+  for (std::string_view p :
+       {"action item", "action:", "todo", "to do:", "to-do", "follow up", "follow-up", "next step",
+        "deadline", "asap", "as soon as possible", "no later than", "due by", "due on"}) {
     if (lower.find(p) != std::string::npos) {
       score += 1.0;
       break;
     }
   }
-  for (std::string_view p : {"by monday", "by tuesday", "by wednesday", "by thursday",
-                             "by friday", "by tomorrow", "by the end", "by end", "by eod",
-                             "by cob", "by next", "today", "tomorrow"}) {
+  for (std::string_view p :
+       {"by monday", "by tuesday", "by wednesday", "by thursday", "by friday", "by tomorrow",
+        "by the end", "by end", "by eod", "by cob", "by next", "today", "tomorrow"}) {
     if (lower.find(p) != std::string::npos) {
       score += 0.75;
       break;
@@ -478,8 +492,8 @@ double ActionScore(std::string_view sentence) {
 bool BaselineActionRule(std::string_view sentence) {
   const std::vector<std::string> w = Words(sentence);
   if (w.empty()) return false;
-  static const std::unordered_set<std::string> kModals = {"can", "could", "would", "will",
-                                                          "should", "must", "shall", "may"};
+  static const std::unordered_set<std::string> kModals = {"can",    "could", "would", "will",
+                                                          "should", "must",  "shall", "may"};
   bool modal = false, you = false;
   for (const auto& x : w) {
     modal |= kModals.contains(x);
@@ -487,8 +501,9 @@ bool BaselineActionRule(std::string_view sentence) {
   }
   if (modal && you) return true;
   static const std::unordered_set<std::string> kImperative = {
-      "send", "call", "please", "let", "review", "check", "make", "get", "give", "provide",
-      "confirm", "schedule", "forward", "contact", "take", "tell", "ask", "see", "do"};
+      "send", "call", "please",  "let",     "review",   "check",   "make",
+      "get",  "give", "provide", "confirm", "schedule", "forward", "contact",
+      "take", "tell", "ask",     "see",     "do"};
   return kImperative.contains(w[0]);
 }
 
@@ -512,22 +527,25 @@ namespace {
 
 const std::vector<std::pair<std::string_view, std::string_view>>& RiskCues() {
   static const std::vector<std::pair<std::string_view, std::string_view>> k = {
-      {"safety", "high"}, {"injury", "high"}, {"injuries", "high"}, {"fatal", "high"},
-      {"collapse", "high"}, {"liquidated damages", "high"}, {"penalty", "high"},
-      {"penalties", "high"}, {"termination", "high"}, {"terminate", "high"}, {"lawsuit", "high"},
-      {"litigation", "high"}, {"breach", "high"}, {"critical", "high"}, {"severe", "high"},
-      {"failure", "high"}, {"fail", "high"}, {"hazard", "high"}, {"hazardous", "high"},
-      {"non-compliance", "high"}, {"violation", "high"}, {"stop work", "high"},
-      {"uninsured", "high"}, {"indemnify", "medium"}, {"delay", "medium"}, {"delays", "medium"},
-      {"delayed", "medium"}, {"late", "medium"}, {"overrun", "medium"}, {"over budget", "medium"},
-      {"shortage", "medium"}, {"risk", "medium"}, {"risks", "medium"}, {"concern", "medium"},
-      {"concerns", "medium"}, {"issue", "medium"}, {"issues", "medium"}, {"problem", "medium"},
-      {"not approved", "medium"}, {"rejected", "medium"}, {"denied", "medium"},
-      {"exceed", "medium"}, {"exceeds", "medium"}, {"uncertain", "medium"},
-      {"backorder", "medium"}, {"back-order", "medium"}, {"blocked", "medium"},
-      {"dispute", "medium"}, {"warranty", "low"}, {"may not", "low"}, {"might", "low"},
-      {"possible", "low"}, {"potential", "low"}, {"minor", "low"}, {"weather", "low"},
-      {"pending", "low"}, {"contingency", "low"}};
+      {"safety", "high"},       {"injury", "high"},         {"injuries", "high"},
+      {"fatal", "high"},        {"collapse", "high"},       {"liquidated damages", "high"},
+      {"penalty", "high"},      {"penalties", "high"},      {"termination", "high"},
+      {"terminate", "high"},    {"lawsuit", "high"},        {"litigation", "high"},
+      {"breach", "high"},       {"critical", "high"},       {"severe", "high"},
+      {"failure", "high"},      {"fail", "high"},           {"hazard", "high"},
+      {"hazardous", "high"},    {"non-compliance", "high"}, {"violation", "high"},
+      {"stop work", "high"},    {"uninsured", "high"},      {"indemnify", "medium"},
+      {"delay", "medium"},      {"delays", "medium"},       {"delayed", "medium"},
+      {"late", "medium"},       {"overrun", "medium"},      {"over budget", "medium"},
+      {"shortage", "medium"},   {"risk", "medium"},         {"risks", "medium"},
+      {"concern", "medium"},    {"concerns", "medium"},     {"issue", "medium"},
+      {"issues", "medium"},     {"problem", "medium"},      {"not approved", "medium"},
+      {"rejected", "medium"},   {"denied", "medium"},       {"exceed", "medium"},
+      {"exceeds", "medium"},    {"uncertain", "medium"},    {"backorder", "medium"},
+      {"back-order", "medium"}, {"blocked", "medium"},      {"dispute", "medium"},
+      {"warranty", "low"},      {"may not", "low"},         {"might", "low"},
+      {"possible", "low"},      {"potential", "low"},       {"minor", "low"},
+      {"weather", "low"},       {"pending", "low"},         {"contingency", "low"}};
   return k;
 }
 
@@ -577,12 +595,12 @@ Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date,
   for (const Sentence& s : sentences) {
     const std::string lower = ToLower(s.text);
     if (!s.in_table) {
-      const double score =
-          action_model ? action_model->Probability(s.text) : ActionScore(s.text);
+      const double score = action_model ? action_model->Probability(s.text) : ActionScore(s.text);
       const bool is_action =
           action_model ? score >= action_model->threshold() : score >= kActionThreshold;
       if (is_action && a.action_items.size() < 500) {
-        ActionItem item{.text = s.text, .owner = ActionOwner(s.text), .page = s.page, .score = score};
+        ActionItem item{
+            .text = s.text, .owner = ActionOwner(s.text), .page = s.page, .score = score};
         for (const DateMention& d : FindDates(s.text, anchor)) {
           item.due = FormatDay(d.date);
           item.due_text = d.text;
@@ -658,9 +676,9 @@ Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date,
   for (const ActionItem& item : a.action_items) {
     if (item.owner && IsUpper((*item.owner)[0])) {  // roles ("Contractor") are not people
       static const std::set<std::string> kRoles = {
-          "Contractor", "Subcontractor", "Owner", "Client", "Customer", "Vendor", "Supplier",
-          "Architect", "Engineer", "Installer", "Tenant", "Landlord", "Fabricator", "Estimator",
-          "Project manager", "City", "County"};
+          "Contractor", "Subcontractor", "Owner",           "Client",    "Customer", "Vendor",
+          "Supplier",   "Architect",     "Engineer",        "Installer", "Tenant",   "Landlord",
+          "Fabricator", "Estimator",     "Project manager", "City",      "County"};
       if (!kRoles.contains(*item.owner) && item.owner->size() > 3) {
         AddEntity(entities, "person", *item.owner, *item.owner, item.page);
       }
@@ -692,9 +710,9 @@ json::object ToJson(const Analysis& a) {
     return t;
   };
   json::object summaries;
-  for (auto [name, v] : {std::pair{"short", &a.summaries.short_},
-                         std::pair{"medium", &a.summaries.medium},
-                         std::pair{"detailed", &a.summaries.detailed}}) {
+  for (auto [name, v] :
+       {std::pair{"short", &a.summaries.short_}, std::pair{"medium", &a.summaries.medium},
+        std::pair{"detailed", &a.summaries.detailed}}) {
     summaries[name] = json::object{{"text", text_of(*v)}, {"sentences", sentences(*v)}};
   }
   json::array actions;
@@ -708,17 +726,22 @@ json::object ToJson(const Analysis& a) {
         {"score", std::round(i.score * 100) / 100}});
   }
   json::array decisions;
-  for (const auto& d : a.decisions) decisions.push_back(json::object{{"text", d.text}, {"page", d.page}});
+  for (const auto& d : a.decisions)
+    decisions.push_back(json::object{{"text", d.text}, {"page", d.page}});
   json::array risks;
   for (const auto& r : a.risks) {
     json::array cues;
     for (const auto& c : r.cues) cues.push_back(json::value(c));
-    risks.push_back(json::object{{"text", r.text}, {"severity", r.severity}, {"cues", cues}, {"page", r.page}});
+    risks.push_back(
+        json::object{{"text", r.text}, {"severity", r.severity}, {"cues", cues}, {"page", r.page}});
   }
   json::array entities;
   for (const auto& en : a.entities) {
-    entities.push_back(json::object{{"kind", en.kind}, {"text", en.text}, {"value", en.value},
-                                    {"count", en.count}, {"page", en.page}});
+    entities.push_back(json::object{{"kind", en.kind},
+                                    {"text", en.text},
+                                    {"value", en.value},
+                                    {"count", en.count},
+                                    {"page", en.page}});
   }
   return json::object{{"document_date", a.document_date},
                       {"document_date_source", a.document_date_from_text ? "text" : "upload"},

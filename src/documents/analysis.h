@@ -13,8 +13,9 @@
 //               deadline ("by Friday", "due 12/15") raise it; thanks, questions without a request
 //               and past tense lower it. Owner and due date come from the sentence; relative
 //               dates are resolved against the document's date (dates.h).
-//   decisions   sentences with "decided", "agreed", "approved", "resolved", "confirmed", "go with"...
-//   risks       sentences with risk cues; severity high (safety, penalty, liquidated damages,
+//   decisions   sentences with "decided", "agreed", "approved", "resolved", "confirmed", "go
+//   with"... risks       sentences with risk cues; severity high (safety, penalty, liquidated
+//   damages,
 //               termination, lawsuit, failure...), medium (delay, overrun, shortage, risk,
 //               concern...), low (minor, possible...).
 //   entities    people (titles, signature / header labels, action owners), companies (legal
@@ -23,12 +24,11 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "documents/dates.h"
 #include "documents/extract.h"
@@ -98,7 +98,7 @@ struct Entity {
   std::string text;   // as first written
   std::string value;  // normalised: amounts in cents, dates YYYY-MM-DD; else the text
   int count = 0;
-  int page = 1;       // first page
+  int page = 1;  // first page
 };
 
 struct Analysis {

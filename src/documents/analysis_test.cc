@@ -1,9 +1,10 @@
 // Dates, PII, the offline analysis and the classifier.
+#include "documents/analysis.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "documents/analysis.h"
 #include "documents/classifier.h"
 #include "documents/dates.h"
 #include "documents/pii.h"
@@ -85,8 +86,9 @@ TEST(PiiTest, RedactsEmailPhoneSsnCardAndAddress) {
 }
 
 TEST(SentenceTest, SplitsOnSentenceEndsNotAbbreviations) {
-  auto s = SplitSentences("Mr. Smith met Dr. Jones at 3.30 p.m. today. They signed! Did it work? "
-                          "Yes, e.g. by J. Doe.\nNext line");
+  auto s = SplitSentences(
+      "Mr. Smith met Dr. Jones at 3.30 p.m. today. They signed! Did it work? "
+      "Yes, e.g. by J. Doe.\nNext line");
   ASSERT_EQ(s.size(), 5u) << s.size();
   EXPECT_EQ(s[0], "Mr. Smith met Dr. Jones at 3.30 p.m. today.");
   EXPECT_EQ(s[1], "They signed!");
@@ -155,9 +157,8 @@ TEST(AnalysisTest, MeetingNotesGiveActionsDecisionsRisksEntities) {
   EXPECT_EQ(a.risks[0].severity, "medium");  // backorder
   EXPECT_EQ(a.risks[1].severity, "high");    // safety
   auto has = [&](std::string_view kind, std::string_view value) {
-    return std::any_of(a.entities.begin(), a.entities.end(), [&](const Entity& x) {
-      return x.kind == kind && x.value == value;
-    });
+    return std::any_of(a.entities.begin(), a.entities.end(),
+                       [&](const Entity& x) { return x.kind == kind && x.value == value; });
   };
   EXPECT_TRUE(has("amount", "4525000"));
   EXPECT_TRUE(has("amount", "1000000"));
@@ -184,7 +185,7 @@ TEST(SummaryTest, PicksCentralSentencesInOrderWithoutRepeats) {
   const auto picked = ExtractiveSummary(s, 2);
   ASSERT_EQ(picked.size(), 2u);
   EXPECT_LT(picked[0], picked[1]);
-  EXPECT_FALSE(picked[0] == 0 && picked[1] == 1);  // the duplicate is redundant
+  EXPECT_FALSE(picked[0] == 0 && picked[1] == 1);             // the duplicate is redundant
   EXPECT_EQ(std::count(picked.begin(), picked.end(), 2), 0);  // off-topic sentence
   EXPECT_TRUE(ExtractiveSummary({}, 3).empty());
 }
@@ -197,12 +198,14 @@ TEST(ClassifierTest, TrainsPredictsAndRoundTrips) {
   for (const auto& x : held_out) right += model->Predict(x.text).label == x.label;
   EXPECT_GE(right, static_cast<int>(held_out.size() * 9 / 10)) << right << "/" << held_out.size();
 
-  EXPECT_EQ(model->Predict("INVOICE\nInvoice Number: 4471\nBill To: Acme\nSubtotal $100\nTotal "
-                           "Due: $108. Payment terms Net 30.")
+  EXPECT_EQ(model
+                ->Predict("INVOICE\nInvoice Number: 4471\nBill To: Acme\nSubtotal $100\nTotal "
+                          "Due: $108. Payment terms Net 30.")
                 .label,
             "invoice");
-  EXPECT_EQ(model->Predict("From: Tom <tom@example.com>\nTo: Kim\nSubject: sign install\n\nHi Kim, "
-                           "could you confirm the date? Thanks, Tom")
+  EXPECT_EQ(model
+                ->Predict("From: Tom <tom@example.com>\nTo: Kim\nSubject: sign install\n\nHi Kim, "
+                          "could you confirm the date? Thanks, Tom")
                 .label,
             "email");
 
@@ -238,9 +241,10 @@ TEST(EvalTest, RougeAndQueryRanking) {
   EXPECT_NEAR(half.r1, 2 * (1.0 * 2 / 6) / (1.0 + 2.0 / 6), 1e-9);
   EXPECT_NEAR(half.r2, 2 * (1.0 * 1 / 5) / (1.0 + 1.0 / 5), 1e-9);
   EXPECT_DOUBLE_EQ(RougeF1("", "x").r1, 0.0);
-  const auto ranked = RankForQuery({"We talked about lunch.", "The remote control buttons are too small.",
-                                    "Marketing wants a yellow remote control.", "Okay."},
-                                   "What did the group discuss about the remote control buttons?", 2);
+  const auto ranked =
+      RankForQuery({"We talked about lunch.", "The remote control buttons are too small.",
+                    "Marketing wants a yellow remote control.", "Okay."},
+                   "What did the group discuss about the remote control buttons?", 2);
   ASSERT_EQ(ranked.size(), 2u);
   EXPECT_EQ(ranked[0], 1);
   EXPECT_EQ(ranked[1], 2);

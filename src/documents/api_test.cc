@@ -38,9 +38,10 @@ class DocumentsApiTest : public ::testing::TestWithParam<Backend> {
         std::move(*blobs::BlobStore::Open(blob_dir_, int64_t{1} << 27)));
     models_ = std::make_unique<ml::ModelRegistry>(db_->store(), *blobs_, SystemClock::Get());
     queue_ = std::make_unique<jobs::Queue>(db_->store());
-    service_ = std::make_unique<DocumentService>(db_->store(), outbox_, *queue_, blobs_, *models_,
-                                                 ServiceOptions{.extract = {.max_uncompressed_bytes = 4 << 20, .max_xml_bytes = 2 << 20},
-                                                                .seed_per_type = 15});
+    service_ = std::make_unique<DocumentService>(
+        db_->store(), outbox_, *queue_, blobs_, *models_,
+        ServiceOptions{.extract = {.max_uncompressed_bytes = 4 << 20, .max_xml_bytes = 2 << 20},
+                       .seed_per_type = 15});
     RegisterDocumentJobs(*queue_, *service_);
     AddDocumentRoutes(router_, schemas_, *service_);
   }
@@ -62,8 +63,10 @@ class DocumentsApiTest : public ::testing::TestWithParam<Backend> {
     req.body = body;
     for (auto& [k, v] : headers) req.headers.Add(k, v);
     if (org) {
-      req.principal = http::Principal{.kind = "user", .subject_id = "usr_" + *org,
-                                      .org_id = *org, .role = "org_member",
+      req.principal = http::Principal{.kind = "user",
+                                      .subject_id = "usr_" + *org,
+                                      .org_id = *org,
+                                      .role = "org_member",
                                       .permissions = {"*"}};
     }
     http::Match m = router_.Find(method, req.path);
@@ -192,7 +195,8 @@ TEST_P(DocumentsApiTest, EveryFormatReachesReady) {
       {"contract.docx",
        fx::Docx(fx::Para("SERVICES AGREEMENT", "Title") +
                 fx::Para("Contractor shall fabricate and install the pylon sign."))},
-      {"page.html", "<html><body><h1>Permit</h1><p>Sign permit issued for 45 Harbor Blvd.</p></body></html>"},
+      {"page.html",
+       "<html><body><h1>Permit</h1><p>Sign permit issued for 45 Harbor Blvd.</p></body></html>"},
       {"notes.md", "# Notes\n\n- Sam to order the LED modules by Friday.\n"},
       {"scan.png", fx::Png(fx::RenderText("CHANGE ORDER\nAdd illumination to the sign.", 150))}};
   std::vector<std::string> ids;
@@ -231,8 +235,8 @@ TEST_P(DocumentsApiTest, BadFilesFailCleanlyAndBadUploadsAreRefused) {
   auto gif = Call("POST", "/v1/documents?filename=logo.gif", "GIF89a\x01\x00....");
   EXPECT_EQ(gif.status, 415) << gif.body;
   EXPECT_NE(gif.body.find("image/gif"), std::string::npos);
-  auto lying = Call("POST", "/v1/documents?filename=contract.pdf",
-                    fx::Png(fx::RenderText("x", 20)));
+  auto lying =
+      Call("POST", "/v1/documents?filename=contract.pdf", fx::Png(fx::RenderText("x", 20)));
   EXPECT_EQ(lying.status, 415);
   EXPECT_NE(lying.body.find("image/png"), std::string::npos);
   auto ct = Call("POST", "/v1/documents", "plain words", "org_a", {{"Content-Type", "image/png"}});
@@ -249,7 +253,8 @@ TEST_P(DocumentsApiTest, BadFilesFailCleanlyAndBadUploadsAreRefused) {
 
 TEST_P(DocumentsApiTest, DuplicatesByHashListFiltersAndPages) {
   const std::string a = Upload("First document about the pylon sign.", "a.txt");
-  auto again = Call("POST", "/v1/documents?filename=copy.txt", "First document about the pylon sign.");
+  auto again =
+      Call("POST", "/v1/documents?filename=copy.txt", "First document about the pylon sign.");
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_TRUE(Obj(again).at("duplicate").as_bool());
   EXPECT_EQ(Str(Obj(again), "id"), a);
@@ -266,7 +271,8 @@ TEST_P(DocumentsApiTest, DuplicatesByHashListFiltersAndPages) {
   while (!cursor.empty()) {
     page = Obj(Call("GET", "/v1/documents?limit=2&cursor=" + cursor));
     for (auto& d : page.at("items").as_array()) seen.emplace_back(d.at("id").as_string());
-    cursor = page.at("next_cursor").is_null() ? "" : std::string(page.at("next_cursor").as_string());
+    cursor =
+        page.at("next_cursor").is_null() ? "" : std::string(page.at("next_cursor").as_string());
   }
   EXPECT_EQ(seen.size(), 5u);
   EXPECT_EQ(Obj(Call("GET", "/v1/documents?status=ready")).at("items").as_array().size(), 5u);
@@ -287,8 +293,9 @@ TEST_P(DocumentsApiTest, FeedbackCorrectsTheTypeAndRetrainsTheOrgModel) {
   ASSERT_EQ(bad.status, 422) << bad.body;
   EXPECT_NE(bad.body.find("correction.doc_type"), std::string::npos);
   EXPECT_NE(bad.body.find("\"x\""), std::string::npos);
-  EXPECT_EQ(Call("POST", "/v1/documents/" + id + "/feedback", R"({"target": "summary.short"})").status,
-            422);
+  EXPECT_EQ(
+      Call("POST", "/v1/documents/" + id + "/feedback", R"({"target": "summary.short"})").status,
+      422);
   auto up = Call("POST", "/v1/documents/" + id + "/feedback",
                  R"({"target": "action_items", "item_index": 0, "rating": "up"})");
   ASSERT_EQ(up.status, 201) << up.body;
@@ -300,7 +307,8 @@ TEST_P(DocumentsApiTest, FeedbackCorrectsTheTypeAndRetrainsTheOrgModel) {
   auto doc = Obj(Call("GET", "/v1/documents/" + id));
   EXPECT_EQ(Str(doc, "doc_type"), "drawing_spec");
   EXPECT_EQ(Str(doc, "doc_type_source"), "user");
-  EXPECT_EQ(Obj(Call("GET", "/v1/documents/" + id + "/feedback")).at("items").as_array().size(), 2u);
+  EXPECT_EQ(Obj(Call("GET", "/v1/documents/" + id + "/feedback")).at("items").as_array().size(),
+            2u);
 
   // documents.retrain trains org_a's classifier with the correction and makes it production (and
   // a second documents.retrain for the action-item thumbs finds no platform model to tune).
@@ -315,8 +323,9 @@ TEST_P(DocumentsApiTest, FeedbackCorrectsTheTypeAndRetrainsTheOrgModel) {
   ASSERT_TRUE(used.ok());
   EXPECT_EQ(used->second, (*prod)->version);
   // The org's model learned the correction; org_b still uses the built-in model.
-  EXPECT_EQ(used->first->Predict("Sign shop note. Please print the vinyl decals for the lobby "
-                                 "windows. Sam will pick them up.")
+  EXPECT_EQ(used->first
+                ->Predict("Sign shop note. Please print the vinyl decals for the lobby "
+                          "windows. Sam will pick them up.")
                 .label,
             "drawing_spec");
   EXPECT_EQ(service_->ClassifierFor("org_b")->second, "seed-builtin");
@@ -333,7 +342,8 @@ TEST_P(DocumentsApiTest, ARegisteredActionModelDecidesTheActionItemsOfItsOrg) {
     data.push_back({"The banana shipment is item " + std::to_string(i) + ".", true});
     data.push_back({"The apple shipment is item " + std::to_string(i) + ".", false});
   }
-  auto v = service_->TrainActionModel(ml::Owner::Org("org_a"), data, "test sentences", "test", true);
+  auto v =
+      service_->TrainActionModel(ml::Owner::Org("org_a"), data, "test sentences", "test", true);
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   const std::string text = "The banana shipment is item 99.\n\nThe apple shipment is item 98.\n";
   const std::string a = Upload(text, "fruit.txt");
@@ -384,9 +394,10 @@ TEST_P(DocumentsApiTest, ActionItemThumbsFineTuneTheOrgsActionModel) {
 TEST_P(DocumentsApiTest, DeleteRemovesEverythingAndReleasesTheBlob) {
   const std::string id = Upload(std::string(kMinutes), "minutes.txt");
   ASSERT_EQ(RunJobs(), 1);
-  ASSERT_EQ(Call("POST", "/v1/documents/" + id + "/feedback", R"({"target": "text", "rating": "up"})")
-                .status,
-            201);
+  ASSERT_EQ(
+      Call("POST", "/v1/documents/" + id + "/feedback", R"({"target": "text", "rating": "up"})")
+          .status,
+      201);
   auto doc = Obj(Call("GET", "/v1/documents/" + id));
   const std::string sha = Str(doc, "sha256");
   blobs::BlobRegistry registry(*blobs_, SystemClock::Get());
@@ -398,7 +409,8 @@ TEST_P(DocumentsApiTest, DeleteRemovesEverythingAndReleasesTheBlob) {
   ASSERT_EQ(Call("DELETE", "/v1/documents/" + id).status, 204);
   EXPECT_EQ(Call("GET", "/v1/documents/" + id).status, 404);
   EXPECT_EQ(Call("DELETE", "/v1/documents/" + id).status, 404);
-  for (const char* t : {"document_pages", "document_chunks", "document_analyses", "document_feedback"}) {
+  for (const char* t :
+       {"document_pages", "document_chunks", "document_analyses", "document_feedback"}) {
     EXPECT_EQ(Count(t, id), 0) << t;
   }
   EXPECT_EQ(refs(), 0);
@@ -421,7 +433,9 @@ TEST_P(DocumentsApiTest, ADocumentDeletedBeforeItsJobRunsIsSkipped) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, DocumentsApiTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::documents

@@ -4,8 +4,8 @@
 #include <array>
 #include <cctype>
 #include <functional>
-#include <utility>
 #include <unordered_map>
+#include <utility>
 
 #include "base/strings.h"
 
@@ -63,11 +63,11 @@ std::vector<Chunk> MakeChunks(const Extracted& e, const PageText& pages,
       open = true;
       continue;
     }
-    if (open && (cur.page != page ||
-                 static_cast<std::size_t>(end - cur.start) > options.target_chars)) {
+    if (open &&
+        (cur.page != page || static_cast<std::size_t>(end - cur.start) > options.target_chars)) {
       // A heading alone stays with its first paragraph even when that makes the chunk long.
-      const bool heading_only = cur.end - cur.start <= static_cast<int64_t>(heading.size()) &&
-                                cur.page == page;
+      const bool heading_only =
+          cur.end - cur.start <= static_cast<int64_t>(heading.size()) && cur.page == page;
       if (!heading_only || static_cast<std::size_t>(end - cur.start) > options.max_chars) close();
     }
     if (b.text.size() <= options.max_chars) {
@@ -87,7 +87,9 @@ std::vector<Chunk> MakeChunks(const Extracted& e, const PageText& pages,
       std::size_t cut = rest.size() <= options.max_chars
                             ? rest.size()
                             : CutPoint(rest, options.target_chars, options.max_chars);
-      cur = Chunk{.page = page, .heading = heading, .start = offset,
+      cur = Chunk{.page = page,
+                  .heading = heading,
+                  .start = offset,
                   .end = offset + static_cast<int64_t>(cut)};
       open = true;
       close();
@@ -107,20 +109,27 @@ std::string DetectLanguage(std::string_view text) {
     std::array<const char*, 16> words;
   };
   static const Profile kProfiles[] = {
-      {"en", {"the", "and", "of", "to", "is", "in", "that", "for", "with", "this", "be", "are",
-              "will", "on", "by", "you"}},
-      {"de", {"der", "die", "und", "das", "ist", "nicht", "mit", "den", "ein", "eine", "zu",
-              "auf", "für", "von", "wir", "sie"}},
-      {"fr", {"le", "la", "les", "et", "des", "est", "une", "pour", "dans", "que", "pas", "du",
-              "sur", "avec", "nous", "vous"}},
-      {"es", {"el", "la", "los", "las", "que", "y", "del", "por", "una", "para", "con", "es",
-              "se", "no", "como", "está"}},
-      {"it", {"il", "che", "di", "della", "per", "una", "sono", "non", "con", "gli", "anche",
-              "del", "nel", "questo", "come", "è"}},
-      {"nl", {"de", "het", "een", "en", "van", "is", "dat", "niet", "voor", "met", "zijn", "op",
-              "wij", "ook", "aan", "worden"}},
-      {"pt", {"o", "os", "que", "não", "uma", "para", "com", "do", "da", "em", "por", "mais",
-              "são", "como", "também", "ao"}},
+      {"en",
+       {"the", "and", "of", "to", "is", "in", "that", "for", "with", "this", "be", "are", "will",
+        "on", "by", "you"}},
+      {"de",
+       {"der", "die", "und", "das", "ist", "nicht", "mit", "den", "ein", "eine", "zu", "auf", "für",
+        "von", "wir", "sie"}},
+      {"fr",
+       {"le", "la", "les", "et", "des", "est", "une", "pour", "dans", "que", "pas", "du", "sur",
+        "avec", "nous", "vous"}},
+      {"es",
+       {"el", "la", "los", "las", "que", "y", "del", "por", "una", "para", "con", "es", "se", "no",
+        "como", "está"}},
+      {"it",
+       {"il", "che", "di", "della", "per", "una", "sono", "non", "con", "gli", "anche", "del",
+        "nel", "questo", "come", "è"}},
+      {"nl",
+       {"de", "het", "een", "en", "van", "is", "dat", "niet", "voor", "met", "zijn", "op", "wij",
+        "ook", "aan", "worden"}},
+      {"pt",
+       {"o", "os", "que", "não", "uma", "para", "com", "do", "da", "em", "por", "mais", "são",
+        "como", "também", "ao"}},
   };
   static const std::unordered_map<std::string, std::vector<int>> kIndex = [] {
     std::unordered_map<std::string, std::vector<int>> m;

@@ -19,11 +19,11 @@
 namespace signx::documents {
 
 struct Chunk {
-  int seq = 0;           // 0-based order in the document
-  int page = 1;          // 1-based
-  std::string heading;   // the nearest heading above (may be from an earlier page); "" = none
+  int seq = 0;          // 0-based order in the document
+  int page = 1;         // 1-based
+  std::string heading;  // the nearest heading above (may be from an earlier page); "" = none
   std::string text;
-  int64_t start = 0;     // byte offsets into the page's text
+  int64_t start = 0;  // byte offsets into the page's text
   int64_t end = 0;
 };
 

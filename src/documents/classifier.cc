@@ -26,7 +26,8 @@ bool IsDocType(std::string_view t) {
   return std::find(std::begin(kDocTypes), std::end(kDocTypes), t) != std::end(kDocTypes);
 }
 
-std::vector<uint32_t> ClassifierFeatures(std::string_view text, int buckets, std::size_t max_chars) {
+std::vector<uint32_t> ClassifierFeatures(std::string_view text, int buckets,
+                                         std::size_t max_chars) {
   std::vector<uint32_t> out;
   text = text.substr(0, max_chars);
   std::vector<std::string> words;
@@ -70,8 +71,8 @@ Result<Classifier> Classifier::Train(const std::vector<LabeledText>& examples,
   c.totals_.assign(c.labels_.size(), 0);
   std::vector<double> docs(c.labels_.size(), 0);
   for (const auto& e : examples) {
-    const auto k = static_cast<std::size_t>(
-        std::find(c.labels_.begin(), c.labels_.end(), e.label) - c.labels_.begin());
+    const auto k = static_cast<std::size_t>(std::find(c.labels_.begin(), c.labels_.end(), e.label) -
+                                            c.labels_.begin());
     ++docs[k];
     for (uint32_t f : ClassifierFeatures(e.text, options.buckets, options.max_chars)) {
       c.counts_[k][f] += 1;

@@ -21,10 +21,9 @@
 
 namespace signx::documents {
 
-inline constexpr std::string_view kDocTypes[] = {"contract", "proposal",     "rfp",
-                                                 "change_order", "permit",   "invoice",
-                                                 "meeting_notes", "email",   "drawing_spec",
-                                                 "other"};
+inline constexpr std::string_view kDocTypes[] = {
+    "contract", "proposal",      "rfp",   "change_order", "permit",
+    "invoice",  "meeting_notes", "email", "drawing_spec", "other"};
 bool IsDocType(std::string_view t);
 
 struct LabeledText {
@@ -61,7 +60,7 @@ class Classifier {
   std::vector<std::string> labels_;
   std::vector<double> log_prior_;
   std::vector<std::unordered_map<uint32_t, double>> counts_;  // per label: bucket → count
-  std::vector<double> totals_;                                 // per label: sum of counts
+  std::vector<double> totals_;                                // per label: sum of counts
 };
 
 // Hashed features of a text (exposed for tests).

@@ -45,10 +45,10 @@ int WeekdayOf(std::string_view name) {  // 0 = Sunday (std::chrono::weekday enco
 int NumberOf(std::string_view s) {
   if (auto n = ParseInt(s)) return static_cast<int>(*n);
   static constexpr std::pair<std::string_view, int> kWords[] = {
-      {"one", 1},    {"two", 2},       {"three", 3},     {"four", 4},    {"five", 5},
-      {"six", 6},    {"seven", 7},     {"eight", 8},     {"nine", 9},    {"ten", 10},
-      {"eleven", 11}, {"twelve", 12},  {"fourteen", 14}, {"fifteen", 15}, {"twenty", 20},
-      {"thirty", 30}};
+      {"one", 1},       {"two", 2},      {"three", 3},   {"four", 4},
+      {"five", 5},      {"six", 6},      {"seven", 7},   {"eight", 8},
+      {"nine", 9},      {"ten", 10},     {"eleven", 11}, {"twelve", 12},
+      {"fourteen", 14}, {"fifteen", 15}, {"twenty", 20}, {"thirty", 30}};
   const std::string lower = ToLower(s);
   for (auto [w, n] : kWords) {
     if (lower == w) return n;
@@ -118,9 +118,8 @@ const Rx& Patterns() {
     Rx r;
     r.iso = std::regex(R"(\b(\d{4})-(\d{1,2})-(\d{1,2})\b)", f);
     r.numeric = std::regex(R"(\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b)", f);
-    r.month_day = std::regex(std::string("\\b") + kMonth +
-                                 R"(\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4})\b)?)",
-                             f);
+    r.month_day = std::regex(
+        std::string("\\b") + kMonth + R"(\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4})\b)?)", f);
     r.day_month = std::regex(std::string(R"(\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?)") + kMonth +
                                  R"(\b\.?(?:,?\s+(\d{4})\b)?)",
                              f);
@@ -128,7 +127,8 @@ const Rx& Patterns() {
         std::string(R"(\b(?:(today|tonight|tomorrow|yesterday|eod|cob|eow|eom|)") +
             R"(end of (?:the )?(?:business )?(?:day|week|month)|next week|next month)|)" +
             R"((next|this|by|on|before|until|due)\s+)" + kWeekday + R"(|)" + kWeekday + R"(|)" +
-            R"((?:in|within)\s+)" + kNumber + R"(\s+(business\s+|working\s+)?(day|week|month)s?)\b)",
+            R"((?:in|within)\s+)" + kNumber +
+            R"(\s+(business\s+|working\s+)?(day|week|month)s?)\b)",
         f);
     return r;
   }();
@@ -144,7 +144,8 @@ std::string FormatDay(Day d) {
 
 std::optional<Day> ParseDay(std::string_view iso) {
   if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') return std::nullopt;
-  auto y = ParseInt(iso.substr(0, 4)), m = ParseInt(iso.substr(5, 2)), d = ParseInt(iso.substr(8, 2));
+  auto y = ParseInt(iso.substr(0, 4)), m = ParseInt(iso.substr(5, 2)),
+       d = ParseInt(iso.substr(8, 2));
   if (!y || !m || !d) return std::nullopt;
   return Make(static_cast<int>(*y), static_cast<int>(*m), static_cast<int>(*d));
 }
@@ -160,15 +161,18 @@ std::vector<DateMention> FindDates(std::string_view text, Day anchor) {
   };
   const bool digits = std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits) {
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), rx.iso); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(s.begin(), s.end(), rx.iso); it != std::sregex_iterator();
+         ++it) {
       add(*it, Make(std::stoi((*it)[1]), std::stoi((*it)[2]), std::stoi((*it)[3])), false);
     }
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), rx.numeric); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(s.begin(), s.end(), rx.numeric);
+         it != std::sregex_iterator(); ++it) {
       int y = std::stoi((*it)[3]);
       if ((*it)[3].length() == 2) y += 2000;
       add(*it, Make(y, std::stoi((*it)[1]), std::stoi((*it)[2])), false);
     }
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), rx.month_day); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(s.begin(), s.end(), rx.month_day);
+         it != std::sregex_iterator(); ++it) {
       const int m = MonthOf((*it)[1].str());
       const int d = std::stoi((*it)[2]);
       if ((*it)[3].matched) {
@@ -179,7 +183,8 @@ std::vector<DateMention> FindDates(std::string_view text, Day anchor) {
         if (ok) add(*it, day, false);
       }
     }
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), rx.day_month); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(s.begin(), s.end(), rx.day_month);
+         it != std::sregex_iterator(); ++it) {
       const int d = std::stoi((*it)[1]);
       const int m = MonthOf((*it)[2].str());
       if ((*it)[3].matched) {
@@ -191,7 +196,8 @@ std::vector<DateMention> FindDates(std::string_view text, Day anchor) {
       }
     }
   }
-  for (auto it = std::sregex_iterator(s.begin(), s.end(), rx.relative); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(s.begin(), s.end(), rx.relative);
+       it != std::sregex_iterator(); ++it) {
     const std::smatch& m = *it;
     std::optional<Day> d;
     if (m[1].matched) {
@@ -211,8 +217,8 @@ std::vector<DateMention> FindDates(std::string_view text, Day anchor) {
         const unsigned wd = weekday(sys_days{anchor}).c_encoding();
         d = wd == 0 || wd == 6 ? NextWeekday(anchor, 5) : Add(WeekStart(anchor), 4);
       } else if (w == "eom" || w.find("month") != std::string::npos) {
-        d = Day(std::chrono::year_month_day_last(
-            anchor.year(), std::chrono::month_day_last(anchor.month())));
+        d = Day(std::chrono::year_month_day_last(anchor.year(),
+                                                 std::chrono::month_day_last(anchor.month())));
       }
     } else if (m[3].matched || m[4].matched) {
       const std::string lead = ToLower(m[2].str());
@@ -264,7 +270,8 @@ std::optional<Day> DocumentDate(std::string_view text) {
   for (const DateMention& m : found) {
     if (m.relative) continue;
     // Without a year in the text the year is a guess: not a document date.
-    if (m.text.find(std::to_string(static_cast<int>(m.date.year())).substr(2)) == std::string::npos) {
+    if (m.text.find(std::to_string(static_cast<int>(m.date.year())).substr(2)) ==
+        std::string::npos) {
       continue;
     }
     const std::size_t from = m.start >= 24 ? m.start - 24 : 0;

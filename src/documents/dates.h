@@ -39,7 +39,7 @@ std::vector<DateMention> FindDates(std::string_view text, Day anchor);
 // in its first 3000 bytes, else the first absolute date there; nullopt when none.
 std::optional<Day> DocumentDate(std::string_view text);
 
-std::string FormatDay(Day d);                      // "2026-12-15"
+std::string FormatDay(Day d);                       // "2026-12-15"
 std::optional<Day> ParseDay(std::string_view iso);  // "2026-12-15"
 
 }  // namespace signx::documents

@@ -56,9 +56,9 @@ json::object ToJson(const Feedback& f) {
 }
 
 bool IsFeedbackTarget(std::string_view t) {
-  for (std::string_view x : {"classification", "summary.short", "summary.medium",
-                             "summary.detailed", "action_items", "decisions", "risks", "entities",
-                             "text"}) {
+  for (std::string_view x :
+       {"classification", "summary.short", "summary.medium", "summary.detailed", "action_items",
+        "decisions", "risks", "entities", "text"}) {
     if (t == x) return true;
   }
   return false;

@@ -17,7 +17,8 @@ double F1(double overlap, double cand, double ref) {
   return 2 * p * r / (p + r);
 }
 
-double NgramF1(const std::vector<std::string>& c, const std::vector<std::string>& r, std::size_t n) {
+double NgramF1(const std::vector<std::string>& c, const std::vector<std::string>& r,
+               std::size_t n) {
   if (c.size() < n || r.size() < n) return 0;
   std::map<std::string, int> rc;
   for (std::size_t i = 0; i + n <= r.size(); ++i) {
@@ -39,15 +40,21 @@ double NgramF1(const std::vector<std::string>& c, const std::vector<std::string>
 
 std::vector<std::string> ContentWords(std::string_view text) {
   static const std::unordered_set<std::string> kStop = {
-      "the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "about", "what",
-      "was", "were", "is", "are", "did", "do", "does", "how", "why", "when", "who", "which",
-      "whole", "meeting", "summarize", "summarise", "summary", "discussion", "discussed",
-      "discuss", "talk", "talked", "said", "say", "think", "thought", "group", "team", "their",
-      "they", "them", "this", "that", "these", "those", "it", "its", "be", "by", "as", "at",
-      "from", "would", "could", "should", "will", "can", "his", "her", "he", "she", "we", "you",
-      "i", "um", "uh", "yeah", "okay", "so", "like", "just", "mm", "hmm", "oh", "well", "right",
-      "there", "here", "not", "but", "if", "then", "all", "any", "some", "opinion", "opinions",
-      "according", "towards", "toward", "regarding", "concerning", "also", "have", "has", "had"};
+      "the",       "a",       "an",         "and",        "or",      "of",       "to",
+      "in",        "on",      "for",        "with",       "about",   "what",     "was",
+      "were",      "is",      "are",        "did",        "do",      "does",     "how",
+      "why",       "when",    "who",        "which",      "whole",   "meeting",  "summarize",
+      "summarise", "summary", "discussion", "discussed",  "discuss", "talk",     "talked",
+      "said",      "say",     "think",      "thought",    "group",   "team",     "their",
+      "they",      "them",    "this",       "that",       "these",   "those",    "it",
+      "its",       "be",      "by",         "as",         "at",      "from",     "would",
+      "could",     "should",  "will",       "can",        "his",     "her",      "he",
+      "she",       "we",      "you",        "i",          "um",      "uh",       "yeah",
+      "okay",      "so",      "like",       "just",       "mm",      "hmm",      "oh",
+      "well",      "right",   "there",      "here",       "not",     "but",      "if",
+      "then",      "all",     "any",        "some",       "opinion", "opinions", "according",
+      "towards",   "toward",  "regarding",  "concerning", "also",    "have",     "has",
+      "had"};
   std::vector<std::string> out;
   for (auto& w : RougeTokens(text)) {
     if (w.size() < 2 || kStop.contains(w)) continue;

@@ -6,7 +6,6 @@
 #include <poppler/cpp/poppler-image.h>
 #include <poppler/cpp/poppler-page-renderer.h>
 #include <poppler/cpp/poppler-page.h>
-#include <pugixml.hpp>
 #include <tesseract/baseapi.h>
 #include <zip.h>
 
@@ -16,6 +15,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <pugixml.hpp>
 
 #include "base/strings.h"
 
@@ -30,7 +30,8 @@ bool StartsWith(std::string_view s, std::string_view p) {
 
 void SilencePoppler() {
   static std::once_flag once;
-  std::call_once(once, [] { poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr); });
+  std::call_once(
+      once, [] { poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr); });
 }
 
 std::string TessdataDir(const ExtractLimits& limits) {
@@ -219,8 +220,8 @@ Extracted ExtractPlainText(std::string_view text, bool markdown) {
   std::size_t start = 0;
   while (true) {
     const std::size_t ff = text.find('\f', start);
-    std::string_view part = text.substr(start, ff == std::string_view::npos ? std::string_view::npos
-                                                                             : ff - start);
+    std::string_view part =
+        text.substr(start, ff == std::string_view::npos ? std::string_view::npos : ff - start);
     AppendTextBlocks(part, page, markdown, e.blocks);
     if (ff == std::string_view::npos) break;
     start = ff + 1;
@@ -238,7 +239,8 @@ Result<std::string> OcrGray(const unsigned char* pixels, int width, int height, 
   tesseract::TessBaseAPI api;
   const std::string dir = TessdataDir(limits);
   if (api.Init(dir.c_str(), "eng") != 0) {
-    return Status(ErrorCode::kInternal, "OCR is not available: tesseract has no eng data in " + dir);
+    return Status(ErrorCode::kInternal,
+                  "OCR is not available: tesseract has no eng data in " + dir);
   }
   api.SetVariable("debug_file", "/dev/null");
   api.SetPageSegMode(tesseract::PSM_AUTO);
@@ -264,7 +266,8 @@ Result<std::string> OcrPix(PIX* pix, const ExtractLimits& limits) {
   const std::string dir = TessdataDir(limits);
   if (api.Init(dir.c_str(), "eng") != 0) {
     pixDestroy(&gray);
-    return Status(ErrorCode::kInternal, "OCR is not available: tesseract has no eng data in " + dir);
+    return Status(ErrorCode::kInternal,
+                  "OCR is not available: tesseract has no eng data in " + dir);
   }
   api.SetVariable("debug_file", "/dev/null");
   api.SetImage(gray);
@@ -440,7 +443,8 @@ Result<Extracted> ExtractDocx(std::string_view bytes, const ExtractLimits& limit
     if (static_cast<int64_t>(xml.size()) > limits.max_xml_bytes) {
       zip_fclose(zf);
       return Bad("the DOCX's text expands to more than " +
-                 std::to_string(limits.max_xml_bytes >> 20) + " MB: refused as a possible zip bomb");
+                 std::to_string(limits.max_xml_bytes >> 20) +
+                 " MB: refused as a possible zip bomb");
     }
   }
   zip_fclose(zf);
@@ -462,8 +466,8 @@ Result<Extracted> ExtractDocx(std::string_view bytes, const ExtractLimits& limit
       const std::string clean = CollapseSpaces(text);
       if (!clean.empty()) {
         const int level = HeadingLevel(n);
-        e.blocks.push_back({page, level > 0 ? Block::Kind::kHeading : Block::Kind::kParagraph,
-                            level, clean});
+        e.blocks.push_back(
+            {page, level > 0 ? Block::Kind::kHeading : Block::Kind::kParagraph, level, clean});
       }
     } else if (name == "w:tbl") {
       std::string table;
@@ -571,9 +575,9 @@ std::string DecodeEntities(std::string_view s) {
 
 bool IsBlockTag(std::string_view tag) {
   static constexpr std::string_view kBlocks[] = {
-      "p",  "div", "br", "li",      "ul",     "ol",      "table", "tr",   "section", "article",
-      "header", "footer", "blockquote", "pre", "hr", "main", "nav", "aside", "dd", "dt", "form",
-      "title", "address", "figcaption"};
+      "p",       "div",     "br",     "li",     "ul",         "ol",    "table",   "tr",
+      "section", "article", "header", "footer", "blockquote", "pre",   "hr",      "main",
+      "nav",     "aside",   "dd",     "dt",     "form",       "title", "address", "figcaption"};
   for (auto b : kBlocks) {
     if (tag == b) return true;
   }
@@ -585,8 +589,8 @@ bool IsBlockTag(std::string_view tag) {
 Extracted ExtractHtml(std::string_view html) {
   Extracted e;
   e.page_count = 1;
-  std::string text;      // current paragraph's raw text
-  int heading = 0;       // inside <hN>
+  std::string text;  // current paragraph's raw text
+  int heading = 0;   // inside <hN>
   bool in_cell_row = false;
   std::string row;
   auto flush = [&] {
@@ -639,9 +643,8 @@ Extracted ExtractHtml(std::string_view html) {
       }
       // <head> may hold a <title>: keep it as the top heading.
       if (name == "head") {
-        const std::string_view head = html.substr(close + 1, pos == std::string_view::npos
-                                                                 ? 0
-                                                                 : pos - close - 1);
+        const std::string_view head =
+            html.substr(close + 1, pos == std::string_view::npos ? 0 : pos - close - 1);
         const std::string lower = ToLower(head);
         const std::size_t t = lower.find("<title>");
         const std::size_t te = lower.find("</title>");
@@ -705,8 +708,9 @@ Result<Extracted> ExtractImage(std::string_view bytes, const ExtractLimits& limi
   int format = IFF_UNKNOWN;
   if (findFileFormatBuffer(data, &format) != 0) format = IFF_UNKNOWN;
   const bool tiff = format == IFF_TIFF || format == IFF_TIFF_G3 || format == IFF_TIFF_G4 ||
-                    format == IFF_TIFF_LZW || format == IFF_TIFF_ZIP || format == IFF_TIFF_PACKBITS ||
-                    format == IFF_TIFF_RLE || format == IFF_TIFF_JPEG;
+                    format == IFF_TIFF_LZW || format == IFF_TIFF_ZIP ||
+                    format == IFF_TIFF_PACKBITS || format == IFF_TIFF_RLE ||
+                    format == IFF_TIFF_JPEG;
   setMsgSeverity(L_SEVERITY_NONE);
   if (tiff) {
     for (int page = 0; page < limits.max_pages; ++page) {
@@ -716,8 +720,9 @@ Result<Extracted> ExtractImage(std::string_view bytes, const ExtractLimits& limi
           return Bad("the TIFF is corrupt and could not be decoded");
         }
         if (w <= 0 || h <= 0 || static_cast<int64_t>(w) * h > limits.max_image_pixels) {
-          return Bad("the TIFF page is too large to decode (refused as a possible "
-                     "decompression bomb)");
+          return Bad(
+              "the TIFF page is too large to decode (refused as a possible "
+              "decompression bomb)");
         }
       }
       PIX* pix = pixReadMemTiff(data, bytes.size(), page);
@@ -763,14 +768,20 @@ Result<Extracted> ExtractImage(std::string_view bytes, const ExtractLimits& limi
 
 Result<Extracted> Extract(Format format, std::string_view bytes, const ExtractLimits& limits) {
   switch (format) {
-    case Format::kPdf: return ExtractPdf(bytes, limits);
-    case Format::kDocx: return ExtractDocx(bytes, limits);
-    case Format::kHtml: return ExtractHtml(bytes);
-    case Format::kText: return ExtractPlainText(bytes, false);
-    case Format::kMarkdown: return ExtractPlainText(bytes, true);
+    case Format::kPdf:
+      return ExtractPdf(bytes, limits);
+    case Format::kDocx:
+      return ExtractDocx(bytes, limits);
+    case Format::kHtml:
+      return ExtractHtml(bytes);
+    case Format::kText:
+      return ExtractPlainText(bytes, false);
+    case Format::kMarkdown:
+      return ExtractPlainText(bytes, true);
     case Format::kPng:
     case Format::kJpeg:
-    case Format::kTiff: return ExtractImage(bytes, limits);
+    case Format::kTiff:
+      return ExtractImage(bytes, limits);
   }
   return Bad("unknown format");
 }
@@ -780,7 +791,8 @@ PageText PageTexts(const Extracted& e) {
   out.pages.resize(static_cast<std::size_t>(std::max(e.page_count, 1)));
   out.block_offsets.reserve(e.blocks.size());
   for (const Block& b : e.blocks) {
-    const std::size_t p = static_cast<std::size_t>(std::clamp(b.page, 1, std::max(e.page_count, 1)) - 1);
+    const std::size_t p =
+        static_cast<std::size_t>(std::clamp(b.page, 1, std::max(e.page_count, 1)) - 1);
     std::string& page = out.pages[p];
     if (!page.empty()) page += "\n\n";
     out.block_offsets.push_back(page.size());

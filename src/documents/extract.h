@@ -36,8 +36,8 @@ struct Block {
 
 struct Extracted {
   int page_count = 0;
-  std::vector<Block> blocks;    // reading order
-  std::vector<int> ocr_pages;   // 1-based pages whose text came from OCR
+  std::vector<Block> blocks;   // reading order
+  std::vector<int> ocr_pages;  // 1-based pages whose text came from OCR
 };
 
 struct ExtractLimits {

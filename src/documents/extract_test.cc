@@ -1,10 +1,11 @@
 // Sniffing, extraction of every format from fixture files the tests make, chunking and language
 // detection.
+#include "documents/extract.h"
+
 #include <gtest/gtest.h>
 
 #include "base/strings.h"
 #include "documents/chunk.h"
-#include "documents/extract.h"
 #include "documents/sniff.h"
 #include "documents/testing/fixtures.h"
 
@@ -32,7 +33,10 @@ TEST(SniffTest, RecognisesFormatsFromTheirBytes) {
   EXPECT_EQ(Sniff("Plain words on a line.\nAnother line.\n").format, Format::kText);
   EXPECT_EQ(Sniff("GIF89a....").media_type, "image/gif");
   EXPECT_FALSE(Sniff("GIF89a....").format);
-  EXPECT_EQ(Sniff("\x7F" "ELF\x02\x01").media_type, "application/x-executable");
+  EXPECT_EQ(Sniff("\x7F"
+                  "ELF\x02\x01")
+                .media_type,
+            "application/x-executable");
   EXPECT_EQ(Sniff(fx::Zip({{"a.txt", "x"}})).media_type, "application/zip");
   EXPECT_EQ(Sniff(std::string("\x00\x01\x02\x03 binary", 11)).media_type,
             "application/octet-stream");
@@ -64,9 +68,9 @@ TEST(SniffTest, UnsupportedAndLyingTypesAre415NamingWhatWasFound) {
 }
 
 TEST(ExtractTest, PdfTextPerPageInReadingOrder) {
-  const std::string pdf = fx::TextPdf(
-      {"Scope of work for the pylon sign.\n\nThe contractor shall install the sign.",
-       "Payment terms are net thirty days."});
+  const std::string pdf =
+      fx::TextPdf({"Scope of work for the pylon sign.\n\nThe contractor shall install the sign.",
+                   "Payment terms are net thirty days."});
   auto e = ExtractPdf(pdf, {});
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   EXPECT_EQ(e->page_count, 2);
@@ -98,7 +102,8 @@ TEST(ExtractTest, EncryptedAndCorruptPdfsFailWithAReason) {
 }
 
 TEST(ExtractTest, ScannedPdfPageAndImageAreReadWithOcr) {
-  const fx::Raster r = fx::RenderText("INSTALLATION SCHEDULE\nThe monument sign arrives Monday.", 200);
+  const fx::Raster r =
+      fx::RenderText("INSTALLATION SCHEDULE\nThe monument sign arrives Monday.", 200);
   auto scanned = ExtractPdf(fx::ScannedPdf(r, 200), {.ocr_dpi = 200});
   ASSERT_TRUE(scanned.ok()) << scanned.status().ToString();
   ASSERT_EQ(scanned->ocr_pages, std::vector<int>{1});
@@ -131,11 +136,11 @@ TEST(ExtractTest, ImagesLargerThanTheLimitAreRefusedBeforeDecoding) {
 }
 
 TEST(ExtractTest, DocxParagraphsHeadingsTablesAndPageBreaks) {
-  const std::string docx = fx::Docx(
-      fx::Para("Sign Agreement", "Title") + fx::Para("Scope", "Heading1") +
-      fx::Para("Contractor shall fabricate two channel letter signs & install them.") +
-      fx::Table({{"Item", "Price"}, {"Letters", "$4,500.00"}}) + fx::PageBreak() +
-      fx::Para("Payment", "Heading2") + fx::Para("Net 30 from invoice."));
+  const std::string docx =
+      fx::Docx(fx::Para("Sign Agreement", "Title") + fx::Para("Scope", "Heading1") +
+               fx::Para("Contractor shall fabricate two channel letter signs & install them.") +
+               fx::Table({{"Item", "Price"}, {"Letters", "$4,500.00"}}) + fx::PageBreak() +
+               fx::Para("Payment", "Heading2") + fx::Para("Net 30 from invoice."));
   auto e = ExtractDocx(docx, {});
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   ASSERT_EQ(e->blocks.size(), 6u);  // the page-break paragraph has no text
@@ -173,8 +178,7 @@ TEST(ExtractTest, CorruptDocxAndZipBombsFailCleanly) {
   ASSERT_FALSE(xml.ok());
   EXPECT_NE(xml.status().message().find("zip bomb"), std::string_view::npos);
 
-  std::vector<std::pair<std::string, std::string>> many{
-      {"word/document.xml", "<w:document/>"}};
+  std::vector<std::pair<std::string, std::string>> many{{"word/document.xml", "<w:document/>"}};
   for (int i = 0; i < 60; ++i) many.push_back({"f" + std::to_string(i), "x"});
   auto entries = ExtractDocx(fx::Zip(many), {.max_zip_entries = 50});
   ASSERT_FALSE(entries.ok());
@@ -185,7 +189,8 @@ TEST(ExtractTest, HtmlToTextDropsScriptsKeepsHeadingsAndTables) {
   auto e = ExtractHtml(
       "<html><head><title>Permit &amp; Notes</title><style>p{color:red}</style></head><body>"
       "<h1>Sign Permit</h1><script>alert('x')</script><p>Approved on <b>May 3</b>, 2026.</p>"
-      "<table><tr><td>Fee</td><td>$120</td></tr></table><p>Call&nbsp;us &lt;now&gt;</p></body></html>");
+      "<table><tr><td>Fee</td><td>$120</td></tr></table><p>Call&nbsp;us "
+      "&lt;now&gt;</p></body></html>");
   std::vector<std::string> texts;
   for (const auto& b : e.blocks) texts.push_back(b.text);
   ASSERT_EQ(texts.size(), 5u) << AllText(e);
@@ -199,9 +204,10 @@ TEST(ExtractTest, HtmlToTextDropsScriptsKeepsHeadingsAndTables) {
 }
 
 TEST(ExtractTest, MarkdownAndTextParagraphsHeadingsAndFormFeeds) {
-  auto md = ExtractPlainText("# Meeting notes\n\nWe met on site.\nIt went well.\n\n- Dana to call "
-                             "the city\n- Sam to order LEDs\n",
-                             true);
+  auto md = ExtractPlainText(
+      "# Meeting notes\n\nWe met on site.\nIt went well.\n\n- Dana to call "
+      "the city\n- Sam to order LEDs\n",
+      true);
   ASSERT_EQ(md.blocks.size(), 4u);
   EXPECT_EQ(md.blocks[0].kind, Block::Kind::kHeading);
   EXPECT_EQ(md.blocks[1].text, "We met on site. It went well.");
@@ -219,11 +225,11 @@ TEST(ExtractTest, FormLinesStaySeparateWrappedSentencesJoin) {
       false);
   std::vector<std::string> texts;
   for (const auto& b : e.blocks) texts.push_back(b.text);
-  EXPECT_EQ(texts, (std::vector<std::string>{
-                       "Invoice Number: INV-4471", "Bill To: Metro Retail Group",
-                       "Total Due: $9,000.00",
-                       "The contractor shall fabricate and install the sign at the location shown "
-                       "on the drawings. Payment is due within thirty days."}));
+  EXPECT_EQ(texts,
+            (std::vector<std::string>{
+                "Invoice Number: INV-4471", "Bill To: Metro Retail Group", "Total Due: $9,000.00",
+                "The contractor shall fabricate and install the sign at the location shown "
+                "on the drawings. Payment is due within thirty days."}));
 }
 
 TEST(ChunkTest, ChunksStayInsideOnePageAndOneHeadingAndPointIntoThePage) {
@@ -240,8 +246,9 @@ TEST(ChunkTest, ChunksStayInsideOnePageAndOneHeadingAndPointIntoThePage) {
   ASSERT_GE(chunks.size(), 5u);
   for (const auto& c : chunks) {
     const std::string& page = pages.pages[static_cast<std::size_t>(c.page - 1)];
-    EXPECT_EQ(page.substr(static_cast<std::size_t>(c.start), static_cast<std::size_t>(c.end - c.start)),
-              c.text);
+    EXPECT_EQ(
+        page.substr(static_cast<std::size_t>(c.start), static_cast<std::size_t>(c.end - c.start)),
+        c.text);
     EXPECT_LE(c.text.size(), 1600u);
   }
   EXPECT_EQ(chunks[0].heading, "Scope");
@@ -257,10 +264,17 @@ TEST(ChunkTest, ChunksStayInsideOnePageAndOneHeadingAndPointIntoThePage) {
 }
 
 TEST(LanguageTest, StopWordProfiles) {
-  EXPECT_EQ(DetectLanguage("The contractor shall install the sign and the owner will pay for it."), "en");
-  EXPECT_EQ(DetectLanguage("Der Auftragnehmer ist für die Montage und die Abnahme mit dem Kunden zuständig, nicht wir."), "de");
-  EXPECT_EQ(DetectLanguage("Le contrat est signé et nous avons reçu les plans pour la pose des enseignes dans le centre."), "fr");
-  EXPECT_EQ(DetectLanguage("El contratista instalará los letreros para la tienda y el cliente pagará con la factura."), "es");
+  EXPECT_EQ(DetectLanguage("The contractor shall install the sign and the owner will pay for it."),
+            "en");
+  EXPECT_EQ(DetectLanguage("Der Auftragnehmer ist für die Montage und die Abnahme mit dem Kunden "
+                           "zuständig, nicht wir."),
+            "de");
+  EXPECT_EQ(DetectLanguage("Le contrat est signé et nous avons reçu les plans pour la pose des "
+                           "enseignes dans le centre."),
+            "fr");
+  EXPECT_EQ(DetectLanguage("El contratista instalará los letreros para la tienda y el cliente "
+                           "pagará con la factura."),
+            "es");
   EXPECT_EQ(DetectLanguage("1234 5678"), "und");
 }
 

@@ -16,13 +16,23 @@ const std::vector<Pattern>& Patterns() {
   static const std::vector<Pattern> kPatterns = [] {
     const auto flags = std::regex::ECMAScript | std::regex::optimize;
     std::vector<Pattern> p;
-    p.push_back({"email", std::regex(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})", flags)});
-    p.push_back({"ssn", std::regex(R"(\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b)", flags)});
+    p.push_back(
+        {"email",
+         std::regex(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})",
+                    flags)});
+    p.push_back(
+        {"ssn", std::regex(R"(\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b)", flags)});
     p.push_back({"card", std::regex(R"(\b\d(?:[ \-]?\d){12,18}\b)", flags)});
-    p.push_back({"phone", std::regex(
-        R"((?:\+\d{1,3}[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b(?:\s?(?:x|ext\.?)\s?\d{1,5})?)", flags)});
-    p.push_back({"address", std::regex(
-        R"(\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][A-Za-z0-9'\-]*\s+){0,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Terrace|Ter|Square|Sq)\b\.?(?:,?\s+(?:Suite|Ste\.?|Unit|Apt\.?|#)\s*[A-Za-z0-9\-]+)?(?:,\s*[A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+){0,2},?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?)?)", flags)});
+    p.push_back(
+        {"phone",
+         std::regex(
+             R"((?:\+\d{1,3}[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}\b(?:\s?(?:x|ext\.?)\s?\d{1,5})?)",
+             flags)});
+    p.push_back(
+        {"address",
+         std::regex(
+             R"(\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][A-Za-z0-9'\-]*\s+){0,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Way|Court|Ct|Place|Pl|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Terrace|Ter|Square|Sq)\b\.?(?:,?\s+(?:Suite|Ste\.?|Unit|Apt\.?|#)\s*[A-Za-z0-9\-]+)?(?:,\s*[A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+){0,2},?\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?)?)",
+             flags)});
     return p;
   }();
   return kPatterns;

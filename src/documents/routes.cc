@@ -64,7 +64,8 @@ constexpr std::string_view kAnalysisSchema = R"j({"type": "object", "properties"
     "enum": ["person", "company", "amount", "date", "address", "email", "phone"]}, "text": {"type": "string"},
     "value": {"type": "string", "description": "amounts in cents, dates YYYY-MM-DD"}, "count": {"type": "integer"}, "page": {"type": "integer"}}}}}})j";
 
-constexpr std::string_view kFeedbackInputSchema = R"j({"type": "object", "additionalProperties": false,
+constexpr std::string_view kFeedbackInputSchema =
+    R"j({"type": "object", "additionalProperties": false,
   "required": ["target"], "properties": {
   "target": {"type": "string", "enum": ["classification", "summary.short", "summary.medium", "summary.detailed", "action_items", "decisions", "risks", "entities", "text"]},
   "item_index": {"type": "integer", "minimum": 0, "description": "which item of a list output"},
@@ -83,8 +84,7 @@ bool Contains(std::span<const std::string_view> set, std::string_view v) {
 
 }  // namespace
 
-void AddDocumentRoutes(http::Router& router, http::SchemaRegistry& schemas,
-                       DocumentService& svc) {
+void AddDocumentRoutes(http::Router& router, http::SchemaRegistry& schemas, DocumentService& svc) {
   schemas.Add("Document", kDocumentSchema);
   schemas.Add("DocumentList", http::ListSchema("Document"));
   schemas.Add("DocumentText", kTextSchema);
@@ -108,8 +108,11 @@ void AddDocumentRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .max_body_bytes = kMaxUploadBytes,
        .response_schema = "Document",
        .success_status = 202,
-       .query_params = {{.name = "filename", .description = "the original file name (recorded; the type is never taken from it alone)"},
-                        {.name = "project_id", .description = "the project the document belongs to"}}},
+       .query_params =
+           {{.name = "filename",
+             .description =
+                 "the original file name (recorded; the type is never taken from it alone)"},
+            {.name = "project_id", .description = "the project the document belongs to"}}},
       http::Handle([&svc](Request& req) -> Result<Response> {
         SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
         UploadInput in;
@@ -134,8 +137,11 @@ void AddDocumentRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .query_params =
            [] {
              auto p = http::PageParams();
-             p.push_back({.name = "status", .description = "queued, extracting, analysing, ready or failed"});
-             p.push_back({.name = "doc_type", .description = "contract, proposal, rfp, change_order, permit, invoice, meeting_notes, email, drawing_spec or other"});
+             p.push_back({.name = "status",
+                          .description = "queued, extracting, analysing, ready or failed"});
+             p.push_back({.name = "doc_type",
+                          .description = "contract, proposal, rfp, change_order, permit, invoice, "
+                                         "meeting_notes, email, drawing_spec or other"});
              p.push_back({.name = "project_id", .description = "only this project's documents"});
              return p;
            }()},
@@ -153,8 +159,9 @@ void AddDocumentRoutes(http::Router& router, http::SchemaRegistry& schemas,
         }
         if (auto t = req.Query("doc_type")) {
           if (!IsDocType(*t)) {
-            bad.push_back({"doc_type", "must be contract, proposal, rfp, change_order, permit, "
-                                       "invoice, meeting_notes, email, drawing_spec or other"});
+            bad.push_back({"doc_type",
+                           "must be contract, proposal, rfp, change_order, permit, "
+                           "invoice, meeting_notes, email, drawing_spec or other"});
           } else {
             o.doc_type = std::string(*t);
           }
@@ -188,7 +195,9 @@ void AddDocumentRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .tags = {"documents"},
        .permission = "documents:read",
        .response_schema = "DocumentText",
-       .query_params = {{.name = "redact", .type = "boolean", .description = "mask personal data"}}},
+       .query_params = {{.name = "redact",
+                         .type = "boolean",
+                         .description = "mask personal data"}}},
       http::Handle([&svc](Request& req) -> Result<Response> {
         SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
         bool redact = false;
@@ -213,10 +222,10 @@ void AddDocumentRoutes(http::Router& router, http::SchemaRegistry& schemas,
               {"start", c.start},
               {"end", c.end}});
         }
-        return http::JsonResponse(200, json::object{{"document_id", id},
-                                                    {"redacted", redact},
-                                                    {"pages", pages},
-                                                    {"chunks", chunks}});
+        return http::JsonResponse(
+            200,
+            json::object{
+                {"document_id", id}, {"redacted", redact}, {"pages", pages}, {"chunks", chunks}});
       }));
 
   router.Add(

@@ -152,9 +152,9 @@ Result<UploadResult> DocumentService::Upload(const Scope& scope, const UploadInp
   }
   SIGNX_ASSIGN_OR_RETURN(Format format, CheckUpload(in.bytes, in.content_type, filename));
   if (in.project_id) {
-    SIGNX_ASSIGN_OR_RETURN(
-        auto found, store_.Query("SELECT 1 FROM projects WHERE id = $1 AND org_id = $2",
-                                 {*in.project_id, scope.org_id}));
+    SIGNX_ASSIGN_OR_RETURN(auto found,
+                           store_.Query("SELECT 1 FROM projects WHERE id = $1 AND org_id = $2",
+                                        {*in.project_id, scope.org_id}));
     if (found.rows.empty()) {
       return ValidationFailed({{"project_id", "no project with this id in your organization"}});
     }
@@ -192,11 +192,12 @@ Result<UploadResult> DocumentService::Upload(const Scope& scope, const UploadInp
     SIGNX_RETURN_IF_ERROR(registry.Register(txn, put.info, d.media_type));
     SIGNX_RETURN_IF_ERROR(registry.AddRef(txn, put.info.sha256));
     SIGNX_ASSIGN_OR_RETURN(
-        auto job, queue_.Enqueue(txn, {.type = std::string(kProcessJob),
-                                       .payload_json = http::ToJsonText(json::object{{"document_id", d.id}}),
-                                       .org_id = scope.org_id,
-                                       .max_attempts = 3,
-                                       .dedupe_key = d.id}));
+        auto job,
+        queue_.Enqueue(txn, {.type = std::string(kProcessJob),
+                             .payload_json = http::ToJsonText(json::object{{"document_id", d.id}}),
+                             .org_id = scope.org_id,
+                             .max_attempts = 3,
+                             .dedupe_key = d.id}));
     d.job_id = job.id;
     SIGNX_RETURN_IF_ERROR(
         txn.Exec("INSERT INTO documents (id, org_id, project_id, filename, media_type, size_bytes, "
@@ -252,7 +253,8 @@ Result<DocumentText> DocumentService::Text(const Scope& scope, std::string_view 
             auto pages, txn.Query("SELECT page, text, ocr FROM document_pages WHERE document_id = "
                                   "$1 AND org_id = $2 ORDER BY page",
                                   {id, scope.org_id}));
-        for (const auto& r : pages.rows) t.pages.push_back({static_cast<int>(r.Int(0)), r.Text(1), r.Bool(2)});
+        for (const auto& r : pages.rows)
+          t.pages.push_back({static_cast<int>(r.Int(0)), r.Text(1), r.Bool(2)});
         SIGNX_ASSIGN_OR_RETURN(
             auto chunks,
             txn.Query("SELECT seq, page, heading, text, start_offset, end_offset FROM "
@@ -284,7 +286,8 @@ Result<StoredAnalysis> DocumentService::Analysis(const Scope& scope, std::string
       {.read_only = true});
 }
 
-Result<std::vector<Feedback>> DocumentService::ListFeedback(const Scope& scope, std::string_view id) {
+Result<std::vector<Feedback>> DocumentService::ListFeedback(const Scope& scope,
+                                                            std::string_view id) {
   return store_.WithTxnResult<std::vector<Feedback>>(
       [&](storage::Txn& txn) -> Result<std::vector<Feedback>> {
         SIGNX_RETURN_IF_ERROR(LoadDocument(txn, scope, id).status());
@@ -390,16 +393,16 @@ Result<Feedback> DocumentService::AddFeedback(const Scope& scope, std::string_vi
     }
     const bool action_feedback =
         f.target == "action_items" && f.item_index &&
-        (f.rating || (f.correction_json && f.correction_json->find("\"done\"") != std::string::npos));
+        (f.rating ||
+         (f.correction_json && f.correction_json->find("\"done\"") != std::string::npos));
     if (action_feedback) {
-      SIGNX_RETURN_IF_ERROR(
-          queue_
-              .Enqueue(txn, {.type = std::string(kRetrainJob),
-                             .payload_json = R"({"what": "action_items"})",
-                             .org_id = scope.org_id,
-                             .max_attempts = 3,
-                             .dedupe_key = "retrain-actions:" + f.id})
-              .status());
+      SIGNX_RETURN_IF_ERROR(queue_
+                                .Enqueue(txn, {.type = std::string(kRetrainJob),
+                                               .payload_json = R"({"what": "action_items"})",
+                                               .org_id = scope.org_id,
+                                               .max_attempts = 3,
+                                               .dedupe_key = "retrain-actions:" + f.id})
+                                .status());
     }
     return f;
   });
@@ -459,8 +462,9 @@ Result<std::optional<ml::ModelVersion>> DocumentService::RetrainActionModel(
       {"name", std::string(kActionModelName)},
       {"kind", "the platform action-item model fine-tuned on this org's feedback"},
       {"base_version", base_version->version},
-      {"training_data", json::object{{"source", "action-item feedback of this org's users "
-                                                "(thumbs up / done = yes, thumbs down = no)"},
+      {"training_data", json::object{{"source",
+                                      "action-item feedback of this org's users "
+                                      "(thumbs up / done = yes, thumbs down = no)"},
                                      {"sentences", static_cast<int64_t>(data.size())},
                                      {"yes", yes}}},
       {"threshold", tuned.threshold()},
@@ -488,10 +492,10 @@ Status DocumentService::Delete(const Scope& scope, std::string_view id) {
         .Append(txn, {.type = std::string(events::kDocumentDeleted),
                       .org_id = scope.org_id,
                       .subject_id = d.id,
-                      .payload_json = http::ToJsonText(json::object{
-                          {"document_id", d.id},
-                          {"project_id", OptJson(d.project_id)},
-                          {"sha256", d.sha256}})})
+                      .payload_json =
+                          http::ToJsonText(json::object{{"document_id", d.id},
+                                                        {"project_id", OptJson(d.project_id)},
+                                                        {"sha256", d.sha256}})})
         .status();
   }));
   outbox_.Notify();
@@ -555,8 +559,7 @@ Status DocumentService::Process(const Scope& scope, std::string_view id, int att
 
   const PageText pages = PageTexts(*extracted);
   const std::vector<Chunk> chunks = MakeChunks(*extracted, pages);
-  const auto upload_day =
-      Day(std::chrono::floor<std::chrono::days>(doc.created_at));
+  const auto upload_day = Day(std::chrono::floor<std::chrono::days>(doc.created_at));
   auto action_model = ActionModelFor(scope.org_id);
   if (!action_model.ok()) return give_up(action_model.status());
   struct Analysis analysis = Analyse(*extracted, pages, upload_day, action_model->first.get());
@@ -568,11 +571,11 @@ Status DocumentService::Process(const Scope& scope, std::string_view id, int att
   for (const auto& [label, p] : prediction.scores) {
     scores.push_back(json::object{{"label", label}, {"p", std::round(p * 1e4) / 1e4}});
   }
-  const std::string classification = http::ToJsonText(
-      json::object{{"label", prediction.label},
-                   {"confidence", std::round(prediction.confidence * 1e4) / 1e4},
-                   {"scores", scores},
-                   {"model_version", classifier->second}});
+  const std::string classification =
+      http::ToJsonText(json::object{{"label", prediction.label},
+                                    {"confidence", std::round(prediction.confidence * 1e4) / 1e4},
+                                    {"scores", scores},
+                                    {"model_version", classifier->second}});
   json::object analysis_obj = ToJson(analysis);
   analysis_obj["action_model"] = action_model->second;
   const std::string analysis_json = http::ToJsonText(analysis_obj);
@@ -650,8 +653,7 @@ Result<std::pair<std::shared_ptr<const Classifier>, std::string>> DocumentServic
     return std::make_pair(shared, version->version);
   }
   if (!builtin_) {
-    SIGNX_ASSIGN_OR_RETURN(Classifier c,
-                           Classifier::Train(SeedCorpus(options_.seed_per_type, 18)));
+    SIGNX_ASSIGN_OR_RETURN(Classifier c, Classifier::Train(SeedCorpus(options_.seed_per_type, 18)));
     builtin_ = std::make_shared<const Classifier>(std::move(c));
   }
   return std::make_pair(builtin_, std::string("seed-builtin"));
@@ -713,10 +715,11 @@ Result<TrainReport> DocumentService::Train(const ml::Owner& owner, const std::st
                                      : "classification corrections of this org's users (feedback)"},
            {"correction_weight", kCorrectionWeight}}},
       {"evaluation",
-       json::object{{"cv_accuracy_5fold", report.cv_accuracy ? json::value(*report.cv_accuracy)
-                                                             : json::value(nullptr)},
-                    {"note", "5-fold cross-validation on the training mix; the seed part is "
-                             "synthetic, so this overstates accuracy on real documents"}}},
+       json::object{{"cv_accuracy_5fold",
+                     report.cv_accuracy ? json::value(*report.cv_accuracy) : json::value(nullptr)},
+                    {"note",
+                     "5-fold cross-validation on the training mix; the seed part is "
+                     "synthetic, so this overstates accuracy on real documents"}}},
       {"trained_at", FormatRfc3339(clock_.Now())}};
   SIGNX_ASSIGN_OR_RETURN(report.version,
                          models_.Register(owner, std::string(kClassifierModel), version, bytes,
@@ -754,15 +757,17 @@ Result<ml::ModelVersion> DocumentService::TrainActionModel(
   const auto yes = std::count_if(data.begin(), data.end(), [](const auto& x) { return x.yes; });
   const json::object card{
       {"name", std::string(kActionModelName)},
-      {"kind", "logistic regression (SGD) over hashed word unigrams, bigrams, the first word, "
-               "'?' and the rule score"},
+      {"kind",
+       "logistic regression (SGD) over hashed word unigrams, bigrams, the first word, "
+       "'?' and the rule score"},
       {"training_data", json::object{{"source", source},
                                      {"sentences", static_cast<int64_t>(data.size())},
                                      {"yes", static_cast<int64_t>(yes)}}},
       {"threshold", model.threshold()},
       {"evaluation", json::object{{"cv_f1_5fold", model.cv_f1()},
-                                  {"note", "5-fold cross-validation on the training sentences; "
-                                           "the threshold is the best F1 there"}}},
+                                  {"note",
+                                   "5-fold cross-validation on the training sentences; "
+                                   "the threshold is the best F1 there"}}},
       {"trained_at", FormatRfc3339(clock_.Now())}};
   SIGNX_ASSIGN_OR_RETURN(ml::ModelVersion v,
                          models_.Register(owner, std::string(kActionModelName), version, bytes,
@@ -789,10 +794,10 @@ void RegisterDocumentJobs(jobs::Queue& queue, DocumentService& service) {
         SIGNX_RETURN_IF_ERROR(service.Process(scope, id, ctx.attempt(), ctx.job().max_attempts));
         auto doc = service.Get(scope, id);
         if (doc.ok()) {
-          ctx.SetResult(http::ToJsonText(json::object{
-              {"document_id", id},
-              {"status", doc->status},
-              {"failure_reason", OptJson(doc->failure_reason)}}));
+          ctx.SetResult(
+              http::ToJsonText(json::object{{"document_id", id},
+                                            {"status", doc->status},
+                                            {"failure_reason", OptJson(doc->failure_reason)}}));
         }
         return Status::Ok();
       },
@@ -811,11 +816,10 @@ void RegisterDocumentJobs(jobs::Queue& queue, DocumentService& service) {
                      : "no platform action model to fine-tune, or no usable feedback"}}));
       return Status::Ok();
     }
-    SIGNX_ASSIGN_OR_RETURN(TrainReport r, service.Train(ml::Owner::Org(*ctx.org_id()),
-                                                        "job:" + ctx.id(), true));
-    ctx.SetResult(http::ToJsonText(json::object{{"version", r.version.version},
-                                                {"corrections", r.corrections},
-                                                {"promoted", r.promoted}}));
+    SIGNX_ASSIGN_OR_RETURN(TrainReport r,
+                           service.Train(ml::Owner::Org(*ctx.org_id()), "job:" + ctx.id(), true));
+    ctx.SetResult(http::ToJsonText(json::object{
+        {"version", r.version.version}, {"corrections", r.corrections}, {"promoted", r.promoted}}));
     return Status::Ok();
   });
 }

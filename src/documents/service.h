@@ -139,7 +139,7 @@ class DocumentService {
   const ServiceOptions options_;
   const Clock& clock_;
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const Classifier>> classifiers_;  // by version
+  std::map<std::string, std::shared_ptr<const Classifier>> classifiers_;     // by version
   std::map<std::string, std::shared_ptr<const ActionModel>> action_models_;  // by version
   std::shared_ptr<const Classifier> builtin_;
 };

@@ -64,7 +64,8 @@ bool LooksLikeMarkdown(std::string_view text) {
       signals += 2;
     } else if (StartsWith(line, "```") || StartsWith(line, "- [ ]") || StartsWith(line, "- [x]")) {
       signals += 2;
-    } else if (line.find("](") != std::string_view::npos && line.find('[') != std::string_view::npos) {
+    } else if (line.find("](") != std::string_view::npos &&
+               line.find('[') != std::string_view::npos) {
       ++signals;
     } else if (StartsWith(line, "**") || StartsWith(line, "|---") || StartsWith(line, "| ---")) {
       ++signals;
@@ -118,15 +119,22 @@ void Normalise(std::string_view media_type, std::string& t) {
 
 std::string_view MediaType(Format f) {
   switch (f) {
-    case Format::kPdf: return "application/pdf";
+    case Format::kPdf:
+      return "application/pdf";
     case Format::kDocx:
       return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-    case Format::kText: return "text/plain";
-    case Format::kMarkdown: return "text/markdown";
-    case Format::kHtml: return "text/html";
-    case Format::kPng: return "image/png";
-    case Format::kJpeg: return "image/jpeg";
-    case Format::kTiff: return "image/tiff";
+    case Format::kText:
+      return "text/plain";
+    case Format::kMarkdown:
+      return "text/markdown";
+    case Format::kHtml:
+      return "text/html";
+    case Format::kPng:
+      return "image/png";
+    case Format::kJpeg:
+      return "image/jpeg";
+    case Format::kTiff:
+      return "image/tiff";
   }
   return "application/octet-stream";
 }
@@ -147,8 +155,8 @@ Sniffed Sniff(std::string_view b) {
   if (b.empty()) return other("application/x-empty");
   if (StartsWith(b, "%PDF-")) return known(Format::kPdf);
   // A PDF may have junk before the header (up to 1024 bytes, as readers allow).
-  if (auto p = b.substr(0, 1024).find("%PDF-"); p != std::string_view::npos && p > 0 &&
-                                                  !LooksLikeText(b.substr(0, p))) {
+  if (auto p = b.substr(0, 1024).find("%PDF-");
+      p != std::string_view::npos && p > 0 && !LooksLikeText(b.substr(0, p))) {
     return known(Format::kPdf);
   }
   if (StartsWith(b, "\x89PNG\r\n\x1a\n")) return known(Format::kPng);
@@ -174,7 +182,10 @@ Sniffed Sniff(std::string_view b) {
     return other("application/zip");
   }
   if (StartsWith(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1")) return other("application/x-ole-storage");
-  if (StartsWith(b, "\x7F" "ELF")) return other("application/x-executable");
+  if (StartsWith(b,
+                 "\x7F"
+                 "ELF"))
+    return other("application/x-executable");
   if (StartsWith(b, "MZ")) return other("application/vnd.microsoft.portable-executable");
   if (StartsWith(b, "\x1F\x8B")) return other("application/gzip");
   if (StartsWith(b, "7z\xBC\xAF\x27\x1C")) return other("application/x-7z-compressed");
@@ -234,8 +245,7 @@ Result<Format> CheckUpload(std::string_view bytes, std::string_view content_type
   if (auto declared = DeclaredType(content_type, filename);
       declared && !SameFamily(*declared, found.media_type)) {
     return Status(ErrorCode::kUnsupportedMediaType,
-                  "the file claims to be " + *declared + " but its content is " +
-                      found.media_type);
+                  "the file claims to be " + *declared + " but its content is " + found.media_type);
   }
   return *found.format;
 }

@@ -15,13 +15,13 @@ namespace signx::documents {
 
 enum class Format { kPdf, kDocx, kText, kMarkdown, kHtml, kPng, kJpeg, kTiff };
 
-std::string_view MediaType(Format f);        // "application/pdf", ...
+std::string_view MediaType(Format f);  // "application/pdf", ...
 std::optional<Format> FormatFromMediaType(std::string_view media_type);
 bool IsImage(Format f);
 
 struct Sniffed {
-  std::string media_type;         // what the bytes are ("application/pdf", "image/gif", ...)
-  std::optional<Format> format;   // set when documents can process it
+  std::string media_type;        // what the bytes are ("application/pdf", "image/gif", ...)
+  std::optional<Format> format;  // set when documents can process it
 };
 
 // Looks at the content: magic numbers (PDF, PNG, JPEG, TIFF, GIF, ZIP and the DOCX inside,

@@ -65,7 +65,8 @@ ViewList DocTypeOptions(std::string_view selected, bool any) {
 }
 
 std::string SizeText(int64_t bytes) {
-  if (bytes >= (1 << 20)) return web::FormatDecimal(static_cast<double>(bytes) / (1 << 20), 1) + " MB";
+  if (bytes >= (1 << 20))
+    return web::FormatDecimal(static_cast<double>(bytes) / (1 << 20), 1) + " MB";
   if (bytes >= 1024) return web::FormatDecimal(static_cast<double>(bytes) / 1024, 1) + " KB";
   return std::to_string(bytes) + " B";
 }
@@ -281,7 +282,8 @@ namespace {
 
 web::Page ListPage(PageContext& ctx, DocumentService& svc) {
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return web::ServiceErrorPage(scope.status(), "Listing documents", ctx.request.request_id);
+  if (!scope.ok())
+    return web::ServiceErrorPage(scope.status(), "Listing documents", ctx.request.request_id);
   ListOptions o;
   o.limit = 50;
   if (auto s = ctx.request.Query("status"); s && !s->empty()) {
@@ -295,7 +297,8 @@ web::Page ListPage(PageContext& ctx, DocumentService& svc) {
   }
   if (auto c = ctx.request.Query("cursor"); c && c->size() <= 64) o.cursor = std::string(*c);
   auto page = svc.List(*scope, o);
-  if (!page.ok()) return web::ServiceErrorPage(page.status(), "Listing documents", ctx.request.request_id);
+  if (!page.ok())
+    return web::ServiceErrorPage(page.status(), "Listing documents", ctx.request.request_id);
   View v = DocumentListView(*page, o, ctx.Can("documents:write"));
   return web::Page::Render(o.project_id ? "Project documents" : "Documents", "documents_list",
                            std::move(v));
@@ -303,9 +306,11 @@ web::Page ListPage(PageContext& ctx, DocumentService& svc) {
 
 web::Page Upload(PageContext& ctx, DocumentService& svc) {
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return web::ServiceErrorPage(scope.status(), "Uploading", ctx.request.request_id);
+  if (!scope.ok())
+    return web::ServiceErrorPage(scope.status(), "Uploading", ctx.request.request_id);
   if (ctx.body_error) {
-    return web::Page::Redirect("/documents", Flash{"error", "The upload could not be read: " + *ctx.body_error});
+    return web::Page::Redirect("/documents",
+                               Flash{"error", "The upload could not be read: " + *ctx.body_error});
   }
   const web::FormPart* file = ctx.File("file");
   if (!file || !file->filename || file->filename->empty()) {
@@ -340,10 +345,12 @@ web::Page Upload(PageContext& ctx, DocumentService& svc) {
 
 web::Page DocumentPage(PageContext& ctx, DocumentService& svc) {
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return web::ServiceErrorPage(scope.status(), "Loading the document", ctx.request.request_id);
+  if (!scope.ok())
+    return web::ServiceErrorPage(scope.status(), "Loading the document", ctx.request.request_id);
   const std::string id(ctx.request.PathParam("id"));
   auto doc = svc.Get(*scope, id);
-  if (!doc.ok()) return web::ServiceErrorPage(doc.status(), "Loading the document", ctx.request.request_id);
+  if (!doc.ok())
+    return web::ServiceErrorPage(doc.status(), "Loading the document", ctx.request.request_id);
   std::optional<StoredAnalysis> analysis;
   std::optional<DocumentText> text;
   if (doc->status == "ready") {
@@ -358,14 +365,15 @@ web::Page DocumentPage(PageContext& ctx, DocumentService& svc) {
     if (f.ok()) feedback = std::move(*f);
   }
   View v = DocumentView(*doc, analysis ? &*analysis : nullptr, text ? &*text : nullptr,
-                        ctx.request.Query("summary").value_or("short"),
-                        ctx.Can("documents:write"), feedback);
+                        ctx.request.Query("summary").value_or("short"), ctx.Can("documents:write"),
+                        feedback);
   return web::Page::Render(doc->filename, "documents_document", std::move(v));
 }
 
 web::Page FeedbackPost(PageContext& ctx, DocumentService& svc) {
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return web::ServiceErrorPage(scope.status(), "Saving feedback", ctx.request.request_id);
+  if (!scope.ok())
+    return web::ServiceErrorPage(scope.status(), "Saving feedback", ctx.request.request_id);
   const std::string id(ctx.request.PathParam("id"));
   json::object body{{"target", ctx.Field("target")}};
   if (auto idx = ParseInt(ctx.Field("item_index"))) body["item_index"] = *idx;
@@ -398,10 +406,11 @@ web::Page DeletePost(PageContext& ctx, DocumentService& svc) {
 }  // namespace
 
 void AddDocumentPages(web::Shell& shell, DocumentService& svc) {
-  shell.AddSection({.label = "Documents",
-                    .href = "/documents",
-                    .permission = "documents:read",
-                    .description = "Upload project documents; get type, summaries, tasks and risks"});
+  shell.AddSection(
+      {.label = "Documents",
+       .href = "/documents",
+       .permission = "documents:read",
+       .description = "Upload project documents; get type, summaries, tasks and risks"});
   shell.AddPage("GET", "/documents",
                 {.summary = "Documents", .permission = "documents:read", .section = "/documents"},
                 [&svc](PageContext& ctx) { return ListPage(ctx, svc); });

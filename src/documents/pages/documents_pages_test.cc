@@ -61,7 +61,8 @@ TEST(DocumentsPagesTest, ListShowsRowsFiltersUploadAndRefreshesWhileProcessing) 
 
 TEST(DocumentsPagesTest, ProcessingDocumentShowsProgressAndPolls) {
   auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
-  auto html = t.Render("documents_document", DocumentView(Doc("extracting"), nullptr, nullptr, "", true));
+  auto html =
+      t.Render("documents_document", DocumentView(Doc("extracting"), nullptr, nullptr, "", true));
   ASSERT_TRUE(html.ok()) << html.status().ToString();
   ExpectInert(*html);
   EXPECT_NE(html->find("data-testid=\"document-progress\""), std::string::npos);
@@ -84,10 +85,11 @@ TEST(DocumentsPagesTest, ReadyDocumentShowsSummaryTabsChecklistRisksEntitiesAndT
   AppendTextBlocks(
       "Date: December 7, 2026\n\nThe team reviewed the pylon sign for the bank.\n\nDana to send "
       "the drawings by Friday.\n\nThere is a safety concern about the power lines.\n\nThe budget "
-      "is $4,500.\n\n" + std::string(kXss),
+      "is $4,500.\n\n" +
+          std::string(kXss),
       1, false, e.blocks);
-  const Analysis a = Analyse(e, PageTexts(e), Day{std::chrono::year(2026), std::chrono::December,
-                                                  std::chrono::day(1)});
+  const Analysis a = Analyse(
+      e, PageTexts(e), Day{std::chrono::year(2026), std::chrono::December, std::chrono::day(1)});
   StoredAnalysis stored{json::serialize(ToJson(a)), R"({"label": "meeting_notes"})", {}};
   DocumentText text;
   text.pages = {{1, PageTexts(e).pages[0], false}};
@@ -98,19 +100,22 @@ TEST(DocumentsPagesTest, ReadyDocumentShowsSummaryTabsChecklistRisksEntitiesAndT
   std::vector<Feedback> feedback = {
       {"dfb_1", "doc_01", "action_items", 0, std::nullopt, R"({"done": true})", "usr", {}},
       {"dfb_2", "doc_01", "summary.short", std::nullopt, 1, std::nullopt, "usr", {}}};
-  auto html = t.Render("documents_document", DocumentView(d, &stored, &text, "medium", true, feedback));
+  auto html =
+      t.Render("documents_document", DocumentView(d, &stored, &text, "medium", true, feedback));
   ASSERT_TRUE(html.ok()) << html.status().ToString();
   ExpectInert(*html);
   EXPECT_EQ(html->find("hx-trigger"), std::string::npos);
   EXPECT_NE(html->find("data-testid=\"summary-medium\""), std::string::npos);
-  EXPECT_NE(html->find("aria-current=\"page\" class=\"tab-current\" data-testid=\"summary-tab-medium\""),
-            std::string::npos);
+  EXPECT_NE(
+      html->find("aria-current=\"page\" class=\"tab-current\" data-testid=\"summary-tab-medium\""),
+      std::string::npos);
   EXPECT_EQ(Count(*html, "data-testid=\"action-item\""), 1);
   EXPECT_NE(html->find("data-testid=\"action-owner\">Dana<"), std::string::npos);
   EXPECT_NE(html->find("disabled checked>"), std::string::npos);  // marked done
   EXPECT_NE(html->find("name=\"done\" value=\"no\""), std::string::npos);
   EXPECT_NE(html->find("datetime=\"2026-12-11\""), std::string::npos);
-  EXPECT_NE(html->find("data-testid=\"risk\"><span class=\"badge badge-high\">"), std::string::npos);
+  EXPECT_NE(html->find("data-testid=\"risk\"><span class=\"badge badge-high\">"),
+            std::string::npos);
   EXPECT_NE(html->find("$4,500"), std::string::npos);
   EXPECT_NE(html->find(">Meeting notes"), std::string::npos);
   EXPECT_NE(html->find("(91 %)"), std::string::npos);

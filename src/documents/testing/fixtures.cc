@@ -32,10 +32,14 @@ std::string Save(HPDF_Doc pdf) {
 std::string XmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else out += c;
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else
+      out += c;
   }
   return out;
 }
@@ -87,7 +91,8 @@ Raster RenderText(const std::string& text, int dpi) {
   std::unique_ptr<poppler::page> page(pd->create_page(0));
   poppler::page_renderer r;
   r.set_image_format(poppler::image::format_gray8);
-  r.set_render_hints(poppler::page_renderer::antialiasing | poppler::page_renderer::text_antialiasing);
+  r.set_render_hints(poppler::page_renderer::antialiasing |
+                     poppler::page_renderer::text_antialiasing);
   poppler::image img = r.render_page(page.get(), dpi, dpi);
   Raster out{img.width(), img.height(), {}};
   out.pixels.resize(static_cast<std::size_t>(out.width) * out.height);
@@ -123,8 +128,9 @@ std::string ScannedPdf(const Raster& r, int dpi) {
   const double w = r.width * 72.0 / dpi, h = r.height * 72.0 / dpi;
   HPDF_Page_SetWidth(page, static_cast<HPDF_REAL>(w));
   HPDF_Page_SetHeight(page, static_cast<HPDF_REAL>(h));
-  HPDF_Image image = HPDF_LoadRawImageFromMem(pdf, r.pixels.data(), static_cast<HPDF_UINT>(r.width),
-                                              static_cast<HPDF_UINT>(r.height), HPDF_CS_DEVICE_GRAY, 8);
+  HPDF_Image image =
+      HPDF_LoadRawImageFromMem(pdf, r.pixels.data(), static_cast<HPDF_UINT>(r.width),
+                               static_cast<HPDF_UINT>(r.height), HPDF_CS_DEVICE_GRAY, 8);
   HPDF_Page_DrawImage(page, image, 0, 0, static_cast<HPDF_REAL>(w), static_cast<HPDF_REAL>(h));
   return Save(pdf);
 }
@@ -154,11 +160,12 @@ std::string Zip(const std::vector<std::pair<std::string, std::string>>& entries)
 }
 
 std::string Docx(const std::string& body_xml) {
-  return Zip({{"[Content_Types].xml",
-               R"(<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>)"},
-              {"word/document.xml",
-               R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>)" +
-                   body_xml + "</w:body></w:document>"}});
+  return Zip(
+      {{"[Content_Types].xml",
+        R"(<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>)"},
+       {"word/document.xml",
+        R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>)" +
+            body_xml + "</w:body></w:document>"}});
 }
 
 std::string Para(const std::string& text, const std::string& style) {
