@@ -15,6 +15,7 @@
 #include "base/strings.h"
 #include "documents/action_model.h"
 #include "documents/chunk.h"
+#include "documents/internal/windows.h"
 #include "documents/pii.h"
 
 namespace signx::documents {
@@ -508,6 +509,10 @@ bool BaselineActionRule(std::string_view sentence) {
 }
 
 std::optional<std::string> ActionOwner(std::string_view sentence) {
+  // Bounded for the regex engine (internal/windows.h); owners are named near the start or end.
+  if (sentence.size() > internal::kRegexWindow) {
+    sentence = sentence.substr(0, internal::kRegexWindow);
+  }
   const std::string s(sentence);
   const EntityRx& rx = Rx();
   std::smatch m;
@@ -639,39 +644,41 @@ Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date,
   std::map<std::pair<std::string, std::string>, Entity> entities;
   const EntityRx& rx = Rx();
   for (const Block& b : e.blocks) {
-    const std::string& t = b.text;
-    const bool digits =
-        std::any_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (digits) {
-      for (auto it = std::sregex_iterator(t.begin(), t.end(), rx.amount);
-           it != std::sregex_iterator(); ++it) {
-        auto cents = AmountCents(it->str());
-        if (cents) AddEntity(entities, "amount", it->str(), std::to_string(*cents), b.page);
-      }
-    }
-    for (const DateMention& d : FindDates(t, anchor)) {
+    for (const DateMention& d : FindDates(b.text, anchor)) {
       AddEntity(entities, "date", d.text, FormatDay(d.date), b.page);
     }
-    for (const PiiSpan& p : FindPii(t)) {
+    for (const PiiSpan& p : FindPii(b.text)) {
       if (p.kind == "email" || p.kind == "phone" || p.kind == "address") {
-        AddEntity(entities, p.kind, t.substr(p.start, p.end - p.start), "", b.page);
+        AddEntity(entities, p.kind, b.text.substr(p.start, p.end - p.start), "", b.page);
       }
     }
-    for (auto it = std::sregex_iterator(t.begin(), t.end(), rx.company);
-         it != std::sregex_iterator(); ++it) {
-      std::string name = it->str();
-      while (!name.empty() && name.back() == '.') name.pop_back();
-      AddEntity(entities, "company", it->str(), name, b.page);
-    }
-    for (const std::regex* re : {&rx.person_title, &rx.person_label}) {
-      for (auto it = std::sregex_iterator(t.begin(), t.end(), *re); it != std::sregex_iterator();
-           ++it) {
-        const std::string name = (*it)[1].str();
-        if (!FunctionWords().contains(name.substr(0, name.find(' ')))) {
-          AddEntity(entities, "person", name, name, b.page);
+    internal::ForEachWindow(b.text, [&](std::string_view window, std::size_t) {
+      const std::string t(window);
+      const bool digits =
+          std::any_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (digits) {
+        for (auto it = std::sregex_iterator(t.begin(), t.end(), rx.amount);
+             it != std::sregex_iterator(); ++it) {
+          auto cents = AmountCents(it->str());
+          if (cents) AddEntity(entities, "amount", it->str(), std::to_string(*cents), b.page);
         }
       }
-    }
+      for (auto it = std::sregex_iterator(t.begin(), t.end(), rx.company);
+           it != std::sregex_iterator(); ++it) {
+        std::string name = it->str();
+        while (!name.empty() && name.back() == '.') name.pop_back();
+        AddEntity(entities, "company", it->str(), name, b.page);
+      }
+      for (const std::regex* re : {&rx.person_title, &rx.person_label}) {
+        for (auto it = std::sregex_iterator(t.begin(), t.end(), *re); it != std::sregex_iterator();
+             ++it) {
+          const std::string name = (*it)[1].str();
+          if (!FunctionWords().contains(name.substr(0, name.find(' ')))) {
+            AddEntity(entities, "person", name, name, b.page);
+          }
+        }
+      }
+    });
   }
   for (const ActionItem& item : a.action_items) {
     if (item.owner && IsUpper((*item.owner)[0])) {  // roles ("Contractor") are not people

@@ -286,3 +286,27 @@ TEST(ActionModelTest, LearnsFromLabelsPicksAThresholdAndRoundTrips) {
 
 }  // namespace
 }  // namespace signx::documents
+
+namespace signx::documents {
+namespace {
+
+// libstdc++'s std::regex recurses once per repeated character: without the windows of
+// internal/windows.h these inputs overflow the stack (a crafted file must not crash a worker).
+TEST(RegexSafetyTest, HugeRunsWithoutSpacesDoNotCrash) {
+  const std::string letters = "Contact " + std::string(1 << 20, 'a') + "@example.com today.";
+  const std::string digits = "$" + std::string(1 << 20, '1') + " due 12/15/2026";
+  const std::string caps = "Acme" + std::string(1 << 20, 'x') + " Inc signed.";
+  for (const std::string* t : {&letters, &digits, &caps}) {
+    EXPECT_EQ(Redact(*t).text.size() > 0, true);
+    (void)FindDates(*t, D(2026, 12, 7));
+    Extracted e;
+    e.page_count = 1;
+    e.blocks = {{1, Block::Kind::kParagraph, 0, *t}};
+    const Analysis a = Analyse(e, PageTexts(e), D(2026, 12, 7));
+    EXPECT_GE(a.sentence_count, 1);
+  }
+  EXPECT_EQ(FindDates(digits, D(2026, 12, 7)).back().text, "12/15/2026");
+}
+
+}  // namespace
+}  // namespace signx::documents

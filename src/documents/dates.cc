@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "base/strings.h"
+#include "documents/internal/windows.h"
 
 namespace signx::documents {
 namespace {
@@ -150,14 +151,17 @@ std::optional<Day> ParseDay(std::string_view iso) {
   return Make(static_cast<int>(*y), static_cast<int>(*m), static_cast<int>(*d));
 }
 
-std::vector<DateMention> FindDates(std::string_view text, Day anchor) {
-  std::vector<DateMention> out;
+namespace {
+
+void FindDatesIn(std::string_view text, std::size_t offset, Day anchor,
+                 std::vector<DateMention>& out) {
   const std::string s(text);
   const Rx& rx = Patterns();
   auto add = [&](const std::smatch& m, std::optional<Day> d, bool relative) {
     if (!d) return;
-    out.push_back({static_cast<std::size_t>(m.position()),
-                   static_cast<std::size_t>(m.position() + m.length()), m.str(), *d, relative});
+    out.push_back({offset + static_cast<std::size_t>(m.position()),
+                   offset + static_cast<std::size_t>(m.position() + m.length()), m.str(), *d,
+                   relative});
   };
   const bool digits = std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits) {
@@ -248,6 +252,15 @@ std::vector<DateMention> FindDates(std::string_view text, Day anchor) {
     }
     add(m, d, true);
   }
+}
+
+}  // namespace
+
+std::vector<DateMention> FindDates(std::string_view text, Day anchor) {
+  std::vector<DateMention> out;
+  internal::ForEachWindow(text, [&](std::string_view window, std::size_t offset) {
+    FindDatesIn(window, offset, anchor, out);
+  });
   // Text order; an absolute date inside a longer match (e.g. "Dec 15" in "Dec 15, 2026") dropped.
   std::sort(out.begin(), out.end(), [](const DateMention& a, const DateMention& b) {
     return a.start != b.start ? a.start < b.start : a.end > b.end;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <regex>
 
+#include "documents/internal/windows.h"
+
 namespace signx::documents {
 namespace {
 
@@ -65,27 +67,29 @@ bool LuhnValid(std::string_view number) {
 
 std::vector<PiiSpan> FindPii(std::string_view text) {
   std::vector<PiiSpan> all;
-  const std::string s(text);
-  for (const Pattern& p : Patterns()) {
-    // Cheap pre-checks: no '@' → no e-mail; no digit → nothing else.
-    if (std::string_view(p.kind) == "email" && s.find('@') == std::string::npos) continue;
-    if (std::string_view(p.kind) != "email" &&
-        std::none_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      continue;
-    }
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), p.re); it != std::sregex_iterator();
-         ++it) {
-      const auto& m = *it;
-      const std::string matched = m.str();
-      if (std::string_view(p.kind) == "card") {
-        int digits = 0;
-        for (char c : matched) digits += c >= '0' && c <= '9';
-        if (digits < 13 || digits > 19 || !LuhnValid(matched)) continue;
+  internal::ForEachWindow(text, [&](std::string_view window, std::size_t offset) {
+    const std::string s(window);
+    for (const Pattern& p : Patterns()) {
+      // Cheap pre-checks: no '@' → no e-mail; no digit → nothing else.
+      if (std::string_view(p.kind) == "email" && s.find('@') == std::string::npos) continue;
+      if (std::string_view(p.kind) != "email" &&
+          std::none_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        continue;
       }
-      all.push_back({p.kind, static_cast<std::size_t>(m.position()),
-                     static_cast<std::size_t>(m.position() + m.length())});
+      for (auto it = std::sregex_iterator(s.begin(), s.end(), p.re); it != std::sregex_iterator();
+           ++it) {
+        const auto& m = *it;
+        const std::string matched = m.str();
+        if (std::string_view(p.kind) == "card") {
+          int digits = 0;
+          for (char c : matched) digits += c >= '0' && c <= '9';
+          if (digits < 13 || digits > 19 || !LuhnValid(matched)) continue;
+        }
+        all.push_back({p.kind, offset + static_cast<std::size_t>(m.position()),
+                       offset + static_cast<std::size_t>(m.position() + m.length())});
+      }
     }
-  }
+  });
   // Earlier first; at the same start the longer wins; drop overlaps.
   std::sort(all.begin(), all.end(), [](const PiiSpan& a, const PiiSpan& b) {
     return a.start != b.start ? a.start < b.start : a.end > b.end;
