@@ -355,7 +355,8 @@ std::string Attr(const pugi::xml_node& n, const char* name) {
 
 // The text of a run container (paragraph, hyperlink, ...): w:t, tabs, line breaks. Counts
 // explicit page breaks into *page_breaks.
-void RunText(const pugi::xml_node& node, std::string& out, int* page_breaks) {
+void RunText(const pugi::xml_node& node, std::string& out, int* page_breaks, int depth = 0) {
+  if (depth > 64) return;  // deeper nesting is not Word's: no unbounded recursion
   for (pugi::xml_node c : node.children()) {
     const std::string_view name = c.name();
     if (name == "w:t") {
@@ -374,7 +375,7 @@ void RunText(const pugi::xml_node& node, std::string& out, int* page_breaks) {
     } else if (name == "w:pPr" || name == "w:rPr" || name == "w:instrText" || name == "w:delText") {
       continue;
     } else {
-      RunText(c, out, page_breaks);
+      RunText(c, out, page_breaks, depth + 1);
     }
   }
 }

@@ -185,6 +185,17 @@ TEST(ExtractTest, CorruptDocxAndZipBombsFailCleanly) {
   EXPECT_NE(entries.status().message().find("entries"), std::string_view::npos);
 }
 
+TEST(ExtractTest, DeeplyNestedDocxDoesNotCrash) {
+  std::string nested;
+  for (int i = 0; i < 200000; ++i) nested += "<w:r>";
+  nested += "<w:t>deep</w:t>";
+  for (int i = 0; i < 200000; ++i) nested += "</w:r>";
+  auto e = ExtractDocx(fx::Docx("<w:p>" + nested + "</w:p>" + fx::Para("Shallow text.")), {});
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  ASSERT_FALSE(e->blocks.empty());
+  EXPECT_EQ(e->blocks.back().text, "Shallow text.");
+}
+
 TEST(ExtractTest, HtmlToTextDropsScriptsKeepsHeadingsAndTables) {
   auto e = ExtractHtml(
       "<html><head><title>Permit &amp; Notes</title><style>p{color:red}</style></head><body>"
