@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <map>
+#include <tuple>
 
 #include "base/strings.h"
 #include "documents/classifier.h"
@@ -263,13 +264,58 @@ View DocumentView(const Document& d, const StoredAnalysis* analysis, const Docum
     v.set("entities", entities);
     v.set("has_entities", !entities.empty());
   }
+  // The text with the action items, decisions and risks highlighted: each page is cut into
+  // segments, the highlighted ones rendered in <mark> (escaped like any other text).
+  std::map<int, std::vector<std::pair<std::string, std::string>>> marks;  // page → (text, kind)
+  if (analysis) {
+    boost::system::error_code ec;
+    json::value parsed = json::parse(analysis->analysis_json, ec);
+    if (!ec && parsed.is_object()) {
+      for (auto [key, kind] : {std::pair{"action_items", "action"},
+                               std::pair{"decisions", "decision"}, std::pair{"risks", "risk"}}) {
+        for (const auto& x : Arr(parsed.as_object(), key)) {
+          if (!x.is_object()) continue;
+          const std::string t = Str(x.as_object(), "text");
+          if (!t.empty()) marks[static_cast<int>(Int(x.as_object(), "page"))].push_back({t, kind});
+        }
+      }
+    }
+  }
   ViewList pages;
   if (text) {
     for (const auto& p : text->pages) {
       View page(View::type::object);
       page.set("page", std::to_string(p.page));
-      page.set("text", p.text);
       page.set("ocr", p.ocr);
+      // Non-overlapping occurrences, earliest first.
+      std::vector<std::tuple<std::size_t, std::size_t, std::string>> spans;
+      for (const auto& [t, kind] : marks[p.page]) {
+        const std::size_t at = p.text.find(t);
+        if (at != std::string::npos) spans.emplace_back(at, at + t.size(), kind);
+      }
+      std::sort(spans.begin(), spans.end());
+      ViewList segments;
+      std::size_t pos = 0;
+      auto plain = [&](std::size_t end) {
+        if (end <= pos) return;
+        View seg(View::type::object);
+        seg.set("text", p.text.substr(pos, end - pos));
+        seg.set("mark", false);
+        segments.push_back(seg);
+        pos = end;
+      };
+      for (const auto& [start, end, kind] : spans) {
+        if (start < pos) continue;
+        plain(start);
+        View seg(View::type::object);
+        seg.set("text", p.text.substr(start, end - start));
+        seg.set("mark", true);
+        seg.set("kind", kind);
+        segments.push_back(seg);
+        pos = end;
+      }
+      plain(p.text.size());
+      page.set("segments", segments);
       pages.push_back(page);
     }
   }

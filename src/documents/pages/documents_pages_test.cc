@@ -122,6 +122,9 @@ TEST(DocumentsPagesTest, ReadyDocumentShowsSummaryTabsChecklistRisksEntitiesAndT
   EXPECT_NE(html->find("data-testid=\"type-form\""), std::string::npos);
   EXPECT_NE(html->find("data-testid=\"delete-form\""), std::string::npos);
   EXPECT_NE(html->find("data-testid=\"text\""), std::string::npos);
+  EXPECT_NE(html->find("data-testid=\"mark-action\">Dana to send the drawings by Friday.</mark>"),
+            std::string::npos);
+  EXPECT_EQ(Count(*html, "data-testid=\"mark-risk\""), 1);
 
   auto reader = t.Render("documents_document", DocumentView(d, &stored, &text, "short", false));
   ASSERT_TRUE(reader.ok());
