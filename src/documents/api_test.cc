@@ -181,7 +181,14 @@ TEST_P(DocumentsApiTest, UploadProcessesToReadyWithEventsTextAndAnalysis) {
   EXPECT_GE(analysis.at("decisions").as_array().size(), 1u);
   EXPECT_FALSE(analysis.at("summaries").at("short").at("text").as_string().empty());
 
+  auto file = Call("GET", "/v1/documents/" + id + "/file");
+  ASSERT_EQ(file.status, 200);
+  EXPECT_EQ(file.body, std::string(kMinutes));
+  EXPECT_EQ(file.content_type, "text/plain");
+  EXPECT_EQ(*file.headers.Get("Content-Disposition"), "attachment; filename=\"minutes.txt\"");
+  EXPECT_EQ(*file.headers.Get("X-Content-Type-Options"), "nosniff");
   // Another org sees nothing of it.
+  EXPECT_EQ(Call("GET", "/v1/documents/" + id + "/file", "", "org_b").status, 404);
   EXPECT_EQ(Call("GET", "/v1/documents/" + id, "", "org_b").status, 404);
   EXPECT_EQ(Call("GET", "/v1/documents/" + id + "/text", "", "org_b").status, 404);
   EXPECT_EQ(Call("DELETE", "/v1/documents/" + id, "", "org_b").status, 404);

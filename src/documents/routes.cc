@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <cctype>
 
 #include "base/id.h"
 #include "base/strings.h"
@@ -83,6 +84,27 @@ bool Contains(std::span<const std::string_view> set, std::string_view v) {
 }
 
 }  // namespace
+
+http::Response FileResponse(const Document& doc, std::string bytes) {
+  std::string name;
+  for (char c : doc.filename) {
+    const bool safe =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+    name += safe ? c : '_';
+    if (name.size() >= 100) break;
+  }
+  if (name.empty() || name.find_first_not_of("._") == std::string::npos) name = doc.id;
+  http::Response r;
+  r.status = 200;
+  r.body = std::move(bytes);
+  r.content_type = doc.media_type;
+  r.headers.Set("Content-Disposition", "attachment; filename=\"" + name + "\"");
+  r.headers.Set("X-Content-Type-Options", "nosniff");
+  r.headers.Set("Content-Security-Policy", "sandbox; default-src 'none'");
+  r.headers.Set("Cache-Control", "private, no-store");
+  r.headers.Set("ETag", "\"" + doc.sha256 + "\"");
+  return r;
+}
 
 void AddDocumentRoutes(http::Router& router, http::SchemaRegistry& schemas, DocumentService& svc) {
   schemas.Add("Document", kDocumentSchema);
@@ -183,6 +205,17 @@ void AddDocumentRoutes(http::Router& router, http::SchemaRegistry& schemas, Docu
                SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
                SIGNX_ASSIGN_OR_RETURN(auto d, svc.Get(scope, req.PathParam("id")));
                return http::JsonResponse(200, ToJson(d));
+             }));
+
+  router.Add("GET", "/v1/documents/{id}/file",
+             {.summary = "The uploaded file, as an attachment with its sniffed media type",
+              .tags = {"documents"},
+              .permission = "documents:read",
+              .response_content_type = "application/octet-stream"},
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
+               SIGNX_ASSIGN_OR_RETURN(auto file, svc.File(scope, req.PathParam("id")));
+               return FileResponse(file.first, std::move(file.second));
              }));
 
   router.Add(

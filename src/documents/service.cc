@@ -269,6 +269,13 @@ Result<DocumentText> DocumentService::Text(const Scope& scope, std::string_view 
       {.read_only = true});
 }
 
+Result<std::pair<Document, std::string>> DocumentService::File(const Scope& scope,
+                                                               std::string_view id) {
+  SIGNX_ASSIGN_OR_RETURN(Document d, Get(scope, id));
+  SIGNX_ASSIGN_OR_RETURN(std::string bytes, blobs_->Read(d.sha256));
+  return std::make_pair(std::move(d), std::move(bytes));
+}
+
 Result<StoredAnalysis> DocumentService::Analysis(const Scope& scope, std::string_view id) {
   return store_.WithTxnResult<StoredAnalysis>(
       [&](storage::Txn& txn) -> Result<StoredAnalysis> {

@@ -90,6 +90,8 @@ class DocumentService {
   Result<Page<Document>> List(const Scope& scope, const ListOptions& options);
   Result<Document> Get(const Scope& scope, std::string_view id);
   Result<DocumentText> Text(const Scope& scope, std::string_view id);
+  // The uploaded bytes (from the blob store) with the document row.
+  Result<std::pair<Document, std::string>> File(const Scope& scope, std::string_view id);
   // kFailedPrecondition while the document is not ready.
   Result<StoredAnalysis> Analysis(const Scope& scope, std::string_view id);
   Result<std::vector<Feedback>> ListFeedback(const Scope& scope, std::string_view id);

@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "documents/classifier.h"
+#include "documents/routes.h"
 #include "identity/scope.h"
 #include "web/views.h"
 
@@ -441,6 +442,16 @@ web::Page FeedbackPost(PageContext& ctx, DocumentService& svc) {
   return web::Page::Redirect("/documents/" + id, Flash{"ok", "Thanks — your feedback was saved."});
 }
 
+web::Page FilePage(PageContext& ctx, DocumentService& svc) {
+  auto scope = identity::OrgScope(ctx.principal);
+  if (!scope.ok())
+    return web::ServiceErrorPage(scope.status(), "Downloading", ctx.request.request_id);
+  auto file = svc.File(*scope, ctx.request.PathParam("id"));
+  if (!file.ok())
+    return web::ServiceErrorPage(file.status(), "Downloading the file", ctx.request.request_id);
+  return web::Page::Raw(FileResponse(file->first, std::move(file->second)));
+}
+
 web::Page DeletePost(PageContext& ctx, DocumentService& svc) {
   auto scope = identity::OrgScope(ctx.principal);
   if (!scope.ok()) return web::ServiceErrorPage(scope.status(), "Deleting", ctx.request.request_id);
@@ -469,6 +480,11 @@ void AddDocumentPages(web::Shell& shell, DocumentService& svc) {
   shell.AddPage("GET", "/documents/{id}",
                 {.summary = "A document", .permission = "documents:read", .section = "/documents"},
                 [&svc](PageContext& ctx) { return DocumentPage(ctx, svc); });
+  shell.AddPage("GET", "/documents/{id}/file",
+                {.summary = "Download a document's file",
+                 .permission = "documents:read",
+                 .section = "/documents"},
+                [&svc](PageContext& ctx) { return FilePage(ctx, svc); });
   shell.AddPage("POST", "/documents/{id}/feedback",
                 {.summary = "Feedback on a document's outputs",
                  .permission = "documents:write",

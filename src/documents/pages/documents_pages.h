@@ -7,6 +7,7 @@
 //                                    processing), type, summary tabs, action-item checklist with
 //                                    owner and due date, decisions, risks, entities, the text
 //                                                                              (documents:read)
+//   GET  /documents/{id}/file        the uploaded file (attachment)          (documents:read)
 //   POST /documents/{id}/feedback    thumbs / type correction                  (documents:write)
 //   POST /documents/{id}/delete      delete the document                       (documents:write)
 //
