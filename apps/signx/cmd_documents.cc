@@ -377,7 +377,7 @@ Status BenchIngest(const BenchFlags& f) {
   std::filesystem::create_directories(dir);
   config::Config cfg;
   cfg.data_dir = dir.string();
-  cfg.database.url = "sqlite://" + (dir / "bench.db").string();
+  cfg.database.url = "sqlite:///" + (dir / "bench.db").string();  // sqlite:/// + an absolute path
   SIGNX_ASSIGN_OR_RETURN(app::Platform platform, app::OpenPlatform(cfg, /*migrate=*/true));
   std::shared_ptr<const blobs::BlobStore> blobs(std::move(platform.blobs));
   ml::ModelRegistry registry(*platform.store, *blobs, SystemClock::Get());
