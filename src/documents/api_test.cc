@@ -431,6 +431,23 @@ TEST_P(DocumentsApiTest, DeleteRemovesEverythingAndReleasesTheBlob) {
   EXPECT_FALSE(*blobs_->Exists(sha));
 }
 
+TEST_P(DocumentsApiTest, ErrorsThatAreNotTheFilesFaultRetryThenFailOnTheLastAttempt) {
+  const std::string id = Upload("A document whose blob goes missing.", "gone.txt");
+  const std::string sha = Str(Obj(Call("GET", "/v1/documents/" + id)), "sha256");
+  ASSERT_TRUE(blobs_->Remove(sha).ok());
+  const Scope scope{"org_a", "test"};
+  // Not the last attempt: the error goes back to the queue (retried with backoff).
+  Status first = service_->Process(scope, id, 1, 3);
+  EXPECT_EQ(first.code(), ErrorCode::kNotFound) << first.ToString();
+  EXPECT_EQ(Str(Obj(Call("GET", "/v1/documents/" + id)), "status"), "extracting");
+  // The last attempt fails the document with the reason instead.
+  ASSERT_TRUE(service_->Process(scope, id, 3, 3).ok());
+  auto doc = Obj(Call("GET", "/v1/documents/" + id));
+  EXPECT_EQ(Str(doc, "status"), "failed");
+  EXPECT_NE(Str(doc, "failure_reason").find("processing failed"), std::string::npos);
+  EXPECT_EQ(Count("document_chunks", id), 0);
+}
+
 TEST_P(DocumentsApiTest, ADocumentDeletedBeforeItsJobRunsIsSkipped) {
   const std::string id = Upload("Short text to delete.", "t.txt");
   ASSERT_EQ(Call("DELETE", "/v1/documents/" + id).status, 204);
