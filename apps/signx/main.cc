@@ -23,6 +23,7 @@
 #include "cmd_demo_seed.h"
 #include "cmd_documents.h"
 #include "cmd_import.h"
+#include "cmd_forecast.h"
 #include "cmd_lake.h"
 #include "cmd_leads.h"
 #include "cmd_migrate.h"
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   signx::AddDemoCommands(app);
   AddDemoSeedCommand(app, &exit_code);
   signx::AddBenchRetrievalCommand(app, &exit_code);
+  signx::AddForecastCommands(app, &exit_code);
 
   auto* serve = app.add_subcommand("serve", "serve the API and operational endpoints");
   AddConfigFlags(serve, flags);

@@ -61,8 +61,10 @@ std::vector<Candidate> CandidatesFor(std::size_t n, int m, bool intermittent) {
     c.push_back({"OTM", [m](Series y, int h) { return OptimisedTheta(y, h, m); }});
   }
   if (n >= 8) c.push_back({"Holt", Adjusted(&Holt, m)});
-  if (n >= 10 && m <= 24) {
-    c.push_back({"ETS", [m](Series y, int h) { return AutoEts(y, h, m); }});
+  if (n >= 10) {
+    // Seasonal ETS for m <= 24 (as R's ets); longer periods get the non-seasonal models.
+    const int em = m <= 24 ? m : 1;
+    c.push_back({"ETS", [em](Series y, int h) { return AutoEts(y, h, em); }});
   }
   if (m == 24 && n >= 2 * 168 + 2) {
     static constexpr int kHourly[] = {24, 168};
