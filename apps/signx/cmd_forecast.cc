@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -51,7 +54,7 @@ struct BenchM4Flags {
   int threads = 2;
   double level = 0.8;
   int limit = 0;
-  std::string out;
+  bool holdout = false;
 };
 
 struct Published {
@@ -163,6 +166,24 @@ Status RunBenchM4(const BenchM4Flags& f) {
     test.resize(static_cast<std::size_t>(f.limit));
     std::printf("only the first %d series (--limit)\n", f.limit);
   }
+  if (f.holdout) {
+    // Validation without the test file: the last horizon values of each train series are held out.
+    for (std::size_t i = 0; i < train.size(); ++i) {
+      auto& v = train[i].values;
+      const std::size_t h = static_cast<std::size_t>(freq.horizon);
+      if (v.size() <= h + static_cast<std::size_t>(freq.mase_period)) {
+        return InvalidArgument(fmt::format("--holdout: train series {} is too short", train[i].id));
+      }
+      test[i].id = train[i].id;
+      test[i].values.assign(v.end() - static_cast<std::ptrdiff_t>(h), v.end());
+      v.resize(v.size() - h);
+    }
+    std::printf(
+        "--holdout: scored on the last %d values of each TRAIN series (the test file is not "
+        "used)\n",
+        freq.horizon);
+    published = InvalidArgument("not comparable with --holdout");
+  }
   fc::EvaluationOptions o;
   o.horizon = freq.horizon;
   o.mase_period = freq.mase_period;
@@ -182,16 +203,17 @@ Status RunBenchM4(const BenchM4Flags& f) {
   }
   std::printf("models see period %d; %d threads\n\n", o.model_period, o.threads);
   SIGNX_ASSIGN_OR_RETURN(std::vector<fc::MethodScore> scores, fc::Evaluate(train, test, o));
-  std::printf("%-28s %8s %8s %8s %9s  %s\n", "SignX method", "sMAPE", "MASE", "OWA", "time",
-              "interval coverage");
+  std::printf("%-28s %8s %8s %8s %9s %9s  %s\n", "SignX method", "sMAPE", "MASE", "OWA", "wall",
+              "cpu", "interval coverage");
   for (const auto& s : scores) {
     std::string cov =
         s.coverage >= 0 ? fmt::format("{:.1f} % at level {:.0f} %", 100 * s.coverage, 100 * f.level)
                         : "";
-    std::printf("%-28s %8s %8s %8s %8.2fs  %s\n", s.method.c_str(), Fmt3(s.smape).c_str(),
-                Fmt3(s.mase).c_str(), Fmt3(s.owa).c_str(), s.seconds, cov.c_str());
+    std::printf("%-28s %8s %8s %8s %8.2fs %8.2fs  %s\n", s.method.c_str(), Fmt3(s.smape).c_str(),
+                Fmt3(s.mase).c_str(), Fmt3(s.owa).c_str(), s.seconds, s.cpu_seconds, cov.c_str());
   }
   for (const auto& s : scores) {
+    for (const auto& note : s.notes) std::printf("%s: %s\n", s.method.c_str(), note.c_str());
     if (s.chosen.empty()) continue;
     std::vector<std::pair<int, std::string>> by_count;
     for (const auto& [m, c] : s.chosen) by_count.emplace_back(c, m);
@@ -212,7 +234,7 @@ Status RunBenchM4(const BenchM4Flags& f) {
     std::printf("%-4s %-40s %8s %8s %8s\n", "rank", "method", "sMAPE", "MASE", "OWA");
     std::vector<const fc::MethodScore*> ours;
     for (const auto& s : scores) {
-      if (s.method == "SignX") ours.push_back(&s);
+      if (s.method == "SignX" || s.method == "SignX-local") ours.push_back(&s);
     }
     std::size_t rank = 1;
     std::size_t shown = 0;
@@ -336,6 +358,104 @@ Status RunForecast(const ForecastFlags& f) {
   return Status::Ok();
 }
 
+// ------------------------------------------------------------------------------ bench demand
+
+struct BenchDemandFlags {
+  int series = 10000;
+  int length = 730;
+  int horizon = 14;
+  int period = 7;
+  int threads = 2;
+  std::uint64_t seed = 1;
+  bool global = true;
+};
+
+// Synthetic daily item demand: a level per item, a weekday profile, a slow trend, a yearly wave and
+// noise; every seventh item is intermittent (sparse orders). The last `horizon` days are held out.
+std::vector<double> SyntheticDemand(std::mt19937_64& rng, int length) {
+  std::lognormal_distribution<double> level_d(3.0, 1.0);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const double level = level_d(rng);
+  const bool intermittent = u(rng) < 1.0 / 7.0;
+  double week[7];
+  const double amp = 0.4 * u(rng);
+  for (int d = 0; d < 7; ++d) week[d] = 1.0 + amp * (d >= 5 ? -1.0 : 0.4) + 0.1 * (u(rng) - 0.5);
+  const double trend = (u(rng) - 0.5) * 0.001;
+  const double yearly = 0.3 * u(rng);
+  const double phase = 6.283185307179586 * u(rng);
+  const double p_order = 0.1 + 0.3 * u(rng);
+  std::vector<double> y(static_cast<std::size_t>(length));
+  for (int t = 0; t < length; ++t) {
+    const double mean = level * week[t % 7] * (1.0 + trend * t) *
+                        (1.0 + yearly * std::sin(6.283185307179586 * t / 365.0 + phase));
+    double v;
+    if (intermittent) {
+      v = u(rng) < p_order
+              ? std::round(std::max(1.0, std::normal_distribution<double>(mean, 0.3 * mean)(rng)))
+              : 0.0;
+    } else {
+      v = std::max(0.0, std::round(std::normal_distribution<double>(mean, 0.15 * mean + 1.0)(rng)));
+    }
+    y[static_cast<std::size_t>(t)] = v;
+  }
+  return y;
+}
+
+Status RunBenchDemand(const BenchDemandFlags& f) {
+  std::mt19937_64 rng(f.seed);
+  const std::size_t h = static_cast<std::size_t>(f.horizon);
+  std::vector<std::vector<double>> histories, futures;
+  for (int i = 0; i < f.series; ++i) {
+    std::vector<double> y = SyntheticDemand(rng, f.length + f.horizon);
+    futures.emplace_back(y.end() - static_cast<std::ptrdiff_t>(h), y.end());
+    y.resize(static_cast<std::size_t>(f.length));
+    histories.push_back(std::move(y));
+  }
+  std::vector<std::string> notes;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::clock_t c0 = std::clock();
+  auto results =
+      fc::AutoForecastAll(histories, {.horizon = f.horizon, .period = f.period, .level = 0.8},
+                          f.threads, f.global ? 100 : 0, &notes);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+  fc::AccuracyAccumulator ours, ref;
+  std::size_t inside = 0, total = 0;
+  std::map<std::string, int> chosen;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok()) return results[i].status();
+    const double scale = fc::MaseScale(histories[i], f.period);
+    ours.Add(futures[i], results[i]->point, scale);
+    ref.Add(futures[i], fc::Naive2(histories[i], f.horizon, f.period), scale);
+    for (std::size_t k = 0; k < h; ++k) {
+      inside += futures[i][k] >= results[i]->lower[k] && futures[i][k] <= results[i]->upper[k];
+      ++total;
+    }
+    ++chosen[results[i]->method];
+  }
+  std::printf(
+      "%d synthetic daily demand series of %d days, horizon %d, period %d, %d threads, backtest "
+      "selection%s\n",
+      f.series, f.length, f.horizon, f.period, f.threads,
+      f.global ? " (with the global model)" : "");
+  for (const auto& n : notes) std::printf("  %s\n", n.c_str());
+  std::printf("wall %.2f s, cpu %.2f s, %.0f series/s\n", wall, cpu, f.series / wall);
+  std::printf(
+      "held-out %d days: sMAPE %.3f MASE %.3f (Naive2: %.3f / %.3f), OWA %.3f, 80 %% interval "
+      "coverage %.1f %%\n",
+      f.horizon, ours.smape(), ours.mase(), ref.smape(), ref.mase(),
+      fc::Owa(ours.smape(), ours.mase(), ref.smape(), ref.mase()),
+      total ? 100.0 * inside / total : 0.0);
+  std::vector<std::pair<int, std::string>> by;
+  for (const auto& [m, c] : chosen) by.emplace_back(c, m);
+  std::sort(by.rbegin(), by.rend());
+  std::printf("chosen:");
+  for (std::size_t i = 0; i < by.size() && i < 10; ++i)
+    std::printf("%s %s %d", i ? "," : "", by[i].second.c_str(), by[i].first);
+  std::printf("\n");
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddForecastCommands(CLI::App& app, int* exit_code) {
@@ -358,8 +478,29 @@ void AddForecastCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0.01, 0.99));
   m4->add_option("--limit", bf->limit,
                  "only the first N series (a quick look; not the M4 protocol)");
+  m4->add_flag(
+      "--holdout", bf->holdout,
+      "score on the last horizon values of the train series instead of the test file (for tuning)");
   m4->callback([bf, exit_code] {
     if (Status st = RunBenchM4(*bf); !st.ok()) *exit_code = cli::PrintError(st);
+  });
+
+  auto bd = std::make_shared<BenchDemandFlags>();
+  CLI::App* demand = bench->add_subcommand(
+      "demand", "AutoForecast on synthetic daily item demand: time and accuracy");
+  demand->add_option("--series", bd->series, "number of item series (default 10000)")
+      ->check(CLI::Range(1, 10000000));
+  demand->add_option("--length", bd->length, "days of history (default 730)")
+      ->check(CLI::Range(1, 100000));
+  demand->add_option("--horizon", bd->horizon, "days ahead (default 14)")
+      ->check(CLI::Range(1, 1000));
+  demand->add_option("--period", bd->period, "seasonal period given to the methods (default 7)")
+      ->check(CLI::Range(1, 1000));
+  demand->add_option("--threads", bd->threads, "threads (default 2)")->check(CLI::Range(1, 256));
+  demand->add_option("--seed", bd->seed, "generator seed (default 1)");
+  demand->add_flag("!--no-global", bd->global, "without the global XGBoost model");
+  demand->callback([bd, exit_code] {
+    if (Status st = RunBenchDemand(*bd); !st.ok()) *exit_code = cli::PrintError(st);
   });
 
   auto ff = std::make_shared<ForecastFlags>();

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <memory>
 #include <numeric>
+#include <optional>
 
 #include "forecast/forecast.h"
 #include "forecast/metrics.h"
@@ -26,7 +29,12 @@ bool AllFinite(const std::vector<double>& v) {
   return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
 }
 
-constexpr int kMaxWindows = 3;
+int MaxWindows() {  // EXPERIMENT
+  static const int w =
+      std::getenv("SIGNX_FC_WINDOWS") ? std::atoi(std::getenv("SIGNX_FC_WINDOWS")) : 3;
+  return w;
+}
+#define kMaxWindows MaxWindows()
 
 }  // namespace
 
@@ -64,7 +72,17 @@ std::vector<Candidate> CandidatesFor(std::size_t n, int m, bool intermittent) {
   if (n >= 10) {
     // Seasonal ETS for m <= 24 (as R's ets); longer periods get the non-seasonal models.
     const int em = m <= 24 ? m : 1;
-    c.push_back({"ETS", [em](Series y, int h) { return AutoEts(y, h, em); }});
+    // The form is chosen by AICc on the first history this candidate sees (the backtest's
+    // longest window) and refitted on the others: the AICc search is the expensive part.
+    auto form = std::make_shared<std::optional<std::pair<Trend, Season>>>();
+    c.push_back({"ETS", [em, form](Series y, int h) {
+                   if (form->has_value()) return EtsForm(y, h, em, (*form)->first, (*form)->second);
+                   EtsModel selected;
+                   std::string name;
+                   std::vector<double> f = AutoEts(y, h, em, &name, &selected);
+                   if (name != "Naive") *form = std::pair(selected.trend, selected.season);
+                   return f;
+                 }});
   }
   if (m == 24 && n >= 2 * 168 + 2) {
     static constexpr int kHourly[] = {24, 168};
@@ -151,8 +169,11 @@ BacktestResult Backtest(Series y, int h, int m, const std::vector<Candidate>& ca
   for (std::size_t k : {2u, 3u}) {
     if (nc < k) break;
     std::vector<std::size_t> members(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < k; ++i) parts.push_back(candidates[members[i]].name);
+    std::sort(parts.begin(), parts.end());
     std::string name = "Comb(";
-    for (std::size_t i = 0; i < k; ++i) name += (i ? "," : "") + candidates[members[i]].name;
+    for (std::size_t i = 0; i < k; ++i) name += (i ? "," : "") + parts[i];
     name += ")";
     r.names.push_back(name);
     r.score.push_back(score_of(members));
@@ -165,6 +186,11 @@ BacktestResult Backtest(Series y, int h, int m, const std::vector<Candidate>& ca
 }
 
 Result<Forecast> AutoForecast(std::span<const double> history, const Options& options) {
+  return AutoForecastWith(history, options, {});
+}
+
+Result<Forecast> AutoForecastWith(Series history, const Options& options,
+                                  const std::vector<Candidate>& extra) {
   std::vector<FieldError> errors;
   if (options.horizon < 1) errors.push_back({"horizon", "must be at least 1"});
   if (options.period < 1) errors.push_back({"period", "must be at least 1"});
@@ -192,8 +218,10 @@ Result<Forecast> AutoForecast(std::span<const double> history, const Options& op
   std::vector<Candidate> candidates;
   BacktestResult bt;
   if (n >= min_train + uh) {
-    const std::size_t shortest = n - uh * std::min<std::size_t>(3, (n - min_train) / uh);
+    const std::size_t shortest =
+        n - uh * std::min<std::size_t>(static_cast<std::size_t>(kMaxWindows), (n - min_train) / uh);
     candidates = CandidatesFor(shortest, m, intermittent);
+    if (!intermittent) candidates.insert(candidates.end(), extra.begin(), extra.end());
     bt = Backtest(history, h, m, candidates, intermittent, min_train);
   }
   std::vector<double> point(uh, 0.0);

@@ -37,6 +37,10 @@ struct BacktestResult {
 // before each; every candidate forecasts each window; the top-2 and top-3 means are scored too.
 // Scores are ½(sMAPE/sMAPE_Naive2 + MASE/MASE_Naive2) over all windows (MASE alone for
 // intermittent series).
+// AutoForecast with extra candidates (e.g. a global model's "GBM") offered beside CandidatesFor.
+Result<Forecast> AutoForecastWith(Series history, const Options& options,
+                                  const std::vector<Candidate>& extra);
+
 BacktestResult Backtest(Series y, int h, int m, const std::vector<Candidate>& candidates,
                         bool intermittent, std::size_t min_train);
 

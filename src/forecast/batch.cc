@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <optional>
 #include <thread>
+
+#include "forecast/auto.h"
+#include "forecast/global.h"
+#include "forecast/methods.h"
 
 namespace signx::forecast {
 
@@ -21,10 +26,41 @@ void ParallelFor(std::size_t n, int threads, const std::function<void(std::size_
 }
 
 std::vector<Result<Forecast>> AutoForecastAll(std::span<const std::vector<double>> histories,
-                                              const Options& options, int threads) {
+                                              const Options& options, int threads,
+                                              std::size_t min_series_for_global,
+                                              std::vector<std::string>* notes) {
+  std::vector<Candidate> extra;
+  std::unique_ptr<GlobalModel> global;
+  if (min_series_for_global > 0 && histories.size() >= min_series_for_global &&
+      options.horizon >= 1) {
+    GlobalModelOptions go;
+    go.horizon = options.horizon;
+    go.period = std::max(options.period, 1);
+    go.holdout = 3 * options.horizon;
+    go.threads = std::max(threads, 1);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto trained = GlobalModel::Train(histories, go);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (trained.ok()) {
+      global = std::move(*trained);
+      const GlobalModel* g = global.get();
+      extra.push_back({"GBM", [g](Series y, int h) {
+                         std::vector<double> f = g->Forecast(y, h);
+                         return f.empty() ? Naive(y, h) : f;
+                       }});
+      if (notes)
+        notes->push_back("global model trained on " + std::to_string(g->training_rows()) +
+                         " rows in " +
+                         std::to_string(static_cast<int>(secs * 10) / 10.0).substr(0, 5) + " s");
+    } else if (notes) {
+      notes->push_back("no global model: " + std::string(trained.status().message()));
+    }
+  }
   std::vector<std::optional<Result<Forecast>>> tmp(histories.size());
-  ParallelFor(histories.size(), threads,
-              [&](std::size_t i) { tmp[i].emplace(AutoForecast(histories[i], options)); });
+  ParallelFor(histories.size(), threads, [&](std::size_t i) {
+    tmp[i].emplace(AutoForecastWith(histories[i], options, extra));
+  });
   std::vector<Result<Forecast>> out;
   out.reserve(tmp.size());
   for (auto& r : tmp) out.push_back(std::move(*r));

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <mutex>
 
 #include "forecast/auto.h"
@@ -64,20 +65,23 @@ Result<std::vector<MethodScore>> Evaluate(const std::vector<NamedSeries>& train,
     Status failed;
     std::mutex mu;
     const auto t0 = std::chrono::steady_clock::now();
-    ParallelFor(n, o.threads, [&](std::size_t i) {
-      if (method == "SignX") {
-        auto r = AutoForecast(train[i].values,
-                              {.horizon = o.horizon, .period = o.model_period, .level = o.level});
-        if (!r.ok()) {
-          std::lock_guard lock(mu);
-          failed = r.status();
-          return;
-        }
-        point[i] = std::move(r->point);
-        lower[i] = std::move(r->lower);
-        upper[i] = std::move(r->upper);
-        chosen[i] = std::move(r->method);
-      } else {
+    const std::clock_t c0 = std::clock();
+    if (method == "SignX" || method == "SignX-local") {
+      std::vector<std::vector<double>> histories;
+      histories.reserve(n);
+      for (const auto& t : train) histories.push_back(t.values);
+      auto results = AutoForecastAll(
+          histories, {.horizon = o.horizon, .period = o.model_period, .level = o.level}, o.threads,
+          method == "SignX" ? 100 : 0, &s.notes);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!results[i].ok()) return results[i].status();
+        point[i] = std::move(results[i]->point);
+        lower[i] = std::move(results[i]->lower);
+        upper[i] = std::move(results[i]->upper);
+        chosen[i] = std::move(results[i]->method);
+      }
+    } else {
+      ParallelFor(n, o.threads, [&](std::size_t i) {
         auto r = ForecastWith(method, train[i].values, o.horizon, o.model_period);
         if (!r.ok()) {
           std::lock_guard lock(mu);
@@ -85,9 +89,10 @@ Result<std::vector<MethodScore>> Evaluate(const std::vector<NamedSeries>& train,
           return;
         }
         point[i] = std::move(*r);
-      }
-    });
+      });
+    }
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    s.cpu_seconds = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
     if (!failed.ok()) return failed;
     AccuracyAccumulator acc;
     std::size_t inside = 0, total = 0;

@@ -19,16 +19,18 @@ struct EvaluationOptions {
   int model_period = 1;  // the period the methods are given (e.g. 52 for weekly)
   double level = 0.8;    // interval level for AutoForecast
   int threads = 2;
-  std::vector<std::string>
-      methods;  // fixed methods by name (MethodNames()); "SignX" = AutoForecast
+  std::vector<std::string> methods;  // fixed methods by name (MethodNames()); "SignX" =
+                                     // AutoForecastAll, "SignX-local" = without the global model
 };
 
 struct MethodScore {
   std::string method;
   double smape = 0.0, mase = 0.0, owa = 0.0;
-  double seconds = 0.0;    // wall time of forecasting all series (threads as given)
-  double coverage = -1.0;  // share of test values inside the interval (AutoForecast only)
+  double seconds = 0.0;      // wall time of forecasting all series (threads as given)
+  double cpu_seconds = 0.0;  // process CPU time (all threads) over the same span
+  double coverage = -1.0;    // share of test values inside the interval (AutoForecast only)
   std::map<std::string, int> chosen;  // AutoForecast only: method -> series
+  std::vector<std::string> notes;     // AutoForecastAll's notes (the global model)
 };
 
 // Names accepted in EvaluationOptions::methods besides "SignX".

@@ -174,47 +174,172 @@ std::string EtsModel::Name() const {
 
 namespace {
 
-// Runs the filter; returns SSE and leaves the final states in `model`.
+// The filter's inner loop, specialised per form (no branches, no modulo per step).
+template <bool kTrend, int kSeason>  // kSeason: 0 none, 1 additive, 2 multiplicative
+double EtsLoop(Series y, double alpha, double beta, double gamma, double phi, double& l, double& b,
+               std::vector<double>& s) {
+  const std::size_t m = s.empty() ? 1 : s.size();
+  std::size_t phase = 0;
+  double sse = 0.0;
+  const std::size_t n = y.size();
+  for (std::size_t t = 0; t < n; ++t) {
+    const double base = kTrend ? l + phi * b : l;
+    if constexpr (kSeason == 0) {
+      const double e = y[t] - base;
+      sse += e * e;
+      l = base + alpha * e;
+      if constexpr (kTrend) b = phi * b + beta * e;
+    } else if constexpr (kSeason == 1) {
+      const double si = s[phase];
+      const double e = y[t] - (base + si);
+      sse += e * e;
+      l = base + alpha * e;
+      if constexpr (kTrend) b = phi * b + beta * e;
+      s[phase] = si + gamma * e;
+    } else {
+      const double si = s[phase];
+      const double e = y[t] - base * si;
+      sse += e * e;
+      const double safe_s = std::abs(si) > 1e-12 ? si : 1e-12;
+      const double safe_base = std::abs(base) > 1e-12 ? base : 1e-12;
+      l = base + alpha * e / safe_s;
+      if constexpr (kTrend) b = phi * b + beta * e / safe_s;
+      s[phase] = si + gamma * e / safe_base;
+    }
+    if constexpr (kSeason != 0) {
+      if (++phase == m) phase = 0;
+    }
+  }
+  return sse;
+}
+
+// Runs the filter; returns SSE (+inf when it diverges) and leaves the final states in `model`.
 double EtsFilter(Series y, EtsModel& model, double l0, double b0, const std::vector<double>& s0) {
   const bool has_trend = model.trend != Trend::kNone;
   const double phi = model.trend == Trend::kDamped ? model.phi : 1.0;
-  const bool seasonal = model.season != Season::kNone;
-  const bool mult = model.season == Season::kMultiplicative;
-  const std::size_t m = seasonal ? static_cast<std::size_t>(model.m) : 1;
   double l = l0, b = has_trend ? b0 : 0.0;
   std::vector<double>& s = model.seasonal;
-  s = seasonal ? s0 : std::vector<double>();
-  double sse = 0.0;
-  for (std::size_t t = 0; t < y.size(); ++t) {
-    const double base = l + phi * b;
-    double si = 0.0;
-    double yhat = base;
-    if (seasonal) {
-      si = s[t % m];
-      yhat = mult ? base * si : base + si;
-    }
-    const double e = y[t] - yhat;
-    sse += e * e;
-    if (!std::isfinite(sse)) return std::numeric_limits<double>::infinity();
-    if (mult) {
-      const double safe_s = std::abs(si) > 1e-12 ? si : 1e-12;
-      const double safe_base = std::abs(base) > 1e-12 ? base : 1e-12;
-      l = base + model.alpha * e / safe_s;
-      b = phi * b + model.beta * e / safe_s;
-      s[t % m] = si + model.gamma * e / safe_base;
-    } else {
-      l = base + model.alpha * e;
-      b = phi * b + model.beta * e;
-      if (seasonal) s[t % m] = si + model.gamma * e;
-    }
+  const int form = model.season == Season::kNone ? 0 : model.season == Season::kAdditive ? 1 : 2;
+  if (form == 0) {
+    s.clear();
+  } else {
+    s = s0;
+  }
+  const double a = model.alpha, be = model.beta, g = model.gamma;
+  double sse;
+  if (has_trend) {
+    sse = form == 0   ? EtsLoop<true, 0>(y, a, be, g, phi, l, b, s)
+          : form == 1 ? EtsLoop<true, 1>(y, a, be, g, phi, l, b, s)
+                      : EtsLoop<true, 2>(y, a, be, g, phi, l, b, s);
+  } else {
+    sse = form == 0   ? EtsLoop<false, 0>(y, a, be, g, phi, l, b, s)
+          : form == 1 ? EtsLoop<false, 1>(y, a, be, g, phi, l, b, s)
+                      : EtsLoop<false, 2>(y, a, be, g, phi, l, b, s);
   }
   model.level = l;
   model.slope = b;
   model.n = y.size();
+  if (!std::isfinite(sse) || !std::isfinite(l) || !std::isfinite(b))
+    return std::numeric_limits<double>::infinity();
   return sse;
 }
 
 }  // namespace
+
+namespace {
+
+// SES: for a given alpha the SSE is quadratic in the initial level, so l0 has a closed form and
+// alpha alone is searched (golden section). Returns the SSE; *l0 receives the best initial level.
+double SesSse(Series y, double alpha, double* l0) {
+  double c = 0.0, d = 1.0, sdr = 0.0, sdd = 0.0, srr = 0.0;
+  for (double v : y) {
+    const double r = v - c;
+    sdr += d * r;
+    sdd += d * d;
+    srr += r * r;
+    c += alpha * (v - c);
+    d *= 1.0 - alpha;
+  }
+  *l0 = sdd > 0.0 ? sdr / sdd : 0.0;
+  return std::max(0.0, srr - (sdd > 0.0 ? sdr * sdr / sdd : 0.0));
+}
+
+double FitSesAlpha(Series y, double* l0) {
+  const double g = (std::sqrt(5.0) - 1.0) / 2.0;
+  double a = 1e-4, b = 1.0 - 1e-4;
+  double x1 = b - g * (b - a), x2 = a + g * (b - a), tmp;
+  double f1 = SesSse(y, x1, &tmp), f2 = SesSse(y, x2, &tmp);
+  for (int it = 0; it < 40 && b - a > 1e-5; ++it) {
+    if (f1 <= f2) {
+      b = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = b - g * (b - a);
+      f1 = SesSse(y, x1, &tmp);
+    } else {
+      a = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = a + g * (b - a);
+      f2 = SesSse(y, x2, &tmp);
+    }
+  }
+  // The ends are often optimal (alpha -> 1 on random walks).
+  double best = f1 <= f2 ? x1 : x2;
+  double fbest = std::min(f1, f2);
+  for (double edge : {1e-4, 1.0 - 1e-4}) {
+    const double fe = SesSse(y, edge, &tmp);
+    if (fe < fbest) {
+      fbest = fe;
+      best = edge;
+    }
+  }
+  SesSse(y, best, l0);
+  return best;
+}
+
+}  // namespace
+
+// Holt / damped trend: for fixed alpha, beta, phi the one-step errors are linear in the initial
+// level and slope, so both have a least-squares closed form (a 2x2 system); only the smoothing
+// parameters are searched. Returns the SSE at the best (l0, b0).
+static double TrendSse(Series y, double a, double be, double phi, double* l0_out, double* b0_out) {
+  double l = 0.0, b = 0.0;
+  double pl = 1.0, pb = 0.0, ql = 0.0, qb = 1.0;  // d(l, b)/d l0 and d(l, b)/d b0
+  double spp = 0.0, spq = 0.0, sqq = 0.0, spr = 0.0, sqr = 0.0, srr = 0.0;
+  for (double v : y) {
+    const double base = l + phi * b;
+    const double p = pl + phi * pb, q = ql + phi * qb;
+    const double r = v - base;
+    spp += p * p;
+    spq += p * q;
+    sqq += q * q;
+    spr += p * r;
+    sqr += q * r;
+    srr += r * r;
+    l = base + a * r;
+    b = phi * b + be * r;
+    pl = (1.0 - a) * p;
+    pb = phi * pb - be * p;
+    ql = (1.0 - a) * q;
+    qb = phi * qb - be * q;
+  }
+  const double ridge = 1e-10 * (spp + sqq) + 1e-300;
+  const double a11 = spp + ridge, a22 = sqq + ridge;
+  const double det = a11 * a22 - spq * spq;
+  double l0 = 0.0, b0 = 0.0;
+  if (std::abs(det) > 1e-300) {
+    l0 = (spr * a22 - sqr * spq) / det;
+    b0 = (sqr * a11 - spr * spq) / det;
+  } else if (a11 > 0.0) {
+    l0 = spr / a11;
+  }
+  *l0_out = l0;
+  *b0_out = b0;
+  const double sse =
+      srr - 2.0 * (l0 * spr + b0 * sqr) + l0 * l0 * spp + 2.0 * l0 * b0 * spq + b0 * b0 * sqq;
+  return std::isfinite(sse) ? std::max(sse, 0.0) : std::numeric_limits<double>::infinity();
+}
 
 EtsModel FitEts(Series y, Trend trend, Season season, int m) {
   EtsModel model;
@@ -222,6 +347,48 @@ EtsModel FitEts(Series y, Trend trend, Season season, int m) {
   model.season = season;
   model.m = season == Season::kNone ? 1 : m;
   const std::size_t n = y.size();
+  if (trend == Trend::kNone && season == Season::kNone && n >= 2) {
+    double l0 = 0.0;
+    model.alpha = FitSesAlpha(y, &l0);
+    model.sse = EtsFilter(y, model, l0, 0.0, {});
+    const double k = 3.0, dn = static_cast<double>(n);
+    const double loglik = -0.5 * dn * std::log(std::max(model.sse / dn, 1e-300));
+    model.aicc = dn - k - 1.0 > 0.0 ? -2.0 * loglik + 2.0 * k + 2.0 * k * (k + 1.0) / (dn - k - 1.0)
+                                    : std::numeric_limits<double>::infinity();
+    if (!std::isfinite(model.sse)) model.aicc = std::numeric_limits<double>::infinity();
+    return model;
+  }
+  auto finish = [&](double params) {
+    const double k = params, dn = static_cast<double>(n);
+    const double loglik = -0.5 * dn * std::log(std::max(model.sse / dn, 1e-300));
+    model.aicc = dn - k - 1.0 > 0.0 ? -2.0 * loglik + 2.0 * k + 2.0 * k * (k + 1.0) / (dn - k - 1.0)
+                                    : std::numeric_limits<double>::infinity();
+    if (!std::isfinite(model.sse)) model.aicc = std::numeric_limits<double>::infinity();
+  };
+  if (trend != Trend::kNone && season == Season::kNone && n >= 4) {
+    const bool damped = trend == Trend::kDamped;
+    auto unpack = [&](const std::vector<double>& x, EtsModel& mdl) {
+      mdl.alpha = 1e-4 + (1.0 - 2e-4) * Sigmoid(x[0]);
+      mdl.beta = mdl.alpha * 0.999 * Sigmoid(x[1]);
+      mdl.phi = damped ? 0.8 + 0.18 * Sigmoid(x[2]) : 1.0;
+    };
+    std::vector<double> x0 = {Logit(0.5), Logit(0.1)};
+    if (damped) x0.push_back(Logit((0.95 - 0.8) / 0.18));
+    auto objective = [&](const std::vector<double>& x) {
+      EtsModel mdl = model;
+      unpack(x, mdl);
+      double l0, b0;
+      return TrendSse(y, mdl.alpha, mdl.beta, mdl.phi, &l0, &b0);
+    };
+    const NelderMeadResult best =
+        NelderMead(objective, x0, 1.0, 60 * static_cast<int>(x0.size()), 1e-8);
+    unpack(best.x, model);
+    double l0, b0;
+    TrendSse(y, model.alpha, model.beta, model.phi, &l0, &b0);
+    model.sse = EtsFilter(y, model, l0, b0, {});
+    finish(static_cast<double>(x0.size() + 3));
+    return model;
+  }
   const bool seasonal = season != Season::kNone;
   const bool mult = season == Season::kMultiplicative;
   std::vector<double> s0;
@@ -328,7 +495,20 @@ std::vector<double> Ses(Series y, int h) { return EtsOrNaive(y, h, Trend::kNone)
 std::vector<double> Holt(Series y, int h) { return EtsOrNaive(y, h, Trend::kAdditive); }
 std::vector<double> Damped(Series y, int h) { return EtsOrNaive(y, h, Trend::kDamped); }
 
-std::vector<double> AutoEts(Series y, int h, int m, std::string* chosen) {
+std::vector<double> EtsForm(Series y, int h, int m, Trend trend, Season season) {
+  const bool seasonal = season != Season::kNone;
+  if (y.size() < 4 || (seasonal && (m < 2 || y.size() < 2 * static_cast<std::size_t>(m) + 2)) ||
+      (season == Season::kMultiplicative && !AllPositive(y))) {
+    return AutoEts(y, h, m);
+  }
+  std::vector<double> f = ForecastEts(FitEts(y, trend, season, m), h);
+  for (double v : f) {
+    if (!std::isfinite(v)) return AutoEts(y, h, m);
+  }
+  return f;
+}
+
+std::vector<double> AutoEts(Series y, int h, int m, std::string* chosen, EtsModel* selected) {
   if (y.size() < 4) {
     if (chosen) *chosen = "Naive";
     return Naive(y, h);
@@ -366,7 +546,9 @@ std::vector<double> AutoEts(Series y, int h, int m, std::string* chosen) {
     return Naive(y, h);
   }
   if (chosen) *chosen = best.Name();
-  return ForecastEts(best, h);
+  std::vector<double> out = ForecastEts(best, h);
+  if (selected) *selected = std::move(best);
+  return out;
 }
 
 // ------------------------------------------------------------------------------ Theta

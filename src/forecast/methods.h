@@ -90,7 +90,12 @@ std::vector<double> Damped(Series y, int h);
 
 // ETS with automatic model selection by AICc among ANN, AAN, AAdN and, when 2 <= m and n >= 2m,
 // ANA, AAdA (and ANM, AAdM for positive y). `chosen` (optional) receives the model name.
-std::vector<double> AutoEts(Series y, int h, int m, std::string* chosen = nullptr);
+// `selected` (optional) receives the chosen model (its trend and season say the form).
+std::vector<double> AutoEts(Series y, int h, int m, std::string* chosen = nullptr,
+                            EtsModel* selected = nullptr);
+// One ETS form refitted on y (as chosen before by AutoEts on a related history); AutoEts when the
+// form does not fit y (too short for the season, or a multiplicative season with y <= 0).
+std::vector<double> EtsForm(Series y, int h, int m, Trend trend, Season season);
 
 // ----------------------------------------------------------------------------------------------
 // Theta
