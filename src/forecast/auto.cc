@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -29,12 +28,7 @@ bool AllFinite(const std::vector<double>& v) {
   return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
 }
 
-int MaxWindows() {  // EXPERIMENT
-  static const int w =
-      std::getenv("SIGNX_FC_WINDOWS") ? std::atoi(std::getenv("SIGNX_FC_WINDOWS")) : 3;
-  return w;
-}
-#define kMaxWindows MaxWindows()
+constexpr int kMaxWindows = 3;
 
 }  // namespace
 
