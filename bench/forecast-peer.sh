@@ -83,7 +83,7 @@ for freq in $freqs; do
   n_all="$(($(wc -l < "$data/$freq-test.csv") - 1))"
   measured="$peer/results/$freq-results.tsv"
   # This run's R rows with a time, then the measured table's rows not run here.
-  { awk -F'\t' 'NR > 1 && $7 != "-" {print $0 "\tthis run"}' "$dir/results.tsv"
+  { awk -F'\t' 'NR > 1 && $7 != "-" && $7 != "" {print $0 "\tthis run"}' "$dir/results.tsv"
     [ -f "$measured" ] && awk -F'\t' -v ran="$(cut -f2,3 "$dir/results.tsv" | tr '\t' ':' | tr '\n' ' ')" \
       'NR > 1 && $7 != "-" && index(" " ran " ", " " $2 ":" $3 " ") == 0 {print $0 "\tmeasured table"}' "$measured"
   } | while IFS=$'\t' read -r _f m on s q o w sps src; do

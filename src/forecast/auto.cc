@@ -160,7 +160,7 @@ BacktestResult Backtest(Series y, int h, int m, const std::vector<Candidate>& ca
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return r.score[a] < r.score[b]; });
-  for (std::size_t k : {2u, 3u}) {
+  for (std::size_t k : {2u, 3u, 4u, 5u}) {
     if (nc < k) break;
     std::vector<std::size_t> members(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
     std::vector<std::string> parts;

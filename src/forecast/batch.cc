@@ -37,7 +37,9 @@ std::vector<Result<Forecast>> AutoForecastAll(std::span<const std::vector<double
     go.horizon = options.horizon;
     go.period = std::max(options.period, 1);
     go.holdout = 3 * options.horizon;
-    go.threads = std::max(threads, 1);
+    // One XGBoost thread: with OpenMP's default spin-waiting, a second training thread burned as
+    // much CPU waiting as working on a shared machine (perf: half the process in libgomp).
+    go.threads = 1;
     const auto t0 = std::chrono::steady_clock::now();
     auto trained = GlobalModel::Train(histories, go);
     const double secs =
