@@ -183,8 +183,41 @@ Result<Forecast> AutoForecast(std::span<const double> history, const Options& op
   return AutoForecastWith(history, options, {});
 }
 
+double ConformalQuantile(const std::vector<std::vector<double>>& residuals, double level,
+                         std::size_t from_window) {
+  std::vector<double> u;
+  for (std::size_t w = from_window; w < residuals.size(); ++w) {
+    const auto& row = residuals[w];
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      u.push_back(std::abs(row[i]) / std::sqrt(static_cast<double>(i + 1)));
+    }
+  }
+  if (u.empty()) return 0.0;
+  std::sort(u.begin(), u.end());
+  const double rank = std::ceil((static_cast<double>(u.size()) + 1.0) * level);
+  const double q =
+      u[static_cast<std::size_t>(std::clamp(rank, 1.0, static_cast<double>(u.size()))) - 1];
+  return std::isfinite(q) ? q : 0.0;
+}
+
+void ApplyInterval(Forecast& f, double q, bool nonnegative) {
+  const std::size_t h = f.point.size();
+  f.lower.resize(h);
+  f.upper.resize(h);
+  for (std::size_t i = 0; i < h; ++i) {
+    const double p = f.point[i];
+    const double half = std::isfinite(q) ? q * std::sqrt(static_cast<double>(i + 1)) : 0.0;
+    double lo = p - half, hi = p + half;
+    if (!std::isfinite(lo) || !std::isfinite(hi)) lo = hi = p;
+    if (nonnegative) lo = std::max(lo, 0.0);
+    f.lower[i] = std::min(lo, p);
+    f.upper[i] = std::max(hi, p);
+  }
+}
+
 Result<Forecast> AutoForecastWith(Series history, const Options& options,
-                                  const std::vector<Candidate>& extra) {
+                                  const std::vector<Candidate>& extra,
+                                  std::vector<std::vector<double>>* residuals_out) {
   std::vector<FieldError> errors;
   if (options.horizon < 1) errors.push_back({"horizon", "must be at least 1"});
   if (options.period < 1) errors.push_back({"period", "must be at least 1"});
@@ -249,43 +282,28 @@ Result<Forecast> AutoForecastWith(Series history, const Options& options,
     out.notes.push_back("intermittent demand (30 % or more zeros): Croston-type methods tried");
 
   // Conformal intervals: nonconformity |e| / sqrt(step) from the backtest residuals of the chosen
-  // entry; without a backtest, one-step naive residuals of the history.
-  std::vector<double> u;
-  if (bt.windows > 0) {
-    for (const auto& row : bt.residuals) {
-      for (std::size_t i = 0; i < row.size(); ++i)
-        u.push_back(std::abs(row[i]) / std::sqrt(static_cast<double>(i + 1)));
-    }
-  } else {
-    for (std::size_t t = 1; t < n; ++t) u.push_back(std::abs(history[t] - history[t - 1]));
-    out.notes.push_back("interval from one-step naive changes (no backtest residuals)");
-  }
+  // entry; without a backtest, one-step naive changes of the history.
   double q = 0.0;
-  if (!u.empty()) {
-    std::sort(u.begin(), u.end());
-    const double rank = std::ceil((static_cast<double>(u.size()) + 1.0) * options.level);
-    const std::size_t idx =
-        static_cast<std::size_t>(std::clamp(rank, 1.0, static_cast<double>(u.size()))) - 1;
-    q = u[idx];
+  if (bt.windows > 0) {
+    q = ConformalQuantile(bt.residuals, options.level, 0);
+    if (residuals_out) *residuals_out = bt.residuals;
+  } else {
+    // Every one-step change counts as a step-1 residual.
+    std::vector<std::vector<double>> changes(1);
+    for (std::size_t t = 1; t < n; ++t) changes[0].push_back(history[t] - history[t - 1]);
+    std::vector<std::vector<double>> as_step1;
+    for (double v : changes[0]) as_step1.push_back({v});
+    q = ConformalQuantile(as_step1, options.level, 0);
+    out.notes.push_back("interval from one-step naive changes (no backtest residuals)");
   }
   const bool nonnegative =
       std::all_of(history.begin(), history.end(), [](double v) { return v >= 0.0; });
   out.point.resize(uh);
-  out.lower.resize(uh);
-  out.upper.resize(uh);
   for (std::size_t i = 0; i < uh; ++i) {
-    double p = std::isfinite(point[i]) ? point[i] : history.back();
-    const double half = std::isfinite(q) ? q * std::sqrt(static_cast<double>(i + 1)) : 0.0;
-    double lo = p - half, hi = p + half;
-    if (nonnegative) {
-      p = std::max(p, 0.0);
-      lo = std::max(lo, 0.0);
-      hi = std::max(hi, p);
-    }
-    out.point[i] = p;
-    out.lower[i] = std::min(lo, p);
-    out.upper[i] = std::max(hi, p);
+    const double p = std::isfinite(point[i]) ? point[i] : history.back();
+    out.point[i] = nonnegative ? std::max(p, 0.0) : p;
   }
+  ApplyInterval(out, q, nonnegative);
   return out;
 }
 

@@ -34,12 +34,22 @@ struct BacktestResult {
 };
 
 // Rolling-origin backtest on y: origins n - h*w (w = 1..up to 3) with at least `min_train` values
-// before each; every candidate forecasts each window; the top-2 and top-3 means are scored too.
+// before each; every candidate forecasts each window; the means of the top 2 to 5 are scored too.
 // Scores are ½(sMAPE/sMAPE_Naive2 + MASE/MASE_Naive2) over all windows (MASE alone for
 // intermittent series).
 // AutoForecast with extra candidates (e.g. a global model's "GBM") offered beside CandidatesFor.
+// `residuals_out` (optional) receives the chosen entry's backtest residuals [window][step]
+// (window 0 is the latest origin; empty without a backtest).
 Result<Forecast> AutoForecastWith(Series history, const Options& options,
-                                  const std::vector<Candidate>& extra);
+                                  const std::vector<Candidate>& extra,
+                                  std::vector<std::vector<double>>* residuals_out = nullptr);
+
+// The conformal half-width unit: the ceil((N+1) level)-th smallest |e| / sqrt(step) over the
+// residual windows from `from_window` on (0 when there are none).
+double ConformalQuantile(const std::vector<std::vector<double>>& residuals, double level,
+                         std::size_t from_window);
+// Sets lower/upper = point -/+ q sqrt(step) (lower clipped at 0 when nonnegative).
+void ApplyInterval(Forecast& f, double q, bool nonnegative);
 
 BacktestResult Backtest(Series y, int h, int m, const std::vector<Candidate>& candidates,
                         bool intermittent, std::size_t min_train);

@@ -139,7 +139,7 @@ TEST(Backtest, PicksTheMethodThatFitsAndScoresCombinations) {
   const auto cands = CandidatesFor(y.size(), 1, false);
   const auto bt = Backtest(y, 5, 1, cands, false, 10);
   EXPECT_EQ(bt.windows, 3);
-  EXPECT_EQ(bt.names.size(), cands.size() + 2);
+  EXPECT_EQ(bt.names.size(), cands.size() + 4);  // + the means of the top 2, 3, 4 and 5
   EXPECT_LT(bt.score[bt.best], 0.2) << bt.names[bt.best];
   EXPECT_EQ(bt.residuals.size(), 3u);
 }

@@ -66,6 +66,8 @@ TEST(AutoForecastAll, OffersTheGlobalModelAndKeepsOrder) {
   ASSERT_EQ(all.size(), series.size());
   ASSERT_FALSE(notes.empty());
   EXPECT_NE(notes[0].find("global model trained"), std::string::npos) << notes[0];
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_NE(notes[1].find("intervals: latest backtest window"), std::string::npos) << notes[1];
   for (std::size_t i = 0; i < all.size(); ++i) {
     ASSERT_TRUE(all[i].ok());
     ASSERT_EQ(all[i]->point.size(), 12u);
