@@ -201,7 +201,14 @@ Status RunBenchM4(const BenchM4Flags& f) {
       o.methods.insert(o.methods.end() - 1, {"MSD-SES", "MSD-Theta", "sMean168"});
     }
   }
-  std::printf("models see period %d; %d threads\n\n", o.model_period, o.threads);
+  std::printf("models see period %d; %d threads\n", o.model_period, o.threads);
+  if (o.model_period != o.mase_period) {
+    std::printf(
+        "(the rows below are SignX's methods with period %d; OWA is relative to the M4 Naive2 with "
+        "m = %d)\n",
+        o.model_period, o.mase_period);
+  }
+  std::printf("\n");
   SIGNX_ASSIGN_OR_RETURN(std::vector<fc::MethodScore> scores, fc::Evaluate(train, test, o));
   std::printf("%-28s %8s %8s %8s %9s %9s  %s\n", "SignX method", "sMAPE", "MASE", "OWA", "wall",
               "cpu", "interval coverage");
