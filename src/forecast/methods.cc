@@ -381,7 +381,7 @@ EtsModel FitEts(Series y, Trend trend, Season season, int m) {
       return TrendSse(y, mdl.alpha, mdl.beta, mdl.phi, &l0, &b0);
     };
     const NelderMeadResult best =
-        NelderMead(objective, x0, 1.0, 60 * static_cast<int>(x0.size()), 1e-8);
+        NelderMead(objective, x0, 1.0, 40 * static_cast<int>(x0.size()), 1e-7);
     unpack(best.x, model);
     double l0, b0;
     TrendSse(y, model.alpha, model.beta, model.phi, &l0, &b0);
@@ -444,8 +444,8 @@ EtsModel FitEts(Series y, Trend trend, Season season, int m) {
     unpack(x, mdl, l, b);
     return EtsFilter(y, mdl, l, b, s0);
   };
-  const int evals = 60 * static_cast<int>(x0.size());
-  const NelderMeadResult best = NelderMead(objective, x0, 1.0, evals, 1e-8);
+  const int evals = 40 * static_cast<int>(x0.size());
+  const NelderMeadResult best = NelderMead(objective, x0, 1.0, evals, 1e-7);
   double l, b;
   unpack(best.x, model, l, b);
   model.sse = EtsFilter(y, model, l, b, s0);
