@@ -76,10 +76,12 @@ struct EtsModel {
   std::string Name() const;  // "ETS(A,Ad,M)"
 };
 
-// Fits smoothing parameters and initial level/slope by least squares (Nelder-Mead over
-// reparametrised 0 < beta < alpha < 1, 0 < gamma < 1 - alpha, 0.8 <= phi <= 0.98); initial seasonal
-// states from ClassicalIndices. Seasonal models need n >= 2m and m >= 2; a multiplicative season
-// needs y > 0. The caller checks (AutoEts does).
+// Fits by least squares. Non-seasonal: the initial level (and slope) in closed form, alpha by
+// golden section (SES) or alpha, beta, phi by Nelder-Mead (Holt, damped). Seasonal: Nelder-Mead
+// over the smoothing parameters; initial level and slope from the first two seasons, initial
+// seasonal states from ClassicalIndices. Bounds (reparametrised): 0 < beta < alpha < 1, 0 < gamma < 1 - alpha,
+// 0.8 <= phi <= 0.98. Seasonal models need n >= 2m and m >= 2; a multiplicative season needs
+// y > 0. The caller checks (AutoEts does).
 EtsModel FitEts(Series y, Trend trend, Season season, int m);
 std::vector<double> ForecastEts(const EtsModel& model, int h);
 
