@@ -79,9 +79,9 @@ struct EtsModel {
 // Fits by least squares. Non-seasonal: the initial level (and slope) in closed form, alpha by
 // golden section (SES) or alpha, beta, phi by Nelder-Mead (Holt, damped). Seasonal: Nelder-Mead
 // over the smoothing parameters; initial level and slope from the first two seasons, initial
-// seasonal states from ClassicalIndices. Bounds (reparametrised): 0 < beta < alpha < 1, 0 < gamma < 1 - alpha,
-// 0.8 <= phi <= 0.98. Seasonal models need n >= 2m and m >= 2; a multiplicative season needs
-// y > 0. The caller checks (AutoEts does).
+// seasonal states from ClassicalIndices. Bounds (reparametrised): 0 < beta < alpha < 1, 0 < gamma <
+// 1 - alpha, 0.8 <= phi <= 0.98. Seasonal models need n >= 2m and m >= 2; a multiplicative season
+// needs y > 0. The caller checks (AutoEts does).
 EtsModel FitEts(Series y, Trend trend, Season season, int m);
 std::vector<double> ForecastEts(const EtsModel& model, int h);
 
