@@ -15,8 +15,8 @@ After --warmup seconds of the same traffic (not sampled), for M minutes, in wind
   * at the end of each window: the server's RSS (VmRSS), open file descriptors (/proc/PID/fd),
     threads, and the p99 of the Python requests.
 Prints one table row per window, then the verdict: each of RSS, fds and wrk p99 is "flat" when
-the mean of the last third of the windows is within 10 % of the mean of the first third (fds
-also when within 5 descriptors). Exit 0 when all are flat, 1 otherwise.
+the mean of the last third of the windows is within 10 % of the mean of the first third (or
+within 5 descriptors for fds, 2 ms for p99). Exit 0 when all are flat, 1 otherwise.
 """
 
 import argparse
@@ -284,7 +284,9 @@ def main():
     verdict_ok = True
     print(f"\nverdict ({len(rows)} windows of {a.sample} s; first third = first {third}, "
           f"last third = last {third}):")
-    for col, slack in (("rss_mb", 0), ("fds", 5), ("wrk_p99_ms", 0)):
+    # Absolute slack: a few descriptors come and go with SSE reconnects and job files, and a
+    # p99 of a few ms moves by ~2 ms with other users of a shared machine.
+    for col, slack in (("rss_mb", 0), ("fds", 5), ("wrk_p99_ms", 2)):
         first = sum(r[col] for r in rows[:third]) / third
         last = sum(r[col] for r in rows[-third:]) / third
         change = (last - first) / first * 100 if first else float("nan")
