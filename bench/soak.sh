@@ -63,7 +63,7 @@ n() { nice -n 10 "$@"; }  # foreground only: `n cmd &` would put a subshell's PI
 
 echo "# bench/soak.sh $(date -u +%FT%TZ): $minutes min, samples every ${sample} s, $(nproc) cores," \
      "binary $signx ($("$signx" version 2>/dev/null | head -1))"
-python3 - "$work" "$root" <<'EOF'
+python3 -B - "$work" "$root" <<'EOF'
 import sys
 work, root = sys.argv[1], sys.argv[2]
 sys.path.insert(0, f"{root}/tests/crash")

@@ -71,6 +71,7 @@ PRICE_LIST = {"id": "pl_crash", "version": "2026-12", "method": "markup", "rate_
 RECORD = {"drivers": {"width_in": 96, "height_in": 48, "wind_speed_mph": 115,
                       "material": "aluminum"}, "total_cost_cents": 1000}
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "security"))
 from security_test import LEAD_COLUMNS, synthetic_leads  # noqa: E402  (the lead model's CSV)
 
