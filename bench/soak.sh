@@ -17,6 +17,8 @@
 # cost models), in-process job workers, no rate limits. Everything runs under nice -n 10 (the
 # machine may be shared) and is stopped by PID; the temp dir is removed.
 #
+# SOAK_PARTS (default wrk,logins,imports,csv,sse) runs only some of the traffic, to find what makes
+# a number grow.
 # The binary: $SIGNX_BIN, else build/release/bin/signx, else build/ci/bin/signx (not built here;
 # `cmake --build --preset release --target signx` first). Release numbers are the ones to record.
 set -euo pipefail
@@ -32,6 +34,7 @@ conns=${SOAK_CONNECTIONS:-4}
 # the ci build with 30 s warm-up: RSS 127 -> 146 MB in 4 windows).
 warmup=${SOAK_WARMUP_S:-120}
 delay_ms=${SOAK_DELAY_MS:-5}   # wrk: each connection's pause before a request
+parts=${SOAK_PARTS:-wrk,logins,imports,csv,sse}  # leave parts out to find what grows
 signx=${SIGNX_BIN:-}
 if [ -z "$signx" ]; then
   for b in "$root/build/release/bin/signx" "$root/build/ci/bin/signx"; do
@@ -99,7 +102,7 @@ echo "# open fds, threads of the server; wrk req/s, p99 and non-2xx per window; 
 echo "# requests (logins, /v1/me, imports, CSV uploads, SSE connects) per window and their p99"
 set +e
 nice -n 10 python3 "$here/soak_driver.py" --port "$port" --pid "$server_pid" --minutes "$minutes" \
-  --sample "$sample" --connections "$conns" --warmup "$warmup" --delay-ms "$delay_ms" --key "$key" --email "$email" \
+  --sample "$sample" --connections "$conns" --warmup "$warmup" --delay-ms "$delay_ms" --parts "$parts" --key "$key" --email "$email" \
   --password "$password" --history "$work/history.csv" --leads "$work/upload.csv" &
 driver_pid=$!
 wait "$driver_pid"
