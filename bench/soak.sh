@@ -110,6 +110,6 @@ rc=$?
 driver_pid=""
 set -e
 kill -0 "$server_pid" 2>/dev/null || { echo "soak: the server died" >&2; tail -20 "$work/server.log" >&2; exit 1; }
-grep -ciE '"level":"(error|critical)"|\b(error|critical)\b' "$work/server.log" |
-  xargs -I{} echo "# server log lines at error level: {}"
+echo "# server log lines at error level:" \
+  "$(grep -ciE '"level":"(error|critical)"|\b(error|critical)\b' "$work/server.log" || true)"
 exit $rc

@@ -270,7 +270,7 @@ def main():
                    "rss_mb": round(int(st["VmRSS"].split()[0]) / 1024, 1),
                    "fds": fd_count(a.pid), "threads": int(st["Threads"]),
                    "wrk_rps": float(rps.group(1)) if rps else float("nan"),
-                   "wrk_p99_ms": wrk_ms(p.group(1)) if p else float("nan"),
+                   "wrk_p99_ms": round(wrk_ms(p.group(1)), 2) if p else float("nan"),
                    "wrk_non2xx": int(non2xx.group(1)) if non2xx else 0,
                    "py_reqs": sum(counts.values()),
                    "py_p99_ms": round(p99([ms for k, ms in lat if k != "sse_connect"]), 1),
