@@ -436,6 +436,9 @@ Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore
   };
   SIGNX_ASSIGN_OR_RETURN(std::string output,
                          ScoreLeadCsv(*scorer, input, &result.summary, progress, {}, on_scored));
+  // The last slice too is written before the job can succeed: a succeeded job never runs again,
+  // so its rows still queued when the process dies (kill -9, OOM) would be lost for good.
+  if (targets.lake && appended > 0) (void)targets.lake->Flush();
   SIGNX_ASSIGN_OR_RETURN(blobs::PutResult put, blobs.Put(output));
   // Registered without a reference: uploads and results are kept for the blobs.gc grace period
   // (24 h) after the job, then collected. A re-run stores the same bytes (same hash).

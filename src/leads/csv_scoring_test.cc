@@ -318,6 +318,10 @@ TEST_P(CsvJobStoreTest, RunsFromBlobToBlobWithTheNamedModel) {
   auto for_org = RunLeadCsvJob(db->store(), **blobs, cache, payload, {},
                                {.org_id = "org_a", .job_id = "job_csv_1", .lake = lake->get()});
   ASSERT_TRUE(for_org.ok()) << for_org.status().ToString();
+  // The job returns only once its lake rows are written: a job is never run again after it
+  // succeeded, so rows still queued when its process is killed would be lost for good (the crash
+  // suite measured it: tests/crash). The writer's own flush is a minute away here.
+  EXPECT_EQ((*lake)->stats().rows_written, 1u);
   auto rs =
       db->store().Query("SELECT org_id, lead_id, request_id, model_version, tier FROM lead_scores");
   ASSERT_TRUE(rs.ok());
