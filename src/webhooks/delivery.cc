@@ -249,7 +249,7 @@ Status RegisterWebhookJobs(jobs::Queue& queue, storage::Store& store, WebhookSet
                           if (last) {
                             from = *last;
                           } else {
-                            SIGNX_ASSIGN_OR_RETURN(from, events::LastPosition(store));
+                            SIGNX_ASSIGN_OR_RETURN(from, service->FirstCatchUpPosition());
                           }
                           SIGNX_ASSIGN_OR_RETURN(int64_t through, service->CatchUp(from, 5000));
                           ctx.SetResult(json::serialize(json::object{

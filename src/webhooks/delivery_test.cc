@@ -454,11 +454,11 @@ TEST_P(WebhookDeliveryTest, CatchUpJobDeliversEventsTheSubscriptionMissed) {
     ASSERT_TRUE(queue_->Enqueue({.type = std::string(kCatchUpJobType)}).ok());
   };
   append("project.created");
-  ASSERT_TRUE(dispatcher.RunOnce().ok());  // dispatched, but nobody subscribed
-  // The first catch-up starts at the current position: older events are not replayed.
+  ASSERT_TRUE(dispatcher.RunOnce().ok());  // dispatched, but nobody subscribed (a crash, say)
+  // The first catch-up reaches back to the oldest endpoint: the missed event is delivered.
   catch_up();
-  EXPECT_EQ(RunDue(), 1);
-  EXPECT_TRUE(Deliveries(ep.endpoint.id).empty());
+  EXPECT_EQ(RunDue(), 2);  // the catch-up and the delivery
+  ASSERT_EQ(Deliveries(ep.endpoint.id).size(), 1u);
 
   append("project.approved");
   append("lead.scored");  // not subscribed
@@ -467,7 +467,7 @@ TEST_P(WebhookDeliveryTest, CatchUpJobDeliversEventsTheSubscriptionMissed) {
   catch_up();
   EXPECT_EQ(RunDue(), 3);  // the catch-up and two deliveries
   auto log = Deliveries(ep.endpoint.id);
-  ASSERT_EQ(log.size(), 2u);
+  ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log[0].event_type, "project.cancelled");
   EXPECT_EQ(log[1].event_type, "project.approved");
   EXPECT_EQ(log[0].state, "succeeded");
@@ -478,9 +478,26 @@ TEST_P(WebhookDeliveryTest, CatchUpJobDeliversEventsTheSubscriptionMissed) {
   events::Dispatcher replica(world_->store(), {.start_after_position = 0});
   events::Subscription sub = service_->Subscribe(replica);
   ASSERT_TRUE(replica.RunOnce().ok());
-  EXPECT_EQ(RunDue(), 1);  // only the first event, which the catch-up skipped
+  EXPECT_EQ(RunDue(), 0);
   EXPECT_EQ(Deliveries(ep.endpoint.id).size(), 3u);
   EXPECT_EQ(receiver_.requests().size(), 3u);
+}
+
+TEST_P(WebhookDeliveryTest, AnEndpointGetsNoEventFromBeforeItWasCreated) {
+  events::Outbox outbox(nullptr, world_->clock());
+  ASSERT_TRUE(world_->store()
+                  .WithTxn([&](storage::Txn& txn) {
+                    return outbox.Append(txn, {"project.created", a_.org.id, "prj_0", "{}"})
+                        .status();
+                  })
+                  .ok());
+  events::Dispatcher dispatcher(world_->store(), {.start_after_position = 0});
+  ASSERT_TRUE(dispatcher.RunOnce().ok());
+  world_->clock().Advance(std::chrono::seconds(1));
+  const EndpointWithSecret ep = Create(admin_a_, {"project.*"});
+  ASSERT_TRUE(queue_->Enqueue({.type = std::string(kCatchUpJobType)}).ok());
+  EXPECT_EQ(RunDue(), 1);  // the catch-up only
+  EXPECT_TRUE(Deliveries(ep.endpoint.id).empty());
 }
 
 TEST_P(WebhookDeliveryTest, ResponseExcerptOnlyWhenTheOperatorTurnsItOn) {

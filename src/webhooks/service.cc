@@ -354,6 +354,8 @@ Result<int> WebhookService::EnqueueFor(const events::Event& event,
                                        const std::vector<Endpoint>& endpoints) {
   std::vector<const Endpoint*> targets;
   for (const auto& e : endpoints) {
+    // An endpoint gets the events from its creation on (a catch-up reaches back further).
+    if (event.created_at < e.created_at) continue;
     if (MatchesEventType(e.event_types, event.type)) targets.push_back(&e);
   }
   if (targets.empty()) return 0;
@@ -373,6 +375,18 @@ Result<int> WebhookService::EnqueueForEvent(const events::Event& event) {
   // A read first: most events have no subscribed endpoint, and then no write transaction is due.
   SIGNX_ASSIGN_OR_RETURN(auto endpoints, SubscribedEndpoints(event.org_id));
   return EnqueueFor(event, endpoints);
+}
+
+Result<int64_t> WebhookService::FirstCatchUpPosition() {
+  SIGNX_ASSIGN_OR_RETURN(auto oldest,
+                         store_.Query("SELECT MIN(created_at) FROM webhook_endpoints"));
+  if (oldest.rows.empty() || oldest.rows[0].IsNull(0)) return events::LastPosition(store_);
+  SIGNX_ASSIGN_OR_RETURN(auto before,
+                         store_.Query("SELECT MAX(position) FROM events WHERE position > 0 AND "
+                                      "created_at < $1",
+                                      {oldest.rows[0].Time(0)}));
+  if (before.rows.empty() || before.rows[0].IsNull(0)) return int64_t{0};
+  return before.rows[0].Int(0);
 }
 
 Result<int64_t> WebhookService::CatchUp(int64_t after_position, int max_events) {

@@ -105,6 +105,11 @@ class WebhookService {
   // them, and returns the last position handled (`after_position` when there were none). Safe to
   // overlap with the live subscription: the dedupe keys make it idempotent.
   Result<int64_t> CatchUp(int64_t after_position, int max_events);
+  // Where the first catch-up (none succeeded yet) starts: the position of the last event older
+  // than every endpoint (no endpoint can want it), or the last position when there is no
+  // endpoint. Starting at the last position instead lost the events whose deliveries a crash
+  // before the first catch-up had kept from being created.
+  Result<int64_t> FirstCatchUpPosition();
 
   // The JSON body sent for an event:
   // {"id","type","org_id","subject_id","created_at","data":<payload>}.
