@@ -1,0 +1,550 @@
+// Operations on SQLite and PostgreSQL: ingest batches through the routes and the real
+// operations.ingest job (idempotency, all-or-nothing vs partial, replay, audit, external ids,
+// formats), stock from counts and movements, and item / process CRUD.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "cache/cache.h"
+#include "http/openapi.h"
+#include "jobs/queue.h"
+#include "operations/routes.h"
+#include "operations/service.h"
+#include "storage/testing/test_stores.h"
+
+namespace signx::operations {
+namespace {
+
+namespace json = boost::json;
+using storage::testing::Backend;
+
+http::Principal Member(std::string org) {
+  return {.kind = "user",
+          .subject_id = "usr_" + org,
+          .org_id = std::move(org),
+          .role = "org_member",
+          .permissions = {"*"}};
+}
+
+constexpr std::string_view kItemsCsv =
+    "sku,name,unit,category,lead_time_days,reorder_point,safety_stock,cost_cents\n"
+    "ALU-EXT-2X2,Aluminium extrusion 2x2,ft,metal,14,200,80,450\n"
+    "ACR-SHT-3MM,Acrylic sheet 3 mm,sheet,plastic,7,20,10,3900\n"
+    "LED-MOD-12V,LED module 12 V,ea,electrical,21,500,200,180\n";
+
+class OperationsTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db_ = storage::testing::MigratedDatabase(GetParam());
+    if (!db_->skip_reason().empty()) GTEST_SKIP() << db_->skip_reason();
+    blob_dir_ = std::filesystem::temp_directory_path() /
+                ("signx-ops-" + std::to_string(::getpid()) + "-" +
+                 std::to_string(reinterpret_cast<uintptr_t>(this)));
+    blobs_ = std::shared_ptr<const blobs::BlobStore>(
+        std::move(*blobs::BlobStore::Open(blob_dir_, int64_t{1} << 28)));
+    queue_ = std::make_unique<jobs::Queue>(db_->store());
+    auto cache = cache::OpenCache({}, SystemClock::Get());
+    ASSERT_TRUE(cache.ok());
+    service_ = std::make_unique<OperationsService>(db_->store(), outbox_, *queue_, blobs_,
+                                                   std::shared_ptr<cache::Cache>(std::move(*cache)));
+    queue_->RegisterHandler(std::string(kIngestJob),
+                            [this](jobs::JobContext& ctx) { return service_->RunIngestJob(ctx); });
+    AddOperationsRoutes(router_, schemas_, *service_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!blob_dir_.empty()) std::filesystem::remove_all(blob_dir_, ec);
+  }
+
+  http::Response Call(const std::string& method, const std::string& target,
+                      const std::string& body = "", std::optional<std::string> org = "org_a",
+                      std::map<std::string, std::string> headers = {}) {
+    http::Request req;
+    req.method = method;
+    req.target = target;
+    const auto q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
+    req.request_id = "req-1";
+    req.body = body;
+    for (auto& [k, v] : headers) req.headers.Add(k, v);
+    if (org) req.principal = Member(*org);
+    http::Match m = router_.Find(method, req.path);
+    SIGNX_CHECK(m.route != nullptr, "no route for " + method + " " + req.path);
+    req.path_params = m.params;
+    return m.route->handler(req);
+  }
+  static json::object Obj(const http::Response& r) { return json::parse(r.body).as_object(); }
+  static std::string Str(const json::value& v) { return std::string(v.as_string()); }
+
+  // Runs every due job with its registered handler, as a worker would.
+  int Drain() {
+    int n = 0;
+    for (;;) {
+      auto job = queue_->Claim("test");
+      if (!job.ok() || !*job) break;
+      ++n;
+      jobs::JobContext ctx(*queue_, **job);
+      auto handler = queue_->FindHandler((*job)->type);
+      SIGNX_CHECK(handler.has_value(), "no handler");
+      const Status st = (*handler)(ctx);
+      if (st.ok()) {
+        EXPECT_TRUE(queue_->Complete(**job, ctx.result()).ok());
+      } else {
+        ADD_FAILURE() << (*job)->type << ": " << st.ToString();
+        (void)queue_->Fail(**job, st);
+      }
+    }
+    return n;
+  }
+
+  // POSTs a batch, runs its job, returns the batch as GET answers it.
+  json::object Ingest(const std::string& query, const std::string& body,
+                      const std::string& content_type = "text/csv",
+                      const std::string& org = "org_a") {
+    auto r = Call("POST", "/v1/ingest/batches?" + query, body, org,
+                  {{"Content-Type", content_type}});
+    SIGNX_CHECK(r.status == 202 || r.status == 200, r.body);
+    const std::string id = Str(Obj(r).at("id"));
+    Drain();
+    auto got = Call("GET", "/v1/ingest/batches/" + id, "", org);
+    SIGNX_CHECK(got.status == 200, got.body);
+    return Obj(got);
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto rs = db_->store().Query(sql);
+    SIGNX_CHECK(rs.ok(), rs.status().ToString());
+    return rs->rows[0].Int(0);
+  }
+
+  std::string ItemId(const std::string& sku, const std::string& org = "org_a") {
+    auto r = Call("GET", "/v1/items?q=" + sku, "", org);
+    SIGNX_CHECK(r.status == 200, r.body);
+    const json::object page = Obj(r);
+    for (const auto& i : page.at("items").as_array()) {
+      if (i.at("sku").as_string() == sku) return Str(i.at("id"));
+    }
+    return "";
+  }
+
+  std::unique_ptr<storage::testing::TestDatabase> db_;
+  std::filesystem::path blob_dir_;
+  std::shared_ptr<const blobs::BlobStore> blobs_;
+  events::Outbox outbox_;
+  std::unique_ptr<jobs::Queue> queue_;
+  std::unique_ptr<OperationsService> service_;
+  http::Router router_;
+  http::SchemaRegistry schemas_;
+};
+
+TEST_P(OperationsTest, CsvItemsAreNormalizedAuditedAndNotAppliedTwice) {
+  auto b = Ingest("entity=items&source=erp&filename=items.csv", std::string(kItemsCsv));
+  EXPECT_EQ(b.at("status").as_string(), "normalized") << json::serialize(b);
+  EXPECT_EQ(b.at("row_count").as_int64(), 3);
+  EXPECT_EQ(b.at("applied_rows").as_int64(), 3);
+  EXPECT_EQ(b.at("changes").as_int64(), 3);
+  EXPECT_EQ(b.at("checksum").as_string().size(), 64u);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM manufacturing_items"), 3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM prim_master_audits WHERE batch_id IS NOT NULL"), 3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'operations.batch_normalized'"), 1);
+
+  // The same bytes again: 200 with the earlier batch, no job, nothing applied.
+  auto again = Call("POST", "/v1/ingest/batches?entity=items&source=erp", std::string(kItemsCsv),
+                    "org_a", {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_TRUE(Obj(again).at("duplicate").as_bool());
+  EXPECT_EQ(Obj(again).at("id"), b.at("id"));
+  EXPECT_EQ(Drain(), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM raw_data_batches"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM prim_master_audits"), 3);
+
+  // The same bytes in another org are that org's own batch.
+  auto other = Ingest("entity=items", std::string(kItemsCsv), "text/csv", "org_b");
+  EXPECT_EQ(other.at("status").as_string(), "normalized");
+  EXPECT_EQ(Call("GET", "/v1/ingest/batches/" + Str(b.at("id")), "", "org_b").status, 404);
+
+  // The item as stored, with its audit trail and the batch's changes.
+  const std::string id = ItemId("ALU-EXT-2X2");
+  auto item = Obj(Call("GET", "/v1/items/" + id));
+  EXPECT_EQ(item.at("lead_time_days").as_int64(), 14);
+  EXPECT_EQ(item.at("safety_stock").to_number<double>(), 80);
+  EXPECT_EQ(item.at("unit").as_string(), "ft");
+  auto history = Obj(Call("GET", "/v1/items/" + id + "/history"));
+  ASSERT_EQ(history.at("items").as_array().size(), 1u);
+  EXPECT_EQ(history.at("items").as_array()[0].at("action").as_string(), "create");
+  EXPECT_EQ(history.at("items").as_array()[0].at("batch_id"), b.at("id"));
+  auto changes = Obj(Call("GET", "/v1/ingest/batches/" + Str(b.at("id")) + "/changes"));
+  EXPECT_EQ(changes.at("items").as_array().size(), 3u);
+}
+
+TEST_P(OperationsTest, AllOrNothingUnlessPartialWithRowErrors) {
+  const std::string csv =
+      "sku,name,lead_time_days,reorder_point,cost_cents\n"
+      "VNL-ROLL-54,Vinyl roll 54in,10,5,12000\n"
+      "PNT-BLK-GAL,Paint black,-3,2,4500\n"
+      ",No sku,1,abc,10\n";
+  auto b = Ingest("entity=items", csv);
+  EXPECT_EQ(b.at("status").as_string(), "rejected");
+  EXPECT_EQ(b.at("row_count").as_int64(), 3);
+  EXPECT_EQ(b.at("rejected_rows").as_int64(), 2);
+  EXPECT_EQ(b.at("error_count").as_int64(), 3);
+  EXPECT_EQ(b.at("applied_rows").as_int64(), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM manufacturing_items"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM prim_master_audits"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'operations.batch_rejected'"), 1);
+  auto errors = Obj(Call("GET", "/v1/ingest/batches/" + Str(b.at("id")) + "/errors"));
+  const auto& e = errors.at("items").as_array();
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].at("row").as_int64(), 2);
+  EXPECT_EQ(e[0].at("field").as_string(), "lead_time_days");
+  EXPECT_EQ(e[1].at("row").as_int64(), 3);
+  EXPECT_EQ(e[1].at("field").as_string(), "sku");
+  EXPECT_EQ(e[1].at("rule").as_string(), "required");
+  EXPECT_EQ(e[2].at("field").as_string(), "reorder_point");
+  // Paged.
+  auto page = Obj(Call("GET", "/v1/ingest/batches/" + Str(b.at("id")) + "/errors?limit=2"));
+  EXPECT_EQ(page.at("items").as_array().size(), 2u);
+  auto rest = Obj(Call("GET", "/v1/ingest/batches/" + Str(b.at("id")) +
+                                  "/errors?limit=2&cursor=" + Str(page.at("next_cursor"))));
+  EXPECT_EQ(rest.at("items").as_array().size(), 1u);
+
+  // partial=true (different bytes: a trailing newline) applies the valid row.
+  auto p = Ingest("entity=items&partial=true", csv + "\n");
+  EXPECT_EQ(p.at("status").as_string(), "normalized") << json::serialize(p);
+  EXPECT_EQ(p.at("applied_rows").as_int64(), 1);
+  EXPECT_EQ(p.at("rejected_rows").as_int64(), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM manufacturing_items"), 1);
+  EXPECT_EQ(Call("GET", "/v1/ingest/batches/" + Str(p.at("id")) + "/errors").status, 200);
+}
+
+TEST_P(OperationsTest, UnreadableFilesAreRejectedWithTheirRow) {
+  auto ragged = Ingest("entity=items", "sku,name\nA-1,One\nA-2,Two,extra\n");
+  EXPECT_EQ(ragged.at("status").as_string(), "rejected");
+  auto errors = Obj(Call("GET", "/v1/ingest/batches/" + Str(ragged.at("id")) + "/errors"));
+  ASSERT_EQ(errors.at("items").as_array().size(), 1u);
+  EXPECT_EQ(errors.at("items").as_array()[0].at("row").as_int64(), 2);
+
+  auto quote = Ingest("entity=items", "sku,name\nA-1,\"unterminated\n");
+  EXPECT_EQ(quote.at("status").as_string(), "rejected");
+  EXPECT_FALSE(quote.at("message").is_null());
+
+  auto empty = Ingest("entity=items", "sku,name\n");
+  EXPECT_EQ(empty.at("status").as_string(), "rejected");
+
+  auto nd = Ingest("entity=items", "{\"sku\":\"N-1\"}\nnot json\n", "application/x-ndjson");
+  EXPECT_EQ(nd.at("status").as_string(), "rejected");
+  EXPECT_EQ(nd.at("error_count").as_int64(), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM manufacturing_items"), 0);
+
+  EXPECT_EQ(Call("POST", "/v1/ingest/batches?entity=bogus", "x").status, 422);
+  EXPECT_EQ(Call("POST", "/v1/ingest/batches", "sku\nA\n").status, 422);  // no entity
+  EXPECT_EQ(Call("POST", "/v1/ingest/batches?entity=items", "").status, 422);
+  EXPECT_EQ(Call("POST", "/v1/ingest/batches?entity=items&partial=maybe", "sku\nA\n").status, 422);
+}
+
+TEST_P(OperationsTest, NdjsonAndJsonPushesShareTheRules) {
+  auto nd = Ingest("entity=items&source=quickbooks",
+                   "{\"sku\":\"ACM-4X8\",\"name\":\"ACM panel\",\"lead_time_days\":5,\"cost_cents\":8800}\n"
+                   "\n"
+                   "{\"sku\":\"ACM-4X10\",\"reorder_point\":12.5}\n",
+                   "application/x-ndjson");
+  EXPECT_EQ(nd.at("status").as_string(), "normalized") << json::serialize(nd);
+  EXPECT_EQ(nd.at("format").as_string(), "ndjson");
+  EXPECT_EQ(nd.at("row_count").as_int64(), 2);
+  auto item = Obj(Call("GET", "/v1/items/" + ItemId("ACM-4X10")));
+  EXPECT_EQ(item.at("reorder_point").to_number<double>(), 12.5);
+  EXPECT_EQ(item.at("name").as_string(), "ACM-4X10");  // defaults to the sku
+
+  auto push = Ingest("", R"({"entity": "inventory", "source": "wms", "rows": [
+      {"sku": "ACM-4X8", "on_hand": 40, "on_order": 10, "at": "2026-12-01"},
+      {"sku": "ACM-4X10", "on_hand": 5, "at": "2026-12-01T08:00:00Z"}]})",
+                     "application/json");
+  EXPECT_EQ(push.at("status").as_string(), "normalized") << json::serialize(push);
+  EXPECT_EQ(push.at("entity").as_string(), "inventory");
+  EXPECT_EQ(push.at("source").as_string(), "wms");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM inventory_snapshots"), 2);
+}
+
+TEST_P(OperationsTest, ReplayAppliesARejectedBatchOnceItsItemsExist) {
+  const std::string consumption =
+      "sku,quantity,at\n"
+      "LED-MOD-12V,40,2026-11-01\n"
+      "LED-MOD-12V,25,2026-11-03\n"
+      "ALU-EXT-2X2,12.5,2026-11-03T14:00:00Z\n";
+  auto b = Ingest("entity=consumption", consumption);
+  ASSERT_EQ(b.at("status").as_string(), "rejected");
+  auto errors = Obj(Call("GET", "/v1/ingest/batches/" + Str(b.at("id")) + "/errors"));
+  ASSERT_EQ(errors.at("items").as_array().size(), 3u);
+  EXPECT_EQ(errors.at("items").as_array()[0].at("rule").as_string(), "no item with sku LED-MOD-12V");
+
+  Ingest("entity=items", std::string(kItemsCsv));
+  auto replay = Call("POST", "/v1/ingest/batches/" + Str(b.at("id")) + "/replay", "");
+  ASSERT_EQ(replay.status, 202) << replay.body;
+  EXPECT_EQ(Obj(replay).at("status").as_string(), "received");
+  EXPECT_EQ(Drain(), 1);
+  auto after = Obj(Call("GET", "/v1/ingest/batches/" + Str(b.at("id"))));
+  EXPECT_EQ(after.at("status").as_string(), "normalized") << json::serialize(after);
+  EXPECT_EQ(after.at("replays").as_int64(), 1);
+  EXPECT_EQ(after.at("changes").as_int64(), 3);
+  EXPECT_EQ(after.at("error_count").as_int64(), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM inventory_movements"), 3);
+
+  // Replaying again changes nothing: rows are keyed by (batch, row).
+  ASSERT_EQ(Call("POST", "/v1/ingest/batches/" + Str(b.at("id")) + "/replay", "").status, 202);
+  Drain();
+  after = Obj(Call("GET", "/v1/ingest/batches/" + Str(b.at("id"))));
+  EXPECT_EQ(after.at("status").as_string(), "normalized");
+  EXPECT_EQ(after.at("replays").as_int64(), 2);
+  EXPECT_EQ(after.at("changes").as_int64(), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM inventory_movements"), 3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM prim_master_audits WHERE entity = 'movement'"), 3);
+
+  // Demand history: days filled with zeros.
+  const std::string led = ItemId("LED-MOD-12V");
+  auto demand = Obj(Call("GET", "/v1/items/" + led + "/demand?days=5&to=2026-11-04"));
+  const auto& days = demand.at("days").as_array();
+  ASSERT_EQ(days.size(), 5u);
+  EXPECT_EQ(days[0].at("day").as_string(), "2026-10-31");
+  EXPECT_EQ(days[1].at("quantity").to_number<double>(), 40);
+  EXPECT_EQ(days[2].at("quantity").to_number<double>(), 0);
+  EXPECT_EQ(days[3].at("quantity").to_number<double>(), 25);
+  EXPECT_EQ(Call("GET", "/v1/items/" + led + "/demand?days=0").status, 422);
+  EXPECT_EQ(Call("POST", "/v1/ingest/batches/" + Str(b.at("id")) + "/replay", "", "org_b").status,
+            404);
+}
+
+TEST_P(OperationsTest, ExternalIdsMapSeveralExportsOntoOneItem) {
+  Ingest("entity=items&source=erp", "external_id,sku,name\nE-100,PNT-WHT-GAL,Paint white\n");
+  const std::string id = ItemId("PNT-WHT-GAL");
+  ASSERT_FALSE(id.empty());
+  // The ERP renames the SKU: the external id finds the item, the change is audited.
+  auto b = Ingest("entity=items&source=erp", "external_id,sku,cost_cents\nE-100,PNT-WHT-1GAL,2100\n");
+  EXPECT_EQ(b.at("status").as_string(), "normalized") << json::serialize(b);
+  EXPECT_EQ(ItemId("PNT-WHT-GAL"), "");
+  EXPECT_EQ(ItemId("PNT-WHT-1GAL"), id);
+  auto item = Obj(Call("GET", "/v1/items/" + id));
+  EXPECT_EQ(item.at("cost_cents").as_int64(), 2100);
+  EXPECT_EQ(item.at("version").as_int64(), 2);
+  ASSERT_EQ(item.at("external_ids").as_array().size(), 1u);
+  EXPECT_EQ(item.at("external_ids").as_array()[0].at("source").as_string(), "erp");
+  auto history = Obj(Call("GET", "/v1/items/" + id + "/history"));
+  ASSERT_EQ(history.at("items").as_array().size(), 2u);
+  const auto& update = history.at("items").as_array()[0];
+  EXPECT_EQ(update.at("action").as_string(), "update");
+  EXPECT_EQ(update.at("before").at("sku").as_string(), "PNT-WHT-GAL");
+  EXPECT_EQ(update.at("after").at("sku").as_string(), "PNT-WHT-1GAL");
+  // Another source's stock rows refer to it by that source's id only.
+  auto counts = Ingest("entity=inventory&source=erp",
+                       "item_external_id,on_hand,at\nE-100,7,2026-12-01\n");
+  EXPECT_EQ(counts.at("status").as_string(), "normalized");
+  auto wrong = Ingest("entity=inventory&source=wms",
+                      "item_external_id,on_hand,at\nE-100,7,2026-12-02\n");
+  EXPECT_EQ(wrong.at("status").as_string(), "rejected");
+}
+
+TEST_P(OperationsTest, StockIsTheLatestCountMovedByLaterReceiptsAndConsumption) {
+  Ingest("entity=items", std::string(kItemsCsv));
+  Ingest("entity=inventory", "sku,on_hand,on_order,allocated,at\n"
+                             "ALU-EXT-2X2,50,0,0,2026-11-01\n"
+                             "ALU-EXT-2X2,100,50,10,2026-11-10\n");
+  Ingest("entity=receipts", "sku,quantity,at\nALU-EXT-2X2,30,2026-11-12\nALU-EXT-2X2,5,2026-11-05\n");
+  Ingest("entity=consumption", "sku,quantity,at\nALU-EXT-2X2,20,2026-11-15\n");
+  const std::string id = ItemId("ALU-EXT-2X2");
+  auto item = Obj(Call("GET", "/v1/items/" + id));
+  const auto& stock = item.at("stock").as_object();
+  EXPECT_EQ(stock.at("on_hand").to_number<double>(), 110);  // 100 + 30 - 20 (the 11-05 receipt is counted)
+  EXPECT_EQ(stock.at("on_order").to_number<double>(), 20);  // 50 - 30
+  EXPECT_EQ(stock.at("allocated").to_number<double>(), 10);
+  EXPECT_EQ(stock.at("available").to_number<double>(), 100);
+  auto snaps = Obj(Call("GET", "/v1/items/" + id + "/inventory-snapshots"));
+  EXPECT_EQ(snaps.at("items").as_array().size(), 2u);
+  auto added = Call("POST", "/v1/items/" + id + "/inventory-snapshots",
+                    R"({"on_hand": 95, "at": "2026-11-20"})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(Obj(Call("GET", "/v1/items/" + id)).at("stock").at("on_hand").to_number<double>(), 95);
+  EXPECT_EQ(Call("POST", "/v1/items/" + id + "/inventory-snapshots", R"({"on_hand": -1})").status,
+            422);
+  EXPECT_EQ(Call("POST", "/v1/items/" + id + "/inventory-snapshots", R"({"on_hand": 1})", "org_b")
+                .status,
+            404);
+}
+
+TEST_P(OperationsTest, ProcessesFromRoutingRowsAndCrud) {
+  Ingest("entity=items", std::string(kItemsCsv));
+  auto b = Ingest("entity=processes",
+                  "code,name,item_sku,seq,work_centre,standard_hours\n"
+                  "CL-24,Channel letter 24in,LED-MOD-12V,10,CNC,1.5\n"
+                  "CL-24,,,20,Assembly,2.25\n"
+                  "CL-24,,,10,CNC-2,1.75\n");
+  ASSERT_EQ(b.at("status").as_string(), "normalized") << json::serialize(b);
+  auto list = Obj(Call("GET", "/v1/processes"));
+  ASSERT_EQ(list.at("items").as_array().size(), 1u);
+  const auto& p = list.at("items").as_array()[0];
+  EXPECT_EQ(p.at("steps").as_array().size(), 2u);
+  EXPECT_EQ(p.at("steps").as_array()[0].at("work_centre").as_string(), "CNC-2");
+  EXPECT_DOUBLE_EQ(p.at("standard_hours").to_number<double>(), 4.0);
+  EXPECT_EQ(p.at("item_id").as_string(), ItemId("LED-MOD-12V"));
+
+  auto created = Call("POST", "/v1/processes",
+                      R"({"code": "PY-8", "name": "Pylon 8ft", "steps": [
+                          {"seq": 1, "work_centre": "Weld", "standard_hours": 6},
+                          {"seq": 2, "work_centre": "Paint", "standard_hours": 3}]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string pid = Str(Obj(created).at("id"));
+  EXPECT_EQ(Call("POST", "/v1/processes", R"({"code": "PY-8"})").status, 409);
+  EXPECT_EQ(Call("POST", "/v1/processes", R"({"code": "X", "steps": [{"seq": 0}]})").status, 422);
+  EXPECT_EQ(Call("PATCH", "/v1/processes/" + pid, R"({"name": "P"})").status, 428);
+  auto patched = Call("PATCH", "/v1/processes/" + pid,
+                      R"({"steps": [{"seq": 1, "work_centre": "Weld", "standard_hours": 5}]})", "org_a",
+                      {{"If-Match", "\"v1\""}});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_DOUBLE_EQ(Obj(patched).at("standard_hours").to_number<double>(), 5);
+  EXPECT_EQ(Call("PATCH", "/v1/processes/" + pid, R"({"name": "P"})", "org_a",
+                 {{"If-Match", "\"v1\""}})
+                .status,
+            412);
+  EXPECT_EQ(Call("GET", "/v1/processes/" + pid, "", "org_b").status, 404);
+  EXPECT_EQ(Obj(Call("GET", "/v1/processes?item_id=" + ItemId("LED-MOD-12V")))
+                .at("items")
+                .as_array()
+                .size(),
+            1u);
+}
+
+TEST_P(OperationsTest, ItemCrudWithETagsPagesAndCache) {
+  auto r = Call("POST", "/v1/items",
+                R"({"sku": "VNL-3M-180", "name": "3M vinyl 180", "unit": "roll", "lead_time_days": 10,
+                    "reorder_point": 4, "safety_stock": 2, "cost_cents": 25000})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.headers.Get("ETag").value_or(""), "\"v1\"");
+  const std::string id = Str(Obj(r).at("id"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'operations.item_created'"), 1);
+  EXPECT_EQ(Call("POST", "/v1/items", R"({"sku": "VNL-3M-180"})").status, 409);
+  auto bad = Call("POST", "/v1/items", R"({"sku": "has space", "lead_time_days": -1, "x": 1})");
+  ASSERT_EQ(bad.status, 422);
+  EXPECT_NE(bad.body.find("lead_time_days"), std::string::npos);
+  EXPECT_NE(bad.body.find("\"x\""), std::string::npos);
+
+  // Read (fills the cache), change, read again: the change shows.
+  EXPECT_EQ(Obj(Call("GET", "/v1/items/" + id)).at("cost_cents").as_int64(), 25000);
+  EXPECT_EQ(Call("PATCH", "/v1/items/" + id, R"({"cost_cents": 1})").status, 428);
+  EXPECT_EQ(Call("PATCH", "/v1/items/nope", R"({"cost_cents": 1})").status, 404);
+  auto p = Call("PATCH", "/v1/items/" + id, R"({"cost_cents": 26000, "category": "vinyl"})", "org_a",
+                {{"If-Match", "\"v1\""}});
+  ASSERT_EQ(p.status, 200) << p.body;
+  EXPECT_EQ(p.headers.Get("ETag").value_or(""), "\"v2\"");
+  auto got = Obj(Call("GET", "/v1/items/" + id));
+  EXPECT_EQ(got.at("cost_cents").as_int64(), 26000);
+  EXPECT_EQ(got.at("category").as_string(), "vinyl");
+  EXPECT_EQ(Call("PATCH", "/v1/items/" + id, R"({"cost_cents": 1})", "org_a",
+                 {{"If-Match", "\"v1\""}})
+                .status,
+            412);
+  EXPECT_EQ(Call("GET", "/v1/items/" + id, "", "org_b").status, 404);
+  EXPECT_EQ(Call("GET", "/v1/items/" + id, "", std::nullopt).status, 401);
+  auto history = Obj(Call("GET", "/v1/items/" + id + "/history"));
+  ASSERT_EQ(history.at("items").as_array().size(), 2u);
+  EXPECT_EQ(history.at("items").as_array()[0].at("before").at("cost_cents").as_int64(), 25000);
+
+  // Keyset pages by sku, filters.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(Call("POST", "/v1/items",
+                   R"({"sku": "ACR-)" + std::to_string(i) + R"(", "category": "plastic"})")
+                  .status,
+              201);
+  }
+  std::vector<std::string> seen;
+  std::string cursor;
+  do {
+    auto page = Obj(Call("GET", "/v1/items?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor)));
+    for (const auto& i : page.at("items").as_array()) seen.push_back(Str(i.at("sku")));
+    cursor = page.at("next_cursor").is_null() ? "" : Str(page.at("next_cursor"));
+  } while (!cursor.empty());
+  ASSERT_EQ(seen.size(), 6u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(Obj(Call("GET", "/v1/items?category=plastic")).at("items").as_array().size(), 5u);
+  EXPECT_EQ(Obj(Call("GET", "/v1/items?q=ACR-")).at("items").as_array().size(), 5u);
+  EXPECT_EQ(Obj(Call("GET", "/v1/items", "", "org_b")).at("items").as_array().size(), 0u);
+  EXPECT_EQ(Call("GET", "/v1/items?limit=0").status, 422);
+}
+
+TEST_P(OperationsTest, ALargeCsvStreamsThroughTheJob) {
+  // 20,000 consumption rows against 50 items; SIGNX_BENCH_INGEST_ROWS=100000 makes it the bench.
+  int rows = 20'000;
+  if (const char* env = std::getenv("SIGNX_BENCH_INGEST_ROWS")) rows = std::atoi(env);
+  std::string items = "sku,name,lead_time_days\n";
+  for (int i = 0; i < 50; ++i) items += "SKU-" + std::to_string(i) + ",Item " + std::to_string(i) + ",7\n";
+  Ingest("entity=items", items);
+  std::string csv = "sku,quantity,at\n";
+  csv.reserve(static_cast<std::size_t>(rows) * 32);
+  for (int i = 0; i < rows; ++i) {
+    csv += "SKU-" + std::to_string(i % 50) + "," + std::to_string(1 + i % 7) + ",2026-" +
+           (i % 12 < 9 ? "0" : "") + std::to_string(1 + i % 12) + "-" +
+           (i % 28 < 9 ? "0" : "") + std::to_string(1 + i % 28) + "\n";
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto b = Ingest("entity=consumption&filename=big.csv", csv);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(b.at("status").as_string(), "normalized") << json::serialize(b);
+  EXPECT_EQ(b.at("row_count").as_int64(), rows);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM inventory_movements"), rows);
+  std::printf("[ ingest ] %s: %d rows, %.0f bytes in %.2f s = %.0f rows/s\n",
+              storage::testing::BackendName(GetParam()).c_str(), rows,
+              static_cast<double>(csv.size()), seconds, rows / seconds);
+  auto job = queue_->Get(Str(b.at("job_id")));
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->progress, 100);
+}
+
+TEST_P(OperationsTest, OpenApiHasEveryRouteAndSchema) {
+  const std::string doc = http::BuildOpenApi(router_, schemas_, {.version = "test"});
+  auto v = json::parse(doc).as_object();
+  const auto& paths = v.at("paths").as_object();
+  for (const auto& route : router_.routes())
+    EXPECT_TRUE(paths.contains(route.pattern)) << route.pattern;
+  const auto& components = v.at("components").at("schemas").as_object();
+  for (std::size_t pos = 0; (pos = doc.find("#/components/schemas/", pos)) != std::string::npos;) {
+    pos += 21;
+    const std::string name = doc.substr(pos, doc.find('"', pos) - pos);
+    EXPECT_TRUE(components.contains(name)) << name;
+  }
+}
+
+TEST(OperationsTypesTest, RowRules) {
+  std::vector<RowError> errors;
+  auto m = MovementRowFrom({{"sku", "A"}, {"quantity", "0"}, {"at", "2026-02-30"}}, 4, errors);
+  EXPECT_FALSE(m.has_value());
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], (RowError{4, "quantity", "a number > 0 and <= 1e+12"}));
+  EXPECT_EQ(errors[1].field, "at");
+  errors.clear();
+  auto s = SnapshotRowFrom({{"item_external_id", "X"}, {"on_hand", " 3.5 "}, {"at", "2026-01-02"}},
+                           1, errors);
+  ASSERT_TRUE(s.has_value()) << errors.size();
+  EXPECT_EQ(s->on_hand, 3.5);
+  EXPECT_EQ(DayOf(s->at), "2026-01-02");
+  EXPECT_EQ(DayOf(*ParseInstant("2026-03-01T23:59:59Z")), "2026-03-01");
+  EXPECT_FALSE(ParseInstant("yesterday").ok());
+  Process p;
+  UpsertStep(p, {.seq = 2, .work_centre = "B", .standard_hours = 1});
+  UpsertStep(p, {.seq = 1, .work_centre = "A", .standard_hours = 2});
+  UpsertStep(p, {.seq = 2, .work_centre = "C", .standard_hours = 3});
+  ASSERT_EQ(p.steps.size(), 2u);
+  EXPECT_EQ(p.steps[1].work_centre, "C");
+  EXPECT_EQ(p.standard_hours, 5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OperationsTest,
+                         ::testing::ValuesIn(storage::testing::AllBackends()),
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
+
+}  // namespace
+}  // namespace signx::operations
