@@ -58,7 +58,8 @@ enum class Scope {
 // One route's request. In `path` and `body`, {project}, {cost_record}, {quote}, {import}, {job},
 // {price_list}, {webhook}, {victim_webhook}, {delivery}, {org}, {api_key}, {victim_user},
 // {subject_user}, {notification}, {notification_template}, {victim_notification_template},
-// {notification_delivery} are replaced by org A's resources (created in Seed()).
+// {notification_delivery}, {item}, {process}, {batch} are replaced by org A's resources (created
+// in Seed()).
 struct Case {
   std::string path;
   Scope scope = Scope::kTenant;
@@ -219,6 +220,46 @@ const std::map<std::string, Case>& Cases() {
        {.path = "/v1/price-lists/{price_list}", .scope = Scope::kOrgResource}},
       {"POST /v1/price-lists/{id}/activate",
        {.path = "/v1/price-lists/{price_list}/activate", .scope = Scope::kOrgResource}},
+      // operations (an ingest batch stays received: jobs do not run here, so replay is 409)
+      {"POST /v1/ingest/batches",
+       {.path = "/v1/ingest/batches?entity=items&source=matrix",
+        .body = "sku\nMATRIX-CALL\n",
+        .content_type = "text/csv"}},
+      {"GET /v1/ingest/batches", {.path = "/v1/ingest/batches"}},
+      {"GET /v1/ingest/batches/{id}",
+       {.path = "/v1/ingest/batches/{batch}", .scope = Scope::kOrgResource}},
+      {"GET /v1/ingest/batches/{id}/errors",
+       {.path = "/v1/ingest/batches/{batch}/errors", .scope = Scope::kOrgResource}},
+      {"GET /v1/ingest/batches/{id}/changes",
+       {.path = "/v1/ingest/batches/{batch}/changes", .scope = Scope::kOrgResource}},
+      {"POST /v1/ingest/batches/{id}/replay",
+       {.path = "/v1/ingest/batches/{batch}/replay", .scope = Scope::kOrgResource}},
+      {"POST /v1/items", {.path = "/v1/items", .body = R"({"sku":"MATRIX-CALL"})"}},
+      {"GET /v1/items", {.path = "/v1/items"}},
+      {"GET /v1/items/{id}", {.path = "/v1/items/{item}", .scope = Scope::kOrgResource}},
+      {"PATCH /v1/items/{id}",
+       {.path = "/v1/items/{item}",
+        .scope = Scope::kOrgResource,
+        .body = R"({"name":"Matrix item"})",
+        .headers = {{"If-Match", "\"v1\""}}}},
+      {"GET /v1/items/{id}/history",
+       {.path = "/v1/items/{item}/history", .scope = Scope::kOrgResource}},
+      {"GET /v1/items/{id}/demand",
+       {.path = "/v1/items/{item}/demand?days=7", .scope = Scope::kOrgResource}},
+      {"POST /v1/items/{id}/inventory-snapshots",
+       {.path = "/v1/items/{item}/inventory-snapshots",
+        .scope = Scope::kOrgResource,
+        .body = R"({"on_hand":3})"}},
+      {"GET /v1/items/{id}/inventory-snapshots",
+       {.path = "/v1/items/{item}/inventory-snapshots", .scope = Scope::kOrgResource}},
+      {"POST /v1/processes", {.path = "/v1/processes", .body = R"({"code":"MATRIX-CALL"})"}},
+      {"GET /v1/processes", {.path = "/v1/processes"}},
+      {"GET /v1/processes/{id}", {.path = "/v1/processes/{process}", .scope = Scope::kOrgResource}},
+      {"PATCH /v1/processes/{id}",
+       {.path = "/v1/processes/{process}",
+        .scope = Scope::kOrgResource,
+        .body = R"({"name":"Matrix process"})",
+        .headers = {{"If-Match", "\"v1\""}}}},
       // webhooks (seeded only when the App serves them)
       {"POST /v1/webhooks", {.path = "/v1/webhooks", .body = kWebhookBody}},
       {"GET /v1/webhooks", {.path = "/v1/webhooks"}},
@@ -613,6 +654,16 @@ class AuthzMatrixTest : public ::testing::TestWithParam<Backend> {
       ASSERT_EQ(doc.status, 202) << doc.body;
       vars_[name] = Field(doc, "id");
     }
+    auto item = Call("POST", "/v1/items", R"({"sku":"MATRIX-ITEM"})", admin);
+    ASSERT_EQ(item.status, 201) << item.body;
+    vars_["item"] = Field(item, "id");
+    auto process = Call("POST", "/v1/processes", R"({"code":"MATRIX-PROCESS"})", admin);
+    ASSERT_EQ(process.status, 201) << process.body;
+    vars_["process"] = Field(process, "id");
+    auto batch = Call("POST", "/v1/ingest/batches?entity=items&source=matrix",
+                      "sku\nMATRIX-SEED\n", admin, "text/csv");
+    ASSERT_EQ(batch.status, 202) << batch.body;
+    vars_["batch"] = Field(batch, "id");
     if (Serves("POST /v1/webhooks")) {
       for (const char* name : {"webhook", "victim_webhook"}) {
         auto hook = Call("POST", "/v1/webhooks", kWebhookBody, admin);

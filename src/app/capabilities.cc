@@ -9,6 +9,7 @@
 #include "estimating/module.h"
 #include "leads/module.h"
 #include "notifications/module.h"
+#include "operations/module.h"
 
 namespace signx::app {
 
@@ -19,6 +20,7 @@ Capabilities OpenCapabilities(const capability::Deps& deps) {
   out.push_back(engineering::OpenEngineeringModule(deps));
   out.push_back(notifications::OpenNotificationsModule(deps));
   out.push_back(documents::OpenDocumentsModule(deps));
+  out.push_back(operations::OpenOperationsModule(deps));
   return out;
 }
 
