@@ -196,6 +196,7 @@ CREATE TABLE forecast_alerts (
   org_id TEXT NOT NULL,
   item_id TEXT NOT NULL,
   rule TEXT NOT NULL,
+  severity TEXT NOT NULL CHECK (severity IN ('warning', 'critical')),
   status TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
   message TEXT NOT NULL,
   details TEXT NOT NULL,

@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "events/outbox.h"
 #include "jobs/queue.h"
+#include "operations/forecast_run.h"
 #include "operations/routes.h"
 #include "operations/service.h"
 
@@ -24,6 +25,10 @@ class OperationsModule final : public capability::Capability {
         std::string(kIngestJob),
         [svc = service_](jobs::JobContext& ctx) { return svc->RunIngestJob(ctx); },
         {.max_concurrency = 2});
+    queue.RegisterHandler(
+        std::string(kForecastRunJob),
+        [svc = service_](jobs::JobContext& ctx) { return svc->RunForecastRunJob(ctx); },
+        {.max_concurrency = 1});
     return Status::Ok();
   }
 

@@ -158,7 +158,7 @@ Result<Submission> SubmissionOf(const Request& req) {
   return s;
 }
 
-constexpr std::string_view kBatchSchema = R"({"type": "object", "properties": {
+constexpr std::string_view kBatchSchema = R"j({"type": "object", "properties": {
   "id": {"type": "string", "description": "bat_<ulid>"},
   "source": {"type": "string", "description": "the sending system; external ids are per source"},
   "entity": {"type": "string", "enum": ["items", "processes", "inventory", "receipts", "consumption"]},
@@ -175,20 +175,20 @@ constexpr std::string_view kBatchSchema = R"({"type": "object", "properties": {
   "duplicate": {"type": "boolean", "description": "POST only: the same bytes were sent before"},
   "created_at": {"type": "string", "format": "date-time"},
   "updated_at": {"type": "string", "format": "date-time"},
-  "completed_at": {"type": ["string", "null"], "format": "date-time"}}})";
+  "completed_at": {"type": ["string", "null"], "format": "date-time"}}})j";
 
-constexpr std::string_view kRowErrorSchema = R"({"type": "object", "properties": {
+constexpr std::string_view kRowErrorSchema = R"j({"type": "object", "properties": {
   "row": {"type": "integer", "description": "1-based data row; 0 for the file as a whole"},
-  "field": {"type": "string"}, "rule": {"type": "string"}}})";
+  "field": {"type": "string"}, "rule": {"type": "string"}}})j";
 
-constexpr std::string_view kAuditSchema = R"({"type": "object", "properties": {
+constexpr std::string_view kAuditSchema = R"j({"type": "object", "properties": {
   "id": {"type": "string"}, "entity": {"type": "string", "enum": ["item", "process", "inventory_snapshot", "movement", "external_id"]},
   "entity_id": {"type": "string"}, "action": {"type": "string", "enum": ["create", "update", "delete"]},
   "before": {"type": ["object", "null"]}, "after": {"type": ["object", "null"]},
   "batch_id": {"type": ["string", "null"]}, "actor": {"type": "string"},
-  "at": {"type": "string", "format": "date-time"}}})";
+  "at": {"type": "string", "format": "date-time"}}})j";
 
-constexpr std::string_view kItemSchema = R"({"type": "object", "properties": {
+constexpr std::string_view kItemSchema = R"j({"type": "object", "properties": {
   "id": {"type": "string", "description": "itm_<ulid>"}, "sku": {"type": "string"},
   "name": {"type": "string"}, "unit": {"type": "string"}, "category": {"type": ["string", "null"]},
   "lead_time_days": {"type": "integer"}, "reorder_point": {"type": "number"},
@@ -198,45 +198,45 @@ constexpr std::string_view kItemSchema = R"({"type": "object", "properties": {
       "available": {"type": "number"}, "received_since_count": {"type": "number"}, "consumed_since_count": {"type": "number"},
       "counted_at": {"type": ["string", "null"], "format": "date-time"}}},
   "external_ids": {"type": "array", "items": {"type": "object", "properties": {"source": {"type": "string"}, "external_id": {"type": "string"}}}},
-  "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}})";
+  "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}})j";
 
-constexpr std::string_view kItemInputSchema = R"({"type": "object", "additionalProperties": false,
+constexpr std::string_view kItemInputSchema = R"j({"type": "object", "additionalProperties": false,
   "properties": {"sku": {"type": "string", "maxLength": 64}, "name": {"type": "string", "maxLength": 500},
   "unit": {"type": "string", "maxLength": 64}, "category": {"type": ["string", "null"]},
   "lead_time_days": {"type": "integer", "minimum": 0, "maximum": 3650},
   "reorder_point": {"type": "number", "minimum": 0}, "safety_stock": {"type": "number", "minimum": 0},
-  "cost_cents": {"type": "integer", "minimum": 0}}})";
+  "cost_cents": {"type": "integer", "minimum": 0}}})j";
 
-constexpr std::string_view kStepSchema = R"({"type": "object", "required": ["seq", "work_centre", "standard_hours"],
+constexpr std::string_view kStepSchema = R"j({"type": "object", "required": ["seq", "work_centre", "standard_hours"],
   "properties": {"seq": {"type": "integer", "minimum": 1, "maximum": 1000}, "work_centre": {"type": "string"},
-  "standard_hours": {"type": "number", "minimum": 0}, "description": {"type": ["string", "null"]}}})";
+  "standard_hours": {"type": "number", "minimum": 0}, "description": {"type": ["string", "null"]}}})j";
 
-constexpr std::string_view kProcessSchema = R"({"type": "object", "properties": {
+constexpr std::string_view kProcessSchema = R"j({"type": "object", "properties": {
   "id": {"type": "string", "description": "prc_<ulid>"}, "code": {"type": "string"}, "name": {"type": "string"},
   "item_id": {"type": ["string", "null"]},
   "steps": {"type": "array", "items": {"$ref": "#/components/schemas/ProcessStep"}},
   "standard_hours": {"type": "number", "description": "sum over the steps"}, "version": {"type": "integer"},
-  "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}})";
+  "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}})j";
 
-constexpr std::string_view kProcessInputSchema = R"({"type": "object", "additionalProperties": false,
+constexpr std::string_view kProcessInputSchema = R"j({"type": "object", "additionalProperties": false,
   "properties": {"code": {"type": "string", "maxLength": 64}, "name": {"type": "string"},
   "item_id": {"type": ["string", "null"]},
-  "steps": {"type": "array", "items": {"$ref": "#/components/schemas/ProcessStep"}}}})";
+  "steps": {"type": "array", "items": {"$ref": "#/components/schemas/ProcessStep"}}}})j";
 
-constexpr std::string_view kSnapshotSchema = R"({"type": "object", "properties": {
+constexpr std::string_view kSnapshotSchema = R"j({"type": "object", "properties": {
   "id": {"type": "string", "description": "inv_<ulid>"}, "item_id": {"type": "string"},
   "on_hand": {"type": "number"}, "on_order": {"type": "number"}, "allocated": {"type": "number"},
   "at": {"type": "string", "format": "date-time"}, "source": {"type": "string"},
-  "batch_id": {"type": ["string", "null"]}}})";
+  "batch_id": {"type": ["string", "null"]}}})j";
 
-constexpr std::string_view kSnapshotInputSchema = R"({"type": "object", "required": ["on_hand"],
+constexpr std::string_view kSnapshotInputSchema = R"j({"type": "object", "required": ["on_hand"],
   "properties": {"on_hand": {"type": "number", "minimum": 0}, "on_order": {"type": "number", "minimum": 0},
   "allocated": {"type": "number", "minimum": 0}, "at": {"type": "string", "description": "RFC 3339 or YYYY-MM-DD; default now"},
-  "source": {"type": "string"}}})";
+  "source": {"type": "string"}}})j";
 
-constexpr std::string_view kDemandSchema = R"({"type": "object", "properties": {
+constexpr std::string_view kDemandSchema = R"j({"type": "object", "properties": {
   "item_id": {"type": "string"}, "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
-  "days": {"type": "array", "items": {"type": "object", "properties": {"day": {"type": "string", "format": "date"}, "quantity": {"type": "number"}}}}}})";
+  "days": {"type": "array", "items": {"type": "object", "properties": {"day": {"type": "string", "format": "date"}, "quantity": {"type": "number"}}}}}})j";
 
 const std::vector<http::ParamDoc> kPageParams = http::PageParams();
 
@@ -673,6 +673,8 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
                SIGNX_ASSIGN_OR_RETURN(Process p, svc.UpdateProcess(scope, id, *version, in));
                return WithETag(http::JsonResponse(200, ToJson(p)), p.version);
              }));
+
+  AddPlanningRoutes(router, schemas, svc);
 }
 
 }  // namespace signx::operations

@@ -20,6 +20,16 @@
 //   GET   /v1/processes?item_id=              newest first                        operations:read
 //   GET   /v1/processes/{id}                  with ETag                           operations:read
 //   PATCH /v1/processes/{id}                  If-Match required                   operations:write
+// Planning (routes_planning.cc, mounted by AddOperationsRoutes):
+//   POST  /v1/forecast-runs                   forecast every item → 202 + run     operations:write
+//   GET   /v1/forecast-runs[/{id}]            runs, newest first / one            operations:read
+//   GET   /v1/items/{id}/forecast             the latest forecast with its band   operations:read
+//   GET   /v1/items/{id}/accuracy             MAPE, MASE, bias per run and model  operations:read
+//   GET   /v1/forecast-alerts?status=&all=&item_id=   the inbox               operations:read
+//   GET   /v1/forecast-alerts/{id}                                                operations:read
+//   POST  /v1/forecast-alerts/{id}/acknowledge | /resolve   who and when      operations:write
+//   GET   /v1/forecast-alert-rules            rules as data (defaults filled in)  operations:read
+//   PUT   /v1/forecast-alert-rules/{rule}     enable/disable/tune one rule        operations:write
 #pragma once
 
 #include "http/openapi.h"
@@ -30,5 +40,8 @@ namespace signx::operations {
 
 void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
                          OperationsService& service);
+
+void AddPlanningRoutes(http::Router& router, http::SchemaRegistry& schemas,
+                       OperationsService& service);
 
 }  // namespace signx::operations

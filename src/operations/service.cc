@@ -8,6 +8,7 @@
 #include "blobs/blob_registry.h"
 #include "events/event_types.h"
 #include "http/json.h"
+#include "operations/forecast_run.h"
 #include "operations/ingest.h"
 
 namespace signx::operations {
@@ -430,6 +431,147 @@ Result<Page<Snapshot>> OperationsService::ListSnapshots(const TenantScope& scope
         SIGNX_RETURN_IF_ERROR(ops.GetItem(item_id).status());
         return ops.ListSnapshots(item_id, q);
       },
+      true);
+}
+
+// ---- alerts, rules, runs ----
+
+namespace {
+
+template <typename T>
+Result<T> InAlerts(storage::Store& store, const Clock& clock, const TenantScope& scope,
+                   const std::function<Result<T>(AlertStore&)>& fn, bool read_only) {
+  return store.WithTxnResult<T>(
+      [&](storage::Txn& txn) -> Result<T> {
+        AlertStore alerts(txn, scope.org_id, clock);
+        return fn(alerts);
+      },
+      {.read_only = read_only});
+}
+
+}  // namespace
+
+Result<Page<Alert>> OperationsService::ListAlerts(const TenantScope& scope, const AlertQuery& q) {
+  return InAlerts<Page<Alert>>(
+      store_, clock_, scope, [&](AlertStore& a) { return a.ListAlerts(q); }, true);
+}
+
+Result<Alert> OperationsService::GetAlert(const TenantScope& scope, std::string_view id) {
+  return InAlerts<Alert>(
+      store_, clock_, scope, [&](AlertStore& a) { return a.GetAlert(id); }, true);
+}
+
+Result<Alert> OperationsService::AcknowledgeAlert(const TenantScope& scope, std::string_view id) {
+  auto alert = InAlerts<Alert>(
+      store_, clock_, scope,
+      [&](AlertStore& a) -> Result<Alert> {
+        SIGNX_ASSIGN_OR_RETURN(Alert got, a.Acknowledge(id, scope.actor));
+        SIGNX_RETURN_IF_ERROR(
+            outbox_
+                .Append(a.txn(), {.type = std::string(events::kOperationsAlertAcknowledged),
+                                  .org_id = scope.org_id,
+                                  .subject_id = got.id,
+                                  .payload_json = http::ToJsonText(ToJson(got))})
+                .status());
+        return got;
+      },
+      false);
+  if (alert.ok()) outbox_.Notify();
+  return alert;
+}
+
+Result<Alert> OperationsService::ResolveAlert(const TenantScope& scope, std::string_view id) {
+  auto alert = InAlerts<Alert>(
+      store_, clock_, scope,
+      [&](AlertStore& a) -> Result<Alert> {
+        SIGNX_ASSIGN_OR_RETURN(Alert got, a.Resolve(id, scope.actor));
+        SIGNX_RETURN_IF_ERROR(
+            outbox_
+                .Append(a.txn(), {.type = std::string(events::kOperationsAlertResolved),
+                                  .org_id = scope.org_id,
+                                  .subject_id = got.id,
+                                  .payload_json = http::ToJsonText(ToJson(got))})
+                .status());
+        return got;
+      },
+      false);
+  if (alert.ok()) outbox_.Notify();
+  return alert;
+}
+
+Result<std::vector<RuleConfig>> OperationsService::AlertRules(const TenantScope& scope) {
+  return InAlerts<std::vector<RuleConfig>>(
+      store_, clock_, scope, [&](AlertStore& a) { return a.Rules(); }, true);
+}
+
+Result<std::vector<RuleConfig>> OperationsService::SaveAlertRule(const TenantScope& scope,
+                                                                 const RuleConfig& rule) {
+  return InAlerts<std::vector<RuleConfig>>(
+      store_, clock_, scope,
+      [&](AlertStore& a) -> Result<std::vector<RuleConfig>> {
+        SIGNX_RETURN_IF_ERROR(a.SaveRule(rule));
+        return a.Rules();
+      },
+      false);
+}
+
+Result<ForecastRun> OperationsService::StartRun(const TenantScope& scope, int horizon, int period,
+                                               double level) {
+  std::vector<FieldError> bad;
+  if (horizon < 1 || horizon > 366) bad.push_back({"horizon", "an integer from 1 to 366"});
+  if (period < 1 || period > 366) bad.push_back({"period", "an integer from 1 to 366"});
+  if (!(level > 0 && level < 1)) bad.push_back({"level", "a number in (0, 1)"});
+  if (!bad.empty()) return ValidationFailed(std::move(bad));
+  return InAlerts<ForecastRun>(
+      store_, clock_, scope,
+      [&](AlertStore& a) -> Result<ForecastRun> {
+        ForecastRun r;
+        r.status = "queued";
+        r.horizon = horizon;
+        r.period = period;
+        r.level = level;
+        r.created_by = scope.actor;
+        SIGNX_ASSIGN_OR_RETURN(r, a.InsertRun(std::move(r)));
+        SIGNX_ASSIGN_OR_RETURN(
+            auto job, queue_.Enqueue(a.txn(), {.type = std::string(kForecastRunJob),
+                                               .payload_json = http::ToJsonText(
+                                                   json::object{{"run_id", r.id}}),
+                                               .org_id = scope.org_id,
+                                               .max_attempts = 3}));
+        r.job_id = job.id;
+        SIGNX_RETURN_IF_ERROR(a.SaveRun(r));
+        return r;
+      },
+      false);
+}
+
+Status OperationsService::RunForecastRunJob(jobs::JobContext& ctx) {
+  return RunForecastJob(store_, outbox_, clock_, ctx);
+}
+
+Result<ForecastRun> OperationsService::GetRun(const TenantScope& scope, std::string_view id) {
+  return InAlerts<ForecastRun>(
+      store_, clock_, scope, [&](AlertStore& a) { return a.GetRun(id); }, true);
+}
+
+Result<Page<ForecastRun>> OperationsService::ListRuns(const TenantScope& scope, const ListQuery& q) {
+  return InAlerts<Page<ForecastRun>>(
+      store_, clock_, scope, [&](AlertStore& a) { return a.ListRuns(q.limit, q.cursor); }, true);
+}
+
+Result<std::optional<ItemForecast>> OperationsService::LatestForecast(const TenantScope& scope,
+                                                                      std::string_view item_id) {
+  SIGNX_RETURN_IF_ERROR(GetItem(scope, item_id).status());
+  return InAlerts<std::optional<ItemForecast>>(
+      store_, clock_, scope, [&](AlertStore& a) { return a.LatestForecast(item_id); }, true);
+}
+
+Result<std::vector<AccuracyRow>> OperationsService::AccuracyHistory(const TenantScope& scope,
+                                                                    std::string_view item_id,
+                                                                    int limit) {
+  SIGNX_RETURN_IF_ERROR(GetItem(scope, item_id).status());
+  return InAlerts<std::vector<AccuracyRow>>(
+      store_, clock_, scope, [&](AlertStore& a) { return a.AccuracyHistory(item_id, limit); },
       true);
 }
 

@@ -27,6 +27,7 @@
 #include "events/outbox.h"
 #include "identity/scope.h"
 #include "jobs/queue.h"
+#include "operations/alerts.h"
 #include "operations/store.h"
 #include "operations/types.h"
 #include "storage/store.h"
@@ -34,8 +35,9 @@
 namespace signx::operations {
 
 inline constexpr std::string_view kIngestJob = "operations.ingest";
-// Largest batch body the API accepts (CSV / NDJSON); JSON pushes are read whole, keep them smaller.
-inline constexpr int64_t kMaxBatchBytes = int64_t{256} << 20;
+// Largest batch body the API accepts (~1.3 million CSV rows; inside server.body_memory_budget_bytes
+// even for a JSON push, charged 13x).
+inline constexpr int64_t kMaxBatchBytes = int64_t{64} << 20;
 
 struct Submission {
   Entity entity = Entity::kItems;
@@ -75,6 +77,8 @@ class OperationsService {
                                  const std::optional<std::string>& batch_id, const ListQuery& q);
   // The operations.ingest handler.
   Status RunIngestJob(jobs::JobContext& ctx);
+  // The operations.forecast_run handler (forecast_run.h).
+  Status RunForecastRunJob(jobs::JobContext& ctx);
 
   // ---- items ----
   Result<Item> CreateItem(const identity::TenantScope& scope, const ItemFields& fields);
@@ -101,6 +105,27 @@ class OperationsService {
                                Snapshot s);
   Result<Page<Snapshot>> ListSnapshots(const identity::TenantScope& scope, std::string_view item_id,
                                        const ListQuery& q);
+
+  // ---- alerts, rules, runs ----
+  Result<Page<Alert>> ListAlerts(const identity::TenantScope& scope, const AlertQuery& q);
+  Result<Alert> GetAlert(const identity::TenantScope& scope, std::string_view id);
+  // open → acknowledged / → resolved as scope.actor, with the outbox event. kConflict otherwise.
+  Result<Alert> AcknowledgeAlert(const identity::TenantScope& scope, std::string_view id);
+  Result<Alert> ResolveAlert(const identity::TenantScope& scope, std::string_view id);
+  Result<std::vector<RuleConfig>> AlertRules(const identity::TenantScope& scope);
+  Result<std::vector<RuleConfig>> SaveAlertRule(const identity::TenantScope& scope,
+                                                const RuleConfig& rule);
+  // Queues a forecast run over every item of the org (operations.forecast_run, forecast_run.h).
+  // kValidationFailed for horizon outside 1..366, period outside 1..366, level outside (0, 1).
+  Result<ForecastRun> StartRun(const identity::TenantScope& scope, int horizon, int period,
+                               double level);
+  Result<ForecastRun> GetRun(const identity::TenantScope& scope, std::string_view id);
+  Result<Page<ForecastRun>> ListRuns(const identity::TenantScope& scope, const ListQuery& q);
+  // The item's latest stored forecast (nullopt before any run covered it) and accuracy history.
+  Result<std::optional<ItemForecast>> LatestForecast(const identity::TenantScope& scope,
+                                                     std::string_view item_id);
+  Result<std::vector<AccuracyRow>> AccuracyHistory(const identity::TenantScope& scope,
+                                                   std::string_view item_id, int limit);
 
   storage::Store& store() { return store_; }
   const Clock& clock() const { return clock_; }
