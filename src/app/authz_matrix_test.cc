@@ -58,8 +58,8 @@ enum class Scope {
 // One route's request. In `path` and `body`, {project}, {cost_record}, {quote}, {import}, {job},
 // {price_list}, {webhook}, {victim_webhook}, {delivery}, {org}, {api_key}, {victim_user},
 // {subject_user}, {notification}, {notification_template}, {victim_notification_template},
-// {notification_delivery}, {item}, {process}, {batch} are replaced by org A's resources (created
-// in Seed()).
+// {notification_delivery}, {item}, {process}, {batch}, {forecast_run}, {alert} are replaced by
+// org A's resources (created in Seed()).
 struct Case {
   std::string path;
   Scope scope = Scope::kTenant;
@@ -260,6 +260,25 @@ const std::map<std::string, Case>& Cases() {
         .scope = Scope::kOrgResource,
         .body = R"({"name":"Matrix process"})",
         .headers = {{"If-Match", "\"v1\""}}}},
+      {"POST /v1/forecast-runs", {.path = "/v1/forecast-runs", .body = R"({"horizon":7})"}},
+      {"GET /v1/forecast-runs", {.path = "/v1/forecast-runs"}},
+      {"GET /v1/forecast-runs/{id}",
+       {.path = "/v1/forecast-runs/{forecast_run}", .scope = Scope::kOrgResource}},
+      // No run has forecast the item (jobs do not run here): 404 in the own org too.
+      {"GET /v1/items/{id}/forecast",
+       {.path = "/v1/items/{item}/forecast", .scope = Scope::kOrgResource, .own_read_ok = false}},
+      {"GET /v1/items/{id}/accuracy",
+       {.path = "/v1/items/{item}/accuracy", .scope = Scope::kOrgResource}},
+      {"GET /v1/forecast-alerts", {.path = "/v1/forecast-alerts?all=true"}},
+      {"GET /v1/forecast-alerts/{id}",
+       {.path = "/v1/forecast-alerts/{alert}", .scope = Scope::kOrgResource}},
+      {"POST /v1/forecast-alerts/{id}/acknowledge",
+       {.path = "/v1/forecast-alerts/{alert}/acknowledge", .scope = Scope::kOrgResource}},
+      {"POST /v1/forecast-alerts/{id}/resolve",
+       {.path = "/v1/forecast-alerts/{alert}/resolve", .scope = Scope::kOrgResource}},
+      {"GET /v1/forecast-alert-rules", {.path = "/v1/forecast-alert-rules"}},
+      {"PUT /v1/forecast-alert-rules/{rule}",
+       {.path = "/v1/forecast-alert-rules/demand_drop", .body = R"({"params":{"factor":2}})"}},
       // webhooks (seeded only when the App serves them)
       {"POST /v1/webhooks", {.path = "/v1/webhooks", .body = kWebhookBody}},
       {"GET /v1/webhooks", {.path = "/v1/webhooks"}},
@@ -664,6 +683,22 @@ class AuthzMatrixTest : public ::testing::TestWithParam<Backend> {
                       "sku\nMATRIX-SEED\n", admin, "text/csv");
     ASSERT_EQ(batch.status, 202) << batch.body;
     vars_["batch"] = Field(batch, "id");
+    auto forecast_run = Call("POST", "/v1/forecast-runs", "{}", admin);
+    ASSERT_EQ(forecast_run.status, 202) << forecast_run.body;
+    vars_["forecast_run"] = Field(forecast_run, "id");
+    // Alerts come from forecast runs (jobs do not run here): one written as a run would.
+    vars_["alert"] = "alr_01JF0000000000000000000000";
+    ASSERT_TRUE(db_->store()
+                    .WithTxn([&](storage::Txn& txn) {
+                      return txn
+                          .Exec("INSERT INTO forecast_alerts (id, org_id, item_id, rule, severity, "
+                                "status, message, details, opened_at, version) VALUES ($1, $2, $3, "
+                                "'stockout', 'warning', 'open', 'matrix', $4, $5, 1)",
+                                {vars_["alert"], org_ids_["A"], vars_["item"],
+                                 storage::Json{"{}"}, SystemClock::Get().Now()})
+                          .status();
+                    })
+                    .ok());
     if (Serves("POST /v1/webhooks")) {
       for (const char* name : {"webhook", "victim_webhook"}) {
         auto hook = Call("POST", "/v1/webhooks", kWebhookBody, admin);
