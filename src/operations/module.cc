@@ -7,8 +7,10 @@
 #include "events/outbox.h"
 #include "jobs/queue.h"
 #include "operations/forecast_run.h"
+#include "operations/pages/operations_pages.h"
 #include "operations/routes.h"
 #include "operations/service.h"
+#include "web/shell.h"
 
 namespace signx::operations {
 namespace {
@@ -38,7 +40,10 @@ class OperationsModule final : public capability::Capability {
     AddOperationsRoutes(router, schemas, *service_);
   }
 
-  void AddPages(web::Shell&) override {}
+  void AddPages(web::Shell& shell) override {
+    shell.templates().AddEmbedded(EmbeddedTemplates());
+    AddOperationsPages(shell, *service_);
+  }
 
   void Stop() override {}
 
