@@ -720,10 +720,10 @@ TEST(OperationsPlanningTest, AccuracyAndBandRules) {
 
 TEST(OperationsTypesTest, RowRules) {
   std::vector<RowError> errors;
-  auto m = MovementRowFrom({{"sku", "A"}, {"quantity", "0"}, {"at", "2026-02-30"}}, 4, errors);
+  auto m = MovementRowFrom({{"sku", "A"}, {"quantity", "-1"}, {"at", "2026-02-30"}}, 4, errors);
   EXPECT_FALSE(m.has_value());
   ASSERT_EQ(errors.size(), 2u);
-  EXPECT_EQ(errors[0], (RowError{4, "quantity", "a number > 0 and <= 1e+12"}));
+  EXPECT_EQ(errors[0], (RowError{4, "quantity", "a number >= 0 and <= 1e+12"}));
   EXPECT_EQ(errors[1].field, "at");
   errors.clear();
   auto s = SnapshotRowFrom({{"item_external_id", "X"}, {"on_hand", " 3.5 "}, {"at", "2026-01-02"}},

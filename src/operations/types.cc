@@ -507,7 +507,7 @@ std::optional<MovementRow> MovementRowFrom(const RawRow& row, int64_t n,
   const std::size_t before = errors.size();
   MovementRow out;
   out.item = ItemRefFromRow(row, n, errors);
-  auto q = Quantity(row, "quantity", n, errors, true, true);
+  auto q = Quantity(row, "quantity", n, errors, true, false);  // 0: a day without any
   auto at = At(row, n, errors);
   if (errors.size() != before) return std::nullopt;
   out.quantity = *q;

@@ -164,7 +164,7 @@ struct SnapshotRow {
 std::optional<SnapshotRow> SnapshotRowFrom(const RawRow& row, int64_t row_number,
                                            std::vector<RowError>& errors);
 
-// A receipt or consumption row (sku | item_external_id, quantity > 0, at).
+// A receipt or consumption row (sku | item_external_id, quantity >= 0, at).
 struct MovementRow {
   ItemRef item;
   double quantity = 0;

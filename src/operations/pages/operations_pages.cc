@@ -26,8 +26,15 @@ using web::ViewList;
 constexpr int kPageSize = 25;
 constexpr int kChartDays = 90;
 
+// "12", "12.5", "0.25": at most two decimals, no trailing zeros.
 std::string Qty(double v) {
-  return std::abs(v - std::round(v)) < 1e-9 ? fmt::format("{:.0f}", v) : FormatDecimal(v, 2);
+  std::string s = FormatDecimal(v, 2);
+  while (s.find('.') != std::string::npos && (s.back() == '0' || s.back() == '.')) {
+    const bool dot = s.back() == '.';
+    s.pop_back();
+    if (dot) break;
+  }
+  return s == "-0" ? "0" : s;
 }
 
 web::Page BadLink(std::string_view where) {
