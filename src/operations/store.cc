@@ -380,19 +380,60 @@ Result<Stock> OpsStore::StockOf(std::string_view item_id) {
   return st;
 }
 
-Result<bool> OpsStore::InsertMovement(std::string_view item_id, std::string_view kind,
-                                      double quantity, Timestamp at,
-                                      const std::optional<std::string>& batch_id,
-                                      std::optional<int64_t> batch_row, std::string* id) {
-  *id = NewId("mov", clock_);
-  SIGNX_ASSIGN_OR_RETURN(
-      int64_t n,
-      txn_.Exec("INSERT INTO inventory_movements (id, org_id, item_id, kind, quantity, at, day, "
-                "batch_id, batch_row, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                "$10) ON CONFLICT DO NOTHING",
-                {*id, org_, item_id, kind, quantity, at, DayOf(at), batch_id, batch_row,
-                 clock_.Now()}));
-  return n > 0;
+Result<std::vector<std::string>> OpsStore::InsertMovements(std::string_view batch_id,
+                                                          const std::vector<MovementInsert>& rows) {
+  std::vector<std::string> inserted;
+  if (rows.empty()) return inserted;
+  std::string sql =
+      "INSERT INTO inventory_movements (id, org_id, item_id, kind, quantity, at, day, batch_id, "
+      "batch_row, created_at) VALUES ";
+  Params params{org_, batch_id, clock_.Now()};
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const std::size_t b = params.size();
+    sql += fmt::format("{}(${}, $1, ${}, ${}, ${}, ${}, ${}, $2, ${}, $3)", i ? ", " : "", b + 1,
+                       b + 2, b + 3, b + 4, b + 5, b + 6, b + 7);
+    params.emplace_back(r.id);
+    params.emplace_back(r.item_id);
+    params.emplace_back(r.kind);
+    params.emplace_back(r.quantity);
+    params.emplace_back(r.at);
+    params.emplace_back(DayOf(r.at));
+    params.emplace_back(r.batch_row);
+  }
+  sql += " ON CONFLICT DO NOTHING RETURNING id";
+  SIGNX_ASSIGN_OR_RETURN(auto rs, txn_.Query(sql, params));
+  for (const auto& row : rs.rows) inserted.push_back(row.Text(0));
+  return inserted;
+}
+
+Result<std::vector<std::string>> OpsStore::InsertSnapshots(
+    const std::vector<std::pair<Snapshot, int64_t>>& rows) {
+  std::vector<std::string> inserted;
+  if (rows.empty()) return inserted;
+  std::string sql =
+      "INSERT INTO inventory_snapshots (id, org_id, item_id, on_hand, on_order, allocated, at, "
+      "source, batch_id, batch_row, created_at) VALUES ";
+  Params params{org_, clock_.Now()};
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& [s, batch_row] = rows[i];
+    const std::size_t b = params.size();
+    sql += fmt::format("{}(${}, $1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, $2)", i ? ", " : "",
+                       b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9);
+    params.emplace_back(s.id);
+    params.emplace_back(s.item_id);
+    params.emplace_back(s.on_hand);
+    params.emplace_back(s.on_order);
+    params.emplace_back(s.allocated);
+    params.emplace_back(s.at);
+    params.emplace_back(s.source);
+    params.emplace_back(s.batch_id);
+    params.emplace_back(batch_row);
+  }
+  sql += " ON CONFLICT DO NOTHING RETURNING id";
+  SIGNX_ASSIGN_OR_RETURN(auto rs, txn_.Query(sql, params));
+  for (const auto& row : rs.rows) inserted.push_back(row.Text(0));
+  return inserted;
 }
 
 Result<std::vector<DayQuantity>> OpsStore::DailyDemand(std::string_view item_id,
@@ -432,6 +473,28 @@ Status OpsStore::AppendAudit(std::string_view entity, std::string_view entity_id
             {NewId("pma", clock_), org_, entity, entity_id, action, before, after, batch_id, actor,
              clock_.Now()})
       .status();
+}
+
+Status OpsStore::AppendCreateAudits(const std::vector<AuditInsert>& rows,
+                                    const std::string& batch_id, std::string_view actor) {
+  if (rows.empty()) return Status::Ok();
+  std::string sql =
+      "INSERT INTO prim_master_audits (id, org_id, entity, entity_id, action, before_json, "
+      "after_json, batch_id, actor, at) VALUES ";
+  Params params{org_, batch_id, actor, clock_.Now()};
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const std::size_t b = params.size();
+    sql += fmt::format("{}(${}, $1, ${}, ${}, 'create', NULL, ${}, $2, $3, $4)", i ? ", " : "",
+                       b + 1, b + 2, b + 3, b + 4);
+    params.emplace_back(NewId("pma", clock_));
+    params.emplace_back(r.entity);
+    params.emplace_back(r.entity_id);
+    std::optional<Json> after;
+    if (r.after_json) after = Json{*r.after_json};
+    params.emplace_back(after);
+  }
+  return txn_.Exec(sql, params).status();
 }
 
 Result<Page<Audit>> OpsStore::ListAudits(

@@ -106,10 +106,19 @@ class OpsStore {
   Result<bool> InsertSnapshot(Snapshot& s, std::optional<int64_t> batch_row);
   Result<Page<Snapshot>> ListSnapshots(std::string_view item_id, const ListQuery& q);
   Result<Stock> StockOf(std::string_view item_id);
-  // False when this batch row was already applied (replay). Returns the movement id through `id`.
-  Result<bool> InsertMovement(std::string_view item_id, std::string_view kind, double quantity,
-                              Timestamp at, const std::optional<std::string>& batch_id,
-                              std::optional<int64_t> batch_row, std::string* id);
+  // Many stock rows of one batch at once (one statement each way; ids preset). Rows whose
+  // (batch, row) is already applied are skipped; returns the ids that were inserted.
+  struct MovementInsert {
+    std::string id;
+    std::string item_id;
+    std::string kind;
+    double quantity = 0;
+    Timestamp at;
+    int64_t batch_row = 0;
+  };
+  Result<std::vector<std::string>> InsertMovements(std::string_view batch_id,
+                                                   const std::vector<MovementInsert>& rows);
+  Result<std::vector<std::string>> InsertSnapshots(const std::vector<std::pair<Snapshot, int64_t>>& rows);
   // Consumption per day from `from_day` to `to_day` inclusive (days without any are absent).
   Result<std::vector<DayQuantity>> DailyDemand(std::string_view item_id, std::string_view from_day,
                                                std::string_view to_day);
@@ -121,6 +130,14 @@ class OpsStore {
                      const std::optional<std::string>& before_json,
                      const std::optional<std::string>& after_json,
                      const std::optional<std::string>& batch_id, std::string_view actor);
+  struct AuditInsert {
+    std::string entity;
+    std::string entity_id;
+    std::optional<std::string> after_json;
+  };
+  // Many "create" audit rows of one batch in one statement.
+  Status AppendCreateAudits(const std::vector<AuditInsert>& rows, const std::string& batch_id,
+                            std::string_view actor);
   // Newest first; `entity`/`entity_id` or `batch_id` select.
   Result<Page<Audit>> ListAudits(const std::optional<std::pair<std::string, std::string>>& subject,
                                  const std::optional<std::string>& batch_id, const ListQuery& q);
