@@ -41,23 +41,80 @@ int64_t DayNumber(std::string_view day) {
   return t.ok() ? std::chrono::floor<std::chrono::days>(*t).time_since_epoch().count() : 0;
 }
 
+// An item's daily demand from its first consumption (at most kHistoryDays back) to `last_day`.
+struct History {
+  std::string first_day;  // "" when there is none
+  std::vector<double> values;
+};
+
+Result<History> LoadHistory(OpsStore& ops, std::string_view item_id, std::string_view last_day) {
+  History h;
+  SIGNX_ASSIGN_OR_RETURN(auto first, ops.FirstDemandDay(item_id));
+  if (!first || *first > last_day) return h;
+  const int64_t last = DayNumber(last_day);
+  const int64_t from = std::max(DayNumber(*first), last - kHistoryDays + 1);
+  h.first_day = DayOf(Timestamp(std::chrono::days(from)));
+  SIGNX_ASSIGN_OR_RETURN(auto sparse, ops.DailyDemand(item_id, h.first_day, last_day));
+  h.values.assign(static_cast<std::size_t>(last - from + 1), 0.0);
+  for (const auto& d : sparse) {
+    const int64_t i = DayNumber(d.day) - from;
+    if (i >= 0 && i < static_cast<int64_t>(h.values.size())) {
+      h.values[static_cast<std::size_t>(i)] = d.quantity;
+    }
+  }
+  return h;
+}
+
+// `previous` scored on the days of `h` (which ends yesterday) it covered; the band of yesterday
+// into `signals` when it covered yesterday.
+std::optional<AccuracyRow> Score(const ItemForecast& previous, const History& h,
+                                 std::string_view yesterday, int period, const Clock& clock,
+                                 ItemSignals* signals) {
+  if (previous.points.empty() || h.values.empty()) return std::nullopt;
+  const int64_t first = DayNumber(h.first_day);
+  std::vector<double> f, a;
+  for (const auto& p : previous.points) {
+    const int64_t i = DayNumber(p.day) - first;
+    if (p.day > yesterday || i < 0) continue;
+    f.push_back(p.point);
+    a.push_back(h.values[static_cast<std::size_t>(i)]);
+    if (p.day == yesterday && signals != nullptr) {
+      signals->last_actual = h.values.back();
+      signals->last_lower = p.lower;
+      signals->last_upper = p.upper;
+      signals->last_day = p.day;
+    }
+  }
+  if (f.empty()) return std::nullopt;
+  const int64_t made_from = std::clamp<int64_t>(DayNumber(previous.points.front().day) - first, 0,
+                                                static_cast<int64_t>(h.values.size()));
+  const std::span<const double> before(h.values.data(), static_cast<std::size_t>(made_from));
+  return AccuracyRow{.run_id = previous.run_id,
+                     .item_id = previous.item_id,
+                     .model = previous.model,
+                     .accuracy = ComputeAccuracy(f, a, before, period),
+                     .computed_at = clock.Now()};
+}
+
+std::string Yesterday(const Clock& clock) {
+  return DayOf(*ParseInstant(DayOf(clock.Now())) - std::chrono::days(1));
+}
+
 class ItemForecaster {
  public:
   ItemForecaster(storage::Store& store, events::Outbox& outbox, const Clock& clock,
                  const ForecastRun& run, std::vector<RuleConfig> rules, RunTally& tally)
       : store_(store), outbox_(outbox), clock_(clock), run_(run), rules_(std::move(rules)),
         tally_(tally) {
-    const Timestamp today = *ParseInstant(DayOf(clock.Now()));
-    today_ = DayOf(today);
-    yesterday_ = DayOf(today - std::chrono::days(1));
+    today_ = DayOf(clock.Now());
+    yesterday_ = Yesterday(clock);
   }
 
   Status Forecast(const Item& item) {
     // ---- read: history, the previous forecast ----
     struct Inputs {
       bool done = false;
-      std::vector<double> history;
-      std::string first_day;
+      History history;
       std::optional<ItemForecast> previous;
     };
     SIGNX_ASSIGN_OR_RETURN(
@@ -73,19 +130,8 @@ class ItemForecaster {
                 return in;
               }
               OpsStore ops(txn, run_.org_id, clock_);
-              SIGNX_ASSIGN_OR_RETURN(auto first, ops.FirstDemandDay(item.id));
-              if (!first || *first > yesterday_) return in;
-              const int64_t last = DayNumber(yesterday_);
-              const int64_t from = std::max(DayNumber(*first), last - kHistoryDays + 1);
-              in.first_day = DayOf(Timestamp(std::chrono::days(from)));
-              SIGNX_ASSIGN_OR_RETURN(auto sparse, ops.DailyDemand(item.id, in.first_day, yesterday_));
-              in.history.assign(static_cast<std::size_t>(last - from + 1), 0.0);
-              for (const auto& d : sparse) {
-                const int64_t i = DayNumber(d.day) - from;
-                if (i >= 0 && i < static_cast<int64_t>(in.history.size())) {
-                  in.history[static_cast<std::size_t>(i)] = d.quantity;
-                }
-              }
+              SIGNX_ASSIGN_OR_RETURN(in.history, LoadHistory(ops, item.id, yesterday_));
+              if (in.history.values.empty()) return in;
               AlertStore alerts(txn, run_.org_id, clock_);
               SIGNX_ASSIGN_OR_RETURN(in.previous, alerts.LatestForecast(item.id, run_.id));
               return in;
@@ -95,46 +141,23 @@ class ItemForecaster {
       ++tally_.items;
       return Status::Ok();
     }
-    if (in.history.empty()) {
+    if (in.history.values.empty()) {
       ++tally_.skipped;
       return Status::Ok();
     }
 
     // ---- accuracy of the previous forecast on the days that have actuals now ----
-    std::optional<AccuracyRow> accuracy;
     ItemSignals signals;
     signals.sku = item.sku;
-    const int64_t first = DayNumber(in.first_day);
-    if (in.previous && !in.previous->points.empty()) {
-      std::vector<double> f, a;
-      for (const auto& p : in.previous->points) {
-        const int64_t i = DayNumber(p.day) - first;
-        if (p.day > yesterday_ || i < 0) continue;
-        f.push_back(p.point);
-        a.push_back(in.history[static_cast<std::size_t>(i)]);
-        if (p.day == yesterday_) {
-          signals.last_actual = in.history.back();
-          signals.last_lower = p.lower;
-          signals.last_upper = p.upper;
-          signals.last_day = p.day;
-        }
-      }
-      if (!f.empty()) {
-        const int64_t made_from = std::clamp<int64_t>(DayNumber(in.previous->points.front().day) - first,
-                                                      0, static_cast<int64_t>(in.history.size()));
-        const std::span<const double> before(in.history.data(), static_cast<std::size_t>(made_from));
-        accuracy = AccuracyRow{.run_id = in.previous->run_id,
-                               .item_id = item.id,
-                               .model = in.previous->model,
-                               .accuracy = ComputeAccuracy(f, a, before, run_.period),
-                               .computed_at = clock_.Now()};
-      }
+    std::optional<AccuracyRow> accuracy;
+    if (in.previous) {
+      accuracy = Score(*in.previous, in.history, yesterday_, run_.period, clock_, &signals);
     }
 
     // ---- the forecast ----
     const int horizon = std::clamp(std::max(run_.horizon, static_cast<int>(item.lead_time_days)),
                                    1, 366);
-    auto fc = forecast::AutoForecast(in.history, {.horizon = horizon,
+    auto fc = forecast::AutoForecast(in.history.values, {.horizon = horizon,
                                                   .period = run_.period,
                                                   .level = run_.level});
     if (!fc.ok()) {
@@ -308,6 +331,89 @@ Status RunForecastJob(storage::Store& store, events::Outbox& outbox, const Clock
   ctx.SetProgress(100).IgnoreError();
   ctx.SetResult(http::ToJsonText(ToJson(run)));
   return Status::Ok();
+}
+
+Result<ForecastRun> QueueForecastRun(storage::Txn& txn, jobs::Queue& queue, const Clock& clock,
+                                     std::string_view org_id, const RunRequest& request) {
+  std::vector<FieldError> bad;
+  if (request.horizon < 1 || request.horizon > 366) {
+    bad.push_back({"horizon", "an integer from 1 to 366"});
+  }
+  if (request.period < 1 || request.period > 366) {
+    bad.push_back({"period", "an integer from 1 to 366"});
+  }
+  if (!(request.level > 0 && request.level < 1)) bad.push_back({"level", "a number in (0, 1)"});
+  if (!bad.empty()) return ValidationFailed(std::move(bad));
+  AlertStore alerts(txn, std::string(org_id), clock);
+  ForecastRun r;
+  r.status = "queued";
+  r.horizon = request.horizon;
+  r.period = request.period;
+  r.level = request.level;
+  r.created_by = request.created_by;
+  SIGNX_ASSIGN_OR_RETURN(r, alerts.InsertRun(std::move(r)));
+  SIGNX_ASSIGN_OR_RETURN(
+      auto job, queue.Enqueue(txn, {.type = std::string(kForecastRunJob),
+                                    .payload_json = http::ToJsonText(json::object{{"run_id", r.id}}),
+                                    .org_id = std::string(org_id),
+                                    .max_attempts = 3,
+                                    .dedupe_key = request.dedupe_key}));
+  if (!job.created) {
+    // The key was used before: the run of that job stands; this one is not kept.
+    SIGNX_RETURN_IF_ERROR(
+        txn.Exec("DELETE FROM forecast_runs WHERE org_id = $1 AND id = $2", {org_id, r.id})
+            .status());
+    SIGNX_ASSIGN_OR_RETURN(auto existing,
+                           txn.QueryOne("SELECT id FROM forecast_runs WHERE org_id = $1 AND "
+                                        "job_id = $2",
+                                        {org_id, job.id}));
+    if (!existing) return Internal("a deduplicated forecast job has no run");
+    return alerts.GetRun(existing->Text(0));
+  }
+  r.job_id = job.id;
+  SIGNX_RETURN_IF_ERROR(alerts.SaveRun(r));
+  return r;
+}
+
+Status ScheduleForecastRuns(storage::Store& store, jobs::Queue& queue, const Clock& clock,
+                            jobs::JobContext& ctx) {
+  SIGNX_ASSIGN_OR_RETURN(auto orgs, store.Query("SELECT DISTINCT org_id FROM manufacturing_items "
+                                                "ORDER BY org_id"));
+  const std::string day = DayOf(clock.Now());
+  int queued = 0;
+  for (const auto& row : orgs.rows) {
+    const std::string org = row.Text(0);
+    SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) -> Status {
+      return QueueForecastRun(txn, queue, clock, org,
+                              {.created_by = std::string(kScheduleForecastsJob),
+                               .dedupe_key = "daily:" + org + ":" + day})
+          .status();
+    }));
+    ++queued;
+  }
+  ctx.SetResult(http::ToJsonText(json::object{{"orgs", queued}, {"day", day}}));
+  return Status::Ok();
+}
+
+Result<int> ScoreLatestForecasts(storage::Store& store, const Clock& clock, std::string_view org_id,
+                                 const std::vector<std::string>& item_ids) {
+  const std::string yesterday = Yesterday(clock);
+  int scored = 0;
+  for (const auto& item_id : item_ids) {
+    SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) -> Status {
+      OpsStore ops(txn, std::string(org_id), clock);
+      AlertStore alerts(txn, std::string(org_id), clock);
+      SIGNX_ASSIGN_OR_RETURN(auto previous, alerts.LatestForecast(item_id));
+      if (!previous) return Status::Ok();
+      SIGNX_ASSIGN_OR_RETURN(History h, LoadHistory(ops, item_id, yesterday));
+      SIGNX_ASSIGN_OR_RETURN(ForecastRun run, alerts.GetRun(previous->run_id));
+      auto row = Score(*previous, h, yesterday, run.period, clock, nullptr);
+      if (!row) return Status::Ok();
+      ++scored;
+      return alerts.UpsertAccuracy(*row);
+    }));
+  }
+  return scored;
 }
 
 }  // namespace signx::operations

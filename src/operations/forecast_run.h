@@ -16,12 +16,16 @@
 // Thread-safety: reentrant; blocks on the store.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
 #include "events/outbox.h"
 #include "jobs/queue.h"
+#include "operations/alerts.h"
 #include "storage/store.h"
 
 namespace signx::operations {
@@ -35,5 +39,31 @@ inline constexpr int kHistoryDays = 730;
 // The operations.forecast_run handler: payload {"run_id"}; the job's org is the run's.
 Status RunForecastJob(storage::Store& store, events::Outbox& outbox, const Clock& clock,
                       jobs::JobContext& ctx);
+
+// Inserts a queued run and its operations.forecast_run job in `txn` (kValidationFailed for
+// horizon/period outside 1..366 or level outside (0, 1)). With `dedupe_key`, a second call with
+// the same key queues nothing and answers the run the first call made.
+struct RunRequest {
+  int horizon = 28;
+  int period = 7;
+  double level = 0.8;
+  std::optional<std::string> created_by;
+  std::optional<std::string> dedupe_key;
+};
+Result<ForecastRun> QueueForecastRun(storage::Txn& txn, jobs::Queue& queue, const Clock& clock,
+                                     std::string_view org_id, const RunRequest& request);
+
+// The daily schedule: operations.schedule_forecasts (kForecastSchedule, UTC) queues one run with
+// the defaults for every org that has items (dedupe per org and day).
+inline constexpr std::string_view kScheduleForecastsJob = "operations.schedule_forecasts";
+inline constexpr std::string_view kForecastSchedule = "30 1 * * *";
+Status ScheduleForecastRuns(storage::Store& store, jobs::Queue& queue, const Clock& clock,
+                            jobs::JobContext& ctx);
+
+// Accuracy as actuals arrive: scores each item's latest forecast against its demand up to
+// yesterday (UTC) → forecast_accuracy (the ingest job calls it after a consumption batch).
+// Items without a forecast are skipped. Returns how many were scored.
+Result<int> ScoreLatestForecasts(storage::Store& store, const Clock& clock, std::string_view org_id,
+                                 const std::vector<std::string>& item_ids);
 
 }  // namespace signx::operations

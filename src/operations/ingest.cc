@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <set>
 #include <unordered_map>
 
 #include "base/id.h"
@@ -245,6 +246,7 @@ class Applier {
         resolver_(ops.org_id(), batch.source) {}
 
   int64_t changes() const { return changes_; }
+  std::vector<std::string> consumed() const { return {consumed_.begin(), consumed_.end()}; }
   const std::optional<ApplyAbort>& abort() const { return abort_; }
 
   // Writes the stock rows still buffered (call once after the last row).
@@ -327,6 +329,7 @@ class Applier {
         SIGNX_ASSIGN_OR_RETURN(std::string item_id, ResolveItem(mr->item, n));
         const std::string kind = batch_.entity == Entity::kReceipts ? "receipt" : "consumption";
         const std::string id = NewId("mov", clock_);
+        if (kind == "consumption") consumed_.insert(item_id);
         pending_audits_.emplace(id, Text(json::object{{"id", id},
                                                       {"item_id", item_id},
                                                       {"kind", kind},
@@ -456,6 +459,7 @@ class Applier {
   std::vector<OpsStore::MovementInsert> pending_movements_;
   std::vector<std::pair<Snapshot, int64_t>> pending_snapshots_;
   std::unordered_map<std::string, std::string> pending_audits_;  // id → after JSON
+  std::set<std::string> consumed_;  // items with consumption rows (bounded by the org's items)
 };
 
 // Pass 1 for one row: the rules and the references.
@@ -627,6 +631,7 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
   // ---- pass 2: apply, all or nothing ----
   std::optional<ApplyAbort> aborted;
   Batch done = batch;
+  std::vector<std::string> consumed;
   const std::string actor = batch.created_by.value_or("system");
   Status st = store.WithTxn([&](storage::Txn& txn) -> Status {
     done = batch;
@@ -654,6 +659,7 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
       aborted = applier.abort();
       return s;
     }
+    consumed = applier.consumed();
     done.status = std::string(kNormalized);
     done.applied_rows = applied;
     done.changes = applier.changes();
@@ -676,7 +682,7 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
     return IngestOutcome{std::move(saved)};
   }
   report(1);
-  return IngestOutcome{std::move(done)};
+  return IngestOutcome{std::move(done), std::move(consumed)};
 }
 
 }  // namespace signx::operations

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -55,6 +56,8 @@ struct IngestHooks {
 
 struct IngestOutcome {
   Batch batch;  // as saved (status normalized or rejected)
+  // A normalized consumption batch: the items whose demand it recorded (new actuals).
+  std::vector<std::string> consumed_items;
 };
 
 // Processes `batch` (status received) read from `path`. The caller's event appends go through

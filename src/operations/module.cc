@@ -31,7 +31,13 @@ class OperationsModule final : public capability::Capability {
         std::string(kForecastRunJob),
         [svc = service_](jobs::JobContext& ctx) { return svc->RunForecastRunJob(ctx); },
         {.max_concurrency = 1});
-    return Status::Ok();
+    queue.RegisterHandler(
+        std::string(kScheduleForecastsJob),
+        [svc = service_](jobs::JobContext& ctx) { return svc->ScheduleForecastsJob(ctx); },
+        {.max_concurrency = 1});
+    return queue.ScheduleRecurring({.name = std::string(kScheduleForecastsJob),
+                                    .type = std::string(kScheduleForecastsJob),
+                                    .schedule = std::string(kForecastSchedule)});
   }
 
   Status Start() override { return Open(); }

@@ -6,7 +6,8 @@
 // Operations pages (pages/operations_pages.h).
 //
 //   jobs    operations.ingest (validate + apply one stored batch; at most 2 at once),
-//           operations.forecast_run (forecast every item of an org; one at a time)
+//           operations.forecast_run (forecast every item of an org; one at a time),
+//           operations.schedule_forecasts (daily 01:30 UTC: a run for every org with items)
 //
 // Thread-safety: see capability/capability.h.
 #pragma once

@@ -59,6 +59,9 @@ class OperationsTest : public ::testing::TestWithParam<Backend> {
     queue_->RegisterHandler(std::string(kForecastRunJob), [this](jobs::JobContext& ctx) {
       return service_->RunForecastRunJob(ctx);
     });
+    queue_->RegisterHandler(std::string(kScheduleForecastsJob), [this](jobs::JobContext& ctx) {
+      return service_->ScheduleForecastsJob(ctx);
+    });
     AddOperationsRoutes(router_, schemas_, *service_);
   }
   void TearDown() override {
@@ -601,6 +604,10 @@ TEST_P(OperationsTest, ForecastRunsScoreAccuracyAndDriveAlerts) {
   Ingest("entity=receipts", "sku,quantity,at\nLOW-STOCK,500,2026-11-20T15:00:00Z\n");
   Ingest("entity=consumption", "sku,quantity,at\nLOW-STOCK,10,2026-11-20T16:00:00Z\n"
                                "WELL-STOCKED,100,2026-11-20T16:00:00Z\n");
+  // Actuals arrived: the consumption batch scored the previous forecast already.
+  auto scored = Obj(Call("GET", "/v1/items/" + well + "/accuracy"));
+  ASSERT_EQ(scored.at("items").as_array().size(), 1u) << json::serialize(scored);
+  EXPECT_EQ(scored.at("items").as_array()[0].at("points").as_int64(), 1);
   ASSERT_EQ(Call("POST", "/v1/forecast-runs", "").status, 202);
   Drain();
   inbox = Obj(Call("GET", "/v1/forecast-alerts"));
@@ -630,6 +637,26 @@ TEST_P(OperationsTest, ForecastRunsScoreAccuracyAndDriveAlerts) {
   EXPECT_EQ(all.at("items").as_array()[0].at("resolved_by").as_string(), "system");
   EXPECT_EQ(Obj(Call("GET", "/v1/forecast-runs")).at("items").as_array().size(), 4u);
   EXPECT_EQ(Call("GET", "/v1/forecast-runs/" + run, "", "org_b").status, 404);
+}
+
+TEST_P(OperationsTest, TheDailyScheduleQueuesOneRunPerOrgWithItems) {
+  Ingest("entity=items", "sku\nA-1\n");
+  Ingest("entity=items", "sku\nB-1\n", "text/csv", "org_b");
+  for (int i = 0; i < 2; ++i) {  // two schedulers on the same slot
+    ASSERT_TRUE(queue_->Enqueue({.type = std::string(kScheduleForecastsJob)}).ok());
+    Drain();
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM forecast_runs"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM forecast_runs WHERE status = 'succeeded'"), 2);
+  auto runs = Obj(Call("GET", "/v1/forecast-runs"));
+  ASSERT_EQ(runs.at("items").as_array().size(), 1u);
+  EXPECT_EQ(runs.at("items").as_array()[0].at("skipped").as_int64(), 1);  // no demand yet
+  EXPECT_EQ(runs.at("items").as_array()[0].at("created_by").as_string(), kScheduleForecastsJob);
+  // The next day queues again.
+  clock_.Advance(std::chrono::hours(24));
+  ASSERT_TRUE(queue_->Enqueue({.type = std::string(kScheduleForecastsJob)}).ok());
+  Drain();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM forecast_runs"), 4);
 }
 
 TEST(OperationsPlanningTest, StockoutRuleCases) {

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 
+#include <spdlog/spdlog.h>
+
 #include "blobs/blob_registry.h"
 #include "events/event_types.h"
 #include "http/json.h"
@@ -209,6 +211,15 @@ Status OperationsService::RunIngestJob(jobs::JobContext& ctx) {
   hooks.cancelled = [&] { return ctx.cancelled(); };
   SIGNX_ASSIGN_OR_RETURN(IngestOutcome out, RunIngest(store_, outbox_, clock_, batch, path, hooks));
   outbox_.Notify();
+  if (!out.consumed_items.empty()) {
+    // Actuals arrived: score the latest forecasts of these items now (best effort — the next
+    // forecast run scores them again).
+    auto scored = ScoreLatestForecasts(store_, clock_, scope.org_id, out.consumed_items);
+    if (!scored.ok()) {
+      spdlog::warn("operations.ingest {}: scoring forecasts: {}", batch.id,
+                   scored.status().ToString());
+    }
+  }
   ctx.SetResult(http::ToJsonText(ToJson(out.batch)));
   return Status::Ok();
 }
@@ -517,32 +528,17 @@ Result<std::vector<RuleConfig>> OperationsService::SaveAlertRule(const TenantSco
 
 Result<ForecastRun> OperationsService::StartRun(const TenantScope& scope, int horizon, int period,
                                                double level) {
-  std::vector<FieldError> bad;
-  if (horizon < 1 || horizon > 366) bad.push_back({"horizon", "an integer from 1 to 366"});
-  if (period < 1 || period > 366) bad.push_back({"period", "an integer from 1 to 366"});
-  if (!(level > 0 && level < 1)) bad.push_back({"level", "a number in (0, 1)"});
-  if (!bad.empty()) return ValidationFailed(std::move(bad));
-  return InAlerts<ForecastRun>(
-      store_, clock_, scope,
-      [&](AlertStore& a) -> Result<ForecastRun> {
-        ForecastRun r;
-        r.status = "queued";
-        r.horizon = horizon;
-        r.period = period;
-        r.level = level;
-        r.created_by = scope.actor;
-        SIGNX_ASSIGN_OR_RETURN(r, a.InsertRun(std::move(r)));
-        SIGNX_ASSIGN_OR_RETURN(
-            auto job, queue_.Enqueue(a.txn(), {.type = std::string(kForecastRunJob),
-                                               .payload_json = http::ToJsonText(
-                                                   json::object{{"run_id", r.id}}),
-                                               .org_id = scope.org_id,
-                                               .max_attempts = 3}));
-        r.job_id = job.id;
-        SIGNX_RETURN_IF_ERROR(a.SaveRun(r));
-        return r;
-      },
-      false);
+  return store_.WithTxnResult<ForecastRun>([&](storage::Txn& txn) {
+    return QueueForecastRun(txn, queue_, clock_, scope.org_id,
+                            {.horizon = horizon,
+                             .period = period,
+                             .level = level,
+                             .created_by = scope.actor});
+  });
+}
+
+Status OperationsService::ScheduleForecastsJob(jobs::JobContext& ctx) {
+  return ScheduleForecastRuns(store_, queue_, clock_, ctx);
 }
 
 Status OperationsService::RunForecastRunJob(jobs::JobContext& ctx) {

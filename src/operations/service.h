@@ -79,6 +79,8 @@ class OperationsService {
   Status RunIngestJob(jobs::JobContext& ctx);
   // The operations.forecast_run handler (forecast_run.h).
   Status RunForecastRunJob(jobs::JobContext& ctx);
+  // The operations.schedule_forecasts handler (one run per org with items, daily).
+  Status ScheduleForecastsJob(jobs::JobContext& ctx);
 
   // ---- items ----
   Result<Item> CreateItem(const identity::TenantScope& scope, const ItemFields& fields);
