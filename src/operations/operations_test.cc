@@ -407,6 +407,11 @@ TEST_P(OperationsTest, ProcessesFromRoutingRowsAndCrud) {
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string pid = Str(Obj(created).at("id"));
   EXPECT_EQ(Call("POST", "/v1/processes", R"({"code": "PY-8"})").status, 409);
+  auto k1 = Call("POST", "/v1/processes", R"({"code": "K-1"})", "org_a", {{"Idempotency-Key", "p-1"}});
+  auto k2 = Call("POST", "/v1/processes", R"({"code": "K-1"})", "org_a", {{"Idempotency-Key", "p-1"}});
+  ASSERT_EQ(k1.status, 201);
+  ASSERT_EQ(k2.status, 200);
+  EXPECT_EQ(Obj(k2).at("id"), Obj(k1).at("id"));
   EXPECT_EQ(Call("POST", "/v1/processes", R"({"code": "X", "steps": [{"seq": 0}]})").status, 422);
   EXPECT_EQ(Call("PATCH", "/v1/processes/" + pid, R"({"name": "P"})").status, 428);
   auto patched = Call("PATCH", "/v1/processes/" + pid,
@@ -435,6 +440,13 @@ TEST_P(OperationsTest, ItemCrudWithETagsPagesAndCache) {
   const std::string id = Str(Obj(r).at("id"));
   EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'operations.item_created'"), 1);
   EXPECT_EQ(Call("POST", "/v1/items", R"({"sku": "VNL-3M-180"})").status, 409);
+  // Idempotency-Key: the repeat answers the first item, creates nothing.
+  auto k1 = Call("POST", "/v1/items", R"({"sku": "KEYED-1"})", "org_a", {{"Idempotency-Key", "k-1"}});
+  ASSERT_EQ(k1.status, 201) << k1.body;
+  auto k2 = Call("POST", "/v1/items", R"({"sku": "KEYED-1"})", "org_a", {{"Idempotency-Key", "k-1"}});
+  ASSERT_EQ(k2.status, 200) << k2.body;
+  EXPECT_EQ(Obj(k2).at("id"), Obj(k1).at("id"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'operations.item_created'"), 2);
   auto bad = Call("POST", "/v1/items", R"({"sku": "has space", "lead_time_days": -1, "x": 1})");
   ASSERT_EQ(bad.status, 422);
   EXPECT_NE(bad.body.find("lead_time_days"), std::string::npos);
@@ -475,7 +487,7 @@ TEST_P(OperationsTest, ItemCrudWithETagsPagesAndCache) {
     for (const auto& i : page.at("items").as_array()) seen.push_back(Str(i.at("sku")));
     cursor = page.at("next_cursor").is_null() ? "" : Str(page.at("next_cursor"));
   } while (!cursor.empty());
-  ASSERT_EQ(seen.size(), 6u);
+  ASSERT_EQ(seen.size(), 7u);
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
   EXPECT_EQ(Obj(Call("GET", "/v1/items?category=plastic")).at("items").as_array().size(), 5u);
   EXPECT_EQ(Obj(Call("GET", "/v1/items?q=ACR-")).at("items").as_array().size(), 5u);

@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "http/handler.h"
+#include "http/idempotency_key.h"
 #include "http/json.h"
 #include "http/pagination.h"
 
@@ -404,6 +405,7 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
   // ---- items ----
   router.Add("POST", "/v1/items",
              {.summary = "Create a manufacturing item (SKU unique per org)",
+              .description = "Idempotency-Key: a repeat returns the item the first call created (200).",
               .tags = {"operations"},
               .permission = "operations:write",
               .request_schema = "ManufacturingItemInput",
@@ -413,8 +415,11 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
                SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
                SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
                SIGNX_ASSIGN_OR_RETURN(ItemFields f, ItemFieldsFromJson(body, true));
-               SIGNX_ASSIGN_OR_RETURN(Item item, svc.CreateItem(scope, f));
-               Response r = WithETag(http::JsonResponse(201, ToJson(item)), item.version);
+               SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
+               bool replayed = false;
+               SIGNX_ASSIGN_OR_RETURN(Item item, svc.CreateItem(scope, f, key, &replayed));
+               Response r =
+                   WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(item)), item.version);
                r.headers.Set("Location", "/v1/items/" + item.id);
                return r;
              }));
@@ -604,6 +609,7 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
   // ---- processes ----
   router.Add("POST", "/v1/processes",
              {.summary = "Create a process (routing: steps with work centres and standard hours)",
+              .description = "Idempotency-Key: a repeat returns the process the first call created (200).",
               .tags = {"operations"},
               .permission = "operations:write",
               .request_schema = "ManufacturingProcessInput",
@@ -613,8 +619,10 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
                SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
                SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
                SIGNX_ASSIGN_OR_RETURN(ProcessInput in, ProcessInputFromJson(body, true));
-               SIGNX_ASSIGN_OR_RETURN(Process p, svc.CreateProcess(scope, in));
-               Response r = WithETag(http::JsonResponse(201, ToJson(p)), p.version);
+               SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
+               bool replayed = false;
+               SIGNX_ASSIGN_OR_RETURN(Process p, svc.CreateProcess(scope, in, key, &replayed));
+               Response r = WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(p)), p.version);
                r.headers.Set("Location", "/v1/processes/" + p.id);
                return r;
              }));

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "http/handler.h"
+#include "http/idempotency_key.h"
 #include "http/json.h"
 #include "http/pagination.h"
 #include "operations/routes.h"
@@ -100,7 +101,8 @@ void AddPlanningRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .description = "Queues operations.forecast_run: per item with consumption history, "
                              "the daily demand is forecast with forecast::AutoForecast, the "
                              "previous forecast is scored against the actuals (MAPE, MASE, bias) "
-                             "and the alert rules are evaluated. 202 with the run; poll it.",
+                             "and the alert rules are evaluated. 202 with the run; poll it. "
+                             "Idempotency-Key: a repeat answers 200 with the first call's run.",
               .tags = {"operations"},
               .permission = "operations:write",
               .request_schema = "ForecastRunInput",
@@ -135,8 +137,11 @@ void AddPlanningRoutes(http::Router& router, http::SchemaRegistry& schemas,
                  }
                }
                if (!bad.empty()) return ValidationFailed(std::move(bad));
-               SIGNX_ASSIGN_OR_RETURN(ForecastRun run, svc.StartRun(scope, horizon, period, level));
-               Response r = http::JsonResponse(202, ToJson(run));
+               SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
+               bool replayed = false;
+               SIGNX_ASSIGN_OR_RETURN(ForecastRun run,
+                                      svc.StartRun(scope, horizon, period, level, key, &replayed));
+               Response r = http::JsonResponse(replayed ? 200 : 202, ToJson(run));
                r.headers.Set("Location", "/v1/forecast-runs/" + run.id);
                return r;
              }));

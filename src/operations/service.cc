@@ -12,6 +12,7 @@
 #include "http/json.h"
 #include "operations/forecast_run.h"
 #include "operations/ingest.h"
+#include "storage/idempotency.h"
 
 namespace signx::operations {
 namespace {
@@ -20,6 +21,9 @@ namespace json = boost::json;
 using identity::TenantScope;
 
 constexpr auto kItemTtl = std::chrono::minutes(5);
+constexpr std::string_view kIdemItems = "operations.items.create";
+constexpr std::string_view kIdemProcesses = "operations.processes.create";
+constexpr std::string_view kIdemRuns = "operations.forecast_runs.create";
 
 std::optional<Item> ItemFromCachedJson(std::string_view text) {
   std::error_code ec;
@@ -226,8 +230,20 @@ Status OperationsService::RunIngestJob(jobs::JobContext& ctx) {
 
 // ---- items ----
 
-Result<Item> OperationsService::CreateItem(const TenantScope& scope, const ItemFields& fields) {
+Result<Item> OperationsService::CreateItem(const TenantScope& scope, const ItemFields& fields,
+                                           const std::optional<std::string>& key,
+                                           bool* replayed) {
+  bool again = false;
   auto item = InTxn<Item>(scope, [&](OpsStore& ops) -> Result<Item> {
+    again = false;
+    if (key) {
+      SIGNX_ASSIGN_OR_RETURN(auto earlier,
+                             storage::FindIdempotent(ops.txn(), scope.org_id, kIdemItems, *key));
+      if (earlier) {
+        again = true;
+        return ops.GetItem(*earlier);
+      }
+    }
     SIGNX_ASSIGN_OR_RETURN(auto existing, ops.FindItemBySku(*fields.sku));
     if (existing) {
       return Status(ErrorCode::kAlreadyExists, fmt::format("sku {} is taken", *fields.sku),
@@ -243,9 +259,14 @@ Result<Item> OperationsService::CreateItem(const TenantScope& scope, const ItemF
                                                   .subject_id = created.id,
                                                   .payload_json = after})
                               .status());
+    if (key) {
+      SIGNX_RETURN_IF_ERROR(storage::RememberIdempotent(ops.txn(), scope.org_id, kIdemItems, *key,
+                                                        created.id, clock_.Now()));
+    }
     return created;
   });
-  if (item.ok()) outbox_.Notify();
+  if (replayed) *replayed = again;
+  if (item.ok() && !again) outbox_.Notify();
   return item;
 }
 
@@ -345,8 +366,20 @@ Result<std::vector<DayQuantity>> OperationsService::DemandHistory(const TenantSc
 
 // ---- processes ----
 
-Result<Process> OperationsService::CreateProcess(const TenantScope& scope, const ProcessInput& in) {
-  return InTxn<Process>(scope, [&](OpsStore& ops) -> Result<Process> {
+Result<Process> OperationsService::CreateProcess(const TenantScope& scope, const ProcessInput& in,
+                                                 const std::optional<std::string>& key,
+                                                 bool* replayed) {
+  bool again = false;
+  auto out = InTxn<Process>(scope, [&](OpsStore& ops) -> Result<Process> {
+    again = false;
+    if (key) {
+      SIGNX_ASSIGN_OR_RETURN(
+          auto earlier, storage::FindIdempotent(ops.txn(), scope.org_id, kIdemProcesses, *key));
+      if (earlier) {
+        again = true;
+        return ops.GetProcess(*earlier);
+      }
+    }
     SIGNX_ASSIGN_OR_RETURN(auto existing, ops.FindProcessByCode(*in.code));
     if (existing) {
       return Status(ErrorCode::kAlreadyExists, fmt::format("process code {} is taken", *in.code),
@@ -365,8 +398,14 @@ Result<Process> OperationsService::CreateProcess(const TenantScope& scope, const
     SIGNX_ASSIGN_OR_RETURN(Process created, ops.InsertProcess(p));
     SIGNX_RETURN_IF_ERROR(ops.AppendAudit("process", created.id, "create", std::nullopt,
                                           AuditText(ToJson(created)), std::nullopt, scope.actor));
+    if (key) {
+      SIGNX_RETURN_IF_ERROR(storage::RememberIdempotent(ops.txn(), scope.org_id, kIdemProcesses,
+                                                        *key, created.id, clock_.Now()));
+    }
     return created;
   });
+  if (replayed) *replayed = again;
+  return out;
 }
 
 Result<Process> OperationsService::UpdateProcess(const TenantScope& scope, std::string_view id,
@@ -527,14 +566,34 @@ Result<std::vector<RuleConfig>> OperationsService::SaveAlertRule(const TenantSco
 }
 
 Result<ForecastRun> OperationsService::StartRun(const TenantScope& scope, int horizon, int period,
-                                               double level) {
-  return store_.WithTxnResult<ForecastRun>([&](storage::Txn& txn) {
-    return QueueForecastRun(txn, queue_, clock_, scope.org_id,
-                            {.horizon = horizon,
-                             .period = period,
-                             .level = level,
-                             .created_by = scope.actor});
+                                               double level,
+                                               const std::optional<std::string>& key,
+                                               bool* replayed) {
+  bool again = false;
+  auto run = store_.WithTxnResult<ForecastRun>([&](storage::Txn& txn) -> Result<ForecastRun> {
+    again = false;
+    if (key) {
+      SIGNX_ASSIGN_OR_RETURN(auto earlier,
+                             storage::FindIdempotent(txn, scope.org_id, kIdemRuns, *key));
+      if (earlier) {
+        again = true;
+        AlertStore alerts(txn, scope.org_id, clock_);
+        return alerts.GetRun(*earlier);
+      }
+    }
+    SIGNX_ASSIGN_OR_RETURN(ForecastRun r, QueueForecastRun(txn, queue_, clock_, scope.org_id,
+                                                           {.horizon = horizon,
+                                                            .period = period,
+                                                            .level = level,
+                                                            .created_by = scope.actor}));
+    if (key) {
+      SIGNX_RETURN_IF_ERROR(
+          storage::RememberIdempotent(txn, scope.org_id, kIdemRuns, *key, r.id, clock_.Now()));
+    }
+    return r;
   });
+  if (replayed) *replayed = again;
+  return run;
 }
 
 Status OperationsService::ScheduleForecastsJob(jobs::JobContext& ctx) {

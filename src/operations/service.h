@@ -83,7 +83,10 @@ class OperationsService {
   Status ScheduleForecastsJob(jobs::JobContext& ctx);
 
   // ---- items ----
-  Result<Item> CreateItem(const identity::TenantScope& scope, const ItemFields& fields);
+  // With an Idempotency-Key, a repeat returns the item the first call created (*replayed = true).
+  Result<Item> CreateItem(const identity::TenantScope& scope, const ItemFields& fields,
+                          const std::optional<std::string>& idempotency_key = std::nullopt,
+                          bool* replayed = nullptr);
   Result<Item> UpdateItem(const identity::TenantScope& scope, std::string_view id,
                           int64_t expected_version, const ItemFields& fields);
   Result<Item> GetItem(const identity::TenantScope& scope, std::string_view id);
@@ -95,7 +98,9 @@ class OperationsService {
                                                  std::optional<std::string> to_day = std::nullopt);
 
   // ---- processes ----
-  Result<Process> CreateProcess(const identity::TenantScope& scope, const ProcessInput& in);
+  Result<Process> CreateProcess(const identity::TenantScope& scope, const ProcessInput& in,
+                                const std::optional<std::string>& idempotency_key = std::nullopt,
+                                bool* replayed = nullptr);
   Result<Process> UpdateProcess(const identity::TenantScope& scope, std::string_view id,
                                 int64_t expected_version, const ProcessInput& in);
   Result<Process> GetProcess(const identity::TenantScope& scope, std::string_view id);
@@ -120,7 +125,9 @@ class OperationsService {
   // Queues a forecast run over every item of the org (operations.forecast_run, forecast_run.h).
   // kValidationFailed for horizon outside 1..366, period outside 1..366, level outside (0, 1).
   Result<ForecastRun> StartRun(const identity::TenantScope& scope, int horizon, int period,
-                               double level);
+                               double level,
+                               const std::optional<std::string>& idempotency_key = std::nullopt,
+                               bool* replayed = nullptr);
   Result<ForecastRun> GetRun(const identity::TenantScope& scope, std::string_view id);
   Result<Page<ForecastRun>> ListRuns(const identity::TenantScope& scope, const ListQuery& q);
   // The item's latest stored forecast (nullopt before any run covered it) and accuracy history.
