@@ -97,8 +97,8 @@ json::object ToJson(const ItemForecast& f) {
                       {"lower", p.lower},
                       {"upper", p.upper}});
   }
-  return {{"run_id", f.run_id}, {"item_id", f.item_id}, {"model", f.model},
-          {"version", f.version}, {"level", f.level},   {"notes", Opt(f.notes)},
+  return {{"run_id", f.run_id},         {"item_id", f.item_id}, {"model", f.model},
+          {"version", f.version},       {"level", f.level},     {"notes", Opt(f.notes)},
           {"points", std::move(points)}};
 }
 
@@ -176,9 +176,10 @@ Result<Page<ForecastRun>> AlertStore::ListRuns(int limit, const std::string& cur
 
 Status AlertStore::SaveRun(const ForecastRun& r) {
   return txn_
-      .Exec("UPDATE forecast_runs SET status = $1, items = $2, skipped = $3, job_id = $4, "
-            "message = $5, completed_at = $6 WHERE org_id = $7 AND id = $8",
-            {r.status, r.items, r.skipped, r.job_id, r.message, r.completed_at, org_, r.id})
+      .Exec(
+          "UPDATE forecast_runs SET status = $1, items = $2, skipped = $3, job_id = $4, "
+          "message = $5, completed_at = $6 WHERE org_id = $7 AND id = $8",
+          {r.status, r.items, r.skipped, r.job_id, r.message, r.completed_at, org_, r.id})
       .status();
 }
 
@@ -238,10 +239,11 @@ Status AlertStore::UpsertAccuracy(const AccuracyRow& a) {
                                   {org_, a.run_id, a.item_id})
                             .status());
   return txn_
-      .Exec("INSERT INTO forecast_accuracy (org_id, run_id, item_id, model, points, mape, mase, "
-            "bias, computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            {org_, a.run_id, a.item_id, a.model, a.accuracy.points, mape, mase, a.accuracy.bias,
-             a.computed_at})
+      .Exec(
+          "INSERT INTO forecast_accuracy (org_id, run_id, item_id, model, points, mape, mase, "
+          "bias, computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+          {org_, a.run_id, a.item_id, a.model, a.accuracy.points, mape, mase, a.accuracy.bias,
+           a.computed_at})
       .status();
 }
 
@@ -272,8 +274,9 @@ Result<std::vector<AccuracyRow>> AlertStore::AccuracyHistory(std::string_view it
 
 Result<std::vector<RuleConfig>> AlertStore::Rules() {
   SIGNX_ASSIGN_OR_RETURN(
-      auto rs, txn_.Query("SELECT rule, enabled, params FROM forecast_alert_rules WHERE org_id = $1",
-                          {org_}));
+      auto rs,
+      txn_.Query("SELECT rule, enabled, params FROM forecast_alert_rules WHERE org_id = $1",
+                 {org_}));
   std::vector<RuleConfig> out;
   for (Rule r : kRules) {
     RuleConfig c = DefaultRule(r);
@@ -291,13 +294,15 @@ Result<std::vector<RuleConfig>> AlertStore::Rules() {
 
 Status AlertStore::SaveRule(const RuleConfig& c) {
   const std::string params = http::ToJsonText(ParamsJson(c));
-  SIGNX_RETURN_IF_ERROR(txn_.Exec("DELETE FROM forecast_alert_rules WHERE org_id = $1 AND rule = $2",
-                                  {org_, RuleName(c.rule)})
-                            .status());
+  SIGNX_RETURN_IF_ERROR(
+      txn_.Exec("DELETE FROM forecast_alert_rules WHERE org_id = $1 AND rule = $2",
+                {org_, RuleName(c.rule)})
+          .status());
   return txn_
-      .Exec("INSERT INTO forecast_alert_rules (org_id, rule, enabled, params, updated_at) VALUES "
-            "($1, $2, $3, $4, $5)",
-            {org_, RuleName(c.rule), c.enabled, Json{params}, clock_.Now()})
+      .Exec(
+          "INSERT INTO forecast_alert_rules (org_id, rule, enabled, params, updated_at) VALUES "
+          "($1, $2, $3, $4, $5)",
+          {org_, RuleName(c.rule), c.enabled, Json{params}, clock_.Now()})
       .status();
 }
 
@@ -330,11 +335,12 @@ Result<std::optional<Alert>> AlertStore::Raise(std::string_view item_id, const F
   }
   const std::string id = NewId("alr", clock_);
   SIGNX_RETURN_IF_ERROR(
-      txn_.Exec("INSERT INTO forecast_alerts (id, org_id, item_id, rule, severity, status, message, "
-                "details, run_id, opened_at, version) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, "
-                "$8, $9, 1)",
-                {id, org_, item_id, RuleName(f.rule), f.severity, f.message, Json{details}, run_id,
-                 clock_.Now()})
+      txn_.Exec(
+              "INSERT INTO forecast_alerts (id, org_id, item_id, rule, severity, status, message, "
+              "details, run_id, opened_at, version) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, "
+              "$8, $9, 1)",
+              {id, org_, item_id, RuleName(f.rule), f.severity, f.message, Json{details}, run_id,
+               clock_.Now()})
           .status());
   SIGNX_ASSIGN_OR_RETURN(Alert a, GetAlert(id));
   return std::optional<Alert>(std::move(a));
@@ -389,9 +395,9 @@ Result<Page<Alert>> AlertStore::ListAlerts(const AlertQuery& q) {
 Result<Alert> AlertStore::Acknowledge(std::string_view id, std::string_view who) {
   SIGNX_ASSIGN_OR_RETURN(Alert a, GetAlert(id));
   if (a.status != kAlertOpen) {
-    return Status(ErrorCode::kConflict,
-                  fmt::format("alert {} is {}: only an open alert can be acknowledged", a.id,
-                              a.status));
+    return Status(
+        ErrorCode::kConflict,
+        fmt::format("alert {} is {}: only an open alert can be acknowledged", a.id, a.status));
   }
   SIGNX_RETURN_IF_ERROR(
       txn_.Exec("UPDATE forecast_alerts SET status = 'acknowledged', acknowledged_by = $1, "

@@ -90,9 +90,9 @@ struct Alert {
 boost::json::object ToJson(const Alert& a);
 
 struct AlertQuery {
-  std::optional<std::string> status;   // one status; nullopt = open and acknowledged
+  std::optional<std::string> status;  // one status; nullopt = open and acknowledged
   std::optional<std::string> item_id;
-  bool all = false;                    // every status
+  bool all = false;  // every status
   int limit = 50;
   std::string cursor;
 };

@@ -104,7 +104,11 @@ class ItemForecaster {
  public:
   ItemForecaster(storage::Store& store, events::Outbox& outbox, const Clock& clock,
                  const ForecastRun& run, std::vector<RuleConfig> rules, RunTally& tally)
-      : store_(store), outbox_(outbox), clock_(clock), run_(run), rules_(std::move(rules)),
+      : store_(store),
+        outbox_(outbox),
+        clock_(clock),
+        run_(run),
+        rules_(std::move(rules)),
         tally_(tally) {
     today_ = DayOf(clock.Now());
     yesterday_ = Yesterday(clock);
@@ -155,11 +159,10 @@ class ItemForecaster {
     }
 
     // ---- the forecast ----
-    const int horizon = std::clamp(std::max(run_.horizon, static_cast<int>(item.lead_time_days)),
-                                   1, 366);
-    auto fc = forecast::AutoForecast(in.history.values, {.horizon = horizon,
-                                                  .period = run_.period,
-                                                  .level = run_.level});
+    const int horizon =
+        std::clamp(std::max(run_.horizon, static_cast<int>(item.lead_time_days)), 1, 366);
+    auto fc = forecast::AutoForecast(
+        in.history.values, {.horizon = horizon, .period = run_.period, .level = run_.level});
     if (!fc.ok()) {
       ++tally_.skipped;
       if (tally_.notes.size() < 5) {
@@ -263,7 +266,8 @@ Status RunForecastJob(storage::Store& store, events::Outbox& outbox, const Clock
   std::vector<RuleConfig> rules;
   int64_t total = 0;
   SIGNX_ASSIGN_OR_RETURN(
-      ForecastRun run, store.WithTxnResult<ForecastRun>([&](storage::Txn& txn) -> Result<ForecastRun> {
+      ForecastRun run,
+      store.WithTxnResult<ForecastRun>([&](storage::Txn& txn) -> Result<ForecastRun> {
         AlertStore alerts(txn, org, clock);
         SIGNX_ASSIGN_OR_RETURN(ForecastRun r, alerts.GetRun(run_id));
         if (r.status == "succeeded" || r.status == "failed") return r;
@@ -271,9 +275,10 @@ Status RunForecastJob(storage::Store& store, events::Outbox& outbox, const Clock
         r.job_id = ctx.id();
         SIGNX_RETURN_IF_ERROR(alerts.SaveRun(r));
         SIGNX_ASSIGN_OR_RETURN(rules, alerts.Rules());
-        SIGNX_ASSIGN_OR_RETURN(auto n, txn.QueryOne("SELECT COUNT(*) FROM manufacturing_items WHERE "
-                                                    "org_id = $1",
-                                                    {org}));
+        SIGNX_ASSIGN_OR_RETURN(auto n,
+                               txn.QueryOne("SELECT COUNT(*) FROM manufacturing_items WHERE "
+                                            "org_id = $1",
+                                            {org}));
         total = n ? n->Int(0) : 0;
         return r;
       }));
@@ -286,13 +291,12 @@ Status RunForecastJob(storage::Store& store, events::Outbox& outbox, const Clock
   std::string after;
   int64_t done = 0;
   for (;;) {
-    SIGNX_ASSIGN_OR_RETURN(
-        auto page, store.WithTxnResult<std::vector<Item>>(
-                       [&](storage::Txn& txn) {
-                         OpsStore ops(txn, org, clock);
-                         return ops.ItemsAfter(after, 200);
-                       },
-                       {.read_only = true}));
+    SIGNX_ASSIGN_OR_RETURN(auto page, store.WithTxnResult<std::vector<Item>>(
+                                          [&](storage::Txn& txn) {
+                                            OpsStore ops(txn, org, clock);
+                                            return ops.ItemsAfter(after, 200);
+                                          },
+                                          {.read_only = true}));
     if (page.empty()) break;
     for (const Item& item : page) {
       if (ctx.cancelled()) return Status(ErrorCode::kCancelled, "forecast run cancelled");
@@ -353,11 +357,12 @@ Result<ForecastRun> QueueForecastRun(storage::Txn& txn, jobs::Queue& queue, cons
   r.created_by = request.created_by;
   SIGNX_ASSIGN_OR_RETURN(r, alerts.InsertRun(std::move(r)));
   SIGNX_ASSIGN_OR_RETURN(
-      auto job, queue.Enqueue(txn, {.type = std::string(kForecastRunJob),
-                                    .payload_json = http::ToJsonText(json::object{{"run_id", r.id}}),
-                                    .org_id = std::string(org_id),
-                                    .max_attempts = 3,
-                                    .dedupe_key = request.dedupe_key}));
+      auto job,
+      queue.Enqueue(txn, {.type = std::string(kForecastRunJob),
+                          .payload_json = http::ToJsonText(json::object{{"run_id", r.id}}),
+                          .org_id = std::string(org_id),
+                          .max_attempts = 3,
+                          .dedupe_key = request.dedupe_key}));
   if (!job.created) {
     // The key was used before: the run of that job stands; this one is not kept.
     SIGNX_RETURN_IF_ERROR(

@@ -177,7 +177,8 @@ class JsonSource final : public RowSource {
 // sku / external id → item id, cached for the pass (bounded by the org's items).
 class ItemResolver {
  public:
-  ItemResolver(std::string org, std::string source) : org_(std::move(org)), source_(std::move(source)) {}
+  ItemResolver(std::string org, std::string source)
+      : org_(std::move(org)), source_(std::move(source)) {}
 
   // The item id, nullopt when no item matches. `query` runs one statement.
   template <typename Q>
@@ -214,7 +215,9 @@ class ItemResolver {
   std::unordered_map<std::string, std::optional<std::string>> by_ext_;
 };
 
-std::string ItemRefField(const ItemRef& ref) { return ref.external_id ? "item_external_id" : "sku"; }
+std::string ItemRefField(const ItemRef& ref) {
+  return ref.external_id ? "item_external_id" : "sku";
+}
 
 bool SameItem(const Item& a, const Item& b) {
   return a.sku == b.sku && a.name == b.name && a.unit == b.unit && a.category == b.category &&
@@ -242,7 +245,10 @@ struct ApplyAbort {
 class Applier {
  public:
   Applier(OpsStore& ops, const Batch& batch, std::string actor, const Clock& clock)
-      : ops_(ops), batch_(batch), actor_(std::move(actor)), clock_(clock),
+      : ops_(ops),
+        batch_(batch),
+        actor_(std::move(actor)),
+        clock_(clock),
         resolver_(ops.org_id(), batch.source) {}
 
   int64_t changes() const { return changes_; }
@@ -285,10 +291,10 @@ class Applier {
   }
 
   Result<std::string> ResolveItem(const ItemRef& ref, int64_t n) {
-    SIGNX_ASSIGN_OR_RETURN(auto id, resolver_.Resolve(ref, [&](std::string_view sql,
-                                                               const storage::Params& p) {
-                             return ops_.txn().Query(sql, p);
-                           }));
+    SIGNX_ASSIGN_OR_RETURN(
+        auto id, resolver_.Resolve(ref, [&](std::string_view sql, const storage::Params& p) {
+          return ops_.txn().Query(sql, p);
+        }));
     if (!id) {
       abort_ = ApplyAbort{{n, ItemRefField(ref), "no item with " + ref.Label()}};
       return FailedPrecondition("no item with " + ref.Label());
@@ -363,8 +369,7 @@ class Applier {
     } else if (!pending_snapshots_.empty()) {
       SIGNX_ASSIGN_OR_RETURN(inserted, ops_.InsertSnapshots(pending_snapshots_));
     }
-    const std::string entity =
-        pending_movements_.empty() ? "inventory_snapshot" : "movement";
+    const std::string entity = pending_movements_.empty() ? "inventory_snapshot" : "movement";
     std::vector<OpsStore::AuditInsert> audits;
     audits.reserve(inserted.size());
     for (auto& id : inserted) {
@@ -407,7 +412,8 @@ class Applier {
     } else {
       SIGNX_ASSIGN_OR_RETURN(Item created, ops_.InsertItem(ApplyItemFields(Item{}, f)));
       item_id = created.id;
-      SIGNX_RETURN_IF_ERROR(Audit("item", created.id, "create", std::nullopt, Text(ToJson(created))));
+      SIGNX_RETURN_IF_ERROR(
+          Audit("item", created.id, "create", std::nullopt, Text(ToJson(created))));
     }
     if (f.external_id) {
       SIGNX_ASSIGN_OR_RETURN(bool added,
@@ -434,7 +440,8 @@ class Applier {
       UpsertStep(p, pr.step);
       if (pr.name) p.name = *pr.name;
       if (item_id) p.item_id = item_id;
-      if (p.steps == existing->steps && p.name == existing->name && p.item_id == existing->item_id) {
+      if (p.steps == existing->steps && p.name == existing->name &&
+          p.item_id == existing->item_id) {
         return Status::Ok();
       }
       SIGNX_ASSIGN_OR_RETURN(Process saved, ops_.UpdateProcess(p, existing->version));
@@ -611,11 +618,12 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
   if (fatal || (!bad_rows.empty() && !batch.partial) || rows == 0) {
     if (!fatal && rows == 0) log.Add({0, "", "the batch has no rows"});
     batch.error_count = log.count;
-    batch.message = fatal ? *fatal
-                          : rows == 0 ? std::string("the batch has no rows")
-                                      : fmt::format("{} of {} rows broke a rule; nothing was applied "
-                                                    "(send partial=true to apply the valid rows)",
-                                                    bad_rows.size(), rows);
+    batch.message = fatal       ? *fatal
+                    : rows == 0 ? std::string("the batch has no rows")
+                                : fmt::format(
+                                      "{} of {} rows broke a rule; nothing was applied "
+                                      "(send partial=true to apply the valid rows)",
+                                      bad_rows.size(), rows);
     SIGNX_ASSIGN_OR_RETURN(Batch saved, SaveRejected(store, outbox, clock, batch, log.kept));
     report(1);
     return IngestOutcome{std::move(saved)};
@@ -664,10 +672,9 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
     done.applied_rows = applied;
     done.changes = applier.changes();
     done.completed_at = clock.Now();
-    done.message = bad_rows.empty()
-                       ? std::optional<std::string>()
-                       : fmt::format("partial: {} of {} rows applied, {} rejected", applied, rows,
-                                     bad_rows.size());
+    done.message = bad_rows.empty() ? std::optional<std::string>()
+                                    : fmt::format("partial: {} of {} rows applied, {} rejected",
+                                                  applied, rows, bad_rows.size());
     SIGNX_RETURN_IF_ERROR(ops.SaveBatch(done));
     return AppendBatchEvent(outbox, txn, done);
   });

@@ -115,8 +115,8 @@ class OperationsTest : public ::testing::TestWithParam<Backend> {
   json::object Ingest(const std::string& query, const std::string& body,
                       const std::string& content_type = "text/csv",
                       const std::string& org = "org_a") {
-    auto r = Call("POST", "/v1/ingest/batches?" + query, body, org,
-                  {{"Content-Type", content_type}});
+    auto r =
+        Call("POST", "/v1/ingest/batches?" + query, body, org, {{"Content-Type", content_type}});
     SIGNX_CHECK(r.status == 202 || r.status == 200, r.body);
     const std::string id = Str(Obj(r).at("id"));
     Drain();
@@ -258,11 +258,12 @@ TEST_P(OperationsTest, UnreadableFilesAreRejectedWithTheirRow) {
 }
 
 TEST_P(OperationsTest, NdjsonAndJsonPushesShareTheRules) {
-  auto nd = Ingest("entity=items&source=quickbooks",
-                   "{\"sku\":\"ACM-4X8\",\"name\":\"ACM panel\",\"lead_time_days\":5,\"cost_cents\":8800}\n"
-                   "\n"
-                   "{\"sku\":\"ACM-4X10\",\"reorder_point\":12.5}\n",
-                   "application/x-ndjson");
+  auto nd = Ingest(
+      "entity=items&source=quickbooks",
+      "{\"sku\":\"ACM-4X8\",\"name\":\"ACM panel\",\"lead_time_days\":5,\"cost_cents\":8800}\n"
+      "\n"
+      "{\"sku\":\"ACM-4X10\",\"reorder_point\":12.5}\n",
+      "application/x-ndjson");
   EXPECT_EQ(nd.at("status").as_string(), "normalized") << json::serialize(nd);
   EXPECT_EQ(nd.at("format").as_string(), "ndjson");
   EXPECT_EQ(nd.at("row_count").as_int64(), 2);
@@ -290,7 +291,8 @@ TEST_P(OperationsTest, ReplayAppliesARejectedBatchOnceItsItemsExist) {
   ASSERT_EQ(b.at("status").as_string(), "rejected");
   auto errors = Obj(Call("GET", "/v1/ingest/batches/" + Str(b.at("id")) + "/errors"));
   ASSERT_EQ(errors.at("items").as_array().size(), 3u);
-  EXPECT_EQ(errors.at("items").as_array()[0].at("rule").as_string(), "no item with sku LED-MOD-12V");
+  EXPECT_EQ(errors.at("items").as_array()[0].at("rule").as_string(),
+            "no item with sku LED-MOD-12V");
 
   Ingest("entity=items", std::string(kItemsCsv));
   auto replay = Call("POST", "/v1/ingest/batches/" + Str(b.at("id")) + "/replay", "");
@@ -333,7 +335,8 @@ TEST_P(OperationsTest, ExternalIdsMapSeveralExportsOntoOneItem) {
   const std::string id = ItemId("PNT-WHT-GAL");
   ASSERT_FALSE(id.empty());
   // The ERP renames the SKU: the external id finds the item, the change is audited.
-  auto b = Ingest("entity=items&source=erp", "external_id,sku,cost_cents\nE-100,PNT-WHT-1GAL,2100\n");
+  auto b =
+      Ingest("entity=items&source=erp", "external_id,sku,cost_cents\nE-100,PNT-WHT-1GAL,2100\n");
   EXPECT_EQ(b.at("status").as_string(), "normalized") << json::serialize(b);
   EXPECT_EQ(ItemId("PNT-WHT-GAL"), "");
   EXPECT_EQ(ItemId("PNT-WHT-1GAL"), id);
@@ -349,25 +352,28 @@ TEST_P(OperationsTest, ExternalIdsMapSeveralExportsOntoOneItem) {
   EXPECT_EQ(update.at("before").at("sku").as_string(), "PNT-WHT-GAL");
   EXPECT_EQ(update.at("after").at("sku").as_string(), "PNT-WHT-1GAL");
   // Another source's stock rows refer to it by that source's id only.
-  auto counts = Ingest("entity=inventory&source=erp",
-                       "item_external_id,on_hand,at\nE-100,7,2026-12-01\n");
+  auto counts =
+      Ingest("entity=inventory&source=erp", "item_external_id,on_hand,at\nE-100,7,2026-12-01\n");
   EXPECT_EQ(counts.at("status").as_string(), "normalized");
-  auto wrong = Ingest("entity=inventory&source=wms",
-                      "item_external_id,on_hand,at\nE-100,7,2026-12-02\n");
+  auto wrong =
+      Ingest("entity=inventory&source=wms", "item_external_id,on_hand,at\nE-100,7,2026-12-02\n");
   EXPECT_EQ(wrong.at("status").as_string(), "rejected");
 }
 
 TEST_P(OperationsTest, StockIsTheLatestCountMovedByLaterReceiptsAndConsumption) {
   Ingest("entity=items", std::string(kItemsCsv));
-  Ingest("entity=inventory", "sku,on_hand,on_order,allocated,at\n"
-                             "ALU-EXT-2X2,50,0,0,2026-11-01\n"
-                             "ALU-EXT-2X2,100,50,10,2026-11-10\n");
-  Ingest("entity=receipts", "sku,quantity,at\nALU-EXT-2X2,30,2026-11-12\nALU-EXT-2X2,5,2026-11-05\n");
+  Ingest("entity=inventory",
+         "sku,on_hand,on_order,allocated,at\n"
+         "ALU-EXT-2X2,50,0,0,2026-11-01\n"
+         "ALU-EXT-2X2,100,50,10,2026-11-10\n");
+  Ingest("entity=receipts",
+         "sku,quantity,at\nALU-EXT-2X2,30,2026-11-12\nALU-EXT-2X2,5,2026-11-05\n");
   Ingest("entity=consumption", "sku,quantity,at\nALU-EXT-2X2,20,2026-11-15\n");
   const std::string id = ItemId("ALU-EXT-2X2");
   auto item = Obj(Call("GET", "/v1/items/" + id));
   const auto& stock = item.at("stock").as_object();
-  EXPECT_EQ(stock.at("on_hand").to_number<double>(), 110);  // 100 + 30 - 20 (the 11-05 receipt is counted)
+  EXPECT_EQ(stock.at("on_hand").to_number<double>(),
+            110);  // 100 + 30 - 20 (the 11-05 receipt is counted)
   EXPECT_EQ(stock.at("on_order").to_number<double>(), 20);  // 50 - 30
   EXPECT_EQ(stock.at("allocated").to_number<double>(), 10);
   EXPECT_EQ(stock.at("available").to_number<double>(), 100);
@@ -379,9 +385,9 @@ TEST_P(OperationsTest, StockIsTheLatestCountMovedByLaterReceiptsAndConsumption) 
   EXPECT_EQ(Obj(Call("GET", "/v1/items/" + id)).at("stock").at("on_hand").to_number<double>(), 95);
   EXPECT_EQ(Call("POST", "/v1/items/" + id + "/inventory-snapshots", R"({"on_hand": -1})").status,
             422);
-  EXPECT_EQ(Call("POST", "/v1/items/" + id + "/inventory-snapshots", R"({"on_hand": 1})", "org_b")
-                .status,
-            404);
+  EXPECT_EQ(
+      Call("POST", "/v1/items/" + id + "/inventory-snapshots", R"({"on_hand": 1})", "org_b").status,
+      404);
 }
 
 TEST_P(OperationsTest, ProcessesFromRoutingRowsAndCrud) {
@@ -407,22 +413,24 @@ TEST_P(OperationsTest, ProcessesFromRoutingRowsAndCrud) {
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string pid = Str(Obj(created).at("id"));
   EXPECT_EQ(Call("POST", "/v1/processes", R"({"code": "PY-8"})").status, 409);
-  auto k1 = Call("POST", "/v1/processes", R"({"code": "K-1"})", "org_a", {{"Idempotency-Key", "p-1"}});
-  auto k2 = Call("POST", "/v1/processes", R"({"code": "K-1"})", "org_a", {{"Idempotency-Key", "p-1"}});
+  auto k1 =
+      Call("POST", "/v1/processes", R"({"code": "K-1"})", "org_a", {{"Idempotency-Key", "p-1"}});
+  auto k2 =
+      Call("POST", "/v1/processes", R"({"code": "K-1"})", "org_a", {{"Idempotency-Key", "p-1"}});
   ASSERT_EQ(k1.status, 201);
   ASSERT_EQ(k2.status, 200);
   EXPECT_EQ(Obj(k2).at("id"), Obj(k1).at("id"));
   EXPECT_EQ(Call("POST", "/v1/processes", R"({"code": "X", "steps": [{"seq": 0}]})").status, 422);
   EXPECT_EQ(Call("PATCH", "/v1/processes/" + pid, R"({"name": "P"})").status, 428);
   auto patched = Call("PATCH", "/v1/processes/" + pid,
-                      R"({"steps": [{"seq": 1, "work_centre": "Weld", "standard_hours": 5}]})", "org_a",
-                      {{"If-Match", "\"v1\""}});
+                      R"({"steps": [{"seq": 1, "work_centre": "Weld", "standard_hours": 5}]})",
+                      "org_a", {{"If-Match", "\"v1\""}});
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_DOUBLE_EQ(Obj(patched).at("standard_hours").to_number<double>(), 5);
-  EXPECT_EQ(Call("PATCH", "/v1/processes/" + pid, R"({"name": "P"})", "org_a",
-                 {{"If-Match", "\"v1\""}})
-                .status,
-            412);
+  EXPECT_EQ(
+      Call("PATCH", "/v1/processes/" + pid, R"({"name": "P"})", "org_a", {{"If-Match", "\"v1\""}})
+          .status,
+      412);
   EXPECT_EQ(Call("GET", "/v1/processes/" + pid, "", "org_b").status, 404);
   EXPECT_EQ(Obj(Call("GET", "/v1/processes?item_id=" + ItemId("LED-MOD-12V")))
                 .at("items")
@@ -432,8 +440,9 @@ TEST_P(OperationsTest, ProcessesFromRoutingRowsAndCrud) {
 }
 
 TEST_P(OperationsTest, ItemCrudWithETagsPagesAndCache) {
-  auto r = Call("POST", "/v1/items",
-                R"({"sku": "VNL-3M-180", "name": "3M vinyl 180", "unit": "roll", "lead_time_days": 10,
+  auto r =
+      Call("POST", "/v1/items",
+           R"({"sku": "VNL-3M-180", "name": "3M vinyl 180", "unit": "roll", "lead_time_days": 10,
                     "reorder_point": 4, "safety_stock": 2, "cost_cents": 25000})");
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.headers.Get("ETag").value_or(""), "\"v1\"");
@@ -441,9 +450,11 @@ TEST_P(OperationsTest, ItemCrudWithETagsPagesAndCache) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'operations.item_created'"), 1);
   EXPECT_EQ(Call("POST", "/v1/items", R"({"sku": "VNL-3M-180"})").status, 409);
   // Idempotency-Key: the repeat answers the first item, creates nothing.
-  auto k1 = Call("POST", "/v1/items", R"({"sku": "KEYED-1"})", "org_a", {{"Idempotency-Key", "k-1"}});
+  auto k1 =
+      Call("POST", "/v1/items", R"({"sku": "KEYED-1"})", "org_a", {{"Idempotency-Key", "k-1"}});
   ASSERT_EQ(k1.status, 201) << k1.body;
-  auto k2 = Call("POST", "/v1/items", R"({"sku": "KEYED-1"})", "org_a", {{"Idempotency-Key", "k-1"}});
+  auto k2 =
+      Call("POST", "/v1/items", R"({"sku": "KEYED-1"})", "org_a", {{"Idempotency-Key", "k-1"}});
   ASSERT_EQ(k2.status, 200) << k2.body;
   EXPECT_EQ(Obj(k2).at("id"), Obj(k1).at("id"));
   EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'operations.item_created'"), 2);
@@ -456,17 +467,17 @@ TEST_P(OperationsTest, ItemCrudWithETagsPagesAndCache) {
   EXPECT_EQ(Obj(Call("GET", "/v1/items/" + id)).at("cost_cents").as_int64(), 25000);
   EXPECT_EQ(Call("PATCH", "/v1/items/" + id, R"({"cost_cents": 1})").status, 428);
   EXPECT_EQ(Call("PATCH", "/v1/items/nope", R"({"cost_cents": 1})").status, 404);
-  auto p = Call("PATCH", "/v1/items/" + id, R"({"cost_cents": 26000, "category": "vinyl"})", "org_a",
-                {{"If-Match", "\"v1\""}});
+  auto p = Call("PATCH", "/v1/items/" + id, R"({"cost_cents": 26000, "category": "vinyl"})",
+                "org_a", {{"If-Match", "\"v1\""}});
   ASSERT_EQ(p.status, 200) << p.body;
   EXPECT_EQ(p.headers.Get("ETag").value_or(""), "\"v2\"");
   auto got = Obj(Call("GET", "/v1/items/" + id));
   EXPECT_EQ(got.at("cost_cents").as_int64(), 26000);
   EXPECT_EQ(got.at("category").as_string(), "vinyl");
-  EXPECT_EQ(Call("PATCH", "/v1/items/" + id, R"({"cost_cents": 1})", "org_a",
-                 {{"If-Match", "\"v1\""}})
-                .status,
-            412);
+  EXPECT_EQ(
+      Call("PATCH", "/v1/items/" + id, R"({"cost_cents": 1})", "org_a", {{"If-Match", "\"v1\""}})
+          .status,
+      412);
   EXPECT_EQ(Call("GET", "/v1/items/" + id, "", "org_b").status, 404);
   EXPECT_EQ(Call("GET", "/v1/items/" + id, "", std::nullopt).status, 401);
   auto history = Obj(Call("GET", "/v1/items/" + id + "/history"));
@@ -500,14 +511,15 @@ TEST_P(OperationsTest, ALargeCsvStreamsThroughTheJob) {
   int rows = 20'000;
   if (const char* env = std::getenv("SIGNX_BENCH_INGEST_ROWS")) rows = std::atoi(env);
   std::string items = "sku,name,lead_time_days\n";
-  for (int i = 0; i < 50; ++i) items += "SKU-" + std::to_string(i) + ",Item " + std::to_string(i) + ",7\n";
+  for (int i = 0; i < 50; ++i)
+    items += "SKU-" + std::to_string(i) + ",Item " + std::to_string(i) + ",7\n";
   Ingest("entity=items", items);
   std::string csv = "sku,quantity,at\n";
   csv.reserve(static_cast<std::size_t>(rows) * 32);
   for (int i = 0; i < rows; ++i) {
     csv += "SKU-" + std::to_string(i % 50) + "," + std::to_string(1 + i % 7) + ",2026-" +
-           (i % 12 < 9 ? "0" : "") + std::to_string(1 + i % 12) + "-" +
-           (i % 28 < 9 ? "0" : "") + std::to_string(1 + i % 28) + "\n";
+           (i % 12 < 9 ? "0" : "") + std::to_string(1 + i % 12) + "-" + (i % 28 < 9 ? "0" : "") +
+           std::to_string(1 + i % 28) + "\n";
   }
   const auto start = std::chrono::steady_clock::now();
   auto b = Ingest("entity=consumption&filename=big.csv", csv);
@@ -549,8 +561,9 @@ TEST_P(OperationsTest, ForecastRunsScoreAccuracyAndDriveAlerts) {
     use += "LOW-STOCK,10," + day + "\nWELL-STOCKED,10," + day + "\n";
   }
   ASSERT_EQ(Ingest("entity=consumption", use).at("status").as_string(), "normalized");
-  Ingest("entity=inventory", "sku,on_hand,on_order,at\nLOW-STOCK,60,0,2026-11-20T00:00:00Z\n"
-                             "WELL-STOCKED,900,0,2026-11-20T00:00:00Z\n");
+  Ingest("entity=inventory",
+         "sku,on_hand,on_order,at\nLOW-STOCK,60,0,2026-11-20T00:00:00Z\n"
+         "WELL-STOCKED,900,0,2026-11-20T00:00:00Z\n");
   const std::string low = ItemId("LOW-STOCK"), well = ItemId("WELL-STOCKED");
 
   EXPECT_EQ(Call("GET", "/v1/items/" + low + "/forecast").status, 404);
@@ -586,7 +599,8 @@ TEST_P(OperationsTest, ForecastRunsScoreAccuracyAndDriveAlerts) {
   EXPECT_EQ(alert.at("status").as_string(), "open");
   EXPECT_NEAR(alert.at("details").at("projected").to_number<double>(), -10, 3);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'operations.alert_opened'"), 1);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'operations.forecast_run_completed'"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'operations.forecast_run_completed'"),
+            1);
   const std::string alert_id = Str(alert.at("id"));
 
   // A second run the same day refreshes the alert instead of adding another.
@@ -614,8 +628,9 @@ TEST_P(OperationsTest, ForecastRunsScoreAccuracyAndDriveAlerts) {
   // The next day: a receipt fixes the stock; yesterday's demand of WELL-STOCKED spiked to 100.
   clock_.Advance(std::chrono::hours(24));
   Ingest("entity=receipts", "sku,quantity,at\nLOW-STOCK,500,2026-11-20T15:00:00Z\n");
-  Ingest("entity=consumption", "sku,quantity,at\nLOW-STOCK,10,2026-11-20T16:00:00Z\n"
-                               "WELL-STOCKED,100,2026-11-20T16:00:00Z\n");
+  Ingest("entity=consumption",
+         "sku,quantity,at\nLOW-STOCK,10,2026-11-20T16:00:00Z\n"
+         "WELL-STOCKED,100,2026-11-20T16:00:00Z\n");
   // Actuals arrived: the consumption batch scored the previous forecast already.
   auto scored = Obj(Call("GET", "/v1/items/" + well + "/accuracy"));
   ASSERT_EQ(scored.at("items").as_array().size(), 1u) << json::serialize(scored);
@@ -637,9 +652,9 @@ TEST_P(OperationsTest, ForecastRunsScoreAccuracyAndDriveAlerts) {
   // Rules are data: switching demand_spike off resolves its alert at the next run.
   auto rules = Call("PUT", "/v1/forecast-alert-rules/demand_spike", R"({"enabled": false})");
   ASSERT_EQ(rules.status, 200) << rules.body;
-  EXPECT_EQ(Call("PUT", "/v1/forecast-alert-rules/demand_spike", R"({"params": {"factor": 0}})")
-                .status,
-            422);
+  EXPECT_EQ(
+      Call("PUT", "/v1/forecast-alert-rules/demand_spike", R"({"params": {"factor": 0}})").status,
+      422);
   EXPECT_EQ(Call("PUT", "/v1/forecast-alert-rules/nope", R"({})").status, 404);
   ASSERT_EQ(Call("POST", "/v1/forecast-runs", "").status, 202);
   Drain();
@@ -674,12 +689,16 @@ TEST_P(OperationsTest, TheDailyScheduleQueuesOneRunPerOrgWithItems) {
 TEST(OperationsPlanningTest, StockoutRuleCases) {
   const std::vector<double> ten(30, 10.0);
   // Plenty: 100 − 5×10 = 50 ≥ 20.
-  auto c = CheckStockout({.on_hand = 100, .safety_stock = 20, .lead_time_days = 5, .daily_forecast = ten});
+  auto c = CheckStockout(
+      {.on_hand = 100, .safety_stock = 20, .lead_time_days = 5, .daily_forecast = ten});
   EXPECT_FALSE(c.breach);
   EXPECT_DOUBLE_EQ(c.projected, 50);
   EXPECT_EQ(c.days_to_safety, 9);  // 100 − 9×10 = 10 < 20
   // On order counts: 40 + 10 − 50 = 0 < 20 → warning (not below zero); safety crossed on day 4.
-  c = CheckStockout({.on_hand = 40, .on_order = 10, .safety_stock = 20, .lead_time_days = 5,
+  c = CheckStockout({.on_hand = 40,
+                     .on_order = 10,
+                     .safety_stock = 20,
+                     .lead_time_days = 5,
                      .daily_forecast = ten});
   EXPECT_TRUE(c.breach);
   EXPECT_FALSE(c.critical);
@@ -690,7 +709,8 @@ TEST(OperationsPlanningTest, StockoutRuleCases) {
   EXPECT_TRUE(c.critical);
   EXPECT_DOUBLE_EQ(c.projected, -20);
   // Lead time 0 still looks one day ahead; a lead time past the forecast sums what there is.
-  c = CheckStockout({.on_hand = 15, .safety_stock = 10, .lead_time_days = 0, .daily_forecast = ten});
+  c = CheckStockout(
+      {.on_hand = 15, .safety_stock = 10, .lead_time_days = 0, .daily_forecast = ten});
   EXPECT_DOUBLE_EQ(c.demand_over_lead_time, 10);
   EXPECT_TRUE(c.breach);
   const std::vector<double> three = {5, 5, 5};
@@ -702,7 +722,10 @@ TEST(OperationsPlanningTest, StockoutRuleCases) {
   EXPECT_DOUBLE_EQ(c.projected, 0);
   // Disabled rules never fire; enabled ones carry their numbers.
   ItemSignals s{.sku = "X",
-                .stock = {.on_hand = 40, .on_order = 10, .safety_stock = 20, .lead_time_days = 5,
+                .stock = {.on_hand = 40,
+                          .on_order = 10,
+                          .safety_stock = 20,
+                          .lead_time_days = 5,
                           .daily_forecast = ten}};
   RuleConfig off = DefaultRule(Rule::kStockout);
   off.enabled = false;
@@ -721,10 +744,10 @@ TEST(OperationsPlanningTest, AccuracyAndBandRules) {
   Accuracy acc = ComputeAccuracy(f, a, h, 1);
   EXPECT_EQ(acc.points, 2);
   ASSERT_TRUE(acc.mape.has_value());
-  EXPECT_DOUBLE_EQ(*acc.mape, 25);   // only the non-zero actual: |10-8|/8
-  EXPECT_DOUBLE_EQ(acc.bias, 6);     // (2 + 10) / 2
+  EXPECT_DOUBLE_EQ(*acc.mape, 25);  // only the non-zero actual: |10-8|/8
+  EXPECT_DOUBLE_EQ(acc.bias, 6);    // (2 + 10) / 2
   ASSERT_TRUE(acc.mase.has_value());
-  EXPECT_DOUBLE_EQ(*acc.mase, 4);    // mean |e| 6 / in-sample naive (1 + 2) / 2
+  EXPECT_DOUBLE_EQ(*acc.mase, 4);  // mean |e| 6 / in-sample naive (1 + 2) / 2
   const std::vector<double> flat = {3, 3, 3};
   EXPECT_FALSE(ComputeAccuracy(f, a, flat, 1).mase.has_value());
   const std::vector<double> zeros = {0, 0};
@@ -739,7 +762,8 @@ TEST(OperationsPlanningTest, AccuracyAndBandRules) {
   s.last_lower = 5;
   s.last_upper = 20;
   s.last_day = "2026-11-19";
-  const std::vector<RuleConfig> band = {DefaultRule(Rule::kDemandSpike), DefaultRule(Rule::kDemandDrop)};
+  const std::vector<RuleConfig> band = {DefaultRule(Rule::kDemandSpike),
+                                        DefaultRule(Rule::kDemandDrop)};
   fired = Evaluate(s, band);
   ASSERT_EQ(fired.size(), 1u);
   EXPECT_EQ(fired[0].rule, Rule::kDemandSpike);

@@ -36,7 +36,8 @@ Accuracy ComputeAccuracy(std::span<const double> forecast, std::span<const doubl
   const std::size_t lag = history.size() > m ? m : 1;
   if (history.size() > lag) {
     double scale = 0;
-    for (std::size_t t = lag; t < history.size(); ++t) scale += std::abs(history[t] - history[t - lag]);
+    for (std::size_t t = lag; t < history.size(); ++t)
+      scale += std::abs(history[t] - history[t - lag]);
     scale /= static_cast<double>(history.size() - lag);
     if (scale > 0) a.mase = (abs_err / static_cast<double>(n)) / scale;
   }
@@ -160,17 +161,17 @@ std::vector<Finding> Evaluate(const ItemSignals& s, std::span<const RuleConfig> 
       case Rule::kAccuracyDegraded: {
         if (!s.accuracy || !s.accuracy->mase || s.accuracy->points < rule.min_points) break;
         if (*s.accuracy->mase <= rule.max_mase) break;
-        out.push_back({.rule = rule.rule,
-                       .severity = "warning",
-                       .message = fmt::format("{}: forecast MASE {:.2f} over {} days is above {:.2f}",
-                                              s.sku, *s.accuracy->mase, s.accuracy->points,
-                                              rule.max_mase),
-                       .details = {{"mase", *s.accuracy->mase},
-                                   {"mape", s.accuracy->mape ? json::value(*s.accuracy->mape)
-                                                             : json::value(nullptr)},
-                                   {"bias", s.accuracy->bias},
-                                   {"points", s.accuracy->points},
-                                   {"max_mase", rule.max_mase}}});
+        out.push_back(
+            {.rule = rule.rule,
+             .severity = "warning",
+             .message = fmt::format("{}: forecast MASE {:.2f} over {} days is above {:.2f}", s.sku,
+                                    *s.accuracy->mase, s.accuracy->points, rule.max_mase),
+             .details = {
+                 {"mase", *s.accuracy->mase},
+                 {"mape", s.accuracy->mape ? json::value(*s.accuracy->mape) : json::value(nullptr)},
+                 {"bias", s.accuracy->bias},
+                 {"points", s.accuracy->points},
+                 {"max_mase", rule.max_mase}}});
         break;
       }
       case Rule::kDemandSpike:
@@ -179,18 +180,18 @@ std::vector<Finding> Evaluate(const ItemSignals& s, std::span<const RuleConfig> 
         const bool spike = rule.rule == Rule::kDemandSpike;
         const double bound = spike ? *s.last_upper * rule.factor : *s.last_lower / rule.factor;
         if (spike ? !(*s.last_actual > bound) : !(*s.last_actual < bound)) break;
-        out.push_back({.rule = rule.rule,
-                       .severity = "warning",
-                       .message = fmt::format("{}: demand {:.1f} on {} is {} the forecast band "
-                                              "[{:.1f}, {:.1f}]",
-                                              s.sku, *s.last_actual, s.last_day,
-                                              spike ? "above" : "below", *s.last_lower,
-                                              *s.last_upper),
-                       .details = {{"day", s.last_day},
-                                   {"actual", *s.last_actual},
-                                   {"lower", *s.last_lower},
-                                   {"upper", *s.last_upper},
-                                   {"factor", rule.factor}}});
+        out.push_back(
+            {.rule = rule.rule,
+             .severity = "warning",
+             .message = fmt::format("{}: demand {:.1f} on {} is {} the forecast band "
+                                    "[{:.1f}, {:.1f}]",
+                                    s.sku, *s.last_actual, s.last_day, spike ? "above" : "below",
+                                    *s.last_lower, *s.last_upper),
+             .details = {{"day", s.last_day},
+                         {"actual", *s.last_actual},
+                         {"lower", *s.last_lower},
+                         {"upper", *s.last_upper},
+                         {"factor", rule.factor}}});
         break;
       }
     }

@@ -23,10 +23,10 @@
 namespace signx::operations {
 
 struct Accuracy {
-  int points = 0;               // forecast steps with an actual
-  std::optional<double> mape;   // percent, over the steps whose actual is not 0; nullopt if none
-  std::optional<double> mase;   // mean |error| / in-sample mean |y_t − y_{t−period}|; nullopt if 0
-  double bias = 0;              // mean(forecast − actual): > 0 over-forecasts
+  int points = 0;              // forecast steps with an actual
+  std::optional<double> mape;  // percent, over the steps whose actual is not 0; nullopt if none
+  std::optional<double> mase;  // mean |error| / in-sample mean |y_t − y_{t−period}|; nullopt if 0
+  double bias = 0;             // mean(forecast − actual): > 0 over-forecasts
 };
 
 // `forecast` and `actual` are aligned step by step (the shorter decides); `history` is what the
@@ -35,7 +35,8 @@ Accuracy ComputeAccuracy(std::span<const double> forecast, std::span<const doubl
                          std::span<const double> history, int period);
 
 enum class Rule { kStockout, kAccuracyDegraded, kDemandSpike, kDemandDrop };
-std::string_view RuleName(Rule r);  // "stockout", "accuracy_degraded", "demand_spike", "demand_drop"
+std::string_view RuleName(
+    Rule r);  // "stockout", "accuracy_degraded", "demand_spike", "demand_drop"
 std::optional<Rule> ParseRule(std::string_view name);
 inline constexpr Rule kRules[] = {Rule::kStockout, Rule::kAccuracyDegraded, Rule::kDemandSpike,
                                   Rule::kDemandDrop};
@@ -44,9 +45,9 @@ inline constexpr Rule kRules[] = {Rule::kStockout, Rule::kAccuracyDegraded, Rule
 struct RuleConfig {
   Rule rule = Rule::kStockout;
   bool enabled = true;
-  double max_mase = 1.5;   // accuracy_degraded
-  int min_points = 7;      // accuracy_degraded
-  double factor = 1.0;     // demand_spike / demand_drop: beyond the band by this factor
+  double max_mase = 1.5;  // accuracy_degraded
+  int min_points = 7;     // accuracy_degraded
+  double factor = 1.0;    // demand_spike / demand_drop: beyond the band by this factor
 };
 RuleConfig DefaultRule(Rule r);
 boost::json::object ParamsJson(const RuleConfig& c);
@@ -62,10 +63,10 @@ struct StockoutInput {
   std::span<const double> daily_forecast;  // from tomorrow on
 };
 struct StockoutCheck {
-  double demand_over_lead_time = 0;  // forecast summed over max(1, lead time) days
-  double projected = 0;              // on hand + on order − that demand
-  bool breach = false;               // projected < safety stock
-  bool critical = false;             // projected < 0
+  double demand_over_lead_time = 0;   // forecast summed over max(1, lead time) days
+  double projected = 0;               // on hand + on order − that demand
+  bool breach = false;                // projected < safety stock
+  bool critical = false;              // projected < 0
   std::optional<int> days_to_safety;  // first day (1-based) cumulative demand takes on hand + on
                                       // order below safety stock, within the forecast
 };

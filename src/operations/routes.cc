@@ -75,14 +75,15 @@ json::object AuditJson(const Audit& a) {
 
 json::object DetailJson(const ItemDetail& d) {
   json::object o = ToJson(d.item);
-  json::object stock{{"on_hand", d.stock.on_hand},
-                     {"on_order", d.stock.on_order},
-                     {"allocated", d.stock.allocated},
-                     {"available", d.stock.on_hand - d.stock.allocated},
-                     {"received_since_count", d.stock.received_since},
-                     {"consumed_since_count", d.stock.consumed_since},
-                     {"counted_at", d.stock.snapshot ? json::value(FormatRfc3339(d.stock.snapshot->at))
-                                                     : json::value(nullptr)}};
+  json::object stock{
+      {"on_hand", d.stock.on_hand},
+      {"on_order", d.stock.on_order},
+      {"allocated", d.stock.allocated},
+      {"available", d.stock.on_hand - d.stock.allocated},
+      {"received_since_count", d.stock.received_since},
+      {"consumed_since_count", d.stock.consumed_since},
+      {"counted_at",
+       d.stock.snapshot ? json::value(FormatRfc3339(d.stock.snapshot->at)) : json::value(nullptr)}};
   o["stock"] = std::move(stock);
   json::array ext;
   for (const auto& [source, id] : d.external_ids) {
@@ -125,7 +126,8 @@ Result<Submission> SubmissionOf(const Request& req) {
         entity = ParseEntity(e->get_string());
         if (!entity) bad.push_back({"entity", fmt::format("one of {}", kEntityList)});
       }
-      if (auto* e = o.if_contains("source"); e && e->is_string()) source = std::string(e->get_string());
+      if (auto* e = o.if_contains("source"); e && e->is_string())
+        source = std::string(e->get_string());
       if (auto* e = o.if_contains("filename"); e && e->is_string())
         filename = std::string(e->get_string());
       if (auto* e = o.if_contains("partial"); e && e->is_bool()) partial = e->get_bool();
@@ -137,7 +139,8 @@ Result<Submission> SubmissionOf(const Request& req) {
     entity = ParseEntity(*e);
     if (!entity) bad.push_back({"entity", fmt::format("one of {}", kEntityList)});
   }
-  if (!entity && bad.empty()) bad.push_back({"entity", fmt::format("required: one of {}", kEntityList)});
+  if (!entity && bad.empty())
+    bad.push_back({"entity", fmt::format("required: one of {}", kEntityList)});
   if (auto v = req.Query("source")) source = std::string(*v);
   if (auto v = req.Query("filename")) filename = std::string(*v);
   if (auto v = req.Query("partial")) {
@@ -208,7 +211,8 @@ constexpr std::string_view kItemInputSchema = R"j({"type": "object", "additional
   "reorder_point": {"type": "number", "minimum": 0}, "safety_stock": {"type": "number", "minimum": 0},
   "cost_cents": {"type": "integer", "minimum": 0}}})j";
 
-constexpr std::string_view kStepSchema = R"j({"type": "object", "required": ["seq", "work_centre", "standard_hours"],
+constexpr std::string_view kStepSchema =
+    R"j({"type": "object", "required": ["seq", "work_centre", "standard_hours"],
   "properties": {"seq": {"type": "integer", "minimum": 1, "maximum": 1000}, "work_centre": {"type": "string"},
   "standard_hours": {"type": "number", "minimum": 0}, "description": {"type": ["string", "null"]}}})j";
 
@@ -219,7 +223,8 @@ constexpr std::string_view kProcessSchema = R"j({"type": "object", "properties":
   "standard_hours": {"type": "number", "description": "sum over the steps"}, "version": {"type": "integer"},
   "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}})j";
 
-constexpr std::string_view kProcessInputSchema = R"j({"type": "object", "additionalProperties": false,
+constexpr std::string_view kProcessInputSchema =
+    R"j({"type": "object", "additionalProperties": false,
   "properties": {"code": {"type": "string", "maxLength": 64}, "name": {"type": "string"},
   "item_id": {"type": ["string", "null"]},
   "steps": {"type": "array", "items": {"$ref": "#/components/schemas/ProcessStep"}}}})j";
@@ -282,7 +287,8 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
        .query_params = {{.name = "entity",
                          .description = "items, processes, inventory, receipts or consumption "
                                         "(required unless a JSON push names it)"},
-                        {.name = "format", .description = "csv, ndjson or json (default: from Content-Type)"},
+                        {.name = "format",
+                         .description = "csv, ndjson or json (default: from Content-Type)"},
                         {.name = "source", .description = "the sending system (default api)"},
                         {.name = "partial",
                          .type = "boolean",
@@ -304,7 +310,8 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .tags = {"operations"},
               .permission = "operations:read",
               .response_schema = "IngestBatchList",
-              .query_params = {{.name = "status", .description = "received, validated, normalized or rejected"},
+              .query_params = {{.name = "status",
+                                .description = "received, validated, normalized or rejected"},
                                {.name = "entity", .description = std::string(kEntityList)},
                                kPageParams[0],
                                kPageParams[1]}},
@@ -353,8 +360,8 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
               .query_params = kPageParams},
              http::Handle([&svc](Request& req) -> Result<Response> {
                std::vector<FieldError> bad;
-               const auto pq = http::ReadPageQuery(req, bad, {.default_limit = 100, .max_limit = 1000},
-                                                   SeqCursor());
+               const auto pq = http::ReadPageQuery(
+                   req, bad, {.default_limit = 100, .max_limit = 1000}, SeqCursor());
                if (!bad.empty()) return http::BadQuery(std::move(bad));
                SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
                const int64_t after = pq.cursor.empty() ? 0 : *ParseInt(pq.cursor);
@@ -365,25 +372,26 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
                return http::ListResponse(std::move(items), page.next_cursor);
              }));
 
-  router.Add("GET", "/v1/ingest/batches/{id}/changes",
-             {.summary = "The changes a batch made (audit rows with before and after), newest first",
-              .tags = {"operations"},
-              .permission = "operations:read",
-              .response_schema = "MasterAuditList",
-              .query_params = kPageParams},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               std::vector<FieldError> bad;
-               const auto pq = http::ReadPageQuery(req, bad, {}, http::IdCursor("pma"));
-               if (!bad.empty()) return http::BadQuery(std::move(bad));
-               SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
-               const std::string id(req.PathParam("id"));
-               SIGNX_RETURN_IF_ERROR(svc.GetBatch(scope, id).status());
-               SIGNX_ASSIGN_OR_RETURN(
-                   auto page, svc.ListAudits(scope, std::nullopt, id, {pq.limit, pq.cursor}));
-               json::array items;
-               for (const auto& a : page.items) items.push_back(AuditJson(a));
-               return http::ListResponse(std::move(items), page.next_cursor);
-             }));
+  router.Add(
+      "GET", "/v1/ingest/batches/{id}/changes",
+      {.summary = "The changes a batch made (audit rows with before and after), newest first",
+       .tags = {"operations"},
+       .permission = "operations:read",
+       .response_schema = "MasterAuditList",
+       .query_params = kPageParams},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        std::vector<FieldError> bad;
+        const auto pq = http::ReadPageQuery(req, bad, {}, http::IdCursor("pma"));
+        if (!bad.empty()) return http::BadQuery(std::move(bad));
+        SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
+        const std::string id(req.PathParam("id"));
+        SIGNX_RETURN_IF_ERROR(svc.GetBatch(scope, id).status());
+        SIGNX_ASSIGN_OR_RETURN(auto page,
+                               svc.ListAudits(scope, std::nullopt, id, {pq.limit, pq.cursor}));
+        json::array items;
+        for (const auto& a : page.items) items.push_back(AuditJson(a));
+        return http::ListResponse(std::move(items), page.next_cursor);
+      }));
 
   router.Add("POST", "/v1/ingest/batches/{id}/replay",
              {.summary = "Re-apply a stored batch",
@@ -403,54 +411,55 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
              }));
 
   // ---- items ----
-  router.Add("POST", "/v1/items",
-             {.summary = "Create a manufacturing item (SKU unique per org)",
-              .description = "Idempotency-Key: a repeat returns the item the first call created (200).",
-              .tags = {"operations"},
-              .permission = "operations:write",
-              .request_schema = "ManufacturingItemInput",
-              .response_schema = "ManufacturingItem",
-              .success_status = 201},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
-               SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
-               SIGNX_ASSIGN_OR_RETURN(ItemFields f, ItemFieldsFromJson(body, true));
-               SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
-               bool replayed = false;
-               SIGNX_ASSIGN_OR_RETURN(Item item, svc.CreateItem(scope, f, key, &replayed));
-               Response r =
-                   WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(item)), item.version);
-               r.headers.Set("Location", "/v1/items/" + item.id);
-               return r;
-             }));
+  router.Add(
+      "POST", "/v1/items",
+      {.summary = "Create a manufacturing item (SKU unique per org)",
+       .description = "Idempotency-Key: a repeat returns the item the first call created (200).",
+       .tags = {"operations"},
+       .permission = "operations:write",
+       .request_schema = "ManufacturingItemInput",
+       .response_schema = "ManufacturingItem",
+       .success_status = 201},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
+        SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+        SIGNX_ASSIGN_OR_RETURN(ItemFields f, ItemFieldsFromJson(body, true));
+        SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
+        bool replayed = false;
+        SIGNX_ASSIGN_OR_RETURN(Item item, svc.CreateItem(scope, f, key, &replayed));
+        Response r = WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(item)), item.version);
+        r.headers.Set("Location", "/v1/items/" + item.id);
+        return r;
+      }));
 
-  router.Add("GET", "/v1/items",
-             {.summary = "Items by SKU",
-              .tags = {"operations"},
-              .permission = "operations:read",
-              .response_schema = "ManufacturingItemList",
-              .query_params = {{.name = "q", .description = "SKU or name starts with"},
-                               {.name = "category", .description = "equal to"},
-                               {.name = "limit", .type = "integer", .description = "1..200 (default 50)"},
-                               {.name = "cursor", .description = "next_cursor of the previous page"}}},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               std::vector<FieldError> bad;
-               ItemQuery q;
-               const auto pq = http::ReadPageQuery(req, bad, {}, SkuCursor());
-               q.limit = pq.limit;
-               q.cursor = pq.cursor;
-               if (auto v = req.Query("q"); v && !v->empty()) {
-                 if (v->size() > 64) bad.push_back({"q", "at most 64 bytes"});
-                 q.q = std::string(*v);
-               }
-               if (auto v = req.Query("category"); v && !v->empty()) q.category = std::string(*v);
-               if (!bad.empty()) return http::BadQuery(std::move(bad));
-               SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
-               SIGNX_ASSIGN_OR_RETURN(auto page, svc.ListItems(scope, q));
-               json::array items;
-               for (const auto& i : page.items) items.push_back(ToJson(i));
-               return http::ListResponse(std::move(items), page.next_cursor);
-             }));
+  router.Add(
+      "GET", "/v1/items",
+      {.summary = "Items by SKU",
+       .tags = {"operations"},
+       .permission = "operations:read",
+       .response_schema = "ManufacturingItemList",
+       .query_params = {{.name = "q", .description = "SKU or name starts with"},
+                        {.name = "category", .description = "equal to"},
+                        {.name = "limit", .type = "integer", .description = "1..200 (default 50)"},
+                        {.name = "cursor", .description = "next_cursor of the previous page"}}},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        std::vector<FieldError> bad;
+        ItemQuery q;
+        const auto pq = http::ReadPageQuery(req, bad, {}, SkuCursor());
+        q.limit = pq.limit;
+        q.cursor = pq.cursor;
+        if (auto v = req.Query("q"); v && !v->empty()) {
+          if (v->size() > 64) bad.push_back({"q", "at most 64 bytes"});
+          q.q = std::string(*v);
+        }
+        if (auto v = req.Query("category"); v && !v->empty()) q.category = std::string(*v);
+        if (!bad.empty()) return http::BadQuery(std::move(bad));
+        SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
+        SIGNX_ASSIGN_OR_RETURN(auto page, svc.ListItems(scope, q));
+        json::array items;
+        for (const auto& i : page.items) items.push_back(ToJson(i));
+        return http::ListResponse(std::move(items), page.next_cursor);
+      }));
 
   router.Add("GET", "/v1/items/{id}",
              {.summary = "An item with its stock now and its external ids (ETag = version)",
@@ -499,94 +508,96 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
                SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
                const std::string id(req.PathParam("id"));
                SIGNX_RETURN_IF_ERROR(svc.GetItem(scope, id).status());
-               SIGNX_ASSIGN_OR_RETURN(auto page,
-                                      svc.ListAudits(scope, std::pair<std::string, std::string>{"item", id},
-                                                     std::nullopt, {pq.limit, pq.cursor}));
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto page, svc.ListAudits(scope, std::pair<std::string, std::string>{"item", id},
+                                             std::nullopt, {pq.limit, pq.cursor}));
                json::array items;
                for (const auto& a : page.items) items.push_back(AuditJson(a));
                return http::ListResponse(std::move(items), page.next_cursor);
              }));
 
-  router.Add("GET", "/v1/items/{id}/demand",
-             {.summary = "An item's daily demand (consumption), zeros included",
-              .tags = {"operations"},
-              .permission = "operations:read",
-              .response_schema = "DemandHistory",
-              .query_params = {{.name = "days", .type = "integer", .description = "1..3660 (default 90)"},
-                               {.name = "to", .description = "last day, YYYY-MM-DD (default today, UTC)"}}},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               std::vector<FieldError> bad;
-               int days = 90;
-               if (auto v = req.Query("days")) {
-                 auto n = ParseInt(*v);
-                 if (!n || *n < 1 || *n > 3660) {
-                   bad.push_back({"days", "an integer from 1 to 3660"});
-                 } else {
-                   days = static_cast<int>(*n);
-                 }
-               }
-               std::optional<std::string> to;
-               if (auto v = req.Query("to")) {
-                 auto t = ParseInstant(*v);
-                 if (!t.ok() || v->size() != 10) {
-                   bad.push_back({"to", "a date YYYY-MM-DD"});
-                 } else {
-                   to = std::string(*v);
-                 }
-               }
-               if (!bad.empty()) return http::BadQuery(std::move(bad));
-               SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
-               const std::string id(req.PathParam("id"));
-               SIGNX_ASSIGN_OR_RETURN(auto series, svc.DemandHistory(scope, id, days, to));
-               json::array out;
-               for (const auto& d : series) out.push_back({{"day", d.day}, {"quantity", d.quantity}});
-               return http::JsonResponse(200, json::object{{"item_id", id},
-                                                           {"from", series.front().day},
-                                                           {"to", series.back().day},
-                                                           {"days", std::move(out)}});
-             }));
+  router.Add(
+      "GET", "/v1/items/{id}/demand",
+      {.summary = "An item's daily demand (consumption), zeros included",
+       .tags = {"operations"},
+       .permission = "operations:read",
+       .response_schema = "DemandHistory",
+       .query_params = {{.name = "days", .type = "integer", .description = "1..3660 (default 90)"},
+                        {.name = "to",
+                         .description = "last day, YYYY-MM-DD (default today, UTC)"}}},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        std::vector<FieldError> bad;
+        int days = 90;
+        if (auto v = req.Query("days")) {
+          auto n = ParseInt(*v);
+          if (!n || *n < 1 || *n > 3660) {
+            bad.push_back({"days", "an integer from 1 to 3660"});
+          } else {
+            days = static_cast<int>(*n);
+          }
+        }
+        std::optional<std::string> to;
+        if (auto v = req.Query("to")) {
+          auto t = ParseInstant(*v);
+          if (!t.ok() || v->size() != 10) {
+            bad.push_back({"to", "a date YYYY-MM-DD"});
+          } else {
+            to = std::string(*v);
+          }
+        }
+        if (!bad.empty()) return http::BadQuery(std::move(bad));
+        SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
+        const std::string id(req.PathParam("id"));
+        SIGNX_ASSIGN_OR_RETURN(auto series, svc.DemandHistory(scope, id, days, to));
+        json::array out;
+        for (const auto& d : series) out.push_back({{"day", d.day}, {"quantity", d.quantity}});
+        return http::JsonResponse(200, json::object{{"item_id", id},
+                                                    {"from", series.front().day},
+                                                    {"to", series.back().day},
+                                                    {"days", std::move(out)}});
+      }));
 
-  router.Add("POST", "/v1/items/{id}/inventory-snapshots",
-             {.summary = "Record a stock count of an item",
-              .tags = {"operations"},
-              .permission = "operations:write",
-              .request_schema = "InventorySnapshotInput",
-              .response_schema = "InventorySnapshot",
-              .success_status = 201},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
-               SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
-               RawRow row;
-               std::vector<FieldError> bad;
-               for (const auto& [k, v] : body) {
-                 if (k != "on_hand" && k != "on_order" && k != "allocated" && k != "at" &&
-                     k != "source") {
-                   bad.push_back({std::string(k), "unknown field"});
-                 } else if ((k == "at" || k == "source") ? !v.is_string() : !v.is_number()) {
-                   bad.push_back({std::string(k), (k == "at" || k == "source") ? "must be a string"
-                                                                               : "must be a number"});
-                 } else {
-                   row.emplace_back(std::string(k), v.is_string() ? std::string(v.get_string())
-                                                                  : json::serialize(v));
-                 }
-               }
-               if (!FieldOf(row, "at")) row.emplace_back("at", FormatRfc3339(svc.clock().Now()));
-               row.emplace_back("sku", "-");
-               std::vector<RowError> errors;
-               auto sr = SnapshotRowFrom(row, 0, errors);
-               for (const auto& e : errors) bad.push_back({e.field, e.rule});
-               std::string source(FieldOf(row, "source").value_or("api"));
-               if (source.size() > 64) bad.push_back({"source", "at most 64 bytes"});
-               if (!bad.empty()) return ValidationFailed(std::move(bad));
-               Snapshot s{.on_hand = sr->on_hand,
-                          .on_order = sr->on_order,
-                          .allocated = sr->allocated,
-                          .at = sr->at,
-                          .source = source};
-               SIGNX_ASSIGN_OR_RETURN(Snapshot saved,
-                                      svc.AddSnapshot(scope, req.PathParam("id"), std::move(s)));
-               return http::JsonResponse(201, ToJson(saved));
-             }));
+  router.Add(
+      "POST", "/v1/items/{id}/inventory-snapshots",
+      {.summary = "Record a stock count of an item",
+       .tags = {"operations"},
+       .permission = "operations:write",
+       .request_schema = "InventorySnapshotInput",
+       .response_schema = "InventorySnapshot",
+       .success_status = 201},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
+        SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+        RawRow row;
+        std::vector<FieldError> bad;
+        for (const auto& [k, v] : body) {
+          if (k != "on_hand" && k != "on_order" && k != "allocated" && k != "at" && k != "source") {
+            bad.push_back({std::string(k), "unknown field"});
+          } else if ((k == "at" || k == "source") ? !v.is_string() : !v.is_number()) {
+            bad.push_back({std::string(k),
+                           (k == "at" || k == "source") ? "must be a string" : "must be a number"});
+          } else {
+            row.emplace_back(std::string(k),
+                             v.is_string() ? std::string(v.get_string()) : json::serialize(v));
+          }
+        }
+        if (!FieldOf(row, "at")) row.emplace_back("at", FormatRfc3339(svc.clock().Now()));
+        row.emplace_back("sku", "-");
+        std::vector<RowError> errors;
+        auto sr = SnapshotRowFrom(row, 0, errors);
+        for (const auto& e : errors) bad.push_back({e.field, e.rule});
+        std::string source(FieldOf(row, "source").value_or("api"));
+        if (source.size() > 64) bad.push_back({"source", "at most 64 bytes"});
+        if (!bad.empty()) return ValidationFailed(std::move(bad));
+        Snapshot s{.on_hand = sr->on_hand,
+                   .on_order = sr->on_order,
+                   .allocated = sr->allocated,
+                   .at = sr->at,
+                   .source = source};
+        SIGNX_ASSIGN_OR_RETURN(Snapshot saved,
+                               svc.AddSnapshot(scope, req.PathParam("id"), std::move(s)));
+        return http::JsonResponse(201, ToJson(saved));
+      }));
 
   router.Add("GET", "/v1/items/{id}/inventory-snapshots",
              {.summary = "An item's stock counts, newest first",
@@ -599,55 +610,56 @@ void AddOperationsRoutes(http::Router& router, http::SchemaRegistry& schemas,
                const auto pq = http::ReadPageQuery(req, bad, {}, http::IdCursor("inv"));
                if (!bad.empty()) return http::BadQuery(std::move(bad));
                SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
-               SIGNX_ASSIGN_OR_RETURN(auto page, svc.ListSnapshots(scope, req.PathParam("id"),
-                                                                   {pq.limit, pq.cursor}));
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto page, svc.ListSnapshots(scope, req.PathParam("id"), {pq.limit, pq.cursor}));
                json::array items;
                for (const auto& s : page.items) items.push_back(ToJson(s));
                return http::ListResponse(std::move(items), page.next_cursor);
              }));
 
   // ---- processes ----
-  router.Add("POST", "/v1/processes",
-             {.summary = "Create a process (routing: steps with work centres and standard hours)",
-              .description = "Idempotency-Key: a repeat returns the process the first call created (200).",
-              .tags = {"operations"},
-              .permission = "operations:write",
-              .request_schema = "ManufacturingProcessInput",
-              .response_schema = "ManufacturingProcess",
-              .success_status = 201},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
-               SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
-               SIGNX_ASSIGN_OR_RETURN(ProcessInput in, ProcessInputFromJson(body, true));
-               SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
-               bool replayed = false;
-               SIGNX_ASSIGN_OR_RETURN(Process p, svc.CreateProcess(scope, in, key, &replayed));
-               Response r = WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(p)), p.version);
-               r.headers.Set("Location", "/v1/processes/" + p.id);
-               return r;
-             }));
+  router.Add(
+      "POST", "/v1/processes",
+      {.summary = "Create a process (routing: steps with work centres and standard hours)",
+       .description = "Idempotency-Key: a repeat returns the process the first call created (200).",
+       .tags = {"operations"},
+       .permission = "operations:write",
+       .request_schema = "ManufacturingProcessInput",
+       .response_schema = "ManufacturingProcess",
+       .success_status = 201},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
+        SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+        SIGNX_ASSIGN_OR_RETURN(ProcessInput in, ProcessInputFromJson(body, true));
+        SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
+        bool replayed = false;
+        SIGNX_ASSIGN_OR_RETURN(Process p, svc.CreateProcess(scope, in, key, &replayed));
+        Response r = WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(p)), p.version);
+        r.headers.Set("Location", "/v1/processes/" + p.id);
+        return r;
+      }));
 
-  router.Add("GET", "/v1/processes",
-             {.summary = "Processes, newest first",
-              .tags = {"operations"},
-              .permission = "operations:read",
-              .response_schema = "ManufacturingProcessList",
-              .query_params = {{.name = "item_id", .description = "only this item's routings"},
-                               kPageParams[0],
-                               kPageParams[1]}},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               std::vector<FieldError> bad;
-               const auto pq = http::ReadPageQuery(req, bad, {}, http::IdCursor("prc"));
-               if (!bad.empty()) return http::BadQuery(std::move(bad));
-               std::optional<std::string> item_id;
-               if (auto v = req.Query("item_id"); v && !v->empty()) item_id = std::string(*v);
-               SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
-               SIGNX_ASSIGN_OR_RETURN(auto page,
-                                      svc.ListProcesses(scope, {pq.limit, pq.cursor}, item_id));
-               json::array items;
-               for (const auto& p : page.items) items.push_back(ToJson(p));
-               return http::ListResponse(std::move(items), page.next_cursor);
-             }));
+  router.Add(
+      "GET", "/v1/processes",
+      {.summary = "Processes, newest first",
+       .tags = {"operations"},
+       .permission = "operations:read",
+       .response_schema = "ManufacturingProcessList",
+       .query_params = {{.name = "item_id", .description = "only this item's routings"},
+                        kPageParams[0],
+                        kPageParams[1]}},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        std::vector<FieldError> bad;
+        const auto pq = http::ReadPageQuery(req, bad, {}, http::IdCursor("prc"));
+        if (!bad.empty()) return http::BadQuery(std::move(bad));
+        std::optional<std::string> item_id;
+        if (auto v = req.Query("item_id"); v && !v->empty()) item_id = std::string(*v);
+        SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
+        SIGNX_ASSIGN_OR_RETURN(auto page, svc.ListProcesses(scope, {pq.limit, pq.cursor}, item_id));
+        json::array items;
+        for (const auto& p : page.items) items.push_back(ToJson(p));
+        return http::ListResponse(std::move(items), page.next_cursor);
+      }));
 
   router.Add("GET", "/v1/processes/{id}",
              {.summary = "A process (ETag = version)",

@@ -2,7 +2,7 @@
 //   POST  /v1/ingest/batches?entity=&format=&source=&partial=&filename=
 //                                            a batch (the body is the file; a JSON push may carry
 //                                            entity/source/partial in the body) → 202 + job;
-//                                            the same bytes again → 200 duplicate   operations:write
+//                                            the same bytes again → 200 duplicate operations:write
 //   GET   /v1/ingest/batches?status=&entity=  newest first                        operations:read
 //   GET   /v1/ingest/batches/{id}             status, counts, job                 operations:read
 //   GET   /v1/ingest/batches/{id}/errors      per-row errors (row, field, rule)   operations:read

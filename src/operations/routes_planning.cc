@@ -124,7 +124,8 @@ void AddPlanningRoutes(http::Router& router, http::SchemaRegistry& schemas,
                    if (!v.is_number() || ec) {
                      bad.push_back({std::string(k), "must be an integer"});
                    } else {
-                     (k == "horizon" ? horizon : period) = static_cast<int>(std::clamp<int64_t>(n, -1, 100000));
+                     (k == "horizon" ? horizon : period) =
+                         static_cast<int>(std::clamp<int64_t>(n, -1, 100000));
                    }
                  } else if (k == "level") {
                    if (!v.is_number()) {
@@ -188,28 +189,31 @@ void AddPlanningRoutes(http::Router& router, http::SchemaRegistry& schemas,
                return http::JsonResponse(200, ToJson(*f));
              }));
 
-  router.Add("GET", "/v1/items/{id}/accuracy",
-             {.summary = "The item's forecast accuracy per run and model (MAPE, MASE, bias)",
-              .tags = {"operations"},
-              .permission = "operations:read",
-              .response_schema = "ItemAccuracy",
-              .query_params = {{.name = "limit", .type = "integer", .description = "1..200 (default 50)"}}},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               int limit = 50;
-               if (auto v = req.Query("limit")) {
-                 auto n = ParseInt(*v);
-                 if (!n || *n < 1 || *n > 200) {
-                   return http::BadQuery({{"limit", "an integer from 1 to 200"}});
-                 }
-                 limit = static_cast<int>(*n);
-               }
-               SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
-               const std::string id(req.PathParam("id"));
-               SIGNX_ASSIGN_OR_RETURN(auto rows, svc.AccuracyHistory(scope, id, limit));
-               json::array items;
-               for (const auto& a : rows) items.push_back(ToJson(a));
-               return http::JsonResponse(200, json::object{{"item_id", id}, {"items", std::move(items)}});
-             }));
+  router.Add(
+      "GET", "/v1/items/{id}/accuracy",
+      {.summary = "The item's forecast accuracy per run and model (MAPE, MASE, bias)",
+       .tags = {"operations"},
+       .permission = "operations:read",
+       .response_schema = "ItemAccuracy",
+       .query_params = {{.name = "limit",
+                         .type = "integer",
+                         .description = "1..200 (default 50)"}}},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        int limit = 50;
+        if (auto v = req.Query("limit")) {
+          auto n = ParseInt(*v);
+          if (!n || *n < 1 || *n > 200) {
+            return http::BadQuery({{"limit", "an integer from 1 to 200"}});
+          }
+          limit = static_cast<int>(*n);
+        }
+        SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
+        const std::string id(req.PathParam("id"));
+        SIGNX_ASSIGN_OR_RETURN(auto rows, svc.AccuracyHistory(scope, id, limit));
+        json::array items;
+        for (const auto& a : rows) items.push_back(ToJson(a));
+        return http::JsonResponse(200, json::object{{"item_id", id}, {"items", std::move(items)}});
+      }));
 
   router.Add("GET", "/v1/forecast-alerts",
              {.summary = "Alerts, newest first (open and acknowledged unless status= or all=true)",
@@ -274,8 +278,8 @@ void AddPlanningRoutes(http::Router& router, http::SchemaRegistry& schemas,
                http::Handle([&svc, ack](Request& req) -> Result<Response> {
                  SIGNX_ASSIGN_OR_RETURN(TenantScope scope, identity::OrgScope(req.principal));
                  const std::string id(req.PathParam("id"));
-                 SIGNX_ASSIGN_OR_RETURN(Alert a, ack ? svc.AcknowledgeAlert(scope, id)
-                                                     : svc.ResolveAlert(scope, id));
+                 SIGNX_ASSIGN_OR_RETURN(
+                     Alert a, ack ? svc.AcknowledgeAlert(scope, id) : svc.ResolveAlert(scope, id));
                  return http::JsonResponse(200, ToJson(a));
                }));
   }

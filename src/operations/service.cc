@@ -1,11 +1,10 @@
 #include "operations/service.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
 #include <chrono>
-
-#include <spdlog/spdlog.h>
 
 #include "blobs/blob_registry.h"
 #include "events/event_types.h"
@@ -231,8 +230,7 @@ Status OperationsService::RunIngestJob(jobs::JobContext& ctx) {
 // ---- items ----
 
 Result<Item> OperationsService::CreateItem(const TenantScope& scope, const ItemFields& fields,
-                                           const std::optional<std::string>& key,
-                                           bool* replayed) {
+                                           const std::optional<std::string>& key, bool* replayed) {
   bool again = false;
   auto item = InTxn<Item>(scope, [&](OpsStore& ops) -> Result<Item> {
     again = false;
@@ -251,14 +249,15 @@ Result<Item> OperationsService::CreateItem(const TenantScope& scope, const ItemF
     }
     SIGNX_ASSIGN_OR_RETURN(Item created, ops.InsertItem(ApplyItemFields(Item{}, fields)));
     const std::string after = AuditText(ToJson(created));
+    SIGNX_RETURN_IF_ERROR(ops.AppendAudit("item", created.id, "create", std::nullopt, after,
+                                          std::nullopt, scope.actor));
     SIGNX_RETURN_IF_ERROR(
-        ops.AppendAudit("item", created.id, "create", std::nullopt, after, std::nullopt, scope.actor));
-    SIGNX_RETURN_IF_ERROR(outbox_
-                              .Append(ops.txn(), {.type = std::string(events::kOperationsItemCreated),
-                                                  .org_id = scope.org_id,
-                                                  .subject_id = created.id,
-                                                  .payload_json = after})
-                              .status());
+        outbox_
+            .Append(ops.txn(), {.type = std::string(events::kOperationsItemCreated),
+                                .org_id = scope.org_id,
+                                .subject_id = created.id,
+                                .payload_json = after})
+            .status());
     if (key) {
       SIGNX_RETURN_IF_ERROR(storage::RememberIdempotent(ops.txn(), scope.org_id, kIdemItems, *key,
                                                         created.id, clock_.Now()));
@@ -291,12 +290,13 @@ Result<Item> OperationsService::UpdateItem(const TenantScope& scope, std::string
     const std::string after = AuditText(ToJson(saved));
     SIGNX_RETURN_IF_ERROR(ops.AppendAudit("item", saved.id, "update", AuditText(ToJson(before)),
                                           after, std::nullopt, scope.actor));
-    SIGNX_RETURN_IF_ERROR(outbox_
-                              .Append(ops.txn(), {.type = std::string(events::kOperationsItemUpdated),
-                                                  .org_id = scope.org_id,
-                                                  .subject_id = saved.id,
-                                                  .payload_json = after})
-                              .status());
+    SIGNX_RETURN_IF_ERROR(
+        outbox_
+            .Append(ops.txn(), {.type = std::string(events::kOperationsItemUpdated),
+                                .org_id = scope.org_id,
+                                .subject_id = saved.id,
+                                .payload_json = after})
+            .status());
     return saved;
   });
   Forget(scope, id);
@@ -312,9 +312,9 @@ Result<Item> OperationsService::GetItem(const TenantScope& scope, std::string_vi
       if (auto item = ItemFromCachedJson(**hit); item && item->org_id == scope.org_id) return *item;
     }
   }
-  SIGNX_ASSIGN_OR_RETURN(
-      Item item, InTxn<Item>(
-                     scope, [&](OpsStore& ops) { return ops.GetItem(id); }, true));
+  SIGNX_ASSIGN_OR_RETURN(Item item,
+                         InTxn<Item>(
+                             scope, [&](OpsStore& ops) { return ops.GetItem(id); }, true));
   if (cache_) cache_->Set(key, ItemCacheJson(item), kItemTtl).IgnoreError();
   return item;
 }
@@ -337,10 +337,9 @@ Result<Page<Item>> OperationsService::ListItems(const TenantScope& scope, const 
       scope, [&](OpsStore& ops) { return ops.ListItems(q); }, true);
 }
 
-Result<std::vector<DayQuantity>> OperationsService::DemandHistory(const TenantScope& scope,
-                                                                  std::string_view item_id,
-                                                                  int days,
-                                                                  std::optional<std::string> to_day) {
+Result<std::vector<DayQuantity>> OperationsService::DemandHistory(
+    const TenantScope& scope, std::string_view item_id, int days,
+    std::optional<std::string> to_day) {
   if (days < 1 || days > 3660) return ValidationFailed({{"days", "from 1 to 3660"}});
   const std::string last = to_day ? *to_day : DayOf(clock_.Now());
   SIGNX_ASSIGN_OR_RETURN(Timestamp last_t, ParseInstant(last));
@@ -450,8 +449,7 @@ Result<Process> OperationsService::GetProcess(const TenantScope& scope, std::str
       scope, [&](OpsStore& ops) { return ops.GetProcess(id); }, true);
 }
 
-Result<Page<Process>> OperationsService::ListProcesses(const TenantScope& scope,
-                                                       const ListQuery& q,
+Result<Page<Process>> OperationsService::ListProcesses(const TenantScope& scope, const ListQuery& q,
                                                        const std::optional<std::string>& item_id) {
   return InTxn<Page<Process>>(
       scope, [&](OpsStore& ops) { return ops.ListProcesses(q, item_id); }, true);
@@ -566,9 +564,8 @@ Result<std::vector<RuleConfig>> OperationsService::SaveAlertRule(const TenantSco
 }
 
 Result<ForecastRun> OperationsService::StartRun(const TenantScope& scope, int horizon, int period,
-                                               double level,
-                                               const std::optional<std::string>& key,
-                                               bool* replayed) {
+                                                double level, const std::optional<std::string>& key,
+                                                bool* replayed) {
   bool again = false;
   auto run = store_.WithTxnResult<ForecastRun>([&](storage::Txn& txn) -> Result<ForecastRun> {
     again = false;
@@ -581,11 +578,11 @@ Result<ForecastRun> OperationsService::StartRun(const TenantScope& scope, int ho
         return alerts.GetRun(*earlier);
       }
     }
-    SIGNX_ASSIGN_OR_RETURN(ForecastRun r, QueueForecastRun(txn, queue_, clock_, scope.org_id,
-                                                           {.horizon = horizon,
-                                                            .period = period,
-                                                            .level = level,
-                                                            .created_by = scope.actor}));
+    SIGNX_ASSIGN_OR_RETURN(
+        ForecastRun r,
+        QueueForecastRun(
+            txn, queue_, clock_, scope.org_id,
+            {.horizon = horizon, .period = period, .level = level, .created_by = scope.actor}));
     if (key) {
       SIGNX_RETURN_IF_ERROR(
           storage::RememberIdempotent(txn, scope.org_id, kIdemRuns, *key, r.id, clock_.Now()));
@@ -609,7 +606,8 @@ Result<ForecastRun> OperationsService::GetRun(const TenantScope& scope, std::str
       store_, clock_, scope, [&](AlertStore& a) { return a.GetRun(id); }, true);
 }
 
-Result<Page<ForecastRun>> OperationsService::ListRuns(const TenantScope& scope, const ListQuery& q) {
+Result<Page<ForecastRun>> OperationsService::ListRuns(const TenantScope& scope,
+                                                      const ListQuery& q) {
   return InAlerts<Page<ForecastRun>>(
       store_, clock_, scope, [&](AlertStore& a) { return a.ListRuns(q.limit, q.cursor); }, true);
 }

@@ -128,7 +128,8 @@ Result<std::optional<Item>> OpsStore::FindItemBySku(std::string_view sku) {
 }
 
 Result<Page<Item>> OpsStore::ListItems(const ItemQuery& q) {
-  std::string sql = fmt::format("SELECT {} FROM manufacturing_items WHERE org_id = $1", kItemColumns);
+  std::string sql =
+      fmt::format("SELECT {} FROM manufacturing_items WHERE org_id = $1", kItemColumns);
   Params params{org_};
   if (!q.cursor.empty()) {
     params.emplace_back(q.cursor);
@@ -176,12 +177,11 @@ Result<Item> OpsStore::InsertItem(Item item) {
   item.version = 1;
   item.created_at = item.updated_at = clock_.Now();
   SIGNX_RETURN_IF_ERROR(
-      txn_.Exec(
-              "INSERT INTO manufacturing_items (id, org_id, sku, name, unit, category, "
-              "lead_time_days, reorder_point, safety_stock, cost_cents, version, created_at, "
-              "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
-              {item.id, org_, item.sku, item.name, item.unit, item.category, item.lead_time_days,
-               item.reorder_point, item.safety_stock, item.cost_cents, item.created_at})
+      txn_.Exec("INSERT INTO manufacturing_items (id, org_id, sku, name, unit, category, "
+                "lead_time_days, reorder_point, safety_stock, cost_cents, version, created_at, "
+                "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
+                {item.id, org_, item.sku, item.name, item.unit, item.category, item.lead_time_days,
+                 item.reorder_point, item.safety_stock, item.cost_cents, item.created_at})
           .status());
   return item;
 }
@@ -190,13 +190,13 @@ Result<Item> OpsStore::UpdateItem(Item item, int64_t expected_version) {
   item.updated_at = clock_.Now();
   SIGNX_ASSIGN_OR_RETURN(
       int64_t n,
-      txn_.Exec("UPDATE manufacturing_items SET sku = $1, name = $2, unit = $3, category = $4, "
-                "lead_time_days = $5, reorder_point = $6, safety_stock = $7, cost_cents = $8, "
-                "version = version + 1, updated_at = $9 WHERE org_id = $10 AND id = $11 AND "
-                "version = $12",
-                {item.sku, item.name, item.unit, item.category, item.lead_time_days,
-                 item.reorder_point, item.safety_stock, item.cost_cents, item.updated_at, org_,
-                 item.id, expected_version}));
+      txn_.Exec(
+          "UPDATE manufacturing_items SET sku = $1, name = $2, unit = $3, category = $4, "
+          "lead_time_days = $5, reorder_point = $6, safety_stock = $7, cost_cents = $8, "
+          "version = version + 1, updated_at = $9 WHERE org_id = $10 AND id = $11 AND "
+          "version = $12",
+          {item.sku, item.name, item.unit, item.category, item.lead_time_days, item.reorder_point,
+           item.safety_stock, item.cost_cents, item.updated_at, org_, item.id, expected_version}));
   if (n == 0) {
     SIGNX_RETURN_IF_ERROR(GetItem(item.id).status());
     return Status(ErrorCode::kPreconditionFailed,
@@ -309,11 +309,12 @@ Result<Process> OpsStore::UpdateProcess(Process p, int64_t expected_version) {
   p.updated_at = clock_.Now();
   SIGNX_ASSIGN_OR_RETURN(
       int64_t n,
-      txn_.Exec("UPDATE manufacturing_processes SET code = $1, name = $2, item_id = $3, steps = $4, "
-                "standard_hours = $5, version = version + 1, updated_at = $6 WHERE org_id = $7 "
-                "AND id = $8 AND version = $9",
-                {p.code, p.name, p.item_id, Json{StepsText(p.steps)}, p.standard_hours,
-                 p.updated_at, org_, p.id, expected_version}));
+      txn_.Exec(
+          "UPDATE manufacturing_processes SET code = $1, name = $2, item_id = $3, steps = $4, "
+          "standard_hours = $5, version = version + 1, updated_at = $6 WHERE org_id = $7 "
+          "AND id = $8 AND version = $9",
+          {p.code, p.name, p.item_id, Json{StepsText(p.steps)}, p.standard_hours, p.updated_at,
+           org_, p.id, expected_version}));
   if (n == 0) {
     SIGNX_RETURN_IF_ERROR(GetProcess(p.id).status());
     return Status(ErrorCode::kPreconditionFailed,
@@ -380,8 +381,8 @@ Result<Stock> OpsStore::StockOf(std::string_view item_id) {
   return st;
 }
 
-Result<std::vector<std::string>> OpsStore::InsertMovements(std::string_view batch_id,
-                                                          const std::vector<MovementInsert>& rows) {
+Result<std::vector<std::string>> OpsStore::InsertMovements(
+    std::string_view batch_id, const std::vector<MovementInsert>& rows) {
   std::vector<std::string> inserted;
   if (rows.empty()) return inserted;
   std::string sql =
@@ -468,10 +469,11 @@ Status OpsStore::AppendAudit(std::string_view entity, std::string_view entity_id
   if (before_json) before = Json{*before_json};
   if (after_json) after = Json{*after_json};
   return txn_
-      .Exec("INSERT INTO prim_master_audits (id, org_id, entity, entity_id, action, before_json, "
-            "after_json, batch_id, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            {NewId("pma", clock_), org_, entity, entity_id, action, before, after, batch_id, actor,
-             clock_.Now()})
+      .Exec(
+          "INSERT INTO prim_master_audits (id, org_id, entity, entity_id, action, before_json, "
+          "after_json, batch_id, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+          {NewId("pma", clock_), org_, entity, entity_id, action, before, after, batch_id, actor,
+           clock_.Now()})
       .status();
 }
 
@@ -541,12 +543,12 @@ Result<Batch> OpsStore::InsertBatch(Batch b) {
   b.org_id = org_;
   b.created_at = b.updated_at = clock_.Now();
   SIGNX_RETURN_IF_ERROR(
-      txn_.Exec("INSERT INTO raw_data_batches (id, org_id, source, entity, format, filename, "
-                "checksum, size_bytes, partial, status, job_id, created_by, created_at, "
-                "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
-                {b.id, org_, b.source, EntityName(b.entity), FormatName(b.format), b.filename,
-                 b.checksum, b.size_bytes, b.partial, b.status, b.job_id, b.created_by,
-                 b.created_at})
+      txn_.Exec(
+              "INSERT INTO raw_data_batches (id, org_id, source, entity, format, filename, "
+              "checksum, size_bytes, partial, status, job_id, created_by, created_at, "
+              "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+              {b.id, org_, b.source, EntityName(b.entity), FormatName(b.format), b.filename,
+               b.checksum, b.size_bytes, b.partial, b.status, b.job_id, b.created_by, b.created_at})
           .status());
   return b;
 }
@@ -595,11 +597,12 @@ Result<Page<Batch>> OpsStore::ListBatches(const BatchQuery& q) {
 
 Status OpsStore::SaveBatch(const Batch& b) {
   return txn_
-      .Exec("UPDATE raw_data_batches SET status = $1, row_count = $2, applied_rows = $3, "
-            "rejected_rows = $4, error_count = $5, changes = $6, message = $7, job_id = $8, "
-            "replays = $9, completed_at = $10, updated_at = $11 WHERE org_id = $12 AND id = $13",
-            {b.status, b.row_count, b.applied_rows, b.rejected_rows, b.error_count, b.changes,
-             b.message, b.job_id, b.replays, b.completed_at, clock_.Now(), org_, b.id})
+      .Exec(
+          "UPDATE raw_data_batches SET status = $1, row_count = $2, applied_rows = $3, "
+          "rejected_rows = $4, error_count = $5, changes = $6, message = $7, job_id = $8, "
+          "replays = $9, completed_at = $10, updated_at = $11 WHERE org_id = $12 AND id = $13",
+          {b.status, b.row_count, b.applied_rows, b.rejected_rows, b.error_count, b.changes,
+           b.message, b.job_id, b.replays, b.completed_at, clock_.Now(), org_, b.id})
       .status();
 }
 
@@ -630,8 +633,8 @@ Result<Page<RowError>> OpsStore::ListErrors(std::string_view batch_id, int limit
   for (const auto& r : rs.rows) {
     rows.push_back({r.Int(0), {.row = r.Int(1), .field = r.Text(2), .rule = r.Text(3)}});
   }
-  auto page = TrimPage(std::move(rows), limit,
-                       [](const auto& p) { return std::to_string(p.first); });
+  auto page =
+      TrimPage(std::move(rows), limit, [](const auto& p) { return std::to_string(p.first); });
   Page<RowError> out;
   out.next_cursor = page.next_cursor;
   for (auto& [seq, e] : page.items) out.items.push_back(std::move(e));

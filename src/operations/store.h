@@ -97,7 +97,8 @@ class OpsStore {
   // ---- processes ----
   Result<Process> GetProcess(std::string_view id);
   Result<std::optional<Process>> FindProcessByCode(std::string_view code);
-  Result<Page<Process>> ListProcesses(const ListQuery& q, const std::optional<std::string>& item_id);
+  Result<Page<Process>> ListProcesses(const ListQuery& q,
+                                      const std::optional<std::string>& item_id);
   Result<Process> InsertProcess(Process p);
   Result<Process> UpdateProcess(Process p, int64_t expected_version);
 
@@ -118,7 +119,8 @@ class OpsStore {
   };
   Result<std::vector<std::string>> InsertMovements(std::string_view batch_id,
                                                    const std::vector<MovementInsert>& rows);
-  Result<std::vector<std::string>> InsertSnapshots(const std::vector<std::pair<Snapshot, int64_t>>& rows);
+  Result<std::vector<std::string>> InsertSnapshots(
+      const std::vector<std::pair<Snapshot, int64_t>>& rows);
   // Consumption per day from `from_day` to `to_day` inclusive (days without any are absent).
   Result<std::vector<DayQuantity>> DailyDemand(std::string_view item_id, std::string_view from_day,
                                                std::string_view to_day);

@@ -92,7 +92,8 @@ std::optional<std::string> Text(const RawRow& row, std::string_view field, int64
   auto v = FieldOf(row, field);
   if (!v) return std::nullopt;
   if (!IsText(*v)) {
-    errors.push_back({n, std::string(field), fmt::format("at most {} bytes of UTF-8", kMaxTextBytes)});
+    errors.push_back(
+        {n, std::string(field), fmt::format("at most {} bytes of UTF-8", kMaxTextBytes)});
     return std::nullopt;
   }
   return std::string(*v);
@@ -228,8 +229,8 @@ std::vector<FieldError> CheckItemFields(const ItemFields& f, bool creating) {
     bad.push_back({"category", fmt::format("at most {} bytes of UTF-8", kMaxTextBytes)});
   if (f.lead_time_days && (*f.lead_time_days < 0 || *f.lead_time_days > 3650))
     bad.push_back({"lead_time_days", "an integer from 0 to 3650"});
-  for (auto [name, v] : {std::pair{"reorder_point", f.reorder_point},
-                         std::pair{"safety_stock", f.safety_stock}}) {
+  for (auto [name, v] :
+       {std::pair{"reorder_point", f.reorder_point}, std::pair{"safety_stock", f.safety_stock}}) {
     if (v && (!std::isfinite(*v) || *v < 0 || *v > kMaxQuantity))
       bad.push_back({name, fmt::format("a number >= 0 and <= {:g}", kMaxQuantity)});
   }
@@ -255,8 +256,8 @@ ItemFields ItemFieldsFromRow(const RawRow& row, int64_t n, std::vector<RowError>
 
 Result<ItemFields> ItemFieldsFromJson(const json::object& body, bool creating) {
   static const std::vector<std::string_view> kKnown = {
-      "sku", "name", "unit", "category", "lead_time_days", "reorder_point", "safety_stock",
-      "cost_cents"};
+      "sku",           "name",         "unit",      "category", "lead_time_days",
+      "reorder_point", "safety_stock", "cost_cents"};
   std::vector<FieldError> bad;
   ItemFields f;
   for (const auto& [k, v] : body) {
@@ -538,8 +539,8 @@ json::object ToJson(const Batch& b) {
           {"created_by", OptJson(b.created_by)},
           {"created_at", FormatRfc3339(b.created_at)},
           {"updated_at", FormatRfc3339(b.updated_at)},
-          {"completed_at", b.completed_at ? json::value(FormatRfc3339(*b.completed_at))
-                                          : json::value(nullptr)}};
+          {"completed_at",
+           b.completed_at ? json::value(FormatRfc3339(*b.completed_at)) : json::value(nullptr)}};
 }
 
 json::object ToJson(const RowError& e) {

@@ -25,7 +25,8 @@ namespace signx::operations {
 enum class Entity { kItems, kProcesses, kInventory, kReceipts, kConsumption };
 std::string_view EntityName(Entity e);  // "items", ...
 std::optional<Entity> ParseEntity(std::string_view name);
-inline constexpr std::string_view kEntityList = "items, processes, inventory, receipts, consumption";
+inline constexpr std::string_view kEntityList =
+    "items, processes, inventory, receipts, consumption";
 
 enum class Format { kCsv, kNdjson, kJson };
 std::string_view FormatName(Format f);  // "csv", "ndjson", "json"

@@ -38,9 +38,9 @@ std::string Qty(double v) {
 }
 
 web::Page BadLink(std::string_view where) {
-  return web::Page::Error(400, "Bad link",
-                          fmt::format("That page link is not valid. Open {} from the navigation.",
-                                      where));
+  return web::Page::Error(
+      400, "Bad link",
+      fmt::format("That page link is not valid. Open {} from the navigation.", where));
 }
 
 View ItemRow(const Item& i) {
@@ -68,10 +68,9 @@ View AlertRow(const Alert& a, bool can_write) {
   o.set("status", Humanize(a.status));
   o.set("message", a.message);
   o.set("opened_at", FormatWhen(a.opened_at));
-  o.set("acknowledged", a.acknowledged_at
-                            ? fmt::format("{} by {}", FormatWhen(*a.acknowledged_at),
-                                          a.acknowledged_by.value_or("?"))
-                            : std::string());
+  o.set("acknowledged", a.acknowledged_at ? fmt::format("{} by {}", FormatWhen(*a.acknowledged_at),
+                                                        a.acknowledged_by.value_or("?"))
+                                          : std::string());
   o.set("resolved", a.resolved_at ? fmt::format("{} by {}", FormatWhen(*a.resolved_at),
                                                 a.resolved_by.value_or("?"))
                                   : std::string());
@@ -117,7 +116,8 @@ web::Page ItemsPage(PageContext& ctx, OperationsService& svc) {
 web::Page ItemPage(PageContext& ctx, OperationsService& svc) {
   const std::string id(ctx.request.PathParam("id"));
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Loading the item", ctx.request.request_id);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Loading the item", ctx.request.request_id);
   auto detail = svc.GetItemDetail(*scope, id);
   if (!detail.ok()) {
     return ServiceErrorPage(detail.status(), "Loading the item", ctx.request.request_id);
@@ -178,7 +178,8 @@ web::Page ItemPage(PageContext& ctx, OperationsService& svc) {
   v.set("has_accuracy", !acc.empty());
   ViewList alert_rows;
   if (alerts.ok()) {
-    for (const auto& a : alerts->items) alert_rows.push_back(AlertRow(a, ctx.Can("operations:write")));
+    for (const auto& a : alerts->items)
+      alert_rows.push_back(AlertRow(a, ctx.Can("operations:write")));
   }
   v.set("alerts", alert_rows);
   v.set("has_alerts", !alert_rows.empty());
@@ -212,7 +213,8 @@ web::Page AlertsPage(PageContext& ctx, OperationsService& svc) {
   }
   if (!bad.empty()) return BadLink("the alerts");
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Listing alerts", ctx.request.request_id);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Listing alerts", ctx.request.request_id);
   auto page = svc.ListAlerts(*scope, q);
   if (!page.ok()) return ServiceErrorPage(page.status(), "Listing alerts", ctx.request.request_id);
   View v(View::type::object);
@@ -226,8 +228,8 @@ web::Page AlertsPage(PageContext& ctx, OperationsService& svc) {
                               {"acknowledged", "Acknowledged"},
                               {"resolved", "Resolved"}}) {
     View t(View::type::object);
-    t.set("href", value.empty() ? std::string("/operations/alerts")
-                                : "/operations/alerts?status=" + value);
+    t.set("href",
+          value.empty() ? std::string("/operations/alerts") : "/operations/alerts?status=" + value);
     t.set("label", label);
     t.set("current", value == status);
     tabs.push_back(t);
@@ -244,7 +246,8 @@ web::Page AlertsPage(PageContext& ctx, OperationsService& svc) {
 web::Page MoveAlert(PageContext& ctx, OperationsService& svc, bool acknowledge) {
   const std::string id(ctx.request.PathParam("id"));
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Updating the alert", ctx.request.request_id);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Updating the alert", ctx.request.request_id);
   auto a = acknowledge ? svc.AcknowledgeAlert(*scope, id) : svc.ResolveAlert(*scope, id);
   std::string back = ctx.Field("return_to");
   if (!web::IsSafeRedirect(back) || !back.starts_with("/operations")) back = "/operations/alerts";
@@ -351,10 +354,11 @@ web::Page UploadBatch(PageContext& ctx, OperationsService& svc) {
   Submission s;
   s.entity = *entity;
   s.format = name.ends_with(".ndjson") || name.ends_with(".jsonl") ? Format::kNdjson
-             : name.ends_with(".json")                            ? Format::kJson
-                                                                  : Format::kCsv;
+             : name.ends_with(".json")                             ? Format::kJson
+                                                                   : Format::kCsv;
   std::string source(Trim(ctx.Field("source")));
-  if (source.size() > 64) return reject("The source system name is longer than 64 characters.", 422);
+  if (source.size() > 64)
+    return reject("The source system name is longer than 64 characters.", 422);
   s.source = source.empty() ? "upload" : source;
   s.partial = ctx.Field("partial") == "yes";
   s.filename = file->filename->substr(0, 200);
@@ -379,7 +383,8 @@ web::Page UploadBatch(PageContext& ctx, OperationsService& svc) {
 web::Page BatchPage(PageContext& ctx, OperationsService& svc) {
   const std::string id(ctx.request.PathParam("id"));
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Loading the batch", ctx.request.request_id);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Loading the batch", ctx.request.request_id);
   auto b = svc.GetBatch(*scope, id);
   if (!b.ok()) return ServiceErrorPage(b.status(), "Loading the batch", ctx.request.request_id);
   auto errors = svc.ListErrors(*scope, id, 200, 0);
@@ -398,7 +403,8 @@ web::Page BatchPage(PageContext& ctx, OperationsService& svc) {
   v.set("has_errors", !rows.empty());
   v.set("more_errors", errors.ok() && !errors->next_cursor.empty());
   v.set("normalized", b->status == kNormalized);
-  return web::Page::Render("Batch " + b->filename.value_or(b->id), "operations_batch", std::move(v));
+  return web::Page::Render("Batch " + b->filename.value_or(b->id), "operations_batch",
+                           std::move(v));
 }
 
 }  // namespace
@@ -417,7 +423,9 @@ View DemandChartView(const std::vector<DayQuantity>& history,
   if (y_max <= 0) y_max = 1;
   y_max *= 1.1;
   const double plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
-  auto x = [&](std::size_t i) { return kLeft + plot_w * static_cast<double>(i) / static_cast<double>(n - 1); };
+  auto x = [&](std::size_t i) {
+    return kLeft + plot_w * static_cast<double>(i) / static_cast<double>(n - 1);
+  };
   auto y = [&](double q) { return kTop + plot_h * (1 - std::clamp(q, 0.0, y_max) / y_max); };
   auto pt = [](double px, double py) { return FormatDecimal(px, 1) + "," + FormatDecimal(py, 1); };
   std::string hist, fc, band_up, band_down;
@@ -459,14 +467,15 @@ View DemandChartView(const std::vector<DayQuantity>& history,
   if (forecast) {
     for (const auto& p : forecast->points) next += p.point;
   }
-  v.set("summary",
-        fmt::format("Demand over the last {} days: {} in all. {}", h, Qty(total),
-                    f > 0 ? fmt::format("Forecast for the next {} days: {} ({} to {} per day at the "
-                                        "end of the band).",
-                                        f, Qty(std::round(next * 10) / 10),
-                                        Qty(std::round(forecast->points.back().lower * 10) / 10),
-                                        Qty(std::round(forecast->points.back().upper * 10) / 10))
-                          : std::string("No forecast yet.")));
+  v.set(
+      "summary",
+      fmt::format("Demand over the last {} days: {} in all. {}", h, Qty(total),
+                  f > 0 ? fmt::format("Forecast for the next {} days: {} ({} to {} per day at the "
+                                      "end of the band).",
+                                      f, Qty(std::round(next * 10) / 10),
+                                      Qty(std::round(forecast->points.back().lower * 10) / 10),
+                                      Qty(std::round(forecast->points.back().upper * 10) / 10))
+                        : std::string("No forecast yet.")));
   return v;
 }
 
@@ -475,34 +484,41 @@ void AddOperationsPages(web::Shell& shell, OperationsService& svc) {
                     .href = "/operations",
                     .permission = "operations:read",
                     .description = "Items, stock, demand forecasts, alerts and data ingest"});
-  shell.AddPage("GET", "/operations",
-                {.summary = "Items with stock", .permission = "operations:read",
-                 .section = "/operations"},
-                [&svc](PageContext& ctx) { return ItemsPage(ctx, svc); });
+  shell.AddPage(
+      "GET", "/operations",
+      {.summary = "Items with stock", .permission = "operations:read", .section = "/operations"},
+      [&svc](PageContext& ctx) { return ItemsPage(ctx, svc); });
   shell.AddPage("GET", "/operations/items/{id}",
                 {.summary = "An item: stock, demand and forecast chart, accuracy, alerts",
                  .permission = "operations:read",
                  .section = "/operations"},
                 [&svc](PageContext& ctx) { return ItemPage(ctx, svc); });
-  shell.AddPage("GET", "/operations/alerts",
-                {.summary = "Alerts inbox", .permission = "operations:read",
-                 .section = "/operations"},
-                [&svc](PageContext& ctx) { return AlertsPage(ctx, svc); });
+  shell.AddPage(
+      "GET", "/operations/alerts",
+      {.summary = "Alerts inbox", .permission = "operations:read", .section = "/operations"},
+      [&svc](PageContext& ctx) { return AlertsPage(ctx, svc); });
   shell.AddPage("POST", "/operations/alerts/{id}/acknowledge",
-                {.summary = "Acknowledge an alert", .permission = "operations:write",
-                 .section = "/operations", .max_body_bytes = 8 * 1024},
+                {.summary = "Acknowledge an alert",
+                 .permission = "operations:write",
+                 .section = "/operations",
+                 .max_body_bytes = 8 * 1024},
                 [&svc](PageContext& ctx) { return MoveAlert(ctx, svc, true); });
   shell.AddPage("POST", "/operations/alerts/{id}/resolve",
-                {.summary = "Resolve an alert", .permission = "operations:write",
-                 .section = "/operations", .max_body_bytes = 8 * 1024},
+                {.summary = "Resolve an alert",
+                 .permission = "operations:write",
+                 .section = "/operations",
+                 .max_body_bytes = 8 * 1024},
                 [&svc](PageContext& ctx) { return MoveAlert(ctx, svc, false); });
   shell.AddPage("GET", "/operations/ingest",
-                {.summary = "Ingest history and upload", .permission = "operations:read",
+                {.summary = "Ingest history and upload",
+                 .permission = "operations:read",
                  .section = "/operations"},
                 [&svc](PageContext& ctx) { return IngestPage(ctx, svc); });
   shell.AddPage("POST", "/operations/ingest",
-                {.summary = "Send a file as an ingest batch", .permission = "operations:write",
-                 .section = "/operations", .max_body_bytes = kMaxBatchBytes + 64 * 1024},
+                {.summary = "Send a file as an ingest batch",
+                 .permission = "operations:write",
+                 .section = "/operations",
+                 .max_body_bytes = kMaxBatchBytes + 64 * 1024},
                 [&svc](PageContext& ctx) { return UploadBatch(ctx, svc); });
   shell.AddPage("GET", "/operations/ingest/{id}",
                 {.summary = "An ingest batch with its error report",

@@ -1,14 +1,17 @@
 // The Operations pages of the web UI (registered by OperationsModule::AddPages):
 //
-//   GET  /operations                            items by SKU with stock, ?q= filter, pages (operations:read)
-//   GET  /operations/items/{id}                 an item: stock, a chart of demand history,
-//                                               forecast and its band, accuracy, alerts (operations:read)
-//   GET  /operations/alerts                     the alerts inbox (?status=)              (operations:read)
-//   POST /operations/alerts/{id}/acknowledge    acknowledge an open alert               (operations:write)
-//   POST /operations/alerts/{id}/resolve        resolve an alert                        (operations:write)
-//   GET  /operations/ingest                     ingest history and the upload form      (operations:read)
-//   POST /operations/ingest                     send a file as a batch                  (operations:write)
-//   GET  /operations/ingest/{id}                a batch with its progress and error report (operations:read)
+//   GET  /operations                            items by SKU with stock, ?q= filter, pages
+//   (operations:read) GET  /operations/items/{id}                 an item: stock, a chart of demand
+//   history,
+//                                               forecast and its band, accuracy, alerts
+//                                               (operations:read)
+//   GET  /operations/alerts                     the alerts inbox (?status=) (operations:read) POST
+//   /operations/alerts/{id}/acknowledge    acknowledge an open alert (operations:write) POST
+//   /operations/alerts/{id}/resolve        resolve an alert (operations:write) GET
+//   /operations/ingest                     ingest history and the upload form (operations:read)
+//   POST /operations/ingest                     send a file as a batch (operations:write) GET
+//   /operations/ingest/{id}                a batch with its progress and error report
+//   (operations:read)
 //
 // Pages call OperationsService, never SQL. Thread-safety: register during start-up; the handlers
 // are thread-safe and use the service, which must outlive the router.

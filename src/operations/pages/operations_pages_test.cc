@@ -1,10 +1,11 @@
 // The Operations pages' templates and views: item, alert and batch fields are escaped, actions
 // appear only when allowed, and the demand chart's geometry follows the data.
+#include "operations/pages/operations_pages.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "operations/pages/operations_pages.h"
 #include "web/templates.h"
 #include "web/testing/page_checks.h"
 
@@ -41,7 +42,8 @@ TEST(OperationsPagesTest, DemandChartPlotsHistoryForecastAndBand) {
 
 TEST(OperationsPagesTest, ItemPageEscapesFieldsAndDrawsTheChart) {
   View v(View::type::object);
-  for (const char* k : {"sku", "name", "unit", "category", "on_hand", "counted_at", "model", "notes"}) {
+  for (const char* k :
+       {"sku", "name", "unit", "category", "on_hand", "counted_at", "model", "notes"}) {
     v.set(k, kXss);
   }
   std::vector<DayQuantity> history = {{"2026-11-18", 4}, {"2026-11-19", 6}};
