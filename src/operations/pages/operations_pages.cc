@@ -74,6 +74,8 @@ View AlertRow(const Alert& a, bool can_write) {
   o.set("resolved", a.resolved_at ? fmt::format("{} by {}", FormatWhen(*a.resolved_at),
                                                 a.resolved_by.value_or("?"))
                                   : std::string());
+  o.set("has_acknowledged", a.acknowledged_at.has_value());
+  o.set("has_resolved", a.resolved_at.has_value());
   o.set("can_acknowledge", can_write && a.status == kAlertOpen);
   o.set("can_resolve", can_write && a.status != kAlertResolved);
   return o;
@@ -110,6 +112,16 @@ web::Page ItemsPage(PageContext& ctx, OperationsService& svc) {
   v.set("has_pager", !page->next_cursor.empty() || !q.cursor.empty());
   auto counts = svc.ListAlerts(*scope, {.limit = 1});
   v.set("has_alerts", counts.ok() && !counts->items.empty());
+  v.set("can_forecast", ctx.Can("operations:write"));
+  auto runs = svc.ListRuns(*scope, {.limit = 1});
+  if (runs.ok() && !runs->items.empty()) {
+    const ForecastRun& r = runs->items.front();
+    v.set("has_run", true);
+    v.set("run_status", Humanize(r.status));
+    v.set("run_when", FormatWhen(r.completed_at.value_or(r.created_at)));
+    v.set("run_items", std::to_string(r.items));
+    v.set("run_skipped", std::to_string(r.skipped));
+  }
   return web::Page::Render("Items", "operations_items", std::move(v));
 }
 
@@ -194,6 +206,20 @@ web::Page ItemPage(PageContext& ctx, OperationsService& svc) {
   v.set("has_external_ids", !ext.empty());
   return web::Page::Render(detail->item.sku + " · " + detail->item.name, "operations_item",
                            std::move(v));
+}
+
+web::Page StartForecastRun(PageContext& ctx, OperationsService& svc) {
+  auto scope = identity::OrgScope(ctx.principal);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Starting a forecast", ctx.request.request_id);
+  auto run = svc.StartRun(*scope, 28, 7, 0.8);
+  if (!run.ok())
+    return ServiceErrorPage(run.status(), "Starting a forecast", ctx.request.request_id);
+  return web::Page::Redirect("/operations",
+                             web::Flash{"ok",
+                                        "Forecast run queued: every item with demand is "
+                                        "forecast; alerts appear in the inbox when it "
+                                        "finishes."});
 }
 
 // ---- alerts ----
@@ -488,6 +514,12 @@ void AddOperationsPages(web::Shell& shell, OperationsService& svc) {
       "GET", "/operations",
       {.summary = "Items with stock", .permission = "operations:read", .section = "/operations"},
       [&svc](PageContext& ctx) { return ItemsPage(ctx, svc); });
+  shell.AddPage("POST", "/operations/forecast-runs",
+                {.summary = "Start a forecast run over every item",
+                 .permission = "operations:write",
+                 .section = "/operations",
+                 .max_body_bytes = 8 * 1024},
+                [&svc](PageContext& ctx) { return StartForecastRun(ctx, svc); });
   shell.AddPage("GET", "/operations/items/{id}",
                 {.summary = "An item: stock, demand and forecast chart, accuracy, alerts",
                  .permission = "operations:read",
