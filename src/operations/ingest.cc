@@ -253,6 +253,7 @@ class Applier {
 
   int64_t changes() const { return changes_; }
   std::vector<std::string> consumed() const { return {consumed_.begin(), consumed_.end()}; }
+  std::vector<std::string> updated() const { return {updated_.begin(), updated_.end()}; }
   const std::optional<ApplyAbort>& abort() const { return abort_; }
 
   // Writes the stock rows still buffered (call once after the last row).
@@ -406,6 +407,7 @@ class Applier {
       item_id = existing->id;
       if (!SameItem(updated, *existing)) {
         SIGNX_ASSIGN_OR_RETURN(Item saved, ops_.UpdateItem(updated, existing->version));
+        updated_.insert(saved.id);
         SIGNX_RETURN_IF_ERROR(
             Audit("item", saved.id, "update", Text(ToJson(*existing)), Text(ToJson(saved))));
       }
@@ -467,6 +469,7 @@ class Applier {
   std::vector<std::pair<Snapshot, int64_t>> pending_snapshots_;
   std::unordered_map<std::string, std::string> pending_audits_;  // id → after JSON
   std::set<std::string> consumed_;  // items with consumption rows (bounded by the org's items)
+  std::set<std::string> updated_;   // items whose fields changed
 };
 
 // Pass 1 for one row: the rules and the references.
@@ -639,7 +642,7 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
   // ---- pass 2: apply, all or nothing ----
   std::optional<ApplyAbort> aborted;
   Batch done = batch;
-  std::vector<std::string> consumed;
+  std::vector<std::string> consumed, updated;
   const std::string actor = batch.created_by.value_or("system");
   Status st = store.WithTxn([&](storage::Txn& txn) -> Status {
     done = batch;
@@ -668,6 +671,7 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
       return s;
     }
     consumed = applier.consumed();
+    updated = applier.updated();
     done.status = std::string(kNormalized);
     done.applied_rows = applied;
     done.changes = applier.changes();
@@ -689,7 +693,7 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
     return IngestOutcome{std::move(saved)};
   }
   report(1);
-  return IngestOutcome{std::move(done), std::move(consumed)};
+  return IngestOutcome{std::move(done), std::move(consumed), std::move(updated)};
 }
 
 }  // namespace signx::operations

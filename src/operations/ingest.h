@@ -58,6 +58,8 @@ struct IngestOutcome {
   Batch batch;  // as saved (status normalized or rejected)
   // A normalized consumption batch: the items whose demand it recorded (new actuals).
   std::vector<std::string> consumed_items;
+  // Items the batch changed (callers drop cached copies).
+  std::vector<std::string> updated_items;
 };
 
 // Processes `batch` (status received) read from `path`. The caller's event appends go through

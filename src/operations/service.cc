@@ -214,6 +214,7 @@ Status OperationsService::RunIngestJob(jobs::JobContext& ctx) {
   hooks.cancelled = [&] { return ctx.cancelled(); };
   SIGNX_ASSIGN_OR_RETURN(IngestOutcome out, RunIngest(store_, outbox_, clock_, batch, path, hooks));
   outbox_.Notify();
+  for (const auto& id : out.updated_items) Forget(scope, id);
   if (!out.consumed_items.empty()) {
     // Actuals arrived: score the latest forecasts of these items now (best effort — the next
     // forecast run scores them again).
