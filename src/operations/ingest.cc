@@ -472,6 +472,31 @@ class Applier {
   std::set<std::string> updated_;   // items whose fields changed
 };
 
+// The columns each entity reads; others are reported as not used.
+bool KnownColumn(Entity e, std::string_view c) {
+  static const std::set<std::string, std::less<>> kItems = {
+      "sku",           "name",         "unit",       "category",   "lead_time_days",
+      "reorder_point", "safety_stock", "cost_cents", "external_id"};
+  static const std::set<std::string, std::less<>> kProcesses = {
+      "code", "name", "item_sku", "seq", "work_centre", "standard_hours", "description"};
+  static const std::set<std::string, std::less<>> kInventory = {
+      "sku", "item_external_id", "on_hand", "on_order", "allocated", "at"};
+  static const std::set<std::string, std::less<>> kMovements = {"sku", "item_external_id",
+                                                                "quantity", "at"};
+  switch (e) {
+    case Entity::kItems:
+      return kItems.contains(c);
+    case Entity::kProcesses:
+      return kProcesses.contains(c);
+    case Entity::kInventory:
+      return kInventory.contains(c);
+    case Entity::kReceipts:
+    case Entity::kConsumption:
+      return kMovements.contains(c);
+  }
+  return false;
+}
+
 // Pass 1 for one row: the rules and the references.
 Status ValidateRow(storage::Store& store, const Batch& batch, ItemResolver& resolver,
                    const RawRow& row, int64_t n, std::vector<RowError>& errors) {
@@ -567,6 +592,7 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
   // ---- pass 1: validate ----
   ErrorLog log;
   std::vector<int64_t> bad_rows;  // ascending
+  std::set<std::string> unused;   // columns no rule reads (at most 20 named)
   int64_t rows = 0;
   std::optional<std::string> fatal;
   {
@@ -593,6 +619,9 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
         if (!*more) break;
         ++rows;
         errors.clear();
+        for (const auto& [column, value] : row) {
+          if (unused.size() < 20 && !KnownColumn(batch.entity, column)) unused.insert(column);
+        }
         if (!unreadable.empty()) {
           errors.push_back({n, "", unreadable});
         } else {
@@ -676,9 +705,16 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
     done.applied_rows = applied;
     done.changes = applier.changes();
     done.completed_at = clock.Now();
-    done.message = bad_rows.empty() ? std::optional<std::string>()
-                                    : fmt::format("partial: {} of {} rows applied, {} rejected",
-                                                  applied, rows, bad_rows.size());
+    std::string message;
+    if (!bad_rows.empty()) {
+      message = fmt::format("partial: {} of {} rows applied, {} rejected", applied, rows,
+                            bad_rows.size());
+    }
+    if (!unused.empty()) {
+      message += fmt::format("{}columns not used: {}", message.empty() ? "" : "; ",
+                             Join(std::vector<std::string>(unused.begin(), unused.end()), ", "));
+    }
+    done.message = message.empty() ? std::optional<std::string>() : std::move(message);
     SIGNX_RETURN_IF_ERROR(ops.SaveBatch(done));
     return AppendBatchEvent(outbox, txn, done);
   });

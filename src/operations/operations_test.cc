@@ -267,8 +267,13 @@ TEST_P(OperationsTest, NdjsonAndJsonPushesShareTheRules) {
   EXPECT_EQ(nd.at("status").as_string(), "normalized") << json::serialize(nd);
   EXPECT_EQ(nd.at("format").as_string(), "ndjson");
   EXPECT_EQ(nd.at("row_count").as_int64(), 2);
+  EXPECT_TRUE(nd.at("message").is_null());
   auto item = Obj(Call("GET", "/v1/items/" + ItemId("ACM-4X10")));
   EXPECT_EQ(item.at("reorder_point").to_number<double>(), 12.5);
+  // A column no rule reads (a typo, an extra export field) is applied around and named.
+  auto typo = Ingest("entity=items", "sku,leadtime,colour\nACM-4X8,9,white\n");
+  EXPECT_EQ(typo.at("status").as_string(), "normalized");
+  EXPECT_EQ(typo.at("message").as_string(), "columns not used: colour, leadtime");
   EXPECT_EQ(item.at("name").as_string(), "ACM-4X10");  // defaults to the sku
 
   auto push = Ingest("", R"({"entity": "inventory", "source": "wms", "rows": [
