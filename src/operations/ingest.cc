@@ -237,6 +237,17 @@ struct ErrorLog {
   }
 };
 
+// A key that did not exist when this transaction looked was inserted by a concurrent one (two
+// batches creating the same SKU): kAborted makes WithTxn run the whole apply again, which then
+// finds and updates the row instead of rejecting the batch.
+template <typename T>
+Result<T> RetryOnRace(Result<T> r) {
+  if (!r.ok() && r.status().code() == ErrorCode::kAlreadyExists) {
+    return Status(ErrorCode::kAborted, "a concurrent batch inserted the same key; retrying");
+  }
+  return r;
+}
+
 // A row error raised while applying: aborts the transaction, rejects the batch.
 struct ApplyAbort {
   RowError error;
@@ -412,7 +423,8 @@ class Applier {
             Audit("item", saved.id, "update", Text(ToJson(*existing)), Text(ToJson(saved))));
       }
     } else {
-      SIGNX_ASSIGN_OR_RETURN(Item created, ops_.InsertItem(ApplyItemFields(Item{}, f)));
+      SIGNX_ASSIGN_OR_RETURN(Item created,
+                             RetryOnRace(ops_.InsertItem(ApplyItemFields(Item{}, f))));
       item_id = created.id;
       SIGNX_RETURN_IF_ERROR(
           Audit("item", created.id, "create", std::nullopt, Text(ToJson(created))));
@@ -454,7 +466,7 @@ class Applier {
     p.name = pr.name.value_or(pr.code);
     p.item_id = item_id;
     UpsertStep(p, pr.step);
-    SIGNX_ASSIGN_OR_RETURN(Process created, ops_.InsertProcess(p));
+    SIGNX_ASSIGN_OR_RETURN(Process created, RetryOnRace(ops_.InsertProcess(p)));
     return Audit("process", created.id, "create", std::nullopt, Text(ToJson(created)));
   }
 

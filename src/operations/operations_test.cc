@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "cache/cache.h"
 #include "http/openapi.h"
@@ -333,6 +334,41 @@ TEST_P(OperationsTest, ReplayAppliesARejectedBatchOnceItsItemsExist) {
   EXPECT_EQ(Call("GET", "/v1/items/" + led + "/demand?days=0").status, 422);
   EXPECT_EQ(Call("POST", "/v1/ingest/batches/" + Str(b.at("id")) + "/replay", "", "org_b").status,
             404);
+}
+
+TEST_P(OperationsTest, TwoBatchesCreatingTheSameSkusAtOnceBothApply) {
+  std::string a = "sku,name\n", b = "sku,name\n";
+  for (int i = 0; i < 1500; ++i) {
+    a += "RACE-" + std::to_string(i) + ",from a\n";
+    b += "RACE-" + std::to_string(i) + ",from b\n";
+  }
+  std::vector<std::string> ids;
+  for (const auto* body : {&a, &b}) {
+    auto r = Call("POST", "/v1/ingest/batches?entity=items", *body, "org_a",
+                  {{"Content-Type", "text/csv"}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    ids.push_back(Str(Obj(r).at("id")));
+  }
+  // Two workers take one job each and apply at the same time.
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 2; ++w) {
+    workers.emplace_back([&, w] {
+      auto job = queue_->Claim("worker-" + std::to_string(w));
+      if (!job.ok() || !*job) return;
+      jobs::JobContext ctx(*queue_, **job);
+      const Status st = service_->RunIngestJob(ctx);
+      EXPECT_TRUE(st.ok()) << st.ToString();
+      if (st.ok()) (void)queue_->Complete(**job, ctx.result());
+    });
+  }
+  for (auto& t : workers) t.join();
+  for (const auto& id : ids) {
+    auto b2 = Obj(Call("GET", "/v1/ingest/batches/" + id));
+    EXPECT_EQ(b2.at("status").as_string(), "normalized") << json::serialize(b2);
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM manufacturing_items"), 1500);
+  // One batch created each item, the other renamed it: 1500 creates + 1500 updates.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM prim_master_audits"), 3000);
 }
 
 TEST_P(OperationsTest, ExternalIdsMapSeveralExportsOntoOneItem) {
