@@ -244,13 +244,18 @@ TEST_P(OperationsTest, UnreadableFilesAreRejectedWithTheirRow) {
   EXPECT_EQ(quote.at("status").as_string(), "rejected");
   EXPECT_FALSE(quote.at("message").is_null());
 
+  // A byte order mark and semicolons (a spreadsheet's export) read like any CSV.
+  auto excel = Ingest("entity=items", "\xEF\xBB\xBFsku;name;cost_cents\r\nX-1;\"Panel; white\";120\r\n");
+  EXPECT_EQ(excel.at("status").as_string(), "normalized") << json::serialize(excel);
+  EXPECT_EQ(Obj(Call("GET", "/v1/items/" + ItemId("X-1"))).at("name").as_string(), "Panel; white");
+
   auto empty = Ingest("entity=items", "sku,name\n");
   EXPECT_EQ(empty.at("status").as_string(), "rejected");
 
   auto nd = Ingest("entity=items", "{\"sku\":\"N-1\"}\nnot json\n", "application/x-ndjson");
   EXPECT_EQ(nd.at("status").as_string(), "rejected");
   EXPECT_EQ(nd.at("error_count").as_int64(), 1);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM manufacturing_items"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM manufacturing_items"), 1);
 
   EXPECT_EQ(Call("POST", "/v1/ingest/batches?entity=bogus", "x").status, 422);
   EXPECT_EQ(Call("POST", "/v1/ingest/batches", "sku\nA\n").status, 422);  // no entity
