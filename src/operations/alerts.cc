@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "base/id.h"
@@ -186,14 +187,26 @@ Status AlertStore::SaveRun(const ForecastRun& r) {
 // ---- forecasts ----
 
 Status AlertStore::InsertForecast(const ItemForecast& f) {
-  for (const auto& p : f.points) {
-    SIGNX_RETURN_IF_ERROR(
-        txn_.Exec("INSERT INTO forecasts (run_id, org_id, item_id, step, day, point, lower, upper, "
-                  "level, model, version, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                  "$11, $12) ON CONFLICT DO NOTHING",
-                  {f.run_id, org_, f.item_id, p.step, p.day, p.point, p.lower, p.upper, f.level,
-                   f.model, f.version, f.notes})
-            .status());
+  // One statement for the whole horizon (a run writes thousands of items).
+  for (std::size_t from = 0; from < f.points.size(); from += 200) {
+    const std::size_t to = std::min(f.points.size(), from + 200);
+    std::string sql =
+        "INSERT INTO forecasts (run_id, org_id, item_id, step, day, point, lower, upper, level, "
+        "model, version, notes) VALUES ";
+    Params params{f.run_id, org_, f.item_id, f.level, f.model, f.version, f.notes};
+    for (std::size_t i = from; i < to; ++i) {
+      const auto& p = f.points[i];
+      const std::size_t b = params.size();
+      sql += fmt::format("{}($1, $2, $3, ${}, ${}, ${}, ${}, ${}, $4, $5, $6, $7)",
+                         i > from ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5);
+      params.emplace_back(p.step);
+      params.emplace_back(p.day);
+      params.emplace_back(p.point);
+      params.emplace_back(p.lower);
+      params.emplace_back(p.upper);
+    }
+    sql += " ON CONFLICT DO NOTHING";
+    SIGNX_RETURN_IF_ERROR(txn_.Exec(sql, params).status());
   }
   return Status::Ok();
 }

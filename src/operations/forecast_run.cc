@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <mutex>
+#include <thread>
 
 #include "events/event_types.h"
 #include "forecast/forecast.h"
@@ -142,10 +145,12 @@ class ItemForecaster {
             },
             {.read_only = true}));
     if (in.done) {
+      std::lock_guard lock(tally_mu_);
       ++tally_.items;
       return Status::Ok();
     }
     if (in.history.values.empty()) {
+      std::lock_guard lock(tally_mu_);
       ++tally_.skipped;
       return Status::Ok();
     }
@@ -164,6 +169,7 @@ class ItemForecaster {
     auto fc = forecast::AutoForecast(
         in.history.values, {.horizon = horizon, .period = run_.period, .level = run_.level});
     if (!fc.ok()) {
+      std::lock_guard lock(tally_mu_);
       ++tally_.skipped;
       if (tally_.notes.size() < 5) {
         tally_.notes.push_back(fmt::format("{}: {}", item.sku, fc.status().message()));
@@ -234,6 +240,7 @@ class ItemForecaster {
       }
       return Status::Ok();
     }));
+    std::lock_guard lock(tally_mu_);
     ++tally_.items;
     tally_.opened += opened;
     tally_.resolved += resolved;
@@ -246,7 +253,8 @@ class ItemForecaster {
   const Clock& clock_;
   const ForecastRun& run_;
   const std::vector<RuleConfig> rules_;
-  RunTally& tally_;
+  std::mutex tally_mu_;
+  RunTally& tally_;  // guarded by tally_mu_
   std::string today_;
   std::string yesterday_;
 };
@@ -298,14 +306,30 @@ Status RunForecastJob(storage::Store& store, events::Outbox& outbox, const Clock
                                           },
                                           {.read_only = true}));
     if (page.empty()) break;
-    for (const Item& item : page) {
-      if (ctx.cancelled()) return Status(ErrorCode::kCancelled, "forecast run cancelled");
-      SIGNX_RETURN_IF_ERROR(forecaster.Forecast(item));
-      ++done;
-      if (total > 0 && done % 25 == 0) {
-        ctx.SetProgress(static_cast<int>(done * 100 / total)).IgnoreError();
+    // kForecastThreads items at a time (forecasting dominates; each item has its own
+    // transactions, so they do not wait for each other except for SQLite's write lock).
+    std::atomic<std::size_t> next{0};
+    std::mutex error_mu;
+    Status first_error;
+    auto work = [&] {
+      for (std::size_t i = next++; i < page.size(); i = next++) {
+        Status st = ctx.cancelled() ? Status(ErrorCode::kCancelled, "forecast run cancelled")
+                                    : forecaster.Forecast(page[i]);
+        if (!st.ok()) {
+          std::lock_guard lock(error_mu);
+          if (first_error.ok()) first_error = std::move(st);
+          next = page.size();
+          return;
+        }
       }
-    }
+    };
+    std::vector<std::thread> helpers;
+    for (int t = 1; t < kForecastThreads; ++t) helpers.emplace_back(work);
+    work();
+    for (auto& t : helpers) t.join();
+    SIGNX_RETURN_IF_ERROR(first_error);
+    done += static_cast<int64_t>(page.size());
+    if (total > 0) ctx.SetProgress(static_cast<int>(done * 100 / total)).IgnoreError();
     after = page.back().id;
   }
   run.status = "succeeded";

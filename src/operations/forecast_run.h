@@ -9,7 +9,8 @@
 //   4. the alert rules (planning.h) on the item's stock now, this forecast, that accuracy and
 //      yesterday's demand against the previous forecast's band → alerts raised, refreshed or
 //      resolved ("system"), with operations.alert_opened / _resolved events.
-// Each item commits on its own (a run over thousands of items holds no long transaction); the
+// Items are forecast kForecastThreads at a time, pages of 200 in item-id order. Each item commits
+// on its own (a run over thousands of items holds no long transaction); the
 // run row counts items and skipped (no history) items and ends succeeded, with
 // operations.forecast_run_completed. Items already forecast by this run are skipped on a retry.
 //
@@ -35,6 +36,8 @@ inline constexpr std::string_view kForecastRunJob = "operations.forecast_run";
 // history window and horizon rule); bump when either changes.
 inline constexpr std::string_view kForecastVersion = "auto-1";
 inline constexpr int kHistoryDays = 730;
+// Items forecast at once by one run (threads of the job).
+inline constexpr int kForecastThreads = 2;
 
 // The operations.forecast_run handler: payload {"run_id"}; the job's org is the run's.
 Status RunForecastJob(storage::Store& store, events::Outbox& outbox, const Clock& clock,

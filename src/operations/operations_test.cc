@@ -245,7 +245,8 @@ TEST_P(OperationsTest, UnreadableFilesAreRejectedWithTheirRow) {
   EXPECT_FALSE(quote.at("message").is_null());
 
   // A byte order mark and semicolons (a spreadsheet's export) read like any CSV.
-  auto excel = Ingest("entity=items", "\xEF\xBB\xBFsku;name;cost_cents\r\nX-1;\"Panel; white\";120\r\n");
+  auto excel =
+      Ingest("entity=items", "\xEF\xBB\xBFsku;name;cost_cents\r\nX-1;\"Panel; white\";120\r\n");
   EXPECT_EQ(excel.at("status").as_string(), "normalized") << json::serialize(excel);
   EXPECT_EQ(Obj(Call("GET", "/v1/items/" + ItemId("X-1"))).at("name").as_string(), "Panel; white");
 
@@ -582,6 +583,40 @@ TEST_P(OperationsTest, ALargeCsvStreamsThroughTheJob) {
   auto job = queue_->Get(Str(b.at("job_id")));
   ASSERT_TRUE(job.ok());
   EXPECT_EQ(job->progress, 100);
+}
+
+TEST_P(OperationsTest, AForecastRunCoversEveryItem) {
+  // 10 items × 120 days by default; SIGNX_BENCH_FORECAST_ITEMS / _DAYS make it the bench.
+  int items = 10, days = 120;
+  if (const char* env = std::getenv("SIGNX_BENCH_FORECAST_ITEMS")) items = std::atoi(env);
+  if (const char* env = std::getenv("SIGNX_BENCH_FORECAST_DAYS")) days = std::atoi(env);
+  std::string skus = "sku,lead_time_days,safety_stock\n", use = "sku,quantity,at\n";
+  for (int i = 0; i < items; ++i) skus += "F-" + std::to_string(i) + ",14,5\n";
+  for (int d = 1; d <= days; ++d) {
+    const std::string day = DayOf(clock_.Now() - std::chrono::days(d));
+    for (int i = 0; i < items; ++i) {
+      // Weekly pattern plus a per-item level; every 5th item intermittent.
+      const int q = i % 5 == 4 ? (d % 9 == 0 ? 6 : 0) : 5 + i % 7 + (d % 7 < 2 ? 0 : 4);
+      use += "F-" + std::to_string(i) + "," + std::to_string(q) + "," + day + "\n";
+    }
+  }
+  ASSERT_EQ(Ingest("entity=items", skus).at("status").as_string(), "normalized");
+  ASSERT_EQ(Ingest("entity=consumption", use).at("status").as_string(), "normalized");
+  auto started = Call("POST", "/v1/forecast-runs", "{}");
+  ASSERT_EQ(started.status, 202);
+  const auto start = std::chrono::steady_clock::now();
+  Drain();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto run = Obj(Call("GET", "/v1/forecast-runs/" + Str(Obj(started).at("id"))));
+  EXPECT_EQ(run.at("status").as_string(), "succeeded");
+  EXPECT_EQ(run.at("items").as_int64(), items);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM forecasts"), int64_t{items} * 28);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM forecasts WHERE NOT (lower <= point AND point <= upper)"),
+            0);
+  std::printf("[ forecast ] %s: %d items x %d days in %.2f s = %.0f items/s\n",
+              storage::testing::BackendName(GetParam()).c_str(), items, days, seconds,
+              items / seconds);
 }
 
 TEST_P(OperationsTest, OpenApiHasEveryRouteAndSchema) {
