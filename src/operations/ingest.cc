@@ -685,6 +685,7 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
   Batch done = batch;
   std::vector<std::string> consumed, updated;
   const std::string actor = batch.created_by.value_or("system");
+  const bool live_progress = store.dialect() == storage::Dialect::kPostgres;
   Status st = store.WithTxn([&](storage::Txn& txn) -> Status {
     done = batch;
     aborted.reset();
@@ -706,6 +707,9 @@ Result<IngestOutcome> RunIngest(storage::Store& store, events::Outbox& outbox, c
         return s;
       }
       ++applied;
+      // PostgreSQL: the job row is written on another connection while this transaction runs.
+      // SQLite would wait for this transaction's write lock: progress jumps at the commit there.
+      if (live_progress && (applied & 1023) == 0) report(0.5 + 0.5 * source->progress());
     }
     if (Status s = applier.Finish(n); !s.ok()) {
       aborted = applier.abort();

@@ -10,7 +10,8 @@
 //      item of a stock row, the item of a routing step) — read-only; errors are collected (the
 //      first kMaxStoredErrors are stored, all are counted). A file that cannot be read further (a
 //      CSV syntax error) rejects the batch; so do row errors unless the batch is partial.
-//   2. apply (status validated): one transaction writes every valid row, an audit row
+//   2. apply (status validated; progress 50–100 % on PostgreSQL, at the commit on SQLite): one
+//      transaction writes every valid row, an audit row
 //      (prim_master_audits: entity, before, after, batch) for every change, the batch's final
 //      status (normalized) and its outbox event — all or nothing. Rows are keyed by (batch, row),
 //      so a replay changes only what is not already so: no stock row is applied twice.
