@@ -338,6 +338,22 @@ Result<Page<Item>> OperationsService::ListItems(const TenantScope& scope, const 
       scope, [&](OpsStore& ops) { return ops.ListItems(q); }, true);
 }
 
+Result<std::vector<Stock>> OperationsService::StockOfItems(const TenantScope& scope,
+                                                           const std::vector<std::string>& ids) {
+  return InTxn<std::vector<Stock>>(
+      scope,
+      [&](OpsStore& ops) -> Result<std::vector<Stock>> {
+        std::vector<Stock> out;
+        out.reserve(ids.size());
+        for (const auto& id : ids) {
+          SIGNX_ASSIGN_OR_RETURN(Stock st, ops.StockOf(id));
+          out.push_back(std::move(st));
+        }
+        return out;
+      },
+      true);
+}
+
 Result<std::vector<DayQuantity>> OperationsService::DemandHistory(
     const TenantScope& scope, std::string_view item_id, int days,
     std::optional<std::string> to_day) {

@@ -92,6 +92,9 @@ class OperationsService {
   Result<Item> GetItem(const identity::TenantScope& scope, std::string_view id);
   Result<ItemDetail> GetItemDetail(const identity::TenantScope& scope, std::string_view id);
   Result<Page<Item>> ListItems(const identity::TenantScope& scope, const ItemQuery& q);
+  // Stock now of each item (same order; one read transaction — for a page of items).
+  Result<std::vector<Stock>> StockOfItems(const identity::TenantScope& scope,
+                                          const std::vector<std::string>& item_ids);
   // Daily consumption of the last `days` days up to and including `to_day` (zeros filled in).
   Result<std::vector<DayQuantity>> DemandHistory(const identity::TenantScope& scope,
                                                  std::string_view item_id, int days,

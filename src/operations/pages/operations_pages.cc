@@ -100,7 +100,21 @@ web::Page ItemsPage(PageContext& ctx, OperationsService& svc) {
   if (!page.ok()) return ServiceErrorPage(page.status(), "Listing items", ctx.request.request_id);
   View v(View::type::object);
   ViewList rows;
-  for (const auto& i : page->items) rows.push_back(ItemRow(i));
+  std::vector<std::string> ids;
+  for (const auto& i : page->items) ids.push_back(i.id);
+  auto stock = svc.StockOfItems(*scope, ids);
+  for (std::size_t k = 0; k < page->items.size(); ++k) {
+    const Item& i = page->items[k];
+    View row = ItemRow(i);
+    if (stock.ok()) {
+      const Stock& st = (*stock)[k];
+      row.set("on_hand", st.snapshot || st.received_since > 0 || st.consumed_since > 0
+                             ? Qty(st.on_hand)
+                             : std::string("–"));
+      row.set("low", (st.snapshot.has_value() && st.on_hand - st.allocated < i.safety_stock));
+    }
+    rows.push_back(row);
+  }
   v.set("items", rows);
   v.set("has_items", !page->items.empty());
   v.set("q", filter);

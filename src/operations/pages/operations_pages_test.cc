@@ -131,6 +131,28 @@ TEST(OperationsPagesTest, BatchPageShowsTheErrorReportEscaped) {
   }
 }
 
+TEST(OperationsPagesTest, ItemsListShowsStockAndFlagsLowItems) {
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  ViewList rows;
+  for (bool low : {true, false}) {
+    View r(View::type::object);
+    r.set("id", low ? "itm_low" : "itm_ok");
+    r.set("sku", kXss);
+    r.set("on_hand", low ? "3" : "300");
+    r.set("low", low);
+    rows.push_back(r);
+  }
+  View v(View::type::object);
+  v.set("items", rows);
+  v.set("has_items", true);
+  auto html = t.Render("operations_items", v);
+  ASSERT_TRUE(html.ok());
+  ExpectInert(*html);
+  EXPECT_EQ(Count(*html, "data-testid=\"below-safety\""), 1);
+  EXPECT_NE(html->find("<td>3 <strong"), std::string::npos);
+  EXPECT_NE(html->find("href=\"/operations/items/itm_ok\""), std::string::npos);
+}
+
 TEST(OperationsPagesTest, ForecastNowOnlyForWriters) {
   Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   for (bool can : {false, true}) {
