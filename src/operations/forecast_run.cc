@@ -420,7 +420,15 @@ Status ScheduleForecastRuns(storage::Store& store, jobs::Queue& queue, const Clo
     }));
     ++queued;
   }
-  ctx.SetResult(http::ToJsonText(json::object{{"orgs", queued}, {"day", day}}));
+  // Retention: the points of old runs (their accuracy rows keep the history of how good they were).
+  SIGNX_ASSIGN_OR_RETURN(int64_t pruned, store.WithTxnResult<int64_t>([&](storage::Txn& txn) {
+    return txn.Exec(
+        "DELETE FROM forecasts WHERE run_id IN (SELECT id FROM forecast_runs WHERE "
+        "created_at < $1)",
+        {clock.Now() - std::chrono::duration_cast<std::chrono::microseconds>(kForecastRetention)});
+  }));
+  ctx.SetResult(http::ToJsonText(
+      json::object{{"orgs", queued}, {"day", day}, {"forecast_points_deleted", pruned}}));
   return Status::Ok();
 }
 

@@ -17,6 +17,7 @@
 // Thread-safety: reentrant; blocks on the store.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,9 +58,11 @@ Result<ForecastRun> QueueForecastRun(storage::Txn& txn, jobs::Queue& queue, cons
                                      std::string_view org_id, const RunRequest& request);
 
 // The daily schedule: operations.schedule_forecasts (kForecastSchedule, UTC) queues one run with
-// the defaults for every org that has items (dedupe per org and day).
+// the defaults for every org that has items (dedupe per org and day), and deletes the daily
+// points of runs older than kForecastRetention (the runs and their accuracy rows stay).
 inline constexpr std::string_view kScheduleForecastsJob = "operations.schedule_forecasts";
 inline constexpr std::string_view kForecastSchedule = "30 1 * * *";
+inline constexpr auto kForecastRetention = std::chrono::hours(24 * 90);
 Status ScheduleForecastRuns(storage::Store& store, jobs::Queue& queue, const Clock& clock,
                             jobs::JobContext& ctx);
 

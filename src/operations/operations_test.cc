@@ -767,6 +767,31 @@ TEST_P(OperationsTest, TheDailyScheduleQueuesOneRunPerOrgWithItems) {
   ASSERT_TRUE(queue_->Enqueue({.type = std::string(kScheduleForecastsJob)}).ok());
   Drain();
   EXPECT_EQ(Count("SELECT COUNT(*) FROM forecast_runs"), 4);
+  // Points of runs older than the retention go; the runs (and accuracy) stay.
+  ASSERT_TRUE(db_->store()
+                  .WithTxn([&](storage::Txn& txn) {
+                    return txn
+                        .Exec("INSERT INTO forecast_runs (id, org_id, status, horizon, period, "
+                              "level, created_at) VALUES ('fcr_old', 'org_a', 'succeeded', 1, 7, "
+                              "0.8, $1)",
+                              {clock_.Now() - std::chrono::hours(24 * 91)})
+                        .status();
+                  })
+                  .ok());
+  ASSERT_TRUE(db_->store()
+                  .WithTxn([&](storage::Txn& txn) {
+                    return txn
+                        .Exec("INSERT INTO forecasts (run_id, org_id, item_id, step, day, point, "
+                              "lower, upper, level, model, version) VALUES ('fcr_old', 'org_a', "
+                              "'itm_x', 1, '2026-08-21', 1, 0, 2, 0.8, 'Naive', 'auto-1')")
+                        .status();
+                  })
+                  .ok());
+  clock_.Advance(std::chrono::hours(24));
+  ASSERT_TRUE(queue_->Enqueue({.type = std::string(kScheduleForecastsJob)}).ok());
+  Drain();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM forecasts WHERE run_id = 'fcr_old'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM forecast_runs WHERE id = 'fcr_old'"), 1);
 }
 
 TEST(OperationsPlanningTest, StockoutRuleCases) {
