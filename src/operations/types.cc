@@ -45,17 +45,16 @@ std::string JsonText(const json::value& v) {
 
 // Numeric field parsers that report into `errors` and return nullopt on a failure.
 std::optional<double> Quantity(const RawRow& row, std::string_view field, int64_t n,
-                               std::vector<RowError>& errors, bool required, bool positive) {
+                               std::vector<RowError>& errors, bool required) {
   auto v = FieldOf(row, field);
   if (!v) {
     if (required) errors.push_back({n, std::string(field), "required"});
     return std::nullopt;
   }
   auto d = ParseDouble(*v);
-  if (!d || !std::isfinite(*d) || *d < 0 || *d > kMaxQuantity || (positive && *d == 0)) {
-    errors.push_back({n, std::string(field),
-                      positive ? fmt::format("a number > 0 and <= {:g}", kMaxQuantity)
-                               : fmt::format("a number >= 0 and <= {:g}", kMaxQuantity)});
+  if (!d || !std::isfinite(*d) || *d < 0 || *d > kMaxQuantity) {
+    errors.push_back(
+        {n, std::string(field), fmt::format("a number >= 0 and <= {:g}", kMaxQuantity)});
     return std::nullopt;
   }
   return *d;
@@ -247,8 +246,8 @@ ItemFields ItemFieldsFromRow(const RawRow& row, int64_t n, std::vector<RowError>
   f.unit = Key(row, "unit", n, errors, false);
   if (auto c = Text(row, "category", n, errors)) f.category = std::optional<std::string>(*c);
   f.lead_time_days = Integer(row, "lead_time_days", n, errors, 0, 3650);
-  f.reorder_point = Quantity(row, "reorder_point", n, errors, false, false);
-  f.safety_stock = Quantity(row, "safety_stock", n, errors, false, false);
+  f.reorder_point = Quantity(row, "reorder_point", n, errors, false);
+  f.safety_stock = Quantity(row, "safety_stock", n, errors, false);
   f.cost_cents = Integer(row, "cost_cents", n, errors, 0, int64_t{1} << 50);
   f.external_id = Key(row, "external_id", n, errors, false);
   return f;
@@ -326,7 +325,7 @@ std::optional<ProcessRow> ProcessRowFrom(const RawRow& row, int64_t n,
   auto seq = Integer(row, "seq", n, errors, 1, 1000);
   if (!FieldOf(row, "seq")) errors.push_back({n, "seq", "required"});
   auto wc = Key(row, "work_centre", n, errors, true);
-  auto hours = Quantity(row, "standard_hours", n, errors, true, false);
+  auto hours = Quantity(row, "standard_hours", n, errors, true);
   out.step.description = Text(row, "description", n, errors);
   if (errors.size() != before) return std::nullopt;
   out.code = *code;
@@ -491,9 +490,9 @@ std::optional<SnapshotRow> SnapshotRowFrom(const RawRow& row, int64_t n,
   const std::size_t before = errors.size();
   SnapshotRow out;
   out.item = ItemRefFromRow(row, n, errors);
-  auto on_hand = Quantity(row, "on_hand", n, errors, true, false);
-  auto on_order = Quantity(row, "on_order", n, errors, false, false);
-  auto allocated = Quantity(row, "allocated", n, errors, false, false);
+  auto on_hand = Quantity(row, "on_hand", n, errors, true);
+  auto on_order = Quantity(row, "on_order", n, errors, false);
+  auto allocated = Quantity(row, "allocated", n, errors, false);
   auto at = At(row, n, errors);
   if (errors.size() != before) return std::nullopt;
   out.on_hand = *on_hand;
@@ -508,7 +507,7 @@ std::optional<MovementRow> MovementRowFrom(const RawRow& row, int64_t n,
   const std::size_t before = errors.size();
   MovementRow out;
   out.item = ItemRefFromRow(row, n, errors);
-  auto q = Quantity(row, "quantity", n, errors, true, false);  // 0: a day without any
+  auto q = Quantity(row, "quantity", n, errors, true);  // 0: a day without any
   auto at = At(row, n, errors);
   if (errors.size() != before) return std::nullopt;
   out.quantity = *q;
