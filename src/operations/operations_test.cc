@@ -340,6 +340,18 @@ TEST_P(OperationsTest, ReplayAppliesARejectedBatchOnceItsItemsExist) {
   EXPECT_EQ(Call("GET", "/v1/items/" + led + "/demand?days=0").status, 422);
   EXPECT_EQ(Call("POST", "/v1/ingest/batches/" + Str(b.at("id")) + "/replay", "", "org_b").status,
             404);
+
+  // A batch whose job ended without processing it (here: cancelled while queued) is not stuck.
+  auto stuck = Call("POST", "/v1/ingest/batches?entity=items", "sku\nSTUCK-1\n", "org_a",
+                    {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(stuck.status, 202);
+  const std::string stuck_id = Str(Obj(stuck).at("id"));
+  EXPECT_EQ(Call("POST", "/v1/ingest/batches/" + stuck_id + "/replay", "").status, 409);
+  ASSERT_TRUE(queue_->Cancel(Str(Obj(stuck).at("job_id"))).ok());
+  ASSERT_EQ(Call("POST", "/v1/ingest/batches/" + stuck_id + "/replay", "").status, 202);
+  Drain();
+  EXPECT_EQ(Obj(Call("GET", "/v1/ingest/batches/" + stuck_id)).at("status").as_string(),
+            "normalized");
 }
 
 TEST_P(OperationsTest, TwoBatchesCreatingTheSameSkusAtOnceBothApply) {

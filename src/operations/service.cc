@@ -146,8 +146,18 @@ Result<Batch> OperationsService::Replay(const TenantScope& scope, std::string_vi
   return InTxn<Batch>(scope, [&](OpsStore& ops) -> Result<Batch> {
     SIGNX_ASSIGN_OR_RETURN(Batch b, ops.GetBatch(batch_id));
     if (b.status == kReceived || b.status == kValidated) {
-      return Status(ErrorCode::kConflict,
-                    fmt::format("batch {} is still being processed ({})", b.id, b.status));
+      // Still being processed — unless its job has ended without finishing it (failed, dead or
+      // cancelled): then a replay is the way to process it.
+      bool job_ended = false;
+      if (b.job_id) {
+        auto job = queue_.Get(*b.job_id);
+        job_ended =
+            job.ok() ? jobs::IsTerminal(job->state) : job.status().code() == ErrorCode::kNotFound;
+      }
+      if (!job_ended) {
+        return Status(ErrorCode::kConflict,
+                      fmt::format("batch {} is still being processed ({})", b.id, b.status));
+      }
     }
     b.status = std::string(kReceived);
     b.replays += 1;
