@@ -91,6 +91,16 @@ json::object ModelContent(const CostBundle& b, bool with_reference_sha) {
     o["booster_sha256"] = Sha256Hex(b.booster);
     o["reference_sha256"] = Sha256Hex(json::serialize(ReferenceJson(b.reference)));
   }
+  // Only when present, so the model_version of older bundles is unchanged.
+  if (b.correction) {
+    json::object c{{"q_lo", b.correction->conformal_q_lo}, {"q_hi", b.correction->conformal_q_hi}};
+    if (with_reference_sha) {
+      c["booster_sha256"] = Sha256Hex(b.correction->booster);
+    } else {
+      c["booster"] = ml::BoosterToJson(b.correction->booster);
+    }
+    o["estimate_correction"] = std::move(c);
+  }
   return o;
 }
 
@@ -196,6 +206,20 @@ Result<CostBundle> ParseCostBundle(std::string_view text) {
   }
   SIGNX_ASSIGN_OR_RETURN(b.booster,
                          ml::BoosterFromJson(o->if_contains("booster"), "cost model bundle"));
+  // Optional: bundles trained before the estimate-corrected model have none (spec-only).
+  if (const auto* ec = o->if_contains("estimate_correction")) {
+    if (!ec->is_object()) return InvalidArgument("estimate_correction must be an object");
+    EstimateCorrection c;
+    SIGNX_ASSIGN_OR_RETURN(c.conformal_q_lo, GetDouble(ec->get_object(), "q_lo"));
+    SIGNX_ASSIGN_OR_RETURN(c.conformal_q_hi, GetDouble(ec->get_object(), "q_hi"));
+    if (c.conformal_q_lo > c.conformal_q_hi) {
+      return InvalidArgument("estimate_correction q_lo > q_hi");
+    }
+    SIGNX_ASSIGN_OR_RETURN(
+        c.booster, ml::BoosterFromJson(ec->get_object().if_contains("booster"),
+                                       "cost model bundle estimate_correction"));
+    b.correction = std::move(c);
+  }
   b.model_version = ComputeCostModelVersion(b);
   if (const auto* mv = o->if_contains("model_version");
       !mv || !mv->is_string() || mv->get_string() != b.model_version) {
@@ -260,6 +284,35 @@ std::string CostCardSummary(const json::object& card) {
   if (const auto* s = obj("baseline_shop_estimate")) {
     out += fmt::format("baseline (shop estimate, same rows): MAPE {:.2f}%  MAE ${:.0f}\n",
                        100 * num(s->if_contains("mape")), num(s->if_contains("mae_usd")));
+  }
+  if (const auto* ec = obj("estimate_correction")) {
+    const auto* tv = ec->if_contains("test");
+    if (tv && tv->is_object()) {
+      const json::object& t = tv->get_object();
+      auto row = [&](std::string_view label, const json::object& g) {
+        out += fmt::format("  {:<28} {:>6}  {:>8.2f}%  {:>8.2f}%  {:>8.2f}%  {:>6.1f}%  {:>6.1f}%\n",
+                           label, num(g.if_contains("rows")),
+                           100 * num(g.if_contains("mape_spec_only")),
+                           100 * num(g.if_contains("mape_estimate_corrected")),
+                           100 * num(g.if_contains("mape_shop_estimate")),
+                           100 * num(g.if_contains("coverage_spec_only")),
+                           100 * num(g.if_contains("coverage_estimate_corrected")));
+      };
+      out += fmt::format(
+          "test jobs with the shop's estimate: MAPE / 80% interval coverage\n  {:<28} {:>6}  "
+          "{:>9}  {:>9}  {:>9}  {:>7}  {:>7}\n",
+          "group", "rows", "spec-only", "corrected", "shop est", "cov so", "cov corr");
+      row("all", t);
+      for (std::string_view key : {"by_sign_type", "by_size_band"}) {
+        const auto* gv = t.if_contains(key);
+        if (!gv || !gv->is_object()) continue;
+        for (const auto& kv : gv->get_object()) {
+          if (kv.value().is_object()) row(kv.key(), kv.value().get_object());
+        }
+      }
+    } else if (const auto* why = ec->if_contains("why_not"); why && why->is_string()) {
+      out += fmt::format("no estimate-corrected model: {}\n", std::string_view(why->get_string()));
+    }
   }
   out += fmt::format("rounds {} (best {}), features {}", num(card.if_contains("rounds")),
                      num(card.if_contains("best_round")), num(card.if_contains("features")));

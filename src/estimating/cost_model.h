@@ -46,7 +46,8 @@
 // Bundle file (UTF-8 JSON): {"format": "signx.cost.model", "format_version": 1,
 //   "model_version": "cost-<12 hex>", "encoder", "price_index", "conformal", "anomaly",
 //   "reference": {columns of the indexed past jobs, "vectors_base64" float32 LE}, "card",
-//   "booster": {"format": "ubj", "sha256", "base64"}}. model_version hashes everything but the
+//   "booster": {"format": "ubj", "sha256", "base64"},
+//   optional "estimate_correction": {"q_lo", "q_hi", "booster": {...}}}. model_version hashes everything but the
 // card; with record_timing off the whole file is byte-identical for the same data and seed.
 //
 // Thread-safety: value types and pure functions (apart from file I/O).
@@ -87,6 +88,9 @@ Result<std::vector<HistoryJob>> ParseHistoryNdjson(std::string_view text, int64_
 struct CostContext {
   std::optional<double> region_index;       // site cost level; training median when absent
   std::optional<std::string> project_date;  // YYYY-MM-DD; the model's as-of date when absent
+  // The shop's own estimate of the job's total cost; selects the estimate-corrected model when
+  // the bundle has one.
+  std::optional<int64_t> shop_estimate_cents;
 };
 
 // Year with fraction from "YYYY-MM-DD" (nullopt when malformed).
@@ -159,6 +163,17 @@ struct ReferenceJobs {
   std::size_t size() const { return ids.size(); }
 };
 
+// The estimate-corrected model: a second booster trained on the jobs that have the shop's
+// estimate, target log(actual / estimate), features = the encoder's columns plus log(estimate
+// USD) as the last column; its own split-conformal interval from its validation residuals.
+// prediction = estimate × exp(margin). Absent in bundles trained before it existed (or from a
+// history with too few estimates): those predict spec-only.
+struct EstimateCorrection {
+  double conformal_q_lo = 0, conformal_q_hi = 0;
+  std::string booster;  // XGBoost UBJSON, encoder.width() + 1 features
+};
+inline constexpr std::size_t kMinCorrectionRows = 200;
+
 struct CostBundle {
   std::string model_version;
   FeatureEncoder encoder;
@@ -171,6 +186,7 @@ struct CostBundle {
   ReferenceJobs reference;
   boost::json::object card;
   std::string booster;  // XGBoost UBJSON
+  std::optional<EstimateCorrection> correction;
 };
 
 std::string ComputeCostModelVersion(const CostBundle& bundle);

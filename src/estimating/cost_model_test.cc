@@ -406,6 +406,115 @@ TEST_F(CostModelTest, BreakdownAddsUpAndIntervalContainsThePoint) {
   EXPECT_EQ(text, json::serialize(ToJson(*predictor().Predict(RequestFor((*jobs_)[4444], false)))));
 }
 
+TEST_F(CostModelTest, EstimateCorrectedModelBeatsTheShopEstimateOnTheTestJobs) {
+  ASSERT_TRUE(bundle_->correction.has_value());
+  const auto& ec = bundle_->card.at("estimate_correction").as_object();
+  ASSERT_TRUE(ec.at("trained").as_bool());
+  const auto& t = ec.at("test").as_object();
+  EXPECT_EQ(t.at("rows").to_number<int64_t>(), 750);  // every generated job has an estimate
+  const double corrected = t.at("mape_estimate_corrected").to_number<double>();
+  const double shop = t.at("mape_shop_estimate").to_number<double>();
+  const double spec = t.at("mape_spec_only").to_number<double>();
+  EXPECT_LT(corrected, shop);
+  EXPECT_LT(corrected, spec);
+  // The shop baseline of the card is the same number on the same rows.
+  EXPECT_NEAR(shop, bundle_->card.at("baseline_shop_estimate").as_object().at("mape")
+                        .to_number<double>(), 1e-6);
+  // 80 % intervals of both models on the test jobs (750 rows: ±3 points + sampling slack).
+  for (const char* k : {"coverage_spec_only", "coverage_estimate_corrected"}) {
+    EXPECT_NEAR(t.at(k).to_number<double>(), 0.8, 0.05) << k;
+  }
+  // Every sign type and size band is reported, with rows adding up.
+  for (const char* group : {"by_sign_type", "by_size_band"}) {
+    int64_t rows = 0;
+    for (const auto& kv : t.at(group).as_object()) {
+      rows += kv.value().as_object().at("rows").to_number<int64_t>();
+    }
+    EXPECT_EQ(rows, 750) << group;
+  }
+  EXPECT_EQ(t.at("by_sign_type").as_object().size(), 5u);
+}
+
+TEST_F(CostModelTest, ShopEstimateSelectsTheCorrectedModelElseSpecOnlyWithAnAssumption) {
+  const HistoryJob& j = (*jobs_)[4990];
+  CostRequest r = RequestFor(j);
+  auto spec_only = predictor().Predict(r);
+  ASSERT_TRUE(spec_only.ok());
+  EXPECT_EQ(spec_only->method, kMethodSpecOnly);
+  EXPECT_EQ(spec_only->spec_only_cents, spec_only->cost_cents);
+  EXPECT_NE(std::find(spec_only->assumptions.begin(), spec_only->assumptions.end(),
+                      "no shop estimate given: spec-only model"),
+            spec_only->assumptions.end());
+  const json::object js = ToJson(*spec_only);
+  EXPECT_EQ(js.at("result").as_object().at("method").as_string(), "spec_only");
+
+  r.context.shop_estimate_cents = j.estimate_total_cents;
+  auto corrected = predictor().Predict(r);
+  ASSERT_TRUE(corrected.ok());
+  EXPECT_EQ(corrected->method, kMethodEstimateCorrected);
+  EXPECT_EQ(corrected->spec_only_cents, spec_only->cost_cents);
+  EXPECT_NE(SpecHash(r), SpecHash(RequestFor(j)));  // a different answer, a different cache key
+  EXPECT_LT(corrected->p10_cents, corrected->cost_cents);
+  EXPECT_GT(corrected->p90_cents, corrected->cost_cents);
+  // The answer follows the estimate: twice the estimate, about twice the price.
+  r.context.shop_estimate_cents = 2 * j.estimate_total_cents;
+  auto doubled = predictor().Predict(r);
+  ASSERT_TRUE(doubled.ok());
+  EXPECT_GT(doubled->cost_cents, corrected->cost_cents);
+  const json::object jc = ToJson(*corrected);
+  EXPECT_EQ(jc.at("result").as_object().at("method").as_string(), "estimate_corrected");
+}
+
+TEST_F(CostModelTest, ABundleWithoutTheCorrectionStillLoadsAndPredictsSpecOnly) {
+  CostBundle old = *bundle_;
+  old.correction.reset();
+  old.card.erase("estimate_correction");
+  old.model_version = ComputeCostModelVersion(old);
+  const std::string text = SerializeCostBundle(old);
+  ASSERT_EQ(text.find("estimate_correction"), std::string::npos);
+  auto parsed = ParseCostBundle(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_FALSE(parsed->correction.has_value());
+  EXPECT_NE(parsed->model_version, bundle_->model_version);
+  auto p = CostPredictor::Create(std::move(parsed).value());
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  CostRequest r = RequestFor((*jobs_)[4990]);
+  auto a = (*p)->Predict(r);
+  auto b = predictor().Predict(r);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->cost_cents, b->cost_cents);  // the same spec-only model
+  r.context.shop_estimate_cents = 123456;
+  auto c = (*p)->Predict(r);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->method, kMethodSpecOnly);
+  EXPECT_EQ(c->cost_cents, a->cost_cents);
+  EXPECT_TRUE(std::any_of(c->assumptions.begin(), c->assumptions.end(), [](const auto& s) {
+    return s.find("no estimate-corrected part") != std::string::npos;
+  }));
+  // A correction with the wrong width is refused.
+  CostBundle bad = *bundle_;
+  bad.correction->booster = bad.booster;
+  EXPECT_FALSE(CostPredictor::Create(bad).ok());
+}
+
+TEST(CostRequestTest, ShopEstimateCentsMustBeAPositiveInteger) {
+  json::object body{{"width_in", 96}, {"height_in", 48}, {"wind_speed_mph", 115},
+                    {"material", "aluminum"}};
+  for (json::value bad : {json::value(0), json::value(-1), json::value(12.5), json::value("100"),
+                          json::value(nullptr), json::value(int64_t{100'000'000'001})}) {
+    body["shop_estimate_cents"] = bad;
+    auto r = ParseCostRequest(body);
+    ASSERT_FALSE(r.ok()) << json::serialize(bad);
+    EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed);
+    ASSERT_EQ(r.status().details().size(), 1u);
+    EXPECT_EQ(r.status().details()[0].field, "shop_estimate_cents");
+  }
+  body["shop_estimate_cents"] = 450000;
+  auto ok = ParseCostRequest(body);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(*ok->context.shop_estimate_cents, 450000);
+}
+
 TEST(CostRequestTest, ReportsSpecAndContextErrorsAtOnce) {
   json::object body{{"width_in", 96},         {"height_in", 48},   {"wind_speed_mph", 80},
                     {"material", "aluminum"}, {"region_index", 5}, {"project_date", "2024-13-01"}};

@@ -329,6 +329,8 @@ struct TestEvaluation {
   double coverage = 0;  // share of test actuals inside the conformal interval
   // The shop's own estimate and the actual, for the test rows that have an estimate.
   std::vector<double> shop, shop_actual;
+  std::vector<double> pred;   // spec-only prediction per test row (USD)
+  std::vector<char> covered;  // per test row: inside the spec-only interval
 };
 
 // Test metrics, each row priced at its own date with the price index.
@@ -347,14 +349,191 @@ Result<TestEvaluation> EvaluateOnTest(const ml::Booster& booster, std::span<cons
     const double lo = std::exp(log_pred + b.conformal_q_lo);
     const double hi = std::exp(log_pred + b.conformal_q_hi);
     covered += actual[i] >= lo && actual[i] <= hi;
+    t.covered.push_back(actual[i] >= lo && actual[i] <= hi);
     if (test[i].estimate_total_cents > 0) {
       t.shop.push_back(static_cast<double>(test[i].estimate_total_cents) / 100.0);
       t.shop_actual.push_back(actual[i]);
     }
   }
   t.metrics = Evaluate(pred, actual);
+  t.pred = pred;
   t.coverage = test.empty() ? 0.0 : double(covered) / double(test.size());
   return t;
+}
+
+// ---- The estimate-corrected model (cost_model.h, EstimateCorrection). ----
+
+// The rows of one split that have the shop's estimate: the encoder's columns plus log(estimate
+// USD); label log(actual / estimate).
+struct CorrectionRows {
+  std::vector<std::size_t> at;  // row in the split
+  std::vector<float> x, y;
+  std::vector<double> log_estimate;
+  std::size_t rows() const { return at.size(); }
+};
+
+CorrectionRows CorrectionMatrix(std::span<const HistoryJob> jobs, const Matrix& m,
+                                std::size_t width) {
+  CorrectionRows c;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (jobs[i].estimate_total_cents <= 0) continue;
+    const double log_est = std::log(static_cast<double>(jobs[i].estimate_total_cents) / 100.0);
+    c.at.push_back(i);
+    c.x.insert(c.x.end(), m.x.begin() + static_cast<std::ptrdiff_t>(i * width),
+               m.x.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+    c.x.push_back(static_cast<float>(log_est));
+    c.y.push_back(static_cast<float>(static_cast<double>(m.y[i]) - log_est));
+    c.log_estimate.push_back(log_est);
+  }
+  return c;
+}
+
+Result<ml::DMatrix> CorrectionDMatrix(const CorrectionRows& c, std::size_t width) {
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix d, ml::DMatrix::FromDense(c.x, c.rows(), width + 1));
+  SIGNX_RETURN_IF_ERROR(d.SetLabels(c.y));
+  return d;
+}
+
+// Size band of a sign by its face area per side.
+std::string SizeBand(double area_sqft) {
+  if (area_sqft < 24) return "small (< 24 sq ft)";
+  if (area_sqft < 64) return "medium (24-64 sq ft)";
+  if (area_sqft < 150) return "large (64-150 sq ft)";
+  return "very large (>= 150 sq ft)";
+}
+
+// MAPE of the three ways to price the same test jobs, for one group of them.
+struct GroupErrors {
+  std::size_t rows = 0;
+  double ape_spec = 0, ape_corrected = 0, ape_shop = 0;
+  std::size_t covered_spec = 0, covered_corrected = 0;
+  void Add(double actual, double spec, double corrected, double shop, bool cov_spec,
+           bool cov_corr) {
+    ++rows;
+    ape_spec += std::abs(spec - actual) / actual;
+    ape_corrected += std::abs(corrected - actual) / actual;
+    ape_shop += std::abs(shop - actual) / actual;
+    covered_spec += cov_spec;
+    covered_corrected += cov_corr;
+  }
+  json::object Json() const {
+    const double n = rows > 0 ? static_cast<double>(rows) : 1.0;
+    return json::object{{"rows", rows},
+                        {"mape_spec_only", ape_spec / n},
+                        {"mape_estimate_corrected", ape_corrected / n},
+                        {"mape_shop_estimate", ape_shop / n},
+                        {"coverage_spec_only", static_cast<double>(covered_spec) / n},
+                        {"coverage_estimate_corrected", static_cast<double>(covered_corrected) / n}};
+  }
+};
+
+struct CorrectionRun {
+  std::string skipped;  // why no correction model was trained ("" when it was)
+  std::size_t train_rows = 0, valid_rows = 0;
+  int max_depth = 0;
+  double eta = 0, base_score = 0;
+  ml::TrainReport report;
+  GroupErrors overall;
+  std::map<std::string, GroupErrors> by_type, by_size;
+};
+
+// Trains the correction booster (depth and eta of the chosen spec-only model, early stopping on
+// the validation jobs with an estimate), its conformal interval, and compares it on the test jobs
+// with an estimate with the spec-only model and the shop estimate alone.
+Status FitEstimateCorrection(const EncodedSplit& e, const TimeSplit& s, const TestEvaluation& test,
+                             const Candidate& chosen, const CostTrainOptions& opt, CostBundle* b,
+                             CorrectionRun* run) {
+  const CorrectionRows tr = CorrectionMatrix(s.train, e.train, e.width);
+  const CorrectionRows va = CorrectionMatrix(s.valid, e.valid, e.width);
+  const CorrectionRows te = CorrectionMatrix(s.test, e.test, e.width);
+  run->train_rows = tr.rows();
+  run->valid_rows = va.rows();
+  if (tr.rows() < kMinCorrectionRows || va.rows() < kMinCorrectionRows / 4) {
+    run->skipped = fmt::format(
+        "too few jobs with the shop's estimate ({} training, {} validation; need {} and {})",
+        tr.rows(), va.rows(), kMinCorrectionRows, kMinCorrectionRows / 4);
+    return Status::Ok();
+  }
+  double mean_y = 0;
+  for (float y : tr.y) mean_y += y;
+  run->base_score = R12(mean_y / static_cast<double>(tr.rows()));
+  run->max_depth = chosen.max_depth;
+  run->eta = chosen.eta;
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dtr, CorrectionDMatrix(tr, e.width));
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dva, CorrectionDMatrix(va, e.width));
+  SIGNX_ASSIGN_OR_RETURN(
+      ml::Booster booster,
+      ml::Booster::Train(dtr, &dva,
+                         BoosterOptions(opt, run->base_score, run->max_depth, run->eta,
+                                        opt.num_rounds),
+                         &run->report));
+  SIGNX_ASSIGN_OR_RETURN(const std::vector<float> pv, booster.PredictMargin(dva));
+  std::vector<double> rv(va.rows());
+  for (std::size_t i = 0; i < va.rows(); ++i) {
+    rv[i] = static_cast<double>(va.y[i]) - static_cast<double>(pv[i]);
+  }
+  EstimateCorrection c;
+  c.conformal_q_lo = R12(ConformalQuantile(rv, 0.1));
+  c.conformal_q_hi = R12(ConformalQuantile(rv, 0.9));
+  SIGNX_ASSIGN_OR_RETURN(c.booster, booster.SaveRaw(ml::Booster::Format::kUbj));
+
+  if (te.rows() > 0) {
+    SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dte, CorrectionDMatrix(te, e.width));
+    SIGNX_ASSIGN_OR_RETURN(const std::vector<float> pt, booster.PredictMargin(dte));
+    for (std::size_t k = 0; k < te.rows(); ++k) {
+      const std::size_t i = te.at[k];
+      const HistoryJob& job = s.test[i];
+      const double actual = static_cast<double>(job.actual.total_cost_cents) / 100.0;
+      const double log_corr = te.log_estimate[k] + static_cast<double>(pt[k]);
+      const double lo = std::exp(log_corr + c.conformal_q_lo);
+      const double hi = std::exp(log_corr + c.conformal_q_hi);
+      const double shop = std::exp(te.log_estimate[k]);
+      const bool cov_corr = actual >= lo && actual <= hi;
+      const std::string type = job.spec.sign_type ? std::string(Name(*job.spec.sign_type))
+                                                  : std::string("unknown");
+      for (GroupErrors* g : {&run->overall, &run->by_type[type],
+                             &run->by_size[SizeBand(job.spec.area_sqft)]}) {
+        g->Add(actual, test.pred[i], std::exp(log_corr), shop, test.covered[i] != 0, cov_corr);
+      }
+    }
+  }
+  b->correction = std::move(c);
+  return Status::Ok();
+}
+
+json::object CorrectionJson(const CostBundle& b, const CorrectionRun& run) {
+  json::object o;
+  o["method"] =
+      "second booster on the jobs with the shop's estimate: target log(actual / estimate), "
+      "features = the spec features + log(estimate USD); prediction = estimate x exp(margin); "
+      "split-conformal interval from its own validation residuals";
+  if (!b.correction) {
+    o["trained"] = false;
+    o["why_not"] = run.skipped;
+    return o;
+  }
+  o["trained"] = true;
+  o["train_rows"] = run.train_rows;
+  o["validation_rows"] = run.valid_rows;
+  o["params"] = json::object{{"max_depth", run.max_depth},
+                             {"eta", run.eta},
+                             {"base_score", run.base_score},
+                             {"trees", run.report.best_round + 1},
+                             {"what", "depth and eta of the chosen spec-only model"}};
+  o["interval"] = json::object{{"q_lo", b.correction->conformal_q_lo},
+                               {"q_hi", b.correction->conformal_q_hi},
+                               {"nominal_coverage", 0.8}};
+  json::object test = run.overall.Json();
+  test["what"] =
+      "the test jobs that have the shop's estimate: spec-only model, estimate-corrected model and "
+      "the shop's estimate alone, against the actual";
+  json::object types, sizes;
+  for (const auto& [k, g] : run.by_type) types[k] = g.Json();
+  for (const auto& [k, g] : run.by_size) sizes[k] = g.Json();
+  test["by_sign_type"] = std::move(types);
+  test["by_size_band"] = std::move(sizes);
+  o["test"] = std::move(test);
+  return o;
 }
 
 // The reference jobs (for similar past jobs) and their vectors in the encoder's kNN space.
@@ -421,6 +600,7 @@ struct TrainingRun {
   GridChoice grid;
   std::size_t conformal_rows = 0;
   TestEvaluation test;
+  CorrectionRun correction;
   double train_seconds = 0;
 };
 
@@ -514,6 +694,7 @@ Result<json::object> ModelCard(const CostBundle& b, const ml::Booster& booster,
     base["what"] = "the shop's own estimate against the actual, on the same test rows";
     card["baseline_shop_estimate"] = std::move(base);
   }
+  card["estimate_correction"] = CorrectionJson(b, run.correction);
   card["drift_baseline_mape"] = run.test.metrics.mape;
   card["drift_rule"] = "rolling MAPE of recorded actuals > 1.2 x drift_baseline_mape (seed 000)";
   card["interval"] = json::object{{"method", "split-conformal on validation log residuals"},
@@ -589,6 +770,10 @@ Result<CostBundle> TrainCostModel(std::vector<HistoryJob> jobs, const CostTrainO
                          FitConformalInterval(booster, encoded.valid, encoded.width, &b));
   SIGNX_ASSIGN_OR_RETURN(run.test,
                          EvaluateOnTest(booster, run.split.test, encoded.test, encoded.width, b));
+
+  SIGNX_RETURN_IF_ERROR(FitEstimateCorrection(encoded, run.split, run.test,
+                                              run.grid.candidates[run.grid.pick], opt, &b,
+                                              &run.correction));
 
   const std::size_t n_train = run.split.train.size();
   FillReference(run.jobs.first(n_train + run.split.valid.size()), &b);

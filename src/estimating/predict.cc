@@ -96,6 +96,20 @@ Result<CostRequest> ParseCostRequest(const json::object& body) {
     }
     spec_json.erase("project_date");
   }
+  if (const auto* e = body.if_contains("shop_estimate_cents")) {
+    if (!e->is_int64() && !e->is_uint64()) {
+      errors.push_back({"shop_estimate_cents", "must be a positive integer (cents)"});
+    } else if (e->is_uint64() ? e->get_uint64() == 0 ||
+                                    e->get_uint64() > static_cast<uint64_t>(kMaxShopEstimateCents)
+                              : e->get_int64() <= 0 || e->get_int64() > kMaxShopEstimateCents) {
+      errors.push_back({"shop_estimate_cents",
+                        fmt::format("must be a positive integer (cents) at most {}",
+                                    kMaxShopEstimateCents)});
+    } else {
+      req.context.shop_estimate_cents = e->to_number<int64_t>();
+    }
+    spec_json.erase("shop_estimate_cents");
+  }
   auto spec = sign::ParseSignSpec(spec_json);
   if (!spec.ok()) {
     if (spec.status().code() != ErrorCode::kValidationFailed) return spec.status();
@@ -111,6 +125,8 @@ std::string SpecHash(const CostRequest& r) {
   o["spec"] = sign::ToDrivers(r.spec);
   o["region_index"] = r.context.region_index ? json::value(*r.context.region_index) : nullptr;
   o["project_date"] = r.context.project_date ? json::value(*r.context.project_date) : nullptr;
+  // Only when given, so the hash (and cache key) of a request without it is unchanged.
+  if (r.context.shop_estimate_cents) o["shop_estimate_cents"] = *r.context.shop_estimate_cents;
   return Sha256Hex(json::serialize(o));
 }
 
@@ -140,9 +156,21 @@ Result<std::shared_ptr<const CostPredictor>> CostPredictor::Create(CostBundle bu
   }
   // The compact trees for exact TreeSHAP (ml/tree_shap.h), checked against the booster.
   SIGNX_ASSIGN_OR_RETURN(ml::TreeEnsemble trees, ml::TreeEnsemble::FromBooster(booster));
+  std::optional<ml::TreeEnsemble> correction_trees;
+  if (bundle.correction) {
+    SIGNX_ASSIGN_OR_RETURN(ml::Booster cb, ml::Booster::LoadRaw(bundle.correction->booster));
+    SIGNX_RETURN_IF_ERROR(cb.SetParam("nthread", "1"));
+    SIGNX_ASSIGN_OR_RETURN(const std::size_t cnf, cb.NumFeatures());
+    if (cnf != bundle.encoder.width() + 1) {
+      return InvalidArgument(fmt::format(
+          "estimate-corrected model has {} features but needs {} (encoder + log estimate)", cnf,
+          bundle.encoder.width() + 1));
+    }
+    SIGNX_ASSIGN_OR_RETURN(correction_trees, ml::TreeEnsemble::FromBooster(cb));
+  }
   return std::shared_ptr<const CostPredictor>(
-      new CostPredictor(std::move(bundle), std::move(booster), std::move(trees), std::move(index),
-                        std::move(by_type)));
+      new CostPredictor(std::move(bundle), std::move(booster), std::move(trees),
+                        std::move(correction_trees), std::move(index), std::move(by_type)));
 }
 
 std::vector<SimilarJob> CostPredictor::SimilarJobs(
@@ -251,6 +279,23 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::strin
   });
   if (drivers.size() > static_cast<std::size_t>(kTopDrivers)) drivers.resize(kTopDrivers);
   p.drivers = std::move(drivers);
+  p.spec_only_cents = p.cost_cents;
+
+  // With the shop's estimate and a correction model: estimate × exp(learned correction).
+  const bool corrected = req.context.shop_estimate_cents && correction_trees_;
+  if (corrected) {
+    const double log_est = std::log(static_cast<double>(*req.context.shop_estimate_cents) / 100.0);
+    std::vector<float> xc(x);
+    xc.push_back(static_cast<float>(log_est));
+    const double margin = correction_trees_->predict_matches_booster()
+                              ? static_cast<double>(correction_trees_->MarginAsXGBoost(xc))
+                              : correction_trees_->PredictMargin(xc);
+    p.method = std::string(kMethodEstimateCorrected);
+    p.log_prediction = log_est + margin;
+    p.cost_cents = Cents(std::exp(p.log_prediction));
+    p.p10_cents = Cents(std::exp(p.log_prediction + b.correction->conformal_q_lo));
+    p.p90_cents = Cents(std::exp(p.log_prediction + b.correction->conformal_q_hi));
+  }
 
   // Similar jobs, anomaly, breakdown.
   std::vector<float> q(enc.knn_dim());
@@ -294,6 +339,20 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::strin
   p.similar = SimilarJobs(spec, q, nb);
 
   // Assumptions.
+  if (corrected) {
+    p.assumptions.push_back(fmt::format(
+        "shop estimate given ({:.2f} USD): estimate-corrected model (the estimate times the "
+        "correction learned from past jobs' actual / estimate); the spec-only model says {:.2f} "
+        "USD and the drivers explain that spec-only price",
+        static_cast<double>(*req.context.shop_estimate_cents) / 100.0,
+        static_cast<double>(p.spec_only_cents) / 100.0));
+  } else if (req.context.shop_estimate_cents) {
+    p.assumptions.push_back(
+        "shop estimate given but this model has no estimate-corrected part (trained before it "
+        "existed or on too few estimates): spec-only model");
+  } else {
+    p.assumptions.push_back("no shop estimate given: spec-only model");
+  }
   const int last_year =
       b.price_index.first_year + static_cast<int>(b.price_index.log_index.size()) - 1;
   std::string price = fmt::format(
@@ -334,6 +393,8 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::strin
 json::object ToJson(const CostPrediction& p) {
   json::object result;
   result["cost_cents"] = p.cost_cents;
+  result["method"] = p.method;
+  if (p.method != kMethodSpecOnly) result["spec_only_cost_cents"] = p.spec_only_cents;
   result["interval"] = json::object{{"p10_cents", p.p10_cents},
                                     {"p90_cents", p.p90_cents},
                                     {"coverage", 0.8},

@@ -11,7 +11,11 @@
 // Request body: the SignSpec fields (ParseSignSpec rules) plus two optional context fields that
 // are not part of the sign: "region_index" (site cost level, 0.5..2.0; the training median when
 // absent) and "project_date" (YYYY-MM-DD; the model's as-of date when absent, so the answer does
-// not depend on the wall clock). All problems are reported at once (ValidationFailed).
+// not depend on the wall clock), and "shop_estimate_cents" (the shop's own estimate of the total,
+// a positive integer): with it, and a bundle that has the estimate-corrected model, the answer is
+// estimate × the learned correction with that model's interval ("method": "estimate_corrected");
+// without it (or with an older bundle) the spec-only model answers ("method": "spec_only") and an
+// assumption says so. All problems are reported at once (ValidationFailed).
 //
 // Deterministic: the same spec, context and model version give the same result bit for bit.
 // Thread-safety: immutable after Create; Predict may run concurrently.
@@ -36,6 +40,7 @@ namespace signx::estimating {
 inline constexpr int kSimilarProjects = 5;
 inline constexpr int kTopDrivers = 5;
 inline constexpr double kMinRegionIndex = 0.5, kMaxRegionIndex = 2.0;
+inline constexpr int64_t kMaxShopEstimateCents = 100'000'000'000;  // 1 billion USD
 
 struct DriverContribution {
   std::string driver;  // "sign_area_sqft", "sign_type", ...
@@ -58,8 +63,13 @@ struct PredictedBreakdown {
           other_cents = 0;  // other = tax + shipping
 };
 
+inline constexpr std::string_view kMethodSpecOnly = "spec_only";
+inline constexpr std::string_view kMethodEstimateCorrected = "estimate_corrected";
+
 struct CostPrediction {
   int64_t cost_cents = 0;
+  std::string method{kMethodSpecOnly};
+  int64_t spec_only_cents = 0;  // the spec-only model's price (= cost_cents when spec_only)
   int64_t p10_cents = 0, p90_cents = 0;
   PredictedBreakdown breakdown;
   std::vector<DriverContribution> drivers;  // top kTopDrivers by |contribution|
@@ -113,11 +123,13 @@ class CostPredictor {
   };
 
   CostPredictor(CostBundle bundle, ml::Booster booster, ml::TreeEnsemble trees,
+                std::optional<ml::TreeEnsemble> correction_trees,
                 std::unique_ptr<ml::VectorIndex> index,
                 std::map<std::string, TypeIndex, std::less<>> by_type)
       : bundle_(std::move(bundle)),
         booster_(std::move(booster)),
         trees_(std::move(trees)),
+        correction_trees_(std::move(correction_trees)),
         index_(std::move(index)),
         by_type_(std::move(by_type)) {}
   // The kSimilarProjects past jobs an estimator would compare `spec` with (cost_model.h).
@@ -127,6 +139,7 @@ class CostPredictor {
   CostBundle bundle_;
   ml::Booster booster_;
   ml::TreeEnsemble trees_;  // the booster's trees, for exact TreeSHAP and single-row prediction
+  std::optional<ml::TreeEnsemble> correction_trees_;  // the estimate-corrected model, if any
   std::unique_ptr<ml::VectorIndex> index_;
   std::map<std::string, TypeIndex, std::less<>> by_type_;  // by sign type name
 };

@@ -19,14 +19,15 @@ using http::Response;
 
 void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostService& service) {
   schemas.Add("CostPredictRequest", R"({"type": "object",
-      "description": "A sign specification (the SignSpec fields and rules of seed 000: width_in and height_in 0 < x <= 600, wind_speed_mph 90..200, material aluminum|acm|steel|hdpe, optional drivers) plus two optional context fields: region_index (site cost level 0.5..2.0, training median when absent) and project_date (YYYY-MM-DD, the model's as-of date when absent).",
+      "description": "A sign specification (the SignSpec fields and rules of seed 000: width_in and height_in 0 < x <= 600, wind_speed_mph 90..200, material aluminum|acm|steel|hdpe, optional drivers) plus optional context fields: region_index (site cost level 0.5..2.0, training median when absent), project_date (YYYY-MM-DD, the model's as-of date when absent) and shop_estimate_cents (the shop's own estimate of the total, a positive integer; selects the estimate-corrected model when the org's model has one).",
       "required": ["width_in", "height_in", "wind_speed_mph", "material"],
       "properties": {
         "width_in": {"type": "number"}, "height_in": {"type": "number"},
         "wind_speed_mph": {"type": "number"},
         "material": {"type": "string", "enum": ["aluminum", "acm", "steel", "hdpe"]},
         "region_index": {"type": "number", "minimum": 0.5, "maximum": 2.0},
-        "project_date": {"type": "string", "format": "date"}},
+        "project_date": {"type": "string", "format": "date"},
+        "shop_estimate_cents": {"type": "integer", "minimum": 1, "maximum": 100000000000}},
       "additionalProperties": true})");
   schemas.Add("CostPrediction", R"({"type": "object",
       "required": ["result", "drivers", "confidence", "anomaly_score", "similar_projects",
@@ -34,6 +35,8 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
       "properties": {
         "result": {"type": "object", "properties": {
           "cost_cents": {"type": "integer"},
+          "method": {"type": "string", "enum": ["spec_only", "estimate_corrected"]},
+          "spec_only_cost_cents": {"type": "integer"},
           "interval": {"type": "object", "properties": {
             "p10_cents": {"type": "integer"}, "p90_cents": {"type": "integer"},
             "coverage": {"type": "number"}, "method": {"type": "string"}}},
@@ -63,7 +66,7 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
               .description = "Cost with an 80% split-conformal interval, a labor/material/"
                              "equipment/overhead breakdown, the drivers (SHAP, in cents), an "
                              "anomaly score, the 5 most similar past jobs with their actual cost, "
-                             "assumptions and a trace. The caller's org is priced by its own "
+                             "assumptions and a trace. With shop_estimate_cents the answer is the estimate corrected by a model of past jobs' actual / estimate (result.method estimate_corrected), else the spec-only model (spec_only, with an assumption saying so). The caller's org is priced by its own "
                              "production cost model, else by the platform default; similar past "
                              "jobs come only from the org's own model (its own records), so an "
                              "answer of the platform default has none. Same spec and model "

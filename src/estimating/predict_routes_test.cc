@@ -246,6 +246,28 @@ TEST_F(CostRoutesTest, InvalidSpecIs422WithFieldErrors) {
   EXPECT_EQ(Call("POST", "/v1/estimates/predict", "{not json").status, 400);
 }
 
+TEST_F(CostRoutesTest, ShopEstimateSelectsTheCorrectedModelAndBadValuesAre422) {
+  const std::string v = Upload(*bundle_a_);
+  ASSERT_EQ(Call("POST", "/v1/estimates/models/" + v + "/promote").status, 200);
+  const std::string spec = R"({"width_in": 96, "height_in": 48, "wind_speed_mph": 115,
+                               "material": "aluminum", "shop_estimate_cents": )";
+  for (const char* bad : {"0", "-5", "12.5", "\"1000\"", "null", "100000000001"}) {
+    auto r = Call("POST", "/v1/estimates/predict", spec + bad + "}");
+    EXPECT_EQ(r.status, 422) << bad << ": " << r.body;
+    EXPECT_NE(r.body.find("\"shop_estimate_cents\""), std::string::npos) << r.body;
+  }
+  auto with = Call("POST", "/v1/estimates/predict", spec + "450000}");
+  ASSERT_EQ(with.status, 200) << with.body;
+  const auto wr = json::parse(with.body).as_object().at("result").as_object();
+  EXPECT_EQ(wr.at("method").as_string(), "estimate_corrected");
+  EXPECT_TRUE(wr.contains("spec_only_cost_cents"));
+  auto without = Call("POST", "/v1/estimates/predict", kSpec);
+  ASSERT_EQ(without.status, 200) << without.body;
+  const auto wo = json::parse(without.body).as_object();
+  EXPECT_EQ(wo.at("result").as_object().at("method").as_string(), "spec_only");
+  EXPECT_NE(without.body.find("no shop estimate given: spec-only model"), std::string::npos);
+}
+
 TEST_F(CostRoutesTest, ReviewFlagForLargeSignsInHighWind) {
   const std::string v = Upload(*bundle_a_);
   ASSERT_EQ(Call("POST", "/v1/estimates/models/" + v + "/promote").status, 200);
