@@ -93,7 +93,12 @@ json::object ModelContent(const CostBundle& b, bool with_reference_sha) {
   }
   // Only when present, so the model_version of older bundles is unchanged.
   if (b.correction) {
-    json::object c{{"q_lo", b.correction->conformal_q_lo}, {"q_hi", b.correction->conformal_q_hi}};
+    json::object bias;
+    for (const auto& [id, v] : b.correction->estimator_bias) bias[id] = v;
+    json::object c{{"q_lo", b.correction->conformal_q_lo},
+                   {"q_hi", b.correction->conformal_q_hi},
+                   {"default_bias", b.correction->default_bias},
+                   {"estimator_bias", std::move(bias)}};
     if (with_reference_sha) {
       c["booster_sha256"] = Sha256Hex(b.correction->booster);
     } else {
@@ -105,6 +110,12 @@ json::object ModelContent(const CostBundle& b, bool with_reference_sha) {
 }
 
 }  // namespace
+
+double EstimateCorrection::BiasOf(const std::optional<std::string>& estimator_id) const {
+  if (!estimator_id) return default_bias;
+  const auto it = estimator_bias.find(*estimator_id);
+  return it == estimator_bias.end() ? default_bias : it->second;
+}
 
 std::string ComputeCostModelVersion(const CostBundle& b) {
   return "cost-" + Sha256Hex(json::serialize(ModelContent(b, true))).substr(0, 12);
@@ -214,6 +225,17 @@ Result<CostBundle> ParseCostBundle(std::string_view text) {
     SIGNX_ASSIGN_OR_RETURN(c.conformal_q_hi, GetDouble(ec->get_object(), "q_hi"));
     if (c.conformal_q_lo > c.conformal_q_hi) {
       return InvalidArgument("estimate_correction q_lo > q_hi");
+    }
+    SIGNX_ASSIGN_OR_RETURN(c.default_bias, GetDouble(ec->get_object(), "default_bias"));
+    const auto* eb = ec->get_object().if_contains("estimator_bias");
+    if (!eb || !eb->is_object()) {
+      return InvalidArgument("estimate_correction.estimator_bias must be an object");
+    }
+    for (const auto& kv : eb->get_object()) {
+      if (!kv.value().is_number()) {
+        return InvalidArgument("estimate_correction.estimator_bias values must be numbers");
+      }
+      c.estimator_bias[std::string(kv.key())] = kv.value().to_number<double>();
     }
     SIGNX_ASSIGN_OR_RETURN(
         c.booster, ml::BoosterFromJson(ec->get_object().if_contains("booster"),

@@ -38,6 +38,7 @@ HistoryJob JobFromRecord(const CostRecord& r) {
   j.region_index = r.region_index;
   j.actual = r.actual;
   j.estimate_total_cents = r.estimate.total_cost_cents;
+  j.estimator_id = r.estimator_id;
   return j;
 }
 
@@ -91,6 +92,9 @@ Result<std::vector<HistoryJob>> ParseHistoryNdjson(std::string_view text, int64_
     j.actual.shipping_cents = get_int(o, "shipping_cents");
     if (const auto* e = o.if_contains("estimate"); e && e->is_object()) {
       j.estimate_total_cents = get_int(e->get_object(), "total_cost_cents");
+    }
+    if (const auto* ei = drivers->get_object().if_contains("estimator_id"); ei && ei->is_string()) {
+      j.estimator_id = ei->get_string();
     }
     if (j.actual.total_cost_cents <= 0 || !YearOf(j.project_date)) {
       ++bad;

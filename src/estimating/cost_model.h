@@ -55,6 +55,7 @@
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -77,6 +78,7 @@ struct HistoryJob {
   std::optional<double> region_index;
   CostBreakdown actual;
   int64_t estimate_total_cents = 0;  // the shop's own estimate; 0 when unknown
+  std::string estimator_id;          // who made the estimate ("" when unknown)
 };
 
 HistoryJob JobFromRecord(const CostRecord& record);
@@ -91,6 +93,8 @@ struct CostContext {
   // The shop's own estimate of the job's total cost; selects the estimate-corrected model when
   // the bundle has one.
   std::optional<int64_t> shop_estimate_cents;
+  // Who made that estimate (estimators differ in bias); used by the estimate-corrected model.
+  std::optional<std::string> estimator_id;
 };
 
 // Year with fraction from "YYYY-MM-DD" (nullopt when malformed).
@@ -165,12 +169,17 @@ struct ReferenceJobs {
 
 // The estimate-corrected model: a second booster trained on the jobs that have the shop's
 // estimate, target log(actual / estimate), features = the encoder's columns plus log(estimate
-// USD) as the last column; its own split-conformal interval from its validation residuals.
+// USD) and the estimator's bias (the shrunken mean training log(actual / estimate) of the jobs
+// that estimator made; the mean of all training jobs when the estimator is unknown or not given);
+// its own split-conformal interval from its validation residuals.
 // prediction = estimate × exp(margin). Absent in bundles trained before it existed (or from a
 // history with too few estimates): those predict spec-only.
 struct EstimateCorrection {
   double conformal_q_lo = 0, conformal_q_hi = 0;
-  std::string booster;  // XGBoost UBJSON, encoder.width() + 1 features
+  std::map<std::string, double, std::less<>> estimator_bias;  // by estimator_id
+  double default_bias = 0;  // all training jobs with an estimate
+  std::string booster;      // XGBoost UBJSON, encoder.width() + 2 features
+  double BiasOf(const std::optional<std::string>& estimator_id) const;
 };
 inline constexpr std::size_t kMinCorrectionRows = 200;
 

@@ -79,6 +79,8 @@ TEST_F(CostModelTest, TrainingIsReproducibleWithTheSeed) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->model_version, bundle_->model_version);
   EXPECT_EQ(SerializeCostBundle(*again), SerializeCostBundle(*bundle_));
+  ASSERT_TRUE(again->correction && bundle_->correction);
+  EXPECT_EQ(again->correction->booster, bundle_->correction->booster);
   auto other = TestOptions();
   other.seed = 12;
   auto different = TrainCostModel(*jobs_, other);
@@ -463,6 +465,32 @@ TEST_F(CostModelTest, ShopEstimateSelectsTheCorrectedModelElseSpecOnlyWithAnAssu
   EXPECT_GT(doubled->cost_cents, corrected->cost_cents);
   const json::object jc = ToJson(*corrected);
   EXPECT_EQ(jc.at("result").as_object().at("method").as_string(), "estimate_corrected");
+  auto says = [](const CostPrediction& p, std::string_view what) {
+    return std::any_of(p.assumptions.begin(), p.assumptions.end(),
+                       [&](const auto& s) { return s.find(what) != std::string::npos; });
+  };
+  EXPECT_TRUE(says(*corrected, "estimator_id not given"));
+  // The estimator's bias moves the corrected price: the history's most optimistic and most
+  // pessimistic estimators give different answers for the same estimate.
+  const auto& bias = bundle_->correction->estimator_bias;
+  ASSERT_GE(bias.size(), 2u);
+  auto lo = std::min_element(bias.begin(), bias.end(),
+                             [](const auto& a, const auto& c) { return a.second < c.second; });
+  auto hi = std::max_element(bias.begin(), bias.end(),
+                             [](const auto& a, const auto& c) { return a.second < c.second; });
+  r.context.shop_estimate_cents = j.estimate_total_cents;
+  r.context.estimator_id = lo->first;
+  auto by_lo = predictor().Predict(r);
+  r.context.estimator_id = hi->first;
+  auto by_hi = predictor().Predict(r);
+  ASSERT_TRUE(by_lo.ok() && by_hi.ok());
+  EXPECT_LT(by_lo->cost_cents, by_hi->cost_cents);
+  EXPECT_FALSE(says(*by_hi, "estimator_id"));
+  r.context.estimator_id = "nobody";
+  auto unknown = predictor().Predict(r);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->cost_cents, corrected->cost_cents);  // the average bias
+  EXPECT_TRUE(says(*unknown, "estimator_id nobody has too few past estimates"));
 }
 
 TEST_F(CostModelTest, ABundleWithoutTheCorrectionStillLoadsAndPredictsSpecOnly) {
@@ -510,9 +538,18 @@ TEST(CostRequestTest, ShopEstimateCentsMustBeAPositiveInteger) {
     EXPECT_EQ(r.status().details()[0].field, "shop_estimate_cents");
   }
   body["shop_estimate_cents"] = 450000;
+  for (json::value bad : {json::value(""), json::value(3), json::value(std::string(65, 'x'))}) {
+    body["estimator_id"] = bad;
+    auto r = ParseCostRequest(body);
+    ASSERT_FALSE(r.ok());
+    ASSERT_EQ(r.status().details().size(), 1u);
+    EXPECT_EQ(r.status().details()[0].field, "estimator_id");
+  }
+  body["estimator_id"] = "est_2";
   auto ok = ParseCostRequest(body);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(*ok->context.shop_estimate_cents, 450000);
+  EXPECT_EQ(*ok->context.estimator_id, "est_2");
 }
 
 TEST(CostRequestTest, ReportsSpecAndContextErrorsAtOnce) {
@@ -552,6 +589,8 @@ TEST(CostHistoryTest, ParsesTheGeneratorNdjson) {
   EXPECT_EQ((*jobs)[7].id, direct.id);
   EXPECT_EQ((*jobs)[7].actual.total_cost_cents, direct.actual.total_cost_cents);
   EXPECT_EQ((*jobs)[7].estimate_total_cents, direct.estimate_total_cents);
+  EXPECT_FALSE(direct.estimator_id.empty());
+  EXPECT_EQ((*jobs)[7].estimator_id, direct.estimator_id);
   EXPECT_EQ(*(*jobs)[7].region_index, *direct.region_index);
   EXPECT_EQ(json::serialize(sign::ToDrivers((*jobs)[7].spec)),
             json::serialize(sign::ToDrivers(direct.spec)));

@@ -373,7 +373,7 @@ struct CorrectionRows {
 };
 
 CorrectionRows CorrectionMatrix(std::span<const HistoryJob> jobs, const Matrix& m,
-                                std::size_t width) {
+                                std::size_t width, const EstimateCorrection& c_model) {
   CorrectionRows c;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     if (jobs[i].estimate_total_cents <= 0) continue;
@@ -382,6 +382,8 @@ CorrectionRows CorrectionMatrix(std::span<const HistoryJob> jobs, const Matrix& 
     c.x.insert(c.x.end(), m.x.begin() + static_cast<std::ptrdiff_t>(i * width),
                m.x.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
     c.x.push_back(static_cast<float>(log_est));
+    c.x.push_back(static_cast<float>(c_model.BiasOf(
+        jobs[i].estimator_id.empty() ? std::nullopt : std::optional(jobs[i].estimator_id))));
     c.y.push_back(static_cast<float>(static_cast<double>(m.y[i]) - log_est));
     c.log_estimate.push_back(log_est);
   }
@@ -389,7 +391,7 @@ CorrectionRows CorrectionMatrix(std::span<const HistoryJob> jobs, const Matrix& 
 }
 
 Result<ml::DMatrix> CorrectionDMatrix(const CorrectionRows& c, std::size_t width) {
-  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix d, ml::DMatrix::FromDense(c.x, c.rows(), width + 1));
+  SIGNX_ASSIGN_OR_RETURN(ml::DMatrix d, ml::DMatrix::FromDense(c.x, c.rows(), width + 2));
   SIGNX_RETURN_IF_ERROR(d.SetLabels(c.y));
   return d;
 }
@@ -443,9 +445,32 @@ struct CorrectionRun {
 Status FitEstimateCorrection(const EncodedSplit& e, const TimeSplit& s, const TestEvaluation& test,
                              const Candidate& chosen, const CostTrainOptions& opt, CostBundle* b,
                              CorrectionRun* run) {
-  const CorrectionRows tr = CorrectionMatrix(s.train, e.train, e.width);
-  const CorrectionRows va = CorrectionMatrix(s.valid, e.valid, e.width);
-  const CorrectionRows te = CorrectionMatrix(s.test, e.test, e.width);
+  // Estimator bias: shrunken mean training log(actual / estimate) per estimator.
+  EstimateCorrection c;
+  {
+    constexpr double kShrink = 20;  // pseudo-jobs at the overall mean
+    std::map<std::string, std::pair<double, double>> sums;
+    double all = 0, n_all = 0;
+    for (const HistoryJob& j : s.train) {
+      if (j.estimate_total_cents <= 0) continue;
+      const double r = std::log(static_cast<double>(j.actual.total_cost_cents) /
+                                static_cast<double>(j.estimate_total_cents));
+      all += r;
+      n_all += 1;
+      if (!j.estimator_id.empty()) {
+        sums[j.estimator_id].first += r;
+        sums[j.estimator_id].second += 1;
+      }
+    }
+    c.default_bias = R12(n_all > 0 ? all / n_all : 0.0);
+    for (const auto& [id, sn] : sums) {
+      if (sn.second < opt.min_category_count) continue;
+      c.estimator_bias[id] = R12((sn.first + kShrink * c.default_bias) / (sn.second + kShrink));
+    }
+  }
+  const CorrectionRows tr = CorrectionMatrix(s.train, e.train, e.width, c);
+  const CorrectionRows va = CorrectionMatrix(s.valid, e.valid, e.width, c);
+  const CorrectionRows te = CorrectionMatrix(s.test, e.test, e.width, c);
   run->train_rows = tr.rows();
   run->valid_rows = va.rows();
   if (tr.rows() < kMinCorrectionRows || va.rows() < kMinCorrectionRows / 4) {
@@ -472,7 +497,6 @@ Status FitEstimateCorrection(const EncodedSplit& e, const TimeSplit& s, const Te
   for (std::size_t i = 0; i < va.rows(); ++i) {
     rv[i] = static_cast<double>(va.y[i]) - static_cast<double>(pv[i]);
   }
-  EstimateCorrection c;
   c.conformal_q_lo = R12(ConformalQuantile(rv, 0.1));
   c.conformal_q_hi = R12(ConformalQuantile(rv, 0.9));
   SIGNX_ASSIGN_OR_RETURN(c.booster, booster.SaveRaw(ml::Booster::Format::kUbj));
@@ -505,7 +529,8 @@ json::object CorrectionJson(const CostBundle& b, const CorrectionRun& run) {
   json::object o;
   o["method"] =
       "second booster on the jobs with the shop's estimate: target log(actual / estimate), "
-      "features = the spec features + log(estimate USD); prediction = estimate x exp(margin); "
+      "features = the spec features + log(estimate USD) + the estimator's bias (shrunken mean "
+      "training log(actual / estimate) of that estimator's jobs); prediction = estimate x exp(margin); "
       "split-conformal interval from its own validation residuals";
   if (!b.correction) {
     o["trained"] = false;
@@ -520,6 +545,10 @@ json::object CorrectionJson(const CostBundle& b, const CorrectionRun& run) {
                              {"base_score", run.base_score},
                              {"trees", run.report.best_round + 1},
                              {"what", "depth and eta of the chosen spec-only model"}};
+  json::object bias;
+  for (const auto& [id, v] : b.correction->estimator_bias) bias[id] = v;
+  o["estimator_bias"] = std::move(bias);
+  o["default_bias"] = b.correction->default_bias;
   o["interval"] = json::object{{"q_lo", b.correction->conformal_q_lo},
                                {"q_hi", b.correction->conformal_q_hi},
                                {"nominal_coverage", 0.8}};

@@ -110,6 +110,14 @@ Result<CostRequest> ParseCostRequest(const json::object& body) {
     }
     spec_json.erase("shop_estimate_cents");
   }
+  if (const auto* e = body.if_contains("estimator_id")) {
+    if (!e->is_string() || e->get_string().empty() || e->get_string().size() > 64) {
+      errors.push_back({"estimator_id", "must be a string of 1 to 64 characters"});
+    } else {
+      req.context.estimator_id = std::string(e->get_string());
+    }
+    spec_json.erase("estimator_id");
+  }
   auto spec = sign::ParseSignSpec(spec_json);
   if (!spec.ok()) {
     if (spec.status().code() != ErrorCode::kValidationFailed) return spec.status();
@@ -127,6 +135,7 @@ std::string SpecHash(const CostRequest& r) {
   o["project_date"] = r.context.project_date ? json::value(*r.context.project_date) : nullptr;
   // Only when given, so the hash (and cache key) of a request without it is unchanged.
   if (r.context.shop_estimate_cents) o["shop_estimate_cents"] = *r.context.shop_estimate_cents;
+  if (r.context.estimator_id) o["estimator_id"] = *r.context.estimator_id;
   return Sha256Hex(json::serialize(o));
 }
 
@@ -161,10 +170,11 @@ Result<std::shared_ptr<const CostPredictor>> CostPredictor::Create(CostBundle bu
     SIGNX_ASSIGN_OR_RETURN(ml::Booster cb, ml::Booster::LoadRaw(bundle.correction->booster));
     SIGNX_RETURN_IF_ERROR(cb.SetParam("nthread", "1"));
     SIGNX_ASSIGN_OR_RETURN(const std::size_t cnf, cb.NumFeatures());
-    if (cnf != bundle.encoder.width() + 1) {
+    if (cnf != bundle.encoder.width() + 2) {
       return InvalidArgument(fmt::format(
-          "estimate-corrected model has {} features but needs {} (encoder + log estimate)", cnf,
-          bundle.encoder.width() + 1));
+          "estimate-corrected model has {} features but needs {} (encoder + log estimate + "
+          "estimator bias)",
+          cnf, bundle.encoder.width() + 2));
     }
     SIGNX_ASSIGN_OR_RETURN(correction_trees, ml::TreeEnsemble::FromBooster(cb));
   }
@@ -287,6 +297,7 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::strin
     const double log_est = std::log(static_cast<double>(*req.context.shop_estimate_cents) / 100.0);
     std::vector<float> xc(x);
     xc.push_back(static_cast<float>(log_est));
+    xc.push_back(static_cast<float>(b.correction->BiasOf(req.context.estimator_id)));
     const double margin = correction_trees_->predict_matches_booster()
                               ? static_cast<double>(correction_trees_->MarginAsXGBoost(xc))
                               : correction_trees_->PredictMargin(xc);
@@ -346,6 +357,17 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::strin
         "USD and the drivers explain that spec-only price",
         static_cast<double>(*req.context.shop_estimate_cents) / 100.0,
         static_cast<double>(p.spec_only_cents) / 100.0));
+    const auto& eb = b.correction->estimator_bias;
+    if (!req.context.estimator_id) {
+      p.assumptions.push_back(
+          "estimator_id not given: the correction assumes the average bias of the history's "
+          "estimators");
+    } else if (eb.find(*req.context.estimator_id) == eb.end()) {
+      p.assumptions.push_back(fmt::format(
+          "estimator_id {} has too few past estimates in the history: the correction assumes the "
+          "average bias of the history's estimators",
+          *req.context.estimator_id));
+    }
   } else if (req.context.shop_estimate_cents) {
     p.assumptions.push_back(
         "shop estimate given but this model has no estimate-corrected part (trained before it "

@@ -27,7 +27,8 @@ void AddCostRoutes(http::Router& router, http::SchemaRegistry& schemas, CostServ
         "material": {"type": "string", "enum": ["aluminum", "acm", "steel", "hdpe"]},
         "region_index": {"type": "number", "minimum": 0.5, "maximum": 2.0},
         "project_date": {"type": "string", "format": "date"},
-        "shop_estimate_cents": {"type": "integer", "minimum": 1, "maximum": 100000000000}},
+        "shop_estimate_cents": {"type": "integer", "minimum": 1, "maximum": 100000000000},
+        "estimator_id": {"type": "string", "minLength": 1, "maxLength": 64, "description": "who made the shop estimate (estimators differ in bias); used with shop_estimate_cents"}},
       "additionalProperties": true})");
   schemas.Add("CostPrediction", R"({"type": "object",
       "required": ["result", "drivers", "confidence", "anomaly_score", "similar_projects",
