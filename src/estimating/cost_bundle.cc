@@ -99,6 +99,11 @@ json::object ModelContent(const CostBundle& b, bool with_reference_sha) {
                    {"q_hi", b.correction->conformal_q_hi},
                    {"default_bias", b.correction->default_bias},
                    {"estimator_bias", std::move(bias)}};
+    json::object by_type;
+    for (const auto& [t, q] : b.correction->conformal_by_sign_type) {
+      by_type[t] = json::object{{"q_lo", q.first}, {"q_hi", q.second}};
+    }
+    c["q_by_sign_type"] = std::move(by_type);
     if (with_reference_sha) {
       c["booster_sha256"] = Sha256Hex(b.correction->booster);
     } else {
@@ -115,6 +120,15 @@ double EstimateCorrection::BiasOf(const std::optional<std::string>& estimator_id
   if (!estimator_id) return default_bias;
   const auto it = estimator_bias.find(*estimator_id);
   return it == estimator_bias.end() ? default_bias : it->second;
+}
+
+std::pair<double, double> EstimateCorrection::IntervalFor(
+    const std::optional<sign::SignType>& type) const {
+  if (type) {
+    const auto it = conformal_by_sign_type.find(Name(*type));
+    if (it != conformal_by_sign_type.end()) return it->second;
+  }
+  return {conformal_q_lo, conformal_q_hi};
 }
 
 std::string ComputeCostModelVersion(const CostBundle& b) {
@@ -227,6 +241,16 @@ Result<CostBundle> ParseCostBundle(std::string_view text) {
       return InvalidArgument("estimate_correction q_lo > q_hi");
     }
     SIGNX_ASSIGN_OR_RETURN(c.default_bias, GetDouble(ec->get_object(), "default_bias"));
+    if (const auto* qt = ec->get_object().if_contains("q_by_sign_type")) {
+      if (!qt->is_object()) return InvalidArgument("estimate_correction.q_by_sign_type");
+      for (const auto& kv : qt->get_object()) {
+        if (!kv.value().is_object()) return InvalidArgument("estimate_correction.q_by_sign_type");
+        SIGNX_ASSIGN_OR_RETURN(const double lo, GetDouble(kv.value().get_object(), "q_lo"));
+        SIGNX_ASSIGN_OR_RETURN(const double hi, GetDouble(kv.value().get_object(), "q_hi"));
+        if (lo > hi) return InvalidArgument("estimate_correction.q_by_sign_type q_lo > q_hi");
+        c.conformal_by_sign_type[std::string(kv.key())] = {lo, hi};
+      }
+    }
     const auto* eb = ec->get_object().if_contains("estimator_bias");
     if (!eb || !eb->is_object()) {
       return InvalidArgument("estimate_correction.estimator_bias must be an object");

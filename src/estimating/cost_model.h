@@ -171,17 +171,22 @@ struct ReferenceJobs {
 // estimate, target log(actual / estimate), features = the encoder's columns plus log(estimate
 // USD) and the estimator's bias (the shrunken mean training log(actual / estimate) of the jobs
 // that estimator made; the mean of all training jobs when the estimator is unknown or not given);
-// its own split-conformal interval from its validation residuals.
+// its own split-conformal interval from its validation residuals, per sign type (Mondrian) when
+// the type has at least kMinConformalRowsPerType validation jobs, else over all of them.
 // prediction = estimate × exp(margin). Absent in bundles trained before it existed (or from a
 // history with too few estimates): those predict spec-only.
 struct EstimateCorrection {
   double conformal_q_lo = 0, conformal_q_hi = 0;
+  std::map<std::string, std::pair<double, double>, std::less<>> conformal_by_sign_type;
   std::map<std::string, double, std::less<>> estimator_bias;  // by estimator_id
   double default_bias = 0;  // all training jobs with an estimate
   std::string booster;      // XGBoost UBJSON, encoder.width() + 2 features
   double BiasOf(const std::optional<std::string>& estimator_id) const;
+  // (q_lo, q_hi) for a spec's sign type.
+  std::pair<double, double> IntervalFor(const std::optional<sign::SignType>& type) const;
 };
 inline constexpr std::size_t kMinCorrectionRows = 200;
+inline constexpr std::size_t kMinConformalRowsPerType = 100;
 
 struct CostBundle {
   std::string model_version;

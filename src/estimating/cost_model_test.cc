@@ -458,6 +458,17 @@ TEST_F(CostModelTest, ShopEstimateSelectsTheCorrectedModelElseSpecOnlyWithAnAssu
   EXPECT_NE(SpecHash(r), SpecHash(RequestFor(j)));  // a different answer, a different cache key
   EXPECT_LT(corrected->p10_cents, corrected->cost_cents);
   EXPECT_GT(corrected->p90_cents, corrected->cost_cents);
+  // The interval is the sign type's own (Mondrian) when the validation split had enough of it.
+  const auto [q_lo, q_hi] = bundle_->correction->IntervalFor(j.spec.sign_type);
+  EXPECT_EQ(corrected->p10_cents,
+            std::llround(std::exp(corrected->log_prediction + q_lo) * 100.0));
+  EXPECT_EQ(corrected->p90_cents,
+            std::llround(std::exp(corrected->log_prediction + q_hi) * 100.0));
+  EXPECT_FALSE(bundle_->correction->conformal_by_sign_type.empty());
+  for (const auto& [type, q] : bundle_->correction->conformal_by_sign_type) {
+    EXPECT_LT(q.first, 0) << type;
+    EXPECT_GT(q.second, 0) << type;
+  }
   // The answer follows the estimate: twice the estimate, about twice the price.
   r.context.shop_estimate_cents = 2 * j.estimate_total_cents;
   auto doubled = predictor().Predict(r);

@@ -499,6 +499,18 @@ Status FitEstimateCorrection(const EncodedSplit& e, const TimeSplit& s, const Te
   }
   c.conformal_q_lo = R12(ConformalQuantile(rv, 0.1));
   c.conformal_q_hi = R12(ConformalQuantile(rv, 0.9));
+  {
+    std::map<std::string, std::vector<double>> by_type;
+    for (std::size_t k = 0; k < va.rows(); ++k) {
+      const auto& t = s.valid[va.at[k]].spec.sign_type;
+      if (t) by_type[std::string(Name(*t))].push_back(rv[k]);
+    }
+    for (const auto& [t, r] : by_type) {
+      if (r.size() < kMinConformalRowsPerType) continue;
+      c.conformal_by_sign_type[t] = {R12(ConformalQuantile(r, 0.1)),
+                                     R12(ConformalQuantile(r, 0.9))};
+    }
+  }
   SIGNX_ASSIGN_OR_RETURN(c.booster, booster.SaveRaw(ml::Booster::Format::kUbj));
 
   if (te.rows() > 0) {
@@ -509,8 +521,9 @@ Status FitEstimateCorrection(const EncodedSplit& e, const TimeSplit& s, const Te
       const HistoryJob& job = s.test[i];
       const double actual = static_cast<double>(job.actual.total_cost_cents) / 100.0;
       const double log_corr = te.log_estimate[k] + static_cast<double>(pt[k]);
-      const double lo = std::exp(log_corr + c.conformal_q_lo);
-      const double hi = std::exp(log_corr + c.conformal_q_hi);
+      const auto [q_lo, q_hi] = c.IntervalFor(job.spec.sign_type);
+      const double lo = std::exp(log_corr + q_lo);
+      const double hi = std::exp(log_corr + q_hi);
       const double shop = std::exp(te.log_estimate[k]);
       const bool cov_corr = actual >= lo && actual <= hi;
       const std::string type = job.spec.sign_type ? std::string(Name(*job.spec.sign_type))
@@ -549,9 +562,19 @@ json::object CorrectionJson(const CostBundle& b, const CorrectionRun& run) {
   for (const auto& [id, v] : b.correction->estimator_bias) bias[id] = v;
   o["estimator_bias"] = std::move(bias);
   o["default_bias"] = b.correction->default_bias;
-  o["interval"] = json::object{{"q_lo", b.correction->conformal_q_lo},
-                               {"q_hi", b.correction->conformal_q_hi},
-                               {"nominal_coverage", 0.8}};
+  json::object by_type;
+  for (const auto& [t, q] : b.correction->conformal_by_sign_type) {
+    by_type[t] = json::object{{"q_lo", q.first}, {"q_hi", q.second}};
+  }
+  o["interval"] = json::object{
+      {"method",
+       fmt::format("split-conformal on the validation log residuals, per sign type when it has "
+                   ">= {} validation jobs (else over all)",
+                   kMinConformalRowsPerType)},
+      {"q_lo", b.correction->conformal_q_lo},
+      {"q_hi", b.correction->conformal_q_hi},
+      {"by_sign_type", std::move(by_type)},
+      {"nominal_coverage", 0.8}};
   json::object test = run.overall.Json();
   test["what"] =
       "the test jobs that have the shop's estimate: spec-only model, estimate-corrected model and "

@@ -304,8 +304,9 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::strin
     p.method = std::string(kMethodEstimateCorrected);
     p.log_prediction = log_est + margin;
     p.cost_cents = Cents(std::exp(p.log_prediction));
-    p.p10_cents = Cents(std::exp(p.log_prediction + b.correction->conformal_q_lo));
-    p.p90_cents = Cents(std::exp(p.log_prediction + b.correction->conformal_q_hi));
+    const auto [q_lo, q_hi] = b.correction->IntervalFor(spec.sign_type);
+    p.p10_cents = Cents(std::exp(p.log_prediction + q_lo));
+    p.p90_cents = Cents(std::exp(p.log_prediction + q_hi));
   }
 
   // Similar jobs, anomaly, breakdown.
