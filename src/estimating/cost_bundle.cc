@@ -261,9 +261,8 @@ Result<CostBundle> ParseCostBundle(std::string_view text) {
       }
       c.estimator_bias[std::string(kv.key())] = kv.value().to_number<double>();
     }
-    SIGNX_ASSIGN_OR_RETURN(
-        c.booster, ml::BoosterFromJson(ec->get_object().if_contains("booster"),
-                                       "cost model bundle estimate_correction"));
+    SIGNX_ASSIGN_OR_RETURN(c.booster, ml::BoosterFromJson(ec->get_object().if_contains("booster"),
+                                                          "cost model bundle estimate_correction"));
     b.correction = std::move(c);
   }
   b.model_version = ComputeCostModelVersion(b);
@@ -336,13 +335,13 @@ std::string CostCardSummary(const json::object& card) {
     if (tv && tv->is_object()) {
       const json::object& t = tv->get_object();
       auto row = [&](std::string_view label, const json::object& g) {
-        out += fmt::format("  {:<28} {:>6}  {:>8.2f}%  {:>8.2f}%  {:>8.2f}%  {:>6.1f}%  {:>6.1f}%\n",
-                           label, num(g.if_contains("rows")),
-                           100 * num(g.if_contains("mape_spec_only")),
-                           100 * num(g.if_contains("mape_estimate_corrected")),
-                           100 * num(g.if_contains("mape_shop_estimate")),
-                           100 * num(g.if_contains("coverage_spec_only")),
-                           100 * num(g.if_contains("coverage_estimate_corrected")));
+        out += fmt::format(
+            "  {:<28} {:>6}  {:>8.2f}%  {:>8.2f}%  {:>8.2f}%  {:>6.1f}%  {:>6.1f}%\n", label,
+            num(g.if_contains("rows")), 100 * num(g.if_contains("mape_spec_only")),
+            100 * num(g.if_contains("mape_estimate_corrected")),
+            100 * num(g.if_contains("mape_shop_estimate")),
+            100 * num(g.if_contains("coverage_spec_only")),
+            100 * num(g.if_contains("coverage_estimate_corrected")));
       };
       out += fmt::format(
           "test jobs with the shop's estimate: MAPE / 80% interval coverage\n  {:<28} {:>6}  "

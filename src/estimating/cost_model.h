@@ -47,8 +47,10 @@
 //   "model_version": "cost-<12 hex>", "encoder", "price_index", "conformal", "anomaly",
 //   "reference": {columns of the indexed past jobs, "vectors_base64" float32 LE}, "card",
 //   "booster": {"format": "ubj", "sha256", "base64"},
-//   optional "estimate_correction": {"q_lo", "q_hi", "booster": {...}}}. model_version hashes everything but the
-// card; with record_timing off the whole file is byte-identical for the same data and seed.
+//   optional "estimate_correction": {"q_lo", "q_hi", "q_by_sign_type", "default_bias",
+//   "estimator_bias", "booster": {...}}}. model_version hashes everything but the card (the
+// correction only when present, so older bundles keep their version); with record_timing off the
+// whole file is byte-identical for the same data and seed.
 //
 // Thread-safety: value types and pure functions (apart from file I/O).
 #pragma once
@@ -178,9 +180,10 @@ struct ReferenceJobs {
 struct EstimateCorrection {
   double conformal_q_lo = 0, conformal_q_hi = 0;
   std::map<std::string, std::pair<double, double>, std::less<>> conformal_by_sign_type;
-  std::map<std::string, double, std::less<>> estimator_bias;  // by estimator_id
-  double default_bias = 0;  // all training jobs with an estimate
-  std::string booster;      // XGBoost UBJSON, encoder.width() + 2 features
+  // By estimator_id; default_bias: all training jobs with an estimate.
+  std::map<std::string, double, std::less<>> estimator_bias;
+  double default_bias = 0;
+  std::string booster;  // XGBoost UBJSON, encoder.width() + 2 features
   double BiasOf(const std::optional<std::string>& estimator_id) const;
   // (q_lo, q_hi) for a spec's sign type.
   std::pair<double, double> IntervalFor(const std::optional<sign::SignType>& type) const;

@@ -420,8 +420,9 @@ TEST_F(CostModelTest, EstimateCorrectedModelBeatsTheShopEstimateOnTheTestJobs) {
   EXPECT_LT(corrected, shop);
   EXPECT_LT(corrected, spec);
   // The shop baseline of the card is the same number on the same rows.
-  EXPECT_NEAR(shop, bundle_->card.at("baseline_shop_estimate").as_object().at("mape")
-                        .to_number<double>(), 1e-6);
+  EXPECT_NEAR(shop,
+              bundle_->card.at("baseline_shop_estimate").as_object().at("mape").to_number<double>(),
+              1e-6);
   // 80 % intervals of both models on the test jobs (750 rows: ±3 points + sampling slack).
   for (const char* k : {"coverage_spec_only", "coverage_estimate_corrected"}) {
     EXPECT_NEAR(t.at(k).to_number<double>(), 0.8, 0.05) << k;
@@ -460,10 +461,8 @@ TEST_F(CostModelTest, ShopEstimateSelectsTheCorrectedModelElseSpecOnlyWithAnAssu
   EXPECT_GT(corrected->p90_cents, corrected->cost_cents);
   // The interval is the sign type's own (Mondrian) when the validation split had enough of it.
   const auto [q_lo, q_hi] = bundle_->correction->IntervalFor(j.spec.sign_type);
-  EXPECT_EQ(corrected->p10_cents,
-            std::llround(std::exp(corrected->log_prediction + q_lo) * 100.0));
-  EXPECT_EQ(corrected->p90_cents,
-            std::llround(std::exp(corrected->log_prediction + q_hi) * 100.0));
+  EXPECT_EQ(corrected->p10_cents, std::llround(std::exp(corrected->log_prediction + q_lo) * 100.0));
+  EXPECT_EQ(corrected->p90_cents, std::llround(std::exp(corrected->log_prediction + q_hi) * 100.0));
   EXPECT_FALSE(bundle_->correction->conformal_by_sign_type.empty());
   for (const auto& [type, q] : bundle_->correction->conformal_by_sign_type) {
     EXPECT_LT(q.first, 0) << type;
@@ -537,8 +536,8 @@ TEST_F(CostModelTest, ABundleWithoutTheCorrectionStillLoadsAndPredictsSpecOnly) 
 }
 
 TEST(CostRequestTest, ShopEstimateCentsMustBeAPositiveInteger) {
-  json::object body{{"width_in", 96}, {"height_in", 48}, {"wind_speed_mph", 115},
-                    {"material", "aluminum"}};
+  json::object body{
+      {"width_in", 96}, {"height_in", 48}, {"wind_speed_mph", 115}, {"material", "aluminum"}};
   for (json::value bad : {json::value(0), json::value(-1), json::value(12.5), json::value("100"),
                           json::value(nullptr), json::value(int64_t{100'000'000'001})}) {
     body["shop_estimate_cents"] = bad;

@@ -420,12 +420,13 @@ struct GroupErrors {
   }
   json::object Json() const {
     const double n = rows > 0 ? static_cast<double>(rows) : 1.0;
-    return json::object{{"rows", rows},
-                        {"mape_spec_only", ape_spec / n},
-                        {"mape_estimate_corrected", ape_corrected / n},
-                        {"mape_shop_estimate", ape_shop / n},
-                        {"coverage_spec_only", static_cast<double>(covered_spec) / n},
-                        {"coverage_estimate_corrected", static_cast<double>(covered_corrected) / n}};
+    return json::object{
+        {"rows", rows},
+        {"mape_spec_only", ape_spec / n},
+        {"mape_estimate_corrected", ape_corrected / n},
+        {"mape_shop_estimate", ape_shop / n},
+        {"coverage_spec_only", static_cast<double>(covered_spec) / n},
+        {"coverage_estimate_corrected", static_cast<double>(covered_corrected) / n}};
   }
 };
 
@@ -488,10 +489,9 @@ Status FitEstimateCorrection(const EncodedSplit& e, const TimeSplit& s, const Te
   SIGNX_ASSIGN_OR_RETURN(ml::DMatrix dva, CorrectionDMatrix(va, e.width));
   SIGNX_ASSIGN_OR_RETURN(
       ml::Booster booster,
-      ml::Booster::Train(dtr, &dva,
-                         BoosterOptions(opt, run->base_score, run->max_depth, run->eta,
-                                        opt.num_rounds),
-                         &run->report));
+      ml::Booster::Train(
+          dtr, &dva, BoosterOptions(opt, run->base_score, run->max_depth, run->eta, opt.num_rounds),
+          &run->report));
   SIGNX_ASSIGN_OR_RETURN(const std::vector<float> pv, booster.PredictMargin(dva));
   std::vector<double> rv(va.rows());
   for (std::size_t i = 0; i < va.rows(); ++i) {
@@ -526,10 +526,10 @@ Status FitEstimateCorrection(const EncodedSplit& e, const TimeSplit& s, const Te
       const double hi = std::exp(log_corr + q_hi);
       const double shop = std::exp(te.log_estimate[k]);
       const bool cov_corr = actual >= lo && actual <= hi;
-      const std::string type = job.spec.sign_type ? std::string(Name(*job.spec.sign_type))
-                                                  : std::string("unknown");
-      for (GroupErrors* g : {&run->overall, &run->by_type[type],
-                             &run->by_size[SizeBand(job.spec.area_sqft)]}) {
+      const std::string type =
+          job.spec.sign_type ? std::string(Name(*job.spec.sign_type)) : std::string("unknown");
+      for (GroupErrors* g :
+           {&run->overall, &run->by_type[type], &run->by_size[SizeBand(job.spec.area_sqft)]}) {
         g->Add(actual, test.pred[i], std::exp(log_corr), shop, test.covered[i] != 0, cov_corr);
       }
     }
@@ -543,7 +543,8 @@ json::object CorrectionJson(const CostBundle& b, const CorrectionRun& run) {
   o["method"] =
       "second booster on the jobs with the shop's estimate: target log(actual / estimate), "
       "features = the spec features + log(estimate USD) + the estimator's bias (shrunken mean "
-      "training log(actual / estimate) of that estimator's jobs); prediction = estimate x exp(margin); "
+      "training log(actual / estimate) of that estimator's jobs); prediction = estimate x "
+      "exp(margin); "
       "split-conformal interval from its own validation residuals";
   if (!b.correction) {
     o["trained"] = false;
@@ -823,9 +824,8 @@ Result<CostBundle> TrainCostModel(std::vector<HistoryJob> jobs, const CostTrainO
   SIGNX_ASSIGN_OR_RETURN(run.test,
                          EvaluateOnTest(booster, run.split.test, encoded.test, encoded.width, b));
 
-  SIGNX_RETURN_IF_ERROR(FitEstimateCorrection(encoded, run.split, run.test,
-                                              run.grid.candidates[run.grid.pick], opt, &b,
-                                              &run.correction));
+  SIGNX_RETURN_IF_ERROR(FitEstimateCorrection(
+      encoded, run.split, run.test, run.grid.candidates[run.grid.pick], opt, &b, &run.correction));
 
   const std::size_t n_train = run.split.train.size();
   FillReference(run.jobs.first(n_train + run.split.valid.size()), &b);

@@ -102,9 +102,9 @@ Result<CostRequest> ParseCostRequest(const json::object& body) {
     } else if (e->is_uint64() ? e->get_uint64() == 0 ||
                                     e->get_uint64() > static_cast<uint64_t>(kMaxShopEstimateCents)
                               : e->get_int64() <= 0 || e->get_int64() > kMaxShopEstimateCents) {
-      errors.push_back({"shop_estimate_cents",
-                        fmt::format("must be a positive integer (cents) at most {}",
-                                    kMaxShopEstimateCents)});
+      errors.push_back(
+          {"shop_estimate_cents",
+           fmt::format("must be a positive integer (cents) at most {}", kMaxShopEstimateCents)});
     } else {
       req.context.shop_estimate_cents = e->to_number<int64_t>();
     }
