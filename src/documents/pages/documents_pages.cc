@@ -462,7 +462,7 @@ web::Page DeletePost(PageContext& ctx, DocumentService& svc) {
 
 }  // namespace
 
-void AddDocumentPages(web::Shell& shell, DocumentService& svc) {
+void AddDocumentPages(web::Shell& shell, DocumentService& svc, DocumentSearch* /*search*/) {
   shell.AddSection(
       {.label = "Documents",
        .href = "/documents",

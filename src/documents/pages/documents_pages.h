@@ -18,6 +18,7 @@
 
 #include <vector>
 
+#include "documents/search.h"
 #include "documents/service.h"
 #include "web/embedded.h"
 #include "web/shell.h"
@@ -26,7 +27,9 @@ namespace signx::documents {
 
 const std::vector<web::EmbeddedFile>& EmbeddedTemplates();
 
-void AddDocumentPages(web::Shell& shell, DocumentService& service);
+// `search` (may be null) adds /documents/search.
+void AddDocumentPages(web::Shell& shell, DocumentService& service,
+                      DocumentSearch* search = nullptr);
 
 // Views, exposed for the template tests.
 web::View DocumentListView(const Page<Document>& page, const ListOptions& filters, bool can_upload);
