@@ -508,6 +508,8 @@ const std::map<std::string, Case>& Cases() {
       {"GET /v1/documents/search", {.path = "/v1/documents/search?q=matrix"}},
       {"POST /v1/documents/ask", {.path = "/v1/documents/ask", .body = R"({"question":"matrix?"})"}},
       {"GET /documents/search", {.path = "/documents/search?q=matrix", .scope = Scope::kGlobal}},
+      {"GET /v1/projects/{id}/documents/summary",
+       {.path = "/v1/projects/{project}/documents/summary", .scope = Scope::kOrgResource}},
       {"GET /documents", {.path = "/documents", .scope = Scope::kGlobal}},
       {"POST /documents", {.path = "/documents", .scope = Scope::kGlobal, .body = "x=1",
                            .content_type = kForm}},

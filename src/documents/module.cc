@@ -1,6 +1,7 @@
 #include "documents/module.h"
 
 #include "documents/pages/documents_pages.h"
+#include "documents/project_summary.h"
 #include "documents/routes.h"
 #include "documents/search.h"
 #include "documents/service.h"
@@ -46,6 +47,7 @@ class DocumentsModule final : public capability::Capability {
 
   void AddRoutes(http::Router& router, http::SchemaRegistry& schemas) override {
     AddDocumentRoutes(router, schemas, *service_);
+    AddProjectSummaryRoute(router, schemas, *service_);
     if (search_ != nullptr) AddSearchRoutes(router, schemas, *search_);
   }
 

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 
+#include "documents/project_summary.h"
 #include "documents/routes.h"
 #include "documents/service.h"
 #include "jobs/worker.h"
@@ -52,6 +53,7 @@ class DocumentSearchTest : public ::testing::TestWithParam<Backend> {
     RegisterSearchJobs(*queue_, *search_);
     AddDocumentRoutes(router_, schemas_, *service_);
     AddSearchRoutes(router_, schemas_, *search_);
+    AddProjectSummaryRoute(router_, schemas_, *service_);
   }
   void TearDown() override {
     std::error_code ec;
@@ -296,6 +298,51 @@ TEST_P(DocumentSearchTest, SnippetsEscapeHtmlFromDocuments) {
   const std::string s2(fb.at("items").as_array()[0].as_object().at("snippet").as_string());
   EXPECT_EQ(s2.find("<script>"), std::string::npos) << s2;
   EXPECT_NE(s2.find("&lt;script&gt;"), std::string::npos) << s2;
+}
+
+TEST_P(DocumentSearchTest, ProjectSummaryListsOpenActionItemsAndRisksWithTheirDocuments) {
+  AddProject("prj_1");
+  AddProject("prj_2");
+  const std::string minutes = Upload(kMinutes, "minutes.txt", "org_a", "prj_1");
+  Upload(std::string(kMinutes) + "\nOther project.\n", "other.txt", "org_a", "prj_2");
+  RunJobs();
+  auto r = Call("GET", "/v1/projects/prj_1/documents/summary");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto s = Obj(r);
+  EXPECT_EQ(s.at("document_count").as_int64(), 1);
+  const auto& actions = s.at("action_items").as_array();
+  ASSERT_FALSE(actions.empty()) << r.body;
+  bool dana = false;
+  int64_t dana_index = -1;
+  for (const auto& a : actions) {
+    EXPECT_EQ(a.as_object().at("document_id").as_string(), minutes);
+    EXPECT_EQ(a.as_object().at("title"), "minutes.txt");
+    EXPECT_GE(a.as_object().at("page").as_int64(), 1);
+    if (std::string(a.as_object().at("text").as_string()).find("Dana to send") !=
+        std::string::npos) {
+      dana = true;
+      dana_index = a.as_object().at("item_index").as_int64();
+    }
+  }
+  EXPECT_TRUE(dana) << r.body;
+  const auto& risks = s.at("risks").as_array();
+  ASSERT_FALSE(risks.empty()) << r.body;
+  EXPECT_NE(std::string(risks[0].as_object().at("text").as_string()).find("backorder"),
+            std::string::npos);
+  EXPECT_EQ(risks[0].as_object().at("document_id").as_string(), minutes);
+
+  // Marked done on the document page → no longer open.
+  ASSERT_EQ(Call("POST", "/v1/documents/" + minutes + "/feedback",
+                 R"({"target": "action_items", "item_index": )" + std::to_string(dana_index) +
+                     R"(, "correction": {"done": true}})")
+                .status,
+            201);
+  auto after = Obj(Call("GET", "/v1/projects/prj_1/documents/summary"));
+  EXPECT_EQ(after.at("action_items").as_array().size(), actions.size() - 1);
+
+  // Another org's project is 404.
+  EXPECT_EQ(Call("GET", "/v1/projects/prj_1/documents/summary", "", "org_b").status, 404);
+  EXPECT_EQ(Call("GET", "/v1/projects/prj_missing/documents/summary").status, 404);
 }
 
 TEST(HighlightSnippetTest, MarksStemmedMatchesAndEscapes) {
