@@ -1,5 +1,6 @@
 #include "documents/module.h"
 
+#include "config/config.h"
 #include "documents/pages/documents_pages.h"
 #include "documents/project_summary.h"
 #include "documents/routes.h"
@@ -7,7 +8,6 @@
 #include "documents/service.h"
 #include "events/outbox.h"
 #include "jobs/queue.h"
-#include "config/config.h"
 #include "web/shell.h"
 
 namespace signx::documents {

@@ -132,22 +132,21 @@ Result<json::object> ProjectDocumentsSummary(DocumentService& svc, const Scope& 
 void AddProjectSummaryRoute(http::Router& router, http::SchemaRegistry& schemas,
                             DocumentService& svc) {
   schemas.Add("ProjectDocumentsSummary", kSummarySchema);
-  router.Add("GET", "/v1/projects/{id}/documents/summary",
-             {.summary = "All open action items and risks of a project's documents",
-              .description =
-                  "Across the project's ready documents: every action item not marked done "
-                  "(by due date, undated last) and every risk (high first), each with its "
-                  "document and page. 404 for a project of another org.",
-              .tags = {"documents"},
-              .permission = "documents:read",
-              .response_schema = "ProjectDocumentsSummary"},
-             http::Handle([&svc](http::Request& req) -> Result<http::Response> {
-               SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
-               SIGNX_ASSIGN_OR_RETURN(
-                   auto out,
-                   ProjectDocumentsSummary(svc, scope, std::string(req.PathParam("id"))));
-               return http::JsonResponse(200, out);
-             }));
+  router.Add(
+      "GET", "/v1/projects/{id}/documents/summary",
+      {.summary = "All open action items and risks of a project's documents",
+       .description = "Across the project's ready documents: every action item not marked done "
+                      "(by due date, undated last) and every risk (high first), each with its "
+                      "document and page. 404 for a project of another org.",
+       .tags = {"documents"},
+       .permission = "documents:read",
+       .response_schema = "ProjectDocumentsSummary"},
+      http::Handle([&svc](http::Request& req) -> Result<http::Response> {
+        SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
+        SIGNX_ASSIGN_OR_RETURN(
+            auto out, ProjectDocumentsSummary(svc, scope, std::string(req.PathParam("id"))));
+        return http::JsonResponse(200, out);
+      }));
 }
 
 }  // namespace signx::documents

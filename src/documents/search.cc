@@ -89,8 +89,8 @@ Result<std::map<std::pair<std::string, int64_t>, ChunkInfo>> LoadChunks(
   storage::Params params{org};
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (i > 0) sql += " OR ";
-    sql += fmt::format("(c.document_id = ${} AND c.seq = ${})", params.size() + 1,
-                       params.size() + 2);
+    sql +=
+        fmt::format("(c.document_id = ${} AND c.seq = ${})", params.size() + 1, params.size() + 2);
     params.push_back(keys[i].first);
     params.push_back(keys[i].second);
   }
@@ -142,8 +142,8 @@ std::string HighlightSnippet(std::string_view text, const std::vector<std::strin
   std::vector<bool> hit(words.size());
   std::size_t first = words.size();
   for (std::size_t i = 0; i < words.size(); ++i) {
-    for (const auto& t : search::AnalyzeTerms(text.substr(words[i].first, words[i].second -
-                                                                              words[i].first))) {
+    for (const auto& t :
+         search::AnalyzeTerms(text.substr(words[i].first, words[i].second - words[i].first))) {
       if (want.count(t)) hit[i] = true;
     }
     if (hit[i] && first == words.size()) first = i;
@@ -188,11 +188,10 @@ Result<std::unique_ptr<DocumentSearch>> DocumentSearch::Open(storage::Store& sto
 }
 
 Status DocumentSearch::ScheduleReindex(const std::string& org_id) {
-  SIGNX_ASSIGN_OR_RETURN(auto queued,
-                         queue_.List({.state = jobs::JobState::kQueued,
-                                      .type = std::string(kReindexJob),
-                                      .org_id = org_id,
-                                      .limit = 1}));
+  SIGNX_ASSIGN_OR_RETURN(auto queued, queue_.List({.state = jobs::JobState::kQueued,
+                                                   .type = std::string(kReindexJob),
+                                                   .org_id = org_id,
+                                                   .limit = 1}));
   if (!queued.jobs.empty()) return Status::Ok();
   return queue_.Enqueue({.type = std::string(kReindexJob), .org_id = org_id, .max_attempts = 5})
       .status();
@@ -240,8 +239,13 @@ Status DocumentSearch::IndexDocument(const Scope& scope, const std::string& docu
 void DocumentSearch::Indexed(const Scope& scope, const std::string& document_id) {
   Status st = IndexDocument(scope, document_id);
   if (st.ok()) return;
-  spdlog::warn("documents: indexing {} failed: {}; the org's index will be rebuilt", document_id,
-               st.ToString());
+  // kNotFound is expected for an org's first document (no index yet): the rebuild creates it.
+  if (st.code() == ErrorCode::kNotFound) {
+    spdlog::info("documents: {} has no search index yet; queueing {}", scope.org_id, kReindexJob);
+  } else {
+    spdlog::warn("documents: indexing {} failed: {}; the org's index will be rebuilt", document_id,
+                 st.ToString());
+  }
   if (Status s = ScheduleReindex(scope.org_id); !s.ok()) {
     spdlog::error("documents: could not queue {}: {}", kReindexJob, s.ToString());
   }
@@ -310,9 +314,10 @@ Result<SearchResponse> DocumentSearch::Search(const Scope& scope, const SearchRe
   auto result = index_->Search(scope.org_id, q);
   if (!result.ok()) {
     if (!search::NeedsRebuild(result.status())) return result.status();
-    spdlog::warn("documents: the search index of {} needs a rebuild ({}); answering from the "
-                 "database",
-                 scope.org_id, result.status().ToString());
+    spdlog::warn(
+        "documents: the search index of {} needs a rebuild ({}); answering from the "
+        "database",
+        scope.org_id, result.status().ToString());
     SIGNX_RETURN_IF_ERROR(ScheduleReindex(scope.org_id));
     return SearchDatabase(scope, req);
   }
@@ -475,15 +480,15 @@ Result<AskResponse> DocumentSearch::Ask(const Scope& scope, const std::string& q
 }
 
 void RegisterSearchJobs(jobs::Queue& queue, DocumentSearch& search) {
-  queue.RegisterHandler(
-      std::string(kReindexJob),
-      [&search](jobs::JobContext& ctx) -> Status {
-        if (!ctx.org_id()) return InvalidArgument("documents.reindex needs the job's org_id");
-        SIGNX_ASSIGN_OR_RETURN(std::uint64_t n, search.Reindex(*ctx.org_id()));
-        ctx.SetResult(http::ToJsonText(json::object{{"chunks_indexed", n}}));
-        return Status::Ok();
-      },
-      {.max_concurrency = 1});
+  queue.RegisterHandler(std::string(kReindexJob),
+                        [&search](jobs::JobContext& ctx) -> Status {
+                          if (!ctx.org_id())
+                            return InvalidArgument("documents.reindex needs the job's org_id");
+                          SIGNX_ASSIGN_OR_RETURN(std::uint64_t n, search.Reindex(*ctx.org_id()));
+                          ctx.SetResult(http::ToJsonText(json::object{{"chunks_indexed", n}}));
+                          return Status::Ok();
+                        },
+                        {.max_concurrency = 1});
 }
 
 }  // namespace signx::documents

@@ -45,9 +45,9 @@ inline constexpr std::string_view kReindexJob = "documents.reindex";
 struct SearchFilters {
   std::optional<std::string> doc_type;
   std::optional<std::string> project_id;
-  std::optional<std::string> owner;    // uploaded_by
-  std::optional<std::string> from;     // YYYY-MM-DD, inclusive (document date, else upload day)
-  std::optional<std::string> to;       // YYYY-MM-DD, inclusive
+  std::optional<std::string> owner;  // uploaded_by
+  std::optional<std::string> from;   // YYYY-MM-DD, inclusive (document date, else upload day)
+  std::optional<std::string> to;     // YYYY-MM-DD, inclusive
 };
 
 struct SearchRequest {
@@ -131,6 +131,5 @@ std::optional<int64_t> DayToUnix(std::string_view date);
 // about `max_chars` around the first match.
 std::string HighlightSnippet(std::string_view text, const std::vector<std::string>& terms,
                              std::size_t max_chars);
-
 
 }  // namespace signx::documents

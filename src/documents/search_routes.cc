@@ -72,9 +72,12 @@ Result<SearchFilters> ReadSearchFilters(const Request& req, std::vector<FieldErr
 }
 
 json::object ToJson(const SearchHit& h) {
-  return json::object{{"document_id", h.document_id}, {"title", h.title},
-                      {"page", h.page},               {"chunk", h.chunk},
-                      {"score", std::round(h.score * 1e4) / 1e4}, {"snippet", h.snippet}};
+  return json::object{{"document_id", h.document_id},
+                      {"title", h.title},
+                      {"page", h.page},
+                      {"chunk", h.chunk},
+                      {"score", std::round(h.score * 1e4) / 1e4},
+                      {"snippet", h.snippet}};
 }
 
 json::object ToJson(const AskResponse& a) {
@@ -142,8 +145,8 @@ void AddSearchRoutes(http::Router& router, http::SchemaRegistry& schemas, Docume
         SIGNX_ASSIGN_OR_RETURN(SearchResponse out, search.Search(scope, sr));
         json::array items;
         for (const auto& h : out.hits) items.push_back(ToJson(h));
-        Response r = http::ListResponse(
-            std::move(items), out.next_offset ? std::to_string(*out.next_offset) : "");
+        Response r = http::ListResponse(std::move(items),
+                                        out.next_offset ? std::to_string(*out.next_offset) : "");
         json::object body = json::parse(r.body).as_object();
         body["source"] = out.source;
         return http::JsonResponse(200, body);

@@ -84,10 +84,10 @@ class DocumentSearchTest : public ::testing::TestWithParam<Backend> {
 
   std::string Upload(std::string_view bytes, const std::string& filename,
                      const std::string& org = "org_a", const std::string& project = "") {
-    auto r = Call("POST",
-                  "/v1/documents?filename=" + filename +
-                      (project.empty() ? "" : "&project_id=" + project),
-                  std::string(bytes), org);
+    auto r = Call(
+        "POST",
+        "/v1/documents?filename=" + filename + (project.empty() ? "" : "&project_id=" + project),
+        std::string(bytes), org);
     EXPECT_EQ(r.status, 202) << r.body;
     return r.status == 202 ? std::string(Obj(r).at("id").as_string()) : "";
   }
@@ -96,9 +96,10 @@ class DocumentSearchTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(db_->store()
                     .WithTxn([&](storage::Txn& txn) {
                       return txn
-                          .Exec("INSERT INTO projects (id, org_id, name, status, metadata, "
-                                "created_at, updated_at) VALUES ($1, $2, $3, 'draft', '{}', 0, 0)",
-                                {id, org, "Project " + id})
+                          .Exec(
+                              "INSERT INTO projects (id, org_id, name, status, metadata, "
+                              "created_at, updated_at) VALUES ($1, $2, $3, 'draft', '{}', 0, 0)",
+                              {id, org, "Project " + id})
                           .status();
                     })
                     .ok());
@@ -126,8 +127,7 @@ class DocumentSearchTest : public ::testing::TestWithParam<Backend> {
   }
   int64_t ReindexJobs(const std::string& state) {
     return db_->store()
-        .Query("SELECT COUNT(*) FROM jobs WHERE type = 'documents.reindex' AND state = $1",
-               {state})
+        .Query("SELECT COUNT(*) FROM jobs WHERE type = 'documents.reindex' AND state = $1", {state})
         ->rows[0]
         .Int(0);
   }
@@ -187,9 +187,12 @@ TEST_P(DocumentSearchTest, ReadyDocumentsAreFoundWithSnippetsPagesAndFilters) {
 }
 
 TEST_P(DocumentSearchTest, BadQueriesAre422NamingTheField) {
-  for (const auto& [q, field] : std::vector<std::pair<std::string, std::string>>{
-           {"", "q"}, {"q=x&from=2026-13-01", "from"}, {"q=x&type=nope", "type"},
-           {"q=x&limit=0", "limit"}, {"q=x&cursor=abc", "cursor"}}) {
+  for (const auto& [q, field] :
+       std::vector<std::pair<std::string, std::string>>{{"", "q"},
+                                                        {"q=x&from=2026-13-01", "from"},
+                                                        {"q=x&type=nope", "type"},
+                                                        {"q=x&limit=0", "limit"},
+                                                        {"q=x&cursor=abc", "cursor"}}) {
     auto r = Call("GET", "/v1/documents/search?" + q);
     EXPECT_EQ(r.status, 422) << q;
     EXPECT_NE(r.body.find("\"" + field + "\""), std::string::npos) << r.body;
@@ -257,8 +260,8 @@ TEST_P(DocumentSearchTest, AskQuotesTheBestSentenceWithItsCitation) {
   const std::string id = Upload(kMinutes, "minutes.txt");
   Upload(kPermit, "permit.txt");
   RunJobs();
-  auto r = Call("POST", "/v1/documents/ask",
-                R"({"question": "Who sends the revised shop drawings?"})");
+  auto r =
+      Call("POST", "/v1/documents/ask", R"({"question": "Who sends the revised shop drawings?"})");
   ASSERT_EQ(r.status, 200) << r.body;
   auto a = Obj(r);
   EXPECT_TRUE(a.at("found").as_bool());
@@ -271,8 +274,12 @@ TEST_P(DocumentSearchTest, AskQuotesTheBestSentenceWithItsCitation) {
   EXPECT_EQ(c.at("title"), "minutes.txt");
   // The span is the cited text in the page's text.
   auto text = Obj(Call("GET", "/v1/documents/" + id + "/text"));
-  const std::string page(
-      text.at("pages").as_array().at(c.at("page").as_int64() - 1).as_object().at("text").as_string());
+  const std::string page(text.at("pages")
+                             .as_array()
+                             .at(c.at("page").as_int64() - 1)
+                             .as_object()
+                             .at("text")
+                             .as_string());
   const auto start = c.at("start").as_int64(), end = c.at("end").as_int64();
   ASSERT_LE(end, static_cast<int64_t>(page.size()));
   EXPECT_EQ(page.substr(start, end - start), std::string(c.at("text").as_string()));

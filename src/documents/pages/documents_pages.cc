@@ -469,8 +469,9 @@ web::Page SearchPage(PageContext& ctx, DocumentSearch& search) {
   SearchRequest req;
   if (filters.ok()) req.filters = *filters;
   if (auto q = ctx.request.Query("q")) req.q = std::string(Trim(*q)).substr(0, 500);
-  if (auto c = ctx.request.Query("cursor"); c && !c->empty() && c->size() <= 9 &&
-                                            c->find_first_not_of("0123456789") == std::string::npos) {
+  if (auto c = ctx.request.Query("cursor");
+      c && !c->empty() && c->size() <= 9 &&
+      c->find_first_not_of("0123456789") == std::string::npos) {
     req.offset = std::stoul(std::string(*c));
   }
   std::string question;
@@ -491,8 +492,8 @@ web::Page SearchPage(PageContext& ctx, DocumentSearch& search) {
     if (!r.ok()) return web::ServiceErrorPage(r.status(), "Answering", ctx.request.request_id);
     answer = std::move(*r);
   }
-  View v = DocumentSearchView(req, found ? &*found : nullptr, question,
-                              answer ? &*answer : nullptr, error);
+  View v = DocumentSearchView(req, found ? &*found : nullptr, question, answer ? &*answer : nullptr,
+                              error);
   return web::Page::Render("Search documents", "documents_search", std::move(v));
 }
 
@@ -511,8 +512,8 @@ View DocumentSearchView(const SearchRequest& req, const SearchResponse* found,
   v.set("error", error);
   v.set("question", question);
   v.set("searched", found != nullptr);
-  v.set("from_database", (found && found->source == "database") ||
-                             (ask && ask->source == "database"));
+  v.set("from_database",
+        (found && found->source == "database") || (ask && ask->source == "database"));
   if (found) {
     ViewList hits;
     for (const auto& h : found->hits) {

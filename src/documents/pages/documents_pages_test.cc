@@ -177,10 +177,12 @@ TEST(DocumentsPagesTest, SearchShowsEscapedHitsWithMarksFiltersAndTheCitedAnswer
 
   // Nothing found, the database fallback, no answer, an error message.
   SearchResponse none{.hits = {}, .source = "database", .next_offset = std::nullopt};
-  AskResponse no{.found = false, .answer = "No answer found in the documents.", .citations = {},
+  AskResponse no{.found = false,
+                 .answer = "No answer found in the documents.",
+                 .citations = {},
                  .source = "database"};
-  auto empty = t.Render("documents_search",
-                        DocumentSearchView({.q = "x"}, &none, "why?", &no, kXss));
+  auto empty =
+      t.Render("documents_search", DocumentSearchView({.q = "x"}, &none, "why?", &no, kXss));
   ASSERT_TRUE(empty.ok());
   ExpectInert(*empty);
   EXPECT_NE(empty->find("data-testid=\"no-hits\""), std::string::npos);
