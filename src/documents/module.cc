@@ -1,7 +1,10 @@
 #include "documents/module.h"
 
+#include "config/config.h"
 #include "documents/pages/documents_pages.h"
+#include "documents/project_summary.h"
 #include "documents/routes.h"
+#include "documents/search.h"
 #include "documents/service.h"
 #include "events/outbox.h"
 #include "jobs/queue.h"
@@ -22,12 +25,21 @@ class DocumentsModule final : public capability::Capability {
     }
     service_ = std::make_unique<DocumentService>(deps_.store, *outbox, deps_.queue, deps_.blobs,
                                                  deps_.models);
+    auto search = DocumentSearch::Open(deps_.store, deps_.queue, deps_.config.data_dir);
+    if (search.ok()) {
+      search_ = std::move(*search);
+      service_->set_indexer(search_.get());
+    } else {
+      search_error_ = search.status();
+    }
   }
 
   std::string_view name() const override { return "documents"; }
 
   Status RegisterJobs(jobs::Queue& queue) override {
     RegisterDocumentJobs(queue, *service_);
+    if (search_ == nullptr) return search_error_;
+    RegisterSearchJobs(queue, *search_);
     return Status::Ok();
   }
 
@@ -35,11 +47,13 @@ class DocumentsModule final : public capability::Capability {
 
   void AddRoutes(http::Router& router, http::SchemaRegistry& schemas) override {
     AddDocumentRoutes(router, schemas, *service_);
+    AddProjectSummaryRoute(router, schemas, *service_);
+    if (search_ != nullptr) AddSearchRoutes(router, schemas, *search_);
   }
 
   void AddPages(web::Shell& shell) override {
     shell.templates().AddEmbedded(EmbeddedTemplates());
-    AddDocumentPages(shell, *service_);
+    AddDocumentPages(shell, *service_, search_.get());
   }
 
   void Stop() override {}
@@ -48,6 +62,8 @@ class DocumentsModule final : public capability::Capability {
   const capability::Deps deps_;
   std::unique_ptr<events::Outbox> own_outbox_;
   std::unique_ptr<DocumentService> service_;
+  std::unique_ptr<DocumentSearch> search_;  // null when the index folder cannot be created
+  Status search_error_;
 };
 
 }  // namespace

@@ -374,7 +374,7 @@ Result<Feedback> DocumentService::AddFeedback(const Scope& scope, std::string_vi
   f.document_id = std::string(id);
   f.created_by = scope.actor;
   f.created_at = clock_.Now();
-  return store_.WithTxnResult<Feedback>([&](storage::Txn& txn) -> Result<Feedback> {
+  auto out = store_.WithTxnResult<Feedback>([&](storage::Txn& txn) -> Result<Feedback> {
     SIGNX_ASSIGN_OR_RETURN(Document d, LoadDocument(txn, scope, id, true));
     SIGNX_RETURN_IF_ERROR(
         txn.Exec("INSERT INTO document_feedback (id, org_id, document_id, target, item_index, "
@@ -413,6 +413,11 @@ Result<Feedback> DocumentService::AddFeedback(const Scope& scope, std::string_vi
     }
     return f;
   });
+  // The type is a search filter: re-index the document's chunks with the corrected type.
+  if (out.ok() && corrected_type && indexer_ != nullptr) {
+    indexer_->Indexed(scope, std::string(id));
+  }
+  return out;
 }
 
 Result<std::optional<ml::ModelVersion>> DocumentService::RetrainActionModel(
@@ -486,8 +491,15 @@ Result<std::optional<ml::ModelVersion>> DocumentService::RetrainActionModel(
 
 Status DocumentService::Delete(const Scope& scope, std::string_view id) {
   blobs::BlobRegistry registry(*blobs_, clock_);
+  std::vector<int64_t> seqs;
+  std::string deleted_id;
   SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& txn) -> Status {
     SIGNX_ASSIGN_OR_RETURN(Document d, LoadDocument(txn, scope, id, true));
+    seqs.clear();
+    SIGNX_ASSIGN_OR_RETURN(
+        auto seq_rows, txn.Query("SELECT seq FROM document_chunks WHERE document_id = $1", {d.id}));
+    for (const auto& r : seq_rows.rows) seqs.push_back(r.Int(0));
+    deleted_id = d.id;
     SIGNX_RETURN_IF_ERROR(DeleteDerived(txn, d.id));
     SIGNX_RETURN_IF_ERROR(
         txn.Exec("DELETE FROM document_feedback WHERE document_id = $1", {d.id}).status());
@@ -506,6 +518,7 @@ Status DocumentService::Delete(const Scope& scope, std::string_view id) {
         .status();
   }));
   outbox_.Notify();
+  if (indexer_ != nullptr) indexer_->Removed(scope, deleted_id, seqs);
   return Status::Ok();
 }
 
@@ -587,7 +600,9 @@ Status DocumentService::Process(const Scope& scope, std::string_view id, int att
   analysis_obj["action_model"] = action_model->second;
   const std::string analysis_json = http::ToJsonText(analysis_obj);
 
+  bool indexed = false;
   SIGNX_RETURN_IF_ERROR(store_.WithTxn([&](storage::Txn& txn) -> Status {
+    indexed = false;
     SIGNX_ASSIGN_OR_RETURN(Document d, LoadDocument(txn, scope, doc.id, true));
     if (d.status != "analysing") return Status::Ok();  // deleted or finished by another run
     SIGNX_RETURN_IF_ERROR(DeleteDerived(txn, d.id));
@@ -638,9 +653,11 @@ Status DocumentService::Process(const Scope& scope, std::string_view id, int att
                   d.language, d.page_count, d.ocr_pages, d.document_date, d.updated_at, d.id,
                   scope.org_id})
             .status());
+    indexed = true;
     return AppendStatusEvent(outbox_, txn, d, previous, static_cast<int64_t>(chunks.size()));
   }));
   outbox_.Notify();
+  if (indexed && indexer_ != nullptr) indexer_->Indexed(scope, doc.id);
   return Status::Ok();
 }
 

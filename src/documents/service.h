@@ -72,6 +72,19 @@ struct DocumentText {
   std::vector<ChunkRow> chunks;
 };
 
+// Told about a document's searchable content after the transaction that changed it commits
+// (search.h keeps the org's search index with it). Calls must not throw; failures are the
+// indexer's to handle (it schedules a rebuild).
+class DocumentIndexer {
+ public:
+  virtual ~DocumentIndexer() = default;
+  // The document became ready (or its type changed): (re)index its chunks.
+  virtual void Indexed(const Scope& scope, const std::string& document_id) = 0;
+  // The document and its chunks (with these seqs) were deleted.
+  virtual void Removed(const Scope& scope, const std::string& document_id,
+                       const std::vector<int64_t>& chunk_seqs) = 0;
+};
+
 struct TrainReport {
   ml::ModelVersion version;
   int seed_examples = 0;
@@ -125,6 +138,9 @@ class DocumentService {
   Result<std::pair<std::shared_ptr<const Classifier>, std::string>> ClassifierFor(
       const std::string& org_id);
 
+  // Set once at start-up, before any job or request runs; null = no search index.
+  void set_indexer(DocumentIndexer* indexer) { indexer_ = indexer; }
+
   storage::Store& store() { return store_; }
   const Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
@@ -140,6 +156,7 @@ class DocumentService {
   ml::ModelRegistry& models_;
   const ServiceOptions options_;
   const Clock& clock_;
+  DocumentIndexer* indexer_ = nullptr;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Classifier>> classifiers_;     // by version
   std::map<std::string, std::shared_ptr<const ActionModel>> action_models_;  // by version

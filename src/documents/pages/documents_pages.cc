@@ -460,9 +460,104 @@ web::Page DeletePost(PageContext& ctx, DocumentService& svc) {
   return web::Page::Redirect("/documents", Flash{"ok", "The document was deleted."});
 }
 
+web::Page SearchPage(PageContext& ctx, DocumentSearch& search) {
+  auto scope = identity::OrgScope(ctx.principal);
+  if (!scope.ok())
+    return web::ServiceErrorPage(scope.status(), "Searching", ctx.request.request_id);
+  std::vector<FieldError> bad;
+  auto filters = ReadSearchFilters(ctx.request, bad);
+  SearchRequest req;
+  if (filters.ok()) req.filters = *filters;
+  if (auto q = ctx.request.Query("q")) req.q = std::string(Trim(*q)).substr(0, 500);
+  if (auto c = ctx.request.Query("cursor");
+      c && !c->empty() && c->size() <= 9 &&
+      c->find_first_not_of("0123456789") == std::string::npos) {
+    req.offset = std::stoul(std::string(*c));
+  }
+  std::string question;
+  if (auto q = ctx.request.Query("question")) question = std::string(Trim(*q)).substr(0, 1000);
+  std::string error;
+  for (const auto& b : bad) error += (error.empty() ? "" : "; ") + b.field + " " + b.message;
+  std::optional<SearchResponse> found;
+  std::optional<AskResponse> answer;
+  if (error.empty() && !req.q.empty()) {
+    auto r = search.Search(*scope, req);
+    if (!r.ok()) return web::ServiceErrorPage(r.status(), "Searching", ctx.request.request_id);
+    found = std::move(*r);
+  }
+  if (error.empty() && !question.empty()) {
+    SearchFilters af;
+    af.project_id = req.filters.project_id;
+    auto r = search.Ask(*scope, question, af);
+    if (!r.ok()) return web::ServiceErrorPage(r.status(), "Answering", ctx.request.request_id);
+    answer = std::move(*r);
+  }
+  View v = DocumentSearchView(req, found ? &*found : nullptr, question, answer ? &*answer : nullptr,
+                              error);
+  return web::Page::Render("Search documents", "documents_search", std::move(v));
+}
+
 }  // namespace
 
-void AddDocumentPages(web::Shell& shell, DocumentService& svc) {
+View DocumentSearchView(const SearchRequest& req, const SearchResponse* found,
+                        const std::string& question, const AskResponse* ask,
+                        const std::string& error) {
+  View v(View::type::object);
+  v.set("q", req.q);
+  v.set("type_options", DocTypeOptions(req.filters.doc_type.value_or(""), true));
+  v.set("project_id", req.filters.project_id.value_or(""));
+  v.set("has_project", req.filters.project_id.has_value());
+  v.set("from", req.filters.from.value_or(""));
+  v.set("to", req.filters.to.value_or(""));
+  v.set("error", error);
+  v.set("question", question);
+  v.set("searched", found != nullptr);
+  v.set("from_database",
+        (found && found->source == "database") || (ask && ask->source == "database"));
+  if (found) {
+    ViewList hits;
+    for (const auto& h : found->hits) {
+      View o(View::type::object);
+      o.set("url", "/documents/" + web::UrlEncode(h.document_id));
+      o.set("title", h.title);
+      o.set("page", std::to_string(h.page));
+      o.set("snippet", h.snippet);  // HTML-escaped by the search, with <mark> around matches
+      hits.push_back(o);
+    }
+    v.set("has_hits", !hits.empty());
+    v.set("hits", hits);
+    v.set("first_rank", std::to_string(req.offset + 1));
+    v.set("has_next", found->next_offset.has_value());
+    if (found->next_offset) {
+      std::string url = "/documents/search?q=" + web::UrlEncode(req.q);
+      const auto& f = req.filters;
+      if (f.doc_type) url += "&type=" + web::UrlEncode(*f.doc_type);
+      if (f.project_id) url += "&project_id=" + web::UrlEncode(*f.project_id);
+      if (f.from) url += "&from=" + web::UrlEncode(*f.from);
+      if (f.to) url += "&to=" + web::UrlEncode(*f.to);
+      url += "&cursor=" + std::to_string(*found->next_offset);
+      v.set("next_url", url);
+    }
+  }
+  v.set("asked", ask != nullptr);
+  if (ask) {
+    v.set("found", ask->found);
+    v.set("answer", ask->answer);
+    ViewList cites;
+    for (const auto& c : ask->citations) {
+      View o(View::type::object);
+      o.set("url", "/documents/" + web::UrlEncode(c.document_id));
+      o.set("title", c.title);
+      o.set("page", std::to_string(c.page));
+      o.set("text", c.text);
+      cites.push_back(o);
+    }
+    v.set("citations", cites);
+  }
+  return v;
+}
+
+void AddDocumentPages(web::Shell& shell, DocumentService& svc, DocumentSearch* search) {
   shell.AddSection(
       {.label = "Documents",
        .href = "/documents",
@@ -497,6 +592,13 @@ void AddDocumentPages(web::Shell& shell, DocumentService& svc) {
                  .section = "/documents",
                  .max_body_bytes = 4 * 1024},
                 [&svc](PageContext& ctx) { return DeletePost(ctx, svc); });
+  if (search != nullptr) {
+    shell.AddPage("GET", "/documents/search",
+                  {.summary = "Search documents and ask questions",
+                   .permission = "documents:read",
+                   .section = "/documents"},
+                  [search](PageContext& ctx) { return SearchPage(ctx, *search); });
+  }
 }
 
 }  // namespace signx::documents

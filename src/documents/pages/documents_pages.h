@@ -11,6 +11,10 @@
 //   POST /documents/{id}/feedback    thumbs / type correction                  (documents:write)
 //   POST /documents/{id}/delete      delete the document                       (documents:write)
 //
+//   GET  /documents/search           search with filters and highlighted snippets (?q=&type=&
+//                                    project_id=&from=&to=&cursor=) and the ask box (?question=)
+//                                    with the cited answer                    (documents:read)
+//
 // A project's document list is /documents?project_id=<id>.
 // Pages call DocumentService, never SQL. Thread-safety: register during start-up; handlers are
 // thread-safe.
@@ -18,6 +22,7 @@
 
 #include <vector>
 
+#include "documents/search.h"
 #include "documents/service.h"
 #include "web/embedded.h"
 #include "web/shell.h"
@@ -26,7 +31,9 @@ namespace signx::documents {
 
 const std::vector<web::EmbeddedFile>& EmbeddedTemplates();
 
-void AddDocumentPages(web::Shell& shell, DocumentService& service);
+// `search` (may be null) adds /documents/search.
+void AddDocumentPages(web::Shell& shell, DocumentService& service,
+                      DocumentSearch* search = nullptr);
 
 // Views, exposed for the template tests.
 web::View DocumentListView(const Page<Document>& page, const ListOptions& filters, bool can_upload);
@@ -35,5 +42,10 @@ web::View DocumentListView(const Page<Document>& page, const ListOptions& filter
 web::View DocumentView(const Document& doc, const StoredAnalysis* analysis,
                        const DocumentText* text, std::string_view summary_tab, bool can_write,
                        const std::vector<Feedback>& feedback = {});
+
+// The search page: `search` / `ask` are null when nothing was searched / asked; `error` is shown.
+web::View DocumentSearchView(const SearchRequest& request, const SearchResponse* search,
+                             const std::string& question, const AskResponse* ask,
+                             const std::string& error);
 
 }  // namespace signx::documents

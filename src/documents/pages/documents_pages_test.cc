@@ -51,6 +51,7 @@ TEST(DocumentsPagesTest, ListShowsRowsFiltersUploadAndRefreshesWhileProcessing) 
   EXPECT_NE(html->find("/documents?cursor=doc_02&amp;status=ready"), std::string::npos);
   EXPECT_NE(html->find(">Invoice<"), std::string::npos);
   EXPECT_NE(html->find("/documents?project_id=prj_9"), std::string::npos);
+  EXPECT_NE(html->find("data-testid=\"quick-search-form\""), std::string::npos);
 
   page.items.erase(page.items.begin());
   auto reader = t.Render("documents_list", DocumentListView(page, {}, false));
@@ -133,6 +134,69 @@ TEST(DocumentsPagesTest, ReadyDocumentShowsSummaryTabsChecklistRisksEntitiesAndT
   EXPECT_EQ(reader->find("/feedback"), std::string::npos);
   EXPECT_NE(reader->find("data-testid=\"summary-short\""), std::string::npos);
   EXPECT_EQ(reader->find("checked"), std::string::npos);  // no feedback given: open
+}
+
+TEST(DocumentsPagesTest, SearchShowsEscapedHitsWithMarksFiltersAndTheCitedAnswer) {
+  SearchRequest req{.q = kXss, .limit = 10, .offset = 10};
+  req.filters.doc_type = "contract";
+  req.filters.project_id = kXss;
+  req.filters.from = "2026-01-01";
+  SearchResponse found;
+  found.source = "index";
+  found.next_offset = 20;
+  found.hits.push_back({.document_id = "doc_01",
+                        .title = kXss,
+                        .page = 3,
+                        .chunk = 4,
+                        .score = 1.5,
+                        .snippet = "the &lt;script&gt; <mark>footing</mark> design"});
+  AskResponse ask{.found = true,
+                  .answer = std::string("Dana sends it ") + kXss,
+                  .citations = {{.document_id = "doc_01",
+                                 .title = kXss,
+                                 .page = 3,
+                                 .start = 5,
+                                 .end = 40,
+                                 .text = kXss}},
+                  .source = "index"};
+  auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  auto html = t.Render("documents_search", DocumentSearchView(req, &found, kXss, &ask, ""));
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  ExpectInert(*html);
+  EXPECT_EQ(Count(*html, "data-testid=\"search-hit\""), 1);
+  EXPECT_NE(html->find("<mark>footing</mark>"), std::string::npos);
+  EXPECT_NE(html->find("the &lt;script&gt; <mark>"), std::string::npos);
+  EXPECT_NE(html->find("<option value=\"contract\" selected>"), std::string::npos);
+  EXPECT_NE(html->find("value=\"2026-01-01\""), std::string::npos);
+  EXPECT_NE(html->find("start=\"11\""), std::string::npos);
+  EXPECT_NE(html->find("cursor=20"), std::string::npos);
+  EXPECT_NE(html->find("href=\"/documents/doc_01\""), std::string::npos);
+  EXPECT_EQ(Count(*html, "data-testid=\"citation\""), 1);
+  EXPECT_NE(html->find("page 3"), std::string::npos);
+  EXPECT_EQ(html->find("search-fallback"), std::string::npos);
+
+  // Nothing found, the database fallback, no answer, an error message.
+  SearchResponse none{.hits = {}, .source = "database", .next_offset = std::nullopt};
+  AskResponse no{.found = false,
+                 .answer = "No answer found in the documents.",
+                 .citations = {},
+                 .source = "database"};
+  auto empty =
+      t.Render("documents_search", DocumentSearchView({.q = "x"}, &none, "why?", &no, kXss));
+  ASSERT_TRUE(empty.ok());
+  ExpectInert(*empty);
+  EXPECT_NE(empty->find("data-testid=\"no-hits\""), std::string::npos);
+  EXPECT_NE(empty->find("data-testid=\"search-fallback\""), std::string::npos);
+  EXPECT_NE(empty->find("data-testid=\"no-answer\""), std::string::npos);
+  EXPECT_NE(empty->find("data-testid=\"search-error\""), std::string::npos);
+
+  // Before anything is searched: the forms only.
+  auto blank = t.Render("documents_search", DocumentSearchView({}, nullptr, "", nullptr, ""));
+  ASSERT_TRUE(blank.ok());
+  EXPECT_NE(blank->find("data-testid=\"search-form\""), std::string::npos);
+  EXPECT_NE(blank->find("data-testid=\"ask-form\""), std::string::npos);
+  EXPECT_EQ(blank->find("search-results"), std::string::npos);
+  EXPECT_EQ(blank->find("data-testid=\"answer\""), std::string::npos);
 }
 
 }  // namespace
