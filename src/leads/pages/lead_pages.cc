@@ -309,6 +309,11 @@ Page RecordOutcomePage(PageContext& ctx, storage::Store& store) {
   const std::string lead_id(ctx.request.PathParam("lead_id"));
   const std::string converted = ctx.Field("converted");
   if (converted != "true" && converted != "false") {
+    // Another org's lead (or an unknown one) is a 404 whatever the form says.
+    auto known = GetLead(store, ctx.who().org_id, lead_id);
+    if (!known.ok()) {
+      return Page::Error(404, "Lead not found", "Your organisation has not scored this lead.");
+    }
     return Page::Error(400, "Bad form", "Choose converted or lost.");
   }
   OutcomeInput input{.converted = converted == "true"};
