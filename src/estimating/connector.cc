@@ -50,10 +50,10 @@ std::optional<std::string> OptStr(const json::object& o, std::string_view key,
 std::string ProjectStatusOf(std::string_view keyedin_status) {
   if (keyedin_status == "closed" || keyedin_status == "complete" ||
       keyedin_status == "completed") {
-    return "completed";
+    return "closed";
   }
   if (keyedin_status == "cancelled" || keyedin_status == "canceled") return "cancelled";
-  if (keyedin_status == "open" || keyedin_status == "in_progress") return "in_progress";
+  if (keyedin_status == "open" || keyedin_status == "in_progress") return "in_production";
   return "approved";
 }
 

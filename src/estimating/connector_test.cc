@@ -192,7 +192,7 @@ TEST_P(ConnectorTest, SyncImportsAndResyncIsIdempotent) {
   ASSERT_TRUE(rs.ok() && rs->rows.size() == 1u);
   const auto& r = rs->rows[0];
   EXPECT_EQ(r.Text(0), "NRG LED conversion");
-  EXPECT_EQ(r.Text(1), "completed");
+  EXPECT_EQ(r.Text(1), "closed");  // KeyedIn "closed" (migration 0016 names)
   EXPECT_EQ(r.Text(2), "keyedin");
   EXPECT_EQ(r.Int(3), 30000 + 27900 + 61000);
   EXPECT_EQ(r.Int(4), 30000);

@@ -73,6 +73,10 @@ void FillProject(ParsedRow& r, const json::object& o) {
   if (!r.customer) r.customer = StrField(o, "customer");
   r.location = StrField(o, "location");
   r.status = StrField(o, "status");
+  // Files written before migration 0016 carry in_progress / completed.
+  if (r.status) {
+    if (auto now = project::FromLegacyStatus(*r.status)) r.status = std::string(*now);
+  }
   if (r.status && !project::IsStatus(*r.status)) {
     r.errors.push_back({"status", project::StatusRule()});
   }
@@ -550,7 +554,7 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
             pf.name = r.project_name.empty() ? r.project_ref : r.project_name;
             pf.customer = r.customer;
             pf.location = r.location;
-            pf.status = r.status.value_or("completed");
+            pf.status = r.status.value_or("closed");
             pf.project_date = r.data->project_date;
             SIGNX_ASSIGN_OR_RETURN(auto created, repo.CreateProject(pf, "import", r.project_ref));
             found = std::move(created);
@@ -564,7 +568,7 @@ Result<ImportOutcome> RunImport(storage::Store& store, events::Outbox* outbox, c
                                          : r.project_name;
         pf.customer = r.customer;
         pf.location = r.location;
-        pf.status = r.status.value_or("completed");
+        pf.status = r.status.value_or("closed");
         SIGNX_ASSIGN_OR_RETURN(auto created, repo.CreateProject(pf, "import"));
         project_id = created.id;
       }

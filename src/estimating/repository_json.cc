@@ -288,12 +288,16 @@ Result<ProjectFields> ParseProjectFields(const json::object& body, bool create) 
   }
   f.customer = r.Str("customer");
   f.location = r.Str("location");
-  f.status = r.Str("status", 32);
-  if (f.status && !project::IsStatus(*f.status)) {
-    r.Error("status", project::StatusRule());
-  }
-  if (!create && body.contains("status") && body.at("status").is_null()) {
-    r.Error("status", "cannot be cleared");
+  // The lifecycle is studio's (studio/lifecycle.h): a project starts as a draft and its status
+  // changes only through POST /v1/projects/{id}/transitions, where the guards are checked.
+  if (create) {
+    f.status = r.Str("status", 32);
+    if (f.status && *f.status != "draft") {
+      r.Error("status", "must be draft: a project starts as a draft and moves through POST "
+                        "/v1/projects/{id}/transitions");
+    }
+  } else if (body.contains("status")) {
+    r.Error("status", "cannot be changed here: use POST /v1/projects/{id}/transitions");
   }
   f.project_date = r.Date("project_date");
   if (const json::value* m = body.if_contains("metadata"); m && !m->is_null()) {

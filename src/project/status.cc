@@ -6,6 +6,12 @@ namespace signx::project {
 
 std::span<const std::string_view> Statuses() { return kStatuses; }
 
+std::optional<std::string_view> FromLegacyStatus(std::string_view s) {
+  if (s == "in_progress") return "in_production";
+  if (s == "completed") return "closed";
+  return std::nullopt;
+}
+
 bool IsStatus(std::string_view s) {
   return std::find(std::begin(kStatuses), std::end(kStatuses), s) != std::end(kStatuses);
 }
