@@ -48,7 +48,9 @@ std::string StrOr(const json::object& o, std::string_view key) {
 
 Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const json::object& body,
                                                    const std::optional<std::string>& idem_key,
-                                                   bool* replayed) {
+                                                   bool* replayed,
+                                                   const std::function<Status(
+                                                       storage::Txn&, const StoredQuote&)>& in_txn) {
   *replayed = false;
   std::vector<FieldError> errors;
   for (const auto& kv : body) {
@@ -222,6 +224,7 @@ Result<StoredQuote> EstimatingService::CreateQuote(const Scope& scope, const jso
                              .dedupe_key = q.id}));
     q.pdf_job_id = job.id;
     SIGNX_RETURN_IF_ERROR(repo.InsertQuote(q));
+    if (in_txn) SIGNX_RETURN_IF_ERROR(in_txn(txn, q));
     if (idem_key) SIGNX_RETURN_IF_ERROR(repo.RememberIdempotent(kIdemQuotes, *idem_key, q.id));
     // A quote for an order imported from the ERP goes back to it (connector.h).
     SIGNX_RETURN_IF_ERROR(OnQuoteCreated(txn, queue_, outbox_, scope, q, clock_).status());

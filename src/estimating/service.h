@@ -14,6 +14,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,9 +49,12 @@ class EstimatingService {
   //   "from_prediction": {"cost_cents", "model_version"?, "description"?} with "quantity"? and
   //   "contingency_pct"? at the top level}.
   // With an Idempotency-Key seen before, returns the earlier quote and sets *replayed.
-  Result<StoredQuote> CreateQuote(const Scope& scope, const boost::json::object& body,
-                                  const std::optional<std::string>& idempotency_key,
-                                  bool* replayed);
+  // `in_txn`, when given, runs inside the quote's transaction after the quote row is written
+  // (studio links the quote to the payloads it was made from); its error rolls the quote back.
+  Result<StoredQuote> CreateQuote(
+      const Scope& scope, const boost::json::object& body,
+      const std::optional<std::string>& idempotency_key, bool* replayed,
+      const std::function<Status(storage::Txn&, const StoredQuote&)>& in_txn = nullptr);
 
   // Reads for the pages and routes, each in one read-only transaction scoped to `scope`.
   Result<Page<Project>> ListProjects(const Scope& scope, const ProjectListOptions& options);

@@ -1,0 +1,58 @@
+#include "studio/module.h"
+
+#include <spdlog/spdlog.h>
+
+#include "base/check.h"
+#include "estimating/predict_service.h"
+#include "estimating/service.h"
+#include "studio/routes.h"
+#include "studio/service.h"
+
+namespace signx::studio {
+namespace {
+
+class StudioModule final : public capability::Capability {
+ public:
+  explicit StudioModule(const capability::Deps& deps) : deps_(deps) {}
+
+  std::string_view name() const override { return "studio"; }
+
+  Status RegisterJobs(jobs::Queue&) override { return Status::Ok(); }
+
+  Status Start() override {
+    SIGNX_CHECK(deps_.metrics != nullptr && deps_.outbox != nullptr,
+                "studio: serving needs the metrics registry and the outbox");
+    // Cost snapshots come from estimating's predictor: the same production cost models, kept in
+    // step with the registry by this module's own CostService.
+    cost_ = std::make_unique<estimating::CostService>(deps_.models, *deps_.metrics);
+    if (Status st = cost_->Reload(); !st.ok()) spdlog::warn("studio: {}", st.message());
+    cost_->StartPolling(std::chrono::seconds(10));
+    estimating_ = std::make_unique<estimating::EstimatingService>(deps_.store, *deps_.outbox,
+                                                                  deps_.queue, deps_.blobs);
+    studio_ = std::make_unique<StudioService>(deps_.store, *deps_.outbox, deps_.queue, deps_.blobs,
+                                              cost_.get(), *estimating_);
+    return Status::Ok();
+  }
+
+  void AddRoutes(http::Router& router, http::SchemaRegistry& schemas) override {
+    AddStudioRoutes(router, schemas, *studio_);
+  }
+
+  void AddPages(web::Shell&) override {}
+
+  void Stop() override {}
+
+ private:
+  const capability::Deps deps_;
+  std::unique_ptr<estimating::CostService> cost_;
+  std::unique_ptr<estimating::EstimatingService> estimating_;
+  std::unique_ptr<StudioService> studio_;
+};
+
+}  // namespace
+
+std::unique_ptr<capability::Capability> OpenStudioModule(const capability::Deps& deps) {
+  return std::make_unique<StudioModule>(deps);
+}
+
+}  // namespace signx::studio

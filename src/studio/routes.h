@@ -1,0 +1,44 @@
+// Studio's JSON routes (docs/studio.md). Every write needs If-Match with the resource's strong
+// ETag from GET (428 without it, 412 when it is stale); the first version of a payload is created
+// with If-None-Match: * instead.
+//
+//   GET    /v1/projects/{id}/lifecycle              status, held_from, next moves and the
+//                                                   guard that would refuse each; ETag "v<N>"   projects:read
+//   POST   /v1/projects/{id}/transitions            {"to", "data"?}; If-Match "v<N>"; 409 names
+//                                                   the failed guard                            projects:write
+//                                                   (+ the row's own permission, e.g. quotes:write)
+//   GET    /v1/projects/{id}/events                 the timeline, oldest first                  projects:read
+//   DELETE /v1/projects/{id}                        draft or cancelled only; If-Match "v<N>"    projects:write
+//   GET    /v1/projects/{id}/payloads               current version of every module + hash      projects:read
+//   GET    /v1/projects/{id}/payloads/{module}      latest (or ?version=N); ETag "p<N>"         projects:read
+//   PUT    /v1/projects/{id}/payloads/{module}      the config; If-Match "p<N>" / If-None-Match *
+//                                                                                               projects:write
+//   GET    /v1/projects/{id}/payloads/{module}/versions                                         projects:read
+//   GET    /v1/projects/{id}/payloads/{module}/diff?from=&to=   RFC 6902 patch                  projects:read
+//   PUT    /v1/projects/{id}/payloads/{module}/files/{name}?sha256=   raw bytes; If-Match "p<N>" projects:write
+//   GET    /v1/projects/{id}/payloads/{module}/files/{name}   the bytes, SHA-256 checked       projects:read
+//   POST   /v1/projects/{id}/quotes                 a quote tied to the current payloads        quotes:write
+//
+// The project resource itself (POST/GET/PATCH /v1/projects) is still served by estimating's
+// routes on the same row and version (ETag "v<N>"); PATCH no longer changes the status.
+#pragma once
+
+#include "http/openapi.h"
+#include "http/router.h"
+#include "studio/service.h"
+
+namespace signx::studio {
+
+void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, StudioService& service);
+
+// "\"v7\"" -> 7 for prefix 'v'; nullopt for anything else (weak tags are not accepted: If-Match
+// uses the strong comparison, RFC 9110 §13.1.1).
+std::optional<int64_t> ParseETag(std::string_view tag, char prefix);
+std::string ETag(char prefix, int64_t version);
+
+// The lifecycle JSON of a project (GET /lifecycle without the moves).
+boost::json::object LifecycleJson(const ProjectState& p);
+boost::json::object MoveJson(const NextMove& m);
+boost::json::object PayloadViewJson(const PayloadView& v);
+
+}  // namespace signx::studio
