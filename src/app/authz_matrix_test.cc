@@ -179,6 +179,50 @@ const std::map<std::string, Case>& Cases() {
         .body = kRecordBody}},
       {"GET /v1/projects/{id}/cost-records",
        {.path = "/v1/projects/{project}/cost-records", .scope = Scope::kOrgResource}},
+      // studio (issue 16): lifecycle, payloads, files, project quotes
+      {"GET /v1/projects/{id}/lifecycle",
+       {.path = "/v1/projects/{project}/lifecycle", .scope = Scope::kOrgResource}},
+      {"POST /v1/projects/{id}/transitions",
+       {.path = "/v1/projects/{project}/transitions",
+        .scope = Scope::kOrgResource,
+        .body = R"({"to":"design"})",
+        .headers = {{"If-Match", "\"v1\""}}}},
+      {"GET /v1/projects/{id}/events",
+       {.path = "/v1/projects/{project}/events", .scope = Scope::kOrgResource}},
+      {"DELETE /v1/projects/{id}",
+       {.path = "/v1/projects/{studio_draft}",
+        .scope = Scope::kOrgResource,
+        .headers = {{"If-Match", "\"v1\""}}}},
+      {"GET /v1/projects/{id}/payloads",
+       {.path = "/v1/projects/{project}/payloads", .scope = Scope::kOrgResource}},
+      {"GET /v1/projects/{id}/payloads/{module}",
+       {.path = "/v1/projects/{project}/payloads/structure", .scope = Scope::kOrgResource}},
+      {"PUT /v1/projects/{id}/payloads/{module}",
+       {.path = "/v1/projects/{project}/payloads/cabinet",
+        .scope = Scope::kOrgResource,
+        .body = R"({"material":"acm","faces":1})",
+        .headers = {{"If-None-Match", "*"}}}},
+      {"GET /v1/projects/{id}/payloads/{module}/versions",
+       {.path = "/v1/projects/{project}/payloads/structure/versions",
+        .scope = Scope::kOrgResource}},
+      {"GET /v1/projects/{id}/payloads/{module}/diff",
+       {.path = "/v1/projects/{project}/payloads/structure/diff?from=1&to=2",
+        .scope = Scope::kOrgResource}},
+      {"PUT /v1/projects/{id}/payloads/{module}/files/{name}",
+       {.path = "/v1/projects/{project}/payloads/structure/files/b.txt?sha256="
+                "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881",
+        .scope = Scope::kOrgResource,
+        .body = "x",
+        .content_type = "text/plain",
+        .headers = {{"If-Match", "\"p2\""}}}},
+      {"GET /v1/projects/{id}/payloads/{module}/files/{name}",
+       {.path = "/v1/projects/{project}/payloads/structure/files/a.txt",
+        .scope = Scope::kOrgResource}},
+      {"POST /v1/projects/{id}/quotes",
+       {.path = "/v1/projects/{project}/quotes",
+        .scope = Scope::kOrgResource,
+        .body = R"({"price_list": )" + kPriceList +
+                R"(, "request": {"quantity": 1, "parts": [{"kind": "fixed", "description": "Permit", "fixed_cents": 15000}]}})"}},
       {"GET /v1/cost-records", {.path = "/v1/cost-records"}},
       {"GET /v1/cost-records/stats", {.path = "/v1/cost-records/stats?group_by=material"}},
       {"GET /v1/cost-records/{id}",
@@ -603,6 +647,10 @@ class AuthzMatrixTest : public ::testing::TestWithParam<Backend> {
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
 
+  static Headers WithHeader(Headers h, const std::string& name, const std::string& value) {
+    h[name] = value;
+    return h;
+  }
   RawResponse Call(const std::string& method, const std::string& target, const std::string& body,
                    Headers headers, const std::string& content_type = "application/json") {
     if (!body.empty()) headers["Content-Type"] = content_type;
@@ -687,6 +735,23 @@ class AuthzMatrixTest : public ::testing::TestWithParam<Backend> {
     ASSERT_EQ(pdf.status, 202) << pdf.body;
     vars_["job"] = Field(pdf, "job_id");
     ASSERT_FALSE(vars_["job"].empty()) << pdf.body;
+    // studio: a structure payload (v1) with a file (v2), and a draft to delete.
+    auto payload = Call("PUT", "/v1/projects/" + vars_["project"] + "/payloads/structure",
+                        R"({"wind_speed_mph": 115, "exposure": "C", "sign_width_ft": 10,
+                            "sign_height_ft": 6, "top_height_ft": 25,
+                            "pole": {"diameter_in": 10.75, "wall_in": 0.365}, "soil_class": 4,
+                            "footing_diameter_ft": 3, "embedment_ft": 10})",
+                        WithHeader(admin, "If-None-Match", "*"));
+    ASSERT_EQ(payload.status, 201) << payload.body;
+    auto file = Call("PUT",
+                     "/v1/projects/" + vars_["project"] +
+                         "/payloads/structure/files/a.txt?sha256="
+                         "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
+                     "a", WithHeader(admin, "If-Match", "\"p1\""), "text/plain");
+    ASSERT_EQ(file.status, 200) << file.body;
+    auto draft = Call("POST", "/v1/projects", R"({"name":"Matrix draft"})", admin);
+    ASSERT_EQ(draft.status, 201) << draft.body;
+    vars_["studio_draft"] = Field(draft, "id");
     auto price_list = Call("POST", "/v1/price-lists", kPriceListBody, admin);
     ASSERT_EQ(price_list.status, 201) << price_list.body;
     vars_["price_list"] = Field(price_list, "id");

@@ -10,6 +10,7 @@
 #include "leads/module.h"
 #include "notifications/module.h"
 #include "operations/module.h"
+#include "studio/module.h"
 
 namespace signx::app {
 
@@ -21,6 +22,7 @@ Capabilities OpenCapabilities(const capability::Deps& deps) {
   out.push_back(notifications::OpenNotificationsModule(deps));
   out.push_back(documents::OpenDocumentsModule(deps));
   out.push_back(operations::OpenOperationsModule(deps));
+  out.push_back(studio::OpenStudioModule(deps));
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include "base/check.h"
 #include "estimating/predict_service.h"
 #include "estimating/service.h"
+#include "metrics/metrics.h"
 #include "studio/routes.h"
 #include "studio/service.h"
 
@@ -23,8 +24,9 @@ class StudioModule final : public capability::Capability {
     SIGNX_CHECK(deps_.metrics != nullptr && deps_.outbox != nullptr,
                 "studio: serving needs the metrics registry and the outbox");
     // Cost snapshots come from estimating's predictor: the same production cost models, kept in
-    // step with the registry by this module's own CostService.
-    cost_ = std::make_unique<estimating::CostService>(deps_.models, *deps_.metrics);
+    // step with the registry by this module's own CostService. Its metrics go to a private
+    // registry: estimating's CostService already owns the estimates_* families on /metrics.
+    cost_ = std::make_unique<estimating::CostService>(deps_.models, snapshot_metrics_);
     if (Status st = cost_->Reload(); !st.ok()) spdlog::warn("studio: {}", st.message());
     cost_->StartPolling(std::chrono::seconds(10));
     estimating_ = std::make_unique<estimating::EstimatingService>(deps_.store, *deps_.outbox,
@@ -44,6 +46,7 @@ class StudioModule final : public capability::Capability {
 
  private:
   const capability::Deps deps_;
+  metrics::Registry snapshot_metrics_;
   std::unique_ptr<estimating::CostService> cost_;
   std::unique_ptr<estimating::EstimatingService> estimating_;
   std::unique_ptr<StudioService> studio_;
