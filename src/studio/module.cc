@@ -6,7 +6,9 @@
 #include "estimating/predict_service.h"
 #include "estimating/service.h"
 #include "metrics/metrics.h"
+#include "studio/pages/studio_pages.h"
 #include "studio/routes.h"
+#include "web/shell.h"
 #include "studio/service.h"
 
 namespace signx::studio {
@@ -40,7 +42,10 @@ class StudioModule final : public capability::Capability {
     AddStudioRoutes(router, schemas, *studio_);
   }
 
-  void AddPages(web::Shell&) override {}
+  void AddPages(web::Shell& shell) override {
+    shell.templates().AddEmbedded(EmbeddedTemplates());
+    AddStudioPages(shell, *studio_);
+  }
 
   void Stop() override {}
 
