@@ -210,6 +210,25 @@ CREATE TABLE project_quotes (
 );
 CREATE INDEX project_quotes_project ON project_quotes (project_id, payloads_sha256);
 
+-- Report PDFs (job projects.report.generate): one row per distinct set of inputs (the project's
+-- fields and the payload versions it is rendered from, hashed as inputs_sha256), so the same
+-- inputs give the same row and the same bytes.
+CREATE TABLE project_reports (
+  id TEXT PRIMARY KEY,                 -- prp_<ulid>
+  org_id TEXT NOT NULL,
+  project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  inputs_sha256 TEXT NOT NULL,
+  inputs TEXT NOT NULL,                -- {project: {...}, payload_versions: {module: version}}
+  status TEXT NOT NULL CHECK (status IN ('pending', 'ready', 'failed')),
+  job_id TEXT,
+  blob_sha256 TEXT REFERENCES blobs (sha256),
+  size_bytes BIGINT,
+  error TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (project_id, inputs_sha256)
+);
+
 -- Every existing project gets its first timeline row (who: the migration).
 INSERT INTO project_events (id, org_id, project_id, actor, from_status, to_status, data, at)
   SELECT 'pev_m16_' || id, org_id, id, 'migration', NULL, status,

@@ -7,6 +7,7 @@
 #include "estimating/service.h"
 #include "metrics/metrics.h"
 #include "studio/pages/studio_pages.h"
+#include "studio/report.h"
 #include "studio/routes.h"
 #include "web/shell.h"
 #include "studio/service.h"
@@ -20,7 +21,9 @@ class StudioModule final : public capability::Capability {
 
   std::string_view name() const override { return "studio"; }
 
-  Status RegisterJobs(jobs::Queue&) override { return Status::Ok(); }
+  Status RegisterJobs(jobs::Queue& queue) override {
+    return RegisterStudioJobs(queue, deps_.store, deps_.blobs);
+  }
 
   Status Start() override {
     SIGNX_CHECK(deps_.metrics != nullptr && deps_.outbox != nullptr,

@@ -400,6 +400,61 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
                return r;
              }));
 
+  schemas.Add("ProjectReport", R"j({"type": "object", "properties": {
+    "id": {"type": "string"}, "project_id": {"type": "string"},
+    "inputs_sha256": {"type": "string", "description": "SHA-256 of the project fields and payload versions it renders"},
+    "inputs": {"type": "object"}, "status": {"type": "string", "enum": ["pending", "ready", "failed"]},
+    "job_id": {"type": ["string", "null"]}, "sha256": {"type": ["string", "null"]},
+    "size_bytes": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]},
+    "pdf_url": {"type": "string"}, "created_at": {"type": "string"}, "updated_at": {"type": "string"}}})j");
+  router.Add("POST", "/v1/projects/{id}/reports",
+             {.summary = "Generate the project report (PDF) of the current payloads",
+              .description = "202 with a pending report and its job (projects.report.generate); "
+                             "the same inputs return the existing report (200 when ready).",
+              .tags = {"studio"},
+              .permission = "projects:write",
+              .response_schema = "ProjectReport",
+              .success_status = 202},
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
+               bool created = false;
+               SIGNX_ASSIGN_OR_RETURN(StoredReport r,
+                                      svc.RequestReport(scope, req.PathParam("id"), &created));
+               Response resp = http::JsonResponse(r.status == "ready" ? 200 : 202, ToJson(r));
+               resp.headers.Set("Location",
+                                fmt::format("/v1/projects/{}/reports/{}", r.project_id, r.id));
+               return resp;
+             }));
+  router.Add("GET", "/v1/projects/{id}/reports/{report_id}",
+             {.summary = "A project report's state",
+              .tags = {"studio"},
+              .permission = "projects:read",
+              .response_schema = "ProjectReport"},
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
+               SIGNX_ASSIGN_OR_RETURN(StoredReport r, svc.GetReport(scope, req.PathParam("id"),
+                                                                    req.PathParam("report_id")));
+               return http::JsonResponse(200, ToJson(r));
+             }));
+  router.Add("GET", "/v1/projects/{id}/reports/{report_id}/pdf",
+             {.summary = "Download a ready project report (SHA-256 checked); 409 while pending",
+              .tags = {"studio"},
+              .permission = "projects:read",
+              .response_content_type = "application/pdf"},
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
+               const std::string report_id(req.PathParam("report_id"));
+               SIGNX_ASSIGN_OR_RETURN(std::string pdf,
+                                      svc.ReportPdf(scope, req.PathParam("id"), report_id));
+               Response r;
+               r.status = 200;
+               r.content_type = "application/pdf";
+               r.headers.Set("Content-Disposition",
+                             fmt::format("attachment; filename=\"{}.pdf\"", report_id));
+               r.body = std::move(pdf);
+               return r;
+             }));
+
   router.Add(
       "POST", "/v1/projects/{id}/quotes",
       {.summary = "Price a quote for the project, tied to its current payloads",

@@ -590,4 +590,37 @@ Result<estimating::StoredQuote> StudioService::CreateQuote(
       });
 }
 
+Result<StoredReport> StudioService::RequestReport(const Scope& scope, std::string_view project_id,
+                                                 bool* created) {
+  return studio::RequestReport(store_, queue_, scope, project_id, created, clock_);
+}
+
+Result<StoredReport> StudioService::GetReport(const Scope& scope, std::string_view project_id,
+                                             std::string_view report_id) {
+  return store_.WithTxnResult<StoredReport>(
+      [&](storage::Txn& txn) -> Result<StoredReport> {
+        SIGNX_ASSIGN_OR_RETURN(auto r, FindReport(txn, scope, project_id, report_id));
+        if (!r) return NotFound(fmt::format("report {} does not exist", report_id));
+        return *r;
+      },
+      {.read_only = true});
+}
+
+Result<std::string> StudioService::ReportPdf(const Scope& scope, std::string_view project_id,
+                                            std::string_view report_id) {
+  SIGNX_ASSIGN_OR_RETURN(StoredReport r, GetReport(scope, project_id, report_id));
+  if (r.status != "ready" || !r.blob_sha256) {
+    return Status(ErrorCode::kConflict,
+                  fmt::format("report {} is {}{}", r.id, r.status,
+                              r.error ? ": " + *r.error : std::string()),
+                  {{"status", r.status}});
+  }
+  SIGNX_ASSIGN_OR_RETURN(std::string bytes, blobs_->Read(*r.blob_sha256));
+  if (Sha256Hex(bytes) != *r.blob_sha256) {
+    return Status(ErrorCode::kDataLoss,
+                  fmt::format("report {} is corrupt on disk (SHA-256 mismatch)", r.id));
+  }
+  return bytes;
+}
+
 }  // namespace signx::studio

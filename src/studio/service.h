@@ -32,6 +32,7 @@
 #include "jobs/queue.h"
 #include "storage/store.h"
 #include "studio/lifecycle.h"
+#include "studio/report.h"
 #include "studio/store.h"
 
 namespace signx::studio {
@@ -122,6 +123,15 @@ class StudioService {
                                               boost::json::object body,
                                               const std::optional<std::string>& idempotency_key,
                                               bool* replayed);
+
+  // Reports (report.h): request one of the current payloads (the existing row for the same
+  // inputs, else a new one with its job), read its state, and its PDF with the SHA-256 checked.
+  Result<StoredReport> RequestReport(const Scope& scope, std::string_view project_id,
+                                     bool* created);
+  Result<StoredReport> GetReport(const Scope& scope, std::string_view project_id,
+                                 std::string_view report_id);
+  Result<std::string> ReportPdf(const Scope& scope, std::string_view project_id,
+                                std::string_view report_id);
 
   // The project's payloads hash over the current versions ("" when it has none).
   static Result<std::string> CurrentPayloadsSha(StudioRepository& repo,
