@@ -229,6 +229,36 @@ CREATE TABLE project_reports (
   UNIQUE (project_id, inputs_sha256)
 );
 
+-- PM-system dispatches (job projects.submit.dispatch): one per (org, idempotency key), with the
+-- delivery log of every attempt.
+CREATE TABLE project_dispatches (
+  id TEXT PRIMARY KEY,                 -- pdx_<ulid>
+  org_id TEXT NOT NULL,
+  project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  idempotency_key TEXT NOT NULL,       -- sent as Idempotency-Key; one dispatch per key
+  url TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+  job_id TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_status_code INTEGER,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (org_id, idempotency_key)
+);
+CREATE INDEX project_dispatches_project ON project_dispatches (project_id, id);
+-- Every attempt of a dispatch (the delivery log).
+CREATE TABLE project_dispatch_attempts (
+  dispatch_id TEXT NOT NULL REFERENCES project_dispatches (id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  org_id TEXT NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  duration_ms BIGINT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (dispatch_id, attempt)
+);
+
 -- Every existing project gets its first timeline row (who: the migration).
 INSERT INTO project_events (id, org_id, project_id, actor, from_status, to_status, data, at)
   SELECT 'pev_m16_' || id, org_id, id, 'migration', NULL, status,

@@ -258,6 +258,18 @@ const std::vector<Field>& Table() {
                      "(127.0.0.0/8,...); empty = public addresses only"));
     t.push_back(Make("smtp.max_message_bytes", smtp, &SM::max_message_bytes,
                      "largest encoded message (attachments included) sent"));
+    using SC = StudioConfig;
+    const auto studio = &Config::studio;
+    t.push_back(Make("studio.pm_url", studio, &SC::pm_url,
+                     "PM-system URL approved projects are POSTed to (projects.submit.dispatch); "
+                     "empty = dispatch off",
+                     Redact::kUrlPassword));
+    t.push_back(Make("studio.pm_secret", studio, &SC::pm_secret,
+                     "HMAC-SHA256 key of the dispatch X-Signature header", Redact::kSecret));
+    t.push_back(Make("studio.pm_timeout_ms", studio, &SC::pm_timeout_ms,
+                     "deadline of one dispatch attempt"));
+    t.push_back(Make("studio.pm_max_attempts", studio, &SC::pm_max_attempts,
+                     "dispatch attempts before it is failed"));
     return t;
   }();
   return kTable;
@@ -601,6 +613,16 @@ std::vector<FieldError> Validate(const Config& c) {
                    fmt::format("'{}' is not an IP address or CIDR (a.b.c.d/n, x:y::/n)", cidr)});
     }
   }
+  if (!c.studio.pm_url.empty()) {
+    if (c.studio.pm_url.rfind("http://", 0) != 0 && c.studio.pm_url.rfind("https://", 0) != 0) {
+      e.push_back({"studio.pm_url", "must start with http:// or https://"});
+    }
+    if (c.studio.pm_secret.empty()) {
+      e.push_back({"studio.pm_secret", "is required when studio.pm_url is set"});
+    }
+  }
+  range("studio.pm_timeout_ms", c.studio.pm_timeout_ms, 100, 600'000);
+  range("studio.pm_max_attempts", c.studio.pm_max_attempts, 1, 100);
   if (!c.redis.url.empty() && c.redis.url.rfind("redis://", 0) != 0) {
     e.push_back({"redis.url", "must be empty or start with redis://"});
   }

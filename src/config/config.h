@@ -174,6 +174,16 @@ struct SmtpConfig {
   int max_message_bytes = 25 * 1024 * 1024;  // the encoded message, attachments included
 };
 
+// Studio (src/studio, docs/studio.md): the PM system approved projects are dispatched to (job
+// projects.submit.dispatch). Off while the URL is empty. The URL goes through the webhooks' SSRF
+// address policy (public addresses plus webhooks.allow_private_cidrs).
+struct StudioConfig {
+  std::string pm_url;          // http(s)://host[:port]/path the project JSON is POSTed to
+  std::string pm_secret;       // HMAC-SHA256 key of the X-Signature header (as webhooks)
+  int pm_timeout_ms = 10000;   // per attempt (connect + send + receive)
+  int pm_max_attempts = 8;     // attempts before a dispatch is failed (queue backoff between)
+};
+
 struct Config {
   std::string data_dir = "var";  // where blobs, indexes and the lake live
   ServerConfig server;
@@ -189,6 +199,7 @@ struct Config {
   ConnectorsConfig connectors;
   WebhooksConfig webhooks;
   SmtpConfig smtp;
+  StudioConfig studio;
 };
 
 // Where a field's effective value came from.

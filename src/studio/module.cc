@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include "base/check.h"
+#include "config/config.h"
 #include "estimating/predict_service.h"
 #include "estimating/service.h"
 #include "metrics/metrics.h"
 #include "studio/pages/studio_pages.h"
+#include "studio/dispatch.h"
 #include "studio/report.h"
 #include "studio/routes.h"
 #include "web/shell.h"
@@ -22,7 +24,9 @@ class StudioModule final : public capability::Capability {
   std::string_view name() const override { return "studio"; }
 
   Status RegisterJobs(jobs::Queue& queue) override {
-    return RegisterStudioJobs(queue, deps_.store, deps_.blobs);
+    SIGNX_RETURN_IF_ERROR(RegisterStudioJobs(queue, deps_.store, deps_.blobs));
+    SIGNX_ASSIGN_OR_RETURN(dispatch_, DispatchSettingsFrom(deps_.config));
+    return RegisterDispatchJobs(queue, deps_.store, deps_.blobs, dispatch_);
   }
 
   Status Start() override {
@@ -38,6 +42,7 @@ class StudioModule final : public capability::Capability {
                                                                   deps_.queue, deps_.blobs);
     studio_ = std::make_unique<StudioService>(deps_.store, *deps_.outbox, deps_.queue, deps_.blobs,
                                               cost_.get(), *estimating_);
+    studio_->SetDispatch(dispatch_);
     return Status::Ok();
   }
 
@@ -55,6 +60,7 @@ class StudioModule final : public capability::Capability {
  private:
   const capability::Deps deps_;
   metrics::Registry snapshot_metrics_;
+  DispatchSettings dispatch_;
   std::unique_ptr<estimating::CostService> cost_;
   std::unique_ptr<estimating::EstimatingService> estimating_;
   std::unique_ptr<StudioService> studio_;

@@ -455,6 +455,52 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
                return r;
              }));
 
+  schemas.Add("ProjectDispatch", R"j({"type": "object", "properties": {
+    "id": {"type": "string"}, "project_id": {"type": "string"}, "idempotency_key": {"type": "string"},
+    "status": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+    "job_id": {"type": ["string", "null"]}, "attempts": {"type": "integer"},
+    "last_status_code": {"type": ["integer", "null"]}, "last_error": {"type": ["string", "null"]},
+    "created_at": {"type": "string"}, "updated_at": {"type": "string"},
+    "log": {"type": "array", "items": {"type": "object", "properties": {"attempt": {"type": "integer"}, "status_code": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]}, "duration_ms": {"type": "integer"}, "at": {"type": "string"}}}}}})j");
+  router.Add("POST", "/v1/projects/{id}/dispatch",
+             {.summary = "Send an approved project to the PM system (projects.submit.dispatch)",
+              .description = "202 with the pending dispatch; one per Idempotency-Key (default "
+                             "<project>@v<version>), a repeat returns it. 409 naming the guard "
+                             "approved for a project that is not approved, or when studio.pm_url "
+                             "is not set.",
+              .tags = {"studio"},
+              .permission = "projects:write",
+              .response_schema = "ProjectDispatch",
+              .success_status = 202},
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
+               SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
+               bool created = false;
+               SIGNX_ASSIGN_OR_RETURN(StoredDispatch d,
+                                      svc.RequestDispatch(scope, req.PathParam("id"), key, &created));
+               Response r = http::JsonResponse(created ? 202 : 200, ToJson(d));
+               r.headers.Set("Location",
+                             fmt::format("/v1/projects/{}/dispatches/{}", d.project_id, d.id));
+               return r;
+             }));
+  router.Add("GET", "/v1/projects/{id}/dispatches/{dispatch_id}",
+             {.summary = "A dispatch with its delivery log",
+              .tags = {"studio"},
+              .permission = "projects:read",
+              .response_schema = "ProjectDispatch"},
+             http::Handle([&svc](Request& req) -> Result<Response> {
+               SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
+               std::vector<DispatchAttempt> attempts;
+               SIGNX_ASSIGN_OR_RETURN(StoredDispatch d,
+                                      svc.GetDispatch(scope, req.PathParam("id"),
+                                                      req.PathParam("dispatch_id"), &attempts));
+               json::object o = ToJson(d);
+               json::array log;
+               for (const auto& a : attempts) log.push_back(ToJson(a));
+               o["log"] = std::move(log);
+               return http::JsonResponse(200, o);
+             }));
+
   router.Add(
       "POST", "/v1/projects/{id}/quotes",
       {.summary = "Price a quote for the project, tied to its current payloads",

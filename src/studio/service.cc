@@ -623,4 +623,18 @@ Result<std::string> StudioService::ReportPdf(const Scope& scope, std::string_vie
   return bytes;
 }
 
+Result<StoredDispatch> StudioService::RequestDispatch(const Scope& scope,
+                                                     std::string_view project_id,
+                                                     std::optional<std::string> idempotency_key,
+                                                     bool* created) {
+  return studio::RequestDispatch(store_, queue_, dispatch_, scope, project_id,
+                                 std::move(idempotency_key), created, clock_);
+}
+
+Result<StoredDispatch> StudioService::GetDispatch(const Scope& scope, std::string_view project_id,
+                                                 std::string_view dispatch_id,
+                                                 std::vector<DispatchAttempt>* attempts) {
+  return studio::GetDispatch(store_, scope, project_id, dispatch_id, attempts);
+}
+
 }  // namespace signx::studio

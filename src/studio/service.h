@@ -31,6 +31,7 @@
 #include "http/request.h"
 #include "jobs/queue.h"
 #include "storage/store.h"
+#include "studio/dispatch.h"
 #include "studio/lifecycle.h"
 #include "studio/report.h"
 #include "studio/store.h"
@@ -133,6 +134,15 @@ class StudioService {
   Result<std::string> ReportPdf(const Scope& scope, std::string_view project_id,
                                 std::string_view report_id);
 
+  // Dispatch to the PM system (dispatch.h); off until SetDispatch gives a URL.
+  void SetDispatch(DispatchSettings settings) { dispatch_ = std::move(settings); }
+  Result<StoredDispatch> RequestDispatch(const Scope& scope, std::string_view project_id,
+                                         std::optional<std::string> idempotency_key,
+                                         bool* created);
+  Result<StoredDispatch> GetDispatch(const Scope& scope, std::string_view project_id,
+                                     std::string_view dispatch_id,
+                                     std::vector<DispatchAttempt>* attempts);
+
   // The project's payloads hash over the current versions ("" when it has none).
   static Result<std::string> CurrentPayloadsSha(StudioRepository& repo,
                                                 std::string_view project_id);
@@ -154,6 +164,7 @@ class StudioService {
   estimating::CostService* cost_;
   estimating::EstimatingService& estimating_;
   const Clock& clock_;
+  DispatchSettings dispatch_;
 };
 
 }  // namespace signx::studio
