@@ -218,6 +218,22 @@ const std::map<std::string, Case>& Cases() {
       {"GET /v1/projects/{id}/payloads/{module}/files/{name}",
        {.path = "/v1/projects/{project}/payloads/structure/files/a.txt",
         .scope = Scope::kOrgResource}},
+      {"POST /v1/projects/{id}/reports",
+       {.path = "/v1/projects/{project}/reports", .scope = Scope::kOrgResource}},
+      {"GET /v1/projects/{id}/reports/{report_id}",
+       {.path = "/v1/projects/{project}/reports/{report}", .scope = Scope::kOrgResource}},
+      // No worker runs here: the report stays pending, so the PDF is a 409 for its own org.
+      {"GET /v1/projects/{id}/reports/{report_id}/pdf",
+       {.path = "/v1/projects/{project}/reports/{report}/pdf",
+        .scope = Scope::kOrgResource,
+        .own_read_ok = false}},
+      // The matrix project is a draft: an allowed caller gets 409 (guard approved).
+      {"POST /v1/projects/{id}/dispatch",
+       {.path = "/v1/projects/{project}/dispatch", .scope = Scope::kOrgResource}},
+      {"GET /v1/projects/{id}/dispatches/{dispatch_id}",
+       {.path = "/v1/projects/{project}/dispatches/pdx_none",
+        .scope = Scope::kOrgResource,
+        .own_read_ok = false}},
       {"POST /v1/projects/{id}/quotes",
        {.path = "/v1/projects/{project}/quotes",
         .scope = Scope::kOrgResource,
@@ -514,6 +530,14 @@ const std::map<std::string, Case>& Cases() {
                                    .body = "x=1", .content_type = kForm}},
       {"GET /operations/ingest/{id}",
        {.path = "/operations/ingest/{batch}", .scope = Scope::kGlobal}},
+      {"GET /studio", {.path = "/studio", .scope = Scope::kGlobal}},
+      {"GET /studio/projects/{id}", {.path = "/studio/projects/{project}", .scope = Scope::kGlobal}},
+      {"POST /studio/projects/{id}/move",
+       {.path = "/studio/projects/{project}/move", .scope = Scope::kGlobal, .body = "x=1",
+        .content_type = kForm}},
+      {"POST /studio/projects/{id}/payloads/{module}",
+       {.path = "/studio/projects/{project}/payloads/cabinet", .scope = Scope::kGlobal,
+        .body = "x=1", .content_type = kForm}},
       {"GET /estimating", {.path = "/estimating", .scope = Scope::kGlobal}},
       {"POST /estimating", {.path = "/estimating", .scope = Scope::kGlobal, .body = "x=1",
                             .content_type = kForm}},
@@ -749,6 +773,9 @@ class AuthzMatrixTest : public ::testing::TestWithParam<Backend> {
                          "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
                      "a", WithHeader(admin, "If-Match", "\"p1\""), "text/plain");
     ASSERT_EQ(file.status, 200) << file.body;
+    auto report = Call("POST", "/v1/projects/" + vars_["project"] + "/reports", "", admin);
+    ASSERT_EQ(report.status, 202) << report.body;
+    vars_["report"] = Field(report, "id");
     auto draft = Call("POST", "/v1/projects", R"({"name":"Matrix draft"})", admin);
     ASSERT_EQ(draft.status, 201) << draft.body;
     vars_["studio_draft"] = Field(draft, "id");

@@ -219,14 +219,14 @@ Result<StoredDispatch> RequestDispatch(storage::Store& store, jobs::Queue& queue
                                        std::string_view project_id,
                                        std::optional<std::string> idempotency_key, bool* created,
                                        const Clock& clock) {
-  if (settings.url.empty()) {
-    return Status(ErrorCode::kFailedPrecondition,
-                  "dispatch to a PM system is off: set studio.pm_url and studio.pm_secret");
-  }
   return store.WithTxnResult<StoredDispatch>([&](storage::Txn& txn) -> Result<StoredDispatch> {
     *created = false;
     StudioRepository repo(txn, scope, clock);
     SIGNX_ASSIGN_OR_RETURN(ProjectState p, repo.GetProject(project_id, true));
+    if (settings.url.empty()) {
+      return Status(ErrorCode::kFailedPrecondition,
+                    "dispatch to a PM system is off: set studio.pm_url and studio.pm_secret");
+    }
     const std::string key = idempotency_key.value_or(fmt::format("{}@v{}", p.id, p.version));
     SIGNX_ASSIGN_OR_RETURN(auto existing, Find(txn, scope, "idempotency_key", key));
     if (existing) {
