@@ -637,4 +637,16 @@ Result<StoredDispatch> StudioService::GetDispatch(const Scope& scope, std::strin
   return studio::GetDispatch(store_, scope, project_id, dispatch_id, attempts);
 }
 
+Result<std::optional<StoredReport>> StudioService::CurrentReport(const Scope& scope,
+                                                                std::string_view project_id) {
+  return store_.WithTxnResult<std::optional<StoredReport>>(
+      [&](storage::Txn& txn) -> Result<std::optional<StoredReport>> {
+        StudioRepository repo(txn, scope, clock_);
+        SIGNX_ASSIGN_OR_RETURN(ReportInputs in, LoadCurrentInputs(repo, project_id));
+        if (in.payloads.empty()) return std::optional<StoredReport>();
+        return FindReport(txn, scope, project_id, "", InputsSha256(in));
+      },
+      {.read_only = true});
+}
+
 }  // namespace signx::studio

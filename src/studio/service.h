@@ -133,6 +133,9 @@ class StudioService {
                                  std::string_view report_id);
   Result<std::string> ReportPdf(const Scope& scope, std::string_view project_id,
                                 std::string_view report_id);
+  // The report of the project's current inputs, if one was requested.
+  Result<std::optional<StoredReport>> CurrentReport(const Scope& scope,
+                                                    std::string_view project_id);
 
   // Dispatch to the PM system (dispatch.h); off until SetDispatch gives a URL.
   void SetDispatch(DispatchSettings settings) { dispatch_ = std::move(settings); }

@@ -307,6 +307,18 @@ web::Page ProjectPage(PageContext& ctx, StudioService& svc, const std::string& i
     timeline.push_back(ev);
   }
   v.set("events", timeline);
+  // The report of the current payloads, when one was requested.
+  {
+    auto report = svc.CurrentReport(*scope, id);
+    if (report.ok() && *report) {
+      const StoredReport& r = **report;
+      v.set("has_report", true);
+      v.set("report_ready", r.status == "ready");
+      v.set("report_status", Humanize(r.status));
+      v.set("report_href", fmt::format("/studio/projects/{}/reports/{}.pdf", id, r.id));
+    }
+    v.set("can_report", ctx.Can("projects:write") && !current->empty());
+  }
   return web::Page::Render(p->name, "studio_project", std::move(v), status);
 }
 
@@ -428,6 +440,47 @@ web::Page SavePayloadPage(PageContext& ctx, StudioService& svc) {
     return ProjectPage(ctx, svc, id, form, 409);
   }
   return ServiceErrorPage(st, "Saving the payload", ctx.request.request_id);
+}
+
+web::Page RequestReportPage(PageContext& ctx, StudioService& svc) {
+  const std::string id(ctx.request.PathParam("id"));
+  auto scope = identity::OrgScope(ctx.principal);
+  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Requesting the report", ctx.request.request_id);
+  bool created = false;
+  auto r = svc.RequestReport(*scope, id, &created);
+  if (!r.ok()) {
+    if (r.status().code() == ErrorCode::kConflict) {
+      return web::Page::Redirect("/studio/projects/" + id,
+                                 Flash{"error", std::string(r.status().message())});
+    }
+    return ServiceErrorPage(r.status(), "Requesting the report", ctx.request.request_id);
+  }
+  return web::Page::Redirect(
+      "/studio/projects/" + id,
+      Flash{"ok", r->status == "ready" ? "The report of these payloads is ready."
+                                       : "The report is being generated; reload in a moment."});
+}
+
+web::Page ReportPdfPage(PageContext& ctx, StudioService& svc) {
+  const std::string id(ctx.request.PathParam("id"));
+  std::string report_id(ctx.request.PathParam("report"));
+  if (report_id.ends_with(".pdf")) report_id.resize(report_id.size() - 4);
+  auto scope = identity::OrgScope(ctx.principal);
+  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Opening the report", ctx.request.request_id);
+  auto pdf = svc.ReportPdf(*scope, id, report_id);
+  if (!pdf.ok()) {
+    if (pdf.status().code() == ErrorCode::kConflict) {
+      return web::Page::Redirect("/studio/projects/" + id,
+                                 Flash{"info", "The report is not ready yet; reload in a moment."});
+    }
+    return ServiceErrorPage(pdf.status(), "Opening the report", ctx.request.request_id);
+  }
+  http::Response r;
+  r.status = 200;
+  r.content_type = "application/pdf";
+  r.headers.Set("Content-Disposition", fmt::format("attachment; filename=\"{}.pdf\"", report_id));
+  r.body = std::move(*pdf);
+  return web::Page::Raw(std::move(r));
 }
 
 }  // namespace
@@ -610,6 +663,14 @@ void AddStudioPages(web::Shell& shell, StudioService& studio) {
                 [&studio](PageContext& ctx) {
                   return ProjectPage(ctx, studio, std::string(ctx.request.PathParam("id")));
                 });
+  shell.AddPage("POST", "/studio/projects/{id}/report",
+                {.summary = "Generate the project report", .permission = "projects:write",
+                 .section = "/studio"},
+                [&studio](PageContext& ctx) { return RequestReportPage(ctx, studio); });
+  shell.AddPage("GET", "/studio/projects/{id}/reports/{report}",
+                {.summary = "Download a project report", .permission = "projects:read",
+                 .section = "/studio"},
+                [&studio](PageContext& ctx) { return ReportPdfPage(ctx, studio); });
   shell.AddPage("POST", "/studio/projects/{id}/payloads/{module}",
                 {.summary = "Save a payload", .permission = "projects:write", .section = "/studio"},
                 [&studio](PageContext& ctx) { return SavePayloadPage(ctx, studio); });

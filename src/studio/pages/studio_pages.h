@@ -11,6 +11,9 @@
 //                                                 beside them), the structure calculation with its
 //                                                 trace, the elevation as SVG, the timeline
 //                                                                                 (projects:read)
+//   POST /studio/projects/{id}/report             generate the report of the current payloads
+//                                                                                  (projects:write)
+//   GET  /studio/projects/{id}/reports/{report}   the report PDF (…/prp_….pdf)     (projects:read)
 //   POST /studio/projects/{id}/payloads/{module}  save a payload version (version of the form's
 //                                                 payload as If-Match)             (projects:write)
 //

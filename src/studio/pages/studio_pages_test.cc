@@ -123,6 +123,28 @@ TEST(StudioPagesTest, EditorFieldsComeFromTheSchemaWithErrorsBesideThem) {
             std::string::npos);
 }
 
+TEST(StudioPagesTest, ReportSectionOffersDownloadOnlyWhenReady) {
+  auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  View v(View::type::object);
+  v.set("id", "prj_1");
+  v.set("has_report", true);
+  v.set("report_status", "Pending");
+  v.set("report_ready", false);
+  v.set("report_href", "/studio/projects/prj_1/reports/prp_1.pdf");
+  v.set("can_report", true);
+  auto pending = t.Render("studio_project", v);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_NE(pending->find("data-testid=\"report-generate\""), std::string::npos);
+  EXPECT_EQ(pending->find("report-download"), std::string::npos);
+  v.set("report_ready", true);
+  v.set("can_report", false);
+  auto ready = t.Render("studio_project", v);
+  ASSERT_TRUE(ready.ok());
+  EXPECT_NE(ready->find("href=\"/studio/projects/prj_1/reports/prp_1.pdf\" data-testid=\"report-download\""),
+            std::string::npos);
+  EXPECT_EQ(ready->find("report-generate"), std::string::npos);
+}
+
 TEST(StudioPagesTest, FormValuesBecomeTypedConfig) {
   std::map<std::string, std::string> errors;
   json::object c = ConfigFromForm("structure",
