@@ -1,21 +1,19 @@
 // The one adapter between studio and the engineering calculations: the structure check that the
 // engineering → estimating guard needs (a passing calculation for the current structure payload).
+// It calls engineering::CheckStructure (src/engineering, docs/engineering.md) with the payload
+// translated to its shape:
+//   wind    {code (default ASCE7-16), wind_speed_mph, exposure, sign_width_ft, sign_height_ft,
+//            top_height_ft, kzt, kd, ke, gust_factor, soil_class, footing_diameter_ft,
+//            isolated_pole}
+//   pole    {method ASD, shape round_hss, section: the bundled table's section with the payload's
+//            diameter_in and wall_in, fy_ksi}
+//   footing {provided_depth_ft: embedment_ft}
+// A pole that is not a section of the table fails the check (the answer names the lightest
+// passing section instead).
 //
-// Until engineering::CheckStructure (src/engineering, issue 16 item 4) lands on main, this file
-// computes the check itself with the pure functions of sign/engineering.h — a real calculation,
-// ASCE 7-16 only:
-//   Kz (Table 26.10-1 at h, interpolated, 15 ft minimum) → qh (Eq. 26.10-1) → Cf (Fig. 29.3-1
-//   Cases A/B, bilinear in B/s and s/h, clamped to the figure's ends) → F = qh G Cf As
-//   (Eq. 29.3-1) → ASD 0.6 F (§2.4.1) → moment at grade (Case A resultant) and Case B torsion
-//   (0.2 B eccentricity) → round HSS flexure Mn / Ωb (AISC 360-16 §F8, Ωb = 1.67, design wall
-//   0.93 t) → IBC 1807.3.2.1 nonconstrained embedment (S1 at d/3, §1806.3.4 doubling when asked)
-//   compared with the provided depth.
-// Not yet checked here (said in `assumptions`): shear and torsion interaction of the pole,
-// deflection, Case C, ASCE 7-22. When CheckStructure lands, only this file changes.
-//
-// Output (JSON): {"passed", "constants_version", "result": {...}, "assumptions": [...],
-// "confidence", "trace": [{"symbol", "value", "unit", "clause"}], "failures": [...]}. Same input
-// → byte-identical JSON text (numbers in shortest round-trip form).
+// Output (JSON): engineering's answer {kind, pass, result, assumptions, confidence, trace,
+// code, constants_version} plus "passed" and "failures" (sentences for people). Same input and
+// constants version → byte-identical JSON text.
 //
 // Thread-safety: pure function.
 #pragma once
@@ -24,11 +22,11 @@
 #include <string>
 
 #include "base/status.h"
+#include "sign/code_edition.h"
 
 namespace signx::studio {
 
-inline constexpr std::string_view kStructureConstantsVersion =
-    "studio-structure-1/asce7-16/ibc2018/aisc360-16";
+inline constexpr std::string_view kStructureConstantsVersion = sign::kConstantsVersion;
 
 struct StructureCheck {
   bool passed = false;
@@ -36,12 +34,8 @@ struct StructureCheck {
   boost::json::object json;  // the whole answer above
 };
 
-// `config` must have passed ValidatePayloadConfig("structure", ...) (a violated precondition
-// gives kInvalidArgument, never NaN).
+// `config` must have passed ValidatePayloadConfig("structure", ...); engineering's own
+// validation errors come back as ValidationFailed naming the payload's fields.
 Result<StructureCheck> CheckStructurePayload(const boost::json::object& config);
-
-// ASCE 7-16 Fig. 29.3-1 Cases A and B: Cf at aspect ratio B/s and clearance ratio s/h, bilinear
-// between the printed cells, clamped to the ends (B/s <= 0.05 or >= 45, s/h <= 0.16 or 1).
-double Asce716SolidSignCf(double b_over_s, double s_over_h);
 
 }  // namespace signx::studio
