@@ -89,8 +89,7 @@ class StudioApiTest : public ::testing::TestWithParam<Backend> {
   }
 
   http::Response Call(const std::string& method, const std::string& target,
-                      const std::string& body = "",
-                      std::map<std::string, std::string> headers = {},
+                      const std::string& body = "", std::map<std::string, std::string> headers = {},
                       std::optional<http::Principal> principal = Member("org_a")) {
     http::Request req;
     req.method = method;
@@ -177,9 +176,10 @@ TEST_P(StudioApiTest, LifecycleThroughEveryGuard) {
   EXPECT_EQ(Call("POST", "/v1/projects/" + id + "/transitions", to_design, {{"If-Match", "\"v9\""}})
                 .status,
             412);
-  EXPECT_EQ(Call("POST", "/v1/projects/" + id + "/transitions", to_design, {{"If-Match", "W/\"v1\""}})
-                .status,
-            412);
+  EXPECT_EQ(
+      Call("POST", "/v1/projects/" + id + "/transitions", to_design, {{"If-Match", "W/\"v1\""}})
+          .status,
+      412);
   EXPECT_EQ(Call("POST", "/v1/projects/" + id + "/transitions", R"({"to": "nope"})",
                  {{"If-Match", "\"v1\""}})
                 .status,
@@ -265,8 +265,8 @@ TEST_P(StudioApiTest, LifecycleThroughEveryGuard) {
   ASSERT_EQ(page.at("items").as_array().size(), 5u);
   EXPECT_EQ(page.at("items").as_array()[0].at("to").as_string(), "design");
   EXPECT_EQ(page.at("items").as_array()[4].at("data").at("po").as_string(), "PO-17");
-  r = Call("GET", "/v1/projects/" + id + "/events?limit=5&cursor=" +
-                      std::string(page.at("next_cursor").as_string()));
+  r = Call("GET", "/v1/projects/" + id +
+                      "/events?limit=5&cursor=" + std::string(page.at("next_cursor").as_string()));
   page = Obj(r);
   ASSERT_EQ(page.at("items").as_array().size(), 3u);
   EXPECT_EQ(page.at("items").as_array()[2].at("to").as_string(), "closed");
@@ -330,14 +330,15 @@ TEST_P(StudioApiTest, PayloadVersionsHashesDiffsAndPreconditions) {
                "soil_class": 4, "footing_diameter_ft": 3, "embedment_ft": 8})",
            {{"If-Match", "\"p3\""}});
   ASSERT_EQ(r.status, 422) << r.body;
-  EXPECT_NE(r.body.find(R"("field":"config.wind_speed_mph","message":"must be between 85 and 300")"),
-            std::string::npos)
+  EXPECT_NE(
+      r.body.find(R"("field":"config.wind_speed_mph","message":"must be between 85 and 300")"),
+      std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find("config.exposure"), std::string::npos);
   EXPECT_NE(r.body.find("config.top_height_ft"), std::string::npos);
-  EXPECT_EQ(Call("PUT", "/v1/projects/" + id + "/payloads/roof", "{}", {{"If-None-Match", "*"}})
-                .status,
-            404);
+  EXPECT_EQ(
+      Call("PUT", "/v1/projects/" + id + "/payloads/roof", "{}", {{"If-None-Match", "*"}}).status,
+      404);
 
   // Versions and the diff between two.
   r = Call("GET", url + "/versions");
@@ -481,20 +482,21 @@ TEST_P(StudioApiTest, ConcurrentWritersExactlyOneWins) {
     for (int s : status) ++by_status[s];
     return by_status;
   };
-  auto moves = race("POST", "/v1/projects/" + id + "/transitions",
-                    [](int) { return std::string(R"({"to": "design"})"); }, "\"v1\"");
+  auto moves = race(
+      "POST", "/v1/projects/" + id + "/transitions",
+      [](int) { return std::string(R"({"to": "design"})"); }, "\"v1\"");
   EXPECT_EQ(moves[200], 1);
   EXPECT_EQ(moves[412], kWriters - 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM project_events WHERE project_id = $1 AND "
                   "to_status = 'design'",
                   {id}),
             1);
-  auto saves = race("PUT", "/v1/projects/" + id + "/payloads/cabinet",
-                    [](int i) {
-                      return fmt::format(R"({{"material": "acm", "faces": 1, "depth_in": {}}})",
-                                         i + 1);
-                    },
-                    "\"p1\"");
+  auto saves = race(
+      "PUT", "/v1/projects/" + id + "/payloads/cabinet",
+      [](int i) {
+        return fmt::format(R"({{"material": "acm", "faces": 1, "depth_in": {}}})", i + 1);
+      },
+      "\"p1\"");
   EXPECT_EQ(saves[200], 1);
   EXPECT_EQ(saves[412], kWriters - 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM project_payloads WHERE project_id = $1", {id}), 2);
@@ -520,7 +522,9 @@ TEST_P(StudioApiTest, OpenApiHasEveryRouteAndSchema) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StudioApiTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 // Migration 0016 keeps every row: projects in the old statuses, their cost records, lines and
 // quotes, on both dialects.
@@ -536,47 +540,48 @@ TEST_P(StudioMigrationTest, OldStatusesMapAndNoRowIsLost) {
   }
   ASSERT_TRUE(storage::MigrateUp(db.store(), before, SystemClock::Get()).ok());
   const char* statuses[] = {"draft", "quoted", "approved", "in_progress", "completed", "cancelled"};
-  ASSERT_TRUE(db.store()
-                  .WithTxn([&](storage::Txn& txn) -> Status {
-                    int i = 0;
-                    for (const char* s : statuses) {
-                      const std::string id = fmt::format("prj_{}", i++);
-                      SIGNX_RETURN_IF_ERROR(
-                          txn.Exec("INSERT INTO projects (id, org_id, name, status, metadata, "
-                                   "created_at, updated_at) VALUES ($1, 'org_m', $2, $3, '{}', 1, 2)",
-                                   {id, std::string("P ") + s, std::string(s)})
-                              .status());
-                      SIGNX_RETURN_IF_ERROR(
-                          txn.Exec("INSERT INTO cost_records (id, org_id, project_id, drivers, "
-                                   "total_cost_cents, created_at, updated_at) VALUES ($1, "
-                                   "'org_m', $2, '{}', 100, 1, 1)",
-                                   {"cr_" + id, id})
-                              .status());
-                      SIGNX_RETURN_IF_ERROR(
-                          txn.Exec("INSERT INTO cost_lines (cost_record_id, line_no, org_id, "
-                                   "cost_type) VALUES ($1, 1, 'org_m', 'Labor')",
-                                   {"cr_" + id})
-                              .status());
-                      SIGNX_RETURN_IF_ERROR(
-                          txn.Exec("INSERT INTO quotes (id, org_id, project_id, "
-                                   "price_list_version, price_list, request, quote, quantity, "
-                                   "total_cost_cents, price_cents, created_at, updated_at, "
-                                   "price_list_id) VALUES ($1, 'org_m', $2, 'v', '{}', '{}', "
-                                   "'{}', 1, 1, 2, 1, 1, 'pl_1')",
-                                   {"quo_" + id, id})
-                              .status());
-                    }
-                    return Status::Ok();
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      db.store()
+          .WithTxn([&](storage::Txn& txn) -> Status {
+            int i = 0;
+            for (const char* s : statuses) {
+              const std::string id = fmt::format("prj_{}", i++);
+              SIGNX_RETURN_IF_ERROR(
+                  txn.Exec("INSERT INTO projects (id, org_id, name, status, metadata, "
+                           "created_at, updated_at) VALUES ($1, 'org_m', $2, $3, '{}', 1, 2)",
+                           {id, std::string("P ") + s, std::string(s)})
+                      .status());
+              SIGNX_RETURN_IF_ERROR(
+                  txn.Exec("INSERT INTO cost_records (id, org_id, project_id, drivers, "
+                           "total_cost_cents, created_at, updated_at) VALUES ($1, "
+                           "'org_m', $2, '{}', 100, 1, 1)",
+                           {"cr_" + id, id})
+                      .status());
+              SIGNX_RETURN_IF_ERROR(
+                  txn.Exec("INSERT INTO cost_lines (cost_record_id, line_no, org_id, "
+                           "cost_type) VALUES ($1, 1, 'org_m', 'Labor')",
+                           {"cr_" + id})
+                      .status());
+              SIGNX_RETURN_IF_ERROR(
+                  txn.Exec("INSERT INTO quotes (id, org_id, project_id, "
+                           "price_list_version, price_list, request, quote, quantity, "
+                           "total_cost_cents, price_cents, created_at, updated_at, "
+                           "price_list_id) VALUES ($1, 'org_m', $2, 'v', '{}', '{}', "
+                           "'{}', 1, 1, 2, 1, 1, 'pl_1')",
+                           {"quo_" + id, id})
+                      .status());
+            }
+            return Status::Ok();
+          })
+          .ok());
   auto done = storage::MigrateUp(db.store(), all, SystemClock::Get());
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   auto rs = db.store().Query("SELECT id, status FROM projects ORDER BY id");
   ASSERT_TRUE(rs.ok());
   std::vector<std::string> got;
   for (const auto& row : rs->rows) got.push_back(row.Text(1));
-  EXPECT_EQ(got, (std::vector<std::string>{"draft", "quoted", "approved", "in_production",
-                                           "closed", "cancelled"}));
+  EXPECT_EQ(got, (std::vector<std::string>{"draft", "quoted", "approved", "in_production", "closed",
+                                           "cancelled"}));
   for (const char* table : {"cost_records", "cost_lines", "quotes"}) {
     auto n = db.store().Query(fmt::format("SELECT COUNT(*) FROM {}", table));
     ASSERT_TRUE(n.ok());
@@ -607,7 +612,9 @@ TEST_P(StudioMigrationTest, OldStatusesMapAndNoRowIsLost) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StudioMigrationTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::studio

@@ -77,19 +77,20 @@ TEST(JsonPatchTest, DiffTurnsOneVersionIntoTheOther) {
       R"({"wind": 130, "exposure": "C", "pole": {"d": 10, "t": 0.322, "fy": 46}, "tags": [1, 5],
           "new": {"x": null}, "a/b": 2, "m~n": 2})");
   const json::array patch = JsonPatchDiff(a, b);
-  EXPECT_EQ(json::serialize(patch),
-            R"([{"op":"replace","path":"/a~1b","value":2},{"op":"remove","path":"/gone"},)"
-            R"({"op":"add","path":"/new","value":{"x":null}},)"
-            R"({"op":"replace","path":"/pole/d","value":10},{"op":"add","path":"/pole/fy","value":46},)"
-            R"({"op":"replace","path":"/tags/1","value":5},{"op":"remove","path":"/tags/2"},)"
-            R"({"op":"replace","path":"/wind","value":130}])");
+  EXPECT_EQ(
+      json::serialize(patch),
+      R"([{"op":"replace","path":"/a~1b","value":2},{"op":"remove","path":"/gone"},)"
+      R"({"op":"add","path":"/new","value":{"x":null}},)"
+      R"({"op":"replace","path":"/pole/d","value":10},{"op":"add","path":"/pole/fy","value":46},)"
+      R"({"op":"replace","path":"/tags/1","value":5},{"op":"remove","path":"/tags/2"},)"
+      R"({"op":"replace","path":"/wind","value":130}])");
   auto applied = JsonPatchApply(a, patch);
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(*CanonicalJson(*applied), *CanonicalJson(b));
   // Equal documents (1 vs 1.0, key order) need no operations; the reverse patch works too.
-  EXPECT_TRUE(JsonPatchDiff(json::parse(R"({"a": 1, "b": [1.0]})"),
-                            json::parse(R"({"b": [1], "a": 1.0})"))
-                  .empty());
+  EXPECT_TRUE(
+      JsonPatchDiff(json::parse(R"({"a": 1, "b": [1.0]})"), json::parse(R"({"b": [1], "a": 1.0})"))
+          .empty());
   auto back = JsonPatchApply(b, JsonPatchDiff(b, a));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*CanonicalJson(*back), *CanonicalJson(a));
@@ -98,8 +99,8 @@ TEST(JsonPatchTest, DiffTurnsOneVersionIntoTheOther) {
   auto grown = JsonPatchApply(a, JsonPatchDiff(a, c));
   ASSERT_TRUE(grown.ok());
   EXPECT_EQ(*CanonicalJson(*grown), *CanonicalJson(c));
-  EXPECT_FALSE(JsonPatchApply(a, json::parse(R"([{"op": "remove", "path": "/nope"}])").as_array())
-                   .ok());
+  EXPECT_FALSE(
+      JsonPatchApply(a, json::parse(R"([{"op": "remove", "path": "/nope"}])").as_array()).ok());
 }
 
 json::object ValidStructure() {
@@ -144,7 +145,9 @@ TEST(PayloadSchemaTest, PayloadHashIgnoresKeyOrderAndNumberFormButNotContent) {
   EXPECT_EQ(h1, h2);
   EXPECT_NE(h1, *PayloadSha256("cabinet", json::parse(R"({"a": 1.5, "b": [1, 2]})"), {}));
   EXPECT_NE(h1, *PayloadSha256("structure", json::parse(R"({"a": 1.5, "b": [2, 1]})"), {}));
-  const PayloadFile f{.name = "face.svg", .sha256 = std::string(64, 'a'), .size_bytes = 3,
+  const PayloadFile f{.name = "face.svg",
+                      .sha256 = std::string(64, 'a'),
+                      .size_bytes = 3,
                       .content_type = "image/svg+xml"};
   EXPECT_NE(h1, *PayloadSha256("structure", json::parse(R"({"a": 1.5, "b": [1, 2]})"), {f}));
   EXPECT_EQ(h1.size(), 64u);

@@ -67,8 +67,8 @@ Result<std::string> Body(storage::Store& store, const blobs::BlobStore& blobs, c
       SIGNX_RETURN_IF_ERROR(
           txn.Exec("INSERT INTO project_reports (id, org_id, project_id, inputs_sha256, inputs, "
                    "status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)",
-                   {r.id, scope.org_id, r.project_id, r.inputs_sha256,
-                    storage::Json{r.inputs_json}, r.created_at})
+                   {r.id, scope.org_id, r.project_id, r.inputs_sha256, storage::Json{r.inputs_json},
+                    r.created_at})
               .status());
       report = r;
     }
@@ -99,22 +99,23 @@ Result<std::string> Body(storage::Store& store, const blobs::BlobStore& blobs, c
             {"dispatch_id", d.id},
             {"idempotency_key", d.idempotency_key},
             {"project",
-             json::object{{"id", p.id},
-                          {"name", p.name},
-                          {"customer", p.customer ? json::value(*p.customer) : json::value(nullptr)},
-                          {"location", p.location ? json::value(*p.location) : json::value(nullptr)},
-                          {"status", p.status},
-                          {"version", p.version}}},
+             json::object{
+                 {"id", p.id},
+                 {"name", p.name},
+                 {"customer", p.customer ? json::value(*p.customer) : json::value(nullptr)},
+                 {"location", p.location ? json::value(*p.location) : json::value(nullptr)},
+                 {"status", p.status},
+                 {"version", p.version}}},
             {"payloads", std::move(payloads)},
             {"payloads_sha256", payloads_sha},
-            {"report",
-             report ? json::value(json::object{
-                          {"id", report->id},
-                          {"sha256", report->blob_sha256 ? json::value(*report->blob_sha256)
-                                                         : json::value(nullptr)},
-                          {"url", fmt::format("/v1/projects/{}/reports/{}/pdf", d.project_id,
-                                              report->id)}})
-                    : json::value(nullptr)}};
+            {"report", report
+                           ? json::value(json::object{
+                                 {"id", report->id},
+                                 {"sha256", report->blob_sha256 ? json::value(*report->blob_sha256)
+                                                                : json::value(nullptr)},
+                                 {"url", fmt::format("/v1/projects/{}/reports/{}/pdf", d.project_id,
+                                                     report->id)}})
+                           : json::value(nullptr)}};
         return Status::Ok();
       },
       {.read_only = true}));
@@ -135,16 +136,16 @@ Status Attempt(storage::Store& store, const blobs::BlobStore& blobs,
   SIGNX_ASSIGN_OR_RETURN(std::string body, Body(store, blobs, scope, *d));
   const Timestamp started = SystemClock::Get().Now();
   const int64_t unix_seconds = UnixMicros(started) / 1'000'000;
-  auto resp = client.Send(
-      {.method = "POST",
-       .url = d->url,
-       .headers = {{"Content-Type", "application/json"},
-                   {"X-Signature", webhooks::SignatureHeader(unix_seconds, body, {settings.secret})},
-                   {"X-SignX-Event", "project.submitted"},
-                   {"X-SignX-Delivery", d->id},
-                   {"Idempotency-Key", d->idempotency_key}},
-       .body = body,
-       .timeout = settings.timeout});
+  auto resp = client.Send({.method = "POST",
+                           .url = d->url,
+                           .headers = {{"Content-Type", "application/json"},
+                                       {"X-Signature", webhooks::SignatureHeader(
+                                                           unix_seconds, body, {settings.secret})},
+                                       {"X-SignX-Event", "project.submitted"},
+                                       {"X-SignX-Delivery", d->id},
+                                       {"Idempotency-Key", d->idempotency_key}},
+                           .body = body,
+                           .timeout = settings.timeout});
   const int64_t ms = (UnixMicros(SystemClock::Get().Now()) - UnixMicros(started)) / 1000;
   std::optional<int64_t> code;
   std::optional<std::string> error;
@@ -167,15 +168,16 @@ Status Attempt(storage::Store& store, const blobs::BlobStore& blobs,
                  {d->id, d->attempts + 1, scope.org_id, code, error, ms, started})
             .status());
     return txn
-        .Exec("UPDATE project_dispatches SET status = $1, attempts = attempts + 1, "
-              "last_status_code = $2, last_error = $3, updated_at = $4 WHERE org_id = $5 AND "
-              "id = $6",
-              {status, code, error, SystemClock::Get().Now(), scope.org_id, d->id})
+        .Exec(
+            "UPDATE project_dispatches SET status = $1, attempts = attempts + 1, "
+            "last_status_code = $2, last_error = $3, updated_at = $4 WHERE org_id = $5 AND "
+            "id = $6",
+            {status, code, error, SystemClock::Get().Now(), scope.org_id, d->id})
         .status();
   }));
   if (delivered || permanent) return Status::Ok();  // the log says which
-  return Unavailable(fmt::format("dispatch {} attempt {}: {}", d->id, d->attempts + 1,
-                                 error.value_or("failed")));
+  return Unavailable(
+      fmt::format("dispatch {} attempt {}: {}", d->id, d->attempts + 1, error.value_or("failed")));
 }
 
 }  // namespace
@@ -249,20 +251,20 @@ Result<StoredDispatch> RequestDispatch(storage::Store& store, jobs::Queue& queue
                      .status = "pending",
                      .created_at = clock.Now(),
                      .updated_at = clock.Now()};
-    SIGNX_ASSIGN_OR_RETURN(auto job,
-                           queue.Enqueue(txn, {.type = std::string(kDispatchJob),
-                                               .payload_json = http::ToJsonText(
-                                                   json::object{{"dispatch_id", d.id}}),
-                                               .org_id = scope.org_id,
-                                               .max_attempts = settings.max_attempts,
-                                               .dedupe_key = d.id}));
+    SIGNX_ASSIGN_OR_RETURN(
+        auto job,
+        queue.Enqueue(txn, {.type = std::string(kDispatchJob),
+                            .payload_json = http::ToJsonText(json::object{{"dispatch_id", d.id}}),
+                            .org_id = scope.org_id,
+                            .max_attempts = settings.max_attempts,
+                            .dedupe_key = d.id}));
     d.job_id = job.id;
     SIGNX_RETURN_IF_ERROR(
-        txn.Exec("INSERT INTO project_dispatches (id, org_id, project_id, idempotency_key, url, "
-                 "status, job_id, attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, "
-                 "'pending', $6, 0, $7, $7)",
-                 {d.id, scope.org_id, d.project_id, d.idempotency_key, d.url, d.job_id,
-                  d.created_at})
+        txn.Exec(
+               "INSERT INTO project_dispatches (id, org_id, project_id, idempotency_key, url, "
+               "status, job_id, attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, "
+               "'pending', $6, 0, $7, $7)",
+               {d.id, scope.org_id, d.project_id, d.idempotency_key, d.url, d.job_id, d.created_at})
             .status());
     *created = true;
     return d;
@@ -312,7 +314,8 @@ Status RegisterDispatchJobs(jobs::Queue& queue, storage::Store& store,
           return InvalidArgument(
               "projects.submit.dispatch payload needs {\"dispatch_id\": \"pdx_...\"}");
         }
-        if (!ctx.org_id()) return InvalidArgument("projects.submit.dispatch needs the job's org_id");
+        if (!ctx.org_id())
+          return InvalidArgument("projects.submit.dispatch needs the job's org_id");
         const Scope scope{*ctx.org_id(), "job:" + ctx.id()};
         const std::string id(payload.as_object().at("dispatch_id").as_string());
         return Attempt(store, *blobs, settings, *client, ctx, scope, id);

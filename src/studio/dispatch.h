@@ -37,7 +37,7 @@ namespace signx::studio {
 inline constexpr std::string_view kDispatchJob = "projects.submit.dispatch";
 
 struct DispatchSettings {
-  std::string url;     // empty = off
+  std::string url;  // empty = off
   std::string secret;
   std::chrono::milliseconds timeout{10000};
   int max_attempts = 8;

@@ -51,20 +51,21 @@ class StudioDispatchTest : public ::testing::TestWithParam<Backend> {
     studio_ = std::make_unique<StudioService>(db_->store(), outbox_, *queue_, blobs_, nullptr,
                                               *estimating_);
     // The PM system: answers the statuses queued in `answers_` (then 200).
-    router_.Add("POST", "/pm", {.summary = "test PM sink", .permission = std::string(http::kPublic)},
-                [this](http::Request& req) {
-                  std::lock_guard lock(mu_);
-                  received_.push_back({req.body, std::string(req.Header("X-Signature").value_or("")),
-                                       std::string(req.Header("X-SignX-Delivery").value_or("")),
-                                       std::string(req.Header("Idempotency-Key").value_or("")),
-                                       std::string(req.Header("X-SignX-Event").value_or(""))});
-                  int status = 200;
-                  if (!answers_.empty()) {
-                    status = answers_.front();
-                    answers_.erase(answers_.begin());
-                  }
-                  return http::Response::Json(status, R"({"ok": true})");
-                });
+    router_.Add(
+        "POST", "/pm", {.summary = "test PM sink", .permission = std::string(http::kPublic)},
+        [this](http::Request& req) {
+          std::lock_guard lock(mu_);
+          received_.push_back({req.body, std::string(req.Header("X-Signature").value_or("")),
+                               std::string(req.Header("X-SignX-Delivery").value_or("")),
+                               std::string(req.Header("Idempotency-Key").value_or("")),
+                               std::string(req.Header("X-SignX-Event").value_or(""))});
+          int status = 200;
+          if (!answers_.empty()) {
+            status = answers_.front();
+            answers_.erase(answers_.begin());
+          }
+          return http::Response::Json(status, R"({"ok": true})");
+        });
     config::ServerConfig cfg;
     cfg.port = 0;
     cfg.io_threads = 1;
@@ -84,9 +85,8 @@ class StudioDispatchTest : public ::testing::TestWithParam<Backend> {
                       return Status::Ok();
                     })
                     .ok());
-    auto saved = studio_->SavePayload(
-        scope_, "prj_approved", "cabinet", {.must_not_exist = true},
-        json::parse(R"({"material": "aluminum", "faces": 1})"));
+    auto saved = studio_->SavePayload(scope_, "prj_approved", "cabinet", {.must_not_exist = true},
+                                      json::parse(R"({"material": "aluminum", "faces": 1})"));
     ASSERT_TRUE(saved.ok()) << saved.status().ToString();
   }
   void TearDown() override {
@@ -221,7 +221,9 @@ TEST_P(StudioDispatchTest, PermanentErrorFailsAtOnceAndTheSsrfPolicyApplies) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StudioDispatchTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::studio

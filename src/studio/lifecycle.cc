@@ -11,9 +11,8 @@ namespace {
 
 constexpr std::string_view kWrite = "projects:write";
 constexpr std::string_view kQuotes = "quotes:write";
-constexpr std::string_view kActive[] = {"draft",    "design",        "engineering", "estimating",
-                                        "quoted",   "approved",      "in_production",
-                                        "installed"};
+constexpr std::string_view kActive[] = {"draft",  "design",   "engineering",   "estimating",
+                                        "quoted", "approved", "in_production", "installed"};
 
 std::vector<TransitionRule> BuildTable() {
   // The forward path and rework steps, written out.

@@ -21,10 +21,18 @@ GuardFacts AllTrue(std::optional<std::string> held_from = std::nullopt) {
 // The expected table, written independently of BuildTable: forward, rework, hold, resume, cancel.
 bool Expected(std::string_view from, std::string_view to) {
   static const std::set<std::pair<std::string_view, std::string_view>> kPath = {
-      {"draft", "design"},          {"design", "engineering"},    {"engineering", "estimating"},
-      {"estimating", "quoted"},     {"quoted", "approved"},       {"approved", "in_production"},
-      {"in_production", "installed"}, {"installed", "closed"},    {"design", "draft"},
-      {"engineering", "design"},    {"estimating", "engineering"}, {"quoted", "estimating"}};
+      {"draft", "design"},
+      {"design", "engineering"},
+      {"engineering", "estimating"},
+      {"estimating", "quoted"},
+      {"quoted", "approved"},
+      {"approved", "in_production"},
+      {"in_production", "installed"},
+      {"installed", "closed"},
+      {"design", "draft"},
+      {"engineering", "design"},
+      {"estimating", "engineering"},
+      {"quoted", "estimating"}};
   if (kPath.contains({from, to})) return true;
   const bool active_from = IsActive(from), active_to = IsActive(to);
   if (active_from && to == "on_hold") return true;
@@ -109,8 +117,7 @@ TEST(LifecycleTest, FinalStatusesGoNowhereAndPermissionsAreKnown) {
   for (const TransitionRule& t : Transitions()) {
     EXPECT_TRUE(project::IsStatus(t.from)) << t.from;
     EXPECT_TRUE(project::IsStatus(t.to)) << t.to;
-    EXPECT_TRUE(t.permission == "projects:write" || t.permission == "quotes:write")
-        << t.permission;
+    EXPECT_TRUE(t.permission == "projects:write" || t.permission == "quotes:write") << t.permission;
   }
   EXPECT_EQ(FindTransition("estimating", "quoted")->permission, "quotes:write");
   EXPECT_EQ(FindTransition("quoted", "approved")->permission, "quotes:write");

@@ -7,12 +7,12 @@
 #include "estimating/predict_service.h"
 #include "estimating/service.h"
 #include "metrics/metrics.h"
-#include "studio/pages/studio_pages.h"
 #include "studio/dispatch.h"
+#include "studio/pages/studio_pages.h"
 #include "studio/report.h"
 #include "studio/routes.h"
-#include "web/shell.h"
 #include "studio/service.h"
+#include "web/shell.h"
 
 namespace signx::studio {
 namespace {

@@ -201,8 +201,8 @@ Status ValidatePayloadConfig(std::string_view module, const json::value& config)
     auto s = NumAt(o, "sign_height_ft");
     auto h = NumAt(o, "top_height_ft");
     if (s && h && *h < *s) {
-      errors.push_back({"config.top_height_ft",
-                        fmt::format("must be at least sign_height_ft ({})", Num(*s))});
+      errors.push_back(
+          {"config.top_height_ft", fmt::format("must be at least sign_height_ft ({})", Num(*s))});
     }
   }
   if (!errors.empty()) return ValidationFailed(std::move(errors), "the payload is not valid");

@@ -227,12 +227,11 @@ Result<std::string> RenderProjectReport(const ReportInputs& in) {
   for (const auto& [m, p] : in.payloads) {
     if (!newest || p.created_at > *newest) newest = p.created_at;
   }
-  SIGNX_ASSIGN_OR_RETURN(
-      pdf::Document doc,
-      pdf::Document::Create({.title = "Sign project report: " + in.project.name,
-                             .author = "SignX Studio",
-                             .subject = in.project.id,
-                             .creation_time = newest}));
+  SIGNX_ASSIGN_OR_RETURN(pdf::Document doc,
+                         pdf::Document::Create({.title = "Sign project report: " + in.project.name,
+                                                .author = "SignX Studio",
+                                                .subject = in.project.id,
+                                                .creation_time = newest}));
   const std::vector<pdf::Column> two = {{.header = "Field", .width = 200}, {.header = "Value"}};
 
   // Cover.
@@ -246,9 +245,8 @@ Result<std::string> RenderProjectReport(const ReportInputs& in) {
       {.cells = {"Payloads hash", in.payloads_sha256.empty() ? "-" : in.payloads_sha256}},
   };
   doc.Table(two, cover);
-  doc.Paragraph(
-      "Calculations for review by a licensed engineer; not a sealed design.",
-      {.size = 8});
+  doc.Paragraph("Calculations for review by a licensed engineer; not a sealed design.",
+                {.size = 8});
 
   // Inputs.
   doc.Heading("Inputs", 1);
@@ -260,8 +258,8 @@ Result<std::string> RenderProjectReport(const ReportInputs& in) {
     std::vector<pdf::TableRow> rows;
     FlattenRows(ParseObject(p.config_json), "", rows);
     for (const PayloadFile& f : p.files) {
-      rows.push_back({.cells = {"file " + f.name, fmt::format("{} bytes, sha256 {}", f.size_bytes,
-                                                              f.sha256)}});
+      rows.push_back({.cells = {"file " + f.name,
+                                fmt::format("{} bytes, sha256 {}", f.size_bytes, f.sha256)}});
     }
     doc.Table(two, rows);
   }
@@ -270,10 +268,10 @@ Result<std::string> RenderProjectReport(const ReportInputs& in) {
   doc.Heading("Results", 1);
   if (in.calculation) {
     json::object r = ParseObject(in.calculation->result_json);
-    doc.Paragraph(fmt::format("Structure check: {} (constants {})",
-                              in.calculation->passed ? "PASSES" : "FAILS",
-                              in.calculation->constants_version),
-                  {.font = pdf::Font::kBold, .size = 11});
+    doc.Paragraph(
+        fmt::format("Structure check: {} (constants {})",
+                    in.calculation->passed ? "PASSES" : "FAILS", in.calculation->constants_version),
+        {.font = pdf::Font::kBold, .size = 11});
     if (const json::value* fl = r.if_contains("failures"); fl && fl->is_array()) {
       for (const auto& x : fl->get_array()) doc.Paragraph("Fails: " + ValueText(x));
     }
@@ -324,8 +322,9 @@ Result<std::string> RenderProjectReport(const ReportInputs& in) {
     cost.push_back({.cells = {fmt::format("{} v{}", m, it->second.version),
                               SnapshotText(it->second.cost_snapshot_json)}});
   }
-  doc.Table(std::vector<pdf::Column>{{.header = "Saved with", .width = 120}, {.header = "Snapshot"}},
-            cost);
+  doc.Table(
+      std::vector<pdf::Column>{{.header = "Saved with", .width = 120}, {.header = "Snapshot"}},
+      cost);
 
   // Revision block.
   doc.Heading("Revision", 1);
@@ -342,9 +341,8 @@ Result<std::string> RenderProjectReport(const ReportInputs& in) {
                                      {.header = "sha256"}},
             rev, {.font_size = 7});
   doc.Paragraph("Payloads hash: " + in.payloads_sha256, {.size = 8});
-  doc.Paragraph("Constants version: " +
-                    (in.calculation ? in.calculation->constants_version
-                                    : std::string(kStructureConstantsVersion)),
+  doc.Paragraph("Constants version: " + (in.calculation ? in.calculation->constants_version
+                                                        : std::string(kStructureConstantsVersion)),
                 {.size = 8});
   doc.Paragraph("Inputs hash: " + InputsSha256(in), {.size = 8});
   return doc.Save();
@@ -376,15 +374,14 @@ Result<std::optional<StoredReport>> FindReport(storage::Txn& txn, const Scope& s
       "SELECT {} FROM project_reports WHERE org_id = $1 AND project_id = $2 AND ", kReportCols);
   sql += report_id.empty() ? "inputs_sha256 = $3" : "id = $3";
   SIGNX_ASSIGN_OR_RETURN(
-      auto row, txn.QueryOne(sql, {scope.org_id, project_id,
-                                   report_id.empty() ? inputs_sha256 : report_id}));
+      auto row,
+      txn.QueryOne(sql, {scope.org_id, project_id, report_id.empty() ? inputs_sha256 : report_id}));
   if (!row) return std::optional<StoredReport>();
   return std::optional<StoredReport>(ReportFromRow(*row));
 }
 
 Result<StoredReport> RequestReport(storage::Store& store, jobs::Queue& queue, const Scope& scope,
-                                   std::string_view project_id, bool* created,
-                                   const Clock& clock) {
+                                   std::string_view project_id, bool* created, const Clock& clock) {
   return store.WithTxnResult<StoredReport>([&](storage::Txn& txn) -> Result<StoredReport> {
     *created = false;
     StudioRepository repo(txn, scope, clock);
@@ -408,15 +405,14 @@ Result<StoredReport> RequestReport(storage::Store& store, jobs::Queue& queue, co
       r.status = "pending";
       r.error.reset();
     }
-    SIGNX_ASSIGN_OR_RETURN(auto job,
-                           queue.Enqueue(txn, {.type = std::string(kReportJob),
-                                               .payload_json = http::ToJsonText(json::object{
-                                                   {"project_id", r.project_id},
-                                                   {"report_id", r.id}}),
-                                               .org_id = scope.org_id,
-                                               .max_attempts = 5,
-                                               .dedupe_key = r.id + ":" + std::to_string(
-                                                   UnixMicros(clock.Now()))}));
+    SIGNX_ASSIGN_OR_RETURN(
+        auto job,
+        queue.Enqueue(txn, {.type = std::string(kReportJob),
+                            .payload_json = http::ToJsonText(
+                                json::object{{"project_id", r.project_id}, {"report_id", r.id}}),
+                            .org_id = scope.org_id,
+                            .max_attempts = 5,
+                            .dedupe_key = r.id + ":" + std::to_string(UnixMicros(clock.Now()))}));
     r.job_id = job.id;
     if (existing) {
       SIGNX_RETURN_IF_ERROR(
@@ -455,8 +451,8 @@ Result<StoredReport> GenerateReport(storage::Store& store, const blobs::BlobStor
         report = ReportFromRow(*row);
         if (report->status == "ready") return Status::Ok();
         StudioRepository repo(txn, scope, clock);
-        SIGNX_ASSIGN_OR_RETURN(in, LoadInputs(repo, report->project_id,
-                                              ParseObject(report->inputs_json)));
+        SIGNX_ASSIGN_OR_RETURN(
+            in, LoadInputs(repo, report->project_id, ParseObject(report->inputs_json)));
         return Status::Ok();
       },
       {.read_only = true}));
@@ -466,9 +462,10 @@ Result<StoredReport> GenerateReport(storage::Store& store, const blobs::BlobStor
     const std::string error(pdf.status().message());
     SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) {
       return txn
-          .Exec("UPDATE project_reports SET status = 'failed', error = $1, updated_at = $2 "
-                "WHERE org_id = $3 AND id = $4 AND status <> 'ready'",
-                {error, clock.Now(), scope.org_id, report_id})
+          .Exec(
+              "UPDATE project_reports SET status = 'failed', error = $1, updated_at = $2 "
+              "WHERE org_id = $3 AND id = $4 AND status <> 'ready'",
+              {error, clock.Now(), scope.org_id, report_id})
           .status();
     }));
     return pdf.status();
@@ -478,11 +475,11 @@ Result<StoredReport> GenerateReport(storage::Store& store, const blobs::BlobStor
   SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) -> Status {
     SIGNX_RETURN_IF_ERROR(registry.Register(txn, put.info, "application/pdf"));
     SIGNX_ASSIGN_OR_RETURN(
-        int64_t n, txn.Exec("UPDATE project_reports SET status = 'ready', blob_sha256 = $1, "
-                            "size_bytes = $2, error = NULL, updated_at = $3 WHERE org_id = $4 AND "
-                            "id = $5 AND status <> 'ready'",
-                            {put.info.sha256, put.info.size_bytes, clock.Now(), scope.org_id,
-                             report_id}));
+        int64_t n,
+        txn.Exec("UPDATE project_reports SET status = 'ready', blob_sha256 = $1, "
+                 "size_bytes = $2, error = NULL, updated_at = $3 WHERE org_id = $4 AND "
+                 "id = $5 AND status <> 'ready'",
+                 {put.info.sha256, put.info.size_bytes, clock.Now(), scope.org_id, report_id}));
     if (n == 1) SIGNX_RETURN_IF_ERROR(registry.AddRef(txn, put.info.sha256));
     return Status::Ok();
   }));
@@ -505,8 +502,8 @@ Status RegisterStudioJobs(jobs::Queue& queue, storage::Store& store,
     const Scope scope{*ctx.org_id(), "job:" + ctx.id()};
     const std::string id(payload.as_object().at("report_id").as_string());
     SIGNX_ASSIGN_OR_RETURN(StoredReport r, GenerateReport(store, *blobs, scope, id));
-    ctx.SetResult(http::ToJsonText(json::object{{"report_id", r.id},
-                                                {"sha256", r.blob_sha256.value_or("")}}));
+    ctx.SetResult(http::ToJsonText(
+        json::object{{"report_id", r.id}, {"sha256", r.blob_sha256.value_or("")}}));
     return Status::Ok();
   });
   return Status::Ok();

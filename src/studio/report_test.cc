@@ -41,10 +41,11 @@ class StudioReportTest : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(db_->store()
                     .WithTxn([&](storage::Txn& txn) {
                       return txn
-                          .Exec("INSERT INTO projects (id, org_id, name, customer, location, "
-                                "status, metadata, created_at, updated_at) VALUES ('prj_r', "
-                                "'org_r', 'Main St pylon', 'Acme Fuel', 'Des Moines, IA', "
-                                "'design', '{}', 1, 1)")
+                          .Exec(
+                              "INSERT INTO projects (id, org_id, name, customer, location, "
+                              "status, metadata, created_at, updated_at) VALUES ('prj_r', "
+                              "'org_r', 'Main St pylon', 'Acme Fuel', 'Des Moines, IA', "
+                              "'design', '{}', 1, 1)")
                           .status();
                     })
                     .ok());
@@ -138,11 +139,12 @@ TEST_P(StudioReportTest, JobRendersStoresAndTheTextReadsBack) {
   EXPECT_FALSE(created);
   EXPECT_EQ(again->id, r->id);
   EXPECT_EQ(RunJobs(), 0);
-  auto bytes = db_->store().WithTxnResult<std::string>([&](storage::Txn& txn) -> Result<std::string> {
-    StudioRepository repo(txn, scope_);
-    SIGNX_ASSIGN_OR_RETURN(ReportInputs in, LoadCurrentInputs(repo, "prj_r"));
-    return RenderProjectReport(in);
-  });
+  auto bytes =
+      db_->store().WithTxnResult<std::string>([&](storage::Txn& txn) -> Result<std::string> {
+        StudioRepository repo(txn, scope_);
+        SIGNX_ASSIGN_OR_RETURN(ReportInputs in, LoadCurrentInputs(repo, "prj_r"));
+        return RenderProjectReport(in);
+      });
   ASSERT_TRUE(bytes.ok());
   EXPECT_EQ(*bytes, *pdf);
 
@@ -161,7 +163,9 @@ TEST_P(StudioReportTest, JobRendersStoresAndTheTextReadsBack) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, StudioReportTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::studio

@@ -46,8 +46,8 @@ Result<Precondition> PayloadPrecondition(const Request& req) {
     }
     return Precondition{.must_not_exist = true};
   }
-  SIGNX_ASSIGN_OR_RETURN(int64_t v,
-                         RequireIfMatch(req, 'p', "writing a payload (the first: If-None-Match: *)"));
+  SIGNX_ASSIGN_OR_RETURN(
+      int64_t v, RequireIfMatch(req, 'p', "writing a payload (the first: If-None-Match: *)"));
   return Precondition{.version = v};
 }
 
@@ -135,13 +135,14 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
     "patch": {"type": "array", "description": "RFC 6902 JSON Patch over {config, files}", "items": {"type": "object"}}}})");
   std::string one_of;
   for (std::string_view m : kModules) {
-    const std::string name = fmt::format("Studio{}{}Config", static_cast<char>(m[0] - 32), m.substr(1));
+    const std::string name =
+        fmt::format("Studio{}{}Config", static_cast<char>(m[0] - 32), m.substr(1));
     schemas.Add(name, http::ToJsonText(ModuleSchema(m)));
     if (!one_of.empty()) one_of += ", ";
     one_of += fmt::format(R"({{"$ref": "#/components/schemas/{}"}})", name);
   }
-  schemas.Add("ProjectPayloadConfig", R"({"description": "the module's config", "oneOf": [)" +
-                                          one_of + "]}");
+  schemas.Add("ProjectPayloadConfig",
+              R"({"description": "the module's config", "oneOf": [)" + one_of + "]}");
 
   router.Add("GET", "/v1/projects/{id}/lifecycle",
              {.summary = "A project's lifecycle: status, next moves and their guards",
@@ -203,9 +204,10 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
         if (!bad.empty()) return ValidationFailed(std::move(bad));
         SIGNX_ASSIGN_OR_RETURN(auto moved,
                                svc.Transition(scope, *req.principal, id, to, version, data));
-        return WithETag(http::JsonResponse(200, json::object{{"project", LifecycleJson(moved.project)},
-                                                             {"event", ToJson(moved.event)}}),
-                        ETag('v', moved.project.version));
+        return WithETag(
+            http::JsonResponse(200, json::object{{"project", LifecycleJson(moved.project)},
+                                                 {"event", ToJson(moved.event)}}),
+            ETag('v', moved.project.version));
       }));
 
   router.Add("GET", "/v1/projects/{id}/events",
@@ -217,9 +219,8 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
              http::Handle([&svc](Request& req) -> Result<Response> {
                SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
                std::vector<FieldError> bad;
-               const http::PageQuery pq = http::ReadPageQuery(req, bad, {}, [](std::string_view c) {
-                 return c.starts_with("pev_");
-               });
+               const http::PageQuery pq = http::ReadPageQuery(
+                   req, bad, {}, [](std::string_view c) { return c.starts_with("pev_"); });
                if (!bad.empty()) return http::BadQuery(std::move(bad));
                SIGNX_ASSIGN_OR_RETURN(
                    auto page, svc.ListEvents(scope, req.PathParam("id"), pq.cursor, pq.limit));
@@ -271,7 +272,8 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
               .tags = {"studio"},
               .permission = "projects:read",
               .response_schema = "ProjectPayload",
-              .query_params = {{.name = "version", .type = "integer",
+              .query_params = {{.name = "version",
+                                .type = "integer",
                                 .description = "a stored version (default: the latest)"}}},
              http::Handle([&svc](Request& req) -> Result<Response> {
                SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
@@ -349,8 +351,8 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
                  }
                }
                if (!bad.empty()) return http::BadQuery(std::move(bad));
-               SIGNX_ASSIGN_OR_RETURN(auto patch,
-                                      svc.DiffPayload(scope, req.PathParam("id"), module, from, to));
+               SIGNX_ASSIGN_OR_RETURN(
+                   auto patch, svc.DiffPayload(scope, req.PathParam("id"), module, from, to));
                return http::JsonResponse(
                    200, json::object{{"from", from}, {"to", to}, {"patch", std::move(patch)}});
              }));
@@ -364,7 +366,8 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
        .permission = "projects:write",
        .max_body_bytes = 16 << 20,
        .response_schema = "ProjectPayload",
-       .query_params = {{.name = "sha256", .description = "hex SHA-256 of the body",
+       .query_params = {{.name = "sha256",
+                         .description = "hex SHA-256 of the body",
                          .required = true}}},
       http::Handle([&svc](Request& req) -> Result<Response> {
         SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
@@ -373,11 +376,9 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
         const std::string sha(req.Query("sha256").value_or(""));
         const std::string ct(req.Header("Content-Type").value_or("application/octet-stream"));
         SIGNX_ASSIGN_OR_RETURN(
-            PayloadView v,
-            svc.AttachFile(scope, req.PathParam("id"), module, {.version = version},
-                           req.PathParam("name"), ct, sha, req.body));
-        return WithETag(http::JsonResponse(200, PayloadViewJson(v)),
-                        ETag('p', v.payload.version));
+            PayloadView v, svc.AttachFile(scope, req.PathParam("id"), module, {.version = version},
+                                          req.PathParam("name"), ct, sha, req.body));
+        return WithETag(http::JsonResponse(200, PayloadViewJson(v)), ETag('p', v.payload.version));
       }));
 
   router.Add("GET", "/v1/projects/{id}/payloads/{module}/files/{name}",
@@ -388,9 +389,8 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
              http::Handle([&svc](Request& req) -> Result<Response> {
                SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
                SIGNX_ASSIGN_OR_RETURN(std::string module, Module(req));
-               SIGNX_ASSIGN_OR_RETURN(
-                   FileContent f,
-                   svc.ReadFile(scope, req.PathParam("id"), module, req.PathParam("name")));
+               SIGNX_ASSIGN_OR_RETURN(FileContent f, svc.ReadFile(scope, req.PathParam("id"),
+                                                                  module, req.PathParam("name")));
                Response r;
                r.status = 200;
                r.content_type = f.file.content_type;
@@ -462,27 +462,27 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
     "last_status_code": {"type": ["integer", "null"]}, "last_error": {"type": ["string", "null"]},
     "created_at": {"type": "string"}, "updated_at": {"type": "string"},
     "log": {"type": "array", "items": {"type": "object", "properties": {"attempt": {"type": "integer"}, "status_code": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]}, "duration_ms": {"type": "integer"}, "at": {"type": "string"}}}}}})j");
-  router.Add("POST", "/v1/projects/{id}/dispatch",
-             {.summary = "Send an approved project to the PM system (projects.submit.dispatch)",
-              .description = "202 with the pending dispatch; one per Idempotency-Key (default "
-                             "<project>@v<version>), a repeat returns it. 409 naming the guard "
-                             "approved for a project that is not approved, or when studio.pm_url "
-                             "is not set.",
-              .tags = {"studio"},
-              .permission = "projects:write",
-              .response_schema = "ProjectDispatch",
-              .success_status = 202},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
-               SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
-               bool created = false;
-               SIGNX_ASSIGN_OR_RETURN(StoredDispatch d,
-                                      svc.RequestDispatch(scope, req.PathParam("id"), key, &created));
-               Response r = http::JsonResponse(created ? 202 : 200, ToJson(d));
-               r.headers.Set("Location",
-                             fmt::format("/v1/projects/{}/dispatches/{}", d.project_id, d.id));
-               return r;
-             }));
+  router.Add(
+      "POST", "/v1/projects/{id}/dispatch",
+      {.summary = "Send an approved project to the PM system (projects.submit.dispatch)",
+       .description = "202 with the pending dispatch; one per Idempotency-Key (default "
+                      "<project>@v<version>), a repeat returns it. 409 naming the guard "
+                      "approved for a project that is not approved, or when studio.pm_url "
+                      "is not set.",
+       .tags = {"studio"},
+       .permission = "projects:write",
+       .response_schema = "ProjectDispatch",
+       .success_status = 202},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
+        SIGNX_ASSIGN_OR_RETURN(auto key, http::IdempotencyKeyOf(req));
+        bool created = false;
+        SIGNX_ASSIGN_OR_RETURN(StoredDispatch d,
+                               svc.RequestDispatch(scope, req.PathParam("id"), key, &created));
+        Response r = http::JsonResponse(created ? 202 : 200, ToJson(d));
+        r.headers.Set("Location", fmt::format("/v1/projects/{}/dispatches/{}", d.project_id, d.id));
+        return r;
+      }));
   router.Add("GET", "/v1/projects/{id}/dispatches/{dispatch_id}",
              {.summary = "A dispatch with its delivery log",
               .tags = {"studio"},
@@ -516,8 +516,8 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
         SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
         SIGNX_ASSIGN_OR_RETURN(auto key_or, http::IdempotencyKeyOf(req));
         bool replayed = false;
-        SIGNX_ASSIGN_OR_RETURN(
-            auto q, svc.CreateQuote(scope, req.PathParam("id"), std::move(body), key_or, &replayed));
+        SIGNX_ASSIGN_OR_RETURN(auto q, svc.CreateQuote(scope, req.PathParam("id"), std::move(body),
+                                                       key_or, &replayed));
         Response r = http::JsonResponse(replayed ? 200 : 201, estimating::ToJson(q));
         r.headers.Set("Location", "/v1/quotes/" + q.id);
         return r;

@@ -3,21 +3,24 @@
 // with If-None-Match: * instead.
 //
 //   GET    /v1/projects/{id}/lifecycle              status, held_from, next moves and the
-//                                                   guard that would refuse each; ETag "v<N>"   projects:read
+//                                                   guard that would refuse each; ETag "v<N>"
+//                                                   projects:read
 //   POST   /v1/projects/{id}/transitions            {"to", "data"?}; If-Match "v<N>"; 409 names
-//                                                   the failed guard                            projects:write
+//                                                   the failed guard projects:write
 //                                                   (+ the row's own permission, e.g. quotes:write)
-//   GET    /v1/projects/{id}/events                 the timeline, oldest first                  projects:read
-//   DELETE /v1/projects/{id}                        draft or cancelled only; If-Match "v<N>"    projects:write
-//   GET    /v1/projects/{id}/payloads               current version of every module + hash      projects:read
-//   GET    /v1/projects/{id}/payloads/{module}      latest (or ?version=N); ETag "p<N>"         projects:read
-//   PUT    /v1/projects/{id}/payloads/{module}      the config; If-Match "p<N>" / If-None-Match *
+//   GET    /v1/projects/{id}/events                 the timeline, oldest first projects:read DELETE
+//   /v1/projects/{id}                        draft or cancelled only; If-Match "v<N>"
+//   projects:write GET    /v1/projects/{id}/payloads               current version of every module
+//   + hash      projects:read GET    /v1/projects/{id}/payloads/{module}      latest (or
+//   ?version=N); ETag "p<N>"         projects:read PUT    /v1/projects/{id}/payloads/{module} the
+//   config; If-Match "p<N>" / If-None-Match *
 //                                                                                               projects:write
-//   GET    /v1/projects/{id}/payloads/{module}/versions                                         projects:read
-//   GET    /v1/projects/{id}/payloads/{module}/diff?from=&to=   RFC 6902 patch                  projects:read
-//   PUT    /v1/projects/{id}/payloads/{module}/files/{name}?sha256=   raw bytes; If-Match "p<N>" projects:write
-//   GET    /v1/projects/{id}/payloads/{module}/files/{name}   the bytes, SHA-256 checked       projects:read
-//   POST   /v1/projects/{id}/quotes                 a quote tied to the current payloads        quotes:write
+//   GET    /v1/projects/{id}/payloads/{module}/versions projects:read GET
+//   /v1/projects/{id}/payloads/{module}/diff?from=&to=   RFC 6902 patch projects:read PUT
+//   /v1/projects/{id}/payloads/{module}/files/{name}?sha256=   raw bytes; If-Match "p<N>"
+//   projects:write GET    /v1/projects/{id}/payloads/{module}/files/{name}   the bytes, SHA-256
+//   checked       projects:read POST   /v1/projects/{id}/quotes                 a quote tied to the
+//   current payloads        quotes:write
 //
 // The project resource itself (POST/GET/PATCH /v1/projects) is still served by estimating's
 // routes on the same row and version (ETag "v<N>"); PATCH no longer changes the status.

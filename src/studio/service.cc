@@ -119,8 +119,8 @@ Result<GuardFacts> StudioService::Facts(StudioRepository& repo, const ProjectSta
 
 Result<TransitionResult> StudioService::Transition(const Scope& scope,
                                                    const http::Principal& principal,
-                                                   std::string_view project_id,
-                                                   std::string_view to, int64_t expected_version,
+                                                   std::string_view project_id, std::string_view to,
+                                                   int64_t expected_version,
                                                    const json::object& data) {
   if (!project::IsStatus(to)) return ValidationFailed({{"to", project::StatusRule()}});
   std::optional<int64_t> actual_cost;
@@ -135,8 +135,8 @@ Result<TransitionResult> StudioService::Transition(const Scope& scope,
     }
     actual_cost = a->to_number<int64_t>();
   }
-  auto result = store_.WithTxnResult<TransitionResult>(
-      [&](storage::Txn& txn) -> Result<TransitionResult> {
+  auto result =
+      store_.WithTxnResult<TransitionResult>([&](storage::Txn& txn) -> Result<TransitionResult> {
         StudioRepository repo(txn, scope, clock_);
         SIGNX_ASSIGN_OR_RETURN(ProjectState p, repo.GetProject(project_id, /*for_update=*/true));
         if (p.version != expected_version) {
@@ -182,16 +182,15 @@ Result<TransitionResult> StudioService::Transition(const Scope& scope,
           SIGNX_ASSIGN_OR_RETURN(auto record, est.CreateCostRecord(p.id, d));
           SIGNX_RETURN_IF_ERROR(
               estimating::EnqueueDriftEvaluation(queue_, txn, scope.org_id, clock_).status());
-          SIGNX_RETURN_IF_ERROR(
-              outbox_
-                  .Append(txn, {.type = std::string(events::kCostRecordCreated),
-                                .org_id = scope.org_id,
-                                .subject_id = record.id,
-                                .payload_json = http::ToJsonText(
-                                    json::object{{"cost_record_id", record.id},
-                                                 {"project_id", p.id},
-                                                 {"total_cost_cents", *actual_cost}})})
-                  .status());
+          SIGNX_RETURN_IF_ERROR(outbox_
+                                    .Append(txn, {.type = std::string(events::kCostRecordCreated),
+                                                  .org_id = scope.org_id,
+                                                  .subject_id = record.id,
+                                                  .payload_json = http::ToJsonText(json::object{
+                                                      {"cost_record_id", record.id},
+                                                      {"project_id", p.id},
+                                                      {"total_cost_cents", *actual_cost}})})
+                                    .status());
         }
         SIGNX_ASSIGN_OR_RETURN(GuardFacts facts, Facts(repo, p, *rule));
         if (auto refusal = CheckTransition(p.status, to, facts)) {
@@ -201,20 +200,19 @@ Result<TransitionResult> StudioService::Transition(const Scope& scope,
             to == "on_hold" ? std::optional<std::string>(p.status) : std::nullopt;
         SIGNX_ASSIGN_OR_RETURN(ProjectState moved, repo.SetStatus(p, expected_version, to, held));
         SIGNX_ASSIGN_OR_RETURN(ProjectEvent ev, repo.InsertEvent(p.id, p.status, to, data));
-        SIGNX_RETURN_IF_ERROR(
-            outbox_
-                .Append(txn, {.type = std::string(events::kProjectStatusChanged),
-                              .org_id = scope.org_id,
-                              .subject_id = p.id,
-                              .payload_json = http::ToJsonText(json::object{
-                                  {"project_id", p.id},
-                                  {"from", p.status},
-                                  {"to", std::string(to)},
-                                  {"actor", ev.actor},
-                                  {"event_id", ev.id},
-                                  {"version", moved.version},
-                                  {"data", data}})})
-                .status());
+        SIGNX_RETURN_IF_ERROR(outbox_
+                                  .Append(txn, {.type = std::string(events::kProjectStatusChanged),
+                                                .org_id = scope.org_id,
+                                                .subject_id = p.id,
+                                                .payload_json = http::ToJsonText(
+                                                    json::object{{"project_id", p.id},
+                                                                 {"from", p.status},
+                                                                 {"to", std::string(to)},
+                                                                 {"actor", ev.actor},
+                                                                 {"event_id", ev.id},
+                                                                 {"version", moved.version},
+                                                                 {"data", data}})})
+                                  .status());
         return TransitionResult{std::move(moved), std::move(ev)};
       });
   if (result.ok()) outbox_.Notify();
@@ -258,7 +256,9 @@ Status StudioService::DeleteProject(const Scope& scope, std::string_view project
 
 Result<ProjectState> StudioService::GetProject(const Scope& scope, std::string_view project_id) {
   return store_.WithTxnResult<ProjectState>(
-      [&](storage::Txn& txn) { return StudioRepository(txn, scope, clock_).GetProject(project_id); },
+      [&](storage::Txn& txn) {
+        return StudioRepository(txn, scope, clock_).GetProject(project_id);
+      },
       {.read_only = true});
 }
 
@@ -289,7 +289,8 @@ Result<std::vector<NextMove>> StudioService::NextMoves(const Scope& scope,
           SIGNX_ASSIGN_OR_RETURN(GuardFacts facts, Facts(repo, p, rule));
           m.refusal = CheckTransition(p.status, rule.to, facts);
           if (!m.refusal && !principal.Can(rule.permission)) {
-            m.refusal = Refusal{"permission", fmt::format("needs the permission {}", rule.permission)};
+            m.refusal =
+                Refusal{"permission", fmt::format("needs the permission {}", rule.permission)};
           }
           out.push_back(std::move(m));
         }
@@ -346,8 +347,7 @@ json::object StudioService::CostSnapshot(std::string_view org_id,
 }
 
 Result<PayloadView> StudioService::AppendVersion(const Scope& scope, std::string_view project_id,
-                                                 std::string_view module,
-                                                 const Precondition& pre,
+                                                 std::string_view module, const Precondition& pre,
                                                  const std::optional<json::value>& config,
                                                  const std::optional<PayloadFile>& new_file,
                                                  const std::optional<blobs::BlobInfo>& blob) {
@@ -373,9 +373,9 @@ Result<PayloadView> StudioService::AppendVersion(const Scope& scope, std::string
     }
     if (pre.version) {
       if (!latest) {
-        return Status(ErrorCode::kPreconditionFailed,
-                      fmt::format("the {} payload does not exist yet: send If-None-Match: *",
-                                  module));
+        return Status(
+            ErrorCode::kPreconditionFailed,
+            fmt::format("the {} payload does not exist yet: send If-None-Match: *", module));
       }
       if (latest->version != *pre.version) {
         return Stale(fmt::format("the {} payload", module), *pre.version, latest->version);
@@ -399,17 +399,17 @@ Result<PayloadView> StudioService::AppendVersion(const Scope& scope, std::string
     for (const auto& [m, pl] : current) configs[m] = ParseObjectOrEmpty(pl.config_json);
     configs[std::string(module)] = cfg.get_object();
 
-    StoredPayload np{.id = NewId("ppl", clock_),
-                     .project_id = p.id,
-                     .module = std::string(module),
-                     .version = latest ? latest->version + 1 : 1,
-                     .config_json = canonical,
-                     .files = files,
-                     .cost_snapshot_json = http::ToJsonText(CostSnapshot(scope.org_id, configs)),
-                     .sha256 = sha,
-                     .created_by = scope.actor.empty() ? std::nullopt
-                                                       : std::optional<std::string>(scope.actor),
-                     .created_at = clock_.Now()};
+    StoredPayload np{
+        .id = NewId("ppl", clock_),
+        .project_id = p.id,
+        .module = std::string(module),
+        .version = latest ? latest->version + 1 : 1,
+        .config_json = canonical,
+        .files = files,
+        .cost_snapshot_json = http::ToJsonText(CostSnapshot(scope.org_id, configs)),
+        .sha256 = sha,
+        .created_by = scope.actor.empty() ? std::nullopt : std::optional<std::string>(scope.actor),
+        .created_at = clock_.Now()};
     SIGNX_RETURN_IF_ERROR(repo.InsertPayload(np));
     if (blob) SIGNX_RETURN_IF_ERROR(registry.Register(txn, *blob, new_file->content_type));
     for (const PayloadFile& f : np.files) SIGNX_RETURN_IF_ERROR(registry.AddRef(txn, f.sha256));
@@ -434,18 +434,17 @@ Result<PayloadView> StudioService::AppendVersion(const Scope& scope, std::string
     }
     SIGNX_RETURN_IF_ERROR(
         outbox_
-            .Append(txn,
-                    {.type = std::string(events::kProjectPayloadSaved),
-                     .org_id = scope.org_id,
-                     .subject_id = p.id,
-                     .payload_json = http::ToJsonText(json::object{
-                         {"project_id", p.id},
-                         {"module", std::string(module)},
-                         {"version", np.version},
-                         {"sha256", np.sha256},
-                         {"calculation_passed", view.calculation
-                                                    ? json::value(view.calculation->passed)
-                                                    : json::value(nullptr)}})})
+            .Append(txn, {.type = std::string(events::kProjectPayloadSaved),
+                          .org_id = scope.org_id,
+                          .subject_id = p.id,
+                          .payload_json = http::ToJsonText(json::object{
+                              {"project_id", p.id},
+                              {"module", std::string(module)},
+                              {"version", np.version},
+                              {"sha256", np.sha256},
+                              {"calculation_passed", view.calculation
+                                                         ? json::value(view.calculation->passed)
+                                                         : json::value(nullptr)}})})
             .status());
     return view;
   });
@@ -479,8 +478,7 @@ Result<PayloadView> StudioService::GetPayload(const Scope& scope, std::string_vi
           v.payload = std::move(*latest);
         }
         if (module == "structure") {
-          SIGNX_ASSIGN_OR_RETURN(v.calculation,
-                                 repo.FindCalculation(project_id, v.payload.sha256));
+          SIGNX_ASSIGN_OR_RETURN(v.calculation, repo.FindCalculation(project_id, v.payload.sha256));
         }
         return v;
       },
@@ -512,14 +510,13 @@ Result<std::map<std::string, StoredPayload>> StudioService::CurrentPayloads(
 }
 
 Result<json::array> StudioService::DiffPayload(const Scope& scope, std::string_view project_id,
-                                               std::string_view module, int64_t from,
-                                               int64_t to) {
+                                               std::string_view module, int64_t from, int64_t to) {
   SIGNX_ASSIGN_OR_RETURN(PayloadView a, GetPayload(scope, project_id, module, from));
   SIGNX_ASSIGN_OR_RETURN(PayloadView b, GetPayload(scope, project_id, module, to));
-  const json::value da =
-      json::object{{"config", json::parse(a.payload.config_json)}, {"files", FilesJson(a.payload.files)}};
-  const json::value db =
-      json::object{{"config", json::parse(b.payload.config_json)}, {"files", FilesJson(b.payload.files)}};
+  const json::value da = json::object{{"config", json::parse(a.payload.config_json)},
+                                      {"files", FilesJson(a.payload.files)}};
+  const json::value db = json::object{{"config", json::parse(b.payload.config_json)},
+                                      {"files", FilesJson(b.payload.files)}};
   return JsonPatchDiff(da, db);
 }
 
@@ -531,7 +528,8 @@ Result<PayloadView> StudioService::AttachFile(const Scope& scope, std::string_vi
   std::vector<FieldError> errors;
   if (!IsModule(module)) return NotFound(fmt::format("no payload module {}", module));
   if (!ValidFileName(name)) {
-    errors.push_back({"name", "must be 1-128 characters of A-Z a-z 0-9 . _ - (not starting with .)"});
+    errors.push_back(
+        {"name", "must be 1-128 characters of A-Z a-z 0-9 . _ - (not starting with .)"});
   }
   if (!blobs::IsValidSha256(declared_sha256)) {
     errors.push_back({"sha256", "must be the 64 lower-case hex SHA-256 of the bytes"});
@@ -541,7 +539,8 @@ Result<PayloadView> StudioService::AttachFile(const Scope& scope, std::string_vi
   const std::string actual = Sha256Hex(bytes);
   if (actual != declared_sha256) {
     return ValidationFailed(
-        {{"sha256", fmt::format("does not match the uploaded bytes (their SHA-256 is {})", actual)}},
+        {{"sha256",
+          fmt::format("does not match the uploaded bytes (their SHA-256 is {})", actual)}},
         "the upload was corrupted or the declared SHA-256 is wrong");
   }
   SIGNX_ASSIGN_OR_RETURN(blobs::PutResult put, blobs_->Put(bytes));
@@ -591,12 +590,12 @@ Result<estimating::StoredQuote> StudioService::CreateQuote(
 }
 
 Result<StoredReport> StudioService::RequestReport(const Scope& scope, std::string_view project_id,
-                                                 bool* created) {
+                                                  bool* created) {
   return studio::RequestReport(store_, queue_, scope, project_id, created, clock_);
 }
 
 Result<StoredReport> StudioService::GetReport(const Scope& scope, std::string_view project_id,
-                                             std::string_view report_id) {
+                                              std::string_view report_id) {
   return store_.WithTxnResult<StoredReport>(
       [&](storage::Txn& txn) -> Result<StoredReport> {
         SIGNX_ASSIGN_OR_RETURN(auto r, FindReport(txn, scope, project_id, report_id));
@@ -607,13 +606,13 @@ Result<StoredReport> StudioService::GetReport(const Scope& scope, std::string_vi
 }
 
 Result<std::string> StudioService::ReportPdf(const Scope& scope, std::string_view project_id,
-                                            std::string_view report_id) {
+                                             std::string_view report_id) {
   SIGNX_ASSIGN_OR_RETURN(StoredReport r, GetReport(scope, project_id, report_id));
   if (r.status != "ready" || !r.blob_sha256) {
-    return Status(ErrorCode::kConflict,
-                  fmt::format("report {} is {}{}", r.id, r.status,
-                              r.error ? ": " + *r.error : std::string()),
-                  {{"status", r.status}});
+    return Status(
+        ErrorCode::kConflict,
+        fmt::format("report {} is {}{}", r.id, r.status, r.error ? ": " + *r.error : std::string()),
+        {{"status", r.status}});
   }
   SIGNX_ASSIGN_OR_RETURN(std::string bytes, blobs_->Read(*r.blob_sha256));
   if (Sha256Hex(bytes) != *r.blob_sha256) {
@@ -624,21 +623,21 @@ Result<std::string> StudioService::ReportPdf(const Scope& scope, std::string_vie
 }
 
 Result<StoredDispatch> StudioService::RequestDispatch(const Scope& scope,
-                                                     std::string_view project_id,
-                                                     std::optional<std::string> idempotency_key,
-                                                     bool* created) {
+                                                      std::string_view project_id,
+                                                      std::optional<std::string> idempotency_key,
+                                                      bool* created) {
   return studio::RequestDispatch(store_, queue_, dispatch_, scope, project_id,
                                  std::move(idempotency_key), created, clock_);
 }
 
 Result<StoredDispatch> StudioService::GetDispatch(const Scope& scope, std::string_view project_id,
-                                                 std::string_view dispatch_id,
-                                                 std::vector<DispatchAttempt>* attempts) {
+                                                  std::string_view dispatch_id,
+                                                  std::vector<DispatchAttempt>* attempts) {
   return studio::GetDispatch(store_, scope, project_id, dispatch_id, attempts);
 }
 
 Result<std::optional<StoredReport>> StudioService::CurrentReport(const Scope& scope,
-                                                                std::string_view project_id) {
+                                                                 std::string_view project_id) {
   return store_.WithTxnResult<std::optional<StoredReport>>(
       [&](storage::Txn& txn) -> Result<std::optional<StoredReport>> {
         StudioRepository repo(txn, scope, clock_);

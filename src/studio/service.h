@@ -10,7 +10,8 @@
 //   SavePayload  validates the config by the module's schema, canonicalises it (RFC 8785), takes
 //                a cost snapshot from estimating's predictor (or says why there is none), runs the
 //                structure check for a structure payload, appends the next version (If-Match on
-//                the payload's version; If-None-Match: * for the first) with `project.payload_saved`.
+//                the payload's version; If-None-Match: * for the first) with
+//                `project.payload_saved`.
 //   AttachFile   stores a file in the blob store after checking its SHA-256 against the one the
 //                client declared, and appends a payload version that lists it.
 //   ReadFile     reads a file back and checks its SHA-256 before handing it out.
@@ -140,8 +141,7 @@ class StudioService {
   // Dispatch to the PM system (dispatch.h); off until SetDispatch gives a URL.
   void SetDispatch(DispatchSettings settings) { dispatch_ = std::move(settings); }
   Result<StoredDispatch> RequestDispatch(const Scope& scope, std::string_view project_id,
-                                         std::optional<std::string> idempotency_key,
-                                         bool* created);
+                                         std::optional<std::string> idempotency_key, bool* created);
   Result<StoredDispatch> GetDispatch(const Scope& scope, std::string_view project_id,
                                      std::string_view dispatch_id,
                                      std::vector<DispatchAttempt>* attempts);

@@ -119,8 +119,8 @@ Result<ProjectState> StudioRepository::GetProject(std::string_view id, bool for_
 
 Result<Page<ProjectState>> StudioRepository::ListByStatus(std::string_view status,
                                                           std::string_view cursor, int limit) {
-  std::string sql = fmt::format("SELECT {} FROM projects WHERE org_id = $1 AND status = $2",
-                                kProjectCols);
+  std::string sql =
+      fmt::format("SELECT {} FROM projects WHERE org_id = $1 AND status = $2", kProjectCols);
   storage::Params params{scope_.org_id, status};
   if (!cursor.empty()) {
     sql += " AND id < $3";
@@ -138,9 +138,10 @@ Result<ProjectState> StudioRepository::SetStatus(const ProjectState& current,
                                                  const std::optional<std::string>& held_from) {
   const Timestamp now = clock_.Now();
   SIGNX_ASSIGN_OR_RETURN(
-      int64_t n, txn_.Exec("UPDATE projects SET status = $1, held_from = $2, version = version + 1, "
-                           "updated_at = $3 WHERE org_id = $4 AND id = $5 AND version = $6",
-                           {to, held_from, now, scope_.org_id, current.id, expected_version}));
+      int64_t n,
+      txn_.Exec("UPDATE projects SET status = $1, held_from = $2, version = version + 1, "
+                "updated_at = $3 WHERE org_id = $4 AND id = $5 AND version = $6",
+                {to, held_from, now, scope_.org_id, current.id, expected_version}));
   if (n != 1) {
     return Status(ErrorCode::kPreconditionFailed,
                   fmt::format("project {} changed since version {}: reload it and retry",
@@ -168,8 +169,7 @@ Status StudioRepository::DeleteProject(std::string_view id, int64_t expected_ver
 
 Result<ProjectEvent> StudioRepository::InsertEvent(std::string_view project_id,
                                                    const std::optional<std::string>& from,
-                                                   std::string_view to,
-                                                   const json::object& data) {
+                                                   std::string_view to, const json::object& data) {
   ProjectEvent e{.id = NewId("pev", clock_),
                  .project_id = std::string(project_id),
                  .actor = scope_.actor.empty() ? std::string("system") : scope_.actor,
@@ -261,13 +261,12 @@ Result<std::vector<StoredPayload>> StudioRepository::PayloadVersions(std::string
 Result<std::map<std::string, StoredPayload>> StudioRepository::CurrentPayloads(
     std::string_view project_id) {
   SIGNX_ASSIGN_OR_RETURN(
-      auto rs,
-      txn_.Query(fmt::format("SELECT {} FROM project_payloads p WHERE org_id = $1 AND "
-                             "project_id = $2 AND version = (SELECT MAX(version) FROM "
-                             "project_payloads q WHERE q.project_id = p.project_id AND "
-                             "q.module = p.module)",
-                             kPayloadCols),
-                 {scope_.org_id, project_id}));
+      auto rs, txn_.Query(fmt::format("SELECT {} FROM project_payloads p WHERE org_id = $1 AND "
+                                      "project_id = $2 AND version = (SELECT MAX(version) FROM "
+                                      "project_payloads q WHERE q.project_id = p.project_id AND "
+                                      "q.module = p.module)",
+                                      kPayloadCols),
+                          {scope_.org_id, project_id}));
   std::map<std::string, StoredPayload> out;
   for (const auto& r : rs.rows) {
     StoredPayload p = PayloadFromRow(r);
@@ -324,9 +323,10 @@ Status StudioRepository::InsertCalculation(std::string_view project_id,
 Status StudioRepository::LinkQuote(std::string_view project_id, std::string_view quote_id,
                                    std::string_view payloads_sha256) {
   return txn_
-      .Exec("INSERT INTO project_quotes (quote_id, org_id, project_id, payloads_sha256, "
-            "created_at) VALUES ($1, $2, $3, $4, $5)",
-            {quote_id, scope_.org_id, project_id, payloads_sha256, clock_.Now()})
+      .Exec(
+          "INSERT INTO project_quotes (quote_id, org_id, project_id, payloads_sha256, "
+          "created_at) VALUES ($1, $2, $3, $4, $5)",
+          {quote_id, scope_.org_id, project_id, payloads_sha256, clock_.Now()})
       .status();
 }
 

@@ -67,7 +67,8 @@ Result<StructureCheck> CheckStructurePayload(const json::object& config) {
       }
       errors.push_back({"config." + field, e.message});
     }
-    return ValidationFailed(std::move(errors), "the structure payload is outside the calculation's scope");
+    return ValidationFailed(std::move(errors),
+                            "the structure payload is outside the calculation's scope");
   }
   StructureCheck out;
   out.passed = calc->pass && section != nullptr;
@@ -81,23 +82,24 @@ Result<StructureCheck> CheckStructurePayload(const json::object& config) {
       chosen = s->get_object().if_contains("section");
     }
     failures.push_back(json::string(fmt::format(
-        "pole: {} is not a round HSS of the section table{}", pole_text.empty() ? "the pole" : pole_text,
-        chosen && chosen->is_string()
-            ? fmt::format(" (the lightest passing one is {})", std::string_view(chosen->get_string()))
-            : std::string())));
+        "pole: {} is not a round HSS of the section table{}",
+        pole_text.empty() ? "the pole" : pole_text,
+        chosen && chosen->is_string() ? fmt::format(" (the lightest passing one is {})",
+                                                    std::string_view(chosen->get_string()))
+                                      : std::string())));
   }
   if (const json::value* f = r.if_contains("failures"); f && f->is_array()) {
     for (const json::value& x : f->get_array()) {
       if (!x.is_string()) continue;
       if (x.get_string() == "foundation") {
         const double provided = Num(config, "embedment_ft").value_or(0);
-        failures.push_back(json::string(fmt::format(
-            "embedment: {:.2f} ft provided, {:.2f} ft required", provided,
-            Num(r, "embedment_ft").value_or(0))));
+        failures.push_back(
+            json::string(fmt::format("embedment: {:.2f} ft provided, {:.2f} ft required", provided,
+                                     Num(r, "embedment_ft").value_or(0))));
       } else if (x.get_string() == "support" && section) {
-        failures.push_back(json::string(fmt::format(
-            "pole: {} does not pass AISC 360-16 (flexure, shear, torsion, deflection)",
-            section->name)));
+        failures.push_back(json::string(
+            fmt::format("pole: {} does not pass AISC 360-16 (flexure, shear, torsion, deflection)",
+                        section->name)));
       }
     }
   }

@@ -53,8 +53,8 @@ void Flatten(const json::object& schema, const std::string& prefix, std::vector<
       Flatten(sub, name + ".", out);
       continue;
     }
-    out.push_back({name, &sub,
-                   std::find(required.begin(), required.end(), kv.key()) != required.end()});
+    out.push_back(
+        {name, &sub, std::find(required.begin(), required.end(), kv.key()) != required.end()});
   }
 }
 
@@ -171,7 +171,7 @@ std::string SnapshotText(const std::string& snapshot_json) {
 }
 
 struct ProjectForm {
-  std::string module;                        // the module whose form was submitted
+  std::string module;                         // the module whose form was submitted
   std::map<std::string, std::string> values;  // its submitted values
   std::map<std::string, std::string> errors;  // by field
   std::vector<std::string> other_errors;
@@ -181,15 +181,17 @@ struct ProjectForm {
 web::Page ProjectPage(PageContext& ctx, StudioService& svc, const std::string& id,
                       const ProjectForm& form = {}, int status = 200) {
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Opening the project", ctx.request.request_id);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Opening the project", ctx.request.request_id);
   auto p = svc.GetProject(*scope, id);
   if (!p.ok()) return ServiceErrorPage(p.status(), "Opening the project", ctx.request.request_id);
   auto moves = svc.NextMoves(*scope, *ctx.principal, id);
   auto current = svc.CurrentPayloads(*scope, id);
   auto events = svc.ListEvents(*scope, id, "", 200);
   if (!moves.ok() || !current.ok() || !events.ok()) {
-    const Status& st = !moves.ok() ? moves.status()
-                       : !current.ok() ? current.status() : events.status();
+    const Status& st = !moves.ok()     ? moves.status()
+                       : !current.ok() ? current.status()
+                                       : events.status();
     return ServiceErrorPage(st, "Opening the project", ctx.request.request_id);
   }
   View v(View::type::object);
@@ -324,12 +326,14 @@ web::Page ProjectPage(PageContext& ctx, StudioService& svc, const std::string& i
 
 web::Page BoardPage(PageContext& ctx, StudioService& svc) {
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Loading the board", ctx.request.request_id);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Loading the board", ctx.request.request_id);
   View v(View::type::object);
   ViewList columns;
   for (std::string_view s : project::Statuses()) {
     auto page = svc.ListByStatus(*scope, s, "", kColumnSize);
-    if (!page.ok()) return ServiceErrorPage(page.status(), "Loading the board", ctx.request.request_id);
+    if (!page.ok())
+      return ServiceErrorPage(page.status(), "Loading the board", ctx.request.request_id);
     View col(View::type::object);
     col.set("status", std::string(s));
     col.set("label", Humanize(s));
@@ -358,7 +362,8 @@ web::Page MovePage(PageContext& ctx, StudioService& svc) {
   const std::string id(ctx.request.PathParam("id"));
   const std::string back = ctx.Field("back") == "project" ? "/studio/projects/" + id : "/studio";
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Moving the project", ctx.request.request_id);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Moving the project", ctx.request.request_id);
   auto version = ParseInt(ctx.Field("version"));
   const std::string to = ctx.Field("to");
   if (!version || !project::IsStatus(to)) {
@@ -375,7 +380,8 @@ web::Page MovePage(PageContext& ctx, StudioService& svc) {
   }
   const Status& st = moved.status();
   if (st.code() == ErrorCode::kPreconditionFailed) {
-    return web::Page::Redirect(back, Flash{"error", fmt::format("Not moved: the project {}.", kStale)});
+    return web::Page::Redirect(back,
+                               Flash{"error", fmt::format("Not moved: the project {}.", kStale)});
   }
   if (st.code() == ErrorCode::kConflict) {
     const std::string guard = st.details().empty() ? "" : st.details()[0].message;
@@ -384,7 +390,8 @@ web::Page MovePage(PageContext& ctx, StudioService& svc) {
   }
   if (st.code() == ErrorCode::kValidationFailed) {
     std::string msg;
-    for (const auto& d : st.details()) msg += (msg.empty() ? "" : "; ") + d.field + ": " + d.message;
+    for (const auto& d : st.details())
+      msg += (msg.empty() ? "" : "; ") + d.field + ": " + d.message;
     return web::Page::Redirect(back, Flash{"error", "Not moved: " + msg});
   }
   return ServiceErrorPage(st, "Moving the project", ctx.request.request_id);
@@ -395,7 +402,8 @@ web::Page SavePayloadPage(PageContext& ctx, StudioService& svc) {
   const std::string module(ctx.request.PathParam("module"));
   if (!IsModule(module)) return web::Page::Error(404, "Not found", "No such payload module.");
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Saving the payload", ctx.request.request_id);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Saving the payload", ctx.request.request_id);
   auto version = ParseInt(ctx.Field("version"));
   if (!version || *version < 0) {
     return web::Page::Error(400, "Bad form", "The payload form is not valid. Reload the page.");
@@ -413,9 +421,9 @@ web::Page SavePayloadPage(PageContext& ctx, StudioService& svc) {
   }
   auto saved = svc.SavePayload(*scope, id, module, pre, config);
   if (saved.ok()) {
-    return web::Page::Redirect(
-        "/studio/projects/" + id,
-        Flash{"ok", fmt::format("{} saved (version {}).", Humanize(module), saved->payload.version)});
+    return web::Page::Redirect("/studio/projects/" + id,
+                               Flash{"ok", fmt::format("{} saved (version {}).", Humanize(module),
+                                                       saved->payload.version)});
   }
   const Status& st = saved.status();
   if (st.code() == ErrorCode::kValidationFailed) {
@@ -445,7 +453,8 @@ web::Page SavePayloadPage(PageContext& ctx, StudioService& svc) {
 web::Page RequestReportPage(PageContext& ctx, StudioService& svc) {
   const std::string id(ctx.request.PathParam("id"));
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Requesting the report", ctx.request.request_id);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Requesting the report", ctx.request.request_id);
   bool created = false;
   auto r = svc.RequestReport(*scope, id, &created);
   if (!r.ok()) {
@@ -466,7 +475,8 @@ web::Page ReportPdfPage(PageContext& ctx, StudioService& svc) {
   std::string report_id(ctx.request.PathParam("report"));
   if (report_id.ends_with(".pdf")) report_id.resize(report_id.size() - 4);
   auto scope = identity::OrgScope(ctx.principal);
-  if (!scope.ok()) return ServiceErrorPage(scope.status(), "Opening the report", ctx.request.request_id);
+  if (!scope.ok())
+    return ServiceErrorPage(scope.status(), "Opening the report", ctx.request.request_id);
   auto pdf = svc.ReportPdf(*scope, id, report_id);
   if (!pdf.ok()) {
     if (pdf.status().code() == ErrorCode::kConflict) {
@@ -658,19 +668,21 @@ void AddStudioPages(web::Shell& shell, StudioService& studio) {
   shell.AddPage("POST", "/studio/projects/{id}/move",
                 {.summary = "Move a project", .permission = "projects:write", .section = "/studio"},
                 [&studio](PageContext& ctx) { return MovePage(ctx, studio); });
-  shell.AddPage("GET", "/studio/projects/{id}",
-                {.summary = "A studio project", .permission = "projects:read", .section = "/studio"},
-                [&studio](PageContext& ctx) {
-                  return ProjectPage(ctx, studio, std::string(ctx.request.PathParam("id")));
-                });
+  shell.AddPage(
+      "GET", "/studio/projects/{id}",
+      {.summary = "A studio project", .permission = "projects:read", .section = "/studio"},
+      [&studio](PageContext& ctx) {
+        return ProjectPage(ctx, studio, std::string(ctx.request.PathParam("id")));
+      });
   shell.AddPage("POST", "/studio/projects/{id}/report",
-                {.summary = "Generate the project report", .permission = "projects:write",
+                {.summary = "Generate the project report",
+                 .permission = "projects:write",
                  .section = "/studio"},
                 [&studio](PageContext& ctx) { return RequestReportPage(ctx, studio); });
-  shell.AddPage("GET", "/studio/projects/{id}/reports/{report}",
-                {.summary = "Download a project report", .permission = "projects:read",
-                 .section = "/studio"},
-                [&studio](PageContext& ctx) { return ReportPdfPage(ctx, studio); });
+  shell.AddPage(
+      "GET", "/studio/projects/{id}/reports/{report}",
+      {.summary = "Download a project report", .permission = "projects:read", .section = "/studio"},
+      [&studio](PageContext& ctx) { return ReportPdfPage(ctx, studio); });
   shell.AddPage("POST", "/studio/projects/{id}/payloads/{module}",
                 {.summary = "Save a payload", .permission = "projects:write", .section = "/studio"},
                 [&studio](PageContext& ctx) { return SavePayloadPage(ctx, studio); });

@@ -5,7 +5,8 @@
 //                                                 would refuse is shown disabled with the guard
 //                                                                                 (projects:read)
 //   POST /studio/projects/{id}/move               a move (to, version); 409 shows the guard, 412
-//                                                 "changed by someone else — reload" (projects:write)
+//                                                 "changed by someone else — reload"
+//                                                 (projects:write)
 //   GET  /studio/projects/{id}                    the project: status and moves, one editor per
 //                                                 payload module (fields from its schema, errors
 //                                                 beside them), the structure calculation with its
@@ -21,11 +22,10 @@
 // outlive the router.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "studio/service.h"
 #include "web/embedded.h"

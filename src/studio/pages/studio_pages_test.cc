@@ -73,10 +73,11 @@ TEST(StudioPagesTest, BoardShowsMovesAsButtonsAndRefusedMovesWithTheirGuard) {
 
 TEST(StudioPagesTest, EditorFieldsComeFromTheSchemaWithErrorsBesideThem) {
   json::object config = json::parse(R"({"wind_speed_mph": 115, "exposure": "C",
-    "pole": {"diameter_in": 10.75, "wall_in": 0.365}, "isolated_pole": true})").as_object();
-  View editor = PayloadEditorView("structure", config, {{"wind_speed_mph", "400"}},
-                                  {{"wind_speed_mph", "must be between 85 and 300"},
-                                   {"pole.wall_in", kXss}});
+    "pole": {"diameter_in": 10.75, "wall_in": 0.365}, "isolated_pole": true})")
+                            .as_object();
+  View editor =
+      PayloadEditorView("structure", config, {{"wind_speed_mph", "400"}},
+                        {{"wind_speed_mph", "must be between 85 and 300"}, {"pole.wall_in", kXss}});
   View module(View::type::object);
   module.set("module", "structure");
   module.set("label", "Structure");
@@ -108,10 +109,12 @@ TEST(StudioPagesTest, EditorFieldsComeFromTheSchemaWithErrorsBesideThem) {
   ASSERT_TRUE(html.ok()) << html.status().ToString();
   ExpectInert(*html);
   // The submitted (bad) value stays in its field with the error right after it.
-  const auto field = html->find("id=\"studio-structure-wind_speed_mph\" name=\"cfg.wind_speed_mph\"");
+  const auto field =
+      html->find("id=\"studio-structure-wind_speed_mph\" name=\"cfg.wind_speed_mph\"");
   ASSERT_NE(field, std::string::npos) << *html;
   EXPECT_NE(html->find("value=\"400\""), std::string::npos);
-  const auto err = html->find("data-testid=\"field-error-cfg.wind_speed_mph\">must be between 85 and 300<");
+  const auto err =
+      html->find("data-testid=\"field-error-cfg.wind_speed_mph\">must be between 85 and 300<");
   ASSERT_NE(err, std::string::npos);
   EXPECT_LT(field, err);
   EXPECT_NE(html->find("id=\"studio-structure-pole-diameter_in\""), std::string::npos);
@@ -119,8 +122,9 @@ TEST(StudioPagesTest, EditorFieldsComeFromTheSchemaWithErrorsBesideThem) {
   EXPECT_NE(html->find("<option value=\"C\" selected>C</option>"), std::string::npos);
   EXPECT_NE(html->find("name=\"cfg.isolated_pole\" type=\"checkbox\" checked"), std::string::npos);
   EXPECT_NE(html->find("changed by someone else — reload"), std::string::npos);
-  EXPECT_NE(html->find("data-testid=\"guard-estimating\">structure_check_passed: needs a calculation"),
-            std::string::npos);
+  EXPECT_NE(
+      html->find("data-testid=\"guard-estimating\">structure_check_passed: needs a calculation"),
+      std::string::npos);
 }
 
 TEST(StudioPagesTest, ReportSectionOffersDownloadOnlyWhenReady) {
@@ -140,8 +144,10 @@ TEST(StudioPagesTest, ReportSectionOffersDownloadOnlyWhenReady) {
   v.set("can_report", false);
   auto ready = t.Render("studio_project", v);
   ASSERT_TRUE(ready.ok());
-  EXPECT_NE(ready->find("href=\"/studio/projects/prj_1/reports/prp_1.pdf\" data-testid=\"report-download\""),
-            std::string::npos);
+  EXPECT_NE(
+      ready->find(
+          "href=\"/studio/projects/prj_1/reports/prp_1.pdf\" data-testid=\"report-download\""),
+      std::string::npos);
   EXPECT_EQ(ready->find("report-generate"), std::string::npos);
 }
 
@@ -169,7 +175,8 @@ TEST(StudioPagesTest, FormValuesBecomeTypedConfig) {
 
 TEST(StudioPagesTest, ElevationIsDrawnToScaleWithDimensions) {
   json::object c = json::parse(R"({"sign_width_ft": 10, "sign_height_ft": 6, "top_height_ft": 25,
-    "embedment_ft": 10, "footing_diameter_ft": 3, "pole": {"diameter_in": 12}})").as_object();
+    "embedment_ft": 10, "footing_diameter_ft": 3, "pole": {"diameter_in": 12}})")
+                       .as_object();
   View e = ElevationView(c);
   ASSERT_TRUE(e.is_object() && !e.is_empty_object());
   // 35 ft of height in 460 - 120 px: 9.71 px/ft; the sign is 10 ft wide = 97.1 px.
