@@ -62,6 +62,33 @@ ROUTE_IDS = {
     "/v1/quotes/{id}/pdf": {"id": "quote"},
     "/v1/price-lists/{id}": {"id": "price_list"},
     "/v1/price-lists/{id}/activate": {"id": "price_list"},
+    "/v1/leads/{lead_id}": {"lead_id": "lead"},
+    "/v1/notifications/templates/{id}": {"id": "notification_template"},
+    "/v1/notifications/deliveries/{id}": {"id": "notification_delivery"},
+    "/v1/notifications/dead-letters/{id}/retry": {"id": "dead_letter"},
+    "/v1/notifications/{id}": {"id": "notification"},
+    "/v1/notifications/{id}/read": {"id": "notification"},
+    "/v1/documents/{id}": {"id": "document"},
+    "/v1/documents/{id}/file": {"id": "document"},
+    "/v1/documents/{id}/text": {"id": "document"},
+    "/v1/documents/{id}/analysis": {"id": "document"},
+    "/v1/documents/{id}/feedback": {"id": "document"},
+    "/v1/projects/{id}/documents/summary": {"id": "project"},
+    "/v1/ingest/batches/{id}": {"id": "batch"},
+    "/v1/ingest/batches/{id}/errors": {"id": "batch"},
+    "/v1/ingest/batches/{id}/changes": {"id": "batch"},
+    "/v1/ingest/batches/{id}/replay": {"id": "batch"},
+    "/v1/items/{id}": {"id": "item"},
+    "/v1/items/{id}/history": {"id": "item"},
+    "/v1/items/{id}/demand": {"id": "item"},
+    "/v1/items/{id}/inventory-snapshots": {"id": "item"},
+    "/v1/items/{id}/forecast": {"id": "item"},
+    "/v1/items/{id}/accuracy": {"id": "item"},
+    "/v1/processes/{id}": {"id": "process"},
+    "/v1/forecast-runs/{id}": {"id": "forecast_run"},
+    "/v1/forecast-alerts/{id}": {"id": "alert"},
+    "/v1/forecast-alerts/{id}/acknowledge": {"id": "alert"},
+    "/v1/forecast-alerts/{id}/resolve": {"id": "alert"},
     # Web pages and forms.
     "/admin/api-keys/{id}/revoke": {"id": "api_key"},
     "/admin/webhooks/{id}": {"id": "webhook"},
@@ -73,12 +100,26 @@ ROUTE_IDS = {
     "/leads/models/{version}/promote": {"version": "lead_model"},
     "/leads/csv/{job}": {"job": "csv_job"},
     "/leads/csv/{job}/download": {"job": "csv_job"},
+    "/leads/worklist/{lead_id}": {"lead_id": "lead"},
+    "/leads/worklist/{lead_id}/outcome": {"lead_id": "lead"},
+    "/notifications/{id}/read": {"id": "notification"},
+    "/documents/{id}": {"id": "document"},
+    "/documents/{id}/file": {"id": "document"},
+    "/documents/{id}/feedback": {"id": "document"},
+    "/documents/{id}/delete": {"id": "document"},
+    "/operations/items/{id}": {"id": "item"},
+    "/operations/ingest/{id}": {"id": "batch"},
+    "/operations/alerts/{id}/acknowledge": {"id": "alert"},
+    "/operations/alerts/{id}/resolve": {"id": "alert"},
 }
 
 # Routes with a path parameter the suite cannot give an org A id for, with the reason. They are
 # still called with a made-up id (never 2xx), but that proves nothing about isolation.
 UNCOVERED = {
     "/assets/{file}": "static files shared by every org (not tenant data)",
+    "/v1/forecast-alert-rules/{rule}": "{rule} is a rule name (stockout, accuracy_degraded, "
+                                       "demand_spike, demand_drop), the same for every org: org "
+                                       "B's call sets org B's own rule, it names no org A data",
 }
 
 # Statuses other than 404 that a route documents for another org's id.
@@ -102,6 +143,14 @@ JSON_BODIES = {
     "PATCH /v1/projects/{id}": {"customer": "org B was here"},
     "POST /v1/projects/{id}/cost-records": None,  # filled with RECORD_BODY
     "POST /v1/leads/{lead_id}/outcome": {"converted": False},
+    "PUT /v1/notifications/templates/{id}": {"event_type": "project.*", "channel": "email",
+                                             "subject": "org B was here", "body_text": "x"},
+    "POST /v1/documents/{id}/feedback": {"target": "classification", "rating": "down"},
+    "PATCH /v1/items/{id}": {"safety_stock": 1},
+    "POST /v1/items/{id}/inventory-snapshots": {"on_hand": 1},
+    "PATCH /v1/processes/{id}": {"name": "org B was here"},
+    "PUT /v1/processes/{id}": {"code": "B-1", "name": "org B was here", "steps": [
+        {"seq": 10, "work_centre": "CNC", "standard_hours": 1}]},
 }
 
 RECORD_BODY = {"drivers": {"width_in": 96, "height_in": 48, "wind_speed_mph": 115,
@@ -378,6 +427,13 @@ class Suite:
         tag = uuid.uuid4().hex[:10]
         ids = self.ids
         ids["org"] = self.org_a
+        # org A's admin is notified of project events in the inbox and by e-mail; e-mail is off
+        # (no smtp.url), so the e-mail delivery fails permanently: a dead letter (made below).
+        self.api("PUT", "/v1/notifications/preferences", {
+            "email": f"notify-{tag}@a.security.test",
+            "rules": [{"event_type": "project.*", "channels": ["email", "in_app"]}]}, A,
+            expect=200)
+        self.markers.add(f"notify-{tag}@a.security.test")
         name = f"Suite project A {tag}"
         _, p, _ = self.api("POST", "/v1/projects", {"name": name, "customer": f"Cust-A-{tag}"},
                            A, expect=201)
@@ -450,6 +506,7 @@ class Suite:
             ids["csv_job"] = job.group(1)
         else:
             check(False, "org A uploads a lead CSV", f"{s} {text[:300]}")
+        self.seed_capabilities(A, tag)
         # A few seeded (demo) projects of org A.
         _, seeded, _ = self.api("GET", "/v1/projects?limit=5", auth=A, expect=200)
         for item in seeded["items"]:
@@ -457,6 +514,107 @@ class Suite:
         missing = [v for vs in ROUTE_IDS.values() for v in vs.values() if not ids.get(v)]
         check(not missing, "org A resources created", f"no id for {sorted(set(missing))}")
         self.a_snapshot = self.snapshot()
+
+    def seed_capabilities(self, A, tag):
+        """org A's notifications, documents, ingest batches, items, processes and forecasts.
+
+        Their jobs run in a `signx worker` limited to those job types (the server has no
+        workers, so the quote PDF job stays queued), stopped by its PID when they are done."""
+        ids = self.ids
+        subject = f"Suite template A {tag}"
+        _, t, _ = self.api("POST", "/v1/notifications/templates", {
+            "event_type": "quote.*", "channel": "email", "subject": subject,
+            "body_text": f"body {tag}"}, A, expect=201)
+        ids["notification_template"] = t["id"]
+        self.markers.add(subject)
+        doc_text = (f"Suite document A {tag}. Meeting minutes for the pylon sign. Action: Ann to "
+                    "order the aluminium extrusions by Friday. Risk: the permit may be late.\n")
+        _, d, _ = self.api("POST", f"/v1/documents?filename=suite-{tag}.txt&project_id="
+                           f"{ids['project']}", doc_text, A, expect=(200, 202), ctype="text/plain")
+        ids["document"] = d["id"]
+        self.markers |= {f"Suite document A {tag}", f"suite-{tag}.txt"}
+        sku = f"SUITE-A-{tag}".upper()
+        items_csv = ("sku,name,unit,category,lead_time_days,reorder_point,safety_stock,cost_cents\n"
+                     f"{sku},Suite item A {tag},ea,metal,14,200,500,450\n")
+        _, b, _ = self.api("POST", "/v1/ingest/batches?entity=items&source=suite&filename="
+                           f"items-{tag}.csv", items_csv, A, expect=(200, 201, 202),
+                           ctype="text/csv")
+        ids["batch"] = b["id"]
+        self.markers |= {sku, f"Suite item A {tag}"}
+        _, pr, _ = self.api("POST", "/v1/processes", {
+            "code": f"SUITE-{tag}", "name": f"Suite process A {tag}",
+            "steps": [{"seq": 10, "work_centre": "CNC", "standard_hours": 1.5}]}, A,
+            expect=(200, 201))
+        ids["process"] = pr["id"]
+        self.markers.add(f"Suite process A {tag}")
+        worker = self.start_worker(["operations.ingest", "documents.process",
+                                    "notifications.deliver", "notifications.fanout",
+                                    "operations.forecast_run"])
+        try:
+            self.wait_for(lambda: self.api("GET", f"/v1/ingest/batches/{ids['batch']}",
+                                           auth=A)[1].get("status") not in
+                          ("received", "processing", "queued"), "org A's items batch")
+            _, its, _ = self.api("GET", f"/v1/items?q={sku}&limit=5", auth=A, expect=200)
+            ids["item"] = its["items"][0]["id"] if its.get("items") else ""
+            # 60 days of consumption up to yesterday, then a stock count of 0: the forecast run
+            # opens a stockout alert (safety stock 500).
+            today = time.time() // 86400 * 86400
+            rows = "".join(json.dumps({"sku": sku, "quantity": 20 + (i * 7) % 13, "at":
+                                       time.strftime("%Y-%m-%d", time.gmtime(today - i * 86400))})
+                           + "\n" for i in range(1, 61))
+            _, cb, _ = self.api("POST", "/v1/ingest/batches?entity=consumption&source=suite",
+                                rows, A, expect=(200, 201, 202), ctype="application/x-ndjson")
+            self.wait_for(lambda: self.api("GET", f"/v1/ingest/batches/{cb['id']}",
+                                           auth=A)[1].get("status") not in
+                          ("received", "processing", "queued"), "org A's consumption batch")
+            if ids["item"]:
+                self.api("POST", f"/v1/items/{ids['item']}/inventory-snapshots",
+                         {"on_hand": 0}, A, expect=(200, 201))
+            _, run_, _ = self.api("POST", "/v1/forecast-runs", {"horizon": 14}, A,
+                                  expect=(200, 201, 202))
+            ids["forecast_run"] = run_["id"]
+            self.wait_for(lambda: self.api("GET", f"/v1/forecast-runs/{run_['id']}",
+                                           auth=A)[1].get("status") in ("succeeded", "failed"),
+                          "org A's forecast run")
+            _, alerts, _ = self.api("GET", "/v1/forecast-alerts?limit=10", auth=A, expect=200)
+            ids["alert"] = alerts["items"][0]["id"] if alerts.get("items") else ""
+            self.wait_for(lambda: self.api("GET", f"/v1/documents/{ids['document']}",
+                                           auth=A)[1].get("status") in ("ready", "failed"),
+                          "org A's document")
+            self.wait_for(lambda: self.api("GET", "/v1/notifications/dead-letters?limit=10",
+                                           auth=A)[1].get("items"), "org A's dead letter")
+        finally:
+            self.stop_worker(worker)
+        _, n, _ = self.api("GET", "/v1/notifications?limit=10", auth=A, expect=200)
+        ids["notification"] = n["items"][0]["id"] if n.get("items") else ""
+        _, dl, _ = self.api("GET", "/v1/notifications/dead-letters?limit=10", auth=A, expect=200)
+        ids["dead_letter"] = dl["items"][0]["id"] if dl.get("items") else ""
+        _, nd, _ = self.api("GET", "/v1/notifications/deliveries?limit=10", auth=A, expect=200)
+        ids["notification_delivery"] = nd["items"][0]["id"] if nd.get("items") else ""
+
+    def start_worker(self, types):
+        log = open(f"{self.tmp}/worker.log", "w")
+        return subprocess.Popen([self.binary, "worker", *self.set_db, "--threads", "1",
+                                 "--types", ",".join(types)],
+                                stdout=log, stderr=subprocess.STDOUT)
+
+    def stop_worker(self, worker):
+        if worker.poll() is None:
+            os.kill(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(worker.pid, signal.SIGKILL)
+                worker.wait()
+
+    def wait_for(self, cond, what, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if cond():
+                return
+            time.sleep(0.2)
+        check(False, f"setup: {what} done within {timeout} s",
+              open(f"{self.tmp}/worker.log").read()[-500:])
 
     def upload_lead_csv(self, session, data, filename):
         s, page, _ = self.http.call("GET", "/leads/csv", None, session)
@@ -557,6 +715,8 @@ class Suite:
             headers_extra = {}
             if method == "PATCH" and path == "/v1/projects/{id}":
                 headers_extra["If-Match"] = '"1"'
+            if method == "PATCH" and path == "/v1/items/{id}":
+                headers_extra["If-Match"] = '"v1"'
             is_page = not path.startswith("/v1/") and not path.startswith("/v2/")
             if is_page:
                 continue  # pages are part 2
@@ -799,6 +959,11 @@ class Suite:
                                                         "event_types": ["*"]}, self.B, expect=201)
         _, prj, _ = self.api("POST", "/v1/projects", {"name": "limit probe B"}, self.B,
                              expect=201)
+        _, item, _ = self.api("POST", "/v1/items", {"sku": "LIMIT-PROBE-B", "name": "probe"},
+                              self.B, expect=(200, 201))
+        _, batch, _ = self.api("POST", "/v1/ingest/batches", {
+            "entity": "inventory", "source": "suite",
+            "rows": [{"sku": "LIMIT-PROBE-B", "on_hand": 1}]}, self.B, expect=(200, 201, 202))
         lists = []
         for path, item in self.doc["paths"].items():
             get = item.get("get")
@@ -809,7 +974,9 @@ class Suite:
         for path in lists:
             target = (path.replace("/v1/orgs/{id}", f"/v1/orgs/{self.org_b}")
                       .replace("/v1/webhooks/{id}", f"/v1/webhooks/{hook['id']}")
-                      .replace("/v1/projects/{id}", f"/v1/projects/{prj['id']}"))
+                      .replace("/v1/projects/{id}", f"/v1/projects/{prj['id']}")
+                      .replace("/v1/items/{id}", f"/v1/items/{item['id']}")
+                      .replace("/v1/ingest/batches/{id}", f"/v1/ingest/batches/{batch['id']}"))
             if "{" in target:
                 check(False, f"GET {path}?limit=: no org B id for its path parameter",
                       "extend bad_limits()")
