@@ -139,6 +139,22 @@ KNOWN_BAD_LIMIT = {}
 # page -> reason: a page or operational endpoint known to show org A's data to org B.
 KNOWN_PAGE_LEAKS = {}
 
+# form -> reason: an id-bearing form known to answer org B's bare form (CSRF token only) on org
+# A's id with something other than 403/404 or a redirect free of org A data. The same form is
+# also posted complete (FORM_FIELDS), unmarked, so isolation itself stays checked.
+KNOWN_FORM_HOLES = {
+    "/leads/worklist/{lead_id}/outcome": "validates the form before it looks the lead up: a "
+                                         "form without `converted` is a 400, not a 404",
+    "/documents/{id}/feedback": "validates the form before it looks the document up: a form "
+                                "without `target` redirects (303) to /documents/<org A's id>",
+}
+
+# Fields that make an id-bearing form complete (valid but for whose id it is).
+FORM_FIELDS = {
+    "/leads/worklist/{lead_id}/outcome": {"converted": "false"},
+    "/documents/{id}/feedback": {"target": "classification", "rating": "down"},
+}
+
 JSON_BODIES = {
     "POST /v1/orgs/{id}/users": {"email": "probe@b.security.test", "role": "org_viewer"},
     "PATCH /v1/orgs/{id}/users/{user_id}": {"role": "org_viewer"},
@@ -811,21 +827,30 @@ class Suite:
                     "{" not in path or path in UNCOVERED and path.startswith("/assets"):
                 continue
             target = self.fill(path)
-            form = urllib.parse.urlencode({"csrf_token": csrf.group(1) if csrf else ""})
-            s, text, h = self.http.call("POST", target, form, session,
-                                        ctype="application/x-www-form-urlencoded")
-            forms += 1
-            what = f"form POST {path} as org B's session"
-            if path in UNCOVERED:
-                check(not 200 <= s < 400, what + " (made-up id)", f"{s}")
-                continue
-            # 303 is the pages' Post/Redirect/Get answer with an error flash; that nothing
-            # changed is checked below (org B's view) and by org_a_unchanged (org A's).
-            location = h.get("Location", "")
-            check(s in (403, 404) or s == 303 and not self.leaks(location, ""),
-                  what + " on org A's id", f"answered {s} {location}: {text[:200]}")
-            leaked = self.leaks(text, target)
-            check(not leaked, what + ": no org A data", f"leaked {leaked}")
+            variants = [("", {})]
+            if path in FORM_FIELDS:
+                variants.append((" (complete form)", FORM_FIELDS[path]))
+            for label, fields in variants:
+                form = urllib.parse.urlencode({"csrf_token": csrf.group(1) if csrf else "",
+                                               **fields})
+                s, text, h = self.http.call("POST", target, form, session,
+                                            ctype="application/x-www-form-urlencoded")
+                forms += 1
+                what = f"form POST {path}{label} as org B's session"
+                if path in UNCOVERED:
+                    check(not 200 <= s < 400, what + " (made-up id)", f"{s}")
+                    continue
+                # 303 is the pages' Post/Redirect/Get answer with an error flash; that nothing
+                # changed is checked below (org B's view) and by org_a_unchanged (org A's).
+                location = h.get("Location", "")
+                ok = s in (403, 404) or s == 303 and not self.leaks(location, "")
+                detail = f"answered {s} {location}: {text[:200]}"
+                if path in KNOWN_FORM_HOLES and not fields:
+                    xfail(ok, what + " on org A's id", KNOWN_FORM_HOLES[path], detail)
+                else:
+                    check(ok, what + " on org A's id", detail)
+                leaked = self.leaks(text, target)
+                check(not leaked, what + ": no org A data", f"leaked {leaked}")
         check(forms >= 4, "form POSTs with a path parameter probed", forms)
         for path in ("/v1/leads/models", "/v1/api-keys", "/v1/webhooks?limit=100",
                      "/v1/jobs?limit=100", "/v1/audit?limit=100"):
