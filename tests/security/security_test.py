@@ -659,7 +659,18 @@ class Suite:
                      f"/v1/projects/{self.ids['project']}/cost-records",
                      "/v1/estimates/models", "/v1/leads/models", f"/v1/jobs/{self.ids['job']}",
                      f"/v1/leads/{self.ids['lead']}/outcome", f"/v1/webhooks/{self.ids['webhook']}"
-                     "/deliveries", f"/v1/quotes/{self.ids['quote']}"):
+                     "/deliveries", f"/v1/quotes/{self.ids['quote']}",
+                     f"/v1/documents/{self.ids['document']}",
+                     f"/v1/documents/{self.ids['document']}/feedback",
+                     f"/v1/notifications/templates/{self.ids['notification_template']}",
+                     f"/v1/notifications/{self.ids['notification']}",
+                     f"/v1/notifications/deliveries/{self.ids['notification_delivery']}",
+                     "/v1/notifications/dead-letters?limit=100",
+                     f"/v1/ingest/batches/{self.ids['batch']}",
+                     f"/v1/items/{self.ids['item']}",
+                     f"/v1/items/{self.ids['item']}/inventory-snapshots",
+                     f"/v1/processes/{self.ids['process']}",
+                     f"/v1/forecast-alerts/{self.ids['alert']}"):
             s, text, _ = self.http.call("GET", path, None, self.A)
             text = re.sub(r'"last_used_at":("[^"]*"|null)', "", text)
             snap[path] = (s, text)
