@@ -143,8 +143,6 @@ KNOWN_PAGE_LEAKS = {}
 # A's id with something other than 403/404 or a redirect free of org A data. The same form is
 # also posted complete (FORM_FIELDS), unmarked, so isolation itself stays checked.
 KNOWN_FORM_HOLES = {
-    "/leads/worklist/{lead_id}/outcome": "validates the form before it looks the lead up: a "
-                                         "form without `converted` is a 400, not a 404",
     "/documents/{id}/feedback": "validates the form before it looks the document up: a form "
                                 "without `target` redirects (303) to /documents/<org A's id>",
 }
