@@ -18,6 +18,7 @@ run, and an XFAIL that starts passing is reported as XPASS so the mark can be re
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -89,7 +90,34 @@ ROUTE_IDS = {
     "/v1/forecast-alerts/{id}": {"id": "alert"},
     "/v1/forecast-alerts/{id}/acknowledge": {"id": "alert"},
     "/v1/forecast-alerts/{id}/resolve": {"id": "alert"},
+    # studio (issue 16): a project of its own, moved to approved (payload, file, quote, report,
+    # dispatch)
+    "/v1/projects/{id}/lifecycle": {"id": "studio_project"},
+    "/v1/projects/{id}/transitions": {"id": "studio_project"},
+    "/v1/projects/{id}/events": {"id": "studio_project"},
+    "/v1/projects/{id}/payloads": {"id": "studio_project"},
+    "/v1/projects/{id}/payloads/{module}": {"id": "studio_project", "module": "payload_module"},
+    "/v1/projects/{id}/payloads/{module}/versions": {"id": "studio_project",
+                                                     "module": "payload_module"},
+    "/v1/projects/{id}/payloads/{module}/diff": {"id": "studio_project",
+                                                 "module": "payload_module"},
+    "/v1/projects/{id}/payloads/{module}/files/{name}": {"id": "studio_project",
+                                                         "module": "payload_module",
+                                                         "name": "payload_file"},
+    "/v1/projects/{id}/reports": {"id": "studio_project"},
+    "/v1/projects/{id}/reports/{report_id}": {"id": "studio_project", "report_id": "report"},
+    "/v1/projects/{id}/reports/{report_id}/pdf": {"id": "studio_project", "report_id": "report"},
+    "/v1/projects/{id}/dispatch": {"id": "studio_project"},
+    "/v1/projects/{id}/dispatches/{dispatch_id}": {"id": "studio_project",
+                                                   "dispatch_id": "dispatch"},
+    "/v1/projects/{id}/quotes": {"id": "studio_project"},
     # Web pages and forms.
+    "/studio/projects/{id}": {"id": "studio_project"},
+    "/studio/projects/{id}/move": {"id": "studio_project"},
+    "/studio/projects/{id}/report": {"id": "studio_project"},
+    "/studio/projects/{id}/reports/{report}": {"id": "studio_project", "report": "report"},
+    "/studio/projects/{id}/payloads/{module}": {"id": "studio_project",
+                                                "module": "payload_module"},
     "/admin/api-keys/{id}/revoke": {"id": "api_key"},
     "/admin/webhooks/{id}": {"id": "webhook"},
     "/admin/webhooks/{id}/test": {"id": "webhook"},
@@ -167,6 +195,11 @@ JSON_BODIES = {
     "PATCH /v1/items/{id}": {"safety_stock": 1},
     "POST /v1/items/{id}/inventory-snapshots": {"on_hand": 1},
     "PATCH /v1/processes/{id}": {"name": "org B was here"},
+    # a move with no guard, so only the org decides
+    "POST /v1/projects/{id}/transitions": {"to": "on_hold"},
+    "PUT /v1/projects/{id}/payloads/{module}": None,  # filled with STRUCTURE
+    "PUT /v1/projects/{id}/payloads/{module}/files/{name}": None,  # filled with PAYLOAD_FILE
+    "POST /v1/projects/{id}/quotes": None,  # filled with STUDIO_QUOTE
     "PUT /v1/processes/{id}": {"code": "B-1", "name": "org B was here", "steps": [
         {"seq": 10, "work_centre": "CNC", "standard_hours": 1}]},
 }
@@ -179,6 +212,19 @@ PRICE_LIST = {"name": "suite-std", "method": "markup", "rate_pct": 50, "continge
               "labor": {"fab": {"name": "fabrication", "cost_cents_per_hour": 6500}},
               "machines": {"cnc": {"name": "CNC router", "cost_cents_per_hour": 9000,
                                    "setup_cents": 2500}}}
+STRUCTURE = {"wind_speed_mph": 115, "exposure": "C", "sign_width_ft": 10, "sign_height_ft": 6,
+             "top_height_ft": 25, "pole": {"diameter_in": 10.75, "wall_in": 0.365},
+             "soil_class": 4, "footing_diameter_ft": 3, "embedment_ft": 10}
+PAYLOAD_FILE = b"suite elevation drawing\n"
+STUDIO_QUOTE = {"price_list": dict(PRICE_LIST, id="pl_std", version="2025-01"),
+                "from_prediction": {"cost_cents": 250000, "description": "pylon"}}
+del STUDIO_QUOTE["price_list"]["name"]
+# Query strings a route needs to answer at all (org A's control) or to reach its lookup.
+PATH_QUERIES = {
+    "/v1/projects/{id}/payloads/{module}/diff": "?from=1&to=2",
+    "/v1/projects/{id}/payloads/{module}/files/{name}":
+        "?sha256=" + hashlib.sha256(PAYLOAD_FILE).hexdigest(),
+}
 SPEC = {"width_in": 96, "height_in": 48, "wind_speed_mph": 115, "material": "aluminum"}
 
 # The X Education CRM export's columns (the shipped lead model's schema); the suite trains a
@@ -376,7 +422,10 @@ class Suite:
              "--migrate", "--set", "log.access_log=false",
              # jobs stay queued: the quote PDF job is a stable org A job id
              "--set", "jobs.workers=0",
-             "--set", "limits.rate_limits=predict=2/h,predict@org=3/h"],
+             "--set", "limits.rate_limits=predict=2/h,predict@org=3/h",
+             # studio dispatch on, so an approved project has a dispatch; its job never runs
+             "--set", "studio.pm_url=https://pm.example.com/signx",
+             "--set", "studio.pm_secret=suite-pm-secret"],
             stdout=log, stderr=subprocess.STDOUT)
         self.pid = self.server.pid
         self.http = Client(f"http://127.0.0.1:{port}")
@@ -565,9 +614,10 @@ class Suite:
             expect=(200, 201))
         ids["process"] = pr["id"]
         self.markers.add(f"Suite process A {tag}")
+        self.seed_studio(A, tag)
         worker = self.start_worker(["operations.ingest", "documents.process",
                                     "notifications.deliver", "notifications.fanout",
-                                    "operations.forecast_run"])
+                                    "operations.forecast_run", "projects.report.generate"])
         try:
             self.wait_for(lambda: self.api("GET", f"/v1/ingest/batches/{ids['batch']}",
                                            auth=A)[1].get("status") not in
@@ -599,6 +649,9 @@ class Suite:
             self.wait_for(lambda: self.api("GET", f"/v1/documents/{ids['document']}",
                                            auth=A)[1].get("status") in ("ready", "failed"),
                           "org A's document")
+            self.wait_for(lambda: self.api("GET", f"/v1/projects/{ids['studio_project']}/reports/"
+                                           f"{ids['report']}", auth=A)[1].get("status") not in
+                          ("pending", "queued", "running"), "org A's project report")
             self.wait_for(lambda: self.api("GET", "/v1/notifications/dead-letters?limit=10",
                                            auth=A)[1].get("items"), "org A's dead letter")
         finally:
@@ -609,6 +662,39 @@ class Suite:
         ids["dead_letter"] = dl["items"][0]["id"] if dl.get("items") else ""
         _, nd, _ = self.api("GET", "/v1/notifications/deliveries?limit=10", auth=A, expect=200)
         ids["notification_delivery"] = nd["items"][0]["id"] if nd.get("items") else ""
+
+    def seed_studio(self, A, tag):
+        """A studio project of org A moved to approved: structure payload with a file, a quote,
+        a report (generated by the worker) and a dispatch (its job is never run)."""
+        ids = self.ids
+        name = f"Suite studio project A {tag}"
+        _, p, _ = self.api("POST", "/v1/projects", {"name": name, "customer": f"Studio-A-{tag}"},
+                           A, expect=201)
+        pid = ids["studio_project"] = p["id"]
+        self.markers |= {name, f"Studio-A-{tag}"}
+
+        def move(to):
+            self.api("POST", f"/v1/projects/{pid}/transitions", {"to": to},
+                     {**A, "If-Match": self.etag(f"/v1/projects/{pid}")}, expect=200)
+        move("design")
+        move("engineering")
+        ids["payload_module"] = "structure"
+        self.api("PUT", f"/v1/projects/{pid}/payloads/structure", STRUCTURE,
+                 {**A, "If-None-Match": "*"}, expect=(200, 201))
+        ids["payload_file"] = f"elevation-{tag}.txt"
+        self.api("PUT", f"/v1/projects/{pid}/payloads/structure/files/{ids['payload_file']}"
+                 f"?sha256={hashlib.sha256(PAYLOAD_FILE).hexdigest()}", PAYLOAD_FILE,
+                 {**A, "If-Match": self.etag(f"/v1/projects/{pid}/payloads/structure")},
+                 expect=(200, 201), ctype="text/plain")
+        move("estimating")
+        self.api("POST", f"/v1/projects/{pid}/quotes", STUDIO_QUOTE, A, expect=(200, 201))
+        move("quoted")
+        move("approved")
+        _, r, _ = self.api("POST", f"/v1/projects/{pid}/reports", auth=A, expect=(200, 201, 202))
+        ids["report"] = r["id"]
+        _, d, _ = self.api("POST", f"/v1/projects/{pid}/dispatch", auth=A,
+                           expect=(200, 201, 202))
+        ids["dispatch"] = d["id"]
 
     def start_worker(self, types):
         log = open(f"{self.tmp}/worker.log", "w")
@@ -668,7 +754,13 @@ class Suite:
                      f"/v1/items/{self.ids['item']}",
                      f"/v1/items/{self.ids['item']}/inventory-snapshots",
                      f"/v1/processes/{self.ids['process']}",
-                     f"/v1/forecast-alerts/{self.ids['alert']}"):
+                     f"/v1/forecast-alerts/{self.ids['alert']}",
+                     f"/v1/projects/{self.ids['studio_project']}",
+                     f"/v1/projects/{self.ids['studio_project']}/events",
+                     f"/v1/projects/{self.ids['studio_project']}/payloads/structure/versions",
+                     f"/v1/projects/{self.ids['studio_project']}/reports/{self.ids['report']}",
+                     f"/v1/projects/{self.ids['studio_project']}/dispatches/"
+                     f"{self.ids['dispatch']}"):
             s, text, _ = self.http.call("GET", path, None, self.A)
             text = re.sub(r'"last_used_at":("[^"]*"|null)', "", text)
             snap[path] = (s, text)
@@ -701,7 +793,12 @@ class Suite:
         for param in re.findall(r"\{([^}]+)\}", path):
             value = self.ids.get(mapping[param]) if mapping else "zz-made-up-id"
             out = out.replace("{" + param + "}", urllib.parse.quote(value or "", safe=""))
-        return out
+        return out + PATH_QUERIES.get(path, "")
+
+    def etag(self, path):
+        """org A's current ETag of a resource (org B sends it: only the org may refuse)."""
+        s, _, h = self.http.call("GET", path, None, self.A)
+        return h.get("ETag") or '"1"'
 
     def cross_org_api(self):
         s, text, _ = self.http.call("GET", "/v1/openapi.json")
@@ -739,11 +836,20 @@ class Suite:
             target = self.fill(path)
             allowed = {404} | EXTRA_ALLOWED.get(key, set())
             body = JSON_BODIES.get(key)
-            if key == "POST /v1/projects/{id}/cost-records":
-                body = RECORD_BODY
+            body = {"POST /v1/projects/{id}/cost-records": RECORD_BODY,
+                    "PUT /v1/projects/{id}/payloads/{module}": STRUCTURE,
+                    "PUT /v1/projects/{id}/payloads/{module}/files/{name}": PAYLOAD_FILE,
+                    "POST /v1/projects/{id}/quotes": STUDIO_QUOTE}.get(key, body)
             headers_extra = {}
-            if method == "PATCH" and path == "/v1/projects/{id}":
-                headers_extra["If-Match"] = '"1"'
+            # Writes that need a precondition carry org A's current ETag, so that only the
+            # org can refuse them.
+            if method in ("PATCH", "DELETE") and path == "/v1/projects/{id}" or \
+                    key == "POST /v1/projects/{id}/transitions":
+                headers_extra["If-Match"] = self.etag(target.split("?")[0].replace(
+                    "/transitions", ""))
+            if method == "PUT" and path.startswith("/v1/projects/{id}/payloads/{module}"):
+                headers_extra["If-Match"] = self.etag(self.fill(
+                    "/v1/projects/{id}/payloads/{module}"))
             if method == "PATCH" and path == "/v1/items/{id}":
                 headers_extra["If-Match"] = '"v1"'
             is_page = not path.startswith("/v1/") and not path.startswith("/v2/")
@@ -759,7 +865,8 @@ class Suite:
                     continue
                 check(s in allowed, what, f"answered {s}, expected {sorted(allowed)}: "
                       f"{text[:300]}")
-                leaked = self.leaks(text, target + json.dumps(body))
+                leaked = self.leaks(text, target + (body.decode() if isinstance(body, bytes)
+                                                    else json.dumps(body)))
                 check(not leaked, what + ": no org A data", f"leaked {leaked}: {text[:300]}")
         check(probed > 40, "cross-org API probes", f"only {probed}")
         print(f"cross-org API: {probed} calls", flush=True)
