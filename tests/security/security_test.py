@@ -173,12 +173,31 @@ KNOWN_PAGE_LEAKS = {}
 KNOWN_FORM_HOLES = {
     "/documents/{id}/feedback": "validates the form before it looks the document up: a form "
                                 "without `target` redirects (303) to /documents/<org A's id>",
+    "/studio/projects/{id}/move": "validates the form before it looks the project up: a form "
+                                  "without `version` and `to` is a 400, not a 404",
+    "/studio/projects/{id}/payloads/{module}": "validates the form before it looks the project "
+                                               "up: a form without `version` is a 400, not a 404",
 }
 
-# Fields that make an id-bearing form complete (valid but for whose id it is).
+# Fields that make an id-bearing form complete (valid but for whose id it is): path ->
+# [(label, suite -> fields)]. Versions are org A's current ones, so only the org can refuse.
 FORM_FIELDS = {
-    "/leads/worklist/{lead_id}/outcome": {"converted": "false"},
-    "/documents/{id}/feedback": {"target": "classification", "rating": "down"},
+    "/leads/worklist/{lead_id}/outcome": [("complete form", lambda s: {"converted": "false"})],
+    "/documents/{id}/feedback": [("complete form", lambda s: {"target": "classification",
+                                                              "rating": "down"})],
+    "/studio/projects/{id}/move": [("complete form", lambda s: {
+        "version": s.version_of(s.fill("/v1/projects/{id}").replace(
+            s.ids["project"], s.ids["studio_project"])), "to": "on_hold", "back": "project"})],
+    "/studio/projects/{id}/payloads/{module}": [
+        ("version, invalid config", lambda s: {"version": s.version_of(
+            s.fill("/v1/projects/{id}/payloads/{module}"))}),
+        ("complete form", lambda s: {
+            "version": s.version_of(s.fill("/v1/projects/{id}/payloads/{module}")),
+            **{"cfg." + k: v for k, v in (
+                ("wind_speed_mph", 115), ("exposure", "C"), ("sign_width_ft", 10),
+                ("sign_height_ft", 6), ("top_height_ft", 25), ("pole.diameter_in", 10.75),
+                ("pole.wall_in", 0.365), ("soil_class", 4), ("footing_diameter_ft", 3),
+                ("embedment_ft", 10))}})],
 }
 
 JSON_BODIES = {
@@ -800,6 +819,10 @@ class Suite:
         s, _, h = self.http.call("GET", path, None, self.A)
         return h.get("ETag") or '"1"'
 
+    def version_of(self, path):
+        """The version number in org A's current ETag of a resource ("v3", "p2" -> 3, 2)."""
+        return re.sub(r"\D", "", self.etag(path)) or "1"
+
     def cross_org_api(self):
         s, text, _ = self.http.call("GET", "/v1/openapi.json")
         check(s == 200, "GET /v1/openapi.json", s)
@@ -944,8 +967,8 @@ class Suite:
                 continue
             target = self.fill(path)
             variants = [("", {})]
-            if path in FORM_FIELDS:
-                variants.append((" (complete form)", FORM_FIELDS[path]))
+            for label, fields in FORM_FIELDS.get(path, []):
+                variants.append((f" ({label})", fields(self)))
             for label, fields in variants:
                 form = urllib.parse.urlencode({"csrf_token": csrf.group(1) if csrf else "",
                                                **fields})
