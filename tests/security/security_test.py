@@ -170,14 +170,7 @@ KNOWN_PAGE_LEAKS = {}
 # form -> reason: an id-bearing form known to answer org B's bare form (CSRF token only) on org
 # A's id with something other than 403/404 or a redirect free of org A data. The same form is
 # also posted complete (FORM_FIELDS), unmarked, so isolation itself stays checked.
-KNOWN_FORM_HOLES = {
-    "/documents/{id}/feedback": "validates the form before it looks the document up: a form "
-                                "without `target` redirects (303) to /documents/<org A's id>",
-    "/studio/projects/{id}/move": "validates the form before it looks the project up: a form "
-                                  "without `version` and `to` is a 400, not a 404",
-    "/studio/projects/{id}/payloads/{module}": "validates the form before it looks the project "
-                                               "up: a form without `version` is a 400, not a 404",
-}
+KNOWN_FORM_HOLES = {}  # path -> why its bare form answers as it should not (none known)
 
 # Fields that make an id-bearing form complete (valid but for whose id it is): path ->
 # [(label, suite -> fields)]. Versions are org A's current ones, so only the org can refuse.

@@ -422,6 +422,10 @@ web::Page FeedbackPost(PageContext& ctx, DocumentService& svc) {
   if (!scope.ok())
     return web::ServiceErrorPage(scope.status(), "Saving feedback", ctx.request.request_id);
   const std::string id(ctx.request.PathParam("id"));
+  // Another org's document (or an unknown one) is a 404 whatever the form says.
+  if (auto d = svc.Get(*scope, id); !d.ok()) {
+    return web::ServiceErrorPage(d.status(), "Saving feedback", ctx.request.request_id);
+  }
   json::object body{{"target", ctx.Field("target")}};
   if (auto idx = ParseInt(ctx.Field("item_index"))) body["item_index"] = *idx;
   if (const std::string r = ctx.Field("rating"); !r.empty()) body["rating"] = r;

@@ -367,6 +367,10 @@ web::Page MovePage(PageContext& ctx, StudioService& svc) {
   auto version = ParseInt(ctx.Field("version"));
   const std::string to = ctx.Field("to");
   if (!version || !project::IsStatus(to)) {
+    // Another org's project (or an unknown one) is a 404 whatever the form says.
+    if (auto p = svc.GetProject(*scope, id); !p.ok()) {
+      return ServiceErrorPage(p.status(), "Moving the project", ctx.request.request_id);
+    }
     return web::Page::Error(400, "Bad form", "The move form is not valid. Reload the page.");
   }
   json::object data;
@@ -406,6 +410,9 @@ web::Page SavePayloadPage(PageContext& ctx, StudioService& svc) {
     return ServiceErrorPage(scope.status(), "Saving the payload", ctx.request.request_id);
   auto version = ParseInt(ctx.Field("version"));
   if (!version || *version < 0) {
+    if (auto p = svc.GetProject(*scope, id); !p.ok()) {  // another org's project: 404 first
+      return ServiceErrorPage(p.status(), "Saving the payload", ctx.request.request_id);
+    }
     return web::Page::Error(400, "Bad form", "The payload form is not valid. Reload the page.");
   }
   ProjectForm form;
