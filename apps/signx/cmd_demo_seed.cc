@@ -182,7 +182,9 @@ Status Seed(const config::Config& cfg, const std::string& leads_csv) {
         auto api_key,
         ids.CreateApiKeyInOrg(org.id, "demo",
                               {"leads:score", "leads:read", "projects:read", "projects:write",
-                               "estimates:predict", "quotes:write", "jobs:read", "events:read"},
+                               "estimates:predict", "quotes:write", "jobs:read", "events:read",
+                               "documents:read", "documents:write", "operations:read",
+                               "operations:write"},
                               std::nullopt, actor));
     std::ostringstream env;
     env << "# Written by `signx demo seed`. Load with: . " << env_path.string() << "\n"
