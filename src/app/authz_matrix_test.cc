@@ -227,6 +227,11 @@ const std::map<std::string, Case>& Cases() {
        {.path = "/v1/projects/{project}/reports/{report}/pdf",
         .scope = Scope::kOrgResource,
         .own_read_ok = false}},
+      // E-mail is off in the matrix config: an allowed caller gets 409 (smtp.url empty).
+      {"POST /v1/projects/{id}/reports/{report_id}/email",
+       {.path = "/v1/projects/{project}/reports/{report}/email",
+        .scope = Scope::kOrgResource,
+        .body = R"({"to":["ann@example.com"]})"}},
       // The matrix project is a draft: an allowed caller gets 409 (guard approved).
       {"POST /v1/projects/{id}/dispatch",
        {.path = "/v1/projects/{project}/dispatch", .scope = Scope::kOrgResource}},

@@ -504,6 +504,40 @@ TEST_P(StudioApiTest, ConcurrentWritersExactlyOneWins) {
   server.Wait();
 }
 
+TEST_P(StudioApiTest, EmailRouteValidatesAndNeedsSmtp) {
+  const std::string id = NewProject();
+  ASSERT_EQ(Save(id, "cabinet", R"({"material": "acm", "faces": 1})").status, 201);
+  auto rep = Call("POST", "/v1/projects/" + id + "/reports");
+  ASSERT_EQ(rep.status, 202) << rep.body;
+  const std::string report_id(Obj(rep).at("id").as_string());
+  const std::string url = "/v1/projects/" + id + "/reports/" + report_id + "/email";
+  // Not ready yet (no worker ran): 409.
+  studio_->SetEmailEnabled(true);
+  EXPECT_EQ(Call("POST", url, R"({"to": ["ann@example.com"]})").status, 409);
+  ASSERT_TRUE(GenerateReport(db_->store(), *blobs_, {"org_a", "usr_org_a"}, report_id).ok());
+
+  auto bad = Call("POST", url, R"({"to": ["ann@example.com", "ann at example"]})");
+  ASSERT_EQ(bad.status, 422) << bad.body;
+  auto details = json::parse(bad.body).at("error").at("details").as_array();
+  ASSERT_EQ(details.size(), 1u);
+  EXPECT_EQ(details[0].at("field").as_string(), "to[1]");
+  EXPECT_EQ(Call("POST", url, R"({"to": "ann@example.com"})").status, 422);
+  EXPECT_EQ(Call("POST", url, R"({"to": ["ann@example.com"]})", {}, Member("org_b")).status, 404);
+
+  auto ok = Call("POST", url, R"({"to": ["ann@example.com"], "message": "see attached"})");
+  ASSERT_EQ(ok.status, 202) << ok.body;
+  const std::string job_id(Obj(ok).at("job_id").as_string());
+  auto job = queue_->Get(job_id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->type, kEmailJob);
+  EXPECT_NE(job->payload_json.find(report_id), std::string::npos);
+
+  studio_->SetEmailEnabled(false);
+  auto off = Call("POST", url, R"({"to": ["ann@example.com"]})");
+  EXPECT_EQ(off.status, 409);
+  EXPECT_NE(off.body.find("smtp.url"), std::string::npos) << off.body;
+}
+
 TEST_P(StudioApiTest, OpenApiHasEveryRouteAndSchema) {
   const std::string doc = http::BuildOpenApi(router_, schemas_, {.version = "test"});
   auto v = json::parse(doc).as_object();

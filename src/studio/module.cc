@@ -8,6 +8,7 @@
 #include "estimating/service.h"
 #include "metrics/metrics.h"
 #include "studio/dispatch.h"
+#include "studio/email.h"
 #include "studio/pages/studio_pages.h"
 #include "studio/report.h"
 #include "studio/routes.h"
@@ -25,6 +26,9 @@ class StudioModule final : public capability::Capability {
 
   Status RegisterJobs(jobs::Queue& queue) override {
     SIGNX_RETURN_IF_ERROR(RegisterStudioJobs(queue, deps_.store, deps_.blobs));
+    SIGNX_ASSIGN_OR_RETURN(mail::SmtpSettings smtp, mail::SettingsFrom(deps_.config.smtp));
+    email_enabled_ = !smtp.url.empty();
+    SIGNX_RETURN_IF_ERROR(RegisterEmailJobs(queue, deps_.store, deps_.blobs, std::move(smtp)));
     SIGNX_ASSIGN_OR_RETURN(dispatch_, DispatchSettingsFrom(deps_.config));
     return RegisterDispatchJobs(queue, deps_.store, deps_.blobs, dispatch_);
   }
@@ -43,6 +47,7 @@ class StudioModule final : public capability::Capability {
     studio_ = std::make_unique<StudioService>(deps_.store, *deps_.outbox, deps_.queue, deps_.blobs,
                                               cost_.get(), *estimating_);
     studio_->SetDispatch(dispatch_);
+    studio_->SetEmailEnabled(email_enabled_);
     return Status::Ok();
   }
 
@@ -61,6 +66,7 @@ class StudioModule final : public capability::Capability {
   const capability::Deps deps_;
   metrics::Registry snapshot_metrics_;
   DispatchSettings dispatch_;
+  bool email_enabled_ = false;
   std::unique_ptr<estimating::CostService> cost_;
   std::unique_ptr<estimating::EstimatingService> estimating_;
   std::unique_ptr<StudioService> studio_;

@@ -455,6 +455,60 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
                return r;
              }));
 
+  schemas.Add("ProjectReportEmailInput", R"j({"type": "object", "required": ["to"], "properties": {
+    "to": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 100, "description": "recipient addresses (addr@host or Name <addr@host>)"},
+    "message": {"type": "string", "maxLength": 10000, "description": "text put above the standard body"}}})j");
+  schemas.Add("ProjectReportEmail", R"j({"type": "object", "properties": {
+    "job_id": {"type": "string"}, "report_id": {"type": "string"},
+    "to": {"type": "array", "items": {"type": "string"}}, "job_url": {"type": "string"}}})j");
+  router.Add(
+      "POST", "/v1/projects/{id}/reports/{report_id}/email",
+      {.summary = "E-mail a ready report's PDF as an attachment (projects.email.send)",
+       .description = "202 with the queued job; the send is retried by the job queue and recorded "
+                      "on the project's timeline (\"report e-mailed to ...\"). 422 naming to[i] "
+                      "for a bad address; 409 when e-mail is off (smtp.url empty) or the report "
+                      "is not ready.",
+       .tags = {"studio"},
+       .permission = "projects:write",
+       .request_schema = "ProjectReportEmailInput",
+       .response_schema = "ProjectReportEmail",
+       .success_status = 202},
+      http::Handle([&svc](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
+        SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
+        EmailRequest er;
+        std::vector<FieldError> errors;
+        const json::value* to = body.if_contains("to");
+        if (!to || !to->is_array()) {
+          errors.push_back({"to", "an array of e-mail addresses is required"});
+        } else {
+          for (std::size_t i = 0; i < to->get_array().size(); ++i) {
+            const json::value& a = to->get_array()[i];
+            if (!a.is_string()) {
+              errors.push_back({fmt::format("to[{}]", i), "must be a string"});
+            } else {
+              er.to.emplace_back(a.get_string());
+            }
+          }
+        }
+        if (const json::value* m = body.if_contains("message"); m && !m->is_null()) {
+          if (!m->is_string()) {
+            errors.push_back({"message", "must be a string"});
+          } else {
+            er.message = std::string(m->get_string());
+          }
+        }
+        if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid e-mail request");
+        SIGNX_ASSIGN_OR_RETURN(QueuedEmail q, svc.EmailReport(scope, req.PathParam("id"),
+                                                              req.PathParam("report_id"), er));
+        json::array recipients;
+        for (const std::string& a : q.to) recipients.emplace_back(a);
+        return http::JsonResponse(202, json::object{{"job_id", q.job_id},
+                                                    {"report_id", q.report_id},
+                                                    {"to", std::move(recipients)},
+                                                    {"job_url", "/v1/jobs/" + q.job_id}});
+      }));
+
   schemas.Add("ProjectDispatch", R"j({"type": "object", "properties": {
     "id": {"type": "string"}, "project_id": {"type": "string"}, "idempotency_key": {"type": "string"},
     "status": {"type": "string", "enum": ["pending", "delivered", "failed"]},

@@ -33,6 +33,7 @@
 #include "jobs/queue.h"
 #include "storage/store.h"
 #include "studio/dispatch.h"
+#include "studio/email.h"
 #include "studio/lifecycle.h"
 #include "studio/report.h"
 #include "studio/store.h"
@@ -146,6 +147,14 @@ class StudioService {
                                      std::string_view dispatch_id,
                                      std::vector<DispatchAttempt>* attempts);
 
+  // E-mailing a ready report (email.h); off until SetEmailEnabled(true) (smtp.url set).
+  void SetEmailEnabled(bool enabled) { email_enabled_ = enabled; }
+  Result<QueuedEmail> EmailReport(const Scope& scope, std::string_view project_id,
+                                  std::string_view report_id, const EmailRequest& request) {
+    return RequestReportEmail(store_, queue_, email_enabled_, scope, project_id, report_id, request,
+                              clock_);
+  }
+
   // The project's payloads hash over the current versions ("" when it has none).
   static Result<std::string> CurrentPayloadsSha(StudioRepository& repo,
                                                 std::string_view project_id);
@@ -168,6 +177,7 @@ class StudioService {
   estimating::EstimatingService& estimating_;
   const Clock& clock_;
   DispatchSettings dispatch_;
+  bool email_enabled_ = false;
 };
 
 }  // namespace signx::studio
