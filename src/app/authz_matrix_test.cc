@@ -218,6 +218,7 @@ const std::map<std::string, Case>& Cases() {
       {"GET /v1/projects/{id}/payloads/{module}/files/{name}",
        {.path = "/v1/projects/{project}/payloads/structure/files/a.txt",
         .scope = Scope::kOrgResource}},
+      {"GET /v1/projects/search", {.path = "/v1/projects/search?q=matrix"}},
       {"POST /v1/projects/{id}/reports",
        {.path = "/v1/projects/{project}/reports", .scope = Scope::kOrgResource}},
       {"GET /v1/projects/{id}/reports/{report_id}",

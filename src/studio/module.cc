@@ -6,10 +6,12 @@
 #include "config/config.h"
 #include "estimating/predict_service.h"
 #include "estimating/service.h"
+#include "events/dispatcher.h"
 #include "metrics/metrics.h"
 #include "studio/dispatch.h"
 #include "studio/email.h"
 #include "studio/pages/studio_pages.h"
+#include "studio/project_search.h"
 #include "studio/report.h"
 #include "studio/routes.h"
 #include "studio/service.h"
@@ -29,6 +31,9 @@ class StudioModule final : public capability::Capability {
     SIGNX_ASSIGN_OR_RETURN(mail::SmtpSettings smtp, mail::SettingsFrom(deps_.config.smtp));
     email_enabled_ = !smtp.url.empty();
     SIGNX_RETURN_IF_ERROR(RegisterEmailJobs(queue, deps_.store, deps_.blobs, std::move(smtp)));
+    SIGNX_ASSIGN_OR_RETURN(search_,
+                           ProjectSearch::Open(deps_.store, deps_.queue, deps_.config.data_dir));
+    RegisterProjectSearchJobs(queue, *search_);
     SIGNX_ASSIGN_OR_RETURN(dispatch_, DispatchSettingsFrom(deps_.config));
     return RegisterDispatchJobs(queue, deps_.store, deps_.blobs, dispatch_);
   }
@@ -48,11 +53,18 @@ class StudioModule final : public capability::Capability {
                                               cost_.get(), *estimating_);
     studio_->SetDispatch(dispatch_);
     studio_->SetEmailEnabled(email_enabled_);
+    // The projects index follows every committed project change (project_search.h).
+    if (deps_.dispatcher != nullptr) {
+      subscription_ = deps_.dispatcher->Subscribe(
+          "project.",
+          [search = search_.get()](const events::Event& e) { search->OnProjectEvent(e); });
+    }
     return Status::Ok();
   }
 
   void AddRoutes(http::Router& router, http::SchemaRegistry& schemas) override {
     AddStudioRoutes(router, schemas, *studio_);
+    AddProjectSearchRoutes(router, schemas, *search_);
   }
 
   void AddPages(web::Shell& shell) override {
@@ -60,13 +72,15 @@ class StudioModule final : public capability::Capability {
     AddStudioPages(shell, *studio_);
   }
 
-  void Stop() override {}
+  void Stop() override { subscription_.Reset(); }
 
  private:
   const capability::Deps deps_;
   metrics::Registry snapshot_metrics_;
   DispatchSettings dispatch_;
   bool email_enabled_ = false;
+  std::unique_ptr<ProjectSearch> search_;
+  events::Subscription subscription_;
   std::unique_ptr<estimating::CostService> cost_;
   std::unique_ptr<estimating::EstimatingService> estimating_;
   std::unique_ptr<StudioService> studio_;

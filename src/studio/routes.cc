@@ -579,3 +579,82 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
 }
 
 }  // namespace signx::studio
+
+namespace signx::studio {
+
+void AddProjectSearchRoutes(http::Router& router, http::SchemaRegistry& schemas,
+                            ProjectSearch& search) {
+  schemas.Add("ProjectSearchResult", R"j({"type": "object", "properties": {
+  "source": {"type": "string", "enum": ["index", "database"], "description": "database: the org's projects index is missing or corrupt and is being rebuilt (projects.reindex); the hits come from a LIKE match over name and customer"},
+  "items": {"type": "array", "items": {"type": "object", "properties": {
+    "id": {"type": "string"}, "name": {"type": "string"}, "customer": {"type": ["string", "null"]},
+    "site": {"type": ["string", "null"]}, "status": {"type": "string"}, "score": {"type": "number"},
+    "snippet": {"type": "string", "description": "HTML-escaped text, matches in <mark>…</mark>"}}}},
+  "next_cursor": {"type": ["string", "null"]}}})j");
+  const http::PageLimits page_options{.default_limit = 20, .max_limit = 100};
+  router.Add(
+      "GET", "/v1/projects/search",
+      {.summary = "Full-text search over the org's projects",
+       .description = "BM25 over the org's projects index (name, customer, site, notes and "
+                      "payload text) with highlighted snippets; status filters. When the index "
+                      "is missing or corrupt the answer comes from the database (source "
+                      "\"database\") and projects.reindex rebuilds it. The cursor is an offset.",
+       .tags = {"studio"},
+       .permission = "projects:read",
+       .response_schema = "ProjectSearchResult",
+       .query_params =
+           [&] {
+             std::vector<http::ParamDoc> p = {
+                 {.name = "q", .description = "the query (required, 1..500 characters)"},
+                 {.name = "status", .description = "only projects with this status"}};
+             for (auto& x : http::PageParams(page_options)) p.push_back(std::move(x));
+             return p;
+           }()},
+      http::Handle([&search, page_options](Request& req) -> Result<Response> {
+        SIGNX_ASSIGN_OR_RETURN(auto scope, identity::OrgScope(req.principal));
+        std::vector<FieldError> bad;
+        auto valid_cursor = [](std::string_view c) {
+          return !c.empty() && c.size() <= 9 &&
+                 std::all_of(c.begin(), c.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        };
+        const http::PageQuery page = http::ReadPageQuery(req, bad, page_options, valid_cursor);
+        ProjectSearchRequest sr;
+        sr.limit = page.limit;
+        if (!page.cursor.empty() && valid_cursor(page.cursor)) sr.offset = std::stoul(page.cursor);
+        auto q = req.Query("q");
+        if (!q || q->empty()) {
+          bad.push_back({"q", "is required"});
+        } else if (q->size() > 500) {
+          bad.push_back({"q", "must be at most 500 characters"});
+        } else {
+          sr.q = std::string(*q);
+        }
+        if (auto s = req.Query("status"); s && !s->empty()) {
+          if (!project::IsStatus(*s)) {
+            bad.push_back({"status", "must be one of " + project::StatusList()});
+          } else {
+            sr.status = std::string(*s);
+          }
+        }
+        if (!bad.empty()) return http::BadQuery(std::move(bad));
+        SIGNX_ASSIGN_OR_RETURN(ProjectSearchResponse out, search.Search(scope, sr));
+        json::array items;
+        for (const auto& h : out.hits) {
+          items.push_back(json::object{
+              {"id", h.project_id},
+              {"name", h.name},
+              {"customer", h.customer ? json::value(*h.customer) : json::value(nullptr)},
+              {"site", h.site ? json::value(*h.site) : json::value(nullptr)},
+              {"status", h.status},
+              {"score", h.score},
+              {"snippet", h.snippet}});
+        }
+        Response r = http::ListResponse(std::move(items),
+                                        out.next_offset ? std::to_string(*out.next_offset) : "");
+        json::object body = json::parse(r.body).as_object();
+        body["source"] = out.source;
+        return http::JsonResponse(200, body);
+      }));
+}
+
+}  // namespace signx::studio

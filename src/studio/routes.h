@@ -28,11 +28,16 @@
 
 #include "http/openapi.h"
 #include "http/router.h"
+#include "studio/project_search.h"
 #include "studio/service.h"
 
 namespace signx::studio {
 
 void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, StudioService& service);
+
+//   GET    /v1/projects/search?q=&status=&limit=&cursor=   projects:read (project_search.h)
+void AddProjectSearchRoutes(http::Router& router, http::SchemaRegistry& schemas,
+                            ProjectSearch& search);
 
 // "\"v7\"" -> 7 for prefix 'v'; nullopt for anything else (weak tags are not accepted: If-Match
 // uses the strong comparison, RFC 9110 §13.1.1).

@@ -1,0 +1,99 @@
+// Project search (issue 16 item 7) over the org's `projects` search index
+// (search/search_index.h: one Xapian database per org under <data_dir>/search/projects/<org>/, so
+// a search only ever reads its own org's projects).
+//
+//   Indexing   one index document per project, id = the project id: fields name (weight 3),
+//              customer (2), site (the location, 2) and body (name, customer, site, the text of
+//              the project's metadata — its notes — and of every current payload's config, as
+//              "key value" words); filter status. Kept in step after each committed change: the
+//              module subscribes to the committed `project.*` events (created/updated by
+//              estimating's routes, status_changed, payload_saved, deleted by studio's) and
+//              re-indexes or removes the project (OnProjectEvent).
+//   Search     BM25 over the index, hits joined to the projects table (a hit whose project is
+//              gone is dropped), with highlighted snippets. When the index is missing or corrupt
+//              (search::NeedsRebuild) the answer comes from the database — every word of q
+//              matched with LIKE over name or customer — with source "database", and a
+//              projects.reindex job is queued (one at a time per org). An index write that finds
+//              the index missing or corrupt queues it too.
+//   Reindex    the projects.reindex job rebuilds the org's index from the projects table and the
+//              current payloads (the old index stays until the new one is complete).
+//
+// Thread-safety: thread-safe (the index is; state lives in the database).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "events/event.h"
+#include "jobs/queue.h"
+#include "search/search_index.h"
+#include "storage/store.h"
+#include "studio/store.h"
+
+namespace signx::studio {
+
+inline constexpr std::string_view kProjectReindexJob = "projects.reindex";
+
+struct ProjectSearchRequest {
+  std::string q;
+  std::optional<std::string> status;
+  int limit = 20;          // 1..100
+  std::size_t offset = 0;  // the cursor
+};
+
+struct ProjectSearchHit {
+  std::string project_id;
+  std::string name;
+  std::optional<std::string> customer;
+  std::optional<std::string> site;
+  std::string status;
+  double score = 0;
+  std::string snippet;  // HTML-escaped, matches in <mark>
+};
+
+struct ProjectSearchResponse {
+  std::vector<ProjectSearchHit> hits;
+  std::string source;                      // "index" or "database"
+  std::optional<std::size_t> next_offset;  // nullopt on the last page
+};
+
+class ProjectSearch {
+ public:
+  static Result<std::unique_ptr<ProjectSearch>> Open(storage::Store& store, jobs::Queue& queue,
+                                                     const std::string& data_dir);
+
+  Result<ProjectSearchResponse> Search(const Scope& scope, const ProjectSearchRequest& request);
+
+  // After-commit hooks: (re)index one project from the database (removed when it is gone), or
+  // remove it. Failures are logged and queue projects.reindex when the index needs a rebuild.
+  void Indexed(const std::string& org_id, const std::string& project_id);
+  void Removed(const std::string& org_id, const std::string& project_id);
+  // The subscription callback: project.deleted removes, any other project.* event re-indexes.
+  void OnProjectEvent(const events::Event& event);
+
+  // The projects.reindex job body: rebuilds the org's index; returns the projects indexed.
+  Result<std::uint64_t> Reindex(const std::string& org_id);
+  // Queues projects.reindex for the org unless one is already queued.
+  Status ScheduleReindex(const std::string& org_id);
+
+  search::SearchIndex& index() { return *index_; }
+
+ private:
+  ProjectSearch(storage::Store& store, jobs::Queue& queue,
+                std::unique_ptr<search::SearchIndex> index);
+  Result<ProjectSearchResponse> SearchDatabase(const Scope& scope,
+                                               const ProjectSearchRequest& request);
+
+  storage::Store& store_;
+  jobs::Queue& queue_;
+  std::unique_ptr<search::SearchIndex> index_;
+};
+
+// Registers projects.reindex (payload {}; the job's org). `search` must outlive the workers.
+void RegisterProjectSearchJobs(jobs::Queue& queue, ProjectSearch& search);
+
+}  // namespace signx::studio
