@@ -538,6 +538,35 @@ TEST_P(StudioApiTest, EmailRouteValidatesAndNeedsSmtp) {
   EXPECT_NE(off.body.find("smtp.url"), std::string::npos) << off.body;
 }
 
+TEST_P(StudioApiTest, SearchRouteValidatesAndAnswers) {
+  auto search = ProjectSearch::Open(db_->store(), *queue_, blob_dir_.string());
+  ASSERT_TRUE(search.ok()) << search.status().ToString();
+  AddProjectSearchRoutes(router_, schemas_, **search);
+  const std::string id = NewProject("Riverside pylon");
+  EXPECT_EQ(Call("GET", "/v1/projects/search").status, 422);
+  auto bad = Call("GET", "/v1/projects/search?q=pylon&status=nonsense");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_NE(bad.body.find("status"), std::string::npos);
+  // No index yet: the database answers and the rebuild is queued.
+  auto r = Call("GET", "/v1/projects/search?q=riverside");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Obj(r).at("source").as_string(), "database");
+  ASSERT_EQ(Obj(r).at("items").as_array().size(), 1u);
+  EXPECT_EQ(Obj(r).at("items").as_array()[0].at("id").as_string(), id);
+  EXPECT_EQ(Obj(Call("GET", "/v1/projects/search?q=riverside", "", {}, Member("org_b")))
+                .at("items")
+                .as_array()
+                .size(),
+            0u);
+  ASSERT_TRUE((*search)->Reindex("org_a").ok());
+  r = Call("GET", "/v1/projects/search?q=riverside&status=draft&limit=5");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Obj(r).at("source").as_string(), "index");
+  ASSERT_EQ(Obj(r).at("items").as_array().size(), 1u);
+  EXPECT_NE(std::string(Obj(r).at("items").as_array()[0].at("snippet").as_string()).find("<mark>"),
+            std::string::npos);
+}
+
 TEST_P(StudioApiTest, OpenApiHasEveryRouteAndSchema) {
   const std::string doc = http::BuildOpenApi(router_, schemas_, {.version = "test"});
   auto v = json::parse(doc).as_object();
