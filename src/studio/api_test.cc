@@ -523,6 +523,7 @@ TEST_P(StudioApiTest, EmailRouteValidatesAndNeedsSmtp) {
   EXPECT_EQ(details[0].at("field").as_string(), "to[1]");
   EXPECT_EQ(Call("POST", url, R"({"to": "ann@example.com"})").status, 422);
   EXPECT_EQ(Call("POST", url, R"({"to": ["ann@example.com"]})", {}, Member("org_b")).status, 404);
+  EXPECT_EQ(Call("POST", url, "not json", {}, Member("org_b")).status, 404);
 
   auto ok = Call("POST", url, R"({"to": ["ann@example.com"], "message": "see attached"})");
   ASSERT_EQ(ok.status, 202) << ok.body;

@@ -475,6 +475,9 @@ void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, Studio
        .success_status = 202},
       http::Handle([&svc](Request& req) -> Result<Response> {
         SIGNX_ASSIGN_OR_RETURN(Scope scope, identity::OrgScope(req.principal));
+        // Another org's project or report is a 404 before the body is looked at.
+        SIGNX_RETURN_IF_ERROR(
+            svc.GetReport(scope, req.PathParam("id"), req.PathParam("report_id")).status());
         SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
         EmailRequest er;
         std::vector<FieldError> errors;

@@ -107,6 +107,8 @@ ROUTE_IDS = {
     "/v1/projects/{id}/reports": {"id": "studio_project"},
     "/v1/projects/{id}/reports/{report_id}": {"id": "studio_project", "report_id": "report"},
     "/v1/projects/{id}/reports/{report_id}/pdf": {"id": "studio_project", "report_id": "report"},
+    "/v1/projects/{id}/reports/{report_id}/email": {"id": "studio_project",
+                                                    "report_id": "report"},
     "/v1/projects/{id}/dispatch": {"id": "studio_project"},
     "/v1/projects/{id}/dispatches/{dispatch_id}": {"id": "studio_project",
                                                    "dispatch_id": "dispatch"},
