@@ -261,7 +261,7 @@ void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, stor
                                                 {"tier", h.tier}});
                }
                o["history"] = std::move(history);
-               return http::Response::Json(200, json::serialize(o));
+               return http::Response::Json(200, http::ToJsonText(o));
              }));
 }
 
