@@ -25,7 +25,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 find_shared() {
-  for d in "$root/../shared" "$root/../../shared" /work/shared; do
+  for d in "$root/../shared" "$root/../../shared"; do
     [ -d "$d/$1" ] && { (cd "$d/$1" && pwd); return; }
   done
   echo ""

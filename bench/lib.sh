@@ -40,5 +40,6 @@ header() { printf '%-44s %10s %9s %9s %7s\n' test req/s p50 p99 non2xx; }
 build_signx() {
   local build=${SIGNX_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/release}
   cmake --build "$build" --target signx >/dev/null
-  signx=$build/bin/signx
+  # Absolute, so scripts that cd into a temp dir afterwards still find it.
+  signx=$(cd "$build" && pwd)/bin/signx
 }
