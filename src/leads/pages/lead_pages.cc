@@ -287,6 +287,12 @@ std::string DisplaySummary(const json::object& display) {
   return out;
 }
 
+// The CSS class suffix of a stored tier ("A" -> "a"; "e" when missing).
+std::string TierClass(std::string_view tier) {
+  return std::string(
+      1, tier.empty() ? 'e' : static_cast<char>(std::tolower(static_cast<unsigned char>(tier[0]))));
+}
+
 std::string OutcomeText(const WorklistItem& it) {
   return !it.converted ? "open" : *it.converted ? "converted" : "lost";
 }
@@ -350,10 +356,7 @@ View LeadView(const LeadDetail& detail, bool can_record) {
   v.set("fields", fields);
   v.set("has_fields", !fields.empty());
   v.set("tier", it.tier);
-  v.set("tier_class",
-        std::string(1, it.tier.empty() ? 'e'
-                                       : static_cast<char>(std::tolower(
-                                             static_cast<unsigned char>(it.tier[0])))));
+  v.set("tier_class", TierClass(it.tier));
   v.set("score_percent", FormatDecimal(it.score * 100, 1));
   v.set("scored_at", FormatWhen(it.scored_at));
   v.set("model_version", it.model_version);
@@ -426,11 +429,7 @@ View LeadWorklistView(const WorklistQuery& query, const WorklistPage& page, bool
       }
     }
     o.set("tier", it.tier);
-    o.set("tier_class",
-          it.tier.empty()
-              ? std::string("e")
-              : std::string(
-                    1, static_cast<char>(std::tolower(static_cast<unsigned char>(it.tier[0])))));
+    o.set("tier_class", TierClass(it.tier));
     o.set("score_percent", FormatDecimal(it.score * 100, 1));
     o.set("scored_at", FormatWhen(it.scored_at));
     o.set("scored_at_iso", FormatRfc3339(it.scored_at));
