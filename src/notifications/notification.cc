@@ -82,6 +82,12 @@ std::optional<Channel> ParseChannel(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<Rule> DefaultRules() {
+  return {{"operations.alert_opened", {Channel::kInApp}},
+          {"project.status_changed", {Channel::kInApp}},
+          {"model.drift_detected", {Channel::kInApp}}};
+}
+
 std::vector<Channel> ChannelsFor(const Preferences& prefs, std::string_view event_type) {
   for (const auto& r : prefs.rules) {
     if (webhooks::MatchesEventType({r.event_type}, event_type)) return r.channels;

@@ -61,6 +61,11 @@ struct Preferences {
   Timestamp updated_at{};
 };
 
+// The rules of a member who has never saved preferences: in-app only, for what needs a person —
+// stock-out and other forecast alerts, project status changes, model drift. Saving preferences
+// (even with no rules) replaces them.
+std::vector<Rule> DefaultRules();
+
 // The channels `event_type` goes to under `prefs` (the first matching rule; see the header).
 std::vector<Channel> ChannelsFor(const Preferences& prefs, std::string_view event_type);
 

@@ -108,6 +108,14 @@ Result<int> NotificationService::FanOut(const events::Event& event) {
   SIGNX_RETURN_IF_ERROR(store_.WithTxn(
       [&](Txn& txn) -> Status {
         SIGNX_ASSIGN_OR_RETURN(prefs, store::OrgPreferences(txn, event.org_id));
+        SIGNX_ASSIGN_OR_RETURN(auto unset, store::MembersWithoutPreferences(txn, event.org_id));
+        for (auto& user_id : unset) {
+          Preferences d;
+          d.org_id = event.org_id;
+          d.user_id = std::move(user_id);
+          d.rules = DefaultRules();
+          prefs.push_back(std::move(d));
+        }
         SIGNX_ASSIGN_OR_RETURN(templates, store::OrgTemplates(txn, event.org_id));
         return Status::Ok();
       },
@@ -309,6 +317,7 @@ Result<Preferences> NotificationService::GetPreferences(const http::Principal& p
         Preferences defaults;
         defaults.org_id = u.org_id;
         defaults.user_id = u.user_id;
+        defaults.rules = DefaultRules();
         return defaults;
       },
       {.read_only = true});

@@ -493,7 +493,7 @@ TEST_P(NotificationServiceTest, TenantsAndUsersAreIsolated) {
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(service_->GetDelivery(admin_b_, d[0].id).status().code(), ErrorCode::kNotFound);
   // Preferences are per user.
-  EXPECT_TRUE(service_->GetPreferences(viewer_a_)->rules.empty());
+  EXPECT_EQ(service_->GetPreferences(viewer_a_)->rules.size(), DefaultRules().size());
   EXPECT_EQ(service_->GetPreferences(member_a_)->email, "member@a.test");
   // API keys have no inbox.
   http::Principal key{.kind = "api_key",
@@ -503,6 +503,23 @@ TEST_P(NotificationServiceTest, TenantsAndUsersAreIsolated) {
                       .permissions = {"*"}};
   EXPECT_EQ(service_->Inbox(key, false, 10, "").status().code(), ErrorCode::kPermissionDenied);
   EXPECT_EQ(service_->GetPreferences(key).status().code(), ErrorCode::kPermissionDenied);
+}
+
+TEST_P(NotificationServiceTest, MembersWithoutSavedPreferencesGetTheDefaultInAppRules) {
+  // Nobody has saved preferences: every member of org A (admin, member, viewer) is told in-app
+  // of a stock-out alert and a project move, nobody of a quote; org B hears nothing of A's.
+  const auto alert = MakeEvent(a_.org.id, "operations.alert_opened");
+  EXPECT_EQ(service_->FanOut(alert).value_or(-1), 3);
+  EXPECT_EQ(service_->FanOut(MakeEvent(a_.org.id, "project.status_changed")).value_or(-1), 3);
+  EXPECT_EQ(service_->FanOut(MakeEvent(a_.org.id, "quote.created")).value_or(-1), 0);
+  EXPECT_EQ(service_->UnreadCount(viewer_a_).value_or(-1), 2);
+  EXPECT_EQ(service_->UnreadCount(member_b_).value_or(-1), 0);
+  EXPECT_TRUE(Deliveries(admin_a_).empty());  // in-app only: no e-mail without an address
+  // Saving preferences, even with no rules, replaces the defaults.
+  Put(viewer_a_, Prefs({}));
+  EXPECT_TRUE(service_->GetPreferences(viewer_a_)->rules.empty());
+  EXPECT_EQ(service_->FanOut(MakeEvent(a_.org.id, "operations.alert_opened")).value_or(-1), 2);
+  EXPECT_EQ(service_->UnreadCount(viewer_a_).value_or(-1), 2);
 }
 
 TEST_P(NotificationServiceTest, CatchUpJobNotifiesDispatchedEventsOnce) {

@@ -170,6 +170,14 @@ Result<std::vector<Preferences>> OrgPreferences(Txn& txn, std::string_view org_i
       {org_id}, PrefFrom);
 }
 
+Result<std::vector<std::string>> MembersWithoutPreferences(Txn& txn, std::string_view org_id) {
+  return Rows<std::string>(txn,
+                           "SELECT m.user_id FROM memberships m LEFT JOIN notification_preferences "
+                           "p ON p.org_id = m.org_id AND p.user_id = m.user_id "
+                           "WHERE m.org_id = $1 AND p.user_id IS NULL ORDER BY m.user_id",
+                           {org_id}, [](const auto& r) { return r.Text(0); });
+}
+
 Result<std::vector<Preferences>> DigestPreferences(Txn& txn) {
   return Rows<Preferences>(
       txn,

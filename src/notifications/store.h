@@ -23,6 +23,8 @@ Result<std::optional<Preferences>> GetPreferences(Txn& txn, std::string_view org
                                                   std::string_view user_id);
 // Preferences of every user of `org_id` (fan-out).
 Result<std::vector<Preferences>> OrgPreferences(Txn& txn, std::string_view org_id);
+// Members of `org_id` who have never saved preferences (they get DefaultRules()), by user id.
+Result<std::vector<std::string>> MembersWithoutPreferences(Txn& txn, std::string_view org_id);
 // Preferences with the digest on, every org.
 Result<std::vector<Preferences>> DigestPreferences(Txn& txn);
 Status UpsertPreferences(Txn& txn, const Preferences& p);
