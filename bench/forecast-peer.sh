@@ -19,6 +19,8 @@
 #            that row comes from the peer's measured table, as do auto.arima (100 series, ~2.3 h
 #            extrapolated) and tbats (30 series)).
 #   R Weekly: snaive theta theta_m1 ets stlf (all series; under a minute).
+# Then each R method beside SignX's own implementation of the same method (`signx bench m4
+# --methods`), accuracy and time, all series.
 # SignX's forecast file sits in the R output folder, so run-m4.sh scores it beside R's methods on
 # every subset too (rows "signx").
 set -euo pipefail
@@ -94,6 +96,30 @@ for freq in $freqs; do
     printf "%-10s %-10s %9s %9s %12s %9sx  (%s)\n" "$m" "$on" "$o" "$w" "$est" "$x" "$src"
   done
   echo "(R_all_est_s: the R method's wall time scaled to all $n_all series for subset rows; SignX_x = R_all_est_s / SignX wall)"
+
+  # Like for like: each R method of this run beside SignX's implementation of the same method
+  # (stlf and mstl beside SignX's decomposition + SES, the nearest SignX has), all series.
+  case "$freq" in
+    Hourly) pairs="snaive:sNaive theta:Theta ets:ETS stlf:MSD-SES mstl:MSD-SES" ;;
+    Weekly) pairs="snaive:sNaive theta:Theta ets:ETS stlf:Damped" ;;
+  esac
+  smethods="$(for p in $pairs; do echo "${p#*:}"; done | sort -u | tr '\n' ' ')"
+  # shellcheck disable=SC2086
+  "$signx" bench m4 --freq "$(echo "$freq" | tr '[:upper:]' '[:lower:]')" --data "$data" \
+    --threads 2 --methods $smethods > "$dir/signx-methods.txt"
+  echo
+  echo "same method, all $n_all series: R's wall time (this run) / SignX's forecasting wall time"
+  printf "%-8s %9s %9s   %-10s %9s %9s %9s\n" R OWA wall_s SignX OWA wall_s R/SignX
+  for p in $pairs; do
+    r="${p%%:*}"; x="${p#*:}"
+    rrow="$(awk -F'\t' -v m="$r" '$2 == m && $3 == "all" {print $6, $7}' "$dir/results.tsv")"
+    xrow="$(awk -v m="$x" '$1 == m {sub("s$", "", $5); print $4, $5}' "$dir/signx-methods.txt")"
+    [ -n "$rrow" ] && [ -n "$xrow" ] || continue
+    set -- $rrow $xrow
+    printf "%-8s %9s %9s   %-10s %9s %9s %8sx\n" "$r" "$1" "$2" "$x" "$3" "$4" \
+      "$(awk -v a="$2" -v b="$4" 'BEGIN {printf "%.0f", a / (b > 0.005 ? b : 0.005)}')"
+  done
+  echo "(SignX wall_s is the forecasting time of bench m4, 2 threads; 0.00 s is counted as 0.005 s)"
 done
 echo >&2
 echo "outputs: $out" >&2
