@@ -208,6 +208,29 @@ std::vector<std::pair<int, int>> Spans(const json::value& v) {
   return out;
 }
 
+// A transcript turn without the corpus's annotation marks ({disfmarker}, {vocalsound}, {pause},
+// {gap}, ...: lower-case words in braces), which are not words anyone said; every system below
+// sees the same cleaned text. Left in, "disfmarker" is the commonest token of the corpus and
+// makes disfluent sentences look central.
+std::string WithoutTranscriptMarks(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '{') {
+      std::size_t j = i + 1;
+      while (j < text.size() && ((text[j] >= 'a' && text[j] <= 'z') || text[j] == '_')) ++j;
+      if (j < text.size() && j > i + 1 && text[j] == '}') {
+        i = j;
+        continue;
+      }
+    }
+    if (text[i] == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += text[i];
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 Result<std::vector<Meeting>> ReadQmsum(const std::filesystem::path& p) {
   SIGNX_ASSIGN_OR_RETURN(std::string text, ReadFile(p));
   std::vector<Meeting> out;
@@ -216,7 +239,7 @@ Result<std::vector<Meeting>> ReadQmsum(const std::filesystem::path& p) {
     json::object o = json::parse(line).as_object();
     Meeting m;
     for (const auto& t : o.at("meeting_transcripts").as_array()) {
-      m.turns.emplace_back(t.at("content").as_string());
+      m.turns.push_back(WithoutTranscriptMarks(t.at("content").as_string()));
     }
     for (const auto& q : o.at("general_query_list").as_array()) {
       m.general.push_back(
