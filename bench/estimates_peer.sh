@@ -42,7 +42,7 @@ key=$("$signx" admin create-api-key --org "$org" --name bench --scopes estimates
 "$signx" serve --port "$port" --set log.access_log=true --set log.level=info \
   --set "limits.rate_limits=predict=1000000000/h" --set jobs.workers=0 2>signx-access.log &
 pid=$!; pids+=("$pid")
-wait_http "http://127.0.0.1:$port/health/ready"
+wait_http "http://127.0.0.1:$port/health/ready" 1200
 TARGET_URL="http://127.0.0.1:$port" SERVER_PID=$pid API_KEY=$key JITTER=1 \
   RESULTS_DIR="$work/results-signx" "$peer/bench-costpredict.sh" "$dur" "$conns" \
   >"$work/signx.txt" 2>&1 || { cat "$work/signx.txt" >&2; exit 1; }
