@@ -69,7 +69,7 @@ class StudioModule final : public capability::Capability {
 
   void AddPages(web::Shell& shell) override {
     shell.templates().AddEmbedded(EmbeddedTemplates());
-    AddStudioPages(shell, *studio_);
+    AddStudioPages(shell, *studio_, *search_);
   }
 
   void Stop() override { subscription_.Reset(); }

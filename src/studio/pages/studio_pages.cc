@@ -324,11 +324,47 @@ web::Page ProjectPage(PageContext& ctx, StudioService& svc, const std::string& i
   return web::Page::Render(p->name, "studio_project", std::move(v), status);
 }
 
-web::Page BoardPage(PageContext& ctx, StudioService& svc) {
+// The board's search box: ?q= searches name, customer, site, notes and payload text
+// (ProjectSearch: the org's Xapian index, the database while it is rebuilt).
+void AddSearchResults(PageContext& ctx, ProjectSearch& search, const Scope& scope, View& v) {
+  auto q = ctx.request.Query("q");
+  const std::string text = q ? std::string(Trim(*q)) : "";
+  v.set("q", text);
+  if (text.empty()) return;
+  v.set("searched", true);
+  if (text.size() > 500) {
+    v.set("search_error", std::string("A search is at most 500 characters."));
+    return;
+  }
+  auto found = search.Search(scope, {.q = text, .limit = 20});
+  if (!found.ok()) {
+    spdlog::warn("studio board search: {}", found.status().ToString());
+    v.set("search_error", std::string("The search failed; try again."));
+    return;
+  }
+  ViewList hits;
+  for (const ProjectSearchHit& h : found->hits) {
+    View hit(View::type::object);
+    hit.set("id", h.project_id);
+    hit.set("name", h.name);
+    if (h.customer && !h.customer->empty()) hit.set("customer", *h.customer);
+    if (h.site && !h.site->empty()) hit.set("site", *h.site);
+    hit.set("status", Humanize(h.status));
+    hit.set("snippet_html", h.snippet);  // HTML-escaped by ProjectSearch, matches in <mark>
+    hits.push_back(hit);
+  }
+  v.set("hits", hits);
+  v.set("no_hits", hits.empty());
+  v.set("more_hits", found->next_offset.has_value());
+  v.set("from_database", found->source == "database");
+}
+
+web::Page BoardPage(PageContext& ctx, StudioService& svc, ProjectSearch& search) {
   auto scope = identity::OrgScope(ctx.principal);
   if (!scope.ok())
     return ServiceErrorPage(scope.status(), "Loading the board", ctx.request.request_id);
   View v(View::type::object);
+  AddSearchResults(ctx, search, *scope, v);
   ViewList columns;
   for (std::string_view s : project::Statuses()) {
     auto page = svc.ListByStatus(*scope, s, "", kColumnSize);
@@ -664,14 +700,14 @@ View ElevationView(const json::object& c) {
   return v;
 }
 
-void AddStudioPages(web::Shell& shell, StudioService& studio) {
+void AddStudioPages(web::Shell& shell, StudioService& studio, ProjectSearch& search) {
   shell.AddSection({.label = "Studio",
                     .href = "/studio",
                     .permission = "projects:read",
                     .description = "The project board: design, engineering, quotes, production"});
   shell.AddPage("GET", "/studio",
                 {.summary = "Project board", .permission = "projects:read", .section = "/studio"},
-                [&studio](PageContext& ctx) { return BoardPage(ctx, studio); });
+                [&studio, &search](PageContext& ctx) { return BoardPage(ctx, studio, search); });
   shell.AddPage("POST", "/studio/projects/{id}/move",
                 {.summary = "Move a project", .permission = "projects:write", .section = "/studio"},
                 [&studio](PageContext& ctx) { return MovePage(ctx, studio); });

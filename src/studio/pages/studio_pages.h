@@ -2,7 +2,9 @@
 //
 //   GET  /studio                                  the project board: a column per status, each
 //                                                 card with its moves as buttons; a move a guard
-//                                                 would refuse is shown disabled with the guard
+//                                                 would refuse is shown disabled with the guard;
+//                                                 ?q= searches the org's projects (name, customer,
+//                                                 site, notes, payload text) above the board
 //                                                                                 (projects:read)
 //   POST /studio/projects/{id}/move               a move (to, version); 409 shows the guard, 412
 //                                                 "changed by someone else — reload"
@@ -27,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "studio/project_search.h"
 #include "studio/service.h"
 #include "web/embedded.h"
 #include "web/shell.h"
@@ -36,7 +39,7 @@ namespace signx::studio {
 // src/studio/templates/*.mustache, compiled in.
 const std::vector<web::EmbeddedFile>& EmbeddedTemplates();
 
-void AddStudioPages(web::Shell& shell, StudioService& studio);
+void AddStudioPages(web::Shell& shell, StudioService& studio, ProjectSearch& search);
 
 // The editor fields of a module's schema (nested objects flattened to "pole.diameter_in"), with
 // values from `config` (or the submitted `form` values when given) and `errors` by field name.

@@ -71,6 +71,47 @@ TEST(StudioPagesTest, BoardShowsMovesAsButtonsAndRefusedMovesWithTheirGuard) {
   EXPECT_EQ(viewer->find("move-prj_1"), std::string::npos);
 }
 
+TEST(StudioPagesTest, BoardSearchShowsHitsWithSnippetsAndSaysWhenTheDatabaseAnswered) {
+  View hit(View::type::object);
+  hit.set("id", "prj_7");
+  hit.set("name", kXss);
+  hit.set("customer", kXss);
+  hit.set("site", "Main St");
+  hit.set("status", "Engineering");
+  hit.set("snippet_html", "twin <mark>pylon</mark> at &lt;Main St&gt;");
+  ViewList hits;
+  hits.push_back(hit);
+  View v(View::type::object);
+  v.set("columns", ViewList{});
+  v.set("q", kXss);
+  v.set("searched", true);
+  v.set("hits", hits);
+  v.set("no_hits", false);
+  auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  auto html = t.Render("studio_board", v);
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  ExpectInert(*html);  // the query, name and customer are escaped
+  EXPECT_NE(html->find("data-testid=\"hit-prj_7\""), std::string::npos);
+  EXPECT_NE(html->find("href=\"/studio/projects/prj_7\""), std::string::npos);
+  EXPECT_NE(html->find("twin <mark>pylon</mark> at &lt;Main St&gt;"), std::string::npos);
+  EXPECT_EQ(html->find("search-source-database"), std::string::npos);
+  // The index is being rebuilt: the page says where the matches came from; no hits: says so.
+  v.set("from_database", true);
+  v.set("hits", ViewList{});
+  v.set("no_hits", true);
+  auto fallback = t.Render("studio_board", v);
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_NE(fallback->find("search-source-database"), std::string::npos);
+  EXPECT_NE(fallback->find("No project matches."), std::string::npos);
+  // Without a query: the search box only.
+  View plain(View::type::object);
+  plain.set("columns", ViewList{});
+  auto board = t.Render("studio_board", plain);
+  ASSERT_TRUE(board.ok());
+  EXPECT_NE(board->find("data-testid=\"studio-search\""), std::string::npos);
+  EXPECT_EQ(board->find("studio-search-results"), std::string::npos);
+}
+
 TEST(StudioPagesTest, EditorFieldsComeFromTheSchemaWithErrorsBesideThem) {
   json::object config = json::parse(R"({"wind_speed_mph": 115, "exposure": "C",
     "pole": {"diameter_in": 10.75, "wall_in": 0.365}, "isolated_pole": true})")
