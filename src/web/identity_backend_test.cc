@@ -10,6 +10,7 @@
 #include "identity/testing/identity_fixture.h"
 #include "web/security.h"
 #include "web/shell.h"
+#include "web/testing/page_client.h"
 
 namespace signx::web {
 namespace {
@@ -29,58 +30,25 @@ class IdentityBackendTest : public ::testing::Test {
 
   http::Response Call(const std::string& method, const std::string& target,
                       const std::string& body = "") {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.body = body;
-    req.request_id = "req_web";
-    req.remote_addr = "198.51.100.7";
-    std::string cookie_header;
-    for (const auto& [k, v] : cookies_) cookie_header += k + "=" + v + "; ";
-    req.headers.Set("Cookie", cookie_header);
-    auto match = router_.Find(method, req.path);
-    EXPECT_NE(match.route, nullptr) << target;
-    if (match.route == nullptr) return http::Response::Text(404, "");
-    req.path_params = match.params;
-    http::Response res = match.route->handler(req);
-    for (const auto& [k, v] : res.headers.all()) {
-      if (!EqualsIgnoreCase(k, "Set-Cookie")) continue;
-      const auto eq = v.find('=');
-      const std::string name = v.substr(0, eq);
-      if (v.find("Max-Age=0") != std::string::npos) {
-        cookies_.erase(name);
-      } else {
-        cookies_[name] = v.substr(eq + 1, v.find(';') - eq - 1);
-      }
-    }
-    if (res.content_type.starts_with("text/html")) {
-      static const std::regex re("name=\"csrf_token\" value=\"([0-9a-f]+)\"");
-      std::smatch m;
-      if (std::regex_search(res.body, m, re)) csrf_ = m[1].str();
-    }
-    return res;
+    return client_.Call(method, target, body);
   }
 
   std::unique_ptr<IdentityWorld> world_;
   identity::testing::SeededOrg a_;
   http::Router router_;
-  std::map<std::string, std::string> cookies_;
-  std::string csrf_;
+  web::testing::PageClient client_{router_};
 };
 
 TEST_F(IdentityBackendTest, LoginDashboardApiKeysAuditLogout) {
   ASSERT_EQ(Call("GET", "/login").status, 200);
-  auto bad = Call("POST", "/login", "csrf_token=" + csrf_ + "&email=admin%40a.test&password=nope");
+  auto bad = Call("POST", "/login", "csrf_token=" + client_.csrf() + "&email=admin%40a.test&password=nope");
   EXPECT_EQ(bad.status, 401);
   auto login =
       Call("POST", "/login",
-           "csrf_token=" + csrf_ + "&email=admin%40a.test&password=" + std::string(kTestPassword) +
+           "csrf_token=" + client_.csrf() + "&email=admin%40a.test&password=" + std::string(kTestPassword) +
                "&next=%2F");
   ASSERT_EQ(login.status, 303) << login.body;
-  ASSERT_TRUE(cookies_.count(std::string(kSessionCookie)));
+  ASSERT_TRUE(client_.cookies().count(std::string(kSessionCookie)));
 
   auto dash = Call("GET", "/");
   ASSERT_EQ(dash.status, 200);
@@ -90,7 +58,7 @@ TEST_F(IdentityBackendTest, LoginDashboardApiKeysAuditLogout) {
   ASSERT_EQ(Call("GET", "/admin/api-keys").status, 200);
   auto created =
       Call("POST", "/admin/api-keys",
-           "csrf_token=" + csrf_ + "&name=CRM+%3Cb%3E&scopes=leads%3Aread&expires_days=30");
+           "csrf_token=" + client_.csrf() + "&name=CRM+%3Cb%3E&scopes=leads%3Aread&expires_days=30");
   ASSERT_EQ(created.status, 201) << created.body;
   static const std::regex secret_re("value=\"(sx_[^\"]+)\"");
   std::smatch m;
@@ -102,7 +70,7 @@ TEST_F(IdentityBackendTest, LoginDashboardApiKeysAuditLogout) {
 
   static const std::regex revoke_re("/admin/api-keys/(key_[A-Za-z0-9]+)/revoke");
   ASSERT_TRUE(std::regex_search(created.body, m, revoke_re));
-  auto revoked = Call("POST", "/admin/api-keys/" + m[1].str() + "/revoke", "csrf_token=" + csrf_);
+  auto revoked = Call("POST", "/admin/api-keys/" + m[1].str() + "/revoke", "csrf_token=" + client_.csrf());
   EXPECT_EQ(revoked.status, 303) << revoked.body;
 
   auto audit = Call("GET", "/admin/audit");
@@ -111,7 +79,7 @@ TEST_F(IdentityBackendTest, LoginDashboardApiKeysAuditLogout) {
   EXPECT_NE(audit.body.find("api_key.revoke"), std::string::npos);
   EXPECT_NE(audit.body.find("auth.login"), std::string::npos);
 
-  auto logout = Call("POST", "/logout", "csrf_token=" + csrf_);
+  auto logout = Call("POST", "/logout", "csrf_token=" + client_.csrf());
   EXPECT_EQ(logout.status, 303);
   EXPECT_EQ(Call("GET", "/").status, 303);
 }
@@ -121,18 +89,18 @@ TEST_F(IdentityBackendTest, AReplayedPreRotationCookieNeverGetsTheNewPair) {
   Call("GET", "/login");
   ASSERT_EQ(
       Call("POST", "/login",
-           "csrf_token=" + csrf_ + "&email=member%40a.test&password=" + std::string(kTestPassword))
+           "csrf_token=" + client_.csrf() + "&email=member%40a.test&password=" + std::string(kTestPassword))
           .status,
       303);
-  const std::string old_cookie = cookies_[std::string(kSessionCookie)];
+  const std::string old_cookie = client_.cookies()[std::string(kSessionCookie)];
   world_->clock().Advance(std::chrono::minutes(16));  // the access token has expired
   ASSERT_EQ(Call("GET", "/").status, 200);            // the browser's request rotates
-  const std::string rotated = cookies_[std::string(kSessionCookie)];
+  const std::string rotated = client_.cookies()[std::string(kSessionCookie)];
   ASSERT_NE(rotated, old_cookie);
 
   // The same old cookie again, at once (a concurrent tab, or a thief): served, never given the
   // new tokens.
-  cookies_[std::string(kSessionCookie)] = old_cookie;
+  client_.cookies()[std::string(kSessionCookie)] = old_cookie;
   auto replay = Call("GET", "/");
   EXPECT_EQ(replay.status, 200);
   for (const auto& [k, v] : replay.headers.all()) {
@@ -140,10 +108,10 @@ TEST_F(IdentityBackendTest, AReplayedPreRotationCookieNeverGetsTheNewPair) {
       EXPECT_FALSE(v.starts_with(std::string(kSessionCookie) + "=")) << v;
     }
   }
-  EXPECT_EQ(cookies_[std::string(kSessionCookie)], old_cookie);
+  EXPECT_EQ(client_.cookies()[std::string(kSessionCookie)], old_cookie);
   EXPECT_EQ(rotated.find(old_cookie.substr(old_cookie.find('|'))), std::string::npos);
   // The rotated session keeps working.
-  cookies_[std::string(kSessionCookie)] = rotated;
+  client_.cookies()[std::string(kSessionCookie)] = rotated;
   EXPECT_EQ(Call("GET", "/").status, 200);
 }
 
@@ -151,7 +119,7 @@ TEST_F(IdentityBackendTest, ViewerIsRefusedAdminPages) {
   Call("GET", "/login");
   ASSERT_EQ(
       Call("POST", "/login",
-           "csrf_token=" + csrf_ + "&email=viewer%40a.test&password=" + std::string(kTestPassword))
+           "csrf_token=" + client_.csrf() + "&email=viewer%40a.test&password=" + std::string(kTestPassword))
           .status,
       303);
   auto dash = Call("GET", "/");

@@ -8,12 +8,12 @@
 #include <regex>
 
 #include "base/id.h"
-#include "base/strings.h"
 #include "events/outbox.h"
 #include "identity/testing/identity_fixture.h"
 #include "jobs/queue.h"
 #include "web/identity_backend.h"
 #include "web/testing/page_checks.h"
+#include "web/testing/page_client.h"
 
 namespace signx::notifications {
 namespace {
@@ -42,51 +42,10 @@ class NotificationPagesTest : public ::testing::Test {
 
   http::Response Call(const std::string& method, const std::string& target,
                       const std::string& body = "") {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.body = body;
-    req.request_id = "req_web";
-    req.remote_addr = "198.51.100.7";
-    std::string cookie_header;
-    for (const auto& [k, v] : cookies_) cookie_header += k + "=" + v + "; ";
-    req.headers.Set("Cookie", cookie_header);
-    if (method == "POST") req.headers.Set("Content-Type", "application/x-www-form-urlencoded");
-    auto match = router_.Find(method, req.path);
-    EXPECT_NE(match.route, nullptr) << target;
-    if (match.route == nullptr) return http::Response::Text(404, "");
-    req.path_params = match.params;
-    http::Response res = match.route->handler(req);
-    for (const auto& [k, v] : res.headers.all()) {
-      if (!EqualsIgnoreCase(k, "Set-Cookie")) continue;
-      const auto eq = v.find('=');
-      const std::string name = v.substr(0, eq);
-      if (v.find("Max-Age=0") != std::string::npos) {
-        cookies_.erase(name);
-      } else {
-        cookies_[name] = v.substr(eq + 1, v.find(';') - eq - 1);
-      }
-    }
-    if (res.content_type.starts_with("text/html")) {
-      static const std::regex re("name=\"csrf_token\" value=\"([0-9a-f]+)\"");
-      std::smatch m;
-      if (std::regex_search(res.body, m, re)) csrf_ = m[1].str();
-    }
-    return res;
+    return client_.Call(method, target, body);
   }
 
-  void LogIn(const std::string& email) {
-    cookies_.clear();
-    ASSERT_EQ(Call("GET", "/login").status, 200);
-    auto login = Call("POST", "/login",
-                      "csrf_token=" + csrf_ + "&email=" + email +
-                          "&password=" + std::string(kTestPassword) + "&next=%2F");
-    ASSERT_EQ(login.status, 303) << login.body;
-    ASSERT_EQ(Call("GET", "/").status, 200);
-  }
+  void LogIn(const std::string& email) { client_.LogIn(email, std::string(kTestPassword)); }
 
   void Notify(const std::string& org, const std::string& type, const std::string& name) {
     events::Event e;
@@ -106,8 +65,7 @@ class NotificationPagesTest : public ::testing::Test {
   std::unique_ptr<NotificationService> service_;
   std::unique_ptr<events::Dispatcher> dispatcher_;
   http::Router router_;
-  std::map<std::string, std::string> cookies_;
-  std::string csrf_;
+  web::testing::PageClient client_{router_};
 };
 
 TEST_F(NotificationPagesTest, SettingsSaveWithErrorsThenInboxMarksRead) {
@@ -119,19 +77,19 @@ TEST_F(NotificationPagesTest, SettingsSaveWithErrorsThenInboxMarksRead) {
   // Bad rule line, unknown zone and a bad address: 422, errors beside the fields, input kept.
   auto bad = Call(
       "POST", "/notifications/settings",
-      "csrf_token=" + csrf_ + "&rules=project.*+email&email=not-an-address&time_zone=Mars%2FBase");
+      "csrf_token=" + client_.csrf() + "&rules=project.*+email&email=not-an-address&time_zone=Mars%2FBase");
   ASSERT_EQ(bad.status, 422) << bad.body;
   EXPECT_NE(bad.body.find("data-testid=\"field-error-rules\""), std::string::npos);
   EXPECT_NE(bad.body.find("project.* email"), std::string::npos);
   bad = Call("POST", "/notifications/settings",
-             "csrf_token=" + csrf_ +
+             "csrf_token=" + client_.csrf() +
                  "&rules=*%3A+in_app%2C+email&email=not-an-address&time_zone=Mars%2FBase");
   ASSERT_EQ(bad.status, 422) << bad.body;
   EXPECT_NE(bad.body.find("data-testid=\"field-error-email\""), std::string::npos);
   EXPECT_NE(bad.body.find("data-testid=\"field-error-time_zone\""), std::string::npos);
 
   auto saved = Call("POST", "/notifications/settings",
-                    "csrf_token=" + csrf_ +
+                    "csrf_token=" + client_.csrf() +
                         "&rules=*%3A+in_app%2C+webhook&email=member%40a.test&time_zone=America%2F"
                         "Chicago&quiet_start=22%3A00&quiet_end=07%3A00&digest_hour=8"
                         "&webhook_url=https%3A%2F%2Fhooks.example.com%2Fme");
@@ -164,7 +122,7 @@ TEST_F(NotificationPagesTest, SettingsSaveWithErrorsThenInboxMarksRead) {
   const std::string id = m[1].str();
   EXPECT_EQ(Call("POST", "/notifications/" + id + "/read", "read=1").status, 403);  // no CSRF
   ASSERT_EQ(
-      Call("POST", "/notifications/" + id + "/read", "csrf_token=" + csrf_ + "&read=1").status,
+      Call("POST", "/notifications/" + id + "/read", "csrf_token=" + client_.csrf() + "&read=1").status,
       303);
   inbox = Call("GET", "/notifications?unread=1");
   EXPECT_NE(inbox.body.find("data-testid=\"empty-inbox\""), std::string::npos);
@@ -172,7 +130,7 @@ TEST_F(NotificationPagesTest, SettingsSaveWithErrorsThenInboxMarksRead) {
   // Another user cannot mark it.
   LogIn(b_.member.email);
   EXPECT_EQ(
-      Call("POST", "/notifications/" + id + "/read", "csrf_token=" + csrf_ + "&read=0").status,
+      Call("POST", "/notifications/" + id + "/read", "csrf_token=" + client_.csrf() + "&read=0").status,
       404);
   auto other = Call("GET", "/notifications");
   EXPECT_NE(other.body.find("data-testid=\"empty-inbox\""), std::string::npos);

@@ -7,11 +7,11 @@
 
 #include <regex>
 
-#include "base/strings.h"
 #include "identity/testing/identity_fixture.h"
 #include "jobs/queue.h"
 #include "web/identity_backend.h"
 #include "web/testing/page_checks.h"
+#include "web/testing/page_client.h"
 
 namespace signx::web {
 namespace {
@@ -36,59 +36,17 @@ class WebhookPagesTest : public ::testing::Test {
 
   http::Response Call(const std::string& method, const std::string& target,
                       const std::string& body = "") {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.body = body;
-    req.request_id = "req_web";
-    req.remote_addr = "198.51.100.7";
-    std::string cookie_header;
-    for (const auto& [k, v] : cookies_) cookie_header += k + "=" + v + "; ";
-    req.headers.Set("Cookie", cookie_header);
-    if (method == "POST") req.headers.Set("Content-Type", "application/x-www-form-urlencoded");
-    auto match = router_.Find(method, req.path);
-    EXPECT_NE(match.route, nullptr) << target;
-    if (match.route == nullptr) return http::Response::Text(404, "");
-    req.path_params = match.params;
-    http::Response res = match.route->handler(req);
-    for (const auto& [k, v] : res.headers.all()) {
-      if (!EqualsIgnoreCase(k, "Set-Cookie")) continue;
-      const auto eq = v.find('=');
-      const std::string name = v.substr(0, eq);
-      if (v.find("Max-Age=0") != std::string::npos) {
-        cookies_.erase(name);
-      } else {
-        cookies_[name] = v.substr(eq + 1, v.find(';') - eq - 1);
-      }
-    }
-    if (res.content_type.starts_with("text/html")) {
-      static const std::regex re("name=\"csrf_token\" value=\"([0-9a-f]+)\"");
-      std::smatch m;
-      if (std::regex_search(res.body, m, re)) csrf_ = m[1].str();
-    }
-    return res;
+    return client_.Call(method, target, body);
   }
 
-  void LogIn(const std::string& email) {
-    cookies_.clear();
-    ASSERT_EQ(Call("GET", "/login").status, 200);
-    auto login = Call("POST", "/login",
-                      "csrf_token=" + csrf_ + "&email=" + email +
-                          "&password=" + std::string(kTestPassword) + "&next=%2F");
-    ASSERT_EQ(login.status, 303) << login.body;
-    ASSERT_EQ(Call("GET", "/").status, 200);
-  }
+  void LogIn(const std::string& email) { client_.LogIn(email, std::string(kTestPassword)); }
 
   std::unique_ptr<IdentityWorld> world_;
   identity::testing::SeededOrg a_, b_;
   std::unique_ptr<jobs::Queue> queue_;
   std::unique_ptr<webhooks::WebhookService> service_;
   http::Router router_;
-  std::map<std::string, std::string> cookies_;
-  std::string csrf_;
+  web::testing::PageClient client_{router_};
 };
 
 TEST_F(WebhookPagesTest, CreateShowsSecretOnceThenDeliveryLogAndRedeliver) {
@@ -99,7 +57,7 @@ TEST_F(WebhookPagesTest, CreateShowsSecretOnceThenDeliveryLogAndRedeliver) {
 
   // Invalid URL and pattern: 422 with messages beside the fields; the input is kept, escaped.
   auto bad = Call("POST", "/admin/webhooks",
-                  "csrf_token=" + csrf_ + "&url=ftp%3A%2F%2Fx%3Cb%3E&event_types=BAD+TYPE%21");
+                  "csrf_token=" + client_.csrf() + "&url=ftp%3A%2F%2Fx%3Cb%3E&event_types=BAD+TYPE%21");
   ASSERT_EQ(bad.status, 422) << bad.body;
   EXPECT_NE(bad.body.find("data-testid=\"field-error-url\""), std::string::npos);
   EXPECT_NE(bad.body.find("data-testid=\"field-error-event_types\""), std::string::npos);
@@ -107,7 +65,7 @@ TEST_F(WebhookPagesTest, CreateShowsSecretOnceThenDeliveryLogAndRedeliver) {
   EXPECT_EQ(bad.body.find("ftp://x<b>"), std::string::npos);
 
   auto created = Call("POST", "/admin/webhooks",
-                      "csrf_token=" + csrf_ +
+                      "csrf_token=" + client_.csrf() +
                           "&url=https%3A%2F%2Fhooks.example.com%2Fsignx&event_types=quote.*%2C+"
                           "import.completed&description=CRM+%3Cscript%3E");
   ASSERT_EQ(created.status, 201) << created.body;
@@ -131,7 +89,7 @@ TEST_F(WebhookPagesTest, CreateShowsSecretOnceThenDeliveryLogAndRedeliver) {
   auto detail = Call("GET", "/admin/webhooks/" + id);
   ASSERT_EQ(detail.status, 200);
   EXPECT_NE(detail.body.find("data-testid=\"empty-deliveries\""), std::string::npos);
-  auto test = Call("POST", "/admin/webhooks/" + id + "/test", "csrf_token=" + csrf_);
+  auto test = Call("POST", "/admin/webhooks/" + id + "/test", "csrf_token=" + client_.csrf());
   ASSERT_EQ(test.status, 303) << test.body;
   detail = Call("GET", "/admin/webhooks/" + id);
   ASSERT_EQ(detail.status, 200);
@@ -139,7 +97,7 @@ TEST_F(WebhookPagesTest, CreateShowsSecretOnceThenDeliveryLogAndRedeliver) {
   static const std::regex redeliver_re("/admin/webhooks/deliveries/(whd_[A-Za-z0-9]+)/redeliver");
   ASSERT_TRUE(std::regex_search(detail.body, m, redeliver_re));
   auto again = Call("POST", "/admin/webhooks/deliveries/" + m[1].str() + "/redeliver",
-                    "csrf_token=" + csrf_);
+                    "csrf_token=" + client_.csrf());
   ASSERT_EQ(again.status, 303) << again.body;
   detail = Call("GET", "/admin/webhooks/" + id);
   EXPECT_NE(detail.body.find("(redelivery)"), std::string::npos);
@@ -159,7 +117,7 @@ TEST_F(WebhookPagesTest, CreateShowsSecretOnceThenDeliveryLogAndRedeliver) {
   EXPECT_EQ(Call("GET", "/admin/webhooks/" + id).status, 404);
   LogIn(a_.viewer.email);
   EXPECT_EQ(Call("GET", "/admin/webhooks").status, 403);
-  EXPECT_EQ(Call("POST", "/admin/webhooks/" + id + "/test", "csrf_token=" + csrf_).status, 403);
+  EXPECT_EQ(Call("POST", "/admin/webhooks/" + id + "/test", "csrf_token=" + client_.csrf()).status, 403);
 }
 
 }  // namespace
