@@ -1,6 +1,7 @@
-// The estimating JSON routes (projects, cost records, specs, imports, quotes) with their OpenAPI
-// schemas. Slightly over ~700 lines: each aggregate's schema sits beside its route so the two are
-// read and changed together; the handlers themselves are short (http::Handle, Repository).
+// The estimating JSON routes (cost records, specs, imports, quotes) with their OpenAPI schemas;
+// the project resource itself is studio's (studio/routes.h). Each aggregate's schema sits beside
+// its route so the two are read and changed together; the handlers are short (http::Handle,
+// Repository).
 #include "estimating/routes.h"
 
 #include <fmt/format.h>
@@ -17,7 +18,6 @@
 #include "http/idempotency_key.h"
 #include "http/json.h"
 #include "http/pagination.h"
-#include "project/status.h"
 #include "sign/spec.h"
 
 namespace signx::estimating {
@@ -27,7 +27,6 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 
-constexpr std::string_view kIdemProjects = "projects.create";
 constexpr std::string_view kIdemCostRecords = "cost_records.create";
 
 std::string ETagOf(int64_t version) { return fmt::format("\"v{}\"", version); }
@@ -84,31 +83,6 @@ Result<std::vector<DriverFilter>> FiltersFrom(const Request& req,
   if (out.size() > 20) bad.push_back({"filter", "at most 20 filters"});
   if (!bad.empty()) return http::BadQuery(std::move(bad));
   return out;
-}
-
-
-// The project schemas, with the status list of project/status.h.
-const std::string& ProjectSchema() {
-  static const std::string schema = R"({"type": "object", "properties": {
-  "id": {"type": "string", "description": "prj_<ulid>"}, "name": {"type": "string"},
-  "customer": {"type": ["string", "null"]}, "location": {"type": ["string", "null"]},
-  "source": {"type": "string"},
-  "status": )" + project::StatusSchema() + R"(,
-  "external_ref": {"type": ["string", "null"]},
-  "project_date": {"type": ["string", "null"], "format": "date"},
-  "metadata": {"type": "object"}, "version": {"type": "integer"},
-  "created_at": {"type": "string", "format": "date-time"},
-  "updated_at": {"type": "string", "format": "date-time"}}})";
-  return schema;
-}
-
-const std::string& ProjectInputSchema() {
-  static const std::string schema = R"({"type": "object", "additionalProperties": false,
-  "properties": {"name": {"type": "string", "maxLength": 500}, "customer": {"type": ["string", "null"]},
-  "location": {"type": ["string", "null"]},
-  "status": )" + project::StatusSchema() + R"(,
-  "project_date": {"type": ["string", "null"], "format": "date"}, "metadata": {"type": "object"}}})";
-  return schema;
 }
 
 constexpr std::string_view kTotalsSchema = R"({"type": "object", "properties": {
@@ -229,9 +203,6 @@ Result<Response> CostRecordList(EstimatingService& svc, Request& req,
 
 void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
                          EstimatingService& svc) {
-  schemas.Add("Project", ProjectSchema());
-  schemas.Add("ProjectInput", ProjectInputSchema());
-  schemas.Add("ProjectList", http::ListSchema("Project"));
   schemas.Add("SignSpec", kSignSpecSchema);
   schemas.Add("CostTotals", kTotalsSchema);
   schemas.Add("CostLine", kCostLineSchema);
@@ -253,151 +224,6 @@ void AddEstimatingRoutes(http::Router& router, http::SchemaRegistry& schemas,
   schemas.Add("PdfPending", R"({"type": "object", "properties": {
       "status": {"type": "string", "enum": ["pending"]}, "job_id": {"type": ["string", "null"]},
       "job_url": {"type": ["string", "null"]}}})");
-
-  // ---- projects ----
-  router.Add(
-      "POST", "/v1/projects",
-      {.summary = "Create a project",
-       .description = "Idempotency-Key: a repeat returns the project the first call created.",
-       .tags = {"estimating"},
-       .permission = "projects:write",
-       .request_schema = "ProjectInput",
-       .response_schema = "Project",
-       .success_status = 201},
-      http::Handle([&svc](Request& req) -> Result<Response> {
-        SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
-        SIGNX_ASSIGN_OR_RETURN(auto fields, ParseProjectFields(body, true));
-        SIGNX_ASSIGN_OR_RETURN(auto key_or, http::IdempotencyKeyOf(req));
-        const std::optional<std::string>& key = key_or;
-        bool replayed = false;
-        auto p = Scoped<Project>(svc, req, [&](Repository& repo) -> Result<Project> {
-          replayed = false;
-          if (key) {
-            SIGNX_ASSIGN_OR_RETURN(auto earlier, repo.FindIdempotent(kIdemProjects, *key));
-            if (earlier) {
-              replayed = true;
-              return repo.GetProject(*earlier);
-            }
-          }
-          SIGNX_ASSIGN_OR_RETURN(Project created, repo.CreateProject(fields));
-          if (key) {
-            SIGNX_RETURN_IF_ERROR(repo.RememberIdempotent(kIdemProjects, *key, created.id));
-          }
-          SIGNX_RETURN_IF_ERROR(
-              svc.outbox()
-                  .Append(repo.txn(), {.type = std::string(events::kProjectCreated),
-                                       .org_id = created.org_id,
-                                       .subject_id = created.id,
-                                       .payload_json = http::ToJsonText(ToJson(created))})
-                  .status());
-          return created;
-        });
-        if (!p.ok()) return p.status();
-        if (!replayed) svc.outbox().Notify();
-        Response r = WithETag(http::JsonResponse(replayed ? 200 : 201, ToJson(*p)), p->version);
-        r.headers.Set("Location", "/v1/projects/" + p->id);
-        return r;
-      }));
-
-  router.Add("GET", "/v1/projects",
-             {.summary = "List projects, newest first",
-              .tags = {"estimating"},
-              .permission = "projects:read",
-              .response_schema = "ProjectList",
-              .query_params = {{.name = "status", .description = project::StatusList()},
-                               kPageParams[0],
-                               kPageParams[1]}},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               std::vector<FieldError> bad;
-               ProjectListOptions o;
-               const http::PageQuery pq =
-                   http::ReadPageQuery(req, bad, {}, http::IdCursor("prj"));
-               o.limit = pq.limit;
-               o.cursor = pq.cursor;
-               if (auto s = req.Query("status")) {
-                 if (!project::IsStatus(*s)) {
-                   bad.push_back({"status", project::StatusRule()});
-                 } else {
-                   o.status = std::string(*s);
-                 }
-               }
-               if (!bad.empty()) return http::BadQuery(std::move(bad));
-               SIGNX_ASSIGN_OR_RETURN(
-                   auto page,
-                   Scoped<Page<Project>>(
-                       svc, req, [&](Repository& repo) { return repo.ListProjects(o); }, true));
-               json::array items;
-               for (const auto& p : page.items) items.push_back(ToJson(p));
-               return http::ListResponse(std::move(items), page.next_cursor);
-             }));
-
-  router.Add("GET", "/v1/projects/{id}",
-             {.summary = "Get a project (ETag = its version)",
-              .tags = {"estimating"},
-              .permission = "projects:read",
-              .response_schema = "Project"},
-             http::Handle([&svc](Request& req) -> Result<Response> {
-               const std::string id(req.PathParam("id"));
-               SIGNX_ASSIGN_OR_RETURN(
-                   auto p,
-                   Scoped<Project>(
-                       svc, req, [&](Repository& repo) { return repo.GetProject(id); }, true));
-               if (auto inm = req.Header("If-None-Match"); inm && *inm == ETagOf(p.version)) {
-                 Response r;
-                 r.status = 304;
-                 r.content_type.clear();
-                 return WithETag(std::move(r), p.version);
-               }
-               return WithETag(http::JsonResponse(200, ToJson(p)), p.version);
-             }));
-
-  router.Add(
-      "PATCH", "/v1/projects/{id}",
-      {.summary = "Update a project",
-       .description = "Requires If-Match with the ETag from GET (428 without it, 412 when the "
-                      "project changed since). Fields given replace; null clears optional ones.",
-       .tags = {"estimating"},
-       .permission = "projects:write",
-       .request_schema = "ProjectInput",
-       .response_schema = "Project"},
-      http::Handle([&svc](Request& req) -> Result<Response> {
-        const std::string id(req.PathParam("id"));
-        auto if_match = req.Header("If-Match");
-        if (!if_match) {
-          return Status(ErrorCode::kPreconditionRequired,
-                        "PATCH needs If-Match: send the ETag from GET "
-                        "/v1/projects/" +
-                            id);
-        }
-        std::string_view tag = Trim(*if_match);
-        if (tag.starts_with("W/")) tag.remove_prefix(2);
-        std::optional<int64_t> version;
-        if (tag.size() > 3 && tag.starts_with("\"v") && tag.ends_with("\"")) {
-          if (auto n = ParseInt(tag.substr(2, tag.size() - 3))) version = *n;
-        }
-        SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
-        SIGNX_ASSIGN_OR_RETURN(auto fields, ParseProjectFields(body, false));
-        auto p = Scoped<Project>(svc, req, [&](Repository& repo) -> Result<Project> {
-          if (!version) {
-            // Unparseable tag: a mismatch, but a missing project is still a 404.
-            SIGNX_RETURN_IF_ERROR(repo.GetProject(id).status());
-            return Status(ErrorCode::kPreconditionFailed,
-                          fmt::format("If-Match {} does not match the project's ETag", *if_match));
-          }
-          SIGNX_ASSIGN_OR_RETURN(Project updated, repo.UpdateProject(id, *version, fields));
-          SIGNX_RETURN_IF_ERROR(
-              svc.outbox()
-                  .Append(repo.txn(), {.type = std::string(events::kProjectUpdated),
-                                       .org_id = updated.org_id,
-                                       .subject_id = updated.id,
-                                       .payload_json = http::ToJsonText(ToJson(updated))})
-                  .status());
-          return updated;
-        });
-        if (!p.ok()) return p.status();
-        svc.outbox().Notify();
-        return WithETag(http::JsonResponse(200, ToJson(*p)), p->version);
-      }));
 
   // ---- cost records ----
   router.Add(

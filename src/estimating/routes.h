@@ -1,9 +1,6 @@
-// HTTP routes of estimating (all blocking, all scoped to the caller's org via Repository):
-//   POST  /v1/projects                         create (Idempotency-Key)          projects:write
-//   GET   /v1/projects?status=&limit=&cursor=  list, newest first                projects:read
-//   GET   /v1/projects/{id}                    one, with ETag                    projects:read
-//   PATCH /v1/projects/{id}                    update; If-Match required (428), 412 on mismatch
-//                                                                                projects:write
+// HTTP routes of estimating (all blocking, all scoped to the caller's org via Repository). The
+// project resource (POST/GET/PATCH /v1/projects) is studio's (studio/routes.h); its rows stay in
+// Repository, which the cost records, imports and quotes below use.
 //   POST  /v1/projects/{id}/cost-records       add a cost record                 projects:write
 //   GET   /v1/projects/{id}/cost-records       the project's records             projects:read
 //   GET   /v1/cost-records?filter=&limit=&cursor=   driver filters (driver_filter.h), also as
@@ -20,8 +17,7 @@
 //   GET   /v1/quotes/{id}/pdf                  application/pdf, or 202 + job id  projects:read
 // A cost record or import with actual costs enqueues estimating.evaluate_drift (learning.h) in
 // the same transaction.
-// Mutations append outbox events: project.created, project.updated, cost_record.created,
-// import.completed, quote.created.
+// Mutations append outbox events: cost_record.created, import.completed, quote.created.
 #pragma once
 
 #include "estimating/service.h"

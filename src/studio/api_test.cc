@@ -163,6 +163,116 @@ class StudioApiTest : public ::testing::TestWithParam<Backend> {
   http::SchemaRegistry schemas_;
 };
 
+// The project resource (moved from estimating with the same behaviour): create, list pages,
+// status filter, GET with ETag / 304, PATCH with If-Match (428, 412, status refused), idempotent
+// create, tenant isolation, and the events and OpenAPI tags that go with it.
+TEST_P(StudioApiTest, ProjectCrudPaginationAndETag) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(NewProject("Sign " + std::to_string(i)));
+  NewProject("Done");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'project.created'"), 6);
+  // A project starts as a draft; its status moves only through transitions.
+  EXPECT_EQ(Call("POST", "/v1/projects", R"({"name":"x","status":"closed"})").status, 422);
+  ASSERT_TRUE(
+      db_->store()
+          .WithTxn([](storage::Txn& txn) {
+            return txn.Exec("UPDATE projects SET status = 'closed' WHERE name = 'Done'").status();
+          })
+          .ok());
+
+  auto r = Call("GET", "/v1/projects?limit=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto page = Obj(r);
+  ASSERT_EQ(page.at("items").as_array().size(), 2u);
+  EXPECT_EQ(page.at("items").as_array()[0].at("name").as_string(), "Done");
+  std::vector<std::string> seen;
+  std::string cursor(page.at("next_cursor").as_string());
+  for (auto& p : page.at("items").as_array()) seen.emplace_back(p.at("id").as_string());
+  while (!cursor.empty()) {
+    page = Obj(Call("GET", "/v1/projects?limit=2&cursor=" + cursor));
+    for (auto& p : page.at("items").as_array()) seen.emplace_back(p.at("id").as_string());
+    cursor =
+        page.at("next_cursor").is_null() ? "" : std::string(page.at("next_cursor").as_string());
+  }
+  EXPECT_EQ(seen.size(), 6u);
+  page = Obj(Call("GET", "/v1/projects?status=closed"));
+  EXPECT_EQ(page.at("items").as_array().size(), 1u);
+  EXPECT_EQ(Call("GET", "/v1/projects?limit=0").status, 422);
+  EXPECT_EQ(Call("GET", "/v1/projects?cursor=bogus").status, 422);
+  EXPECT_EQ(Call("GET", "/v1/projects?status=nope").status, 422);
+
+  // GET with ETag (304 on If-None-Match), PATCH with If-Match.
+  r = Call("GET", "/v1/projects/" + ids[0]);
+  ASSERT_EQ(r.status, 200);
+  const std::string etag = ETagOf(r);
+  EXPECT_EQ(etag, "\"v1\"");
+  EXPECT_EQ(Obj(r).at("status").as_string(), "draft");
+  r = Call("GET", "/v1/projects/" + ids[0], "", {{"If-None-Match", etag}});
+  EXPECT_EQ(r.status, 304);
+  EXPECT_EQ(ETagOf(r), etag);
+  EXPECT_EQ(Call("PATCH", "/v1/projects/" + ids[0], R"({"customer":"Acme"})").status, 428);
+  r = Call("PATCH", "/v1/projects/" + ids[0], R"({"customer":"Acme"})", {{"If-Match", etag}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Obj(r).at("customer").as_string(), "Acme");
+  EXPECT_EQ(Obj(r).at("version").as_int64(), 2);
+  EXPECT_EQ(ETagOf(r), "\"v2\"");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'project.updated'"), 1);
+  r = Call("PATCH", "/v1/projects/" + ids[0], R"({"name":"late"})", {{"If-Match", etag}});
+  EXPECT_EQ(r.status, 412) << r.body;
+  r = Call("PATCH", "/v1/projects/" + ids[0], R"({"name":"late"})", {{"If-Match", "bogus"}});
+  EXPECT_EQ(r.status, 412) << r.body;
+  EXPECT_EQ(
+      Call("PATCH", "/v1/projects/prj_nope", R"({"name":"x"})", {{"If-Match", "bogus"}}).status,
+      404);
+  r = Call("PATCH", "/v1/projects/" + ids[0], R"({"status":"quoted"})", {{"If-Match", "\"v2\""}});
+  EXPECT_EQ(r.status, 422);  // the status moves through POST /v1/projects/{id}/transitions
+  r = Call("PATCH", "/v1/projects/" + ids[0], R"({"customer":null})", {{"If-Match", "W/\"v2\""}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(Obj(r).at("customer").is_null());
+  // The lifecycle sees the same row and version.
+  EXPECT_EQ(Version(ids[0]), 3);
+
+  // Validation and idempotency.
+  EXPECT_EQ(Call("POST", "/v1/projects", R"({"nam":"x"})").status, 422);
+  r = Call("POST", "/v1/projects", R"({"name":"Idem"})", {{"Idempotency-Key", "k1"}});
+  ASSERT_EQ(r.status, 201);
+  EXPECT_EQ(r.headers.Get("Location").value_or(""),
+            "/v1/projects/" + std::string(Obj(r).at("id").as_string()));
+  auto again = Call("POST", "/v1/projects", R"({"name":"Idem"})", {{"Idempotency-Key", "k1"}});
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(Obj(again).at("id"), Obj(r).at("id"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'project.created'"), 7);
+
+  // Tenants and credentials.
+  EXPECT_EQ(Call("GET", "/v1/projects", "", {}, std::nullopt).status, 401);
+  EXPECT_EQ(Call("GET", "/v1/projects/" + ids[0], "", {}, Member("org_b")).status, 404);
+  EXPECT_EQ(Call("PATCH", "/v1/projects/" + ids[0], R"({"name":"x"})", {{"If-Match", "\"v3\""}},
+                 Member("org_b"))
+                .status,
+            404);
+  EXPECT_EQ(Obj(Call("GET", "/v1/projects", "", {}, Member("org_b"))).at("items").as_array().size(),
+            0u);
+
+  // The project resource is studio's in the OpenAPI document, each operation once.
+  const auto doc = json::parse(http::BuildOpenApi(router_, schemas_, {.version = "test"}));
+  const auto& paths = doc.at("paths").as_object();
+  for (const auto& [path, method] :
+       std::vector<std::pair<std::string, std::string>>{{"/v1/projects", "post"},
+                                                        {"/v1/projects", "get"},
+                                                        {"/v1/projects/{id}", "get"},
+                                                        {"/v1/projects/{id}", "patch"},
+                                                        {"/v1/projects/{id}", "delete"}}) {
+    ASSERT_TRUE(paths.contains(path)) << path;
+    const auto& op = paths.at(path).at(method);
+    EXPECT_EQ(op.at("tags").as_array(), json::array{"studio"}) << method << " " << path;
+  }
+  EXPECT_EQ(paths.at("/v1/projects/{id}/cost-records").at("get").at("tags").as_array(),
+            json::array{"estimating"});
+  std::map<std::pair<std::string, std::string>, int> routes;
+  for (const auto& route : router_.routes()) ++routes[{route.method, route.pattern}];
+  for (const auto& [key, n] : routes) EXPECT_EQ(n, 1) << key.first << " " << key.second;
+}
+
 TEST_P(StudioApiTest, LifecycleThroughEveryGuard) {
   const std::string id = NewProject();
   auto r = Call("GET", "/v1/projects/" + id + "/lifecycle");

@@ -117,6 +117,7 @@ json::object PayloadViewJson(const PayloadView& v) {
 }
 
 void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, StudioService& svc) {
+  AddProjectRoutes(router, schemas, svc);
   schemas.Add("ProjectLifecycle", kLifecycleSchema);
   schemas.Add("ProjectTransitionInput", R"({"type": "object", "required": ["to"], "properties": {
     "to": )" + project::StatusSchema() + R"(,

@@ -8,22 +8,33 @@
 //   POST   /v1/projects/{id}/transitions            {"to", "data"?}; If-Match "v<N>"; 409 names
 //                                                   the failed guard projects:write
 //                                                   (+ the row's own permission, e.g. quotes:write)
-//   GET    /v1/projects/{id}/events                 the timeline, oldest first projects:read DELETE
-//   /v1/projects/{id}                        draft or cancelled only; If-Match "v<N>"
-//   projects:write GET    /v1/projects/{id}/payloads               current version of every module
-//   + hash      projects:read GET    /v1/projects/{id}/payloads/{module}      latest (or
-//   ?version=N); ETag "p<N>"         projects:read PUT    /v1/projects/{id}/payloads/{module} the
-//   config; If-Match "p<N>" / If-None-Match *
-//                                                                                               projects:write
-//   GET    /v1/projects/{id}/payloads/{module}/versions projects:read GET
-//   /v1/projects/{id}/payloads/{module}/diff?from=&to=   RFC 6902 patch projects:read PUT
-//   /v1/projects/{id}/payloads/{module}/files/{name}?sha256=   raw bytes; If-Match "p<N>"
-//   projects:write GET    /v1/projects/{id}/payloads/{module}/files/{name}   the bytes, SHA-256
-//   checked       projects:read POST   /v1/projects/{id}/quotes                 a quote tied to the
-//   current payloads        quotes:write
+//   GET    /v1/projects/{id}/events                 the timeline, oldest first  projects:read
+//   DELETE /v1/projects/{id}                        draft or cancelled only; If-Match "v<N>"
+//                                                   projects:write
+//   GET    /v1/projects/{id}/payloads               current version of every module + hash
+//                                                   projects:read
+//   GET    /v1/projects/{id}/payloads/{module}      latest (or ?version=N); ETag "p<N>"
+//                                                   projects:read
+//   PUT    /v1/projects/{id}/payloads/{module}      the config; If-Match "p<N>" / If-None-Match *
+//                                                   projects:write
+//   GET    /v1/projects/{id}/payloads/{module}/versions                     projects:read
+//   GET    /v1/projects/{id}/payloads/{module}/diff?from=&to=   RFC 6902    projects:read
+//   PUT    /v1/projects/{id}/payloads/{module}/files/{name}?sha256=   raw bytes; If-Match "p<N>"
+//                                                   projects:write
+//   GET    /v1/projects/{id}/payloads/{module}/files/{name}   the bytes, SHA-256 checked
+//                                                   projects:read
+//   POST   /v1/projects/{id}/quotes                 a quote tied to the current payloads
+//                                                   quotes:write
 //
-// The project resource itself (POST/GET/PATCH /v1/projects) is still served by estimating's
-// routes on the same row and version (ETag "v<N>"); PATCH no longer changes the status.
+// The project resource (project_routes.cc, mounted by AddStudioRoutes; the row is the `projects`
+// table estimating's cost records, imports and quotes share):
+//   POST   /v1/projects                             create (Idempotency-Key); ETag "v1"
+//                                                   projects:write
+//   GET    /v1/projects?status=&limit=&cursor=      list, newest first          projects:read
+//   GET    /v1/projects/{id}                        one; ETag "v<N>", 304 on If-None-Match
+//                                                   projects:read
+//   PATCH  /v1/projects/{id}                        fields (not the status); If-Match "v<N>"
+//                                                   (428 / 412)                 projects:write
 #pragma once
 
 #include "http/openapi.h"
@@ -33,7 +44,9 @@
 
 namespace signx::studio {
 
+// Every route above, the project resource's included (AddProjectRoutes).
 void AddStudioRoutes(http::Router& router, http::SchemaRegistry& schemas, StudioService& service);
+void AddProjectRoutes(http::Router& router, http::SchemaRegistry& schemas, StudioService& service);
 
 //   GET    /v1/projects/search?q=&status=&limit=&cursor=   projects:read (project_search.h)
 void AddProjectSearchRoutes(http::Router& router, http::SchemaRegistry& schemas,

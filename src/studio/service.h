@@ -27,6 +27,7 @@
 #include "base/clock.h"
 #include "blobs/blob_store.h"
 #include "estimating/predict_service.h"
+#include "estimating/repository.h"
 #include "estimating/service.h"
 #include "events/outbox.h"
 #include "http/request.h"
@@ -90,6 +91,25 @@ class StudioService {
                                       std::string_view project_id, std::string_view to,
                                       int64_t expected_version, const boost::json::object& data);
   Status DeleteProject(const Scope& scope, std::string_view project_id, int64_t expected_version);
+
+  // The project resource (POST/GET/PATCH /v1/projects). Its row is the `projects` table shared
+  // with estimating (imports, cost records and quotes hang off it), so its SQL stays in
+  // estimating::Repository; studio owns the API and the use cases. Each runs in one transaction
+  // with its outbox event (project.created / project.updated).
+  //   CreateProject  with an Idempotency-Key seen before returns the earlier project and sets
+  //                  *replayed (nothing written); the status is always draft.
+  //   UpdateProject  the fields of ParseProjectFields(create = false) when the row is still at
+  //                  `expected_version` (else kPreconditionFailed); the status never changes here.
+  Result<estimating::Project> CreateProject(const Scope& scope,
+                                            const estimating::ProjectFields& fields,
+                                            const std::optional<std::string>& idempotency_key,
+                                            bool* replayed);
+  Result<estimating::Project> ProjectRecord(const Scope& scope, std::string_view project_id);
+  Result<Page<estimating::Project>> ListProjects(const Scope& scope,
+                                                 const estimating::ProjectListOptions& options);
+  Result<estimating::Project> UpdateProject(const Scope& scope, std::string_view project_id,
+                                            int64_t expected_version,
+                                            const estimating::ProjectFields& fields);
 
   Result<ProjectState> GetProject(const Scope& scope, std::string_view project_id);
   Result<Page<ProjectState>> ListByStatus(const Scope& scope, std::string_view status,
