@@ -17,12 +17,15 @@ namespace signx::app {
 Capabilities OpenCapabilities(const capability::Deps& deps) {
   Capabilities out;
   out.push_back(leads::OpenLeadsModule(deps));
-  out.push_back(estimating::OpenEstimatingModule(deps));
+  // Estimating's services other capabilities use (studio's cost snapshots); estimating starts
+  // before studio, so they are set when studio starts.
+  auto estimating_exports = std::make_shared<estimating::EstimatingExports>();
+  out.push_back(estimating::OpenEstimatingModule(deps, estimating_exports));
   out.push_back(engineering::OpenEngineeringModule(deps));
   out.push_back(notifications::OpenNotificationsModule(deps));
   out.push_back(documents::OpenDocumentsModule(deps));
   out.push_back(operations::OpenOperationsModule(deps));
-  out.push_back(studio::OpenStudioModule(deps));
+  out.push_back(studio::OpenStudioModule(deps, estimating_exports));
   return out;
 }
 

@@ -19,7 +19,8 @@ namespace {
 
 class EstimatingModule final : public capability::Capability {
  public:
-  explicit EstimatingModule(const capability::Deps& deps) : deps_(deps) {}
+  EstimatingModule(const capability::Deps& deps, std::shared_ptr<EstimatingExports> exports)
+      : deps_(deps), exports_(std::move(exports)) {}
 
   std::string_view name() const override { return "estimating"; }
 
@@ -32,9 +33,10 @@ class EstimatingModule final : public capability::Capability {
   Status Start() override {
     SIGNX_CHECK(deps_.metrics != nullptr && deps_.outbox != nullptr,
                 "estimating: serving needs the metrics registry and the outbox");
-    cost_ = std::make_unique<CostService>(deps_.models, *deps_.metrics);
+    cost_ = std::make_shared<CostService>(deps_.models, *deps_.metrics);
     if (Status st = cost_->Reload(); !st.ok()) spdlog::warn("{}", st.message());
     cost_->StartPolling(std::chrono::seconds(10));
+    if (exports_) exports_->set_cost(cost_);
     estimating_ = std::make_unique<EstimatingService>(deps_.store, *deps_.outbox, deps_.queue,
                                                       deps_.blobs);
     return Status::Ok();
@@ -56,14 +58,16 @@ class EstimatingModule final : public capability::Capability {
 
  private:
   const capability::Deps deps_;
-  std::unique_ptr<CostService> cost_;
+  const std::shared_ptr<EstimatingExports> exports_;
+  std::shared_ptr<CostService> cost_;  // shared through exports_ (studio's cost snapshots)
   std::unique_ptr<EstimatingService> estimating_;
 };
 
 }  // namespace
 
-std::unique_ptr<capability::Capability> OpenEstimatingModule(const capability::Deps& deps) {
-  return std::make_unique<EstimatingModule>(deps);
+std::unique_ptr<capability::Capability> OpenEstimatingModule(
+    const capability::Deps& deps, std::shared_ptr<EstimatingExports> exports) {
+  return std::make_unique<EstimatingModule>(deps, std::move(exports));
 }
 
 }  // namespace signx::estimating

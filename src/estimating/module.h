@@ -16,7 +16,27 @@
 
 namespace signx::estimating {
 
-// Opens the module on `deps` (cheap; starts nothing).
-std::unique_ptr<capability::Capability> OpenEstimatingModule(const capability::Deps& deps);
+class CostService;
+
+// What estimating shares with the capabilities built on it, handed to them at construction by
+// app/capabilities.cc (studio's payload cost snapshots use cost()): one predictor per process, so
+// one copy of the models in memory and one set of estimates_* metrics. The module's Start fills
+// it (serve only); before that, and in `signx worker`, cost() is null.
+//
+// Thread-safety: set during start-up on one thread; read after it.
+class EstimatingExports {
+ public:
+  // Estimating's production cost predictor (polling the registry, counted on /metrics), or null.
+  std::shared_ptr<CostService> cost() const { return cost_; }
+  void set_cost(std::shared_ptr<CostService> cost) { cost_ = std::move(cost); }
+
+ private:
+  std::shared_ptr<CostService> cost_;
+};
+
+// Opens the module on `deps` (cheap; starts nothing). Its Start publishes the predictor in
+// `exports` when given.
+std::unique_ptr<capability::Capability> OpenEstimatingModule(
+    const capability::Deps& deps, std::shared_ptr<EstimatingExports> exports = nullptr);
 
 }  // namespace signx::estimating

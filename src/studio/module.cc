@@ -22,7 +22,9 @@ namespace {
 
 class StudioModule final : public capability::Capability {
  public:
-  explicit StudioModule(const capability::Deps& deps) : deps_(deps) {}
+  StudioModule(const capability::Deps& deps,
+               std::shared_ptr<const estimating::EstimatingExports> estimating)
+      : deps_(deps), estimating_exports_(std::move(estimating)) {}
 
   std::string_view name() const override { return "studio"; }
 
@@ -41,23 +43,29 @@ class StudioModule final : public capability::Capability {
   Status Start() override {
     SIGNX_CHECK(deps_.metrics != nullptr && deps_.outbox != nullptr,
                 "studio: serving needs the metrics registry and the outbox");
-    // Cost snapshots come from estimating's predictor: the same production cost models, kept in
-    // step with the registry by this module's own CostService. Its metrics go to a private
-    // registry: estimating's CostService already owns the estimates_* families on /metrics.
-    cost_ = std::make_unique<estimating::CostService>(deps_.models, snapshot_metrics_);
-    if (Status st = cost_->Reload(); !st.ok()) spdlog::warn("studio: {}", st.message());
-    cost_->StartPolling(std::chrono::seconds(10));
+    // Cost snapshots come from estimating's one predictor (its models, cache and estimates_*
+    // metrics), published by estimating's Start, which runs first.
+    SIGNX_CHECK(estimating_exports_ != nullptr && estimating_exports_->cost() != nullptr,
+                "studio: estimating must start first (app/capabilities.cc): its cost predictor "
+                "takes the payload cost snapshots");
+    cost_ = estimating_exports_->cost();
     estimating_ = std::make_unique<estimating::EstimatingService>(deps_.store, *deps_.outbox,
                                                                   deps_.queue, deps_.blobs);
     studio_ = std::make_unique<StudioService>(deps_.store, *deps_.outbox, deps_.queue, deps_.blobs,
                                               cost_.get(), *estimating_);
     studio_->SetDispatch(dispatch_);
     studio_->SetEmailEnabled(email_enabled_);
-    // The projects index follows every committed project change (project_search.h).
+    // The projects index follows every committed project change: each event queues one
+    // projects.index job (deduplicated across replicas by the event id), run by whichever
+    // process runs jobs (project_search.h).
     if (deps_.dispatcher != nullptr) {
-      subscription_ = deps_.dispatcher->Subscribe(
-          "project.",
-          [search = search_.get()](const events::Event& e) { search->OnProjectEvent(e); });
+      subscription_ =
+          deps_.dispatcher->Subscribe("project.", [search = search_.get()](const events::Event& e) {
+            if (Status st = search->QueueIndex(e); !st.ok()) {
+              spdlog::error("studio: could not queue {} for {}: {}", kProjectIndexJob, e.id,
+                            st.ToString());
+            }
+          });
     }
     return Status::Ok();
   }
@@ -76,20 +84,21 @@ class StudioModule final : public capability::Capability {
 
  private:
   const capability::Deps deps_;
-  metrics::Registry snapshot_metrics_;
+  const std::shared_ptr<const estimating::EstimatingExports> estimating_exports_;
   DispatchSettings dispatch_;
   bool email_enabled_ = false;
   std::unique_ptr<ProjectSearch> search_;
   events::Subscription subscription_;
-  std::unique_ptr<estimating::CostService> cost_;
+  std::shared_ptr<estimating::CostService> cost_;  // estimating's
   std::unique_ptr<estimating::EstimatingService> estimating_;
   std::unique_ptr<StudioService> studio_;
 };
 
 }  // namespace
 
-std::unique_ptr<capability::Capability> OpenStudioModule(const capability::Deps& deps) {
-  return std::make_unique<StudioModule>(deps);
+std::unique_ptr<capability::Capability> OpenStudioModule(
+    const capability::Deps& deps, std::shared_ptr<const estimating::EstimatingExports> estimating) {
+  return std::make_unique<StudioModule>(deps, std::move(estimating));
 }
 
 }  // namespace signx::studio

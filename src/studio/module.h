@@ -9,10 +9,13 @@
 #include <memory>
 
 #include "capability/capability.h"
+#include "estimating/module.h"
 
 namespace signx::studio {
 
-// Opens the module on `deps` (cheap; starts nothing).
-std::unique_ptr<capability::Capability> OpenStudioModule(const capability::Deps& deps);
+// Opens the module on `deps` (cheap; starts nothing). Cost snapshots use estimating's predictor
+// from `estimating` (its module starts first in app/capabilities.cc; Start checks that).
+std::unique_ptr<capability::Capability> OpenStudioModule(
+    const capability::Deps& deps, std::shared_ptr<const estimating::EstimatingExports> estimating);
 
 }  // namespace signx::studio

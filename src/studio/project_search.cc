@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "http/json.h"
 #include "web/templates.h"
 
 namespace signx::studio {
@@ -142,67 +143,82 @@ Status ProjectSearch::ScheduleReindex(const std::string& org_id) {
       .status();
 }
 
-void ProjectSearch::Indexed(const std::string& org_id, const std::string& project_id) {
-  std::optional<ProjectRow> row;
-  std::vector<std::string> configs;
-  Status st = store_.WithTxn(
-      [&](storage::Txn& txn) -> Status {
-        SIGNX_ASSIGN_OR_RETURN(
-            auto r,
-            txn.QueryOne(
-                fmt::format("SELECT {} FROM projects WHERE org_id = $1 AND id = $2", kProjectCols),
-                {org_id, project_id}));
-        if (!r) return Status::Ok();
-        row = RowOf(*r);
-        SIGNX_ASSIGN_OR_RETURN(auto c, PayloadConfigs(txn, org_id, {project_id}));
-        configs = std::move(c[project_id]);
-        return Status::Ok();
-      },
-      {.read_only = true});
-  if (st.ok()) {
-    if (!row) {
-      Removed(org_id, project_id);
-      return;
-    }
-    const search::Document doc = IndexDoc(*row, configs);
-    st = index_->Upsert(org_id, std::span<const search::Document>(&doc, 1));
-  }
-  if (st.ok()) return;
+namespace {
+
+// Logs `st` of an index write of `project_id`; a missing or corrupt index queues its rebuild
+// (which picks the project up) and is not an error.
+Status AfterIndexWrite(ProjectSearch& search, const std::string& org_id,
+                       const std::string& project_id, Status st) {
+  if (st.ok()) return st;
   if (!search::NeedsRebuild(st)) {
     spdlog::warn("studio: indexing project {} failed: {}", project_id, st.ToString());
-  } else {
-    // No index yet (a new org) or a lost one: the rebuild picks this project up.
-    spdlog::debug("studio: indexing project {}: {}; projects.reindex rebuilds the index",
-                  project_id, st.ToString());
-    if (Status s = ScheduleReindex(org_id); !s.ok()) {
-      spdlog::error("studio: could not queue {}: {}", kProjectReindexJob, s.ToString());
-    }
+    return st;
   }
+  // No index yet (a new org) or a lost one: the rebuild picks this project up.
+  spdlog::debug("studio: indexing project {}: {}; projects.reindex rebuilds the index", project_id,
+                st.ToString());
+  if (Status s = search.ScheduleReindex(org_id); !s.ok()) {
+    spdlog::error("studio: could not queue {}: {}", kProjectReindexJob, s.ToString());
+    return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void ProjectSearch::Indexed(const std::string& org_id, const std::string& project_id) {
+  (void)OnProjectEvent({.type = "project.updated", .org_id = org_id, .subject_id = project_id});
 }
 
 void ProjectSearch::Removed(const std::string& org_id, const std::string& project_id) {
-  const std::string id = project_id;
-  Status st = index_->Delete(org_id, std::span<const std::string>(&id, 1));
-  if (st.ok()) return;
-  if (!search::NeedsRebuild(st)) {
-    spdlog::warn("studio: removing project {} from the index failed: {}", project_id,
-                 st.ToString());
-  } else {
-    if (Status s = ScheduleReindex(org_id); !s.ok()) {
-      spdlog::error("studio: could not queue {}: {}", kProjectReindexJob, s.ToString());
-    }
-  }
+  (void)OnProjectEvent({.type = "project.deleted", .org_id = org_id, .subject_id = project_id});
 }
 
-void ProjectSearch::OnProjectEvent(const events::Event& event) {
+Status ProjectSearch::OnProjectEvent(const events::Event& event) {
   if (!event.type.starts_with("project.") || event.org_id.empty() || event.subject_id.empty()) {
-    return;
+    return Status::Ok();
   }
-  if (event.type == "project.deleted") {
-    Removed(event.org_id, event.subject_id);
-  } else {
-    Indexed(event.org_id, event.subject_id);
+  const std::string& org_id = event.org_id;
+  const std::string& project_id = event.subject_id;
+  std::optional<ProjectRow> row;
+  std::vector<std::string> configs;
+  if (event.type != "project.deleted") {
+    SIGNX_RETURN_IF_ERROR(store_.WithTxn(
+        [&](storage::Txn& txn) -> Status {
+          SIGNX_ASSIGN_OR_RETURN(
+              auto r, txn.QueryOne(fmt::format("SELECT {} FROM projects WHERE org_id = $1 AND "
+                                               "id = $2",
+                                               kProjectCols),
+                                   {org_id, project_id}));
+          if (!r) return Status::Ok();
+          row = RowOf(*r);
+          SIGNX_ASSIGN_OR_RETURN(auto c, PayloadConfigs(txn, org_id, {project_id}));
+          configs = std::move(c[project_id]);
+          return Status::Ok();
+        },
+        {.read_only = true}));
   }
+  if (!row) {  // deleted, or gone by now
+    return AfterIndexWrite(*this, org_id, project_id,
+                           index_->Delete(org_id, std::span<const std::string>(&project_id, 1)));
+  }
+  const search::Document doc = IndexDoc(*row, configs);
+  return AfterIndexWrite(*this, org_id, project_id,
+                         index_->Upsert(org_id, std::span<const search::Document>(&doc, 1)));
+}
+
+Status ProjectSearch::QueueIndex(const events::Event& event) {
+  if (!event.type.starts_with("project.") || event.org_id.empty() || event.subject_id.empty() ||
+      event.id.empty()) {
+    return Status::Ok();
+  }
+  return queue_
+      .Enqueue({.type = std::string(kProjectIndexJob),
+                .payload_json = http::ToJsonText(
+                    json::object{{"type", event.type}, {"project_id", event.subject_id}}),
+                .org_id = event.org_id,
+                .dedupe_key = event.id})
+      .status();
 }
 
 Result<std::uint64_t> ProjectSearch::Reindex(const std::string& org_id) {
@@ -326,6 +342,22 @@ Result<ProjectSearchResponse> ProjectSearch::SearchDatabase(const Scope& scope,
 }
 
 void RegisterProjectSearchJobs(jobs::Queue& queue, ProjectSearch& search) {
+  queue.RegisterHandler(
+      std::string(kProjectIndexJob),
+      [&search](jobs::JobContext& ctx) -> Status {
+        boost::system::error_code ec;
+        json::value v = json::parse(ctx.payload(), ec);
+        const json::object* o = ec ? nullptr : v.if_object();
+        const json::value* type = o ? o->if_contains("type") : nullptr;
+        const json::value* id = o ? o->if_contains("project_id") : nullptr;
+        if (!ctx.org_id() || !type || !type->is_string() || !id || !id->is_string()) {
+          return InvalidArgument("projects.index needs the job's org_id and {type, project_id}");
+        }
+        return search.OnProjectEvent({.type = std::string(type->get_string()),
+                                      .org_id = *ctx.org_id(),
+                                      .subject_id = std::string(id->get_string())});
+      },
+      {.max_concurrency = 1});
   queue.RegisterHandler(std::string(kProjectReindexJob),
                         [&search](jobs::JobContext& ctx) -> Status {
                           if (!ctx.org_id()) {

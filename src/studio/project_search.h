@@ -6,9 +6,14 @@
 //              customer (2), site (the location, 2) and body (name, customer, site, the text of
 //              the project's metadata — its notes — and of every current payload's config, as
 //              "key value" words); filter status. Kept in step after each committed change: the
-//              module subscribes to the committed `project.*` events (created/updated by
-//              estimating's routes, status_changed, payload_saved, deleted by studio's) and
-//              re-indexes or removes the project (OnProjectEvent).
+//              module subscribes to the committed `project.*` events (created, updated,
+//              status_changed, payload_saved, deleted) and queues a projects.index job per event
+//              (QueueIndex: dedupe key = the event id, so the N serve replicas that each see the
+//              event queue it once); the job re-indexes or removes the project (OnProjectEvent)
+//              in whichever process runs jobs — `signx worker` when serve runs none — off the
+//              dispatcher thread, one at a time across workers (so an older event's write cannot
+//              land after a newer one's). The index lives under data_dir, which every process
+//              shares (docs/operations.md), so a write by a worker is what serve searches.
 //   Search     BM25 over the index, hits joined to the projects table (a hit whose project is
 //              gone is dropped), with highlighted snippets. When the index is missing or corrupt
 //              (search::NeedsRebuild) the answer comes from the database — every word of q
@@ -37,6 +42,7 @@
 namespace signx::studio {
 
 inline constexpr std::string_view kProjectReindexJob = "projects.reindex";
+inline constexpr std::string_view kProjectIndexJob = "projects.index";
 
 struct ProjectSearchRequest {
   std::string q;
@@ -72,8 +78,12 @@ class ProjectSearch {
   // remove it. Failures are logged and queue projects.reindex when the index needs a rebuild.
   void Indexed(const std::string& org_id, const std::string& project_id);
   void Removed(const std::string& org_id, const std::string& project_id);
-  // The subscription callback: project.deleted removes, any other project.* event re-indexes.
-  void OnProjectEvent(const events::Event& event);
+  // project.deleted removes, any other project.* event re-indexes (the projects.index job body).
+  // An error is one retrying can fix (e.g. the index's write lock stayed held); a missing or
+  // corrupt index is not an error: projects.reindex is queued instead.
+  Status OnProjectEvent(const events::Event& event);
+  // The subscription callback: queues projects.index for a project.* event (once per event id).
+  Status QueueIndex(const events::Event& event);
 
   // The projects.reindex job body: rebuilds the org's index; returns the projects indexed.
   Result<std::uint64_t> Reindex(const std::string& org_id);
@@ -93,7 +103,9 @@ class ProjectSearch {
   std::unique_ptr<search::SearchIndex> index_;
 };
 
-// Registers projects.reindex (payload {}; the job's org). `search` must outlive the workers.
+// Registers projects.reindex (payload {}; the job's org) and projects.index (payload {"type",
+// "project_id"}; the job's org; one running at a time across workers). `search` must outlive the
+// workers.
 void RegisterProjectSearchJobs(jobs::Queue& queue, ProjectSearch& search);
 
 }  // namespace signx::studio

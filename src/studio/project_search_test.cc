@@ -115,13 +115,17 @@ TEST_P(ProjectSearchTest, FieldsSnippetsStatusAndTenants) {
   EXPECT_EQ(Ids(Find("org_t", "acme")), (IdList{"prj_3"}));
   EXPECT_EQ(Ids(Find("org_t", "aluminum")), IdList{});
 
-  // The after-commit hook: a committed change is searchable, a deleted project is gone.
+  // The projects.index job body: a committed change is searchable, a deleted project is gone.
   ASSERT_TRUE(Exec("UPDATE projects SET customer = 'Zebra Corp' WHERE id = 'prj_1'").ok());
-  search_->OnProjectEvent({.type = "project.updated", .org_id = "org_s", .subject_id = "prj_1"});
+  ASSERT_TRUE(
+      search_->OnProjectEvent({.type = "project.updated", .org_id = "org_s", .subject_id = "prj_1"})
+          .ok());
   EXPECT_EQ(Ids(Find("org_s", "zebra")), (IdList{"prj_1"}));
   EXPECT_EQ(Ids(Find("org_s", "acme")), IdList{});
   ASSERT_TRUE(Exec("DELETE FROM projects WHERE id = 'prj_2'").ok());
-  search_->OnProjectEvent({.type = "project.deleted", .org_id = "org_s", .subject_id = "prj_2"});
+  ASSERT_TRUE(
+      search_->OnProjectEvent({.type = "project.deleted", .org_id = "org_s", .subject_id = "prj_2"})
+          .ok());
   EXPECT_EQ(Ids(Find("org_s", "harbor")), IdList{});
   EXPECT_EQ(search_->index().Check("org_s").doc_count, 1u);
 }
