@@ -11,8 +11,8 @@
 //              (QueueIndex: dedupe key = the event id, so the N serve replicas that each see the
 //              event queue it once); the job re-indexes or removes the project (OnProjectEvent)
 //              in whichever process runs jobs — `signx worker` when serve runs none — off the
-//              dispatcher thread, one at a time across workers (so an older event's write cannot
-//              land after a newer one's). The index lives under data_dir, which every process
+//              dispatcher thread, one at a time across workers (each job reads the project as it is
+//              when it runs, so the last one leaves the latest state). The index lives under data_dir, which every process
 //              shares (docs/operations.md), so a write by a worker is what serve searches.
 //   Search     BM25 over the index, hits joined to the projects table (a hit whose project is
 //              gone is dropped), with highlighted snippets. When the index is missing or corrupt
