@@ -59,8 +59,9 @@ class StudioModule final : public capability::Capability {
     // projects.index job (deduplicated across replicas by the event id), run by whichever
     // process runs jobs (project_search.h).
     if (deps_.dispatcher != nullptr) {
-      subscription_ =
-          deps_.dispatcher->Subscribe("project.", [search = search_.get()](const events::Event& e) {
+      subscription_ = deps_.dispatcher->Subscribe(
+          events::EventFilter{.type_prefixes = {"project.", "order.imported", "import.completed"}},
+          [search = search_.get()](const events::Event& e) {
             if (Status st = search->QueueIndex(e); !st.ok()) {
               spdlog::error("studio: could not queue {} for {}: {}", kProjectIndexJob, e.id,
                             st.ToString());

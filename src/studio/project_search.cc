@@ -208,10 +208,25 @@ Status ProjectSearch::OnProjectEvent(const events::Event& event) {
 }
 
 Status ProjectSearch::QueueIndex(const events::Event& event) {
-  if (!event.type.starts_with("project.") || event.org_id.empty() || event.subject_id.empty() ||
-      event.id.empty()) {
-    return Status::Ok();
+  if (event.org_id.empty() || event.id.empty()) return Status::Ok();
+  if (event.type == "order.imported" || event.type == "import.completed") {
+    std::error_code ec;
+    const json::value payload = json::parse(event.payload_json, ec);
+    const json::object* o = ec ? nullptr : payload.if_object();
+    if (o == nullptr) return Status::Ok();
+    if (event.type == "import.completed") {
+      const json::value* accepted = o->if_contains("accepted");
+      const bool any = accepted && accepted->is_int64() && accepted->get_int64() > 0;
+      return any ? ScheduleReindex(event.org_id) : Status::Ok();
+    }
+    const json::value* project = o->if_contains("project_id");
+    if (project == nullptr || !project->is_string()) return Status::Ok();
+    events::Event indexed = event;
+    indexed.type = "project.created";
+    indexed.subject_id = std::string(project->get_string());
+    return QueueIndex(indexed);
   }
+  if (!event.type.starts_with("project.") || event.subject_id.empty()) return Status::Ok();
   return queue_
       .Enqueue({.type = std::string(kProjectIndexJob),
                 .payload_json = http::ToJsonText(

@@ -83,6 +83,9 @@ class ProjectSearch {
   // corrupt index is not an error: projects.reindex is queued instead.
   Status OnProjectEvent(const events::Event& event);
   // The subscription callback: queues projects.index for a project.* event (once per event id).
+  // Projects that estimating's imports and the KeyedIn connector create come without project.*
+  // events: order.imported queues projects.index for its payload's project_id, and an
+  // import.completed that accepted rows queues projects.reindex for the org.
   Status QueueIndex(const events::Event& event);
 
   // The projects.reindex job body: rebuilds the org's index; returns the projects indexed.

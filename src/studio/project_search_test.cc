@@ -156,6 +156,40 @@ TEST_P(ProjectSearchTest, RemovedIndexFallsBackToTheDatabaseAndIsRebuilt) {
   EXPECT_EQ(Ids(Find("org_s", "aluminum")), (IdList{"prj_2"}));
 }
 
+TEST_P(ProjectSearchTest, ImportedProjectsAreIndexedThoughTheyComeWithoutProjectEvents) {
+  auto queued = [&](std::string_view type) {
+    auto rs = db_->store().Query("SELECT COUNT(*) FROM jobs WHERE type = $1 AND state = 'queued'",
+                                 {std::string(type)});
+    EXPECT_TRUE(rs.ok());
+    return rs.ok() ? rs->rows[0].Int(0) : -1;
+  };
+  // The KeyedIn connector's order.imported names the project it created: one projects.index job,
+  // however many replicas see the event.
+  events::Event order{.id = "evt_order_1",
+                      .type = "order.imported",
+                      .org_id = "org_s",
+                      .subject_id = "ord_1",
+                      .payload_json = R"({"connector": "keyedin", "order_id": "7", )"
+                                      R"("project_id": "prj_1"})"};
+  ASSERT_TRUE(search_->QueueIndex(order).ok());
+  ASSERT_TRUE(search_->QueueIndex(order).ok());
+  EXPECT_EQ(queued(kProjectIndexJob), 1);
+  // A cost-history import that accepted rows (its projects made in bulk) rebuilds the org's
+  // index once; a rejected one queues nothing.
+  events::Event rejected{.id = "evt_imp_1",
+                         .type = "import.completed",
+                         .org_id = "org_s",
+                         .subject_id = "imp_1",
+                         .payload_json = R"({"status": "rejected", "accepted": 0})"};
+  ASSERT_TRUE(search_->QueueIndex(rejected).ok());
+  EXPECT_EQ(queued(kProjectReindexJob), 0);
+  events::Event completed = rejected;
+  completed.id = "evt_imp_2";
+  completed.payload_json = R"({"status": "completed", "accepted": 120})";
+  ASSERT_TRUE(search_->QueueIndex(completed).ok());
+  EXPECT_EQ(queued(kProjectReindexJob), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ProjectSearchTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
                          [](const auto& info) {
