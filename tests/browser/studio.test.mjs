@@ -115,6 +115,7 @@ test('project page: a bad payload value is explained beside its field; a passing
   let res = await open(page, `/studio/projects/${projectId}`);
   assert.equal(res.status(), 200);
   assert.equal(await text(page, '[data-testid=project-status]'), 'Engineering');
+  assert.equal(await text(page, '#status-heading'), 'Status: Engineering', 'no "on hold from" for a project not on hold');
   assert.deepEqual(await unlabelledInputs(page), []);
   assert.equal(await page.$('[data-testid=calculation]'), null, 'no calculation before a structure is saved');
   assert.equal(await page.$('[data-testid=elevation]'), null);
