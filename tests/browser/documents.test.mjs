@@ -58,7 +58,7 @@ test('upload through the page: queued, then ready on the open page without a rel
   const dashboard = await signedInPage(ADMIN);
   await open(dashboard, '/');
   await dashboard.waitForFunction(
-    () => /Live/.test(document.querySelector('[data-testid=activity-status]')?.textContent || ''), { timeout: 15000 });
+    () => /Live/.test(document.querySelector('[data-testid=activity-status]')?.textContent || ''), { timeout: 15000, polling: 200 });
   const before = await dashboard.$$eval('[data-testid=activity-item]', (els) => els.length);
 
   const page = await signedInPage(ADMIN);
@@ -83,7 +83,8 @@ test('upload through the page: queued, then ready on the open page without a rel
   await page.evaluate(() => { window.__sameDocument = true; });
   startWorker();
   await page.waitForFunction(
-    () => document.querySelector('[data-testid=document-status]')?.textContent.trim() === 'Ready', { timeout: 60000 });
+    () => document.querySelector('[data-testid=document-status]')?.textContent.trim() === 'Ready',
+    { timeout: 60000, polling: 200 });
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'updated in place, not reloaded');
   assert.equal(await page.$('[data-testid=document-progress]'), null);
   assert.ok(await page.$('[data-testid=summary] li'), 'a summary');
@@ -94,9 +95,13 @@ test('upload through the page: queued, then ready on the open page without a rel
   await shot(page, 'documents-ready');
 
   // queued → extracting → analysing → ready: the status events reach the dashboard live.
+  // A tab in the background gets no animation frames (puppeteer's default polling): bring the
+  // dashboard to the front and poll on a timer.
+  await dashboard.bringToFront();
   try {
     await dashboard.waitForFunction(
-      (n) => document.querySelectorAll('[data-testid=activity-item]').length >= n + 3, { timeout: 30000 }, before);
+      (n) => document.querySelectorAll('[data-testid=activity-item]').length >= n + 3,
+      { timeout: 30000, polling: 200 }, before);
   } catch (e) {
     await shot(dashboard, 'documents-dashboard-live-failed');
     const state = await texts(dashboard, '[data-testid=activity-status], [data-testid=activity-item]');
