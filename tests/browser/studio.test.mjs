@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ADMIN, VIEWER, XSS, api, assertNoXss, flashes, open, shot, signedInPage, startBrowser, stopBrowser,
-  submit, text, texts, unexpectedErrors, unlabelledInputs,
+  submit, text, texts, unexpectedErrors, unlabelledInputs, until,
 } from './lib.mjs';
 
 before(startBrowser);
@@ -214,6 +214,40 @@ test('a save or a move on a page someone else changed meanwhile: "changed by som
   const after = await api('GET', `/v1/projects/${projectId}`);
   assert.equal(after.json.status, 'estimating');
   await shot(page, 'studio-move-stale');
+  assert.deepEqual(unexpectedErrors(page), []);
+  await page.close();
+});
+
+test('report: generated from the project page, then downloaded as a PDF', async () => {
+  assert.ok(projectId, 'the board test created the project');
+  const page = await signedInPage(ADMIN);
+  await open(page, `/studio/projects/${projectId}`);
+  assert.equal(await page.$('[data-testid=report-state]'), null, 'no report of these payloads yet');
+  let res = await submit(page, '[data-testid=report-generate]');
+  assert.equal(res.status(), 200);
+  assert.ok((await flashes(page)).some((f) => /report (is being generated|of these payloads is ready)/.test(f)));
+  // The page says "reload in a moment": reload until the job has rendered it.
+  await until('the report', async () => {
+    await page.reload({ waitUntil: 'load' });
+    return page.$('[data-testid=report-download]');
+  }, 60000);
+  assert.match(await text(page, '[data-testid=report-state]'), /Report of the current payloads: Ready\./);
+  const href = await page.$eval('[data-testid=report-download]', (el) => el.getAttribute('href'));
+  assert.match(href, new RegExp(`^/studio/projects/${projectId}/reports/\\w+\\.pdf$`));
+  const pdf = await page.evaluate(async (u) => {
+    const r = await fetch(u);
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    return {
+      status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition'),
+      head: String.fromCharCode(...bytes.slice(0, 5)), size: bytes.length,
+    };
+  }, href);
+  assert.equal(pdf.status, 200);
+  assert.equal(pdf.type, 'application/pdf');
+  assert.match(pdf.disposition, /^attachment; filename=".+\.pdf"$/);
+  assert.equal(pdf.head, '%PDF-');
+  assert.ok(pdf.size > 2000, `a real document (${pdf.size} bytes)`);
+  await shot(page, 'studio-report-ready');
   assert.deepEqual(unexpectedErrors(page), []);
   await page.close();
 });
