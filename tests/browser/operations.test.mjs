@@ -164,6 +164,17 @@ test('items page: stock below safety, "Forecast now" runs a forecast; the item p
   assert.match(await text(page, '[data-testid=item-alerts]'), /Stockout.*Open/);
   await shot(page, 'operations-item');
 
+  // The alert reaches the admin's in-app inbox (members without saved preferences get alerts).
+  await open(page, '/notifications');
+  const note = await until('the stock-out notification in the inbox', async () => {
+    await page.reload({ waitUntil: 'load' });
+    return (await texts(page, '[data-testid=notification]')).find((n) => /operations\.alert_opened/.test(n));
+  });
+  const opened = await api('GET', '/v1/forecast-alerts?status=open');
+  assert.equal(opened.json.items.length, 1);
+  assert.ok(note.includes(opened.json.items[0].id), `the inbox names the alert: ${note}`);
+  await shot(page, 'operations-notification');
+
   // An item without consumption: a count, no forecast.
   await open(page, `/operations/items/${ledId}`);
   assert.ok(await page.$('[data-testid=no-forecast]'));
