@@ -165,6 +165,9 @@ test('project page: a bad payload value is explained beside its field; a passing
   res = await submit(page, '[data-testid=move-estimating]');
   assert.equal(res.status(), 200);
   assert.equal(await text(page, '[data-testid=project-status]'), 'Estimating');
+  // Quoted needs a quote made from the current payloads: refused beside the button.
+  assert.equal(await page.$eval('[data-testid=refused-quoted]', (b) => b.disabled), true);
+  assert.match(await text(page, '[data-testid=guard-quoted]'), /^quote_current: /);
   const timeline = await texts(page, '[data-testid=timeline] li');
   assert.ok(timeline.some((t) => /Engineering → Estimating/.test(t)), `timeline: ${timeline.join(' / ')}`);
   assert.ok(timeline.some((t) => /Draft → Design/.test(t)));
