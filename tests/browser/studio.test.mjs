@@ -255,6 +255,36 @@ test('report: generated from the project page, then downloaded as a PDF', async 
   await page.close();
 });
 
+test('board search: the project is found by its customer, the match highlighted', async () => {
+  assert.ok(projectId, 'the board test created the project');
+  const page = await signedInPage(ADMIN);
+  await open(page, '/studio');
+  assert.deepEqual(await unlabelledInputs(page), []);
+  // The index follows the outbox: search again until the project is in it.
+  const hit = await until('the project in the board search', async () => {
+    await page.$eval('#studio-q', (el) => { el.value = 'plaza'; });
+    await submit(page, '[data-testid=studio-search] button[type=submit]');
+    return page.$(`[data-testid="hit-${projectId}"]`);
+  });
+  assert.equal(new URL(page.url()).search, '?q=plaza');
+  const found = await hit.evaluate((el) => ({
+    href: el.querySelector('h3 a').getAttribute('href'),
+    text: el.textContent.replace(/\s+/g, ' '),
+    marks: [...el.querySelectorAll('mark')].map((m) => m.textContent.toLowerCase()),
+  }));
+  assert.equal(found.href, `/studio/projects/${projectId}`);
+  assert.match(found.text, /Riverside pylon .* Estimating/);
+  assert.ok(found.marks.includes('plaza'), `the match is marked: ${JSON.stringify(found)}`);
+  await assertNoXss(page);
+  await shot(page, 'studio-search');
+  // A word in no project.
+  await page.$eval('#studio-q', (el) => { el.value = 'zeppelin'; });
+  await submit(page, '[data-testid=studio-search] button[type=submit]');
+  assert.match(await text(page, '[data-testid=studio-search-results]'), /No project matches/);
+  assert.deepEqual(unexpectedErrors(page), []);
+  await page.close();
+});
+
 test('a viewer sees the board and the project without move buttons or editors; the server refuses a move', async () => {
   assert.ok(projectId, 'the board test created the project');
   const page = await signedInPage(VIEWER);
