@@ -1,7 +1,8 @@
 // Browser tests of the studio pages (issue 16 §8) on the real `signx serve`: the project board by
-// state with its move buttons and guards, the project page's payload editor (errors beside the
-// fields, the structure calculation with its trace table, the elevation drawing) and the
-// "changed by someone else — reload" answer to a stale save or move (412).
+// state with its move buttons and guards and its search box, the project page's payload editor
+// (errors beside the fields, the structure calculation with its trace table, the elevation
+// drawing), the "changed by someone else — reload" answer to a stale save or move (412) and the
+// report PDF.
 // Run by tests/browser/run.sh --suite studio; the project is created through the API (API_KEY).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
