@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs the browser tests (tests/browser/ui.test.mjs: headless Debian chromium via puppeteer-core)
-# against a freshly started server, then stops that server by its PID.
+# Runs one browser test file (tests/browser/<suite>.test.mjs: headless Debian chromium via
+# puppeteer-core) against a freshly started server, then stops that server by its PID.
 #
-#   tests/browser/run.sh --server signx --binary build/release/bin/signx
+#   tests/browser/run.sh --server signx --binary build/release/bin/signx [--suite ui]
 #       `signx serve` on a free port with a temporary SQLite database (--migrate); an org, an
 #       admin and a viewer are created with `signx admin ...` first, and `signx demo seed` trains
 #       a cost model and — when ../shared/data/leads/Leads.csv (relative to the repository; override
@@ -10,6 +10,12 @@
 #       LEAD_MODEL=<bundle> registers and promotes that bundle instead of training a lead model.
 #   tests/browser/run.sh --server fake --binary build/release/tests/signx_web_test_server
 #       the web shell with an in-memory identity (no database).
+#   tests/browser/run.sh --server signx --binary ... --suite studio|operations|documents
+#       the capability pages (studio.test.mjs, ...): the same orgs and users, no demo seed (only
+#       ui.test.mjs uses it), plus an API key of the admin's org with the capability scopes
+#       (API_KEY) for seeding through the API. --serve-set KEY=VALUE (repeatable) adds a setting
+#       to `signx serve` only, e.g. jobs.workers=0 when the test starts `signx worker` itself
+#       (SIGNX_BINARY, SIGNX_SETTINGS and WORKER_PID_FILE tell it how; run.sh stops that worker).
 #
 # Screenshots go to build/screenshots/<server>/ (override with SCREENSHOT_DIR). Exit 77 (CTest:
 # skipped) when the signx binary does not serve the web UI yet or has no `signx admin` command.
@@ -19,14 +25,20 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 server=signx
 binary=""
+suite=ui
+serve_sets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --server) server="$2"; shift 2 ;;
     --binary) binary="$2"; shift 2 ;;
+    --suite) suite="$2"; shift 2 ;;
+    --serve-set) serve_sets+=(--set "$2"); shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 [ -x "$binary" ] || { echo "run.sh: --binary $binary is not an executable" >&2; exit 2; }
+[ -f "$here/$suite.test.mjs" ] || { echo "run.sh: no test file $here/$suite.test.mjs" >&2; exit 2; }
+[ "$suite" = ui ] || [ "$server" = signx ] || { echo "run.sh: --suite $suite needs --server signx" >&2; exit 2; }
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 [ -x "$chromium" ] || { echo "run.sh: $chromium missing (scripts/install-deps.sh installs chromium)" >&2; exit 1; }
 [ -d "$repo/web/node_modules/puppeteer-core" ] || {
@@ -34,7 +46,17 @@ chromium="${CHROMIUM:-/usr/bin/chromium}"
 
 tmp="$(mktemp -d /tmp/signx-browser.XXXXXX)"
 pid=""
+worker_pid_file="$tmp/worker.pid"
 cleanup() {
+  # A `signx worker` the test started (and may have left running when it failed).
+  if [ -s "$worker_pid_file" ]; then
+    wpid="$(cat "$worker_pid_file")"
+    if kill -0 "$wpid" 2>/dev/null; then
+      kill -TERM "$wpid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$wpid" 2>/dev/null || true
+    fi
+  fi
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -59,6 +81,7 @@ has_cost_model=0
 demo_admin_email=""
 demo_admin_password=""
 import_csv=""
+api_key=""
 
 if [ "$server" = signx ]; then
   db="sqlite:///$tmp/signx.db"
@@ -79,7 +102,9 @@ if [ "$server" = signx ]; then
   # the seed (faster; the same model for every run).
   seed_leads=(--leads-data "$leads_csv")
   if [ -n "${LEAD_MODEL:-}" ]; then seed_leads=(--leads-data "$tmp/no-leads.csv"); fi
-  if "$binary" demo seed --help >/dev/null 2>&1; then
+  if [ "$suite" != ui ]; then
+    has_lead_model=0  # the capability suites need no models: no demo seed (it takes a minute)
+  elif "$binary" demo seed --help >/dev/null 2>&1; then
     "$binary" demo seed "${set_db[@]}" "${seed_leads[@]}" >"$tmp/seed.out" 2>"$tmp/seed.err" \
       || { cat "$tmp/seed.out" "$tmp/seed.err" >&2; exit 1; }
     if [ -n "${LEAD_MODEL:-}" ]; then
@@ -114,8 +139,15 @@ if [ "$server" = signx ]; then
   multi_org=1
   create_user "$org_id" "$viewer_email" "$viewer_password" org_viewer
   capability_pages=1
+  if [ "$suite" != ui ]; then
+    # Seeding through the API: a key of the admin's org with the capability scopes.
+    "$binary" admin create-api-key "${set_db[@]}" --org "$org_id" --name "browser $suite" \
+      --scopes projects:read,projects:write,quotes:write,operations:read,operations:write,documents:read,documents:write \
+      >"$tmp/key.out" 2>"$tmp/key.err" || { cat "$tmp/key.out" "$tmp/key.err" >&2; exit 1; }
+    api_key="$(grep -o '^sx_[A-Za-z0-9_]*' "$tmp/key.out" | head -1)"
+    [ -n "$api_key" ] || { echo "run.sh: no API key in: $(cat "$tmp/key.out")" >&2; exit 1; }
   # A small synthetic cost history for the import page.
-  if "$binary" demo generate --projects 12 --seed 11 --format csv --out "$tmp/history.csv" \
+  elif "$binary" demo generate --projects 12 --seed 11 --format csv --out "$tmp/history.csv" \
        >"$tmp/generate.log" 2>&1; then
     import_csv="$tmp/history.csv"
   else
@@ -123,7 +155,7 @@ if [ "$server" = signx ]; then
   fi
   # The UI test's webhook points at 127.0.0.1 (refused by default: SSRF guard, docs/security.md).
   "$binary" serve "${set_db[@]}" --set log.access_log=false --host 127.0.0.1 --port "$port" \
-    --set webhooks.allow_private_cidrs=127.0.0.0/8 --migrate >"$tmp/server.log" 2>&1 &
+    --set webhooks.allow_private_cidrs=127.0.0.0/8 "${serve_sets[@]}" --migrate >"$tmp/server.log" 2>&1 &
   pid=$!
 else
   multi_org=1
@@ -150,12 +182,17 @@ export VIEWER_EMAIL="$viewer_email" VIEWER_PASSWORD="$viewer_password" MULTI_ORG
 export CAPABILITY_PAGES="$capability_pages" HAS_LEAD_MODEL="$has_lead_model" HAS_COST_MODEL="$has_cost_model"
 export DEMO_ADMIN_EMAIL="$demo_admin_email" DEMO_ADMIN_PASSWORD="$demo_admin_password"
 export IMPORT_CSV="$import_csv"
+export API_KEY="$api_key" SIGNX_BINARY="$binary" WORKER_PID_FILE="$worker_pid_file" WORKER_LOG="$tmp/worker.log"
+# The database and data settings of this run, one a line, for a `signx worker` the test starts.
+if [ "$server" = signx ]; then SIGNX_SETTINGS="$(printf '%s\n' "${set_db[@]}")"; else SIGNX_SETTINGS=""; fi
+export SIGNX_SETTINGS
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$repo/build/screenshots/$server}"
 mkdir -p "$SCREENSHOT_DIR"
 status=0
-node "$here/ui.test.mjs" || status=$?
+node "$here/$suite.test.mjs" || status=$?
 if [ "$status" != 0 ]; then
   echo "run.sh: browser tests failed; server log:" >&2
   tail -50 "$tmp/server.log" >&2
+  [ -f "$tmp/worker.log" ] && { echo "run.sh: worker log:" >&2; tail -30 "$tmp/worker.log" >&2; }
 fi
 exit "$status"

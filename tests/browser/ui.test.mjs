@@ -606,8 +606,11 @@ test('admin creates a quote from a prediction, watches the PDF render, opens it;
     }, href);
     assert.deepEqual(pdf, { status: 200, type: 'application/pdf', head: '%PDF-' });
 
+    // A background tab gets no animation frames (puppeteer's default polling): front, timer polling.
+    await dashboard.bringToFront();
     await dashboard.waitForFunction(
-      (n) => document.querySelectorAll('[data-testid=activity-item]').length > n, { timeout: 30000 }, before);
+      (n) => document.querySelectorAll('[data-testid=activity-item]').length > n,
+      { timeout: 30000, polling: 200 }, before);
     assert.match(await text(dashboard, '[data-testid=activity-list]'), /Quote created/);
     await shot(dashboard, 'dashboard-activity-live');
     assert.deepEqual(unexpectedErrors(page), []);

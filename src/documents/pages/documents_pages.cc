@@ -513,7 +513,7 @@ View DocumentSearchView(const SearchRequest& req, const SearchResponse* found,
   v.set("has_project", req.filters.project_id.has_value());
   v.set("from", req.filters.from.value_or(""));
   v.set("to", req.filters.to.value_or(""));
-  v.set("error", error);
+  if (!error.empty()) v.set("error", error);  // kainjow mustache renders {{#error}} for "" too
   v.set("question", question);
   v.set("searched", found != nullptr);
   v.set("from_database",

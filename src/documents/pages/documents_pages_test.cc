@@ -174,6 +174,7 @@ TEST(DocumentsPagesTest, SearchShowsEscapedHitsWithMarksFiltersAndTheCitedAnswer
   EXPECT_EQ(Count(*html, "data-testid=\"citation\""), 1);
   EXPECT_NE(html->find("page 3"), std::string::npos);
   EXPECT_EQ(html->find("search-fallback"), std::string::npos);
+  EXPECT_EQ(html->find("search-error"), std::string::npos);  // no empty error box
 
   // Nothing found, the database fallback, no answer, an error message.
   SearchResponse none{.hits = {}, .source = "database", .next_offset = std::nullopt};
@@ -197,6 +198,7 @@ TEST(DocumentsPagesTest, SearchShowsEscapedHitsWithMarksFiltersAndTheCitedAnswer
   EXPECT_NE(blank->find("data-testid=\"ask-form\""), std::string::npos);
   EXPECT_EQ(blank->find("search-results"), std::string::npos);
   EXPECT_EQ(blank->find("data-testid=\"answer\""), std::string::npos);
+  EXPECT_EQ(blank->find("search-error"), std::string::npos);
 }
 
 }  // namespace

@@ -197,11 +197,12 @@ web::Page ProjectPage(PageContext& ctx, StudioService& svc, const std::string& i
   View v(View::type::object);
   v.set("id", p->id);
   v.set("name", p->name);
-  v.set("customer", p->customer.value_or(""));
+  // Sections on strings: kainjow mustache renders {{#x}} for "" too, so absent means absent.
+  if (p->customer && !p->customer->empty()) v.set("customer", *p->customer);
   v.set("location", p->location.value_or(""));
   v.set("status", p->status);
   v.set("status_label", Humanize(p->status));
-  v.set("held_from", p->held_from ? Humanize(*p->held_from) : "");
+  if (p->held_from) v.set("held_from", Humanize(*p->held_from));
   v.set("version", std::to_string(p->version));
   v.set("moves", MovesView(*moves));
   v.set("has_moves", !moves->empty());
