@@ -152,20 +152,29 @@ std::vector<FieldError> ValidatePreferences(const Preferences& p,
   return e;
 }
 
+// The built-in template: the event type and what it is about (an item's SKU when the event has
+// one, else its subject id), then the fields most events carry: a message (alerts), a name, a
+// status, a severity.
 Template DefaultTemplate(Channel channel) {
   Template t;
   t.event_type = "*";
   t.channel = channel;
-  t.subject = "[SignX] {{event.type}} {{event.subject_id}}";
+  t.subject =
+      "[SignX] {{event.type}} {{#data.sku}}{{data.sku}}{{/data.sku}}"
+      "{{^data.sku}}{{event.subject_id}}{{/data.sku}}";
   t.body_text =
+      "{{#data.message}}{{data.message}}\n{{/data.message}}"
       "Event {{event.type}} for {{event.subject_id}} at {{event.created_at}}.\n"
       "{{#data.name}}Name: {{data.name}}\n{{/data.name}}"
-      "{{#data.status}}Status: {{data.status}}\n{{/data.status}}";
+      "{{#data.status}}Status: {{data.status}}\n{{/data.status}}"
+      "{{#data.severity}}Severity: {{data.severity}}\n{{/data.severity}}";
   if (channel == Channel::kEmail) {
     t.body_html =
+        "{{#data.message}}<p>{{data.message}}</p>{{/data.message}}"
         "<p>Event <b>{{event.type}}</b> for {{event.subject_id}} at {{event.created_at}}.</p>"
         "{{#data.name}}<p>Name: {{data.name}}</p>{{/data.name}}"
-        "{{#data.status}}<p>Status: {{data.status}}</p>{{/data.status}}";
+        "{{#data.status}}<p>Status: {{data.status}}</p>{{/data.status}}"
+        "{{#data.severity}}<p>Severity: {{data.severity}}</p>{{/data.severity}}";
   }
   return t;
 }

@@ -508,8 +508,17 @@ TEST_P(NotificationServiceTest, TenantsAndUsersAreIsolated) {
 TEST_P(NotificationServiceTest, MembersWithoutSavedPreferencesGetTheDefaultInAppRules) {
   // Nobody has saved preferences: every member of org A (admin, member, viewer) is told in-app
   // of a stock-out alert and a project move, nobody of a quote; org B hears nothing of A's.
-  const auto alert = MakeEvent(a_.org.id, "operations.alert_opened");
+  const auto alert = MakeEvent(a_.org.id, "operations.alert_opened",
+                               R"({"id":"alr_1","sku":"LED-MOD-12V","severity":"critical",)"
+                               R"("message":"LED-MOD-12V: projected stock -56 below safety stock"})");
   EXPECT_EQ(service_->FanOut(alert).value_or(-1), 3);
+  // The built-in template names the item and carries the alert's message.
+  auto viewer_inbox = service_->Inbox(viewer_a_, false, 10, "");
+  ASSERT_TRUE(viewer_inbox.ok());
+  ASSERT_EQ(viewer_inbox->items.size(), 1u);
+  EXPECT_EQ(viewer_inbox->items[0].title, "[SignX] operations.alert_opened LED-MOD-12V");
+  EXPECT_EQ(viewer_inbox->items[0].body.find("LED-MOD-12V: projected stock -56"), 0u);
+  EXPECT_NE(viewer_inbox->items[0].body.find("Severity: critical"), std::string::npos);
   EXPECT_EQ(service_->FanOut(MakeEvent(a_.org.id, "project.status_changed")).value_or(-1), 3);
   EXPECT_EQ(service_->FanOut(MakeEvent(a_.org.id, "quote.created")).value_or(-1), 0);
   EXPECT_EQ(service_->UnreadCount(viewer_a_).value_or(-1), 2);
