@@ -35,7 +35,7 @@ void JsonText(const json::value& v, const std::string& key, std::string& out) {
     add(v.get_string());
   } else if (v.is_number()) {
     add(key);
-    add(json::serialize(v));
+    add(http::ToJsonText(v));  // 2.5, not Boost.JSON's 2.5E0
   } else if (v.is_bool()) {
     add(key);
   }

@@ -56,7 +56,7 @@ class ProjectSearchTest : public ::testing::TestWithParam<Backend> {
     }
     auto saved =
         studio_->SavePayload({"org_s", "usr_s"}, "prj_2", "cabinet", {.must_not_exist = true},
-                             json::parse(R"({"material": "aluminum", "faces": 2})"));
+                             json::parse(R"({"material": "aluminum", "faces": 2, "depth_in": 5.5})"));
     ASSERT_TRUE(saved.ok()) << saved.status().ToString();
     ASSERT_TRUE(search_->Reindex("org_s").ok());
     ASSERT_TRUE(search_->Reindex("org_t").ok());
@@ -107,7 +107,13 @@ TEST_P(ProjectSearchTest, FieldsSnippetsStatusAndTenants) {
       << acme.hits[0].snippet;
   EXPECT_EQ(acme.hits[0].site, "Springfield");
   EXPECT_EQ(Ids(Find("org_s", "portland")), (IdList{"prj_2"}));  // site
-  EXPECT_EQ(Ids(Find("org_s", "aluminum")), (IdList{"prj_2"}));  // payload text
+  const auto aluminum = Find("org_s", "aluminum");
+  EXPECT_EQ(Ids(aluminum), (IdList{"prj_2"}));  // payload text
+  ASSERT_EQ(aluminum.hits.size(), 1u);
+  EXPECT_NE(aluminum.hits[0].snippet.find("depth_in 5.5"), std::string::npos)
+      << aluminum.hits[0].snippet;
+  EXPECT_EQ(aluminum.hits[0].snippet.find("5.5E0"), std::string::npos)  // numbers as written
+      << aluminum.hits[0].snippet;
   EXPECT_EQ(Ids(Find("org_s", "retrofit")), (IdList{"prj_1"}));  // notes
   EXPECT_EQ(Ids(Find("org_s", "main street", "design")), IdList{});
   EXPECT_EQ(Ids(Find("org_s", "main street", "draft")), (IdList{"prj_1"}));
