@@ -414,6 +414,9 @@ web::Page DocumentPage(PageContext& ctx, DocumentService& svc) {
   View v = DocumentView(*doc, analysis ? &*analysis : nullptr, text ? &*text : nullptr,
                         ctx.request.Query("summary").value_or("short"), ctx.Can("documents:write"),
                         feedback);
+  // While the document is processed the page follows its status events (the org's event stream;
+  // app.js reloads the part on each of this document's events); without events:read it polls.
+  v.set("live", ctx.Can("events:read"));
   return web::Page::Render(doc->filename, "documents_document", std::move(v));
 }
 

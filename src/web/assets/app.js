@@ -33,8 +33,28 @@
       while (list.children.length > 50) list.removeChild(list.lastChild);
     };
   }
+  // Live parts: <div id="x" hx-get="/self" hx-select="#x" data-refresh-stream="/activity/stream"
+  // data-refresh-subject="doc_1"> is fetched again (htmx, its own hx-get/hx-select/hx-swap) when an
+  // event about that subject arrives; its slow hx-trigger polling stays as the fallback.
+  function startRefresh(part) {
+    if (part.dataset.refreshStarted || typeof EventSource === "undefined" ||
+        typeof htmx === "undefined") return;
+    part.dataset.refreshStarted = "1";
+    var source = new EventSource(part.dataset.refreshStream, { withCredentials: true });
+    source.onerror = function () { if (!document.body.contains(part)) source.close(); };
+    source.onmessage = function (msg) {
+      if (!document.body.contains(part)) { source.close(); return; }
+      var event;
+      try { event = JSON.parse(msg.data); } catch (e) { return; }
+      if (!event || event.subject_id !== part.dataset.refreshSubject) return;
+      source.close();  // the part comes back with its own stream while it is still working
+      htmx.trigger(part, "refresh");
+    };
+  }
   function scan(root) {
     (root || document).querySelectorAll("[data-live-url]").forEach(startLive);
+    (root || document).querySelectorAll("[data-refresh-stream]").forEach(startRefresh);
+    if (root && root.matches && root.matches("[data-refresh-stream]")) startRefresh(root);
   }
   document.addEventListener("DOMContentLoaded", function () { scan(document); });
   document.addEventListener("htmx:load", function (e) { scan(e.target); });
