@@ -14,6 +14,7 @@
 #include "ai/routes.h"
 #include "ai/runner.h"
 #include "ai/service.h"
+#include "ai/store.h"
 #include "csv/reader.h"
 #include "estimating/cost_model.h"
 #include "estimating/generator.h"
@@ -470,6 +471,43 @@ TEST_P(AiTest, RetryAfterAFailureDoesNotDuplicateResults) {
   EXPECT_EQ(job.at("status").as_string(), "failed");
   EXPECT_NE(Str(job.at("error")).find("cannot be fixed"), std::string::npos);
   EXPECT_TRUE(job.at("finished_at").is_string());
+}
+
+// A worker whose lease was recovered (attempt 1) cannot write over the attempt that runs now.
+TEST_P(AiTest, AStaleAttemptCannotWriteOverTheCurrentOne) {
+  const std::string id =
+      Str(Submit("forecast",
+                 {{"input", json::array{json::object{{"series", Series(2, 5)}, {"horizon", 1}}}}})
+              .at("id"));
+  auto in_txn = [&](const std::function<Status(InferenceStore&)>& fn) {
+    return db_->store().WithTxn([&](storage::Txn& txn) {
+      InferenceStore s(txn, "org_a", SystemClock::Get());
+      return fn(s);
+    });
+  };
+  ASSERT_TRUE(in_txn([&](InferenceStore& s) { return s.StartAttempt(id, 1); }).ok());
+  ASSERT_TRUE(in_txn([&](InferenceStore& s) { return s.StartAttempt(id, 2); }).ok());
+  EXPECT_EQ(in_txn([&](InferenceStore& s) { return s.SetProgress(id, 1, 1, 0, 50); }).code(),
+            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(in_txn([&](InferenceStore& s) {
+              return s.Finish(id, 1, kSucceeded, 5, std::nullopt);
+            }).code(),
+            ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(RecordFailure(db_->store(), outbox_, SystemClock::Get(), "org_a", id, 1,
+                            Status(ErrorCode::kUnavailable, "stale"), true)
+                  .ok());
+  auto job = Obj(Call("GET", "/v1/ai/inference-jobs/" + id));
+  EXPECT_EQ(job.at("status").as_string(), "running");
+  EXPECT_EQ(job.at("attempts").as_int64(), 2);
+  EXPECT_TRUE(job.at("error").is_null());
+  // A different org's store sees no such job.
+  EXPECT_EQ(db_->store()
+                .WithTxn([&](storage::Txn& txn) {
+                  InferenceStore s(txn, "org_b", SystemClock::Get());
+                  return s.StartAttempt(id, 3);
+                })
+                .code(),
+            ErrorCode::kNotFound);
 }
 
 TEST_P(AiTest, IdempotencyKeyAnswersTheEarlierJob) {

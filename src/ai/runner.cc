@@ -369,8 +369,9 @@ Result<RunOutcome> RunInference(storage::Store& store, const blobs::BlobStore& b
         static_cast<int>(std::min<int64_t>(99, done * 100 / static_cast<int64_t>(n)));
     SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) -> Status {
       InferenceStore s(txn, org_id, clock);
-      SIGNX_RETURN_IF_ERROR(s.AppendResults(job.id, answered));
-      return s.SetProgress(job.id, done, failed, percent);
+      // The fence first: a superseded attempt writes nothing.
+      SIGNX_RETURN_IF_ERROR(s.SetProgress(job.id, attempt, done, failed, percent));
+      return s.AppendResults(job.id, answered);
     }));
     if (options.after_chunk) SIGNX_RETURN_IF_ERROR(options.after_chunk(attempt, done));
     if (progress && !progress(percent)) {
@@ -382,7 +383,7 @@ Result<RunOutcome> RunInference(storage::Store& store, const blobs::BlobStore& b
                               .count();
   SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) -> Status {
     InferenceStore s(txn, org_id, clock);
-    SIGNX_RETURN_IF_ERROR(s.Finish(job.id, kSucceeded, wall_ms, std::nullopt));
+    SIGNX_RETURN_IF_ERROR(s.Finish(job.id, attempt, kSucceeded, wall_ms, std::nullopt));
     return AppendCompleted(outbox, txn, job, kSucceeded, failed, wall_ms, std::nullopt);
   }));
   outbox.Notify();
@@ -390,15 +391,18 @@ Result<RunOutcome> RunInference(storage::Store& store, const blobs::BlobStore& b
 }
 
 Status RecordFailure(storage::Store& store, events::Outbox& outbox, const Clock& clock,
-                     const std::string& org_id, const std::string& inference_id,
+                     const std::string& org_id, const std::string& inference_id, int attempt,
                      const Status& error, bool final) {
   const std::string message = error.ToString();
   SIGNX_RETURN_IF_ERROR(store.WithTxn([&](storage::Txn& txn) -> Status {
     InferenceStore s(txn, org_id, clock);
     SIGNX_ASSIGN_OR_RETURN(InferenceJob job, s.Get(inference_id));
-    if (job.status == kSucceeded || job.status == kFailed) return Status::Ok();
-    if (!final) return s.MarkRetrying(inference_id, message);
-    SIGNX_RETURN_IF_ERROR(s.Finish(inference_id, kFailed, std::nullopt, message));
+    // Finished, or a later attempt owns the row (a recovered lease): nothing to record.
+    if (job.status == kSucceeded || job.status == kFailed || job.attempts != attempt) {
+      return Status::Ok();
+    }
+    if (!final) return s.MarkRetrying(inference_id, attempt, message);
+    SIGNX_RETURN_IF_ERROR(s.Finish(inference_id, attempt, kFailed, std::nullopt, message));
     return AppendCompleted(outbox, txn, job, kFailed, job.rows_failed, std::nullopt, message);
   }));
   if (final) outbox.Notify();
@@ -439,13 +443,15 @@ void RegisterInferenceJobs(jobs::Queue& queue, std::shared_ptr<const blobs::Blob
           return Status::Ok();
         }
         const Status& st = outcome.status();
+        // Another worker recovered the lease and runs the job now: its row is that run's.
+        if (ctx.lease_lost()) return st;
         // A worker that stops gives the job back without using an attempt: it stays queued.
         const bool released = st.code() == ErrorCode::kCancelled && ctx.stopping();
         const bool final =
             !released && (jobs::Queue::IsPermanent(st) || st.code() == ErrorCode::kCancelled ||
                           ctx.attempt() >= ctx.job().max_attempts);
         if (Status rec = RecordFailure(store, outbox, SystemClock::Get(), *ctx.org_id(),
-                                       inference_id, st, final);
+                                       inference_id, ctx.attempt(), st, final);
             !rec.ok()) {
           return rec;
         }

@@ -6,7 +6,9 @@
 // counted; it never fails the job.
 //
 // Retries: an attempt starts by deleting the answers of the attempt before it (keyed by input
-// row), so a job retried after a failure midway holds each row exactly once. A job that already
+// row), so a job retried after a failure midway holds each row exactly once. Every write of an
+// attempt is fenced by its number (inference_jobs.attempts): a worker that lost its lease while a
+// later attempt runs cannot commit a chunk or a status over it. A job that already
 // succeeded (its worker crashed after the commit, before the queue recorded it) is not run again.
 //
 // Thread-safety: ModelCache is thread-safe; RunInference may run on several worker threads.
@@ -96,10 +98,11 @@ Result<RunOutcome> RunInference(storage::Store& store, const blobs::BlobStore& b
                                 int attempt, const std::function<bool(int)>& progress,
                                 const RunOptions& options = {});
 
-// Records a failed attempt on the job row: failed (with the ai.inference_job_completed event)
-// when the queue will not retry it (`final`), else queued again with the error.
+// Records failed attempt `attempt` on the job row: failed (with the ai.inference_job_completed
+// event) when the queue will not retry it (`final`), else queued again with the error. Nothing
+// when a later attempt has started meanwhile (a recovered lease) or the job already finished.
 Status RecordFailure(storage::Store& store, events::Outbox& outbox, const Clock& clock,
-                     const std::string& org_id, const std::string& inference_id,
+                     const std::string& org_id, const std::string& inference_id, int attempt,
                      const Status& error, bool final);
 
 // Registers the `ai.run_inference` handler (at most 2 at once across workers). `outbox` must

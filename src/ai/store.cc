@@ -138,35 +138,44 @@ Status InferenceStore::AppendResults(std::string_view id, const std::vector<Resu
   return txn_.Exec(sql, params).status();
 }
 
-Status InferenceStore::SetProgress(std::string_view id, int64_t rows_done, int64_t rows_failed,
-                                   int progress) {
-  return txn_
-      .Exec(
-          "UPDATE inference_jobs SET rows_done = $1, rows_failed = $2, progress = $3 "
-          "WHERE org_id = $4 AND id = $5",
-          {rows_done, rows_failed, progress, org_, id})
-      .status();
+namespace {
+
+Status Fenced(Result<int64_t> changed, std::string_view id, int attempt) {
+  SIGNX_RETURN_IF_ERROR(changed.status());
+  if (*changed == 0) {
+    return Status(ErrorCode::kFailedPrecondition,
+                  fmt::format("attempt {} of inference job {} was superseded", attempt, id));
+  }
+  return Status::Ok();
 }
 
-Status InferenceStore::Finish(std::string_view id, std::string_view status,
+}  // namespace
+
+Status InferenceStore::SetProgress(std::string_view id, int attempt, int64_t rows_done,
+                                   int64_t rows_failed, int progress) {
+  return Fenced(txn_.Exec("UPDATE inference_jobs SET rows_done = $1, rows_failed = $2, "
+                          "progress = $3 WHERE org_id = $4 AND id = $5 AND attempts = $6",
+                          {rows_done, rows_failed, progress, org_, id, attempt}),
+                id, attempt);
+}
+
+Status InferenceStore::Finish(std::string_view id, int attempt, std::string_view status,
                               std::optional<int64_t> wall_ms,
                               const std::optional<std::string>& error) {
   const bool ok = status == kSucceeded;
-  return txn_
-      .Exec(fmt::format("UPDATE inference_jobs SET status = $1, wall_ms = $2, error = $3, "
-                        "finished_at = $4{} WHERE org_id = $5 AND id = $6",
-                        ok ? ", progress = 100" : ""),
-            {std::string(status), wall_ms, error, clock_.Now(), org_, id})
-      .status();
+  return Fenced(txn_.Exec(fmt::format("UPDATE inference_jobs SET status = $1, wall_ms = $2, "
+                                      "error = $3, finished_at = $4{} WHERE org_id = $5 AND "
+                                      "id = $6 AND attempts = $7",
+                                      ok ? ", progress = 100" : ""),
+                          {std::string(status), wall_ms, error, clock_.Now(), org_, id, attempt}),
+                id, attempt);
 }
 
-Status InferenceStore::MarkRetrying(std::string_view id, const std::string& error) {
-  return txn_
-      .Exec(
-          "UPDATE inference_jobs SET status = 'queued', error = $1 WHERE org_id = $2 AND "
-          "id = $3",
-          {error, org_, id})
-      .status();
+Status InferenceStore::MarkRetrying(std::string_view id, int attempt, const std::string& error) {
+  return Fenced(txn_.Exec("UPDATE inference_jobs SET status = 'queued', error = $1 WHERE "
+                          "org_id = $2 AND id = $3 AND attempts = $4",
+                          {error, org_, id, attempt}),
+                id, attempt);
 }
 
 Result<Page<ResultRow>> InferenceStore::Results(std::string_view id, int64_t after_row, int limit) {

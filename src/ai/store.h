@@ -38,12 +38,15 @@ class InferenceStore {
   Status StartAttempt(std::string_view id, int attempt);
   // Inserts answered rows (one statement per call; callers pass at most a few hundred).
   Status AppendResults(std::string_view id, const std::vector<ResultRow>& rows);
-  Status SetProgress(std::string_view id, int64_t rows_done, int64_t rows_failed, int progress);
+  // The writes of an attempt are fenced by its number: once a later attempt has started (a
+  // recovered lease), these fail with kFailedPrecondition and change nothing.
+  Status SetProgress(std::string_view id, int attempt, int64_t rows_done, int64_t rows_failed,
+                     int progress);
   // Terminal: succeeded (with wall time) or failed (with the error).
-  Status Finish(std::string_view id, std::string_view status, std::optional<int64_t> wall_ms,
-                const std::optional<std::string>& error);
+  Status Finish(std::string_view id, int attempt, std::string_view status,
+                std::optional<int64_t> wall_ms, const std::optional<std::string>& error);
   // A failed attempt that the queue retries: back to queued with the error.
-  Status MarkRetrying(std::string_view id, const std::string& error);
+  Status MarkRetrying(std::string_view id, int attempt, const std::string& error);
 
   // Rows in input order after `after_row` (-1 = from the first).
   Result<Page<ResultRow>> Results(std::string_view id, int64_t after_row, int limit);
