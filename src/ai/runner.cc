@@ -8,6 +8,7 @@
 #include "ai/store.h"
 #include "estimating/cost_model.h"
 #include "events/event_types.h"
+#include "forecast/batch.h"
 #include "forecast/forecast.h"
 #include "http/json.h"
 #include "leads/bundle.h"
@@ -259,36 +260,41 @@ std::vector<ResultRow> AnswerCosts(const estimating::CostPredictor& predictor,
 }
 
 std::vector<ResultRow> AnswerForecasts(const ForecastConfig& config, const json::array& rows,
-                                       std::size_t begin, std::size_t end) {
-  std::vector<ResultRow> out;
-  out.reserve(end - begin);
+                                       std::size_t begin, std::size_t end, int threads) {
+  std::vector<ResultRow> out(end - begin);
+  std::vector<std::pair<std::vector<double>, forecast::Options>> inputs(end - begin);
+  std::vector<std::size_t> valid;
   for (std::size_t i = begin; i < end; ++i) {
     if (!rows[i].is_object()) {
-      out.push_back(Failed(i, {{"", "must be an object"}}));
+      out[i - begin] = Failed(i, {{"", "must be an object"}});
       continue;
     }
     auto parsed = ParseForecastRow(rows[i].get_object(), config.level);
     if (!parsed.ok()) {
-      out.push_back(Failed(i, ErrorsOf(parsed.status())));
+      out[i - begin] = Failed(i, ErrorsOf(parsed.status()));
       continue;
     }
-    auto f = forecast::AutoForecast(parsed->first, parsed->second);
+    inputs[i - begin] = std::move(parsed).value();
+    valid.push_back(i - begin);
+  }
+  // Each series is forecast on its own (AutoForecast is pure and thread-safe).
+  forecast::ParallelFor(valid.size(), threads, [&](std::size_t k) {
+    const std::size_t at = valid[k];
+    const std::size_t row = begin + at;
+    const auto& [series, options] = inputs[at];
+    auto f = forecast::AutoForecast(series, options);
     if (!f.ok()) {
-      out.push_back(Failed(i, ErrorsOf(f.status())));
-      continue;
+      out[at] = Failed(row, ErrorsOf(f.status()));
+      return;
     }
     json::array notes;
     for (const auto& n : f->notes) notes.push_back(json::string(n));
-    json::object o{{"method", f->method},
-                   {"horizon", parsed->second.horizon},
-                   {"period", parsed->second.period},
-                   {"level", f->level},
-                   {"point", Numbers(f->point)},
-                   {"lower", Numbers(f->lower)},
-                   {"upper", Numbers(f->upper)},
-                   {"notes", std::move(notes)}};
-    out.push_back(Answered(i, http::ToJsonText(o)));
-  }
+    json::object o{{"method", f->method},        {"horizon", options.horizon},
+                   {"period", options.period},   {"level", f->level},
+                   {"point", Numbers(f->point)}, {"lower", Numbers(f->lower)},
+                   {"upper", Numbers(f->upper)}, {"notes", std::move(notes)}};
+    out[at] = Answered(row, http::ToJsonText(o));
+  });
   return out;
 }
 
@@ -339,8 +345,9 @@ Result<RunOutcome> RunInference(storage::Store& store, const blobs::BlobStore& b
     case Kind::kForecast: {
       SIGNX_ASSIGN_OR_RETURN(ForecastConfig config,
                              models.Forecast(job.model_owner, job.model_version));
-      answer = [config](const json::array& rows, std::size_t b, std::size_t e) {
-        return AnswerForecasts(config, rows, b, e);
+      const int threads = options.threads;
+      answer = [config, threads](const json::array& rows, std::size_t b, std::size_t e) {
+        return AnswerForecasts(config, rows, b, e, threads);
       };
       break;
     }

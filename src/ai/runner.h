@@ -76,6 +76,7 @@ std::vector<ResultRow> AnswerForecasts(const ForecastConfig& config, const boost
 
 struct RunOptions {
   std::size_t chunk_rows = 500;  // rows answered and committed together
+  int threads = 2;               // forecast rows of a chunk are answered on this many threads
   // Test seam (fault injection): called after each committed chunk with the attempt number and
   // the rows answered so far; an error ends the attempt there, as a crash or a lost database
   // would.
