@@ -18,7 +18,10 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
 echo "# bench/ai_inference.sh $(date -u +%FT%TZ) $(nproc) cores"
-python3 - "$peer_dir/example-batch-100.json" <<'PY'
+# The peer keeps its bodies in bench/ (example-batch-100.json now only names that file).
+batch=$peer_dir/bench/batch-100.json
+[ -f "$batch" ] || batch=$peer_dir/example-batch-100.json
+python3 - "$batch" <<'PY'
 import json, math, random, sys
 leads = json.load(open(sys.argv[1]))["leads"]
 rows = [dict(l, lead_id=f"{l['lead_id']}-{k}") for k in range(100) for l in leads]
@@ -58,8 +61,9 @@ run() {
   echo "$body" | python3 -c '
 import json, sys
 j = json.load(sys.stdin); m = j["metrics"]
-print(f"{sys.argv[1]:<34} {j[\"status\"]:<9} rows {m[\"rows\"]:>6}  failed {m[\"rows_failed\"]:>4}  "
-      f"job wall {m[\"wall_ms\"]} ms  {m[\"rows_per_s\"]:.0f} rows/s  submit->done {float(sys.argv[2]):.2f} s")
+print("%-34s %-9s rows %6d  failed %4d  job wall %s ms  %.0f rows/s  submit->done %.2f s" % (
+    sys.argv[1], j["status"], m["rows"], m["rows_failed"], m["wall_ms"], m["rows_per_s"] or 0,
+    float(sys.argv[2])))
 ' "$label" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {print b-a}')"
 }
 run "lead 10,000 rows (no reasons)" lead leads-10000.json
