@@ -1,5 +1,7 @@
 #include "ai/module.h"
 
+#include <spdlog/spdlog.h>
+
 #include "ai/routes.h"
 #include "ai/runner.h"
 #include "ai/service.h"
@@ -26,7 +28,10 @@ class AiModule final : public capability::Capability {
   }
 
   Status Start() override {
-    SIGNX_RETURN_IF_ERROR(EnsureForecastModel(deps_.models));
+    // Not a reason to stop the start-up: without it, forecast jobs answer 503 (no model).
+    if (Status st = EnsureForecastModel(deps_.models); !st.ok()) {
+      spdlog::warn("ai: the forecast model is not registered: {}", st.ToString());
+    }
     service_ =
         std::make_unique<AiService>(deps_.store, deps_.queue, deps_.models, deps_.blobs, outbox());
     return Status::Ok();

@@ -35,10 +35,12 @@ Status EnsureForecastModel(ml::ModelRegistry& registry) {
                                       std::string(kForecastCard), "signx")
                             .status());
   SIGNX_ASSIGN_OR_RETURN(auto production, registry.Production(ml::Owner::Platform(), name));
-  if (!production) {
-    SIGNX_RETURN_IF_ERROR(registry.Promote(ml::Owner::Platform(), name, version).status());
-  }
-  return Status::Ok();
+  if (production) return Status::Ok();
+  Status promoted = registry.Promote(ml::Owner::Platform(), name, version).status();
+  if (promoted.ok()) return promoted;
+  // Another replica starting at the same time may have promoted it first.
+  SIGNX_ASSIGN_OR_RETURN(production, registry.Production(ml::Owner::Platform(), name));
+  return production ? Status::Ok() : promoted;
 }
 
 AiService::AiService(storage::Store& store, jobs::Queue& queue, ml::ModelRegistry& registry,
