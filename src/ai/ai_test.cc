@@ -510,6 +510,47 @@ TEST_P(AiTest, AStaleAttemptCannotWriteOverTheCurrentOne) {
             ErrorCode::kNotFound);
 }
 
+// A job runs the version it was submitted with, even after a promotion; `version` names one.
+TEST_P(AiTest, AJobRunsTheVersionItWasSubmittedWith) {
+  const json::object body{
+      {"input", json::array{json::object{{"series", Series(3, 20)}, {"horizon", 2}}}}};
+  const std::string before = Str(Submit("forecast", body).at("id"));
+  ASSERT_TRUE(registry_
+                  ->Register(ml::Owner::Platform(), "forecast", "forecast-auto-1-l90",
+                             R"({"setup":"auto-1","level":0.9})", "{}", "test")
+                  .ok());
+  ASSERT_TRUE(registry_->Promote(ml::Owner::Platform(), "forecast", "forecast-auto-1-l90").ok());
+  json::object named = body;
+  named["version"] = std::string(kForecastModelVersion);  // archived now, still runnable by name
+  const std::string pinned = Str(Submit("forecast", named).at("id"));
+  const std::string after = Str(Submit("forecast", body).at("id"));
+  EXPECT_EQ(RunJobs(), 3);
+  auto level = [&](const std::string& id) {
+    auto rows = AllResults(id, 10);
+    EXPECT_EQ(rows.size(), 1u);
+    return rows.empty() ? 0.0 : rows[0].at("output").at("level").to_number<double>();
+  };
+  EXPECT_EQ(Str(Obj(Call("GET", "/v1/ai/inference-jobs/" + before)).at("model_version")),
+            kForecastModelVersion);
+  EXPECT_DOUBLE_EQ(level(before), 0.8);
+  EXPECT_DOUBLE_EQ(level(pinned), 0.8);
+  EXPECT_EQ(Str(Obj(Call("GET", "/v1/ai/inference-jobs/" + after)).at("model_version")),
+            "forecast-auto-1-l90");
+  EXPECT_DOUBLE_EQ(level(after), 0.9);
+}
+
+// A queue job that ended without finishing the inference (cancelled through /v1/jobs) reads as
+// failed with the queue's state.
+TEST_P(AiTest, AJobWhoseQueueJobEndedReadsAsFailed) {
+  auto created = Submit(
+      "forecast", {{"input", json::array{json::object{{"series", Series(2, 5)}, {"horizon", 1}}}}});
+  ASSERT_TRUE(queue_->Cancel(Str(created.at("job_id"))).ok());
+  auto job = Obj(Call("GET", "/v1/ai/inference-jobs/" + Str(created.at("id"))));
+  EXPECT_EQ(job.at("status").as_string(), "failed");
+  EXPECT_TRUE(job.at("error").is_string());
+  EXPECT_EQ(RunJobs(), 0);
+}
+
 TEST_P(AiTest, IdempotencyKeyAnswersTheEarlierJob) {
   const std::string body = json::serialize(
       json::object{{"input", json::array{json::object{{"series", Series(2, 5)}, {"horizon", 1}}}}});
