@@ -58,8 +58,8 @@ enum class Scope {
 // One route's request. In `path` and `body`, {project}, {cost_record}, {quote}, {import}, {job},
 // {price_list}, {webhook}, {victim_webhook}, {delivery}, {org}, {api_key}, {victim_user},
 // {subject_user}, {notification}, {notification_template}, {victim_notification_template},
-// {notification_delivery}, {item}, {process}, {batch}, {forecast_run}, {alert} are replaced by
-// org A's resources (created in Seed()).
+// {notification_delivery}, {item}, {process}, {batch}, {forecast_run}, {alert}, {inference_job}
+// are replaced by org A's resources (created in Seed()).
 struct Case {
   std::string path;
   Scope scope = Scope::kTenant;
@@ -343,6 +343,20 @@ const std::map<std::string, Case>& Cases() {
       {"POST /v1/forecast-alerts/{id}/resolve",
        {.path = "/v1/forecast-alerts/{alert}/resolve", .scope = Scope::kOrgResource}},
       {"GET /v1/forecast-alert-rules", {.path = "/v1/forecast-alert-rules"}},
+      // ai runtime (src/ai; jobs do not run here: the seeded inference job stays queued)
+      {"GET /v1/ai/models", {.path = "/v1/ai/models"}},
+      {"POST /v1/ai/models/lead/inference-jobs",
+       {.path = "/v1/ai/models/lead/inference-jobs", .body = R"({"input":[)" + kLeadBody + "]}"}},
+      {"POST /v1/ai/models/cost/inference-jobs",
+       {.path = "/v1/ai/models/cost/inference-jobs", .body = R"({"input":[)" + kSpecBody + "]}"}},
+      {"POST /v1/ai/models/forecast/inference-jobs",
+       {.path = "/v1/ai/models/forecast/inference-jobs",
+        .body = R"({"input":[{"series":[3,4,5,4,3,4,5],"horizon":2}]})"}},
+      {"GET /v1/ai/inference-jobs", {.path = "/v1/ai/inference-jobs"}},
+      {"GET /v1/ai/inference-jobs/{id}",
+       {.path = "/v1/ai/inference-jobs/{inference_job}", .scope = Scope::kOrgResource}},
+      {"GET /v1/ai/inference-jobs/{id}/results",
+       {.path = "/v1/ai/inference-jobs/{inference_job}/results", .scope = Scope::kOrgResource}},
       {"PUT /v1/forecast-alert-rules/{rule}",
        {.path = "/v1/forecast-alert-rules/demand_drop", .body = R"({"params":{"factor":2}})"}},
       // webhooks (seeded only when the App serves them)
@@ -812,6 +826,10 @@ class AuthzMatrixTest : public ::testing::TestWithParam<Backend> {
     auto forecast_run = Call("POST", "/v1/forecast-runs", "{}", admin);
     ASSERT_EQ(forecast_run.status, 202) << forecast_run.body;
     vars_["forecast_run"] = Field(forecast_run, "id");
+    auto inference = Call("POST", "/v1/ai/models/forecast/inference-jobs",
+                          R"({"input":[{"series":[1,2,3,2,1,2,3],"horizon":2}]})", admin);
+    ASSERT_EQ(inference.status, 202) << inference.body;
+    vars_["inference_job"] = Field(inference, "id");
     // Alerts come from forecast runs (jobs do not run here): one written as a run would.
     vars_["alert"] = "alr_01JF0000000000000000000000";
     ASSERT_TRUE(db_->store()

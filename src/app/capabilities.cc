@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "ai/module.h"
 #include "app/job_handlers.h"
 #include "app/platform.h"
 #include "documents/module.h"
@@ -26,6 +27,7 @@ Capabilities OpenCapabilities(const capability::Deps& deps) {
   out.push_back(documents::OpenDocumentsModule(deps));
   out.push_back(operations::OpenOperationsModule(deps));
   out.push_back(studio::OpenStudioModule(deps, estimating_exports));
+  out.push_back(ai::OpenAiModule(deps));
   return out;
 }
 
