@@ -11,6 +11,7 @@
 #include "blobs/blob_registry.h"
 #include "documents/analysis.h"
 #include "documents/chunk.h"
+#include "documents/llm_hook.h"
 #include "documents/sniff.h"
 #include "events/event_types.h"
 #include "http/json.h"
@@ -598,6 +599,7 @@ Status DocumentService::Process(const Scope& scope, std::string_view id, int att
                                     {"model_version", classifier->second}});
   json::object analysis_obj = ToJson(analysis);
   analysis_obj["action_model"] = action_model->second;
+  ApplyLlm(llm_, scope.org_id, doc.sha256, pages, analysis_obj);  // optional LLM (llm_hook.h)
   const std::string analysis_json = http::ToJsonText(analysis_obj);
 
   bool indexed = false;
