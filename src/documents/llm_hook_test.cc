@@ -163,6 +163,26 @@ TEST_P(DocumentsLlmTest, CacheIsPerOrgAndPerDocument) {
   EXPECT_EQ(server_.calls(), 4);
 }
 
+TEST_P(DocumentsLlmTest, DeletingTheDocumentForgetsItsCachedAnswers) {
+  UseLlm();
+  Analyse("org_a", kMinutes);
+  Analyse("org_b", kMinutes);
+  auto cached = [&](const std::string& org) {
+    return db_->store()
+        .Query("SELECT COUNT(*) FROM llm_cache WHERE org_id = $1", {org})
+        ->rows[0]
+        .Int(0);
+  };
+  ASSERT_EQ(cached("org_a"), 2);
+  const Scope scope{"org_a", "usr_org_a"};
+  auto list = service_->List(scope, {});
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->items.size(), 1u);
+  ASSERT_TRUE(service_->Delete(scope, list->items[0].id).ok());
+  EXPECT_EQ(cached("org_a"), 0);
+  EXPECT_EQ(cached("org_b"), 2);  // the other org's copy of the same bytes keeps its answers
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DocumentsLlmTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
                          [](const auto& info) {

@@ -14,6 +14,7 @@
 #include "documents/llm_hook.h"
 #include "documents/sniff.h"
 #include "events/event_types.h"
+#include "llm/usage_store.h"
 #include "http/json.h"
 
 namespace signx::documents {
@@ -508,6 +509,7 @@ Status DocumentService::Delete(const Scope& scope, std::string_view id) {
         txn.Exec("DELETE FROM documents WHERE id = $1 AND org_id = $2", {d.id, scope.org_id})
             .status());
     SIGNX_RETURN_IF_ERROR(registry.Release(txn, d.sha256));
+    SIGNX_RETURN_IF_ERROR(llm::ForgetDocument(txn, scope.org_id, d.sha256));  // its LLM answers
     return outbox_
         .Append(txn, {.type = std::string(events::kDocumentDeleted),
                       .org_id = scope.org_id,
