@@ -599,6 +599,8 @@ const std::map<std::string, Case>& Cases() {
       {"DELETE /v1/documents/{id}",
        {.path = "/v1/documents/{victim_document}", .scope = Scope::kOrgResource}},
       {"GET /v1/documents/search", {.path = "/v1/documents/search?q=matrix"}},
+      // the optional LLM's usage (src/llm): the caller's org only
+      {"GET /v1/llm/usage", {.path = "/v1/llm/usage?days=7"}},
       {"POST /v1/documents/ask", {.path = "/v1/documents/ask", .body = R"({"question":"matrix?"})"}},
       {"GET /documents/search", {.path = "/documents/search?q=matrix", .scope = Scope::kGlobal}},
       {"GET /v1/projects/{id}/documents/summary",

@@ -9,6 +9,7 @@
 #include "engineering/module.h"
 #include "estimating/module.h"
 #include "leads/module.h"
+#include "llm/module.h"
 #include "notifications/module.h"
 #include "operations/module.h"
 #include "studio/module.h"
@@ -28,6 +29,7 @@ Capabilities OpenCapabilities(const capability::Deps& deps) {
   out.push_back(operations::OpenOperationsModule(deps));
   out.push_back(studio::OpenStudioModule(deps, estimating_exports));
   out.push_back(ai::OpenAiModule(deps));
+  out.push_back(llm::OpenLlmModule(deps));
   return out;
 }
 

@@ -270,6 +270,45 @@ const std::vector<Field>& Table() {
                      "deadline of one dispatch attempt"));
     t.push_back(Make("studio.pm_max_attempts", studio, &SC::pm_max_attempts,
                      "dispatch attempts before it is failed"));
+    using LL = LlmConfig;
+    const auto llm = &Config::llm;
+    t.push_back(Make("llm.url", llm, &LL::url,
+                     "OpenAI-compatible API base URL ({url}/chat/completions); empty = LLM off, "
+                     "offline analysis only",
+                     Redact::kUrlPassword));
+    t.push_back(Make("llm.api_key", llm, &LL::api_key,
+                     "sent as Authorization: Bearer <key> (set SIGNX_LLM_API_KEY); empty = none",
+                     Redact::kSecret));
+    t.push_back(Make("llm.timeout_ms", llm, &LL::timeout_ms,
+                     "deadline of one chat-completions call; after it the offline result is used"));
+    t.push_back(Make("llm.allow_private_cidrs", llm, &LL::allow_private_cidrs,
+                     "non-public CIDRs the LLM host may resolve to, comma-separated "
+                     "(127.0.0.0/8,...); empty = public addresses only"));
+    t.push_back(Make("llm.small_model", llm, &LL::small_model,
+                     "model of the small tier (summary_short, summary_medium, action_items)"));
+    t.push_back(Make("llm.small_max_input_tokens", llm, &LL::small_max_input_tokens,
+                     "estimated document tokens above which a task moves to the large tier"));
+    t.push_back(Make("llm.small_price_in_per_1k", llm, &LL::small_price_in_per_1k,
+                     "small tier: USD per 1000 prompt tokens"));
+    t.push_back(Make("llm.small_price_out_per_1k", llm, &LL::small_price_out_per_1k,
+                     "small tier: USD per 1000 completion tokens"));
+    t.push_back(Make("llm.large_model", llm, &LL::large_model,
+                     "model of the large tier (summary_detailed, documents too big for the small "
+                     "tier); empty = no large tier"));
+    t.push_back(Make("llm.large_max_input_tokens", llm, &LL::large_max_input_tokens,
+                     "estimated document tokens above which the offline path is used"));
+    t.push_back(Make("llm.large_price_in_per_1k", llm, &LL::large_price_in_per_1k,
+                     "large tier: USD per 1000 prompt tokens"));
+    t.push_back(Make("llm.large_price_out_per_1k", llm, &LL::large_price_out_per_1k,
+                     "large tier: USD per 1000 completion tokens"));
+    t.push_back(Make("llm.max_output_tokens", llm, &LL::max_output_tokens,
+                     "max_tokens asked for per answer"));
+    t.push_back(Make("llm.tasks", llm, &LL::tasks,
+                     "tasks the LLM is used for, comma-separated (summary_short, summary_medium, "
+                     "summary_detailed, action_items)"));
+    t.push_back(Make("llm.monthly_token_budget_per_org", llm, &LL::monthly_token_budget_per_org,
+                     "tokens one org may use per UTC month (cache hits free); over it = offline; "
+                     "0 = no budget"));
     return t;
   }();
   return kTable;
@@ -623,6 +662,49 @@ std::vector<FieldError> Validate(const Config& c) {
   }
   range("studio.pm_timeout_ms", c.studio.pm_timeout_ms, 100, 600'000);
   range("studio.pm_max_attempts", c.studio.pm_max_attempts, 1, 100);
+  const auto& lm = c.llm;
+  if (!lm.url.empty()) {
+    if (lm.url.rfind("http://", 0) != 0 && lm.url.rfind("https://", 0) != 0) {
+      e.push_back({"llm.url", "must be empty or start with http:// or https://"});
+    } else if (lm.url.find_first_of(" \t\r\n") != std::string::npos) {
+      e.push_back({"llm.url", "must not contain whitespace"});
+    }
+    if (lm.small_model.empty() && lm.large_model.empty()) {
+      e.push_back({"llm.small_model", "a small or a large model is required when llm.url is set"});
+    }
+  }
+  if (lm.api_key.find_first_of("\r\n") != std::string::npos) {
+    e.push_back({"llm.api_key", "must be one line"});
+  }
+  range("llm.timeout_ms", lm.timeout_ms, 100, 600'000);
+  range("llm.small_max_input_tokens", lm.small_max_input_tokens, 100, 10'000'000);
+  range("llm.large_max_input_tokens", lm.large_max_input_tokens, 100, 10'000'000);
+  range("llm.max_output_tokens", lm.max_output_tokens, 16, 100'000);
+  range("llm.monthly_token_budget_per_org", lm.monthly_token_budget_per_org, 0, int64_t{1} << 50);
+  for (const auto& [key, price] :
+       {std::pair{"llm.small_price_in_per_1k", lm.small_price_in_per_1k},
+        std::pair{"llm.small_price_out_per_1k", lm.small_price_out_per_1k},
+        std::pair{"llm.large_price_in_per_1k", lm.large_price_in_per_1k},
+        std::pair{"llm.large_price_out_per_1k", lm.large_price_out_per_1k}}) {
+    if (!(price >= 0 && price <= 1000)) {
+      e.push_back({key, fmt::format("must be between 0 and 1000 (USD), got {}", price)});
+    }
+  }
+  static const std::vector<std::string> kLlmTasks = {"summary_short", "summary_medium",
+                                                     "summary_detailed", "action_items"};
+  for (const auto& task : lm.tasks) {
+    if (std::find(kLlmTasks.begin(), kLlmTasks.end(), task) == kLlmTasks.end()) {
+      e.push_back({"llm.tasks", fmt::format("'{}' is not one of summary_short, summary_medium, "
+                                            "summary_detailed, action_items",
+                                            task)});
+    }
+  }
+  for (const auto& cidr : lm.allow_private_cidrs) {
+    if (!IsCidr(cidr)) {
+      e.push_back({"llm.allow_private_cidrs",
+                   fmt::format("'{}' is not an IP address or CIDR (a.b.c.d/n, x:y::/n)", cidr)});
+    }
+  }
   if (!c.redis.url.empty() && c.redis.url.rfind("redis://", 0) != 0) {
     e.push_back({"redis.url", "must be empty or start with redis://"});
   }

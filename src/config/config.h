@@ -184,6 +184,38 @@ struct StudioConfig {
   int pm_max_attempts = 8;     // attempts before a dispatch is failed (queue backoff between)
 };
 
+// The optional LLM (src/llm, docs/documents.md "Optional LLM"): an OpenAI-compatible
+// chat-completions server used through a router with two tiers. Off while `url` is empty (the
+// default): every analysis is then the offline one. The URL goes through the SSRF address policy
+// (public addresses only unless listed in allow_private_cidrs).
+struct LlmConfig {
+  // Base URL of an OpenAI-compatible API ("https://api.openai.com/v1", "http://10.0.0.5:8000/v1");
+  // requests go to {url}/chat/completions. Empty = off.
+  std::string url;
+  std::string api_key;  // sent as "Authorization: Bearer <key>" (env SIGNX_LLM_API_KEY); "" = none
+  int timeout_ms = 30000;  // one chat-completions call (connect + send + receive); then offline
+  // Non-public ranges the LLM host may resolve to ("127.0.0.0/8" for a server on this machine).
+  std::vector<std::string> allow_private_cidrs;
+  // The small tier: summary_short, summary_medium and action_items on documents that fit.
+  std::string small_model = "gpt-4o-mini";
+  int small_max_input_tokens = 8000;       // documents estimated above this go to the large tier
+  double small_price_in_per_1k = 0.00015;  // USD per 1000 prompt tokens (cost accounting)
+  double small_price_out_per_1k = 0.0006;  // USD per 1000 completion tokens
+  // The large tier: summary_detailed, and any task whose document is too big for the small tier.
+  // Empty model = no large tier (those tasks stay offline).
+  std::string large_model = "gpt-4o";
+  int large_max_input_tokens = 100000;  // documents estimated above this stay offline
+  double large_price_in_per_1k = 0.0025;
+  double large_price_out_per_1k = 0.01;
+  int max_output_tokens = 600;  // max_tokens asked for per answer
+  // Tasks the LLM is used for (others stay offline): summary_short, summary_medium,
+  // summary_detailed, action_items.
+  std::vector<std::string> tasks = {"summary_short", "summary_medium", "summary_detailed"};
+  // Tokens (prompt + completion, cache hits excluded) one org may use per calendar month (UTC);
+  // over it the offline path answers and says so. 0 = no budget.
+  int64_t monthly_token_budget_per_org = 2'000'000;
+};
+
 struct Config {
   std::string data_dir = "var";  // where blobs, indexes and the lake live
   ServerConfig server;
@@ -200,6 +232,7 @@ struct Config {
   WebhooksConfig webhooks;
   SmtpConfig smtp;
   StudioConfig studio;
+  LlmConfig llm;
 };
 
 // Where a field's effective value came from.

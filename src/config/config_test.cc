@@ -173,6 +173,40 @@ TEST(ConfigTest, SmtpSettingsAndTheirChecks) {
   EXPECT_EQ(json.find("t0psecret"), std::string::npos);
 }
 
+TEST(ConfigTest, LlmSettingsAndTheirChecks) {
+  EXPECT_TRUE(Config{}.llm.url.empty());  // the LLM is off by default: offline analysis only
+  LoadOptions o;
+  o.env_for_test = {{"SIGNX_LLM_URL", "http://127.0.0.1:8000/v1"},
+                    {"SIGNX_LLM_API_KEY", "sk-l1mkey"},
+                    {"SIGNX_LLM_ALLOW_PRIVATE_CIDRS", "127.0.0.1"},
+                    {"SIGNX_LLM_TASKS", "summary_short,action_items"},
+                    {"SIGNX_LLM_SMALL_PRICE_IN_PER_1K", "0.0002"},
+                    {"SIGNX_LLM_MONTHLY_TOKEN_BUDGET_PER_ORG", "50000"}};
+  auto loaded = Load(o);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->config.llm.url, "http://127.0.0.1:8000/v1");
+  EXPECT_EQ(loaded->config.llm.api_key, "sk-l1mkey");
+  EXPECT_EQ(loaded->config.llm.tasks, (std::vector<std::string>{"summary_short", "action_items"}));
+  EXPECT_DOUBLE_EQ(loaded->config.llm.small_price_in_per_1k, 0.0002);
+  EXPECT_EQ(loaded->config.llm.monthly_token_budget_per_org, 50000);
+  EXPECT_EQ(ToJson(loaded->config).find("sk-l1mkey"), std::string::npos);
+
+  o.env_for_test = {{"SIGNX_LLM_URL", "ftp://llm.example.com"},
+                    {"SIGNX_LLM_TIMEOUT_MS", "5"},
+                    {"SIGNX_LLM_TASKS", "summary_short,translate"},
+                    {"SIGNX_LLM_LARGE_PRICE_OUT_PER_1K", "-1"},
+                    {"SIGNX_LLM_ALLOW_PRIVATE_CIDRS", "localhost"}};
+  loaded = Load(o);
+  ASSERT_FALSE(loaded.ok());
+  std::map<std::string, std::string> by_field;
+  for (const auto& d : loaded.status().details()) by_field[d.field] = d.message;
+  EXPECT_NE(by_field["llm.url"].find("http://"), std::string::npos);
+  EXPECT_NE(by_field["llm.timeout_ms"].find("between"), std::string::npos);
+  EXPECT_NE(by_field["llm.tasks"].find("translate"), std::string::npos);
+  EXPECT_NE(by_field["llm.large_price_out_per_1k"].find("between"), std::string::npos);
+  EXPECT_NE(by_field["llm.allow_private_cidrs"].find("localhost"), std::string::npos);
+}
+
 TEST(ConfigTest, ShowRedactsPasswords) {
   Config c;
   c.database.url = "postgres://signx:hunter2@db.internal:5432/signx";

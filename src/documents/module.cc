@@ -1,6 +1,7 @@
 #include "documents/module.h"
 
 #include "config/config.h"
+#include "documents/llm_hook.h"
 #include "documents/pages/documents_pages.h"
 #include "documents/project_summary.h"
 #include "documents/routes.h"
@@ -8,6 +9,7 @@
 #include "documents/service.h"
 #include "events/outbox.h"
 #include "jobs/queue.h"
+#include "llm/settings.h"
 #include "web/shell.h"
 
 namespace signx::documents {
@@ -25,6 +27,12 @@ class DocumentsModule final : public capability::Capability {
     }
     service_ = std::make_unique<DocumentService>(deps_.store, *outbox, deps_.queue, deps_.blobs,
                                                  deps_.models);
+    // The optional LLM (llm.url; off by default): summaries through llm/router.h.
+    if (auto llm_settings = llm::SettingsFrom(deps_.config.llm);
+        llm_settings.ok() && llm_settings->enabled()) {
+      llm_ = OpenLlmRouter(deps_.store, std::move(*llm_settings));
+      service_->set_llm(llm_.get());
+    }
     auto search = DocumentSearch::Open(deps_.store, deps_.queue, deps_.config.data_dir);
     if (search.ok()) {
       search_ = std::move(*search);
@@ -61,6 +69,7 @@ class DocumentsModule final : public capability::Capability {
  private:
   const capability::Deps deps_;
   std::unique_ptr<events::Outbox> own_outbox_;
+  std::unique_ptr<llm::LlmRouter> llm_;  // null while the LLM is off
   std::unique_ptr<DocumentService> service_;
   std::unique_ptr<DocumentSearch> search_;  // null when the index folder cannot be created
   Status search_error_;

@@ -54,7 +54,7 @@ constexpr std::string_view kAnalysisSchema = R"j({"type": "object", "properties"
   "doc_type": {"type": ["string", "null"]}, "doc_type_source": {"type": ["string", "null"]},
   "document_date": {"type": "string", "format": "date"}, "document_date_source": {"type": "string", "enum": ["text", "upload"]},
   "language": {"type": "string"}, "sentence_count": {"type": "integer"},
-  "summaries": {"type": "object", "description": "short, medium, detailed: {text, sentences: [{text, page}]}"},
+  "summaries": {"type": "object", "description": "short, medium, detailed: {source: offline|llm, text, sentences: [{text, page}]}; source llm (the optional LLM, docs/documents.md) adds model, tier, cached and offline: {text, sentences}; an offline summary the LLM failed to improve adds llm_outcome and reason"},
   "action_items": {"type": "array", "items": {"type": "object", "properties": {"text": {"type": "string"},
     "owner": {"type": ["string", "null"]}, "due": {"type": ["string", "null"], "format": "date"},
     "due_text": {"type": ["string", "null"]}, "page": {"type": "integer"}, "score": {"type": "number"}}}},

@@ -11,8 +11,10 @@
 #include "blobs/blob_registry.h"
 #include "documents/analysis.h"
 #include "documents/chunk.h"
+#include "documents/llm_hook.h"
 #include "documents/sniff.h"
 #include "events/event_types.h"
+#include "llm/usage_store.h"
 #include "http/json.h"
 
 namespace signx::documents {
@@ -507,6 +509,7 @@ Status DocumentService::Delete(const Scope& scope, std::string_view id) {
         txn.Exec("DELETE FROM documents WHERE id = $1 AND org_id = $2", {d.id, scope.org_id})
             .status());
     SIGNX_RETURN_IF_ERROR(registry.Release(txn, d.sha256));
+    SIGNX_RETURN_IF_ERROR(llm::ForgetDocument(txn, scope.org_id, d.sha256));  // its LLM answers
     return outbox_
         .Append(txn, {.type = std::string(events::kDocumentDeleted),
                       .org_id = scope.org_id,
@@ -598,6 +601,7 @@ Status DocumentService::Process(const Scope& scope, std::string_view id, int att
                                     {"model_version", classifier->second}});
   json::object analysis_obj = ToJson(analysis);
   analysis_obj["action_model"] = action_model->second;
+  ApplyLlm(llm_, scope.org_id, doc.sha256, pages, analysis_obj);  // optional LLM (llm_hook.h)
   const std::string analysis_json = http::ToJsonText(analysis_obj);
 
   bool indexed = false;

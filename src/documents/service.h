@@ -45,6 +45,10 @@
 #include "ml/registry.h"
 #include "storage/store.h"
 
+namespace signx::llm {
+class LlmRouter;
+}
+
 namespace signx::documents {
 
 using Scope = identity::TenantScope;
@@ -140,6 +144,8 @@ class DocumentService {
 
   // Set once at start-up, before any job or request runs; null = no search index.
   void set_indexer(DocumentIndexer* indexer) { indexer_ = indexer; }
+  // Set once at start-up; null = no LLM (the offline analysis only). See llm_hook.h.
+  void set_llm(llm::LlmRouter* router) { llm_ = router; }
 
   storage::Store& store() { return store_; }
   const Clock& clock() const { return clock_; }
@@ -157,6 +163,7 @@ class DocumentService {
   const ServiceOptions options_;
   const Clock& clock_;
   DocumentIndexer* indexer_ = nullptr;
+  llm::LlmRouter* llm_ = nullptr;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Classifier>> classifiers_;     // by version
   std::map<std::string, std::shared_ptr<const ActionModel>> action_models_;  // by version

@@ -205,8 +205,14 @@ View DocumentView(const Document& d, const StoredAnalysis* analysis, const Docum
           if (!x.is_object()) continue;
           View line(View::type::object);
           line.set("text", Str(x.as_object(), "text"));
-          line.set("page", std::to_string(Int(x.as_object(), "page")));
+          // An LLM summary's sentences cite no page (page null).
+          if (const int64_t page = Int(x.as_object(), "page"); page > 0) {
+            line.set("page", std::to_string(page));
+          }
           summary.push_back(line);
+        }
+        if (Str(one->as_object(), "source") == "llm") {
+          v.set("summary_model", Str(one->as_object(), "model"));
         }
       }
     }

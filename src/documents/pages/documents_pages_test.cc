@@ -136,6 +136,32 @@ TEST(DocumentsPagesTest, ReadyDocumentShowsSummaryTabsChecklistRisksEntitiesAndT
   EXPECT_EQ(reader->find("checked"), std::string::npos);  // no feedback given: open
 }
 
+TEST(DocumentsPagesTest, LlmSummaryShowsItsModelAndNoPageNumbers) {
+  // The analysis JSON of llm_hook.h: the short summary written by the LLM, the medium one offline.
+  const std::string analysis = std::string(R"({"summaries": {
+    "short": {"source": "llm", "model": "small-model", "tier": "small", "cached": false,
+              "text": "The pylon sign is late. Dana sends drawings.",
+              "sentences": [{"text": "The pylon sign is late.", "page": null},
+                            {"text": "Dana sends drawings.", "page": null}],
+              "offline": {"text": "x", "sentences": [{"text": "x", "page": 1}]}},
+    "medium": {"source": "offline", "llm_outcome": "timeout", "reason": "deadline",
+               "text": "The team met.", "sentences": [{"text": "The team met.", "page": 2}]}},
+    "action_items": [], "decisions": [], "risks": [], "entities": []})");
+  StoredAnalysis stored{analysis, R"({"label": "meeting_notes"})", {}};
+  Document d = Doc("ready");
+  auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  auto html = t.Render("documents_document", DocumentView(d, &stored, nullptr, "short", false));
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  EXPECT_NE(html->find("<li>The pylon sign is late.</li>"), std::string::npos) << *html;
+  EXPECT_EQ(html->find("(p. 0)"), std::string::npos);
+  EXPECT_NE(html->find("data-testid=\"summary-source\">Written by the LLM (small-model)"),
+            std::string::npos);
+  auto medium = t.Render("documents_document", DocumentView(d, &stored, nullptr, "medium", false));
+  ASSERT_TRUE(medium.ok());
+  EXPECT_NE(medium->find("The team met. <span class=\"hint\">(p. 2)</span>"), std::string::npos);
+  EXPECT_EQ(medium->find("summary-source"), std::string::npos);
+}
+
 TEST(DocumentsPagesTest, SearchShowsEscapedHitsWithMarksFiltersAndTheCitedAnswer) {
   SearchRequest req{.q = kXss, .limit = 10, .offset = 10};
   req.filters.doc_type = "contract";
