@@ -36,7 +36,17 @@ Result<identity::IdentitySettings> IdentitySettingsFrom(const config::AuthConfig
     entry = Trim(entry);
     ++i;
     if (entry.empty()) continue;
-    const auto parts = Split(entry, ':');
+    // name, key and org id end at the first three colons; the rest is the scopes, which have
+    // colons of their own (leads:score|estimates:predict).
+    std::vector<std::string_view> parts;
+    std::string_view rest = entry;
+    for (int k = 0; k < 3; ++k) {
+      const auto colon = rest.find(':');
+      if (colon == std::string_view::npos) break;
+      parts.push_back(rest.substr(0, colon));
+      rest.remove_prefix(colon + 1);
+    }
+    parts.push_back(rest);
     if (parts.size() != 4 || parts[0].empty() || parts[1].empty() || parts[2].empty()) {
       errors.push_back(
           {"auth.api_keys", fmt::format("entry {} must look like name:key:org_id:scope|scope", i)});
