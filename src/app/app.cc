@@ -185,6 +185,9 @@ Status App::AddCapabilities() {
                                      .dispatcher = p.dispatcher.get(),
                                      .metrics = &p.metrics,
                                      .lake = p.lake});
+  for (auto& c : p.capabilities) {
+    if (auto* personal = c->personal_data()) p.identity->AddPersonalDataProvider(personal);
+  }
   SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(*p.queue, p.capabilities, p.blobs, config_));
   // Webhooks subscribe before the dispatcher starts, so no event is left to the catch-up job.
   SIGNX_ASSIGN_OR_RETURN(auto webhook_settings, webhooks::SettingsFrom(config_.webhooks));

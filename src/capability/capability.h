@@ -29,6 +29,9 @@ namespace events {
 class Outbox;
 class Dispatcher;
 }  // namespace events
+namespace identity {
+class PersonalDataProvider;
+}
 namespace http {
 class Router;
 class SchemaRegistry;
@@ -84,6 +87,9 @@ class Capability {
   virtual void AddRoutes(http::Router& router, http::SchemaRegistry& schemas) = 0;
   // serve only, after Start: the web pages, navigation sections and templates.
   virtual void AddPages(web::Shell& shell) = 0;
+  // What the module stores about users, for the personal-data export and account deletion
+  // (identity/personal_data.h); serve registers it with identity. Null: nothing personal.
+  virtual identity::PersonalDataProvider* personal_data() { return nullptr; }
   // Stops what Start started and flushes what the module buffers. Idempotent.
   virtual void Stop() = 0;
 };

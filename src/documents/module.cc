@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "documents/llm_hook.h"
 #include "documents/pages/documents_pages.h"
+#include "documents/personal_data.h"
 #include "documents/project_summary.h"
 #include "documents/routes.h"
 #include "documents/search.h"
@@ -33,6 +34,7 @@ class DocumentsModule final : public capability::Capability {
       llm_ = OpenLlmRouter(deps_.store, std::move(*llm_settings));
       service_->set_llm(llm_.get());
     }
+    personal_data_ = std::make_unique<DocumentsPersonalData>(*service_);
     auto search = DocumentSearch::Open(deps_.store, deps_.queue, deps_.config.data_dir);
     if (search.ok()) {
       search_ = std::move(*search);
@@ -64,6 +66,8 @@ class DocumentsModule final : public capability::Capability {
     AddDocumentPages(shell, *service_, search_.get());
   }
 
+  identity::PersonalDataProvider* personal_data() override { return personal_data_.get(); }
+
   void Stop() override {}
 
  private:
@@ -71,6 +75,7 @@ class DocumentsModule final : public capability::Capability {
   std::unique_ptr<events::Outbox> own_outbox_;
   std::unique_ptr<llm::LlmRouter> llm_;  // null while the LLM is off
   std::unique_ptr<DocumentService> service_;
+  std::unique_ptr<DocumentsPersonalData> personal_data_;
   std::unique_ptr<DocumentSearch> search_;  // null when the index folder cannot be created
   Status search_error_;
 };

@@ -11,6 +11,7 @@
 #include "blobs/blob_registry.h"
 #include "documents/analysis.h"
 #include "documents/chunk.h"
+#include "documents/internal/rows.h"
 #include "documents/llm_hook.h"
 #include "documents/sniff.h"
 #include "events/event_types.h"
@@ -18,15 +19,8 @@
 #include "http/json.h"
 
 namespace signx::documents {
-namespace {
 
-namespace json = boost::json;
-
-constexpr std::string_view kCols =
-    "SELECT id, org_id, project_id, filename, media_type, size_bytes, sha256, status, "
-    "failure_reason, doc_type, doc_type_confidence, doc_type_source, model_version, language, "
-    "page_count, ocr_pages, document_date, job_id, uploaded_by, created_at, updated_at "
-    "FROM documents ";
+namespace internal {
 
 Document ReadDocument(const storage::Row& r) {
   Document d;
@@ -53,6 +47,24 @@ Document ReadDocument(const storage::Row& r) {
   d.updated_at = r.Time(20);
   return d;
 }
+
+Status DeleteDerived(storage::Txn& txn, std::string_view id) {
+  for (std::string_view table : {"document_pages", "document_chunks", "document_analyses"}) {
+    SIGNX_RETURN_IF_ERROR(
+        txn.Exec(fmt::format("DELETE FROM {} WHERE document_id = $1", table), {id}).status());
+  }
+  return Status::Ok();
+}
+
+}  // namespace internal
+
+namespace {
+
+namespace json = boost::json;
+
+using internal::DeleteDerived;
+using internal::kCols;
+using internal::ReadDocument;
 
 Result<Document> LoadDocument(storage::Txn& txn, const Scope& scope, std::string_view id,
                               bool for_update = false) {
@@ -115,14 +127,6 @@ Status InsertRows(storage::Txn& txn, std::string_view head, int cols,
       sql += ")";
     }
     SIGNX_RETURN_IF_ERROR(txn.Exec(sql, params).status());
-  }
-  return Status::Ok();
-}
-
-Status DeleteDerived(storage::Txn& txn, std::string_view id) {
-  for (std::string_view table : {"document_pages", "document_chunks", "document_analyses"}) {
-    SIGNX_RETURN_IF_ERROR(
-        txn.Exec(fmt::format("DELETE FROM {} WHERE document_id = $1", table), {id}).status());
   }
   return Status::Ok();
 }

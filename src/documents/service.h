@@ -24,6 +24,8 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -141,6 +143,17 @@ class DocumentService {
   // else the built-in one trained on the seed corpus. Also returns its version.
   Result<std::pair<std::shared_ptr<const Classifier>, std::string>> ClassifierFor(
       const std::string& org_id);
+
+  // --- Personal data (identity/personal_data.h; service_privacy.cc) ---------------------------
+  // The documents `user_id` uploaded, in any org (metadata with links to the file and text, not
+  // the bytes; newest 10,000, "truncated" says when there are more), and the feedback they gave.
+  Result<boost::json::value> ExportUserData(storage::Txn& txn, const std::string& user_id);
+  // Deletes every document `user_id` uploaded (rows, pages, chunks, analysis, all feedback on it,
+  // the blob reference, with a documents.document_deleted event each) and unlinks the feedback
+  // they gave on others' documents (created_by NULL: the org keeps the label, not the person).
+  // The returned function, run after the commit, removes the documents' index entries and
+  // cached search state, and deletes each blob file no other document references.
+  Result<std::function<void()>> EraseUserData(storage::Txn& txn, const std::string& user_id);
 
   // Set once at start-up, before any job or request runs; null = no search index.
   void set_indexer(DocumentIndexer* indexer) { indexer_ = indexer; }

@@ -20,7 +20,6 @@ namespace {
 
 using internal::CascadeKeys;
 using internal::CheckNotLastAdmin;
-using internal::EraseAccount;
 using internal::MembershipJson;
 using internal::Unauthenticated;
 
@@ -422,8 +421,10 @@ Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& 
   SIGNX_RETURN_IF_ERROR(CheckOrgAccess(principal, org_id));
   const bool super = principal.role == RoleName(Role::kSuperAdmin);
   const Actor actor = Actor::Of(principal, request_id);
+  std::vector<PersonalDataProvider::AfterCommit> after;
   auto removed = store_.WithTxnResult<RemovedMember>(
       [&](storage::Txn& t) -> Result<RemovedMember> {
+        after.clear();
         const Timestamp now = clock_.Now();
         SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne("SELECT role FROM memberships WHERE "
                                                     "org_id = $1 AND user_id = $2",
@@ -441,7 +442,7 @@ Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& 
                                                        {user_id, org_id}));
         if (!others || others->Int(0) == 0) {
           // The last membership: the account goes too, in this transaction.
-          SIGNX_RETURN_IF_ERROR(EraseAccount(t, std::string(user_id), actor, clock_));
+          SIGNX_RETURN_IF_ERROR(EraseAccountAndPersonalData(t, std::string(user_id), actor, after));
           out.account_deleted = true;
           return out;
         }
@@ -468,6 +469,9 @@ Result<RemovedMember> IdentityService::RemoveUserFromOrg(const http::Principal& 
       },
       {.serializable = true});
   ForgetCachedCredentials();  // keys the user created in the org were revoked; tokens too
+  if (removed.ok()) {
+    for (auto& done : after) done();  // the erased account's personal data outside the database
+  }
   return removed;
 }
 

@@ -1,6 +1,8 @@
 // IdentityService, part 4: personal data — exporting everything stored about the caller and
 // deleting the caller's account. See identity_service.cc for the rest of the class.
 
+#include <spdlog/spdlog.h>
+
 #include "base/id.h"
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -22,6 +24,29 @@ using internal::Unauthenticated;
 }  // namespace
 
 // --- Privacy ----------------------------------------------------------------------------------
+
+void IdentityService::AddPersonalDataProvider(PersonalDataProvider* provider) {
+  SIGNX_CHECK(provider != nullptr, "null PersonalDataProvider");
+  for (const PersonalDataProvider* p : personal_data_) {
+    SIGNX_CHECK(
+        p->personal_data_key() != provider->personal_data_key(),
+        "two PersonalDataProviders with the key " + std::string(provider->personal_data_key()));
+  }
+  personal_data_.push_back(provider);
+}
+
+Status IdentityService::EraseAccountAndPersonalData(
+    storage::Txn& t, const std::string& user_id, const Actor& actor,
+    std::vector<PersonalDataProvider::AfterCommit>& after) {
+  after.clear();
+  SIGNX_RETURN_IF_ERROR(EraseAccount(t, user_id, actor, clock_));
+  for (PersonalDataProvider* p : personal_data_) {
+    SIGNX_ASSIGN_OR_RETURN(PersonalDataProvider::AfterCommit done,
+                           p->DeletePersonalData(t, user_id));
+    if (done) after.push_back(std::move(done));
+  }
+  return Status::Ok();
+}
 
 Result<PersonalData> IdentityService::ExportPersonalData(const http::Principal& principal,
                                                          std::string_view request_id) {
@@ -74,6 +99,11 @@ Result<PersonalData> IdentityService::ExportPersonalData(const http::Principal& 
       d.audit.resize(kMaxExportAuditRows);
       d.audit_truncated = true;
     }
+    d.modules.clear();  // a retried transaction starts again
+    for (PersonalDataProvider* p : personal_data_) {
+      SIGNX_ASSIGN_OR_RETURN(boost::json::value v, p->ExportPersonalData(t, uid));
+      d.modules.emplace_back(std::string(p->personal_data_key()), std::move(v));
+    }
     d.exported_at = clock_.Now();
     return d;
   });
@@ -109,12 +139,16 @@ Status IdentityService::DeleteAccount(const http::Principal& principal, std::str
   if (!hasher_.Verify(row->Text(1), password)) {
     return ValidationFailed({{"password", "does not match your current password"}});
   }
+  std::vector<PersonalDataProvider::AfterCommit> after;
   Status st = store_.WithTxn(
       [&](storage::Txn& t) {
-        return EraseAccount(t, uid, Actor::Of(principal, request_id), clock_);
+        return EraseAccountAndPersonalData(t, uid, Actor::Of(principal, request_id), after);
       },
       {.serializable = true});
   ForgetCachedCredentials();  // the user's keys were revoked and their tokens are void
+  if (st.ok()) {
+    for (auto& done : after) done();
+  }
   return st;
 }
 

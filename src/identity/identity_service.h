@@ -47,6 +47,7 @@
 #include "identity/client_address.h"
 #include "identity/jwt.h"
 #include "identity/password.h"
+#include "identity/personal_data.h"
 #include "identity/roles.h"
 #include "runtime/periodic_task.h"
 #include "storage/store.h"
@@ -226,6 +227,8 @@ struct PersonalData {
   std::vector<AuditEntry> audit;        // rows where the user is the actor, oldest first
   bool audit_truncated = false;         // more than kMaxExportAuditRows rows exist
   Timestamp exported_at{};
+  // Each registered PersonalDataProvider's section (key → JSON), in registration order.
+  std::vector<std::pair<std::string, boost::json::value>> modules;
 };
 
 inline constexpr int kMaxExportAuditRows = 100000;
@@ -332,8 +335,12 @@ class IdentityService {
 
   // --- Privacy ---------------------------------------------------------------------------------
 
-  // GET /v1/me/export: the calling user's personal data; audited ("user.export"). Users only
-  // (an API key has no personal data: kPermissionDenied).
+  // Adds a module's part of users' personal data (personal_data.h) to the export and to account
+  // deletion. Call at start-up, before serving; `provider` must outlive this service.
+  void AddPersonalDataProvider(PersonalDataProvider* provider);
+
+  // GET /v1/me/export: the calling user's personal data, with every provider's section;
+  // audited ("user.export"). Users only (an API key has no personal data: kPermissionDenied).
   Result<PersonalData> ExportPersonalData(const http::Principal& principal,
                                           std::string_view request_id);
 
@@ -341,8 +348,9 @@ class IdentityService {
   // login; wrong password: kValidationFailed on "password"). In ONE transaction: revokes every
   // refresh token and every API key the user created, removes all memberships, replaces the
   // e-mail by DeletedUserPseudonym, erases the password hash, disables the row and sets
-  // deleted_at; audit rows keep the user id, which now resolves to the pseudonym. kConflict when
-  // the user is the last org_admin of an org (nothing is changed). Users only.
+  // deleted_at; audit rows keep the user id, which now resolves to the pseudonym; every provider
+  // deletes its part (personal_data.h; its after-commit work runs once this commits). kConflict
+  // when the user is the last org_admin of an org (nothing is changed). Users only.
   Status DeleteAccount(const http::Principal& principal, std::string_view password,
                        std::string_view request_id, std::chrono::seconds* retry_after = nullptr);
 
@@ -459,6 +467,12 @@ class IdentityService {
       const std::string& org_id, std::vector<std::string> scopes,
       std::optional<std::string> created_by);
   void ForgetCachedCredentials();
+  // EraseAccount plus every provider's DeletePersonalData in `t`; their after-commit work is
+  // appended to `after` (cleared first, as a retried transaction calls this again).
+  Status EraseAccountAndPersonalData(storage::Txn& t, const std::string& user_id,
+                                     const Actor& actor,
+                                     std::vector<PersonalDataProvider::AfterCommit>& after);
+  std::vector<PersonalDataProvider*> personal_data_;
   TtlCache<CachedApiKey> api_key_cache_;
   TtlCache<CachedMembership> membership_cache_;
 

@@ -136,7 +136,9 @@ void AddSchemas(http::SchemaRegistry& s) {
       "revoked_at": {"type": ["string", "null"], "format": "date-time"}}}},
     "audit": {"type": "array", "description": "audit rows where the user is the actor, oldest first",
       "items": {"type": "object"}},
-    "audit_truncated": {"type": "boolean"}}})J");
+    "audit_truncated": {"type": "boolean"},
+    "modules": {"type": "object", "description": "each capability module's part (e.g. documents: the documents you uploaded and your feedback, metadata and links, not the files)",
+      "additionalProperties": true}}})J");
 }
 
 }  // namespace

@@ -88,6 +88,9 @@ Result<Response> Export(IdentityService& svc, Request& r) {
                    {"invitations", std::move(invitations)},
                    {"audit", std::move(audit)},
                    {"audit_truncated", data->audit_truncated}};
+  json::object modules;
+  for (const auto& [key, value] : data->modules) modules[key] = value;
+  doc["modules"] = std::move(modules);
   Response resp = http::JsonResponse(200, doc);
   resp.headers.Set("Content-Disposition",
                    "attachment; filename=\"signx-export-" + data->user.id + ".json\"");
