@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,10 +16,15 @@
 #include <string>
 #include <vector>
 
+#include "app/platform.h"
+#include "base/clock.h"
 #include "base/strings.h"
+#include "blobs/blob_store.h"
 #include "cli_common.h"
+#include "ml/registry.h"
 #include "search/eval.h"
 #include "search/reranker.h"
+#include "search/reranker_registry.h"
 #include "search/search_index.h"
 #include "search/semantic.h"
 
@@ -38,6 +44,8 @@ struct BenchRetrievalFlags {
   std::string reranker_train;  // BEIR folder whose qrels/train.tsv trains the re-ranker
   std::string save_reranker;
   std::string reranker_file;     // a model saved by --save-reranker
+  bool registry = false;         // the platform's production model (what documents search loads)
+  cli::ConfigFlags config;       // for --registry
   std::size_t rerank_depth = 0;  // 0: the library default
   int rounds = 300;
   int max_depth = 6;
@@ -197,7 +205,21 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
 
   // The re-ranker, trained on the train split's judgments (never on the split evaluated).
   std::shared_ptr<const search::Reranker> reranker;
-  if (!f.reranker_file.empty()) {
+  if (f.registry) {
+    int exit_code = 0;
+    auto cfg = cli::LoadConfigAndLogging(f.config, &exit_code);
+    if (!cfg) return FailedPrecondition("cannot load the configuration");
+    SIGNX_ASSIGN_OR_RETURN(app::Platform platform, app::OpenPlatform(*cfg, /*migrate=*/false));
+    ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
+    SIGNX_ASSIGN_OR_RETURN(auto loaded, search::LoadProductionReranker(registry));
+    if (!loaded) {
+      return FailedPrecondition(
+          "the model registry has no production search-reranker (run `signx train retrieval`)");
+    }
+    reranker = loaded->model;
+    std::printf("re-ranker %s loaded from the model registry (production, platform)\n",
+                loaded->version.c_str());
+  } else if (!f.reranker_file.empty()) {
     std::ifstream in(f.reranker_file, std::ios::binary);
     if (!in) return NotFound(fmt::format("cannot read '{}'", f.reranker_file));
     std::stringstream bytes;
@@ -298,9 +320,104 @@ Status RunBenchRetrieval(const BenchRetrievalFlags& f) {
   return Status::Ok();
 }
 
+// ---- signx train retrieval ----
+
+struct TrainRetrievalFlags {
+  cli::ConfigFlags config;
+  std::string beir;
+  bool no_promote = false;
+  bool no_semantic = false;
+};
+
+// Trains the re-ranker the product ships: the BEIR set's corpus indexed as `bench retrieval`
+// indexes it, LSA vectors built, every query of qrels/train.tsv (never test.tsv) with its top
+// rerank_depth BM25 candidates, the default RerankTrainOptions (fixed seed), registered with its
+// model card as the platform's "search-reranker" and promoted.
+Status RunTrainRetrieval(const TrainRetrievalFlags& f) {
+  int exit_code = 0;
+  auto cfg = cli::LoadConfigAndLogging(f.config, &exit_code);
+  if (!cfg) return FailedPrecondition("cannot load the configuration");
+  SIGNX_ASSIGN_OR_RETURN(search::BeirSet set, search::ReadBeir(f.beir, "train"));
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / "signx-train-retrieval-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) return Internal("cannot create a temporary directory");
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{tmpl};
+  search::IndexOptions options{.data_dir = tmpl, .name = "beir"};
+  SIGNX_ASSIGN_OR_RETURN(std::unique_ptr<search::SearchIndex> index,
+                         search::SearchIndex::Open(options));
+  SIGNX_ASSIGN_OR_RETURN(std::uint64_t indexed, IndexCorpus(*index, "beir", set.corpus, 1));
+  if (!f.no_semantic) {
+    SIGNX_RETURN_IF_ERROR(index->BuildSemantic("beir", search::SemanticOptions{}));
+  }
+  const search::RerankTrainOptions ro;
+  std::size_t trained = 0;
+  const auto t0 = Clock::now();
+  SIGNX_ASSIGN_OR_RETURN(auto reranker,
+                         TrainReranker(*index, "beir", set.qrels, set.queries,
+                                       options.params.rerank_depth, false, ro, &trained));
+  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  boost::json::object card{
+      {"training_data",
+       boost::json::object{{"beir_folder", fs::path(f.beir).filename().string()},
+                           {"split", "train (qrels/train.tsv); the test split is never read"},
+                           {"queries", trained},
+                           {"corpus_documents", indexed},
+                           {"candidates_per_query", options.params.rerank_depth},
+                           {"semantic_features", !f.no_semantic}}},
+      {"training", boost::json::object{{"objective", "rank:ndcg"},
+                                       {"rounds", ro.rounds},
+                                       {"max_depth", ro.max_depth},
+                                       {"eta", ro.eta},
+                                       {"seed", ro.seed},
+                                       {"nthread", ro.nthread},
+                                       {"seconds", secs}}},
+      {"serving",
+       "documents search re-ranks the top rerank_depth BM25 hits of an org's index with it once "
+       "the org's LSA vectors are built; BM25 alone without this model"},
+      {"evaluation", "signx bench retrieval --beir DIR --registry (BEIR test protocol)"},
+      {"trained_at", FormatRfc3339(SystemClock::Get().Now())}};
+  if (f.no_semantic) card["semantic_note"] = "trained without the LSA features (they are 0)";
+  SIGNX_ASSIGN_OR_RETURN(app::Platform platform, app::OpenPlatform(*cfg, /*migrate=*/false));
+  ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
+  SIGNX_ASSIGN_OR_RETURN(
+      ml::ModelVersion v,
+      search::RegisterReranker(registry, *reranker, std::move(card), "cli", !f.no_promote));
+  std::printf("re-ranker trained on %zu train queries of %s in %.1f s\n%s %s\n", trained,
+              f.beir.c_str(), secs,
+              v.state == "production" ? "promoted to production:" : "registered (staging):",
+              v.version.c_str());
+  return Status::Ok();
+}
+
+void AddTrainRetrievalCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<TrainRetrievalFlags>();
+  CLI::App* train = cli::FindOrAddGroup(app, "train", "train models");
+  CLI::App* cmd = train->add_subcommand(
+      "retrieval",
+      "train the search re-ranker on a BEIR folder's qrels/train.tsv (fixed seed) and register "
+      "it as the platform's \"search-reranker\" (documents search loads it)");
+  cli::AddConfigFlags(cmd, flags->config);
+  cmd->add_option("--beir", flags->beir, "BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_flag("--no-promote", flags->no_promote, "register as staging only");
+  cmd->add_flag("--no-semantic", flags->no_semantic, "train without the LSA features");
+  cmd->callback([flags, exit_code] {
+    if (Status st = RunTrainRetrieval(*flags); !st.ok()) *exit_code = cli::PrintError(st);
+  });
+}
+
 }  // namespace
 
+// Also adds `signx train retrieval` (the re-ranker the product ships).
 void AddBenchRetrievalCommand(CLI::App& app, int* exit_code) {
+  AddTrainRetrievalCommand(app, exit_code);
   CLI::App* bench = cli::FindOrAddGroup(app, "bench", "benchmarks of SignX's own methods");
   auto flags = std::make_shared<BenchRetrievalFlags>();
   CLI::App* cmd = bench->add_subcommand(
@@ -326,6 +443,10 @@ void AddBenchRetrievalCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--reranker", flags->reranker_file,
                   "use this saved re-ranker instead of training one");
   cmd->add_option("--save-reranker", flags->save_reranker, "write the trained re-ranker here");
+  cmd->add_flag("--registry", flags->registry,
+                "use the platform's production search-reranker from the model registry (what "
+                "documents search serves; see `signx train retrieval`)");
+  cli::AddConfigFlags(cmd, flags->config);
   cmd->add_option("--rerank-depth", flags->rerank_depth,
                   "BM25 candidates the re-ranker trains on and re-orders (default 50)");
   cmd->add_option("--rounds", flags->rounds, "re-ranker boosting rounds");

@@ -35,7 +35,8 @@ class DocumentsModule final : public capability::Capability {
       service_->set_llm(llm_.get());
     }
     personal_data_ = std::make_unique<DocumentsPersonalData>(*service_);
-    auto search = DocumentSearch::Open(deps_.store, deps_.queue, deps_.config.data_dir);
+    auto search =
+        DocumentSearch::Open(deps_.store, deps_.queue, deps_.config.data_dir, &deps_.models);
     if (search.ok()) {
       search_ = std::move(*search);
       service_->set_indexer(search_.get());
@@ -53,7 +54,11 @@ class DocumentsModule final : public capability::Capability {
     return Status::Ok();
   }
 
-  Status Start() override { return Status::Ok(); }
+  // Loads the search re-ranker (a failure leaves search on BM25; it is retried every minute).
+  Status Start() override {
+    if (search_ != nullptr) (void)search_->StartRanking();
+    return Status::Ok();
+  }
 
   void AddRoutes(http::Router& router, http::SchemaRegistry& schemas) override {
     AddDocumentRoutes(router, schemas, *service_);
@@ -68,7 +73,9 @@ class DocumentsModule final : public capability::Capability {
 
   identity::PersonalDataProvider* personal_data() override { return personal_data_.get(); }
 
-  void Stop() override {}
+  void Stop() override {
+    if (search_ != nullptr) search_->StopRanking();
+  }
 
  private:
   const capability::Deps deps_;

@@ -13,6 +13,8 @@
 
 #include "documents/analysis.h"
 #include "http/json.h"
+#include "search/reranker_registry.h"
+#include "search/semantic.h"
 #include "web/templates.h"
 
 namespace signx::documents {
@@ -176,15 +178,167 @@ std::string HighlightSnippet(std::string_view text, const std::vector<std::strin
 }
 
 DocumentSearch::DocumentSearch(storage::Store& store, jobs::Queue& queue,
-                               std::unique_ptr<search::SearchIndex> index)
-    : store_(store), queue_(queue), index_(std::move(index)) {}
+                               std::unique_ptr<search::SearchIndex> index,
+                               ml::ModelRegistry* models)
+    : store_(store), queue_(queue), index_(std::move(index)), models_(models) {}
+
+DocumentSearch::~DocumentSearch() { StopRanking(); }
 
 Result<std::unique_ptr<DocumentSearch>> DocumentSearch::Open(storage::Store& store,
                                                              jobs::Queue& queue,
-                                                             const std::string& data_dir) {
+                                                             const std::string& data_dir,
+                                                             ml::ModelRegistry* models) {
   search::IndexOptions o{.data_dir = data_dir, .name = "documents"};
   SIGNX_ASSIGN_OR_RETURN(auto index, search::SearchIndex::Open(std::move(o)));
-  return std::unique_ptr<DocumentSearch>(new DocumentSearch(store, queue, std::move(index)));
+  return std::unique_ptr<DocumentSearch>(
+      new DocumentSearch(store, queue, std::move(index), models));
+}
+
+// --- Ranking: the re-ranker from the registry and the per-org LSA vectors ----------------------
+
+namespace {
+
+int64_t SteadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr int64_t kSemanticRecheckMs = 60000;  // how often a search may ask for a size check
+constexpr int64_t kSemanticRetryMs = 5000;     // after a build that could not run
+
+}  // namespace
+
+Status DocumentSearch::StartRanking(std::chrono::milliseconds poll) {
+  {
+    std::lock_guard lock(mu_);
+    if (semantic_running_ || stopping_) return Status::Ok();
+    semantic_running_ = true;
+  }
+  semantic_thread_ = std::thread([this] { SemanticLoop(); });
+  Status st = RefreshReranker();
+  if (!st.ok()) {
+    spdlog::warn("documents: loading the search re-ranker failed: {}; searching with BM25",
+                 st.ToString());
+  }
+  refresh_.Start(poll, [this] {
+    if (Status s = RefreshReranker(); !s.ok()) {
+      spdlog::warn("documents: refreshing the search re-ranker failed: {}", s.ToString());
+    }
+  });
+  return st;
+}
+
+void DocumentSearch::StopRanking() {
+  refresh_.Stop();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  semantic_cv_.notify_all();
+  if (semantic_thread_.joinable()) semantic_thread_.join();
+}
+
+Status DocumentSearch::RefreshReranker() {
+  if (models_ == nullptr) return Status::Ok();
+  SIGNX_ASSIGN_OR_RETURN(std::string version, search::ProductionRerankerVersion(*models_));
+  {
+    std::lock_guard lock(mu_);
+    if (version == reranker_version_) return Status::Ok();
+  }
+  search::RetrievalParams p = *index_->params();
+  p.reranker = nullptr;
+  if (!version.empty()) {
+    SIGNX_ASSIGN_OR_RETURN(auto loaded, search::LoadProductionReranker(*models_));
+    version = loaded ? loaded->version : "";
+    if (loaded) p.reranker = loaded->model;
+  }
+  index_->set_params(std::move(p));
+  std::lock_guard lock(mu_);
+  reranker_version_ = version;
+  spdlog::info("documents: search ranking is now {}",
+               version.empty() ? "BM25 (no search-reranker in the registry)"
+                               : "hybrid with search-reranker " + version);
+  return Status::Ok();
+}
+
+std::string DocumentSearch::RankingFor(const std::string& org_id) const {
+  std::string version;
+  {
+    std::lock_guard lock(mu_);
+    version = reranker_version_;
+  }
+  if (version.empty() || !index_->HasSemantic(org_id)) return "bm25";
+  return "hybrid:" + version;
+}
+
+Status DocumentSearch::BuildSemantic(const std::string& org_id) {
+  const search::Health h = index_->Check(org_id);
+  if (h.state != search::IndexState::kOk) {
+    return FailedPrecondition(
+        fmt::format("the documents index of {} is not usable: {}", org_id, h.detail));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  SIGNX_RETURN_IF_ERROR(index_->BuildSemantic(org_id, search::SemanticOptions{}));
+  spdlog::info("documents: LSA vectors of {} built from {} chunks in {:.1f} s", org_id, h.doc_count,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  std::lock_guard lock(mu_);
+  semantic_[org_id].built_docs = h.doc_count;
+  return Status::Ok();
+}
+
+void DocumentSearch::RequestSemantic(const std::string& org_id, bool force) {
+  std::lock_guard lock(mu_);
+  if (!semantic_running_ || stopping_ || reranker_version_.empty()) return;
+  SemanticState& st = semantic_[org_id];
+  const int64_t now = SteadyMillis();
+  if (force) {
+    st.force = true;
+  } else {
+    if (st.queued) return;
+    const int64_t wait = index_->HasSemantic(org_id) ? kSemanticRecheckMs : kSemanticRetryMs;
+    if (st.checked_at_ms != 0 && now - st.checked_at_ms < wait) return;
+  }
+  st.checked_at_ms = now;
+  if (!st.queued) {
+    st.queued = true;
+    semantic_queue_.push_back(org_id);
+    semantic_cv_.notify_one();
+  }
+}
+
+void DocumentSearch::SemanticLoop() {
+  for (;;) {
+    std::string org;
+    bool force = false;
+    std::uint64_t built = 0;
+    {
+      std::unique_lock lock(mu_);
+      semantic_cv_.wait(lock, [&] { return stopping_ || !semantic_queue_.empty(); });
+      if (stopping_) return;
+      org = std::move(semantic_queue_.front());
+      semantic_queue_.pop_front();
+      SemanticState& st = semantic_[org];
+      st.queued = false;
+      force = st.force;
+      st.force = false;
+      built = st.built_docs;
+    }
+    const search::Health h = index_->Check(org);
+    if (h.state != search::IndexState::kOk) continue;  // the reindex job comes first
+    // Rebuilt when missing (first search, new generation), forced (a removal), or when the
+    // index grew or shrank by more than a fifth since the last build.
+    const std::uint64_t diff = h.doc_count > built ? h.doc_count - built : built - h.doc_count;
+    if (!force && index_->HasSemantic(org) && diff * 5 <= built) continue;
+    if (Status st = BuildSemantic(org); !st.ok()) {
+      // Too few chunks (under 10) is expected for a new org: its searches stay BM25.
+      if (st.code() == ErrorCode::kInvalidArgument) {
+        spdlog::debug("documents: no LSA vectors for {}: {}", org, st.ToString());
+      } else {
+        spdlog::warn("documents: building the LSA vectors of {} failed: {}", org, st.ToString());
+      }
+    }
+  }
 }
 
 Status DocumentSearch::ScheduleReindex(const std::string& org_id) {
@@ -257,6 +411,8 @@ void DocumentSearch::Removed(const Scope& scope, const std::string& document_id,
   for (int64_t s : chunk_seqs) ids.push_back(ChunkId(document_id, s));
   if (ids.empty()) return;
   Status st = index_->Delete(scope.org_id, ids);
+  // The org's LSA vectors were built with the removed text: rebuild them (coalesced).
+  if (index_->HasSemantic(scope.org_id)) RequestSemantic(scope.org_id, true);
   if (st.ok()) return;
   spdlog::warn("documents: removing {} from the index failed: {}; the org's index will be rebuilt",
                document_id, st.ToString());
@@ -302,7 +458,11 @@ Result<SearchResponse> DocumentSearch::Search(const Scope& scope, const SearchRe
   q.text = req.q;
   q.offset = req.offset;
   q.limit = static_cast<std::size_t>(req.limit) + 1;
-  q.mode = search::Mode::kBm25;
+  // The hybrid when a re-ranker is loaded and the org's LSA vectors exist (the model was
+  // trained with them); BM25 otherwise, while they are built.
+  const std::string ranking = RankingFor(scope.org_id);
+  q.mode = ranking == "bm25" ? search::Mode::kBm25 : search::Mode::kHybrid;
+  if (models_ != nullptr) RequestSemantic(scope.org_id, false);
   q.snippet_field = "body";
   q.snippet_chars = kSnippetChars;
   const auto& f = req.filters;
@@ -323,6 +483,7 @@ Result<SearchResponse> DocumentSearch::Search(const Scope& scope, const SearchRe
   }
   SearchResponse out;
   out.source = "index";
+  out.ranking = ranking;
   if (result->hits.size() > static_cast<std::size_t>(req.limit)) {
     result->hits.resize(req.limit);
     out.next_offset = req.offset + req.limit;
@@ -367,6 +528,7 @@ Result<SearchResponse> DocumentSearch::SearchDatabase(const Scope& scope,
   }
   SearchResponse out;
   out.source = "database";
+  out.ranking = "database";
   if (words.empty()) return out;
   std::string sql =
       "SELECT c.document_id, c.seq, c.page, c.heading, c.text, c.start_offset, d.filename, "

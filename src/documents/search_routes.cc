@@ -17,6 +17,7 @@ using http::Request;
 using http::Response;
 
 constexpr std::string_view kSearchSchema = R"j({"type": "object", "properties": {
+  "ranking": {"type": "string", "description": "hybrid:<version>: the top 50 BM25 hits re-ordered by the learned re-ranker (model registry search-reranker); bm25: no re-ranker registered, or the org's LSA vectors are still being built; database: the fallback"},
   "source": {"type": "string", "enum": ["index", "database"], "description": "database: the org's search index is missing or corrupt and is being rebuilt (documents.reindex); the hits come from a term match over the stored chunks"},
   "items": {"type": "array", "items": {"type": "object", "properties": {
     "document_id": {"type": "string"}, "title": {"type": "string", "description": "the file name"},
@@ -149,6 +150,7 @@ void AddSearchRoutes(http::Router& router, http::SchemaRegistry& schemas, Docume
                                         out.next_offset ? std::to_string(*out.next_offset) : "");
         json::object body = json::parse(r.body).as_object();
         body["source"] = out.source;
+        body["ranking"] = out.ranking;
         return http::JsonResponse(200, body);
       }));
 

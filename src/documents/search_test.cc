@@ -4,6 +4,7 @@
 // removed, and the documents.reindex job that rebuilds it.
 #include "documents/search.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -13,6 +14,8 @@
 #include "documents/routes.h"
 #include "documents/service.h"
 #include "jobs/worker.h"
+#include "search/reranker.h"
+#include "search/reranker_registry.h"
 #include "storage/testing/test_stores.h"
 
 namespace signx::documents {
@@ -45,7 +48,7 @@ class DocumentSearchTest : public ::testing::TestWithParam<Backend> {
     queue_ = std::make_unique<jobs::Queue>(db_->store());
     service_ = std::make_unique<DocumentService>(db_->store(), outbox_, *queue_, blobs_, *models_,
                                                  ServiceOptions{.seed_per_type = 15});
-    auto search = DocumentSearch::Open(db_->store(), *queue_, dir_.string());
+    auto search = DocumentSearch::Open(db_->store(), *queue_, dir_.string(), models_.get());
     ASSERT_TRUE(search.ok()) << search.status().ToString();
     search_ = std::move(*search);
     service_->set_indexer(search_.get());
@@ -184,6 +187,58 @@ TEST_P(DocumentSearchTest, ReadyDocumentsAreFoundWithSnippetsPagesAndFilters) {
   auto p2 = Search("q=sign&limit=1&cursor=" + std::string(p1.at("next_cursor").as_string()));
   ASSERT_EQ(p2.at("items").as_array().size(), 1u);
   EXPECT_NE(DocIds(p1), DocIds(p2));
+}
+
+TEST_P(DocumentSearchTest, ARegisteredRerankerMakesSearchHybridAndBm25IsTheFallback) {
+  const std::string minutes = Upload(kMinutes, "minutes.txt");
+  const std::string permit = Upload(kPermit, "permit.txt");
+  // The LSA vectors need at least 10 chunks: a few more short notes.
+  const char* subjects[] = {"cabinet", "footing", "permit", "LED module", "raceway", "vinyl",
+                            "survey", "crane", "invoice", "channel letter", "monument", "paint"};
+  for (int i = 0; i < 12; ++i) {
+    Upload(fmt::format("Note {}\n\nThe {} for the {} was checked on site by the crew and the "
+                       "{} needs a second visit.\n",
+                       i, subjects[i], subjects[(i + 5) % 12], subjects[(i + 7) % 12]),
+           fmt::format("note{}.txt", i));
+  }
+  RunJobs();
+  ASSERT_TRUE(search_->StartRanking(std::chrono::hours(1)).ok());
+  // No model registered: BM25.
+  auto r = Search("q=sign+schedule");
+  EXPECT_EQ(r.at("ranking"), "bm25");
+  EXPECT_EQ(search_->RankingFor("org_a"), "bm25");
+
+  // A re-ranker trained on this index (judging the minutes relevant to sign queries), registered
+  // and promoted as `signx train retrieval` does.
+  {
+    Status built = search_->BuildSemantic("org_a");
+    ASSERT_TRUE(built.ok()) << built.ToString();
+  }
+  std::vector<search::RerankGroup> groups;
+  for (const char* q : {"sign", "sign schedule", "pylon sign", "sign permit", "the sign"}) {
+    auto c = search_->index().RerankCandidates("org_a", q, 50);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    search::RerankGroup g{.features = c->features, .labels = {}};
+    for (const auto& id : c->ids) g.labels.push_back(id.starts_with(minutes) ? 1.0f : 0.0f);
+    groups.push_back(std::move(g));
+  }
+  auto model = search::Reranker::Train(groups, {.rounds = 20, .max_depth = 3});
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto version = search::RegisterReranker(*models_, **model, {{"training_data", "test"}}, "test",
+                                          /*promote=*/true);
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  ASSERT_TRUE(search_->RefreshReranker().ok());
+  EXPECT_EQ(search_->RankingFor("org_a"), "hybrid:" + version->version);
+  r = Search("q=sign");
+  EXPECT_EQ(r.at("ranking").as_string(), "hybrid:" + version->version);
+  // Re-ranked (the model learned to put the minutes first), nothing dropped.
+  EXPECT_EQ(DocIds(r), (std::vector<std::string>{minutes, permit}));
+  // Filters still apply to the hybrid.
+  EXPECT_EQ(DocIds(Search("q=sign&owner=usr_nobody")), std::vector<std::string>{});
+  // Another org's searches stay BM25 until its LSA vectors exist.
+  Upload(kPermit, "permit.txt", "org_b");
+  RunJobs();
+  EXPECT_EQ(Search("q=permit", "org_b").at("ranking"), "bm25");
 }
 
 TEST_P(DocumentSearchTest, BadQueriesAre422NamingTheField) {

@@ -857,6 +857,11 @@ std::shared_ptr<const SemanticModel> Semantic(SearchIndex::Shard& shard) {
 
 }  // namespace
 
+bool SearchIndex::HasSemantic(std::string_view org) const {
+  auto shard = GetShard(org);
+  return shard.ok() && Semantic(**shard) != nullptr;
+}
+
 Status SearchIndex::BuildSemantic(std::string_view org, const SemanticOptions& options) {
   SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
   SIGNX_ASSIGN_OR_RETURN(std::string gen, ReadStub(shard->path));

@@ -180,6 +180,10 @@ class SearchIndex {
   // drops it; call again). Seconds for 100,000 chunks. Without it those features are 0.
   Status BuildSemantic(std::string_view org, const SemanticOptions& options);
 
+  // True when BuildSemantic's vectors exist for the org's live generation (false after a
+  // Rebuild until built again, and for an org without an index).
+  bool HasSemantic(std::string_view org) const;
+
   // For training a re-ranker: the top `depth` BM25 candidates of `text` (ids and their
   // kNumRerankFeatures features, row-major), unfiltered.
   Result<Candidates> RerankCandidates(std::string_view org, std::string_view text,
