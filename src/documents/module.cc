@@ -1,6 +1,7 @@
 #include "documents/module.h"
 
 #include "config/config.h"
+#include "documents/changes.h"
 #include "documents/llm_hook.h"
 #include "documents/pages/documents_pages.h"
 #include "documents/personal_data.h"
@@ -63,6 +64,7 @@ class DocumentsModule final : public capability::Capability {
   void AddRoutes(http::Router& router, http::SchemaRegistry& schemas) override {
     AddDocumentRoutes(router, schemas, *service_);
     AddProjectSummaryRoute(router, schemas, *service_);
+    AddProjectChangesRoute(router, schemas, *service_);
     if (search_ != nullptr) AddSearchRoutes(router, schemas, *search_);
   }
 

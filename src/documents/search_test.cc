@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 
+#include "documents/changes.h"
 #include "documents/project_summary.h"
 #include "documents/routes.h"
 #include "documents/service.h"
@@ -57,6 +58,7 @@ class DocumentSearchTest : public ::testing::TestWithParam<Backend> {
     AddDocumentRoutes(router_, schemas_, *service_);
     AddSearchRoutes(router_, schemas_, *search_);
     AddProjectSummaryRoute(router_, schemas_, *service_);
+    AddProjectChangesRoute(router_, schemas_, *service_);
   }
   void TearDown() override {
     std::error_code ec;
@@ -413,6 +415,89 @@ TEST(HighlightSnippetTest, MarksStemmedMatchesAndEscapes) {
             "A &lt;b&gt; <mark>footing</mark> &amp; wall");
   EXPECT_EQ(DayToUnix("1970-01-02"), 86400);
   EXPECT_FALSE(DayToUnix("2026-02-30"));
+}
+
+constexpr std::string_view kRfp =
+    "Request for Proposal: Pylon Signs\n\nThe vendor shall fabricate and install 2 pylon signs at "
+    "the north entrance. Installation must be complete by March 15, 2027. The budget is "
+    "$12,500.00 including permits.\n\nNight work is not permitted.\n";
+constexpr std::string_view kContract =
+    "Sign Installation Contract\n\nThe vendor shall fabricate and install 3 pylon signs at the "
+    "north entrance. Installation must be complete by April 30, 2027. The budget is $14,200.00 "
+    "including permits.\n\nLiquidated damages of $250 per day apply after the completion "
+    "date.\n";
+
+TEST_P(DocumentSearchTest, ProjectChangesBetweenTheRfpAndTheContractWithCitations) {
+  AddProject("prj_1");
+  AddProject("prj_2");
+  const std::string rfp = Upload(kRfp, "rfp.txt", "org_a", "prj_1");
+  const std::string contract = Upload(kContract, "contract.txt", "org_a", "prj_1");
+  const std::string other = Upload(kPermit, "permit.txt", "org_a", "prj_2");
+  RunJobs();
+  auto changes = [&](const std::string& query, const std::string& org = "org_a") {
+    return Call("GET", "/v1/projects/prj_1/documents/changes" + query, "", org);
+  };
+  // Explicit documents.
+  auto r = changes("?from=" + rfp + "&to=" + contract);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object body = Obj(r);
+  EXPECT_EQ(body.at("from").as_object().at("document_id").as_string(), rfp);
+  EXPECT_EQ(body.at("to").as_object().at("document_id").as_string(), contract);
+  const auto& counts = body.at("counts").as_object();
+  EXPECT_EQ(counts.at("changed").as_int64(), 3);
+  EXPECT_EQ(counts.at("added").as_int64(), 2);    // the contract's title, liquidated damages
+  EXPECT_EQ(counts.at("removed").as_int64(), 2);  // the RFP's title, night work
+  std::map<std::string, std::pair<std::string, std::string>> values;
+  for (const auto& c : body.at("changes").as_array()) {
+    const auto& o = c.as_object();
+    if (o.at("kind") != "changed") continue;
+    EXPECT_EQ(o.at("from").as_object().at("document_id").as_string(), rfp);
+    EXPECT_EQ(o.at("from").as_object().at("page").as_int64(), 1);
+    EXPECT_EQ(o.at("to").as_object().at("title"), "contract.txt");
+    for (const auto& v : o.at("values").as_array()) {
+      const auto& x = v.as_object();
+      values[std::string(x.at("kind").as_string())] = {std::string(x.at("from").as_string()),
+                                                       std::string(x.at("to").as_string())};
+    }
+  }
+  EXPECT_EQ(values["quantity"], std::make_pair(std::string("2 pylon"), std::string("3 pylon")));
+  EXPECT_EQ(values["date"],
+            std::make_pair(std::string("March 15, 2027"), std::string("April 30, 2027")));
+  EXPECT_EQ(values["amount"], std::make_pair(std::string("$12,500.00"), std::string("$14,200.00")));
+  // The citation's offsets point into the page text of GET /text.
+  const auto text = Obj(Call("GET", "/v1/documents/" + contract + "/text"));
+  const std::string page1(text.at("pages").as_array()[0].as_object().at("text").as_string());
+  for (const auto& c : body.at("changes").as_array()) {
+    const auto& to = c.as_object().at("to");
+    if (!to.is_object()) continue;
+    const auto start = static_cast<std::size_t>(to.as_object().at("start").as_int64());
+    const auto end = static_cast<std::size_t>(to.as_object().at("end").as_int64());
+    EXPECT_EQ(page1.substr(start, end - start), to.as_object().at("text").as_string());
+  }
+
+  // Defaults: the newest ready rfp and contract of the project, by classification.
+  for (const auto& [id, type] : {std::pair{rfp, "rfp"}, std::pair{contract, "contract"}}) {
+    ASSERT_EQ(Call("POST", "/v1/documents/" + id + "/feedback",
+                   std::string(R"({"target":"classification","correction":{"doc_type":")") +
+                       type + R"("}})")
+                  .status,
+              201);
+}
+r = changes("");
+ASSERT_EQ(r.status, 200) << r.body;
+EXPECT_EQ(Obj(r).at("from").as_object().at("doc_type"), "rfp");
+EXPECT_EQ(Obj(r).at("to").as_object().at("document_id").as_string(), contract);
+
+// Errors: a document of another project (422 naming it), the same document twice, another
+// org's project (404), a project without an rfp (422 naming from).
+r = changes("?from=" + other + "&to=" + contract);
+EXPECT_EQ(r.status, 422) << r.body;
+EXPECT_NE(r.body.find("\"from\""), std::string::npos) << r.body;
+EXPECT_EQ(changes("?from=" + rfp + "&to=" + rfp).status, 422);
+EXPECT_EQ(changes("", "org_b").status, 404);
+r = Call("GET", "/v1/projects/prj_2/documents/changes");
+EXPECT_EQ(r.status, 422) << r.body;
+EXPECT_NE(r.body.find("\"from\""), std::string::npos) << r.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DocumentSearchTest,
