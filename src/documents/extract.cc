@@ -112,12 +112,70 @@ std::string CollapseSpaces(std::string_view s) {
   return out;
 }
 
+// Whether a line has a sentence end: . ! or ? at its end or before a space.
+bool HasSentenceEnd(std::string_view line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if ((c == '.' || c == '!' || c == '?') && (i + 1 == line.size() || line[i + 1] == ' ')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Whether the line break between `prev` and `next` (trimmed lines of one paragraph) ends a
+// sentence-like unit although `prev` has no final punctuation — a line of notes, a bullet item
+// or a heading, rather than a line of wrapped prose. `wrap` is the longest line of the text;
+// `prose` says whether the paragraph has any sentence end. A break is deliberate when
+//   - `prev` reads like a heading (LooksLikeHeading);
+//   - the next line's first word would have fitted on `prev` (a writer or word wrapper breaks
+//     prose only when it does not; 15 % slack for proportional fonts) — so a bullet wrapped onto
+//     a second line stays one sentence;
+//   - the paragraph has no sentence end at all (notes, lists) and the next line starts with a
+//     capital or a digit.
+// A line ending in . ! ? is a sentence end anyway; one ending in , ; : or - continues.
+bool LineBreakEndsUnit(std::string_view prev, std::string_view next, std::size_t wrap, bool prose) {
+  if (prev.empty() || next.empty()) return false;
+  if (std::string_view(".!?,;:-").find(prev.back()) != std::string_view::npos) return false;
+  if (LooksLikeHeading(prev)) return true;
+  std::size_t word = 0;
+  while (word < next.size() && next[word] != ' ' && next[word] != '\t') ++word;
+  if (static_cast<double>(prev.size() + 1 + word) <= 0.85 * static_cast<double>(wrap)) {
+    return true;
+  }
+  const unsigned char first = static_cast<unsigned char>(next[0]);
+  return !prose && (std::isupper(first) || std::isdigit(first));
+}
+
 }  // namespace
 
 void AppendTextBlocks(std::string_view text, int page, bool markdown, std::vector<Block>& out) {
+  // The longest line (the width prose was wrapped at, if it was) and, per line, whether its
+  // paragraph (lines between blank lines) has a sentence end: LineBreakEndsUnit's evidence.
+  std::size_t wrap = 0;
+  std::vector<bool> prose_line;
+  {
+    const std::vector<std::string_view> lines = Split(text, '\n');
+    prose_line.resize(lines.size() + 1, false);
+    std::size_t para_start = 0;
+    bool has_end = false;
+    for (std::size_t i = 0; i <= lines.size(); ++i) {
+      const std::string_view l = i < lines.size() ? Trim(lines[i]) : std::string_view();
+      wrap = std::max(wrap, l.size());
+      if (l.empty()) {
+        for (std::size_t j = para_start; j < i; ++j) prose_line[j] = has_end;
+        para_start = i + 1;
+        has_end = false;
+      } else if (HasSentenceEnd(l)) {
+        has_end = true;
+      }
+    }
+  }
+  std::size_t line_no = 0;
   std::string para;
   int para_lines = 0;
-  std::size_t prev_len = 0;  // length of the previous line of the open paragraph
+  std::string_view prev_line;  // the previous line of the open paragraph
+  std::size_t prev_len = 0;    // length of the previous line of the open paragraph
   bool in_code = false;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -125,6 +183,7 @@ void AppendTextBlocks(std::string_view text, int page, bool markdown, std::vecto
     if (end == std::string_view::npos) end = text.size();
     std::string_view raw = text.substr(start, end - start);
     start = end + 1;
+    const bool prose = prose_line[std::min(line_no++, prose_line.size() - 1)];
     if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
     std::string_view line = Trim(raw);
     if (markdown && StartsWith(line, "```")) {
@@ -192,7 +251,10 @@ void AppendTextBlocks(std::string_view text, int page, bool markdown, std::vecto
       Flush(para, page, out);
       para_lines = 0;
     }
+    const bool unit_end =
+        !in_code && !para.empty() && LineBreakEndsUnit(prev_line, line, wrap, prose);
     prev_len = line.size();
+    prev_line = line;
     std::string_view body = line;
     if (markdown) {
       while (StartsWith(body, "> ")) body.remove_prefix(2);
@@ -203,7 +265,8 @@ void AppendTextBlocks(std::string_view text, int page, bool markdown, std::vecto
           std::islower(static_cast<unsigned char>(body[0]))) {
         para.pop_back();  // "inter-\nnational" → "international"
       } else {
-        para.push_back(' ');
+        // A kept line break is a sentence boundary for SplitSentences (analysis.h).
+        para.push_back(unit_end ? '\n' : ' ');
       }
     }
     para += CollapseSpaces(body);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "base/strings.h"
+#include "documents/analysis.h"
 #include "documents/chunk.h"
 #include "documents/sniff.h"
 #include "documents/testing/fixtures.h"
@@ -241,6 +242,42 @@ TEST(ExtractTest, FormLinesStaySeparateWrappedSentencesJoin) {
                 "Invoice Number: INV-4471", "Bill To: Metro Retail Group", "Total Due: $9,000.00",
                 "The contractor shall fabricate and install the sign at the location shown "
                 "on the drawings. Payment is due within thirty days."}));
+}
+
+// The sentences of a plain text as analysis sees them (blocks, then SplitSentences).
+std::vector<std::string> TextSentences(std::string_view text) {
+  std::vector<std::string> out;
+  for (const auto& b : ExtractPlainText(text, false).blocks) {
+    for (auto sentence : SplitSentences(b.text)) out.emplace_back(sentence);
+  }
+  return out;
+}
+
+TEST(ExtractTest, LineBreaksEndingNotesLinesAndHeadingsAreSentenceBoundaries) {
+  // Notes: no line ends with punctuation; each line is one item, whatever its length.
+  EXPECT_EQ(TextSentences("Site visit 12/3\nFooting depth checked with the city inspector on "
+                          "site\nMarco to order the LED modules by Friday\nDana to call the "
+                          "landlord about the permit\n"),
+            (std::vector<std::string>{"Site visit 12/3",
+                                      "Footing depth checked with the city inspector on site",
+                                      "Marco to order the LED modules by Friday",
+                                      "Dana to call the landlord about the permit"}));
+  // A heading line inside a paragraph, and a short line in wrapped prose (the next word would
+  // have fitted), end there; wrapped lines and a bullet wrapped onto a second line do not.
+  EXPECT_EQ(TextSentences("The contractor shall fabricate and install both pylon signs at the\n"
+                          "north entrance before the store opens in March. Payment follows.\n"
+                          "SCOPE OF WORK\n"
+                          "Two pylon signs with LED modules\n"
+                          "Removal of the old cabinet and disposal of the existing frame\n\n"
+                          "- Dana to send the revised shop drawings to the city planning\n"
+                          "  office by Friday\n"),
+            (std::vector<std::string>{
+                "The contractor shall fabricate and install both pylon signs at the north "
+                "entrance before the store opens in March.",
+                "Payment follows.", "SCOPE OF WORK", "Two pylon signs with LED modules",
+                "Removal of the old cabinet and disposal of the existing frame",
+                "- Dana to send the revised shop drawings to the city planning office by "
+                "Friday"}));
 }
 
 TEST(ChunkTest, ChunksStayInsideOnePageAndOneHeadingAndPointIntoThePage) {
