@@ -84,19 +84,25 @@ Result<std::map<std::pair<std::string, int64_t>, ChunkInfo>> LoadChunks(
     const std::vector<std::pair<std::string, int64_t>>& keys) {
   std::map<std::pair<std::string, int64_t>, ChunkInfo> out;
   if (keys.empty()) return out;
+  // The keys drive the join (primary-key lookups): with an OR of the pairs SQLite's planner,
+  // which has no statistics, scanned every chunk of the org by the org_id index instead
+  // (~250 ms at 100,000 chunks against ~0.3 ms). CROSS JOIN fixes that order in SQLite; PostgreSQL
+  // plans it freely. VALUES columns are column1, column2 in both.
   std::string sql =
-      "SELECT c.document_id, c.seq, c.page, c.text, c.start_offset, d.filename FROM "
-      "document_chunks c JOIN documents d ON d.id = c.document_id WHERE c.org_id = $1 AND "
-      "d.org_id = $1 AND d.status = 'ready' AND (";
-  storage::Params params{org};
+      "SELECT c.document_id, c.seq, c.page, c.text, c.start_offset, d.filename FROM (VALUES ";
+  storage::Params params;
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (i > 0) sql += " OR ";
-    sql +=
-        fmt::format("(c.document_id = ${} AND c.seq = ${})", params.size() + 1, params.size() + 2);
+    sql += fmt::format("{}(${}, CAST(${} AS BIGINT))", i > 0 ? ", " : "", params.size() + 1,
+                       params.size() + 2);
     params.push_back(keys[i].first);
     params.push_back(keys[i].second);
   }
-  sql += ")";
+  sql += fmt::format(
+      ") AS k CROSS JOIN document_chunks c CROSS JOIN documents d WHERE c.document_id = k.column1 "
+      "AND c.seq = k.column2 AND d.id = c.document_id AND c.org_id = ${0} AND d.org_id = ${0} AND "
+      "d.status = 'ready'",
+      params.size() + 1);
+  params.push_back(org);
   SIGNX_ASSIGN_OR_RETURN(auto rs, store.Query(sql, params));
   for (const auto& r : rs.rows) {
     out[{r.Text(0), r.Int(1)}] =
