@@ -181,6 +181,18 @@ TEST_P(DocumentsPrivacyTest, DeletingTheAccountErasesTheUsersDocumentsEverywhere
   ASSERT_TRUE(*blobs_->Exists(minutes_sha));
   const auto before = search_->index().Check(acme_.org.id);
   ASSERT_EQ(before.state, search::IndexState::kOk);
+  // A cached LLM answer for the document (llm_cache, keyed by org and SHA-256).
+  ASSERT_TRUE(store()
+                  .WithTxn([&](storage::Txn& t) {
+                    return t
+                        .Exec(
+                            "INSERT INTO llm_cache (org_id, document_sha256, task, tier, model, "
+                            "prompt_version, answer, tokens_in, tokens_out, created_at) VALUES "
+                            "($1, $2, 'summary_short', 'small', 'm', 'v1', 'x', 1, 1, 0)",
+                            {acme_.org.id, minutes_sha})
+                        .status();
+                  })
+                  .ok());
 
   ASSERT_TRUE(world_->service()
                   .DeleteAccount(As(acme_.member, Role::kOrgMember), kTestPassword, "req-3")
@@ -195,6 +207,7 @@ TEST_P(DocumentsPrivacyTest, DeletingTheAccountErasesTheUsersDocumentsEverywhere
   }
   EXPECT_EQ(Count("SELECT COUNT(*) FROM document_feedback WHERE document_id = $1", {minutes}), 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM blobs WHERE sha256 = $1", {minutes_sha}), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM llm_cache WHERE document_sha256 = $1", {minutes_sha}), 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE type = 'documents.document_deleted' AND "
                   "subject_id = $1",
                   {minutes}),

@@ -12,6 +12,7 @@
 #include "documents/service.h"
 #include "events/event_types.h"
 #include "http/json.h"
+#include "llm/usage_store.h"
 
 namespace signx::documents {
 namespace {
@@ -97,6 +98,7 @@ Result<std::function<void()>> DocumentService::EraseUserData(storage::Txn& txn,
         txn.Exec("DELETE FROM document_feedback WHERE document_id = $1", {d.id}).status());
     SIGNX_RETURN_IF_ERROR(
         txn.Exec("DELETE FROM documents WHERE id = $1 AND org_id = $2", {d.id, d.org_id}).status());
+    SIGNX_RETURN_IF_ERROR(llm::ForgetDocument(txn, d.org_id, d.sha256));  // its LLM answers
     SIGNX_RETURN_IF_ERROR(registry.Release(txn, d.sha256));
     // Erasure, not just release: a blob nobody else references goes now, not after the GC's
     // grace period. (Two orgs uploading the same bytes share a blob; the other's stays.)
