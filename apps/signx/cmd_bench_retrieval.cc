@@ -333,11 +333,11 @@ struct TrainRetrievalFlags {
 // indexes it, LSA vectors built, every query of qrels/train.tsv (never test.tsv) with its top
 // rerank_depth BM25 candidates, the default RerankTrainOptions (fixed seed), registered with its
 // model card as the platform's "search-reranker" and promoted.
-Status RunTrainRetrieval(const TrainRetrievalFlags& f) {
-  int exit_code = 0;
-  auto cfg = cli::LoadConfigAndLogging(f.config, &exit_code);
-  if (!cfg) return FailedPrecondition("cannot load the configuration");
-  SIGNX_ASSIGN_OR_RETURN(search::BeirSet set, search::ReadBeir(f.beir, "train"));
+}  // namespace
+
+Result<ShippedReranker> TrainShippedReranker(app::Platform& platform, const std::string& beir,
+                                             bool semantic, bool promote) {
+  SIGNX_ASSIGN_OR_RETURN(search::BeirSet set, search::ReadBeir(beir, "train"));
   namespace fs = std::filesystem;
   std::string tmpl = (fs::temp_directory_path() / "signx-train-retrieval-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) return Internal("cannot create a temporary directory");
@@ -352,46 +352,57 @@ Status RunTrainRetrieval(const TrainRetrievalFlags& f) {
   SIGNX_ASSIGN_OR_RETURN(std::unique_ptr<search::SearchIndex> index,
                          search::SearchIndex::Open(options));
   SIGNX_ASSIGN_OR_RETURN(std::uint64_t indexed, IndexCorpus(*index, "beir", set.corpus, 1));
-  if (!f.no_semantic) {
+  if (semantic) {
     SIGNX_RETURN_IF_ERROR(index->BuildSemantic("beir", search::SemanticOptions{}));
   }
   const search::RerankTrainOptions ro;
-  std::size_t trained = 0;
-  const auto t0 = Clock::now();
+  ShippedReranker out;
+  const auto t0 = std::chrono::steady_clock::now();
   SIGNX_ASSIGN_OR_RETURN(auto reranker,
                          TrainReranker(*index, "beir", set.qrels, set.queries,
-                                       options.params.rerank_depth, false, ro, &trained));
-  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+                                       options.params.rerank_depth, false, ro, &out.queries));
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   boost::json::object card{
       {"training_data",
-       boost::json::object{{"beir_folder", fs::path(f.beir).filename().string()},
+       boost::json::object{{"beir_folder", fs::path(beir).filename().string()},
                            {"split", "train (qrels/train.tsv); the test split is never read"},
-                           {"queries", trained},
+                           {"queries", out.queries},
                            {"corpus_documents", indexed},
                            {"candidates_per_query", options.params.rerank_depth},
-                           {"semantic_features", !f.no_semantic}}},
+                           {"semantic_features", semantic}}},
       {"training", boost::json::object{{"objective", "rank:ndcg"},
                                        {"rounds", ro.rounds},
                                        {"max_depth", ro.max_depth},
                                        {"eta", ro.eta},
                                        {"seed", ro.seed},
                                        {"nthread", ro.nthread},
-                                       {"seconds", secs}}},
+                                       {"seconds", out.seconds}}},
       {"serving",
        "documents search re-ranks the top rerank_depth BM25 hits of an org's index with it once "
        "the org's LSA vectors are built; BM25 alone without this model"},
       {"evaluation", "signx bench retrieval --beir DIR --registry (BEIR test protocol)"},
       {"trained_at", FormatRfc3339(SystemClock::Get().Now())}};
-  if (f.no_semantic) card["semantic_note"] = "trained without the LSA features (they are 0)";
-  SIGNX_ASSIGN_OR_RETURN(app::Platform platform, app::OpenPlatform(*cfg, /*migrate=*/false));
+  if (!semantic) card["semantic_note"] = "trained without the LSA features (they are 0)";
   ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
-  SIGNX_ASSIGN_OR_RETURN(
-      ml::ModelVersion v,
-      search::RegisterReranker(registry, *reranker, std::move(card), "cli", !f.no_promote));
-  std::printf("re-ranker trained on %zu train queries of %s in %.1f s\n%s %s\n", trained,
-              f.beir.c_str(), secs,
-              v.state == "production" ? "promoted to production:" : "registered (staging):",
-              v.version.c_str());
+  SIGNX_ASSIGN_OR_RETURN(out.version,
+                         search::RegisterReranker(registry, *reranker, std::move(card), "cli",
+                                                  promote));
+  return out;
+}
+
+namespace {
+
+Status RunTrainRetrieval(const TrainRetrievalFlags& f) {
+  int exit_code = 0;
+  auto cfg = cli::LoadConfigAndLogging(f.config, &exit_code);
+  if (!cfg) return FailedPrecondition("cannot load the configuration");
+  SIGNX_ASSIGN_OR_RETURN(app::Platform platform, app::OpenPlatform(*cfg, /*migrate=*/false));
+  SIGNX_ASSIGN_OR_RETURN(ShippedReranker r,
+                         TrainShippedReranker(platform, f.beir, !f.no_semantic, !f.no_promote));
+  std::printf("re-ranker trained on %zu train queries of %s in %.1f s\n%s %s\n", r.queries,
+              f.beir.c_str(), r.seconds,
+              r.version.state == "production" ? "promoted to production:" : "registered (staging):",
+              r.version.version.c_str());
   return Status::Ok();
 }
 

@@ -9,8 +9,24 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+
+#include "app/platform.h"
+#include "base/status.h"
+#include "ml/registry.h"
 
 namespace signx {
+
+// `signx train retrieval`: the re-ranker documents search ships, trained on the BEIR folder's
+// train split only (fixed seed: the same folder gives the same version) and registered as the
+// platform's search-reranker with its model card; promoted when `promote`.
+struct ShippedReranker {
+  ml::ModelVersion version;
+  std::size_t queries = 0;  // train queries used
+  double seconds = 0;       // training time
+};
+Result<ShippedReranker> TrainShippedReranker(app::Platform& platform, const std::string& beir,
+                                             bool semantic, bool promote);
 
 // Adds to the "bench" group (cli::FindOrAddGroup). Failures print the error and set *exit_code.
 void AddBenchRetrievalCommand(CLI::App& app, int* exit_code);

@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "cache/memory_rate_limiter.h"
 #include "cli_common.h"
+#include "cmd_bench_retrieval.h"
 #include "csv/reader.h"
 #include "estimating/cost_model.h"
 #include "estimating/generator.h"
@@ -27,6 +28,7 @@
 #include "leads/training.h"
 #include "metrics/metrics.h"
 #include "ml/registry.h"
+#include "search/reranker_registry.h"
 
 namespace signx::cli {
 namespace {
@@ -63,6 +65,31 @@ Status SeedLeadModel(app::Platform& platform, const std::string& leads_csv) {
       registry.Promote(ml::Owner::Platform(), std::string(leads::kModelName), version.version)
           .status());
   std::fprintf(stderr, "lead model %s trained and promoted\n", version.version.c_str());
+  return Status::Ok();
+}
+
+// Trains the re-ranker documents search ships (signx train retrieval) when none is in production
+// and the BEIR SciFact folder is there; without it documents search is BM25.
+Status SeedReranker(app::Platform& platform, const std::string& beir) {
+  ml::ModelRegistry registry(*platform.store, *platform.blobs, SystemClock::Get());
+  SIGNX_ASSIGN_OR_RETURN(std::string current, search::ProductionRerankerVersion(registry));
+  if (!current.empty()) {
+    std::fprintf(stderr, "search re-ranker %s is already in production\n", current.c_str());
+    return Status::Ok();
+  }
+  if (!std::filesystem::exists(std::filesystem::path(beir) / "qrels" / "train.tsv")) {
+    std::fprintf(stderr,
+                 "no BEIR train split at %s: documents search stays BM25 (train the re-ranker "
+                 "later with `signx train retrieval --beir <dir>`)\n",
+                 beir.c_str());
+    return Status::Ok();
+  }
+  std::fprintf(stderr, "training the documents search re-ranker on %s (train split) ...\n",
+               beir.c_str());
+  SIGNX_ASSIGN_OR_RETURN(ShippedReranker r,
+                         TrainShippedReranker(platform, beir, /*semantic=*/true, /*promote=*/true));
+  std::fprintf(stderr, "search re-ranker %s trained on %zu queries in %.1f s and promoted\n",
+               r.version.version.c_str(), r.queries, r.seconds);
   return Status::Ok();
 }
 
@@ -159,7 +186,7 @@ Status SeedEstimating(app::Platform& platform, const std::string& org_id) {
   return Status::Ok();
 }
 
-Status Seed(const config::Config& cfg, const std::string& leads_csv) {
+Status Seed(const config::Config& cfg, const std::string& leads_csv, const std::string& beir) {
   SIGNX_ASSIGN_OR_RETURN(auto platform, app::OpenPlatform(cfg, /*migrate=*/true));
   const auto env_path = std::filesystem::path(cfg.data_dir) / "demo.env";
   if (!std::filesystem::exists(env_path)) {
@@ -204,6 +231,7 @@ Status Seed(const config::Config& cfg, const std::string& leads_csv) {
     std::filesystem::rename(tmp, env_path);
   }
   SIGNX_RETURN_IF_ERROR(SeedLeadModel(platform, leads_csv));
+  SIGNX_RETURN_IF_ERROR(SeedReranker(platform, beir));
   std::ifstream in(env_path);
   std::string org_id;
   for (std::string line; std::getline(in, line);) {
@@ -227,6 +255,7 @@ void AddDemoSeedCommand(CLI::App& app, int* exit_code) {
   struct Flags {
     ConfigFlags config;
     std::string leads_csv = "../shared/data/leads/Leads.csv";
+    std::string beir = "../shared/data/beir-scifact";
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* demo = nullptr;
@@ -235,14 +264,17 @@ void AddDemoSeedCommand(CLI::App& app, int* exit_code) {
   }
   if (!demo) demo = app.add_subcommand("demo", "demo data");
   auto* seed = demo->add_subcommand(
-      "seed", "create a demo org, users, API key and lead model (idempotent; prints credentials)");
+      "seed", "create a demo org, users, API key, lead model and search re-ranker (idempotent; prints "
+      "credentials)");
   AddConfigFlags(seed, flags->config);
   seed->add_option("--leads-data", flags->leads_csv,
                    "X Education leads CSV for the demo lead model");
+  seed->add_option("--beir-data", flags->beir,
+                   "BEIR folder whose train split trains documents search's re-ranker");
   seed->callback([flags, exit_code] {
     auto cfg = LoadConfigAndLogging(flags->config, exit_code);
     if (!cfg) return;
-    if (Status st = Seed(*cfg, flags->leads_csv); !st.ok()) *exit_code = PrintError(st);
+    if (Status st = Seed(*cfg, flags->leads_csv, flags->beir); !st.ok()) *exit_code = PrintError(st);
   });
 }
 
