@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <cstring>
+#include <list>
+#include <string_view>
 #include <unordered_map>
 
 #include "storage/connection_pool.h"
@@ -43,17 +45,32 @@ class PgConn {
   PGconn* raw() const { return conn_; }
   bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
-  // The server-side prepared statement name for `sql`, preparing it on first use.
+  // The server-side prepared statement name for `sql`, preparing it on first use. The pointer
+  // stays valid until the next Prepare. At most kMaxPrepared statements stay prepared in the
+  // session, the least recently used deallocated first: callers that build a multi-row INSERT
+  // per row count make a new text per count, and the server keeps each until DEALLOCATE.
   Result<const std::string*> Prepare(std::string_view sql) {
-    auto it = names_.find(std::string(sql));
-    if (it != names_.end()) return &it->second;
-    std::string name = fmt::format("signx_{}", names_.size() + 1);
+    if (auto it = index_.find(sql); it != index_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return &it->second->name;
+    }
+    std::string name = fmt::format("signx_{}", ++prepared_total_);
     PgResult r(PQprepare(conn_, name.c_str(), std::string(sql).c_str(), 0, nullptr));
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
       return PgError(conn_, r.get(), fmt::format("prepare [{}]", sql));
     }
-    auto [pos, inserted] = names_.emplace(std::string(sql), std::move(name));
-    return &pos->second;
+    lru_.push_front(Entry{std::string(sql), std::move(name)});
+    index_.emplace(lru_.front().sql, lru_.begin());
+    while (lru_.size() > kMaxPrepared) {
+      const Entry& old = lru_.back();
+      // Not transactional, so a later rollback does not bring it back. A failure (the
+      // connection broke) keeps the entry; the next Prepare tries again.
+      PgResult d(PQexec(conn_, fmt::format("DEALLOCATE {}", old.name).c_str()));
+      if (PQresultStatus(d.get()) != PGRES_COMMAND_OK) break;
+      index_.erase(old.sql);
+      lru_.pop_back();
+    }
+    return &lru_.front().name;
   }
 
   Status Exec(const char* sql) {
@@ -66,8 +83,16 @@ class PgConn {
   }
 
  private:
+  struct Entry {
+    std::string sql;   // the cache key
+    std::string name;  // signx_<n>
+  };
+
+  static constexpr std::size_t kMaxPrepared = 256;
   PGconn* conn_;
-  std::unordered_map<std::string, std::string> names_;
+  std::list<Entry> lru_;  // most recently used first
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;  // keys: Entry::sql
+  uint64_t prepared_total_ = 0;  // names are never reused within a session
 };
 
 class PgTxn final : public Txn {

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <list>
+#include <string_view>
 #include <unordered_map>
 
 #include "base/check.h"
@@ -72,17 +74,21 @@ class SqliteConn {
  public:
   explicit SqliteConn(sqlite3* db) : db_(db) {}
   ~SqliteConn() {
-    for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
+    while (!lru_.empty()) EvictOldest();
     sqlite3_close_v2(db_);
   }
   sqlite3* db() const { return db_; }
 
+  // The prepared statement for `sql`, from this connection's cache or prepared now. The pointer
+  // stays valid until the next Prepare. The cache keeps the most recently used statements within
+  // kMaxCached statements and kMaxCachedBytes of SQLite memory (the statement just prepared stays
+  // even when it alone is larger): callers that build a multi-row INSERT per row count make a new
+  // text per count, and a 500-row INSERT of 10 columns holds ~0.6 MB once prepared; bounded only
+  // by count, the cache held ~400 MB over the pool in issue 19's soak.
   Result<CachedStmt*> Prepare(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
-    if (it != cache_.end()) return &it->second;
-    if (cache_.size() >= kMaxCached) {
-      for (auto& [s, c] : cache_) sqlite3_finalize(c.stmt);
-      cache_.clear();
+    if (auto it = index_.find(sql); it != index_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);  // most recently used first
+      return &it->second->cached;
     }
     const std::string rewritten = RewritePlaceholdersForSqlite(sql);
     sqlite3_stmt* stmt = nullptr;
@@ -91,9 +97,16 @@ class SqliteConn {
     if (rc != SQLITE_OK) return SqliteError(db_, rc, fmt::format("prepare [{}]", sql));
     if (!stmt) return InvalidArgument("empty SQL statement");
     auto names = std::make_shared<std::vector<std::string>>();
-    for (int k = 0; k < sqlite3_column_count(stmt); ++k) names->emplace_back(sqlite3_column_name(stmt, k));
-    auto [pos, inserted] = cache_.emplace(std::string(sql), CachedStmt{stmt, std::move(names)});
-    return &pos->second;
+    for (int k = 0; k < sqlite3_column_count(stmt); ++k)
+      names->emplace_back(sqlite3_column_name(stmt, k));
+    const std::size_t bytes =
+        static_cast<std::size_t>(sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_MEMUSED, 0)) +
+        sql.size();
+    lru_.push_front(Entry{std::string(sql), CachedStmt{stmt, std::move(names)}, bytes});
+    index_.emplace(lru_.front().sql, lru_.begin());
+    bytes_ += bytes;
+    while (lru_.size() > 1 && (lru_.size() > kMaxCached || bytes_ > kMaxCachedBytes)) EvictOldest();
+    return &lru_.front().cached;
   }
 
   Status Exec(const char* sql) {
@@ -106,9 +119,28 @@ class SqliteConn {
   }
 
  private:
+  struct Entry {
+    std::string sql;  // as given (before placeholder rewriting): the cache key
+    CachedStmt cached;
+    std::size_t bytes = 0;  // SQLITE_STMTSTATUS_MEMUSED at prepare time + the key
+  };
+
+  void EvictOldest() {
+    Entry& e = lru_.back();
+    sqlite3_finalize(e.cached.stmt);
+    bytes_ -= e.bytes;
+    index_.erase(e.sql);
+    lru_.pop_back();
+  }
+
   static constexpr std::size_t kMaxCached = 256;
+  // Per connection (8 by default): statements a server prepares again and again are small
+  // (a few KB each); this keeps them all while a few large one-off INSERTs come and go.
+  static constexpr std::size_t kMaxCachedBytes = std::size_t{8} << 20;
   sqlite3* db_;
-  std::unordered_map<std::string, CachedStmt> cache_;
+  std::list<Entry> lru_;  // most recently used first
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;  // keys: Entry::sql
+  std::size_t bytes_ = 0;
 };
 
 class SqliteTxn final : public Txn {

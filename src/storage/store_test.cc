@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <thread>
@@ -225,12 +226,67 @@ TEST_P(StoreTest, PingAndStats) {
   EXPECT_GT(store().Stats().transactions, 0);
 }
 
+// Callers that build a multi-row INSERT for a variable number of rows make a new SQL text per row
+// count, and each text is prepared once per connection. PostgreSQL keeps every prepared statement
+// of a session on the server until it is deallocated: the connection must not keep them all.
+TEST_P(StoreTest, PreparedStatementsPerConnectionAreBounded) {
+  if (store().dialect() != Dialect::kPostgres) GTEST_SKIP() << "server-side prepared statements";
+  int64_t prepared = -1;
+  ASSERT_TRUE(store()
+                  .WithTxn([&](Txn& t) -> Status {
+                    for (int k = 0; k < 600; ++k) {  // one connection: a transaction
+                      SIGNX_RETURN_IF_ERROR(
+                          t.Query(fmt::format("SELECT $1::bigint + {}", k), {int64_t{1}}).status());
+                    }
+                    SIGNX_ASSIGN_OR_RETURN(auto rs,
+                                           t.Query("SELECT count(*) FROM pg_prepared_statements"));
+                    prepared = rs.rows.at(0).Int(0);
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_GT(prepared, 0);
+  EXPECT_LE(prepared, 257);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::ValuesIn(testing::AllBackends()),
                          [](const auto& info) { return testing::BackendName(info.param); });
 
 TEST(Sqlite, PlaceholderRewriteSkipsLiterals) {
   EXPECT_EQ(RewritePlaceholdersForSqlite("SELECT $1, '$2', \"$3\", $10"),
             "SELECT ?1, '$2', \"$3\", ?10");
+}
+
+// The same on SQLite, where the prepared statements live in this process: a 300-row INSERT of 8
+// columns holds ~0.4 MB once prepared, so a cache bounded only by count (256 per connection)
+// held ~400 MB across the pool in issue 19's soak (the lead score log's 1..500-row upserts).
+TEST(Sqlite, StatementCacheIsBoundedInMemory) {
+  testing::TestDatabase db(Backend::kSqlite, /*pool_size=*/1);
+  ASSERT_TRUE(db.skip_reason().empty()) << db.skip_reason();
+  Store& store = db.store();
+  ASSERT_TRUE(store
+                  .WithTxn([](Txn& t) {
+                    return t.ExecScript("CREATE TABLE wide (a, b, c, d, e, f, g, h)");
+                  })
+                  .ok());
+  const sqlite3_int64 before = sqlite3_memory_used();
+  for (int rows = 200; rows < 400; ++rows) {
+    std::string sql = "INSERT INTO wide (a, b, c, d, e, f, g, h) VALUES ";
+    Params params;
+    for (int r = 0; r < rows; ++r) {
+      const std::size_t p = params.size();
+      sql += fmt::format("{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", r ? ", " : "", p + 1, p + 2,
+                         p + 3, p + 4, p + 5, p + 6, p + 7, p + 8);
+      for (int c = 0; c < 8; ++c) params.emplace_back(int64_t{r * 8 + c});
+    }
+    ASSERT_TRUE(store
+                    .WithTxn([&](Txn& t) -> Status {
+                      SIGNX_RETURN_IF_ERROR(t.Exec(sql, params).status());
+                      return t.Exec("DELETE FROM wide").status();
+                    })
+                    .ok());
+  }
+  const sqlite3_int64 grown = sqlite3_memory_used() - before;
+  EXPECT_LT(grown, 24 << 20) << "SQLite heap grew by " << grown << " bytes";
 }
 
 TEST(Store, UnknownSchemeIsAnInvalidArgument) {
