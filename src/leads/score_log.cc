@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
 #include <boost/json.hpp>
 #include <unordered_map>
 
@@ -12,6 +13,16 @@ namespace {
 
 constexpr std::size_t kRowsPerStatement = 500;  // 10 parameters a row: well under both limits
 constexpr int kColumns = 10;
+
+// The rows of the next multi-row statement when `remaining` rows are left: kRowsPerStatement, else
+// the largest power of two not above `remaining`. So the statements come in 10 shapes (500, 256,
+// 128, ..., 1) whatever the batch sizes, and each connection prepares each shape once: a new text
+// per batch size (1..2,000 rows a batch) made every connection prepare and cache hundreds of
+// large statements (~0.6 MB each at 500 rows) — the RSS growth of issue 19's soak.
+std::size_t StatementRows(std::size_t remaining) {
+  if (remaining >= kRowsPerStatement) return kRowsPerStatement;
+  return std::bit_floor(remaining);
+}
 
 }  // namespace
 
@@ -175,8 +186,8 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
   keep.reserve(last.size());
   for (const auto& [key, i] : last) keep.push_back(i);
   std::sort(keep.begin(), keep.end());
-  for (std::size_t start = 0; start < keep.size(); start += kRowsPerStatement) {
-    const std::size_t end = std::min(keep.size(), start + kRowsPerStatement);
+  for (std::size_t start = 0, end = 0; start < keep.size(); start = end) {
+    end = start + StatementRows(keep.size() - start);
     std::string sql =
         "INSERT INTO lead_scores (org_id, lead_id, model_version, score, bucket, tier, "
         "request_id, scored_at, display_json, reasons_json) VALUES ";
@@ -217,8 +228,8 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (!entries[i].org_id.empty() && !entries[i].lead_id.empty()) rows.push_back(i);
   }
-  for (std::size_t start = 0; start < rows.size(); start += kRowsPerStatement) {
-    const std::size_t end = std::min(rows.size(), start + kRowsPerStatement);
+  for (std::size_t start = 0, end = 0; start < rows.size(); start = end) {
+    end = start + StatementRows(rows.size() - start);
     std::string sql =
         "INSERT INTO lead_score_history (org_id, lead_id, scored_at, model_version, score, tier, "
         "request_id) VALUES ";
