@@ -2,7 +2,8 @@
 # Soak (issue 19): SOAK_MINUTES (default 10) of mixed traffic against `signx serve` on 127.0.0.1,
 # sampling the server's RSS, open file descriptors and p99 every SOAK_SAMPLE_S (30) seconds into
 # a table, then a verdict: flat when the mean of the last third of the samples is at most 10 %
-# above the first third's (or 5 fds, 2 ms of p99 above). Exit 0 flat, 1 not flat, 2 set-up failure.
+# above the first third's (or 5 fds, 2 ms of p99 above) and every RSS sample of the last half is
+# within +-5 % of the last half's mean. Exit 0 flat, 1 not flat, 2 set-up failure.
 #
 #   bench/soak.sh                      # 10 minutes
 #   SOAK_MINUTES=2 bench/soak.sh       # a quick check that it works

@@ -16,7 +16,10 @@ After --warmup seconds of the same traffic (not sampled), for M minutes, in wind
     threads, and the p99 of the Python requests.
 Prints one table row per window, then the verdict: each of RSS, fds and wrk p99 is "flat" when
 the mean of the last third of the windows is at most 10 % above the mean of the first third (or
-5 descriptors for fds, 2 ms for p99, above it); a fall is flat too. Exit 0 when all are flat, 1 otherwise.
+5 descriptors for fds, 2 ms for p99, above it); a fall is flat too. RSS must also have settled:
+every sample of the last half within +-5 % of the last half's mean (a slow leak can pass the
+thirds rule; it fails this). The RSS slope (least squares, MB/min) of all windows and of the last
+half is printed. Exit 0 when all are flat, 1 otherwise.
 """
 
 import argparse
@@ -53,6 +56,17 @@ def p99(values):
         return float("nan")
     v = sorted(values)
     return v[min(len(v) - 1, int(0.99 * len(v)))]
+
+
+def slope_mb_per_min(rows):
+    """Least-squares slope of rss_mb over t_s, in MB per minute (0 for fewer than 2 rows)."""
+    if len(rows) < 2:
+        return 0.0
+    xs = [r["t_s"] / 60 for r in rows]
+    ys = [r["rss_mb"] for r in rows]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
 
 
 def wrk_ms(text):
@@ -305,6 +319,16 @@ def main():
         verdict_ok &= flat
         print(f"  {col:11s} first {first:9.1f}  last {last:9.1f}  change {change:+6.1f} %  "
               f"{'flat' if flat else 'NOT FLAT'}")
+    half = rows[len(rows) // 2:]
+    mean = sum(r["rss_mb"] for r in half) / len(half)
+    lo, hi = min(r["rss_mb"] for r in half), max(r["rss_mb"] for r in half)
+    settled = hi <= 1.05 * mean and lo >= 0.95 * mean
+    verdict_ok &= settled
+    print(f"  rss_mb      last half ({len(half)} windows): mean {mean:.1f}, min {lo:.1f} "
+          f"({(lo - mean) / mean * 100:+.1f} %), max {hi:.1f} ({(hi - mean) / mean * 100:+.1f} %)  "
+          f"{'within +-5 %' if settled else 'NOT within +-5 %'}")
+    print(f"  rss slope   all windows {slope_mb_per_min(rows):+.2f} MB/min, "
+          f"last half {slope_mb_per_min(half):+.2f} MB/min")
     errors = sum(r["py_errors"] for r in rows) + sum(r["wrk_non2xx"] for r in rows)
     print(f"  errors      {errors} (wrk non-2xx + Python requests not 2xx/3xx)")
     print("soak: " + ("FLAT" if verdict_ok else "NOT FLAT"))
