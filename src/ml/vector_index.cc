@@ -1,7 +1,22 @@
 #include "ml/vector_index.h"
 
 #include <fmt/format.h>
+
+// hnswlib 0.6.2 (Debian) prefetches, in its graph search, the neighbour after the last one of
+// each link list (`*(datal + j + 1)` with j = size - 1): a 4-byte read past the end of an upper
+// layer's link list (ASan heap-buffer-overflow in HierarchicalNSW::searchBaseLayer, found by
+// `make asan`; VectorIndexTest.BuildsAndSearchesAGraphWithFullUpperLayers). The prefetches are
+// only cache hints, so they are compiled out here; hnswlib's SIMD distance functions are unchanged
+// (the same distances, bit for bit, so the same graphs and answers).
+#if defined(__SSE__)
+#include <immintrin.h>
+#undef _mm_prefetch
+#define _mm_prefetch(address, hint) ((void)0)
+#endif
 #include <hnswlib/hnswlib.h>
+#if defined(__SSE__)
+#undef _mm_prefetch
+#endif
 
 #include <algorithm>
 #include <cmath>
