@@ -679,6 +679,59 @@ TEST_F(TrainedModelTest, TestIdsFixTheTestRows) {
   EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_F(TrainedModelTest, ReturnsTheServedTestScoresOfTheTestRows) {
+  TrainOptions o = FastOptions();
+  o.compare_leaky = false;
+  for (int i = 0; i < 1500; i += 3) o.test_ids.push_back(fmt::format("L{}", i));
+  auto a = TrainLeadModel(*table_, TestSchema(), o);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->test_ids.size(), 500u);
+  ASSERT_EQ(a->test_scores.size(), 500u);
+  ASSERT_EQ(a->test_labels.size(), 500u);
+  // Each returned score is what the returned bundle serves for that lead.
+  auto scorer = Scorer::Create(a->bundle);
+  ASSERT_TRUE(scorer.ok());
+  auto cols = MapColumns(a->bundle.schema, table_->header);
+  ASSERT_TRUE(cols.ok());
+  std::map<std::string, std::size_t> row_of;
+  for (std::size_t r = 0; r < table_->rows.size(); ++r) row_of[table_->rows[r][0]] = r;
+  for (std::size_t k = 0; k < a->test_ids.size(); k += 50) {
+    std::vector<FieldError> lenient;
+    auto lead = LeadFromCsvRow(a->bundle.schema, *cols, table_->rows[row_of.at(a->test_ids[k])],
+                               &lenient);
+    ASSERT_TRUE(lead.ok());
+    auto s = scorer->Score(std::vector<Lead>{*lead}, {.explain = false});
+    ASSERT_TRUE(s.ok());
+    EXPECT_NEAR((*s)[0].score, a->test_scores[k], 1e-6) << a->test_ids[k];
+    EXPECT_EQ(a->test_labels[k], table_->rows[row_of.at(a->test_ids[k])][7] == "1" ? 1.0f : 0.0f);
+  }
+}
+
+TEST_F(TrainedModelTest, ExcludeFieldsReplacesTheSchemasLeakyMarks) {
+  TrainOptions o = FastOptions();
+  o.compare_leaky = false;
+  o.exclude_fields = {"source"};
+  auto a = TrainLeadModel(*table_, TestSchema(), o);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  std::set<std::string> used;
+  for (const auto& s : a->bundle.encoder.sources()) used.insert(s.name);
+  EXPECT_FALSE(used.contains("source"));
+  EXPECT_TRUE(used.contains("quality"));  // leaky in the schema, not excluded here
+  EXPECT_TRUE(used.contains("visits"));
+  EXPECT_EQ(a->bundle.card.at("excluded_fields"), json::array({"source"}));
+  EXPECT_EQ(a->bundle.card.at("leaky_fields"), json::array({"source"}));
+  // The bundle's schema says what the model left out, so serving encodes the same way.
+  EXPECT_TRUE(a->bundle.schema.fields[static_cast<std::size_t>(
+                                          a->bundle.schema.FieldIndex("source"))]
+                  .leaky);
+  o.exclude_fields = {"nope"};
+  EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(),
+            ErrorCode::kValidationFailed);
+  o.exclude_fields = {"converted"};  // the label is not a feature
+  EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(),
+            ErrorCode::kValidationFailed);
+}
+
 TEST_F(TrainedModelTest, RefitsTheChosenModelOnTrainPlusValidation) {
   TrainOptions o = FastOptions();
   o.compare_leaky = false;
