@@ -1118,3 +1118,46 @@ TEST_F(LeadRoutesTest, AnOrgsPromotionDoesNotChangeAnotherOrgsScores) {
 
 }  // namespace
 }  // namespace signx::leads
+
+namespace signx::leads {
+namespace {
+
+// A batch larger than one chunk is scored in chunks on several threads: the answer is the
+// sequential one, byte for byte, in request order; an invalid lead in any chunk fails the whole
+// batch with every error named in order and nothing scored.
+TEST_F(LeadRoutesTest, ALargeBatchIsScoredInChunksLikeOneByOne) {
+  ASSERT_EQ(Post("/v1/leads/models", SerializeBundle(*bundle_))->status, 201);
+  ASSERT_EQ(Post("/v1/leads/models/" + bundle_->model_version + "/promote", "")->status, 200);
+  json::array leads;
+  const char* sources[] = {"Reference", "Google", "Direct", "Select"};
+  for (int i = 0; i < 150; ++i) {  // 5 chunks of 32 (the last one short)
+    json::object l{{"lead_id", fmt::format("B{}", i)}, {"source", sources[i % 4]}};
+    if (i % 5 != 0) l["visits"] = (i * 7) % 23;
+    leads.push_back(std::move(l));
+  }
+  auto batch = Post("/v1/leads/score/batch", json::serialize(json::object{{"leads", leads}}));
+  ASSERT_EQ(batch->status, 200) << batch->body.substr(0, 300);
+  auto scorer = service_->Current("org_a");
+  ASSERT_NE(scorer, nullptr);
+  std::string expected = "{\"model_version\":\"" + bundle_->model_version + "\",\"results\":[";
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    auto one = scorer->ScoreJson(leads[i].as_object(), {});
+    ASSERT_TRUE(one.ok());
+    if (i > 0) expected += ',';
+    AppendScoreJson(expected, *one);
+  }
+  expected += "]}";
+  EXPECT_EQ(batch->body, expected);
+
+  leads[3].as_object()["visits"] = -1;   // chunk 0
+  leads[140].as_object()["visits"] = "many";  // chunk 4
+  auto bad = Post("/v1/leads/score/batch", json::serialize(json::object{{"leads", leads}}));
+  ASSERT_EQ(bad->status, 422) << bad->body;
+  const auto a = bad->body.find("leads[3].visits"), b = bad->body.find("leads[140].visits");
+  ASSERT_NE(a, std::string::npos) << bad->body;
+  ASSERT_NE(b, std::string::npos) << bad->body;
+  EXPECT_LT(a, b);
+}
+
+}  // namespace
+}  // namespace signx::leads
