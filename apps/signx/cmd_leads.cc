@@ -152,12 +152,12 @@ leads::PairedComparison CompareWithReference(const leads::TrainOutput& trained,
     p_ref.push_back(ref.scores[k]);
   }
   if (label_mismatch > 0) {
-    Fail(InvalidArgument(fmt::format("{} of {} test leads have another label in {} than in the data",
-                                     label_mismatch, ref.ids.size(), f.test_scores)));
+    Fail(
+        InvalidArgument(fmt::format("{} of {} test leads have another label in {} than in the data",
+                                    label_mismatch, ref.ids.size(), f.test_scores)));
   }
   return OrFail(leads::PairedBootstrap(
-      labels, p_ours, p_ref,
-      {.resamples = f.resamples, .seed = f.bootstrap_seed, .level = 0.95}));
+      labels, p_ours, p_ref, {.resamples = f.resamples, .seed = f.bootstrap_seed, .level = 0.95}));
 }
 
 // One lead id per line (blank lines and surrounding spaces ignored).
@@ -202,10 +202,10 @@ void RunTrain(const TrainFlags& f) {
   std::vector<std::string> ref_ids_in_data;
   if (!f.test_scores.empty()) {
     ref = OrFail(leads::ReadReferenceScores(OrFail(csv::ReadFile(f.test_scores))));
-    ref_ids_in_data = f.test_id_column.empty()
-                          ? ref->ids
-                          : OrFail(leads::MapIds(table, f.test_id_column, IdColumn(schema),
-                                                 ref->ids));
+    ref_ids_in_data =
+        f.test_id_column.empty()
+            ? ref->ids
+            : OrFail(leads::MapIds(table, f.test_id_column, IdColumn(schema), ref->ids));
     o.test_ids = ref_ids_in_data;
     o.test_ids_name = f.test_scores;
   }
@@ -325,8 +325,9 @@ void AddLeadsCommands(CLI::App& app) {
   train_leads->add_option("--exclude", train_flags->exclude,
                           "comma-separated feature fields to leave out, instead of the schema's "
                           "leaky fields (e.g. tags,lead_quality as the peer's no-leak model)");
-  train_leads->add_option("--resamples", train_flags->resamples,
-                          "bootstrap resamples for --test-scores (2000)")
+  train_leads
+      ->add_option("--resamples", train_flags->resamples,
+                   "bootstrap resamples for --test-scores (2000)")
       ->check(CLI::Range(1, 1000000));
   train_leads->add_option("--bootstrap-seed", train_flags->bootstrap_seed,
                           "seed of the bootstrap draws (42)");

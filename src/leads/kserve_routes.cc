@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <limits>
 
-#include "http/handler.h"
 #include "base/strings.h"
+#include "http/handler.h"
 #include "http/json.h"
 #include "leads/remote.h"
 
@@ -105,9 +105,9 @@ Result<InferInput> ReadInferInput(const Request& req) {
   }
   const auto n = ParseInt(Trim(*header));
   if (!n || *n < 2 || static_cast<std::size_t>(*n) > req.body.size()) {
-    return ValidationFailed({{std::string(kInferHeaderLength),
-                              fmt::format("must be the JSON header's length, 2 to {} bytes",
-                                          req.body.size())}});
+    return ValidationFailed(
+        {{std::string(kInferHeaderLength),
+          fmt::format("must be the JSON header's length, 2 to {} bytes", req.body.size())}});
   }
   const std::string_view json_text(req.body.data(), static_cast<std::size_t>(*n));
   boost::system::error_code ec;
@@ -141,14 +141,14 @@ Result<std::vector<float>> EncodedRowsFrom(const json::object& body, std::string
   }
   const json::value* data = t.if_contains("data");
   const json::value* params = t.if_contains("parameters");
-  const json::value* binary_size =
-      params && params->is_object() ? params->get_object().if_contains("binary_data_size")
-                                    : nullptr;
+  const json::value* binary_size = params && params->is_object()
+                                       ? params->get_object().if_contains("binary_data_size")
+                                       : nullptr;
   if (binary_size) {
     if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid inference request");
     const std::size_t want = static_cast<std::size_t>(n * w) * sizeof(float);
-    if (!binary_size->is_number() || binary_size->to_number<double>() != static_cast<double>(want) ||
-        binary.size() != want) {
+    if (!binary_size->is_number() ||
+        binary_size->to_number<double>() != static_cast<double>(want) || binary.size() != want) {
       return ValidationFailed(
           {{"inputs[0].parameters.binary_data_size",
             fmt::format("must be {} bytes (shape × 4) and match the {} bytes after the JSON "
@@ -316,8 +316,9 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
                  return InferEncoded(service, *scorer, body, in.binary, req, started);
                }
                if (!in.binary.empty()) {
-                 return ValidationFailed({{"inputs", "binary tensor data is accepted only for "
-                                                     "one encoded FP32 input [N, width]"}});
+                 return ValidationFailed({{"inputs",
+                                           "binary tensor data is accepted only for "
+                                           "one encoded FP32 input [N, width]"}});
                }
                SIGNX_ASSIGN_OR_RETURN(auto rows, RowsFrom(body));
                SIGNX_ASSIGN_OR_RETURN(

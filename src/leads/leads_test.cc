@@ -697,8 +697,8 @@ TEST_F(TrainedModelTest, ReturnsTheServedTestScoresOfTheTestRows) {
   for (std::size_t r = 0; r < table_->rows.size(); ++r) row_of[table_->rows[r][0]] = r;
   for (std::size_t k = 0; k < a->test_ids.size(); k += 50) {
     std::vector<FieldError> lenient;
-    auto lead = LeadFromCsvRow(a->bundle.schema, *cols, table_->rows[row_of.at(a->test_ids[k])],
-                               &lenient);
+    auto lead =
+        LeadFromCsvRow(a->bundle.schema, *cols, table_->rows[row_of.at(a->test_ids[k])], &lenient);
     ASSERT_TRUE(lead.ok());
     auto s = scorer->Score(std::vector<Lead>{*lead}, {.explain = false});
     ASSERT_TRUE(s.ok());
@@ -721,15 +721,13 @@ TEST_F(TrainedModelTest, ExcludeFieldsReplacesTheSchemasLeakyMarks) {
   EXPECT_EQ(a->bundle.card.at("excluded_fields"), json::array({"source"}));
   EXPECT_EQ(a->bundle.card.at("leaky_fields"), json::array({"source"}));
   // The bundle's schema says what the model left out, so serving encodes the same way.
-  EXPECT_TRUE(a->bundle.schema.fields[static_cast<std::size_t>(
-                                          a->bundle.schema.FieldIndex("source"))]
-                  .leaky);
+  EXPECT_TRUE(
+      a->bundle.schema.fields[static_cast<std::size_t>(a->bundle.schema.FieldIndex("source"))]
+          .leaky);
   o.exclude_fields = {"nope"};
-  EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(),
-            ErrorCode::kValidationFailed);
+  EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(), ErrorCode::kValidationFailed);
   o.exclude_fields = {"converted"};  // the label is not a feature
-  EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(),
-            ErrorCode::kValidationFailed);
+  EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(), ErrorCode::kValidationFailed);
 }
 
 TEST_F(TrainedModelTest, RefitsTheChosenModelOnTrainPlusValidation) {
@@ -1149,7 +1147,7 @@ TEST_F(LeadRoutesTest, ALargeBatchIsScoredInChunksLikeOneByOne) {
   expected += "]}";
   EXPECT_EQ(batch->body, expected);
 
-  leads[3].as_object()["visits"] = -1;   // chunk 0
+  leads[3].as_object()["visits"] = -1;        // chunk 0
   leads[140].as_object()["visits"] = "many";  // chunk 4
   auto bad = Post("/v1/leads/score/batch", json::serialize(json::object{{"leads", leads}}));
   ASSERT_EQ(bad->status, 422) << bad->body;

@@ -1,11 +1,11 @@
 #include "leads/quality_report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "base/strings.h"
 #include "ml/metrics.h"
@@ -15,7 +15,8 @@ namespace json = boost::json;
 
 namespace {
 
-int FindColumn(const std::vector<std::string>& header, std::initializer_list<std::string_view> names) {
+int FindColumn(const std::vector<std::string>& header,
+               std::initializer_list<std::string_view> names) {
   for (std::string_view n : names) {
     for (std::size_t i = 0; i < header.size(); ++i) {
       if (Trim(header[i]) == n) return static_cast<int>(i);
@@ -55,8 +56,8 @@ Result<ReferenceScores> ReadReferenceScores(std::string_view csv_text) {
     const std::string id(Trim(row[static_cast<std::size_t>(id_col)]));
     if (id.empty()) return InvalidArgument(fmt::format("line {}: empty lead_id", line));
     if (!seen.emplace(id, line).second) {
-      return InvalidArgument(fmt::format("line {}: lead_id '{}' repeats line {}", line, id,
-                                         seen[id]));
+      return InvalidArgument(
+          fmt::format("line {}: lead_id '{}' repeats line {}", line, id, seen[id]));
     }
     const std::string score_text(Trim(row[static_cast<std::size_t>(score_col)]));
     char* end = nullptr;
@@ -126,8 +127,7 @@ double Percentile(std::vector<double>& values, double q) {
   return values[lo] + frac * (values[hi] - values[lo]);
 }
 
-Result<PairedComparison> PairedBootstrap(std::span<const float> labels,
-                                         std::span<const float> ours,
+Result<PairedComparison> PairedBootstrap(std::span<const float> labels, std::span<const float> ours,
                                          std::span<const float> reference,
                                          const BootstrapOptions& options) {
   const std::size_t n = labels.size();
@@ -215,8 +215,8 @@ std::string FormatComparison(const PairedComparison& c, std::string_view ours_na
       "{} vs {} on the same {} test rows ({} positive); paired bootstrap of the difference, {} "
       "resamples, seed {}, {:.0f} % percentile intervals\n",
       ours_name, reference_name, c.rows, c.positives, c.resamples, c.seed, 100 * c.level);
-  out += fmt::format("{:<10} {:>9} {:>10} {:>10}  {:<22} {}\n", "metric", ours_name,
-                     reference_name, "difference", "interval", "verdict");
+  out += fmt::format("{:<10} {:>9} {:>10} {:>10}  {:<22} {}\n", "metric", ours_name, reference_name,
+                     "difference", "interval", "verdict");
   for (const auto& m : c.metrics) {
     out += fmt::format("{:<10} {:>9.4f} {:>10.4f} {:>+10.4f}  [{:+.4f}, {:+.4f}]     {}{}\n",
                        m.metric, m.ours, m.reference, m.difference, m.lower, m.upper, m.verdict,

@@ -15,6 +15,7 @@
 // functions; thread-safe.
 #pragma once
 
+#include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -22,8 +23,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "base/status.h"
 #include "csv/reader.h"
@@ -49,8 +48,8 @@ Result<std::vector<std::string>> MapIds(const csv::Table& data, std::string_view
 struct MetricDifference {
   std::string metric;  // "auc_roc", "brier", "log_loss"
   bool higher_is_better = false;
-  double ours = 0;       // on all the rows
-  double reference = 0;  // on all the rows
+  double ours = 0;        // on all the rows
+  double reference = 0;   // on all the rows
   double difference = 0;  // ours − reference on all the rows
   double lower = 0;       // percentile interval of the bootstrap differences
   double upper = 0;
@@ -67,7 +66,7 @@ struct BootstrapOptions {
 struct PairedComparison {
   std::size_t rows = 0;
   std::size_t positives = 0;
-  int resamples = 0;            // resamples used (draws with a single class are redrawn)
+  int resamples = 0;  // resamples used (draws with a single class are redrawn)
   std::uint64_t seed = 0;
   double level = 0;
   std::vector<MetricDifference> metrics;  // auc_roc, brier, log_loss
@@ -76,8 +75,7 @@ struct PairedComparison {
 // Paired bootstrap of ours − reference over the rows (labels 0/1). InvalidArgument for
 // mismatched sizes, fewer than 2 rows, a single class, resamples < 1 or a level outside (0, 1).
 // A resample with a single class (AUC undefined) is drawn again.
-Result<PairedComparison> PairedBootstrap(std::span<const float> labels,
-                                         std::span<const float> ours,
+Result<PairedComparison> PairedBootstrap(std::span<const float> labels, std::span<const float> ours,
                                          std::span<const float> reference,
                                          const BootstrapOptions& options = {});
 

@@ -26,9 +26,8 @@ Result<std::pair<MissingEncoding, float>> ParseMissingEncoding(std::string_view 
   const double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
   if (s.empty() || *end != '\0' || !std::isfinite(v) ||
       std::abs(v) > std::numeric_limits<float>::max()) {
-    return InvalidArgument(
-        fmt::format("'{}' is not binary, null or a finite number (the declared missing value)",
-                    text));
+    return InvalidArgument(fmt::format(
+        "'{}' is not binary, null or a finite number (the declared missing value)", text));
   }
   return std::pair{MissingEncoding::kValue, static_cast<float>(v)};
 }
@@ -47,11 +46,11 @@ InferBody EncodedInferBody(std::string_view id, std::string_view input_name,
   static_assert(std::endian::native == std::endian::little,
                 "the binary tensor extension sends little-endian floats");
   const std::size_t bytes = data.size() * sizeof(float);
-  json::object tensor{{"name", input_name},
-                      {"datatype", "FP32"},
-                      {"shape", json::array{static_cast<int64_t>(rows),
-                                            static_cast<int64_t>(width)}},
-                      {"parameters", json::object{{"binary_data_size", bytes}}}};
+  json::object tensor{
+      {"name", input_name},
+      {"datatype", "FP32"},
+      {"shape", json::array{static_cast<int64_t>(rows), static_cast<int64_t>(width)}},
+      {"parameters", json::object{{"binary_data_size", bytes}}}};
   out.body = json::serialize(json::object{{"id", id}, {"inputs", json::array{std::move(tensor)}}});
   out.json_bytes = out.body.size();
   out.body.append(reinterpret_cast<const char*>(data.data()), bytes);

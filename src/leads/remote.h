@@ -5,8 +5,8 @@
 // and its field-naming errors), the encoder, the calibrator and the bucket thresholds, exactly as
 // in local mode, so promotion and rollback work the same. The remote server must serve that
 // bundle's booster (the bundle's `booster`, XGBoost UBJSON; deploying it there is the operator's
-// job — another SignX with the same registry serves it as is); when the answer carries a SignX model_version ("leads-…") that differs from ours the call fails rather
-// than mixing models.
+// job — another SignX with the same registry serves it as is); when the answer carries a SignX
+// model_version ("leads-…") that differs from ours the call fails rather than mixing models.
 //
 // Request: POST {base_url}/v2/models/{model}/infer with one FP32 tensor of encoded rows,
 //   {"id": "<request id>", "inputs": [{"name": "<input>", "datatype": "FP32",
@@ -31,15 +31,14 @@
 // Thread-safety: RemoteModel is immutable; Score* may run concurrently.
 #pragma once
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <optional>
-#include <string_view>
-#include <utility>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "base/status.h"
 #include "http/client.h"

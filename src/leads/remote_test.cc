@@ -1,16 +1,16 @@
 // Remote model mode against another SignX on 127.0.0.1: the same leads give the same scores,
 // buckets and tiers as local scoring; errors of the remote are reported, not hidden.
-#include <gtest/gtest.h>
+#include "leads/remote.h"
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <filesystem>
+#include <limits>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "blobs/blob_store.h"
 #include "csv/reader.h"
@@ -18,7 +18,6 @@
 #include "http/server.h"
 #include "http/testing/raw_client.h"
 #include "leads/kserve_routes.h"
-#include "leads/remote.h"
 #include "leads/schema.h"
 #include "leads/service.h"
 #include "leads/training.h"

@@ -97,9 +97,9 @@ Result<std::vector<LeadScore>> LeadsService::ScoreJsonBatch(const Scorer& scorer
 }
 
 Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
-                                                         const boost::json::array& leads,
-                                                         const ScoreOptions& options,
-                                                         const http::Request& request) {
+                                                           const boost::json::array& leads,
+                                                           const ScoreOptions& options,
+                                                           const http::Request& request) {
   const ModelBundle& bundle = scorer.bundle();
   const std::size_t n = leads.size();
   BatchAnswer answer;
@@ -118,52 +118,52 @@ Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
   const std::size_t chunks = (n + chunk_size - 1) / chunk_size;
   std::vector<Chunk> parts(chunks);
   answer.scores.resize(n);
-  ForEachChunk(batch_pool_.get(), batch_pool_ ? batch_pool_->threads() : 0, chunks,
-               [&](std::size_t c) {
-    Chunk& part = parts[c];
-    const std::size_t begin = c * chunk_size, end = std::min(n, begin + chunk_size);
-    std::vector<Lead> parsed;
-    parsed.reserve(end - begin);
-    for (std::size_t i = begin; i < end; ++i) {
-      const auto* o = leads[i].if_object();
-      if (!o) {
-        part.errors.push_back({fmt::format("leads[{}]", i), "must be a JSON object"});
-        continue;
-      }
-      auto lead = LeadFromJson(bundle.schema, *o);
-      if (!lead.ok()) {
-        for (const auto& e : lead.status().details()) {
-          part.errors.push_back({fmt::format("leads[{}].{}", i, e.field), e.message});
+  ForEachChunk(
+      batch_pool_.get(), batch_pool_ ? batch_pool_->threads() : 0, chunks, [&](std::size_t c) {
+        Chunk& part = parts[c];
+        const std::size_t begin = c * chunk_size, end = std::min(n, begin + chunk_size);
+        std::vector<Lead> parsed;
+        parsed.reserve(end - begin);
+        for (std::size_t i = begin; i < end; ++i) {
+          const auto* o = leads[i].if_object();
+          if (!o) {
+            part.errors.push_back({fmt::format("leads[{}]", i), "must be a JSON object"});
+            continue;
+          }
+          auto lead = LeadFromJson(bundle.schema, *o);
+          if (!lead.ok()) {
+            for (const auto& e : lead.status().details()) {
+              part.errors.push_back({fmt::format("leads[{}].{}", i, e.field), e.message});
+            }
+            continue;
+          }
+          parsed.push_back(std::move(lead).value());
         }
-        continue;
-      }
-      parsed.push_back(std::move(lead).value());
-    }
-    if (!part.errors.empty()) return;
-    auto scored = options_.remote ? options_.remote->Score(bundle, parsed, request.request_id)
-                                  : scorer.Score(parsed, options);
-    if (!scored.ok()) {
-      part.failure = scored.status();
-      return;
-    }
-    part.json.reserve(parsed.size() * (options.explain ? 800 : 160));
-    if (lake_) part.lake_rows.reserve(parsed.size());
-    for (std::size_t i = begin; i < end; ++i) {
-      LeadScore& s = (*scored)[i - begin];
-      if (i > 0) part.json += ',';
-      AppendScoreJson(part.json, s, remote());
-      const auto& lead = leads[i].get_object();
-      if (lake_) {
-        part.lake_rows.push_back(
-            LeadScoreLakeRow(now, request.request_id, s, boost::json::serialize(lead)));
-      }
-      if (log_scores && !s.lead_id.empty()) {
-        part.log_entries.push_back(ScoreLogEntryOf(org_id, s, request.request_id, now,
-                                                   DisplayValues(bundle.schema, lead)));
-      }
-      answer.scores[i] = std::move(s);
-    }
-  });
+        if (!part.errors.empty()) return;
+        auto scored = options_.remote ? options_.remote->Score(bundle, parsed, request.request_id)
+                                      : scorer.Score(parsed, options);
+        if (!scored.ok()) {
+          part.failure = scored.status();
+          return;
+        }
+        part.json.reserve(parsed.size() * (options.explain ? 800 : 160));
+        if (lake_) part.lake_rows.reserve(parsed.size());
+        for (std::size_t i = begin; i < end; ++i) {
+          LeadScore& s = (*scored)[i - begin];
+          if (i > 0) part.json += ',';
+          AppendScoreJson(part.json, s, remote());
+          const auto& lead = leads[i].get_object();
+          if (lake_) {
+            part.lake_rows.push_back(
+                LeadScoreLakeRow(now, request.request_id, s, boost::json::serialize(lead)));
+          }
+          if (log_scores && !s.lead_id.empty()) {
+            part.log_entries.push_back(ScoreLogEntryOf(org_id, s, request.request_id, now,
+                                                       DisplayValues(bundle.schema, lead)));
+          }
+          answer.scores[i] = std::move(s);
+        }
+      });
   std::vector<FieldError> errors;
   for (auto& part : parts) {
     for (auto& e : part.errors) errors.push_back(std::move(e));

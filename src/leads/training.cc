@@ -498,8 +498,8 @@ Result<Schema> WithExcludedFields(const Schema& schema, const std::vector<std::s
   for (const auto& name : exclude) {
     const int i = out.FieldIndex(name);
     if (i < 0 || out.fields[static_cast<std::size_t>(i)].role != FieldRole::kFeature) {
-      bad.push_back({"exclude", fmt::format("'{}' is not a feature field of schema {}", name,
-                                            schema.name)});
+      bad.push_back(
+          {"exclude", fmt::format("'{}' is not a feature field of schema {}", name, schema.name)});
     }
   }
   if (!bad.empty()) return ValidationFailed(std::move(bad), "cannot exclude these fields");
