@@ -6,17 +6,21 @@
 #include <cctype>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "app/platform.h"
 #include "base/sha256.h"
+#include "base/strings.h"
 #include "cli_common.h"
 #include "csv/reader.h"
 #include "http/json.h"
 #include "leads/bundle.h"
 #include "leads/infer_schema.h"
+#include "leads/quality_report.h"
 #include "leads/schema.h"
 #include "leads/scorer.h"
 #include "leads/service.h"
@@ -101,7 +105,60 @@ struct TrainFlags {
   bool print_card = false;
   int threads = 2;
   std::string test_ids;
+  std::string exclude;         // comma-separated feature fields to leave out
+  std::string test_scores;     // a reference's per-lead test scores (its ids define the test set)
+  std::string test_id_column;  // the data column the reference's ids are values of
+  int resamples = 2000;
+  std::uint64_t bootstrap_seed = 42;
 };
+
+std::vector<std::string> SplitCommaList(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item(Trim(std::string_view(text).substr(start, end - start)));
+    if (!item.empty()) out.push_back(std::move(item));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string IdColumn(const leads::Schema& schema) {
+  for (const auto& f : schema.fields) {
+    if (f.role == leads::FieldRole::kId) return f.column.empty() ? f.name : f.column;
+  }
+  Fail(InvalidArgument("schema " + schema.name + " has no id field to match test ids against"));
+}
+
+// SignX's test scores against the reference's, row by row (the reference's order); the labels
+// must agree where the reference file gives them.
+leads::PairedComparison CompareWithReference(const leads::TrainOutput& trained,
+                                             const leads::ReferenceScores& ref,
+                                             const std::vector<std::string>& ref_ids_in_data,
+                                             const TrainFlags& f) {
+  std::unordered_map<std::string_view, std::size_t> ours;
+  for (std::size_t i = 0; i < trained.test_ids.size(); ++i) ours.emplace(trained.test_ids[i], i);
+  std::vector<float> labels, p_ours, p_ref;
+  std::size_t label_mismatch = 0;
+  for (std::size_t k = 0; k < ref.ids.size(); ++k) {
+    auto it = ours.find(ref_ids_in_data[k]);
+    if (it == ours.end()) Fail(Internal("test lead " + ref.ids[k] + " was not scored"));
+    const float y = trained.test_labels[it->second];
+    if (ref.labels[k] && *ref.labels[k] != y) ++label_mismatch;
+    labels.push_back(y);
+    p_ours.push_back(trained.test_scores[it->second]);
+    p_ref.push_back(ref.scores[k]);
+  }
+  if (label_mismatch > 0) {
+    Fail(
+        InvalidArgument(fmt::format("{} of {} test leads have another label in {} than in the data",
+                                    label_mismatch, ref.ids.size(), f.test_scores)));
+  }
+  return OrFail(leads::PairedBootstrap(
+      labels, p_ours, p_ref, {.resamples = f.resamples, .seed = f.bootstrap_seed, .level = 0.95}));
+}
 
 // One lead id per line (blank lines and surrounding spaces ignored).
 std::vector<std::string> ReadIdList(const std::string& path) {
@@ -136,11 +193,31 @@ void RunTrain(const TrainFlags& f) {
   o.nthread = f.threads;
   o.data_name = f.data;
   o.data_sha256 = Sha256Hex(text);
+  o.exclude_fields = SplitCommaList(f.exclude);
   if (!f.test_ids.empty()) {
     o.test_ids = ReadIdList(f.test_ids);
     o.test_ids_name = f.test_ids;
   }
+  std::optional<leads::ReferenceScores> ref;
+  std::vector<std::string> ref_ids_in_data;
+  if (!f.test_scores.empty()) {
+    ref = OrFail(leads::ReadReferenceScores(OrFail(csv::ReadFile(f.test_scores))));
+    ref_ids_in_data =
+        f.test_id_column.empty()
+            ? ref->ids
+            : OrFail(leads::MapIds(table, f.test_id_column, IdColumn(schema), ref->ids));
+    o.test_ids = ref_ids_in_data;
+    o.test_ids_name = f.test_scores;
+  }
   leads::TrainOutput trained = OrFail(leads::TrainLeadModel(table, schema, o));
+  std::string comparison;
+  if (ref) {
+    const leads::PairedComparison c = CompareWithReference(trained, *ref, ref_ids_in_data, f);
+    json::object o_json = leads::ComparisonToJson(c);
+    o_json["reference_scores"] = f.test_scores;
+    trained.bundle.card["reference_comparison"] = std::move(o_json);
+    comparison = leads::FormatComparison(c, "signx", "reference");
+  }
   const std::string out = f.out.empty() ? fmt::format("var/models/{}-{}.json", schema.name,
                                                       trained.bundle.model_version)
                                         : f.out;
@@ -150,6 +227,7 @@ void RunTrain(const TrainFlags& f) {
   } else {
     std::fputs(leads::CardSummary(trained.bundle.card).c_str(), stdout);
   }
+  std::fputs(comparison.c_str(), stdout);
   std::printf("wrote %s\n", out.c_str());
 }
 
@@ -233,6 +311,26 @@ void AddLeadsCommands(CLI::App& app) {
                    "file of lead ids (one per line) that form the test set instead of the "
                    "seeded split, e.g. bench/reference-split/leads-test-ids.txt")
       ->check(CLI::ExistingFile);
+  train_leads
+      ->add_option("--test-scores", train_flags->test_scores,
+                   "a reference model's test scores (CSV with lead_id, score and optionally "
+                   "converted, e.g. the peer's artifacts/test_scores.csv): its leads form the test "
+                   "set, and SignX's test scores are compared with its scores (paired bootstrap of "
+                   "the AUC-ROC, Brier and log-loss differences)")
+      ->check(CLI::ExistingFile)
+      ->excludes("--test-ids");
+  train_leads->add_option("--test-id-column", train_flags->test_id_column,
+                          "the data column the --test-scores ids are values of (default the "
+                          "schema's id column; the peer's are \"Lead Number\")");
+  train_leads->add_option("--exclude", train_flags->exclude,
+                          "comma-separated feature fields to leave out, instead of the schema's "
+                          "leaky fields (e.g. tags,lead_quality as the peer's no-leak model)");
+  train_leads
+      ->add_option("--resamples", train_flags->resamples,
+                   "bootstrap resamples for --test-scores (2000)")
+      ->check(CLI::Range(1, 1000000));
+  train_leads->add_option("--bootstrap-seed", train_flags->bootstrap_seed,
+                          "seed of the bootstrap draws (42)");
   train_leads->callback([train_flags] { RunTrain(*train_flags); });
 
   CLI::App* leads_cmd = cli::FindOrAddGroup(app, "leads", "lead scoring tools");

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -183,6 +184,10 @@ const std::vector<Field>& Table() {
                      "remote mode: model name ({remote_url}/v2/models/{name}/infer)"));
     t.push_back(Make("leads.remote_input", leads, &LC::remote_input,
                      "remote mode: name of the FP32 input tensor of encoded rows"));
+    t.push_back(Make("leads.remote_missing", leads, &LC::remote_missing,
+                     "remote mode: how missing values are sent: binary (Triton's binary tensor "
+                     "extension, NaN), null (JSON null, SignX remotes), or the number the remote "
+                     "model declares as its missing value"));
     t.push_back(Make("leads.remote_timeout_ms", leads, &LC::remote_timeout_ms,
                      "remote mode: deadline of one inference call"));
     t.push_back(Make("leads.remote_api_key", leads, &LC::remote_api_key,
@@ -590,6 +595,13 @@ std::vector<FieldError> Validate(const Config& c) {
   }
   if (l.remote_model.empty()) e.push_back({"leads.remote_model", "must not be empty"});
   if (l.remote_input.empty()) e.push_back({"leads.remote_input", "must not be empty"});
+  if (l.remote_missing != "binary" && l.remote_missing != "null") {
+    char* end = nullptr;
+    const double v = l.remote_missing.empty() ? 0 : std::strtod(l.remote_missing.c_str(), &end);
+    if (l.remote_missing.empty() || *end != '\0' || !std::isfinite(v)) {
+      e.push_back({"leads.remote_missing", "must be binary, null or a finite number"});
+    }
+  }
   range("leads.remote_timeout_ms", l.remote_timeout_ms, 10, 600'000);
   range("leads.monitor_window_days", l.monitor_window_days, 1, 3650);
   range("leads.monitor_min_labelled", l.monitor_min_labelled, 1, 1'000'000);

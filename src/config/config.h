@@ -106,6 +106,9 @@ struct LeadsConfig {
   std::string remote_url;
   std::string remote_model = "leads";       // model name on the remote server
   std::string remote_input = "input-0";     // name of the FP32 input tensor
+  // How missing values travel to the remote: "binary" (Triton's binary tensor extension, NaN kept),
+  // "null" (JSON null: SignX remotes only), or a number the remote model declares as missing.
+  std::string remote_missing = "binary";
   int remote_timeout_ms = 2000;             // per remote call (connect + send + receive)
   // Remote mode: sent as X-API-Key (another SignX needs a key with leads:score); empty = none.
   std::string remote_api_key;

@@ -3,11 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
+#include <cstring>
 #include <limits>
 
+#include "base/strings.h"
 #include "http/handler.h"
 #include "http/json.h"
+#include "leads/remote.h"
 
 namespace signx::leads {
 namespace {
@@ -86,9 +90,41 @@ bool IsEncoded(const json::object& body) {
          shape->is_array() && shape->as_array().size() == 2;
 }
 
-// The encoded rows of an IsEncoded request, validated against the model's width.
-Result<std::vector<float>> EncodedRowsFrom(const json::object& body, std::size_t width,
-                                           std::size_t* rows) {
+// A v2 request body: JSON, or with the binary tensor data extension (header
+// Inference-Header-Content-Length) a JSON header followed by raw tensor bytes.
+struct InferInput {
+  json::object body;
+  std::string_view binary;  // the bytes after the JSON header; empty without the extension
+};
+Result<InferInput> ReadInferInput(const Request& req) {
+  InferInput in;
+  const auto header = req.Header(kInferHeaderLength);
+  if (!header) {
+    SIGNX_ASSIGN_OR_RETURN(in.body, http::ParseJsonObject(req));
+    return in;
+  }
+  const auto n = ParseInt(Trim(*header));
+  if (!n || *n < 2 || static_cast<std::size_t>(*n) > req.body.size()) {
+    return ValidationFailed(
+        {{std::string(kInferHeaderLength),
+          fmt::format("must be the JSON header's length, 2 to {} bytes", req.body.size())}});
+  }
+  const std::string_view json_text(req.body.data(), static_cast<std::size_t>(*n));
+  boost::system::error_code ec;
+  json::value v = json::parse(json_text, ec);
+  if (ec || !v.is_object()) {
+    return Status(ErrorCode::kMalformedJson,
+                  fmt::format("the first {} bytes are not a JSON object", *n));
+  }
+  in.body = std::move(v.get_object());
+  in.binary = std::string_view(req.body).substr(static_cast<std::size_t>(*n));
+  return in;
+}
+
+// The encoded rows of an IsEncoded request, validated against the model's width: from "data"
+// (null = missing), or from the binary tensor data (little-endian FP32, NaN = missing).
+Result<std::vector<float>> EncodedRowsFrom(const json::object& body, std::string_view binary,
+                                           std::size_t width, std::size_t* rows) {
   const json::object& t = body.at("inputs").as_array()[0].as_object();
   const auto& shape = t.at("shape").as_array();
   std::vector<FieldError> errors;
@@ -104,6 +140,33 @@ Result<std::vector<float>> EncodedRowsFrom(const json::object& body, std::size_t
                       fmt::format("must be {} (the model's encoded width), got {}", width, w)});
   }
   const json::value* data = t.if_contains("data");
+  const json::value* params = t.if_contains("parameters");
+  const json::value* binary_size = params && params->is_object()
+                                       ? params->get_object().if_contains("binary_data_size")
+                                       : nullptr;
+  if (binary_size) {
+    if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid inference request");
+    const std::size_t want = static_cast<std::size_t>(n * w) * sizeof(float);
+    if (!binary_size->is_number() ||
+        binary_size->to_number<double>() != static_cast<double>(want) || binary.size() != want) {
+      return ValidationFailed(
+          {{"inputs[0].parameters.binary_data_size",
+            fmt::format("must be {} bytes (shape × 4) and match the {} bytes after the JSON "
+                        "header",
+                        want, binary.size())}},
+          "invalid inference request");
+    }
+    static_assert(std::endian::native == std::endian::little,
+                  "the binary tensor extension carries little-endian floats");
+    std::vector<float> x(static_cast<std::size_t>(n * w));
+    std::memcpy(x.data(), binary.data(), want);
+    *rows = static_cast<std::size_t>(n);
+    return x;
+  }
+  if (!binary.empty()) {
+    errors.push_back({"inputs[0].parameters.binary_data_size",
+                      "is required with binary data (Inference-Header-Content-Length)"});
+  }
   if (!data || !data->is_array()) errors.push_back({"inputs[0].data", "must be an array"});
   if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid inference request");
   const auto& values = data->as_array();
@@ -133,12 +196,13 @@ Result<std::vector<float>> EncodedRowsFrom(const json::object& body, std::size_t
 std::string ModelOrgOf(const Request& req) { return req.principal ? req.principal->org_id : ""; }
 
 Result<Response> InferEncoded(LeadsService& service, const Scorer& scorer, const json::object& body,
-                              const Request& req, std::chrono::steady_clock::time_point started) {
+                              std::string_view binary, const Request& req,
+                              std::chrono::steady_clock::time_point started) {
   auto booster = service.CurrentBooster(ModelOrgOf(req));
   const ModelBundle& bundle = scorer.bundle();
   if (!booster) return NotLoaded();
   std::size_t n = 0;
-  SIGNX_ASSIGN_OR_RETURN(auto x, EncodedRowsFrom(body, bundle.encoder.width(), &n));
+  SIGNX_ASSIGN_OR_RETURN(auto x, EncodedRowsFrom(body, binary, bundle.encoder.width(), &n));
   SIGNX_ASSIGN_OR_RETURN(auto matrix, ml::DMatrix::FromDense(x, n, bundle.encoder.width()));
   SIGNX_ASSIGN_OR_RETURN(auto probs, booster->Predict(matrix));
   std::vector<LeadScore> scores(n);
@@ -234,7 +298,10 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
              {.summary = "Open Inference Protocol: score leads given as columnar tensors",
               .description = "Either one tensor per schema field (outputs lead_id, score, bucket, "
                              "tier) or one FP32 tensor [N, width] of rows already encoded with "
-                             "the model's encoder, null for missing (outputs probability — "
+                             "the model's encoder, null for missing, or as binary tensor data "
+                             "(Triton's extension: parameters.binary_data_size and header "
+                             "Inference-Header-Content-Length; NaN for missing) (outputs "
+                             "probability — "
                              "uncalibrated, as any XGBoost server — score, bucket, tier).",
               .tags = {"inference"},
               .permission = "leads:score",
@@ -243,8 +310,16 @@ void AddKServeRoutes(http::Router& router, LeadsService& service) {
                const auto started = std::chrono::steady_clock::now();
                auto scorer = service.Current(ModelOrgOf(req));
                if (!scorer) return NotLoaded();
-               SIGNX_ASSIGN_OR_RETURN(auto body, http::ParseJsonObject(req));
-               if (IsEncoded(body)) return InferEncoded(service, *scorer, body, req, started);
+               SIGNX_ASSIGN_OR_RETURN(auto in, ReadInferInput(req));
+               const json::object& body = in.body;
+               if (IsEncoded(body)) {
+                 return InferEncoded(service, *scorer, body, in.binary, req, started);
+               }
+               if (!in.binary.empty()) {
+                 return ValidationFailed({{"inputs",
+                                           "binary tensor data is accepted only for "
+                                           "one encoded FP32 input [N, width]"}});
+               }
                SIGNX_ASSIGN_OR_RETURN(auto rows, RowsFrom(body));
                SIGNX_ASSIGN_OR_RETURN(
                    auto scores,

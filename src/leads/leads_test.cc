@@ -679,6 +679,57 @@ TEST_F(TrainedModelTest, TestIdsFixTheTestRows) {
   EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_F(TrainedModelTest, ReturnsTheServedTestScoresOfTheTestRows) {
+  TrainOptions o = FastOptions();
+  o.compare_leaky = false;
+  for (int i = 0; i < 1500; i += 3) o.test_ids.push_back(fmt::format("L{}", i));
+  auto a = TrainLeadModel(*table_, TestSchema(), o);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->test_ids.size(), 500u);
+  ASSERT_EQ(a->test_scores.size(), 500u);
+  ASSERT_EQ(a->test_labels.size(), 500u);
+  // Each returned score is what the returned bundle serves for that lead.
+  auto scorer = Scorer::Create(a->bundle);
+  ASSERT_TRUE(scorer.ok());
+  auto cols = MapColumns(a->bundle.schema, table_->header);
+  ASSERT_TRUE(cols.ok());
+  std::map<std::string, std::size_t> row_of;
+  for (std::size_t r = 0; r < table_->rows.size(); ++r) row_of[table_->rows[r][0]] = r;
+  for (std::size_t k = 0; k < a->test_ids.size(); k += 50) {
+    std::vector<FieldError> lenient;
+    auto lead =
+        LeadFromCsvRow(a->bundle.schema, *cols, table_->rows[row_of.at(a->test_ids[k])], &lenient);
+    ASSERT_TRUE(lead.ok());
+    auto s = scorer->Score(std::vector<Lead>{*lead}, {.explain = false});
+    ASSERT_TRUE(s.ok());
+    EXPECT_NEAR((*s)[0].score, a->test_scores[k], 1e-6) << a->test_ids[k];
+    EXPECT_EQ(a->test_labels[k], table_->rows[row_of.at(a->test_ids[k])][7] == "1" ? 1.0f : 0.0f);
+  }
+}
+
+TEST_F(TrainedModelTest, ExcludeFieldsReplacesTheSchemasLeakyMarks) {
+  TrainOptions o = FastOptions();
+  o.compare_leaky = false;
+  o.exclude_fields = {"source"};
+  auto a = TrainLeadModel(*table_, TestSchema(), o);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  std::set<std::string> used;
+  for (const auto& s : a->bundle.encoder.sources()) used.insert(s.name);
+  EXPECT_FALSE(used.contains("source"));
+  EXPECT_TRUE(used.contains("quality"));  // leaky in the schema, not excluded here
+  EXPECT_TRUE(used.contains("visits"));
+  EXPECT_EQ(a->bundle.card.at("excluded_fields"), json::array({"source"}));
+  EXPECT_EQ(a->bundle.card.at("leaky_fields"), json::array({"source"}));
+  // The bundle's schema says what the model left out, so serving encodes the same way.
+  EXPECT_TRUE(
+      a->bundle.schema.fields[static_cast<std::size_t>(a->bundle.schema.FieldIndex("source"))]
+          .leaky);
+  o.exclude_fields = {"nope"};
+  EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(), ErrorCode::kValidationFailed);
+  o.exclude_fields = {"converted"};  // the label is not a feature
+  EXPECT_EQ(TrainLeadModel(*table_, TestSchema(), o).status().code(), ErrorCode::kValidationFailed);
+}
+
 TEST_F(TrainedModelTest, RefitsTheChosenModelOnTrainPlusValidation) {
   TrainOptions o = FastOptions();
   o.compare_leaky = false;
@@ -1061,6 +1112,49 @@ TEST_F(LeadRoutesTest, AnOrgsPromotionDoesNotChangeAnotherOrgsScores) {
                  "org_b");
   ASSERT_EQ(v2->status, 200) << v2->body;
   EXPECT_EQ(v2->body.find(other->bundle.model_version), std::string::npos) << v2->body;
+}
+
+}  // namespace
+}  // namespace signx::leads
+
+namespace signx::leads {
+namespace {
+
+// A batch larger than one chunk is scored in chunks on several threads: the answer is the
+// sequential one, byte for byte, in request order; an invalid lead in any chunk fails the whole
+// batch with every error named in order and nothing scored.
+TEST_F(LeadRoutesTest, ALargeBatchIsScoredInChunksLikeOneByOne) {
+  ASSERT_EQ(Post("/v1/leads/models", SerializeBundle(*bundle_))->status, 201);
+  ASSERT_EQ(Post("/v1/leads/models/" + bundle_->model_version + "/promote", "")->status, 200);
+  json::array leads;
+  const char* sources[] = {"Reference", "Google", "Direct", "Select"};
+  for (int i = 0; i < 150; ++i) {  // 5 chunks of 32 (the last one short)
+    json::object l{{"lead_id", fmt::format("B{}", i)}, {"source", sources[i % 4]}};
+    if (i % 5 != 0) l["visits"] = (i * 7) % 23;
+    leads.push_back(std::move(l));
+  }
+  auto batch = Post("/v1/leads/score/batch", json::serialize(json::object{{"leads", leads}}));
+  ASSERT_EQ(batch->status, 200) << batch->body.substr(0, 300);
+  auto scorer = service_->Current("org_a");
+  ASSERT_NE(scorer, nullptr);
+  std::string expected = "{\"model_version\":\"" + bundle_->model_version + "\",\"results\":[";
+  for (std::size_t i = 0; i < leads.size(); ++i) {
+    auto one = scorer->ScoreJson(leads[i].as_object(), {});
+    ASSERT_TRUE(one.ok());
+    if (i > 0) expected += ',';
+    AppendScoreJson(expected, *one);
+  }
+  expected += "]}";
+  EXPECT_EQ(batch->body, expected);
+
+  leads[3].as_object()["visits"] = -1;        // chunk 0
+  leads[140].as_object()["visits"] = "many";  // chunk 4
+  auto bad = Post("/v1/leads/score/batch", json::serialize(json::object{{"leads", leads}}));
+  ASSERT_EQ(bad->status, 422) << bad->body;
+  const auto a = bad->body.find("leads[3].visits"), b = bad->body.find("leads[140].visits");
+  ASSERT_NE(a, std::string::npos) << bad->body;
+  ASSERT_NE(b, std::string::npos) << bad->body;
+  EXPECT_LT(a, b);
 }
 
 }  // namespace

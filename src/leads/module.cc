@@ -53,6 +53,10 @@ class LeadsModule final : public capability::Capability {
                            .model = config_.remote_model,
                            .input_name = config_.remote_input,
                            .timeout = std::chrono::milliseconds(config_.remote_timeout_ms)};
+      auto missing = ParseMissingEncoding(config_.remote_missing);
+      if (!missing.ok()) return missing.status();  // config validation already refuses it
+      remote.missing = missing->first;
+      remote.missing_value = missing->second;
       if (!config_.remote_api_key.empty()) {
         remote.headers.emplace_back("X-API-Key", config_.remote_api_key);
       }

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 namespace signx::leads {
@@ -16,16 +18,58 @@ Status Bad(std::string_view url, std::string_view what) {
 
 }  // namespace
 
+Result<std::pair<MissingEncoding, float>> ParseMissingEncoding(std::string_view text) {
+  if (text == "binary") return std::pair{MissingEncoding::kBinary, 0.0f};
+  if (text == "null") return std::pair{MissingEncoding::kNull, 0.0f};
+  const std::string s(text);
+  char* end = nullptr;
+  const double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || !std::isfinite(v) ||
+      std::abs(v) > std::numeric_limits<float>::max()) {
+    return InvalidArgument(fmt::format(
+        "'{}' is not binary, null or a finite number (the declared missing value)", text));
+  }
+  return std::pair{MissingEncoding::kValue, static_cast<float>(v)};
+}
+
+InferBody EncodedInferBody(std::string_view id, std::string_view input_name,
+                           std::span<const float> data, std::size_t rows, std::size_t width,
+                           MissingEncoding missing, float missing_value) {
+  InferBody out;
+  if (missing != MissingEncoding::kBinary) {
+    out.body = json::serialize(EncodedInferRequest(
+        id, input_name, data, rows, width,
+        missing == MissingEncoding::kValue ? std::optional<float>(missing_value) : std::nullopt));
+    out.content_type = "application/json";
+    return out;
+  }
+  static_assert(std::endian::native == std::endian::little,
+                "the binary tensor extension sends little-endian floats");
+  const std::size_t bytes = data.size() * sizeof(float);
+  json::object tensor{
+      {"name", input_name},
+      {"datatype", "FP32"},
+      {"shape", json::array{static_cast<int64_t>(rows), static_cast<int64_t>(width)}},
+      {"parameters", json::object{{"binary_data_size", bytes}}}};
+  out.body = json::serialize(json::object{{"id", id}, {"inputs", json::array{std::move(tensor)}}});
+  out.json_bytes = out.body.size();
+  out.body.append(reinterpret_cast<const char*>(data.data()), bytes);
+  out.content_type = "application/octet-stream";
+  return out;
+}
+
 json::object EncodedInferRequest(std::string_view id, std::string_view input_name,
-                                 std::span<const float> data, std::size_t rows,
-                                 std::size_t width) {
+                                 std::span<const float> data, std::size_t rows, std::size_t width,
+                                 std::optional<float> missing_value) {
   json::array values;
   values.reserve(data.size());
   for (const float v : data) {
-    if (std::isnan(v)) {
-      values.emplace_back(nullptr);
-    } else {
+    if (!std::isnan(v)) {
       values.emplace_back(static_cast<double>(v));
+    } else if (missing_value) {
+      values.emplace_back(static_cast<double>(*missing_value));
+    } else {
+      values.emplace_back(nullptr);
     }
   }
   json::object tensor{{"name", input_name},
@@ -115,9 +159,13 @@ Result<std::vector<LeadScore>> RemoteModel::Score(const ModelBundle& bundle,
   req.url = infer_url_;
   req.timeout = options_.timeout;
   req.headers = options_.headers;
-  req.headers.emplace_back("Content-Type", "application/json");
-  req.body = json::serialize(
-      EncodedInferRequest(request_id, options_.input_name, x, leads.size(), width));
+  InferBody body = EncodedInferBody(request_id, options_.input_name, x, leads.size(), width,
+                                    options_.missing, options_.missing_value);
+  req.headers.emplace_back("Content-Type", body.content_type);
+  if (body.json_bytes > 0) {
+    req.headers.emplace_back(std::string(kInferHeaderLength), std::to_string(body.json_bytes));
+  }
+  req.body = std::move(body.body);
   auto resp = client_.Send(req);
   if (!resp.ok()) {
     if (resp.status().code() == ErrorCode::kDeadlineExceeded) {

@@ -5,14 +5,22 @@
 // and its field-naming errors), the encoder, the calibrator and the bucket thresholds, exactly as
 // in local mode, so promotion and rollback work the same. The remote server must serve that
 // bundle's booster (the bundle's `booster`, XGBoost UBJSON; deploying it there is the operator's
-// job — another SignX with the same registry serves it as is); when the answer carries a SignX model_version ("leads-…") that differs from ours the call fails rather
-// than mixing models.
+// job — another SignX with the same registry serves it as is); when the answer carries a SignX
+// model_version ("leads-…") that differs from ours the call fails rather than mixing models.
 //
 // Request: POST {base_url}/v2/models/{model}/infer with one FP32 tensor of encoded rows,
 //   {"id": "<request id>", "inputs": [{"name": "<input>", "datatype": "FP32",
 //    "shape": [N, width], "data": [row-major values]}]}
-// Missing values (NaN in the encoding) are JSON null, because JSON has no NaN; SignX's /v2 server
-// reads null as missing. Response: the output named "probability" (else the first output), FP32 or
+// Missing values are NaN in the encoding, and JSON has no NaN. RemoteOptions::missing says how
+// they travel (config leads.remote_missing):
+//   kBinary (default): the tensor goes as raw little-endian FP32 bytes after the JSON header —
+//     the binary tensor data extension of Triton ("parameters": {"binary_data_size": bytes}
+//     instead of "data", header Inference-Header-Content-Length: <JSON bytes>) — so NaN arrives
+//     as NaN, which Triton's FIL and XGBoost backends read as missing; SignX's /v2 accepts it.
+//   kValue: JSON data with RemoteOptions::missing_value in place of NaN, for a server whose model
+//     declares that value as its missing value.
+//   kNull: JSON null (SignX servers read null as missing; Triton rejects it).
+// Response: the output named "probability" (else the first output), FP32 or
 // FP64, shape [N] / [N, 1], or [N, 2] (class probabilities; column 1 is taken). Values are the
 // model's uncalibrated probabilities; the bundle's calibrator and thresholds are applied here.
 // Reasons are not available remotely: remote scores have no reasons (`reasons: []`), whatever
@@ -23,12 +31,14 @@
 // Thread-safety: RemoteModel is immutable; Score* may run concurrently.
 #pragma once
 
+#include <boost/json.hpp>
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "base/status.h"
 #include "http/client.h"
@@ -38,18 +48,40 @@
 
 namespace signx::leads {
 
+enum class MissingEncoding { kBinary, kValue, kNull };
+
 struct RemoteOptions {
   std::string base_url;               // http(s)://host[:port][/prefix]
   std::string model = "leads";        // {base_url}/v2/models/{model}/infer
   std::string input_name = "input-0";
   std::chrono::milliseconds timeout{2000};
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. X-API-Key for another SignX
+  MissingEncoding missing = MissingEncoding::kBinary;
+  float missing_value = 0;  // kValue: sent in place of a missing value
 };
 
-// The v2 inference request for `rows` encoded rows of `width` floats (NaN → null).
+// Reads config leads.remote_missing: "binary", "null", or a finite number (kValue).
+Result<std::pair<MissingEncoding, float>> ParseMissingEncoding(std::string_view text);
+
+// Name of the header giving the JSON part's length in a binary-extension request.
+inline constexpr std::string_view kInferHeaderLength = "Inference-Header-Content-Length";
+
+// A v2 inference request body: JSON, or (binary) the JSON header followed by the raw tensor.
+struct InferBody {
+  std::string body;
+  std::string content_type;
+  std::size_t json_bytes = 0;  // binary: the JSON header's length (kInferHeaderLength); else 0
+};
+InferBody EncodedInferBody(std::string_view id, std::string_view input_name,
+                           std::span<const float> data, std::size_t rows, std::size_t width,
+                           MissingEncoding missing, float missing_value = 0);
+
+// The JSON v2 inference request for `rows` encoded rows of `width` floats: NaN → null, or →
+// *missing_value when given.
 boost::json::object EncodedInferRequest(std::string_view id, std::string_view input_name,
                                         std::span<const float> data, std::size_t rows,
-                                        std::size_t width);
+                                        std::size_t width,
+                                        std::optional<float> missing_value = std::nullopt);
 
 // Reads the probabilities of `rows` rows from a v2 inference response (see the header comment).
 Result<std::vector<float>> ProbabilitiesFromInferResponse(const boost::json::value& response,

@@ -1,14 +1,16 @@
 // Remote model mode against another SignX on 127.0.0.1: the same leads give the same scores,
 // buckets and tiers as local scoring; errors of the remote are reported, not hidden.
-#include <gtest/gtest.h>
+#include "leads/remote.h"
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <limits>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "blobs/blob_store.h"
 #include "csv/reader.h"
@@ -16,7 +18,6 @@
 #include "http/server.h"
 #include "http/testing/raw_client.h"
 #include "leads/kserve_routes.h"
-#include "leads/remote.h"
 #include "leads/schema.h"
 #include "leads/service.h"
 #include "leads/training.h"
@@ -255,6 +256,103 @@ TEST_F(RemoteModeTest, EncodedRequestsAreValidatedByTheServer) {
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 422);
   EXPECT_NE(r->body.find("inputs[0].shape[1]"), std::string::npos) << r->body;
+}
+
+// What Triton accepts: no JSON null in a tensor. By default the rows go as binary tensor data
+// (NaN kept); a declared missing value replaces NaN in JSON; null only when asked for.
+TEST(RemoteProtocolTest, MissingValuesTravelAsTritonAcceptsThem) {
+  const std::vector<float> x = {1.5f, std::numeric_limits<float>::quiet_NaN(), -2.0f, 0.0f};
+  const InferBody binary = EncodedInferBody("r", "input-0", x, 2, 2, MissingEncoding::kBinary);
+  EXPECT_EQ(binary.content_type, "application/octet-stream");
+  ASSERT_GT(binary.json_bytes, 0u);
+  ASSERT_EQ(binary.body.size(), binary.json_bytes + x.size() * sizeof(float));
+  const auto header = json::parse(std::string_view(binary.body).substr(0, binary.json_bytes));
+  const auto& tensor = header.at("inputs").as_array()[0].as_object();
+  EXPECT_FALSE(tensor.contains("data"));
+  EXPECT_EQ(tensor.at("parameters").at("binary_data_size").to_number<int>(), 16);
+  EXPECT_EQ(tensor.at("datatype").as_string(), "FP32");
+  std::vector<float> back(x.size());
+  std::memcpy(back.data(), binary.body.data() + binary.json_bytes, 16);
+  EXPECT_EQ(back[0], 1.5f);
+  EXPECT_TRUE(std::isnan(back[1]));
+  EXPECT_EQ(back[2], -2.0f);
+  EXPECT_EQ(binary.body.find("null"), std::string::npos);
+
+  const InferBody declared =
+      EncodedInferBody("r", "input-0", x, 2, 2, MissingEncoding::kValue, -999.0f);
+  EXPECT_EQ(declared.json_bytes, 0u);
+  EXPECT_EQ(declared.content_type, "application/json");
+  const auto data = json::parse(declared.body).at("inputs").as_array()[0].at("data").as_array();
+  EXPECT_EQ(data[1].to_number<double>(), -999.0);
+  EXPECT_EQ(data[0].to_number<double>(), 1.5);
+  EXPECT_EQ(declared.body.find("null"), std::string::npos);
+
+  const InferBody null = EncodedInferBody("r", "input-0", x, 2, 2, MissingEncoding::kNull);
+  EXPECT_TRUE(json::parse(null.body).at("inputs").as_array()[0].at("data").as_array()[1].is_null());
+
+  EXPECT_EQ(ParseMissingEncoding("binary")->first, MissingEncoding::kBinary);
+  EXPECT_EQ(ParseMissingEncoding("null")->first, MissingEncoding::kNull);
+  auto v = ParseMissingEncoding("-999");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->first, MissingEncoding::kValue);
+  EXPECT_EQ(v->second, -999.0f);
+  EXPECT_FALSE(ParseMissingEncoding("nan").ok());
+  EXPECT_FALSE(ParseMissingEncoding("").ok());
+  EXPECT_FALSE(ParseMissingEncoding("-999x").ok());
+  EXPECT_FALSE(ParseMissingEncoding("1e300").ok());
+}
+
+// Every encoding gives the local scores bit for bit against a SignX /v2 server (binary: NaN sent
+// as NaN; null: read as missing). A declared value the server does not know is not missing there,
+// so only the two lossless encodings are compared.
+TEST_F(RemoteModeTest, BinaryAndNullEncodingsScoreLikeLocalMode) {
+  auto scorer = server_service_->Current("");
+  ASSERT_NE(scorer, nullptr);
+  const json::array leads = Leads();
+  auto local = server_service_->ScoreJsonBatch(*scorer, leads, {.explain = false}, "l");
+  ASSERT_TRUE(local.ok());
+  for (const MissingEncoding m : {MissingEncoding::kBinary, MissingEncoding::kNull}) {
+    RemoteModel remote(*client_, RemoteOptions{.base_url = BaseUrl(), .missing = m});
+    auto scores = remote.ScoreJsonBatch(*bundle_, leads, "r");
+    ASSERT_TRUE(scores.ok()) << scores.status().ToString();
+    ASSERT_EQ(scores->size(), local->size());
+    for (std::size_t i = 0; i < local->size(); ++i) {
+      EXPECT_EQ((*scores)[i].score, (*local)[i].score) << "lead " << i;
+    }
+  }
+}
+
+TEST_F(RemoteModeTest, TheServerChecksBinaryTensorData) {
+  const std::size_t width = bundle_->encoder.width();
+  std::vector<float> x(2 * width, 0.0f);
+  x[1] = std::numeric_limits<float>::quiet_NaN();
+  http::testing::RawClient c(server_->port());
+  auto send = [&](const InferBody& b, std::size_t header_bytes) {
+    auto r = c.Request("POST", "/v2/models/leads/infer", b.body,
+                       {{"Content-Type", b.content_type},
+                        {std::string(kInferHeaderLength), std::to_string(header_bytes)}});
+    SIGNX_CHECK(r.has_value(), "no answer");
+    return *r;
+  };
+  const InferBody good = EncodedInferBody("b1", "input-0", x, 2, width, MissingEncoding::kBinary);
+  auto r = send(good, good.json_bytes);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("outputs").as_array()[0].at("data").as_array().size(), 2u);
+  // A short tensor, a header length past the body, and binary data for the columnar form.
+  InferBody cut = good;
+  cut.body.resize(cut.body.size() - 4);
+  r = send(cut, cut.json_bytes);
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.body.find("binary_data_size"), std::string::npos) << r.body;
+  r = send(good, good.body.size() + 1);
+  EXPECT_EQ(r.status, 422) << r.body;
+  const std::string columnar =
+      R"({"inputs": [{"name": "lead_id", "datatype": "BYTES", "shape": [1], "data": ["a"]}]})";
+  auto col = c.Request("POST", "/v2/models/leads/infer", columnar + "xxxx",
+                       {{"Content-Type", "application/octet-stream"},
+                        {std::string(kInferHeaderLength), std::to_string(columnar.size())}});
+  ASSERT_TRUE(col.has_value());
+  EXPECT_EQ(col->status, 422) << col->body;
 }
 
 TEST_F(RemoteModeTest, RemoteFailuresAreErrorsNotScores) {

@@ -144,23 +144,11 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
           return ValidationFailed(
               {{"leads", fmt::format("must hold 1 to {} leads, got {}", kMaxBatch, arr.size())}});
         }
-        SIGNX_ASSIGN_OR_RETURN(auto scores,
-                               service.ScoreJsonBatch(*in.scorer, arr, in.options, req.request_id));
-        for (std::size_t i = 0; i < scores.size(); ++i) {
-          service.LogToLake(req, in.scorer->bundle().schema, arr[i].as_object(), scores[i]);
-        }
+        SIGNX_ASSIGN_OR_RETURN(auto answer, service.ScoreBatch(*in.scorer, arr, in.options, req));
         service.Record(
-            scores,
+            answer.scores,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        std::string out = "{\"model_version\":";
-        out.reserve(scores.size() * (in.options.explain ? 800 : 160) + 64);
-        AppendJsonString(out, in.scorer->bundle().model_version);
-        out += ",\"results\":[";
-        for (std::size_t i = 0; i < scores.size(); ++i) {
-          if (i > 0) out += ',';
-          AppendScoreJson(out, scores[i], service.remote());
-        }
-        out += "]}";
+        std::string out = std::move(answer.body);
         return WithServerTiming(http::Response::Json(200, std::move(out)), started);
       }));
 

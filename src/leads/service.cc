@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <thread>
 
+#include "base/strings.h"
 #include "leads/bundle.h"
 #include "leads/lake_rows.h"
 #include "leads/lead.h"
+#include "leads/parallel.h"
 
 namespace signx::leads {
 
@@ -43,6 +46,12 @@ LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metri
                 LoadedModel{std::move(scorer), std::move(booster)});
           },
           options_.models) {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  const int helpers = options_.batch_threads >= 0 ? options_.batch_threads : std::max(0, cores - 1);
+  if (helpers > 0) {
+    batch_pool_ = std::make_unique<runtime::BlockingPool>(static_cast<std::size_t>(helpers),
+                                                          static_cast<std::size_t>(4 * helpers));
+  }
   if (lake_) {
     if (Status st = lake_->Declare(LeadScoresDataset()); !st.ok()) {
       spdlog::error("lake dataset lead_scores: {}", st.message());
@@ -85,6 +94,99 @@ Result<std::vector<LeadScore>> LeadsService::ScoreJsonBatch(const Scorer& scorer
                                                             std::string_view request_id) const {
   if (options_.remote) return options_.remote->ScoreJsonBatch(scorer.bundle(), leads, request_id);
   return scorer.ScoreJsonBatch(leads, options);
+}
+
+Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
+                                                           const boost::json::array& leads,
+                                                           const ScoreOptions& options,
+                                                           const http::Request& request) {
+  const ModelBundle& bundle = scorer.bundle();
+  const std::size_t n = leads.size();
+  BatchAnswer answer;
+  const bool log_scores = options_.score_log != nullptr && request.principal;
+  const std::string org_id = log_scores ? request.principal->org_id : std::string();
+  const Timestamp now = SystemClock::Get().Now();
+  // Per chunk: validation errors, or the rendered results and the rows to log.
+  struct Chunk {
+    std::vector<FieldError> errors;
+    Status failure;
+    std::string json;
+    std::vector<lake::Row> lake_rows;
+    std::vector<ScoreLogEntry> log_entries;
+  };
+  const std::size_t chunk_size = options_.remote ? std::max<std::size_t>(n, 1) : kBatchChunk;
+  const std::size_t chunks = (n + chunk_size - 1) / chunk_size;
+  std::vector<Chunk> parts(chunks);
+  answer.scores.resize(n);
+  ForEachChunk(
+      batch_pool_.get(), batch_pool_ ? batch_pool_->threads() : 0, chunks, [&](std::size_t c) {
+        Chunk& part = parts[c];
+        const std::size_t begin = c * chunk_size, end = std::min(n, begin + chunk_size);
+        std::vector<Lead> parsed;
+        parsed.reserve(end - begin);
+        for (std::size_t i = begin; i < end; ++i) {
+          const auto* o = leads[i].if_object();
+          if (!o) {
+            part.errors.push_back({fmt::format("leads[{}]", i), "must be a JSON object"});
+            continue;
+          }
+          auto lead = LeadFromJson(bundle.schema, *o);
+          if (!lead.ok()) {
+            for (const auto& e : lead.status().details()) {
+              part.errors.push_back({fmt::format("leads[{}].{}", i, e.field), e.message});
+            }
+            continue;
+          }
+          parsed.push_back(std::move(lead).value());
+        }
+        if (!part.errors.empty()) return;
+        auto scored = options_.remote ? options_.remote->Score(bundle, parsed, request.request_id)
+                                      : scorer.Score(parsed, options);
+        if (!scored.ok()) {
+          part.failure = scored.status();
+          return;
+        }
+        part.json.reserve(parsed.size() * (options.explain ? 800 : 160));
+        if (lake_) part.lake_rows.reserve(parsed.size());
+        for (std::size_t i = begin; i < end; ++i) {
+          LeadScore& s = (*scored)[i - begin];
+          if (i > 0) part.json += ',';
+          AppendScoreJson(part.json, s, remote());
+          const auto& lead = leads[i].get_object();
+          if (lake_) {
+            part.lake_rows.push_back(
+                LeadScoreLakeRow(now, request.request_id, s, boost::json::serialize(lead)));
+          }
+          if (log_scores && !s.lead_id.empty()) {
+            part.log_entries.push_back(ScoreLogEntryOf(org_id, s, request.request_id, now,
+                                                       DisplayValues(bundle.schema, lead)));
+          }
+          answer.scores[i] = std::move(s);
+        }
+      });
+  std::vector<FieldError> errors;
+  for (auto& part : parts) {
+    for (auto& e : part.errors) errors.push_back(std::move(e));
+  }
+  if (!errors.empty()) return ValidationFailed(std::move(errors), "some leads are invalid");
+  for (const auto& part : parts) {
+    if (!part.failure.ok()) return part.failure;
+  }
+  std::size_t bytes = 64 + bundle.model_version.size();
+  for (const auto& part : parts) bytes += part.json.size();
+  answer.body.reserve(bytes);
+  answer.body = "{\"model_version\":";
+  AppendJsonString(answer.body, bundle.model_version);
+  answer.body += ",\"results\":[";
+  for (auto& part : parts) {
+    answer.body += part.json;
+    if (lake_) {
+      for (auto& row : part.lake_rows) (void)lake_->Append("lead_scores", std::move(row));
+    }
+    for (auto& entry : part.log_entries) (void)options_.score_log->Add(std::move(entry));
+  }
+  answer.body += "]}";
+  return answer;
 }
 
 LeadsService::~LeadsService() = default;

@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/request.h"
 #include "lake/lake_writer.h"
@@ -29,6 +30,7 @@
 #include "metrics/metrics.h"
 #include "ml/live_model.h"
 #include "ml/registry.h"
+#include "runtime/blocking_pool.h"
 
 namespace signx::leads {
 
@@ -40,6 +42,9 @@ struct ServiceOptions {
   ScoreLog* score_log = nullptr;              // receives scored leads with an org; may be null
   std::shared_ptr<const RemoteModel> remote;  // set: remote model mode
   ml::LiveModelOptions models;                // how many org-owned lead models stay loaded
+  // Threads that help the request's own thread score one large batch (ScoreBatch); -1 = one
+  // fewer than the cores, 0 = none.
+  int batch_threads = -1;
 };
 
 class LeadsService {
@@ -80,6 +85,20 @@ class LeadsService {
                                                 const ScoreOptions& options,
                                                 std::string_view request_id) const;
 
+  // A batch request's answer: {"model_version", "results": [LeadScore…]} as JSON text, and the
+  // scores (for Record).
+  struct BatchAnswer {
+    std::string body;
+    std::vector<LeadScore> scores;
+  };
+  // Validates every lead first (errors name "leads[i].field"; nothing is scored or logged when
+  // one is invalid), scores them, renders the answer and logs each scored lead like LogToLake.
+  // Locally a batch of more than kBatchChunk leads runs in chunks of kBatchChunk on the calling
+  // thread and the service's batch threads (parallel.h); remote mode makes one remote call.
+  static constexpr std::size_t kBatchChunk = 32;
+  Result<BatchAnswer> ScoreBatch(const Scorer& scorer, const boost::json::array& leads,
+                                 const ScoreOptions& options, const http::Request& request);
+
   // Validates a bundle (parses it and builds a Scorer) and registers it as `owner`'s staging
   // version.
   Result<ml::ModelVersion> RegisterBundle(const ml::Owner& owner, std::string_view bundle_json,
@@ -112,6 +131,7 @@ class LeadsService {
   metrics::Family<metrics::Counter>& predictions_;
   metrics::Histogram& latency_;
   metrics::Counter& unknown_categories_;
+  std::unique_ptr<runtime::BlockingPool> batch_pool_;  // null without batch threads
 
   ml::LiveModel<LoadedModel> live_;  // declared last: stops polling first on destruction
 };

@@ -128,6 +128,8 @@ Result<double> CrossFitLogLoss(ml::Calibrator::Kind kind, std::span<const float>
 struct Variant {
   ModelBundle bundle;
   json::object summary;  // metrics for the card
+  std::vector<float> test_scores;  // as served, one per split.test row
+  std::vector<float> test_labels;
 };
 
 Result<Variant> TrainVariant(const Dataset& d, const ml::Split& split, const Schema& schema,
@@ -409,6 +411,8 @@ Result<Variant> TrainVariant(const Dataset& d, const ml::Split& split, const Sch
   v.bundle.model_version = ComputeModelVersion(v.bundle);
   summary["model_version"] = v.bundle.model_version;
   v.summary = std::move(summary);
+  v.test_scores = s_test;
+  v.test_labels = test_final.y;
   return v;
 }
 
@@ -487,8 +491,32 @@ Result<ml::Split> SplitByTestIds(const Dataset& d, const TrainOptions& opt) {
 
 }  // namespace
 
-Result<TrainOutput> TrainLeadModel(const csv::Table& data, const Schema& schema,
-                                   const TrainOptions& opt) {
+// The schema with exactly `exclude` marked leaky (every name must be a feature field).
+Result<Schema> WithExcludedFields(const Schema& schema, const std::vector<std::string>& exclude) {
+  Schema out = schema;
+  std::vector<FieldError> bad;
+  for (const auto& name : exclude) {
+    const int i = out.FieldIndex(name);
+    if (i < 0 || out.fields[static_cast<std::size_t>(i)].role != FieldRole::kFeature) {
+      bad.push_back(
+          {"exclude", fmt::format("'{}' is not a feature field of schema {}", name, schema.name)});
+    }
+  }
+  if (!bad.empty()) return ValidationFailed(std::move(bad), "cannot exclude these fields");
+  for (auto& f : out.fields) {
+    f.leaky = std::find(exclude.begin(), exclude.end(), f.name) != exclude.end();
+  }
+  return out;
+}
+
+Result<TrainOutput> TrainLeadModel(const csv::Table& data, const Schema& schema_in,
+                                   const TrainOptions& opt_in) {
+  TrainOptions opt = opt_in;
+  Schema schema = schema_in;
+  if (!opt.exclude_fields.empty()) {
+    SIGNX_ASSIGN_OR_RETURN(schema, WithExcludedFields(schema_in, opt.exclude_fields));
+    opt.include_leaky = false;
+  }
   SIGNX_ASSIGN_OR_RETURN(Dataset d, Load(data, schema));
   const auto positives = static_cast<std::size_t>(
       std::count_if(d.labels.begin(), d.labels.end(), [](float y) { return y > 0.5f; }));
@@ -556,6 +584,11 @@ Result<TrainOutput> TrainLeadModel(const csv::Table& data, const Schema& schema,
   }
   card["leaky_fields"] = std::move(leaky);
   card["trained_with_leaky_fields"] = opt.include_leaky;
+  if (!opt.exclude_fields.empty()) {
+    json::array excluded;
+    for (const auto& f : opt.exclude_fields) excluded.emplace_back(f);
+    card["excluded_fields"] = std::move(excluded);
+  }
   json::object params;
   json::array grid_depth, grid_eta;
   for (int v : opt.grid_max_depth) grid_depth.push_back(v);
@@ -592,6 +625,9 @@ Result<TrainOutput> TrainLeadModel(const csv::Table& data, const Schema& schema,
   json::value card_value = std::move(card);
   RoundDoubles(card_value);
   TrainOutput out;
+  for (auto i : split.test) out.test_ids.push_back(d.leads[i].id);
+  out.test_scores = std::move(chosen.test_scores);
+  out.test_labels = std::move(chosen.test_labels);
   out.bundle = std::move(chosen.bundle);
   out.bundle.card = std::move(card_value.get_object());
   return out;

@@ -48,6 +48,10 @@ struct TrainOptions {
   // the card.
   std::vector<std::string> test_ids;
   std::string test_ids_name;
+  // When not empty: the feature fields to leave out, replacing the schema's leaky marks (the
+  // returned bundle's schema marks exactly these leaky, and include_leaky is ignored). E.g.
+  // {"tags", "lead_quality"}, the fields the reference peer leaves out of its no-leak model.
+  std::vector<std::string> exclude_fields;
   // XGBoost settings. With an empty grid only max_depth/eta are trained.
   int max_depth = 5;
   double eta = 0.05;
@@ -72,6 +76,11 @@ struct TrainOptions {
 
 struct TrainOutput {
   ModelBundle bundle;  // bundle.card is the model card
+  // The returned model's scores of the test rows (after calibration, as served), with their lead
+  // ids and labels, in data order.
+  std::vector<std::string> test_ids;
+  std::vector<float> test_scores;
+  std::vector<float> test_labels;
 };
 
 Result<TrainOutput> TrainLeadModel(const csv::Table& data, const Schema& schema,
