@@ -459,7 +459,7 @@ Status LakeWriter::Flush() {
   done_.wait(lock, [&] { return seal_done_ >= seal || stopped_ || error_gen_ != errors_before; });
   // Every row accepted before the call is now in a queued segment (or failed to reach one).
   const uint64_t ticket = tickets_queued_;
-  retry_now_ = true;  // cuts a retry pause short
+  if (pausing_) retry_now_ = true;  // cuts the pause after a failed conversion short
   convert_wake_.notify_one();
   done_.wait(lock,
              [&] { return tickets_done_ >= ticket || stopped_ || error_gen_ != errors_before; });
@@ -790,7 +790,9 @@ void LakeWriter::ConvertLoop() {
     done_.notify_all();
     spool_wake_.notify_one();  // an idle converter may let the spool seal early
     if (!st.ok() && !give_up) {
+      pausing_ = true;
       convert_wake_.wait_for(lock, pause, [&] { return stopping_ || retry_now_; });
+      pausing_ = false;
       retry_now_ = false;
       pause = std::min<std::chrono::seconds>(pause * 2, kConvertRetryMax);
     }

@@ -220,7 +220,8 @@ class LakeWriter {
   std::vector<std::shared_ptr<SpoolFile>> unsynced_;  // written to since the last sync
   std::deque<std::shared_ptr<SpoolFile>> convert_queue_;
   bool converting_ = false;
-  bool retry_now_ = false;  // a Flush() cuts the pause after a failed conversion short
+  bool pausing_ = false;    // the convert thread waits before retrying a failed file
+  bool retry_now_ = false;  // a Flush() cuts that pause short
   uint64_t seal_requested_ = 0, seal_done_ = 0;     // Flush() → spool thread
   uint64_t sync_requested_ = 0, sync_done_ = 0;     // Sync() → sync thread
   uint64_t tickets_queued_ = 0, tickets_done_ = 0;  // files queued for / done by conversion
