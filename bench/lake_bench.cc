@@ -13,6 +13,9 @@
 //   3. offer:  one thread appends --offer-rate rows/s (0: as fast as it can) for --offer-seconds
 //              with the server's default bounds (--queue-rows, --flush-rows): rows offered,
 //              written, dropped per second.
+//   4. encode: CPU µs per row of the two DuckDB encode paths for in-memory rows, twice each: a
+//              table function read by COPY (what the writer does) and duckdb_append_data_chunk
+//              into a table followed by COPY of the table.
 // --nice sets the convert thread's nice value (default 0 here so runs on a busy machine compare;
 // the server runs it at 10).
 #include <fmt/format.h>
@@ -27,8 +30,11 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
+#include "lake/duck.h"
 #include "lake/lake_writer.h"
 
 namespace {
@@ -106,6 +112,130 @@ class RowMaker {
   std::uniform_real_distribution<double> uni_{0, 1};
   int64_t n_ = 0;
 };
+
+// Fills DuckDB vectors column-wise from in-memory rows (both encode paths of phase 4 use it).
+void FillChunk(const lake::DatasetSchema& schema, const std::vector<lake::Row>& rows, size_t begin,
+               size_t n, duckdb_data_chunk out) {
+  for (size_t c = 0; c < schema.columns.size(); ++c) {
+    duckdb_vector vec = duckdb_data_chunk_get_vector(out, c);
+    for (size_t r = 0; r < n; ++r) {
+      std::visit(
+          [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>) {
+              lake::duck::SetNull(vec, r);
+            } else if constexpr (std::is_same_v<T, std::string>) {
+              lake::duck::SetString(vec, r, x);
+            } else if constexpr (std::is_same_v<T, Timestamp>) {
+              lake::duck::SetValue(vec, r, UnixMicros(x));
+            } else {
+              lake::duck::SetValue(vec, r, x);
+            }
+          },
+          rows[begin + r][c]);
+    }
+  }
+  duckdb_data_chunk_set_size(out, n);
+}
+
+class RowsSource final : public lake::duck::ScanSource {
+ public:
+  RowsSource(const lake::DatasetSchema& schema, const std::vector<lake::Row>& rows)
+      : schema_(schema), rows_(rows) {}
+  std::vector<ColumnSpec> Columns() const override {
+    std::vector<ColumnSpec> out;
+    for (const auto& c : schema_.columns) out.push_back({c.name, DuckType(c.type)});
+    return out;
+  }
+  size_t Fill(duckdb_data_chunk out) override {
+    const size_t n = std::min<size_t>(duckdb_vector_size(), rows_.size() - next_);
+    FillChunk(schema_, rows_, next_, n, out);
+    next_ += n;
+    return n;
+  }
+  static duckdb_type DuckType(lake::ColumnType t) {
+    switch (t) {
+      case lake::ColumnType::kBool:
+        return DUCKDB_TYPE_BOOLEAN;
+      case lake::ColumnType::kInt64:
+        return DUCKDB_TYPE_BIGINT;
+      case lake::ColumnType::kDouble:
+        return DUCKDB_TYPE_DOUBLE;
+      case lake::ColumnType::kTimestamp:
+        return DUCKDB_TYPE_TIMESTAMP_TZ;
+      case lake::ColumnType::kString:
+        break;
+    }
+    return DUCKDB_TYPE_VARCHAR;
+  }
+
+ private:
+  const lake::DatasetSchema& schema_;
+  const std::vector<lake::Row>& rows_;
+  size_t next_ = 0;
+};
+
+constexpr const char* kCopyOptions =
+    "(FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 8192)";
+
+// Phase 4: CPU µs per row of two ways to get in-memory rows into one Parquet file:
+//   scan:     COPY (SELECT * FROM table_function()) TO — the writer's way, no intermediate table
+//   appender: duckdb_append_data_chunk of column-filled chunks into a table, then COPY t TO
+void CompareEncodePaths(const std::string& dir, const std::vector<lake::Row>& rows) {
+  const lake::DatasetSchema schema = Schema();
+  auto db = lake::duck::Database::Open("", {{"threads", "1"}, {"memory_limit", "256MB"}});
+  if (!db.ok()) return;
+  auto conn = lake::duck::Connection::Open(*db);
+  if (!conn.ok() || !conn->Execute("SET TimeZone = 'UTC'").ok()) return;
+  auto scan = lake::duck::ScanFunction::Register(*conn, "bench_rows");
+  if (!scan.ok()) return;
+  for (int round = 0; round < 2; ++round) {
+    {
+      RowsSource src(schema, rows);
+      (*scan)->set_source(&src);
+      const double c0 = CpuSeconds();
+      const Status st = conn->Execute(fmt::format(
+          "COPY (SELECT * FROM bench_rows()) TO '{}/scan.parquet' {}", dir, kCopyOptions));
+      const double cpu = CpuSeconds() - c0;
+      (*scan)->set_source(nullptr);
+      std::printf("encode via table function + COPY: %.2f us/row CPU%s\n",
+                  cpu * 1e6 / static_cast<double>(rows.size()), st.ok() ? "" : " (failed)");
+    }
+    {
+      std::string ddl = "CREATE OR REPLACE TABLE t (";
+      for (size_t c = 0; c < schema.columns.size(); ++c) {
+        ddl += fmt::format("{}{} {}", c ? ", " : "", schema.columns[c].name,
+                           lake::SqlType(schema.columns[c].type));
+      }
+      ddl += ")";
+      if (!conn->Execute(ddl).ok()) return;
+      const double c0 = CpuSeconds();
+      duckdb_appender app = nullptr;
+      if (duckdb_appender_create(conn->get(), nullptr, "t", &app) == DuckDBError) return;
+      std::vector<duckdb_logical_type> types;
+      for (const auto& c : schema.columns) {
+        types.push_back(duckdb_create_logical_type(RowsSource::DuckType(c.type)));
+      }
+      duckdb_data_chunk chunk = duckdb_create_data_chunk(types.data(), types.size());
+      bool ok = true;
+      for (size_t begin = 0; begin < rows.size(); begin += duckdb_vector_size()) {
+        duckdb_data_chunk_reset(chunk);
+        const size_t n = std::min<size_t>(duckdb_vector_size(), rows.size() - begin);
+        FillChunk(schema, rows, begin, n, chunk);
+        ok = ok && duckdb_append_data_chunk(app, chunk) == DuckDBSuccess;
+      }
+      ok = ok && duckdb_appender_flush(app) == DuckDBSuccess;
+      duckdb_appender_destroy(&app);
+      duckdb_destroy_data_chunk(&chunk);
+      for (auto& t : types) duckdb_destroy_logical_type(&t);
+      const Status st = conn->Execute(
+          fmt::format("COPY t TO '{}/appender.parquet' {}; DROP TABLE t", dir, kCopyOptions));
+      const double cpu = CpuSeconds() - c0;
+      std::printf("encode via duckdb_append_data_chunk + COPY: %.2f us/row CPU%s\n",
+                  cpu * 1e6 / static_cast<double>(rows.size()), ok && st.ok() ? "" : " (failed)");
+    }
+  }
+}
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -247,6 +377,10 @@ int main(int argc, char** argv) {
         static_cast<double>(s.rows_written) / Seconds(t2 - t0), Seconds(t2 - t0),
         static_cast<unsigned long long>(refused),
         100.0 * static_cast<double>(refused) / static_cast<double>(offered));
+  }
+  {  // 4. encode paths
+    fs::create_directories(base + "/encode");
+    CompareEncodePaths(base + "/encode", rows);
   }
   if (a.data_dir.empty()) fs::remove_all(base);
   return 0;

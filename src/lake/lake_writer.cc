@@ -847,19 +847,26 @@ Status LakeWriter::Convert(SpoolFile& file, std::map<std::string, ConvertCount>*
   if (file.batch) {
     // A batch replaces the files an earlier attempt with the same key wrote, in every partition
     // (an attempt in another month wrote elsewhere; an empty attempt writes nothing).
+    // Only the year=/month= folders are listed, not their files.
     const std::string name = "part-" + file.stem + ".parquet";
     for (const auto& [id, schema] : c.datasets) {
       const fs::path dataset_dir = fs::path(LakeRoot(options_.data_dir)) / schema.name;
       std::error_code ec;
-      for (fs::recursive_directory_iterator it(dataset_dir, ec), end; !ec && it != end;
-           it.increment(ec)) {
-        if (it->path().filename() != name) continue;
-        const fs::path rel = fs::relative(it->path().parent_path(), dataset_dir);
-        if (written[schema.name].contains(rel.string())) continue;
-        std::error_code rm;
-        fs::remove(it->path(), rm);
-        if (rm) return Internal("lake: cannot remove " + it->path().string() + ": " + rm.message());
-        SyncPath(it->path().parent_path(), true).IgnoreError();
+      for (fs::directory_iterator year(dataset_dir, ec), end; !ec && year != end;
+           year.increment(ec)) {
+        if (!year->path().filename().string().starts_with("year=")) continue;
+        std::error_code ec2;
+        for (fs::directory_iterator month(year->path(), ec2); !ec2 && month != end;
+             month.increment(ec2)) {
+          const fs::path stale = month->path() / name;
+          const std::string rel =
+              year->path().filename().string() + "/" + month->path().filename().string();
+          std::error_code rm;
+          if (written[schema.name].contains(rel) || !fs::exists(stale, rm)) continue;
+          fs::remove(stale, rm);
+          if (rm) return Internal("lake: cannot remove " + stale.string() + ": " + rm.message());
+          SyncPath(month->path(), true).IgnoreError();
+        }
       }
     }
   }
@@ -873,7 +880,8 @@ Status LakeWriter::WritePartition(const DatasetSchema& schema, const std::string
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Internal("lake: cannot create " + dir.string() + ": " + ec.message());
-  const fs::path tmp = dir / (".part-" + stem + ".parquet.tmp");
+  const fs::path tmp =
+      dir / (".part-" + stem + "-" + NewId("t", clock_).substr(2) + ".parquet.tmp");
   const fs::path final_path = dir / ("part-" + stem + ".parquet");
 
   SegmentRows source(schema, cells);
