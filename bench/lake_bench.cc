@@ -4,6 +4,7 @@
 //
 //   signx_lake_bench [--rows 200000] [--flush-rows 4000] [--flushes 100] [--offer-seconds 5]
 //                    [--queue-rows 20000] [--data-dir DIR] [--nice 0] [--offer-rate 0]
+//                    [--sync-ms 200] [--sync-rows 10000]
 //
 // Rows look like the scoring API's lead_scores rows: 8 columns, a ~1.2 KB features JSON each.
 //   1. drain:  --rows rows appended --queue-rows at a time, each slice followed by Flush();
@@ -50,8 +51,11 @@ struct Args {
   double offer_seconds = 5;
   size_t queue_rows = 20'000;
   std::string data_dir;
-  int nice = 0;           // convert thread's nice value (the server's default is 10)
-  double offer_rate = 0;  // rows/s offered in phase 3; 0 = as fast as one thread can
+  int nice = 0;  // convert thread's nice value (the server's default is 10)
+  double offer_rate = 0;
+  int sync_ms = 200;  // the spool's fsync policy (lake.sync_interval_ms)
+  size_t sync_rows =
+      10'000;  // (lake.sync_rows)  // rows/s offered in phase 3; 0 = as fast as one thread can
 };
 
 double CpuSeconds() {
@@ -245,6 +249,8 @@ double Percentile(std::vector<double> v, double p) {
 }
 
 int g_nice = 0;
+int g_sync_ms = 200;
+size_t g_sync_rows = 10'000;
 
 std::unique_ptr<lake::LakeWriter> OpenWriter(const std::string& dir, size_t queue_rows,
                                              size_t flush_rows) {
@@ -254,6 +260,8 @@ std::unique_ptr<lake::LakeWriter> OpenWriter(const std::string& dir, size_t queu
   o.flush_rows = flush_rows;
   o.duckdb_memory_mb = 32;
   o.convert_nice = g_nice;
+  o.sync_interval = std::chrono::milliseconds(g_sync_ms);
+  o.sync_rows = g_sync_rows;
   auto w = lake::LakeWriter::Open(std::move(o));
   if (!w.ok()) {
     std::fprintf(stderr, "open: %s\n", w.status().ToString().c_str());
@@ -285,6 +293,10 @@ int main(int argc, char** argv) {
       a.nice = std::stoi(v);
     else if (k == "--offer-rate")
       a.offer_rate = std::stod(v);
+    else if (k == "--sync-ms")
+      a.sync_ms = std::stoi(v);
+    else if (k == "--sync-rows")
+      a.sync_rows = std::stoul(v);
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       return 2;
@@ -297,6 +309,8 @@ int main(int argc, char** argv) {
     base = tmpl;
   }
   g_nice = a.nice;
+  g_sync_ms = a.sync_ms;
+  g_sync_rows = a.sync_rows;
   RowMaker maker;
   std::vector<lake::Row> rows;
   rows.reserve(a.rows);

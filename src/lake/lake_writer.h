@@ -89,7 +89,9 @@ struct LakeOptions {
   // The fsync policy: the spool is fdatasync()ed this often while rows arrive...
   std::chrono::milliseconds sync_interval{200};
   size_t sync_rows = 10'000;  // ...and as soon as this many rows were written since the last sync
-  size_t segment_max_bytes = 64u << 20;  // a segment is sealed at this size whatever else
+  // A segment is sealed at this size whatever else. The converter maps one segment at a time, and
+  // its pages count in the process's RSS while they are read.
+  size_t segment_max_bytes = 16u << 20;
   int convert_nice = 10;       // nice value of the convert thread (0 = as request threads)
   int duckdb_threads = 1;      // DuckDB threads used to encode Parquet (background work)
   int duckdb_memory_mb = 128;  // DuckDB buffer-pool limit of the writer
