@@ -599,6 +599,8 @@ void LakeWriter::SpoolLoop() {
       }
     }
 
+    // A burst grew the buffer: give the memory back instead of keeping it for the next one.
+    if (st.ok() && out.capacity() > (8u << 20)) std::string().swap(out);
     lock.lock();
     if (!st.ok()) {
       // Keep the rows (ahead of those appended meanwhile) and try again shortly; Append drops
