@@ -41,6 +41,9 @@ Result<std::shared_ptr<lake::LakeWriter>> OpenLakeWriter(const config::Config& c
       lake::LakeWriter::Open({.data_dir = config.data_dir,
                               .queue_capacity = static_cast<size_t>(config.lake.queue_rows),
                               .flush_rows = static_cast<size_t>(config.lake.flush_rows),
+                              .sync_interval = std::chrono::milliseconds(
+                                  config.lake.sync_interval_ms),
+                              .sync_rows = static_cast<size_t>(config.lake.sync_rows),
                               .duckdb_memory_mb = config.lake.duckdb_memory_mb},
                              metrics));
   return std::shared_ptr<lake::LakeWriter>(std::move(w));

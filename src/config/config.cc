@@ -215,6 +215,10 @@ const std::vector<Field>& Table() {
                      "a lake flush starts once this many rows are queued (or every minute)"));
     t.push_back(Make("lake.duckdb_memory_mb", lake, &LK::duckdb_memory_mb,
                      "DuckDB buffer-pool limit of the lake writer, in MB"));
+    t.push_back(Make("lake.sync_interval_ms", lake, &LK::sync_interval_ms,
+                     "the lake spool is fsynced this often while rows arrive (ms)"));
+    t.push_back(Make("lake.sync_rows", lake, &LK::sync_rows,
+                     "and as soon as this many rows were written since the last fsync"));
     using CC = ConnectorsConfig;
     const auto conn = &Config::connectors;
     t.push_back(Make("connectors.keyedin.base_url", conn, &CC::keyedin_base_url,
@@ -609,6 +613,8 @@ std::vector<FieldError> Validate(const Config& c) {
   range("lake.queue_rows", c.lake.queue_rows, 100, 10'000'000);
   range("lake.flush_rows", c.lake.flush_rows, 1, 10'000'000);
   range("lake.duckdb_memory_mb", c.lake.duckdb_memory_mb, 8, 65'536);
+  range("lake.sync_interval_ms", c.lake.sync_interval_ms, 1, 60'000);
+  range("lake.sync_rows", c.lake.sync_rows, 1, 10'000'000);
   if (!(l.psi_warn > 0 && l.psi_warn <= l.psi_alert && l.psi_alert <= 10)) {
     e.push_back({"leads.psi_warn", fmt::format("need 0 < psi_warn ({}) <= psi_alert ({}) <= 10",
                                                l.psi_warn, l.psi_alert)});

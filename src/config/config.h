@@ -122,10 +122,15 @@ struct LeadsConfig {
 };
 
 // The analytics lake writer (src/lake/lake_writer.h): scored leads appended as Parquet.
+// Every row goes through a durable spool under <data_dir>/lake/_spool first (docs/operations.md).
 struct LakeConfig {
-  int queue_rows = 20000;      // rows held in memory (queued + being written) before drops
-  int flush_rows = 4000;       // a flush starts once this many rows are queued (or every minute)
+  int queue_rows = 20000;      // rows in memory not yet written to the spool before drops
+  int flush_rows = 4000;       // a spool segment is converted to Parquet at this many rows
   int duckdb_memory_mb = 32;   // DuckDB buffer-pool limit of the writer
+  // The fsync policy: a machine crash loses at most the rows of the last sync_interval_ms or
+  // sync_rows rows, whichever is first (a kill -9 only the rows not yet written, ~5 ms).
+  int sync_interval_ms = 200;
+  int sync_rows = 10000;
 };
 
 // Connectors to other systems (src/estimating/connector.h, docs/connectors.md). Keys are

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "lake/spool.h"
 #include "metrics/metrics.h"
 
 namespace signx::lake {
@@ -72,6 +73,18 @@ std::vector<fs::path> ParquetFiles(const fs::path& dir) {
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().extension() == ".parquet") out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Files in the spool folder.
+std::vector<std::string> SpoolFiles(const std::string& data_dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(fs::path(data_dir) / "lake" / "_spool", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    out.push_back(it->path().filename().string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -248,9 +261,10 @@ TEST(LakeWriterTest, TemporaryFileIsNeverVisibleToReaders) {
   EXPECT_EQ(Scalar((*w)->Query("SELECT count(*) FROM lead_scores")), "7");
 }
 
-TEST(LakeWriterTest, FullQueueDropsAndCountsWithoutBlocking) {
+TEST(LakeWriterTest, StuckConverterSpillsToTheSpoolWithoutDrops) {
   TempDir dir;
-  // Hold the flush thread inside its first write so nothing drains while we append.
+  // Hold the convert thread inside its first write so nothing reaches Parquet while we append
+  // ten times the in-memory capacity.
   std::mutex mu;
   std::condition_variable cv;
   bool in_write = false, release = false;
@@ -275,26 +289,24 @@ TEST(LakeWriterTest, FullQueueDropsAndCountsWithoutBlocking) {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return in_write; });
   }
-  // The writer is stuck mid-write with 60 rows in flight; 40 more fit, the rest are dropped at
-  // once (this loop would hang here if Append waited for the writer).
-  int ok = 0, dropped = 0;
-  for (int i = 0; i < 100; ++i) {
-    const Status st = w.Append("lead_scores", ScoreRow(i, At(2026, 5, 1)));
-    if (st.ok()) {
-      ++ok;
-    } else {
-      EXPECT_EQ(st.code(), ErrorCode::kOverloaded);
-      ++dropped;
+  // The converter is stuck mid-write: every further row goes to the spool on disk, none is
+  // dropped and Append never waits (this loop would hang if it did).
+  for (int i = 60; i < 1060; ++i) {
+    ASSERT_TRUE(w.Append("lead_scores", ScoreRow(i, At(2026, 5, 1))).ok());
+    if (i % 90 == 0) {
+      ASSERT_TRUE(w.Sync().ok());  // the spool thread keeps writing meanwhile
     }
   }
-  EXPECT_EQ(ok, 40);
-  EXPECT_EQ(dropped, 60);
-  EXPECT_EQ(w.stats().queued, 100u);
-  EXPECT_EQ(w.stats().rows_dropped, 60u);
+  ASSERT_TRUE(w.Sync().ok());
+  EXPECT_EQ(w.stats().rows_dropped, 0u);
+  EXPECT_EQ(w.stats().rows_durable, 1060u);
+  EXPECT_LE(w.stats().queued, 100u);
+  EXPECT_EQ(w.stats().spool_rows, 1060u);
   const std::string m = registry.Render();
   EXPECT_THAT(
-      m, HasSubstr("lake_rows_dropped_total{dataset=\"lead_scores\",reason=\"queue_full\"} 60"));
-  EXPECT_THAT(m, HasSubstr("lake_queue_rows 100"));
+      m, HasSubstr("lake_rows_dropped_total{dataset=\"lead_scores\",reason=\"spool_full\"} 0"));
+  EXPECT_THAT(m, HasSubstr("lake_spool_rows 1060"));
+  EXPECT_THAT(m, ::testing::ContainsRegex("lake_spool_bytes [1-9][0-9]+"));
 
   {
     std::lock_guard lock(mu);
@@ -303,9 +315,43 @@ TEST(LakeWriterTest, FullQueueDropsAndCountsWithoutBlocking) {
   cv.notify_all();
   flusher.join();
   ASSERT_TRUE(w.Flush().ok());
-  EXPECT_EQ(Scalar(w.Query("SELECT count(*) FROM lead_scores")), "100");
-  EXPECT_EQ(w.stats().queued, 0u);
-  EXPECT_TRUE(w.Append("lead_scores", ScoreRow(0, At(2026, 5, 1))).ok());  // room again
+  EXPECT_EQ(Scalar(w.Query("SELECT count(DISTINCT request_id) FROM lead_scores")), "1060");
+  EXPECT_EQ(Scalar(w.Query("SELECT count(*) FROM lead_scores")), "1060");
+  EXPECT_EQ(w.stats().spool_rows, 0u);
+  EXPECT_EQ(w.stats().rows_written, 1060u);
+  // Converted segments are deleted.
+  EXPECT_THAT(SpoolFiles(dir.path()), SizeIs(0));
+}
+
+TEST(LakeWriterTest, SpoolWriteFailureDropsOnlyOnceTheBufferIsFullAndCountsIt) {
+  Fixture f(Manual(/*capacity=*/50));
+  // The spool folder replaced by a file: segments cannot be created (as on a full disk).
+  const fs::path spool = fs::path(f.dir.path()) / "lake" / "_spool";
+  fs::remove_all(spool);
+  { std::ofstream(spool) << "x"; }
+  int ok = 0, dropped = 0;
+  for (int i = 0; i < 200; ++i) {
+    const Status st = f.writer->Append("lead_scores", ScoreRow(i, At(2026, 5, 1)));
+    if (st.ok()) {
+      ++ok;
+    } else {
+      EXPECT_EQ(st.code(), ErrorCode::kOverloaded);
+      ++dropped;
+    }
+  }
+  EXPECT_FALSE(f.writer->Sync().ok());
+  EXPECT_GE(ok, 50);
+  EXPECT_EQ(static_cast<uint64_t>(dropped), f.writer->stats().rows_dropped);
+  EXPECT_GT(dropped, 0);
+  EXPECT_THAT(f.registry.Render(),
+              HasSubstr("lake_rows_dropped_total{dataset=\"lead_scores\",reason=\"spool_full\"} " +
+                        std::to_string(dropped)));
+  // The disk comes back: the kept rows are written, nothing more is lost.
+  fs::remove(spool);
+  fs::create_directories(spool);
+  ASSERT_TRUE(f.writer->Sync().ok());
+  ASSERT_TRUE(f.writer->Flush().ok());
+  EXPECT_EQ(Scalar(f.writer->Query("SELECT count(*) FROM lead_scores")), std::to_string(ok));
 }
 
 TEST(LakeWriterTest, ShutdownWritesEverythingQueued) {
@@ -379,22 +425,21 @@ TEST(LakeWriterTest, ConcurrentAppendersLoseNothing) {
   EXPECT_EQ(f.writer->stats().rows_written, static_cast<uint64_t>(kThreads * kRows));
 }
 
-TEST(LakeWriterTest, WriteErrorIsReportedCountedAndDoesNotStopTheWriter) {
+TEST(LakeWriterTest, ConversionErrorIsReportedAndTheRowsAreRetriedNotDropped) {
   Fixture f(Manual());
   // A plain file where the dataset folder should be: creating the partition folder fails.
   { std::ofstream(f.DatasetDir()) << "x"; }
   ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(1, At(2026, 9, 1))).ok());
   const Status st = f.writer->Flush();
   EXPECT_FALSE(st.ok());
-  EXPECT_EQ(f.writer->stats().rows_dropped, 1u);
-  EXPECT_EQ(f.writer->stats().queued, 0u);
-  EXPECT_THAT(
-      f.registry.Render(),
-      HasSubstr("lake_rows_dropped_total{dataset=\"lead_scores\",reason=\"write_error\"} 1"));
+  EXPECT_EQ(f.writer->stats().rows_dropped, 0u);
+  EXPECT_EQ(f.writer->stats().spool_rows, 1u);  // kept in the spool
+  EXPECT_THAT(f.registry.Render(), HasSubstr("lake_write_errors_total{dataset=\"lead_scores\"} 1"));
   fs::remove(f.DatasetDir());
   ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(2, At(2026, 9, 1))).ok());
   EXPECT_TRUE(f.writer->Flush().ok());
-  EXPECT_EQ(Scalar(f.writer->Query("SELECT count(*) FROM lead_scores")), "1");
+  EXPECT_EQ(Scalar(f.writer->Query("SELECT count(*) FROM lead_scores")), "2");
+  EXPECT_EQ(f.writer->stats().spool_rows, 0u);
 }
 
 TEST(LakeWriterTest, RejectsUndeclaredDatasetsAndMismatchedRows) {
@@ -433,6 +478,195 @@ TEST(LakeWriterTest, QueryErrorsAreInvalidArgumentAndFileAccessStaysInsideTheLak
   EXPECT_THAT(std::string(outside.status().message()), HasSubstr("disabled"));
   auto reset = f.writer->Query("SET enable_external_access = true");
   EXPECT_FALSE(reset.ok());
+}
+
+// A spool segment as a process killed mid-write leaves it: `rows` complete records, then the
+// first `torn` bytes of one more.
+std::string LeftoverSegment(int first, int rows, size_t torn) {
+  std::string bytes(spool::kMagic);
+  spool::AppendDatasetRecord(3, ScoresSchema(), &bytes);
+  for (int i = first; i < first + rows; ++i) {
+    spool::AppendRowRecord(3, {2026, 10}, ScoreRow(i, At(2026, 10, 2)), &bytes);
+  }
+  std::string last;
+  spool::AppendRowRecord(3, {2026, 10}, ScoreRow(first + rows, At(2026, 10, 2)), &last);
+  return bytes + last.substr(0, torn);
+}
+
+void WriteFile(const fs::path& path, const std::string& bytes) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+TEST(LakeWriterTest, OpenConvertsLeftoverSegmentsAndSkipsTheTornLastRecord) {
+  TempDir dir;
+  const fs::path spool = fs::path(dir.path()) / "lake" / "_spool";
+  WriteFile(spool / "seg-01JBCDEFGHJKMNPQRSTVWXYZ00.spool", LeftoverSegment(0, 500, 17));
+  WriteFile(spool / "seg-01JBCDEFGHJKMNPQRSTVWXYZ01.spool", LeftoverSegment(500, 300, 0));
+  WriteFile(spool / "seg-01JBCDEFGHJKMNPQRSTVWXYZ03.spool", LeftoverSegment(5000, 0, 30));
+  // An uncommitted batch of a dead process: its job runs again, so it is discarded.
+  WriteFile(spool / "batch-job_1.01JBCDEFGHJKMNPQRSTVWXYZ02.open", LeftoverSegment(900, 9, 0));
+  metrics::Registry registry;
+  LakeOptions o = Manual();
+  o.data_dir = dir.path();
+  auto w = LakeWriter::Open(o, &registry);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_TRUE((*w)->Flush().ok());
+  EXPECT_EQ(Scalar((*w)->Query("SELECT count(DISTINCT request_id) FROM lead_scores")), "800");
+  // The torn record (row 500 of the first segment) is not there; the last complete one is.
+  EXPECT_EQ(Scalar((*w)->Query("SELECT count(*) FROM lead_scores WHERE request_id = 'req_499'")),
+            "1");
+  EXPECT_EQ(Scalar((*w)->Query("SELECT count(*) FROM lead_scores WHERE request_id = 'req_500'")),
+            "1");  // from the second segment, which starts at row 500
+  const auto s = (*w)->stats();
+  EXPECT_EQ(s.rows_recovered, 800u);
+  EXPECT_GT(s.skipped_bytes, 0u);
+  EXPECT_THAT(registry.Render(), HasSubstr("lake_spool_recovered_rows_total 800"));
+  EXPECT_THAT(SpoolFiles(dir.path()), SizeIs(0));
+  // Parquet names come from the segments.
+  EXPECT_TRUE(fs::exists(fs::path(dir.path()) / "lake" / "lead_scores" / "year=2026" / "month=10" /
+                         "part-01JBCDEFGHJKMNPQRSTVWXYZ00.parquet"));
+}
+
+TEST(LakeWriterTest, ConvertingASegmentAgainReplacesItsFilesInsteadOfDuplicatingRows) {
+  // A crash between renaming the Parquet file into place and deleting the segment: the next
+  // start converts the segment again.
+  TempDir dir;
+  const fs::path seg =
+      fs::path(dir.path()) / "lake" / "_spool" / "seg-01JBCDEFGHJKMNPQRSTVWXYZ00.spool";
+  const std::string bytes = LeftoverSegment(0, 100, 0);
+  LakeOptions o = Manual();
+  o.data_dir = dir.path();
+  for (int run = 0; run < 2; ++run) {
+    WriteFile(seg, bytes);
+    auto w = LakeWriter::Open(o);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Flush().ok());
+  }
+  EXPECT_EQ(Scalar(QueryLake(dir.path(), "SELECT count(*) FROM lead_scores")), "100");
+}
+
+TEST(LakeWriterTest, ASegmentHeldByALiveWriterIsNotTakenByAnother) {
+  TempDir dir;
+  LakeOptions o = Manual();
+  o.data_dir = dir.path();
+  auto first = LakeWriter::Open(o);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE((*first)->Declare(ScoresSchema()).ok());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE((*first)->Append("lead_scores", ScoreRow(i, At(2026, 3, 1))).ok());
+  ASSERT_TRUE((*first)->Sync().ok());
+  ASSERT_THAT(SpoolFiles(dir.path()), SizeIs(1));
+  {
+    auto second = LakeWriter::Open(o);  // another process starting on the same lake
+    ASSERT_TRUE(second.ok());
+    ASSERT_TRUE((*second)->Flush().ok());
+    EXPECT_EQ((*second)->stats().rows_recovered, 0u);
+  }
+  ASSERT_THAT(SpoolFiles(dir.path()), SizeIs(1));
+  ASSERT_TRUE((*first)->Flush().ok());
+  EXPECT_EQ(Scalar((*first)->Query("SELECT count(*) FROM lead_scores")), "10");
+}
+
+TEST(LakeWriterTest, SyncCoversEveryRowAcceptedBeforeIt) {
+  LakeOptions o = Manual();
+  o.sync_interval = std::chrono::hours(1);  // only Sync() and sync_rows sync
+  o.sync_rows = 1'000'000;
+  Fixture f(o);
+  for (int i = 0; i < 1234; ++i)
+    ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(i, At(2026, 3, 1))).ok());
+  ASSERT_TRUE(f.writer->Sync().ok());
+  EXPECT_EQ(f.writer->stats().rows_durable, 1234u);
+  EXPECT_EQ(f.writer->stats().queued, 0u);
+  EXPECT_EQ(f.writer->stats().rows_written, 0u);  // durable in the spool, not yet Parquet
+  EXPECT_THAT(f.registry.Render(), ::testing::ContainsRegex("lake_spool_syncs_total [1-9]"));
+}
+
+TEST(LakeWriterTest, ARetriedBatchReplacesTheEarlierAttemptsRowsEverywhere) {
+  Fixture f(Manual());
+  // Attempt 1 appends 30 rows over two months, commits, then (say) the job fails later on.
+  {
+    auto b = f.writer->OpenBatch("lead_scores", "job_01ABC");
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    for (int i = 0; i < 30; ++i)
+      ASSERT_TRUE((*b)->Append(ScoreRow(i, At(2026, 1 + i % 2, 5))).ok());
+    ASSERT_TRUE((*b)->Commit().ok());
+  }
+  ASSERT_TRUE(f.writer->Flush().ok());
+  EXPECT_EQ(Scalar(f.writer->Query("SELECT count(*) FROM lead_scores")), "30");
+  // Attempt 2 fails before committing: nothing of it is visible.
+  {
+    auto b = f.writer->OpenBatch("lead_scores", "job_01ABC");
+    ASSERT_TRUE(b.ok());
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE((*b)->Append(ScoreRow(i, At(2026, 1, 5))).ok());
+  }
+  // Attempt 3 runs in another month and commits: its rows replace attempt 1's in both months.
+  {
+    auto b = f.writer->OpenBatch("lead_scores", "job_01ABC");
+    ASSERT_TRUE(b.ok());
+    for (int i = 0; i < 30; ++i) ASSERT_TRUE((*b)->Append(ScoreRow(i, At(2026, 3, 5))).ok());
+    ASSERT_TRUE((*b)->Commit().ok());
+  }
+  // Another job's batch and plain rows are untouched.
+  {
+    auto b = f.writer->OpenBatch("lead_scores", "job_02XYZ");
+    ASSERT_TRUE(b.ok());
+    ASSERT_TRUE((*b)->Append(ScoreRow(100, At(2026, 1, 5))).ok());
+    ASSERT_TRUE((*b)->Commit().ok());
+  }
+  ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(200, At(2026, 1, 5))).ok());
+  ASSERT_TRUE(f.writer->Flush().ok());
+  auto r = f.writer->Query(
+      "SELECT count(*), count(DISTINCT request_id), count(*) FILTER (WHERE month = 3) "
+      "FROM lead_scores");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rows[0], (std::vector<std::optional<std::string>>{"32", "32", "30"}));
+  EXPECT_THAT(SpoolFiles(f.dir.path()), SizeIs(0));
+
+  EXPECT_EQ(f.writer->OpenBatch("lead_scores", "../x").status().code(),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(f.writer->OpenBatch("nope", "job_1").status().code(), ErrorCode::kNotFound);
+}
+
+TEST(LakeWriterTest, ACommittedBatchSurvivesARestartBeforeConversion) {
+  TempDir dir;
+  LakeOptions o = Manual();
+  o.data_dir = dir.path();
+  {
+    // The converter is stuck, as if the process died right after Commit.
+    std::mutex mu;
+    std::condition_variable cv;
+    bool release = false;
+    o.on_temp_file_for_test = [&](const std::string&) {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return release; });
+    };
+    auto w = LakeWriter::Open(o);
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->Declare(ScoresSchema()).ok());
+    auto b = (*w)->OpenBatch("lead_scores", "job_7");
+    ASSERT_TRUE(b.ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*b)->Append(ScoreRow(i, At(2026, 2, 1))).ok());
+    ASSERT_TRUE((*b)->Commit().ok());
+    // Copy the committed file aside before the converter can delete it: it is what a crash
+    // would have left.
+    std::vector<std::string> files = SpoolFiles(dir.path());
+    ASSERT_THAT(files, SizeIs(1));
+    fs::copy_file(fs::path(dir.path()) / "lake" / "_spool" / files[0],
+                  fs::path(dir.path()) / "saved");
+    {
+      std::lock_guard lock(mu);
+      release = true;
+    }
+    cv.notify_all();
+    ASSERT_TRUE((*w)->Flush().ok());
+    fs::rename(fs::path(dir.path()) / "saved", fs::path(dir.path()) / "lake" / "_spool" / files[0]);
+  }
+  o.on_temp_file_for_test = nullptr;
+  auto again = LakeWriter::Open(o);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE((*again)->Flush().ok());
+  EXPECT_EQ(Scalar(QueryLake(dir.path(), "SELECT count(*) FROM lead_scores")), "5");
 }
 
 TEST(LakeWriterTest, OpenValidatesOptions) {

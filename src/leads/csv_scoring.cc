@@ -399,7 +399,6 @@ Result<std::shared_ptr<const Scorer>> ScorerCache::Get(const std::string& org_id
 }
 
 namespace {
-constexpr std::size_t kLakeSlice = 2000;        // lake rows appended between two Flushes
 constexpr std::size_t kScoreRowsPerTxn = 2000;  // lead_scores rows per transaction
 }  // namespace
 
@@ -415,19 +414,18 @@ Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore
   std::vector<ScoreLogEntry> scored;
   const Timestamp now = SystemClock::Get().Now();
   const Schema& schema = scorer->bundle().schema;
-  std::size_t appended = 0;  // lake rows since the last Flush
+  // The job's lake rows go to a batch keyed by the job id: they reach the lake only when the batch
+  // commits, and a retry's batch replaces the earlier attempt's rows (each row once).
+  std::unique_ptr<lake::LakeWriter::Batch> lake_batch;
+  Status lake_status;
+  if (targets.lake) {
+    SIGNX_ASSIGN_OR_RETURN(lake_batch, targets.lake->OpenBatch("lead_scores", targets.job_id));
+  }
   auto on_scored = [&](const Lead& lead, const LeadScore& sc) {
     const json::object lead_json = LeadToJson(schema, lead);
-    if (targets.lake) {
-      // A file may hold far more rows than the lake's queue: wait for the writer every
-      // kLakeSlice rows, so the job neither drops its own rows nor crowds out the API's.
-      if (appended == kLakeSlice) {
-        (void)targets.lake->Flush();
-        appended = 0;
-      }
-      (void)targets.lake->Append(
-          "lead_scores", LeadScoreLakeRow(now, targets.job_id, sc, http::ToJsonText(lead_json)));
-      ++appended;
+    if (lake_batch && lake_status.ok()) {
+      lake_status = lake_batch->Append(
+          LeadScoreLakeRow(now, targets.job_id, sc, http::ToJsonText(lead_json)));
     }
     if (targets.org_id && !targets.org_id->empty() && !sc.lead_id.empty()) {
       scored.push_back(ScoreLogEntryOf(*targets.org_id, sc, targets.job_id, now,
@@ -436,9 +434,11 @@ Result<CsvJobResult> RunLeadCsvJob(storage::Store& store, const blobs::BlobStore
   };
   SIGNX_ASSIGN_OR_RETURN(std::string output,
                          ScoreLeadCsv(*scorer, input, &result.summary, progress, {}, on_scored));
-  // The last slice too is written before the job can succeed: a succeeded job never runs again,
-  // so its rows still queued when the process dies (kill -9, OOM) would be lost for good.
-  if (targets.lake && appended > 0) (void)targets.lake->Flush();
+  // Durable (synced) before the job can succeed: a succeeded job never runs again.
+  if (lake_batch) {
+    SIGNX_RETURN_IF_ERROR(lake_status);
+    SIGNX_RETURN_IF_ERROR(lake_batch->Commit());
+  }
   SIGNX_ASSIGN_OR_RETURN(blobs::PutResult put, blobs.Put(output));
   // Registered without a reference: uploads and results are kept for the blobs.gc grace period
   // (24 h) after the job, then collected. A re-run stores the same bytes (same hash).

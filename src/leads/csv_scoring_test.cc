@@ -318,9 +318,9 @@ TEST_P(CsvJobStoreTest, RunsFromBlobToBlobWithTheNamedModel) {
   auto for_org = RunLeadCsvJob(db->store(), **blobs, cache, payload, {},
                                {.org_id = "org_a", .job_id = "job_csv_1", .lake = lake->get()});
   ASSERT_TRUE(for_org.ok()) << for_org.status().ToString();
-  // The job returns only once its lake rows are written: a job is never run again after it
-  // succeeded, so rows still queued when its process is killed would be lost for good (the crash
-  // suite measured it: tests/crash). The writer's own flush is a minute away here.
+  // The job returns only once its lake rows are durable (its batch committed): a job is never run
+  // again after it succeeded (tests/crash). They reach Parquet in the background.
+  ASSERT_TRUE((*lake)->Flush().ok());
   EXPECT_EQ((*lake)->stats().rows_written, 1u);
   auto rs =
       db->store().Query("SELECT org_id, lead_id, request_id, model_version, tier FROM lead_scores");
@@ -339,6 +339,15 @@ TEST_P(CsvJobStoreTest, RunsFromBlobToBlobWithTheNamedModel) {
   EXPECT_EQ(in_lake->rows[0][0], "job_csv_1");
   EXPECT_EQ(in_lake->rows[0][1], "L1");
   EXPECT_EQ(in_lake->rows[0][2], "Reference");
+  // A retry of the same job (it failed after its rows went to the lake) replaces them: each row
+  // once, keyed by job and row (issue 20).
+  auto retried = RunLeadCsvJob(db->store(), **blobs, cache, payload, {},
+                               {.org_id = "org_a", .job_id = "job_csv_1", .lake = lake->get()});
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  ASSERT_TRUE((*lake)->Flush().ok());
+  auto once = (*lake)->Query("SELECT count(*), count(DISTINCT lead_id) FROM lead_scores");
+  ASSERT_TRUE(once.ok()) << once.status().ToString();
+  EXPECT_EQ(once->rows[0], (std::vector<std::optional<std::string>>{"1", "1"}));
 
   // An unknown model version or a missing input fails without output.
   EXPECT_EQ(RunLeadCsvJob(db->store(), **blobs, cache,
