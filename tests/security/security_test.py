@@ -75,6 +75,9 @@ ROUTE_IDS = {
     "/v1/documents/{id}/analysis": {"id": "document"},
     "/v1/documents/{id}/feedback": {"id": "document"},
     "/v1/projects/{id}/documents/summary": {"id": "project"},
+    "/v1/projects/{id}/documents/changes": {"id": "project"},
+    "/v1/ai/inference-jobs/{id}": {"id": "inference_job"},
+    "/v1/ai/inference-jobs/{id}/results": {"id": "inference_job"},
     "/v1/ingest/batches/{id}": {"id": "batch"},
     "/v1/ingest/batches/{id}/errors": {"id": "batch"},
     "/v1/ingest/batches/{id}/changes": {"id": "batch"},
@@ -238,6 +241,9 @@ PATH_QUERIES = {
     "/v1/projects/{id}/payloads/{module}/diff": "?from=1&to=2",
     "/v1/projects/{id}/payloads/{module}/files/{name}":
         "?sha256=" + hashlib.sha256(PAYLOAD_FILE).hexdigest(),
+    # org A's project's two documents (neither typed RFP or contract): the one against the other.
+    "/v1/projects/{id}/documents/changes":
+        lambda ids: f"?from={ids['document']}&to={ids['document2']}",
 }
 SPEC = {"width_in": 96, "height_in": 48, "wind_speed_mph": 115, "material": "aluminum"}
 
@@ -614,6 +620,11 @@ class Suite:
                            f"{ids['project']}", doc_text, A, expect=(200, 202), ctype="text/plain")
         ids["document"] = d["id"]
         self.markers |= {f"Suite document A {tag}", f"suite-{tag}.txt"}
+        # A second document of the project, for "what changed between two documents".
+        _, d2, _ = self.api("POST", f"/v1/documents?filename=suite-{tag}-v2.txt&project_id="
+                            f"{ids['project']}", doc_text.replace("Friday", "Monday"), A,
+                            expect=(200, 202), ctype="text/plain")
+        ids["document2"] = d2["id"]
         sku = f"SUITE-A-{tag}".upper()
         items_csv = ("sku,name,unit,category,lead_time_days,reorder_point,safety_stock,cost_cents\n"
                      f"{sku},Suite item A {tag},ea,metal,14,200,500,450\n")
@@ -629,6 +640,11 @@ class Suite:
         ids["process"] = pr["id"]
         self.markers.add(f"Suite process A {tag}")
         self.seed_studio(A, tag)
+        # An AI-runtime batch of org A (its job stays queued: no worker runs ai.run_inference).
+        _, inf, _ = self.api("POST", "/v1/ai/models/forecast/inference-jobs", {
+            "input": [{"series": [3, 4, 5, 4, 6, 7, 5, 6, 8], "horizon": 2}]}, A,
+            expect=(200, 202))
+        ids["inference_job"] = inf["id"]
         worker = self.start_worker(["operations.ingest", "documents.process",
                                     "notifications.deliver", "notifications.fanout",
                                     "operations.forecast_run", "projects.report.generate"])
@@ -660,9 +676,10 @@ class Suite:
                           "org A's forecast run")
             _, alerts, _ = self.api("GET", "/v1/forecast-alerts?limit=10", auth=A, expect=200)
             ids["alert"] = alerts["items"][0]["id"] if alerts.get("items") else ""
-            self.wait_for(lambda: self.api("GET", f"/v1/documents/{ids['document']}",
-                                           auth=A)[1].get("status") in ("ready", "failed"),
-                          "org A's document")
+            for doc in ("document", "document2"):
+                self.wait_for(lambda: self.api("GET", f"/v1/documents/{ids[doc]}",
+                                               auth=A)[1].get("status") in ("ready", "failed"),
+                              f"org A's {doc}")
             self.wait_for(lambda: self.api("GET", f"/v1/projects/{ids['studio_project']}/reports/"
                                            f"{ids['report']}", auth=A)[1].get("status") not in
                           ("pending", "queued", "running"), "org A's project report")
@@ -807,7 +824,8 @@ class Suite:
         for param in re.findall(r"\{([^}]+)\}", path):
             value = self.ids.get(mapping[param]) if mapping else "zz-made-up-id"
             out = out.replace("{" + param + "}", urllib.parse.quote(value or "", safe=""))
-        return out + PATH_QUERIES.get(path, "")
+        query = PATH_QUERIES.get(path, "")
+        return out + (query(self.ids) if callable(query) else query)
 
     def etag(self, path):
         """org A's current ETag of a resource (org B sends it: only the org may refuse)."""
@@ -1127,6 +1145,8 @@ class Suite:
         _, batch, _ = self.api("POST", "/v1/ingest/batches", {
             "entity": "inventory", "source": "suite",
             "rows": [{"sku": "LIMIT-PROBE-B", "on_hand": 1}]}, self.B, expect=(200, 201, 202))
+        _, inf, _ = self.api("POST", "/v1/ai/models/forecast/inference-jobs", {
+            "input": [{"series": [1, 2, 3, 2, 3, 4], "horizon": 1}]}, self.B, expect=(200, 202))
         lists = []
         for path, item in self.doc["paths"].items():
             get = item.get("get")
@@ -1139,7 +1159,8 @@ class Suite:
                       .replace("/v1/webhooks/{id}", f"/v1/webhooks/{hook['id']}")
                       .replace("/v1/projects/{id}", f"/v1/projects/{prj['id']}")
                       .replace("/v1/items/{id}", f"/v1/items/{b_item['id']}")
-                      .replace("/v1/ingest/batches/{id}", f"/v1/ingest/batches/{batch['id']}"))
+                      .replace("/v1/ingest/batches/{id}", f"/v1/ingest/batches/{batch['id']}")
+                      .replace("/v1/ai/inference-jobs/{id}", f"/v1/ai/inference-jobs/{inf['id']}"))
             if "{" in target:
                 check(False, f"GET {path}?limit=: no org B id for its path parameter",
                       "extend bad_limits()")
