@@ -91,6 +91,9 @@ struct BenchFlags {
   int ocr_pages = 3;
   int threads = 2;
   int summary_k = 10;
+  // The word budget of a general summary: the mean length of QMSum's general-query answers on
+  // its validation split (108.8 words over 35 meetings; val, not test, and no scores: a length).
+  int summary_words = 110;
   int span_k = 10;
   int words = 120;
 };
@@ -285,7 +288,9 @@ struct RougeSum {
 Status BenchQmsum(const std::filesystem::path& file, const BenchFlags& f) {
   SIGNX_ASSIGN_OR_RETURN(auto meetings, ReadQmsum(file));
   std::mt19937_64 rng(20261207);
+  std::mt19937_64 rng_words(20261207);  // its own stream: the sentence-count lines stay as before
   RougeSum g_sys, g_lead, g_rand, s_sys, s_lead, s_rand;
+  RougeSum w_sys, w_lead, w_rand;  // the same word budget for all three
   double hit_sys = 0, hit_lead = 0, hit_rand = 0, rec_sys = 0, rec_lead = 0, rec_rand = 0;
   int specific = 0;
   for (const Meeting& m : meetings) {
@@ -314,7 +319,26 @@ Status BenchQmsum(const std::filesystem::path& file, const BenchFlags& f) {
       return out;
     };
     const int k = std::min<int>(f.summary_k, static_cast<int>(pool.size()));
+    // Sentences in the given order until `summary_words` words, joined in document order and cut
+    // to exactly that many words (as ROUGE's -l does): every system gets the same length.
+    auto budgeted = [&](const std::vector<int>& order) {
+      std::vector<int> idx;
+      std::size_t words = 0;
+      for (int i : order) {
+        if (words >= static_cast<std::size_t>(f.summary_words)) break;
+        idx.push_back(i);
+        words += Split(sentences[static_cast<std::size_t>(i)].text, ' ').size();
+      }
+      return FirstWords(join(idx), f.summary_words);
+    };
     for (const auto& [query, answer] : m.general) {
+      w_sys.Add(RougeF1(FirstWords(join(ExtractiveSummaryWords(sentences, f.summary_words)),
+                                   f.summary_words),
+                        answer));
+      w_lead.Add(RougeF1(budgeted(pool), answer));
+      std::vector<int> order = pool;
+      std::shuffle(order.begin(), order.end(), rng_words);
+      w_rand.Add(RougeF1(budgeted(order), answer));
       g_sys.Add(RougeF1(join(ExtractiveSummary(sentences, k)), answer));
       g_lead.Add(RougeF1(join(std::vector<int>(pool.begin(), pool.begin() + k)), answer));
       std::vector<int> shuffled = pool;
@@ -358,8 +382,17 @@ Status BenchQmsum(const std::filesystem::path& file, const BenchFlags& f) {
       measure(rnd, hit_rand, rec_rand, s_rand);
     }
   }
-  std::printf("summaries — qmsum-test general queries (%d), %d sentences each\n", g_sys.n,
-              f.summary_k);
+  std::printf(
+      "summaries — qmsum-test general queries (%d), a budget of %d words each (every system cut "
+      "to it)\n",
+      w_sys.n, f.summary_words);
+  std::printf("  %-36s %s\n", "extractive (ExtractiveSummaryWords)", w_sys.Text().c_str());
+  std::printf("  %-36s %s\n", fmt::format("LEAD-{}w", f.summary_words).c_str(),
+              w_lead.Text().c_str());
+  std::printf("  %-36s %s\n", fmt::format("random-{}w (seeded)", f.summary_words).c_str(),
+              w_rand.Text().c_str());
+  std::printf("summaries — qmsum-test general queries (%d), %d sentences each (lengths differ)\n",
+              g_sys.n, f.summary_k);
   std::printf("  %-36s %s\n", "extractive (centrality+position+MMR)", g_sys.Text().c_str());
   std::printf("  %-36s %s\n", fmt::format("LEAD-{}", f.summary_k).c_str(), g_lead.Text().c_str());
   std::printf("  %-36s %s\n", fmt::format("random-{} (seeded)", f.summary_k).c_str(),
@@ -519,6 +552,8 @@ void AddDocumentsCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 16));
   b->add_option("--summary-sentences", bench_flags->summary_k,
                 "sentences per general summary (10)");
+  b->add_option("--summary-words", bench_flags->summary_words,
+                "word budget per general summary (110: QMSum val's mean general answer length)");
   b->add_option("--span-turns", bench_flags->span_k, "turns picked per specific query (10)");
   b->callback([bench_flags, exit_code] {
     if (Status st = RunBench(*bench_flags); !st.ok()) *exit_code = cli::PrintError(st);

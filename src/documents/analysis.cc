@@ -311,8 +311,11 @@ std::vector<Sentence> DocumentSentences(const Extracted& e, const PageText& page
   return out;
 }
 
-std::vector<int> ExtractiveSummary(const std::vector<Sentence>& sentences, int n,
-                                   const SummaryOptions& options) {
+namespace {
+
+// Best first until `n` sentences are picked or, with `max_words` > 0, until their words reach it.
+std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_words,
+                        const SummaryOptions& options) {
   const int total = static_cast<int>(sentences.size());
   if (total == 0 || n <= 0) return {};
   // Candidates: prose sentences of 5 to 80 words.
@@ -367,8 +370,10 @@ std::vector<int> ExtractiveSummary(const std::vector<Sentence>& sentences, int n
   std::stable_sort(scored.begin(), scored.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<int> picked;
+  int words = 0;
   for (const auto& [score, i] : scored) {
     if (static_cast<int>(picked.size()) >= n) break;
+    if (max_words > 0 && words >= max_words) break;
     bool redundant = false;
     for (int j : picked) {
       if (Dot(vec[static_cast<std::size_t>(i)], vec[static_cast<std::size_t>(j)]) >
@@ -377,10 +382,26 @@ std::vector<int> ExtractiveSummary(const std::vector<Sentence>& sentences, int n
         break;
       }
     }
-    if (!redundant) picked.push_back(i);
+    if (!redundant) {
+      picked.push_back(i);
+      words += static_cast<int>(Words(sentences[static_cast<std::size_t>(i)].text).size());
+    }
   }
   std::sort(picked.begin(), picked.end());
   return picked;
+}
+
+}  // namespace
+
+std::vector<int> ExtractiveSummary(const std::vector<Sentence>& sentences, int n,
+                                   const SummaryOptions& options) {
+  return Select(sentences, n, 0, options);
+}
+
+std::vector<int> ExtractiveSummaryWords(const std::vector<Sentence>& sentences, int words,
+                                        const SummaryOptions& options) {
+  if (words <= 0) return {};
+  return Select(sentences, static_cast<int>(sentences.size()), words, options);
 }
 
 Summaries Summarise(const std::vector<Sentence>& sentences, const SummaryOptions& options) {

@@ -63,6 +63,10 @@ struct SummaryOptions {
 // Picks `n` sentences (indices into `sentences`, in document order).
 std::vector<int> ExtractiveSummary(const std::vector<Sentence>& sentences, int n,
                                    const SummaryOptions& options = {});
+// Picks sentences best first until their words reach `words` (the last one may overshoot; callers
+// that need an exact budget cut the text), indices in document order.
+std::vector<int> ExtractiveSummaryWords(const std::vector<Sentence>& sentences, int words,
+                                        const SummaryOptions& options = {});
 Summaries Summarise(const std::vector<Sentence>& sentences, const SummaryOptions& options = {});
 
 // The action-item score of one sentence (see above); >= kActionThreshold is an action item.
