@@ -189,6 +189,7 @@ Status BenchActionItems(const std::filesystem::path& dir) {
 
 struct Meeting {
   std::vector<std::string> turns;                            // "content" of each turn
+  std::vector<std::string> speakers;                         // "speaker" of each turn
   std::vector<std::pair<std::string, std::string>> general;  // query, answer
   struct Specific {
     std::string query, answer;
@@ -243,6 +244,9 @@ Result<std::vector<Meeting>> ReadQmsum(const std::filesystem::path& p) {
     Meeting m;
     for (const auto& t : o.at("meeting_transcripts").as_array()) {
       m.turns.push_back(WithoutTranscriptMarks(t.at("content").as_string()));
+      const json::value* speaker = t.as_object().if_contains("speaker");
+      m.speakers.push_back(speaker && speaker->is_string() ? std::string(speaker->get_string())
+                                                           : std::string());
     }
     for (const auto& q : o.at("general_query_list").as_array()) {
       m.general.push_back(
@@ -303,6 +307,7 @@ Status BenchQmsum(const std::filesystem::path& file, const BenchFlags& f) {
         x.text = std::string(s);
         x.page = static_cast<int>(t);
         x.first_in_section = first && t == 0;
+        x.speaker = m.speakers[t];  // a transcript, as DocumentSentences marks one
         first = false;
         sentences.push_back(std::move(x));
       }
@@ -332,9 +337,9 @@ Status BenchQmsum(const std::filesystem::path& file, const BenchFlags& f) {
       return FirstWords(join(idx), f.summary_words);
     };
     for (const auto& [query, answer] : m.general) {
-      w_sys.Add(RougeF1(FirstWords(join(ExtractiveSummaryWords(sentences, f.summary_words)),
-                                   f.summary_words),
-                        answer));
+      w_sys.Add(RougeF1(
+          FirstWords(join(ExtractiveSummaryWords(sentences, f.summary_words)), f.summary_words),
+          answer));
       w_lead.Add(RougeF1(budgeted(pool), answer));
       std::vector<int> order = pool;
       std::shuffle(order.begin(), order.end(), rng_words);

@@ -283,20 +283,118 @@ std::vector<std::string_view> SplitSentences(std::string_view text) {
   return out;
 }
 
+std::size_t SpeakerLabelLength(std::string_view line) {
+  // "Dana: ...", "Dr. Smith: ...", "Speaker 2: ...", "Barry Hughes AM: ...": one to four words,
+  // each starting with a capital or a digit, at most 40 bytes, then ": " and the utterance.
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 40) return 0;
+  if (colon + 1 >= line.size() || line[colon + 1] != ' ') return 0;
+  if (Trim(line.substr(colon + 1)).empty()) return 0;
+  int words = 0;
+  bool start = true;
+  for (std::size_t i = 0; i < colon; ++i) {
+    const char c = line[i];
+    if (c == ' ') {
+      if (start) return 0;  // two spaces, or a leading one
+      start = true;
+      continue;
+    }
+    if (start) {
+      if (!IsUpper(c) && !std::isdigit(static_cast<unsigned char>(c))) return 0;
+      ++words;
+      start = false;
+    } else if (!IsAlpha(c) && !std::isdigit(static_cast<unsigned char>(c)) && c != '.' &&
+               c != '\'' && c != '-') {
+      return 0;
+    }
+  }
+  if (start || words > 4) return 0;
+  std::size_t n = colon + 1;
+  while (n < line.size() && line[n] == ' ') ++n;
+  return n;
+}
+
+namespace {
+
+// Labels of forms and minutes ("Date: ...", "Action: ..."), never a speaker.
+bool IsFormLabel(std::string_view label) {
+  static const std::unordered_set<std::string> k = {
+      "date",        "time",         "action",    "action item", "action items", "decision",
+      "decisions",   "note",         "notes",     "nb",          "owner",        "due",
+      "subject",     "re",           "to",        "from",        "cc",           "bcc",
+      "attendees",   "present",      "absent",    "apologies",   "location",     "venue",
+      "agenda",      "status",       "risk",      "risks",       "issue",        "issues",
+      "item",        "total",        "subtotal",  "project",     "client",       "customer",
+      "address",     "phone",        "tel",       "fax",         "email",        "e-mail",
+      "summary",     "next steps",   "next step", "minutes",     "chair",        "update",
+      "task",        "deadline",     "priority",  "comment",     "comments",     "reference",
+      "ref",         "page",         "step",      "phase",       "scope",        "price",
+      "cost",        "budget",       "amount",    "qty",         "description",  "title",
+      "name",        "company",      "contact",   "signed",      "approved",     "approved by",
+      "prepared by", "submitted by", "attn",      "attention",   "warning",      "important",
+      "example",     "question",     "answer",    "tip",         "caution",      "result",
+      "results",     "goal",         "goals",     "objective",   "purpose",      "background",
+      "outcome"};
+  return k.contains(ToLower(label));
+}
+
+// The speaker label at the start of a sentence and its length (label without the colon).
+std::size_t SpeakerPrefix(std::string_view sentence, std::string_view* label) {
+  const std::size_t n = SpeakerLabelLength(sentence);
+  if (n == 0) return 0;
+  const std::string_view l = sentence.substr(0, sentence.find(':'));
+  if (IsFormLabel(l)) return 0;
+  *label = l;
+  return n;
+}
+
+}  // namespace
+
 std::vector<Sentence> DocumentSentences(const Extracted& e, const PageText& pages) {
+  // A transcript: its prose is turns that start with a speaker label ("Dana: ...", not a form's
+  // "Date: ..."), at least two speakers with two turns each, a quarter of all sentences or more
+  // opening a turn. Then the label is the speaker of the turn's sentences, not part of the text.
+  // (Extraction may join a transcript's lines, so a turn is found at the sentence level.)
+  std::size_t total = 0, labelled = 0;
+  std::map<std::string, int, std::less<>> speakers;
+  for (const Block& block : e.blocks) {
+    if (block.kind != Block::Kind::kParagraph) continue;
+    for (std::string_view s : SplitSentences(block.text)) {
+      ++total;
+      std::string_view label;
+      if (SpeakerPrefix(s, &label) > 0) {
+        ++labelled;
+        ++speakers[std::string(label)];
+      }
+    }
+  }
+  int recurring = 0;
+  for (const auto& [name, count] : speakers) recurring += count >= 2;
+  const bool transcript = labelled >= 4 && labelled * 4 >= total && recurring >= 2;
+
   std::vector<Sentence> out;
   bool after_heading = true;
+  std::string speaker;
   for (std::size_t b = 0; b < e.blocks.size(); ++b) {
     const Block& block = e.blocks[b];
     if (block.kind == Block::Kind::kHeading) {
       after_heading = true;
+      speaker.clear();
       continue;
     }
     const std::size_t base = pages.block_offsets[b];
     bool first = after_heading;
     for (std::string_view s : SplitSentences(block.text)) {
+      if (transcript && block.kind == Block::Kind::kParagraph) {
+        std::string_view label;
+        if (const std::size_t n = SpeakerPrefix(s, &label); n > 0) {
+          speaker = std::string(label);
+          s.remove_prefix(n);
+        }
+      }
       Sentence sentence;
       sentence.text = std::string(s);
+      sentence.speaker = transcript ? speaker : std::string();
       sentence.page = block.page;
       sentence.start = base + static_cast<std::size_t>(s.data() - block.text.data());
       sentence.end = sentence.start + s.size();
@@ -313,50 +411,95 @@ std::vector<Sentence> DocumentSentences(const Extracted& e, const PageText& page
 
 namespace {
 
-// Best first until `n` sentences are picked or, with `max_words` > 0, until their words reach it.
+// Words of talk that carry no topic: back-channels, hedges, fillers and contractions (Terms drops
+// the apostrophe: "that's" → "thats"). A sentence made of them is not a summary candidate.
+const std::unordered_set<std::string>& FillerWords() {
+  static const std::unordered_set<std::string> k = {
+      "yes",    "yep",    "yup",   "nope",     "alright",   "hmm",      "mmm",
+      "huh",    "ooh",    "wow",   "actually", "basically", "probably", "maybe",
+      "guess",  "kind",   "sort",  "stuff",    "something", "anything", "everything",
+      "sure",   "pretty", "quite", "whatever", "wanna",     "thats",    "dont",
+      "lets",   "theres", "youre", "theyre",   "didnt",     "doesnt",   "isnt",
+      "cant",   "wont",   "ive",   "youve",    "weve",      "whats",    "hes",
+      "shes",   "wasnt",  "arent", "couldnt",  "wouldnt",   "shouldnt", "havent",
+      "theyll", "youll",  "itll",  "thatll",   "im",        "ill",      "youd",
+      "wed",    "theyd",  "said",  "says",     "saying",    "talk",     "talking",
+      "mean",   "meant",  "okay",  "ok",       "oh",        "ah",       "hey"};
+  return k;
+}
+
+// True when most sentences carry a speaker and at least two speakers talk: a meeting transcript.
+bool IsTranscript(const std::vector<Sentence>& sentences) {
+  std::size_t with = 0;
+  std::unordered_set<std::string_view> speakers;
+  for (const Sentence& s : sentences) {
+    if (s.speaker.empty()) continue;
+    ++with;
+    if (speakers.size() < 2) speakers.insert(s.speaker);
+  }
+  return speakers.size() >= 2 && with * 2 >= sentences.size();
+}
+
+// Best first (MMR) until `n` sentences are picked or, with `max_words` > 0, until their words
+// reach it.
 std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_words,
                         const SummaryOptions& options) {
   const int total = static_cast<int>(sentences.size());
   if (total == 0 || n <= 0) return {};
-  // Candidates: prose sentences of 5 to 80 words.
+  // Candidates: prose sentences of 5 to 80 words with at least `min_content_terms` distinct
+  // topic words (back-channels such as "Okay, so let's start." are not summaries of anything).
   std::vector<int> cand;
   std::vector<std::vector<std::string>> terms(static_cast<std::size_t>(total));
   std::unordered_map<std::string, int> df;
   for (int i = 0; i < total; ++i) {
     const Sentence& s = sentences[static_cast<std::size_t>(i)];
-    terms[static_cast<std::size_t>(i)] = Terms(s.text);
-    std::unordered_set<std::string> seen(terms[static_cast<std::size_t>(i)].begin(),
-                                         terms[static_cast<std::size_t>(i)].end());
-    for (const auto& t : seen) ++df[t];
+    std::vector<std::string>& t = terms[static_cast<std::size_t>(i)];
+    t = Terms(s.text);
+    std::erase_if(t, [](const std::string& w) { return FillerWords().contains(w); });
+    const std::unordered_set<std::string> seen(t.begin(), t.end());
+    for (const auto& w : seen) ++df[w];
     const std::size_t words = Words(s.text).size();
-    if (!s.in_table && words >= 5 && words <= 80) cand.push_back(i);
+    if (!s.in_table && words >= 5 && words <= 80 &&
+        static_cast<int>(seen.size()) >= options.min_content_terms) {
+      cand.push_back(i);
+    }
   }
   if (cand.empty()) {
-    for (int i = 0; i < total; ++i) cand.push_back(i);
+    for (int i = 0; i < total; ++i) {
+      if (!terms[static_cast<std::size_t>(i)].empty()) cand.push_back(i);
+    }
   }
-  // MEAD's centroid score: the sum of the centroid weights of a sentence's distinct terms (the
-  // centroid is the mean TF-IDF vector of the candidates), scaled to [0, 1]. Unlike a cosine it
-  // does not favour short sentences that repeat one frequent word.
+  if (cand.empty()) return {};
+  // Unit TF-IDF vectors (sublinear tf, idf over the document's sentences).
   std::vector<SparseVec> vec(static_cast<std::size_t>(total));
-  SparseVec centroid;
+  SparseVec sum;
   for (int i : cand) {
     SparseVec& v = vec[static_cast<std::size_t>(i)];
     for (const auto& t : terms[static_cast<std::size_t>(i)]) v[t] += 1;
     for (auto& [t, x] : v) {
       x = (1 + std::log(x)) * std::log(1.0 + static_cast<double>(total) / df[t]);
-      centroid[t] += x / static_cast<double>(cand.size());
     }
+    Normalise(v);
+    for (const auto& [t, x] : v) sum[t] += x;
   }
+  // Centrality: LexRank's degree centrality on the continuous graph, i.e. a sentence's mean
+  // idf-cosine with every other candidate, v_i · (Σ v_j − v_i) / (n − 1), in O(n) instead of
+  // the O(n²) similarity matrix. Cosines are length-normalised: a long sentence is not central
+  // for being long. Scaled to [0, 1].
+  const double others = std::max<double>(1, static_cast<double>(cand.size()) - 1);
   std::vector<double> central(static_cast<std::size_t>(total), 0.0);
   double max_central = 0;
   for (int i : cand) {
-    double c = 0;
-    for (const auto& [t, x] : vec[static_cast<std::size_t>(i)]) c += centroid[t];
+    const SparseVec& v = vec[static_cast<std::size_t>(i)];
+    const double self = v.empty() ? 0 : 1;
+    const double c = std::max(0.0, Dot(v, sum) - self) / others;
     central[static_cast<std::size_t>(i)] = c;
     max_central = std::max(max_central, c);
-    Normalise(vec[static_cast<std::size_t>(i)]);  // cosines for the redundancy check
   }
-  std::vector<std::pair<double, int>> scored;
+  // Position: documents front-load (a lead and first-in-section prior); a meeting transcript
+  // opens with greetings and logistics and covers its topics all along, so it gets none.
+  const double position_weight = IsTranscript(sentences) ? 0.0 : options.position_weight;
+  std::vector<double> relevance(static_cast<std::size_t>(total), 0.0);
   for (std::size_t k = 0; k < cand.size(); ++k) {
     const int i = cand[k];
     const Sentence& s = sentences[static_cast<std::size_t>(i)];
@@ -364,27 +507,37 @@ std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_w
         max_central > 0 ? central[static_cast<std::size_t>(i)] / max_central : 0;
     const double pos = 1.0 - static_cast<double>(k) / static_cast<double>(cand.size());
     const double position = 0.6 * pos * pos + (s.first_in_section ? 0.4 : 0.0);
-    scored.push_back(
-        {(1 - options.position_weight) * centrality + options.position_weight * position, i});
+    relevance[static_cast<std::size_t>(i)] =
+        (1 - position_weight) * centrality + position_weight * position;
   }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  // Maximal marginal relevance (Carbonell & Goldstein): each pick maximises
+  // λ·relevance − (1 − λ)·(its highest cosine with a sentence already picked); a near-duplicate
+  // (cosine above `redundancy`) is never picked.
   std::vector<int> picked;
+  std::vector<double> max_sim(static_cast<std::size_t>(total), 0.0);
+  std::vector<bool> used(static_cast<std::size_t>(total), false);
   int words = 0;
-  for (const auto& [score, i] : scored) {
-    if (static_cast<int>(picked.size()) >= n) break;
-    if (max_words > 0 && words >= max_words) break;
-    bool redundant = false;
-    for (int j : picked) {
-      if (Dot(vec[static_cast<std::size_t>(i)], vec[static_cast<std::size_t>(j)]) >
-          options.redundancy) {
-        redundant = true;
-        break;
+  while (static_cast<int>(picked.size()) < n && (max_words <= 0 || words < max_words)) {
+    int best = -1;
+    double best_score = 0;
+    for (int i : cand) {
+      const auto u = static_cast<std::size_t>(i);
+      if (used[u] || max_sim[u] > options.redundancy) continue;
+      const double score =
+          options.mmr_lambda * relevance[u] - (1 - options.mmr_lambda) * max_sim[u];
+      if (best < 0 || score > best_score) {
+        best = i;
+        best_score = score;
       }
     }
-    if (!redundant) {
-      picked.push_back(i);
-      words += static_cast<int>(Words(sentences[static_cast<std::size_t>(i)].text).size());
+    if (best < 0) break;
+    const auto b = static_cast<std::size_t>(best);
+    used[b] = true;
+    picked.push_back(best);
+    words += static_cast<int>(Words(sentences[b].text).size());
+    for (int i : cand) {
+      const auto u = static_cast<std::size_t>(i);
+      if (!used[u]) max_sim[u] = std::max(max_sim[u], Dot(vec[u], vec[b]));
     }
   }
   std::sort(picked.begin(), picked.end());
@@ -406,15 +559,15 @@ std::vector<int> ExtractiveSummaryWords(const std::vector<Sentence>& sentences, 
 
 Summaries Summarise(const std::vector<Sentence>& sentences, const SummaryOptions& options) {
   Summaries s;
-  auto fill = [&](int n, std::vector<SummarySentence>& out) {
-    for (int i : ExtractiveSummary(sentences, n, options)) {
+  auto fill = [&](int n, int words, std::vector<SummarySentence>& out) {
+    for (int i : Select(sentences, n, words, options)) {
       const Sentence& x = sentences[static_cast<std::size_t>(i)];
-      out.push_back({x.text, x.page});
+      out.push_back({x.text, x.page, x.speaker});
     }
   };
-  fill(options.short_n, s.short_);
-  fill(options.medium_n, s.medium);
-  fill(options.detailed_n, s.detailed);
+  fill(options.short_n, options.short_words, s.short_);
+  fill(options.medium_n, options.medium_words, s.medium);
+  fill(options.detailed_n, options.detailed_words, s.detailed);
   return s;
 }
 
@@ -621,12 +774,30 @@ Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date,
   for (const Sentence& s : sentences) {
     const std::string lower = ToLower(s.text);
     if (!s.in_table) {
-      const double score = action_model ? action_model->Probability(s.text) : ActionScore(s.text);
+      // In a transcript, "I'll send it" is the speaker's own commitment: as "Dana will send it"
+      // it names its owner (the rules' +2 for a named owner; the learned model decides alone).
+      std::optional<std::string> speaker_owner;
+      if (!s.speaker.empty()) {
+        for (std::string_view p : {"i will", "i'll", "i can", "i shall", "let me", "i'm going to",
+                                   "i am going to", "i need to", "i have to"}) {
+          if (HasPhrase(lower, p)) {
+            speaker_owner = s.speaker;
+            break;
+          }
+        }
+      }
+      double score = action_model ? action_model->Probability(s.text) : ActionScore(s.text);
+      std::optional<std::optional<std::string>> named;  // ActionOwner, once computed
+      if (speaker_owner && !action_model) {
+        named = ActionOwner(s.text);
+        if (!*named) score += 2.0;  // ActionScore counted a named owner already
+      }
       const bool is_action =
           action_model ? score >= action_model->threshold() : score >= kActionThreshold;
       if (is_action && a.action_items.size() < 500) {
-        ActionItem item{
-            .text = s.text, .owner = ActionOwner(s.text), .page = s.page, .score = score};
+        std::optional<std::string> owner = named ? *named : ActionOwner(s.text);
+        if (!owner) owner = speaker_owner;
+        ActionItem item{.text = s.text, .owner = owner, .page = s.page, .score = score};
         for (const DateMention& d : FindDates(s.text, anchor)) {
           item.due = FormatDay(d.date);
           item.due_text = d.text;
@@ -726,7 +897,11 @@ Analysis Analyse(const Extracted& e, const PageText& pages, Day fallback_date,
 json::object ToJson(const Analysis& a) {
   auto sentences = [](const std::vector<SummarySentence>& v) {
     json::array out;
-    for (const auto& s : v) out.push_back(json::object{{"text", s.text}, {"page", s.page}});
+    for (const auto& s : v) {
+      json::object o{{"text", s.text}, {"page", s.page}};
+      if (!s.speaker.empty()) o["speaker"] = s.speaker;
+      out.push_back(std::move(o));
+    }
     return out;
   };
   auto text_of = [](const std::vector<SummarySentence>& v) {

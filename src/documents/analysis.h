@@ -2,11 +2,22 @@
 // and deadline, decisions, risks with a severity, entities. No network, no model download: rules
 // and statistics over the extracted text, deterministic for the same input.
 //
-//   summaries   extractive. Each sentence is scored by centrality (cosine of its TF-IDF vector
-//               with the document's TF-IDF centroid) plus position (early in the document, first
-//               in its section); sentences are picked best first, skipping any whose cosine with
-//               an already picked one exceeds 0.5 (redundancy), and shown in document order.
-//               short = 3 sentences, medium = 7, detailed = 15 (fewer when the text has fewer).
+//   summaries   extractive. Candidates are prose sentences of 5-80 words with at least 3
+//               distinct topic words (stop words, back-channels and fillers — "okay", "yeah",
+//               "that's", "basically" — do not count), so "Okay, so let's start." never is one.
+//               Each is scored by centrality — its mean idf-cosine with every other candidate
+//               (LexRank's degree centrality on the continuous graph, length-normalised) — plus
+//               position (early in the document, first in its section; none for a meeting
+//               transcript, which opens with greetings and covers its topics all along). They are
+//               picked by maximal marginal relevance (0.7 relevance, 0.3 novelty; a near-duplicate
+//               with cosine > 0.5 never) until a word budget or a sentence cap, shown in document
+//               order: short = 60 words / 3 sentences, medium = 150 / 7, detailed = 300 / 15
+//               (the last sentence may overshoot the budget).
+//   transcripts  a document made of speaker turns ("Dana: ...", "Dr. Smith: ..."; a form's
+//               "Date:" or "Action:" is no speaker), two or more speakers with two turns each
+//               and a quarter of its sentences or more opening a turn, is a transcript: the label
+//               is the speaker of the turn's sentences, not their text, and a first-person
+//               commitment ("I'll send it") has the speaker as its owner.
 //   action items  sentences whose ActionScore reaches the threshold: imperative verb at the
 //               start, "please", a second-person modal request, an obligation ("must", "need to"),
 //               a named owner ("Dana will", "Dana to", "assigned to Dana", "Owner: Dana"), a
@@ -42,23 +53,31 @@ struct Sentence {
   int block = 0;                   // index of its block
   bool first_in_section = false;
   bool in_table = false;
+  std::string speaker;  // a transcript's speaker label ("" = none)
 };
 
 // Sentences of `text` ("Mr. Smith" and "e.g." are not ends; a line break in a table row is).
 std::vector<std::string_view> SplitSentences(std::string_view text);
 std::vector<Sentence> DocumentSentences(const Extracted& e, const PageText& pages);
+// The length of the speaker label ("Dana: ", "Speaker 2: ") a line or sentence starts with,
+// 0 when it has none.
+std::size_t SpeakerLabelLength(std::string_view line);
 
 struct SummarySentence {
   std::string text;
   int page = 1;
+  std::string speaker;  // transcripts
 };
 struct Summaries {
   std::vector<SummarySentence> short_, medium, detailed;
 };
 struct SummaryOptions {
-  int short_n = 3, medium_n = 7, detailed_n = 15;
+  int short_n = 3, medium_n = 7, detailed_n = 15;                  // sentence caps
+  int short_words = 60, medium_words = 150, detailed_words = 300;  // word budgets (0 = none)
+  int min_content_terms = 3;
   double redundancy = 0.5;
-  double position_weight = 0.3;
+  double mmr_lambda = 0.7;
+  double position_weight = 0.3;  // documents; transcripts get 0
 };
 // Picks `n` sentences (indices into `sentences`, in document order).
 std::vector<int> ExtractiveSummary(const std::vector<Sentence>& sentences, int n,

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
+#include "base/strings.h"
 #include "documents/classifier.h"
 #include "documents/dates.h"
 #include "documents/pii.h"
@@ -188,6 +190,107 @@ TEST(SummaryTest, PicksCentralSentencesInOrderWithoutRepeats) {
   EXPECT_FALSE(picked[0] == 0 && picked[1] == 1);             // the duplicate is redundant
   EXPECT_EQ(std::count(picked.begin(), picked.end(), 2), 0);  // off-topic sentence
   EXPECT_TRUE(ExtractiveSummary({}, 3).empty());
+}
+
+TEST(SummaryTest, BackChannelAndFillerSentencesAreNeverPicked) {
+  std::vector<Sentence> s;
+  auto add = [&](std::string t) {
+    Sentence x;
+    x.text = std::move(t);
+    s.push_back(x);
+  };
+  add("Yeah, okay, that's right, sure, yeah.");
+  add("Okay, so, um, basically that's it, actually.");
+  add("The monument sign footing needs a revised concrete design for the bank.");
+  add("Yes, yes, I mean, that's, you know, right.");
+  add("Okay, yeah, sure, I guess so, alright.");
+  const auto picked = ExtractiveSummary(s, 3);
+  ASSERT_EQ(picked.size(), 1u);
+  EXPECT_EQ(picked[0], 2);
+}
+
+TEST(SummaryTest, SummariesKeepToAWordBudget) {
+  std::vector<Sentence> s;
+  // Twelve 25-word sentences, each on its own topic, sharing a few words of the project.
+  const std::string letters = "abcdefghijklmnopqrstuvw";
+  for (int i = 0; i < 12; ++i) {
+    Sentence x;
+    x.text = "The pylon sign";
+    for (int j = 0; j < 22; ++j) {
+      x.text += std::string(" ") + "topic" + letters[static_cast<std::size_t>(i)] +
+                letters[static_cast<std::size_t>(j)];
+    }
+    x.text += ".";
+    s.push_back(std::move(x));
+  }
+  const Summaries sum = Summarise(s);
+  auto words = [](const std::vector<SummarySentence>& v) {
+    std::size_t n = 0;
+    for (const auto& x : v) n += Split(x.text, ' ').size();
+    return n;
+  };
+  // 60 words: three 25-word sentences reach it (the last one overshoots), never a fourth.
+  EXPECT_EQ(sum.short_.size(), 3u);
+  EXPECT_LT(words(sum.short_) - Split(sum.short_.back().text, ' ').size(), 60u);
+  // 150 words: six sentences (the cap of 7 is not reached).
+  EXPECT_EQ(sum.medium.size(), 6u);
+  EXPECT_EQ(sum.detailed.size(), 12u);  // 300 words = all twelve
+  EXPECT_EQ(ExtractiveSummaryWords(s, 50).size(), 2u);
+}
+
+TEST(TranscriptTest, SpeakerLabelsAreSpeakersNotTextAndOwnTheirCommitments) {
+  EXPECT_EQ(SpeakerLabelLength("Dana: I'll send it."), 6u);
+  EXPECT_EQ(SpeakerLabelLength("Dr. Smith: fine"), 11u);
+  EXPECT_EQ(SpeakerLabelLength("Speaker 2: yes"), 11u);
+  EXPECT_EQ(SpeakerLabelLength("the plan: build it"), 0u);
+  EXPECT_EQ(SpeakerLabelLength("Note:no space"), 0u);
+  EXPECT_EQ(SpeakerLabelLength("A Very Long Label Of Words: x"), 0u);
+  const Extracted e =
+      Doc("Weekly sign meeting\n\n"
+          "Dana: Okay, let's start with the pylon sign for the bank.\n"
+          "Marco: The LED modules for the pylon sign are on backorder until January.\n"
+          "Dana: Then I'll call the supplier about the LED modules by Friday.\n"
+          "Marco: Yeah.\n"
+          "Priya: The city permit for the pylon sign was approved on Monday.\n"
+          "Marco: I will book the crane for the pylon sign installation next week.\n");
+  const std::vector<Sentence> sentences = DocumentSentences(e, PageTexts(e));
+  std::vector<const Sentence*> spoken;
+  for (const Sentence& s : sentences) {
+    if (!s.speaker.empty()) spoken.push_back(&s);
+  }
+  ASSERT_EQ(spoken.size(), 6u);
+  EXPECT_EQ(spoken[0]->speaker, "Dana");
+  EXPECT_EQ(spoken[0]->text, "Okay, let's start with the pylon sign for the bank.");
+  EXPECT_EQ(spoken[1]->speaker, "Marco");
+  // Offsets still point at the sentence in the page text.
+  const PageText pages = PageTexts(e);
+  EXPECT_EQ(pages.pages[0].substr(spoken[2]->start, spoken[2]->end - spoken[2]->start),
+            spoken[2]->text);
+
+  const Analysis a = Analyse(e, pages, D(2026, 12, 7));
+  std::map<std::string, std::string> owner_of;
+  for (const ActionItem& i : a.action_items) owner_of[i.text] = i.owner.value_or("");
+  EXPECT_EQ(owner_of["Then I'll call the supplier about the LED modules by Friday."], "Dana");
+  EXPECT_EQ(owner_of["I will book the crane for the pylon sign installation next week."], "Marco");
+  for (const auto& x : a.summaries.detailed) {
+    EXPECT_NE(x.text, "Yeah.");
+    EXPECT_FALSE(x.speaker.empty()) << x.text;
+  }
+  const auto json = ToJson(a);
+  EXPECT_TRUE(json.at("summaries")
+                  .at("detailed")
+                  .at("sentences")
+                  .as_array()[0]
+                  .as_object()
+                  .contains("speaker"));
+
+  // Meeting notes with a few labels are not a transcript: "Action: Sam ..." keeps its label.
+  const Extracted notes =
+      Doc("Date: December 7, 2026\nAction: Sam to update the schedule.\nThe crane is booked.\n"
+          "The permit is pending.\nThe footing is poured.\n");
+  for (const Sentence& s : DocumentSentences(notes, PageTexts(notes))) {
+    EXPECT_TRUE(s.speaker.empty()) << s.text;
+  }
 }
 
 TEST(ClassifierTest, TrainsPredictsAndRoundTrips) {
