@@ -14,6 +14,19 @@
 //              one, with pages)}.
 // With the LLM off (the default) only "source": "offline" is added.
 //
+// Action items (llm.tasks has action_items): the LLM's items, asked before the summaries, are
+// merged with the offline ones. Every item gets "source": "offline" or "llm". An LLM item
+// {text, owner, due} is resolved as an offline one is: owner = the LLM's, else the one its text
+// names (ActionOwner), else the matching offline item's; due = a date its text names resolved
+// against the document's date (dates.h; "by Friday" → YYYY-MM-DD, with due_text), else the
+// LLM's YYYY-MM-DD, else the matching offline item's; page = the matching offline item's, else
+// the page whose text contains it, else null. An offline item is "matching" when 70% of the
+// shorter text's words are in the other: it is replaced by the LLM's; offline items the LLM did
+// not name stay (after the LLM's). "action_items_llm" says what happened: {outcome, model, tier,
+// cached, llm_items, offline_items_kept}, or {outcome, reason} when the LLM did not answer
+// (timeout, server_error, invalid_answer, budget_exceeded, too_large, ...) and the offline items
+// stand unchanged. Without the task nothing but "source": "offline" is added.
+//
 // Thread-safety: as LlmRouter::Run (thread-safe). Blocking: HTTP and SQL.
 #pragma once
 

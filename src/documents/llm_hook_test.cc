@@ -51,14 +51,15 @@ class DocumentsLlmTest : public ::testing::TestWithParam<Backend> {
     if (!blob_dir_.empty()) std::filesystem::remove_all(blob_dir_, ec);
   }
 
-  void UseLlm(int timeout_ms = 5000) {
+  void UseLlm(int timeout_ms = 5000,
+              std::vector<std::string> tasks = {"summary_short", "summary_detailed"}) {
     config::LlmConfig c;
     c.url = server_.base_url();
     c.timeout_ms = timeout_ms;
     c.allow_private_cidrs = {"127.0.0.1"};
     c.small_model = "small-model";
     c.large_model = "large-model";
-    c.tasks = {"summary_short", "summary_detailed"};
+    c.tasks = std::move(tasks);
     auto s = llm::SettingsFrom(c);
     ASSERT_TRUE(s.ok());
     router_ = OpenLlmRouter(db_->store(), *s);
@@ -99,7 +100,81 @@ TEST_P(DocumentsLlmTest, OfflineByDefault) {
     EXPECT_EQ(Summary(a, name).at("source").as_string(), "offline");
     EXPECT_FALSE(Summary(a, name).contains("llm_outcome"));
   }
+  for (const auto& item : a.at("action_items").as_array()) {
+    EXPECT_EQ(item.at("source").as_string(), "offline");
+  }
+  EXPECT_FALSE(a.contains("action_items_llm"));
   EXPECT_EQ(server_.calls(), 0);
+}
+
+TEST_P(DocumentsLlmTest, LlmActionItemsAreMergedResolvedAndMarked) {
+  UseLlm(5000, {"action_items"});
+  // The LLM names the offline item in its own words (no owner, no date), one the rules missed
+  // with a relative deadline, and one with its own date.
+  server_.Script({{.kind = Behaviour::kAnswer,
+                   .content = R"([{"text": "Dana to send the revised shop drawings by Friday.",
+                                   "owner": null, "due": null},
+                                  {"text": "Ask the inspector to check the footing next week",
+                                   "owner": "Marco", "due": null},
+                                  {"text": "Order spare LED modules", "owner": null,
+                                   "due": "2026-12-20"}])"}});
+  json::object a = Analyse("org_a", kMinutes);
+  const json::array& items = a.at("action_items").as_array();
+  ASSERT_GE(items.size(), 3u) << json::serialize(items);
+  const json::object& dana = items[0].as_object();
+  EXPECT_EQ(dana.at("source").as_string(), "llm");
+  EXPECT_EQ(dana.at("owner").as_string(), "Dana");      // named in the text, as offline
+  EXPECT_EQ(dana.at("due").as_string(), "2026-12-11");  // Friday after Monday 2026-12-07
+  EXPECT_EQ(dana.at("due_text").as_string(), "by Friday");
+  EXPECT_EQ(dana.at("page").as_int64(), 1);
+  const json::object& marco = items[1].as_object();
+  EXPECT_EQ(marco.at("source").as_string(), "llm");
+  EXPECT_EQ(marco.at("owner").as_string(), "Marco");
+  EXPECT_EQ(marco.at("due").as_string(), "2026-12-14");  // next week, from the document's date
+  EXPECT_TRUE(marco.at("page").is_null());               // not in the text as written
+  const json::object& order = items[2].as_object();
+  EXPECT_TRUE(order.at("owner").is_null());
+  EXPECT_EQ(order.at("due").as_string(), "2026-12-20");
+  // The offline item the LLM restated is replaced, the others stay, marked offline.
+  for (std::size_t i = 3; i < items.size(); ++i) {
+    EXPECT_EQ(items[i].at("source").as_string(), "offline");
+    EXPECT_EQ(std::string(items[i].at("text").as_string()).find("Dana to send"), std::string::npos);
+  }
+  const json::object& meta = a.at("action_items_llm").as_object();
+  EXPECT_EQ(meta.at("outcome").as_string(), "ok");
+  EXPECT_EQ(meta.at("model").as_string(), "small-model");
+  EXPECT_EQ(meta.at("llm_items").as_int64(), 3);
+  ASSERT_EQ(server_.calls(), 1);
+  const auto req = server_.requests()[0];
+  EXPECT_NE(req.system.find("JSON array"), std::string::npos);
+  EXPECT_EQ(req.body.find("dana@example.com"), std::string::npos);
+  EXPECT_EQ(req.body.find("555-123-4567"), std::string::npos);
+  // Summaries were not asked of the LLM (not in llm.tasks).
+  EXPECT_EQ(Summary(a, "short").at("source").as_string(), "offline");
+}
+
+TEST_P(DocumentsLlmTest, LlmActionItemFailuresLeaveTheOfflineItems) {
+  const json::object offline = Analyse("org_b", kMinutes);
+  UseLlm(5000, {"action_items"});
+  server_.Script({{.kind = Behaviour::kStatus, .status = 500},
+                  {.kind = Behaviour::kAnswer, .content = "Sure! No action items here."}});
+  for (const char* want : {"server_error", "invalid_answer"}) {
+    json::object a = Analyse("org_a", kMinutes);
+    const json::array& items = a.at("action_items").as_array();
+    const json::array& expected = offline.at("action_items").as_array();
+    ASSERT_EQ(items.size(), expected.size()) << want;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      EXPECT_EQ(items[i].at("text"), expected[i].at("text"));
+      EXPECT_EQ(items[i].at("due"), expected[i].at("due"));
+      EXPECT_EQ(items[i].at("source").as_string(), "offline");
+    }
+    EXPECT_EQ(a.at("action_items_llm").at("outcome").as_string(), want);
+    EXPECT_FALSE(a.at("action_items_llm").at("reason").as_string().empty());
+    const Scope scope{"org_a", "usr_org_a"};
+    auto list = service_->List(scope, {});
+    ASSERT_TRUE(list.ok());
+    ASSERT_TRUE(service_->Delete(scope, list->items[0].id).ok());  // the next upload is new
+  }
 }
 
 TEST_P(DocumentsLlmTest, SummariesFromTheLlmWithoutPersonalData) {

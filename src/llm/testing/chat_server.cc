@@ -65,7 +65,9 @@ ChatServer::ChatServer() {
           return http::Response::Json(200, R"({"id":"x","object":"chat.completion","choices":[]})");
         }
         std::string content;
-        if (got.system.find("JSON array") != std::string::npos) {
+        if (!b.content.empty()) {
+          content = b.content;
+        } else if (got.system.find("JSON array") != std::string::npos) {
           content =
               R"([{"text":"Send the revised shop drawings","owner":"Dana","due":"2026-12-11"}])";
         } else {

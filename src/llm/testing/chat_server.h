@@ -28,8 +28,9 @@ namespace signx::llm::testing {
 
 struct Behaviour {
   enum Kind { kAnswer, kStatus, kSlow, kInvalid } kind = kAnswer;
-  int status = 500;    // kStatus
-  int slow_ms = 2000;  // kSlow: answers normally after this long (unless the server stops)
+  int status = 500;     // kStatus
+  int slow_ms = 2000;   // kSlow: answers normally after this long (unless the server stops)
+  std::string content;  // kAnswer: the assistant's content instead of the default one
 };
 
 struct ReceivedChat {
