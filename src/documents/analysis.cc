@@ -440,15 +440,23 @@ bool IsTranscript(const std::vector<Sentence>& sentences) {
   return speakers.size() >= 2 && with * 2 >= sentences.size();
 }
 
-// Best first (MMR) until `n` sentences are picked or, with `max_words` > 0, until their words
-// reach it.
-std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_words,
-                        const SummaryOptions& options) {
+// The candidates of a document with their unit vectors and relevance, computed once for all
+// three summary lengths.
+struct Scored {
+  std::vector<int> cand;
+  std::vector<SparseVec> vec;     // by sentence index (empty for non-candidates)
+  std::vector<double> relevance;  // by sentence index
+  std::vector<int> words;         // by sentence index
+};
+
+Scored Score(const std::vector<Sentence>& sentences, const SummaryOptions& options) {
+  Scored out;
   const int total = static_cast<int>(sentences.size());
-  if (total == 0 || n <= 0) return {};
+  if (total == 0) return out;
   // Candidates: prose sentences of 5 to 80 words with at least `min_content_terms` distinct
   // topic words (back-channels such as "Okay, so let's start." are not summaries of anything).
-  std::vector<int> cand;
+  std::vector<int>& cand = out.cand;
+  out.words.assign(static_cast<std::size_t>(total), 0);
   std::vector<std::vector<std::string>> terms(static_cast<std::size_t>(total));
   std::unordered_map<std::string, int> df;
   for (int i = 0; i < total; ++i) {
@@ -459,6 +467,7 @@ std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_w
     const std::unordered_set<std::string> seen(t.begin(), t.end());
     for (const auto& w : seen) ++df[w];
     const std::size_t words = Words(s.text).size();
+    out.words[static_cast<std::size_t>(i)] = static_cast<int>(words);
     if (!s.in_table && words >= 5 && words <= 80 &&
         static_cast<int>(seen.size()) >= options.min_content_terms) {
       cand.push_back(i);
@@ -469,9 +478,10 @@ std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_w
       if (!terms[static_cast<std::size_t>(i)].empty()) cand.push_back(i);
     }
   }
-  if (cand.empty()) return {};
+  if (cand.empty()) return out;
   // Unit TF-IDF vectors (sublinear tf, idf over the document's sentences).
-  std::vector<SparseVec> vec(static_cast<std::size_t>(total));
+  std::vector<SparseVec>& vec = out.vec;
+  vec.resize(static_cast<std::size_t>(total));
   SparseVec sum;
   for (int i : cand) {
     SparseVec& v = vec[static_cast<std::size_t>(i)];
@@ -499,7 +509,8 @@ std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_w
   // Position: documents front-load (a lead and first-in-section prior); a meeting transcript
   // opens with greetings and logistics and covers its topics all along, so it gets none.
   const double position_weight = IsTranscript(sentences) ? 0.0 : options.position_weight;
-  std::vector<double> relevance(static_cast<std::size_t>(total), 0.0);
+  std::vector<double>& relevance = out.relevance;
+  relevance.assign(static_cast<std::size_t>(total), 0.0);
   for (std::size_t k = 0; k < cand.size(); ++k) {
     const int i = cand[k];
     const Sentence& s = sentences[static_cast<std::size_t>(i)];
@@ -510,9 +521,19 @@ std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_w
     relevance[static_cast<std::size_t>(i)] =
         (1 - position_weight) * centrality + position_weight * position;
   }
-  // Maximal marginal relevance (Carbonell & Goldstein): each pick maximises
-  // λ·relevance − (1 − λ)·(its highest cosine with a sentence already picked); a near-duplicate
-  // (cosine above `redundancy`) is never picked.
+  return out;
+}
+
+// Best first until `n` sentences are picked or, with `max_words` > 0, until their words reach
+// it. Maximal marginal relevance (Carbonell & Goldstein): each pick maximises
+// λ·relevance − (1 − λ)·(its highest cosine with a sentence already picked); a near-duplicate
+// (cosine above `redundancy`) is never picked.
+std::vector<int> Pick(const Scored& scored, int n, int max_words, const SummaryOptions& options) {
+  const std::vector<int>& cand = scored.cand;
+  const std::vector<SparseVec>& vec = scored.vec;
+  const std::vector<double>& relevance = scored.relevance;
+  const std::size_t total = scored.words.size();
+  if (cand.empty() || n <= 0) return {};
   std::vector<int> picked;
   std::vector<double> max_sim(static_cast<std::size_t>(total), 0.0);
   std::vector<bool> used(static_cast<std::size_t>(total), false);
@@ -534,7 +555,7 @@ std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_w
     const auto b = static_cast<std::size_t>(best);
     used[b] = true;
     picked.push_back(best);
-    words += static_cast<int>(Words(sentences[b].text).size());
+    words += scored.words[b];
     for (int i : cand) {
       const auto u = static_cast<std::size_t>(i);
       if (!used[u]) max_sim[u] = std::max(max_sim[u], Dot(vec[u], vec[b]));
@@ -542,6 +563,12 @@ std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_w
   }
   std::sort(picked.begin(), picked.end());
   return picked;
+}
+
+std::vector<int> Select(const std::vector<Sentence>& sentences, int n, int max_words,
+                        const SummaryOptions& options) {
+  if (sentences.empty() || n <= 0) return {};
+  return Pick(Score(sentences, options), n, max_words, options);
 }
 
 }  // namespace
@@ -559,8 +586,10 @@ std::vector<int> ExtractiveSummaryWords(const std::vector<Sentence>& sentences, 
 
 Summaries Summarise(const std::vector<Sentence>& sentences, const SummaryOptions& options) {
   Summaries s;
+  if (sentences.empty()) return s;
+  const Scored scored = Score(sentences, options);  // once for the three lengths
   auto fill = [&](int n, int words, std::vector<SummarySentence>& out) {
-    for (int i : Select(sentences, n, words, options)) {
+    for (int i : Pick(scored, n, words, options)) {
       const Sentence& x = sentences[static_cast<std::size_t>(i)];
       out.push_back({x.text, x.page, x.speaker});
     }
