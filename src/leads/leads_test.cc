@@ -15,6 +15,7 @@
 #include <set>
 
 #include "csv/reader.h"
+#include "lake/lake_writer.h"
 #include "leads/bundle.h"
 #include "leads/encoder.h"
 #include "leads/infer_schema.h"
@@ -961,7 +962,9 @@ class LeadRoutesTest : public TrainedModelTest {
     std::filesystem::remove_all(root_);
     blobs_ = std::move(blobs::BlobStore::Open(root_, 64 << 20)).value();
     registry_ = std::make_unique<ml::ModelRegistry>(db_->store(), *blobs_, SystemClock::Get());
-    service_ = std::make_unique<LeadsService>(*registry_, metrics_);
+    BeforeService();
+    service_ = std::make_unique<LeadsService>(*registry_, metrics_, lake_.get(),
+                                              ServiceOptions{.score_log = score_log_.get()});
     AddLeadRoutes(router_, schemas_, *service_);
     AddKServeRoutes(router_, *service_);
     pool_ = std::make_unique<runtime::BlockingPool>(2, 64);
@@ -976,6 +979,7 @@ class LeadRoutesTest : public TrainedModelTest {
     server_->Wait();
     std::filesystem::remove_all(root_);
   }
+  virtual void BeforeService() {}
   // As an org_admin of `org` (role `role`).
   std::optional<http::testing::RawResponse> Post(const std::string& path, const std::string& body,
                                                  const std::string& org = "org_a",
@@ -993,6 +997,8 @@ class LeadRoutesTest : public TrainedModelTest {
 
   std::unique_ptr<storage::testing::TestDatabase> db_;
   std::filesystem::path root_;
+  std::unique_ptr<lake::LakeWriter> lake_;  // set by subclasses before SetUp; may stay null
+  std::unique_ptr<ScoreLog> score_log_;    // likewise
   std::unique_ptr<blobs::BlobStore> blobs_;
   std::unique_ptr<ml::ModelRegistry> registry_;
   metrics::Registry metrics_;
@@ -1155,6 +1161,67 @@ TEST_F(LeadRoutesTest, ALargeBatchIsScoredInChunksLikeOneByOne) {
   ASSERT_NE(a, std::string::npos) << bad->body;
   ASSERT_NE(b, std::string::npos) << bad->body;
   EXPECT_LT(a, b);
+}
+
+// The batch route with the lake and the score log on: every scored lead of a batch reaches both
+// (chunks log as soon as they are scored), the metrics count each lead once, and an invalid batch
+// logs nothing.
+class LoggedLeadRoutesTest : public LeadRoutesTest {
+ protected:
+  void SetUp() override {
+    lake_dir_ = std::filesystem::temp_directory_path() /
+                ("signx_leadroutes_lake_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(lake_dir_);
+    lake_ = std::move(lake::LakeWriter::Open({.data_dir = lake_dir_.string()})).value();
+    LeadRoutesTest::SetUp();
+  }
+  void BeforeService() override { score_log_ = std::make_unique<ScoreLog>(db_->store(), nullptr); }
+  void TearDown() override {
+    LeadRoutesTest::TearDown();
+    service_.reset();
+    score_log_->Shutdown();
+    lake_->Shutdown();
+    std::filesystem::remove_all(lake_dir_);
+  }
+  std::filesystem::path lake_dir_;
+};
+
+TEST_F(LoggedLeadRoutesTest, EveryScoredLeadOfABatchReachesTheLakeAndTheMetricsOnce) {
+  ASSERT_EQ(Post("/v1/leads/models", SerializeBundle(*bundle_))->status, 201);
+  ASSERT_EQ(Post("/v1/leads/models/" + bundle_->model_version + "/promote", "")->status, 200);
+  json::array leads;
+  for (int i = 0; i < 70; ++i) {  // 3 chunks of 32 (the last one short)
+    leads.push_back(json::object{{"lead_id", fmt::format("K{}", i)}, {"visits", i % 9}});
+  }
+  leads[69].as_object()["visits"] = -1;
+  auto bad = Post("/v1/leads/score/batch", json::serialize(json::object{{"leads", leads}}));
+  ASSERT_EQ(bad->status, 422) << bad->body;
+  leads[69].as_object()["visits"] = 3;
+  auto ok = Post("/v1/leads/score/batch", json::serialize(json::object{{"leads", leads}}));
+  ASSERT_EQ(ok->status, 200) << ok->body.substr(0, 300);
+  ASSERT_TRUE(lake_->Flush().ok());
+  auto rows = lake_->Query(
+      "SELECT count(*), count(DISTINCT lead_id), count(DISTINCT request_id), "
+      "min(json_extract(features, '$.visits')::INT), max(json_extract(features, '$.visits')::INT) "
+      "FROM lead_scores");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->rows[0][0], "70");  // nothing from the invalid batch
+  EXPECT_EQ(rows->rows[0][1], "70");
+  EXPECT_EQ(rows->rows[0][2], "1");
+  EXPECT_EQ(rows->rows[0][3], "0");
+  EXPECT_EQ(rows->rows[0][4], "8");
+  ASSERT_TRUE(score_log_->Flush().ok());
+  EXPECT_EQ(score_log_->stats().written, 70u);
+  // leads_predictions_total over every tier: 70.
+  const std::string text = metrics_.Render();
+  double counted = 0;
+  for (std::size_t at = text.find("\nleads_predictions_total{"); at != std::string::npos;
+       at = text.find("\nleads_predictions_total{", at + 1)) {
+    const std::size_t space = text.find(' ', text.find('}', at));
+    counted += std::stod(text.substr(space + 1, text.find('\n', space + 1) - space - 1));
+  }
+  EXPECT_EQ(counted, 70);
 }
 
 }  // namespace

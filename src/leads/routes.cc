@@ -146,7 +146,7 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
         }
         SIGNX_ASSIGN_OR_RETURN(auto answer, service.ScoreBatch(*in.scorer, arr, in.options, req));
         service.Record(
-            answer.scores,
+            answer.tally,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         std::string out = std::move(answer.body);
         return WithServerTiming(http::Response::Json(200, std::move(out)), started);

@@ -8,6 +8,9 @@
 #include <boost/json.hpp>
 #include <unordered_map>
 
+#include "base/strings.h"
+#include "http/json.h"
+
 namespace signx::leads {
 namespace {
 
@@ -153,14 +156,23 @@ void ScoreLog::PruneHistory(Timestamp newest) {
 
 ScoreLogEntry ScoreLogEntryOf(std::string org_id, const LeadScore& score, std::string request_id,
                               Timestamp at, const boost::json::object& display) {
+  // Written straight to text (no JSON DOM per scored lead): the same JSON values as serialising
+  // [{"field", "text", "contribution"}] and the display object.
   std::string reasons;
   if (!score.reasons.empty()) {
-    boost::json::array a;
+    reasons.reserve(score.reasons.size() * 96);
+    reasons += '[';
     for (const Reason& r : score.reasons) {
-      a.push_back(boost::json::object{
-          {"field", r.field}, {"text", r.text}, {"contribution", r.contribution}});
+      if (reasons.size() > 1) reasons += ',';
+      reasons += "{\"field\":";
+      AppendJsonString(reasons, r.field);
+      reasons += ",\"text\":";
+      AppendJsonString(reasons, r.text);
+      reasons += ",\"contribution\":";
+      http::AppendJsonNumber(reasons, r.contribution);
+      reasons += '}';
     }
-    reasons = boost::json::serialize(a);
+    reasons += ']';
   }
   return {.org_id = std::move(org_id),
           .lead_id = score.lead_id,

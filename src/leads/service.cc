@@ -103,72 +103,80 @@ Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
   const ModelBundle& bundle = scorer.bundle();
   const std::size_t n = leads.size();
   BatchAnswer answer;
+  answer.tally.model_version = bundle.model_version;
   const bool log_scores = options_.score_log != nullptr && request.principal;
   const std::string org_id = log_scores ? request.principal->org_id : std::string();
   const Timestamp now = SystemClock::Get().Now();
-  // Per chunk: validation errors, or the rendered results and the rows to log.
-  struct Chunk {
-    std::vector<FieldError> errors;
-    Status failure;
-    std::string json;
-    std::vector<lake::Row> lake_rows;
-    std::vector<ScoreLogEntry> log_entries;
-  };
   const std::size_t chunk_size = options_.remote ? std::max<std::size_t>(n, 1) : kBatchChunk;
   const std::size_t chunks = (n + chunk_size - 1) / chunk_size;
-  std::vector<Chunk> parts(chunks);
-  answer.scores.resize(n);
-  ForEachChunk(
-      batch_pool_.get(), batch_pool_ ? batch_pool_->threads() : 0, chunks, [&](std::size_t c) {
-        Chunk& part = parts[c];
-        const std::size_t begin = c * chunk_size, end = std::min(n, begin + chunk_size);
-        std::vector<Lead> parsed;
-        parsed.reserve(end - begin);
-        for (std::size_t i = begin; i < end; ++i) {
-          const auto* o = leads[i].if_object();
-          if (!o) {
-            part.errors.push_back({fmt::format("leads[{}]", i), "must be a JSON object"});
-            continue;
-          }
-          auto lead = LeadFromJson(bundle.schema, *o);
-          if (!lead.ok()) {
-            for (const auto& e : lead.status().details()) {
-              part.errors.push_back({fmt::format("leads[{}].{}", i, e.field), e.message});
-            }
-            continue;
-          }
-          parsed.push_back(std::move(lead).value());
+  const std::size_t helpers = batch_pool_ ? batch_pool_->threads() : 0;
+
+  // 1. Validate every lead (in chunks, in parallel): nothing is scored when one is invalid.
+  std::vector<Lead> parsed(n);
+  std::vector<std::vector<FieldError>> chunk_errors(chunks);
+  ForEachChunk(batch_pool_.get(), helpers, chunks, [&](std::size_t c) {
+    const std::size_t begin = c * chunk_size, end = std::min(n, begin + chunk_size);
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto* o = leads[i].if_object();
+      if (!o) {
+        chunk_errors[c].push_back({fmt::format("leads[{}]", i), "must be a JSON object"});
+        continue;
+      }
+      auto lead = LeadFromJson(bundle.schema, *o);
+      if (!lead.ok()) {
+        for (const auto& e : lead.status().details()) {
+          chunk_errors[c].push_back({fmt::format("leads[{}].{}", i, e.field), e.message});
         }
-        if (!part.errors.empty()) return;
-        auto scored = options_.remote ? options_.remote->Score(bundle, parsed, request.request_id)
-                                      : scorer.Score(parsed, options);
-        if (!scored.ok()) {
-          part.failure = scored.status();
-          return;
-        }
-        part.json.reserve(parsed.size() * (options.explain ? 800 : 160));
-        if (lake_) part.lake_rows.reserve(parsed.size());
-        for (std::size_t i = begin; i < end; ++i) {
-          LeadScore& s = (*scored)[i - begin];
-          if (i > 0) part.json += ',';
-          AppendScoreJson(part.json, s, remote());
-          const auto& lead = leads[i].get_object();
-          if (lake_) {
-            part.lake_rows.push_back(
-                LeadScoreLakeRow(now, request.request_id, s, boost::json::serialize(lead)));
-          }
-          if (log_scores && !s.lead_id.empty()) {
-            part.log_entries.push_back(ScoreLogEntryOf(org_id, s, request.request_id, now,
-                                                       DisplayValues(bundle.schema, lead)));
-          }
-          answer.scores[i] = std::move(s);
-        }
-      });
+        continue;
+      }
+      parsed[i] = std::move(lead).value();
+    }
+  });
   std::vector<FieldError> errors;
-  for (auto& part : parts) {
-    for (auto& e : part.errors) errors.push_back(std::move(e));
+  for (auto& part : chunk_errors) {
+    for (auto& e : part) errors.push_back(std::move(e));
   }
   if (!errors.empty()) return ValidationFailed(std::move(errors), "some leads are invalid");
+
+  // 2. Score, render and log, chunk by chunk. Lake rows go out as soon as a chunk is scored;
+  // score-log entries are added in lead order at the end (within a batch the last score of a lead
+  // wins there).
+  struct Chunk {
+    Status failure;
+    std::string json;
+    std::vector<ScoreLogEntry> log_entries;
+    ScoreTally tally;
+  };
+  std::vector<Chunk> parts(chunks);
+  ForEachChunk(batch_pool_.get(), helpers, chunks, [&](std::size_t c) {
+    Chunk& part = parts[c];
+    const std::size_t begin = c * chunk_size, end = std::min(n, begin + chunk_size);
+    const std::span<const Lead> chunk(parsed.data() + begin, end - begin);
+    auto scored = options_.remote ? options_.remote->Score(bundle, chunk, request.request_id)
+                                  : scorer.Score(chunk, options);
+    if (!scored.ok()) {
+      part.failure = scored.status();
+      return;
+    }
+    part.json.reserve(chunk.size() * (options.explain ? 800 : 160));
+    for (std::size_t i = begin; i < end; ++i) {
+      const LeadScore& s = (*scored)[i - begin];
+      if (i > 0) part.json += ',';
+      AppendScoreJson(part.json, s, remote());
+      part.tally.Add(s);
+      const auto& lead = leads[i].get_object();
+      if (lake_) {
+        (void)lake_->Append("lead_scores", LeadScoreLakeRow(now, request.request_id, s,
+                                                            boost::json::serialize(lead)));
+      }
+      if (log_scores && !s.lead_id.empty()) {
+        part.log_entries.push_back(ScoreLogEntryOf(org_id, s, request.request_id, now,
+                                                   DisplayValues(bundle.schema, lead)));
+      }
+    }
+    // The leads' typed values are no longer needed: release them while other chunks run.
+    for (std::size_t i = begin; i < end; ++i) parsed[i] = Lead();
+  });
   for (const auto& part : parts) {
     if (!part.failure.ok()) return part.failure;
   }
@@ -180,13 +188,18 @@ Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
   answer.body += ",\"results\":[";
   for (auto& part : parts) {
     answer.body += part.json;
-    if (lake_) {
-      for (auto& row : part.lake_rows) (void)lake_->Append("lead_scores", std::move(row));
-    }
+    std::string().swap(part.json);
+    for (int t = 0; t < 5; ++t) answer.tally.by_tier[t] += part.tally.by_tier[t];
+    answer.tally.unknown_categories += part.tally.unknown_categories;
     for (auto& entry : part.log_entries) (void)options_.score_log->Add(std::move(entry));
   }
   answer.body += "]}";
   return answer;
+}
+
+void LeadsService::ScoreTally::Add(const LeadScore& score) {
+  ++by_tier[std::clamp(score.tier - 'A', 0, 4)];
+  unknown_categories += score.unknown_categories;
 }
 
 LeadsService::~LeadsService() = default;
@@ -221,28 +234,31 @@ Result<ml::ModelVersion> LeadsService::RegisterBundle(const ml::Owner& owner,
 }
 
 void LeadsService::Record(std::span<const LeadScore> scores, double seconds) {
+  ScoreTally tally;
+  if (!scores.empty()) tally.model_version = scores.front().model_version;
+  for (const auto& s : scores) tally.Add(s);
+  Record(tally, seconds);
+}
+
+void LeadsService::Record(const ScoreTally& tally, double seconds) {
   latency_.Observe(seconds);
-  if (scores.empty()) return;
-  // One model version per request: count tiers locally, then touch each counter once.
-  int by_tier[5] = {0, 0, 0, 0, 0};
-  int unknown = 0;
-  for (const auto& s : scores) {
-    ++by_tier[std::clamp(s.tier - 'A', 0, 4)];
-    unknown += s.unknown_categories;
-  }
+  int total = 0;
+  for (const int count : tally.by_tier) total += count;
+  if (total == 0) return;
   // /metrics is public: the platform default is counted by its version, an org's own model only
   // as "org_model", so no one learns another org's model version or volume from the label.
-  const std::string& version = scores.front().model_version;
+  // One model version per request: each tier's counter is touched once.
+  const std::string& version = tally.model_version;
   auto platform = Current("");
   const std::string model_label =
       platform && platform->bundle().model_version == version ? version : std::string(kOrgModel);
   for (int t = 0; t < 5; ++t) {
-    if (by_tier[t] > 0) {
+    if (tally.by_tier[t] > 0) {
       predictions_.WithLabels({std::string(1, static_cast<char>('A' + t)), model_label})
-          .Inc(by_tier[t]);
+          .Inc(tally.by_tier[t]);
     }
   }
-  if (unknown > 0) unknown_categories_.Inc(unknown);
+  if (tally.unknown_categories > 0) unknown_categories_.Inc(tally.unknown_categories);
 }
 
 }  // namespace signx::leads

@@ -85,16 +85,26 @@ class LeadsService {
                                                 const ScoreOptions& options,
                                                 std::string_view request_id) const;
 
+  // What the scoring metrics need of one request's scores (Record): leads per tier, unknown
+  // categories and the model version.
+  struct ScoreTally {
+    std::string model_version;
+    int by_tier[5] = {0, 0, 0, 0, 0};  // A..E
+    int unknown_categories = 0;
+    void Add(const LeadScore& score);
+  };
   // A batch request's answer: {"model_version", "results": [LeadScore…]} as JSON text, and the
-  // scores (for Record).
+  // tally of its scores (for Record).
   struct BatchAnswer {
     std::string body;
-    std::vector<LeadScore> scores;
+    ScoreTally tally;
   };
   // Validates every lead first (errors name "leads[i].field"; nothing is scored or logged when
-  // one is invalid), scores them, renders the answer and logs each scored lead like LogToLake.
-  // Locally a batch of more than kBatchChunk leads runs in chunks of kBatchChunk on the calling
-  // thread and the service's batch threads (parallel.h); remote mode makes one remote call.
+  // one is invalid), then scores them, renders the answer and logs each scored lead like
+  // LogToLake. Locally the leads are validated and then scored in chunks of kBatchChunk on the
+  // calling thread and the service's batch threads (parallel.h); each chunk appends its lake rows
+  // as soon as it is scored, so a request never holds its rows all at once. Remote mode makes one
+  // remote call.
   static constexpr std::size_t kBatchChunk = 32;
   Result<BatchAnswer> ScoreBatch(const Scorer& scorer, const boost::json::array& leads,
                                  const ScoreOptions& options, const http::Request& request);
@@ -108,6 +118,7 @@ class LeadsService {
 
   // Scoring metrics for one request's results, recorded by the routes.
   void Record(std::span<const LeadScore> scores, double seconds);
+  void Record(const ScoreTally& tally, double seconds);
   // Appends the scored leads to the lake (never blocks; drops are counted by the lake).
   void LogToLake(std::string_view request_id, const boost::json::object& lead,
                  const LeadScore& score);
