@@ -14,14 +14,19 @@
 namespace signx::leads {
 namespace {
 
-constexpr std::size_t kRowsPerStatement = 500;  // 10 parameters a row: well under both limits
+// 64 rows a statement (10 parameters a row: well under both databases' limits). A prepared
+// multi-row INSERT costs SQLite ~1.2 KB per row, and every connection of the pool caches the shapes
+// it has run: at 500 rows a statement that was ~2.5 MB per connection, ~20 MB over a pool of 8
+// (issue 20: RSS under load); at 64 it is ~0.3 MB. The extra statements per batch cost little
+// next to the rows' own inserts.
+constexpr std::size_t kRowsPerStatement = 64;
 constexpr int kColumns = 10;
 
 // The rows of the next multi-row statement when `remaining` rows are left: kRowsPerStatement, else
-// the largest power of two not above `remaining`. So the statements come in 10 shapes (500, 256,
-// 128, ..., 1) whatever the batch sizes, and each connection prepares each shape once: a new text
-// per batch size (1..2,000 rows a batch) made every connection prepare and cache hundreds of
-// large statements (~0.6 MB each at 500 rows) — the RSS growth of issue 19's soak.
+// the largest power of two not above `remaining`. So the statements come in 7 shapes (64, 32, ...,
+// 1) whatever the batch sizes, and each connection prepares each shape once: a new text per batch
+// size (1..2,000 rows a batch) made every connection prepare and cache hundreds of large
+// statements (~0.6 MB each at 500 rows) — the RSS growth of issue 19's soak.
 std::size_t StatementRows(std::size_t remaining) {
   if (remaining >= kRowsPerStatement) return kRowsPerStatement;
   return std::bit_floor(remaining);
