@@ -25,4 +25,105 @@ lake::Row LeadScoreLakeRow(Timestamp scored_at, std::string_view request_id, con
           score.score, int64_t{score.bucket},   std::string(1, score.tier), std::move(features)};
 }
 
+namespace {
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// The index just past the string that starts at json[i] == '"'.
+std::size_t SkipString(std::string_view json, std::size_t i) {
+  for (++i; i < json.size(); ++i) {
+    if (json[i] == '\\') {
+      ++i;
+    } else if (json[i] == '"') {
+      return i + 1;
+    }
+  }
+  return json.size();
+}
+
+// The index just past the value that starts at json[i] (not whitespace).
+std::size_t SkipValue(std::string_view json, std::size_t i) {
+  int depth = 0;
+  for (; i < json.size(); ++i) {
+    const char c = json[i];
+    if (c == '"') {
+      i = SkipString(json, i) - 1;
+      if (depth == 0) return i + 1;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return i;  // the end of the enclosing array or object
+      if (--depth == 0) return i + 1;
+    } else if (depth == 0 && (c == ',' || IsSpace(c))) {
+      return i;  // end of a number, true, false or null
+    }
+  }
+  return json.size();
+}
+
+std::size_t SkipSpace(std::string_view json, std::size_t i) {
+  while (i < json.size() && IsSpace(json[i])) ++i;
+  return i;
+}
+
+}  // namespace
+
+std::string MinifiedJson(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  for (std::size_t i = 0; i < json.size();) {
+    const char c = json[i];
+    if (c == '"') {
+      const std::size_t end = SkipString(json, i);
+      out.append(json.substr(i, end - i));
+      i = end;
+    } else {
+      if (!IsSpace(c)) out += c;
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::optional<std::vector<std::string_view>> TopLevelArrayElements(std::string_view json,
+                                                                   std::string_view key) {
+  std::size_t i = SkipSpace(json, 0);
+  if (i >= json.size() || json[i] != '{') return std::nullopt;
+  std::optional<std::vector<std::string_view>> found;
+  i = SkipSpace(json, i + 1);
+  while (i < json.size() && json[i] == '"') {
+    const std::size_t key_end = SkipString(json, i);
+    const std::string_view name = json.substr(i + 1, key_end - i - 2);
+    i = SkipSpace(json, key_end);
+    if (i >= json.size() || json[i] != ':') return std::nullopt;
+    i = SkipSpace(json, i + 1);
+    if (name.find('\\') != std::string_view::npos) return std::nullopt;  // an escaped key
+    if (name == key) {
+      if (found || i >= json.size() || json[i] != '[') return std::nullopt;
+      found.emplace();
+      i = SkipSpace(json, i + 1);
+      if (i < json.size() && json[i] == ']') {
+        ++i;
+      } else {
+        while (i < json.size()) {
+          const std::size_t end = SkipValue(json, i);
+          found->push_back(json.substr(i, end - i));
+          i = SkipSpace(json, end);
+          if (i < json.size() && json[i] == ',') {
+            i = SkipSpace(json, i + 1);
+            continue;
+          }
+          if (i < json.size() && json[i] == ']') ++i;
+          break;
+        }
+      }
+    } else {
+      i = SkipValue(json, i);
+    }
+    i = SkipSpace(json, i);
+    if (i < json.size() && json[i] == ',') i = SkipSpace(json, i + 1);
+  }
+  return found;
+}
+
 }  // namespace signx::leads

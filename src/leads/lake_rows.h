@@ -6,7 +6,10 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "lake/schema.h"
@@ -19,5 +22,16 @@ lake::DatasetSchema LeadScoresDataset();
 // The row of one scored lead; `features` is the lead as JSON text.
 lake::Row LeadScoreLakeRow(Timestamp scored_at, std::string_view request_id, const LeadScore& score,
                            std::string features);
+
+// The features text of a lead from the request's own bytes, so the routes need not serialise the
+// parsed lead again: `json` (valid JSON text, e.g. a request body the parser accepted) without the
+// whitespace between tokens. Strings are copied byte for byte.
+std::string MinifiedJson(std::string_view json);
+
+// The raw text of each element of the array under the top-level key `key` of the JSON object
+// `json` (valid JSON text), in order, or nullopt when the text has no such array or names the key
+// more than once or in another spelling (escapes): callers then serialise the parsed values.
+std::optional<std::vector<std::string_view>> TopLevelArrayElements(std::string_view json,
+                                                                   std::string_view key);
 
 }  // namespace signx::leads

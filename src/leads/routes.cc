@@ -110,7 +110,8 @@ void AddLeadRoutes(http::Router& router, http::SchemaRegistry& schemas, LeadsSer
         SIGNX_ASSIGN_OR_RETURN(auto in, ReadScoreInput(service, req));
         SIGNX_ASSIGN_OR_RETURN(auto score,
                                service.ScoreJson(*in.scorer, in.body, in.options, req.request_id));
-        service.LogToLake(req, in.scorer->bundle().schema, in.body, score);
+        // The body is the lead: its text becomes the lake row's features as sent.
+        service.LogToLake(req, in.scorer->bundle().schema, in.body, score, req.body);
         service.Record(
             {&score, 1},
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

@@ -61,15 +61,18 @@ LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metri
 }
 
 void LeadsService::LogToLake(std::string_view request_id, const boost::json::object& lead,
-                             const LeadScore& score) {
+                             const LeadScore& score, std::string_view lead_text) {
   if (!lake_) return;
   (void)lake_->Append("lead_scores", LeadScoreLakeRow(SystemClock::Get().Now(), request_id, score,
-                                                      boost::json::serialize(lead)));
+                                                      lead_text.empty()
+                                                          ? boost::json::serialize(lead)
+                                                          : MinifiedJson(lead_text)));
 }
 
 void LeadsService::LogToLake(const http::Request& request, const Schema& schema,
-                             const boost::json::object& lead, const LeadScore& score) {
-  LogToLake(request.request_id, lead, score);
+                             const boost::json::object& lead, const LeadScore& score,
+                             std::string_view lead_text) {
+  LogToLake(request.request_id, lead, score, lead_text);
   if (!options_.score_log || !request.principal || score.lead_id.empty()) return;
   (void)options_.score_log->Add(ScoreLogEntryOf(request.principal->org_id, score,
                                                 request.request_id, SystemClock::Get().Now(),
@@ -110,6 +113,12 @@ Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
   const std::size_t chunk_size = options_.remote ? std::max<std::size_t>(n, 1) : kBatchChunk;
   const std::size_t chunks = (n + chunk_size - 1) / chunk_size;
   const std::size_t helpers = batch_pool_ ? batch_pool_->threads() : 0;
+  // The leads' own text in the body, for the lake rows' features (no second serialisation).
+  std::optional<std::vector<std::string_view>> lead_texts;
+  if (lake_) {
+    lead_texts = TopLevelArrayElements(request.body, "leads");
+    if (lead_texts && lead_texts->size() != n) lead_texts.reset();
+  }
 
   // 1. Validate every lead (in chunks, in parallel): nothing is scored when one is invalid.
   std::vector<Lead> parsed(n);
@@ -166,8 +175,10 @@ Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
       part.tally.Add(s);
       const auto& lead = leads[i].get_object();
       if (lake_) {
-        (void)lake_->Append("lead_scores", LeadScoreLakeRow(now, request.request_id, s,
-                                                            boost::json::serialize(lead)));
+        (void)lake_->Append("lead_scores",
+                            LeadScoreLakeRow(now, request.request_id, s,
+                                             lead_texts ? MinifiedJson((*lead_texts)[i])
+                                                        : boost::json::serialize(lead)));
       }
       if (log_scores && !s.lead_id.empty()) {
         part.log_entries.push_back(ScoreLogEntryOf(org_id, s, request.request_id, now,

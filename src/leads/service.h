@@ -119,13 +119,16 @@ class LeadsService {
   // Scoring metrics for one request's results, recorded by the routes.
   void Record(std::span<const LeadScore> scores, double seconds);
   void Record(const ScoreTally& tally, double seconds);
-  // Appends the scored leads to the lake (never blocks; drops are counted by the lake).
+  // Appends the scored leads to the lake (never blocks; drops are counted by the lake). The
+  // row's features are `lead_text` without whitespace (MinifiedJson) when given — the lead's own
+  // JSON text, e.g. a request body that is the lead — else `lead` serialised.
   void LogToLake(std::string_view request_id, const boost::json::object& lead,
-                 const LeadScore& score);
+                 const LeadScore& score, std::string_view lead_text = {});
   // Same, and queues the score (with the lead's display fields under `schema`) for
   // `lead_scores` under the request's org (never blocks).
   void LogToLake(const http::Request& request, const Schema& schema,
-                 const boost::json::object& lead, const LeadScore& score);
+                 const boost::json::object& lead, const LeadScore& score,
+                 std::string_view lead_text = {});
 
  private:
   // The Scorer, and a second handle on the same trees for /v2 requests with encoded rows (the
