@@ -1,5 +1,6 @@
 #include "leads/lake_rows.h"
 
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -29,14 +30,18 @@ namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// The index just past the string that starts at json[i] == '"'.
+// The index just past the string that starts at json[i] == '"': the next quote not escaped by
+// an odd run of backslashes (memchr finds the quotes).
 std::size_t SkipString(std::string_view json, std::size_t i) {
-  for (++i; i < json.size(); ++i) {
-    if (json[i] == '\\') {
-      ++i;
-    } else if (json[i] == '"') {
-      return i + 1;
-    }
+  const char* const data = json.data();
+  for (++i; i < json.size();) {
+    const void* q = std::memchr(data + i, '"', json.size() - i);
+    if (q == nullptr) return json.size();
+    const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(q) - data);
+    std::size_t slashes = 0;
+    while (at - slashes > i && data[at - slashes - 1] == '\\') ++slashes;
+    if (slashes % 2 == 0) return at + 1;
+    i = at + 1;
   }
   return json.size();
 }
