@@ -17,9 +17,9 @@
 #include "csv/reader.h"
 #include "lake/lake_writer.h"
 #include "leads/bundle.h"
-#include "leads/lake_rows.h"
 #include "leads/encoder.h"
 #include "leads/infer_schema.h"
+#include "leads/lake_rows.h"
 #include "leads/lead.h"
 #include "leads/schema.h"
 #include "leads/scorer.h"
@@ -999,7 +999,7 @@ class LeadRoutesTest : public TrainedModelTest {
   std::unique_ptr<storage::testing::TestDatabase> db_;
   std::filesystem::path root_;
   std::unique_ptr<lake::LakeWriter> lake_;  // set by subclasses before SetUp; may stay null
-  std::unique_ptr<ScoreLog> score_log_;    // likewise
+  std::unique_ptr<ScoreLog> score_log_;     // likewise
   std::unique_ptr<blobs::BlobStore> blobs_;
   std::unique_ptr<ml::ModelRegistry> registry_;
   metrics::Registry metrics_;
@@ -1263,7 +1263,8 @@ TEST_F(LoggedLeadRoutesTest, LakeFeaturesAreTheLeadsAsSentWithoutWhitespace) {
                  "  {\"lead_id\": \"F2\"} ] }")
                 ->status,
             200);
-  ASSERT_EQ(Post("/v1/leads/score", "{\n  \"lead_id\": \"F3\",\n  \"visits\": 1e1\n}")->status, 200);
+  ASSERT_EQ(Post("/v1/leads/score", "{\n  \"lead_id\": \"F3\",\n  \"visits\": 1e1\n}")->status,
+            200);
   ASSERT_TRUE(lake_->Flush().ok());
   auto rows = lake_->Query("SELECT lead_id, features FROM lead_scores ORDER BY lead_id");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();

@@ -63,10 +63,10 @@ LeadsService::LeadsService(ml::ModelRegistry& registry, metrics::Registry& metri
 void LeadsService::LogToLake(std::string_view request_id, const boost::json::object& lead,
                              const LeadScore& score, std::string_view lead_text) {
   if (!lake_) return;
-  (void)lake_->Append("lead_scores", LeadScoreLakeRow(SystemClock::Get().Now(), request_id, score,
-                                                      lead_text.empty()
-                                                          ? boost::json::serialize(lead)
-                                                          : MinifiedJson(lead_text)));
+  (void)lake_->Append(
+      "lead_scores",
+      LeadScoreLakeRow(SystemClock::Get().Now(), request_id, score,
+                       lead_text.empty() ? boost::json::serialize(lead) : MinifiedJson(lead_text)));
 }
 
 void LeadsService::LogToLake(const http::Request& request, const Schema& schema,
