@@ -816,6 +816,49 @@ TEST_F(TrainedModelTest, ReasonsAreXGBoostContributionsPerField) {
   ExpectReasonsMatchXGBoost(*bundle_, *table_, 1000);
 }
 
+// The top reasons are the first ones of the full list: largest |contribution| first, ties in
+// field order (the Scorer selects only the top max_reasons).
+TEST_F(TrainedModelTest, TopReasonsAreTheHeadOfTheFullOrder) {
+  auto scorer = Scorer::Create(*bundle_);
+  ASSERT_TRUE(scorer.ok());
+  auto cols = MapColumns(bundle_->schema, table_->header);
+  ASSERT_TRUE(cols.ok());
+  std::vector<Lead> leads;
+  std::vector<FieldError> lenient;
+  for (std::size_t i = 0; i < table_->rows.size() && leads.size() < 300; ++i) {
+    leads.push_back(std::move(LeadFromCsvRow(bundle_->schema, *cols, table_->rows[i], &lenient)).value());
+  }
+  auto all = scorer->Score(leads, {.explain = true, .max_reasons = 1000});
+  ASSERT_TRUE(all.ok());
+  for (const int top : {1, 3, 5}) {
+    auto head = scorer->Score(leads, {.explain = true, .max_reasons = top});
+    ASSERT_TRUE(head.ok());
+    for (std::size_t i = 0; i < leads.size(); ++i) {
+      const auto& full = (*all)[i].reasons;
+      const auto& got = (*head)[i].reasons;
+      ASSERT_EQ(got.size(), std::min<std::size_t>(full.size(), top));
+      for (std::size_t k = 0; k < got.size(); ++k) {
+        EXPECT_EQ(got[k].field, full[k].field);
+        EXPECT_EQ(got[k].text, full[k].text);
+      }
+    }
+  }
+  std::map<std::string, std::size_t> field_order;
+  for (std::size_t k = 0; k < bundle_->encoder.sources().size(); ++k) {
+    field_order[bundle_->encoder.sources()[k].name] = k;
+  }
+  for (const auto& s : *all) {
+    for (std::size_t k = 1; k < s.reasons.size(); ++k) {
+      const double a = std::abs(s.reasons[k - 1].contribution);
+      const double b = std::abs(s.reasons[k].contribution);
+      EXPECT_GE(a, b);
+      if (a == b) {
+        EXPECT_LT(field_order.at(s.reasons[k - 1].field), field_order.at(s.reasons[k].field));
+      }
+    }
+  }
+}
+
 TEST(RealDataTest, TrainsOnXEducationLeadsWhenPresent) {
   const std::string path = std::string(SIGNX_SOURCE_DIR) + "/../shared/data/leads/Leads.csv";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;

@@ -101,9 +101,16 @@ Result<std::vector<LeadScore>> Scorer::Score(std::span<const Lead> leads,
         per_source[bundle_.encoder.SourceOfColumn(c)] += contribs[c];
       }
       for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return std::abs(per_source[a]) > std::abs(per_source[b]);
-      });
+      // The first max_reasons fields by |contribution|, ties in field order: what a stable sort
+      // puts first, without sorting the rest (nor stable_sort's buffer allocation per lead).
+      const std::size_t top =
+          std::min(order.size(), static_cast<std::size_t>(std::max(options.max_reasons, 0)));
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top),
+                        order.end(), [&](std::size_t a, std::size_t b) {
+                          const double x = std::abs(per_source[a]), y = std::abs(per_source[b]);
+                          return x > y || (x == y && a < b);
+                        });
+      s.reasons.reserve(top);
       for (std::size_t k = 0;
            k < order.size() && s.reasons.size() < static_cast<std::size_t>(options.max_reasons);
            ++k) {
