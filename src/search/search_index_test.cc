@@ -358,6 +358,15 @@ TEST_F(SearchIndexTest, HybridUsesATrainedReranker) {
   auto s2 = (*loaded)->Score(groups[0].features);
   ASSERT_TRUE(s1.ok() && s2.ok());
   EXPECT_EQ(*s1, *s2);
+  // Scores come from the compact copy of the trees, exactly XGBoost's own margins.
+  EXPECT_TRUE((*model)->native());
+  EXPECT_TRUE((*loaded)->native());
+  for (const RerankGroup& g : groups) {
+    auto ours = (*loaded)->Score(g.features);
+    auto xgb = (*loaded)->ScoreWithXGBoost(g.features);
+    ASSERT_TRUE(ours.ok() && xgb.ok());
+    EXPECT_EQ(*ours, *xgb);
+  }
 
   RetrievalParams p = *index_->params();
   p.reranker = *loaded;
