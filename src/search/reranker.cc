@@ -61,6 +61,7 @@ Reranker::~Reranker() = default;
 void Reranker::BuildNative() {
   nodes_.clear();
   roots_.clear();
+  depth_.clear();
   auto text = booster_->SaveRaw(ml::Booster::Format::kJson);
   if (!text.ok()) return;
   boost::system::error_code ec;
@@ -92,6 +93,7 @@ void Reranker::BuildNative() {
   if (trees == nullptr) return;
   std::vector<Node> nodes;
   std::vector<std::uint32_t> roots;
+  std::vector<int> depths;
   for (const json::value& tv : *trees) {
     const json::object* t = tv.if_object();
     if (t == nullptr) return;
@@ -119,29 +121,50 @@ void Reranker::BuildNative() {
       if (!l || !r || !f || !c || !d) return;
       Node node;
       node.value = static_cast<float>(*c);
+      const auto self = base_index + static_cast<std::uint32_t>(i);
+      node.left = node.right = self;  // a leaf: every step stays
       if (*l >= 0) {
         if (*l >= static_cast<double>(n) || *r < 0 || *r >= static_cast<double>(n) || *f < 0 ||
             *f >= static_cast<double>(kNumRerankFeatures)) {
           return;
         }
-        node.feature = static_cast<std::int32_t>(*f);
+        node.split = static_cast<std::uint32_t>(*f);
         node.left = base_index + static_cast<std::uint32_t>(*l);
         node.right = base_index + static_cast<std::uint32_t>(*r);
         node.default_left = *d != 0;
       }
       nodes.push_back(node);
     }
+    // The tree's depth (steps from the root to its deepest leaf); a cycle or an unreachable
+    // shape makes it unusable here.
+    int depth = 0;
+    std::vector<std::pair<std::uint32_t, int>> stack{{base_index, 0}};
+    std::size_t visited = 0;
+    while (!stack.empty()) {
+      const auto [at, dep] = stack.back();
+      stack.pop_back();
+      if (++visited > n) return;
+      const Node& node = nodes[at];
+      if (node.left == at) {
+        depth = std::max(depth, dep);
+      } else {
+        stack.emplace_back(node.left, dep + 1);
+        stack.emplace_back(node.right, dep + 1);
+      }
+    }
+    depths.push_back(depth);
   }
   if (roots.empty()) return;
   nodes_ = std::move(nodes);
   roots_ = std::move(roots);
+  depth_ = std::move(depths);
   base_margin_ = static_cast<float>(*base);
 
   // The check: XGBoost's margins on rows built around the split thresholds (each feature at a
   // threshold of its own, just below or above it, or missing) must equal ours bit for bit.
   std::vector<std::vector<float>> thresholds(kNumRerankFeatures);
   for (const Node& node : nodes_) {
-    if (node.feature >= 0) thresholds[static_cast<std::size_t>(node.feature)].push_back(node.value);
+    if (node.left != node.right) thresholds[node.split].push_back(node.value);
   }
   constexpr std::size_t kRows = 64;
   std::mt19937 rng(7);
@@ -178,18 +201,18 @@ void Reranker::BuildNative() {
   if (!same) {
     nodes_.clear();
     roots_.clear();
+    depth_.clear();
   }
 }
 
 float Reranker::NativeMargin(const float* row) const {
   float sum = base_margin_;
-  for (std::uint32_t root : roots_) {
-    std::uint32_t i = root;
-    for (std::size_t steps = 0; nodes_[i].feature >= 0 && steps < nodes_.size(); ++steps) {
+  for (std::size_t t = 0; t < roots_.size(); ++t) {
+    std::uint32_t i = roots_[t];
+    for (int d = 0; d < depth_[t]; ++d) {
       const Node& node = nodes_[i];
-      const float x = row[node.feature];
-      i = std::isnan(x) ? (node.default_left ? node.left : node.right)
-                        : (x < node.value ? node.left : node.right);
+      const float v = row[node.split];
+      i = (std::isnan(v) ? node.default_left : v < node.value) ? node.left : node.right;
     }
     sum += nodes_[i].value;
   }
@@ -256,9 +279,31 @@ Result<std::vector<float>> Reranker::Score(std::span<const float> features) cons
     return InvalidArgument("reranker: feature matrix has the wrong width");
   }
   if (!native()) return ScoreWithXGBoost(features);
-  std::vector<float> out(features.size() / kNumRerankFeatures);
-  for (std::size_t r = 0; r < out.size(); ++r) {
-    out[r] = NativeMargin(features.data() + r * kNumRerankFeatures);
+  // Tree by tree over all rows (a tree's nodes stay in cache, as in XGBoost's predictor); each
+  // row still adds its leaves in tree order, so the float sums are XGBoost's.
+  // Rows walk a tree in lockstep, kLanes at a time, for a fixed depth_[t] steps without
+  // branches (a leaf points to itself), so the lanes' dependent loads overlap.
+  constexpr std::size_t kLanes = 8;
+  const std::size_t rows = features.size() / kNumRerankFeatures;
+  std::vector<float> out(rows, base_margin_);
+  const float* x = features.data();
+  for (std::size_t t = 0; t < roots_.size(); ++t) {
+    const std::uint32_t root = roots_[t];
+    const int depth = depth_[t];
+    for (std::size_t r0 = 0; r0 < rows; r0 += kLanes) {
+      const std::size_t lanes = std::min(kLanes, rows - r0);
+      std::uint32_t at[kLanes];
+      for (std::size_t k = 0; k < kLanes; ++k) at[k] = root;
+      for (int d = 0; d < depth; ++d) {
+        for (std::size_t k = 0; k < lanes; ++k) {
+          const Node& node = nodes_[at[k]];
+          const float v = x[(r0 + k) * kNumRerankFeatures + static_cast<std::size_t>(node.split)];
+          const bool go_left = std::isnan(v) ? node.default_left : v < node.value;
+          at[k] = go_left ? node.left : node.right;
+        }
+      }
+      for (std::size_t k = 0; k < lanes; ++k) out[r0 + k] += nodes_[at[k]].value;
+    }
   }
   return out;
 }

@@ -73,16 +73,18 @@ class Reranker {
 
   std::unique_ptr<ml::Booster> booster_;
   // A re-ranking request scores ~50 rows: a DMatrix and XGBoost's predictor cost more than the
-  // trees themselves (300 trees × depth 6), so Score walks this flat copy. Nodes of all trees;
-  // `feature` < 0 marks a leaf whose value is `value`; missing (NaN) goes `default_left`.
+  // trees themselves (300 trees × depth 6), so Score walks this flat copy. Nodes of all trees
+  // (global indexes); a leaf has left == right == itself and its value in `value`; a split goes
+  // left when x[split] < value, and missing (NaN) goes `default_left`.
   struct Node {
-    std::int32_t feature = -1;
-    float value = 0;  // split threshold (go left when x < value), or the leaf value
+    std::uint32_t split = 0;
+    float value = 0;
     std::uint32_t left = 0, right = 0;
     bool default_left = true;
   };
   std::vector<Node> nodes_;
   std::vector<std::uint32_t> roots_;
+  std::vector<int> depth_;  // per tree: steps from the root to its deepest leaf
   float base_margin_ = 0;
 };
 

@@ -939,9 +939,10 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
     const bool hybrid = query.mode == Mode::kHybrid && has_text && !base.empty() &&
                         (p.reranker || (p.fb_docs > 0 && p.fb_terms > 0));
     // The re-ranker needs its candidates only; feedback fusion needs the whole BM25 run.
-    const std::size_t first_size = !hybrid      ? want
-                                   : p.reranker ? std::max(p.rerank_depth, want)
-                                                : depth;
+    // One more than the page (want + 1) tells whether a next page exists.
+    const std::size_t first_size = !hybrid      ? want + 1
+                                   : p.reranker ? std::max(p.rerank_depth, want + 1)
+                                                : std::max(depth, want + 1);
     const Xapian::MSet first = bm25.get_mset(0, static_cast<Xapian::doccount>(first_size));
     result.estimated_total = first.get_matches_estimated();
 
@@ -1009,6 +1010,8 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
       }
     }
 
+    result.more = ranked.size() > want;
+    // Documents and snippets for the returned page only.
     for (std::size_t i = query.offset; i < ranked.size() && i < want; ++i) {
       const Xapian::Document doc = db.get_document(ranked[i].first);
       const std::string data = doc.get_data();
