@@ -150,8 +150,8 @@ void AddSearchRoutes(http::Router& router, http::SchemaRegistry& schemas, Docume
         // The list shape of http::ListResponse plus source and ranking, serialised once.
         json::object body;
         body["items"] = std::move(items);
-        body["next_cursor"] = out.next_offset ? json::value(std::to_string(*out.next_offset))
-                                              : json::value(nullptr);
+        body["next_cursor"] =
+            out.next_offset ? json::value(std::to_string(*out.next_offset)) : json::value(nullptr);
         body["source"] = out.source;
         body["ranking"] = out.ranking;
         return http::JsonResponse(200, body);

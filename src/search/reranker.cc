@@ -88,8 +88,8 @@ void Reranker::BuildNative() {
       gb && gb->is_object() ? gb->get_object().if_contains("name") : nullptr;
   if (gb_name == nullptr || !gb_name->is_string() || gb_name->get_string() != "gbtree") return;
   const json::value* model = gb->get_object().if_contains("model");
-  const json::array* trees = model && model->is_object() ? ArrayAt(model->get_object(), "trees")
-                                                         : nullptr;
+  const json::array* trees =
+      model && model->is_object() ? ArrayAt(model->get_object(), "trees") : nullptr;
   if (trees == nullptr) return;
   std::vector<Node> nodes;
   std::vector<std::uint32_t> roots;
