@@ -463,7 +463,7 @@ Result<SearchResponse> DocumentSearch::Search(const Scope& scope, const SearchRe
   search::Query q;
   q.text = req.q;
   q.offset = req.offset;
-  q.limit = static_cast<std::size_t>(req.limit) + 1;
+  q.limit = static_cast<std::size_t>(req.limit);
   // The hybrid when a re-ranker is loaded and the org's LSA vectors exist (the model was
   // trained with them); BM25 otherwise, while they are built.
   const std::string ranking = RankingFor(scope.org_id);
@@ -490,10 +490,7 @@ Result<SearchResponse> DocumentSearch::Search(const Scope& scope, const SearchRe
   SearchResponse out;
   out.source = "index";
   out.ranking = ranking;
-  if (result->hits.size() > static_cast<std::size_t>(req.limit)) {
-    result->hits.resize(req.limit);
-    out.next_offset = req.offset + req.limit;
-  }
+  if (result->more) out.next_offset = req.offset + req.limit;
   std::vector<std::pair<std::string, int64_t>> keys;
   for (const auto& h : result->hits) {
     std::string doc;

@@ -145,10 +145,13 @@ void AddSearchRoutes(http::Router& router, http::SchemaRegistry& schemas, Docume
         if (!bad.empty()) return http::BadQuery(std::move(bad));
         SIGNX_ASSIGN_OR_RETURN(SearchResponse out, search.Search(scope, sr));
         json::array items;
+        items.reserve(out.hits.size());
         for (const auto& h : out.hits) items.push_back(ToJson(h));
-        Response r = http::ListResponse(std::move(items),
-                                        out.next_offset ? std::to_string(*out.next_offset) : "");
-        json::object body = json::parse(r.body).as_object();
+        // The list shape of http::ListResponse plus source and ranking, serialised once.
+        json::object body;
+        body["items"] = std::move(items);
+        body["next_cursor"] =
+            out.next_offset ? json::value(std::to_string(*out.next_offset)) : json::value(nullptr);
         body["source"] = out.source;
         body["ranking"] = out.ranking;
         return http::JsonResponse(200, body);

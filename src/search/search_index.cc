@@ -317,7 +317,7 @@ std::string HtmlEscape(std::string_view s) {
 struct QueryTerms {
   std::vector<std::string> terms;  // sorted, unique
   std::vector<Xapian::termcount> wqf;
-  std::vector<std::string> sequence;
+  std::vector<std::size_t> sequence;  // indexes into terms, in text order
 };
 
 QueryTerms AnalyzeQuery(std::string_view text) {
@@ -326,14 +326,15 @@ QueryTerms AnalyzeQuery(std::string_view text) {
   Xapian::TermGenerator tg = MakeTermGenerator();
   tg.set_document(scratch);
   tg.index_text(std::string(text));
-  std::vector<std::pair<Xapian::termpos, std::string>> at;
+  std::vector<std::pair<Xapian::termpos, std::size_t>> at;
   for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
+    const std::size_t i = q.terms.size();
     q.terms.push_back(*t);
     q.wqf.push_back(t.get_wdf());
-    for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) at.emplace_back(*p, *t);
+    for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) at.emplace_back(*p, i);
   }
   std::sort(at.begin(), at.end());
-  for (auto& [pos, term] : at) q.sequence.push_back(std::move(term));
+  for (const auto& [pos, i] : at) q.sequence.push_back(i);
   return q;
 }
 
@@ -434,6 +435,10 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
   std::vector<float> out;
   out.reserve(m * kNumRerankFeatures);
   std::vector<Xapian::termcount> tf(nt), tf_named(nt);
+  // Per candidate (reused): each query term's positions, its vocabulary terms, its projection.
+  std::vector<std::vector<Xapian::termpos>> positions(nt);
+  std::vector<int> d_terms;
+  Eigen::VectorXf d_vec;
   std::size_t rank = 0;
   for (auto it = mset.begin(); it != mset.end() && rank < m; ++it, ++rank) {
     const Xapian::docid did = *it;
@@ -442,9 +447,8 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
     std::fill(tf_exp.begin(), tf_exp.end(), 0);
     // One pass over the document's sorted term list: the wanted terms by merge, and the
     // vocabulary terms for the semantic features.
-    Eigen::VectorXf d_vec;
-    std::vector<int> d_terms;
-    if (sem != nullptr) d_vec = Eigen::VectorXf::Zero(sem->dim());
+    d_terms.clear();
+    if (sem != nullptr) d_vec.setZero(sem->dim());
     std::size_t wi = 0;
     for (auto t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
       const std::string term = *t;
@@ -464,14 +468,14 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
     double cov = 0, cov_named = 0, cov_lead = 0, tfidf = 0, tfidf_named = 0, max_idf = 0;
     std::size_t matched = 0;
     Xapian::termpos first_pos = std::numeric_limits<Xapian::termpos>::max();
-    std::map<std::string_view, std::vector<Xapian::termpos>> positions;
+    for (auto& pos : positions) pos.clear();
     for (std::size_t i = 0; i < nt; ++i) {
       if (tf[i] > 0) {
         cov += idf[i];
         ++matched;
         max_idf = std::max(max_idf, idf[i]);
         tfidf += idf[i] * tf[i] / (tf[i] + 1.2);
-        std::vector<Xapian::termpos>& pos = positions[q.terms[i]];
+        std::vector<Xapian::termpos>& pos = positions[i];
         for (auto p = db.positionlist_begin(did, q.terms[i]);
              p != db.positionlist_end(did, q.terms[i]); ++p) {
           pos.push_back(*p);
@@ -497,13 +501,14 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
     for (std::size_t i = 0; i + 1 < q.sequence.size(); ++i) {
       if (q.sequence[i] == q.sequence[i + 1]) continue;
       ++pairs;
-      auto a = positions.find(q.sequence[i]);
-      auto b = positions.find(q.sequence[i + 1]);
-      if (a == positions.end() || b == positions.end()) continue;
+      // A term without positions here (unmatched) was absent from the old per-candidate map.
+      const std::vector<Xapian::termpos>& a = positions[q.sequence[i]];
+      const std::vector<Xapian::termpos>& b = positions[q.sequence[i + 1]];
+      if (tf[q.sequence[i]] == 0 || tf[q.sequence[i + 1]] == 0) continue;
       bool is_ordered = false, is_near = false;
-      for (Xapian::termpos pa : a->second) {
-        auto lo = std::lower_bound(b->second.begin(), b->second.end(), pa > 10 ? pa - 10 : 0);
-        for (auto pb = lo; pb != b->second.end() && *pb <= pa + 10; ++pb) {
+      for (Xapian::termpos pa : a) {
+        auto lo = std::lower_bound(b.begin(), b.end(), pa > 10 ? pa - 10 : 0);
+        for (auto pb = lo; pb != b.end() && *pb <= pa + 10; ++pb) {
           is_near = true;
           if (*pb > pa && *pb <= pa + 3) is_ordered = true;
         }
@@ -934,9 +939,10 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
     const bool hybrid = query.mode == Mode::kHybrid && has_text && !base.empty() &&
                         (p.reranker || (p.fb_docs > 0 && p.fb_terms > 0));
     // The re-ranker needs its candidates only; feedback fusion needs the whole BM25 run.
-    const std::size_t first_size = !hybrid      ? want
-                                   : p.reranker ? std::max(p.rerank_depth, want)
-                                                : depth;
+    // One more than the page (want + 1) tells whether a next page exists.
+    const std::size_t first_size = !hybrid      ? want + 1
+                                   : p.reranker ? std::max(p.rerank_depth, want + 1)
+                                                : std::max(depth, want + 1);
     const Xapian::MSet first = bm25.get_mset(0, static_cast<Xapian::doccount>(first_size));
     result.estimated_total = first.get_matches_estimated();
 
@@ -1004,6 +1010,8 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
       }
     }
 
+    result.more = ranked.size() > want;
+    // Documents and snippets for the returned page only.
     for (std::size_t i = query.offset; i < ranked.size() && i < want; ++i) {
       const Xapian::Document doc = db.get_document(ranked[i].first);
       const std::string data = doc.get_data();

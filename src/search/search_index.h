@@ -91,6 +91,7 @@ struct Candidates {
 struct SearchResult {
   std::vector<Hit> hits;
   std::uint64_t estimated_total = 0;  // BM25 matches (Xapian's estimate)
+  bool more = false;  // a hit exists after offset + limit (the next page is not empty)
 };
 
 // Retrieval parameters. The defaults are tuned on BEIR SciFact's TRAIN queries only

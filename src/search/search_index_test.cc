@@ -169,6 +169,41 @@ TEST_F(SearchIndexTest, SnippetsHighlightMatchesAndEscapeHtml) {
   EXPECT_EQ(r->hits[0].snippet, "Wind <mark>load</mark>");
 }
 
+TEST_F(SearchIndexTest, PagesSayWhetherMoreHitsFollowAndHighlightEachReturnedHit) {
+  ASSERT_TRUE(index_->Create("org_a").ok());
+  std::vector<Document> docs;
+  for (int i = 0; i < 3; ++i) {
+    docs.push_back(Doc("d" + std::to_string(i), "Pole " + std::to_string(i),
+                       "The footing of pole " + std::to_string(i) + " needs <deeper> anchors."));
+  }
+  ASSERT_TRUE(index_->Upsert("org_a", docs).ok());
+  Query q;
+  q.text = "anchor footing";
+  q.mode = Mode::kBm25;
+  q.limit = 2;
+  auto r = index_->Search("org_a", q);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->hits.size(), 2u);  // the page only, though one more hit exists
+  EXPECT_TRUE(r->more);
+  for (const Hit& h : r->hits) {
+    EXPECT_NE(h.snippet.find("<mark>footing</mark>"), std::string::npos) << h.snippet;
+    EXPECT_NE(h.snippet.find("<mark>anchors</mark>"), std::string::npos) << h.snippet;
+    EXPECT_NE(h.snippet.find("&lt;deeper&gt;"), std::string::npos) << h.snippet;
+  }
+  q.offset = 2;
+  r = index_->Search("org_a", q);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), 1u);
+  EXPECT_FALSE(r->more);
+  EXPECT_NE(r->hits[0].snippet.find("<mark>footing</mark>"), std::string::npos);
+  q.offset = 0;
+  q.limit = 3;
+  r = index_->Search("org_a", q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->hits.size(), 3u);
+  EXPECT_FALSE(r->more);
+}
+
 TEST_F(SearchIndexTest, OrgsAreIsolated) {
   Seed("org_a");
   ASSERT_TRUE(index_->Create("org_b").ok());
@@ -358,6 +393,15 @@ TEST_F(SearchIndexTest, HybridUsesATrainedReranker) {
   auto s2 = (*loaded)->Score(groups[0].features);
   ASSERT_TRUE(s1.ok() && s2.ok());
   EXPECT_EQ(*s1, *s2);
+  // Scores come from the compact copy of the trees, exactly XGBoost's own margins.
+  EXPECT_TRUE((*model)->native());
+  EXPECT_TRUE((*loaded)->native());
+  for (const RerankGroup& g : groups) {
+    auto ours = (*loaded)->Score(g.features);
+    auto xgb = (*loaded)->ScoreWithXGBoost(g.features);
+    ASSERT_TRUE(ours.ok() && xgb.ok());
+    EXPECT_EQ(*ours, *xgb);
+  }
 
   RetrievalParams p = *index_->params();
   p.reranker = *loaded;

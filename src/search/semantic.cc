@@ -91,7 +91,7 @@ Result<std::shared_ptr<const SemanticModel>> SemanticModel::Build(
 }
 
 int SemanticModel::Find(std::string_view term) const {
-  auto it = vocab_.find(std::string(term));
+  auto it = vocab_.find(term);
   return it == vocab_.end() ? -1 : it->second;
 }
 

@@ -8,6 +8,7 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,7 +47,12 @@ class SemanticModel {
 
  private:
   SemanticModel() = default;
-  std::unordered_map<std::string, int> vocab_;
+  // Transparent, so Find looks a term up without copying it into a std::string.
+  struct TermHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int, TermHash, std::equal_to<>> vocab_;
   std::vector<float> idf_;
   using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   RowMatrix proj_;  // vocab × k: right singular vectors of A (document projection), row per term
