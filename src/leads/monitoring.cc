@@ -218,6 +218,8 @@ LeadMonitor::LeadMonitor(storage::Store& store, events::Outbox* outbox,
 
 LeadMonitor::~LeadMonitor() { refresher_.Stop(); }
 
+void LeadMonitor::StopGaugeRefresh() { refresher_.Stop(); }
+
 void LeadMonitor::StartGaugeRefresh(std::chrono::milliseconds interval) {
   refresher_.Start(
       interval,

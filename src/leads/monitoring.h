@@ -135,8 +135,11 @@ class LeadMonitor {
   // Sets the gauges from the latest stored all-org reports (e.g. at start, or on a replica that
   // does not run the job).
   Status RefreshGauges();
-  // Calls RefreshGauges every `interval` on a background thread until destruction.
+  // Calls RefreshGauges every `interval` on a background thread until StopGaugeRefresh or
+  // destruction.
   void StartGaugeRefresh(std::chrono::milliseconds interval);
+  // Stops and joins that thread. Idempotent.
+  void StopGaugeRefresh();
 
   const MonitorSettings& settings() const { return settings_; }
 
