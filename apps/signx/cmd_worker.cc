@@ -61,8 +61,8 @@ int RunWorker(const WorkerFlags& f) {
   // The worker's own metrics (its lake writer's, its jobs', the leads monitoring gauges),
   // served with --metrics-port.
   metrics::Registry registry;
-  metrics::RegisterProcessMetrics(
-      registry, {SIGNX_VERSION, SIGNX_GIT_SHA, SIGNX_COMPILER, SIGNX_BUILD_TYPE});
+  metrics::RegisterProcessMetrics(registry,
+                                  {SIGNX_VERSION, SIGNX_GIT_SHA, SIGNX_COMPILER, SIGNX_BUILD_TYPE});
   jobs::Queue queue(**store);
   // The same platform and capability jobs as `signx serve` (app/capabilities.h).
   auto handlers = app::WorkerJobs::Open(queue, *cfg, &registry);
@@ -78,8 +78,7 @@ int RunWorker(const WorkerFlags& f) {
         {.host = f.metrics_host, .port = f.metrics_port});
     if (!started.ok()) return PrintError(started.status());
     ops = std::move(started).value();
-    spdlog::info("signx worker: /metrics and /health on http://{}:{}", f.metrics_host,
-                 ops->port());
+    spdlog::info("signx worker: /metrics and /health on http://{}:{}", f.metrics_host, ops->port());
   }
 
   jobs::Worker worker(queue, {.threads = f.threads, .id = f.id, .types = f.types}, &job_metrics);
@@ -111,9 +110,7 @@ CLI::App* AddWorkerCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--metrics-host", flags->metrics_host, "address of the --metrics-port listener")
       ->capture_default_str();
-  cmd->callback([flags, exit_code] {
-    *exit_code = RunWorker(*flags);
-  });
+  cmd->callback([flags, exit_code] { *exit_code = RunWorker(*flags); });
   return cmd;
 }
 
