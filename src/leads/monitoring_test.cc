@@ -319,6 +319,13 @@ TEST_P(MonitorTest, AnOutcomeIsJudgedOnTheScoreTheLeadHadWhenItWasRecorded) {
   ASSERT_TRUE(org_a.contains("leads-v1"));
   EXPECT_EQ(org_a.at("leads-v1").labelled, 1);
   EXPECT_NEAR(*org_a.at("leads-v1").brier, 0.49, 1e-6);
+  // The outcome shows the same score.
+  const auto l1 = json::parse(Call("GET", "/v1/leads/L1/outcome", "org_a").body);
+  EXPECT_EQ(l1.at("model_version").as_string(), "leads-v2");
+  EXPECT_NEAR(l1.at("score").to_number<double>(), 0.2, 1e-6);
+  EXPECT_EQ(l1.at("tier").as_string(), "D");
+  const auto l2 = json::parse(Call("GET", "/v1/leads/L2/outcome", "org_a").body);
+  EXPECT_NEAR(l2.at("score").to_number<double>(), 0.7, 1e-6);
 }
 
 TEST_P(MonitorTest, PsiIsAgainstTheTrainingSharesOfTheModelCard) {
