@@ -280,8 +280,12 @@ TEST_P(MonitorTest, AnOutcomeIsJudgedOnTheScoreTheLeadHadWhenItWasRecorded) {
   ScoreLog log(db_->store(), nullptr);
   auto add = [&](const std::string& lead, const std::string& version, double score, int bucket,
                  Timestamp at) {
-    ASSERT_TRUE(log.Add({.org_id = "org_a", .lead_id = lead, .model_version = version,
-                         .score = score, .bucket = bucket, .tier = "EDCBA"[bucket - 1],
+    ASSERT_TRUE(log.Add({.org_id = "org_a",
+                         .lead_id = lead,
+                         .model_version = version,
+                         .score = score,
+                         .bucket = bucket,
+                         .tier = "EDCBA"[bucket - 1],
                          .scored_at = at}));
   };
   // L1: 0.9 (A) three hours ago, written; re-scored 0.2 (D) by leads-v2 two hours ago, a score
@@ -296,12 +300,12 @@ TEST_P(MonitorTest, AnOutcomeIsJudgedOnTheScoreTheLeadHadWhenItWasRecorded) {
   clock_.Advance(std::chrono::hours(1));
   add("L1", "leads-v2", 0.05, 1, clock_.Now());
   ASSERT_TRUE(log.Flush().ok());
-  ASSERT_TRUE(db_->store()
-                  .WithTxn([](storage::Txn& txn) {
-                    return txn.Exec("DELETE FROM lead_score_history WHERE lead_id = 'L2'", {})
-                        .status();
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      db_->store()
+          .WithTxn([](storage::Txn& txn) {
+            return txn.Exec("DELETE FROM lead_score_history WHERE lead_id = 'L2'", {}).status();
+          })
+          .ok());
 
   auto reports = monitor_->Run();
   ASSERT_TRUE(reports.ok()) << reports.status().ToString();
