@@ -10,8 +10,13 @@
 #include <vector>
 
 #include "app/capabilities.h"
+#include "app/worker_ops.h"
+#include "build_info.h"
 #include "cli_common.h"
+#include "jobs/job_metrics.h"
 #include "jobs/worker.h"
+#include "metrics/metrics.h"
+#include "metrics/process_metrics.h"
 #include "storage/migrations.h"
 #include "storage/store.h"
 
@@ -25,6 +30,8 @@ struct WorkerFlags {
   std::vector<std::string> types;
   std::string id;
   bool migrate = false;
+  int metrics_port = -1;  // -1: no /metrics and /health endpoint
+  std::string metrics_host = "127.0.0.1";
 };
 
 int RunWorker(const WorkerFlags& f) {
@@ -51,15 +58,30 @@ int RunWorker(const WorkerFlags& f) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // The worker's own metrics (its lake writer's, its jobs', the leads monitoring gauges),
+  // served with --metrics-port.
+  metrics::Registry registry;
+  metrics::RegisterProcessMetrics(registry,
+                                  {SIGNX_VERSION, SIGNX_GIT_SHA, SIGNX_COMPILER, SIGNX_BUILD_TYPE});
   jobs::Queue queue(**store);
   // The same platform and capability jobs as `signx serve` (app/capabilities.h).
-  auto handlers = app::WorkerJobs::Open(queue, *cfg);
+  auto handlers = app::WorkerJobs::Open(queue, *cfg, &registry);
   if (!handlers.ok()) return PrintError(handlers.status());
   if (queue.HandlerTypes().empty()) {
     return PrintError(FailedPrecondition("no job handlers are registered; nothing to run"));
   }
+  jobs::JobMetrics job_metrics(registry, queue);
+  std::unique_ptr<app::WorkerOps> ops;
+  if (f.metrics_port >= 0) {
+    auto started = app::WorkerOps::Start(
+        **store, registry, {SIGNX_VERSION, SIGNX_GIT_SHA, SIGNX_COMPILER, SIGNX_BUILD_TYPE},
+        {.host = f.metrics_host, .port = f.metrics_port});
+    if (!started.ok()) return PrintError(started.status());
+    ops = std::move(started).value();
+    spdlog::info("signx worker: /metrics and /health on http://{}:{}", f.metrics_host, ops->port());
+  }
 
-  jobs::Worker worker(queue, {.threads = f.threads, .id = f.id, .types = f.types});
+  jobs::Worker worker(queue, {.threads = f.threads, .id = f.id, .types = f.types}, &job_metrics);
   worker.Start();
   int sig = 0;
   sigwait(&signals, &sig);
@@ -82,9 +104,13 @@ CLI::App* AddWorkerCommand(CLI::App& app, int* exit_code) {
       ->delimiter(',');
   cmd->add_option("--id", flags->id, "worker id used as lease owner (default host:pid:random)");
   cmd->add_flag("--migrate", flags->migrate, "apply pending migrations before starting");
-  cmd->callback([flags, exit_code] {
-    *exit_code = RunWorker(*flags);
-  });
+  cmd->add_option("--metrics-port", flags->metrics_port,
+                  "serve /metrics and /health* on this port (0: a free one, logged); off unless "
+                  "given")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--metrics-host", flags->metrics_host, "address of the --metrics-port listener")
+      ->capture_default_str();
+  cmd->callback([flags, exit_code] { *exit_code = RunWorker(*flags); });
   return cmd;
 }
 

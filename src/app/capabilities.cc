@@ -50,19 +50,21 @@ Result<std::shared_ptr<lake::LakeWriter>> OpenLakeWriter(const config::Config& c
 }
 
 Result<std::unique_ptr<WorkerJobs>> WorkerJobs::Open(jobs::Queue& queue,
-                                                     const config::Config& config) {
+                                                     const config::Config& config,
+                                                     metrics::Registry* metrics) {
   std::unique_ptr<WorkerJobs> w(new WorkerJobs());
   SIGNX_ASSIGN_OR_RETURN(
       w->blobs_, blobs::BlobStore::Open(std::filesystem::path(config.data_dir) / "blobs",
                                        kMaxBlobBytes));
   // The worker appends CSV-scored leads to the lake as `serve` does.
-  SIGNX_ASSIGN_OR_RETURN(w->lake_, OpenLakeWriter(config, nullptr));
+  SIGNX_ASSIGN_OR_RETURN(w->lake_, OpenLakeWriter(config, metrics));
   w->models_ = std::make_unique<ml::ModelRegistry>(queue.store(), *w->blobs_, SystemClock::Get());
   w->capabilities_ = OpenCapabilities({.config = config,
                                        .store = queue.store(),
                                        .blobs = w->blobs_,
                                        .queue = queue,
                                        .models = *w->models_,
+                                       .metrics = metrics,
                                        .lake = w->lake_});
   SIGNX_RETURN_IF_ERROR(RegisterJobHandlers(queue, w->capabilities_, w->blobs_, config));
   return w;

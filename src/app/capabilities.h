@@ -34,8 +34,11 @@ Result<std::shared_ptr<lake::LakeWriter>> OpenLakeWriter(const config::Config& c
 class WorkerJobs {
  public:
   // Opens what the jobs need next to `queue`'s store and registers every handler on `queue`.
+  // `metrics` (may be null; must outlive the object): the worker's registry, which its lake
+  // writer and the modules (the leads monitoring gauges) report to (app/worker_ops.h serves it).
   static Result<std::unique_ptr<WorkerJobs>> Open(jobs::Queue& queue,
-                                                  const config::Config& config);
+                                                  const config::Config& config,
+                                                  metrics::Registry* metrics = nullptr);
   ~WorkerJobs();
 
  private:

@@ -68,7 +68,7 @@ struct Deps {
   ml::ModelRegistry& models;
   events::Outbox* outbox = nullptr;          // null in `signx worker`
   events::Dispatcher* dispatcher = nullptr;  // null in `signx worker` (notifications subscribe)
-  metrics::Registry* metrics = nullptr;      // null in `signx worker`
+  metrics::Registry* metrics = nullptr;      // `signx worker`: its own registry, or null
   std::shared_ptr<lake::LakeWriter> lake;    // null when the lake is off
 };
 

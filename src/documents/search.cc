@@ -94,15 +94,15 @@ Result<std::map<std::pair<std::string, int64_t>, ChunkInfo>> LoadChunks(
   for (std::size_t i = 0; i < keys.size(); ++i) {
     sql += fmt::format("{}(${}, CAST(${} AS BIGINT))", i > 0 ? ", " : "", params.size() + 1,
                        params.size() + 2);
-    params.push_back(keys[i].first);
-    params.push_back(keys[i].second);
+    params.emplace_back(keys[i].first);
+    params.emplace_back(keys[i].second);
   }
   sql += fmt::format(
       ") AS k CROSS JOIN document_chunks c CROSS JOIN documents d WHERE c.document_id = k.column1 "
       "AND c.seq = k.column2 AND d.id = c.document_id AND c.org_id = ${0} AND d.org_id = ${0} AND "
       "d.status = 'ready'",
       params.size() + 1);
-  params.push_back(org);
+  params.emplace_back(org);
   SIGNX_ASSIGN_OR_RETURN(auto rs, store.Query(sql, params));
   for (const auto& r : rs.rows) {
     out[{r.Text(0), r.Int(1)}] =
@@ -543,7 +543,7 @@ Result<SearchResponse> DocumentSearch::SearchDatabase(const Scope& scope,
     if (i > 0) sql += " OR ";
     sql += fmt::format("LOWER(c.text) LIKE ${0} OR LOWER(COALESCE(c.heading, '')) LIKE ${0}",
                        params.size() + 1);
-    params.push_back("%" + words[i] + "%");
+    params.emplace_back("%" + words[i] + "%");
   }
   sql += fmt::format(") ORDER BY c.document_id DESC, c.seq LIMIT {}", kFallbackMaxRows);
   SIGNX_ASSIGN_OR_RETURN(auto rs, store_.Query(sql, params));

@@ -225,14 +225,14 @@ Result<Page<Document>> DocumentService::List(const Scope& scope, const ListOptio
   storage::Params params{scope.org_id};
   auto add = [&](std::string_view column, const std::optional<std::string>& v) {
     if (!v) return;
-    params.push_back(*v);
+    params.emplace_back(*v);
     sql += fmt::format(" AND {} = ${}", column, params.size());
   };
   add("status", o.status);
   add("doc_type", o.doc_type);
   add("project_id", o.project_id);
   if (!o.cursor.empty()) {
-    params.push_back(o.cursor);
+    params.emplace_back(o.cursor);
     sql += fmt::format(" AND id < ${}", params.size());
   }
   sql += fmt::format(" ORDER BY id DESC LIMIT {}", o.limit + 1);

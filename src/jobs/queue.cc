@@ -352,7 +352,7 @@ Result<std::optional<Job>> Queue::ClaimOnce(std::string_view owner,
     std::vector<std::string> eligible = types;
     if (!limited.empty()) {
       Params p;
-      for (const auto& [type, l] : limited) p.push_back(type);
+      for (const auto& [type, l] : limited) p.emplace_back(type);
       SIGNX_ASSIGN_OR_RETURN(
           auto rs, t.Query(fmt::format("SELECT type, COUNT(*) FROM jobs WHERE state = 'running' "
                                        "AND type IN ({}) GROUP BY type",
@@ -368,7 +368,7 @@ Result<std::optional<Job>> Queue::ClaimOnce(std::string_view owner,
     }
     const bool pg = t.dialect() == Dialect::kPostgres;
     Params p = {std::string(owner), now + options_.lease, now};
-    for (const auto& type : eligible) p.push_back(type);
+    for (const auto& type : eligible) p.emplace_back(type);
     SIGNX_ASSIGN_OR_RETURN(
         auto row,
         t.QueryOne(fmt::format(

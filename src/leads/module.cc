@@ -32,12 +32,7 @@ class LeadsModule final : public capability::Capability {
   std::string_view name() const override { return "leads"; }
 
   Status RegisterJobs(jobs::Queue& queue) override {
-    // The job's monitor appends drift events through its own outbox: the dispatcher's poll
-    // delivers them in either process.
-    auto job_monitor = std::make_shared<LeadMonitor>(deps_.store, nullptr, nullptr,
-                                                     SettingsFrom(config_));
-    SIGNX_RETURN_IF_ERROR(RegisterMonitorJob(queue, std::move(job_monitor),
-                                             config_.monitor_schedule));
+    SIGNX_RETURN_IF_ERROR(RegisterMonitorJob(queue, Monitor(), config_.monitor_schedule));
     return RegisterLeadCsvJobs(queue, deps_.blobs, deps_.lake);
   }
 
@@ -69,9 +64,8 @@ class LeadsModule final : public capability::Capability {
       spdlog::warn("{}", st.message());  // serve anyway; scoring answers 503 until a model loads
     }
     service_->StartPolling(std::chrono::seconds(10));
-    monitor_ = std::make_unique<LeadMonitor>(deps_.store, deps_.outbox, deps_.metrics,
-                                             SettingsFrom(config_));
-    monitor_->StartGaugeRefresh(std::chrono::seconds(30));
+    // Another process (a `signx worker`) may run the job: copy its stored results every 30 s.
+    Monitor()->StartGaugeRefresh(std::chrono::seconds(30));
     return Status::Ok();
   }
 
@@ -80,7 +74,7 @@ class LeadsModule final : public capability::Capability {
     AddKServeRoutes(router, *service_);
     AddOutcomeRoutes(router, schemas, deps_.store, SystemClock::Get(), score_log_.get());
     AddWorklistRoutes(router, schemas, deps_.store);
-    AddMonitoringRoutes(router, schemas, *monitor_);
+    AddMonitoringRoutes(router, schemas, *Monitor());
   }
 
   void AddPages(web::Shell& shell) override {
@@ -90,17 +84,30 @@ class LeadsModule final : public capability::Capability {
   }
 
   void Stop() override {
+    if (monitor_) monitor_->StopGaugeRefresh();
     if (score_log_) score_log_->Shutdown();
   }
 
  private:
+  // The module's one monitor: the leads.monitor job (in whichever process runs it), the
+  // monitoring route and the gauge refresher share it, with the process's outbox and metrics
+  // (a worker has no outbox: the monitor then appends drift events through one of its own, and
+  // the dispatcher of a serving replica delivers them).
+  const std::shared_ptr<LeadMonitor>& Monitor() {
+    if (!monitor_) {
+      monitor_ = std::make_shared<LeadMonitor>(deps_.store, deps_.outbox, deps_.metrics,
+                                               SettingsFrom(config_));
+    }
+    return monitor_;
+  }
+
   const capability::Deps deps_;
   const config::LeadsConfig& config_;
   CsvJobs csv_jobs_;
   std::unique_ptr<http::HttpClient> http_client_;  // remote model mode
   std::unique_ptr<ScoreLog> score_log_;
   std::unique_ptr<LeadsService> service_;  // after score_log_: destroyed (polling stopped) first
-  std::unique_ptr<LeadMonitor> monitor_;
+  std::shared_ptr<LeadMonitor> monitor_;   // also held by the leads.monitor handler
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // LeadsModule: the leads capability behind the one interface the composition root drives
 // (capability/capability.h). It owns the lead scoring service (local or remote model), the score
-// log, the model monitor, the CSV scoring jobs, its API routes (scoring, KServe v2, outcomes,
+// log, the one model monitor (the leads.monitor job, the monitoring route and the gauges share it,
+// with the process's outbox and metrics registry), the CSV scoring jobs, its API routes (scoring, KServe v2, outcomes,
 // worklist, monitoring) and its web pages.
 //
 //   jobs    leads.score_csv, leads.monitor (every leads.monitor_schedule)

@@ -218,6 +218,8 @@ LeadMonitor::LeadMonitor(storage::Store& store, events::Outbox* outbox,
 
 LeadMonitor::~LeadMonitor() { refresher_.Stop(); }
 
+void LeadMonitor::StopGaugeRefresh() { refresher_.Stop(); }
+
 void LeadMonitor::StartGaugeRefresh(std::chrono::milliseconds interval) {
   refresher_.Start(
       interval,
@@ -241,21 +243,60 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
   const Timestamp end = clock_.Now();
   const Timestamp start = end - std::chrono::duration_cast<std::chrono::microseconds>(
                                     settings_.window);
+  // A lead with an outcome is judged on the score it had when the outcome was recorded: its
+  // newest score in lead_score_history at or before the outcome's created_at (a re-score after
+  // the outcome, or a write of lead_scores that raced with it, does not count). Leads whose
+  // history is gone (pruned, or scored before it was kept) keep their lead_scores row.
+  using LeadKey = std::pair<std::string, std::string>;  // org, lead
+  struct AtOutcome {
+    std::string model_version;
+    double score = 0;
+    int bucket = 1;
+  };
+  std::map<LeadKey, AtOutcome> at_outcome;
+  SIGNX_ASSIGN_OR_RETURN(
+      auto hist,
+      store_.Query("SELECT org_id, lead_id, model_version, score, tier FROM ("
+                   "SELECT h.org_id, h.lead_id, h.model_version, h.score, h.tier, ROW_NUMBER() "
+                   "OVER (PARTITION BY h.org_id, h.lead_id ORDER BY h.scored_at DESC, "
+                   "h.model_version DESC, h.score DESC) AS n "
+                   "FROM lead_scores s JOIN lead_outcomes o "
+                   "ON o.org_id = s.org_id AND o.lead_id = s.lead_id "
+                   "JOIN lead_score_history h ON h.org_id = o.org_id AND h.lead_id = o.lead_id "
+                   "AND h.scored_at <= o.created_at "
+                   "WHERE s.scored_at >= $1 AND s.scored_at < $2) x WHERE n = 1 LIMIT $3",
+                   {start, end, kMaxLabelledRows}));
+  for (const auto& row : hist.rows) {
+    const std::string tier = row.Text(4);
+    const auto pos = std::string_view("EDCBA").find(tier.empty() ? 'E' : tier[0]);
+    at_outcome[{row.Text(0), row.Text(1)}] = {
+        .model_version = row.Text(2),
+        .score = row.Double(3),
+        .bucket = pos == std::string_view::npos ? 1 : static_cast<int>(pos) + 1};
+  }
   // Every scored lead of the window: (org, version) → leads. Rows are small (a score and a flag).
   using Key = std::pair<std::string, std::string>;
   std::map<Key, std::vector<MonitoredLead>> groups;
   SIGNX_ASSIGN_OR_RETURN(
-      auto rs, store_.Query("SELECT s.org_id, s.model_version, s.score, s.bucket, o.converted "
-                            "FROM lead_scores s LEFT JOIN lead_outcomes o "
+      auto rs, store_.Query("SELECT s.org_id, s.model_version, s.score, s.bucket, o.converted, "
+                            "s.lead_id FROM lead_scores s LEFT JOIN lead_outcomes o "
                             "ON o.org_id = s.org_id AND o.lead_id = s.lead_id "
                             "WHERE s.scored_at >= $1 AND s.scored_at < $2 "
                             "ORDER BY s.org_id, s.model_version LIMIT $3",
                             {start, end, kMaxLabelledRows}));
   for (const auto& row : rs.rows) {
     MonitoredLead l{.score = row.Double(2), .bucket = static_cast<int>(row.Int(3))};
-    if (!row.IsNull(4)) l.converted = row.Bool(4);
-    groups[{row.Text(0), row.Text(1)}].push_back(l);
-    groups[{std::string(kAllOrgs), row.Text(1)}].push_back(l);
+    std::string version = row.Text(1);
+    if (!row.IsNull(4)) {
+      l.converted = row.Bool(4);
+      if (auto it = at_outcome.find({row.Text(0), row.Text(5)}); it != at_outcome.end()) {
+        l.score = it->second.score;
+        l.bucket = it->second.bucket;
+        version = it->second.model_version;
+      }
+    }
+    groups[{row.Text(0), version}].push_back(l);
+    groups[{std::string(kAllOrgs), version}].push_back(l);
   }
   std::map<std::string, std::pair<std::array<double, 5>, bool>> expected;
   std::vector<MonitorReport> reports;

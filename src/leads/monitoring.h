@@ -3,8 +3,10 @@
 //
 // The `leads.monitor` job (recurring, config leads.monitor_schedule, default every 15 min) reads
 // the leads scored in the window (config leads.monitor_window_days; `lead_scores` holds each
-// lead's latest score) and, per org and model version, and for every version over all orgs
-// (org "*"), computes:
+// lead's latest score; a lead with an outcome counts with the score it had when the outcome was
+// recorded — its newest lead_score_history row at or before the outcome's created_at, so a later
+// re-score never changes what the outcome is paired with) and, per org and model version, and for
+// every version over all orgs (org "*"), computes:
 //   - the tier distribution (count, share and mean score per bucket) and its population stability
 //     index against the training distribution: PSI = Σ (a_i − e_i) · ln(a_i / e_i) over the five
 //     buckets, shares floored at 1e-4. The expected shares e_i come from the model card
@@ -135,8 +137,11 @@ class LeadMonitor {
   // Sets the gauges from the latest stored all-org reports (e.g. at start, or on a replica that
   // does not run the job).
   Status RefreshGauges();
-  // Calls RefreshGauges every `interval` on a background thread until destruction.
+  // Calls RefreshGauges every `interval` on a background thread until StopGaugeRefresh or
+  // destruction.
   void StartGaugeRefresh(std::chrono::milliseconds interval);
+  // Stops and joins that thread. Idempotent.
+  void StopGaugeRefresh();
 
   const MonitorSettings& settings() const { return settings_; }
 

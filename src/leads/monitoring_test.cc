@@ -276,6 +276,62 @@ TEST_P(MonitorTest, RunStoresReportsPerOrgRaisesDriftOnceAndExportsGauges) {
             std::string::npos);
 }
 
+TEST_P(MonitorTest, AnOutcomeIsJudgedOnTheScoreTheLeadHadWhenItWasRecorded) {
+  ScoreLog log(db_->store(), nullptr);
+  auto add = [&](const std::string& lead, const std::string& version, double score, int bucket,
+                 Timestamp at) {
+    ASSERT_TRUE(log.Add({.org_id = "org_a",
+                         .lead_id = lead,
+                         .model_version = version,
+                         .score = score,
+                         .bucket = bucket,
+                         .tier = "EDCBA"[bucket - 1],
+                         .scored_at = at}));
+  };
+  // L1: 0.9 (A) three hours ago, written; re-scored 0.2 (D) by leads-v2 two hours ago, a score
+  // still queued when the outcome (converted) is recorded; re-scored 0.05 (E) after the outcome.
+  // L2: 0.7 (B), lost, whose history is gone (pruned): its lead_scores row counts.
+  add("L1", "leads-v1", 0.9, 5, clock_.Now() - std::chrono::hours(3));
+  add("L2", "leads-v1", 0.7, 4, clock_.Now() - std::chrono::hours(3));
+  ASSERT_TRUE(log.Flush().ok());
+  add("L1", "leads-v2", 0.2, 2, clock_.Now() - std::chrono::hours(2));
+  ASSERT_EQ(Call("POST", "/v1/leads/L1/outcome", "org_a", R"({"converted": true})").status, 200);
+  ASSERT_EQ(Call("POST", "/v1/leads/L2/outcome", "org_a", R"({"converted": false})").status, 200);
+  clock_.Advance(std::chrono::hours(1));
+  add("L1", "leads-v2", 0.05, 1, clock_.Now());
+  ASSERT_TRUE(log.Flush().ok());
+  ASSERT_TRUE(
+      db_->store()
+          .WithTxn([](storage::Txn& txn) {
+            return txn.Exec("DELETE FROM lead_score_history WHERE lead_id = 'L2'", {}).status();
+          })
+          .ok());
+
+  auto reports = monitor_->Run();
+  ASSERT_TRUE(reports.ok()) << reports.status().ToString();
+  std::map<std::string, MonitorReport> org_a;
+  for (const auto& r : *reports) {
+    if (r.org_id == "org_a") org_a[r.model_version] = r;
+  }
+  // L1 with the 0.2 of leads-v2 it had when the outcome was recorded: Brier (1 - 0.2)^2 — neither
+  // the 0.9 left in lead_scores (the 0.2 was still queued when the outcome arrived) nor the 0.05
+  // after the outcome.
+  ASSERT_TRUE(org_a.contains("leads-v2"));
+  EXPECT_EQ(org_a.at("leads-v2").labelled, 1);
+  EXPECT_EQ(org_a.at("leads-v2").labelled_by_bucket[1], 1);
+  EXPECT_NEAR(*org_a.at("leads-v2").brier, 0.64, 1e-6);
+  ASSERT_TRUE(org_a.contains("leads-v1"));
+  EXPECT_EQ(org_a.at("leads-v1").labelled, 1);
+  EXPECT_NEAR(*org_a.at("leads-v1").brier, 0.49, 1e-6);
+  // The outcome shows the same score.
+  const auto l1 = json::parse(Call("GET", "/v1/leads/L1/outcome", "org_a").body);
+  EXPECT_EQ(l1.at("model_version").as_string(), "leads-v2");
+  EXPECT_NEAR(l1.at("score").to_number<double>(), 0.2, 1e-6);
+  EXPECT_EQ(l1.at("tier").as_string(), "D");
+  const auto l2 = json::parse(Call("GET", "/v1/leads/L2/outcome", "org_a").body);
+  EXPECT_NEAR(l2.at("score").to_number<double>(), 0.7, 1e-6);
+}
+
 TEST_P(MonitorTest, PsiIsAgainstTheTrainingSharesOfTheModelCard) {
   // The card says training put half the leads in bucket 5 and 1/8 in each other bucket; live
   // leads with the same spread have PSI 0, while quintile shares would have drifted.

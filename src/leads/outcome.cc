@@ -95,6 +95,23 @@ Result<LeadOutcome> GetOutcome(storage::Txn& txn, const std::string& org_id,
   o.bucket = static_cast<int>(row->Int(8));
   o.tier = row->Text(9);
   o.created = false;
+  // The score the outcome is judged on (as leads.monitor does): the lead's newest score at or
+  // before the outcome was recorded, when its history has it.
+  SIGNX_ASSIGN_OR_RETURN(
+      auto at, txn.QueryOne("SELECT model_version, score, tier FROM lead_score_history "
+                            "WHERE org_id = $1 AND lead_id = $2 AND scored_at <= $3 "
+                            "ORDER BY scored_at DESC, model_version DESC, score DESC LIMIT 1",
+                            {org_id, lead_id, o.created_at}));
+  if (at) {
+    const std::string tier = at->Text(2);
+    const auto pos = std::string_view("EDCBA").find(tier.empty() ? 'E' : tier[0]);
+    if (pos != std::string_view::npos) {
+      o.model_version = at->Text(0);
+      o.score = at->Double(1);
+      o.bucket = static_cast<int>(pos) + 1;
+      o.tier = tier;
+    }
+  }
   return o;
 }
 
@@ -167,7 +184,7 @@ void AddOutcomeRoutes(http::Router& router, http::SchemaRegistry& schemas, stora
       "lead_id": {"type": "string"}, "converted": {"type": "boolean"},
       "occurred_at": {"type": "string", "format": "date-time"},
       "note": {"type": ["string", "null"]}, "recorded_by": {"type": "string"},
-      "model_version": {"type": "string", "description": "model of the lead's latest score"},
+      "model_version": {"type": "string", "description": "model of the score the outcome is judged on: the lead's newest score when the outcome was recorded"},
       "score": {"type": "number"}, "bucket": {"type": "integer"}, "tier": {"type": "string"},
       "created_at": {"type": "string", "format": "date-time"},
       "updated_at": {"type": "string", "format": "date-time"},

@@ -42,7 +42,8 @@ struct LeadOutcome {
   std::string recorded_by;
   Timestamp created_at{};
   Timestamp updated_at{};
-  // The score the lead got (its latest lead_scores row).
+  // The score the outcome is judged on (leads.monitor): the lead's newest score at or before the
+  // outcome was first recorded (lead_score_history), else its lead_scores row.
   std::string model_version;
   double score = 0;
   int bucket = 1;

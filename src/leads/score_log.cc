@@ -224,10 +224,15 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
       params.emplace_back(std::string(1, e.tier));
       params.emplace_back(e.request_id);
       params.emplace_back(e.scored_at);
-      params.emplace_back(e.display_json.empty() ? storage::Param()
-                                                 : storage::Param(e.display_json));
-      params.emplace_back(e.reasons_json.empty() ? storage::Param()
-                                                 : storage::Param(e.reasons_json));
+      // NULL or the text, each built in place (a Param temporary moved into the vector trips
+      // GCC 12's -Wmaybe-uninitialized inside std::variant's move).
+      for (const std::string* text : {&e.display_json, &e.reasons_json}) {
+        if (text->empty()) {
+          params.emplace_back();
+        } else {
+          params.emplace_back(*text);
+        }
+      }
     }
     sql +=
         " ON CONFLICT (org_id, lead_id) DO UPDATE SET model_version = excluded.model_version, "

@@ -324,7 +324,7 @@ Result<ProjectSearchResponse> ProjectSearch::SearchDatabase(const Scope& scope,
   std::string sql = fmt::format("SELECT {} FROM projects WHERE org_id = $1", kProjectCols);
   storage::Params params{scope.org_id};
   for (const std::string& w : Words(req.q)) {
-    params.push_back(LikePattern(w));
+    params.emplace_back(LikePattern(w));
     const std::size_t n = params.size();
     sql += fmt::format(
         " AND (LOWER(name) LIKE ${0} ESCAPE '\\' OR LOWER(COALESCE(customer, '')) LIKE ${0} "
