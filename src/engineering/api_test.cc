@@ -13,6 +13,7 @@
 #include "http/json.h"
 #include "http/server.h"
 #include "http/testing/raw_client.h"
+#include "http/testing/test_auth.h"
 #include "metrics/metrics.h"
 #include "runtime/blocking_pool.h"
 #include "sign/code_edition.h"
@@ -24,24 +25,20 @@ namespace {
 namespace json = boost::json;
 using http::testing::RawClient;
 
-// X-Test-Perms makes the request's Principal with those permissions (the real server's auth
-// middleware does this from a JWT or an API key; the authorization matrix covers that path).
-class TestAuth : public http::Middleware {
- public:
-  std::optional<http::Response> Before(http::Request& req, const http::Route& route) override {
-    auto perms = req.Header("X-Test-Perms");
-    if (!perms) return std::nullopt;
-    req.principal = http::Principal{.kind = "user",
-                                    .subject_id = "usr_test",
-                                    .org_id = "org_test",
-                                    .role = "org_member",
-                                    .permissions = {std::string(*perms)}};
-    if (!req.principal->Can(route.meta.permission)) {
-      return http::ErrorResponse(Status(ErrorCode::kPermissionDenied, "forbidden"), req.request_id);
-    }
-    return std::nullopt;
-  }
-};
+// X-Test-Perms makes the request's Principal with that permission, and a route it does not allow
+// answers 403 (the real server's auth middleware does this from a JWT or an API key; the
+// authorization matrix covers that path).
+std::shared_ptr<http::testing::TestAuth> PermissionAuth() {
+  return std::make_shared<http::testing::TestAuth>(
+      [](std::string_view permission, const http::Request&) {
+        return http::Principal{.kind = "user",
+                               .subject_id = "usr_test",
+                               .org_id = "org_test",
+                               .role = "org_member",
+                               .permissions = {std::string(permission)}};
+      },
+      http::testing::TestAuthOptions{.header = "X-Test-Perms", .enforce_permissions = true});
+}
 
 constexpr std::string_view kW4 = R"({"code": "ASCE7-16", "wind_speed_mph": 115,
     "exposure": "C", "sign_width_ft": 8, "sign_height_ft": 6, "top_height_ft": 20,
@@ -56,7 +53,7 @@ class EngineeringApiTest : public ::testing::Test {
     cfg.io_threads = 2;
     pool_ = std::make_unique<runtime::BlockingPool>(2, 64);
     server_ = std::make_unique<http::Server>(cfg, router_, metrics_, *pool_, false);
-    server_->Use(std::make_shared<TestAuth>());
+    server_->Use(PermissionAuth());
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override {

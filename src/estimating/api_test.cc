@@ -14,6 +14,7 @@
 #include "estimating/service.h"
 #include "http/server.h"
 #include "http/testing/raw_client.h"
+#include "http/testing/test_auth.h"
 #include "jobs/worker.h"
 #include "metrics/metrics.h"
 #include "runtime/blocking_pool.h"
@@ -412,14 +413,11 @@ TEST_P(EstimatingApiTest, ImportOfFourMebibytesOfCommasIsRejectedByTheFieldLimit
   EXPECT_EQ(out.status().message(), "CSV record 1 exceeds the limit of 512 fields per record");
 }
 
-// Routes on a real server; a tiny middleware turns X-Test-Org into a Principal.
-class TestAuth : public http::Middleware {
- public:
-  std::optional<http::Response> Before(http::Request& req, const http::Route&) override {
-    if (auto org = req.Header("X-Test-Org")) req.principal = Member(std::string(*org));
-    return std::nullopt;
-  }
-};
+// Routes on a real server: X-Test-Org makes the request's Principal (a Member of that org).
+std::shared_ptr<http::testing::TestAuth> MemberAuth() {
+  return std::make_shared<http::testing::TestAuth>(
+      [](std::string_view org, const http::Request&) { return Member(std::string(org)); });
+}
 
 TEST_P(EstimatingApiTest, OverRealHttpServer) {
   metrics::Registry metrics;
@@ -428,7 +426,7 @@ TEST_P(EstimatingApiTest, OverRealHttpServer) {
   cfg.port = 0;
   cfg.io_threads = 1;
   http::Server server(cfg, router_, metrics, pool, false);
-  server.Use(std::make_shared<TestAuth>());
+  server.Use(MemberAuth());
   ASSERT_TRUE(server.Start().ok());
   {
     http::testing::RawClient c(server.port());

@@ -17,6 +17,7 @@
 #include "estimating/service.h"
 #include "http/server.h"
 #include "http/testing/raw_client.h"
+#include "http/testing/test_auth.h"
 #include "metrics/metrics.h"
 #include "ml/registry.h"
 #include "runtime/blocking_pool.h"
@@ -544,14 +545,11 @@ TEST_P(StudioApiTest, TenantsSeeOnlyTheirProjects) {
   EXPECT_EQ(Call("GET", "/v1/projects/" + id + "/lifecycle", "", {}, std::nullopt).status, 401);
 }
 
-// Routes on a real server; a tiny middleware turns X-Test-Org into a Principal.
-class TestAuth : public http::Middleware {
- public:
-  std::optional<http::Response> Before(http::Request& req, const http::Route&) override {
-    if (auto org = req.Header("X-Test-Org")) req.principal = Member(std::string(*org));
-    return std::nullopt;
-  }
-};
+// Routes on a real server: X-Test-Org makes the request's Principal (a Member of that org).
+std::shared_ptr<http::testing::TestAuth> MemberAuth() {
+  return std::make_shared<http::testing::TestAuth>(
+      [](std::string_view org, const http::Request&) { return Member(std::string(org)); });
+}
 
 // Eight writers with the same If-Match at once: exactly one wins, the others get 412, and
 // exactly one timeline row and one payload version are written.
@@ -562,7 +560,7 @@ TEST_P(StudioApiTest, ConcurrentWritersExactlyOneWins) {
   cfg.port = 0;
   cfg.io_threads = 2;
   http::Server server(cfg, router_, metrics, pool, false);
-  server.Use(std::make_shared<TestAuth>());
+  server.Use(MemberAuth());
   ASSERT_TRUE(server.Start().ok());
   const std::string id = NewProject();
   ASSERT_EQ(Save(id, "cabinet", R"({"material": "acm", "faces": 1})").status, 201);
