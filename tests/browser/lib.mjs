@@ -1,6 +1,6 @@
-// Helpers shared by the browser test files of the capability pages (studio.test.mjs,
-// operations.test.mjs, documents.test.mjs). Started by tests/browser/run.sh, which provides
-// BASE_URL, CHROMIUM, ADMIN_EMAIL/PASSWORD, VIEWER_EMAIL/PASSWORD, API_KEY (an admin-created key of
+// Helpers shared by the browser test files (ui.test.mjs, studio.test.mjs, operations.test.mjs,
+// documents.test.mjs). Started by tests/browser/run.sh, which provides BASE_URL, CHROMIUM,
+// ADMIN_EMAIL/PASSWORD, VIEWER_EMAIL/PASSWORD, API_KEY (capability suites: an admin-created key of
 // the admin's org with the capability scopes) and SCREENSHOT_DIR.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -68,20 +68,27 @@ export async function shot(page, name) {
 // The dashboard keeps a server-sent events connection open (live activity): never network-idle.
 export const DASHBOARD_WAIT = 'load';
 
+// Signs `who` in on `page` through the sign-in form; the page ends on the dashboard.
+export async function logIn(page, who) {
+  await page.goto(`${BASE}/login`, { waitUntil: 'load' });
+  await page.type('#email', who.email);
+  await page.type('#password', who.password);
+  await Promise.all([page.waitForNavigation({ waitUntil: DASHBOARD_WAIT }), page.click('button[type=submit]')]);
+}
+
 // One signed-in browser context per user, shared by the tests of a file (identity throttles
-// sign-ins per account). The page starts on the dashboard.
-export async function signedInPage(who) {
+// sign-ins per account). The page is blank, or on `startUrl` (relative to BASE) when given.
+export async function signedInPage(who, startUrl = null) {
   if (!sessions.has(who.email)) {
     const page = await newPage();
-    await page.goto(`${BASE}/login`, { waitUntil: 'load' });
-    await page.type('#email', who.email);
-    await page.type('#password', who.password);
-    await Promise.all([page.waitForNavigation({ waitUntil: DASHBOARD_WAIT }), page.click('button[type=submit]')]);
+    await logIn(page, who);
     assert.equal(new URL(page.url()).pathname, '/', `${who.email} could not sign in`);
     sessions.set(who.email, page.browserContext());
     await page.close();
   }
-  return newPage(sessions.get(who.email));
+  const page = await newPage(sessions.get(who.email));
+  if (startUrl !== null) await open(page, startUrl, DASHBOARD_WAIT);
+  return page;
 }
 
 export async function text(page, selector) {
