@@ -185,6 +185,14 @@ View BarChartView(const std::vector<ChartBar>& bars) {
   return v;
 }
 
+void SetOptionalText(View& v, const std::string& key, std::optional<std::string_view> text) {
+  if (text && !text->empty()) {
+    v.set(key, std::string(*text));
+  } else {
+    v.set(key, false);
+  }
+}
+
 void SetJobStateView(View& v, const jobs::Job& job) {
   const bool done = job.state == jobs::JobState::kSucceeded;
   const bool failed = job.state == jobs::JobState::kFailed || job.state == jobs::JobState::kDead ||

@@ -63,6 +63,12 @@ struct ChartBar {
 // formatted as plain decimals; `summary` is the accessible description ("label: value; …").
 View BarChartView(const std::vector<ChartBar>& bars);
 
+// Sets `key` on `v` to `text`, or to false when `text` is empty or absent. Templates show optional
+// text as {{#key}}…{{key}}…{{/key}}; kainjow mustache renders that section for every string, ""
+// included, and a key left unset would be looked up in the enclosing contexts (a list row would
+// show its parent's value). false renders neither the section nor any text.
+void SetOptionalText(View& v, const std::string& key, std::optional<std::string_view> text);
+
 // Sets a background job's state on `v`: {state, state_label, progress, done, failed, working,
 // retrying, error, has_error} (progress pages and job lists).
 void SetJobStateView(View& v, const jobs::Job& job);

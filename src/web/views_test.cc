@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <string>
 
 namespace signx::web {
@@ -64,6 +65,29 @@ TEST(BarChartTest, EmptyAndNonFiniteValues) {
   EXPECT_TRUE(empty.get("has_rows")->is_false());
   View odd = BarChartView({{"nan", std::nan(""), "?"}});
   EXPECT_EQ(Attr(odd.get("rows")->list_value()[0], "bar_width"), "1.0");
+}
+
+// kainjow mustache renders {{#x}} for "" too, and an unset key in a list row falls back to the
+// parent's: SetOptionalText's false shows neither.
+TEST(SetOptionalTextTest, EmptyOrAbsentTextRendersNoSectionEvenInsideARow) {
+  kainjow::mustache::mustache tmpl("{{#rows}}[{{#note}}({{note}}){{/note}}]{{/rows}}");
+  View v(View::type::object);
+  v.set("note", std::string("parent"));
+  ViewList rows;
+  for (const std::optional<std::string>& note :
+       {std::optional<std::string>("x"), std::optional<std::string>(""),
+        std::optional<std::string>()}) {
+    View row(View::type::object);
+    SetOptionalText(row, "note", note);
+    rows.push_back(row);
+  }
+  v.set("rows", rows);
+  EXPECT_EQ(tmpl.render(v), "[(x)][][]");
+  View empty(View::type::object);
+  SetOptionalText(empty, "note", "");
+  EXPECT_EQ(kainjow::mustache::mustache("{{#note}}<p>{{note}}</p>{{/note}}{{^note}}-{{/note}}")
+                .render(empty),
+            "-");
 }
 
 TEST(FormatDollarsTest, RoundsAndGroups) {

@@ -124,6 +124,14 @@ export async function unlabelledInputs(page) {
       .map((el) => el.outerHTML));
 }
 
+// The outerHTML of the elements matching `selector` that hold no text and no child elements.
+// kainjow mustache renders a {{#section}} for "" too, so an optional value a view set to ""
+// shows up as an empty element (e.g. '(on hold from )', an empty hint paragraph).
+export async function emptyElements(page, selector) {
+  return page.$$eval(selector, (els) =>
+    els.filter((el) => el.children.length === 0 && el.textContent.trim() === '').map((el) => el.outerHTML));
+}
+
 export async function assertNoXss(page) {
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'an XSS payload ran');
   const injected = await page.$$eval('main img[src="x"], main svg[onload], main script', (els) => els.length);

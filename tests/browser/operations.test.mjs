@@ -6,8 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN, VIEWER, XSS, api, assertNoXss, flashes, open, shot, signedInPage, startBrowser, stopBrowser,
-  submit, text, texts, unexpectedErrors, unlabelledInputs, until, writeTemp,
+  ADMIN, VIEWER, XSS, api, assertNoXss, emptyElements, flashes, open, shot, signedInPage, startBrowser,
+  stopBrowser, submit, text, texts, unexpectedErrors, unlabelledInputs, until, writeTemp,
 } from './lib.mjs';
 
 before(startBrowser);
@@ -99,7 +99,12 @@ test('items page: stock below safety, "Forecast now" runs a forecast; the item p
   assert.equal((await settledBatch(sent.json.id)).status, 'normalized');
 
   const page = await signedInPage(ADMIN);
-  let res = await open(page, '/operations');
+  // A batch applied in full has no message: no empty message paragraph on its page.
+  let res = await open(page, `/operations/ingest/${sent.json.id}`);
+  assert.equal(res.status(), 200);
+  assert.equal(await text(page, '[data-testid=batch-applied]'), '2');
+  assert.equal(await page.$('[data-testid=batch-message]'), null);
+  res = await open(page, '/operations');
   assert.equal(res.status(), 200);
   assert.deepEqual(await unlabelledInputs(page), []);
   const rows = await page.$$eval('[data-testid=items] tbody tr', (trs) =>
@@ -161,6 +166,8 @@ test('items page: stock below safety, "Forecast now" runs a forecast; the item p
   assert.match(chart.desc, /Demand over the last 90 days: \d+ in all\. Forecast for the next 28 days/);
   assert.match(await text(page, '[data-testid=forecast-model]'), /\w/);
   assert.match(await text(page, '[data-testid=lead-time-demand]'), /^\d+(\.\d+)? sheet$/);
+  // A forecast without notes has no empty notes span.
+  assert.deepEqual(await emptyElements(page, 'main .hint'), []);
   assert.match(await text(page, '[data-testid=item-alerts]'), /Stockout.*Open/);
   await shot(page, 'operations-item');
 

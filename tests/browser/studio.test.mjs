@@ -7,8 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN, VIEWER, XSS, api, assertNoXss, flashes, open, shot, signedInPage, startBrowser, stopBrowser,
-  submit, text, texts, unexpectedErrors, unlabelledInputs, until,
+  ADMIN, VIEWER, XSS, api, assertNoXss, emptyElements, flashes, open, shot, signedInPage, startBrowser,
+  stopBrowser, submit, text, texts, unexpectedErrors, unlabelledInputs, until,
 } from './lib.mjs';
 
 before(startBrowser);
@@ -53,6 +53,8 @@ test('board: a new project moves draft → design → engineering with the butto
   const created = await api('POST', '/v1/projects', { body: { name: `Riverside pylon ${XSS[1]}`, customer: 'Riverside Plaza' } });
   assert.equal(created.status, 201, created.text);
   projectId = created.json.id;
+  const bare = await api('POST', '/v1/projects', { body: { name: 'Walk-in enquiry' } });
+  assert.equal(bare.status, 201, bare.text);
 
   const page = await signedInPage(ADMIN);
   let res = await open(page, '/studio');
@@ -61,6 +63,9 @@ test('board: a new project moves draft → design → engineering with the butto
   assert.equal(await columnOf(page, projectId), 'draft');
   assert.match(await text(page, `[data-testid="card-${projectId}"] h3`), /Riverside pylon/);
   await assertNoXss(page);  // the name holds an XSS payload: shown as text
+  // A project without a customer has no empty customer line on its card.
+  assert.match(await text(page, `[data-testid="card-${bare.json.id}"] h3`), /Walk-in enquiry/);
+  assert.deepEqual(await emptyElements(page, '[data-testid=studio-board] .hint'), []);
   await shot(page, 'studio-board');
 
   res = await submit(page, `[data-testid="move-${projectId}-design"]`);
@@ -172,6 +177,8 @@ test('project page: a bad payload value is explained beside its field; a passing
   const timeline = await texts(page, '[data-testid=timeline] li');
   assert.ok(timeline.some((t) => /Engineering → Estimating/.test(t)), `timeline: ${timeline.join(' / ')}`);
   assert.ok(timeline.some((t) => /Draft → Design/.test(t)));
+  // Fields without a hint have no empty hint paragraph; events without data no empty <code>.
+  assert.deepEqual(await emptyElements(page, 'main .hint, [data-testid=timeline] code'), []);
   await assertNoXss(page);
   assert.deepEqual(unexpectedErrors(page), []);
   await page.close();

@@ -32,6 +32,7 @@ using web::OtherErrors;
 using web::Page;
 using web::PageContext;
 using web::ServiceErrorPage;
+using web::SetOptionalText;
 using web::Shorten;
 using web::UrlEncode;
 using web::View;
@@ -344,7 +345,7 @@ View LeadView(const LeadDetail& detail, bool can_record) {
   View v(View::type::object);
   v.set("lead_id", it.lead_id);
   v.set("lead_id_url", UrlEncode(it.lead_id));
-  v.set("summary", DisplaySummary(it.display));
+  SetOptionalText(v, "summary", DisplaySummary(it.display));
   ViewList fields;
   for (const auto& [key, value] : it.display) {
     if (!value.is_string()) continue;
@@ -422,7 +423,7 @@ View LeadWorklistView(const WorklistQuery& query, const WorklistPage& page, bool
     View o(View::type::object);
     o.set("lead_id", it.lead_id);
     o.set("lead_url", "/leads/worklist/" + UrlEncode(it.lead_id));
-    o.set("summary", DisplaySummary(it.display));
+    SetOptionalText(o, "summary", DisplaySummary(it.display));
     if (!it.reasons.empty() && it.reasons[0].is_object()) {
       if (const auto* t = it.reasons[0].as_object().if_contains("text"); t && t->is_string()) {
         o.set("top_reason", std::string(t->get_string()));

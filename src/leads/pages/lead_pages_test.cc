@@ -155,6 +155,23 @@ TEST(CapabilityTemplatesTest, LeadPageShowsWhoItIsEscapedWithReasonsHistoryAndOu
   EXPECT_EQ(read_only->find("data-testid=\"outcome-form\""), std::string::npos);
 }
 
+// A lead scored without display fields (no name, company, ...) is named by its id: its summary
+// is empty, and kainjow mustache would render {{#summary}} for "" (an empty heading and link).
+TEST(CapabilityTemplatesTest, ALeadWithoutDisplayFieldsIsNamedByItsId) {
+  Templates t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  LeadDetail d;
+  d.lead = {.lead_id = "L-7", .score = 0.42, .bucket = 3, .tier = "C", .model_version = "leads-v2"};
+  auto lead = t.Render("leads_lead", LeadView(d, /*can_record=*/false));
+  ASSERT_TRUE(lead.ok());
+  EXPECT_NE(lead->find("<h2>Lead L-7</h2>"), std::string::npos) << *lead;
+  WorklistPage page;
+  page.items.push_back(d.lead);
+  auto list = t.Render("leads_worklist", LeadWorklistView({}, page, true));
+  ASSERT_TRUE(list.ok());
+  EXPECT_NE(list->find("<a href=\"/leads/worklist/L-7\">L-7</a>"), std::string::npos) << *list;
+  EXPECT_EQ(list->find("<br><small><code>L-7</code></small>"), std::string::npos) << *list;
+}
+
 TEST(CapabilityTemplatesTest, EmptyWorklistSaysWhetherFiltersHideLeadsOrNoneWasScored) {
   WorklistQuery q;
   q.outcome = "none";

@@ -19,6 +19,7 @@ using web::FormatWhen;
 using web::Humanize;
 using web::PageContext;
 using web::ServiceErrorPage;
+using web::SetOptionalText;
 using web::UrlEncode;
 using web::View;
 using web::ViewList;
@@ -178,7 +179,7 @@ web::Page ItemPage(PageContext& ctx, OperationsService& svc) {
   if (*forecast) {
     v.set("model", (*forecast)->model);
     v.set("level", fmt::format("{:.0f}%", (*forecast)->level * 100));
-    v.set("notes", (*forecast)->notes.value_or(""));
+    SetOptionalText(v, "notes", (*forecast)->notes);
     double lead = 0;
     for (std::size_t i = 0; i < (*forecast)->points.size(); ++i) {
       if (static_cast<int64_t>(i) < std::max<int64_t>(1, detail->item.lead_time_days)) {
@@ -320,7 +321,7 @@ View BatchRow(const Batch& b) {
   o.set("error_count", std::to_string(b.error_count));
   o.set("changes", std::to_string(b.changes));
   o.set("mode", b.partial ? "Valid rows only" : "All or nothing");
-  o.set("message", b.message.value_or(""));
+  SetOptionalText(o, "message", b.message);
   o.set("checksum", b.checksum.substr(0, 12));
   o.set("replays", std::to_string(b.replays));
   o.set("created_at", FormatWhen(b.created_at));

@@ -21,6 +21,7 @@ using web::FormatWhen;
 using web::Humanize;
 using web::PageContext;
 using web::ServiceErrorPage;
+using web::SetOptionalText;
 using web::View;
 using web::ViewList;
 
@@ -197,8 +198,7 @@ web::Page ProjectPage(PageContext& ctx, StudioService& svc, const std::string& i
   View v(View::type::object);
   v.set("id", p->id);
   v.set("name", p->name);
-  // Sections on strings: kainjow mustache renders {{#x}} for "" too, so absent means absent.
-  if (p->customer && !p->customer->empty()) v.set("customer", *p->customer);
+  SetOptionalText(v, "customer", p->customer);
   v.set("location", p->location.value_or(""));
   v.set("status", p->status);
   v.set("status_label", Humanize(p->status));
@@ -306,7 +306,7 @@ web::Page ProjectPage(PageContext& ctx, StudioService& svc, const std::string& i
     ev.set("from", it->from_status ? Humanize(*it->from_status) : "");
     ev.set("has_from", it->from_status.has_value());
     ev.set("to", Humanize(it->to_status));
-    ev.set("data", it->data_json == "{}" ? "" : it->data_json);
+    SetOptionalText(ev, "data", it->data_json == "{}" ? std::string() : it->data_json);
     timeline.push_back(ev);
   }
   v.set("events", timeline);
@@ -348,8 +348,8 @@ void AddSearchResults(PageContext& ctx, ProjectSearch& search, const Scope& scop
     View hit(View::type::object);
     hit.set("id", h.project_id);
     hit.set("name", h.name);
-    if (h.customer && !h.customer->empty()) hit.set("customer", *h.customer);
-    if (h.site && !h.site->empty()) hit.set("site", *h.site);
+    SetOptionalText(hit, "customer", h.customer);
+    SetOptionalText(hit, "site", h.site);
     hit.set("status", Humanize(h.status));
     hit.set("snippet_html", h.snippet);  // HTML-escaped by ProjectSearch, matches in <mark>
     hits.push_back(hit);
@@ -379,7 +379,7 @@ web::Page BoardPage(PageContext& ctx, StudioService& svc, ProjectSearch& search)
       View card(View::type::object);
       card.set("id", p.id);
       card.set("name", p.name);
-      card.set("customer", p.customer.value_or(""));
+      SetOptionalText(card, "customer", p.customer);
       card.set("version", std::to_string(p.version));
       auto moves = svc.NextMoves(*scope, *ctx.principal, p.id);
       card.set("moves", moves.ok() ? MovesView(*moves) : ViewList{});
@@ -556,7 +556,7 @@ View PayloadEditorView(std::string_view module, const json::object& config,
     fv.set("label", parts.size() > 1 ? Humanize(parts[0]) + ": " + Humanize(parts.back())
                                      : Humanize(f.name));
     fv.set("required", f.required);
-    fv.set("hint", Hint(s));
+    SetOptionalText(fv, "hint", Hint(s));
     std::string value;
     if (auto it = form.find(f.name); it != form.end()) {
       value = it->second;

@@ -168,6 +168,26 @@ TEST(StudioPagesTest, EditorFieldsComeFromTheSchemaWithErrorsBesideThem) {
       std::string::npos);
 }
 
+// A schema field with neither a description nor a range has no hint: no empty <p class="hint">
+// (kainjow mustache renders {{#hint}} for "" too). foundation.type and .rebar have none.
+TEST(StudioPagesTest, FieldsWithoutAHintGetNoEmptyHintParagraph) {
+  View module(View::type::object);
+  module.set("module", "foundation");
+  module.set("editor", PayloadEditorView("foundation", json::object{}, {}, {}));
+  ViewList modules;
+  modules.push_back(module);
+  View v(View::type::object);
+  v.set("id", "prj_1");
+  v.set("modules", modules);
+  v.set("can_edit", true);
+  auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  auto html = t.Render("studio_project", v);
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  EXPECT_NE(html->find("id=\"studio-foundation-rebar\""), std::string::npos) << *html;
+  EXPECT_EQ(Count(*html, "<p class=\"hint\"></p>"), 0) << *html;
+  EXPECT_GT(Count(*html, "<p class=\"hint\">"), 1);  // the fields that have one keep it
+}
+
 TEST(StudioPagesTest, ReportSectionOffersDownloadOnlyWhenReady) {
   auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
   View v(View::type::object);

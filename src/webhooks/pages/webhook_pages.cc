@@ -16,6 +16,7 @@ using web::FormatWhen;
 using web::Page;
 using web::PageContext;
 using web::ServiceErrorPage;
+using web::SetOptionalText;
 using web::View;
 using web::ViewList;
 
@@ -155,8 +156,8 @@ Page EndpointDetailPage(PageContext& ctx, WebhookService& svc) {
       at.set("started_at", FormatWhen(a.started_at));
       at.set("duration", fmt::format("{} ms", a.duration_ms));
       at.set("status_code", a.status_code ? std::to_string(*a.status_code) : "—");
-      at.set("error", a.error.value_or(""));
-      at.set("response", a.response_excerpt.value_or(""));
+      SetOptionalText(at, "error", a.error);
+      SetOptionalText(at, "response", a.response_excerpt);
       attempts.push_back(at);
     }
     o.set("attempt_log", attempts);

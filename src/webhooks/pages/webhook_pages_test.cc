@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <regex>
+#include <string>
+#include <tuple>
 
 #include "identity/testing/identity_fixture.h"
 #include "jobs/queue.h"
@@ -118,6 +121,50 @@ TEST_F(WebhookPagesTest, CreateShowsSecretOnceThenDeliveryLogAndRedeliver) {
   LogIn(a_.viewer.email);
   EXPECT_EQ(Call("GET", "/admin/webhooks").status, 403);
   EXPECT_EQ(Call("POST", "/admin/webhooks/" + id + "/test", "csrf_token=" + client_.csrf()).status, 403);
+}
+
+// The attempt log of a delivery: a successful attempt has no error and (excerpts off) no response
+// body, a refused one no response either. Neither shows an empty " · " or an empty <code>, nor
+// the delivery's last error (kainjow mustache renders {{#error}} for "" too, and a row's unset key
+// falls back to the delivery's).
+TEST_F(WebhookPagesTest, AttemptLogShowsOnlyWhatEachAttemptHas) {
+  const auto admin = world_->PrincipalOf(a_.admin, a_.org, identity::Role::kOrgAdmin);
+  auto endpoint = service_->CreateEndpoint(
+      admin, {.url = "https://hooks.example.com/log", .event_types = std::vector<std::string>{"*"}},
+      "req_1");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status().ToString();
+  auto delivery = service_->SendTest(admin, endpoint->endpoint.id, "req_2");
+  ASSERT_TRUE(delivery.ok()) << delivery.status().ToString();
+  const Timestamp now = SystemClock::Get().Now();
+  const Status seeded = world_->store().WithTxn([&](storage::Txn& txn) -> Status {
+    for (const auto& [n, code, error] :
+         {std::tuple<int, std::optional<int>, std::optional<std::string>>{1, std::nullopt,
+                                                                          "connection refused"},
+          {2, 200, std::nullopt}}) {
+      SIGNX_RETURN_IF_ERROR(
+          txn.Exec("INSERT INTO webhook_attempts (id, delivery_id, org_id, attempt, "
+                   "started_at, duration_ms, status_code, error) VALUES ($1, $2, "
+                   "$3, $4, $5, 12, $6, $7)",
+                   {"wha_log" + std::to_string(n), delivery->id, a_.org.id, n, now, code, error})
+              .status());
+    }
+    return txn
+        .Exec(
+            "UPDATE webhook_deliveries SET last_error = 'stale error', "
+            "attempts = 2 WHERE id = $1",
+            {delivery->id})
+        .status();
+  });
+  ASSERT_TRUE(seeded.ok()) << seeded.ToString();
+  LogIn(a_.admin.email);
+  auto detail = Call("GET", "/admin/webhooks/" + endpoint->endpoint.id);
+  ASSERT_EQ(detail.status, 200);
+  const std::string log = detail.body.substr(detail.body.find("<summary>Attempts</summary>"));
+  EXPECT_NE(log.find("#1 "), std::string::npos) << log;
+  EXPECT_NE(log.find("status — · connection refused</li>"), std::string::npos) << log;
+  EXPECT_NE(log.find("status 200</li>"), std::string::npos) << log;
+  EXPECT_EQ(log.find("<code></code>"), std::string::npos) << log;
+  EXPECT_EQ(log.find("stale error"), std::string::npos) << log;
 }
 
 }  // namespace
