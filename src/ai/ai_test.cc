@@ -20,6 +20,7 @@
 #include "estimating/generator.h"
 #include "estimating/predict.h"
 #include "forecast/forecast.h"
+#include "http/testing/route_call.h"
 #include "jobs/worker.h"
 #include "leads/bundle.h"
 #include "leads/scorer.h"
@@ -140,24 +141,17 @@ class AiTest : public ::testing::TestWithParam<Backend> {
                       const std::string& body = "", const std::string& org = "org_a",
                       std::vector<std::string> permissions = {"*"},
                       std::map<std::string, std::string> headers = {}) {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.request_id = "req-ai";
-    req.body = body;
-    for (auto& [k, v] : headers) req.headers.Add(k, v);
-    req.principal = http::Principal{.kind = "user",
-                                    .subject_id = "usr_" + org,
-                                    .org_id = org,
-                                    .role = "org_member",
-                                    .permissions = std::move(permissions)};
-    http::Match m = router_.Find(method, req.path);
-    SIGNX_CHECK(m.route != nullptr, "no route for " + method + " " + req.path);
-    req.path_params = m.params;
-    return m.route->handler(req);
+    http::testing::RouteCall call{.method = method,
+                                  .target = target,
+                                  .body = body,
+                                  .headers = std::move(headers),
+                                  .request_id = "req-ai"};
+    call.principal = http::Principal{.kind = "user",
+                                     .subject_id = "usr_" + org,
+                                     .org_id = org,
+                                     .role = "org_member",
+                                     .permissions = std::move(permissions)};
+    return http::testing::CallRoute(router_, std::move(call));
   }
   static json::object Obj(const http::Response& r) { return json::parse(r.body).as_object(); }
   static std::string Str(const json::value& v) { return std::string(v.as_string()); }

@@ -10,6 +10,7 @@
 #include "documents/routes.h"
 #include "documents/service.h"
 #include "documents/testing/fixtures.h"
+#include "http/testing/route_call.h"
 #include "jobs/worker.h"
 #include "storage/testing/test_stores.h"
 
@@ -53,26 +54,16 @@ class DocumentsApiTest : public ::testing::TestWithParam<Backend> {
   http::Response Call(const std::string& method, const std::string& target,
                       const std::string& body = "", std::optional<std::string> org = "org_a",
                       std::map<std::string, std::string> headers = {}) {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.request_id = "req-1";
-    req.body = body;
-    for (auto& [k, v] : headers) req.headers.Add(k, v);
+    http::testing::RouteCall call{
+        .method = method, .target = target, .body = body, .headers = std::move(headers)};
     if (org) {
-      req.principal = http::Principal{.kind = "user",
-                                      .subject_id = "usr_" + *org,
-                                      .org_id = *org,
-                                      .role = "org_member",
-                                      .permissions = {"*"}};
+      call.principal = http::Principal{.kind = "user",
+                                       .subject_id = "usr_" + *org,
+                                       .org_id = *org,
+                                       .role = "org_member",
+                                       .permissions = {"*"}};
     }
-    http::Match m = router_.Find(method, req.path);
-    SIGNX_CHECK(m.route != nullptr, "no route for " + method + " " + req.path);
-    req.path_params = m.params;
-    return m.route->handler(req);
+    return http::testing::CallRoute(router_, std::move(call));
   }
   static json::object Obj(const http::Response& r) { return json::parse(r.body).as_object(); }
   static std::string Str(const json::object& o, std::string_view k) {

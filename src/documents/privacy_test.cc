@@ -15,6 +15,7 @@
 #include "documents/routes.h"
 #include "documents/search.h"
 #include "documents/service.h"
+#include "http/testing/route_call.h"
 #include "identity/testing/identity_fixture.h"
 #include "jobs/worker.h"
 
@@ -73,19 +74,8 @@ class DocumentsPrivacyTest : public ::testing::TestWithParam<Backend> {
 
   http::Response Call(const http::Principal& p, const std::string& method,
                       const std::string& target, const std::string& body = "") {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.request_id = "req-1";
-    req.body = body;
-    req.principal = p;
-    http::Match m = router_.Find(method, req.path);
-    SIGNX_CHECK(m.route != nullptr, "no route for " + method + " " + req.path);
-    req.path_params = m.params;
-    return m.route->handler(req);
+    return http::testing::CallRoute(
+        router_, {.method = method, .target = target, .body = body, .principal = p});
   }
   static json::object Obj(const http::Response& r) { return json::parse(r.body).as_object(); }
 

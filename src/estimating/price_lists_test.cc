@@ -10,6 +10,7 @@
 
 #include "estimating/routes.h"
 #include "estimating/service.h"
+#include "http/testing/route_call.h"
 #include "storage/testing/test_stores.h"
 
 namespace signx::estimating {
@@ -48,23 +49,13 @@ class PriceListTest : public ::testing::TestWithParam<Backend> {
 
   http::Response Call(const std::string& method, const std::string& target,
                       const std::string& body = "", const std::string& org = "org_a") {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.request_id = "req-1";
-    req.body = body;
-    req.principal = http::Principal{.kind = "user",
-                                    .subject_id = "usr_" + org,
-                                    .org_id = org,
-                                    .role = "org_member",
-                                    .permissions = {"*"}};
-    http::Match m = router_.Find(method, req.path);
-    SIGNX_CHECK(m.route != nullptr, "no route for " + method + " " + req.path);
-    req.path_params = m.params;
-    return m.route->handler(req);
+    http::testing::RouteCall call{.method = method, .target = target, .body = body};
+    call.principal = http::Principal{.kind = "user",
+                                     .subject_id = "usr_" + org,
+                                     .org_id = org,
+                                     .role = "org_member",
+                                     .permissions = {"*"}};
+    return http::testing::CallRoute(router_, std::move(call));
   }
   static json::object Obj(const http::Response& r) { return json::parse(r.body).as_object(); }
   static std::set<std::string> Fields(const http::Response& r) {

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "http/testing/route_call.h"
 #include "storage/testing/test_stores.h"
 
 namespace signx::jobs {
@@ -23,18 +24,8 @@ class JobRoutesTest : public ::testing::TestWithParam<Backend> {
 
   http::Response Call(std::string method, std::string target,
                       std::optional<http::Principal> principal = std::nullopt) {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.request_id = "req-1";
-    req.principal = std::move(principal);
-    http::Match m = router_.Find(method, req.path);
-    SIGNX_CHECK(m.route != nullptr, "no route");
-    req.path_params = m.params;
-    return m.route->handler(req);
+    return http::testing::CallRoute(
+        router_, {.method = method, .target = target, .principal = std::move(principal)});
   }
 
   FakeClock clock_;

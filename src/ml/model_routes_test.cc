@@ -10,6 +10,7 @@
 
 #include "base/check.h"
 #include "http/json.h"
+#include "http/testing/route_call.h"
 #include "ml/live_model.h"
 #include "storage/testing/test_stores.h"
 
@@ -74,19 +75,11 @@ class ModelRoutesTest : public ::testing::TestWithParam<Backend> {
 
   http::Response Call(const http::Principal& who, const std::string& method,
                       const std::string& target, const std::string& body = "") {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.request_id = "req-models";
-    req.body = body;
-    req.principal = who;
-    http::Match m = router_.Find(method, req.path);
-    SIGNX_CHECK(m.route != nullptr, "no route for " + method + " " + req.path);
-    req.path_params = m.params;
-    return m.route->handler(req);
+    return http::testing::CallRoute(router_, {.method = method,
+                                              .target = target,
+                                              .body = body,
+                                              .principal = who,
+                                              .request_id = "req-models"});
   }
   static json::object Obj(const http::Response& r) { return json::parse(r.body).as_object(); }
   std::vector<std::string> Versions(const http::Response& r) {

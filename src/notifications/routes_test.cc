@@ -8,6 +8,7 @@
 
 #include "base/id.h"
 #include "events/outbox.h"
+#include "http/testing/route_call.h"
 #include "identity/testing/identity_fixture.h"
 #include "jobs/queue.h"
 
@@ -39,21 +40,11 @@ class NotificationRoutesTest : public ::testing::Test {
 
   http::Response Call(const http::Principal& who, const std::string& method,
                       const std::string& target, const std::string& body = "") {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.body = body;
-    if (!body.empty()) req.headers.Set("Content-Type", "application/json");
-    req.request_id = "req_test";
-    req.principal = who;
-    auto match = router_.Find(method, req.path);
-    EXPECT_NE(match.route, nullptr) << method << " " << target;
-    if (match.route == nullptr) return http::Response::Text(404, "");
-    req.path_params = match.params;
-    return match.route->handler(req);
+    http::testing::RouteCall call{
+        .method = method, .target = target, .body = body, .request_id = "req_test"};
+    if (!body.empty()) call.headers.insert_or_assign("Content-Type", "application/json");
+    call.principal = who;
+    return http::testing::CallRoute(router_, std::move(call));
   }
 
   static json::value Body(const http::Response& r) { return json::parse(r.body); }

@@ -12,6 +12,7 @@
 
 #include "cache/cache.h"
 #include "http/openapi.h"
+#include "http/testing/route_call.h"
 #include "jobs/queue.h"
 #include "operations/forecast_run.h"
 #include "operations/planning.h"
@@ -73,20 +74,10 @@ class OperationsTest : public ::testing::TestWithParam<Backend> {
   http::Response Call(const std::string& method, const std::string& target,
                       const std::string& body = "", std::optional<std::string> org = "org_a",
                       std::map<std::string, std::string> headers = {}) {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.request_id = "req-1";
-    req.body = body;
-    for (auto& [k, v] : headers) req.headers.Add(k, v);
-    if (org) req.principal = Member(*org);
-    http::Match m = router_.Find(method, req.path);
-    SIGNX_CHECK(m.route != nullptr, "no route for " + method + " " + req.path);
-    req.path_params = m.params;
-    return m.route->handler(req);
+    http::testing::RouteCall call{
+        .method = method, .target = target, .body = body, .headers = std::move(headers)};
+    if (org) call.principal = Member(*org);
+    return http::testing::CallRoute(router_, std::move(call));
   }
   static json::object Obj(const http::Response& r) { return json::parse(r.body).as_object(); }
   static std::string Str(const json::value& v) { return std::string(v.as_string()); }

@@ -17,6 +17,7 @@
 #include "estimating/service.h"
 #include "http/server.h"
 #include "http/testing/raw_client.h"
+#include "http/testing/route_call.h"
 #include "http/testing/test_auth.h"
 #include "metrics/metrics.h"
 #include "ml/registry.h"
@@ -92,20 +93,11 @@ class StudioApiTest : public ::testing::TestWithParam<Backend> {
   http::Response Call(const std::string& method, const std::string& target,
                       const std::string& body = "", std::map<std::string, std::string> headers = {},
                       std::optional<http::Principal> principal = Member("org_a")) {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.request_id = "req-1";
-    req.body = body;
-    for (auto& [k, v] : headers) req.headers.Add(k, v);
-    req.principal = std::move(principal);
-    http::Match m = router_.Find(method, req.path);
-    SIGNX_CHECK(m.route != nullptr, "no route for " + method + " " + req.path);
-    req.path_params = m.params;
-    return m.route->handler(req);
+    return http::testing::CallRoute(router_, {.method = method,
+                                              .target = target,
+                                              .body = body,
+                                              .headers = std::move(headers),
+                                              .principal = std::move(principal)});
   }
   static json::object Obj(const http::Response& r) { return json::parse(r.body).as_object(); }
   static std::string ETagOf(const http::Response& r) {

@@ -23,6 +23,7 @@
 #include "http/json.h"
 #include "http/openapi.h"
 #include "http/router.h"
+#include "http/testing/route_call.h"
 #include "jobs/queue.h"
 #include "jobs/worker.h"
 #include "metrics/metrics.h"
@@ -100,18 +101,11 @@ class StudioModuleTest : public ::testing::TestWithParam<Backend> {
   http::Response Call(const std::string& method, const std::string& target, const std::string& body,
                       std::map<std::string, std::string> headers = {},
                       const std::string& org = "org_a") {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    req.path = target;
-    req.request_id = "req-1";
-    req.body = body;
-    for (auto& [k, v] : headers) req.headers.Add(k, v);
-    req.principal = Member(org);
-    http::Match m = router_.Find(method, req.path);
-    SIGNX_CHECK(m.route != nullptr, "no route for " + method + " " + req.path);
-    req.path_params = m.params;
-    return m.route->handler(req);
+    return http::testing::CallRoute(router_, {.method = method,
+                                              .target = target,
+                                              .body = body,
+                                              .headers = std::move(headers),
+                                              .principal = Member(org)});
   }
 
   // The cost snapshot of a project of `org` with a structure and a cabinet payload.
@@ -239,20 +233,11 @@ TEST_P(StudioModuleTest, AWorkerKeepsTheIndexThatServeSearchesInStep) {
 
   auto call = [&](const std::string& method, const std::string& target, const std::string& body,
                   std::map<std::string, std::string> headers = {}) {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = http::ParseQuery(target.substr(q + 1));
-    req.request_id = "req-1";
-    req.body = body;
-    for (auto& [k, v] : headers) req.headers.Add(k, v);
-    req.principal = Member("org_a");
-    http::Match m = serve1->router.Find(method, req.path);
-    SIGNX_CHECK(m.route != nullptr, "no route for " + method + " " + req.path);
-    req.path_params = m.params;
-    return m.route->handler(req);
+    return http::testing::CallRoute(serve1->router, {.method = method,
+                                                     .target = target,
+                                                     .body = body,
+                                                     .headers = std::move(headers),
+                                                     .principal = Member("org_a")});
   };
   // Both replicas see the committed events; the worker runs every job there is.
   auto settle = [&] {
