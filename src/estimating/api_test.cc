@@ -25,15 +25,8 @@ namespace signx::estimating {
 namespace {
 
 namespace json = boost::json;
+using http::testing::OrgMember;
 using storage::testing::Backend;
-
-http::Principal Member(std::string org) {
-  return {.kind = "user",
-          .subject_id = "usr_" + org,
-          .org_id = std::move(org),
-          .role = "org_member",
-          .permissions = {"*"}};
-}
 
 std::string History(int n, HistoryFormat format, uint64_t seed = 7) {
   std::ostringstream out;
@@ -75,7 +68,7 @@ class EstimatingApiTest : public ::testing::TestWithParam<Backend> {
                       std::map<std::string, std::string> headers = {}) {
     http::testing::RouteCall call{
         .method = method, .target = target, .body = body, .headers = std::move(headers)};
-    if (org) call.principal = Member(*org);
+    if (org) call.principal = OrgMember(*org);
     return http::testing::CallRoute(router_, std::move(call));
   }
   static json::object Obj(const http::Response& r) { return json::parse(r.body).as_object(); }
@@ -407,7 +400,7 @@ TEST_P(EstimatingApiTest, ImportOfFourMebibytesOfCommasIsRejectedByTheFieldLimit
 // Routes on a real server: X-Test-Org makes the request's Principal (a Member of that org).
 std::shared_ptr<http::testing::TestAuth> MemberAuth() {
   return std::make_shared<http::testing::TestAuth>(
-      [](std::string_view org, const http::Request&) { return Member(std::string(org)); });
+      [](std::string_view org, const http::Request&) { return OrgMember(std::string(org)); });
 }
 
 TEST_P(EstimatingApiTest, OverRealHttpServer) {

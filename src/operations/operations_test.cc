@@ -13,6 +13,7 @@
 #include "cache/cache.h"
 #include "http/openapi.h"
 #include "http/testing/route_call.h"
+#include "http/testing/test_auth.h"
 #include "jobs/queue.h"
 #include "operations/forecast_run.h"
 #include "operations/planning.h"
@@ -24,15 +25,8 @@ namespace signx::operations {
 namespace {
 
 namespace json = boost::json;
+using http::testing::OrgMember;
 using storage::testing::Backend;
-
-http::Principal Member(std::string org) {
-  return {.kind = "user",
-          .subject_id = "usr_" + org,
-          .org_id = std::move(org),
-          .role = "org_member",
-          .permissions = {"*"}};
-}
 
 constexpr std::string_view kItemsCsv =
     "sku,name,unit,category,lead_time_days,reorder_point,safety_stock,cost_cents\n"
@@ -76,7 +70,7 @@ class OperationsTest : public ::testing::TestWithParam<Backend> {
                       std::map<std::string, std::string> headers = {}) {
     http::testing::RouteCall call{
         .method = method, .target = target, .body = body, .headers = std::move(headers)};
-    if (org) call.principal = Member(*org);
+    if (org) call.principal = OrgMember(*org);
     return http::testing::CallRoute(router_, std::move(call));
   }
   static json::object Obj(const http::Response& r) { return json::parse(r.body).as_object(); }

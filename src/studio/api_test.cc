@@ -31,15 +31,8 @@ namespace signx::studio {
 namespace {
 
 namespace json = boost::json;
+using http::testing::OrgMember;
 using storage::testing::Backend;
-
-http::Principal Member(std::string org, std::vector<std::string> permissions = {"*"}) {
-  return {.kind = "user",
-          .subject_id = "usr_" + org,
-          .org_id = std::move(org),
-          .role = "org_member",
-          .permissions = std::move(permissions)};
-}
 
 constexpr std::string_view kPriceList = R"({"id": "pl_std", "version": "2025-01",
   "method": "markup", "rate_pct": 50, "contingency_pct": 10,
@@ -92,7 +85,7 @@ class StudioApiTest : public ::testing::TestWithParam<Backend> {
 
   http::Response Call(const std::string& method, const std::string& target,
                       const std::string& body = "", std::map<std::string, std::string> headers = {},
-                      std::optional<http::Principal> principal = Member("org_a")) {
+                      std::optional<http::Principal> principal = OrgMember("org_a")) {
     return http::testing::CallRoute(router_, {.method = method,
                                               .target = target,
                                               .body = body,
@@ -115,7 +108,7 @@ class StudioApiTest : public ::testing::TestWithParam<Backend> {
     return Obj(r).at("version").as_int64();
   }
   http::Response Move(const std::string& id, const std::string& to, const std::string& data = "{}",
-                      std::optional<http::Principal> who = Member("org_a")) {
+                      std::optional<http::Principal> who = OrgMember("org_a")) {
     return Call("POST", "/v1/projects/" + id + "/transitions",
                 R"({"to": ")" + to + R"(", "data": )" + data + "}",
                 {{"If-Match", fmt::format("\"v{}\"", Version(id))}}, std::move(who));
@@ -238,13 +231,14 @@ TEST_P(StudioApiTest, ProjectCrudPaginationAndETag) {
 
   // Tenants and credentials.
   EXPECT_EQ(Call("GET", "/v1/projects", "", {}, std::nullopt).status, 401);
-  EXPECT_EQ(Call("GET", "/v1/projects/" + ids[0], "", {}, Member("org_b")).status, 404);
+  EXPECT_EQ(Call("GET", "/v1/projects/" + ids[0], "", {}, OrgMember("org_b")).status, 404);
   EXPECT_EQ(Call("PATCH", "/v1/projects/" + ids[0], R"({"name":"x"})", {{"If-Match", "\"v3\""}},
-                 Member("org_b"))
+                 OrgMember("org_b"))
                 .status,
             404);
-  EXPECT_EQ(Obj(Call("GET", "/v1/projects", "", {}, Member("org_b"))).at("items").as_array().size(),
-            0u);
+  EXPECT_EQ(
+      Obj(Call("GET", "/v1/projects", "", {}, OrgMember("org_b"))).at("items").as_array().size(),
+      0u);
 
   // The project resource is studio's in the OpenAPI document, each operation once.
   const auto doc = json::parse(http::BuildOpenApi(router_, schemas_, {.version = "test"}));
@@ -335,7 +329,7 @@ TEST_P(StudioApiTest, LifecycleThroughEveryGuard) {
   EXPECT_EQ(Guard(r), "quote_current");
   ASSERT_EQ(Call("POST", "/v1/projects/" + id + "/quotes", quote_body).status, 201);
   // The row's own permission: quoted needs quotes:write.
-  r = Move(id, "quoted", "{}", Member("org_a", {"projects:write", "projects:read"}));
+  r = Move(id, "quoted", "{}", OrgMember("org_a", {"projects:write", "projects:read"}));
   EXPECT_EQ(r.status, 403) << r.body;
   ASSERT_EQ(Move(id, "quoted").status, 200);
   ASSERT_EQ(Move(id, "approved", R"({"po": "PO-17"})").status, 200);
@@ -527,11 +521,11 @@ TEST_P(StudioApiTest, TenantsSeeOnlyTheirProjects) {
   const std::string id = NewProject();
   ASSERT_EQ(Save(id, "structure", Structure(8)).status, 201);
   for (const std::string path : {"/lifecycle", "/events", "/payloads", "/payloads/structure"}) {
-    EXPECT_EQ(Call("GET", "/v1/projects/" + id + path, "", {}, Member("org_b")).status, 404)
+    EXPECT_EQ(Call("GET", "/v1/projects/" + id + path, "", {}, OrgMember("org_b")).status, 404)
         << path;
   }
   EXPECT_EQ(Call("POST", "/v1/projects/" + id + "/transitions", R"({"to": "design"})",
-                 {{"If-Match", "\"v1\""}}, Member("org_b"))
+                 {{"If-Match", "\"v1\""}}, OrgMember("org_b"))
                 .status,
             404);
   EXPECT_EQ(Call("GET", "/v1/projects/" + id + "/lifecycle", "", {}, std::nullopt).status, 401);
@@ -540,7 +534,7 @@ TEST_P(StudioApiTest, TenantsSeeOnlyTheirProjects) {
 // Routes on a real server: X-Test-Org makes the request's Principal (a Member of that org).
 std::shared_ptr<http::testing::TestAuth> MemberAuth() {
   return std::make_shared<http::testing::TestAuth>(
-      [](std::string_view org, const http::Request&) { return Member(std::string(org)); });
+      [](std::string_view org, const http::Request&) { return OrgMember(std::string(org)); });
 }
 
 // Eight writers with the same If-Match at once: exactly one wins, the others get 412, and
@@ -622,8 +616,9 @@ TEST_P(StudioApiTest, EmailRouteValidatesAndNeedsSmtp) {
   ASSERT_EQ(details.size(), 1u);
   EXPECT_EQ(details[0].at("field").as_string(), "to[1]");
   EXPECT_EQ(Call("POST", url, R"({"to": "ann@example.com"})").status, 422);
-  EXPECT_EQ(Call("POST", url, R"({"to": ["ann@example.com"]})", {}, Member("org_b")).status, 404);
-  EXPECT_EQ(Call("POST", url, "not json", {}, Member("org_b")).status, 404);
+  EXPECT_EQ(Call("POST", url, R"({"to": ["ann@example.com"]})", {}, OrgMember("org_b")).status,
+            404);
+  EXPECT_EQ(Call("POST", url, "not json", {}, OrgMember("org_b")).status, 404);
 
   auto ok = Call("POST", url, R"({"to": ["ann@example.com"], "message": "see attached"})");
   ASSERT_EQ(ok.status, 202) << ok.body;
@@ -654,7 +649,7 @@ TEST_P(StudioApiTest, SearchRouteValidatesAndAnswers) {
   EXPECT_EQ(Obj(r).at("source").as_string(), "database");
   ASSERT_EQ(Obj(r).at("items").as_array().size(), 1u);
   EXPECT_EQ(Obj(r).at("items").as_array()[0].at("id").as_string(), id);
-  EXPECT_EQ(Obj(Call("GET", "/v1/projects/search?q=riverside", "", {}, Member("org_b")))
+  EXPECT_EQ(Obj(Call("GET", "/v1/projects/search?q=riverside", "", {}, OrgMember("org_b")))
                 .at("items")
                 .as_array()
                 .size(),

@@ -24,6 +24,7 @@
 #include "http/openapi.h"
 #include "http/router.h"
 #include "http/testing/route_call.h"
+#include "http/testing/test_auth.h"
 #include "jobs/queue.h"
 #include "jobs/worker.h"
 #include "metrics/metrics.h"
@@ -36,15 +37,8 @@ namespace signx::studio {
 namespace {
 
 namespace json = boost::json;
+using http::testing::OrgMember;
 using storage::testing::Backend;
-
-http::Principal Member(std::string org) {
-  return {.kind = "user",
-          .subject_id = "usr_" + org,
-          .org_id = std::move(org),
-          .role = "org_member",
-          .permissions = {"*"}};
-}
 
 // A cost model trained on generated jobs (the slow part: once per process).
 const estimating::CostBundle& Bundle() {
@@ -105,7 +99,7 @@ class StudioModuleTest : public ::testing::TestWithParam<Backend> {
                                               .target = target,
                                               .body = body,
                                               .headers = std::move(headers),
-                                              .principal = Member(org)});
+                                              .principal = OrgMember(org)});
   }
 
   // The cost snapshot of a project of `org` with a structure and a cabinet payload.
@@ -237,7 +231,7 @@ TEST_P(StudioModuleTest, AWorkerKeepsTheIndexThatServeSearchesInStep) {
                                                      .target = target,
                                                      .body = body,
                                                      .headers = std::move(headers),
-                                                     .principal = Member("org_a")});
+                                                     .principal = OrgMember("org_a")});
   };
   // Both replicas see the committed events; the worker runs every job there is.
   auto settle = [&] {

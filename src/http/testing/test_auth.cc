@@ -7,6 +7,14 @@
 
 namespace signx::http::testing {
 
+Principal OrgMember(std::string org, std::vector<std::string> permissions) {
+  return {.kind = "user",
+          .subject_id = "usr_" + org,
+          .org_id = std::move(org),
+          .role = "org_member",
+          .permissions = std::move(permissions)};
+}
+
 TestAuth::TestAuth(PrincipalMaker maker, TestAuthOptions options)
     : maker_(std::move(maker)), options_(std::move(options)) {}
 

@@ -9,12 +9,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/request.h"
 #include "http/router.h"
 #include "http/server.h"
 
 namespace signx::http::testing {
+
+// A user of `org` with the org_member role and `permissions` (all by default): subject usr_<org>.
+Principal OrgMember(std::string org, std::vector<std::string> permissions = {"*"});
 
 // Builds the Principal from the test header's value (e.g. an org id); `request` gives access to
 // further test headers (e.g. X-Test-Role).
