@@ -138,6 +138,21 @@ export async function assertNoXss(page) {
   assert.equal(injected, 0, 'an XSS payload became markup');
 }
 
+// POSTs a urlencoded form from `page` (its session cookie) with the page's CSRF token and
+// `fields`, as a hand-made form would; returns the HTTP status.
+export async function postForm(page, url, fields = {}) {
+  const csrf = await page.$eval('input[name=csrf_token]', (el) => el.value);
+  const body = new URLSearchParams({ csrf_token: csrf, ...fields }).toString();
+  return page.evaluate(async (u, b) => {
+    const r = await fetch(u, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: b,
+    });
+    return r.status;
+  }, url, body);
+}
+
 // Console errors other than the 4xx of deliberately invalid or stale submissions.
 export function unexpectedErrors(page, statuses = [409, 412, 422]) {
   const re = new RegExp(`status of (${statuses.join('|')})`);

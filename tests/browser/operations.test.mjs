@@ -6,8 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN, VIEWER, XSS, api, assertNoXss, emptyElements, flashes, open, shot, signedInPage, startBrowser,
-  stopBrowser, submit, text, texts, unexpectedErrors, unlabelledInputs, until, writeTemp,
+  ADMIN, VIEWER, XSS, api, assertNoXss, emptyElements, flashes, open, postForm, shot, signedInPage,
+  startBrowser, stopBrowser, submit, text, texts, unexpectedErrors, unlabelledInputs, until, writeTemp,
 } from './lib.mjs';
 
 before(startBrowser);
@@ -230,15 +230,7 @@ test('a viewer sees items and alerts without the forecast button or alert action
   await open(page, '/operations/alerts?status=resolved');
   assert.ok(await page.$('[data-testid=alert]'));
   assert.equal(await page.$('[data-testid=resolve]'), null);
-  const csrf = await page.$eval('input[name=csrf_token]', (el) => el.value);
-  const status = await page.evaluate(async (token) => {
-    const r = await fetch('/operations/forecast-runs', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `csrf_token=${token}`,
-    });
-    return r.status;
-  }, csrf);
+  const status = await postForm(page, '/operations/forecast-runs');
   assert.equal(status, 403);
   await page.close();
 });

@@ -7,8 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN, VIEWER, XSS, api, assertNoXss, emptyElements, flashes, open, shot, signedInPage, startBrowser,
-  stopBrowser, submit, text, texts, unexpectedErrors, unlabelledInputs, until,
+  ADMIN, VIEWER, XSS, api, assertNoXss, emptyElements, flashes, open, postForm, shot, signedInPage,
+  startBrowser, stopBrowser, submit, text, texts, unexpectedErrors, unlabelledInputs, until,
 } from './lib.mjs';
 
 before(startBrowser);
@@ -304,15 +304,8 @@ test('a viewer sees the board and the project without move buttons or editors; t
   assert.equal(res.status(), 200);
   assert.equal(await page.$('[data-testid=editor-structure]'), null, 'no payload editor for a viewer');
   assert.ok(await page.$('[data-testid=calc-trace]'), 'the calculation is readable');
-  const csrf = await page.$eval('input[name=csrf_token]', (el) => el.value);
-  const status = await page.evaluate(async (token, pid) => {
-    const r = await fetch(`/studio/projects/${pid}/move`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `csrf_token=${token}&version=1&to=on_hold&back=board`,
-    });
-    return r.status;
-  }, csrf, projectId);
+  const status = await postForm(page, `/studio/projects/${projectId}/move`,
+    { version: '1', to: 'on_hold', back: 'board' });
   assert.equal(status, 403);
   await shot(page, 'studio-project-viewer');
   await page.close();

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
 import {
-  ADMIN, BASE, DASHBOARD_WAIT, VIEWER, XSS, assertNoXss, logIn, newPage, shot, signedInPage,
-  startBrowser, stopBrowser, submit, text, unexpectedErrors, unlabelledInputs, writeTemp,
+  ADMIN, BASE, DASHBOARD_WAIT, VIEWER, XSS, assertNoXss, logIn, newPage, postForm, shot,
+  signedInPage, startBrowser, stopBrowser, submit, text, unexpectedErrors, unlabelledInputs, writeTemp,
 } from './lib.mjs';
 
 // The Leads and Estimating pages exist on the real server only (run.sh --server signx), with a
@@ -177,15 +177,7 @@ test('a viewer sees no edit actions, and the server refuses them anyway', async 
   const res = await page.goto(`${BASE}/admin/api-keys`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 403);
   await shot(page, 'forbidden-viewer');
-  const csrf = await page.$eval('input[name=csrf_token]', (el) => el.value);
-  const status = await page.evaluate(async (token) => {
-    const r = await fetch('/admin/api-keys', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `csrf_token=${token}&name=viewer-key&scopes=leads%3Aread`,
-    });
-    return r.status;
-  }, csrf);
+  const status = await postForm(page, '/admin/api-keys', { name: 'viewer-key', scopes: 'leads:read' });
   assert.equal(status, 403, 'a viewer with a valid CSRF token is still refused');
   await page.browserContext().close();
 });
@@ -341,15 +333,7 @@ test('a viewer sees no promote or rollback button, no scoring form, and cannot p
   const res = await page.goto(`${BASE}/estimating`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 403);
   // The server refuses a promote from a viewer even with a valid CSRF token.
-  const csrf = await page.$eval('input[name=csrf_token]', (el) => el.value);
-  const status = await page.evaluate(async (token) => {
-    const r = await fetch('/leads/models/rollback', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `csrf_token=${token}`,
-    });
-    return r.status;
-  }, csrf);
+  const status = await postForm(page, '/leads/models/rollback');
   assert.equal(status, 403);
   await page.close();
 });
@@ -550,15 +534,8 @@ test('a viewer gets no quote form and cannot open the activity feed', { skip: no
   assert.equal(await page.$('[data-testid=dashboard-activity]'), null);
   const res = await page.goto(`${BASE}/activity`, { waitUntil: 'networkidle0' });
   assert.equal(res.status(), 403);
-  const csrf = await page.$eval('input[name=csrf_token]', (el) => el.value);
-  const status = await page.evaluate(async (token) => {
-    const r = await fetch('/estimating/quotes', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `csrf_token=${token}&cost_cents=100000&quantity=1&rate_pct=10&contingency_pct=0`,
-    });
-    return r.status;
-  }, csrf);
+  const status = await postForm(page, '/estimating/quotes',
+    { cost_cents: '100000', quantity: '1', rate_pct: '10', contingency_pct: '0' });
   assert.equal(status, 403);
   await page.close();
 });
