@@ -17,8 +17,8 @@
 #include "ai/store.h"
 #include "csv/reader.h"
 #include "estimating/cost_model.h"
-#include "estimating/generator.h"
 #include "estimating/predict.h"
+#include "estimating/testing/synthetic_cost_model.h"
 #include "forecast/forecast.h"
 #include "http/testing/route_call.h"
 #include "jobs/worker.h"
@@ -77,18 +77,8 @@ const leads::ModelBundle& LeadBundle() {
 
 const std::string& CostBundleText() {
   static const std::string* text = [] {
-    estimating::GeneratorOptions o;
-    o.projects = 1500;
-    o.seed = 21;
-    std::vector<estimating::HistoryJob> jobs;
-    for (int64_t i = 0; i < o.projects; ++i) {
-      jobs.push_back(estimating::JobFromRecord(estimating::GenerateProject(o, i)));
-    }
-    estimating::CostTrainOptions t;
-    t.seed = 5;
-    t.record_timing = false;
-    t.num_rounds = 200;
-    auto b = estimating::TrainCostModel(std::move(jobs), t);
+    auto b = estimating::testing::TrainSyntheticCostModel(
+        {.projects = 1500, .data_seed = 21, .rounds = 200, .train_seed = 5});
     SIGNX_CHECK(b.ok(), b.status().ToString());
     return new std::string(estimating::SerializeCostBundle(*b));
   }();

@@ -11,10 +11,10 @@
 
 #include "base/sha256.h"
 #include "estimating/cost_model.h"
-#include "estimating/generator.h"
 #include "estimating/predict_service.h"
 #include "estimating/routes.h"
 #include "estimating/service.h"
+#include "estimating/testing/synthetic_cost_model.h"
 #include "http/server.h"
 #include "http/testing/raw_client.h"
 #include "http/testing/route_call.h"
@@ -489,17 +489,8 @@ TEST_P(StudioApiTest, PayloadVersionsHashesDiffsAndPreconditions) {
 }
 
 TEST_P(StudioApiTest, CostSnapshotComesFromTheLoadedModel) {
-  estimating::GeneratorOptions o;
-  o.projects = 300;
-  o.seed = 5;
-  std::vector<estimating::HistoryJob> jobs;
-  for (int64_t i = 0; i < o.projects; ++i) {
-    jobs.push_back(estimating::JobFromRecord(estimating::GenerateProject(o, i)));
-  }
-  estimating::CostTrainOptions t;
-  t.record_timing = false;
-  t.num_rounds = 30;
-  auto bundle = estimating::TrainCostModel(std::move(jobs), t);
+  auto bundle =
+      estimating::testing::TrainSyntheticCostModel({.projects = 300, .data_seed = 5, .rounds = 30});
   ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
   auto predictor = estimating::CostPredictor::Create(std::move(*bundle));
   ASSERT_TRUE(predictor.ok());

@@ -16,8 +16,8 @@
 
 #include "config/config.h"
 #include "estimating/cost_model.h"
-#include "estimating/generator.h"
 #include "estimating/predict_service.h"
+#include "estimating/testing/synthetic_cost_model.h"
 #include "events/dispatcher.h"
 #include "events/outbox.h"
 #include "http/json.h"
@@ -43,17 +43,8 @@ using storage::testing::Backend;
 // A cost model trained on generated jobs (the slow part: once per process).
 const estimating::CostBundle& Bundle() {
   static const estimating::CostBundle* bundle = [] {
-    estimating::GeneratorOptions o;
-    o.projects = 300;
-    o.seed = 5;
-    std::vector<estimating::HistoryJob> jobs;
-    for (int64_t i = 0; i < o.projects; ++i) {
-      jobs.push_back(estimating::JobFromRecord(estimating::GenerateProject(o, i)));
-    }
-    estimating::CostTrainOptions t;
-    t.record_timing = false;
-    t.num_rounds = 30;
-    auto trained = estimating::TrainCostModel(std::move(jobs), t);
+    auto trained = estimating::testing::TrainSyntheticCostModel(
+        {.projects = 300, .data_seed = 5, .rounds = 30});
     SIGNX_CHECK(trained.ok(), trained.status().ToString());
     return new estimating::CostBundle(std::move(*trained));
   }();
