@@ -7,13 +7,18 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "estimating/cost_model_drift.h"
 #include "estimating/generator.h"
 #include "estimating/predict.h"
+#include "ml/vector_index.h"
 #include "ml/xgboost.h"
 
 namespace signx::estimating {
@@ -390,6 +395,193 @@ TEST_F(CostModelTest, SimilarProjectsAreOfTheSameSignTypeThenMountingAndFoundati
     ASSERT_TRUE(q.ok());
     EXPECT_EQ(q->similar.size(), 5u);
   }
+}
+
+// The documented order over all of the type, not only among its nearest few: the 5 similar jobs
+// are the jobs of the spec's sign type ranked by how many of mounting and foundation type they
+// share with the spec (more first), then by distance (then row). Specs with an uncommon mounting /
+// foundation for their type are where a search of the type's nearest 40 fell short of it.
+TEST_F(CostModelTest, SimilarProjectsAreTheExactRankingOfTheirType) {
+  const ReferenceJobs& ref = bundle_->reference;
+  const std::size_t dim = bundle_->encoder.knn_dim();
+  const ml::VectorIndex& index = predictor().index();
+  int checked = 0;
+  for (std::size_t i = 4000; i < 4300; ++i) {
+    HistoryJob j = (*jobs_)[i];
+    if (!j.spec.sign_type) continue;
+    // Another job's mounting and foundation (often unusual for this type).
+    const HistoryJob& other = (*jobs_)[(i * 7919) % jobs_->size()];
+    j.spec.mounting_type = other.spec.mounting_type;
+    j.spec.foundation_type = other.spec.foundation_type;
+    const CostRequest req = RequestFor(j);
+    auto p = predictor().Predict(req);
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    std::vector<float> q(dim);
+    bundle_->encoder.EncodeKnn(req.spec, req.context.region_index, q);
+    const std::string type(Name(*j.spec.sign_type));
+    const std::string mounting =
+        j.spec.mounting_type ? std::string(Name(*j.spec.mounting_type)) : "";
+    const std::string foundation =
+        j.spec.foundation_type ? std::string(Name(*j.spec.foundation_type)) : "";
+    std::vector<std::tuple<int, double, std::size_t>> all;  // (-matches, distance, row)
+    for (std::size_t r = 0; r < ref.size(); ++r) {
+      if (ref.sign_types[r] != type) continue;
+      const int matches = (!mounting.empty() && ref.mounting_types[r] == mounting) +
+                          (!foundation.empty() && ref.foundation_types[r] == foundation);
+      all.emplace_back(-matches,
+                       index.Distance(q, std::span<const float>(ref.vectors).subspan(r * dim, dim)),
+                       r);
+    }
+    ASSERT_GE(all.size(), 5u) << type;
+    std::sort(all.begin(), all.end());
+    ASSERT_EQ(p->similar.size(), 5u);
+    for (std::size_t k = 0; k < 5; ++k) {
+      const std::size_t r = std::get<2>(all[k]);
+      EXPECT_EQ(p->similar[k].id, ref.ids[r]) << "job " << i << " rank " << k;
+      EXPECT_EQ(p->similar[k].distance, std::get<1>(all[k])) << "job " << i << " rank " << k;
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 200);
+}
+
+// In-process CPU per answer on a trained bundle, run by hand (A/B of predict changes):
+//   SIGNX_COST_BUNDLE=cost.json SIGNX_COST_SPECS=specs.ndjson signx_estimating_test
+//     --gtest_also_run_disabled_tests --gtest_filter='*MeasurePredictCpu*'
+// Prints the thread CPU time per parse + predict + JSON answer, and how the similar jobs compare
+// with a search of each type's 40 nearest by HNSW then reordered by mounting/foundation matches
+// (the method before the exact scan).
+TEST(CostModelMeasure, DISABLED_MeasurePredictCpu) {
+  const char* bundle_path = std::getenv("SIGNX_COST_BUNDLE");
+  const char* specs_path = std::getenv("SIGNX_COST_SPECS");
+  if (!bundle_path || !specs_path) GTEST_SKIP() << "set SIGNX_COST_BUNDLE and SIGNX_COST_SPECS";
+  std::ifstream bf(bundle_path);
+  std::stringstream bs;
+  bs << bf.rdbuf();
+  auto bundle = ParseCostBundle(bs.str());
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  auto predictor = CostPredictor::Create(*bundle);
+  ASSERT_TRUE(predictor.ok()) << predictor.status().ToString();
+  std::vector<json::object> bodies;
+  std::ifstream sf(specs_path);
+  for (std::string line; std::getline(sf, line);) {
+    if (!line.empty()) bodies.push_back(json::parse(line).as_object());
+  }
+  ASSERT_FALSE(bodies.empty());
+  auto cpu_us = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+  };
+  const int passes = std::getenv("SIGNX_PASSES") ? std::atoi(std::getenv("SIGNX_PASSES")) : 5;
+  std::size_t bytes = 0;
+  std::vector<double> per_pass;
+  for (int pass = 0; pass < passes; ++pass) {
+    const double t0 = cpu_us();
+    for (const auto& body : bodies) {
+      auto req = ParseCostRequest(body);
+      auto p = (*predictor)->Predict(*req);
+      bytes += json::serialize(ToJson(*p)).size();
+    }
+    per_pass.push_back((cpu_us() - t0) / static_cast<double>(bodies.size()));
+  }
+  std::sort(per_pass.begin(), per_pass.end());
+  std::printf(
+      "predict CPU per answer (parse + predict + JSON, %zu specs x %d passes): min %.1f us, "
+      "median %.1f us (%zu bytes)\n",
+      bodies.size(), passes, per_pass.front(), per_pass[per_pass.size() / 2], bytes);
+
+  // Similar jobs: the exact scan against the type's 40 nearest by HNSW, reordered by matches.
+  const ReferenceJobs& ref = bundle->reference;
+  const std::size_t dim = bundle->encoder.knn_dim();
+  std::map<std::string, std::vector<std::size_t>> rows_of;
+  for (std::size_t r = 0; r < ref.size(); ++r) rows_of[ref.sign_types[r]].push_back(r);
+  std::map<std::string, std::unique_ptr<ml::VectorIndex>> index_of;
+  for (const auto& [type, rows] : rows_of) {
+    std::vector<float> v;
+    for (std::size_t r : rows) {
+      v.insert(v.end(), ref.vectors.begin() + static_cast<std::ptrdiff_t>(r * dim),
+               ref.vectors.begin() + static_cast<std::ptrdiff_t>((r + 1) * dim));
+    }
+    index_of[type] = std::move(ml::VectorIndex::Build(v, dim)).value();
+  }
+  {
+    std::vector<std::vector<float>> qs;
+    std::vector<std::string> types;
+    for (const auto& body : bodies) {
+      auto req = ParseCostRequest(body);
+      std::vector<float> q(dim);
+      bundle->encoder.EncodeKnn(req->spec, req->context.region_index, q);
+      qs.push_back(std::move(q));
+      types.push_back(req->spec.sign_type ? std::string(Name(*req->spec.sign_type)) : "");
+    }
+    std::size_t sink = 0;
+    double t0 = cpu_us();
+    for (const auto& q : qs) sink += (*predictor)->index().Search(q, 10).size();
+    const double global_us = (cpu_us() - t0) / static_cast<double>(qs.size());
+    t0 = cpu_us();
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+      if (!types[i].empty()) sink += index_of.at(types[i])->Search(qs[i], 40).size();
+    }
+    const double type_us = (cpu_us() - t0) / static_cast<double>(qs.size());
+    t0 = cpu_us();
+    double dsum = 0;
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+      if (types[i].empty()) continue;
+      for (std::size_t r : rows_of.at(types[i])) {
+        dsum += (*predictor)->index().Distance(qs[i], {ref.vectors.data() + r * dim, dim});
+      }
+    }
+    const double scan_us = (cpu_us() - t0) / static_cast<double>(qs.size());
+    std::printf(
+        "per query: global HNSW k=10 %.1f us, type HNSW k=40 %.1f us, full scan of the "
+        "type %.1f us (dim %zu; %zu %g)\n",
+        global_us, type_us, scan_us, dim, sink, dsum);
+  }
+  std::size_t same_lists = 0, typed = 0, old_in_exact = 0, full_match_gain = 0;
+  for (const auto& body : bodies) {
+    auto req = ParseCostRequest(body);
+    auto p = (*predictor)->Predict(*req);
+    if (!req->spec.sign_type) continue;
+    ++typed;
+    const std::string type(Name(*req->spec.sign_type));
+    const std::string mounting =
+        req->spec.mounting_type ? std::string(Name(*req->spec.mounting_type)) : "";
+    const std::string foundation =
+        req->spec.foundation_type ? std::string(Name(*req->spec.foundation_type)) : "";
+    std::vector<float> q(dim);
+    bundle->encoder.EncodeKnn(req->spec, req->context.region_index, q);
+    std::vector<std::pair<int, std::size_t>> old;  // (matches, row) in the old order
+    for (const auto& nb : index_of.at(type)->Search(q, 40)) {
+      const std::size_t r = rows_of.at(type)[nb.index];
+      old.emplace_back((!mounting.empty() && ref.mounting_types[r] == mounting) +
+                           (!foundation.empty() && ref.foundation_types[r] == foundation),
+                       r);
+    }
+    std::stable_sort(old.begin(), old.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    old.resize(std::min<std::size_t>(old.size(), 5));
+    bool same = old.size() == p->similar.size();
+    int old_full = 0, new_full = 0;
+    for (std::size_t k = 0; k < old.size(); ++k) {
+      same = same && k < p->similar.size() && ref.ids[old[k].second] == p->similar[k].id;
+      old_full += old[k].first == 2;
+      for (const auto& s : p->similar) old_in_exact += s.id == ref.ids[old[k].second];
+    }
+    for (const auto& s : p->similar) {
+      const auto r = static_cast<std::size_t>(std::find(ref.ids.begin(), ref.ids.end(), s.id) -
+                                              ref.ids.begin());
+      new_full +=
+          (ref.mounting_types[r] == mounting) + (ref.foundation_types[r] == foundation) == 2;
+    }
+    same_lists += same;
+    full_match_gain += static_cast<std::size_t>(std::max(0, new_full - old_full));
+  }
+  std::printf(
+      "similar jobs, %zu typed specs: identical lists %zu (%.1f%%); old jobs kept %.1f%%; "
+      "jobs matching both mounting and foundation added by the exact scan: %zu\n",
+      typed, same_lists, 100.0 * static_cast<double>(same_lists) / static_cast<double>(typed),
+      100.0 * static_cast<double>(old_in_exact) / static_cast<double>(5 * typed), full_match_gain);
 }
 
 TEST_F(CostModelTest, BreakdownAddsUpAndIntervalContainsThePoint) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
@@ -149,19 +150,31 @@ Result<std::shared_ptr<const CostPredictor>> CostPredictor::Create(CostBundle bu
   }
   const std::size_t dim = bundle.encoder.knn_dim();
   SIGNX_ASSIGN_OR_RETURN(auto index, ml::VectorIndex::Build(bundle.reference.vectors, dim));
-  std::map<std::string, TypeIndex, std::less<>> by_type;
+  // The rows of each sign type by (mounting, foundation): the similar jobs of a match level are
+  // read from those groups when the index's candidates do not hold enough of them.
+  std::map<std::string, TypeRows, std::less<>> by_type;
   const ReferenceJobs& ref = bundle.reference;
+  const bool has_columns = !ref.mounting_types.empty() && !ref.foundation_types.empty();
   for (std::size_t r = 0; r < ref.size(); ++r) {
-    if (!ref.sign_types[r].empty()) by_type[ref.sign_types[r]].rows.push_back(r);
-  }
-  for (auto& [type, part] : by_type) {
-    std::vector<float> vectors;
-    vectors.reserve(part.rows.size() * dim);
-    for (std::size_t r : part.rows) {
-      vectors.insert(vectors.end(), ref.vectors.begin() + static_cast<std::ptrdiff_t>(r * dim),
-                     ref.vectors.begin() + static_cast<std::ptrdiff_t>((r + 1) * dim));
+    if (ref.sign_types[r].empty()) continue;
+    const std::string_view mounting =
+        has_columns ? std::string_view(ref.mounting_types[r]) : std::string_view();
+    const std::string_view foundation =
+        has_columns ? std::string_view(ref.foundation_types[r]) : std::string_view();
+    auto& groups = by_type[ref.sign_types[r]].groups;
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const TypeRows::Group& x) {
+      return x.mounting == mounting && x.foundation == foundation;
+    });
+    if (g == groups.end()) {
+      if (groups.size() == kMaxGroups) {
+        return InvalidArgument(fmt::format(
+            "cost model reference: sign type {} has more than {} mounting/foundation pairs",
+            ref.sign_types[r], kMaxGroups));
+      }
+      groups.push_back({std::string(mounting), std::string(foundation), {}});
+      g = std::prev(groups.end());
     }
-    SIGNX_ASSIGN_OR_RETURN(part.index, ml::VectorIndex::Build(vectors, dim));
+    g->rows.push_back(r);
   }
   // The compact trees for exact TreeSHAP (ml/tree_shap.h), checked against the booster.
   SIGNX_ASSIGN_OR_RETURN(ml::TreeEnsemble trees, ml::TreeEnsemble::FromBooster(booster));
@@ -183,47 +196,94 @@ Result<std::shared_ptr<const CostPredictor>> CostPredictor::Create(CostBundle bu
                         std::move(correction_trees), std::move(index), std::move(by_type)));
 }
 
-std::vector<SimilarJob> CostPredictor::SimilarJobs(
-    const sign::SignSpec& spec, std::span<const float> query,
-    const std::vector<ml::Neighbour>& nearest) const {
+void CostPredictor::IndexRows() {
+  const ReferenceJobs& ref = bundle_.reference;
+  row_type_.assign(ref.size(), nullptr);
+  row_group_.assign(ref.size(), 0);
+  for (const auto& [name, type] : by_type_) {
+    for (std::size_t g = 0; g < type.groups.size(); ++g) {
+      for (std::size_t r : type.groups[g].rows) {
+        row_type_[r] = &type;
+        row_group_[r] = static_cast<uint16_t>(g);
+      }
+    }
+  }
+  const FeatureEncoder& enc = bundle_.encoder;
+  for (std::size_t c = 0; c < enc.width(); ++c) drivers_.push_back(enc.ColumnDriver(c));
+  std::sort(drivers_.begin(), drivers_.end());
+  drivers_.erase(std::unique(drivers_.begin(), drivers_.end()), drivers_.end());
+  column_driver_.resize(enc.width());
+  for (std::size_t c = 0; c < enc.width(); ++c) {
+    column_driver_[c] = static_cast<std::size_t>(
+        std::lower_bound(drivers_.begin(), drivers_.end(), enc.ColumnDriver(c)) - drivers_.begin());
+  }
+}
+
+std::vector<SimilarJob> CostPredictor::SimilarJobs(const sign::SignSpec& spec,
+                                                   std::span<const float> query,
+                                                   const std::vector<ml::Neighbour>& candidates,
+                                                   std::size_t nearest) const {
   const ReferenceJobs& ref = bundle_.reference;
   const std::size_t want = static_cast<std::size_t>(kSimilarProjects);
-  struct Candidate {
-    std::size_t row;
-    double distance;
-    int matches;  // of mounting and foundation type
-  };
-  std::vector<Candidate> same_type;
-  const auto part = spec.sign_type ? by_type_.find(Name(*spec.sign_type)) : by_type_.end();
-  if (part != by_type_.end()) {
-    const std::string_view mounting = spec.mounting_type ? Name(*spec.mounting_type) : "";
-    const std::string_view foundation = spec.foundation_type ? Name(*spec.foundation_type) : "";
-    const bool has_columns = !ref.mounting_types.empty();
-    // Enough candidates that the mounting/foundation matches among the type are found.
-    for (const auto& nb : part->second.index->Search(query, 8 * want)) {
-      const std::size_t row = part->second.rows[nb.index];
-      int matches = 0;
-      if (has_columns) {
-        matches += !mounting.empty() && ref.mounting_types[row] == mounting;
-        matches += !foundation.empty() && ref.foundation_types[row] == foundation;
-      }
-      same_type.push_back({row, nb.distance, matches});
-    }
-    std::stable_sort(same_type.begin(), same_type.end(),
-                     [](const Candidate& a, const Candidate& b) { return a.matches > b.matches; });
-  }
+  const std::size_t dim = bundle_.encoder.knn_dim();
   std::vector<SimilarJob> out;
+  out.reserve(want);
   auto add = [&](std::size_t r, double distance) {
     out.push_back({ref.ids[r], ref.dates[r], ref.sign_types[r], ref.width_in[r], ref.height_in[r],
                    ref.total_cents[r], distance});
   };
-  for (const Candidate& c : same_type) {
-    if (out.size() == want) return out;
-    add(c.row, c.distance);
+  const auto part = spec.sign_type ? by_type_.find(Name(*spec.sign_type)) : by_type_.end();
+  if (part != by_type_.end()) {
+    // Every job of the type, ranked by how many of mounting and foundation type it shares with
+    // the spec (more first), then by distance, then by row. Per match level: the level's nearest
+    // jobs among the candidates (the index's nearest of all types, in that order) when they are
+    // enough, else an exact scan of the level's groups.
+    const std::string_view mounting = spec.mounting_type ? Name(*spec.mounting_type) : "";
+    const std::string_view foundation = spec.foundation_type ? Name(*spec.foundation_type) : "";
+    const TypeRows& type = part->second;
+    std::array<int8_t, kMaxGroups> level_of{};  // by group of the type
+    std::array<std::size_t, 3> level_rows{};    // jobs of the type per match level
+    for (std::size_t g = 0; g < type.groups.size(); ++g) {
+      level_of[g] = static_cast<int8_t>(
+          (!mounting.empty() && type.groups[g].mounting == mounting ? 1 : 0) +
+          (!foundation.empty() && type.groups[g].foundation == foundation ? 1 : 0));
+      level_rows[static_cast<std::size_t>(level_of[g])] += type.groups[g].rows.size();
+    }
+    const auto nearer = [](const ml::Neighbour& a, const ml::Neighbour& b) {
+      return a.distance != b.distance ? a.distance < b.distance : a.index < b.index;
+    };
+    // The graph search keeps ef candidates; its nearest half is exact in practice (recall@10 at
+    // ef 64 is 1.0000), its far end less so (an unusual spec's far neighbours).
+    const std::size_t trusted = ml::VectorIndex::kDefaultEfSearch / 2;
+    std::vector<ml::Neighbour> best;
+    for (int level = 2; level >= 0 && out.size() < want; --level) {
+      const std::size_t need = std::min(want - out.size(), level_rows[level]);
+      if (need == 0) continue;
+      best.clear();
+      for (std::size_t i = 0; i < std::min(trusted, candidates.size()); ++i) {
+        const auto& nb = candidates[i];
+        if (row_type_[nb.index] != &type || level_of[row_group_[nb.index]] != level) continue;
+        best.push_back(nb);
+        if (best.size() == need) break;
+      }
+      if (best.size() < need) {  // not enough among the candidates: scan the level's groups
+        best.clear();
+        for (std::size_t g = 0; g < type.groups.size(); ++g) {
+          if (level_of[g] != level) continue;
+          for (std::size_t r : type.groups[g].rows) {
+            const ml::Neighbour nb{r, index_->Distance(query, {ref.vectors.data() + r * dim, dim})};
+            if (best.size() == need && !nearer(nb, best.back())) continue;
+            if (best.size() == need) best.pop_back();
+            best.insert(std::upper_bound(best.begin(), best.end(), nb, nearer), nb);
+          }
+        }
+      }
+      for (const auto& nb : best) add(nb.index, nb.distance);
+    }
   }
   // Fewer than `want` of the type (or no type): the nearest of the others.
-  for (const auto& nb : nearest) {
-    if (out.size() == want) break;
+  for (std::size_t i = 0; i < std::min(nearest, candidates.size()) && out.size() < want; ++i) {
+    const auto& nb = candidates[i];
     if (part != by_type_.end() && ref.sign_types[nb.index] == part->first) continue;
     add(nb.index, nb.distance);
   }
@@ -275,20 +335,28 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::strin
   const double base_usd = std::exp(p.base_log);
   const double dlog = p.log_prediction - p.base_log;
   const double lmean = std::abs(dlog) > 1e-12 ? (pred_usd - base_usd) / dlog : pred_usd;
-  std::map<std::string, double> by_driver;
-  for (std::size_t c = 0; c < enc.width(); ++c) by_driver[enc.ColumnDriver(c)] += contribs[c];
-  std::vector<DriverContribution> drivers;
-  for (const auto& [name, phi] : by_driver) {
-    if (phi == 0) continue;
-    drivers.push_back(
+  // SHAP summed per driver (in column order, per driver), the top kTopDrivers by |φ| (ties by
+  // name); only those get their value text.
+  std::vector<double> by_driver(drivers_.size());
+  for (std::size_t c = 0; c < enc.width(); ++c) by_driver[column_driver_[c]] += contribs[c];
+  std::vector<std::size_t> order;
+  order.reserve(drivers_.size());
+  for (std::size_t d = 0; d < drivers_.size(); ++d) {
+    if (by_driver[d] != 0) order.push_back(d);
+  }
+  const std::size_t top = std::min<std::size_t>(order.size(), kTopDrivers);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top), order.end(),
+                    [&](std::size_t a, std::size_t c) {
+                      const double x1 = std::abs(by_driver[a]), x2 = std::abs(by_driver[c]);
+                      return x1 != x2 ? x1 > x2 : a < c;  // drivers_ is sorted by name
+                    });
+  p.drivers.reserve(top);
+  for (std::size_t i = 0; i < top; ++i) {
+    const std::string& name = drivers_[order[i]];
+    const double phi = by_driver[order[i]];
+    p.drivers.push_back(
         {name, DriverValue(name, spec, req.context.region_index), Cents(phi * lmean), phi});
   }
-  std::sort(drivers.begin(), drivers.end(), [](const auto& a, const auto& c) {
-    const double x1 = std::abs(a.log_contribution), x2 = std::abs(c.log_contribution);
-    return x1 != x2 ? x1 > x2 : a.driver < c.driver;
-  });
-  if (drivers.size() > static_cast<std::size_t>(kTopDrivers)) drivers.resize(kTopDrivers);
-  p.drivers = std::move(drivers);
   p.spec_only_cents = p.cost_cents;
 
   // With the shop's estimate and a correction model: estimate × exp(learned correction).
@@ -313,7 +381,9 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::strin
   std::vector<float> q(enc.knn_dim());
   enc.EncodeKnn(spec, req.context.region_index, q);
   const std::size_t k = static_cast<std::size_t>(std::max(b.knn_k, kSimilarProjects));
-  const auto nb = index_->Search(q, k);
+  // One graph search: as many candidates as its breadth (the same search as for k alone, so the
+  // k nearest are the same), for the similar jobs of the type as well.
+  const auto nb = index_->Search(q, std::max(k, ml::VectorIndex::kDefaultEfSearch));
   const std::size_t kk = std::min<std::size_t>(nb.size(), static_cast<std::size_t>(b.knn_k));
   double dist = 0;
   std::array<double, 4> share{};
@@ -348,7 +418,7 @@ Result<CostPrediction> CostPredictor::Predict(const CostRequest& req, std::strin
     bd.material_cents += bd.other_cents;
     bd.other_cents = 0;
   }
-  p.similar = SimilarJobs(spec, q, nb);
+  p.similar = SimilarJobs(spec, q, nb, k);
 
   // Assumptions.
   if (corrected) {

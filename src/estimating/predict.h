@@ -116,32 +116,49 @@ class CostPredictor {
   const ml::VectorIndex& index() const { return *index_; }
 
  private:
-  // The reference jobs of one sign type and their own index (similar jobs search it first).
-  struct TypeIndex {
-    std::vector<std::size_t> rows;  // rows of bundle.reference, in order
-    std::unique_ptr<ml::VectorIndex> index;
+  // The reference jobs of one sign type, grouped by their (mounting, foundation) type names: the
+  // similar jobs are found by an exact scan of the groups that match the spec best (cost_model.h).
+  static constexpr std::size_t kMaxGroups = 256;  // mounting/foundation pairs per sign type
+  struct TypeRows {
+    struct Group {
+      std::string mounting, foundation;  // "" unknown (or a bundle without those columns)
+      std::vector<std::size_t> rows;     // rows of bundle.reference, ascending
+    };
+    std::vector<Group> groups;
   };
 
   CostPredictor(CostBundle bundle, ml::Booster booster, ml::TreeEnsemble trees,
                 std::optional<ml::TreeEnsemble> correction_trees,
                 std::unique_ptr<ml::VectorIndex> index,
-                std::map<std::string, TypeIndex, std::less<>> by_type)
+                std::map<std::string, TypeRows, std::less<>> by_type)
       : bundle_(std::move(bundle)),
         booster_(std::move(booster)),
         trees_(std::move(trees)),
         correction_trees_(std::move(correction_trees)),
         index_(std::move(index)),
-        by_type_(std::move(by_type)) {}
-  // The kSimilarProjects past jobs an estimator would compare `spec` with (cost_model.h).
+        by_type_(std::move(by_type)) {
+    IndexRows();
+  }
+  // Fills row_type_, row_group_, drivers_ and column_driver_.
+  void IndexRows();
+  // The kSimilarProjects past jobs an estimator would compare `spec` with (cost_model.h), from
+  // `candidates` (the index's nearest rows of all types, nearest first) and, when those hold too
+  // few of a match level, an exact scan of the level; jobs of other types come from the first
+  // `nearest` candidates.
   std::vector<SimilarJob> SimilarJobs(const sign::SignSpec& spec, std::span<const float> query,
-                                      const std::vector<ml::Neighbour>& nearest) const;
+                                      const std::vector<ml::Neighbour>& candidates,
+                                      std::size_t nearest) const;
 
   CostBundle bundle_;
   ml::Booster booster_;
   ml::TreeEnsemble trees_;  // the booster's trees, for exact TreeSHAP and single-row prediction
   std::optional<ml::TreeEnsemble> correction_trees_;  // the estimate-corrected model, if any
   std::unique_ptr<ml::VectorIndex> index_;
-  std::map<std::string, TypeIndex, std::less<>> by_type_;  // by sign type name
+  std::map<std::string, TypeRows, std::less<>> by_type_;  // by sign type name
+  std::vector<const TypeRows*> row_type_;   // reference row -> its type in by_type_ (null: none)
+  std::vector<uint16_t> row_group_;         // reference row -> its group in that type
+  std::vector<std::string> drivers_;        // the encoder's driver names, sorted
+  std::vector<std::size_t> column_driver_;  // model column -> index in drivers_
 };
 
 // The API answer: {result: {cost_cents, interval, breakdown}, drivers, confidence, anomaly_score,

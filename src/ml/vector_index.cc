@@ -32,8 +32,7 @@ constexpr std::size_t kLevelSeed = 100;
 VectorIndex::~VectorIndex() = default;
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::Build(std::span<const float> vectors,
-                                                          std::size_t dim,
-                                                          std::size_t ef_search) {
+                                                        std::size_t dim, std::size_t ef_search) {
   if (dim == 0 || vectors.empty() || vectors.size() % dim != 0) {
     return InvalidArgument(
         fmt::format("similar index: {} values do not form rows of {}", vectors.size(), dim));
@@ -42,6 +41,8 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Build(std::span<const float> v
   s->rows_ = vectors.size() / dim;
   s->dim_ = dim;
   s->space_ = std::make_unique<hnswlib::L2Space>(dim);
+  s->dist_ = s->space_->get_dist_func();
+  s->dist_param_ = s->space_->get_dist_func_param();
   try {
     s->index_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(s->space_.get(), s->rows_, kM,
                                                                   kEfConstruction, kLevelSeed);
@@ -55,8 +56,13 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Build(std::span<const float> v
   return s;
 }
 
+double VectorIndex::Distance(std::span<const float> a, std::span<const float> b) const {
+  const float d2 = dist_(a.data(), b.data(), dist_param_);
+  return std::sqrt(std::max(0.0f, d2));
+}
+
 std::vector<Neighbour> VectorIndex::Search(std::span<const float> query, std::size_t k,
-                                            std::ptrdiff_t exclude) const {
+                                           std::ptrdiff_t exclude) const {
   std::vector<Neighbour> out;
   if (query.size() != dim_ || k == 0) return out;
   const std::size_t want = std::min(rows_, k + (exclude >= 0 ? 1 : 0));

@@ -4,10 +4,11 @@
 // searches.
 //
 // Callers rebuild it from their stored vectors when they load (the cost model: ~17,000 points of
-// ~30 dimensions in well under a second), so nothing stores hnswlib's own binary format. Construction is single-threaded with hnswlib's fixed level
-// seed, so the same vectors give the same graph and the same answers. ef_search 64: on the 20,000-job
-// bench history (DISABLED_Measure20k) recall@10 against brute force is 1.0000 over 1,000 queries at
-// 24 us per query (ef 128: 1.0000 at 43 us; ef 48: 0.9997; ef 32: 0.9962).
+// ~30 dimensions in well under a second), so nothing stores hnswlib's own binary format.
+// Construction is single-threaded with hnswlib's fixed level seed, so the same vectors give the
+// same graph and the same answers. ef_search 64: on the 20,000-job bench history
+// (DISABLED_Measure20k) recall@10 against brute force is 1.0000 over 1,000 queries at 24 us per
+// query (ef 128: 1.0000 at 43 us; ef 48: 0.9997; ef 32: 0.9962).
 //
 // Thread-safety: immutable after Build; Search may be called concurrently (hnswlib 0.6 searchKnn
 // is const and takes its visited lists from a locked pool).
@@ -40,9 +41,8 @@ class VectorIndex {
   static constexpr std::size_t kDefaultEfSearch = 64;
 
   // `vectors` is row-major rows × dim. kInvalidArgument when empty or the size is not rows × dim.
-  static Result<std::unique_ptr<VectorIndex>> Build(std::span<const float> vectors,
-                                                     std::size_t dim,
-                                                     std::size_t ef_search = kDefaultEfSearch);
+  static Result<std::unique_ptr<VectorIndex>> Build(std::span<const float> vectors, std::size_t dim,
+                                                    std::size_t ef_search = kDefaultEfSearch);
   ~VectorIndex();
   VectorIndex(const VectorIndex&) = delete;
   VectorIndex& operator=(const VectorIndex&) = delete;
@@ -52,6 +52,11 @@ class VectorIndex {
   std::vector<Neighbour> Search(std::span<const float> query, std::size_t k,
                                 std::ptrdiff_t exclude = -1) const;
 
+  // The Euclidean distance between two dim() vectors, computed as Search computes it: the same
+  // value bit for bit, so an exact scan over a subset of the rows (a filter) ranks and reports
+  // distances exactly as the graph search does.
+  double Distance(std::span<const float> a, std::span<const float> b) const;
+
   std::size_t size() const { return rows_; }
   std::size_t dim() const { return dim_; }
 
@@ -60,6 +65,8 @@ class VectorIndex {
   std::size_t rows_ = 0;
   std::size_t dim_ = 0;
   std::unique_ptr<hnswlib::L2Space> space_;
+  float (*dist_)(const void*, const void*, const void*) = nullptr;  // space_'s L2² function
+  const void* dist_param_ = nullptr;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> index_;
 };
 
