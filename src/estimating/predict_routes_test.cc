@@ -6,9 +6,11 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 
 #include "base/check.h"
@@ -177,6 +179,50 @@ TEST_F(CostRoutesTest, PredictAnswersDeterministicallyWithEveryPart) {
   EXPECT_EQ(*again, r.body);
   // Credentials without an org have no model to be priced by.
   EXPECT_EQ(Call("POST", "/v1/estimates/predict", kSpec, "").status, 403);
+}
+
+// Issue 20 §3: a prediction has no I/O of its own once the org's model is loaded, so it runs on
+// the event loop (two thread hand-offs fewer per request): it answers while every blocking-pool
+// thread is busy and the pool's queue is full, where a blocking route gets 503.
+TEST_F(CostRoutesTest, PredictAnswersWhileTheBlockingPoolIsFull) {
+  const std::string v = Upload(*bundle_a_);
+  ASSERT_EQ(Call("POST", "/v1/estimates/models/" + v + "/promote").status, 200);
+  ASSERT_EQ(Call("POST", "/v1/estimates/predict", kSpec).status, 200);
+  struct Gate {  // shared with the pool's tasks, which may outlive this scope
+    std::mutex mu;
+    std::condition_variable cv;
+    bool release = false;
+    int running = 0;
+  };
+  auto gate = std::make_shared<Gate>();
+  auto block = [gate] {
+    std::unique_lock lock(gate->mu);
+    ++gate->running;
+    gate->cv.notify_all();
+    gate->cv.wait(lock, [&] { return gate->release; });
+  };
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(pool_->TrySubmit(block));
+  {
+    std::unique_lock lock(gate->mu);
+    gate->cv.wait(lock, [&] { return gate->running == 2; });
+  }
+  int queued = 0;
+  while (pool_->TrySubmit(block)) ++queued;
+  // A spec not answered before (no answer-cache hit): a real prediction.
+  json::object other = json::parse(kSpec).as_object();
+  other["region_index"] = 1.25;
+  auto r = Call("POST", "/v1/estimates/predict", json::serialize(other));
+  {
+    std::lock_guard lock(gate->mu);
+    gate->release = true;
+  }
+  gate->cv.notify_all();
+  {
+    std::unique_lock lock(gate->mu);
+    gate->cv.wait(lock, [&] { return gate->running == 2 + queued; });
+  }
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).as_object().at("similar_projects").as_array().size(), 5u);
 }
 
 // Issue 19 item 1: one org's promotion does not move another org's prices; similar_projects come
