@@ -39,9 +39,12 @@
 // Similar jobs and breakdown: the same space, indexed with hnswlib (ml/vector_index.h). The
 // labor/material/equipment/overhead/other split of the prediction is the mean cost share of the
 // 10 nearest. The 5 similar past jobs (with their actual cost) are what an estimator would compare
-// with: jobs of the same sign type first (one index per sign type), among those the ones with the
-// same mounting and foundation, then the nearest in size, wind and the rest; other types only
-// when the history has fewer than 5 of the type.
+// with: jobs of the same sign type first, among those the ones with the same mounting and
+// foundation, then the nearest in size, wind and the rest; other types only when the history has
+// fewer than 5 of the type. One graph search per answer: its 64 candidates (the search breadth;
+// the 10 nearest are the same as a 10-NN search) give the similar jobs of each match level when
+// the nearest 32 hold enough of them, else an exact scan of that level's jobs (grouped by type,
+// mounting and foundation at load) does.
 //
 // Bundle file (UTF-8 JSON): {"format": "signx.cost.model", "format_version": 1,
 //   "model_version": "cost-<12 hex>", "encoder", "price_index", "conformal", "anomaly",
