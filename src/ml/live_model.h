@@ -15,7 +15,8 @@
 // Reload (every poll interval, and after a promotion or rollback in this process) loads the
 // platform's production version if it changed, refreshes the org → version map and reloads the
 // loaded org models whose version changed; so a promotion or rollback from this or any other
-// replica takes effect without dropping or blocking requests: in-flight requests finish on the
+// replica takes effect without dropping or blocking requests: until the new version is loaded
+// the org is served the one it had (never a wait for the load), and in-flight requests finish on the
 // model they started with. A failed load keeps the model in use (for an org with nothing loaded
 // yet: the platform default) and is not retried before the next Reload.
 //
@@ -212,11 +213,13 @@ class LiveModel {
                         std::memory_order_relaxed);
       return Resolved{e.model, e.loaded_version, false};
     }
-    if (e.failed_version == e.assigned) {
-      // The org's version does not load: keep what it had, else the platform default.
-      if (e.model) return Resolved{e.model, e.loaded_version, false};
-      return Resolved{platform_, platform_version_, true};
-    }
+    // A version that does not load, or a new version a Reload/ReloadOwner is loading right now
+    // (it holds reload_mu_ for the whole load): keep serving what the org had instead of waiting
+    // for the load, so a promotion never blocks the org's requests (nor, for routes run on the
+    // event loop, other orgs' requests on that thread). With nothing loaded yet: the platform
+    // default if the version does not load, else the caller loads it (LoadOrg).
+    if (e.model) return Resolved{e.model, e.loaded_version, false};
+    if (e.failed_version == e.assigned) return Resolved{platform_, platform_version_, true};
     return std::nullopt;
   }
 

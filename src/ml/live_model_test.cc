@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -154,6 +155,41 @@ TEST_P(LiveModelTest, EachOrgIsServedItsOwnModelElseThePlatformDefault) {
   ASSERT_TRUE(replica.Reload().ok());
   EXPECT_EQ(replica.For("org_a").version, "a1");
   EXPECT_EQ(replica.For("org_b").version, "p1");
+}
+
+// While a promotion's new version is being loaded (Reload holds the load lock for the whole
+// load), the org keeps being served its previous model instead of waiting: routes run on the
+// event loop, so a wait would stall every org's requests on that thread.
+TEST_P(LiveModelTest, APromotionBeingLoadedNeverBlocksTheOrgsRequests) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  LiveModel<std::string> live(
+      *registry_, "leads", "test model", reloads_,
+      [&](const std::string& bytes) -> Result<std::shared_ptr<const std::string>> {
+        if (bytes == "a-two") {
+          entered.set_value();
+          released.wait();
+        }
+        return std::make_shared<const std::string>("loaded:" + bytes);
+      });
+  Promote("a1", "a-one", Owner::Org("org_a"));
+  ASSERT_TRUE(live.Reload().ok());
+  ASSERT_EQ(*live.For("org_a").model, "loaded:a-one");
+
+  Promote("a2", "a-two", Owner::Org("org_a"));
+  std::thread reload([&] { EXPECT_TRUE(live.Reload().ok()); });
+  entered.get_future().wait();  // the reload is inside the slow load of a2
+  auto during = std::async(std::launch::async, [&] { return live.For("org_a"); });
+  // A liveness bound, not a timing assert: before the fix For waited for the whole load.
+  const bool answered = during.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  release.set_value();
+  reload.join();
+  ASSERT_TRUE(answered) << "For(org) waited for the reload's load of the new version";
+  auto r = during.get();
+  EXPECT_EQ(*r.model, "loaded:a-one");
+  EXPECT_EQ(r.version, "a1");
+  EXPECT_EQ(*live.For("org_a").model, "loaded:a-two") << "the new version once loaded";
 }
 
 TEST_P(LiveModelTest, OrgModelsAreBoundedLeastRecentlyUsedFirst) {
