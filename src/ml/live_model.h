@@ -17,8 +17,8 @@
 // loaded org models whose version changed; so a promotion or rollback from this or any other
 // replica takes effect without dropping or blocking requests: until the new version is loaded
 // the org is served the one it had (never a wait for the load), and in-flight requests finish
-// on the model they started with. A failed load keeps the model in use (for an org with nothing loaded
-// yet: the platform default) and is not retried before the next Reload.
+// on the model they started with. A failed load keeps the model in use (for an org with nothing
+// loaded yet: the platform default) and is not retried before the next Reload.
 //
 // Metrics: the `reloads` counter family given, by {outcome = ok | error}.
 // Thread-safety: thread-safe. Loads are serialised by one mutex (a slow load must not install a
