@@ -217,8 +217,8 @@ TEST_P(ProjectSearchTest, AnImportIndexesItsOwnProjectsOnly) {
   auto add_import = [&](const std::string& id, const std::string& org, const std::string& report) {
     ASSERT_TRUE(Exec("INSERT INTO imports (id, org_id, filename, format, sha256, size_bytes, "
                      "partial, status, total_rows, accepted, rejected, report, created_at) "
-                     "VALUES ($1, $2, 'h.csv', 'csv', $3, 1, 0, 'completed', 2, 2, 0, $4, 1)",
-                     {id, org, id, report})
+                     "VALUES ($1, $2, 'h.csv', 'csv', $3, 1, $5, 'completed', 2, 2, 0, $4, 1)",
+                     {id, org, id, report, false})
                     .ok());
   };
   add_project("prj_imp_a", "Quarry pylon");
