@@ -14,7 +14,7 @@
 #   bench/soak.sh                      # 10 minutes
 #   SOAK_MINUTES=2 bench/soak.sh       # a quick check that it works
 #
-# Traffic (bench/soak_driver.py, bench/soak.lua), after SOAK_WARMUP_S (120) s of it unsampled:
+# Traffic (bench/soak_driver.py, bench/soak.lua), after SOAK_WARMUP_S (300) s of it unsampled:
 # wrk -t1 -c$SOAK_CONNECTIONS (4), each connection pausing SOAK_DELAY_MS (5) ms before a request
 # (a steady load of at most ~800 req/s, not saturation), scoring leads (70 %) and predicting
 # costs (30 %) with an API key; Python threads logging in (24/min) and
@@ -38,8 +38,12 @@ conns=${SOAK_CONNECTIONS:-4}
 # Traffic before the first sample: bounded caches and queues fill up first. The largest is the
 # cost-prediction answer cache (20,000 answers, ~50 MB): at ~210 random-spec predictions/s it is
 # full after ~95 s; sampled from the start, a soak shows it filling as growth (2-minute check on
-# the ci build with 30 s warm-up: RSS 127 -> 146 MB in 4 windows).
-warmup=${SOAK_WARMUP_S:-120}
+# the ci build with 30 s warm-up: RSS 127 -> 146 MB in 4 windows). The slowest is the pool's
+# prepared-statement caches (at most 8 MiB per connection): the score log's multi-row INSERTs
+# reach each of the 8 connections in turn, ~8 -> ~16 MB of heap over the first ~5 minutes of
+# traffic (heap profiles of a 20-minute soak: flat after that); with 120 s of warm-up a 10-minute
+# soak still sampled that fill as a +6 MB step and +0.6 MB/min of heap. Hence 300 s.
+warmup=${SOAK_WARMUP_S:-300}
 delay_ms=${SOAK_DELAY_MS:-5}   # wrk: each connection's pause before a request
 parts=${SOAK_PARTS:-wrk,logins,imports,csv,sse}  # leave parts out to find what grows
 signx=${SIGNX_BIN:-}
