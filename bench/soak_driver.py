@@ -47,6 +47,31 @@ def proc_status(pid):
     return out
 
 
+def metrics_mb(port, names):
+    """The server's /metrics gauges `names` in MB ({} when it cannot be read or lacks them)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    except (OSError, http.client.HTTPException):
+        return {}
+    finally:
+        conn.close()
+    out = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in names:
+            out[name] = round(float(value) / 2**20, 1)
+    return out
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of the process so far (/proc/PID/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
@@ -58,12 +83,12 @@ def p99(values):
     return v[min(len(v) - 1, int(0.99 * len(v)))]
 
 
-def slope_mb_per_min(rows):
-    """Least-squares slope of rss_mb over t_s, in MB per minute (0 for fewer than 2 rows)."""
+def slope_mb_per_min(rows, col="rss_mb"):
+    """Least-squares slope of `col` over t_s, in MB per minute (0 for fewer than 2 rows)."""
     if len(rows) < 2:
         return 0.0
     xs = [r["t_s"] / 60 for r in rows]
-    ys = [r["rss_mb"] for r in rows]
+    ys = [r[col] for r in rows]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     sxx = sum((x - mx) ** 2 for x in xs)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
@@ -262,8 +287,10 @@ def main():
 
     nonlocal_wrk = [None]
     rows = []
-    cols = ("t_s", "rss_mb", "fds", "threads", "wrk_rps", "wrk_p99_ms", "wrk_non2xx",
-            "py_reqs", "py_p99_ms", "py_errors")
+    cols = ("t_s", "rss_mb", "anon_mb", "heap_mb", "je_resident_mb", "fds", "threads",
+            "wrk_rps", "wrk_p99_ms", "wrk_non2xx", "py_reqs", "py_p99_ms", "py_errors",
+            "cpu_ms_per_req")
+    je = ("signx_jemalloc_allocated_bytes", "signx_jemalloc_resident_bytes")
     print("| " + " | ".join(cols) + " |", flush=True)
     print("|" + "---:|" * len(cols), flush=True)
     started = time.time()
@@ -272,6 +299,7 @@ def main():
             run_wrk(a.warmup)
             d.take_window()
             started = time.time()
+        cpu_before = cpu_seconds(a.pid)
         for _ in range(windows):
             out = run_wrk(a.sample)
             rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
@@ -279,16 +307,28 @@ def main():
             non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
             sock = re.search(r"Socket errors:.*", out)
             st = proc_status(a.pid)
+            mem = metrics_mb(a.port, je)
+            cpu_now = cpu_seconds(a.pid)
             lat, errors, counts = d.take_window()
+            done = re.search(r"(\d+) requests in", out)
+            reqs = (int(done.group(1)) if done else 0) + sum(counts.values())
             row = {"t_s": round(time.time() - started),
                    "rss_mb": round(int(st["VmRSS"].split()[0]) / 1024, 1),
+                   "anon_mb": round(int(st["RssAnon"].split()[0]) / 1024, 1),
+                   "heap_mb": mem.get(je[0], float("nan")),
+                   "je_resident_mb": mem.get(je[1], float("nan")),
                    "fds": fd_count(a.pid), "threads": int(st["Threads"]),
                    "wrk_rps": float(rps.group(1)) if rps else float("nan"),
                    "wrk_p99_ms": round(wrk_ms(p.group(1)), 2) if p else float("nan"),
                    "wrk_non2xx": int(non2xx.group(1)) if non2xx else 0,
                    "py_reqs": sum(counts.values()),
                    "py_p99_ms": round(p99([ms for k, ms in lat if k != "sse_connect"]), 1),
-                   "py_errors": sum(errors.values())}
+                   "py_errors": sum(errors.values()),
+                   # The server's CPU (user + sys) per request of the window: unlike latency, it
+                   # holds on a shared machine.
+                   "cpu_ms_per_req": round((cpu_now - cpu_before) * 1000 / reqs, 3) if reqs else
+                   float("nan")}
+            cpu_before = cpu_now
             if sock:
                 print(f"  note: wrk {sock.group(0)}", flush=True)
             rows.append(row)
@@ -308,17 +348,23 @@ def main():
           f"last third = last {third}):")
     # Absolute slack: a few descriptors come and go with SSE reconnects and job files, and a
     # p99 of a few ms moves by ~2 ms with other users of a shared machine.
-    for col, slack in (("rss_mb", 0), ("fds", 5), ("wrk_p99_ms", 2)):
+    # heap_mb is jemalloc's allocated bytes: the live heap, without the pages the allocator keeps
+    # (RSS - heap = jemalloc's dirty pages and metadata + code, stacks, DuckDB's own allocator).
+    # cpu_ms_per_req is reported, not judged: work per request that grows (an O(data) job per
+    # write) shows there first, but it also moves with other users of the machine.
+    for col, slack, judged in (("rss_mb", 0, True), ("heap_mb", 0, True), ("fds", 5, True),
+                               ("wrk_p99_ms", 2, True), ("cpu_ms_per_req", 0, False)):
         first = sum(r[col] for r in rows[:third]) / third
         last = sum(r[col] for r in rows[-third:]) / third
-        if first != first or last != last:  # NaN: not measured (wrk left out)
-            print(f"  {col:11s} not measured")
+        if first != first or last != last:  # NaN: not measured (wrk left out, no jemalloc)
+            print(f"  {col:14s} not measured")
             continue
         change = (last - first) / first * 100 if first else float("nan")
         flat = last - first <= max(0.10 * first, slack)  # growth is what a soak looks for
-        verdict_ok &= flat
-        print(f"  {col:11s} first {first:9.1f}  last {last:9.1f}  change {change:+6.1f} %  "
-              f"{'flat' if flat else 'NOT FLAT'}")
+        if judged:
+            verdict_ok &= flat
+        print(f"  {col:14s} first {first:9.2f}  last {last:9.2f}  change {change:+6.1f} %  "
+              f"{('flat' if flat else 'NOT FLAT') if judged else '(reported)'}")
     half = rows[len(rows) // 2:]
     mean = sum(r["rss_mb"] for r in half) / len(half)
     lo, hi = min(r["rss_mb"] for r in half), max(r["rss_mb"] for r in half)
@@ -329,6 +375,9 @@ def main():
           f"{'within +-5 %' if settled else 'NOT within +-5 %'}")
     print(f"  rss slope   all windows {slope_mb_per_min(rows):+.2f} MB/min, "
           f"last half {slope_mb_per_min(half):+.2f} MB/min")
+    if all(r["heap_mb"] == r["heap_mb"] for r in rows):
+        print(f"  heap slope  all windows {slope_mb_per_min(rows, 'heap_mb'):+.2f} MB/min, "
+              f"last half {slope_mb_per_min(half, 'heap_mb'):+.2f} MB/min")
     errors = sum(r["py_errors"] for r in rows) + sum(r["wrk_non2xx"] for r in rows)
     print(f"  errors      {errors} (wrk non-2xx + Python requests not 2xx/3xx)")
     print("soak: " + ("FLAT" if verdict_ok else "NOT FLAT"))

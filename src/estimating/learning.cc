@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "base/id.h"
+#include "estimating/shared_predictor.h"
 #include "events/event_types.h"
 #include "http/json.h"
 
@@ -165,8 +166,8 @@ Result<std::shared_ptr<const CostPredictor>> LearningLoop::LoadPredictor(
     if (cached_ && cached_->bundle().model_version == version.version) return cached_;
   }
   SIGNX_ASSIGN_OR_RETURN(std::string bytes, registry_.ReadBytes(version));
-  SIGNX_ASSIGN_OR_RETURN(CostBundle bundle, ParseCostBundle(bytes));
-  SIGNX_ASSIGN_OR_RETURN(auto predictor, CostPredictor::Create(std::move(bundle)));
+  // The predictor this process already serves for the version, when it does (no second copy).
+  SIGNX_ASSIGN_OR_RETURN(auto predictor, LoadCostPredictor(bytes));
   std::lock_guard lock(mu_);
   cached_ = predictor;
   return predictor;

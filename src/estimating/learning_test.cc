@@ -16,6 +16,7 @@
 #include "estimating/generator.h"
 #include "estimating/importer.h"
 #include "estimating/predict_service.h"
+#include "estimating/shared_predictor.h"
 #include "http/json.h"
 #include "jobs/worker.h"
 #include "storage/testing/test_stores.h"
@@ -228,6 +229,48 @@ TEST_P(LearningTest, RecordsBeforeTheModelAndOtherOrgsDoNotCount) {
   EXPECT_TRUE((*b)->drifted);
   EXPECT_EQ(RetrainJobs("org_b"), 1);
   EXPECT_EQ(RetrainJobs("org_a"), 0);
+}
+
+// Issue 19's soak: one server held three copies of one cost model (~18 MB each) — the platform
+// default, the same bundle as the org's own production version, and the drift evaluation's
+// copy, loaded at the end of the first 10-minute bucket (a step in RSS minutes into the run).
+TEST_P(LearningTest, OneLoadedPredictorPerBundleInTheProcess) {
+  const std::string v = TrainAndPromote(300, 11, 1);
+  auto prod = registry_->Production(ml::Owner::Platform(), "cost");
+  ASSERT_TRUE(prod.ok() && prod->has_value());
+  auto bytes = registry_->ReadBytes(**prod);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  // org_a's own production version is the same bundle (as `signx demo seed` registers it).
+  ASSERT_TRUE(
+      registry_->Register(ml::Owner::Org("org_a"), "cost", v, *bytes, (*prod)->card_json, "test")
+          .ok());
+  ASSERT_TRUE(registry_->Promote(ml::Owner::Org("org_a"), "cost", v).ok());
+
+  metrics::Registry metrics;
+  CostService service(*registry_, metrics);
+  ASSERT_TRUE(service.Reload().ok());
+  const std::shared_ptr<const CostPredictor> platform = service.Current("");
+  ASSERT_NE(platform, nullptr);
+  const auto own = service.For("org_a");
+  ASSERT_FALSE(own.platform);
+  EXPECT_EQ(own.model.get(), platform.get()) << "the same bundle was loaded twice";
+
+  // The drift evaluation predicts org_a's new records with the predictor the service serves.
+  clock_.Advance(std::chrono::hours(1));
+  Import("org_a", HistoryNdjson(40, 11));
+  const long holders = platform.use_count();
+  auto e = loop_->EvaluateDrift(ScopeOf("org_a"), "");
+  ASSERT_TRUE(e.ok() && *e) << e.status().message();
+  EXPECT_GT((*e)->pairs, 0);
+  EXPECT_EQ(platform.use_count(), holders + 1) << "the loop built its own copy of the model";
+
+  // A different bundle is a different predictor; a predictor nobody holds is freed.
+  const std::shared_ptr<const CostPredictor> other = *LoadCostPredictor(SerializeCostBundle([&] {
+    CostBundle b = platform->bundle();
+    b.card["note"] = "another bundle";
+    return b;
+  }()));
+  EXPECT_NE(other.get(), platform.get());
 }
 
 TEST_P(LearningTest, NoProductionModelNothingToEvaluate) {

@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "cache/memory_cache.h"
+#include "estimating/shared_predictor.h"
 #include "http/json.h"
 
 namespace signx::estimating {
@@ -36,11 +37,7 @@ CostService::CostService(ml::ModelRegistry& registry, metrics::Registry& metrics
           registry, std::string(kCostModelName), "cost model",
           metrics.AddCounter("estimates_model_reloads_total",
                              "Production cost model (re)loads, by outcome", {"outcome"}),
-          [](const std::string& bytes) -> Result<std::shared_ptr<const CostPredictor>> {
-            SIGNX_ASSIGN_OR_RETURN(CostBundle bundle, ParseCostBundle(bytes));
-            return CostPredictor::Create(std::move(bundle));
-          },
-          live_options) {}
+          [](const std::string& bytes) { return LoadCostPredictor(bytes); }, live_options) {}
 
 CostService::~CostService() = default;
 

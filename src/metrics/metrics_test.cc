@@ -127,5 +127,47 @@ TEST(ProcessMetrics, ReadsProcSelf) {
             std::string::npos);
 }
 
+// A stand-in for jemalloc's mallctl: "epoch" must be written before the stats are read.
+int FakeMallctl(const char* name, void* oldp, std::size_t* oldlenp, void* newp, std::size_t) {
+  static bool refreshed = false;
+  const std::string n = name;
+  if (n == "epoch") {
+    refreshed = newp != nullptr;
+    return 0;
+  }
+  const std::size_t values[] = {100, 110, 7, 140, 150, 60};
+  const char* names[] = {"stats.allocated", "stats.active", "stats.metadata",
+                         "stats.resident",  "stats.mapped", "stats.retained"};
+  for (int i = 0; i < 6; ++i) {
+    if (n == names[i] && refreshed && *oldlenp == sizeof(std::size_t)) {
+      *static_cast<std::size_t*>(oldp) = values[i] << 20;
+      return 0;
+    }
+  }
+  return 2;  // ENOENT
+}
+
+TEST(ProcessMetrics, ReadsJemallocStatsThroughMallctl) {
+  const AllocatorStats s = ReadAllocatorStats(&FakeMallctl);
+  EXPECT_EQ(s.allocated, 100 << 20);
+  EXPECT_EQ(s.active, 110 << 20);
+  EXPECT_EQ(s.metadata, 7 << 20);
+  EXPECT_EQ(s.resident, 140 << 20);
+  EXPECT_EQ(s.mapped, 150 << 20);
+  EXPECT_EQ(s.retained, 60 << 20);
+
+  const AllocatorStats none = ReadAllocatorStats(nullptr);
+  EXPECT_EQ(none.allocated, -1);
+  EXPECT_EQ(none.resident, -1);
+}
+
+TEST(ProcessMetrics, JemallocGaugesOnlyWhenTheProcessHasJemalloc) {
+  // Test programs use glibc's malloc (only the signx executable links jemalloc).
+  Registry r;
+  RegisterProcessMetrics(r, {});
+  const std::string out = r.Render();
+  EXPECT_EQ(out.find("signx_jemalloc_") != std::string::npos, ProcessMallctl() != nullptr);
+}
+
 }  // namespace
 }  // namespace signx::metrics

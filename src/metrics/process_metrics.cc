@@ -1,9 +1,11 @@
 #include "metrics/process_metrics.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -71,8 +73,31 @@ ProcessStats ReadProcessStats() {
   return s;
 }
 
+MallctlFn ProcessMallctl() { return reinterpret_cast<MallctlFn>(dlsym(RTLD_DEFAULT, "mallctl")); }
+
+AllocatorStats ReadAllocatorStats(MallctlFn mallctl) {
+  AllocatorStats s;
+  if (mallctl == nullptr) return s;
+  // The stats.* values are a snapshot taken when the epoch advances.
+  std::uint64_t epoch = 1;
+  std::size_t len = sizeof(epoch);
+  if (mallctl("epoch", &epoch, &len, &epoch, sizeof(epoch)) != 0) return s;
+  auto read = [&](const char* name, double& out) {
+    std::size_t v = 0;
+    std::size_t n = sizeof(v);
+    if (mallctl(name, &v, &n, nullptr, 0) == 0 && n == sizeof(v)) out = static_cast<double>(v);
+  };
+  read("stats.allocated", s.allocated);
+  read("stats.active", s.active);
+  read("stats.metadata", s.metadata);
+  read("stats.resident", s.resident);
+  read("stats.mapped", s.mapped);
+  read("stats.retained", s.retained);
+  return s;
+}
+
 void RegisterProcessMetrics(Registry& registry, const BuildInfo& build) {
-  registry.AddCollector([build](Writer& w) {
+  registry.AddCollector([build, mallctl = ProcessMallctl()](Writer& w) {
     const ProcessStats s = ReadProcessStats();
     auto gauge = [&](const char* name, const char* help, double v, Type t = Type::kGauge) {
       if (v < 0) return;
@@ -88,6 +113,21 @@ void RegisterProcessMetrics(Registry& registry, const BuildInfo& build) {
     gauge("process_open_fds", "Number of open file descriptors.", s.open_fds);
     gauge("process_max_fds", "Maximum number of open file descriptors.", s.max_fds);
     gauge("process_threads", "Number of OS threads in the process.", s.threads);
+    if (mallctl != nullptr) {
+      const AllocatorStats a = ReadAllocatorStats(mallctl);
+      gauge("signx_jemalloc_allocated_bytes",
+            "jemalloc: bytes allocated by the application (the live heap).", a.allocated);
+      gauge("signx_jemalloc_active_bytes",
+            "jemalloc: bytes in active pages (allocated plus their fragmentation).", a.active);
+      gauge("signx_jemalloc_metadata_bytes", "jemalloc: bytes of allocator metadata.", a.metadata);
+      gauge("signx_jemalloc_resident_bytes",
+            "jemalloc: resident bytes the allocator maps (active, metadata, dirty pages).",
+            a.resident);
+      gauge("signx_jemalloc_mapped_bytes", "jemalloc: bytes in active extents.", a.mapped);
+      gauge("signx_jemalloc_retained_bytes",
+            "jemalloc: virtual memory retained for reuse, returned to the OS (not resident).",
+            a.retained);
+    }
     w.Header("signx_build_info", "Build of the running signx binary (value is always 1).",
              Type::kGauge);
     w.Sample("signx_build_info",

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <set>
 
 #include "http/json.h"
 #include "web/templates.h"
@@ -217,7 +218,14 @@ Status ProjectSearch::QueueIndex(const events::Event& event) {
     if (event.type == "import.completed") {
       const json::value* accepted = o->if_contains("accepted");
       const bool any = accepted && accepted->is_int64() && accepted->get_int64() > 0;
-      return any ? ScheduleReindex(event.org_id) : Status::Ok();
+      if (!any || event.subject_id.empty()) return Status::Ok();
+      return queue_
+          .Enqueue({.type = std::string(kProjectIndexJob),
+                    .payload_json = http::ToJsonText(
+                        json::object{{"type", event.type}, {"import_id", event.subject_id}}),
+                    .org_id = event.org_id,
+                    .dedupe_key = event.id})
+          .status();
     }
     const json::value* project = o->if_contains("project_id");
     if (project == nullptr || !project->is_string()) return Status::Ok();
@@ -234,6 +242,53 @@ Status ProjectSearch::QueueIndex(const events::Event& event) {
                 .org_id = event.org_id,
                 .dedupe_key = event.id})
       .status();
+}
+
+Status ProjectSearch::IndexImport(const std::string& org_id, const std::string& import_id) {
+  std::vector<search::Document> docs;
+  bool whole_org = false;
+  SIGNX_RETURN_IF_ERROR(store_.WithTxn(
+      [&](storage::Txn& txn) -> Status {
+        SIGNX_ASSIGN_OR_RETURN(
+            auto imp, txn.QueryOne("SELECT report FROM imports WHERE org_id = $1 AND id = $2",
+                                   {org_id, import_id}));
+        if (!imp) return Status::Ok();
+        std::error_code ec;
+        const json::value report = json::parse(imp->Text(0), ec);
+        const json::object* o = ec ? nullptr : report.if_object();
+        const json::value* truncated = o ? o->if_contains("truncated") : nullptr;
+        const json::value* rows = o ? o->if_contains("accepted_rows") : nullptr;
+        if (truncated == nullptr || !truncated->is_bool() || truncated->get_bool() ||
+            rows == nullptr || !rows->is_array()) {
+          whole_org = true;
+          return Status::Ok();
+        }
+        std::vector<std::string> ids;
+        std::set<std::string> seen;
+        for (const json::value& r : rows->get_array()) {
+          const json::value* id =
+              r.is_object() ? r.get_object().if_contains("project_id") : nullptr;
+          if (id != nullptr && id->is_string() && seen.emplace(id->get_string()).second) {
+            ids.emplace_back(id->get_string());
+          }
+        }
+        for (const std::string& id : ids) {
+          SIGNX_ASSIGN_OR_RETURN(
+              auto row, txn.QueryOne(fmt::format("SELECT {} FROM projects WHERE org_id = $1 AND "
+                                                 "id = $2",
+                                                 kProjectCols),
+                                     {org_id, id}));
+          if (!row) continue;  // deleted since: its project.deleted event removes it
+          const ProjectRow p = RowOf(*row);
+          SIGNX_ASSIGN_OR_RETURN(auto configs, PayloadConfigs(txn, org_id, {id}));
+          docs.push_back(IndexDoc(p, configs[id]));
+        }
+        return Status::Ok();
+      },
+      {.read_only = true}));
+  if (whole_org) return ScheduleReindex(org_id);
+  if (docs.empty()) return Status::Ok();
+  return AfterIndexWrite(*this, org_id, import_id, index_->Upsert(org_id, docs));
 }
 
 Result<std::uint64_t> ProjectSearch::Reindex(const std::string& org_id) {
@@ -364,6 +419,13 @@ void RegisterProjectSearchJobs(jobs::Queue& queue, ProjectSearch& search) {
         json::value v = json::parse(ctx.payload(), ec);
         const json::object* o = ec ? nullptr : v.if_object();
         const json::value* type = o ? o->if_contains("type") : nullptr;
+        if (ctx.org_id() && type && type->is_string() && type->get_string() == "import.completed") {
+          const json::value* import_id = o->if_contains("import_id");
+          if (!import_id || !import_id->is_string()) {
+            return InvalidArgument("projects.index of an import needs {type, import_id}");
+          }
+          return search.IndexImport(*ctx.org_id(), std::string(import_id->get_string()));
+        }
         const json::value* id = o ? o->if_contains("project_id") : nullptr;
         if (!ctx.org_id() || !type || !type->is_string() || !id || !id->is_string()) {
           return InvalidArgument("projects.index needs the job's org_id and {type, project_id}");

@@ -180,20 +180,79 @@ TEST_P(ProjectSearchTest, ImportedProjectsAreIndexedThoughTheyComeWithoutProject
   ASSERT_TRUE(search_->QueueIndex(order).ok());
   ASSERT_TRUE(search_->QueueIndex(order).ok());
   EXPECT_EQ(queued(kProjectIndexJob), 1);
-  // A cost-history import that accepted rows (its projects made in bulk) rebuilds the org's
-  // index once; a rejected one queues nothing.
+  // A cost-history import that accepted rows queues one projects.index job for the import (not
+  // a rebuild of the org's index); a rejected one queues nothing.
   events::Event rejected{.id = "evt_imp_1",
                          .type = "import.completed",
                          .org_id = "org_s",
                          .subject_id = "imp_1",
                          .payload_json = R"({"status": "rejected", "accepted": 0})"};
   ASSERT_TRUE(search_->QueueIndex(rejected).ok());
-  EXPECT_EQ(queued(kProjectReindexJob), 0);
+  EXPECT_EQ(queued(kProjectIndexJob), 1);
   events::Event completed = rejected;
   completed.id = "evt_imp_2";
   completed.payload_json = R"({"status": "completed", "accepted": 120})";
   ASSERT_TRUE(search_->QueueIndex(completed).ok());
-  EXPECT_EQ(queued(kProjectReindexJob), 1);
+  ASSERT_TRUE(search_->QueueIndex(completed).ok());  // another replica saw the event too
+  EXPECT_EQ(queued(kProjectIndexJob), 2);
+  EXPECT_EQ(queued(kProjectReindexJob), 0);
+}
+
+// Issue 19's soak: an import every 2 s rebuilt the org's whole index each time (376 rebuilds of
+// up to 10,800 projects in 15 minutes; each slower and bigger in memory than the last). An
+// import's job indexes the projects its report lists, and only those.
+TEST_P(ProjectSearchTest, AnImportIndexesItsOwnProjectsOnly) {
+  auto queued = [&](std::string_view type) {
+    auto rs = db_->store().Query("SELECT COUNT(*) FROM jobs WHERE type = $1 AND state = 'queued'",
+                                 {std::string(type)});
+    EXPECT_TRUE(rs.ok());
+    return rs.ok() ? rs->rows[0].Int(0) : -1;
+  };
+  auto add_project = [&](const std::string& id, const std::string& name) {
+    ASSERT_TRUE(Exec("INSERT INTO projects (id, org_id, name, status, metadata, version, "
+                     "created_at, updated_at) VALUES ($1, 'org_s', $2, 'closed', '{}', 1, 1, 1)",
+                     {id, name})
+                    .ok());
+  };
+  auto add_import = [&](const std::string& id, const std::string& org, const std::string& report) {
+    ASSERT_TRUE(Exec("INSERT INTO imports (id, org_id, filename, format, sha256, size_bytes, "
+                     "partial, status, total_rows, accepted, rejected, report, created_at) "
+                     "VALUES ($1, $2, 'h.csv', 'csv', $3, 1, $5, 'completed', 2, 2, 0, $4, 1)",
+                     {id, org, id, report, false})
+                    .ok());
+  };
+  add_project("prj_imp_a", "Quarry pylon");
+  add_project("prj_imp_b", "Lighthouse cabinet");
+  add_project("prj_other", "Orchard monument");  // made some other way, not yet indexed
+  add_import("imp_1", "org_s",
+             R"({"truncated": false, "accepted_rows": [{"row": 2, "project_id": "prj_imp_a"},)"
+             R"( {"row": 3, "project_id": "prj_imp_b"}, {"row": 4, "project_id": "prj_imp_a"}]})");
+  add_import("imp_t", "org_t",
+             R"({"truncated": false, "accepted_rows": [{"row": 2, "project_id": "prj_3"}]})");
+
+  events::Event completed{.id = "evt_imp_1",
+                          .type = "import.completed",
+                          .org_id = "org_s",
+                          .subject_id = "imp_1",
+                          .payload_json = R"({"status": "completed", "accepted": 3})"};
+  ASSERT_TRUE(search_->QueueIndex(completed).ok());
+  RegisterProjectSearchJobs(*queue_, *search_);
+  jobs::Worker worker(*queue_,
+                      {.types = {std::string(kProjectIndexJob), std::string(kProjectReindexJob)}});
+  auto ran = worker.RunOnce();
+  ASSERT_TRUE(ran.ok() && *ran) << ran.status().ToString();
+  EXPECT_EQ(queued(kProjectIndexJob), 0);
+  EXPECT_EQ(Ids(Find("org_s", "quarry")), (IdList{"prj_imp_a"}));
+  EXPECT_EQ(Ids(Find("org_s", "lighthouse")), (IdList{"prj_imp_b"}));
+  EXPECT_EQ(Ids(Find("org_s", "orchard")), IdList{}) << "the org's index was rebuilt";
+  EXPECT_EQ(QueuedReindexJobs(), 0);
+
+  // Another org's import id indexes nothing; a truncated report falls back to a rebuild.
+  ASSERT_TRUE(search_->IndexImport("org_s", "imp_t").ok());
+  EXPECT_EQ(QueuedReindexJobs(), 0);
+  add_import("imp_2", "org_s", R"({"truncated": true, "accepted_rows": []})");
+  ASSERT_TRUE(search_->IndexImport("org_s", "imp_2").ok());
+  EXPECT_EQ(QueuedReindexJobs(), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProjectSearchTest,
