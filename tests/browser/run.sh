@@ -47,7 +47,7 @@ chromium="${CHROMIUM:-/usr/bin/chromium}"
 tmp="$(mktemp -d /tmp/signx-browser.XXXXXX)"
 pid=""
 worker_pid_file="$tmp/worker.pid"
-cleanup() {
+stop_processes() {
   # A `signx worker` the test started (and may have left running when it failed).
   if [ -s "$worker_pid_file" ]; then
     wpid="$(cat "$worker_pid_file")"
@@ -63,6 +63,9 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   fi
+}
+cleanup() {
+  stop_processes
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -195,4 +198,16 @@ if [ "$status" != 0 ]; then
   tail -50 "$tmp/server.log" >&2
   [ -f "$tmp/worker.log" ] && { echo "run.sh: worker log:" >&2; tail -30 "$tmp/worker.log" >&2; }
 fi
+# `make asan`: a sanitizer report from any signx process of this run (the server and worker are
+# stopped with SIGTERM, so a leak at their exit shows only in their logs) fails the test.
+stop_processes
+pattern='==[0-9]+==ERROR: [A-Za-z]+Sanitizer|: runtime error: |SUMMARY: [A-Za-z]+Sanitizer'
+for f in "$tmp"/*.log "$tmp"/*.out "$tmp"/*.err; do
+  [ -f "$f" ] || continue
+  if grep -Eq "$pattern" "$f"; then
+    echo "run.sh: sanitizer report in $(basename "$f"):" >&2
+    grep -E -A60 "$pattern" "$f" | head -150 >&2
+    status=1
+  fi
+done
 exit "$status"

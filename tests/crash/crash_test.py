@@ -76,6 +76,7 @@ RECORD = {"drivers": {"width_in": 96, "height_in": 48, "wind_speed_mph": 115,
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "security"))
 from security_test import LEAD_COLUMNS, synthetic_leads  # noqa: E402  (the lead model's CSV)
+from security_test import check_sanitizer_logs  # noqa: E402  (make asan: reports in the logs)
 
 BOOLEAN_COLUMNS = {"Do Not Email", "Do Not Call", "Search", "Magazine", "Newspaper Article",
                    "X Education Forums", "Newspaper", "Digital Advertisement",
@@ -1055,6 +1056,8 @@ def main():
         suite.cluster.stop()
         if suite.receiver:
             suite.receiver.stop()
+        # every start of serve and worker appends to these (a kill -9 leaves no report)
+        check_sanitizer_logs(check, [f"{tmp}/serve.log", f"{tmp}/worker.log"])
         if results["fail"]:
             for which in ("serve", "worker"):
                 print(f"---- {which} log (tail) ----\n" + suite.cluster.tail(which, 25))

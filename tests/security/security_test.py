@@ -288,6 +288,43 @@ def synthetic_leads(rows):
 
 results = {"pass": 0, "fail": [], "xfail": [], "xpass": [], "skip": []}
 
+# A sanitizer report (`make asan`: AddressSanitizer, LeakSanitizer, UBSan) in a child's log. The
+# suites stop `signx serve`/`signx worker` with SIGTERM and do not otherwise read their exit
+# status, so a report there (a leak at exit, an error in a handler whose answer the suite did not
+# need) would go unseen; the crash and browser suites use the same check.
+SANITIZER_REPORT = re.compile(r"==\d+==ERROR: \w+Sanitizer|: runtime error: |SUMMARY: \w+Sanitizer")
+
+
+def sanitizer_reports(path):
+    """Each sanitizer report in the log at path (its first 60 lines), [] when none."""
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.readlines()
+    except OSError:
+        return []
+    reports = []
+    i = 0
+    while i < len(lines):
+        if SANITIZER_REPORT.search(lines[i]):
+            end = i + 1
+            while end < len(lines) and not lines[end - 1].startswith("SUMMARY:"):
+                end += 1
+            reports.append("".join(lines[i:min(end, i + 60)]))
+            i = end
+        else:
+            i += 1
+    return reports
+
+
+def check_sanitizer_logs(check_fn, paths):
+    """Fails (through check_fn) once per log with a sanitizer report, printing the reports."""
+    for path in paths:
+        reports = sanitizer_reports(path)
+        for r in reports:
+            print(f"---- sanitizer report in {os.path.basename(path)} ----\n{r}", flush=True)
+        check_fn(not reports, f"no sanitizer report in {os.path.basename(path)}",
+                 f"{len(reports)} report(s): {reports[0].splitlines()[0] if reports else ''}")
+
 
 def check(ok, what, detail=""):
     if ok:
@@ -728,7 +765,7 @@ class Suite:
         ids["dispatch"] = d["id"]
 
     def start_worker(self, types):
-        log = open(f"{self.tmp}/worker.log", "w")
+        log = open(f"{self.tmp}/worker.log", "a")  # every worker's output, for the sanitizer check
         return subprocess.Popen([self.binary, "worker", *self.set_db, "--threads", "1",
                                  "--types", ",".join(types)],
                                 stdout=log, stderr=subprocess.STDOUT)
@@ -1267,6 +1304,7 @@ def main():
     finally:
         alive = suite.server is not None and suite.server.poll() is None
         suite.stop()
+        check_sanitizer_logs(check, [f"{tmp}/server.log", f"{tmp}/worker.log"])
         if results["fail"] or not alive:
             try:
                 print("---- server log (tail) ----\n" +
