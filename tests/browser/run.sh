@@ -44,6 +44,9 @@ chromium="${CHROMIUM:-/usr/bin/chromium}"
 [ -d "$repo/web/node_modules/puppeteer-core" ] || {
   echo "run.sh: web/node_modules/puppeteer-core missing (run scripts/install-web.sh)" >&2; exit 1; }
 
+# Waits below are multiplied by SIGNX_TEST_TIME_SCALE (an integer; tests/CMakeLists.txt sets it
+# for the sanitizer build).
+scale="${SIGNX_TEST_TIME_SCALE:-1}"
 tmp="$(mktemp -d /tmp/signx-browser.XXXXXX)"
 pid=""
 worker_pid_file="$tmp/worker.pid"
@@ -53,13 +56,13 @@ stop_processes() {
     wpid="$(cat "$worker_pid_file")"
     if kill -0 "$wpid" 2>/dev/null; then
       kill -TERM "$wpid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
+      for _ in $(seq 1 $((50 * scale))); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
       kill -KILL "$wpid" 2>/dev/null || true
     fi
   fi
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 $((100 * scale))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   fi
@@ -166,7 +169,7 @@ else
   pid=$!
 fi
 
-for _ in $(seq 1 150); do
+for _ in $(seq 1 $((150 * scale))); do
   curl -fsS "$base/health/live" >/dev/null 2>&1 && break
   kill -0 "$pid" 2>/dev/null || { echo "run.sh: server exited:" >&2; cat "$tmp/server.log" >&2; exit 1; }
   sleep 0.2
