@@ -1026,7 +1026,8 @@ def main():
     db = SqliteDb(tmp) if args.backend == "sqlite" else PostgresDb(base)
     budget = args.budget if args.budget is not None else 110 * TIME_SCALE
     suite = Suite(os.path.abspath(args.binary), tmp, db, random.Random(seed), budget)
-    print(f"crash suite: backend {args.backend}, seed {seed}, budget {budget:.0f} s, {tmp}", flush=True)
+    print(f"crash suite: backend {args.backend}, seed {seed}, budget {budget:.0f} s, {tmp}",
+          flush=True)
 
     def on_signal(signum, _frame):
         suite.cluster.stop()
