@@ -45,7 +45,10 @@ fuzz:
 # Xapian 1.4.22's own Database::check frees an object by a base type of another size (ASan
 # new-delete-type-mismatch inside libxapian, not our code), so the one test that calls it runs
 # in a second pass with only that check off. LeakSanitizer ignores only the third-party
-# allocations listed in scripts/lsan-suppressions.txt. ASAN_CTEST_ARGS: ctest arguments (-R, -L, -j).
+# allocations listed in scripts/lsan-suppressions.txt. The security, crash and browser suites run
+# the ASan signx with every wait x5 (SIGNX_TEST_TIME_SCALE, set by tests/CMakeLists.txt for this
+# preset) and fail on a sanitizer report in their children's logs; nothing is excluded.
+# ASAN_CTEST_ARGS: ctest arguments (-R, -L, -j).
 ASAN_OPTS := detect_leaks=1:strict_string_checks=1
 LSAN_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt
 UBSAN_ENV := UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -44,25 +44,31 @@ chromium="${CHROMIUM:-/usr/bin/chromium}"
 [ -d "$repo/web/node_modules/puppeteer-core" ] || {
   echo "run.sh: web/node_modules/puppeteer-core missing (run scripts/install-web.sh)" >&2; exit 1; }
 
+# Waits below are multiplied by SIGNX_TEST_TIME_SCALE (an integer; tests/CMakeLists.txt sets it
+# for the sanitizer build).
+scale="${SIGNX_TEST_TIME_SCALE:-1}"
 tmp="$(mktemp -d /tmp/signx-browser.XXXXXX)"
 pid=""
 worker_pid_file="$tmp/worker.pid"
-cleanup() {
+stop_processes() {
   # A `signx worker` the test started (and may have left running when it failed).
   if [ -s "$worker_pid_file" ]; then
     wpid="$(cat "$worker_pid_file")"
     if kill -0 "$wpid" 2>/dev/null; then
       kill -TERM "$wpid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
+      for _ in $(seq 1 $((50 * scale))); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
       kill -KILL "$wpid" 2>/dev/null || true
     fi
   fi
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 $((100 * scale))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   fi
+}
+cleanup() {
+  stop_processes
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -163,7 +169,7 @@ else
   pid=$!
 fi
 
-for _ in $(seq 1 150); do
+for _ in $(seq 1 $((150 * scale))); do
   curl -fsS "$base/health/live" >/dev/null 2>&1 && break
   kill -0 "$pid" 2>/dev/null || { echo "run.sh: server exited:" >&2; cat "$tmp/server.log" >&2; exit 1; }
   sleep 0.2
@@ -195,4 +201,16 @@ if [ "$status" != 0 ]; then
   tail -50 "$tmp/server.log" >&2
   [ -f "$tmp/worker.log" ] && { echo "run.sh: worker log:" >&2; tail -30 "$tmp/worker.log" >&2; }
 fi
+# `make asan`: a sanitizer report from any signx process of this run (the server and worker are
+# stopped with SIGTERM, so a leak at their exit shows only in their logs) fails the test.
+stop_processes
+pattern='==[0-9]+==ERROR: [A-Za-z]+Sanitizer|: runtime error: |SUMMARY: [A-Za-z]+Sanitizer'
+for f in "$tmp"/*.log "$tmp"/*.out "$tmp"/*.err; do
+  [ -f "$f" ] || continue
+  if grep -Eq "$pattern" "$f"; then
+    echo "run.sh: sanitizer report in $(basename "$f"):" >&2
+    grep -E -A60 "$pattern" "$f" | head -150 >&2
+    status=1
+  fi
+done
 exit "$status"

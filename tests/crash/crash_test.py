@@ -76,6 +76,8 @@ RECORD = {"drivers": {"width_in": 96, "height_in": 48, "wind_speed_mph": 115,
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "security"))
 from security_test import LEAD_COLUMNS, synthetic_leads  # noqa: E402  (the lead model's CSV)
+from security_test import check_sanitizer_logs  # noqa: E402  (make asan: reports in the logs)
+from security_test import TIME_SCALE  # noqa: E402  (make asan: every wait and the budget scaled)
 
 BOOLEAN_COLUMNS = {"Do Not Email", "Do Not Call", "Search", "Magazine", "Newspaper Article",
                    "X Education Forums", "Newspaper", "Digital Advertisement",
@@ -123,7 +125,7 @@ def free_port():
 
 
 def run(cmd, timeout=120):
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout * TIME_SCALE)
     if p.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
     return p.stdout + p.stderr
@@ -166,7 +168,7 @@ class PostgresDb:
     @staticmethod
     def psql(url, sql):
         p = subprocess.run(["psql", url, "-X", "-q", "-At", "-F", "\x1f", "-v", "ON_ERROR_STOP=1",
-                            "-c", sql], capture_output=True, text=True, timeout=60)
+                            "-c", sql], capture_output=True, text=True, timeout=60 * TIME_SCALE)
         if p.returncode != 0:
             raise SystemExit(f"psql: {sql[:200]}: {p.stderr}")
         return p.stdout
@@ -200,7 +202,7 @@ def call(port, method, path, body=None, headers=None, ctype="application/json", 
         h["Content-Type"] = ctype
     elif method in ("POST", "PATCH", "PUT", "DELETE"):
         data = b""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout * TIME_SCALE)
     try:
         try:
             conn.connect()
@@ -312,6 +314,7 @@ class Cluster:
         """Waits for /health/ready 200; returns (ok, seconds, last answer)."""
         t0 = time.time()
         last = ""
+        timeout *= TIME_SCALE
         while time.time() - t0 < timeout:
             if not self.alive("serve"):
                 return False, time.time() - t0, "serve exited: " + self.tail("serve")
@@ -338,7 +341,7 @@ class Cluster:
                 os.kill(p.pid, signal.SIGTERM)
         for which, p in self.procs.items():
             try:
-                p.wait(timeout=15)
+                p.wait(timeout=15 * TIME_SCALE)
             except subprocess.TimeoutExpired:
                 os.kill(p.pid, signal.SIGKILL)
                 p.wait()
@@ -639,7 +642,7 @@ class Suite:
         self.round_log = []
         try:
             for i in range(count):
-                if time.time() > self.deadline - 70:  # leave the drain its time
+                if time.time() > self.deadline - 70 * TIME_SCALE:  # leave the drain its time
                     log(f"time budget: stopping after {i} rounds")
                     break
                 time.sleep(self.rng.uniform(1.0, 2.5))
@@ -684,7 +687,7 @@ class Suite:
         finally:
             self.stop_writers.set()
             for t in threads:
-                t.join(timeout=30)
+                t.join(timeout=30 * TIME_SCALE)
 
     # ---- replay --------------------------------------------------------------------------------
     def replay(self):
@@ -749,7 +752,7 @@ class Suite:
         give a delivery has one (the catch-up runs every minute)."""
         t0 = time.time()
         pending = undelivered = waiting = []
-        limit = max(40.0, self.deadline - t0 - 8)
+        limit = max(40.0 * TIME_SCALE, self.deadline - t0 - 8)
         while time.time() - t0 < limit:
             pending = self.db.rows(
                 "SELECT type, state, count(*) FROM jobs WHERE type IN ('leads.score_csv', "
@@ -1000,7 +1003,8 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--rounds", type=int, default=6)
-    ap.add_argument("--budget", type=float, default=110, help="seconds for the whole run")
+    ap.add_argument("--budget", type=float, default=None,
+                    help="seconds for the whole run (default 110 × SIGNX_TEST_TIME_SCALE)")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
@@ -1020,8 +1024,10 @@ def main():
             return 77
     tmp = tempfile.mkdtemp(prefix=f"signx-crash-{args.backend}.")
     db = SqliteDb(tmp) if args.backend == "sqlite" else PostgresDb(base)
-    suite = Suite(os.path.abspath(args.binary), tmp, db, random.Random(seed), args.budget)
-    print(f"crash suite: backend {args.backend}, seed {seed}, {tmp}", flush=True)
+    budget = args.budget if args.budget is not None else 110 * TIME_SCALE
+    suite = Suite(os.path.abspath(args.binary), tmp, db, random.Random(seed), budget)
+    print(f"crash suite: backend {args.backend}, seed {seed}, budget {budget:.0f} s, {tmp}",
+          flush=True)
 
     def on_signal(signum, _frame):
         suite.cluster.stop()
@@ -1055,6 +1061,8 @@ def main():
         suite.cluster.stop()
         if suite.receiver:
             suite.receiver.stop()
+        # every start of serve and worker appends to these (a kill -9 leaves no report)
+        check_sanitizer_logs(check, [f"{tmp}/serve.log", f"{tmp}/worker.log"])
         if results["fail"]:
             for which in ("serve", "worker"):
                 print(f"---- {which} log (tail) ----\n" + suite.cluster.tail(which, 25))

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/strings.h"
@@ -79,8 +80,9 @@ web::Page CreateQuote(PageContext& ctx, EstimatingService& estimating) {
   if (description.size() > 200) description.resize(200);
   json::object from{{"cost_cents", *cost}};
   if (!description.empty()) from["description"] = description;
-  if (auto mv = Trim(ctx.Field("model_version")); !mv.empty() && mv.size() <= 128) {
-    from["model_version"] = std::string(mv);
+  // A string, not a view: ctx.Field returns a temporary that ends with the init-statement.
+  if (std::string mv(Trim(ctx.Field("model_version"))); !mv.empty() && mv.size() <= 128) {
+    from["model_version"] = std::move(mv);
   }
   // The quick price list of the web form: no parts, only the basis, the rate and contingency.
   json::object body{{"price_list",
