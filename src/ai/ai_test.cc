@@ -18,6 +18,7 @@
 #include "csv/reader.h"
 #include "estimating/cost_model.h"
 #include "estimating/predict.h"
+#include "estimating/shared_predictor.h"
 #include "estimating/testing/synthetic_cost_model.h"
 #include "forecast/forecast.h"
 #include "http/testing/route_call.h"
@@ -314,6 +315,23 @@ TEST_P(AiTest, CostBatchUsesTheOrgsOwnModel) {
   EXPECT_FALSE(out.contains("similar_projects"));
   EXPECT_FALSE(rows[1].at("ok").as_bool());
   EXPECT_EQ(rows[1].at("errors").as_array()[0].at("field").as_string(), "width_in");
+}
+
+// A cost batch runs on the process's one loaded predictor of the bundle (the one the API's
+// CostService and the learning loop share: estimating/shared_predictor.h), not a private copy of
+// a ~15-20 MB model.
+TEST_P(AiTest, CostBatchSharesTheProcesssLoadedPredictor) {
+  RegisterOrgCostModel("org_a");
+  const std::size_t before = estimating::LiveSharedCostPredictors();
+  json::array input{json::object{
+      {"width_in", 96}, {"height_in", 48}, {"wind_speed_mph", 115}, {"material", "aluminum"}}};
+  Submit("cost", {{"input", input}});
+  EXPECT_EQ(RunJobs(), 1);
+  EXPECT_EQ(estimating::LiveSharedCostPredictors(), before + 1)
+      << "the job's model cache holds the shared predictor of the bundle";
+  auto again = estimating::LoadCostPredictor(CostBundleText());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(estimating::LiveSharedCostPredictors(), before + 1) << "the same one, not a copy";
 }
 
 TEST_P(AiTest, ForecastBatchUsesAutomaticSelection) {

@@ -7,6 +7,7 @@
 
 #include "ai/store.h"
 #include "estimating/cost_model.h"
+#include "estimating/shared_predictor.h"
 #include "events/event_types.h"
 #include "forecast/batch.h"
 #include "forecast/forecast.h"
@@ -178,9 +179,10 @@ Result<std::shared_ptr<const estimating::CostPredictor>> ModelCache::Cost(
     if (auto m = Lookup(costs_, key)) return m;
   }
   SIGNX_ASSIGN_OR_RETURN(std::string bytes, Bytes(Kind::kCost, owner, version));
-  SIGNX_ASSIGN_OR_RETURN(estimating::CostBundle bundle, estimating::ParseCostBundle(bytes));
+  // The predictor the API already serves for the same bundle, when it is loaded (one copy of a
+  // ~15-20 MB model per process: estimating/shared_predictor.h).
   SIGNX_ASSIGN_OR_RETURN(std::shared_ptr<const estimating::CostPredictor> predictor,
-                         estimating::CostPredictor::Create(std::move(bundle)));
+                         estimating::LoadCostPredictor(bytes));
   std::lock_guard lock(mu_);
   Remember(costs_, key, predictor);
   return predictor;
