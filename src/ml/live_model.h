@@ -5,9 +5,10 @@
 // For(org) answers which model serves an org: the org's production version when it has one, else
 // the platform default. It takes a shared lock and copies a shared_ptr — no database query per
 // request. Which orgs have a version of their own (org → version id, a few strings per org) is
-// read by Reload in one query for all orgs; an org's model itself is loaded lazily by the first
+// read by Reload in one query for all orgs; an org's model itself is loaded by the poller thread
+// (PreloadOrgModels; LiveModelOptions::preload_org_models, the default) or else by the first
 // For(org) that needs it (that call reads the blob and builds the model; calls for other orgs are
-// not blocked unless they need a load too) and kept in a bounded cache: at most
+// not blocked unless they need a load too), and kept in a bounded cache: at most
 // `max_org_models` org models stay loaded, the least recently used one is dropped when a load
 // would exceed it (it is loaded again on its next use). The platform default is loaded by Reload
 // and shared by every org without a model of its own.
@@ -57,6 +58,13 @@ inline constexpr std::size_t kDefaultMaxOrgModels = 64;
 
 struct LiveModelOptions {
   std::size_t max_org_models = kDefaultMaxOrgModels;  // loaded org models kept (>= 1)
+  // The poller (StartPolling) also loads the production versions of orgs not loaded yet, while
+  // fewer than max_org_models are loaded (PreloadOrgModels), on its own thread. Routes that score on the event
+  // loop (lead scoring, cost predictions) then find an org's model loaded instead of loading it
+  // on an I/O thread — which would make every other org's requests on that thread wait for the
+  // load (~1-3 s for a 20,000-job cost model). Only orgs beyond the cap, and requests in the
+  // first seconds after a start, still load on first use.
+  bool preload_org_models = true;
 };
 
 template <typename T>
@@ -80,7 +88,8 @@ class LiveModel {
         what_(std::move(what)),
         reloads_(reloads),
         load_(std::move(load)),
-        max_org_models_(std::max<std::size_t>(1, options.max_org_models)) {}
+        max_org_models_(std::max<std::size_t>(1, options.max_org_models)),
+        preload_org_models_(options.preload_org_models) {}
   ~LiveModel() { poller_.Stop(); }
   LiveModel(const LiveModel&) = delete;
   LiveModel& operator=(const LiveModel&) = delete;
@@ -158,6 +167,30 @@ class LiveModel {
     return first;
   }
 
+  // Loads the production versions of orgs that have none loaded (and none that failed), while
+  // fewer than max_org_models are loaded. The poller runs it after each Reload when
+  // LiveModelOptions::preload_org_models is set. The first failure is returned.
+  Status PreloadOrgModels() {
+    std::lock_guard reloading(reload_mu_);
+    std::vector<std::pair<std::string, std::string>> wanted;  // (org, version) not loaded
+    {
+      std::shared_lock lock(mu_);
+      for (const auto& [org, e] : orgs_) {
+        if (!e->model && e->failed_version != e->assigned) wanted.emplace_back(org, e->assigned);
+      }
+    }
+    Status first = Status::Ok();
+    for (const auto& [org, version] : wanted) {
+      {
+        std::shared_lock lock(mu_);
+        if (LoadedCountLocked() >= max_org_models_) break;
+      }
+      Status st = LoadOrgVersion(org, version);
+      if (first.ok() && !st.ok()) first = std::move(st);
+    }
+    return first;
+  }
+
   // After a promotion or rollback in this process: re-reads `owner`'s production version and
   // loads it now (so the caller learns about a model that does not load).
   Status ReloadOwner(const Owner& owner) {
@@ -181,10 +214,20 @@ class LiveModel {
   }
 
   // Reloads every `interval` on a background thread until destruction; failures are logged.
+  // With preload_org_models, the first run is at once (it loads the orgs' models right after the
+  // start, off the request threads), then every `interval`.
   void StartPolling(std::chrono::milliseconds interval) {
-    poller_.Start(interval, [this] {
-      if (Status st = Reload(); !st.ok()) spdlog::warn("{} reload: {}", what_, st.message());
-    });
+    poller_.Start(
+        interval,
+        [this] {
+          if (Status st = Reload(); !st.ok()) spdlog::warn("{} reload: {}", what_, st.message());
+          if (!preload_org_models_) return;
+          if (Status st = PreloadOrgModels(); !st.ok()) {
+            spdlog::warn("{} preload: {}", what_, st.message());
+          }
+        },
+        preload_org_models_ ? runtime::PeriodicTask::FirstRun::kAtOnce
+                            : runtime::PeriodicTask::FirstRun::kAfterInterval);
   }
 
  private:
@@ -325,6 +368,7 @@ class LiveModel {
   metrics::Family<metrics::Counter>& reloads_;
   const Loader load_;
   const std::size_t max_org_models_;
+  const bool preload_org_models_;
   std::mutex reload_mu_;  // held for a whole Reload/ReloadOwner and for every load
   mutable std::shared_mutex mu_;
   std::shared_ptr<const T> platform_;  // guarded by mu_

@@ -192,6 +192,42 @@ TEST_P(LiveModelTest, APromotionBeingLoadedNeverBlocksTheOrgsRequests) {
   EXPECT_EQ(*live.For("org_a").model, "loaded:a-two") << "the new version once loaded";
 }
 
+// PreloadOrgModels (run by the poller after each Reload by default) loads the orgs' production
+// versions up to the cap off the request threads, so For() on an event-loop thread finds them
+// loaded; beyond the cap, first use loads.
+TEST_P(LiveModelTest, ReloadPreloadsOrgModelsUpToTheCap) {
+  Promote("p1", "platform");
+  for (const char* org : {"org_1", "org_2", "org_3"}) {
+    Promote(std::string("v-") + org, org, Owner::Org(org));
+  }
+  LiveModel<std::string> live(*registry_, "leads", "test model", reloads_, MakeLoader(),
+                              LiveModelOptions{.max_org_models = 2});
+  ASSERT_TRUE(live.Reload().ok());
+  EXPECT_EQ(live.loaded_org_models(), 0u) << "Reload loads only the platform default";
+  ASSERT_TRUE(live.PreloadOrgModels().ok());
+  EXPECT_EQ(live.loaded_org_models(), 2u) << "two org models preloaded: the cap";
+  EXPECT_EQ(loads_, 3) << "the platform default and two org models";
+  int from_cache = 0;
+  for (const char* org : {"org_1", "org_2", "org_3"}) {
+    const int before = loads_;
+    EXPECT_EQ(*live.For(org).model, std::string("loaded:") + org);
+    from_cache += loads_ == before ? 1 : 0;
+  }
+  EXPECT_EQ(from_cache, 2) << "two orgs answered without a load; the third loaded on first use";
+  ASSERT_TRUE(live.Reload().ok());
+  ASSERT_TRUE(live.PreloadOrgModels().ok());
+  EXPECT_EQ(live.loaded_org_models(), 2u) << "the cap holds";
+
+  // The poller's first run is at once and preloads (a liveness bound, not a timing assert).
+  LiveModel<std::string> polled(*registry_, "leads", "test model", reloads_, MakeLoader(),
+                                LiveModelOptions{.max_org_models = 2});
+  polled.StartPolling(std::chrono::hours(1));
+  for (int i = 0; i < 2000 && polled.loaded_org_models() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(polled.loaded_org_models(), 2u);
+}
+
 TEST_P(LiveModelTest, OrgModelsAreBoundedLeastRecentlyUsedFirst) {
   Promote("p1", "platform");
   for (const char* org : {"org_1", "org_2", "org_3"}) {
