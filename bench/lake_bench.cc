@@ -37,6 +37,7 @@
 
 #include "lake/duck.h"
 #include "lake/lake_writer.h"
+#include "leads/lake_rows.h"
 
 namespace {
 
@@ -66,20 +67,6 @@ double CpuSeconds() {
 }
 
 double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-lake::DatasetSchema Schema() {
-  using lake::ColumnType;
-  return {.name = "lead_scores",
-          .columns = {{"scored_at", ColumnType::kTimestamp},
-                      {"request_id", ColumnType::kString},
-                      {"model_version", ColumnType::kString},
-                      {"lead_id", ColumnType::kString},
-                      {"score", ColumnType::kDouble},
-                      {"bucket", ColumnType::kInt64},
-                      {"tier", ColumnType::kString},
-                      {"features", ColumnType::kString}},
-          .partition_by = "scored_at"};
-}
 
 // A lead-like row: a features JSON of ~1.2 KB with varied numbers and categories.
 class RowMaker {
@@ -186,7 +173,7 @@ constexpr const char* kCopyOptions =
 //   scan:     COPY (SELECT * FROM table_function()) TO — the writer's way, no intermediate table
 //   appender: duckdb_append_data_chunk of column-filled chunks into a table, then COPY t TO
 void CompareEncodePaths(const std::string& dir, const std::vector<lake::Row>& rows) {
-  const lake::DatasetSchema schema = Schema();
+  const lake::DatasetSchema schema = leads::LeadScoresDataset();
   auto db = lake::duck::Database::Open("", {{"threads", "1"}, {"memory_limit", "256MB"}});
   if (!db.ok()) return;
   auto conn = lake::duck::Connection::Open(*db);
@@ -267,7 +254,7 @@ std::unique_ptr<lake::LakeWriter> OpenWriter(const std::string& dir, size_t queu
     std::fprintf(stderr, "open: %s\n", w.status().ToString().c_str());
     std::exit(1);
   }
-  if (!(*w)->Declare(Schema()).ok()) std::exit(1);
+  if (!(*w)->Declare(leads::LeadScoresDataset()).ok()) std::exit(1);
   return std::move(w).value();
 }
 
