@@ -41,19 +41,7 @@ serve() {  # serve: starts signx serve in the background and waits for it
   pid=$!; pids+=("$pid")
   wait_http "http://127.0.0.1:$port/health/ready" 600
 }
-search() {  # search <query>: the JSON of one search
-  curl -s -H "X-API-Key: $API_KEY" "http://127.0.0.1:$port/v1/documents/search?limit=10&q=$1"
-}
-field() { python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
-wait_for() {  # wait_for <field> <prefix> <seconds>
-  local i
-  for i in $(seq "$3"); do
-    [[ "$(search fluid | field "$1")" == "$2"* ]] && return 0
-    sleep 1
-  done
-  echo "timed out waiting for $1=$2*" >&2; return 1
-}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }  # the server's user+system ticks
+. "$here/documents_search_lib.sh"
 run() {  # run <label> [EXTRA query params]
   local out before after n
   before=$(cpu_ticks)
