@@ -285,12 +285,12 @@ Result<TreeEnsemble> TreeEnsemble::FromBooster(const Booster& booster) {
 
 void TreeEnsemble::BuildTables() {
   const std::size_t n = feature_.size();
-  node_bit_.assign(n, 0);
-  leaf_table_offset_.assign(n, 0);
-  leaf_path_offset_.assign(n, 0);
-  leaf_path_len_.assign(n, 0);
-  path_feature_.clear();
-  path_ratio_.clear();
+  splits_.clear();
+  std::vector<std::uint8_t> node_bit(n, 0);
+  slot_node_.clear();
+  slot_mask_.clear();
+  terms_.clear();
+  feature_terms_.clear();
   table_.clear();
   constexpr int kMax = kMaxPrecomputedDepth;
   // w[d][s] = s!(d-s-1)!/d!
@@ -305,6 +305,11 @@ void TreeEnsemble::BuildTables() {
     std::array<std::int32_t, kMax> feat{};
     std::array<double, kMax> z{};
   };
+  struct Term {
+    std::int32_t feature;
+    PathTerm term;
+  };
+  std::vector<Term> terms;
   bool ok = true;
   std::vector<double> c;
   for (std::size_t t = 0; t + 1 < tree_begin_.size() && ok; ++t) {
@@ -314,17 +319,22 @@ void TreeEnsemble::BuildTables() {
       stack.pop_back();
       if (feature_[i] < 0) {
         const int d = st.d;
-        leaf_path_len_[i] = static_cast<std::uint8_t>(d);
-        if (d == 0) continue;
-        leaf_path_offset_[i] = static_cast<std::uint32_t>(path_feature_.size());
-        leaf_table_offset_[i] = static_cast<std::uint32_t>(table_.size());
+        if (d == 0) continue;  // a one-leaf tree adds nothing to any feature
+        const auto slot = static_cast<std::uint32_t>(slot_node_.size());
+        if (slot >= (1U << 28)) {  // slot_bit keeps 28 bits for the slot
+          ok = false;
+          break;
+        }
+        slot_node_.push_back(i);
+        slot_mask_.push_back((1U << d) - 1U);
+        const auto offset = static_cast<std::uint32_t>(table_.size());
         for (int k = 0; k < d; ++k) {
           if (!(st.z[k] > 0)) {  // zero cover: the ratio form divides by z; use Algorithm 2
             ok = false;
             break;
           }
-          path_feature_.push_back(st.feat[k]);
-          path_ratio_.push_back((1.0 - st.z[k]) / st.z[k]);
+          terms.push_back({st.feat[k], PathTerm{offset, slot << 4 | static_cast<std::uint32_t>(k),
+                                                {-1.0, (1.0 - st.z[k]) / st.z[k]}}});
         }
         if (!ok) break;
         const std::size_t size = std::size_t{1} << d;
@@ -351,7 +361,7 @@ void TreeEnsemble::BuildTables() {
         ok = false;
         break;
       }
-      node_bit_[i] = static_cast<std::uint8_t>(b);
+      node_bit[i] = static_cast<std::uint8_t>(b);
       const std::uint32_t children[2] = {i + 1, right_[i]};
       for (const std::uint32_t ch : children) {
         State s2 = st;
@@ -367,15 +377,35 @@ void TreeEnsemble::BuildTables() {
       }
     }
   }
-  if (!ok) {
-    node_bit_.clear();
-    leaf_table_offset_.clear();
-    leaf_path_offset_.clear();
-    leaf_path_len_.clear();
-    path_feature_.clear();
-    path_ratio_.clear();
+  if (!ok || table_.size() >= std::numeric_limits<std::uint32_t>::max()) {
+    slot_node_.clear();
+    slot_mask_.clear();
     table_.clear();
+    return;
   }
+  // Internal nodes level by level across all trees: parents before children, and consecutive
+  // nodes independent (in pre-order the next node is mostly the left child, whose mask waits for
+  // the store just made).
+  std::vector<std::uint8_t> depth(n, 0);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (feature_[i] < 0) continue;
+    depth[i + 1] = depth[right_[i]] = static_cast<std::uint8_t>(depth[i] + 1);
+    splits_.push_back({i, right_[i], feature_[i], threshold_[i], ~(1U << node_bit[i]),
+                       default_left_[i] != 0});
+  }
+  std::stable_sort(splits_.begin(), splits_.end(), [&](const Split& a, const Split& b) {
+    return depth[a.node] < depth[b.node];
+  });
+  // Grouped by feature, then by slot (so one feature's table reads move forward in memory).
+  std::stable_sort(terms.begin(), terms.end(),
+                   [](const Term& a, const Term& b) { return a.feature < b.feature; });
+  feature_terms_.assign(num_features_ + 1, 0);
+  terms_.reserve(terms.size());
+  for (const Term& term : terms) {
+    ++feature_terms_[static_cast<std::size_t>(term.feature) + 1];
+    terms_.push_back(term.term);
+  }
+  for (std::size_t f = 0; f < num_features_; ++f) feature_terms_[f + 1] += feature_terms_[f];
 }
 
 std::uint32_t TreeEnsemble::LeafOf(std::size_t t, std::span<const float> row) const {
@@ -427,76 +457,48 @@ void TreeEnsemble::Contributions(std::span<const float> row, std::span<double> o
   out[num_features_] = expected_value_;
 }
 
-namespace {
-
-// One leaf's Fast TreeSHAP terms (see tree_shap.h): for its k-th path feature, T[Sat∖{k}]·r_k when
-// the row follows that feature's splits (bit k of Sat), −T[Sat] otherwise.
-struct LeafTerms {
-  const double* table;
-  const double* ratio;
-  std::uint32_t sat;
-  double t_sat;
-  double Term(unsigned k) const {
-    return (sat >> k) & 1U ? table[sat ^ (1U << k)] * ratio[k] : -t_sat;
-  }
-};
-
-}  // namespace
-
 void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
                                             std::span<double> out) const {
-  // Leaves add into kLanes separate accumulators in turn: consecutive leaves mostly update the
-  // same features (every leaf of a tree shares its root's), and one accumulator would make each
-  // of those read-modify-writes wait for the previous one.
-  constexpr std::size_t kLanes = 4;
   thread_local std::vector<std::uint32_t> mask;
-  thread_local std::vector<double> lanes;
-  const std::size_t nf = num_features_;
-  lanes.assign(kLanes * nf, 0.0);
-  std::size_t leaf_count = 0;
-  for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) {
-    const std::uint32_t b = tree_begin_[t], e = tree_begin_[t + 1];
-    if (mask.size() < e - b) mask.resize(e - b);
-    std::uint32_t* m = mask.data() - b;  // indexed by global node id
-    m[b] = ~0U;
-    auto leaf = [&](std::uint32_t node) {
-      const std::uint32_t sat = m[node] & ((1U << leaf_path_len_[node]) - 1U);
-      const double* table = table_.data() + leaf_table_offset_[node];
-      return LeafTerms{table, path_ratio_.data() + leaf_path_offset_[node], sat, table[sat]};
-    };
-    for (std::uint32_t i = b; i < e; ++i) {
-      const std::int32_t f = feature_[i];
-      if (f >= 0) {
-        const float x = row[static_cast<std::size_t>(f)];
-        const bool left = std::isnan(x) ? default_left_[i] != 0 : x < threshold_[i];
-        const std::uint32_t keep = m[i];
-        const std::uint32_t drop = keep & ~(1U << node_bit_[i]);
-        m[i + 1] = left ? keep : drop;
-        m[right_[i]] = left ? drop : keep;
-        if (feature_[i + 1] >= 0 || feature_[i + 2] >= 0) continue;
-        // Two sibling leaves (pre-order: i + 1 and i + 2) share their path features, so one
-        // read-modify-write per feature adds both leaves' terms; their masks differ only in
-        // this split's bit.
-        const unsigned d = leaf_path_len_[i + 1];
-        double* acc = lanes.data() + (leaf_count++ % kLanes) * nf;
-        const LeafTerms left_leaf = leaf(i + 1), right_leaf = leaf(i + 2);
-        const std::int32_t* pf = path_feature_.data() + leaf_path_offset_[i + 1];
-        for (unsigned k = 0; k < d; ++k) {
-          acc[static_cast<std::size_t>(pf[k])] += left_leaf.Term(k) + right_leaf.Term(k);
-        }
-        i += 2;
-        continue;
-      }
-      const unsigned d = leaf_path_len_[i];
-      if (d == 0) continue;
-      double* acc = lanes.data() + (leaf_count++ % kLanes) * nf;
-      const LeafTerms one = leaf(i);
-      const std::int32_t* pf = path_feature_.data() + leaf_path_offset_[i];
-      for (unsigned k = 0; k < d; ++k) acc[static_cast<std::size_t>(pf[k])] += one.Term(k);
-    }
+  thread_local std::vector<std::uint32_t> sat;
+  mask.resize(feature_.size());
+  sat.resize(slot_node_.size());
+  std::uint32_t* m = mask.data();
+  for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) m[tree_begin_[t]] = ~0U;
+  // Pass 1. Whether the row follows a split is data, and missing values are common: a branch on
+  // either mispredicts about as often as not, so neither is one (NaN < t is false).
+  for (const Split& split : splits_) {
+    const float x = row[static_cast<std::size_t>(split.feature)];
+    const bool left = (x < split.threshold) | ((x != x) & split.default_left);
+    const std::uint32_t keep = m[split.node];
+    const std::uint32_t drop = keep & split.drop;
+    m[split.node + 1] = left ? keep : drop;
+    m[split.right] = left ? drop : keep;
   }
-  for (std::size_t j = 0; j < nf; ++j) {
-    out[j] += (lanes[j] + lanes[nf + j]) + (lanes[2 * nf + j] + lanes[3 * nf + j]);
+  for (std::size_t s = 0; s < slot_node_.size(); ++s) sat[s] = m[slot_node_[s]] & slot_mask_[s];
+  // Pass 2. A leaf's term for its path feature k is T[Sat∖{k}]·r_k when the row follows that
+  // feature's splits (bit k of Sat), −T[Sat] otherwise; the bit picks both, without a branch.
+  const double* table = table_.data();
+  const std::uint32_t* leaf_sat = sat.data();
+  auto value = [&](const PathTerm& term) {
+    const std::uint32_t s = leaf_sat[term.slot_bit >> 4];
+    const std::uint32_t k = term.slot_bit & 15U;
+    const std::uint32_t hit = (s >> k) & 1U;
+    return table[term.table_offset + (s ^ (hit << k))] * term.factor[hit];
+  };
+  for (std::size_t f = 0; f < num_features_; ++f) {
+    // Four independent sums, so the table reads (mostly from L2) overlap.
+    double a = 0, b = 0, c = 0, d = 0;
+    const PathTerm* term = terms_.data() + feature_terms_[f];
+    const PathTerm* const end = terms_.data() + feature_terms_[f + 1];
+    for (; end - term >= 4; term += 4) {
+      a += value(term[0]);
+      b += value(term[1]);
+      c += value(term[2]);
+      d += value(term[3]);
+    }
+    for (; term != end; ++term) a += value(*term);
+    out[f] += (a + b) + (c + d);
   }
 }
 

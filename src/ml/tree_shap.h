@@ -18,7 +18,10 @@
 //     row all follows (missing values follow the default direction). Then the leaf adds
 //       φ_i += T[Sat∖{i}]·(1−z_i)/z_i   for i ∈ Sat,
 //       φ_i −= T[Sat]                   for i ∈ F∖Sat,
-//     which is the same sum as Algorithm 2, in O(L·D) per tree and row. Tables are built only when
+//     which is the same sum as Algorithm 2, in O(L·D) per tree and row. It runs without a branch
+//     on the row's data (a pass over the splits level by level gives every leaf its Sat, then a
+//     pass over the terms grouped by feature sums each φ_i in registers): on the lead model, 45 →
+//     25 µs per lead with reasons, most of it mispredicted branches. Tables are built only when
 //     every leaf has at most kMaxPrecomputedDepth unique path features (memory 2^D per leaf);
 //     otherwise kAuto falls back to kPolynomial.
 // Both are checked against XGBoost's own pred_contribs in tree_shap_test.cc (to 1e-5).
@@ -56,9 +59,11 @@ class TreeEnsemble {
   double base_margin() const { return base_margin_; }
   // Σ over trees of the cover-weighted mean leaf value, plus the base margin: the bias column.
   double expected_value() const { return expected_value_; }
-  bool has_precomputed() const { return !leaf_table_offset_.empty(); }
-  // Bytes held by the precomputed tables (0 when none).
-  std::size_t precomputed_bytes() const { return table_.size() * sizeof(double); }
+  bool has_precomputed() const { return !feature_terms_.empty(); }
+  // Bytes held by the precomputed tables and terms (0 when none).
+  std::size_t precomputed_bytes() const {
+    return table_.size() * sizeof(double) + terms_.size() * sizeof(PathTerm);
+  }
 
   // `row` has num_features() values, NaN = missing.
   double PredictMargin(std::span<const float> row) const;
@@ -101,13 +106,29 @@ class TreeEnsemble {
   std::vector<double> value_;  // leaf value (leaves only)
   std::vector<double> cover_;  // sum of hessians
 
-  // Fast TreeSHAP v2 data (empty when not built).
-  std::vector<std::uint8_t> node_bit_;       // internal node → bit of its feature on its path
-  std::vector<std::uint32_t> leaf_table_offset_;  // node → offset into table_ (leaves only)
-  std::vector<std::uint32_t> leaf_path_offset_;   // node → offset into path_feature_/path_ratio_
-  std::vector<std::uint8_t> leaf_path_len_;       // node → |F| (leaves only)
-  std::vector<std::int32_t> path_feature_;
-  std::vector<double> path_ratio_;  // (1 − z_j) / z_j
+  // Fast TreeSHAP v2 data (empty when not built). A row is explained in two passes without a
+  // data-dependent branch: (1) the internal nodes, parents first, hand each child the mask of
+  // path features the row still follows, and each leaf's mask becomes its Sat; (2) the terms of
+  // every (leaf, path feature), stored grouped by feature, are summed feature by feature into a
+  // register — no read-modify-write of one feature's sum after another.
+  struct PathTerm {
+    std::uint32_t table_offset;  // the leaf's table in table_
+    std::uint32_t slot_bit;      // the leaf's slot << 4 | the feature's bit k on its path
+    double factor[2];            // by the bit of Sat: −1 (row misses k), (1 − z_k) / z_k
+  };
+  struct Split {  // an internal node, with what pass 1 reads of it in one place
+    std::uint32_t node;
+    std::uint32_t right;
+    std::int32_t feature;
+    float threshold;
+    std::uint32_t drop;  // ~(1 << the bit of its feature on its leaves' paths)
+    bool default_left;
+  };
+  std::vector<Split> splits_;             // internal nodes level by level across trees
+  std::vector<std::uint32_t> slot_node_;  // slot → leaf node (leaves with a non-empty path)
+  std::vector<std::uint32_t> slot_mask_;  // slot → (1 << |F|) − 1
+  std::vector<PathTerm> terms_;           // grouped by feature, then by slot
+  std::vector<std::uint32_t> feature_terms_;  // feature f: terms_[feature_terms_[f], [f + 1])
   std::vector<double> table_;
 };
 
