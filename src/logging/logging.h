@@ -15,8 +15,11 @@ namespace signx::logging {
 // level or format is unknown. Safe to call more than once (the last call wins).
 [[nodiscard]] Status InitLogging(const config::LogConfig& config);
 
-// Writes one already-formatted JSON object as its own line (the HTTP access log). Goes to the
-// same stderr as the other logs, under its own lock-protected sink, unchanged in either format.
+// Writes one already-formatted JSON object as its own line (the HTTP access log), unchanged in
+// either format, to the same stderr as the other logs. Lines are buffered and written in whole
+// lines at 64 KiB, every 100 ms and at exit (never torn, never interleaved with other log lines).
 void LogJsonLine(std::string_view line);
+// Writes the buffered access lines now.
+void FlushAccessLog();
 
 }  // namespace signx::logging
