@@ -32,6 +32,10 @@
 //   entities    people (titles, signature / header labels, action owners), companies (legal
 //               suffixes), amounts ($, USD, "dollars"), dates, addresses, e-mails and phones.
 //
+// Files: analysis_sentences.cc (sentences, speakers), analysis_summaries.cc, analysis_actions.cc
+// (ActionScore, BaselineActionRule, ActionOwner), analysis.cc (Analyse: decisions, risks,
+// entities; ToJson); word helpers they share in internal/analysis_text.h.
+//
 // Thread-safety: pure functions.
 #pragma once
 

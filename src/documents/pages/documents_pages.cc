@@ -218,6 +218,16 @@ View DocumentView(const Document& d, const StoredAnalysis* analysis, const Docum
     }
     v.set("summary", summary);
     v.set("has_summary", !summary.empty());
+    // Where each item came from (llm_hook.h): labelled only when the LLM contributed any, so a
+    // document analysed offline (the default) shows no labels.
+    bool any_llm = false;
+    for (const auto& x : Arr(a, "action_items")) {
+      any_llm |= x.is_object() && Str(x.as_object(), "source") == "llm";
+    }
+    std::string llm_model;
+    if (const json::value* m = a.if_contains("action_items_llm"); m && m->is_object()) {
+      llm_model = Str(m->as_object(), "model");
+    }
     ViewList actions;
     int i = 0;
     for (const auto& x : Arr(a, "action_items")) {
@@ -231,12 +241,33 @@ View DocumentView(const Document& d, const StoredAnalysis* analysis, const Docum
       item.set("has_owner", !Str(o, "owner").empty());
       item.set("due", Str(o, "due"));
       item.set("has_due", !Str(o, "due").empty());
-      item.set("due_text", Str(o, "due_text"));
-      item.set("page", std::to_string(Int(o, "page")));
+      // An LLM item's due date may come without the words it was written as (due_text null),
+      // and its page is null when its text is on no page.
+      web::SetOptionalText(item, "due_text", Str(o, "due_text"));
+      const int64_t page = Int(o, "page");
+      web::SetOptionalText(item, "page", page > 0 ? std::to_string(page) : std::string());
+      if (any_llm) {
+        const bool llm = Str(o, "source") == "llm";
+        View source(View::type::object);
+        source.set("name", llm ? "llm" : "offline");
+        source.set("label", llm ? "LLM" : "offline");
+        std::string title = "Found by SignX's offline analysis of the text";
+        if (llm) {
+          title = "Found by the optional LLM";
+          if (!llm_model.empty()) title += " (" + llm_model + ")";
+          title += " in the redacted text";
+        }
+        source.set("title", title);
+        item.set("source", source);
+      } else {
+        item.set("source", false);  // never the enclosing context's
+      }
       actions.push_back(item);
     }
     v.set("action_items", actions);
     v.set("has_action_items", !actions.empty());
+    v.set("action_items_by_llm", any_llm);
+    web::SetOptionalText(v, "action_items_model", llm_model);
     ViewList decisions;
     for (const auto& x : Arr(a, "decisions")) {
       if (!x.is_object()) continue;

@@ -5,7 +5,8 @@
 //   POST /documents                  upload a file (multipart)                 (documents:write)
 //   GET  /documents/{id}             status with live progress (htmx polling every second while
 //                                    processing), type, summary tabs, action-item checklist with
-//                                    owner and due date, decisions, risks, entities, the text
+//                                    owner, due date and (when the LLM contributed any item) each
+//                                    item's source, decisions, risks, entities, the text
 //                                                                              (documents:read)
 //   GET  /documents/{id}/file        the uploaded file (attachment)          (documents:read)
 //   POST /documents/{id}/feedback    thumbs / type correction                  (documents:write)

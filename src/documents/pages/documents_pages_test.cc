@@ -162,6 +162,67 @@ TEST(DocumentsPagesTest, LlmSummaryShowsItsModelAndNoPageNumbers) {
   EXPECT_EQ(medium->find("summary-source"), std::string::npos);
 }
 
+TEST(DocumentsPagesTest, ActionItemsFromTheLlmAndOfflineAreLabelledWithTheirSource) {
+  // The analysis JSON of llm_hook.h with the action_items task: an LLM item (its due date the
+  // LLM's, so no due_text; on no page), then an offline item the LLM did not name.
+  const std::string analysis = std::string(R"({"summaries": {},
+    "action_items": [
+      {"text": "Dana sends the permit drawings.", "owner": "Dana", "due": "2026-12-11",
+       "due_text": null, "page": null, "source": "llm"},
+      {"text": "Marco to book the crane by Monday.", "owner": "Marco", "due": "2026-12-14",
+       "due_text": "by Monday", "page": 2, "score": 3.5, "source": "offline"}],
+    "action_items_llm": {"outcome": "ok", "model": "small-model", "tier": "small",
+                         "cached": false, "llm_items": 1, "offline_items_kept": 1},
+    "decisions": [], "risks": [], "entities": []})");
+  StoredAnalysis stored{analysis, R"({"label": "meeting_notes"})", {}};
+  auto t = web::testing::WithModuleTemplates(EmbeddedTemplates());
+  auto html =
+      t.Render("documents_document", DocumentView(Doc("ready"), &stored, nullptr, "short", true));
+  ASSERT_TRUE(html.ok()) << html.status().ToString();
+  ExpectInert(*html);
+  EXPECT_EQ(Count(*html, "data-testid=\"action-item\""), 2);
+  EXPECT_EQ(Count(*html, "data-testid=\"action-source-llm\">LLM</span>"), 1) << *html;
+  EXPECT_EQ(Count(*html, "data-testid=\"action-source-offline\">offline</span>"), 1);
+  EXPECT_NE(html->find("title=\"Found by the optional LLM (small-model) in the redacted text\" "
+                       "data-testid=\"action-source-llm\""),
+            std::string::npos);
+  EXPECT_NE(html->find("title=\"Found by SignX&apos;s offline analysis of the text\" "
+                       "data-testid=\"action-source-offline\""),
+            std::string::npos);
+  // Each label sits in its own item, the LLM's first (the order of the analysis).
+  const std::size_t llm_item = html->find("Dana sends the permit drawings.");
+  const std::size_t offline_item = html->find("Marco to book the crane by Monday.");
+  ASSERT_NE(llm_item, std::string::npos);
+  ASSERT_NE(offline_item, std::string::npos);
+  EXPECT_LT(llm_item, html->find("action-source-llm"));
+  EXPECT_LT(html->find("action-source-llm"), offline_item);
+  EXPECT_LT(offline_item, html->find("action-source-offline"));
+  EXPECT_NE(html->find("data-testid=\"action-items-source\">Items marked LLM were found by the "
+                       "optional LLM (small-model)"),
+            std::string::npos);
+  // The LLM item: no empty "()" for its missing due_text, no "p. 0" for its missing page.
+  EXPECT_NE(html->find("data-testid=\"action-due\">2026-12-11</time></span>"), std::string::npos)
+      << *html;
+  EXPECT_EQ(html->find("p. 0"), std::string::npos);
+  EXPECT_EQ(html->find("()"), std::string::npos);
+  EXPECT_NE(html->find("2026-12-14</time> (by Monday) · p. 2</span>"), std::string::npos);
+
+  // All offline (the LLM off, the default): no labels and no note.
+  const std::string offline = std::string(R"({"summaries": {},
+    "action_items": [{"text": "Marco to book the crane by Monday.", "owner": "Marco",
+                      "due": "2026-12-14", "due_text": "by Monday", "page": 2,
+                      "source": "offline"}],
+    "decisions": [], "risks": [], "entities": []})");
+  StoredAnalysis stored_offline{offline, R"({"label": "meeting_notes"})", {}};
+  auto plain = t.Render("documents_document",
+                        DocumentView(Doc("ready"), &stored_offline, nullptr, "short", true));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(Count(*plain, "data-testid=\"action-item\""), 1);
+  EXPECT_EQ(plain->find("action-source"), std::string::npos);
+  EXPECT_EQ(plain->find("action-items-source"), std::string::npos);
+  EXPECT_NE(plain->find("(by Monday) · p. 2</span>"), std::string::npos);
+}
+
 TEST(DocumentsPagesTest, SearchShowsEscapedHitsWithMarksFiltersAndTheCitedAnswer) {
   SearchRequest req{.q = kXss, .limit = 10, .offset = 10};
   req.filters.doc_type = "contract";
