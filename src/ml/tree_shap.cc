@@ -287,8 +287,7 @@ void TreeEnsemble::BuildTables() {
   const std::size_t n = feature_.size();
   splits_.clear();
   std::vector<std::uint8_t> node_bit(n, 0);
-  slot_node_.clear();
-  slot_mask_.clear();
+  slots_.clear();
   terms_.clear();
   feature_terms_.clear();
   table_.clear();
@@ -305,53 +304,80 @@ void TreeEnsemble::BuildTables() {
     std::array<std::int32_t, kMax> feat{};
     std::array<double, kMax> z{};
   };
+  // The state of child `ch` of internal node `i` whose feature has bit `b` in `st`.
+  auto child_state = [&](const State& st, std::uint32_t i, int b, std::uint32_t ch) {
+    State s2 = st;
+    const double ratio = cover_[ch] / cover_[i];
+    if (b == st.d) {
+      s2.feat[b] = feature_[i];
+      s2.z[b] = ratio;
+      s2.d = st.d + 1;
+    } else {
+      s2.z[b] *= ratio;
+    }
+    return s2;
+  };
+  // T_leaf[A] for every A ⊆ F (tree_shap.h), into `c`.
+  std::vector<double> c;
+  auto leaf_table = [&](std::uint32_t leaf, const State& st, std::vector<double>& out) {
+    const int d = st.d;
+    const std::size_t size = std::size_t{1} << d;
+    c.assign(size, 0.0);
+    for (std::size_t s = 0; s < size; ++s) {
+      double p = w[d][std::popcount(s)];
+      for (int k = 0; k < d; ++k) {
+        if (!((s >> k) & 1U)) p *= st.z[k];
+      }
+      c[s] = p;
+    }
+    for (int k = 0; k < d; ++k) {  // subset sums: H[A] = Σ_{S⊆A} c[S]
+      for (std::size_t a = 0; a < size; ++a) {
+        if ((a >> k) & 1U) c[a] += c[a ^ (std::size_t{1} << k)];
+      }
+    }
+    out.resize(size);
+    for (std::size_t a = 0; a < size; ++a) out[a] = value_[leaf] * c[a];
+  };
+  auto ratios_ok = [](const State& st) {
+    for (int k = 0; k < st.d; ++k) {
+      if (!(st.z[k] > 0)) return false;  // zero cover: the ratio form divides by z; Algorithm 2
+    }
+    return true;
+  };
+  auto ratio = [](double z) { return (1.0 - z) / z; };
   struct Term {
     std::int32_t feature;
     PathTerm term;
   };
   std::vector<Term> terms;
+  std::vector<double> t1, t2;
+  const auto zero_node = static_cast<std::uint32_t>(n);  // pass 1 keeps a 0 mask there
   bool ok = true;
-  std::vector<double> c;
   for (std::size_t t = 0; t + 1 < tree_begin_.size() && ok; ++t) {
     std::vector<std::pair<std::uint32_t, State>> stack{{tree_begin_[t], State{}}};
     while (!stack.empty() && ok) {
       auto [i, st] = stack.back();
       stack.pop_back();
-      if (feature_[i] < 0) {
+      const auto slot = static_cast<std::uint32_t>(slots_.size());
+      if (slot >= (1U << 28)) {  // slot_bit keeps 28 bits for the slot
+        ok = false;
+        break;
+      }
+      const auto offset = static_cast<std::uint32_t>(table_.size());
+      if (feature_[i] < 0) {  // a leaf whose sibling is not a leaf (or a one-leaf tree)
         const int d = st.d;
         if (d == 0) continue;  // a one-leaf tree adds nothing to any feature
-        const auto slot = static_cast<std::uint32_t>(slot_node_.size());
-        if (slot >= (1U << 28)) {  // slot_bit keeps 28 bits for the slot
+        if (!ratios_ok(st)) {
           ok = false;
           break;
         }
-        slot_node_.push_back(i);
-        slot_mask_.push_back((1U << d) - 1U);
-        const auto offset = static_cast<std::uint32_t>(table_.size());
+        slots_.push_back({i, zero_node, (1U << d) - 1U, 0, 0});
         for (int k = 0; k < d; ++k) {
-          if (!(st.z[k] > 0)) {  // zero cover: the ratio form divides by z; use Algorithm 2
-            ok = false;
-            break;
-          }
           terms.push_back({st.feat[k], PathTerm{offset, slot << 4 | static_cast<std::uint32_t>(k),
-                                                {-1.0, (1.0 - st.z[k]) / st.z[k]}}});
+                                                {-1.0, ratio(st.z[k])}}});
         }
-        if (!ok) break;
-        const std::size_t size = std::size_t{1} << d;
-        c.assign(size, 0.0);
-        for (std::size_t s = 0; s < size; ++s) {
-          double p = w[d][std::popcount(s)];
-          for (int k = 0; k < d; ++k) {
-            if (!((s >> k) & 1U)) p *= st.z[k];
-          }
-          c[s] = p;
-        }
-        for (int k = 0; k < d; ++k) {  // subset sums: H[A] = Σ_{S⊆A} c[S]
-          for (std::size_t a = 0; a < size; ++a) {
-            if ((a >> k) & 1U) c[a] += c[a ^ (std::size_t{1} << k)];
-          }
-        }
-        for (std::size_t a = 0; a < size; ++a) table_.push_back(value_[i] * c[a]);
+        leaf_table(i, st, t1);
+        table_.insert(table_.end(), t1.begin(), t1.end());
         continue;
       }
       const std::int32_t f = feature_[i];
@@ -362,24 +388,52 @@ void TreeEnsemble::BuildTables() {
         break;
       }
       node_bit[i] = static_cast<std::uint8_t>(b);
-      const std::uint32_t children[2] = {i + 1, right_[i]};
-      for (const std::uint32_t ch : children) {
-        State s2 = st;
-        const double ratio = cover_[ch] / cover_[i];
-        if (b == st.d) {
-          s2.feat[b] = f;
-          s2.z[b] = ratio;
-          s2.d = st.d + 1;
-        } else {
-          s2.z[b] *= ratio;
-        }
-        stack.push_back({ch, s2});
+      const std::uint32_t left = i + 1, right = right_[i];
+      const State s1 = child_state(st, i, b, left), s2 = child_state(st, i, b, right);
+      if (feature_[left] >= 0 || feature_[right] >= 0) {
+        stack.push_back({right, s2});
+        stack.push_back({left, s1});
+        continue;
       }
+      // Two sibling leaves: the same path features, the same z except z_b, and Sats that differ
+      // only in bit b (the left leaf has it when the row follows the other splits on f and goes
+      // left, the right one when it follows them and goes right). One slot for both, with
+      // Sat' = Sat_left | bit b of Sat_right << d, and one term per path feature instead of two:
+      //   U[Sat'] = T_left[..] + T_right[..] serves every k ≠ b (same factor for both leaves);
+      //   W[Sat'] = the two leaves' terms for b together, for the three possible states.
+      if (!ratios_ok(s1) || !ratios_ok(s2)) {
+        ok = false;
+        break;
+      }
+      const int d = s1.d;
+      leaf_table(left, s1, t1);
+      leaf_table(right, s2, t2);
+      const std::uint32_t low = (1U << d) - 1U, bb = 1U << b, bd = 1U << d;
+      const std::size_t size = std::size_t{1} << (d + 1);
+      const double r1 = ratio(s1.z[b]), r2 = ratio(s2.z[b]);
+      for (std::uint32_t x = 0; x < size; ++x) {  // U
+        const std::uint32_t rest = x & low & ~bb;
+        table_.push_back(t1[rest | (x & bb)] + t2[rest | ((x & bd) != 0 ? bb : 0U)]);
+      }
+      for (std::uint32_t x = 0; x < size; ++x) {  // W
+        const std::uint32_t rest = x & low & ~bb;
+        const bool in1 = (x & bb) != 0, in2 = (x & bd) != 0;
+        table_.push_back((in1 ? t1[rest] * r1 : -t1[rest]) + (in2 ? t2[rest] * r2 : -t2[rest]));
+      }
+      slots_.push_back({left, right, low, static_cast<std::uint8_t>(b),
+                        static_cast<std::uint8_t>(d)});
+      for (int k = 0; k < d; ++k) {
+        if (k == b) continue;
+        terms.push_back({s1.feat[k], PathTerm{offset, slot << 4 | static_cast<std::uint32_t>(k),
+                                              {-1.0, ratio(s1.z[k])}}});
+      }
+      // Bit d + 1 is never set in Sat', so this term reads W[Sat'] with factor 1.
+      terms.push_back({f, PathTerm{offset + static_cast<std::uint32_t>(size),
+                                   slot << 4 | static_cast<std::uint32_t>(d + 1), {1.0, 1.0}}});
     }
   }
   if (!ok || table_.size() >= std::numeric_limits<std::uint32_t>::max()) {
-    slot_node_.clear();
-    slot_mask_.clear();
+    slots_.clear();
     table_.clear();
     return;
   }
@@ -461,10 +515,11 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
                                             std::span<double> out) const {
   thread_local std::vector<std::uint32_t> mask;
   thread_local std::vector<std::uint32_t> sat;
-  mask.resize(feature_.size());
-  sat.resize(slot_node_.size());
+  mask.resize(feature_.size() + 1);
+  sat.resize(slots_.size());
   std::uint32_t* m = mask.data();
   for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) m[tree_begin_[t]] = ~0U;
+  m[feature_.size()] = 0;  // what a one-leaf slot reads as its (absent) sibling
   // Pass 1. Whether the row follows a split is data, and missing values are common: a branch on
   // either mispredicts about as often as not, so neither is one (NaN < t is false).
   for (const Split& split : splits_) {
@@ -475,7 +530,11 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
     m[split.node + 1] = left ? keep : drop;
     m[split.right] = left ? drop : keep;
   }
-  for (std::size_t s = 0; s < slot_node_.size(); ++s) sat[s] = m[slot_node_[s]] & slot_mask_[s];
+  for (std::size_t s = 0; s < slots_.size(); ++s) {
+    const Slot& slot = slots_[s];
+    sat[s] = (m[slot.node] & slot.mask) | ((m[slot.sibling] >> slot.sibling_bit) & 1U)
+                                               << slot.sibling_shift;
+  }
   // Pass 2. A leaf's term for its path feature k is T[Sat∖{k}]·r_k when the row follows that
   // feature's splits (bit k of Sat), −T[Sat] otherwise; the bit picks both, without a branch.
   const double* table = table_.data();
