@@ -312,23 +312,44 @@ struct Server::Impl {
     return resp;
   }
 
+  // One JSON line per request, written straight to text (the same bytes ToJsonText gives for
+  // the equivalent object, without building one on every request).
   void AccessLog(const Request& req, const Response& resp, double seconds, std::size_t bytes_in) {
     if (!access_log) return;
-    boost::json::object line{{"ts", FormatRfc3339(SystemClock::Get().Now())},
-                             {"level", resp.status >= 500 ? "error" : "info"},
-                             {"msg", "http_request"},
-                             {"request_id", req.request_id},
-                             {"trace_id", req.trace_id},
-                             {"span_id", req.span_id},
-                             {"remote", req.remote_addr},
-                             {"method", req.method},
-                             {"path", req.path},
-                             {"route", req.route.empty() ? "unmatched" : req.route},
-                             {"status", resp.status},
-                             {"bytes_in", bytes_in},
-                             {"bytes_out", resp.body.size()},
-                             {"duration_ms", seconds * 1000.0}};
-    logging::LogJsonLine(ToJsonText(line));
+    thread_local std::string line;
+    line.clear();
+    auto field = [&](std::string_view key, std::string_view value) {
+      line += line.empty() ? '{' : ',';
+      AppendJsonString(line, key);
+      line += ':';
+      AppendJsonString(line, value);
+    };
+    auto number = [&](std::string_view key, auto value) {
+      line += ',';
+      AppendJsonString(line, key);
+      line += ':';
+      if constexpr (std::is_floating_point_v<decltype(value)>) {
+        AppendJsonNumber(line, value);
+      } else {
+        fmt::format_to(std::back_inserter(line), "{}", value);
+      }
+    };
+    field("ts", FormatRfc3339(SystemClock::Get().Now()));
+    field("level", resp.status >= 500 ? "error" : "info");
+    field("msg", "http_request");
+    field("request_id", req.request_id);
+    field("trace_id", req.trace_id);
+    field("span_id", req.span_id);
+    field("remote", req.remote_addr);
+    field("method", req.method);
+    field("path", req.path);
+    field("route", req.route.empty() ? std::string_view("unmatched") : req.route);
+    number("status", resp.status);
+    number("bytes_in", bytes_in);
+    number("bytes_out", resp.body.size());
+    number("duration_ms", seconds * 1000.0);
+    line += '}';
+    logging::LogJsonLine(line);
   }
 
   static bhttp::response<bhttp::string_body> ToBeast(Response&& r, const Request& req,

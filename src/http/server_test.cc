@@ -12,6 +12,7 @@
 #include "http/json.h"
 #include "http/ops.h"
 #include "http/testing/raw_client.h"
+#include "logging/logging.h"
 #include "metrics/metrics.h"
 #include "runtime/blocking_pool.h"
 
@@ -23,7 +24,7 @@ using testing::RawClient;
 // A real server on an ephemeral port with a few test routes.
 class ServerTest : public ::testing::Test {
  protected:
-  void StartServer(config::ServerConfig cfg = {}) {
+  void StartServer(config::ServerConfig cfg = {}, bool access_log = false) {
     cfg.port = 0;
     cfg.io_threads = 2;
     router_.Add("GET", "/echo/{word}",
@@ -63,7 +64,7 @@ class ServerTest : public ::testing::Test {
                 });
     AddOpsRoutes(router_, checks_, metrics_, schemas_, {.version = "test"});
     pool_ = std::make_unique<runtime::BlockingPool>(2, 64);
-    server_ = std::make_unique<Server>(cfg, router_, metrics_, *pool_, /*access_log=*/false);
+    server_ = std::make_unique<Server>(cfg, router_, metrics_, *pool_, access_log);
     ASSERT_TRUE(server_->Start().ok());
   }
 
@@ -261,6 +262,43 @@ TEST_F(ServerTest, MetricsCountRequestsByRouteAndStatus) {
   EXPECT_NE(r->body.find(R"(http_request_duration_seconds_count{route="/echo/{word}"} 3)"),
             std::string::npos);
   EXPECT_NE(r->body.find("http_requests_in_flight"), std::string::npos);
+}
+
+TEST_F(ServerTest, AccessLogWritesOneJsonLinePerRequest) {
+  StartServer({}, /*access_log=*/true);
+  logging::FlushAccessLog();
+  ::testing::internal::CaptureStderr();
+  RawClient c(port());
+  ASSERT_EQ(c.Request("GET", "/echo/h%C3%A9llo")->status, 200);
+  ASSERT_EQ(c.Request("GET", "/nope")->status, 404);
+  server_->Shutdown();  // the line is logged after the response is sent: wait for the sessions
+  server_->Wait();
+  server_.reset();
+  logging::FlushAccessLog();
+  const std::string out = ::testing::internal::GetCapturedStderr();
+  std::vector<boost::json::object> lines;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = out.find('\n', start)) != std::string::npos; start = nl + 1) {
+    lines.push_back(boost::json::parse(out.substr(start, nl - start)).as_object());
+  }
+  ASSERT_EQ(lines.size(), 2u) << out;
+  const auto& a = lines[0];
+  EXPECT_EQ(a.at("msg"), "http_request");
+  EXPECT_EQ(a.at("level"), "info");
+  EXPECT_EQ(a.at("method"), "GET");
+  EXPECT_EQ(a.at("route"), "/echo/{word}");
+  EXPECT_EQ(a.at("status"), 200);
+  EXPECT_EQ(a.at("bytes_in"), 0);
+  EXPECT_EQ(a.at("bytes_out"), 6);  // "héllo"
+  EXPECT_TRUE(a.at("duration_ms").is_double());
+  EXPECT_FALSE(a.at("request_id").as_string().empty());
+  EXPECT_EQ(lines[1].at("route"), "unmatched");
+  EXPECT_EQ(lines[1].at("status"), 404);
+  std::vector<std::string> keys;
+  for (const auto& kv : a) keys.emplace_back(kv.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"ts", "level", "msg", "request_id", "trace_id",
+                                            "span_id", "remote", "method", "path", "route",
+                                            "status", "bytes_in", "bytes_out", "duration_ms"}));
 }
 
 TEST_F(ServerTest, HealthEndpoints) {
