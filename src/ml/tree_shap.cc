@@ -524,11 +524,16 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
   // either mispredicts about as often as not, so neither is one (NaN < t is false).
   for (const Split& split : splits_) {
     const float x = row[static_cast<std::size_t>(split.feature)];
-    const bool left = (x < split.threshold) | ((x != x) & split.default_left);
+    // 1 when the row goes left: x < threshold, or x missing and the default is left. Computed
+    // as integers and applied as a mask (GCC turns `cond ? a : b` here back into branches).
+    const std::uint32_t left =
+        static_cast<std::uint32_t>(x < split.threshold) |
+        (static_cast<std::uint32_t>(std::isunordered(x, x)) & split.default_left);
     const std::uint32_t keep = m[split.node];
-    const std::uint32_t drop = keep & split.drop;
-    m[split.node + 1] = left ? keep : drop;
-    m[split.right] = left ? drop : keep;
+    const std::uint32_t lost = keep & ~split.drop;  // the feature's bit, if the parent had it
+    const std::uint32_t to_right = lost & (0U - left);  // left: the right child loses the bit
+    m[split.node + 1] = keep ^ (lost ^ to_right);
+    m[split.right] = keep ^ to_right;
   }
   for (std::size_t s = 0; s < slots_.size(); ++s) {
     const Slot& slot = slots_[s];
