@@ -23,30 +23,35 @@ std::string ParamName(const std::string& seg) {
 }
 
 // Score of a match: more literal segments (earlier ones weigh more) wins. -1 = no match.
-int MatchScore(const Route& r, const std::vector<std::string>& parts,
+int MatchScore(const Route& r, const std::vector<std::string_view>& parts,
                std::map<std::string, std::string>* params) {
+  using Segment = Route::Segment;
   const auto& segs = r.segments;
-  const bool has_rest = !segs.empty() && IsRest(segs.back());
+  const bool has_rest = !r.kinds.empty() && r.kinds.back() == Segment::kRest;
   if (has_rest ? parts.size() < segs.size() : parts.size() != segs.size()) return -1;
   int score = 0;
   for (std::size_t i = 0; i < segs.size(); ++i) {
     const std::string& s = segs[i];
-    if (IsRest(s)) {
-      if (params) {
-        std::string rest;
-        for (std::size_t j = i; j < parts.size(); ++j) {
-          rest += (j > i ? "/" : "") + PercentDecode(parts[j], false).value_or(parts[j]);
+    switch (r.kinds[i]) {
+      case Segment::kRest:
+        if (params) {
+          std::string rest;
+          for (std::size_t j = i; j < parts.size(); ++j) {
+            if (j > i) rest += '/';
+            rest += PercentDecode(parts[j], false).value_or(std::string(parts[j]));
+          }
+          (*params)[ParamName(s)] = rest;
         }
-        (*params)[ParamName(s)] = rest;
-      }
-      break;
-    }
-    if (IsParam(s)) {
-      if (params) (*params)[ParamName(s)] = PercentDecode(parts[i], false).value_or(parts[i]);
-    } else if (s == parts[i]) {
-      score += 1 << std::max(0, 16 - static_cast<int>(i));
-    } else {
-      return -1;
+        return score;
+      case Segment::kParam:
+        if (params) {
+          (*params)[ParamName(s)] = PercentDecode(parts[i], false).value_or(std::string(parts[i]));
+        }
+        break;
+      case Segment::kLiteral:
+        if (s != parts[i]) return -1;
+        score += 1 << std::max(0, 16 - static_cast<int>(i));
+        break;
     }
   }
   return score;
@@ -62,16 +67,26 @@ void Router::Add(std::string method, std::string pattern, RouteMeta meta, Handle
     SIGNX_CHECK(!(r.method == method && r.pattern == pattern),
                 "duplicate route " + method + " " + pattern);
   }
-  Route r{std::move(method), pattern, std::move(meta), std::move(handler), SplitPath(pattern)};
+  Route r{std::move(method), pattern, std::move(meta), std::move(handler), SplitPath(pattern), {}};
   for (std::size_t i = 0; i < r.segments.size(); ++i) {
-    SIGNX_CHECK(!IsRest(r.segments[i]) || i + 1 == r.segments.size(),
+    const std::string& seg = r.segments[i];
+    SIGNX_CHECK(!IsRest(seg) || i + 1 == r.segments.size(),
                 "{name...} must be the last segment: " + pattern);
+    r.kinds.push_back(IsRest(seg)    ? Route::Segment::kRest
+                      : IsParam(seg) ? Route::Segment::kParam
+                                     : Route::Segment::kLiteral);
   }
   routes_.push_back(std::move(r));
 }
 
 Match Router::Find(std::string_view method, std::string_view path) const {
-  const std::vector<std::string> parts = SplitPath(path);
+  thread_local std::vector<std::string_view> parts;
+  parts.clear();
+  for (std::size_t start = 0; start <= path.size();) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    if (end > start) parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
   Match m;
   int best = -1;
   for (const auto& r : routes_) {

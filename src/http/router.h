@@ -59,6 +59,9 @@ struct Route {
   RouteMeta meta;
   Handler handler;
   std::vector<std::string> segments;  // split pattern
+  // What each segment is, worked out once when the route is added (Find runs per request).
+  enum class Segment : std::uint8_t { kLiteral, kParam, kRest };
+  std::vector<Segment> kinds;
 };
 
 struct Match {
