@@ -387,7 +387,7 @@ Result<ProjectSearchResponse> ProjectSearch::SearchDatabase(const Scope& scope,
         n);
   }
   if (req.status) {
-    params.push_back(*req.status);
+    params.emplace_back(*req.status);  // in place: a moved Param temporary trips GCC 12 -Wmaybe-uninitialized
     sql += fmt::format(" AND status = ${}", params.size());
   }
   sql += fmt::format(" ORDER BY updated_at DESC, id LIMIT {} OFFSET {}", req.limit + 1, req.offset);
