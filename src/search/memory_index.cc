@@ -1,0 +1,295 @@
+#include "search/memory_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace signx::search {
+namespace {
+
+constexpr const char* kFilterPrefix = "XF";
+constexpr Xapian::valueno kDateSlot = 0;
+// Xapian::BM25Weight's min_normlen as SearchIndex sets it.
+constexpr double kMinNormlen = 0.5;
+
+template <typename T>
+std::size_t Bytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+}  // namespace
+
+std::shared_ptr<const MemoryIndex> MemoryIndex::Build(Xapian::Database& db) {
+  std::shared_ptr<MemoryIndex> m(new MemoryIndex());
+  m->revision_ = db.get_revision();
+  m->avg_length_ = db.get_avlength();
+  const Xapian::doccount n = db.get_doccount();
+  m->docids_.reserve(n);
+  m->doclen_.reserve(n);
+  for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
+    m->docids_.push_back(*it);
+    m->doclen_.push_back(static_cast<std::uint32_t>(it.get_doclength()));
+  }
+  // Xapian docid → dense number.
+  std::vector<std::uint32_t> dense(m->docids_.empty() ? 1 : m->docids_.back() + 1, kNoTerm);
+  for (std::uint32_t i = 0; i < m->docids_.size(); ++i) dense[m->docids_[i]] = i;
+  auto to_dense = [&](Xapian::docid d) { return d < dense.size() ? dense[d] : kNoTerm; };
+
+  m->post_off_.push_back(0);
+  for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+    const std::string term = *t;
+    if (term.empty()) continue;
+    if (term[0] == 'Z') {
+      m->terms_.push_back(term);
+      for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
+        const std::uint32_t d = to_dense(*p);
+        if (d == kNoTerm) continue;
+        m->post_doc_.push_back(d);
+        m->post_wdf_.push_back(p.get_wdf());
+      }
+      m->post_off_.push_back(static_cast<std::uint32_t>(m->post_doc_.size()));
+    } else if (term.rfind(kFilterPrefix, 0) == 0) {
+      std::vector<std::uint32_t>& docs = m->filters_[term];
+      for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
+        const std::uint32_t d = to_dense(*p);
+        if (d != kNoTerm) docs.push_back(d);
+      }
+    }
+  }
+  // Term lists: the postings inverted (term numbers come out ascending per document).
+  m->fwd_off_.assign(m->docids_.size() + 1, 0);
+  for (std::uint32_t d : m->post_doc_) ++m->fwd_off_[d + 1];
+  for (std::size_t i = 1; i < m->fwd_off_.size(); ++i) m->fwd_off_[i] += m->fwd_off_[i - 1];
+  m->fwd_term_.resize(m->post_doc_.size());
+  m->fwd_wdf_.resize(m->post_doc_.size());
+  {
+    std::vector<std::uint32_t> at(m->fwd_off_.begin(), m->fwd_off_.end() - 1);
+    for (std::uint32_t t = 0; t + 1 < m->post_off_.size(); ++t) {
+      for (std::uint32_t i = m->post_off_[t]; i < m->post_off_[t + 1]; ++i) {
+        const std::uint32_t d = m->post_doc_[i];
+        m->fwd_term_[at[d]] = t;
+        m->fwd_wdf_[at[d]] = m->post_wdf_[i];
+        ++at[d];
+      }
+    }
+  }
+  m->dates_.assign(m->docids_.size(), std::numeric_limits<double>::quiet_NaN());
+  for (auto v = db.valuestream_begin(kDateSlot); v != db.valuestream_end(kDateSlot); ++v) {
+    const std::uint32_t d = to_dense(v.get_docid());
+    if (d != kNoTerm) m->dates_[d] = Xapian::sortable_unserialise(*v);
+  }
+
+  std::size_t bytes = Bytes(m->docids_) + Bytes(m->doclen_) + Bytes(m->post_off_) +
+                      Bytes(m->post_doc_) + Bytes(m->post_wdf_) + Bytes(m->fwd_off_) +
+                      Bytes(m->fwd_term_) + Bytes(m->fwd_wdf_) + Bytes(m->dates_) +
+                      Bytes(m->terms_);
+  for (const std::string& t : m->terms_) bytes += t.capacity() > 15 ? t.capacity() + 1 : 0;
+  for (const auto& [term, docs] : m->filters_) bytes += term.size() + 64 + Bytes(docs);
+  m->bytes_ = bytes;
+  return m;
+}
+
+std::uint32_t MemoryIndex::Find(std::string_view term) const {
+  auto it = std::lower_bound(terms_.begin(), terms_.end(), term,
+                             [](const std::string& a, std::string_view b) { return a < b; });
+  if (it == terms_.end() || *it != term) return kNoTerm;
+  return static_cast<std::uint32_t>(it - terms_.begin());
+}
+
+std::uint32_t MemoryIndex::Wdf(std::uint32_t doc, std::uint32_t t) const {
+  const std::uint32_t* begin = fwd_term_.data() + fwd_off_[doc];
+  const std::uint32_t* end = fwd_term_.data() + fwd_off_[doc + 1];
+  const std::uint32_t* it = std::lower_bound(begin, end, t);
+  if (it == end || *it != t) return 0;
+  return fwd_wdf_[static_cast<std::size_t>(it - fwd_term_.data())];
+}
+
+std::vector<std::uint8_t> MemoryIndex::FilterMask(
+    const std::map<std::string, std::vector<std::string>>& filters, std::optional<double> date_from,
+    std::optional<double> date_to) const {
+  std::vector<std::uint8_t> mask(docids_.size(), 1);
+  std::vector<std::uint8_t> any;
+  for (const auto& [key, values] : filters) {
+    any.assign(docids_.size(), 0);
+    for (const std::string& v : values) {
+      auto it = filters_.find(std::string(kFilterPrefix) + key + ":" + v);
+      if (it == filters_.end()) continue;
+      for (std::uint32_t d : it->second) any[d] = 1;
+    }
+    for (std::size_t d = 0; d < mask.size(); ++d) mask[d] &= any[d];
+  }
+  if (date_from || date_to) {
+    const double lo = date_from.value_or(-std::numeric_limits<double>::max());
+    const double hi = date_to.value_or(std::numeric_limits<double>::max());
+    for (std::size_t d = 0; d < mask.size(); ++d) {
+      const double v = dates_[d];
+      if (std::isnan(v) || v < lo || v > hi) mask[d] = 0;
+    }
+  }
+  return mask;
+}
+
+TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Params& params,
+                           std::size_t k, const std::vector<std::uint8_t>* mask) const {
+  TopK out;
+  const std::uint32_t n = doc_count();
+  if (terms.empty()) {
+    for (std::uint32_t d = 0; d < n; ++d) {
+      if (mask != nullptr && !(*mask)[d]) continue;
+      ++out.matches;
+      if (out.docs.size() < k) out.docs.push_back({d, 0});
+    }
+    return out;
+  }
+  // Accumulators reused by the thread (weights are > 0 once touched: Xapian's term weight is
+  // log of at least 1.5, and every posting has wdf >= 1).
+  thread_local std::vector<double> acc;
+  thread_local std::vector<std::uint32_t> touched;
+  if (acc.size() < n) acc.assign(n, 0);
+  touched.clear();
+  // Xapian's BM25Weight::init and get_sumpart with k2 = 0, k3 = 1, min_normlen 0.5.
+  const double k1 = params.k1, b = params.b;
+  const double len_factor = (b == 0 || k1 == 0 || avg_length_ == 0) ? 0 : 1 / avg_length_;
+  for (const WeightedTerm& wt : terms) {
+    const std::uint32_t t = Find(wt.term);
+    if (t == kNoTerm) continue;
+    const Xapian::doccount tf = termfreq(t);
+    double tw = (static_cast<double>(n) - tf + 0.5) / (tf + 0.5);
+    if (tw < 2) tw = tw * 0.5 + 1;
+    double termweight = std::log(tw) * wt.factor;
+    const double wqf = wt.wqf;
+    termweight *= (1 + 1) * wqf / (1 + wqf);  // k3 = 1
+    termweight *= (k1 + 1);
+    const std::uint32_t* docs = post_doc_.data() + post_off_[t];
+    const std::uint32_t* wdfs = post_wdf_.data() + post_off_[t];
+    const std::uint32_t count = post_off_[t + 1] - post_off_[t];
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const std::uint32_t d = docs[i];
+      if (mask != nullptr && !(*mask)[d]) continue;
+      const double normlen = std::max(doclen_[d] * len_factor, kMinNormlen);
+      const double wdf = wdfs[i];
+      const double denom = k1 * (normlen * b + (1 - b)) + wdf;
+      if (acc[d] == 0) touched.push_back(d);
+      acc[d] += termweight * (wdf / denom);
+    }
+  }
+  out.matches = touched.size();
+  auto better = [](const ScoredDoc& a, const ScoredDoc& c) {
+    return a.weight != c.weight ? a.weight > c.weight : a.doc < c.doc;
+  };
+  std::vector<ScoredDoc> all;
+  all.reserve(touched.size());
+  for (std::uint32_t d : touched) {
+    all.push_back({d, acc[d]});
+    acc[d] = 0;
+  }
+  if (all.size() > k) {
+    std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(), better);
+    all.resize(k);
+  }
+  std::sort(all.begin(), all.end(), better);
+  out.docs = std::move(all);
+  return out;
+}
+
+std::shared_ptr<const MemoryIndex> MemoryCache::Get(const std::string& org,
+                                                    const std::string& generation,
+                                                    Xapian::Database& db) {
+  std::shared_ptr<Entry> e;
+  auto current = [&]() -> std::shared_ptr<const MemoryIndex> {
+    if (e->index && e->generation == generation && e->index->revision() >= db.get_revision()) {
+      return e->index;
+    }
+    return nullptr;
+  };
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(org);
+    if (it == entries_.end()) it = entries_.emplace(org, std::make_shared<Entry>()).first;
+    e = it->second;
+    if (!e->listed) {
+      lru_.push_front(org);
+      e->lru = lru_.begin();
+      e->listed = true;
+    }
+    if (auto m = current()) {
+      // A pooled handle opened before the copy's commit: bring it up to the copy's revision.
+      if (m->revision() > db.get_revision()) db.reopen();
+      if (m->revision() == db.get_revision()) {
+        Touch(*e, org);
+        return m;
+      }
+    }
+  }
+  std::lock_guard build(e->build_mu);
+  {
+    std::lock_guard lock(mu_);
+    if (auto m = current(); m && m->revision() == db.get_revision()) return m;
+  }
+  std::shared_ptr<const MemoryIndex> m = MemoryIndex::Build(db);
+  std::lock_guard lock(mu_);
+  if (auto it = entries_.find(org); it == entries_.end() || it->second != e) {
+    // Evicted meanwhile: listed again.
+    entries_.insert_or_assign(org, e);
+    lru_.push_front(org);
+    e->lru = lru_.begin();
+    e->listed = true;
+  }
+  if (e->index) bytes_ -= e->index->bytes();
+  e->index = m;
+  e->generation = generation;
+  bytes_ += m->bytes();
+  ++builds_;
+  Touch(*e, org);
+  Evict(org);
+  return m;
+}
+
+void MemoryCache::Touch(Entry& e, const std::string& org) {
+  lru_.erase(e.lru);
+  lru_.push_front(org);
+  e.lru = lru_.begin();
+}
+
+void MemoryCache::Evict(const std::string& keep) {
+  while (bytes_ > budget_ && lru_.size() > 1) {
+    const std::string victim = lru_.back();
+    if (victim == keep) break;  // cannot happen: keep was just touched (front)
+    lru_.pop_back();
+    auto it = entries_.find(victim);
+    if (it != entries_.end()) {
+      if (it->second->index) bytes_ -= it->second->index->bytes();
+      it->second->listed = false;
+      it->second->index.reset();
+      entries_.erase(it);
+    }
+  }
+}
+
+void MemoryCache::Drop(const std::string& org) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(org);
+  if (it == entries_.end()) return;
+  if (it->second->index) bytes_ -= it->second->index->bytes();
+  lru_.erase(it->second->lru);
+  it->second->listed = false;
+  it->second->index.reset();
+  entries_.erase(it);
+}
+
+std::size_t MemoryCache::bytes() const {
+  std::lock_guard lock(mu_);
+  return bytes_;
+}
+
+std::size_t MemoryCache::size() const {
+  std::lock_guard lock(mu_);
+  return entries_.size();
+}
+
+std::uint64_t MemoryCache::builds() const {
+  std::lock_guard lock(mu_);
+  return builds_;
+}
+
+}  // namespace signx::search
