@@ -41,12 +41,15 @@ std::shared_ptr<const MemoryIndex> MemoryIndex::Build(Xapian::Database& db) {
     if (term.empty()) continue;
     if (term[0] == 'Z') {
       m->terms_.push_back(term);
+      std::uint64_t cf = 0;
       for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
         const std::uint32_t d = to_dense(*p);
         if (d == kNoTerm) continue;
         m->post_doc_.push_back(d);
         m->post_wdf_.push_back(p.get_wdf());
+        cf += p.get_wdf();
       }
+      m->collection_freq_.push_back(cf);
       m->post_off_.push_back(static_cast<std::uint32_t>(m->post_doc_.size()));
     } else if (term.rfind(kFilterPrefix, 0) == 0) {
       std::vector<std::uint32_t>& docs = m->filters_[term];
@@ -82,7 +85,7 @@ std::shared_ptr<const MemoryIndex> MemoryIndex::Build(Xapian::Database& db) {
   std::size_t bytes = Bytes(m->docids_) + Bytes(m->doclen_) + Bytes(m->post_off_) +
                       Bytes(m->post_doc_) + Bytes(m->post_wdf_) + Bytes(m->fwd_off_) +
                       Bytes(m->fwd_term_) + Bytes(m->fwd_wdf_) + Bytes(m->dates_) +
-                      Bytes(m->terms_);
+                      Bytes(m->terms_) + Bytes(m->collection_freq_) + Bytes(m->docids_);
   for (const std::string& t : m->terms_) bytes += t.capacity() > 15 ? t.capacity() + 1 : 0;
   for (const auto& [term, docs] : m->filters_) bytes += term.size() + 64 + Bytes(docs);
   m->bytes_ = bytes;
@@ -148,8 +151,9 @@ TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Par
   if (acc.size() < n) acc.assign(n, 0);
   touched.clear();
   // Xapian's BM25Weight::init and get_sumpart with k2 = 0, k3 = 1, min_normlen 0.5.
-  const double k1 = params.k1, b = params.b;
-  const double len_factor = (b == 0 || k1 == 0 || avg_length_ == 0) ? 0 : 1 / avg_length_;
+  const double k1 = params.k1;
+  const std::shared_ptr<const Norms> norms = NormsFor(params);
+  const double* norm = norms->k.data();
   for (const WeightedTerm& wt : terms) {
     const std::uint32_t t = Find(wt.term);
     if (t == kNoTerm) continue;
@@ -163,14 +167,20 @@ TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Par
     const std::uint32_t* docs = post_doc_.data() + post_off_[t];
     const std::uint32_t* wdfs = post_wdf_.data() + post_off_[t];
     const std::uint32_t count = post_off_[t + 1] - post_off_[t];
-    for (std::uint32_t i = 0; i < count; ++i) {
+    double* a = acc.data();
+    auto add = [&](std::uint32_t i) {
       const std::uint32_t d = docs[i];
-      if (mask != nullptr && !(*mask)[d]) continue;
-      const double normlen = std::max(doclen_[d] * len_factor, kMinNormlen);
       const double wdf = wdfs[i];
-      const double denom = k1 * (normlen * b + (1 - b)) + wdf;
-      if (acc[d] == 0) touched.push_back(d);
-      acc[d] += termweight * (wdf / denom);
+      if (a[d] == 0) touched.push_back(d);
+      a[d] += termweight * (wdf / (norm[d] + wdf));
+    };
+    if (mask == nullptr) {
+      for (std::uint32_t i = 0; i < count; ++i) add(i);
+    } else {
+      const std::uint8_t* pass = mask->data();
+      for (std::uint32_t i = 0; i < count; ++i) {
+        if (pass[docs[i]]) add(i);
+      }
     }
   }
   out.matches = touched.size();
@@ -189,6 +199,89 @@ TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Par
   }
   std::sort(all.begin(), all.end(), better);
   out.docs = std::move(all);
+  return out;
+}
+
+std::shared_ptr<const MemoryIndex::Norms> MemoryIndex::NormsFor(const Bm25Params& params) const {
+  std::lock_guard lock(norms_mu_);
+  for (const auto& n : norms_) {
+    if (n->k1 == params.k1 && n->b == params.b) return n;
+  }
+  auto n = std::make_shared<Norms>();
+  n->k1 = params.k1;
+  n->b = params.b;
+  const double k1 = params.k1, b = params.b;
+  const double len_factor = (b == 0 || k1 == 0 || avg_length_ == 0) ? 0 : 1 / avg_length_;
+  n->k.resize(doclen_.size());
+  for (std::size_t d = 0; d < doclen_.size(); ++d) {
+    const double normlen = std::max(doclen_[d] * len_factor, kMinNormlen);
+    n->k[d] = k1 * (normlen * b + (1 - b));
+  }
+  if (norms_.size() >= 4) norms_.erase(norms_.begin());  // a parameter sweep
+  norms_.push_back(n);
+  return n;
+}
+
+std::vector<std::pair<std::string, double>> MemoryIndex::Bo1Expand(
+    const std::vector<std::uint32_t>& rset, std::size_t count, bool (*accept)(std::string_view),
+    const std::vector<std::string>& exclude) const {
+  std::vector<std::pair<std::string, double>> out;
+  if (rset.empty() || count == 0) return out;
+  // The relevant documents' terms, merged in term order, with their summed wdf.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> all;
+  std::vector<std::uint32_t> docs(rset);
+  std::sort(docs.begin(), docs.end());
+  docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
+  for (std::uint32_t d : docs) {
+    for (std::uint32_t i = fwd_off_[d]; i < fwd_off_[d + 1]; ++i)
+      all.emplace_back(fwd_term_[i], fwd_wdf_[i]);
+  }
+  std::sort(all.begin(), all.end());
+  // Xapian's ESet::Internal::expand: terms in ascending order, a min-heap of the best `count`
+  // by ExpandTerm's order (weight descending, then term descending).
+  struct Item {
+    double wt;
+    const std::string* term;
+    bool operator<(const Item& o) const {
+      if (wt > o.wt) return true;
+      if (wt < o.wt) return false;
+      return *term > *o.term;
+    }
+  };
+  std::vector<Item> items;
+  bool is_heap = false;
+  double min_wt = 0;
+  const double n = static_cast<double>(doc_count());
+  for (std::size_t i = 0; i < all.size();) {
+    const std::uint32_t t = all[i].first;
+    double rcf = 0;
+    for (; i < all.size() && all[i].first == t; ++i) rcf += all[i].second;
+    const std::string& term = terms_[t];
+    if (!accept(term)) continue;
+    if (std::find(exclude.begin(), exclude.end(), term) != exclude.end()) continue;
+    // Bo1EWeight::get_weight.
+    const double mean = static_cast<double>(collection_freq_[t]) / n;
+    const double wt = rcf * std::log2((1.0 + mean) / mean) + std::log2(1.0 + mean);
+    if (wt <= min_wt) continue;
+    items.push_back({wt, &term});
+    if (items.size() > count) {
+      if (!is_heap) {
+        is_heap = true;
+        std::make_heap(items.begin(), items.end());
+      } else {
+        std::push_heap(items.begin(), items.end());
+      }
+      std::pop_heap(items.begin(), items.end());
+      items.pop_back();
+      min_wt = items.front().wt;
+    }
+  }
+  if (is_heap) {
+    std::sort_heap(items.begin(), items.end());
+  } else {
+    std::sort(items.begin(), items.end());
+  }
+  for (const Item& it : items) out.emplace_back(*it.term, it.wt);
   return out;
 }
 

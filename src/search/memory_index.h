@@ -101,8 +101,22 @@ class MemoryIndex {
   TopK Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Params& params, std::size_t k,
                 const std::vector<std::uint8_t>* mask) const;
 
+  // Xapian's Bo1 query expansion (Enquire::get_eset with the "bo1" scheme, min weight 0): the
+  // `count` best terms of the documents `rset` (dense numbers) that `accept` takes and that are
+  // not in `exclude` (the query's terms), weight descending, with their Bo1 weights.
+  std::vector<std::pair<std::string, double>> Bo1Expand(
+      const std::vector<std::uint32_t>& rset, std::size_t count, bool (*accept)(std::string_view),
+      const std::vector<std::string>& exclude) const;
+
  private:
   MemoryIndex() = default;
+  // k1 × (normalised length × b + 1 − b) per document, the length part of Xapian's BM25
+  // denominator, made once per (k1, b).
+  struct Norms {
+    double k1 = 0, b = 0;
+    std::vector<double> k;
+  };
+  std::shared_ptr<const Norms> NormsFor(const Bm25Params& params) const;
 
   std::uint64_t revision_ = 0;
   double avg_length_ = 0;
@@ -116,7 +130,10 @@ class MemoryIndex {
   std::vector<std::uint32_t> fwd_term_, fwd_wdf_;
   // Boolean filter terms ("XF<key>:<value>") → dense document numbers ascending.
   std::map<std::string, std::vector<std::uint32_t>, std::less<>> filters_;
-  std::vector<double> dates_;  // NaN = none
+  std::vector<double> dates_;                   // NaN = none
+  std::vector<std::uint64_t> collection_freq_;  // per term: the sum of its wdf
+  mutable std::mutex norms_mu_;
+  mutable std::vector<std::shared_ptr<const Norms>> norms_;
 };
 
 // The orgs' MemoryIndex copies under a memory budget: Get returns the org's copy when it matches

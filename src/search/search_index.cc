@@ -235,12 +235,10 @@ Xapian::WritableDatabase OpenWritable(const std::string& path, int flags) {
   }
 }
 
-class TermPrefixDecider final : public Xapian::ExpandDecider {
- public:
-  bool operator()(const std::string& term) const override {
-    return term.size() > 2 && term[0] == 'Z' && term[1] != 'X';
-  }
-};
+// Expansion candidates: stemmed text terms, not field-prefixed ones ("ZXW…").
+bool ExpansionTerm(std::string_view term) {
+  return term.size() > 2 && term[0] == 'Z' && term[1] != 'X';
+}
 
 Status CheckQuery(const Query& q) {
   if (q.limit < 1 || q.limit > kMaxLimit) {
@@ -313,20 +311,13 @@ QueryTerms AnalyzeQuery(std::string_view text) {
 constexpr std::size_t kFeedbackDocs = 5;
 constexpr Xapian::termcount kFeedbackTerms = 30;
 
-std::vector<std::pair<std::string, double>> FeedbackTerms(Xapian::Enquire& enquire,
-                                                          const MemoryIndex& mem,
+std::vector<std::pair<std::string, double>> FeedbackTerms(const MemoryIndex& mem,
+                                                          const QueryTerms& q,
                                                           const std::vector<ScoredDoc>& top,
-                                                          std::size_t docs,
-                                                          Xapian::termcount terms) {
-  Xapian::RSet rset;
-  for (std::size_t i = 0; i < top.size() && i < docs; ++i) rset.add_document(mem.docid(top[i].doc));
-  std::vector<std::pair<std::string, double>> out;
-  if (rset.empty()) return out;
-  enquire.set_expansion_scheme("bo1");
-  const TermPrefixDecider decider;
-  const Xapian::ESet eset = enquire.get_eset(terms, rset, &decider);
-  for (auto it = eset.begin(); it != eset.end(); ++it) out.emplace_back(*it, it.get_weight());
-  return out;
+                                                          std::size_t docs, std::size_t terms) {
+  std::vector<std::uint32_t> rset;
+  for (std::size_t i = 0; i < top.size() && i < docs; ++i) rset.push_back(top[i].doc);
+  return mem.Bo1Expand(rset, terms, &ExpansionTerm, q.terms);
 }
 
 // The re-ranker's features (reranker.h, RerankFeatureNames) of the first `n` candidates, row-major:
@@ -936,12 +927,10 @@ Result<Candidates> SearchIndex::RerankCandidates(std::string_view org, std::stri
         if (q.terms.empty()) return c;
         const std::shared_ptr<const MemoryIndex> mem = memory_->Get(std::string(org), gen, db);
         const TopK top = mem->Bm25TopK(Weighted(q), {p.k1, p.b}, depth, nullptr);
-        Xapian::Enquire enquire(db);
-        enquire.set_query(TermsQuery(q));
         const auto [sem, sem_ids] = SemanticFor(*shard, mem);
         c.features =
             CandidateFeatures(db, *mem, q, top.docs, depth, p.named_fields,
-                              FeedbackTerms(enquire, *mem, top.docs, kFeedbackDocs, kFeedbackTerms),
+                              FeedbackTerms(*mem, q, top.docs, kFeedbackDocs, kFeedbackTerms),
                               sem.get(), sem_ids.get());
         for (const ScoredDoc& d : top.docs) {
           c.ids.emplace_back(DecodeData(db.get_document(mem->docid(d.doc)).get_data()).id);
@@ -991,7 +980,7 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
         const TopK first = mem->Bm25TopK(terms, bm25, first_size, mask_ptr);
         result.estimated_total = first.matches;
 
-        // Xapian's enquire on the query, for expansion terms and snippets (no match is run).
+        // Xapian's enquire on the query, for snippets (no match is run).
         std::optional<Xapian::Enquire> enquire;
         auto text_enquire = [&]() -> Xapian::Enquire& {
           if (!enquire) {
@@ -1014,10 +1003,10 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
           // Learned re-ranking of the top rerank_depth BM25 candidates.
           const std::size_t n = std::min<std::size_t>(p.rerank_depth, first.docs.size());
           const auto [sem, sem_ids] = SemanticFor(*shard, mem);
-          const std::vector<float> features = CandidateFeatures(
-              db, *mem, q, first.docs, n, p.named_fields,
-              FeedbackTerms(text_enquire(), *mem, first.docs, kFeedbackDocs, kFeedbackTerms),
-              sem.get(), sem_ids.get());
+          const std::vector<float> features =
+              CandidateFeatures(db, *mem, q, first.docs, n, p.named_fields,
+                                FeedbackTerms(*mem, q, first.docs, kFeedbackDocs, kFeedbackTerms),
+                                sem.get(), sem_ids.get());
           SIGNX_ASSIGN_OR_RETURN(std::vector<float> scores, p.reranker->Score(features));
           std::vector<std::size_t> order(scores.size());
           for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -1027,8 +1016,7 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
         } else {
           // Pseudo-relevance feedback: expansion terms from the top BM25 hits, added to the query
           // scaled by their Bo1 weight relative to the best one's.
-          const auto eset = FeedbackTerms(text_enquire(), *mem, first.docs, p.fb_docs,
-                                          static_cast<Xapian::termcount>(p.fb_terms));
+          const auto eset = FeedbackTerms(*mem, q, first.docs, p.fb_docs, p.fb_terms);
           double max_w = 0;
           for (const auto& [term, w] : eset) max_w = std::max(max_w, w);
           std::vector<WeightedTerm> expanded = terms;
