@@ -131,8 +131,9 @@ struct IndexOptions {
   RetrievalParams params;
   // Searches rank from an in-memory copy of each org's index (memory_index.h, ADR 0011); the
   // copies of all orgs together stay under this (least recently searched orgs dropped first; the
-  // org being searched is always kept). About 100 bytes per indexed chunk of ~200 words.
-  std::size_t memory_budget_bytes = std::size_t{1} << 30;
+  // org being searched is always kept). About 1 KB per indexed chunk of ~200 words (100,000
+  // chunks: ~105 MB).
+  std::size_t memory_budget_bytes = std::size_t{512} << 20;
 };
 
 enum class IndexState { kOk, kMissing, kCorrupt };
