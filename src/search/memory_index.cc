@@ -154,9 +154,14 @@ TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Par
   const double k1 = params.k1;
   const std::shared_ptr<const Norms> norms = NormsFor(params);
   const double* norm = norms->k.data();
+  std::vector<std::uint32_t> unweighted;  // terms scaled by 0: they match with weight 0
   for (const WeightedTerm& wt : terms) {
     const std::uint32_t t = Find(wt.term);
     if (t == kNoTerm) continue;
+    if (wt.factor == 0) {
+      unweighted.push_back(t);
+      continue;
+    }
     const Xapian::doccount tf = termfreq(t);
     double tw = (static_cast<double>(n) - tf + 0.5) / (tf + 0.5);
     if (tw < 2) tw = tw * 0.5 + 1;
@@ -180,6 +185,18 @@ TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Par
       const std::uint8_t* pass = mask->data();
       for (std::uint32_t i = 0; i < count; ++i) {
         if (pass[docs[i]]) add(i);
+      }
+    }
+  }
+  if (!unweighted.empty()) {
+    // After the weighted terms, so a zero accumulator means "not matched yet".
+    std::vector<std::uint8_t> seen(n, 0);
+    for (std::uint32_t t : unweighted) {
+      for (std::uint32_t i = post_off_[t]; i < post_off_[t + 1]; ++i) {
+        const std::uint32_t d = post_doc_[i];
+        if ((mask != nullptr && !(*mask)[d]) || acc[d] != 0 || seen[d]) continue;
+        seen[d] = 1;
+        touched.push_back(d);
       }
     }
   }

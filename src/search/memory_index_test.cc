@@ -161,7 +161,9 @@ TEST_F(MemoryIndexTest, ScaledTermsWeighLikeXapiansScaleWeight) {
     std::vector<WeightedTerm> terms = Terms(words);
     terms.push_back({AnalyzeTerms("w7x").front(), 1, 0.37});
     terms.push_back({AnalyzeTerms("w301x").front(), 1, 0.05});
+    terms.push_back({AnalyzeTerms("w1200x").front(), 1, 0});  // matches, weighs nothing
     ExpectSameTopK(db, *mem, terms, {0.9, 0.4}, 100, std::nullopt, nullptr);
+    ExpectSameTopK(db, *mem, terms, {0.9, 0.4}, 3000, std::nullopt, nullptr);  // every match
   }
 }
 
