@@ -147,9 +147,12 @@ TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Par
   // Accumulators reused by the thread (weights are > 0 once touched: Xapian's term weight is
   // log of at least 1.5, and every posting has wdf >= 1).
   thread_local std::vector<double> acc;
-  thread_local std::vector<std::uint32_t> touched;
+  thread_local std::vector<std::uint32_t> touched;  // each document at most once
   if (acc.size() < n) acc.assign(n, 0);
-  touched.clear();
+  if (touched.size() < n) touched.resize(n);
+  double* const a = acc.data();
+  std::uint32_t* const tb = touched.data();
+  std::size_t nt = 0;
   // Xapian's BM25Weight::init and get_sumpart with k2 = 0, k3 = 1, min_normlen 0.5.
   const double k1 = params.k1;
   const std::shared_ptr<const Norms> norms = NormsFor(params);
@@ -172,21 +175,22 @@ TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Par
     const std::uint32_t* docs = post_doc_.data() + post_off_[t];
     const std::uint32_t* wdfs = post_wdf_.data() + post_off_[t];
     const std::uint32_t count = post_off_[t + 1] - post_off_[t];
-    double* a = acc.data();
-    auto add = [&](std::uint32_t i) {
-      const std::uint32_t d = docs[i];
-      const double wdf = wdfs[i];
-      if (a[d] == 0) touched.push_back(d);
-      a[d] += termweight * (wdf / (norm[d] + wdf));
+    const double tweight = termweight;
+    std::size_t touched_now = nt;
+    auto add = [a, tb, norm, tweight, &touched_now](std::uint32_t d, double wdf) {
+      const double cur = a[d];
+      if (cur == 0) tb[touched_now++] = d;
+      a[d] = cur + tweight * (wdf / (norm[d] + wdf));
     };
     if (mask == nullptr) {
-      for (std::uint32_t i = 0; i < count; ++i) add(i);
+      for (std::uint32_t i = 0; i < count; ++i) add(docs[i], wdfs[i]);
     } else {
       const std::uint8_t* pass = mask->data();
       for (std::uint32_t i = 0; i < count; ++i) {
-        if (pass[docs[i]]) add(i);
+        if (pass[docs[i]]) add(docs[i], wdfs[i]);
       }
     }
+    nt = touched_now;
   }
   if (!unweighted.empty()) {
     // After the weighted terms, so a zero accumulator means "not matched yet".
@@ -194,28 +198,34 @@ TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Par
     for (std::uint32_t t : unweighted) {
       for (std::uint32_t i = post_off_[t]; i < post_off_[t + 1]; ++i) {
         const std::uint32_t d = post_doc_[i];
-        if ((mask != nullptr && !(*mask)[d]) || acc[d] != 0 || seen[d]) continue;
+        if ((mask != nullptr && !(*mask)[d]) || a[d] != 0 || seen[d]) continue;
         seen[d] = 1;
-        touched.push_back(d);
+        tb[nt++] = d;
       }
     }
   }
-  out.matches = touched.size();
-  auto better = [](const ScoredDoc& a, const ScoredDoc& c) {
-    return a.weight != c.weight ? a.weight > c.weight : a.doc < c.doc;
+  out.matches = nt;
+  // The best k in one pass: a heap whose front is the worst kept (most documents lose against
+  // it with one comparison); the accumulators are cleared on the way.
+  auto better = [](const ScoredDoc& x, const ScoredDoc& y) {
+    return x.weight != y.weight ? x.weight > y.weight : x.doc < y.doc;
   };
-  std::vector<ScoredDoc> all;
-  all.reserve(touched.size());
-  for (std::uint32_t d : touched) {
-    all.push_back({d, acc[d]});
-    acc[d] = 0;
+  std::vector<ScoredDoc>& heap = out.docs;
+  heap.reserve(std::min(k, nt));
+  for (std::size_t i = 0; i < nt; ++i) {
+    const std::uint32_t d = tb[i];
+    const ScoredDoc s{d, a[d]};
+    a[d] = 0;
+    if (heap.size() < k) {
+      heap.push_back(s);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (k > 0 && better(s, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = s;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
   }
-  if (all.size() > k) {
-    std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(), better);
-    all.resize(k);
-  }
-  std::sort(all.begin(), all.end(), better);
-  out.docs = std::move(all);
+  std::sort_heap(heap.begin(), heap.end(), better);
   return out;
 }
 
