@@ -45,9 +45,12 @@ std::shared_ptr<const MemoryIndex> MemoryIndex::Build(Xapian::Database& db) {
       for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
         const std::uint32_t d = to_dense(*p);
         if (d == kNoTerm) continue;
+        const Xapian::termcount wdf = p.get_wdf();
+        if (wdf >= kBigWdf) m->post_big_[m->post_doc_.size()] = wdf;
         m->post_doc_.push_back(d);
-        m->post_wdf_.push_back(p.get_wdf());
-        cf += p.get_wdf();
+        m->post_wdf_.push_back(
+            static_cast<std::uint16_t>(std::min<Xapian::termcount>(wdf, kBigWdf)));
+        cf += wdf;
       }
       m->collection_freq_.push_back(cf);
       m->post_off_.push_back(static_cast<std::uint32_t>(m->post_doc_.size()));
@@ -72,6 +75,7 @@ std::shared_ptr<const MemoryIndex> MemoryIndex::Build(Xapian::Database& db) {
         const std::uint32_t d = m->post_doc_[i];
         m->fwd_term_[at[d]] = t;
         m->fwd_wdf_[at[d]] = m->post_wdf_[i];
+        if (m->post_wdf_[i] == kBigWdf) m->fwd_big_[at[d]] = m->post_big_.at(i);
         ++at[d];
       }
     }
@@ -88,6 +92,7 @@ std::shared_ptr<const MemoryIndex> MemoryIndex::Build(Xapian::Database& db) {
                       Bytes(m->terms_) + Bytes(m->collection_freq_) + Bytes(m->docids_);
   for (const std::string& t : m->terms_) bytes += t.capacity() > 15 ? t.capacity() + 1 : 0;
   for (const auto& [term, docs] : m->filters_) bytes += term.size() + 64 + Bytes(docs);
+  bytes += (m->post_big_.size() + m->fwd_big_.size()) * 32;
   m->bytes_ = bytes;
   return m;
 }
@@ -104,7 +109,7 @@ std::uint32_t MemoryIndex::Wdf(std::uint32_t doc, std::uint32_t t) const {
   const std::uint32_t* end = fwd_term_.data() + fwd_off_[doc + 1];
   const std::uint32_t* it = std::lower_bound(begin, end, t);
   if (it == end || *it != t) return 0;
-  return fwd_wdf_[static_cast<std::size_t>(it - fwd_term_.data())];
+  return WdfAt(static_cast<std::size_t>(it - fwd_term_.data()));
 }
 
 std::vector<std::uint8_t> MemoryIndex::FilterMask(
@@ -173,7 +178,11 @@ TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Par
     termweight *= (1 + 1) * wqf / (1 + wqf);  // k3 = 1
     termweight *= (k1 + 1);
     const std::uint32_t* docs = post_doc_.data() + post_off_[t];
-    const std::uint32_t* wdfs = post_wdf_.data() + post_off_[t];
+    const std::uint16_t* wdfs = post_wdf_.data() + post_off_[t];
+    const std::size_t first = post_off_[t];
+    auto wdf_at = [&](std::uint32_t i) -> double {
+      return wdfs[i] != kBigWdf ? wdfs[i] : BigWdf(post_big_, first + i);
+    };
     const std::uint32_t count = post_off_[t + 1] - post_off_[t];
     const double tweight = termweight;
     std::size_t touched_now = nt;
@@ -183,11 +192,11 @@ TopK MemoryIndex::Bm25TopK(const std::vector<WeightedTerm>& terms, const Bm25Par
       a[d] = cur + tweight * (wdf / (norm[d] + wdf));
     };
     if (mask == nullptr) {
-      for (std::uint32_t i = 0; i < count; ++i) add(docs[i], wdfs[i]);
+      for (std::uint32_t i = 0; i < count; ++i) add(docs[i], wdf_at(i));
     } else {
       const std::uint8_t* pass = mask->data();
       for (std::uint32_t i = 0; i < count; ++i) {
-        if (pass[docs[i]]) add(docs[i], wdfs[i]);
+        if (pass[docs[i]]) add(docs[i], wdf_at(i));
       }
     }
     nt = touched_now;
@@ -261,7 +270,7 @@ std::vector<std::pair<std::string, double>> MemoryIndex::Bo1Expand(
   docs.erase(std::unique(docs.begin(), docs.end()), docs.end());
   for (std::uint32_t d : docs) {
     for (std::uint32_t i = fwd_off_[d]; i < fwd_off_[d + 1]; ++i)
-      all.emplace_back(fwd_term_[i], fwd_wdf_[i]);
+      all.emplace_back(fwd_term_[i], WdfAt(i));
   }
   std::sort(all.begin(), all.end());
   // Xapian's ESet::Internal::expand: terms in ascending order, a min-heap of the best `count`

@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -79,11 +80,13 @@ class MemoryIndex {
   std::size_t term_count() const { return terms_.size(); }
   // Number of documents with the term.
   std::uint32_t termfreq(std::uint32_t t) const { return post_off_[t + 1] - post_off_[t]; }
-  // The document's term list: term numbers ascending and their wdf.
-  std::pair<const std::uint32_t*, const std::uint32_t*> Terms(std::uint32_t doc,
-                                                              std::size_t* n) const {
-    *n = fwd_off_[doc + 1] - fwd_off_[doc];
-    return {fwd_term_.data() + fwd_off_[doc], fwd_wdf_.data() + fwd_off_[doc]};
+  // The document's term list is entries [TermsBegin(doc), TermsEnd(doc)): term numbers
+  // ascending (TermAt) and their wdf (WdfAt).
+  std::size_t TermsBegin(std::uint32_t doc) const { return fwd_off_[doc]; }
+  std::size_t TermsEnd(std::uint32_t doc) const { return fwd_off_[doc + 1]; }
+  std::uint32_t TermAt(std::size_t i) const { return fwd_term_[i]; }
+  std::uint32_t WdfAt(std::size_t i) const {
+    return fwd_wdf_[i] != kBigWdf ? fwd_wdf_[i] : BigWdf(fwd_big_, i);
   }
   // The wdf of term `t` in `doc` (0 when absent).
   std::uint32_t Wdf(std::uint32_t doc, std::uint32_t t) const;
@@ -110,6 +113,12 @@ class MemoryIndex {
 
  private:
   MemoryIndex() = default;
+  // wdf are kept in 16 bits; a larger one is kBigWdf there and its value in a side map.
+  static constexpr std::uint16_t kBigWdf = 0xffff;
+  static std::uint32_t BigWdf(const std::unordered_map<std::size_t, std::uint32_t>& big,
+                              std::size_t i) {
+    return big.at(i);
+  }
   // k1 × (normalised length × b + 1 − b) per document, the length part of Xapian's BM25
   // denominator, made once per (k1, b).
   struct Norms {
@@ -125,9 +134,12 @@ class MemoryIndex {
   std::vector<std::uint32_t> doclen_;
   std::vector<std::string> terms_;  // text terms, sorted
   std::vector<std::uint32_t> post_off_;
-  std::vector<std::uint32_t> post_doc_, post_wdf_;
+  std::vector<std::uint32_t> post_doc_;
+  std::vector<std::uint16_t> post_wdf_;
   std::vector<std::uint32_t> fwd_off_;
-  std::vector<std::uint32_t> fwd_term_, fwd_wdf_;
+  std::vector<std::uint32_t> fwd_term_;
+  std::vector<std::uint16_t> fwd_wdf_;
+  std::unordered_map<std::size_t, std::uint32_t> post_big_, fwd_big_;  // entry → wdf >= kBigWdf
   // Boolean filter terms ("XF<key>:<value>") → dense document numbers ascending.
   std::map<std::string, std::vector<std::uint32_t>, std::less<>> filters_;
   std::vector<double> dates_;                   // NaN = none

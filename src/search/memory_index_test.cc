@@ -234,19 +234,43 @@ TEST_F(MemoryIndexTest, TermListsAndLengthsAreXapians) {
   for (std::uint32_t d = 0; d < mem->doc_count(); ++d) {
     const Xapian::docid did = mem->docid(d);
     EXPECT_EQ(mem->doclen(d), db.get_doclength(did));
-    std::size_t n = 0;
-    const auto [terms, wdfs] = mem->Terms(d, &n);
-    std::size_t i = 0;
+    std::size_t i = mem->TermsBegin(d);
     for (auto t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
       if ((*t)[0] != 'Z') continue;  // boolean terms (ids, filters) are not text
-      ASSERT_LT(i, n);
-      EXPECT_EQ(mem->term(terms[i]), *t);
-      EXPECT_EQ(wdfs[i], t.get_wdf());
-      EXPECT_EQ(mem->Wdf(d, terms[i]), t.get_wdf());
+      ASSERT_LT(i, mem->TermsEnd(d));
+      EXPECT_EQ(mem->term(mem->TermAt(i)), *t);
+      EXPECT_EQ(mem->WdfAt(i), t.get_wdf());
+      EXPECT_EQ(mem->Wdf(d, mem->TermAt(i)), t.get_wdf());
       ++i;
     }
-    EXPECT_EQ(i, n);
+    EXPECT_EQ(i, mem->TermsEnd(d));
   }
+}
+
+// wdf are stored in 16 bits; larger ones (a word repeated in a heavily weighted field) keep their
+// value.
+TEST_F(MemoryIndexTest, LargeWdfKeepTheirValue) {
+  Seed("org_a", 200);
+  std::string many;
+  for (int i = 0; i < 4000; ++i) many += "quokka ";
+  Document big;
+  big.id = "big";
+  big.fields = {{"title", many, 20}, {"body", many + "w3x", 1}};  // wdf 80,000 + 4,000
+  Document small;
+  small.id = "small";
+  small.fields = {{"body", "quokka w3x", 1}};
+  ASSERT_TRUE(index_->Upsert("org_a", std::vector<Document>{big, small}).ok());
+  Xapian::Database db = Open("org_a");
+  const auto mem = MemoryIndex::Build(db);
+  const std::uint32_t quokka = mem->Find(AnalyzeTerms("quokka").front());
+  ASSERT_NE(quokka, MemoryIndex::kNoTerm);
+  const Xapian::docid big_id = *db.postlist_begin("Qbig");
+  std::uint32_t big_doc = 0;
+  while (mem->docid(big_doc) != big_id) ++big_doc;
+  EXPECT_EQ(mem->Wdf(big_doc, quokka), 84000u);
+  ExpectSameTopK(db, *mem, {{AnalyzeTerms("quokka").front(), 1, 1}}, {0.9, 0.4}, 5, std::nullopt,
+                 nullptr);
+  ExpectSameTopK(db, *mem, Terms({"quokka", "w3x", "w1x"}), {0.9, 0.4}, 50, std::nullopt, nullptr);
 }
 
 TEST_F(MemoryIndexTest, CacheRebuildsOnANewRevisionAndKeepsItsBudget) {

@@ -416,11 +416,10 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const MemoryInd
     // vocabulary terms for the semantic features.
     d_terms.clear();
     if (sem != nullptr) d_vec.setZero(sem->dim());
-    std::size_t wi = 0, count = 0;
-    const auto [terms, wdfs] = mem.Terms(doc, &count);
-    for (std::size_t k = 0; k < count; ++k) {
-      const std::uint32_t term = terms[k];
-      const Xapian::termcount wdf = wdfs[k];
+    std::size_t wi = 0;
+    for (std::size_t k = mem.TermsBegin(doc), end = mem.TermsEnd(doc); k < end; ++k) {
+      const std::uint32_t term = mem.TermAt(k);
+      const Xapian::termcount wdf = mem.WdfAt(k);
       while (wi < wants.size() && wants[wi].term < term) ++wi;
       for (std::size_t j = wi; j < wants.size() && wants[j].term == term; ++j) {
         const Want& w = wants[j];
