@@ -62,6 +62,8 @@ std::shared_ptr<const MemoryIndex> MemoryIndex::Build(Xapian::Database& db) {
       }
     }
   }
+  m->post_doc_.shrink_to_fit();
+  m->post_wdf_.shrink_to_fit();
   // Term lists: the postings inverted (term numbers come out ascending per document).
   m->fwd_off_.assign(m->docids_.size() + 1, 0);
   for (std::uint32_t d : m->post_doc_) ++m->fwd_off_[d + 1];
@@ -86,14 +88,186 @@ std::shared_ptr<const MemoryIndex> MemoryIndex::Build(Xapian::Database& db) {
     if (d != kNoTerm) m->dates_[d] = Xapian::sortable_unserialise(*v);
   }
 
-  std::size_t bytes = Bytes(m->docids_) + Bytes(m->doclen_) + Bytes(m->post_off_) +
-                      Bytes(m->post_doc_) + Bytes(m->post_wdf_) + Bytes(m->fwd_off_) +
-                      Bytes(m->fwd_term_) + Bytes(m->fwd_wdf_) + Bytes(m->dates_) +
-                      Bytes(m->terms_) + Bytes(m->collection_freq_) + Bytes(m->docids_);
-  for (const std::string& t : m->terms_) bytes += t.capacity() > 15 ? t.capacity() + 1 : 0;
-  for (const auto& [term, docs] : m->filters_) bytes += term.size() + 64 + Bytes(docs);
-  bytes += (m->post_big_.size() + m->fwd_big_.size()) * 32;
-  m->bytes_ = bytes;
+  m->CountBytes();
+  return m;
+}
+
+void MemoryIndex::CountBytes() {
+  std::size_t bytes = Bytes(docids_) + Bytes(doclen_) + Bytes(post_off_) + Bytes(post_doc_) +
+                      Bytes(post_wdf_) + Bytes(fwd_off_) + Bytes(fwd_term_) + Bytes(fwd_wdf_) +
+                      Bytes(dates_) + Bytes(terms_) + Bytes(collection_freq_);
+  for (const std::string& t : terms_) bytes += t.capacity() > 15 ? t.capacity() + 1 : 0;
+  for (const auto& [term, docs] : filters_) bytes += term.size() + 64 + Bytes(docs);
+  bytes += (post_big_.size() + fwd_big_.size()) * 32;
+  bytes_ = bytes;
+}
+
+std::shared_ptr<const MemoryIndex> MemoryIndex::Update(const MemoryIndex& old, Xapian::Database& db,
+                                                       const std::vector<Xapian::docid>& changed) {
+  std::shared_ptr<MemoryIndex> m(new MemoryIndex());
+  m->revision_ = db.get_revision();
+  m->avg_length_ = db.get_avlength();
+  m->docids_.reserve(db.get_doccount());
+  for (auto it = db.postlist_begin(""); it != db.postlist_end(""); ++it) {
+    m->docids_.push_back(*it);
+    m->doclen_.push_back(static_cast<std::uint32_t>(it.get_doclength()));
+  }
+  const std::uint32_t n = m->doc_count();
+  // Each document now: its number in the old copy (unchanged), or read afresh from the index.
+  std::vector<std::uint32_t> from_old(n, kNoTerm);
+  std::vector<std::uint32_t> new_of_old(old.doc_count(), kNoTerm);
+  for (std::uint32_t i = 0, j = 0; i < n; ++i) {
+    const Xapian::docid did = m->docids_[i];
+    while (j < old.doc_count() && old.docids_[j] < did) ++j;
+    if (j < old.doc_count() && old.docids_[j] == did &&
+        !std::binary_search(changed.begin(), changed.end(), did)) {
+      from_old[i] = j;
+      new_of_old[j] = i;
+    }
+  }
+  struct Fresh {
+    std::vector<std::pair<std::string, Xapian::termcount>> terms;  // text terms, sorted
+    std::vector<std::string> filters;
+    double date = std::numeric_limits<double>::quiet_NaN();
+  };
+  std::map<std::uint32_t, Fresh> fresh;
+  std::vector<std::string> fresh_terms;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (from_old[i] != kNoTerm) continue;
+    Fresh& f = fresh[i];
+    const Xapian::docid did = m->docids_[i];
+    for (auto t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
+      std::string term = *t;
+      if (term.empty()) continue;
+      if (term[0] == 'Z') {
+        fresh_terms.push_back(term);
+        f.terms.emplace_back(std::move(term), t.get_wdf());
+      } else if (term.rfind(kFilterPrefix, 0) == 0) {
+        f.filters.push_back(std::move(term));
+      }
+    }
+    const std::string value = db.get_document(did).get_value(kDateSlot);
+    if (!value.empty()) f.date = Xapian::sortable_unserialise(value);
+  }
+  // Terms: the old ones (a term left without documents stays, with no postings) and the new.
+  std::sort(fresh_terms.begin(), fresh_terms.end());
+  fresh_terms.erase(std::unique(fresh_terms.begin(), fresh_terms.end()), fresh_terms.end());
+  std::vector<std::uint32_t> term_of_old(old.terms_.size());
+  {
+    std::size_t i = 0, j = 0;
+    while (i < old.terms_.size() || j < fresh_terms.size()) {
+      if (j == fresh_terms.size() || (i < old.terms_.size() && old.terms_[i] <= fresh_terms[j])) {
+        if (j < fresh_terms.size() && old.terms_[i] == fresh_terms[j]) ++j;
+        term_of_old[i] = static_cast<std::uint32_t>(m->terms_.size());
+        m->terms_.push_back(old.terms_[i++]);
+      } else {
+        m->terms_.push_back(fresh_terms[j++]);
+      }
+    }
+  }
+  // Term lists (the old ones copied, renumbered when terms were added), then the postings by
+  // inverting them.
+  m->fwd_off_.assign(n + 1, 0);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint32_t o = from_old[i];
+    m->fwd_off_[i + 1] = m->fwd_off_[i] + (o != kNoTerm ? old.fwd_off_[o + 1] - old.fwd_off_[o]
+                                                        : fresh.at(i).terms.size());
+  }
+  m->fwd_term_.resize(m->fwd_off_[n]);
+  m->fwd_wdf_.resize(m->fwd_off_[n]);
+  const bool same_terms = m->terms_.size() == old.terms_.size();
+  m->dates_.assign(n, std::numeric_limits<double>::quiet_NaN());
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::size_t at = m->fwd_off_[i];
+    if (const std::uint32_t o = from_old[i]; o != kNoTerm) {
+      const std::size_t begin = old.fwd_off_[o], end = old.fwd_off_[o + 1];
+      if (same_terms) {
+        std::copy(old.fwd_term_.begin() + begin, old.fwd_term_.begin() + end,
+                  m->fwd_term_.begin() + at);
+      } else {
+        for (std::size_t k = begin; k < end; ++k)
+          m->fwd_term_[at + k - begin] = term_of_old[old.fwd_term_[k]];
+      }
+      std::copy(old.fwd_wdf_.begin() + begin, old.fwd_wdf_.begin() + end, m->fwd_wdf_.begin() + at);
+      if (!old.fwd_big_.empty()) {
+        for (std::size_t k = begin; k < end; ++k) {
+          if (old.fwd_wdf_[k] == kBigWdf) m->fwd_big_[at + k - begin] = old.fwd_big_.at(k);
+        }
+      }
+      m->dates_[i] = old.dates_[o];
+    } else {
+      const Fresh& f = fresh.at(i);
+      for (const auto& [term, wdf] : f.terms) {
+        m->fwd_term_[at] = m->Find(term);
+        if (wdf >= kBigWdf) m->fwd_big_[at] = wdf;
+        m->fwd_wdf_[at++] = static_cast<std::uint16_t>(std::min<std::uint32_t>(wdf, kBigWdf));
+      }
+      m->dates_[i] = f.date;
+    }
+  }
+  // Postings: per term, the old postings of the documents kept (renumbered; the order holds, as
+  // numbers follow docids) merged with the fresh documents' — a stream, not a scatter.
+  struct FreshPosting {
+    std::uint32_t term, doc, wdf;
+    bool operator<(const FreshPosting& o) const {
+      return term != o.term ? term < o.term : doc < o.doc;
+    }
+  };
+  std::vector<FreshPosting> fresh_postings;
+  for (const auto& [i, f] : fresh) {
+    for (std::size_t k = m->fwd_off_[i]; k < m->fwd_off_[i + 1]; ++k) {
+      fresh_postings.push_back({m->fwd_term_[k], i, m->WdfAt(k)});
+    }
+  }
+  std::sort(fresh_postings.begin(), fresh_postings.end());
+  std::vector<std::uint32_t> old_of_term(m->terms_.size(), kNoTerm);
+  for (std::uint32_t o = 0; o < term_of_old.size(); ++o) old_of_term[term_of_old[o]] = o;
+  m->post_off_.reserve(m->terms_.size() + 1);
+  m->post_doc_.reserve(m->fwd_term_.size());
+  m->post_wdf_.reserve(m->fwd_term_.size());
+  m->collection_freq_.assign(m->terms_.size(), 0);
+  m->post_off_.push_back(0);
+  std::size_t f = 0;
+  auto put = [&](std::uint32_t t, std::uint32_t doc, std::uint16_t w16, std::uint32_t wdf) {
+    if (w16 == kBigWdf) m->post_big_[m->post_doc_.size()] = wdf;
+    m->post_doc_.push_back(doc);
+    m->post_wdf_.push_back(w16);
+    m->collection_freq_[t] += wdf;
+  };
+  for (std::uint32_t t = 0; t < m->terms_.size(); ++t) {
+    if (const std::uint32_t o = old_of_term[t]; o != kNoTerm) {
+      for (std::uint32_t i = old.post_off_[o]; i < old.post_off_[o + 1]; ++i) {
+        const std::uint32_t doc = new_of_old[old.post_doc_[i]];
+        if (doc == kNoTerm) continue;
+        for (; f < fresh_postings.size() && fresh_postings[f].term == t &&
+               fresh_postings[f].doc < doc;
+             ++f) {
+          const FreshPosting& p = fresh_postings[f];
+          put(t, p.doc, static_cast<std::uint16_t>(std::min<std::uint32_t>(p.wdf, kBigWdf)), p.wdf);
+        }
+        const std::uint16_t w16 = old.post_wdf_[i];
+        put(t, doc, w16, w16 != kBigWdf ? w16 : old.post_big_.at(i));
+      }
+    }
+    for (; f < fresh_postings.size() && fresh_postings[f].term == t; ++f) {
+      const FreshPosting& p = fresh_postings[f];
+      put(t, p.doc, static_cast<std::uint16_t>(std::min<std::uint32_t>(p.wdf, kBigWdf)), p.wdf);
+    }
+    m->post_off_.push_back(static_cast<std::uint32_t>(m->post_doc_.size()));
+  }
+  // Filter terms: the old lists renumbered, the fresh documents' added.
+  for (const auto& [term, docs] : old.filters_) {
+    std::vector<std::uint32_t> now;
+    for (std::uint32_t o : docs) {
+      if (new_of_old[o] != kNoTerm) now.push_back(new_of_old[o]);
+    }
+    if (!now.empty()) m->filters_.emplace(term, std::move(now));
+  }
+  for (const auto& [i, f] : fresh) {
+    for (const std::string& term : f.filters) m->filters_[term].push_back(i);
+  }
+  for (auto& [term, docs] : m->filters_) std::sort(docs.begin(), docs.end());
+  m->CountBytes();
   return m;
 }
 
@@ -323,7 +497,8 @@ std::vector<std::pair<std::string, double>> MemoryIndex::Bo1Expand(
 
 std::shared_ptr<const MemoryIndex> MemoryCache::Get(const std::string& org,
                                                     const std::string& generation,
-                                                    Xapian::Database& db) {
+                                                    Xapian::Database& db,
+                                                    const ChangeLog& changes) {
   std::shared_ptr<Entry> e;
   auto current = [&]() -> std::shared_ptr<const MemoryIndex> {
     if (e->index && e->generation == generation && e->index->revision() >= db.get_revision()) {
@@ -355,7 +530,21 @@ std::shared_ptr<const MemoryIndex> MemoryCache::Get(const std::string& org,
     std::lock_guard lock(mu_);
     if (auto m = current(); m && m->revision() == db.get_revision()) return m;
   }
-  std::shared_ptr<const MemoryIndex> m = MemoryIndex::Build(db);
+  std::shared_ptr<const MemoryIndex> previous;
+  {
+    std::lock_guard lock(mu_);
+    if (e->generation == generation) previous = e->index;
+  }
+  std::shared_ptr<const MemoryIndex> m;
+  bool updated = false;
+  if (previous && changes && previous->revision() < db.get_revision()) {
+    const auto changed = changes(generation, previous->revision(), db.get_revision());
+    if (changed && changed->size() <= previous->doc_count() / 10 + 10) {
+      m = MemoryIndex::Update(*previous, db, *changed);
+      updated = true;
+    }
+  }
+  if (!m) m = MemoryIndex::Build(db);
   std::lock_guard lock(mu_);
   if (auto it = entries_.find(org); it == entries_.end() || it->second != e) {
     // Evicted meanwhile: listed again.
@@ -369,6 +558,7 @@ std::shared_ptr<const MemoryIndex> MemoryCache::Get(const std::string& org,
   e->generation = generation;
   bytes_ += m->bytes();
   ++builds_;
+  updates_ += updated;
   Touch(*e, org);
   Evict(org);
   return m;
@@ -419,6 +609,11 @@ std::size_t MemoryCache::size() const {
 std::uint64_t MemoryCache::builds() const {
   std::lock_guard lock(mu_);
   return builds_;
+}
+
+std::uint64_t MemoryCache::updates() const {
+  std::lock_guard lock(mu_);
+  return updates_;
 }
 
 }  // namespace signx::search

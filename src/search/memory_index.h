@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -65,6 +66,12 @@ class MemoryIndex {
 
   // Reads the whole database (throws Xapian::Error as its calls do).
   static std::shared_ptr<const MemoryIndex> Build(Xapian::Database& db);
+  // The copy of `db` made from `old` (a copy of an earlier revision of the same database) and the
+  // documents `changed` since (Xapian docids, sorted: added, replaced or deleted), which are read
+  // from `db`; every other document is taken from `old`. Equal to Build(db) but for terms no
+  // document has any more (kept, without postings).
+  static std::shared_ptr<const MemoryIndex> Update(const MemoryIndex& old, Xapian::Database& db,
+                                                   const std::vector<Xapian::docid>& changed);
 
   std::uint32_t doc_count() const { return static_cast<std::uint32_t>(docids_.size()); }
   Xapian::docid docid(std::uint32_t doc) const { return docids_[doc]; }
@@ -113,6 +120,7 @@ class MemoryIndex {
 
  private:
   MemoryIndex() = default;
+  void CountBytes();
   // wdf are kept in 16 bits; a larger one is kBigWdf there and its value in a side map.
   static constexpr std::uint16_t kBigWdf = 0xffff;
   static std::uint32_t BigWdf(const std::unordered_map<std::size_t, std::uint32_t>& big,
@@ -156,14 +164,21 @@ class MemoryCache {
  public:
   explicit MemoryCache(std::size_t budget_bytes) : budget_(budget_bytes) {}
 
-  // `org` names the copy; `generation` and db's revision identify the index state.
+  // The documents changed between two revisions of a generation, when known (else nullopt).
+  using ChangeLog = std::function<std::optional<std::vector<Xapian::docid>>(
+      const std::string& generation, std::uint64_t from, std::uint64_t to)>;
+
+  // `org` names the copy; `generation` and db's revision identify the index state. A copy of an
+  // earlier revision of the same generation is updated (MemoryIndex::Update) when `changes`
+  // knows the documents changed since and they are at most a tenth; else a copy is built.
   std::shared_ptr<const MemoryIndex> Get(const std::string& org, const std::string& generation,
-                                         Xapian::Database& db);
+                                         Xapian::Database& db, const ChangeLog& changes = {});
   void Drop(const std::string& org);
 
   std::size_t bytes() const;
   std::size_t size() const;
-  std::uint64_t builds() const;
+  std::uint64_t builds() const;   // copies made (built or updated)
+  std::uint64_t updates() const;  // of which updated
 
  private:
   struct Entry {
@@ -182,6 +197,7 @@ class MemoryCache {
   std::list<std::string> lru_;  // most recent first
   std::size_t bytes_ = 0;
   std::uint64_t builds_ = 0;
+  std::uint64_t updates_ = 0;
 };
 
 }  // namespace signx::search

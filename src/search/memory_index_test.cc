@@ -247,6 +247,88 @@ TEST_F(MemoryIndexTest, TermListsAndLengthsAreXapians) {
   }
 }
 
+// Two copies hold the same index: documents, lengths, term lists, postings, filters and dates, and
+// so the same rankings and expansions (terms without documents aside).
+void ExpectSameCopy(const MemoryIndex& a, const MemoryIndex& b) {
+  ASSERT_EQ(a.doc_count(), b.doc_count());
+  EXPECT_EQ(a.revision(), b.revision());
+  EXPECT_DOUBLE_EQ(a.avg_length(), b.avg_length());
+  for (std::uint32_t d = 0; d < a.doc_count(); ++d) {
+    ASSERT_EQ(a.docid(d), b.docid(d));
+    EXPECT_EQ(a.doclen(d), b.doclen(d));
+    ASSERT_EQ(a.TermsEnd(d) - a.TermsBegin(d), b.TermsEnd(d) - b.TermsBegin(d)) << d;
+    for (std::size_t i = a.TermsBegin(d), j = b.TermsBegin(d); i < a.TermsEnd(d); ++i, ++j) {
+      EXPECT_EQ(a.term(a.TermAt(i)), b.term(b.TermAt(j)));
+      EXPECT_EQ(a.WdfAt(i), b.WdfAt(j));
+    }
+  }
+  for (std::uint32_t t = 0; t < a.term_count(); ++t) {
+    const std::uint32_t u = b.Find(a.term(t));
+    EXPECT_EQ(a.termfreq(t), u == MemoryIndex::kNoTerm ? 0 : b.termfreq(u)) << a.term(t);
+  }
+  for (std::uint32_t t = 0; t < b.term_count(); ++t) {
+    const std::uint32_t u = a.Find(b.term(t));
+    EXPECT_EQ(b.termfreq(t), u == MemoryIndex::kNoTerm ? 0 : a.termfreq(u)) << b.term(t);
+  }
+  for (const char* type : {"contract", "permit", "invoice", "memo"}) {
+    EXPECT_EQ(a.FilterMask({{"type", {type}}}, std::nullopt, std::nullopt),
+              b.FilterMask({{"type", {type}}}, std::nullopt, std::nullopt));
+  }
+  EXPECT_EQ(a.FilterMask({}, 1200.0, 1900.0), b.FilterMask({}, 1200.0, 1900.0));
+}
+
+// A copy updated from the previous revision's and the changed documents equals one built anew.
+TEST_F(MemoryIndexTest, UpdatedCopyEqualsABuiltOne) {
+  Seed("org_a", 1500);
+  Xapian::Database db = Open("org_a");
+  std::shared_ptr<const MemoryIndex> copy = MemoryIndex::Build(db);
+  auto docid = [&](const std::string& id) {
+    auto p = db.postlist_begin("Q" + id);
+    return p == db.postlist_end("Q" + id) ? Xapian::docid{0} : *p;
+  };
+  for (int round = 0; round < 4; ++round) {
+    std::vector<Xapian::docid> changed;
+    // Replaced documents (new text, new words, another type, a date or none), new ones, deleted.
+    std::vector<Document> docs;
+    for (int i = 0; i < 6; ++i) {
+      Document d;
+      d.id = "d" + std::to_string(round * 100 + i * 7);
+      d.fields = {{"title", "quokka" + std::to_string(round) + " w5x", 3},
+                  {"body", "zebra w1x w2x w" + std::to_string(i) + "x", 1}};
+      d.filters = {{"type", i % 2 ? "memo" : "permit"}};
+      if (i % 3) d.date = 1500 + i;
+      docs.push_back(d);
+      Document added = d;
+      added.id = "new" + std::to_string(round) + "_" + std::to_string(i);
+      docs.push_back(added);
+    }
+    std::vector<std::string> gone = {"d" + std::to_string(round * 100 + 50),
+                                     "new" + std::to_string(round - 1) + "_0", "no_such_id"};
+    for (const std::string& id : gone) {
+      if (docid(id)) changed.push_back(docid(id));
+    }
+    ASSERT_TRUE(index_->Delete("org_a", gone).ok());
+    ASSERT_TRUE(index_->Upsert("org_a", docs).ok());
+    db.reopen();
+    for (const Document& d : docs) changed.push_back(docid(d.id));
+    std::sort(changed.begin(), changed.end());
+    changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+    const auto updated = MemoryIndex::Update(*copy, db, changed);
+    const auto built = MemoryIndex::Build(db);
+    ExpectSameCopy(*updated, *built);
+    for (const auto& words : queries_) {
+      const std::vector<WeightedTerm> terms = Terms(words);
+      ExpectSameTopK(db, *updated, terms, {0.9, 0.4}, 20, std::nullopt, nullptr);
+      const TopK top = updated->Bm25TopK(terms, {0.9, 0.4}, 5, nullptr);
+      std::vector<std::uint32_t> rset;
+      for (const ScoredDoc& s : top.docs) rset.push_back(s.doc);
+      auto accept = [](std::string_view t) { return t.size() > 2 && t[0] == 'Z'; };
+      EXPECT_EQ(updated->Bo1Expand(rset, 30, +accept, {}), built->Bo1Expand(rset, 30, +accept, {}));
+    }
+    copy = updated;  // the next round updates the updated copy
+  }
+}
+
 // wdf are stored in 16 bits; larger ones (a word repeated in a heavily weighted field) keep their
 // value.
 TEST_F(MemoryIndexTest, LargeWdfKeepTheirValue) {
@@ -353,6 +435,24 @@ TEST(MemoryIndexIsolationTest, EachOrgSearchesItsOwnCopyOnly) {
   r = idx.Search("org_b", q);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->hits.empty());
+  // With room for the copies, a write updates the org's copy instead of building it anew, and a
+  // search sees the write at once.
+  auto roomy = SearchIndex::Open({.data_dir = dir.string(), .name = "documents"});
+  ASSERT_TRUE(roomy.ok());
+  ASSERT_TRUE((*roomy)->Search("org_a", q).ok());  // the first copy
+  const std::vector<std::string> gone = {"org_a_new"};
+  ASSERT_TRUE((*roomy)->Delete("org_a", gone).ok());
+  r = (*roomy)->Search("org_a", q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->hits.empty());
+  ASSERT_TRUE((*roomy)->Upsert("org_a", std::span<const Document>(&d, 1)).ok());
+  r = (*roomy)->Search("org_a", q);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), 1u);
+  EXPECT_EQ(r->hits[0].id, "org_a_new");
+  EXPECT_EQ((*roomy)->memory_builds(), 3u);
+  EXPECT_EQ((*roomy)->memory_updates(), 2u);
+  roomy->reset();
   index->reset();
   fs::remove_all(dir);
 }

@@ -555,6 +555,39 @@ struct SearchIndex::Shard {
   std::shared_ptr<const std::vector<int>> sem_ids;
   std::weak_ptr<const MemoryIndex> sem_ids_mem;
   std::weak_ptr<const SemanticModel> sem_ids_model;
+
+  // The documents this process's commits changed, by revision (of generation changes_gen), so
+  // the in-memory copy of an earlier revision is updated rather than made anew.
+  void RecordChange(const std::string& gen, std::uint64_t revision,
+                    std::vector<Xapian::docid> docids) {
+    std::lock_guard lock(changes_mu);
+    if (changes_gen != gen) {
+      changes.clear();
+      changes_gen = gen;
+    }
+    auto& at = changes[revision];
+    at.insert(at.end(), docids.begin(), docids.end());
+    while (changes.size() > 256) changes.erase(changes.begin());
+  }
+  // The documents changed by the revisions after `from` up to `to`, when every one of them was
+  // this process's commit; nullopt otherwise (another process wrote, or the log is too short).
+  std::optional<std::vector<Xapian::docid>> Changed(const std::string& gen, std::uint64_t from,
+                                                    std::uint64_t to) {
+    std::lock_guard lock(changes_mu);
+    if (changes_gen != gen || to <= from) return std::nullopt;
+    std::vector<Xapian::docid> out;
+    for (std::uint64_t r = from + 1; r <= to; ++r) {
+      auto it = changes.find(r);
+      if (it == changes.end()) return std::nullopt;
+      out.insert(out.end(), it->second.begin(), it->second.end());
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+  std::mutex changes_mu;
+  std::string changes_gen;
+  std::map<std::uint64_t, std::vector<Xapian::docid>> changes;
 };
 
 namespace {
@@ -598,6 +631,7 @@ SearchIndex::SearchIndex(IndexOptions options)
 std::size_t SearchIndex::memory_bytes() const { return memory_->bytes(); }
 std::size_t SearchIndex::memory_orgs() const { return memory_->size(); }
 std::uint64_t SearchIndex::memory_builds() const { return memory_->builds(); }
+std::uint64_t SearchIndex::memory_updates() const { return memory_->updates(); }
 
 SearchIndex::~SearchIndex() = default;
 
@@ -666,17 +700,20 @@ Status EnsureCreated(const std::string& path) {
   return WriteStub(path, "g1");
 }
 
-// Runs `fn` on the org's live generation opened for writing, then commits.
+// Runs `fn` on the org's live generation opened for writing, then commits; `fn` returns the
+// Xapian docids it added, replaced or deleted, which are recorded with the commit's revision.
 template <typename Fn>
-Status WithWriter(const std::string& path, Fn&& fn) {
-  SIGNX_ASSIGN_OR_RETURN(std::string gen, ReadStub(path));
+Status WithWriter(SearchIndex::Shard& shard, Fn&& fn) {
+  SIGNX_ASSIGN_OR_RETURN(std::string gen, ReadStub(shard.path));
   try {
-    Xapian::WritableDatabase db = OpenWritable((fs::path(path) / gen).string(), Xapian::DB_OPEN);
-    fn(db);
+    Xapian::WritableDatabase db =
+        OpenWritable((fs::path(shard.path) / gen).string(), Xapian::DB_OPEN);
+    std::vector<Xapian::docid> changed = fn(db);
     db.commit();
+    shard.RecordChange(gen, db.get_revision(), std::move(changed));
     db.close();
   } catch (const Xapian::Error& e) {
-    return FromXapian(e, "search: writing " + path);
+    return FromXapian(e, "search: writing " + shard.path);
   }
   return Status::Ok();
 }
@@ -693,16 +730,28 @@ Status SearchIndex::Upsert(std::string_view org, std::span<const Document> docs)
   for (std::size_t i = 0; i < docs.size(); ++i) SIGNX_RETURN_IF_ERROR(CheckDocument(docs[i], i));
   SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
   std::lock_guard lock(shard->write_mu);
-  return WithWriter(shard->path, [&](Xapian::WritableDatabase& db) {
-    for (const Document& d : docs) db.replace_document(kIdPrefix + d.id, BuildDocument(d));
+  return WithWriter(*shard, [&](Xapian::WritableDatabase& db) {
+    std::vector<Xapian::docid> changed;
+    for (const Document& d : docs) {
+      changed.push_back(db.replace_document(kIdPrefix + d.id, BuildDocument(d)));
+    }
+    return changed;
   });
 }
 
 Status SearchIndex::Delete(std::string_view org, std::span<const std::string> ids) {
   SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
   std::lock_guard lock(shard->write_mu);
-  return WithWriter(shard->path, [&](Xapian::WritableDatabase& db) {
-    for (const std::string& id : ids) db.delete_document(kIdPrefix + id);
+  return WithWriter(*shard, [&](Xapian::WritableDatabase& db) {
+    std::vector<Xapian::docid> changed;
+    for (const std::string& id : ids) {
+      const std::string term = kIdPrefix + id;
+      for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
+        changed.push_back(*p);
+      }
+      db.delete_document(term);
+    }
+    return changed;
   });
 }
 
@@ -880,6 +929,12 @@ Xapian::Query TermsQuery(const QueryTerms& q) {
   return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
 
+MemoryCache::ChangeLog ChangesOf(SearchIndex::Shard& shard) {
+  return [&shard](const std::string& gen, std::uint64_t from, std::uint64_t to) {
+    return shard.Changed(gen, from, to);
+  };
+}
+
 std::vector<WeightedTerm> Weighted(const QueryTerms& q) {
   std::vector<WeightedTerm> out;
   for (std::size_t i = 0; i < q.terms.size(); ++i) out.push_back({q.terms[i], q.wqf[i], 1});
@@ -924,7 +979,8 @@ Result<Candidates> SearchIndex::RerankCandidates(std::string_view org, std::stri
         Candidates c;
         const QueryTerms q = AnalyzeQuery(text);
         if (q.terms.empty()) return c;
-        const std::shared_ptr<const MemoryIndex> mem = memory_->Get(std::string(org), gen, db);
+        const std::shared_ptr<const MemoryIndex> mem =
+            memory_->Get(std::string(org), gen, db, ChangesOf(*shard));
         const TopK top = mem->Bm25TopK(Weighted(q), {p.k1, p.b}, depth, nullptr);
         const auto [sem, sem_ids] = SemanticFor(*shard, mem);
         c.features =
@@ -954,7 +1010,8 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
         if (has_text && q.terms.empty()) return result;
 
         // The first stage: BM25 over the org's in-memory copy, Xapian's formula and tie order.
-        const std::shared_ptr<const MemoryIndex> mem = memory_->Get(std::string(org), gen, db);
+        const std::shared_ptr<const MemoryIndex> mem =
+            memory_->Get(std::string(org), gen, db, ChangesOf(*shard));
         const bool filtered = !query.filters.empty() || query.date_from || query.date_to;
         std::vector<std::uint8_t> mask;
         if (filtered) {

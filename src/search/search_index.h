@@ -215,7 +215,8 @@ class SearchIndex {
   // The in-memory copies: bytes held, orgs held, copies built so far.
   std::size_t memory_bytes() const;
   std::size_t memory_orgs() const;
-  std::uint64_t memory_builds() const;
+  std::uint64_t memory_builds() const;   // copies made (built or updated)
+  std::uint64_t memory_updates() const;  // of which updated from the previous copy
 
   struct Shard;  // internal: one org's write lock and read-handle pool
 
