@@ -1,22 +1,23 @@
 // MemoryIndex: an in-memory, read-only copy of one org's Xapian index at one revision, for the
 // first stage of a search and the re-ranker's features (ADR 0011). Xapian stays the durable index,
-// the analyser, the positions, snippets and query expansion; this copy holds what a search reads
-// for every candidate:
+// the analyser, the positions, stored data and snippets; this copy holds what a search reads for
+// every candidate:
 //   - each text term's posting list (dense document number, wdf), so the top-k BM25 is one pass
 //     over the query terms' postings with Xapian's BM25 formula and parameters (BM25Weight
 //     k1, k2 = 0, k3 = 1, b, min_normlen 0.5), ranked like Xapian's matcher (weight descending,
 //     then docid ascending);
 //   - each document's term list (term number, wdf), for the re-ranker's per-field, expansion and
-//     semantic features without Xapian's term-list decoding;
+//     semantic features and for Bo1 query expansion, without Xapian's term-list decoding;
 //   - document lengths, boolean filter terms ("XF…") and the date slot, for filters.
 // Term numbers follow the terms' byte order, so a document's term list is sorted like Xapian's.
 //
-// An org's copy is built from a read handle (Build) and replaced when the index's revision or
-// generation changes (SearchIndex does that); MemoryCache bounds the copies' total memory with an
-// LRU over orgs. A copy is only ever reached through its org's shard, so it never serves another
-// org.
+// An org's copy is built from a read handle (Build), or updated from the previous revision's copy
+// and the documents changed since (Update), when the index's revision or generation changes
+// (MemoryCache::Get, which SearchIndex calls with the changes its own writes logged); MemoryCache
+// bounds the copies' total memory with an LRU over orgs. A copy is only ever reached through its
+// org's cache entry, so it never serves another org.
 //
-// Thread-safety: immutable after Build; all const methods may be called concurrently.
+// Thread-safety: immutable after Build/Update; all const methods may be called concurrently.
 #pragma once
 
 #include <xapian.h>

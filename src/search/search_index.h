@@ -131,8 +131,8 @@ struct IndexOptions {
   RetrievalParams params;
   // Searches rank from an in-memory copy of each org's index (memory_index.h, ADR 0011); the
   // copies of all orgs together stay under this (least recently searched orgs dropped first; the
-  // org being searched is always kept). About 1 KB per indexed chunk of ~200 words (100,000
-  // chunks: ~105 MB).
+  // org being searched is always kept). About 0.8 KB per indexed chunk (100,000 chunks of
+  // SciFact text: ~80 MB).
   std::size_t memory_budget_bytes = std::size_t{512} << 20;
 };
 
