@@ -307,7 +307,7 @@ QueryTerms AnalyzeQuery(std::string_view text) {
 }
 
 // Feedback terms for the re-ranker's expansion features: Bo1-weighted terms of the top BM25
-// hits, query terms excluded (the enquire's query names them).
+// hits, the query terms excluded.
 constexpr std::size_t kFeedbackDocs = 5;
 constexpr Xapian::termcount kFeedbackTerms = 30;
 
