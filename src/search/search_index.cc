@@ -18,6 +18,7 @@
 
 #include "base/strings.h"
 #include "search/fusion.h"
+#include "search/memory_index.h"
 #include "search/reranker.h"
 #include "search/semantic.h"
 
@@ -234,42 +235,9 @@ Xapian::WritableDatabase OpenWritable(const std::string& path, int flags) {
   }
 }
 
-class TermPrefixDecider final : public Xapian::ExpandDecider {
- public:
-  bool operator()(const std::string& term) const override {
-    return term.size() > 2 && term[0] == 'Z' && term[1] != 'X';
-  }
-};
-
-Xapian::Query TextQuery(std::string_view text) {
-  Xapian::Document scratch;
-  Xapian::TermGenerator tg = MakeTermGenerator();
-  tg.set_document(scratch);
-  tg.index_text(std::string(text));
-  std::vector<Xapian::Query> terms;
-  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
-    terms.emplace_back(*t, t.get_wdf());
-  }
-  return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
-}
-
-std::optional<Xapian::Query> FilterQuery(const Query& q) {
-  std::vector<Xapian::Query> parts;
-  for (const auto& [key, values] : q.filters) {
-    std::vector<Xapian::Query> any;
-    for (const std::string& v : values) any.emplace_back(FilterTerm(key, v));
-    parts.emplace_back(Xapian::Query::OP_OR, any.begin(), any.end());
-  }
-  if (q.date_from || q.date_to) {
-    const double lo =
-        q.date_from ? static_cast<double>(*q.date_from) : -std::numeric_limits<double>::max();
-    const double hi =
-        q.date_to ? static_cast<double>(*q.date_to) : std::numeric_limits<double>::max();
-    parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, kDateSlot, Xapian::sortable_serialise(lo),
-                       Xapian::sortable_serialise(hi));
-  }
-  if (parts.empty()) return std::nullopt;
-  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+// Expansion candidates: stemmed text terms, not field-prefixed ones ("ZXW…").
+bool ExpansionTerm(std::string_view term) {
+  return term.size() > 2 && term[0] == 'Z' && term[1] != 'X';
 }
 
 Status CheckQuery(const Query& q) {
@@ -339,46 +307,41 @@ QueryTerms AnalyzeQuery(std::string_view text) {
 }
 
 // Feedback terms for the re-ranker's expansion features: Bo1-weighted terms of the top BM25
-// hits, query terms excluded.
+// hits, the query terms excluded.
 constexpr std::size_t kFeedbackDocs = 5;
 constexpr Xapian::termcount kFeedbackTerms = 30;
 
-std::vector<std::pair<std::string, double>> FeedbackTerms(Xapian::Enquire& enquire,
-                                                          const Xapian::MSet& mset) {
-  Xapian::RSet rset;
-  std::size_t n = 0;
-  for (auto it = mset.begin(); it != mset.end() && n < kFeedbackDocs; ++it, ++n) {
-    rset.add_document(*it);
-  }
-  std::vector<std::pair<std::string, double>> out;
-  if (rset.empty()) return out;
-  enquire.set_expansion_scheme("bo1");
-  const TermPrefixDecider decider;
-  const Xapian::ESet eset = enquire.get_eset(kFeedbackTerms, rset, &decider);
-  for (auto it = eset.begin(); it != eset.end(); ++it) out.emplace_back(*it, it.get_weight());
-  return out;
+std::vector<std::pair<std::string, double>> FeedbackTerms(const MemoryIndex& mem,
+                                                          const QueryTerms& q,
+                                                          const std::vector<ScoredDoc>& top,
+                                                          std::size_t docs, std::size_t terms) {
+  std::vector<std::uint32_t> rset;
+  for (std::size_t i = 0; i < top.size() && i < docs; ++i) rset.push_back(top[i].doc);
+  return mem.Bo1Expand(rset, terms, &ExpansionTerm, q.terms);
 }
 
-// The re-ranker's features (reranker.h, RerankFeatureNames) of the first `n` hits of `mset`,
-// row-major, read from the index: per-term frequencies from each document's term list, positions
-// from its position lists.
-std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerms& q,
-                                     const Xapian::MSet& mset, std::size_t n,
-                                     const std::vector<std::string>& named_fields,
+// The re-ranker's features (reranker.h, RerankFeatureNames) of the first `n` candidates, row-major:
+// term frequencies from the in-memory term lists (`sem_ids` maps its term numbers to the semantic
+// vocabulary), positions from the index's position lists.
+std::vector<float> CandidateFeatures(const Xapian::Database& db, const MemoryIndex& mem,
+                                     const QueryTerms& q, const std::vector<ScoredDoc>& cands,
+                                     std::size_t n, const std::vector<std::string>& named_fields,
                                      const std::vector<std::pair<std::string, double>>& expansion,
-                                     const SemanticModel* sem) {
+                                     const SemanticModel* sem, const std::vector<int>* sem_ids) {
   const std::size_t nt = q.terms.size();
-  const double docs = std::max<double>(1, db.get_doccount());
+  const double docs = std::max<double>(1, mem.doc_count());
   std::vector<double> idf(nt);
   double idf_sum = 0, idf_max = 0;
   for (std::size_t i = 0; i < nt; ++i) {
-    const double df = std::max<double>(1, db.get_termfreq(q.terms[i]));
+    const std::uint32_t t = mem.Find(q.terms[i]);
+    const double df = std::max<double>(1, t == MemoryIndex::kNoTerm ? 0 : mem.termfreq(t));
     idf[i] = std::log(1 + docs / df);
     idf_sum += idf[i];
     idf_max = std::max(idf_max, idf[i]);
   }
   if (idf_sum <= 0) idf_sum = 1;
   if (idf_max <= 0) idf_max = 1;
+  if (sem_ids == nullptr) sem = nullptr;
   // The query's projection and vocabulary ids for the semantic features.
   std::vector<int> q_sem(nt, -1);
   Eigen::VectorXf q_vec;
@@ -392,25 +355,28 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
     const float norm = q_vec.norm();
     if (norm > 0) q_vec /= norm;
   }
-  // Field-prefixed forms of the query terms ("ZXWtitle:<stem>"), sorted with the plain ones so a
-  // single pass of skip_to over the sorted term list finds all.
+  // The wanted terms' numbers — query terms, their field-prefixed forms ("ZXWtitle:<stem>") and
+  // the expansion terms — sorted, so one merge with a document's sorted term list finds all.
   struct Want {
-    std::string term;
+    std::uint32_t term;
     std::size_t qi;
     int kind;  // 0 query term, 1 query term in a named field, 2 expansion term
   };
   std::vector<Want> wants;
+  auto want = [&](const std::string& term, std::size_t qi, int kind) {
+    const std::uint32_t t = mem.Find(term);
+    if (t != MemoryIndex::kNoTerm) wants.push_back({t, qi, kind});
+  };
   for (std::size_t i = 0; i < nt; ++i) {
-    wants.push_back({q.terms[i], i, 0});
+    want(q.terms[i], i, 0);
     const std::string& t = q.terms[i];
     if (t.size() > 1 && t[0] == 'Z') {
-      for (const std::string& f : named_fields)
-        wants.push_back({"Z" + FieldPrefix(f) + t.substr(1), i, 1});
+      for (const std::string& f : named_fields) want("Z" + FieldPrefix(f) + t.substr(1), i, 1);
     }
   }
   double expansion_sum = 0;
   for (std::size_t i = 0; i < expansion.size(); ++i) {
-    wants.push_back({expansion[i].first, i, 2});
+    want(expansion[i].first, i, 2);
     expansion_sum += expansion[i].second;
   }
   if (expansion_sum <= 0) expansion_sum = 1;
@@ -419,11 +385,11 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
     return a.term != b.term ? a.term < b.term : a.kind < b.kind;
   });
 
-  const double avg_len = std::max(1.0, db.get_avlength());
+  const double avg_len = std::max(1.0, mem.avg_length());
   double top = 0, mean = 0, sq = 0;
   std::size_t m = 0;
-  for (auto it = mset.begin(); it != mset.end() && m < n; ++it, ++m) {
-    const double w = it.get_weight();
+  for (; m < cands.size() && m < n; ++m) {
+    const double w = cands[m].weight;
     if (m == 0) top = w;
     mean += w;
     sq += w * w;
@@ -440,8 +406,9 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
   std::vector<int> d_terms;
   Eigen::VectorXf d_vec;
   std::size_t rank = 0;
-  for (auto it = mset.begin(); it != mset.end() && rank < m; ++it, ++rank) {
-    const Xapian::docid did = *it;
+  for (; rank < m; ++rank) {
+    const std::uint32_t doc = cands[rank].doc;
+    const Xapian::docid did = mem.docid(doc);
     std::fill(tf.begin(), tf.end(), 0);
     std::fill(tf_named.begin(), tf_named.end(), 0);
     std::fill(tf_exp.begin(), tf_exp.end(), 0);
@@ -450,16 +417,16 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
     d_terms.clear();
     if (sem != nullptr) d_vec.setZero(sem->dim());
     std::size_t wi = 0;
-    for (auto t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
-      const std::string term = *t;
-      const Xapian::termcount wdf = t.get_wdf();
+    for (std::size_t k = mem.TermsBegin(doc), end = mem.TermsEnd(doc); k < end; ++k) {
+      const std::uint32_t term = mem.TermAt(k);
+      const Xapian::termcount wdf = mem.WdfAt(k);
       while (wi < wants.size() && wants[wi].term < term) ++wi;
       for (std::size_t j = wi; j < wants.size() && wants[j].term == term; ++j) {
         const Want& w = wants[j];
         (w.kind == 0 ? tf : w.kind == 1 ? tf_named : tf_exp)[w.qi] += wdf;
       }
-      if (sem == nullptr || term.size() < 2 || term[0] != 'Z' || term[1] == 'X') continue;
-      const int id = sem->Find(term);
+      if (sem == nullptr) continue;
+      const int id = (*sem_ids)[term];
       if (id < 0) continue;
       d_terms.push_back(id);
       sem->Accumulate(id, (1.0f + std::log(static_cast<float>(std::max(1u, wdf)))) * sem->idf(id),
@@ -529,8 +496,8 @@ std::vector<float> CandidateFeatures(const Xapian::Database& db, const QueryTerm
         soft += idf[i] * best;
       }
     }
-    const double w = it.get_weight();
-    const double len = db.get_doclength(did);
+    const double w = cands[rank].weight;
+    const double len = mem.doclen(doc);
     const float row[kNumRerankFeatures] = {
         static_cast<float>(top > 0 ? w / top : 0),
         static_cast<float>(w),
@@ -584,6 +551,43 @@ struct SearchIndex::Shard {
   // BuildSemantic's model and the generation it was built from (guarded by pool_mu).
   std::shared_ptr<const SemanticModel> semantic;
   std::string semantic_generation;
+  // The in-memory copy's term numbers → the semantic vocabulary, for the pair it was made for.
+  std::shared_ptr<const std::vector<int>> sem_ids;
+  std::weak_ptr<const MemoryIndex> sem_ids_mem;
+  std::weak_ptr<const SemanticModel> sem_ids_model;
+
+  // The documents this process's commits changed, by revision (of generation changes_gen), so
+  // the in-memory copy of an earlier revision is updated rather than made anew.
+  void RecordChange(const std::string& gen, std::uint64_t revision,
+                    std::vector<Xapian::docid> docids) {
+    std::lock_guard lock(changes_mu);
+    if (changes_gen != gen) {
+      changes.clear();
+      changes_gen = gen;
+    }
+    auto& at = changes[revision];
+    at.insert(at.end(), docids.begin(), docids.end());
+    while (changes.size() > 256) changes.erase(changes.begin());
+  }
+  // The documents changed by the revisions after `from` up to `to`, when every one of them was
+  // this process's commit; nullopt otherwise (another process wrote, or the log is too short).
+  std::optional<std::vector<Xapian::docid>> Changed(const std::string& gen, std::uint64_t from,
+                                                    std::uint64_t to) {
+    std::lock_guard lock(changes_mu);
+    if (changes_gen != gen || to <= from) return std::nullopt;
+    std::vector<Xapian::docid> out;
+    for (std::uint64_t r = from + 1; r <= to; ++r) {
+      auto it = changes.find(r);
+      if (it == changes.end()) return std::nullopt;
+      out.insert(out.end(), it->second.begin(), it->second.end());
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+  std::mutex changes_mu;
+  std::string changes_gen;
+  std::map<std::uint64_t, std::vector<Xapian::docid>> changes;
 };
 
 namespace {
@@ -619,9 +623,15 @@ class Reader {
 
 SearchIndex::SearchIndex(IndexOptions options)
     : options_(std::move(options)),
-      params_(std::make_shared<const RetrievalParams>(options_.params)) {
+      params_(std::make_shared<const RetrievalParams>(options_.params)),
+      memory_(std::make_unique<MemoryCache>(options_.memory_budget_bytes)) {
   root_ = (fs::path(options_.data_dir) / "search" / options_.name).string();
 }
+
+std::size_t SearchIndex::memory_bytes() const { return memory_->bytes(); }
+std::size_t SearchIndex::memory_orgs() const { return memory_->size(); }
+std::uint64_t SearchIndex::memory_builds() const { return memory_->builds(); }
+std::uint64_t SearchIndex::memory_updates() const { return memory_->updates(); }
 
 SearchIndex::~SearchIndex() = default;
 
@@ -690,17 +700,20 @@ Status EnsureCreated(const std::string& path) {
   return WriteStub(path, "g1");
 }
 
-// Runs `fn` on the org's live generation opened for writing, then commits.
+// Runs `fn` on the org's live generation opened for writing, then commits; `fn` returns the
+// Xapian docids it added, replaced or deleted, which are recorded with the commit's revision.
 template <typename Fn>
-Status WithWriter(const std::string& path, Fn&& fn) {
-  SIGNX_ASSIGN_OR_RETURN(std::string gen, ReadStub(path));
+Status WithWriter(SearchIndex::Shard& shard, Fn&& fn) {
+  SIGNX_ASSIGN_OR_RETURN(std::string gen, ReadStub(shard.path));
   try {
-    Xapian::WritableDatabase db = OpenWritable((fs::path(path) / gen).string(), Xapian::DB_OPEN);
-    fn(db);
+    Xapian::WritableDatabase db =
+        OpenWritable((fs::path(shard.path) / gen).string(), Xapian::DB_OPEN);
+    std::vector<Xapian::docid> changed = fn(db);
     db.commit();
+    shard.RecordChange(gen, db.get_revision(), std::move(changed));
     db.close();
   } catch (const Xapian::Error& e) {
-    return FromXapian(e, "search: writing " + path);
+    return FromXapian(e, "search: writing " + shard.path);
   }
   return Status::Ok();
 }
@@ -717,16 +730,28 @@ Status SearchIndex::Upsert(std::string_view org, std::span<const Document> docs)
   for (std::size_t i = 0; i < docs.size(); ++i) SIGNX_RETURN_IF_ERROR(CheckDocument(docs[i], i));
   SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
   std::lock_guard lock(shard->write_mu);
-  return WithWriter(shard->path, [&](Xapian::WritableDatabase& db) {
-    for (const Document& d : docs) db.replace_document(kIdPrefix + d.id, BuildDocument(d));
+  return WithWriter(*shard, [&](Xapian::WritableDatabase& db) {
+    std::vector<Xapian::docid> changed;
+    for (const Document& d : docs) {
+      changed.push_back(db.replace_document(kIdPrefix + d.id, BuildDocument(d)));
+    }
+    return changed;
   });
 }
 
 Status SearchIndex::Delete(std::string_view org, std::span<const std::string> ids) {
   SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
   std::lock_guard lock(shard->write_mu);
-  return WithWriter(shard->path, [&](Xapian::WritableDatabase& db) {
-    for (const std::string& id : ids) db.delete_document(kIdPrefix + id);
+  return WithWriter(*shard, [&](Xapian::WritableDatabase& db) {
+    std::vector<Xapian::docid> changed;
+    for (const std::string& id : ids) {
+      const std::string term = kIdPrefix + id;
+      for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
+        changed.push_back(*p);
+      }
+      db.delete_document(term);
+    }
+    return changed;
   });
 }
 
@@ -738,6 +763,7 @@ Status SearchIndex::DropOrg(std::string_view org) {
     shard->idle.clear();
     shard->generation.clear();
   }
+  memory_->Drop(std::string(org));
   std::error_code ec;
   fs::remove_all(shard->path, ec);
   if (ec) return Internal(fmt::format("search: cannot remove {}: {}", shard->path, ec.message()));
@@ -838,7 +864,7 @@ Result<T> WithReader(SearchIndex::Shard& shard, Fn&& fn) {
     }
     Reader reader(shard.pool_mu, shard.generation, shard.idle, gen, std::move(handle));
     try {
-      return fn(reader.db());
+      return fn(reader.db(), gen);
     } catch (const Xapian::DatabaseModifiedError& e) {
       reader.Discard();
       if (attempt >= 4) return FromXapian(e, "search: reading " + shard.path);
@@ -871,7 +897,9 @@ Status SearchIndex::BuildSemantic(std::string_view org, const SemanticOptions& o
   SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
   SIGNX_ASSIGN_OR_RETURN(std::string gen, ReadStub(shard->path));
   auto model = WithReader<std::shared_ptr<const SemanticModel>>(
-      *shard, [&](Xapian::Database& db) -> Result<std::shared_ptr<const SemanticModel>> {
+      *shard,
+      [&](Xapian::Database& db,
+          const std::string&) -> Result<std::shared_ptr<const SemanticModel>> {
         std::vector<std::vector<std::pair<std::string, unsigned>>> docs;
         std::unordered_map<std::string, unsigned> df;
         for (auto d = db.postlist_begin(""); d != db.postlist_end(""); ++d) {
@@ -892,27 +920,78 @@ Status SearchIndex::BuildSemantic(std::string_view org, const SemanticOptions& o
   return Status::Ok();
 }
 
+namespace {
+
+// Xapian's query for the analysed terms (the enquire that expansion and snippets use).
+Xapian::Query TermsQuery(const QueryTerms& q) {
+  std::vector<Xapian::Query> terms;
+  for (std::size_t i = 0; i < q.terms.size(); ++i) terms.emplace_back(q.terms[i], q.wqf[i]);
+  return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+}
+
+MemoryCache::ChangeLog ChangesOf(SearchIndex::Shard& shard) {
+  return [&shard](const std::string& gen, std::uint64_t from, std::uint64_t to) {
+    return shard.Changed(gen, from, to);
+  };
+}
+
+std::vector<WeightedTerm> Weighted(const QueryTerms& q) {
+  std::vector<WeightedTerm> out;
+  for (std::size_t i = 0; i < q.terms.size(); ++i) out.push_back({q.terms[i], q.wqf[i], 1});
+  return out;
+}
+
+// The org's semantic model (when built from the live generation) and the map from the in-memory
+// copy's term numbers to its vocabulary (made once per copy and model).
+std::pair<std::shared_ptr<const SemanticModel>, std::shared_ptr<const std::vector<int>>>
+SemanticFor(SearchIndex::Shard& shard, const std::shared_ptr<const MemoryIndex>& mem) {
+  std::shared_ptr<const SemanticModel> sem = Semantic(shard);
+  if (!sem) return {};
+  {
+    std::lock_guard lock(shard.pool_mu);
+    if (shard.sem_ids && shard.sem_ids_mem.lock() == mem && shard.sem_ids_model.lock() == sem) {
+      return {sem, shard.sem_ids};
+    }
+  }
+  auto ids = std::make_shared<std::vector<int>>(mem->term_count(), -1);
+  for (std::size_t t = 0; t < mem->term_count(); ++t) {
+    const std::string& term = mem->term(static_cast<std::uint32_t>(t));
+    if (term.size() < 2 || term[0] != 'Z' || term[1] == 'X') continue;
+    (*ids)[t] = sem->Find(term);
+  }
+  std::lock_guard lock(shard.pool_mu);
+  shard.sem_ids = ids;
+  shard.sem_ids_mem = mem;
+  shard.sem_ids_model = sem;
+  return {sem, std::move(ids)};
+}
+
+}  // namespace
+
 Result<Candidates> SearchIndex::RerankCandidates(std::string_view org, std::string_view text,
                                                  std::size_t depth) const {
   if (depth < 1 || depth > kMaxLimit) return InvalidArgument("depth must be 1..1000");
   SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
   const std::shared_ptr<const RetrievalParams> params_now = params();
   const RetrievalParams& p = *params_now;
-  return WithReader<Candidates>(*shard, [&](Xapian::Database& db) -> Result<Candidates> {
-    Candidates c;
-    const Xapian::Query base = TextQuery(text);
-    if (base.empty()) return c;
-    Xapian::Enquire bm25(db);
-    bm25.set_weighting_scheme(Xapian::BM25Weight(p.k1, 0, 1, p.b, 0.5));
-    bm25.set_query(base);
-    const Xapian::MSet mset = bm25.get_mset(0, static_cast<Xapian::doccount>(depth));
-    c.features = CandidateFeatures(db, AnalyzeQuery(text), mset, depth, p.named_fields,
-                                   FeedbackTerms(bm25, mset), Semantic(*shard).get());
-    for (auto it = mset.begin(); it != mset.end(); ++it) {
-      c.ids.emplace_back(DecodeData(it.get_document().get_data()).id);
-    }
-    return c;
-  });
+  return WithReader<Candidates>(
+      *shard, [&](Xapian::Database& db, const std::string& gen) -> Result<Candidates> {
+        Candidates c;
+        const QueryTerms q = AnalyzeQuery(text);
+        if (q.terms.empty()) return c;
+        const std::shared_ptr<const MemoryIndex> mem =
+            memory_->Get(std::string(org), gen, db, ChangesOf(*shard));
+        const TopK top = mem->Bm25TopK(Weighted(q), {p.k1, p.b}, depth, nullptr);
+        const auto [sem, sem_ids] = SemanticFor(*shard, mem);
+        c.features =
+            CandidateFeatures(db, *mem, q, top.docs, depth, p.named_fields,
+                              FeedbackTerms(*mem, q, top.docs, kFeedbackDocs, kFeedbackTerms),
+                              sem.get(), sem_ids.get());
+        for (const ScoredDoc& d : top.docs) {
+          c.ids.emplace_back(DecodeData(db.get_document(mem->docid(d.doc)).get_data()).id);
+        }
+        return c;
+      });
 }
 
 Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& query) const {
@@ -920,123 +999,136 @@ Result<SearchResult> SearchIndex::Search(std::string_view org, const Query& quer
   SIGNX_ASSIGN_OR_RETURN(Shard * shard, GetShard(org));
   const std::shared_ptr<const RetrievalParams> params_now = params();
   const RetrievalParams& p = *params_now;
-  return WithReader<SearchResult>(*shard, [&](Xapian::Database& db) -> Result<SearchResult> {
-    SearchResult result;
-    const std::size_t want = query.offset + query.limit;
-    const std::size_t depth = std::max(p.depth, want);
-    const Xapian::BM25Weight weight(p.k1, 0, 1, p.b, 0.5);
-    const bool has_text = !Trim(query.text).empty();
+  return WithReader<SearchResult>(
+      *shard, [&](Xapian::Database& db, const std::string& gen) -> Result<SearchResult> {
+        SearchResult result;
+        const std::size_t want = query.offset + query.limit;
+        const std::size_t depth = std::max(p.depth, want);
+        const bool has_text = !Trim(query.text).empty();
+        const QueryTerms q = has_text ? AnalyzeQuery(query.text) : QueryTerms{};
+        // Text of stop words only: nothing matches.
+        if (has_text && q.terms.empty()) return result;
 
-    const Xapian::Query base = has_text ? TextQuery(query.text) : Xapian::Query::MatchAll;
-    const std::optional<Xapian::Query> filter = FilterQuery(query);
-    auto filtered = [&](const Xapian::Query& q) {
-      return filter ? Xapian::Query(Xapian::Query::OP_FILTER, q, *filter) : q;
-    };
-
-    Xapian::Enquire bm25(db);
-    bm25.set_weighting_scheme(weight);
-    bm25.set_query(filtered(base));
-    const bool hybrid = query.mode == Mode::kHybrid && has_text && !base.empty() &&
-                        (p.reranker || (p.fb_docs > 0 && p.fb_terms > 0));
-    // The re-ranker needs its candidates only; feedback fusion needs the whole BM25 run.
-    // One more than the page (want + 1) tells whether a next page exists.
-    const std::size_t first_size = !hybrid      ? want + 1
-                                   : p.reranker ? std::max(p.rerank_depth, want + 1)
-                                                : std::max(depth, want + 1);
-    const Xapian::MSet first = bm25.get_mset(0, static_cast<Xapian::doccount>(first_size));
-    result.estimated_total = first.get_matches_estimated();
-
-    std::vector<std::pair<Xapian::docid, double>> ranked;  // best first
-    RankedRun runs[2];
-    runs[0].weight = p.bm25_run_weight;
-    runs[1].weight = p.second_run_weight;
-    for (auto it = first.begin(); it != first.end(); ++it)
-      runs[0].ids.push_back(std::to_string(*it));
-    if (!hybrid || first.empty()) {
-      for (auto it = first.begin(); it != first.end(); ++it)
-        ranked.emplace_back(*it, it.get_weight());
-    } else if (p.reranker) {
-      // Learned re-ranking of the top rerank_depth BM25 candidates.
-      const std::size_t n = std::min<std::size_t>(p.rerank_depth, first.size());
-      const std::vector<float> features =
-          CandidateFeatures(db, AnalyzeQuery(query.text), first, n, p.named_fields,
-                            FeedbackTerms(bm25, first), Semantic(*shard).get());
-      SIGNX_ASSIGN_OR_RETURN(std::vector<float> scores, p.reranker->Score(features));
-      std::vector<std::size_t> order(scores.size());
-      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::stable_sort(order.begin(), order.end(),
-                       [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
-      for (std::size_t i : order) runs[1].ids.push_back(runs[0].ids[i]);
-    } else {
-      // Pseudo-relevance feedback: expansion terms from the top BM25 hits.
-      Xapian::RSet rset;
-      std::size_t n = 0;
-      for (auto it = first.begin(); it != first.end() && n < p.fb_docs; ++it, ++n)
-        rset.add_document(*it);
-      bm25.set_expansion_scheme("bo1");
-      const TermPrefixDecider decider;
-      const Xapian::ESet eset =
-          bm25.get_eset(static_cast<Xapian::termcount>(p.fb_terms), rset, &decider);
-      double max_w = 0;
-      for (auto it = eset.begin(); it != eset.end(); ++it) max_w = std::max(max_w, it.get_weight());
-      std::vector<Xapian::Query> expansion;
-      for (auto it = eset.begin(); it != eset.end() && max_w > 0; ++it) {
-        expansion.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(*it),
-                               p.fb_weight * it.get_weight() / max_w);
-      }
-      const Xapian::Query expanded(
-          Xapian::Query::OP_OR, base,
-          Xapian::Query(Xapian::Query::OP_OR, expansion.begin(), expansion.end()));
-      Xapian::Enquire prf(db);
-      prf.set_weighting_scheme(weight);
-      prf.set_query(filtered(expanded));
-      const Xapian::MSet second = prf.get_mset(0, static_cast<Xapian::doccount>(depth));
-      for (auto it = second.begin(); it != second.end(); ++it)
-        runs[1].ids.push_back(std::to_string(*it));
-    }
-    if (hybrid && !first.empty()) {
-      if (p.fusion == 1) {
-        // The second run first, then the BM25 hits it did not rank.
-        std::unordered_set<std::string> seen(runs[1].ids.begin(), runs[1].ids.end());
-        double score = static_cast<double>(runs[1].ids.size() + runs[0].ids.size());
-        for (const std::string& id : runs[1].ids) ranked.emplace_back(std::stoul(id), score--);
-        for (const std::string& id : runs[0].ids) {
-          if (!seen.count(id)) ranked.emplace_back(std::stoul(id), score--);
+        // The first stage: BM25 over the org's in-memory copy, Xapian's formula and tie order.
+        const std::shared_ptr<const MemoryIndex> mem =
+            memory_->Get(std::string(org), gen, db, ChangesOf(*shard));
+        const bool filtered = !query.filters.empty() || query.date_from || query.date_to;
+        std::vector<std::uint8_t> mask;
+        if (filtered) {
+          mask = mem->FilterMask(
+              query.filters,
+              query.date_from ? std::optional<double>(static_cast<double>(*query.date_from))
+                              : std::nullopt,
+              query.date_to ? std::optional<double>(static_cast<double>(*query.date_to))
+                            : std::nullopt);
         }
-      } else {
-        for (const Fused& f : ReciprocalRankFusion(runs, p.rrf_k)) {
-          ranked.emplace_back(static_cast<Xapian::docid>(std::stoul(f.id)), f.score);
-        }
-      }
-    }
+        const std::vector<std::uint8_t>* mask_ptr = filtered ? &mask : nullptr;
+        const std::vector<WeightedTerm> terms = Weighted(q);
+        const Bm25Params bm25{p.k1, p.b};
 
-    result.more = ranked.size() > want;
-    // Documents and snippets for the returned page only.
-    for (std::size_t i = query.offset; i < ranked.size() && i < want; ++i) {
-      const Xapian::Document doc = db.get_document(ranked[i].first);
-      const std::string data = doc.get_data();
-      const StoredDoc stored = DecodeData(data);
-      Hit hit;
-      hit.id = std::string(stored.id);
-      hit.score = ranked[i].second;
-      if (query.snippet_chars > 0 && !stored.fields.empty()) {
-        std::string_view text = stored.fields.front().second;
-        for (const auto& [name, t] : stored.fields) {
-          if (name == query.snippet_field) {
-            text = t;
-            break;
+        const bool hybrid = query.mode == Mode::kHybrid && has_text &&
+                            (p.reranker || (p.fb_docs > 0 && p.fb_terms > 0));
+        // The re-ranker needs its candidates only; feedback fusion needs the whole BM25 run.
+        // One more than the page (want + 1) tells whether a next page exists.
+        const std::size_t first_size = !hybrid      ? want + 1
+                                       : p.reranker ? std::max(p.rerank_depth, want + 1)
+                                                    : std::max(depth, want + 1);
+        const TopK first = mem->Bm25TopK(terms, bm25, first_size, mask_ptr);
+        result.estimated_total = first.matches;
+
+        // Xapian's enquire on the query, for snippets (no match is run).
+        std::optional<Xapian::Enquire> enquire;
+        auto text_enquire = [&]() -> Xapian::Enquire& {
+          if (!enquire) {
+            enquire.emplace(db);
+            enquire->set_weighting_scheme(Xapian::BM25Weight(p.k1, 0, 1, p.b, 0.5));
+            enquire->set_query(TermsQuery(q));
+          }
+          return *enquire;
+        };
+
+        std::vector<std::pair<Xapian::docid, double>> ranked;  // best first
+        RankedRun runs[2];
+        runs[0].weight = p.bm25_run_weight;
+        runs[1].weight = p.second_run_weight;
+        for (const ScoredDoc& d : first.docs)
+          runs[0].ids.push_back(std::to_string(mem->docid(d.doc)));
+        if (!hybrid || first.docs.empty()) {
+          for (const ScoredDoc& d : first.docs) ranked.emplace_back(mem->docid(d.doc), d.weight);
+        } else if (p.reranker) {
+          // Learned re-ranking of the top rerank_depth BM25 candidates.
+          const std::size_t n = std::min<std::size_t>(p.rerank_depth, first.docs.size());
+          const auto [sem, sem_ids] = SemanticFor(*shard, mem);
+          const std::vector<float> features =
+              CandidateFeatures(db, *mem, q, first.docs, n, p.named_fields,
+                                FeedbackTerms(*mem, q, first.docs, kFeedbackDocs, kFeedbackTerms),
+                                sem.get(), sem_ids.get());
+          SIGNX_ASSIGN_OR_RETURN(std::vector<float> scores, p.reranker->Score(features));
+          std::vector<std::size_t> order(scores.size());
+          for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+          std::stable_sort(order.begin(), order.end(),
+                           [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+          for (std::size_t i : order) runs[1].ids.push_back(runs[0].ids[i]);
+        } else {
+          // Pseudo-relevance feedback: expansion terms from the top BM25 hits, added to the query
+          // scaled by their Bo1 weight relative to the best one's.
+          const auto eset = FeedbackTerms(*mem, q, first.docs, p.fb_docs, p.fb_terms);
+          double max_w = 0;
+          for (const auto& [term, w] : eset) max_w = std::max(max_w, w);
+          std::vector<WeightedTerm> expanded = terms;
+          for (const auto& [term, w] : eset) {
+            if (max_w > 0) expanded.push_back({term, 1, p.fb_weight * w / max_w});
+          }
+          const TopK second = mem->Bm25TopK(expanded, bm25, depth, mask_ptr);
+          for (const ScoredDoc& d : second.docs)
+            runs[1].ids.push_back(std::to_string(mem->docid(d.doc)));
+        }
+        if (hybrid && !first.docs.empty()) {
+          if (p.fusion == 1) {
+            // The second run first, then the BM25 hits it did not rank.
+            std::unordered_set<std::string> seen(runs[1].ids.begin(), runs[1].ids.end());
+            double score = static_cast<double>(runs[1].ids.size() + runs[0].ids.size());
+            for (const std::string& id : runs[1].ids) ranked.emplace_back(std::stoul(id), score--);
+            for (const std::string& id : runs[0].ids) {
+              if (!seen.count(id)) ranked.emplace_back(std::stoul(id), score--);
+            }
+          } else {
+            for (const Fused& f : ReciprocalRankFusion(runs, p.rrf_k)) {
+              ranked.emplace_back(static_cast<Xapian::docid>(std::stoul(f.id)), f.score);
+            }
           }
         }
-        // snippet() HTML-escapes the text itself; a filter-only query highlights nothing.
-        hit.snippet =
-            has_text ? first.snippet(std::string(text), query.snippet_chars, Stemmer(),
-                                     Xapian::MSet::SNIPPET_EXHAUSTIVE, "<mark>", "</mark>", "…")
-                     : HtmlEscape(text.substr(0, query.snippet_chars));
-      }
-      result.hits.push_back(std::move(hit));
-    }
-    return result;
-  });
+
+        result.more = ranked.size() > want;
+        // Documents and snippets for the returned page only. Xapian's snippet generator needs an
+        // MSet of the query's enquire: an empty one (no match run) carries the query and its stats.
+        std::optional<Xapian::MSet> snippets;
+        for (std::size_t i = query.offset; i < ranked.size() && i < want; ++i) {
+          const Xapian::Document doc = db.get_document(ranked[i].first);
+          const std::string data = doc.get_data();
+          const StoredDoc stored = DecodeData(data);
+          Hit hit;
+          hit.id = std::string(stored.id);
+          hit.score = ranked[i].second;
+          if (query.snippet_chars > 0 && !stored.fields.empty()) {
+            std::string_view text = stored.fields.front().second;
+            for (const auto& [name, t] : stored.fields) {
+              if (name == query.snippet_field) {
+                text = t;
+                break;
+              }
+            }
+            // snippet() HTML-escapes the text itself; a filter-only query highlights nothing.
+            if (has_text && !snippets) snippets = text_enquire().get_mset(0, 0);
+            hit.snippet = has_text ? snippets->snippet(std::string(text), query.snippet_chars,
+                                                       Stemmer(), Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                                                       "<mark>", "</mark>", "…")
+                                   : HtmlEscape(text.substr(0, query.snippet_chars));
+          }
+          result.hits.push_back(std::move(hit));
+        }
+        return result;
+      });
 }
 
 Health SearchIndex::Check(std::string_view org) const {
