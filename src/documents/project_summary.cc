@@ -24,7 +24,8 @@ constexpr std::string_view kSummarySchema = R"j({"type": "object", "properties":
     "document_id": {"type": "string"}, "title": {"type": "string"}, "page": {"type": "integer"},
     "item_index": {"type": "integer", "description": "the item's index in the document's analysis (for feedback)"},
     "text": {"type": "string"}, "owner": {"type": ["string", "null"]},
-    "due": {"type": ["string", "null"], "format": "date"}, "due_text": {"type": ["string", "null"]}}}},
+    "due": {"type": ["string", "null"], "format": "date"}, "due_text": {"type": ["string", "null"]},
+    "source": {"type": "string", "enum": ["offline", "llm"], "description": "who found the item: SignX's offline analysis or the optional LLM"}}}},
   "risks": {"type": "array", "items": {"type": "object", "properties": {
     "document_id": {"type": "string"}, "title": {"type": "string"}, "page": {"type": "integer"},
     "text": {"type": "string"}, "severity": {"type": "string", "enum": ["high", "medium", "low"]}}}}}})j";
@@ -97,7 +98,9 @@ Result<json::object> ProjectDocumentsSummary(DocumentService& svc, const Scope& 
                          {"text", Text(item, "text")},
                          {"owner", item.contains("owner") ? item.at("owner") : nullptr},
                          {"due", item.contains("due") ? item.at("due") : nullptr},
-                         {"due_text", item.contains("due_text") ? item.at("due_text") : nullptr}};
+                         {"due_text", item.contains("due_text") ? item.at("due_text") : nullptr},
+                         // Analyses stored before the optional LLM carry no source: offline.
+                         {"source", Text(item, "source") == "llm" ? "llm" : "offline"}};
         actions.push_back(std::move(out));
       }
     }

@@ -382,6 +382,7 @@ TEST_P(DocumentSearchTest, ProjectSummaryListsOpenActionItemsAndRisksWithTheirDo
     EXPECT_EQ(a.as_object().at("document_id").as_string(), minutes);
     EXPECT_EQ(a.as_object().at("title"), "minutes.txt");
     EXPECT_GE(a.as_object().at("page").as_int64(), 1);
+    EXPECT_EQ(a.as_object().at("source"), "offline");  // no LLM configured
     if (std::string(a.as_object().at("text").as_string()).find("Dana to send") !=
         std::string::npos) {
       dana = true;
