@@ -38,8 +38,11 @@ class AccessLog {
   static constexpr std::size_t kFlushBytes = 64 * 1024;
   static constexpr auto kFlushEvery = std::chrono::milliseconds(100);
 
+  // spdlog's console mutex is a function-local static: made here, before this object is
+  // complete, so it is destroyed after it (the destructor's last flush still takes it).
   AccessLog()
-      : flusher_([this](std::stop_token stop) {
+      : console_(spdlog::details::console_mutex::mutex()),
+        flusher_([this](std::stop_token stop) {
           std::mutex m;
           std::condition_variable_any cv;
           std::unique_lock lock(m);
@@ -71,7 +74,7 @@ class AccessLog {
       if (pending_.empty()) return;
       writing_.swap(pending_);
     }
-    std::lock_guard console(spdlog::details::console_mutex::mutex());
+    std::lock_guard console(console_);
     std::string_view rest = writing_;
     while (!rest.empty()) {
       const ssize_t n = ::write(STDERR_FILENO, rest.data(), rest.size());
@@ -83,6 +86,7 @@ class AccessLog {
   }
 
  private:
+  std::mutex& console_;  // spdlog's, shared with the application log's stderr sink
   std::mutex mu_;        // pending_
   std::mutex write_mu_;  // writing_ and the order of writes
   std::string pending_;
