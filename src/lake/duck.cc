@@ -1,5 +1,7 @@
 #include "lake/duck.h"
 
+#include <dlfcn.h>
+
 #include <cctype>
 #include <string>
 
@@ -202,6 +204,21 @@ std::string QuoteString(std::string_view text) {
   }
   out += '\'';
   return out;
+}
+
+AllocatorCtl DuckdbMallctl() {
+  static const AllocatorCtl ctl =
+      reinterpret_cast<AllocatorCtl>(dlsym(RTLD_DEFAULT, "duckdb_je_mallctl"));
+  return ctl;
+}
+
+bool ReleaseFreeMemory() {
+  const AllocatorCtl ctl = DuckdbMallctl();
+  if (ctl == nullptr) return false;
+  // "arena.4096.purge" is MALLCTL_ARENAS_ALL (jemalloc 5): every arena.
+  const bool flushed = ctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0) == 0;
+  const bool purged = ctl("arena.4096.purge", nullptr, nullptr, nullptr, 0) == 0;
+  return flushed && purged;
 }
 
 // ---- Database

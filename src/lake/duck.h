@@ -28,6 +28,19 @@ namespace signx::lake::duck {
 // The DuckDB library version the process loaded, e.g. "v1.4.4".
 std::string LibraryVersion();
 
+// DuckDB's own allocator. DuckDB's Linux builds link a private jemalloc (symbols `duckdb_je_*`)
+// that serves its buffer pool and operator state (Parquet row groups being encoded, scan chunks);
+// those pages are in the process's RSS but not in the process allocator's statistics.
+// Its `mallctl`, looked up at run time, or null when the loaded DuckDB has no jemalloc of its own.
+using AllocatorCtl = int (*)(const char*, void*, size_t*, void*, size_t);
+AllocatorCtl DuckdbMallctl();
+
+// Returns what DuckDB's own allocator holds but does not use to the kernel: flushes the calling
+// thread's cache of freed blocks and purges the dirty pages of every arena. Without it those pages
+// stay resident until DuckDB allocates again (its allocator has no background thread). False when
+// the loaded DuckDB has no allocator of its own or it refused.
+bool ReleaseFreeMemory();
+
 // `"name"` with embedded quotes doubled: a safe SQL identifier.
 std::string QuoteIdent(std::string_view name);
 // `'text'` with embedded quotes doubled: a safe SQL string literal.

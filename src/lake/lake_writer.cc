@@ -21,6 +21,7 @@
 
 #include "base/id.h"
 #include "lake/spool.h"
+#include "metrics/process_metrics.h"
 
 namespace signx::lake {
 namespace fs = std::filesystem;
@@ -33,6 +34,9 @@ constexpr std::chrono::milliseconds kWriteDelay{5};    // ...or this long after 
 constexpr std::chrono::milliseconds kSpoolRetry{100};  // after a failed spool write
 constexpr std::chrono::seconds kConvertRetryMax{30};   // longest pause before converting again
 constexpr size_t kBatchWriteBytes = 1u << 20;          // a Batch writes its buffer at this size
+// The spool thread keeps a buffer's allocation for the next rows up to this size (a write is
+// usually kWriteRows rows, ~0.7 MB); a burst's larger buffer is freed once written.
+constexpr size_t kKeepBufferBytes = 1u << 20;
 // Parquet row groups are closed at this many rows: the Parquet writer holds a whole row group in
 // DuckDB's buffer pool, and 20,000 rows of ~1.3 KB did not fit the server's 32 MB.
 constexpr size_t kRowGroupRows = 8192;
@@ -311,6 +315,24 @@ LakeWriter::LakeWriter(LakeOptions options, metrics::Registry* registry, const C
     write_errors_family_ =
         &registry_->AddCounter("lake_write_errors_total",
                                "Lake spool files that failed to convert (retried)", {"dataset"});
+    // DuckDB's private allocator (duck::DuckdbMallctl): process-wide, read at scrape time.
+    if (const duck::AllocatorCtl ctl = duck::DuckdbMallctl(); ctl != nullptr) {
+      registry_->AddCollector([ctl](metrics::Writer& w) {
+        const metrics::AllocatorStats a = metrics::ReadAllocatorStats(ctl);
+        auto gauge = [&](const char* name, const char* help, double v) {
+          if (v < 0) return;
+          w.Header(name, help, metrics::Type::kGauge);
+          w.Sample(name, v);
+        };
+        gauge("lake_duckdb_allocated_bytes",
+              "DuckDB's own allocator: bytes DuckDB holds (buffer pool, Parquet encoding)",
+              a.allocated);
+        gauge("lake_duckdb_resident_bytes",
+              "DuckDB's own allocator: resident bytes (allocated, metadata, freed pages not yet "
+              "returned to the kernel)",
+              a.resident);
+      });
+    }
   }
 }
 
@@ -599,8 +621,9 @@ void LakeWriter::SpoolLoop() {
       }
     }
 
-    // A burst grew the buffer: give the memory back instead of keeping it for the next one.
-    if (st.ok() && out.capacity() > (8u << 20)) std::string().swap(out);
+    // A burst grew the buffer: give the memory back instead of keeping it for the next one (two
+    // buffers take turns: `out` becomes buffer_ at the next swap).
+    if (st.ok() && out.capacity() > kKeepBufferBytes) std::string().swap(out);
     lock.lock();
     if (!st.ok()) {
       // Keep the rows (ahead of those appended meanwhile) and try again shortly; Append drops
@@ -895,6 +918,9 @@ Status LakeWriter::WritePartition(const DatasetSchema& schema, const std::string
       "ROW_GROUP_SIZE {})",
       kScanFunction, duck::QuoteString(tmp.string()), kRowGroupRows));
   scan_->set_source(nullptr);
+  // DuckDB's allocator keeps the pages of the Parquet encoding (a row group, ~1.3 KB a row)
+  // resident until it allocates again: return them now, before the fsyncs, not at the next COPY.
+  duck::ReleaseFreeMemory();
   if (st.ok()) st = SyncPath(tmp, false);
   if (st.ok() && options_.on_temp_file_for_test) options_.on_temp_file_for_test(tmp.string());
   if (st.ok()) {
