@@ -16,7 +16,8 @@
 #     rows (larger: exact reasons cost more). LEADS_MODEL=<bundle> serves a given bundle.
 #   - the lake is on for both (SignX: var/lake; lake_rows_dropped_total is printed).
 # RSS: the peer's script samples its own under single-lead load; this script also samples SignX's
-# every second through every load (single, batches, health) and prints the max.
+# every second through every load (single, batches, health) and prints the max, with what it is
+# made of (file-backed vs anonymous, signx's heap, DuckDB's allocator: signx-memory-all-loads.txt).
 # Prints both tables, the ratios SignX/peer and the issue-20 bars:
 #   single lead >= 8x the peer with p99 <= 5 ms; batch of 100 >= 70,000 leads/s;
 #   batch of 1,000 p50 <= 20 ms; RSS under load <= 1/3 of the peer's.
@@ -50,6 +51,33 @@ echo "# bench/leads.sh $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d'
   "wrk -c$conns -d${dur}s x$ROUNDS rounds (the peer's bench-leadscore.sh)"
 results_of() { sed -n 's/^raw wrk output and results.json: //p' "$1" | tail -1; }
 
+# mem_line <pid> <port>: one line of SignX's memory in MB, read from /proc and /metrics:
+#   epoch rss anon file heap_live heap_resident duckdb_live duckdb_resident
+# RSS = file-backed (the binary, libraries, the lake segment being converted) + anonymous (signx's
+# jemalloc, DuckDB's own allocator, thread stacks). docs/operations.md "Memory" explains each part.
+mem_line() {
+  local st m
+  st=$(awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%d ", $2 / 1024}' "/proc/$1/status" 2>/dev/null) ||
+    return 0
+  m=$(curl -s --max-time 1 "http://127.0.0.1:$2/metrics" | awk '
+    $1 == "signx_jemalloc_allocated_bytes" {a = $2} $1 == "signx_jemalloc_resident_bytes" {r = $2}
+    $1 == "lake_duckdb_allocated_bytes" {da = $2} $1 == "lake_duckdb_resident_bytes" {dr = $2}
+    END {printf "%d %d %d %d", a / 1048576, r / 1048576, da / 1048576, dr / 1048576}')
+  echo "$(date +%s) $st$m"
+}
+# mem_summary <file of mem_line lines>: the breakdown at the highest RSS, and each part's maximum.
+mem_summary() {
+  awk 'NF == 8 {
+      if ($2 > m) {m = $2; for (i = 1; i <= 8; i++) at[i] = $i}
+      for (i = 2; i <= 8; i++) if ($i > mx[i]) mx[i] = $i
+    }
+    END {
+      if (m == 0) exit
+      printf "signx memory at its max RSS (MB): %d = file-backed %d + anonymous %d; signx heap %d live / %d resident, DuckDB allocator %d live / %d resident\n", at[2], at[4], at[3], at[5], at[6], at[7], at[8]
+      printf "signx memory, max of each part over every load (MB): anonymous %d, file-backed %d, signx heap %d live / %d resident, DuckDB allocator %d live / %d resident\n", mx[3], mx[4], mx[5], mx[6], mx[7], mx[8]
+    }' "$1"
+}
+
 signx_json=""; peer_json=""
 if [ "$only" != peer ]; then
   cd "$work"
@@ -72,7 +100,9 @@ if [ "$only" != peer ]; then
   "$signx" serve --port "$port" --set log.access_log=true >"$work/signx.log" 2>&1 &
   pid=$!
   wait_http "http://127.0.0.1:$port/health/ready" 600
-  ( while kill -0 "$pid" 2>/dev/null; do rss_mb "$pid"; sleep 1; done ) >"$work/signx-rss.txt" &
+  ( while kill -0 "$pid" 2>/dev/null; do
+      rss_mb "$pid" >>"$work/signx-rss.txt"; mem_line "$pid" "$port" >>"$work/signx-mem.txt"; sleep 1
+    done ) &
   sampler=$!
   TARGET_URL=http://127.0.0.1:$port SERVER_PID=$pid API_KEY=$key SCORE_PATH=/v1/leads/score \
     BATCH_PATH=/v1/leads/score/batch "$peers/bench-leadscore.sh" "$dur" "$conns" |
@@ -83,6 +113,8 @@ if [ "$only" != peer ]; then
   kill "$sampler" 2>/dev/null || true; sampler=""
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   cp "$work/signx-rss.txt" "$(dirname "$signx_json")/signx-rss-all-loads.txt"
+  cp "$work/signx-mem.txt" "$(dirname "$signx_json")/signx-memory-all-loads.txt"
+  mem_summary "$work/signx-mem.txt"
 fi
 if [ "$only" != signx ]; then
   MODE=reuseport PORT=$peer_port "$peers/bench-leadscore.sh" "$dur" "$conns" |

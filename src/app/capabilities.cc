@@ -44,6 +44,9 @@ Result<std::shared_ptr<lake::LakeWriter>> OpenLakeWriter(const config::Config& c
                               .sync_interval = std::chrono::milliseconds(
                                   config.lake.sync_interval_ms),
                               .sync_rows = static_cast<size_t>(config.lake.sync_rows),
+                              .segment_max_bytes =
+                                  static_cast<size_t>(config.lake.segment_max_mb) << 20,
+                              .row_group_rows = static_cast<size_t>(config.lake.row_group_rows),
                               .duckdb_memory_mb = config.lake.duckdb_memory_mb},
                              metrics));
   return std::shared_ptr<lake::LakeWriter>(std::move(w));

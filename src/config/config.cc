@@ -133,6 +133,8 @@ const std::vector<Field>& Table() {
     t.push_back(Make("database.pool_size", db, &D::pool_size, "connections per process"));
     t.push_back(Make("database.sqlite_synchronous", db, &D::sqlite_synchronous,
                      "SQLite PRAGMA synchronous: off, normal, full"));
+    t.push_back(Make("database.sqlite_cache_kib", db, &D::sqlite_cache_kib,
+                     "SQLite page cache of each pooled connection, in KiB (PRAGMA cache_size)"));
     t.push_back(Make("database.busy_timeout_ms", db, &D::busy_timeout_ms,
                      "SQLite busy timeout / PostgreSQL lock timeout"));
     t.push_back(Make("redis.url", &Config::redis, &RedisConfig::url,
@@ -215,6 +217,13 @@ const std::vector<Field>& Table() {
                      "a lake flush starts once this many rows are queued (or every minute)"));
     t.push_back(Make("lake.duckdb_memory_mb", lake, &LK::duckdb_memory_mb,
                      "DuckDB buffer-pool limit of the lake writer, in MB"));
+    t.push_back(Make("lake.segment_max_mb", lake, &LK::segment_max_mb,
+                     "a lake spool segment is converted at this size at the latest; the converter "
+                     "maps one segment at a time (MB)"));
+    t.push_back(Make(
+        "lake.row_group_rows", lake, &LK::row_group_rows,
+        "rows per Parquet row group (DuckDB rounds up to a multiple of 2048); DuckDB holds one "
+        "row group in memory while it encodes it"));
     t.push_back(Make("lake.sync_interval_ms", lake, &LK::sync_interval_ms,
                      "the lake spool is fsynced this often while rows arrive (ms)"));
     t.push_back(Make("lake.sync_rows", lake, &LK::sync_rows,
@@ -587,6 +596,7 @@ std::vector<FieldError> Validate(const Config& c) {
                  fmt::format("'{}' is not one of off, normal, full", d.sqlite_synchronous)});
   }
   range("database.busy_timeout_ms", d.busy_timeout_ms, 0, 600'000);
+  range("database.sqlite_cache_kib", d.sqlite_cache_kib, 64, 16 * 1024 * 1024);
   const auto& l = c.leads;
   if (l.model_mode != "local" && l.model_mode != "remote") {
     e.push_back(
@@ -613,6 +623,8 @@ std::vector<FieldError> Validate(const Config& c) {
   range("lake.queue_rows", c.lake.queue_rows, 100, 10'000'000);
   range("lake.flush_rows", c.lake.flush_rows, 1, 10'000'000);
   range("lake.duckdb_memory_mb", c.lake.duckdb_memory_mb, 8, 65'536);
+  range("lake.segment_max_mb", c.lake.segment_max_mb, 1, 1024);
+  range("lake.row_group_rows", c.lake.row_group_rows, 2048, 1'000'000);
   range("lake.sync_interval_ms", c.lake.sync_interval_ms, 1, 60'000);
   range("lake.sync_rows", c.lake.sync_rows, 1, 10'000'000);
   if (!(l.psi_warn > 0 && l.psi_warn <= l.psi_alert && l.psi_alert <= 10)) {

@@ -53,6 +53,7 @@ struct DatabaseConfig {
   int pool_size = 8;                           // connections per process
   std::string sqlite_synchronous = "normal";   // SQLite PRAGMA synchronous: off, normal, full
   int busy_timeout_ms = 5000;                  // SQLite busy timeout / PostgreSQL lock timeout
+  int sqlite_cache_kib = 2000;                 // SQLite page cache per connection (KiB)
 };
 
 struct RedisConfig {
@@ -127,6 +128,10 @@ struct LakeConfig {
   int queue_rows = 20000;      // rows in memory not yet written to the spool before drops
   int flush_rows = 4000;       // a spool segment is converted to Parquet at this many rows
   int duckdb_memory_mb = 32;   // DuckDB buffer-pool limit of the writer
+  // Memory of a conversion (docs/operations.md "Memory"): a spool segment is mapped whole while it
+  // is converted, and DuckDB holds one Parquet row group while it encodes it.
+  int segment_max_mb = 4;      // a spool segment is sealed for conversion at this size
+  int row_group_rows = 4096;   // rows per Parquet row group
   // The fsync policy: a machine crash loses at most the rows of the last sync_interval_ms or
   // sync_rows rows, whichever is first (a kill -9 only the rows not yet written, ~5 ms).
   int sync_interval_ms = 200;

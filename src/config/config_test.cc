@@ -67,6 +67,35 @@ TEST(ConfigTest, PrecedenceDefaultsFileEnvFlags) {
   EXPECT_EQ(loaded->sources.at("server.host"), Source::kFile);
 }
 
+// docs/operations.md "Memory": the lake converter's segment and row group, SQLite's page cache.
+TEST(ConfigTest, MemorySettingsDefaultsFlagsAndRanges) {
+  auto defaults = Load(NoEnv());
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->config.lake.segment_max_mb, 4);
+  EXPECT_EQ(defaults->config.lake.row_group_rows, 4096);
+  EXPECT_EQ(defaults->config.database.sqlite_cache_kib, 2000);
+
+  LoadOptions o = NoEnv();
+  o.flags = {{"lake.segment_max_mb", "8"},
+             {"lake.row_group_rows", "8192"},
+             {"database.sqlite_cache_kib", "512"}};
+  auto set = Load(o);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->config.lake.segment_max_mb, 8);
+  EXPECT_EQ(set->config.lake.row_group_rows, 8192);
+  EXPECT_EQ(set->config.database.sqlite_cache_kib, 512);
+
+  o.flags = {{"lake.segment_max_mb", "0"},
+             {"lake.row_group_rows", "100"},
+             {"database.sqlite_cache_kib", "1"}};
+  auto bad = Load(o);
+  ASSERT_FALSE(bad.ok());
+  for (const char* key :
+       {"lake.segment_max_mb", "lake.row_group_rows", "database.sqlite_cache_kib"}) {
+    EXPECT_NE(bad.status().ToString().find(key), std::string::npos) << key;
+  }
+}
+
 TEST(ConfigTest, AllErrorsReportedAtOnce) {
   LoadOptions o;
   o.file = WriteTemp(R"({"server": {"port": 70000, "max_body_bytes": "lots"}, "bogus": 1})");

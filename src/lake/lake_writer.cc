@@ -37,9 +37,6 @@ constexpr size_t kBatchWriteBytes = 1u << 20;          // a Batch writes its buf
 // The spool thread keeps a buffer's allocation for the next rows up to this size (a write is
 // usually kWriteRows rows, ~0.7 MB); a burst's larger buffer is freed once written.
 constexpr size_t kKeepBufferBytes = 1u << 20;
-// Parquet row groups are closed at this many rows: the Parquet writer holds a whole row group in
-// DuckDB's buffer pool, and 20,000 rows of ~1.3 KB did not fit the server's 32 MB.
-constexpr size_t kRowGroupRows = 8192;
 constexpr const char* kSpoolDirName = "_spool";
 
 Status SyncPath(const fs::path& path, bool directory) {
@@ -236,6 +233,9 @@ Result<std::unique_ptr<LakeWriter>> LakeWriter::Open(LakeOptions options,
     errors.push_back({"convert_nice", "must be 0..19"});
   }
   if (options.duckdb_threads < 1) errors.push_back({"duckdb_threads", "must be at least 1"});
+  // The Parquet writer holds a row group in DuckDB's buffer pool: 20,000 rows of ~1.3 KB did not
+  // fit the server's 32 MB.
+  if (options.row_group_rows < 1) errors.push_back({"row_group_rows", "must be at least 1"});
   if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid lake options");
 
   std::error_code ec;
@@ -916,7 +916,7 @@ Status LakeWriter::WritePartition(const DatasetSchema& schema, const std::string
   Status st = conn_.Execute(fmt::format(
       "COPY (SELECT * FROM {}()) TO {} (FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, "
       "ROW_GROUP_SIZE {})",
-      kScanFunction, duck::QuoteString(tmp.string()), kRowGroupRows));
+      kScanFunction, duck::QuoteString(tmp.string()), options_.row_group_rows));
   scan_->set_source(nullptr);
   // DuckDB's allocator keeps the pages of the Parquet encoding (a row group, ~1.3 KB a row)
   // resident until it allocates again: return them now, before the fsyncs, not at the next COPY.

@@ -13,8 +13,10 @@
 #include <thread>
 #include <vector>
 
+#include "lake/duck.h"
 #include "lake/spool.h"
 #include "metrics/metrics.h"
+#include "metrics/process_metrics.h"
 
 namespace signx::lake {
 namespace {
@@ -672,6 +674,70 @@ TEST(LakeWriterTest, ACommittedBatchSurvivesARestartBeforeConversion) {
   ASSERT_TRUE(again.ok());
   ASSERT_TRUE((*again)->Flush().ok());
   EXPECT_EQ(Scalar(QueryLake(dir.path(), "SELECT count(*) FROM lead_scores")), "5");
+}
+
+// Memory of a conversion (docs/operations.md "Memory").
+
+TEST(LakeWriterTest, ASegmentIsConvertedOnceItHoldsSegmentMaxBytes) {
+  // The converter maps a whole segment: segment_max_bytes (lake.segment_max_mb) bounds that.
+  LakeOptions o = Manual();
+  o.segment_max_bytes = 64u << 10;
+  Fixture f(o);
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 100; ++i) {  // ~100 KB
+      Row row = ScoreRow(round * 100 + i, At(2026, 3, 15));
+      row[2] = std::string(1000, 'v');
+      ASSERT_TRUE(f.writer->Append("lead_scores", std::move(row)).ok());
+    }
+    ASSERT_TRUE(f.writer->Sync().ok());  // written: the segment is over its size and sealed
+  }
+  ASSERT_TRUE(f.writer->Flush().ok());
+  EXPECT_THAT(ParquetFiles(f.DatasetDir()), SizeIs(4));
+  EXPECT_EQ(Scalar(f.writer->Query("SELECT count(DISTINCT request_id) FROM lead_scores")), "400");
+}
+
+TEST(LakeWriterTest, RowGroupsHoldAtMostRowGroupRows) {
+  // DuckDB's Parquet writer holds one row group in memory: row_group_rows (lake.row_group_rows)
+  // bounds it. (DuckDB rounds it up to a multiple of its vector size, 2,048 rows.)
+  LakeOptions o = Manual();
+  o.row_group_rows = 2048;
+  Fixture f(o);
+  for (int i = 0; i < 5000; ++i)
+    ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(i, At(2026, 3, 15))).ok());
+  ASSERT_TRUE(f.writer->Flush().ok());
+  const auto files = ParquetFiles(f.DatasetDir());
+  ASSERT_THAT(files, SizeIs(1));
+  auto db = duck::Database::Open("");
+  ASSERT_TRUE(db.ok());
+  auto conn = duck::Connection::Open(*db);
+  ASSERT_TRUE(conn.ok());
+  auto r = conn->Query(
+      "SELECT count(DISTINCT row_group_id), max(row_group_num_rows), "
+      "sum(row_group_num_rows) FILTER (WHERE column_id = 0) FROM parquet_metadata(" +
+      duck::QuoteString(files[0].string()) + ")");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rows[0], (std::vector<std::optional<std::string>>{"3", "2048", "5000"}));
+}
+
+TEST(LakeWriterTest, AConversionGivesDuckdbsFreedPagesBack) {
+  const duck::AllocatorCtl ctl = duck::DuckdbMallctl();
+  if (ctl == nullptr) GTEST_SKIP() << "this DuckDB build has no allocator of its own";
+  Fixture f(Manual());
+  // ~26 MB of rows in row groups of 8,192: DuckDB allocates and frees ~10 MB per row group.
+  for (int i = 0; i < 20'000; ++i) {
+    Row row = ScoreRow(i, At(2026, 3, 15));
+    row[2] = std::string(1300, static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(f.writer->Append("lead_scores", std::move(row)).ok());
+  }
+  ASSERT_TRUE(f.writer->Flush().ok());
+  ASSERT_EQ(f.writer->stats().rows_written, 20'000u);
+  // What DuckDB's allocator keeps resident beyond what DuckDB holds and its bookkeeping: the
+  // freed pages. Before, they stayed resident (~20 MB) until DuckDB's next allocations.
+  const metrics::AllocatorStats a = metrics::ReadAllocatorStats(ctl);
+  ASSERT_GE(a.resident, 0);
+  EXPECT_LT(a.resident - a.allocated - a.metadata, 2.0 * (1 << 20))
+      << "resident " << a.resident << ", allocated " << a.allocated << ", metadata " << a.metadata;
+  EXPECT_THAT(f.registry.Render(), HasSubstr("lake_duckdb_resident_bytes "));
 }
 
 TEST(LakeWriterTest, OpenValidatesOptions) {

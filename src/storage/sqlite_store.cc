@@ -253,6 +253,9 @@ class SqliteStore final : public Store {
     SIGNX_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
     SIGNX_RETURN_IF_ERROR(
         conn->Exec(fmt::format("PRAGMA synchronous={}", cfg_.sqlite_synchronous).c_str()));
+    // Each connection has its own page cache; the pool's worst case is pool_size times this.
+    SIGNX_RETURN_IF_ERROR(
+        conn->Exec(fmt::format("PRAGMA cache_size=-{}", cfg_.sqlite_cache_kib).c_str()));
     return conn;
   }
 

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <stdlib.h>
+
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "storage/migrations.h"
@@ -287,6 +290,44 @@ TEST(Sqlite, StatementCacheIsBoundedInMemory) {
   }
   const sqlite3_int64 grown = sqlite3_memory_used() - before;
   EXPECT_LT(grown, 24 << 20) << "SQLite heap grew by " << grown << " bytes";
+}
+
+// database.sqlite_cache_kib: every pooled connection's page cache (PRAGMA cache_size, negative =
+// KiB); the pool's worst case is pool_size times it (docs/operations.md "Memory").
+TEST(Sqlite, EveryPooledConnectionGetsTheConfiguredPageCache) {
+  std::string dir = (std::filesystem::temp_directory_path() / "signx_cache_XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  config::DatabaseConfig c;
+  c.url = "sqlite:///" + dir + "/cache.db";
+  c.pool_size = 2;
+  c.sqlite_cache_kib = 300;
+  auto store = Store::Open(c);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto cache_size = [](Txn& t, int64_t* out) -> Status {
+    SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne("PRAGMA cache_size"));
+    *out = row ? row->Int(0) : 0;
+    return Status::Ok();
+  };
+  // Both connections of the pool: the second is opened while the first is held.
+  int64_t first = 0, second = 0;
+  ASSERT_TRUE((*store)
+                  ->WithTxn(
+                      [&](Txn& outer) -> Status {
+                        SIGNX_RETURN_IF_ERROR(cache_size(outer, &first));
+                        Status inner;
+                        std::thread other([&] {
+                          inner = (*store)->WithTxn(
+                              [&](Txn& t) { return cache_size(t, &second); }, {.read_only = true});
+                        });
+                        other.join();
+                        return inner;
+                      },
+                      {.read_only = true})
+                  .ok());
+  EXPECT_EQ(first, -300);
+  EXPECT_EQ(second, -300);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 TEST(Store, UnknownSchemeIsAnInvalidArgument) {
