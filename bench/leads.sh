@@ -52,7 +52,7 @@ echo "# bench/leads.sh $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d'
 results_of() { sed -n 's/^raw wrk output and results.json: //p' "$1" | tail -1; }
 
 # mem_line <pid> <port>: one line of SignX's memory in MB, read from /proc and /metrics:
-#   epoch rss anon file heap_live heap_resident duckdb_live duckdb_resident
+#   epoch rss anon file heap_live heap_resident duckdb_live duckdb_resident score_log_queue_rows
 # RSS = file-backed (the binary, libraries, the lake segment being converted) + anonymous (signx's
 # jemalloc, DuckDB's own allocator, thread stacks). docs/operations.md "Memory" explains each part.
 mem_line() {
@@ -62,19 +62,20 @@ mem_line() {
   m=$(curl -s --max-time 1 "http://127.0.0.1:$2/metrics" | awk '
     $1 == "signx_jemalloc_allocated_bytes" {a = $2} $1 == "signx_jemalloc_resident_bytes" {r = $2}
     $1 == "lake_duckdb_allocated_bytes" {da = $2} $1 == "lake_duckdb_resident_bytes" {dr = $2}
-    END {printf "%d %d %d %d", a / 1048576, r / 1048576, da / 1048576, dr / 1048576}')
+    $1 == "leads_score_log_queue_rows" {q = $2}
+    END {printf "%d %d %d %d %d", a / 1048576, r / 1048576, da / 1048576, dr / 1048576, q}')
   echo "$(date +%s) $st$m"
 }
 # mem_summary <file of mem_line lines>: the breakdown at the highest RSS, and each part's maximum.
 mem_summary() {
-  awk 'NF == 8 {
-      if ($2 > m) {m = $2; for (i = 1; i <= 8; i++) at[i] = $i}
-      for (i = 2; i <= 8; i++) if ($i > mx[i]) mx[i] = $i
+  awk 'NF == 9 {
+      if ($2 > m) {m = $2; for (i = 1; i <= 9; i++) at[i] = $i}
+      for (i = 2; i <= 9; i++) if ($i > mx[i]) mx[i] = $i
     }
     END {
       if (m == 0) exit
-      printf "signx memory at its max RSS (MB): %d = file-backed %d + anonymous %d; signx heap %d live / %d resident, DuckDB allocator %d live / %d resident\n", at[2], at[4], at[3], at[5], at[6], at[7], at[8]
-      printf "signx memory, max of each part over every load (MB): anonymous %d, file-backed %d, signx heap %d live / %d resident, DuckDB allocator %d live / %d resident\n", mx[3], mx[4], mx[5], mx[6], mx[7], mx[8]
+      printf "signx memory at its max RSS (MB): %d = file-backed %d + anonymous %d; signx heap %d live / %d resident, DuckDB allocator %d live / %d resident, score log queue %d rows\n", at[2], at[4], at[3], at[5], at[6], at[7], at[8], at[9]
+      printf "signx memory, max of each part over every load (MB): anonymous %d, file-backed %d, signx heap %d live / %d resident, DuckDB allocator %d live / %d resident, score log queue %d rows\n", mx[3], mx[4], mx[5], mx[6], mx[7], mx[8], mx[9]
     }' "$1"
 }
 
