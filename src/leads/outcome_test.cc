@@ -99,6 +99,37 @@ TEST_P(OutcomeTest, ScoreLogKeepsTheLatestScorePerLeadAndSkipsRowsWithoutIds) {
   EXPECT_NE(metrics.Render().find("leads_score_log_rows_written_total 4"), std::string::npos);
 }
 
+TEST_P(OutcomeTest, ALeadScoredAgainWhileQueuedKeepsOneFullEntryAndEveryHistoryRow) {
+  // Nothing is written until Flush: 500 scores of 2 leads wait in the queue.
+  ScoreLog log(db_->store(), nullptr,
+               {.capacity = 1000, .batch_rows = 1000, .flush_interval = std::chrono::hours(1)});
+  const Timestamp t = clock_.Now();
+  for (int i = 0; i < 500; ++i) {
+    const double score = (i + 1) / 1000.0;
+    ASSERT_TRUE(log.Add(Entry("org_a", i % 2 == 0 ? "L1" : "L2", score, 1,
+                              t + std::chrono::milliseconds(i))));
+  }
+  const auto queued = log.stats();
+  EXPECT_EQ(queued.queued, 500u);
+  EXPECT_EQ(queued.queued_leads, 2u);  // the display values and reasons of 2 leads, not 500
+  ASSERT_TRUE(log.Flush().ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM lead_score_history"), 500);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM lead_score_history WHERE lead_id = 'L1'"), 250);
+  auto rs = db_->store().Query(
+      "SELECT lead_id, score FROM lead_scores WHERE org_id = 'org_a' ORDER BY lead_id");
+  ASSERT_TRUE(rs.ok());
+  ASSERT_EQ(rs->rows.size(), 2u);
+  EXPECT_DOUBLE_EQ(rs->rows.at(0).Double(1), 0.499);  // L1's last score (i = 498)
+  EXPECT_DOUBLE_EQ(rs->rows.at(1).Double(1), 0.500);  // L2's last score (i = 499)
+  rs = db_->store().Query(
+      "SELECT MIN(score), MAX(score), MIN(scored_at) < MAX(scored_at) FROM lead_score_history "
+      "WHERE lead_id = 'L2'");
+  ASSERT_TRUE(rs.ok());
+  EXPECT_DOUBLE_EQ(rs->rows.at(0).Double(0), 0.002);
+  EXPECT_DOUBLE_EQ(rs->rows.at(0).Double(1), 0.500);
+  EXPECT_EQ(log.stats().queued_leads, 0u);
+}
+
 TEST_P(OutcomeTest, FullQueueDropsAndCountsInsteadOfBlocking) {
   metrics::Registry metrics;
   // A long interval and a large batch: nothing is written until Flush, so the queue fills.

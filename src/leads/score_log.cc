@@ -56,15 +56,40 @@ ScoreLog::ScoreLog(storage::Store& store, metrics::Registry* metrics, ScoreLogOp
 
 ScoreLog::~ScoreLog() { Shutdown(); }
 
+ScoreHistoryRow ScoreLog::QueuedScore::Row() const {
+  const std::string_view t = text;
+  return {.org_id = t.substr(0, org_len),
+          .lead_id = t.substr(org_len, lead_len),
+          .model_version = t.substr(org_len + lead_len, model_len),
+          .request_id = t.substr(std::size_t{org_len} + lead_len + model_len),
+          .scored_at = scored_at,
+          .score = score,
+          .tier = tier};
+}
+
 bool ScoreLog::Add(ScoreLogEntry entry) {
   if (entry.org_id.empty() || entry.lead_id.empty()) return false;
+  constexpr std::size_t kMaxId = 0xffff;
+  if (entry.org_id.size() > kMaxId || entry.lead_id.size() > kMaxId ||
+      entry.model_version.size() > kMaxId) {
+    return false;  // not an id any caller makes (lead ids are validated far shorter)
+  }
+  QueuedScore queued{.text = entry.org_id + entry.lead_id + entry.model_version + entry.request_id,
+                     .org_len = static_cast<std::uint16_t>(entry.org_id.size()),
+                     .lead_len = static_cast<std::uint16_t>(entry.lead_id.size()),
+                     .model_len = static_cast<std::uint16_t>(entry.model_version.size()),
+                     .scored_at = entry.scored_at,
+                     .score = entry.score,
+                     .tier = entry.tier};
+  std::string key = entry.org_id + '\n' + entry.lead_id;
   {
     std::lock_guard lock(mu_);
-    if (!stopping_ && pending_.size() + in_flight_ < options_.capacity) {
-      pending_.push_back(std::move(entry));
+    if (!stopping_ && pending_.scores.size() + in_flight_ < options_.capacity) {
+      pending_.scores.push_back(std::move(queued));
+      pending_.latest.insert_or_assign(std::move(key), std::move(entry));  // the last one wins
       ++accepted_seq_;
       if (queue_gauge_) queue_gauge_->Inc();
-      if (pending_.size() >= options_.batch_rows) wake_.notify_one();
+      if (pending_.scores.size() >= options_.batch_rows) wake_.notify_one();
       return true;
     }
     ++dropped_rows_;
@@ -99,25 +124,26 @@ ScoreLog::Stats ScoreLog::stats() const {
   return {.accepted = accepted_seq_,
           .written = written_rows_,
           .dropped = dropped_rows_,
-          .queued = pending_.size() + in_flight_};
+          .queued = pending_.scores.size() + in_flight_,
+          .queued_leads = pending_.latest.size()};
 }
 
 void ScoreLog::Run() {
   std::unique_lock lock(mu_);
   while (true) {
     wake_.wait_for(lock, options_.flush_interval, [&] {
-      return stopping_ || pending_.size() >= options_.batch_rows ||
-             (flush_wanted_ > done_seq_ && !pending_.empty());
+      return stopping_ || pending_.scores.size() >= options_.batch_rows ||
+             (flush_wanted_ > done_seq_ && !pending_.scores.empty());
     });
-    if (pending_.empty()) {
+    if (pending_.scores.empty()) {
       if (stopping_) break;
       continue;
     }
-    std::vector<ScoreLogEntry> batch;
-    batch.swap(pending_);
-    in_flight_ = batch.size();
+    Queue batch;
+    std::swap(batch, pending_);
+    in_flight_ = batch.scores.size();
     lock.unlock();
-    const std::size_t n = batch.size();
+    const std::size_t n = batch.scores.size();
     Status st = Write(batch);
     if (!st.ok()) spdlog::error("lead_scores: {} scored leads not written: {}", n, st.message());
     lock.lock();
@@ -137,10 +163,21 @@ void ScoreLog::Run() {
   flushed_.notify_all();
 }
 
-Status ScoreLog::Write(std::vector<ScoreLogEntry>& batch) {
-  Status st = store_.WithTxn([&](storage::Txn& txn) { return WriteLeadScores(txn, batch); });
+Status ScoreLog::Write(const Queue& batch) {
+  std::vector<const ScoreLogEntry*> latest;
+  latest.reserve(batch.latest.size());
+  for (const auto& [key, entry] : batch.latest) latest.push_back(&entry);
+  std::vector<ScoreHistoryRow> rows;
+  rows.reserve(batch.scores.size());
   Timestamp newest{};
-  for (const ScoreLogEntry& e : batch) newest = std::max(newest, e.scored_at);
+  for (const QueuedScore& q : batch.scores) {
+    rows.push_back(q.Row());
+    newest = std::max(newest, q.scored_at);
+  }
+  Status st = store_.WithTxn([&](storage::Txn& txn) {
+    SIGNX_RETURN_IF_ERROR(UpsertLatestScores(txn, latest));
+    return AppendScoreHistory(txn, rows);
+  });
   PruneHistory(newest);
   return st;
 }
@@ -195,23 +232,41 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
   // The last score of a lead wins (one statement cannot update a row twice).
   std::unordered_map<std::string, std::size_t> last;
   last.reserve(entries.size());
+  std::vector<ScoreHistoryRow> rows;
+  rows.reserve(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].org_id.empty() || entries[i].lead_id.empty()) continue;
-    last[entries[i].org_id + '\n' + entries[i].lead_id] = i;
+    const ScoreLogEntry& e = entries[i];
+    if (e.org_id.empty() || e.lead_id.empty()) continue;
+    last[e.org_id + '\n' + e.lead_id] = i;
+    rows.push_back({.org_id = e.org_id,
+                    .lead_id = e.lead_id,
+                    .model_version = e.model_version,
+                    .request_id = e.request_id,
+                    .scored_at = e.scored_at,
+                    .score = e.score,
+                    .tier = e.tier});
   }
   std::vector<std::size_t> keep;
   keep.reserve(last.size());
   for (const auto& [key, i] : last) keep.push_back(i);
   std::sort(keep.begin(), keep.end());
-  for (std::size_t start = 0, end = 0; start < keep.size(); start = end) {
-    end = start + StatementRows(keep.size() - start);
+  std::vector<const ScoreLogEntry*> latest;
+  latest.reserve(keep.size());
+  for (const std::size_t i : keep) latest.push_back(&entries[i]);
+  SIGNX_RETURN_IF_ERROR(UpsertLatestScores(txn, latest));
+  return AppendScoreHistory(txn, rows);  // every score, for the lead page's history
+}
+
+Status UpsertLatestScores(storage::Txn& txn, std::span<const ScoreLogEntry* const> latest) {
+  for (std::size_t start = 0, end = 0; start < latest.size(); start = end) {
+    end = start + StatementRows(latest.size() - start);
     std::string sql =
         "INSERT INTO lead_scores (org_id, lead_id, model_version, score, bucket, tier, "
         "request_id, scored_at, display_json, reasons_json) VALUES ";
     storage::Params params;
     params.reserve((end - start) * kColumns);
     for (std::size_t k = start; k < end; ++k) {
-      const auto& e = entries[keep[k]];
+      const ScoreLogEntry& e = *latest[k];
       const std::size_t p = params.size();
       if (k > start) sql += ", ";
       sql += fmt::format("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3,
@@ -243,13 +298,11 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
         "lead_outcomes o WHERE o.org_id = lead_scores.org_id AND o.lead_id = lead_scores.lead_id)";
     SIGNX_RETURN_IF_ERROR(txn.Exec(sql, params).status());
   }
-  // Every score, for the lead page's history.
+  return Status::Ok();
+}
+
+Status AppendScoreHistory(storage::Txn& txn, std::span<const ScoreHistoryRow> rows) {
   constexpr std::size_t kHistoryColumns = 7;
-  std::vector<std::size_t> rows;
-  rows.reserve(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (!entries[i].org_id.empty() && !entries[i].lead_id.empty()) rows.push_back(i);
-  }
   for (std::size_t start = 0, end = 0; start < rows.size(); start = end) {
     end = start + StatementRows(rows.size() - start);
     std::string sql =
@@ -258,7 +311,7 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
     storage::Params params;
     params.reserve((end - start) * kHistoryColumns);
     for (std::size_t k = start; k < end; ++k) {
-      const auto& e = entries[rows[k]];
+      const ScoreHistoryRow& e = rows[k];
       const std::size_t p = params.size();
       if (k > start) sql += ", ";
       sql += fmt::format("(${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5,

@@ -2,7 +2,9 @@
 // without slowing the scoring routes, so outcomes can later be matched to the score a lead got.
 //
 // Add() only pushes onto a bounded in-memory queue under a short mutex; it never touches the
-// database. When the queue holds `capacity` entries the entry is dropped and counted in
+// database. The queue keeps every score as a compact history row and the full entry (display
+// values, reasons) only for the latest score of each lead, so a backlog under a burst costs ~150
+// bytes a score. When the queue holds `capacity` scores the entry is dropped and counted in
 // leads_score_log_dropped_total (the caller is never blocked). A background thread writes what is
 // queued every `flush_interval` (or as soon as `batch_rows` are queued), in one transaction per
 // batch: multi-row INSERT ... ON CONFLICT (org_id, lead_id) DO UPDATE, so a lead scored again
@@ -24,7 +26,9 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "base/clock.h"
@@ -62,12 +66,24 @@ struct ScoreLogOptions {
   std::chrono::hours history_retention{24 * 180};
 };
 
+// One lead_score_history row (views into its owner's strings).
+struct ScoreHistoryRow {
+  std::string_view org_id, lead_id, model_version, request_id;
+  Timestamp scored_at{};
+  double score = 0;
+  char tier = 'E';
+};
+
 // Upserts `entries` into lead_scores inside `txn`: the last entry of a lead wins, a stored score
 // newer than an entry (scored_at) is kept, and so is the score of a lead whose outcome is recorded
 // (monitoring judges the score the lead had when it converted or was lost); entries without an
 // org or a lead id are skipped. Every entry is also appended to lead_score_history.
 // ScoreLog's writer and the CSV scoring job both write with it.
 Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries);
+// The two halves of WriteLeadScores: the upsert of entries that are each the last of their lead,
+// and the history rows.
+Status UpsertLatestScores(storage::Txn& txn, std::span<const ScoreLogEntry* const> latest);
+Status AppendScoreHistory(storage::Txn& txn, std::span<const ScoreHistoryRow> rows);
 
 class ScoreLog {
  public:
@@ -92,12 +108,30 @@ class ScoreLog {
     uint64_t written = 0;
     uint64_t dropped = 0;  // queue full + write errors
     std::size_t queued = 0;
+    std::size_t queued_leads = 0;  // distinct leads among the queued (one full entry each)
   };
   Stats stats() const;
 
  private:
+  // A queued score's history row in one allocation: org, lead, model and request id laid end to
+  // end in `text` (a queued entry costs ~150 bytes, not the ~1.5 KB of a full ScoreLogEntry).
+  struct QueuedScore {
+    std::string text;
+    std::uint16_t org_len = 0, lead_len = 0, model_len = 0;
+    Timestamp scored_at{};
+    double score = 0;
+    char tier = 'E';
+    ScoreHistoryRow Row() const;
+  };
+  // What is queued: every score as a compact history row, and the full entry (display values and
+  // reasons) only for the latest score of each lead — a lead scored again while queued replaces
+  // it. So the queue's memory grows with the leads scored, not with how often each is.
+  struct Queue {
+    std::vector<QueuedScore> scores;
+    std::unordered_map<std::string, ScoreLogEntry> latest;  // org_id + '\n' + lead_id
+  };
   void Run();
-  Status Write(std::vector<ScoreLogEntry>& batch);
+  Status Write(const Queue& batch);
   // Deletes lead_score_history rows scored more than options_.history_retention before `newest`
   // (the latest score written: the log's own notion of now), at most once an hour.
   void PruneHistory(Timestamp newest);
@@ -112,7 +146,7 @@ class ScoreLog {
   mutable std::mutex mu_;
   std::condition_variable wake_;        // the writer waits here
   std::condition_variable flushed_;     // Flush() callers wait here
-  std::vector<ScoreLogEntry> pending_;  // guarded by mu_
+  Queue pending_;                       // guarded by mu_
   std::size_t in_flight_ = 0;           // guarded by mu_: entries being written
   uint64_t accepted_seq_ = 0;           // guarded by mu_
   uint64_t done_seq_ = 0;               // guarded by mu_: accepted entries written or dropped
