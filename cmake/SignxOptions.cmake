@@ -10,11 +10,9 @@ endif()
 
 add_library(signx_warnings INTERFACE)
 target_compile_options(signx_warnings INTERFACE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
-# GCC 12 reports false -Wmaybe-uninitialized inside std::variant/std::optional moves at -O2
-# (GCC bugs 105562, 107138); keep it visible, but not fatal, with -Werror.
-if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  target_compile_options(signx_warnings INTERFACE -Wno-error=maybe-uninitialized)
-endif()
+# GCC 12's -Wmaybe-uninitialized is fatal with -Werror like every other warning. It has false
+# positives inside std::variant moves at -O2 (GCC bugs 105562, 107138): build a storage::Param in
+# place (emplace_back(value)) rather than moving a temporary into a vector.
 if(SIGNX_WERROR)
   target_compile_options(signx_warnings INTERFACE -Werror)
 endif()
