@@ -11,27 +11,15 @@
 #include <random>
 
 #include "search/search_index.h"
+#include "search/testing/temp_index_test.h"
 
 namespace signx::search {
 namespace {
 
 namespace fs = std::filesystem;
 
-class MemoryIndexTest : public ::testing::Test {
+class MemoryIndexTest : public testing::TempIndexTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("signx_memory_index_test_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    auto index = SearchIndex::Open({.data_dir = dir_.string(), .name = "documents"});
-    ASSERT_TRUE(index.ok()) << index.status().ToString();
-    index_ = std::move(*index);
-  }
-  void TearDown() override {
-    index_.reset();
-    fs::remove_all(dir_);
-  }
 
   // A few thousand documents over a Zipf-distributed vocabulary (so terms range from rare to
   // frequent: some index more than half of the documents), titles with weight 3, bodies of
@@ -133,8 +121,6 @@ class MemoryIndexTest : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
-  std::unique_ptr<SearchIndex> index_;
   std::vector<std::vector<std::string>> queries_;
 };
 

@@ -8,27 +8,15 @@
 #include <thread>
 
 #include "search/reranker.h"
+#include "search/testing/temp_index_test.h"
 
 namespace signx::search {
 namespace {
 
 namespace fs = std::filesystem;
 
-class SearchIndexTest : public ::testing::Test {
+class SearchIndexTest : public testing::TempIndexTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("signx_search_test_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    auto index = SearchIndex::Open({.data_dir = dir_.string(), .name = "documents"});
-    ASSERT_TRUE(index.ok()) << index.status().ToString();
-    index_ = std::move(*index);
-  }
-  void TearDown() override {
-    index_.reset();
-    fs::remove_all(dir_);
-  }
 
   static Document Doc(std::string id, std::string title, std::string body,
                       std::vector<std::pair<std::string, std::string>> filters = {},
@@ -70,8 +58,6 @@ class SearchIndexTest : public ::testing::Test {
     ASSERT_TRUE(index_->Upsert(org, docs).ok());
   }
 
-  fs::path dir_;
-  std::unique_ptr<SearchIndex> index_;
 };
 
 TEST_F(SearchIndexTest, IndexesAndFindsStemmedWords) {
