@@ -8,12 +8,15 @@
 namespace signx::http {
 namespace {
 
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> out;
-  for (auto seg : Split(path, '/')) {
-    if (!seg.empty()) out.emplace_back(seg);
+// The non-empty segments of `path`, as views into it, into `out` (cleared first; no allocation
+// once `out` has grown: Find runs per request).
+void SplitPath(std::string_view path, std::vector<std::string_view>& out) {
+  out.clear();
+  for (std::size_t start = 0; start <= path.size();) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    if (end > start) out.push_back(path.substr(start, end - start));
+    start = end + 1;
   }
-  return out;
 }
 
 bool IsParam(const std::string& seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
@@ -67,7 +70,10 @@ void Router::Add(std::string method, std::string pattern, RouteMeta meta, Handle
     SIGNX_CHECK(!(r.method == method && r.pattern == pattern),
                 "duplicate route " + method + " " + pattern);
   }
-  Route r{std::move(method), pattern, std::move(meta), std::move(handler), SplitPath(pattern), {}};
+  std::vector<std::string_view> segments;
+  SplitPath(pattern, segments);
+  Route r{std::move(method), pattern, std::move(meta), std::move(handler),
+          std::vector<std::string>(segments.begin(), segments.end()), {}};
   for (std::size_t i = 0; i < r.segments.size(); ++i) {
     const std::string& seg = r.segments[i];
     SIGNX_CHECK(!IsRest(seg) || i + 1 == r.segments.size(),
@@ -81,12 +87,7 @@ void Router::Add(std::string method, std::string pattern, RouteMeta meta, Handle
 
 Match Router::Find(std::string_view method, std::string_view path) const {
   thread_local std::vector<std::string_view> parts;
-  parts.clear();
-  for (std::size_t start = 0; start <= path.size();) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    if (end > start) parts.push_back(path.substr(start, end - start));
-    start = end + 1;
-  }
+  SplitPath(path, parts);
   Match m;
   int best = -1;
   for (const auto& r : routes_) {
