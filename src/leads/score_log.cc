@@ -27,6 +27,9 @@ constexpr int kColumns = 10;
 // 1) whatever the batch sizes, and each connection prepares each shape once: a new text per batch
 // size (1..2,000 rows a batch) made every connection prepare and cache hundreds of large
 // statements (~0.6 MB each at 500 rows) — the RSS growth of issue 19's soak.
+// The key of an entry's lead: one lead_scores row per (org, lead).
+std::string LeadKey(const ScoreLogEntry& e) { return e.org_id + '\n' + e.lead_id; }
+
 std::size_t StatementRows(std::size_t remaining) {
   if (remaining >= kRowsPerStatement) return kRowsPerStatement;
   return std::bit_floor(remaining);
@@ -81,7 +84,7 @@ bool ScoreLog::Add(ScoreLogEntry entry) {
                      .scored_at = entry.scored_at,
                      .score = entry.score,
                      .tier = entry.tier};
-  std::string key = entry.org_id + '\n' + entry.lead_id;
+  std::string key = LeadKey(entry);
   {
     std::lock_guard lock(mu_);
     if (!stopping_ && pending_.scores.size() + in_flight_ < options_.capacity) {
@@ -237,7 +240,7 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const ScoreLogEntry& e = entries[i];
     if (e.org_id.empty() || e.lead_id.empty()) continue;
-    last[e.org_id + '\n' + e.lead_id] = i;
+    last[LeadKey(e)] = i;
     rows.push_back({.org_id = e.org_id,
                     .lead_id = e.lead_id,
                     .model_version = e.model_version,
