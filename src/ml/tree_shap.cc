@@ -444,7 +444,7 @@ void TreeEnsemble::BuildTables() {
   for (std::uint32_t i = 0; i < n; ++i) {
     if (feature_[i] < 0) continue;
     depth[i + 1] = depth[right_[i]] = static_cast<std::uint8_t>(depth[i] + 1);
-    splits_.push_back({i, right_[i], feature_[i], threshold_[i], ~(1U << node_bit[i]),
+    splits_.push_back({i, right_[i], feature_[i], threshold_[i], 1U << node_bit[i],
                        default_left_[i] != 0});
   }
   std::stable_sort(splits_.begin(), splits_.end(), [&](const Split& a, const Split& b) {
@@ -530,7 +530,7 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
         static_cast<std::uint32_t>(x < split.threshold) |
         (static_cast<std::uint32_t>(std::isunordered(x, x)) & split.default_left);
     const std::uint32_t keep = m[split.node];
-    const std::uint32_t lost = keep & ~split.drop;  // the feature's bit, if the parent had it
+    const std::uint32_t lost = keep & split.bit;  // the feature's bit, if the parent had it
     const std::uint32_t to_right = lost & (0U - left);  // left: the right child loses the bit
     m[split.node + 1] = keep ^ (lost ^ to_right);
     m[split.right] = keep ^ to_right;

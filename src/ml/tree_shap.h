@@ -122,7 +122,7 @@ class TreeEnsemble {
     std::uint32_t right;
     std::int32_t feature;
     float threshold;
-    std::uint32_t drop;  // ~(1 << the bit of its feature on its leaves' paths)
+    std::uint32_t bit;   // 1 << the bit of its feature on its leaves' paths
     std::uint32_t default_left;  // 1 or 0
   };
   std::vector<Split> splits_;             // internal nodes level by level across trees
