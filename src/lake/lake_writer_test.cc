@@ -683,17 +683,18 @@ TEST(LakeWriterTest, ASegmentIsConvertedOnceItHoldsSegmentMaxBytes) {
   LakeOptions o = Manual();
   o.segment_max_bytes = 64u << 10;
   Fixture f(o);
-  for (int round = 0; round < 4; ++round) {
-    for (int i = 0; i < 100; ++i) {  // ~100 KB
-      Row row = ScoreRow(round * 100 + i, At(2026, 3, 15));
-      row[2] = std::string(1000, 'v');
-      ASSERT_TRUE(f.writer->Append("lead_scores", std::move(row)).ok());
-    }
-    ASSERT_TRUE(f.writer->Sync().ok());  // written: the segment is over its size and sealed
+  // One ~40 KB row per write (Sync writes exactly what was appended, so how the spool thread
+  // batches cannot change the segments): the first write leaves a segment under 64 KiB, the
+  // second takes it over and seals it. 8 rows → 4 segments → 4 Parquet files.
+  for (int i = 0; i < 8; ++i) {
+    Row row = ScoreRow(i, At(2026, 3, 15));
+    row[2] = std::string(40'000, 'v');
+    ASSERT_TRUE(f.writer->Append("lead_scores", std::move(row)).ok());
+    ASSERT_TRUE(f.writer->Sync().ok());
   }
   ASSERT_TRUE(f.writer->Flush().ok());
   EXPECT_THAT(ParquetFiles(f.DatasetDir()), SizeIs(4));
-  EXPECT_EQ(Scalar(f.writer->Query("SELECT count(DISTINCT request_id) FROM lead_scores")), "400");
+  EXPECT_EQ(Scalar(f.writer->Query("SELECT count(DISTINCT request_id) FROM lead_scores")), "8");
 }
 
 TEST(LakeWriterTest, RowGroupsHoldAtMostRowGroupRows) {
