@@ -1,4 +1,6 @@
 // lead_scores (ScoreLog) and POST/GET /v1/leads/{lead_id}/outcome on SQLite and PostgreSQL.
+#include "leads/outcome.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -6,7 +8,6 @@
 
 #include "http/openapi.h"
 #include "http/router.h"
-#include "leads/outcome.h"
 #include "leads/score_log.h"
 #include "storage/testing/test_stores.h"
 
@@ -44,8 +45,8 @@ class OutcomeTest : public ::testing::TestWithParam<Backend> {
     AddOutcomeRoutes(router_, schemas_, db_->store(), clock_);
   }
 
-  http::Response Call(const std::string& method, const std::string& path,
-                      const std::string& body, std::optional<std::string> org) {
+  http::Response Call(const std::string& method, const std::string& path, const std::string& body,
+                      std::optional<std::string> org) {
     http::Request req;
     req.method = method;
     req.target = path;
@@ -106,8 +107,8 @@ TEST_P(OutcomeTest, ALeadScoredAgainWhileQueuedKeepsOneFullEntryAndEveryHistoryR
   const Timestamp t = clock_.Now();
   for (int i = 0; i < 500; ++i) {
     const double score = (i + 1) / 1000.0;
-    ASSERT_TRUE(log.Add(Entry("org_a", i % 2 == 0 ? "L1" : "L2", score, 1,
-                              t + std::chrono::milliseconds(i))));
+    ASSERT_TRUE(log.Add(
+        Entry("org_a", i % 2 == 0 ? "L1" : "L2", score, 1, t + std::chrono::milliseconds(i))));
   }
   const auto queued = log.stats();
   EXPECT_EQ(queued.queued, 500u);
@@ -128,6 +129,29 @@ TEST_P(OutcomeTest, ALeadScoredAgainWhileQueuedKeepsOneFullEntryAndEveryHistoryR
   EXPECT_DOUBLE_EQ(rs->rows.at(0).Double(0), 0.002);
   EXPECT_DOUBLE_EQ(rs->rows.at(0).Double(1), 0.500);
   EXPECT_EQ(log.stats().queued_leads, 0u);
+}
+
+TEST_P(OutcomeTest, ALeadScoredAgainWithTheSameResultQueuesNoHistoryRow) {
+  ScoreLog log(db_->store(), nullptr,
+               {.capacity = 1000, .batch_rows = 1000, .flush_interval = std::chrono::hours(1)});
+  const Timestamp t = clock_.Now();
+  // 300 scores of one lead: 0.4 a hundred times, then 0.6 a hundred times, then 0.4 again.
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(log.Add(
+        Entry("org_a", "L1", i / 100 == 1 ? 0.6 : 0.4, 1, t + std::chrono::milliseconds(i))));
+  }
+  EXPECT_EQ(log.stats().queued, 300u);  // every score is accepted (and counted as written)
+  ASSERT_TRUE(log.Flush().ok());
+  EXPECT_EQ(log.stats().written, 300u);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM lead_score_history"), 3);
+  // The next flush compares with the stored history: the same score again adds no row.
+  ASSERT_TRUE(log.Add(Entry("org_a", "L1", 0.4, 1, t + std::chrono::seconds(1))));
+  ASSERT_TRUE(log.Flush().ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM lead_score_history"), 3);
+  // lead_scores has the last score's time even so.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM lead_scores WHERE scored_at = " +
+                  std::to_string(UnixMicros(t + std::chrono::seconds(1)))),
+            1);
 }
 
 TEST_P(OutcomeTest, FullQueueDropsAndCountsInsteadOfBlocking) {
@@ -217,9 +241,9 @@ TEST_P(OutcomeTest, OutcomeRightAfterTheScoreWaitsForTheQueuedScore) {
 }
 
 TEST_P(OutcomeTest, ValidationNamesEveryFieldAndRule) {
-  auto r = Call("POST", "/v1/leads/L1/outcome",
-                R"({"converted": "yes", "occurred_at": "yesterday", "note": 5, "extra": 1})",
-                "org_a");
+  auto r =
+      Call("POST", "/v1/leads/L1/outcome",
+           R"({"converted": "yes", "occurred_at": "yesterday", "note": 5, "extra": 1})", "org_a");
   EXPECT_EQ(r.status, 422);
   const auto details = json::parse(r.body).at("error").at("details").as_array();
   std::set<std::string> fields;
@@ -240,7 +264,9 @@ TEST_P(OutcomeTest, ValidationNamesEveryFieldAndRule) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, OutcomeTest,
                          ::testing::ValuesIn(storage::testing::AllBackends()),
-                         [](const auto& info) { return storage::testing::BackendName(info.param); });
+                         [](const auto& info) {
+                           return storage::testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace signx::leads

@@ -77,22 +77,35 @@ bool ScoreLog::Add(ScoreLogEntry entry) {
       entry.model_version.size() > kMaxId) {
     return false;  // not an id any caller makes (lead ids are validated far shorter)
   }
-  QueuedScore queued{.text = entry.org_id + entry.lead_id + entry.model_version + entry.request_id,
-                     .org_len = static_cast<std::uint16_t>(entry.org_id.size()),
-                     .lead_len = static_cast<std::uint16_t>(entry.lead_id.size()),
-                     .model_len = static_cast<std::uint16_t>(entry.model_version.size()),
-                     .scored_at = entry.scored_at,
-                     .score = entry.score,
-                     .tier = entry.tier};
   std::string key = LeadKey(entry);
   {
     std::lock_guard lock(mu_);
-    if (!stopping_ && pending_.scores.size() + in_flight_ < options_.capacity) {
-      pending_.scores.push_back(std::move(queued));
-      pending_.latest.insert_or_assign(std::move(key), std::move(entry));  // the last one wins
+    if (!stopping_ && pending_.accepted + in_flight_ < options_.capacity) {
+      // A score equal to the lead's queued latest one (same model, score and tier) adds no
+      // history row (AppendScoreHistory keeps changes only): it only replaces the latest entry.
+      auto it = pending_.latest.find(key);
+      const bool repeat = it != pending_.latest.end() &&
+                          it->second.model_version == entry.model_version &&
+                          it->second.score == entry.score && it->second.tier == entry.tier;
+      if (!repeat) {
+        pending_.scores.push_back(
+            {.text = entry.org_id + entry.lead_id + entry.model_version + entry.request_id,
+             .org_len = static_cast<std::uint16_t>(entry.org_id.size()),
+             .lead_len = static_cast<std::uint16_t>(entry.lead_id.size()),
+             .model_len = static_cast<std::uint16_t>(entry.model_version.size()),
+             .scored_at = entry.scored_at,
+             .score = entry.score,
+             .tier = entry.tier});
+      }
+      if (it != pending_.latest.end()) {
+        it->second = std::move(entry);  // the last one wins
+      } else {
+        pending_.latest.emplace(std::move(key), std::move(entry));
+      }
+      ++pending_.accepted;
       ++accepted_seq_;
       if (queue_gauge_) queue_gauge_->Inc();
-      if (pending_.scores.size() >= options_.batch_rows) wake_.notify_one();
+      if (pending_.accepted >= options_.batch_rows) wake_.notify_one();
       return true;
     }
     ++dropped_rows_;
@@ -127,7 +140,7 @@ ScoreLog::Stats ScoreLog::stats() const {
   return {.accepted = accepted_seq_,
           .written = written_rows_,
           .dropped = dropped_rows_,
-          .queued = pending_.scores.size() + in_flight_,
+          .queued = pending_.accepted + in_flight_,
           .queued_leads = pending_.latest.size()};
 }
 
@@ -135,18 +148,18 @@ void ScoreLog::Run() {
   std::unique_lock lock(mu_);
   while (true) {
     wake_.wait_for(lock, options_.flush_interval, [&] {
-      return stopping_ || pending_.scores.size() >= options_.batch_rows ||
-             (flush_wanted_ > done_seq_ && !pending_.scores.empty());
+      return stopping_ || pending_.accepted >= options_.batch_rows ||
+             (flush_wanted_ > done_seq_ && pending_.accepted > 0);
     });
-    if (pending_.scores.empty()) {
+    if (pending_.accepted == 0) {
       if (stopping_) break;
       continue;
     }
     Queue batch;
     std::swap(batch, pending_);
-    in_flight_ = batch.scores.size();
+    in_flight_ = batch.accepted;
     lock.unlock();
-    const std::size_t n = batch.scores.size();
+    const std::size_t n = batch.accepted;
     Status st = Write(batch);
     if (!st.ok()) spdlog::error("lead_scores: {} scored leads not written: {}", n, st.message());
     lock.lock();
@@ -304,17 +317,104 @@ Status UpsertLatestScores(storage::Txn& txn, std::span<const ScoreLogEntry* cons
   return Status::Ok();
 }
 
+namespace {
+
+// What a history row says about a lead's score; a row that says the same as the lead's previous
+// row adds nothing to the history and is not written.
+struct ScoreState {
+  std::string model_version;
+  double score = 0;
+  char tier = 'E';
+  bool Same(const ScoreHistoryRow& r) const {
+    return model_version == r.model_version && score == r.score && tier == r.tier;
+  }
+};
+
+using LeadRef = std::pair<std::string_view, std::string_view>;  // org_id, lead_id
+struct LeadRefHash {
+  std::size_t operator()(const LeadRef& k) const {
+    const std::size_t h = std::hash<std::string_view>()(k.first);
+    return h ^
+           (std::hash<std::string_view>()(k.second) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+  }
+};
+
+// The newest history row of each of `leads` (its model, score and tier), added to `state`. One
+// statement per 64 leads (shapes 64, 32, ..., 1, like the writes): the lookups cost a few index
+// seeks per batch, not a round trip per lead on PostgreSQL.
+Status LoadNewestHistory(storage::Txn& txn, std::span<const LeadRef> leads,
+                         std::unordered_map<LeadRef, ScoreState, LeadRefHash>& state) {
+  for (std::size_t start = 0, end = 0; start < leads.size(); start = end) {
+    end = start + StatementRows(leads.size() - start);
+    std::string sql = "WITH k (org_id, lead_id) AS (VALUES ";
+    storage::Params params;
+    params.reserve((end - start) * 2);
+    for (std::size_t i = start; i < end; ++i) {
+      if (i > start) sql += ", ";
+      sql += fmt::format("(${}, ${})", params.size() + 1, params.size() + 2);
+      params.emplace_back(std::string(leads[i].first));
+      params.emplace_back(std::string(leads[i].second));
+    }
+    sql +=
+        ") SELECT k.org_id, k.lead_id, h.model_version, h.score, h.tier FROM k JOIN "
+        "lead_score_history h ON h.org_id = k.org_id AND h.lead_id = k.lead_id WHERE h.scored_at "
+        "= (SELECT MAX(x.scored_at) FROM lead_score_history x WHERE x.org_id = k.org_id AND "
+        "x.lead_id = k.lead_id)";
+    SIGNX_ASSIGN_OR_RETURN(auto rs, txn.Query(sql, params));
+    for (const storage::Row& r : rs.rows) {
+      const std::string org = r.Text(0), lead = r.Text(1), tier = r.Text(4);
+      // The key's views point into `leads` (the caller's rows), which outlive the map.
+      for (std::size_t i = start; i < end; ++i) {
+        if (leads[i].first == org && leads[i].second == lead) {
+          state[leads[i]] = {r.Text(2), r.Double(3), tier.empty() ? 'E' : tier[0]};
+          break;
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status AppendScoreHistory(storage::Txn& txn, std::span<const ScoreHistoryRow> rows) {
+  // The history is the lead's score changes: a row is written when the model, score or tier
+  // differs from the lead's previous row (in this batch, else its newest stored row). A lead
+  // re-scored with the same result keeps its earlier row, so "the score at time t" (the newest row
+  // at or before t: monitoring, outcomes) reads the same as if every score had a row, and the
+  // lead page lists changes instead of repeats. Every scoring call stays in the lake.
+  std::unordered_map<LeadRef, ScoreState, LeadRefHash> state;
+  std::vector<LeadRef> leads;
+  {
+    std::unordered_map<LeadRef, bool, LeadRefHash> seen;
+    seen.reserve(rows.size());
+    for (const ScoreHistoryRow& r : rows) {
+      if (seen.emplace(LeadRef{r.org_id, r.lead_id}, true).second) {
+        leads.emplace_back(r.org_id, r.lead_id);
+      }
+    }
+  }
+  state.reserve(leads.size());
+  SIGNX_RETURN_IF_ERROR(LoadNewestHistory(txn, leads, state));
+  std::vector<const ScoreHistoryRow*> changes;
+  changes.reserve(rows.size());
+  for (const ScoreHistoryRow& r : rows) {
+    auto [it, added] = state.try_emplace(LeadRef{r.org_id, r.lead_id});
+    if (!added && it->second.Same(r)) continue;
+    it->second = {std::string(r.model_version), r.score, r.tier};
+    changes.push_back(&r);
+  }
+
   constexpr std::size_t kHistoryColumns = 7;
-  for (std::size_t start = 0, end = 0; start < rows.size(); start = end) {
-    end = start + StatementRows(rows.size() - start);
+  for (std::size_t start = 0, end = 0; start < changes.size(); start = end) {
+    end = start + StatementRows(changes.size() - start);
     std::string sql =
         "INSERT INTO lead_score_history (org_id, lead_id, scored_at, model_version, score, tier, "
         "request_id) VALUES ";
     storage::Params params;
     params.reserve((end - start) * kHistoryColumns);
     for (std::size_t k = start; k < end; ++k) {
-      const ScoreHistoryRow& e = rows[k];
+      const ScoreHistoryRow& e = *changes[k];
       const std::size_t p = params.size();
       if (k > start) sql += ", ";
       sql += fmt::format("(${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5,

@@ -2,13 +2,15 @@
 // without slowing the scoring routes, so outcomes can later be matched to the score a lead got.
 //
 // Add() only pushes onto a bounded in-memory queue under a short mutex; it never touches the
-// database. The queue keeps every score as a compact history row and the full entry (display
-// values, reasons) only for the latest score of each lead, so a backlog under a burst costs ~150
-// bytes a score. When the queue holds `capacity` scores the entry is dropped and counted in
+// database. The queue keeps each score that changed its lead's score as a compact history row,
+// and the full entry (display values, reasons) only for the latest score of each lead, so a
+// backlog under a burst costs ~150 bytes a changed score and nothing more for a repeat. When the queue holds `capacity` scores the entry is dropped and counted in
 // leads_score_log_dropped_total (the caller is never blocked). A background thread writes what is
 // queued every `flush_interval` (or as soon as `batch_rows` are queued), in one transaction per
 // batch: multi-row INSERT ... ON CONFLICT (org_id, lead_id) DO UPDATE, so a lead scored again
-// keeps only its latest score (within a batch the last entry of a lead wins). Entries without an
+// keeps only its latest score (within a batch the last entry of a lead wins), and
+// lead_score_history gets a row for each change of a lead's model, score or tier (see
+// AppendScoreHistory; every scoring call is in the lake). Entries without an
 // org or a lead id are ignored (no outcome could ever refer to them). A batch that fails to write
 // is dropped, counted (reason="write_error") and logged, so memory stays bounded.
 //
@@ -77,12 +79,16 @@ struct ScoreHistoryRow {
 // Upserts `entries` into lead_scores inside `txn`: the last entry of a lead wins, a stored score
 // newer than an entry (scored_at) is kept, and so is the score of a lead whose outcome is recorded
 // (monitoring judges the score the lead had when it converted or was lost); entries without an
-// org or a lead id are skipped. Every entry is also appended to lead_score_history.
+// org or a lead id are skipped. Each entry that changes its lead's score is also appended to
+// lead_score_history (AppendScoreHistory).
 // ScoreLog's writer and the CSV scoring job both write with it.
 Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries);
 // The two halves of WriteLeadScores: the upsert of entries that are each the last of their lead,
 // and the history rows.
 Status UpsertLatestScores(storage::Txn& txn, std::span<const ScoreLogEntry* const> latest);
+// Appends the rows that change their lead's score: a row whose model, score and tier equal the
+// lead's previous row (earlier in `rows`, else its newest stored row) is not written. The history
+// is a change log: the newest row at or before any time t still gives the lead's score at t.
 Status AppendScoreHistory(storage::Txn& txn, std::span<const ScoreHistoryRow> rows);
 
 class ScoreLog {
@@ -123,12 +129,14 @@ class ScoreLog {
     char tier = 'E';
     ScoreHistoryRow Row() const;
   };
-  // What is queued: every score as a compact history row, and the full entry (display values and
+  // What is queued: every score that changed its lead's queued score as a compact history row
+  // (a repeat of the queued latest score adds none), and the full entry (display values and
   // reasons) only for the latest score of each lead — a lead scored again while queued replaces
   // it. So the queue's memory grows with the leads scored, not with how often each is.
   struct Queue {
     std::vector<QueuedScore> scores;
     std::unordered_map<std::string, ScoreLogEntry> latest;  // org_id + '\n' + lead_id
+    std::size_t accepted = 0;  // Add()s since the queue was last taken (≥ scores.size())
   };
   void Run();
   Status Write(const Queue& batch);

@@ -4,7 +4,8 @@
 //   GET /v1/leads?tier=A,B&outcome=none&scored_since=2026-11-01T00:00:00Z&limit=50&cursor=…
 //       permission leads:read
 //   GET /v1/leads/{lead_id}   one lead: its latest score, display fields, reasons, outcome and
-//       score history (newest first, the last kLeadHistory scores)   permission leads:read
+//       score history (newest first, the last kLeadHistory changes of its score)   permission
+//       leads:read
 //
 // Each lead appears once, with its latest score (the `lead_scores` row ScoreLog keeps). Ordered by
 // score, highest first, then lead id; pages are keyset-paginated (`next_cursor`, null on the last
