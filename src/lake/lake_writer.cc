@@ -22,6 +22,7 @@
 #include "base/id.h"
 #include "lake/spool.h"
 #include "metrics/process_metrics.h"
+#include "runtime/background_thread.h"
 
 namespace signx::lake {
 namespace fs = std::filesystem;
@@ -753,7 +754,8 @@ void LakeWriter::SyncLoop() {
 }
 
 void LakeWriter::ConvertLoop() {
-  pthread_setname_np(pthread_self(), "signx-lake");  // visible in top -H, perf and /proc
+  // Converting may lag (its input waits in the durable spool): it yields to request handling.
+  runtime::MarkAsBackgroundThread("signx-lake");  // visible in top -H, perf and /proc
   // Background work: below request threads, so a conversion does not hold a scoring thread off a
   // core. It can fall behind; sealed segments then wait on disk.
   if (options_.convert_nice > 0) {

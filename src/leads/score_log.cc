@@ -10,6 +10,7 @@
 
 #include "base/strings.h"
 #include "http/json.h"
+#include "runtime/background_thread.h"
 
 namespace signx::leads {
 namespace {
@@ -145,6 +146,8 @@ ScoreLog::Stats ScoreLog::stats() const {
 }
 
 void ScoreLog::Run() {
+  // The queue absorbs what the writer has not written yet: it yields to request handling.
+  runtime::MarkAsBackgroundThread("signx-score-log");
   std::unique_lock lock(mu_);
   while (true) {
     wake_.wait_for(lock, options_.flush_interval, [&] {
