@@ -1,9 +1,10 @@
 #include "base/strings.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace signx {
 
@@ -107,15 +108,42 @@ std::optional<std::string> HexDecode(std::string_view hex) {
   return out;
 }
 
+namespace {
+
+// True when one of the 8 bytes of `v` must be escaped in a JSON string: below 0x20, '"' or '\\'.
+// The classic SWAR tests (a byte is zero / less than n): exact for these bytes, no false alarm.
+bool HasJsonSpecialByte(std::uint64_t v) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const std::uint64_t below_space = (v - kOnes * 0x20) & ~v & kHigh;
+  return (below_space | has_zero(v ^ (kOnes * '"')) | has_zero(v ^ (kOnes * '\\'))) != 0;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
   std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Eight bytes at a time while none needs escaping (most text: names, labels, ids).
+    if (s.size() - i >= 8) {
+      std::uint64_t v;
+      std::memcpy(&v, s.data() + i, 8);
+      if (!HasJsonSpecialByte(v)) {
+        i += 8;
+        continue;
+      }
+    }
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
     out.append(s.data() + run, i - run);
-    run = i + 1;
+    run = ++i;
     out += '\\';
     const char named = c == '"' || c == '\\' ? static_cast<char>(c)
                        : c == '\b'           ? 'b'
