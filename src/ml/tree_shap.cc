@@ -245,6 +245,7 @@ Result<TreeEnsemble> TreeEnsemble::FromXGBoostJson(std::string_view text) {
     e.expected_value_ += mean[0];
   }
   e.BuildTables();
+  e.BuildSteps();
   return e;
 }
 
@@ -373,7 +374,8 @@ void TreeEnsemble::BuildTables() {
         }
         slots_.push_back({i, zero_node, (1U << d) - 1U, 0, 0});
         for (int k = 0; k < d; ++k) {
-          terms.push_back({st.feat[k], PathTerm{offset, slot << 4 | static_cast<std::uint32_t>(k),
+          terms.push_back({st.feat[k], PathTerm{offset,
+                                                slot << 4 | static_cast<std::uint32_t>(k),
                                                 {-1.0, ratio(st.z[k])}}});
         }
         leaf_table(i, st, t1);
@@ -420,16 +422,18 @@ void TreeEnsemble::BuildTables() {
         const bool in1 = (x & bb) != 0, in2 = (x & bd) != 0;
         table_.push_back((in1 ? t1[rest] * r1 : -t1[rest]) + (in2 ? t2[rest] * r2 : -t2[rest]));
       }
-      slots_.push_back({left, right, low, static_cast<std::uint8_t>(b),
-                        static_cast<std::uint8_t>(d)});
+      slots_.push_back(
+          {left, right, low, static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(d)});
       for (int k = 0; k < d; ++k) {
         if (k == b) continue;
-        terms.push_back({s1.feat[k], PathTerm{offset, slot << 4 | static_cast<std::uint32_t>(k),
-                                              {-1.0, ratio(s1.z[k])}}});
+        terms.push_back(
+            {s1.feat[k],
+             PathTerm{offset, slot << 4 | static_cast<std::uint32_t>(k), {-1.0, ratio(s1.z[k])}}});
       }
       // Bit d + 1 is never set in Sat', so this term reads W[Sat'] with factor 1.
       terms.push_back({f, PathTerm{offset + static_cast<std::uint32_t>(size),
-                                   slot << 4 | static_cast<std::uint32_t>(d + 1), {1.0, 1.0}}});
+                                   slot << 4 | static_cast<std::uint32_t>(d + 1),
+                                   {1.0, 1.0}}});
     }
   }
   if (!ok || table_.size() >= std::numeric_limits<std::uint32_t>::max()) {
@@ -444,12 +448,11 @@ void TreeEnsemble::BuildTables() {
   for (std::uint32_t i = 0; i < n; ++i) {
     if (feature_[i] < 0) continue;
     depth[i + 1] = depth[right_[i]] = static_cast<std::uint8_t>(depth[i] + 1);
-    splits_.push_back({i, right_[i], feature_[i], threshold_[i], 1U << node_bit[i],
-                       default_left_[i] != 0});
+    splits_.push_back(
+        {i, right_[i], feature_[i], threshold_[i], 1U << node_bit[i], default_left_[i] != 0});
   }
-  std::stable_sort(splits_.begin(), splits_.end(), [&](const Split& a, const Split& b) {
-    return depth[a.node] < depth[b.node];
-  });
+  std::stable_sort(splits_.begin(), splits_.end(),
+                   [&](const Split& a, const Split& b) { return depth[a.node] < depth[b.node]; });
   // Grouped by feature, then by slot (so one feature's table reads move forward in memory).
   std::stable_sort(terms.begin(), terms.end(),
                    [](const Term& a, const Term& b) { return a.feature < b.feature; });
@@ -478,12 +481,37 @@ double TreeEnsemble::PredictMargin(std::span<const float> row) const {
   return sum;
 }
 
+void TreeEnsemble::BuildSteps() {
+  steps_.resize(feature_.size());
+  for (std::uint32_t i = 0; i < feature_.size(); ++i) {
+    const bool leaf = feature_[i] < 0;
+    steps_[i] = {{leaf ? i : i + 1, leaf ? i : right_[i]},
+                 leaf ? 0 : feature_[i],
+                 threshold_[i],
+                 default_left_[i] != 0 ? 1U : 0U};
+  }
+}
+
 float TreeEnsemble::MarginAsXGBoost(std::span<const float> row) const {
+  const std::size_t trees = tree_begin_.size() - 1;
+  thread_local std::vector<std::uint32_t> at;
+  at.assign(tree_begin_.begin(), tree_begin_.end() - 1);
+  std::uint32_t* node = at.data();
+  const Step* steps = steps_.data();
+  for (int d = 0; d < max_depth_; ++d) {
+    for (std::size_t t = 0; t < trees; ++t) {  // the trees' walks are independent: they overlap
+      const Step& s = steps[node[t]];
+      const float x = row[static_cast<std::size_t>(s.feature)];
+      // Left when x < threshold, or x is missing and the default is left (NaN < t is false).
+      const std::uint32_t left =
+          static_cast<std::uint32_t>(x < s.threshold) |
+          (static_cast<std::uint32_t>(std::isunordered(x, x)) & s.default_left);
+      node[t] = s.child[left ^ 1U];
+    }
+  }
   // Float accumulation in tree order, as XGBoost's predictor does.
   float sum = static_cast<float>(base_margin_);
-  for (std::size_t t = 0; t + 1 < tree_begin_.size(); ++t) {
-    sum += static_cast<float>(value_[LeafOf(t, row)]);
-  }
+  for (std::size_t t = 0; t < trees; ++t) sum += static_cast<float>(value_[node[t]]);
   return sum;
 }
 
@@ -530,7 +558,7 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
         static_cast<std::uint32_t>(x < split.threshold) |
         (static_cast<std::uint32_t>(std::isunordered(x, x)) & split.default_left);
     const std::uint32_t keep = m[split.node];
-    const std::uint32_t lost = keep & split.bit;  // the feature's bit, if the parent had it
+    const std::uint32_t lost = keep & split.bit;        // the feature's bit, if the parent had it
     const std::uint32_t to_right = lost & (0U - left);  // left: the right child loses the bit
     m[split.node + 1] = keep ^ (lost ^ to_right);
     m[split.right] = keep ^ to_right;
@@ -538,7 +566,7 @@ void TreeEnsemble::ContributionsPrecomputed(std::span<const float> row,
   for (std::size_t s = 0; s < slots_.size(); ++s) {
     const Slot& slot = slots_[s];
     sat[s] = (m[slot.node] & slot.mask) | ((m[slot.sibling] >> slot.sibling_bit) & 1U)
-                                               << slot.sibling_shift;
+                                              << slot.sibling_shift;
   }
   // Pass 2. A leaf's term for its path feature k is T[Sat∖{k}]·r_k when the row follows that
   // feature's splits (bit k of Sat), −T[Sat] otherwise; the bit picks both, without a branch.

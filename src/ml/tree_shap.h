@@ -85,6 +85,7 @@ class TreeEnsemble {
  private:
   TreeEnsemble() = default;
   void BuildTables();
+  void BuildSteps();
   // The leaf `row` reaches in tree `t` (missing values follow the default direction).
   std::uint32_t LeafOf(std::size_t t, std::span<const float> row) const;
   void ContributionsPolynomial(std::span<const float> row, std::span<double> out) const;
@@ -107,6 +108,17 @@ class TreeEnsemble {
   std::vector<double> value_;  // leaf value (leaves only)
   std::vector<double> cover_;  // sum of hessians
 
+  // The nodes again, for MarginAsXGBoost: all trees walk max_depth_ steps in lockstep, each step
+  // choosing a child without a data-dependent branch (whether a row goes left is data: a branch
+  // on it mispredicts about half the time); a leaf steps to itself.
+  struct Step {
+    std::uint32_t child[2];  // [0] left, [1] right; both the node itself for a leaf
+    std::int32_t feature;    // 0 for a leaf (any feature: both children are the same)
+    float threshold;
+    std::uint32_t default_left;  // 1 or 0
+  };
+  std::vector<Step> steps_;
+
   // Fast TreeSHAP v2 data (empty when not built). A row is explained in two passes without a
   // data-dependent branch: (1) the internal nodes, parents first, hand each child the mask of
   // path features the row still follows, and each leaf's mask becomes its Sat; (2) the terms of
@@ -122,19 +134,19 @@ class TreeEnsemble {
     std::uint32_t right;
     std::int32_t feature;
     float threshold;
-    std::uint32_t bit;   // 1 << the bit of its feature on its leaves' paths
+    std::uint32_t bit;           // 1 << the bit of its feature on its leaves' paths
     std::uint32_t default_left;  // 1 or 0
   };
-  std::vector<Split> splits_;             // internal nodes level by level across trees
-  struct Slot {  // a leaf with a non-empty path, or two sibling leaves (see BuildTables)
-    std::uint32_t node;      // the (left) leaf
-    std::uint32_t sibling;   // the right leaf; num_nodes() (mask 0) for a lone leaf
-    std::uint32_t mask;      // (1 << |F|) − 1
+  std::vector<Split> splits_;  // internal nodes level by level across trees
+  struct Slot {             // a leaf with a non-empty path, or two sibling leaves (see BuildTables)
+    std::uint32_t node;     // the (left) leaf
+    std::uint32_t sibling;  // the right leaf; num_nodes() (mask 0) for a lone leaf
+    std::uint32_t mask;     // (1 << |F|) − 1
     std::uint8_t sibling_bit;    // Sat' = (m[node] & mask) | bit sibling_bit of m[sibling]
     std::uint8_t sibling_shift;  //        << sibling_shift
   };
   std::vector<Slot> slots_;
-  std::vector<PathTerm> terms_;           // grouped by feature, then by slot
+  std::vector<PathTerm> terms_;               // grouped by feature, then by slot
   std::vector<std::uint32_t> feature_terms_;  // feature f: terms_[feature_terms_[f], [f + 1])
   std::vector<double> table_;
 };
