@@ -4,6 +4,11 @@ if(SIGNX_CCACHE)
   set(CMAKE_CXX_COMPILER_LAUNCHER ${SIGNX_CCACHE})
 endif()
 
+# No fused multiply-add contraction: functions compiled for newer CPUs as well (target_clones,
+# e.g. ml/tree_shap.cc) give the same bits as the baseline build, so a lead's reasons are the same
+# bytes whichever replica scores it. The x86-64 baseline has no FMA, so this changes nothing there.
+add_compile_options(-ffp-contract=off)
+
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
   set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
 endif()
