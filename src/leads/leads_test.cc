@@ -1257,6 +1257,23 @@ TEST_F(LoggedLeadRoutesTest, EveryScoredLeadOfABatchReachesTheLakeAndTheMetricsO
   EXPECT_EQ(rows->rows[0][4], "8");
   ASSERT_TRUE(score_log_->Flush().ok());
   EXPECT_EQ(score_log_->stats().written, 70u);
+  // Each lead's stored reasons are the answer's (the score log reuses the answer's text).
+  const json::array results = json::parse(ok->body).at("results").as_array();
+  auto stored = db_->store().Query("SELECT lead_id, reasons_json FROM lead_scores");
+  ASSERT_TRUE(stored.ok()) << stored.status().message();
+  ASSERT_EQ(stored->rows.size(), 70u);
+  int with_reasons = 0;
+  for (const storage::Row& r : stored->rows) {
+    const std::size_t i = std::stoul(r.Text(0).substr(1));
+    const json::array& want = results.at(i).at("reasons").as_array();
+    if (want.empty()) {
+      EXPECT_FALSE(r.OptText(1).has_value()) << r.Text(0);
+    } else {
+      ++with_reasons;
+      EXPECT_EQ(json::parse(r.Text(1)), want) << r.Text(0);
+    }
+  }
+  EXPECT_GT(with_reasons, 0);
   // leads_predictions_total over every tier: 70.
   const std::string text = metrics_.Render();
   double counted = 0;

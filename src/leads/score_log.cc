@@ -216,24 +216,17 @@ void ScoreLog::PruneHistory(Timestamp newest) {
 }
 
 ScoreLogEntry ScoreLogEntryOf(std::string org_id, const LeadScore& score, std::string request_id,
-                              Timestamp at, const boost::json::object& display) {
-  // Written straight to text (no JSON DOM per scored lead): the same JSON values as serialising
-  // [{"field", "text", "contribution"}] and the display object.
+                              Timestamp at, const boost::json::object& display,
+                              std::string_view reasons_json) {
+  // Written straight to text (no JSON DOM per scored lead). No reasons: "" (NULL in the table).
   std::string reasons;
   if (!score.reasons.empty()) {
-    reasons.reserve(score.reasons.size() * 96);
-    reasons += '[';
-    for (const Reason& r : score.reasons) {
-      if (reasons.size() > 1) reasons += ',';
-      reasons += "{\"field\":";
-      AppendJsonString(reasons, r.field);
-      reasons += ",\"text\":";
-      AppendJsonString(reasons, r.text);
-      reasons += ",\"contribution\":";
-      http::AppendJsonNumber(reasons, r.contribution);
-      reasons += '}';
+    if (!reasons_json.empty()) {
+      reasons.assign(reasons_json);
+    } else {
+      reasons.reserve(score.reasons.size() * 96);
+      AppendReasonsJson(reasons, score.reasons);
     }
-    reasons += ']';
   }
   return {.org_id = std::move(org_id),
           .lead_id = score.lead_id,

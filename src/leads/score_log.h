@@ -4,15 +4,15 @@
 // Add() only pushes onto a bounded in-memory queue under a short mutex; it never touches the
 // database. The queue keeps each score that changed its lead's score as a compact history row,
 // and the full entry (display values, reasons) only for the latest score of each lead, so a
-// backlog under a burst costs ~150 bytes a changed score and nothing more for a repeat. When the queue holds `capacity` scores the entry is dropped and counted in
-// leads_score_log_dropped_total (the caller is never blocked). A background thread writes what is
-// queued every `flush_interval` (or as soon as `batch_rows` are queued), in one transaction per
-// batch: multi-row INSERT ... ON CONFLICT (org_id, lead_id) DO UPDATE, so a lead scored again
-// keeps only its latest score (within a batch the last entry of a lead wins), and
-// lead_score_history gets a row for each change of a lead's model, score or tier (see
-// AppendScoreHistory; every scoring call is in the lake). Entries without an
-// org or a lead id are ignored (no outcome could ever refer to them). A batch that fails to write
-// is dropped, counted (reason="write_error") and logged, so memory stays bounded.
+// backlog under a burst costs ~150 bytes a changed score and nothing more for a repeat. When the
+// queue holds `capacity` scores the entry is dropped and counted in leads_score_log_dropped_total
+// (the caller is never blocked). A background thread writes what is queued every `flush_interval`
+// (or as soon as `batch_rows` are queued), in one transaction per batch: multi-row INSERT ... ON
+// CONFLICT (org_id, lead_id) DO UPDATE, so a lead scored again keeps only its latest score (within
+// a batch the last entry of a lead wins), and lead_score_history gets a row for each change of a
+// lead's model, score or tier (see AppendScoreHistory; every scoring call is in the lake). Entries
+// without an org or a lead id are ignored (no outcome could ever refer to them). A batch that fails
+// to write is dropped, counted (reason="write_error") and logged, so memory stays bounded.
 //
 // Metrics: leads_score_log_rows_written_total, leads_score_log_dropped_total{reason},
 // leads_score_log_queue_rows (gauge).
@@ -55,9 +55,11 @@ struct ScoreLogEntry {
 };
 
 // The entry of `score` for `org_id`, scored at `at` by `request_id` (an HTTP request or a job);
-// `display` is DisplayValues(schema, lead).
+// `display` is DisplayValues(schema, lead). `reasons_json`, when given, is the score's reasons as
+// AppendReasonsJson wrote them already (the answer's text, reused); else they are written here.
 ScoreLogEntry ScoreLogEntryOf(std::string org_id, const LeadScore& score, std::string request_id,
-                              Timestamp at, const boost::json::object& display = {});
+                              Timestamp at, const boost::json::object& display = {},
+                              std::string_view reasons_json = {});
 
 struct ScoreLogOptions {
   std::size_t capacity = 100'000;  // entries queued (and being written) before drops
@@ -152,14 +154,14 @@ class ScoreLog {
   metrics::Gauge* queue_gauge_ = nullptr;
 
   mutable std::mutex mu_;
-  std::condition_variable wake_;        // the writer waits here
-  std::condition_variable flushed_;     // Flush() callers wait here
-  Queue pending_;                       // guarded by mu_
-  std::size_t in_flight_ = 0;           // guarded by mu_: entries being written
-  uint64_t accepted_seq_ = 0;           // guarded by mu_
-  uint64_t done_seq_ = 0;               // guarded by mu_: accepted entries written or dropped
-  uint64_t flush_wanted_ = 0;           // guarded by mu_
-  Status last_error_;                   // guarded by mu_: of the latest batch
+  std::condition_variable wake_;     // the writer waits here
+  std::condition_variable flushed_;  // Flush() callers wait here
+  Queue pending_;                    // guarded by mu_
+  std::size_t in_flight_ = 0;        // guarded by mu_: entries being written
+  uint64_t accepted_seq_ = 0;        // guarded by mu_
+  uint64_t done_seq_ = 0;            // guarded by mu_: accepted entries written or dropped
+  uint64_t flush_wanted_ = 0;        // guarded by mu_
+  Status last_error_;                // guarded by mu_: of the latest batch
   uint64_t written_rows_ = 0, dropped_rows_ = 0;        // guarded by mu_
   bool stopping_ = false;                               // guarded by mu_
   std::chrono::steady_clock::time_point last_prune_{};  // writer thread only

@@ -141,17 +141,10 @@ Result<std::vector<LeadScore>> Scorer::ScoreJsonBatch(const json::array& leads,
   return Score(parsed, options);
 }
 
-void AppendScoreJson(std::string& out, const LeadScore& s, bool remote) {
-  out += "{\"lead_id\":";
-  AppendJsonString(out, s.lead_id);
-  out += ",\"score\":";
-  http::AppendJsonNumber(out, s.score);
-  fmt::format_to(std::back_inserter(out),
-                 ",\"bucket\":{},\"tier\":\"{}\",\"model_version\":", s.bucket, s.tier);
-  AppendJsonString(out, s.model_version);
-  out += ",\"reasons\":[";
-  for (std::size_t i = 0; i < s.reasons.size(); ++i) {
-    const Reason& r = s.reasons[i];
+void AppendReasonsJson(std::string& out, std::span<const Reason> reasons) {
+  out += '[';
+  for (std::size_t i = 0; i < reasons.size(); ++i) {
+    const Reason& r = reasons[i];
     out += i == 0 ? "{\"field\":" : ",{\"field\":";
     AppendJsonString(out, r.field);
     out += ",\"text\":";
@@ -160,9 +153,26 @@ void AppendScoreJson(std::string& out, const LeadScore& s, bool remote) {
     http::AppendJsonNumber(out, r.contribution);
     out += '}';
   }
-  fmt::format_to(std::back_inserter(out), "],\"unknown_categories\":{}", s.unknown_categories);
+  out += ']';
+}
+
+std::pair<std::size_t, std::size_t> AppendScoreJson(std::string& out, const LeadScore& s,
+                                                    bool remote) {
+  out += "{\"lead_id\":";
+  AppendJsonString(out, s.lead_id);
+  out += ",\"score\":";
+  http::AppendJsonNumber(out, s.score);
+  fmt::format_to(std::back_inserter(out),
+                 ",\"bucket\":{},\"tier\":\"{}\",\"model_version\":", s.bucket, s.tier);
+  AppendJsonString(out, s.model_version);
+  out += ",\"reasons\":";
+  const std::size_t reasons_at = out.size();
+  AppendReasonsJson(out, s.reasons);
+  const std::size_t reasons_end = out.size();
+  fmt::format_to(std::back_inserter(out), ",\"unknown_categories\":{}", s.unknown_categories);
   if (remote) out += ",\"reasons_available\":false";
   out += '}';
+  return {reasons_at, reasons_end};
 }
 
 }  // namespace signx::leads

@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -77,9 +78,15 @@ class Scorer {
   ml::TreeEnsemble trees_;  // the booster's trees, for exact TreeSHAP reasons
 };
 
+// Appends reasons as a JSON array, [{"field", "text", "contribution"}, ...], written straight to
+// text: the response's "reasons" and the score log's reasons_json are this text.
+void AppendReasonsJson(std::string& out, std::span<const Reason> reasons);
+
 // Appends the score as a JSON object — {lead_id, score, bucket, tier, model_version, reasons[
 // {field, text, contribution}], unknown_categories}, plus "reasons_available": false when
 // `remote` (a remote model gives no reasons) — written straight to text (http::AppendJson*).
-void AppendScoreJson(std::string& out, const LeadScore& score, bool remote = false);
+// Returns where the reasons array is in `out`, [first, second): a caller may reuse that text.
+std::pair<std::size_t, std::size_t> AppendScoreJson(std::string& out, const LeadScore& score,
+                                                    bool remote = false);
 
 }  // namespace signx::leads

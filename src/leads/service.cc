@@ -171,7 +171,7 @@ Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
     for (std::size_t i = begin; i < end; ++i) {
       const LeadScore& s = (*scored)[i - begin];
       if (i > 0) part.json += ',';
-      AppendScoreJson(part.json, s, remote());
+      const auto [reasons_at, reasons_end] = AppendScoreJson(part.json, s, remote());
       part.tally.Add(s);
       const auto& lead = leads[i].get_object();
       if (lake_) {
@@ -181,8 +181,10 @@ Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
                                                         : boost::json::serialize(lead)));
       }
       if (log_scores && !s.lead_id.empty()) {
-        part.log_entries.push_back(ScoreLogEntryOf(org_id, s, request.request_id, now,
-                                                   DisplayValues(bundle.schema, lead)));
+        // The reasons' text is the answer's, just written (reused before part.json grows).
+        part.log_entries.push_back(ScoreLogEntryOf(
+            org_id, s, request.request_id, now, DisplayValues(bundle.schema, lead),
+            std::string_view(part.json).substr(reasons_at, reasons_end - reasons_at)));
       }
     }
     // The leads' typed values are no longer needed: release them while other chunks run.
