@@ -200,18 +200,19 @@ Status LakeWriter::Declare(DatasetSchema schema) {
   return Status::Ok();
 }
 
+Result<const LakeWriter::Dataset*> LakeWriter::FindDataset(std::string_view name) {
+  std::lock_guard lock(mu_);
+  auto it = datasets_.find(name);
+  if (it == datasets_.end()) {
+    return NotFound("lake dataset '" + std::string(name) + "' is not declared");
+  }
+  if (stopping_) return FailedPrecondition("lake writer is shut down");
+  return it->second.get();  // never removed, never moved
+}
+
 Status LakeWriter::Append(std::string_view dataset, Row row) {
   const Timestamp now = clock_.Now();
-  const Dataset* ds = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    auto it = datasets_.find(dataset);
-    if (it == datasets_.end()) {
-      return NotFound("lake dataset '" + std::string(dataset) + "' is not declared");
-    }
-    if (stopping_) return FailedPrecondition("lake writer is shut down");
-    ds = it->second.get();  // never removed, never moved
-  }
+  SIGNX_ASSIGN_OR_RETURN(const Dataset* ds, FindDataset(dataset));
   SIGNX_RETURN_IF_ERROR(ValidateRow(ds->schema, row));
   Timestamp t = now;
   if (ds->time_column >= 0) {

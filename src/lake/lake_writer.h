@@ -164,6 +164,9 @@ class LakeWriter {
 
  private:
   struct Dataset;
+  // The declared dataset named `name` (never removed or moved); NotFound, or FailedPrecondition
+  // after Shutdown.
+  Result<const Dataset*> FindDataset(std::string_view name);
   struct SpoolFile;
   class SegmentRows;
   static constexpr const char* kScanFunction = "signx_lake_rows";

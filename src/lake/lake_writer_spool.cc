@@ -362,16 +362,7 @@ Result<std::unique_ptr<LakeWriter::Batch>> LakeWriter::OpenBatch(std::string_vie
   if (!ValidKey(key)) {
     return InvalidArgument("lake batch key must be 1..100 characters of [A-Za-z0-9_-]");
   }
-  const Dataset* ds = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    auto it = datasets_.find(dataset);
-    if (it == datasets_.end()) {
-      return NotFound("lake dataset '" + std::string(dataset) + "' is not declared");
-    }
-    if (stopping_) return FailedPrecondition("lake writer is shut down");
-    ds = it->second.get();
-  }
+  SIGNX_ASSIGN_OR_RETURN(const Dataset* ds, FindDataset(dataset));
   const std::string path =
       (fs::path(spool_dir_) / fmt::format("batch-{}.{}.open", key, NewId("b", clock_).substr(2)))
           .string();
