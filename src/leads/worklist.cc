@@ -244,7 +244,10 @@ void AddWorklistRoutes(http::Router& router, http::SchemaRegistry& schemas, stor
   router.Add("GET", "/v1/leads/{lead_id}",
              {.summary = "One scored lead: latest score, display fields, reasons, outcome, history",
               .description = "404 when the caller's org never scored the lead. `history` lists the "
-                             "lead's last 50 scores, newest first (kept leads.score_history_days).",
+                             "lead's last 50 score changes, newest first: a row each time its "
+                             "model, score or tier changed (a re-score with the same result keeps "
+                             "the earlier row; every scoring call is in the lake's lead_scores "
+                             "dataset). Kept leads.score_history_days.",
               .tags = {"leads"},
               .permission = "leads:read",
               .response_schema = "LeadDetail"},
