@@ -19,7 +19,9 @@ void SplitPath(std::string_view path, std::vector<std::string_view>& out) {
   }
 }
 
-bool IsParam(const std::string& seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
+bool IsParam(const std::string& seg) {
+  return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+}
 bool IsRest(const std::string& seg) { return IsParam(seg) && seg.ends_with("...}"); }
 std::string ParamName(const std::string& seg) {
   return IsRest(seg) ? seg.substr(1, seg.size() - 5) : seg.substr(1, seg.size() - 2);
@@ -63,8 +65,8 @@ int MatchScore(const Route& r, const std::vector<std::string_view>& parts,
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, RouteMeta meta, Handler handler) {
-  SIGNX_CHECK(!meta.permission.empty(), "route " + method + " " + pattern +
-                                            " must declare a permission (or http::kPublic)");
+  SIGNX_CHECK(!meta.permission.empty(),
+              "route " + method + " " + pattern + " must declare a permission (or http::kPublic)");
   SIGNX_CHECK(pattern.starts_with("/"), "route pattern must start with '/': " + pattern);
   for (const auto& r : routes_) {
     SIGNX_CHECK(!(r.method == method && r.pattern == pattern),
@@ -72,8 +74,12 @@ void Router::Add(std::string method, std::string pattern, RouteMeta meta, Handle
   }
   std::vector<std::string_view> segments;
   SplitPath(pattern, segments);
-  Route r{std::move(method), pattern, std::move(meta), std::move(handler),
-          std::vector<std::string>(segments.begin(), segments.end()), {}};
+  Route r{std::move(method),
+          pattern,
+          std::move(meta),
+          std::move(handler),
+          std::vector<std::string>(segments.begin(), segments.end()),
+          {}};
   for (std::size_t i = 0; i < r.segments.size(); ++i) {
     const std::string& seg = r.segments[i];
     SIGNX_CHECK(!IsRest(seg) || i + 1 == r.segments.size(),
@@ -81,6 +87,13 @@ void Router::Add(std::string method, std::string pattern, RouteMeta meta, Handle
     r.kinds.push_back(IsRest(seg)    ? Route::Segment::kRest
                       : IsParam(seg) ? Route::Segment::kParam
                                      : Route::Segment::kLiteral);
+  }
+  const auto index = static_cast<std::uint32_t>(routes_.size());
+  if (r.kinds.size() >= 2 && r.kinds[0] == Route::Segment::kLiteral &&
+      r.kinds[1] == Route::Segment::kLiteral) {
+    by_prefix_[r.segments[0]][r.segments[1]].push_back(index);
+  } else {
+    any_prefix_.push_back(index);
   }
   routes_.push_back(std::move(r));
 }
@@ -90,7 +103,22 @@ Match Router::Find(std::string_view method, std::string_view path) const {
   SplitPath(path, parts);
   Match m;
   int best = -1;
-  for (const auto& r : routes_) {
+  // The candidates: the routes of the path's two-segment prefix and those with any prefix,
+  // merged in the order they were added (ties go to the first added, as over all routes).
+  static const std::vector<std::uint32_t> kNone;
+  const std::vector<std::uint32_t>* prefixed = &kNone;
+  if (parts.size() >= 2) {
+    if (auto first = by_prefix_.find(parts[0]); first != by_prefix_.end()) {
+      if (auto second = first->second.find(parts[1]); second != first->second.end()) {
+        prefixed = &second->second;
+      }
+    }
+  }
+  auto a = prefixed->begin(), b = any_prefix_.begin();
+  while (a != prefixed->end() || b != any_prefix_.end()) {
+    const std::uint32_t i =
+        b == any_prefix_.end() || (a != prefixed->end() && *a < *b) ? *a++ : *b++;
+    const Route& r = routes_[i];
     const int score = MatchScore(r, parts, nullptr);
     if (score < 0) continue;
     if (r.method != method) {

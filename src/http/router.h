@@ -34,13 +34,13 @@ struct ParamDoc {
 };
 
 struct RouteMeta {
-  std::string summary;              // one line for the API reference
-  std::string description;          // longer text (optional)
-  std::vector<std::string> tags;    // OpenAPI tags, e.g. {"ops"}
-  std::string permission;           // kPublic or a permission such as "leads:score" (required)
+  std::string summary;            // one line for the API reference
+  std::string description;        // longer text (optional)
+  std::vector<std::string> tags;  // OpenAPI tags, e.g. {"ops"}
+  std::string permission;         // kPublic or a permission such as "leads:score" (required)
   std::optional<int64_t> max_body_bytes;  // overrides server.max_body_bytes
-  std::string request_schema;       // OpenAPI component name of the JSON body, "" if none
-  std::string response_schema;      // OpenAPI component name of the success body, "" if none
+  std::string request_schema;             // OpenAPI component name of the JSON body, "" if none
+  std::string response_schema;            // OpenAPI component name of the success body, "" if none
   std::string response_content_type = "application/json";
   int success_status = 200;
   std::vector<ParamDoc> query_params;
@@ -65,9 +65,9 @@ struct Route {
 };
 
 struct Match {
-  const Route* route = nullptr;                   // set when found
-  std::map<std::string, std::string> params;      // decoded path parameters
-  std::vector<std::string> allowed_methods;       // set when the path exists for other methods
+  const Route* route = nullptr;               // set when found
+  std::map<std::string, std::string> params;  // decoded path parameters
+  std::vector<std::string> allowed_methods;   // set when the path exists for other methods
 };
 
 class Router {
@@ -85,6 +85,13 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  // Route indices (in the order added) by their first two segments when both are literal
+  // ("v1" → "leads" → ...): Find matches a path only against its own prefix's routes and
+  // any_prefix_ (a parameter in the first two segments, or fewer than two segments) — a few
+  // routes instead of all of them on every request.
+  std::map<std::string, std::map<std::string, std::vector<std::uint32_t>, std::less<>>, std::less<>>
+      by_prefix_;
+  std::vector<std::uint32_t> any_prefix_;
 };
 
 }  // namespace signx::http

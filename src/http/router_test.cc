@@ -68,6 +68,42 @@ TEST(RouterTest, NotFoundAndMethodNotAllowed) {
   EXPECT_EQ(m.allowed_methods, (std::vector<std::string>{"GET", "POST"}));
 }
 
+// Find looks only at the routes of the path's first two literal segments and at the routes with a
+// parameter there; across both groups the answer is the one a scan of every route gives: the
+// highest score, the first added on a tie, and every method of any matching route for a 405.
+TEST(RouterTest, RoutesWithAndWithoutALiteralPrefixMatchAsOneList) {
+  Router r;
+  r.Add("GET", "/{org}/leads", Public(), Named("org-leads"));  // parameter first
+  r.Add("GET", "/v1/{kind}", Public(), Named("v1-kind"));      // parameter second
+  r.Add("PUT", "/v1/leads", Public(), Named("put-leads"));     // literal prefix
+  r.Add("GET", "/v1/leads/{id}", Public(), Named("lead"));
+  r.Add("GET", "/{a}/{b}/{c}", Public(), Named("any-three"));
+  r.Add("GET", "/health", Public(), Named("health"));  // one segment
+  r.Add("POST", "/{a}/{b}", Public(), Named("post-any-two"));
+  EXPECT_EQ(CallHandler(r.Find("GET", "/v1/leads")), "v1-kind");  // "v1" weighs more than "leads"
+  EXPECT_EQ(CallHandler(r.Find("GET", "/org_1/leads")), "org-leads");
+  EXPECT_EQ(CallHandler(r.Find("PUT", "/v1/leads")), "put-leads");
+  EXPECT_EQ(CallHandler(r.Find("POST", "/v1/leads")), "post-any-two");
+  EXPECT_EQ(CallHandler(r.Find("GET", "/v1/leads/L1")), "lead");
+  EXPECT_EQ(CallHandler(r.Find("GET", "/x/y/z")), "any-three");
+  EXPECT_EQ(CallHandler(r.Find("GET", "/health")), "health");
+  Match m = r.Find("DELETE", "/v1/leads");
+  EXPECT_EQ(m.route, nullptr);
+  EXPECT_EQ(m.allowed_methods, (std::vector<std::string>{"GET", "POST", "PUT"}));
+  m = r.Find("DELETE", "/v1/leads/L1");
+  EXPECT_EQ(m.allowed_methods, (std::vector<std::string>{"GET"}));
+  // Earlier literal segments weigh more, whichever group the routes are in.
+  Router t;
+  t.Add("GET", "/v1/{x}/a", Public(), Named("first"));
+  t.Add("GET", "/v1/b/{y}", Public(), Named("second"));
+  EXPECT_EQ(CallHandler(t.Find("GET", "/v1/b/a")), "second");  // "b" at 1 outweighs "a" at 2
+  Router u;
+  u.Add("GET", "/{x}/b", Public(), Named("first"));
+  u.Add("GET", "/{y}/{z}", Public(), Named("second"));
+  u.Add("GET", "/a/{w}", Public(), Named("third"));
+  EXPECT_EQ(CallHandler(u.Find("GET", "/a/b")), "third");  // "a" at 0 outweighs "b" at 1
+}
+
 TEST(RouterDeathTest, EveryRouteDeclaresAPermission) {
   Router r;
   EXPECT_DEATH(r.Add("GET", "/x", RouteMeta{}, Named("x")), "must declare a permission");
