@@ -1,6 +1,7 @@
 #include "leads/score_log.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 
 #include "base/strings.h"
 #include "http/json.h"
-#include "runtime/background_thread.h"
 
 namespace signx::leads {
 namespace {
@@ -146,8 +146,9 @@ ScoreLog::Stats ScoreLog::stats() const {
 }
 
 void ScoreLog::Run() {
-  // The queue absorbs what the writer has not written yet: it yields to request handling.
-  runtime::MarkAsBackgroundThread("signx-score-log");
+  // Named, but not lowered in priority like the lake's converter: what it has not written is
+  // only in memory, and a full queue drops scores (a stream of new leads needs a history row each).
+  pthread_setname_np(pthread_self(), "signx-score-log");
   std::unique_lock lock(mu_);
   while (true) {
     wake_.wait_for(lock, options_.flush_interval, [&] {

@@ -1,12 +1,12 @@
 // Background threads that yield to request handling.
 //
-// The server's event-loop and handler threads answer requests; a few threads do deferred work
-// that may lag behind without losing anything: the lake's Parquet converter (its input waits in
-// the durable spool on disk) and the lead score log's writer (a bounded queue). On a small machine
-// under full load, each time such a thread takes a core from an event loop, the requests on that
-// loop wait: it shows as the scoring routes' p99. MarkAsBackgroundThread gives the calling thread
-// a lower scheduling priority (nice +10: about a tenth of a core's share when every core is busy,
-// all the CPU it wants when one is idle), so deferred work runs in the gaps of the load instead.
+// The server's event-loop and handler threads answer requests; some threads do deferred work that
+// may lag behind without losing anything, like the lake's Parquet converter (its input waits in
+// the durable spool on disk). On a small machine under full load, each time such a thread takes a
+// core from an event loop, the requests on that loop wait: it shows as the scoring routes' p99.
+// MarkAsBackgroundThread gives the calling thread a lower scheduling priority (nice +10: about a
+// tenth of a core's share when every core is busy, all the CPU it wants when one is idle), so
+// deferred work runs in the gaps of the load instead.
 #pragma once
 
 namespace signx::runtime {
