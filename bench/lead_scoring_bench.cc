@@ -1,6 +1,10 @@
 // Lead scoring per lead, in process, with the production code path (leads::Scorer::ScoreJson:
 // validation, encoding, prediction and, with reasons, exact TreeSHAP over every tree) on a real
 // model bundle. Leads are the reference service's 100 example leads, cycled.
+// The *Batch100 benchmarks time the steps POST /v1/leads/score/batch takes outside the model on
+// the whole 100-lead body (items = leads, so items_per_second gives the per-lead cost): parsing
+// the body, validating its leads, the lake rows' feature text, the display values and rendering
+// the scores.
 // Usage: bench/lead_scoring.sh (trains the model and sets the two variables below):
 //   SIGNX_BENCH_LEADS_MODEL  bundle written by `signx train leads --out`
 //   SIGNX_BENCH_LEADS_BATCH  JSON {"leads": [...]}
@@ -15,7 +19,11 @@
 #include <sstream>
 #include <string>
 
+#include "http/json.h"
+#include "http/request.h"
 #include "leads/bundle.h"
+#include "leads/lake_rows.h"
+#include "leads/lead.h"
 #include "leads/scorer.h"
 
 namespace {
@@ -24,6 +32,8 @@ using signx::leads::Scorer;
 struct Fixture {
   std::unique_ptr<Scorer> scorer;
   boost::json::array leads;
+  std::string batch_text;                       // the body as sent
+  std::vector<signx::leads::LeadScore> scores;  // the 100 leads' scores with reasons
 
   Fixture() {
     const char* model = std::getenv("SIGNX_BENCH_LEADS_MODEL");
@@ -48,7 +58,16 @@ struct Fixture {
     std::ifstream in(batch);
     std::stringstream text;
     text << in.rdbuf();
-    leads = boost::json::parse(text.str()).as_object().at("leads").as_array();
+    batch_text = text.str();
+    leads = boost::json::parse(batch_text).as_object().at("leads").as_array();
+    for (const auto& lead : leads) {
+      auto score = scorer->ScoreJson(lead.as_object(), {});
+      if (!score.ok()) {
+        std::fprintf(stderr, "%s\n", score.status().ToString().c_str());
+        std::exit(1);
+      }
+      scores.push_back(std::move(score).value());
+    }
   }
 };
 
@@ -72,6 +91,110 @@ void BM_ScoreOneLeadWithReasons(benchmark::State& state) { ScoreOne(state, true)
 void BM_ScoreOneLeadWithoutReasons(benchmark::State& state) { ScoreOne(state, false); }
 BENCHMARK(BM_ScoreOneLeadWithReasons)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ScoreOneLeadWithoutReasons)->Unit(benchmark::kMicrosecond);
+
+signx::http::Request BatchRequest() {
+  signx::http::Request req;
+  req.method = "POST";
+  req.headers.Add("Content-Type", "application/json");
+  req.body = F().batch_text;
+  return req;
+}
+
+// http::ParseJsonObject of the whole batch body (the DOM the route validates).
+void BM_ParseBatch100(benchmark::State& state) {
+  const signx::http::Request req = BatchRequest();
+  for (auto _ : state) {
+    auto body = signx::http::ParseJsonObject(req);
+    if (!body.ok()) state.SkipWithError(body.status().ToString().c_str());
+    benchmark::DoNotOptimize(body);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(F().leads.size()));
+}
+BENCHMARK(BM_ParseBatch100)->Unit(benchmark::kMicrosecond);
+
+// leads::LeadFromJson of every lead of the parsed body.
+void BM_ValidateBatch100(benchmark::State& state) {
+  const Fixture& f = F();
+  const auto& schema = f.scorer->bundle().schema;
+  for (auto _ : state) {
+    for (const auto& lead : f.leads) {
+      auto parsed = signx::leads::LeadFromJson(schema, lead.as_object());
+      if (!parsed.ok()) state.SkipWithError(parsed.status().ToString().c_str());
+      benchmark::DoNotOptimize(parsed);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(f.leads.size()));
+}
+BENCHMARK(BM_ValidateBatch100)->Unit(benchmark::kMicrosecond);
+
+// Both: the body from bytes to validated leads, as the batch route does before it scores.
+void BM_ParseAndValidateBatch100(benchmark::State& state) {
+  const Fixture& f = F();
+  const auto& schema = f.scorer->bundle().schema;
+  const signx::http::Request req = BatchRequest();
+  for (auto _ : state) {
+    auto body = signx::http::ParseJsonObject(req);
+    if (!body.ok()) {
+      state.SkipWithError(body.status().ToString().c_str());
+      break;
+    }
+    std::vector<signx::leads::Lead> parsed;
+    parsed.reserve(f.leads.size());
+    for (const auto& lead : body->at("leads").as_array()) {
+      auto one = signx::leads::LeadFromJson(schema, lead.as_object());
+      if (!one.ok()) state.SkipWithError(one.status().ToString().c_str());
+      parsed.push_back(std::move(one).value());
+    }
+    benchmark::DoNotOptimize(parsed);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(f.leads.size()));
+}
+BENCHMARK(BM_ParseAndValidateBatch100)->Unit(benchmark::kMicrosecond);
+
+// The lake rows' feature text: each lead's own bytes, minified.
+void BM_LakeFeaturesBatch100(benchmark::State& state) {
+  const Fixture& f = F();
+  for (auto _ : state) {
+    auto texts = signx::leads::TopLevelArrayElements(f.batch_text, "leads");
+    if (!texts || texts->size() != f.leads.size()) {
+      state.SkipWithError("TopLevelArrayElements");
+      break;
+    }
+    for (const auto& t : *texts) {
+      std::string features = signx::leads::MinifiedJson(t);
+      benchmark::DoNotOptimize(features);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(f.leads.size()));
+}
+BENCHMARK(BM_LakeFeaturesBatch100)->Unit(benchmark::kMicrosecond);
+
+// The display values the score log keeps of each lead.
+void BM_DisplayValuesBatch100(benchmark::State& state) {
+  const Fixture& f = F();
+  const auto& schema = f.scorer->bundle().schema;
+  for (auto _ : state) {
+    for (const auto& lead : f.leads) {
+      auto shown = signx::leads::DisplayValues(schema, lead.as_object());
+      benchmark::DoNotOptimize(shown);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(f.leads.size()));
+}
+BENCHMARK(BM_DisplayValuesBatch100)->Unit(benchmark::kMicrosecond);
+
+// The answer's text: AppendScoreJson of the 100 scores (with reasons).
+void BM_RenderScoresBatch100(benchmark::State& state) {
+  const Fixture& f = F();
+  for (auto _ : state) {
+    std::string out;
+    out.reserve(f.scores.size() * 800);
+    for (const auto& s : f.scores) signx::leads::AppendScoreJson(out, s);
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(f.scores.size()));
+}
+BENCHMARK(BM_RenderScoresBatch100)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
