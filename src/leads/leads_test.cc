@@ -15,6 +15,8 @@
 #include <set>
 
 #include "csv/reader.h"
+#include "http/json.h"
+#include "http/request.h"
 #include "lake/lake_writer.h"
 #include "leads/bundle.h"
 #include "leads/encoder.h"
@@ -317,6 +319,203 @@ TEST(LeadTest, IsoDates) {
   EXPECT_FALSE(ParseIsoDate("2017-02-29"));
   EXPECT_FALSE(ParseIsoDate("2017-13-01"));
   EXPECT_FALSE(ParseIsoDate("17-03-01"));
+}
+
+// Every kind of field (two ids, each type, an excluded display field, an excluded field and the
+// label), for the tests below that pin what LeadFromJson and DisplayValues give for each kind of
+// JSON value.
+Schema EveryKindSchema() {
+  auto s = ParseSchemaText(R"({"name":"kinds","missing":["","NA"],"fields":[
+    {"name":"lead_id","type":"text","role":"id","required":true,"max_length":8},
+    {"name":"alt_id","type":"text","role":"id"},
+    {"name":"source","type":"category","role":"feature","missing":["Select"],"display":true},
+    {"name":"visits","type":"integer","role":"feature","min":0,"max":100,"display":true},
+    {"name":"spend","type":"number","role":"feature","display":true},
+    {"name":"opted_in","type":"boolean","role":"feature","default":true,"display":true},
+    {"name":"flag","type":"boolean","role":"feature"},
+    {"name":"first_contact","type":"date","role":"feature"},
+    {"name":"notes","type":"text","role":"feature","max_length":5},
+    {"name":"owner","type":"text","role":"excluded","display":true},
+    {"name":"internal","type":"integer","role":"excluded"},
+    {"name":"converted","type":"integer","role":"label","positive":["1"],"negative":["0"]}]})");
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return *s;
+}
+
+std::vector<std::pair<std::string, std::string>> ErrorsOf(const Result<Lead>& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!r.ok()) {
+    for (const auto& d : r.status().details()) out.emplace_back(d.field, d.message);
+  }
+  return out;
+}
+
+// One error per bad field, in the schema's field order whatever the order of the keys; fields not
+// read when scoring (excluded and not shown, the label) and unknown keys are never errors.
+TEST(LeadTest, EveryWrongTypeHasItsMessageInFieldOrder) {
+  const Schema s = EveryKindSchema();
+  auto r = LeadFromJson(s, json::parse(R"({"zzz": [1, 2], "converted": "x", "internal": "abc",
+      "owner": 7, "notes": "toolong", "first_contact": "2017-02-29", "flag": {"x": 1},
+      "opted_in": 2, "spend": [1], "visits": true, "source": 3, "alt_id": 4.5,
+      "lead_id": true})")
+                               .as_object());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kValidationFailed);
+  EXPECT_EQ(r.status().message(), "the lead is invalid");
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"lead_id", "must be a text, not a boolean"},
+      {"alt_id", "must be a string (text)"},
+      {"source", "must be a string (category)"},
+      {"visits", "must be a integer, not a boolean"},
+      {"spend", "must be a number value, not an array or object"},
+      {"opted_in", "must be a boolean (true/false, yes/no, 1/0)"},
+      {"flag", "must be a boolean value, not an array or object"},
+      {"first_contact", "must be a date YYYY-MM-DD"},
+      {"notes", "must be at most 5 characters"},
+      {"owner", "must be a string (text)"}};
+  EXPECT_EQ(ErrorsOf(r), want);
+  // Text in a number or boolean field, a number out of range or not whole, a long id number.
+  auto r2 = LeadFromJson(s, json::parse(R"({"lead_id": 1e20, "visits": "seven", "spend": "x",
+      "opted_in": "maybe", "flag": "2", "owner": false, "alt_id": [], "source": true})")
+                                .as_object());
+  const std::vector<std::pair<std::string, std::string>> want2 = {
+      {"lead_id", "must be at most 8 characters"},
+      {"alt_id", "must be a text value, not an array or object"},
+      {"source", "must be a category, not a boolean"},
+      {"visits", "must be an integer"},
+      {"spend", "must be a number"},
+      {"opted_in", "must be a boolean (true/false, yes/no, 1/0)"},
+      {"flag", "must be a boolean (true/false, yes/no, 1/0)"},
+      {"owner", "must be a text, not a boolean"}};
+  EXPECT_EQ(ErrorsOf(r2), want2);
+  auto r3 = LeadFromJson(
+      s, json::parse(R"({"lead_id": "a", "visits": 101, "spend": 1e999})").as_object());
+  EXPECT_EQ(ErrorsOf(r3),
+            (std::vector<std::pair<std::string, std::string>>{
+                {"visits", "must be at most 100"}, {"spend", "must be a finite number"}}));
+  auto r4 =
+      LeadFromJson(s, json::parse(R"({"lead_id": "a", "visits": "-1", "spend": 2})").as_object());
+  EXPECT_EQ(ErrorsOf(r4),
+            (std::vector<std::pair<std::string, std::string>>{{"visits", "must be at least 0"}}));
+  auto r5 = LeadFromJson(s, json::parse(R"({"lead_id": "a", "visits": 2.5})").as_object());
+  EXPECT_EQ(ErrorsOf(r5),
+            (std::vector<std::pair<std::string, std::string>>{{"visits", "must be an integer"}}));
+  // A required id that is absent, null, a missing marker or blank.
+  for (const char* body : {R"({})", R"({"lead_id": null})", R"({"lead_id": "NA"})",
+                           R"({"lead_id": "  "})", R"({"alt_id": "x"})"}) {
+    EXPECT_EQ(ErrorsOf(LeadFromJson(s, json::parse(body).as_object())),
+              (std::vector<std::pair<std::string, std::string>>{{"lead_id", "is required"}}))
+        << body;
+  }
+}
+
+// The value each kind of JSON value becomes: numbers for ids are their digits, 0/1 and text
+// booleans are booleans, strings are trimmed, missing markers and nulls are missing (a boolean's
+// default applies), and what is not read stays missing.
+TEST(LeadTest, EveryKindOfValueAndWhatItBecomes) {
+  const Schema s = EveryKindSchema();
+  auto v = [&](const Lead& lead, std::string_view name) {
+    return lead.values[static_cast<std::size_t>(s.FieldIndex(name))];
+  };
+  auto r = LeadFromJson(s, json::parse(R"({"lead_id": 42, "alt_id": "A-1", "source": "Select",
+      "visits": " 7 ", "spend": 1e2, "flag": 0, "first_contact": "2016-02-29", "notes": "",
+      "owner": "Ann", "internal": "abc", "converted": 1, "opted_in": null})")
+                               .as_object());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->id, "42");
+  EXPECT_EQ(v(*r, "lead_id"), FieldValue(std::string("42")));
+  EXPECT_EQ(v(*r, "alt_id"), FieldValue(std::string("A-1")));
+  EXPECT_TRUE(IsMissing(v(*r, "source")));
+  EXPECT_EQ(v(*r, "visits"), FieldValue(7.0));
+  EXPECT_EQ(v(*r, "spend"), FieldValue(100.0));
+  EXPECT_EQ(v(*r, "opted_in"), FieldValue(true));  // null: the default
+  EXPECT_EQ(v(*r, "flag"), FieldValue(false));
+  EXPECT_EQ(v(*r, "first_contact"), FieldValue(std::string("2016-02-29")));
+  EXPECT_TRUE(IsMissing(v(*r, "notes")));
+  EXPECT_EQ(v(*r, "owner"), FieldValue(std::string("Ann")));
+  EXPECT_TRUE(IsMissing(v(*r, "internal")));
+  EXPECT_TRUE(IsMissing(v(*r, "converted")));
+  auto r2 = LeadFromJson(s, json::parse(R"({"lead_id": " -0.0 ", "alt_id": -0.0, "source": " NA ",
+      "visits": 18446744073709551615, "spend": -3, "opted_in": "no", "flag": 1,
+      "notes": " ab  "})")
+                                .as_object());
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(ErrorsOf(r2),
+            (std::vector<std::pair<std::string, std::string>>{{"visits", "must be at most 100"}}));
+  auto r3 = LeadFromJson(s, json::parse(R"({"lead_id": " -0.0 ", "alt_id": -0.0,
+      "source": " NA ", "visits": 0, "spend": -3, "opted_in": "no", "flag": 1,
+      "notes": " ab  "})")
+                                .as_object());
+  ASSERT_TRUE(r3.ok()) << r3.status().ToString();
+  EXPECT_EQ(r3->id, "-0.0");
+  EXPECT_EQ(v(*r3, "alt_id"), FieldValue(std::string("-0")));
+  EXPECT_TRUE(IsMissing(v(*r3, "source")));
+  EXPECT_EQ(v(*r3, "visits"), FieldValue(0.0));
+  EXPECT_EQ(v(*r3, "spend"), FieldValue(-3.0));
+  EXPECT_EQ(v(*r3, "opted_in"), FieldValue(false));
+  EXPECT_EQ(v(*r3, "flag"), FieldValue(true));
+  EXPECT_EQ(v(*r3, "notes"), FieldValue(std::string("ab")));
+  // The id is the first id field's value; an absent optional boolean without a default stays
+  // missing.
+  auto r4 = LeadFromJson(s, json::parse(R"({"alt_id": "B", "lead_id": "A"})").as_object());
+  ASSERT_TRUE(r4.ok());
+  EXPECT_EQ(r4->id, "A");
+  EXPECT_EQ(v(*r4, "opted_in"), FieldValue(true));
+  EXPECT_TRUE(IsMissing(v(*r4, "flag")));
+  EXPECT_EQ(r4->values.size(), s.fields.size());
+}
+
+// Keys are matched exactly (after JSON unescaping), case and all; others are ignored. A key given
+// twice counts once, with the parser's choice of value (the last).
+TEST(LeadTest, KeysMatchExactlyAndADuplicateKeyTakesTheLastValue) {
+  const Schema s = EveryKindSchema();
+  const std::size_t visits = static_cast<std::size_t>(s.FieldIndex("visits"));
+  auto r = LeadFromJson(s, json::parse(R"({"lead_id": "a", "vis\u0069ts": 4, "Visits": -1,
+      "visit": -1, "visits ": -1, "": -1, "lead_id\u0000": 1})")
+                               .as_object());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->values[visits], FieldValue(4.0));
+  auto last =
+      LeadFromJson(s, json::parse(R"({"lead_id": "a", "visits": -1, "visits": 3})").as_object());
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  EXPECT_EQ(last->values[visits], FieldValue(3.0));
+  auto bad =
+      LeadFromJson(s, json::parse(R"({"visits": 3, "lead_id": "a", "visits": -1})").as_object());
+  EXPECT_EQ(ErrorsOf(bad),
+            (std::vector<std::pair<std::string, std::string>>{{"visits", "must be at least 0"}}));
+  // The same through the request parser the routes use.
+  http::Request req;
+  req.body = R"({"lead_id": "a", "lead_id": "b", "visits": 1, "visits": 2})";
+  auto body = http::ParseJsonObject(req);
+  ASSERT_TRUE(body.ok());
+  auto parsed = LeadFromJson(s, *body);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->id, "b");
+  EXPECT_EQ(parsed->values[visits], FieldValue(2.0));
+}
+
+// The text shown for each kind of display value: strings as they are (cut to kMaxDisplayChars),
+// numbers and booleans as JSON writes them; nulls, empty strings, arrays and objects are left out,
+// and so are fields that are not display fields.
+TEST(LeadTest, DisplayValuesOfEveryKindOfValue) {
+  const Schema s = EveryKindSchema();
+  auto shown = [&](std::string_view text) {
+    return json::serialize(DisplayValues(s, json::parse(text).as_object()));
+  };
+  EXPECT_EQ(shown(R"({"owner": "Ann", "source": "Web", "visits": 7, "spend": 2.5,
+      "opted_in": true, "lead_id": "L1", "notes": "n"})"),
+            R"({"source":"Web","visits":"7","spend":"2.5E0","opted_in":"true","owner":"Ann"})");
+  EXPECT_EQ(shown(R"({"owner": null, "source": "", "visits": [1], "spend": {"a": 1},
+      "opted_in": false})"),
+            R"({"opted_in":"false"})");
+  EXPECT_EQ(shown(R"({"spend": 1e2, "visits": -0.0, "owner": "x", "owner": "y"})"),
+            R"({"visits":"-0E0","spend":"1E2","owner":"y"})");
+  EXPECT_EQ(shown(R"({"visits": 18446744073709551615, "spend": -3})"),
+            R"({"visits":"18446744073709551615","spend":"-3"})");
+  const std::string cut = json::serialize(json::object{{"owner", std::string(300, 'a')}});
+  EXPECT_EQ(DisplayValues(s, json::parse(cut).as_object()).at("owner").as_string().size(),
+            kMaxDisplayChars);
+  EXPECT_TRUE(DisplayValues(s, json::object{{"zzz", "x"}}).empty());
 }
 
 // ---- synthetic export for encoder / training / scoring ----
@@ -826,7 +1025,8 @@ TEST_F(TrainedModelTest, TopReasonsAreTheHeadOfTheFullOrder) {
   std::vector<Lead> leads;
   std::vector<FieldError> lenient;
   for (std::size_t i = 0; i < table_->rows.size() && leads.size() < 300; ++i) {
-    leads.push_back(std::move(LeadFromCsvRow(bundle_->schema, *cols, table_->rows[i], &lenient)).value());
+    leads.push_back(
+        std::move(LeadFromCsvRow(bundle_->schema, *cols, table_->rows[i], &lenient)).value());
   }
   auto all = scorer->Score(leads, {.explain = true, .max_reasons = 1000});
   ASSERT_TRUE(all.ok());
@@ -955,8 +1155,7 @@ TEST(InferSchemaTest, TheCallersLabelAndTheFieldsThatLeakIt) {
   // Bad choices are named.
   EXPECT_EQ(InferSchema(t, ',', {.label = "nope", .positive = {"Won"}}).status().code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(InferSchema(t, ',', {.label = "result"}).status().code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(InferSchema(t, ',', {.label = "result"}).status().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(InferSchema(t, ',', {.label = "result", .positive = {"Maybe"}}).status().code(),
             ErrorCode::kInvalidArgument);
 }
@@ -1289,6 +1488,27 @@ TEST(LakeRowsTest, MinifiedJsonDropsOnlyTheSpaceBetweenTokens) {
   EXPECT_EQ(MinifiedJson(" {\n  \"a b\" : [1, 2.50 ,true],\t\"c\":\"x \\\" y\" }\r\n"),
             "{\"a b\":[1,2.50,true],\"c\":\"x \\\" y\"}");
   EXPECT_EQ(MinifiedJson("{}"), "{}");
+}
+
+// Strings are copied byte for byte whatever they hold (escaped quotes and backslashes,
+// whitespace, UTF-8); text that has no space between tokens comes back as it is.
+TEST(LakeRowsTest, MinifiedJsonKeepsStringsByteForByte) {
+  EXPECT_EQ(MinifiedJson(R"([ "a\\" , "b\\\" c" , "\u00e9 \t" ,"é x", "" , "\\\\"] )"),
+            R"(["a\\","b\\\" c","\u00e9 \t","é x","","\\\\"])");
+  EXPECT_EQ(MinifiedJson(""), "");
+  EXPECT_EQ(MinifiedJson("  7 "), "7");
+  EXPECT_EQ(MinifiedJson("\t\r\n{ }\n"), "{}");
+  const std::string compact =
+      R"({"lead_id":"L 1","n":[1,-2.5e3,true,false,null,{"a":{}}],"s":"x\"y\\"})";
+  EXPECT_EQ(MinifiedJson(compact), compact);
+  std::string spaced;
+  for (char c : compact) {
+    spaced += c;
+    if (c == ',' || c == ':' || c == '[' || c == '{') spaced += " \n\t";
+  }
+  EXPECT_EQ(MinifiedJson(spaced), compact);
+  EXPECT_EQ(MinifiedJson(R"({ "a" : "x, y: [z { " , "b":[ "]" ] })"),
+            R"({"a":"x, y: [z { ","b":["]"]})");
 }
 
 TEST(LakeRowsTest, TopLevelArrayElementsAreTheRawTextOfEachElement) {
