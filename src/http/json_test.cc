@@ -52,6 +52,39 @@ TEST(JsonBodyTest, ANumberThatOverflowsIsA422NamingTheField) {
   EXPECT_EQ(ok->at("a").as_double(), 1500.0);
 }
 
+// The arena form parses to the same document with the same errors; the document's memory is its
+// arena, and it stays valid when the whole is moved (as a handler's Result moves it).
+TEST(JsonBodyTest, AnArenaParseGivesTheSameDocumentAndErrors) {
+  const std::string body =
+      R"({"leads": [{"lead_id": "L-1", "n": 2.5, "b": true, "z": null, "u": 18446744073709551615,)"
+      R"( "s": "\u00e9\n", "a": [1, -2, {"k": "v"}]}], "leads2": {}, "x": "y", "x": "z"})";
+  auto heap = ParseJsonObject(WithBody(body));
+  auto arena = ParseJsonObjectInArena(WithBody(body));
+  ASSERT_TRUE(heap.ok());
+  ASSERT_TRUE(arena.ok());
+  EXPECT_EQ(ToJsonText(arena->object), ToJsonText(*heap));
+  EXPECT_EQ(arena->object, *heap);
+  EXPECT_EQ(arena->object.storage().get(), arena->arena.get());
+  EXPECT_EQ(arena->object.at("leads").as_array()[0].as_object().at("s").storage().get(),
+            arena->arena.get());
+  ArenaJsonObject moved = std::move(arena).value();
+  EXPECT_EQ(moved.object.storage().get(), moved.arena.get());
+  EXPECT_EQ(ToJsonText(moved.object), ToJsonText(*heap));
+  for (const std::string& bad :
+       {std::string("[1]"), std::string(""), std::string("{\"a\": 1"),
+        std::string(R"({"a": "x\u0000"})"), std::string(R"({"a": 1e999})")}) {
+    auto h = ParseJsonObject(WithBody(bad));
+    auto a = ParseJsonObjectInArena(WithBody(bad));
+    ASSERT_FALSE(h.ok()) << bad;
+    ASSERT_FALSE(a.ok()) << bad;
+    EXPECT_EQ(a.status().ToString(), h.status().ToString()) << bad;
+    EXPECT_EQ(a.status().details().size(), h.status().details().size()) << bad;
+  }
+  Request xml = WithBody("{}");
+  xml.headers.Set("Content-Type", "text/xml");
+  EXPECT_EQ(ParseJsonObjectInArena(xml).status().code(), ErrorCode::kUnsupportedMediaType);
+}
+
 }  // namespace
 }  // namespace signx::http
 
