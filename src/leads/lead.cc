@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
 
 #include "base/strings.h"
@@ -13,34 +14,115 @@ namespace {
 
 std::string FormatLimit(double v) { return fmt::format("{:g}", v); }
 
-Status RangeError(const FieldSpec& f, double v) {
-  if (!std::isfinite(v)) return InvalidArgument("must be a finite number");
-  if (f.type == FieldType::kInteger && v != std::floor(v)) {
-    return InvalidArgument("must be an integer");
-  }
-  if (f.min && v < *f.min) return InvalidArgument("must be at least " + FormatLimit(*f.min));
-  if (f.max && v > *f.max) return InvalidArgument("must be at most " + FormatLimit(*f.max));
-  return Status::Ok();
+// The rule a number breaks for `f`, or "" (most numbers break none: no allocation then).
+std::string RangeError(const FieldSpec& f, double v) {
+  if (!std::isfinite(v)) return "must be a finite number";
+  if (f.type == FieldType::kInteger && v != std::floor(v)) return "must be an integer";
+  if (f.min && v < *f.min) return "must be at least " + FormatLimit(*f.min);
+  if (f.max && v > *f.max) return "must be at most " + FormatLimit(*f.max);
+  return {};
 }
 
-Result<FieldValue> CheckedNumber(const FieldSpec& f, double v) {
-  SIGNX_RETURN_IF_ERROR(RangeError(f, v));
-  return FieldValue(v);
+// Each Read* sets `out` to the field's value and returns true, or returns false with the rule
+// broken in `error` (`out` then unspecified).
+bool ReadNumber(const FieldSpec& f, double v, FieldValue& out, std::string& error) {
+  error = RangeError(f, v);
+  if (!error.empty()) return false;
+  out = v;
+  return true;
 }
 
-Result<FieldValue> CheckedString(const FieldSpec& f, std::string_view s) {
+bool ReadString(const FieldSpec& f, std::string_view s, FieldValue& out, std::string& error) {
   if (f.max_length && s.size() > *f.max_length) {
-    return InvalidArgument(fmt::format("must be at most {} characters", *f.max_length));
+    error = fmt::format("must be at most {} characters", *f.max_length);
+    return false;
   }
   if (f.type == FieldType::kDate && !ParseIsoDate(s)) {
-    return InvalidArgument("must be a date YYYY-MM-DD");
+    error = "must be a date YYYY-MM-DD";
+    return false;
   }
-  return FieldValue(std::string(s));
+  out.emplace<std::string>(s);
+  return true;
 }
 
 FieldValue MissingValue(const FieldSpec& f) {
   if (f.type == FieldType::kBoolean && f.default_bool) return FieldValue(*f.default_bool);
   return FieldValue();
+}
+
+// ParseFieldText's work: a field's value from text (a CSV cell or a JSON string).
+bool ReadText(const Schema& schema, std::size_t field, std::string_view raw, FieldValue& out,
+              std::string& error) {
+  const FieldSpec& f = schema.fields[field];
+  const std::string_view text = Trim(raw);
+  if (schema.IsMissing(field, text)) {
+    out = MissingValue(f);
+    return true;
+  }
+  switch (f.type) {
+    case FieldType::kNumber:
+    case FieldType::kInteger: {
+      const auto v = ParseDouble(text);
+      if (!v) {
+        error = f.type == FieldType::kInteger ? "must be an integer" : "must be a number";
+        return false;
+      }
+      return ReadNumber(f, *v, out, error);
+    }
+    case FieldType::kBoolean: {
+      const auto b = ParseBool(text);
+      if (!b) {
+        error = "must be a boolean (true/false, yes/no, 1/0)";
+        return false;
+      }
+      out = *b;
+      return true;
+    }
+    case FieldType::kCategory:
+    case FieldType::kText:
+    case FieldType::kDate:
+      return ReadString(f, text, out, error);
+  }
+  error = "unsupported type";
+  return false;
+}
+
+// A field's value from its JSON value (nullptr: the key is absent).
+bool ReadJson(const Schema& schema, std::size_t i, const json::value* v, FieldValue& out,
+              std::string& error) {
+  const FieldSpec& f = schema.fields[i];
+  if (v == nullptr || v->is_null()) {
+    out = MissingValue(f);
+    return true;
+  }
+  if (const auto* s = v->if_string()) return ReadText(schema, i, *s, out, error);
+  if (const auto* b = v->if_bool()) {
+    if (f.type == FieldType::kBoolean) {
+      out = *b;
+      return true;
+    }
+    error = fmt::format("must be a {}, not a boolean", FieldTypeName(f.type));
+    return false;
+  }
+  if (v->is_number()) {
+    const double d = v->to_number<double>();
+    if (f.type == FieldType::kNumber || f.type == FieldType::kInteger) {
+      return ReadNumber(f, d, out, error);
+    }
+    if (f.type == FieldType::kBoolean && (d == 0 || d == 1)) {
+      out = d == 1;
+      return true;
+    }
+    if (f.role == FieldRole::kId && d == std::floor(d)) {
+      return ReadString(f, fmt::format("{:.0f}", d), out, error);
+    }
+    error = f.type == FieldType::kBoolean
+                ? "must be a boolean (true/false, yes/no, 1/0)"
+                : fmt::format("must be a string ({})", FieldTypeName(f.type));
+    return false;
+  }
+  error = fmt::format("must be a {} value, not an array or object", FieldTypeName(f.type));
+  return false;
 }
 
 }  // namespace
@@ -65,30 +147,10 @@ std::optional<int> ParseIsoDate(std::string_view s) {
 }
 
 Result<FieldValue> ParseFieldText(const Schema& schema, std::size_t field, std::string_view raw) {
-  const FieldSpec& f = schema.fields[field];
-  const std::string_view text = Trim(raw);
-  if (schema.IsMissing(field, text)) return MissingValue(f);
-  switch (f.type) {
-    case FieldType::kNumber:
-    case FieldType::kInteger: {
-      const auto v = ParseDouble(text);
-      if (!v) {
-        return InvalidArgument(f.type == FieldType::kInteger ? "must be an integer"
-                                                             : "must be a number");
-      }
-      return CheckedNumber(f, *v);
-    }
-    case FieldType::kBoolean: {
-      const auto b = ParseBool(text);
-      if (!b) return InvalidArgument("must be a boolean (true/false, yes/no, 1/0)");
-      return FieldValue(*b);
-    }
-    case FieldType::kCategory:
-    case FieldType::kText:
-    case FieldType::kDate:
-      return CheckedString(f, text);
-  }
-  return InvalidArgument("unsupported type");
+  FieldValue value;
+  std::string error;
+  if (!ReadText(schema, field, raw, value, error)) return InvalidArgument(std::move(error));
+  return value;
 }
 
 json::object LeadToJson(const Schema& schema, const Lead& lead) {
@@ -122,52 +184,44 @@ json::object DisplayValues(const Schema& schema, const json::object& lead) {
 }
 
 Result<Lead> LeadFromJson(const Schema& schema, const json::object& object) {
+  const std::size_t n = schema.fields.size();
+  // Each field's JSON value (nullptr: absent), found in one pass over the object's members (a
+  // parsed object holds each key once: the parser keeps a duplicate key's last value).
+  std::array<const json::value*, 64> small{};
+  std::vector<const json::value*> large;
+  const json::value** found = small.data();
+  if (n > small.size()) {
+    large.assign(n, nullptr);
+    found = large.data();
+  }
+  if (schema.field_names.Covers(schema.fields)) {
+    for (const auto& member : object) {
+      const int i = schema.field_names.Find(member.key(), schema.fields);
+      if (i >= 0) found[i] = &member.value();
+    }
+  } else {  // a Schema made by hand: search the object for each field
+    for (std::size_t i = 0; i < n; ++i) found[i] = object.if_contains(schema.fields[i].name);
+  }
+
   Lead lead;
-  lead.values.resize(schema.fields.size());
+  lead.values.resize(n);
   std::vector<FieldError> errors;
-  for (std::size_t i = 0; i < schema.fields.size(); ++i) {
+  std::string error;
+  for (std::size_t i = 0; i < n; ++i) {
     const FieldSpec& f = schema.fields[i];
     if (!ReadWhenScoring(f)) continue;
-    const json::value* v = object.if_contains(f.name);
-    Result<FieldValue> parsed = FieldValue();
-    if (v == nullptr || v->is_null()) {
-      parsed = MissingValue(f);
-    } else if (v->is_string()) {
-      parsed = ParseFieldText(schema, i, v->get_string());
-    } else if (v->is_bool()) {
-      if (f.type == FieldType::kBoolean) {
-        parsed = FieldValue(v->get_bool());
-      } else {
-        parsed = InvalidArgument(fmt::format("must be a {}, not a boolean", FieldTypeName(f.type)));
-      }
-    } else if (v->is_number()) {
-      const double d = v->to_number<double>();
-      if (f.type == FieldType::kNumber || f.type == FieldType::kInteger) {
-        parsed = CheckedNumber(f, d);
-      } else if (f.type == FieldType::kBoolean && (d == 0 || d == 1)) {
-        parsed = FieldValue(d == 1);
-      } else if (f.role == FieldRole::kId && d == std::floor(d)) {
-        parsed = CheckedString(f, fmt::format("{:.0f}", d));
-      } else if (f.type == FieldType::kBoolean) {
-        parsed = InvalidArgument("must be a boolean (true/false, yes/no, 1/0)");
-      } else {
-        parsed = InvalidArgument(fmt::format("must be a string ({})", FieldTypeName(f.type)));
-      }
-    } else {
-      parsed = InvalidArgument(
-          fmt::format("must be a {} value, not an array or object", FieldTypeName(f.type)));
-    }
-    if (!parsed.ok()) {
-      errors.push_back({f.name, std::string(parsed.status().message())});
+    FieldValue& value = lead.values[i];
+    if (!ReadJson(schema, i, found[i], value, error)) {
+      value = FieldValue();
+      errors.push_back({f.name, std::move(error)});
       continue;
     }
-    if (f.required && IsMissing(*parsed)) {
+    if (f.required && IsMissing(value)) {
       errors.push_back({f.name, "is required"});
       continue;
     }
-    lead.values[i] = std::move(parsed).value();
     if (f.role == FieldRole::kId && lead.id.empty()) {
-      if (const auto* s = std::get_if<std::string>(&lead.values[i])) lead.id = *s;
+      if (const auto* s = std::get_if<std::string>(&value)) lead.id = *s;
     }
   }
   if (!errors.empty()) return ValidationFailed(std::move(errors), "the lead is invalid");

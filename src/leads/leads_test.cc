@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 
+#include "base/strings.h"
 #include "csv/reader.h"
 #include "http/json.h"
 #include "http/request.h"
@@ -191,6 +192,36 @@ TEST(SchemaTest, RejectsAMaxLengthTooLargeForSizeT) {
                               R"("max_length":9007199254740992},{"name":"y","type":"boolean",)"
                               R"("role":"label","positive":["1"],"negative":["0"]}]})")
                   .ok());
+}
+
+// The name table LeadFromJson reads keys through: every field of the shipped schemas is found
+// at its index, other and near-miss names are not, and a table that does not cover the fields
+// (a Schema made by hand, names given twice) is not used.
+TEST(SchemaTest, TheFieldNameTableFindsEveryFieldAndNothingElse) {
+  for (const std::string& name : BuiltinSchemaNames()) {
+    const Schema s = *BuiltinSchema(name);
+    ASSERT_TRUE(s.field_names.Covers(s.fields)) << name;
+    for (std::size_t i = 0; i < s.fields.size(); ++i) {
+      const std::string& field = s.fields[i].name;
+      EXPECT_EQ(s.field_names.Find(field, s.fields), static_cast<int>(i)) << field;
+      EXPECT_EQ(s.field_names.Find(field + "_", s.fields), -1) << field;
+      EXPECT_EQ(s.field_names.Find(field.substr(1), s.fields), -1) << field;
+      EXPECT_EQ(
+          s.field_names.Find(ToLower(field) == field ? "X" + field : ToLower(field), s.fields), -1)
+          << field;
+    }
+    EXPECT_EQ(s.field_names.Find("", s.fields), -1);
+    EXPECT_EQ(s.field_names.Find(std::string("lead_id\0", 8), s.fields), -1);
+  }
+  Schema by_hand;
+  by_hand.fields.resize(2);
+  by_hand.fields[0].name = "a";
+  by_hand.fields[1].name = "a";
+  EXPECT_FALSE(by_hand.field_names.Covers(by_hand.fields));
+  EXPECT_FALSE(FieldNameTable(by_hand.fields).Covers(by_hand.fields));
+  by_hand.fields[1].name = "b";
+  EXPECT_TRUE(FieldNameTable(by_hand.fields).Covers(by_hand.fields));
+  EXPECT_FALSE(FieldNameTable(by_hand.fields).Covers(BuiltinSchema("x_education")->fields));
 }
 
 TEST(SchemaTest, SnakeCase) {
@@ -492,6 +523,30 @@ TEST(LeadTest, KeysMatchExactlyAndADuplicateKeyTakesTheLastValue) {
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->id, "b");
   EXPECT_EQ(parsed->values[visits], FieldValue(2.0));
+}
+
+// A Schema whose name table does not cover its fields (one made by hand) reads leads the same.
+TEST(LeadTest, ASchemaWithoutItsNameTableReadsLeadsTheSame) {
+  const Schema s = EveryKindSchema();
+  Schema by_hand = s;
+  by_hand.field_names = FieldNameTable();
+  for (const char* body :
+       {R"({"lead_id": 42, "alt_id": "A-1", "source": "Select", "visits": " 7 ", "spend": 1e2,
+           "flag": 0, "first_contact": "2016-02-29", "notes": "", "owner": "Ann", "zzz": 1})",
+        R"({"zzz": [1, 2], "converted": "x", "owner": 7, "notes": "toolong", "flag": {"x": 1},
+           "opted_in": 2, "spend": [1], "visits": true, "source": 3, "lead_id": true})",
+        R"({"lead_id": "a", "visits": -1, "visits": 3})", R"({})"}) {
+    const json::object lead = json::parse(body).as_object();
+    auto a = LeadFromJson(s, lead);
+    auto b = LeadFromJson(by_hand, lead);
+    ASSERT_EQ(a.ok(), b.ok()) << body;
+    if (a.ok()) {
+      EXPECT_EQ(a->id, b->id) << body;
+      EXPECT_EQ(a->values, b->values) << body;
+    } else {
+      EXPECT_EQ(ErrorsOf(a), ErrorsOf(b)) << body;
+    }
+  }
 }
 
 // The text shown for each kind of display value: strings as they are (cut to kMaxDisplayChars),

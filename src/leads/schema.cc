@@ -121,6 +121,28 @@ std::string_view FieldRoleName(FieldRole r) {
   return "excluded";
 }
 
+FieldNameTable::FieldNameTable(const std::vector<FieldSpec>& fields) : fields_(fields.size()) {
+  if (fields.empty() || fields.size() > 4096) return;  // int16 indexes; no schema is that wide
+  std::size_t size = 16;
+  int bits = 4;
+  while (size < 4 * fields.size()) {
+    size *= 2;
+    ++bits;
+  }
+  slots_.assign(size, -1);
+  shift_ = 64 - bits;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (Find(fields[i].name, fields) >= 0) {  // a name given twice: not usable
+      slots_.clear();
+      return;
+    }
+    std::size_t s = Hash(fields[i].name) >> shift_;
+    while (slots_[s] >= 0) s = (s + 1) & (size - 1);
+    slots_[s] = static_cast<std::int16_t>(i);
+  }
+  usable_ = true;
+}
+
 int Schema::FieldIndex(std::string_view field_name) const {
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].name == field_name) return static_cast<int>(i);
@@ -252,6 +274,7 @@ Result<Schema> ParseSchema(const json::value& value) {
         {"schema.fields", fmt::format("needs exactly one label field, found {}", labels)});
   }
   if (!errors.empty()) return ValidationFailed(std::move(errors), "invalid lead schema");
+  s.field_names = FieldNameTable(s.fields);
   return s;
 }
 

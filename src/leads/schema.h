@@ -19,6 +19,8 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,12 +56,56 @@ struct FieldSpec {
   std::string description;
 };
 
+// The fields' API names as a hash table, so a JSON lead is read in one pass over its members
+// (LeadFromJson) instead of one search of the object per field. Open addressing; every hit is
+// checked against the field's name, so the hash only decides speed, never results.
+class FieldNameTable {
+ public:
+  FieldNameTable() = default;
+  explicit FieldNameTable(const std::vector<FieldSpec>& fields);
+
+  // Whether this table was built from `fields` (as many, names all different): a table of a
+  // Schema made by hand, or of one whose fields changed, is not used.
+  bool Covers(const std::vector<FieldSpec>& fields) const {
+    return usable_ && fields_ == fields.size();
+  }
+  // Index of the field of `fields` (those it was built from) named `name`, or -1.
+  int Find(std::string_view name, const std::vector<FieldSpec>& fields) const {
+    if (slots_.empty()) return -1;
+    for (std::size_t s = Hash(name) >> shift_;; s = (s + 1) & (slots_.size() - 1)) {
+      const int i = slots_[s];
+      if (i < 0) return -1;
+      if (fields[static_cast<std::size_t>(i)].name == name) return i;
+    }
+  }
+
+ private:
+  // Mixes the length and the first and last (up to) 8 bytes: names differ there.
+  static std::uint64_t Hash(std::string_view s) {
+    std::uint64_t a = 0, b = 0;
+    const std::size_t n = s.size();
+    if (n >= 8) {
+      std::memcpy(&a, s.data(), 8);
+      std::memcpy(&b, s.data() + n - 8, 8);
+    } else {
+      for (std::size_t k = 0; k < n; ++k) a = a << 8 | static_cast<unsigned char>(s[k]);
+    }
+    return (a ^ ((b ^ n) * 0x9E3779B97F4A7C15ULL)) * 0xFF51AFD7ED558CCDULL;
+  }
+
+  std::vector<std::int16_t> slots_;  // field index or -1; a power of two, at least 4x the fields
+  int shift_ = 64;                   // 64 - log2(slots_.size())
+  std::size_t fields_ = 0;
+  bool usable_ = false;
+};
+
 struct Schema {
   std::string name;
   std::string description;
   char delimiter = ',';
   std::vector<std::string> missing = {""};  // markers for every field
   std::vector<FieldSpec> fields;
+  FieldNameTable field_names;  // of `fields`, built by ParseSchema
 
   // Index of the field named `name` (API name), or -1.
   int FieldIndex(std::string_view name) const;
