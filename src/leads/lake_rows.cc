@@ -46,11 +46,14 @@ std::size_t SkipString(std::string_view json, std::size_t i) {
   return json.size();
 }
 
-// The index just past the value that starts at json[i] (not whitespace).
-std::size_t SkipValue(std::string_view json, std::size_t i) {
+// The index just past the value that starts at json[i] (not whitespace). `*spaced` is set when
+// the value holds whitespace between its tokens.
+std::size_t SkipValue(std::string_view json, std::size_t i, bool* spaced) {
+  const char* const p = json.data();
+  const std::size_t n = json.size();
   int depth = 0;
-  for (; i < json.size(); ++i) {
-    const char c = json[i];
+  for (; i < n; ++i) {
+    const char c = p[i];
     if (c == '"') {
       i = SkipString(json, i) - 1;
       if (depth == 0) return i + 1;
@@ -59,11 +62,12 @@ std::size_t SkipValue(std::string_view json, std::size_t i) {
     } else if (c == '}' || c == ']') {
       if (depth == 0) return i;  // the end of the enclosing array or object
       if (--depth == 0) return i + 1;
-    } else if (depth == 0 && (c == ',' || IsSpace(c))) {
-      return i;  // end of a number, true, false or null
+    } else if (c == ',' || IsSpace(c)) {
+      if (depth == 0) return i;  // end of a number, true, false or null
+      if (c != ',') *spaced = true;
     }
   }
-  return json.size();
+  return n;
 }
 
 std::size_t SkipSpace(std::string_view json, std::size_t i) {
@@ -71,31 +75,18 @@ std::size_t SkipSpace(std::string_view json, std::size_t i) {
   return i;
 }
 
-}  // namespace
+struct Element {
+  std::string_view text;
+  bool spaced = false;  // whitespace between its tokens
+};
 
-std::string MinifiedJson(std::string_view json) {
-  std::string out;
-  out.reserve(json.size());
-  for (std::size_t i = 0; i < json.size();) {
-    const char c = json[i];
-    if (c == '"') {
-      const std::size_t end = SkipString(json, i);
-      out.append(json.substr(i, end - i));
-      i = end;
-    } else {
-      if (!IsSpace(c)) out += c;
-      ++i;
-    }
-  }
-  return out;
-}
-
-std::optional<std::vector<std::string_view>> TopLevelArrayElements(std::string_view json,
-                                                                   std::string_view key) {
+// The elements of the array under the top-level key `key` (TopLevelArrayElements' contract).
+std::optional<std::vector<Element>> ArrayElements(std::string_view json, std::string_view key) {
   std::size_t i = SkipSpace(json, 0);
   if (i >= json.size() || json[i] != '{') return std::nullopt;
-  std::optional<std::vector<std::string_view>> found;
+  std::optional<std::vector<Element>> found;
   i = SkipSpace(json, i + 1);
+  bool ignored = false;
   while (i < json.size() && json[i] == '"') {
     const std::size_t key_end = SkipString(json, i);
     const std::string_view name = json.substr(i + 1, key_end - i - 2);
@@ -111,8 +102,10 @@ std::optional<std::vector<std::string_view>> TopLevelArrayElements(std::string_v
         ++i;
       } else {
         while (i < json.size()) {
-          const std::size_t end = SkipValue(json, i);
-          found->push_back(json.substr(i, end - i));
+          Element e;
+          const std::size_t end = SkipValue(json, i, &e.spaced);
+          e.text = json.substr(i, end - i);
+          found->push_back(e);
           i = SkipSpace(json, end);
           if (i < json.size() && json[i] == ',') {
             i = SkipSpace(json, i + 1);
@@ -123,12 +116,60 @@ std::optional<std::vector<std::string_view>> TopLevelArrayElements(std::string_v
         }
       }
     } else {
-      i = SkipValue(json, i);
+      i = SkipValue(json, i, &ignored);
     }
     i = SkipSpace(json, i);
     if (i < json.size() && json[i] == ',') i = SkipSpace(json, i + 1);
   }
   return found;
+}
+
+}  // namespace
+
+std::string MinifiedJson(std::string_view json) {
+  // Written through a pointer into a buffer of the input's size (no capacity check per byte),
+  // then cut to what was written.
+  std::string out(json.size(), '\0');
+  char* const begin = out.data();
+  char* w = begin;
+  const char* const p = json.data();
+  for (std::size_t i = 0; i < json.size();) {
+    const char c = p[i];
+    if (c == '"') {
+      const std::size_t end = SkipString(json, i);
+      std::memcpy(w, p + i, end - i);
+      w += end - i;
+      i = end;
+    } else {
+      *w = c;
+      w += IsSpace(c) ? 0 : 1;
+      ++i;
+    }
+  }
+  out.resize(static_cast<std::size_t>(w - begin));
+  return out;
+}
+
+std::optional<std::vector<std::string_view>> TopLevelArrayElements(std::string_view json,
+                                                                   std::string_view key) {
+  auto elements = ArrayElements(json, key);
+  if (!elements) return std::nullopt;
+  std::vector<std::string_view> out;
+  out.reserve(elements->size());
+  for (const Element& e : *elements) out.push_back(e.text);
+  return out;
+}
+
+std::optional<std::vector<std::string>> MinifiedArrayElements(std::string_view json,
+                                                              std::string_view key) {
+  auto elements = ArrayElements(json, key);
+  if (!elements) return std::nullopt;
+  std::vector<std::string> out;
+  out.reserve(elements->size());
+  for (const Element& e : *elements) {
+    out.push_back(e.spaced ? MinifiedJson(e.text) : std::string(e.text));
+  }
+  return out;
 }
 
 }  // namespace signx::leads

@@ -34,4 +34,10 @@ std::string MinifiedJson(std::string_view json);
 std::optional<std::vector<std::string_view>> TopLevelArrayElements(std::string_view json,
                                                                    std::string_view key);
 
+// MinifiedJson of each element TopLevelArrayElements gives, in one scan of `json`: an element
+// without whitespace between its tokens (what most clients send) is copied as it is. nullopt
+// when TopLevelArrayElements gives nullopt. The lake rows' features of a batch of leads.
+std::optional<std::vector<std::string>> MinifiedArrayElements(std::string_view json,
+                                                              std::string_view key);
+
 }  // namespace signx::leads

@@ -1590,6 +1590,34 @@ TEST(LakeRowsTest, TopLevelArrayElementsAreTheRawTextOfEachElement) {
   EXPECT_FALSE(TopLevelArrayElements(R"([{"leads": [1]}])", "leads").has_value());
 }
 
+// MinifiedArrayElements is MinifiedJson of each of TopLevelArrayElements, elements with and
+// without whitespace alike, and nullopt where that is.
+TEST(LakeRowsTest, MinifiedArrayElementsAreTheMinifiedElements) {
+  for (const std::string& body :
+       {std::string(R"( {"model": {"leads": [9]}, "leads" : [ {"id": "a]", "n": [1, {"x": "}"}]})"
+                    R"( , 7,"s\"",  [ ], {} ,null, {"a":"b c","d":[1,2]}, -1.5e3 ,"\\"],)"
+                    R"( "after": 1.5e3 })"),
+        std::string(R"({"leads":[{"lead_id":"L 1","x":[true,false,null]},{"k":"\u00e9 \" "}]})"),
+        std::string(R"({"leads": [ ]})"), std::string(R"({"leads": []})"),
+        std::string(R"({"other": [1]})"), std::string(R"({"leads": 1})"),
+        std::string(R"({"leads": [1], "leads": [2]})"), std::string(R"({"le\u0061ds": [1]})"),
+        std::string(R"([{"leads": [1]}])"), std::string("")}) {
+    const auto views = TopLevelArrayElements(body, "leads");
+    const auto texts = MinifiedArrayElements(body, "leads");
+    ASSERT_EQ(texts.has_value(), views.has_value()) << body;
+    if (!views) continue;
+    ASSERT_EQ(texts->size(), views->size()) << body;
+    for (std::size_t i = 0; i < views->size(); ++i) {
+      EXPECT_EQ((*texts)[i], MinifiedJson((*views)[i])) << body << " #" << i;
+    }
+  }
+  const auto texts = MinifiedArrayElements(
+      R"({"leads":[{"a": "b c", "d" :[1, 2]},{"a":"b c"}, 7 ,"x y"]})", "leads");
+  ASSERT_TRUE(texts.has_value());
+  EXPECT_EQ(*texts, (std::vector<std::string>{R"({"a":"b c","d":[1,2]})", R"({"a":"b c"})", "7",
+                                              R"("x y")"}));
+}
+
 TEST_F(LoggedLeadRoutesTest, LakeFeaturesAreTheLeadsAsSentWithoutWhitespace) {
   ASSERT_EQ(Post("/v1/leads/models", SerializeBundle(*bundle_))->status, 201);
   ASSERT_EQ(Post("/v1/leads/models/" + bundle_->model_version + "/promote", "")->status, 200);

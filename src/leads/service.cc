@@ -114,9 +114,9 @@ Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
   const std::size_t chunks = (n + chunk_size - 1) / chunk_size;
   const std::size_t helpers = batch_pool_ ? batch_pool_->threads() : 0;
   // The leads' own text in the body, for the lake rows' features (no second serialisation).
-  std::optional<std::vector<std::string_view>> lead_texts;
+  std::optional<std::vector<std::string>> lead_texts;
   if (lake_) {
-    lead_texts = TopLevelArrayElements(request.body, "leads");
+    lead_texts = MinifiedArrayElements(request.body, "leads");
     if (lead_texts && lead_texts->size() != n) lead_texts.reset();
   }
 
@@ -177,7 +177,7 @@ Result<LeadsService::BatchAnswer> LeadsService::ScoreBatch(const Scorer& scorer,
       if (lake_) {
         (void)lake_->Append("lead_scores",
                             LeadScoreLakeRow(now, request.request_id, s,
-                                             lead_texts ? MinifiedJson((*lead_texts)[i])
+                                             lead_texts ? std::move((*lead_texts)[i])
                                                         : boost::json::serialize(lead)));
       }
       if (log_scores && !s.lead_id.empty()) {
