@@ -1,5 +1,6 @@
 #include "http/json.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -198,7 +199,11 @@ Result<ArenaJsonObject> ParseJsonObjectInArena(const Request& request) {
 
 void AppendJsonNumber(std::string& out, double d) {
   if (std::isfinite(d)) {
-    fmt::format_to(std::back_inserter(out), "{}", d);  // shortest round-trip: 0.8692437
+    // Shortest round-trip (0.8692437): the same bytes as fmt::format("{}", d), with the format
+    // string compiled in and the digits written to a stack buffer, then appended once.
+    char buf[32];  // the longest form is 24 bytes: -2.2250738585072014e-308
+    const char* const end = fmt::format_to(buf, FMT_COMPILE("{}"), d);
+    out.append(buf, static_cast<std::size_t>(end - buf));
   } else {
     out += "null";
   }

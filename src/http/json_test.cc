@@ -1,8 +1,14 @@
 #include "http/json.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
 
 namespace signx::http {
 namespace {
@@ -50,6 +56,43 @@ TEST(JsonBodyTest, ANumberThatOverflowsIsA422NamingTheField) {
   auto ok = ParseJsonObject(WithBody(R"({"a": 1.5e3, "b": -2E-4})"));
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->at("a").as_double(), 1500.0);
+}
+
+// AppendJsonNumber writes fmt's shortest round-trip form ("{}"), finite doubles of every
+// magnitude and sign alike, and null for NaN and infinities.
+TEST(JsonNumberTest, AppendJsonNumberIsTheShortestRoundTripForm) {
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                1.0,
+                                3.0,
+                                12.5,
+                                0.8692437410354614,
+                                0.1,
+                                1e-7,
+                                1e16,
+                                1e21,
+                                123456789012345680000.0,
+                                -2.2250738585072014e-308,
+                                4.9406564584124654e-324,
+                                1.7976931348623157e308,
+                                -0.005,
+                                0.84,
+                                std::numeric_limits<double>::quiet_NaN(),
+                                std::numeric_limits<double>::infinity(),
+                                -std::numeric_limits<double>::infinity()};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t bits = rng();
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    values.push_back(d);
+    values.push_back(std::ldexp(static_cast<double>(rng() % 1000000), -static_cast<int>(i % 40)));
+  }
+  for (const double d : values) {
+    std::string out = "x";
+    AppendJsonNumber(out, d);
+    EXPECT_EQ(out, std::isfinite(d) ? "x" + fmt::format("{}", d) : "xnull");
+  }
 }
 
 // The arena form parses to the same document with the same errors; the document's memory is its
