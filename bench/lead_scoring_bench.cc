@@ -168,6 +168,22 @@ void BM_LakeFeaturesBatch100(benchmark::State& state) {
 }
 BENCHMARK(BM_LakeFeaturesBatch100)->Unit(benchmark::kMicrosecond);
 
+// The lake rows of the 100 scored leads (LeadScoreLakeRow with each lead's feature text).
+void BM_LakeRowsBatch100(benchmark::State& state) {
+  const Fixture& f = F();
+  const auto texts = signx::leads::MinifiedArrayElements(f.batch_text, "leads");
+  const signx::Timestamp now = signx::SystemClock::Get().Now();
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < f.scores.size(); ++i) {
+      std::string features = (*texts)[i];  // ScoreBatch moves its own copy in
+      auto row = signx::leads::LeadScoreLakeRow(now, "req-1", f.scores[i], std::move(features));
+      benchmark::DoNotOptimize(row);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(f.scores.size()));
+}
+BENCHMARK(BM_LakeRowsBatch100)->Unit(benchmark::kMicrosecond);
+
 // The single-lead route's feature text: the body (bench/lead.json is indented) minified.
 void BM_LakeFeaturesOneIndentedLead(benchmark::State& state) {
   const Fixture& f = F();

@@ -22,8 +22,18 @@ lake::DatasetSchema LeadScoresDataset() {
 
 lake::Row LeadScoreLakeRow(Timestamp scored_at, std::string_view request_id, const LeadScore& score,
                            std::string features) {
-  return {scored_at,   std::string(request_id), score.model_version,        score.lead_id,
-          score.score, int64_t{score.bucket},   std::string(1, score.tier), std::move(features)};
+  // Built in place: a braced list would copy every value, the features text included.
+  lake::Row row;
+  row.reserve(8);
+  row.emplace_back(scored_at);
+  row.emplace_back(std::string(request_id));
+  row.emplace_back(score.model_version);
+  row.emplace_back(score.lead_id);
+  row.emplace_back(score.score);
+  row.emplace_back(int64_t{score.bucket});
+  row.emplace_back(std::string(1, score.tier));
+  row.emplace_back(std::move(features));
+  return row;
 }
 
 namespace {

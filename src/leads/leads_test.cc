@@ -1590,6 +1590,17 @@ TEST(LakeRowsTest, TopLevelArrayElementsAreTheRawTextOfEachElement) {
   EXPECT_FALSE(TopLevelArrayElements(R"([{"leads": [1]}])", "leads").has_value());
 }
 
+TEST(LakeRowsTest, ALeadScoreRowHoldsTheDatasetsColumnsInOrder) {
+  const LeadScore score{
+      .lead_id = "L-1", .score = 0.25, .bucket = 2, .tier = 'D', .model_version = "leads-abc"};
+  const Timestamp at = SystemClock::Get().Now();
+  const lake::Row row = LeadScoreLakeRow(at, "req-9", score, R"({"lead_id":"L-1"})");
+  EXPECT_EQ(row,
+            (lake::Row{at, std::string("req-9"), std::string("leads-abc"), std::string("L-1"), 0.25,
+                       int64_t{2}, std::string("D"), std::string(R"({"lead_id":"L-1"})")}));
+  EXPECT_EQ(row.size(), LeadScoresDataset().columns.size());
+}
+
 // MinifiedArrayElements is MinifiedJson of each of TopLevelArrayElements, elements with and
 // without whitespace alike, and nullopt where that is.
 TEST(LakeRowsTest, MinifiedArrayElementsAreTheMinifiedElements) {
