@@ -166,19 +166,30 @@ json::object LeadToJson(const Schema& schema, const Lead& lead) {
   return out;
 }
 
+namespace {
+
+// `text` cut to at most `max` bytes at a UTF-8 boundary.
+std::string_view CutUtf8(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
+}  // namespace
+
 json::object DisplayValues(const Schema& schema, const json::object& lead) {
   json::object out;
   for (const FieldSpec& f : schema.fields) {
     if (!f.display) continue;
     const json::value* v = lead.if_contains(f.name);
     if (v == nullptr || v->is_null() || v->is_object() || v->is_array()) continue;
-    std::string text = v->is_string() ? std::string(v->get_string()) : json::serialize(*v);
-    if (text.size() > kMaxDisplayChars) {
-      std::size_t cut = kMaxDisplayChars;
-      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-      text.resize(cut);
-    }
-    if (!text.empty()) out[f.name] = std::move(text);
+    // A string's text goes straight into the answer's storage (no std::string in between).
+    std::string number;
+    const std::string_view text =
+        CutUtf8(v->is_string() ? std::string_view(v->get_string()) : (number = json::serialize(*v)),
+                kMaxDisplayChars);
+    if (!text.empty()) out[f.name] = text;
   }
   return out;
 }
