@@ -206,9 +206,18 @@ Result<Lead> LeadFromJson(const Schema& schema, const json::object& object) {
     found = large.data();
   }
   if (schema.field_names.Covers(schema.fields)) {
+    // Clients usually send the fields in the schema's order: the field after the last one found
+    // is tried first, the table otherwise.
+    std::size_t next = 0;
     for (const auto& member : object) {
-      const int i = schema.field_names.Find(member.key(), schema.fields);
-      if (i >= 0) found[i] = &member.value();
+      const std::string_view key = member.key();
+      const int i = next < n && schema.fields[next].name == key
+                        ? static_cast<int>(next)
+                        : schema.field_names.Find(key, schema.fields);
+      if (i >= 0) {
+        found[i] = &member.value();
+        next = static_cast<std::size_t>(i) + 1;
+      }
     }
   } else {  // a Schema made by hand: search the object for each field
     for (std::size_t i = 0; i < n; ++i) found[i] = object.if_contains(schema.fields[i].name);

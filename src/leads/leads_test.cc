@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>
@@ -523,6 +524,31 @@ TEST(LeadTest, KeysMatchExactlyAndADuplicateKeyTakesTheLastValue) {
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->id, "b");
   EXPECT_EQ(parsed->values[visits], FieldValue(2.0));
+}
+
+// The order of the keys does not matter: the reference lead in the schema's order, reversed and
+// shuffled reads as the same lead.
+TEST(LeadTest, KeyOrderDoesNotMatter) {
+  const Schema s = *BuiltinSchema("x_education");
+  const json::object lead = ExampleLead();
+  auto in_order = LeadFromJson(s, lead);
+  ASSERT_TRUE(in_order.ok());
+  std::vector<std::pair<std::string, json::value>> members;
+  for (const auto& [key, value] : lead) members.emplace_back(std::string(key), value);
+  std::mt19937_64 rng(3);
+  for (int round = 0; round < 6; ++round) {
+    if (round == 0) {
+      std::reverse(members.begin(), members.end());
+    } else {
+      std::shuffle(members.begin(), members.end(), rng);
+    }
+    json::object reordered;
+    for (const auto& [key, value] : members) reordered[key] = value;
+    auto r = LeadFromJson(s, reordered);
+    ASSERT_TRUE(r.ok()) << round;
+    EXPECT_EQ(r->id, in_order->id) << round;
+    EXPECT_EQ(r->values, in_order->values) << round;
+  }
 }
 
 // A Schema whose name table does not cover its fields (one made by hand) reads leads the same.
