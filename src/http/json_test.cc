@@ -58,6 +58,32 @@ TEST(JsonBodyTest, ANumberThatOverflowsIsA422NamingTheField) {
   EXPECT_EQ(ok->at("a").as_double(), 1500.0);
 }
 
+// A bad value is found wherever it sits: at the top, in arrays of arrays, in objects in arrays,
+// as a key at any depth; its path names it.
+TEST(JsonBodyTest, ABadValueIsFoundAtAnyDepth) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"(1e999)", "(body)"},
+      {R"("a\u0000")", "(body)"},
+      {R"([1, [2, [3, -1e999]]])", "[1][1][1]"},
+      {R"([{"a": [true, null, "x\u0000"]}])", "[0].a[2]"},
+      {R"({"a": {"b": {"c\u0000": 1}}})", "a.b.c\\u0000"},
+      {R"({"a": 1, "b": [{"c": 2.5}, {"d": 1e400}]})", "b[1].d"},
+      {R"({"leads": [{"n": 1}, {"n": 18446744073709551615}, {"n": -1e309}]})", "leads[2].n"},
+      {R"({"s": "ok", "t": "\u0000"})", "t"}};
+  for (const auto& [body, path] : cases) {
+    for (const bool arena : {false, true}) {
+      if (arena && body[0] != '{') continue;  // the arena form is for objects
+      Request req = WithBody(body);
+      const Status st = arena ? ParseJsonObjectInArena(req).status() : ParseJsonBody(req).status();
+      ASSERT_EQ(st.code(), ErrorCode::kValidationFailed) << body;
+      ASSERT_EQ(st.details().size(), 1u) << body;
+      EXPECT_EQ(st.details()[0].field, path) << body;
+    }
+  }
+  EXPECT_TRUE(
+      ParseJsonBody(WithBody(R"({"a": [1.5, -2e300, {"b": "\\u0000"}], "c": 1e-400})")).ok());
+}
+
 // AppendJsonNumber writes fmt's shortest round-trip form ("{}"), finite doubles of every
 // magnitude and sign alike, and null for NaN and infinities.
 TEST(JsonNumberTest, AppendJsonNumberIsTheShortestRoundTripForm) {
