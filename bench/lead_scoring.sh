@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Per-lead scoring cost in process (no HTTP): leads::Scorer::ScoreJson with and without reasons
 # (exact TreeSHAP over every tree) on the X Education model that bench/leads.sh serves, trained
-# here with the same command. The reference service's 100 example leads, cycled.
+# here with the same command. The reference service's 100 example leads, cycled. The *Batch100
+# benchmarks time what POST /v1/leads/score/batch does outside the model on the peer's 100-lead
+# body (parse, validate, lake feature text and rows, display values, rendering); their
+# items_per_second is leads per second of CPU.
 # Usage: bench/lead_scoring.sh [min_time_s=1]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
