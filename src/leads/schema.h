@@ -58,14 +58,16 @@ struct FieldSpec {
 
 // The fields' API names as a hash table, so a JSON lead is read in one pass over its members
 // (LeadFromJson) instead of one search of the object per field. Open addressing; every hit is
-// checked against the field's name, so the hash only decides speed, never results.
+// checked against the field's name, so the hash only decides speed, never results. ParseSchema
+// builds it; a Schema's fields are not renamed, added or removed after that (code that did so
+// would rebuild it). A Schema made by hand has an empty table, which covers nothing.
 class FieldNameTable {
  public:
   FieldNameTable() = default;
   explicit FieldNameTable(const std::vector<FieldSpec>& fields);
 
-  // Whether this table was built from `fields` (as many, names all different): a table of a
-  // Schema made by hand, or of one whose fields changed, is not used.
+  // Whether the table may be used for `fields`: it was built from as many fields, with names all
+  // different. Otherwise (an empty table, names given twice) callers search field by field.
   bool Covers(const std::vector<FieldSpec>& fields) const {
     return usable_ && fields_ == fields.size();
   }
