@@ -90,7 +90,7 @@ struct Element {
   bool spaced = false;  // whitespace between its tokens
 };
 
-// The elements of the array under the top-level key `key` (TopLevelArrayElements' contract).
+// The elements of the array under the top-level key `key` (MinifiedArrayElements' contract).
 std::optional<std::vector<Element>> ArrayElements(std::string_view json, std::string_view key) {
   std::size_t i = SkipSpace(json, 0);
   if (i >= json.size() || json[i] != '{') return std::nullopt;
@@ -157,16 +157,6 @@ std::string MinifiedJson(std::string_view json) {
     }
   }
   out.resize(static_cast<std::size_t>(w - begin));
-  return out;
-}
-
-std::optional<std::vector<std::string_view>> TopLevelArrayElements(std::string_view json,
-                                                                   std::string_view key) {
-  auto elements = ArrayElements(json, key);
-  if (!elements) return std::nullopt;
-  std::vector<std::string_view> out;
-  out.reserve(elements->size());
-  for (const Element& e : *elements) out.push_back(e.text);
   return out;
 }
 

@@ -28,15 +28,11 @@ lake::Row LeadScoreLakeRow(Timestamp scored_at, std::string_view request_id, con
 // whitespace between tokens. Strings are copied byte for byte.
 std::string MinifiedJson(std::string_view json);
 
-// The raw text of each element of the array under the top-level key `key` of the JSON object
-// `json` (valid JSON text), in order, or nullopt when the text has no such array or names the key
-// more than once or in another spelling (escapes): callers then serialise the parsed values.
-std::optional<std::vector<std::string_view>> TopLevelArrayElements(std::string_view json,
-                                                                   std::string_view key);
-
-// MinifiedJson of each element TopLevelArrayElements gives, in one scan of `json`: an element
-// without whitespace between its tokens (what most clients send) is copied as it is. nullopt
-// when TopLevelArrayElements gives nullopt. The lake rows' features of a batch of leads.
+// MinifiedJson of each element of the array under the top-level key `key` of the JSON object
+// `json` (valid JSON text), in order, in one scan: an element without whitespace between its
+// tokens (what most clients send) is copied as it is. nullopt when the text has no such array or
+// names the key more than once or in another spelling (escapes): callers then serialise the
+// parsed values. The lake rows' features of a batch of leads.
 std::optional<std::vector<std::string>> MinifiedArrayElements(std::string_view json,
                                                               std::string_view key);
 
