@@ -267,7 +267,7 @@ Status WriteLeadScores(storage::Txn& txn, std::span<const ScoreLogEntry> entries
   latest.reserve(keep.size());
   for (const std::size_t i : keep) latest.push_back(&entries[i]);
   SIGNX_RETURN_IF_ERROR(UpsertLatestScores(txn, latest));
-  return AppendScoreHistory(txn, rows);  // every score, for the lead page's history
+  return AppendScoreHistory(txn, rows);  // the changes of each lead's score
 }
 
 Status UpsertLatestScores(storage::Txn& txn, std::span<const ScoreLogEntry* const> latest) {
@@ -316,14 +316,15 @@ Status UpsertLatestScores(storage::Txn& txn, std::span<const ScoreLogEntry* cons
 
 namespace {
 
-// What a history row says about a lead's score; a row that says the same as the lead's previous
-// row adds nothing to the history and is not written.
+// What a lead's previous history row says about its score (known: there is one); a row that says
+// the same adds nothing to the history and is not written.
 struct ScoreState {
+  bool known = false;
   std::string model_version;
   double score = 0;
   char tier = 'E';
   bool Same(const ScoreHistoryRow& r) const {
-    return model_version == r.model_version && score == r.score && tier == r.tier;
+    return known && model_version == r.model_version && score == r.score && tier == r.tier;
   }
 };
 
@@ -336,9 +337,10 @@ struct LeadRefHash {
   }
 };
 
-// The newest history row of each of `leads` (its model, score and tier), added to `state`. One
-// statement per 64 leads (shapes 64, 32, ..., 1, like the writes): the lookups cost a few index
-// seeks per batch, not a round trip per lead on PostgreSQL.
+// The newest stored history row of each of `leads` (its model, score and tier), into the lead's
+// entry of `state` (one for each of `leads`). One statement per 64 leads (shapes 64, 32, ..., 1,
+// like the writes): the lookups cost a few index seeks per batch, not a round trip per lead on
+// PostgreSQL.
 Status LoadNewestHistory(storage::Txn& txn, std::span<const LeadRef> leads,
                          std::unordered_map<LeadRef, ScoreState, LeadRefHash>& state) {
   for (std::size_t start = 0, end = 0; start < leads.size(); start = end) {
@@ -360,13 +362,9 @@ Status LoadNewestHistory(storage::Txn& txn, std::span<const LeadRef> leads,
     SIGNX_ASSIGN_OR_RETURN(auto rs, txn.Query(sql, params));
     for (const storage::Row& r : rs.rows) {
       const std::string org = r.Text(0), lead = r.Text(1), tier = r.Text(4);
-      // The key's views point into `leads` (the caller's rows), which outlive the map.
-      for (std::size_t i = start; i < end; ++i) {
-        if (leads[i].first == org && leads[i].second == lead) {
-          state[leads[i]] = {r.Text(2), r.Double(3), tier.empty() ? 'E' : tier[0]};
-          break;
-        }
-      }
+      auto it = state.find(LeadRef{org, lead});
+      if (it == state.end()) continue;
+      it->second = {true, r.Text(2), r.Double(3), tier.empty() ? 'E' : tier[0]};
     }
   }
   return Status::Ok();
@@ -380,25 +378,22 @@ Status AppendScoreHistory(storage::Txn& txn, std::span<const ScoreHistoryRow> ro
   // re-scored with the same result keeps its earlier row, so "the score at time t" (the newest row
   // at or before t: monitoring, outcomes) reads the same as if every score had a row, and the
   // lead page lists changes instead of repeats. Every scoring call stays in the lake.
+  // One entry per lead (its key's views point into `rows`, which outlive the map).
   std::unordered_map<LeadRef, ScoreState, LeadRefHash> state;
+  state.reserve(rows.size());
   std::vector<LeadRef> leads;
-  {
-    std::unordered_map<LeadRef, bool, LeadRefHash> seen;
-    seen.reserve(rows.size());
-    for (const ScoreHistoryRow& r : rows) {
-      if (seen.emplace(LeadRef{r.org_id, r.lead_id}, true).second) {
-        leads.emplace_back(r.org_id, r.lead_id);
-      }
+  for (const ScoreHistoryRow& r : rows) {
+    if (state.try_emplace(LeadRef{r.org_id, r.lead_id}).second) {
+      leads.emplace_back(r.org_id, r.lead_id);
     }
   }
-  state.reserve(leads.size());
   SIGNX_RETURN_IF_ERROR(LoadNewestHistory(txn, leads, state));
   std::vector<const ScoreHistoryRow*> changes;
   changes.reserve(rows.size());
   for (const ScoreHistoryRow& r : rows) {
-    auto [it, added] = state.try_emplace(LeadRef{r.org_id, r.lead_id});
-    if (!added && it->second.Same(r)) continue;
-    it->second = {std::string(r.model_version), r.score, r.tier};
+    ScoreState& previous = state.find(LeadRef{r.org_id, r.lead_id})->second;
+    if (previous.Same(r)) continue;
+    previous = {true, std::string(r.model_version), r.score, r.tier};
     changes.push_back(&r);
   }
 
