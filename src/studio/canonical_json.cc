@@ -1,7 +1,5 @@
 #include "studio/canonical_json.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "base/sha256.h"
+#include "base/strings.h"
 
 namespace signx::studio {
 namespace {
@@ -49,43 +48,6 @@ std::u16string Utf16(std::string_view s) {
   return out;
 }
 
-void AppendString(std::string& out, std::string_view s) {
-  out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
 Status Append(std::string& out, const json::value& v) {
   switch (v.kind()) {
     case json::kind::null:
@@ -107,7 +69,7 @@ Status Append(std::string& out, const json::value& v) {
       return Status::Ok();
     }
     case json::kind::string:
-      AppendString(out, v.get_string());
+      AppendJsonString(out, v.get_string());
       return Status::Ok();
     case json::kind::array: {
       out += '[';
@@ -132,7 +94,7 @@ Status Append(std::string& out, const json::value& v) {
       for (const auto& [key16, kv] : members) {
         if (!first) out += ',';
         first = false;
-        AppendString(out, kv->key());
+        AppendJsonString(out, kv->key());
         out += ':';
         SIGNX_RETURN_IF_ERROR(Append(out, kv->value()));
       }
