@@ -169,6 +169,7 @@ class LakeWriter {
   Result<const Dataset*> FindDataset(std::string_view name);
   struct SpoolFile;
   class SegmentRows;
+  class MappedPages;
   static constexpr const char* kScanFunction = "signx_lake_rows";
 
   LakeWriter(LakeOptions options, metrics::Registry* registry, const Clock& clock,
@@ -186,7 +187,7 @@ class LakeWriter {
   };
   Status Convert(SpoolFile& file, std::map<std::string, ConvertCount>* out);
   Status WritePartition(const DatasetSchema& schema, const std::string& stem, const Partition& part,
-                        const std::vector<std::string_view>& cells);
+                        const std::vector<std::string_view>& cells, MappedPages& pages);
   void UpdateGaugesLocked();
 
   const LakeOptions options_;

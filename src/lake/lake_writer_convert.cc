@@ -2,8 +2,8 @@
 // files oldest first (retrying a failed one with a growing pause); Convert maps one, groups its
 // rows by dataset and year/month partition and, for a batch, removes an earlier attempt's files;
 // WritePartition runs DuckDB's COPY ... TO Parquet reading the rows through the scan function
-// (SegmentRows fills DuckDB's column vectors straight from the mapped file) into a temporary
-// file, fsyncs it and renames it into place.
+// (SegmentRows fills DuckDB's column vectors straight from the mapped file, MappedPages drops the
+// pages read) into a temporary file, fsyncs it and renames it into place.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
@@ -53,12 +53,46 @@ duckdb_type DuckType(ColumnType type) {
 
 }  // namespace
 
+// The pages of a mapped spool file that the convert thread has read, dropped from the process's
+// resident set once done with. The file is mapped read-only and never written, so MADV_DONTNEED
+// only unmaps clean file pages: a later read faults the page back in from the page cache
+// (dropping too much costs a page fault, never a wrong byte). Without it a segment stays resident
+// whole (up to lake.segment_max_mb) while DuckDB encodes it; this way the file streams through,
+// as with read() into a small buffer.
+class LakeWriter::MappedPages {
+ public:
+  explicit MappedPages(std::string_view map) : map_(map) {}
+
+  // Drops the whole pages between the last drop and `upto` (reading one partition's rows, which
+  // are in file order).
+  void DropBefore(const char* upto) {
+    static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t end = static_cast<size_t>(upto - map_.data()) / kPage * kPage;
+    if (end > dropped_) Drop(dropped_, end);
+  }
+  // Drops every page (after parsing, and after each partition: the next one starts over).
+  void DropAll() { Drop(0, map_.size()); }
+
+ private:
+  void Drop(size_t begin, size_t end) {
+    if (end <= begin) return;
+    // Advice: an error only leaves the pages resident.
+    (void)::madvise(const_cast<char*>(map_.data()) + begin, end - begin, MADV_DONTNEED);
+    dropped_ = end == map_.size() ? 0 : end;
+  }
+
+  std::string_view map_;
+  size_t dropped_ = 0;  // the current partition's rows before this offset were read and dropped
+};
+
 // The rows of one partition of a mapped spool file, read by COPY through the scan function: each
-// Fill decodes up to a vector's worth of rows straight into the column vectors.
+// Fill decodes up to a vector's worth of rows straight into the column vectors, then drops the
+// pages behind the rows it has read (rows of a partition are in file order).
 class LakeWriter::SegmentRows final : public duck::ScanSource {
  public:
-  SegmentRows(const DatasetSchema& schema, const std::vector<std::string_view>& cells)
-      : schema_(schema), cells_(cells) {}
+  SegmentRows(const DatasetSchema& schema, const std::vector<std::string_view>& cells,
+              MappedPages& pages)
+      : schema_(schema), cells_(cells), pages_(pages) {}
 
   std::vector<ColumnSpec> Columns() const override {
     std::vector<ColumnSpec> out;
@@ -101,12 +135,15 @@ class LakeWriter::SegmentRows final : public duck::ScanSource {
       }
     }
     next_ += n;
+    // DuckDB copied the strings into its vectors: the pages before the next row are done.
+    if (n > 0) pages_.DropBefore(cells_[next_ - 1].data());
     return n;
   }
 
  private:
   const DatasetSchema& schema_;
   const std::vector<std::string_view>& cells_;
+  MappedPages& pages_;
   size_t next_ = 0;
   std::vector<duckdb_vector> vectors_;
   std::vector<void*> data_;
@@ -211,6 +248,9 @@ Status LakeWriter::Convert(SpoolFile& file, std::map<std::string, ConvertCount>*
     return Status::Ok();
   }
   spool::Contents& c = *parsed;
+  // Parsing read every page (checksums); the rows are read again one vector at a time below.
+  MappedPages pages(bytes);
+  pages.DropAll();
   if (c.skipped_bytes > 0) {
     spdlog::warn("lake: {}: skipped {} bytes ({})", file.path, c.skipped_bytes, c.skipped_reason);
     std::lock_guard lock(mu_);
@@ -224,7 +264,7 @@ Status LakeWriter::Convert(SpoolFile& file, std::map<std::string, ConvertCount>*
   for (const auto& [id, schema] : c.datasets) (*out)[schema.name];
   for (const auto& [key, cells] : groups) {
     const DatasetSchema& schema = c.datasets.at(key.first);
-    SIGNX_RETURN_IF_ERROR(WritePartition(schema, file.stem, key.second, cells));
+    SIGNX_RETURN_IF_ERROR(WritePartition(schema, file.stem, key.second, cells, pages));
     ConvertCount& n = (*out)[schema.name];
     n.rows += cells.size();
     ++n.files;
@@ -260,8 +300,8 @@ Status LakeWriter::Convert(SpoolFile& file, std::map<std::string, ConvertCount>*
 }
 
 Status LakeWriter::WritePartition(const DatasetSchema& schema, const std::string& stem,
-                                  const Partition& part,
-                                  const std::vector<std::string_view>& cells) {
+                                  const Partition& part, const std::vector<std::string_view>& cells,
+                                  MappedPages& pages) {
   const fs::path dir = fs::path(LakeRoot(options_.data_dir)) / schema.name / PartitionPath(part);
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -270,7 +310,7 @@ Status LakeWriter::WritePartition(const DatasetSchema& schema, const std::string
       dir / (".part-" + stem + "-" + NewId("t", clock_).substr(2) + ".parquet.tmp");
   const fs::path final_path = dir / ("part-" + stem + ".parquet");
 
-  SegmentRows source(schema, cells);
+  SegmentRows source(schema, cells, pages);
   scan_->set_source(&source);
   // ZSTD level 1 instead of DuckDB's default 3: ZSTD was most of the writer's CPU; measured on
   // lead_scores rows (bench/lake_bench.cc) 4.2 -> 3.2 µs of CPU per row.
@@ -279,6 +319,7 @@ Status LakeWriter::WritePartition(const DatasetSchema& schema, const std::string
       "ROW_GROUP_SIZE {})",
       kScanFunction, duck::QuoteString(tmp.string()), options_.row_group_rows));
   scan_->set_source(nullptr);
+  pages.DropAll();
   // DuckDB's allocator keeps the pages of the Parquet encoding (a row group, ~1.3 KB a row)
   // resident until it allocates again: return them now, before the fsyncs, not at the next COPY.
   duck::ReleaseFreeMemory();
