@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,10 +13,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <mutex>
 #include <optional>
 
 namespace signx::http {
@@ -73,8 +73,8 @@ asio::awaitable<void> WriteAndRead(Stream& stream, bhttp::request<bhttp::string_
 Status ToStatus(const Outcome& out, const ParsedUrl& url) {
   const std::string where = url.host + ":" + std::to_string(url.port);
   if (out.ec == beast::error::timeout || out.ec == asio::error::operation_aborted) {
-    return Status(ErrorCode::kDeadlineExceeded, "no answer from " + where + " in time (" +
-                                                    out.failed_step + ")");
+    return Status(ErrorCode::kDeadlineExceeded,
+                  "no answer from " + where + " in time (" + out.failed_step + ")");
   }
   if (out.ec == bhttp::error::body_limit || out.ec == bhttp::error::header_limit) {
     return Status(ErrorCode::kPayloadTooLarge, "the response from " + where + " is too large");
@@ -114,7 +114,8 @@ Result<ParsedUrl> ParseHttpUrl(std::string_view url) {
   std::string_view port;
   if (authority.starts_with('[')) {  // [IPv6]:port
     const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return InvalidArgument("URL has an unclosed '[' in the host");
+    if (close == std::string_view::npos)
+      return InvalidArgument("URL has an unclosed '[' in the host");
     host = authority.substr(1, close - 1);
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
@@ -144,19 +145,29 @@ Result<ParsedUrl> ParseHttpUrl(std::string_view url) {
 
 struct HttpClient::Impl {
   ClientOptions options;
-  std::optional<ssl::context> tls;  // built once; SSL_CTX is safe to share between threads
+  // Built on the first https:// request: loading the system's trust store takes ~2 MB of heap,
+  // which a server that never sends to an https:// URL does not need. SSL_CTX is safe to share
+  // between threads once built.
+  std::once_flag tls_once;
+  std::optional<ssl::context> tls;
+
+  ssl::context& Tls() {
+    std::call_once(tls_once, [this] {
+      tls.emplace(ssl::context::tls_client);
+      ssl::context& ctx = *tls;
+      ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+      beast::error_code ec;
+      ctx.set_default_verify_paths(ec);
+      if (!options.ca_file.empty()) ctx.load_verify_file(options.ca_file, ec);
+      ctx.set_verify_mode(options.verify_tls ? ssl::verify_peer : ssl::verify_none);
+    });
+    return *tls;
+  }
 };
 
 HttpClient::HttpClient(ClientOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->tls.emplace(ssl::context::tls_client);
-  ssl::context& ctx = *impl_->tls;
-  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  beast::error_code ec;
-  ctx.set_default_verify_paths(ec);
-  if (!impl_->options.ca_file.empty()) ctx.load_verify_file(impl_->options.ca_file, ec);
-  ctx.set_verify_mode(impl_->options.verify_tls ? ssl::verify_peer : ssl::verify_none);
 }
 
 HttpClient::~HttpClient() = default;
@@ -226,7 +237,7 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request) const {
       beast::error_code ignored;
       stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     } else {
-      beast::ssl_stream<beast::tcp_stream> stream(ioc, *impl_->tls);
+      beast::ssl_stream<beast::tcp_stream> stream(ioc, impl_->Tls());
       // SNI and host-name verification (OpenSSL checks the certificate's names against it).
       SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str());
       if (opt.verify_tls) SSL_set1_host(stream.native_handle(), url.host.c_str());
