@@ -51,7 +51,9 @@ Result<boost::json::object> ParseJsonObject(const Request& request,
 // build new values; a json::value's copy constructor would share the arena).
 // Not thread-safe to modify (the arena is not); reading from several threads is fine.
 struct ArenaJsonObject {
-  std::unique_ptr<boost::json::monotonic_resource> arena;  // declared first: outlives `object`
+  std::unique_ptr<unsigned char[]>
+      block;  // the arena's first block; declared first: outlives the rest
+  std::unique_ptr<boost::json::monotonic_resource> arena;  // outlives `object`
   boost::json::object object;
 };
 // ParseJsonObject into an ArenaJsonObject; same errors.
