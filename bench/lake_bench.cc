@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -38,6 +39,7 @@
 #include "lake/duck.h"
 #include "lake/lake_writer.h"
 #include "leads/lake_rows.h"
+#include "metrics/process_metrics.h"
 
 namespace {
 
@@ -54,7 +56,8 @@ struct Args {
   std::string data_dir;
   int nice = 0;  // convert thread's nice value (the server's default is 10)
   double offer_rate = 0;
-  int sync_ms = 200;  // the spool's fsync policy (lake.sync_interval_ms)
+  int sync_ms = 200;          // the spool's fsync policy (lake.sync_interval_ms)
+  size_t memory_rows = 3700;  // phase 5: rows of one conversion (a 4 MB segment of lead rows)
   size_t sync_rows =
       10'000;  // (lake.sync_rows)  // rows/s offered in phase 3; 0 = as fast as one thread can
 };
@@ -282,6 +285,8 @@ int main(int argc, char** argv) {
       a.offer_rate = std::stod(v);
     else if (k == "--sync-ms")
       a.sync_ms = std::stoi(v);
+    else if (k == "--memory-rows")
+      a.memory_rows = std::stoul(v);
     else if (k == "--sync-rows")
       a.sync_rows = std::stoul(v);
     else {
@@ -382,6 +387,54 @@ int main(int argc, char** argv) {
   {  // 4. encode paths
     fs::create_directories(base + "/encode");
     CompareEncodePaths(base + "/encode", rows);
+  }
+  {  // 5. memory of one conversion
+    const lake::duck::AllocatorCtl ctl = lake::duck::DuckdbMallctl();
+    for (const size_t group : {size_t{2048}, size_t{4096}, size_t{8192}}) {
+      lake::LakeOptions o;
+      o.data_dir = base + "/memory" + std::to_string(group);
+      o.queue_capacity = a.memory_rows * 2;
+      o.flush_rows = a.memory_rows * 2;
+      o.row_group_rows = group;
+      o.convert_nice = 0;
+      o.duckdb_memory_mb = 32;
+      auto w = lake::LakeWriter::Open(std::move(o));
+      if (!w.ok() || !(*w)->Declare(leads::LeadScoresDataset()).ok()) return 1;
+      for (int round = 0; round < 3; ++round) {
+        for (size_t i = 0; i < a.memory_rows; ++i) {
+          if (!(*w)->Append("lead_scores", rows[i % rows.size()]).ok()) return 1;
+        }
+        if (!(*w)->Sync().ok()) return 1;
+        const metrics::AllocatorStats before = metrics::ReadAllocatorStats(ctl);
+        std::atomic<bool> done{false};
+        double peak_allocated = 0, peak_resident = 0;
+        std::thread sampler([&] {
+          while (!done.load()) {
+            const metrics::AllocatorStats s = metrics::ReadAllocatorStats(ctl);
+            peak_allocated = std::max(peak_allocated, s.allocated);
+            peak_resident = std::max(peak_resident, s.resident);
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+          }
+        });
+        const auto t0 = SteadyClock::now();
+        const Status st = (*w)->Flush();
+        const double ms = Seconds(SteadyClock::now() - t0) * 1e3;
+        done = true;
+        sampler.join();
+        uintmax_t bytes = 0;
+        for (const auto& e :
+             fs::recursive_directory_iterator(base + "/memory" + std::to_string(group))) {
+          if (e.is_regular_file() && e.path().extension() == ".parquet") bytes += e.file_size();
+        }
+        std::printf(
+            "memory: one conversion of %zu rows, row groups of %zu: DuckDB allocator peak %.1f MB "
+            "allocated / %.1f MB resident (before %.1f / %.1f); %.1f ms; Parquet so far %.0f "
+            "KB%s\n",
+            a.memory_rows, group, peak_allocated / 1048576.0, peak_resident / 1048576.0,
+            before.allocated / 1048576.0, before.resident / 1048576.0, ms, bytes / 1024.0,
+            st.ok() ? "" : " (failed)");
+      }
+    }
   }
   if (a.data_dir.empty()) fs::remove_all(base);
   return 0;

@@ -131,7 +131,7 @@ struct LakeConfig {
   // Memory of a conversion (docs/operations.md "Memory"): a spool segment is mapped whole while it
   // is converted, and DuckDB holds one Parquet row group while it encodes it.
   int segment_max_mb = 4;      // a spool segment is sealed for conversion at this size
-  int row_group_rows = 4096;   // rows per Parquet row group
+  int row_group_rows = 2048;   // rows per Parquet row group (DuckDB's smallest)
   // The fsync policy: a machine crash loses at most the rows of the last sync_interval_ms or
   // sync_rows rows, whichever is first (a kill -9 only the rows not yet written, ~5 ms).
   int sync_interval_ms = 200;

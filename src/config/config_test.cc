@@ -72,7 +72,7 @@ TEST(ConfigTest, MemorySettingsDefaultsFlagsAndRanges) {
   auto defaults = Load(NoEnv());
   ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
   EXPECT_EQ(defaults->config.lake.segment_max_mb, 4);
-  EXPECT_EQ(defaults->config.lake.row_group_rows, 4096);
+  EXPECT_EQ(defaults->config.lake.row_group_rows, 2048);
   EXPECT_EQ(defaults->config.database.sqlite_cache_kib, 2000);
 
   LoadOptions o = NoEnv();

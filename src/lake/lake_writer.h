@@ -94,7 +94,7 @@ struct LakeOptions {
   size_t segment_max_bytes = 16u << 20;
   // Parquet row groups are closed at this many rows: DuckDB's Parquet writer holds a whole row
   // group in memory while it encodes it (~1.3 KB a lead_scores row).
-  size_t row_group_rows = 8192;
+  size_t row_group_rows = 2048;
   int convert_nice = 10;       // nice value of the convert thread (0 = as request threads)
   int duckdb_threads = 1;      // DuckDB threads used to encode Parquet (background work)
   int duckdb_memory_mb = 128;  // DuckDB buffer-pool limit of the writer
