@@ -4,7 +4,7 @@
 //
 //   signx_lake_bench [--rows 200000] [--flush-rows 4000] [--flushes 100] [--offer-seconds 5]
 //                    [--queue-rows 20000] [--data-dir DIR] [--nice 0] [--offer-rate 0]
-//                    [--sync-ms 200] [--sync-rows 10000]
+//                    [--sync-ms 200] [--sync-rows 10000] [--memory-rows 3700]
 //
 // Rows look like the scoring API's lead_scores rows: 8 columns, a ~1.2 KB features JSON each.
 //   1. drain:  --rows rows appended --queue-rows at a time, each slice followed by Flush();
@@ -17,6 +17,9 @@
 //   4. encode: CPU µs per row of the two DuckDB encode paths for in-memory rows, twice each: a
 //              table function read by COPY (what the writer does) and duckdb_append_data_chunk
 //              into a table followed by COPY of the table.
+//   5. memory: one conversion of --memory-rows rows (3,700: a 4 MB segment of lead rows) with
+//              row groups of 2,048, 4,096 and 8,192 rows, three times each: the peak of DuckDB's
+//              own allocator (allocated / resident, sampled every 0.2 ms), the time, the bytes.
 // --nice sets the convert thread's nice value (default 0 here so runs on a busy machine compare;
 // the server runs it at 10).
 #include <fmt/format.h>
