@@ -23,7 +23,34 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 
-constexpr int64_t kMaxLabelledRows = 2'000'000;
+// One page of the window's leads in primary-key order, with their outcome. The window terms are
+// written `+s.scored_at` so that SQLite does not pick lead_scores_by_time (and sort the whole
+// window for every page) over the primary key; on PostgreSQL `+` is the identity on BIGINT.
+constexpr std::string_view kFirstPageSql =
+    "SELECT s.org_id, s.lead_id, s.model_version, s.score, s.bucket, o.converted "
+    "FROM lead_scores s LEFT JOIN lead_outcomes o "
+    "ON o.org_id = s.org_id AND o.lead_id = s.lead_id "
+    "WHERE +s.scored_at >= $1 AND +s.scored_at < $2 "
+    "ORDER BY s.org_id, s.lead_id LIMIT $3";
+constexpr std::string_view kNextPageSql =
+    "SELECT s.org_id, s.lead_id, s.model_version, s.score, s.bucket, o.converted "
+    "FROM lead_scores s LEFT JOIN lead_outcomes o "
+    "ON o.org_id = s.org_id AND o.lead_id = s.lead_id "
+    "WHERE +s.scored_at >= $1 AND +s.scored_at < $2 AND (s.org_id, s.lead_id) > ($3, $4) "
+    "ORDER BY s.org_id, s.lead_id LIMIT $5";
+// The newest history row at or before the outcome of each lead with an outcome whose key is in
+// [($3, $4), ($5, $6)] and that was scored in the window. CROSS JOIN keeps lead_outcomes' key
+// range as SQLite's outer loop (PostgreSQL plans it as the inner join it is).
+constexpr std::string_view kAtOutcomeSql =
+    "SELECT org_id, lead_id, model_version, score, tier FROM ("
+    "SELECT h.org_id, h.lead_id, h.model_version, h.score, h.tier, ROW_NUMBER() "
+    "OVER (PARTITION BY h.org_id, h.lead_id ORDER BY h.scored_at DESC, "
+    "h.model_version DESC, h.score DESC) AS n "
+    "FROM lead_outcomes o CROSS JOIN lead_scores s CROSS JOIN lead_score_history h "
+    "WHERE s.org_id = o.org_id AND s.lead_id = o.lead_id "
+    "AND h.org_id = o.org_id AND h.lead_id = o.lead_id AND h.scored_at <= o.created_at "
+    "AND (o.org_id, o.lead_id) >= ($3, $4) AND (o.org_id, o.lead_id) <= ($5, $6) "
+    "AND +s.scored_at >= $1 AND +s.scored_at < $2) x WHERE n = 1";
 
 json::value Opt(const std::optional<double>& v) {
   return v ? json::value(*v) : json::value(nullptr);
@@ -85,28 +112,38 @@ MonitorSettings SettingsFrom(const config::LeadsConfig& c) {
           .min_labelled = c.monitor_min_labelled};
 }
 
+void MonitorAccumulator::Add(const MonitoredLead& l) {
+  const std::size_t b = static_cast<std::size_t>(std::clamp(l.bucket, 1, 5) - 1);
+  ++scored_;
+  ++bucket_counts_[b];
+  score_sum_[b] += l.score;
+  if (l.converted) {
+    probs_.push_back(static_cast<float>(l.score));
+    labels_.push_back(*l.converted ? 1.0f : 0.0f);
+    ++labelled_by_bucket_[b];
+    converted_by_bucket_[b] += *l.converted ? 1 : 0;
+  }
+}
+
 Result<MonitorReport> Evaluate(std::span<const MonitoredLead> leads,
                                const std::array<double, 5>& expected_shares,
                                const MonitorSettings& settings) {
+  MonitorAccumulator acc;
+  for (const auto& l : leads) acc.Add(l);
+  return acc.Finish(expected_shares, settings);
+}
+
+Result<MonitorReport> MonitorAccumulator::Finish(const std::array<double, 5>& expected_shares,
+                                                 const MonitorSettings& settings) const {
   MonitorReport r;
   r.expected_shares = expected_shares;
-  r.scored = static_cast<int64_t>(leads.size());
-  std::array<double, 5> score_sum{};
-  std::vector<float> probs, labels;
-  for (const auto& l : leads) {
-    const std::size_t b = static_cast<std::size_t>(std::clamp(l.bucket, 1, 5) - 1);
-    ++r.bucket_counts[b];
-    score_sum[b] += l.score;
-    if (l.converted) {
-      probs.push_back(static_cast<float>(l.score));
-      labels.push_back(*l.converted ? 1.0f : 0.0f);
-      ++r.labelled_by_bucket[b];
-      r.converted_by_bucket[b] += *l.converted ? 1 : 0;
-    }
-  }
-  r.labelled = static_cast<int64_t>(probs.size());
+  r.scored = scored_;
+  r.bucket_counts = bucket_counts_;
+  r.labelled_by_bucket = labelled_by_bucket_;
+  r.converted_by_bucket = converted_by_bucket_;
+  r.labelled = static_cast<int64_t>(probs_.size());
   for (std::size_t b = 0; b < 5; ++b) {
-    r.bucket_mean_score[b] = r.bucket_counts[b] ? score_sum[b] / r.bucket_counts[b] : 0.0;
+    r.bucket_mean_score[b] = r.bucket_counts[b] ? score_sum_[b] / r.bucket_counts[b] : 0.0;
   }
   if (r.scored > 0) {
     std::array<double, 5> actual{};
@@ -114,14 +151,15 @@ Result<MonitorReport> Evaluate(std::span<const MonitoredLead> leads,
     SIGNX_ASSIGN_OR_RETURN(double psi, PopulationStabilityIndex(expected_shares, actual));
     r.psi = psi;
   }
-  if (!probs.empty()) {
-    SIGNX_ASSIGN_OR_RETURN(double brier, ml::Brier(probs, labels));
+  if (!probs_.empty()) {
+    SIGNX_ASSIGN_OR_RETURN(double brier, ml::Brier(probs_, labels_));
     r.brier = brier;
-    SIGNX_ASSIGN_OR_RETURN(r.calibration, ml::CalibrationTable(probs, labels, 10));
-    const bool both = std::any_of(labels.begin(), labels.end(), [](float y) { return y > 0.5f; }) &&
-                      std::any_of(labels.begin(), labels.end(), [](float y) { return y < 0.5f; });
+    SIGNX_ASSIGN_OR_RETURN(r.calibration, ml::CalibrationTable(probs_, labels_, 10));
+    const bool both =
+        std::any_of(labels_.begin(), labels_.end(), [](float y) { return y > 0.5f; }) &&
+        std::any_of(labels_.begin(), labels_.end(), [](float y) { return y < 0.5f; });
     if (both) {
-      SIGNX_ASSIGN_OR_RETURN(double auc, ml::AucRoc(probs, labels));
+      SIGNX_ASSIGN_OR_RETURN(double auc, ml::AucRoc(probs_, labels_));
       r.auc = auc;
     }
   }
@@ -243,64 +281,75 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
   const Timestamp end = clock_.Now();
   const Timestamp start = end - std::chrono::duration_cast<std::chrono::microseconds>(
                                     settings_.window);
-  // A lead with an outcome is judged on the score it had when the outcome was recorded: its
-  // newest score in lead_score_history at or before the outcome's created_at (a re-score after
-  // the outcome, or a write of lead_scores that raced with it, does not count). Leads whose
-  // history is gone (pruned, or scored before it was kept) keep their lead_scores row.
-  using LeadKey = std::pair<std::string, std::string>;  // org, lead
-  struct AtOutcome {
-    std::string model_version;
-    double score = 0;
-    int bucket = 1;
-  };
-  std::map<LeadKey, AtOutcome> at_outcome;
-  SIGNX_ASSIGN_OR_RETURN(
-      auto hist,
-      store_.Query("SELECT org_id, lead_id, model_version, score, tier FROM ("
-                   "SELECT h.org_id, h.lead_id, h.model_version, h.score, h.tier, ROW_NUMBER() "
-                   "OVER (PARTITION BY h.org_id, h.lead_id ORDER BY h.scored_at DESC, "
-                   "h.model_version DESC, h.score DESC) AS n "
-                   "FROM lead_scores s JOIN lead_outcomes o "
-                   "ON o.org_id = s.org_id AND o.lead_id = s.lead_id "
-                   "JOIN lead_score_history h ON h.org_id = o.org_id AND h.lead_id = o.lead_id "
-                   "AND h.scored_at <= o.created_at "
-                   "WHERE s.scored_at >= $1 AND s.scored_at < $2) x WHERE n = 1 LIMIT $3",
-                   {start, end, kMaxLabelledRows}));
-  for (const auto& row : hist.rows) {
-    const std::string tier = row.Text(4);
-    const auto pos = std::string_view("EDCBA").find(tier.empty() ? 'E' : tier[0]);
-    at_outcome[{row.Text(0), row.Text(1)}] = {
-        .model_version = row.Text(2),
-        .score = row.Double(3),
-        .bucket = pos == std::string_view::npos ? 1 : static_cast<int>(pos) + 1};
-  }
-  // Every scored lead of the window: (org, version) → leads. Rows are small (a score and a flag).
+  // Every scored lead of the window, a page at a time in primary-key order: (org, version) →
+  // running sums (MonitorAccumulator), for the org and for kAllOrgs.
   using Key = std::pair<std::string, std::string>;
-  std::map<Key, std::vector<MonitoredLead>> groups;
-  SIGNX_ASSIGN_OR_RETURN(
-      auto rs, store_.Query("SELECT s.org_id, s.model_version, s.score, s.bucket, o.converted, "
-                            "s.lead_id FROM lead_scores s LEFT JOIN lead_outcomes o "
-                            "ON o.org_id = s.org_id AND o.lead_id = s.lead_id "
-                            "WHERE s.scored_at >= $1 AND s.scored_at < $2 "
-                            "ORDER BY s.org_id, s.model_version LIMIT $3",
-                            {start, end, kMaxLabelledRows}));
-  for (const auto& row : rs.rows) {
-    MonitoredLead l{.score = row.Double(2), .bucket = static_cast<int>(row.Int(3))};
-    std::string version = row.Text(1);
-    if (!row.IsNull(4)) {
-      l.converted = row.Bool(4);
-      if (auto it = at_outcome.find({row.Text(0), row.Text(5)}); it != at_outcome.end()) {
-        l.score = it->second.score;
-        l.bucket = it->second.bucket;
-        version = it->second.model_version;
+  std::map<Key, MonitorAccumulator> groups;
+  // The groups of the previous row: consecutive rows mostly share org and version.
+  std::string cur_org, cur_version;
+  MonitorAccumulator* cur_org_group = nullptr;
+  MonitorAccumulator* cur_all_group = nullptr;
+  std::optional<Key> after;  // the last key of the previous page
+  int64_t read = 0;
+  const int64_t page_size = std::max(settings_.page_size, 1);
+  while (read < settings_.max_leads) {
+    const int64_t limit = std::min(page_size, settings_.max_leads - read);
+    SIGNX_ASSIGN_OR_RETURN(auto page, after ? store_.Query(kNextPageSql, {start, end, after->first,
+                                                                          after->second, limit})
+                                            : store_.Query(kFirstPageSql, {start, end, limit}));
+    if (page.rows.empty()) break;
+    // A lead with an outcome is judged on the score it had when the outcome was recorded: its
+    // newest score in lead_score_history at or before the outcome's created_at (a re-score after
+    // the outcome, or a write of lead_scores that raced with it, does not count). Leads whose
+    // history is gone (pruned, or scored before it was kept) keep their lead_scores row. Only
+    // this page's key range is read: at most one row per lead of the page.
+    const auto& first = page.rows.front();
+    const auto& last = page.rows.back();
+    SIGNX_ASSIGN_OR_RETURN(auto hist,
+                           store_.Query(kAtOutcomeSql, {start, end, first.Text(0), first.Text(1),
+                                                        last.Text(0), last.Text(1)}));
+    std::map<Key, const storage::Row*> at_outcome;
+    for (const auto& row : hist.rows) at_outcome.emplace(Key{row.Text(0), row.Text(1)}, &row);
+    for (const auto& row : page.rows) {
+      MonitoredLead l{.score = row.Double(3), .bucket = static_cast<int>(row.Int(4))};
+      std::string version = row.Text(2);
+      if (!row.IsNull(5)) {
+        l.converted = row.Bool(5);
+        if (auto it = at_outcome.find(Key{row.Text(0), row.Text(1)}); it != at_outcome.end()) {
+          const storage::Row& h = *it->second;
+          const std::string tier = h.Text(4);
+          const auto pos = std::string_view("EDCBA").find(tier.empty() ? 'E' : tier[0]);
+          l.score = h.Double(3);
+          l.bucket = pos == std::string_view::npos ? 1 : static_cast<int>(pos) + 1;
+          version = h.Text(2);
+        }
+      }
+      std::string org = row.Text(0);
+      if (cur_org_group == nullptr || org != cur_org || version != cur_version) {
+        cur_org_group = &groups[Key{org, version}];
+        cur_all_group = &groups[Key{std::string(kAllOrgs), version}];
+        cur_org = std::move(org);
+        cur_version = std::move(version);
+      }
+      cur_org_group->Add(l);
+      cur_all_group->Add(l);
+    }
+    read += static_cast<int64_t>(page.rows.size());
+    if (static_cast<int64_t>(page.rows.size()) < limit) break;
+    after = Key{last.Text(0), last.Text(1)};
+    if (read >= settings_.max_leads) {
+      SIGNX_ASSIGN_OR_RETURN(auto more, store_.Query(kNextPageSql, {start, end, after->first,
+                                                                    after->second, int64_t{1}}));
+      if (!more.rows.empty()) {
+        spdlog::warn("leads.monitor: more than max_leads={} leads scored in the window; the pass "
+                     "covers the first {} in (org_id, lead_id) order",
+                     settings_.max_leads, read);
       }
     }
-    groups[{row.Text(0), version}].push_back(l);
-    groups[{std::string(kAllOrgs), version}].push_back(l);
   }
   std::map<std::string, std::pair<std::array<double, 5>, bool>> expected;
   std::vector<MonitorReport> reports;
-  for (const auto& [key, leads] : groups) {
+  for (const auto& [key, acc] : groups) {
     const auto& [org, version] = key;
     // The card of the version the org was scored with: the org's own, else the platform's, never
     // another org's (an all-orgs group reads any owner's: same id, same content-derived card).
@@ -325,7 +374,7 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
       }
       it = expected.emplace(card_owner + "\n" + version, std::make_pair(shares, from_card)).first;
     }
-    SIGNX_ASSIGN_OR_RETURN(MonitorReport r, Evaluate(leads, it->second.first, settings_));
+    SIGNX_ASSIGN_OR_RETURN(MonitorReport r, acc.Finish(it->second.first, settings_));
     r.org_id = org;
     r.model_version = version;
     r.expected_from_card = it->second.second;

@@ -15,6 +15,12 @@
 //     bucket holds 20 % of the training leads by construction;
 //   - on the leads with an outcome: live AUC-ROC (when both classes occur), Brier score, the
 //     reliability table (10 bins) and the conversion rate per tier.
+// The pass reads lead_scores in pages of MonitorSettings::page_size rows (keyset on the primary
+// key (org_id, lead_id)) and, per page, the at-outcome history rows of that page's key range only;
+// each (org, version) group keeps running sums, plus (score, outcome) of its labelled leads for
+// AUC, Brier and calibration. Its memory is one page of rows plus 8 bytes per labelled lead and
+// group, whatever the number of leads. A pass reads at most MonitorSettings::max_leads leads (the
+// first in key order; a warning is logged when leads were left out).
 // Status: "alert" when PSI > psi_alert or (labelled ≥ monitor_min_labelled and AUC < min_auc);
 // else "warn" when PSI > psi_warn; else "insufficient_data" when fewer than kMinScoredForPsi leads
 // were scored; else "ok". Each result is stored in `lead_monitoring`; an org's transition into
@@ -78,6 +84,10 @@ struct MonitorSettings {
   double psi_alert = 0.25;
   double min_auc = 0.7;
   int64_t min_labelled = 50;
+  // Rows of lead_scores read per query (keyset pages on (org_id, lead_id)); >= 1.
+  int page_size = 5000;
+  // Leads read per pass at most (the first in key order); the rest are left out, with a warning.
+  int64_t max_leads = 2'000'000;
 };
 MonitorSettings SettingsFrom(const config::LeadsConfig& config);
 
@@ -112,6 +122,28 @@ struct MonitorReport {
 Result<MonitorReport> Evaluate(std::span<const MonitoredLead> leads,
                                const std::array<double, 5>& expected_shares,
                                const MonitorSettings& settings);
+
+// Evaluate fed one lead at a time: tier counts and score sums of every lead, and the score and
+// outcome of the labelled ones only (what AUC, Brier and calibration need), so it holds 8 bytes
+// per labelled lead and nothing per unlabelled one. Adding the same leads in the same order and
+// calling Finish gives the same report as Evaluate. Not thread-safe.
+class MonitorAccumulator {
+ public:
+  void Add(const MonitoredLead& lead);
+  int64_t scored() const { return scored_; }
+  int64_t labelled() const { return static_cast<int64_t>(probs_.size()); }
+  // The report over the leads added so far (org_id and model_version left empty).
+  Result<MonitorReport> Finish(const std::array<double, 5>& expected_shares,
+                               const MonitorSettings& settings) const;
+
+ private:
+  int64_t scored_ = 0;
+  std::array<int64_t, 5> bucket_counts_{};
+  std::array<double, 5> score_sum_{};
+  std::array<int64_t, 5> labelled_by_bucket_{};
+  std::array<int64_t, 5> converted_by_bucket_{};
+  std::vector<float> probs_, labels_;  // labelled leads only
+};
 
 boost::json::object ToJson(const MonitorReport& report);
 
