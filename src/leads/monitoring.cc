@@ -341,9 +341,10 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
       SIGNX_ASSIGN_OR_RETURN(auto more, store_.Query(kNextPageSql, {start, end, after->first,
                                                                     after->second, int64_t{1}}));
       if (!more.rows.empty()) {
-        spdlog::warn("leads.monitor: more than max_leads={} leads scored in the window; the pass "
-                     "covers the first {} in (org_id, lead_id) order",
-                     settings_.max_leads, read);
+        spdlog::warn(
+            "leads.monitor: more than max_leads={} leads scored in the window; the pass "
+            "covers the first {} in (org_id, lead_id) order",
+            settings_.max_leads, read);
       }
     }
   }
