@@ -5,8 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_stack.hpp>
+#include <charconv>
 #include <cmath>
 
 #include "base/strings.h"
@@ -238,6 +241,110 @@ Result<ArenaJsonObject> ParseJsonObjectInArena(const Request& request) {
   auto arena = std::make_unique<json::monotonic_resource>(block.get(), size);
   SIGNX_ASSIGN_OR_RETURN(json::object object, ParseJsonObject(request, arena.get()));
   return ArenaJsonObject{std::move(block), std::move(arena), std::move(object)};
+}
+
+namespace {
+
+// The handler of boost::json::parser (boost/json/detail/handler.hpp) with one change: a double is
+// converted from its text by std::from_chars. The text comes in one piece, or in pieces through
+// on_number_part and the rest with on_double.
+class ExactDoubleHandler {
+ public:
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  ExactDoubleHandler(json::storage_ptr stack_storage, unsigned char* buffer, std::size_t size)
+      : st(std::move(stack_storage), buffer, size) {}
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) { return true; }
+  bool on_object_end(std::size_t n, json::error_code&) {
+    st.push_object(n);
+    return true;
+  }
+  bool on_array_begin(json::error_code&) { return true; }
+  bool on_array_end(std::size_t n, json::error_code&) {
+    st.push_array(n);
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+    st.push_key(s);
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+    st.push_chars(s);
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+    st.push_string(s);
+    return true;
+  }
+  bool on_number_part(json::string_view s, json::error_code&) {
+    number_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+    number_.clear();
+    st.push_int64(i);
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
+    number_.clear();
+    st.push_uint64(u);
+    return true;
+  }
+  bool on_double(double d, json::string_view s, json::error_code&) {
+    std::string_view text(s.data(), s.size());
+    if (!number_.empty()) {
+      number_.append(s.data(), s.size());
+      text = number_;
+    }
+    double exact = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), exact);
+    if (ec == std::errc() && end == text.data() + text.size()) d = exact;
+    number_.clear();
+    st.push_double(d);
+    return true;
+  }
+  bool on_bool(bool b, json::error_code&) {
+    st.push_bool(b);
+    return true;
+  }
+  bool on_null(json::error_code&) {
+    st.push_null();
+    return true;
+  }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+
+  json::value_stack st;
+
+ private:
+  std::string number_;  // the pieces of a number split across on_number_part calls
+};
+
+}  // namespace
+
+Result<json::value> ParseJsonExact(std::string_view text, json::storage_ptr storage) {
+  unsigned char scratch[4096];  // the parser's working stack: no allocation for usual documents
+  json::basic_parser<ExactDoubleHandler> parser(json::parse_options{}, json::storage_ptr(), scratch,
+                                                sizeof(scratch));
+  parser.handler().st.reset(std::move(storage));
+  json::error_code ec;
+  const std::size_t n = parser.write_some(false, text.data(), text.size(), ec);
+  if (!ec && n < text.size()) ec = json::error::extra_data;
+  if (ec) {
+    return Status(ErrorCode::kMalformedJson,
+                  fmt::format("not valid JSON at byte {}: {}", n, ec.message()));
+  }
+  return parser.handler().st.release();
 }
 
 void AppendJsonNumber(std::string& out, double d) {

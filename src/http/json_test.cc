@@ -3,12 +3,16 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
+#include <vector>
 
 namespace signx::http {
 namespace {
@@ -194,6 +198,174 @@ TEST(ErrorBodyTest, OrdinaryMessagesPassThrough) {
   EXPECT_NE(ErrorBody(bad_url, "r").find("10.0.0.1:80"), std::string::npos);
   EXPECT_EQ(PublicErrorMessage(Internal("job ran at 12:30:00 and failed"), "r"),
             "job ran at 12:30:00 and failed");
+}
+
+namespace json = boost::json;
+
+// The double `text` stands for, by std::from_chars (exact).
+double FromChars(std::string_view text) {
+  double d = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+  EXPECT_TRUE(ec == std::errc() && end == text.data() + text.size()) << text;
+  return d;
+}
+
+TEST(JsonExactTest, TheExampleBoostReadsOneUlpOff) {
+  const std::string text = "[0.41293306031243493,-0.41293306031243493]";
+  auto v = ParseJsonExact(text);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  const double want = FromChars("0.41293306031243493");
+  EXPECT_EQ(std::bit_cast<uint64_t>(v->as_array()[0].as_double()), std::bit_cast<uint64_t>(want));
+  EXPECT_EQ(std::bit_cast<uint64_t>(v->as_array()[1].as_double()), std::bit_cast<uint64_t>(-want));
+  EXPECT_EQ(ToJsonText(*v), text);  // and it writes back as it came
+}
+
+// Doubles from random bit patterns (every exponent: subnormals, huge and tiny, both signs),
+// written in their shortest round-trip form by std::to_chars and by AppendJsonNumber, come back
+// bit for bit; `boost_off` counts those Boost.JSON 1.81's own parse misses (for the log only).
+TEST(JsonExactTest, ShortestRoundTripDoublesComeBackBitForBit) {
+  std::mt19937_64 rng(20261207);
+  std::vector<double> values = {5e-324,
+                                -5e-324,
+                                std::numeric_limits<double>::denorm_min() * 12345,
+                                2.2250738585072009e-308,  // the largest subnormal
+                                std::numeric_limits<double>::min(),
+                                std::numeric_limits<double>::max(),
+                                -std::numeric_limits<double>::max(),
+                                std::numeric_limits<double>::epsilon(),
+                                0.1,
+                                1.0 / 3,
+                                9007199254740993.0,
+                                1e23,
+                                8.98846567431158e307};
+  while (values.size() < 200'000) {
+    const double d = std::bit_cast<double>(rng());
+    if (std::isfinite(d)) values.push_back(d);
+  }
+  // Values of a model's size too: scores and contributions in [-4, 4).
+  std::uniform_real_distribution<double> small(-4.0, 4.0);
+  for (int i = 0; i < 50'000; ++i) values.push_back(small(rng));
+  int checked = 0, boost_off = 0;
+  for (const double d : values) {
+    char buf[64];
+    const auto res = std::to_chars(buf, buf + sizeof(buf), d);
+    ASSERT_TRUE(res.ec == std::errc());
+    const std::string text(buf, res.ptr);
+    std::string ours;
+    AppendJsonNumber(ours, d);
+    for (const std::string& doc : {text, "[" + ours + "]"}) {
+      auto v = ParseJsonExact(doc);
+      ASSERT_TRUE(v.ok()) << doc << ": " << v.status().ToString();
+      const json::value& n = v->is_array() ? v->as_array().at(0) : *v;
+      ASSERT_TRUE(n.is_number()) << doc;
+      const double back = n.to_number<double>();
+      if (d == 0) {
+        EXPECT_EQ(back, 0.0) << doc;  // "-0" is the integer 0, as for json::parse
+      } else {
+        ASSERT_EQ(std::bit_cast<uint64_t>(back), std::bit_cast<uint64_t>(d))
+            << doc << " came back as " << fmt::format("{}", back);
+      }
+      ++checked;
+    }
+    if (json::parse(text).to_number<double>() != d) ++boost_off;
+  }
+  EXPECT_EQ(checked, 2 * static_cast<int>(values.size()));
+  std::printf("[ info ] %d of %zu doubles are off through json::parse, none here\n", boost_off,
+              values.size());
+}
+
+TEST(JsonExactTest, BuildsTheSameDocumentAsBoostParse) {
+  const std::vector<std::string> docs = {
+      "null",
+      "true",
+      " false ",
+      "0",
+      "-0",
+      "-0.0",
+      "42",
+      "-9223372036854775808",
+      "9223372036854775807",
+      "9223372036854775808",   // uint64
+      "18446744073709551615",  // uint64 max
+      "18446744073709551616",  // beyond: a double
+      "1e2",
+      "1E+2",
+      "-2.5e-3",
+      "0.5",
+      R"("")",
+      R"("a\"b\\c\/d\b\f\n\r\t \u00e9 \ud83d\ude00 \u0000 é")",
+      R"({})",
+      R"([])",
+      R"({"a": 1, "b": [1, 2.5, "x", null, true, {"c": {"d": []}}], "e": {}})",
+      R"({"a": 1, "a": 2, "b": 3, "a": 4})",              // duplicate keys
+      std::string(32, '[') + "1" + std::string(32, ']'),  // the deepest json::parse takes
+      "{\"long\": \"" + std::string(10'000, 'x') + "\", \"k" + std::string(5'000, 'y') + "\": [" +
+          [] {
+            std::string a;
+            for (int i = 0; i < 2'000; ++i) a += (i ? "," : "") + std::to_string(i * 7) + ".25";
+            return a;
+          }() +
+          "]}",
+  };
+  for (const std::string& doc : docs) {
+    auto ours = ParseJsonExact(doc);
+    ASSERT_TRUE(ours.ok()) << doc.substr(0, 80) << ": " << ours.status().ToString();
+    const json::value theirs = json::parse(doc);
+    EXPECT_EQ(*ours, theirs) << doc.substr(0, 80);  // kinds, values, key order
+    EXPECT_EQ(json::serialize(*ours), json::serialize(theirs)) << doc.substr(0, 80);
+  }
+  // Duplicate keys: the last one wins, as in json::parse.
+  EXPECT_EQ(ParseJsonExact(R"({"a": 1, "a": 2})")->as_object().size(), 1u);
+  EXPECT_EQ(ParseJsonExact(R"({"a": 1, "a": 2})")->as_object().at("a").as_int64(), 2);
+  EXPECT_TRUE(ParseJsonExact("9223372036854775808")->is_uint64());
+  EXPECT_TRUE(ParseJsonExact("18446744073709551616")->is_double());
+  EXPECT_TRUE(ParseJsonExact("-0")->is_int64());
+
+  // The document lives in the storage given.
+  json::monotonic_resource arena;
+  auto in_arena = ParseJsonExact(R"({"a": [1.5, "text"]})", &arena);
+  ASSERT_TRUE(in_arena.ok());
+  EXPECT_EQ(in_arena->storage().get(), &arena);
+}
+
+TEST(JsonExactTest, MalformedTextIsAnErrorAsForBoostParse) {
+  const std::vector<std::string> bad = {
+      "",
+      " ",
+      "{",
+      "[1,]",
+      R"({"a":})",
+      R"({"a" 1})",
+      "1 2",
+      "{} x",
+      "nul",
+      "tru",
+      R"("\x")",
+      "\"a\x01b\"",     // a raw control character
+      "\"\xff\"",       // not UTF-8
+      "// comment\n1",  // comments are off
+      "01",
+      "1.",
+      ".5",
+      "-",
+      "1e",
+      "NaN",
+      "Infinity",
+      "[1, 2",
+      R"("unterminated)",
+      std::string(33, '[') + "1" + std::string(33, ']'),  // too deep
+  };
+  for (const std::string& doc : bad) {
+    auto ours = ParseJsonExact(doc);
+    EXPECT_FALSE(ours.ok()) << doc;
+    if (!ours.ok()) {
+      EXPECT_EQ(ours.status().code(), ErrorCode::kMalformedJson) << doc;
+      EXPECT_NE(ours.status().message().find("at byte"), std::string::npos) << doc;
+    }
+    boost::system::error_code ec;
+    json::parse(doc, ec);
+    EXPECT_TRUE(ec) << "json::parse accepts " << doc;
+  }
 }
 
 }  // namespace
