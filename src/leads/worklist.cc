@@ -84,11 +84,12 @@ constexpr std::string_view kLeadColumns =
     "ON o.org_id = s.org_id AND o.lead_id = s.lead_id";
 
 // Stored JSON text of `kind` (an object or an array), or the empty value when NULL or unreadable.
+// Read exactly (http::ParseJsonExact): a reason's contribution is the double the score answer
+// gave, bit for bit, not Boost.JSON 1.81's parse of it (which can be 1 ULP off).
 json::value StoredJson(const storage::Row& r, int column, json::kind kind) {
   if (!r.IsNull(column)) {
-    boost::system::error_code ec;
-    json::value v = json::parse(r.Text(column), ec);
-    if (!ec && v.kind() == kind) return v;
+    auto v = http::ParseJsonExact(r.Text(column));
+    if (v.ok() && v->kind() == kind) return std::move(v).value();
   }
   return kind == json::kind::object ? json::value(json::object()) : json::value(json::array());
 }

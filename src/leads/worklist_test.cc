@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <boost/json.hpp>
+#include <cstdint>
 #include <set>
 
 #include "leads/outcome.h"
@@ -188,6 +190,54 @@ TEST_P(WorklistTest, ALeadShowsWhoItIsItsReasonsAndItsScoreHistory) {
   EXPECT_EQ(d->history[1].model_version, "leads-v1");
   // Another org's lead is not found, as an unknown one.
   EXPECT_EQ(GetLead(db_->store(), "org_b", "L05").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(WorklistTest, AReasonsContributionComesBackAsTheExactDouble) {
+  // The shortest round-trip text of this double is what the score answer gave and what is
+  // stored; Boost.JSON 1.81's json::parse reads it back as 0.412933060312435, 1 ULP off.
+  const double contribution = 0.41293306031243493;
+  LeadScore score{
+      .lead_id = "L07",
+      .score = 0.61,
+      .bucket = 4,
+      .tier = 'B',
+      .model_version = "leads-v2",
+      .reasons = {
+          {.field = "employees", .text = "Employees = 120: +0.41", .contribution = contribution},
+          {.field = "source", .text = "Source = cold call: -1.3e-05", .contribution = -1.3e-05}}};
+  const ScoreLogEntry entry =
+      ScoreLogEntryOf("org_a", score, "req-4", clock_.Now() + std::chrono::hours(1));
+  ASSERT_NE(entry.reasons_json.find("0.41293306031243493"), std::string::npos)
+      << entry.reasons_json;
+  ASSERT_TRUE(db_->store()
+                  .WithTxn([&](storage::Txn& txn) {
+                    return WriteLeadScores(txn, std::span<const ScoreLogEntry>(&entry, 1));
+                  })
+                  .ok());
+  auto d = GetLead(db_->store(), "org_a", "L07");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_EQ(d->lead.reasons.size(), 2u);
+  EXPECT_EQ(std::bit_cast<uint64_t>(d->lead.reasons[0].at("contribution").as_double()),
+            std::bit_cast<uint64_t>(contribution));
+  EXPECT_EQ(std::bit_cast<uint64_t>(d->lead.reasons[1].at("contribution").as_double()),
+            std::bit_cast<uint64_t>(-1.3e-05));
+
+  // GET /v1/leads/{lead_id} writes it as it was given.
+  http::Request req;
+  req.method = "GET";
+  req.path = req.target = "/v1/leads/L07";
+  req.request_id = "req-5";
+  req.principal = http::Principal{.kind = "user",
+                                  .subject_id = "usr_1",
+                                  .org_id = "org_a",
+                                  .role = "org_member",
+                                  .permissions = {"leads:read"}};
+  http::Match m = router_.Find("GET", req.path);
+  ASSERT_NE(m.route, nullptr);
+  req.path_params = m.params;
+  const http::Response r = m.route->handler(req);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("contribution":0.41293306031243493)"), std::string::npos) << r.body;
 }
 
 TEST_P(WorklistTest, AScoreAfterTheOutcomeGoesToTheHistoryOnly) {
