@@ -23,34 +23,38 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 
-// One page of the window's leads in primary-key order, with their outcome. The window terms are
-// written `+s.scored_at` so that SQLite does not pick lead_scores_by_time (and sort the whole
-// window for every page) over the primary key; on PostgreSQL `+` is the identity on BIGINT.
-constexpr std::string_view kFirstPageSql =
-    "SELECT s.org_id, s.lead_id, s.model_version, s.score, s.bucket, o.converted "
-    "FROM lead_scores s LEFT JOIN lead_outcomes o "
-    "ON o.org_id = s.org_id AND o.lead_id = s.lead_id "
-    "WHERE +s.scored_at >= $1 AND +s.scored_at < $2 "
-    "ORDER BY s.org_id, s.lead_id LIMIT $3";
-constexpr std::string_view kNextPageSql =
-    "SELECT s.org_id, s.lead_id, s.model_version, s.score, s.bucket, o.converted "
-    "FROM lead_scores s LEFT JOIN lead_outcomes o "
-    "ON o.org_id = s.org_id AND o.lead_id = s.lead_id "
-    "WHERE +s.scored_at >= $1 AND +s.scored_at < $2 AND (s.org_id, s.lead_id) > ($3, $4) "
-    "ORDER BY s.org_id, s.lead_id LIMIT $5";
-// The newest history row at or before the outcome of each lead with an outcome whose key is in
-// [($3, $4), ($5, $6)] and that was scored in the window. CROSS JOIN keeps lead_outcomes' key
-// range as SQLite's outer loop (PostgreSQL plans it as the inner join it is).
-constexpr std::string_view kAtOutcomeSql =
-    "SELECT org_id, lead_id, model_version, score, tier FROM ("
-    "SELECT h.org_id, h.lead_id, h.model_version, h.score, h.tier, ROW_NUMBER() "
-    "OVER (PARTITION BY h.org_id, h.lead_id ORDER BY h.scored_at DESC, "
-    "h.model_version DESC, h.score DESC) AS n "
-    "FROM lead_outcomes o CROSS JOIN lead_scores s CROSS JOIN lead_score_history h "
-    "WHERE s.org_id = o.org_id AND s.lead_id = o.lead_id "
-    "AND h.org_id = o.org_id AND h.lead_id = o.lead_id AND h.scored_at <= o.created_at "
-    "AND (o.org_id, o.lead_id) >= ($3, $4) AND (o.org_id, o.lead_id) <= ($5, $6) "
-    "AND +s.scored_at >= $1 AND +s.scored_at < $2) x WHERE n = 1";
+// One page of at most `limit` leads scored in the window, in primary-key order (after the key
+// ($3, $4) unless `first`), with their outcome and, for a lead with an outcome, the score it had
+// when the outcome was recorded: its newest lead_score_history row at or before the outcome's
+// created_at. The plan this shape is written for, on SQLite and PostgreSQL alike (custom and
+// generic plans of the prepared statement): a walk of lead_scores' primary key from the key,
+// stopping after `limit` rows, and per row an index lookup in lead_outcomes and, when it has an
+// outcome, in lead_score_history_by_lead. So a page costs the same wherever it starts and reads
+// nothing outside its own leads. The window test is a CASE so that neither planner takes it as an
+// index range on lead_scores_by_time: that plan sorts the whole window for every page (SQLite
+// with an index on the column; PostgreSQL in the generic plan, which cannot see the window).
+std::string PageSql(bool first, int64_t limit) {
+  constexpr std::string_view kAtOutcome =
+      "FROM lead_score_history h WHERE h.org_id = p.org_id AND h.lead_id = p.lead_id "
+      "AND h.scored_at <= p.outcome_at "
+      "ORDER BY h.scored_at DESC, h.model_version DESC, h.score DESC LIMIT 1";
+  constexpr std::string_view kOutcome =
+      "FROM lead_outcomes o WHERE o.org_id = s.org_id AND o.lead_id = s.lead_id";
+  return fmt::format(
+      "SELECT p.org_id, p.lead_id, p.model_version, p.score, p.bucket, p.converted, "
+      "CASE WHEN p.outcome_at IS NULL THEN NULL ELSE (SELECT h.model_version {h}) END, "
+      "CASE WHEN p.outcome_at IS NULL THEN NULL ELSE (SELECT h.score {h}) END, "
+      "CASE WHEN p.outcome_at IS NULL THEN NULL ELSE (SELECT h.tier {h}) END "
+      "FROM (SELECT s.org_id, s.lead_id, s.model_version, s.score, s.bucket, "
+      "(SELECT o.converted {o}) AS converted, (SELECT o.created_at {o}) AS outcome_at "
+      "FROM lead_scores s "
+      "WHERE CASE WHEN s.scored_at >= $1 AND s.scored_at < $2 THEN TRUE ELSE FALSE END "
+      "{after}ORDER BY s.org_id, s.lead_id LIMIT {limit}) p "
+      "ORDER BY p.org_id, p.lead_id",
+      fmt::arg("h", kAtOutcome), fmt::arg("o", kOutcome),
+      fmt::arg("after", first ? "" : "AND (s.org_id, s.lead_id) > ($3, $4) "),
+      fmt::arg("limit", limit));
+}
 
 json::value Opt(const std::optional<double>& v) {
   return v ? json::value(*v) : json::value(nullptr);
@@ -282,7 +286,10 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
   const Timestamp start = end - std::chrono::duration_cast<std::chrono::microseconds>(
                                     settings_.window);
   // Every scored lead of the window, a page at a time in primary-key order: (org, version) →
-  // running sums (MonitorAccumulator), for the org and for kAllOrgs.
+  // running sums (MonitorAccumulator), for the org and for kAllOrgs. A lead with an outcome is
+  // judged on the score it had when the outcome was recorded (a re-score after the outcome, or a
+  // write of lead_scores that raced with it, does not count); leads whose history is gone
+  // (pruned, or scored before it was kept) keep their lead_scores row.
   using Key = std::pair<std::string, std::string>;
   std::map<Key, MonitorAccumulator> groups;
   // The groups of the previous row: consecutive rows mostly share org and version.
@@ -293,37 +300,28 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
   int64_t read = 0;
   const int64_t page_size = std::max(settings_.page_size, 1);
   while (read < settings_.max_leads) {
+    // The limit is written into the statement (it takes two values in a pass, page_size and the
+    // rest up to max_leads): a bound LIMIT would leave PostgreSQL's generic plan to guess it.
     const int64_t limit = std::min(page_size, settings_.max_leads - read);
-    SIGNX_ASSIGN_OR_RETURN(auto page, after ? store_.Query(kNextPageSql, {start, end, after->first,
-                                                                          after->second, limit})
-                                            : store_.Query(kFirstPageSql, {start, end, limit}));
+    SIGNX_ASSIGN_OR_RETURN(
+        auto page, after ? store_.Query(PageSql(/*first=*/false, limit),
+                                        {start, end, after->first, after->second})
+                         : store_.Query(PageSql(/*first=*/true, limit), {start, end}));
     if (page.rows.empty()) break;
-    // A lead with an outcome is judged on the score it had when the outcome was recorded: its
-    // newest score in lead_score_history at or before the outcome's created_at (a re-score after
-    // the outcome, or a write of lead_scores that raced with it, does not count). Leads whose
-    // history is gone (pruned, or scored before it was kept) keep their lead_scores row. Only
-    // this page's key range is read: at most one row per lead of the page.
-    const auto& first = page.rows.front();
-    const auto& last = page.rows.back();
-    SIGNX_ASSIGN_OR_RETURN(auto hist,
-                           store_.Query(kAtOutcomeSql, {start, end, first.Text(0), first.Text(1),
-                                                        last.Text(0), last.Text(1)}));
-    std::map<Key, const storage::Row*> at_outcome;
-    for (const auto& row : hist.rows) at_outcome.emplace(Key{row.Text(0), row.Text(1)}, &row);
     for (const auto& row : page.rows) {
       MonitoredLead l{.score = row.Double(3), .bucket = static_cast<int>(row.Int(4))};
-      std::string version = row.Text(2);
+      std::string version;
       if (!row.IsNull(5)) {
         l.converted = row.Bool(5);
-        if (auto it = at_outcome.find(Key{row.Text(0), row.Text(1)}); it != at_outcome.end()) {
-          const storage::Row& h = *it->second;
-          const std::string tier = h.Text(4);
+        if (!row.IsNull(6)) {  // the history row at the outcome
+          const std::string tier = row.Text(8);
           const auto pos = std::string_view("EDCBA").find(tier.empty() ? 'E' : tier[0]);
-          l.score = h.Double(3);
+          l.score = row.Double(7);
           l.bucket = pos == std::string_view::npos ? 1 : static_cast<int>(pos) + 1;
-          version = h.Text(2);
+          version = row.Text(6);
         }
       }
+      if (version.empty()) version = row.Text(2);
       std::string org = row.Text(0);
       if (cur_org_group == nullptr || org != cur_org || version != cur_version) {
         cur_org_group = &groups[Key{org, version}];
@@ -336,10 +334,10 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
     }
     read += static_cast<int64_t>(page.rows.size());
     if (static_cast<int64_t>(page.rows.size()) < limit) break;
-    after = Key{last.Text(0), last.Text(1)};
+    after = Key{page.rows.back().Text(0), page.rows.back().Text(1)};
     if (read >= settings_.max_leads) {
-      SIGNX_ASSIGN_OR_RETURN(auto more, store_.Query(kNextPageSql, {start, end, after->first,
-                                                                    after->second, int64_t{1}}));
+      SIGNX_ASSIGN_OR_RETURN(auto more, store_.Query(PageSql(/*first=*/false, 1),
+                                                     {start, end, after->first, after->second}));
       if (!more.rows.empty()) {
         spdlog::warn(
             "leads.monitor: more than max_leads={} leads scored in the window; the pass "
