@@ -16,9 +16,9 @@
 //   - on the leads with an outcome: live AUC-ROC (when both classes occur), Brier score, the
 //     reliability table (10 bins) and the conversion rate per tier.
 // The pass reads lead_scores in pages of MonitorSettings::page_size rows (keyset on the primary
-// key (org_id, lead_id)) and, per page, the at-outcome history rows of that page's key range only;
-// each (org, version) group keeps running sums, plus (score, outcome) of its labelled leads for
-// AUC, Brier and calibration. Its memory is one page of rows plus 8 bytes per labelled lead and
+// key (org_id, lead_id)), each lead with its outcome and its history row at the outcome (index
+// lookups per lead of the page); each (org, version) group keeps running sums, plus (score,
+// outcome) of its labelled leads for AUC, Brier and calibration. Its memory is one page of rows plus 8 bytes per labelled lead and
 // group, whatever the number of leads. A pass reads at most MonitorSettings::max_leads leads (the
 // first in key order; a warning is logged when leads were left out).
 // Status: "alert" when PSI > psi_alert or (labelled ≥ monitor_min_labelled and AUC < min_auc);
@@ -84,8 +84,11 @@ struct MonitorSettings {
   double psi_alert = 0.25;
   double min_auc = 0.7;
   int64_t min_labelled = 50;
-  // Rows of lead_scores read per query (keyset pages on (org_id, lead_id)); >= 1.
-  int page_size = 5000;
+  // Rows of lead_scores read per query (keyset pages on (org_id, lead_id)); >= 1. 2,000: on
+  // PostgreSQL a larger page's estimated cost passes the default jit_above_cost, and compiling
+  // every page cost more than the extra queries (500k leads: 2.4 s of backend CPU a pass at
+  // 2,000, 3.5 s at 5,000, 2.9 s at 10,000); SQLite is indifferent.
+  int page_size = 2000;
   // Leads read per pass at most (the first in key order); the rest are left out, with a warning.
   int64_t max_leads = 2'000'000;
 };
