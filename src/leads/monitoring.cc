@@ -310,18 +310,15 @@ Result<std::vector<MonitorReport>> LeadMonitor::Run() {
     if (page.rows.empty()) break;
     for (const auto& row : page.rows) {
       MonitoredLead l{.score = row.Double(3), .bucket = static_cast<int>(row.Int(4))};
-      std::string version;
-      if (!row.IsNull(5)) {
-        l.converted = row.Bool(5);
-        if (!row.IsNull(6)) {  // the history row at the outcome
-          const std::string tier = row.Text(8);
-          const auto pos = std::string_view("EDCBA").find(tier.empty() ? 'E' : tier[0]);
-          l.score = row.Double(7);
-          l.bucket = pos == std::string_view::npos ? 1 : static_cast<int>(pos) + 1;
-          version = row.Text(6);
-        }
+      const bool at_outcome = !row.IsNull(5) && !row.IsNull(6);  // its history row at the outcome
+      std::string version = row.Text(at_outcome ? 6 : 2);
+      if (!row.IsNull(5)) l.converted = row.Bool(5);
+      if (at_outcome) {
+        const std::string tier = row.Text(8);
+        const auto pos = std::string_view("EDCBA").find(tier.empty() ? 'E' : tier[0]);
+        l.score = row.Double(7);
+        l.bucket = pos == std::string_view::npos ? 1 : static_cast<int>(pos) + 1;
       }
-      if (version.empty()) version = row.Text(2);
       std::string org = row.Text(0);
       if (cur_org_group == nullptr || org != cur_org || version != cur_version) {
         cur_org_group = &groups[Key{org, version}];
