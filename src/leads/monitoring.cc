@@ -435,10 +435,12 @@ Result<std::vector<json::object>> LeadMonitor::List(const std::string& org_id,
   SIGNX_ASSIGN_OR_RETURN(auto rs, store_.Query(sql, params));
   std::vector<json::object> out;
   for (const auto& row : rs.rows) {
-    boost::system::error_code ec;
-    json::value v = json::parse(row.Text(0), ec);
-    if (ec || !v.is_object()) return Status(ErrorCode::kDataLoss, "a stored report is not JSON");
-    out.push_back(std::move(v.as_object()));
+    // Read exactly: the route shows the doubles the pass computed, bit for bit.
+    auto v = http::ParseJsonExact(row.Text(0));
+    if (!v.ok() || !v->is_object()) {
+      return Status(ErrorCode::kDataLoss, "a stored report is not JSON");
+    }
+    out.push_back(std::move(v->as_object()));
   }
   return out;
 }
@@ -450,10 +452,9 @@ Status LeadMonitor::RefreshGauges() {
                             "WHERE x.org_id = m.org_id AND x.model_version = m.model_version)",
                             {std::string(kAllOrgs)}));
   for (const auto& row : rs.rows) {
-    boost::system::error_code ec;
-    json::value v = json::parse(row.Text(0), ec);
-    if (ec || !v.is_object()) continue;
-    const auto& o = v.as_object();
+    auto v = http::ParseJsonExact(row.Text(0));
+    if (!v.ok() || !v->is_object()) continue;
+    const auto& o = v->as_object();
     MonitorReport r;
     r.model_version = std::string(o.at("model_version").as_string());
     r.psi = OptNumber(o, "psi");

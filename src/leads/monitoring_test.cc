@@ -3,12 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include <boost/json.hpp>
 
 #include "blobs/blob_store.h"
 #include "events/outbox.h"
+#include "http/json.h"
 #include "http/openapi.h"
 #include "http/router.h"
 #include "jobs/queue.h"
@@ -542,6 +545,34 @@ TEST_P(MonitorTest, PagesOfAFewLeadsGiveTheReportsOfOnePage) {
       EXPECT_EQ(r.converted_by_bucket[0], 2);
     }
   }
+}
+
+TEST_P(MonitorTest, StoredReportsShowTheExactDoublesTheyWereWrittenWith) {
+  // Boost.JSON 1.81's json::parse reads 0.41293306031243493 as 0.412933060312435 (1 ULP off).
+  const double psi = 0.41293306031243493;
+  MonitorReport r{
+      .org_id = "org_a", .model_version = "leads-v9", .scored = 60, .psi = psi, .status = "warn"};
+  r.computed_at = r.window_end = clock_.Now();
+  r.window_start = clock_.Now() - std::chrono::hours(24);
+  ASSERT_TRUE(db_->store()
+                  .WithTxn([&](storage::Txn& txn) {
+                    return txn
+                        .Exec(
+                            "INSERT INTO lead_monitoring (id, org_id, model_version, "
+                            "computed_at, window_start, window_end, scored, labelled, psi, "
+                            "status, report) VALUES ('lmr_x', $1, $2, $3, $4, $5, 60, 0, $6, "
+                            "'warn', $7)",
+                            {std::string("org_a"), std::string("leads-v9"), r.computed_at,
+                             r.window_start, r.window_end, psi,
+                             storage::Json{json::serialize(ToJson(r))}})  // as Run writes it
+                        .status();
+                  })
+                  .ok());
+  auto listed = monitor_->List("org_a", std::string("leads-v9"), 10);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(std::bit_cast<uint64_t>(listed->at(0).at("psi").as_double()),
+            std::bit_cast<uint64_t>(psi));
 }
 
 TEST_P(MonitorTest, APassReadsAtMostMaxLeadsTheFirstInKeyOrder) {
