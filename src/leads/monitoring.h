@@ -18,9 +18,10 @@
 // The pass reads lead_scores in pages of MonitorSettings::page_size rows (keyset on the primary
 // key (org_id, lead_id)), each lead with its outcome and its history row at the outcome (index
 // lookups per lead of the page); each (org, version) group keeps running sums, plus (score,
-// outcome) of its labelled leads for AUC, Brier and calibration. Its memory is one page of rows plus 8 bytes per labelled lead and
-// group, whatever the number of leads. A pass reads at most MonitorSettings::max_leads leads (the
-// first in key order; a warning is logged when leads were left out).
+// outcome) of its labelled leads for AUC, Brier and calibration. Its memory is one page of rows
+// plus 8 bytes per labelled lead and group, whatever the number of leads. A pass reads at most
+// MonitorSettings::max_leads leads (the first in key order; a warning is logged when leads were
+// left out).
 // Status: "alert" when PSI > psi_alert or (labelled ≥ monitor_min_labelled and AUC < min_auc);
 // else "warn" when PSI > psi_warn; else "insufficient_data" when fewer than kMinScoredForPsi leads
 // were scored; else "ok". Each result is stored in `lead_monitoring`; an org's transition into
