@@ -63,10 +63,11 @@ Result<ArenaJsonObject> ParseJsonObjectInArena(const Request& request);
 // comments, no trailing commas, valid UTF-8) except that every floating-point number is converted
 // from its text with std::from_chars: exact, rounded to nearest. Boost.JSON 1.81 may land 1 ULP
 // off (0.41293306031243493 → 0.412933060312435), so a double written in its shortest round-trip
-// form (ToJsonText, AppendJsonNumber) and read back here is the same double, bit for bit. Numbers
-// from_chars cannot represent (beyond ±1.8e308, or so small they round to zero) keep Boost's value.
-// Integers that fit int64/uint64 stay integers. kMalformedJson with the parser's reason and byte
-// offset when `text` is not one JSON document. The document's memory comes from `storage`.
+// form (ToJsonText, AppendJsonNumber) and read back here is the same double, bit for bit.
+// Numbers from_chars cannot represent (beyond ±1.8e308, or so small they round to zero) keep
+// Boost's value. Integers that fit int64/uint64 stay integers. kMalformedJson with the parser's
+// reason and byte offset when `text` is not one JSON document. The document's memory comes from
+// `storage`.
 Result<boost::json::value> ParseJsonExact(std::string_view text,
                                           boost::json::storage_ptr storage = {});
 
