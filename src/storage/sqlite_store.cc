@@ -262,6 +262,23 @@ class SqliteStore final : public Store {
   Status WithTxn(const std::function<Status(Txn&)>& fn, TxnOptions options) override {
     SIGNX_ASSIGN_OR_RETURN(auto lease, pool_.Acquire(std::chrono::milliseconds(cfg_.busy_timeout_ms)));
     transactions_.fetch_add(1, std::memory_order_relaxed);
+    // A larger page cache for this transaction only; the configured size (which frees the
+    // excess pages) is set again however the transaction ends.
+    struct PageCache {
+      SqliteConn& conn;
+      int configured_kib;
+      bool grown = false;
+      ~PageCache() {
+        if (grown) {
+          (void)conn.Exec(fmt::format("PRAGMA cache_size=-{}", configured_kib).c_str());
+        }
+      }
+    } page_cache{*lease, cfg_.sqlite_cache_kib};
+    if (options.page_cache_kib > cfg_.sqlite_cache_kib) {
+      SIGNX_RETURN_IF_ERROR(
+          lease->Exec(fmt::format("PRAGMA cache_size=-{}", options.page_cache_kib).c_str()));
+      page_cache.grown = true;
+    }
     return RunWithRetries(
         options.max_attempts,
         [&]() -> Status {

@@ -141,6 +141,12 @@ struct TxnOptions {
   // Attempts in all when the transaction fails with a retryable error (SQLite busy,
   // PostgreSQL serialization failure or deadlock). The callback must be safe to re-run.
   int max_attempts = 5;
+  // SQLite: the connection's page cache for this transaction only, in KiB, when larger than
+  // database.sqlite_cache_kib (0 = the configured size). For a transaction that writes more
+  // pages than the cache holds (thousands of rows at random keys): SQLite would write dirty pages
+  // to the WAL mid-transaction and read them back. The cache shrinks back, freeing the excess,
+  // when the transaction ends. PostgreSQL: ignored.
+  int page_cache_kib = 0;
 };
 
 struct StoreStats {

@@ -292,6 +292,64 @@ TEST(Sqlite, StatementCacheIsBoundedInMemory) {
   EXPECT_LT(grown, 24 << 20) << "SQLite heap grew by " << grown << " bytes";
 }
 
+// TxnOptions::page_cache_kib: a larger page cache for one transaction, given back when it ends.
+TEST(Sqlite, ATransactionCanHaveALargerPageCacheForItsDuration) {
+  std::string dir = (std::filesystem::temp_directory_path() / "signx_txncache_XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  config::DatabaseConfig c;
+  c.url = "sqlite:///" + dir + "/cache.db";
+  c.pool_size = 1;  // every transaction below runs on the same connection
+  c.sqlite_cache_kib = 300;
+  auto store = Store::Open(c);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto cache_size = [&](TxnOptions o) {
+    int64_t kib = 0;
+    o.read_only = true;
+    EXPECT_TRUE((*store)
+                    ->WithTxn(
+                        [&](Txn& t) -> Status {
+                          SIGNX_ASSIGN_OR_RETURN(auto row, t.QueryOne("PRAGMA cache_size"));
+                          kib = row ? row->Int(0) : 0;
+                          return Status::Ok();
+                        },
+                        o)
+                    .ok());
+    return kib;
+  };
+  EXPECT_EQ(cache_size({.page_cache_kib = 8192}), -8192);
+  EXPECT_EQ(cache_size({}), -300) << "the configured size is set again after the transaction";
+  EXPECT_EQ(cache_size({.page_cache_kib = 100}), -300) << "a smaller one is not taken";
+
+  // The pages a large write kept in the bigger cache are freed when it ends.
+  ASSERT_TRUE((*store)
+                  ->WithTxn([](Txn& t) {
+                    return t.Exec("CREATE TABLE big (k TEXT PRIMARY KEY, v TEXT)").status();
+                  })
+                  .ok());
+  const sqlite3_int64 before = sqlite3_memory_used();
+  sqlite3_int64 during = 0;
+  ASSERT_TRUE((*store)
+                  ->WithTxn(
+                      [&](Txn& t) -> Status {
+                        for (int i = 0; i < 6000; ++i) {
+                          SIGNX_RETURN_IF_ERROR(
+                              t.Exec("INSERT INTO big VALUES ($1, $2)",
+                                     {fmt::format("{:08x}", (i * 2654435761u) & 0xffffffffu),
+                                      std::string(1000, 'v')})
+                                  .status());
+                        }
+                        during = sqlite3_memory_used();
+                        return Status::Ok();
+                      },
+                      {.page_cache_kib = 16384})
+                  .ok());
+  const sqlite3_int64 after = sqlite3_memory_used();
+  EXPECT_GT(during - before, 4 << 20) << "~6 MB of rows stayed in the transaction's cache";
+  EXPECT_LT(after - before, 1 << 20) << "the configured 300 KiB cache after it";
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
 // database.sqlite_cache_kib: every pooled connection's page cache (PRAGMA cache_size, negative =
 // KiB); the pool's worst case is pool_size times it (docs/operations.md "Memory").
 TEST(Sqlite, EveryPooledConnectionGetsTheConfiguredPageCache) {
