@@ -119,7 +119,9 @@ struct LeadsConfig {
   double psi_warn = 0.1;                    // tier-distribution PSI above this: warn
   double psi_alert = 0.25;                  // above this: alert (model.drift_detected event)
   double min_auc = 0.7;                     // live AUC below this: alert
-  int score_log_capacity = 100000;          // scored leads queued for lead_scores before drops
+  // Scored leads queued for lead_scores before drops (~1.4 KB each). The writer takes the whole
+  // queue in one transaction, so this also bounds a transaction: see docs/operations.md "Memory".
+  int score_log_capacity = 20000;
 };
 
 // The analytics lake writer (src/lake/lake_writer.h): scored leads appended as Parquet.

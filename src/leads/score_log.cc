@@ -194,10 +194,12 @@ Status ScoreLog::Write(const Queue& batch) {
     rows.push_back(q.Row());
     newest = std::max(newest, q.scored_at);
   }
-  Status st = store_.WithTxn([&](storage::Txn& txn) {
-    SIGNX_RETURN_IF_ERROR(UpsertLatestScores(txn, latest));
-    return AppendScoreHistory(txn, rows);
-  });
+  Status st = store_.WithTxn(
+      [&](storage::Txn& txn) {
+        SIGNX_RETURN_IF_ERROR(UpsertLatestScores(txn, latest));
+        return AppendScoreHistory(txn, rows);
+      },
+      {.page_cache_kib = options_.page_cache_kib});
   PruneHistory(newest);
   return st;
 }
