@@ -7,9 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -156,14 +154,10 @@ class LakeWriter::SegmentRows final : public duck::ScanSource {
 };
 
 void LakeWriter::ConvertLoop() {
-  // Converting may lag (its input waits in the durable spool): it yields to request handling.
-  runtime::MarkAsBackgroundThread("signx-lake");  // visible in top -H, perf and /proc
-  // Background work: below request threads, so a conversion does not hold a scoring thread off a
-  // core. It can fall behind; sealed segments then wait on disk.
-  if (options_.convert_nice > 0) {
-    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)),
-                        options_.convert_nice);
-  }
+  // Converting may lag (its input waits in the durable spool): at convert_nice it yields to
+  // request handling, so a conversion does not hold a scoring thread off a core; sealed segments
+  // wait on disk meanwhile. The name shows in top -H, perf and /proc.
+  runtime::MarkAsBackgroundThread("signx-lake", options_.convert_nice);
   std::unique_lock lock(mu_);
   auto pause = std::chrono::seconds(1);
   while (true) {

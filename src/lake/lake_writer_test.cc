@@ -19,6 +19,7 @@
 #include "lake/spool.h"
 #include "metrics/metrics.h"
 #include "metrics/process_metrics.h"
+#include "runtime/background_thread.h"
 
 namespace signx::lake {
 namespace {
@@ -697,6 +698,22 @@ TEST(LakeWriterTest, ASegmentIsConvertedOnceItHoldsSegmentMaxBytes) {
   ASSERT_TRUE(f.writer->Flush().ok());
   EXPECT_THAT(ParquetFiles(f.DatasetDir()), SizeIs(4));
   EXPECT_EQ(Scalar(f.writer->Query("SELECT count(DISTINCT request_id) FROM lead_scores")), "8");
+}
+
+TEST(LakeWriterTest, TheConverterRunsAtConvertNice) {
+  // convert_nice lowers the convert thread's priority by that much; 0 leaves it as the caller's
+  // (bench/lake_bench.cc runs it so). Before, 0 still gave +10.
+  const int base = runtime::CurrentThreadNice();
+  for (const int nice : {0, 5}) {
+    LakeOptions o = Manual();
+    o.convert_nice = nice;
+    int seen = -100;
+    o.on_temp_file_for_test = [&](const std::string&) { seen = runtime::CurrentThreadNice(); };
+    Fixture f(o);
+    ASSERT_TRUE(f.writer->Append("lead_scores", ScoreRow(1, At(2026, 3, 15))).ok());
+    ASSERT_TRUE(f.writer->Flush().ok());
+    EXPECT_EQ(seen, std::min(base + nice, 19)) << "convert_nice " << nice;
+  }
 }
 
 // Resident kB of the process's mappings of spool files (/proc/self/smaps), -1 if none is mapped.

@@ -14,10 +14,11 @@ id_t ThreadId() { return static_cast<id_t>(::syscall(SYS_gettid)); }
 
 }  // namespace
 
-void MarkAsBackgroundThread(const char* name) {
+void MarkAsBackgroundThread(const char* name, int nice) {
   pthread_setname_np(pthread_self(), name);
+  if (nice <= 0) return;
   const int now = CurrentThreadNice();
-  (void)::setpriority(PRIO_PROCESS, ThreadId(), now + kBackgroundNice);
+  (void)::setpriority(PRIO_PROCESS, ThreadId(), now + nice);
 }
 
 int CurrentThreadNice() {

@@ -12,10 +12,10 @@
 namespace signx::runtime {
 
 // Names the calling thread (`name`: at most 15 bytes, as /proc and top -H show it) and lowers its
-// priority by kBackgroundNice. Linux applies the nice value to the one thread. Best effort: a
-// failure (e.g. a seccomp policy) leaves the thread at its priority.
+// priority by `nice` (0: named only). Linux applies the nice value to the one thread. Best effort:
+// a failure (e.g. a seccomp policy) leaves the thread at its priority.
 inline constexpr int kBackgroundNice = 10;
-void MarkAsBackgroundThread(const char* name);
+void MarkAsBackgroundThread(const char* name, int nice = kBackgroundNice);
 
 // The calling thread's nice value (for tests).
 int CurrentThreadNice();

@@ -27,5 +27,16 @@ TEST(BackgroundThreadTest, LowersOnlyTheCallingThreadsPriorityAndNamesIt) {
   EXPECT_EQ(CurrentThreadNice(), before);  // the rest of the process keeps its priority
 }
 
+TEST(BackgroundThreadTest, ANiceOfZeroOnlyNamesTheThread) {
+  const int before = CurrentThreadNice();
+  int inside = 0;
+  std::thread t([&] {
+    MarkAsBackgroundThread("signx-test-n0", 0);
+    inside = CurrentThreadNice();
+  });
+  t.join();
+  EXPECT_EQ(inside, before);
+}
+
 }  // namespace
 }  // namespace signx::runtime
