@@ -25,6 +25,10 @@ std::optional<bool> ParseBool(std::string_view s);
 // U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 
+// `text` cut to at most `max` bytes without splitting a UTF-8 sequence (the cut backs off to the
+// start of the character that would be split); `text` itself when it is no longer.
+std::string_view Utf8Prefix(std::string_view text, std::size_t max);
+
 std::string HexEncode(std::string_view bytes);
 std::optional<std::string> HexDecode(std::string_view hex);
 

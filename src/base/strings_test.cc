@@ -15,6 +15,17 @@ TEST(Utf8Test, AcceptsValidRejectsMalformed) {
   EXPECT_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
 }
 
+TEST(Utf8Test, PrefixNeverSplitsACharacter) {
+  EXPECT_EQ(Utf8Prefix("abc", 5), "abc");
+  EXPECT_EQ(Utf8Prefix("abc", 3), "abc");
+  EXPECT_EQ(Utf8Prefix("abcdef", 4), "abcd");
+  EXPECT_EQ(Utf8Prefix("aé", 2), "a");     // é is 2 bytes: not cut in half
+  EXPECT_EQ(Utf8Prefix("a東京", 3), "a");  // 東 is 3 bytes
+  EXPECT_EQ(Utf8Prefix("a東京", 4), "a東");
+  EXPECT_EQ(Utf8Prefix("😀x", 2), "");  // nothing fits
+  EXPECT_EQ(Utf8Prefix("", 0), "");
+}
+
 }  // namespace
 }  // namespace signx
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <system_error>
 
+#include "base/strings.h"
 #include "csv/writer.h"
 
 namespace signx::lake {
@@ -47,9 +48,7 @@ bool IsNumericType(std::string_view t) {
 // Cuts `s` to at most kMaxCellBytes bytes without splitting a UTF-8 sequence.
 std::string Cut(const std::string& s) {
   if (s.size() <= kMaxCellBytes) return s;
-  size_t n = kMaxCellBytes - 3;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n) + "...";
+  return std::string(Utf8Prefix(s, kMaxCellBytes - 3)) + "...";
 }
 
 // Display width: UTF-8 code points (continuation bytes do not count).

@@ -166,18 +166,6 @@ json::object LeadToJson(const Schema& schema, const Lead& lead) {
   return out;
 }
 
-namespace {
-
-// `text` cut to at most `max` bytes at a UTF-8 boundary.
-std::string_view CutUtf8(std::string_view text, std::size_t max) {
-  if (text.size() <= max) return text;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut);
-}
-
-}  // namespace
-
 json::object DisplayValues(const Schema& schema, const json::object& lead) {
   json::object out;
   for (const FieldSpec& f : schema.fields) {
@@ -186,9 +174,9 @@ json::object DisplayValues(const Schema& schema, const json::object& lead) {
     if (v == nullptr || v->is_null() || v->is_object() || v->is_array()) continue;
     // A string's text goes straight into the answer's storage (no std::string in between).
     std::string number;
-    const std::string_view text =
-        CutUtf8(v->is_string() ? std::string_view(v->get_string()) : (number = json::serialize(*v)),
-                kMaxDisplayChars);
+    const std::string_view text = Utf8Prefix(
+        v->is_string() ? std::string_view(v->get_string()) : (number = json::serialize(*v)),
+        kMaxDisplayChars);
     if (!text.empty()) out[f.name] = text;
   }
   return out;

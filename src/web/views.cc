@@ -51,9 +51,7 @@ std::string RoleLabel(std::string_view role) {
 
 std::string Shorten(std::string_view text, std::size_t max) {
   if (text.size() <= max) return std::string(text);
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut)) + "…";
+  return std::string(Utf8Prefix(text, max)) + "…";
 }
 
 std::string Humanize(std::string_view token) {
