@@ -1,5 +1,5 @@
-// Lead schemas (the shipped ones, validation of a schema, the field-name table), the CSV reader
-// and a lead's validation: what LeadFromJson and DisplayValues make of every kind of JSON value.
+// Lead schemas (the shipped ones, validation of a schema, the field-name table) and a lead's
+// validation: what LeadFromJson and DisplayValues make of every kind of JSON value.
 #include "leads/lead.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "base/strings.h"
-#include "csv/reader.h"
 #include "http/json.h"
 #include "http/request.h"
 #include "leads/schema.h"
@@ -185,32 +184,6 @@ TEST(SchemaTest, SnakeCase) {
             "how_did_you_hear_about_x_education");
   EXPECT_EQ(ToSnakeCase("close_value"), "close_value");
   EXPECT_EQ(ToSnakeCase("  Page Views/Visit "), "page_views_visit");
-}
-
-// ---- csv ----
-
-TEST(CsvTest, ParsesQuotedFieldsAndChecksWidth) {
-  auto t = csv::ReadTable(
-      "\xEF\xBB\xBF"
-      "a,b,c\n1,\"x, y\",\"multi\nline\"\n\n2,\"say \"\"hi\"\"\",\n");
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(t->header, (std::vector<std::string>{"a", "b", "c"}));
-  ASSERT_EQ(t->rows.size(), 2u);
-  EXPECT_EQ(t->rows[0][1], "x, y");
-  EXPECT_EQ(t->rows[0][2], "multi\nline");
-  EXPECT_EQ(t->rows[1][1], "say \"hi\"");
-  EXPECT_EQ(t->rows[1][2], "");
-  EXPECT_EQ(t->ColumnIndex("c"), 2);
-  auto bad = csv::ReadTable("a,b\n1,2,3\n");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("record 2"), std::string_view::npos);
-  auto semi = csv::ReadTable("a;b\n1;2\n", {.delimiter = ';'});
-  ASSERT_TRUE(semi.ok());
-  EXPECT_EQ(semi->rows[0][1], "2");
-  EXPECT_EQ(csv::DetectDelimiter("a;b;\"c,d\"\n1;2;3"), ';');
-  EXPECT_EQ(csv::DetectDelimiter("a\tb\n"), '\t');
-  EXPECT_EQ(csv::DetectDelimiter("single"), ',');
-  EXPECT_FALSE(csv::ReadTable("").ok());
 }
 
 // ---- lead validation ----
