@@ -134,8 +134,6 @@ Result<MonitorReport> Evaluate(std::span<const MonitoredLead> leads,
 class MonitorAccumulator {
  public:
   void Add(const MonitoredLead& lead);
-  int64_t scored() const { return scored_; }
-  int64_t labelled() const { return static_cast<int64_t>(probs_.size()); }
   // The report over the leads added so far (org_id and model_version left empty).
   Result<MonitorReport> Finish(const std::array<double, 5>& expected_shares,
                                const MonitorSettings& settings) const;
