@@ -51,8 +51,8 @@ Result<boost::json::object> ParseJsonObject(const Request& request,
 // build new values; a json::value's copy constructor would share the arena).
 // Not thread-safe to modify (the arena is not); reading from several threads is fine.
 struct ArenaJsonObject {
-  std::unique_ptr<unsigned char[]>
-      block;  // the arena's first block; declared first: outlives the rest
+  // The arena's first block; declared first, so it outlives the rest.
+  std::unique_ptr<unsigned char[]> block;
   std::unique_ptr<boost::json::monotonic_resource> arena;  // outlives `object`
   boost::json::object object;
 };
